@@ -1,0 +1,70 @@
+/**
+ * One call that turns a config into everything the views show: the layer graph, per-layer costs,
+ * per-stage and total params / MACs, refusing networks too large to be meant.
+ */
+import { ConfigError, LIMITS, type NetworkConfig } from '../model/config.ts';
+import { buildLayerGraph, type ExecutionOrder, type LayerGraph } from '../model/graph.ts';
+import { layerMacs, type Convention } from './conventions.ts';
+import { layerCost } from './counts.ts';
+import { thousands } from './format.ts';
+
+export interface StageCost {
+  stage: number;
+  /** `conv1` (stem), `layer1`.., `head` (pool + fc). */
+  module: string;
+  params: number;
+  macs: number;
+}
+
+export interface Analysis {
+  graph: LayerGraph;
+  convention: Convention;
+  stages: StageCost[];
+  params: number;
+  /** Multiply-accumulates per sample under `convention`. */
+  macs: number;
+  /** FLOPs = 2 x MACs. */
+  flops: number;
+}
+
+/** Per-stage params and MACs of a graph (stem = 0, residual stages 1..S, head = S + 1). */
+export function stageCosts(graph: LayerGraph, convention: Convention = 'paper'): StageCost[] {
+  const s = graph.config.depths.length;
+  const stages: StageCost[] = [];
+  for (let i = 0; i <= s + 1; i++) {
+    if (i === s + 1 && !graph.config.includeTop) break;
+    stages.push({ stage: i, module: i === 0 ? 'conv1' : i <= s ? `layer${i}` : 'head', params: 0, macs: 0 });
+  }
+  for (const node of graph.nodes) {
+    const st = stages[node.stage];
+    st.params += layerCost(node).params;
+    st.macs += layerMacs(node, convention);
+  }
+  return stages;
+}
+
+/** Refuses networks beyond `LIMITS` with the figure, instead of hanging on them. */
+export function checkBudget(params: number, macs: number): void {
+  if (params > LIMITS.maxParams) {
+    throw new ConfigError(
+      `the network would have ${thousands(Math.round(params))} parameters (over ${thousands(LIMITS.maxParams)}): reduce the width, depth or classes`,
+    );
+  }
+  if (macs > LIMITS.maxMacs) {
+    throw new ConfigError(
+      `the network would need ${thousands(Math.round(macs))} multiply-accumulates per image (over ${thousands(LIMITS.maxMacs)}): reduce the input size, width or depth`,
+    );
+  }
+}
+
+export function analyzeGraph(graph: LayerGraph, convention: Convention = 'paper'): Analysis {
+  const stages = stageCosts(graph, convention);
+  const params = stages.reduce((a, s) => a + s.params, 0);
+  const macs = stages.reduce((a, s) => a + s.macs, 0);
+  checkBudget(params, macs);
+  return { graph, convention, stages, params, macs, flops: 2 * macs };
+}
+
+export function analyze(config: NetworkConfig, options: { order?: ExecutionOrder; convention?: Convention } = {}): Analysis {
+  return analyzeGraph(buildLayerGraph(config, options.order ?? 'torchvision'), options.convention ?? 'paper');
+}

@@ -1,0 +1,66 @@
+/**
+ * Counting conventions of the tools people compare against. All count per sample (batch 1).
+ *
+ * - paper:   conv + linear multiply-accumulates, no bias (Xie et al. "FLOPs", torchvision "GFLOPS").
+ * - fvcore:  paper + 2 per BatchNorm output element (eval: scale and shift) + 1 per element of the
+ *            adaptive average pool's input. fvcore's `FlopCountAnalysis` reports MACs as "flops".
+ * - thop:    paper + 4 per BatchNorm element + (kernel + 1) per adaptive-avg-pool output element
+ *            (kernel = input area / output area). thop's `profile` reports MACs.
+ * - ptflops: paper + the linear bias (ptflops' aten backend adds one per fc output).
+ * ReLU, max pooling and the residual add count zero in all four.
+ */
+import type { LayerGraph, LayerNode } from '../model/graph.ts';
+import { layerCost } from './counts.ts';
+
+export type Convention = 'paper' | 'fvcore' | 'thop' | 'ptflops';
+export const CONVENTIONS: readonly Convention[] = ['paper', 'fvcore', 'thop', 'ptflops'];
+
+export const CONVENTION_INFO: Record<Convention, { label: string; description: string }> = {
+  paper: {
+    label: 'Paper / torchvision',
+    description: 'Multiply-accumulates of conv and fully connected layers, no bias (the paper\'s "FLOPs", torchvision\'s "GFLOPS").',
+  },
+  fvcore: {
+    label: 'fvcore',
+    description: 'Conv + fc MACs, plus 2 per BatchNorm output element and 1 per adaptive-avg-pool input element (fvcore FlopCountAnalysis).',
+  },
+  thop: {
+    label: 'thop',
+    description: 'Conv + fc MACs, plus 4 per BatchNorm element and (kernel + 1) per adaptive-avg-pool output element (thop.profile).',
+  },
+  ptflops: {
+    label: 'ptflops (aten)',
+    description: 'Conv + fc MACs including the fc bias (ptflops get_model_complexity_info, aten backend).',
+  },
+};
+
+export function isConvention(value: string): value is Convention {
+  return (CONVENTIONS as readonly string[]).includes(value);
+}
+
+/** Multiply-accumulates one layer call contributes under a convention. */
+export function layerMacs(node: LayerNode, convention: Convention): number {
+  const cost = layerCost(node);
+  switch (convention) {
+    case 'paper':
+      return cost.macs;
+    case 'fvcore':
+      if (node.kind === 'bn') return 2 * cost.outElements;
+      if (node.kind === 'avgpool') return cost.inElements;
+      return cost.macs;
+    case 'thop':
+      if (node.kind === 'bn') return 4 * cost.outElements;
+      if (node.kind === 'avgpool') {
+        const kernel = (node.inShape[1] * node.inShape[2]) / (node.outShape[1] * node.outShape[2]);
+        return (kernel + 1) * cost.outElements;
+      }
+      return cost.macs;
+    case 'ptflops':
+      if (node.kind === 'linear' && node.linear?.bias) return cost.macs + node.linear.outFeatures;
+      return cost.macs;
+  }
+}
+
+export function totalMacsBy(graph: LayerGraph, convention: Convention): number {
+  return graph.nodes.reduce((sum, n) => sum + layerMacs(n, convention), 0);
+}

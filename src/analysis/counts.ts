@@ -1,0 +1,43 @@
+/**
+ * What one layer costs: parameters, multiply-accumulates and element counts, per sample.
+ * Every convention (paper, fvcore, thop, ptflops) is built from these numbers.
+ */
+import { nodeParams, numel, type ConvSpec, type LayerGraph, type LayerNode, type LinearSpec } from '../model/graph.ts';
+
+/** Conv MACs = Hout * Wout * Cout * (Cin / groups) * k * k (no bias term). */
+export function convMacs(conv: ConvSpec, outShape: readonly number[]): number {
+  const [cout, hout, wout] = outShape;
+  return hout * wout * cout * (conv.inChannels / conv.groups) * conv.kernel * conv.kernel;
+}
+
+/** Linear MACs = in_features * out_features (no bias term). */
+export function linearMacs(linear: LinearSpec): number {
+  return linear.inFeatures * linear.outFeatures;
+}
+
+export interface LayerCost {
+  /** Learnable parameters the called module owns (torchsummary's Param # for the row). */
+  params: number;
+  /** Multiply-accumulates of conv and linear layers; 0 for every other kind. */
+  macs: number;
+  /** Elements of the input (first input) and of the output, per sample. */
+  inElements: number;
+  outElements: number;
+}
+
+export function layerCost(node: LayerNode): LayerCost {
+  let macs = 0;
+  if (node.kind === 'conv' && node.conv) macs = convMacs(node.conv, node.outShape);
+  if (node.kind === 'linear' && node.linear) macs = linearMacs(node.linear);
+  return { params: nodeParams(node), macs, inElements: numel(node.inShape), outElements: numel(node.outShape) };
+}
+
+/** Params of the network: each module once (a ReLU called three times owns nothing anyway). */
+export function totalParams(graph: LayerGraph): number {
+  return graph.nodes.reduce((sum, n) => sum + nodeParams(n), 0);
+}
+
+/** Conv + linear multiply-accumulates per sample: the paper's "FLOPs" and torchvision's "GFLOPS". */
+export function totalMacs(graph: LayerGraph): number {
+  return graph.nodes.reduce((sum, n) => sum + layerCost(n).macs, 0);
+}
