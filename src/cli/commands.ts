@@ -1,0 +1,160 @@
+/**
+ * The analysis commands of the CLI. Each returns the text to print; errors are thrown and reported
+ * by main.ts as one line.
+ */
+import {
+  analyze,
+  blockTable,
+  compare,
+  CONVENTION_INFO,
+  humanCount,
+  isConvention,
+  solve,
+  stageOf,
+  summarize,
+  summaryJson,
+  thousands,
+  torchsummaryText,
+  type Convention,
+} from '../analysis/index.ts';
+import { buildLayerGraph, type ExecutionOrder } from '../model/graph.ts';
+import { configFromArgs, CONFIG_FLAGS, flagString, parseArgs, parseInteger, UsageError } from './args.ts';
+
+function convention(value: string | undefined): Convention {
+  if (value === undefined) return 'paper';
+  if (!isConvention(value)) throw new UsageError(`--convention must be paper, fvcore, thop or ptflops, got "${value}"`);
+  return value;
+}
+
+function order(value: string | undefined): ExecutionOrder {
+  if (value === undefined) return 'seed';
+  if (value !== 'seed' && value !== 'torchvision') throw new UsageError(`--order must be seed or torchvision, got "${value}"`);
+  return value;
+}
+
+function onePreset(positional: string[], command: string): string | undefined {
+  if (positional.length > 1) throw new UsageError(`${command} takes one preset, got ${positional.join(' ')}`);
+  return positional[0];
+}
+
+function pad(cells: string[], widths: number[], right: boolean[]): string {
+  return cells.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+}
+
+/** A plain text table with right-aligned numeric columns. */
+function textTable(header: string[], rows: string[][], right: boolean[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const lines = [pad(header, widths, right), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => pad(r, widths, right))];
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * `summary <preset | flags> [--input CxHxW] [--classes N] [--order seed|torchvision] [--convention ...] [--json]`
+ * Prints exactly what torchsummary 1.5.1 prints for the equivalent PyTorch model. The default order is the
+ * seed's (shortcut first), whose printout the source document shows.
+ */
+export function summaryCommand(argv: string[]): string {
+  const args = parseArgs(argv, [...CONFIG_FLAGS, 'order', 'convention', 'json']);
+  const config = configFromArgs(args, onePreset(args.positional, 'summary'));
+  const conv = convention(flagString(args, 'convention'));
+  const graph = buildLayerGraph(config, order(flagString(args, 'order')));
+  analyze(config, { convention: conv }); // refuses absurd sizes with the figure
+  const summary = summarize(graph, conv);
+  if (args.flags.has('json')) return JSON.stringify(summaryJson(summary), null, 2) + '\n';
+  let text = torchsummaryText(summary);
+  if (args.flags.has('convention')) {
+    const t = summary.totals;
+    text +=
+      `Multiply-accumulates, ${CONVENTION_INFO[conv].label} convention: ${thousands(t.macs)} MACs (${humanCount(t.macs)}MAC)\n` +
+      `FLOPs (2 x MACs): ${thousands(t.flops)} (${humanCount(t.flops)}FLOP)\n` +
+      `Convention: ${CONVENTION_INFO[conv].description}\n`;
+  }
+  return text;
+}
+
+/** `table <preset | flags> [--convention ...] [--json]`: the paper's Table 1 for the config. */
+export function tableCommand(argv: string[]): string {
+  const args = parseArgs(argv, [...CONFIG_FLAGS, 'convention', 'json']);
+  const config = configFromArgs(args, onePreset(args.positional, 'table'));
+  const table = blockTable(buildLayerGraph(config), convention(flagString(args, 'convention')));
+  if (args.flags.has('json')) return JSON.stringify(table, null, 2) + '\n';
+  const rows = table.rows.map((r) => [
+    r.stage,
+    r.outputSize ? `${r.outputSize[0]}x${r.outputSize[1]}` : '',
+    r.description,
+    thousands(r.params),
+    thousands(r.macs),
+  ]);
+  rows.push(['total', '', '', thousands(table.params), thousands(table.macs)]);
+  return (
+    textTable(['stage', 'output', 'layers', 'params', 'MACs'], rows, [false, false, false, true, true]) +
+    `\nparams: ${thousands(table.params)} (${humanCount(table.params)})\n` +
+    `MACs (${CONVENTION_INFO[table.convention].label}): ${thousands(table.macs)} (${humanCount(table.macs)}MAC); FLOPs = 2 x MACs = ${humanCount(table.flops)}FLOP\n`
+  );
+}
+
+/** `solve --depth 50 --cardinality 8 [--json]`: the width d that preserves complexity (paper Table 2). */
+export function solveCommand(argv: string[]): string {
+  const args = parseArgs(argv, ['depth', 'cardinality', 'json']);
+  if (args.positional.length) throw new UsageError(`solve takes only --depth and --cardinality, got ${args.positional.join(' ')}`);
+  const depthText = flagString(args, 'depth');
+  const cText = flagString(args, 'cardinality');
+  if (depthText === undefined || cText === undefined) throw new UsageError('solve needs --depth and --cardinality, e.g. solve --depth 50 --cardinality 8');
+  const result = solve(parseInteger('--depth', depthText), parseInteger('--cardinality', cText));
+  const config = {
+    block: 'bottleneck' as const, depths: result.depths, cardinality: result.cardinality, widthPerGroup: result.width,
+    baseWidth: 64, stem: 'imagenet' as const, input: [3, 224, 224] as [number, number, number], classes: 1000, includeTop: true,
+  };
+  const net = analyze(config);
+  if (args.flags.has('json')) {
+    return JSON.stringify({ ...result, network: { params: net.params, macs: net.macs, flops: net.flops } }, null, 2) + '\n';
+  }
+  return (
+    `ResNeXt-${result.depth} (${result.cardinality}x${result.width}d): cardinality C = ${result.cardinality}, bottleneck width d = ${result.width}, ` +
+    `group-conv width C*d = ${result.groupWidth}\n` +
+    `conv2 block params C*(256d + 9d^2 + 256d) = ${thousands(result.params)} vs ${thousands(result.referenceParams)} for C=1, d=64 ` +
+    `(${(result.relativeDifference * 100).toFixed(2)}%)\n` +
+    `network at 3x224x224: ${thousands(net.params)} params, ${thousands(net.macs)} MACs (${humanCount(net.macs)}MAC)\n`
+  );
+}
+
+/** `compare <preset | preset:overrides> <preset> [...] [--convention ...] [--json]` */
+export function compareCommand(argv: string[]): string {
+  const args = parseArgs(argv, ['convention', 'json', 'input', 'classes']);
+  if (args.positional.length < 2) throw new UsageError('compare needs at least two presets, e.g. compare resnet50 resnext50_32x4d');
+  const items = args.positional.map((name) => {
+    const sub = parseArgs(
+      [name, ...['input', 'classes'].flatMap((f) => (args.flags.has(f) ? [`--${f}`, flagString(args, f)!] : []))],
+      CONFIG_FLAGS,
+    );
+    return { label: name, config: configFromArgs(sub, name) };
+  });
+  const cmp = compare(items, convention(flagString(args, 'convention')));
+  if (args.flags.has('json')) {
+    return JSON.stringify(
+      {
+        convention: cmp.convention,
+        models: cmp.entries.map((e) => ({
+          name: e.label,
+          params: e.analysis.params,
+          macs: e.analysis.macs,
+          flops: e.analysis.flops,
+          delta_params: e.deltaParams,
+          delta_macs: e.deltaMacs,
+          stages: cmp.stages.map((s) => ({ stage: s, ...stageOf(e.analysis, s) })),
+        })),
+      },
+      null,
+      2,
+    ) + '\n';
+  }
+  const header = ['stage', ...cmp.entries.flatMap((e) => [`${e.label} params`, `${e.label} MACs`])];
+  const rows = cmp.stages.map((s) => [s, ...cmp.entries.flatMap((e) => [thousands(stageOf(e.analysis, s).params), thousands(stageOf(e.analysis, s).macs)])]);
+  rows.push(['total', ...cmp.entries.flatMap((e) => [thousands(e.analysis.params), thousands(e.analysis.macs)])]);
+  rows.push([`delta vs ${cmp.entries[0].label}`, ...cmp.entries.flatMap((e) => [signed(e.deltaParams), signed(e.deltaMacs)])]);
+  return textTable(header, rows, header.map((_, i) => i > 0)) + `MACs: ${CONVENTION_INFO[cmp.convention].label} convention\n`;
+}
+
+function signed(n: number): string {
+  return n > 0 ? `+${thousands(n)}` : thousands(n);
+}

@@ -1,0 +1,59 @@
+/**
+ * ResNeXt Lab command line: `npm run --silent cli -- <command> ...`. The same engine as the app.
+ * User errors print one line (`error: ...`) and exit with status 2; no stack traces.
+ */
+import { summaryCommand, tableCommand, solveCommand, compareCommand } from './commands.ts';
+
+const USAGE = `usage: npm run --silent cli -- <command> [options]
+
+commands:
+  summary <preset> [--input 3x224x224] [--classes N] [--order seed|torchvision]
+          [--convention paper|fvcore|thop|ptflops] [--json]
+      torchsummary 1.5.1's printout of the model (default order: the seed code's, shortcut first)
+  table <preset> [--convention ...] [--json]      the paper's Table 1 for the model
+  solve --depth 50 --cardinality 8 [--json]      width d that preserves complexity (paper Table 2)
+  compare <preset> <preset> [...] [--json]       per-stage params and MACs side by side
+  predict <preset> --weights FILE (--input FILE.bin --shape N,3,H,W --out FILE.bin | --image FILE)
+          [--backend cpu|wasm]                   run the network with real weights
+
+Instead of a preset, describe the network with flags:
+  --block bottleneck|basic --depths 3,4,6,3 --cardinality 32 --width 4 [--base-width 64]
+  [--stem imagenet|cifar] [--input CxHxW] [--classes N] [--no-top]
+`;
+
+async function run(argv: string[]): Promise<string> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'summary':
+      return summaryCommand(rest);
+    case 'table':
+      return tableCommand(rest);
+    case 'solve':
+      return solveCommand(rest);
+    case 'compare':
+      return compareCommand(rest);
+    case 'predict': {
+      const { runPredict } = await import('./predict.ts');
+      await runPredict(rest);
+      return '';
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      return USAGE;
+    default:
+      throw new Error(`unknown command "${command}"; commands: summary, table, solve, compare, predict (see --help)`);
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (out) => {
+    process.stdout.write(out);
+  },
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`error: ${message.split('\n').join(' ')}\n`);
+    process.exitCode = 2;
+  },
+);

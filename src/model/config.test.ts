@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../analysis/analyze.ts';
+import { ConfigError, parseInputSize, validateConfig, type NetworkConfig } from './config.ts';
+import { buildLayerGraph } from './graph.ts';
+import { presetConfig } from './presets.ts';
+
+const base = (): NetworkConfig => presetConfig('resnext50_32x4d');
+
+function refuses(change: (c: NetworkConfig) => void, message: RegExp): void {
+  const c = base();
+  change(c);
+  expect(() => validateConfig(c)).toThrow(ConfigError);
+  expect(() => validateConfig(c)).toThrow(message);
+}
+
+describe('config validation', () => {
+  it('accepts every preset', () => {
+    expect(validateConfig(base())).toBeTruthy();
+  });
+
+  it('refuses non-positive and non-integer values, naming the field', () => {
+    refuses((c) => (c.cardinality = 0), /cardinality must be a positive integer, got 0/);
+    refuses((c) => (c.cardinality = 2.5), /cardinality must be a positive integer, got 2.5/);
+    refuses((c) => (c.widthPerGroup = -4), /width per group \(d\) must be a positive integer/);
+    refuses((c) => (c.baseWidth = 0), /base width must be a positive integer/);
+    refuses((c) => (c.depths = [3, 0, 6, 3]), /depths\[1\] \(blocks in stage 2\) must be a positive integer/);
+    refuses((c) => (c.depths = []), /depths must list/);
+    refuses((c) => (c.classes = 0), /classes must be a positive integer/);
+    refuses((c) => ((c as unknown as { cardinality: unknown }).cardinality = 'x'), /cardinality must be a number/);
+    refuses((c) => ((c as unknown as { block: string }).block = 'dense'), /block must be "basic" or "bottleneck"/);
+    refuses((c) => ((c as unknown as { stem: string }).stem = 'vit'), /stem must be "imagenet" or "cifar"/);
+  });
+
+  it('refuses a basic block with C != 1 or d != 64 and explains why', () => {
+    const c = presetConfig('resnet18', { cardinality: 32 });
+    expect(() => validateConfig(c)).toThrow(/basic block supports only cardinality 1 and width per group 64.*torchvision/);
+    expect(() => validateConfig(presetConfig('resnet34', { widthPerGroup: 4 }))).toThrow(/basic block/);
+  });
+
+  it('refuses a zero bottleneck width', () => {
+    refuses((c) => Object.assign(c, { baseWidth: 8, widthPerGroup: 4 }), /bottleneck width .* is 0/);
+  });
+
+  it('refuses input sizes PyTorch would refuse and accepts 1x1', () => {
+    refuses((c) => (c.input = [3, 0, 224]), /input height must be a positive integer, got 0/);
+    refuses((c) => (c.input = [3, 224, -5]), /input width must be a positive integer/);
+    refuses((c) => (c.input = [0, 224, 224]), /input channels/);
+    expect(() => parseInputSize('3x224')).not.toThrow();
+    expect(parseInputSize('3x224x200')).toEqual([3, 224, 200]);
+    expect(parseInputSize('64')).toEqual([3, 64, 64]);
+    expect(() => parseInputSize('3xx224')).toThrow(/malformed/);
+    expect(() => parseInputSize('-3x224x224')).toThrow(/malformed/);
+    expect(() => parseInputSize('3x0x224')).toThrow(/height must be a positive integer/);
+    const tiny = buildLayerGraph(presetConfig('resnext50_32x4d', { input: [3, 1, 1] }));
+    expect(tiny.nodes[tiny.output].outShape).toEqual([1000]);
+    expect(tiny.stages.map((s) => s.outShape.slice(1))).toEqual([[1, 1], [1, 1], [1, 1], [1, 1], [1, 1]]);
+  });
+
+  it('refuses absurd sizes with the figure instead of hanging', () => {
+    expect(() => analyze(presetConfig('resnet50', { input: [3, 100000, 100000] }))).toThrow(
+      /would need 814,560,002,048,000 multiply-accumulates per image \(over 1,000,000,000,000\)/,
+    );
+    expect(() => analyze(presetConfig('resnet50', { classes: 10_000_000 }))).toThrow(/would have 20,\d{3},\d{3},\d{3} parameters \(over 10,000,000,000\)/);
+    expect(() => validateConfig(presetConfig('resnet50', { depths: [3, 4, 100000, 3] }))).toThrow(/100,010 blocks/);
+  });
+});
