@@ -133,7 +133,12 @@ class GraphBuilder {
 
   private push(node: Omit<LayerNode, 'index' | 'stage' | 'block' | 'shortcut'>): number {
     const index = this.nodes.length;
-    this.nodes.push({ ...node, index, stage: this.stage, block: this.block, shortcut: this.shortcut });
+    const full = node as LayerNode;
+    full.index = index;
+    full.stage = this.stage;
+    full.block = this.block;
+    full.shortcut = this.shortcut;
+    this.nodes.push(full);
     return index;
   }
 
@@ -175,7 +180,7 @@ class GraphBuilder {
 
   add(name: string, residual: number, shortcut: number, shortcutShape: number[]): number {
     const shape = this.nodes[residual].outShape;
-    if (shape.join() !== shortcutShape.join()) {
+    if (shape.length !== shortcutShape.length || shape.some((v, i) => v !== shortcutShape[i])) {
       throw new Error(`internal: ${name} adds ${shape} and ${shortcutShape}`);
     }
     return this.push({ name, kind: 'add', module: null, inputs: [residual, shortcut], inShape: shape, outShape: shape, tensors: [] });
