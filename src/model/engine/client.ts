@@ -1,0 +1,149 @@
+/**
+ * The app's only door to inference. Every tfjs module loads inside a module Web Worker
+ * (`worker.ts`); this class sends it requests and turns the answers into promises. A worker error
+ * arrives as a rejected promise carrying the worker's message.
+ */
+import type { NetworkConfig } from '../config.ts';
+import type {
+  BackendName,
+  BackendStatus,
+  BenchResult,
+  EngineInfo,
+  FormsResult,
+  LoadedWeights,
+  LoadProgress,
+  Prediction,
+  RawResult,
+  Request,
+  ResponseMessage,
+} from './protocol.ts';
+
+export type {
+  BackendName,
+  BackendStatus,
+  BenchResult,
+  EngineInfo,
+  FormsResult,
+  LoadedWeights,
+  LoadProgress,
+  Prediction,
+  RawResult,
+} from './protocol.ts';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+export class EngineClient {
+  private worker: Worker | null;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+
+  constructor() {
+    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'resnext-engine' });
+    this.worker.onmessage = (event: MessageEvent<ResponseMessage>) => this.receive(event.data);
+    this.worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.failAll(new Error(`engine worker failed: ${event.message || 'could not start (see the console)'}`));
+    };
+    this.worker.onmessageerror = () => this.failAll(new Error('engine worker sent a message that could not be read'));
+  }
+
+  /** Each backend of this browser, whether it can run, and why not. */
+  backends(): Promise<BackendStatus[]> {
+    return this.call({ type: 'backends' });
+  }
+
+  /** Selects a backend ('auto': webgpu, else webgl, wasm, cpu); resolves with the one in use. */
+  setBackend(name: BackendName | 'auto'): Promise<BackendName> {
+    return this.call({ type: 'setBackend', name });
+  }
+
+  /**
+   * Loads a state dict (.safetensors / .pth, f32/f16/bf16) from a URL or a file, checks it strictly
+   * against the config (inferred from the tensors when absent) and builds the network. URLs are
+   * cached in Cache Storage, so a second load does not download again.
+   */
+  loadWeights(
+    src: { url: string } | { file: File | Blob; name: string },
+    opts: { config?: NetworkConfig; onProgress?: (p: LoadProgress) => void } = {},
+  ): Promise<LoadedWeights> {
+    return this.call({ type: 'loadWeights', src, config: opts.config }, opts.onProgress);
+  }
+
+  /** Preprocesses (resize 256, crop 224, normalize) and classifies an image; top-k with softmax. */
+  classify(image: Blob, topk = 5): Promise<Prediction> {
+    return this.call({ type: 'classify', image, topk });
+  }
+
+  /** Times the loaded network on a random batch-1 input: median/p90 over `runs`, plus per stage. */
+  benchmark(runs: number): Promise<BenchResult> {
+    return this.call({ type: 'benchmark', runs });
+  }
+
+  /** Runs forms (a), (b), (c) of one block of `stage` (1-based) with shared random weights on one input. */
+  checkForms(config: NetworkConfig, stage: number, seed = 1): Promise<FormsResult> {
+    return this.call({ type: 'checkForms', config, stage, seed });
+  }
+
+  /** Raw logits for a float32 NCHW batch (parity checks). */
+  runRaw(input: Float32Array, shape: number[]): Promise<RawResult> {
+    return this.call({ type: 'runRaw', input, shape });
+  }
+
+  /** The worker's state: backend, grouped-conv method, live tensors, wasm threads. */
+  info(): Promise<EngineInfo> {
+    return this.call({ type: 'info' });
+  }
+
+  /** Frees the loaded network's tensors. */
+  unloadWeights(): Promise<void> {
+    return this.call({ type: 'unloadWeights' });
+  }
+
+  /** Stops the worker; pending calls reject. */
+  dispose(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.failAll(new Error('the engine was disposed'));
+  }
+
+  private call<T>(request: Request, onProgress?: (p: LoadProgress) => void): Promise<T> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new Error('the engine was disposed'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress });
+      try {
+        worker.postMessage({ id, ...request });
+      } catch (e) {
+        this.pending.delete(id);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+  }
+
+  private receive(msg: ResponseMessage): void {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    if (msg.kind === 'progress') {
+      p.onProgress?.(msg.progress);
+      return;
+    }
+    this.pending.delete(msg.id);
+    if (msg.kind === 'done') p.resolve(msg.result);
+    else {
+      const error = new Error(msg.message);
+      error.name = msg.name;
+      p.reject(error);
+    }
+  }
+
+  private failAll(error: Error): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) p.reject(error);
+  }
+}

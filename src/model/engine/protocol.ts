@@ -1,0 +1,51 @@
+/**
+ * Messages between `EngineClient` (main thread) and the engine worker. Every request carries an id;
+ * the worker answers each with exactly one `done` or `error` message, preceded by any number of
+ * `progress` messages for the same id.
+ */
+import type { NetworkConfig } from '../config.ts';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+export interface BackendStatus { name: BackendName; available: boolean; reason?: string }
+export interface LoadProgress { loaded: number; total: number | null }
+export interface LoadedWeights { config: NetworkConfig; source: string; tensors: number; bytes: number; cached: boolean }
+export interface Prediction { top: { index: number; label: string; prob: number }[]; ms: number; backend: BackendName; crop: ImageData }
+export interface BenchResult { runs: number; medianMs: number; p90Ms: number; perStageMs: { stage: string; ms: number }[]; backend: BackendName }
+export interface FormsResult {
+  forms: { form: 'a' | 'b' | 'c'; ms: number; params: number }[];
+  maxAbsDiff: { ab: number; ac: number; bc: number };
+  backend: BackendName;
+}
+/** Raw logits of a float32 NCHW batch (used by the e2e parity tests and the developer tools). */
+export interface RawResult { logits: Float32Array; shape: number[]; ms: number; backend: BackendName; numTensors: number }
+/** What the worker holds: backend, grouped-convolution method, live tensors, wasm threads. */
+export interface EngineInfo {
+  backend: BackendName | null;
+  groupedMethod: string | null;
+  numTensors: number;
+  wasmThreads: number | null;
+  crossOriginIsolated: boolean;
+  weights: { source: string; tensors: number } | null;
+}
+
+export type WeightsSource = { url: string } | { file: File | Blob; name: string };
+
+export type Request =
+  | { type: 'backends' }
+  | { type: 'setBackend'; name: BackendName | 'auto' }
+  | { type: 'loadWeights'; src: WeightsSource; config?: NetworkConfig }
+  | { type: 'classify'; image: Blob; topk: number }
+  | { type: 'benchmark'; runs: number }
+  | { type: 'checkForms'; config: NetworkConfig; stage: number; seed: number }
+  | { type: 'runRaw'; input: Float32Array; shape: number[] }
+  | { type: 'info' }
+  | { type: 'unloadWeights' };
+
+export type RequestMessage = { id: number } & Request;
+
+export type ResponseMessage =
+  | { id: number; kind: 'done'; result: unknown }
+  | { id: number; kind: 'error'; message: string; name: string }
+  | { id: number; kind: 'progress'; progress: LoadProgress };
