@@ -1,0 +1,237 @@
+/**
+ * The three equivalent forms of a ResNeXt block (paper Fig. 3), layer by layer, for one block of a
+ * config: (a) C parallel paths whose outputs are summed, (b) C paths whose 3x3 outputs are
+ * concatenated before one 1x1, (c) one 1x1, one grouped 3x3 with C groups, one 1x1.
+ * Shapes follow the paper's notation "in, k x k, out"; weight shapes are written in x k x k x out.
+ * Only the convolutions of the residual branch are described (BN and ReLU are the same in all three).
+ */
+import { ConfigError } from '../model/config.ts';
+import type { LayerGraph, LayerNode } from '../model/graph.ts';
+import { thousands } from './format.ts';
+
+export type FormName = 'a' | 'b' | 'c';
+export const FORM_NAMES: readonly FormName[] = ['a', 'b', 'c'];
+
+/** What a layer of a form does: the three convolutions and the aggregation op between branches. */
+export type FormLayerRole = 'reduce' | 'transform' | 'expand' | 'concat' | 'sum';
+
+export interface FormLayer {
+  role: FormLayerRole;
+  /** The paper's box label: `256, 1x1, 4`; `concatenate` / `+` for the aggregation ops. */
+  label: string;
+  inChannels: number;
+  outChannels: number;
+  /** 0 for the aggregation ops. */
+  kernel: number;
+  stride: number;
+  /** Groups of the convolution (form (c)'s 3x3 has C); 1 otherwise. */
+  groups: number;
+  /** Parallel copies: C for the per-branch layers of (a) and (b), 1 for shared layers. */
+  branches: number;
+  /** Weight shape of one copy (or one group) as in x k x k x out: `256x1x1x4`; empty for ops. */
+  weightShape: string;
+  /** How many weights of `weightShape` there are: branches or groups (1 for an ordinary conv). */
+  weightCopies: number;
+  /** Parameters of one copy / group, and of the layer. */
+  paramsEach: number;
+  params: number;
+  /** Multiply-accumulates of the layer per sample: output positions x params. */
+  macs: number;
+  /** Output of one copy: [C, H, W]. */
+  outShape: [number, number, number];
+  /** The parameter count written out: `32 x (256 x 1 x 1 x 4) = 32,768`. */
+  formula: string;
+}
+
+export interface BlockForm {
+  form: FormName;
+  title: string;
+  layers: FormLayer[];
+  params: number;
+  macs: number;
+}
+
+/** The sizes a block's forms depend on. */
+export interface FormSpec {
+  inChannels: number;
+  cardinality: number;
+  /** Channels of each path (the paper's d for this stage). */
+  groupWidth: number;
+  outChannels: number;
+  /** Stride of the 3x3 (torchvision places a stage's stride there). */
+  stride: number;
+  /** Input height and width of the block. */
+  height: number;
+  width: number;
+}
+
+export interface BlockForms {
+  spec: FormSpec;
+  /** Stage (1-based residual stage) and block (0-based) the spec was read from, when from a graph. */
+  stage: number | null;
+  block: number | null;
+  /** The module path of the block: `layer1.1`. */
+  module: string | null;
+  forms: [BlockForm, BlockForm, BlockForm];
+  /** Why the three forms compute the same function, with this block's numbers. */
+  explanation: string[];
+}
+
+function conv(
+  role: FormLayerRole,
+  inChannels: number,
+  outChannels: number,
+  kernel: number,
+  stride: number,
+  groups: number,
+  branches: number,
+  outSide: [number, number],
+): FormLayer {
+  const perGroupIn = inChannels / groups;
+  const perGroupOut = outChannels / groups;
+  const paramsEach = perGroupIn * kernel * kernel * perGroupOut;
+  const weightCopies = branches * groups;
+  const params = weightCopies * paramsEach;
+  const [h, w] = outSide;
+  const shape = `${perGroupIn}x${kernel}x${kernel}x${perGroupOut}`;
+  const product = `${perGroupIn} x ${kernel} x ${kernel} x ${perGroupOut}`;
+  const formula = weightCopies > 1 ? `${weightCopies} x (${product}) = ${thousands(params)}` : `${product} = ${thousands(params)}`;
+  return {
+    role,
+    label: `${inChannels}, ${kernel}x${kernel}, ${outChannels}${groups > 1 ? `, groups=${groups}` : ''}`,
+    inChannels,
+    outChannels,
+    kernel,
+    stride,
+    groups,
+    branches,
+    weightShape: shape,
+    weightCopies,
+    paramsEach,
+    params,
+    macs: params * h * w,
+    outShape: [outChannels, h, w],
+    formula,
+  };
+}
+
+function op(role: 'concat' | 'sum', inChannels: number, outChannels: number, branches: number, outSide: [number, number]): FormLayer {
+  return {
+    role,
+    label: role === 'concat' ? 'concatenate' : '+',
+    inChannels,
+    outChannels,
+    kernel: 0,
+    stride: 1,
+    groups: 1,
+    branches,
+    weightShape: '',
+    weightCopies: 0,
+    paramsEach: 0,
+    params: 0,
+    macs: 0,
+    outShape: [outChannels, outSide[0], outSide[1]],
+    formula: role === 'concat' ? `${branches} x ${inChannels} channels stacked = ${outChannels}` : `${branches} paths of ${outChannels} channels summed`,
+  };
+}
+
+function outSize(n: number, stride: number): number {
+  // 3x3, padding 1: floor((n + 2 - 3) / s) + 1
+  return Math.floor((n - 1) / stride) + 1;
+}
+
+function total(form: FormName, title: string, layers: FormLayer[]): BlockForm {
+  return {
+    form,
+    title,
+    layers,
+    params: layers.reduce((a, l) => a + l.params, 0),
+    macs: layers.reduce((a, l) => a + l.macs, 0),
+  };
+}
+
+/** The three forms of a bottleneck block with the given sizes. */
+export function formsOf(spec: FormSpec, where: { stage: number; block: number; module: string } | null = null): BlockForms {
+  const { inChannels: cin, cardinality: c, groupWidth: d, outChannels: cout, stride } = spec;
+  for (const [what, v] of Object.entries(spec)) {
+    if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`block forms: ${what} must be a positive integer, got ${v}`);
+  }
+  const inSide: [number, number] = [spec.height, spec.width];
+  const outSide: [number, number] = [outSize(spec.height, stride), outSize(spec.width, stride)];
+  const width = c * d;
+
+  const a = total('a', 'Aggregated transformations: C paths, summed', [
+    conv('reduce', cin, d, 1, 1, 1, c, inSide),
+    conv('transform', d, d, 3, stride, 1, c, outSide),
+    conv('expand', d, cout, 1, 1, 1, c, outSide),
+    op('sum', cout, cout, c, outSide),
+  ]);
+  const b = total('b', 'Early concatenation: C paths, concatenated, one 1x1', [
+    conv('reduce', cin, d, 1, 1, 1, c, inSide),
+    conv('transform', d, d, 3, stride, 1, c, outSide),
+    op('concat', d, width, c, outSide),
+    conv('expand', width, cout, 1, 1, 1, 1, outSide),
+  ]);
+  const cc = total('c', 'Grouped convolution: one 1x1, a 3x3 with C groups, one 1x1', [
+    conv('reduce', cin, width, 1, 1, 1, 1, inSide),
+    conv('transform', width, width, 3, stride, c, 1, outSide),
+    conv('expand', width, cout, 1, 1, 1, 1, outSide),
+  ]);
+
+  const first = a.layers[0];
+  const last = a.layers[2];
+  const explanation = [
+    `(a) to (b): the last 1x1 layers of the ${c} paths each map ${d} channels to ${cout}, and their outputs are summed. ` +
+      `Summing ${c} products W_i x_i equals one product [W_1 ... W_${c}] [x_1; ...; x_${c}]: concatenating the ${c} inputs ` +
+      `(${width} channels) and applying one ${width}x1x1x${cout} layer is the same sum, with the same ${thousands(last.params)} weights.`,
+    `(b) to (c): the first 1x1 layers of the ${c} paths all read the same ${cin}-channel input, so they stack into one ` +
+      `${cin}x1x1x${width} layer (${thousands(first.params)} weights either way). Each 3x3 then sees only its own ${d} channels: ` +
+      `that is a grouped convolution with ${c} groups, ${c} x (${d} x 3 x 3 x ${d}) = ${thousands(a.layers[1].params)} weights.`,
+    `So all three forms have ${thousands(a.params)} convolution weights and ${thousands(a.macs)} multiply-accumulates per image, ` +
+      'and with shared weights they compute the same output; only the arrangement differs. Form (c) is what torchvision runs ' +
+      '(one Conv2d with groups=C), because one large kernel is faster than many small ones.',
+  ];
+  return { spec, stage: where?.stage ?? null, block: where?.block ?? null, module: where?.module ?? null, forms: [a, b, cc], explanation };
+}
+
+/**
+ * The forms of block `block` (0-based; default: the stage's last block, the one Table 1 prints) of
+ * residual stage `stage` (1-based) of a graph.
+ */
+export function blockForms(graph: LayerGraph, stage: number, block?: number): BlockForms {
+  const info = graph.stages[stage];
+  if (!Number.isInteger(stage) || stage < 1 || !info) {
+    throw new ConfigError(`stage must be between 1 and ${graph.stages.length - 1}, got ${stage}`);
+  }
+  if (graph.config.block !== 'bottleneck') {
+    throw new ConfigError(
+      'forms (a), (b) and (c) describe a bottleneck block; a basic block has two ungrouped 3x3 convs and no paths to aggregate. Choose block type "bottleneck".',
+    );
+  }
+  const b = block ?? info.blocks - 1;
+  if (!Number.isInteger(b) || b < 0 || b >= info.blocks) {
+    throw new ConfigError(`block must be between 0 and ${info.blocks - 1} in ${info.module}, got ${b}`);
+  }
+  const module = `${info.module}.${b}`;
+  const find = (leaf: string): LayerNode => {
+    const node = graph.nodes.find((n) => n.name === `${module}.${leaf}`);
+    if (!node?.conv) throw new Error(`internal: ${module}.${leaf} missing`);
+    return node;
+  };
+  const c1 = find('conv1');
+  const c2 = find('conv2');
+  const c3 = find('conv3');
+  const groups = c2.conv!.groups;
+  return formsOf(
+    {
+      inChannels: c1.conv!.inChannels,
+      cardinality: groups,
+      groupWidth: c2.conv!.outChannels / groups,
+      outChannels: c3.conv!.outChannels,
+      stride: c2.conv!.stride,
+      height: c1.inShape[1],
+      width: c1.inShape[2],
+    },
+    { stage, block: b, module },
+  );
+}
