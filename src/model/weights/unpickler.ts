@@ -1,0 +1,573 @@
+/**
+ * A safe unpickler for the data.pkl of a torch.save file. It understands the opcodes of pickle
+ * protocols 0-5 that plain data needs and builds plain JavaScript values; it never runs code, and it
+ * refuses every global other than the few a state_dict references (OrderedDict, the tensor rebuild
+ * functions, the storage types), at the opcode that names it, before anything else happens.
+ *
+ * Python values become: None -> null, bool -> boolean, int -> number (bigint beyond 2^53), float -> number,
+ * str -> string, bytes -> Uint8Array, list -> array, tuple -> frozen array, dict and OrderedDict -> Map,
+ * a persistent storage id -> `StorageRef`, `_rebuild_tensor_v2(...)` -> `TensorRef`.
+ */
+import { WeightsError, type WeightDtype } from './common.ts';
+
+/** `torch.<Type>Storage` classes and the element type each holds. */
+export const STORAGE_DTYPES: Readonly<Record<string, WeightDtype>> = {
+  DoubleStorage: 'F64',
+  FloatStorage: 'F32',
+  HalfStorage: 'F16',
+  BFloat16Storage: 'BF16',
+  LongStorage: 'I64',
+  IntStorage: 'I32',
+  ShortStorage: 'I16',
+  CharStorage: 'I8',
+  ByteStorage: 'U8',
+  BoolStorage: 'BOOL',
+};
+
+/** A storage the pickle refers to by persistent id `('storage', torch.FloatStorage, key, location, numel)`. */
+export class StorageRef {
+  readonly dtype: WeightDtype;
+  /** Entry name under `<archive>/data/`. */
+  readonly key: string;
+  readonly location: string;
+  /** Elements (of `dtype`) in the storage. */
+  readonly numel: number;
+
+  constructor(dtype: WeightDtype, key: string, location: string, numel: number) {
+    this.dtype = dtype;
+    this.key = key;
+    this.location = location;
+    this.numel = numel;
+  }
+}
+
+/** `torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks)`. */
+export class TensorRef {
+  readonly storage: StorageRef;
+  readonly offset: number;
+  readonly size: number[];
+  readonly stride: number[];
+
+  constructor(storage: StorageRef, offset: number, size: number[], stride: number[]) {
+    this.storage = storage;
+    this.offset = offset;
+    this.size = size;
+    this.stride = stride;
+  }
+}
+
+/** A global the pickle named and we allow; only these objects can appear where Python would have a class or function. */
+class PyGlobal {
+  readonly module: string;
+  readonly name: string;
+
+  constructor(module: string, name: string) {
+    this.module = module;
+    this.name = name;
+  }
+
+  get qualified(): string {
+    return `${this.module}.${this.name}`;
+  }
+}
+
+const ALLOWED_GLOBALS: ReadonlySet<string> = new Set([
+  'collections.OrderedDict',
+  'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_parameter',
+  'torch._utils._rebuild_parameter_with_state',
+  ...Object.keys(STORAGE_DTYPES).map((s) => `torch.${s}`),
+]);
+
+function refuseGlobal(module: string, name: string): WeightsError {
+  const alias = module === 'posix' || module === 'nt' ? ` (that is os.${name})` : '';
+  const wholeModel = /^(torchvision|torch\.nn)\b/.test(module) || /^[A-Z]/.test(name)
+    ? ' If it is a whole model saved with torch.save(model), re-save its weights with torch.save(model.state_dict(), path).'
+    : '';
+  return new WeightsError(
+    'unsafe',
+    `refused: the file references the global ${module}.${name}${alias}; a state_dict needs only OrderedDict, torch tensors and storages. ` +
+      `Nothing in the file was run.${wholeModel} Load only files you trust, and prefer .safetensors, which cannot hold code.`,
+  );
+}
+
+function corrupt(message: string): WeightsError {
+  return new WeightsError('corrupt', `data.pkl: ${message}`);
+}
+
+type Value = unknown;
+
+const OPCODE_NAMES: Record<number, string> = {
+  0x6f: 'OBJ',
+  0x92: 'NEWOBJ_EX',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+  0x97: 'NEXT_BUFFER',
+  0x98: 'READONLY_BUFFER',
+};
+
+function isHashable(v: Value): boolean {
+  return v === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof v) || (Array.isArray(v) && Object.isFrozen(v) && v.every(isHashable));
+}
+
+function dictKey(v: Value): Value {
+  if (!isHashable(v)) throw corrupt('a dict key is not a string, number or tuple');
+  // Tuples are frozen arrays: key them by their printed form so equal tuples meet.
+  return Array.isArray(v) ? `tuple:${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))}` : v;
+}
+
+function toInt(v: Value, what: string): number {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  throw corrupt(`${what} must be an integer, got ${typeof v === 'bigint' ? `${v} (too large)` : typeof v}`);
+}
+
+function intTuple(v: Value, what: string): number[] {
+  if (!Array.isArray(v)) throw corrupt(`${what} must be a tuple of integers`);
+  return v.map((x, i) => toInt(x, `${what}[${i}]`));
+}
+
+function callGlobal(fn: Value, args: Value): Value {
+  if (!(fn instanceof PyGlobal)) throw corrupt('REDUCE calls something that is not a known global');
+  if (!Array.isArray(args)) throw corrupt(`the arguments of ${fn.qualified} are not a tuple`);
+  switch (fn.qualified) {
+    case 'collections.OrderedDict': {
+      const map = new Map<Value, Value>();
+      if (args.length > 0) {
+        const items = args[0];
+        const pairs = items instanceof Map ? [...items.entries()] : Array.isArray(items) ? items : null;
+        if (!pairs) throw corrupt('OrderedDict(...) needs a list of pairs');
+        for (const pair of pairs) {
+          if (!Array.isArray(pair) || pair.length !== 2) throw corrupt('OrderedDict(...) needs a list of pairs');
+          map.set(dictKey(pair[0]), pair[1]);
+        }
+      }
+      return map;
+    }
+    case 'torch._utils._rebuild_tensor_v2': {
+      if (args.length < 4) throw corrupt(`_rebuild_tensor_v2 needs at least 4 arguments, got ${args.length}`);
+      const [storage, offset, size, stride] = args;
+      if (!(storage instanceof StorageRef)) throw corrupt('_rebuild_tensor_v2 got something that is not a storage');
+      const shape = intTuple(size, 'tensor size');
+      const strides = intTuple(stride, 'tensor stride');
+      if (shape.length !== strides.length) {
+        throw corrupt(`a tensor has ${shape.length} sizes but ${strides.length} strides`);
+      }
+      if (shape.some((d) => d < 0)) throw corrupt(`a tensor has a negative size (${shape.join(', ')})`);
+      return new TensorRef(storage, toInt(offset, 'storage offset'), shape, strides);
+    }
+    case 'torch._utils._rebuild_parameter':
+    case 'torch._utils._rebuild_parameter_with_state': {
+      if (!(args[0] instanceof TensorRef)) throw corrupt(`${fn.name} got something that is not a tensor`);
+      return args[0];
+    }
+    default:
+      throw new WeightsError('unsupported', `data.pkl calls ${fn.qualified}, which is not a function; the file is not a plain state_dict`);
+  }
+}
+
+function persistentLoad(pid: Value): StorageRef {
+  if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length !== 5) {
+    throw new WeightsError('unsupported', `data.pkl refers to a persistent object ${describe(pid)}; only ('storage', type, key, location, numel) tensors storages are supported`);
+  }
+  const [, type, key, location, numel] = pid;
+  if (!(type instanceof PyGlobal) || type.module !== 'torch' || !(type.name in STORAGE_DTYPES)) {
+    throw new WeightsError('unsupported', `data.pkl refers to a storage of type ${type instanceof PyGlobal ? type.qualified : describe(type)}, which this reader does not support`);
+  }
+  if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) throw corrupt(`a storage key is ${describe(key)}, not a plain name`);
+  return new StorageRef(STORAGE_DTYPES[type.name], key, typeof location === 'string' ? location : String(location), toInt(numel, 'storage size'));
+}
+
+function describe(v: Value): string {
+  if (v instanceof PyGlobal) return v.qualified;
+  if (Array.isArray(v)) return `(${v.map(describe).join(', ')})`;
+  if (typeof v === 'string') return JSON.stringify(v);
+  return String(v);
+}
+
+/**
+ * Unpickles `data` into plain values; throws a WeightsError (`unsafe` for any global outside the
+ * state_dict allowlist, `corrupt` for malformed or truncated input, `unsupported` for valid pickles
+ * a state_dict never contains).
+ */
+export function unpickle(data: Uint8Array): Value {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const latin1 = new TextDecoder('latin1');
+  let pos = 0;
+  let stack: Value[] = [];
+  const marks: Value[][] = [];
+  const memo = new Map<number, Value>();
+  const storages = new Map<string, StorageRef>();
+
+  const need = (n: number): void => {
+    if (pos + n > data.length) throw corrupt(`truncated at byte ${pos}: needs ${n} more bytes, the pickle has ${data.length - pos}`);
+  };
+  const u8 = (): number => {
+    need(1);
+    return data[pos++];
+  };
+  const u16 = (): number => {
+    need(2);
+    const v = view.getUint16(pos, true);
+    pos += 2;
+    return v;
+  };
+  const u32 = (): number => {
+    need(4);
+    const v = view.getUint32(pos, true);
+    pos += 4;
+    return v;
+  };
+  const i32 = (): number => {
+    need(4);
+    const v = view.getInt32(pos, true);
+    pos += 4;
+    return v;
+  };
+  const u64 = (): number => {
+    need(8);
+    const v = view.getBigUint64(pos, true);
+    pos += 8;
+    if (v > BigInt(data.length)) throw corrupt(`a length of ${v} bytes runs past the end of the pickle`);
+    return Number(v);
+  };
+  const take = (n: number): Uint8Array => {
+    need(n);
+    const out = data.subarray(pos, pos + n);
+    pos += n;
+    return out;
+  };
+  const line = (): string => {
+    const end = data.indexOf(0x0a, pos);
+    if (end < 0) throw corrupt(`truncated at byte ${pos}: a text argument has no end of line`);
+    const text = latin1.decode(data.subarray(pos, end));
+    pos = end + 1;
+    return text;
+  };
+  const str = (n: number): string => {
+    const bytes = take(n);
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      throw corrupt(`a string at byte ${pos - n} is not valid UTF-8`);
+    }
+  };
+  const pop = (): Value => {
+    if (stack.length === 0) throw corrupt(`stack underflow at byte ${pos - 1}`);
+    return stack.pop();
+  };
+  const top = (): Value => {
+    if (stack.length === 0) throw corrupt(`stack underflow at byte ${pos - 1}`);
+    return stack[stack.length - 1];
+  };
+  const popMark = (): Value[] => {
+    const items = stack;
+    const previous = marks.pop();
+    if (!previous) throw corrupt(`an opcode at byte ${pos - 1} needs a MARK and there is none`);
+    stack = previous;
+    return items;
+  };
+  const memoGet = (i: number): Value => {
+    if (!memo.has(i)) throw corrupt(`memo entry ${i} is read before it is written`);
+    return memo.get(i);
+  };
+  const decodeLong = (bytes: Uint8Array): number | bigint => {
+    if (bytes.length === 0) return 0;
+    let v = 0n;
+    for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+    if (bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(8 * bytes.length);
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  };
+  const textInt = (text: string): number | boolean | bigint => {
+    const t = text.trim().replace(/L$/, '');
+    if (t === '01') return true;
+    if (t === '00') return false;
+    if (!/^[-+]?\d+$/.test(t)) throw corrupt(`an integer argument "${text}" is malformed`);
+    const big = BigInt(t);
+    return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+  };
+  const global = (module: string, name: string): PyGlobal => {
+    const qualified = `${module}.${name}`;
+    if (!ALLOWED_GLOBALS.has(qualified)) throw refuseGlobal(module, name);
+    return new PyGlobal(module, name);
+  };
+  const setItems = (target: Value, items: Value[]): void => {
+    if (!(target instanceof Map)) throw corrupt('SETITEM(S) on something that is not a dict');
+    if (items.length % 2) throw corrupt('SETITEMS has an odd number of items');
+    for (let i = 0; i < items.length; i += 2) target.set(dictKey(items[i]), items[i + 1]);
+  };
+  const append = (target: Value, items: Value[]): void => {
+    if (!Array.isArray(target) || Object.isFrozen(target)) throw corrupt('APPEND(S) on something that is not a list');
+    for (const item of items) target.push(item);
+  };
+  const tuple = (items: Value[]): Value[] => Object.freeze(items) as Value[];
+
+  while (true) {
+    if (pos >= data.length) throw corrupt(`truncated: the pickle ends at byte ${pos} without STOP`);
+    const at = pos;
+    const op = data[pos++];
+    switch (op) {
+      case 0x80: // PROTO
+        if (u8() > 5) throw new WeightsError('unsupported', `data.pkl uses pickle protocol ${data[pos - 1]}; protocols 0-5 are supported`);
+        break;
+      case 0x95: // FRAME: a length hint; the frame's opcodes follow inline
+        u64();
+        break;
+      case 0x2e: // STOP
+        if (marks.length > 0) throw corrupt('STOP inside an unclosed MARK');
+        if (stack.length !== 1) throw corrupt(`STOP with ${stack.length} values on the stack`);
+        return stack[0];
+      case 0x28: // MARK
+        marks.push(stack);
+        stack = [];
+        break;
+      case 0x30: // POP
+        if (stack.length === 0) popMark();
+        else stack.pop();
+        break;
+      case 0x31: // POP_MARK
+        popMark();
+        break;
+      case 0x32: // DUP
+        stack.push(top());
+        break;
+      case 0x4e: // NONE
+        stack.push(null);
+        break;
+      case 0x88: // NEWTRUE
+        stack.push(true);
+        break;
+      case 0x89: // NEWFALSE
+        stack.push(false);
+        break;
+      case 0x49: // INT
+      case 0x4c: // LONG
+        stack.push(textInt(line()));
+        break;
+      case 0x4a: // BININT
+        stack.push(i32());
+        break;
+      case 0x4b: // BININT1
+        stack.push(u8());
+        break;
+      case 0x4d: // BININT2
+        stack.push(u16());
+        break;
+      case 0x8a: // LONG1
+        stack.push(decodeLong(take(u8())));
+        break;
+      case 0x8b: {
+        // LONG4
+        const n = i32();
+        if (n < 0) throw corrupt('LONG4 with a negative length');
+        stack.push(decodeLong(take(n)));
+        break;
+      }
+      case 0x46: {
+        // FLOAT
+        const text = line().trim();
+        const v = Number(text);
+        if (text === '' || (Number.isNaN(v) && text.toLowerCase() !== 'nan')) throw corrupt(`a float argument "${text}" is malformed`);
+        stack.push(v);
+        break;
+      }
+      case 0x47: // BINFLOAT: big-endian double
+        need(8);
+        stack.push(view.getFloat64(pos, false));
+        pos += 8;
+        break;
+      case 0x58: // BINUNICODE
+        stack.push(str(u32()));
+        break;
+      case 0x8c: // SHORT_BINUNICODE
+        stack.push(str(u8()));
+        break;
+      case 0x8d: // BINUNICODE8
+        stack.push(str(u64()));
+        break;
+      case 0x54: {
+        // BINSTRING (protocol 1 str, decoded as latin-1 like Python 3's encoding='latin1')
+        const n = i32();
+        if (n < 0) throw corrupt('BINSTRING with a negative length');
+        stack.push(latin1.decode(take(n)));
+        break;
+      }
+      case 0x55: // SHORT_BINSTRING
+        stack.push(latin1.decode(take(u8())));
+        break;
+      case 0x42: // BINBYTES
+        stack.push(take(u32()).slice());
+        break;
+      case 0x43: // SHORT_BINBYTES
+        stack.push(take(u8()).slice());
+        break;
+      case 0x8e: // BINBYTES8
+        stack.push(take(u64()).slice());
+        break;
+      case 0x7d: // EMPTY_DICT
+        stack.push(new Map());
+        break;
+      case 0x5d: // EMPTY_LIST
+        stack.push([]);
+        break;
+      case 0x29: // EMPTY_TUPLE
+        stack.push(tuple([]));
+        break;
+      case 0x64: {
+        // DICT
+        const map = new Map();
+        setItems(map, popMark());
+        stack.push(map);
+        break;
+      }
+      case 0x6c: {
+        // LIST (popMark swaps `stack`: take the items before pushing)
+        const items = popMark();
+        stack.push(items);
+        break;
+      }
+      case 0x74: {
+        // TUPLE
+        const items = popMark();
+        stack.push(tuple(items));
+        break;
+      }
+      case 0x85: // TUPLE1
+        stack.push(tuple([pop()]));
+        break;
+      case 0x86: {
+        // TUPLE2
+        const b = pop();
+        const a = pop();
+        stack.push(tuple([a, b]));
+        break;
+      }
+      case 0x87: {
+        // TUPLE3
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        stack.push(tuple([a, b, c]));
+        break;
+      }
+      case 0x61: {
+        // APPEND
+        const item = pop();
+        append(top(), [item]);
+        break;
+      }
+      case 0x65: {
+        // APPENDS
+        const items = popMark();
+        append(top(), items);
+        break;
+      }
+      case 0x73: {
+        // SETITEM
+        const value = pop();
+        const key = pop();
+        setItems(top(), [key, value]);
+        break;
+      }
+      case 0x75: {
+        // SETITEMS
+        const items = popMark();
+        setItems(top(), items);
+        break;
+      }
+      case 0x70: // PUT
+        memo.set(toInt(textInt(line()), 'PUT index'), top());
+        break;
+      case 0x71: // BINPUT
+        memo.set(u8(), top());
+        break;
+      case 0x72: // LONG_BINPUT
+        memo.set(u32(), top());
+        break;
+      case 0x94: // MEMOIZE
+        memo.set(memo.size, top());
+        break;
+      case 0x67: // GET
+        stack.push(memoGet(toInt(textInt(line()), 'GET index')));
+        break;
+      case 0x68: // BINGET
+        stack.push(memoGet(u8()));
+        break;
+      case 0x6a: // LONG_BINGET
+        stack.push(memoGet(u32()));
+        break;
+      case 0x63: {
+        // GLOBAL: "module\nname\n"
+        const module = line();
+        const name = line();
+        stack.push(global(module, name));
+        break;
+      }
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
+        if (typeof module !== 'string' || typeof name !== 'string') throw corrupt('STACK_GLOBAL needs two strings');
+        stack.push(global(module, name));
+        break;
+      }
+      case 0x52: {
+        // REDUCE
+        const args = pop();
+        const fn = pop();
+        stack.push(callGlobal(fn, args));
+        break;
+      }
+      case 0x81: {
+        // NEWOBJ: cls.__new__(cls, *args); only OrderedDict is a class we allow
+        const args = pop();
+        const cls = pop();
+        if (!(cls instanceof PyGlobal) || cls.qualified !== 'collections.OrderedDict') {
+          throw new WeightsError('unsupported', `data.pkl creates an object of ${describe(cls)}; a state_dict holds only dicts and tensors`);
+        }
+        if (!Array.isArray(args)) throw corrupt('NEWOBJ arguments are not a tuple');
+        stack.push(new Map());
+        break;
+      }
+      case 0x62: {
+        // BUILD: the only state a state_dict carries is OrderedDict._metadata (per-module versions); it is not needed.
+        const state = pop();
+        const target = top();
+        if (!(target instanceof Map) || !(state instanceof Map || state === null)) {
+          throw new WeightsError('unsupported', `data.pkl sets the state of ${describe(target)}; a state_dict holds only dicts and tensors`);
+        }
+        break;
+      }
+      case 0x51: {
+        // BINPERSID
+        const pid = pop();
+        const ref = persistentLoad(pid);
+        const known = storages.get(ref.key);
+        if (known && (known.dtype !== ref.dtype || known.numel !== ref.numel)) {
+          throw corrupt(`storage ${ref.key} is referenced as ${known.numel} ${known.dtype} and as ${ref.numel} ${ref.dtype}`);
+        }
+        if (!known) storages.set(ref.key, ref);
+        stack.push(known ?? ref);
+        break;
+      }
+      case 0x69: {
+        // INST: "module\nname\n", then instantiates with the marked arguments; refused by name like GLOBAL
+        const module = line();
+        const name = line();
+        global(module, name);
+        throw new WeightsError('unsupported', `data.pkl instantiates ${module}.${name} with the INST opcode; a state_dict never does`);
+      }
+      case 0x50: // PERSID (text id): torch never writes it
+        throw new WeightsError('unsupported', `data.pkl uses a text persistent id at byte ${at}; torch.save never writes one`);
+      default: {
+        const name = OPCODE_NAMES[op];
+        if (name) {
+          throw new WeightsError('unsupported', `data.pkl uses the pickle opcode ${name} at byte ${at}, which a state_dict never needs; refusing the file`);
+        }
+        throw corrupt(`unknown pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${at}: the file is damaged`);
+      }
+    }
+  }
+}
