@@ -60,8 +60,9 @@ function listEntries(bytes: Uint8Array): UnzipFileInfo[] {
   } catch (err) {
     throw corrupt(`the zip archive is truncated or damaged (${(err as Error).message}); torch.save files must be read whole`);
   }
+  if (entries.length === 0) throw new WeightsError('format', 'the zip archive is empty: it holds no torch.save data');
   for (const e of entries) {
-    if (typeof e.name !== 'string' || !Number.isSafeInteger(e.originalSize) || !Number.isSafeInteger(e.size) || e.size < 0 || e.size > bytes.length) {
+    if (typeof e.name !== 'string' || e.name === '' || !Number.isSafeInteger(e.originalSize) || !Number.isSafeInteger(e.size) || e.size < 0 || e.size > bytes.length) {
       throw corrupt('the zip archive\'s directory is damaged (an entry has an impossible size)');
     }
   }

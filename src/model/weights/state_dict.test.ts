@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import type { NetworkConfig } from '../config.ts';
+import { buildLayerGraph, stateDictSpec } from '../graph.ts';
+import { PRESETS, presetConfig } from '../presets.ts';
+import { WeightsError } from './common.ts';
+import {
+  checkStateDict,
+  inferConfig,
+  loadWeightsFile,
+  stripWrapperPrefix,
+  type StateDictShapes,
+} from './state_dict.ts';
+import { buildSafetensors, contiguousStrides, f32Bytes, pickleStateDict, torchZip } from './testing.ts';
+
+/** The keys and shapes a network's state_dict has, without any data (ResNeXt-101 would be 350 MB). */
+function shapesOf(config: NetworkConfig): Map<string, { shape: number[] }> {
+  return new Map(stateDictSpec(buildLayerGraph(config)).map((t) => [t.key, { shape: [...t.shape] }]));
+}
+
+function errorOf(run: () => unknown): WeightsError {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(WeightsError);
+    return err as WeightsError;
+  }
+  throw new Error('expected a WeightsError');
+}
+
+const tiny: NetworkConfig = {
+  block: 'bottleneck',
+  depths: [1, 2, 1],
+  cardinality: 4,
+  widthPerGroup: 16,
+  baseWidth: 16,
+  stem: 'cifar',
+  input: [3, 32, 32],
+  classes: 10,
+  includeTop: true,
+};
+
+describe('inferConfig', () => {
+  it('infers ResNeXt-101 (32x8d) from its shapes: C=32, d=8, depths 3,4,23,3', () => {
+    const config = inferConfig(shapesOf(presetConfig('resnext101_32x8d')));
+    expect(config).toEqual({
+      block: 'bottleneck',
+      depths: [3, 4, 23, 3],
+      cardinality: 32,
+      widthPerGroup: 8,
+      baseWidth: 64,
+      stem: 'imagenet',
+      input: [3, 224, 224],
+      classes: 1000,
+      includeTop: true,
+    });
+  });
+
+  it('reproduces the architecture of every preset', () => {
+    for (const preset of PRESETS) {
+      const config = presetConfig(preset.name);
+      expect(inferConfig(shapesOf(config)), preset.name).toEqual(config);
+    }
+  });
+
+  it('reads base width, input channels, classes and a missing classifier from the shapes', () => {
+    expect(inferConfig(shapesOf(tiny))).toEqual(tiny);
+    const headless: NetworkConfig = { ...tiny, input: [1, 32, 32], includeTop: false };
+    expect(inferConfig(shapesOf(headless))).toEqual(headless);
+    const basic = presetConfig('resnet18', { baseWidth: 8, classes: 7, input: [4, 224, 224] });
+    expect(inferConfig(shapesOf(basic))).toEqual(basic);
+  });
+
+  it('picks the smallest d that gives every stage its width, and the result fits the file', () => {
+    // One stage, planes 16, C=1: floor(16 d / 64) = 1 for d = 4..7; all four give the same network.
+    const source: NetworkConfig = { ...tiny, depths: [1], cardinality: 1, widthPerGroup: 6 };
+    const sd = shapesOf(source);
+    const inferred = inferConfig(sd);
+    expect(inferred.widthPerGroup).toBe(4);
+    expect(() => checkStateDict(buildLayerGraph(inferred), sd)).not.toThrow();
+  });
+
+  it('explains why a state_dict is not a ResNet', () => {
+    expect(errorOf(() => inferConfig(new Map([['encoder.weight', { shape: [3, 3] }]]))).message).toMatch(/the file has no conv1\.weight/);
+    const sd = shapesOf(tiny);
+    sd.set('conv1.weight', { shape: [16, 3, 5, 5] });
+    expect(errorOf(() => inferConfig(sd)).message).toMatch(/conv1\.weight has a 5x5 kernel/);
+
+    const gap = shapesOf(tiny);
+    for (const key of [...gap.keys()]) if (key.startsWith('layer2.')) gap.delete(key);
+    expect(errorOf(() => inferConfig(gap)).message).toMatch(/blocks in layer1, layer3 but no layer2/);
+
+    const groups = shapesOf(tiny);
+    groups.set('layer2.0.conv2.weight', { shape: [32, 4, 3, 3] });
+    expect(errorOf(() => inferConfig(groups)).message).toMatch(/layer1 has 4 groups but layer2 has 8/);
+
+    const extra = shapesOf(tiny);
+    extra.set('layer1.0.se.fc.weight', { shape: [4, 64] });
+    const err = errorOf(() => inferConfig(extra));
+    expect(err.message).toMatch(/looks like a ResNet\/ResNeXt .* but does not fit it/);
+    expect(err.problems!.unexpected).toEqual(['layer1.0.se.fc.weight']);
+  });
+});
+
+describe('checkStateDict', () => {
+  const graph = buildLayerGraph(tiny);
+
+  it('accepts the right network with or without num_batches_tracked, and counts what it takes', () => {
+    const sd = shapesOf(tiny);
+    const expectedValues = stateDictSpec(graph)
+      .filter((t) => !t.key.endsWith('num_batches_tracked'))
+      .reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
+    const tensors = stateDictSpec(graph).filter((t) => !t.key.endsWith('num_batches_tracked')).length;
+    expect(checkStateDict(graph, sd)).toEqual({ tensors, values: expectedValues });
+    for (const key of [...sd.keys()]) if (key.endsWith('num_batches_tracked')) sd.delete(key);
+    expect(checkStateDict(graph, sd).tensors).toBe(tensors);
+  });
+
+  it('lists missing keys, unexpected keys and size mismatches in one error, like strict load_state_dict', () => {
+    const sd = shapesOf(tiny);
+    sd.delete('layer3.0.bn3.running_var');
+    sd.delete('fc.bias');
+    sd.set('layer9.0.conv1.weight', { shape: [1] });
+    sd.set('fc.weight', { shape: [100, 256] });
+    const err = errorOf(() => checkStateDict(graph, sd));
+    expect(err.code).toBe('mismatch');
+    expect(err.problems).toEqual({
+      missing: ['layer3.0.bn3.running_var', 'fc.bias'],
+      unexpected: ['layer9.0.conv1.weight'],
+      mismatched: [{ key: 'fc.weight', expected: [10, 256], got: [100, 256] }],
+    });
+    expect(err.message).toMatch(/missing 2 key\(s\): layer3\.0\.bn3\.running_var, fc\.bias/);
+    expect(err.message).toMatch(/unexpected 1 key\(s\): layer9\.0\.conv1\.weight/);
+    expect(err.message).toMatch(/fc\.weight: the file has \[100, 256\], the network expects \[10, 256\]/);
+  });
+
+  it('refuses another architecture and names the one the file fits', () => {
+    const sd = shapesOf(presetConfig('resnext50_32x4d'));
+    const err = errorOf(() => checkStateDict(buildLayerGraph(presetConfig('resnet50')), sd));
+    // Same keys, different grouped-conv widths.
+    expect(err.problems!.missing).toEqual([]);
+    expect(err.problems!.unexpected).toEqual([]);
+    expect(err.problems!.mismatched[0]).toEqual({ key: 'layer1.0.conv1.weight', expected: [64, 64, 1, 1], got: [128, 64, 1, 1] });
+    expect(err.message).toMatch(/The file fits this network instead: ResNeXt-50 \(32x4d\)/);
+
+    const deeper = errorOf(() => checkStateDict(buildLayerGraph(presetConfig('resnet18')), shapesOf(presetConfig('resnet34'))));
+    expect(deeper.problems!.unexpected).toContain('layer1.2.conv1.weight');
+    expect(deeper.problems!.unexpected).toContain('layer3.5.bn2.num_batches_tracked');
+    expect(deeper.problems!.missing).toEqual([]);
+    expect(deeper.message).toMatch(/\.\.\. and \d+ more/);
+  });
+});
+
+describe('loadWeightsFile', () => {
+  const tensor = (key: string, shape: number[]) => ({ key, dtype: 'F32', shape, data: f32Bytes(new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5)) });
+
+  it('recognises safetensors and torch.save zips by their bytes', () => {
+    const st = loadWeightsFile(buildSafetensors([tensor('a.weight', [2])], { metadata: { format: 'pt' } }), 'weights.bin');
+    expect(st.format).toBe('safetensors');
+    expect(st.metadata).toEqual({ format: 'pt' });
+    expect(st.stateDict.get('a.weight')!.data).toEqual(Float32Array.of(0.5, 0.5));
+
+    const zip = torchZip('m', pickleStateDict([{ key: 'a.weight', storage: '0', storageType: 'FloatStorage', storageNumel: 2, offset: 0, size: [2], stride: contiguousStrides([2]) }]), {
+      0: f32Bytes([1, 2]),
+    });
+    const pth = loadWeightsFile(zip, 'weights.safetensors');
+    expect(pth.format).toBe('pth');
+    expect(pth.metadata).toBeNull();
+    expect(pth.stateDict.get('a.weight')!.data).toEqual(Float32Array.of(1, 2));
+  });
+
+  it('strips a DataParallel module. prefix only when every key has it', () => {
+    const wrapped = loadWeightsFile(buildSafetensors([tensor('module.conv1.weight', [1]), tensor('module.fc.bias', [1])]));
+    expect(wrapped.strippedPrefix).toBe('module.');
+    expect([...wrapped.stateDict.keys()]).toEqual(['conv1.weight', 'fc.bias']);
+    const mixed = loadWeightsFile(buildSafetensors([tensor('module.conv1.weight', [1]), tensor('fc.bias', [1])]));
+    expect(mixed.strippedPrefix).toBeNull();
+    expect([...mixed.stateDict.keys()]).toEqual(['module.conv1.weight', 'fc.bias']);
+    const compiled = stripWrapperPrefix(new Map([['module._orig_mod.fc.bias', 1]]));
+    expect(compiled).toEqual({ stateDict: new Map([['fc.bias', 1]]), stripped: 'module._orig_mod.' });
+  });
+
+  it('says which formats it accepts when it recognises none', () => {
+    const err = errorOf(() => loadWeightsFile(new TextEncoder().encode('name,value\nx,1\n'), 'weights.csv'));
+    expect(err.code).toBe('format');
+    expect(err.message).toMatch(/weights\.csv is not a weights file this app reads: expected a PyTorch state_dict saved with torch\.save .* or a \.safetensors file/);
+    expect(errorOf(() => loadWeightsFile(Uint8Array.of(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0))).message).toMatch(/HDF5 file/);
+    expect(errorOf(() => loadWeightsFile(new Uint8Array(0))).message).toMatch(/It is empty/);
+    // A .safetensors name sends even a damaged file to the safetensors reader, for a precise message.
+    expect(errorOf(() => loadWeightsFile(Uint8Array.of(1, 2, 3), 'x.safetensors')).message).toMatch(/too short for the 8-byte header length/);
+    expect(errorOf(() => loadWeightsFile(Uint8Array.of(0x80, 0x02, 0x8a, 0x0a), 'old.pt')).code).toBe('legacy');
+    expect(errorOf(() => loadWeightsFile(buildSafetensors([]))).message).toMatch(/holds no tensors/);
+  });
+
+  it('takes the shapes-only view too (a StateDict is a StateDictShapes)', () => {
+    const loaded = loadWeightsFile(buildSafetensors([tensor('conv1.weight', [4, 3, 7, 7])]));
+    const shapes: StateDictShapes = loaded.stateDict;
+    expect(errorOf(() => inferConfig(shapes)).message).toMatch(/no layer1\.0/);
+  });
+});

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { WeightsError } from './common.ts';
+import { PickleWriter, pickleStateDict } from './testing.ts';
+import { StorageRef, TensorRef, unpickle } from './unpickler.ts';
+
+function errorOf(bytes: Uint8Array): WeightsError {
+  try {
+    unpickle(bytes);
+  } catch (err) {
+    expect(err).toBeInstanceOf(WeightsError);
+    return err as WeightsError;
+  }
+  throw new Error('expected unpickle to throw');
+}
+
+describe('unpickle: plain data', () => {
+  it('builds dicts, lists, tuples, numbers, strings and memo references', () => {
+    const w = new PickleWriter().proto(2).emptyDict().binput(0).mark();
+    w.str('ints').mark().int(5).int(300).int(70000).int(-2).long1([0xff, 0x7f]).long1([0x00, 0x80]).long1([]).raw(0x74);
+    w.str('floats', true).emptyList().binput(1).mark().float(0.1).float(-2.5).appends();
+    w.str('flags').none().bool(true).bool(false).raw(0x87);
+    w.str('again').binget(1);
+    w.setitems().stop();
+    const value = unpickle(w.bytes()) as Map<string, unknown>;
+    expect(value).toBeInstanceOf(Map);
+    expect([...value.keys()]).toEqual(['ints', 'floats', 'flags', 'again']);
+    expect(value.get('ints')).toEqual([5, 300, 70000, -2, 32767, -32768, 0]);
+    expect(Object.isFrozen(value.get('ints'))).toBe(true);
+    expect(value.get('floats')).toEqual([0.1, -2.5]);
+    expect(value.get('flags')).toEqual([null, true, false]);
+    expect(value.get('again')).toBe(value.get('floats'));
+  });
+
+  it('keeps integers beyond 2^53 exact as bigint', () => {
+    const big = new PickleWriter().proto(2).long1([0, 0, 0, 0, 0, 0, 0, 0x40]).stop();
+    expect(unpickle(big.bytes())).toBe(1n << 62n);
+  });
+
+  it('turns torch.save persistent ids and _rebuild_tensor_v2 into storage and tensor references', () => {
+    const bytes = pickleStateDict([
+      { key: 'w', storage: '0', storageType: 'HalfStorage', storageNumel: 12, offset: 2, size: [2, 3], stride: [1, 2] },
+      { key: 'v', storage: '0', storageType: 'HalfStorage', storageNumel: 12, offset: 0, size: [4], stride: [1] },
+      { key: 'n', storage: '1', storageType: 'LongStorage', storageNumel: 1, offset: 0, size: [], stride: [] },
+    ]);
+    const sd = unpickle(bytes) as Map<string, TensorRef>;
+    expect([...sd.keys()]).toEqual(['w', 'v', 'n']);
+    const w = sd.get('w')!;
+    expect(w).toBeInstanceOf(TensorRef);
+    expect(w.storage).toBeInstanceOf(StorageRef);
+    expect(w.storage).toMatchObject({ dtype: 'F16', key: '0', location: 'cpu', numel: 12 });
+    expect([w.offset, w.size, w.stride]).toEqual([2, [2, 3], [1, 2]]);
+    // One storage object per key: views share it.
+    expect(sd.get('v')!.storage).toBe(w.storage);
+    expect(sd.get('n')!.storage.dtype).toBe('I64');
+  });
+
+  it('ignores the _metadata state an OrderedDict carries (BUILD)', () => {
+    const w = new PickleWriter().proto(2).global('collections', 'OrderedDict').emptyTuple().reduce();
+    w.mark().str('a').int(1).setitems();
+    w.emptyDict().str('_metadata').emptyDict().setitem().build().stop();
+    expect(unpickle(w.bytes())).toEqual(new Map([['a', 1]]));
+  });
+});
+
+describe('unpickle: refusals', () => {
+  it('refuses GLOBAL os system at the opcode, naming it, before anything is built', () => {
+    // {'x': os.system('echo pwned')}
+    const w = new PickleWriter().proto(2).emptyDict().str('x').global('os', 'system').str('echo pwned').raw(0x85).reduce().setitem().stop();
+    const err = errorOf(w.bytes());
+    expect(err.code).toBe('unsafe');
+    expect(err.message).toMatch(/^refused: the file references the global os\.system; a state_dict needs only OrderedDict, torch tensors and storages/);
+    expect(err.message).toMatch(/Load only files you trust/);
+    expect(errorOf(new PickleWriter().proto(2).global('posix', 'system').stop().bytes()).message).toMatch(/posix\.system \(that is os\.system\)/);
+  });
+
+  it('refuses STACK_GLOBAL and INST references to other globals too', () => {
+    const stack = new PickleWriter().proto(4).str('builtins', true).str('eval', true).raw(0x93).stop();
+    expect(errorOf(stack.bytes()).message).toMatch(/refused: the file references the global builtins\.eval/);
+    const inst = new PickleWriter().proto(2).mark().raw(0x69, ...new TextEncoder().encode('subprocess\nPopen\n')).stop();
+    expect(errorOf(inst.bytes()).message).toMatch(/global subprocess\.Popen/);
+    const model = new PickleWriter().proto(2).global('torchvision.models.resnet', 'ResNet').stop();
+    expect(errorOf(model.bytes()).message).toMatch(/torch\.save\(model\.state_dict\(\), path\)/);
+  });
+
+  it('refuses persistent ids that are not torch storages', () => {
+    const w = new PickleWriter().proto(2).mark().str('module').str('x').raw(0x74).binpersid().stop();
+    expect(errorOf(w.bytes()).message).toMatch(/persistent object \("module", "x"\)/);
+    const notStorage = new PickleWriter().proto(2).mark().str('storage').global('collections', 'OrderedDict').str('0').str('cpu').int(1).raw(0x74).binpersid().stop();
+    expect(errorOf(notStorage.bytes()).message).toMatch(/storage of type collections\.OrderedDict/);
+  });
+
+  it('reports truncated and malformed pickles as corrupt', () => {
+    const whole = pickleStateDict([{ key: 'w', storage: '0', storageType: 'FloatStorage', storageNumel: 4, offset: 0, size: [4], stride: [1] }]);
+    for (const cut of [1, 10, whole.length - 1]) {
+      const err = errorOf(whole.subarray(0, cut));
+      expect(err.code).toBe('corrupt');
+      expect(err.message).toMatch(/truncated/);
+    }
+    expect(errorOf(new PickleWriter().proto(2).raw(0x58, 0xff, 0xff, 0, 0, 0x41).bytes()).message).toMatch(/truncated at byte 7: needs 65535 more bytes/);
+    expect(errorOf(new PickleWriter().proto(2).raw(0xff).bytes()).message).toMatch(/unknown pickle opcode 0xff at byte 2/);
+    expect(errorOf(new PickleWriter().proto(2).setitem().stop().bytes()).message).toMatch(/stack underflow/);
+    expect(errorOf(new PickleWriter().proto(2).binget(3).stop().bytes()).message).toMatch(/memo entry 3 is read before it is written/);
+    expect(errorOf(new PickleWriter().proto(2).int(1).int(2).stop().bytes()).message).toMatch(/STOP with 2 values/);
+  });
+});
