@@ -1,0 +1,172 @@
+/**
+ * The weight import against real files torch made (tools/fixtures/make_fixtures.py): three tiny
+ * networks as .pth and as F32 / F16 / BF16 safetensors, a pickle that references os.system and a
+ * legacy (non-zip) torch.save file.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { NetworkConfig } from '../config.ts';
+import { buildLayerGraph, stateDictSpec } from '../graph.ts';
+import { WeightsError } from './common.ts';
+import { checkStateDict, inferConfig, loadWeightsFile, type LoadedWeights } from './state_dict.ts';
+
+const DIR = new URL('../../../fixtures/weights/', import.meta.url);
+const MODELS = ['tiny_resnext', 'tiny_resnet', 'tiny_cifar'] as const;
+
+function read(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(new URL(name, DIR)));
+}
+
+function load(name: string): LoadedWeights {
+  return loadWeightsFile(read(name), name);
+}
+
+interface Manifest {
+  config: {
+    block: NetworkConfig['block'];
+    depths: number[];
+    cardinality: number;
+    width_per_group: number;
+    base_width: number;
+    stem: NetworkConfig['stem'];
+    input: [number, number, number];
+    classes: number;
+  };
+}
+
+function configOf(model: string): NetworkConfig {
+  const { config: c } = JSON.parse(readFileSync(new URL(`${model}.json`, DIR), 'utf8')) as Manifest;
+  return {
+    block: c.block,
+    depths: c.depths,
+    cardinality: c.cardinality,
+    widthPerGroup: c.width_per_group,
+    baseWidth: c.base_width,
+    stem: c.stem,
+    input: c.input,
+    classes: c.classes,
+    includeTop: true,
+  };
+}
+
+function errorOf(run: () => unknown): WeightsError {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(WeightsError);
+    return err as WeightsError;
+  }
+  throw new Error('expected a WeightsError');
+}
+
+/** Largest |a - b| / (|b| + floor) over all float values of two state_dicts with the same keys. */
+function maxRelativeError(a: LoadedWeights, b: LoadedWeights, floor: number): number {
+  let worst = 0;
+  for (const [key, t] of b.stateDict) {
+    const other = a.stateDict.get(key)!;
+    for (let i = 0; i < t.data.length; i++) worst = Math.max(worst, Math.abs(other.data[i] - t.data[i]) / (Math.abs(t.data[i]) + floor));
+  }
+  return worst;
+}
+
+describe.each(MODELS)('fixture %s', (model) => {
+  const config = configOf(model);
+  const graph = buildLayerGraph(config);
+  const pth = load(`${model}.pth`);
+  const st = load(`${model}.safetensors`);
+
+  it('loads the .pth in torchvision key order, and it fits the network of the manifest', () => {
+    expect(pth.format).toBe('pth');
+    expect(pth.strippedPrefix).toBeNull();
+    expect([...pth.stateDict.keys()]).toEqual(stateDictSpec(graph).map((t) => t.key));
+    for (const spec of stateDictSpec(graph)) {
+      const t = pth.stateDict.get(spec.key)!;
+      expect(t.shape, spec.key).toEqual(spec.shape);
+      expect(t.data.length, spec.key).toBe(spec.shape.reduce((a, b) => a * b, 1));
+      expect(t.dtype, spec.key).toBe(spec.key.endsWith('num_batches_tracked') ? 'I64' : 'F32');
+    }
+    expect(() => checkStateDict(graph, pth.stateDict)).not.toThrow();
+  });
+
+  it('gives identical float32 data from the .pth and the F32 .safetensors', () => {
+    expect(st.format).toBe('safetensors');
+    expect(st.metadata).toEqual({ format: 'pt' });
+    expect([...st.stateDict.keys()]).toEqual([...pth.stateDict.keys()]);
+    for (const [key, t] of pth.stateDict) expect(st.stateDict.get(key), key).toEqual(t);
+    // Not all zeros or ones: BN statistics and conv weights are random.
+    const var0 = pth.stateDict.get('bn1.running_var')!.data;
+    expect(new Set(var0).size).toBe(var0.length);
+  });
+
+  it('infers the manifest architecture from the file alone', () => {
+    const side = config.stem === 'imagenet' ? 224 : 32;
+    expect(inferConfig(pth.stateDict)).toEqual({ ...config, input: [config.input[0], side, side] });
+  });
+
+  it('refuses the network of another fixture, listing what does not fit', () => {
+    const other = configOf(MODELS[(MODELS.indexOf(model) + 1) % MODELS.length]);
+    const err = errorOf(() => checkStateDict(buildLayerGraph(other), pth.stateDict));
+    expect(err.code).toBe('mismatch');
+    const { missing, unexpected, mismatched } = err.problems!;
+    expect(missing.length + unexpected.length + mismatched.length).toBeGreaterThan(0);
+    for (const key of missing) expect(pth.stateDict.has(key)).toBe(false);
+    for (const key of unexpected) expect(pth.stateDict.has(key)).toBe(true);
+    for (const m of mismatched) expect(pth.stateDict.get(m.key)!.shape).toEqual(m.got);
+    expect(err.message).toMatch(/The file fits this network instead/);
+  });
+
+  it.each([
+    ['f16', 'F16', 2 ** -11],
+    ['bf16', 'BF16', 2 ** -8],
+  ] as const)('loads the %s safetensors with the same keys and values within its precision', (suffix, dtype, epsilon) => {
+    const low = load(`${model}.${suffix}.safetensors`);
+    expect([...low.stateDict.keys()]).toEqual([...pth.stateDict.keys()]);
+    for (const [key, t] of low.stateDict) {
+      expect(t.shape, key).toEqual(pth.stateDict.get(key)!.shape);
+      expect(t.dtype, key).toBe(key.endsWith('num_batches_tracked') ? 'I64' : dtype);
+    }
+    // Round to nearest: relative error at most 2^-(mantissa bits + 1); the floor covers f16 subnormals.
+    expect(maxRelativeError(low, pth, 2 ** -14)).toBeLessThanOrEqual(epsilon);
+    // ... and really rounded: most weights differ from float32.
+    const w = pth.stateDict.get('fc.weight')!.data;
+    const r = low.stateDict.get('fc.weight')!.data;
+    expect(w.filter((v, i) => v !== r[i]).length).toBeGreaterThan(w.length / 2);
+    expect(() => checkStateDict(graph, low.stateDict)).not.toThrow();
+  });
+
+  it('refuses a truncated copy of each file as damaged', () => {
+    for (const name of [`${model}.pth`, `${model}.safetensors`]) {
+      const bytes = read(name);
+      for (const keep of [0.999, 0.5, 0.01]) {
+        const err = errorOf(() => loadWeightsFile(bytes.subarray(0, Math.floor(bytes.length * keep)), name));
+        expect(err.code, `${name} cut to ${keep}`).toBe('corrupt');
+      }
+    }
+  });
+});
+
+describe('fixture files that must be refused', () => {
+  it('evil.pth: refuses the os.system reference and runs nothing', () => {
+    const err = errorOf(() => load('evil.pth'));
+    expect(err.code).toBe('unsafe');
+    expect(err.message).toMatch(/^refused: the file references the global os\.system; a state_dict needs only OrderedDict, torch tensors and storages/);
+  });
+
+  it('legacy.pth: says to re-save with a current torch.save or convert to safetensors', () => {
+    const err = errorOf(() => load('legacy.pth'));
+    expect(err.code).toBe('legacy');
+    expect(err.message).toMatch(/legacy\.pth is in the legacy torch\.save format/);
+    expect(err.message).toMatch(/torch\.save.*safetensors/);
+  });
+
+  it('a safetensors header whose first dtype is changed from F32 to F16 is refused as a wrong dtype', () => {
+    const bytes = read('tiny_resnext.safetensors').slice();
+    const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const header = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength));
+    const at = header.indexOf('"F32"');
+    expect(at).toBeGreaterThan(0);
+    bytes.set(new TextEncoder().encode('"F16"'), 8 + at);
+    const err = errorOf(() => loadWeightsFile(bytes, 'tiny_resnext.safetensors'));
+    expect(err.message).toMatch(/\(4 bytes per element\), but shape \[.*\] of F16 \(2 bytes per element\) needs \d+ bytes: the dtype or the shape in the header is wrong/);
+  });
+});
