@@ -12,7 +12,13 @@ export class PickleWriter {
   private readonly out: number[] = [];
 
   raw(...bytes: number[]): this {
-    this.out.push(...bytes);
+    for (const b of bytes) this.out.push(b);
+    return this;
+  }
+
+  /** Appends a (possibly large) byte array. */
+  rawBytes(bytes: Uint8Array): this {
+    for (const b of bytes) this.out.push(b);
     return this;
   }
 

@@ -31,6 +31,11 @@ describe('unpickle: plain data', () => {
     expect(value.get('again')).toBe(value.get('floats'));
   });
 
+  it('decodes protocol 1 byte strings as ISO-8859-1, byte for byte', () => {
+    const w = new PickleWriter().proto(2).raw(0x55, 3, 0x41, 0x80, 0xff).stop();
+    expect(unpickle(w.bytes())).toBe('A\u0080\u00ff');
+  });
+
   it('keeps integers beyond 2^53 exact as bigint', () => {
     const big = new PickleWriter().proto(2).long1([0, 0, 0, 0, 0, 0, 0, 0x40]).stop();
     expect(unpickle(big.bytes())).toBe(1n << 62n);
@@ -101,5 +106,16 @@ describe('unpickle: refusals', () => {
     expect(errorOf(new PickleWriter().proto(2).setitem().stop().bytes()).message).toMatch(/stack underflow/);
     expect(errorOf(new PickleWriter().proto(2).binget(3).stop().bytes()).message).toMatch(/memo entry 3 is read before it is written/);
     expect(errorOf(new PickleWriter().proto(2).int(1).int(2).stop().bytes()).message).toMatch(/STOP with 2 values/);
+  });
+
+  it('turns hostile shapes into WeightsErrors, not crashes or long computations', () => {
+    // A 100000-deep nest of 1-tuples used as a dict key.
+    const deep = new PickleWriter().proto(2).emptyDict().int(0);
+    for (let i = 0; i < 100_000; i++) deep.raw(0x85);
+    const nested = errorOf(deep.int(1).setitem().stop().bytes());
+    expect(nested.code).toBe('corrupt');
+    // A LONG4 of a million bytes.
+    const huge = new PickleWriter().proto(2).raw(0x8b, 0x40, 0x42, 0x0f, 0x00).rawBytes(new Uint8Array(1_000_000)).stop();
+    expect(errorOf(huge.bytes()).message).toMatch(/1000000-byte integer/);
   });
 });

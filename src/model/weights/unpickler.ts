@@ -180,11 +180,25 @@ function persistentLoad(pid: Value): StorageRef {
 }
 
 function describe(v: Value): string {
-  if (v instanceof PyGlobal) return v.qualified;
-  if (Array.isArray(v)) return `(${v.map(describe).join(', ')})`;
-  if (typeof v === 'string') return JSON.stringify(v);
-  return String(v);
+  const text = v instanceof PyGlobal
+    ? v.qualified
+    : Array.isArray(v)
+      ? `(${v.slice(0, 8).map(describe).join(', ')}${v.length > 8 ? ', ...' : ''})`
+      : typeof v === 'string'
+        ? JSON.stringify(v)
+        : String(v);
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
+
+/** ISO-8859-1, byte for byte (TextDecoder's "latin1" is windows-1252). */
+function latin1(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return text;
+}
+
+/** Integers a state_dict needs are small; longer ones are refused before costly BigInt work. */
+const MAX_LONG_BYTES = 64;
 
 /**
  * Unpickles `data` into plain values; throws a WeightsError (`unsafe` for any global outside the
@@ -192,9 +206,18 @@ function describe(v: Value): string {
  * a state_dict never contains).
  */
 export function unpickle(data: Uint8Array): Value {
+  try {
+    return run(data);
+  } catch (err) {
+    if (err instanceof WeightsError) throw err;
+    // E.g. a RangeError from absurdly nested tuples: damaged or hostile input, never a state_dict.
+    throw corrupt(`cannot be read (${(err as Error).message})`);
+  }
+}
+
+function run(data: Uint8Array): Value {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
-  const latin1 = new TextDecoder('latin1');
   let pos = 0;
   let stack: Value[] = [];
   const marks: Value[][] = [];
@@ -242,7 +265,7 @@ export function unpickle(data: Uint8Array): Value {
   const line = (): string => {
     const end = data.indexOf(0x0a, pos);
     if (end < 0) throw corrupt(`truncated at byte ${pos}: a text argument has no end of line`);
-    const text = latin1.decode(data.subarray(pos, end));
+    const text = latin1(data.subarray(pos, end));
     pos = end + 1;
     return text;
   };
@@ -275,6 +298,7 @@ export function unpickle(data: Uint8Array): Value {
   };
   const decodeLong = (bytes: Uint8Array): number | bigint => {
     if (bytes.length === 0) return 0;
+    if (bytes.length > MAX_LONG_BYTES) throw new WeightsError('unsupported', `data.pkl holds a ${bytes.length}-byte integer; a state_dict never does`);
     let v = 0n;
     for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
     if (bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(8 * bytes.length);
@@ -284,7 +308,8 @@ export function unpickle(data: Uint8Array): Value {
     const t = text.trim().replace(/L$/, '');
     if (t === '01') return true;
     if (t === '00') return false;
-    if (!/^[-+]?\d+$/.test(t)) throw corrupt(`an integer argument "${text}" is malformed`);
+    if (!/^[-+]?\d+$/.test(t)) throw corrupt(`an integer argument "${text.slice(0, 40)}" is malformed`);
+    if (t.length > 2.5 * MAX_LONG_BYTES) throw new WeightsError('unsupported', `data.pkl holds a ${t.length}-digit integer; a state_dict never does`);
     const big = BigInt(t);
     return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
   };
@@ -391,11 +416,11 @@ export function unpickle(data: Uint8Array): Value {
         // BINSTRING (protocol 1 str, decoded as latin-1 like Python 3's encoding='latin1')
         const n = i32();
         if (n < 0) throw corrupt('BINSTRING with a negative length');
-        stack.push(latin1.decode(take(n)));
+        stack.push(latin1(take(n)));
         break;
       }
       case 0x55: // SHORT_BINSTRING
-        stack.push(latin1.decode(take(u8())));
+        stack.push(latin1(take(u8())));
         break;
       case 0x42: // BINBYTES
         stack.push(take(u32()).slice());

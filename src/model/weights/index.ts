@@ -1,0 +1,28 @@
+/**
+ * Weight import: .pth (torch.save zip) and .safetensors files to a float32 state_dict, the strict
+ * check against a network, and the network a state_dict belongs to. Pure TypeScript (no tfjs, no DOM).
+ */
+export {
+  ACCEPTED_FORMATS,
+  checkStateDict,
+  describeConfig,
+  inferConfig,
+  loadWeightsFile,
+  stateDictProblems,
+  stripWrapperPrefix,
+  type LoadedWeights,
+  type StateDictCheck,
+  type WeightsFormat,
+} from './state_dict.ts';
+export {
+  WeightsError,
+  type ShapeMismatch,
+  type StateDict,
+  type StateDictProblems,
+  type StateDictShapes,
+  type WeightDtype,
+  type WeightTensor,
+  type WeightsErrorCode,
+} from './common.ts';
+export { parseSafetensors, type SafetensorsFile } from './safetensors.ts';
+export { parsePth } from './pth.ts';
