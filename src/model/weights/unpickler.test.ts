@@ -87,6 +87,12 @@ describe('unpickle: refusals', () => {
     expect(errorOf(model.bytes()).message).toMatch(/torch\.save\(model\.state_dict\(\), path\)/);
   });
 
+  it('refuses storage types it cannot convert as unsupported, not as unsafe', () => {
+    const err = errorOf(new PickleWriter().proto(2).global('torch', 'Float8_e4m3fnStorage').stop().bytes());
+    expect(err.code).toBe('unsupported');
+    expect(err.message).toMatch(/stored as torch\.Float8_e4m3fnStorage, which this reader does not support; supported: torch\.DoubleStorage/);
+  });
+
   it('refuses persistent ids that are not torch storages', () => {
     const w = new PickleWriter().proto(2).mark().str('module').str('x').raw(0x74).binpersid().stop();
     expect(errorOf(w.bytes()).message).toMatch(/persistent object \("module", "x"\)/);

@@ -80,6 +80,13 @@ const ALLOWED_GLOBALS: ReadonlySet<string> = new Set([
 ]);
 
 function refuseGlobal(module: string, name: string): WeightsError {
+  if ((module === 'torch' || module === 'torch.storage') && name.endsWith('Storage')) {
+    return new WeightsError(
+      'unsupported',
+      `data.pkl holds a tensor stored as ${module}.${name}, which this reader does not support; ` +
+        `supported: ${Object.keys(STORAGE_DTYPES).map((s) => `torch.${s}`).join(', ')}. Convert the weights to float32 or float16 before saving.`,
+    );
+  }
   const alias = module === 'posix' || module === 'nt' ? ` (that is os.${name})` : '';
   const wholeModel = /^(torchvision|torch\.nn)\b/.test(module) || /^[A-Z]/.test(name)
     ? ' If it is a whole model saved with torch.save(model), re-save its weights with torch.save(model.state_dict(), path).'
