@@ -1,10 +1,59 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+
+/**
+ * Cross-origin isolation (SharedArrayBuffer, hence multi-threaded wasm) on `vite` and `vite preview`.
+ * COEP require-corp still lets the engine load weights from another origin: it fetches them with
+ * mode 'cors', and the Hugging Face hub answers with Access-Control-Allow-Origin: *.
+ */
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/**
+ * tfjs-backend-wasm starts its pthread workers from `factory.toString()` of the threaded-SIMD
+ * Emscripten factory. That inner function reads `_scriptDir`, a variable of the closure around it:
+ * unminified, the worker copy guards it with `typeof _scriptDir !== "undefined"`, but the minifier,
+ * knowing the variable is declared, rewrites the guard to a plain comparison and renames the
+ * variable (`e`), so every pthread worker throws `ReferenceError: e is not defined` and the backend
+ * waits forever for its threads. Here the inner function stops reading the closure: its script
+ * directory is never needed (tfjs passes the .wasm URLs and the worker script explicitly).
+ */
+export function tfjsWasmThreadsFix(): Plugin {
+  return {
+    name: 'tfjs-wasm-threads-fix',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/tfjs-backend-wasm-threaded-simd\.js(\?.*)?$/.test(id)) return null;
+      const guard = 'if(typeof _scriptDir !== "undefined" && _scriptDir){scriptDirectory=_scriptDir}';
+      const urlOrBlob = '"urlOrBlob":Module["mainScriptUrlOrBlob"]||_scriptDir';
+      if (!code.includes(guard) || !code.includes(urlOrBlob)) {
+        this.error('tfjs-wasm-threads-fix: the threaded-SIMD factory changed; re-check the _scriptDir closure reads');
+      }
+      return { code: code.replace(guard, '').replace(urlOrBlob, '"urlOrBlob":Module["mainScriptUrlOrBlob"]'), map: null };
+    },
+  };
+}
+
+const harness = resolve(import.meta.dirname, 'e2e-harness.html');
+const app = resolve(import.meta.dirname, 'index.html');
 
 export default defineConfig({
-  plugins: [react()],
-  worker: { format: 'es' },
+  plugins: [react(), tfjsWasmThreadsFix()],
+  worker: { format: 'es', plugins: () => [tfjsWasmThreadsFix()] },
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  build: {
+    rolldownOptions: {
+      input: { main: app, ...(existsSync(harness) ? { harness } : {}) },
+    },
+  },
   test: {
     include: ['src/**/*.test.ts', 'tools/**/*.test.ts'],
     environment: 'node',

@@ -1,0 +1,205 @@
+/**
+ * The inference engine behind the worker, free of browser APIs so that Node tests and the CLI run
+ * the same code: backend choice, loading and checking weights, building the tfjs network,
+ * classifying preprocessed images, benchmarking, and the block-forms check.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { NetworkConfig } from '../config.ts';
+import { buildLayerGraph } from '../graph.ts';
+import { IMAGENET_PREPROCESS, preprocessImage, sniffImage, checkImageSize, type PreprocessOptions, type RgbaImage } from '../preprocess.ts';
+import { checkStateDict, inferConfig, loadWeightsFile } from '../weights/state_dict.ts';
+import { probeBackends, useBackend, useBestBackend, type BackendName } from '../tfjs/backends.ts';
+import { checkForms } from '../tfjs/forms.ts';
+import { buildNetwork, defaultGroupedMethod, type StateDict, type TfjsNetwork } from '../tfjs/network.ts';
+import type { BenchResult, EngineInfo, FormsResult, LoadedWeights, RawResult, BackendStatus } from './protocol.ts';
+import labels from './imagenet_classes.json' with { type: 'json' };
+
+export const IMAGENET_CLASSES: readonly string[] = labels as string[];
+
+export interface TopEntry {
+  index: number;
+  label: string;
+  prob: number;
+}
+
+/** Softmax over one logit vector (in float64, max subtracted), then the k most probable classes. */
+export function topK(logits: ArrayLike<number>, k: number, names: readonly string[] = IMAGENET_CLASSES): TopEntry[] {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  const e = new Float64Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += e[i] = Math.exp(logits[i] - max);
+  const order = [...e.keys()].sort((a, b) => e[b] - e[a] || a - b).slice(0, Math.max(0, Math.min(k, logits.length)));
+  const useNames = names.length === logits.length;
+  return order.map((index) => ({ index, label: useNames ? names[index] : `class ${index}`, prob: e[index] / sum }));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+}
+
+export interface EngineOptions {
+  /** Backends tried by `auto`, in order. */
+  order?: BackendName[];
+  /** Number of wasm threads (reported in info()). */
+  wasmThreads?: () => number | null;
+}
+
+export class Engine {
+  private backend: BackendName | null = null;
+  private net: TfjsNetwork | null = null;
+  private sd: StateDict | null = null;
+  private weights: LoadedWeights | null = null;
+  private readonly options: EngineOptions;
+
+  constructor(options: EngineOptions = {}) {
+    this.options = options;
+  }
+
+  async backends(): Promise<BackendStatus[]> {
+    const all = await probeBackends();
+    return this.options.order ? all.filter((b) => this.options.order!.includes(b.name)) : all;
+  }
+
+  /** Selects a backend; a loaded network is rebuilt on it. */
+  async setBackend(name: BackendName | 'auto'): Promise<BackendName> {
+    const before = this.backend;
+    this.disposeNetwork();
+    try {
+      this.backend = name === 'auto' ? await useBestBackend(this.options.order) : await useBackend(name);
+    } catch (e) {
+      if (before) this.backend = await useBackend(before);
+      if (this.sd && this.weights) this.net = buildNetwork(buildLayerGraph(this.weights.config), this.sd);
+      throw e;
+    }
+    if (this.sd && this.weights) this.net = buildNetwork(buildLayerGraph(this.weights.config), this.sd);
+    return this.backend;
+  }
+
+  async ensureBackend(): Promise<BackendName> {
+    return this.backend ?? (await this.setBackend('auto'));
+  }
+
+  /**
+   * Reads a weights file, checks it strictly against `config` (inferred from the tensors when
+   * absent), builds the network. On failure the previous network stays and nothing new is kept.
+   */
+  async loadWeights(bytes: Uint8Array, fileName: string, source: string, cached: boolean, config?: NetworkConfig): Promise<LoadedWeights> {
+    await this.ensureBackend();
+    const { stateDict } = loadWeightsFile(bytes, fileName);
+    const cfg = config ?? inferConfig(stateDict);
+    const graph = buildLayerGraph(cfg);
+    const check = checkStateDict(graph, stateDict);
+    const net = buildNetwork(graph, stateDict);
+    this.disposeNetwork();
+    this.net = net;
+    this.sd = stateDict;
+    this.weights = { config: cfg, source, tensors: check.tensors, bytes: bytes.byteLength, cached };
+    return this.weights;
+  }
+
+  /** Builds the network from an in-memory state dict (tests, random weights). */
+  async loadStateDict(sd: StateDict, config: NetworkConfig, source: string): Promise<LoadedWeights> {
+    await this.ensureBackend();
+    const graph = buildLayerGraph(config);
+    checkStateDict(graph, sd);
+    const net = buildNetwork(graph, sd);
+    this.disposeNetwork();
+    this.net = net;
+    this.sd = sd;
+    this.weights = { config, source, tensors: sd.size, bytes: [...sd.values()].reduce((s, t) => s + t.data.byteLength, 0), cached: false };
+    return this.weights;
+  }
+
+  unloadWeights(): void {
+    this.disposeNetwork();
+    this.sd = null;
+    this.weights = null;
+  }
+
+  /** Checks an encoded image's kind and size before decoding: throws a clear error for non-images or > 50 MP. */
+  inspectImage(bytes: Uint8Array): { kind: string; width: number; height: number } {
+    const info = sniffImage(bytes);
+    checkImageSize(info.width, info.height);
+    return info;
+  }
+
+  async classify(image: RgbaImage, topk = 5, pre: PreprocessOptions = IMAGENET_PREPROCESS): Promise<{ top: TopEntry[]; ms: number; backend: BackendName; crop: { width: number; height: number; data: Uint8ClampedArray } }> {
+    const net = this.requireNetwork();
+    const t0 = performance.now();
+    const { tensor, crop } = preprocessImage(image, pre);
+    const out = await net.run(tensor, [1, 3, pre.crop, pre.crop]);
+    const ms = performance.now() - t0;
+    return { top: topK(out.data, topk), ms, backend: this.backend!, crop };
+  }
+
+  async runRaw(input: Float32Array, shape: number[]): Promise<RawResult> {
+    const net = this.requireNetwork();
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (shape.length !== 4 || input.length !== n) throw new Error(`input holds ${input.length} values, shape [${shape.join(', ')}] needs ${n}`);
+    const t0 = performance.now();
+    const out = await net.run(input, shape);
+    return { logits: out.data, shape: out.shape, ms: performance.now() - t0, backend: this.backend!, numTensors: tf.memory().numTensors };
+  }
+
+  async benchmark(runs: number): Promise<BenchResult> {
+    const net = this.requireNetwork();
+    if (!Number.isInteger(runs) || runs < 1 || runs > 1000) throw new Error(`runs must be an integer 1..1000, got ${runs}`);
+    const [c, h, w] = net.graph.config.input;
+    const x = tf.randomNormal([1, c, h, w], 0, 1, 'float32', 7) as tf.Tensor4D;
+    try {
+      const once = async (): Promise<number> => {
+        const t0 = performance.now();
+        const y = net.predict(x);
+        await y.data();
+        y.dispose();
+        return performance.now() - t0;
+      };
+      await once();
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) times.push(await once());
+      const staged = await net.runStaged(x);
+      staged.output.dispose();
+      return { runs, medianMs: median(times), p90Ms: percentile(times, 0.9), perStageMs: staged.stages, backend: this.backend! };
+    } finally {
+      x.dispose();
+    }
+  }
+
+  async checkForms(config: NetworkConfig, stage: number, seed = 1): Promise<FormsResult> {
+    const backend = await this.ensureBackend();
+    const r = await checkForms(config, stage, seed, defaultGroupedMethod(backend));
+    return { ...r, backend };
+  }
+
+  info(): EngineInfo {
+    return {
+      backend: this.backend,
+      groupedMethod: this.net?.grouped ?? (this.backend ? defaultGroupedMethod(this.backend) : null),
+      numTensors: tf.memory().numTensors,
+      wasmThreads: this.options.wasmThreads?.() ?? null,
+      crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+      weights: this.weights ? { source: this.weights.source, tensors: this.weights.tensors } : null,
+    };
+  }
+
+  get network(): TfjsNetwork | null {
+    return this.net;
+  }
+
+  private requireNetwork(): TfjsNetwork {
+    if (!this.net) throw new Error('no weights are loaded: load a .safetensors or .pth file first');
+    return this.net;
+  }
+
+  private disposeNetwork(): void {
+    this.net?.dispose();
+    this.net = null;
+  }
+}

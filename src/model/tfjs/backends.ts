@@ -1,0 +1,120 @@
+/**
+ * Backend selection for tfjs: each backend package is imported only when asked for, so the cpu-only
+ * CLI never loads WebGL or WebGPU code. Works in Node (cpu, wasm) and in a Web Worker (all four).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { registerGroupedKernels } from './grouped.ts';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKEND_PREFERENCE: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+export interface BackendProbe {
+  name: BackendName;
+  available: boolean;
+  reason?: string;
+}
+
+export interface WasmSetup {
+  /** URLs of the three .wasm binaries (Vite `?url` imports); Node finds them in node_modules. */
+  paths?: { 'tfjs-backend-wasm.wasm': string; 'tfjs-backend-wasm-simd.wasm': string; 'tfjs-backend-wasm-threaded-simd.wasm': string };
+  /** Threads for the threaded-SIMD build (needs cross-origin isolation); default: every core. */
+  threads?: number;
+}
+
+let wasmSetup: WasmSetup = {};
+
+export function configureWasm(setup: WasmSetup): void {
+  wasmSetup = setup;
+}
+
+async function importBackend(name: BackendName): Promise<void> {
+  switch (name) {
+    case 'cpu':
+      await import('@tensorflow/tfjs-backend-cpu');
+      return;
+    case 'webgl':
+      await import('@tensorflow/tfjs-backend-webgl');
+      return;
+    case 'webgpu':
+      await import('@tensorflow/tfjs-backend-webgpu');
+      return;
+    case 'wasm': {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      if (wasmSetup.paths) wasm.setWasmPaths(wasmSetup.paths);
+      if (wasmSetup.threads) wasm.setThreadsCount(wasmSetup.threads);
+      return;
+    }
+  }
+}
+
+/** Why a backend cannot run here, or null when it can (cheap checks before initialising it). */
+export async function backendObstacle(name: BackendName): Promise<string | null> {
+  const g = globalThis as unknown as {
+    navigator?: { gpu?: { requestAdapter(): Promise<unknown> } };
+    OffscreenCanvas?: new (w: number, h: number) => { getContext(kind: string): unknown };
+    WebAssembly?: unknown;
+  };
+  switch (name) {
+    case 'cpu':
+      return null;
+    case 'wasm':
+      return g.WebAssembly ? null : 'WebAssembly is not available';
+    case 'webgpu': {
+      if (!g.navigator?.gpu) return 'navigator.gpu is missing (WebGPU not enabled in this browser)';
+      try {
+        const adapter = await g.navigator.gpu.requestAdapter();
+        return adapter ? null : 'no WebGPU adapter (requestAdapter() returned null)';
+      } catch (e) {
+        return `requestAdapter() failed: ${(e as Error).message}`;
+      }
+    }
+    case 'webgl': {
+      if (!g.OffscreenCanvas) return 'OffscreenCanvas is missing (WebGL in a worker needs it)';
+      try {
+        const gl = new g.OffscreenCanvas(1, 1).getContext('webgl2');
+        return gl ? null : 'no WebGL2 context';
+      } catch (e) {
+        return `WebGL2 failed: ${(e as Error).message}`;
+      }
+    }
+  }
+}
+
+/** Imports, initialises and selects a backend; registers the grouped-conv kernels. Throws when it cannot run. */
+export async function useBackend(name: BackendName): Promise<BackendName> {
+  const obstacle = await backendObstacle(name);
+  if (obstacle) throw new Error(`backend ${name} is not available: ${obstacle}`);
+  await importBackend(name);
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (e) {
+    throw new Error(`backend ${name} failed to start: ${(e as Error).message}`);
+  }
+  if (!ok) throw new Error(`backend ${name} failed to start`);
+  await tf.ready();
+  registerGroupedKernels([name]);
+  return name;
+}
+
+/** The first backend of webgpu, webgl, wasm, cpu that starts. */
+export async function useBestBackend(order: readonly BackendName[] = BACKEND_PREFERENCE): Promise<BackendName> {
+  const errors: string[] = [];
+  for (const name of order) {
+    try {
+      return await useBackend(name);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  throw new Error(`no tfjs backend could start: ${errors.join('; ')}`);
+}
+
+export async function probeBackends(): Promise<BackendProbe[]> {
+  const out: BackendProbe[] = [];
+  for (const name of BACKEND_PREFERENCE) {
+    const reason = await backendObstacle(name);
+    out.push(reason ? { name, available: false, reason } : { name, available: true });
+  }
+  return out;
+}

@@ -1,0 +1,75 @@
+/**
+ * Reading the PyTorch-made reference files (fixtures/weights, fixtures/large) in Node: the manifest
+ * (<name>.json) as a NetworkConfig, raw little-endian float32 tensors (.bin), and weights files.
+ * Used by tests, the CLI's developer scripts and the benchmark; never by the browser bundle.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NetworkConfig } from '../config.ts';
+
+export interface FixtureManifest {
+  config: NetworkConfig;
+  inputShape: number[];
+  dir: string;
+  name: string;
+}
+
+interface RawManifest {
+  config: {
+    block: NetworkConfig['block'];
+    depths: number[];
+    cardinality: number;
+    width_per_group: number;
+    base_width?: number;
+    stem: NetworkConfig['stem'];
+    input: [number, number, number];
+    classes: number;
+  };
+  input_shape: number[];
+}
+
+export function readFixtureManifest(dir: string, name: string): FixtureManifest {
+  const raw = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as RawManifest;
+  const c = raw.config;
+  return {
+    config: {
+      block: c.block, depths: c.depths, cardinality: c.cardinality, widthPerGroup: c.width_per_group,
+      baseWidth: c.base_width ?? 64, stem: c.stem, input: c.input, classes: c.classes, includeTop: true,
+    },
+    inputShape: raw.input_shape,
+    dir,
+    name,
+  };
+}
+
+/** A raw little-endian float32 file as a Float32Array (copied, aligned). */
+export function readF32(path: string): Float32Array {
+  const b = readFileSync(path);
+  if (b.byteLength % 4 !== 0) throw new Error(`${path}: ${b.byteLength} bytes is not a whole number of float32 values`);
+  const out = new Float32Array(b.byteLength / 4);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}
+
+export function readBytes(path: string): Uint8Array {
+  const b = readFileSync(path);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export function fixturePath(dir: string, file: string): string {
+  return join(dir, file);
+}
+
+export function hasFixture(dir: string, file: string): boolean {
+  return existsSync(join(dir, file));
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}

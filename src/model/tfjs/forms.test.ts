@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { presetConfig } from '../presets.ts';
+import { useBackend } from './backends.ts';
+import { blockGeometry, checkForms, concatBatchNorm, firstConvOfC, groupedConvOfC, lastConvOfBC } from './forms.ts';
+import { normal, rng } from './random.ts';
+
+describe('re-arrangement formulas', () => {
+  const next = rng(9);
+  const C = 3, d = 2, cin = 5, cout = 4;
+
+  it('first 1x1 of (c) applied to x = the branch 1x1s of (a)/(b) concatenated', () => {
+    const branches = Array.from({ length: C }, () => normal(next, d * cin));
+    const w = firstConvOfC(branches);
+    const x = normal(next, cin);
+    for (let i = 0; i < C; i++) for (let j = 0; j < d; j++) {
+      let branch = 0, whole = 0;
+      for (let k = 0; k < cin; k++) {
+        branch += branches[i][j * cin + k] * x[k];
+        whole += w[(i * d + j) * cin + k] * x[k];
+      }
+      expect(whole).toBeCloseTo(branch, 6);
+    }
+  });
+
+  it('last 1x1 of (b)/(c) on the concatenation = the sum of (a)\'s branch 1x1s', () => {
+    const branches = Array.from({ length: C }, () => normal(next, cout * d));
+    const w = lastConvOfBC(branches, cout);
+    const h = Array.from({ length: C }, () => normal(next, d));
+    const cat = firstConvOfC(h);
+    for (let o = 0; o < cout; o++) {
+      let sum = 0, whole = 0;
+      for (let i = 0; i < C; i++) for (let j = 0; j < d; j++) sum += branches[i][o * d + j] * h[i][j];
+      for (let q = 0; q < C * d; q++) whole += w[o * C * d + q] * cat[q];
+      expect(whole).toBeCloseTo(sum, 5);
+    }
+  });
+
+  it('grouped 3x3 of (c): group i holds branch i', () => {
+    const branches = Array.from({ length: C }, () => normal(next, d * d * 9));
+    const w = groupedConvOfC(branches);
+    expect(w.length).toBe(C * d * d * 9);
+    expect([...w.subarray(d * d * 9, 2 * d * d * 9)]).toEqual([...branches[1]]);
+  });
+
+  it('BN of the concatenation = branch BNs concatenated', () => {
+    const bn = (v: number) => ({ weight: Float32Array.of(v), bias: Float32Array.of(v + 1), runningMean: Float32Array.of(v + 2), runningVar: Float32Array.of(v + 3), eps: 1e-5 });
+    const c = concatBatchNorm([bn(1), bn(10)]);
+    expect([...c.weight]).toEqual([1, 10]);
+    expect([...c.runningVar]).toEqual([4, 13]);
+  });
+});
+
+describe('block geometry', () => {
+  it('reads stage 2 of ResNeXt-50 32x4d from the layer graph', () => {
+    expect(blockGeometry(presetConfig('resnext50_32x4d'), 2)).toEqual({
+      inShape: [256, 56, 56], cardinality: 32, branchWidth: 8, outChannels: 512, stride: 2, downsample: true,
+    });
+  });
+  it('refuses basic blocks and stages that do not exist', () => {
+    expect(() => blockGeometry(presetConfig('resnet18'), 1)).toThrow(/bottleneck/);
+    expect(() => blockGeometry(presetConfig('resnext50_32x4d'), 5)).toThrow(/stage must be 1\.\.4/);
+  });
+});
+
+describe.each(['cpu', 'wasm'] as const)('forms (a), (b), (c) on %s', (backend) => {
+  it.each([1, 4])('stage %i of ResNeXt-50 32x4d: same output, same parameters, no leak', async (stage) => {
+    await useBackend(backend);
+    const start = tf.memory().numTensors;
+    const r = await checkForms(presetConfig('resnext50_32x4d'), stage, 3, backend === 'cpu' ? 'kernel' : 'depthwise', 1);
+    expect(r.forms.map((f) => f.form)).toEqual(['a', 'b', 'c']);
+    const params = r.forms.map((f) => f.params);
+    expect(new Set(params).size).toBe(1);
+    // conv 1x1 + grouped 3x3 + 1x1 + BN affine (+ shortcut) of the torchvision block.
+    const g = blockGeometry(presetConfig('resnext50_32x4d'), stage);
+    const width = g.cardinality * g.branchWidth;
+    const expected = g.inShape[0] * width + width * g.branchWidth * 9 + width * g.outChannels + 4 * width + 2 * g.outChannels + (g.downsample ? g.inShape[0] * g.outChannels + 2 * g.outChannels : 0);
+    expect(params[0]).toBe(expected);
+    expect(r.maxAbsDiff.ab).toBeLessThan(1e-4);
+    expect(r.maxAbsDiff.ac).toBeLessThan(1e-4);
+    expect(r.maxAbsDiff.bc).toBeLessThan(1e-4);
+    expect(r.forms.every((f) => f.ms > 0)).toBe(true);
+    expect(tf.memory().numTensors).toBe(start);
+  });
+});

@@ -1,0 +1,357 @@
+/**
+ * An executable tfjs network built from the layer graph (`buildLayerGraph`): one op per module
+ * call, NHWC inside, weights from a PyTorch-layout state dict. By default each BatchNorm is folded
+ * into the conv before it and the ReLU after it is fused; `fold: false` keeps every BatchNorm as
+ * its own op (the verification path).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { numel, type LayerGraph, type LayerNode } from '../graph.ts';
+import { foldBatchNorm, transpose2d, type BatchNormParams } from './fold.ts';
+import { prepareConv, runConv, type GroupedMethod, type PreparedConv } from './grouped.ts';
+
+/** One tensor of a state dict in PyTorch layout (conv OIHW, linear [out, in]). */
+export interface TensorData {
+  shape: readonly number[];
+  data: Float32Array;
+}
+export type StateDict = ReadonlyMap<string, TensorData>;
+
+export interface NetworkOptions {
+  /** Fold each BatchNorm into its conv (default true). */
+  fold?: boolean;
+  /** How grouped convs run (default: the backend's choice, see `defaultGroupedMethod`). */
+  grouped?: GroupedMethod;
+}
+
+type Op =
+  | { kind: 'conv'; node: LayerNode; input: number; out: number; conv: PreparedConv; relu: boolean }
+  | { kind: 'bn'; node: LayerNode; input: number; out: number; scale: tf.Tensor1D; offset: tf.Tensor1D; mean: tf.Tensor1D; variance: tf.Tensor1D; eps: number }
+  | { kind: 'relu' | 'avgpool'; node: LayerNode; input: number; out: number }
+  | { kind: 'maxpool'; node: LayerNode; input: number; out: number; k: number; s: number; p: number }
+  | { kind: 'add'; node: LayerNode; a: number; b: number; out: number; relu: boolean }
+  | { kind: 'linear'; node: LayerNode; input: number; out: number; w: tf.Tensor2D; b: tf.Tensor1D | null };
+
+function opInputs(op: Op): number[] {
+  return op.kind === 'add' ? [op.a, op.b] : [op.input];
+}
+
+/** The fastest exact grouped-conv method per backend, as measured (see bench/grouped.ts). */
+export function defaultGroupedMethod(backend: string): GroupedMethod {
+  switch (backend) {
+    case 'webgpu':
+      return 'kernel';
+    case 'cpu':
+      return 'kernel';
+    case 'wasm':
+      return 'depthwise';
+    default:
+      return 'split';
+  }
+}
+
+export class WeightsShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WeightsShapeError';
+  }
+}
+
+function take(sd: StateDict, key: string, shape: readonly number[]): Float32Array {
+  const t = sd.get(key);
+  if (!t) throw new WeightsShapeError(`the weights have no tensor "${key}"`);
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new WeightsShapeError(`tensor "${key}" has shape [${t.shape.join(', ')}], the network needs [${shape.join(', ')}]`);
+  }
+  if (t.data.length !== numel(shape)) throw new WeightsShapeError(`tensor "${key}" holds ${t.data.length} values for shape [${shape.join(', ')}]`);
+  return t.data;
+}
+
+export function batchNormParams(sd: StateDict, node: LayerNode): BatchNormParams {
+  const c = node.bn!.channels;
+  return {
+    weight: take(sd, `${node.name}.weight`, [c]),
+    bias: take(sd, `${node.name}.bias`, [c]),
+    runningMean: take(sd, `${node.name}.running_mean`, [c]),
+    runningVar: take(sd, `${node.name}.running_var`, [c]),
+    eps: node.bn!.eps,
+  };
+}
+
+interface RunState {
+  values: Map<number, tf.Tensor>;
+  /** Reads left before a value can be freed. */
+  left: Map<number, number>;
+}
+
+export interface StageTiming {
+  stage: string;
+  ms: number;
+}
+
+export class TfjsNetwork {
+  readonly graph: LayerGraph;
+  readonly fold: boolean;
+  readonly grouped: GroupedMethod;
+  private ops: Op[];
+  private uses: Map<number, number>;
+  private outputIndex: number;
+  private weights: tf.Tensor[];
+  private disposed = false;
+
+  constructor(graph: LayerGraph, ops: Op[], weights: tf.Tensor[], outputIndex: number, fold: boolean, grouped: GroupedMethod) {
+    this.graph = graph;
+    this.ops = ops;
+    this.weights = weights;
+    this.outputIndex = outputIndex;
+    this.fold = fold;
+    this.grouped = grouped;
+    this.uses = new Map();
+    for (const op of ops) for (const i of opInputs(op)) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
+    this.uses.set(outputIndex, (this.uses.get(outputIndex) ?? 0) + 1);
+  }
+
+  /** Tensors the network holds (weights in the method's layouts). */
+  get weightTensors(): number {
+    return this.weights.length;
+  }
+
+  get weightBytes(): number {
+    return this.weights.reduce((s, t) => s + t.size * 4, 0);
+  }
+
+  /** Forward pass on an NCHW batch (not disposed): logits [N, classes], or NCHW features without the top. */
+  predict(x: tf.Tensor4D): tf.Tensor {
+    const run = this.start(x);
+    try {
+      for (const op of this.ops) this.step(op, run);
+      return this.finish(run);
+    } catch (e) {
+      for (const t of run.values.values()) t.dispose();
+      throw e;
+    }
+  }
+
+  /** Float32 NCHW in, float32 out (logits [N, classes]); no tensor outlives the call. */
+  async run(input: Float32Array, shape: readonly number[]): Promise<{ data: Float32Array; shape: number[] }> {
+    this.checkInput(shape);
+    const x = tf.tensor4d(input, shape as [number, number, number, number]);
+    try {
+      const y = this.predict(x);
+      try {
+        const data = (await y.data()) as Float32Array;
+        return { data: Float32Array.from(data), shape: y.shape };
+      } finally {
+        y.dispose();
+      }
+    } finally {
+      x.dispose();
+    }
+  }
+
+  /** Forward pass that waits for each stage to finish and reports its time (stem, layer1.., head). */
+  async runStaged(x: tf.Tensor4D): Promise<{ output: tf.Tensor; stages: StageTiming[] }> {
+    const run = this.start(x);
+    const stages: StageTiming[] = [];
+    const names = ['stem', ...this.graph.stages.slice(1).map((s) => s.module), 'head'];
+    try {
+      let t0 = performance.now();
+      for (let i = 0; i < this.ops.length; i++) {
+        const op = this.ops[i];
+        this.step(op, run);
+        const next = this.ops[i + 1];
+        if (!next || next.node.stage !== op.node.stage) {
+          await run.values.get(op.out)!.data();
+          const t1 = performance.now();
+          stages.push({ stage: names[op.node.stage] ?? `stage ${op.node.stage}`, ms: t1 - t0 });
+          t0 = t1;
+        }
+      }
+      return { output: this.finish(run), stages };
+    } catch (e) {
+      for (const t of run.values.values()) t.dispose();
+      throw e;
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of this.weights) t.dispose();
+    this.weights = [];
+    this.ops = [];
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private checkInput(shape: readonly number[]): void {
+    const [c, h, w] = this.graph.config.input;
+    if (shape.length !== 4 || shape[1] !== c || !(shape[0] >= 1)) {
+      throw new Error(`input shape [${shape.join(', ')}] does not fit the network: expected [N, ${c}, H, W] (configured ${c}x${h}x${w})`);
+    }
+  }
+
+  private start(x: tf.Tensor4D): RunState {
+    if (this.disposed) throw new Error('the network was disposed');
+    this.checkInput(x.shape);
+    return { values: new Map([[-1, tf.transpose(x, [0, 2, 3, 1])]]), left: new Map() };
+  }
+
+  private finish(run: RunState): tf.Tensor {
+    const y = run.values.get(this.outputIndex)!;
+    run.values.delete(this.outputIndex);
+    for (const t of run.values.values()) t.dispose();
+    run.values.clear();
+    if (y.rank === 4) {
+      const t = tf.transpose(y, [0, 3, 1, 2]);
+      y.dispose();
+      return t;
+    }
+    return y;
+  }
+
+  private release(run: RunState, index: number): void {
+    const left = (run.left.get(index) ?? this.uses.get(index) ?? 0) - 1;
+    run.left.set(index, left);
+    if (left === 0) {
+      run.values.get(index)?.dispose();
+      run.values.delete(index);
+    }
+  }
+
+  private step(op: Op, run: RunState): void {
+    const get = (i: number): tf.Tensor => {
+      const t = run.values.get(i);
+      if (!t) throw new Error(`internal: value ${i} missing before ${op.node.name}`);
+      return t;
+    };
+    const y = tf.tidy((): tf.Tensor => {
+      switch (op.kind) {
+        case 'conv':
+          return runConv(get(op.input) as tf.Tensor4D, op.conv, op.relu);
+        case 'bn':
+          return tf.batchNorm(get(op.input), op.mean, op.variance, op.offset, op.scale, op.eps);
+        case 'relu':
+          return tf.relu(get(op.input));
+        case 'maxpool':
+          return tf.maxPool(get(op.input) as tf.Tensor4D, op.k, op.s, op.p);
+        case 'avgpool':
+          return tf.mean(get(op.input), [1, 2]);
+        case 'add': {
+          const s = tf.add(get(op.a), get(op.b));
+          return op.relu ? tf.relu(s) : s;
+        }
+        case 'linear':
+          return tf.fused.matMul({ a: get(op.input) as tf.Tensor2D, b: op.w, bias: op.b ?? undefined });
+      }
+    });
+    run.values.set(op.out, y);
+    for (const i of opInputs(op)) this.release(run, i);
+  }
+}
+
+/** Builds the network; on any error every tensor created so far is disposed. */
+export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkOptions = {}): TfjsNetwork {
+  const fold = options.fold ?? true;
+  const grouped = options.grouped ?? defaultGroupedMethod(tf.getBackend());
+  const nodes = graph.nodes;
+  const consumers: number[][] = nodes.map(() => []);
+  for (const n of nodes) for (const i of n.inputs) if (i >= 0) consumers[i].push(n.index);
+
+  // Aliases: block markers and flatten pass their input through.
+  const alias = new Map<number, number>();
+  const resolve = (i: number): number => {
+    let r = i;
+    while (alias.has(r)) r = alias.get(r)!;
+    return r;
+  };
+  const weights: tf.Tensor[] = [];
+  const own = <T extends tf.Tensor>(t: T): T => (weights.push(t), t);
+  const ops: Op[] = [];
+  const absorbed = new Set<number>();
+  const single = (i: number, kind: LayerNode['kind']): number | null => {
+    const c = consumers[i];
+    return c.length === 1 && nodes[c[0]].kind === kind ? c[0] : null;
+  };
+
+  try {
+    for (const node of nodes) {
+      if (absorbed.has(node.index)) continue;
+      const input = node.inputs.length ? resolve(node.inputs[0]) : -1;
+      switch (node.kind) {
+        case 'conv': {
+          const spec = node.conv!;
+          const w = take(sd, `${node.name}.weight`, node.tensors[0].shape);
+          let weight = w;
+          let bias: Float32Array | null = null;
+          let out = node.index;
+          let relu = false;
+          const bnIndex = fold ? single(node.index, 'bn') : null;
+          if (bnIndex !== null) {
+            const folded = foldBatchNorm(w, spec.outChannels, batchNormParams(sd, nodes[bnIndex]));
+            weight = folded.weight;
+            bias = folded.bias;
+            absorbed.add(bnIndex);
+            out = bnIndex;
+            const reluIndex = single(bnIndex, 'relu');
+            if (reluIndex !== null) {
+              absorbed.add(reluIndex);
+              out = reluIndex;
+              relu = true;
+            }
+          }
+          const conv = prepareConv(weight, bias, spec, grouped);
+          weights.push(...conv.filters, ...conv.biasSlices);
+          if (conv.bias) weights.push(conv.bias);
+          ops.push({ kind: 'conv', node, input, out, conv, relu });
+          break;
+        }
+        case 'bn': {
+          const p = batchNormParams(sd, node);
+          ops.push({
+            kind: 'bn', node, input, out: node.index,
+            scale: own(tf.tensor1d(p.weight)), offset: own(tf.tensor1d(p.bias)),
+            mean: own(tf.tensor1d(p.runningMean)), variance: own(tf.tensor1d(p.runningVar)), eps: p.eps,
+          });
+          break;
+        }
+        case 'relu':
+          ops.push({ kind: 'relu', node, input, out: node.index });
+          break;
+        case 'maxpool':
+          ops.push({ kind: 'maxpool', node, input, out: node.index, k: node.pool!.kernel, s: node.pool!.stride, p: node.pool!.padding });
+          break;
+        case 'avgpool':
+          ops.push({ kind: 'avgpool', node, input, out: node.index });
+          break;
+        case 'add': {
+          const reluIndex = single(node.index, 'relu');
+          let out = node.index;
+          if (reluIndex !== null) {
+            absorbed.add(reluIndex);
+            out = reluIndex;
+          }
+          ops.push({ kind: 'add', node, a: resolve(node.inputs[0]), b: resolve(node.inputs[1]), out, relu: reluIndex !== null });
+          break;
+        }
+        case 'linear': {
+          const { inFeatures, outFeatures, bias } = node.linear!;
+          const w = take(sd, `${node.name}.weight`, [outFeatures, inFeatures]);
+          const b = bias ? own(tf.tensor1d(take(sd, `${node.name}.bias`, [outFeatures]))) : null;
+          ops.push({ kind: 'linear', node, input, out: node.index, w: own(tf.tensor2d(transpose2d(w, outFeatures, inFeatures), [inFeatures, outFeatures])), b });
+          break;
+        }
+        case 'block':
+        case 'flatten':
+          alias.set(node.index, input);
+          break;
+      }
+    }
+    // Ops write `out` = the last node they absorbed; later readers name that node or an alias of it.
+    return new TfjsNetwork(graph, ops, weights, resolve(graph.output), fold, grouped);
+  } catch (e) {
+    for (const t of weights) t.dispose();
+    throw e;
+  }
+}
