@@ -1,0 +1,46 @@
+/**
+ * The engine against PyTorch: every case in fixtures/summary (made by tools/fixtures/make_fixtures.py
+ * with torchvision and a torchsummary 1.5.1 replica) must match byte for byte and value for value.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { NetworkConfig } from '../model/config.ts';
+import { buildLayerGraph, type ExecutionOrder } from '../model/graph.ts';
+import { presetConfig } from '../model/presets.ts';
+import { summarize, summaryJson, torchsummaryText } from './summary.ts';
+
+interface FixtureCase {
+  file: string;
+  preset: string;
+  input: [number, number, number];
+  classes: number;
+  order: ExecutionOrder;
+  include_top: boolean;
+  config: { block: NetworkConfig['block']; depths: number[]; cardinality: number; width_per_group: number; base_width: number; stem: NetworkConfig['stem'] };
+}
+
+const DIR = 'fixtures/summary';
+const cases: FixtureCase[] = JSON.parse(readFileSync(`${DIR}/index.json`, 'utf8')).cases;
+
+function configOf(c: FixtureCase): NetworkConfig {
+  return {
+    block: c.config.block, depths: c.config.depths, cardinality: c.config.cardinality, widthPerGroup: c.config.width_per_group,
+    baseWidth: c.config.base_width, stem: c.config.stem, input: c.input, classes: c.classes, includeTop: c.include_top,
+  };
+}
+
+describe('summaries equal PyTorch fixtures', () => {
+  it('covers every preset, several input sizes and both orders', () => {
+    expect(new Set(cases.map((c) => c.preset)).size).toBe(20);
+    expect(new Set(cases.map((c) => c.order))).toEqual(new Set(['seed', 'torchvision']));
+    expect(new Set(cases.map((c) => c.input.join('x'))).size).toBeGreaterThan(5);
+  });
+
+  it.each(cases.map((c) => [c.file, c] as const))('%s', (_file, c) => {
+    // The fixture's config is the preset's, with the case's input size and classes.
+    expect(configOf(c)).toEqual(presetConfig(c.preset, { input: c.input, classes: c.classes, includeTop: c.include_top }));
+    const summary = summarize(buildLayerGraph(configOf(c), c.order));
+    expect(torchsummaryText(summary)).toBe(readFileSync(`${DIR}/${c.file}.txt`, 'utf8'));
+    expect(summaryJson(summary)).toEqual(JSON.parse(readFileSync(`${DIR}/${c.file}.json`, 'utf8')));
+  });
+});
