@@ -1,0 +1,64 @@
+/**
+ * A windowed list: only the rows in view (plus a margin) are in the DOM, so a 500-row ResNet-152
+ * scrolls as smoothly as an 18-layer net. Fixed row height; the header stays on top while the body
+ * scrolls, and scrolls sideways with it on narrow screens.
+ */
+import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+
+const OVERSCAN = 8;
+
+export function VirtualRows<T>(props: {
+  items: readonly T[];
+  rowHeight: number;
+  header: ReactNode;
+  renderRow: (item: T, index: number) => ReactNode;
+  label: string;
+  className?: string;
+  empty?: ReactNode;
+}) {
+  const { items, rowHeight } = props;
+  const ref = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewport, setViewport] = useState(600);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setViewport(el.clientHeight);
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - OVERSCAN);
+  const last = Math.min(items.length, Math.ceil((scrollTop + viewport) / rowHeight) + OVERSCAN);
+  const visible = [];
+  for (let i = first; i < last; i++) {
+    visible.push(
+      <div key={i} className="vrow-slot" style={{ transform: `translateY(${i * rowHeight}px)`, height: rowHeight }}>
+        {props.renderRow(items[i], i)}
+      </div>,
+    );
+  }
+  return (
+    <div
+      ref={ref}
+      className={`vlist ${props.className ?? ''}`}
+      tabIndex={0}
+      role="table"
+      aria-label={props.label}
+      aria-rowcount={items.length + 1}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+    >
+      <div className="vlist-inner">
+        {props.header}
+        {items.length === 0 ? props.empty : (
+          <div className="vlist-body" role="rowgroup" style={{ height: items.length * rowHeight }}>
+            {visible}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * The layer list as displayed rows: stage and block headers with their sums, folded to a detail
+ * level (torchinfo's depth) with per-group toggles, or a flat filtered list. Pure, unit-tested.
+ */
+import type { LayerGraph } from '../model/graph.ts';
+import type { Summary, SummaryRow } from '../analysis/summary.ts';
+import type { Detail } from './state.ts';
+
+export type LayerItem =
+  | { kind: 'stage'; id: string; depth: 0; label: string; detail: string; params: number; macs: number; rows: number; expanded: boolean }
+  | { kind: 'block'; id: string; depth: 1; label: string; detail: string; params: number; macs: number; rows: number; expanded: boolean }
+  | { kind: 'row'; id: string; depth: number; row: SummaryRow };
+
+interface Group {
+  id: string;
+  label: string;
+  detail: string;
+  rows: SummaryRow[];
+  blocks: { id: string; label: string; detail: string; rows: SummaryRow[] }[];
+}
+
+function sum(rows: SummaryRow[], key: 'params' | 'macs'): number {
+  return rows.reduce((a, r) => a + r[key], 0);
+}
+
+/** The stages of a summary: stem, layer1.., head, each with its blocks. */
+export function groupRows(graph: LayerGraph, summary: Summary): Group[] {
+  const s = graph.config.depths.length;
+  const groups: Group[] = [];
+  for (let i = 0; i <= s + 1; i++) {
+    const rows = summary.rows.filter((r) => r.stage === i);
+    if (rows.length === 0) continue;
+    const info = graph.stages[i];
+    const group: Group = {
+      id: `s${i}`,
+      label: i === 0 ? 'conv1 (stem)' : i <= s ? `${info.module} (${info.paperName})` : 'head',
+      detail: i === 0 ? `${graph.config.stem} stem` : i <= s ? `${info.blocks} block${info.blocks === 1 ? '' : 's'}` : 'pool, fc',
+      rows,
+      blocks: [],
+    };
+    if (i >= 1 && i <= s) {
+      for (let b = 0; b < info.blocks; b++) {
+        const blockRows = rows.filter((r) => r.block === b);
+        const marker = blockRows[blockRows.length - 1];
+        group.blocks.push({ id: `s${i}b${b}`, label: `${info.module}.${b}`, detail: marker.type, rows: blockRows });
+      }
+    }
+    groups.push(group);
+  }
+  return groups;
+}
+
+export function defaultExpanded(kind: 'stage' | 'block', detail: Detail): boolean {
+  if (detail === 'layers') return true;
+  if (detail === 'blocks') return kind === 'stage';
+  return false;
+}
+
+/** Lowercased substring match on the torchsummary key, the module path and the type. */
+export function matches(row: SummaryRow, filter: string): boolean {
+  const f = filter.trim().toLowerCase();
+  if (f === '') return true;
+  return row.key.toLowerCase().includes(f) || row.name.toLowerCase().includes(f) || row.type.toLowerCase().includes(f);
+}
+
+/**
+ * Displayed rows. `toggled` holds the ids of groups whose expansion differs from the detail level's
+ * default. With a filter, a flat list of the matching rows.
+ */
+export function layerItems(graph: LayerGraph, summary: Summary, detail: Detail, toggled: ReadonlySet<string>, filter: string): LayerItem[] {
+  if (filter.trim() !== '') {
+    return summary.rows.filter((r) => matches(r, filter)).map((row) => ({ kind: 'row', id: row.key, depth: 0, row }));
+  }
+  const items: LayerItem[] = [];
+  for (const g of groupRows(graph, summary)) {
+    const open = defaultExpanded('stage', detail) !== toggled.has(g.id);
+    items.push({ kind: 'stage', id: g.id, depth: 0, label: g.label, detail: g.detail, params: sum(g.rows, 'params'), macs: sum(g.rows, 'macs'), rows: g.rows.length, expanded: open });
+    if (!open) continue;
+    if (g.blocks.length === 0) {
+      for (const row of g.rows) items.push({ kind: 'row', id: row.key, depth: 1, row });
+      continue;
+    }
+    for (const b of g.blocks) {
+      const bOpen = defaultExpanded('block', detail) !== toggled.has(b.id);
+      items.push({ kind: 'block', id: b.id, depth: 1, label: b.label, detail: b.detail, params: sum(b.rows, 'params'), macs: sum(b.rows, 'macs'), rows: b.rows.length, expanded: bOpen });
+      if (bOpen) for (const row of b.rows) items.push({ kind: 'row', id: row.key, depth: 2, row });
+    }
+  }
+  return items;
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { presetConfig } from '../model/presets.ts';
+import { defaultState, editConfig, exactPreset, parseDepths, parseState, serializeState, withConfig, type AppState } from './state.ts';
+
+const roundTrip = (state: AppState) => parseState(serializeState(state));
+
+describe('URL state', () => {
+  it('serializes the default state to an empty query and reads it back', () => {
+    expect(serializeState(defaultState())).toBe('');
+    expect(parseState('')).toEqual({ state: defaultState(), notices: [] });
+    expect(parseState('?')).toEqual({ state: defaultState(), notices: [] });
+  });
+
+  it('writes a preset by name and only the fields that differ from it', () => {
+    const s = { ...defaultState(), preset: 'resnet50', config: presetConfig('resnet50') };
+    expect(serializeState(s)).toBe('preset=resnet50');
+    const custom = { ...s, config: { ...s.config, cardinality: 8, widthPerGroup: 14, input: [3, 160, 160] as [number, number, number] } };
+    expect(serializeState(custom)).toBe('preset=resnet50&C=8&d=14&input=3x160x160');
+  });
+
+  it('names the preset a config equals, whatever it was derived from', () => {
+    const s = { ...defaultState(), preset: 'resnet50', config: presetConfig('resnext50_8x14d') };
+    expect(exactPreset(s.config)).toBe('resnext50_8x14d');
+    expect(serializeState(s)).toBe('preset=resnext50_8x14d');
+  });
+
+  it('round-trips every field', () => {
+    const s: AppState = {
+      view: 'forms',
+      preset: 'resnext29_8x64d',
+      config: { ...presetConfig('resnext29_8x64d'), depths: [2, 5, 1], cardinality: 4, widthPerGroup: 24, baseWidth: 32, classes: 100, includeTop: false, block: 'bottleneck', stem: 'imagenet', input: [1, 64, 48] },
+      preserve: true,
+      order: 'torchvision',
+      convention: 'thop',
+      filter: 'conv2 & more',
+      detail: 'blocks',
+      formsStage: 2,
+      formsBlock: 4,
+      compare: ['current', 'resnet18', 'resnext101_64x4d'],
+      backend: 'wasm',
+    };
+    const back = roundTrip(s);
+    expect(back.notices).toEqual([]);
+    expect(back.state).toEqual(s);
+  });
+
+  it('falls back to a valid config, with a notice, for a malformed link', () => {
+    const r = parseState('?C=abc&depths=3,,x&view=nowhere&input=3x0x5');
+    expect(r.state.config).toEqual(presetConfig('resnext50_32x4d'));
+    expect(r.state.view).toBe('table');
+    expect(r.notices.join('\n')).toMatch(/cardinality must be a positive integer, got "abc"/);
+    expect(r.notices.join('\n')).toMatch(/Unknown view "nowhere"/);
+    expect(r.notices.join('\n')).toMatch(/input height must be a positive integer/);
+  });
+
+  it('falls back to the preset when the fields parse but make no valid network', () => {
+    const r = parseState('?preset=resnet18&C=32');
+    expect(r.state.config).toEqual(presetConfig('resnet18'));
+    expect(r.notices).toHaveLength(1);
+    expect(r.notices[0]).toMatch(/basic block supports only cardinality 1/);
+    const huge = parseState('?input=3x60000x60000');
+    expect(huge.state.config).toEqual(presetConfig('resnext50_32x4d'));
+    expect(huge.notices[0]).toMatch(/multiply-accumulates/);
+  });
+
+  it('reports unknown presets, parameters and comparison entries', () => {
+    const r = parseState('?preset=resnet9000&zoom=3&cmp=resnet50,bogus&fs=9');
+    expect(r.state.preset).toBe('resnext50_32x4d');
+    expect(r.state.compare).toEqual(defaultState().compare);
+    expect(r.state.formsStage).toBe(1);
+    expect(r.notices).toHaveLength(5);
+  });
+});
+
+describe('config edits', () => {
+  it('with "Preserve complexity" on, sets d from C as in the paper\'s Table 2', () => {
+    const base = presetConfig('resnet50');
+    const table2: [number, number][] = [[1, 64], [2, 40], [4, 24], [8, 14], [32, 4]];
+    for (const [c, d] of table2) {
+      const next = editConfig(base, 'C', String(c), true);
+      expect(next.cardinality).toBe(c);
+      expect(next.widthPerGroup).toBe(d);
+    }
+    expect(editConfig(base, 'C', '8', false).widthPerGroup).toBe(64);
+  });
+
+  it('throws the config error for an invalid combination', () => {
+    expect(() => editConfig(presetConfig('resnet18'), 'C', '4', true)).toThrow(/basic block supports only cardinality 1/);
+    expect(() => editConfig(presetConfig('resnet50'), 'd', '0', false)).toThrow(/bottleneck width must be a positive integer/);
+    expect(() => editConfig(presetConfig('resnet50'), 'input', '3x224', false)).not.toThrow();
+    expect(parseDepths(' 3, 4,6 ,3')).toEqual([3, 4, 6, 3]);
+    expect(() => parseDepths('3,,4')).toThrow(/stage 2 must be a positive integer/);
+    expect(() => parseDepths('3,-1')).toThrow(/stage 2/);
+  });
+});
+
+describe('withConfig', () => {
+  it('keeps the forms stage and block inside the new network', () => {
+    const s = { ...defaultState(), formsStage: 4, formsBlock: 2 };
+    const next = withConfig(s, presetConfig('resnext29_8x64d'), 'resnext29_8x64d');
+    expect(next.formsStage).toBe(3);
+    expect(next.formsBlock).toBe(2);
+    const shallow = withConfig(s, { ...presetConfig('resnet50'), depths: [1, 1, 1, 1] });
+    expect(shallow.formsStage).toBe(4);
+    expect(shallow.formsBlock).toBeNull();
+    expect(shallow.preset).toBe('resnext50_32x4d');
+  });
+});

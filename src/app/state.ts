@@ -1,0 +1,296 @@
+/**
+ * The app's state and its serialized form, the URL query. Pure: no DOM, no React, so the
+ * (de)serialization is unit-tested in Node. A link reproduces the view; a malformed link falls
+ * back to a valid state and says what it ignored.
+ *
+ * Format (every key optional; absent = default):
+ *   view=table|layers|forms|compare|run
+ *   preset=<name>             the preset the config starts from (default resnext50_32x4d)
+ *   block=basic|bottleneck  depths=3,4,6,3  C=<int>  d=<int>  base=<int>
+ *   stem=imagenet|cifar  input=CxHxW  classes=<int>  top=0
+ *                             config fields, written only where they differ from the preset
+ *   preserve=1                "Preserve complexity" on
+ *   order=seed|torchvision    layer order (default seed: the seed code's, as the CLI prints)
+ *   conv=paper|fvcore|thop|ptflops
+ *   q=<text>                  layer-list filter
+ *   detail=stages|blocks|layers
+ *   fs=<stage>  fb=<block>    forms view: residual stage (1-based), block (0-based; default last)
+ *   cmp=<a>,<b>,...           compare view: preset names or `current`
+ *   backend=auto|webgpu|webgl|wasm|cpu
+ */
+import { ConfigError, formatInputSize, parseInputSize, validateConfig, type NetworkConfig } from '../model/config.ts';
+import { EXECUTION_ORDERS, type ExecutionOrder } from '../model/graph.ts';
+import { findPreset, PRESETS, presetConfig } from '../model/presets.ts';
+import { analyze } from '../analysis/analyze.ts';
+import { CONVENTIONS, type Convention } from '../analysis/conventions.ts';
+import { solveWidth } from '../analysis/solver.ts';
+
+export type View = 'table' | 'layers' | 'forms' | 'compare' | 'run';
+export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'run'];
+export const VIEW_LABELS: Record<View, string> = {
+  table: 'Block table',
+  layers: 'Layers',
+  forms: 'Forms (a)(b)(c)',
+  compare: 'Compare',
+  run: 'Run & classify',
+};
+
+export type Detail = 'stages' | 'blocks' | 'layers';
+export const DETAILS: readonly Detail[] = ['stages', 'blocks', 'layers'];
+
+export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** `current` in a comparison stands for the configured network. */
+export const CURRENT = 'current';
+export const MAX_COMPARE = 6;
+
+export interface AppState {
+  view: View;
+  /** The preset the config was started from (the base its URL overrides are relative to). */
+  preset: string;
+  config: NetworkConfig;
+  preserve: boolean;
+  order: ExecutionOrder;
+  convention: Convention;
+  filter: string;
+  detail: Detail;
+  formsStage: number;
+  /** null: the stage's last block (the one Table 1 prints). */
+  formsBlock: number | null;
+  compare: string[];
+  backend: BackendChoice;
+}
+
+export const DEFAULT_PRESET = 'resnext50_32x4d';
+
+export function defaultState(): AppState {
+  return {
+    view: 'table',
+    preset: DEFAULT_PRESET,
+    config: presetConfig(DEFAULT_PRESET),
+    preserve: false,
+    order: 'seed',
+    convention: 'paper',
+    filter: '',
+    detail: 'layers',
+    formsStage: 1,
+    formsBlock: null,
+    compare: ['resnet50', 'resnext50_32x4d'],
+    backend: 'auto',
+  };
+}
+
+/** Checks a config as every view will use it: valid, and within the analysis budget. Throws ConfigError. */
+export function checkConfig(config: NetworkConfig): NetworkConfig {
+  validateConfig(config);
+  analyze(config);
+  return config;
+}
+
+function sameConfig(a: NetworkConfig, b: NetworkConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The preset whose full config (input and classes included) equals `config`. */
+export function exactPreset(config: NetworkConfig): string | null {
+  return PRESETS.find((p) => sameConfig(presetConfig(p.name), config))?.name ?? null;
+}
+
+export type ConfigKey = 'block' | 'depths' | 'C' | 'd' | 'base' | 'stem' | 'input' | 'classes' | 'top';
+export const CONFIG_KEYS: readonly ConfigKey[] = ['block', 'depths', 'C', 'd', 'base', 'stem', 'input', 'classes', 'top'];
+
+export function configField(config: NetworkConfig, key: ConfigKey): string {
+  switch (key) {
+    case 'block': return config.block;
+    case 'depths': return config.depths.join(',');
+    case 'C': return String(config.cardinality);
+    case 'd': return String(config.widthPerGroup);
+    case 'base': return String(config.baseWidth);
+    case 'stem': return config.stem;
+    case 'input': return formatInputSize(config.input);
+    case 'classes': return String(config.classes);
+    case 'top': return config.includeTop ? '1' : '0';
+  }
+}
+
+/** A positive decimal integer, or a ConfigError naming the parameter. */
+export function parseCount(what: string, text: string): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t)) || Number(t) <= 0) {
+    throw new ConfigError(`${what} must be a positive integer, got "${text}"`);
+  }
+  return Number(t);
+}
+
+/** "3,4,6,3" (spaces allowed) to [3, 4, 6, 3]. */
+export function parseDepths(text: string): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (text.trim() === '') throw new ConfigError('depth must list the blocks of each stage, e.g. 3,4,6,3');
+  return parts.map((p, i) => parseCount(`blocks in stage ${i + 1}`, p));
+}
+
+function applyField(config: NetworkConfig, key: ConfigKey, value: string): NetworkConfig {
+  switch (key) {
+    case 'block':
+      if (value !== 'basic' && value !== 'bottleneck') throw new ConfigError(`block must be basic or bottleneck, got "${value}"`);
+      return { ...config, block: value };
+    case 'depths': return { ...config, depths: parseDepths(value) };
+    case 'C': return { ...config, cardinality: parseCount('cardinality', value) };
+    case 'd': return { ...config, widthPerGroup: parseCount('bottleneck width', value) };
+    case 'base': return { ...config, baseWidth: parseCount('base width', value) };
+    case 'stem':
+      if (value !== 'imagenet' && value !== 'cifar') throw new ConfigError(`stem must be imagenet or cifar, got "${value}"`);
+      return { ...config, stem: value };
+    case 'input': return { ...config, input: parseInputSize(value) };
+    case 'classes': return { ...config, classes: parseCount('classes', value) };
+    case 'top':
+      if (value !== '0' && value !== '1') throw new ConfigError(`top must be 0 or 1, got "${value}"`);
+      return { ...config, includeTop: value === '1' };
+  }
+}
+
+/**
+ * One control's edit applied to a config: the field parsed, and with "Preserve complexity" on, a new
+ * cardinality C brings the width d the solver picks (paper Table 2). Throws ConfigError for text that
+ * does not parse or a network that is not valid; the caller shows the message next to the control.
+ */
+export function editConfig(config: NetworkConfig, key: ConfigKey, text: string, preserve: boolean): NetworkConfig {
+  let next = applyField(config, key, text);
+  if (preserve && key === 'C' && next.block === 'bottleneck') next = { ...next, widthPerGroup: solveWidth(next.cardinality) };
+  return checkConfig(next);
+}
+
+/** The state with a new config, the forms stage and block kept inside the new network. */
+export function withConfig(state: AppState, config: NetworkConfig, preset = state.preset): AppState {
+  const formsStage = Math.min(state.formsStage, config.depths.length);
+  const blocks = config.depths[formsStage - 1];
+  const formsBlock = state.formsBlock !== null && state.formsBlock < blocks ? state.formsBlock : null;
+  return { ...state, config, preset, formsStage, formsBlock };
+}
+
+/** The query string of a state (without `?`); empty for the default state. */
+export function serializeState(state: AppState): string {
+  const d = defaultState();
+  const p = new URLSearchParams();
+  if (state.view !== d.view) p.set('view', state.view);
+  const exact = exactPreset(state.config);
+  const base = exact ?? (findPreset(state.preset) ? state.preset : DEFAULT_PRESET);
+  if (base !== DEFAULT_PRESET) p.set('preset', base);
+  if (!exact) {
+    const baseConfig = presetConfig(base);
+    for (const key of CONFIG_KEYS) {
+      const v = configField(state.config, key);
+      if (v !== configField(baseConfig, key)) p.set(key, v);
+    }
+  }
+  if (state.preserve) p.set('preserve', '1');
+  if (state.order !== d.order) p.set('order', state.order);
+  if (state.convention !== d.convention) p.set('conv', state.convention);
+  if (state.filter !== '') p.set('q', state.filter);
+  if (state.detail !== d.detail) p.set('detail', state.detail);
+  if (state.formsStage !== d.formsStage) p.set('fs', String(state.formsStage));
+  if (state.formsBlock !== null) p.set('fb', String(state.formsBlock));
+  if (state.compare.join(',') !== d.compare.join(',')) p.set('cmp', state.compare.join(','));
+  if (state.backend !== d.backend) p.set('backend', state.backend);
+  return p.toString();
+}
+
+export interface ParsedState {
+  state: AppState;
+  /** What the link got wrong and what is shown instead; empty for a clean link. */
+  notices: string[];
+}
+
+const KNOWN_KEYS = new Set<string>([
+  'view', 'preset', ...CONFIG_KEYS, 'preserve', 'order', 'conv', 'q', 'detail', 'fs', 'fb', 'cmp', 'backend',
+]);
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Reads a query string (with or without `?`). Never throws: bad parts fall back to defaults, with notices. */
+export function parseState(search: string): ParsedState {
+  const p = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
+  const state = defaultState();
+  const notices: string[] = [];
+  const pick = <T extends string>(key: string, allowed: readonly T[], what: string, fallback: T): T => {
+    const v = p.get(key);
+    if (v === null) return fallback;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    notices.push(`Unknown ${what} "${v}" in the link (expected one of ${allowed.join(', ')}); using "${fallback}".`);
+    return fallback;
+  };
+
+  for (const key of new Set(p.keys())) {
+    if (!KNOWN_KEYS.has(key)) notices.push(`Ignored the unknown link parameter "${key}".`);
+  }
+
+  state.view = pick('view', VIEWS, 'view', state.view);
+
+  const presetName = p.get('preset');
+  if (presetName !== null) {
+    if (findPreset(presetName)) state.preset = presetName;
+    else notices.push(`Unknown preset "${presetName}" in the link; starting from ${DEFAULT_PRESET} instead.`);
+  }
+  let config = presetConfig(state.preset);
+  const fieldErrors: string[] = [];
+  for (const key of CONFIG_KEYS) {
+    const v = p.get(key);
+    if (v === null) continue;
+    try {
+      config = applyField(config, key, v);
+    } catch (e) {
+      fieldErrors.push(`${key}=${v}: ${message(e)}`);
+    }
+  }
+  if (fieldErrors.length > 0) {
+    notices.push(`The link's configuration had errors (${fieldErrors.join('; ')}); those fields keep the preset's values.`);
+  }
+  try {
+    state.config = checkConfig(config);
+  } catch (e) {
+    state.config = presetConfig(state.preset);
+    notices.push(`The link's configuration is not a valid network (${message(e)}); showing ${state.preset} instead.`);
+  }
+
+  const preserve = p.get('preserve');
+  if (preserve !== null) {
+    if (preserve === '1' || preserve === '0') state.preserve = preserve === '1';
+    else notices.push(`preserve must be 0 or 1, got "${preserve}"; left off.`);
+  }
+  state.order = pick('order', EXECUTION_ORDERS, 'layer order', state.order);
+  state.convention = pick('conv', CONVENTIONS, 'counting convention', state.convention);
+  state.filter = p.get('q') ?? '';
+  state.detail = pick('detail', ['layers', 'blocks', 'stages'] as const, 'detail level', state.detail);
+
+  const stages = state.config.depths.length;
+  const fs = p.get('fs');
+  if (fs !== null) {
+    const n = Number(fs);
+    if (/^\d+$/.test(fs) && n >= 1 && n <= stages) state.formsStage = n;
+    else notices.push(`Forms stage "${fs}" is not a stage of this network (1 to ${stages}); showing stage 1.`);
+  }
+  const fb = p.get('fb');
+  if (fb !== null) {
+    const n = Number(fb);
+    const blocks = state.config.depths[state.formsStage - 1];
+    if (/^\d+$/.test(fb) && n < blocks) state.formsBlock = n;
+    else notices.push(`Forms block "${fb}" is not a block of stage ${state.formsStage} (0 to ${blocks - 1}); showing the last block.`);
+  }
+
+  const cmp = p.get('cmp');
+  if (cmp !== null) {
+    const items = cmp.split(',').filter((s) => s !== '');
+    const good = items.filter((s) => s === CURRENT || findPreset(s));
+    const bad = items.filter((s) => !(s === CURRENT || findPreset(s)));
+    if (bad.length > 0) notices.push(`Ignored unknown networks in the comparison: ${bad.join(', ')}.`);
+    if (good.length > MAX_COMPARE) notices.push(`A comparison holds at most ${MAX_COMPARE} networks; kept the first ${MAX_COMPARE}.`);
+    const kept = [...new Set(good)].slice(0, MAX_COMPARE);
+    if (kept.length >= 2) state.compare = kept;
+    else notices.push('A comparison needs at least two networks; showing the default pair.');
+  }
+  state.backend = pick('backend', BACKEND_CHOICES, 'backend', state.backend);
+  return { state, notices };
+}
