@@ -45,7 +45,10 @@ const app = resolve(import.meta.dirname, 'index.html');
 
 export default defineConfig({
   plugins: [react(), tfjsWasmThreadsFix()],
-  worker: { format: 'es', plugins: () => [tfjsWasmThreadsFix()] },
+  // The engine worker is not minified: with Vite 8's minifier, tfjs-backend-webgpu 4.22 computed
+  // wrong 1x1 convolutions over 2 or 4 input channels in the worker (forms check: max diff 13.5
+  // minified, 2e-6 unminified, same code); tfjs and the backends load only in this worker.
+  worker: { format: 'es', plugins: () => [tfjsWasmThreadsFix()], rolldownOptions: { output: { minify: false } } },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },

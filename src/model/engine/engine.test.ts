@@ -68,8 +68,10 @@ describe('Engine', () => {
     expect(bench.perStageMs.map((s) => s.stage)).toEqual(['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head']);
     expect(bench.p90Ms).toBeGreaterThanOrEqual(bench.medianMs);
     await e.setBackend('wasm');
-    expect(e.info().backend).toBe('wasm');
-    expect(e.info().groupedMethod).toBe('depthwise');
+    const info = await e.info();
+    expect(info.backend).toBe('wasm');
+    expect(info.groupedMethod).toBe('depthwise');
+    expect(info.wasmThreads).toBeGreaterThanOrEqual(1);
     await e.benchmark(2);
     e.unloadWeights();
     await e.setBackend('cpu');
@@ -104,7 +106,7 @@ describe('Engine refuses bad input, keeping nothing half-loaded', () => {
     const error = await e.loadWeights(bytes, name, 'bad', false).then(() => null, (err: Error) => err);
     expect(error?.message).toMatch(message);
     expect(tf.memory().numTensors).toBe(before);
-    expect(e.info().weights?.source).toBe('tiny_resnext');
+    expect((await e.info()).weights?.source).toBe('tiny_resnext');
     e.unloadWeights();
   });
 

@@ -8,7 +8,7 @@ import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph } from '../graph.ts';
 import { IMAGENET_PREPROCESS, preprocessImage, sniffImage, checkImageSize, type PreprocessOptions, type RgbaImage } from '../preprocess.ts';
 import { checkStateDict, inferConfig, loadWeightsFile } from '../weights/state_dict.ts';
-import { probeBackends, useBackend, useBestBackend, type BackendName } from '../tfjs/backends.ts';
+import { probeBackends, useBackend, useBestBackend, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
 import { buildNetwork, defaultGroupedMethod, type StateDict, type TfjsNetwork } from '../tfjs/network.ts';
 import type { BenchResult, EngineInfo, FormsResult, LoadedWeights, RawResult, BackendStatus } from './protocol.ts';
@@ -47,8 +47,6 @@ function percentile(xs: number[], p: number): number {
 export interface EngineOptions {
   /** Backends tried by `auto`, in order. */
   order?: BackendName[];
-  /** Number of wasm threads (reported in info()). */
-  wasmThreads?: () => number | null;
 }
 
 export class Engine {
@@ -178,12 +176,12 @@ export class Engine {
     return { ...r, backend };
   }
 
-  info(): EngineInfo {
+  async info(): Promise<EngineInfo> {
     return {
       backend: this.backend,
       groupedMethod: this.net?.grouped ?? (this.backend ? defaultGroupedMethod(this.backend) : null),
       numTensors: tf.memory().numTensors,
-      wasmThreads: this.options.wasmThreads?.() ?? null,
+      wasmThreads: this.backend === 'wasm' ? await wasmThreadsInUse() : null,
       crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
       weights: this.weights ? { source: this.weights.source, tensors: this.weights.tensors } : null,
     };

@@ -20,7 +20,7 @@ configureWasm({
   threads,
 });
 
-const engine = new Engine({ wasmThreads: () => (self.crossOriginIsolated ? threads : 1) });
+const engine = new Engine();
 const CACHE_NAME = 'resnext-lab-weights-v1';
 
 function post(msg: ResponseMessage, transfer: Transferable[] = []): void {
@@ -143,7 +143,7 @@ async function handle(id: number, req: Request): Promise<{ result: unknown; tran
     }
     case 'info':
       await engine.ensureBackend();
-      return { result: engine.info() };
+      return { result: await engine.info() };
     case 'unloadWeights':
       engine.unloadWeights();
       return { result: undefined };

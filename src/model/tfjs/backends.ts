@@ -23,6 +23,23 @@ export interface WasmSetup {
 
 let wasmSetup: WasmSetup = {};
 
+/**
+ * tfjs-wasm 4.22 sizes its XNNPACK pool as min(setThreadsCount, 8, hardwareConcurrency / 2), the
+ * halving read once when the module instantiates (its C++ assumes 2 hyper-threads a core). To use
+ * every core, the module is instantiated while `navigator.hardwareConcurrency` reads `cores`
+ * (twice the threads wanted); the instance property is removed again right after.
+ */
+async function withLogicalCores<T>(cores: number, fn: () => Promise<T>): Promise<T> {
+  const nav = (globalThis as { navigator?: object }).navigator;
+  if (!nav) return fn();
+  Object.defineProperty(nav, 'hardwareConcurrency', { value: cores, configurable: true });
+  try {
+    return await fn();
+  } finally {
+    delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
+}
+
 export function configureWasm(setup: WasmSetup): void {
   wasmSetup = setup;
 }
@@ -45,6 +62,13 @@ async function importBackend(name: BackendName): Promise<void> {
       return;
     }
   }
+}
+
+/** Threads the wasm backend's XNNPACK pool really uses (tfjs-wasm getThreadsCount), or null before wasm starts. */
+export async function wasmThreadsInUse(): Promise<number | null> {
+  if (tf.getBackend() !== 'wasm') return null;
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  return wasm.getThreadsCount();
 }
 
 /** Why a backend cannot run here, or null when it can (cheap checks before initialising it). */
@@ -87,7 +111,7 @@ export async function useBackend(name: BackendName): Promise<BackendName> {
   await importBackend(name);
   let ok = false;
   try {
-    ok = await tf.setBackend(name);
+    ok = name === 'wasm' && wasmSetup.threads ? await withLogicalCores(2 * wasmSetup.threads, () => tf.setBackend(name)) : await tf.setBackend(name);
   } catch (e) {
     throw new Error(`backend ${name} failed to start: ${(e as Error).message}`);
   }

@@ -199,7 +199,8 @@ export class BlockForms {
     this.counts.c = conv1Data.length + bnParams(bn1c) + conv2Data.length + bnParams(bn2c) + conv3Data.length + common;
 
     this.runners = {
-      a: (x) => finish(x, tf.addN(branches.map((b) => conv(branchHidden(x, b), b.conv3, 1, 0))) as tf.Tensor4D),
+      // Pairwise adds: tfjs-webgpu 4.22's AddN gives wrong sums for 8 inputs (measured: max diff 13.5).
+      a: (x) => finish(x, branches.map((b) => conv(branchHidden(x, b), b.conv3, 1, 0)).reduce((s, t) => tf.add(s, t))),
       b: (x) => finish(x, conv(tf.concat(branches.map((b) => branchHidden(x, b)), 3) as tf.Tensor4D, conv3, 1, 0)),
       c: (x) => {
         const h1 = tf.relu(applyBn(conv(x, conv1c, 1, 0), bn1t));

@@ -1,0 +1,155 @@
+/**
+ * The engine in headless Chromium, through the same EngineClient + worker the app uses (page
+ * e2e-harness.html of the production build): PyTorch parity on every backend, tensor leaks, wasm
+ * threads under cross-origin isolation, weights cache, and the error paths. Weights are served by
+ * page.route from fixtures/weights; nothing reaches the network.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { existsSync, readFileSync } from 'node:fs';
+
+const W = 'fixtures/weights';
+const ORIGIN = 'https://weights.test';
+const MODELS = ['tiny_resnext', 'tiny_resnet', 'tiny_cifar'] as const;
+const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+
+function f32(path: string): number[] {
+  const b = readFileSync(path);
+  return [...new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))];
+}
+
+async function openHarness(page: Page): Promise<void> {
+  await page.route(`${ORIGIN}/**`, async (route) => {
+    const name = new URL(route.request().url()).pathname.split('/').pop()!;
+    if (!existsSync(`${W}/${name}`)) return route.fulfill({ status: 404, body: 'not found', headers: { 'access-control-allow-origin': '*' } });
+    const body = readFileSync(`${W}/${name}`);
+    await route.fulfill({ body, headers: { 'access-control-allow-origin': '*', 'content-type': 'application/octet-stream', 'content-length': String(body.length) } });
+  });
+  await page.goto('/e2e-harness.html');
+  await page.waitForFunction(() => window.__engineReady === true);
+}
+
+test.describe('engine parity with PyTorch', () => {
+  for (const backend of BACKENDS) {
+    test(`${backend}: whole logit vectors within 1e-4, no tensor leaks`, async ({ page }) => {
+      await openHarness(page);
+      const statuses = await page.evaluate(() => window.__engine.backends());
+      expect(statuses.find((s) => s.name === backend)?.available, JSON.stringify(statuses)).toBe(true);
+      for (const name of MODELS) {
+        const manifest = JSON.parse(readFileSync(`${W}/${name}.json`, 'utf8')) as { input_shape: number[] };
+        const result = await page.evaluate(async ({ backend, name, input, shape, origin }) => {
+          const e = window.__engine;
+          const used = await e.setBackend(backend);
+          const loaded = await e.loadWeights({ url: `${origin}/${name}.safetensors` });
+          const x = new Float32Array(input);
+          const first = await e.runRaw(x, shape);
+          const counts: number[] = [];
+          for (let i = 0; i < 5; i++) counts.push((await e.runRaw(x, shape)).numTensors);
+          return { used, tensors: loaded.tensors, logits: [...first.logits], counts, first: first.numTensors, info: await e.info() };
+        }, { backend, name, input: f32(`${W}/${name}.input.bin`), shape: manifest.input_shape, origin: ORIGIN });
+        expect(result.used).toBe(backend);
+        const ref = f32(`${W}/${name}.logits.bin`);
+        expect(result.logits).toHaveLength(ref.length);
+        const diff = Math.max(...ref.map((v, i) => Math.abs(v - result.logits[i])));
+        console.log(`${backend} ${name}: max |diff| ${diff.toExponential(2)} (grouped conv: ${result.info.groupedMethod})`);
+        expect(diff).toBeLessThanOrEqual(1e-4);
+        expect(result.counts.every((c) => c === result.first)).toBe(true);
+      }
+    });
+  }
+});
+
+test('wasm runs multi-threaded SIMD in the production build with every core', async ({ page }) => {
+  await openHarness(page);
+  const r = await page.evaluate(async () => {
+    await window.__engine.setBackend('wasm');
+    return { info: await window.__engine.info(), cores: navigator.hardwareConcurrency, isolated: crossOriginIsolated };
+  });
+  expect(r.isolated).toBe(true);
+  expect(r.info.crossOriginIsolated).toBe(true);
+  expect(r.info.wasmThreads).toBe(r.cores);
+  expect(r.info.wasmThreads).toBeGreaterThanOrEqual(2);
+});
+
+test('a second load of the same URL comes from Cache Storage; progress is reported', async ({ page }) => {
+  await openHarness(page);
+  const r = await page.evaluate(async (origin) => {
+    const e = window.__engine;
+    await e.setBackend('wasm');
+    const progress: { loaded: number; total: number | null }[] = [];
+    const a = await e.loadWeights({ url: `${origin}/tiny_resnet.safetensors` }, { onProgress: (p) => progress.push(p) });
+    const b = await e.loadWeights({ url: `${origin}/tiny_resnet.safetensors` });
+    await caches.delete('resnext-lab-weights-v1');
+    return { a, b, progress };
+  }, ORIGIN);
+  expect(r.a.cached).toBe(false);
+  expect(r.b.cached).toBe(true);
+  expect(r.a.config).toMatchObject({ block: 'basic', depths: [1, 1, 1, 1] });
+  const last = r.progress[r.progress.length - 1];
+  expect(last.loaded).toBe(last.total);
+  expect(last.loaded).toBe(r.a.bytes);
+});
+
+test('classify an image; refuse non-images, huge images, and classifying without weights', async ({ page }) => {
+  await openHarness(page);
+  const png = [...readFileSync('fixtures/images/test.png')];
+  const notImage = [...readFileSync('fixtures/images/not-an-image.jpg')];
+  const r = await page.evaluate(async ({ png, notImage, origin }) => {
+    const e = window.__engine;
+    await e.setBackend('wasm');
+    const errors: string[] = [];
+    const fail = async (p: Promise<unknown>) => p.then(() => errors.push('no error'), (err: Error) => errors.push(err.message));
+    await fail(e.classify(new Blob([new Uint8Array(png)], { type: 'image/png' })));
+    await e.loadWeights({ url: `${origin}/tiny_resnext.safetensors` });
+    const prediction = await e.classify(new Blob([new Uint8Array(png)], { type: 'image/png' }));
+    await fail(e.classify(new Blob([new Uint8Array(notImage)], { type: 'image/jpeg' })));
+    // A real PNG header claiming 10000 x 5100 pixels (51 MP): refused before decoding.
+    const huge = new Uint8Array(png.slice(0, 64));
+    new DataView(huge.buffer).setUint32(16, 10000);
+    new DataView(huge.buffer).setUint32(20, 5100);
+    await fail(e.classify(new Blob([huge], { type: 'image/png' })));
+    return { errors, top: prediction.top, crop: [prediction.crop.width, prediction.crop.height, prediction.crop instanceof ImageData], backend: prediction.backend };
+  }, { png, notImage, origin: ORIGIN });
+  expect(r.errors[0]).toMatch(/no weights are loaded/);
+  expect(r.errors[1]).toMatch(/not an image/);
+  expect(r.errors[2]).toMatch(/51\.0 megapixels; at most 50 megapixels/);
+  expect(r.top).toHaveLength(5);
+  expect(r.crop).toEqual([224, 224, true]);
+  expect(r.backend).toBe('wasm');
+});
+
+test('bad weights: a clear error, the previous network stays loaded, no tensor leaks', async ({ page }) => {
+  await openHarness(page);
+  const truncated = [...readFileSync(`${W}/tiny_resnext.safetensors`).subarray(0, 4000)];
+  const r = await page.evaluate(async ({ truncated, origin }) => {
+    const e = window.__engine;
+    await e.setBackend('webgl');
+    await e.loadWeights({ url: `${origin}/tiny_resnext.safetensors` });
+    const before = (await e.info()).numTensors;
+    const errors: string[] = [];
+    await e.loadWeights({ file: new Blob([new Uint8Array(truncated)]), name: 'cut.safetensors' }).catch((err: Error) => errors.push(err.message));
+    const config = { block: 'bottleneck', depths: [3, 4, 6, 3], cardinality: 32, widthPerGroup: 4, baseWidth: 64, stem: 'imagenet', input: [3, 224, 224], classes: 1000, includeTop: true } as const;
+    await e.loadWeights({ url: `${origin}/tiny_resnext.safetensors` }, { config: { ...config, depths: [...config.depths], input: [...config.input] } }).catch((err: Error) => errors.push(err.message));
+    await e.loadWeights({ url: `${origin}/missing.safetensors` }).catch((err: Error) => errors.push(err.message));
+    const after = await e.info();
+    return { errors, before, after };
+  }, { truncated, origin: ORIGIN });
+  expect(r.errors[0]).toMatch(/truncated/);
+  expect(r.errors[1]).toMatch(/do not fit the network/);
+  expect(r.errors[2]).toMatch(/could not download .*missing\.safetensors: HTTP 404/);
+  expect(r.after.numTensors).toBe(r.before);
+  expect(r.after.weights?.source).toMatch(/tiny_resnext\.safetensors$/);
+});
+
+test('forms (a), (b), (c) agree on every backend', async ({ page }) => {
+  await openHarness(page);
+  const config = { block: 'bottleneck', depths: [1, 1, 1, 1], cardinality: 8, widthPerGroup: 4, baseWidth: 32, stem: 'imagenet', input: [3, 64, 64], classes: 10, includeTop: true };
+  for (const backend of BACKENDS) {
+    const r = await page.evaluate(async ({ backend, config }) => {
+      await window.__engine.setBackend(backend);
+      return window.__engine.checkForms(config as never, 2, 4);
+    }, { backend, config });
+    expect(r.backend).toBe(backend);
+    expect(new Set(r.forms.map((f) => f.params)).size).toBe(1);
+    expect(Math.max(r.maxAbsDiff.ab, r.maxAbsDiff.ac, r.maxAbsDiff.bc)).toBeLessThan(1e-4);
+  }
+});
