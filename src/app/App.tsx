@@ -1,4 +1,4 @@
-import { lazy, Suspense, useRef, useState, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { ConfigPanel } from './views/ConfigPanel.tsx';
 import { BlockTableView } from './views/BlockTableView.tsx';
 import { LayersView } from './views/LayersView.tsx';
@@ -14,6 +14,10 @@ const RunView = lazy(() => import('./views/RunView.tsx').then((m) => ({ default:
 
 function Tabs({ view, onSelect }: { view: View; onSelect: (v: View) => void }) {
   const refs = useRef<(HTMLButtonElement | null)[]>([]);
+  // On a phone the tab strip scrolls; keep the selected tab in sight.
+  useEffect(() => {
+    refs.current[VIEWS.indexOf(view)]?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [view]);
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
     const i = VIEWS.indexOf(view);
     let next = -1;

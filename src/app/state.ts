@@ -30,9 +30,9 @@ export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'r
 export const VIEW_LABELS: Record<View, string> = {
   table: 'Block table',
   layers: 'Layers',
-  forms: 'Forms (a)(b)(c)',
+  forms: 'Forms',
   compare: 'Compare',
-  run: 'Run & classify',
+  run: 'Run',
 };
 
 export type Detail = 'stages' | 'blocks' | 'layers';

@@ -8,7 +8,7 @@ import { buildLayerGraph } from '../../model/graph.ts';
 import { blockForms, type BlockForm } from '../../analysis/forms.ts';
 import type { FormsResult } from '../../model/engine/client.ts';
 import { thousands, ms } from '../format.ts';
-import type { AppState } from '../state.ts';
+import { BACKEND_CHOICES, type AppState, type BackendChoice } from '../state.ts';
 import { useStore } from '../store.ts';
 import { FormsDiagram } from '../components/FormsDiagram.tsx';
 import { errorText, getEngine } from '../engine.ts';
@@ -53,7 +53,7 @@ function CheckResult({ result }: { result: FormsResult }) {
     <div className="card" role="region" aria-label="Equivalence check result">
       <p className={pass ? 'status' : 'field-error'}>
         {pass ? 'Equal within float32 rounding' : 'The forms differ'}: max |difference| {worst.toExponential(2)}
-        {pass ? ` < ${EQUIVALENCE_TOLERANCE}` : ` ≥ ${EQUIVALENCE_TOLERANCE}`} on {result.backend}.
+        {pass ? ` < ${EQUIVALENCE_TOLERANCE}` : ` ≥ ${EQUIVALENCE_TOLERANCE}`} on {result.backend}, one random input, shared random weights.
       </p>
       <div className="check-result">
         <dl className="totals">
@@ -63,7 +63,7 @@ function CheckResult({ result }: { result: FormsResult }) {
         </dl>
       </div>
       <table className="data">
-        <thead><tr><th scope="col">Form</th><th scope="col" className="num">Time</th><th scope="col" className="num">Params</th></tr></thead>
+        <thead><tr><th scope="col">Form</th><th scope="col" className="num">Time</th><th scope="col" className="num">Params of the block run (with BN and shortcut)</th></tr></thead>
         <tbody>
           {result.forms.map((f) => (
             <tr key={f.form}><th scope="row">({f.form})</th><td className="num">{ms(f.ms)}</td><td className="num">{thousands(f.params)}</td></tr>
@@ -86,13 +86,14 @@ export function FormsView({ state }: { state: AppState }) {
     }
   }, [graph, formsStage, formsBlock]);
   const [check, setCheck] = useState<{ key: string; running: boolean; result?: FormsResult; error?: string } | null>(null);
-  const checkKey = `${JSON.stringify(config)}:${formsStage}`;
+  const checkKey = `${JSON.stringify(config)}:${formsStage}:${state.backend}`;
   const current = check?.key === checkKey ? check : null;
 
   const run = async () => {
     setCheck({ key: checkKey, running: true });
     try {
       const engine = await getEngine();
+      await engine.setBackend(state.backend);
       const result = await engine.checkForms(config, formsStage, 1);
       setCheck({ key: checkKey, running: false, result });
     } catch (e) {
@@ -125,6 +126,15 @@ export function FormsView({ state }: { state: AppState }) {
             store.update((s) => ({ ...s, formsBlock: n === blocks - 1 ? null : n }));
           }}>
             {Array.from({ length: blocks }, (_, b) => <option key={b} value={b}>{b}{b === 0 ? ' (first: stride, shortcut conv)' : ''}</option>)}
+          </select>
+        </div>
+        <div className="field inline">
+          <label htmlFor="forms-backend">Backend</label>
+          <select id="forms-backend" value={state.backend} onChange={(e) => {
+            const b = e.target.value as BackendChoice;
+            store.update((s) => ({ ...s, backend: b }));
+          }}>
+            {BACKEND_CHOICES.map((b) => <option key={b} value={b}>{b}</option>)}
           </select>
         </div>
         <button type="button" className="primary" onClick={run} disabled={current?.running === true || !('ok' in forms)}>

@@ -230,7 +230,7 @@ export function RunView({ state }: { state: AppState }) {
         {image && !weights && (
           <p className="field-error" role="alert">
             A prediction needs weights: load pretrained weights above, then “{image.name}” is classified.{' '}
-            <button type="button" onClick={() => urlInput.current?.focus()}>Load weights</button>
+            <button type="button" onClick={() => urlInput.current?.focus()}>Go to the weights</button>
           </p>
         )}
         {imageError && <p className="field-error" role="alert">{imageError}</p>}

@@ -1,0 +1,261 @@
+/**
+ * The app's flows, driven by accessible names as a user (or a screen reader) would. Each test saves
+ * a screenshot of its view at 1280x800 and 390x844 under test-results/screens/ and docs/screenshots/.
+ * Nothing reaches the network: weights are served from fixtures/ by page.route under a fake URL.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { buildLayerGraph } from '../src/model/graph.ts';
+import { presetConfig } from '../src/model/presets.ts';
+import { summarize, torchsummaryText } from '../src/analysis/summary.ts';
+
+const SCREENS = 'test-results/screens';
+const DOCS = 'docs/screenshots';
+
+async function screens(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENS, { recursive: true });
+  mkdirSync(DOCS, { recursive: true });
+  const size = page.viewportSize();
+  await page.screenshot({ path: `${SCREENS}/${name}-1280x800.png` });
+  copyFileSync(`${SCREENS}/${name}-1280x800.png`, `${DOCS}/${name}-1280x800.png`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await expect(page.getByRole('tab', { selected: true })).toBeVisible();
+  await page.screenshot({ path: `${SCREENS}/${name}-390x844.png` });
+  copyFileSync(`${SCREENS}/${name}-390x844.png`, `${DOCS}/${name}-390x844.png`);
+  if (size) await page.setViewportSize(size);
+}
+
+const totalParams = (page: Page) => page.getByTestId('total-params');
+
+test('a preset sets the block table, totals and published figures; back restores the previous one', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Preset').selectOption('resnet50');
+  await expect(totalParams(page)).toHaveText('25,557,032');
+  await expect(page).toHaveURL(/preset=resnet50/);
+  await page.getByLabel('Preset').selectOption('resnext50_32x4d');
+  await expect(totalParams(page)).toHaveText('25,028,904');
+  const table = page.getByRole('table').first();
+  await expect(table.getByRole('row', { name: /^Total/ })).toContainText('25,028,904');
+  await expect(table.getByRole('row', { name: /^conv3/ })).toContainText('3×3, 256, C=32');
+  await expect(table.getByRole('row', { name: /^conv3/ })).toContainText('× 4');
+  const published = page.getByRole('table', { name: 'Published figures beside ours' });
+  await expect(published).toContainText('torchvision 0.14 model zoo');
+  await expect(published).toContainText('77.618% acc');
+  await expect(published).toContainText('22.2% err');
+  await page.goBack();
+  await expect(totalParams(page)).toHaveText('25,557,032');
+  await expect(page.getByLabel('Preset')).toHaveValue('resnet50');
+  await page.goForward();
+  await expect(totalParams(page)).toHaveText('25,028,904');
+  await screens(page, 'table');
+});
+
+test('with "Preserve complexity" on, cardinality sets the bottleneck width as in Table 2; invalid values show the error', async ({ page }) => {
+  await page.goto('/?preset=resnet50');
+  await page.getByRole('switch', { name: 'Preserve complexity' }).check();
+  const width = page.getByLabel('Bottleneck width');
+  for (const [c, d] of [[2, 40], [4, 24], [8, 14], [32, 4], [1, 64]]) {
+    await page.getByLabel('Cardinality').fill(String(c));
+    await expect(width).toHaveValue(String(d));
+  }
+  await page.getByLabel('Cardinality').fill('8');
+  await expect(page).toHaveURL(/preset=resnext50_8x14d&preserve=1/);
+  await expect(page.getByLabel('Preset')).toHaveValue('resnext50_8x14d');
+
+  // An invalid combination: the engine's message next to the control, the last valid network still shown.
+  await page.getByLabel('Block type').selectOption('basic');
+  await expect(page.getByRole('alert').filter({ hasText: 'a basic block supports only cardinality 1' })).toBeVisible();
+  await expect(page.getByLabel('Block type')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('Cardinality').fill('abc');
+  await expect(page.getByRole('alert').filter({ hasText: 'cardinality must be a positive integer, got "abc"' })).toBeVisible();
+  await expect(totalParams(page)).toBeVisible();
+  await page.getByLabel('Input size').fill('3x0x7');
+  await expect(page.getByRole('alert').filter({ hasText: 'input height must be a positive integer' })).toBeVisible();
+  await page.getByLabel('Input size').fill('3x160x160');
+  await expect(page).toHaveURL(/input=3x160x160/);
+  await page.getByLabel('Depth').fill('3,4,23,3');
+  await page.getByLabel('Classes').fill('100');
+  await expect(page.getByLabel('Preset')).toHaveValue('');
+  await expect(totalParams(page)).not.toHaveText('');
+  await screens(page, 'configure');
+});
+
+test('the layer list copies exactly the CLI summary, filters, folds and stays virtualized for ResNet-152', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto('/?view=layers');
+  await page.getByRole('button', { name: 'Copy as torchsummary text' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Copied' })).toBeVisible();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  const expected = torchsummaryText(summarize(buildLayerGraph(presetConfig('resnext50_32x4d'), 'seed')));
+  expect(copied).toBe(expected);
+  expect(copied).toContain('Total params: 25,028,904\n');
+
+  // The torchvision order changes where the downsample rows sit, not the totals.
+  await page.getByRole('radio', { name: 'torchvision' }).check();
+  await expect(page).toHaveURL(/order=torchvision/);
+  await page.getByRole('button', { name: 'Copy as torchsummary text' }).click();
+  const tv = await page.evaluate(() => navigator.clipboard.readText());
+  expect(tv).toBe(torchsummaryText(summarize(buildLayerGraph(presetConfig('resnext50_32x4d'), 'torchvision'))));
+  expect(tv).not.toBe(copied);
+
+  // Counting convention: MACs change, Param # does not; each convention is explained.
+  await page.getByLabel('Counting convention').selectOption('fvcore');
+  await expect(page.locator('#convention-desc')).toContainText('4,259,381,248 MACs');
+  await expect(page.locator('#convention-desc')).toContainText('BatchNorm');
+
+  const list = page.getByRole('table', { name: 'Layer list' });
+  await page.getByLabel('Filter layers').fill('layer4.2.conv2');
+  await expect(list.getByRole('row')).toHaveCount(2);
+  await expect(list).toContainText('Conv2d-');
+  await expect(list).toContainText('[-1, 1024, 7, 7]');
+  await page.getByLabel('Filter layers').fill('');
+
+  await page.getByLabel('Detail').selectOption('stages');
+  await expect(list.getByRole('row')).toHaveCount(7);
+  await list.getByRole('button', { name: 'layer3 (conv4)' }).click();
+  await expect(list.getByRole('button', { name: 'layer3.5' })).toBeVisible();
+  await expect(list.getByRole('button', { name: 'layer3 (conv4)' })).toHaveAttribute('aria-expanded', 'true');
+
+  // ResNet-152: 500+ rows, only a window of them in the DOM, the last reachable by scrolling.
+  await page.getByLabel('Preset').selectOption('resnet152');
+  await page.getByLabel('Detail').selectOption('layers');
+  await expect(page.getByText(/^\d+ rows$/)).toHaveText(/^5\d\d rows$/);
+  const rendered = await list.getByRole('row').count();
+  expect(rendered).toBeLessThan(80);
+  await list.evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await expect(list).toContainText('Linear-');
+  await list.evaluate((el) => { el.scrollTop = 0; });
+  await page.getByLabel('Preset').selectOption('resnext50_32x4d');
+  await page.getByLabel('Counting convention').selectOption('paper');
+  await screens(page, 'layers');
+});
+
+test('forms (a)/(b)/(c) show the paper\'s numbers and the equivalence check agrees below 1e-4', async ({ page }) => {
+  await page.goto('/?view=forms');
+  const a = page.getByRole('article', { name: 'Form (a)' });
+  const c = page.getByRole('article', { name: 'Form (c)' });
+  await expect(a).toContainText('256x1x1x4 × 32');
+  await expect(a).toContainText('32 x (256 x 1 x 1 x 4) = 32,768');
+  await expect(c).toContainText('256x1x1x128');
+  await expect(c).toContainText('32 x (4 x 3 x 3 x 4) = 4,608');
+  for (const f of ['a', 'b', 'c']) await expect(page.getByTestId(`form-${f}-params`)).toHaveText('70,144');
+  const result = page.getByRole('region', { name: 'Equivalence check result' });
+  for (const backend of ['wasm', 'cpu']) {
+    await page.getByLabel('Backend').selectOption(backend);
+    await page.getByRole('button', { name: 'Run equivalence check' }).click();
+    await expect(result).toBeVisible({ timeout: 90_000 });
+    await expect(result).toContainText(`on ${backend}`);
+    for (const pair of ['ab', 'ac', 'bc']) {
+      const v = Number(await page.getByTestId(`diff-${pair}`).textContent());
+      expect(Number.isFinite(v)).toBe(true);
+      expect(v).toBeLessThan(1e-4);
+    }
+    await expect(result).toContainText('Equal within float32 rounding');
+    await expect(result.getByRole('row')).toHaveCount(4);
+  }
+  await page.getByLabel('Stage').selectOption('2');
+  await expect(page).toHaveURL(/fs=2/);
+  await expect(result).toBeHidden();
+  await page.getByLabel('Stage').selectOption('1');
+  await screens(page, 'forms');
+});
+
+test('compare shows two or more presets side by side with charts and differences', async ({ page }) => {
+  await page.goto('/?view=compare');
+  const diff = page.getByRole('table', { name: 'Differences', exact: true });
+  await expect(diff.getByRole('row', { name: /ResNet-50/ })).toContainText('25,557,032');
+  await expect(diff.getByRole('row', { name: /ResNeXt-50 \(32x4d\)/ })).toContainText('25,028,904');
+  await expect(diff.getByRole('row', { name: /ResNeXt-50 \(32x4d\)/ })).toContainText('−528,128');
+  await page.getByLabel('Add network').selectOption('resnext101_64x4d');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(diff.getByRole('row', { name: /ResNeXt-101 \(64x4d\)/ })).toContainText('83,455,272');
+  await expect(page).toHaveURL(/cmp=resnet50%2Cresnext50_32x4d%2Cresnext101_64x4d/);
+  await expect(page.getByRole('img', { name: 'Params per stage per stage' })).toBeVisible();
+  const scatter = page.getByRole('img', { name: 'Scatter of params against MACs' });
+  await expect(scatter).toContainText('top-1 err 22.2% (T3)');
+  await expect(scatter).toContainText('C10 3.65% / C100 17.77% err');
+  await page.getByRole('button', { name: 'Remove ResNeXt-101 (64x4d)' }).click();
+  await expect(diff.getByRole('row')).toHaveCount(3);
+  await screens(page, 'compare');
+});
+
+test('run: no prediction without weights, fixture weights from a routed URL, top-5 for a JPEG and a PNG, a clear error for a non-image', async ({ page, context }) => {
+  await context.route('https://weights.invalid/**', async (route) => {
+    const name = new URL(route.request().url()).pathname.split('/').pop()!;
+    await route.fulfill({
+      status: 200,
+      body: readFileSync(`fixtures/weights/${name}`),
+      headers: { 'content-type': 'application/octet-stream', 'access-control-allow-origin': '*' },
+    });
+  });
+  await page.goto('/?view=run');
+  await expect(page.getByRole('radiogroup', { name: 'Backend' })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('radio', { name: /^cpu/ })).toBeEnabled();
+
+  await page.getByLabel('Choose an image or drop it here').setInputFiles('fixtures/images/test.jpg');
+  await expect(page.getByRole('alert').filter({ hasText: 'A prediction needs weights' })).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Top-5 classes' })).toHaveCount(0);
+
+  await page.getByLabel('Weights URL (.safetensors or .pth)').fill('https://weights.invalid/tiny_resnext.safetensors');
+  await page.getByRole('button', { name: 'Load weights' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Loaded' })).toContainText('10 classes', { timeout: 60_000 });
+  const top = page.getByRole('list', { name: 'Top-5 classes' });
+  await expect(top.getByRole('listitem')).toHaveCount(5, { timeout: 60_000 });
+  const probs = (await top.locator('.num').allTextContents()).map((t) => parseFloat(t));
+  expect(probs.every((p, i) => i === 0 || p <= probs[i - 1])).toBe(true);
+  await expect(page.getByRole('img', { name: 'Preprocessed 224×224 crop' })).toBeVisible();
+  await expect(page.getByText(/^Latency [\d.]+ ms on (webgpu|webgl|wasm|cpu)/)).toBeVisible();
+
+  await page.getByLabel('Choose an image or drop it here').setInputFiles('fixtures/images/test.png');
+  await expect(top.getByRole('listitem')).toHaveCount(5, { timeout: 60_000 });
+
+  await page.getByLabel('Choose an image or drop it here').setInputFiles('fixtures/images/not-an-image.jpg');
+  await expect(page.getByRole('alert').filter({ hasText: 'not-an-image.jpg' })).toContainText('not an image');
+  await expect(page.getByRole('list', { name: 'Top-5 classes' })).toHaveCount(0);
+
+  await page.getByLabel('Load from file').setInputFiles('fixtures/weights/tiny_resnet.pth');
+  await expect(page.getByRole('status').filter({ hasText: 'Loaded' })).toContainText('tiny_resnet.pth', { timeout: 60_000 });
+  await page.getByLabel('Runs').fill('3');
+  await page.getByRole('button', { name: 'Benchmark' }).click();
+  await expect(page.getByRole('list', { name: 'Time per stage' }).getByRole('listitem').first()).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText('Median')).toBeVisible();
+  await page.getByLabel('Choose an image or drop it here').setInputFiles('fixtures/images/test.jpg');
+  await expect(top.getByRole('listitem')).toHaveCount(5, { timeout: 60_000 });
+  await page.screenshot({ path: `${SCREENS}/run-1280x800.png`, fullPage: true });
+  mkdirSync(DOCS, { recursive: true });
+  copyFileSync(`${SCREENS}/run-1280x800.png`, `${DOCS}/run-1280x800.png`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: `${SCREENS}/run-390x844.png`, fullPage: true });
+  copyFileSync(`${SCREENS}/run-390x844.png`, `${DOCS}/run-390x844.png`);
+});
+
+test('a malformed link falls back to a valid network with a notice, and the URL is corrected', async ({ page }) => {
+  await page.goto('/?view=layers&preset=resnet9000&C=abc&depths=3,,x&conv=nope');
+  const notice = page.getByRole('status', { name: 'Notice' });
+  await expect(notice).toContainText('Unknown preset "resnet9000"');
+  await expect(notice).toContainText('cardinality must be a positive integer, got "abc"');
+  await expect(notice).toContainText('Unknown counting convention "nope"');
+  await expect(page.getByRole('tab', { name: 'Layers' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByText('174 rows')).toBeVisible();
+  await expect(page).toHaveURL(/\?view=layers$/);
+  await page.goto('/?preset=resnet18&C=32');
+  await expect(page.getByRole('status', { name: 'Notice' })).toContainText('a basic block supports only cardinality 1');
+  await expect(totalParams(page)).toHaveText('11,689,512');
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(page.getByRole('status', { name: 'Notice' })).toHaveCount(0);
+  await page.goto('/?view=layers&preset=resnet9000');
+  await screens(page, 'notice');
+});
+
+test('the tabs work from the keyboard', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('tab', { name: 'Block table' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'Layers' })).toBeFocused();
+  await expect(page.getByRole('tab', { name: 'Layers' })).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('End');
+  await expect(page.getByRole('tab', { name: 'Run' })).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('Home');
+  await expect(page).toHaveURL(/\/$/);
+});
