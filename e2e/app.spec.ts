@@ -8,25 +8,37 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
 import { summarize, torchsummaryText } from '../src/analysis/summary.ts';
+import { findPretrained } from '../src/model/pretrained.ts';
 
 const SCREENS = 'test-results/screens';
 const DOCS = 'docs/screenshots';
 
-async function screens(page: Page, name: string): Promise<void> {
+async function screens(page: Page, name: string, phone: { reload?: boolean; openConfig?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENS, { recursive: true });
   mkdirSync(DOCS, { recursive: true });
   const size = page.viewportSize();
   await page.screenshot({ path: `${SCREENS}/${name}-1280x800.png` });
   copyFileSync(`${SCREENS}/${name}-1280x800.png`, `${DOCS}/${name}-1280x800.png`);
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.reload();
+  // Reloaded at phone size, the page lays itself out as a phone would open it (configuration folded).
+  if (phone.reload !== false) await page.reload();
   await expect(page.getByRole('tab', { selected: true })).toBeVisible();
+  if (phone.openConfig) {
+    await page.getByText('Configure', { exact: true }).click();
+    await expect(page.getByLabel('Cardinality')).toBeVisible();
+  }
   await page.screenshot({ path: `${SCREENS}/${name}-390x844.png` });
   copyFileSync(`${SCREENS}/${name}-390x844.png`, `${DOCS}/${name}-390x844.png`);
   if (size) await page.setViewportSize(size);
 }
 
 const totalParams = (page: Page) => page.getByTestId('total-params');
+
+// Nothing leaves the machine: any request not to the preview server is refused (tests route what they need).
+test.beforeEach(async ({ context, baseURL }) => {
+  const local = new URL(baseURL!).host;
+  await context.route((url) => url.host !== local && (url.protocol === 'http:' || url.protocol === 'https:'), (route) => route.abort('blockedbyclient'));
+});
 
 test('a preset sets the block table, totals and published figures; back restores the previous one', async ({ page }) => {
   await page.goto('/');
@@ -78,7 +90,7 @@ test('with "Preserve complexity" on, cardinality sets the bottleneck width as in
   await page.getByLabel('Classes').fill('100');
   await expect(page.getByLabel('Preset')).toHaveValue('');
   await expect(totalParams(page)).not.toHaveText('');
-  await screens(page, 'configure');
+  await screens(page, 'configure', { openConfig: true });
 });
 
 test('the layer list copies exactly the CLI summary, filters, folds and stays virtualized for ResNet-152', async ({ page, context }) => {
@@ -197,7 +209,14 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
   await expect(page.getByRole('alert').filter({ hasText: 'A prediction needs weights' })).toBeVisible();
   await expect(page.getByRole('list', { name: 'Top-5 classes' })).toHaveCount(0);
 
+  // The configured preset's catalogued weights are proposed; any other URL can be typed.
+  const catalogued = findPretrained('resnext50_32x4d')!;
+  await expect(page.getByLabel('Weights URL (.safetensors or .pth)')).toHaveValue(catalogued.url);
+  await expect(page.getByLabel('Pretrained weights')).toHaveValue(catalogued.url);
+  await page.getByLabel('Pretrained weights').selectOption(findPretrained('resnet50')!.url);
+  await expect(page.getByLabel('Weights URL (.safetensors or .pth)')).toHaveValue(findPretrained('resnet50')!.url);
   await page.getByLabel('Weights URL (.safetensors or .pth)').fill('https://weights.invalid/tiny_resnext.safetensors');
+  await expect(page.getByLabel('Pretrained weights')).toHaveValue('');
   await page.getByRole('button', { name: 'Load weights' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Loaded' })).toContainText('10 classes', { timeout: 60_000 });
   const top = page.getByRole('list', { name: 'Top-5 classes' });
@@ -245,7 +264,8 @@ test('a malformed link falls back to a valid network with a notice, and the URL 
   await page.getByRole('button', { name: 'Dismiss' }).click();
   await expect(page.getByRole('status', { name: 'Notice' })).toHaveCount(0);
   await page.goto('/?view=layers&preset=resnet9000');
-  await screens(page, 'notice');
+  await expect(page.getByRole('status', { name: 'Notice' })).toBeVisible();
+  await screens(page, 'notice', { reload: false });
 });
 
 test('the tabs work from the keyboard', async ({ page }) => {

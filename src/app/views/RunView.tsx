@@ -6,10 +6,11 @@
  */
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { BackendName, BackendStatus, BenchResult, LoadedWeights, LoadProgress, Prediction } from '../../model/engine/client.ts';
-import { matchPreset } from '../../model/presets.ts';
+import { matchPreset, presetConfig } from '../../model/presets.ts';
+import { PRETRAINED, findPretrained } from '../../model/pretrained.ts';
 import { formatInputSize } from '../../model/config.ts';
 import { thousands, ms, humanCount } from '../format.ts';
-import { BACKEND_CHOICES, withConfig, type AppState, type BackendChoice } from '../state.ts';
+import { BACKEND_CHOICES, exactPreset, withConfig, type AppState, type BackendChoice } from '../state.ts';
 import { useStore } from '../store.ts';
 import { errorText, getEngine } from '../engine.ts';
 
@@ -33,7 +34,9 @@ export function RunView({ state }: { state: AppState }) {
   const [backends, setBackends] = useState<BackendStatus[] | null>(null);
   const [active, setActive] = useState<BackendName | null>(null);
   const [engineError, setEngineError] = useState('');
-  const [url, setUrl] = useState('');
+  // The weights of the configured preset when the catalogue has them; any URL can be typed instead.
+  const [url, setUrl] = useState(() => findPretrained(exactPreset(state.config) ?? '')?.url ?? '');
+  const catalogued = PRETRAINED.find((p) => p.url === url.trim());
   const [progress, setProgress] = useState<LoadProgress | null>(null);
   const [loading, setLoading] = useState(false);
   const [weights, setWeights] = useState<LoadedWeights | null>(null);
@@ -100,7 +103,9 @@ export function RunView({ state }: { state: AppState }) {
     setProgress({ loaded: 0, total: null });
     try {
       const engine = await getEngine();
-      const loaded = await engine.loadWeights(src, { onProgress: setProgress });
+      // Catalogued weights are checked strictly against their preset; others describe themselves.
+      const known = 'url' in src ? PRETRAINED.find((p) => p.url === src.url) : undefined;
+      const loaded = await engine.loadWeights(src, { onProgress: setProgress, config: known ? presetConfig(known.preset) : undefined });
       setWeights(loaded);
       setBench(null);
       if (image) await classify(image);
@@ -181,6 +186,15 @@ export function RunView({ state }: { state: AppState }) {
       <section className="card" aria-labelledby="weights-title">
         <h3 id="weights-title">Weights</h3>
         <div className="toolbar">
+          <div className="field inline">
+            <label htmlFor="weights-pretrained">Pretrained weights</label>
+            <select id="weights-pretrained" value={catalogued?.url ?? ''} onChange={(e) => setUrl(e.target.value)}>
+              <option value="">Other URL</option>
+              {PRETRAINED.map((p) => (
+                <option key={p.url} value={p.url}>{p.label}, {humanCount(p.bytes)}B</option>
+              ))}
+            </select>
+          </div>
           <div className="field inline" style={{ flex: '1 1 20rem' }}>
             <label htmlFor="weights-url">Weights URL (.safetensors or .pth)</label>
             <input ref={urlInput} id="weights-url" type="url" placeholder="https://…/model.safetensors" value={url} onChange={(e) => setUrl(e.target.value)} />
@@ -195,6 +209,11 @@ export function RunView({ state }: { state: AppState }) {
             }} />
           </div>
         </div>
+        {catalogued && (
+          <p className="hint">
+            {catalogued.repo} on the Hugging Face hub ({catalogued.license}); published ImageNet top-1 {catalogued.top1}%. Downloaded once, then read from the browser cache.
+          </p>
+        )}
         {loading && progress && (
           <div>
             <progress aria-label="Weights download" value={progress.loaded} max={progress.total ?? undefined} />
@@ -259,7 +278,7 @@ export function RunView({ state }: { state: AppState }) {
       <section className="card" aria-labelledby="bench-title">
         <h3 id="bench-title">Benchmark</h3>
         <div className="toolbar">
-          <div className="field inline">
+          <div className="field inline narrow">
             <label htmlFor="bench-runs">Runs</label>
             <input id="bench-runs" type="text" inputMode="numeric" value={runs} onChange={(e) => setRuns(e.target.value)} />
           </div>
