@@ -11,6 +11,7 @@ import type {
   EngineInfo,
   FormsResult,
   LoadedWeights,
+  LayerTiming,
   LoadProgress,
   Prediction,
   RawResult,
@@ -25,6 +26,7 @@ export type {
   EngineInfo,
   FormsResult,
   LoadedWeights,
+  LayerTiming,
   LoadProgress,
   Prediction,
   RawResult,
@@ -91,6 +93,16 @@ export class EngineClient {
   /** Raw logits for a float32 NCHW batch (parity checks). */
   runRaw(input: Float32Array, shape: number[]): Promise<RawResult> {
     return this.call({ type: 'runRaw', input, shape });
+  }
+
+  /** Grouped 3x3 vs dense 1x1 convs of one stage (random weights), ms and GMAC/s. */
+  benchLayers(config: NetworkConfig, stage: number, runs = 10): Promise<LayerTiming[]> {
+    return this.call({ type: 'benchLayers', config, stage, runs });
+  }
+
+  /** Forces a grouped-convolution method (rebuilding the loaded network), or the backend's default. */
+  setGroupedMethod(method: 'split' | 'blockdiag' | 'depthwise' | 'kernel' | 'auto'): Promise<string> {
+    return this.call({ type: 'setGroupedMethod', method });
   }
 
   /** The worker's state: backend, grouped-conv method, live tensors, wasm threads. */

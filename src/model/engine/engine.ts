@@ -10,6 +10,8 @@ import { IMAGENET_PREPROCESS, preprocessImage, sniffImage, checkImageSize, type 
 import { checkStateDict, inferConfig, loadWeightsFile } from '../weights/state_dict.ts';
 import { probeBackends, useBackend, useBestBackend, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
+import { benchLayers, type LayerTiming } from '../tfjs/layer-bench.ts';
+import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
 import { buildNetwork, defaultGroupedMethod, type StateDict, type TfjsNetwork } from '../tfjs/network.ts';
 import type { BenchResult, EngineInfo, FormsResult, LoadedWeights, RawResult, BackendStatus } from './protocol.ts';
 import labels from './imagenet_classes.json' with { type: 'json' };
@@ -55,6 +57,7 @@ export class Engine {
   private sd: StateDict | null = null;
   private weights: LoadedWeights | null = null;
   private readonly options: EngineOptions;
+  private grouped: GroupedMethod | null = null;
 
   constructor(options: EngineOptions = {}) {
     this.options = options;
@@ -73,10 +76,12 @@ export class Engine {
       this.backend = name === 'auto' ? await useBestBackend(this.options.order) : await useBackend(name);
     } catch (e) {
       if (before) this.backend = await useBackend(before);
-      if (this.sd && this.weights) this.net = buildNetwork(buildLayerGraph(this.weights.config), this.sd);
+      if (this.grouped === 'kernel' && this.backend && !groupedKernelAvailable(this.backend)) this.grouped = null;
+      if (this.sd && this.weights) this.net = buildNetwork(buildLayerGraph(this.weights.config), this.sd, this.netOptions());
       throw e;
     }
-    if (this.sd && this.weights) this.net = buildNetwork(buildLayerGraph(this.weights.config), this.sd);
+    if (this.grouped === 'kernel' && !groupedKernelAvailable(this.backend)) this.grouped = null;
+    if (this.sd && this.weights) this.net = buildNetwork(buildLayerGraph(this.weights.config), this.sd, this.netOptions());
     return this.backend;
   }
 
@@ -94,7 +99,7 @@ export class Engine {
     const cfg = config ?? inferConfig(stateDict);
     const graph = buildLayerGraph(cfg);
     const check = checkStateDict(graph, stateDict);
-    const net = buildNetwork(graph, stateDict);
+    const net = buildNetwork(graph, stateDict, this.netOptions());
     this.disposeNetwork();
     this.net = net;
     this.sd = stateDict;
@@ -107,7 +112,7 @@ export class Engine {
     await this.ensureBackend();
     const graph = buildLayerGraph(config);
     checkStateDict(graph, sd);
-    const net = buildNetwork(graph, sd);
+    const net = buildNetwork(graph, sd, this.netOptions());
     this.disposeNetwork();
     this.net = net;
     this.sd = sd;
@@ -189,6 +194,28 @@ export class Engine {
 
   get network(): TfjsNetwork | null {
     return this.net;
+  }
+
+  /** Forces a grouped-conv method ('auto': the backend's measured default); rebuilds a loaded network. */
+  async setGroupedMethod(method: GroupedMethod | 'auto'): Promise<GroupedMethod> {
+    const backend = await this.ensureBackend();
+    if (method === 'kernel' && !groupedKernelAvailable(backend)) throw new Error(`the grouped conv kernel exists on cpu and webgpu only, not on ${backend}`);
+    this.grouped = method === 'auto' ? null : method;
+    if (this.sd && this.weights) {
+      const net = buildNetwork(buildLayerGraph(this.weights.config), this.sd, this.netOptions());
+      this.disposeNetwork();
+      this.net = net;
+    }
+    return this.grouped ?? defaultGroupedMethod(backend);
+  }
+
+  async benchLayers(config: NetworkConfig, stage: number, runs = 10): Promise<LayerTiming[]> {
+    const backend = await this.ensureBackend();
+    return benchLayers(config, stage, this.grouped ?? defaultGroupedMethod(backend), runs);
+  }
+
+  private netOptions(): { grouped?: GroupedMethod } {
+    return this.grouped ? { grouped: this.grouped } : {};
   }
 
   private requireNetwork(): TfjsNetwork {

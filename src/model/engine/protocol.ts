@@ -30,6 +30,9 @@ export interface EngineInfo {
   weights: { source: string; tensors: number } | null;
 }
 
+/** Time of one conv of a stage as the network runs it, and its speed in real MACs. */
+export interface LayerTiming { layer: string; kind: 'grouped 3x3' | 'dense 1x1'; macs: number; ms: number; gmacPerS: number }
+
 export type WeightsSource = { url: string } | { file: File | Blob; name: string };
 
 export type Request =
@@ -41,6 +44,8 @@ export type Request =
   | { type: 'checkForms'; config: NetworkConfig; stage: number; seed: number }
   | { type: 'runRaw'; input: Float32Array; shape: number[] }
   | { type: 'info' }
+  | { type: 'benchLayers'; config: NetworkConfig; stage: number; runs: number }
+  | { type: 'setGroupedMethod'; method: 'split' | 'blockdiag' | 'depthwise' | 'kernel' | 'auto' }
   | { type: 'unloadWeights' };
 
 export type RequestMessage = { id: number } & Request;

@@ -144,6 +144,10 @@ async function handle(id: number, req: Request): Promise<{ result: unknown; tran
     case 'info':
       await engine.ensureBackend();
       return { result: await engine.info() };
+    case 'benchLayers':
+      return { result: await engine.benchLayers(req.config, req.stage, req.runs) };
+    case 'setGroupedMethod':
+      return { result: await engine.setGroupedMethod(req.method) };
     case 'unloadWeights':
       engine.unloadWeights();
       return { result: undefined };

@@ -1,0 +1,27 @@
+"""PyTorch CPU reference timing for `npm run bench`: batch 1, 224x224, median of --runs after warm-up.
+Prints one JSON line. Uses the .pth from fixtures/large when given, else torchvision's random init
+(timing does not depend on the weight values)."""
+import argparse, json, statistics, time
+import torch, torchvision
+
+p = argparse.ArgumentParser()
+p.add_argument("--model", required=True)
+p.add_argument("--weights")
+p.add_argument("--threads", type=int, required=True)
+p.add_argument("--runs", type=int, default=10)
+a = p.parse_args()
+torch.set_num_threads(a.threads)
+model = getattr(torchvision.models, a.model)()
+if a.weights:
+    model.load_state_dict(torch.load(a.weights, map_location="cpu"))
+model.eval()
+x = torch.randn(1, 3, 224, 224)
+times = []
+with torch.inference_mode():
+    for _ in range(3):
+        model(x)
+    for _ in range(a.runs):
+        t0 = time.perf_counter()
+        model(x)
+        times.append((time.perf_counter() - t0) * 1000)
+print(json.dumps({"model": a.model, "threads": torch.get_num_threads(), "medianMs": statistics.median(times), "runs": a.runs, "torch": torch.__version__}))
