@@ -141,6 +141,11 @@ export function FormsView({ state }: { state: AppState }) {
           {current?.running ? 'Running…' : 'Run equivalence check'}
         </button>
       </div>
+      {current?.running && (
+        <p className="muted" role="status">
+          Running forms (a), (b), (c) of one {graph.stages[formsStage]?.paperName} block in the engine worker (the page stays usable); the first run on a backend also compiles its kernels.
+        </p>
+      )}
       {'error' in forms ? (
         <div className="error-box" role="alert">{forms.error}</div>
       ) : (
