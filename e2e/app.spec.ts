@@ -4,6 +4,7 @@
  * Nothing reaches the network: weights are served from fixtures/ by page.route under a fake URL.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
@@ -102,6 +103,9 @@ test('the layer list copies exactly the CLI summary, filters, folds and stays vi
   const expected = torchsummaryText(summarize(buildLayerGraph(presetConfig('resnext50_32x4d'), 'seed')));
   expect(copied).toBe(expected);
   expect(copied).toContain('Total params: 25,028,904\n');
+  // ... which is what the CLI prints.
+  const cli = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'summary', 'resnext50_32x4d'], { encoding: 'utf8' });
+  expect(copied).toBe(cli);
 
   // The torchvision order changes where the downsample rows sit, not the totals.
   await page.getByRole('radio', { name: 'torchvision' }).check();

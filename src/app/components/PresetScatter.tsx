@@ -17,10 +17,10 @@ export interface ScatterPoint {
   highlight: boolean;
 }
 
-const W = 1000;
+const W = 900;
 const H = 440;
-const M = { top: 14, right: 250, bottom: 34, left: 56 };
-const LINE = 12;
+const M = { top: 14, right: 320, bottom: 34, left: 56 };
+const LINE = 13;
 
 export function PresetScatter({ points }: { points: ScatterPoint[] }) {
   const x = scaleLog().domain([Math.min(...points.map((p) => p.macs)) * 0.8, Math.max(...points.map((p) => p.macs)) * 1.25]).range([M.left, W - M.right]);
@@ -72,7 +72,7 @@ export function PresetScatter({ points }: { points: ScatterPoint[] }) {
                 <title>{`${p.label}: ${thousands(p.params)} params, ${thousands(p.macs)} MACs`}</title>
               </circle>
               <text className="label" x={labelX} y={ly + 3} style={{ fontWeight: p.highlight ? 700 : 400 }}>
-                {p.label}{p.note ? ` · ${p.note}` : ''}
+                {p.cifar ? p.label.replace(/, CIFAR$/, '') : p.label}{p.note ? ` · ${p.note}` : ''}
               </text>
             </g>
           );
