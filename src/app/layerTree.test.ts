@@ -45,3 +45,16 @@ describe('layer tree', () => {
     expect(layerItems(graph, summary, 'layers', new Set(), 'nothing-like-this')).toEqual([]);
   });
 });
+
+describe('layer tree at the size limit', () => {
+  it('groups a 4,000-block network in linear time', () => {
+    const config = { ...presetConfig('resnet50'), depths: [1000, 1000, 1000, 1000], input: [3, 32, 32] as [number, number, number] };
+    const graph = buildLayerGraph(config, 'seed');
+    const summary = summarize(graph);
+    const t0 = performance.now();
+    const items = layerItems(graph, summary, 'blocks', new Set(), '');
+    const ms = performance.now() - t0;
+    expect(items.filter((i) => i.kind === 'block')).toHaveLength(4000);
+    expect(ms).toBeLessThan(500);
+  });
+});

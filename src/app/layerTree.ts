@@ -23,12 +23,18 @@ function sum(rows: SummaryRow[], key: 'params' | 'macs'): number {
   return rows.reduce((a, r) => a + r[key], 0);
 }
 
-/** The stages of a summary: stem, layer1.., head, each with its blocks. */
+/** The stages of a summary: stem, layer1.., head, each with its blocks. One pass over the rows. */
 export function groupRows(graph: LayerGraph, summary: Summary): Group[] {
   const s = graph.config.depths.length;
+  const byStage: SummaryRow[][] = Array.from({ length: s + 2 }, () => []);
+  const byBlock: SummaryRow[][][] = graph.config.depths.map((d) => Array.from({ length: d }, () => []));
+  for (const r of summary.rows) {
+    byStage[r.stage].push(r);
+    if (r.stage >= 1 && r.stage <= s && r.block !== null) byBlock[r.stage - 1][r.block].push(r);
+  }
   const groups: Group[] = [];
   for (let i = 0; i <= s + 1; i++) {
-    const rows = summary.rows.filter((r) => r.stage === i);
+    const rows = byStage[i];
     if (rows.length === 0) continue;
     const info = graph.stages[i];
     const group: Group = {
@@ -39,11 +45,10 @@ export function groupRows(graph: LayerGraph, summary: Summary): Group[] {
       blocks: [],
     };
     if (i >= 1 && i <= s) {
-      for (let b = 0; b < info.blocks; b++) {
-        const blockRows = rows.filter((r) => r.block === b);
+      byBlock[i - 1].forEach((blockRows, b) => {
         const marker = blockRows[blockRows.length - 1];
         group.blocks.push({ id: `s${i}b${b}`, label: `${info.module}.${b}`, detail: marker.type, rows: blockRows });
-      }
+      });
     }
     groups.push(group);
   }
