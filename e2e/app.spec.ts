@@ -177,6 +177,13 @@ test('forms (a)/(b)/(c) show the paper\'s numbers and the equivalence check agre
   await expect(result).toBeHidden();
   await page.getByLabel('Stage').selectOption('1');
   await screens(page, 'forms');
+  // Dark theme follows the system.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.reload();
+  await expect(page.locator('html')).toHaveCSS('background-color', 'rgb(15, 19, 25)');
+  await expect(page.getByLabel('Cardinality')).toBeVisible();
+  await page.screenshot({ path: `${SCREENS}/forms-dark-1280x800.png` });
+  copyFileSync(`${SCREENS}/forms-dark-1280x800.png`, `${DOCS}/forms-dark-1280x800.png`);
 });
 
 test('compare shows two or more presets side by side with charts and differences', async ({ page }) => {
@@ -251,6 +258,9 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
   mkdirSync(DOCS, { recursive: true });
   copyFileSync(`${SCREENS}/run-1280x800.png`, `${DOCS}/run-1280x800.png`);
   await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByText('Configure', { exact: true }).click();
+  await expect(page.getByLabel('Cardinality')).toBeHidden();
+  await page.getByRole('tab', { name: 'Run' }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SCREENS}/run-390x844.png`, fullPage: true });
   copyFileSync(`${SCREENS}/run-390x844.png`, `${DOCS}/run-390x844.png`);
 });

@@ -11,7 +11,8 @@ export function VirtualRows<T>(props: {
   items: readonly T[];
   rowHeight: number;
   header: ReactNode;
-  renderRow: (item: T, index: number) => ReactNode;
+  /** Renders one row; `rowIndex` is its aria-rowindex (the header is row 1). */
+  renderRow: (item: T, rowIndex: number) => ReactNode;
   label: string;
   className?: string;
   empty?: ReactNode;
@@ -37,7 +38,7 @@ export function VirtualRows<T>(props: {
   for (let i = first; i < last; i++) {
     visible.push(
       <div key={i} className="vrow-slot" style={{ transform: `translateY(${i * rowHeight}px)`, height: rowHeight }}>
-        {props.renderRow(items[i], i)}
+        {props.renderRow(items[i], i + 2)}
       </div>,
     );
   }

@@ -6,7 +6,7 @@
 import { useId, useState, type ReactNode } from 'react';
 import { ConfigError } from '../../model/config.ts';
 import { PRESETS, findPreset, presetConfig } from '../../model/presets.ts';
-import { solveWidth, templateParams } from '../../analysis/solver.ts';
+import { SOLVER_DEPTHS, solveWidth, templateParams } from '../../analysis/solver.ts';
 import { thousands } from '../../analysis/format.ts';
 import { configField, editConfig, exactPreset, withConfig, type AppState, type ConfigKey } from '../state.ts';
 import { useStore } from '../store.ts';
@@ -58,7 +58,7 @@ export function ConfigPanel({ state }: { state: AppState }) {
     }
   };
 
-  const textField = (key: ConfigKey, label: string, hint?: ReactNode, inputMode: 'numeric' | 'text' = 'numeric') => {
+  const textField = (key: ConfigKey, label: string, hint?: ReactNode, inputMode: 'numeric' | 'text' = 'numeric', list?: string) => {
     const draft = draftOf(key);
     return (
       <Field label={label} hint={hint} error={draft?.error}>
@@ -69,6 +69,7 @@ export function ConfigPanel({ state }: { state: AppState }) {
             inputMode={inputMode}
             autoComplete="off"
             spellCheck={false}
+            list={list}
             value={draft ? draft.text : configField(state.config, key)}
             aria-invalid={draft ? true : undefined}
             aria-describedby={describedBy}
@@ -131,7 +132,11 @@ export function ConfigPanel({ state }: { state: AppState }) {
             )}
           </Field>
           {selectField('block', 'Block type', [['bottleneck', 'Bottleneck'], ['basic', 'Basic']], 'Bottleneck: 1×1, grouped 3×3, 1×1. Basic: 3×3, 3×3')}
-          {textField('depths', 'Depth', 'Blocks per stage, e.g. 3,4,6,3 (ResNet-50)', 'text')}
+          {textField('depths', 'Depth', 'Blocks per stage, e.g. 3,4,6,3 (ResNet-50)', 'text', 'depth-options')}
+          <datalist id="depth-options">
+            {Object.entries(SOLVER_DEPTHS).map(([depth, d]) => <option key={depth} value={d.join(',')}>{`${depth} layers`}</option>)}
+            <option value="3,3,3">29 layers (CIFAR)</option>
+          </datalist>
           <div className="field-row">
             {textField('C', 'Cardinality', 'C: groups of the 3x3')}
             {textField('d', 'Bottleneck width', state.preserve && bottleneck ? 'd: set by the solver' : 'd: channels per group')}

@@ -22,11 +22,11 @@ const ORDER_LABELS: Record<ExecutionOrder, [string, string]> = {
   torchvision: ['torchvision', "torchvision's forward runs the downsample after bn3; same function, different row order."],
 };
 
-function Row({ item, onToggle }: { item: LayerItem; onToggle: (id: string) => void }) {
+function Row({ item, rowIndex, onToggle }: { item: LayerItem; rowIndex: number; onToggle: (id: string) => void }) {
   if (item.kind === 'row') {
     const r = item.row;
     return (
-      <div className={`lrow depth-${item.depth}${r.type === 'Bottleneck' || r.type === 'BasicBlock' ? ' marker' : ''}`} role="row">
+      <div className={`lrow depth-${item.depth}${r.type === 'Bottleneck' || r.type === 'BasicBlock' ? ' marker' : ''}`} role="row" aria-rowindex={rowIndex}>
         <span role="cell" className="c-key">{r.key}</span>
         <span role="cell" className="c-name">{r.name}</span>
         <span role="cell" className="c-shape">{pyList(r.outputShape)}</span>
@@ -37,7 +37,7 @@ function Row({ item, onToggle }: { item: LayerItem; onToggle: (id: string) => vo
     );
   }
   return (
-    <div className={`lrow group ${item.kind} depth-${item.depth}`} role="row">
+    <div className={`lrow group ${item.kind} depth-${item.depth}`} role="row" aria-rowindex={rowIndex}>
       <span role="cell" className="c-group">
         <button type="button" className="disclosure" aria-expanded={item.expanded} onClick={() => onToggle(item.id)}>
           <span className="chev" aria-hidden="true">{item.expanded ? '▾' : '▸'}</span>
@@ -161,7 +161,7 @@ export function LayersView({ state }: { state: AppState }) {
         className="layer-list"
         empty={<p className="empty">No layer matches “{filter}”.</p>}
         header={
-          <div className="lrow head" role="row">
+          <div className="lrow head" role="row" aria-rowindex={1}>
             <span role="columnheader">Layer (type)</span>
             <span role="columnheader">Module</span>
             <span role="columnheader">Output Shape</span>
@@ -170,7 +170,7 @@ export function LayersView({ state }: { state: AppState }) {
             <span role="columnheader" className="num">Groups</span>
           </div>
         }
-        renderRow={(item) => <Row item={item} onToggle={onToggle} />}
+        renderRow={(item, rowIndex) => <Row item={item} rowIndex={rowIndex} onToggle={onToggle} />}
       />
     </div>
   );
