@@ -56,6 +56,8 @@ test('a preset sets the block table, totals and published figures; back restores
   await expect(published).toContainText('torchvision 0.14 model zoo');
   await expect(published).toContainText('77.618% acc');
   await expect(published).toContainText('22.2% err');
+  await page.getByText('How these numbers are counted').click();
+  await expect(page.getByText('in × out + out = 2048 × 1000 + 1000 = 2,049,000')).toBeVisible();
   await page.goBack();
   await expect(totalParams(page)).toHaveText('25,557,032');
   await expect(page.getByLabel('Preset')).toHaveValue('resnet50');
@@ -125,6 +127,12 @@ test('the layer list copies exactly the CLI summary, filters, folds and stays vi
   await expect(list.getByRole('row')).toHaveCount(2);
   await expect(list).toContainText('Conv2d-');
   await expect(list).toContainText('[-1, 1024, 7, 7]');
+  // Any row's numbers, written out as formulas.
+  await page.getByLabel('Filter layers').fill('layer1.0.conv2');
+  await list.getByRole('row').nth(1).getByRole('button').click();
+  const formula = page.getByLabel('Formula of the selected layer');
+  await expect(formula).toContainText('Cout × Cin/groups × k × k = 128 × 128/32 × 3 × 3 = 4,608');
+  await expect(formula).toContainText('Hout × Wout × params = 56 × 56 × 4,608 = 14,450,688');
   await page.getByLabel('Filter layers').fill('');
 
   await page.getByLabel('Detail').selectOption('stages');

@@ -10,6 +10,8 @@ import { blockTable } from '../../analysis/table.ts';
 import { CONVENTION_INFO } from '../../analysis/conventions.ts';
 import { thousands, giga, percent } from '../format.ts';
 import type { AppState } from '../state.ts';
+import { layerFormula } from '../formulas.ts';
+import type { LayerGraph } from '../../model/graph.ts';
 
 function Published({ figures, params, macs }: { figures: PublishedFigures[]; params: number; macs: number }) {
   return (
@@ -55,9 +57,34 @@ function Published({ figures, params, macs }: { figures: PublishedFigures[]; par
   );
 }
 
+/** The formulas behind the table, each shown on a layer of this network. */
+function Counting({ graph }: { graph: LayerGraph }) {
+  const examples = ['conv1', 'layer1.0.conv2', 'bn1', 'fc']
+    .map((name) => graph.nodes.find((n) => n.name === name))
+    .filter((n) => n !== undefined)
+    .map((n) => ({ name: n.name, f: layerFormula(n) }));
+  return (
+    <details className="card counting">
+      <summary>How these numbers are counted</summary>
+      <p className="hint">
+        A stage's params and MACs are the sums over its layers (the Layers view lists each, with its formula). FLOPs = 2 × MACs.
+      </p>
+      <dl>
+        {examples.map(({ name, f }) => f && (
+          <div key={name} style={{ display: 'contents' }}>
+            <dt>{name} params</dt><dd>{f.params}</dd>
+            <dt>{name} MACs</dt><dd>{f.macs}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
+}
+
 export function BlockTableView({ state }: { state: AppState }) {
   const { config, convention } = state;
-  const table = useMemo(() => blockTable(buildLayerGraph(config), convention), [config, convention]);
+  const graph = useMemo(() => buildLayerGraph(config), [config]);
+  const table = useMemo(() => blockTable(graph, convention), [graph, convention]);
   const preset = matchPreset(config);
   // Published MACs follow the paper's convention whatever the picker says.
   const paperMacs = useMemo(() => (convention === 'paper' ? table.macs : analyze(config).macs), [config, convention, table]);
@@ -120,6 +147,7 @@ export function BlockTableView({ state }: { state: AppState }) {
           </tfoot>
         </table>
       </div>
+      <Counting graph={graph} />
       {samePreset && preset.published.length > 0 && <Published figures={preset.published} params={table.params} macs={paperMacs} />}
       {preset && !samePreset && (
         <p className="muted">{preset.label}'s published figures are for its own input size and classes; set those to compare.</p>

@@ -46,7 +46,7 @@ function FormCard({ form, inChannels, outChannels }: { form: BlockForm; inChanne
   );
 }
 
-function CheckResult({ result }: { result: FormsResult }) {
+function CheckResult({ result, block }: { result: FormsResult; block: string }) {
   const worst = Math.max(result.maxAbsDiff.ab, result.maxAbsDiff.ac, result.maxAbsDiff.bc);
   const pass = worst < EQUIVALENCE_TOLERANCE;
   return (
@@ -54,6 +54,7 @@ function CheckResult({ result }: { result: FormsResult }) {
       <p className={pass ? 'status' : 'field-error'}>
         {pass ? 'Equal within float32 rounding' : 'The forms differ'}: max |difference| {worst.toExponential(2)}
         {pass ? ` < ${EQUIVALENCE_TOLERANCE}` : ` ≥ ${EQUIVALENCE_TOLERANCE}`} on {result.backend}, one random input, shared random weights.
+        {' '}The engine runs the stage's first block, {block}, with its BN layers and shortcut.
       </p>
       <div className="check-result">
         <dl className="totals">
@@ -151,7 +152,7 @@ export function FormsView({ state }: { state: AppState }) {
       ) : (
         <>
           {current?.error && <div className="error-box" role="alert">Equivalence check failed: {current.error}</div>}
-          {current?.result && <CheckResult result={current.result} />}
+          {current?.result && <CheckResult result={current.result} block={`${graph.stages[formsStage]?.module}.0`} />}
           <div className="forms-grid">
             {forms.ok.forms.map((f) => <FormCard key={f.form} form={f} inChannels={forms.ok.spec.inChannels} outChannels={forms.ok.spec.outChannels} />)}
           </div>

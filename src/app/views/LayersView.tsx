@@ -4,7 +4,8 @@
  * prints; CSV and JSON exports are the analysis' own.
  */
 import { useMemo, useState } from 'react';
-import { buildLayerGraph, type ExecutionOrder } from '../../model/graph.ts';
+import { buildLayerGraph, type ExecutionOrder, type LayerGraph } from '../../model/graph.ts';
+import { layerFormula } from '../formulas.ts';
 import { exactPreset, DETAILS, type AppState, type Detail } from '../state.ts';
 import { summarize, summaryCsv, summaryJson, torchsummaryText } from '../../analysis/summary.ts';
 import { CONVENTIONS, CONVENTION_INFO, type Convention } from '../../analysis/conventions.ts';
@@ -22,12 +23,15 @@ const ORDER_LABELS: Record<ExecutionOrder, [string, string]> = {
   torchvision: ['torchvision', "torchvision's forward runs the downsample after bn3; same function, different row order."],
 };
 
-function Row({ item, rowIndex, onToggle }: { item: LayerItem; rowIndex: number; onToggle: (id: string) => void }) {
+function Row(props: { item: LayerItem; rowIndex: number; selected: boolean; onToggle: (id: string) => void; onSelect: (key: string) => void }) {
+  const { item, rowIndex, onToggle } = props;
   if (item.kind === 'row') {
     const r = item.row;
     return (
-      <div className={`lrow depth-${item.depth}${r.type === 'Bottleneck' || r.type === 'BasicBlock' ? ' marker' : ''}`} role="row" aria-rowindex={rowIndex}>
-        <span role="cell" className="c-key">{r.key}</span>
+      <div className={`lrow depth-${item.depth}${r.type === 'Bottleneck' || r.type === 'BasicBlock' ? ' marker' : ''}${props.selected ? ' selected' : ''}`} role="row" aria-rowindex={rowIndex}>
+        <span role="cell" className="c-key">
+          <button type="button" className="row-key" aria-pressed={props.selected} onClick={() => props.onSelect(r.key)}>{r.key}</button>
+        </span>
         <span role="cell" className="c-name">{r.name}</span>
         <span role="cell" className="c-shape">{pyList(r.outputShape)}</span>
         <span role="cell" className="num">{thousands(r.params)}</span>
@@ -52,6 +56,26 @@ function Row({ item, rowIndex, onToggle }: { item: LayerItem; rowIndex: number; 
   );
 }
 
+/** The selected row's numbers written out as formulas. */
+function FormulaPanel({ graph, summary, selected }: { graph: LayerGraph; summary: ReturnType<typeof summarize>; selected: string | null }) {
+  const row = selected ? summary.rows.find((r) => r.key === selected) : undefined;
+  if (!row) return <p className="hint">Select a layer's key to see how its Param # and MACs are computed.</p>;
+  const f = layerFormula(graph.nodes[row.node]);
+  return (
+    <div className="card formula-panel" aria-live="polite" aria-label="Formula of the selected layer">
+      <strong>{row.key}</strong> <span className="muted">{row.name}</span>
+      {f ? (
+        <dl>
+          <dt>Param #</dt><dd>{f.params}</dd>
+          <dt>MACs (paper)</dt><dd>{f.macs}</dd>
+        </dl>
+      ) : (
+        <p className="muted">{row.type} owns no parameters and counts no multiply-accumulates{row.type === 'AdaptiveAvgPool2d' ? ' in the paper convention (fvcore and thop count its additions)' : ''}.</p>
+      )}
+    </div>
+  );
+}
+
 export function LayersView({ state }: { state: AppState }) {
   const store = useStore();
   const { config, order, convention, detail, filter } = state;
@@ -61,6 +85,7 @@ export function LayersView({ state }: { state: AppState }) {
   const ids = toggled.detail === detail ? toggled.ids : new Set<string>();
   const items = useMemo(() => layerItems(graph, summary, detail, ids, filter), [graph, summary, detail, ids, filter]);
   const [status, setStatus] = useState('');
+  const [selected, setSelected] = useState<string | null>(null);
   const base = exactPreset(config) ?? 'network';
 
   const onToggle = (id: string) => {
@@ -170,8 +195,11 @@ export function LayersView({ state }: { state: AppState }) {
             <span role="columnheader" className="num">Groups</span>
           </div>
         }
-        renderRow={(item, rowIndex) => <Row item={item} rowIndex={rowIndex} onToggle={onToggle} />}
+        renderRow={(item, rowIndex) => (
+          <Row item={item} rowIndex={rowIndex} selected={item.kind === 'row' && item.row.key === selected} onToggle={onToggle} onSelect={(k) => setSelected(k === selected ? null : k)} />
+        )}
       />
+      <FormulaPanel graph={graph} summary={summary} selected={selected} />
     </div>
   );
 }
