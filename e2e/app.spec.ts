@@ -245,10 +245,20 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
   const probs = (await top.locator('.num').allTextContents()).map((t) => parseFloat(t));
   expect(probs.every((p, i) => i === 0 || p <= probs[i - 1])).toBe(true);
   await expect(page.getByRole('img', { name: 'Preprocessed 224×224 crop' })).toBeVisible();
+  await expect(page.getByText('Top-5 for “test.jpg”')).toBeVisible();
   await expect(page.getByText(/^Latency [\d.]+ ms on (webgpu|webgl|wasm|cpu)/)).toBeVisible();
 
-  await page.getByLabel('Choose an image or drop it here').setInputFiles('fixtures/images/test.png');
-  await expect(top.getByRole('listitem')).toHaveCount(5, { timeout: 60_000 });
+  // The PNG arrives by drag and drop.
+  const png = readFileSync('fixtures/images/test.png').toString('base64');
+  await page.locator('.drop').evaluate((zone, b64) => {
+    const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], 'test.png', { type: 'image/png' }));
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, png);
+  await expect(page.getByText('Top-5 for “test.png”')).toBeVisible({ timeout: 60_000 });
+  await expect(top.getByRole('listitem')).toHaveCount(5);
 
   await page.getByLabel('Choose an image or drop it here').setInputFiles('fixtures/images/not-an-image.jpg');
   await expect(page.getByRole('alert').filter({ hasText: 'not-an-image.jpg' })).toContainText('not an image');
@@ -292,8 +302,12 @@ test('a malformed link falls back to a valid network with a notice, and the URL 
   await screens(page, 'notice', { reload: false });
 });
 
-test('the tabs work from the keyboard', async ({ page }) => {
+test('the first screen loads no inference code, and the tabs work from the keyboard', async ({ page }) => {
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
   await page.goto('/');
+  await expect(totalParams(page)).toHaveText('25,028,904');
+  expect(requests.filter((u) => /worker|tfjs|client|\.wasm/.test(u))).toEqual([]);
   await page.getByRole('tab', { name: 'Block table' }).focus();
   await page.keyboard.press('ArrowRight');
   await expect(page.getByRole('tab', { name: 'Layers' })).toBeFocused();

@@ -42,7 +42,7 @@ export function RunView({ state }: { state: AppState }) {
   const [weights, setWeights] = useState<LoadedWeights | null>(null);
   const [weightsError, setWeightsError] = useState('');
   const [image, setImage] = useState<{ blob: Blob; name: string } | null>(null);
-  const [prediction, setPrediction] = useState<Prediction | null>(null);
+  const [prediction, setPrediction] = useState<(Prediction & { image: string }) | null>(null);
   const [classifying, setClassifying] = useState(false);
   const [imageError, setImageError] = useState('');
   const [runs, setRuns] = useState('20');
@@ -83,17 +83,21 @@ export function RunView({ state }: { state: AppState }) {
     }
   };
 
+  // Only the latest image's answer is shown, however the worker's answers interleave.
+  const latest = useRef(0);
   const classify = async (img: { blob: Blob; name: string }) => {
+    const ticket = ++latest.current;
     setImageError('');
     setPrediction(null);
     setClassifying(true);
     try {
       const engine = await getEngine();
-      setPrediction(await engine.classify(img.blob, 5));
+      const result = await engine.classify(img.blob, 5);
+      if (ticket === latest.current) setPrediction({ ...result, image: img.name });
     } catch (e) {
-      setImageError(`${img.name}: ${errorText(e)}`);
+      if (ticket === latest.current) setImageError(`${img.name}: ${errorText(e)}`);
     } finally {
-      setClassifying(false);
+      if (ticket === latest.current) setClassifying(false);
     }
   };
 
@@ -120,8 +124,10 @@ export function RunView({ state }: { state: AppState }) {
     if (!file) return;
     const img = { blob: file, name: file.name };
     setImage(img);
+    latest.current++;
     setPrediction(null);
     setImageError('');
+    setClassifying(false);
     if (weights) await classify(img);
   };
 
@@ -258,6 +264,7 @@ export function RunView({ state }: { state: AppState }) {
           <div className="run-grid" aria-label="Prediction">
             <Crop image={prediction.crop} />
             <div>
+              <p className="small">Top-5 for “{prediction.image}”</p>
               <ol className="bars" aria-label="Top-5 classes">
                 {prediction.top.map((t) => (
                   <li key={t.index}>
