@@ -1,6 +1,6 @@
 /**
  * The app's flows, driven by accessible names as a user (or a screen reader) would. Each test saves
- * a screenshot of its view at 1280x800 and 390x844 under test-results/screens/ and docs/screenshots/.
+ * a full-page screenshot of its view at 1280x800 and 390x844 under test-results/screens/ and docs/screenshots/.
  * Nothing reaches the network: weights are served from fixtures/ by page.route under a fake URL.
  */
 import { expect, test, type Page } from '@playwright/test';
@@ -18,7 +18,7 @@ async function screens(page: Page, name: string, phone: { reload?: boolean; open
   mkdirSync(SCREENS, { recursive: true });
   mkdirSync(DOCS, { recursive: true });
   const size = page.viewportSize();
-  await page.screenshot({ path: `${SCREENS}/${name}-1280x800.png` });
+  await page.screenshot({ path: `${SCREENS}/${name}-1280x800.png`, fullPage: true });
   copyFileSync(`${SCREENS}/${name}-1280x800.png`, `${DOCS}/${name}-1280x800.png`);
   await page.setViewportSize({ width: 390, height: 844 });
   // Reloaded at phone size, the page lays itself out as a phone would open it (configuration folded).
@@ -28,7 +28,7 @@ async function screens(page: Page, name: string, phone: { reload?: boolean; open
     await page.getByText('Configure', { exact: true }).click();
     await expect(page.getByLabel('Cardinality')).toBeVisible();
   }
-  await page.screenshot({ path: `${SCREENS}/${name}-390x844.png` });
+  await page.screenshot({ path: `${SCREENS}/${name}-390x844.png`, fullPage: true });
   copyFileSync(`${SCREENS}/${name}-390x844.png`, `${DOCS}/${name}-390x844.png`);
   if (size) await page.setViewportSize(size);
 }

@@ -147,11 +147,11 @@ export function BlockTableView({ state }: { state: AppState }) {
           </tfoot>
         </table>
       </div>
-      <Counting graph={graph} />
       {samePreset && preset.published.length > 0 && <Published figures={preset.published} params={table.params} macs={paperMacs} />}
       {preset && !samePreset && (
         <p className="muted">{preset.label}'s published figures are for its own input size and classes; set those to compare.</p>
       )}
+      <Counting graph={graph} />
     </div>
   );
 }
