@@ -1,6 +1,7 @@
 /**
  * The app's flows, driven by accessible names as a user (or a screen reader) would. Each test saves
- * a full-page screenshot of its view at 1280x800 and 390x844 under test-results/screens/ and docs/screenshots/.
+ * a full-page screenshot of its view at 1280x800 and 390x844 under test-results/screens/ (and, with
+ * DOCS_SCREENSHOTS=1, docs/screenshots/).
  * Nothing reaches the network: weights are served from fixtures/ by page.route under a fake URL.
  */
 import { expect, test, type Page } from '@playwright/test';
@@ -13,13 +14,20 @@ import { findPretrained } from '../src/model/pretrained.ts';
 
 const SCREENS = 'test-results/screens';
 const DOCS = 'docs/screenshots';
+/** DOCS_SCREENSHOTS=1 also refreshes the committed copies in docs/screenshots/ (off by default: runs leave the tree clean). */
+const TO_DOCS = process.env.DOCS_SCREENSHOTS === '1';
+
+function publish(file: string): void {
+  if (!TO_DOCS) return;
+  mkdirSync(DOCS, { recursive: true });
+  copyFileSync(`${SCREENS}/${file}`, `${DOCS}/${file}`);
+}
 
 async function screens(page: Page, name: string, phone: { reload?: boolean; openConfig?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENS, { recursive: true });
-  mkdirSync(DOCS, { recursive: true });
   const size = page.viewportSize();
   await page.screenshot({ path: `${SCREENS}/${name}-1280x800.png`, fullPage: true });
-  copyFileSync(`${SCREENS}/${name}-1280x800.png`, `${DOCS}/${name}-1280x800.png`);
+  publish(`${name}-1280x800.png`);
   await page.setViewportSize({ width: 390, height: 844 });
   // Reloaded at phone size, the page lays itself out as a phone would open it (configuration folded).
   if (phone.reload !== false) await page.reload();
@@ -29,7 +37,7 @@ async function screens(page: Page, name: string, phone: { reload?: boolean; open
     await expect(page.getByLabel('Cardinality')).toBeVisible();
   }
   await page.screenshot({ path: `${SCREENS}/${name}-390x844.png`, fullPage: true });
-  copyFileSync(`${SCREENS}/${name}-390x844.png`, `${DOCS}/${name}-390x844.png`);
+  publish(`${name}-390x844.png`);
   if (size) await page.setViewportSize(size);
 }
 
@@ -191,7 +199,7 @@ test('forms (a)/(b)/(c) show the paper\'s numbers and the equivalence check agre
   await expect(page.locator('html')).toHaveCSS('background-color', 'rgb(15, 19, 25)');
   await expect(page.getByLabel('Cardinality')).toBeVisible();
   await page.screenshot({ path: `${SCREENS}/forms-dark-1280x800.png` });
-  copyFileSync(`${SCREENS}/forms-dark-1280x800.png`, `${DOCS}/forms-dark-1280x800.png`);
+  publish('forms-dark-1280x800.png');
 });
 
 test('compare shows two or more presets side by side with charts and differences', async ({ page }) => {
@@ -273,14 +281,13 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
   await page.getByLabel('Choose an image or drop it here').setInputFiles('fixtures/images/test.jpg');
   await expect(top.getByRole('listitem')).toHaveCount(5, { timeout: 60_000 });
   await page.screenshot({ path: `${SCREENS}/run-1280x800.png`, fullPage: true });
-  mkdirSync(DOCS, { recursive: true });
-  copyFileSync(`${SCREENS}/run-1280x800.png`, `${DOCS}/run-1280x800.png`);
+  publish('run-1280x800.png');
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByText('Configure', { exact: true }).click();
   await expect(page.getByLabel('Cardinality')).toBeHidden();
   await page.getByRole('tab', { name: 'Run' }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SCREENS}/run-390x844.png`, fullPage: true });
-  copyFileSync(`${SCREENS}/run-390x844.png`, `${DOCS}/run-390x844.png`);
+  publish('run-390x844.png');
 });
 
 test('a malformed link falls back to a valid network with a notice, and the URL is corrected', async ({ page }) => {
