@@ -10,6 +10,12 @@ import type { LayerGraph, LayerNode } from '../model/graph.ts';
 import { thousands } from './format.ts';
 
 export type FormName = 'a' | 'b' | 'c';
+
+/**
+ * Largest max |difference| between the outputs of two forms that still counts as equal: float32
+ * sums of a few thousand unit-scale products differ by ~1e-6 depending on summation order.
+ */
+export const EQUIVALENCE_TOLERANCE = 1e-4;
 export const FORM_NAMES: readonly FormName[] = ['a', 'b', 'c'];
 
 /** What a layer of a form does: the three convolutions and the aggregation op between branches. */

@@ -4,8 +4,8 @@
  * and shows the ConfigError next to its control.
  */
 import { useId, useState, type ReactNode } from 'react';
-import { ConfigError } from '../../model/config.ts';
-import { PRESETS, findPreset, presetConfig } from '../../model/presets.ts';
+import { ConfigError, formatInputSize } from '../../model/config.ts';
+import { PRESETS, findPreset, matchPreset, presetConfig } from '../../model/presets.ts';
 import { SOLVER_DEPTHS, solveWidth, templateParams } from '../../analysis/solver.ts';
 import { thousands } from '../../analysis/format.ts';
 import { configField, editConfig, exactPreset, withConfig, type AppState, type ConfigKey } from '../state.ts';
@@ -46,6 +46,12 @@ export function ConfigPanel({ state }: { state: AppState }) {
   const draftOf = (key: ConfigKey) => live.find((d) => d.key === key);
   const exact = exactPreset(state.config);
   const basePreset = findPreset(state.preset);
+  const arch = exact ? undefined : matchPreset(state.config);
+  const summary = exact
+    ? findPreset(exact)!.label
+    : arch
+      ? `${arch.label} at ${formatInputSize(state.config.input)}, ${state.config.classes} classes`
+      : `Custom (from ${basePreset?.label ?? state.preset})`;
 
   const edit = (key: ConfigKey, text: string) => {
     try {
@@ -106,7 +112,7 @@ export function ConfigPanel({ state }: { state: AppState }) {
       <details open={initiallyOpen} className="config-details">
         <summary>
           <h2 id="config-title">Configure</h2>
-          <span className="config-summary">{exact ? findPreset(exact)!.label : `Custom (from ${basePreset?.label ?? state.preset})`}</span>
+          <span className="config-summary">{summary}</span>
         </summary>
         <div className="config-body">
           <Field label="Preset">
@@ -121,7 +127,7 @@ export function ConfigPanel({ state }: { state: AppState }) {
                   store.update((s) => withConfig(s, presetConfig(name), name));
                 }}
               >
-                {!exact && <option value="">Custom (from {basePreset?.label ?? state.preset})</option>}
+                {!exact && <option value="">{arch ? `Custom: ${summary}` : summary}</option>}
                 <optgroup label="torchvision">
                   {PRESETS.filter((p) => p.torchvision).map((p) => <option key={p.name} value={p.name}>{p.label}</option>)}
                 </optgroup>

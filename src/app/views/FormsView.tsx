@@ -5,7 +5,7 @@
  */
 import { useMemo, useState } from 'react';
 import { buildLayerGraph } from '../../model/graph.ts';
-import { blockForms, type BlockForm } from '../../analysis/forms.ts';
+import { blockForms, EQUIVALENCE_TOLERANCE, type BlockForm } from '../../analysis/forms.ts';
 import type { FormsResult } from '../../model/engine/client.ts';
 import { thousands, ms } from '../format.ts';
 import { BACKEND_CHOICES, type AppState, type BackendChoice } from '../state.ts';
@@ -13,8 +13,6 @@ import { useStore } from '../store.ts';
 import { FormsDiagram } from '../components/FormsDiagram.tsx';
 import { errorText, getEngine } from '../engine.ts';
 
-/** Differences below this are float32 rounding (sums of ~10^3 products of unit-scale numbers). */
-const EQUIVALENCE_TOLERANCE = 1e-4;
 
 function FormCard({ form, inChannels, outChannels }: { form: BlockForm; inChannels: number; outChannels: number }) {
   return (
