@@ -7,3 +7,4 @@ export * from './format.ts';
 export * from './solver.ts';
 export * from './summary.ts';
 export * from './table.ts';
+export * from './forms.ts';
