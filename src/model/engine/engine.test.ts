@@ -70,7 +70,7 @@ describe('Engine', () => {
     await e.setBackend('wasm');
     const info = await e.info();
     expect(info.backend).toBe('wasm');
-    expect(info.groupedMethod).toBe('depthwise');
+    expect(info.groupedMethod).toBe('kernel');
     expect(info.wasmThreads).toBeGreaterThanOrEqual(1);
     await e.benchmark(2);
     e.unloadWeights();

@@ -199,7 +199,7 @@ export class Engine {
   /** Forces a grouped-conv method ('auto': the backend's measured default); rebuilds a loaded network. */
   async setGroupedMethod(method: GroupedMethod | 'auto'): Promise<GroupedMethod> {
     const backend = await this.ensureBackend();
-    if (method === 'kernel' && !groupedKernelAvailable(backend)) throw new Error(`the grouped conv kernel exists on cpu and webgpu only, not on ${backend}`);
+    if (method === 'kernel' && !groupedKernelAvailable(backend)) throw new Error(`the grouped conv kernel exists on cpu, wasm and webgpu only, not on ${backend}`);
     this.grouped = method === 'auto' ? null : method;
     if (this.sd && this.weights) {
       const net = buildNetwork(buildLayerGraph(this.weights.config), this.sd, this.netOptions());

@@ -4,11 +4,13 @@
  *  - `split`: split the input channels into G slices, one conv per group, concat;
  *  - `blockdiag`: one dense conv with a block-diagonal filter (zeros between groups: G x the MACs);
  *  - `depthwise`: depthwise conv with channel multiplier O/G, then a sum over each group's inputs;
- *  - `kernel`: a kernel of our own, `ResNeXtGroupedConv2D` (WGSL on webgpu, plain JS on cpu).
+ *  - `kernel`: a kernel of our own, `ResNeXtGroupedConv2D` (WGSL on webgpu, plain JS on cpu,
+ *    generated WebAssembly SIMD on wasm: `wasm-grouped.ts`).
  * Every method also applies the folded bias and the optional ReLU.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { blockDiagonalHwio, depthwiseHwim, oihwToHwio } from './fold.ts';
+import { packWasmGroupedFilter, wasmGroupedConvKernel } from './wasm-grouped.ts';
 
 export type GroupedMethod = 'split' | 'blockdiag' | 'depthwise' | 'kernel';
 export const GROUPED_METHODS: readonly GroupedMethod[] = ['split', 'blockdiag', 'depthwise', 'kernel'];
@@ -30,6 +32,8 @@ export interface PreparedConv {
   filters: tf.Tensor4D[];
   bias: tf.Tensor1D | null;
   biasSlices: tf.Tensor1D[];
+  /** `kernel` on wasm: filters[0] is packed for the SIMD kernel, bias included (`packWasmGroupedFilter`). */
+  packed?: boolean;
 }
 
 /** Backends on which `kernel` is registered (see `registerGroupedKernels`). */
@@ -80,9 +84,17 @@ export function prepareConv(
         return { geometry, method, filters: [keep(tf.tensor4d(blockDiagonalHwio(weight, outC, inC, G, k), [k, k, inC, outC]))], bias: biasT, biasSlices: [] };
       case 'depthwise':
         return { geometry, method, filters: [keep(tf.tensor4d(depthwiseHwim(weight, outC, inC, G, k), [k, k, inC, opg]))], bias: biasT, biasSlices: [] };
-      case 'kernel':
+      case 'kernel': {
         // [K, K, I/G, O]: HWIO with the group's inputs only.
-        return { geometry, method, filters: [keep(tf.tensor4d(oihwToHwio(weight, outC, cpg, k, k), [k, k, cpg, outC]))], bias: biasT, biasSlices: [] };
+        const hwio = oihwToHwio(weight, outC, cpg, k, k);
+        if (tf.getBackend() === 'wasm') {
+          // The packed filter carries the bias.
+          if (biasT) created.splice(created.indexOf(biasT), 1)[0].dispose();
+          const packed = packWasmGroupedFilter(hwio, bias, k, cpg, outC, G);
+          return { geometry, method, filters: [keep(tf.tensor4d(packed.data, packed.shape))], bias: null, biasSlices: [], packed: true };
+        }
+        return { geometry, method, filters: [keep(tf.tensor4d(hwio, [k, k, cpg, outC]))], bias: biasT, biasSlices: [] };
+      }
       default:
         throw new Error(`unknown grouped conv method ${JSON.stringify(method)}`);
     }
@@ -130,7 +142,7 @@ export function runConv(x: tf.Tensor4D, p: PreparedConv, relu: boolean): tf.Tens
         }
         const inputs: tf.NamedTensorMap = { x, filter: p.filters[0] };
         if (p.bias) inputs.bias = p.bias;
-        const attrs = { stride, pad, groups: G, relu };
+        const attrs = { stride, pad, groups: G, relu, packed: !!p.packed, outChannels: outC };
         return tf.engine().runKernel(GROUPED_KERNEL_NAME, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
       }
     }
@@ -308,6 +320,9 @@ export function registerGroupedKernels(backends: readonly string[]): void {
           return gpu.runWebGPUProgram(program, bias ? [x, filter, bias] : [x, filter], 'float32', uniforms);
         },
       });
+      kernelBackends.add(backendName);
+    } else if (backendName === 'wasm') {
+      tf.registerKernel({ kernelName: GROUPED_KERNEL_NAME, backendName, kernelFunc: wasmGroupedConvKernel as unknown as tf.KernelFunc });
       kernelBackends.add(backendName);
     }
   }

@@ -38,7 +38,8 @@ function opInputs(op: Op): number[] {
 /**
  * The fastest exact grouped-conv method per backend, as measured on the 2-core test machine
  * (ResNeXt-50 32x4d conv2 of layer1 / layer3, batch 1, ms):
- *   wasm (Node, 1 thread): depthwise 5.5 / 2.8, blockdiag 21.3 / 22.4, split 50.9 / 7.4;
+ *   wasm (Node, 1 thread): kernel (generated WebAssembly SIMD, `wasm-grouped.ts`) ~0.8 / ~0.55,
+ *     depthwise 5.5 / 2.8, blockdiag 21.3 / 22.4, split 50.9 / 7.4 (`npx tsx bench/grouped.ts`);
  *   cpu (Node): kernel 58 / 37, depthwise 148 / 112, split 296 / 86;
  *   webgpu (SwiftShader), input [1,56,56,128], 32 groups: WGSL kernel 475, split 2930 (field notes);
  *   webgl: split (314 ms on the same input; block-diagonal wastes 32x the MACs on this GPU-less machine).
@@ -50,7 +51,7 @@ export function defaultGroupedMethod(backend: string): GroupedMethod {
     case 'cpu':
       return 'kernel';
     case 'wasm':
-      return 'depthwise';
+      return 'kernel';
     default:
       return 'split';
   }

@@ -1,0 +1,160 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from './backends.ts';
+import { oihwToHwio } from './fold.ts';
+import { GROUPED_KERNEL_NAME, convOutSide, disposePrepared, prepareConv, runConv, type ConvGeometry } from './grouped.ts';
+import { normal, rng } from './random.ts';
+import { groupedConvWasmBytes, packWasmGroupedFilter, wasmGroupedPlan } from './wasm-grouped.ts';
+
+/** Float64 reference: NHWC input, OIHW grouped weight, like torch.nn.functional.conv2d(groups=G). */
+function referenceConv(x: Float32Array, [n, h, w, inC]: number[], wt: Float32Array, bias: Float32Array | null, g: ConvGeometry, relu: boolean): Float64Array {
+  const { outChannels: O, kernel: k, stride: s, padding: p, groups: G } = g;
+  const cpg = inC / G, opg = O / G;
+  const ho = convOutSide(h, k, s, p), wo = convOutSide(w, k, s, p);
+  const out = new Float64Array(n * ho * wo * O);
+  for (let b = 0; b < n; b++) for (let y = 0; y < ho; y++) for (let xx = 0; xx < wo; xx++) for (let o = 0; o < O; o++) {
+    const grp = Math.floor(o / opg);
+    let acc = bias ? bias[o] : 0;
+    for (let j = 0; j < cpg; j++) for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
+      const iy = y * s - p + ky, ix = xx * s - p + kx;
+      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+      acc += x[((b * h + iy) * w + ix) * inC + grp * cpg + j] * wt[((o * cpg + j) * k + ky) * k + kx];
+    }
+    out[((b * ho + y) * wo + xx) * O + o] = relu ? Math.max(0, acc) : acc;
+  }
+  return out;
+}
+
+type Case = ConvGeometry & { hw: number; batch: number };
+const g = (inChannels: number, outChannels: number, kernel: number, stride: number, padding: number, groups: number, hw: number, batch = 1): Case =>
+  ({ inChannels, outChannels, kernel, stride, padding, groups, hw, batch });
+
+// Output channels per group of 1..32 (whole vectors, pairs of vectors, partial last vectors), input
+// channels per group 1..32, stride 1 and 2, padding 0..2, kernels 1, 3, 5, widths that leave a tail
+// of 1..3 pixels after the 4-pixel blocks, batch 2; both loop orders (weights over / under 24 KiB).
+const CASES: Case[] = [
+  g(2, 2, 3, 1, 1, 2, 5),
+  g(4, 8, 3, 2, 1, 4, 9),
+  g(8, 12, 3, 1, 1, 2, 6),
+  g(12, 20, 3, 2, 1, 4, 11),
+  g(16, 16, 3, 1, 1, 4, 7, 2),
+  g(24, 48, 3, 2, 1, 3, 10),
+  g(32, 32, 1, 1, 0, 8, 6),
+  g(32, 16, 1, 2, 0, 4, 7),
+  g(64, 64, 3, 1, 1, 2, 6),
+  g(64, 64, 3, 2, 1, 32, 8),
+  g(48, 36, 3, 1, 2, 4, 7),
+  g(6, 9, 5, 2, 2, 3, 9),
+  g(5, 5, 3, 1, 0, 5, 6),
+  g(3, 6, 3, 1, 1, 3, 1),
+  g(96, 60, 3, 2, 1, 2, 9),
+];
+
+function maxDiff(ref: Float64Array, got: Float32Array | Int32Array | Uint8Array): number {
+  let m = 0;
+  for (let i = 0; i < ref.length; i++) m = Math.max(m, Math.abs(ref[i] - got[i]));
+  return m;
+}
+
+describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  it.each(CASES.map((c) => [`${c.inChannels}->${c.outChannels} k${c.kernel} s${c.stride} p${c.padding} G${c.groups} ${c.hw}x${c.hw} N${c.batch}`, c] as const))(
+    '%s equals the float64 reference (packed filter, with and without bias and ReLU)',
+    async (_name, c) => {
+      const next = rng(c.inChannels * 131 + c.outChannels);
+      const xShape = [c.batch, c.hw, c.hw, c.inChannels];
+      const x = normal(next, xShape.reduce((a, b) => a * b));
+      const fanIn = (c.inChannels / c.groups) * c.kernel * c.kernel;
+      const w = normal(next, c.outChannels * fanIn, 1 / Math.sqrt(fanIn));
+      const bias = normal(next, c.outChannels);
+      const start = tf.memory().numTensors;
+      const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
+      for (const b of [bias, null]) {
+        for (const relu of [false, true]) {
+          const ref = referenceConv(x, xShape, w, b, c, relu);
+          const p = prepareConv(w, b, c, 'kernel');
+          expect(p.packed).toBe(true);
+          const y = runConv(xt, p, relu);
+          expect(y.shape).toEqual([c.batch, convOutSide(c.hw, c.kernel, c.stride, c.padding), convOutSide(c.hw, c.kernel, c.stride, c.padding), c.outChannels]);
+          const got = await y.data();
+          expect(got.length).toBe(ref.length);
+          const scale = Math.max(1, ...Array.from(ref, Math.abs));
+          expect(maxDiff(ref, got) / scale, `bias=${!!b} relu=${relu}`).toBeLessThan(1e-5);
+          y.dispose();
+          disposePrepared(p);
+        }
+      }
+      xt.dispose();
+      expect(tf.memory().numTensors).toBe(start);
+    },
+  );
+
+  it.each([g(1, 1, 3, 1, 1, 1, 5), g(1, 3, 3, 2, 1, 1, 6), g(12, 20, 3, 2, 1, 4, 11), g(64, 64, 3, 1, 1, 2, 5, 2)].map((c, i) => [i, c] as const))(
+    'case %i: an unpacked [K, K, I/G, O] filter and a bias tensor (packed per call) give the same result',
+    async (_i, c) => {
+      const next = rng(7);
+      const cpg = c.inChannels / c.groups;
+      const xShape = [c.batch, c.hw, c.hw, c.inChannels];
+      const x = normal(next, xShape.reduce((a, b) => a * b));
+      const w = normal(next, c.outChannels * cpg * c.kernel * c.kernel, 0.3);
+      const bias = normal(next, c.outChannels);
+      const ref = referenceConv(x, xShape, w, bias, c, true);
+      const start = tf.memory().numTensors;
+      const y = tf.tidy(() =>
+        tf.engine().runKernel(
+          GROUPED_KERNEL_NAME,
+          { x: tf.tensor4d(x, xShape as [number, number, number, number]), filter: tf.tensor4d(oihwToHwio(w, c.outChannels, cpg, c.kernel, c.kernel), [c.kernel, c.kernel, cpg, c.outChannels]), bias: tf.tensor1d(bias) },
+          { stride: c.stride, pad: c.padding, groups: c.groups, relu: true } as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor,
+      );
+      expect(maxDiff(ref, await y.data())).toBeLessThan(1e-5);
+      y.dispose();
+      expect(tf.memory().numTensors).toBe(start);
+    },
+  );
+
+  it('refuses a packed filter that does not fit the input', () => {
+    const c = g(8, 8, 3, 1, 1, 2, 5);
+    const p = prepareConv(new Float32Array(8 * 4 * 9), null, c, 'kernel');
+    const x = tf.zeros([1, 5, 5, 12]) as tf.Tensor4D;
+    expect(() => runConv(x, p, false)).toThrow(/does not fit/);
+    x.dispose();
+    disposePrepared(p);
+  });
+});
+
+describe('packWasmGroupedFilter and the generated module', () => {
+  it('pads each group to whole vectors with zeros and puts the bias in the last row', () => {
+    // 2 groups, 1 input and 3 outputs each, 1x1: HWIO [1, 1, 1, 6].
+    const { data, shape, plan } = packWasmGroupedFilter(Float32Array.from([1, 2, 3, 4, 5, 6]), Float32Array.from([10, 20, 30, 40, 50, 60]), 1, 1, 6, 2);
+    expect(plan).toEqual({ v: 1, p: 4, chunks: 1, blockOuter: true });
+    expect(shape).toEqual([2, 1, 2, 4]);
+    expect([...data]).toEqual([1, 2, 3, 0, 10, 20, 30, 0, 4, 5, 6, 0, 40, 50, 60, 0]);
+  });
+
+  it('chooses pairs of vectors when a group has an even number of them, blocks outside groups when the weights are small', () => {
+    expect(wasmGroupedPlan(4, 32, 4, 3)).toEqual({ v: 1, p: 4, chunks: 1, blockOuter: true });
+    expect(wasmGroupedPlan(8, 32, 8, 3)).toEqual({ v: 2, p: 4, chunks: 1, blockOuter: false });
+    expect(wasmGroupedPlan(32, 32, 32, 3)).toEqual({ v: 2, p: 4, chunks: 4, blockOuter: false });
+    expect(wasmGroupedPlan(12, 2, 8, 3)).toEqual({ v: 1, p: 4, chunks: 3, blockOuter: true });
+  });
+
+  it('emits a valid module for plain and shared memories', () => {
+    const shape = { hp: 9, wp: 9, inC: 16, ho: 7, wo: 7, outC: 16, k: 3, stride: 1, groups: 4, relu: true, plan: wasmGroupedPlan(4, 4, 4, 3) };
+    for (const blockOuter of [false, true]) {
+      const s = { ...shape, plan: { ...shape.plan, blockOuter } };
+      expect(WebAssembly.validate(groupedConvWasmBytes(s, false))).toBe(true);
+      expect(WebAssembly.validate(groupedConvWasmBytes(s, true))).toBe(true);
+    }
+    const shared = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(groupedConvWasmBytes(shape, true)), { env: { mem: shared } });
+    expect(typeof inst.exports.run).toBe('function');
+  });
+});
+
+afterAll(async () => {
+  await useBackend('cpu');
+});
