@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph, stateDictSpec } from '../graph.ts';
-import { WeightsError } from './common.ts';
 import { checkStateDict, inferConfig, loadWeightsFile, type LoadedWeights } from './state_dict.ts';
+import { errorOf } from './testing.ts';
 
 const DIR = new URL('../../../fixtures/weights/', import.meta.url);
 const MODELS = ['tiny_resnext', 'tiny_resnet', 'tiny_cifar'] as const;
@@ -49,15 +49,6 @@ function configOf(model: string): NetworkConfig {
   };
 }
 
-function errorOf(run: () => unknown): WeightsError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WeightsError);
-    return err as WeightsError;
-  }
-  throw new Error('expected a WeightsError');
-}
 
 /** Largest |a - b| / (|b| + floor) over all float values of two state_dicts with the same keys. */
 function maxRelativeError(a: LoadedWeights, b: LoadedWeights, floor: number): number {

@@ -1,8 +1,7 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { WeightsError } from './common.ts';
 import { parsePth } from './pth.ts';
-import { PickleWriter, contiguousStrides, f32Bytes, pickleStateDict, torchZip, type PickledTensor } from './testing.ts';
+import { PickleWriter, contiguousStrides, f32Bytes, pickleStateDict, torchZip, type PickledTensor, errorOf } from './testing.ts';
 
 const range24 = f32Bytes(Array.from({ length: 24 }, (_, i) => i));
 
@@ -10,15 +9,6 @@ function view(key: string, offset: number, size: number[], stride: number[], sto
   return { key, storage, storageType: 'FloatStorage', storageNumel, offset, size, stride };
 }
 
-function errorOf(run: () => unknown): WeightsError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WeightsError);
-    return err as WeightsError;
-  }
-  throw new Error('expected a WeightsError');
-}
 
 describe('parsePth: tensors', () => {
   it('materialises offsets, transposes, step slices and expanded views of one storage', () => {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph, stateDictSpec } from '../graph.ts';
 import { PRESETS, presetConfig } from '../presets.ts';
-import { WeightsError } from './common.ts';
 import {
   checkStateDict,
   inferConfig,
@@ -10,22 +9,13 @@ import {
   stripWrapperPrefix,
   type StateDictShapes,
 } from './state_dict.ts';
-import { buildSafetensors, contiguousStrides, f32Bytes, pickleStateDict, torchZip } from './testing.ts';
+import { buildSafetensors, contiguousStrides, f32Bytes, pickleStateDict, torchZip, errorOf } from './testing.ts';
 
 /** The keys and shapes a network's state_dict has, without any data (ResNeXt-101 would be 350 MB). */
 function shapesOf(config: NetworkConfig): Map<string, { shape: number[] }> {
   return new Map(stateDictSpec(buildLayerGraph(config)).map((t) => [t.key, { shape: [...t.shape] }]));
 }
 
-function errorOf(run: () => unknown): WeightsError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WeightsError);
-    return err as WeightsError;
-  }
-  throw new Error('expected a WeightsError');
-}
 
 const tiny: NetworkConfig = {
   block: 'bottleneck',

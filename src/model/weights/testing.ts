@@ -4,6 +4,7 @@
  * Used only by the *.test.ts files beside it.
  */
 import { zipSync } from 'fflate';
+import { WeightsError } from './common.ts';
 
 const utf8 = new TextEncoder();
 
@@ -231,4 +232,15 @@ export function buildSafetensors(
   }
   out.set(trailing, at);
   return out;
+}
+
+/** Runs `run` and returns the WeightsError it throws; anything else (or no error) fails the test. */
+export function errorOf(run: () => unknown): WeightsError {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof WeightsError) return err;
+    throw new Error(`expected a WeightsError, got ${String(err)}`);
+  }
+  throw new Error('expected a WeightsError, but nothing was thrown');
 }
