@@ -9,6 +9,7 @@
  * Every method also applies the folded bias and the optional ReLU.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ConvSpec } from '../graph.ts';
 import { blockDiagonalHwio, depthwiseHwim, oihwToHwio } from './fold.ts';
 import { packWasmGroupedFilter, wasmGroupedConvKernel } from './wasm-grouped.ts';
 
@@ -16,14 +17,8 @@ export type GroupedMethod = 'split' | 'blockdiag' | 'depthwise' | 'kernel';
 export const GROUPED_METHODS: readonly GroupedMethod[] = ['split', 'blockdiag', 'depthwise', 'kernel'];
 export const GROUPED_KERNEL_NAME = 'ResNeXtGroupedConv2D';
 
-export interface ConvGeometry {
-  inChannels: number;
-  outChannels: number;
-  kernel: number;
-  stride: number;
-  padding: number;
-  groups: number;
-}
+/** A conv's geometry: the layer graph's ConvSpec without the bias flag (a folded BN supplies the bias). */
+export type ConvGeometry = Omit<ConvSpec, 'bias'>;
 
 /** A conv ready to run: filters in the method's layout, optional bias, the geometry. */
 export interface PreparedConv {
