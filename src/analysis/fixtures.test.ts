@@ -11,7 +11,9 @@ import { summarize, summaryJson, torchsummaryText } from './summary.ts';
 
 interface FixtureCase {
   file: string;
-  preset: string;
+  /** null for the custom (non-preset) cases, which have a `name` instead. */
+  preset: string | null;
+  name?: string;
   input: [number, number, number];
   classes: number;
   order: ExecutionOrder;
@@ -31,14 +33,16 @@ function configOf(c: FixtureCase): NetworkConfig {
 
 describe('summaries equal PyTorch fixtures', () => {
   it('covers every preset, several input sizes and both orders', () => {
-    expect(new Set(cases.map((c) => c.preset)).size).toBe(20);
+    expect(new Set(cases.flatMap((c) => (c.preset === null ? [] : [c.preset]))).size).toBe(20);
     expect(new Set(cases.map((c) => c.order))).toEqual(new Set(['seed', 'torchvision']));
     expect(new Set(cases.map((c) => c.input.join('x'))).size).toBeGreaterThan(5);
   });
 
   it.each(cases.map((c) => [c.file, c] as const))('%s', (_file, c) => {
-    // The fixture's config is the preset's, with the case's input size and classes.
-    expect(configOf(c)).toEqual(presetConfig(c.preset, { input: c.input, classes: c.classes, includeTop: c.include_top }));
+    // The fixture's config is the preset's, with the case's input size and classes (custom cases have no preset).
+    if (c.preset !== null) {
+      expect(configOf(c)).toEqual(presetConfig(c.preset, { input: c.input, classes: c.classes, includeTop: c.include_top }));
+    }
     const summary = summarize(buildLayerGraph(configOf(c), c.order));
     expect(torchsummaryText(summary)).toBe(readFileSync(`${DIR}/${c.file}.txt`, 'utf8'));
     expect(summaryJson(summary)).toEqual(JSON.parse(readFileSync(`${DIR}/${c.file}.json`, 'utf8')));
