@@ -188,6 +188,9 @@ test('forms (a)/(b)/(c) show the paper\'s numbers and the equivalence check agre
     await expect(result).toContainText('Equal within float32 rounding');
     await expect(result.getByRole('row')).toHaveCount(4);
   }
+  // The check runs the block the diagrams show (the last one by default: no shortcut conv).
+  await expect(result).toContainText('ran block layer1.2');
+  await expect(result.getByRole('row').nth(1)).toContainText('71,168');
   await page.getByLabel('Stage').selectOption('2');
   await expect(page).toHaveURL(/fs=2/);
   await expect(result).toBeHidden();

@@ -52,7 +52,7 @@ function CheckResult({ result, block }: { result: FormsResult; block: string }) 
       <p className={pass ? 'status' : 'field-error'}>
         {pass ? 'Equal within float32 rounding' : 'The forms differ'}: max |difference| {worst.toExponential(2)}
         {pass ? ` < ${EQUIVALENCE_TOLERANCE}` : ` ≥ ${EQUIVALENCE_TOLERANCE}`} on {result.backend}, one random input, shared random weights.
-        {' '}The engine runs the stage's first block, {block}, with its BN layers and shortcut.
+        {' '}The engine ran block {block}, with its BN layers and its shortcut.
       </p>
       <div className="check-result">
         <dl className="totals">
@@ -85,7 +85,9 @@ export function FormsView({ state }: { state: AppState }) {
     }
   }, [graph, formsStage, formsBlock]);
   const [check, setCheck] = useState<{ key: string; running: boolean; result?: FormsResult; error?: string } | null>(null);
-  const checkKey = `${JSON.stringify(config)}:${formsStage}:${state.backend}`;
+  // No block in the state means the stage's last block, as the block picker shows.
+  const shownBlock = formsBlock ?? (graph.stages[formsStage]?.blocks ?? 1) - 1;
+  const checkKey = `${JSON.stringify(config)}:${formsStage}:${shownBlock}:${state.backend}`;
   const current = check?.key === checkKey ? check : null;
 
   const run = async () => {
@@ -93,7 +95,7 @@ export function FormsView({ state }: { state: AppState }) {
     try {
       const engine = await getEngine();
       await engine.setBackend(state.backend);
-      const result = await engine.checkForms(config, formsStage, 1);
+      const result = await engine.checkForms(config, formsStage, 1, shownBlock);
       setCheck({ key: checkKey, running: false, result });
     } catch (e) {
       setCheck({ key: checkKey, running: false, error: errorText(e) });
@@ -150,7 +152,7 @@ export function FormsView({ state }: { state: AppState }) {
       ) : (
         <>
           {current?.error && <div className="error-box" role="alert">Equivalence check failed: {current.error}</div>}
-          {current?.result && <CheckResult result={current.result} block={`${graph.stages[formsStage]?.module}.0`} />}
+          {current?.result && <CheckResult result={current.result} block={`${graph.stages[formsStage]?.module}.${shownBlock}`} />}
           <div className="forms-grid">
             {forms.ok.forms.map((f) => <FormCard key={f.form} form={f} inChannels={forms.ok.spec.inChannels} outChannels={forms.ok.spec.outChannels} />)}
           </div>

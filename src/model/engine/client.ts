@@ -86,8 +86,8 @@ export class EngineClient {
   }
 
   /** Runs forms (a), (b), (c) of one block of `stage` (1-based) with shared random weights on one input. */
-  checkForms(config: NetworkConfig, stage: number, seed = 1): Promise<FormsResult> {
-    return this.call({ type: 'checkForms', config, stage, seed });
+  checkForms(config: NetworkConfig, stage: number, seed = 1, block = 0): Promise<FormsResult> {
+    return this.call({ type: 'checkForms', config, stage, seed, block });
   }
 
   /** Raw logits for a float32 NCHW batch (parity checks). */

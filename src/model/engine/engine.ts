@@ -175,9 +175,9 @@ export class Engine {
     }
   }
 
-  async checkForms(config: NetworkConfig, stage: number, seed = 1): Promise<FormsResult> {
+  async checkForms(config: NetworkConfig, stage: number, seed = 1, block = 0): Promise<FormsResult> {
     const backend = await this.ensureBackend();
-    const r = await checkForms(config, stage, seed, defaultGroupedMethod(backend));
+    const r = await checkForms(config, stage, seed, defaultGroupedMethod(backend), 3, block);
     return { ...r, backend };
   }
 

@@ -41,7 +41,7 @@ export type Request =
   | { type: 'loadWeights'; src: WeightsSource; config?: NetworkConfig }
   | { type: 'classify'; image: Blob; topk: number }
   | { type: 'benchmark'; runs: number }
-  | { type: 'checkForms'; config: NetworkConfig; stage: number; seed: number }
+  | { type: 'checkForms'; config: NetworkConfig; stage: number; seed: number; block: number }
   | { type: 'runRaw'; input: Float32Array; shape: number[] }
   | { type: 'info' }
   | { type: 'benchLayers'; config: NetworkConfig; stage: number; runs: number }

@@ -136,7 +136,7 @@ async function handle(id: number, req: Request): Promise<{ result: unknown; tran
     case 'benchmark':
       return { result: await engine.benchmark(req.runs) };
     case 'checkForms':
-      return { result: await engine.checkForms(req.config, req.stage, req.seed) };
+      return { result: await engine.checkForms(req.config, req.stage, req.seed, req.block) };
     case 'runRaw': {
       const r = await engine.runRaw(req.input, req.shape);
       return { result: r, transfer: [r.logits.buffer as ArrayBuffer] };

@@ -82,4 +82,12 @@ describe.each(['cpu', 'wasm'] as const)('forms (a), (b), (c) on %s', (backend) =
     expect(r.forms.every((f) => f.ms > 0)).toBe(true);
     expect(tf.memory().numTensors).toBe(start);
   });
+  it('runs the block it is asked for: block 2 of conv2 has no shortcut conv (71,168 params)', async () => {
+    await useBackend(backend);
+    const r = await checkForms(presetConfig('resnext50_32x4d'), 1, 3, 'kernel', 1, 2);
+    // 256x128 + 128x4x9 + 128x256 convs, BN affine 2x(128 + 128 + 256), identity shortcut.
+    expect(r.forms.map((f) => f.params)).toEqual([71_168, 71_168, 71_168]);
+    expect(Math.max(r.maxAbsDiff.ab, r.maxAbsDiff.ac, r.maxAbsDiff.bc)).toBeLessThan(1e-4);
+    expect(() => blockGeometry(presetConfig('resnext50_32x4d'), 1, 3)).toThrow(/no block layer1\.3/);
+  });
 });

@@ -243,11 +243,13 @@ function maxAbs(a: Float32Array, b: Float32Array): number {
 }
 
 /**
- * Builds the three forms of the first block of `stage` with shared random weights (seeded), runs
- * each on one random input (a warm-up, then the median of `runs` timed runs) and compares outputs.
+ * Builds the three forms of block `block` (0-based) of `stage` with shared random weights (seeded),
+ * runs each on one random input (a warm-up, then the median of `runs` timed runs) and compares outputs.
  */
-export async function checkForms(config: NetworkConfig, stage: number, seed = 1, method: GroupedMethod = 'split', runs = 3): Promise<FormsReport> {
-  const g = blockGeometry(config, stage);
+export async function checkForms(
+  config: NetworkConfig, stage: number, seed = 1, method: GroupedMethod = 'split', runs = 3, block = 0,
+): Promise<FormsReport> {
+  const g = blockGeometry(config, stage, block);
   const forms = new BlockForms(g, randomBlockWeights(g, seed), method);
   const next = rng(seed + 1);
   const [c, h, w] = g.inShape;
