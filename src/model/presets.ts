@@ -42,6 +42,7 @@ export interface Preset {
 const TV = 'torchvision 0.14 model zoo (IMAGENET1K_V1 weights metadata)';
 const T3 = 'Xie et al. 2017, Table 3 (ImageNet-1K, 224x224 single crop)';
 const T4 = 'Xie et al. 2017, Table 4 (ImageNet-1K, 224x224 single crop)';
+const T5 = 'Xie et al. 2017, Table 5 (ImageNet-1K, 320x320 single crop)';
 const T7 = 'Xie et al. 2017, Table 7 (CIFAR, error averaged over 10 runs)';
 const T1 = 'Xie et al. 2017, Table 1';
 
@@ -94,6 +95,7 @@ export const PRESETS: readonly Preset[] = [
   ]),
   imagenet('resnext101_64x4d', 'ResNeXt-101 (64x4d)', 'resnext', 'bottleneck', R101, 64, 4, true, [
     { source: 'torchvision 0.14 model zoo (IMAGENET1K_V1 weights metadata, new training recipe)', params: 83_455_272, gmacs: 15.46, top1Acc: 83.246 },
+    { source: T5, top1Err: 19.1, top5Err: 4.4 },
     { source: T4, top1Err: 20.4, top5Err: 5.3 },
   ]),
   imagenet('wide_resnet50_2', 'Wide ResNet-50-2', 'wide_resnet', 'bottleneck', R50, 1, 128, true, [
