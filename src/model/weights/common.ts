@@ -46,7 +46,7 @@ export type StateDictShapes = ReadonlyMap<string, { readonly shape: readonly num
 
 /**
  * Why a weights file was refused:
- * `format` not a file we read; `corrupt` damaged or inconsistent bytes; `legacy` a pre-1.6 torch.save file;
+ * `format` not a file we read; `corrupt` damaged or inconsistent bytes; `legacy` a torch.save file in the tar format of PyTorch < 0.1.10;
  * `unsafe` a pickle that references code; `unsupported` valid but outside what a state_dict needs;
  * `nonfinite` NaN or infinity in a float tensor; `mismatch` the tensors do not fit the network.
  */

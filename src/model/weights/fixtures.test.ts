@@ -1,7 +1,8 @@
 /**
  * The weight import against real files torch made (tools/fixtures/make_fixtures.py): three tiny
  * networks as .pth and as F32 / F16 / BF16 safetensors, a pickle that references os.system and a
- * legacy (non-zip) torch.save file.
+ * legacy (non-zip) torch.save file of tiny_resnet, and legacy_mixed.pth (shared strided storages, F16 /
+ * BF16 / F64 / I64, a state_dict nested in a checkpoint beside an optimizer state, in the legacy format).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -136,18 +137,64 @@ describe.each(MODELS)('fixture %s', (model) => {
   });
 });
 
+describe('legacy.pth: tiny_resnet in the legacy (non-zip) torch.save format', () => {
+  const legacy = load('legacy.pth');
+  const pth = load('tiny_resnet.pth');
+  const st = load('tiny_resnet.safetensors');
+
+  it('loads exactly the float32 data of tiny_resnet.pth and tiny_resnet.safetensors, in the same order', () => {
+    expect(legacy.format).toBe('pth');
+    expect(legacy.strippedPrefix).toBeNull();
+    expect([...legacy.stateDict.keys()]).toEqual([...pth.stateDict.keys()]);
+    for (const [key, t] of pth.stateDict) {
+      expect(legacy.stateDict.get(key), key).toEqual(t);
+      expect(legacy.stateDict.get(key), key).toEqual(st.stateDict.get(key));
+    }
+  });
+
+  it('fits the network of the manifest, which is inferred from the file alone', () => {
+    const config = configOf('tiny_resnet');
+    expect(() => checkStateDict(buildLayerGraph(config), legacy.stateDict)).not.toThrow();
+    expect(inferConfig(legacy.stateDict)).toEqual({ ...config, input: [config.input[0], 224, 224] });
+  });
+
+  it('refuses a truncated copy, or one with bytes appended, as damaged', () => {
+    const bytes = read('legacy.pth');
+    for (const keep of [0.999, 0.5, 0.01]) {
+      const err = errorOf(() => loadWeightsFile(bytes.subarray(0, Math.floor(bytes.length * keep)), 'legacy.pth'));
+      expect(err.code, `cut to ${keep}`).toBe('corrupt');
+      expect(err.message, `cut to ${keep}`).toMatch(/truncated/);
+    }
+    const longer = new Uint8Array(bytes.length + 4);
+    longer.set(bytes);
+    expect(errorOf(() => loadWeightsFile(longer, 'legacy.pth')).message).toMatch(/legacy\.pth has 4 unexpected bytes after its last storage/);
+  });
+});
+
+describe('legacy_mixed.pth: the legacy format\'s harder cases, as torch wrote them', () => {
+  it('materialises views of one storage, converts every dtype and skips the optimizer\'s storage', () => {
+    const { stateDict: sd, format } = load('legacy_mixed.pth');
+    expect(format).toBe('pth');
+    const range = Array.from({ length: 24 }, (_, i) => i);
+    const values = (key: string): number[] => Array.from(sd.get(key)!.data);
+    expect([...sd.keys()]).toEqual(['full', 't', 'slice', 'step', 'half', 'bf16', 'double', 'num_batches_tracked']);
+    expect(sd.get('full')).toEqual({ shape: [4, 6], dtype: 'F32', data: Float32Array.from(range) });
+    expect(sd.get('t')!.shape).toEqual([6, 4]);
+    expect(values('t')).toEqual([0, 6, 12, 18, 1, 7, 13, 19, 2, 8, 14, 20, 3, 9, 15, 21, 4, 10, 16, 22, 5, 11, 17, 23]);
+    expect(values('slice')).toEqual([8, 9, 10, 14, 15, 16]);
+    expect(values('step')).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22]);
+    expect(sd.get('half')).toEqual({ shape: [3], dtype: 'F16', data: Float32Array.of(1, -0.5, 2.25) });
+    expect(sd.get('bf16')).toEqual({ shape: [2, 2], dtype: 'BF16', data: Float32Array.of(1, -2, 0.5, 3) });
+    expect(sd.get('double')).toEqual({ shape: [2], dtype: 'F64', data: Float32Array.of(0.25, -8) });
+    expect(sd.get('num_batches_tracked')).toEqual({ shape: [], dtype: 'I64', data: Float32Array.of(42) });
+  });
+});
+
 describe('fixture files that must be refused', () => {
   it('evil.pth: refuses the os.system reference and runs nothing', () => {
     const err = errorOf(() => load('evil.pth'));
     expect(err.code).toBe('unsafe');
     expect(err.message).toMatch(/^refused: the file references the global os\.system; a state_dict needs only OrderedDict, torch tensors and storages/);
-  });
-
-  it('legacy.pth: says to re-save with a current torch.save or convert to safetensors', () => {
-    const err = errorOf(() => load('legacy.pth'));
-    expect(err.code).toBe('legacy');
-    expect(err.message).toMatch(/legacy\.pth is in the legacy torch\.save format/);
-    expect(err.message).toMatch(/torch\.save.*safetensors/);
   });
 
   it('a safetensors header whose first dtype is changed from F32 to F16 is refused as a wrong dtype', () => {

@@ -1,5 +1,5 @@
 /**
- * Weight import: .pth (torch.save zip) and .safetensors files to a float32 state_dict, the strict
+ * Weight import: .pth (torch.save zip or legacy format) and .safetensors files to a float32 state_dict, the strict
  * check against a network, and the network a state_dict belongs to. Pure TypeScript (no tfjs, no DOM).
  */
 export {

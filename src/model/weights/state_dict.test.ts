@@ -9,7 +9,7 @@ import {
   stripWrapperPrefix,
   type StateDictShapes,
 } from './state_dict.ts';
-import { buildSafetensors, contiguousStrides, f32Bytes, pickleStateDict, torchZip, errorOf } from './testing.ts';
+import { buildSafetensors, contiguousStrides, errorOf, f32Bytes, legacyTorchFile, pickleStateDict, torchZip } from './testing.ts';
 
 /** The keys and shapes a network's state_dict has, without any data (ResNeXt-101 would be 350 MB). */
 function shapesOf(config: NetworkConfig): Map<string, { shape: number[] }> {
@@ -158,6 +158,18 @@ describe('loadWeightsFile', () => {
     expect(pth.stateDict.get('a.weight')!.data).toEqual(Float32Array.of(1, 2));
   });
 
+  it('recognises legacy torch.save files, and safetensors whose header length starts like one', () => {
+    const a = { key: 'module.a.weight', storage: '0', storageType: 'FloatStorage', storageNumel: 2, offset: 0, size: [2], stride: [1] };
+    const legacy = loadWeightsFile(legacyTorchFile(pickleStateDict([a], { legacy: true }), [{ key: '0', count: 2, data: f32Bytes([1, 2]) }]), 'old.pth');
+    expect(legacy.format).toBe('pth');
+    expect(legacy.strippedPrefix).toBe('module.');
+    expect(legacy.stateDict.get('a.weight')!.data).toEqual(Float32Array.of(1, 2));
+    // A 640-byte header: the file starts 0x80 0x02, the PROTO 2 of a pickle.
+    const st = buildSafetensors([tensor('a.weight', [2])], { metadata: { pad: 'x'.repeat(640 - 88) } });
+    expect([st[0], st[1]]).toEqual([0x80, 0x02]);
+    expect(loadWeightsFile(st, 'weights.bin').format).toBe('safetensors');
+  });
+
   it('strips a DataParallel module. prefix only when every key has it', () => {
     const wrapped = loadWeightsFile(buildSafetensors([tensor('module.conv1.weight', [1]), tensor('module.fc.bias', [1])]));
     expect(wrapped.strippedPrefix).toBe('module.');
@@ -177,7 +189,9 @@ describe('loadWeightsFile', () => {
     expect(errorOf(() => loadWeightsFile(new Uint8Array(0))).message).toMatch(/It is empty/);
     // A .safetensors name sends even a damaged file to the safetensors reader, for a precise message.
     expect(errorOf(() => loadWeightsFile(Uint8Array.of(1, 2, 3), 'x.safetensors')).message).toMatch(/too short for the 8-byte header length/);
-    expect(errorOf(() => loadWeightsFile(Uint8Array.of(0x80, 0x02, 0x8a, 0x0a), 'old.pt')).code).toBe('legacy');
+    // A bare pickle is read as a legacy torch.save file: a cut one is damaged, another pickle is no torch.save file.
+    expect(errorOf(() => loadWeightsFile(Uint8Array.of(0x80, 0x02, 0x8a, 0x0a), 'old.pt')).message).toMatch(/^old\.pt: the magic number pickle: truncated/);
+    expect(errorOf(() => loadWeightsFile(Uint8Array.of(0x80, 0x02, 0x4b, 0x07, 0x2e), 'seven.pkl')).message).toMatch(/seven\.pkl is a pickle, but not a torch\.save file/);
     expect(errorOf(() => loadWeightsFile(buildSafetensors([]))).message).toMatch(/holds no tensors/);
   });
 

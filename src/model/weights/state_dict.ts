@@ -16,7 +16,7 @@ import {
   type StateDictProblems,
   type StateDictShapes,
 } from './common.ts';
-import { isLegacyTorchFile, isZip, legacyError, parsePth } from './pth.ts';
+import { isLegacyTorchFile, isTorchTar, isZip, parsePth } from './pth.ts';
 import { parseSafetensors, toBytes } from './safetensors.ts';
 
 export {
@@ -42,7 +42,7 @@ export interface LoadedWeights {
 }
 
 export const ACCEPTED_FORMATS =
-  'a PyTorch state_dict saved with torch.save (.pth/.pt, the zip format of PyTorch >= 1.6) or a .safetensors file';
+  'a PyTorch state_dict saved with torch.save (.pth/.pt, the zip format of PyTorch >= 1.6 or the legacy format before it) or a .safetensors file';
 
 /** Prefixes that wrappers add to every key of the wrapped model's state_dict. */
 const WRAPPER_PREFIXES = ['module.', '_orig_mod.'];
@@ -79,7 +79,7 @@ function sniffHint(bytes: Uint8Array): string {
 /**
  * Reads a weights file, recognising the format by its bytes (a zip is a torch.save file, a JSON
  * header after 8 bytes is safetensors; a `.safetensors` name forces safetensors so its errors are
- * precise), strips a DataParallel `module.` prefix, and returns the state_dict. Throws WeightsError.
+ * precise; a bare pickle is a legacy torch.save file), strips a DataParallel `module.` prefix, and returns the state_dict. Throws WeightsError.
  */
 export function loadWeightsFile(input: ArrayBuffer | Uint8Array, fileName?: string): LoadedWeights {
   const bytes = toBytes(input);
@@ -90,13 +90,15 @@ export function loadWeightsFile(input: ArrayBuffer | Uint8Array, fileName?: stri
   if (isZip(bytes)) {
     format = 'pth';
     raw = parsePth(bytes, fileName);
-  } else if (isLegacyTorchFile(bytes)) {
-    throw legacyError(fileName);
   } else if (/\.safetensors$/i.test(fileName ?? '') || (bytes.length > 8 && bytes[8] === 0x7b)) {
+    // Before the legacy check: a safetensors header length of 640 + 256k bytes starts with 0x80 0x02 too.
     format = 'safetensors';
     const file = parseSafetensors(bytes);
     raw = file.tensors;
     metadata = file.metadata;
+  } else if (isLegacyTorchFile(bytes) || isTorchTar(bytes)) {
+    format = 'pth';
+    raw = parsePth(bytes, fileName);
   } else {
     throw new WeightsError('format', `${name} is not a weights file this app reads: expected ${ACCEPTED_FORMATS}.${sniffHint(bytes)}`);
   }

@@ -146,6 +146,17 @@ export interface PickledTensor {
   offset: number;
   size: number[];
   stride: number[];
+  /** Legacy format only: the tensor uses this view `(view_key, offset, view_size)` of the storage. */
+  view?: { key: string; offset: number; numel: number };
+}
+
+export interface PickleStateDictOptions {
+  /** Legacy torch.save persistent ids: a sixth item, the storage view or None. */
+  legacy?: boolean;
+  /** `_rebuild_tensor(storage, offset, size, stride)` of PyTorch < 0.4 instead of `_rebuild_tensor_v2`. */
+  v1?: boolean;
+  /** Module of the storage types (`torch.cuda` for a GPU tensor of PyTorch < 1.12). */
+  storageModule?: string;
 }
 
 /** Contiguous (row-major) strides of a shape. */
@@ -165,18 +176,105 @@ function intTuple(w: PickleWriter, values: number[]): void {
   w.tuple();
 }
 
-/** The data.pkl torch.save writes for an OrderedDict of tensors (protocol 2, `_rebuild_tensor_v2`). */
-export function pickleStateDict(tensors: PickledTensor[]): Uint8Array {
+/**
+ * The data.pkl torch.save writes for an OrderedDict of tensors (protocol 2, `_rebuild_tensor_v2`), or
+ * with `legacy` the state_dict pickle of the legacy format.
+ */
+export function pickleStateDict(tensors: PickledTensor[], options: PickleStateDictOptions = {}): Uint8Array {
   const w = new PickleWriter().proto(2).global('collections', 'OrderedDict').emptyTuple().reduce().mark();
   for (const t of tensors) {
-    w.str(t.key).global('torch._utils', '_rebuild_tensor_v2').mark();
-    w.mark().str('storage').global('torch', t.storageType).str(t.storage).str('cpu').int(t.storageNumel).tuple().binpersid();
+    w.str(t.key).global('torch._utils', options.v1 ? '_rebuild_tensor' : '_rebuild_tensor_v2').mark();
+    w.mark().str('storage').global(options.storageModule ?? 'torch', t.storageType).str(t.storage).str('cpu').int(t.storageNumel);
+    if (options.legacy) {
+      if (t.view) w.mark().str(t.view.key).int(t.view.offset).int(t.view.numel).tuple();
+      else w.none();
+    }
+    w.tuple().binpersid();
     w.int(t.offset);
     intTuple(w, t.size);
     intTuple(w, t.stride);
-    w.bool(false).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
+    if (!options.v1) w.bool(false).global('collections', 'OrderedDict').emptyTuple().reduce();
+    w.tuple().reduce();
   }
   return w.setitems().stop().bytes();
+}
+
+/** One storage of a legacy torch.save file: its key, the element count written before it, its bytes. */
+export interface LegacyStorage {
+  key: string;
+  count: number;
+  data: Uint8Array;
+}
+
+/** torch.serialization.MAGIC_NUMBER, 0x1950a86a20f9469cfc6c, as LONG1 bytes. */
+const LEGACY_MAGIC_BYTES = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+
+/**
+ * A legacy (non-zip) torch.save file: the magic number, protocol version and sys_info pickles, `pickle`
+ * (the state_dict), the storage key list (by default the storages' keys) and each storage as an int64
+ * element count (little-endian unless `countBigEndian`) and its bytes, then `trailing`.
+ */
+export function legacyTorchFile(
+  pickle: Uint8Array,
+  storages: LegacyStorage[],
+  options: {
+    littleEndian?: boolean;
+    countBigEndian?: boolean;
+    keys?: string[];
+    /** Replaces the whole storage key list pickle. */
+    keyPickle?: Uint8Array;
+    protocol?: number;
+    magic?: number[];
+    trailing?: Uint8Array;
+  } = {},
+): Uint8Array {
+  const magic = new PickleWriter().proto(2).long1(options.magic ?? LEGACY_MAGIC_BYTES).stop().bytes();
+  const protocol = new PickleWriter().proto(2).int(options.protocol ?? 1001).stop().bytes();
+  const sysInfo = new PickleWriter().proto(2).emptyDict().mark().str('protocol_version').int(1001).str('little_endian').bool(options.littleEndian ?? true);
+  sysInfo.str('type_sizes').emptyDict().mark().str('short').int(2).str('int').int(4).str('long').int(8).setitems().setitems().stop();
+  const keys = new PickleWriter().proto(2).emptyList().mark();
+  for (const key of options.keys ?? storages.map((s) => s.key)) keys.str(key);
+  keys.appends().stop();
+  const parts: Uint8Array[] = [magic, protocol, sysInfo.bytes(), pickle, options.keyPickle ?? keys.bytes()];
+  for (const s of storages) {
+    const count = new Uint8Array(8);
+    new DataView(count.buffer).setBigInt64(0, BigInt(s.count), !options.countBigEndian);
+    parts.push(count, s.data);
+  }
+  if (options.trailing) parts.push(options.trailing);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A ustar tar archive of the given files (what torch.save wrote before PyTorch 0.1.10: sys_info, pickle, tensors, storages). */
+export function tarArchive(files: Record<string, Uint8Array>): Uint8Array {
+  const blocks: Uint8Array[] = [];
+  for (const [name, data] of Object.entries(files)) {
+    const header = new Uint8Array(512);
+    const put = (at: number, text: string): void => header.set(utf8.encode(text), at);
+    put(0, name);
+    put(100, '0000644\0');
+    put(124, `${data.length.toString(8).padStart(11, '0')}\0`);
+    put(156, '0');
+    put(257, 'ustar\0' + '00');
+    put(148, '        ');
+    const sum = header.reduce((a, b) => a + b, 0);
+    put(148, `${sum.toString(8).padStart(6, '0')}\0 `);
+    blocks.push(header, data, new Uint8Array((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(new Uint8Array(1024));
+  const out = new Uint8Array(blocks.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const b of blocks) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
 }
 
 /** A torch.save-style zip: `<archive>/data.pkl`, `<archive>/data/<key>`, `<archive>/version` (stored, not deflated). */

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { WeightsError } from './common.ts';
 import { PickleWriter, pickleStateDict } from './testing.ts';
-import { StorageRef, TensorRef, unpickle } from './unpickler.ts';
+import { StorageRef, TensorRef, unpickle, unpickleAt, type UnpickleOptions } from './unpickler.ts';
 
-function errorOf(bytes: Uint8Array): WeightsError {
+function errorOf(bytes: Uint8Array, options?: UnpickleOptions): WeightsError {
   try {
-    unpickle(bytes);
+    if (options) unpickleAt(bytes, options);
+    else unpickle(bytes);
   } catch (err) {
     expect(err).toBeInstanceOf(WeightsError);
     return err as WeightsError;
@@ -57,6 +58,45 @@ describe('unpickle: plain data', () => {
     // One storage object per key: views share it.
     expect(sd.get('v')!.storage).toBe(w.storage);
     expect(sd.get('n')!.storage.dtype).toBe('I64');
+  });
+
+  it('reads a stream of pickles one after another, each with its own memo, and says where each ends', () => {
+    const first = new PickleWriter().proto(2).str('a').binput(0).stop().bytes();
+    const second = new PickleWriter().proto(2).emptyList().binput(0).mark().int(7).binget(0).appends().stop().bytes();
+    const stream = new Uint8Array([...first, ...second, 0xff]);
+    const a = unpickleAt(stream);
+    expect(a).toMatchObject({ value: 'a', end: first.length });
+    const b = unpickleAt(stream, { start: a.end, label: 'the second pickle' });
+    expect(b.end).toBe(first.length + second.length);
+    expect((b.value as unknown[])[0]).toBe(7);
+    expect((b.value as unknown[])[1]).toBe(b.value);
+    // Positions in messages are in the stream; the label names the pickle.
+    const err = errorOf(stream.subarray(0, stream.length - 3), { start: a.end, label: 'the second pickle' });
+    expect(err.message).toBe(`the second pickle: truncated: the pickle ends at byte ${stream.length - 3} without STOP`);
+  });
+
+  it('turns legacy persistent ids, with storage views, into storage references', () => {
+    const bytes = pickleStateDict(
+      [
+        { key: 'w', storage: '9', storageType: 'FloatStorage', storageNumel: 12, offset: 1, size: [2], stride: [1], view: { key: '5', offset: 4, numel: 6 } },
+        { key: 'v', storage: '9', storageType: 'FloatStorage', storageNumel: 12, offset: 0, size: [12], stride: [1] },
+      ],
+      { legacy: true },
+    );
+    const { value, storages } = unpickleAt(bytes, { legacy: true });
+    const sd = value as Map<string, TensorRef>;
+    const root = sd.get('v')!.storage;
+    expect(root).toMatchObject({ key: '9', numel: 12, root: null });
+    expect(sd.get('w')!.storage).toMatchObject({ key: '5', dtype: 'F32', numel: 6, rootOffset: 4 });
+    expect(sd.get('w')!.storage.root).toBe(root);
+    expect([...storages.keys()]).toEqual(['9']);
+    // The zip format's five-item ids are not legacy ones, and the other way round.
+    expect(errorOf(bytes).message).toMatch(/data\.pkl refers to a persistent object \("storage", torch\.FloatStorage, "9", "cpu", 12, \("5", 4, 6\)\)/);
+    const clash = pickleStateDict(
+      [{ key: 'w', storage: '9', storageType: 'FloatStorage', storageNumel: 12, offset: 0, size: [2], stride: [1], view: { key: '9', offset: 0, numel: 6 } }],
+      { legacy: true },
+    );
+    expect(errorOf(clash, { legacy: true }).message).toMatch(/the key 9 names both a storage and a view/);
   });
 
   it('ignores the _metadata state an OrderedDict carries (BUILD)', () => {

@@ -1,5 +1,6 @@
 /**
- * A safe unpickler for the data.pkl of a torch.save file. It understands the opcodes of pickle
+ * A safe unpickler for the pickles of a torch.save file (the data.pkl of the zip format, or the pickles of
+ * the legacy format, one after another in one stream). It understands the opcodes of pickle
  * protocols 0-5 that plain data needs and builds plain JavaScript values; it never runs code, and it
  * refuses every global other than the few a state_dict references (OrderedDict, the tensor rebuild
  * functions, the storage types), at the opcode that names it, before anything else happens.
@@ -24,24 +25,38 @@ export const STORAGE_DTYPES: Readonly<Record<string, WeightDtype>> = {
   BoolStorage: 'BOOL',
 };
 
-/** A storage the pickle refers to by persistent id `('storage', torch.FloatStorage, key, location, numel)`. */
+/**
+ * A storage the pickle refers to by persistent id `('storage', torch.FloatStorage, key, location, numel)`
+ * (zip format) or `('storage', torch.FloatStorage, key, location, numel, view_metadata)` (legacy format).
+ */
 export class StorageRef {
   readonly dtype: WeightDtype;
-  /** Entry name under `<archive>/data/`. */
+  /** Entry name under `<archive>/data/` (zip); the storage's key in the storage list (legacy); the view's key for a view. */
   readonly key: string;
   readonly location: string;
-  /** Elements (of `dtype`) in the storage. */
+  /** Elements (of `dtype`) in the storage (or in the view). */
   readonly numel: number;
+  /**
+   * Legacy format only: for a storage view `(view_key, offset, view_size)`, the storage it is a view of
+   * (elements `rootOffset` to `rootOffset + numel` of it, checked to lie inside it); null for a whole storage.
+   */
+  readonly root: StorageRef | null;
+  readonly rootOffset: number;
 
-  constructor(dtype: WeightDtype, key: string, location: string, numel: number) {
+  constructor(dtype: WeightDtype, key: string, location: string, numel: number, root: StorageRef | null = null, rootOffset = 0) {
     this.dtype = dtype;
     this.key = key;
     this.location = location;
     this.numel = numel;
+    this.root = root;
+    this.rootOffset = rootOffset;
   }
 }
 
-/** `torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks)`. */
+/**
+ * `torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks)`, or
+ * `_rebuild_tensor(storage, storage_offset, size, stride)` of PyTorch < 0.4.
+ */
 export class TensorRef {
   readonly storage: StorageRef;
   readonly offset: number;
@@ -73,17 +88,23 @@ class PyGlobal {
 
 const ALLOWED_GLOBALS: ReadonlySet<string> = new Set([
   'collections.OrderedDict',
+  'torch._utils._rebuild_tensor',
   'torch._utils._rebuild_tensor_v2',
   'torch._utils._rebuild_parameter',
   'torch._utils._rebuild_parameter_with_state',
   ...Object.keys(STORAGE_DTYPES).map((s) => `torch.${s}`),
+  // PyTorch < 1.12 named the storage of a GPU tensor torch.cuda.<Type>Storage; the bytes are the same.
+  ...Object.keys(STORAGE_DTYPES).map((s) => `torch.cuda.${s}`),
 ]);
 
-function refuseGlobal(module: string, name: string): WeightsError {
-  if ((module === 'torch' || module === 'torch.storage') && name.endsWith('Storage')) {
+/** The storage type names a persistent id may carry: `torch.<Type>Storage` or `torch.cuda.<Type>Storage`. */
+const STORAGE_MODULES: ReadonlySet<string> = new Set(['torch', 'torch.cuda']);
+
+function refuseGlobal(module: string, name: string, label: string): WeightsError {
+  if ((module === 'torch' || module === 'torch.storage' || module === 'torch.cuda') && name.endsWith('Storage')) {
     return new WeightsError(
       'unsupported',
-      `data.pkl holds a tensor stored as ${module}.${name}, which this reader does not support; ` +
+      `${label} holds a tensor stored as ${module}.${name}, which this reader does not support; ` +
         `supported: ${Object.keys(STORAGE_DTYPES).map((s) => `torch.${s}`).join(', ')}. Convert the weights to float32 or float16 before saving.`,
     );
   }
@@ -98,8 +119,8 @@ function refuseGlobal(module: string, name: string): WeightsError {
   );
 }
 
-function corrupt(message: string): WeightsError {
-  return new WeightsError('corrupt', `data.pkl: ${message}`);
+function corrupt(message: string, label: string): WeightsError {
+  return new WeightsError('corrupt', `${label}: ${message}`);
 }
 
 type Value = unknown;
@@ -118,72 +139,99 @@ function isHashable(v: Value): boolean {
   return v === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof v) || (Array.isArray(v) && Object.isFrozen(v) && v.every(isHashable));
 }
 
-function dictKey(v: Value): Value {
-  if (!isHashable(v)) throw corrupt('a dict key is not a string, number or tuple');
+function dictKey(v: Value, label: string): Value {
+  if (!isHashable(v)) throw corrupt('a dict key is not a string, number or tuple', label);
   // Tuples are frozen arrays: key them by their printed form so equal tuples meet.
   return Array.isArray(v) ? `tuple:${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))}` : v;
 }
 
-function toInt(v: Value, what: string): number {
+function toInt(v: Value, what: string, label: string): number {
   if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
-  throw corrupt(`${what} must be an integer, got ${typeof v === 'bigint' ? `${v} (too large)` : typeof v}`);
+  throw corrupt(`${what} must be an integer, got ${typeof v === 'bigint' ? `${v} (too large)` : typeof v}`, label);
 }
 
-function intTuple(v: Value, what: string): number[] {
-  if (!Array.isArray(v)) throw corrupt(`${what} must be a tuple of integers`);
-  return v.map((x, i) => toInt(x, `${what}[${i}]`));
+function intTuple(v: Value, what: string, label: string): number[] {
+  if (!Array.isArray(v)) throw corrupt(`${what} must be a tuple of integers`, label);
+  return v.map((x, i) => toInt(x, `${what}[${i}]`, label));
 }
 
-function callGlobal(fn: Value, args: Value): Value {
-  if (!(fn instanceof PyGlobal)) throw corrupt('REDUCE calls something that is not a known global');
-  if (!Array.isArray(args)) throw corrupt(`the arguments of ${fn.qualified} are not a tuple`);
+function callGlobal(fn: Value, args: Value, label: string): Value {
+  if (!(fn instanceof PyGlobal)) throw corrupt('REDUCE calls something that is not a known global', label);
+  if (!Array.isArray(args)) throw corrupt(`the arguments of ${fn.qualified} are not a tuple`, label);
   switch (fn.qualified) {
     case 'collections.OrderedDict': {
       const map = new Map<Value, Value>();
       if (args.length > 0) {
         const items = args[0];
         const pairs = items instanceof Map ? [...items.entries()] : Array.isArray(items) ? items : null;
-        if (!pairs) throw corrupt('OrderedDict(...) needs a list of pairs');
+        if (!pairs) throw corrupt('OrderedDict(...) needs a list of pairs', label);
         for (const pair of pairs) {
-          if (!Array.isArray(pair) || pair.length !== 2) throw corrupt('OrderedDict(...) needs a list of pairs');
-          map.set(dictKey(pair[0]), pair[1]);
+          if (!Array.isArray(pair) || pair.length !== 2) throw corrupt('OrderedDict(...) needs a list of pairs', label);
+          map.set(dictKey(pair[0], label), pair[1]);
         }
       }
       return map;
     }
+    case 'torch._utils._rebuild_tensor':
     case 'torch._utils._rebuild_tensor_v2': {
-      if (args.length < 4) throw corrupt(`_rebuild_tensor_v2 needs at least 4 arguments, got ${args.length}`);
-      const [storage, offset, size, stride] = args;
-      if (!(storage instanceof StorageRef)) throw corrupt('_rebuild_tensor_v2 got something that is not a storage');
-      const shape = intTuple(size, 'tensor size');
-      const strides = intTuple(stride, 'tensor stride');
-      if (shape.length !== strides.length) {
-        throw corrupt(`a tensor has ${shape.length} sizes but ${strides.length} strides`);
+      if (args.length < 4 || (fn.name === '_rebuild_tensor' && args.length !== 4)) {
+        throw corrupt(`${fn.name} needs ${fn.name === '_rebuild_tensor' ? '' : 'at least '}4 arguments, got ${args.length}`, label);
       }
-      if (shape.some((d) => d < 0)) throw corrupt(`a tensor has a negative size (${shape.join(', ')})`);
-      return new TensorRef(storage, toInt(offset, 'storage offset'), shape, strides);
+      const [storage, offset, size, stride] = args;
+      if (!(storage instanceof StorageRef)) throw corrupt(`${fn.name} got something that is not a storage`, label);
+      const shape = intTuple(size, 'tensor size', label);
+      const strides = intTuple(stride, 'tensor stride', label);
+      if (shape.length !== strides.length) {
+        throw corrupt(`a tensor has ${shape.length} sizes but ${strides.length} strides`, label);
+      }
+      if (shape.some((d) => d < 0)) throw corrupt(`a tensor has a negative size (${shape.join(', ')})`, label);
+      return new TensorRef(storage, toInt(offset, 'storage offset', label), shape, strides);
     }
     case 'torch._utils._rebuild_parameter':
     case 'torch._utils._rebuild_parameter_with_state': {
-      if (!(args[0] instanceof TensorRef)) throw corrupt(`${fn.name} got something that is not a tensor`);
+      if (!(args[0] instanceof TensorRef)) throw corrupt(`${fn.name} got something that is not a tensor`, label);
       return args[0];
     }
     default:
-      throw new WeightsError('unsupported', `data.pkl calls ${fn.qualified}, which is not a function; the file is not a plain state_dict`);
+      throw new WeightsError('unsupported', `${label} calls ${fn.qualified}, which is not a function; the file is not a plain state_dict`);
   }
 }
 
-function persistentLoad(pid: Value): StorageRef {
-  if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length !== 5) {
-    throw new WeightsError('unsupported', `data.pkl refers to a persistent object ${describe(pid)}; only ('storage', type, key, location, numel) tensors storages are supported`);
+/** A storage view of the legacy format: `(view_key, offset, view_size)`, in elements of the storage. */
+interface ViewSpec {
+  key: string;
+  offset: number;
+  numel: number;
+}
+
+/**
+ * The storage a persistent id names, and in the legacy format the view of it the id asks for. Zip:
+ * `('storage', type, key, location, numel)`; legacy: `('storage', type, key, location, numel, view_metadata)`
+ * with view_metadata None or `(view_key, offset, view_size)`.
+ */
+function persistentLoad(pid: Value, legacy: boolean, label: string): { ref: StorageRef; view: ViewSpec | null } {
+  const arity = legacy ? 6 : 5;
+  if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length !== arity) {
+    const shape = legacy ? "('storage', type, key, location, numel, view_metadata)" : "('storage', type, key, location, numel)";
+    throw new WeightsError('unsupported', `${label} refers to a persistent object ${describe(pid)}; only ${shape} tensor storages are supported`);
   }
-  const [, type, key, location, numel] = pid;
-  if (!(type instanceof PyGlobal) || type.module !== 'torch' || !(type.name in STORAGE_DTYPES)) {
-    throw new WeightsError('unsupported', `data.pkl refers to a storage of type ${type instanceof PyGlobal ? type.qualified : describe(type)}, which this reader does not support`);
+  const [, type, key, location, numel, viewMetadata] = pid;
+  if (!(type instanceof PyGlobal) || !STORAGE_MODULES.has(type.module) || !(type.name in STORAGE_DTYPES)) {
+    throw new WeightsError('unsupported', `${label} refers to a storage of type ${type instanceof PyGlobal ? type.qualified : describe(type)}, which this reader does not support`);
   }
-  if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) throw corrupt(`a storage key is ${describe(key)}, not a plain name`);
-  return new StorageRef(STORAGE_DTYPES[type.name], key, typeof location === 'string' ? location : String(location), toInt(numel, 'storage size'));
+  if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) throw corrupt(`a storage key is ${describe(key)}, not a plain name`, label);
+  const size = toInt(numel, 'storage size', label);
+  if (size < 0) throw corrupt(`storage ${key} has a negative size (${size})`, label);
+  const ref = new StorageRef(STORAGE_DTYPES[type.name], key, typeof location === 'string' ? location : String(location), size);
+  if (viewMetadata === null || viewMetadata === undefined) return { ref, view: null };
+  if (!Array.isArray(viewMetadata) || viewMetadata.length !== 3 || typeof viewMetadata[0] !== 'string' || !/^[\w.-]+$/.test(viewMetadata[0])) {
+    throw corrupt(`the view of storage ${key} is ${describe(viewMetadata)}, not (view_key, offset, view_size)`, label);
+  }
+  return {
+    ref,
+    view: { key: viewMetadata[0], offset: toInt(viewMetadata[1], 'storage view offset', label), numel: toInt(viewMetadata[2], 'storage view size', label) },
+  };
 }
 
 function describe(v: Value): string {
@@ -207,32 +255,62 @@ function latin1(bytes: Uint8Array): string {
 /** Integers a state_dict needs are small; longer ones are refused before costly BigInt work. */
 const MAX_LONG_BYTES = 64;
 
+/** Where and how to read one pickle of a stream. */
+export interface UnpickleOptions {
+  /** Offset of the pickle's first opcode in `data` (default 0). */
+  start?: number;
+  /** Legacy (non-zip) torch.save persistent ids, which carry a sixth item, the storage view (default false). */
+  legacy?: boolean;
+  /** Names the pickle in messages (default "data.pkl"). */
+  label?: string;
+}
+
+export interface Unpickled {
+  value: Value;
+  /** Offset just past the pickle's STOP opcode: where the next pickle of a stream starts. */
+  end: number;
+  /** The whole storages the pickle referenced, by key (views are not listed; each points at its `root`). */
+  storages: ReadonlyMap<string, StorageRef>;
+}
+
 /**
  * Unpickles `data` into plain values; throws a WeightsError (`unsafe` for any global outside the
  * state_dict allowlist, `corrupt` for malformed or truncated input, `unsupported` for valid pickles
- * a state_dict never contains).
+ * a state_dict never contains). Bytes after the STOP opcode are not read.
  */
 export function unpickle(data: Uint8Array): Value {
+  return unpickleAt(data).value;
+}
+
+/**
+ * Unpickles one pickle of a stream of pickles (the legacy torch.save format writes several back to
+ * back), starting at `options.start`, and says where it ends. Errors as `unpickle`.
+ */
+export function unpickleAt(data: Uint8Array, options: UnpickleOptions = {}): Unpickled {
+  const label = options.label ?? 'data.pkl';
+  const start = options.start ?? 0;
+  if (!Number.isSafeInteger(start) || start < 0 || start > data.length) throw new Error(`internal: pickle start ${start} outside 0..${data.length}`);
   try {
-    return run(data);
+    return run(data, start, options.legacy ?? false, label);
   } catch (err) {
     if (err instanceof WeightsError) throw err;
     // E.g. a RangeError from absurdly nested tuples: damaged or hostile input, never a state_dict.
-    throw corrupt(`cannot be read (${(err as Error).message})`);
+    throw corrupt(`cannot be read (${(err as Error).message})`, label);
   }
 }
 
-function run(data: Uint8Array): Value {
+function run(data: Uint8Array, start: number, legacy: boolean, label: string): Unpickled {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
-  let pos = 0;
+  let pos = start;
   let stack: Value[] = [];
   const marks: Value[][] = [];
   const memo = new Map<number, Value>();
   const storages = new Map<string, StorageRef>();
+  const views = new Map<string, StorageRef>();
 
   const need = (n: number): void => {
-    if (pos + n > data.length) throw corrupt(`truncated at byte ${pos}: needs ${n} more bytes, the pickle has ${data.length - pos}`);
+    if (pos + n > data.length) throw corrupt(`truncated at byte ${pos}: needs ${n} more bytes, the pickle has ${data.length - pos}`, label);
   };
   const u8 = (): number => {
     need(1);
@@ -260,7 +338,7 @@ function run(data: Uint8Array): Value {
     need(8);
     const v = view.getBigUint64(pos, true);
     pos += 8;
-    if (v > BigInt(data.length)) throw corrupt(`a length of ${v} bytes runs past the end of the pickle`);
+    if (v > BigInt(data.length)) throw corrupt(`a length of ${v} bytes runs past the end of the pickle`, label);
     return Number(v);
   };
   const take = (n: number): Uint8Array => {
@@ -271,7 +349,7 @@ function run(data: Uint8Array): Value {
   };
   const line = (): string => {
     const end = data.indexOf(0x0a, pos);
-    if (end < 0) throw corrupt(`truncated at byte ${pos}: a text argument has no end of line`);
+    if (end < 0) throw corrupt(`truncated at byte ${pos}: a text argument has no end of line`, label);
     const text = latin1(data.subarray(pos, end));
     pos = end + 1;
     return text;
@@ -281,31 +359,31 @@ function run(data: Uint8Array): Value {
     try {
       return utf8.decode(bytes);
     } catch {
-      throw corrupt(`a string at byte ${pos - n} is not valid UTF-8`);
+      throw corrupt(`a string at byte ${pos - n} is not valid UTF-8`, label);
     }
   };
   const pop = (): Value => {
-    if (stack.length === 0) throw corrupt(`stack underflow at byte ${pos - 1}`);
+    if (stack.length === 0) throw corrupt(`stack underflow at byte ${pos - 1}`, label);
     return stack.pop();
   };
   const top = (): Value => {
-    if (stack.length === 0) throw corrupt(`stack underflow at byte ${pos - 1}`);
+    if (stack.length === 0) throw corrupt(`stack underflow at byte ${pos - 1}`, label);
     return stack[stack.length - 1];
   };
   const popMark = (): Value[] => {
     const items = stack;
     const previous = marks.pop();
-    if (!previous) throw corrupt(`an opcode at byte ${pos - 1} needs a MARK and there is none`);
+    if (!previous) throw corrupt(`an opcode at byte ${pos - 1} needs a MARK and there is none`, label);
     stack = previous;
     return items;
   };
   const memoGet = (i: number): Value => {
-    if (!memo.has(i)) throw corrupt(`memo entry ${i} is read before it is written`);
+    if (!memo.has(i)) throw corrupt(`memo entry ${i} is read before it is written`, label);
     return memo.get(i);
   };
   const decodeLong = (bytes: Uint8Array): number | bigint => {
     if (bytes.length === 0) return 0;
-    if (bytes.length > MAX_LONG_BYTES) throw new WeightsError('unsupported', `data.pkl holds a ${bytes.length}-byte integer; a state_dict never does`);
+    if (bytes.length > MAX_LONG_BYTES) throw new WeightsError('unsupported', `${label} holds a ${bytes.length}-byte integer; a state_dict never does`);
     let v = 0n;
     for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
     if (bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(8 * bytes.length);
@@ -315,42 +393,42 @@ function run(data: Uint8Array): Value {
     const t = text.trim().replace(/L$/, '');
     if (t === '01') return true;
     if (t === '00') return false;
-    if (!/^[-+]?\d+$/.test(t)) throw corrupt(`an integer argument "${text.slice(0, 40)}" is malformed`);
-    if (t.length > 2.5 * MAX_LONG_BYTES) throw new WeightsError('unsupported', `data.pkl holds a ${t.length}-digit integer; a state_dict never does`);
+    if (!/^[-+]?\d+$/.test(t)) throw corrupt(`an integer argument "${text.slice(0, 40)}" is malformed`, label);
+    if (t.length > 2.5 * MAX_LONG_BYTES) throw new WeightsError('unsupported', `${label} holds a ${t.length}-digit integer; a state_dict never does`);
     const big = BigInt(t);
     return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
   };
   const global = (module: string, name: string): PyGlobal => {
     const qualified = `${module}.${name}`;
-    if (!ALLOWED_GLOBALS.has(qualified)) throw refuseGlobal(module, name);
+    if (!ALLOWED_GLOBALS.has(qualified)) throw refuseGlobal(module, name, label);
     return new PyGlobal(module, name);
   };
   const setItems = (target: Value, items: Value[]): void => {
-    if (!(target instanceof Map)) throw corrupt('SETITEM(S) on something that is not a dict');
-    if (items.length % 2) throw corrupt('SETITEMS has an odd number of items');
-    for (let i = 0; i < items.length; i += 2) target.set(dictKey(items[i]), items[i + 1]);
+    if (!(target instanceof Map)) throw corrupt('SETITEM(S) on something that is not a dict', label);
+    if (items.length % 2) throw corrupt('SETITEMS has an odd number of items', label);
+    for (let i = 0; i < items.length; i += 2) target.set(dictKey(items[i], label), items[i + 1]);
   };
   const append = (target: Value, items: Value[]): void => {
-    if (!Array.isArray(target) || Object.isFrozen(target)) throw corrupt('APPEND(S) on something that is not a list');
+    if (!Array.isArray(target) || Object.isFrozen(target)) throw corrupt('APPEND(S) on something that is not a list', label);
     for (const item of items) target.push(item);
   };
   const tuple = (items: Value[]): Value[] => Object.freeze(items) as Value[];
 
   while (true) {
-    if (pos >= data.length) throw corrupt(`truncated: the pickle ends at byte ${pos} without STOP`);
+    if (pos >= data.length) throw corrupt(`truncated: the pickle ends at byte ${pos} without STOP`, label);
     const at = pos;
     const op = data[pos++];
     switch (op) {
       case 0x80: // PROTO
-        if (u8() > 5) throw new WeightsError('unsupported', `data.pkl uses pickle protocol ${data[pos - 1]}; protocols 0-5 are supported`);
+        if (u8() > 5) throw new WeightsError('unsupported', `${label} uses pickle protocol ${data[pos - 1]}; protocols 0-5 are supported`);
         break;
       case 0x95: // FRAME: a length hint; the frame's opcodes follow inline
         u64();
         break;
       case 0x2e: // STOP
-        if (marks.length > 0) throw corrupt('STOP inside an unclosed MARK');
-        if (stack.length !== 1) throw corrupt(`STOP with ${stack.length} values on the stack`);
-        return stack[0];
+        if (marks.length > 0) throw corrupt('STOP inside an unclosed MARK', label);
+        if (stack.length !== 1) throw corrupt(`STOP with ${stack.length} values on the stack`, label);
+        return { value: stack[0], end: pos, storages };
       case 0x28: // MARK
         marks.push(stack);
         stack = [];
@@ -393,7 +471,7 @@ function run(data: Uint8Array): Value {
       case 0x8b: {
         // LONG4
         const n = i32();
-        if (n < 0) throw corrupt('LONG4 with a negative length');
+        if (n < 0) throw corrupt('LONG4 with a negative length', label);
         stack.push(decodeLong(take(n)));
         break;
       }
@@ -401,7 +479,7 @@ function run(data: Uint8Array): Value {
         // FLOAT
         const text = line().trim();
         const v = Number(text);
-        if (text === '' || (Number.isNaN(v) && text.toLowerCase() !== 'nan')) throw corrupt(`a float argument "${text}" is malformed`);
+        if (text === '' || (Number.isNaN(v) && text.toLowerCase() !== 'nan')) throw corrupt(`a float argument "${text}" is malformed`, label);
         stack.push(v);
         break;
       }
@@ -422,7 +500,7 @@ function run(data: Uint8Array): Value {
       case 0x54: {
         // BINSTRING (protocol 1 str, decoded as latin-1 like Python 3's encoding='latin1')
         const n = i32();
-        if (n < 0) throw corrupt('BINSTRING with a negative length');
+        if (n < 0) throw corrupt('BINSTRING with a negative length', label);
         stack.push(latin1(take(n)));
         break;
       }
@@ -510,7 +588,7 @@ function run(data: Uint8Array): Value {
         break;
       }
       case 0x70: // PUT
-        memo.set(toInt(textInt(line()), 'PUT index'), top());
+        memo.set(toInt(textInt(line()), 'PUT index', label), top());
         break;
       case 0x71: // BINPUT
         memo.set(u8(), top());
@@ -522,7 +600,7 @@ function run(data: Uint8Array): Value {
         memo.set(memo.size, top());
         break;
       case 0x67: // GET
-        stack.push(memoGet(toInt(textInt(line()), 'GET index')));
+        stack.push(memoGet(toInt(textInt(line()), 'GET index', label)));
         break;
       case 0x68: // BINGET
         stack.push(memoGet(u8()));
@@ -541,7 +619,7 @@ function run(data: Uint8Array): Value {
         // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') throw corrupt('STACK_GLOBAL needs two strings');
+        if (typeof module !== 'string' || typeof name !== 'string') throw corrupt('STACK_GLOBAL needs two strings', label);
         stack.push(global(module, name));
         break;
       }
@@ -549,7 +627,7 @@ function run(data: Uint8Array): Value {
         // REDUCE
         const args = pop();
         const fn = pop();
-        stack.push(callGlobal(fn, args));
+        stack.push(callGlobal(fn, args, label));
         break;
       }
       case 0x81: {
@@ -557,9 +635,9 @@ function run(data: Uint8Array): Value {
         const args = pop();
         const cls = pop();
         if (!(cls instanceof PyGlobal) || cls.qualified !== 'collections.OrderedDict') {
-          throw new WeightsError('unsupported', `data.pkl creates an object of ${describe(cls)}; a state_dict holds only dicts and tensors`);
+          throw new WeightsError('unsupported', `${label} creates an object of ${describe(cls)}; a state_dict holds only dicts and tensors`);
         }
-        if (!Array.isArray(args)) throw corrupt('NEWOBJ arguments are not a tuple');
+        if (!Array.isArray(args)) throw corrupt('NEWOBJ arguments are not a tuple', label);
         stack.push(new Map());
         break;
       }
@@ -568,20 +646,38 @@ function run(data: Uint8Array): Value {
         const state = pop();
         const target = top();
         if (!(target instanceof Map) || !(state instanceof Map || state === null)) {
-          throw new WeightsError('unsupported', `data.pkl sets the state of ${describe(target)}; a state_dict holds only dicts and tensors`);
+          throw new WeightsError('unsupported', `${label} sets the state of ${describe(target)}; a state_dict holds only dicts and tensors`);
         }
         break;
       }
       case 0x51: {
         // BINPERSID
-        const pid = pop();
-        const ref = persistentLoad(pid);
+        const { ref, view } = persistentLoad(pop(), legacy, label);
         const known = storages.get(ref.key);
         if (known && (known.dtype !== ref.dtype || known.numel !== ref.numel)) {
-          throw corrupt(`storage ${ref.key} is referenced as ${known.numel} ${known.dtype} and as ${ref.numel} ${ref.dtype}`);
+          throw corrupt(`storage ${ref.key} is referenced as ${known.numel} ${known.dtype} and as ${ref.numel} ${ref.dtype}`, label);
         }
+        if (!known && views.has(ref.key)) throw corrupt(`the key ${ref.key} names both a storage and a view of a storage`, label);
+        const root = known ?? ref;
         if (!known) storages.set(ref.key, ref);
-        stack.push(known ?? ref);
+        if (!view) {
+          stack.push(root);
+          break;
+        }
+        if (view.offset < 0 || view.numel < 0 || view.offset + view.numel > root.numel) {
+          throw corrupt(
+            `the view ${view.key} (elements ${view.offset} to ${view.offset + view.numel}) runs past the end of storage ${root.key} (${root.numel} elements)`,
+            label,
+          );
+        }
+        const knownView = views.get(view.key);
+        if (knownView && (knownView.root !== root || knownView.rootOffset !== view.offset || knownView.numel !== view.numel)) {
+          throw corrupt(`the view ${view.key} is referenced as two different parts of storages`, label);
+        }
+        if (!knownView && storages.has(view.key)) throw corrupt(`the key ${view.key} names both a storage and a view of a storage`, label);
+        const viewRef = knownView ?? new StorageRef(root.dtype, view.key, root.location, view.numel, root, view.offset);
+        views.set(view.key, viewRef);
+        stack.push(viewRef);
         break;
       }
       case 0x69: {
@@ -589,16 +685,16 @@ function run(data: Uint8Array): Value {
         const module = line();
         const name = line();
         global(module, name);
-        throw new WeightsError('unsupported', `data.pkl instantiates ${module}.${name} with the INST opcode; a state_dict never does`);
+        throw new WeightsError('unsupported', `${label} instantiates ${module}.${name} with the INST opcode; a state_dict never does`);
       }
       case 0x50: // PERSID (text id): torch never writes it
-        throw new WeightsError('unsupported', `data.pkl uses a text persistent id at byte ${at}; torch.save never writes one`);
+        throw new WeightsError('unsupported', `${label} uses a text persistent id at byte ${at}; torch.save never writes one`);
       default: {
         const name = OPCODE_NAMES[op];
         if (name) {
-          throw new WeightsError('unsupported', `data.pkl uses the pickle opcode ${name} at byte ${at}, which a state_dict never needs; refusing the file`);
+          throw new WeightsError('unsupported', `${label} uses the pickle opcode ${name} at byte ${at}, which a state_dict never needs; refusing the file`);
         }
-        throw corrupt(`unknown pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${at}: the file is damaged`);
+        throw corrupt(`unknown pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${at}: the file is damaged`, label);
       }
     }
   }
