@@ -50,6 +50,8 @@ describe('predict', () => {
   it('a raw file that does not match --shape', async () => {
     await expect(runPredict(['--weights', `${W}/tiny_resnext.safetensors`, '--input', `${W}/tiny_resnext.input.bin`, '--shape', '1,3,64,64', '--out', join(tmp, 'x.bin')]))
       .rejects.toThrow(/holds 24576 float32 values; --shape 1,3,64,64 needs 12288/);
+    await expect(runPredict(['--weights', `${W}/tiny_resnext.safetensors`, '--input', `${W}/tiny_resnext.input.bin`, '--shape', '2,3,64,64', '--out', join(tmp, 'no-such-folder', 'x.bin')]))
+      .rejects.toThrow(/cannot write the logits to .*no-such-folder.*: its folder does not exist/);
     await expect(runPredict(['--weights', `${W}/tiny_resnext.safetensors`, '--input', `${W}/tiny_resnext.input.bin`, '--shape', '2,3,64', '--out', 'x'])).rejects.toThrow(/four positive integers/);
   });
 

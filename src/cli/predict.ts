@@ -29,6 +29,16 @@ function readFile(path: string, what: string): Buffer {
   }
 }
 
+function writeFile(path: string, bytes: Uint8Array, what: string): void {
+  try {
+    writeFileSync(path, bytes);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
+    throw new UsageError(`cannot write ${what} to ${path}: ${why}`);
+  }
+}
+
 /** Little-endian float32 bytes to numbers, on any host. */
 export function decodeF32LE(bytes: Uint8Array): Float32Array {
   if (bytes.byteLength % 4 !== 0) throw new UsageError(`the input has ${bytes.byteLength} bytes, not a whole number of float32 values`);
@@ -131,7 +141,7 @@ export async function runPredict(argv: string[]): Promise<void> {
     const t0 = performance.now();
     const y = await net.run(x, shape);
     const ms = performance.now() - t0;
-    if (out) writeFileSync(out, encodeF32LE(y.data));
+    if (out) writeFile(out, encodeF32LE(y.data), 'the logits');
     const lines: string[] = [];
     if (rgba) {
       const k = Number(topkText);
