@@ -1,27 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useBackend } from './backends.ts';
-import { GROUPED_METHODS, groupedKernelAvailable, prepareConv, disposePrepared, runConv, convOutSide, type ConvGeometry } from './grouped.ts';
+import { GROUPED_METHODS, groupedKernelAvailable, prepareConv, disposePrepared, runConv, type ConvGeometry } from './grouped.ts';
 import { normal, rng } from './random.ts';
-
-/** Float64 reference: NHWC input, OIHW grouped weight, like torch.nn.functional.conv2d(groups=G). */
-function referenceConv(x: Float32Array, [n, h, w, inC]: number[], wt: Float32Array, bias: Float32Array | null, g: ConvGeometry, relu: boolean): Float64Array {
-  const { outChannels: O, kernel: k, stride: s, padding: p, groups: G } = g;
-  const cpg = inC / G, opg = O / G;
-  const ho = convOutSide(h, k, s, p), wo = convOutSide(w, k, s, p);
-  const out = new Float64Array(n * ho * wo * O);
-  for (let b = 0; b < n; b++) for (let y = 0; y < ho; y++) for (let xx = 0; xx < wo; xx++) for (let o = 0; o < O; o++) {
-    const grp = Math.floor(o / opg);
-    let acc = bias ? bias[o] : 0;
-    for (let j = 0; j < cpg; j++) for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
-      const iy = y * s - p + ky, ix = xx * s - p + kx;
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      acc += x[((b * h + iy) * w + ix) * inC + grp * cpg + j] * wt[((o * cpg + j) * k + ky) * k + kx];
-    }
-    out[((b * ho + y) * wo + xx) * O + o] = relu ? Math.max(0, acc) : acc;
-  }
-  return out;
-}
+import { referenceConv } from './reference-conv.ts';
 
 const CASES: (ConvGeometry & { hw: number; batch: number })[] = [
   { inChannels: 8, outChannels: 8, kernel: 3, stride: 1, padding: 1, groups: 4, hw: 7, batch: 2 },

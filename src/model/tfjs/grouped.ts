@@ -9,7 +9,7 @@
  * Every method also applies the folded bias and the optional ReLU.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ConvSpec } from '../graph.ts';
+import { convOutSize, type ConvSpec } from '../graph.ts';
 import { blockDiagonalHwio, depthwiseHwim, oihwToHwio } from './fold.ts';
 import { packWasmGroupedFilter, wasmGroupedConvKernel } from './wasm-grouped.ts';
 
@@ -144,10 +144,6 @@ export function runConv(x: tf.Tensor4D, p: PreparedConv, relu: boolean): tf.Tens
   });
 }
 
-export function convOutSide(n: number, k: number, s: number, p: number): number {
-  return Math.floor((n + 2 * p - k) / s) + 1;
-}
-
 interface KernelAttrs {
   stride: number;
   pad: number;
@@ -168,8 +164,8 @@ export function groupedConvJs(
   const [k, , cpg, outC] = wShape;
   const opg = outC / groups;
   if (cpg * groups !== inC) throw new Error(`grouped conv: input has ${inC} channels, filter expects ${cpg} x ${groups}`);
-  const ho = convOutSide(h, k, stride, pad);
-  const wo = convOutSide(wd, k, stride, pad);
+  const ho = convOutSize(h, k, stride, pad);
+  const wo = convOutSize(wd, k, stride, pad);
   const out = new Float32Array(n * ho * wo * outC);
   const acc = new Float32Array(outC);
   for (let b = 0; b < n; b++) {
@@ -309,7 +305,7 @@ export function registerGroupedKernels(backends: readonly string[]): void {
           const { x, filter, bias } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo };
           const [n, h, w] = x.shape;
           const [k, , cpg, outC] = filter.shape;
-          const outShape: [number, number, number, number] = [n, convOutSide(h, k, a.stride, a.pad), convOutSide(w, k, a.stride, a.pad), outC];
+          const outShape: [number, number, number, number] = [n, convOutSize(h, k, a.stride, a.pad), convOutSize(w, k, a.stride, a.pad), outC];
           const program = groupedConvWgslProgram(outShape, a, !!bias);
           const uniforms = [a.pad, a.stride, k, cpg, outC / a.groups].map((v) => ({ type: 'int32' as const, data: [v] }));
           return gpu.runWebGPUProgram(program, bias ? [x, filter, bias] : [x, filter], 'float32', uniforms);

@@ -1,29 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convOutSize } from '../graph.ts';
 import { useBackend } from './backends.ts';
 import { oihwToHwio } from './fold.ts';
-import { GROUPED_KERNEL_NAME, convOutSide, disposePrepared, prepareConv, runConv, type ConvGeometry } from './grouped.ts';
+import { GROUPED_KERNEL_NAME, disposePrepared, prepareConv, runConv, type ConvGeometry } from './grouped.ts';
 import { normal, rng } from './random.ts';
+import { referenceConv } from './reference-conv.ts';
 import { groupedConvWasmBytes, packWasmGroupedFilter, wasmGroupedPlan } from './wasm-grouped.ts';
-
-/** Float64 reference: NHWC input, OIHW grouped weight, like torch.nn.functional.conv2d(groups=G). */
-function referenceConv(x: Float32Array, [n, h, w, inC]: number[], wt: Float32Array, bias: Float32Array | null, g: ConvGeometry, relu: boolean): Float64Array {
-  const { outChannels: O, kernel: k, stride: s, padding: p, groups: G } = g;
-  const cpg = inC / G, opg = O / G;
-  const ho = convOutSide(h, k, s, p), wo = convOutSide(w, k, s, p);
-  const out = new Float64Array(n * ho * wo * O);
-  for (let b = 0; b < n; b++) for (let y = 0; y < ho; y++) for (let xx = 0; xx < wo; xx++) for (let o = 0; o < O; o++) {
-    const grp = Math.floor(o / opg);
-    let acc = bias ? bias[o] : 0;
-    for (let j = 0; j < cpg; j++) for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
-      const iy = y * s - p + ky, ix = xx * s - p + kx;
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      acc += x[((b * h + iy) * w + ix) * inC + grp * cpg + j] * wt[((o * cpg + j) * k + ky) * k + kx];
-    }
-    out[((b * ho + y) * wo + xx) * O + o] = relu ? Math.max(0, acc) : acc;
-  }
-  return out;
-}
 
 type Case = ConvGeometry & { hw: number; batch: number };
 const g = (inChannels: number, outChannels: number, kernel: number, stride: number, padding: number, groups: number, hw: number, batch = 1): Case =>
@@ -78,7 +61,7 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
           const p = prepareConv(w, b, c, 'kernel');
           expect(p.packed).toBe(true);
           const y = runConv(xt, p, relu);
-          expect(y.shape).toEqual([c.batch, convOutSide(c.hw, c.kernel, c.stride, c.padding), convOutSide(c.hw, c.kernel, c.stride, c.padding), c.outChannels]);
+          expect(y.shape).toEqual([c.batch, convOutSize(c.hw, c.kernel, c.stride, c.padding), convOutSize(c.hw, c.kernel, c.stride, c.padding), c.outChannels]);
           const got = await y.data();
           expect(got.length).toBe(ref.length);
           const scale = Math.max(1, ...Array.from(ref, Math.abs));
