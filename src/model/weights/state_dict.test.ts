@@ -7,8 +7,8 @@ import {
   inferConfig,
   loadWeightsFile,
   stripWrapperPrefix,
-  type StateDictShapes,
 } from './state_dict.ts';
+import type { StateDictShapes } from './common.ts';
 import { buildSafetensors, contiguousStrides, errorOf, f32Bytes, legacyTorchFile, pickleStateDict, torchZip } from './testing.ts';
 
 /** The keys and shapes a network's state_dict has, without any data (ResNeXt-101 would be 350 MB). */

@@ -19,17 +19,6 @@ import {
 import { isLegacyTorchFile, isTorchTar, isZip, parsePth } from './pth.ts';
 import { parseSafetensors, toBytes } from './safetensors.ts';
 
-export {
-  WeightsError,
-  type ShapeMismatch,
-  type StateDict,
-  type StateDictProblems,
-  type StateDictShapes,
-  type WeightDtype,
-  type WeightTensor,
-  type WeightsErrorCode,
-} from './common.ts';
-
 export type WeightsFormat = 'pth' | 'safetensors';
 
 export interface LoadedWeights {
