@@ -8,7 +8,7 @@ import { buildLayerGraph } from '../src/model/graph.ts';
 import { useBackend } from '../src/model/tfjs/backends.ts';
 import { maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../src/model/tfjs/fixture-io.ts';
 import { buildNetwork } from '../src/model/tfjs/network.ts';
-import { checkStateDict, loadWeightsFile } from '../src/model/weights/state_dict.ts';
+import { checkStateDict, loadWeightsFile } from '../src/model/weights/index.ts';
 
 const DIR = 'fixtures/large';
 const args = process.argv.slice(2);

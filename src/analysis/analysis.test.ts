@@ -86,8 +86,8 @@ describe('Table 1', () => {
 describe('complexity-preserving solver (paper Table 2)', () => {
   it('gives d = 64, 40, 24, 14, 4 and widths 64, 80, 96, 112, 128 for C = 1, 2, 4, 8, 32', () => {
     const got = [1, 2, 4, 8, 32].map((c) => solve(50, c));
-    expect(got.map((r) => r.width)).toEqual([64, 40, 24, 14, 4]);
-    expect(got.map((r) => r.groupWidth)).toEqual([64, 80, 96, 112, 128]);
+    expect(got.map((r) => r.widthPerGroup)).toEqual([64, 40, 24, 14, 4]);
+    expect(got.map((r) => r.width)).toEqual([64, 80, 96, 112, 128]);
     expect(got[0].params).toBe(69_632);
     expect(solveWidth(16)).toBe(8); // 16 * (512 * 8 + 9 * 64) = 74,752 is closer to 69,632 than d = 7 (64,400)
   });

@@ -72,7 +72,7 @@ describe('block forms (a), (b), (c)', () => {
     }
     for (let c = 1; c <= 64; c += 7) {
       for (const d of [1, 3, 4, 14, 40]) {
-        const [fa, fb, fc] = formsOf({ inChannels: 256, cardinality: c, groupWidth: d, outChannels: 256, stride: 2, height: 15, width: 9 }).forms;
+        const [fa, fb, fc] = formsOf({ inChannels: 256, cardinality: c, channelsPerGroup: d, outChannels: 256, stride: 2, height: 15, width: 9 }).forms;
         expect(fb.params).toBe(fa.params);
         expect(fc.params).toBe(fa.params);
         expect(fc.macs).toBe(fa.macs);
@@ -83,7 +83,7 @@ describe('block forms (a), (b), (c)', () => {
 
   it('applies the stride of the 3x3 to the later layers\' output sizes', () => {
     const f = blockForms(rx50, 2, 0);
-    expect(f.spec).toMatchObject({ inChannels: 256, cardinality: 32, groupWidth: 8, outChannels: 512, stride: 2, height: 56, width: 56 });
+    expect(f.spec).toMatchObject({ inChannels: 256, cardinality: 32, channelsPerGroup: 8, outChannels: 512, stride: 2, height: 56, width: 56 });
     expect(f.forms[2].layers[0].outShape).toEqual([256, 56, 56]);
     expect(f.forms[2].layers[1].outShape).toEqual([256, 28, 28]);
   });

@@ -62,7 +62,7 @@ export interface FormSpec {
   inChannels: number;
   cardinality: number;
   /** Channels of each path (the paper's d for this stage). */
-  groupWidth: number;
+  channelsPerGroup: number;
   outChannels: number;
   /** Stride of the 3x3 (torchvision places a stage's stride there). */
   stride: number;
@@ -158,7 +158,7 @@ function total(form: FormName, title: string, layers: FormLayer[]): BlockForm {
 
 /** The three forms of a bottleneck block with the given sizes. */
 export function formsOf(spec: FormSpec, where: { stage: number; block: number; module: string } | null = null): BlockForms {
-  const { inChannels: cin, cardinality: c, groupWidth: d, outChannels: cout, stride } = spec;
+  const { inChannels: cin, cardinality: c, channelsPerGroup: d, outChannels: cout, stride } = spec;
   for (const [what, v] of Object.entries(spec)) {
     if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`block forms: ${what} must be a positive integer, got ${v}`);
   }
@@ -232,7 +232,7 @@ export function blockForms(graph: LayerGraph, stage: number, block?: number): Bl
     {
       inChannels: c1.conv!.inChannels,
       cardinality: groups,
-      groupWidth: c2.conv!.outChannels / groups,
+      channelsPerGroup: c2.conv!.outChannels / groups,
       outChannels: c3.conv!.outChannels,
       stride: c2.conv!.stride,
       height: c1.inShape[1],

@@ -23,10 +23,10 @@ export interface SolveResult {
   depth: number;
   depths: number[];
   cardinality: number;
-  /** Width of each group (the paper's d). */
+  /** Width of each group, the paper's d (the config's `widthPerGroup`). */
+  widthPerGroup: number;
+  /** Channels of the grouped conv in the first stage, C * d (torchvision's `width`). */
   width: number;
-  /** Width of the grouped conv, C * d. */
-  groupWidth: number;
   /** Block parameters at this (C, d) and at the C = 1, d = 64 reference. */
   params: number;
   referenceParams: number;
@@ -59,11 +59,11 @@ export function solve(depth: number, cardinality: number): SolveResult {
     const hint = depth === 18 || depth === 34 ? ' (ResNet-18/34 use basic blocks, which have no bottleneck to group)' : '';
     throw new ConfigError(`no bottleneck ResNet of depth ${depth}${hint}; choose one of ${known}`);
   }
-  const width = solveWidth(cardinality);
-  const params = templateParams(cardinality, width);
+  const widthPerGroup = solveWidth(cardinality);
+  const params = templateParams(cardinality, widthPerGroup);
   const referenceParams = templateParams(1, 64);
   return {
-    depth, depths, cardinality, width, groupWidth: cardinality * width, params, referenceParams,
+    depth, depths, cardinality, widthPerGroup, width: cardinality * widthPerGroup, params, referenceParams,
     relativeDifference: (params - referenceParams) / referenceParams,
   };
 }

@@ -18,6 +18,7 @@
  *   cmp=<a>,<b>,...           compare view: preset names or `current`
  *   backend=auto|webgpu|webgl|wasm|cpu
  */
+import { BACKEND_NAMES, type BackendName } from '../model/tfjs/backend-name.ts';
 import { ConfigError, formatInputSize, parseInputSize, validateConfig, type NetworkConfig } from '../model/config.ts';
 import { EXECUTION_ORDERS, type ExecutionOrder } from '../model/graph.ts';
 import { findPreset, PRESETS, presetConfig } from '../model/presets.ts';
@@ -38,8 +39,9 @@ export const VIEW_LABELS: Record<View, string> = {
 export type Detail = 'stages' | 'blocks' | 'layers';
 export const DETAILS: readonly Detail[] = ['stages', 'blocks', 'layers'];
 
-export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+/** A backend the user picks: one of the engine's, or `auto` (the engine's own order). */
+export type BackendChoice = 'auto' | BackendName;
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_NAMES];
 
 /** `current` in a comparison stands for the configured network. */
 export const CURRENT = 'current';

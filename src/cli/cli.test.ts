@@ -34,7 +34,7 @@ describe('cli', () => {
     expect(table.stdout).toContain('[1x1, 128; 3x3, 128, C=32; 1x1, 256] x 3');
     expect(table.stdout).toMatch(/total\s+25,028,904\s+4,230,479,872/);
     const solve = JSON.parse(cli('solve', '--depth', '50', '--cardinality', '8', '--json').stdout);
-    expect([solve.width, solve.groupWidth]).toEqual([14, 112]);
+    expect([solve.widthPerGroup, solve.width]).toEqual([14, 112]);
     const cmp = JSON.parse(cli('compare', 'resnet50', 'resnext50_32x4d', '--json').stdout);
     expect(cmp.models.map((m: { params: number }) => m.params)).toEqual([25_557_032, 25_028_904]);
     const conv = cli('summary', 'resnet50', '--convention', 'fvcore');

@@ -102,7 +102,7 @@ export function solveCommand(argv: string[]): string {
   if (depthText === undefined || cText === undefined) throw new UsageError('solve needs --depth and --cardinality, e.g. solve --depth 50 --cardinality 8');
   const result = solve(parseInteger('--depth', depthText), parseInteger('--cardinality', cText));
   const config = {
-    block: 'bottleneck' as const, depths: result.depths, cardinality: result.cardinality, widthPerGroup: result.width,
+    block: 'bottleneck' as const, depths: result.depths, cardinality: result.cardinality, widthPerGroup: result.widthPerGroup,
     baseWidth: 64, stem: 'imagenet' as const, input: [3, 224, 224] as [number, number, number], classes: 1000, includeTop: true,
   };
   const net = analyze(config);
@@ -110,8 +110,8 @@ export function solveCommand(argv: string[]): string {
     return JSON.stringify({ ...result, network: { params: net.params, macs: net.macs, flops: net.flops } }, null, 2) + '\n';
   }
   return (
-    `ResNeXt-${result.depth} (${result.cardinality}x${result.width}d): cardinality C = ${result.cardinality}, bottleneck width d = ${result.width}, ` +
-    `group-conv width C*d = ${result.groupWidth}\n` +
+    `ResNeXt-${result.depth} (${result.cardinality}x${result.widthPerGroup}d): cardinality C = ${result.cardinality}, bottleneck width d = ${result.widthPerGroup}, ` +
+    `group-conv width C*d = ${result.width}\n` +
     `conv2 block params C*(256d + 9d^2 + 256d) = ${thousands(result.params)} vs ${thousands(result.referenceParams)} for C=1, d=64 ` +
     `(${(result.relativeDifference * 100).toFixed(2)}%)\n` +
     `network at 3x224x224: ${thousands(net.params)} params, ${thousands(net.macs)} MACs (${humanCount(net.macs)}MAC)\n`

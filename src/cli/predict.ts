@@ -14,7 +14,7 @@ import { buildLayerGraph } from '../model/graph.ts';
 import { IMAGENET_PREPROCESS, checkImageSize, preprocessImage, sniffImage, type RgbaImage } from '../model/preprocess.ts';
 import { useBackend } from '../model/tfjs/backends.ts';
 import { buildNetwork } from '../model/tfjs/network.ts';
-import { checkStateDict, inferConfig, loadWeightsFile } from '../model/weights/state_dict.ts';
+import { checkStateDict, inferConfig, loadWeightsFile } from '../model/weights/index.ts';
 import { topK } from '../model/engine/engine.ts';
 import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, parseArgs, type ParsedArgs } from './args.ts';
 

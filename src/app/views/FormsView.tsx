@@ -157,7 +157,7 @@ export function FormsView({ state }: { state: AppState }) {
             {forms.ok.forms.map((f) => <FormCard key={f.form} form={f} inChannels={forms.ok.spec.inChannels} outChannels={forms.ok.spec.outChannels} />)}
           </div>
           <div className="card explain">
-            <h3>Why they are equal ({forms.ok.module}: C = {forms.ok.spec.cardinality}, d = {forms.ok.spec.groupWidth})</h3>
+            <h3>Why they are equal ({forms.ok.module}: C = {forms.ok.spec.cardinality}, d = {forms.ok.spec.channelsPerGroup})</h3>
             {forms.ok.explanation.map((p, i) => <p key={i}>{p}</p>)}
           </div>
         </>

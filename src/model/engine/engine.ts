@@ -7,12 +7,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph } from '../graph.ts';
 import { IMAGENET_PREPROCESS, preprocessImage, sniffImage, checkImageSize, type PreprocessOptions, type RgbaImage } from '../preprocess.ts';
-import { checkStateDict, inferConfig, loadWeightsFile } from '../weights/state_dict.ts';
+import { checkStateDict, inferConfig, loadWeightsFile } from '../weights/index.ts';
 import { probeBackends, useBackend, useBestBackend, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
 import { benchLayers, type LayerTiming } from '../tfjs/layer-bench.ts';
 import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
-import { buildNetwork, defaultGroupedMethod, type StateDict, type TfjsNetwork } from '../tfjs/network.ts';
+import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/network.ts';
+import type { StateDict } from '../weights/common.ts';
 import type { BenchResult, EngineInfo, FormsResult, LoadedWeights, RawResult, BackendStatus } from './protocol.ts';
 import labels from './imagenet_classes.json' with { type: 'json' };
 

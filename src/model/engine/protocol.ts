@@ -4,9 +4,9 @@
  * `progress` messages for the same id.
  */
 import type { NetworkConfig } from '../config.ts';
+import { BACKEND_NAMES, type BackendName } from '../tfjs/backend-name.ts';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export { BACKEND_NAMES, type BackendName };
 
 export interface BackendStatus { name: BackendName; available: boolean; reason?: string }
 export interface LoadProgress { loaded: number; total: number | null }

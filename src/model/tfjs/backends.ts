@@ -5,8 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerGroupedKernels } from './grouped.ts';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export const BACKEND_PREFERENCE: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+import { BACKEND_NAMES, type BackendName } from './backend-name.ts';
+
+export { BACKEND_NAMES, type BackendName };
 
 export interface BackendProbe {
   name: BackendName;
@@ -122,7 +123,7 @@ export async function useBackend(name: BackendName): Promise<BackendName> {
 }
 
 /** The first backend of webgpu, webgl, wasm, cpu that starts. */
-export async function useBestBackend(order: readonly BackendName[] = BACKEND_PREFERENCE): Promise<BackendName> {
+export async function useBestBackend(order: readonly BackendName[] = BACKEND_NAMES): Promise<BackendName> {
   const errors: string[] = [];
   for (const name of order) {
     try {
@@ -136,7 +137,7 @@ export async function useBestBackend(order: readonly BackendName[] = BACKEND_PRE
 
 export async function probeBackends(): Promise<BackendProbe[]> {
   const out: BackendProbe[] = [];
-  for (const name of BACKEND_PREFERENCE) {
+  for (const name of BACKEND_NAMES) {
     const reason = await backendObstacle(name);
     out.push(reason ? { name, available: false, reason } : { name, available: true });
   }

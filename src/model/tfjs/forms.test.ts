@@ -54,7 +54,7 @@ describe('re-arrangement formulas', () => {
 describe('block geometry', () => {
   it('reads stage 2 of ResNeXt-50 32x4d from the layer graph', () => {
     expect(blockGeometry(presetConfig('resnext50_32x4d'), 2)).toEqual({
-      inShape: [256, 56, 56], cardinality: 32, branchWidth: 8, outChannels: 512, stride: 2, downsample: true,
+      inShape: [256, 56, 56], cardinality: 32, channelsPerGroup: 8, outChannels: 512, stride: 2, downsample: true,
     });
   });
   it('refuses basic blocks and stages that do not exist', () => {
@@ -73,8 +73,8 @@ describe.each(['cpu', 'wasm'] as const)('forms (a), (b), (c) on %s', (backend) =
     expect(new Set(params).size).toBe(1);
     // conv 1x1 + grouped 3x3 + 1x1 + BN affine (+ shortcut) of the torchvision block.
     const g = blockGeometry(presetConfig('resnext50_32x4d'), stage);
-    const width = g.cardinality * g.branchWidth;
-    const expected = g.inShape[0] * width + width * g.branchWidth * 9 + width * g.outChannels + 4 * width + 2 * g.outChannels + (g.downsample ? g.inShape[0] * g.outChannels + 2 * g.outChannels : 0);
+    const width = g.cardinality * g.channelsPerGroup;
+    const expected = g.inShape[0] * width + width * g.channelsPerGroup * 9 + width * g.outChannels + 4 * width + 2 * g.outChannels + (g.downsample ? g.inShape[0] * g.outChannels + 2 * g.outChannels : 0);
     expect(params[0]).toBe(expected);
     expect(r.maxAbsDiff.ab).toBeLessThan(1e-4);
     expect(r.maxAbsDiff.ac).toBeLessThan(1e-4);

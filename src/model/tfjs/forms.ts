@@ -23,7 +23,7 @@ export interface BlockGeometry {
   inShape: [number, number, number];
   cardinality: number;
   /** Channels per branch d (= width / C). */
-  branchWidth: number;
+  channelsPerGroup: number;
   outChannels: number;
   stride: number;
   downsample: boolean;
@@ -100,7 +100,7 @@ export function blockGeometry(config: NetworkConfig, stage: number, block = 0): 
   return {
     inShape: [c, h, w],
     cardinality: conv2.conv!.groups,
-    branchWidth: conv2.conv!.outChannels / conv2.conv!.groups,
+    channelsPerGroup: conv2.conv!.outChannels / conv2.conv!.groups,
     outChannels: conv3.conv!.outChannels,
     stride: conv2.conv!.stride,
     downsample: graph.nodes.some((n) => n.name === `${prefix}.downsample.0`),
@@ -115,7 +115,7 @@ function randomBn(next: () => number, c: number): BatchNormParams {
 export function randomBlockWeights(g: BlockGeometry, seed: number): BlockWeights {
   const next = rng(seed);
   const cin = g.inShape[0];
-  const d = g.branchWidth;
+  const d = g.channelsPerGroup;
   const branches: BranchWeights[] = [];
   for (let i = 0; i < g.cardinality; i++) {
     branches.push({
@@ -139,7 +139,7 @@ interface TfBn {
 }
 
 /** The three forms, built on the current backend; `run` takes NHWC and returns NHWC. */
-export class BlockForms {
+export class FormNetworks {
   readonly geometry: BlockGeometry;
   private tensors: tf.Tensor[] = [];
   private readonly counts: Record<Form, number> = { a: 0, b: 0, c: 0 };
@@ -149,7 +149,7 @@ export class BlockForms {
   constructor(g: BlockGeometry, w: BlockWeights, method: GroupedMethod) {
     this.geometry = g;
     const cin = g.inShape[0];
-    const d = g.branchWidth;
+    const d = g.channelsPerGroup;
     const C = g.cardinality;
     const cout = g.outChannels;
     const t4 = (data: Float32Array, o: number, i: number, k: number): tf.Tensor4D => this.keep(tf.tensor4d(oihwToHwio(data, o, i, k, k), [k, k, i, o]));
@@ -250,7 +250,7 @@ export async function checkForms(
   config: NetworkConfig, stage: number, seed = 1, method: GroupedMethod = 'split', runs = 3, block = 0,
 ): Promise<FormsReport> {
   const g = blockGeometry(config, stage, block);
-  const forms = new BlockForms(g, randomBlockWeights(g, seed), method);
+  const forms = new FormNetworks(g, randomBlockWeights(g, seed), method);
   const next = rng(seed + 1);
   const [c, h, w] = g.inShape;
   const x = tf.tensor4d(normal(next, c * h * w), [1, h, w, c]);

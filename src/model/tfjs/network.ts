@@ -6,15 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { numel, type LayerGraph, type LayerNode } from '../graph.ts';
+import type { StateDict } from '../weights/common.ts';
 import { foldBatchNorm, transpose2d, type BatchNormParams } from './fold.ts';
 import { prepareConv, runConv, type GroupedMethod, type PreparedConv } from './grouped.ts';
 
-/** One tensor of a state dict in PyTorch layout (conv OIHW, linear [out, in]). */
-export interface TensorData {
-  shape: readonly number[];
-  data: Float32Array;
-}
-export type StateDict = ReadonlyMap<string, TensorData>;
 
 export interface NetworkOptions {
   /** Fold each BatchNorm into its conv (default true). */

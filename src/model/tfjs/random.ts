@@ -4,7 +4,7 @@
  * statistics drawn around 1 and 0 so that folding them changes the numbers.
  */
 import { numel, stateDictSpec, type LayerGraph } from '../graph.ts';
-import type { StateDict, TensorData } from './network.ts';
+import type { StateDict } from '../weights/common.ts';
 
 /** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
 export function rng(seed: number): () => number {
@@ -49,9 +49,9 @@ export function randomTensor(next: () => number, key: string, shape: readonly nu
   return normal(next, n, Math.sqrt(2 / fanIn));
 }
 
-export function randomStateDict(graph: LayerGraph, seed = 1): Map<string, TensorData & { shape: number[] }> {
+export function randomStateDict(graph: LayerGraph, seed = 1): StateDict {
   const next = rng(seed);
-  const sd = new Map<string, TensorData & { shape: number[] }>();
-  for (const t of stateDictSpec(graph)) sd.set(t.key, { shape: [...t.shape], data: randomTensor(next, t.key, t.shape) });
-  return sd as Map<string, TensorData & { shape: number[] }> & StateDict;
+  const sd: StateDict = new Map();
+  for (const t of stateDictSpec(graph)) sd.set(t.key, { shape: [...t.shape], data: randomTensor(next, t.key, t.shape), dtype: 'F32' });
+  return sd;
 }

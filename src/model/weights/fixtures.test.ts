@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph, stateDictSpec } from '../graph.ts';
-import { checkStateDict, inferConfig, loadWeightsFile, type LoadedWeights } from './state_dict.ts';
+import { checkStateDict, inferConfig, loadWeightsFile, type WeightsFile } from './index.ts';
 import { errorOf } from './testing.ts';
 
 const DIR = new URL('../../../fixtures/weights/', import.meta.url);
@@ -18,7 +18,7 @@ function read(name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(name, DIR)));
 }
 
-function load(name: string): LoadedWeights {
+function load(name: string): WeightsFile {
   return loadWeightsFile(read(name), name);
 }
 
@@ -52,7 +52,7 @@ function configOf(model: string): NetworkConfig {
 
 
 /** Largest |a - b| / (|b| + floor) over all float values of two state_dicts with the same keys. */
-function maxRelativeError(a: LoadedWeights, b: LoadedWeights, floor: number): number {
+function maxRelativeError(a: WeightsFile, b: WeightsFile, floor: number): number {
   let worst = 0;
   for (const [key, t] of b.stateDict) {
     const other = a.stateDict.get(key)!;

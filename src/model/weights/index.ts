@@ -2,15 +2,13 @@
  * Weight import: .pth (torch.save zip or legacy format) and .safetensors files to a float32 state_dict, the strict
  * check against a network, and the network a state_dict belongs to. Pure TypeScript (no tfjs, no DOM).
  */
+export { checkStateDict, describeConfig, inferConfig } from './infer.ts';
 export {
   ACCEPTED_FORMATS,
-  checkStateDict,
-  describeConfig,
-  inferConfig,
   loadWeightsFile,
   stateDictProblems,
   stripWrapperPrefix,
-  type LoadedWeights,
+  type WeightsFile,
   type StateDictCheck,
   type WeightsFormat,
 } from './state_dict.ts';

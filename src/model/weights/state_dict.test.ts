@@ -7,7 +7,7 @@ import {
   inferConfig,
   loadWeightsFile,
   stripWrapperPrefix,
-} from './state_dict.ts';
+} from './index.ts';
 import type { StateDictShapes } from './common.ts';
 import { buildSafetensors, contiguousStrides, errorOf, f32Bytes, legacyTorchFile, pickleStateDict, torchZip } from './testing.ts';
 
