@@ -135,7 +135,7 @@ async function layerBench(page: Page): Promise<{ stage: number; layer: string; k
   return page.evaluate(async () => {
     const e = window.__engine;
     await e.setBackend('wasm');
-    const config = { block: 'bottleneck', depths: [3, 4, 6, 3], cardinality: 32, widthPerGroup: 4, baseWidth: 64, stem: 'imagenet', input: [3, 224, 224], classes: 1000, includeTop: true } as const;
+    const config = { block: 'bottleneck', depths: [3, 4, 6, 3], cardinality: 32, widthPerGroup: 4, baseWidth: 64, stem: 'imagenet', stemWidth: 32, avgDown: false, attention: 'none', implementation: 'torchvision', input: [3, 224, 224], classes: 1000, includeTop: true } as const;
     const out = [];
     for (const stage of [1, 2, 3, 4]) {
       for (const t of await e.benchLayers({ ...config, depths: [...config.depths], input: [...config.input] }, stage, 10)) out.push({ stage, ...t });

@@ -8,6 +8,7 @@ import type { NetworkConfig } from '../model/config.ts';
 import { buildLayerGraph, type ExecutionOrder } from '../model/graph.ts';
 import { presetConfig } from '../model/presets.ts';
 import { summarize, summaryJson, torchsummaryText } from './summary.ts';
+import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
 
 interface FixtureCase {
   file: string;
@@ -18,17 +19,14 @@ interface FixtureCase {
   classes: number;
   order: ExecutionOrder;
   include_top: boolean;
-  config: { block: NetworkConfig['block']; depths: number[]; cardinality: number; width_per_group: number; base_width: number; stem: NetworkConfig['stem'] };
+  config: FixtureConfig;
 }
 
 const DIR = 'fixtures/summary';
 const cases: FixtureCase[] = JSON.parse(readFileSync(`${DIR}/index.json`, 'utf8')).cases;
 
 function configOf(c: FixtureCase): NetworkConfig {
-  return {
-    block: c.config.block, depths: c.config.depths, cardinality: c.config.cardinality, widthPerGroup: c.config.width_per_group,
-    baseWidth: c.config.base_width, stem: c.config.stem, input: c.input, classes: c.classes, includeTop: c.include_top,
-  };
+  return fixtureConfig(c.config, { input: c.input, classes: c.classes, includeTop: c.include_top });
 }
 
 describe('summaries equal PyTorch fixtures', () => {

@@ -6,7 +6,7 @@
  * Only the convolutions of the residual branch are described (BN and ReLU are the same in all three).
  */
 import { ConfigError } from '../model/config.ts';
-import type { LayerGraph, LayerNode } from '../model/graph.ts';
+import { convNode, convOutSize, type LayerGraph } from '../model/graph.ts';
 import { thousands } from './format.ts';
 
 export type FormName = 'a' | 'b' | 'c';
@@ -141,9 +141,9 @@ function op(role: 'concat' | 'sum', inChannels: number, outChannels: number, bra
   };
 }
 
+/** Output side of the block's 3x3 (padding 1), by the layer graph's formula. */
 function outSize(n: number, stride: number): number {
-  // 3x3, padding 1: floor((n + 2 - 3) / s) + 1
-  return Math.floor((n - 1) / stride) + 1;
+  return convOutSize(n, 3, stride, 1);
 }
 
 function total(form: FormName, title: string, layers: FormLayer[]): BlockForm {
@@ -219,22 +219,17 @@ export function blockForms(graph: LayerGraph, stage: number, block?: number): Bl
     throw new ConfigError(`block must be between 0 and ${info.blocks - 1} in ${info.module}, got ${b}`);
   }
   const module = `${info.module}.${b}`;
-  const find = (leaf: string): LayerNode => {
-    const node = graph.nodes.find((n) => n.name === `${module}.${leaf}`);
-    if (!node?.conv) throw new Error(`internal: ${module}.${leaf} missing`);
-    return node;
-  };
-  const c1 = find('conv1');
-  const c2 = find('conv2');
-  const c3 = find('conv3');
-  const groups = c2.conv!.groups;
+  const c1 = convNode(graph, `${module}.conv1`);
+  const c2 = convNode(graph, `${module}.conv2`);
+  const c3 = convNode(graph, `${module}.conv3`);
+  const groups = c2.conv.groups;
   return formsOf(
     {
-      inChannels: c1.conv!.inChannels,
+      inChannels: c1.conv.inChannels,
       cardinality: groups,
-      channelsPerGroup: c2.conv!.outChannels / groups,
-      outChannels: c3.conv!.outChannels,
-      stride: c2.conv!.stride,
+      channelsPerGroup: c2.conv.outChannels / groups,
+      outChannels: c3.conv.outChannels,
+      stride: c2.conv.stride,
       height: c1.inShape[1],
       width: c1.inShape[2],
     },

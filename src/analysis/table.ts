@@ -6,12 +6,14 @@ import type { LayerGraph, LayerNode } from '../model/graph.ts';
 import { analyzeGraph } from './analyze.ts';
 import type { Convention } from './conventions.ts';
 
-/** One layer of a block template: `3x3, 128, C=32`. */
-export interface TemplateLayer {
-  kernel: number;
-  channels: number;
-  groups: number;
-}
+/**
+ * One layer of a block template: a conv `3x3, 128, C=32`, or the block's attention as the SENet
+ * paper writes it, `SE, fc [16, 256]`, or `ECA, k=5`.
+ */
+export type TemplateLayer =
+  | { kind: 'conv'; kernel: number; channels: number; groups: number }
+  | { kind: 'se'; reduced: number; channels: number }
+  | { kind: 'eca'; kernel: number };
 
 export interface BlockTableRow {
   /** The paper's stage name: conv1, conv2, ... and `head`. */
@@ -38,6 +40,8 @@ export interface BlockTable {
 }
 
 export function templateLayerText(l: TemplateLayer): string {
+  if (l.kind === 'se') return `SE, fc [${l.reduced}, ${l.channels}]`;
+  if (l.kind === 'eca') return `ECA, k=${l.kernel}`;
   return `${l.kernel}x${l.kernel}, ${l.channels}${l.groups > 1 ? `, C=${l.groups}` : ''}`;
 }
 
@@ -48,9 +52,25 @@ export function templateText(template: TemplateLayer[], blocks: number): string 
 
 function blockTemplate(nodes: LayerNode[]): TemplateLayer[] {
   // The template of a stage is its last block's residual branch (the first may differ only in stride).
-  return nodes
-    .filter((n) => n.kind === 'conv' && !n.shortcut)
-    .map((n) => ({ kernel: n.conv!.kernel, channels: n.conv!.outChannels, groups: n.conv!.groups }));
+  const layers: TemplateLayer[] = [];
+  for (const n of nodes) {
+    if (n.shortcut) continue;
+    if (n.kind === 'conv' && n.name.endsWith('.se.fc1')) layers.push({ kind: 'se', reduced: n.conv.outChannels, channels: n.conv.inChannels });
+    else if (n.kind === 'conv' && !n.name.includes('.se.')) layers.push({ kind: 'conv', kernel: n.conv.kernel, channels: n.conv.outChannels, groups: n.conv.groups });
+    else if (n.kind === 'conv1d') layers.push({ kind: 'eca', kernel: n.conv1d.kernel });
+  }
+  return layers;
+}
+
+/** The stem as the paper writes it: `7x7, 64, stride 2; 3x3 max pool, stride 2` (every conv and the pool). */
+function stemText(graph: LayerGraph): string {
+  const parts: string[] = [];
+  for (const n of graph.nodes) {
+    if (n.stage !== 0) break;
+    if (n.kind === 'conv') parts.push(`${n.conv.kernel}x${n.conv.kernel}, ${n.conv.outChannels}, stride ${n.conv.stride}`);
+    if (n.kind === 'maxpool') parts.push(`${n.pool.kernel}x${n.pool.kernel} max pool, stride ${n.pool.stride}`);
+  }
+  return parts.join('; ');
 }
 
 export function blockTable(graph: LayerGraph, convention: Convention = 'paper'): BlockTable {
@@ -59,11 +79,8 @@ export function blockTable(graph: LayerGraph, convention: Convention = 'paper'):
   const rows: BlockTableRow[] = analysis.stages.map((cost) => {
     const info = graph.stages[cost.stage];
     if (cost.stage === 0) {
-      const conv = graph.nodes.find((n) => n.name === 'conv1')!.conv!;
-      const parts = [`${conv.kernel}x${conv.kernel}, ${conv.outChannels}, stride ${conv.stride}`];
-      if (config.stem === 'imagenet') parts.push('3x3 max pool, stride 2');
       return {
-        stage: 'conv1', module: 'conv1', outputSize: [info.outShape[1], info.outShape[2]], description: parts.join('; '),
+        stage: 'conv1', module: 'conv1', outputSize: [info.outShape[1], info.outShape[2]], description: stemText(graph),
         template: null, blocks: 0, params: cost.params, macs: cost.macs,
       };
     }

@@ -18,6 +18,7 @@ import {
   type Convention,
 } from '../analysis/index.ts';
 import { buildLayerGraph, type ExecutionOrder } from '../model/graph.ts';
+import { defaultConfig } from '../model/presets.ts';
 import { configFromArgs, CONFIG_FLAGS, flagString, parseArgs, parseInteger, UsageError } from './args.ts';
 
 function convention(value: string | undefined): Convention {
@@ -101,10 +102,7 @@ export function solveCommand(argv: string[]): string {
   const cText = flagString(args, 'cardinality');
   if (depthText === undefined || cText === undefined) throw new UsageError('solve needs --depth and --cardinality, e.g. solve --depth 50 --cardinality 8');
   const result = solve(parseInteger('--depth', depthText), parseInteger('--cardinality', cText));
-  const config = {
-    block: 'bottleneck' as const, depths: result.depths, cardinality: result.cardinality, widthPerGroup: result.widthPerGroup,
-    baseWidth: 64, stem: 'imagenet' as const, input: [3, 224, 224] as [number, number, number], classes: 1000, includeTop: true,
-  };
+  const config = { ...defaultConfig(), depths: result.depths, cardinality: result.cardinality, widthPerGroup: result.widthPerGroup };
   const net = analyze(config);
   if (args.flags.has('json')) {
     return JSON.stringify({ ...result, network: { params: net.params, macs: net.macs, flops: net.flops } }, null, 2) + '\n';

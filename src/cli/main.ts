@@ -18,7 +18,9 @@ commands:
 
 Instead of a preset, describe the network with flags:
   --block bottleneck|basic --depths 3,4,6,3 --cardinality 32 --width 4 [--base-width 64]
-  [--stem imagenet|cifar] [--input CxHxW] [--classes N] [--no-top]
+  [--stem imagenet|deep|deep_tiered|cifar] [--stem-width 32] [--avg-down] [--attn none|se|eca]
+  [--implementation torchvision|timm] [--input CxHxW] [--classes N] [--no-top]
+  (a deep stem, --avg-down or --attn se|eca selects timm's modules unless --implementation says otherwise)
 `;
 
 async function run(argv: string[]): Promise<string> {

@@ -6,7 +6,7 @@ import { useMemo } from 'react';
 import { buildLayerGraph } from '../../model/graph.ts';
 import { matchPreset, presetConfig, type PublishedFigures } from '../../model/presets.ts';
 import { analyze } from '../../analysis/analyze.ts';
-import { blockTable } from '../../analysis/table.ts';
+import { blockTable, templateLayerText } from '../../analysis/table.ts';
 import { CONVENTION_INFO } from '../../analysis/conventions.ts';
 import { thousands, giga, percent } from '../format.ts';
 import type { AppState } from '../state.ts';
@@ -126,7 +126,7 @@ export function BlockTableView({ state }: { state: AppState }) {
                     <span className="bracket">
                       <span className="template-layers">
                         {r.template.map((l, i) => (
-                          <span key={i}>{l.kernel}×{l.kernel}, {l.channels}{l.groups > 1 ? `, C=${l.groups}` : ''}</span>
+                          <span key={i}>{templateLayerText(l).replace(/(\d)x(\d)/, '$1×$2')}</span>
                         ))}
                       </span>
                       <span className="times">× {r.blocks}</span>

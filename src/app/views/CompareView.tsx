@@ -42,7 +42,7 @@ export function CompareView({ state }: { state: AppState }) {
     () =>
       PRESETS.map((p) => {
         const a = analyze(presetConfig(p.name));
-        return { name: p.name, label: p.label, params: a.params, macs: a.macs, note: paperNote(p), cifar: p.stem === 'cifar', highlight: state.compare.includes(p.name) || (state.compare.includes(CURRENT) && current === p.name) };
+        return { name: p.name, label: p.label, params: a.params, macs: a.macs, note: paperNote(p), cifar: p.config.stem === 'cifar', highlight: state.compare.includes(p.name) || (state.compare.includes(CURRENT) && current === p.name) };
       }),
     [state.compare, current],
   );

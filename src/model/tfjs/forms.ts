@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../config.ts';
-import { buildLayerGraph } from '../graph.ts';
+import { buildLayerGraph, convNode } from '../graph.ts';
 import { oihwToHwio, type BatchNormParams } from './fold.ts';
 import { prepareConv, runConv, disposePrepared, type GroupedMethod } from './grouped.ts';
 import { normal, rng, uniform } from './random.ts';
@@ -92,17 +92,17 @@ export function blockGeometry(config: NetworkConfig, stage: number, block = 0): 
   }
   const graph = buildLayerGraph(config);
   const prefix = `layer${stage}.${block}`;
-  const conv2 = graph.nodes.find((n) => n.name === `${prefix}.conv2`);
-  const conv3 = graph.nodes.find((n) => n.name === `${prefix}.conv3`);
   const marker = graph.nodes.find((n) => n.kind === 'block' && n.name === prefix);
-  if (!conv2 || !conv3 || !marker) throw new Error(`the network has no block ${prefix}`);
+  if (!marker) throw new Error(`the network has no block ${prefix}`);
+  const conv2 = convNode(graph, `${prefix}.conv2`);
+  const conv3 = convNode(graph, `${prefix}.conv3`);
   const [c, h, w] = marker.inShape;
   return {
     inShape: [c, h, w],
-    cardinality: conv2.conv!.groups,
-    channelsPerGroup: conv2.conv!.outChannels / conv2.conv!.groups,
-    outChannels: conv3.conv!.outChannels,
-    stride: conv2.conv!.stride,
+    cardinality: conv2.conv.groups,
+    channelsPerGroup: conv2.conv.outChannels / conv2.conv.groups,
+    outChannels: conv3.conv.outChannels,
+    stride: conv2.conv.stride,
     downsample: graph.nodes.some((n) => n.name === `${prefix}.downsample.0`),
   };
 }

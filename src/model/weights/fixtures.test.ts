@@ -10,6 +10,7 @@ import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph, stateDictSpec } from '../graph.ts';
 import { checkStateDict, inferConfig, loadWeightsFile, type WeightsFile } from './index.ts';
 import { errorOf } from './testing.ts';
+import { fixtureConfig, type FixtureConfig } from '../../../test/support/fixture-config.ts';
 
 const DIR = new URL('../../../fixtures/weights/', import.meta.url);
 const MODELS = ['tiny_resnext', 'tiny_resnet', 'tiny_cifar'] as const;
@@ -23,31 +24,12 @@ function load(name: string): WeightsFile {
 }
 
 interface Manifest {
-  config: {
-    block: NetworkConfig['block'];
-    depths: number[];
-    cardinality: number;
-    width_per_group: number;
-    base_width: number;
-    stem: NetworkConfig['stem'];
-    input: [number, number, number];
-    classes: number;
-  };
+  config: FixtureConfig;
 }
 
 function configOf(model: string): NetworkConfig {
   const { config: c } = JSON.parse(readFileSync(new URL(`${model}.json`, DIR), 'utf8')) as Manifest;
-  return {
-    block: c.block,
-    depths: c.depths,
-    cardinality: c.cardinality,
-    widthPerGroup: c.width_per_group,
-    baseWidth: c.base_width,
-    stem: c.stem,
-    input: c.input,
-    classes: c.classes,
-    includeTop: true,
-  };
+  return fixtureConfig(c);
 }
 
 
