@@ -7,9 +7,10 @@
 import { expect, test, type Page } from '@playwright/test';
 import { existsSync, readFileSync } from 'node:fs';
 
+import { parityModels } from '../test/support/fixture-config.ts';
 const W = 'fixtures/weights';
 const ORIGIN = 'https://weights.test';
-const MODELS = ['tiny_resnext', 'tiny_resnet', 'tiny_cifar'] as const;
+const MODELS = parityModels();
 const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
 function f32(path: string): number[] {

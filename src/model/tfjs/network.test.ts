@@ -8,8 +8,9 @@ import { GROUPED_METHODS, groupedKernelAvailable } from './grouped.ts';
 import { buildNetwork, WeightsShapeError } from './network.ts';
 import { randomStateDict } from './random.ts';
 
+import { parityModels } from '../../../test/support/fixture-config.ts';
 const DIR = 'fixtures/weights';
-const MODELS = ['tiny_resnext', 'tiny_resnet', 'tiny_cifar'] as const;
+const MODELS = parityModels();
 const TOLERANCE = 1e-4;
 
 function load(name: string, file: string) {
