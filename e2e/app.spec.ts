@@ -88,13 +88,13 @@ test('with "Preserve complexity" on, cardinality sets the bottleneck width as in
 
   // An invalid combination: the engine's message next to the control, the last valid network still shown.
   await page.getByLabel('Block type').selectOption('basic');
-  await expect(page.getByRole('alert').filter({ hasText: 'a basic block supports only cardinality 1' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'a basic block supports only cardinality 1' })).toBeVisible();
   await expect(page.getByLabel('Block type')).toHaveAttribute('aria-invalid', 'true');
   await page.getByLabel('Cardinality').fill('abc');
-  await expect(page.getByRole('alert').filter({ hasText: 'cardinality must be a positive integer, got "abc"' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'cardinality must be a positive integer, got "abc"' })).toBeVisible();
   await expect(totalParams(page)).toBeVisible();
   await page.getByLabel('Input size').fill('3x0x7');
-  await expect(page.getByRole('alert').filter({ hasText: 'input height must be a positive integer' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'input height must be a positive integer' })).toBeVisible();
   await page.getByLabel('Input size').fill('3x160x160');
   await expect(page).toHaveURL(/input=3x160x160/);
   await page.getByLabel('Depth').fill('3,4,23,3');

@@ -5,6 +5,7 @@
  */
 import { scaleLog } from 'd3';
 import { humanCount, thousands } from '../format.ts';
+import { seriesColor } from '../theme.ts';
 
 export interface ScatterPoint {
   name: string;
@@ -68,7 +69,7 @@ export function PresetScatter({ points }: { points: ScatterPoint[] }) {
           return (
             <g key={p.name}>
               <path d={`M${px + 5},${py} L${labelX - 16},${py} L${labelX - 4},${ly}`} className="edge" style={{ stroke: 'var(--border)', fill: 'none' }} />
-              <circle cx={px} cy={py} r={p.highlight ? 6 : 4} style={{ fill: `var(--series-${p.cifar ? 1 : 0})`, stroke: p.highlight ? 'var(--text)' : 'none', strokeWidth: 1.5 }}>
+              <circle cx={px} cy={py} r={p.highlight ? 6 : 4} style={{ fill: seriesColor(p.cifar ? 1 : 0), stroke: p.highlight ? 'var(--text)' : 'none', strokeWidth: 1.5 }}>
                 <title>{`${p.label}: ${thousands(p.params)} params, ${thousands(p.macs)} MACs`}</title>
               </circle>
               <text className="label" x={labelX} y={ly + 3} style={{ fontWeight: p.highlight ? 700 : 400 }}>

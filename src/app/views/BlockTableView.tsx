@@ -3,9 +3,9 @@
  * model the published figures beside ours with their source.
  */
 import { useMemo } from 'react';
-import { buildLayerGraph } from '../../model/graph.ts';
+import { graphOf } from '../graphs.ts';
 import { matchPreset, presetConfig, type PublishedFigures } from '../../model/presets.ts';
-import { analyze } from '../../analysis/analyze.ts';
+import { analyzeGraph } from '../../analysis/analyze.ts';
 import { blockTable, templateLayerText } from '../../analysis/table.ts';
 import { CONVENTION_INFO } from '../../analysis/conventions.ts';
 import { thousands, giga, percent } from '../format.ts';
@@ -83,11 +83,11 @@ function Counting({ graph }: { graph: LayerGraph }) {
 
 export function BlockTableView({ state }: { state: AppState }) {
   const { config, convention } = state;
-  const graph = useMemo(() => buildLayerGraph(config), [config]);
+  const graph = graphOf(config);
   const table = useMemo(() => blockTable(graph, convention), [graph, convention]);
   const preset = matchPreset(config);
   // Published MACs follow the paper's convention whatever the picker says.
-  const paperMacs = useMemo(() => (convention === 'paper' ? table.macs : analyze(config).macs), [config, convention, table]);
+  const paperMacs = useMemo(() => (convention === 'paper' ? table.macs : analyzeGraph(graph, 'paper').macs), [graph, convention, table]);
   // Published figures hold for the preset's own input size and classes.
   const samePreset = preset && JSON.stringify(presetConfig(preset.name)) === JSON.stringify(config);
   return (

@@ -4,7 +4,8 @@
  * prints; CSV and JSON exports are the analysis' own.
  */
 import { useMemo, useState } from 'react';
-import { buildLayerGraph, type ExecutionOrder, type LayerGraph } from '../../model/graph.ts';
+import type { ExecutionOrder, LayerGraph } from '../../model/graph.ts';
+import { graphOf } from '../graphs.ts';
 import { layerFormula } from '../formulas.ts';
 import { exactPreset, DETAILS, type AppState, type Detail } from '../state.ts';
 import { summarize, summaryCsv, summaryJson, torchsummaryText } from '../../analysis/summary.ts';
@@ -79,7 +80,7 @@ function FormulaPanel({ graph, summary, selected }: { graph: LayerGraph; summary
 export function LayersView({ state }: { state: AppState }) {
   const store = useStore();
   const { config, order, convention, detail, filter } = state;
-  const graph = useMemo(() => buildLayerGraph(config, order), [config, order]);
+  const graph = graphOf(config, order);
   const summary = useMemo(() => summarize(graph, convention), [graph, convention]);
   const [toggled, setToggled] = useState<{ detail: Detail; ids: Set<string> }>({ detail, ids: new Set() });
   const ids = toggled.detail === detail ? toggled.ids : new Set<string>();

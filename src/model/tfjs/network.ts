@@ -27,9 +27,11 @@ type Op =
   | { kind: 'conv1d'; node: LayerNode; input: number; out: number; filter: tf.Tensor3D }
   | { kind: 'maxpool' | 'avgpool'; node: LayerNode; input: number; out: number; k: number; s: number; p: number | 'same' }
   | { kind: 'add' | 'mul'; node: LayerNode; a: number; b: number; out: number; relu: boolean }
+  | { kind: 'concat'; node: LayerNode; parts: number[]; out: number }
   | { kind: 'linear'; node: LayerNode; input: number; out: number; w: tf.Tensor2D; b: tf.Tensor1D | null };
 
 function opInputs(op: Op): number[] {
+  if ('parts' in op) return op.parts;
   return 'a' in op ? [op.a, op.b] : [op.input];
 }
 
@@ -192,7 +194,7 @@ export class TfjsNetwork {
   }
 
   private checkInput(shape: readonly number[]): void {
-    const [c, h, w] = this.graph.config.input;
+    const [c, h, w] = this.graph.inputShape;
     if (shape.length !== 4 || shape[1] !== c || !(shape[0] >= 1)) {
       throw new Error(`input shape [${shape.join(', ')}] does not fit the network: expected [N, ${c}, H, W] (configured ${c}x${h}x${w})`);
     }
@@ -264,6 +266,8 @@ export class TfjsNetwork {
           const gate = get(op.b);
           return tf.mul(x, tf.reshape(gate, [gate.shape[0], 1, 1, x.shape[3]!]));
         }
+        case 'concat':
+          return tf.concat(op.parts.map(get), 3);
         case 'linear':
           return tf.fused.matMul({ a: get(op.input) as tf.Tensor2D, b: op.w, bias: op.b ?? undefined });
       }
@@ -393,6 +397,9 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
           ops.push({ kind: node.kind, node, a: resolve(node.inputs[0]), b: resolve(node.inputs[1]), out, relu: reluHit !== null });
           break;
         }
+        case 'concat':
+          ops.push({ kind: 'concat', node, parts: node.inputs.map(resolve), out: node.index });
+          break;
         case 'linear': {
           const { inFeatures, outFeatures, bias } = node.linear;
           const w = take(sd, `${node.name}.weight`, [outFeatures, inFeatures]);
