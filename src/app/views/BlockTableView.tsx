@@ -22,10 +22,10 @@ function Published({ figures, params, macs }: { figures: PublishedFigures[]; par
           <tr>
             <th scope="col">Source</th>
             <th scope="col" className="num">Params</th>
-            <th scope="col" className="num">Ours − published</th>
-            <th scope="col" className="num">GMACs</th>
-            <th scope="col" className="num">Ours − published</th>
-            <th scope="col" className="num">Top-1</th>
+            <th scope="col" className="num"><abbr title="Ours − published, relative">Δ</abbr></th>
+            <th scope="col" className="num">GMACs (paper)</th>
+            <th scope="col" className="num"><abbr title="Ours − published, relative">Δ</abbr></th>
+            <th scope="col">Accuracy</th>
           </tr>
         </thead>
         <tbody>
@@ -33,9 +33,9 @@ function Published({ figures, params, macs }: { figures: PublishedFigures[]; par
             <th scope="row">This lab (counted from the layer graph)</th>
             <td className="num">{thousands(params)}</td>
             <td className="num">—</td>
-            <td className="num">{(macs / 1e9).toFixed(3)}<span className="muted small"> (paper convention)</span></td>
+            <td className="num">{(macs / 1e9).toFixed(3)}</td>
             <td className="num">—</td>
-            <td className="num muted">needs weights (Run view)</td>
+            <td className="muted">with weights, in the Run view</td>
           </tr>
           {figures.map((f, i) => (
             <tr key={i}>
@@ -44,8 +44,8 @@ function Published({ figures, params, macs }: { figures: PublishedFigures[]; par
               <td className="num">{f.params !== undefined ? percent((params - f.params) / f.params) : ''}</td>
               <td className="num">{f.gmacs !== undefined ? String(f.gmacs) : ''}</td>
               <td className="num">{f.gmacs !== undefined ? percent((macs / 1e9 - f.gmacs) / f.gmacs) : ''}</td>
-              <td className="num">
-                {f.top1Acc !== undefined && `${f.top1Acc}% acc`}
+              <td>
+                {f.top1Acc !== undefined && `${f.top1Acc}% top-1`}
                 {f.top1Err !== undefined && `${f.top1Err}% err${f.top5Err !== undefined ? ` (top-5 ${f.top5Err}%)` : ''}`}
                 {f.dataset ? `, ${f.dataset}` : ''}
               </td>
@@ -131,7 +131,9 @@ export function BlockTableView({ state }: { state: AppState }) {
                       </span>
                       <span className="times">× {r.blocks}</span>
                     </span>
-                  ) : r.description}
+                  ) : (
+                    <span className="stem-parts">{r.description.split('; ').map((part, i) => <span key={i}>{part}</span>)}</span>
+                  )}
                 </td>
                 <td className="num">{thousands(r.params)}</td>
                 <td className="num">{thousands(r.macs)}</td>

@@ -180,14 +180,12 @@ export function ConfigPanel({ state }: { state: AppState }) {
               At C={c}: d={solved}, C·(256d + 9d² + 256d) = {thousands(solvedParams)} vs {thousands(reference)} at C=1, d=64.
             </div>
           </div>
+          {selectField('stem', 'Stem', [['imagenet', 'ImageNet: 7×7 conv'], ['deep', 'Deep: three 3×3 convs (timm)'], ['deep_tiered', 'Deep tiered: three 3×3 convs (timm)'], ['cifar', 'CIFAR: 3×3 conv']], STEM_HINTS[state.config.stem])}
           <div className="field-row">
             {textField('base', 'Base width', 'Planes of layer1')}
-            {selectField('stem', 'Stem', [['imagenet', 'ImageNet 7×7'], ['deep', 'Deep 3×3 (timm)'], ['deep_tiered', 'Deep tiered (timm)'], ['cifar', 'CIFAR 3×3']], STEM_HINTS[state.config.stem])}
+            {textField('sw', 'Stem width', usesStemWidth(state.config) ? 'Deep stem: w, w, 2w' : 'Deep stems only', 'numeric', undefined, !usesStemWidth(state.config))}
           </div>
-          <div className="field-row">
-            {textField('sw', 'Stem width', usesStemWidth(state.config) ? 'Deep stem: w, w, 2w channels' : 'Used by the deep stems', 'numeric', undefined, !usesStemWidth(state.config))}
-            {selectField('attn', 'Attention', [['none', 'None'], ['se', 'Squeeze-excitation'], ['eca', 'ECA']], ATTENTION_HINTS[state.config.attention])}
-          </div>
+          {selectField('attn', 'Attention', [['none', 'None'], ['se', 'Squeeze-and-excitation (SE)'], ['eca', 'Efficient channel attention (ECA)']], ATTENTION_HINTS[state.config.attention])}
           <div className="field-row">
             <div className="field">
               <label className="check">

@@ -160,6 +160,10 @@ export function FormsView({ state }: { state: AppState }) {
             <h3>Why they are equal ({forms.ok.module}: C = {forms.ok.spec.cardinality}, d = {forms.ok.spec.channelsPerGroup})</h3>
             {forms.ok.explanation.map((p, i) => <p key={i}>{p}</p>)}
           </div>
+          <div className="card explain">
+            <h3>After the aggregation, the same in all three forms</h3>
+            {forms.ok.shared.map((p, i) => <p key={i}>{p}</p>)}
+          </div>
         </>
       )}
     </div>
