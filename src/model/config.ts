@@ -99,7 +99,7 @@ export function bottleneckWidth(planes: number, widthPerGroup: number, cardinali
 }
 
 /** Planes of stage `i` (0-based): baseWidth * 2^i. */
-export function stagePlanes(config: NetworkConfig, stage: number): number {
+export function stagePlanes(config: Pick<NetworkConfig, 'baseWidth'>, stage: number): number {
   return config.baseWidth * 2 ** stage;
 }
 

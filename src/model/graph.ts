@@ -286,6 +286,12 @@ function blockAct(config: NetworkConfig, prefix: string, k: number): string {
   return config.implementation === 'timm' ? `${prefix}.act${k}` : `${prefix}.relu`;
 }
 
+/** The one conv of the single-conv stems: torchvision's 7x7/2 and the paper's CIFAR 3x3/1. */
+export const SINGLE_CONV_STEMS: Readonly<Record<'imagenet' | 'cifar', { kernel: number; stride: number; padding: number }>> = {
+  imagenet: { kernel: 7, stride: 2, padding: 3 },
+  cifar: { kernel: 3, stride: 1, padding: 1 },
+};
+
 /** conv1 [+ bn1 + relu + max pool]: the single-conv stems and timm's deep stems. */
 function buildStem(g: GraphBuilder, config: NetworkConfig): number {
   const timm = config.implementation === 'timm';
@@ -301,10 +307,8 @@ function buildStem(g: GraphBuilder, config: NetworkConfig): number {
     x = g.bn('conv1.4', x);
     x = g.pointwise('relu', 'conv1.5', x);
     x = g.conv('conv1.6', x, { outChannels: deep[2], kernel: 3, stride: 1, padding: 1, groups: 1 });
-  } else if (config.stem === 'imagenet') {
-    x = g.conv('conv1', -1, { outChannels: out, kernel: 7, stride: 2, padding: 3, groups: 1 });
   } else {
-    x = g.conv('conv1', -1, { outChannels: out, kernel: 3, stride: 1, padding: 1, groups: 1 });
+    x = g.conv('conv1', -1, { outChannels: out, ...SINGLE_CONV_STEMS[config.stem === 'cifar' ? 'cifar' : 'imagenet'], groups: 1 });
   }
   x = g.bn('bn1', x);
   x = g.pointwise('relu', timm ? 'act1' : 'relu', x);
