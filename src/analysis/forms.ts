@@ -237,6 +237,8 @@ export function blockForms(graph: LayerGraph, stage: number, block?: number): Bl
   const down = nodes.find((n) => n.shortcut && n.kind === 'conv');
   if (pool?.kind === 'avgpool' && down?.kind === 'conv') {
     shared.push(`Shortcut (${module}.downsample): ${pool.pool.kernel}×${pool.pool.kernel} average pool, stride ${pool.pool.stride} (ceil mode, padding not counted), then a 1×1 conv ${down.conv.inChannels} → ${down.conv.outChannels} and BN (ResNet-D).`);
+  } else if (down?.kind === 'conv' && graph.config.avgDown) {
+    shared.push(`Shortcut (${module}.downsample): no pooling at stride 1 (an Identity), then a 1×1 conv ${down.conv.inChannels} → ${down.conv.outChannels} and BN (ResNet-D).`);
   } else if (down?.kind === 'conv') {
     shared.push(`Shortcut (${module}.downsample): 1×1 conv ${down.conv.inChannels} → ${down.conv.outChannels}, stride ${down.conv.stride}, and BN.`);
   } else {

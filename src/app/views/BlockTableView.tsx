@@ -25,7 +25,7 @@ function Published({ figures, params, macs }: { figures: PublishedFigures[]; par
             <th scope="col" className="num"><abbr title="Ours − published, relative">Δ</abbr></th>
             <th scope="col" className="num">GMACs (paper)</th>
             <th scope="col" className="num"><abbr title="Ours − published, relative">Δ</abbr></th>
-            <th scope="col">Accuracy</th>
+            <th scope="col">Top-1</th>
           </tr>
         </thead>
         <tbody>
@@ -45,7 +45,7 @@ function Published({ figures, params, macs }: { figures: PublishedFigures[]; par
               <td className="num">{f.gmacs !== undefined ? String(f.gmacs) : ''}</td>
               <td className="num">{f.gmacs !== undefined ? percent((macs / 1e9 - f.gmacs) / f.gmacs) : ''}</td>
               <td>
-                {f.top1Acc !== undefined && `${f.top1Acc}% top-1`}
+                {f.top1Acc !== undefined && `${f.top1Acc}% acc`}
                 {f.top1Err !== undefined && `${f.top1Err}% err${f.top5Err !== undefined ? ` (top-5 ${f.top5Err}%)` : ''}`}
                 {f.dataset ? `, ${f.dataset}` : ''}
               </td>
