@@ -6,15 +6,17 @@ import { ConfigError, type NetworkConfig } from './config.ts';
 
 export type PresetFamily = 'resnet' | 'resnext' | 'wide_resnet' | 'cifar';
 
-/** A figure published by someone else, kept next to the model it describes. */
+/**
+ * A figure published by someone else about an architecture, kept next to the model it describes. The
+ * accuracy of a trained checkpoint (torchvision's V1 / V2 weights, timm's) is the checkpoint's and lives
+ * in the pretrained catalogue (pretrained.json), with its preprocessing.
+ */
 export interface PublishedFigures {
   source: string;
   /** Parameter count as published (exact for torchvision, rounded in the paper). */
   params?: number;
   /** Multiply-accumulates in units of 1e9 (torchvision's "GFLOPS", the paper's "FLOPs"). */
   gmacs?: number;
-  /** ImageNet-1k top-1 accuracy in percent (torchvision), single 224 crop. */
-  top1Acc?: number;
   /** Top-1 error in percent (paper tables). */
   top1Err?: number;
   /** Top-5 error in percent (paper tables). */
@@ -67,42 +69,42 @@ function imagenet(
 
 export const PRESETS: readonly Preset[] = [
   imagenet('resnet18', 'ResNet-18', 'resnet', 'basic', [2, 2, 2, 2], 1, 64, true, [
-    { source: TV, params: 11_689_512, gmacs: 1.814, top1Acc: 69.758 },
+    { source: TV, params: 11_689_512, gmacs: 1.814 },
   ]),
   imagenet('resnet34', 'ResNet-34', 'resnet', 'basic', [3, 4, 6, 3], 1, 64, true, [
-    { source: TV, params: 21_797_672, gmacs: 3.664, top1Acc: 73.314 },
+    { source: TV, params: 21_797_672, gmacs: 3.664 },
   ]),
   imagenet('resnet50', 'ResNet-50', 'resnet', 'bottleneck', R50, 1, 64, true, [
-    { source: TV, params: 25_557_032, gmacs: 4.089, top1Acc: 76.13 },
+    { source: TV, params: 25_557_032, gmacs: 4.089 },
     { source: T1, params: 25.5e6, gmacs: 4.1 },
     { source: T3, top1Err: 23.9 },
   ]),
   imagenet('resnet101', 'ResNet-101', 'resnet', 'bottleneck', R101, 1, 64, true, [
-    { source: TV, params: 44_549_160, gmacs: 7.801, top1Acc: 77.374 },
+    { source: TV, params: 44_549_160, gmacs: 7.801 },
     { source: T3, top1Err: 22.0 },
     { source: T4, top1Err: 22.0, top5Err: 6.0 },
   ]),
   imagenet('resnet152', 'ResNet-152', 'resnet', 'bottleneck', [3, 8, 36, 3], 1, 64, true, [
-    { source: TV, params: 60_192_808, gmacs: 11.514, top1Acc: 78.312 },
+    { source: TV, params: 60_192_808, gmacs: 11.514 },
   ]),
   imagenet('resnext50_32x4d', 'ResNeXt-50 (32x4d)', 'resnext', 'bottleneck', R50, 32, 4, true, [
-    { source: TV, params: 25_028_904, gmacs: 4.23, top1Acc: 77.618 },
+    { source: TV, params: 25_028_904, gmacs: 4.23 },
     { source: T1, params: 25.0e6, gmacs: 4.2 },
     { source: T3, top1Err: 22.2 },
   ]),
   imagenet('resnext101_32x8d', 'ResNeXt-101 (32x8d)', 'resnext', 'bottleneck', R101, 32, 8, true, [
-    { source: TV, params: 88_791_336, gmacs: 16.414, top1Acc: 79.312 },
+    { source: TV, params: 88_791_336, gmacs: 16.414 },
   ]),
   imagenet('resnext101_64x4d', 'ResNeXt-101 (64x4d)', 'resnext', 'bottleneck', R101, 64, 4, true, [
-    { source: 'torchvision 0.14 model zoo (IMAGENET1K_V1 weights metadata, new training recipe)', params: 83_455_272, gmacs: 15.46, top1Acc: 83.246 },
+    { source: 'torchvision 0.14 model zoo (IMAGENET1K_V1 weights metadata, new training recipe)', params: 83_455_272, gmacs: 15.46 },
     { source: T5, top1Err: 19.1, top5Err: 4.4 },
     { source: T4, top1Err: 20.4, top5Err: 5.3 },
   ]),
   imagenet('wide_resnet50_2', 'Wide ResNet-50-2', 'wide_resnet', 'bottleneck', R50, 1, 128, true, [
-    { source: TV, params: 68_883_240, gmacs: 11.398, top1Acc: 78.468 },
+    { source: TV, params: 68_883_240, gmacs: 11.398 },
   ]),
   imagenet('wide_resnet101_2', 'Wide ResNet-101-2', 'wide_resnet', 'bottleneck', R101, 1, 128, true, [
-    { source: TV, params: 126_886_696, gmacs: 22.753, top1Acc: 78.848 },
+    { source: TV, params: 126_886_696, gmacs: 22.753 },
   ]),
   imagenet('resnext50_2x40d', 'ResNeXt-50 (2x40d)', 'resnext', 'bottleneck', R50, 2, 40, false, [{ source: T3, top1Err: 23.0 }]),
   imagenet('resnext50_4x24d', 'ResNeXt-50 (4x24d)', 'resnext', 'bottleneck', R50, 4, 24, false, [{ source: T3, top1Err: 22.6 }]),

@@ -94,7 +94,8 @@ interface CatalogueJson {
   entries: EntryJson[];
 }
 
-function readCatalogue(doc: CatalogueJson): PretrainedEntry[] {
+/** Reads and checks the catalogue data (exported for the tests of malformed data). */
+export function parseCatalogue(doc: CatalogueJson): PretrainedEntry[] {
   const tags = new Set<string>();
   return doc.entries.map((e) => {
     const where = `pretrained.json entry "${e.tag}"`;
@@ -128,7 +129,7 @@ function readCatalogue(doc: CatalogueJson): PretrainedEntry[] {
   });
 }
 
-export const PRETRAINED: readonly PretrainedEntry[] = readCatalogue(catalogue as CatalogueJson);
+export const PRETRAINED: readonly PretrainedEntry[] = parseCatalogue(catalogue as CatalogueJson);
 
 /** The entry of a tag (`resnet50.tv2_in1k`) or of torchvision's weights name (`ResNet50_Weights.IMAGENET1K_V2`). */
 export function findPretrained(name: string): PretrainedEntry | undefined {
