@@ -142,7 +142,7 @@ export function runPretrained(argv: string[]): string {
       e.architecture,
       `${e.accuracy.top1} / ${e.accuracy.top5}`,
       cropNote(e.preprocess),
-      e.license.name,
+      e.license.commercial ? e.license.name : `${e.license.name}, non-commercial use only`,
       need ? formatBytes(need.fileBytes) : 'architecture not in this build',
     ];
   });

@@ -87,7 +87,7 @@ describe('the pretrained catalogue (src/model/pretrained.json)', () => {
 
   it('shows the WSL weights as non-commercial', () => {
     const wsl = requirePretrained('resnext101_32x16d.fb_wsl_ig1b_ft_in1k');
-    expect(wsl.license).toEqual({ id: 'cc-by-nc-4.0', name: 'CC BY-NC 4.0 (non-commercial use only)', commercial: false });
+    expect(wsl.license).toEqual({ id: 'cc-by-nc-4.0', name: 'CC BY-NC 4.0', commercial: false });
     expect(PRETRAINED.filter((p) => !p.license.commercial).map((p) => p.tag)).toEqual([wsl.tag]);
   });
 
