@@ -319,6 +319,23 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
   await expect(page.getByText('Median')).toBeVisible();
   await page.getByLabel('Choose an image or drop it here').setInputFiles('fixtures/images/test.jpg');
   await expect(top.getByRole('listitem')).toHaveCount(5, { timeout: 60_000 });
+
+  // In the browser, PyTorch's top-5 (fixtures/images/top5): a 1000-class network, PNGs decoded as Pillow
+  // decodes them (a 16-bit greyscale one too), each checkpoint preprocessing applied by the worker.
+  const top5 = JSON.parse(readFileSync('fixtures/images/top5/index.json', 'utf8')) as { cases: { image: string; pretrained: string; top5: { label: string }[] }[] };
+  await page.getByLabel('Load from file').setInputFiles('fixtures/images/top5/tiny_imagenet.safetensors');
+  await expect(page.getByRole('status').filter({ hasText: 'Loaded' })).toContainText('1000 classes', { timeout: 60_000 });
+  const labels = async () => (await top.getByRole('listitem').allTextContents()).map((t) => t.replace(/\s*#\d+.*$/, ''));
+  for (const [file, name] of [['fixtures/images/top5/photo_grey16.png', 'photo_grey16.png'], ['fixtures/images/test.png', '../test.png']]) {
+    await page.getByLabel('Choose an image or drop it here').setInputFiles(file);
+    for (const [tag, option] of [['resnet50.tv_in1k', 0], ['resnet50d.ra2_in1k', '256 → 224, bicubic']] as const) {
+      const value = typeof option === 'number' ? '' : await page.locator('#preprocess-choice option', { hasText: option }).getAttribute('value');
+      await page.getByLabel('Preprocessing', { exact: true }).selectOption(value!);
+      const want = top5.cases.find((c) => c.image === name && c.pretrained === tag)!.top5.map((t) => t.label);
+      await expect.poll(labels, { timeout: 60_000 }).toEqual(want);
+    }
+  }
+  await expect(page.getByText('Class names: imagenet-1k (assumed from the 1000 outputs).')).toBeVisible();
   await page.screenshot({ path: `${SCREENS}/run-1280x800.png`, fullPage: true });
   publish('run-1280x800.png');
   await page.emulateMedia({ colorScheme: 'dark' });
