@@ -147,6 +147,11 @@ export function pretrainedByUrl(url: string): PretrainedEntry | undefined {
   return PRETRAINED.find((p) => p.url === url);
 }
 
+/** The name of an accuracy's source without its details: "torchvision 0.14 weights metadata", "timm results-imagenet.csv". */
+export function accuracySourceName(entry: PretrainedEntry): string {
+  return entry.accuracy.source.split(' (')[0];
+}
+
 /** Every checkpoint of an architecture, in catalogue order (torchvision's V1 before V2). */
 export function checkpointsOf(architecture: string): PretrainedEntry[] {
   return PRETRAINED.filter((p) => p.architecture === architecture);

@@ -9,7 +9,7 @@ import { formatInputSize } from '../../model/config.ts';
 import { describeMemory, formatBytes, memoryProblem } from '../../model/memory.ts';
 import { cropNote, describePreprocess } from '../../model/preprocess.ts';
 import { matchPreset } from '../../model/presets.ts';
-import { hasArchitecture, PRETRAINED, pretrainedByUrl, pretrainedMemory, type PretrainedEntry } from '../../model/pretrained.ts';
+import { accuracySourceName, hasArchitecture, PRETRAINED, pretrainedByUrl, pretrainedMemory, type PretrainedEntry } from '../../model/pretrained.ts';
 import { humanCount, thousands } from '../format.ts';
 
 export type WeightsSource = { url: string } | { file: File; name: string };
@@ -19,11 +19,6 @@ export function entryProblem(entry: PretrainedEntry, capacity: BackendCapacity |
   if (!hasArchitecture(entry)) return `its architecture ${entry.architecture} is not in this build`;
   const need = pretrainedMemory(entry);
   return need && capacity ? memoryProblem(need, capacity) : null;
-}
-
-/** The short name of an accuracy's source: "torchvision 0.14 weights metadata", "timm results-imagenet.csv". */
-function shortSource(source: string): string {
-  return source.split(' (')[0];
 }
 
 function describeLoaded(w: LoadedWeights): string {
@@ -64,7 +59,7 @@ function Catalogue({ selected, capacity, active, onChoose }: { selected: Pretrai
               <dl className="cat-facts">
                 <div>
                   <dt>Top-1 / top-5</dt>
-                  <dd>{e.accuracy.top1}% / {e.accuracy.top5}% <span className="muted small block">{shortSource(e.accuracy.source)}</span></dd>
+                  <dd>{e.accuracy.top1}% / {e.accuracy.top5}% <span className="muted small block">{accuracySourceName(e)}</span></dd>
                 </div>
                 <div><dt>Preprocessing</dt><dd>{cropNote(e.preprocess)}</dd></div>
                 <div>

@@ -5,7 +5,7 @@
 import { useMemo } from 'react';
 import { buildLayerGraph } from '../../model/graph.ts';
 import { matchPreset, presetConfig, type PublishedFigures } from '../../model/presets.ts';
-import { checkpointsOf, type PretrainedEntry } from '../../model/pretrained.ts';
+import { accuracySourceName, checkpointsOf, type PretrainedEntry } from '../../model/pretrained.ts';
 import { analyze } from '../../analysis/analyze.ts';
 import { blockTable } from '../../analysis/table.ts';
 import { CONVENTION_INFO } from '../../analysis/conventions.ts';
@@ -53,9 +53,9 @@ function Published({ figures, checkpoints, params, macs }: { figures: PublishedF
           ))}
           {checkpoints.map((c) => (
             <tr key={c.tag}>
-              <th scope="row">{c.label} weights: {c.accuracy.source}</th>
+              <th scope="row">{c.label} weights ({accuracySourceName(c)})</th>
               <td className="num" colSpan={4} />
-              <td className="num">{c.accuracy.top1}% acc</td>
+              <td className="num">{c.accuracy.top1}% acc (top-5 {c.accuracy.top5}%)</td>
             </tr>
           ))}
         </tbody>
