@@ -10,7 +10,7 @@ import { configureWasm } from '../tfjs/backends.ts';
 import { decodePng } from '../image/png.ts';
 import type { PixelImage } from '../image/rgb.ts';
 import { checkMemory } from '../memory.ts';
-import { pretrainedMemory, requirePretrained } from '../pretrained.ts';
+import { pretrainedConfig, pretrainedMemory, requirePretrained } from '../pretrained.ts';
 import { Engine } from './engine.ts';
 import type { LoadedWeights, Prediction, Request, RequestMessage, ResponseMessage, WeightsSource } from './protocol.ts';
 import { wasmThreadCount } from './threads.ts';
@@ -129,12 +129,12 @@ async function handle(id: number, req: Request): Promise<{ result: unknown; tran
       return { result: await engine.setBackend(req.name) };
     case 'loadWeights': {
       if (req.pretrained) {
-        // A catalogued checkpoint is sized before it is downloaded.
+        // A catalogued checkpoint is sized before it is downloaded (pretrainedConfig throws when this
+        // build lacks its architecture).
         const entry = requirePretrained(req.pretrained);
+        pretrainedConfig(entry);
         await engine.ensureBackend();
-        const need = pretrainedMemory(entry);
-        if (need) checkMemory(need, engine.capacity());
-        else throw new Error(`${entry.tag} needs the ${entry.architecture} architecture, which this build does not have`);
+        checkMemory(pretrainedMemory(entry)!, engine.capacity());
       }
       const { bytes, name, source, cached } = await fetchWeights(req.src, id);
       const loaded: LoadedWeights = await engine.loadWeights(bytes, name, source, cached, req.config, { pretrained: req.pretrained, preprocess: req.preprocess });
