@@ -225,6 +225,8 @@ test('compare shows two or more presets side by side with charts and differences
 });
 
 test('run: no prediction without weights, fixture weights from a routed URL, top-5 for a JPEG and a PNG, a clear error for a non-image', async ({ page, context }) => {
+  // A long flow on a software WebGPU adapter (SwiftShader): about 1.5 min alone, more on a busy machine.
+  test.setTimeout(300_000);
   await context.route('https://weights.invalid/**', async (route) => {
     const name = new URL(route.request().url()).pathname.split('/').pop()!;
     await route.fulfill({
