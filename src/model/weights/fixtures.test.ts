@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph, stateDictSpec } from '../graph.ts';
 import { checkStateDict, inferConfig, loadWeightsFile, type WeightsFile } from './index.ts';
-import { errorOf } from './testing.ts';
+import { errorOf } from '../../../test/support/weights.ts';
 
 const DIR = new URL('../../../fixtures/weights/', import.meta.url);
 const MODELS = ['tiny_resnext', 'tiny_resnet', 'tiny_cifar'] as const;

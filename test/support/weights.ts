@@ -1,10 +1,10 @@
 /**
  * Builders for the weight-import tests: hand-made pickles (opcode by opcode), torch.save-style zip
  * archives around them, and safetensors files, so that each malformation can be produced on purpose.
- * Used only by the *.test.ts files beside it.
+ * Used only by the weight-import tests (src/model/weights/*.test.ts) and the fuzz tests.
  */
 import { zipSync } from 'fflate';
-import { WeightsError } from './common.ts';
+import { WeightsError } from '../../src/model/weights/common.ts';
 
 const utf8 = new TextEncoder();
 
