@@ -123,6 +123,9 @@ export function safeNumel(shape: readonly number[]): number | null {
   return n;
 }
 
+/** Tensors a state_dict may hold: ResNet-152 has about 800, the widest network here fewer than 2,000. */
+export const MAX_TENSORS = 100_000;
+
 /**
  * Bytes of float32 a reader may produce from a file of `fileBytes` bytes: four per byte of the file,
  * what a file of one-byte (U8, BOOL) tensors converts to. Only tensors that overlap (stride-0 expanded

@@ -12,6 +12,7 @@
 import {
   DTYPE_SIZE,
   FLOAT_DTYPES,
+  MAX_TENSORS,
   WeightsError,
   assertFinite,
   budgetError,
@@ -89,7 +90,7 @@ export interface ReadOptions {
 }
 
 /** A data.pkl is a few kB per hundred tensors; more than this is no state_dict. */
-export const MAX_PICKLE_BYTES = 64 * 1024 * 1024;
+export const MAX_PICKLE_BYTES = 16 * 1024 * 1024;
 /** The `version` and `byteorder` records hold a few characters. */
 const MAX_RECORD_BYTES = 4096;
 /** File format versions torch 1.13 reads (caffe2 kMinSupportedFileFormatVersion .. kMaxSupportedFileFormatVersion). */
@@ -201,6 +202,9 @@ function findStateDict(root: unknown, label: string): Map<unknown, unknown> {
 
 /** The dict's tensors by key, refusing keys that are not strings. */
 function tensorRefs(dict: Map<unknown, unknown>, label: string): [string, TensorRef][] {
+  if (dict.size > MAX_TENSORS) {
+    throw new WeightsError('limit', `${label}: the state_dict has ${dict.size} tensors; no network this app runs has more than ${MAX_TENSORS}.`);
+  }
   const out: [string, TensorRef][] = [];
   for (const [key, value] of dict) {
     if (typeof key !== 'string') {

@@ -7,11 +7,13 @@
  * a header over 100 MB, not UTF-8, not JSON, nested deeper than serde_json's recursion limit, a float
  * or a bool where a size is, a duplicated `__metadata__`, offsets that do not tile the data exactly.
  * This reader also refuses what no state_dict holds (sizes past 2^53, lone UTF-16 surrogates, duplicate
- * tensor names). The header is scanned once before JSON.parse, so a 100 MB header costs one pass.
+ * tensor names). The header is read by one linear pass of a strict JSON reader (json.ts).
  */
+import { JsonLimitError, duplicateKeys, isJsonObject, parseJson } from './json.ts';
 import {
   DTYPE_SIZE,
   FLOAT_DTYPES,
+  MAX_TENSORS,
   WeightsError,
   assertFinite,
   clip,
@@ -27,8 +29,6 @@ import {
 
 /** The reference implementation refuses headers above 100 MB; so do we. */
 export const MAX_SAFETENSORS_HEADER = 100_000_000;
-/** serde_json's recursion limit: 128 levels of nesting fail. */
-export const MAX_JSON_DEPTH = 127;
 
 export interface SafetensorsFile {
   tensors: StateDict;
@@ -58,86 +58,12 @@ function describeValue(value: unknown, depth = 0): string {
   let text: string;
   if (Array.isArray(value)) {
     text = depth >= 3 ? '[...]' : `[${value.slice(0, 8).map((v) => describeValue(v, depth + 1)).join(',')}${value.length > 8 ? ',...' : ''}]`;
-  } else if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value);
-    text = depth >= 3 ? '{...}' : `{${keys.slice(0, 8).map((k) => `${quote(k, 30)}:${describeValue((value as Record<string, unknown>)[k], depth + 1)}`).join(',')}${keys.length > 8 ? ',...' : ''}}`;
+  } else if (value instanceof Map) {
+    const keys = [...value.keys()];
+    text = depth >= 3 ? '{...}' : `{${keys.slice(0, 8).map((k) => `${quote(k, 30)}:${describeValue(value.get(k), depth + 1)}`).join(',')}${keys.length > 8 ? ',...' : ''}}`;
   } else if (typeof value === 'string') text = quote(value, 40);
   else text = String(value);
   return clip(text, 60);
-}
-
-interface HeaderScan {
-  /** Keys of the top-level object, counted as written (duplicates included). */
-  topLevelKeys: number;
-}
-
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
-
-/**
- * One pass over the header bytes before JSON.parse: nesting depth (serde_json's limit), numbers with a
- * fraction or exponent (never a size; JSON.parse would turn 1e4 into 10000), lone surrogate escapes
- * (which serde_json refuses), and the number of top-level keys (to find duplicates JSON.parse hides).
- */
-function scanHeader(bytes: Uint8Array, start: number, end: number): HeaderScan {
-  let depth = 0;
-  let topLevelKeys = 0;
-  // At depth 1, the next string is a key (after '{' or ',').
-  let expectKey = false;
-  const hex4 = (at: number): number => {
-    let v = 0;
-    for (let k = 0; k < 4; k++) {
-      const c = bytes[at + k];
-      if (at + k >= end || !isHex(c)) return -1;
-      v = v * 16 + parseInt(String.fromCharCode(c), 16);
-    }
-    return v;
-  };
-  for (let i = start; i < end; i++) {
-    const c = bytes[i];
-    if (c === 0x22) {
-      if (depth === 1 && expectKey) {
-        topLevelKeys++;
-        expectKey = false;
-      }
-      // Skip the string, checking \u escapes for lone surrogates.
-      for (i++; i < end && bytes[i] !== 0x22; i++) {
-        if (bytes[i] !== 0x5c) continue;
-        i++;
-        if (bytes[i] !== 0x75) continue;
-        const u = hex4(i + 1);
-        if (u >= 0xd800 && u <= 0xdbff) {
-          const low = bytes[i + 5] === 0x5c && bytes[i + 6] === 0x75 ? hex4(i + 7) : -1;
-          if (low < 0xdc00 || low > 0xdfff) throw corrupt('the header holds a lone UTF-16 surrogate (\\u' + u.toString(16) + '), which serde_json refuses: the file is damaged');
-          i += 6;
-        } else if (u >= 0xdc00 && u <= 0xdfff) {
-          throw corrupt('the header holds a lone UTF-16 surrogate (\\u' + u.toString(16) + '), which serde_json refuses: the file is damaged');
-        }
-        i += 4;
-      }
-    } else if (c === 0x7b || c === 0x5b) {
-      depth++;
-      if (depth > MAX_JSON_DEPTH) {
-        throw corrupt(`the header nests JSON more than ${MAX_JSON_DEPTH} levels deep (at byte ${i - start}), past serde_json's recursion limit: the file is damaged or hostile`);
-      }
-      if (depth === 1) expectKey = c === 0x7b;
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    } else if (c === 0x2c) {
-      if (depth === 1) expectKey = true;
-    } else if (c === 0x2d || isDigit(c)) {
-      let j = i + 1;
-      while (j < end && isDigit(bytes[j])) j++;
-      if (bytes[j] === 0x2e || bytes[j] === 0x65 || bytes[j] === 0x45) {
-        let k = j + 1;
-        while (k < end && (isDigit(bytes[k]) || bytes[k] === 0x2b || bytes[k] === 0x2d || bytes[k] === 0x65 || bytes[k] === 0x45)) k++;
-        const text = new TextDecoder().decode(bytes.subarray(i, Math.min(k, i + 30)));
-        throw corrupt(`the header holds the number ${text}, with a fraction or exponent; sizes and offsets are integers, and safetensors refuses a float there: the file is damaged`);
-      }
-      i = j - 1;
-    }
-  }
-  return { topLevelKeys };
 }
 
 /** Every dtype the safetensors format defines; the others are not safetensors files at all. */
@@ -147,10 +73,14 @@ const SAFETENSORS_DTYPES: ReadonlySet<string> = new Set([
 
 function parseEntry(rawKey: string, raw: unknown, dataLength: number): Entry {
   const key = clip(rawKey);
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+  if (!isJsonObject(raw)) {
     throw corrupt(`the header entry of tensor ${key} must be an object with dtype, shape and data_offsets, got ${describeValue(raw)}`);
   }
-  const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
+  const twice = duplicateKeys(raw).find((f) => f === 'dtype' || f === 'shape' || f === 'data_offsets');
+  if (twice) throw corrupt(`the header entry of tensor ${key} gives ${twice} twice`);
+  const dtype = raw.get('dtype');
+  const shape = raw.get('shape');
+  const offsets = raw.get('data_offsets');
   if (!isWeightDtype(dtype)) {
     const known = typeof dtype === 'string' && SAFETENSORS_DTYPES.has(dtype);
     throw new WeightsError(
@@ -223,31 +153,33 @@ export function parseSafetensors(input: ArrayBuffer | Uint8Array, options: { exp
   } catch {
     throw corrupt(`the ${n}-byte header is not valid UTF-8 JSON (it is not UTF-8): the file is damaged, or it is not a safetensors file`);
   }
-  const scan = scanHeader(bytes, 8, 8 + n);
   let header: unknown;
   try {
-    header = JSON.parse(text);
+    header = parseJson(text, MAX_TENSORS + 1);
   } catch (err) {
+    if (err instanceof JsonLimitError) {
+      throw new WeightsError('limit', `safetensors: the header lists more than ${MAX_TENSORS} tensors; no network this app runs has that many. Refused after reading that far.`);
+    }
     throw corrupt(`the ${n}-byte header is not valid UTF-8 JSON (${clip((err as Error).message)}): the file is damaged, or it is not a safetensors file`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
+  if (!isJsonObject(header)) {
     throw corrupt(`the header must be a JSON object, got ${describeValue(header)}`);
   }
-  if (Object.keys(header).length !== scan.topLevelKeys) {
-    throw corrupt('the header names a tensor (or __metadata__) twice: the file is damaged');
+  if (duplicateKeys(header).length > 0) {
+    throw corrupt(`the header names ${quote(duplicateKeys(header)[0])} twice: the file is damaged`);
   }
 
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
   let metadata: Record<string, string> | null = null;
   const entries: Entry[] = [];
-  for (const [key, raw] of Object.entries(header as Record<string, unknown>)) {
+  for (const [key, raw] of header) {
     if (key === '__metadata__') {
       if (raw === null) continue;
-      if (typeof raw !== 'object' || Array.isArray(raw) || !Object.values(raw).every((v) => typeof v === 'string')) {
+      if (!isJsonObject(raw) || ![...raw.values()].every((v) => typeof v === 'string')) {
         throw corrupt(`__metadata__ must map strings to strings, got ${describeValue(raw)}`);
       }
-      metadata = { ...(raw as Record<string, string>) };
+      metadata = Object.fromEntries(raw) as Record<string, string>;
       continue;
     }
     entries.push(parseEntry(key, raw, dataLength));
