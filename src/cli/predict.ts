@@ -5,27 +5,60 @@
  * Raw tensors are little-endian float32: the input NCHW, the output logits [N, classes].
  * Without a preset or flags, the architecture is inferred from the weights.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { NetworkConfig } from '../model/config.ts';
-import { buildLayerGraph } from '../model/graph.ts';
+import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
 import { IMAGENET_PREPROCESS, checkImageSize, preprocessImage, sniffImage, type RgbaImage } from '../model/preprocess.ts';
 import { useBackend } from '../model/tfjs/backends.ts';
 import { buildNetwork } from '../model/tfjs/network.ts';
-import { checkStateDict, inferConfig, loadWeightsFile } from '../model/weights/index.ts';
+import { checkStateDict, inferConfig, loadWeightsFile, type StateDictShapes } from '../model/weights/index.ts';
 import { topK } from '../model/engine/engine.ts';
+import { FiniteGuard, checkInput, runGuarded } from '../model/engine/finite.ts';
 import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, parseArgs, type ParsedArgs } from './args.ts';
 
 const FLAGS = [...CONFIG_FLAGS, 'weights', 'shape', 'out', 'image', 'backend', 'topk'] as const;
 
-function readFile(path: string, what: string): Buffer {
+/** An encoded image larger than this is no photo (the decoders stop at 50 megapixels anyway). */
+const MAX_IMAGE_BYTES = 512 * 1024 * 1024;
+
+/** The most a file read whole can be: Node's largest buffer for one read (2 GiB). */
+const MAX_FILE_BYTES = 2 ** 31 - 1;
+
+/**
+ * Reads a regular file whole, its size known before a byte is read: a device (/dev/zero), pipe or
+ * socket is refused instead of read without end, and so is a file past `maxBytes`, or (with `check`)
+ * one whose size is wrong; `check` gets the size and throws its own UsageError.
+ */
+function readFile(path: string, what: string, check?: (size: number) => void, maxBytes = MAX_FILE_BYTES): Buffer {
+  let fd: number;
   try {
-    return readFileSync(path);
+    fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new UsageError(`cannot read ${what} ${path}: it is a folder`);
+    if (!st.isFile()) throw new UsageError(`cannot read ${what} ${path}: it is not a regular file (a device, pipe or socket has no size to check); give a file`);
+    if (st.size > maxBytes) throw new UsageError(`cannot read ${what} ${path}: it is ${st.size} bytes, more than the ${maxBytes} this reads`);
+    check?.(st.size);
+    const out = Buffer.allocUnsafe(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const n = readSync(fd, out, at, st.size - at, at);
+      if (n === 0) throw new UsageError(`cannot read ${what} ${path}: it shrank from ${st.size} to ${at} bytes while being read`);
+      at += n;
+    }
+    return out;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -118,28 +151,38 @@ export async function runPredict(argv: string[]): Promise<void> {
   let rgba: RgbaImage | null = null;
   if (input) {
     shape = parseShape(shapeText!);
-    x = decodeF32LE(readFile(input, 'input'));
     const need = shape.reduce((a, b) => a * b, 1);
-    if (x.length !== need) throw new UsageError(`${input} holds ${x.length} float32 values; --shape ${shape.join(',')} needs ${need}`);
+    // The size says whether the file fits --shape before a byte of it is read.
+    x = decodeF32LE(readFile(input, 'input', (size) => {
+      if (size % 4 !== 0) throw new UsageError(`the input has ${size} bytes, not a whole number of float32 values`);
+      if (size / 4 !== need) throw new UsageError(`${input} holds ${size / 4} float32 values; --shape ${shape.join(',')} needs ${need}`);
+    }));
+    checkInput(x, input);
   } else {
-    rgba = decodeImageFile(readFile(image!, 'image'), image!);
+    rgba = decodeImageFile(readFile(image!, 'image', undefined, MAX_IMAGE_BYTES), image!);
     const pre = preprocessImage(rgba, IMAGENET_PREPROCESS);
     x = pre.tensor;
     shape = [1, 3, IMAGENET_PREPROCESS.crop, IMAGENET_PREPROCESS.crop];
   }
 
-  const { stateDict } = loadWeightsFile(readFile(weightsPath, 'weights'), basename(weightsPath));
   const explicit = args.positional.length === 1 || CONFIG_FLAGS.some((f) => f !== 'input' && args.flags.has(f));
-  let config: NetworkConfig = explicit ? configFromArgs(withoutInputSize(args), args.positional[0]) : inferConfig(stateDict);
-  config = { ...config, input: [shape[1], shape[2], shape[3]] };
-  const graph = buildLayerGraph(config);
+  const networkOf = (shapes: StateDictShapes): LayerGraph => {
+    const config: NetworkConfig = explicit ? configFromArgs(withoutInputSize(args), args.positional[0]) : inferConfig(shapes);
+    return buildLayerGraph({ ...config, input: [shape[1], shape[2], shape[3]] });
+  };
+  // The strict check runs on the shapes, before any tensor is decoded: a file for another network costs no decoding.
+  const { stateDict } = loadWeightsFile(readFile(weightsPath, 'weights'), basename(weightsPath), {
+    expect: (shapes) => void checkStateDict(networkOf(shapes), shapes),
+  });
+  const graph = networkOf(stateDict);
   checkStateDict(graph, stateDict);
+  const guard = new FiniteGuard(graph, stateDict);
 
   await useBackend(backendName);
   const net = buildNetwork(graph, stateDict);
   try {
     const t0 = performance.now();
-    const y = await net.run(x, shape);
+    const y = await runGuarded(net, guard, x, shape);
     const ms = performance.now() - t0;
     if (out) writeFile(out, encodeF32LE(y.data), 'the logits');
     const lines: string[] = [];

@@ -48,8 +48,11 @@ export const LIMITS = {
 };
 
 function checkPositiveInteger(what: string, value: unknown, hint = ''): number {
+  if (typeof value === 'number' && !Number.isNaN(value) && !Number.isSafeInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+    throw new ConfigError(`${what} is too large: ${value}${hint}`);
+  }
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ConfigError(`${what} must be a number, got ${JSON.stringify(value)}${hint}`);
+    throw new ConfigError(`${what} must be a number, got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}${hint}`);
   }
   if (!Number.isInteger(value) || value <= 0) {
     throw new ConfigError(`${what} must be a positive integer, got ${value}${hint}`);

@@ -224,6 +224,8 @@ export function legacyTorchFile(
     /** Replaces the whole storage key list pickle. */
     keyPickle?: Uint8Array;
     protocol?: number;
+    /** Replaces the whole protocol version pickle. */
+    protocolPickle?: Uint8Array;
     magic?: number[];
     trailing?: Uint8Array;
   } = {},
@@ -235,7 +237,7 @@ export function legacyTorchFile(
   const keys = new PickleWriter().proto(2).emptyList().mark();
   for (const key of options.keys ?? storages.map((s) => s.key)) keys.str(key);
   keys.appends().stop();
-  const parts: Uint8Array[] = [magic, protocol, sysInfo.bytes(), pickle, options.keyPickle ?? keys.bytes()];
+  const parts: Uint8Array[] = [magic, options.protocolPickle ?? protocol, sysInfo.bytes(), pickle, options.keyPickle ?? keys.bytes()];
   for (const s of storages) {
     const count = new Uint8Array(8);
     new DataView(count.buffer).setBigInt64(0, BigInt(s.count), !options.countBigEndian);

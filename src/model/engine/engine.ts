@@ -15,6 +15,7 @@ import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
 import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
 import type { BenchResult, EngineInfo, FormsResult, LoadedWeights, RawResult, BackendStatus } from './protocol.ts';
+import { FiniteGuard, runGuarded } from './finite.ts';
 import labels from './imagenet_classes.json' with { type: 'json' };
 
 export const IMAGENET_CLASSES: readonly string[] = labels as string[];
@@ -57,6 +58,8 @@ export class Engine {
   private net: TfjsNetwork | null = null;
   private sd: StateDict | null = null;
   private weights: LoadedWeights | null = null;
+  /** Bounds the loaded network's values, so that NaN/Inf is reported, never shown as a top-5 (finite.ts). */
+  private guard: FiniteGuard | null = null;
   private readonly options: EngineOptions;
   private grouped: GroupedMethod | null = null;
 
@@ -100,9 +103,11 @@ export class Engine {
     const cfg = config ?? inferConfig(stateDict);
     const graph = buildLayerGraph(cfg);
     const check = checkStateDict(graph, stateDict);
+    const guard = new FiniteGuard(graph, stateDict);
     const net = buildNetwork(graph, stateDict, this.netOptions());
     this.disposeNetwork();
     this.net = net;
+    this.guard = guard;
     this.sd = stateDict;
     this.weights = { config: cfg, source, tensors: check.tensors, bytes: bytes.byteLength, cached };
     return this.weights;
@@ -113,9 +118,11 @@ export class Engine {
     await this.ensureBackend();
     const graph = buildLayerGraph(config);
     checkStateDict(graph, sd);
+    const guard = new FiniteGuard(graph, sd);
     const net = buildNetwork(graph, sd, this.netOptions());
     this.disposeNetwork();
     this.net = net;
+    this.guard = guard;
     this.sd = sd;
     this.weights = { config, source, tensors: sd.size, bytes: [...sd.values()].reduce((s, t) => s + t.data.byteLength, 0), cached: false };
     return this.weights;
@@ -125,6 +132,7 @@ export class Engine {
     this.disposeNetwork();
     this.sd = null;
     this.weights = null;
+    this.guard = null;
   }
 
   /** Checks an encoded image's kind and size before decoding: throws a clear error for non-images or > 50 MP. */
@@ -138,7 +146,7 @@ export class Engine {
     const net = this.requireNetwork();
     const t0 = performance.now();
     const { tensor, crop } = preprocessImage(image, pre);
-    const out = await net.run(tensor, [1, 3, pre.crop, pre.crop]);
+    const out = await runGuarded(net, this.guard!, tensor, [1, 3, pre.crop, pre.crop]);
     const ms = performance.now() - t0;
     return { top: topK(out.data, topk), ms, backend: this.backend!, crop };
   }
@@ -148,7 +156,7 @@ export class Engine {
     const n = shape.reduce((a, b) => a * b, 1);
     if (shape.length !== 4 || input.length !== n) throw new Error(`input holds ${input.length} values, shape [${shape.join(', ')}] needs ${n}`);
     const t0 = performance.now();
-    const out = await net.run(input, shape);
+    const out = await runGuarded(net, this.guard!, input, shape);
     return { logits: out.data, shape: out.shape, ms: performance.now() - t0, backend: this.backend!, numTensors: tf.memory().numTensors };
   }
 

@@ -47,6 +47,8 @@ export interface ZipEntry {
   /** Uncompressed size the central directory declares. */
   size: number;
   localHeaderOffset: number;
+  /** miniz (so torch) takes an entry for a directory when its name ends in '/' or its DOS directory attribute (0x10) is set. */
+  directory: boolean;
 }
 
 export interface ZipDirectory {
@@ -156,6 +158,7 @@ export function readZipDirectory(bytes: Uint8Array, label: string): ZipDirectory
     const extraLength = u16(p + 30);
     const commentLength = u16(p + 32);
     const disk = u16(p + 34);
+    const externalAttributes = u32(p + 38);
     let localHeaderOffset = u32(p + 42);
     const headerSize = CENTRAL_SIZE + nameLength + extraLength + commentLength;
     if (headerSize > left) throw damaged(label, `central directory entry ${i + 1} runs past the directory`);
@@ -188,7 +191,8 @@ export function readZipDirectory(bytes: Uint8Array, label: string): ZipDirectory
         throw damaged(label, `entry ${displayName(name)} runs past the end of the file`);
       }
     }
-    entries.push({ name, method, flags, compressedSize, size: uncompressed, localHeaderOffset });
+    const directory = name.endsWith('/') || (externalAttributes & 0x10) !== 0;
+    entries.push({ name, method, flags, compressedSize, size: uncompressed, localHeaderOffset, directory });
     p += headerSize;
     left -= headerSize;
   }
@@ -260,6 +264,13 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, label: string, 
     throw new WeightsError(
       'unsupported',
       `${label}: ${what} is compressed with zip method ${entry.method}; torch.load reads only stored and deflated entries. Re-save the weights with torch.save.`,
+    );
+  }
+  if (entry.directory && entry.size > 0) {
+    throw new WeightsError(
+      'corrupt',
+      `${label}: ${what} is marked as a directory in the zip directory, so torch.load would read none of its bytes (it gets whatever memory it allocated). ` +
+        'Refusing the file: re-save it with torch.save.',
     );
   }
   if (entry.compressedSize === 0) return new Uint8Array(entry.size);
