@@ -53,6 +53,7 @@ export const JSON_MAX_DEPTH = 127;
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/y;
 const PLAIN_CHARS = /[^"\\\u0000-\u001f]*/y;
 const SPECIAL = /[\\\u0000-\u001f]/;
+const WHITESPACE = /[ \t\n\r]*/y;
 
 /** More keys in the top-level object than the caller allows: parsing stops there. */
 export class JsonLimitError extends Error {
@@ -72,10 +73,11 @@ export function parseJson(text: string, maxTopLevelKeys = Infinity): JsonValue {
     throw new JsonSyntaxError(`${what} at character ${pos}`);
   };
   const ws = (): void => {
-    for (;;) {
-      const c = text.charCodeAt(pos);
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
-      else return;
+    const c = text.charCodeAt(pos);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+      WHITESPACE.lastIndex = pos;
+      WHITESPACE.exec(text);
+      pos = WHITESPACE.lastIndex;
     }
   };
   const hex4 = (): number => {

@@ -278,7 +278,7 @@ export function parsePth(input: ArrayBuffer | Uint8Array, fileName?: string, opt
   if (entries.some((e) => e.name === `${prefix}constants.pkl`)) {
     throw new WeightsError('format', `${label} is a TorchScript archive (torch.jit.save: it has ${displayName(prefix)}constants.pkl), not a state_dict; save model.state_dict() with torch.save instead.`);
   }
-  const shown = displayName(prefix);
+  const shown = entryText(prefix);
   const versionEntry = dir.find(`${prefix}.data/version`) ?? dir.find(`${prefix}version`);
   if (!versionEntry) {
     throw corrupt(`${label}: the archive has no ${shown}version record, which every torch.save archive has; torch.load refuses it. ${WHAT_TO_SAVE}`);

@@ -29,7 +29,7 @@ const U32_MAX = 0xffffffff;
 /** The end record may be followed by a comment of up to 65535 bytes. */
 const MAX_COMMENT = 0xffff;
 /** Compressed bytes handed to the inflater at a time: it can produce at most ~1032x as much before it is checked. */
-const INFLATE_CHUNK = 16 * 1024;
+const INFLATE_CHUNK = 4 * 1024;
 
 /** General purpose flags torch refuses: encrypted (bit 0), compressed patch data (bit 5), strong encryption (bit 6). */
 const FLAG_ENCRYPTED = 0x0001;
@@ -56,13 +56,6 @@ export interface ZipDirectory {
   entries: ZipEntry[];
   /** The entry whose name equals `name` without regard to ASCII case, as torch's lookups do. */
   find(name: string): ZipEntry | undefined;
-}
-
-/** A UTF-8 string as the binary string of its bytes (how entry names are kept). */
-export function binaryName(text: string): string {
-  let out = '';
-  for (const b of new TextEncoder().encode(text)) out += String.fromCharCode(b);
-  return out;
 }
 
 /** An entry name as text (UTF-8 decoded where it is), capped, for messages. */
