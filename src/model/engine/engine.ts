@@ -99,7 +99,8 @@ export class Engine {
    */
   async loadWeights(bytes: Uint8Array, fileName: string, source: string, cached: boolean, config?: NetworkConfig): Promise<LoadedWeights> {
     await this.ensureBackend();
-    const { stateDict } = loadWeightsFile(bytes, fileName);
+    // The strict check first runs on the shapes alone, so a file for another network is refused before it is decoded.
+    const { stateDict } = loadWeightsFile(bytes, fileName, { expect: (shapes) => void checkStateDict(buildLayerGraph(config ?? inferConfig(shapes)), shapes) });
     const cfg = config ?? inferConfig(stateDict);
     const graph = buildLayerGraph(cfg);
     const check = checkStateDict(graph, stateDict);
