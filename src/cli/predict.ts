@@ -8,35 +8,28 @@
  * Images are preprocessed as the entry says, or as the preprocessing flags say (`preprocess.ts` here),
  * else with timm's default (torchvision V1's) transform, which the output names.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { NetworkConfig } from '../model/config.ts';
 import { classNames } from '../model/classes.ts';
-import { buildLayerGraph } from '../model/graph.ts';
+import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
 import type { RgbImage } from '../model/image/rgb.ts';
 import { backendCapacity, checkMemory, memoryNeed } from '../model/memory.ts';
 import { DEFAULT_PREPROCESS, describePreprocess, preprocessImage, type PreprocessConfig } from '../model/preprocess.ts';
 import { pretrainedConfig } from '../model/pretrained.ts';
 import { useBackend } from '../model/tfjs/backends.ts';
 import { buildNetwork } from '../model/tfjs/network.ts';
-import { checkStateDict, inferConfig, loadWeightsFile } from '../model/weights/index.ts';
+import { checkStateDict, inferConfig, loadWeightsFile, type StateDictShapes } from '../model/weights/index.ts';
 import { topK, weightsMeta } from '../model/engine/engine.ts';
+import { FiniteGuard, checkInput, runGuarded } from '../model/engine/finite.ts';
 import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, parseArgs, type ParsedArgs } from './args.ts';
 import { decodeF32LE, encodeF32LE } from './f32.ts';
+import { readFile } from './files.ts';
 import { PREPROCESS_FLAGS, preprocessFromArgs, readImage } from './preprocess.ts';
 
 export { decodeF32LE, encodeF32LE };
 
 const FLAGS = [...CONFIG_FLAGS, ...PREPROCESS_FLAGS, 'weights', 'shape', 'out', 'image', 'backend', 'topk'] as const;
-
-function readFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-}
 
 function writeFile(path: string, bytes: Uint8Array, what: string): void {
   try {
@@ -92,9 +85,13 @@ export async function runPredict(argv: string[]): Promise<void> {
   let preprocess: PreprocessConfig | null = null;
   if (input) {
     shape = parseShape(shapeText!);
-    x = decodeF32LE(readFile(input, 'input'));
     const need = shape.reduce((a, b) => a * b, 1);
-    if (x.length !== need) throw new UsageError(`${input} holds ${x.length} float32 values; --shape ${shape.join(',')} needs ${need}`);
+    // The size says whether the file fits --shape before a byte of it is read.
+    x = decodeF32LE(readFile(input, 'input', (size) => {
+      if (size % 4 !== 0) throw new UsageError(`the input has ${size} bytes, not a whole number of float32 values`);
+      if (size / 4 !== need) throw new UsageError(`${input} holds ${size / 4} float32 values; --shape ${shape.join(',')} needs ${need}`);
+    }));
+    checkInput(x, input);
   } else {
     rgb = readImage(image!);
     preprocess = pre.config;
@@ -103,24 +100,30 @@ export async function runPredict(argv: string[]): Promise<void> {
   }
 
   const weightBytes = readFile(weightsPath, 'weights');
-  const { stateDict } = loadWeightsFile(weightBytes, basename(weightsPath));
   const explicit = args.positional.length === 1 || CONFIG_FLAGS.some((f) => f !== 'input' && args.flags.has(f));
-  let config: NetworkConfig = explicit
-    ? configFromArgs(withoutInputSize(args), args.positional[0])
-    : pre.entry
-      ? pretrainedConfig(pre.entry)
-      : inferConfig(stateDict);
-  config = { ...config, input: [shape[1], shape[2], shape[3]] };
-  const graph = buildLayerGraph(config);
+  const networkOf = (shapes: StateDictShapes): LayerGraph => {
+    const config: NetworkConfig = explicit
+      ? configFromArgs(withoutInputSize(args), args.positional[0])
+      : pre.entry
+        ? pretrainedConfig(pre.entry)
+        : inferConfig(shapes);
+    return buildLayerGraph({ ...config, input: [shape[1], shape[2], shape[3]] });
+  };
+  // The strict check runs on the shapes, before any tensor is decoded: a file for another network costs no decoding.
+  const { stateDict } = loadWeightsFile(weightBytes, basename(weightsPath), {
+    expect: (shapes) => void checkStateDict(networkOf(shapes), shapes),
+  });
+  const graph = networkOf(stateDict);
   checkStateDict(graph, stateDict);
   checkMemory(memoryNeed(graph, weightBytes.byteLength), backendCapacity(backendName));
-  const meta = weightsMeta(config, { pretrained: pre.entry?.tag });
+  const meta = weightsMeta(graph.config, { pretrained: pre.entry?.tag });
+  const guard = new FiniteGuard(graph, stateDict);
 
   await useBackend(backendName);
   const net = buildNetwork(graph, stateDict);
   try {
     const t0 = performance.now();
-    const y = await net.run(x, shape);
+    const y = await runGuarded(net, guard, x, shape);
     const ms = performance.now() - t0;
     if (out) writeFile(out, encodeF32LE(y.data), 'the logits');
     const lines: string[] = [];

@@ -5,7 +5,7 @@
  * With --pretrained, the catalogue entry's preprocessing; the other flags override single fields.
  * The same flags choose `predict`'s preprocessing. Also `pretrained`, the catalogue as a table.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { decodeImageBytes } from '../model/image/decode.ts';
 import type { RgbImage } from '../model/image/rgb.ts';
 import { formatBytes } from '../model/memory.ts';
@@ -23,6 +23,7 @@ import { INTERPOLATIONS, type Interpolation } from '../model/image/resample.ts';
 import { findPretrained, PRETRAINED, pretrainedMemory, type PretrainedEntry } from '../model/pretrained.ts';
 import { flagString, parseArgs, UsageError, type ParsedArgs } from './args.ts';
 import { encodeF32LE } from './f32.ts';
+import { MAX_IMAGE_BYTES, readFile } from './files.ts';
 
 /** The flags that choose a preprocessing (shared with `predict`). */
 export const PREPROCESS_FLAGS = ['pretrained', 'size', 'crop-pct', 'interpolation', 'crop-mode', 'mean', 'std'] as const;
@@ -92,13 +93,7 @@ export function preprocessFromArgs(
 
 /** Reads and decodes an image file (PNG exactly as Pillow, JPEG with jpeg-js); one-line errors naming the file. */
 export function readImage(path: string): RgbImage {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read image ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`);
-  }
+  const bytes = new Uint8Array(readFile(path, 'image', undefined, MAX_IMAGE_BYTES));
   try {
     return decodeImageBytes(bytes);
   } catch (e) {

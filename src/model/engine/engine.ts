@@ -20,6 +20,7 @@ import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
 import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
 import type { BenchResult, EngineInfo, FormsResult, LoadedWeights, RawResult, BackendStatus, WeightsMeta } from './protocol.ts';
+import { FiniteGuard, runGuarded } from './finite.ts';
 
 export interface TopEntry {
   index: number;
@@ -79,6 +80,8 @@ export class Engine {
   private net: TfjsNetwork | null = null;
   private sd: StateDict | null = null;
   private weights: LoadedWeights | null = null;
+  /** Bounds the loaded network's values, so that NaN/Inf is reported, never shown as a top-5 (finite.ts). */
+  private guard: FiniteGuard | null = null;
   private readonly options: EngineOptions;
   private grouped: GroupedMethod | null = null;
 
@@ -120,16 +123,20 @@ export class Engine {
    */
   async loadWeights(bytes: Uint8Array, fileName: string, source: string, cached: boolean, config?: NetworkConfig, opts: LoadOptions = {}): Promise<LoadedWeights> {
     await this.ensureBackend();
-    const { stateDict } = loadWeightsFile(bytes, fileName);
-    const cfg = config ?? (opts.pretrained ? pretrainedConfig(requirePretrained(opts.pretrained)) : inferConfig(stateDict));
+    const known = config ?? (opts.pretrained ? pretrainedConfig(requirePretrained(opts.pretrained)) : undefined);
+    // The strict check first runs on the shapes alone, so a file for another network is refused before it is decoded.
+    const { stateDict } = loadWeightsFile(bytes, fileName, { expect: (shapes) => void checkStateDict(buildLayerGraph(known ?? inferConfig(shapes)), shapes) });
+    const cfg = known ?? inferConfig(stateDict);
     const graph = buildLayerGraph(cfg);
     const check = checkStateDict(graph, stateDict);
     const memory = memoryNeed(graph, bytes.byteLength);
     checkMemory(memory, this.capacity());
     const meta = weightsMeta(cfg, opts);
+    const guard = new FiniteGuard(graph, stateDict);
     const net = buildNetwork(graph, stateDict, this.netOptions());
     this.disposeNetwork();
     this.net = net;
+    this.guard = guard;
     this.sd = stateDict;
     this.weights = { config: cfg, source, tensors: check.tensors, bytes: bytes.byteLength, cached, memory, ...meta };
     return this.weights;
@@ -143,9 +150,11 @@ export class Engine {
     const bytes = [...sd.values()].reduce((s, t) => s + t.data.byteLength, 0);
     const memory = memoryNeed(graph, bytes);
     checkMemory(memory, this.capacity());
+    const guard = new FiniteGuard(graph, sd);
     const net = buildNetwork(graph, sd, this.netOptions());
     this.disposeNetwork();
     this.net = net;
+    this.guard = guard;
     this.sd = sd;
     this.weights = { config, source, tensors: sd.size, bytes, cached: false, memory, ...weightsMeta(config) };
     return this.weights;
@@ -172,6 +181,7 @@ export class Engine {
     this.disposeNetwork();
     this.sd = null;
     this.weights = null;
+    this.guard = null;
   }
 
   /** Checks an encoded image's kind and size before decoding: throws a clear error for non-images or > 50 MP. */
@@ -190,7 +200,7 @@ export class Engine {
     const pre = validatePreprocess(preprocess ?? this.weights!.preprocess);
     const t0 = performance.now();
     const { tensor, crop } = preprocessImage(image, pre);
-    const out = await net.run(tensor, [1, 3, pre.inputSize, pre.inputSize]);
+    const out = await runGuarded(net, this.guard!, tensor, [1, 3, pre.inputSize, pre.inputSize]);
     const ms = performance.now() - t0;
     const names = this.weights!.classes ? classNames(this.weights!.classes) : null;
     return { top: topK(out.data, topk, names), ms, backend: this.backend!, crop, preprocess: pre };
@@ -201,7 +211,7 @@ export class Engine {
     const n = shape.reduce((a, b) => a * b, 1);
     if (shape.length !== 4 || input.length !== n) throw new Error(`input holds ${input.length} values, shape [${shape.join(', ')}] needs ${n}`);
     const t0 = performance.now();
-    const out = await net.run(input, shape);
+    const out = await runGuarded(net, this.guard!, input, shape);
     return { logits: out.data, shape: out.shape, ms: performance.now() - t0, backend: this.backend!, numTensors: tf.memory().numTensors };
   }
 

@@ -127,11 +127,17 @@ export class TfjsNetwork {
     return this.weights.reduce((s, t) => s + t.size * 4, 0);
   }
 
-  /** Forward pass on an NCHW batch (not disposed): logits [N, classes], or NCHW features without the top. */
-  predict(x: tf.Tensor4D): tf.Tensor {
+  /**
+   * Forward pass on an NCHW batch (not disposed): logits [N, classes], or NCHW features without the top.
+   * `observe` sees each op's output (by the index of the last graph node the op computes) while it is alive.
+   */
+  predict(x: tf.Tensor4D, observe?: (node: number, value: tf.Tensor) => void): tf.Tensor {
     const run = this.start(x);
     try {
-      for (const op of this.ops) this.step(op, run);
+      for (const op of this.ops) {
+        this.step(op, run);
+        observe?.(op.out, run.values.get(op.out)!);
+      }
       return this.finish(run);
     } catch (e) {
       for (const t of run.values.values()) t.dispose();
@@ -140,11 +146,11 @@ export class TfjsNetwork {
   }
 
   /** Float32 NCHW in, float32 out (logits [N, classes]); no tensor outlives the call. */
-  async run(input: Float32Array, shape: readonly number[]): Promise<{ data: Float32Array; shape: number[] }> {
+  async run(input: Float32Array, shape: readonly number[], observe?: (node: number, value: tf.Tensor) => void): Promise<{ data: Float32Array; shape: number[] }> {
     this.checkInput(shape);
     const x = tf.tensor4d(input, shape as [number, number, number, number]);
     try {
-      const y = this.predict(x);
+      const y = this.predict(x, observe);
       try {
         const data = (await y.data()) as Float32Array;
         return { data: Float32Array.from(data), shape: y.shape };
