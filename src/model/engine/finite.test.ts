@@ -153,3 +153,36 @@ describe('a NaN pixel a check of the logits alone misses', () => {
     e.unloadWeights();
   });
 });
+
+describe('the guard on timm networks (SE, ECA, avg-pool shortcut)', () => {
+  const W = 'fixtures/weights';
+  const f32At = (file: string): Float32Array => {
+    const b = readFileSync(join(W, file));
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+
+  it.each(['tiny_seresnext_d', 'tiny_ecaresnet_t', 'tiny_seresnet_7x7'])('%s: intact weights run under the guard and give timm\'s logits', async (name) => {
+    const manifest = JSON.parse(readFileSync(join(W, `${name}.json`), 'utf8')) as { input_shape: number[] };
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const e = new Engine({ order: ['wasm', 'cpu'] });
+      await e.setBackend(backend);
+      await e.loadWeights(new Uint8Array(readFileSync(join(W, `${name}.safetensors`))), `${name}.safetensors`, name, false);
+      const r = await e.runRaw(f32At(`${name}.input.bin`), manifest.input_shape);
+      const expected = f32At(`${name}.logits.bin`);
+      expect(Math.max(...Array.from(expected, (v, i) => Math.abs(v - r.logits[i])))).toBeLessThanOrEqual(1e-4);
+      e.unloadWeights();
+    }
+  });
+
+  it('a NaN input is refused before an SE network runs', async () => {
+    const name = 'tiny_seresnext_d';
+    const manifest = JSON.parse(readFileSync(join(W, `${name}.json`), 'utf8')) as { input_shape: number[] };
+    const e = new Engine({ order: ['cpu'] });
+    await e.setBackend('cpu');
+    await e.loadWeights(new Uint8Array(readFileSync(join(W, `${name}.safetensors`))), `${name}.safetensors`, name, false);
+    const x = f32At(`${name}.input.bin`);
+    x[7] = Number.NaN;
+    await expect(e.runRaw(x, manifest.input_shape)).rejects.toThrow(/the input holds NaN at element 7/);
+    e.unloadWeights();
+  });
+});
