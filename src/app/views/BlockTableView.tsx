@@ -11,6 +11,8 @@ import { CONVENTION_INFO } from '../../analysis/conventions.ts';
 import { thousands, giga, percent } from '../format.ts';
 import type { AppState } from '../state.ts';
 import { layerFormula } from '../formulas.ts';
+import { tableMarkdown } from '../../analysis/markdown.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
 import type { LayerGraph } from '../../model/graph.ts';
 
 function Published({ figures, params, macs }: { figures: PublishedFigures[]; params: number; macs: number }) {
@@ -146,6 +148,9 @@ export function BlockTableView({ state }: { state: AppState }) {
             </tr>
           </tfoot>
         </table>
+      </div>
+      <div className="toolbar actions">
+        <CopyButton label="Copy as Markdown" text={() => tableMarkdown(table)} what={`the block table as a Markdown table, as the CLI's "table --format markdown --convention ${convention}" prints it`} />
       </div>
       {samePreset && preset.published.length > 0 && <Published figures={preset.published} params={table.params} macs={paperMacs} />}
       {preset && !samePreset && (
