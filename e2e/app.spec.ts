@@ -210,9 +210,9 @@ test('torchinfo text with the chosen depth and columns, Markdown tables and PyTo
   ])));
 
   // The network as PyTorch code, from the configure panel.
-  await page.getByLabel('Preset').selectOption('resnext29_8x64d');
+  await page.getByLabel('Preset', { exact: true }).selectOption('resnext29_8x64d');
   await copied('Copy as PyTorch', cli('code', 'resnext29_8x64d'));
-  await page.getByLabel('Preset').selectOption('seresnext50_32x4d');
+  await page.getByLabel('Preset', { exact: true }).selectOption('seresnext50_32x4d');
   await copied('Copy as PyTorch', "# SE-ResNeXt-50 (32x4d): 27,559,896 parameters (input 3x224x224, 1000 classes)\nimport timm\n\nmodel = timm.create_model('seresnext50_32x4d')\n");
 });
 
