@@ -31,13 +31,7 @@ export function TorchinfoCopy({ config }: { config: NetworkConfig }) {
   return (
     <fieldset className="card torchinfo-copy" aria-describedby={`${id}-hint`}>
       <legend>torchinfo text</legend>
-      <div className="toolbar">
-        <div className="field inline narrow">
-          <label htmlFor={`${id}-depth`}>torchinfo depth</label>
-          <select id={`${id}-depth`} value={depth} onChange={(e) => setDepth(Number(e.target.value))}>
-            {DEPTHS.map((d) => <option key={d} value={d}>{d}</option>)}
-          </select>
-        </div>
+      <div className="toolbar actions">
         <fieldset className="chips torchinfo-columns">
           <legend className="small">torchinfo columns</legend>
           {TORCHINFO_COLUMNS.map((c) => (
@@ -47,8 +41,10 @@ export function TorchinfoCopy({ config }: { config: NetworkConfig }) {
             </label>
           ))}
         </fieldset>
-      </div>
-      <div className="toolbar actions">
+        <label htmlFor={`${id}-depth`} className="small">torchinfo depth</label>
+        <select id={`${id}-depth`} value={depth} style={{ width: 'auto' }} onChange={(e) => setDepth(Number(e.target.value))}>
+          {DEPTHS.map((d) => <option key={d} value={d}>{d}</option>)}
+        </select>
         <CopyButton
           label="Copy as torchinfo text"
           disabled={columns.length === 0}
