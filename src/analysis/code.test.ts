@@ -61,7 +61,8 @@ describe('PyTorch code builds the layer graph\'s network', () => {
     expect(refusal('resnet50d', 'torchvision')).toBe("torchvision's ResNet cannot build the deep stem and the average-pool shortcut, which exist only in timm: use the timm framework");
     expect(refusal('seresnext50_32x4d', 'torchvision')).toMatch(/squeeze-and-excitation attention, which exists only in timm/);
     expect(refusal('resnext29_8x64d', 'timm')).toMatch(/^timm's ResNet has no CIFAR stem/);
-    expect(() => pytorchCode({ ...presetConfig('resnet18'), depths: [1, 1, 1, 1, 1] }, 'timm')).toThrow(/at most 4 stages/);
+    expect(() => pytorchCode({ ...presetConfig('resnet18'), depths: [1, 1, 1, 1, 1] }, 'timm')).toThrow(/runs exactly 4 stages .*this network has 5/);
+    expect(() => pytorchCode({ ...presetConfig('resnet18'), depths: [2, 2] }, 'timm')).toThrow(/runs exactly 4 stages .*this network has 2/);
     expect(() => pytorchCode(presetConfig('resnet18'), 'keras' as CodeFramework)).toThrow('framework must be torchvision or timm, got "keras"');
     for (const name of ['resnet50d', 'resnext29_8x64d']) expect(refusal(name, name === 'resnet50d' ? 'torchvision' : 'timm')).not.toContain('\n');
   });

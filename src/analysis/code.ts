@@ -48,7 +48,9 @@ function torchvisionRefusal(config: NetworkConfig): string | null {
 
 function timmRefusal(config: NetworkConfig): string | null {
   if (config.stem === 'cifar') return 'timm\'s ResNet has no CIFAR stem (3x3 conv, no max pool): use the torchvision framework, which writes a self-contained definition';
-  if (config.depths.length > 4) return `timm's ResNet builds at most 4 stages (this network has ${config.depths.length}): use the torchvision framework, which writes a self-contained definition`;
+  if (config.depths.length !== 4) {
+    return `timm's ResNet runs exactly 4 stages (its forward calls layer1 to layer4; this network has ${config.depths.length}): use the torchvision framework, which writes a self-contained definition`;
+  }
   return null;
 }
 
@@ -192,7 +194,7 @@ function timmCode(config: NetworkConfig): string {
   const block = config.block === 'bottleneck' ? 'Bottleneck' : 'BasicBlock';
   const deep = config.stem === 'deep' || config.stem === 'deep_tiered';
   const channels = config.depths.map((_, i) => config.baseWidth * 2 ** i);
-  const defaultChannels = channels.length === 4 && config.baseWidth === 64;
+  const defaultChannels = config.baseWidth === 64;
   const args = kwargs([
     ['block', block],
     ['layers', pyList(config.depths)],
@@ -202,7 +204,7 @@ function timmCode(config: NetworkConfig): string {
     ['stem_width', deep ? config.stemWidth : undefined],
     ['avg_down', config.avgDown ? 'True' : undefined],
     ['block_args', config.attention === 'none' ? undefined : `dict(attn_layer='${config.attention}')`],
-    ['channels', defaultChannels ? undefined : `(${channels.join(', ')}${channels.length === 1 ? ',' : ''})`],
+    ['channels', defaultChannels ? undefined : `(${channels.join(', ')})`],
     inChans,
     ...(config.includeTop ? [['num_classes', config.classes] as [string, number]] : head),
   ]);
