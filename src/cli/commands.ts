@@ -5,6 +5,7 @@
 import {
   analyze,
   blockTable,
+  checkBudget,
   compare,
   CONVENTION_INFO,
   humanCount,
@@ -15,6 +16,8 @@ import {
   summaryJson,
   thousands,
   torchsummaryText,
+  totalMacs,
+  totalParams,
   type Convention,
 } from '../analysis/index.ts';
 import { compareMarkdown, summaryMarkdown, tableMarkdown } from '../analysis/markdown.ts';
@@ -93,8 +96,9 @@ function torchinfoSummary(config: NetworkConfig, args: ParsedArgs, options: Torc
   if (args.flags.has('convention')) {
     throw new UsageError('--convention does not apply to torchinfo, whose Mult-Adds count every parameter (biases, BatchNorm) once per output position');
   }
-  analyze(config); // refuses absurd sizes with the figure
-  return torchinfoText(buildLayerGraph(config, 'torchvision'), options);
+  const graph = buildLayerGraph(config, 'torchvision');
+  checkBudget(totalParams(graph), totalMacs(graph)); // refuses absurd sizes with the figure
+  return torchinfoText(graph, options);
 }
 
 /** `table <preset | flags> [--convention ...] [--json | --format markdown]`: the paper's Table 1 for the config. */
