@@ -11,6 +11,9 @@ import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
 import { summarize, torchsummaryText } from '../src/analysis/summary.ts';
 import { checkpointsOf, PRETRAINED, requirePretrained } from '../src/model/pretrained.ts';
+import { torchinfoText } from '../src/analysis/torchinfo.ts';
+import { compareMarkdown } from '../src/analysis/markdown.ts';
+import { compare } from '../src/analysis/compare.ts';
 
 const SCREENS = 'test-results/screens';
 const DOCS = 'docs/screenshots';
@@ -161,6 +164,56 @@ test('the layer list copies exactly the CLI summary, filters, folds and stays vi
   await page.getByLabel('Preset').selectOption('resnext50_32x4d');
   await page.getByLabel('Counting convention').selectOption('paper');
   await screens(page, 'layers');
+});
+
+test('torchinfo text with the chosen depth and columns, Markdown tables and PyTorch code copy exactly what the CLI prints', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const cli = (...args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+  const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+  const copied = async (button: string, expected: string) => {
+    await page.evaluate(() => navigator.clipboard.writeText(''));
+    await page.getByRole('button', { name: button, exact: true }).click();
+    await expect.poll(clipboard).toBe(expected);
+  };
+
+  await page.goto('/?view=layers');
+  await copied('Copy as torchinfo text', cli('summary', 'resnext50_32x4d', '--format', 'torchinfo'));
+  await expect(page.getByRole('status').filter({ hasText: "torchinfo 1.8.0's printout" })).toBeVisible();
+  // Depth 2 and two more columns: the CLI's flags say the same.
+  await page.getByLabel('torchinfo depth').selectOption('2');
+  await page.getByRole('checkbox', { name: 'Param %' }).check();
+  await page.getByRole('checkbox', { name: 'Mult-Adds' }).check();
+  const ti = cli('summary', 'resnext50_32x4d', '--format', 'torchinfo', '--depth', '2', '--columns', 'output_size,num_params,params_percent,mult_adds');
+  await copied('Copy as torchinfo text', ti);
+  expect(ti).toBe(torchinfoText(buildLayerGraph(presetConfig('resnext50_32x4d')), { depth: 2, columns: ['output_size', 'num_params', 'params_percent', 'mult_adds'] }));
+  expect(ti).toContain('Total mult-adds (G): 4.23\n');
+  // No column: nothing to copy, and the view says why.
+  for (const c of ['Output Shape', 'Param #', 'Param %', 'Mult-Adds']) await page.getByRole('checkbox', { name: c, exact: true }).uncheck();
+  await expect(page.getByRole('button', { name: 'Copy as torchinfo text' })).toBeDisabled();
+  await expect(page.getByText('Choose at least one column.')).toBeVisible();
+
+  // The layer list as Markdown, in the order and convention of the view.
+  await copied('Copy as Markdown', cli('summary', 'resnext50_32x4d', '--format', 'markdown'));
+  await page.getByRole('radio', { name: 'torchvision' }).check();
+  await page.getByLabel('Counting convention').selectOption('fvcore');
+  await copied('Copy as Markdown', cli('summary', 'resnext50_32x4d', '--format', 'markdown', '--order', 'torchvision', '--convention', 'fvcore'));
+
+  // The block table as Markdown.
+  await page.goto('/?view=table&preset=seresnext26d_32x4d');
+  await copied('Copy as Markdown', cli('table', 'seresnext26d_32x4d', '--format', 'markdown'));
+
+  // The compare view as Markdown (the view labels networks by their names in the picker).
+  await page.goto('/?view=compare');
+  await copied('Copy as Markdown', compareMarkdown(compare([
+    { label: 'ResNet-50', config: presetConfig('resnet50') },
+    { label: 'ResNeXt-50 (32x4d)', config: presetConfig('resnext50_32x4d') },
+  ])));
+
+  // The network as PyTorch code, from the configure panel.
+  await page.getByLabel('Preset', { exact: true }).selectOption('resnext29_8x64d');
+  await copied('Copy as PyTorch', cli('code', 'resnext29_8x64d'));
+  await page.getByLabel('Preset', { exact: true }).selectOption('seresnext50_32x4d');
+  await copied('Copy as PyTorch', "# SE-ResNeXt-50 (32x4d): 27,559,896 parameters (input 3x224x224, 1000 classes)\nimport timm\n\nmodel = timm.create_model('seresnext50_32x4d')\n");
 });
 
 test('forms (a)/(b)/(c) show the paper\'s numbers and the equivalence check agrees below 1e-4', async ({ page }) => {

@@ -12,6 +12,8 @@ import { CONVENTION_INFO } from '../../analysis/conventions.ts';
 import { thousands, giga, percent } from '../format.ts';
 import type { AppState } from '../state.ts';
 import { layerFormula } from '../formulas.ts';
+import { tableMarkdown } from '../../analysis/markdown.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
 import type { LayerGraph } from '../../model/graph.ts';
 
 function Published({ figures, checkpoints, params, macs }: { figures: PublishedFigures[]; checkpoints: PretrainedEntry[]; params: number; macs: number }) {
@@ -129,6 +131,7 @@ export function BlockTableView({ state }: { state: AppState }) {
                 <th scope="row">{r.stage}<span className="muted small"> {r.module !== r.stage ? r.module : ''}</span></th>
                 <td>{r.outputSize ? `${r.outputSize[0]}×${r.outputSize[1]}` : ''}</td>
                 <td className="template">
+                  {r.pool && <span className="stem-parts"><span>{r.pool.replace(/(\d)x(\d)/, '$1×$2')}</span></span>}
                   {r.template ? (
                     <span className="bracket">
                       <span className="template-layers">
@@ -139,7 +142,7 @@ export function BlockTableView({ state }: { state: AppState }) {
                       <span className="times">× {r.blocks}</span>
                     </span>
                   ) : (
-                    <span className="stem-parts">{r.description.split('; ').map((part, i) => <span key={i}>{part}</span>)}</span>
+                    <span className="stem-parts">{r.description.split('; ').map((part, i) => <span key={i}>{part.replace(/(\d)x(\d)/, '$1×$2')}</span>)}</span>
                   )}
                 </td>
                 <td className="num">{thousands(r.params)}</td>
@@ -155,6 +158,9 @@ export function BlockTableView({ state }: { state: AppState }) {
             </tr>
           </tfoot>
         </table>
+      </div>
+      <div className="toolbar actions">
+        <CopyButton label="Copy as Markdown" text={() => tableMarkdown(table)} what={`the block table as a Markdown table, as the CLI's "table --format markdown --convention ${convention}" prints it`} />
       </div>
       {samePreset && preset.published.length > 0 && (
         <Published figures={preset.published} checkpoints={checkpointsOf(preset.name)} params={table.params} macs={paperMacs} />

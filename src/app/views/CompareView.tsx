@@ -13,6 +13,8 @@ import { useStore } from '../store.ts';
 import { StageBars } from '../components/StageBars.tsx';
 import { PresetScatter, type ScatterPoint } from '../components/PresetScatter.tsx';
 import { seriesColor } from '../theme.ts';
+import { compareMarkdown } from '../../analysis/markdown.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
 
 /** The paper's errors for a preset: ImageNet top-1 (Tables 3, 4) or CIFAR-10 / CIFAR-100 (Table 7). */
 function paperNote(preset: Preset): string {
@@ -101,6 +103,9 @@ export function CompareView({ state }: { state: AppState }) {
             ))}
           </tbody>
         </table>
+      </div>
+      <div className="toolbar actions">
+        <CopyButton label="Copy as Markdown" text={() => compareMarkdown(comparison)} what="per-stage params and MACs, totals and differences as a Markdown table" />
       </div>
       <div className="charts">
         <StageBars title="Params per stage" unit="parameters" stages={stages} series={comparison.entries.map((e) => ({ label: e.label, values: stages.map((s) => stageOf(e.analysis, s).params) }))} />
