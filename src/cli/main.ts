@@ -3,6 +3,7 @@
  * User errors print one line (`error: ...`) and exit with status 2; no stack traces.
  */
 import { summaryCommand, tableCommand, solveCommand, compareCommand } from './commands.ts';
+import { costCommand } from './cost.ts';
 
 const USAGE = `usage: npm run --silent cli -- <command> [options]
 
@@ -13,6 +14,10 @@ commands:
   table <preset> [--convention ...] [--json]      the paper's Table 1 for the model
   solve --depth 50 --cardinality 8 [--json]      width d that preserves complexity (paper Table 2)
   compare <preset> <preset> [...] [--json]       per-stage params and MACs side by side
+  cost <preset> [--batch N] [--dtype float32|float16|bfloat16] [--optimizer none|sgd|momentum|adam]
+          [--device NAME] [--json]                activations, memory traffic, training / inference memory,
+                                                 roofline time per kernel on a device (default batch 32,
+                                                 float32, momentum, v100)
   predict <preset> --weights FILE (--input FILE.bin --shape N,3,H,W --out FILE.bin | --image FILE)
           [--backend cpu|wasm]                   run the network with real weights
 
@@ -34,6 +39,8 @@ async function run(argv: string[]): Promise<string> {
       return solveCommand(rest);
     case 'compare':
       return compareCommand(rest);
+    case 'cost':
+      return costCommand(rest);
     case 'predict': {
       const { runPredict } = await import('./predict.ts');
       await runPredict(rest);
@@ -45,7 +52,7 @@ async function run(argv: string[]): Promise<string> {
     case '-h':
       return USAGE;
     default:
-      throw new Error(`unknown command "${command}"; commands: summary, table, solve, compare, predict (see --help)`);
+      throw new Error(`unknown command "${command}"; commands: summary, table, solve, compare, cost, predict (see --help)`);
   }
 }
 

@@ -1,0 +1,236 @@
+/**
+ * Memory traffic and a roofline per kernel. One kernel is one module call (eager execution) or a conv /
+ * add with the BatchNorm and ReLU folded into it (fused execution, see `Execution` in devices.ts).
+ *
+ * Formulas (B = batch, s = bytes per element of the dtype, weights and activations in the same dtype):
+ * - bytes read = B x input elements x s (both inputs of an add or multiply) + parameter and buffer
+ *   elements x s (conv and fc weights and biases; BatchNorm's weight, bias, running mean and variance);
+ *   bytes written = B x output elements x s. Every tensor is read or written once: caches, im2col and
+ *   workspaces are not modelled.
+ * - FLOPs: conv / fc = 2 x multiply-accumulates (+ 1 per output element for a bias); BatchNorm 2 per
+ *   element (scale, shift); ReLU, add, multiply 1; Sigmoid 4; max pool k^2 - 1 comparisons and average
+ *   pool k^2 additions per output element; a mean 1 per input element. Intensity = FLOPs / (read + written).
+ * - ShuffleNet V2's memory access cost (Ma et al. 2018, guideline G2), generalised to a k x k conv with
+ *   stride: MAC = Hin Win Cin + Hout Wout Cout + k^2 Cin Cout / g elements per image (for a 1x1 conv at
+ *   stride 1: hw(c1 + c2) + c1 c2 / g). It is the conv's read + written elements at batch 1.
+ * - time = max(FLOPs / peak, bytes / bandwidth) + the device's launch overhead. The peak is the dtype's
+ *   matrix rate for convs and the fc (the FP32 rate where the device has none), the FP32 rate otherwise.
+ *   A kernel is compute-bound when FLOPs / peak >= bytes / bandwidth, else memory-bound.
+ */
+import { numel, type LayerGraph, type LayerNode } from '../model/graph.ts';
+import { layerCost } from './counts.ts';
+import type { Device, Execution } from './devices.ts';
+import { DTYPE_BYTES, type Dtype } from './memory.ts';
+
+/** Traffic of one module call at a batch and dtype; null for calls that move no data (views, wrappers). */
+export interface NodeTraffic {
+  macs: number;
+  flops: number;
+  bytesRead: number;
+  bytesWritten: number;
+}
+
+/** Parameter and buffer elements a call reads (conv/fc weights and biases; BN's four vectors). */
+function stateElements(node: LayerNode): number {
+  return node.tensors.reduce((s, t) => s + (t.shape.length === 0 ? 0 : numel(t.shape)), 0);
+}
+
+function flopsPerSample(node: LayerNode, macs: number): number {
+  const outs = numel(node.outShape);
+  const ins = numel(node.inShape);
+  switch (node.kind) {
+    case 'conv':
+      return 2 * macs + (node.conv.bias ? outs : 0);
+    case 'conv1d':
+      return 2 * macs;
+    case 'linear':
+      return 2 * macs + (node.linear.bias ? outs : 0);
+    case 'bn':
+      return 2 * outs;
+    case 'relu':
+    case 'add':
+    case 'mul':
+      return outs;
+    case 'sigmoid':
+      return 4 * outs;
+    case 'maxpool':
+      return (node.pool.kernel ** 2 - 1) * outs;
+    case 'avgpool':
+      return node.pool.kernel ** 2 * outs;
+    case 'adaptiveavgpool':
+    case 'mean':
+      return ins;
+    default:
+      return 0;
+  }
+}
+
+/** Whether a call is a kernel at all (identity, flatten and wrapper rows are views). */
+export function isKernel(node: LayerNode): boolean {
+  return !(node.kind === 'identity' || node.kind === 'flatten' || node.kind === 'block' || node.kind === 'container');
+}
+
+export function nodeTraffic(graph: LayerGraph, node: LayerNode, batch: number, dtype: Dtype): NodeTraffic | null {
+  if (!isKernel(node)) return null;
+  const s = DTYPE_BYTES[dtype];
+  const macs = layerCost(node).macs;
+  const inputs = node.inputs.reduce((sum, i) => sum + numel(i < 0 ? graph.config.input : graph.nodes[i].outShape), 0);
+  return {
+    macs: batch * macs,
+    flops: batch * flopsPerSample(node, macs),
+    bytesRead: (batch * inputs + stateElements(node)) * s,
+    bytesWritten: batch * numel(node.outShape) * s,
+  };
+}
+
+/** ShuffleNet V2's memory access cost of a conv in elements per image (the generalisation above). */
+export function convMemoryAccessCost(node: LayerNode): number | null {
+  if (node.kind !== 'conv') return null;
+  const { inChannels, outChannels, kernel, groups } = node.conv;
+  const [, hin, win] = node.inShape;
+  const [, hout, wout] = node.outShape;
+  return hin * win * inChannels + hout * wout * outChannels + (kernel * kernel * inChannels * outChannels) / groups;
+}
+
+/**
+ * The kernels a runtime launches, as lists of node indices in execution order. Eager: one per call.
+ * Fused: a conv without bias takes the BatchNorm that is its only consumer, and a conv or add takes the
+ * ReLU that is the only consumer after it (looking through Identity placeholders that have one consumer).
+ */
+export function kernelGroups(graph: LayerGraph, execution: Execution): number[][] {
+  const kernels = graph.nodes.filter(isKernel);
+  if (execution === 'eager') return kernels.map((n) => [n.index]);
+  const consumers: number[][] = graph.nodes.map(() => []);
+  for (const n of graph.nodes) for (const i of n.inputs) if (i >= 0) consumers[i].push(n.index);
+  const next = (i: number, kind: LayerNode['kind']): number | null => {
+    let at = i;
+    for (;;) {
+      if (consumers[at].length !== 1) return null;
+      const c = graph.nodes[consumers[at][0]];
+      if (c.kind === kind) return c.index;
+      if (c.kind !== 'identity') return null;
+      at = c.index;
+    }
+  };
+  const absorbed = new Set<number>();
+  const groups: number[][] = [];
+  for (const node of kernels) {
+    if (absorbed.has(node.index)) continue;
+    const group = [node.index];
+    let end = node.index;
+    if (node.kind === 'conv' && !node.conv.bias) {
+      const bn = next(end, 'bn');
+      if (bn !== null) {
+        group.push(bn);
+        end = bn;
+      }
+    }
+    if (node.kind === 'conv' || node.kind === 'add') {
+      const relu = next(end, 'relu');
+      if (relu !== null) group.push(relu);
+    }
+    for (const i of group) absorbed.add(i);
+    groups.push(group);
+  }
+  return groups;
+}
+
+export type Bound = 'compute' | 'memory';
+
+export interface KernelCost {
+  /** The first call's name (the conv of a fused conv + BN + ReLU). */
+  name: string;
+  /** Module type of the first call, or the functional op (`add`, `mul`, `mean`). */
+  type: string;
+  /** The calls this kernel runs. */
+  nodes: number[];
+  stage: number;
+  macs: number;
+  flops: number;
+  bytesRead: number;
+  bytesWritten: number;
+  /** FLOPs / (bytes read + written). */
+  intensity: number;
+  computeMs: number;
+  memoryMs: number;
+  /** max(computeMs, memoryMs) + launch overhead. */
+  ms: number;
+  bound: Bound;
+  /** ShuffleNet V2's MAC of a conv, elements per image; null for other kernels. */
+  memoryAccessCost: number | null;
+}
+
+/** Peak FLOP/s a kernel can reach on a device at a dtype. */
+export function peakFlops(device: Device, dtype: Dtype, matrix: boolean): number {
+  const tflops = !matrix || dtype === 'float32' ? device.fp32Tflops : (dtype === 'float16' ? device.fp16Tflops : device.bf16Tflops) ?? device.fp32Tflops;
+  return tflops * 1e12;
+}
+
+/** The roofline of every kernel of a batch-B forward pass on a device. */
+export function roofline(graph: LayerGraph, batch: number, dtype: Dtype, device: Device): KernelCost[] {
+  const bandwidth = device.bandwidthGBs * 1e9;
+  const launchMs = device.launchUs / 1000;
+  return kernelGroups(graph, device.execution).map((group) => {
+    const first = graph.nodes[group[0]];
+    const last = graph.nodes[group[group.length - 1]];
+    let macs = 0;
+    let flops = 0;
+    for (const i of group) {
+      const t = nodeTraffic(graph, graph.nodes[i], batch, dtype)!;
+      macs += t.macs;
+      flops += t.flops;
+    }
+    // A fused kernel reads what its first call reads (plus the folded BN's vectors) and writes its last call's output once.
+    const head = nodeTraffic(graph, first, batch, dtype)!;
+    const bnState = group.slice(1).reduce((s, i) => s + stateElements(graph.nodes[i]), 0) * DTYPE_BYTES[dtype];
+    const bytesRead = head.bytesRead + bnState;
+    const bytesWritten = batch * numel(last.outShape) * DTYPE_BYTES[dtype];
+    const matrix = first.kind === 'conv' || first.kind === 'conv1d' || first.kind === 'linear';
+    const computeMs = (flops / peakFlops(device, dtype, matrix)) * 1000;
+    const memoryMs = ((bytesRead + bytesWritten) / bandwidth) * 1000;
+    return {
+      name: first.name,
+      type: first.module ?? first.kind,
+      nodes: group,
+      stage: first.stage,
+      macs,
+      flops,
+      bytesRead,
+      bytesWritten,
+      intensity: flops / (bytesRead + bytesWritten),
+      computeMs,
+      memoryMs,
+      ms: Math.max(computeMs, memoryMs) + launchMs,
+      bound: computeMs >= memoryMs ? 'compute' : 'memory',
+      memoryAccessCost: convMemoryAccessCost(first),
+    };
+  });
+}
+
+/** What a dot on the roofline chart is, by colour. */
+export type LayerCategory = 'stem' | 'dense 1x1' | 'grouped 3x3' | 'dense 3x3' | 'BN' | 'ReLU' | 'add' | 'pool' | 'fc' | 'SE/ECA';
+export const LAYER_CATEGORIES: readonly LayerCategory[] = ['stem', 'dense 1x1', 'grouped 3x3', 'dense 3x3', 'BN', 'ReLU', 'add', 'pool', 'fc', 'SE/ECA'];
+
+export function layerCategory(node: LayerNode): LayerCategory {
+  if (node.name.includes('.se.')) return 'SE/ECA';
+  switch (node.kind) {
+    case 'conv':
+      if (node.stage === 0) return 'stem';
+      if (node.conv.groups > 1) return 'grouped 3x3';
+      return node.conv.kernel === 1 ? 'dense 1x1' : 'dense 3x3';
+    case 'bn':
+      return 'BN';
+    case 'relu':
+      return 'ReLU';
+    case 'add':
+      return 'add';
+    case 'linear':
+      return 'fc';
+    case 'maxpool':
+    case 'avgpool':
+    case 'adaptiveavgpool':
+      return 'pool';
+    default:
+      return 'SE/ECA';
+  }
+}
