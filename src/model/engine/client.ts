@@ -6,6 +6,7 @@
 import type { NetworkConfig } from '../config.ts';
 import type {
   BackendName,
+  BackendSpeed,
   BackendStatus,
   BenchResult,
   EngineInfo,
@@ -13,6 +14,7 @@ import type {
   LoadedWeights,
   LayerTiming,
   LoadProgress,
+  OpTimes,
   Prediction,
   RawResult,
   Request,
@@ -21,6 +23,7 @@ import type {
 
 export type {
   BackendName,
+  BackendSpeed,
   BackendStatus,
   BenchResult,
   EngineInfo,
@@ -28,6 +31,7 @@ export type {
   LoadedWeights,
   LayerTiming,
   LoadProgress,
+  OpTimes,
   Prediction,
   RawResult,
 } from './protocol.ts';
@@ -108,6 +112,16 @@ export class EngineClient {
   /** The worker's state: backend, grouped-conv method, live tensors, wasm threads. */
   info(): Promise<EngineInfo> {
     return this.call({ type: 'info' });
+  }
+
+  /** The active backend's matmul throughput, element-wise bandwidth and per-op time ("This browser"). */
+  measureSpeed(): Promise<BackendSpeed> {
+    return this.call({ type: 'measureSpeed' });
+  }
+
+  /** Times every op of `config` with random weights at a batch: median of `runs` passes after a warm-up. */
+  timeOps(config: NetworkConfig, batch: number, runs = 3): Promise<OpTimes> {
+    return this.call({ type: 'timeOps', config, batch, runs });
   }
 
   /** Frees the loaded network's tensors. */
