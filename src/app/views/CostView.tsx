@@ -6,7 +6,7 @@
  */
 import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { buildLayerGraph, type LayerGraph } from '../../model/graph.ts';
-import { checkBatch, costOf, CostError, humanBytes, parseBatch, type CostReport } from '../../analysis/cost.ts';
+import { checkBatch, costOf, CostError, humanBytes, parseBatch, resnetCounterpart, type CostReport } from '../../analysis/cost.ts';
 import { BROWSER_DEVICE, browserDevice, DEVICES, DEVICE_SOURCES, findDevice, type Device } from '../../analysis/devices.ts';
 import { DTYPES, OPTIMIZERS, trainingMemory, type Dtype, type Optimizer } from '../../analysis/memory.ts';
 import { layerCategory } from '../../analysis/roofline.ts';
@@ -66,8 +66,7 @@ function compute(graph: LayerGraph, state: AppState, device: Device): Computed {
   const time = device.kind === 'browser' && state.dtype !== 'float32' ? costOf(graph, { ...options, dtype: 'float32' }) : report;
   let counterpart: Computed['counterpart'] = { report: null, error: '' };
   try {
-    const c = { ...graph.config, cardinality: 1, widthPerGroup: 64 };
-    counterpart = { report: costOf(buildLayerGraph(c), { ...options, dtype: time.options.dtype }), error: '' };
+    counterpart = { report: costOf(buildLayerGraph(resnetCounterpart(graph.config)), { ...options, dtype: time.options.dtype }), error: '' };
   } catch (e) {
     counterpart = { report: null, error: (e as Error).message };
   }
