@@ -205,6 +205,11 @@ describe('memory traffic and the roofline', () => {
     const dev = { ...v100, execution: 'fused' as const };
     const k = roofline(g, 1, 'float32', dev)[0];
     expect(k.bytesWritten).toBe(64 * 112 * 112 * 4);
+    // An add and its ReLU are two element-wise passes in one op (2N + N, then N + N), each with its launch.
+    const n = 256 * 56 * 56;
+    const add = roofline(g, 1, 'float32', dev).find((x) => x.name === 'layer1.0.add')!;
+    expect([add.bytesRead, add.bytesWritten]).toEqual([3 * n * 4, 2 * n * 4]);
+    expect(add.ms).toBeCloseTo(((2 * n * 4 + n * 4) / 900e9 + (2 * n * 4) / 900e9) * 1000 + 2 * 0.005, 12);
   });
 
   it('colours every layer by kind', () => {
@@ -235,7 +240,7 @@ describe('devices', () => {
   });
 
   it('"This browser" predicts with what was measured, fused', () => {
-    const d: Device = browserDevice({ backend: 'wasm', threads: 2, matmulGflops: 50, copyGBs: 5, launchUs: 20, memoryBytes: 2 ** 32, memoryNote: 'x' });
+    const d: Device = browserDevice({ backend: 'wasm', threads: 2, matmulGflops: 50, matMulGflops: 40, conv1x1Gflops: 50, copyGBs: 5, launchUs: 20, memoryBytes: 2 ** 32, memoryNote: 'x' });
     expect([d.fp32Tflops, d.bandwidthGBs, d.launchUs, d.execution]).toEqual([0.05, 5, 20, 'fused']);
     const r = costOf(graphOf('resnet50'), options({ device: d }));
     expect(r.layers.length).toBe(kernelGroups(graphOf('resnet50'), 'fused').length);

@@ -150,8 +150,10 @@ export function findDevice(name: string): Device | undefined {
 export interface MeasuredSpeed {
   backend: string;
   threads: number | null;
-  /** float32 matmul throughput, GFLOP/s. */
+  /** float32 matmul throughput, GFLOP/s (the faster of tf.matMul and the same product as a 1x1 conv). */
   matmulGflops: number;
+  matMulGflops: number;
+  conv1x1Gflops: number;
   /** Element-wise op bandwidth (bytes read + written per second), GB/s. */
   copyGBs: number;
   /** Time of one tiny op, microseconds. */

@@ -13,9 +13,10 @@
  * - ShuffleNet V2's memory access cost (Ma et al. 2018, guideline G2), generalised to a k x k conv with
  *   stride: MAC = Hin Win Cin + Hout Wout Cout + k^2 Cin Cout / g elements per image (for a 1x1 conv at
  *   stride 1: hw(c1 + c2) + c1 c2 / g). It is the conv's read + written elements at batch 1.
- * - time = max(FLOPs / peak, bytes / bandwidth) + the device's launch overhead. The peak is the dtype's
- *   matrix rate for convs and the fc (the FP32 rate where the device has none), the FP32 rate otherwise.
- *   A kernel is compute-bound when FLOPs / peak >= bytes / bandwidth, else memory-bound.
+ * - time = max(FLOPs / peak, bytes / bandwidth) + the device's launch overhead, per memory pass (see
+ *   `passes`: a fused conv is one pass, an add with its ReLU two). The peak is the dtype's matrix rate for
+ *   convs and the fc (the FP32 rate where the device has none), the FP32 rate otherwise. A kernel is
+ *   compute-bound when FLOPs / peak >= bytes / bandwidth, else memory-bound.
  */
 import { numel, type LayerGraph, type LayerNode } from '../model/graph.ts';
 import { layerCost } from './counts.ts';
@@ -94,8 +95,9 @@ export function convMemoryAccessCost(node: LayerNode): number | null {
 
 /**
  * The kernels a runtime launches, as lists of node indices in execution order. Eager: one per call.
- * Fused: a conv without bias takes the BatchNorm that is its only consumer, and a conv or add takes the
- * ReLU that is the only consumer after it (looking through Identity placeholders that have one consumer).
+ * Fused (one op of the engine each): a conv without bias takes the BatchNorm that is its only consumer,
+ * and a conv or add takes the ReLU that is the only consumer after it (looking through Identity
+ * placeholders that have one consumer).
  */
 export function kernelGroups(graph: LayerGraph, execution: Execution): number[][] {
   const kernels = graph.nodes.filter(isKernel);
@@ -166,28 +168,60 @@ export function peakFlops(device: Device, dtype: Dtype, matrix: boolean): number
   return tflops * 1e12;
 }
 
-/** The roofline of every kernel of a batch-B forward pass on a device. */
+interface Pass {
+  macs: number;
+  flops: number;
+  bytesRead: number;
+  bytesWritten: number;
+  matrix: boolean;
+}
+
+/**
+ * The memory passes of one op. A conv runs as one pass whatever it absorbed: the folded BatchNorm is in
+ * its weights and bias (their vectors read once more here, for the folding), the ReLU in its epilogue, so
+ * it reads its input and weights once and writes its last call's output once. Any other op runs each of
+ * its calls as its own pass (an add and its ReLU: two element-wise passes, as TensorFlow.js runs them).
+ */
+function passes(graph: LayerGraph, group: number[], batch: number, dtype: Dtype): Pass[] {
+  const nodes = group.map((i) => graph.nodes[i]);
+  const traffic = nodes.map((n) => nodeTraffic(graph, n, batch, dtype)!);
+  const first = nodes[0];
+  const matrix = (n: LayerNode) => n.kind === 'conv' || n.kind === 'conv1d' || n.kind === 'linear';
+  if (first.kind !== 'conv' || group.length === 1) return traffic.map((t, i) => ({ ...t, matrix: matrix(nodes[i]) }));
+  const last = nodes[nodes.length - 1];
+  return [{
+    macs: traffic.reduce((s, t) => s + t.macs, 0),
+    flops: traffic.reduce((s, t) => s + t.flops, 0),
+    bytesRead: traffic[0].bytesRead + nodes.slice(1).reduce((s, n) => s + stateElements(n), 0) * DTYPE_BYTES[dtype],
+    bytesWritten: batch * numel(last.outShape) * DTYPE_BYTES[dtype],
+    matrix: true,
+  }];
+}
+
+/** The roofline of every kernel (op) of a batch-B forward pass on a device. */
 export function roofline(graph: LayerGraph, batch: number, dtype: Dtype, device: Device): KernelCost[] {
   const bandwidth = device.bandwidthGBs * 1e9;
   const launchMs = device.launchUs / 1000;
   return kernelGroups(graph, device.execution).map((group) => {
     const first = graph.nodes[group[0]];
-    const last = graph.nodes[group[group.length - 1]];
     let macs = 0;
     let flops = 0;
-    for (const i of group) {
-      const t = nodeTraffic(graph, graph.nodes[i], batch, dtype)!;
-      macs += t.macs;
-      flops += t.flops;
+    let bytesRead = 0;
+    let bytesWritten = 0;
+    let computeMs = 0;
+    let memoryMs = 0;
+    let ms = 0;
+    for (const p of passes(graph, group, batch, dtype)) {
+      const c = (p.flops / peakFlops(device, dtype, p.matrix)) * 1000;
+      const m = ((p.bytesRead + p.bytesWritten) / bandwidth) * 1000;
+      macs += p.macs;
+      flops += p.flops;
+      bytesRead += p.bytesRead;
+      bytesWritten += p.bytesWritten;
+      computeMs += c;
+      memoryMs += m;
+      ms += Math.max(c, m) + launchMs;
     }
-    // A fused kernel reads what its first call reads (plus the folded BN's vectors) and writes its last call's output once.
-    const head = nodeTraffic(graph, first, batch, dtype)!;
-    const bnState = group.slice(1).reduce((s, i) => s + stateElements(graph.nodes[i]), 0) * DTYPE_BYTES[dtype];
-    const bytesRead = head.bytesRead + bnState;
-    const bytesWritten = batch * numel(last.outShape) * DTYPE_BYTES[dtype];
-    const matrix = first.kind === 'conv' || first.kind === 'conv1d' || first.kind === 'linear';
-    const computeMs = (flops / peakFlops(device, dtype, matrix)) * 1000;
-    const memoryMs = ((bytesRead + bytesWritten) / bandwidth) * 1000;
     return {
       name: first.name,
       type: first.module ?? first.kind,
@@ -200,7 +234,7 @@ export function roofline(graph: LayerGraph, batch: number, dtype: Dtype, device:
       intensity: flops / (bytesRead + bytesWritten),
       computeMs,
       memoryMs,
-      ms: Math.max(computeMs, memoryMs) + launchMs,
+      ms,
       bound: computeMs >= memoryMs ? 'compute' : 'memory',
       memoryAccessCost: convMemoryAccessCost(first),
     };

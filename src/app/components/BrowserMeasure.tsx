@@ -29,8 +29,8 @@ const WHY: Record<LayerCategory, string> = {
   stem: 'packs a 7 × 7 (or 3 × 3) window over 3 input channels, an inefficient shape for a matmul kernel',
   BN: 'is folded into the conv before it',
   ReLU: 'is fused into the conv or add before it',
-  add: 'is element-wise: bound by memory and by the per-op dispatch; the bandwidth is measured on a 64 MB tensor that small tensors do not behave like',
-  pool: 'runs in its own kernel, not at the element-wise copy rate',
+  add: 'is two element-wise passes (add, then ReLU), each mostly per-op dispatch at batch 1; with two wasm threads every small op also waits for the second thread to be scheduled',
+  pool: 'runs in its own reduction kernel (the global average pool is a mean), far from the element-wise rate',
   fc: 'is a thin matmul (batch × 2048 by 2048 × classes)',
   'SE/ECA': 'is made of tiny ops whose time is mostly the per-op overhead',
 };
@@ -68,7 +68,8 @@ export function BrowserMeasure({ state, graph, device }: { state: AppState; grap
       <h3 id="browser-title">This browser</h3>
       {s && (
         <p>
-          Measured on tfjs <strong>{s.backend}</strong>{s.threads ? ` (${s.threads} threads)` : ''}: matmul <strong data-testid="matmul-gflops">{s.matmulGflops.toFixed(1)} GFLOP/s</strong>,
+          Measured on tfjs <strong>{s.backend}</strong>{s.threads ? ` (${s.threads} threads)` : ''}: matmul <strong data-testid="matmul-gflops">{s.matmulGflops.toFixed(1)} GFLOP/s</strong>
+          {' '}(the faster of tf.matMul, {s.matMulGflops.toFixed(1)}, and the same product as a 1×1 conv, {s.conv1x1Gflops.toFixed(1)}),
           element-wise bandwidth <strong data-testid="copy-gbs">{s.copyGBs.toFixed(1)} GB/s</strong>, <strong data-testid="launch-us">{s.launchUs.toFixed(1)} µs</strong> per op; memory {humanBytes(s.memoryBytes)} ({s.memoryNote}).
           The roofline above predicts with these figures; the engine folds every BatchNorm and fuses ReLUs, so each dot is one op it runs.
           <button type="button" className="ghost" onClick={() => void measureBrowser(state.backend, true)}>Measure the backend again</button>
@@ -161,8 +162,9 @@ function Comparison({ graph, device, state, times }: { graph: LayerGraph; device
           ))}
         </ul>
         <p className="hint">
-          The roofline knows only FLOPs, bytes and one fixed cost per op. It cannot know a kernel&apos;s efficiency for its shape, the caches (a small
-          tensor never meets the 64 MB bandwidth), or the JavaScript around each op; the times are also noisy when other work shares the machine.
+          The roofline knows only FLOPs, bytes and one fixed cost per pass. It cannot know a kernel&apos;s efficiency for its shape (the probe is one
+          1024 × 1024 matmul), the caches (the bandwidth is measured on a 4 MB tensor, the size of a batch-1 activation; a large batch leaves the
+          caches), or how each op waits for its threads; the times are also noisy when other work shares the machine.
         </p>
       </div>
       <details className="card">

@@ -227,6 +227,8 @@ export class Engine {
       backend,
       threads: backend === 'wasm' ? await wasmThreadsInUse() : null,
       matmulGflops: p.matmulGflops,
+      matMulGflops: p.matMulGflops,
+      conv1x1Gflops: p.conv1x1Gflops,
       copyGBs: p.copyGBs,
       launchUs: p.launchUs,
       memoryBytes: wasm ? 4 * 2 ** 30 : (deviceGiB ?? 4) * 2 ** 30,

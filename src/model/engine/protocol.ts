@@ -37,7 +37,10 @@ export interface LayerTiming { layer: string; kind: 'grouped 3x3' | 'dense 1x1';
 export interface BackendSpeed {
   backend: BackendName;
   threads: number | null;
+  /** The faster of tf.matMul and the same product as a 1x1 conv (both given too), GFLOP/s. */
   matmulGflops: number;
+  matMulGflops: number;
+  conv1x1Gflops: number;
   copyGBs: number;
   launchUs: number;
   /** What the backend can hold: 4 GiB for wasm (32-bit memory), else navigator.deviceMemory. */
