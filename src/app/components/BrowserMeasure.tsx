@@ -118,7 +118,7 @@ function Comparison({ graph, device, state, times }: { graph: LayerGraph; device
         rank correlation over {pairs.length} layers <strong data-testid="rank-correlation">{rho.toFixed(2)}</strong>; {within} of {stages.length} stages within 2×.
       </p>
       <figure className="chart" aria-label="Measured against predicted per layer">
-        <h3>Measured against predicted, per layer</h3>
+        <h3>Measured against predicted, per layer <span className="muted small">(solid: measured = predicted; dashed: 2× and ½×)</span></h3>
         <LogScatter
           name={`Measured against predicted time of ${pairs.length} layers`}
           dots={pairs.map((p, i) => ({
@@ -127,9 +127,9 @@ function Comparison({ graph, device, state, times }: { graph: LayerGraph; device
             detail: `predicted ${msText(p.layer.ms)} (${p.layer.bound}-bound), measured ${msText(p.op.ms)}: ${(p.op.ms / p.layer.ms).toFixed(2)}×`,
           }))}
           lines={[
-            { points: [[lo, lo], [hi, hi]], label: 'measured = predicted' },
-            { points: [[lo, 2 * lo], [hi / 2, hi]], label: '2×', dashed: true },
-            { points: [[2 * lo, lo], [hi, hi / 2]], label: '½×', dashed: true },
+            { points: [[lo, lo], [hi, hi]] },
+            { points: [[lo, 2 * lo], [hi / 2, hi]], dashed: true },
+            { points: [[2 * lo, lo], [hi, hi / 2]], dashed: true },
           ]}
           xLabel="predicted ms (roofline)"
           yLabel="measured ms"

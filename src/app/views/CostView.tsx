@@ -270,7 +270,7 @@ function DeviceFigures({ device }: { device: Device }) {
   ];
   return (
     <details className="card device-figures">
-      <summary>Figures of the {device.label}, with sources</summary>
+      <summary>Device figures, with sources: {device.label}</summary>
       <table className="data" aria-label="Device figures">
         <tbody>
           {rows.map(([k, v, src]) => <tr key={k}><th scope="row">{k}</th><td className="num">{v}</td><td className="small">{DEVICE_SOURCES[src]}</td></tr>)}
