@@ -19,7 +19,7 @@
  *   compute-bound when FLOPs / peak >= bytes / bandwidth, else memory-bound.
  */
 import { numel, type LayerGraph, type LayerNode } from '../model/graph.ts';
-import { layerCost } from './counts.ts';
+import { conv1dMacs, convMacs, linearMacs } from './counts.ts';
 import type { Device, Execution } from './devices.ts';
 import { DTYPE_BYTES, type Dtype } from './memory.ts';
 
@@ -33,7 +33,17 @@ export interface NodeTraffic {
 
 /** Parameter and buffer elements a call reads (conv/fc weights and biases; BN's four vectors). */
 function stateElements(node: LayerNode): number {
-  return node.tensors.reduce((s, t) => s + (t.shape.length === 0 ? 0 : numel(t.shape)), 0);
+  let n = 0;
+  for (const t of node.tensors) if (t.shape.length > 0) n += numel(t.shape);
+  return n;
+}
+
+/** Multiply-accumulates per sample (conv, ECA's conv1d and the fc; 0 for the rest), as counts.ts counts them. */
+function macsPerSample(node: LayerNode): number {
+  if (node.kind === 'conv') return convMacs(node.conv, node.outShape);
+  if (node.kind === 'conv1d') return conv1dMacs(node.conv1d, node.outShape);
+  if (node.kind === 'linear') return linearMacs(node.linear);
+  return 0;
 }
 
 function flopsPerSample(node: LayerNode, macs: number): number {
@@ -74,8 +84,9 @@ export function isKernel(node: LayerNode): boolean {
 export function nodeTraffic(graph: LayerGraph, node: LayerNode, batch: number, dtype: Dtype): NodeTraffic | null {
   if (!isKernel(node)) return null;
   const s = DTYPE_BYTES[dtype];
-  const macs = layerCost(node).macs;
-  const inputs = node.inputs.reduce((sum, i) => sum + numel(i < 0 ? graph.config.input : graph.nodes[i].outShape), 0);
+  const macs = macsPerSample(node);
+  let inputs = 0;
+  for (const i of node.inputs) inputs += numel(i < 0 ? graph.config.input : graph.nodes[i].outShape);
   return {
     macs: batch * macs,
     flops: batch * flopsPerSample(node, macs),
@@ -183,16 +194,29 @@ interface Pass {
  * its calls as its own pass (an add and its ReLU: two element-wise passes, as TensorFlow.js runs them).
  */
 function passes(graph: LayerGraph, group: number[], batch: number, dtype: Dtype): Pass[] {
-  const nodes = group.map((i) => graph.nodes[i]);
-  const traffic = nodes.map((n) => nodeTraffic(graph, n, batch, dtype)!);
-  const first = nodes[0];
-  const matrix = (n: LayerNode) => n.kind === 'conv' || n.kind === 'conv1d' || n.kind === 'linear';
-  if (first.kind !== 'conv' || group.length === 1) return traffic.map((t, i) => ({ ...t, matrix: matrix(nodes[i]) }));
-  const last = nodes[nodes.length - 1];
+  const isMatrix = (n: LayerNode) => n.kind === 'conv' || n.kind === 'conv1d' || n.kind === 'linear';
+  const first = graph.nodes[group[0]];
+  if (first.kind !== 'conv' || group.length === 1) {
+    return group.map((i) => {
+      const n = graph.nodes[i];
+      const t = nodeTraffic(graph, n, batch, dtype)! as Pass;
+      t.matrix = isMatrix(n);
+      return t;
+    });
+  }
+  const head = nodeTraffic(graph, first, batch, dtype)!;
+  let flops = head.flops;
+  let state = 0;
+  for (let k = 1; k < group.length; k++) {
+    const n = graph.nodes[group[k]];
+    flops += batch * flopsPerSample(n, 0);
+    state += stateElements(n);
+  }
+  const last = graph.nodes[group[group.length - 1]];
   return [{
-    macs: traffic.reduce((s, t) => s + t.macs, 0),
-    flops: traffic.reduce((s, t) => s + t.flops, 0),
-    bytesRead: traffic[0].bytesRead + nodes.slice(1).reduce((s, n) => s + stateElements(n), 0) * DTYPE_BYTES[dtype],
+    macs: head.macs,
+    flops,
+    bytesRead: head.bytesRead + state * DTYPE_BYTES[dtype],
     bytesWritten: batch * numel(last.outShape) * DTYPE_BYTES[dtype],
     matrix: true,
   }];
