@@ -84,7 +84,7 @@ async function startPreview(): Promise<ChildProcess> {
 }
 
 interface Row { stage: string; measured: number; predicted: number }
-interface LayerRow { layer: string; measured: number; predicted: number }
+interface LayerRow { layer: string; kind: string; measured: number; predicted: number }
 
 async function measure(page: Page, query: string) {
   await page.goto(`http://127.0.0.1:${PORT}/?view=cost&device=browser&backend=wasm&batch=1&${query}`);
@@ -96,7 +96,7 @@ async function measure(page: Page, query: string) {
   const read = (table: string) => page.locator(`table[aria-label="${table}"] tbody tr`).evaluateAll((rows) =>
     rows.map((r) => ({ ...(r as HTMLElement).dataset })));
   const stages = (await read('Measured vs predicted per stage')).map((d) => ({ stage: d.stage!, measured: Number(d.measuredMs), predicted: Number(d.predictedMs) })) as Row[];
-  const layers = (await read('Measured vs predicted per layer')).map((d) => ({ layer: d.layer!, measured: Number(d.measuredMs), predicted: Number(d.predictedMs) })) as LayerRow[];
+  const layers = (await read('Measured vs predicted per layer')).map((d) => ({ layer: d.layer!, kind: d.kind!, measured: Number(d.measuredMs), predicted: Number(d.predictedMs) })) as LayerRow[];
   const shown = Number(await page.getByTestId('rank-correlation').textContent());
   return { speed, stages, layers, shown };
 }
@@ -123,6 +123,12 @@ async function browserBench(): Promise<string[]> {
       for (const s of r.stages) out.push(`${s.stage.padEnd(8)} ${s.measured.toFixed(2).padStart(12)} ${s.predicted.toFixed(2).padStart(13)} ${(s.measured / s.predicted).toFixed(2).padStart(7)}`);
       out.push(`${'total'.padEnd(8)} ${measured.toFixed(2).padStart(12)} ${predicted.toFixed(2).padStart(13)} ${(measured / predicted).toFixed(2).padStart(7)}`);
       out.push(`stages within 2x: ${within} of ${r.stages.length}; rank correlation over ${r.layers.length} layers: ${rho.toFixed(3)} (view shows ${r.shown.toFixed(2)}; aim >= 0.8)`);
+      const kinds = [...new Set(r.layers.map((l) => l.kind))].map((k) => {
+        const mine = r.layers.filter((l) => l.kind === k);
+        const m = mine.reduce((a, l) => a + l.measured, 0);
+        return { k, m, ratio: m / mine.reduce((a, l) => a + l.predicted, 0) };
+      }).sort((a, b) => b.m - a.m);
+      out.push(`by kind (share of measured time, measured / predicted): ${kinds.map((x) => `${x.k} ${((x.m / measured) * 100).toFixed(0)}% ${x.ratio.toFixed(2)}x`).join(', ')}`);
       const worst = [...r.layers].sort((a, b) => b.measured / b.predicted - a.measured / a.predicted).slice(0, 3);
       out.push(`slowest against prediction: ${worst.map((l) => `${l.layer} ${(l.measured / l.predicted).toFixed(1)}x`).join(', ')}`);
     }

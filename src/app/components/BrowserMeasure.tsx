@@ -174,7 +174,7 @@ function Comparison({ graph, device, state, times }: { graph: LayerGraph; device
             <thead><tr><th scope="col">Layer</th><th scope="col">Kind</th><th scope="col" className="num">Measured</th><th scope="col" className="num">Predicted</th><th scope="col">Bound</th></tr></thead>
             <tbody>
               {pairs.map((p, i) => (
-                <tr key={`${p.op.name}:${i}`} data-layer={p.op.name} data-stage={p.layer.stage} data-measured-ms={p.op.ms} data-predicted-ms={p.layer.ms}>
+                <tr key={`${p.op.name}:${i}`} data-layer={p.op.name} data-kind={p.category} data-stage={p.layer.stage} data-measured-ms={p.op.ms} data-predicted-ms={p.layer.ms}>
                   <th scope="row">{p.op.name}</th><td>{p.category}</td><td className="num">{msText(p.op.ms)}</td><td className="num">{msText(p.layer.ms)}</td><td>{p.layer.bound}</td>
                 </tr>
               ))}

@@ -77,7 +77,8 @@ export function WhyResNeXt({ current, counterpart, counterpartError }: { current
         The roofline counts FLOPs and bytes and nothing else. At the same FLOPs a ResNeXt has wider activations (more bytes through every BN, ReLU and
         1×1 conv), so it predicts the ResNeXt somewhat slower; the published measurements are slower still. The gap is the grouped 3×3 convolution: a
         roofline assumes it runs at the device&apos;s matmul rate or its bandwidth, but each of its C groups is a small, thin matrix product that cuDNN
-        (and this engine&apos;s kernel) run far below either roof, and its launch and tiling overhead is paid per group.
+        runs far below either roof, paying its launch and tiling overhead per group. (This engine&apos;s grouped kernel is the exception: with
+        &ldquo;This browser&rdquo;, Measure shows it at or above its prediction.)
         {g.length > 0 && ` Here the model gives the ${g.length} grouped convs ${(gShare * 100).toFixed(0)}% of the predicted time.`}
       </p>
     </section>
