@@ -88,7 +88,7 @@ test('cost: controls, memory bar, roofline by pointer and keyboard, stages, ResN
   const why = page.getByRole('table', { name: 'Current network against its ResNet counterpart' });
   await expect(why.getByRole('row', { name: /Activations per image/ })).toContainText('14.40 M');
   await expect(why.getByRole('row', { name: /Activations per image/ })).toContainText('11.11 M');
-  await expect(page.getByText(/0\.95 s vs ResNet-101 0\.7 s/)).toBeVisible();
+  await expect(page.getByText(/0\.95 s vs ResNet-101 0\.70 s/)).toBeVisible();
   await expect(page.getByText('Xie et al. 2017, Aggregated Residual Transformations for Deep Neural Networks, section 5.1')).toBeVisible();
   await expect(page.getByText(/Designing Network Design Spaces \(RegNet\), Table 3/)).toBeVisible();
 

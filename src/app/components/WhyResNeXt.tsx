@@ -66,7 +66,7 @@ export function WhyResNeXt({ current, counterpart, counterpartError }: { current
             const [a, b] = p.figures;
             return (
               <li key={p.source}>
-                {p.figures.map((f) => `${f.label} ${f.value} ${f.unit}${f.gflops ? ` (${f.gflops} GFLOPs, ${(f.activations! / 1e6).toFixed(1)} M activations)` : ''}`).join(' vs ')}:
+                {p.figures.map((f) => `${f.label} ${f.unit === 's' ? f.value.toFixed(2) : f.value} ${f.unit}${f.gflops ? ` (${f.gflops} GFLOPs, ${(f.activations! / 1e6).toFixed(1)} M activations)` : ''}`).join(' vs ')}:
                 {' '}{p.what}, {p.device}; ratio {(a.value / b.value).toFixed(2)}×. <cite>{p.source}</cite>
               </li>
             );
