@@ -19,7 +19,12 @@ commands:
                                                  roofline time per kernel on a device (default batch 32,
                                                  float32, momentum, v100)
   predict <preset> --weights FILE (--input FILE.bin --shape N,3,H,W --out FILE.bin | --image FILE)
-          [--backend cpu|wasm]                   run the network with real weights
+          [--pretrained TAG] [--backend cpu|wasm] run the network with real weights (TAG: a catalogue
+                                                 entry: its network, preprocessing and class names)
+  preprocess --image FILE (--pretrained TAG | --size 224 [--crop-pct 0.875] [--interpolation bilinear|bicubic]
+          [--crop-mode center|squash|border] [--mean a,b,c] [--std a,b,c]) --out x.bin
+      the float32 NCHW tensor a checkpoint's evaluation transform makes of an image (as timm / torchvision)
+  pretrained [--json]                            the pretrained weights catalogue
 
 Instead of a preset, describe the network with flags:
   --block bottleneck|basic --depths 3,4,6,3 --cardinality 32 --width 4 [--base-width 64]
@@ -46,13 +51,21 @@ async function run(argv: string[]): Promise<string> {
       await runPredict(rest);
       return '';
     }
+    case 'preprocess': {
+      const { runPreprocess } = await import('./preprocess.ts');
+      return runPreprocess(rest);
+    }
+    case 'pretrained': {
+      const { runPretrained } = await import('./preprocess.ts');
+      return runPretrained(rest);
+    }
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       return USAGE;
     default:
-      throw new Error(`unknown command "${command}"; commands: summary, table, solve, compare, cost, predict (see --help)`);
+      throw new Error(`unknown command "${command}"; commands: summary, table, solve, compare, cost, predict, preprocess, pretrained (see --help)`);
   }
 }
 

@@ -99,7 +99,7 @@ export function bottleneckWidth(planes: number, widthPerGroup: number, cardinali
 }
 
 /** Planes of stage `i` (0-based): baseWidth * 2^i. */
-export function stagePlanes(config: NetworkConfig, stage: number): number {
+export function stagePlanes(config: Pick<NetworkConfig, 'baseWidth'>, stage: number): number {
   return config.baseWidth * 2 ** stage;
 }
 
@@ -167,6 +167,8 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
     if (timmOnly.length) {
       throw new ConfigError(`${timmOnly.join(', ')} ${timmOnly.length > 1 ? 'exist' : 'exists'} only in timm's ResNet, not in torchvision's: set implementation "timm"`);
     }
+  } else if (config.depths.length !== 4) {
+    throw new ConfigError(`timm's ResNet runs exactly four stages (its forward calls layer1..layer4), got ${config.depths.length}: use 4 depths, or implementation "torchvision" for other stage counts`);
   } else if (config.stem === 'cifar') {
     throw new ConfigError('timm\'s ResNet has no CIFAR stem (its stems are imagenet, deep and deep_tiered): use implementation "torchvision" for a CIFAR network');
   }

@@ -31,7 +31,8 @@ export const EXECUTION_ORDERS: readonly ExecutionOrder[] = ['seed', 'torchvision
  * What a node does. Module calls: conv (Conv2d), conv1d (ECA's Conv1d), bn, relu, sigmoid, identity
  * (timm's placeholders), maxpool, avgpool (AvgPool2d of the avg-down shortcut), adaptiveavgpool
  * (the global pool), flatten (functional in torchvision, nn.Flatten in timm), linear. Functional ops:
- * mean (attention's squeeze over H and W), add (the residual sum), mul (attention's gating). Markers
+ * mean (attention's squeeze over H and W), add (the residual sum), mul (attention's gating), concat
+ * (channel concatenation, in the block forms (b) of the paper's Fig. 3 only). Markers
  * of a module that wraps others, whose output is that of its last child: block (Bottleneck /
  * BasicBlock) and container (SEModule, EcaModule, SelectAdaptivePool2d).
  */
@@ -50,6 +51,7 @@ export type NodeKind =
   | 'linear'
   | 'add'
   | 'mul'
+  | 'concat'
   | 'block'
   | 'container';
 
@@ -145,7 +147,7 @@ export type Conv1dNode = NodeBase<'conv1d'> & { conv1d: Conv1dSpec };
 export type BatchNormNode = NodeBase<'bn'> & { bn: BatchNormSpec };
 export type PoolNode = NodeBase<'maxpool' | 'avgpool'> & { pool: PoolSpec };
 export type LinearNode = NodeBase<'linear'> & { linear: LinearSpec };
-export type PlainNode = NodeBase<'relu' | 'sigmoid' | 'identity' | 'adaptiveavgpool' | 'mean' | 'flatten' | 'add' | 'mul' | 'block' | 'container'>;
+export type PlainNode = NodeBase<'relu' | 'sigmoid' | 'identity' | 'adaptiveavgpool' | 'mean' | 'flatten' | 'add' | 'mul' | 'concat' | 'block' | 'container'>;
 /** One module call or functional op; narrowing on `kind` gives the spec of that kind. */
 export type LayerNode = ConvNode | Conv1dNode | BatchNormNode | PoolNode | LinearNode | PlainNode;
 
@@ -169,6 +171,8 @@ export interface StageInfo {
 export interface LayerGraph {
   config: NetworkConfig;
   order: ExecutionOrder;
+  /** Per-sample shape of the graph's input: the config's input, or a block's input for a block graph (`formGraph`). */
+  inputShape: number[];
   nodes: LayerNode[];
   stages: StageInfo[];
   /** Index of the node whose output is the network output. */
@@ -282,6 +286,12 @@ function blockAct(config: NetworkConfig, prefix: string, k: number): string {
   return config.implementation === 'timm' ? `${prefix}.act${k}` : `${prefix}.relu`;
 }
 
+/** The one conv of the single-conv stems: torchvision's 7x7/2 and the paper's CIFAR 3x3/1. */
+export const SINGLE_CONV_STEMS: Readonly<Record<'imagenet' | 'cifar', { kernel: number; stride: number; padding: number }>> = {
+  imagenet: { kernel: 7, stride: 2, padding: 3 },
+  cifar: { kernel: 3, stride: 1, padding: 1 },
+};
+
 /** conv1 [+ bn1 + relu + max pool]: the single-conv stems and timm's deep stems. */
 function buildStem(g: GraphBuilder, config: NetworkConfig): number {
   const timm = config.implementation === 'timm';
@@ -297,10 +307,8 @@ function buildStem(g: GraphBuilder, config: NetworkConfig): number {
     x = g.bn('conv1.4', x);
     x = g.pointwise('relu', 'conv1.5', x);
     x = g.conv('conv1.6', x, { outChannels: deep[2], kernel: 3, stride: 1, padding: 1, groups: 1 });
-  } else if (config.stem === 'imagenet') {
-    x = g.conv('conv1', -1, { outChannels: out, kernel: 7, stride: 2, padding: 3, groups: 1 });
   } else {
-    x = g.conv('conv1', -1, { outChannels: out, kernel: 3, stride: 1, padding: 1, groups: 1 });
+    x = g.conv('conv1', -1, { outChannels: out, ...SINGLE_CONV_STEMS[config.stem === 'cifar' ? 'cifar' : 'imagenet'], groups: 1 });
   }
   x = g.bn('bn1', x);
   x = g.pointwise('relu', timm ? 'act1' : 'relu', x);
@@ -385,15 +393,51 @@ function buildBranch(g: GraphBuilder, config: NetworkConfig, prefix: string, fro
   return g.bn(`${prefix}.bn2`, y);
 }
 
-/** One residual block: branch, attention, shortcut (in the execution order), add, ReLU, the block's row. */
+/**
+ * The residual branch of a bottleneck in form (a) or (b) of the paper's Fig. 3, up to bn3: C paths
+ * `branches.i` of 1x1 (d channels) + BN + ReLU, 3x3 + BN + ReLU; (a) each path ends in its own 1x1 to
+ * the output channels and the paths are summed, (b) the paths are concatenated before one 1x1. The
+ * BN after the aggregation is the block's bn3, as in the paper's implementation. Form (c) is the block
+ * itself (`buildBranch`).
+ */
+function buildFormBranch(g: GraphBuilder, config: NetworkConfig, form: 'a' | 'b', prefix: string, from: number, width: number, outChannels: number, stride: number): number {
+  const C = config.cardinality;
+  const d = width / C;
+  const paths: number[] = [];
+  for (let i = 0; i < C; i++) {
+    const p = `${prefix}.branches.${i}`;
+    let y = g.conv(`${p}.conv1`, from, { outChannels: d, kernel: 1, stride: 1, padding: 0, groups: 1 });
+    y = g.bn(`${p}.bn1`, y);
+    y = g.pointwise('relu', `${p}.relu1`, y);
+    y = g.conv(`${p}.conv2`, y, { outChannels: d, kernel: 3, stride, padding: 1, groups: 1 });
+    y = g.bn(`${p}.bn2`, y);
+    y = g.pointwise('relu', `${p}.relu2`, y);
+    if (form === 'a') y = g.conv(`${p}.conv3`, y, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
+    paths.push(y);
+  }
+  let y: number;
+  if (form === 'a') {
+    y = paths[0];
+    for (let i = 1; i < C; i++) y = g.binary('add', `${prefix}.sum.${i}`, y, paths[i]);
+  } else {
+    const [, h, w] = g.shape(paths[0]);
+    const concat = g.push({ name: `${prefix}.concat`, kind: 'concat', module: null, inputs: paths, inShape: g.shape(paths[0]), outShape: [C * d, h, w], tensors: [] });
+    y = g.conv(`${prefix}.conv3`, concat, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
+  }
+  return g.bn(`${prefix}.bn3`, y);
+}
+
+/** One residual block: branch (in the given form), attention, shortcut (in the execution order), add, ReLU, the block's row. */
 function buildBlock(
   g: GraphBuilder, config: NetworkConfig, order: ExecutionOrder, prefix: string, from: number,
-  planes: number, width: number, outChannels: number, stride: number,
+  planes: number, width: number, outChannels: number, stride: number, form: 'a' | 'b' | 'c' = 'c',
 ): number {
   const inShape = g.shape(from);
   const needsShortcut = stride !== 1 || inShape[0] !== outChannels;
   let identity = order === 'seed' && needsShortcut ? buildShortcut(g, config, prefix, from, outChannels, stride) : from;
-  let y = buildBranch(g, config, prefix, from, planes, width, outChannels, stride);
+  let y = form === 'c'
+    ? buildBranch(g, config, prefix, from, planes, width, outChannels, stride)
+    : buildFormBranch(g, config, form, prefix, from, width, outChannels, stride);
   y = buildAttention(g, config, prefix, y);
   if (order === 'torchvision' && needsShortcut) identity = buildShortcut(g, config, prefix, from, outChannels, stride);
   y = g.binary('add', `${prefix}.add`, y, identity);
@@ -470,7 +514,28 @@ export function buildLayerGraph(config: NetworkConfig, order: ExecutionOrder = '
 
   g.stage = config.depths.length + 1;
   x = buildHead(g, config, x);
-  return { config, order, nodes: g.nodes, stages, output: x };
+  return { config, order, inputShape: [...config.input], nodes: g.nodes, stages, output: x };
+}
+
+/**
+ * One block of a network as a graph of its own, in form (a), (b) or (c) of the paper's Fig. 3: the
+ * same builders as the network (its attention, its shortcut, its module names), its input the block's
+ * input. Form (c) is exactly the network's block; (a) and (b) replace its grouped 3x3 by C paths.
+ */
+export function formGraph(config: NetworkConfig, stage: number, block: number, form: 'a' | 'b' | 'c'): LayerGraph {
+  const full = buildLayerGraph(config);
+  const info = full.stages[stage];
+  if (stage < 1 || !info || info.planes === undefined) throw new Error(`stage must be 1..${full.stages.length - 1}, got ${stage}`);
+  if (config.block !== 'bottleneck') throw new Error('forms (a), (b), (c) exist for bottleneck blocks only; this network has basic blocks');
+  const prefix = `layer${stage}.${block}`;
+  const marker = full.nodes.find((n) => n.kind === 'block' && n.name === prefix);
+  if (!marker) throw new Error(`the network has no block ${prefix}`);
+  const g = new GraphBuilder([...marker.inShape]);
+  g.stage = stage;
+  g.block = block;
+  const stride = block === 0 ? info.stride! : 1;
+  const out = buildBlock(g, config, 'torchvision', prefix, -1, info.planes, info.width!, info.outChannels!, stride, form);
+  return { config, order: 'torchvision', inputShape: [...marker.inShape], nodes: g.nodes, stages: full.stages, output: out };
 }
 
 /** Number of elements of a shape (1 for a scalar). */

@@ -2,6 +2,7 @@
  * The one mapping from the fixture script's snake_case configs (fixtures/summary/index.json, the
  * weight manifests) to a NetworkConfig. Test-only.
  */
+import { readFileSync } from 'node:fs';
 import type { NetworkConfig } from '../../src/model/config.ts';
 import { defaultConfig } from '../../src/model/presets.ts';
 
@@ -41,4 +42,9 @@ export function fixtureConfig(c: FixtureConfig, extra: Partial<NetworkConfig> = 
     includeTop: c.include_top ?? true,
     ...extra,
   };
+}
+
+/** The parity models of fixtures/weights (one list, written by the fixture script): tiny torchvision and timm networks. */
+export function parityModels(): string[] {
+  return (JSON.parse(readFileSync('fixtures/weights/models.json', 'utf8')) as { models: string[] }).models;
 }

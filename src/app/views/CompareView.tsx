@@ -12,6 +12,7 @@ import { CURRENT, MAX_COMPARE, exactPreset, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
 import { StageBars } from '../components/StageBars.tsx';
 import { PresetScatter, type ScatterPoint } from '../components/PresetScatter.tsx';
+import { seriesColor } from '../theme.ts';
 import { costOf, humanBytes } from '../../analysis/cost.ts';
 import { BROWSER_DEVICE, browserDevice, findDevice } from '../../analysis/devices.ts';
 import { useBrowserSpeed } from '../browserSpeed.ts';
@@ -119,7 +120,7 @@ export function CompareView({ state }: { state: AppState }) {
           <tbody>
             {comparison.entries.map((e, i) => (
               <tr key={state.compare[i]}>
-                <th scope="row"><span className="swatch" style={{ color: `var(--series-${i % 6})` }}>●</span> {e.label}</th>
+                <th scope="row"><span className="swatch" style={{ color: seriesColor(i) }}>●</span> {e.label}</th>
                 <td className="num">{thousands(e.analysis.params)}</td>
                 <td className="num">{i === 0 ? '—' : `${signed(e.deltaParams)} (${percent(e.deltaParams / base.analysis.params, 1)})`}</td>
                 <td className="num">{thousands(e.analysis.macs)} <span className="unit">({humanCount(e.analysis.macs)})</span></td>

@@ -5,7 +5,8 @@
  * Every figure is computed in src/analysis/cost.ts (and memory.ts, roofline.ts) from the layer graph.
  */
 import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
-import { buildLayerGraph, type LayerGraph } from '../../model/graph.ts';
+import type { LayerGraph } from '../../model/graph.ts';
+import { graphOf } from '../graphs.ts';
 import { checkBatch, costOf, CostError, humanBytes, parseBatch, resnetCounterpart, type CostReport } from '../../analysis/cost.ts';
 import { BROWSER_DEVICE, browserDevice, DEVICES, DEVICE_SOURCES, findDevice, type Device } from '../../analysis/devices.ts';
 import { DTYPES, OPTIMIZERS, trainingMemory, type Dtype, type Optimizer } from '../../analysis/memory.ts';
@@ -66,7 +67,7 @@ function compute(graph: LayerGraph, state: AppState, device: Device): Computed {
   const time = device.kind === 'browser' && state.dtype !== 'float32' ? costOf(graph, { ...options, dtype: 'float32' }) : report;
   let counterpart: Computed['counterpart'] = { report: null, error: '' };
   try {
-    counterpart = { report: costOf(buildLayerGraph(resnetCounterpart(graph.config)), { ...options, dtype: time.options.dtype }), error: '' };
+    counterpart = { report: costOf(graphOf(resnetCounterpart(graph.config)), { ...options, dtype: time.options.dtype }), error: '' };
   } catch (e) {
     counterpart = { report: null, error: (e as Error).message };
   }
@@ -77,7 +78,7 @@ export function CostView({ state }: { state: AppState }) {
   const store = useStore();
   const speed = useBrowserSpeed();
   const [batchDraft, setBatchDraft] = useState<{ text: string; error: string; base: AppState['config'] } | null>(null);
-  const graph = useMemo(() => buildLayerGraph(state.config), [state.config]);
+  const graph = graphOf(state.config);
   const device = useMemo(() => chosenDevice(state.device, speed), [state.device, speed]);
   useEffect(() => {
     if (state.device === BROWSER_DEVICE && speed.status === 'idle') void measureBrowser(state.backend);

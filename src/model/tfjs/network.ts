@@ -27,9 +27,11 @@ type Op =
   | { kind: 'conv1d'; node: LayerNode; input: number; out: number; filter: tf.Tensor3D }
   | { kind: 'maxpool' | 'avgpool'; node: LayerNode; input: number; out: number; k: number; s: number; p: number | 'same' }
   | { kind: 'add' | 'mul'; node: LayerNode; a: number; b: number; out: number; relu: boolean }
+  | { kind: 'concat'; node: LayerNode; parts: number[]; out: number }
   | { kind: 'linear'; node: LayerNode; input: number; out: number; w: tf.Tensor2D; b: tf.Tensor1D | null };
 
 function opInputs(op: Op): number[] {
+  if ('parts' in op) return op.parts;
   return 'a' in op ? [op.a, op.b] : [op.input];
 }
 
@@ -133,11 +135,17 @@ export class TfjsNetwork {
     return this.weights.reduce((s, t) => s + t.size * 4, 0);
   }
 
-  /** Forward pass on an NCHW batch (not disposed): logits [N, classes], or NCHW features without the top. */
-  predict(x: tf.Tensor4D): tf.Tensor {
+  /**
+   * Forward pass on an NCHW batch (not disposed): logits [N, classes], or NCHW features without the top.
+   * `observe` sees each op's output (by the index of the last graph node the op computes) while it is alive.
+   */
+  predict(x: tf.Tensor4D, observe?: (node: number, value: tf.Tensor) => void): tf.Tensor {
     const run = this.start(x);
     try {
-      for (const op of this.ops) this.step(op, run);
+      for (const op of this.ops) {
+        this.step(op, run);
+        observe?.(op.out, run.values.get(op.out)!);
+      }
       return this.finish(run);
     } catch (e) {
       for (const t of run.values.values()) t.dispose();
@@ -146,11 +154,11 @@ export class TfjsNetwork {
   }
 
   /** Float32 NCHW in, float32 out (logits [N, classes]); no tensor outlives the call. */
-  async run(input: Float32Array, shape: readonly number[]): Promise<{ data: Float32Array; shape: number[] }> {
+  async run(input: Float32Array, shape: readonly number[], observe?: (node: number, value: tf.Tensor) => void): Promise<{ data: Float32Array; shape: number[] }> {
     this.checkInput(shape);
     const x = tf.tensor4d(input, shape as [number, number, number, number]);
     try {
-      const y = this.predict(x);
+      const y = this.predict(x, observe);
       try {
         const data = (await y.data()) as Float32Array;
         return { data: Float32Array.from(data), shape: y.shape };
@@ -232,7 +240,7 @@ export class TfjsNetwork {
   }
 
   private checkInput(shape: readonly number[]): void {
-    const [c, h, w] = this.graph.config.input;
+    const [c, h, w] = this.graph.inputShape;
     if (shape.length !== 4 || shape[1] !== c || !(shape[0] >= 1)) {
       throw new Error(`input shape [${shape.join(', ')}] does not fit the network: expected [N, ${c}, H, W] (configured ${c}x${h}x${w})`);
     }
@@ -304,6 +312,8 @@ export class TfjsNetwork {
           const gate = get(op.b);
           return tf.mul(x, tf.reshape(gate, [gate.shape[0], 1, 1, x.shape[3]!]));
         }
+        case 'concat':
+          return tf.concat(op.parts.map(get), 3);
         case 'linear':
           return tf.fused.matMul({ a: get(op.input) as tf.Tensor2D, b: op.w, bias: op.b ?? undefined });
       }
@@ -433,6 +443,9 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
           ops.push({ kind: node.kind, node, a: resolve(node.inputs[0]), b: resolve(node.inputs[1]), out, relu: reluHit !== null });
           break;
         }
+        case 'concat':
+          ops.push({ kind: 'concat', node, parts: node.inputs.map(resolve), out: node.index });
+          break;
         case 'linear': {
           const { inFeatures, outFeatures, bias } = node.linear;
           const w = take(sd, `${node.name}.weight`, [outFeatures, inFeatures]);

@@ -2,8 +2,8 @@
  * Inferring the network a state_dict belongs to, from its keys and shapes only (torchvision's and
  * timm's ResNet family), and describing a config in one line for messages.
  */
-import { ConfigError, deepStemWidths, validateConfig, type NetworkConfig } from '../config.ts';
-import { buildLayerGraph, type LayerGraph } from '../graph.ts';
+import { ConfigError, deepStemWidths, stagePlanes, validateConfig, type NetworkConfig } from '../config.ts';
+import { buildLayerGraph, SINGLE_CONV_STEMS, type LayerGraph } from '../graph.ts';
 import { defaultConfig, matchPreset, usesStemWidth } from '../presets.ts';
 import { WeightsError, formatShape, type StateDictShapes } from './common.ts';
 import { problemsMessage, verifyStateDict, type StateDictCheck } from './state_dict.ts';
@@ -92,10 +92,12 @@ function inferStem(sd: StateDictShapes): { stem: NetworkConfig['stem']; stemWidt
     throw notResNet(`the deep stem has ${w0}, ${w1}, ${w2} channels; timm's deep stem has w, w, 2w and its deep_tiered stem 3 x floor(w / 4), w, 2w`);
   }
   const [outChannels, inChannels, k, k2] = shapeOf(sd, 'conv1.weight', 4);
-  if (k !== k2 || (k !== 7 && k !== 3)) {
-    throw notResNet(`conv1.weight has a ${k}x${k2} kernel; the ImageNet stem has 7x7, the CIFAR stem 3x3`);
+  const stem = (['imagenet', 'cifar'] as const).find((s) => SINGLE_CONV_STEMS[s].kernel === k && k === k2);
+  if (!stem) {
+    const { imagenet, cifar } = SINGLE_CONV_STEMS;
+    throw notResNet(`conv1.weight has a ${k}x${k2} kernel; the ImageNet stem has ${imagenet.kernel}x${imagenet.kernel}, the CIFAR stem ${cifar.kernel}x${cifar.kernel}`);
   }
-  return { stem: k === 7 ? 'imagenet' : 'cifar', stemWidth: defaultConfig().stemWidth, inChannels, outChannels };
+  return { stem, stemWidth: defaultConfig().stemWidth, inChannels, outChannels };
 }
 
 /**
@@ -158,7 +160,7 @@ export function inferConfig(sd: StateDictShapes): NetworkConfig {
       }
       // floor(planes * d / 64) = width / C  <=>  64 q / planes <= d < 64 (q + 1) / planes.
       const q = width / cardinality;
-      const planes = baseWidth * 2 ** s;
+      const planes = stagePlanes({ baseWidth }, s);
       lo = Math.max(lo, Math.ceil((64 * q) / planes));
       hi = Math.min(hi, Math.ceil((64 * (q + 1)) / planes) - 1);
     });
