@@ -8,6 +8,7 @@ import type { PreprocessConfig } from '../preprocess.ts';
 import type {
   BackendCapacity,
   BackendName,
+  BackendSpeed,
   BackendStatus,
   BenchResult,
   EngineInfo,
@@ -15,6 +16,7 @@ import type {
   LoadedWeights,
   LayerTiming,
   LoadProgress,
+  OpTimes,
   Prediction,
   RawResult,
   Request,
@@ -24,6 +26,7 @@ import type {
 export type {
   BackendCapacity,
   BackendName,
+  BackendSpeed,
   BackendStatus,
   BenchResult,
   EngineInfo,
@@ -31,6 +34,7 @@ export type {
   LoadedWeights,
   LayerTiming,
   LoadProgress,
+  OpTimes,
   Prediction,
   RawResult,
 } from './protocol.ts';
@@ -119,6 +123,16 @@ export class EngineClient {
   /** The worker's state: backend, grouped-conv method, live tensors, wasm threads. */
   info(): Promise<EngineInfo> {
     return this.call({ type: 'info' });
+  }
+
+  /** The active backend's matmul throughput, element-wise bandwidth and per-op time ("This browser"). */
+  measureSpeed(): Promise<BackendSpeed> {
+    return this.call({ type: 'measureSpeed' });
+  }
+
+  /** Times every op of `config` with random weights at a batch: median of `runs` passes after a warm-up. */
+  timeOps(config: NetworkConfig, batch: number, runs = 3): Promise<OpTimes> {
+    return this.call({ type: 'timeOps', config, batch, runs });
   }
 
   /** Frees the loaded network's tensors. */

@@ -170,6 +170,10 @@ async function handle(id: number, req: Request): Promise<{ result: unknown; tran
     case 'unloadWeights':
       engine.unloadWeights();
       return { result: undefined };
+    case 'measureSpeed':
+      return { result: await engine.measureSpeed() };
+    case 'timeOps':
+      return { result: await engine.timeOps(req.config, req.batch, req.runs) };
   }
 }
 
