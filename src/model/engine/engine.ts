@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph } from '../graph.ts';
+import { engineError } from './messages.ts';
 import { classNames, IMAGENET_CLASSES } from '../classes.ts';
 import { checkImageSize, sniffImage } from '../image/sniff.ts';
 import type { PixelImage } from '../image/rgb.ts';
@@ -312,7 +313,7 @@ export class Engine {
     if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error(`runs must be a whole number from 1 to 50, got ${runs}`);
     const graph = buildLayerGraph(config);
     const weights = graph.nodes.reduce((s, n) => s + n.tensors.reduce((t, x) => t + x.shape.reduce((a, b) => a * b, 1), 0), 0) * 4;
-    if (weights > 1e9) throw new Error(`the network's weights are ${(weights / 1e9).toFixed(1)} GB: too large to time in this browser (at most 1 GB)`);
+    if (weights > 1e9) throw engineError('engine.tooLargeToTime', { gb: (weights / 1e9).toFixed(1) });
     const net = buildNetwork(graph, randomStateDict(graph, 11), this.netOptions());
     const [c, h, w] = config.input;
     const x = tf.randomNormal([batch, c, h, w], 0, 1, 'float32', 13) as tf.Tensor4D;
@@ -329,7 +330,7 @@ export class Engine {
   }
 
   private requireNetwork(): TfjsNetwork {
-    if (!this.net) throw new Error('no weights are loaded: load a .safetensors or .pth file first');
+    if (!this.net) throw engineError('engine.noWeights');
     return this.net;
   }
 

@@ -7,6 +7,7 @@ import type { NetworkConfig } from '../config.ts';
 import type { BackendCapacity, MemoryNeed } from '../memory.ts';
 import type { PreprocessConfig } from '../preprocess.ts';
 import { BACKEND_NAMES, type BackendName } from '../tfjs/backend-name.ts';
+import type { Message } from '../message.ts';
 
 export { BACKEND_NAMES, type BackendName };
 
@@ -84,5 +85,5 @@ export type RequestMessage = { id: number } & Request;
 
 export type ResponseMessage =
   | { id: number; kind: 'done'; result: unknown }
-  | { id: number; kind: 'error'; message: string; name: string }
+  | { id: number; kind: 'error'; message: string; name: string; msg?: Message }
   | { id: number; kind: 'progress'; progress: LoadProgress };
