@@ -9,6 +9,7 @@
  *   {name, number}                       a number grouped per locale (Intl.NumberFormat)
  *   {name, list}                         a list of messages joined per locale (", " / "、")
  *   {name, lines}                        a list of messages, one per line
+ *   {name, items}                        a list of messages joined by semicolons ("; " / "；")
  *   {name, plural, one {…} other {…}}    a case by Intl.PluralRules (`=N` exact cases first); `#` is the number
  *   {name, select, a {…} other {…}}      a case per string value
  * Only `{` and `}` are special; there is no quoting.
@@ -40,7 +41,7 @@ export type ParamsArg<S extends string> = [ParamNames<S>] extends [never] ? [par
 
 type Part =
   | string
-  | { kind: 'arg'; name: string; format: 'plain' | 'number' | 'list' | 'lines' }
+  | { kind: 'arg'; name: string; format: 'plain' | 'number' | 'list' | 'lines' | 'items' }
   | { kind: 'plural' | 'select'; name: string; cases: Map<string, Part[]> };
 
 const parsed = new Map<string, Part[]>();
@@ -86,7 +87,7 @@ function parse(template: string): Part[] {
         if (typeEnd < 0) fail('unclosed {');
         const type = template.slice(i, i + typeEnd).trim();
         i += typeEnd;
-        if (type === 'number' || type === 'list' || type === 'lines') {
+        if (type === 'number' || type === 'list' || type === 'lines' || type === 'items') {
           if (template[i] !== '}') fail(`${type} takes no options`);
           i++;
           out.push({ kind: 'arg', name, format: type });
@@ -171,10 +172,6 @@ function numberFormat(locale: string): Intl.NumberFormat {
   return f;
 }
 
-function isMessage(v: MessageParam): v is Message {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && 'id' in v;
-}
-
 function plainText(v: MessageParam, o: FormatOptions): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
@@ -201,6 +198,7 @@ export function formatTemplate(template: string, params: MessageParams, o: Forma
         if (p.format === 'number') s += typeof v === 'number' ? numberFormat(o.locale).format(v) : plainText(v, o);
         else if (p.format === 'list') s += Array.isArray(v) ? listText(v, o) : plainText(v, o);
         else if (p.format === 'lines') s += Array.isArray(v) ? v.map(o.nested).join('\n') : plainText(v, o);
+        else if (p.format === 'items') s += Array.isArray(v) ? v.map(o.nested).join(o.locale.startsWith('zh') ? '；' : '; ') : plainText(v, o);
         else s += plainText(v, o);
         continue;
       }
@@ -238,6 +236,17 @@ export function errorMessage(e: unknown): Message | null {
   return m && typeof m === 'object' && typeof (m as Message).id === 'string' && typeof (m as Message).text === 'string' ? (m as Message) : null;
 }
 
-export function isMessageParam(v: unknown): v is MessageParam {
-  return typeof v === 'string' || typeof v === 'number' || (Array.isArray(v) ? v.every(isMessageParam) : typeof v === 'object' && v !== null && isMessage(v as MessageParam));
+/** The message of a thrown value: the one it carries, else its English text as a message without an id. */
+export function messageFromError(e: unknown): Message {
+  return errorMessage(e) ?? { id: '', params: {}, text: e instanceof Error ? e.message : String(e) };
+}
+
+/** An error whose text is a message (for code that has no error class of its own). */
+export class MessageError extends Error {
+  readonly msg: Message;
+
+  constructor(msg: Message) {
+    super(msg.text);
+    this.msg = msg;
+  }
 }

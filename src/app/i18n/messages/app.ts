@@ -1,0 +1,43 @@
+/** The app's shell: masthead, language switch, tabs, notices, error boundary, copy buttons. */
+import { defineMessages } from '../define.ts';
+
+export default defineMessages(
+  {
+    'app.subtitle': 'Aggregated Residual Transformations for Deep Neural Networks (Xie et al., CVPR 2017)',
+    'app.views': 'Views',
+    'app.view.table': 'Block table',
+    'app.view.layers': 'Layers',
+    'app.view.forms': 'Forms',
+    'app.view.compare': 'Compare',
+    'app.view.cost': 'Cost',
+    'app.view.run': 'Run',
+    'app.loadingRun': 'Loading the run view…',
+    'app.notice': 'Notice',
+    'app.linkAdjusted': 'The link was adjusted.',
+    'app.dismiss': 'Dismiss',
+    'app.cannotShow': 'This network cannot be shown',
+    'app.wentWrong': 'Something went wrong',
+    'app.copied': 'Copied {lines} lines: {what}.',
+    'app.couldNotCopy': 'Could not copy: {error}',
+    'app.clipboardRefused': 'the browser refused clipboard access',
+  },
+  {
+    'app.subtitle': '《Aggregated Residual Transformations for Deep Neural Networks》（Xie 等，CVPR 2017）',
+    'app.views': '视图',
+    'app.view.table': '块结构表',
+    'app.view.layers': '逐层列表',
+    'app.view.forms': '三种形式',
+    'app.view.compare': '对比',
+    'app.view.cost': '开销',
+    'app.view.run': '运行',
+    'app.loadingRun': '正在加载运行视图…',
+    'app.notice': '提示',
+    'app.linkAdjusted': '链接已被调整。',
+    'app.dismiss': '关闭',
+    'app.cannotShow': '无法显示这个网络',
+    'app.wentWrong': '出错了',
+    'app.copied': '已复制 {lines} 行：{what}。',
+    'app.couldNotCopy': '无法复制：{error}',
+    'app.clipboardRefused': '浏览器拒绝访问剪贴板',
+  },
+);
