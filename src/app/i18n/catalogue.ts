@@ -6,12 +6,22 @@
  */
 import app from './messages/app.ts';
 import state from './messages/state.ts';
+import config from './messages/config.ts';
+import table from './messages/table.ts';
+import data from './messages/data.ts';
+import layers from './messages/layers.ts';
+import forms from './messages/forms.ts';
 
-export const AREAS = [app, state] as const;
+export const AREAS = [app, state, config, table, data, layers, forms] as const;
 
 export const EN = {
   ...app.en,
   ...state.en,
+  ...config.en,
+  ...table.en,
+  ...data.en,
+  ...layers.en,
+  ...forms.en,
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -19,4 +29,9 @@ export type MessageKey = keyof typeof EN;
 export const ZH: { readonly [K in MessageKey]: string } = {
   ...app.zh,
   ...state.zh,
+  ...config.zh,
+  ...table.zh,
+  ...data.zh,
+  ...layers.zh,
+  ...forms.zh,
 };

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph } from '../graph.ts';
-import { engineError } from './messages.ts';
+import { ENGINE_MESSAGES, engineError } from './messages.ts';
+import { messageOf } from '../message.ts';
 import { classNames, IMAGENET_CLASSES } from '../classes.ts';
 import { checkImageSize, sniffImage } from '../image/sniff.ts';
 import type { PixelImage } from '../image/rgb.ts';
@@ -287,6 +288,9 @@ export class Engine {
     const p = await probeSpeed();
     const deviceGiB = (globalThis as { navigator?: { deviceMemory?: number } }).navigator?.deviceMemory;
     const wasm = backend === 'wasm';
+    const note = wasm
+      ? messageOf(ENGINE_MESSAGES, 'engine.memory.wasm')
+      : deviceGiB ? messageOf(ENGINE_MESSAGES, 'engine.memory.device', { gib: deviceGiB }) : messageOf(ENGINE_MESSAGES, 'engine.memory.assumed');
     return {
       backend,
       threads: backend === 'wasm' ? await wasmThreadsInUse() : null,
@@ -296,9 +300,8 @@ export class Engine {
       copyGBs: p.copyGBs,
       launchUs: p.launchUs,
       memoryBytes: wasm ? 4 * 2 ** 30 : (deviceGiB ?? 4) * 2 ** 30,
-      memoryNote: wasm
-        ? 'WebAssembly memory is 32-bit: at most 4 GiB'
-        : deviceGiB ? `navigator.deviceMemory reports ${deviceGiB} GiB (rounded, capped at 8)` : 'no memory figure from this browser: 4 GiB assumed',
+      memoryNote: note.text,
+      memoryNoteMessage: note,
     };
   }
 

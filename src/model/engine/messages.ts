@@ -15,6 +15,9 @@ export const ENGINE_MESSAGES = {
   'engine.workerNoStart': 'could not start (see the console)',
   'engine.unreadable': 'engine worker sent a message that could not be read',
   'engine.disposed': 'the engine was disposed',
+  'engine.memory.wasm': 'WebAssembly memory is 32-bit: at most 4 GiB',
+  'engine.memory.device': 'navigator.deviceMemory reports {gib} GiB (rounded, capped at 8)',
+  'engine.memory.assumed': 'no memory figure from this browser: 4 GiB assumed',
 } as const;
 export type EngineMessageId = keyof typeof ENGINE_MESSAGES;
 

@@ -59,6 +59,7 @@ export interface BackendSpeed {
   /** What the backend can hold: 4 GiB for wasm (32-bit memory), else navigator.deviceMemory. */
   memoryBytes: number;
   memoryNote: string;
+  memoryNoteMessage: Message;
 }
 /** Per-op times of a random-weight network at a batch (first / last: the layer-graph nodes the op runs). */
 export interface OpTimes { backend: BackendName; batch: number; runs: number; ops: { name: string; first: number; last: number; ms: number }[] }

@@ -247,4 +247,7 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'engine.workerNoStart': '无法启动（见控制台）',
   'engine.unreadable': '推理引擎 worker 发来了一条无法读取的消息',
   'engine.disposed': '推理引擎已被释放',
+  'engine.memory.wasm': 'WebAssembly 内存是 32 位的：最多 4 GiB',
+  'engine.memory.device': 'navigator.deviceMemory 报告 {gib} GiB（取整，上限为 8）',
+  'engine.memory.assumed': '本浏览器未提供内存数据：假定为 4 GiB',
 };
