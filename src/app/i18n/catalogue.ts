@@ -11,8 +11,11 @@ import table from './messages/table.ts';
 import data from './messages/data.ts';
 import layers from './messages/layers.ts';
 import forms from './messages/forms.ts';
+import compare from './messages/compare.ts';
+import cost from './messages/cost.ts';
+import run from './messages/run.ts';
 
-export const AREAS = [app, state, config, table, data, layers, forms] as const;
+export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, run] as const;
 
 export const EN = {
   ...app.en,
@@ -22,6 +25,9 @@ export const EN = {
   ...data.en,
   ...layers.en,
   ...forms.en,
+  ...compare.en,
+  ...cost.en,
+  ...run.en,
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -34,4 +40,7 @@ export const ZH: { readonly [K in MessageKey]: string } = {
   ...data.zh,
   ...layers.zh,
   ...forms.zh,
+  ...compare.zh,
+  ...cost.zh,
+  ...run.zh,
 };

@@ -11,7 +11,7 @@ import type { Message } from '../message.ts';
 
 export { BACKEND_NAMES, type BackendName };
 
-export interface BackendStatus { name: BackendName; available: boolean; reason?: string }
+export interface BackendStatus { name: BackendName; available: boolean; reason?: string; reasonMessage?: Message }
 export interface LoadProgress { loaded: number; total: number | null }
 /** How loaded weights are used: their catalogue tag, the preprocessing `classify` applies, their class set. */
 export interface WeightsMeta {

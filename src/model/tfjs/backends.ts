@@ -6,13 +6,27 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerGroupedKernels } from './grouped.ts';
 
 import { BACKEND_NAMES, type BackendName } from './backend-name.ts';
+import { messageOf, type Message } from '../message.ts';
 
 export { BACKEND_NAMES, type BackendName };
+
+/** Why a backend is unavailable, as English templates by id (src/model/message.ts); the app translates them. */
+export const BACKEND_MESSAGES = {
+  'backend.noWasm': 'WebAssembly is not available',
+  'backend.noGpu': 'navigator.gpu is missing (WebGPU not enabled in this browser)',
+  'backend.noAdapter': 'no WebGPU adapter (requestAdapter() returned null)',
+  'backend.adapterFailed': 'requestAdapter() failed: {error}',
+  'backend.noOffscreen': 'OffscreenCanvas is missing (WebGL in a worker needs it)',
+  'backend.noWebgl2': 'no WebGL2 context',
+  'backend.webglFailed': 'WebGL2 failed: {error}',
+} as const;
 
 export interface BackendProbe {
   name: BackendName;
   available: boolean;
   reason?: string;
+  /** The reason as a message (id and parameters). */
+  reasonMessage?: Message;
 }
 
 export interface WasmSetup {
@@ -74,6 +88,12 @@ export async function wasmThreadsInUse(): Promise<number | null> {
 
 /** Why a backend cannot run here, or null when it can (cheap checks before initialising it). */
 export async function backendObstacle(name: BackendName): Promise<string | null> {
+  return (await backendObstacleMessage(name))?.text ?? null;
+}
+
+/** Why a backend cannot run here, as a message, or null when it can. */
+export async function backendObstacleMessage(name: BackendName): Promise<Message | null> {
+  const m = (id: keyof typeof BACKEND_MESSAGES, error?: string) => messageOf(BACKEND_MESSAGES, id, { error: error ?? '' });
   const g = globalThis as unknown as {
     navigator?: { gpu?: { requestAdapter(): Promise<unknown> } };
     OffscreenCanvas?: new (w: number, h: number) => { getContext(kind: string): unknown };
@@ -83,23 +103,23 @@ export async function backendObstacle(name: BackendName): Promise<string | null>
     case 'cpu':
       return null;
     case 'wasm':
-      return g.WebAssembly ? null : 'WebAssembly is not available';
+      return g.WebAssembly ? null : m('backend.noWasm');
     case 'webgpu': {
-      if (!g.navigator?.gpu) return 'navigator.gpu is missing (WebGPU not enabled in this browser)';
+      if (!g.navigator?.gpu) return m('backend.noGpu');
       try {
         const adapter = await g.navigator.gpu.requestAdapter();
-        return adapter ? null : 'no WebGPU adapter (requestAdapter() returned null)';
+        return adapter ? null : m('backend.noAdapter');
       } catch (e) {
-        return `requestAdapter() failed: ${(e as Error).message}`;
+        return m('backend.adapterFailed', (e as Error).message);
       }
     }
     case 'webgl': {
-      if (!g.OffscreenCanvas) return 'OffscreenCanvas is missing (WebGL in a worker needs it)';
+      if (!g.OffscreenCanvas) return m('backend.noOffscreen');
       try {
         const gl = new g.OffscreenCanvas(1, 1).getContext('webgl2');
-        return gl ? null : 'no WebGL2 context';
+        return gl ? null : m('backend.noWebgl2');
       } catch (e) {
-        return `WebGL2 failed: ${(e as Error).message}`;
+        return m('backend.webglFailed', (e as Error).message);
       }
     }
   }
@@ -138,8 +158,8 @@ export async function useBestBackend(order: readonly BackendName[] = BACKEND_NAM
 export async function probeBackends(): Promise<BackendProbe[]> {
   const out: BackendProbe[] = [];
   for (const name of BACKEND_NAMES) {
-    const reason = await backendObstacle(name);
-    out.push(reason ? { name, available: false, reason } : { name, available: true });
+    const reason = await backendObstacleMessage(name);
+    out.push(reason ? { name, available: false, reason: reason.text, reasonMessage: reason } : { name, available: true });
   }
   return out;
 }

@@ -12,6 +12,7 @@ import { IMAGE_MESSAGES } from '../../../model/image/rgb.ts';
 import { FINITE_MESSAGES } from '../../../model/engine/finite.ts';
 import { WEIGHTS_MESSAGES } from '../../../model/weights/messages.ts';
 import { ENGINE_MESSAGES } from '../../../model/engine/messages.ts';
+import { BACKEND_MESSAGES } from '../../../model/tfjs/backends.ts';
 import { zhTerm as T } from '../glossary.ts';
 
 export const MODEL_EN = {
@@ -25,13 +26,14 @@ export const MODEL_EN = {
   ...FINITE_MESSAGES,
   ...WEIGHTS_MESSAGES,
   ...ENGINE_MESSAGES,
+  ...BACKEND_MESSAGES,
 } as const;
 export type ModelMessageId = keyof typeof MODEL_EN;
 
 /** Each catalogue on its own, for the test that no two use one id. */
 export const MODEL_CATALOGUES = [
   CONFIG_MESSAGES, FORMS_MESSAGES, ANALYSIS_MESSAGES, COST_MESSAGES, MEMORY_MESSAGES,
-  PREPROCESS_MESSAGES, IMAGE_MESSAGES, FINITE_MESSAGES, WEIGHTS_MESSAGES, ENGINE_MESSAGES,
+  PREPROCESS_MESSAGES, IMAGE_MESSAGES, FINITE_MESSAGES, WEIGHTS_MESSAGES, ENGINE_MESSAGES, BACKEND_MESSAGES,
 ] as const;
 
 const REPAIR = '文件已损坏：请使用完好的检查点副本。';
@@ -250,4 +252,13 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'engine.memory.wasm': 'WebAssembly 内存是 32 位的：最多 4 GiB',
   'engine.memory.device': 'navigator.deviceMemory 报告 {gib} GiB（取整，上限为 8）',
   'engine.memory.assumed': '本浏览器未提供内存数据：假定为 4 GiB',
+
+  // Backends (src/model/tfjs/backends.ts).
+  'backend.noWasm': 'WebAssembly 不可用',
+  'backend.noGpu': '缺少 navigator.gpu（本浏览器未启用 WebGPU）',
+  'backend.noAdapter': '没有 WebGPU 适配器（requestAdapter() 返回 null）',
+  'backend.adapterFailed': 'requestAdapter() 失败：{error}',
+  'backend.noOffscreen': '缺少 OffscreenCanvas（在 worker 中使用 WebGL 需要它）',
+  'backend.noWebgl2': '没有 WebGL2 上下文',
+  'backend.webglFailed': 'WebGL2 失败：{error}',
 };
