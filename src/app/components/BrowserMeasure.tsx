@@ -120,7 +120,7 @@ function Comparison({ graph, device, state, times }: { graph: LayerGraph; device
           dots={pairs.map((p, i) => ({
             key: `${p.op.name}:${i}`, x: Math.max(p.layer.ms, lo), y: Math.max(p.op.ms, lo), color: CATEGORY_COLORS[p.category],
             label: `${p.op.name} (${categoryLabel(i18n, p.category)})`,
-            detail: t('browser.dot', { predicted: msText(p.layer.ms), bound: t(`cost.bound.${p.layer.bound}`), measured: msText(p.op.ms), ratio: (p.op.ms / p.layer.ms).toFixed(2) }),
+            detail: t('browser.dot', { predicted: msText(p.layer.ms), bound: t(`costView.bound.${p.layer.bound}`), measured: msText(p.op.ms), ratio: (p.op.ms / p.layer.ms).toFixed(2) }),
           }))}
           lines={[
             { points: [[lo, lo], [hi, hi]] },
@@ -172,7 +172,7 @@ function Comparison({ graph, device, state, times }: { graph: LayerGraph; device
             <tbody>
               {pairs.map((p, i) => (
                 <tr key={`${p.op.name}:${i}`} data-layer={p.op.name} data-kind={p.category} data-stage={p.layer.stage} data-measured-ms={p.op.ms} data-predicted-ms={p.layer.ms}>
-                  <th scope="row">{p.op.name}</th><td>{categoryLabel(i18n, p.category)}</td><td className="num">{msText(p.op.ms)}</td><td className="num">{msText(p.layer.ms)}</td><td>{t(`cost.bound.${p.layer.bound}`)}</td>
+                  <th scope="row">{p.op.name}</th><td>{categoryLabel(i18n, p.category)}</td><td className="num">{msText(p.op.ms)}</td><td className="num">{msText(p.layer.ms)}</td><td>{t(`costView.bound.${p.layer.bound}`)}</td>
                 </tr>
               ))}
             </tbody>

@@ -36,7 +36,7 @@ export function MemoryBar({ parts, capacity, deviceLabel, batch, largest }: {
         <li className="capacity-key"><span>{t('memoryBar.deviceMemory')}</span> <span className="num">{humanBytes(capacity)}</span></li>
       </ul>
       <p className={fits ? 'verdict ok' : 'verdict bad'} data-testid="memory-verdict">
-        <Rich text={t('memoryBar.verdict', { word: t(fits ? 'cost.fits' : 'cost.doesNotFit'), verdict, largest: thousands(largest) })} />
+        <Rich text={t('memoryBar.verdict', { word: t(fits ? 'costView.fits' : 'costView.doesNotFit'), verdict, largest: thousands(largest) })} />
       </p>
     </figure>
   );

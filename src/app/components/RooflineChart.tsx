@@ -53,7 +53,7 @@ export function RooflineChart({ kernels, categories, device, dtype, title }: {
     label: `${k.name} (${categoryLabel(i18n, categories[i])})`,
     detail: t('roofline.dot', {
       intensity: k.intensity.toFixed(1), flops: humanCount(k.flops), read: humanBytes(k.bytesRead), written: humanBytes(k.bytesWritten),
-      ms: msText(k.ms), rate: flopsText(k.flops / (k.ms / 1000)), bound: t(`cost.bound.${k.bound}`),
+      ms: msText(k.ms), rate: flopsText(k.flops / (k.ms / 1000)), bound: t(`costView.bound.${k.bound}`),
     }),
   }));
   const lines = [

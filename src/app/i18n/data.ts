@@ -63,7 +63,7 @@ export function conventionDescription(i18n: Translator, c: Convention): string {
 }
 
 export function familyLabel(i18n: Translator, family: PresetFamily): string {
-  return i18n.t(`config.family.${family}`);
+  return i18n.t(`panel.family.${family}`);
 }
 
 /** A device's label; "This browser" is written from the measured backend and threads. */

@@ -55,8 +55,8 @@ export function ConfigPanel({ state }: { state: AppState }) {
   const summary = exact
     ? findPreset(exact)!.label
     : arch
-      ? t('config.summaryAt', { label: arch.label, input: formatInputSize(state.config.input), classes: state.config.classes })
-      : t('config.custom', { label: basePreset?.label ?? state.preset });
+      ? t('panel.summaryAt', { label: arch.label, input: formatInputSize(state.config.input), classes: state.config.classes })
+      : t('panel.custom', { label: basePreset?.label ?? state.preset });
 
   const edit = (key: ConfigKey, text: string) => {
     try {
@@ -117,11 +117,11 @@ export function ConfigPanel({ state }: { state: AppState }) {
     <aside className="config" aria-labelledby="config-title">
       <details open={initiallyOpen} className="config-details">
         <summary>
-          <h2 id="config-title">{t('config.title')}</h2>
+          <h2 id="config-title">{t('panel.title')}</h2>
           <span className="config-summary">{summary}</span>
         </summary>
         <div className="config-body">
-          <Field label={t('config.preset')}>
+          <Field label={t('panel.preset')}>
             {({ id }) => (
               <select
                 id={id}
@@ -133,24 +133,24 @@ export function ConfigPanel({ state }: { state: AppState }) {
                   store.update((s) => withConfig(s, presetConfig(name), name));
                 }}
               >
-                {!exact && <option value="">{arch ? t('config.customOption', { summary }) : summary}</option>}
+                {!exact && <option value="">{arch ? t('panel.customOption', { summary }) : summary}</option>}
                 {(Object.keys(PRESET_FAMILIES) as PresetFamily[]).map((family) => (
-                  <optgroup key={family} label={t(`config.family.${family}`)}>
+                  <optgroup key={family} label={t(`panel.family.${family}`)}>
                     {PRESETS.filter((p) => p.family === family).map((p) => <option key={p.name} value={p.name}>{p.label}</option>)}
                   </optgroup>
                 ))}
               </select>
             )}
           </Field>
-          {selectField('block', t('config.blockType'), [['bottleneck', t('config.block.bottleneck')], ['basic', t('config.block.basic')]], t('config.blockHint'))}
-          {textField('depths', t('config.depth'), t('config.depthHint'), 'text', 'depth-options')}
+          {selectField('block', t('panel.blockType'), [['bottleneck', t('panel.block.bottleneck')], ['basic', t('panel.block.basic')]], t('panel.blockHint'))}
+          {textField('depths', t('panel.depth'), t('panel.depthHint'), 'text', 'depth-options')}
           <datalist id="depth-options">
-            {Object.entries(SOLVER_DEPTHS).map(([depth, d]) => <option key={depth} value={d.join(',')}>{t('config.depthOption', { depth })}</option>)}
-            <option value="3,3,3">{t('config.depthCifar')}</option>
+            {Object.entries(SOLVER_DEPTHS).map(([depth, d]) => <option key={depth} value={d.join(',')}>{t('panel.depthOption', { depth })}</option>)}
+            <option value="3,3,3">{t('panel.depthCifar')}</option>
           </datalist>
           <div className="field-row">
-            {textField('C', t('config.cardinality'), t('config.cardinalityHint'))}
-            {textField('d', t('config.width'), state.preserve && bottleneck ? t('config.widthSolved') : t('config.widthHint'))}
+            {textField('C', t('panel.cardinality'), t('panel.cardinalityHint'))}
+            {textField('d', t('panel.width'), state.preserve && bottleneck ? t('panel.widthSolved') : t('panel.widthHint'))}
           </div>
           <div className="switch-field">
             <label className="switch">
@@ -164,32 +164,32 @@ export function ConfigPanel({ state }: { state: AppState }) {
                   store.update((s) => ({ ...s, preserve: on }));
                 }}
               />
-              <span>{t('config.preserve')}</span>
+              <span>{t('panel.preserve')}</span>
             </label>
             <div id="preserve-hint" className="hint">
-              {t(state.preserve ? 'config.preserveOn' : 'config.preserveOff')}{' '}
-              {t('config.preserveAt', { c, d: solved, params: num(solvedParams), reference: num(reference) })}
+              {t(state.preserve ? 'panel.preserveOn' : 'panel.preserveOff')}{' '}
+              {t('panel.preserveAt', { c, d: solved, params: num(solvedParams), reference: num(reference) })}
             </div>
           </div>
-          {selectField('stem', t('config.stem'), STEM_KINDS.map((k) => [k, t(`config.stem.${k}`)]), t(`config.stemHint.${state.config.stem}`))}
+          {selectField('stem', t('panel.stem'), STEM_KINDS.map((k) => [k, t(`panel.stem.${k}`)]), t(`panel.stemHint.${state.config.stem}`))}
           <div className="field-row">
-            {textField('base', t('config.baseWidth'), t('config.baseWidthHint'))}
-            {textField('sw', t('config.stemWidth'), usesStemWidth(state.config) ? t('config.stemWidthHint') : t('config.stemWidthUnused'), 'numeric', undefined, !usesStemWidth(state.config))}
+            {textField('base', t('panel.baseWidth'), t('panel.baseWidthHint'))}
+            {textField('sw', t('panel.stemWidth'), usesStemWidth(state.config) ? t('panel.stemWidthHint') : t('panel.stemWidthUnused'), 'numeric', undefined, !usesStemWidth(state.config))}
           </div>
-          {selectField('attn', t('config.attention'), ATTENTION_KINDS.map((k) => [k, t(`config.attention.${k}`)]), t(`config.attentionHint.${state.config.attention}`))}
+          {selectField('attn', t('panel.attention'), ATTENTION_KINDS.map((k) => [k, t(`panel.attention.${k}`)]), t(`panel.attentionHint.${state.config.attention}`))}
           <div className="field-row">
             <div className="field">
               <label className="check">
                 <input type="checkbox" checked={state.config.avgDown} aria-describedby="avgdown-hint" onChange={(e) => edit('avgdown', e.target.checked ? '1' : '0')} />
-                <span>{t('config.avgDown')}</span>
+                <span>{t('panel.avgDown')}</span>
               </label>
-              <div id="avgdown-hint" className="hint">{t('config.avgDownHint')}</div>
+              <div id="avgdown-hint" className="hint">{t('panel.avgDownHint')}</div>
             </div>
-            {selectField('impl', t('config.implementation'), [['torchvision', 'torchvision'], ['timm', 'timm']], t('config.implementationHint'))}
+            {selectField('impl', t('panel.implementation'), [['torchvision', 'torchvision'], ['timm', 'timm']], t('panel.implementationHint'))}
           </div>
           <div className="field-row">
-            {textField('input', t('config.inputSize'), 'C×H×W', 'text')}
-            {textField('classes', t('config.classes'))}
+            {textField('input', t('panel.inputSize'), 'C×H×W', 'text')}
+            {textField('classes', t('panel.classes'))}
           </div>
           <label className="check">
             <input
@@ -197,17 +197,17 @@ export function ConfigPanel({ state }: { state: AppState }) {
               checked={state.config.includeTop}
               onChange={(e) => edit('top', e.target.checked ? '1' : '0')}
             />
-            <span>{t('config.head')}</span>
+            <span>{t('panel.head')}</span>
           </label>
           <div className="toolbar actions">
             <CopyButton
-              label={t('config.copyPytorch')}
+              label={t('panel.copyPytorch')}
               text={() => pytorchCode(state.config)}
-              what={t('config.copyPytorchWhat', { framework: state.config.implementation })}
+              what={t('panel.copyPytorchWhat', { framework: state.config.implementation })}
             />
           </div>
           {live.length > 0 && (
-            <p className="hint stale" role="status">{t('config.stale')}</p>
+            <p className="hint stale" role="status">{t('panel.stale')}</p>
           )}
         </div>
       </details>

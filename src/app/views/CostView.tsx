@@ -109,45 +109,45 @@ export function CostView({ state }: { state: AppState }) {
   return (
     <div className="view cost-view">
       <div className="view-head">
-        <h2>{t('cost.title')}</h2>
-        <p className="lede">{t('cost.lede')}</p>
+        <h2>{t('costView.title')}</h2>
+        <p className="lede">{t('costView.lede')}</p>
       </div>
       <div className="toolbar cost-controls">
-        <Field label={t('cost.batch')} error={(draft && msg(draft.error)) || error} hint={t('cost.batchHint')}>
+        <Field label={t('costView.batch')} error={(draft && msg(draft.error)) || error} hint={t('costView.batchHint')}>
           {({ id, describedBy }) => (
             <input id={id} type="text" inputMode="numeric" autoComplete="off" value={draft ? draft.text : String(state.batch)}
               aria-invalid={draft || error ? true : undefined} aria-describedby={describedBy} onChange={(e) => setBatch(e.target.value)} />
           )}
         </Field>
-        <Field label={t('cost.precision')} hint={state.dtype === 'float32' ? t('cost.precisionHint32') : t('cost.precisionHint16')}>
+        <Field label={t('costView.precision')} hint={state.dtype === 'float32' ? t('costView.precisionHint32') : t('costView.precisionHint16')}>
           {({ id, describedBy }) => (
             <select id={id} value={state.dtype} aria-describedby={describedBy} onChange={(e) => store.update((s) => ({ ...s, dtype: e.target.value as Dtype }))}>
-              {DTYPES.map((d) => <option key={d} value={d}>{t(`cost.dtype.${d}`)}</option>)}
+              {DTYPES.map((d) => <option key={d} value={d}>{t(`costView.dtype.${d}`)}</option>)}
             </select>
           )}
         </Field>
-        <Field label={t('cost.optimizer')} hint={t(`cost.optimizerHint.${state.optimizer}`)}>
+        <Field label={t('costView.optimizer')} hint={t(`costView.optimizerHint.${state.optimizer}`)}>
           {({ id, describedBy }) => (
             <select id={id} value={state.optimizer} aria-describedby={describedBy} onChange={(e) => store.update((s) => ({ ...s, optimizer: e.target.value as Optimizer }))}>
-              {OPTIMIZERS.map((o) => <option key={o} value={o}>{t(`cost.optimizer.${o}`)}</option>)}
+              {OPTIMIZERS.map((o) => <option key={o} value={o}>{t(`costView.optimizer.${o}`)}</option>)}
             </select>
           )}
         </Field>
-        <Field label={t('cost.device')} error={deviceError} hint={measuring ? t('cost.measuringHint') : device ? t(device.execution === 'fused' ? 'cost.fused' : 'cost.eager') : undefined}>
+        <Field label={t('costView.device')} error={deviceError} hint={measuring ? t('costView.measuringHint') : device ? t(device.execution === 'fused' ? 'costView.fused' : 'costView.eager') : undefined}>
           {({ id, describedBy }) => (
             <select id={id} value={state.device} aria-describedby={describedBy} aria-invalid={deviceError ? true : undefined}
               onChange={(e) => store.update((s) => ({ ...s, device: e.target.value }))}>
-              {DEVICE_CHOICES.map((d) => <option key={d} value={d}>{d === BROWSER_DEVICE ? t('cost.thisBrowserOption') : deviceLabel(i18n, findDevice(d)!)}</option>)}
+              {DEVICE_CHOICES.map((d) => <option key={d} value={d}>{d === BROWSER_DEVICE ? t('costView.thisBrowserOption') : deviceLabel(i18n, findDevice(d)!)}</option>)}
             </select>
           )}
         </Field>
       </div>
       {(draft || error || !device) && shown && (
         <p className="hint stale" role="status">
-          {measuring ? t('cost.measuringStale') : t('cost.stale')}
+          {measuring ? t('costView.measuringStale') : t('costView.stale')}
         </p>
       )}
-      {!shown && <p className="muted" role="status">{measuring ? t('cost.measuring') : t('cost.chooseDevice')}</p>}
+      {!shown && <p className="muted" role="status">{measuring ? t('costView.measuring') : t('costView.chooseDevice')}</p>}
       {shown && <CostBody computed={shown} state={state} />}
     </div>
   );
@@ -166,12 +166,12 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
   return (
     <>
       <dl className="totals cost-totals">
-        <div><dt>{t('cost.activations')}</dt><dd data-testid="conv-activations">{thousands(tot.convActivations)}<span className="unit">{t('cost.activationsUnit')}</span></dd></div>
-        <div><dt>{t('cost.macs')}</dt><dd>{humanCount(tot.macs)}<span className="unit">{thousands(tot.macs)}</span></dd></div>
-        <div><dt>{t('cost.predicted', { batch: thousands(report.options.batch) })}</dt><dd data-testid="predicted-ms">{msText(time.totals.predictedMs)}<span className="unit">{t('cost.predictedUnit', { device: label })}</span></dd></div>
-        <div><dt>{t('cost.training')}</dt><dd data-testid="training-bytes">{humanBytes(tot.trainingBytes)}<span className="unit">{t(m.fits ? 'cost.fits' : 'cost.doesNotFit')}</span></dd></div>
-        <div><dt>{t('cost.saved')}</dt><dd data-testid="saved-bytes">{humanBytes(tot.savedActivationBytes)}<span className="unit">{t('cost.perImage', { bytes: humanBytes(m.saved.perSample) })}</span></dd></div>
-        <div><dt>{t('cost.peak')}</dt><dd data-testid="inference-peak">{humanBytes(tot.inferencePeakBytes)}<span className="unit">{t('cost.peakUnit')}</span></dd></div>
+        <div><dt>{t('costView.activations')}</dt><dd data-testid="conv-activations">{thousands(tot.convActivations)}<span className="unit">{t('costView.activationsUnit')}</span></dd></div>
+        <div><dt>{t('costView.macs')}</dt><dd>{humanCount(tot.macs)}<span className="unit">{thousands(tot.macs)}</span></dd></div>
+        <div><dt>{t('costView.predicted', { batch: thousands(report.options.batch) })}</dt><dd data-testid="predicted-ms">{msText(time.totals.predictedMs)}<span className="unit">{t('costView.predictedUnit', { device: label })}</span></dd></div>
+        <div><dt>{t('costView.training')}</dt><dd data-testid="training-bytes">{humanBytes(tot.trainingBytes)}<span className="unit">{t(m.fits ? 'costView.fits' : 'costView.doesNotFit')}</span></dd></div>
+        <div><dt>{t('costView.saved')}</dt><dd data-testid="saved-bytes">{humanBytes(tot.savedActivationBytes)}<span className="unit">{t('costView.perImage', { bytes: humanBytes(m.saved.perSample) })}</span></dd></div>
+        <div><dt>{t('costView.peak')}</dt><dd data-testid="inference-peak">{humanBytes(tot.inferencePeakBytes)}<span className="unit">{t('costView.peakUnit')}</span></dd></div>
       </dl>
       <MemoryBar
         batch={report.options.batch}
@@ -179,43 +179,43 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
         deviceLabel={label}
         largest={m.largestBatch}
         parts={[
-          { label: t('cost.part.params'), bytes: tot.paramsBytes, color: 'var(--series-0)' },
-          { label: t('cost.part.grads'), bytes: tot.gradsBytes, color: 'var(--series-4)' },
-          { label: t('cost.part.optimizer'), bytes: tot.optimizerBytes, color: 'var(--series-3)' },
-          { label: t('cost.part.saved'), bytes: tot.savedActivationBytes, color: 'var(--series-1)' },
+          { label: t('costView.part.params'), bytes: tot.paramsBytes, color: 'var(--series-0)' },
+          { label: t('costView.part.grads'), bytes: tot.gradsBytes, color: 'var(--series-4)' },
+          { label: t('costView.part.optimizer'), bytes: tot.optimizerBytes, color: 'var(--series-3)' },
+          { label: t('costView.part.saved'), bytes: tot.savedActivationBytes, color: 'var(--series-1)' },
         ]}
       />
-      <RooflineChart kernels={time.layers} categories={categories} device={device} dtype={time.options.dtype} title={t('cost.roofline', { device: label, dtype: time.options.dtype, batch: thousands(report.options.batch) })} />
+      <RooflineChart kernels={time.layers} categories={categories} device={device} dtype={time.options.dtype} title={t('costView.roofline', { device: label, dtype: time.options.dtype, batch: thousands(report.options.batch) })} />
       {device.kind === 'browser' && state.dtype !== 'float32' && (
-        <p className="hint">{t('cost.float32Note')}</p>
+        <p className="hint">{t('costView.float32Note')}</p>
       )}
       <StageTable report={time} />
       <WhyResNeXt current={time} counterpart={computed.counterpart.report} counterpartError={computed.counterpart.error} />
       {device.kind === 'browser' && <BrowserMeasure state={state} graph={graph} device={device} />}
       <DeviceFigures device={device} />
       <details className="card kernels">
-        <summary>{t('cost.kernels', { count: time.layers.length })}</summary>
+        <summary>{t('costView.kernels', { count: time.layers.length })}</summary>
         <div className="table-wrap">
-          <table className="data" aria-label={t('cost.kernelsTable')}>
+          <table className="data" aria-label={t('costView.kernelsTable')}>
             <thead>
               <tr>
-                <th scope="col">{t('cost.col.layer')}</th><th scope="col">{t('cost.col.kind')}</th><th scope="col" className="num">{t('cost.col.macs')}</th><th scope="col" className="num">{t('cost.col.read')}</th>
-                <th scope="col" className="num">{t('cost.col.written')}</th><th scope="col" className="num">{t('cost.col.intensity')}</th><th scope="col">{t('cost.col.bound')}</th><th scope="col" className="num">{t('cost.col.predicted')}</th>
-                <th scope="col" className="num" title={t('cost.col.macTitle')}>{t('cost.col.mac')}</th>
+                <th scope="col">{t('costView.col.layer')}</th><th scope="col">{t('costView.col.kind')}</th><th scope="col" className="num">{t('costView.col.macs')}</th><th scope="col" className="num">{t('costView.col.read')}</th>
+                <th scope="col" className="num">{t('costView.col.written')}</th><th scope="col" className="num">{t('costView.col.intensity')}</th><th scope="col">{t('costView.col.bound')}</th><th scope="col" className="num">{t('costView.col.predicted')}</th>
+                <th scope="col" className="num" title={t('costView.col.macTitle')}>{t('costView.col.mac')}</th>
               </tr>
             </thead>
             <tbody>
               {time.layers.map((k, i) => (
                 <tr key={`${k.name}:${i}`}>
                   <th scope="row">{k.name}</th><td>{categoryLabel(i18n, categories[i])}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
-                  <td className="num">{humanBytes(k.bytesWritten)}</td><td className="num">{k.intensity.toFixed(1)}</td><td>{t(`cost.bound.${k.bound}`)}</td><td className="num">{msText(k.ms)}</td>
+                  <td className="num">{humanBytes(k.bytesWritten)}</td><td className="num">{k.intensity.toFixed(1)}</td><td>{t(`costView.bound.${k.bound}`)}</td><td className="num">{msText(k.ms)}</td>
                   <td className="num">{k.memoryAccessCost === null ? '' : thousands(k.memoryAccessCost)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
-        <p className="hint">{t('cost.kernelsHint', { launch: report.options.device.launchUs.toFixed(1) })}</p>
+        <p className="hint">{t('costView.kernelsHint', { launch: report.options.device.launchUs.toFixed(1) })}</p>
       </details>
     </>
   );
@@ -225,10 +225,10 @@ function StageTable({ report }: { report: CostReport }) {
   const { t } = useI18n();
   return (
     <div className="table-wrap">
-      <table className="data stage-times" aria-label={t('cost.stageTimes')}>
-        <caption>{t('cost.stageTimes')}</caption>
+      <table className="data stage-times" aria-label={t('costView.stageTimes')}>
+        <caption>{t('costView.stageTimes')}</caption>
         <thead>
-          <tr><th scope="col">{t('cost.col.stage')}</th><th scope="col" className="num">{t('cost.col.predicted')}</th><th scope="col">{t('cost.col.share')}</th><th scope="col" className="num">MACs</th><th scope="col" className="num">{t('cost.col.bytes')}</th></tr>
+          <tr><th scope="col">{t('costView.col.stage')}</th><th scope="col" className="num">{t('costView.col.predicted')}</th><th scope="col">{t('costView.col.share')}</th><th scope="col" className="num">MACs</th><th scope="col" className="num">{t('costView.col.bytes')}</th></tr>
         </thead>
         <tbody>
           {report.stages.map((s) => (
@@ -242,7 +242,7 @@ function StageTable({ report }: { report: CostReport }) {
           ))}
         </tbody>
         <tfoot>
-          <tr><th scope="row">{t('cost.totalRow')}</th><td className="num">{msText(report.totals.predictedMs)}</td><td /><td className="num">{humanCount(report.stages.reduce((a, s) => a + s.macs, 0))}</td><td className="num">{humanBytes(report.stages.reduce((a, s) => a + s.bytes, 0))}</td></tr>
+          <tr><th scope="row">{t('costView.totalRow')}</th><td className="num">{msText(report.totals.predictedMs)}</td><td /><td className="num">{humanCount(report.stages.reduce((a, s) => a + s.macs, 0))}</td><td className="num">{humanBytes(report.stages.reduce((a, s) => a + s.bytes, 0))}</td></tr>
         </tfoot>
       </table>
     </div>
@@ -254,23 +254,23 @@ function DeviceFigures({ device }: { device: Device }) {
   const { t } = i18n;
   const rows: [string, string, string][] = [
     ['FP32', `${device.fp32Tflops.toPrecision(3)} TFLOPS`, device.sources.fp32],
-    [t('cost.fig.fp16'), device.fp16Tflops === null ? t('cost.fig.fp32Rate') : `${device.fp16Tflops} TFLOPS`, device.sources.fp16],
-    [t('cost.fig.bf16'), device.bf16Tflops === null ? t('cost.fig.fp32Rate') : `${device.bf16Tflops} TFLOPS`, device.sources.bf16],
-    [t('cost.fig.bandwidth'), `${device.bandwidthGBs.toPrecision(3)} GB/s`, device.sources.bandwidth],
-    [t('cost.fig.memory'), humanBytes(device.memoryGB * 1e9), device.sources.memory],
-    [t('cost.fig.launch'), `${device.launchUs.toFixed(1)} µs`, device.sources.launch],
+    [t('costView.fig.fp16'), device.fp16Tflops === null ? t('costView.fig.fp32Rate') : `${device.fp16Tflops} TFLOPS`, device.sources.fp16],
+    [t('costView.fig.bf16'), device.bf16Tflops === null ? t('costView.fig.fp32Rate') : `${device.bf16Tflops} TFLOPS`, device.sources.bf16],
+    [t('costView.fig.bandwidth'), `${device.bandwidthGBs.toPrecision(3)} GB/s`, device.sources.bandwidth],
+    [t('costView.fig.memory'), humanBytes(device.memoryGB * 1e9), device.sources.memory],
+    [t('costView.fig.launch'), `${device.launchUs.toFixed(1)} µs`, device.sources.launch],
   ];
   const note = deviceNote(i18n, device);
   return (
     <details className="card device-figures">
-      <summary>{t('cost.figures', { device: deviceLabel(i18n, device) })}</summary>
-      <table className="data" aria-label={t('cost.figuresTable')}>
+      <summary>{t('costView.figures', { device: deviceLabel(i18n, device) })}</summary>
+      <table className="data" aria-label={t('costView.figuresTable')}>
         <tbody>
           {rows.map(([k, v, src]) => <tr key={k}><th scope="row">{k}</th><td className="num">{v}</td><td className="small">{deviceSource(i18n, src)}</td></tr>)}
         </tbody>
       </table>
       {note && <p className="hint">{note}</p>}
-      <p className="hint">{t('cost.everyDevice', { devices: DEVICES.map((d) => deviceLabel(i18n, d)).join(i18n.lang === 'zh' ? '、' : ', ') })}</p>
+      <p className="hint">{t('costView.everyDevice', { devices: DEVICES.map((d) => deviceLabel(i18n, d)).join(i18n.lang === 'zh' ? '、' : ', ') })}</p>
     </details>
   );
 }
