@@ -22,7 +22,11 @@ const RunView = lazy(() => import('./views/RunView.tsx').then((m) => ({ default:
 function LanguageSwitch({ lang, onChange }: { lang: Lang; onChange: (lang: Lang) => void }) {
   return (
     <label className="language">
-      <span aria-hidden="true" className="globe">🌐</span>
+      <svg aria-hidden="true" className="globe" viewBox="0 0 16 16" width="16" height="16">
+        <circle cx="8" cy="8" r="6.5" />
+        <ellipse cx="8" cy="8" rx="2.8" ry="6.5" />
+        <path d="M1.5 8h13M2.6 4.5h10.8M2.6 11.5h10.8" />
+      </svg>
       <select aria-label="Language" value={lang} onChange={(e) => onChange(e.target.value as Lang)}>
         {LANGS.map((l) => <option key={l} value={l} lang={LOCALES[l]}>{LANG_NAMES[l]}</option>)}
       </select>
