@@ -48,6 +48,7 @@ export interface TapTarget {
 }
 
 function describeNode(graph: LayerGraph, n: LayerNode): string {
+  const from = n.inputs[0] >= 0 ? graph.nodes[n.inputs[0]].name : 'the input';
   switch (n.kind) {
     case 'conv': {
       const c = n.conv;
@@ -57,17 +58,21 @@ function describeNode(graph: LayerGraph, n: LayerNode): string {
     case 'bn':
       return `BatchNorm${n.shortcut ? ' (shortcut)' : ''}`;
     case 'relu':
-      return 'ReLU';
+      return `ReLU after ${from}`;
+    case 'identity':
+      return `Identity (a placeholder): equals ${from}`;
+    case 'mean':
+      return `mean over H and W of ${from} (attention's squeeze)`;
+    case 'mul':
+      return `${from} times the attention gate`;
     case 'add':
       return 'residual sum, before the block\'s last ReLU';
     case 'block':
       return `${n.module === 'Bottleneck' ? 'bottleneck' : 'basic'} block output`;
     case 'container':
       return `${n.module} output`;
-    default: {
-      const from = n.inputs[0] >= 0 ? graph.nodes[n.inputs[0]].name : 'input';
+    default:
       return `${n.module ?? n.kind} of ${from}`;
-    }
   }
 }
 
@@ -99,7 +104,7 @@ export function tapTargets(graph: LayerGraph): TapTarget[] {
     const from = n.inputs[0] >= 0 ? graph.nodes[n.inputs[0]].name : 'the input';
     const blockOutput = graph.nodes.some((m) => m.kind === 'block' && m.inputs[0] === n.index);
     const description = total > 1
-      ? `${n.module ?? n.kind} after ${from}${blockOutput ? " (the block's output)" : ''}, call ${k} of ${total} of one shared module`
+      ? `${n.module ?? n.kind} after ${from}${blockOutput ? ": the block's output" : ''}, call ${k} of ${total} of one shared module`
       : describeNode(graph, n);
     out.push({ name, node: n.index, what, module: n.module, outShape: [...n.outShape], stage: n.stage, block: n.block, description });
     // Longest prefix first: `layer1.0.downsample` closes before `layer1` does.
