@@ -15,6 +15,10 @@ commands:
   compare <preset> <preset> [...] [--json]       per-stage params and MACs side by side
   predict <preset> --weights FILE (--input FILE.bin --shape N,3,H,W --out FILE.bin | --image FILE)
           [--backend cpu|wasm]                   run the network with real weights
+  features <preset> --weights FILE (--input FILE.bin --shape N,C,H,W | --image FILE) --layer NAME --out FILE.bin
+                                                 one layer's output (float32 NCHW), as PyTorch's forward hook returns it
+  cam <preset> --weights FILE (--input FILE.bin --shape N,C,H,W | --image FILE) [--class K] --out FILE.bin
+                                                 class activation maps (float32 [N, H', W']) of class K or each top-1
 
 Instead of a preset, describe the network with flags:
   --block bottleneck|basic --depths 3,4,6,3 --cardinality 32 --width 4 [--base-width 64]
@@ -39,13 +43,23 @@ async function run(argv: string[]): Promise<string> {
       await runPredict(rest);
       return '';
     }
+    case 'features': {
+      const { runFeatures } = await import('./features.ts');
+      await runFeatures(rest);
+      return '';
+    }
+    case 'cam': {
+      const { runCam } = await import('./cam.ts');
+      await runCam(rest);
+      return '';
+    }
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       return USAGE;
     default:
-      throw new Error(`unknown command "${command}"; commands: summary, table, solve, compare, predict (see --help)`);
+      throw new Error(`unknown command "${command}"; commands: summary, table, solve, compare, predict, features, cam (see --help)`);
   }
 }
 
