@@ -15,6 +15,9 @@ import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
 import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
 import type { BenchResult, EngineInfo, FormsResult, LoadedWeights, RawResult, BackendStatus } from './protocol.ts';
+import type { CamMaps, ExplainMap, ExplainOverview, FeatureMaps, LayerValues, MapEncoding } from './protocol.ts';
+import { Explainer } from './explainer.ts';
+import { randomStateDict } from '../tfjs/random.ts';
 import labels from './imagenet_classes.json' with { type: 'json' };
 
 export const IMAGENET_CLASSES: readonly string[] = labels as string[];
@@ -59,6 +62,7 @@ export class Engine {
   private weights: LoadedWeights | null = null;
   private readonly options: EngineOptions;
   private grouped: GroupedMethod | null = null;
+  private readonly explainer = new Explainer();
 
   constructor(options: EngineOptions = {}) {
     this.options = options;
@@ -213,6 +217,58 @@ export class Engine {
   async benchLayers(config: NetworkConfig, stage: number, runs = 10): Promise<LayerTiming[]> {
     const backend = await this.ensureBackend();
     return benchLayers(config, stage, this.grouped ?? defaultGroupedMethod(backend), runs);
+  }
+
+  /** Seeded random weights for a config (He-normal convs, BN statistics around 1 and 0): the Explain view's "random weights". */
+  async loadRandomWeights(config: NetworkConfig, seed = 1): Promise<LoadedWeights> {
+    const loaded = await this.loadStateDict(randomStateDict(buildLayerGraph(config), seed), config, `random weights (seed ${seed})`);
+    loaded.random = true;
+    return loaded;
+  }
+
+  /** What is loaded, or null. */
+  loadedWeights(): LoadedWeights | null {
+    return this.weights;
+  }
+
+  /** Sets the Explain view's input to an image (preprocessed as `classify` does) and answers its overview. */
+  async explainImage(image: RgbaImage, topk = 5, pre: PreprocessOptions = IMAGENET_PREPROCESS): Promise<ExplainOverview> {
+    this.requireNetwork();
+    const { tensor, crop } = preprocessImage(image, pre);
+    this.explainer.setInput(tensor, [1, 3, pre.crop, pre.crop], crop);
+    return this.explainOverview(topk);
+  }
+
+  /** Sets the Explain view's input to a raw float32 NCHW batch and answers its overview. */
+  async explainInput(input: Float32Array, shape: number[], topk = 5): Promise<ExplainOverview> {
+    this.requireNetwork();
+    this.explainer.setInput(input, shape);
+    return this.explainOverview(topk);
+  }
+
+  private async explainOverview(topk: number): Promise<ExplainOverview> {
+    const net = this.requireNetwork();
+    return this.explainer.overview(net, this.sd!, topk, (l, k) => topK(l, k), this.backend!, this.weights?.random === true);
+  }
+
+  /** One sample of a layer's output of the current input, as compact maps. */
+  async explainLayer(layer: string, encoding: MapEncoding = 'uint8', sample = 0): Promise<FeatureMaps> {
+    return this.explainer.layer(this.requireNetwork(), this.sd!, layer, encoding, sample);
+  }
+
+  /** One map of a layer of the current input, in float32. */
+  async explainMap(layer: string, channel: number, sample = 0): Promise<ExplainMap> {
+    return this.explainer.map(this.requireNetwork(), this.sd!, layer, channel, sample);
+  }
+
+  /** Whole outputs of layers of the current input in PyTorch's layout. */
+  async explainValues(layers: string[]): Promise<LayerValues[]> {
+    return this.explainer.values(this.requireNetwork(), this.sd!, layers);
+  }
+
+  /** CAMs of given classes per sample of the current input. */
+  async explainCam(classes: number[][]): Promise<CamMaps> {
+    return this.explainer.cam(this.requireNetwork(), this.sd!, classes);
   }
 
   private netOptions(): { grouped?: GroupedMethod } {
