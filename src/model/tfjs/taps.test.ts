@@ -10,7 +10,7 @@ import { loadWeightsFile } from '../weights/state_dict.ts';
 import { useBackend } from './backends.ts';
 import { buildNetwork } from './network.ts';
 import { normal, randomStateDict, rng } from './random.ts';
-import { camMaps, classActivationMaps, layerOutputs, prefixGraph, runTaps } from './taps.ts';
+import { camMaps, classActivationMaps, layerOutputs, prefixGraph, runTaps, segmentGraph } from './taps.ts';
 import { explainModels, maxDiff, readBytes, readExplain, readF32, slice, WEIGHTS_DIR } from '../../../test/support/explain-fixtures.ts';
 
 const TOLERANCE = 1e-4;
@@ -32,11 +32,15 @@ describe.each(['cpu', 'wasm'] as const)('forward-hook outputs on %s', (backend) 
     const outs = await layerOutputs(net, sd, x, doc.input_shape, doc.layers.map((l) => l.name));
     let worst = 0;
     for (const [i, l] of doc.layers.entries()) {
-      expect(outs[i].name).toBe(l.name);
-      expect(outs[i].shape, l.name).toEqual(l.shape);
-      const d = maxDiff(outs[i].data, slice(data, l.offset, l.shape));
-      expect(d, `${l.name} max |diff|`).toBeLessThanOrEqual(TOLERANCE);
-      worst = Math.max(worst, d);
+      // All at once (one prefix network) and one at a time (a hidden value from its block alone).
+      const [one] = await layerOutputs(net, sd, x, doc.input_shape, [l.name]);
+      for (const out of [outs[i], one]) {
+        expect(out.name).toBe(l.name);
+        expect(out.shape, l.name).toEqual(l.shape);
+        const d = maxDiff(out.data, slice(data, l.offset, l.shape));
+        expect(d, `${l.name} max |diff|`).toBeLessThanOrEqual(TOLERANCE);
+        worst = Math.max(worst, d);
+      }
     }
     const [n, classes] = doc.cam.shape;
     const all = Array.from({ length: n }, () => [...Array(classes).keys()]);
@@ -108,10 +112,18 @@ describe('taps and fusion', () => {
     unfolded.dispose();
   });
 
-  it('a prefix network stops at its last node', () => {
+  it('a prefix network stops at its last node; a block segment reads one outside value as its input', () => {
     const p = prefixGraph(graph, 10);
     expect(p.nodes).toHaveLength(11);
     expect(p.output).toBe(10);
+    const first = graph.nodes.findIndex((n) => n.name === 'layer1.1.conv1');
+    const marker = graph.nodes.findIndex((n) => n.name === 'layer1.1');
+    const seg = segmentGraph(graph, first, marker);
+    expect(seg.nodes.map((n) => n.index)).toEqual([...seg.nodes.keys()]);
+    expect(seg.nodes.filter((n) => n.inputs.includes(-1)).map((n) => n.name)).toEqual(['layer1.1.conv1', 'layer1.1.add']);
+    expect(seg.inputShape).toEqual(graph.nodes[marker].inShape);
+    expect(seg.nodes[seg.output].name).toBe('layer1.1');
+    expect(() => segmentGraph(graph, first + 1, marker)).toThrow(/read 2 outside values/);
   });
 
   it('logit = spatial mean of its CAM + bias, on real and random weights', async () => {

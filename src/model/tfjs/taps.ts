@@ -4,10 +4,11 @@
  * A value the network computes anyway (a block or stage output, a ReLU's output, a BN's output where
  * the BN is folded into its conv and no ReLU follows) is read from the network itself, which can stop
  * after the last op it needs. A value a fusion hides (a conv whose BN is folded into it, a BN or a
- * residual sum whose ReLU is fused) comes from the prefix of the network up to it, built with that
- * node as a tap (`NetworkOptions.taps`: no folding or fusion past it, everything else folded and
- * fused as usual) and disposed after the run; `bench/explain.ts` measures this against running the
- * prefix unfolded.
+ * residual sum whose ReLU is fused) is computed by a small network built for it with that node as a
+ * tap (`NetworkOptions.taps`: no folding or fusion past it, everything else folded and fused as usual),
+ * disposed after the run: inside a block, that block alone, fed with the block's input read from the
+ * network; elsewhere (the stem), the network's prefix up to the node. `bench/explain.ts` measures this
+ * against building the whole prefix, folded or not.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { camHead, resolveTap, tapTargets, TapError, type TapTarget } from '../explain.ts';
@@ -29,10 +30,57 @@ export interface TapRun {
   rebuilt: boolean;
 }
 
+/**
+ * Nodes first..last of a graph as a graph of their own, whose input (-1) is the one value they read
+ * from outside: a block (its input feeds conv1, the shortcut and the identity of the add).
+ */
+export function segmentGraph(graph: LayerGraph, first: number, last: number): LayerGraph {
+  const outside = new Set<number>();
+  for (let i = first; i <= last; i++) for (const j of graph.nodes[i].inputs) if (j < first) outside.add(j);
+  if (outside.size !== 1) throw new Error(`internal: nodes ${first}..${last} read ${outside.size} outside values`);
+  const input = [...outside][0];
+  const nodes = graph.nodes.slice(first, last + 1).map((n) => ({ ...n, index: n.index - first, inputs: n.inputs.map((j) => (j === input ? -1 : j - first)) })) as LayerGraph['nodes'];
+  const inputShape = input < 0 ? graph.inputShape : graph.nodes[input].outShape;
+  return { ...graph, inputShape: [...inputShape], nodes, output: last - first };
+}
+
+/** The block that holds node `i`: its first node, its marker, the value it reads. Null outside blocks. */
+function blockOf(graph: LayerGraph, i: number): { first: number; last: number; input: number } | null {
+  const n = graph.nodes[i];
+  if (n.block === null) return null;
+  const marker = graph.nodes.find((m) => m.kind === 'block' && m.stage === n.stage && m.block === n.block);
+  const first = graph.nodes.findIndex((m) => m.stage === n.stage && m.block === n.block);
+  if (!marker || first < 0) return null;
+  return { first, last: marker.index, input: graph.nodes[first].inputs[0] };
+}
+
+/** A node hidden by a fusion, computed by its block alone from the block's input (read from `net`). */
+function runInBlock(net: TfjsNetwork, sd: StateDict, x: tf.Tensor4D, node: number, block: { first: number; last: number; input: number }): tf.Tensor {
+  const local = node - block.first;
+  const blockNet = buildNetwork(segmentGraph(net.graph, block.first, block.last), sd, { fold: net.fold, grouped: net.grouped, taps: [local] });
+  try {
+    const { taps: [input] } = net.predictTaps(x, [block.input], false);
+    const nchw = tf.transpose(input, [0, 3, 1, 2]) as tf.Tensor4D;
+    input.dispose();
+    try {
+      return blockNet.predictTaps(nchw, [local], false).taps[0];
+    } finally {
+      nchw.dispose();
+    }
+  } finally {
+    blockNet.dispose();
+  }
+}
+
 /** Forward pass of `net` on the NCHW batch `x`, keeping the outputs of `targets`. */
 export function runTaps(net: TfjsNetwork, sd: StateDict, x: tf.Tensor4D, targets: readonly TapTarget[], withOutput: boolean): TapRun {
   const nodes = targets.map((t) => t.node);
   if (nodes.every((n) => net.valueOf(n) !== null)) return { ...net.predictTaps(x, nodes, withOutput), rebuilt: false };
+  const blocks = nodes.map((n) => blockOf(net.graph, n));
+  const blockInputReadable = (b: ReturnType<typeof blockOf>) => b !== null && b.input >= 0 && net.valueOf(b.input) !== null;
+  if (!withOutput && nodes.length === 1 && blockInputReadable(blocks[0])) {
+    return { taps: [runInBlock(net, sd, x, nodes[0], blocks[0]!)], output: null, rebuilt: true };
+  }
   const last = withOutput ? net.graph.output : Math.max(...nodes);
   const graph = withOutput ? net.graph : prefixGraph(net.graph, last);
   const tapNet = buildNetwork(graph, sd, { fold: net.fold, grouped: net.grouped, taps: nodes });
