@@ -4,7 +4,7 @@
  * back to a valid state and says what it ignored.
  *
  * Format (every key optional; absent = default):
- *   view=table|layers|forms|compare|run
+ *   view=table|layers|forms|compare|run|explain
  *   preset=<name>             the preset the config starts from (default resnext50_32x4d)
  *   block=basic|bottleneck  depths=3,4,6,3  C=<int>  d=<int>  base=<int>
  *   stem=imagenet|deep|deep_tiered|cifar  sw=<int>  avgdown=0|1  attn=none|se|eca  impl=torchvision|timm
@@ -31,14 +31,15 @@ import { CONVENTIONS, type Convention } from '../analysis/conventions.ts';
 import { solveWidth } from '../analysis/solver.ts';
 import { SERIES_COUNT } from './theme.ts';
 
-export type View = 'table' | 'layers' | 'forms' | 'compare' | 'run';
-export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'run'];
+export type View = 'table' | 'layers' | 'forms' | 'compare' | 'run' | 'explain';
+export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'run', 'explain'];
 export const VIEW_LABELS: Record<View, string> = {
   table: 'Block table',
   layers: 'Layers',
   forms: 'Forms',
   compare: 'Compare',
   run: 'Run',
+  explain: 'Explain',
 };
 
 export type Detail = 'stages' | 'blocks' | 'layers';
