@@ -77,9 +77,18 @@ const SCREENS = 'test-results/screens';
 const DOCS = 'docs/screenshots';
 const TO_DOCS = process.env.DOCS_SCREENSHOTS === '1';
 
-async function shot(page: Page, file: string): Promise<void> {
+/**
+ * A full-page screenshot under test-results/screens/ and, at `at` (a section scrolled to the top), the
+ * viewport as `<name>-<size>.png` (copied to docs/screenshots/ with DOCS_SCREENSHOTS=1: the full pages
+ * of this view are megabytes of maps).
+ */
+async function shot(page: Page, name: string, at: ReturnType<Page['getByRole']>): Promise<void> {
   mkdirSync(SCREENS, { recursive: true });
-  await page.screenshot({ path: `${SCREENS}/${file}`, fullPage: true });
+  const { width, height } = page.viewportSize()!;
+  const file = `${name}-${width}x${height}.png`;
+  await page.screenshot({ path: `${SCREENS}/${name}-full-${width}x${height}.png`, fullPage: true });
+  await at.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: `${SCREENS}/${file}` });
   if (TO_DOCS) {
     mkdirSync(DOCS, { recursive: true });
     copyFileSync(`${SCREENS}/${file}`, `${DOCS}/${file}`);
@@ -174,17 +183,23 @@ test.describe('the Explain view', () => {
     await view.getByRole('region', { name: 'Path 1 of 32: channels 0–3' }).getByRole('button').first().click();
     await expect(view.getByRole('region', { name: /^Channel \d+ of layer1\.0\.conv2$/ })).toBeVisible();
     await view.getByLabel('Opacity').fill('0.55');
-    await shot(page, 'explain-1280x800.png');
+    const mapsCard = view.getByRole('region', { name: 'Feature maps' });
+    const camCard = view.getByRole('region', { name: 'Class activation maps' });
+    await shot(page, 'explain-map', mapsCard);
+    await view.getByRole('button', { name: 'Close' }).click();
+    await shot(page, 'explain', mapsCard);
+    await shot(page, 'explain-cam', view.getByRole('region', { name: 'Histogram' }));
     await page.emulateMedia({ colorScheme: 'dark' });
-    await shot(page, 'explain-dark-1280x800.png');
+    await shot(page, 'explain-dark', view.getByRole('region', { name: 'Path 1 of 32: channels 0–3' }));
     await page.setViewportSize({ width: 390, height: 844 });
     // As a phone opens it: the configuration folded, nothing wider than the screen.
     await page.getByText('Configure', { exact: true }).click();
     await expect(page.getByLabel('Cardinality')).toBeHidden();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await shot(page, 'explain-dark-390x844.png');
+    await shot(page, 'explain-dark', mapsCard);
     await page.emulateMedia({ colorScheme: 'light' });
-    await shot(page, 'explain-390x844.png');
+    await shot(page, 'explain', mapsCard);
+    await shot(page, 'explain-cam', camCard);
   });
 
   test('file weights (tiny_resnext): top-1 and CAM class as PyTorch says; drag and drop; bad image and bad file; no weights', async ({ page }) => {
