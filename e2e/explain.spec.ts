@@ -166,7 +166,17 @@ test.describe('the Explain view', () => {
     await expect.poll(pixels).not.toBe(before);
     await expect(view.getByText(/With random weights the classes and the maps mean nothing/)).toBeVisible();
 
-    // A stem layer and the stage output: no group arrangement outside the paths.
+    // The last stage's output: 2048 channels of 7x7 in 8 pages.
+    await view.getByLabel('Stage', { exact: true }).selectOption({ label: 'layer4 (conv5)' });
+    await view.getByLabel('Block', { exact: true }).selectOption({ label: 'layer4.2' });
+    await view.getByLabel('Layer', { exact: true }).selectOption('layer4');
+    await expect(view.getByRole('group', { name: 'Channel maps of layer4' }).getByRole('button')).toHaveCount(256, { timeout: 90_000 });
+    await expect(view.getByText('channels 1–256 of 2048 (page 1 of 8)')).toBeVisible();
+    for (let i = 0; i < 7; i++) await view.getByRole('button', { name: 'Next page' }).click();
+    await expect(view.getByText('channels 1793–2048 of 2048 (page 8 of 8)')).toBeVisible();
+    await expect(view.getByRole('button', { name: 'Next page' })).toBeDisabled();
+
+    // A stem layer: no group arrangement outside the paths.
     await view.getByLabel('Stage', { exact: true }).selectOption({ label: 'stem' });
     await expect(view.getByLabel('Layer', { exact: true })).toHaveValue('conv1');
     await expect(view.getByRole('group', { name: 'Channel maps of conv1' }).getByRole('button')).toHaveCount(64, { timeout: 90_000 });
