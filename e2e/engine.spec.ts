@@ -5,6 +5,8 @@
  * page.route from fixtures/weights; nothing reaches the network.
  */
 import { expect, test, type Page } from '@playwright/test';
+import type { NetworkConfig } from '../src/model/config.ts';
+import { defaultConfig } from '../src/model/presets.ts';
 import { existsSync, readFileSync } from 'node:fs';
 
 import { parityModels } from '../test/support/fixture-config.ts';
@@ -143,7 +145,7 @@ test('bad weights: a clear error, the previous network stays loaded, no tensor l
 
 test('forms (a), (b), (c) agree on every backend', async ({ page }) => {
   await openHarness(page);
-  const config = { block: 'bottleneck', depths: [1, 1, 1, 1], cardinality: 8, widthPerGroup: 4, baseWidth: 32, stem: 'imagenet', input: [3, 64, 64], classes: 10, includeTop: true };
+  const config: NetworkConfig = { ...defaultConfig(), depths: [1, 1, 1, 1], cardinality: 8, widthPerGroup: 4, baseWidth: 32, input: [3, 64, 64], classes: 10 };
   for (const backend of BACKENDS) {
     const r = await page.evaluate(async ({ backend, config }) => {
       await window.__engine.setBackend(backend);

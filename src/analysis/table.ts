@@ -26,6 +26,8 @@ export interface BlockTableRow {
   description: string;
   /** Block template (residual stages only). */
   template: TemplateLayer[] | null;
+  /** The stem's max pool, which the paper prints at the top of conv2 (its output is conv2's size): `3x3 max pool, stride 2`. */
+  pool: string | null;
   blocks: number;
   params: number;
   macs: number;
@@ -62,39 +64,50 @@ function blockTemplate(nodes: LayerNode[]): TemplateLayer[] {
   return layers;
 }
 
-/** The stem as the paper writes it: `7x7, 64, stride 2; 3x3 max pool, stride 2` (every conv and the pool). */
-function stemText(graph: LayerGraph): string {
+/**
+ * The stem as the paper's Table 1 writes it: its convs (`7x7, 64, stride 2`) with the output size
+ * before the max pool (112x112), and the max pool apart: the paper prints it at the top of conv2.
+ */
+function stemOf(graph: LayerGraph): { text: string; outputSize: [number, number]; pool: string | null } {
   const parts: string[] = [];
+  let pool: string | null = null;
+  let size: [number, number] = [graph.inputShape[1], graph.inputShape[2]];
   for (const n of graph.nodes) {
     if (n.stage !== 0) break;
     if (n.kind === 'conv') parts.push(`${n.conv.kernel}x${n.conv.kernel}, ${n.conv.outChannels}, stride ${n.conv.stride}`);
-    if (n.kind === 'maxpool') parts.push(`${n.pool.kernel}x${n.pool.kernel} max pool, stride ${n.pool.stride}`);
+    if (n.kind === 'maxpool') pool = `${n.pool.kernel}x${n.pool.kernel} max pool, stride ${n.pool.stride}`;
+    else size = [n.outShape[1], n.outShape[2]];
   }
-  return parts.join('; ');
+  return { text: parts.join('; '), outputSize: size, pool };
 }
 
 export function blockTable(graph: LayerGraph, convention: Convention = 'paper'): BlockTable {
   const analysis = analyzeGraph(graph, convention);
   const { config } = graph;
-  const rows: BlockTableRow[] = analysis.stages.map((cost) => {
+  const stem = stemOf(graph);
+  // Without the top (timm keeps its head as Identity modules) there is no head row.
+  const stages = analysis.stages.filter((cost) => cost.stage <= config.depths.length || config.includeTop);
+  const rows: BlockTableRow[] = stages.map((cost) => {
     const info = graph.stages[cost.stage];
     if (cost.stage === 0) {
       return {
-        stage: 'conv1', module: 'conv1', outputSize: [info.outShape[1], info.outShape[2]], description: stemText(graph),
-        template: null, blocks: 0, params: cost.params, macs: cost.macs,
+        stage: 'conv1', module: 'conv1', outputSize: stem.outputSize, description: stem.text,
+        template: null, pool: null, blocks: 0, params: cost.params, macs: cost.macs,
       };
     }
     if (info) {
       const last = graph.nodes.filter((n) => n.stage === cost.stage && n.block === info.blocks - 1);
       const template = blockTemplate(last);
+      const pool = cost.stage === 1 ? stem.pool : null;
       return {
         stage: info.paperName, module: info.module, outputSize: [info.outShape[1], info.outShape[2]],
-        description: templateText(template, info.blocks), template, blocks: info.blocks, params: cost.params, macs: cost.macs,
+        description: `${pool ? `${pool}; ` : ''}${templateText(template, info.blocks)}`, template, pool,
+        blocks: info.blocks, params: cost.params, macs: cost.macs,
       };
     }
     return {
       stage: 'head', module: 'head', outputSize: [1, 1],
-      description: `global average pool, ${config.classes}-d fc, softmax`, template: null, blocks: 0,
+      description: `global average pool, ${config.classes}-d fc, softmax`, template: null, pool: null, blocks: 0,
       params: cost.params, macs: cost.macs,
     };
   });

@@ -60,9 +60,17 @@ export function flagString(args: ParsedArgs, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** Digits of an argument quoted in a message. */
+const SHOWN_DIGITS = 24;
+
 export function parseInteger(what: string, text: string): number {
-  if (!/^-?\d+$/.test(text.trim())) throw new ConfigError(`${what} must be an integer, got "${text}"`);
-  return Number(text);
+  const shown = text.length > SHOWN_DIGITS ? `${text.slice(0, SHOWN_DIGITS)}... (${text.length} characters)` : text;
+  if (!/^-?\d+$/.test(text.trim())) throw new ConfigError(`${what} must be an integer, got "${shown}"`);
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) {
+    throw new ConfigError(`${what} is too large: ${shown} has ${text.trim().replace(/^-/, '').length} digits; integers here are at most ${Number.MAX_SAFE_INTEGER} (and far smaller in any network)`);
+  }
+  return value;
 }
 
 export function parseDepths(text: string): number[] {

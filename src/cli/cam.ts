@@ -9,7 +9,7 @@
  */
 import { camHead } from '../model/explain.ts';
 import { classActivationMaps, argmax } from '../model/tfjs/taps.ts';
-import { IMAGENET_CLASSES } from '../model/engine/engine.ts';
+import { classNames } from '../model/classes.ts';
 import { CONFIG_FLAGS, UsageError, flagString, parseArgs } from './args.ts';
 import { asUsage, INPUT_FLAGS, loadForExplain, startNetwork, writeOutput } from './features.ts';
 
@@ -28,7 +28,7 @@ export async function runCam(argv: string[]): Promise<void> {
     const ms = performance.now() - t0;
     const [n, , h, w] = r.shape;
     writeOutput(loaded.out, r.maps, 'the class activation maps');
-    const names = IMAGENET_CLASSES.length === head.classes ? IMAGENET_CLASSES : null;
+    const names = loaded.meta.classes ? classNames(loaded.meta.classes) : null;
     const label = (c: number) => `${c}${names ? ` (${names[c]})` : ''}`;
     const which = fixed !== null ? `class ${label(fixed)}` : `top-1 class${n > 1 ? 'es' : ''} ${r.classes.map((c) => label(c[0])).join(', ')}`;
     process.stdout.write(`wrote CAM [${n}, ${h}, ${w}] float32 of ${loaded.inputName} to ${loaded.out} (${r.layer} x fc.weight, ${which}; ${loaded.backend}, ${ms.toFixed(0)} ms)\n`);

@@ -75,6 +75,11 @@ describe('features', () => {
     await expect(runFeatures([...raw('tiny_resnext'), '--layer', 'layer1'])).rejects.toThrow(/features needs --out FILE\.bin/);
     await expect(runFeatures([...base, '--layer', 'layer1', '--shape', '2,1,64,64'])).rejects.toThrow(/holds 24576 float32 values; --shape 2,1,64,64 needs 8192/);
     await expect(runFeatures([...base, '--layer', 'layer1', '--backend', 'webgl'])).rejects.toThrow(/--backend must be cpu or wasm/);
+    const nan = join(tmp, 'nan.bin');
+    const values = readF32(`${WEIGHTS_DIR}/tiny_resnext.input.bin`);
+    values[7] = NaN;
+    writeFileSync(nan, new Uint8Array(values.buffer));
+    await expect(runFeatures(['--weights', `${WEIGHTS_DIR}/tiny_resnext.pth`, '--input', nan, '--shape', '2,3,64,64', '--layer', 'layer1', '--out', out])).rejects.toThrow(/holds NaN at element 7/);
     await expect(runFeatures(['--weights', `${WEIGHTS_DIR}/tiny_resnext.pth`, '--input', `${WEIGHTS_DIR}/tiny_resnext.input.bin`, '--shape', '2,3,64,64', '--image', 'fixtures/images/test.png', '--layer', 'layer1', '--out', out])).rejects.toThrow(/either --image FILE or --input/);
     await expect(runFeatures([...base, '--layer', 'layer1', '--shape', '8,3,32,32', ...['--out', join(tmp, 'no-such-folder', 'x.bin')]])).rejects.toThrow(/cannot write the output of layer1 to .*: its folder does not exist/);
   });

@@ -1,36 +1,35 @@
 /**
  * `features`: the output of one layer for an input, as PyTorch's forward hook on that module returns it.
  *   features <preset | architecture flags> --weights FILE (--input FILE.bin --shape N,C,H,W | --image FILE)
- *            --layer NAME --out FILE.bin [--backend cpu|wasm]
+ *            --layer NAME --out FILE.bin [--backend cpu|wasm] [--pretrained TAG | preprocessing flags]
  * Written as little-endian float32 in PyTorch's layout (NCHW for maps). Names: `src/model/explain.ts`
  * (a module path, a block `layer1.1`, a stage `layer4`, one call of torchvision's shared ReLU
- * `layer1.0.relu:2`). Without a preset or flags the architecture is inferred from the weights, as in
- * `predict`. Also the shared part of `cam`: reading the input, the weights and the network.
+ * `layer1.0.relu:2`). Without a preset or flags the architecture is the catalogue entry's, else inferred
+ * from the weights, and --image is preprocessed, as in `predict`. Also the shared part of `cam`:
+ * reading the input, the weights and the network.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { NetworkConfig } from '../model/config.ts';
 import { resolveTap, TapError } from '../model/explain.ts';
 import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
-import { IMAGENET_PREPROCESS, preprocessImage } from '../model/preprocess.ts';
+import { backendCapacity, checkMemory, memoryNeed } from '../model/memory.ts';
+import { DEFAULT_PREPROCESS, preprocessImage } from '../model/preprocess.ts';
+import { pretrainedConfig } from '../model/pretrained.ts';
 import { useBackend } from '../model/tfjs/backends.ts';
 import { buildNetwork, type TfjsNetwork } from '../model/tfjs/network.ts';
 import { layerOutputs } from '../model/tfjs/taps.ts';
 import type { StateDict } from '../model/weights/common.ts';
-import { checkStateDict, inferConfig, loadWeightsFile } from '../model/weights/index.ts';
+import { checkStateDict, inferConfig, loadWeightsFile, type StateDictShapes } from '../model/weights/index.ts';
+import { weightsMeta } from '../model/engine/engine.ts';
+import { FiniteGuard, checkInput, runGuarded } from '../model/engine/finite.ts';
+import type { WeightsMeta } from '../model/engine/protocol.ts';
 import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, parseArgs, type ParsedArgs } from './args.ts';
-import { decodeF32LE, decodeImageFile, encodeF32LE } from './predict.ts';
+import { decodeF32LE, encodeF32LE } from './f32.ts';
+import { readFile } from './files.ts';
+import { PREPROCESS_FLAGS, preprocessFromArgs, readImage } from './preprocess.ts';
 
-export const INPUT_FLAGS = ['weights', 'shape', 'out', 'image', 'backend'] as const;
-
-function readFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`);
-  }
-}
+export const INPUT_FLAGS = [...PREPROCESS_FLAGS, 'weights', 'shape', 'out', 'image', 'backend'] as const;
 
 export function writeOutput(path: string, values: Float32Array, what: string): void {
   try {
@@ -45,19 +44,14 @@ export function writeOutput(path: string, values: Float32Array, what: string): v
 export interface Loaded {
   graph: LayerGraph;
   sd: StateDict;
+  guard: FiniteGuard;
+  meta: WeightsMeta;
   x: Float32Array;
   shape: number[];
   /** What the input was, for the report line: `photo.jpg (640x480)` or `x.bin`. */
   inputName: string;
   backend: 'cpu' | 'wasm';
   out: string;
-}
-
-/** The image's network input, by the same preprocessing as `predict` (decode, resize 256, crop 224, normalize). */
-function imageInput(path: string): { x: Float32Array; shape: number[]; name: string } {
-  const rgba = decodeImageFile(readFile(path, 'image'), path);
-  const pre = preprocessImage(rgba, IMAGENET_PREPROCESS);
-  return { x: pre.tensor, shape: [1, 3, IMAGENET_PREPROCESS.crop, IMAGENET_PREPROCESS.crop], name: `${path} (${rgba.width}x${rgba.height})` };
 }
 
 function parseShape(text: string): number[] {
@@ -69,8 +63,10 @@ function parseShape(text: string): number[] {
 }
 
 /**
- * The checked flags, input, weights and layer graph of `features` / `cam`; every user error is thrown
- * before the backend starts. The config's input size is the input's.
+ * The checked flags, input, weights and layer graph of `features` / `cam`, read exactly as `predict`
+ * reads them (the same preprocessing of --image: a catalogue entry's with --pretrained TAG, the flags',
+ * else timm's default; the same strict check, memory check and finite guard); every user error is
+ * thrown before the backend starts. The config's input size is the input's.
  */
 export function loadForExplain(command: string, args: ParsedArgs): Loaded {
   if (args.positional.length > 1) throw new UsageError(`${command} takes one preset, got ${args.positional.join(', ')}`);
@@ -86,40 +82,64 @@ export function loadForExplain(command: string, args: ParsedArgs): Loaded {
   if (!out) throw new UsageError(`${command} needs --out FILE.bin for the float32 result`);
   const backend = flagString(args, 'backend') ?? 'wasm';
   if (backend !== 'cpu' && backend !== 'wasm') throw new UsageError(`--backend must be cpu or wasm, got "${backend.slice(0, 40)}"`);
+  const pre = preprocessFromArgs(args, DEFAULT_PREPROCESS);
+  if (input && pre.overrides.length > 0) throw new UsageError(`--input is a preprocessed tensor already: --${pre.overrides[0]} applies to --image only`);
 
   let x: Float32Array;
   let shape: number[];
   let inputName: string;
   if (input) {
     shape = parseShape(shapeText!);
-    x = decodeF32LE(readFile(input, 'input'));
     const need = shape.reduce((a, b) => a * b, 1);
-    if (x.length !== need) throw new UsageError(`${input} holds ${x.length} float32 values; --shape ${shape.join(',')} needs ${need}`);
+    x = decodeF32LE(readFile(input, 'input', (size) => {
+      if (size % 4 !== 0) throw new UsageError(`the input has ${size} bytes, not a whole number of float32 values`);
+      if (size / 4 !== need) throw new UsageError(`${input} holds ${size / 4} float32 values; --shape ${shape.join(',')} needs ${need}`);
+    }));
+    checkInput(x, input);
     inputName = input;
   } else {
-    ({ x, shape, name: inputName } = imageInput(image!));
+    const rgb = readImage(image!);
+    x = preprocessImage(rgb, pre.config).tensor;
+    shape = [1, 3, pre.config.inputSize, pre.config.inputSize];
+    inputName = `${image} (${rgb.width}x${rgb.height})`;
   }
 
-  const { stateDict } = loadWeightsFile(readFile(weightsPath, 'weights'), basename(weightsPath));
+  const weightBytes = readFile(weightsPath, 'weights');
   const explicit = args.positional.length === 1 || CONFIG_FLAGS.some((f) => f !== 'input' && args.flags.has(f));
-  let config: NetworkConfig;
-  if (explicit) {
-    const flags = new Map(args.flags);
-    flags.delete('input');
-    config = configFromArgs({ positional: args.positional, flags }, args.positional[0]);
-  } else {
-    config = inferConfig(stateDict);
-  }
-  if (shape[1] !== config.input[0]) throw new UsageError(`the input has ${shape[1]} channels; the network takes ${config.input[0]}`);
-  const graph = buildLayerGraph({ ...config, input: [shape[1], shape[2], shape[3]] });
+  const networkOf = (shapes: StateDictShapes): LayerGraph => {
+    let config: NetworkConfig;
+    if (explicit) {
+      const flags = new Map(args.flags);
+      flags.delete('input');
+      config = configFromArgs({ positional: args.positional, flags }, args.positional[0]);
+    } else {
+      config = pre.entry ? pretrainedConfig(pre.entry) : inferConfig(shapes);
+    }
+    if (shape[1] !== config.input[0]) throw new UsageError(`the input has ${shape[1]} channels; the network takes ${config.input[0]}`);
+    return buildLayerGraph({ ...config, input: [shape[1], shape[2], shape[3]] });
+  };
+  const { stateDict } = loadWeightsFile(weightBytes, basename(weightsPath), { expect: (shapes) => void checkStateDict(networkOf(shapes), shapes) });
+  const graph = networkOf(stateDict);
   checkStateDict(graph, stateDict);
-  return { graph, sd: stateDict, x, shape, inputName, backend, out };
+  checkMemory(memoryNeed(graph, weightBytes.byteLength), backendCapacity(backend));
+  const meta = weightsMeta(graph.config, { pretrained: pre.entry?.tag });
+  return { graph, sd: stateDict, guard: new FiniteGuard(graph, stateDict), meta, x, shape, inputName, backend, out };
 }
 
-/** Starts the backend and builds the network (BN folded, as `predict` runs it). */
+/**
+ * Starts the backend, builds the network (BN folded, as `predict` runs it) and runs it once under the
+ * finite guard: weights or an input that make it compute NaN or Inf get an error, never an output.
+ */
 export async function startNetwork(loaded: Loaded): Promise<TfjsNetwork> {
   await useBackend(loaded.backend);
-  return buildNetwork(loaded.graph, loaded.sd);
+  const net = buildNetwork(loaded.graph, loaded.sd);
+  try {
+    await runGuarded(net, loaded.guard, loaded.x, loaded.shape);
+    return net;
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
 }
 
 /** A TapError is the user's: one line, status 2. */

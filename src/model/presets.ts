@@ -9,15 +9,17 @@ import table from './presets.json' with { type: 'json' };
 /** The groups of the preset picker. */
 export type PresetFamily = 'torchvision' | 'paper' | 'resnet-d' | 'se' | 'eca' | 'wsl' | 'cifar';
 
-/** A figure published by someone else, kept next to the model it describes. */
+/**
+ * A figure published by someone else about an architecture, kept next to the model it describes. The
+ * accuracy of a trained checkpoint (torchvision's V1 / V2 weights, timm's) is the checkpoint's and lives
+ * in the pretrained catalogue (pretrained.json), with its preprocessing.
+ */
 export interface PublishedFigures {
   source: string;
   /** Parameter count as published (exact for torchvision, rounded in the paper and in timm's table). */
   params?: number;
   /** Multiply-accumulates in units of 1e9 (torchvision's "GFLOPS", the paper's "FLOPs"). */
   gmacs?: number;
-  /** ImageNet-1k top-1 accuracy in percent, single 224 crop. */
-  top1Acc?: number;
   /** Top-1 error in percent (paper tables). */
   top1Err?: number;
   /** Top-5 error in percent (paper tables). */

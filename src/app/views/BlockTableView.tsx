@@ -5,15 +5,18 @@
 import { useMemo } from 'react';
 import { graphOf } from '../graphs.ts';
 import { matchPreset, presetConfig, type PublishedFigures } from '../../model/presets.ts';
+import { accuracySourceName, checkpointsOf, type PretrainedEntry } from '../../model/pretrained.ts';
 import { analyzeGraph } from '../../analysis/analyze.ts';
 import { blockTable, templateLayerText } from '../../analysis/table.ts';
 import { CONVENTION_INFO } from '../../analysis/conventions.ts';
 import { thousands, giga, percent } from '../format.ts';
 import type { AppState } from '../state.ts';
 import { layerFormula } from '../formulas.ts';
+import { tableMarkdown } from '../../analysis/markdown.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
 import type { LayerGraph } from '../../model/graph.ts';
 
-function Published({ figures, params, macs }: { figures: PublishedFigures[]; params: number; macs: number }) {
+function Published({ figures, checkpoints, params, macs }: { figures: PublishedFigures[]; checkpoints: PretrainedEntry[]; params: number; macs: number }) {
   return (
     <div className="table-wrap">
       <table className="data published">
@@ -45,10 +48,16 @@ function Published({ figures, params, macs }: { figures: PublishedFigures[]; par
               <td className="num">{f.gmacs !== undefined ? String(f.gmacs) : ''}</td>
               <td className="num">{f.gmacs !== undefined ? percent((macs / 1e9 - f.gmacs) / f.gmacs) : ''}</td>
               <td>
-                {f.top1Acc !== undefined && `${f.top1Acc}% acc`}
                 {f.top1Err !== undefined && `${f.top1Err}% err${f.top5Err !== undefined ? ` (top-5 ${f.top5Err}%)` : ''}`}
                 {f.dataset ? `, ${f.dataset}` : ''}
               </td>
+            </tr>
+          ))}
+          {checkpoints.map((c) => (
+            <tr key={c.tag}>
+              <th scope="row">{c.label} weights ({accuracySourceName(c)})</th>
+              <td className="num" colSpan={4} />
+              <td>{c.accuracy.top1}% acc (top-5 {c.accuracy.top5}%)</td>
             </tr>
           ))}
         </tbody>
@@ -122,6 +131,7 @@ export function BlockTableView({ state }: { state: AppState }) {
                 <th scope="row">{r.stage}<span className="muted small"> {r.module !== r.stage ? r.module : ''}</span></th>
                 <td>{r.outputSize ? `${r.outputSize[0]}×${r.outputSize[1]}` : ''}</td>
                 <td className="template">
+                  {r.pool && <span className="stem-parts"><span>{r.pool.replace(/(\d)x(\d)/, '$1×$2')}</span></span>}
                   {r.template ? (
                     <span className="bracket">
                       <span className="template-layers">
@@ -132,7 +142,7 @@ export function BlockTableView({ state }: { state: AppState }) {
                       <span className="times">× {r.blocks}</span>
                     </span>
                   ) : (
-                    <span className="stem-parts">{r.description.split('; ').map((part, i) => <span key={i}>{part}</span>)}</span>
+                    <span className="stem-parts">{r.description.split('; ').map((part, i) => <span key={i}>{part.replace(/(\d)x(\d)/, '$1×$2')}</span>)}</span>
                   )}
                 </td>
                 <td className="num">{thousands(r.params)}</td>
@@ -149,7 +159,12 @@ export function BlockTableView({ state }: { state: AppState }) {
           </tfoot>
         </table>
       </div>
-      {samePreset && preset.published.length > 0 && <Published figures={preset.published} params={table.params} macs={paperMacs} />}
+      <div className="toolbar actions">
+        <CopyButton label="Copy as Markdown" text={() => tableMarkdown(table)} what={`the block table as a Markdown table, as the CLI's "table --format markdown --convention ${convention}" prints it`} />
+      </div>
+      {samePreset && preset.published.length > 0 && (
+        <Published figures={preset.published} checkpoints={checkpointsOf(preset.name)} params={table.params} macs={paperMacs} />
+      )}
       {preset && !samePreset && (
         <p className="muted">{preset.label}'s published figures are for its own input size and classes; set those to compare.</p>
       )}

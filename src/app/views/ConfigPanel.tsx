@@ -10,6 +10,8 @@ import { SOLVER_DEPTHS, solveWidth, templateParams } from '../../analysis/solver
 import { thousands } from '../../analysis/format.ts';
 import { configField, editConfig, exactPreset, withConfig, type AppState, type ConfigKey } from '../state.ts';
 import { useStore } from '../store.ts';
+import { pytorchCode } from '../../analysis/code.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
 
 interface Draft {
   key: ConfigKey;
@@ -208,6 +210,13 @@ export function ConfigPanel({ state }: { state: AppState }) {
             />
             <span>Classifier head (pool + fc)</span>
           </label>
+          <div className="toolbar actions">
+            <CopyButton
+              label="Copy as PyTorch"
+              text={() => pytorchCode(state.config)}
+              what={`Python that builds this network with ${state.config.implementation}, as the CLI's "code" command prints it`}
+            />
+          </div>
           {live.length > 0 && (
             <p className="hint stale" role="status">The views show the last valid network until the error is fixed.</p>
           )}

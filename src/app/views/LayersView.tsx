@@ -17,6 +17,9 @@ import { layerItems, type LayerItem } from '../layerTree.ts';
 import { VirtualRows } from '../components/VirtualRows.tsx';
 import { useStore } from '../store.ts';
 import { copyText, downloadText } from '../download.ts';
+import { summaryMarkdown } from '../../analysis/markdown.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
+import { TorchinfoCopy } from '../components/TorchinfoCopy.tsx';
 
 /** Row height: one line on wide screens; on phones (styles.css) a row takes two lines. */
 const ROW_HEIGHT = 30;
@@ -176,6 +179,11 @@ export function LayersView({ state }: { state: AppState }) {
       </details>
       <div className="toolbar actions">
         <button type="button" onClick={copy}>Copy as torchsummary text</button>
+        <CopyButton
+          label="Copy as Markdown"
+          text={() => summaryMarkdown(summary, graph, convention)}
+          what={`the layer list and totals as Markdown tables, as the CLI's "summary --format markdown --order ${order} --convention ${convention}" prints them`}
+        />
         <button type="button" onClick={() => downloadText(`${base}.layers.csv`, summaryCsv(summary), 'text/csv')}>Export CSV</button>
         <button type="button" onClick={() => downloadText(`${base}.layers.json`, JSON.stringify(summaryJson(summary), null, 2) + '\n', 'application/json')}>
           Export JSON
@@ -185,6 +193,7 @@ export function LayersView({ state }: { state: AppState }) {
         </span>
       </div>
       {status && <p className="status" role="status">{status}</p>}
+      <TorchinfoCopy config={config} />
       <VirtualRows
         items={items}
         rowHeight={phone ? PHONE_ROW_HEIGHT : ROW_HEIGHT}

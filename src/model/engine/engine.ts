@@ -6,7 +6,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph } from '../graph.ts';
-import { IMAGENET_PREPROCESS, preprocessImage, sniffImage, checkImageSize, type PreprocessOptions, type RgbaImage } from '../preprocess.ts';
+import { classNames, IMAGENET_CLASSES } from '../classes.ts';
+import { checkImageSize, sniffImage } from '../image/sniff.ts';
+import type { PixelImage } from '../image/rgb.ts';
+import { backendCapacity, checkMemory, memoryNeed, type BackendCapacity } from '../memory.ts';
+import { DEFAULT_PREPROCESS, preprocessImage, validatePreprocess, type PreprocessConfig } from '../preprocess.ts';
+import { pretrainedConfig, requirePretrained } from '../pretrained.ts';
 import { checkStateDict, inferConfig, loadWeightsFile } from '../weights/index.ts';
 import { probeBackends, useBackend, useBestBackend, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
@@ -14,13 +19,12 @@ import { benchLayers, type LayerTiming } from '../tfjs/layer-bench.ts';
 import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
 import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
-import type { BenchResult, EngineInfo, FormsResult, LoadedWeights, RawResult, BackendStatus } from './protocol.ts';
+import { probeSpeed } from '../tfjs/speed-probe.ts';
+import { randomStateDict } from '../tfjs/random.ts';
+import type { BackendSpeed, BenchResult, EngineInfo, FormsResult, LoadedWeights, OpTimes, RawResult, BackendStatus, WeightsMeta } from './protocol.ts';
+import { FiniteGuard, runGuarded } from './finite.ts';
 import type { CamMaps, ExplainMap, ExplainOverview, FeatureMaps, LayerValues, MapEncoding } from './protocol.ts';
 import { Explainer } from './explainer.ts';
-import { randomStateDict } from '../tfjs/random.ts';
-import labels from './imagenet_classes.json' with { type: 'json' };
-
-export const IMAGENET_CLASSES: readonly string[] = labels as string[];
 
 export interface TopEntry {
   index: number;
@@ -28,15 +32,15 @@ export interface TopEntry {
   prob: number;
 }
 
-/** Softmax over one logit vector (in float64, max subtracted), then the k most probable classes. */
-export function topK(logits: ArrayLike<number>, k: number, names: readonly string[] = IMAGENET_CLASSES): TopEntry[] {
+/** Softmax over one logit vector (in float64, max subtracted), then the k most probable classes ("class i" without names). */
+export function topK(logits: ArrayLike<number>, k: number, names: readonly string[] | null): TopEntry[] {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
   const e = new Float64Array(logits.length);
   let sum = 0;
   for (let i = 0; i < logits.length; i++) sum += e[i] = Math.exp(logits[i] - max);
   const order = [...e.keys()].sort((a, b) => e[b] - e[a] || a - b).slice(0, Math.max(0, Math.min(k, logits.length)));
-  const useNames = names.length === logits.length;
+  const useNames = names !== null && names.length === logits.length;
   return order.map((index) => ({ index, label: useNames ? names[index] : `class ${index}`, prob: e[index] / sum }));
 }
 
@@ -50,6 +54,26 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
 }
 
+/**
+ * What a checkpoint says about its use: its catalogue entry (which gives the network, the preprocessing
+ * and the class names), or, for any other file, the preprocessing to use and whether its outputs are
+ * ImageNet-1k's classes (assumed for 1000 outputs, and said so).
+ */
+export function weightsMeta(config: NetworkConfig, opts: { pretrained?: string; preprocess?: PreprocessConfig } = {}): WeightsMeta {
+  if (opts.pretrained) {
+    const entry = requirePretrained(opts.pretrained);
+    return { pretrained: entry.tag, preprocess: validatePreprocess(opts.preprocess ?? entry.preprocess), classes: entry.classes.id, classesAssumed: false };
+  }
+  const assumed = config.classes === IMAGENET_CLASSES.length;
+  return { pretrained: null, preprocess: validatePreprocess(opts.preprocess ?? DEFAULT_PREPROCESS), classes: assumed ? 'imagenet-1k' : null, classesAssumed: assumed };
+}
+
+/** What `Engine.loadWeights` is told about the weights besides their network: the catalogue entry, a preprocessing. */
+export interface LoadOptions {
+  pretrained?: string;
+  preprocess?: PreprocessConfig;
+}
+
 export interface EngineOptions {
   /** Backends tried by `auto`, in order. */
   order?: BackendName[];
@@ -60,6 +84,8 @@ export class Engine {
   private net: TfjsNetwork | null = null;
   private sd: StateDict | null = null;
   private weights: LoadedWeights | null = null;
+  /** Bounds the loaded network's values, so that NaN/Inf is reported, never shown as a top-5 (finite.ts). */
+  private guard: FiniteGuard | null = null;
   private readonly options: EngineOptions;
   private grouped: GroupedMethod | null = null;
   private readonly explainer = new Explainer();
@@ -95,20 +121,29 @@ export class Engine {
   }
 
   /**
-   * Reads a weights file, checks it strictly against `config` (inferred from the tensors when
-   * absent), builds the network. On failure the previous network stays and nothing new is kept.
+   * Reads a weights file, checks it strictly against the network (`config`, else the catalogue
+   * entry's architecture, else inferred from the tensors), checks that the backend can hold it, builds
+   * it. The entry (or `opts.preprocess`) sets the preprocessing and class names `classify` uses. On
+   * failure the previous network stays and nothing new is kept.
    */
-  async loadWeights(bytes: Uint8Array, fileName: string, source: string, cached: boolean, config?: NetworkConfig): Promise<LoadedWeights> {
+  async loadWeights(bytes: Uint8Array, fileName: string, source: string, cached: boolean, config?: NetworkConfig, opts: LoadOptions = {}): Promise<LoadedWeights> {
     await this.ensureBackend();
-    const { stateDict } = loadWeightsFile(bytes, fileName);
-    const cfg = config ?? inferConfig(stateDict);
+    const known = config ?? (opts.pretrained ? pretrainedConfig(requirePretrained(opts.pretrained)) : undefined);
+    // The strict check first runs on the shapes alone, so a file for another network is refused before it is decoded.
+    const { stateDict } = loadWeightsFile(bytes, fileName, { expect: (shapes) => void checkStateDict(buildLayerGraph(known ?? inferConfig(shapes)), shapes) });
+    const cfg = known ?? inferConfig(stateDict);
     const graph = buildLayerGraph(cfg);
     const check = checkStateDict(graph, stateDict);
+    const memory = memoryNeed(graph, bytes.byteLength);
+    checkMemory(memory, this.capacity());
+    const meta = weightsMeta(cfg, opts);
+    const guard = new FiniteGuard(graph, stateDict);
     const net = buildNetwork(graph, stateDict, this.netOptions());
     this.disposeNetwork();
     this.net = net;
+    this.guard = guard;
     this.sd = stateDict;
-    this.weights = { config: cfg, source, tensors: check.tensors, bytes: bytes.byteLength, cached };
+    this.weights = { config: cfg, source, tensors: check.tensors, bytes: bytes.byteLength, cached, memory, ...meta };
     return this.weights;
   }
 
@@ -117,18 +152,41 @@ export class Engine {
     await this.ensureBackend();
     const graph = buildLayerGraph(config);
     checkStateDict(graph, sd);
+    const bytes = [...sd.values()].reduce((s, t) => s + t.data.byteLength, 0);
+    const memory = memoryNeed(graph, bytes);
+    checkMemory(memory, this.capacity());
+    const guard = new FiniteGuard(graph, sd);
     const net = buildNetwork(graph, sd, this.netOptions());
     this.disposeNetwork();
     this.net = net;
+    this.guard = guard;
     this.sd = sd;
-    this.weights = { config, source, tensors: sd.size, bytes: [...sd.values()].reduce((s, t) => s + t.data.byteLength, 0), cached: false };
+    this.weights = { config, source, tensors: sd.size, bytes, cached: false, memory, ...weightsMeta(config) };
     return this.weights;
+  }
+
+  /** What the current backend can hold (wasm's heap; the largest buffer or texture of a GPU device). */
+  capacity(): BackendCapacity {
+    const backend = this.backend ?? 'cpu';
+    const device: { maxBufferBytes?: number; maxTextureSize?: number } = {};
+    try {
+      if (backend === 'webgpu') {
+        const limits = (tf.backend() as unknown as { device?: { limits?: { maxStorageBufferBindingSize?: number } } }).device?.limits;
+        if (limits?.maxStorageBufferBindingSize) device.maxBufferBytes = limits.maxStorageBufferBindingSize;
+      } else if (backend === 'webgl') {
+        device.maxTextureSize = tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
+      }
+    } catch {
+      // A device that does not report its limits is checked against none.
+    }
+    return backendCapacity(backend, device);
   }
 
   unloadWeights(): void {
     this.disposeNetwork();
     this.sd = null;
     this.weights = null;
+    this.guard = null;
   }
 
   /** Checks an encoded image's kind and size before decoding: throws a clear error for non-images or > 50 MP. */
@@ -138,13 +196,19 @@ export class Engine {
     return info;
   }
 
-  async classify(image: RgbaImage, topk = 5, pre: PreprocessOptions = IMAGENET_PREPROCESS): Promise<{ top: TopEntry[]; ms: number; backend: BackendName; crop: { width: number; height: number; data: Uint8ClampedArray } }> {
+  /**
+   * Preprocesses an image as the loaded weights' config says (or as `preprocess` says) and returns the
+   * top-k classes, named by the weights' class set.
+   */
+  async classify(image: PixelImage, topk = 5, preprocess?: PreprocessConfig): Promise<{ top: TopEntry[]; ms: number; backend: BackendName; crop: { width: number; height: number; data: Uint8ClampedArray }; preprocess: PreprocessConfig }> {
     const net = this.requireNetwork();
+    const pre = validatePreprocess(preprocess ?? this.weights!.preprocess);
     const t0 = performance.now();
     const { tensor, crop } = preprocessImage(image, pre);
-    const out = await net.run(tensor, [1, 3, pre.crop, pre.crop]);
+    const out = await runGuarded(net, this.guard!, tensor, [1, 3, pre.inputSize, pre.inputSize]);
     const ms = performance.now() - t0;
-    return { top: topK(out.data, topk), ms, backend: this.backend!, crop };
+    const names = this.weights!.classes ? classNames(this.weights!.classes) : null;
+    return { top: topK(out.data, topk, names), ms, backend: this.backend!, crop, preprocess: pre };
   }
 
   async runRaw(input: Float32Array, shape: number[]): Promise<RawResult> {
@@ -152,7 +216,7 @@ export class Engine {
     const n = shape.reduce((a, b) => a * b, 1);
     if (shape.length !== 4 || input.length !== n) throw new Error(`input holds ${input.length} values, shape [${shape.join(', ')}] needs ${n}`);
     const t0 = performance.now();
-    const out = await net.run(input, shape);
+    const out = await runGuarded(net, this.guard!, input, shape);
     return { logits: out.data, shape: out.shape, ms: performance.now() - t0, backend: this.backend!, numTensors: tf.memory().numTensors };
   }
 
@@ -219,6 +283,50 @@ export class Engine {
     return benchLayers(config, stage, this.grouped ?? defaultGroupedMethod(backend), runs);
   }
 
+  /** The active backend's speed for the roofline; the memory it can hold (wasm: 32-bit memory). */
+  async measureSpeed(): Promise<BackendSpeed> {
+    const backend = await this.ensureBackend();
+    const p = await probeSpeed();
+    const deviceGiB = (globalThis as { navigator?: { deviceMemory?: number } }).navigator?.deviceMemory;
+    const wasm = backend === 'wasm';
+    return {
+      backend,
+      threads: backend === 'wasm' ? await wasmThreadsInUse() : null,
+      matmulGflops: p.matmulGflops,
+      matMulGflops: p.matMulGflops,
+      conv1x1Gflops: p.conv1x1Gflops,
+      copyGBs: p.copyGBs,
+      launchUs: p.launchUs,
+      memoryBytes: wasm ? 4 * 2 ** 30 : (deviceGiB ?? 4) * 2 ** 30,
+      memoryNote: wasm
+        ? 'WebAssembly memory is 32-bit: at most 4 GiB'
+        : deviceGiB ? `navigator.deviceMemory reports ${deviceGiB} GiB (rounded, capped at 8)` : 'no memory figure from this browser: 4 GiB assumed',
+    };
+  }
+
+  /**
+   * Times every op of a network with seeded random weights at a batch (median of `runs` after a warm-up).
+   * Refuses networks whose float32 weights and batch-B input pass 1 GB: timing them would not fit the
+   * backend's memory beside their activations.
+   */
+  async timeOps(config: NetworkConfig, batch: number, runs = 3): Promise<OpTimes> {
+    const backend = await this.ensureBackend();
+    if (!Number.isInteger(batch) || batch < 1 || batch > 256) throw new Error(`batch must be a whole number from 1 to 256, got ${batch}`);
+    if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error(`runs must be a whole number from 1 to 50, got ${runs}`);
+    const graph = buildLayerGraph(config);
+    const weights = graph.nodes.reduce((s, n) => s + n.tensors.reduce((t, x) => t + x.shape.reduce((a, b) => a * b, 1), 0), 0) * 4;
+    if (weights > 1e9) throw new Error(`the network's weights are ${(weights / 1e9).toFixed(1)} GB: too large to time in this browser (at most 1 GB)`);
+    const net = buildNetwork(graph, randomStateDict(graph, 11), this.netOptions());
+    const [c, h, w] = config.input;
+    const x = tf.randomNormal([batch, c, h, w], 0, 1, 'float32', 13) as tf.Tensor4D;
+    try {
+      return { backend, batch, runs, ops: await net.timeOps(x, runs) };
+    } finally {
+      x.dispose();
+      net.dispose();
+    }
+  }
+
   /** Seeded random weights for a config (He-normal convs, BN statistics around 1 and 0): the Explain view's "random weights". */
   async loadRandomWeights(config: NetworkConfig, seed = 1): Promise<LoadedWeights> {
     const loaded = await this.loadStateDict(randomStateDict(buildLayerGraph(config), seed), config, `random weights (seed ${seed})`);
@@ -231,11 +339,15 @@ export class Engine {
     return this.weights;
   }
 
-  /** Sets the Explain view's input to an image (preprocessed as `classify` does) and answers its overview. */
-  async explainImage(image: RgbaImage, topk = 5, pre: PreprocessOptions = IMAGENET_PREPROCESS): Promise<ExplainOverview> {
+  /**
+   * Sets the Explain view's input to an image, preprocessed as `classify` does (the weights' config, or
+   * `preprocess`), and answers its overview.
+   */
+  async explainImage(image: PixelImage, topk = 5, preprocess?: PreprocessConfig): Promise<ExplainOverview> {
     this.requireNetwork();
+    const pre = validatePreprocess(preprocess ?? this.weights!.preprocess);
     const { tensor, crop } = preprocessImage(image, pre);
-    this.explainer.setInput(tensor, [1, 3, pre.crop, pre.crop], crop);
+    this.explainer.setInput(tensor, [1, 3, pre.inputSize, pre.inputSize], crop);
     return this.explainOverview(topk);
   }
 
@@ -246,9 +358,16 @@ export class Engine {
     return this.explainOverview(topk);
   }
 
+  /** Top-k and CAMs under the finite guard; an input the guard refuses is not kept for the layer requests. */
   private async explainOverview(topk: number): Promise<ExplainOverview> {
     const net = this.requireNetwork();
-    return this.explainer.overview(net, this.sd!, topk, (l, k) => topK(l, k), this.backend!, this.weights?.random === true);
+    const names = this.weights!.classes ? classNames(this.weights!.classes) : null;
+    try {
+      return await this.explainer.overview(net, this.sd!, this.guard!, topk, (l, k) => topK(l, k, names), this.backend!, this.weights?.random === true);
+    } catch (e) {
+      this.explainer.clear();
+      throw e;
+    }
   }
 
   /** One sample of a layer's output of the current input, as compact maps. */

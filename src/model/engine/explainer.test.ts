@@ -112,6 +112,11 @@ describe('Explain requests', () => {
     await expect(e.explainMap('layer1', 64)).rejects.toThrow(/channel must be 0\.\.63, got 64/);
     await expect(e.explainCam([[1000]])).rejects.toThrow(/class 1000 is out of range: this network has 1000 classes/);
     await expect(e.explainCam([[1], [2]])).rejects.toThrow(/for each of the 1 samples/);
+    // The finite guard: a NaN input gets no maps, and the input is not kept for later requests.
+    const bad = new Float32Array(3 * 32 * 32);
+    bad[5] = NaN;
+    await expect(e.explainInput(bad, [1, 3, 32, 32])).rejects.toThrow(/holds NaN at element 5 .*no prediction/);
+    await expect(e.explainLayer('layer1')).rejects.toThrow(/no input to explain/);
     e.unloadWeights();
   });
 });

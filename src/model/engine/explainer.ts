@@ -13,6 +13,7 @@ import type { TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
 import type { CamMaps, ExplainMap, ExplainOverview, LayerValues } from './protocol.ts';
 import type { BackendName } from '../tfjs/backend-name.ts';
+import { checkInput, runGuarded, type FiniteGuard } from './finite.ts';
 
 type Crop = { width: number; height: number; data: Uint8ClampedArray };
 type Ranked = (logits: ArrayLike<number>, k: number) => { index: number; label: string; prob: number }[];
@@ -41,6 +42,12 @@ export class Explainer {
     this.cache = null;
   }
 
+  /** Forgets the input (after the guard refused it). */
+  clear(): void {
+    this.input = null;
+    this.cache = null;
+  }
+
   private need(): { data: Float32Array; shape: number[]; crop: Crop | null } {
     if (!this.input) throw new Error('no input to explain: choose an image first');
     return this.input;
@@ -51,8 +58,12 @@ export class Explainer {
     return resolveTap(net.graph, name, this.targets.all);
   }
 
-  /** Top-k of every sample and the CAMs of those classes, from one forward pass. */
-  async overview(net: TfjsNetwork, sd: StateDict, topk: number, rank: Ranked, backend: BackendName, random: boolean): Promise<ExplainOverview> {
+  /**
+   * Top-k of every sample and the CAMs of those classes, from one forward pass under the finite guard
+   * (`finite.ts`): an input or weights that make the network compute NaN or Inf get a NonFiniteError,
+   * never maps. The layer requests read this input only after its overview passed.
+   */
+  async overview(net: TfjsNetwork, sd: StateDict, guard: FiniteGuard, topk: number, rank: Ranked, backend: BackendName, random: boolean): Promise<ExplainOverview> {
     const { data, shape, crop } = this.need();
     if (!Number.isInteger(topk) || topk < 1) throw new Error(`topk must be a positive integer, got ${topk}`);
     const t0 = performance.now();
@@ -64,18 +75,30 @@ export class Explainer {
       camError = e.message;
     }
     if (camError) {
+      await runGuarded(net, guard, data, shape);
       return { shape, crop, top: null, cam: null, camError, ms: performance.now() - t0, backend, random };
     }
-    const top: ExplainOverview['top'] = [];
-    const r = await classActivationMaps(net, sd, data, shape, (logits) => {
-      const t = rank(logits, topk);
-      top.push(t);
-      return t.map((e) => e.index);
-    });
-    return {
-      shape, crop, top, cam: { layer: r.layer, maps: r.maps, shape: r.shape, classes: r.classes }, camError: null,
-      ms: performance.now() - t0, backend, random,
-    };
+    const inputMax = checkInput(data);
+    const maxima: [number, tf.Scalar][] = [];
+    try {
+      const top: NonNullable<ExplainOverview['top']> = [];
+      const r = await classActivationMaps(net, sd, data, shape, (logits) => {
+        const t = rank(logits, topk);
+        top.push(t);
+        return t.map((e) => e.index);
+      }, (node, value) => {
+        if (guard.watched.has(node)) maxima.push([node, tf.max(value) as tf.Scalar]);
+      });
+      const observed = new Map<number, number>();
+      for (const [node, m] of maxima) observed.set(node, (await m.data())[0]);
+      guard.check(inputMax, observed, r.logits);
+      return {
+        shape, crop, top, cam: { layer: r.layer, maps: r.maps, shape: r.shape, classes: r.classes }, camError: null,
+        ms: performance.now() - t0, backend, random,
+      };
+    } finally {
+      for (const [, m] of maxima) m.dispose();
+    }
   }
 
   private async read(net: TfjsNetwork, sd: StateDict, name: string): Promise<LayerCache> {

@@ -5,6 +5,8 @@
  */
 import type { NetworkConfig } from '../config.ts';
 import type { FeatureMaps, MapEncoding } from '../feature-maps.ts';
+import type { BackendCapacity, MemoryNeed } from '../memory.ts';
+import type { PreprocessConfig } from '../preprocess.ts';
 import { BACKEND_NAMES, type BackendName } from '../tfjs/backend-name.ts';
 
 export { BACKEND_NAMES, type BackendName };
@@ -12,12 +14,22 @@ export type { FeatureMaps, MapEncoding };
 
 export interface BackendStatus { name: BackendName; available: boolean; reason?: string }
 export interface LoadProgress { loaded: number; total: number | null }
-export interface LoadedWeights {
-  config: NetworkConfig; source: string; tensors: number; bytes: number; cached: boolean;
+/** How loaded weights are used: their catalogue tag, the preprocessing `classify` applies, their class set. */
+export interface WeightsMeta {
+  pretrained: string | null;
+  preprocess: PreprocessConfig;
+  /** Class set id (`imagenet-1k`), or null: outputs are shown as "class i". */
+  classes: string | null;
+  /** The class set was assumed from the number of outputs (a file outside the catalogue). */
+  classesAssumed: boolean;
+}
+export interface LoadedWeights extends WeightsMeta {
+  config: NetworkConfig; source: string; tensors: number; bytes: number; cached: boolean; memory: MemoryNeed;
   /** Drawn at random (`loadRandomWeights`), not trained: what they compute shows nothing learned. */
   random?: boolean;
 }
-export interface Prediction { top: { index: number; label: string; prob: number }[]; ms: number; backend: BackendName; crop: ImageData }
+export interface Prediction { top: { index: number; label: string; prob: number }[]; ms: number; backend: BackendName; crop: ImageData; preprocess: PreprocessConfig }
+export type { BackendCapacity, MemoryNeed };
 export interface BenchResult { runs: number; medianMs: number; p90Ms: number; perStageMs: { stage: string; ms: number }[]; backend: BackendName }
 export interface FormsResult {
   forms: { form: 'a' | 'b' | 'c'; ms: number; params: number }[];
@@ -61,14 +73,31 @@ export interface ExplainMap { layer: string; channel: number; sample: number; he
 export interface LayerValues { name: string; shape: number[]; data: Float32Array }
 /** Class activation maps of given classes per sample, [N, k, H', W']. */
 export interface CamMaps { layer: string; maps: Float32Array; shape: [number, number, number, number]; classes: number[][]; logits: Float32Array }
+/** The active backend's speed for the roofline ("This browser"): see tfjs/speed-probe.ts. */
+export interface BackendSpeed {
+  backend: BackendName;
+  threads: number | null;
+  /** The faster of tf.matMul and the same product as a 1x1 conv (both given too), GFLOP/s. */
+  matmulGflops: number;
+  matMulGflops: number;
+  conv1x1Gflops: number;
+  copyGBs: number;
+  launchUs: number;
+  /** What the backend can hold: 4 GiB for wasm (32-bit memory), else navigator.deviceMemory. */
+  memoryBytes: number;
+  memoryNote: string;
+}
+/** Per-op times of a random-weight network at a batch (first / last: the layer-graph nodes the op runs). */
+export interface OpTimes { backend: BackendName; batch: number; runs: number; ops: { name: string; first: number; last: number; ms: number }[] }
 
 export type WeightsSource = { url: string } | { file: File | Blob; name: string };
 
 export type Request =
   | { type: 'backends' }
   | { type: 'setBackend'; name: BackendName | 'auto' }
-  | { type: 'loadWeights'; src: WeightsSource; config?: NetworkConfig }
-  | { type: 'classify'; image: Blob; topk: number }
+  | { type: 'loadWeights'; src: WeightsSource; config?: NetworkConfig; pretrained?: string; preprocess?: PreprocessConfig }
+  | { type: 'classify'; image: Blob; topk: number; preprocess?: PreprocessConfig }
+  | { type: 'capacity' }
   | { type: 'benchmark'; runs: number }
   | { type: 'checkForms'; config: NetworkConfig; stage: number; seed: number; block: number }
   | { type: 'runRaw'; input: Float32Array; shape: number[] }
@@ -76,6 +105,8 @@ export type Request =
   | { type: 'benchLayers'; config: NetworkConfig; stage: number; runs: number }
   | { type: 'setGroupedMethod'; method: 'split' | 'blockdiag' | 'depthwise' | 'kernel' | 'auto' }
   | { type: 'unloadWeights' }
+  | { type: 'measureSpeed' }
+  | { type: 'timeOps'; config: NetworkConfig; batch: number; runs: number }
   | { type: 'loadRandomWeights'; config: NetworkConfig; seed: number }
   | { type: 'loadedWeights' }
   | { type: 'explainImage'; image: Blob; topk: number }

@@ -96,6 +96,14 @@ interface RunState {
   left: Map<number, number>;
 }
 
+/** Time of one op of the network: its first and last layer-graph node (a conv and the ReLU fused into it). */
+export interface OpTiming {
+  name: string;
+  first: number;
+  last: number;
+  ms: number;
+}
+
 export interface StageTiming {
   stage: string;
   ms: number;
@@ -135,11 +143,17 @@ export class TfjsNetwork {
     return this.weights.reduce((s, t) => s + t.size * 4, 0);
   }
 
-  /** Forward pass on an NCHW batch (not disposed): logits [N, classes], or NCHW features without the top. */
-  predict(x: tf.Tensor4D): tf.Tensor {
+  /**
+   * Forward pass on an NCHW batch (not disposed): logits [N, classes], or NCHW features without the top.
+   * `observe` sees each op's output (by the index of the last graph node the op computes) while it is alive.
+   */
+  predict(x: tf.Tensor4D, observe?: (node: number, value: tf.Tensor) => void): tf.Tensor {
     const run = this.start(x);
     try {
-      for (const op of this.ops) this.step(op, run);
+      for (const op of this.ops) {
+        this.step(op, run);
+        observe?.(op.out, run.values.get(op.out)!);
+      }
       return this.finish(run);
     } catch (e) {
       for (const t of run.values.values()) t.dispose();
@@ -148,11 +162,11 @@ export class TfjsNetwork {
   }
 
   /** Float32 NCHW in, float32 out (logits [N, classes]); no tensor outlives the call. */
-  async run(input: Float32Array, shape: readonly number[]): Promise<{ data: Float32Array; shape: number[] }> {
+  async run(input: Float32Array, shape: readonly number[], observe?: (node: number, value: tf.Tensor) => void): Promise<{ data: Float32Array; shape: number[] }> {
     this.checkInput(shape);
     const x = tf.tensor4d(input, shape as [number, number, number, number]);
     try {
-      const y = this.predict(x);
+      const y = this.predict(x, observe);
       try {
         const data = (await y.data()) as Float32Array;
         return { data: Float32Array.from(data), shape: y.shape };
@@ -189,6 +203,38 @@ export class TfjsNetwork {
     }
   }
 
+  /**
+   * Times every op (one kernel: a conv with its folded BN and fused ReLU, an add with its ReLU, ...) over
+   * `runs` forward passes after one warm-up, median per op. Backends that run ops synchronously (wasm,
+   * cpu) are timed around the op alone; asynchronous ones (webgl, webgpu) wait for each op's output, which
+   * adds a read-back to every op. Not used by `predict`: the hot path stays as it is.
+   */
+  async timeOps(x: tf.Tensor4D, runs: number): Promise<OpTiming[]> {
+    const sync = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu';
+    const samples: number[][] = this.ops.map(() => []);
+    for (let r = 0; r <= runs; r++) {
+      const run = this.start(x);
+      try {
+        for (let i = 0; i < this.ops.length; i++) {
+          const op = this.ops[i];
+          const t0 = performance.now();
+          this.step(op, run);
+          if (!sync) await run.values.get(op.out)!.data();
+          if (r > 0) samples[i].push(performance.now() - t0);
+        }
+        this.finish(run).dispose();
+      } catch (e) {
+        for (const t of run.values.values()) t.dispose();
+        throw e;
+      }
+    }
+    return this.ops.map((op, i) => {
+      const s = [...samples[i]].sort((a, b) => a - b);
+      const ms = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+      return { name: op.node.name, first: op.node.index, last: op.out, ms };
+    });
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -211,9 +257,9 @@ export class TfjsNetwork {
   /**
    * Forward pass that also returns the values of `nodes` (NHWC, or [N, F] after the head's flatten),
    * each readable in this build (`valueOf`). Without `withOutput` it stops after the last op they
-   * need. The returned tensors belong to the caller.
+   * need. `observe` sees each op's output as in `predict`. The returned tensors belong to the caller.
    */
-  predictTaps(x: tf.Tensor4D, nodes: readonly number[], withOutput: boolean): { output: tf.Tensor | null; taps: tf.Tensor[] } {
+  predictTaps(x: tf.Tensor4D, nodes: readonly number[], withOutput: boolean, observe?: (node: number, value: tf.Tensor) => void): { output: tf.Tensor | null; taps: tf.Tensor[] } {
     const values = nodes.map((n) => {
       const v = this.valueOf(n);
       if (v === null) throw new Error(`internal: the output of ${this.graph.nodes[n]?.name ?? n} is fused away in this build`);
@@ -226,6 +272,7 @@ export class TfjsNetwork {
       for (const op of this.ops) {
         if (!withOutput && [...wanted].every((v) => run.values.has(v))) break;
         this.step(op, run);
+        observe?.(op.out, run.values.get(op.out)!);
       }
       const kept = new Map([...wanted].map((v) => [v, run.values.get(v)!]));
       for (const v of wanted) run.values.delete(v);

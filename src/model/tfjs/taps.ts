@@ -72,10 +72,14 @@ function runInBlock(net: TfjsNetwork, sd: StateDict, x: tf.Tensor4D, node: numbe
   }
 }
 
-/** Forward pass of `net` on the NCHW batch `x`, keeping the outputs of `targets`. */
-export function runTaps(net: TfjsNetwork, sd: StateDict, x: tf.Tensor4D, targets: readonly TapTarget[], withOutput: boolean): TapRun {
+/** Sees each op's output of the network (by the last graph node the op computes) while it is alive. */
+export type Observe = (node: number, value: tf.Tensor) => void;
+
+/** Forward pass of `net` on the NCHW batch `x`, keeping the outputs of `targets`; `observe` needs no rebuild (main network only). */
+export function runTaps(net: TfjsNetwork, sd: StateDict, x: tf.Tensor4D, targets: readonly TapTarget[], withOutput: boolean, observe?: Observe): TapRun {
   const nodes = targets.map((t) => t.node);
-  if (nodes.every((n) => net.valueOf(n) !== null)) return { ...net.predictTaps(x, nodes, withOutput), rebuilt: false };
+  if (nodes.every((n) => net.valueOf(n) !== null)) return { ...net.predictTaps(x, nodes, withOutput, observe), rebuilt: false };
+  if (observe) throw new Error('internal: observing a rebuilt network is not supported');
   const blocks = nodes.map((n) => blockOf(net.graph, n));
   const blockInputReadable = (b: ReturnType<typeof blockOf>) => b !== null && b.input >= 0 && net.valueOf(b.input) !== null;
   if (!withOutput && nodes.length === 1 && blockInputReadable(blocks[0])) {
@@ -190,6 +194,7 @@ export interface CamResult {
 export async function classActivationMaps(
   net: TfjsNetwork, sd: StateDict, input: Float32Array, shape: readonly number[],
   pick: (logits: Float32Array, sample: number) => number[] = (l) => [argmax(l)],
+  observe?: Observe,
 ): Promise<CamResult> {
   const head = camHead(net.graph);
   const weight = sd.get(`${head.fc.name}.weight`);
@@ -197,7 +202,7 @@ export async function classActivationMaps(
   const x = tf.tensor4d(input, shape as [number, number, number, number]);
   let run: TapRun | null = null;
   try {
-    run = runTaps(net, sd, x, [head.features], true);
+    run = runTaps(net, sd, x, [head.features], true, observe);
     const logits = Float32Array.from((await run.output!.data()) as Float32Array);
     const n = shape[0];
     const classes: number[][] = [];

@@ -10,7 +10,7 @@ import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph, stateDictSpec } from '../graph.ts';
 import { defaultConfig } from '../presets.ts';
 import { checkStateDict, inferConfig, loadWeightsFile, type WeightsFile } from './index.ts';
-import { errorOf } from './testing.ts';
+import { errorOf } from '../../../test/support/weights.ts';
 import { fixtureConfig, parityModels, type FixtureConfig } from '../../../test/support/fixture-config.ts';
 
 const DIR = new URL('../../../fixtures/weights/', import.meta.url);

@@ -9,7 +9,7 @@ import {
   stripWrapperPrefix,
 } from './index.ts';
 import type { StateDictShapes } from './common.ts';
-import { buildSafetensors, contiguousStrides, errorOf, f32Bytes, legacyTorchFile, pickleStateDict, torchZip } from './testing.ts';
+import { buildSafetensors, contiguousStrides, errorOf, f32Bytes, legacyTorchFile, pickleStateDict, torchZip } from '../../../test/support/weights.ts';
 
 /** The keys and shapes a network's state_dict has, without any data (ResNeXt-101 would be 350 MB). */
 function shapesOf(config: NetworkConfig): Map<string, { shape: number[] }> {
