@@ -12,6 +12,7 @@ import { VIEW_LABELS, VIEWS, type View } from './state.ts';
 
 // The run view pulls in the engine client only when opened; tfjs itself loads on the first inference request.
 const RunView = lazy(() => import('./views/RunView.tsx').then((m) => ({ default: m.RunView })));
+const ExplainView = lazy(() => import('./views/ExplainView.tsx').then((m) => ({ default: m.ExplainView })));
 
 function Tabs({ view, onSelect }: { view: View; onSelect: (v: View) => void }) {
   const refs = useRef<(HTMLButtonElement | null)[]>([]);
@@ -59,6 +60,8 @@ export function App() {
   // Once opened, the run view stays mounted (hidden) so loaded weights and results survive tab switches.
   const [runOpened, setRunOpened] = useState(false);
   if (state.view === 'run' && !runOpened) setRunOpened(true);
+  const [explainOpened, setExplainOpened] = useState(false);
+  if (state.view === 'explain' && !explainOpened) setExplainOpened(true);
   return (
     <div className="app">
       <header className="masthead">
@@ -85,6 +88,15 @@ export function App() {
                 <ErrorBoundary>
                   <Suspense fallback={<p className="muted">Loading the run view…</p>}>
                     <RunView state={state} />
+                  </Suspense>
+                </ErrorBoundary>
+              </div>
+            )}
+            {(state.view === 'explain' || explainOpened) && (
+              <div hidden={state.view !== 'explain'}>
+                <ErrorBoundary>
+                  <Suspense fallback={<p className="muted">Loading the explain view…</p>}>
+                    <ExplainView state={state} />
                   </Suspense>
                 </ErrorBoundary>
               </div>

@@ -4,7 +4,7 @@
  * back to a valid state and says what it ignored.
  *
  * Format (every key optional; absent = default):
- *   view=table|layers|forms|compare|run
+ *   view=table|layers|forms|compare|run|explain
  *   preset=<name>             the preset the config starts from (default resnext50_32x4d)
  *   block=basic|bottleneck  depths=3,4,6,3  C=<int>  d=<int>  base=<int>
  *   stem=imagenet|deep|deep_tiered|cifar  sw=<int>  avgdown=0|1  attn=none|se|eca  impl=torchvision|timm
@@ -36,8 +36,8 @@ import { checkBatch, DEFAULT_BATCH, DEFAULT_DTYPE, DEFAULT_OPTIMIZER, parseBatch
 import { BROWSER_DEVICE, DEFAULT_DEVICE, DEVICE_NAMES } from '../analysis/devices.ts';
 import { DTYPES, OPTIMIZERS, trainingMemory, type Dtype, type Optimizer } from '../analysis/memory.ts';
 
-export type View = 'table' | 'layers' | 'forms' | 'compare' | 'cost' | 'run';
-export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'cost', 'run'];
+export type View = 'table' | 'layers' | 'forms' | 'compare' | 'cost' | 'run' | 'explain';
+export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'cost', 'run', 'explain'];
 export const VIEW_LABELS: Record<View, string> = {
   table: 'Block table',
   layers: 'Layers',
@@ -45,6 +45,7 @@ export const VIEW_LABELS: Record<View, string> = {
   compare: 'Compare',
   cost: 'Cost',
   run: 'Run',
+  explain: 'Explain',
 };
 
 export type Detail = 'stages' | 'blocks' | 'layers';

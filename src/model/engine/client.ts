@@ -11,6 +11,12 @@ import type {
   BackendSpeed,
   BackendStatus,
   BenchResult,
+  CamMaps,
+  ExplainMap,
+  ExplainOverview,
+  FeatureMaps,
+  LayerValues,
+  MapEncoding,
   EngineInfo,
   FormsResult,
   LoadedWeights,
@@ -29,6 +35,12 @@ export type {
   BackendSpeed,
   BackendStatus,
   BenchResult,
+  CamMaps,
+  ExplainMap,
+  ExplainOverview,
+  FeatureMaps,
+  LayerValues,
+  MapEncoding,
   EngineInfo,
   FormsResult,
   LoadedWeights,
@@ -138,6 +150,46 @@ export class EngineClient {
   /** Frees the loaded network's tensors. */
   unloadWeights(): Promise<void> {
     return this.call({ type: 'unloadWeights' });
+  }
+
+  /** Seeded random weights for `config`: the Explain view's maps then show random weights, and it says so. */
+  loadRandomWeights(config: NetworkConfig, seed = 1): Promise<LoadedWeights> {
+    return this.call({ type: 'loadRandomWeights', config, seed });
+  }
+
+  /** The weights the worker holds (loaded by any view), or null. */
+  loadedWeights(): Promise<LoadedWeights | null> {
+    return this.call({ type: 'loadedWeights' });
+  }
+
+  /** Makes an image the input to explain (preprocessed as `classify` does): its top-k and their class activation maps. */
+  explainImage(image: Blob, topk = 5): Promise<ExplainOverview> {
+    return this.call({ type: 'explainImage', image, topk });
+  }
+
+  /** Makes a raw float32 NCHW batch the input to explain. */
+  explainInput(input: Float32Array, shape: number[], topk = 5): Promise<ExplainOverview> {
+    return this.call({ type: 'explainInput', input, shape, topk });
+  }
+
+  /** One sample of a layer's output as compact maps: per-map min/max/mean/zeros and uint8 (default), float16 or float32 values. */
+  explainLayer(layer: string, encoding: MapEncoding = 'uint8', sample = 0): Promise<FeatureMaps> {
+    return this.call({ type: 'explainLayer', layer, encoding, sample });
+  }
+
+  /** One map of a layer in float32 (the enlarged map's numbers). */
+  explainMap(layer: string, channel: number, sample = 0): Promise<ExplainMap> {
+    return this.call({ type: 'explainMap', layer, channel, sample });
+  }
+
+  /** Whole outputs of layers in PyTorch's layout (what their forward hooks return). */
+  explainValues(layers: string[]): Promise<LayerValues[]> {
+    return this.call({ type: 'explainValues', layers });
+  }
+
+  /** Class activation maps of given classes, per sample. */
+  explainCam(classes: number[][]): Promise<CamMaps> {
+    return this.call({ type: 'explainCam', classes });
   }
 
   /** Stops the worker; pending calls reject. */

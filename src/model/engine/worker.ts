@@ -13,6 +13,8 @@ import { checkMemory } from '../memory.ts';
 import { pretrainedConfig, pretrainedMemory, requirePretrained } from '../pretrained.ts';
 import { Engine } from './engine.ts';
 import type { LoadedWeights, Prediction, Request, RequestMessage, ResponseMessage, WeightsSource } from './protocol.ts';
+import type { ExplainOverview } from './protocol.ts';
+import { transferables } from '../feature-maps.ts';
 import { wasmThreadCount } from './threads.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -174,6 +176,37 @@ async function handle(id: number, req: Request): Promise<{ result: unknown; tran
       return { result: await engine.measureSpeed() };
     case 'timeOps':
       return { result: await engine.timeOps(req.config, req.batch, req.runs) };
+    case 'loadRandomWeights':
+      return { result: await engine.loadRandomWeights(req.config, req.seed) };
+    case 'loadedWeights':
+      return { result: engine.loadedWeights() };
+    case 'explainImage': {
+      if (!engine.network) throw new Error('no weights are loaded: load a .safetensors or .pth file, or use random weights');
+      const r = await engine.explainImage(await decodeImage(req.image), req.topk);
+      const crop = r.crop ? new ImageData(new Uint8ClampedArray(r.crop.data), r.crop.width, r.crop.height) : null;
+      const overview: ExplainOverview = { ...r, crop };
+      return { result: overview, transfer: r.cam ? [r.cam.maps.buffer as ArrayBuffer] : [] };
+    }
+    case 'explainInput': {
+      const r = await engine.explainInput(req.input, req.shape, req.topk);
+      return { result: r, transfer: r.cam ? [r.cam.maps.buffer as ArrayBuffer] : [] };
+    }
+    case 'explainLayer': {
+      const maps = await engine.explainLayer(req.layer, req.encoding, req.sample);
+      return { result: maps, transfer: transferables(maps) };
+    }
+    case 'explainMap': {
+      const m = await engine.explainMap(req.layer, req.channel, req.sample);
+      return { result: m, transfer: [m.values.buffer as ArrayBuffer] };
+    }
+    case 'explainValues': {
+      const v = await engine.explainValues(req.layers);
+      return { result: v, transfer: v.map((x) => x.data.buffer as ArrayBuffer) };
+    }
+    case 'explainCam': {
+      const c = await engine.explainCam(req.classes);
+      return { result: c, transfer: [c.maps.buffer as ArrayBuffer, c.logits.buffer as ArrayBuffer] };
+    }
   }
 }
 

@@ -16,6 +16,11 @@ export interface NetworkOptions {
   fold?: boolean;
   /** How grouped convs run (default: the backend's choice, see `defaultGroupedMethod`). */
   grouped?: GroupedMethod;
+  /**
+   * Nodes whose outputs must stay readable (`taps.ts`): no BN folding or ReLU fusion reaches past
+   * them, so a conv keeps its own output and a BN or add its pre-ReLU one.
+   */
+  taps?: readonly number[];
 }
 
 type Op =
@@ -113,9 +118,12 @@ export class TfjsNetwork {
   private outputIndex: number;
   private weights: tf.Tensor[];
   private disposed = false;
+  /** Node -> the node whose value it passes through (markers, Identity, flatten). */
+  private aliases: ReadonlyMap<number, number>;
 
-  constructor(graph: LayerGraph, ops: Op[], weights: tf.Tensor[], outputIndex: number, fold: boolean, grouped: GroupedMethod) {
+  constructor(graph: LayerGraph, ops: Op[], weights: tf.Tensor[], outputIndex: number, fold: boolean, grouped: GroupedMethod, aliases: ReadonlyMap<number, number> = new Map()) {
     this.graph = graph;
+    this.aliases = aliases;
     this.ops = ops;
     this.weights = weights;
     this.outputIndex = outputIndex;
@@ -237,6 +245,53 @@ export class TfjsNetwork {
 
   get isDisposed(): boolean {
     return this.disposed;
+  }
+
+  /** The value that holds node `i`'s output in this build, or null when a fusion hides it (see `NetworkOptions.taps`). */
+  valueOf(i: number): number | null {
+    let r = i;
+    while (this.aliases.has(r)) r = this.aliases.get(r)!;
+    return this.ops.some((op) => op.out === r) ? r : null;
+  }
+
+  /**
+   * Forward pass that also returns the values of `nodes` (NHWC, or [N, F] after the head's flatten),
+   * each readable in this build (`valueOf`). Without `withOutput` it stops after the last op they
+   * need. `observe` sees each op's output as in `predict`. The returned tensors belong to the caller.
+   */
+  predictTaps(x: tf.Tensor4D, nodes: readonly number[], withOutput: boolean, observe?: (node: number, value: tf.Tensor) => void): { output: tf.Tensor | null; taps: tf.Tensor[] } {
+    const values = nodes.map((n) => {
+      const v = this.valueOf(n);
+      if (v === null) throw new Error(`internal: the output of ${this.graph.nodes[n]?.name ?? n} is fused away in this build`);
+      return v;
+    });
+    const run = this.start(x);
+    const wanted = new Set(values);
+    for (const v of wanted) run.left.set(v, (this.uses.get(v) ?? 0) + 1);
+    try {
+      for (const op of this.ops) {
+        if (!withOutput && [...wanted].every((v) => run.values.has(v))) break;
+        this.step(op, run);
+        observe?.(op.out, run.values.get(op.out)!);
+      }
+      const kept = new Map([...wanted].map((v) => [v, run.values.get(v)!]));
+      for (const v of wanted) run.values.delete(v);
+      const taps = values.map((v, i) => (values.indexOf(v) === i ? kept.get(v)! : kept.get(v)!.clone()));
+      let output: tf.Tensor | null = null;
+      if (withOutput) {
+        // The output may be one of the taps (a network without its head): hand out a copy.
+        const own = kept.get(this.outputIndex);
+        if (own) run.values.set(this.outputIndex, own.clone());
+        output = this.finish(run);
+      } else {
+        for (const t of run.values.values()) t.dispose();
+        run.values.clear();
+      }
+      return { output, taps };
+    } catch (e) {
+      for (const t of run.values.values()) t.dispose();
+      throw e;
+    }
   }
 
   private checkInput(shape: readonly number[]): void {
@@ -361,10 +416,12 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
    * The one consumer of node i, if it is of `kind`, looking through Identity nodes that have one
    * consumer each; the Identity nodes passed are returned too, to be absorbed with it.
    */
+  const taps = new Set(options.taps ?? []);
   const single = (i: number, kind: NodeKind): { index: number; through: number[] } | null => {
     const through: number[] = [];
     let at = i;
     for (;;) {
+      if (taps.has(at)) return null;
       const c = consumers[at];
       if (c.length !== 1) return null;
       const next = nodes[c[0]];
@@ -462,7 +519,7 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
       }
     }
     // Ops write `out` = the last node they absorbed; later readers name that node or an alias of it.
-    return new TfjsNetwork(graph, ops, weights, resolve(graph.output), fold, grouped);
+    return new TfjsNetwork(graph, ops, weights, resolve(graph.output), fold, grouped, alias);
   } catch (e) {
     for (const t of weights) t.dispose();
     throw e;
