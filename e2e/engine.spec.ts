@@ -153,3 +153,29 @@ test('forms (a), (b), (c) agree on every backend', async ({ page }) => {
     expect(Math.max(r.maxAbsDiff.ab, r.maxAbsDiff.ac, r.maxAbsDiff.bc)).toBeLessThan(1e-4);
   }
 });
+
+test('auto never picks a software GPU: on SwiftShader it selects wasm, and the webgpu card names the adapter', async ({ page }) => {
+  await openHarness(page);
+  const r = await page.evaluate(async () => {
+    const statuses = await window.__engine.backends();
+    const used = await window.__engine.setBackend('auto');
+    const forced = await window.__engine.setBackend('webgpu');
+    await window.__engine.setBackend('auto');
+    return { statuses, used, forced };
+  });
+  const gpu = r.statuses.find((s) => s.name === 'webgpu')!;
+  const gl = r.statuses.find((s) => s.name === 'webgl')!;
+  // This machine has no GPU: Chromium's only adapters are SwiftShader (WebGPU and WebGL through ANGLE).
+  expect(gpu).toMatchObject({ available: true, software: 'SwiftShader' });
+  expect(gpu.reason).toMatch(/^software adapter: slow \(SwiftShader\)/);
+  expect(gl).toMatchObject({ available: true, software: 'SwiftShader' });
+  expect(r.used).toBe('wasm');
+  expect(r.forced).toBe('webgpu');
+
+  // The Run view's backend card shows the same reason.
+  await page.goto('/?view=run');
+  const group = page.getByRole('radiogroup', { name: 'Backend' });
+  await expect(group).toBeVisible({ timeout: 60_000 });
+  await expect(group.locator('.backend').filter({ hasText: /^webgpu/ })).toContainText('software adapter: slow (SwiftShader)');
+  await expect(page.getByRole('heading', { name: /^Backend/ })).toContainText('in use: wasm');
+});

@@ -4,11 +4,10 @@
  * `progress` messages for the same id.
  */
 import type { NetworkConfig } from '../config.ts';
-import { BACKEND_NAMES, type BackendName } from '../tfjs/backend-name.ts';
+import { BACKEND_NAMES, type BackendName, type BackendStatus } from '../tfjs/backend-name.ts';
 
-export { BACKEND_NAMES, type BackendName };
+export { BACKEND_NAMES, type BackendName, type BackendStatus };
 
-export interface BackendStatus { name: BackendName; available: boolean; reason?: string }
 export interface LoadProgress { loaded: number; total: number | null }
 export interface LoadedWeights { config: NetworkConfig; source: string; tensors: number; bytes: number; cached: boolean }
 export interface Prediction { top: { index: number; label: string; prob: number }[]; ms: number; backend: BackendName; crop: ImageData }
