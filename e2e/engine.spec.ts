@@ -1,6 +1,7 @@
 /**
- * The engine in headless Chromium, through the same EngineClient + worker the app uses (page
- * e2e-harness.html of the production build): PyTorch parity on every backend, tensor leaks, wasm
+ * The engine in headless Chromium, through the app's EngineClient and engine worker code (page
+ * e2e-harness.html of `vite build --mode e2e`, whose worker adds the tests' requests such as
+ * runRaw to the app's): PyTorch parity on every backend, tensor leaks, wasm
  * threads under cross-origin isolation, weights cache, and the error paths. Weights are served by
  * page.route from fixtures/weights; nothing reaches the network.
  */
@@ -58,7 +59,7 @@ test.describe('engine parity with PyTorch', () => {
   }
 });
 
-test('wasm runs multi-threaded SIMD in the production build with every core', async ({ page }) => {
+test('wasm runs multi-threaded SIMD in the built app with every core', async ({ page }) => {
   await openHarness(page);
   const r = await page.evaluate(async () => {
     await window.__engine.setBackend('wasm');

@@ -4,7 +4,7 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { presetConfig } from '../presets.ts';
 import { findPretrained, PRETRAINED } from '../pretrained.ts';
-import { fixturePath, maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../tfjs/fixture-io.ts';
+import { fixturePath, maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../../../test/support/fixture-io.ts';
 import { Engine, IMAGENET_CLASSES, topK } from './engine.ts';
 
 const DIR = 'fixtures/weights';

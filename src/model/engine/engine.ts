@@ -10,7 +10,6 @@ import { IMAGENET_PREPROCESS, preprocessImage, sniffImage, checkImageSize, type 
 import { checkStateDict, inferConfig, loadWeightsFile } from '../weights/index.ts';
 import { probeBackends, useBackend, useBestBackend, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
-import { benchLayers, type LayerTiming } from '../tfjs/layer-bench.ts';
 import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
 import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
@@ -185,7 +184,7 @@ export class Engine {
   async info(): Promise<EngineInfo> {
     return {
       backend: this.backend,
-      groupedMethod: this.net?.grouped ?? (this.backend ? defaultGroupedMethod(this.backend) : null),
+      groupedMethod: this.net?.grouped ?? this.grouped ?? (this.backend ? defaultGroupedMethod(this.backend) : null),
       numTensors: tf.memory().numTensors,
       wasmThreads: this.backend === 'wasm' ? await wasmThreadsInUse() : null,
       crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
@@ -208,11 +207,6 @@ export class Engine {
       this.net = net;
     }
     return this.grouped ?? defaultGroupedMethod(backend);
-  }
-
-  async benchLayers(config: NetworkConfig, stage: number, runs = 10): Promise<LayerTiming[]> {
-    const backend = await this.ensureBackend();
-    return benchLayers(config, stage, this.grouped ?? defaultGroupedMethod(backend), runs);
   }
 
   private netOptions(): { grouped?: GroupedMethod } {

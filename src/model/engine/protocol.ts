@@ -17,7 +17,7 @@ export interface FormsResult {
   maxAbsDiff: { ab: number; ac: number; bc: number };
   backend: BackendName;
 }
-/** Raw logits of a float32 NCHW batch (used by the e2e parity tests and the developer tools). */
+/** Raw logits of a float32 NCHW batch (`Engine.runRaw`: the parity tests). */
 export interface RawResult { logits: Float32Array; shape: number[]; ms: number; backend: BackendName; numTensors: number }
 /** What the worker holds: backend, grouped-convolution method, live tensors, wasm threads. */
 export interface EngineInfo {
@@ -29,9 +29,6 @@ export interface EngineInfo {
   weights: { source: string; tensors: number } | null;
 }
 
-/** Time of one conv of a stage as the network runs it, and its speed in real MACs. */
-export interface LayerTiming { layer: string; kind: 'grouped 3x3' | 'dense 1x1'; macs: number; ms: number; gmacPerS: number }
-
 export type WeightsSource = { url: string } | { file: File | Blob; name: string };
 
 export type Request =
@@ -41,10 +38,7 @@ export type Request =
   | { type: 'classify'; image: Blob; topk: number }
   | { type: 'benchmark'; runs: number }
   | { type: 'checkForms'; config: NetworkConfig; stage: number; seed: number; block: number }
-  | { type: 'runRaw'; input: Float32Array; shape: number[] }
   | { type: 'info' }
-  | { type: 'benchLayers'; config: NetworkConfig; stage: number; runs: number }
-  | { type: 'setGroupedMethod'; method: 'split' | 'blockdiag' | 'depthwise' | 'kernel' | 'auto' }
   | { type: 'unloadWeights' };
 
 export type RequestMessage = { id: number } & Request;

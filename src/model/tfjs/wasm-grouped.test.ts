@@ -5,7 +5,7 @@ import { useBackend } from './backends.ts';
 import { oihwToHwio } from './fold.ts';
 import { GROUPED_KERNEL_NAME, disposePrepared, prepareConv, runConv, type ConvGeometry } from './grouped.ts';
 import { normal, rng } from './random.ts';
-import { referenceConv } from './reference-conv.ts';
+import { referenceConv } from '../../../test/support/reference-conv.ts';
 import { groupedConvWasmBytes, packWasmGroupedFilter, wasmGroupedPlan } from './wasm-grouped.ts';
 
 type Case = ConvGeometry & { hw: number; batch: number };

@@ -1,0 +1,32 @@
+/**
+ * The app's EngineClient talking to the harness worker (`worker.ts`), with its extra requests.
+ */
+import { EngineClient } from '../../../src/model/engine/client.ts';
+import type { NetworkConfig } from '../../../src/model/config.ts';
+import type { GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
+import type { HarnessRequest, LayerTiming, RawResult } from './protocol.ts';
+
+export class HarnessClient extends EngineClient {
+  constructor() {
+    super(() => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'resnext-engine-harness' }));
+  }
+
+  /** Raw logits for a float32 NCHW batch (parity checks). */
+  runRaw(input: Float32Array, shape: number[]): Promise<RawResult> {
+    return this.request({ type: 'runRaw', input, shape });
+  }
+
+  /** Grouped 3x3 vs dense 1x1 convs of one stage (random weights) as the network runs them, ms and GMAC/s. */
+  benchLayers(config: NetworkConfig, stage: number, runs = 10): Promise<LayerTiming[]> {
+    return this.request({ type: 'benchLayers', config, stage, runs });
+  }
+
+  /** Forces a grouped-convolution method (rebuilding the loaded network), or the backend's default ('auto'). */
+  setGroupedMethod(method: GroupedMethod | 'auto'): Promise<GroupedMethod> {
+    return this.request({ type: 'setGroupedMethod', method });
+  }
+
+  private request<T>(req: HarnessRequest): Promise<T> {
+    return this.send<T>(req);
+  }
+}
