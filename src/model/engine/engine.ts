@@ -8,7 +8,7 @@ import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph } from '../graph.ts';
 import { IMAGENET_PREPROCESS, preprocessImage, sniffImage, checkImageSize, type PreprocessOptions, type RgbaImage } from '../preprocess.ts';
 import { checkStateDict, inferConfig, loadWeightsFile } from '../weights/index.ts';
-import { probeBackends, useBackend, useBestBackend, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
+import { probeBackends, useBackend, useBestBackend, wasmKernelInfo, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
 import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
 import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/network.ts';
@@ -188,6 +188,7 @@ export class Engine {
       numTensors: tf.memory().numTensors,
       wasmThreads: this.backend === 'wasm' ? await wasmThreadsInUse() : null,
       crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+      wasmKernels: this.backend === 'wasm' ? wasmKernelInfo() : null,
       weights: this.weights ? { source: this.weights.source, tensors: this.weights.tensors } : null,
     };
   }

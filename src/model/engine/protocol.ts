@@ -26,6 +26,11 @@ export interface EngineInfo {
   numTensors: number;
   wasmThreads: number | null;
   crossOriginIsolated: boolean;
+  /**
+   * The own wasm kernels (null off wasm): threads of their pool, helper workers started and work
+   * items they did, and whether the kernels use relaxed-SIMD FMA.
+   */
+  wasmKernels: { threads: number; helpersStarted: number; helperItems: number; fma: boolean } | null;
   weights: { source: string; tensors: number } | null;
 }
 

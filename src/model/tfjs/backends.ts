@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { registerGroupedKernels } from './grouped.ts';
+import { kernelFma, kernelPoolInfo, startKernelPool, type BackendWasmLike } from './kernels/runtime.ts';
 
 import { autoOrder, BACKEND_NAMES, softwareGpu, softwareReason, type BackendName, type BackendStatus } from './backend-name.ts';
 
@@ -131,6 +132,12 @@ export async function probeBackend(name: BackendName): Promise<BackendStatus> {
   }
 }
 
+/** The own wasm kernels on the active wasm backend: their pool's threads and whether they use FMA. */
+export function wasmKernelInfo(): { threads: number; helpersStarted: number; helperItems: number; fma: boolean } | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  return { ...kernelPoolInfo((tf.backend() as unknown as BackendWasmLike).wasm), fma: kernelFma() };
+}
+
 /** Why a backend cannot run here, or null when it can (cheap checks before initialising it). */
 export async function backendObstacle(name: BackendName): Promise<string | null> {
   const p = await probeBackend(name);
@@ -151,6 +158,7 @@ export async function useBackend(name: BackendName): Promise<BackendName> {
   if (!ok) throw new Error(`backend ${name} failed to start`);
   await tf.ready();
   registerGroupedKernels([name]);
+  if (name === 'wasm') await startKernelPool((tf.backend() as unknown as BackendWasmLike).wasm);
   return name;
 }
 

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { numel, type LayerGraph, type LayerNode } from '../graph.ts';
 import type { StateDict } from '../weights/common.ts';
 import { foldBatchNorm, transpose2d, type BatchNormParams } from './fold.ts';
-import { prepareConv, runConv, type GroupedMethod, type PreparedConv } from './grouped.ts';
+import { fusesResidual, prepareConv, runConv, type DenseMethod, type GroupedMethod, type PreparedConv } from './grouped.ts';
 
 
 export interface NetworkOptions {
@@ -16,10 +16,12 @@ export interface NetworkOptions {
   fold?: boolean;
   /** How grouped convs run (default: the backend's choice, see `defaultGroupedMethod`). */
   grouped?: GroupedMethod;
+  /** How dense convs run (default 'auto': the own GEMM kernel on wasm, see `denseMethod`). */
+  dense?: DenseMethod;
 }
 
 type Op =
-  | { kind: 'conv'; node: LayerNode; input: number; out: number; conv: PreparedConv; relu: boolean }
+  | { kind: 'conv'; node: LayerNode; input: number; out: number; conv: PreparedConv; relu: boolean; residual?: number }
   | { kind: 'bn'; node: LayerNode; input: number; out: number; scale: tf.Tensor1D; offset: tf.Tensor1D; mean: tf.Tensor1D; variance: tf.Tensor1D; eps: number }
   | { kind: 'relu' | 'avgpool'; node: LayerNode; input: number; out: number }
   | { kind: 'maxpool'; node: LayerNode; input: number; out: number; k: number; s: number; p: number }
@@ -27,6 +29,7 @@ type Op =
   | { kind: 'linear'; node: LayerNode; input: number; out: number; w: tf.Tensor2D; b: tf.Tensor1D | null };
 
 function opInputs(op: Op): number[] {
+  if (op.kind === 'conv' && op.residual !== undefined) return [op.input, op.residual];
   return op.kind === 'add' ? [op.a, op.b] : [op.input];
 }
 
@@ -232,7 +235,7 @@ export class TfjsNetwork {
     const y = tf.tidy((): tf.Tensor => {
       switch (op.kind) {
         case 'conv':
-          return runConv(get(op.input) as tf.Tensor4D, op.conv, op.relu);
+          return runConv(get(op.input) as tf.Tensor4D, op.conv, op.relu, op.residual === undefined ? undefined : (get(op.residual) as tf.Tensor4D));
         case 'bn':
           return tf.batchNorm(get(op.input), op.mean, op.variance, op.offset, op.scale, op.eps);
         case 'relu':
@@ -304,7 +307,7 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
               relu = true;
             }
           }
-          const conv = prepareConv(weight, bias, spec, grouped);
+          const conv = prepareConv(weight, bias, spec, grouped, options.dense);
           weights.push(...conv.filters, ...conv.biasSlices);
           if (conv.bias) weights.push(conv.bias);
           ops.push({ kind: 'conv', node, input, out, conv, relu });
@@ -334,6 +337,16 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
           if (reluIndex !== null) {
             absorbed.add(reluIndex);
             out = reluIndex;
+          }
+          // The residual add (and its ReLU) inside the conv computed last, when its kernel fuses it.
+          const last = ops[ops.length - 1];
+          const a = resolve(node.inputs[0]);
+          const b = resolve(node.inputs[1]);
+          if (last?.kind === 'conv' && !last.relu && last.residual === undefined && fusesResidual(last.conv) && (last.out === a || last.out === b) && a !== b && single(last.out, 'add') === node.index) {
+            last.residual = last.out === a ? b : a;
+            last.out = out;
+            last.relu = reluIndex !== null;
+            break;
           }
           ops.push({ kind: 'add', node, a: resolve(node.inputs[0]), b: resolve(node.inputs[1]), out, relu: reluIndex !== null });
           break;

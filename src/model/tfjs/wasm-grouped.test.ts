@@ -126,7 +126,7 @@ describe('packWasmGroupedFilter and the generated module', () => {
   });
 
   it('emits a valid module for plain and shared memories', () => {
-    const shape = { hp: 9, wp: 9, inC: 16, ho: 7, wo: 7, outC: 16, k: 3, stride: 1, groups: 4, relu: true, plan: wasmGroupedPlan(4, 4, 4, 3) };
+    const shape = { hp: 9, wp: 9, inC: 16, ho: 7, wo: 7, outC: 16, k: 3, stride: 1, groups: 4, relu: true, plan: wasmGroupedPlan(4, 4, 4, 3), fma: false };
     for (const blockOuter of [false, true]) {
       const s = { ...shape, plan: { ...shape.plan, blockOuter } };
       expect(WebAssembly.validate(groupedConvWasmBytes(s, false))).toBe(true);

@@ -4,7 +4,7 @@
 import { EngineClient } from '../../../src/model/engine/client.ts';
 import type { NetworkConfig } from '../../../src/model/config.ts';
 import type { GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
-import type { HarnessRequest, LayerTiming, RawResult } from './protocol.ts';
+import type { ConvShapeTiming, HarnessRequest, KernelOptions, LayerTiming, RawResult } from './protocol.ts';
 
 export class HarnessClient extends EngineClient {
   constructor() {
@@ -24,6 +24,16 @@ export class HarnessClient extends EngineClient {
   /** Forces a grouped-convolution method (rebuilding the loaded network), or the backend's default ('auto'). */
   setGroupedMethod(method: GroupedMethod | 'auto'): Promise<GroupedMethod> {
     return this.request({ type: 'setGroupedMethod', method });
+  }
+
+  /** Settings of the own wasm kernels for the networks built next (see `KernelOptions`). */
+  setKernelOptions(options: KernelOptions): Promise<void> {
+    return this.request({ type: 'setKernelOptions', options });
+  }
+
+  /** Every distinct conv shape of `config`, by each method of the active backend (bench/conv-bench.ts). */
+  benchConvShapes(config: NetworkConfig, runs = 10, batch = 1, stages?: number[]): Promise<ConvShapeTiming[]> {
+    return this.request({ type: 'benchConvShapes', config, runs, batch, stages });
   }
 
   private request<T>(req: HarnessRequest): Promise<T> {

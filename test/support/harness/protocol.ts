@@ -3,12 +3,25 @@
  * benchmarks' per-layer timings and grouped-method override. Never part of the app's build.
  */
 import type { NetworkConfig } from '../../../src/model/config.ts';
-import type { GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
+import type { DenseMethod, GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
 
 export type { LayerTiming } from '../../../bench/layer-bench.ts';
+export type { ConvShapeTiming } from '../../../bench/conv-bench.ts';
 export type { RawResult } from '../../../src/model/engine/protocol.ts';
 
 export type HarnessRequest =
   | { type: 'runRaw'; input: Float32Array; shape: number[] }
   | { type: 'benchLayers'; config: NetworkConfig; stage: number; runs: number }
-  | { type: 'setGroupedMethod'; method: GroupedMethod | 'auto' };
+  | { type: 'setGroupedMethod'; method: GroupedMethod | 'auto' }
+  | { type: 'setKernelOptions'; options: KernelOptions }
+  | { type: 'benchConvShapes'; config: NetworkConfig; runs: number; batch: number; stages?: number[] };
+
+/**
+ * The own wasm kernels' settings for the networks built next: threads of the pool (null: tfjs-wasm's),
+ * FMA (null: where relaxed SIMD validates), and what 'auto' picks for dense convs.
+ */
+export interface KernelOptions {
+  threads?: number | null;
+  fma?: boolean | null;
+  dense?: DenseMethod;
+}
