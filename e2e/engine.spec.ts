@@ -59,6 +59,41 @@ test.describe('engine parity with PyTorch', () => {
   }
 });
 
+test('wasm: the own kernels by FMA and by plain SIMD, and XNNPACK, all within 1e-4 of PyTorch, on every core, no leaks', async ({ page }) => {
+  await openHarness(page);
+  for (const name of MODELS) {
+    const manifest = JSON.parse(readFileSync(`${W}/${name}.json`, 'utf8')) as { input_shape: number[] };
+    const r = await page.evaluate(async ({ name, input, shape, origin }) => {
+      const e = window.__engine;
+      await e.setBackend('wasm');
+      const out: { path: string; logits: number[]; counts: number[] }[] = [];
+      for (const [path, options] of [['gemm fma', { fma: true, dense: 'gemm' }], ['gemm plain', { fma: false, dense: 'gemm' }], ['xnnpack', { fma: null, dense: 'xnnpack' }]] as const) {
+        await e.setKernelOptions(options);
+        await e.loadWeights({ url: `${origin}/${name}.safetensors` });
+        const x = new Float32Array(input);
+        const first = await e.runRaw(x, shape);
+        const counts = [first.numTensors];
+        for (let i = 0; i < 3; i++) counts.push((await e.runRaw(x, shape)).numTensors);
+        out.push({ path, logits: [...first.logits], counts });
+      }
+      await e.setKernelOptions({ fma: null, dense: 'auto' });
+      return { out, info: await e.info() };
+    }, { name, input: f32(`${W}/${name}.input.bin`), shape: manifest.input_shape, origin: ORIGIN });
+    const ref = f32(`${W}/${name}.logits.bin`);
+    for (const o of r.out) {
+      const diff = Math.max(...ref.map((v, i) => Math.abs(v - o.logits[i])));
+      console.log(`wasm ${o.path} ${name}: max |diff| ${diff.toExponential(2)}`);
+      expect(diff, o.path).toBeLessThanOrEqual(1e-4);
+      expect(new Set(o.counts).size, o.path).toBe(1);
+    }
+    // The kernels' pool has as many threads as tfjs-wasm's (every core), and its helpers took work.
+    expect(r.info.wasmKernels!.threads).toBe(r.info.wasmThreads);
+    expect(r.info.wasmKernels!.threads).toBeGreaterThanOrEqual(2);
+    expect(r.info.wasmKernels!.helpersStarted).toBe(r.info.wasmKernels!.threads - 1);
+    expect(r.info.wasmKernels!.helperItems).toBeGreaterThan(0);
+  }
+});
+
 test('wasm runs multi-threaded SIMD in the built app with every core', async ({ page }) => {
   await openHarness(page);
   const r = await page.evaluate(async () => {

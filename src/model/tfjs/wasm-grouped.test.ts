@@ -6,6 +6,7 @@ import { oihwToHwio } from './fold.ts';
 import { GROUPED_KERNEL_NAME, disposePrepared, prepareConv, runConv, type ConvGeometry } from './grouped.ts';
 import { normal, rng } from './random.ts';
 import { referenceConv } from '../../../test/support/reference-conv.ts';
+import { setKernelFma } from './kernels/runtime.ts';
 import { groupedConvWasmBytes, packWasmGroupedFilter, wasmGroupedPlan } from './wasm-grouped.ts';
 
 type Case = ConvGeometry & { hw: number; batch: number };
@@ -43,9 +44,10 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
   beforeAll(async () => {
     await useBackend('wasm');
   });
+  afterAll(() => setKernelFma(null));
 
   it.each(CASES.map((c) => [`${c.inChannels}->${c.outChannels} k${c.kernel} s${c.stride} p${c.padding} G${c.groups} ${c.hw}x${c.hw} N${c.batch}`, c] as const))(
-    '%s equals the float64 reference (packed filter, with and without bias and ReLU)',
+    '%s equals the float64 reference (packed filter, with and without bias and ReLU, FMA and plain SIMD)',
     async (_name, c) => {
       const next = rng(c.inChannels * 131 + c.outChannels);
       const xShape = [c.batch, c.hw, c.hw, c.inChannels];
@@ -55,8 +57,9 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
       const bias = normal(next, c.outChannels);
       const start = tf.memory().numTensors;
       const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
-      for (const b of [bias, null]) {
-        for (const relu of [false, true]) {
+      for (const [b, relu, fma] of [[bias, false, true], [bias, true, false], [null, false, false], [null, true, true]] as const) {
+        setKernelFma(fma);
+        {
           const ref = referenceConv(x, xShape, w, b, c, relu);
           const p = prepareConv(w, b, c, 'kernel');
           expect(p.packed).toBe(true);
@@ -65,7 +68,7 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
           const got = await y.data();
           expect(got.length).toBe(ref.length);
           const scale = Math.max(1, ...Array.from(ref, Math.abs));
-          expect(maxDiff(ref, got) / scale, `bias=${!!b} relu=${relu}`).toBeLessThan(1e-5);
+          expect(maxDiff(ref, got) / scale, `bias=${!!b} relu=${relu} fma=${fma}`).toBeLessThan(1e-5);
           y.dispose();
           disposePrepared(p);
         }
@@ -127,8 +130,8 @@ describe('packWasmGroupedFilter and the generated module', () => {
 
   it('emits a valid module for plain and shared memories', () => {
     const shape = { hp: 9, wp: 9, inC: 16, ho: 7, wo: 7, outC: 16, k: 3, stride: 1, groups: 4, relu: true, plan: wasmGroupedPlan(4, 4, 4, 3), fma: false };
-    for (const blockOuter of [false, true]) {
-      const s = { ...shape, plan: { ...shape.plan, blockOuter } };
+    for (const [blockOuter, fma] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const s = { ...shape, fma, plan: { ...shape.plan, blockOuter } };
       expect(WebAssembly.validate(groupedConvWasmBytes(s, false))).toBe(true);
       expect(WebAssembly.validate(groupedConvWasmBytes(s, true))).toBe(true);
     }

@@ -138,6 +138,8 @@ export class KernelPool {
   readonly threads: number;
   /** Threads asked for. */
   readonly requested: number;
+  /** Why a helper could not start, if one could not. */
+  startError: string | null = null;
   private readonly ctrl: Int32Array | null;
   private readonly helpers: HelperHandle[] = [];
   private seq = 0;
@@ -164,8 +166,9 @@ export class KernelPool {
         this.helpers.push(h);
         started++;
       }
-    } catch {
+    } catch (e) {
       // Fewer helpers (a browser that refuses nested workers): the items are shared by fewer threads.
+      this.startError = e instanceof Error ? e.message : String(e);
     }
     this.threads = started;
   }
