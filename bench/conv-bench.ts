@@ -8,13 +8,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../src/model/config.ts';
 import { buildLayerGraph, type LayerNode } from '../src/model/graph.ts';
-import { disposePrepared, prepareConv, runConv, type DenseMethod, type GroupedMethod, type PreparedConv } from '../src/model/tfjs/grouped.ts';
+import { denseMethod, disposePrepared, prepareConv, runConv, type DenseMethod, type GroupedMethod, type PreparedConv } from '../src/model/tfjs/grouped.ts';
 import { normal, rng } from '../src/model/tfjs/random.ts';
 
 export interface ConvShapeTiming {
   /** The first layer of this shape, and how many layers of the network have it. */
   layer: string;
   count: number;
+  /** 0 = stem, 1..4 = layer1..layer4. */
+  stage: number;
+  /** The method the network uses for this shape (one of `methods`). */
+  chosen: string;
   shape: string;
   kind: 'dense 1x1' | 'dense 3x3' | 'stem' | 'grouped 3x3';
   macs: number;
@@ -71,8 +75,10 @@ export async function benchConvShapes(config: NetworkConfig, runs = 10, batch = 
       for (const { p } of prepared) disposePrepared(p);
     }
     const macs = convMacs(node, batch);
+    const backend = tf.getBackend();
+    const chosen = spec.groups > 1 ? grouped : denseMethod(backend) === 'gemm' ? 'gemm' : backend === 'wasm' ? 'xnnpack' : 'tfjs';
     out.push({
-      layer: node.name, count: nodes.length, shape, kind: kindOf(node), macs,
+      layer: node.name, count: nodes.length, stage: node.stage, chosen, shape, kind: kindOf(node), macs,
       methods: prepared.map(({ method }, m) => {
         const s = [...times[m]].sort((a, b) => a - b);
         const medianMs = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

@@ -4,8 +4,9 @@
  *  - `split`: split the input channels into G slices, one conv per group, concat;
  *  - `blockdiag`: one dense conv with a block-diagonal filter (zeros between groups: G x the MACs);
  *  - `depthwise`: depthwise conv with channel multiplier O/G, then a sum over each group's inputs;
- *  - `kernel`: a kernel of our own, `ResNeXtGroupedConv2D` (WGSL on webgpu, plain JS on cpu,
- *    generated WebAssembly SIMD on wasm: `wasm-grouped.ts`).
+ *  - `kernel`: a kernel of our own, `ResNeXtGroupedConv2D` (WGSL on webgpu: tiled in
+ *    `kernels/wgsl-grouped.ts`, the reference below; plain JS on cpu; generated WebAssembly SIMD
+ *    on wasm: `wasm-grouped.ts`).
  * Every method also applies the folded bias and the optional ReLU.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,6 +15,7 @@ import { blockDiagonalHwio, depthwiseHwim, oihwToHwio } from './fold.ts';
 import { packWasmGroupedFilter, wasmGroupedConvKernel } from './wasm-grouped.ts';
 import { GEMM_NR, packGemmWeights } from './kernels/conv-gemm.ts';
 import { CONV_KERNEL_NAME, wasmConvKernel } from './kernels/wasm-conv.ts';
+import { groupedConvWgslTiledProgram, tiledGroupedFits } from './kernels/wgsl-grouped.ts';
 
 export type GroupedMethod = 'split' | 'blockdiag' | 'depthwise' | 'kernel';
 export const GROUPED_METHODS: readonly GroupedMethod[] = ['split', 'blockdiag', 'depthwise', 'kernel'];
@@ -30,18 +32,15 @@ export type ConvGeometry = Omit<ConvSpec, 'bias'>;
 export type DenseMethod = 'xnnpack' | 'gemm' | 'auto';
 
 /**
- * The measured choice for a dense conv on `backend`: the own GEMM kernel on wasm for every conv
- * shape of ResNet / ResNeXt (1x1, 3x3, the 7x7 stem, strides 1 and 2), which it ran faster than
- * XNNPACK in Chromium on the 2-core Xeon (bench/conv-kernels.ts); tfjs's conv2d elsewhere.
+ * The measured choice for a dense conv on `backend`: the own GEMM kernel on wasm, which ran every
+ * conv shape of ResNet-50 and ResNeXt-50 (1x1, 3x3, the 7x7 stem, strides 1 and 2) faster than
+ * XNNPACK in Chromium on this project's 2-core machine (`npm run bench` prints both per shape);
+ * tfjs's conv2d on every other backend.
  */
-export function denseMethod(geometry: ConvGeometry, backend: string, requested: DenseMethod = denseDefault): 'dense' | 'gemm' {
+export function denseMethod(backend: string, requested: DenseMethod = denseDefault): 'dense' | 'gemm' {
   if (requested === 'auto') requested = denseDefault;
-  if (requested === 'xnnpack' || backend !== 'wasm' || !tf.getKernel(CONV_KERNEL_NAME, 'wasm')) {
-    if (requested === 'gemm' && backend !== 'wasm') throw new Error(`the own GEMM conv kernel runs on wasm only, not on ${backend}`);
-    return 'dense';
-  }
-  void geometry;
-  return 'gemm';
+  if (requested === 'gemm' && backend !== 'wasm') throw new Error(`the own GEMM conv kernel runs on wasm only, not on ${backend}`);
+  return requested === 'xnnpack' || backend !== 'wasm' || !tf.getKernel(CONV_KERNEL_NAME, 'wasm') ? 'dense' : 'gemm';
 }
 
 let denseDefault: DenseMethod = 'auto';
@@ -93,7 +92,7 @@ export function prepareConv(
   const created: tf.Tensor[] = [];
   const keep = <T extends tf.Tensor>(t: T): T => (created.push(t), t);
   try {
-    if (G === 1 && denseMethod(geometry, tf.getBackend(), dense) === 'gemm') {
+    if (G === 1 && denseMethod(tf.getBackend(), dense) === 'gemm') {
       const packed = packGemmWeights(weight, bias, outC, inC, k);
       return { geometry, method: 'gemm', filters: [keep(tf.tensor3d(packed, [Math.ceil(outC / GEMM_NR), 1 + k * k * inC, GEMM_NR]) as unknown as tf.Tensor4D)], bias: null, biasSlices: [], packed: true };
     }
@@ -258,7 +257,18 @@ export function groupedConvJs(
   return { values: out, shape: [n, ho, wo, outC] };
 }
 
-/** WGSL grouped conv: one invocation per output element, NHWC in and out. */
+/**
+ * Which WGSL grouped conv runs on webgpu: 'auto' the tiled one (`kernels/wgsl-grouped.ts`) where
+ * it fits, else the reference; 'tiled' or 'reference' to compare them (benchmarks, tests).
+ */
+export type WgslGroupedVariant = 'auto' | 'tiled' | 'reference';
+let wgslVariant: WgslGroupedVariant = 'auto';
+
+export function setWgslGroupedVariant(v: WgslGroupedVariant): void {
+  wgslVariant = v;
+}
+
+/** WGSL grouped conv, the reference: one invocation per output element, NHWC in and out. */
 export function groupedConvWgslProgram(
   outShape: [number, number, number, number],
   attrs: KernelAttrs,
@@ -360,9 +370,14 @@ export function registerGroupedKernels(backends: readonly string[]): void {
           };
           const a = attrs as unknown as KernelAttrs;
           const { x, filter, bias } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo };
-          const [n, h, w] = x.shape;
+          const [n, h, w, inC] = x.shape;
           const [k, , cpg, outC] = filter.shape;
           const outShape: [number, number, number, number] = [n, convOutSize(h, k, a.stride, a.pad), convOutSize(w, k, a.stride, a.pad), outC];
+          if (wgslVariant !== 'reference' && tiledGroupedFits(inC, outC, a.groups)) {
+            const tiled = groupedConvWgslTiledProgram({ n, h, w, inC, ho: outShape[1], wo: outShape[2], outC, k, stride: a.stride, pad: a.pad, groups: a.groups, relu: a.relu, bias: !!bias });
+            return gpu.runWebGPUProgram(tiled, bias ? [x, filter, bias] : [x, filter], 'float32', []);
+          }
+          if (wgslVariant === 'tiled') throw new Error(`the tiled WGSL grouped conv needs whole vec4s of channels per group, not ${inC / a.groups} in and ${outC / a.groups} out`);
           const program = groupedConvWgslProgram(outShape, a, !!bias);
           const uniforms = [a.pad, a.stride, k, cpg, outC / a.groups].map((v) => ({ type: 'int32' as const, data: [v] }));
           return gpu.runWebGPUProgram(program, bias ? [x, filter, bias] : [x, filter], 'float32', uniforms);

@@ -4,7 +4,7 @@
 import { EngineClient } from '../../../src/model/engine/client.ts';
 import type { NetworkConfig } from '../../../src/model/config.ts';
 import type { GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
-import type { ConvShapeTiming, HarnessRequest, KernelOptions, LayerTiming, RawResult } from './protocol.ts';
+import type { BatchTiming, CeilingResult, ConvShapeTiming, HarnessRequest, KernelOptions, LayerTiming, RawResult } from './protocol.ts';
 
 export class HarnessClient extends EngineClient {
   constructor() {
@@ -34,6 +34,16 @@ export class HarnessClient extends EngineClient {
   /** Every distinct conv shape of `config`, by each method of the active backend (bench/conv-bench.ts). */
   benchConvShapes(config: NetworkConfig, runs = 10, batch = 1, stages?: number[]): Promise<ConvShapeTiming[]> {
     return this.request({ type: 'benchConvShapes', config, runs, batch, stages });
+  }
+
+  /** The WASM SIMD ceiling (bench/simd-ceiling.ts) on one thread and on the kernels' pool (wasm). */
+  simdCeiling(): Promise<CeilingResult> {
+    return this.request({ type: 'simdCeiling' });
+  }
+
+  /** The loaded network on a random batch of `batch` images: median ms and images/s. */
+  benchBatch(batch: number, runs = 10): Promise<BatchTiming> {
+    return this.request({ type: 'benchBatch', batch, runs });
   }
 
   private request<T>(req: HarnessRequest): Promise<T> {

@@ -7,6 +7,24 @@ import type { DenseMethod, GroupedMethod } from '../../../src/model/tfjs/grouped
 
 export type { LayerTiming } from '../../../bench/layer-bench.ts';
 export type { ConvShapeTiming } from '../../../bench/conv-bench.ts';
+import type { Ceiling } from '../../../bench/simd-ceiling.ts';
+
+export type { Ceiling };
+
+/** The WASM SIMD ceiling in this browser: mul + add always, FMA where relaxed SIMD validates. */
+export interface CeilingResult {
+  threads: number;
+  mulAdd: Ceiling;
+  fma: Ceiling | null;
+}
+
+/** The loaded network on a random batch: median ms of `runs` after a warm-up, images per second. */
+export interface BatchTiming {
+  batch: number;
+  runs: number;
+  medianMs: number;
+  imagesPerS: number;
+}
 export type { RawResult } from '../../../src/model/engine/protocol.ts';
 
 export type HarnessRequest =
@@ -14,7 +32,9 @@ export type HarnessRequest =
   | { type: 'benchLayers'; config: NetworkConfig; stage: number; runs: number }
   | { type: 'setGroupedMethod'; method: GroupedMethod | 'auto' }
   | { type: 'setKernelOptions'; options: KernelOptions }
-  | { type: 'benchConvShapes'; config: NetworkConfig; runs: number; batch: number; stages?: number[] };
+  | { type: 'benchConvShapes'; config: NetworkConfig; runs: number; batch: number; stages?: number[] }
+  | { type: 'simdCeiling' }
+  | { type: 'benchBatch'; batch: number; runs: number };
 
 /**
  * The own wasm kernels' settings for the networks built next: threads of the pool (null: tfjs-wasm's),
