@@ -116,16 +116,16 @@ describe('packWasmGroupedFilter and the generated module', () => {
   it('pads each group to whole vectors with zeros and puts the bias in the last row', () => {
     // 2 groups, 1 input and 3 outputs each, 1x1: HWIO [1, 1, 1, 6].
     const { data, shape, plan } = packWasmGroupedFilter(Float32Array.from([1, 2, 3, 4, 5, 6]), Float32Array.from([10, 20, 30, 40, 50, 60]), 1, 1, 6, 2);
-    expect(plan).toEqual({ v: 1, p: 4, chunks: 1, blockOuter: true });
+    expect(plan).toEqual({ v: 1, p: 8, chunks: 1, blockOuter: true });
     expect(shape).toEqual([2, 1, 2, 4]);
     expect([...data]).toEqual([1, 2, 3, 0, 10, 20, 30, 0, 4, 5, 6, 0, 40, 50, 60, 0]);
   });
 
-  it('chooses pairs of vectors when a group has an even number of them, blocks outside groups when the weights are small', () => {
-    expect(wasmGroupedPlan(4, 32, 4, 3)).toEqual({ v: 1, p: 4, chunks: 1, blockOuter: true });
+  it('chooses pairs of vectors (4 pixels) when a group has an even number of them, else 8 pixels of one vector; blocks outside groups when the weights are small', () => {
+    expect(wasmGroupedPlan(4, 32, 4, 3)).toEqual({ v: 1, p: 8, chunks: 1, blockOuter: true });
     expect(wasmGroupedPlan(8, 32, 8, 3)).toEqual({ v: 2, p: 4, chunks: 1, blockOuter: false });
     expect(wasmGroupedPlan(32, 32, 32, 3)).toEqual({ v: 2, p: 4, chunks: 4, blockOuter: false });
-    expect(wasmGroupedPlan(12, 2, 8, 3)).toEqual({ v: 1, p: 4, chunks: 3, blockOuter: true });
+    expect(wasmGroupedPlan(12, 2, 8, 3)).toEqual({ v: 1, p: 8, chunks: 3, blockOuter: true });
   });
 
   it('emits a valid module for plain and shared memories', () => {

@@ -19,6 +19,7 @@
  * then one row of bias. Summation order per output: bias, then taps in (ky, kx, j) order.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { padOnPool } from './kernels/pad.ts';
 import { kernelFma, kernelFor, memoryOf, type BackendWasmLike } from './kernels/runtime.ts';
 import { Code, I32, moduleBytes, SIMD, V128 } from './kernels/wasm-encoder.ts';
 
@@ -39,12 +40,13 @@ export interface WasmGroupedPlan {
  * L1 (<= 24 KiB). Measured in Node (V8 TurboFan, 1 thread) on ResNeXt-50 32x4d conv2 shapes, GMAC/s
  * (noisy): opg 4: P=4 17-19, P=6 17, P=8 8-12 (spills), two groups per block (8 x 1 vectors) 11-13,
  * channel loop unrolled x2 / x4 15 / 10; opg 8..32: V=2 P=4 24-28, V=2 P=3 23-27, V=4 P=2 14-26,
- * V=2 P=5 13-19, V=1 P=4 18-20.
+ * V=2 P=5 13-19, V=1 P=4 18-20. Chromium 156, 1 thread, ResNeXt-50 stage 1 (opg 4): P=4 16.1,
+ * P=6 18.1, P=8 20.6 with FMA (14.5 / 14.5 / 16.1 without): 8 pixels when a group has one vector.
  */
 export function wasmGroupedPlan(opg: number, groups: number, cpg: number, k: number): WasmGroupedPlan {
   const nv = Math.ceil(opg / 4);
   const v = nv % 2 === 0 ? 2 : 1;
-  return { v, p: 4, chunks: nv / v, blockOuter: groups * nv * 16 * (k * k * cpg + 1) <= 24 * 1024 };
+  return { v, p: v === 1 ? 8 : 4, chunks: nv / v, blockOuter: groups * nv * 16 * (k * k * cpg + 1) <= 24 * 1024 };
 }
 
 /**
@@ -299,26 +301,9 @@ export function wasmGroupedConvKernel({ inputs, backend, attrs }: { inputs: tf.N
     if (pad > 0) {
       hp = Math.max(h + 2 * pad, (ho - 1) * stride + k);
       wp = Math.max(w + 2 * pad, (wo - 1) * stride + k);
-      const size = n * hp * wp * inC;
-      const p = mod._malloc(size * 4) >>> 0;
+      const p = mod._malloc(n * hp * wp * inC * 4) >>> 0;
       scratch.push(p);
-      const f = heap();
-      const src = xOff >>> 2;
-      const dst = p >>> 2;
-      const rowIn = w * inC;
-      const rowOut = wp * inC;
-      const left = pad * inC;
-      for (let i = 0; i < n; i++) {
-        const d0 = dst + i * hp * rowOut;
-        f.fill(0, d0, d0 + pad * rowOut);
-        for (let y = 0; y < h; y++) {
-          const d = d0 + (y + pad) * rowOut;
-          f.fill(0, d, d + left);
-          f.copyWithin(d + left, src + (i * h + y) * rowIn, src + (i * h + y + 1) * rowIn);
-          f.fill(0, d + left + rowIn, d + rowOut);
-        }
-        f.fill(0, d0 + (h + pad) * rowOut, d0 + hp * rowOut);
-      }
+      padOnPool(mod, xOff, p, { n, h, w, c: inC, hp, wp, pad });
       xOff = p;
     }
     const shape: KernelShape = { hp, wp, inC, ho, wo, outC, k, stride, groups: G, relu: !!a.relu, plan, fma: kernelFma() };

@@ -6,7 +6,8 @@ import { referenceConv } from '../../../../test/support/reference-conv.ts';
 import { GEMM_NR, gemmConvWasmBytes, gemmItems, packGemmWeights, type GemmConvShape } from './conv-gemm.ts';
 import { KernelPool, type HelperHandle } from './pool.ts';
 import { relaxedSimdSupported } from './wasm-encoder.ts';
-import { padInto } from './wasm-conv.ts';
+import { padReference } from '../../../../test/support/pad.ts';
+import { padWasmBytes } from './pad.ts';
 
 interface Case { n: number; hw: number; inC: number; outC: number; k: number; stride: number; pad: number }
 const c = (n: number, hw: number, inC: number, outC: number, k: number, stride: number, pad: number): Case => ({ n, hw, inC, outC, k, stride, pad });
@@ -49,11 +50,7 @@ function setup(t: Case, seed: number) {
   const bias = normal(next, t.outC);
   const res = normal(next, t.n * ho * ho * t.outC);
   const hp = t.hw + 2 * t.pad;
-  const xp = new Float32Array(t.n * hp * hp * t.inC);
-  const scratch = new Float32Array(x.length + xp.length);
-  scratch.set(x);
-  padInto(scratch, 0, x.length, t.n, t.hw, t.hw, t.inC, hp, hp, t.pad);
-  xp.set(scratch.subarray(x.length));
+  const xp = padReference(x, t.n, t.hw, t.hw, t.inC, hp, hp, t.pad);
   return { ho, x, w, bias, res, hp, xp };
 }
 
@@ -121,6 +118,23 @@ describe('generated GEMM conv kernels equal the float64 reference', () => {
     expect(() => gemmConvWasmBytes(shapeOf(t, 4, 4, { mr: 7 }), false)).toThrow(/bad plan/);
     expect(() => gemmConvWasmBytes(shapeOf(t, 4, 4, { unroll: 4 }), false)).toThrow(/bad plan/);
     expect(() => gemmConvWasmBytes({ ...shapeOf(t, 4, 4, {}), mode: 'flat', k: 3 }, false)).toThrow(/flat mode/);
+  });
+});
+
+describe('the pad kernel', () => {
+  it.each([[1, 5, 4, 3, 1], [2, 7, 6, 2, 1], [1, 4, 9, 1, 3], [2, 3, 5, 8, 0]])('n %i, %ix%i, %i channels, pad %i: equals the JS reference, borders zeroed', (n, hw, wd, ch, pad) => {
+    const next = rng(hw * 7 + ch);
+    const x = normal(next, n * hw * wd * ch);
+    // One spare row and column after the padding, as a stride may need.
+    const hp = hw + 2 * pad + 1;
+    const wp = wd + 2 * pad + 1;
+    const ref = padReference(x, n, hw, wd, ch, hp, wp, pad);
+    const m = memory(x.length + ref.length + 64);
+    const [SRC, DST] = layout(m, [x, new Float32Array(ref.length).fill(NaN)]);
+    const run = new WebAssembly.Instance(new WebAssembly.Module(padWasmBytes({ n, h: hw, w: wd, c: ch, hp, wp, pad }, false)), { env: { mem: m.mem } }).exports.run as (...a: number[]) => void;
+    run(SRC, DST, 1, n * hp);
+    run(SRC, DST, 0, 1);
+    expect([...new Float32Array(m.mem.buffer, DST, ref.length)]).toEqual([...ref]);
   });
 });
 

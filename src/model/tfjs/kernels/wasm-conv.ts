@@ -6,7 +6,8 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { GEMM_NR, gemmConvWasmBytes, gemmItems, type GemmConvShape } from './conv-gemm.ts';
-import { kernelFma, kernelFor, kernelThreads, memoryOf, type BackendWasmLike } from './runtime.ts';
+import { padOnPool } from './pad.ts';
+import { kernelFma, kernelFor, kernelThreads, type BackendWasmLike } from './runtime.ts';
 
 export const CONV_KERNEL_NAME = 'ResNeXtConv2D';
 
@@ -55,7 +56,6 @@ export function wasmConvKernel({ inputs, backend, attrs }: { inputs: tf.NamedTen
   if (residual && (residual.shape.length !== 4 || residual.shape.some((d, i) => d !== [n, ho, wo, outC][i]))) {
     throw new Error(`conv: residual [${residual.shape.join(', ')}] does not fit the output [${[n, ho, wo, outC].join(', ')}]`);
   }
-  const mem = memoryOf(mod);
   const out = b.makeOutput([n, ho, wo, outC], 'float32');
   const oOff = b.dataIdMap.get(out.dataId).memoryOffset;
   const wOff = b.dataIdMap.get(filter.dataId).memoryOffset;
@@ -70,7 +70,7 @@ export function wasmConvKernel({ inputs, backend, attrs }: { inputs: tf.NamedTen
       hp = Math.max(h + 2 * pad, (ho - 1) * stride + k);
       wp = Math.max(w + 2 * pad, (wo - 1) * stride + k);
       scratch = mod._malloc(n * hp * wp * inC * 4) >>> 0;
-      padInto(new Float32Array(mem.buffer), xOff >>> 2, scratch >>> 2, n, h, w, inC, hp, wp, pad);
+      padOnPool(mod, xOff, scratch, { n, h, w, c: inC, hp, wp, pad });
       xOff = scratch;
     }
     const fma = a.fma ?? kernelFma();
@@ -82,23 +82,5 @@ export function wasmConvKernel({ inputs, backend, attrs }: { inputs: tf.NamedTen
     return out;
   } finally {
     if (scratch) mod._free(scratch);
-  }
-}
-
-/** Copies NHWC [n, h, w, c] at `src` into a zero-bordered [n, hp, wp, c] at `dst` (float indices). */
-export function padInto(f: Float32Array, src: number, dst: number, n: number, h: number, w: number, c: number, hp: number, wp: number, pad: number): void {
-  const rowIn = w * c;
-  const rowOut = wp * c;
-  const left = pad * c;
-  for (let i = 0; i < n; i++) {
-    const d0 = dst + i * hp * rowOut;
-    f.fill(0, d0, d0 + pad * rowOut);
-    for (let y = 0; y < h; y++) {
-      const d = d0 + (y + pad) * rowOut;
-      f.fill(0, d, d + left);
-      f.copyWithin(d + left, src + (i * h + y) * rowIn, src + (i * h + y + 1) * rowIn);
-      f.fill(0, d + left + rowIn, d + rowOut);
-    }
-    f.fill(0, d0 + (h + pad) * rowOut, d0 + hp * rowOut);
   }
 }
