@@ -22,14 +22,16 @@ export interface WasmConvAttrs {
 }
 
 /**
- * Register blocking and work split per shape, as measured in Chromium 156 on the 2-core Xeon
- * (bench/conv-kernels.ts): 6 pixels x 8 channels with FMA (12 accumulators, 15 of the 16 SIMD
- * registers), 5 x 8 without (the product needs a register of its own); one input channel per step
- * (unrolled steps let the compiler hoist loads and spill); work split by tiles, or by channel
- * blocks when there are too few tiles for every thread to get several.
+ * Register blocking and work split per shape, as measured on the 2-core test machine (1 thread,
+ * GMAC/s of the ResNet/ResNeXt 1x1 and 3x3 shapes): with FMA, 6 pixels x 8 channels (12
+ * accumulators, 15 of the 16 SIMD registers) in Chromium 156, 22-28 (4 x 8: 12-27); without FMA the
+ * product needs a register of its own, and 4 x 8 is the plan that stays fast on both V8s: Chromium
+ * 20-23 (5 x 8: 11-22), Node 20 21-23 (5 x 8: 11-14, 6 x 8: 8-14, spilling). One input channel per
+ * step (unrolled steps let the compiler hoist loads and spill); work split by tiles, or by channel
+ * blocks when there are too few tiles for every thread to get 16.
  */
 export function gemmPlan(mode: GemmConvShape['mode'], pixels: number, rowsOfOutput: number, fma: boolean, threads: number): Pick<GemmConvShape, 'mr' | 'unroll' | 'order'> {
-  const mr = fma ? 6 : 5;
+  const mr = fma ? 6 : 4;
   const items = mode === 'flat' ? Math.ceil(pixels / mr) : rowsOfOutput;
   return { mr, unroll: 1, order: items >= 16 * threads ? 'tiles' : 'blocks' };
 }
