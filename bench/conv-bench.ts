@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../src/model/config.ts';
-import { buildLayerGraph, type LayerNode } from '../src/model/graph.ts';
+import { buildLayerGraph, type ConvNode } from '../src/model/graph.ts';
 import { denseMethod, disposePrepared, prepareConv, runConv, type DenseMethod, type GroupedMethod, type PreparedConv } from '../src/model/tfjs/grouped.ts';
 import { normal, rng } from '../src/model/tfjs/random.ts';
 
@@ -25,14 +25,14 @@ export interface ConvShapeTiming {
   methods: { method: string; medianMs: number; minMs: number; gmacPerS: number }[];
 }
 
-function convMacs(n: LayerNode, batch: number): number {
-  const c = n.conv!;
+function convMacs(n: ConvNode, batch: number): number {
+  const c = n.conv;
   const [, h, w] = n.outShape;
   return batch * h * w * c.outChannels * (c.inChannels / c.groups) * c.kernel * c.kernel;
 }
 
-function kindOf(n: LayerNode): ConvShapeTiming['kind'] {
-  const c = n.conv!;
+function kindOf(n: ConvNode): ConvShapeTiming['kind'] {
+  const c = n.conv;
   if (c.groups > 1) return 'grouped 3x3';
   if (n.stage === 0) return 'stem';
   return c.kernel === 1 ? 'dense 1x1' : 'dense 3x3';
@@ -41,10 +41,10 @@ function kindOf(n: LayerNode): ConvShapeTiming['kind'] {
 /** Times each distinct conv shape of `config`; `stageFilter` limits to stages (0 = stem). */
 export async function benchConvShapes(config: NetworkConfig, runs = 10, batch = 1, grouped: GroupedMethod = 'kernel', stageFilter?: readonly number[]): Promise<ConvShapeTiming[]> {
   const graph = buildLayerGraph(config);
-  const byShape = new Map<string, LayerNode[]>();
+  const byShape = new Map<string, ConvNode[]>();
   for (const n of graph.nodes) {
     if (n.kind !== 'conv' || (stageFilter && !stageFilter.includes(n.stage))) continue;
-    const c = n.conv!;
+    const c = n.conv;
     const key = `${n.inShape.join('x')} -> ${c.outChannels} k${c.kernel} s${c.stride} g${c.groups}`;
     byShape.set(key, [...(byShape.get(key) ?? []), n]);
   }
@@ -54,7 +54,7 @@ export async function benchConvShapes(config: NetworkConfig, runs = 10, batch = 
     // Let the event loop turn between shapes (a worker's nested workers need it).
     await new Promise((r) => setTimeout(r, 0));
     const node = nodes[0];
-    const spec = node.conv!;
+    const spec = node.conv;
     const [c, h, w] = node.inShape;
     const weight = normal(next, spec.outChannels * (spec.inChannels / spec.groups) * spec.kernel ** 2, 0.1);
     const bias = normal(next, spec.outChannels);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs-core';
-import { buildLayerGraph } from '../src/model/graph.ts';
+import { buildLayerGraph, convNode } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
 import { useBackend, wasmThreadsInUse } from '../src/model/tfjs/backends.ts';
 import type { NetworkConfig } from '../src/model/config.ts';
@@ -43,8 +43,8 @@ function computeOnly(config: NetworkConfig, stage: number, method: GroupedMethod
   const graph = buildLayerGraph(config);
   const next = rng(5);
   return ['conv1', 'conv2', 'conv3'].map((c) => {
-    const node = graph.nodes.find((n) => n.name === `layer${stage}.1.${c}`)!;
-    const spec = node.conv!;
+    const node = convNode(graph, `layer${stage}.1.${c}`);
+    const spec = node.conv;
     const [ch, h, w] = node.inShape;
     const p = prepareConv(normal(next, spec.outChannels * (spec.inChannels / spec.groups) * spec.kernel ** 2, 0.1), normal(next, spec.outChannels), spec, method);
     const x = tf.tensor4d(normal(next, ch * h * w), [1, h, w, ch]);

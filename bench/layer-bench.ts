@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../src/model/config.ts';
-import { buildLayerGraph, type LayerNode } from '../src/model/graph.ts';
+import { buildLayerGraph, convNode, type ConvNode } from '../src/model/graph.ts';
 import { disposePrepared, prepareConv, runConv, type GroupedMethod } from '../src/model/tfjs/grouped.ts';
 import { normal, rng } from '../src/model/tfjs/random.ts';
 
@@ -17,8 +17,8 @@ export interface LayerTiming {
   gmacPerS: number;
 }
 
-function convMacs(n: LayerNode): number {
-  const c = n.conv!;
+function convMacs(n: ConvNode): number {
+  const c = n.conv;
   const [, h, w] = n.outShape;
   return h * w * c.outChannels * (c.inChannels / c.groups) * c.kernel * c.kernel;
 }
@@ -31,9 +31,8 @@ export async function benchLayers(config: NetworkConfig, stage: number, method: 
   const next = rng(5);
   const out: LayerTiming[] = [];
   for (const name of names) {
-    const node = graph.nodes.find((n) => n.name === name);
-    if (!node) throw new Error(`the network has no ${name}`);
-    const spec = node.conv!;
+    const node = convNode(graph, name);
+    const spec = node.conv;
     const [c, h, w] = node.inShape;
     const p = prepareConv(normal(next, spec.outChannels * (spec.inChannels / spec.groups) * spec.kernel ** 2, 0.1), normal(next, spec.outChannels), spec, method);
     const x = tf.tensor4d(normal(next, c * h * w), [1, h, w, c]);

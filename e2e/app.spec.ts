@@ -10,7 +10,10 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
 import { summarize, torchsummaryText } from '../src/analysis/summary.ts';
-import { findPretrained } from '../src/model/pretrained.ts';
+import { checkpointsOf, PRETRAINED, requirePretrained } from '../src/model/pretrained.ts';
+import { torchinfoText } from '../src/analysis/torchinfo.ts';
+import { compareMarkdown } from '../src/analysis/markdown.ts';
+import { compare } from '../src/analysis/compare.ts';
 
 const SCREENS = 'test-results/screens';
 const DOCS = 'docs/screenshots';
@@ -88,13 +91,13 @@ test('with "Preserve complexity" on, cardinality sets the bottleneck width as in
 
   // An invalid combination: the engine's message next to the control, the last valid network still shown.
   await page.getByLabel('Block type').selectOption('basic');
-  await expect(page.getByRole('alert').filter({ hasText: 'a basic block supports only cardinality 1' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'a basic block supports only cardinality 1' })).toBeVisible();
   await expect(page.getByLabel('Block type')).toHaveAttribute('aria-invalid', 'true');
   await page.getByLabel('Cardinality').fill('abc');
-  await expect(page.getByRole('alert').filter({ hasText: 'cardinality must be a positive integer, got "abc"' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'cardinality must be a positive integer, got "abc"' })).toBeVisible();
   await expect(totalParams(page)).toBeVisible();
   await page.getByLabel('Input size').fill('3x0x7');
-  await expect(page.getByRole('alert').filter({ hasText: 'input height must be a positive integer' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'input height must be a positive integer' })).toBeVisible();
   await page.getByLabel('Input size').fill('3x160x160');
   await expect(page).toHaveURL(/input=3x160x160/);
   await page.getByLabel('Depth').fill('3,4,23,3');
@@ -163,6 +166,56 @@ test('the layer list copies exactly the CLI summary, filters, folds and stays vi
   await screens(page, 'layers');
 });
 
+test('torchinfo text with the chosen depth and columns, Markdown tables and PyTorch code copy exactly what the CLI prints', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const cli = (...args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+  const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+  const copied = async (button: string, expected: string) => {
+    await page.evaluate(() => navigator.clipboard.writeText(''));
+    await page.getByRole('button', { name: button, exact: true }).click();
+    await expect.poll(clipboard).toBe(expected);
+  };
+
+  await page.goto('/?view=layers');
+  await copied('Copy as torchinfo text', cli('summary', 'resnext50_32x4d', '--format', 'torchinfo'));
+  await expect(page.getByRole('status').filter({ hasText: "torchinfo 1.8.0's printout" })).toBeVisible();
+  // Depth 2 and two more columns: the CLI's flags say the same.
+  await page.getByLabel('torchinfo depth').selectOption('2');
+  await page.getByRole('checkbox', { name: 'Param %' }).check();
+  await page.getByRole('checkbox', { name: 'Mult-Adds' }).check();
+  const ti = cli('summary', 'resnext50_32x4d', '--format', 'torchinfo', '--depth', '2', '--columns', 'output_size,num_params,params_percent,mult_adds');
+  await copied('Copy as torchinfo text', ti);
+  expect(ti).toBe(torchinfoText(buildLayerGraph(presetConfig('resnext50_32x4d')), { depth: 2, columns: ['output_size', 'num_params', 'params_percent', 'mult_adds'] }));
+  expect(ti).toContain('Total mult-adds (G): 4.23\n');
+  // No column: nothing to copy, and the view says why.
+  for (const c of ['Output Shape', 'Param #', 'Param %', 'Mult-Adds']) await page.getByRole('checkbox', { name: c, exact: true }).uncheck();
+  await expect(page.getByRole('button', { name: 'Copy as torchinfo text' })).toBeDisabled();
+  await expect(page.getByText('Choose at least one column.')).toBeVisible();
+
+  // The layer list as Markdown, in the order and convention of the view.
+  await copied('Copy as Markdown', cli('summary', 'resnext50_32x4d', '--format', 'markdown'));
+  await page.getByRole('radio', { name: 'torchvision' }).check();
+  await page.getByLabel('Counting convention').selectOption('fvcore');
+  await copied('Copy as Markdown', cli('summary', 'resnext50_32x4d', '--format', 'markdown', '--order', 'torchvision', '--convention', 'fvcore'));
+
+  // The block table as Markdown.
+  await page.goto('/?view=table&preset=seresnext26d_32x4d');
+  await copied('Copy as Markdown', cli('table', 'seresnext26d_32x4d', '--format', 'markdown'));
+
+  // The compare view as Markdown (the view labels networks by their names in the picker).
+  await page.goto('/?view=compare');
+  await copied('Copy as Markdown', compareMarkdown(compare([
+    { label: 'ResNet-50', config: presetConfig('resnet50') },
+    { label: 'ResNeXt-50 (32x4d)', config: presetConfig('resnext50_32x4d') },
+  ])));
+
+  // The network as PyTorch code, from the configure panel.
+  await page.getByLabel('Preset', { exact: true }).selectOption('resnext29_8x64d');
+  await copied('Copy as PyTorch', cli('code', 'resnext29_8x64d'));
+  await page.getByLabel('Preset', { exact: true }).selectOption('seresnext50_32x4d');
+  await copied('Copy as PyTorch', "# SE-ResNeXt-50 (32x4d): 27,559,896 parameters (input 3x224x224, 1000 classes)\nimport timm\n\nmodel = timm.create_model('seresnext50_32x4d')\n");
+});
+
 test('forms (a)/(b)/(c) show the paper\'s numbers and the equivalence check agrees below 1e-4', async ({ page }) => {
   await page.goto('/?view=forms');
   const a = page.getByRole('article', { name: 'Form (a)' });
@@ -225,6 +278,8 @@ test('compare shows two or more presets side by side with charts and differences
 });
 
 test('run: no prediction without weights, fixture weights from a routed URL, top-5 for a JPEG and a PNG, a clear error for a non-image', async ({ page, context }) => {
+  // A long flow on a software WebGPU adapter (SwiftShader): about 1.5 min alone, more on a busy machine.
+  test.setTimeout(300_000);
   await context.route('https://weights.invalid/**', async (route) => {
     const name = new URL(route.request().url()).pathname.split('/').pop()!;
     await route.fulfill({
@@ -233,6 +288,13 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
       headers: { 'content-type': 'application/octet-stream', 'access-control-allow-origin': '*' },
     });
   });
+  // The catalogued ResNet-50 URL answers with a tiny network's file: loading it must check it against ResNet-50.
+  const r50 = requirePretrained('resnet50.tv_in1k');
+  await context.route(r50.url, (route) => route.fulfill({
+    status: 200,
+    body: readFileSync('fixtures/weights/tiny_resnet.safetensors'),
+    headers: { 'content-type': 'application/octet-stream', 'access-control-allow-origin': '*' },
+  }));
   await page.goto('/?view=run');
   await expect(page.getByRole('radiogroup', { name: 'Backend' })).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('radio', { name: /^cpu/ })).toBeEnabled();
@@ -241,12 +303,35 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
   await expect(page.getByRole('alert').filter({ hasText: 'A prediction needs weights' })).toBeVisible();
   await expect(page.getByRole('list', { name: 'Top-5 classes' })).toHaveCount(0);
 
+  // Every catalogue entry is listed with its accuracy, preprocessing, licence and size.
+  const catalogue = page.getByRole('list', { name: /^Checkpoint catalogue/ });
+  await expect(catalogue.getByRole('listitem')).toHaveCount(PRETRAINED.length);
+  const v2 = catalogue.getByRole('listitem', { name: 'ResNet-50, torchvision V2', exact: true });
+  await expect(v2).toContainText('80.858% / 95.434%');
+  await expect(v2).toContainText('torchvision 0.14 weights metadata');
+  await expect(v2).toContainText('232 → 224, bilinear');
+  await expect(v2).toContainText('BSD 3-Clause');
+  await expect(v2).toContainText('102 MB');
+  await expect(catalogue.getByRole('listitem', { name: /Facebook WSL/ })).toContainText('non-commercial');
+  await expect(catalogue.getByRole('listitem', { name: /SE-ResNeXt-50 32x4d, timm RACM/ })).toContainText('256 → 224, bicubic');
+
   // The configured preset's catalogued weights are proposed; any other URL can be typed.
-  const catalogued = findPretrained('resnext50_32x4d')!;
+  const catalogued = checkpointsOf('resnext50_32x4d')[0];
   await expect(page.getByLabel('Weights URL (.safetensors or .pth)')).toHaveValue(catalogued.url);
   await expect(page.getByLabel('Pretrained weights')).toHaveValue(catalogued.url);
-  await page.getByLabel('Pretrained weights').selectOption(findPretrained('resnet50')!.url);
-  await expect(page.getByLabel('Weights URL (.safetensors or .pth)')).toHaveValue(findPretrained('resnet50')!.url);
+  await expect(page.locator('#weights-entry')).toContainText(`Preprocessing: ${'bilinear resize of the shorter side to 256, centre crop 224×224'}`);
+  await page.getByLabel('Pretrained weights').selectOption(r50.url);
+  await expect(page.getByLabel('Weights URL (.safetensors or .pth)')).toHaveValue(r50.url);
+  // From the keyboard: a catalogue row's button chooses it.
+  await page.getByRole('button', { name: 'Choose ResNet-50, torchvision V2' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('Weights URL (.safetensors or .pth)')).toHaveValue(requirePretrained('resnet50.tv2_in1k').url);
+  await expect(page.locator('#weights-entry')).toContainText('bilinear resize of the shorter side to 232, centre crop 224×224');
+  await expect(page.locator('#weights-entry')).toContainText('top-1 80.858%');
+  await page.getByLabel('Pretrained weights').selectOption(r50.url);
+  await page.getByRole('button', { name: 'Load weights' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not load the weights' })).toContainText('do not fit the network', { timeout: 60_000 });
+
   await page.getByLabel('Weights URL (.safetensors or .pth)').fill('https://weights.invalid/tiny_resnext.safetensors');
   await expect(page.getByLabel('Pretrained weights')).toHaveValue('');
   await page.getByRole('button', { name: 'Load weights' }).click();
@@ -258,6 +343,12 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
   await expect(page.getByRole('img', { name: 'Preprocessed 224×224 crop' })).toBeVisible();
   await expect(page.getByText('Top-5 for “test.jpg”')).toBeVisible();
   await expect(page.getByText(/^Latency [\d.]+ ms on (webgpu|webgl|wasm|cpu)/)).toBeVisible();
+  // Weights outside the catalogue get the default preprocessing, and any of the catalogue's can be chosen.
+  await expect(page.getByText(/^bilinear resize of the shorter side to 256, centre crop 224×224, .*\(the default: these weights are not in the catalogue/)).toBeVisible();
+  await page.getByLabel('Preprocessing', { exact: true }).selectOption({ label: `235 → 224, bicubic (${requirePretrained('resnext50_32x4d.a1h_in1k').tag} and 1 more)` });
+  await expect(page.getByText(/^bicubic resize of the shorter side to 235, centre crop 224×224, .*\(chosen below\)/)).toBeVisible();
+  await expect(top.getByRole('listitem')).toHaveCount(5, { timeout: 60_000 });
+  await page.getByLabel('Preprocessing', { exact: true }).selectOption({ index: 0 });
 
   // The PNG arrives by drag and drop.
   const png = readFileSync('fixtures/images/test.png').toString('base64');
@@ -283,14 +374,36 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
   await expect(page.getByText('Median')).toBeVisible();
   await page.getByLabel('Choose an image or drop it here').setInputFiles('fixtures/images/test.jpg');
   await expect(top.getByRole('listitem')).toHaveCount(5, { timeout: 60_000 });
+
+  // In the browser, PyTorch's top-5 (fixtures/images/top5): a 1000-class network, PNGs decoded as Pillow
+  // decodes them (a 16-bit greyscale one too), each checkpoint preprocessing applied by the worker.
+  const top5 = JSON.parse(readFileSync('fixtures/images/top5/index.json', 'utf8')) as { cases: { image: string; pretrained: string; top5: { label: string }[] }[] };
+  await page.getByLabel('Load from file').setInputFiles('fixtures/images/top5/tiny_imagenet.safetensors');
+  await expect(page.getByRole('status').filter({ hasText: 'Loaded' })).toContainText('1000 classes', { timeout: 60_000 });
+  const labels = async () => (await top.getByRole('listitem').allTextContents()).map((t) => t.replace(/\s*#\d+.*$/, ''));
+  for (const [file, name] of [['fixtures/images/top5/photo_grey16.png', 'photo_grey16.png'], ['fixtures/images/test.png', '../test.png']]) {
+    await page.getByLabel('Choose an image or drop it here').setInputFiles(file);
+    for (const [tag, option] of [['resnet50.tv_in1k', 0], ['resnet50d.ra2_in1k', '256 → 224, bicubic']] as const) {
+      const value = typeof option === 'number' ? '' : await page.locator('#preprocess-choice option', { hasText: option }).getAttribute('value');
+      await page.getByLabel('Preprocessing', { exact: true }).selectOption(value!);
+      const want = top5.cases.find((c) => c.image === name && c.pretrained === tag)!.top5.map((t) => t.label);
+      await expect.poll(labels, { timeout: 60_000 }).toEqual(want);
+    }
+  }
+  await expect(page.getByText('Class names: imagenet-1k (assumed from the 1000 outputs).')).toBeVisible();
   await page.screenshot({ path: `${SCREENS}/run-1280x800.png`, fullPage: true });
   publish('run-1280x800.png');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: `${SCREENS}/run-dark-1280x800.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByText('Configure', { exact: true }).click();
   await expect(page.getByLabel('Cardinality')).toBeHidden();
   await page.getByRole('tab', { name: 'Run' }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SCREENS}/run-390x844.png`, fullPage: true });
   publish('run-390x844.png');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: `${SCREENS}/run-dark-390x844.png`, fullPage: true });
 });
 
 test('a malformed link falls back to a valid network with a notice, and the URL is corrected', async ({ page }) => {

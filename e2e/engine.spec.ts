@@ -6,11 +6,14 @@
  * page.route from fixtures/weights; nothing reaches the network.
  */
 import { expect, test, type Page } from '@playwright/test';
+import type { NetworkConfig } from '../src/model/config.ts';
+import { defaultConfig } from '../src/model/presets.ts';
 import { existsSync, readFileSync } from 'node:fs';
 
+import { parityModels } from '../test/support/fixture-config.ts';
 const W = 'fixtures/weights';
 const ORIGIN = 'https://weights.test';
-const MODELS = ['tiny_resnext', 'tiny_resnet', 'tiny_cifar'] as const;
+const MODELS = parityModels();
 const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
 function f32(path: string): number[] {
@@ -163,7 +166,7 @@ test('bad weights: a clear error, the previous network stays loaded, no tensor l
     const before = (await e.info()).numTensors;
     const errors: string[] = [];
     await e.loadWeights({ file: new Blob([new Uint8Array(truncated)]), name: 'cut.safetensors' }).catch((err: Error) => errors.push(err.message));
-    const config = { block: 'bottleneck', depths: [3, 4, 6, 3], cardinality: 32, widthPerGroup: 4, baseWidth: 64, stem: 'imagenet', input: [3, 224, 224], classes: 1000, includeTop: true } as const;
+    const config = { block: 'bottleneck', depths: [3, 4, 6, 3], cardinality: 32, widthPerGroup: 4, baseWidth: 64, stem: 'imagenet', stemWidth: 32, avgDown: false, attention: 'none', implementation: 'torchvision', input: [3, 224, 224], classes: 1000, includeTop: true } as const;
     await e.loadWeights({ url: `${origin}/tiny_resnext.safetensors` }, { config: { ...config, depths: [...config.depths], input: [...config.input] } }).catch((err: Error) => errors.push(err.message));
     await e.loadWeights({ url: `${origin}/missing.safetensors` }).catch((err: Error) => errors.push(err.message));
     const after = await e.info();
@@ -178,7 +181,7 @@ test('bad weights: a clear error, the previous network stays loaded, no tensor l
 
 test('forms (a), (b), (c) agree on every backend', async ({ page }) => {
   await openHarness(page);
-  const config = { block: 'bottleneck', depths: [1, 1, 1, 1], cardinality: 8, widthPerGroup: 4, baseWidth: 32, stem: 'imagenet', input: [3, 64, 64], classes: 10, includeTop: true };
+  const config: NetworkConfig = { ...defaultConfig(), depths: [1, 1, 1, 1], cardinality: 8, widthPerGroup: 4, baseWidth: 32, input: [3, 64, 64], classes: 10 };
   for (const backend of BACKENDS) {
     const r = await page.evaluate(async ({ backend, config }) => {
       await window.__engine.setBackend(backend);

@@ -56,20 +56,22 @@ describe('counting conventions (resnet50 / resnext50_32x4d at 224)', () => {
 describe('Table 1', () => {
   it('prints the paper\'s block templates for ResNeXt-50 and ResNet-50', () => {
     const rx = blockTable(buildLayerGraph(presetConfig('resnext50_32x4d')));
+    // As the paper's Table 1: conv1 is the 7x7 conv at 112x112; the max pool opens conv2.
     expect(rx.rows.map((r) => r.description)).toEqual([
-      '7x7, 64, stride 2; 3x3 max pool, stride 2',
-      '[1x1, 128; 3x3, 128, C=32; 1x1, 256] x 3',
+      '7x7, 64, stride 2',
+      '3x3 max pool, stride 2; [1x1, 128; 3x3, 128, C=32; 1x1, 256] x 3',
       '[1x1, 256; 3x3, 256, C=32; 1x1, 512] x 4',
       '[1x1, 512; 3x3, 512, C=32; 1x1, 1024] x 6',
       '[1x1, 1024; 3x3, 1024, C=32; 1x1, 2048] x 3',
       'global average pool, 1000-d fc, softmax',
     ]);
-    expect(rx.rows.map((r) => r.outputSize)).toEqual([[56, 56], [56, 56], [28, 28], [14, 14], [7, 7], [1, 1]]);
+    expect(rx.rows.map((r) => r.outputSize)).toEqual([[112, 112], [56, 56], [28, 28], [14, 14], [7, 7], [1, 1]]);
+    expect(rx.rows[1].pool).toBe('3x3 max pool, stride 2');
     expect(rx.params).toBe(25_028_904);
     expect(rx.rows.reduce((a, r) => a + r.params, 0)).toBe(25_028_904);
     expect(rx.macs).toBe(4_230_479_872);
     const r50 = blockTable(buildLayerGraph(presetConfig('resnet50')));
-    expect(r50.rows[1].description).toBe('[1x1, 64; 3x3, 64; 1x1, 256] x 3');
+    expect(r50.rows[1].description).toBe('3x3 max pool, stride 2; [1x1, 64; 3x3, 64; 1x1, 256] x 3');
     const r18 = blockTable(buildLayerGraph(presetConfig('resnet18')));
     expect(r18.rows[4].description).toBe('[3x3, 512; 3x3, 512] x 2');
     const cifar = blockTable(buildLayerGraph(presetConfig('resnext29_8x64d')));

@@ -31,8 +31,11 @@ export interface Analysis {
 export function stageCosts(graph: LayerGraph, convention: Convention = 'paper'): StageCost[] {
   const s = graph.config.depths.length;
   const stages: StageCost[] = [];
+  // The head stage exists when the graph has nodes there: torchvision's pool and fc, or timm's head, kept
+  // as Identity modules without the top.
+  const hasHead = graph.nodes.some((n) => n.stage === s + 1);
   for (let i = 0; i <= s + 1; i++) {
-    if (i === s + 1 && !graph.config.includeTop) break;
+    if (i === s + 1 && !hasHead) break;
     stages.push({ stage: i, module: i === 0 ? 'conv1' : i <= s ? `layer${i}` : 'head', params: 0, macs: 0 });
   }
   for (const node of graph.nodes) {

@@ -1,13 +1,18 @@
 /**
  * Counting conventions of the tools people compare against. All count per sample (batch 1).
  *
- * - paper:   conv + linear multiply-accumulates, no bias (Xie et al. "FLOPs", torchvision "GFLOPS").
+ * - paper:   conv (Conv2d and ECA's Conv1d) + linear multiply-accumulates, no bias (Xie et al. "FLOPs",
+ *            torchvision "GFLOPS").
  * - fvcore:  paper + 2 per BatchNorm output element (eval: scale and shift) + 1 per element of the
  *            adaptive average pool's input. fvcore's `FlopCountAnalysis` reports MACs as "flops".
  * - thop:    paper + 4 per BatchNorm element + (kernel + 1) per adaptive-avg-pool output element
- *            (kernel = input area / output area). thop's `profile` reports MACs.
- * - ptflops: paper + the linear bias (ptflops' aten backend adds one per fc output).
- * ReLU, max pooling and the residual add count zero in all four.
+ *            (kernel = input area / output area) + 1 per output element of a conv with a bias (SE's
+ *            fc1 / fc2) + 1 per AvgPool2d output element. thop's `profile` reports MACs.
+ * - ptflops: paper + the biases (ptflops adds one per output of a linear or conv with a bias).
+ * ReLU, Sigmoid, Identity, max pooling, the residual add and attention's mean and gating multiply
+ * count zero in all four. The four reference totals of torchvision's ResNet-50 / ResNeXt-50 are
+ * measured; the rules for SE, ECA and the average-pool shortcut follow each tool's documented op
+ * coverage (fvcore and ptflops count convolutions of any rank, thop counts conv bias).
  */
 import type { LayerGraph, LayerNode } from '../model/graph.ts';
 import { layerCost } from './counts.ts';
@@ -26,11 +31,11 @@ export const CONVENTION_INFO: Record<Convention, { label: string; description: s
   },
   thop: {
     label: 'thop',
-    description: 'Conv + fc MACs, plus 4 per BatchNorm element and (kernel + 1) per adaptive-avg-pool output element (thop.profile).',
+    description: 'Conv + fc MACs, plus 4 per BatchNorm element, (kernel + 1) per adaptive-avg-pool output element, and the biases of convs that have one (thop.profile).',
   },
   ptflops: {
     label: 'ptflops (aten)',
-    description: 'Conv + fc MACs including the fc bias (ptflops get_model_complexity_info, aten backend).',
+    description: 'Conv + fc MACs including the biases of the fc and of convs that have one (ptflops get_model_complexity_info).',
   },
 };
 
@@ -46,17 +51,20 @@ export function layerMacs(node: LayerNode, convention: Convention): number {
       return cost.macs;
     case 'fvcore':
       if (node.kind === 'bn') return 2 * cost.outElements;
-      if (node.kind === 'avgpool') return cost.inElements;
+      if (node.kind === 'adaptiveavgpool') return cost.inElements;
       return cost.macs;
     case 'thop':
       if (node.kind === 'bn') return 4 * cost.outElements;
-      if (node.kind === 'avgpool') {
+      if (node.kind === 'adaptiveavgpool') {
         const kernel = (node.inShape[1] * node.inShape[2]) / (node.outShape[1] * node.outShape[2]);
         return (kernel + 1) * cost.outElements;
       }
+      if (node.kind === 'avgpool') return cost.outElements;
+      if (node.kind === 'conv' && node.conv.bias) return cost.macs + cost.outElements;
       return cost.macs;
     case 'ptflops':
-      if (node.kind === 'linear' && node.linear?.bias) return cost.macs + node.linear.outFeatures;
+      if (node.kind === 'linear' && node.linear.bias) return cost.macs + node.linear.outFeatures;
+      if (node.kind === 'conv' && node.conv.bias) return cost.macs + cost.outElements;
       return cost.macs;
   }
 }

@@ -2,12 +2,18 @@
  * What one layer costs: parameters, multiply-accumulates and element counts, per sample.
  * Every convention (paper, fvcore, thop, ptflops) is built from these numbers.
  */
-import { nodeParams, numel, type ConvSpec, type LayerGraph, type LayerNode, type LinearSpec } from '../model/graph.ts';
+import { nodeParams, numel, type Conv1dSpec, type ConvSpec, type LayerGraph, type LayerNode, type LinearSpec } from '../model/graph.ts';
 
 /** Conv MACs = Hout * Wout * Cout * (Cin / groups) * k * k (no bias term). */
 export function convMacs(conv: ConvSpec, outShape: readonly number[]): number {
   const [cout, hout, wout] = outShape;
   return hout * wout * cout * (conv.inChannels / conv.groups) * conv.kernel * conv.kernel;
+}
+
+/** Conv1d MACs (ECA: one input and one output channel) = output length * kernel. */
+export function conv1dMacs(conv: Conv1dSpec, outShape: readonly number[]): number {
+  const [channels, length] = outShape;
+  return channels * length * conv.kernel;
 }
 
 /** Linear MACs = in_features * out_features (no bias term). */
@@ -27,8 +33,9 @@ export interface LayerCost {
 
 export function layerCost(node: LayerNode): LayerCost {
   let macs = 0;
-  if (node.kind === 'conv' && node.conv) macs = convMacs(node.conv, node.outShape);
-  if (node.kind === 'linear' && node.linear) macs = linearMacs(node.linear);
+  if (node.kind === 'conv') macs = convMacs(node.conv, node.outShape);
+  if (node.kind === 'conv1d') macs = conv1dMacs(node.conv1d, node.outShape);
+  if (node.kind === 'linear') macs = linearMacs(node.linear);
   return { params: nodeParams(node), macs, inElements: numel(node.inShape), outElements: numel(node.outShape) };
 }
 

@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NetworkConfig } from '../model/config.ts';
 import { buildLayerGraph, type ExecutionOrder } from '../model/graph.ts';
-import { presetConfig } from '../model/presets.ts';
+import { PRESETS, presetConfig } from '../model/presets.ts';
 import { summarize, summaryJson, torchsummaryText } from './summary.ts';
+import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
 
 interface FixtureCase {
   file: string;
@@ -18,22 +19,20 @@ interface FixtureCase {
   classes: number;
   order: ExecutionOrder;
   include_top: boolean;
-  config: { block: NetworkConfig['block']; depths: number[]; cardinality: number; width_per_group: number; base_width: number; stem: NetworkConfig['stem'] };
+  config: FixtureConfig;
 }
 
 const DIR = 'fixtures/summary';
 const cases: FixtureCase[] = JSON.parse(readFileSync(`${DIR}/index.json`, 'utf8')).cases;
 
 function configOf(c: FixtureCase): NetworkConfig {
-  return {
-    block: c.config.block, depths: c.config.depths, cardinality: c.config.cardinality, widthPerGroup: c.config.width_per_group,
-    baseWidth: c.config.base_width, stem: c.config.stem, input: c.input, classes: c.classes, includeTop: c.include_top,
-  };
+  return fixtureConfig(c.config, { input: c.input, classes: c.classes, includeTop: c.include_top });
 }
 
 describe('summaries equal PyTorch fixtures', () => {
   it('covers every preset, several input sizes and both orders', () => {
-    expect(new Set(cases.flatMap((c) => (c.preset === null ? [] : [c.preset]))).size).toBe(20);
+    expect(new Set(cases.flatMap((c) => (c.preset === null ? [] : [c.preset]))).size).toBe(PRESETS.length);
+    expect(cases.filter((c) => c.config.implementation === 'timm' && c.preset === null).length).toBeGreaterThanOrEqual(8);
     expect(new Set(cases.map((c) => c.order))).toEqual(new Set(['seed', 'torchvision']));
     expect(new Set(cases.map((c) => c.input.join('x'))).size).toBeGreaterThan(5);
   });

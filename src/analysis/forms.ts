@@ -6,7 +6,7 @@
  * Only the convolutions of the residual branch are described (BN and ReLU are the same in all three).
  */
 import { ConfigError } from '../model/config.ts';
-import type { LayerGraph, LayerNode } from '../model/graph.ts';
+import { convNode, convOutSize, type LayerGraph } from '../model/graph.ts';
 import { thousands } from './format.ts';
 
 export type FormName = 'a' | 'b' | 'c';
@@ -81,6 +81,11 @@ export interface BlockForms {
   forms: [BlockForm, BlockForm, BlockForm];
   /** Why the three forms compute the same function, with this block's numbers. */
   explanation: string[];
+  /**
+   * What the block does after the aggregation, the same in all three forms (read from a graph): its
+   * channel attention and its shortcut, in words; empty for a spec without a graph.
+   */
+  shared: string[];
 }
 
 function conv(
@@ -141,9 +146,9 @@ function op(role: 'concat' | 'sum', inChannels: number, outChannels: number, bra
   };
 }
 
+/** Output side of the block's 3x3 (padding 1), by the layer graph's formula. */
 function outSize(n: number, stride: number): number {
-  // 3x3, padding 1: floor((n + 2 - 3) / s) + 1
-  return Math.floor((n - 1) / stride) + 1;
+  return convOutSize(n, 3, stride, 1);
 }
 
 function total(form: FormName, title: string, layers: FormLayer[]): BlockForm {
@@ -197,7 +202,7 @@ export function formsOf(spec: FormSpec, where: { stage: number; block: number; m
       'and with shared weights they compute the same output; only the arrangement differs. Form (c) is what torchvision runs ' +
       '(one Conv2d with groups=C), because one large kernel is faster than many small ones.',
   ];
-  return { spec, stage: where?.stage ?? null, block: where?.block ?? null, module: where?.module ?? null, forms: [a, b, cc], explanation };
+  return { spec, stage: where?.stage ?? null, block: where?.block ?? null, module: where?.module ?? null, forms: [a, b, cc], explanation, shared: [] };
 }
 
 /**
@@ -219,25 +224,41 @@ export function blockForms(graph: LayerGraph, stage: number, block?: number): Bl
     throw new ConfigError(`block must be between 0 and ${info.blocks - 1} in ${info.module}, got ${b}`);
   }
   const module = `${info.module}.${b}`;
-  const find = (leaf: string): LayerNode => {
-    const node = graph.nodes.find((n) => n.name === `${module}.${leaf}`);
-    if (!node?.conv) throw new Error(`internal: ${module}.${leaf} missing`);
-    return node;
-  };
-  const c1 = find('conv1');
-  const c2 = find('conv2');
-  const c3 = find('conv3');
-  const groups = c2.conv!.groups;
-  return formsOf(
+  const nodes = graph.nodes.filter((n) => n.name.startsWith(`${module}.`));
+  const shared: string[] = [];
+  const fc1 = nodes.find((n) => n.name === `${module}.se.fc1`);
+  const eca = nodes.find((n) => n.kind === 'conv1d');
+  if (fc1?.kind === 'conv') {
+    shared.push(`Squeeze-and-excitation after bn3 (${module}.se): the mean over H and W, 1×1 conv ${fc1.conv.inChannels} → ${fc1.conv.outChannels}, ReLU, 1×1 conv back to ${fc1.conv.inChannels}, sigmoid, times the output. It sees the aggregated output, so it is the same in all three forms.`);
+  } else if (eca?.kind === 'conv1d') {
+    shared.push(`ECA after bn3 (${module}.se): the mean over H and W, a 1-D conv of kernel ${eca.conv1d.kernel} across the channels, sigmoid, times the output. It sees the aggregated output, so it is the same in all three forms.`);
+  }
+  const pool = nodes.find((n) => n.shortcut && n.kind === 'avgpool');
+  const down = nodes.find((n) => n.shortcut && n.kind === 'conv');
+  if (pool?.kind === 'avgpool' && down?.kind === 'conv') {
+    shared.push(`Shortcut (${module}.downsample): ${pool.pool.kernel}×${pool.pool.kernel} average pool, stride ${pool.pool.stride} (ceil mode, padding not counted), then a 1×1 conv ${down.conv.inChannels} → ${down.conv.outChannels} and BN (ResNet-D).`);
+  } else if (down?.kind === 'conv' && graph.config.avgDown) {
+    shared.push(`Shortcut (${module}.downsample): no pooling at stride 1 (an Identity), then a 1×1 conv ${down.conv.inChannels} → ${down.conv.outChannels} and BN (ResNet-D).`);
+  } else if (down?.kind === 'conv') {
+    shared.push(`Shortcut (${module}.downsample): 1×1 conv ${down.conv.inChannels} → ${down.conv.outChannels}, stride ${down.conv.stride}, and BN.`);
+  } else {
+    shared.push('Shortcut: the identity (the block keeps its shape).');
+  }
+  const c1 = convNode(graph, `${module}.conv1`);
+  const c2 = convNode(graph, `${module}.conv2`);
+  const c3 = convNode(graph, `${module}.conv3`);
+  const groups = c2.conv.groups;
+  const forms = formsOf(
     {
-      inChannels: c1.conv!.inChannels,
+      inChannels: c1.conv.inChannels,
       cardinality: groups,
-      channelsPerGroup: c2.conv!.outChannels / groups,
-      outChannels: c3.conv!.outChannels,
-      stride: c2.conv!.stride,
+      channelsPerGroup: c2.conv.outChannels / groups,
+      outChannels: c3.conv.outChannels,
+      stride: c2.conv.stride,
       height: c1.inShape[1],
       width: c1.inShape[2],
     },
     { stage, block: b, module },
   );
+  return { ...forms, shared };
 }

@@ -55,7 +55,7 @@ export function summarize(graph: LayerGraph, convention: Convention = 'paper'): 
       outputShape: [-1, ...node.outShape],
       params: cost.params,
       macs: layerMacs(node, convention),
-      groups: node.conv ? node.conv.groups : null,
+      groups: node.kind === 'conv' ? node.conv.groups : null,
       node: node.index,
       stage: node.stage,
       block: node.block,

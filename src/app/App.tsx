@@ -72,7 +72,7 @@ export function App() {
         <main className="main">
           <Tabs view={state.view} onSelect={select} />
           <section id="view-panel" role="tabpanel" aria-labelledby={`tab-${state.view}`} className="panel">
-            <ErrorBoundary key={`${state.view}:${JSON.stringify(state.config)}:${state.order}:${state.convention}`}>
+            <ErrorBoundary key={state.view} resetKey={`${JSON.stringify(state.config)}:${state.order}:${state.convention}`}>
               {state.view === 'table' && <BlockTableView state={state} />}
               {state.view === 'layers' && <LayersView state={state} />}
               {state.view === 'forms' && <FormsView state={state} />}

@@ -7,7 +7,8 @@
  *   view=table|layers|forms|compare|run
  *   preset=<name>             the preset the config starts from (default resnext50_32x4d)
  *   block=basic|bottleneck  depths=3,4,6,3  C=<int>  d=<int>  base=<int>
- *   stem=imagenet|cifar  input=CxHxW  classes=<int>  top=0
+ *   stem=imagenet|deep|deep_tiered|cifar  sw=<int>  avgdown=0|1  attn=none|se|eca  impl=torchvision|timm
+ *   input=CxHxW  classes=<int>  top=0
  *                             config fields, written only where they differ from the preset
  *   preserve=1                "Preserve complexity" on
  *   order=seed|torchvision    layer order (default seed: the seed code's, as the CLI prints)
@@ -19,12 +20,16 @@
  *   backend=auto|webgpu|webgl|wasm|cpu
  */
 import { BACKEND_NAMES, type BackendName } from '../model/tfjs/backend-name.ts';
-import { ConfigError, formatInputSize, parseInputSize, validateConfig, type NetworkConfig } from '../model/config.ts';
+import {
+  ATTENTION_KINDS, ConfigError, formatInputSize, IMPLEMENTATIONS, parseInputSize, STEM_KINDS, validateConfig, type NetworkConfig,
+} from '../model/config.ts';
 import { EXECUTION_ORDERS, type ExecutionOrder } from '../model/graph.ts';
-import { findPreset, PRESETS, presetConfig } from '../model/presets.ts';
-import { analyze } from '../analysis/analyze.ts';
+import { findPreset, PRESETS, presetConfig, usesStemWidth } from '../model/presets.ts';
+import { analyzeGraph } from '../analysis/analyze.ts';
+import { graphOf } from './graphs.ts';
 import { CONVENTIONS, type Convention } from '../analysis/conventions.ts';
 import { solveWidth } from '../analysis/solver.ts';
+import { SERIES_COUNT } from './theme.ts';
 
 export type View = 'table' | 'layers' | 'forms' | 'compare' | 'run';
 export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'run'];
@@ -45,7 +50,8 @@ export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_NAM
 
 /** `current` in a comparison stands for the configured network. */
 export const CURRENT = 'current';
-export const MAX_COMPARE = 6;
+/** One series colour per compared network. */
+export const MAX_COMPARE = SERIES_COUNT;
 
 export interface AppState {
   view: View;
@@ -86,7 +92,7 @@ export function defaultState(): AppState {
 /** Checks a config as every view will use it: valid, and within the analysis budget. Throws ConfigError. */
 export function checkConfig(config: NetworkConfig): NetworkConfig {
   validateConfig(config);
-  analyze(config);
+  analyzeGraph(graphOf(config));
   return config;
 }
 
@@ -99,8 +105,13 @@ export function exactPreset(config: NetworkConfig): string | null {
   return PRESETS.find((p) => sameConfig(presetConfig(p.name), config))?.name ?? null;
 }
 
-export type ConfigKey = 'block' | 'depths' | 'C' | 'd' | 'base' | 'stem' | 'input' | 'classes' | 'top';
-export const CONFIG_KEYS: readonly ConfigKey[] = ['block', 'depths', 'C', 'd', 'base', 'stem', 'input', 'classes', 'top'];
+export type ConfigKey = 'block' | 'depths' | 'C' | 'd' | 'base' | 'stem' | 'sw' | 'avgdown' | 'attn' | 'impl' | 'input' | 'classes' | 'top';
+export const CONFIG_KEYS: readonly ConfigKey[] = ['block', 'depths', 'C', 'd', 'base', 'stem', 'sw', 'avgdown', 'attn', 'impl', 'input', 'classes', 'top'];
+
+/** Whether a config uses something only timm's ResNet has (a deep stem, avg-down, attention). */
+export function hasTimmFeature(config: NetworkConfig): boolean {
+  return usesStemWidth(config) || config.avgDown || config.attention !== 'none';
+}
 
 export function configField(config: NetworkConfig, key: ConfigKey): string {
   switch (key) {
@@ -110,6 +121,10 @@ export function configField(config: NetworkConfig, key: ConfigKey): string {
     case 'd': return String(config.widthPerGroup);
     case 'base': return String(config.baseWidth);
     case 'stem': return config.stem;
+    case 'sw': return String(config.stemWidth);
+    case 'avgdown': return config.avgDown ? '1' : '0';
+    case 'attn': return config.attention;
+    case 'impl': return config.implementation;
     case 'input': return formatInputSize(config.input);
     case 'classes': return String(config.classes);
     case 'top': return config.includeTop ? '1' : '0';
@@ -142,14 +157,34 @@ function applyField(config: NetworkConfig, key: ConfigKey, value: string): Netwo
     case 'd': return { ...config, widthPerGroup: parseCount('bottleneck width', value) };
     case 'base': return { ...config, baseWidth: parseCount('base width', value) };
     case 'stem':
-      if (value !== 'imagenet' && value !== 'cifar') throw new ConfigError(`stem must be imagenet or cifar, got "${value}"`);
-      return { ...config, stem: value };
+      if (!(STEM_KINDS as readonly string[]).includes(value)) throw new ConfigError(`stem must be one of ${STEM_KINDS.join(', ')}, got "${value}"`);
+      return withTimmFeatures(config, { stem: value as NetworkConfig['stem'] });
+    case 'sw': return { ...config, stemWidth: parseCount('stem width', value) };
+    case 'avgdown':
+      if (value !== '0' && value !== '1') throw new ConfigError(`avgdown must be 0 or 1, got "${value}"`);
+      return withTimmFeatures(config, { avgDown: value === '1' });
+    case 'attn':
+      if (!(ATTENTION_KINDS as readonly string[]).includes(value)) throw new ConfigError(`attention must be one of ${ATTENTION_KINDS.join(', ')}, got "${value}"`);
+      return withTimmFeatures(config, { attention: value as NetworkConfig['attention'] });
+    case 'impl':
+      if (!(IMPLEMENTATIONS as readonly string[]).includes(value)) throw new ConfigError(`implementation must be torchvision or timm, got "${value}"`);
+      return { ...config, implementation: value as NetworkConfig['implementation'] };
     case 'input': return { ...config, input: parseInputSize(value) };
     case 'classes': return { ...config, classes: parseCount('classes', value) };
     case 'top':
       if (value !== '0' && value !== '1') throw new ConfigError(`top must be 0 or 1, got "${value}"`);
       return { ...config, includeTop: value === '1' };
   }
+}
+
+/**
+ * A change of stem, avg-down or attention: a deep stem, avg-down or attention exist only in timm's
+ * ResNet, so they bring timm's modules; taking the last of them away returns to torchvision's.
+ */
+function withTimmFeatures(config: NetworkConfig, change: Partial<NetworkConfig>): NetworkConfig {
+  const next = { ...config, ...change };
+  if (hasTimmFeature(next)) return { ...next, implementation: 'timm' };
+  return hasTimmFeature(config) ? { ...next, implementation: 'torchvision' } : next;
 }
 
 /**

@@ -2,8 +2,8 @@
  * Command-line parsing shared by the CLI commands: flags, and a network config from a preset name
  * or from architecture flags.
  */
-import { ConfigError, parseInputSize, type NetworkConfig } from '../model/config.ts';
-import { findPreset, presetConfig, PRESET_NAMES } from '../model/presets.ts';
+import { ATTENTION_KINDS, ConfigError, IMPLEMENTATIONS, parseInputSize, STEM_KINDS, type NetworkConfig } from '../model/config.ts';
+import { defaultConfig, findPreset, presetConfig, PRESET_NAMES, usesStemWidth } from '../model/presets.ts';
 
 /** A user error: the CLI prints the message on one line and exits with status 2. */
 export class UsageError extends Error {
@@ -19,7 +19,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that take no value. */
-const BOOLEAN_FLAGS = new Set(['json', 'no-top', 'help', 'csv']);
+const BOOLEAN_FLAGS = new Set(['json', 'no-top', 'help', 'csv', 'avg-down']);
 
 export function parseArgs(argv: string[], known: readonly string[]): ParsedArgs {
   const positional: string[] = [];
@@ -60,9 +60,17 @@ export function flagString(args: ParsedArgs, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** Digits of an argument quoted in a message. */
+const SHOWN_DIGITS = 24;
+
 export function parseInteger(what: string, text: string): number {
-  if (!/^-?\d+$/.test(text.trim())) throw new ConfigError(`${what} must be an integer, got "${text}"`);
-  return Number(text);
+  const shown = text.length > SHOWN_DIGITS ? `${text.slice(0, SHOWN_DIGITS)}... (${text.length} characters)` : text;
+  if (!/^-?\d+$/.test(text.trim())) throw new ConfigError(`${what} must be an integer, got "${shown}"`);
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) {
+    throw new ConfigError(`${what} is too large: ${shown} has ${text.trim().replace(/^-/, '').length} digits; integers here are at most ${Number.MAX_SAFE_INTEGER} (and far smaller in any network)`);
+  }
+  return value;
 }
 
 export function parseDepths(text: string): number[] {
@@ -72,7 +80,19 @@ export function parseDepths(text: string): number[] {
 }
 
 /** Flags that describe an architecture (instead of, or on top of, a preset). */
-export const CONFIG_FLAGS = ['block', 'depths', 'cardinality', 'width', 'base-width', 'stem', 'input', 'classes', 'no-top'] as const;
+export const CONFIG_FLAGS = [
+  'block', 'depths', 'cardinality', 'width', 'base-width', 'stem', 'stem-width', 'avg-down', 'attn', 'implementation', 'input', 'classes', 'no-top',
+] as const;
+
+/** The value of a flag that must be one of `choices`, or undefined when absent. */
+function choice<T extends string>(args: ParsedArgs, flag: string, choices: readonly T[]): T | undefined {
+  const value = flagString(args, flag);
+  if (value === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`--${flag} must be ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}, got "${value.slice(0, 40)}"`);
+  }
+  return value as T;
+}
 
 /**
  * The config named by a preset (first positional) and/or architecture flags. Flags override the
@@ -90,11 +110,7 @@ export function configFromArgs(args: ParsedArgs, preset: string | undefined): Ne
     if (!has('depths')) {
       throw new UsageError(`name a preset (${PRESET_NAMES.slice(0, 6).join(', ')}, ...) or give --depths, e.g. --block bottleneck --depths 3,4,6,3 --cardinality 32 --width 4`);
     }
-    const stem = (flagString(args, 'stem') ?? 'imagenet') as NetworkConfig['stem'];
-    config = {
-      block: 'bottleneck', depths: [], cardinality: 1, widthPerGroup: 64, baseWidth: 64, stem,
-      input: stem === 'cifar' ? [3, 32, 32] : [3, 224, 224], classes: stem === 'cifar' ? 10 : 1000, includeTop: true,
-    };
+    config = { ...defaultConfig(choice(args, 'stem', STEM_KINDS) ?? 'imagenet'), depths: [] };
   }
   const block = flagString(args, 'block');
   if (block !== undefined) config.block = block as NetworkConfig['block'];
@@ -106,8 +122,20 @@ export function configFromArgs(args: ParsedArgs, preset: string | undefined): Ne
   if (width !== undefined) config.widthPerGroup = parseInteger('--width', width);
   const base = flagString(args, 'base-width');
   if (base !== undefined) config.baseWidth = parseInteger('--base-width', base);
-  const stem = flagString(args, 'stem');
-  if (stem !== undefined) config.stem = stem as NetworkConfig['stem'];
+  const stem = choice(args, 'stem', STEM_KINDS);
+  if (stem !== undefined) config.stem = stem;
+  const stemWidth = flagString(args, 'stem-width');
+  if (stemWidth !== undefined) {
+    if (!usesStemWidth(config)) throw new UsageError(`--stem-width sets the width of timm's deep stems; add --stem deep or --stem deep_tiered (the ${config.stem} stem has none)`);
+    config.stemWidth = parseInteger('--stem-width', stemWidth);
+  }
+  if (has('avg-down')) config.avgDown = true;
+  const attention = choice(args, 'attn', ATTENTION_KINDS);
+  if (attention !== undefined) config.attention = attention;
+  // Deep stems, avg-down and attention exist only in timm's ResNet: asking for one means timm's modules.
+  const implementation = choice(args, 'implementation', IMPLEMENTATIONS);
+  if (implementation !== undefined) config.implementation = implementation;
+  else if (usesStemWidth(config) || config.avgDown || config.attention !== 'none') config.implementation = 'timm';
   const input = flagString(args, 'input');
   if (input !== undefined) config.input = parseInputSize(input);
   const classes = flagString(args, 'classes');

@@ -50,6 +50,8 @@ describe('cli', () => {
     [['summary', 'resnet50', '--order', 'random'], /--order must be seed or torchvision/],
     [['summary', 'resnet50', '--input', '3x100000x100000'], /multiply-accumulates per image/],
     [['summary', '--depths', '3,x,6,3'], /--depths entry 2 must be an integer/],
+    [['summary', 'resnet50', '--cardinality', '9'.repeat(400)], /--cardinality is too large: 9{24}\.\.\. \(400 characters\) has 400 digits/],
+    [['solve', '--depth', '50', '--cardinality', '1' + '0'.repeat(399)], /--cardinality is too large/],
     [['solve', '--depth', '50'], /solve needs --depth and --cardinality/],
     [['compare', 'resnet50'], /at least two presets/],
     [['frobnicate'], /unknown command "frobnicate"/],

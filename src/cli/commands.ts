@@ -5,6 +5,7 @@
 import {
   analyze,
   blockTable,
+  checkBudget,
   compare,
   CONVENTION_INFO,
   humanCount,
@@ -15,10 +16,17 @@ import {
   summaryJson,
   thousands,
   torchsummaryText,
+  totalMacs,
+  totalParams,
   type Convention,
 } from '../analysis/index.ts';
+import { compareMarkdown, summaryMarkdown, tableMarkdown } from '../analysis/markdown.ts';
+import { torchinfoText, type TorchinfoOptions } from '../analysis/torchinfo.ts';
 import { buildLayerGraph, type ExecutionOrder } from '../model/graph.ts';
-import { configFromArgs, CONFIG_FLAGS, flagString, parseArgs, parseInteger, UsageError } from './args.ts';
+import type { NetworkConfig } from '../model/config.ts';
+import { defaultConfig } from '../model/presets.ts';
+import { configFromArgs, CONFIG_FLAGS, flagString, parseArgs, parseInteger, UsageError, type ParsedArgs } from './args.ts';
+import { outputFormat, TORCHINFO_FLAGS, torchinfoOptions } from './formats.ts';
 
 function convention(value: string | undefined): Convention {
   if (value === undefined) return 'paper';
@@ -54,13 +62,17 @@ function textTable(header: string[], rows: string[][], right: boolean[]): string
  * seed's (shortcut first), whose printout the source document shows.
  */
 export function summaryCommand(argv: string[]): string {
-  const args = parseArgs(argv, [...CONFIG_FLAGS, 'order', 'convention', 'json']);
+  const args = parseArgs(argv, [...CONFIG_FLAGS, 'order', 'convention', 'json', 'format', ...TORCHINFO_FLAGS]);
   const config = configFromArgs(args, onePreset(args.positional, 'summary'));
+  const format = outputFormat(args, 'torchsummary', ['torchinfo', 'markdown']);
+  const torchinfo = torchinfoOptions(args, format);
+  if (format === 'torchinfo') return torchinfoSummary(config, args, torchinfo);
   const conv = convention(flagString(args, 'convention'));
   const graph = buildLayerGraph(config, order(flagString(args, 'order')));
   analyze(config, { convention: conv }); // refuses absurd sizes with the figure
   const summary = summarize(graph, conv);
   if (args.flags.has('json')) return JSON.stringify(summaryJson(summary), null, 2) + '\n';
+  if (format === 'markdown') return summaryMarkdown(summary, graph, conv);
   let text = torchsummaryText(summary);
   if (args.flags.has('convention')) {
     const t = summary.totals;
@@ -72,12 +84,31 @@ export function summaryCommand(argv: string[]): string {
   return text;
 }
 
-/** `table <preset | flags> [--convention ...] [--json]`: the paper's Table 1 for the config. */
+/**
+ * `summary ... --format torchinfo [--depth N] [--columns ...] [--batch N] [--row-settings ...]`: what
+ * torchinfo 1.8.0 prints for the torchvision or timm model (which run the shortcut after the branch).
+ */
+function torchinfoSummary(config: NetworkConfig, args: ParsedArgs, options: TorchinfoOptions): string {
+  if (flagString(args, 'order') === 'seed') {
+    throw new UsageError('torchinfo lists torchvision\'s or timm\'s modules, which run the shortcut after the residual branch: drop --order seed');
+  }
+  order(flagString(args, 'order'));
+  if (args.flags.has('convention')) {
+    throw new UsageError('--convention does not apply to torchinfo, whose Mult-Adds count every parameter (biases, BatchNorm) once per output position');
+  }
+  const graph = buildLayerGraph(config, 'torchvision');
+  checkBudget(totalParams(graph), totalMacs(graph)); // refuses absurd sizes with the figure
+  return torchinfoText(graph, options);
+}
+
+/** `table <preset | flags> [--convention ...] [--json | --format markdown]`: the paper's Table 1 for the config. */
 export function tableCommand(argv: string[]): string {
-  const args = parseArgs(argv, [...CONFIG_FLAGS, 'convention', 'json']);
+  const args = parseArgs(argv, [...CONFIG_FLAGS, 'convention', 'json', 'format']);
   const config = configFromArgs(args, onePreset(args.positional, 'table'));
+  const format = outputFormat(args, 'text', ['markdown']);
   const table = blockTable(buildLayerGraph(config), convention(flagString(args, 'convention')));
   if (args.flags.has('json')) return JSON.stringify(table, null, 2) + '\n';
+  if (format === 'markdown') return tableMarkdown(table);
   const rows = table.rows.map((r) => [
     r.stage,
     r.outputSize ? `${r.outputSize[0]}x${r.outputSize[1]}` : '',
@@ -101,10 +132,7 @@ export function solveCommand(argv: string[]): string {
   const cText = flagString(args, 'cardinality');
   if (depthText === undefined || cText === undefined) throw new UsageError('solve needs --depth and --cardinality, e.g. solve --depth 50 --cardinality 8');
   const result = solve(parseInteger('--depth', depthText), parseInteger('--cardinality', cText));
-  const config = {
-    block: 'bottleneck' as const, depths: result.depths, cardinality: result.cardinality, widthPerGroup: result.widthPerGroup,
-    baseWidth: 64, stem: 'imagenet' as const, input: [3, 224, 224] as [number, number, number], classes: 1000, includeTop: true,
-  };
+  const config = { ...defaultConfig(), depths: result.depths, cardinality: result.cardinality, widthPerGroup: result.widthPerGroup };
   const net = analyze(config);
   if (args.flags.has('json')) {
     return JSON.stringify({ ...result, network: { params: net.params, macs: net.macs, flops: net.flops } }, null, 2) + '\n';
@@ -118,9 +146,10 @@ export function solveCommand(argv: string[]): string {
   );
 }
 
-/** `compare <preset | preset:overrides> <preset> [...] [--convention ...] [--json]` */
+/** `compare <preset | preset:overrides> <preset> [...] [--convention ...] [--json | --format markdown]` */
 export function compareCommand(argv: string[]): string {
-  const args = parseArgs(argv, ['convention', 'json', 'input', 'classes']);
+  const args = parseArgs(argv, ['convention', 'json', 'input', 'classes', 'format']);
+  const format = outputFormat(args, 'text', ['markdown']);
   if (args.positional.length < 2) throw new UsageError('compare needs at least two presets, e.g. compare resnet50 resnext50_32x4d');
   const items = args.positional.map((name) => {
     const sub = parseArgs(
@@ -130,6 +159,7 @@ export function compareCommand(argv: string[]): string {
     return { label: name, config: configFromArgs(sub, name) };
   });
   const cmp = compare(items, convention(flagString(args, 'convention')));
+  if (format === 'markdown') return compareMarkdown(cmp);
   if (args.flags.has('json')) {
     return JSON.stringify(
       {

@@ -3,6 +3,7 @@
  * User errors print one line (`error: ...`) and exit with status 2; no stack traces.
  */
 import { summaryCommand, tableCommand, solveCommand, compareCommand } from './commands.ts';
+import { codeCommand } from './formats.ts';
 
 const USAGE = `usage: npm run --silent cli -- <command> [options]
 
@@ -10,15 +11,28 @@ commands:
   summary <preset> [--input 3x224x224] [--classes N] [--order seed|torchvision]
           [--convention paper|fvcore|thop|ptflops] [--json]
       torchsummary 1.5.1's printout of the model (default order: the seed code's, shortcut first)
+  summary <preset> --format torchinfo [--depth 3] [--columns output_size,num_params] [--batch 1]
+          [--row-settings depth,var_names,ascii_only,hide_recursive_layers]
+      torchinfo 1.8.0's printout; columns: input_size, output_size, num_params, params_percent,
+      kernel_size, groups, mult_adds, trainable
   table <preset> [--convention ...] [--json]      the paper's Table 1 for the model
   solve --depth 50 --cardinality 8 [--json]      width d that preserves complexity (paper Table 2)
   compare <preset> <preset> [...] [--json]       per-stage params and MACs side by side
+  (summary, table and compare: --format markdown prints GitHub-flavoured Markdown tables)
+  code <preset> [--framework torchvision|timm]    a runnable PyTorch snippet that builds the network
   predict <preset> --weights FILE (--input FILE.bin --shape N,3,H,W --out FILE.bin | --image FILE)
-          [--backend cpu|wasm]                   run the network with real weights
+          [--pretrained TAG] [--backend cpu|wasm] run the network with real weights (TAG: a catalogue
+                                                 entry: its network, preprocessing and class names)
+  preprocess --image FILE (--pretrained TAG | --size 224 [--crop-pct 0.875] [--interpolation bilinear|bicubic]
+          [--crop-mode center|squash|border] [--mean a,b,c] [--std a,b,c]) --out x.bin
+      the float32 NCHW tensor a checkpoint's evaluation transform makes of an image (as timm / torchvision)
+  pretrained [--json]                            the pretrained weights catalogue
 
 Instead of a preset, describe the network with flags:
   --block bottleneck|basic --depths 3,4,6,3 --cardinality 32 --width 4 [--base-width 64]
-  [--stem imagenet|cifar] [--input CxHxW] [--classes N] [--no-top]
+  [--stem imagenet|deep|deep_tiered|cifar] [--stem-width 32] [--avg-down] [--attn none|se|eca]
+  [--implementation torchvision|timm] [--input CxHxW] [--classes N] [--no-top]
+  (a deep stem, --avg-down or --attn se|eca selects timm's modules unless --implementation says otherwise)
 `;
 
 async function run(argv: string[]): Promise<string> {
@@ -32,10 +46,20 @@ async function run(argv: string[]): Promise<string> {
       return solveCommand(rest);
     case 'compare':
       return compareCommand(rest);
+    case 'code':
+      return codeCommand(rest);
     case 'predict': {
       const { runPredict } = await import('./predict.ts');
       await runPredict(rest);
       return '';
+    }
+    case 'preprocess': {
+      const { runPreprocess } = await import('./preprocess.ts');
+      return runPreprocess(rest);
+    }
+    case 'pretrained': {
+      const { runPretrained } = await import('./preprocess.ts');
+      return runPretrained(rest);
     }
     case undefined:
     case 'help':
@@ -43,7 +67,7 @@ async function run(argv: string[]): Promise<string> {
     case '-h':
       return USAGE;
     default:
-      throw new Error(`unknown command "${command}"; commands: summary, table, solve, compare, predict (see --help)`);
+      throw new Error(`unknown command "${command}"; commands: summary, table, solve, compare, code, cost, predict, preprocess, pretrained (see --help)`);
   }
 }
 

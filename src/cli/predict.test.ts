@@ -63,6 +63,22 @@ describe('predict', () => {
     await expect(runPredict(['--weights', cut, '--image', 'fixtures/images/test.png'])).rejects.toThrow(/truncated/);
   });
 
+  it('refuses devices, pipes and folders instead of reading them without end (/dev/zero)', async () => {
+    await expect(runPredict(['--weights', '/dev/zero', '--image', 'fixtures/images/test.png'])).rejects.toThrow(/cannot read weights \/dev\/zero: it is not a regular file/);
+    await expect(runPredict(['--weights', `${W}/tiny_resnext.safetensors`, '--input', '/dev/zero', '--shape', '2,3,64,64', '--out', join(tmp, 'z.bin')]))
+      .rejects.toThrow(/cannot read input \/dev\/zero: it is not a regular file/);
+    await expect(runPredict(['--weights', W, '--image', 'fixtures/images/test.png'])).rejects.toThrow(/cannot read weights fixtures\/weights: it is a folder/);
+  });
+
+  it('refuses an input holding NaN, naming the element, instead of printing logits', async () => {
+    const x = readF32(`${W}/tiny_resnext.input.bin`);
+    x[7] = NaN;
+    const bad = join(tmp, 'nan.bin');
+    writeFileSync(bad, encodeF32LE(x));
+    await expect(runPredict(['--weights', `${W}/tiny_resnext.safetensors`, '--input', bad, '--shape', '2,3,64,64', '--out', join(tmp, 'nan-out.bin')]))
+      .rejects.toThrow(/nan\.bin holds NaN at element 7 of 24576: the network would produce NaN\/Inf/);
+  });
+
   it('float32 little-endian round trip', () => {
     const v = Float32Array.of(1.5, -2, 3.25e-8);
     expect(encodeF32LE(v)[0]).toBe(0);

@@ -2,32 +2,34 @@
  * `predict`: run a network with real weights in Node (tfjs cpu or wasm backend).
  *   predict <preset | architecture flags> --weights FILE --input FILE.bin --shape N,3,H,W --out FILE.bin
  *   predict <preset | architecture flags> --weights FILE --image FILE.png|.jpg [--out FILE.bin]
+ *   predict --pretrained TAG --weights FILE --image FILE   (the catalogue entry's network, preprocessing, classes)
  * Raw tensors are little-endian float32: the input NCHW, the output logits [N, classes].
- * Without a preset or flags, the architecture is inferred from the weights.
+ * Without a preset or flags, the architecture is the catalogue entry's, else inferred from the weights.
+ * Images are preprocessed as the entry says, or as the preprocessing flags say (`preprocess.ts` here),
+ * else with timm's default (torchvision V1's) transform, which the output names.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
 import type { NetworkConfig } from '../model/config.ts';
-import { buildLayerGraph } from '../model/graph.ts';
-import { IMAGENET_PREPROCESS, checkImageSize, preprocessImage, sniffImage, type RgbaImage } from '../model/preprocess.ts';
+import { classNames } from '../model/classes.ts';
+import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
+import type { RgbImage } from '../model/image/rgb.ts';
+import { backendCapacity, checkMemory, memoryNeed } from '../model/memory.ts';
+import { DEFAULT_PREPROCESS, describePreprocess, preprocessImage, type PreprocessConfig } from '../model/preprocess.ts';
+import { pretrainedConfig } from '../model/pretrained.ts';
 import { useBackend } from '../model/tfjs/backends.ts';
 import { buildNetwork } from '../model/tfjs/network.ts';
-import { checkStateDict, inferConfig, loadWeightsFile } from '../model/weights/index.ts';
-import { topK } from '../model/engine/engine.ts';
+import { checkStateDict, inferConfig, loadWeightsFile, type StateDictShapes } from '../model/weights/index.ts';
+import { topK, weightsMeta } from '../model/engine/engine.ts';
+import { FiniteGuard, checkInput, runGuarded } from '../model/engine/finite.ts';
 import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, parseArgs, type ParsedArgs } from './args.ts';
+import { decodeF32LE, encodeF32LE } from './f32.ts';
+import { readFile } from './files.ts';
+import { PREPROCESS_FLAGS, preprocessFromArgs, readImage } from './preprocess.ts';
 
-const FLAGS = [...CONFIG_FLAGS, 'weights', 'shape', 'out', 'image', 'backend', 'topk'] as const;
+export { decodeF32LE, encodeF32LE };
 
-function readFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-}
+const FLAGS = [...CONFIG_FLAGS, ...PREPROCESS_FLAGS, 'weights', 'shape', 'out', 'image', 'backend', 'topk'] as const;
 
 function writeFile(path: string, bytes: Uint8Array, what: string): void {
   try {
@@ -39,51 +41,12 @@ function writeFile(path: string, bytes: Uint8Array, what: string): void {
   }
 }
 
-/** Little-endian float32 bytes to numbers, on any host. */
-export function decodeF32LE(bytes: Uint8Array): Float32Array {
-  if (bytes.byteLength % 4 !== 0) throw new UsageError(`the input has ${bytes.byteLength} bytes, not a whole number of float32 values`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(bytes.byteLength / 4);
-  for (let i = 0; i < out.length; i++) out[i] = dv.getFloat32(i * 4, true);
-  return out;
-}
-
-export function encodeF32LE(values: Float32Array): Uint8Array {
-  const out = new Uint8Array(values.length * 4);
-  const dv = new DataView(out.buffer);
-  for (let i = 0; i < values.length; i++) dv.setFloat32(i * 4, values[i], true);
-  return out;
-}
-
 function parseShape(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim());
   if (parts.length !== 4 || parts.some((p) => !/^\d+$/.test(p) || Number(p) <= 0)) {
     throw new UsageError(`--shape must be four positive integers N,C,H,W, e.g. 1,3,224,224; got "${text}"`);
   }
   return parts.map(Number);
-}
-
-export function decodeImageFile(bytes: Uint8Array, name: string): RgbaImage {
-  let info;
-  try {
-    info = sniffImage(bytes);
-  } catch (e) {
-    throw new UsageError(`${name}: ${(e as Error).message}`);
-  }
-  checkImageSize(info.width, info.height);
-  try {
-    if (info.kind === 'png') {
-      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      return { width: png.width, height: png.height, data: png.data };
-    }
-    if (info.kind === 'jpeg') {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 50, maxMemoryUsageInMB: 1024 });
-      return { width: img.width, height: img.height, data: img.data };
-    }
-  } catch (e) {
-    throw new UsageError(`${name}: the ${info.kind.toUpperCase()} file is damaged (${(e as Error).message})`);
-  }
-  throw new UsageError(`${name}: ${info.kind.toUpperCase()} images are not supported by the CLI; use PNG or JPEG`);
 }
 
 function withoutInputSize(args: ParsedArgs): ParsedArgs {
@@ -112,41 +75,65 @@ export async function runPredict(argv: string[]): Promise<void> {
   const topkText = flagString(args, 'topk') ?? '5';
   if (!/^\d+$/.test(topkText) || Number(topkText) < 1) throw new UsageError(`--topk must be a positive integer, got "${topkText}"`);
 
+  const pre = preprocessFromArgs(args, DEFAULT_PREPROCESS);
+  if (input && pre.overrides.length > 0) throw new UsageError(`--input is a preprocessed tensor already: --${pre.overrides[0]} applies to --image only`);
+
   // Input first: a bad input file should not cost a weights load.
   let x: Float32Array;
   let shape: number[];
-  let rgba: RgbaImage | null = null;
+  let rgb: RgbImage | null = null;
+  let preprocess: PreprocessConfig | null = null;
   if (input) {
     shape = parseShape(shapeText!);
-    x = decodeF32LE(readFile(input, 'input'));
     const need = shape.reduce((a, b) => a * b, 1);
-    if (x.length !== need) throw new UsageError(`${input} holds ${x.length} float32 values; --shape ${shape.join(',')} needs ${need}`);
+    // The size says whether the file fits --shape before a byte of it is read.
+    x = decodeF32LE(readFile(input, 'input', (size) => {
+      if (size % 4 !== 0) throw new UsageError(`the input has ${size} bytes, not a whole number of float32 values`);
+      if (size / 4 !== need) throw new UsageError(`${input} holds ${size / 4} float32 values; --shape ${shape.join(',')} needs ${need}`);
+    }));
+    checkInput(x, input);
   } else {
-    rgba = decodeImageFile(readFile(image!, 'image'), image!);
-    const pre = preprocessImage(rgba, IMAGENET_PREPROCESS);
-    x = pre.tensor;
-    shape = [1, 3, IMAGENET_PREPROCESS.crop, IMAGENET_PREPROCESS.crop];
+    rgb = readImage(image!);
+    preprocess = pre.config;
+    x = preprocessImage(rgb, preprocess).tensor;
+    shape = [1, 3, preprocess.inputSize, preprocess.inputSize];
   }
 
-  const { stateDict } = loadWeightsFile(readFile(weightsPath, 'weights'), basename(weightsPath));
+  const weightBytes = readFile(weightsPath, 'weights');
   const explicit = args.positional.length === 1 || CONFIG_FLAGS.some((f) => f !== 'input' && args.flags.has(f));
-  let config: NetworkConfig = explicit ? configFromArgs(withoutInputSize(args), args.positional[0]) : inferConfig(stateDict);
-  config = { ...config, input: [shape[1], shape[2], shape[3]] };
-  const graph = buildLayerGraph(config);
+  const networkOf = (shapes: StateDictShapes): LayerGraph => {
+    const config: NetworkConfig = explicit
+      ? configFromArgs(withoutInputSize(args), args.positional[0])
+      : pre.entry
+        ? pretrainedConfig(pre.entry)
+        : inferConfig(shapes);
+    return buildLayerGraph({ ...config, input: [shape[1], shape[2], shape[3]] });
+  };
+  // The strict check runs on the shapes, before any tensor is decoded: a file for another network costs no decoding.
+  const { stateDict } = loadWeightsFile(weightBytes, basename(weightsPath), {
+    expect: (shapes) => void checkStateDict(networkOf(shapes), shapes),
+  });
+  const graph = networkOf(stateDict);
   checkStateDict(graph, stateDict);
+  checkMemory(memoryNeed(graph, weightBytes.byteLength), backendCapacity(backendName));
+  const meta = weightsMeta(graph.config, { pretrained: pre.entry?.tag });
+  const guard = new FiniteGuard(graph, stateDict);
 
   await useBackend(backendName);
   const net = buildNetwork(graph, stateDict);
   try {
     const t0 = performance.now();
-    const y = await net.run(x, shape);
+    const y = await runGuarded(net, guard, x, shape);
     const ms = performance.now() - t0;
     if (out) writeFile(out, encodeF32LE(y.data), 'the logits');
     const lines: string[] = [];
-    if (rgba) {
+    if (rgb && preprocess) {
       const k = Number(topkText);
-      lines.push(`${image} (${rgba.width}x${rgba.height}) on ${backendName}, ${ms.toFixed(0)} ms:`);
-      for (const t of topK(y.data, k)) lines.push(`  ${(t.prob * 100).toFixed(2).padStart(6)}%  ${String(t.index).padStart(4)}  ${t.label}`);
+      const how = pre.entry ? `${pre.entry.tag}'s preprocessing` : pre.given ? 'preprocessing from the flags' : "timm's default preprocessing (give --pretrained TAG for a catalogued checkpoint's own)";
+      lines.push(`${image} (${rgb.width}x${rgb.height}) on ${backendName}, ${ms.toFixed(0)} ms; ${how}: ${describePreprocess(preprocess)}`);
+      if (meta.classesAssumed) lines.push('  (1000 outputs: ImageNet-1k class names assumed)');
+      const names = meta.classes ? classNames(meta.classes) : null;
+      for (const t of topK(y.data, k, names)) lines.push(`  ${(t.prob * 100).toFixed(2).padStart(6)}%  ${String(t.index).padStart(4)}  ${t.label}`);
     }
     if (out) lines.push(`wrote logits [${y.shape.join(', ')}] float32 to ${out} (${backendName}, ${ms.toFixed(0)} ms)`);
     process.stdout.write(lines.join('\n') + '\n');

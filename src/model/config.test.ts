@@ -28,7 +28,7 @@ describe('config validation', () => {
     refuses((c) => (c.classes = 0), /classes must be a positive integer/);
     refuses((c) => ((c as unknown as { cardinality: unknown }).cardinality = 'x'), /cardinality must be a number/);
     refuses((c) => ((c as unknown as { block: string }).block = 'dense'), /block must be "basic" or "bottleneck"/);
-    refuses((c) => ((c as unknown as { stem: string }).stem = 'vit'), /stem must be "imagenet" or "cifar"/);
+    refuses((c) => ((c as unknown as { stem: string }).stem = 'vit'), /stem must be one of imagenet, deep, deep_tiered, cifar, got "vit"/);
   });
 
   it('refuses a basic block with C != 1 or d != 64 and explains why', () => {

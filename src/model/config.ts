@@ -1,11 +1,29 @@
 /**
- * The one configurable network: torchvision's `ResNet(block, layers, groups, width_per_group)`
- * plus the CIFAR stem of the paper's section 5.3. Every preset, every view and the tfjs builder
+ * The one configurable network: torchvision's `ResNet(block, layers, groups, width_per_group)`,
+ * the CIFAR stem of the paper's section 5.3, and timm's `ResNet` options (deep stems, average-pool
+ * shortcut, squeeze-and-excitation / ECA attention). Every preset, every view and the tfjs builder
  * start from a `NetworkConfig`.
  */
 
 export type BlockKind = 'basic' | 'bottleneck';
-export type StemKind = 'imagenet' | 'cifar';
+/**
+ * `imagenet`: 7x7/2 conv + BN + ReLU + 3x3/2 max pool. `cifar`: 3x3/1 conv + BN + ReLU.
+ * `deep` (timm `stem_type='deep'`): three 3x3 convs of stemWidth, stemWidth, 2 x stemWidth channels (the
+ * first with stride 2), BN + ReLU between, then BN + ReLU + max pool. `deep_tiered`: the same with
+ * 3 x (stemWidth / 4), stemWidth, 2 x stemWidth.
+ */
+export type StemKind = 'imagenet' | 'deep' | 'deep_tiered' | 'cifar';
+export const STEM_KINDS: readonly StemKind[] = ['imagenet', 'deep', 'deep_tiered', 'cifar'];
+/** Channel attention after the block's last BN: none, timm's SEModule, or timm's EcaModule. */
+export type AttentionKind = 'none' | 'se' | 'eca';
+export const ATTENTION_KINDS: readonly AttentionKind[] = ['none', 'se', 'eca'];
+/**
+ * Whose module structure the network follows (module names, which ReLUs are shared, Identity
+ * placeholders, the head): torchvision's `ResNet` or timm's `timm.models.resnet.ResNet`. The same
+ * config in both has the same parameters and state_dict keys; only its module calls differ.
+ */
+export type Implementation = 'torchvision' | 'timm';
+export const IMPLEMENTATIONS: readonly Implementation[] = ['torchvision', 'timm'];
 
 export interface NetworkConfig {
   /** `basic` (ResNet-18/34: two 3x3 convs) or `bottleneck` (1x1, grouped 3x3, 1x1). */
@@ -16,10 +34,18 @@ export interface NetworkConfig {
   cardinality: number;
   /** Bottleneck width d: channels per group when planes = 64 (torchvision's `width_per_group`). */
   widthPerGroup: number;
-  /** Stem channels and the planes of the first stage (64 in every published model). */
+  /**
+   * Planes of the first stage (stage i has baseWidth x 2^i; 64 in every published model) and the
+   * output channels of the 7x7 and CIFAR stems of torchvision (timm's 7x7 stem always has 64).
+   */
   baseWidth: number;
-  /** `imagenet`: 7x7/2 conv + BN + ReLU + 3x3/2 max pool. `cifar`: 3x3/1 conv + BN + ReLU. */
   stem: StemKind;
+  /** timm's `stem_width`: the channels of the deep stems' first convs (32 in every timm model); unused by the other stems. */
+  stemWidth: number;
+  /** timm's `avg_down`: the shortcut is AvgPool2d(2, stride, ceil_mode, count_include_pad=False) + 1x1 conv + BN. */
+  avgDown: boolean;
+  attention: AttentionKind;
+  implementation: Implementation;
   /** Input channels, height, width (one sample; the batch dimension is separate). */
   input: [number, number, number];
   /** Classifier outputs. */
@@ -47,9 +73,19 @@ export const LIMITS = {
   maxSide: 1 << 20,
 };
 
+/** A value for a message: short, and never `null` for a number that is not finite. */
+function quote(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
 function checkPositiveInteger(what: string, value: unknown, hint = ''): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ConfigError(`${what} must be a number, got ${JSON.stringify(value)}${hint}`);
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new ConfigError(`${what} must be a number, got ${quote(value)}${hint}`);
+  }
+  if (!Number.isFinite(value) || value > Number.MAX_SAFE_INTEGER) {
+    throw new ConfigError(`${what} is too large (${quote(value)}): use a positive integer below ${Number.MAX_SAFE_INTEGER}${hint}`);
   }
   if (!Number.isInteger(value) || value <= 0) {
     throw new ConfigError(`${what} must be a positive integer, got ${value}${hint}`);
@@ -63,8 +99,38 @@ export function bottleneckWidth(planes: number, widthPerGroup: number, cardinali
 }
 
 /** Planes of stage `i` (0-based): baseWidth * 2^i. */
-export function stagePlanes(config: NetworkConfig, stage: number): number {
+export function stagePlanes(config: Pick<NetworkConfig, 'baseWidth'>, stage: number): number {
   return config.baseWidth * 2 ** stage;
+}
+
+/** The deep stems' conv widths (timm: `stem_chs` and `inplanes`), or null for the single-conv stems. */
+export function deepStemWidths(config: Pick<NetworkConfig, 'stem' | 'stemWidth'>): [number, number, number] | null {
+  if (config.stem === 'deep') return [config.stemWidth, config.stemWidth, 2 * config.stemWidth];
+  if (config.stem === 'deep_tiered') return [3 * Math.floor(config.stemWidth / 4), config.stemWidth, 2 * config.stemWidth];
+  return null;
+}
+
+/** Output channels of the stem: the input channels of layer1. */
+export function stemChannels(config: NetworkConfig): number {
+  const deep = deepStemWidths(config);
+  if (deep) return deep[2];
+  return config.implementation === 'timm' ? 64 : config.baseWidth;
+}
+
+/** timm's `make_divisible(v, divisor, round_limit=0)`: the nearest multiple of divisor, at least divisor. */
+export function makeDivisible(v: number, divisor = 8): number {
+  return Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
+}
+
+/** Reduced channels of timm's SEModule for `channels` (rd_ratio 1/16, divisor 8). */
+export function seChannels(channels: number): number {
+  return makeDivisible(channels / 16, 8);
+}
+
+/** Kernel size of timm's EcaModule for `channels` (gamma 2, beta 1): t = int(|log2 C + 1| / 2), odd, at least 3. */
+export function ecaKernel(channels: number): number {
+  const t = Math.trunc(Math.abs(Math.log2(channels) + 1) / 2);
+  return Math.max(t % 2 ? t : t + 1, 3);
 }
 
 /**
@@ -77,8 +143,34 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
   if (config.block !== 'basic' && config.block !== 'bottleneck') {
     throw new ConfigError(`block must be "basic" or "bottleneck", got ${JSON.stringify(config.block)}`);
   }
-  if (config.stem !== 'imagenet' && config.stem !== 'cifar') {
-    throw new ConfigError(`stem must be "imagenet" or "cifar", got ${JSON.stringify(config.stem)}`);
+  if (!STEM_KINDS.includes(config.stem)) {
+    throw new ConfigError(`stem must be one of ${STEM_KINDS.join(', ')}, got ${quote(config.stem)}`);
+  }
+  if (!IMPLEMENTATIONS.includes(config.implementation)) {
+    throw new ConfigError(`implementation must be "torchvision" or "timm", got ${quote(config.implementation)}`);
+  }
+  if (!ATTENTION_KINDS.includes(config.attention)) {
+    throw new ConfigError(`attention must be one of ${ATTENTION_KINDS.join(', ')}, got ${quote(config.attention)}`);
+  }
+  if (typeof config.avgDown !== 'boolean') throw new ConfigError(`avgDown must be true or false, got ${quote(config.avgDown)}`);
+  checkPositiveInteger('stem width', config.stemWidth);
+  if (config.stemWidth > LIMITS.maxChannels) throw new ConfigError(`stem width ${config.stemWidth} is too large (at most ${LIMITS.maxChannels})`);
+  if (config.stem === 'deep_tiered' && config.stemWidth < 4) {
+    throw new ConfigError(`stem width ${config.stemWidth} is too small for the deep_tiered stem, whose first conv has 3 x floor(width / 4) channels: use at least 4`);
+  }
+  if (config.implementation === 'torchvision') {
+    const timmOnly = [
+      config.stem === 'deep' || config.stem === 'deep_tiered' ? `the ${config.stem} stem` : null,
+      config.avgDown ? 'the average-pool shortcut (avg-down)' : null,
+      config.attention !== 'none' ? `${config.attention === 'se' ? 'squeeze-and-excitation' : 'ECA'} attention` : null,
+    ].filter((x): x is string => x !== null);
+    if (timmOnly.length) {
+      throw new ConfigError(`${timmOnly.join(', ')} ${timmOnly.length > 1 ? 'exist' : 'exists'} only in timm's ResNet, not in torchvision's: set implementation "timm"`);
+    }
+  } else if (config.depths.length !== 4) {
+    throw new ConfigError(`timm's ResNet runs exactly four stages (its forward calls layer1..layer4), got ${config.depths.length}: use 4 depths, or implementation "torchvision" for other stage counts`);
+  } else if (config.stem === 'cifar') {
+    throw new ConfigError('timm\'s ResNet has no CIFAR stem (its stems are imagenet, deep and deep_tiered): use implementation "torchvision" for a CIFAR network');
   }
   if (!Array.isArray(config.depths) || config.depths.length === 0) {
     throw new ConfigError('depths must list the number of blocks of each stage, e.g. 3,4,6,3');

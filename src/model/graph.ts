@@ -1,36 +1,78 @@
 /**
  * The layer graph: the one description of a network. Every module call in execution order, named as
- * in torchvision's state_dict, with its hyper-parameters, shapes and parameter tensors. The analysis
- * (params, MACs, torchsummary, Table 1), the UI and the tfjs builder all read this structure.
+ * in the implementation's state_dict (torchvision's or timm's), with its hyper-parameters, shapes and
+ * parameter tensors. The analysis (params, MACs, torchsummary, Table 1, cost), the UI and the tfjs
+ * builder all read this structure.
+ *
+ * It is built by small builders, one per part of the network (stem, residual branch, attention,
+ * shortcut, block, head), each pushing nodes through the one `GraphBuilder`.
  */
 import {
   BLOCK_EXPANSION,
   bottleneckWidth,
+  deepStemWidths,
+  ecaKernel,
+  seChannels,
   stagePlanes,
+  stemChannels,
   validateConfig,
   type NetworkConfig,
 } from './config.ts';
 
 /**
- * `torchvision`: the shortcut (downsample) runs after bn3, as in torchvision's forward.
- * `seed`: the shortcut runs first (`identity = self.downsample(x)` before conv1), as in the seed's code.
- * Both compute the same function; only the order of the rows differs.
+ * `torchvision`: the shortcut (downsample) runs after the residual branch (and its attention), as in
+ * torchvision's and timm's forward. `seed`: the shortcut runs first (`identity = self.downsample(x)`
+ * before conv1), as in the seed's code. Both compute the same function; only the order of the rows differs.
  */
 export type ExecutionOrder = 'seed' | 'torchvision';
 export const EXECUTION_ORDERS: readonly ExecutionOrder[] = ['seed', 'torchvision'];
 
-export type NodeKind = 'conv' | 'bn' | 'relu' | 'maxpool' | 'avgpool' | 'flatten' | 'linear' | 'add' | 'block';
+/**
+ * What a node does. Module calls: conv (Conv2d), conv1d (ECA's Conv1d), bn, relu, sigmoid, identity
+ * (timm's placeholders), maxpool, avgpool (AvgPool2d of the avg-down shortcut), adaptiveavgpool
+ * (the global pool), flatten (functional in torchvision, nn.Flatten in timm), linear. Functional ops:
+ * mean (attention's squeeze over H and W), add (the residual sum), mul (attention's gating), concat
+ * (channel concatenation, in the block forms (b) of the paper's Fig. 3 only). Markers
+ * of a module that wraps others, whose output is that of its last child: block (Bottleneck /
+ * BasicBlock) and container (SEModule, EcaModule, SelectAdaptivePool2d).
+ */
+export type NodeKind =
+  | 'conv'
+  | 'conv1d'
+  | 'bn'
+  | 'relu'
+  | 'sigmoid'
+  | 'identity'
+  | 'maxpool'
+  | 'avgpool'
+  | 'adaptiveavgpool'
+  | 'mean'
+  | 'flatten'
+  | 'linear'
+  | 'add'
+  | 'mul'
+  | 'concat'
+  | 'block'
+  | 'container';
 
-/** PyTorch class of the module a node calls; `null` for functional ops (`out += identity`, `torch.flatten`). */
+/** PyTorch class of the module a node calls; `null` for functional ops (`out += identity`, `torch.flatten`, `x.mean`). */
 export type ModuleType =
   | 'Conv2d'
+  | 'Conv1d'
   | 'BatchNorm2d'
   | 'ReLU'
+  | 'Sigmoid'
+  | 'Identity'
   | 'MaxPool2d'
+  | 'AvgPool2d'
   | 'AdaptiveAvgPool2d'
+  | 'Flatten'
   | 'Linear'
   | 'Bottleneck'
-  | 'BasicBlock';
+  | 'BasicBlock'
+  | 'SEModule'
+  | 'EcaModule'
+  | 'SelectAdaptivePool2d';
 
 export interface ConvSpec {
   inChannels: number;
@@ -42,10 +84,20 @@ export interface ConvSpec {
   bias: boolean;
 }
 
+/** ECA's Conv1d(1, 1, kernel, padding=(kernel - 1) / 2, bias=False) over the channel axis. */
+export interface Conv1dSpec {
+  kernel: number;
+  padding: number;
+}
+
 export interface PoolSpec {
   kernel: number;
   stride: number;
   padding: number;
+  /** `ceil_mode`: the last window may hang over the edge (PyTorch's output-size rule). */
+  ceilMode: boolean;
+  /** `count_include_pad` of AvgPool2d (max pooling ignores it). */
+  countIncludePad: boolean;
 }
 
 export interface LinearSpec {
@@ -67,16 +119,16 @@ export interface TensorSpec {
   kind: 'parameter' | 'buffer';
 }
 
-export interface LayerNode {
+interface NodeBase<K extends NodeKind> {
   /** Position in execution order (0-based). */
   index: number;
-  /** Module path, the state_dict prefix (`layer1.0.conv2`); `layer1.0.add` / `flatten` for functional ops. */
+  /** Module path, the state_dict prefix (`layer1.0.conv2`); `layer1.0.add` / `flatten` / `layer1.0.se.mean` for functional ops. */
   name: string;
-  kind: NodeKind;
+  kind: K;
   module: ModuleType | null;
-  /** Producers, by index; -1 is the network input. `add` has two: the residual branch and the shortcut. */
+  /** Producers, by index; -1 is the network input. `add` and `mul` have two (branch and shortcut; value and gate). */
   inputs: number[];
-  /** Per-sample shape of the first input: [C, H, W] or [features]. */
+  /** Per-sample shape of the first input: [C, H, W], [features] or [1, C] (ECA's signal). */
   inShape: number[];
   /** Per-sample output shape. */
   outShape: number[];
@@ -84,15 +136,20 @@ export interface LayerNode {
   stage: number;
   /** Block index within its stage, or null outside blocks. */
   block: number | null;
-  /** Shortcut path of a block (downsample conv/BN), as opposed to the residual branch. */
+  /** Shortcut path of a block (downsample pool/conv/BN), as opposed to the residual branch. */
   shortcut: boolean;
-  conv?: ConvSpec;
-  pool?: PoolSpec;
-  linear?: LinearSpec;
-  bn?: BatchNormSpec;
-  /** Tensors this call's module owns (empty for ReLU, pooling, add, block markers). */
+  /** Tensors this call's module owns (empty for ReLU, pooling, add, markers). */
   tensors: TensorSpec[];
 }
+
+export type ConvNode = NodeBase<'conv'> & { conv: ConvSpec };
+export type Conv1dNode = NodeBase<'conv1d'> & { conv1d: Conv1dSpec };
+export type BatchNormNode = NodeBase<'bn'> & { bn: BatchNormSpec };
+export type PoolNode = NodeBase<'maxpool' | 'avgpool'> & { pool: PoolSpec };
+export type LinearNode = NodeBase<'linear'> & { linear: LinearSpec };
+export type PlainNode = NodeBase<'relu' | 'sigmoid' | 'identity' | 'adaptiveavgpool' | 'mean' | 'flatten' | 'add' | 'mul' | 'concat' | 'block' | 'container'>;
+/** One module call or functional op; narrowing on `kind` gives the spec of that kind. */
+export type LayerNode = ConvNode | Conv1dNode | BatchNormNode | PoolNode | LinearNode | PlainNode;
 
 export interface StageInfo {
   /** 0 = stem, 1..S = residual stages. */
@@ -114,39 +171,52 @@ export interface StageInfo {
 export interface LayerGraph {
   config: NetworkConfig;
   order: ExecutionOrder;
+  /** Per-sample shape of the graph's input: the config's input, or a block's input for a block graph (`formGraph`). */
+  inputShape: number[];
   nodes: LayerNode[];
   stages: StageInfo[];
   /** Index of the node whose output is the network output. */
   output: number;
 }
 
-/** Output side of a conv or pool: floor((n + 2p - k) / s) + 1, as PyTorch computes it (dilation 1, floor mode). */
-export function convOutSize(n: number, kernel: number, stride: number, padding: number): number {
-  return Math.floor((n + 2 * padding - kernel) / stride) + 1;
+/**
+ * Output side of a conv or pool, as PyTorch computes it (dilation 1): floor((n + 2p - k) / s) + 1, or
+ * with ceil mode ceil(...) + 1, less one when the last window would start in the right padding.
+ */
+export function convOutSize(n: number, kernel: number, stride: number, padding: number, ceilMode = false): number {
+  const span = n + 2 * padding - kernel;
+  if (!ceilMode) return Math.floor(span / stride) + 1;
+  let out = Math.ceil(span / stride) + 1;
+  if ((out - 1) * stride >= n + padding) out -= 1;
+  return out;
 }
+
+/** A node before the builder gives it its index and place (distributes over the union). */
+type NodeInit = LayerNode extends infer N ? (N extends LayerNode ? Omit<N, 'index' | 'stage' | 'block' | 'shortcut'> : never) : never;
 
 class GraphBuilder {
   nodes: LayerNode[] = [];
   stage = 0;
   block: number | null = null;
   shortcut = false;
+  readonly inputShape: number[];
 
-  private push(node: Omit<LayerNode, 'index' | 'stage' | 'block' | 'shortcut'>): number {
+  constructor(inputShape: number[]) {
+    this.inputShape = inputShape;
+  }
+
+  push(node: NodeInit): number {
     const index = this.nodes.length;
-    const full = node as LayerNode;
-    full.index = index;
-    full.stage = this.stage;
-    full.block = this.block;
-    full.shortcut = this.shortcut;
-    this.nodes.push(full);
+    this.nodes.push({ ...node, index, stage: this.stage, block: this.block, shortcut: this.shortcut } as LayerNode);
     return index;
   }
 
-  shape(i: number, fallback: number[]): number[] {
-    return i < 0 ? fallback : this.nodes[i].outShape;
+  shape(i: number): number[] {
+    return i < 0 ? this.inputShape : this.nodes[i].outShape;
   }
 
-  conv(name: string, from: number, inShape: number[], spec: Omit<ConvSpec, 'inChannels' | 'bias'>): number {
+  conv(name: string, from: number, spec: Omit<ConvSpec, 'inChannels' | 'bias'> & { bias?: boolean }): number {
+    const inShape = this.shape(from);
     const [c, h, w] = inShape;
     const conv: ConvSpec = { inChannels: c, bias: false, ...spec };
     const outShape = [
@@ -157,11 +227,12 @@ class GraphBuilder {
     const tensors: TensorSpec[] = [
       { key: `${name}.weight`, shape: [spec.outChannels, c / spec.groups, spec.kernel, spec.kernel], kind: 'parameter' },
     ];
+    if (conv.bias) tensors.push({ key: `${name}.bias`, shape: [spec.outChannels], kind: 'parameter' });
     return this.push({ name, kind: 'conv', module: 'Conv2d', inputs: [from], inShape, outShape, conv, tensors });
   }
 
   bn(name: string, from: number): number {
-    const shape = this.nodes[from].outShape;
+    const shape = this.shape(from);
     const c = shape[0];
     const tensors: TensorSpec[] = [
       { key: `${name}.weight`, shape: [c], kind: 'parameter' },
@@ -173,18 +244,242 @@ class GraphBuilder {
     return this.push({ name, kind: 'bn', module: 'BatchNorm2d', inputs: [from], inShape: shape, outShape: shape, bn: { channels: c, eps: 1e-5 }, tensors });
   }
 
-  relu(name: string, from: number): number {
-    const shape = this.nodes[from].outShape;
-    return this.push({ name, kind: 'relu', module: 'ReLU', inputs: [from], inShape: shape, outShape: shape, tensors: [] });
+  /** An element-wise module call or op that keeps the shape: ReLU, Sigmoid, Identity. */
+  pointwise(kind: 'relu' | 'sigmoid' | 'identity', name: string, from: number): number {
+    const shape = this.shape(from);
+    const module = kind === 'relu' ? 'ReLU' : kind === 'sigmoid' ? 'Sigmoid' : 'Identity';
+    return this.push({ name, kind, module, inputs: [from], inShape: shape, outShape: shape, tensors: [] });
   }
 
-  add(name: string, residual: number, shortcut: number, shortcutShape: number[]): number {
-    const shape = this.nodes[residual].outShape;
-    if (shape.length !== shortcutShape.length || shape.some((v, i) => v !== shortcutShape[i])) {
-      throw new Error(`internal: ${name} adds ${shape} and ${shortcutShape}`);
-    }
-    return this.push({ name, kind: 'add', module: null, inputs: [residual, shortcut], inShape: shape, outShape: shape, tensors: [] });
+  pool(kind: 'maxpool' | 'avgpool', name: string, from: number, pool: PoolSpec): number {
+    const inShape = this.shape(from);
+    const [c, h, w] = inShape;
+    const side = (n: number): number => convOutSize(n, pool.kernel, pool.stride, pool.padding, pool.ceilMode);
+    return this.push({
+      name, kind, module: kind === 'maxpool' ? 'MaxPool2d' : 'AvgPool2d', inputs: [from], inShape, outShape: [c, side(h), side(w)], pool, tensors: [],
+    });
   }
+
+  /** A functional op or module with an explicit output shape (mean, flatten, global pool). */
+  reshaping(kind: 'mean' | 'flatten' | 'adaptiveavgpool', name: string, module: ModuleType | null, from: number, outShape: number[]): number {
+    return this.push({ name, kind, module, inputs: [from], inShape: this.shape(from), outShape, tensors: [] });
+  }
+
+  /** A two-input element-wise op: the residual add (same shapes) or attention's gating mul (broadcast gate). */
+  binary(kind: 'add' | 'mul', name: string, a: number, b: number): number {
+    const shape = this.shape(a);
+    const other = this.shape(b);
+    if (kind === 'add' && (shape.length !== other.length || shape.some((v, i) => v !== other[i]))) {
+      throw new Error(`internal: ${name} adds ${shape} and ${other}`);
+    }
+    return this.push({ name, kind, module: null, inputs: [a, b], inShape: shape, outShape: shape, tensors: [] });
+  }
+
+  /** The row of a module that wraps the nodes before it; its output is `last`'s. */
+  marker(kind: 'block' | 'container', name: string, module: ModuleType, last: number, inShape: number[]): number {
+    return this.push({ name, kind, module, inputs: [last], inShape, outShape: this.shape(last), tensors: [] });
+  }
+}
+
+/** Name of the ReLU after a block's k-th BN (1-based): torchvision calls one shared `relu`, timm has `act1`.. */
+function blockAct(config: NetworkConfig, prefix: string, k: number): string {
+  return config.implementation === 'timm' ? `${prefix}.act${k}` : `${prefix}.relu`;
+}
+
+/** The one conv of the single-conv stems: torchvision's 7x7/2 and the paper's CIFAR 3x3/1. */
+export const SINGLE_CONV_STEMS: Readonly<Record<'imagenet' | 'cifar', { kernel: number; stride: number; padding: number }>> = {
+  imagenet: { kernel: 7, stride: 2, padding: 3 },
+  cifar: { kernel: 3, stride: 1, padding: 1 },
+};
+
+/** conv1 [+ bn1 + relu + max pool]: the single-conv stems and timm's deep stems. */
+function buildStem(g: GraphBuilder, config: NetworkConfig): number {
+  const timm = config.implementation === 'timm';
+  const out = stemChannels(config);
+  const deep = deepStemWidths(config);
+  let x: number;
+  if (deep) {
+    // timm: conv1 = Sequential(conv 3x3/2, BN, ReLU, conv 3x3, BN, ReLU, conv 3x3), then bn1, act1.
+    x = g.conv('conv1.0', -1, { outChannels: deep[0], kernel: 3, stride: 2, padding: 1, groups: 1 });
+    x = g.bn('conv1.1', x);
+    x = g.pointwise('relu', 'conv1.2', x);
+    x = g.conv('conv1.3', x, { outChannels: deep[1], kernel: 3, stride: 1, padding: 1, groups: 1 });
+    x = g.bn('conv1.4', x);
+    x = g.pointwise('relu', 'conv1.5', x);
+    x = g.conv('conv1.6', x, { outChannels: deep[2], kernel: 3, stride: 1, padding: 1, groups: 1 });
+  } else {
+    x = g.conv('conv1', -1, { outChannels: out, ...SINGLE_CONV_STEMS[config.stem === 'cifar' ? 'cifar' : 'imagenet'], groups: 1 });
+  }
+  x = g.bn('bn1', x);
+  x = g.pointwise('relu', timm ? 'act1' : 'relu', x);
+  if (config.stem !== 'cifar') {
+    x = g.pool('maxpool', 'maxpool', x, { kernel: 3, stride: 2, padding: 1, ceilMode: false, countIncludePad: true });
+  }
+  return x;
+}
+
+/** timm's SEModule or EcaModule on the output of the block's last BN; returns the gated output. */
+function buildAttention(g: GraphBuilder, config: NetworkConfig, prefix: string, x: number): number {
+  if (config.attention === 'none') return x;
+  const inShape = g.shape(x);
+  const c = inShape[0];
+  const name = `${prefix}.se`;
+  let gate: number;
+  if (config.attention === 'se') {
+    let y = g.reshaping('mean', `${name}.mean`, null, x, [c, 1, 1]);
+    y = g.conv(`${name}.fc1`, y, { outChannels: seChannels(c), kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
+    y = g.pointwise('identity', `${name}.bn`, y);
+    y = g.pointwise('relu', `${name}.act`, y);
+    y = g.conv(`${name}.fc2`, y, { outChannels: c, kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
+    gate = g.pointwise('sigmoid', `${name}.gate`, y);
+  } else {
+    // x.mean((2, 3)).view(N, 1, C): a one-channel signal of length C.
+    const k = ecaKernel(c);
+    let y = g.reshaping('mean', `${name}.mean`, null, x, [1, c]);
+    y = g.push({
+      name: `${name}.conv`, kind: 'conv1d', module: 'Conv1d', inputs: [y], inShape: [1, c], outShape: [1, c],
+      conv1d: { kernel: k, padding: (k - 1) / 2 }, tensors: [{ key: `${name}.conv.weight`, shape: [1, 1, k], kind: 'parameter' }],
+    });
+    gate = g.pointwise('sigmoid', `${name}.gate`, y);
+  }
+  const gated = g.binary('mul', `${name}.mul`, x, gate);
+  return g.marker('container', name, config.attention === 'se' ? 'SEModule' : 'EcaModule', gated, inShape);
+}
+
+/**
+ * The shortcut of a block's first convolution when it changes shape: 1x1 conv (stride s) + BN
+ * (torchvision, timm), or with avg-down AvgPool2d(2, s, ceil_mode, count_include_pad=False) + 1x1 conv
+ * + BN, the pool an Identity where s = 1 (timm's `downsample_avg`).
+ */
+function buildShortcut(g: GraphBuilder, config: NetworkConfig, prefix: string, from: number, outChannels: number, stride: number): number {
+  g.shortcut = true;
+  let y = from;
+  if (config.avgDown) {
+    y = stride === 1
+      ? g.pointwise('identity', `${prefix}.downsample.0`, y)
+      : g.pool('avgpool', `${prefix}.downsample.0`, y, { kernel: 2, stride, padding: 0, ceilMode: true, countIncludePad: false });
+    y = g.conv(`${prefix}.downsample.1`, y, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
+    y = g.bn(`${prefix}.downsample.2`, y);
+  } else {
+    y = g.conv(`${prefix}.downsample.0`, y, { outChannels, kernel: 1, stride, padding: 0, groups: 1 });
+    y = g.bn(`${prefix}.downsample.1`, y);
+  }
+  g.shortcut = false;
+  return y;
+}
+
+/** The residual branch of a block up to its last BN (before attention). */
+function buildBranch(g: GraphBuilder, config: NetworkConfig, prefix: string, from: number, planes: number, width: number, outChannels: number, stride: number): number {
+  const timm = config.implementation === 'timm';
+  let y: number;
+  if (config.block === 'bottleneck') {
+    y = g.conv(`${prefix}.conv1`, from, { outChannels: width, kernel: 1, stride: 1, padding: 0, groups: 1 });
+    y = g.bn(`${prefix}.bn1`, y);
+    y = g.pointwise('relu', blockAct(config, prefix, 1), y);
+    y = g.conv(`${prefix}.conv2`, y, { outChannels: width, kernel: 3, stride, padding: 1, groups: config.cardinality });
+    y = g.bn(`${prefix}.bn2`, y);
+    if (timm) y = g.pointwise('identity', `${prefix}.drop_block`, y);
+    y = g.pointwise('relu', blockAct(config, prefix, 2), y);
+    if (timm) y = g.pointwise('identity', `${prefix}.aa`, y);
+    y = g.conv(`${prefix}.conv3`, y, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
+    return g.bn(`${prefix}.bn3`, y);
+  }
+  y = g.conv(`${prefix}.conv1`, from, { outChannels: planes, kernel: 3, stride, padding: 1, groups: 1 });
+  y = g.bn(`${prefix}.bn1`, y);
+  if (timm) y = g.pointwise('identity', `${prefix}.drop_block`, y);
+  y = g.pointwise('relu', blockAct(config, prefix, 1), y);
+  if (timm) y = g.pointwise('identity', `${prefix}.aa`, y);
+  y = g.conv(`${prefix}.conv2`, y, { outChannels: planes, kernel: 3, stride: 1, padding: 1, groups: 1 });
+  return g.bn(`${prefix}.bn2`, y);
+}
+
+/**
+ * The residual branch of a bottleneck in form (a) or (b) of the paper's Fig. 3, up to bn3: C paths
+ * `branches.i` of 1x1 (d channels) + BN + ReLU, 3x3 + BN + ReLU; (a) each path ends in its own 1x1 to
+ * the output channels and the paths are summed, (b) the paths are concatenated before one 1x1. The
+ * BN after the aggregation is the block's bn3, as in the paper's implementation. Form (c) is the block
+ * itself (`buildBranch`).
+ */
+function buildFormBranch(g: GraphBuilder, config: NetworkConfig, form: 'a' | 'b', prefix: string, from: number, width: number, outChannels: number, stride: number): number {
+  const C = config.cardinality;
+  const d = width / C;
+  const paths: number[] = [];
+  for (let i = 0; i < C; i++) {
+    const p = `${prefix}.branches.${i}`;
+    let y = g.conv(`${p}.conv1`, from, { outChannels: d, kernel: 1, stride: 1, padding: 0, groups: 1 });
+    y = g.bn(`${p}.bn1`, y);
+    y = g.pointwise('relu', `${p}.relu1`, y);
+    y = g.conv(`${p}.conv2`, y, { outChannels: d, kernel: 3, stride, padding: 1, groups: 1 });
+    y = g.bn(`${p}.bn2`, y);
+    y = g.pointwise('relu', `${p}.relu2`, y);
+    if (form === 'a') y = g.conv(`${p}.conv3`, y, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
+    paths.push(y);
+  }
+  let y: number;
+  if (form === 'a') {
+    y = paths[0];
+    for (let i = 1; i < C; i++) y = g.binary('add', `${prefix}.sum.${i}`, y, paths[i]);
+  } else {
+    const [, h, w] = g.shape(paths[0]);
+    const concat = g.push({ name: `${prefix}.concat`, kind: 'concat', module: null, inputs: paths, inShape: g.shape(paths[0]), outShape: [C * d, h, w], tensors: [] });
+    y = g.conv(`${prefix}.conv3`, concat, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
+  }
+  return g.bn(`${prefix}.bn3`, y);
+}
+
+/** One residual block: branch (in the given form), attention, shortcut (in the execution order), add, ReLU, the block's row. */
+function buildBlock(
+  g: GraphBuilder, config: NetworkConfig, order: ExecutionOrder, prefix: string, from: number,
+  planes: number, width: number, outChannels: number, stride: number, form: 'a' | 'b' | 'c' = 'c',
+): number {
+  const inShape = g.shape(from);
+  const needsShortcut = stride !== 1 || inShape[0] !== outChannels;
+  let identity = order === 'seed' && needsShortcut ? buildShortcut(g, config, prefix, from, outChannels, stride) : from;
+  let y = form === 'c'
+    ? buildBranch(g, config, prefix, from, planes, width, outChannels, stride)
+    : buildFormBranch(g, config, form, prefix, from, width, outChannels, stride);
+  y = buildAttention(g, config, prefix, y);
+  if (order === 'torchvision' && needsShortcut) identity = buildShortcut(g, config, prefix, from, outChannels, stride);
+  y = g.binary('add', `${prefix}.add`, y, identity);
+  y = g.pointwise('relu', blockAct(config, prefix, config.block === 'bottleneck' ? 3 : 2), y);
+  return g.marker('block', prefix, config.block === 'bottleneck' ? 'Bottleneck' : 'BasicBlock', y, inShape);
+}
+
+/**
+ * The head: torchvision's avgpool + flatten + fc; timm's global_pool (SelectAdaptivePool2d: pool,
+ * flatten) + fc. Without the top, torchvision ends at the last stage; timm keeps its head modules as
+ * Identity (`num_classes=0, global_pool=''`), which changes no value.
+ */
+function buildHead(g: GraphBuilder, config: NetworkConfig, from: number): number {
+  const shape = g.shape(from);
+  const c = shape[0];
+  if (config.implementation === 'torchvision') {
+    if (!config.includeTop) return from;
+    let x = g.reshaping('adaptiveavgpool', 'avgpool', 'AdaptiveAvgPool2d', from, [c, 1, 1]);
+    x = g.reshaping('flatten', 'flatten', null, x, [c]);
+    return linear(g, x, c, config.classes);
+  }
+  let x: number;
+  if (config.includeTop) {
+    x = g.reshaping('adaptiveavgpool', 'global_pool.pool', 'AdaptiveAvgPool2d', from, [c, 1, 1]);
+    x = g.reshaping('flatten', 'global_pool.flatten', 'Flatten', x, [c]);
+  } else {
+    x = g.pointwise('identity', 'global_pool.pool', from);
+    x = g.pointwise('identity', 'global_pool.flatten', x);
+  }
+  x = g.marker('container', 'global_pool', 'SelectAdaptivePool2d', x, shape);
+  return config.includeTop ? linear(g, x, c, config.classes) : g.pointwise('identity', 'fc', x);
+}
+
+function linear(g: GraphBuilder, from: number, inFeatures: number, outFeatures: number): number {
+  return g.push({
+    name: 'fc', kind: 'linear', module: 'Linear', inputs: [from], inShape: [inFeatures], outShape: [outFeatures],
+    linear: { inFeatures, outFeatures, bias: true },
+    tensors: [
+      { key: 'fc.weight', shape: [outFeatures, inFeatures], kind: 'parameter' },
+      { key: 'fc.bias', shape: [outFeatures], kind: 'parameter' },
+    ],
+  });
 }
 
 /** Builds the layer graph of a (validated) config in the given execution order. */
@@ -193,33 +488,13 @@ export function buildLayerGraph(config: NetworkConfig, order: ExecutionOrder = '
   if (order !== 'seed' && order !== 'torchvision') {
     throw new Error(`execution order must be "seed" or "torchvision", got ${JSON.stringify(order)}`);
   }
-  const g = new GraphBuilder();
+  const g = new GraphBuilder([...config.input]);
   const stages: StageInfo[] = [];
-  const inputShape = [...config.input];
 
-  // Stem.
-  let x: number;
-  if (config.stem === 'imagenet') {
-    x = g.conv('conv1', -1, inputShape, { outChannels: config.baseWidth, kernel: 7, stride: 2, padding: 3, groups: 1 });
-    x = g.bn('bn1', x);
-    x = g.relu('relu', x);
-    const [c, h, w] = g.nodes[x].outShape;
-    const pool: PoolSpec = { kernel: 3, stride: 2, padding: 1 };
-    x = g.nodes.length;
-    g.nodes.push({
-      index: x, name: 'maxpool', kind: 'maxpool', module: 'MaxPool2d', inputs: [x - 1], inShape: [c, h, w],
-      outShape: [c, convOutSize(h, 3, 2, 1), convOutSize(w, 3, 2, 1)], pool, stage: 0, block: null, shortcut: false, tensors: [],
-    });
-  } else {
-    x = g.conv('conv1', -1, inputShape, { outChannels: config.baseWidth, kernel: 3, stride: 1, padding: 1, groups: 1 });
-    x = g.bn('bn1', x);
-    x = g.relu('relu', x);
-  }
-  stages.push({ index: 0, module: 'conv1', paperName: 'conv1', blocks: 0, outShape: g.nodes[x].outShape });
+  let x = buildStem(g, config);
+  stages.push({ index: 0, module: 'conv1', paperName: 'conv1', blocks: 0, outShape: g.shape(x) });
 
-  // Residual stages.
   const expansion = BLOCK_EXPANSION[config.block];
-  let inChannels = config.baseWidth;
   config.depths.forEach((depth, s) => {
     g.stage = s + 1;
     const planes = stagePlanes(config, s);
@@ -228,84 +503,39 @@ export function buildLayerGraph(config: NetworkConfig, order: ExecutionOrder = '
     const width = config.block === 'bottleneck' ? bottleneckWidth(planes, config.widthPerGroup, config.cardinality) : planes;
     for (let b = 0; b < depth; b++) {
       g.block = b;
-      const prefix = `layer${s + 1}.${b}`;
-      const stride = b === 0 ? stageStride : 1;
-      const needsDownsample = b === 0 && (stride !== 1 || inChannels !== outChannels);
-      const blockIn = x;
-      const blockInShape = g.shape(blockIn, inputShape);
-
-      const shortcutPath = (): number => {
-        if (!needsDownsample) return blockIn;
-        g.shortcut = true;
-        let y = g.conv(`${prefix}.downsample.0`, blockIn, blockInShape, { outChannels, kernel: 1, stride, padding: 0, groups: 1 });
-        y = g.bn(`${prefix}.downsample.1`, y);
-        g.shortcut = false;
-        return y;
-      };
-
-      let identity = order === 'seed' ? shortcutPath() : -2;
-      let y: number;
-      if (config.block === 'bottleneck') {
-        y = g.conv(`${prefix}.conv1`, blockIn, blockInShape, { outChannels: width, kernel: 1, stride: 1, padding: 0, groups: 1 });
-        y = g.bn(`${prefix}.bn1`, y);
-        y = g.relu(`${prefix}.relu`, y);
-        y = g.conv(`${prefix}.conv2`, y, g.nodes[y].outShape, { outChannels: width, kernel: 3, stride, padding: 1, groups: config.cardinality });
-        y = g.bn(`${prefix}.bn2`, y);
-        y = g.relu(`${prefix}.relu`, y);
-        y = g.conv(`${prefix}.conv3`, y, g.nodes[y].outShape, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
-        y = g.bn(`${prefix}.bn3`, y);
-      } else {
-        y = g.conv(`${prefix}.conv1`, blockIn, blockInShape, { outChannels: planes, kernel: 3, stride, padding: 1, groups: 1 });
-        y = g.bn(`${prefix}.bn1`, y);
-        y = g.relu(`${prefix}.relu`, y);
-        y = g.conv(`${prefix}.conv2`, y, g.nodes[y].outShape, { outChannels: planes, kernel: 3, stride: 1, padding: 1, groups: 1 });
-        y = g.bn(`${prefix}.bn2`, y);
-      }
-      if (order === 'torchvision') identity = shortcutPath();
-      y = g.add(`${prefix}.add`, y, identity, g.shape(identity, inputShape));
-      y = g.relu(`${prefix}.relu`, y);
-      const shape = g.nodes[y].outShape;
-      x = g.nodes.length;
-      g.nodes.push({
-        index: x, name: prefix, kind: 'block', module: config.block === 'bottleneck' ? 'Bottleneck' : 'BasicBlock',
-        inputs: [y], inShape: blockInShape, outShape: shape, stage: g.stage, block: b, shortcut: false, tensors: [],
-      });
-      inChannels = outChannels;
+      x = buildBlock(g, config, order, `layer${s + 1}.${b}`, x, planes, width, outChannels, b === 0 ? stageStride : 1);
     }
     g.block = null;
     stages.push({
-      index: s + 1, module: `layer${s + 1}`, paperName: `conv${s + 2}`, blocks: depth, outShape: g.nodes[x].outShape,
+      index: s + 1, module: `layer${s + 1}`, paperName: `conv${s + 2}`, blocks: depth, outShape: g.shape(x),
       planes, width, groups: config.block === 'bottleneck' ? config.cardinality : 1, outChannels, stride: stageStride,
     });
   });
 
-  // Head.
-  if (config.includeTop) {
-    g.stage = config.depths.length + 1;
-    const [c] = g.nodes[x].outShape;
-    const from = x;
-    x = g.nodes.length;
-    g.nodes.push({
-      index: x, name: 'avgpool', kind: 'avgpool', module: 'AdaptiveAvgPool2d', inputs: [from], inShape: g.nodes[from].outShape,
-      outShape: [c, 1, 1], stage: g.stage, block: null, shortcut: false, tensors: [],
-    });
-    x = g.nodes.length;
-    g.nodes.push({
-      index: x, name: 'flatten', kind: 'flatten', module: null, inputs: [x - 1], inShape: [c, 1, 1], outShape: [c],
-      stage: g.stage, block: null, shortcut: false, tensors: [],
-    });
-    x = g.nodes.length;
-    g.nodes.push({
-      index: x, name: 'fc', kind: 'linear', module: 'Linear', inputs: [x - 1], inShape: [c], outShape: [config.classes],
-      linear: { inFeatures: c, outFeatures: config.classes, bias: true }, stage: g.stage, block: null, shortcut: false,
-      tensors: [
-        { key: 'fc.weight', shape: [config.classes, c], kind: 'parameter' },
-        { key: 'fc.bias', shape: [config.classes], kind: 'parameter' },
-      ],
-    });
-  }
+  g.stage = config.depths.length + 1;
+  x = buildHead(g, config, x);
+  return { config, order, inputShape: [...config.input], nodes: g.nodes, stages, output: x };
+}
 
-  return { config, order, nodes: g.nodes, stages, output: x };
+/**
+ * One block of a network as a graph of its own, in form (a), (b) or (c) of the paper's Fig. 3: the
+ * same builders as the network (its attention, its shortcut, its module names), its input the block's
+ * input. Form (c) is exactly the network's block; (a) and (b) replace its grouped 3x3 by C paths.
+ */
+export function formGraph(config: NetworkConfig, stage: number, block: number, form: 'a' | 'b' | 'c'): LayerGraph {
+  const full = buildLayerGraph(config);
+  const info = full.stages[stage];
+  if (stage < 1 || !info || info.planes === undefined) throw new Error(`stage must be 1..${full.stages.length - 1}, got ${stage}`);
+  if (config.block !== 'bottleneck') throw new Error('forms (a), (b), (c) exist for bottleneck blocks only; this network has basic blocks');
+  const prefix = `layer${stage}.${block}`;
+  const marker = full.nodes.find((n) => n.kind === 'block' && n.name === prefix);
+  if (!marker) throw new Error(`the network has no block ${prefix}`);
+  const g = new GraphBuilder([...marker.inShape]);
+  g.stage = stage;
+  g.block = block;
+  const stride = block === 0 ? info.stride! : 1;
+  const out = buildBlock(g, config, 'torchvision', prefix, -1, info.planes, info.width!, info.outChannels!, stride, form);
+  return { config, order: 'torchvision', inputShape: [...marker.inShape], nodes: g.nodes, stages: full.stages, output: out };
 }
 
 /** Number of elements of a shape (1 for a scalar). */
@@ -319,22 +549,24 @@ export function nodeParams(node: LayerNode): number {
 }
 
 /**
- * The state_dict the network has, in torchvision's key order (module registration order:
- * conv1, bn1, layer1.0.conv1, ..., layer1.0.downsample.0, layer1.0.downsample.1, ..., fc).
- * Each module appears once even when it is called several times.
+ * The state_dict the network has, in module registration order: the stem, then each block's residual
+ * branch and attention in call order followed by its downsample (registered last in both torchvision's
+ * and timm's blocks, whatever the execution order), then the head. Each module appears once.
  */
 export function stateDictSpec(graph: LayerGraph): TensorSpec[] {
-  const rank = (node: LayerNode): number => {
-    const leaf = node.name.split('.').slice(2).join('.');
-    const order = ['conv1', 'bn1', 'conv2', 'bn2', 'conv3', 'bn3', 'downsample.0', 'downsample.1'];
-    return node.block === null ? 0 : order.indexOf(leaf);
-  };
   const owners = graph.nodes.filter((n) => n.tensors.length > 0);
   const sorted = [...owners].sort((a, b) => {
     if (a.stage !== b.stage) return a.stage - b.stage;
     if ((a.block ?? -1) !== (b.block ?? -1)) return (a.block ?? -1) - (b.block ?? -1);
-    if (a.block === null) return a.index - b.index;
-    return rank(a) - rank(b);
+    if (a.shortcut !== b.shortcut) return a.shortcut ? 1 : -1;
+    return a.index - b.index;
   });
   return sorted.flatMap((n) => n.tensors);
+}
+
+/** The conv node of a module path (`layer1.0.conv2`); throws when the graph has none. */
+export function convNode(graph: LayerGraph, name: string): ConvNode {
+  const node = graph.nodes.find((n) => n.name === name);
+  if (!node || node.kind !== 'conv') throw new Error(`the network has no convolution ${name}`);
+  return node;
 }

@@ -1,49 +1,182 @@
 /**
- * Pretrained weights the app can load, as data: torchvision's ImageNet-1k weights re-published as
- * safetensors by timm on the Hugging Face hub (same key names as torchvision's state_dict).
+ * The pretrained weights catalogue: `pretrained.json` (the one data file; the fixture script checks it
+ * against timm's pretrained configs, timm's results table and torchvision's weights metadata), read and
+ * checked here. Each entry carries what its checkpoint needs to be used right: the hub file, the
+ * architecture (a preset), the evaluation preprocessing of its pretrained config, the licence, the
+ * classes it predicts, and its published top-1 / top-5 with their source. A checkpoint's accuracy lives
+ * here only; `presets.ts` keeps the figures of architectures (params, MACs, the paper's errors).
  */
-import { buildLayerGraph, numel, stateDictSpec } from './graph.ts';
-import { presetConfig } from './presets.ts';
-import { IMAGENET_PREPROCESS, type PreprocessOptions } from './preprocess.ts';
+import type { NetworkConfig } from './config.ts';
+import { buildLayerGraph } from './graph.ts';
+import { memoryNeed, type MemoryNeed } from './memory.ts';
+import { validatePreprocess, type CropMode, type PreprocessConfig } from './preprocess.ts';
+import { findPreset, presetConfig } from './presets.ts';
+import type { Interpolation } from './image/resample.ts';
+import catalogue from './pretrained.json' with { type: 'json' };
 
-export interface PretrainedWeights {
-  /** Preset name (presets.ts). */
-  preset: string;
+export interface License {
+  id: string;
+  name: string;
+  /** False for non-commercial licences (the WSL weights' CC BY-NC 4.0). */
+  commercial: boolean;
+}
+
+export interface ClassSet {
+  id: string;
+  name: string;
+  count: number;
+}
+
+export interface PretrainedEntry {
+  /** timm's `model.tag` name, e.g. `resnet50.tv2_in1k`; the id of the entry. */
+  tag: string;
   label: string;
-  /** Direct download URL (CORS-enabled). */
+  /** Preset name of the network (presets.ts). */
+  architecture: string;
+  hub: { repo: string; file: string };
+  /** Direct download URL on the Hugging Face hub (CORS-enabled). */
   url: string;
-  /** Hub repository the file belongs to. */
-  repo: string;
-  /** Size of the float32 tensors in bytes (parameters and BN buffers; the file adds a small header). */
-  bytes: number;
-  /** ImageNet-1k top-1 accuracy (%) published with the weights. */
-  top1: number;
-  preprocess: PreprocessOptions;
+  /** torchvision's name of the same weights (`ResNet50_Weights.IMAGENET1K_V2`), for torchvision's checkpoints. */
+  torchvisionWeights: string | null;
+  preprocess: PreprocessConfig;
+  /** Where the preprocessing comes from. */
+  preprocessSource: string;
+  license: License;
+  classes: ClassSet;
+  accuracy: { top1: number; top5: number; source: string };
+}
+
+/** How the preprocessing is written in the data file (timm's data-config names). */
+export interface PreprocessJson {
+  input_size: number;
+  interpolation: string;
+  crop_pct: number;
+  crop_mode: string;
+  mean: number[];
+  std: number[];
+}
+
+export class CatalogueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CatalogueError';
+  }
+}
+
+/** timm's data-config keys to a checked PreprocessConfig. */
+export function preprocessFromJson(p: PreprocessJson): PreprocessConfig {
+  return validatePreprocess({
+    inputSize: p.input_size,
+    cropPct: p.crop_pct,
+    interpolation: p.interpolation as Interpolation,
+    cropMode: p.crop_mode as CropMode,
+    mean: p.mean as unknown as [number, number, number],
+    std: p.std as unknown as [number, number, number],
+  });
+}
+
+interface EntryJson {
+  tag: string;
+  label: string;
+  architecture: string;
+  hub: { repo: string; file: string };
+  torchvision_weights?: string;
+  preprocess: PreprocessJson;
+  preprocess_source: string;
   license: string;
+  classes: string;
+  accuracy: { top1: number; top5: number; source: string };
 }
 
-const hub = (repo: string): string => `https://huggingface.co/${repo}/resolve/main/model.safetensors`;
-
-/** Float32 bytes of a preset's state dict, from the layer graph. */
-export function stateDictBytes(preset: string): number {
-  return 4 * stateDictSpec(buildLayerGraph(presetConfig(preset))).reduce((s, t) => s + numel(t.shape), 0);
+interface CatalogueJson {
+  licenses: Record<string, { name: string; commercial: boolean }>;
+  classes: Record<string, { name: string; count: number }>;
+  entries: EntryJson[];
 }
 
-export const PRETRAINED: readonly PretrainedWeights[] = [
-  {
-    preset: 'resnet50', label: 'ResNet-50 (torchvision V1)', repo: 'timm/resnet50.tv_in1k', url: hub('timm/resnet50.tv_in1k'),
-    bytes: stateDictBytes('resnet50'), top1: 76.13, preprocess: IMAGENET_PREPROCESS, license: 'bsd-3-clause',
-  },
-  {
-    preset: 'resnext50_32x4d', label: 'ResNeXt-50 32x4d (torchvision V1)', repo: 'timm/resnext50_32x4d.tv_in1k', url: hub('timm/resnext50_32x4d.tv_in1k'),
-    bytes: stateDictBytes('resnext50_32x4d'), top1: 77.618, preprocess: IMAGENET_PREPROCESS, license: 'bsd-3-clause',
-  },
-  {
-    preset: 'resnext101_32x8d', label: 'ResNeXt-101 32x8d (torchvision V1)', repo: 'timm/resnext101_32x8d.tv_in1k', url: hub('timm/resnext101_32x8d.tv_in1k'),
-    bytes: stateDictBytes('resnext101_32x8d'), top1: 79.312, preprocess: IMAGENET_PREPROCESS, license: 'bsd-3-clause',
-  },
-];
+/** Reads and checks the catalogue data (exported for the tests of malformed data). */
+export function parseCatalogue(doc: CatalogueJson): PretrainedEntry[] {
+  const tags = new Set<string>();
+  return doc.entries.map((e) => {
+    const where = `pretrained.json entry "${e.tag}"`;
+    if (tags.has(e.tag)) throw new CatalogueError(`${where} appears twice`);
+    tags.add(e.tag);
+    const license = doc.licenses[e.license];
+    if (!license) throw new CatalogueError(`${where}: unknown licence "${e.license}"`);
+    const classes = doc.classes[e.classes];
+    if (!classes) throw new CatalogueError(`${where}: unknown class set "${e.classes}"`);
+    let preprocess: PreprocessConfig;
+    try {
+      preprocess = preprocessFromJson(e.preprocess);
+    } catch (err) {
+      throw new CatalogueError(`${where}: ${(err as Error).message}`);
+    }
+    const { top1, top5 } = e.accuracy;
+    if (!(top1 > 0 && top1 <= top5 && top5 <= 100)) throw new CatalogueError(`${where}: top-1 ${top1} / top-5 ${top5} are not percentages with top-1 <= top-5`);
+    return {
+      tag: e.tag,
+      label: e.label,
+      architecture: e.architecture,
+      hub: e.hub,
+      url: `https://huggingface.co/${e.hub.repo}/resolve/main/${e.hub.file}`,
+      torchvisionWeights: e.torchvision_weights ?? null,
+      preprocess,
+      preprocessSource: e.preprocess_source,
+      license: { id: e.license, ...license },
+      classes: { id: e.classes, ...classes },
+      accuracy: e.accuracy,
+    };
+  });
+}
 
-export function findPretrained(preset: string): PretrainedWeights | undefined {
-  return PRETRAINED.find((p) => p.preset === preset);
+export const PRETRAINED: readonly PretrainedEntry[] = parseCatalogue(catalogue as CatalogueJson);
+
+/** The entry of a tag (`resnet50.tv2_in1k`) or of torchvision's weights name (`ResNet50_Weights.IMAGENET1K_V2`). */
+export function findPretrained(name: string): PretrainedEntry | undefined {
+  return PRETRAINED.find((p) => p.tag === name || p.torchvisionWeights === name);
+}
+
+export function requirePretrained(name: string): PretrainedEntry {
+  const entry = findPretrained(name);
+  if (!entry) throw new CatalogueError(`no pretrained weights "${name}"; the catalogue has ${PRETRAINED.map((p) => p.tag).join(', ')}`);
+  return entry;
+}
+
+/** The entry whose download URL this is. */
+export function pretrainedByUrl(url: string): PretrainedEntry | undefined {
+  return PRETRAINED.find((p) => p.url === url);
+}
+
+/** The name of an accuracy's source without its details: "torchvision 0.14 weights metadata", "timm results-imagenet.csv". */
+export function accuracySourceName(entry: PretrainedEntry): string {
+  return entry.accuracy.source.split(' (')[0];
+}
+
+/** Every checkpoint of an architecture, in catalogue order (torchvision's V1 before V2). */
+export function checkpointsOf(architecture: string): PretrainedEntry[] {
+  return PRETRAINED.filter((p) => p.architecture === architecture);
+}
+
+/** Whether this build has the entry's architecture as a preset. */
+export function hasArchitecture(entry: PretrainedEntry): boolean {
+  return findPreset(entry.architecture) !== undefined;
+}
+
+/** The network the entry's weights fit (its preset, 1000 ImageNet classes at its input size). */
+export function pretrainedConfig(entry: PretrainedEntry): NetworkConfig {
+  if (!hasArchitecture(entry)) throw new CatalogueError(`${entry.tag} needs the ${entry.architecture} architecture, which this build does not have`);
+  return presetConfig(entry.architecture, { classes: entry.classes.count, input: [3, entry.preprocess.inputSize, entry.preprocess.inputSize] });
+}
+
+const needs = new Map<string, MemoryNeed>();
+
+/** Memory the entry needs (file about the size of its float32 state dict), or null without its architecture. */
+export function pretrainedMemory(entry: PretrainedEntry): MemoryNeed | null {
+  if (!hasArchitecture(entry)) return null;
+  let need = needs.get(entry.tag);
+  if (!need) {
+    need = memoryNeed(buildLayerGraph(pretrainedConfig(entry)));
+    needs.set(entry.tag, need);
+  }
+  return need;
 }

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetworkConfig } from '../../src/model/config.ts';
+import { fixtureConfig, type FixtureConfig } from './fixture-config.ts';
 
 export interface FixtureManifest {
   config: NetworkConfig;
@@ -15,27 +16,14 @@ export interface FixtureManifest {
 }
 
 interface RawManifest {
-  config: {
-    block: NetworkConfig['block'];
-    depths: number[];
-    cardinality: number;
-    width_per_group: number;
-    base_width?: number;
-    stem: NetworkConfig['stem'];
-    input: [number, number, number];
-    classes: number;
-  };
+  config: FixtureConfig;
   input_shape: number[];
 }
 
 export function readFixtureManifest(dir: string, name: string): FixtureManifest {
   const raw = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as RawManifest;
-  const c = raw.config;
   return {
-    config: {
-      block: c.block, depths: c.depths, cardinality: c.cardinality, widthPerGroup: c.width_per_group,
-      baseWidth: c.base_width ?? 64, stem: c.stem, input: c.input, classes: c.classes, includeTop: true,
-    },
+    config: fixtureConfig(raw.config),
     inputShape: raw.input_shape,
     dir,
     name,

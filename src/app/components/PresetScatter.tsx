@@ -5,6 +5,7 @@
  */
 import { scaleLog } from 'd3';
 import { humanCount, thousands } from '../format.ts';
+import { seriesColor } from '../theme.ts';
 
 export interface ScatterPoint {
   name: string;
@@ -18,11 +19,13 @@ export interface ScatterPoint {
 }
 
 const W = 900;
-const H = 440;
+/** The plot is at least this tall, and tall enough for one label line per preset. */
+const MIN_H = 440;
 const M = { top: 14, right: 320, bottom: 34, left: 56 };
 const LINE = 13;
 
 export function PresetScatter({ points }: { points: ScatterPoint[] }) {
+  const H = Math.max(MIN_H, M.top + points.length * LINE + 8);
   const x = scaleLog().domain([Math.min(...points.map((p) => p.macs)) * 0.8, Math.max(...points.map((p) => p.macs)) * 1.25]).range([M.left, W - M.right]);
   const y = scaleLog().domain([Math.min(...points.map((p) => p.params)) * 0.8, Math.max(...points.map((p) => p.params)) * 1.25]).range([H - M.bottom, M.top]);
   const xt = x.ticks(6).filter((t) => [1, 2, 5].includes(Number(t.toExponential(0)[0])));
@@ -47,7 +50,7 @@ export function PresetScatter({ points }: { points: ScatterPoint[] }) {
     <figure className="chart scatter" aria-label="Params vs MACs of the presets">
       <h3>Params vs MACs of the presets <span className="muted small">(log scales; labels: published top-1 error)</span></h3>
       <div className="legend">
-        <span style={{ ['--swatch' as string]: 'var(--series-0)' }}>ImageNet-1k, 224×224 (paper Tables 3, 4)</span>
+        <span style={{ ['--swatch' as string]: 'var(--series-0)' }}>ImageNet-1k, 224×224 (errors: paper Tables 3, 4)</span>
         <span style={{ ['--swatch' as string]: 'var(--series-1)' }}>CIFAR, 32×32 (Table 7: C10 / C100)</span>
       </div>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Scatter of params against MACs">
@@ -68,7 +71,7 @@ export function PresetScatter({ points }: { points: ScatterPoint[] }) {
           return (
             <g key={p.name}>
               <path d={`M${px + 5},${py} L${labelX - 16},${py} L${labelX - 4},${ly}`} className="edge" style={{ stroke: 'var(--border)', fill: 'none' }} />
-              <circle cx={px} cy={py} r={p.highlight ? 6 : 4} style={{ fill: `var(--series-${p.cifar ? 1 : 0})`, stroke: p.highlight ? 'var(--text)' : 'none', strokeWidth: 1.5 }}>
+              <circle cx={px} cy={py} r={p.highlight ? 6 : 4} style={{ fill: seriesColor(p.cifar ? 1 : 0), stroke: p.highlight ? 'var(--text)' : 'none', strokeWidth: 1.5 }}>
                 <title>{`${p.label}: ${thousands(p.params)} params, ${thousands(p.macs)} MACs`}</title>
               </circle>
               <text className="label" x={labelX} y={ly + 3} style={{ fontWeight: p.highlight ? 700 : 400 }}>

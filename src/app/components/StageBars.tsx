@@ -1,6 +1,7 @@
 /** Grouped bars: one group per stage, one bar per network. d3 scales, React SVG. */
 import { scaleBand, scaleLinear } from 'd3';
 import { humanCount, thousands } from '../format.ts';
+import { seriesColor } from '../theme.ts';
 
 export interface BarSeries {
   label: string;
@@ -34,7 +35,7 @@ export function StageBars({ title, unit, stages, series }: { title: string; unit
             {series.map((ser, i) => {
               const v = ser.values[si] ?? 0;
               return (
-                <rect key={i} x={inner(i)} y={y(v)} width={inner.bandwidth()} height={Math.max(0, y(0) - y(v))} rx={1.5} style={{ fill: `var(--series-${i % 6})` }}>
+                <rect key={i} x={inner(i)} y={y(v)} width={inner.bandwidth()} height={Math.max(0, y(0) - y(v))} rx={1.5} style={{ fill: seriesColor(i) }}>
                   <title>{`${ser.label}, ${s}: ${thousands(v)} ${unit}`}</title>
                 </rect>
               );

@@ -3,17 +3,20 @@
  * model the published figures beside ours with their source.
  */
 import { useMemo } from 'react';
-import { buildLayerGraph } from '../../model/graph.ts';
+import { graphOf } from '../graphs.ts';
 import { matchPreset, presetConfig, type PublishedFigures } from '../../model/presets.ts';
-import { analyze } from '../../analysis/analyze.ts';
-import { blockTable } from '../../analysis/table.ts';
+import { accuracySourceName, checkpointsOf, type PretrainedEntry } from '../../model/pretrained.ts';
+import { analyzeGraph } from '../../analysis/analyze.ts';
+import { blockTable, templateLayerText } from '../../analysis/table.ts';
 import { CONVENTION_INFO } from '../../analysis/conventions.ts';
 import { thousands, giga, percent } from '../format.ts';
 import type { AppState } from '../state.ts';
 import { layerFormula } from '../formulas.ts';
+import { tableMarkdown } from '../../analysis/markdown.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
 import type { LayerGraph } from '../../model/graph.ts';
 
-function Published({ figures, params, macs }: { figures: PublishedFigures[]; params: number; macs: number }) {
+function Published({ figures, checkpoints, params, macs }: { figures: PublishedFigures[]; checkpoints: PretrainedEntry[]; params: number; macs: number }) {
   return (
     <div className="table-wrap">
       <table className="data published">
@@ -22,10 +25,10 @@ function Published({ figures, params, macs }: { figures: PublishedFigures[]; par
           <tr>
             <th scope="col">Source</th>
             <th scope="col" className="num">Params</th>
-            <th scope="col" className="num">Ours − published</th>
-            <th scope="col" className="num">GMACs</th>
-            <th scope="col" className="num">Ours − published</th>
-            <th scope="col" className="num">Top-1</th>
+            <th scope="col" className="num"><abbr title="Ours − published, relative">Δ</abbr></th>
+            <th scope="col" className="num">GMACs (paper)</th>
+            <th scope="col" className="num"><abbr title="Ours − published, relative">Δ</abbr></th>
+            <th scope="col">Top-1</th>
           </tr>
         </thead>
         <tbody>
@@ -33,9 +36,9 @@ function Published({ figures, params, macs }: { figures: PublishedFigures[]; par
             <th scope="row">This lab (counted from the layer graph)</th>
             <td className="num">{thousands(params)}</td>
             <td className="num">—</td>
-            <td className="num">{(macs / 1e9).toFixed(3)}<span className="muted small"> (paper convention)</span></td>
+            <td className="num">{(macs / 1e9).toFixed(3)}</td>
             <td className="num">—</td>
-            <td className="num muted">needs weights (Run view)</td>
+            <td className="muted">with weights, in the Run view</td>
           </tr>
           {figures.map((f, i) => (
             <tr key={i}>
@@ -44,11 +47,17 @@ function Published({ figures, params, macs }: { figures: PublishedFigures[]; par
               <td className="num">{f.params !== undefined ? percent((params - f.params) / f.params) : ''}</td>
               <td className="num">{f.gmacs !== undefined ? String(f.gmacs) : ''}</td>
               <td className="num">{f.gmacs !== undefined ? percent((macs / 1e9 - f.gmacs) / f.gmacs) : ''}</td>
-              <td className="num">
-                {f.top1Acc !== undefined && `${f.top1Acc}% acc`}
+              <td>
                 {f.top1Err !== undefined && `${f.top1Err}% err${f.top5Err !== undefined ? ` (top-5 ${f.top5Err}%)` : ''}`}
                 {f.dataset ? `, ${f.dataset}` : ''}
               </td>
+            </tr>
+          ))}
+          {checkpoints.map((c) => (
+            <tr key={c.tag}>
+              <th scope="row">{c.label} weights ({accuracySourceName(c)})</th>
+              <td className="num" colSpan={4} />
+              <td>{c.accuracy.top1}% acc (top-5 {c.accuracy.top5}%)</td>
             </tr>
           ))}
         </tbody>
@@ -83,11 +92,11 @@ function Counting({ graph }: { graph: LayerGraph }) {
 
 export function BlockTableView({ state }: { state: AppState }) {
   const { config, convention } = state;
-  const graph = useMemo(() => buildLayerGraph(config), [config]);
+  const graph = graphOf(config);
   const table = useMemo(() => blockTable(graph, convention), [graph, convention]);
   const preset = matchPreset(config);
   // Published MACs follow the paper's convention whatever the picker says.
-  const paperMacs = useMemo(() => (convention === 'paper' ? table.macs : analyze(config).macs), [config, convention, table]);
+  const paperMacs = useMemo(() => (convention === 'paper' ? table.macs : analyzeGraph(graph, 'paper').macs), [graph, convention, table]);
   // Published figures hold for the preset's own input size and classes.
   const samePreset = preset && JSON.stringify(presetConfig(preset.name)) === JSON.stringify(config);
   return (
@@ -122,16 +131,19 @@ export function BlockTableView({ state }: { state: AppState }) {
                 <th scope="row">{r.stage}<span className="muted small"> {r.module !== r.stage ? r.module : ''}</span></th>
                 <td>{r.outputSize ? `${r.outputSize[0]}×${r.outputSize[1]}` : ''}</td>
                 <td className="template">
+                  {r.pool && <span className="stem-parts"><span>{r.pool.replace(/(\d)x(\d)/, '$1×$2')}</span></span>}
                   {r.template ? (
                     <span className="bracket">
                       <span className="template-layers">
                         {r.template.map((l, i) => (
-                          <span key={i}>{l.kernel}×{l.kernel}, {l.channels}{l.groups > 1 ? `, C=${l.groups}` : ''}</span>
+                          <span key={i}>{templateLayerText(l).replace(/(\d)x(\d)/, '$1×$2')}</span>
                         ))}
                       </span>
                       <span className="times">× {r.blocks}</span>
                     </span>
-                  ) : r.description}
+                  ) : (
+                    <span className="stem-parts">{r.description.split('; ').map((part, i) => <span key={i}>{part.replace(/(\d)x(\d)/, '$1×$2')}</span>)}</span>
+                  )}
                 </td>
                 <td className="num">{thousands(r.params)}</td>
                 <td className="num">{thousands(r.macs)}</td>
@@ -147,7 +159,12 @@ export function BlockTableView({ state }: { state: AppState }) {
           </tfoot>
         </table>
       </div>
-      {samePreset && preset.published.length > 0 && <Published figures={preset.published} params={table.params} macs={paperMacs} />}
+      <div className="toolbar actions">
+        <CopyButton label="Copy as Markdown" text={() => tableMarkdown(table)} what={`the block table as a Markdown table, as the CLI's "table --format markdown --convention ${convention}" prints it`} />
+      </div>
+      {samePreset && preset.published.length > 0 && (
+        <Published figures={preset.published} checkpoints={checkpointsOf(preset.name)} params={table.params} macs={paperMacs} />
+      )}
       {preset && !samePreset && (
         <p className="muted">{preset.label}'s published figures are for its own input size and classes; set those to compare.</p>
       )}

@@ -12,6 +12,9 @@ import { CURRENT, MAX_COMPARE, exactPreset, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
 import { StageBars } from '../components/StageBars.tsx';
 import { PresetScatter, type ScatterPoint } from '../components/PresetScatter.tsx';
+import { seriesColor } from '../theme.ts';
+import { compareMarkdown } from '../../analysis/markdown.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
 
 /** The paper's errors for a preset: ImageNet top-1 (Tables 3, 4) or CIFAR-10 / CIFAR-100 (Table 7). */
 function paperNote(preset: Preset): string {
@@ -42,7 +45,7 @@ export function CompareView({ state }: { state: AppState }) {
     () =>
       PRESETS.map((p) => {
         const a = analyze(presetConfig(p.name));
-        return { name: p.name, label: p.label, params: a.params, macs: a.macs, note: paperNote(p), cifar: p.stem === 'cifar', highlight: state.compare.includes(p.name) || (state.compare.includes(CURRENT) && current === p.name) };
+        return { name: p.name, label: p.label, params: a.params, macs: a.macs, note: paperNote(p), cifar: p.config.stem === 'cifar', highlight: state.compare.includes(p.name) || (state.compare.includes(CURRENT) && current === p.name) };
       }),
     [state.compare, current],
   );
@@ -91,7 +94,7 @@ export function CompareView({ state }: { state: AppState }) {
           <tbody>
             {comparison.entries.map((e, i) => (
               <tr key={state.compare[i]}>
-                <th scope="row"><span className="swatch" style={{ color: `var(--series-${i % 6})` }}>●</span> {e.label}</th>
+                <th scope="row"><span className="swatch" style={{ color: seriesColor(i) }}>●</span> {e.label}</th>
                 <td className="num">{thousands(e.analysis.params)}</td>
                 <td className="num">{i === 0 ? '—' : `${signed(e.deltaParams)} (${percent(e.deltaParams / base.analysis.params, 1)})`}</td>
                 <td className="num">{thousands(e.analysis.macs)} <span className="unit">({humanCount(e.analysis.macs)})</span></td>
@@ -100,6 +103,9 @@ export function CompareView({ state }: { state: AppState }) {
             ))}
           </tbody>
         </table>
+      </div>
+      <div className="toolbar actions">
+        <CopyButton label="Copy as Markdown" text={() => compareMarkdown(comparison)} what="per-stage params and MACs, totals and differences as a Markdown table" />
       </div>
       <div className="charts">
         <StageBars title="Params per stage" unit="parameters" stages={stages} series={comparison.entries.map((e) => ({ label: e.label, values: stages.map((s) => stageOf(e.analysis, s).params) }))} />

@@ -5,11 +5,13 @@
  */
 import { useId, useState, type ReactNode } from 'react';
 import { ConfigError, formatInputSize } from '../../model/config.ts';
-import { PRESETS, findPreset, matchPreset, presetConfig } from '../../model/presets.ts';
+import { PRESET_FAMILIES, PRESETS, findPreset, matchPreset, presetConfig, usesStemWidth, type PresetFamily } from '../../model/presets.ts';
 import { SOLVER_DEPTHS, solveWidth, templateParams } from '../../analysis/solver.ts';
 import { thousands } from '../../analysis/format.ts';
 import { configField, editConfig, exactPreset, withConfig, type AppState, type ConfigKey } from '../state.ts';
 import { useStore } from '../store.ts';
+import { pytorchCode } from '../../analysis/code.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
 
 interface Draft {
   key: ConfigKey;
@@ -34,10 +36,24 @@ function Field(props: {
       <label htmlFor={id}>{props.label}</label>
       {props.children({ id, describedBy })}
       {props.hint && <div id={hintId} className="hint">{props.hint}</div>}
-      {props.error && <div id={errorId} className="field-error" role="alert">{props.error}</div>}
+      {/* Always present, so that a screen reader announces a new error once, politely, not on every keystroke. */}
+      <div id={errorId} className="field-error" role="status">{props.error ?? ''}</div>
     </div>
   );
 }
+
+const STEM_HINTS: Record<AppState['config']['stem'], string> = {
+  imagenet: '7×7/2 conv + 3×3/2 max pool',
+  deep: 'Three 3×3 convs (w, w, 2w) + max pool',
+  deep_tiered: 'Three 3×3 convs (3w/4, w, 2w) + max pool',
+  cifar: '3×3/1 conv, no pool',
+};
+
+const ATTENTION_HINTS: Record<AppState['config']['attention'], string> = {
+  none: 'No channel attention',
+  se: 'SE after the last BN: C/16 channels',
+  eca: 'ECA after the last BN: a 1-D conv',
+};
 
 export function ConfigPanel({ state }: { state: AppState }) {
   const store = useStore();
@@ -64,7 +80,7 @@ export function ConfigPanel({ state }: { state: AppState }) {
     }
   };
 
-  const textField = (key: ConfigKey, label: string, hint?: ReactNode, inputMode: 'numeric' | 'text' = 'numeric', list?: string) => {
+  const textField = (key: ConfigKey, label: string, hint?: ReactNode, inputMode: 'numeric' | 'text' = 'numeric', list?: string, disabled = false) => {
     const draft = draftOf(key);
     return (
       <Field label={label} hint={hint} error={draft?.error}>
@@ -76,6 +92,7 @@ export function ConfigPanel({ state }: { state: AppState }) {
             autoComplete="off"
             spellCheck={false}
             list={list}
+            disabled={disabled}
             value={draft ? draft.text : configField(state.config, key)}
             aria-invalid={draft ? true : undefined}
             aria-describedby={describedBy}
@@ -128,12 +145,11 @@ export function ConfigPanel({ state }: { state: AppState }) {
                 }}
               >
                 {!exact && <option value="">{arch ? `Custom: ${summary}` : summary}</option>}
-                <optgroup label="torchvision">
-                  {PRESETS.filter((p) => p.torchvision).map((p) => <option key={p.name} value={p.name}>{p.label}</option>)}
-                </optgroup>
-                <optgroup label="Paper (Tables 3, 4, 7)">
-                  {PRESETS.filter((p) => !p.torchvision).map((p) => <option key={p.name} value={p.name}>{p.label}</option>)}
-                </optgroup>
+                {(Object.keys(PRESET_FAMILIES) as PresetFamily[]).map((family) => (
+                  <optgroup key={family} label={PRESET_FAMILIES[family]}>
+                    {PRESETS.filter((p) => p.family === family).map((p) => <option key={p.name} value={p.name}>{p.label}</option>)}
+                  </optgroup>
+                ))}
               </select>
             )}
           </Field>
@@ -166,9 +182,21 @@ export function ConfigPanel({ state }: { state: AppState }) {
               At C={c}: d={solved}, C·(256d + 9d² + 256d) = {thousands(solvedParams)} vs {thousands(reference)} at C=1, d=64.
             </div>
           </div>
+          {selectField('stem', 'Stem', [['imagenet', 'ImageNet: 7×7 conv'], ['deep', 'Deep: three 3×3 convs (timm)'], ['deep_tiered', 'Deep tiered: three 3×3 convs (timm)'], ['cifar', 'CIFAR: 3×3 conv']], STEM_HINTS[state.config.stem])}
           <div className="field-row">
-            {textField('base', 'Base width', 'Stem channels')}
-            {selectField('stem', 'Stem', [['imagenet', 'ImageNet'], ['cifar', 'CIFAR']], state.config.stem === 'imagenet' ? '7×7/2 conv + pool' : '3×3/1 conv')}
+            {textField('base', 'Base width', 'Planes of layer1')}
+            {textField('sw', 'Stem width', usesStemWidth(state.config) ? 'Deep stem: w, w, 2w' : 'Deep stems only', 'numeric', undefined, !usesStemWidth(state.config))}
+          </div>
+          {selectField('attn', 'Attention', [['none', 'None'], ['se', 'Squeeze-and-excitation (SE)'], ['eca', 'Efficient channel attention (ECA)']], ATTENTION_HINTS[state.config.attention])}
+          <div className="field-row">
+            <div className="field">
+              <label className="check">
+                <input type="checkbox" checked={state.config.avgDown} aria-describedby="avgdown-hint" onChange={(e) => edit('avgdown', e.target.checked ? '1' : '0')} />
+                <span>Avg-down</span>
+              </label>
+              <div id="avgdown-hint" className="hint">Shortcut: 2×2 avg pool, then 1×1 conv (ResNet-D)</div>
+            </div>
+            {selectField('impl', 'Implementation', [['torchvision', 'torchvision'], ['timm', 'timm']], 'Whose module names and layers')}
           </div>
           <div className="field-row">
             {textField('input', 'Input size', 'C×H×W', 'text')}
@@ -182,6 +210,13 @@ export function ConfigPanel({ state }: { state: AppState }) {
             />
             <span>Classifier head (pool + fc)</span>
           </label>
+          <div className="toolbar actions">
+            <CopyButton
+              label="Copy as PyTorch"
+              text={() => pytorchCode(state.config)}
+              what={`Python that builds this network with ${state.config.implementation}, as the CLI's "code" command prints it`}
+            />
+          </div>
           {live.length > 0 && (
             <p className="hint stale" role="status">The views show the last valid network until the error is fixed.</p>
           )}

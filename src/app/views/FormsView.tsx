@@ -4,7 +4,7 @@
  * through the engine (shared random weights, one random input).
  */
 import { useMemo, useState } from 'react';
-import { buildLayerGraph } from '../../model/graph.ts';
+import { graphOf } from '../graphs.ts';
 import { blockForms, EQUIVALENCE_TOLERANCE, type BlockForm } from '../../analysis/forms.ts';
 import type { FormsResult } from '../../model/engine/client.ts';
 import { thousands, ms } from '../format.ts';
@@ -76,7 +76,7 @@ function CheckResult({ result, block }: { result: FormsResult; block: string }) 
 export function FormsView({ state }: { state: AppState }) {
   const store = useStore();
   const { config, formsStage, formsBlock } = state;
-  const graph = useMemo(() => buildLayerGraph(config), [config]);
+  const graph = graphOf(config);
   const forms = useMemo(() => {
     try {
       return { ok: blockForms(graph, formsStage, formsBlock ?? undefined) } as const;
@@ -159,6 +159,10 @@ export function FormsView({ state }: { state: AppState }) {
           <div className="card explain">
             <h3>Why they are equal ({forms.ok.module}: C = {forms.ok.spec.cardinality}, d = {forms.ok.spec.channelsPerGroup})</h3>
             {forms.ok.explanation.map((p, i) => <p key={i}>{p}</p>)}
+          </div>
+          <div className="card explain">
+            <h3>After the aggregation, the same in all three forms</h3>
+            {forms.ok.shared.map((p, i) => <p key={i}>{p}</p>)}
           </div>
         </>
       )}

@@ -4,7 +4,9 @@
  * prints; CSV and JSON exports are the analysis' own.
  */
 import { useMemo, useState } from 'react';
-import { buildLayerGraph, type ExecutionOrder, type LayerGraph } from '../../model/graph.ts';
+import { useMediaQuery } from '../useMediaQuery.ts';
+import type { ExecutionOrder, LayerGraph } from '../../model/graph.ts';
+import { graphOf } from '../graphs.ts';
 import { layerFormula } from '../formulas.ts';
 import { exactPreset, DETAILS, type AppState, type Detail } from '../state.ts';
 import { summarize, summaryCsv, summaryJson, torchsummaryText } from '../../analysis/summary.ts';
@@ -15,8 +17,14 @@ import { layerItems, type LayerItem } from '../layerTree.ts';
 import { VirtualRows } from '../components/VirtualRows.tsx';
 import { useStore } from '../store.ts';
 import { copyText, downloadText } from '../download.ts';
+import { summaryMarkdown } from '../../analysis/markdown.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
+import { TorchinfoCopy } from '../components/TorchinfoCopy.tsx';
 
+/** Row height: one line on wide screens; on phones (styles.css) a row takes two lines. */
 const ROW_HEIGHT = 30;
+const PHONE_ROW_HEIGHT = 44;
+const PHONE = '(max-width: 860px)';
 const DETAIL_LABELS: Record<Detail, string> = { stages: 'Stages', blocks: 'Blocks', layers: 'All layers' };
 const ORDER_LABELS: Record<ExecutionOrder, [string, string]> = {
   seed: ['Seed code', 'The seed code computes the shortcut (downsample) first, so its rows come before conv1; the CLI prints this order.'],
@@ -34,9 +42,9 @@ function Row(props: { item: LayerItem; rowIndex: number; selected: boolean; onTo
         </span>
         <span role="cell" className="c-name">{r.name}</span>
         <span role="cell" className="c-shape">{pyList(r.outputShape)}</span>
-        <span role="cell" className="num">{thousands(r.params)}</span>
-        <span role="cell" className="num">{thousands(r.macs)}</span>
-        <span role="cell" className="num">{r.groups ?? ''}</span>
+        <span role="cell" className="num c-params">{thousands(r.params)}</span>
+        <span role="cell" className="num c-macs">{thousands(r.macs)}</span>
+        <span role="cell" className="num c-groups">{r.groups !== null ? <><span className="phone-only">groups </span>{r.groups}</> : ''}</span>
       </div>
     );
   }
@@ -49,9 +57,9 @@ function Row(props: { item: LayerItem; rowIndex: number; selected: boolean; onTo
         </button>
       </span>
       <span role="cell" className="c-shape muted">{item.detail} · {item.rows} rows</span>
-      <span role="cell" className="num sum" title="Sum of the rows below">Σ {thousands(item.params)}</span>
-      <span role="cell" className="num sum">Σ {thousands(item.macs)}</span>
-      <span role="cell" />
+      <span role="cell" className="num sum c-params" title="Sum of the rows below">Σ {thousands(item.params)}</span>
+      <span role="cell" className="num sum c-macs">Σ {thousands(item.macs)}</span>
+      <span role="cell" className="c-groups" />
     </div>
   );
 }
@@ -77,9 +85,10 @@ function FormulaPanel({ graph, summary, selected }: { graph: LayerGraph; summary
 }
 
 export function LayersView({ state }: { state: AppState }) {
+  const phone = useMediaQuery(PHONE);
   const store = useStore();
   const { config, order, convention, detail, filter } = state;
-  const graph = useMemo(() => buildLayerGraph(config, order), [config, order]);
+  const graph = graphOf(config, order);
   const summary = useMemo(() => summarize(graph, convention), [graph, convention]);
   const [toggled, setToggled] = useState<{ detail: Detail; ids: Set<string> }>({ detail, ids: new Set() });
   const ids = toggled.detail === detail ? toggled.ids : new Set<string>();
@@ -166,10 +175,15 @@ export function LayersView({ state }: { state: AppState }) {
             <div key={c}><dt>{CONVENTION_INFO[c].label}</dt><dd>{CONVENTION_INFO[c].description}</dd></div>
           ))}
         </dl>
-        <p className="hint">ReLU, max pooling and the residual add count zero in all four. Param # is the same under every convention.</p>
+        <p className="hint">ReLU, Sigmoid, Identity, max pooling, the residual add and attention's mean and gating count zero in all four. Param # is the same under every convention.</p>
       </details>
       <div className="toolbar actions">
         <button type="button" onClick={copy}>Copy as torchsummary text</button>
+        <CopyButton
+          label="Copy as Markdown"
+          text={() => summaryMarkdown(summary, graph, convention)}
+          what={`the layer list and totals as Markdown tables, as the CLI's "summary --format markdown --order ${order} --convention ${convention}" prints them`}
+        />
         <button type="button" onClick={() => downloadText(`${base}.layers.csv`, summaryCsv(summary), 'text/csv')}>Export CSV</button>
         <button type="button" onClick={() => downloadText(`${base}.layers.json`, JSON.stringify(summaryJson(summary), null, 2) + '\n', 'application/json')}>
           Export JSON
@@ -179,20 +193,21 @@ export function LayersView({ state }: { state: AppState }) {
         </span>
       </div>
       {status && <p className="status" role="status">{status}</p>}
+      <TorchinfoCopy config={config} />
       <VirtualRows
         items={items}
-        rowHeight={ROW_HEIGHT}
+        rowHeight={phone ? PHONE_ROW_HEIGHT : ROW_HEIGHT}
         label="Layer list"
         className="layer-list"
         empty={<p className="empty">No layer matches “{filter}”.</p>}
         header={
           <div className="lrow head" role="row" aria-rowindex={1}>
-            <span role="columnheader">Layer (type)</span>
-            <span role="columnheader">Module</span>
-            <span role="columnheader">Output Shape</span>
-            <span role="columnheader" className="num">Param #</span>
-            <span role="columnheader" className="num">MACs</span>
-            <span role="columnheader" className="num">Groups</span>
+            <span role="columnheader" className="c-key">Layer (type)</span>
+            <span role="columnheader" className="c-name">Module</span>
+            <span role="columnheader" className="c-shape">Output Shape</span>
+            <span role="columnheader" className="num c-params">Param #</span>
+            <span role="columnheader" className="num c-macs">MACs</span>
+            <span role="columnheader" className="num c-groups">Groups</span>
           </div>
         }
         renderRow={(item, rowIndex) => (

@@ -4,7 +4,9 @@
  * arrives as a rejected promise carrying the worker's message.
  */
 import type { NetworkConfig } from '../config.ts';
+import type { PreprocessConfig } from '../preprocess.ts';
 import type {
+  BackendCapacity,
   BackendName,
   BackendStatus,
   BenchResult,
@@ -18,6 +20,7 @@ import type {
 } from './protocol.ts';
 
 export type {
+  BackendCapacity,
   BackendName,
   BackendStatus,
   BenchResult,
@@ -62,19 +65,27 @@ export class EngineClient {
 
   /**
    * Loads a state dict (.safetensors / .pth, f32/f16/bf16) from a URL or a file, checks it strictly
-   * against the config (inferred from the tensors when absent) and builds the network. URLs are
-   * cached in Cache Storage, so a second load does not download again.
+   * against the config (the catalogue entry's with `pretrained`, inferred from the tensors when
+   * neither is given) and builds the network, after checking the backend can hold it (a catalogued
+   * download is checked before it starts). The entry, or `preprocess`, sets how images are
+   * preprocessed and which class names are shown. URLs are cached in Cache Storage, so a second load
+   * does not download again.
    */
   loadWeights(
     src: { url: string } | { file: File | Blob; name: string },
-    opts: { config?: NetworkConfig; onProgress?: (p: LoadProgress) => void } = {},
+    opts: { config?: NetworkConfig; pretrained?: string; preprocess?: PreprocessConfig; onProgress?: (p: LoadProgress) => void } = {},
   ): Promise<LoadedWeights> {
-    return this.call({ type: 'loadWeights', src, config: opts.config }, opts.onProgress);
+    return this.call({ type: 'loadWeights', src, config: opts.config, pretrained: opts.pretrained, preprocess: opts.preprocess }, opts.onProgress);
   }
 
-  /** Preprocesses (resize 256, crop 224, normalize) and classifies an image; top-k with softmax. */
-  classify(image: Blob, topk = 5): Promise<Prediction> {
-    return this.call({ type: 'classify', image, topk });
+  /** Preprocesses an image as the loaded weights' config says (or as `preprocess` says) and classifies it; top-k with softmax. */
+  classify(image: Blob, topk = 5, preprocess?: PreprocessConfig): Promise<Prediction> {
+    return this.call({ type: 'classify', image, topk, preprocess });
+  }
+
+  /** What the backend in use can hold (see memory.ts). */
+  capacity(): Promise<BackendCapacity> {
+    return this.call({ type: 'capacity' });
   }
 
   /** Times the loaded network on a random batch-1 input: median/p90 over `runs`, plus per stage. */

@@ -6,17 +6,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph } from '../graph.ts';
-import { IMAGENET_PREPROCESS, preprocessImage, sniffImage, checkImageSize, type PreprocessOptions, type RgbaImage } from '../preprocess.ts';
+import { classNames, IMAGENET_CLASSES } from '../classes.ts';
+import { checkImageSize, sniffImage } from '../image/sniff.ts';
+import type { PixelImage } from '../image/rgb.ts';
+import { backendCapacity, checkMemory, memoryNeed, type BackendCapacity } from '../memory.ts';
+import { DEFAULT_PREPROCESS, preprocessImage, validatePreprocess, type PreprocessConfig } from '../preprocess.ts';
+import { pretrainedConfig, requirePretrained } from '../pretrained.ts';
 import { checkStateDict, inferConfig, loadWeightsFile } from '../weights/index.ts';
 import { probeBackends, useBackend, useBestBackend, wasmKernelInfo, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
 import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
 import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
-import type { BenchResult, EngineInfo, FormsResult, LoadedWeights, RawResult, BackendStatus } from './protocol.ts';
-import labels from './imagenet_classes.json' with { type: 'json' };
-
-export const IMAGENET_CLASSES: readonly string[] = labels as string[];
+import type { BenchResult, EngineInfo, FormsResult, LoadedWeights, RawResult, BackendStatus, WeightsMeta } from './protocol.ts';
+import { FiniteGuard, runGuarded } from './finite.ts';
 
 export interface TopEntry {
   index: number;
@@ -24,15 +27,15 @@ export interface TopEntry {
   prob: number;
 }
 
-/** Softmax over one logit vector (in float64, max subtracted), then the k most probable classes. */
-export function topK(logits: ArrayLike<number>, k: number, names: readonly string[] = IMAGENET_CLASSES): TopEntry[] {
+/** Softmax over one logit vector (in float64, max subtracted), then the k most probable classes ("class i" without names). */
+export function topK(logits: ArrayLike<number>, k: number, names: readonly string[] | null): TopEntry[] {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
   const e = new Float64Array(logits.length);
   let sum = 0;
   for (let i = 0; i < logits.length; i++) sum += e[i] = Math.exp(logits[i] - max);
   const order = [...e.keys()].sort((a, b) => e[b] - e[a] || a - b).slice(0, Math.max(0, Math.min(k, logits.length)));
-  const useNames = names.length === logits.length;
+  const useNames = names !== null && names.length === logits.length;
   return order.map((index) => ({ index, label: useNames ? names[index] : `class ${index}`, prob: e[index] / sum }));
 }
 
@@ -46,6 +49,26 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
 }
 
+/**
+ * What a checkpoint says about its use: its catalogue entry (which gives the network, the preprocessing
+ * and the class names), or, for any other file, the preprocessing to use and whether its outputs are
+ * ImageNet-1k's classes (assumed for 1000 outputs, and said so).
+ */
+export function weightsMeta(config: NetworkConfig, opts: { pretrained?: string; preprocess?: PreprocessConfig } = {}): WeightsMeta {
+  if (opts.pretrained) {
+    const entry = requirePretrained(opts.pretrained);
+    return { pretrained: entry.tag, preprocess: validatePreprocess(opts.preprocess ?? entry.preprocess), classes: entry.classes.id, classesAssumed: false };
+  }
+  const assumed = config.classes === IMAGENET_CLASSES.length;
+  return { pretrained: null, preprocess: validatePreprocess(opts.preprocess ?? DEFAULT_PREPROCESS), classes: assumed ? 'imagenet-1k' : null, classesAssumed: assumed };
+}
+
+/** What `Engine.loadWeights` is told about the weights besides their network: the catalogue entry, a preprocessing. */
+export interface LoadOptions {
+  pretrained?: string;
+  preprocess?: PreprocessConfig;
+}
+
 export interface EngineOptions {
   /** Backends tried by `auto`, in order. */
   order?: BackendName[];
@@ -56,6 +79,8 @@ export class Engine {
   private net: TfjsNetwork | null = null;
   private sd: StateDict | null = null;
   private weights: LoadedWeights | null = null;
+  /** Bounds the loaded network's values, so that NaN/Inf is reported, never shown as a top-5 (finite.ts). */
+  private guard: FiniteGuard | null = null;
   private readonly options: EngineOptions;
   private grouped: GroupedMethod | null = null;
 
@@ -90,20 +115,29 @@ export class Engine {
   }
 
   /**
-   * Reads a weights file, checks it strictly against `config` (inferred from the tensors when
-   * absent), builds the network. On failure the previous network stays and nothing new is kept.
+   * Reads a weights file, checks it strictly against the network (`config`, else the catalogue
+   * entry's architecture, else inferred from the tensors), checks that the backend can hold it, builds
+   * it. The entry (or `opts.preprocess`) sets the preprocessing and class names `classify` uses. On
+   * failure the previous network stays and nothing new is kept.
    */
-  async loadWeights(bytes: Uint8Array, fileName: string, source: string, cached: boolean, config?: NetworkConfig): Promise<LoadedWeights> {
+  async loadWeights(bytes: Uint8Array, fileName: string, source: string, cached: boolean, config?: NetworkConfig, opts: LoadOptions = {}): Promise<LoadedWeights> {
     await this.ensureBackend();
-    const { stateDict } = loadWeightsFile(bytes, fileName);
-    const cfg = config ?? inferConfig(stateDict);
+    const known = config ?? (opts.pretrained ? pretrainedConfig(requirePretrained(opts.pretrained)) : undefined);
+    // The strict check first runs on the shapes alone, so a file for another network is refused before it is decoded.
+    const { stateDict } = loadWeightsFile(bytes, fileName, { expect: (shapes) => void checkStateDict(buildLayerGraph(known ?? inferConfig(shapes)), shapes) });
+    const cfg = known ?? inferConfig(stateDict);
     const graph = buildLayerGraph(cfg);
     const check = checkStateDict(graph, stateDict);
+    const memory = memoryNeed(graph, bytes.byteLength);
+    checkMemory(memory, this.capacity());
+    const meta = weightsMeta(cfg, opts);
+    const guard = new FiniteGuard(graph, stateDict);
     const net = buildNetwork(graph, stateDict, this.netOptions());
     this.disposeNetwork();
     this.net = net;
+    this.guard = guard;
     this.sd = stateDict;
-    this.weights = { config: cfg, source, tensors: check.tensors, bytes: bytes.byteLength, cached };
+    this.weights = { config: cfg, source, tensors: check.tensors, bytes: bytes.byteLength, cached, memory, ...meta };
     return this.weights;
   }
 
@@ -112,18 +146,41 @@ export class Engine {
     await this.ensureBackend();
     const graph = buildLayerGraph(config);
     checkStateDict(graph, sd);
+    const bytes = [...sd.values()].reduce((s, t) => s + t.data.byteLength, 0);
+    const memory = memoryNeed(graph, bytes);
+    checkMemory(memory, this.capacity());
+    const guard = new FiniteGuard(graph, sd);
     const net = buildNetwork(graph, sd, this.netOptions());
     this.disposeNetwork();
     this.net = net;
+    this.guard = guard;
     this.sd = sd;
-    this.weights = { config, source, tensors: sd.size, bytes: [...sd.values()].reduce((s, t) => s + t.data.byteLength, 0), cached: false };
+    this.weights = { config, source, tensors: sd.size, bytes, cached: false, memory, ...weightsMeta(config) };
     return this.weights;
+  }
+
+  /** What the current backend can hold (wasm's heap; the largest buffer or texture of a GPU device). */
+  capacity(): BackendCapacity {
+    const backend = this.backend ?? 'cpu';
+    const device: { maxBufferBytes?: number; maxTextureSize?: number } = {};
+    try {
+      if (backend === 'webgpu') {
+        const limits = (tf.backend() as unknown as { device?: { limits?: { maxStorageBufferBindingSize?: number } } }).device?.limits;
+        if (limits?.maxStorageBufferBindingSize) device.maxBufferBytes = limits.maxStorageBufferBindingSize;
+      } else if (backend === 'webgl') {
+        device.maxTextureSize = tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
+      }
+    } catch {
+      // A device that does not report its limits is checked against none.
+    }
+    return backendCapacity(backend, device);
   }
 
   unloadWeights(): void {
     this.disposeNetwork();
     this.sd = null;
     this.weights = null;
+    this.guard = null;
   }
 
   /** Checks an encoded image's kind and size before decoding: throws a clear error for non-images or > 50 MP. */
@@ -133,13 +190,19 @@ export class Engine {
     return info;
   }
 
-  async classify(image: RgbaImage, topk = 5, pre: PreprocessOptions = IMAGENET_PREPROCESS): Promise<{ top: TopEntry[]; ms: number; backend: BackendName; crop: { width: number; height: number; data: Uint8ClampedArray } }> {
+  /**
+   * Preprocesses an image as the loaded weights' config says (or as `preprocess` says) and returns the
+   * top-k classes, named by the weights' class set.
+   */
+  async classify(image: PixelImage, topk = 5, preprocess?: PreprocessConfig): Promise<{ top: TopEntry[]; ms: number; backend: BackendName; crop: { width: number; height: number; data: Uint8ClampedArray }; preprocess: PreprocessConfig }> {
     const net = this.requireNetwork();
+    const pre = validatePreprocess(preprocess ?? this.weights!.preprocess);
     const t0 = performance.now();
     const { tensor, crop } = preprocessImage(image, pre);
-    const out = await net.run(tensor, [1, 3, pre.crop, pre.crop]);
+    const out = await runGuarded(net, this.guard!, tensor, [1, 3, pre.inputSize, pre.inputSize]);
     const ms = performance.now() - t0;
-    return { top: topK(out.data, topk), ms, backend: this.backend!, crop };
+    const names = this.weights!.classes ? classNames(this.weights!.classes) : null;
+    return { top: topK(out.data, topk, names), ms, backend: this.backend!, crop, preprocess: pre };
   }
 
   async runRaw(input: Float32Array, shape: number[]): Promise<RawResult> {
@@ -147,7 +210,7 @@ export class Engine {
     const n = shape.reduce((a, b) => a * b, 1);
     if (shape.length !== 4 || input.length !== n) throw new Error(`input holds ${input.length} values, shape [${shape.join(', ')}] needs ${n}`);
     const t0 = performance.now();
-    const out = await net.run(input, shape);
+    const out = await runGuarded(net, this.guard!, input, shape);
     return { logits: out.data, shape: out.shape, ms: performance.now() - t0, backend: this.backend!, numTensors: tf.memory().numTensors };
   }
 

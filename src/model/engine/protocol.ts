@@ -4,13 +4,25 @@
  * `progress` messages for the same id.
  */
 import type { NetworkConfig } from '../config.ts';
+import type { BackendCapacity, MemoryNeed } from '../memory.ts';
+import type { PreprocessConfig } from '../preprocess.ts';
 import { BACKEND_NAMES, type BackendName, type BackendStatus } from '../tfjs/backend-name.ts';
 
 export { BACKEND_NAMES, type BackendName, type BackendStatus };
 
 export interface LoadProgress { loaded: number; total: number | null }
-export interface LoadedWeights { config: NetworkConfig; source: string; tensors: number; bytes: number; cached: boolean }
-export interface Prediction { top: { index: number; label: string; prob: number }[]; ms: number; backend: BackendName; crop: ImageData }
+/** How loaded weights are used: their catalogue tag, the preprocessing `classify` applies, their class set. */
+export interface WeightsMeta {
+  pretrained: string | null;
+  preprocess: PreprocessConfig;
+  /** Class set id (`imagenet-1k`), or null: outputs are shown as "class i". */
+  classes: string | null;
+  /** The class set was assumed from the number of outputs (a file outside the catalogue). */
+  classesAssumed: boolean;
+}
+export interface LoadedWeights extends WeightsMeta { config: NetworkConfig; source: string; tensors: number; bytes: number; cached: boolean; memory: MemoryNeed }
+export interface Prediction { top: { index: number; label: string; prob: number }[]; ms: number; backend: BackendName; crop: ImageData; preprocess: PreprocessConfig }
+export type { BackendCapacity, MemoryNeed };
 export interface BenchResult { runs: number; medianMs: number; p90Ms: number; perStageMs: { stage: string; ms: number }[]; backend: BackendName }
 export interface FormsResult {
   forms: { form: 'a' | 'b' | 'c'; ms: number; params: number }[];
@@ -39,8 +51,9 @@ export type WeightsSource = { url: string } | { file: File | Blob; name: string 
 export type Request =
   | { type: 'backends' }
   | { type: 'setBackend'; name: BackendName | 'auto' }
-  | { type: 'loadWeights'; src: WeightsSource; config?: NetworkConfig }
-  | { type: 'classify'; image: Blob; topk: number }
+  | { type: 'loadWeights'; src: WeightsSource; config?: NetworkConfig; pretrained?: string; preprocess?: PreprocessConfig }
+  | { type: 'classify'; image: Blob; topk: number; preprocess?: PreprocessConfig }
+  | { type: 'capacity' }
   | { type: 'benchmark'; runs: number }
   | { type: 'checkForms'; config: NetworkConfig; stage: number; seed: number; block: number }
   | { type: 'info' }

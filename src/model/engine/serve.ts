@@ -8,7 +8,10 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { configureWasm } from '../tfjs/backends.ts';
-import type { RgbaImage } from '../preprocess.ts';
+import { decodePng } from '../image/png.ts';
+import type { PixelImage } from '../image/rgb.ts';
+import { checkMemory } from '../memory.ts';
+import { pretrainedConfig, pretrainedMemory, requirePretrained } from '../pretrained.ts';
 import { Engine } from './engine.ts';
 import type { LoadedWeights, Prediction, Request, RequestMessage, ResponseMessage, WeightsSource } from './protocol.ts';
 import { wasmThreadCount } from './threads.ts';
@@ -86,9 +89,14 @@ async function fetchWeights(src: WeightsSource, id: number): Promise<{ bytes: Ui
   return { bytes, name, source: url, cached: false };
 }
 
-async function decodeImage(engine: Engine, blob: Blob): Promise<RgbaImage> {
+/**
+ * A PNG is decoded here as Pillow decodes it (every bit depth and colour type, so 16-bit and palette
+ * files give Pillow's pixels); other formats by the browser, whose canvas is 8-bit RGBA.
+ */
+async function decodeImage(engine: Engine, blob: Blob): Promise<PixelImage> {
   const bytes = new Uint8Array(await blob.arrayBuffer());
-  const { width, height } = engine.inspectImage(bytes);
+  const { kind, width, height } = engine.inspectImage(bytes);
+  if (kind === 'png') return decodePng(bytes);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
@@ -125,19 +133,30 @@ async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHan
     case 'setBackend':
       return { result: await engine.setBackend(req.name) };
     case 'loadWeights': {
+      if (req.pretrained) {
+        // A catalogued checkpoint is sized before it is downloaded (pretrainedConfig throws when this
+        // build lacks its architecture).
+        const entry = requirePretrained(req.pretrained);
+        pretrainedConfig(entry);
+        await engine.ensureBackend();
+        checkMemory(pretrainedMemory(entry)!, engine.capacity());
+      }
       const { bytes, name, source, cached } = await fetchWeights(req.src, id);
-      const loaded: LoadedWeights = await engine.loadWeights(bytes, name, source, cached, req.config);
+      const loaded: LoadedWeights = await engine.loadWeights(bytes, name, source, cached, req.config, { pretrained: req.pretrained, preprocess: req.preprocess });
       return { result: loaded };
     }
     case 'classify': {
       if (!engine.network) throw new Error('no weights are loaded: load a .safetensors or .pth file first');
       if (!Number.isInteger(req.topk) || req.topk < 1) throw new Error(`topk must be a positive integer, got ${req.topk}`);
       const image = await decodeImage(engine, req.image);
-      const r = await engine.classify(image, req.topk);
+      const r = await engine.classify(image, req.topk, req.preprocess);
       const crop = new ImageData(new Uint8ClampedArray(r.crop.data), r.crop.width, r.crop.height);
-      const prediction: Prediction = { top: r.top, ms: r.ms, backend: r.backend, crop };
+      const prediction: Prediction = { top: r.top, ms: r.ms, backend: r.backend, crop, preprocess: r.preprocess };
       return { result: prediction };
     }
+    case 'capacity':
+      await engine.ensureBackend();
+      return { result: engine.capacity() };
     case 'benchmark':
       return { result: await engine.benchmark(req.runs) };
     case 'checkForms':

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { presetConfig } from '../presets.ts';
 import { useBackend } from './backends.ts';
-import { blockGeometry, checkForms, concatBatchNorm, firstConvOfC, groupedConvOfC, lastConvOfBC } from './forms.ts';
+import { buildLayerGraph, formGraph, nodeParams } from '../graph.ts';
+import { checkForms, concatBatchNorm, firstConvOfC, groupedConvOfC, lastConvOfBC } from './forms.ts';
 import { normal, rng } from './random.ts';
 
 describe('re-arrangement formulas', () => {
@@ -51,15 +52,23 @@ describe('re-arrangement formulas', () => {
   });
 });
 
-describe('block geometry', () => {
-  it('reads stage 2 of ResNeXt-50 32x4d from the layer graph', () => {
-    expect(blockGeometry(presetConfig('resnext50_32x4d'), 2)).toEqual({
-      inShape: [256, 56, 56], cardinality: 32, channelsPerGroup: 8, outChannels: 512, stride: 2, downsample: true,
-    });
+describe('form graphs', () => {
+  it('stage 2 of ResNeXt-50 32x4d: the network\'s own block for (c), 32 paths for (a) and (b)', () => {
+    const config = presetConfig('resnext50_32x4d');
+    const c = formGraph(config, 2, 0, 'c');
+    const full = buildLayerGraph(config);
+    const own = full.nodes.filter((n) => n.stage === 2 && n.block === 0).map((n) => [n.name, n.kind, n.outShape.join('x')]);
+    expect(c.nodes.map((n) => [n.name, n.kind, n.outShape.join('x')])).toEqual(own);
+    expect(c.inputShape).toEqual([256, 56, 56]);
+    const a = formGraph(config, 2, 0, 'a');
+    expect(a.nodes.filter((n) => n.kind === 'conv' && /branches\.\d+\.conv3$/.test(n.name))).toHaveLength(32);
+    const b = formGraph(config, 2, 0, 'b');
+    expect(b.nodes.find((n) => n.kind === 'concat')?.outShape).toEqual([256, 28, 28]);
   });
-  it('refuses basic blocks and stages that do not exist', () => {
-    expect(() => blockGeometry(presetConfig('resnet18'), 1)).toThrow(/bottleneck/);
-    expect(() => blockGeometry(presetConfig('resnext50_32x4d'), 5)).toThrow(/stage must be 1\.\.4/);
+  it('refuses basic blocks and blocks that do not exist', () => {
+    expect(() => formGraph(presetConfig('resnet18'), 1, 0, 'c')).toThrow(/bottleneck/);
+    expect(() => formGraph(presetConfig('resnext50_32x4d'), 5, 0, 'c')).toThrow(/stage must be 1\.\.4/);
+    expect(() => formGraph(presetConfig('resnext50_32x4d'), 1, 3, 'c')).toThrow(/no block layer1\.3/);
   });
 });
 
@@ -71,11 +80,9 @@ describe.each(['cpu', 'wasm'] as const)('forms (a), (b), (c) on %s', (backend) =
     expect(r.forms.map((f) => f.form)).toEqual(['a', 'b', 'c']);
     const params = r.forms.map((f) => f.params);
     expect(new Set(params).size).toBe(1);
-    // conv 1x1 + grouped 3x3 + 1x1 + BN affine (+ shortcut) of the torchvision block.
-    const g = blockGeometry(presetConfig('resnext50_32x4d'), stage);
-    const width = g.cardinality * g.channelsPerGroup;
-    const expected = g.inShape[0] * width + width * g.channelsPerGroup * 9 + width * g.outChannels + 4 * width + 2 * g.outChannels + (g.downsample ? g.inShape[0] * g.outChannels + 2 * g.outChannels : 0);
-    expect(params[0]).toBe(expected);
+    // The parameters of the network's own block (convs, BN affine, shortcut).
+    const full = buildLayerGraph(presetConfig('resnext50_32x4d'));
+    expect(params[0]).toBe(full.nodes.filter((n) => n.stage === stage && n.block === 0).reduce((s, n) => s + nodeParams(n), 0));
     expect(r.maxAbsDiff.ab).toBeLessThan(1e-4);
     expect(r.maxAbsDiff.ac).toBeLessThan(1e-4);
     expect(r.maxAbsDiff.bc).toBeLessThan(1e-4);
@@ -88,6 +95,14 @@ describe.each(['cpu', 'wasm'] as const)('forms (a), (b), (c) on %s', (backend) =
     // 256x128 + 128x4x9 + 128x256 convs, BN affine 2x(128 + 128 + 256), identity shortcut.
     expect(r.forms.map((f) => f.params)).toEqual([71_168, 71_168, 71_168]);
     expect(Math.max(r.maxAbsDiff.ab, r.maxAbsDiff.ac, r.maxAbsDiff.bc)).toBeLessThan(1e-4);
-    expect(() => blockGeometry(presetConfig('resnext50_32x4d'), 1, 3)).toThrow(/no block layer1\.3/);
+    expect(r.module).toBe('layer1.2');
+  });
+  it.each(['seresnext26d_32x4d', 'ecaresnet50d'])('%s: the forms agree through SE / ECA and the avg-pool shortcut', async (name) => {
+    await useBackend(backend);
+    const start = tf.memory().numTensors;
+    const r = await checkForms(presetConfig(name, { input: [3, 64, 64] }), 2, 4, 'kernel', 1);
+    expect(Math.max(r.maxAbsDiff.ab, r.maxAbsDiff.ac, r.maxAbsDiff.bc)).toBeLessThan(1e-4);
+    expect(new Set(r.forms.map((f) => f.params)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(start);
   });
 });

@@ -5,7 +5,7 @@
  * its own op (the verification path).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { numel, type LayerGraph, type LayerNode } from '../graph.ts';
+import { numel, type BatchNormNode, type LayerGraph, type LayerNode, type NodeKind, type PoolNode } from '../graph.ts';
 import type { StateDict } from '../weights/common.ts';
 import { foldBatchNorm, transpose2d, type BatchNormParams } from './fold.ts';
 import { fusesResidual, prepareConv, runConv, type DenseMethod, type GroupedMethod, type PreparedConv } from './grouped.ts';
@@ -23,14 +23,19 @@ export interface NetworkOptions {
 type Op =
   | { kind: 'conv'; node: LayerNode; input: number; out: number; conv: PreparedConv; relu: boolean; residual?: number }
   | { kind: 'bn'; node: LayerNode; input: number; out: number; scale: tf.Tensor1D; offset: tf.Tensor1D; mean: tf.Tensor1D; variance: tf.Tensor1D; eps: number }
-  | { kind: 'relu' | 'avgpool'; node: LayerNode; input: number; out: number }
-  | { kind: 'maxpool'; node: LayerNode; input: number; out: number; k: number; s: number; p: number }
-  | { kind: 'add'; node: LayerNode; a: number; b: number; out: number; relu: boolean }
+  | { kind: 'relu' | 'sigmoid' | 'adaptiveavgpool'; node: LayerNode; input: number; out: number }
+  /** Attention's squeeze: [N, 1, 1, C] for SE's 1x1 convs, [N, C, 1] (width C, one channel) for ECA's conv1d. */
+  | { kind: 'mean'; node: LayerNode; input: number; out: number; signal: boolean }
+  | { kind: 'conv1d'; node: LayerNode; input: number; out: number; filter: tf.Tensor3D }
+  | { kind: 'maxpool' | 'avgpool'; node: LayerNode; input: number; out: number; k: number; s: number; p: number | 'same' }
+  | { kind: 'add' | 'mul'; node: LayerNode; a: number; b: number; out: number; relu: boolean }
+  | { kind: 'concat'; node: LayerNode; parts: number[]; out: number }
   | { kind: 'linear'; node: LayerNode; input: number; out: number; w: tf.Tensor2D; b: tf.Tensor1D | null };
 
 function opInputs(op: Op): number[] {
   if (op.kind === 'conv' && op.residual !== undefined) return [op.input, op.residual];
-  return op.kind === 'add' ? [op.a, op.b] : [op.input];
+  if ('parts' in op) return op.parts;
+  return 'a' in op ? [op.a, op.b] : [op.input];
 }
 
 /**
@@ -72,14 +77,14 @@ function take(sd: StateDict, key: string, shape: readonly number[]): Float32Arra
   return t.data;
 }
 
-export function batchNormParams(sd: StateDict, node: LayerNode): BatchNormParams {
-  const c = node.bn!.channels;
+export function batchNormParams(sd: StateDict, node: BatchNormNode): BatchNormParams {
+  const c = node.bn.channels;
   return {
     weight: take(sd, `${node.name}.weight`, [c]),
     bias: take(sd, `${node.name}.bias`, [c]),
     runningMean: take(sd, `${node.name}.running_mean`, [c]),
     runningVar: take(sd, `${node.name}.running_var`, [c]),
-    eps: node.bn!.eps,
+    eps: node.bn.eps,
   };
 }
 
@@ -125,11 +130,17 @@ export class TfjsNetwork {
     return this.weights.reduce((s, t) => s + t.size * 4, 0);
   }
 
-  /** Forward pass on an NCHW batch (not disposed): logits [N, classes], or NCHW features without the top. */
-  predict(x: tf.Tensor4D): tf.Tensor {
+  /**
+   * Forward pass on an NCHW batch (not disposed): logits [N, classes], or NCHW features without the top.
+   * `observe` sees each op's output (by the index of the last graph node the op computes) while it is alive.
+   */
+  predict(x: tf.Tensor4D, observe?: (node: number, value: tf.Tensor) => void): tf.Tensor {
     const run = this.start(x);
     try {
-      for (const op of this.ops) this.step(op, run);
+      for (const op of this.ops) {
+        this.step(op, run);
+        observe?.(op.out, run.values.get(op.out)!);
+      }
       return this.finish(run);
     } catch (e) {
       for (const t of run.values.values()) t.dispose();
@@ -138,11 +149,11 @@ export class TfjsNetwork {
   }
 
   /** Float32 NCHW in, float32 out (logits [N, classes]); no tensor outlives the call. */
-  async run(input: Float32Array, shape: readonly number[]): Promise<{ data: Float32Array; shape: number[] }> {
+  async run(input: Float32Array, shape: readonly number[], observe?: (node: number, value: tf.Tensor) => void): Promise<{ data: Float32Array; shape: number[] }> {
     this.checkInput(shape);
     const x = tf.tensor4d(input, shape as [number, number, number, number]);
     try {
-      const y = this.predict(x);
+      const y = this.predict(x, observe);
       try {
         const data = (await y.data()) as Float32Array;
         return { data: Float32Array.from(data), shape: y.shape };
@@ -192,7 +203,7 @@ export class TfjsNetwork {
   }
 
   private checkInput(shape: readonly number[]): void {
-    const [c, h, w] = this.graph.config.input;
+    const [c, h, w] = this.graph.inputShape;
     if (shape.length !== 4 || shape[1] !== c || !(shape[0] >= 1)) {
       throw new Error(`input shape [${shape.join(', ')}] does not fit the network: expected [N, ${c}, H, W] (configured ${c}x${h}x${w})`);
     }
@@ -240,14 +251,32 @@ export class TfjsNetwork {
           return tf.batchNorm(get(op.input), op.mean, op.variance, op.offset, op.scale, op.eps);
         case 'relu':
           return tf.relu(get(op.input));
+        case 'sigmoid':
+          return tf.sigmoid(get(op.input));
         case 'maxpool':
           return tf.maxPool(get(op.input) as tf.Tensor4D, op.k, op.s, op.p);
         case 'avgpool':
+          return tf.avgPool(get(op.input) as tf.Tensor4D, op.k, op.s, op.p);
+        case 'adaptiveavgpool':
           return tf.mean(get(op.input), [1, 2]);
+        case 'mean': {
+          const x = get(op.input);
+          return op.signal ? tf.expandDims(tf.mean(x, [1, 2]), 2) : tf.mean(x, [1, 2], true);
+        }
+        case 'conv1d':
+          return tf.conv1d(get(op.input) as tf.Tensor3D, op.filter, 1, 'same');
         case 'add': {
           const s = tf.add(get(op.a), get(op.b));
           return op.relu ? tf.relu(s) : s;
         }
+        case 'mul': {
+          // x [N, H, W, C] times the gate, [N, 1, 1, C] (SE) or [N, C, 1] (ECA), broadcast over H and W.
+          const x = get(op.a);
+          const gate = get(op.b);
+          return tf.mul(x, tf.reshape(gate, [gate.shape[0], 1, 1, x.shape[3]!]));
+        }
+        case 'concat':
+          return tf.concat(op.parts.map(get), 3);
         case 'linear':
           return tf.fused.matMul({ a: get(op.input) as tf.Tensor2D, b: op.w, bias: op.b ?? undefined });
       }
@@ -255,6 +284,21 @@ export class TfjsNetwork {
     run.values.set(op.out, y);
     for (const i of opInputs(op)) this.release(run, i);
   }
+}
+
+/** The tf pooling of a PyTorch pool: explicit padding, or ceil mode without padding as tf's 'same' (k = s). */
+function poolPadding(node: PoolNode): number | 'same' {
+  const { kernel, stride, padding, ceilMode, countIncludePad } = node.pool;
+  if (!ceilMode) {
+    if (node.kind === 'avgpool' && padding > 0 && !countIncludePad) throw new Error(`internal: ${node.name} pools padding it must not count`);
+    return padding;
+  }
+  // PyTorch's ceil mode adds a last window hanging over the right edge; with k = s and no padding that
+  // is tf's 'same' (padding only after, excluded from averages), which equals count_include_pad=False.
+  if (padding !== 0 || kernel !== stride || (node.kind === 'avgpool' && countIncludePad)) {
+    throw new Error(`internal: ${node.name} is a ceil-mode pool tf cannot express (kernel ${kernel}, stride ${stride}, padding ${padding})`);
+  }
+  return 'same';
 }
 
 /** Builds the network; on any error every tensor created so far is disposed. */
@@ -265,7 +309,7 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
   const consumers: number[][] = nodes.map(() => []);
   for (const n of nodes) for (const i of n.inputs) if (i >= 0) consumers[i].push(n.index);
 
-  // Aliases: block markers and flatten pass their input through.
+  // Aliases: markers, flatten and Identity pass their input through.
   const alias = new Map<number, number>();
   const resolve = (i: number): number => {
     let r = i;
@@ -276,9 +320,27 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
   const own = <T extends tf.Tensor>(t: T): T => (weights.push(t), t);
   const ops: Op[] = [];
   const absorbed = new Set<number>();
-  const single = (i: number, kind: LayerNode['kind']): number | null => {
-    const c = consumers[i];
-    return c.length === 1 && nodes[c[0]].kind === kind ? c[0] : null;
+  /**
+   * The one consumer of node i, if it is of `kind`, looking through Identity nodes that have one
+   * consumer each; the Identity nodes passed are returned too, to be absorbed with it.
+   */
+  const single = (i: number, kind: NodeKind): { index: number; through: number[] } | null => {
+    const through: number[] = [];
+    let at = i;
+    for (;;) {
+      const c = consumers[at];
+      if (c.length !== 1) return null;
+      const next = nodes[c[0]];
+      if (next.kind === kind) return { index: next.index, through };
+      if (next.kind !== 'identity') return null;
+      through.push(next.index);
+      at = next.index;
+    }
+  };
+  const absorb = (hit: { index: number; through: number[] }): number => {
+    for (const t of hit.through) absorbed.add(t);
+    absorbed.add(hit.index);
+    return hit.index;
   };
 
   try {
@@ -287,30 +349,26 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
       const input = node.inputs.length ? resolve(node.inputs[0]) : -1;
       switch (node.kind) {
         case 'conv': {
-          const spec = node.conv!;
+          const spec = node.conv;
           const w = take(sd, `${node.name}.weight`, node.tensors[0].shape);
           let weight = w;
-          let bias: Float32Array | null = null;
+          let bias: Float32Array | null = spec.bias ? take(sd, `${node.name}.bias`, [spec.outChannels]) : null;
           let out = node.index;
-          let relu = false;
-          const bnIndex = fold ? single(node.index, 'bn') : null;
-          if (bnIndex !== null) {
-            const folded = foldBatchNorm(w, spec.outChannels, batchNormParams(sd, nodes[bnIndex]));
+          const bnHit = fold && !spec.bias ? single(node.index, 'bn') : null;
+          if (bnHit) {
+            const bnNode = nodes[bnHit.index] as BatchNormNode;
+            const folded = foldBatchNorm(w, spec.outChannels, batchNormParams(sd, bnNode));
             weight = folded.weight;
             bias = folded.bias;
-            absorbed.add(bnIndex);
-            out = bnIndex;
-            const reluIndex = single(bnIndex, 'relu');
-            if (reluIndex !== null) {
-              absorbed.add(reluIndex);
-              out = reluIndex;
-              relu = true;
-            }
+            out = absorb(bnHit);
           }
+          // A ReLU right after the conv (or its folded BN) is fused; without folding, BN stays its own op.
+          const reluHit = single(out, 'relu');
+          if (reluHit) out = absorb(reluHit);
           const conv = prepareConv(weight, bias, spec, grouped, options.dense);
           weights.push(...conv.filters, ...conv.biasSlices);
           if (conv.bias) weights.push(conv.bias);
-          ops.push({ kind: 'conv', node, input, out, conv, relu });
+          ops.push({ kind: 'conv', node, input, out, conv, relu: reluHit !== null });
           break;
         }
         case 'bn': {
@@ -323,43 +381,55 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
           break;
         }
         case 'relu':
-          ops.push({ kind: 'relu', node, input, out: node.index });
+        case 'sigmoid':
+        case 'adaptiveavgpool':
+          ops.push({ kind: node.kind, node, input, out: node.index });
           break;
+        case 'mean':
+          ops.push({ kind: 'mean', node, input, out: node.index, signal: node.outShape.length === 2 });
+          break;
+        case 'conv1d': {
+          const { kernel } = node.conv1d;
+          // PyTorch [1, 1, k] is tf's [k, in = 1, out = 1]; cross-correlation in both.
+          const w = take(sd, `${node.name}.weight`, [1, 1, kernel]);
+          ops.push({ kind: 'conv1d', node, input, out: node.index, filter: own(tf.tensor3d(w, [kernel, 1, 1])) });
+          break;
+        }
         case 'maxpool':
-          ops.push({ kind: 'maxpool', node, input, out: node.index, k: node.pool!.kernel, s: node.pool!.stride, p: node.pool!.padding });
-          break;
         case 'avgpool':
-          ops.push({ kind: 'avgpool', node, input, out: node.index });
+          ops.push({ kind: node.kind, node, input, out: node.index, k: node.pool.kernel, s: node.pool.stride, p: poolPadding(node) });
           break;
-        case 'add': {
-          const reluIndex = single(node.index, 'relu');
-          let out = node.index;
-          if (reluIndex !== null) {
-            absorbed.add(reluIndex);
-            out = reluIndex;
-          }
+        case 'add':
+        case 'mul': {
+          const reluHit = node.kind === 'add' ? single(node.index, 'relu') : null;
+          const out = reluHit ? absorb(reluHit) : node.index;
           // The residual add (and its ReLU) inside the conv computed last, when its kernel fuses it.
           const last = ops[ops.length - 1];
           const a = resolve(node.inputs[0]);
           const b = resolve(node.inputs[1]);
-          if (last?.kind === 'conv' && !last.relu && last.residual === undefined && fusesResidual(last.conv) && (last.out === a || last.out === b) && a !== b && single(last.out, 'add') === node.index) {
+          if (node.kind === 'add' && last?.kind === 'conv' && !last.relu && last.residual === undefined && fusesResidual(last.conv) && (last.out === a || last.out === b) && a !== b && single(last.out, 'add')?.index === node.index) {
             last.residual = last.out === a ? b : a;
             last.out = out;
-            last.relu = reluIndex !== null;
+            last.relu = reluHit !== null;
             break;
           }
-          ops.push({ kind: 'add', node, a: resolve(node.inputs[0]), b: resolve(node.inputs[1]), out, relu: reluIndex !== null });
+          ops.push({ kind: node.kind, node, a: resolve(node.inputs[0]), b: resolve(node.inputs[1]), out, relu: reluHit !== null });
           break;
         }
+        case 'concat':
+          ops.push({ kind: 'concat', node, parts: node.inputs.map(resolve), out: node.index });
+          break;
         case 'linear': {
-          const { inFeatures, outFeatures, bias } = node.linear!;
+          const { inFeatures, outFeatures, bias } = node.linear;
           const w = take(sd, `${node.name}.weight`, [outFeatures, inFeatures]);
           const b = bias ? own(tf.tensor1d(take(sd, `${node.name}.bias`, [outFeatures]))) : null;
           ops.push({ kind: 'linear', node, input, out: node.index, w: own(tf.tensor2d(transpose2d(w, outFeatures, inFeatures), [inFeatures, outFeatures])), b });
           break;
         }
         case 'block':
+        case 'container':
         case 'flatten':
+        case 'identity':
           alias.set(node.index, input);
           break;
       }

@@ -48,9 +48,11 @@ export type StateDictShapes = ReadonlyMap<string, { readonly shape: readonly num
  * Why a weights file was refused:
  * `format` not a file we read; `corrupt` damaged or inconsistent bytes; `legacy` a torch.save file in the tar format of PyTorch < 0.1.10;
  * `unsafe` a pickle that references code; `unsupported` valid but outside what a state_dict needs;
- * `nonfinite` NaN or infinity in a float tensor; `mismatch` the tensors do not fit the network.
+ * `limit` a size past what any state_dict needs (tensors larger than the file, a header over 100 MB, ...), refused before it is allocated;
+ * `nonfinite` NaN or infinity in a float tensor, or BatchNorm statistics that make the network compute NaN;
+ * `mismatch` the tensors do not fit the network.
  */
-export type WeightsErrorCode = 'format' | 'corrupt' | 'legacy' | 'unsafe' | 'unsupported' | 'nonfinite' | 'mismatch';
+export type WeightsErrorCode = 'format' | 'corrupt' | 'legacy' | 'unsafe' | 'unsupported' | 'limit' | 'nonfinite' | 'mismatch';
 
 /** A tensor whose shape differs from the one the network expects. */
 export interface ShapeMismatch {
@@ -80,15 +82,67 @@ export class WeightsError extends Error {
   }
 }
 
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
+/** Longest quoted text in a message: a value from a file is never printed whole. */
+export const QUOTE_LIMIT = 80;
+
+/** `text` cut to `max` characters (with the length it had), for messages. */
+export function clip(text: string, max = QUOTE_LIMIT): string {
+  return text.length > max ? `${text.slice(0, max)}... (${text.length} characters)` : text;
 }
 
-/** Number of elements of a shape (1 for a scalar). */
+/** A value from a file for a message: strings JSON-quoted, everything capped at `max` characters. */
+export function quote(value: unknown, max = QUOTE_LIMIT): string {
+  if (typeof value === 'string') {
+    return value.length > max ? `${JSON.stringify(value.slice(0, max))}... (${value.length} characters)` : JSON.stringify(value);
+  }
+  const text = value === null || value === undefined || typeof value !== 'object' ? String(value) : Object.prototype.toString.call(value);
+  return clip(text, max);
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return clip(`[${shape.join(', ')}]`);
+}
+
+/** Number of elements of a shape (1 for a scalar); may be inexact past 2^53: see `safeNumel`. */
 export function shapeNumel(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
+}
+
+/** Number of elements of a shape of non-negative integers, or null when it is not a safe integer (past 2^53). */
+export function safeNumel(shape: readonly number[]): number | null {
+  let n = 1;
+  for (const d of shape) {
+    if (d === 0) return 0;
+  }
+  for (const d of shape) {
+    n *= d;
+    if (!Number.isSafeInteger(n)) return null;
+  }
+  return n;
+}
+
+/** Tensors a state_dict may hold: ResNet-152 has about 800, the widest network here fewer than 2,000. */
+export const MAX_TENSORS = 100_000;
+
+/**
+ * Bytes of float32 a reader may produce from a file of `fileBytes` bytes: four per byte of the file,
+ * what a file of one-byte (U8, BOOL) tensors converts to. Only tensors that overlap (stride-0 expanded
+ * views, or many views of one storage) can need more; they are refused before anything is allocated.
+ */
+export function float32Budget(fileBytes: number): number {
+  return 4 * fileBytes + 4096;
+}
+
+/** The `limit` error for tensors that would need more float32 memory than the file can hold. */
+export function budgetError(label: string, key: string, needBytes: number, fileBytes: number): WeightsError {
+  return new WeightsError(
+    'limit',
+    `${label}: its tensors would need ${needBytes} bytes as float32 (${clip(key)} alone or with the ones before it), more than 4x the file's ${fileBytes} bytes: ` +
+      'they are expanded (stride 0) or overlapping views of a storage, not a state_dict torch.save writes. Refused before allocating anything; ' +
+      'save contiguous tensors: torch.save({k: v.contiguous().clone() for k, v in model.state_dict().items()}, path).',
+  );
 }
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -178,15 +232,15 @@ export function decodeToFloat32(bytes: Uint8Array, dtype: WeightDtype, count: nu
 }
 
 /** Throws a `nonfinite` WeightsError naming the tensor when `data` holds NaN or an infinity. */
-export function assertFinite(key: string, data: Float32Array, dtype: WeightDtype): void {
+export function assertFinite(key: string, data: Float32Array, dtype: WeightDtype, label = 'the file'): void {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v - v !== 0) {
       const what = Number.isNaN(v) ? 'NaN' : v > 0 ? '+Infinity' : '-Infinity';
       throw new WeightsError(
         'nonfinite',
-        `tensor ${key} holds ${what} at element ${i} of ${data.length} (stored as ${dtype}): ` +
-          'the weights are damaged or the training diverged; a network with such a weight computes only NaN. Refusing to load the file.',
+        `tensor ${clip(key)} holds ${what} at element ${i} of ${data.length} (stored as ${dtype}) in ${label}: ` +
+          'the weights are damaged or the training diverged; a network with such a weight computes only NaN. Refusing to load the file: use a checkpoint from before the divergence.',
       );
     }
   }

@@ -8,11 +8,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph, stateDictSpec } from '../graph.ts';
+import { defaultConfig } from '../presets.ts';
 import { checkStateDict, inferConfig, loadWeightsFile, type WeightsFile } from './index.ts';
-import { errorOf } from './testing.ts';
+import { errorOf } from '../../../test/support/weights.ts';
+import { fixtureConfig, parityModels, type FixtureConfig } from '../../../test/support/fixture-config.ts';
 
 const DIR = new URL('../../../fixtures/weights/', import.meta.url);
-const MODELS = ['tiny_resnext', 'tiny_resnet', 'tiny_cifar'] as const;
+const MODELS = parityModels();
 
 function read(name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(name, DIR)));
@@ -23,31 +25,12 @@ function load(name: string): WeightsFile {
 }
 
 interface Manifest {
-  config: {
-    block: NetworkConfig['block'];
-    depths: number[];
-    cardinality: number;
-    width_per_group: number;
-    base_width: number;
-    stem: NetworkConfig['stem'];
-    input: [number, number, number];
-    classes: number;
-  };
+  config: FixtureConfig;
 }
 
 function configOf(model: string): NetworkConfig {
   const { config: c } = JSON.parse(readFileSync(new URL(`${model}.json`, DIR), 'utf8')) as Manifest;
-  return {
-    block: c.block,
-    depths: c.depths,
-    cardinality: c.cardinality,
-    widthPerGroup: c.width_per_group,
-    baseWidth: c.base_width,
-    stem: c.stem,
-    input: c.input,
-    classes: c.classes,
-    includeTop: true,
-  };
+  return fixtureConfig(c);
 }
 
 
@@ -91,8 +74,9 @@ describe.each(MODELS)('fixture %s', (model) => {
   });
 
   it('infers the manifest architecture from the file alone', () => {
-    const side = config.stem === 'imagenet' ? 224 : 32;
-    expect(inferConfig(pth.stateDict)).toEqual({ ...config, input: [config.input[0], side, side] });
+    // The file holds no input size: the stem's default (224, or 32 for the CIFAR stem) with the file's channels.
+    const [, h, w] = defaultConfig(config.stem).input;
+    expect(inferConfig(pth.stateDict)).toEqual({ ...config, input: [config.input[0], h, w] });
   });
 
   it('refuses the network of another fixture, listing what does not fit', () => {

@@ -23,4 +23,4 @@ export {
   type WeightsErrorCode,
 } from './common.ts';
 export { parseSafetensors, type SafetensorsFile } from './safetensors.ts';
-export { parsePth } from './pth.ts';
+export { MAX_PICKLE_BYTES, parsePth, type ReadOptions } from './pth.ts';

@@ -1,19 +1,25 @@
 /**
- * Inferring the network a state_dict belongs to, from its keys and shapes only, and describing a
- * config in one line for messages.
+ * Inferring the network a state_dict belongs to, from its keys and shapes only (torchvision's and
+ * timm's ResNet family), and describing a config in one line for messages.
  */
-import { ConfigError, validateConfig, type NetworkConfig } from '../config.ts';
-import { buildLayerGraph, type LayerGraph } from '../graph.ts';
-import { matchPreset } from '../presets.ts';
+import { ConfigError, deepStemWidths, stagePlanes, validateConfig, type NetworkConfig } from '../config.ts';
+import { buildLayerGraph, SINGLE_CONV_STEMS, type LayerGraph } from '../graph.ts';
+import { defaultConfig, matchPreset, usesStemWidth } from '../presets.ts';
 import { WeightsError, formatShape, type StateDictShapes } from './common.ts';
 import { problemsMessage, verifyStateDict, type StateDictCheck } from './state_dict.ts';
 
-/** A short description of a config, for messages: `ResNeXt-50 (32x4d)` or `bottleneck C=4 d=4 depths 1,2,1,1 ...`. */
+/** A short description of a config, for messages: `ResNeXt-50 (32x4d): bottleneck blocks, ...`. */
 export function describeConfig(config: NetworkConfig): string {
   const preset = matchPreset(config);
   const head = config.includeTop ? `${config.classes} classes` : 'no classifier';
+  const stem = usesStemWidth(config) ? `${config.stem} stem (stem width ${config.stemWidth})` : `${config.stem} stem`;
+  const extras = [
+    config.avgDown ? 'avg-pool shortcut' : null,
+    config.attention === 'se' ? 'squeeze-and-excitation' : config.attention === 'eca' ? 'ECA attention' : null,
+    config.implementation === 'timm' ? "timm's modules" : null,
+  ].filter((x) => x !== null);
   const body = `${config.block} blocks, depths ${config.depths.join(',')}, C=${config.cardinality}, d=${config.widthPerGroup}, ` +
-    `base width ${config.baseWidth}, ${config.stem} stem, ${config.input[0]} input channels, ${head}`;
+    `base width ${config.baseWidth}, ${stem}, ${extras.length ? `${extras.join(', ')}, ` : ''}${config.input[0]} input channels, ${head}`;
   return preset ? `${preset.label}: ${body}` : body;
 }
 
@@ -32,8 +38,10 @@ export function checkStateDict(graph: LayerGraph, sd: StateDictShapes): StateDic
   });
 }
 
+const EXPECTED = 'Expected a torchvision or timm ResNet/ResNeXt state_dict (conv1 or conv1.0..., bn1, layer1.0..., fc).';
+
 function notResNet(message: string): WeightsError {
-  return new WeightsError('mismatch', `cannot infer the network: ${message}. Expected a torchvision ResNet/ResNeXt state_dict (conv1, bn1, layer1.0..., fc).`);
+  return new WeightsError('mismatch', `cannot infer the network: ${message}. ${EXPECTED}`);
 }
 
 function shapeOf(sd: StateDictShapes, key: string, rank: number): readonly number[] {
@@ -44,19 +52,69 @@ function shapeOf(sd: StateDictShapes, key: string, rank: number): readonly numbe
 }
 
 /**
- * Infers the NetworkConfig a torchvision-style state_dict belongs to, from shapes only: block type
- * (conv3 present -> bottleneck), depths (layerN.M), base width and input channels (conv1.weight), stem
- * (7x7 -> imagenet, input 224; 3x3 -> cifar, input 32), cardinality and width per group (each stage's
+ * Modules of timm's ResNet family (and relatives) that this lab does not build, recognised by their
+ * keys, so that such a checkpoint is named instead of refused with a wall of missing keys.
+ */
+const UNSUPPORTED: readonly { test: RegExp; what: string }[] = [
+  { test: /^layer\d+\.\d+\.conv2\.(paths|attn)\./, what: "selective-kernel convolution (timm's SelectiveKernel: skresnet, skresnext) is not supported" },
+  { test: /^layer\d+\.\d+\.conv2\.(conv|fc1|rsoftmax)/, what: 'split-attention convolution (ResNeSt) is not supported' },
+  { test: /^layer\d+\.\d+\.aa\./, what: 'anti-aliased downsampling (timm aa_layer, blur pool) is not supported' },
+  { test: /^layer\d+\.\d+\.se\.conv2\./, what: "ECA with an MLP (timm 'ecam') is not supported; plain ECA (se.conv) is" },
+  { test: /^layer\d+\.\d+\.se\.(?!fc1\.|fc2\.|conv\.)/, what: "this attention module is not supported; only timm's SEModule (se.fc1, se.fc2) and EcaModule (se.conv) are" },
+  { test: /^layer\d+\.\d+\.(attn|cbam|sa|gc)\./, what: 'this attention module is not supported; only SE and ECA are' },
+  { test: /^maxpool\.\d+\./, what: 'a stem whose max pool is replaced by a conv (timm replace_stem_pool) is not supported' },
+];
+
+/** What a file holds that this lab does not build, one line per kind (`layer1.0.conv2 has paths.0.conv.weight ... keys: ...`), or null. */
+function unsupportedModules(sd: StateDictShapes): string | null {
+  const found = new Map<string, string>();
+  for (const key of sd.keys()) {
+    for (const u of UNSUPPORTED) {
+      if (found.has(u.what) || !u.test.test(key)) continue;
+      const module = key.split('.').slice(0, 3).join('.');
+      found.set(u.what, `${module} has ${key.slice(module.length + 1)} ... keys: ${u.what}`);
+    }
+  }
+  return found.size ? [...found.values()].join('; ') : null;
+}
+
+/** The stem: kind, stem width, input channels and output channels, from conv1 (single conv) or conv1.0/.3/.6 (deep). */
+function inferStem(sd: StateDictShapes): { stem: NetworkConfig['stem']; stemWidth: number; inChannels: number; outChannels: number } {
+  if (sd.has('conv1.0.weight')) {
+    const [w0, inChannels, k] = shapeOf(sd, 'conv1.0.weight', 4);
+    const [w1] = shapeOf(sd, 'conv1.3.weight', 4);
+    const [w2] = shapeOf(sd, 'conv1.6.weight', 4);
+    if (k !== 3) throw notResNet(`conv1.0.weight has a ${k}x${k} kernel; timm's deep stems start with a 3x3 conv`);
+    for (const stem of ['deep', 'deep_tiered'] as const) {
+      const widths = deepStemWidths({ stem, stemWidth: w1 });
+      if (widths && widths[0] === w0 && widths[2] === w2) return { stem, stemWidth: w1, inChannels, outChannels: w2 };
+    }
+    throw notResNet(`the deep stem has ${w0}, ${w1}, ${w2} channels; timm's deep stem has w, w, 2w and its deep_tiered stem 3 x floor(w / 4), w, 2w`);
+  }
+  const [outChannels, inChannels, k, k2] = shapeOf(sd, 'conv1.weight', 4);
+  const stem = (['imagenet', 'cifar'] as const).find((s) => SINGLE_CONV_STEMS[s].kernel === k && k === k2);
+  if (!stem) {
+    const { imagenet, cifar } = SINGLE_CONV_STEMS;
+    throw notResNet(`conv1.weight has a ${k}x${k2} kernel; the ImageNet stem has ${imagenet.kernel}x${imagenet.kernel}, the CIFAR stem ${cifar.kernel}x${cifar.kernel}`);
+  }
+  return { stem, stemWidth: defaultConfig().stemWidth, inChannels, outChannels };
+}
+
+/**
+ * Infers the NetworkConfig a torchvision- or timm-style state_dict belongs to, from shapes only: the
+ * stem (conv1: 7x7 -> imagenet, input 224; 3x3 -> cifar, input 32; conv1.0 / conv1.3 / conv1.6 ->
+ * timm's deep or deep_tiered stem and its stem width), block type (conv3 present -> bottleneck),
+ * depths (layerN.M), base width (the planes of layer1), cardinality and width per group (each stage's
  * first conv2.weight, [width, width / C, 3, 3]; the smallest d with floor(planes * d / 64) * C = width in
- * every stage), classes (fc.weight; includeTop false without fc). The result passes `checkStateDict`,
- * or a WeightsError says why the file is not such a network.
+ * every stage), attention (se.fc1 -> SE, se.conv -> ECA), the average-pool shortcut (downsample.1 is
+ * the conv), timm's module layout when any of these is timm's (or its 7x7 stem has 64 channels while
+ * the planes differ), and classes (fc.weight; includeTop false without fc). The result passes
+ * `checkStateDict`, or a WeightsError says why the file is not such a network.
  */
 export function inferConfig(sd: StateDictShapes): NetworkConfig {
-  const [baseWidth, inChannels, k, k2] = shapeOf(sd, 'conv1.weight', 4);
-  if (k !== k2 || (k !== 7 && k !== 3)) {
-    throw notResNet(`conv1.weight has a ${k}x${k2} kernel; the ImageNet stem has 7x7, the CIFAR stem 3x3`);
-  }
-  const stem = k === 7 ? 'imagenet' : 'cifar';
+  const unsupported = unsupportedModules(sd);
+  if (unsupported) throw new WeightsError('unsupported', `cannot build this network: ${unsupported}`);
+  const { stem, stemWidth, inChannels, outChannels: stemOut } = inferStem(sd);
 
   const blocks = new Map<number, Set<number>>();
   for (const key of sd.keys()) {
@@ -79,6 +137,11 @@ export function inferConfig(sd: StateDictShapes): NetworkConfig {
   }
 
   const block = sd.has('layer1.0.conv3.weight') ? 'bottleneck' : 'basic';
+  // Planes of layer1: the output of a bottleneck's conv3 is 4 x planes, a basic block's conv1 has planes.
+  const baseWidth = block === 'bottleneck' ? shapeOf(sd, 'layer1.0.conv3.weight', 4)[0] / 4 : shapeOf(sd, 'layer1.0.conv1.weight', 4)[0];
+  if (!Number.isInteger(baseWidth) || baseWidth <= 0) {
+    throw notResNet(`layer1.0.conv3.weight has ${4 * baseWidth} output channels, not 4 x planes`);
+  }
   let cardinality = 1;
   let widthPerGroup = 64;
   if (block === 'bottleneck') {
@@ -93,11 +156,11 @@ export function inferConfig(sd: StateDictShapes): NetworkConfig {
       const groups = width / perGroup;
       if (s === 0) cardinality = groups;
       else if (groups !== cardinality) {
-        throw notResNet(`layer1 has ${cardinality} groups but layer${s + 1} has ${groups}; torchvision uses one cardinality in every stage`);
+        throw notResNet(`layer1 has ${cardinality} groups but layer${s + 1} has ${groups}; torchvision and timm use one cardinality in every stage`);
       }
       // floor(planes * d / 64) = width / C  <=>  64 q / planes <= d < 64 (q + 1) / planes.
       const q = width / cardinality;
-      const planes = baseWidth * 2 ** s;
+      const planes = stagePlanes({ baseWidth }, s);
       lo = Math.max(lo, Math.ceil((64 * q) / planes));
       hi = Math.min(hi, Math.ceil((64 * (q + 1)) / planes) - 1);
     });
@@ -107,16 +170,25 @@ export function inferConfig(sd: StateDictShapes): NetworkConfig {
     }
     widthPerGroup = lo;
   }
+  const attention = sd.has('layer1.0.se.fc1.weight') ? 'se' : sd.has('layer1.0.se.conv.weight') ? 'eca' : 'none';
+  const avgDown = [...sd.keys()].some((k) => /^layer\d+\.0\.downsample\.2\.weight$/.test(k));
+  const timm = stem === 'deep' || stem === 'deep_tiered' || attention !== 'none' || avgDown || (stem === 'imagenet' && stemOut !== baseWidth);
   const fc = sd.get('fc.weight');
+  const base = defaultConfig(stem);
   const config: NetworkConfig = {
+    ...base,
     block,
     depths,
     cardinality,
     widthPerGroup,
     baseWidth,
     stem,
-    input: stem === 'imagenet' ? [inChannels, 224, 224] : [inChannels, 32, 32],
-    classes: fc && fc.shape.length === 2 ? fc.shape[0] : stem === 'imagenet' ? 1000 : 10,
+    stemWidth,
+    avgDown,
+    attention,
+    implementation: timm ? 'timm' : 'torchvision',
+    input: [inChannels, base.input[1], base.input[2]],
+    classes: fc && fc.shape.length === 2 ? fc.shape[0] : base.classes,
     includeTop: fc !== undefined,
   };
   let graph: LayerGraph;
@@ -130,10 +202,10 @@ export function inferConfig(sd: StateDictShapes): NetworkConfig {
   try {
     verifyStateDict(graph, sd, describeConfig);
   } catch (err) {
-    if (err instanceof WeightsError) {
+    if (err instanceof WeightsError && err.problems) {
       throw new WeightsError(
         'mismatch',
-        `the file looks like a ResNet/ResNeXt (${describeConfig(config)}) but does not fit it:\n${problemsMessage(err.problems!)}`,
+        `the file looks like a ResNet/ResNeXt (${describeConfig(config)}) but does not fit it:\n${problemsMessage(err.problems)}`,
         err.problems,
       );
     }

@@ -12,7 +12,7 @@ import {
   torchZip,
   type LegacyStorage,
   type PickledTensor,
-} from './testing.ts';
+} from '../../../test/support/weights.ts';
 
 const range24 = f32Bytes(Array.from({ length: 24 }, (_, i) => i));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WeightsError } from './common.ts';
 import { parseSafetensors } from './safetensors.ts';
-import { buildSafetensors, f32Bytes, type SafetensorsEntry } from './testing.ts';
+import { buildSafetensors, f32Bytes, type SafetensorsEntry } from '../../../test/support/weights.ts';
 
 function i64Bytes(...values: bigint[]): Uint8Array {
   const b = new Uint8Array(values.length * 8);

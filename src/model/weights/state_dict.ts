@@ -9,13 +9,15 @@ import type { NetworkConfig } from '../config.ts';
 import { stateDictSpec, type LayerGraph } from '../graph.ts';
 import {
   WeightsError,
+  clip,
   formatShape,
+  quote,
   type ShapeMismatch,
   type StateDict,
   type StateDictProblems,
   type StateDictShapes,
 } from './common.ts';
-import { isLegacyTorchFile, isTorchTar, isZip, parsePth } from './pth.ts';
+import { isLegacyTorchFile, isTorchTar, isZip, parsePth, type ReadOptions } from './pth.ts';
 import { parseSafetensors, toBytes } from './safetensors.ts';
 
 export type WeightsFormat = 'pth' | 'safetensors';
@@ -64,35 +66,81 @@ function sniffHint(bytes: Uint8Array): string {
   return '';
 }
 
+/** What to do about a damaged file, added to a `corrupt` message that does not say already. */
+const CORRUPT_REMEDY = 'Download the file again, or re-save it with torch.save(model.state_dict(), path).';
+
+/**
+ * The error a reader failure becomes: always a WeightsError whose message names the file (and says
+ * what to do when a damaged file's message does not); an internal error (a RangeError on hostile
+ * input, say) becomes a `corrupt` one instead of being shown raw.
+ */
+function readerError(err: unknown, name: string): WeightsError {
+  if (!(err instanceof WeightsError)) {
+    const why = err instanceof Error ? err.message : String(err);
+    return new WeightsError('corrupt', `${name} cannot be read (${quote(why)}): the file is damaged, or made to break readers. ${CORRUPT_REMEDY}`);
+  }
+  let message = err.message;
+  if (!message.includes(name)) message = `${name}: ${message}`;
+  if (err.code === 'corrupt' && !/download|re-save|save it/i.test(message)) message = `${message.replace(/[.\s]*$/, '')}. ${CORRUPT_REMEDY}`;
+  return message === err.message ? err : new WeightsError(err.code, message, err.problems);
+}
+
+/**
+ * BatchNorm divides by sqrt(running_var + eps): a negative variance (never the statistic of any data)
+ * makes it NaN or infinite in PyTorch, and the whole network with it. Refused with the key named.
+ */
+function checkVariances(sd: StateDict, name: string): void {
+  for (const [key, t] of sd) {
+    if (!key.endsWith('.running_var')) continue;
+    const i = t.data.findIndex((v) => v < 0);
+    if (i >= 0) {
+      throw new WeightsError(
+        'nonfinite',
+        `${name}: tensor ${clip(key)} holds the negative variance ${t.data[i]} at element ${i} of ${t.data.length}: no data has a negative variance, ` +
+          'and BatchNorm divides by sqrt(running_var + eps), so PyTorch computes NaN or Inf from here on. The file is damaged: use an intact copy of the checkpoint.',
+      );
+    }
+  }
+}
+
 /**
  * Reads a weights file, recognising the format by its bytes (a zip is a torch.save file, a JSON
  * header after 8 bytes is safetensors; a `.safetensors` name forces safetensors so its errors are
- * precise; a bare pickle is a legacy torch.save file), strips a DataParallel `module.` prefix, and returns the state_dict. Throws WeightsError.
+ * precise; a bare pickle is a legacy torch.save file), strips a DataParallel `module.` prefix, and returns the state_dict.
+ * `options.expect` sees the shapes (prefix already stripped) before any tensor is decoded, and may
+ * throw (e.g. `checkStateDict`) to refuse the file early. Throws WeightsError, and nothing else.
  */
-export function loadWeightsFile(input: ArrayBuffer | Uint8Array, fileName?: string): WeightsFile {
+export function loadWeightsFile(input: ArrayBuffer | Uint8Array, fileName?: string, options: ReadOptions = {}): WeightsFile {
   const bytes = toBytes(input);
   const name = fileName ?? 'the file';
-  let format: WeightsFormat;
-  let raw: StateDict;
-  let metadata: Record<string, string> | null = null;
-  if (isZip(bytes)) {
-    format = 'pth';
-    raw = parsePth(bytes, fileName);
-  } else if (/\.safetensors$/i.test(fileName ?? '') || (bytes.length > 8 && bytes[8] === 0x7b)) {
-    // Before the legacy check: a safetensors header length of 640 + 256k bytes starts with 0x80 0x02 too.
-    format = 'safetensors';
-    const file = parseSafetensors(bytes);
-    raw = file.tensors;
-    metadata = file.metadata;
-  } else if (isLegacyTorchFile(bytes) || isTorchTar(bytes)) {
-    format = 'pth';
-    raw = parsePth(bytes, fileName);
-  } else {
-    throw new WeightsError('format', `${name} is not a weights file this app reads: expected ${ACCEPTED_FORMATS}.${sniffHint(bytes)}`);
+  const expect = options.expect;
+  const read: ReadOptions = expect ? { expect: (shapes) => expect(stripWrapperPrefix(new Map(shapes)).stateDict) } : {};
+  try {
+    let format: WeightsFormat;
+    let raw: StateDict;
+    let metadata: Record<string, string> | null = null;
+    if (isZip(bytes)) {
+      format = 'pth';
+      raw = parsePth(bytes, fileName, read);
+    } else if (/\.safetensors$/i.test(fileName ?? '') || (bytes.length > 8 && bytes[8] === 0x7b)) {
+      // Before the legacy check: a safetensors header length of 640 + 256k bytes starts with 0x80 0x02 too.
+      format = 'safetensors';
+      const file = parseSafetensors(bytes, read);
+      raw = file.tensors;
+      metadata = file.metadata;
+    } else if (isLegacyTorchFile(bytes) || isTorchTar(bytes)) {
+      format = 'pth';
+      raw = parsePth(bytes, fileName, read);
+    } else {
+      throw new WeightsError('format', `${name} is not a weights file this app reads: expected ${ACCEPTED_FORMATS}.${sniffHint(bytes)}`);
+    }
+    if (raw.size === 0) throw new WeightsError('unsupported', `${name} holds no tensors: save the model's weights with torch.save(model.state_dict(), path)`);
+    const { stateDict, stripped } = stripWrapperPrefix(raw);
+    checkVariances(stateDict, name);
+    return { format, stateDict, metadata, strippedPrefix: stripped };
+  } catch (err) {
+    throw readerError(err, name);
   }
-  if (raw.size === 0) throw new WeightsError('unsupported', `${name} holds no tensors`);
-  const { stateDict, stripped } = stripWrapperPrefix(raw);
-  return { format, stateDict, metadata, strippedPrefix: stripped };
 }
 
 function isIgnorable(key: string): boolean {

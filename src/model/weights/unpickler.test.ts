@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WeightsError } from './common.ts';
-import { PickleWriter, pickleStateDict } from './testing.ts';
+import { PickleWriter, pickleStateDict } from '../../../test/support/weights.ts';
 import { StorageRef, TensorRef, unpickle, unpickleAt, type UnpickleOptions } from './unpickler.ts';
 
 function errorOf(bytes: Uint8Array, options?: UnpickleOptions): WeightsError {

@@ -8,8 +8,14 @@
  * Python values become: None -> null, bool -> boolean, int -> number (bigint beyond 2^53), float -> number,
  * str -> string, bytes -> Uint8Array, list -> array, tuple -> frozen array, dict and OrderedDict -> Map,
  * a persistent storage id -> `StorageRef`, `_rebuild_tensor_v2(...)` -> `TensorRef`.
+ *
+ * Hostile pickles cost what their bytes are worth: every walk over unpickled values (dict keys,
+ * messages) is memoised by object identity or bounded in depth and length, so a few hundred bytes of
+ * memo references that share structure ("billion laughs") cannot make it exponential; a value quoted
+ * in a message is capped. Where CPython's unpickler (what torch.load runs) refuses a pickle, this one
+ * refuses it too; it refuses a few more things a state_dict never holds.
  */
-import { WeightsError, type WeightDtype } from './common.ts';
+import { WeightsError, clip, quote, type WeightDtype } from './common.ts';
 
 /** `torch.<Type>Storage` classes and the element type each holds. */
 export const STORAGE_DTYPES: Readonly<Record<string, WeightDtype>> = {
@@ -104,18 +110,18 @@ function refuseGlobal(module: string, name: string, label: string): WeightsError
   if ((module === 'torch' || module === 'torch.storage' || module === 'torch.cuda') && name.endsWith('Storage')) {
     return new WeightsError(
       'unsupported',
-      `${label} holds a tensor stored as ${module}.${name}, which this reader does not support; ` +
+      `${label} holds a tensor stored as ${clip(`${module}.${name}`, 120)}, which this reader does not support; ` +
         `supported: ${Object.keys(STORAGE_DTYPES).map((s) => `torch.${s}`).join(', ')}. Convert the weights to float32 or float16 before saving.`,
     );
   }
-  const alias = module === 'posix' || module === 'nt' ? ` (that is os.${name})` : '';
+  const alias = module === 'posix' || module === 'nt' ? ` (that is os.${clip(name, 60)})` : '';
   const wholeModel = /^(torchvision|torch\.nn)\b/.test(module) || /^[A-Z]/.test(name)
     ? ' If it is a whole model saved with torch.save(model), re-save its weights with torch.save(model.state_dict(), path).'
     : '';
   return new WeightsError(
     'unsafe',
-    `refused: the file references the global ${module}.${name}${alias}; a state_dict needs only OrderedDict, torch tensors and storages. ` +
-      `Nothing in the file was run.${wholeModel} Load only files you trust, and prefer .safetensors, which cannot hold code.`,
+    `refused: the file references the global ${clip(`${module}.${name}`, 120)}${alias}; a state_dict needs only OrderedDict, torch tensors and storages. ` +
+      `Nothing in the file was run.${wholeModel} Load only files you trust, and prefer .safetensors, which cannot hold code. (In ${label}.)`,
   );
 }
 
@@ -135,66 +141,138 @@ const OPCODE_NAMES: Record<number, string> = {
   0x98: 'READONLY_BUFFER',
 };
 
-function isHashable(v: Value): boolean {
-  return v === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof v) || (Array.isArray(v) && Object.isFrozen(v) && v.every(isHashable));
+/** A Python tuple: the unpickler freezes the arrays it builds for tuples (lists stay mutable). */
+function isTuple(v: Value): v is readonly Value[] {
+  return Array.isArray(v) && Object.isFrozen(v);
 }
 
-function dictKey(v: Value, label: string): Value {
-  if (!isHashable(v)) throw corrupt('a dict key is not a string, number or tuple', label);
-  // Tuples are frozen arrays: key them by their printed form so equal tuples meet.
-  return Array.isArray(v) ? `tuple:${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))}` : v;
+/** Tuples nested deeper than this in a dict key are refused (no state_dict key is a tuple at all). */
+const MAX_KEY_DEPTH = 100;
+
+/**
+ * Dict keys with Python's equality: equal tuples are one key. Each tuple is reduced once (memoised by
+ * identity) to a canonical tuple object, found through a signature made of its items' small ids, so
+ * keys that share structure cost linear time, never exponential.
+ */
+class DictKeys {
+  private readonly canonical = new WeakMap<readonly Value[], readonly Value[]>();
+  private readonly ids = new WeakMap<readonly Value[], number>();
+  private readonly bySignature = new Map<string, readonly Value[]>();
+  private readonly strings = new Map<string, number>();
+  private readonly label: string;
+
+  constructor(label: string) {
+    this.label = label;
+  }
+
+  key(v: Value): Value {
+    // True == 1 and False == 0 are the same key in Python.
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') return v;
+    if (isTuple(v)) return this.tuple(v, 0);
+    throw corrupt(`a dict key is ${describe(v)}, which is not hashable (not a string, number or tuple)`, this.label);
+  }
+
+  private tuple(t: readonly Value[], depth: number): readonly Value[] {
+    const known = this.canonical.get(t);
+    if (known) return known;
+    if (depth >= MAX_KEY_DEPTH) throw corrupt(`a dict key nests tuples more than ${MAX_KEY_DEPTH} deep`, this.label);
+    const parts: string[] = [];
+    for (const item of t) {
+      const k = typeof item === 'boolean' ? (item ? 1 : 0) : item;
+      if (k === null) parts.push('N');
+      else if (typeof k === 'number') parts.push(`n${k}`);
+      else if (typeof k === 'bigint') parts.push(`i${k}`);
+      else if (typeof k === 'string') {
+        let id = this.strings.get(k);
+        if (id === undefined) this.strings.set(k, (id = this.strings.size));
+        parts.push(`s${id}`);
+      } else if (isTuple(k)) parts.push(`t${this.ids.get(this.tuple(k, depth + 1))}`);
+      else throw corrupt(`a dict key is a tuple holding ${describe(k)}, which is not hashable`, this.label);
+    }
+    const signature = parts.join(',');
+    let c = this.bySignature.get(signature);
+    if (!c) {
+      c = t;
+      this.bySignature.set(signature, t);
+      this.ids.set(t, this.bySignature.size);
+    }
+    this.canonical.set(t, c);
+    return c;
+  }
 }
 
-function toInt(v: Value, what: string, label: string): number {
+/**
+ * An integer argument of a tensor rebuild: a Python int (torch refuses bool and float there), or the
+ * storage size of a persistent id with `bools`.
+ */
+function toInt(v: Value, what: string, label: string, bools = false): number {
   if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  throw corrupt(`${what} must be an integer, got ${typeof v === 'bigint' ? `${v} (too large)` : typeof v}`, label);
+  if (bools && typeof v === 'boolean') return v ? 1 : 0;
+  const got = typeof v === 'bigint' ? `${clip(String(v), 30)} (too large)` : typeof v === 'boolean' ? 'a bool' : typeof v === 'number' ? `the float ${v}` : describe(v);
+  throw corrupt(`${what} must be an integer, got ${got}`, label);
 }
 
 function intTuple(v: Value, what: string, label: string): number[] {
-  if (!Array.isArray(v)) throw corrupt(`${what} must be a tuple of integers`, label);
+  if (!Array.isArray(v)) throw corrupt(`${what} must be a tuple of integers, got ${describe(v)}`, label);
   return v.map((x, i) => toInt(x, `${what}[${i}]`, label));
 }
 
-function callGlobal(fn: Value, args: Value, label: string): Value {
-  if (!(fn instanceof PyGlobal)) throw corrupt('REDUCE calls something that is not a known global', label);
-  if (!Array.isArray(args)) throw corrupt(`the arguments of ${fn.qualified} are not a tuple`, label);
+const FLOAT_STORAGES: ReadonlySet<WeightDtype> = new Set<WeightDtype>(['F64', 'F32', 'F16', 'BF16']);
+
+/** `requires_grad` of a rebuilt tensor: torch requires a bool, and True only for floating-point tensors. */
+function checkRequiresGrad(v: Value, storage: StorageRef, label: string): void {
+  if (typeof v !== 'boolean') throw corrupt(`requires_grad must be a bool, got ${describe(v)}`, label);
+  if (v && !FLOAT_STORAGES.has(storage.dtype)) {
+    throw corrupt(`a ${storage.dtype} tensor is marked requires_grad; torch.load refuses that (only floating-point tensors can require gradients)`, label);
+  }
+}
+
+function callGlobal(fn: Value, args: Value, keys: DictKeys, label: string): Value {
+  if (!(fn instanceof PyGlobal)) throw corrupt(`REDUCE calls ${describe(fn)}, which is not a known global`, label);
+  if (!isTuple(args)) throw corrupt(`the arguments of ${fn.qualified} are ${describe(args)}, not a tuple`, label);
   switch (fn.qualified) {
     case 'collections.OrderedDict': {
+      if (args.length > 1) throw corrupt(`OrderedDict(...) takes at most 1 argument, got ${args.length}`, label);
       const map = new Map<Value, Value>();
       if (args.length > 0) {
         const items = args[0];
         const pairs = items instanceof Map ? [...items.entries()] : Array.isArray(items) ? items : null;
-        if (!pairs) throw corrupt('OrderedDict(...) needs a list of pairs', label);
+        if (!pairs) throw corrupt(`OrderedDict(...) needs a list of pairs, got ${describe(items)}`, label);
         for (const pair of pairs) {
-          if (!Array.isArray(pair) || pair.length !== 2) throw corrupt('OrderedDict(...) needs a list of pairs', label);
-          map.set(dictKey(pair[0], label), pair[1]);
+          if (!Array.isArray(pair) || pair.length !== 2) throw corrupt(`OrderedDict(...) needs a list of pairs, got an item ${describe(pair)}`, label);
+          map.set(keys.key(pair[0]), pair[1]);
         }
       }
       return map;
     }
     case 'torch._utils._rebuild_tensor':
     case 'torch._utils._rebuild_tensor_v2': {
-      if (args.length < 4 || (fn.name === '_rebuild_tensor' && args.length !== 4)) {
-        throw corrupt(`${fn.name} needs ${fn.name === '_rebuild_tensor' ? '' : 'at least '}4 arguments, got ${args.length}`, label);
-      }
+      const arity = fn.name === '_rebuild_tensor' ? 4 : 6;
+      if (args.length !== arity) throw corrupt(`${fn.name} takes ${arity} arguments, got ${args.length}`, label);
       const [storage, offset, size, stride] = args;
-      if (!(storage instanceof StorageRef)) throw corrupt(`${fn.name} got something that is not a storage`, label);
+      if (!(storage instanceof StorageRef)) throw corrupt(`${fn.name} got ${describe(storage)}, not a storage`, label);
+      const storageOffset = toInt(offset, 'storage offset', label);
       const shape = intTuple(size, 'tensor size', label);
       const strides = intTuple(stride, 'tensor stride', label);
       if (shape.length !== strides.length) {
         throw corrupt(`a tensor has ${shape.length} sizes but ${strides.length} strides`, label);
       }
-      if (shape.some((d) => d < 0)) throw corrupt(`a tensor has a negative size (${shape.join(', ')})`, label);
-      return new TensorRef(storage, toInt(offset, 'storage offset', label), shape, strides);
+      if (shape.some((d) => d < 0)) throw corrupt(`a tensor has a negative size ${clip(`(${shape.join(', ')})`)}`, label);
+      if (storageOffset < 0) throw corrupt(`a tensor has a negative storage offset (${storageOffset})`, label);
+      if (arity === 6) checkRequiresGrad(args[4], storage, label);
+      return new TensorRef(storage, storageOffset, shape, strides);
     }
     case 'torch._utils._rebuild_parameter':
     case 'torch._utils._rebuild_parameter_with_state': {
-      if (!(args[0] instanceof TensorRef)) throw corrupt(`${fn.name} got something that is not a tensor`, label);
+      const arity = fn.name === '_rebuild_parameter' ? 3 : 4;
+      if (args.length !== arity) throw corrupt(`${fn.name} takes ${arity} arguments, got ${args.length}`, label);
+      if (!(args[0] instanceof TensorRef)) throw corrupt(`${fn.name} got ${describe(args[0])}, not a tensor`, label);
+      checkRequiresGrad(args[1], args[0].storage, label);
       return args[0];
     }
     default:
-      throw new WeightsError('unsupported', `${label} calls ${fn.qualified}, which is not a function; the file is not a plain state_dict`);
+      throw new WeightsError('unsupported', `${label} calls ${fn.qualified}, which is not a function; the file is not a plain state_dict. Re-save it with torch.save(model.state_dict(), path).`);
   }
 }
 
@@ -212,7 +290,7 @@ interface ViewSpec {
  */
 function persistentLoad(pid: Value, legacy: boolean, label: string): { ref: StorageRef; view: ViewSpec | null } {
   const arity = legacy ? 6 : 5;
-  if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length !== arity) {
+  if (!isTuple(pid) || pid[0] !== 'storage' || pid.length !== arity) {
     const shape = legacy ? "('storage', type, key, location, numel, view_metadata)" : "('storage', type, key, location, numel)";
     throw new WeightsError('unsupported', `${label} refers to a persistent object ${describe(pid)}; only ${shape} tensor storages are supported`);
   }
@@ -220,12 +298,13 @@ function persistentLoad(pid: Value, legacy: boolean, label: string): { ref: Stor
   if (!(type instanceof PyGlobal) || !STORAGE_MODULES.has(type.module) || !(type.name in STORAGE_DTYPES)) {
     throw new WeightsError('unsupported', `${label} refers to a storage of type ${type instanceof PyGlobal ? type.qualified : describe(type)}, which this reader does not support`);
   }
-  if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) throw corrupt(`a storage key is ${describe(key)}, not a plain name`, label);
-  const size = toInt(numel, 'storage size', label);
+  if (typeof key !== 'string' || !/^[\w.-]{1,64}$/.test(key)) throw corrupt(`a storage key is ${describe(key)}, not a plain name`, label);
+  const size = toInt(numel, 'storage size', label, true);
   if (size < 0) throw corrupt(`storage ${key} has a negative size (${size})`, label);
-  const ref = new StorageRef(STORAGE_DTYPES[type.name], key, typeof location === 'string' ? location : String(location), size);
+  // torch.load(map_location='cpu') ignores the location; it is kept only when it is a plain string.
+  const ref = new StorageRef(STORAGE_DTYPES[type.name], key, typeof location === 'string' ? clip(location, 40) : '', size);
   if (viewMetadata === null || viewMetadata === undefined) return { ref, view: null };
-  if (!Array.isArray(viewMetadata) || viewMetadata.length !== 3 || typeof viewMetadata[0] !== 'string' || !/^[\w.-]+$/.test(viewMetadata[0])) {
+  if (!Array.isArray(viewMetadata) || viewMetadata.length !== 3 || typeof viewMetadata[0] !== 'string' || !/^[\w.-]{1,64}$/.test(viewMetadata[0])) {
     throw corrupt(`the view of storage ${key} is ${describe(viewMetadata)}, not (view_key, offset, view_size)`, label);
   }
   return {
@@ -234,15 +313,34 @@ function persistentLoad(pid: Value, legacy: boolean, label: string): { ref: Stor
   };
 }
 
-function describe(v: Value): string {
-  const text = v instanceof PyGlobal
-    ? v.qualified
-    : Array.isArray(v)
-      ? `(${v.slice(0, 8).map(describe).join(', ')}${v.length > 8 ? ', ...' : ''})`
-      : typeof v === 'string'
-        ? JSON.stringify(v)
-        : String(v);
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+/** Levels of nested tuples and lists a description shows, and items of each. */
+const DESCRIBE_DEPTH = 3;
+const DESCRIBE_ITEMS = 8;
+
+/**
+ * An unpickled value for a message, in Python's spelling: bounded in depth, items and length whatever
+ * the value is (deeply nested, or sharing structure through the memo), so at most a few hundred
+ * items are visited.
+ */
+export function describe(v: Value, depth = 0): string {
+  let text: string;
+  if (v instanceof PyGlobal) text = v.qualified;
+  else if (v instanceof StorageRef) text = `a ${v.dtype} storage`;
+  else if (v instanceof TensorRef) text = 'a tensor';
+  else if (v instanceof Map) text = `a dict of ${v.size} entries`;
+  else if (v instanceof Uint8Array) text = `${v.length} bytes`;
+  else if (Array.isArray(v)) {
+    const [open, close] = isTuple(v) ? ['(', ')'] : ['[', ']'];
+    if (depth >= DESCRIBE_DEPTH) text = `${open}...${close}`;
+    else {
+      const items = v.slice(0, DESCRIBE_ITEMS).map((x) => describe(x, depth + 1));
+      text = `${open}${items.join(', ')}${v.length > DESCRIBE_ITEMS ? `, ... ${v.length} items` : ''}${close}`;
+    }
+  } else if (typeof v === 'string') text = quote(v, 40);
+  else if (v === null || v === undefined) text = 'None';
+  else if (typeof v === 'boolean') text = v ? 'True' : 'False';
+  else text = String(v);
+  return clip(text, 200);
 }
 
 /** ISO-8859-1, byte for byte (TextDecoder's "latin1" is windows-1252). */
@@ -263,6 +361,11 @@ export interface UnpickleOptions {
   legacy?: boolean;
   /** Names the pickle in messages (default "data.pkl"). */
   label?: string;
+  /**
+   * How protocol 0-2 byte strings (BINSTRING, SHORT_BINSTRING) become text, as pickle.load's `encoding`:
+   * 'latin1' byte for byte (the default), or 'utf-8', refusing invalid UTF-8, as torch.load does.
+   */
+  encoding?: 'latin1' | 'utf-8';
 }
 
 export interface Unpickled {
@@ -291,7 +394,7 @@ export function unpickleAt(data: Uint8Array, options: UnpickleOptions = {}): Unp
   const start = options.start ?? 0;
   if (!Number.isSafeInteger(start) || start < 0 || start > data.length) throw new Error(`internal: pickle start ${start} outside 0..${data.length}`);
   try {
-    return run(data, start, options.legacy ?? false, label);
+    return run(data, start, options.legacy ?? false, label, options.encoding ?? 'latin1');
   } catch (err) {
     if (err instanceof WeightsError) throw err;
     // E.g. a RangeError from absurdly nested tuples: damaged or hostile input, never a state_dict.
@@ -299,7 +402,15 @@ export function unpickleAt(data: Uint8Array, options: UnpickleOptions = {}): Unp
   }
 }
 
-function run(data: Uint8Array, start: number, legacy: boolean, label: string): Unpickled {
+/** Memo indices a pickle may use: CPython allocates a memo array as long as the largest index (twice it). */
+const MAX_MEMO_INDEX = 1 << 24;
+
+/** Integer text as CPython's INT/LONG opcodes read it, in the subset both agree on: decimal digits, no spaces. */
+const INT_TEXT = /^[-+]?\d+$/;
+/** Float text as CPython's FLOAT opcode reads it (no spaces, no hex, no underscores). */
+const FLOAT_TEXT = /^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf|infinity)$/i;
+
+function run(data: Uint8Array, start: number, legacy: boolean, label: string, encoding: 'latin1' | 'utf-8'): Unpickled {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   let pos = start;
@@ -308,6 +419,7 @@ function run(data: Uint8Array, start: number, legacy: boolean, label: string): U
   const memo = new Map<number, Value>();
   const storages = new Map<string, StorageRef>();
   const views = new Map<string, StorageRef>();
+  const keys = new DictKeys(label);
 
   const need = (n: number): void => {
     if (pos + n > data.length) throw corrupt(`truncated at byte ${pos}: needs ${n} more bytes, the pickle has ${data.length - pos}`, label);
@@ -377,6 +489,10 @@ function run(data: Uint8Array, start: number, legacy: boolean, label: string): U
     stack = previous;
     return items;
   };
+  const memoPut = (i: number): void => {
+    if (i < 0 || i > MAX_MEMO_INDEX) throw corrupt(`memo index ${i} at byte ${pos} is outside 0..${MAX_MEMO_INDEX}; a state_dict pickle never uses it`, label);
+    memo.set(i, top());
+  };
   const memoGet = (i: number): Value => {
     if (!memo.has(i)) throw corrupt(`memo entry ${i} is read before it is written`, label);
     return memo.get(i);
@@ -389,11 +505,12 @@ function run(data: Uint8Array, start: number, legacy: boolean, label: string): U
     if (bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(8 * bytes.length);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
-  const textInt = (text: string): number | boolean | bigint => {
-    const t = text.trim().replace(/L$/, '');
-    if (t === '01') return true;
-    if (t === '00') return false;
-    if (!/^[-+]?\d+$/.test(t)) throw corrupt(`an integer argument "${text.slice(0, 40)}" is malformed`, label);
+  const textInt = (text: string, long = false): number | boolean | bigint => {
+    const t = long ? text.replace(/L$/, '') : text;
+    if (!long && t === '01') return true;
+    if (!long && t === '00') return false;
+    // CPython reads C/Python integer literals (hex, octal, underscores); a state_dict has none: only plain decimals.
+    if (!INT_TEXT.test(t) || (/^[-+]?0\d/.test(t) && !/^[-+]?0+$/.test(t))) throw corrupt(`an integer argument ${quote(text, 40)} is malformed`, label);
     if (t.length > 2.5 * MAX_LONG_BYTES) throw new WeightsError('unsupported', `${label} holds a ${t.length}-digit integer; a state_dict never does`);
     const big = BigInt(t);
     return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
@@ -404,9 +521,9 @@ function run(data: Uint8Array, start: number, legacy: boolean, label: string): U
     return new PyGlobal(module, name);
   };
   const setItems = (target: Value, items: Value[]): void => {
-    if (!(target instanceof Map)) throw corrupt('SETITEM(S) on something that is not a dict', label);
+    if (!(target instanceof Map)) throw corrupt(`SETITEM(S) on ${describe(target)}, which is not a dict`, label);
     if (items.length % 2) throw corrupt('SETITEMS has an odd number of items', label);
-    for (let i = 0; i < items.length; i += 2) target.set(dictKey(items[i], label), items[i + 1]);
+    for (let i = 0; i < items.length; i += 2) target.set(keys.key(items[i]), items[i + 1]);
   };
   const append = (target: Value, items: Value[]): void => {
     if (!Array.isArray(target) || Object.isFrozen(target)) throw corrupt('APPEND(S) on something that is not a list', label);
@@ -422,9 +539,12 @@ function run(data: Uint8Array, start: number, legacy: boolean, label: string): U
       case 0x80: // PROTO
         if (u8() > 5) throw new WeightsError('unsupported', `${label} uses pickle protocol ${data[pos - 1]}; protocols 0-5 are supported`);
         break;
-      case 0x95: // FRAME: a length hint; the frame's opcodes follow inline
-        u64();
+      case 0x95: {
+        // FRAME: the frame's opcodes follow inline; CPython reads the whole frame first
+        const n = u64();
+        if (pos + n > data.length) throw corrupt(`truncated at byte ${pos}: a frame of ${n} bytes runs past the end`, label);
         break;
+      }
       case 0x2e: // STOP
         if (marks.length > 0) throw corrupt('STOP inside an unclosed MARK', label);
         if (stack.length !== 1) throw corrupt(`STOP with ${stack.length} values on the stack`, label);
@@ -453,8 +573,10 @@ function run(data: Uint8Array, start: number, legacy: boolean, label: string): U
         stack.push(false);
         break;
       case 0x49: // INT
-      case 0x4c: // LONG
         stack.push(textInt(line()));
+        break;
+      case 0x4c: // LONG
+        stack.push(textInt(line(), true));
         break;
       case 0x4a: // BININT
         stack.push(i32());
@@ -477,9 +599,11 @@ function run(data: Uint8Array, start: number, legacy: boolean, label: string): U
       }
       case 0x46: {
         // FLOAT
-        const text = line().trim();
-        const v = Number(text);
-        if (text === '' || (Number.isNaN(v) && text.toLowerCase() !== 'nan')) throw corrupt(`a float argument "${text}" is malformed`, label);
+        const text = line();
+        if (!FLOAT_TEXT.test(text)) throw corrupt(`a float argument ${quote(text, 40)} is malformed`, label);
+        const lower = text.toLowerCase().replace(/^\+/, '');
+        const v = /nan$/.test(lower) ? NaN : /inf(inity)?$/.test(lower) ? (lower.startsWith('-') ? -Infinity : Infinity) : Number(text);
+        if (!Number.isFinite(v) && !/nan|inf/.test(lower)) throw corrupt(`a float argument ${quote(text, 40)} overflows`, label);
         stack.push(v);
         break;
       }
@@ -501,12 +625,15 @@ function run(data: Uint8Array, start: number, legacy: boolean, label: string): U
         // BINSTRING (protocol 1 str, decoded as latin-1 like Python 3's encoding='latin1')
         const n = i32();
         if (n < 0) throw corrupt('BINSTRING with a negative length', label);
-        stack.push(latin1(take(n)));
+        stack.push(encoding === 'utf-8' ? str(n) : latin1(take(n)));
         break;
       }
-      case 0x55: // SHORT_BINSTRING
-        stack.push(latin1(take(u8())));
+      case 0x55: {
+        // SHORT_BINSTRING
+        const n = u8();
+        stack.push(encoding === 'utf-8' ? str(n) : latin1(take(n)));
         break;
+      }
       case 0x42: // BINBYTES
         stack.push(take(u32()).slice());
         break;
@@ -588,19 +715,19 @@ function run(data: Uint8Array, start: number, legacy: boolean, label: string): U
         break;
       }
       case 0x70: // PUT
-        memo.set(toInt(textInt(line()), 'PUT index', label), top());
+        memoPut(toInt(textInt(line(), true), 'PUT index', label));
         break;
       case 0x71: // BINPUT
-        memo.set(u8(), top());
+        memoPut(u8());
         break;
       case 0x72: // LONG_BINPUT
-        memo.set(u32(), top());
+        memoPut(u32());
         break;
       case 0x94: // MEMOIZE
         memo.set(memo.size, top());
         break;
       case 0x67: // GET
-        stack.push(memoGet(toInt(textInt(line()), 'GET index', label)));
+        stack.push(memoGet(toInt(textInt(line(), true), 'GET index', label)));
         break;
       case 0x68: // BINGET
         stack.push(memoGet(u8()));
@@ -627,7 +754,7 @@ function run(data: Uint8Array, start: number, legacy: boolean, label: string): U
         // REDUCE
         const args = pop();
         const fn = pop();
-        stack.push(callGlobal(fn, args, label));
+        stack.push(callGlobal(fn, args, keys, label));
         break;
       }
       case 0x81: {
@@ -637,7 +764,7 @@ function run(data: Uint8Array, start: number, legacy: boolean, label: string): U
         if (!(cls instanceof PyGlobal) || cls.qualified !== 'collections.OrderedDict') {
           throw new WeightsError('unsupported', `${label} creates an object of ${describe(cls)}; a state_dict holds only dicts and tensors`);
         }
-        if (!Array.isArray(args)) throw corrupt('NEWOBJ arguments are not a tuple', label);
+        if (!isTuple(args)) throw corrupt(`NEWOBJ arguments are ${describe(args)}, not a tuple`, label);
         stack.push(new Map());
         break;
       }

@@ -1,10 +1,10 @@
 /**
  * Builders for the weight-import tests: hand-made pickles (opcode by opcode), torch.save-style zip
  * archives around them, and safetensors files, so that each malformation can be produced on purpose.
- * Used only by the *.test.ts files beside it.
+ * Used only by the weight-import tests (src/model/weights/*.test.ts) and the fuzz tests.
  */
 import { zipSync } from 'fflate';
-import { WeightsError } from './common.ts';
+import { WeightsError } from '../../src/model/weights/common.ts';
 
 const utf8 = new TextEncoder();
 
@@ -224,6 +224,8 @@ export function legacyTorchFile(
     /** Replaces the whole storage key list pickle. */
     keyPickle?: Uint8Array;
     protocol?: number;
+    /** Replaces the whole protocol version pickle. */
+    protocolPickle?: Uint8Array;
     magic?: number[];
     trailing?: Uint8Array;
   } = {},
@@ -235,7 +237,7 @@ export function legacyTorchFile(
   const keys = new PickleWriter().proto(2).emptyList().mark();
   for (const key of options.keys ?? storages.map((s) => s.key)) keys.str(key);
   keys.appends().stop();
-  const parts: Uint8Array[] = [magic, protocol, sysInfo.bytes(), pickle, options.keyPickle ?? keys.bytes()];
+  const parts: Uint8Array[] = [magic, options.protocolPickle ?? protocol, sysInfo.bytes(), pickle, options.keyPickle ?? keys.bytes()];
   for (const s of storages) {
     const count = new Uint8Array(8);
     new DataView(count.buffer).setBigInt64(0, BigInt(s.count), !options.countBigEndian);

@@ -1,0 +1,68 @@
+/**
+ * timm's family in the app: the configure panel's Stem, Stem width, Avg-down, Attention and
+ * Implementation controls, the preset picker's families, and the timm modules in the block table,
+ * the layer list and the forms view. Expected figures come from the same engine the CLI runs
+ * (checked against timm by the fixture tests).
+ */
+import { expect, test } from '@playwright/test';
+import { analyze } from '../src/analysis/analyze.ts';
+import { thousands } from '../src/analysis/format.ts';
+import { presetConfig } from '../src/model/presets.ts';
+
+test.beforeEach(async ({ context, baseURL }) => {
+  const local = new URL(baseURL!).host;
+  await context.route((url) => url.host !== local && (url.protocol === 'http:' || url.protocol === 'https:'), (route) => route.abort('blockedbyclient'));
+});
+
+test('stem, stem width, avg-down and attention build timm networks; the views show SE and the deep stem', async ({ page }) => {
+  await page.goto('/');
+  const total = page.getByTestId('total-params');
+  await expect(total).toHaveText('25,028,904');
+
+  // The picker groups the families; choosing a timm preset sets every timm control.
+  const picker = page.getByLabel('Preset');
+  await expect(picker.locator('optgroup')).toHaveText([/ResNet-18/, /ResNeXt-50 \(2x40d\)/, /ResNet-50-D/, /SE-ResNeXt-50/, /ECA-ResNet-50-D/, /32x48d/, /ResNeXt-29/]);
+  await picker.selectOption('seresnext26d_32x4d');
+  await expect(total).toHaveText('16,809,512');
+  await expect(page.getByLabel('Stem', { exact: true })).toHaveValue('deep');
+  await expect(page.getByLabel('Stem width')).toHaveValue('32');
+  await expect(page.getByLabel('Avg-down')).toBeChecked();
+  await expect(page.getByLabel('Attention')).toHaveValue('se');
+  await expect(page.getByLabel('Implementation')).toHaveValue('timm');
+  await expect(page.getByRole('cell', { name: /3x3, 32, stride 2/ })).toBeVisible();
+  await expect(page.getByText('SE, fc [16, 256]')).toBeVisible();
+
+  // Editing: a wider deep stem, then ECA instead of SE.
+  await page.getByLabel('Stem width').fill('48');
+  const wide = presetConfig('seresnext26d_32x4d', { stemWidth: 48 });
+  await expect(total).toHaveText(thousands(analyze(wide).params));
+  await page.getByLabel('Attention').selectOption('eca');
+  await expect(total).toHaveText(thousands(analyze({ ...wide, attention: 'eca' }).params));
+  await expect(page).toHaveURL(/sw=48/);
+  await expect(page).toHaveURL(/attn=eca/);
+
+  // Back to torchvision's modules: the timm-only parts say why they need timm.
+  await page.getByLabel('Implementation').selectOption('torchvision');
+  await expect(page.getByRole('status').filter({ hasText: "exist only in timm's ResNet" })).toBeVisible();
+  await page.getByLabel('Implementation').selectOption('timm');
+
+  // The layer list has timm's module rows.
+  await page.getByRole('tab', { name: 'Layers' }).click();
+  await page.getByLabel('Filter layers').fill('EcaModule');
+  await expect(page.getByText(/^\d+ of \d+ rows match$/)).toHaveText(/^8 of \d+ rows match$/);
+
+  // The stem width applies to the deep stems only.
+  await page.getByLabel('Stem', { exact: true }).selectOption('imagenet');
+  await expect(page.getByLabel('Stem width')).toBeDisabled();
+
+  // The forms view names the attention and the shortcut that follow the aggregation.
+  await page.getByLabel('Preset').selectOption('seresnext50_32x4d');
+  await page.getByRole('tab', { name: 'Forms' }).click();
+  await expect(page.getByText(/Squeeze-and-excitation after bn3 \(layer1\.2\.se\)/)).toBeVisible();
+  await page.getByLabel('Preset').selectOption('resnext50d_32x4d');
+  await page.getByLabel('Block', { exact: true }).selectOption('0');
+  await expect(page.getByText(/Shortcut \(layer1\.0\.downsample\): no pooling at stride 1/)).toBeVisible();
+  await page.getByLabel('Stage', { exact: true }).selectOption('2');
+  await page.getByLabel('Block', { exact: true }).selectOption('0');
+  await expect(page.getByText(/Shortcut \(layer2\.0\.downsample\): 2×2 average pool, stride 2/)).toBeVisible();
+});

@@ -1,0 +1,60 @@
+/**
+ * The benchmark part of the Run view: the loaded network timed on a random batch-1 input, median and
+ * p90 over the runs, and the time of each stage. A new network or backend clears the last result.
+ */
+import { useEffect, useState } from 'react';
+import type { BackendName, BenchResult, LoadedWeights } from '../../model/engine/client.ts';
+import { ms } from '../format.ts';
+import { useEngineTask } from '../useEngineTask.ts';
+
+export const MAX_RUNS = 1000;
+
+export function RunBenchmark({ weights, active }: { weights: LoadedWeights | null; active: BackendName | null }) {
+  const [runs, setRuns] = useState('20');
+  const task = useEngineTask<BenchResult>();
+  const { reset } = task;
+  useEffect(() => reset(), [weights, active, reset]);
+
+  const start = () => {
+    const n = Number(runs);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_RUNS) {
+      task.fail(`runs must be a whole number from 1 to ${MAX_RUNS}, got "${runs}"`);
+      return;
+    }
+    void task.run((engine) => engine.benchmark(n));
+  };
+
+  const bench = task.result;
+  const maxStage = bench ? Math.max(...bench.perStageMs.map((s) => s.ms), 1e-9) : 1;
+  return (
+    <section className="card" aria-labelledby="bench-title">
+      <h3 id="bench-title">Benchmark</h3>
+      <div className="toolbar">
+        <div className="field inline narrow">
+          <label htmlFor="bench-runs">Runs</label>
+          <input id="bench-runs" type="text" inputMode="numeric" value={runs} onChange={(e) => setRuns(e.target.value)} />
+        </div>
+        <button type="button" disabled={!weights || task.running} onClick={start}>{task.running ? 'Running…' : 'Benchmark'}</button>
+        {!weights && <span className="muted small">Load weights first: the benchmark times the loaded network.</span>}
+      </div>
+      {task.error && <p className="field-error" role="alert">{task.error}</p>}
+      {bench && (
+        <div>
+          <dl className="totals">
+            <div><dt>Median</dt><dd>{ms(bench.medianMs)}</dd></div>
+            <div><dt>p90</dt><dd>{ms(bench.p90Ms)}</dd></div>
+            <div><dt>Runs, backend</dt><dd>{bench.runs}, {bench.backend}</dd></div>
+          </dl>
+          <ul className="bars" aria-label="Time per stage">
+            {bench.perStageMs.map((s) => (
+              <li key={s.stage}>
+                <span>{s.stage}<span className="bar" style={{ width: `${((s.ms / maxStage) * 100).toFixed(1)}%` }} /></span>
+                <span className="num">{ms(s.ms)}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}

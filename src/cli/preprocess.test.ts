@@ -1,0 +1,108 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { maxAbsDiff, readF32 } from '../../test/support/fixture-io.ts';
+import { runPredict } from './predict.ts';
+import { runPreprocess, runPretrained } from './preprocess.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'preprocess-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const P = 'fixtures/images/preprocess';
+const index = JSON.parse(readFileSync(`${P}/index.json`, 'utf8')) as { cases: { name: string; files: Record<string, string> }[] };
+const reference = (name: string, image = 'test.png'): Float32Array => {
+  const bytes = gunzipSync(readFileSync(`${P}/${index.cases.find((c) => c.name === name)!.files[image]}`));
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+};
+
+describe('preprocess', () => {
+  it.each([
+    ['--pretrained resnet50d.ra2_in1k', ['--pretrained', 'resnet50d.ra2_in1k'], 'resnet50d.ra2_in1k'],
+    ['--size 224 --crop-pct 0.875 --interpolation bicubic --mean --std', ['--size', '224', '--crop-pct', '0.875', '--interpolation', 'bicubic', '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225'], 'resnet50d.ra2_in1k'],
+    ["--pretrained with torchvision's name of the V2 weights", ['--pretrained', 'ResNet50_Weights.IMAGENET1K_V2'], 'torchvision.ResNet50_Weights.IMAGENET1K_V2'],
+    ['--size 224 alone (timm\'s defaults: bilinear, 0.875)', ['--size', '224'], 'torchvision.ResNet50_Weights.IMAGENET1K_V1'],
+    ['--pretrained resnet50d.ra2_in1k --size 288 --crop-pct 0.95 (test size)', ['--pretrained', 'resnet50d.ra2_in1k', '--size', '288', '--crop-pct', '0.95'], 'resnet50d.ra2_in1k.test_size'],
+    ['--crop-mode border', ['--pretrained', 'resnet50d.ra2_in1k', '--crop-mode', 'border', '--crop-pct', '0.95'], 'border'],
+  ])('%s writes timm\'s / torchvision\'s tensor exactly', (_what, flags, name) => {
+    const out = join(tmp, `${name}.bin`);
+    const text = runPreprocess(['--image', 'fixtures/images/test.png', ...flags, '--out', out]);
+    expect(text).toMatch(/^fixtures\/images\/test\.png \(320x240\) -> (bilinear|bicubic) resize/);
+    expect(text).toMatch(/wrote \[1, 3, (224|288), \1\] float32 NCHW to /);
+    expect(maxAbsDiff(readF32(out), reference(name))).toBe(0);
+  });
+
+  it.each([
+    [[], /needs --image FILE/],
+    [['--image', 'fixtures/images/test.png'], /needs --out FILE\.bin/],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin'], /give --pretrained TAG \(a catalogue entry\), or --size N/],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--pretrained', 'resnet51.tv'], /--pretrained: no catalogue entry "resnet51\.tv"; entries: resnet18\.tv_in1k, /],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--crop-pct', '0.9'], /--crop-pct needs --size N/],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '224', '--interpolation', 'lanczos'], /--interpolation must be bilinear or bicubic, got "lanczos"/],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '224', '--crop-mode', 'random'], /--crop-mode must be center, squash, border/],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '224', '--mean', '0.5,0.5'], /--mean must be three numbers a,b,c/],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '224', '--std', '0.2,0,0.2'], /std must be three positive numbers/],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', 'big'], /--size must be a number, got "big"/],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '0'], /input size must be a whole number of pixels from 1 to 4096, got 0/],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '224', '--crop-pct', '1.5'], /crop_pct must be a number in \(0, 1\]/],
+    [['--image', 'fixtures/images/not-an-image.jpg', '--out', 'x.bin', '--size', '224'], /not-an-image\.jpg: the file is not an image/],
+    [['--image', 'fixtures/images/nope.png', '--out', 'x.bin', '--size', '224'], /cannot read image fixtures\/images\/nope\.png: no such file/],
+    [['--image', 'fixtures/images/test.png', '--out', join(tmp, 'no-dir', 'x.bin'), '--size', '224'], /cannot write the tensor to .*no-dir.*: its folder does not exist/],
+  ])('%j -> one clear error', (argv, message) => {
+    expect(() => runPreprocess(argv)).toThrow(message);
+  });
+
+  it('through the command line: exit status 2 and one line on bad input', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'preprocess', '--image', 'fixtures/images/test.png', '--size', '224', '--interpolation', 'box', '--out', 'x.bin'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('error: --interpolation must be bilinear or bicubic, got "box"\n');
+  });
+});
+
+describe('pretrained', () => {
+  it('lists every entry with accuracy, preprocessing, licence and size', () => {
+    const text = runPretrained([]);
+    expect(text).toMatch(/^tag\s+architecture\s+top-1 \/ top-5 %\s+preprocessing\s+licence\s+size$/m);
+    expect(text).toMatch(/^resnet50\.tv2_in1k\s+resnet50\s+80\.858 \/ 95\.434\s+232 → 224, bilinear\s+BSD 3-Clause\s+102 MB$/m);
+    expect(text).toMatch(/^resnext101_32x16d\.fb_wsl_ig1b_ft_in1k\s.*CC BY-NC 4\.0, non-commercial use only/m);
+    const json = JSON.parse(runPretrained(['--json']));
+    expect(json.find((e: { tag: string }) => e.tag === 'resnet50.tv_in1k').fileBytes).toBe(102_440_820);
+  });
+});
+
+describe('predict with a checkpoint\'s preprocessing', () => {
+  const T = 'fixtures/images/top5';
+  const top5 = JSON.parse(readFileSync(`${T}/index.json`, 'utf8')) as { cases: { image: string; pretrained: string; logits: string; top5: { label: string }[] }[] };
+  async function capture(argv: string[]): Promise<string> {
+    const chunks: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (chunks.push(String(c)), true));
+    try {
+      await runPredict(argv);
+    } finally {
+      spy.mockRestore();
+    }
+    return chunks.join('');
+  }
+
+  it('the preprocessing flags reach the network: PyTorch\'s logits and top-5 for resnet50d.ra2_in1k\'s bicubic transform', async () => {
+    const c = top5.cases.find((x) => x.image === '../test.png' && x.pretrained === 'resnet50d.ra2_in1k')!;
+    const out = join(tmp, 'logits.bin');
+    const text = await capture(['--weights', `${T}/tiny_imagenet.safetensors`, '--image', 'fixtures/images/test.png', '--size', '224', '--interpolation', 'bicubic', '--out', out]);
+    const lines = text.trim().split('\n');
+    expect(lines[0]).toMatch(/^fixtures\/images\/test\.png \(320x240\) on wasm, \d+ ms; preprocessing from the flags: bicubic resize of the shorter side to 256/);
+    expect(lines[1]).toBe('  (1000 outputs: ImageNet-1k class names assumed)');
+    expect(lines.slice(2, 7).map((l) => l.replace(/^\s+[\d.]+%\s+\d+\s+/, ''))).toEqual(c.top5.map((t) => t.label));
+    expect(maxAbsDiff(readF32(out), readF32(`${T}/${c.logits}`))).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('without a checkpoint or flags it says which default it used', async () => {
+    const text = await capture(['--weights', `${T}/tiny_imagenet.safetensors`, '--image', 'fixtures/images/test.png']);
+    expect(text).toContain("timm's default preprocessing (give --pretrained TAG for a catalogued checkpoint's own): bilinear resize of the shorter side to 256");
+  });
+
+  it('--pretrained checks the weights against the entry\'s architecture', async () => {
+    await expect(runPredict(['--pretrained', 'resnet50.tv_in1k', '--weights', `${T}/tiny_imagenet.safetensors`, '--image', 'fixtures/images/test.png'])).rejects.toThrow(/do not fit the network/);
+    await expect(runPredict(['--weights', `${T}/tiny_imagenet.safetensors`, '--input', 'x.bin', '--shape', '1,3,224,224', '--out', 'y.bin', '--size', '224'])).rejects.toThrow(/--input is a preprocessed tensor already: --size applies to --image only/);
+  });
+});

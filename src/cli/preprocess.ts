@@ -1,0 +1,148 @@
+/**
+ * `preprocess`: an image to the float32 NCHW tensor a checkpoint's evaluation transform makes of it.
+ *   preprocess --image FILE (--pretrained TAG | --size 224 [--crop-pct 0.875] [--interpolation bilinear|bicubic]
+ *              [--crop-mode center|squash|border] [--mean a,b,c] [--std a,b,c]) --out x.bin
+ * With --pretrained, the catalogue entry's preprocessing; the other flags override single fields.
+ * The same flags choose `predict`'s preprocessing. Also `pretrained`, the catalogue as a table.
+ */
+import { writeFileSync } from 'node:fs';
+import { decodeImageBytes } from '../model/image/decode.ts';
+import type { RgbImage } from '../model/image/rgb.ts';
+import { formatBytes } from '../model/memory.ts';
+import {
+  CROP_MODES,
+  cropNote,
+  DEFAULT_PREPROCESS,
+  describePreprocess,
+  preprocessImage,
+  validatePreprocess,
+  type CropMode,
+  type PreprocessConfig,
+} from '../model/preprocess.ts';
+import { INTERPOLATIONS, type Interpolation } from '../model/image/resample.ts';
+import { findPretrained, PRETRAINED, pretrainedMemory, type PretrainedEntry } from '../model/pretrained.ts';
+import { flagString, parseArgs, UsageError, type ParsedArgs } from './args.ts';
+import { encodeF32LE } from './f32.ts';
+import { MAX_IMAGE_BYTES, readFile } from './files.ts';
+
+/** The flags that choose a preprocessing (shared with `predict`). */
+export const PREPROCESS_FLAGS = ['pretrained', 'size', 'crop-pct', 'interpolation', 'crop-mode', 'mean', 'std'] as const;
+
+function parseTriple(name: string, text: string): [number, number, number] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.length !== 3 || parts.some((p) => p === '' || !Number.isFinite(Number(p)))) {
+    throw new UsageError(`--${name} must be three numbers a,b,c (R, G, B), e.g. 0.485,0.456,0.406; got "${text}"`);
+  }
+  return parts.map(Number) as [number, number, number];
+}
+
+export function pretrainedFromArgs(args: ParsedArgs): PretrainedEntry | null {
+  const tag = flagString(args, 'pretrained');
+  if (tag === undefined) return null;
+  const entry = findPretrained(tag);
+  if (!entry) throw new UsageError(`--pretrained: no catalogue entry "${tag}"; entries: ${PRETRAINED.map((p) => p.tag).join(', ')}`);
+  return entry;
+}
+
+/**
+ * The preprocessing the flags describe: the entry's (--pretrained), else --size and the rest with
+ * timm's defaults (crop_pct 0.875, bilinear, center, ImageNet mean and std); `fallback` when neither
+ * is given (null: the flags are required).
+ */
+export function preprocessFromArgs(
+  args: ParsedArgs,
+  fallback: PreprocessConfig | null,
+): { config: PreprocessConfig; entry: PretrainedEntry | null; given: boolean; overrides: string[] } {
+  const entry = pretrainedFromArgs(args);
+  const size = flagString(args, 'size');
+  const overrides = PREPROCESS_FLAGS.filter((f) => f !== 'pretrained' && args.flags.has(f));
+  if (!entry && size === undefined) {
+    if (overrides.length > 0) throw new UsageError(`--${overrides[0]} needs --size N (the crop side), or --pretrained TAG to start from`);
+    if (!fallback) throw new UsageError('give --pretrained TAG (a catalogue entry), or --size N [--crop-pct 0.875 --interpolation bilinear|bicubic --mean a,b,c --std a,b,c]');
+    return { config: fallback, entry: null, given: false, overrides };
+  }
+  const base = entry?.preprocess ?? DEFAULT_PREPROCESS;
+  const num = (name: string, text: string): number => {
+    if (!/^\s*[0-9]*\.?[0-9]+(e-?[0-9]+)?\s*$/i.test(text)) throw new UsageError(`--${name} must be a number, got "${text}"`);
+    return Number(text);
+  };
+  const interpolation = flagString(args, 'interpolation');
+  if (interpolation !== undefined && !INTERPOLATIONS.includes(interpolation as Interpolation)) {
+    throw new UsageError(`--interpolation must be ${INTERPOLATIONS.join(' or ')}, got "${interpolation}"`);
+  }
+  const cropMode = flagString(args, 'crop-mode');
+  if (cropMode !== undefined && !CROP_MODES.includes(cropMode as CropMode)) throw new UsageError(`--crop-mode must be ${CROP_MODES.join(', ')}, got "${cropMode}"`);
+  const cropPct = flagString(args, 'crop-pct');
+  const mean = flagString(args, 'mean');
+  const std = flagString(args, 'std');
+  const config: PreprocessConfig = {
+    inputSize: size !== undefined ? num('size', size) : base.inputSize,
+    cropPct: cropPct !== undefined ? num('crop-pct', cropPct) : base.cropPct,
+    interpolation: (interpolation as Interpolation | undefined) ?? base.interpolation,
+    cropMode: (cropMode as CropMode | undefined) ?? base.cropMode,
+    mean: mean !== undefined ? parseTriple('mean', mean) : base.mean,
+    std: std !== undefined ? parseTriple('std', std) : base.std,
+  };
+  try {
+    validatePreprocess(config);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return { config, entry, given: true, overrides };
+}
+
+/** Reads and decodes an image file (PNG exactly as Pillow, JPEG with jpeg-js); one-line errors naming the file. */
+export function readImage(path: string): RgbImage {
+  const bytes = new Uint8Array(readFile(path, 'image', undefined, MAX_IMAGE_BYTES));
+  try {
+    return decodeImageBytes(bytes);
+  } catch (e) {
+    throw new UsageError(`${path}: ${(e as Error).message}`);
+  }
+}
+
+export function runPreprocess(argv: string[]): string {
+  const args = parseArgs(argv, ['image', 'out', ...PREPROCESS_FLAGS]);
+  if (args.positional.length > 0) throw new UsageError(`preprocess takes no positional arguments, got ${args.positional.join(' ')}`);
+  const image = flagString(args, 'image');
+  const out = flagString(args, 'out');
+  if (!image) throw new UsageError('preprocess needs --image FILE (PNG or JPEG)');
+  if (!out) throw new UsageError('preprocess needs --out FILE.bin for the float32 NCHW tensor');
+  const { config, entry, overrides } = preprocessFromArgs(args, null);
+  const rgb = readImage(image);
+  const { tensor } = preprocessImage(rgb, config);
+  try {
+    writeFileSync(out, encodeF32LE(tensor));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
+    throw new UsageError(`cannot write the tensor to ${out}: ${why}`);
+  }
+  const s = config.inputSize;
+  const from = entry ? ` (${entry.tag}'s preprocessing${overrides.length ? `, ${overrides.map((f) => `--${f}`).join(' ')} overridden` : ''})` : '';
+  return `${image} (${rgb.width}x${rgb.height}) -> ${describePreprocess(config)}${from}\nwrote [1, 3, ${s}, ${s}] float32 NCHW to ${out}\n`;
+}
+
+/** `pretrained [--json]`: the catalogue, one line per checkpoint (tag, top-1 / top-5, preprocessing, licence, size). */
+export function runPretrained(argv: string[]): string {
+  const args = parseArgs(argv, ['json']);
+  if (args.positional.length > 0) throw new UsageError(`pretrained takes no positional arguments, got ${args.positional.join(' ')}`);
+  if (args.flags.has('json')) {
+    return JSON.stringify(PRETRAINED.map((e) => ({ ...e, fileBytes: pretrainedMemory(e)?.fileBytes ?? null })), null, 2) + '\n';
+  }
+  const rows = PRETRAINED.map((e) => {
+    const need = pretrainedMemory(e);
+    return [
+      e.tag,
+      e.architecture,
+      `${e.accuracy.top1} / ${e.accuracy.top5}`,
+      cropNote(e.preprocess),
+      e.license.commercial ? e.license.name : `${e.license.name}, non-commercial use only`,
+      need ? formatBytes(need.fileBytes) : 'architecture not in this build',
+    ];
+  });
+  const head = ['tag', 'architecture', 'top-1 / top-5 %', 'preprocessing', 'licence', 'size'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(head), ...rows.map(line), '', 'top-1 / top-5: ImageNet-1k val, from timm\'s results-imagenet.csv (timm tags) or torchvision\'s weights metadata (tv tags).', ''].join('\n');
+}

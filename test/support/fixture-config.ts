@@ -1,0 +1,50 @@
+/**
+ * The one mapping from the fixture script's snake_case configs (fixtures/summary/index.json, the
+ * weight manifests) to a NetworkConfig. Test-only.
+ */
+import { readFileSync } from 'node:fs';
+import type { NetworkConfig } from '../../src/model/config.ts';
+import { defaultConfig } from '../../src/model/presets.ts';
+
+export interface FixtureConfig {
+  block: NetworkConfig['block'];
+  depths: number[];
+  cardinality: number;
+  width_per_group: number;
+  base_width?: number;
+  stem: NetworkConfig['stem'];
+  stem_width?: number;
+  avg_down?: boolean;
+  attention?: NetworkConfig['attention'];
+  implementation?: NetworkConfig['implementation'];
+  input?: [number, number, number];
+  classes?: number;
+  include_top?: boolean;
+}
+
+/** The config a fixture describes; `extra` sets what the fixture keeps outside its config (input, classes, head). */
+export function fixtureConfig(c: FixtureConfig, extra: Partial<NetworkConfig> = {}): NetworkConfig {
+  const base = defaultConfig(c.stem);
+  return {
+    ...base,
+    block: c.block,
+    depths: [...c.depths],
+    cardinality: c.cardinality,
+    widthPerGroup: c.width_per_group,
+    baseWidth: c.base_width ?? 64,
+    stem: c.stem,
+    stemWidth: c.stem_width ?? base.stemWidth,
+    avgDown: c.avg_down ?? false,
+    attention: c.attention ?? 'none',
+    implementation: c.implementation ?? 'torchvision',
+    input: c.input ?? base.input,
+    classes: c.classes ?? base.classes,
+    includeTop: c.include_top ?? true,
+    ...extra,
+  };
+}
+
+/** The parity models of fixtures/weights (one list, written by the fixture script): tiny torchvision and timm networks. */
+export function parityModels(): string[] {
+  return (JSON.parse(readFileSync('fixtures/weights/models.json', 'utf8')) as { models: string[] }).models;
+}
