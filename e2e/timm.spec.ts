@@ -29,7 +29,7 @@ test('stem, stem width, avg-down and attention build timm networks; the views sh
   await expect(page.getByLabel('Avg-down')).toBeChecked();
   await expect(page.getByLabel('Attention')).toHaveValue('se');
   await expect(page.getByLabel('Implementation')).toHaveValue('timm');
-  await expect(page.getByRole('cell', { name: /3x3, 32, stride 2/ })).toBeVisible();
+  await expect(page.getByRole('cell', { name: /3×3, 32, stride 2/ })).toBeVisible();
   await expect(page.getByText('SE, fc [16, 256]')).toBeVisible();
 
   // Editing: a wider deep stem, then ECA instead of SE.

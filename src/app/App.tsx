@@ -4,6 +4,7 @@ import { BlockTableView } from './views/BlockTableView.tsx';
 import { LayersView } from './views/LayersView.tsx';
 import { FormsView } from './views/FormsView.tsx';
 import { CompareView } from './views/CompareView.tsx';
+import { CostView } from './views/CostView.tsx';
 import { Notices } from './components/Notices.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { useSnapshot, useStore } from './store.ts';
@@ -77,6 +78,7 @@ export function App() {
               {state.view === 'layers' && <LayersView state={state} />}
               {state.view === 'forms' && <FormsView state={state} />}
               {state.view === 'compare' && <CompareView state={state} />}
+              {state.view === 'cost' && <CostView state={state} />}
             </ErrorBoundary>
             {(state.view === 'run' || runOpened) && (
               <div hidden={state.view !== 'run'}>

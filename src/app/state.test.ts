@@ -38,6 +38,10 @@ describe('URL state', () => {
       formsBlock: 4,
       compare: ['current', 'resnet18', 'resnext101_64x4d'],
       backend: 'wasm',
+      batch: 48,
+      dtype: 'bfloat16',
+      optimizer: 'adam',
+      device: 'browser',
     };
     const back = roundTrip(s);
     expect(back.notices).toEqual([]);

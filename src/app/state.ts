@@ -18,6 +18,8 @@
  *   fs=<stage>  fb=<block>    forms view: residual stage (1-based), block (0-based; default last)
  *   cmp=<a>,<b>,...           compare view: preset names or `current`
  *   backend=auto|webgpu|webgl|wasm|cpu
+ *   batch=<int>  dtype=float32|float16|bfloat16  opt=none|sgd|momentum|adam  device=<name>|browser
+ *                             cost view (and the compare view's memory and time columns)
  */
 import { BACKEND_NAMES, type BackendName } from '../model/tfjs/backend-name.ts';
 import {
@@ -30,14 +32,18 @@ import { graphOf } from './graphs.ts';
 import { CONVENTIONS, type Convention } from '../analysis/conventions.ts';
 import { solveWidth } from '../analysis/solver.ts';
 import { SERIES_COUNT } from './theme.ts';
+import { checkBatch, DEFAULT_BATCH, DEFAULT_DTYPE, DEFAULT_OPTIMIZER, parseBatch } from '../analysis/cost.ts';
+import { BROWSER_DEVICE, DEFAULT_DEVICE, DEVICE_NAMES } from '../analysis/devices.ts';
+import { DTYPES, OPTIMIZERS, trainingMemory, type Dtype, type Optimizer } from '../analysis/memory.ts';
 
-export type View = 'table' | 'layers' | 'forms' | 'compare' | 'run';
-export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'run'];
+export type View = 'table' | 'layers' | 'forms' | 'compare' | 'cost' | 'run';
+export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'cost', 'run'];
 export const VIEW_LABELS: Record<View, string> = {
   table: 'Block table',
   layers: 'Layers',
   forms: 'Forms',
   compare: 'Compare',
+  cost: 'Cost',
   run: 'Run',
 };
 
@@ -68,7 +74,15 @@ export interface AppState {
   formsBlock: number | null;
   compare: string[];
   backend: BackendChoice;
+  /** Cost view: batch size, precision, optimizer, device (a name of the device table, or `browser`). */
+  batch: number;
+  dtype: Dtype;
+  optimizer: Optimizer;
+  device: string;
 }
+
+/** The devices the cost view offers: the table's and this browser. */
+export const DEVICE_CHOICES: readonly string[] = [...DEVICE_NAMES, BROWSER_DEVICE];
 
 export const DEFAULT_PRESET = 'resnext50_32x4d';
 
@@ -86,6 +100,10 @@ export function defaultState(): AppState {
     formsBlock: null,
     compare: ['resnet50', 'resnext50_32x4d'],
     backend: 'auto',
+    batch: DEFAULT_BATCH,
+    dtype: DEFAULT_DTYPE,
+    optimizer: DEFAULT_OPTIMIZER,
+    device: DEFAULT_DEVICE,
   };
 }
 
@@ -230,6 +248,10 @@ export function serializeState(state: AppState): string {
   if (state.formsBlock !== null) p.set('fb', String(state.formsBlock));
   if (state.compare.join(',') !== d.compare.join(',')) p.set('cmp', state.compare.join(','));
   if (state.backend !== d.backend) p.set('backend', state.backend);
+  if (state.batch !== d.batch) p.set('batch', String(state.batch));
+  if (state.dtype !== d.dtype) p.set('dtype', state.dtype);
+  if (state.optimizer !== d.optimizer) p.set('opt', state.optimizer);
+  if (state.device !== d.device) p.set('device', state.device);
   return p.toString();
 }
 
@@ -241,6 +263,7 @@ export interface ParsedState {
 
 const KNOWN_KEYS = new Set<string>([
   'view', 'preset', ...CONFIG_KEYS, 'preserve', 'order', 'conv', 'q', 'detail', 'fs', 'fb', 'cmp', 'backend',
+  'batch', 'dtype', 'opt', 'device',
 ]);
 
 function message(e: unknown): string {
@@ -329,5 +352,18 @@ export function parseState(search: string): ParsedState {
     else notices.push('A comparison needs at least two networks; showing the default pair.');
   }
   state.backend = pick('backend', BACKEND_CHOICES, 'backend', state.backend);
+  state.dtype = pick('dtype', DTYPES, 'precision', state.dtype);
+  state.optimizer = pick('opt', OPTIMIZERS, 'optimizer', state.optimizer);
+  state.device = pick('device', DEVICE_CHOICES, 'device', state.device);
+  const batch = p.get('batch');
+  if (batch !== null) {
+    try {
+      const b = parseBatch(batch);
+      checkBatch(trainingMemory(graphOf(state.config), state.dtype, state.optimizer), b);
+      state.batch = b;
+    } catch (e) {
+      notices.push(`${message(e)} (in the link); using batch ${state.batch}.`);
+    }
+  }
   return { state, notices };
 }

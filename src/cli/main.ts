@@ -4,6 +4,7 @@
  */
 import { summaryCommand, tableCommand, solveCommand, compareCommand } from './commands.ts';
 import { codeCommand } from './formats.ts';
+import { costCommand } from './cost.ts';
 
 const USAGE = `usage: npm run --silent cli -- <command> [options]
 
@@ -20,6 +21,10 @@ commands:
   compare <preset> <preset> [...] [--json]       per-stage params and MACs side by side
   (summary, table and compare: --format markdown prints GitHub-flavoured Markdown tables)
   code <preset> [--framework torchvision|timm]    a runnable PyTorch snippet that builds the network
+  cost <preset> [--batch N] [--dtype float32|float16|bfloat16] [--optimizer none|sgd|momentum|adam]
+          [--device NAME] [--json]                activations, memory traffic, training / inference memory,
+                                                 roofline time per kernel on a device (default batch 32,
+                                                 float32, momentum, v100)
   predict <preset> --weights FILE (--input FILE.bin --shape N,3,H,W --out FILE.bin | --image FILE)
           [--pretrained TAG] [--backend cpu|wasm] run the network with real weights (TAG: a catalogue
                                                  entry: its network, preprocessing and class names)
@@ -48,6 +53,8 @@ async function run(argv: string[]): Promise<string> {
       return compareCommand(rest);
     case 'code':
       return codeCommand(rest);
+    case 'cost':
+      return costCommand(rest);
     case 'predict': {
       const { runPredict } = await import('./predict.ts');
       await runPredict(rest);

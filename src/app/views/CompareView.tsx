@@ -15,6 +15,10 @@ import { PresetScatter, type ScatterPoint } from '../components/PresetScatter.ts
 import { seriesColor } from '../theme.ts';
 import { compareMarkdown } from '../../analysis/markdown.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
+import { costOf, humanBytes } from '../../analysis/cost.ts';
+import { BROWSER_DEVICE, browserDevice, findDevice } from '../../analysis/devices.ts';
+import { useBrowserSpeed } from '../browserSpeed.ts';
+import { msText } from '../components/RooflineChart.tsx';
 
 /** The paper's errors for a preset: ImageNet top-1 (Tables 3, 4) or CIFAR-10 / CIFAR-100 (Table 7). */
 function paperNote(preset: Preset): string {
@@ -41,6 +45,23 @@ export function CompareView({ state }: { state: AppState }) {
     [state.compare, state.config, current],
   );
   const comparison = useMemo(() => compare(items, convention), [items, convention]);
+  // Cost columns at the cost view's batch, precision, optimizer and device (this browser only once measured).
+  const speed = useBrowserSpeed();
+  const device = useMemo(
+    () => (state.device === BROWSER_DEVICE ? (speed.status === 'done' ? browserDevice(speed.speed) : null) : findDevice(state.device) ?? null),
+    [state.device, speed],
+  );
+  const costs = useMemo(
+    () => comparison.entries.map((e) => {
+      if (!device) return null;
+      try {
+        return costOf(e.analysis.graph, { batch: state.batch, dtype: state.dtype, optimizer: state.optimizer, device });
+      } catch (err) {
+        return (err as Error).message;
+      }
+    }),
+    [comparison, device, state.batch, state.dtype, state.optimizer],
+  );
   const points = useMemo<ScatterPoint[]>(
     () =>
       PRESETS.map((p) => {
@@ -61,7 +82,11 @@ export function CompareView({ state }: { state: AppState }) {
     <div className="view">
       <div className="view-head">
         <h2>Compare</h2>
-        <p className="lede">MACs under the <strong>{CONVENTION_INFO[convention].label}</strong> convention; differences against the first network.</p>
+        <p className="lede">
+          MACs under the <strong>{CONVENTION_INFO[convention].label}</strong> convention; differences against the first network. Activations are per
+          image (RegNet: conv outputs); training memory ({state.dtype}, {state.optimizer}) and predicted inference time are at the Cost view&apos;s
+          batch and device{device ? '' : ' (measure this browser in the Cost view first)'}.
+        </p>
       </div>
       <div className="chips" role="list" aria-label="Networks compared">
         {comparison.entries.map((e, i) => (
@@ -89,6 +114,9 @@ export function CompareView({ state }: { state: AppState }) {
               <th scope="col" className="num">Δ params</th>
               <th scope="col" className="num">MACs</th>
               <th scope="col" className="num">Δ MACs</th>
+              <th scope="col" className="num">Activations</th>
+              <th scope="col" className="num">Training memory, batch {state.batch}</th>
+              <th scope="col" className="num">Predicted, {device ? device.name : 'this browser'}</th>
             </tr>
           </thead>
           <tbody>
@@ -99,6 +127,7 @@ export function CompareView({ state }: { state: AppState }) {
                 <td className="num">{i === 0 ? '—' : `${signed(e.deltaParams)} (${percent(e.deltaParams / base.analysis.params, 1)})`}</td>
                 <td className="num">{thousands(e.analysis.macs)} <span className="unit">({humanCount(e.analysis.macs)})</span></td>
                 <td className="num">{i === 0 ? '—' : `${signed(e.deltaMacs)} (${percent(e.deltaMacs / base.analysis.macs, 1)})`}</td>
+                <CostCells cost={costs[i]} />
               </tr>
             ))}
           </tbody>
@@ -137,5 +166,18 @@ export function CompareView({ state }: { state: AppState }) {
         <PresetScatter points={points} />
       </div>
     </div>
+  );
+}
+
+function CostCells({ cost }: { cost: ReturnType<typeof costOf> | string | null }) {
+  if (cost === null || typeof cost === 'string') {
+    return <td className="num" colSpan={3} title={cost ?? undefined}>{cost === null ? '—' : 'too large at this batch'}</td>;
+  }
+  return (
+    <>
+      <td className="num">{thousands(cost.totals.convActivations)}</td>
+      <td className="num">{humanBytes(cost.totals.trainingBytes)}</td>
+      <td className="num">{msText(cost.totals.predictedMs)}</td>
+    </>
   );
 }

@@ -8,12 +8,14 @@ import type { PreprocessConfig } from '../preprocess.ts';
 import type {
   BackendCapacity,
   BackendName,
+  BackendSpeed,
   BackendStatus,
   BenchResult,
   EngineInfo,
   FormsResult,
   LoadedWeights,
   LoadProgress,
+  OpTimes,
   Prediction,
   Request,
   ResponseMessage,
@@ -22,12 +24,14 @@ import type {
 export type {
   BackendCapacity,
   BackendName,
+  BackendSpeed,
   BackendStatus,
   BenchResult,
   EngineInfo,
   FormsResult,
   LoadedWeights,
   LoadProgress,
+  OpTimes,
   Prediction,
 } from './protocol.ts';
 
@@ -101,6 +105,16 @@ export class EngineClient {
   /** The worker's state: backend, grouped-conv method, live tensors, wasm threads. */
   info(): Promise<EngineInfo> {
     return this.call({ type: 'info' });
+  }
+
+  /** The active backend's matmul throughput, element-wise bandwidth and per-op time ("This browser"). */
+  measureSpeed(): Promise<BackendSpeed> {
+    return this.call({ type: 'measureSpeed' });
+  }
+
+  /** Times every op of `config` with random weights at a batch: median of `runs` passes after a warm-up. */
+  timeOps(config: NetworkConfig, batch: number, runs = 3): Promise<OpTimes> {
+    return this.call({ type: 'timeOps', config, batch, runs });
   }
 
   /** Frees the loaded network's tensors. */

@@ -18,7 +18,9 @@ import { checkForms } from '../tfjs/forms.ts';
 import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
 import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
-import type { BenchResult, EngineInfo, FormsResult, LoadedWeights, RawResult, BackendStatus, WeightsMeta } from './protocol.ts';
+import { probeSpeed } from '../tfjs/speed-probe.ts';
+import { randomStateDict } from '../tfjs/random.ts';
+import type { BackendSpeed, BenchResult, EngineInfo, FormsResult, LoadedWeights, OpTimes, RawResult, BackendStatus, WeightsMeta } from './protocol.ts';
 import { FiniteGuard, runGuarded } from './finite.ts';
 
 export interface TopEntry {
@@ -271,6 +273,50 @@ export class Engine {
       this.net = net;
     }
     return this.grouped ?? defaultGroupedMethod(backend);
+  }
+
+  /** The active backend's speed for the roofline; the memory it can hold (wasm: 32-bit memory). */
+  async measureSpeed(): Promise<BackendSpeed> {
+    const backend = await this.ensureBackend();
+    const p = await probeSpeed();
+    const deviceGiB = (globalThis as { navigator?: { deviceMemory?: number } }).navigator?.deviceMemory;
+    const wasm = backend === 'wasm';
+    return {
+      backend,
+      threads: backend === 'wasm' ? await wasmThreadsInUse() : null,
+      matmulGflops: p.matmulGflops,
+      matMulGflops: p.matMulGflops,
+      conv1x1Gflops: p.conv1x1Gflops,
+      copyGBs: p.copyGBs,
+      launchUs: p.launchUs,
+      memoryBytes: wasm ? 4 * 2 ** 30 : (deviceGiB ?? 4) * 2 ** 30,
+      memoryNote: wasm
+        ? 'WebAssembly memory is 32-bit: at most 4 GiB'
+        : deviceGiB ? `navigator.deviceMemory reports ${deviceGiB} GiB (rounded, capped at 8)` : 'no memory figure from this browser: 4 GiB assumed',
+    };
+  }
+
+  /**
+   * Times every op of a network with seeded random weights at a batch (median of `runs` after a warm-up).
+   * Refuses networks whose float32 weights and batch-B input pass 1 GB: timing them would not fit the
+   * backend's memory beside their activations.
+   */
+  async timeOps(config: NetworkConfig, batch: number, runs = 3): Promise<OpTimes> {
+    const backend = await this.ensureBackend();
+    if (!Number.isInteger(batch) || batch < 1 || batch > 256) throw new Error(`batch must be a whole number from 1 to 256, got ${batch}`);
+    if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error(`runs must be a whole number from 1 to 50, got ${runs}`);
+    const graph = buildLayerGraph(config);
+    const weights = graph.nodes.reduce((s, n) => s + n.tensors.reduce((t, x) => t + x.shape.reduce((a, b) => a * b, 1), 0), 0) * 4;
+    if (weights > 1e9) throw new Error(`the network's weights are ${(weights / 1e9).toFixed(1)} GB: too large to time in this browser (at most 1 GB)`);
+    const net = buildNetwork(graph, randomStateDict(graph, 11), this.netOptions());
+    const [c, h, w] = config.input;
+    const x = tf.randomNormal([batch, c, h, w], 0, 1, 'float32', 13) as tf.Tensor4D;
+    try {
+      return { backend, batch, runs, ops: await net.timeOps(x, runs) };
+    } finally {
+      x.dispose();
+      net.dispose();
+    }
   }
 
   private netOptions(): { grouped?: GroupedMethod } {

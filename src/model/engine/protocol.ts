@@ -46,6 +46,23 @@ export interface EngineInfo {
   weights: { source: string; tensors: number } | null;
 }
 
+/** The active backend's speed for the roofline ("This browser"): see tfjs/speed-probe.ts. */
+export interface BackendSpeed {
+  backend: BackendName;
+  threads: number | null;
+  /** The faster of tf.matMul and the same product as a 1x1 conv (both given too), GFLOP/s. */
+  matmulGflops: number;
+  matMulGflops: number;
+  conv1x1Gflops: number;
+  copyGBs: number;
+  launchUs: number;
+  /** What the backend can hold: 4 GiB for wasm (32-bit memory), else navigator.deviceMemory. */
+  memoryBytes: number;
+  memoryNote: string;
+}
+/** Per-op times of a random-weight network at a batch (first / last: the layer-graph nodes the op runs). */
+export interface OpTimes { backend: BackendName; batch: number; runs: number; ops: { name: string; first: number; last: number; ms: number }[] }
+
 export type WeightsSource = { url: string } | { file: File | Blob; name: string };
 
 export type Request =
@@ -57,7 +74,9 @@ export type Request =
   | { type: 'benchmark'; runs: number }
   | { type: 'checkForms'; config: NetworkConfig; stage: number; seed: number; block: number }
   | { type: 'info' }
-  | { type: 'unloadWeights' };
+  | { type: 'unloadWeights' }
+  | { type: 'measureSpeed' }
+  | { type: 'timeOps'; config: NetworkConfig; batch: number; runs: number };
 
 export type RequestMessage = { id: number } & Request;
 

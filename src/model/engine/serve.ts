@@ -167,6 +167,10 @@ async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHan
     case 'unloadWeights':
       engine.unloadWeights();
       return { result: undefined };
+    case 'measureSpeed':
+      return { result: await engine.measureSpeed() };
+    case 'timeOps':
+      return { result: await engine.timeOps(req.config, req.batch, req.runs) };
     default: {
       const other = extra?.(engine, req);
       if (other) return other;

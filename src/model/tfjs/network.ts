@@ -94,6 +94,14 @@ interface RunState {
   left: Map<number, number>;
 }
 
+/** Time of one op of the network: its first and last layer-graph node (a conv and the ReLU fused into it). */
+export interface OpTiming {
+  name: string;
+  first: number;
+  last: number;
+  ms: number;
+}
+
 export interface StageTiming {
   stage: string;
   ms: number;
@@ -188,6 +196,38 @@ export class TfjsNetwork {
       for (const t of run.values.values()) t.dispose();
       throw e;
     }
+  }
+
+  /**
+   * Times every op (one kernel: a conv with its folded BN and fused ReLU, an add with its ReLU, ...) over
+   * `runs` forward passes after one warm-up, median per op. Backends that run ops synchronously (wasm,
+   * cpu) are timed around the op alone; asynchronous ones (webgl, webgpu) wait for each op's output, which
+   * adds a read-back to every op. Not used by `predict`: the hot path stays as it is.
+   */
+  async timeOps(x: tf.Tensor4D, runs: number): Promise<OpTiming[]> {
+    const sync = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu';
+    const samples: number[][] = this.ops.map(() => []);
+    for (let r = 0; r <= runs; r++) {
+      const run = this.start(x);
+      try {
+        for (let i = 0; i < this.ops.length; i++) {
+          const op = this.ops[i];
+          const t0 = performance.now();
+          this.step(op, run);
+          if (!sync) await run.values.get(op.out)!.data();
+          if (r > 0) samples[i].push(performance.now() - t0);
+        }
+        this.finish(run).dispose();
+      } catch (e) {
+        for (const t of run.values.values()) t.dispose();
+        throw e;
+      }
+    }
+    return this.ops.map((op, i) => {
+      const s = [...samples[i]].sort((a, b) => a - b);
+      const ms = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+      return { name: op.node.name, first: op.node.index, last: op.out, ms };
+    });
   }
 
   dispose(): void {

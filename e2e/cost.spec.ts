@@ -1,0 +1,169 @@
+/**
+ * The Cost view and the compare view's cost columns, driven by accessible names. Expected figures come
+ * from src/analysis (itself checked against PyTorch by the unit tests). Screenshots at 1280x800 and
+ * 390x844, light and dark, under test-results/screens/ (and docs/screenshots/ with DOCS_SCREENSHOTS=1).
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { buildLayerGraph } from '../src/model/graph.ts';
+import { presetConfig } from '../src/model/presets.ts';
+import { costOf, humanBytes } from '../src/analysis/cost.ts';
+import { findDevice } from '../src/analysis/devices.ts';
+import { thousands } from '../src/analysis/format.ts';
+
+const SCREENS = 'test-results/screens';
+const DOCS = 'docs/screenshots';
+const TO_DOCS = process.env.DOCS_SCREENSHOTS === '1';
+
+async function shoot(page: Page, file: string): Promise<void> {
+  mkdirSync(SCREENS, { recursive: true });
+  await page.screenshot({ path: `${SCREENS}/${file}`, fullPage: true });
+  if (TO_DOCS) {
+    mkdirSync(DOCS, { recursive: true });
+    copyFileSync(`${SCREENS}/${file}`, `${DOCS}/${file}`);
+  }
+}
+
+/** Light and dark, wide and phone (reloaded at phone size, as a phone would open it). */
+async function screens(page: Page, name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.reload();
+    await expect(page.getByRole('group', { name: /Roofline/ })).toBeVisible();
+    await shoot(page, `${name}${scheme === 'dark' ? '-dark' : ''}-1280x800.png`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await expect(page.getByRole('group', { name: /Roofline/ })).toBeVisible();
+    await shoot(page, `${name}${scheme === 'dark' ? '-dark' : ''}-390x844.png`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+const report = (preset: string, batch: number, dtype: 'float32' | 'bfloat16' = 'float32', optimizer: 'momentum' | 'adam' = 'momentum', device = 'v100') =>
+  costOf(buildLayerGraph(presetConfig(preset)), { batch, dtype, optimizer, device: findDevice(device)! });
+
+test.beforeEach(async ({ context, baseURL }) => {
+  const local = new URL(baseURL!).host;
+  await context.route((url) => url.host !== local && (url.protocol === 'http:' || url.protocol === 'https:'), (route) => route.abort('blockedbyclient'));
+});
+
+test('cost: controls, memory bar, roofline by pointer and keyboard, stages, ResNeXt against ResNet; bad input keeps the last result', async ({ page }) => {
+  await page.goto('/?view=cost');
+  await expect(page.getByRole('tab', { name: 'Cost' })).toHaveAttribute('aria-selected', 'true');
+  for (const name of ['Batch size', 'Precision', 'Optimizer', 'Device']) await expect(page.getByLabel(name, { exact: true })).toBeVisible();
+  await expect(page.getByLabel('Batch size', { exact: true })).toHaveValue('32');
+  const r32 = report('resnext50_32x4d', 32);
+  await expect(page.getByTestId('conv-activations')).toContainText('14,400,512');
+  await expect(page.getByTestId('training-bytes')).toContainText(humanBytes(r32.totals.trainingBytes));
+  await expect(page.getByTestId('memory-verdict')).toContainText('fits');
+  await expect(page.getByTestId('largest-batch')).toHaveText(thousands(r32.memory.largestBatch));
+
+  // The roofline: a dot per kernel; hovering or focusing one names it and its numbers.
+  const roofline = page.getByRole('group', { name: /Roofline/ });
+  const dots = roofline.getByRole('img');
+  await expect(dots).toHaveCount(r32.layers.length);
+  // Dots of equal intensity and speed overlap: hover one that is on top at its centre.
+  const onTop = await dots.evaluateAll((els) => els.findIndex((el) => {
+    const b = el.getBoundingClientRect();
+    return document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) === el;
+  }));
+  expect(onTop).toBeGreaterThanOrEqual(0);
+  await dots.nth(onTop).hover();
+  await expect(page.locator('.dot-detail').first()).toContainText(`${r32.layers[onTop].name} (`);
+  await expect(page.locator('.dot-detail').first()).toContainText('FLOP/byte');
+  await dots.first().focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(dots.nth(1)).toBeFocused();
+  await page.keyboard.press('End');
+  await expect(dots.last()).toBeFocused();
+  await expect(page.locator('.dot-detail').first()).toContainText(r32.layers.at(-1)!.name);
+  await expect(dots.first()).toHaveAttribute('aria-label', /^conv1 \(stem\): .*compute-bound|^conv1 \(stem\): .*memory-bound/);
+
+  const stages = page.getByRole('table', { name: 'Predicted time per stage' });
+  await expect(stages.getByRole('row')).toHaveCount(r32.stages.length + 2);
+  await expect(stages.getByRole('row', { name: /^layer3/ })).toContainText(`${(r32.stages[3].share * 100).toFixed(1)}%`);
+
+  const why = page.getByRole('table', { name: 'Current network against its ResNet counterpart' });
+  await expect(why.getByRole('row', { name: /Activations per image/ })).toContainText('14.40 M');
+  await expect(why.getByRole('row', { name: /Activations per image/ })).toContainText('11.11 M');
+  await expect(page.getByText(/0\.95 s vs ResNet-101 0\.70 s/)).toBeVisible();
+  await expect(page.getByText('Xie et al. 2017, Aggregated Residual Transformations for Deep Neural Networks, section 5.1')).toBeVisible();
+  await expect(page.getByText(/Designing Network Design Spaces \(RegNet\), Table 3/)).toBeVisible();
+
+  // Bad input: the error next to the control, the last valid result stays.
+  const batch = page.getByLabel('Batch size', { exact: true });
+  for (const [text, message] of [['0', 'batch size must be a positive whole number'], ['-4', 'got "-4"'], ['2.5', 'got "2.5"'], ['100000000000', 'over 1e15']] as const) {
+    await batch.fill(text);
+    await expect(page.getByRole('alert').filter({ hasText: message })).toBeVisible();
+    await expect(batch).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByTestId('training-bytes')).toContainText(humanBytes(r32.totals.trainingBytes));
+  }
+  await expect(page).not.toHaveURL(/batch=/);
+
+  await batch.fill('64');
+  await expect(page).toHaveURL(/batch=64/);
+  await page.getByLabel('Precision', { exact: true }).selectOption('bfloat16');
+  await page.getByLabel('Optimizer', { exact: true }).selectOption('adam');
+  await page.getByLabel('Device', { exact: true }).selectOption('h100-sxm');
+  await expect(page).toHaveURL(/batch=64&dtype=bfloat16&opt=adam&device=h100-sxm/);
+  const r64 = report('resnext50_32x4d', 64, 'bfloat16', 'adam', 'h100-sxm');
+  await expect(page.getByTestId('saved-bytes')).toContainText(humanBytes(r64.totals.savedActivationBytes));
+  await expect(page.getByTestId('training-bytes')).toContainText(humanBytes(r64.totals.trainingBytes));
+  await expect(page.getByRole('group', { name: /Roofline: NVIDIA H100 SXM 80 GB, bfloat16, batch 64/ })).toBeVisible();
+
+  // Too big for the device: "does not fit", and the largest batch that does.
+  await page.goto('/?view=cost&preset=resnext101_32x48d&batch=64&device=m2');
+  const big = report('resnext101_32x48d', 64, 'float32', 'momentum', 'm2');
+  await expect(page.getByTestId('memory-verdict')).toContainText('does not fit');
+  await expect(page.getByTestId('largest-batch')).toHaveText(thousands(big.memory.largestBatch));
+
+  await page.goto('/?view=cost');
+  await screens(page, 'cost');
+});
+
+test('a malformed cost link falls back with notices', async ({ page }) => {
+  await page.goto('/?view=cost&batch=abc&dtype=fp8&opt=lion&device=gtx');
+  const notice = page.getByRole('status', { name: 'Notice' });
+  await expect(notice).toContainText('batch size must be a positive whole number');
+  await expect(notice).toContainText('Unknown precision "fp8"');
+  await expect(notice).toContainText('Unknown optimizer "lion"');
+  await expect(notice).toContainText('Unknown device "gtx"');
+  await expect(page.getByLabel('Batch size', { exact: true })).toHaveValue('32');
+  await expect(page).toHaveURL(/\?view=cost$/);
+});
+
+test('compare has activations, training memory and predicted time columns at the cost settings', async ({ page }) => {
+  await page.goto('/?view=compare&batch=16&device=t4');
+  const diff = page.getByRole('table', { name: 'Differences', exact: true });
+  await expect(diff.getByRole('columnheader', { name: 'Activations' })).toBeVisible();
+  await expect(diff.getByRole('columnheader', { name: 'Training memory, batch 16' })).toBeVisible();
+  await expect(diff.getByRole('columnheader', { name: 'Predicted, t4' })).toBeVisible();
+  const r = report('resnext50_32x4d', 16, 'float32', 'momentum', 't4');
+  const row = diff.getByRole('row', { name: /ResNeXt-50 \(32x4d\)/ });
+  await expect(row).toContainText('14,400,512');
+  await expect(row).toContainText(humanBytes(r.totals.trainingBytes));
+  await expect(diff.getByRole('row', { name: /ResNet-50/ })).toContainText('11,113,984');
+});
+
+test('this browser as a device: the backend measured, then every layer timed beside its prediction', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/?view=cost&device=browser&backend=wasm&preset=resnet18&batch=1');
+  await expect(page.getByTestId('matmul-gflops')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByRole('group', { name: /Roofline: This browser \(tfjs wasm/ })).toBeVisible();
+  await page.getByRole('button', { name: 'Measure', exact: true }).click();
+  await expect(page.getByTestId('rank-correlation')).toBeVisible({ timeout: 240_000 });
+  const rho = Number(await page.getByTestId('rank-correlation').textContent());
+  expect(rho).toBeGreaterThan(-1);
+  expect(rho).toBeLessThanOrEqual(1);
+  const perStage = page.getByRole('table', { name: 'Measured vs predicted per stage' });
+  await expect(perStage.getByRole('row')).toHaveCount(1 + 6);
+  await expect(page.getByRole('group', { name: /Measured against predicted time of \d+ layers/ })).toBeVisible();
+  // The per-layer table sits in a closed <details>: read it from the DOM.
+  const ms = await page.locator('table[aria-label="Measured vs predicted per layer"] tbody tr').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset.measuredMs)));
+  expect(ms.length).toBeGreaterThan(10);
+  expect(ms.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+  await expect(page.getByText('Where the model misses, and why')).toBeVisible();
+  await shoot(page, 'cost-browser-1280x800.png');
+});

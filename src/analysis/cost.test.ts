@@ -1,0 +1,287 @@
+/**
+ * Cost beyond FLOPs: RegNet's activations, what PyTorch saves for backward (fixtures/cost, measured with
+ * torch 1.13 by tools/fixtures/cost_fixtures.py), optimizer state, the inference peak, memory traffic and
+ * the roofline, and the options' errors.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
+import { defaultConfig, presetConfig, PRESET_NAMES } from '../model/presets.ts';
+import type { NetworkConfig } from '../model/config.ts';
+import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
+import { checkBatch, costJson, costOf, CostError, parseBatch, parseDevice, parseDtype, parseOptimizer, resnetCounterpart, type CostOptions } from './cost.ts';
+import { DEVICES, findDevice, DEVICE_SOURCES, browserDevice, type Device } from './devices.ts';
+import {
+  atBatch,
+  convActivations,
+  inferencePeakElements,
+  largestBatch,
+  optimizerBytes,
+  parameterCounts,
+  savedActivations,
+  storageOf,
+  trainingBytes,
+  trainingMemory,
+} from './memory.ts';
+import { convMemoryAccessCost, kernelGroups, layerCategory, nodeTraffic, roofline } from './roofline.ts';
+import { spearman, ranks } from './stats.ts';
+
+interface SavedCase {
+  name: string;
+  preset: string | null;
+  config: FixtureConfig;
+  input: [number, number, number];
+  classes: number;
+  include_top: boolean;
+  batch: number;
+  precision: 'float32' | 'bfloat16-autocast';
+  measured_on: string;
+  conv_activations: number;
+  saved_bytes: number;
+  saved_buffer_bytes: number;
+  saved_storages: number;
+  by_module: Record<string, number>;
+}
+
+const saved: SavedCase[] = JSON.parse(readFileSync('fixtures/cost/saved_activations.json', 'utf8')).cases;
+const optimizers: { name: string; config: FixtureConfig; input: [number, number, number]; classes: number; params: number; param_tensors: number; state_bytes: Record<string, number> }[] =
+  JSON.parse(readFileSync('fixtures/cost/optimizer_state.json', 'utf8')).cases;
+
+const configOf = (c: { config: FixtureConfig; input: [number, number, number]; classes: number; include_top: boolean }): NetworkConfig =>
+  fixtureConfig(c.config, { input: c.input, classes: c.classes, includeTop: c.include_top });
+
+const graphOf = (name: string, overrides: Partial<NetworkConfig> = {}): LayerGraph => buildLayerGraph(presetConfig(name, overrides));
+const v100 = findDevice('v100')!;
+const options = (o: Partial<CostOptions> = {}): CostOptions => ({ batch: 1, dtype: 'float32', optimizer: 'sgd', device: v100, ...o });
+
+describe('activations (RegNet: output elements of every conv, per image)', () => {
+  it('RegNet Table 3, exactly', () => {
+    expect(convActivations(graphOf('resnet50'))).toBe(11_113_984);
+    expect(convActivations(graphOf('resnext50_32x4d'))).toBe(14_400_512);
+    expect(convActivations(graphOf('resnet101'))).toBe(16_231_936);
+    expect(convActivations(graphOf('resnext101_32x4d'))).toBe(21_224_448);
+  });
+
+  it('equal the conv output elements PyTorch hooks count, for every fixture network', () => {
+    for (const c of saved) expect([c.name, convActivations(buildLayerGraph(configOf(c)))]).toEqual([c.name, c.conv_activations]);
+  });
+});
+
+describe('saved activations equal what PyTorch saves for backward', () => {
+  it('covers every preset at batch 1 and 8, six or more non-preset networks (timm among them) and mixed precision', () => {
+    const presets = (b: number) => new Set(saved.filter((c) => c.preset && c.batch === b && c.precision === 'float32').map((c) => c.preset));
+    expect(presets(1)).toEqual(new Set(PRESET_NAMES));
+    expect(presets(8)).toEqual(new Set(PRESET_NAMES));
+    const custom = saved.filter((c) => c.preset === null && c.precision === 'float32');
+    expect(custom.length).toBeGreaterThanOrEqual(6);
+    expect(custom.some((c) => c.config.stem === 'deep' || c.config.stem === 'deep_tiered')).toBe(true);
+    expect(custom.some((c) => c.config.avg_down)).toBe(true);
+    expect(custom.some((c) => c.config.attention === 'se')).toBe(true);
+    expect(custom.some((c) => c.config.attention === 'eca')).toBe(true);
+    expect(new Set(custom.map((c) => c.batch)).size).toBeGreaterThan(3);
+    expect(saved.filter((c) => c.precision === 'bfloat16-autocast').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(saved.map((c) => [`${c.name} b${c.batch} ${c.precision}`, c] as const))('%s', (_label, c) => {
+    const graph = buildLayerGraph(configOf(c));
+    const s = savedActivations(graph, c.precision === 'float32' ? 'float32' : 'mixed');
+    const total = atBatch(s, c.batch);
+    expect(Math.abs(total - c.saved_bytes) / c.saved_bytes).toBeLessThanOrEqual(0.01);
+    // Not only within 1%: byte for byte, and attributed to the same modules.
+    expect(total).toBe(c.saved_bytes);
+    const byModule = Object.fromEntries(Object.entries(s.byModule).map(([m, b]) => [m, atBatch(b, c.batch)]).filter(([, b]) => (b as number) > 0));
+    expect(byModule).toEqual(c.by_module);
+  });
+
+  it('the fixtures config of a preset case is the preset', () => {
+    for (const c of saved.filter((x) => x.preset)) expect(configOf(c)).toEqual(presetConfig(c.preset!));
+  });
+});
+
+describe('optimizer state equals torch.optim after one step', () => {
+  it.each(optimizers.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const graph = buildLayerGraph(configOf({ ...c, include_top: true }));
+    const { params, tensors } = parameterCounts(graph);
+    expect([params, tensors]).toEqual([c.params, c.param_tensors]);
+    expect(optimizerBytes('sgd', params, tensors)).toBe(c.state_bytes.sgd);
+    expect(optimizerBytes('none', params, tensors)).toBe(0);
+    expect(optimizerBytes('momentum', params, tensors)).toBe(c.state_bytes.momentum);
+    expect(optimizerBytes('adam', params, tensors)).toBe(c.state_bytes.adam);
+    expect(optimizerBytes('adam', params, tensors)).toBe(c.state_bytes.adamw);
+  });
+});
+
+describe('storage and the inference peak', () => {
+  it('in-place ReLU and add share their input storage; BN writes a new one', () => {
+    const g = graphOf('resnet18');
+    const of = storageOf(g);
+    const byName = (n: string) => g.nodes.findIndex((x) => x.name === n);
+    expect(of[byName('bn1')]).toBe(byName('bn1'));
+    expect(of[byName('relu')]).toBe(byName('bn1'));
+    const add = byName('layer1.0.add');
+    expect(of[add]).toBe(byName('layer1.0.bn2'));
+  });
+
+  it('a hand-counted peak: resnet18 at 3x32x32 without the head', () => {
+    // Stem at 32x32: conv1 (input 3072 live + 64x16x16 = 16384 out): 19456; bn1 reads conv1's 16384, writes 16384
+    // (input freed after conv1): 32768; relu in place; maxpool reads 16384, writes 64x8x8 = 4096: 20480. In the
+    // first block: the block input (4096) stays for the add while conv1, bn1, conv2, bn2 each hold their input and
+    // output (4096 each): 12288, the add (in place) holds 8192. So the peak is bn1 of the stem: 32768.
+    const g = buildLayerGraph(presetConfig('resnet18', { input: [3, 32, 32], includeTop: false }));
+    expect(inferencePeakElements(g)).toBe(32768);
+  });
+
+  it('grows linearly with the batch and with the element size', () => {
+    const g = graphOf('resnext50_32x4d');
+    const a = costOf(g, options({ batch: 1 })).totals.inferencePeakBytes;
+    expect(costOf(g, options({ batch: 7 })).totals.inferencePeakBytes).toBe(7 * a);
+    expect(costOf(g, options({ batch: 7, dtype: 'bfloat16' })).totals.inferencePeakBytes).toBe((7 * a) / 2);
+  });
+});
+
+describe('training memory', () => {
+  it('is params + grads + optimizer + saved, float32 master weights under mixed precision', () => {
+    const g = graphOf('resnet50');
+    const { params } = parameterCounts(g);
+    const m = trainingMemory(g, 'float16', 'adam');
+    expect(m.params).toBe(4 * params);
+    expect(m.grads).toBe(4 * params);
+    expect(m.optimizer).toBe(8 * params + 4 * parameterCounts(g).tensors);
+    const r = costOf(g, options({ batch: 16, dtype: 'float16', optimizer: 'adam' }));
+    expect(r.totals.trainingBytes).toBe(r.totals.paramsBytes + r.totals.gradsBytes + r.totals.optimizerBytes + r.totals.savedActivationBytes);
+    expect(trainingBytes(m, 16)).toBe(r.totals.trainingBytes);
+  });
+
+  it('the largest batch that fits is the last one under the device memory', () => {
+    const g = graphOf('resnext50_32x4d');
+    const r = costOf(g, options({ batch: 64, optimizer: 'momentum' }));
+    const n = r.memory.largestBatch;
+    expect(trainingBytes(r.memory, n)).toBeLessThanOrEqual(32e9);
+    expect(trainingBytes(r.memory, n + 1)).toBeGreaterThan(32e9);
+    expect(r.memory.fits).toBe(64 <= n);
+    expect(largestBatch(r.memory, 1)).toBe(0);
+  });
+});
+
+describe('memory traffic and the roofline', () => {
+  const g = graphOf('resnext50_32x4d');
+  const conv2 = g.nodes.find((n) => n.name === 'layer1.0.conv2')!;
+
+  it('a grouped 3x3 conv: read = input + weights, written = output; ShuffleNet V2 MAC generalised to k x k', () => {
+    // 128 -> 128 channels, 32 groups, 56x56, stride 1: weights 128 x 4 x 3 x 3 = 4,608.
+    const t = nodeTraffic(g, conv2, 2, 'float32')!;
+    expect(t.bytesRead).toBe((2 * 128 * 56 * 56 + 4608) * 4);
+    expect(t.bytesWritten).toBe(2 * 128 * 56 * 56 * 4);
+    expect(t.macs).toBe(2 * 14_450_688);
+    expect(t.flops).toBe(2 * 2 * 14_450_688);
+    expect(convMemoryAccessCost(conv2)).toBe(56 * 56 * 128 + 56 * 56 * 128 + (9 * 128 * 128) / 32);
+    expect(nodeTraffic(g, conv2, 2, 'bfloat16')!.bytesRead).toBe(t.bytesRead / 2);
+  });
+
+  it('time = max(FLOPs / peak, bytes / bandwidth) + launch; compute- or memory-bound', () => {
+    const layers = roofline(g, 64, 'float32', v100);
+    const l = layers.find((k) => k.name === 'layer1.0.conv2')!;
+    const t = nodeTraffic(g, conv2, 64, 'float32')!;
+    const compute = t.flops / 15.7e12;
+    const memory = (t.bytesRead + t.bytesWritten) / 900e9;
+    expect(l.ms).toBeCloseTo((Math.max(compute, memory) + 5e-6) * 1000, 12);
+    expect(l.bound).toBe('memory');
+    expect(layers.find((k) => k.name === 'layer1.0.conv3')!.bound).toBe('compute');
+    expect(layers.find((k) => k.name === 'layer1.0.bn1')!.bound).toBe('memory');
+    // float16 uses the tensor-core peak for convs.
+    const half = roofline(g, 64, 'float16', v100).find((k) => k.name === 'layer1.0.conv3')!;
+    expect(half.computeMs).toBeCloseTo((nodeTraffic(g, g.nodes.find((n) => n.name === 'layer1.0.conv3')!, 64, 'float16')!.flops / 125e12) * 1000, 12);
+  });
+
+  it('eager runs every module call; fused folds BN into the conv and the ReLU into the conv or add', () => {
+    const eager = kernelGroups(g, 'eager');
+    const fused = kernelGroups(g, 'fused');
+    expect(eager.every((k) => k.length === 1)).toBe(true);
+    const names = (k: number[]) => k.map((i) => g.nodes[i].name);
+    expect(names(fused[0])).toEqual(['conv1', 'bn1', 'relu']);
+    expect(fused.map(names)).toContainEqual(['layer1.0.add', 'layer1.0.relu']);
+    expect(fused.map(names)).toContainEqual(['layer1.0.downsample.0', 'layer1.0.downsample.1']);
+    // A fused kernel reads its input once and writes its output once.
+    const dev = { ...v100, execution: 'fused' as const };
+    const k = roofline(g, 1, 'float32', dev)[0];
+    expect(k.bytesWritten).toBe(64 * 112 * 112 * 4);
+    // An add and its ReLU are two element-wise passes in one op (2N + N, then N + N), each with its launch.
+    const n = 256 * 56 * 56;
+    const add = roofline(g, 1, 'float32', dev).find((x) => x.name === 'layer1.0.add')!;
+    expect([add.bytesRead, add.bytesWritten]).toEqual([3 * n * 4, 2 * n * 4]);
+    expect(add.ms).toBeCloseTo(((2 * n * 4 + n * 4) / 900e9 + (2 * n * 4) / 900e9) * 1000 + 2 * 0.005, 12);
+  });
+
+  it('colours every layer by kind', () => {
+    const cats = new Set(roofline(graphOf('seresnext50_32x4d'), 1, 'float32', v100).map((k) => layerCategory(buildLayerGraph(presetConfig('seresnext50_32x4d')).nodes[k.nodes[0]])));
+    for (const c of ['stem', 'dense 1x1', 'grouped 3x3', 'BN', 'ReLU', 'add', 'pool', 'fc', 'SE/ECA']) expect(cats.has(c as never)).toBe(true);
+    const resnet = new Set(roofline(graphOf('resnet50'), 1, 'float32', v100).map((k) => layerCategory(graphOf('resnet50').nodes[k.nodes[0]])));
+    expect(resnet.has('dense 3x3')).toBe(true);
+  });
+
+  it('predicted time is the sum of its kernels and of its stages', () => {
+    const r = costOf(g, options({ batch: 64 }));
+    const sum = r.layers.reduce((s, l) => s + l.ms, 0);
+    expect(r.totals.predictedMs).toBeCloseTo(sum, 9);
+    expect(r.stages.reduce((s, x) => s + x.ms, 0)).toBeCloseTo(sum, 9);
+    expect(r.stages.reduce((s, x) => s + x.share, 0)).toBeCloseTo(1, 12);
+    expect(r.stages.map((s) => s.module)).toEqual(['conv1', 'layer1', 'layer2', 'layer3', 'layer4', 'head']);
+  });
+});
+
+describe('devices', () => {
+  it('has the required devices, every figure positive and sourced', () => {
+    for (const name of ['m40', 'v100', 't4', 'a100-40gb', 'h100-sxm', 'l4', 'rtx3090', 'rtx4090', 'm2', 'xeon-8480']) expect(findDevice(name)).toBeDefined();
+    for (const d of DEVICES) {
+      for (const v of [d.fp32Tflops, d.bandwidthGBs, d.memoryGB, d.launchUs]) expect(v).toBeGreaterThan(0);
+      for (const v of [d.fp16Tflops, d.bf16Tflops]) if (v !== null) expect(v).toBeGreaterThan(0);
+      for (const key of Object.values(d.sources)) expect(DEVICE_SOURCES[key], `${d.name}: ${key}`).toBeTruthy();
+    }
+  });
+
+  it('"This browser" predicts with what was measured, fused', () => {
+    const d: Device = browserDevice({ backend: 'wasm', threads: 2, matmulGflops: 50, matMulGflops: 40, conv1x1Gflops: 50, copyGBs: 5, launchUs: 20, memoryBytes: 2 ** 32, memoryNote: 'x' });
+    expect([d.fp32Tflops, d.bandwidthGBs, d.launchUs, d.execution]).toEqual([0.05, 5, 20, 'fused']);
+    const r = costOf(graphOf('resnet50'), options({ device: d }));
+    expect(r.layers.length).toBe(kernelGroups(graphOf('resnet50'), 'fused').length);
+  });
+});
+
+describe('options and errors', () => {
+  it('parses and refuses with the value and the fix', () => {
+    expect(parseBatch(' 64 ')).toBe(64);
+    for (const bad of ['0', '-3', '2.5', 'abc', '']) expect(() => parseBatch(bad)).toThrow(/batch size must be a positive whole number .* got/);
+    expect(() => parseDtype('fp8')).toThrow('precision must be float32, float16 or bfloat16, got "fp8"');
+    expect(() => parseOptimizer('lion')).toThrow('optimizer must be none, sgd, momentum or adam, got "lion"');
+    expect(() => parseDevice('gtx')).toThrow(/unknown device "gtx": use one of m40, v100/);
+    const m = trainingMemory(graphOf('resnet50'), 'float32', 'sgd');
+    expect(() => checkBatch(m, 1e10)).toThrow(CostError);
+    expect(() => checkBatch(m, 1e10)).toThrow(/batch 10,000,000,000 would need .* bytes of training memory \(over 1e15\): use a batch of at most [\d,]+/);
+    expect(() => costOf(graphOf('resnet50'), options({ batch: 0 }))).toThrow(/positive whole number/);
+  });
+
+  it('the CLI JSON has exactly the documented keys', () => {
+    const j = costJson(costOf(graphOf('resnet18'), options())) as { totals: object; layers: object[]; device: object };
+    expect(Object.keys(j)).toEqual(['totals', 'layers', 'device']);
+    expect(Object.keys(j.totals)).toEqual([
+      'params', 'macs', 'conv_activations', 'saved_activation_bytes', 'params_bytes', 'grads_bytes', 'optimizer_bytes',
+      'training_bytes', 'inference_peak_bytes', 'predicted_ms',
+    ]);
+    expect(Object.keys(j.layers[0])).toEqual(['name', 'type', 'macs', 'bytes_read', 'bytes_written', 'intensity', 'bound', 'predicted_ms']);
+  });
+
+  it('the ResNet counterpart has one group of 64 channels and the same depths', () => {
+    const c = resnetCounterpart(presetConfig('resnext101_32x4d'));
+    expect(c).toEqual(presetConfig('resnet101'));
+    expect(resnetCounterpart(defaultConfig())).toEqual(defaultConfig());
+  });
+});
+
+describe('rank correlation', () => {
+  it('Spearman with ties', () => {
+    expect(ranks([10, 20, 20, 5])).toEqual([2, 3.5, 3.5, 1]);
+    expect(spearman([1, 2, 3, 4], [10, 20, 30, 40])).toBeCloseTo(1, 12);
+    expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 12);
+    expect(spearman([1, 2, 3], [1, 3, 2])).toBeCloseTo(0.5, 12);
+  });
+});

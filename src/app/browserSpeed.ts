@@ -1,0 +1,46 @@
+/**
+ * "This browser" as a device: the engine worker's measurement of the active backend, made once on demand
+ * and shared by the cost and compare views. The engine (and tfjs) loads only when it is asked for.
+ */
+import { useSyncExternalStore } from 'react';
+import type { MeasuredSpeed } from '../analysis/devices.ts';
+import { errorText, getEngine } from './engine.ts';
+import type { BackendChoice } from './state.ts';
+
+export type SpeedState =
+  | { status: 'idle' }
+  | { status: 'measuring'; backend: BackendChoice }
+  | { status: 'done'; speed: MeasuredSpeed }
+  | { status: 'error'; error: string };
+
+let state: SpeedState = { status: 'idle' };
+const listeners = new Set<() => void>();
+
+function set(next: SpeedState): void {
+  state = next;
+  for (const l of listeners) l();
+}
+
+/** Measures the backend `choice` (the app's backend setting) unless a measurement is done or under way. */
+export async function measureBrowser(choice: BackendChoice, again = false): Promise<void> {
+  if (state.status === 'measuring' || (state.status === 'done' && !again)) return;
+  set({ status: 'measuring', backend: choice });
+  try {
+    const engine = await getEngine();
+    const info = await engine.info();
+    if (info.backend === null || (choice !== 'auto' && info.backend !== choice)) await engine.setBackend(choice);
+    set({ status: 'done', speed: await engine.measureSpeed() });
+  } catch (e) {
+    set({ status: 'error', error: `could not measure this browser: ${errorText(e)}` });
+  }
+}
+
+export function useBrowserSpeed(): SpeedState {
+  return useSyncExternalStore(
+    (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    () => state,
+  );
+}

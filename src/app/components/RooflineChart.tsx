@@ -1,0 +1,74 @@
+/**
+ * The roofline of one device (log-log): the compute roof of the dtype's matrix rate, the FP32 roof when it
+ * differs (element-wise layers run there), the bandwidth slope, and every kernel as a dot at its arithmetic
+ * intensity and predicted throughput (FLOPs / predicted time, launch overhead included), coloured by kind.
+ */
+import { schemeTableau10 } from 'd3';
+import type { Device } from '../../analysis/devices.ts';
+import type { Dtype } from '../../analysis/memory.ts';
+import { LAYER_CATEGORIES, peakFlops, type KernelCost, type LayerCategory } from '../../analysis/roofline.ts';
+import { humanBytes } from '../../analysis/cost.ts';
+import { humanCount } from '../format.ts';
+import { LogScatter } from './LogScatter.tsx';
+
+export const CATEGORY_COLORS: Readonly<Record<LayerCategory, string>> = Object.fromEntries(
+  LAYER_CATEGORIES.map((c, i) => [c, schemeTableau10[i % schemeTableau10.length]]),
+) as Record<LayerCategory, string>;
+
+export function flopsText(v: number): string {
+  return `${humanCount(v, v >= 1e3 && v < 1e4 ? 1 : 0).replace(' ', '')}FLOP/s`;
+}
+
+export function msText(v: number): string {
+  return v >= 100 ? `${v.toFixed(0)} ms` : v >= 1 ? `${v.toFixed(2)} ms` : `${(v * 1000).toFixed(v >= 0.01 ? 0 : 1)} µs`;
+}
+
+export function RooflineChart({ kernels, categories, device, dtype, title }: {
+  kernels: KernelCost[];
+  categories: LayerCategory[];
+  device: Device;
+  dtype: Dtype;
+  title: string;
+}) {
+  const bw = device.bandwidthGBs * 1e9;
+  const matrix = peakFlops(device, dtype, true);
+  const vector = peakFlops(device, dtype, false);
+  const intensities = kernels.map((k) => k.intensity);
+  const lo = Math.min(...intensities) / 4;
+  const hi = Math.max(...intensities, matrix / bw) * 4;
+  const roof = (peak: number): [number, number][] => {
+    const ridge = peak / bw;
+    return [[lo, bw * lo], [ridge, peak], [hi, peak]];
+  };
+  const present = LAYER_CATEGORIES.filter((c) => categories.includes(c));
+  const dots = kernels.map((k, i) => ({
+    key: `${k.name}:${i}`,
+    x: k.intensity,
+    y: k.flops / (k.ms / 1000),
+    color: CATEGORY_COLORS[categories[i]],
+    label: `${k.name} (${categories[i]})`,
+    detail:
+      `${k.intensity.toFixed(1)} FLOP/byte, ${humanCount(k.flops)}FLOP, ${humanBytes(k.bytesRead)} read, ${humanBytes(k.bytesWritten)} written, ` +
+      `predicted ${msText(k.ms)} (${flopsText(k.flops / (k.ms / 1000))}), ${k.bound}-bound`,
+  }));
+  const lines = [
+    { points: roof(matrix), label: `${flopsText(matrix)} · ${device.bandwidthGBs.toFixed(device.bandwidthGBs < 10 ? 1 : 0)} GB/s` },
+    ...(vector !== matrix ? [{ points: roof(vector), label: `FP32 ${flopsText(vector)}`, dashed: true }] : []),
+  ];
+  return (
+    <figure className="chart roofline" aria-label={title}>
+      <h3>{title}</h3>
+      <LogScatter
+        name={`${title}: ${kernels.length} kernels`}
+        dots={dots}
+        lines={lines}
+        xLabel="arithmetic intensity (FLOP per byte moved)"
+        yLabel="FLOP/s (predicted)"
+        formatX={(v) => (v >= 1 ? humanCount(v, 0).replace(' ', '') : String(v))}
+        formatY={(v) => humanCount(v, 0).replace(' ', '')}
+        extent={{ x: [lo, hi], y: [matrix * 1.3, Math.min(...dots.map((d) => d.y))] }}
+        legend={present.map((c) => ({ label: c, color: CATEGORY_COLORS[c] }))}
+      />
+    </figure>
+  );
+}

@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { buildLayerGraph } from '../model/graph.ts';
+import { presetConfig } from '../model/presets.ts';
+import { costOf } from '../analysis/cost.ts';
+import { findDevice } from '../analysis/devices.ts';
+
+function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('cli cost', () => {
+  it('--json has exactly the documented keys and the analysis figures', () => {
+    const r = cli('cost', 'resnext50_32x4d', '--batch', '16', '--dtype', 'bfloat16', '--optimizer', 'adam', '--device', 'a100-40gb', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j)).toEqual(['totals', 'layers', 'device']);
+    expect(Object.keys(j.totals)).toEqual([
+      'params', 'macs', 'conv_activations', 'saved_activation_bytes', 'params_bytes', 'grads_bytes', 'optimizer_bytes',
+      'training_bytes', 'inference_peak_bytes', 'predicted_ms',
+    ]);
+    for (const l of j.layers) expect(Object.keys(l)).toEqual(['name', 'type', 'macs', 'bytes_read', 'bytes_written', 'intensity', 'bound', 'predicted_ms']);
+    const want = costOf(buildLayerGraph(presetConfig('resnext50_32x4d')), { batch: 16, dtype: 'bfloat16', optimizer: 'adam', device: findDevice('a100-40gb')! });
+    expect(j.totals.conv_activations).toBe(14_400_512);
+    expect(j.totals.saved_activation_bytes).toBe(want.totals.savedActivationBytes);
+    expect(j.totals.training_bytes).toBe(want.totals.trainingBytes);
+    expect(j.totals.predicted_ms).toBeCloseTo(want.totals.predictedMs, 9);
+    expect(j.layers).toHaveLength(want.layers.length);
+    expect(j.device).toMatchObject({ name: 'a100-40gb', batch: 16, dtype: 'bfloat16', optimizer: 'adam', peak_tflops: 312, fits: true });
+  });
+
+  it('prints a readable form by default (batch 32, float32, momentum, v100) and takes config flags', () => {
+    const r = cli('cost', 'resnet50');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ResNet-50 at 3x224x224, batch 32, float32, on NVIDIA Tesla V100 SXM2 32 GB');
+    expect(r.stdout).toContain('activations per image  11,113,984');
+    expect(r.stdout).toMatch(/total\s+[\d.]+ GB\s+fits in 32\.00 GB; largest batch that fits: [\d,]+/);
+    expect(r.stdout).toMatch(/per stage:\n.*predicted ms/);
+    const flags = cli('cost', '--block', 'bottleneck', '--depths', '3,4,6,3', '--cardinality', '32', '--width', '4', '--json');
+    expect(JSON.parse(flags.stdout).totals.conv_activations).toBe(14_400_512);
+  });
+
+  it.each([
+    [['--batch', '0'], /--batch: batch size must be a positive whole number \(1, 2, 3, \.\.\.\), got "0"/],
+    [['--batch', '-2'], /got "-2"/],
+    [['--batch', '1.5'], /got "1\.5"/],
+    [['--batch', '100000000000'], /batch 100,000,000,000 would need .* bytes of training memory \(over 1e15\): use a batch of at most [\d,]+/],
+    [['--device', 'gtx1080'], /--device: unknown device "gtx1080": use one of m40, v100, t4, a100-40gb, h100-sxm, l4, rtx3090, rtx4090, m2, xeon-8480/],
+    [['--dtype', 'fp8'], /--dtype: precision must be float32, float16 or bfloat16, got "fp8"/],
+    [['--optimizer', 'lion'], /--optimizer: optimizer must be none, sgd, momentum or adam, got "lion"/],
+  ])('bad input %j: one line naming the value and the fix, exit 2', (args, message) => {
+    const r = cli('cost', 'resnet50', ...(args as string[]));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
