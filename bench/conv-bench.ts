@@ -1,6 +1,6 @@
 /**
  * Every distinct conv shape of a network, timed by each way this engine can run it on the active
- * backend, interleaved run by run so that a load on the machine hits all methods alike: dense convs
+ * backend, in blocks of runs ordered A B B A so that a load on the machine hits all methods alike: dense convs
  * by tfjs's conv2d (XNNPACK on wasm) and by the own GEMM kernel, grouped convs by the own kernel.
  * Folded bias + ReLU as the network runs them, random weights, batch `batch`. On wasm every op has
  * finished when it returns, so no read-back is timed. Reports the median and the minimum.
@@ -63,12 +63,17 @@ export async function benchConvShapes(config: NetworkConfig, runs = 10, batch = 
     const x = tf.tensor4d(normal(next, batch * c * h * w), [batch, h, w, c]);
     const times = prepared.map(() => [] as number[]);
     try {
-      for (let i = 0; i <= runs; i++) {
-        prepared.forEach(({ p }, m) => {
+      // Two blocks of runs per method, in the order A B B A: interleaving run by run would hand each
+      // method the other's leftovers (XNNPACK's pthreads spin for a while after its op and hold the
+      // second core the own kernels' helper needs).
+      const half = Math.ceil(runs / 2);
+      for (const m of [...prepared.keys(), ...[...prepared.keys()].reverse()]) {
+        const { p } = prepared[m];
+        for (let i = 0; i <= half; i++) {
           const t0 = performance.now();
           runConv(x, p, true).dispose();
           if (i > 0) times[m].push(performance.now() - t0);
-        });
+        }
       }
     } finally {
       x.dispose();

@@ -66,8 +66,9 @@ export function measureCeiling(mod: WasmModuleLike, scratch: number, fma: boolea
   for (const acc of ACCUMULATORS) {
     const { pool, kernel } = kernelFor(mod, `ceiling:${fma}:${acc}`, (shared) => ceilingModule(fma, acc, shared));
     const items = 4 * pool.threads;
+    // The helpers compile the module for themselves and start in the baseline tier: a long warm-up.
     const median = (f: () => void): number => {
-      for (let i = 0; i < 3; i++) f();
+      for (let i = 0; i < 12; i++) f();
       const t: number[] = [];
       for (let i = 0; i < runs; i++) {
         const t0 = performance.now();
