@@ -31,7 +31,7 @@ export function RunBackend({ backends, active, choice, error, onChoose }: RunBac
                   {name}
                   {name !== 'auto' && <span className={`badge ${available ? 'ok' : 'no'}`}>{available ? 'available' : 'unavailable'}</span>}
                 </label>
-                <span className="muted small">{name === 'auto' ? 'best available: webgpu, webgl, wasm, cpu' : status?.reason ?? (available ? 'ready' : '')}</span>
+                <span className="muted small">{name === 'auto' ? 'best available: webgpu, webgl, wasm, cpu; software GPU adapters after wasm' : status?.reason ?? (available ? 'ready' : '')}</span>
               </div>
             );
           })}

@@ -20,11 +20,9 @@ import type {
   EngineInfo,
   FormsResult,
   LoadedWeights,
-  LayerTiming,
   LoadProgress,
   OpTimes,
   Prediction,
-  RawResult,
   Request,
   ResponseMessage,
 } from './protocol.ts';
@@ -44,11 +42,9 @@ export type {
   EngineInfo,
   FormsResult,
   LoadedWeights,
-  LayerTiming,
   LoadProgress,
   OpTimes,
   Prediction,
-  RawResult,
 } from './protocol.ts';
 
 interface Pending {
@@ -62,8 +58,9 @@ export class EngineClient {
   private nextId = 1;
   private pending = new Map<number, Pending>();
 
-  constructor() {
-    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'resnext-engine' });
+  /** `startWorker`: the engine worker to talk to (default: the app's, `worker.ts`). */
+  constructor(startWorker: () => Worker = () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'resnext-engine' })) {
+    this.worker = startWorker();
     this.worker.onmessage = (event: MessageEvent<ResponseMessage>) => this.receive(event.data);
     this.worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
@@ -115,21 +112,6 @@ export class EngineClient {
   /** Runs forms (a), (b), (c) of one block of `stage` (1-based) with shared random weights on one input. */
   checkForms(config: NetworkConfig, stage: number, seed = 1, block = 0): Promise<FormsResult> {
     return this.call({ type: 'checkForms', config, stage, seed, block });
-  }
-
-  /** Raw logits for a float32 NCHW batch (parity checks). */
-  runRaw(input: Float32Array, shape: number[]): Promise<RawResult> {
-    return this.call({ type: 'runRaw', input, shape });
-  }
-
-  /** Grouped 3x3 vs dense 1x1 convs of one stage (random weights), ms and GMAC/s. */
-  benchLayers(config: NetworkConfig, stage: number, runs = 10): Promise<LayerTiming[]> {
-    return this.call({ type: 'benchLayers', config, stage, runs });
-  }
-
-  /** Forces a grouped-convolution method (rebuilding the loaded network), or the backend's default. */
-  setGroupedMethod(method: 'split' | 'blockdiag' | 'depthwise' | 'kernel' | 'auto'): Promise<string> {
-    return this.call({ type: 'setGroupedMethod', method });
   }
 
   /** The worker's state: backend, grouped-conv method, live tensors, wasm threads. */
@@ -200,6 +182,11 @@ export class EngineClient {
   }
 
   private call<T>(request: Request, onProgress?: (p: LoadProgress) => void): Promise<T> {
+    return this.send<T>(request, onProgress);
+  }
+
+  /** Sends any request: a worker started with more handlers (the e2e harness) takes more than `Request`. */
+  protected send<T>(request: { type: string }, onProgress?: (p: LoadProgress) => void): Promise<T> {
     const worker = this.worker;
     if (!worker) return Promise.reject(new Error('the engine was disposed'));
     const id = this.nextId++;

@@ -13,9 +13,8 @@ import { backendCapacity, checkMemory, memoryNeed, type BackendCapacity } from '
 import { DEFAULT_PREPROCESS, preprocessImage, validatePreprocess, type PreprocessConfig } from '../preprocess.ts';
 import { pretrainedConfig, requirePretrained } from '../pretrained.ts';
 import { checkStateDict, inferConfig, loadWeightsFile } from '../weights/index.ts';
-import { probeBackends, useBackend, useBestBackend, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
+import { probeBackends, useBackend, useBestBackend, wasmKernelInfo, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
-import { benchLayers, type LayerTiming } from '../tfjs/layer-bench.ts';
 import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
 import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
@@ -253,10 +252,11 @@ export class Engine {
   async info(): Promise<EngineInfo> {
     return {
       backend: this.backend,
-      groupedMethod: this.net?.grouped ?? (this.backend ? defaultGroupedMethod(this.backend) : null),
+      groupedMethod: this.net?.grouped ?? this.grouped ?? (this.backend ? defaultGroupedMethod(this.backend) : null),
       numTensors: tf.memory().numTensors,
       wasmThreads: this.backend === 'wasm' ? await wasmThreadsInUse() : null,
       crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+      wasmKernels: this.backend === 'wasm' ? wasmKernelInfo() : null,
       weights: this.weights ? { source: this.weights.source, tensors: this.weights.tensors } : null,
     };
   }
@@ -276,11 +276,6 @@ export class Engine {
       this.net = net;
     }
     return this.grouped ?? defaultGroupedMethod(backend);
-  }
-
-  async benchLayers(config: NetworkConfig, stage: number, runs = 10): Promise<LayerTiming[]> {
-    const backend = await this.ensureBackend();
-    return benchLayers(config, stage, this.grouped ?? defaultGroupedMethod(backend), runs);
   }
 
   /** The active backend's speed for the roofline; the memory it can hold (wasm: 32-bit memory). */

@@ -7,12 +7,11 @@ import type { NetworkConfig } from '../config.ts';
 import type { FeatureMaps, MapEncoding } from '../feature-maps.ts';
 import type { BackendCapacity, MemoryNeed } from '../memory.ts';
 import type { PreprocessConfig } from '../preprocess.ts';
-import { BACKEND_NAMES, type BackendName } from '../tfjs/backend-name.ts';
+import { BACKEND_NAMES, type BackendName, type BackendStatus } from '../tfjs/backend-name.ts';
 
-export { BACKEND_NAMES, type BackendName };
+export { BACKEND_NAMES, type BackendName, type BackendStatus };
 export type { FeatureMaps, MapEncoding };
 
-export interface BackendStatus { name: BackendName; available: boolean; reason?: string }
 export interface LoadProgress { loaded: number; total: number | null }
 /** How loaded weights are used: their catalogue tag, the preprocessing `classify` applies, their class set. */
 export interface WeightsMeta {
@@ -36,7 +35,7 @@ export interface FormsResult {
   maxAbsDiff: { ab: number; ac: number; bc: number };
   backend: BackendName;
 }
-/** Raw logits of a float32 NCHW batch (used by the e2e parity tests and the developer tools). */
+/** Raw logits of a float32 NCHW batch (`Engine.runRaw`: the parity tests). */
 export interface RawResult { logits: Float32Array; shape: number[]; ms: number; backend: BackendName; numTensors: number }
 /** What the worker holds: backend, grouped-convolution method, live tensors, wasm threads. */
 export interface EngineInfo {
@@ -45,11 +44,13 @@ export interface EngineInfo {
   numTensors: number;
   wasmThreads: number | null;
   crossOriginIsolated: boolean;
+  /**
+   * The own wasm kernels (null off wasm): threads of their pool, helper workers started and work
+   * items they did, and whether the kernels use relaxed-SIMD FMA.
+   */
+  wasmKernels: { threads: number; helpersStarted: number; helperItems: number; fma: boolean } | null;
   weights: { source: string; tensors: number } | null;
 }
-
-/** Time of one conv of a stage as the network runs it, and its speed in real MACs. */
-export interface LayerTiming { layer: string; kind: 'grouped 3x3' | 'dense 1x1'; macs: number; ms: number; gmacPerS: number }
 
 /**
  * What the Explain view needs first for an input: its top-k per sample and, for each, the class
@@ -100,10 +101,7 @@ export type Request =
   | { type: 'capacity' }
   | { type: 'benchmark'; runs: number }
   | { type: 'checkForms'; config: NetworkConfig; stage: number; seed: number; block: number }
-  | { type: 'runRaw'; input: Float32Array; shape: number[] }
   | { type: 'info' }
-  | { type: 'benchLayers'; config: NetworkConfig; stage: number; runs: number }
-  | { type: 'setGroupedMethod'; method: 'split' | 'blockdiag' | 'depthwise' | 'kernel' | 'auto' }
   | { type: 'unloadWeights' }
   | { type: 'measureSpeed' }
   | { type: 'timeOps'; config: NetworkConfig; batch: number; runs: number }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { numel, type BatchNormNode, type LayerGraph, type LayerNode, type NodeKind, type PoolNode } from '../graph.ts';
 import type { StateDict } from '../weights/common.ts';
 import { foldBatchNorm, transpose2d, type BatchNormParams } from './fold.ts';
-import { prepareConv, runConv, type GroupedMethod, type PreparedConv } from './grouped.ts';
+import { fusesResidual, prepareConv, runConv, type DenseMethod, type GroupedMethod, type PreparedConv } from './grouped.ts';
 
 
 export interface NetworkOptions {
@@ -21,10 +21,12 @@ export interface NetworkOptions {
    * them, so a conv keeps its own output and a BN or add its pre-ReLU one.
    */
   taps?: readonly number[];
+  /** How dense convs run (default 'auto': the own GEMM kernel on wasm, see `denseMethod`). */
+  dense?: DenseMethod;
 }
 
 type Op =
-  | { kind: 'conv'; node: LayerNode; input: number; out: number; conv: PreparedConv; relu: boolean }
+  | { kind: 'conv'; node: LayerNode; input: number; out: number; conv: PreparedConv; relu: boolean; residual?: number }
   | { kind: 'bn'; node: LayerNode; input: number; out: number; scale: tf.Tensor1D; offset: tf.Tensor1D; mean: tf.Tensor1D; variance: tf.Tensor1D; eps: number }
   | { kind: 'relu' | 'sigmoid' | 'adaptiveavgpool'; node: LayerNode; input: number; out: number }
   /** Attention's squeeze: [N, 1, 1, C] for SE's 1x1 convs, [N, C, 1] (width C, one channel) for ECA's conv1d. */
@@ -36,6 +38,7 @@ type Op =
   | { kind: 'linear'; node: LayerNode; input: number; out: number; w: tf.Tensor2D; b: tf.Tensor1D | null };
 
 function opInputs(op: Op): number[] {
+  if (op.kind === 'conv' && op.residual !== undefined) return [op.input, op.residual];
   if ('parts' in op) return op.parts;
   return 'a' in op ? [op.a, op.b] : [op.input];
 }
@@ -338,7 +341,7 @@ export class TfjsNetwork {
     const y = tf.tidy((): tf.Tensor => {
       switch (op.kind) {
         case 'conv':
-          return runConv(get(op.input) as tf.Tensor4D, op.conv, op.relu);
+          return runConv(get(op.input) as tf.Tensor4D, op.conv, op.relu, op.residual === undefined ? undefined : (get(op.residual) as tf.Tensor4D));
         case 'bn':
           return tf.batchNorm(get(op.input), op.mean, op.variance, op.offset, op.scale, op.eps);
         case 'relu':
@@ -459,7 +462,7 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
           // A ReLU right after the conv (or its folded BN) is fused; without folding, BN stays its own op.
           const reluHit = single(out, 'relu');
           if (reluHit) out = absorb(reluHit);
-          const conv = prepareConv(weight, bias, spec, grouped);
+          const conv = prepareConv(weight, bias, spec, grouped, options.dense);
           weights.push(...conv.filters, ...conv.biasSlices);
           if (conv.bias) weights.push(conv.bias);
           ops.push({ kind: 'conv', node, input, out, conv, relu: reluHit !== null });
@@ -497,6 +500,16 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
         case 'mul': {
           const reluHit = node.kind === 'add' ? single(node.index, 'relu') : null;
           const out = reluHit ? absorb(reluHit) : node.index;
+          // The residual add (and its ReLU) inside the conv computed last, when its kernel fuses it.
+          const last = ops[ops.length - 1];
+          const a = resolve(node.inputs[0]);
+          const b = resolve(node.inputs[1]);
+          if (node.kind === 'add' && last?.kind === 'conv' && !last.relu && last.residual === undefined && fusesResidual(last.conv) && (last.out === a || last.out === b) && a !== b && single(last.out, 'add')?.index === node.index) {
+            last.residual = last.out === a ? b : a;
+            last.out = out;
+            last.relu = reluHit !== null;
+            break;
+          }
           ops.push({ kind: node.kind, node, a: resolve(node.inputs[0]), b: resolve(node.inputs[1]), out, relu: reluHit !== null });
           break;
         }
