@@ -308,6 +308,13 @@ async function main(): Promise<void> {
     out.push('\nWASM SIMD ceiling in Chromium (register-blocked f32x4 loop, bench/simd-ceiling.ts):');
     out.push(line('f32x4.mul + f32x4.add', ceiling.mulAdd));
     out.push(line('f32x4.relaxed_madd (FMA)', ceiling.fma));
+    // On every thread the ceiling is at least the one-thread figure on an idle machine; less means another load
+    // took a core while it was measured, and every share below is then too high (even above 100%).
+    for (const [name, c] of [['mul + add', ceiling.mulAdd], ['FMA', ceiling.fma]] as const) {
+      if (c && ceiling.threads > 1 && c.allThreads < 1.5 * c.oneThread) {
+        out.push(`  WARNING: the ${name} ceiling on ${ceiling.threads} threads is only ${(c.allThreads / c.oneThread).toFixed(2)}x one thread's: the machine was busy while it was measured, so the shares of it below are too high; rerun on a calm machine`);
+      }
+    }
   }
   for (const model of MODELS) {
     const mine = rows.filter((r) => r.model === model);
