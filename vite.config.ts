@@ -2,7 +2,6 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 
 /**
  * Cross-origin isolation (SharedArrayBuffer, hence multi-threaded wasm) on `vite` and `vite preview`.
@@ -40,10 +39,15 @@ export function tfjsWasmThreadsFix(): Plugin {
   };
 }
 
-const harness = resolve(import.meta.dirname, 'e2e-harness.html');
-const app = resolve(import.meta.dirname, 'index.html');
+/**
+ * Two builds: the app (`vite build`, into dist/) holds index.html and what it loads, nothing else;
+ * `vite build --mode e2e` (into dist-e2e/, for the Playwright tests and the benchmarks) adds
+ * e2e-harness.html, whose worker is the app's engine plus the tests' and benchmarks' requests
+ * (test/support/harness). `test/bundle.test.ts` checks that the app's build carries none of it.
+ */
+export const E2E_MODE = 'e2e';
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   plugins: [react(), tfjsWasmThreadsFix()],
   // The engine worker is not minified: with Vite 8's minifier, tfjs-backend-webgpu 4.22 computed
   // wrong 1x1 convolutions over 2 or 4 input channels in the worker (forms check: max diff 13.5
@@ -53,13 +57,19 @@ export default defineConfig({
   preview: { headers: isolationHeaders },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
   build: {
+    outDir: mode === E2E_MODE ? 'dist-e2e' : 'dist',
     rolldownOptions: {
-      input: { main: app, ...(existsSync(harness) ? { harness } : {}) },
+      input: {
+        main: resolve(import.meta.dirname, 'index.html'),
+        ...(mode === E2E_MODE ? { harness: resolve(import.meta.dirname, 'e2e-harness.html') } : {}),
+      },
     },
   },
   test: {
-    include: ['src/**/*.test.ts', 'tools/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'tools/**/*.test.ts', 'test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
+    // Relaxed SIMD (the kernels' FMA path) is on by default from Node 22; Node 20 needs the flag.
+    execArgv: Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [],
   },
-});
+}));

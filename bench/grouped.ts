@@ -19,7 +19,7 @@ import { presetConfig } from '../src/model/presets.ts';
 import { useBackend, wasmThreadsInUse } from '../src/model/tfjs/backends.ts';
 import type { NetworkConfig } from '../src/model/config.ts';
 import { disposePrepared, prepareConv, runConv, type GroupedMethod } from '../src/model/tfjs/grouped.ts';
-import { benchLayers, type LayerTiming } from '../src/model/tfjs/layer-bench.ts';
+import { benchLayers, type LayerTiming } from './layer-bench.ts';
 import { buildNetwork } from '../src/model/tfjs/network.ts';
 import { normal, randomStateDict, rng } from '../src/model/tfjs/random.ts';
 
@@ -69,9 +69,9 @@ const HEADER = `${'stage'.padEnd(6)} ${'method'.padEnd(10)} ${'grouped ms'.padSt
 async function browser(): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'grouped-bench-'));
   try {
-    const b = spawnSync('npx', ['vite', 'build', '--outDir', out, '--emptyOutDir'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const b = spawnSync('npx', ['vite', 'build', '--mode', 'e2e', '--outDir', out, '--emptyOutDir'], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (b.status !== 0) throw new Error('vite build failed');
-    const preview = spawn('npx', ['vite', 'preview', '--outDir', out, '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
+    const preview = spawn('npx', ['vite', 'preview', '--mode', 'e2e', '--outDir', out, '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
     const chrome = await chromium.launch({ executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined });
     try {
       for (let i = 0; ; i++) {

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { useBackend } from '../src/model/tfjs/backends.ts';
-import { maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../src/model/tfjs/fixture-io.ts';
+import { maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../test/support/fixture-io.ts';
 import { buildNetwork } from '../src/model/tfjs/network.ts';
 import { checkStateDict, loadWeightsFile } from '../src/model/weights/index.ts';
 

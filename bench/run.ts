@@ -1,8 +1,11 @@
 /**
- * `npm run bench`: ResNeXt-50 32x4d and ResNet-50, batch 1 at 224, median of >= 10 runs after a
- * warm-up, per tfjs backend in headless Chromium (through the app's own worker, production build)
- * and in Node, next to PyTorch CPU (Debian torch, same threads) and onnxruntime-web (wasm, same
- * threads, in the same page) measured in the same run; then grouped 3x3 vs dense 1x1 convs per stage.
+ * `npm run bench`: ResNeXt-50 32x4d and ResNet-50 at 224x224, median of >= 10 runs after a warm-up,
+ * batch 1 and batch 8, all in the same run: tfjs in headless Chromium (the app's engine code in its
+ * worker, `vite build --mode e2e`), onnxruntime-web (wasm, same threads, same page), PyTorch CPU
+ * (Debian torch, same threads) and tfjs-wasm in Node. Also the machine's measured WASM SIMD ceiling
+ * (mul + add and FMA, one thread and every thread), every row's GMAC/s as a share of it, each
+ * distinct conv shape by XNNPACK and by the own kernels, grouped 3x3 against dense 1x1 per stage,
+ * and whether the targets of the Speed section hold.
  *   npm run bench [-- --runs 10 --all]      --all adds webgpu (SwiftShader: ~25 s a run) and cpu in the browser
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -11,32 +14,61 @@ import { createServer, type Server } from 'node:http';
 import { cpus } from 'node:os';
 import { chromium, type Page } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs-core';
+import { totalMacs } from '../src/analysis/counts.ts';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
 import { useBackend } from '../src/model/tfjs/backends.ts';
 import { buildNetwork } from '../src/model/tfjs/network.ts';
 import { randomStateDict } from '../src/model/tfjs/random.ts';
 import { loadWeightsFile } from '../src/model/weights/state_dict.ts';
+import type { ConvShapeTiming } from './conv-bench.ts';
 import { encodeSafetensors } from './safetensors-writer.ts';
+import type { CeilingResult } from '../test/support/harness/protocol.ts';
 
 const args = process.argv.slice(2);
 const RUNS = Math.max(10, Number(args[args.indexOf('--runs') + 1] ?? 10) || 10);
 const ALL = args.includes('--all');
+const BATCH = 8;
 const PORT = 4391;
 const WEIGHTS_PORT = 4392;
 const MODELS = ['resnext50_32x4d', 'resnet50'] as const;
 const LARGE = 'fixtures/large';
 const THREADS = cpus().length;
 const FLAGS = ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+/** MACs per image (conv + fc, the paper's count). */
+const MACS = Object.fromEntries(MODELS.map((m) => [m, totalMacs(buildLayerGraph(presetConfig(m)))])) as Record<(typeof MODELS)[number], number>;
 
-type Row = { model: string; stack: string; ms: number | null; note?: string };
+type Row = { model: string; stack: string; batch: number; ms: number | null; browser?: boolean; note?: string };
 const rows: Row[] = [];
 const log = (s: string) => process.stderr.write(s + '\n');
+
+/** The CPU as the kernel reports it: model name, family / model numbers, cores, SIMD flags. */
+function cpuDescription(): string {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (k: string) => info.match(new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim() ?? '?';
+    const flags = field('flags').split(' ');
+    const simd = ['avx2', 'fma', 'avx512f'].filter((f) => flags.includes(f)).join(' ');
+    return `${field('model name')} (${field('vendor_id')} family ${field('cpu family')} model ${field('model')}), ${THREADS} cores, ${simd}`;
+  } catch {
+    return `${cpus()[0]?.model ?? 'unknown CPU'}, ${THREADS} cores`;
+  }
+}
 
 function weightsBytes(model: string): Uint8Array {
   const file = `${LARGE}/${model}.safetensors`;
   if (existsSync(file)) return new Uint8Array(readFileSync(file));
   return encodeSafetensors(randomStateDict(buildLayerGraph(presetConfig(model)), 1));
+}
+
+/** fixtures/large/<model>.dyn.onnx: the ONNX export with a dynamic batch axis (for batch 8), made here once. */
+function dynamicOnnx(model: string): string | null {
+  const file = `${LARGE}/${model}.dyn.onnx`;
+  if (existsSync(file)) return file;
+  const pth = `${LARGE}/${model}.pth`;
+  if (!existsSync(pth)) return null;
+  const r = spawnSync('/usr/bin/python3', ['bench/torch_time.py', '--model', model, '--weights', pth, '--export-onnx', file], { encoding: 'utf8' });
+  return r.status === 0 && existsSync(file) ? file : null;
 }
 
 /**
@@ -47,7 +79,7 @@ function startWeightsServer(): Promise<Server> {
   const cache = new Map<string, Uint8Array>();
   const server = createServer((req, res) => {
     const file = (req.url ?? '').split('/').pop()!;
-    const model = file.replace(/\.(safetensors|onnx)$/, '');
+    const model = file.replace(/(\.dyn)?\.(safetensors|onnx)$/, '');
     if (!(MODELS as readonly string[]).includes(model) || (file.endsWith('.onnx') && !existsSync(`${LARGE}/${file}`))) {
       res.writeHead(404, { 'access-control-allow-origin': '*' }).end();
       return;
@@ -61,10 +93,10 @@ function startWeightsServer(): Promise<Server> {
 }
 
 async function startPreview(): Promise<ChildProcess> {
-  log('building the app (vite build) ...');
-  const b = spawnSync('npx', ['vite', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  log('building the app with the e2e harness (vite build --mode e2e) ...');
+  const b = spawnSync('npx', ['vite', 'build', '--mode', 'e2e'], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (b.status !== 0) throw new Error('vite build failed');
-  const p = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
+  const p = spawn('npx', ['vite', 'preview', '--mode', 'e2e', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${PORT}/e2e-harness.html`)).ok) return p;
@@ -76,11 +108,18 @@ async function startPreview(): Promise<ChildProcess> {
   throw new Error('vite preview did not start');
 }
 
+async function ceilingBench(page: Page): Promise<CeilingResult> {
+  return page.evaluate(async () => {
+    await window.__engine.setBackend('wasm');
+    return window.__engine.simdCeiling();
+  });
+}
+
 async function browserBench(page: Page): Promise<void> {
   const backends = ALL ? ['wasm', 'webgl', 'webgpu', 'cpu'] : ['wasm', 'webgl'];
   for (const model of MODELS) {
     for (const backend of backends) {
-      const r = await page.evaluate(async ({ backend, model, runs, origin }) => {
+      const r = await page.evaluate(async ({ backend, model, runs, origin, batch }) => {
         const e = window.__engine;
         try {
           await e.setBackend(backend as 'wasm');
@@ -89,59 +128,64 @@ async function browserBench(page: Page): Promise<void> {
         }
         await e.loadWeights({ url: `${origin}/${model}.safetensors` });
         const b = await e.benchmark(runs);
+        const b8 = backend === 'wasm' ? await e.benchBatch(batch, runs) : null;
         const info = await e.info();
-        return { ms: b.medianMs, p90: b.p90Ms, threads: info.wasmThreads, method: info.groupedMethod };
-      }, { backend, model, runs: RUNS, origin: `http://127.0.0.1:${WEIGHTS_PORT}` });
-      if ('error' in r) rows.push({ model, stack: `tfjs ${backend} (Chromium)`, ms: null, note: r.error });
-      else rows.push({ model, stack: `tfjs ${backend} (Chromium)`, ms: r.ms, note: `p90 ${r.p90.toFixed(0)} ms, grouped: ${r.method}${r.threads ? `, ${r.threads} threads` : ''}` });
-      log(`  ${model} tfjs ${backend}: ${'error' in r ? r.error : r.ms.toFixed(1) + ' ms'}`);
+        return { ms: b.medianMs, p90: b.p90Ms, b8: b8?.medianMs ?? null, threads: info.wasmThreads, method: info.groupedMethod, kernels: info.wasmKernels };
+      }, { backend, model, runs: RUNS, origin: `http://127.0.0.1:${WEIGHTS_PORT}`, batch: BATCH });
+      const stack = `tfjs ${backend} (Chromium)`;
+      if ('error' in r) {
+        rows.push({ model, stack, batch: 1, ms: null, note: r.error });
+        log(`  ${model} tfjs ${backend}: ${r.error}`);
+        continue;
+      }
+      const kernels = r.kernels ? `, own kernels ${r.kernels.fma ? 'FMA' : 'mul+add'} on ${r.kernels.threads} threads` : '';
+      rows.push({ model, stack, batch: 1, ms: r.ms, browser: true, note: `p90 ${r.p90.toFixed(0)} ms, grouped: ${r.method}${r.threads ? `, ${r.threads} threads` : ''}${kernels}` });
+      if (r.b8 !== null) rows.push({ model, stack, batch: BATCH, ms: r.b8, browser: true, note: `${r.threads} threads` });
+      log(`  ${model} tfjs ${backend}: ${r.ms.toFixed(1)} ms${r.b8 !== null ? `, batch ${BATCH}: ${r.b8.toFixed(1)} ms` : ''}`);
     }
-    if (!ALL) rows.push({ model, stack: 'tfjs webgpu / cpu (Chromium)', ms: null, note: 'skipped: SwiftShader webgpu ~25 s a run, JS cpu similar; pass --all' });
+    if (!ALL) rows.push({ model, stack: 'tfjs webgpu / cpu (Chromium)', batch: 1, ms: null, note: 'skipped: SwiftShader webgpu ~25 s a run, JS cpu similar; pass --all' });
   }
 }
 
 async function ortBench(page: Page): Promise<void> {
   for (const model of MODELS) {
-    const onnx = `${LARGE}/${model}.onnx`;
-    if (!existsSync(onnx)) {
-      rows.push({ model, stack: 'onnxruntime-web wasm', ms: null, note: 'no ONNX export: run `npm run fixtures -- --large`' });
-      continue;
-    }
-    const r = await page.evaluate(async ({ model, runs, threads, origin }) => {
-      const ort = (window as unknown as { ort: any }).ort;
-      ort.env.wasm.numThreads = threads;
-      ort.env.wasm.wasmPaths = '/__ort/';
-      ort.env.wasm.proxy = false;
-      const session = await ort.InferenceSession.create(`${origin}/${model}.onnx`, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-      const x = new ort.Tensor('float32', new Float32Array(3 * 224 * 224).map(() => Math.random()), [1, 3, 224, 224]);
-      const feeds = { [session.inputNames[0]]: x };
-      await session.run(feeds);
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const t0 = performance.now();
-        await session.run(feeds);
-        times.push(performance.now() - t0);
+    for (const batch of [1, BATCH]) {
+      const onnx = batch === 1 ? `${LARGE}/${model}.onnx` : dynamicOnnx(model);
+      if (!onnx || !existsSync(onnx)) {
+        rows.push({ model, stack: 'onnxruntime-web wasm', batch, ms: null, note: batch === 1 ? 'no ONNX export: run `npm run fixtures -- --large`' : 'no dynamic-batch ONNX export (needs torch and fixtures/large)' });
+        continue;
       }
-      await session.release();
-      times.sort((a, b) => a - b);
-      return (times[Math.floor((runs - 1) / 2)] + times[Math.floor(runs / 2)]) / 2;
-    }, { model, runs: RUNS, threads: THREADS, origin: `http://127.0.0.1:${WEIGHTS_PORT}` });
-    rows.push({ model, stack: 'onnxruntime-web wasm', ms: r, note: `${THREADS} threads, same page` });
-    log(`  ${model} onnxruntime-web: ${r.toFixed(1)} ms`);
+      const r = await page.evaluate(async ({ file, runs, threads, origin, batch }) => {
+        const ort = (window as unknown as { ort: any }).ort;
+        ort.env.wasm.numThreads = threads;
+        ort.env.wasm.wasmPaths = '/__ort/';
+        ort.env.wasm.proxy = false;
+        const session = await ort.InferenceSession.create(`${origin}/${file}`, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+        const x = new ort.Tensor('float32', new Float32Array(batch * 3 * 224 * 224).map(() => Math.random()), [batch, 3, 224, 224]);
+        const feeds = { [session.inputNames[0]]: x };
+        await session.run(feeds);
+        const times: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          const t0 = performance.now();
+          await session.run(feeds);
+          times.push(performance.now() - t0);
+        }
+        await session.release();
+        times.sort((a, b) => a - b);
+        return (times[Math.floor((runs - 1) / 2)] + times[Math.floor(runs / 2)]) / 2;
+      }, { file: onnx.split('/').pop()!, runs: RUNS, threads: THREADS, origin: `http://127.0.0.1:${WEIGHTS_PORT}`, batch });
+      rows.push({ model, stack: 'onnxruntime-web wasm', batch, ms: r, browser: true, note: `${THREADS} threads, same page` });
+      log(`  ${model} onnxruntime-web batch ${batch}: ${r.toFixed(1)} ms`);
+    }
   }
 }
 
-async function layerBench(page: Page): Promise<{ stage: number; layer: string; kind: string; macs: number; ms: number; gmacPerS: number }[]> {
-  return page.evaluate(async () => {
+async function convShapeBench(page: Page, model: string): Promise<ConvShapeTiming[]> {
+  return page.evaluate(async ({ config, runs }) => {
     const e = window.__engine;
     await e.setBackend('wasm');
-    const config = { block: 'bottleneck', depths: [3, 4, 6, 3], cardinality: 32, widthPerGroup: 4, baseWidth: 64, stem: 'imagenet', stemWidth: 32, avgDown: false, attention: 'none', implementation: 'torchvision', input: [3, 224, 224], classes: 1000, includeTop: true } as const;
-    const out = [];
-    for (const stage of [1, 2, 3, 4]) {
-      for (const t of await e.benchLayers({ ...config, depths: [...config.depths], input: [...config.input] }, stage, 10)) out.push({ stage, ...t });
-    }
-    return out;
-  });
+    return e.benchConvShapes(config, runs, 1);
+  }, { config: presetConfig(model), runs: RUNS });
 }
 
 async function nodeBench(): Promise<void> {
@@ -164,40 +208,68 @@ async function nodeBench(): Promise<void> {
       times.sort((a, b) => a - b);
       const ms = (times[Math.floor((times.length - 1) / 2)] + times[Math.floor(times.length / 2)]) / 2;
       const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
-      rows.push({ model, stack: `tfjs ${backend} (Node)`, ms, note: backend === 'wasm' ? `${getThreadsCount()} thread(s)` : `${times.length} runs` });
+      rows.push({ model, stack: `tfjs ${backend} (Node)`, batch: 1, ms, note: backend === 'wasm' ? `${getThreadsCount()} thread(s)` : `${times.length} runs` });
       log(`  ${model} tfjs ${backend} (Node): ${ms.toFixed(1)} ms`);
     }
   }
-  if (!ALL) for (const model of MODELS) rows.push({ model, stack: 'tfjs cpu (Node)', ms: null, note: 'skipped: pure JS, seconds a run; pass --all' });
+  if (!ALL) for (const model of MODELS) rows.push({ model, stack: 'tfjs cpu (Node)', batch: 1, ms: null, note: 'skipped: pure JS, seconds a run; pass --all' });
 }
 
 function torchBench(): void {
   for (const model of MODELS) {
-    const pth = `${LARGE}/${model}.pth`;
-    const argv = ['bench/torch_time.py', '--model', model, '--threads', String(THREADS), '--runs', String(RUNS), ...(existsSync(pth) ? ['--weights', pth] : [])];
-    const r = spawnSync('/usr/bin/python3', argv, { encoding: 'utf8' });
-    if (r.status !== 0) {
-      rows.push({ model, stack: 'PyTorch CPU', ms: null, note: `failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` });
-      continue;
+    for (const batch of [1, BATCH]) {
+      const pth = `${LARGE}/${model}.pth`;
+      const argv = ['bench/torch_time.py', '--model', model, '--threads', String(THREADS), '--runs', String(RUNS), '--batch', String(batch), ...(existsSync(pth) ? ['--weights', pth] : [])];
+      const r = spawnSync('/usr/bin/python3', argv, { encoding: 'utf8' });
+      if (r.status !== 0) {
+        rows.push({ model, stack: 'PyTorch CPU', batch, ms: null, note: `failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` });
+        continue;
+      }
+      const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { medianMs: number; threads: number; torch: string };
+      rows.push({ model, stack: 'PyTorch CPU', batch, ms: j.medianMs, note: `torch ${j.torch}, ${j.threads} threads` });
+      log(`  ${model} PyTorch batch ${batch}: ${j.medianMs.toFixed(1)} ms`);
     }
-    const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { medianMs: number; threads: number; torch: string };
-    rows.push({ model, stack: 'PyTorch CPU', ms: j.medianMs, note: `torch ${j.torch}, ${j.threads} threads` });
-    log(`  ${model} PyTorch: ${j.medianMs.toFixed(1)} ms`);
   }
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+/** Per stage: the grouped 3x3 convs' GMAC/s against the dense 1x1 convs' (each by the method the network uses). */
+function stageRatios(shapes: ConvShapeTiming[]): { stage: number; grouped: number; dense: number }[] {
+  const out: { stage: number; grouped: number; dense: number }[] = [];
+  const speed = (rs: ConvShapeTiming[]) => {
+    let macs = 0;
+    let ms = 0;
+    for (const r of rs) {
+      const m = r.methods.find((x) => x.method === r.chosen)!;
+      macs += r.macs * r.count;
+      ms += m.medianMs * r.count;
+    }
+    return macs / ms / 1e6;
+  };
+  for (const stage of [1, 2, 3, 4]) {
+    const g = shapes.filter((r) => r.stage === stage && r.kind === 'grouped 3x3');
+    const d = shapes.filter((r) => r.stage === stage && r.kind === 'dense 1x1');
+    if (g.length && d.length) out.push({ stage, grouped: speed(g), dense: speed(d) });
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
   const haveLarge = MODELS.every((m) => existsSync(`${LARGE}/${m}.safetensors`));
   if (!haveLarge) {
-    log(`fixtures/large is missing: timing tfjs with random weights made here. For the PyTorch weights and the ONNX column run \`npm run fixtures -- --large\`.`);
+    log(`fixtures/large is missing: timing tfjs with random weights made here (random-init networks can drive activations into slow subnormals). For the PyTorch weights and the ONNX column run \`npm run fixtures -- --large\`.`);
   }
-  log(`${THREADS} cores; ${RUNS} timed runs after a warm-up; batch 1, 3x224x224`);
+  const cpu = cpuDescription();
+  log(`${cpu}; ${RUNS} timed runs after a warm-up; batch 1 and ${BATCH}, 3x224x224`);
   log('PyTorch ...');
   torchBench();
   const preview = await startPreview();
   const weightsServer = await startWeightsServer();
   const browser = await chromium.launch({ executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined, args: FLAGS });
-  let layers: Awaited<ReturnType<typeof layerBench>> = [];
+  let ceiling: CeilingResult | null = null;
+  const shapes: Record<string, ConvShapeTiming[]> = {};
   try {
     const page = await browser.newPage();
     await page.route(`http://127.0.0.1:${PORT}/__ort/**`, async (route) => {
@@ -207,6 +279,8 @@ async function main(): Promise<void> {
     });
     await page.goto(`http://127.0.0.1:${PORT}/e2e-harness.html`);
     await page.waitForFunction(() => window.__engineReady === true);
+    log('WASM SIMD ceiling ...');
+    ceiling = await ceilingBench(page);
     log('tfjs in headless Chromium ...');
     await browserBench(page);
     log('onnxruntime-web ...');
@@ -214,10 +288,10 @@ async function main(): Promise<void> {
       await page.addScriptTag({ url: '/__ort/ort.min.js' });
       await ortBench(page);
     } else {
-      for (const model of MODELS) rows.push({ model, stack: 'onnxruntime-web wasm', ms: null, note: 'needs fixtures/large (npm run fixtures -- --large)' });
+      for (const model of MODELS) rows.push({ model, stack: 'onnxruntime-web wasm', batch: 1, ms: null, note: 'needs fixtures/large (npm run fixtures -- --large)' });
     }
-    log('per-layer timings (wasm) ...');
-    layers = await layerBench(page);
+    log('conv shapes (wasm) ...');
+    for (const model of MODELS) shapes[model] = await convShapeBench(page, model);
   } finally {
     await browser.close();
     if (preview.pid) process.kill(-preview.pid);
@@ -226,32 +300,62 @@ async function main(): Promise<void> {
   log('tfjs in Node ...');
   await nodeBench();
 
-  const out: string[] = [];
+  const fmaAll = ceiling?.fma?.allThreads ?? null;
+  const out: string[] = [`CPU: ${cpu}. Chromium headless, Node ${process.versions.node}. Shared machines are noisy: rerun before relying on a figure.`];
+  if (ceiling) {
+    const line = (name: string, c: CeilingResult['mulAdd'] | null) =>
+      c ? `  ${name.padEnd(34)} ${c.oneThread.toFixed(1).padStart(6)} GMAC/s on 1 thread, ${c.allThreads.toFixed(1).padStart(6)} on ${ceiling!.threads} (best with ${c.accumulators} accumulators)` : `  ${name.padEnd(34)} relaxed SIMD not available`;
+    out.push('\nWASM SIMD ceiling in Chromium (register-blocked f32x4 loop, bench/simd-ceiling.ts):');
+    out.push(line('f32x4.mul + f32x4.add', ceiling.mulAdd));
+    out.push(line('f32x4.relaxed_madd (FMA)', ceiling.fma));
+    // On every thread the ceiling is at least the one-thread figure on an idle machine; less means another load
+    // took a core while it was measured, and every share below is then too high (even above 100%).
+    for (const [name, c] of [['mul + add', ceiling.mulAdd], ['FMA', ceiling.fma]] as const) {
+      if (c && ceiling.threads > 1 && c.allThreads < 1.5 * c.oneThread) {
+        out.push(`  WARNING: the ${name} ceiling on ${ceiling.threads} threads is only ${(c.allThreads / c.oneThread).toFixed(2)}x one thread's: the machine was busy while it was measured, so the shares of it below are too high; rerun on a calm machine`);
+      }
+    }
+  }
   for (const model of MODELS) {
     const mine = rows.filter((r) => r.model === model);
-    const torch = mine.find((r) => r.stack === 'PyTorch CPU')?.ms ?? null;
-    const ortMs = mine.find((r) => r.stack === 'onnxruntime-web wasm')?.ms ?? null;
-    out.push(`\n${model} (batch 1, 224x224, median of ${RUNS})`);
-    out.push(`${'stack'.padEnd(30)} ${'ms'.padStart(9)} ${'x PyTorch'.padStart(10)} ${'x ORT-web'.padStart(10)}  notes`);
+    const gmac = MACS[model] / 1e9;
+    out.push(`\n${model} (${gmac.toFixed(2)} GMAC per image, 224x224, median of ${RUNS})`);
+    out.push(`${'stack'.padEnd(30)} ${'batch'.padStart(5)} ${'ms'.padStart(9)} ${'img/s'.padStart(7)} ${'GMAC/s'.padStart(7)} ${'% FMA'.padStart(6)} ${'x PyTorch'.padStart(10)} ${'x ORT-web'.padStart(10)}  notes`);
     for (const r of mine) {
+      const torch = mine.find((x) => x.stack === 'PyTorch CPU' && x.batch === r.batch)?.ms ?? null;
+      const ortMs = mine.find((x) => x.stack === 'onnxruntime-web wasm' && x.batch === r.batch)?.ms ?? null;
       const ms = r.ms === null ? '-' : r.ms.toFixed(1);
+      const ips = r.ms === null ? '-' : ((r.batch * 1000) / r.ms).toFixed(1);
+      const g = r.ms === null ? null : (MACS[model] * r.batch) / r.ms / 1e6;
+      const share = g !== null && r.browser && fmaAll ? pct(g / fmaAll) : '-';
       const vt = r.ms !== null && torch ? (r.ms / torch).toFixed(2) : '-';
       const vo = r.ms !== null && ortMs ? (r.ms / ortMs).toFixed(2) : '-';
-      out.push(`${r.stack.padEnd(30)} ${ms.padStart(9)} ${vt.padStart(10)} ${vo.padStart(10)}  ${r.note ?? ''}`);
+      out.push(`${r.stack.padEnd(30)} ${String(r.batch).padStart(5)} ${ms.padStart(9)} ${ips.padStart(7)} ${(g === null ? '-' : g.toFixed(1)).padStart(7)} ${share.padStart(6)} ${vt.padStart(10)} ${vo.padStart(10)}  ${r.note ?? ''}`);
     }
   }
-  out.push('\nResNeXt-50 32x4d on wasm (Chromium): grouped 3x3 vs dense 1x1 of the same block, real MACs');
-  out.push(`${'stage'.padEnd(6)} ${'layer'.padEnd(18)} ${'kind'.padEnd(12)} ${'ms'.padStart(8)} ${'GMAC/s'.padStart(8)}`);
-  for (const l of layers) out.push(`${String(l.stage).padEnd(6)} ${l.layer.padEnd(18)} ${l.kind.padEnd(12)} ${l.ms.toFixed(2).padStart(8)} ${l.gmacPerS.toFixed(1).padStart(8)}`);
-  for (const stage of [1, 2, 3, 4]) {
-    const s = layers.filter((l) => l.stage === stage);
-    const g = s.find((l) => l.kind === 'grouped 3x3');
-    const d = s.filter((l) => l.kind === 'dense 1x1');
-    if (g && d.length) {
-      const dense = d.reduce((a, l) => a + l.macs, 0) / d.reduce((a, l) => a + l.ms, 0) / 1e6;
-      out.push(`stage ${stage}: grouped 3x3 at ${((g.gmacPerS / dense) * 100).toFixed(0)}% of the dense 1x1 GMAC/s`);
+  for (const model of MODELS) {
+    const list = shapes[model] ?? [];
+    out.push(`\n${model} on wasm (Chromium): every distinct conv shape, batch 1, median ms (GMAC/s, share of the FMA ceiling on every thread); * = what the network runs`);
+    for (const s of list) {
+      const methods = s.methods.map((m) => `${m.method === s.chosen ? '*' : ' '}${m.method} ${m.medianMs.toFixed(2)} ms (${m.gmacPerS.toFixed(1)}${fmaAll ? `, ${pct(m.gmacPerS / fmaAll)}` : ''})`).join('  ');
+      out.push(`${s.layer.padEnd(22)} x${String(s.count).padEnd(2)} ${s.shape.padEnd(32)} ${methods}`);
     }
   }
+  const ratios = stageRatios(shapes.resnext50_32x4d ?? []);
+  out.push('\nResNeXt-50 32x4d on wasm: grouped 3x3 against dense 1x1 GMAC/s per stage (each as the network runs it)');
+  for (const r of ratios) out.push(`stage ${r.stage}: grouped 3x3 ${r.grouped.toFixed(1)} GMAC/s, dense 1x1 ${r.dense.toFixed(1)}: ${pct(r.grouped / r.dense)}`);
+
+  out.push('\nTargets (this run, this machine)');
+  for (const model of MODELS) {
+    const wasm = rows.find((r) => r.model === model && r.stack === 'tfjs wasm (Chromium)' && r.batch === 1)?.ms ?? null;
+    const ortMs = rows.find((r) => r.model === model && r.stack === 'onnxruntime-web wasm' && r.batch === 1)?.ms ?? null;
+    if (wasm !== null && ortMs !== null) out.push(`${model}: tfjs wasm / onnxruntime-web = ${(wasm / ortMs).toFixed(2)} (target <= 0.80): ${verdict(wasm / ortMs <= 0.8)}`);
+    if (wasm !== null && fmaAll) {
+      const share = MACS[model] / wasm / 1e6 / fmaAll;
+      out.push(`${model}: whole network at ${pct(share)} of the FMA ceiling on every thread (target >= 60%): ${verdict(share >= 0.6)}`);
+    }
+  }
+  if (ratios.length) out.push(`grouped 3x3 >= 70% of dense 1x1 in every stage: ${verdict(ratios.every((r) => r.grouped / r.dense >= 0.7))} (${ratios.map((r) => pct(r.grouped / r.dense)).join(', ')})`);
   process.stdout.write(out.join('\n') + '\n');
 }
 

@@ -436,7 +436,7 @@ test('the first screen loads no inference code, and the tabs work from the keybo
   await expect(page.getByRole('tab', { name: 'Layers' })).toBeFocused();
   await expect(page.getByRole('tab', { name: 'Layers' })).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('End');
-  await expect(page.getByRole('tab', { name: 'Run' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tab', { name: 'Explain' })).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('Home');
   await expect(page).toHaveURL(/\/$/);
 });

@@ -1,6 +1,7 @@
 /**
- * The engine in headless Chromium, through the same EngineClient + worker the app uses (page
- * e2e-harness.html of the production build): PyTorch parity on every backend, tensor leaks, wasm
+ * The engine in headless Chromium, through the app's EngineClient and engine worker code (page
+ * e2e-harness.html of `vite build --mode e2e`, whose worker adds the tests' requests such as
+ * runRaw to the app's): PyTorch parity on every backend, tensor leaks, wasm
  * threads under cross-origin isolation, weights cache, and the error paths. Weights are served by
  * page.route from fixtures/weights; nothing reaches the network.
  */
@@ -61,7 +62,42 @@ test.describe('engine parity with PyTorch', () => {
   }
 });
 
-test('wasm runs multi-threaded SIMD in the production build with every core', async ({ page }) => {
+test('wasm: the own kernels by FMA and by plain SIMD, and XNNPACK, all within 1e-4 of PyTorch, on every core, no leaks', async ({ page }) => {
+  await openHarness(page);
+  for (const name of MODELS) {
+    const manifest = JSON.parse(readFileSync(`${W}/${name}.json`, 'utf8')) as { input_shape: number[] };
+    const r = await page.evaluate(async ({ name, input, shape, origin }) => {
+      const e = window.__engine;
+      await e.setBackend('wasm');
+      const out: { path: string; logits: number[]; counts: number[] }[] = [];
+      for (const [path, options] of [['gemm fma', { fma: true, dense: 'gemm' }], ['gemm plain', { fma: false, dense: 'gemm' }], ['xnnpack', { fma: null, dense: 'xnnpack' }]] as const) {
+        await e.setKernelOptions(options);
+        await e.loadWeights({ url: `${origin}/${name}.safetensors` });
+        const x = new Float32Array(input);
+        const first = await e.runRaw(x, shape);
+        const counts = [first.numTensors];
+        for (let i = 0; i < 3; i++) counts.push((await e.runRaw(x, shape)).numTensors);
+        out.push({ path, logits: [...first.logits], counts });
+      }
+      await e.setKernelOptions({ fma: null, dense: 'auto' });
+      return { out, info: await e.info() };
+    }, { name, input: f32(`${W}/${name}.input.bin`), shape: manifest.input_shape, origin: ORIGIN });
+    const ref = f32(`${W}/${name}.logits.bin`);
+    for (const o of r.out) {
+      const diff = Math.max(...ref.map((v, i) => Math.abs(v - o.logits[i])));
+      console.log(`wasm ${o.path} ${name}: max |diff| ${diff.toExponential(2)}`);
+      expect(diff, o.path).toBeLessThanOrEqual(1e-4);
+      expect(new Set(o.counts).size, o.path).toBe(1);
+    }
+    // The kernels' pool has as many threads as tfjs-wasm's (every core), and its helpers took work.
+    expect(r.info.wasmKernels!.threads).toBe(r.info.wasmThreads);
+    expect(r.info.wasmKernels!.threads).toBeGreaterThanOrEqual(2);
+    expect(r.info.wasmKernels!.helpersStarted).toBe(r.info.wasmKernels!.threads - 1);
+    expect(r.info.wasmKernels!.helperItems).toBeGreaterThan(0);
+  }
+});
+
+test('wasm runs multi-threaded SIMD in the built app with every core', async ({ page }) => {
   await openHarness(page);
   const r = await page.evaluate(async () => {
     await window.__engine.setBackend('wasm');
@@ -155,4 +191,30 @@ test('forms (a), (b), (c) agree on every backend', async ({ page }) => {
     expect(new Set(r.forms.map((f) => f.params)).size).toBe(1);
     expect(Math.max(r.maxAbsDiff.ab, r.maxAbsDiff.ac, r.maxAbsDiff.bc)).toBeLessThan(1e-4);
   }
+});
+
+test('auto never picks a software GPU: on SwiftShader it selects wasm, and the webgpu card names the adapter', async ({ page }) => {
+  await openHarness(page);
+  const r = await page.evaluate(async () => {
+    const statuses = await window.__engine.backends();
+    const used = await window.__engine.setBackend('auto');
+    const forced = await window.__engine.setBackend('webgpu');
+    await window.__engine.setBackend('auto');
+    return { statuses, used, forced };
+  });
+  const gpu = r.statuses.find((s) => s.name === 'webgpu')!;
+  const gl = r.statuses.find((s) => s.name === 'webgl')!;
+  // This machine has no GPU: Chromium's only adapters are SwiftShader (WebGPU and WebGL through ANGLE).
+  expect(gpu).toMatchObject({ available: true, software: 'SwiftShader' });
+  expect(gpu.reason).toMatch(/^software adapter: slow \(SwiftShader\)/);
+  expect(gl).toMatchObject({ available: true, software: 'SwiftShader' });
+  expect(r.used).toBe('wasm');
+  expect(r.forced).toBe('webgpu');
+
+  // The Run view's backend card shows the same reason.
+  await page.goto('/?view=run');
+  const group = page.getByRole('radiogroup', { name: 'Backend' });
+  await expect(group).toBeVisible({ timeout: 60_000 });
+  await expect(group.locator('.backend').filter({ hasText: /^webgpu/ })).toContainText('software adapter: slow (SwiftShader)');
+  await expect(page.getByRole('heading', { name: /^Backend/ })).toContainText('in use: wasm');
 });

@@ -1,7 +1,7 @@
 /**
  * The interface in Simplified Chinese: the switch, the URL and the page's `lang`; every view (with the
  * configure panel, a config error, the forms check, a cost control error, the run view's weights and a
- * refused weights file) scanned for any fragment of the English catalogue in its text, attributes and
+ * refused weights file, the Explain view with random weights) scanned for any fragment of the English catalogue in its text, attributes and
  * accessible names; the torchsummary / torchinfo / Markdown / PyTorch copies and the CSV / JSON exports
  * byte-identical in both languages; the keyboard. Saves each view in Chinese at 1280x800 and 390x844
  * (test-results/screens/*-zh-*.png; DOCS_SCREENSHOTS=1 also refreshes docs/screenshots/). The assertions
@@ -17,7 +17,7 @@ import { summaryMarkdown, tableMarkdown, compareMarkdown } from '../src/analysis
 import { blockTable } from '../src/analysis/table.ts';
 import { compare } from '../src/analysis/compare.ts';
 import { pytorchCode } from '../src/analysis/code.ts';
-import { containsFragment, englishFragments } from '../test/support/i18n.ts';
+import { CITED_TITLES, containsFragment, englishFragments } from '../test/support/i18n.ts';
 
 const SCREENS = 'test-results/screens';
 const DOCS = 'docs/screenshots';
@@ -61,7 +61,8 @@ async function pageText(page: Page): Promise<string> {
 
 /** Fails with every English fragment found while Chinese is on. */
 async function expectNoEnglish(page: Page, where: string): Promise<void> {
-  const text = await pageText(page);
+  // Paper titles are cited as written; a quoted ASCII token ("layers", "abc") is a value of the link or the input, not prose.
+  const text = CITED_TITLES.reduce((all, title) => all.split(title).join(' '), await pageText(page)).replace(/"[\w.,:-]*"/g, ' ');
   const found = FRAGMENTS.filter((f) => containsFragment(text, f.text)).map((f) => `${f.source}: "${f.text}"`);
   expect(found, `English on the Chinese page (${where})`).toEqual([]);
 }
@@ -141,11 +142,11 @@ test('every view in Chinese: no English catalogue string anywhere, the configure
   await page.getByText(/^设备参数及其来源/).click();
   await expectNoEnglish(page, 'cost');
   await shots(page, 'cost');
-  await page.getByLabel('批大小').fill('0');
+  await page.getByRole('textbox', { name: '批大小' }).fill('0');
   await expect(page.getByRole('alert').filter({ hasText: '批大小必须是正整数（1, 2, 3, ...），实际为 "0"' })).toBeVisible();
   await expect(page.getByText('在错误修正之前显示最后一个有效的结果。')).toBeVisible();
   await expectNoEnglish(page, 'cost with a control error');
-  await page.getByLabel('批大小').fill('32');
+  await page.getByRole('textbox', { name: '批大小' }).fill('32');
 
   await page.getByRole('tab', { name: '运行' }).click();
   const catalogue = page.getByRole('region', { name: /检查点目录/ });
@@ -157,6 +158,38 @@ test('every view in Chinese: no English catalogue string anywhere, the configure
   await expect(page.getByRole('alert').filter({ hasText: '无法加载权重：notes.txt 不是本应用能读取的权重文件' })).toBeVisible({ timeout: 120_000 });
   await expectNoEnglish(page, 'run with a refused file');
   await shots(page, 'run');
+
+  // The Explain view with random weights and an image: the maps by group, one map enlarged, the CAMs.
+  await page.goto('/?lang=zh&view=explain&backend=wasm');
+  const xp = page.getByRole('tabpanel');
+  await expect(page.getByRole('tab', { name: '解释', selected: true })).toBeVisible();
+  await xp.getByRole('button', { name: '使用随机权重（resnext50_32x4d）' }).click();
+  await expect(xp.getByRole('note')).toContainText('这些特征图来自随机权重。', { timeout: 60_000 });
+  await expect(xp.getByRole('status').filter({ hasText: '正在解释' })).toContainText('随机权重（种子 1）');
+  await xp.getByLabel('选择一张图像，或拖放到这里').setInputFiles('fixtures/images/test.png');
+  await expect(xp.getByText('“test.png”的 Top-5（随机权重：没有意义）')).toBeVisible({ timeout: 90_000 });
+  await expect(xp.getByRole('group', { name: 'layer1.0.conv2 的通道特征图' }).getByRole('button')).toHaveCount(128, { timeout: 90_000 });
+  await expect(xp.getByText(/^layer1\.0\.conv2：3x3 分组卷积，32 组，步长 1；输出 128×56×56；32 组，每组 4 个通道/)).toBeVisible();
+  await xp.getByRole('checkbox', { name: '按组排列（32 条分支，每条 4 个通道）' }).check();
+  await expect(xp.getByRole('table', { name: '每组统计' }).getByRole('row')).toHaveCount(33);
+  await xp.getByRole('region', { name: '第 1 条分支（共 32 条）：通道 0–3' }).getByRole('button').first().click();
+  await expect(xp.getByRole('region', { name: /^layer1\.0\.conv2 的通道 \d+$/ })).toBeVisible();
+  await expect(xp.getByRole('list', { name: 'Top-5 类别的类激活图' }).getByRole('listitem')).toHaveCount(5);
+  await expect(xp.getByTestId('sparsity')).toHaveText(/^ReLU 后的稀疏度：\d+\.\d % 的值 ≤ 0$/);
+  await expectNoEnglish(page, 'explain with random weights, by group, a map enlarged');
+  // The engine's weights live in this page: the phone-width shot resizes without a reload.
+  mkdirSync(SCREENS, { recursive: true });
+  for (const [w, h] of [[1280, 800], [390, 844]] as const) {
+    await page.setViewportSize({ width: w, height: h });
+    await xp.getByRole('region', { name: '特征图' }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    const file = `explain-zh-${w}x${h}.png`;
+    await page.screenshot({ path: `${SCREENS}/${file}` });
+    if (TO_DOCS) {
+      mkdirSync(DOCS, { recursive: true });
+      copyFileSync(`${SCREENS}/${file}`, `${DOCS}/${file}`);
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // A link with errors: the notices are in Chinese too.
   await page.goto('/?lang=zh&view=nowhere&C=abc&zoom=2');
@@ -264,10 +297,11 @@ test('the keyboard works in Chinese: the tab strip, the layer list and the roofl
   await expect(page.getByRole('tab', { name: '逐层列表' })).toBeFocused();
   await expect(page.getByRole('tab', { name: '逐层列表' })).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('End');
-  await expect(page.getByRole('tab', { name: '运行' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tab', { name: '解释' })).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('Home');
   await page.keyboard.press('ArrowLeft');
-  await expect(page.getByRole('tab', { name: '运行' })).toBeFocused();
+  await expect(page.getByRole('tab', { name: '解释' })).toBeFocused();
+  await page.keyboard.press('ArrowLeft');
   await page.keyboard.press('ArrowLeft');
   await expect(page.getByRole('tab', { name: '开销' })).toHaveAttribute('aria-selected', 'true');
   const chart = page.getByRole('group', { name: /屋顶线模型：.*个算子$/ });

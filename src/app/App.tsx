@@ -14,6 +14,7 @@ import { LANG_NAMES, LANGS, LOCALES, type Lang } from './i18n/lang.ts';
 
 // The run view pulls in the engine client only when opened; tfjs itself loads on the first inference request.
 const RunView = lazy(() => import('./views/RunView.tsx').then((m) => ({ default: m.RunView })));
+const ExplainView = lazy(() => import('./views/ExplainView.tsx').then((m) => ({ default: m.ExplainView })));
 
 /**
  * The language switch. Its accessible name stays "Language" in every language, and each option is
@@ -91,6 +92,8 @@ function Shell() {
   // Once opened, the run view stays mounted (hidden) so loaded weights and results survive tab switches.
   const [runOpened, setRunOpened] = useState(false);
   if (state.view === 'run' && !runOpened) setRunOpened(true);
+  const [explainOpened, setExplainOpened] = useState(false);
+  if (state.view === 'explain' && !explainOpened) setExplainOpened(true);
   return (
     <div className="app">
       <header className="masthead">
@@ -118,6 +121,15 @@ function Shell() {
                 <ErrorBoundary>
                   <Suspense fallback={<p className="muted">{t('app.loadingRun')}</p>}>
                     <RunView state={state} />
+                  </Suspense>
+                </ErrorBoundary>
+              </div>
+            )}
+            {(state.view === 'explain' || explainOpened) && (
+              <div hidden={state.view !== 'explain'}>
+                <ErrorBoundary>
+                  <Suspense fallback={<p className="muted">Loading the explain view…</p>}>
+                    <ExplainView state={state} />
                   </Suspense>
                 </ErrorBoundary>
               </div>

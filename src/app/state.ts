@@ -4,7 +4,7 @@
  * back to a valid state and says what it ignored.
  *
  * Format (every key optional; absent = default):
- *   view=table|layers|forms|compare|run
+ *   view=table|layers|forms|compare|run|explain
  *   preset=<name>             the preset the config starts from (default resnext50_32x4d)
  *   block=basic|bottleneck  depths=3,4,6,3  C=<int>  d=<int>  base=<int>
  *   stem=imagenet|deep|deep_tiered|cifar  sw=<int>  avgdown=0|1  attn=none|se|eca  impl=torchvision|timm
@@ -41,8 +41,8 @@ import { messageFromError, type Message } from '../model/message.ts';
 import { LANGS, type Lang } from './i18n/lang.ts';
 import { appMessage } from './i18n/translator.ts';
 
-export type View = 'table' | 'layers' | 'forms' | 'compare' | 'cost' | 'run';
-export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'cost', 'run'];
+export type View = 'table' | 'layers' | 'forms' | 'compare' | 'cost' | 'run' | 'explain';
+export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'cost', 'run', 'explain'];
 
 export type Detail = 'stages' | 'blocks' | 'layers';
 export const DETAILS: readonly Detail[] = ['stages', 'blocks', 'layers'];
@@ -283,7 +283,7 @@ export function parseState(search: string, preferred: Lang = 'en'): ParsedState 
     const v = p.get(key);
     if (v === null) return fallback;
     if ((allowed as readonly string[]).includes(v)) return v as T;
-    notices.push(appMessage('state.unknownValue', { what, value: v, allowed: allowed.join(', '), fallback }));
+    notices.push(appMessage('state.unknownValue', { what, value: v, allowed: allowed.map((a) => `"${a}"`).join(', '), fallback }));
     return fallback;
   };
 

@@ -32,6 +32,10 @@ commands:
           [--crop-mode center|squash|border] [--mean a,b,c] [--std a,b,c]) --out x.bin
       the float32 NCHW tensor a checkpoint's evaluation transform makes of an image (as timm / torchvision)
   pretrained [--json]                            the pretrained weights catalogue
+  features <preset> --weights FILE (--input FILE.bin --shape N,C,H,W | --image FILE) --layer NAME --out FILE.bin
+                                                 one layer's output (float32 NCHW), as PyTorch's forward hook returns it
+  cam <preset> --weights FILE (--input FILE.bin --shape N,C,H,W | --image FILE) [--class K] --out FILE.bin
+                                                 class activation maps (float32 [N, H', W']) of class K or each top-1
 
 Instead of a preset, describe the network with flags:
   --block bottleneck|basic --depths 3,4,6,3 --cardinality 32 --width 4 [--base-width 64]
@@ -68,13 +72,23 @@ async function run(argv: string[]): Promise<string> {
       const { runPretrained } = await import('./preprocess.ts');
       return runPretrained(rest);
     }
+    case 'features': {
+      const { runFeatures } = await import('./features.ts');
+      await runFeatures(rest);
+      return '';
+    }
+    case 'cam': {
+      const { runCam } = await import('./cam.ts');
+      await runCam(rest);
+      return '';
+    }
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       return USAGE;
     default:
-      throw new Error(`unknown command "${command}"; commands: summary, table, solve, compare, code, cost, predict, preprocess, pretrained (see --help)`);
+      throw new Error(`unknown command "${command}"; commands: summary, table, solve, compare, code, cost, predict, preprocess, pretrained, features, cam (see --help)`);
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { maxAbsDiff, readF32 } from '../model/tfjs/fixture-io.ts';
+import { maxAbsDiff, readF32 } from '../../test/support/fixture-io.ts';
 import { decodeF32LE, encodeF32LE, runPredict } from './predict.ts';
 
 const W = 'fixtures/weights';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { maxAbsDiff, readF32 } from '../model/tfjs/fixture-io.ts';
+import { maxAbsDiff, readF32 } from '../../test/support/fixture-io.ts';
 import { runPredict } from './predict.ts';
 import { runPreprocess, runPretrained } from './preprocess.ts';
 

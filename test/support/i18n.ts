@@ -32,7 +32,7 @@ export const TECHNICAL_WORDS: ReadonlySet<string> = new Set([
   'Keras', 'HDF5', 'NumPy', 'npy', 'gzip', 'zip', 'C10', 'C100', 'T3', 'T4', 'T7', 'in_features', 'out_features', 'weight', 'bias',
   'var', 'ResNet-D', 'avgdown', 'avgDown', 'includeTop', 'true', 'false', 'preserve', 'base_width', 'BasicBlock', 'Bottleneck',
   'ShuffleNet', 'V2', 'TFLOP', 'matmul', 'tf', 'matMul', 'Mult', 'Adds', 'Kernel', 'Shape', 'Input', 'Output', 'Trainable',
-  'BatchNorm', 'Mult-Adds', 'running_mean', 'HTTP', 'Top-1', 'top-1', 'top-5', 'results-imagenet', 'csv', 'IMAGENET1K_V1', 'downsample', 'Deep', 'tiered', 'max', 'min', 'softmax', 'deviceMemory', 'maxStorageBufferBindingSize',
+  'CAM', 'ImageNet-1k', 'BatchNorm', 'Mult-Adds', 'running_mean', 'HTTP', 'Top-1', 'top-1', 'top-5', 'results-imagenet', 'csv', 'IMAGENET1K_V1', 'downsample', 'Deep', 'tiered', 'max', 'min', 'softmax', 'deviceMemory', 'maxStorageBufferBindingSize',
 ]);
 
 /** Catalogue values that may equal their English: argument-only templates and empty ones. */
@@ -43,6 +43,12 @@ export function isTechnical(text: string): boolean {
 
 /** Strings that may appear on the Chinese page although they are English: names on the language switch. */
 export const ALLOWED_ON_CHINESE_PAGE: readonly string[] = ['Language', 'English'];
+
+/** Titles of papers, cited in their own language on both pages; the scan leaves them out of the page's text. */
+export const CITED_TITLES: readonly string[] = [
+  'Aggregated Residual Transformations for Deep Neural Networks',
+  'Designing Network Design Spaces',
+];
 
 /**
  * The English of the interface: every literal fragment of every English template (app and model

@@ -140,7 +140,7 @@ function Comparison({ graph, device, state, times }: { graph: LayerGraph; device
           <tbody>
             {stages.map((st) => (
               <tr key={st.module} data-stage={st.module} data-measured-ms={st.measured} data-predicted-ms={st.predicted}>
-                <th scope="row">{st.module}</th><td className="num">{msText(st.measured)}</td><td className="num">{msText(st.predicted)}</td>
+                <th scope="row">{st.module === 'head' ? t('table.head') : st.module}</th><td className="num">{msText(st.measured)}</td><td className="num">{msText(st.predicted)}</td>
                 <td className="num">{st.predicted > 0 ? `${(st.measured / st.predicted).toFixed(2)}×` : '—'}</td>
               </tr>
             ))}

@@ -2,6 +2,7 @@
 import { humanBytes } from '../../analysis/cost.ts';
 import { thousands } from '../format.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { appMessage } from '../i18n/translator.ts';
 import { Rich } from '../i18n/Rich.tsx';
 
 export interface MemoryPart {
@@ -27,7 +28,7 @@ export function MemoryBar({ parts, capacity, deviceLabel, batch, largest }: {
   return (
     <figure className="chart memory-bar" aria-label={t('memoryBar.title')}>
       <h3>{t('memoryBar.title')} <span className="muted small">{t('memoryBar.batch', { batch: thousands(batch) })}</span></h3>
-      <div className="bar" role="img" aria-label={t('memoryBar.parts', { verdict, parts: parts.map((p) => t('memoryBar.part', { label: p.label, bytes: humanBytes(p.bytes) })).join(', ') })}>
+      <div className="bar" role="img" aria-label={t('memoryBar.parts', { verdict, parts: parts.map((p) => appMessage('memoryBar.part', { label: p.label, bytes: humanBytes(p.bytes) })) })}>
         {parts.map((p) => <span key={p.label} className="seg" style={{ width: pct(p.bytes), background: p.color }} title={t('memoryBar.segment', { label: p.label, bytes: humanBytes(p.bytes) })} />)}
         <span className="capacity" style={{ left: pct(capacity) }} title={t('memoryBar.deviceMemoryTitle', { bytes: humanBytes(capacity) })} />
       </div>

@@ -12,6 +12,7 @@ import { useEngineTask } from '../useEngineTask.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import type { Translator } from '../i18n/translator.ts';
 import { pretrainedPreprocessSource } from '../i18n/data.ts';
+import { classLabel } from './ExplainInput.tsx';
 
 /** How many classes a prediction lists. */
 export const TOP_K = 5;
@@ -124,7 +125,7 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
               {prediction.top.map((t) => (
                 <li key={t.index}>
                   <span>
-                    {t.label} <span className="muted small">#{t.index}</span>
+                    {classLabel(i18n, t)} <span className="muted small">#{t.index}</span>
                     <span className="bar" style={{ width: `${(t.prob * 100).toFixed(1)}%` }} />
                   </span>
                   <span className="num">{(t.prob * 100).toFixed(2)}%</span>

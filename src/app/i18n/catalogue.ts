@@ -14,8 +14,9 @@ import forms from './messages/forms.ts';
 import compare from './messages/compare.ts';
 import cost from './messages/cost.ts';
 import run from './messages/run.ts';
+import explain from './messages/explain.ts';
 
-export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, run] as const;
+export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, run, explain] as const;
 
 export const EN = {
   ...app.en,
@@ -28,6 +29,7 @@ export const EN = {
   ...compare.en,
   ...cost.en,
   ...run.en,
+  ...explain.en,
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -43,4 +45,5 @@ export const ZH: { readonly [K in MessageKey]: string } = {
   ...compare.zh,
   ...cost.zh,
   ...run.zh,
+  ...explain.zh,
 };

@@ -84,6 +84,7 @@ export function CompareView({ state }: { state: AppState }) {
 
   const setList = (list: string[]) => store.update((s) => ({ ...s, compare: list }));
   const stages = comparison.stages;
+  const stageLabel = (s: string) => (s === 'head' ? t('table.head') : s);
   const base = comparison.entries[0];
 
   return (
@@ -143,8 +144,8 @@ export function CompareView({ state }: { state: AppState }) {
         <CopyButton label={t('compare.copyMarkdown')} text={() => compareMarkdown(comparison)} what={t('compare.copyWhat')} />
       </div>
       <div className="charts">
-        <StageBars title={t('compare.paramsPerStage')} unit={t('compare.unitParams')} stages={stages} series={comparison.entries.map((e) => ({ label: e.label, values: stages.map((s) => stageOf(e.analysis, s).params) }))} />
-        <StageBars title={t('compare.macsPerStage')} unit={t('compare.unitMacs')} stages={stages} series={comparison.entries.map((e) => ({ label: e.label, values: stages.map((s) => stageOf(e.analysis, s).macs) }))} />
+        <StageBars title={t('compare.paramsPerStage')} unit={t('compare.unitParams')} stages={stages} stageLabel={stageLabel} series={comparison.entries.map((e) => ({ label: e.label, values: stages.map((s) => stageOf(e.analysis, s).params) }))} />
+        <StageBars title={t('compare.macsPerStage')} unit={t('compare.unitMacs')} stages={stages} stageLabel={stageLabel} series={comparison.entries.map((e) => ({ label: e.label, values: stages.map((s) => stageOf(e.analysis, s).macs) }))} />
       </div>
       <div className="table-wrap">
         <table className="data" aria-label={t('compare.perStage')}>
@@ -158,7 +159,7 @@ export function CompareView({ state }: { state: AppState }) {
           <tbody>
             {stages.map((s) => (
               <tr key={s}>
-                <th scope="row">{s}</th>
+                <th scope="row">{stageLabel(s)}</th>
                 {comparison.entries.map((e, i) => {
                   const v = stageOf(e.analysis, s);
                   return <td key={state.compare[i]} className="num">{thousands(v.params)}<br /><span className="muted">{thousands(v.macs)}</span></td>;

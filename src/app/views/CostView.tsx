@@ -233,7 +233,7 @@ function StageTable({ report }: { report: CostReport }) {
         <tbody>
           {report.stages.map((s) => (
             <tr key={s.module}>
-              <th scope="row">{s.module}</th>
+              <th scope="row">{s.module === 'head' ? t('table.head') : s.module}</th>
               <td className="num">{msText(s.ms)}</td>
               <td><span className="share"><span style={{ width: `${(s.share * 100).toFixed(2)}%` }} /></span> <span className="num">{(s.share * 100).toFixed(1)}%</span></td>
               <td className="num">{humanCount(s.macs)}</td>

@@ -13,14 +13,18 @@ import type {
   BackendSpeed,
   BackendStatus,
   BenchResult,
+  CamMaps,
+  ExplainMap,
+  ExplainOverview,
+  FeatureMaps,
+  LayerValues,
+  MapEncoding,
   EngineInfo,
   FormsResult,
   LoadedWeights,
-  LayerTiming,
   LoadProgress,
   OpTimes,
   Prediction,
-  RawResult,
   Request,
   ResponseMessage,
 } from './protocol.ts';
@@ -31,14 +35,18 @@ export type {
   BackendSpeed,
   BackendStatus,
   BenchResult,
+  CamMaps,
+  ExplainMap,
+  ExplainOverview,
+  FeatureMaps,
+  LayerValues,
+  MapEncoding,
   EngineInfo,
   FormsResult,
   LoadedWeights,
-  LayerTiming,
   LoadProgress,
   OpTimes,
   Prediction,
-  RawResult,
 } from './protocol.ts';
 
 interface Pending {
@@ -52,8 +60,9 @@ export class EngineClient {
   private nextId = 1;
   private pending = new Map<number, Pending>();
 
-  constructor() {
-    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'resnext-engine' });
+  /** `startWorker`: the engine worker to talk to (default: the app's, `worker.ts`). */
+  constructor(startWorker: () => Worker = () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'resnext-engine' })) {
+    this.worker = startWorker();
     this.worker.onmessage = (event: MessageEvent<ResponseMessage>) => this.receive(event.data);
     this.worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
@@ -107,21 +116,6 @@ export class EngineClient {
     return this.call({ type: 'checkForms', config, stage, seed, block });
   }
 
-  /** Raw logits for a float32 NCHW batch (parity checks). */
-  runRaw(input: Float32Array, shape: number[]): Promise<RawResult> {
-    return this.call({ type: 'runRaw', input, shape });
-  }
-
-  /** Grouped 3x3 vs dense 1x1 convs of one stage (random weights), ms and GMAC/s. */
-  benchLayers(config: NetworkConfig, stage: number, runs = 10): Promise<LayerTiming[]> {
-    return this.call({ type: 'benchLayers', config, stage, runs });
-  }
-
-  /** Forces a grouped-convolution method (rebuilding the loaded network), or the backend's default. */
-  setGroupedMethod(method: 'split' | 'blockdiag' | 'depthwise' | 'kernel' | 'auto'): Promise<string> {
-    return this.call({ type: 'setGroupedMethod', method });
-  }
-
   /** The worker's state: backend, grouped-conv method, live tensors, wasm threads. */
   info(): Promise<EngineInfo> {
     return this.call({ type: 'info' });
@@ -142,6 +136,46 @@ export class EngineClient {
     return this.call({ type: 'unloadWeights' });
   }
 
+  /** Seeded random weights for `config`: the Explain view's maps then show random weights, and it says so. */
+  loadRandomWeights(config: NetworkConfig, seed = 1): Promise<LoadedWeights> {
+    return this.call({ type: 'loadRandomWeights', config, seed });
+  }
+
+  /** The weights the worker holds (loaded by any view), or null. */
+  loadedWeights(): Promise<LoadedWeights | null> {
+    return this.call({ type: 'loadedWeights' });
+  }
+
+  /** Makes an image the input to explain (preprocessed as `classify` does): its top-k and their class activation maps. */
+  explainImage(image: Blob, topk = 5): Promise<ExplainOverview> {
+    return this.call({ type: 'explainImage', image, topk });
+  }
+
+  /** Makes a raw float32 NCHW batch the input to explain. */
+  explainInput(input: Float32Array, shape: number[], topk = 5): Promise<ExplainOverview> {
+    return this.call({ type: 'explainInput', input, shape, topk });
+  }
+
+  /** One sample of a layer's output as compact maps: per-map min/max/mean/zeros and uint8 (default), float16 or float32 values. */
+  explainLayer(layer: string, encoding: MapEncoding = 'uint8', sample = 0): Promise<FeatureMaps> {
+    return this.call({ type: 'explainLayer', layer, encoding, sample });
+  }
+
+  /** One map of a layer in float32 (the enlarged map's numbers). */
+  explainMap(layer: string, channel: number, sample = 0): Promise<ExplainMap> {
+    return this.call({ type: 'explainMap', layer, channel, sample });
+  }
+
+  /** Whole outputs of layers in PyTorch's layout (what their forward hooks return). */
+  explainValues(layers: string[]): Promise<LayerValues[]> {
+    return this.call({ type: 'explainValues', layers });
+  }
+
+  /** Class activation maps of given classes, per sample. */
+  explainCam(classes: number[][]): Promise<CamMaps> {
+    return this.call({ type: 'explainCam', classes });
+  }
+
   /** Stops the worker; pending calls reject. */
   dispose(): void {
     this.worker?.terminate();
@@ -150,6 +184,11 @@ export class EngineClient {
   }
 
   private call<T>(request: Request, onProgress?: (p: LoadProgress) => void): Promise<T> {
+    return this.send<T>(request, onProgress);
+  }
+
+  /** Sends any request: a worker started with more handlers (the e2e harness) takes more than `Request`. */
+  protected send<T>(request: { type: string }, onProgress?: (p: LoadProgress) => void): Promise<T> {
     const worker = this.worker;
     if (!worker) return Promise.reject(engineError('engine.disposed'));
     const id = this.nextId++;

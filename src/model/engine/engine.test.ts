@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { presetConfig } from '../presets.ts';
-import { fixturePath, maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../tfjs/fixture-io.ts';
+import { fixturePath, maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../../../test/support/fixture-io.ts';
 import { IMAGENET_CLASSES } from '../classes.ts';
 import { Engine, topK } from './engine.ts';
 

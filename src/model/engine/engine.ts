@@ -15,9 +15,8 @@ import { backendCapacity, checkMemory, memoryNeed, type BackendCapacity } from '
 import { DEFAULT_PREPROCESS, preprocessImage, validatePreprocess, type PreprocessConfig } from '../preprocess.ts';
 import { pretrainedConfig, requirePretrained } from '../pretrained.ts';
 import { checkStateDict, inferConfig, loadWeightsFile } from '../weights/index.ts';
-import { probeBackends, useBackend, useBestBackend, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
+import { probeBackends, useBackend, useBestBackend, wasmKernelInfo, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
-import { benchLayers, type LayerTiming } from '../tfjs/layer-bench.ts';
 import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
 import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
@@ -25,6 +24,8 @@ import { probeSpeed } from '../tfjs/speed-probe.ts';
 import { randomStateDict } from '../tfjs/random.ts';
 import type { BackendSpeed, BenchResult, EngineInfo, FormsResult, LoadedWeights, OpTimes, RawResult, BackendStatus, WeightsMeta } from './protocol.ts';
 import { FiniteGuard, runGuarded } from './finite.ts';
+import type { CamMaps, ExplainMap, ExplainOverview, FeatureMaps, LayerValues, MapEncoding } from './protocol.ts';
+import { Explainer } from './explainer.ts';
 
 export interface TopEntry {
   index: number;
@@ -88,6 +89,7 @@ export class Engine {
   private guard: FiniteGuard | null = null;
   private readonly options: EngineOptions;
   private grouped: GroupedMethod | null = null;
+  private readonly explainer = new Explainer();
 
   constructor(options: EngineOptions = {}) {
     this.options = options;
@@ -252,10 +254,11 @@ export class Engine {
   async info(): Promise<EngineInfo> {
     return {
       backend: this.backend,
-      groupedMethod: this.net?.grouped ?? (this.backend ? defaultGroupedMethod(this.backend) : null),
+      groupedMethod: this.net?.grouped ?? this.grouped ?? (this.backend ? defaultGroupedMethod(this.backend) : null),
       numTensors: tf.memory().numTensors,
       wasmThreads: this.backend === 'wasm' ? await wasmThreadsInUse() : null,
       crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+      wasmKernels: this.backend === 'wasm' ? wasmKernelInfo() : null,
       weights: this.weights ? { source: this.weights.source, tensors: this.weights.tensors } : null,
     };
   }
@@ -275,11 +278,6 @@ export class Engine {
       this.net = net;
     }
     return this.grouped ?? defaultGroupedMethod(backend);
-  }
-
-  async benchLayers(config: NetworkConfig, stage: number, runs = 10): Promise<LayerTiming[]> {
-    const backend = await this.ensureBackend();
-    return benchLayers(config, stage, this.grouped ?? defaultGroupedMethod(backend), runs);
   }
 
   /** The active backend's speed for the roofline; the memory it can hold (wasm: 32-bit memory). */
@@ -326,6 +324,70 @@ export class Engine {
       x.dispose();
       net.dispose();
     }
+  }
+
+  /** Seeded random weights for a config (He-normal convs, BN statistics around 1 and 0): the Explain view's "random weights". */
+  async loadRandomWeights(config: NetworkConfig, seed = 1): Promise<LoadedWeights> {
+    const loaded = await this.loadStateDict(randomStateDict(buildLayerGraph(config), seed), config, `random weights (seed ${seed})`);
+    loaded.random = true;
+    loaded.seed = seed;
+    return loaded;
+  }
+
+  /** What is loaded, or null. */
+  loadedWeights(): LoadedWeights | null {
+    return this.weights;
+  }
+
+  /**
+   * Sets the Explain view's input to an image, preprocessed as `classify` does (the weights' config, or
+   * `preprocess`), and answers its overview.
+   */
+  async explainImage(image: PixelImage, topk = 5, preprocess?: PreprocessConfig): Promise<ExplainOverview> {
+    this.requireNetwork();
+    const pre = validatePreprocess(preprocess ?? this.weights!.preprocess);
+    const { tensor, crop } = preprocessImage(image, pre);
+    this.explainer.setInput(tensor, [1, 3, pre.inputSize, pre.inputSize], crop);
+    return this.explainOverview(topk);
+  }
+
+  /** Sets the Explain view's input to a raw float32 NCHW batch and answers its overview. */
+  async explainInput(input: Float32Array, shape: number[], topk = 5): Promise<ExplainOverview> {
+    this.requireNetwork();
+    this.explainer.setInput(input, shape);
+    return this.explainOverview(topk);
+  }
+
+  /** Top-k and CAMs under the finite guard; an input the guard refuses is not kept for the layer requests. */
+  private async explainOverview(topk: number): Promise<ExplainOverview> {
+    const net = this.requireNetwork();
+    const names = this.weights!.classes ? classNames(this.weights!.classes) : null;
+    try {
+      return await this.explainer.overview(net, this.sd!, this.guard!, topk, (l, k) => topK(l, k, names), this.backend!, this.weights?.random === true);
+    } catch (e) {
+      this.explainer.clear();
+      throw e;
+    }
+  }
+
+  /** One sample of a layer's output of the current input, as compact maps. */
+  async explainLayer(layer: string, encoding: MapEncoding = 'uint8', sample = 0): Promise<FeatureMaps> {
+    return this.explainer.layer(this.requireNetwork(), this.sd!, layer, encoding, sample);
+  }
+
+  /** One map of a layer of the current input, in float32. */
+  async explainMap(layer: string, channel: number, sample = 0): Promise<ExplainMap> {
+    return this.explainer.map(this.requireNetwork(), this.sd!, layer, channel, sample);
+  }
+
+  /** Whole outputs of layers of the current input in PyTorch's layout. */
+  async explainValues(layers: string[]): Promise<LayerValues[]> {
+    return this.explainer.values(this.requireNetwork(), this.sd!, layers);
+  }
+
+  /** CAMs of given classes per sample of the current input. */
+  async explainCam(classes: number[][]): Promise<CamMaps> {
+    return this.explainer.cam(this.requireNetwork(), this.sd!, classes);
   }
 
   private netOptions(): { grouped?: GroupedMethod } {

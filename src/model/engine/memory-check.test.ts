@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryError } from '../memory.ts';
-import { fixturePath, readBytes } from '../tfjs/fixture-io.ts';
+import { fixturePath, readBytes } from '../../../test/support/fixture-io.ts';
 import { Engine } from './engine.ts';
 
 const file = (name: string) => readBytes(fixturePath('fixtures/weights', name));

@@ -10,6 +10,7 @@ export const ENGINE_MESSAGES = {
   'engine.downloadHttp': 'could not download {url}: HTTP {status} {statusText}',
   'engine.noCanvas': 'no 2D canvas in this worker to decode images',
   'engine.noWeights': 'no weights are loaded: load a .safetensors or .pth file first',
+  'engine.noWeightsExplain': 'no weights are loaded: load a .safetensors or .pth file, or use random weights',
   'engine.tooLargeToTime': 'the network\'s weights are {gb} GB: too large to time in this browser (at most 1 GB)',
   'engine.workerFailed': 'engine worker failed: {why}',
   'engine.workerNoStart': 'could not start (see the console)',

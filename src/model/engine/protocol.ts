@@ -4,14 +4,15 @@
  * `progress` messages for the same id.
  */
 import type { NetworkConfig } from '../config.ts';
+import type { FeatureMaps, MapEncoding } from '../feature-maps.ts';
 import type { BackendCapacity, MemoryNeed } from '../memory.ts';
 import type { PreprocessConfig } from '../preprocess.ts';
-import { BACKEND_NAMES, type BackendName } from '../tfjs/backend-name.ts';
+import { BACKEND_NAMES, type BackendName, type BackendStatus } from '../tfjs/backend-name.ts';
 import type { Message } from '../message.ts';
 
-export { BACKEND_NAMES, type BackendName };
+export { BACKEND_NAMES, type BackendName, type BackendStatus };
+export type { FeatureMaps, MapEncoding };
 
-export interface BackendStatus { name: BackendName; available: boolean; reason?: string; reasonMessage?: Message }
 export interface LoadProgress { loaded: number; total: number | null }
 /** How loaded weights are used: their catalogue tag, the preprocessing `classify` applies, their class set. */
 export interface WeightsMeta {
@@ -22,7 +23,13 @@ export interface WeightsMeta {
   /** The class set was assumed from the number of outputs (a file outside the catalogue). */
   classesAssumed: boolean;
 }
-export interface LoadedWeights extends WeightsMeta { config: NetworkConfig; source: string; tensors: number; bytes: number; cached: boolean; memory: MemoryNeed }
+export interface LoadedWeights extends WeightsMeta {
+  config: NetworkConfig; source: string; tensors: number; bytes: number; cached: boolean; memory: MemoryNeed;
+  /** Drawn at random (`loadRandomWeights`), not trained: what they compute shows nothing learned. */
+  random?: boolean;
+  /** The seed random weights were drawn with. */
+  seed?: number;
+}
 export interface Prediction { top: { index: number; label: string; prob: number }[]; ms: number; backend: BackendName; crop: ImageData; preprocess: PreprocessConfig }
 export type { BackendCapacity, MemoryNeed };
 export interface BenchResult { runs: number; medianMs: number; p90Ms: number; perStageMs: { stage: string; ms: number }[]; backend: BackendName }
@@ -31,7 +38,7 @@ export interface FormsResult {
   maxAbsDiff: { ab: number; ac: number; bc: number };
   backend: BackendName;
 }
-/** Raw logits of a float32 NCHW batch (used by the e2e parity tests and the developer tools). */
+/** Raw logits of a float32 NCHW batch (`Engine.runRaw`: the parity tests). */
 export interface RawResult { logits: Float32Array; shape: number[]; ms: number; backend: BackendName; numTensors: number }
 /** What the worker holds: backend, grouped-convolution method, live tensors, wasm threads. */
 export interface EngineInfo {
@@ -40,12 +47,37 @@ export interface EngineInfo {
   numTensors: number;
   wasmThreads: number | null;
   crossOriginIsolated: boolean;
+  /**
+   * The own wasm kernels (null off wasm): threads of their pool, helper workers started and work
+   * items they did, and whether the kernels use relaxed-SIMD FMA.
+   */
+  wasmKernels: { threads: number; helpersStarted: number; helperItems: number; fma: boolean } | null;
   weights: { source: string; tensors: number } | null;
 }
 
-/** Time of one conv of a stage as the network runs it, and its speed in real MACs. */
-export interface LayerTiming { layer: string; kind: 'grouped 3x3' | 'dense 1x1'; macs: number; ms: number; gmacPerS: number }
-
+/**
+ * What the Explain view needs first for an input: its top-k per sample and, for each, the class
+ * activation maps of those classes ([N, k, H', W'], the last stage's output times fc.weight, no bias,
+ * no upsampling). `cam` is null, with `camError` saying why, for a network without its head.
+ */
+export interface ExplainOverview {
+  shape: number[];
+  /** The preprocessed crop of an image input (RGBA), null for a raw tensor. */
+  crop: ImageData | { width: number; height: number; data: Uint8ClampedArray } | null;
+  top: { index: number; label: string; prob: number }[][] | null;
+  cam: { layer: string; maps: Float32Array; shape: [number, number, number, number]; classes: number[][] } | null;
+  /** Why there are no CAMs, as a message (id, parameters and English text). */
+  camError: Message | null;
+  ms: number;
+  backend: BackendName;
+  random: boolean;
+}
+/** One map of a layer in float32 with its statistics (the enlarged map). */
+export interface ExplainMap { layer: string; channel: number; sample: number; height: number; width: number; values: Float32Array; min: number; max: number; mean: number; zeros: number }
+/** A layer's whole output in PyTorch's layout (what its forward hook returns). */
+export interface LayerValues { name: string; shape: number[]; data: Float32Array }
+/** Class activation maps of given classes per sample, [N, k, H', W']. */
+export interface CamMaps { layer: string; maps: Float32Array; shape: [number, number, number, number]; classes: number[][]; logits: Float32Array }
 /** The active backend's speed for the roofline ("This browser"): see tfjs/speed-probe.ts. */
 export interface BackendSpeed {
   backend: BackendName;
@@ -74,13 +106,18 @@ export type Request =
   | { type: 'capacity' }
   | { type: 'benchmark'; runs: number }
   | { type: 'checkForms'; config: NetworkConfig; stage: number; seed: number; block: number }
-  | { type: 'runRaw'; input: Float32Array; shape: number[] }
   | { type: 'info' }
-  | { type: 'benchLayers'; config: NetworkConfig; stage: number; runs: number }
-  | { type: 'setGroupedMethod'; method: 'split' | 'blockdiag' | 'depthwise' | 'kernel' | 'auto' }
   | { type: 'unloadWeights' }
   | { type: 'measureSpeed' }
-  | { type: 'timeOps'; config: NetworkConfig; batch: number; runs: number };
+  | { type: 'timeOps'; config: NetworkConfig; batch: number; runs: number }
+  | { type: 'loadRandomWeights'; config: NetworkConfig; seed: number }
+  | { type: 'loadedWeights' }
+  | { type: 'explainImage'; image: Blob; topk: number }
+  | { type: 'explainInput'; input: Float32Array; shape: number[]; topk: number }
+  | { type: 'explainLayer'; layer: string; encoding: MapEncoding; sample: number }
+  | { type: 'explainMap'; layer: string; channel: number; sample: number }
+  | { type: 'explainValues'; layers: string[] }
+  | { type: 'explainCam'; classes: number[][] };
 
 export type RequestMessage = { id: number } & Request;
 

@@ -9,7 +9,7 @@ import { IMAGENET_CLASSES } from '../classes.ts';
 import { decodePng } from '../image/png.ts';
 import { preprocessImage } from '../preprocess.ts';
 import { preprocessFromJson, requirePretrained, type PreprocessJson } from '../pretrained.ts';
-import { maxAbsDiff, readF32 } from '../tfjs/fixture-io.ts';
+import { maxAbsDiff, readF32 } from '../../../test/support/fixture-io.ts';
 import { Engine } from './engine.ts';
 
 const DIR = 'fixtures/images/top5';

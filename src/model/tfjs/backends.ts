@@ -4,30 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { registerGroupedKernels } from './grouped.ts';
+import { kernelFma, kernelPoolInfo, startKernelPool, type BackendWasmLike } from './kernels/runtime.ts';
 
-import { BACKEND_NAMES, type BackendName } from './backend-name.ts';
-import { messageOf, type Message } from '../message.ts';
+import { autoOrder, BACKEND_MESSAGES, BACKEND_NAMES, softwareGpu, softwareMessage, type BackendMessageId, type BackendName, type BackendStatus } from './backend-name.ts';
+import { messageOf } from '../message.ts';
 
-export { BACKEND_NAMES, type BackendName };
-
-/** Why a backend is unavailable, as English templates by id (src/model/message.ts); the app translates them. */
-export const BACKEND_MESSAGES = {
-  'backend.noWasm': 'WebAssembly is not available',
-  'backend.noGpu': 'navigator.gpu is missing (WebGPU not enabled in this browser)',
-  'backend.noAdapter': 'no WebGPU adapter (requestAdapter() returned null)',
-  'backend.adapterFailed': 'requestAdapter() failed: {error}',
-  'backend.noOffscreen': 'OffscreenCanvas is missing (WebGL in a worker needs it)',
-  'backend.noWebgl2': 'no WebGL2 context',
-  'backend.webglFailed': 'WebGL2 failed: {error}',
-} as const;
-
-export interface BackendProbe {
-  name: BackendName;
-  available: boolean;
-  reason?: string;
-  /** The reason as a message (id and parameters). */
-  reasonMessage?: Message;
-}
+export { BACKEND_MESSAGES, BACKEND_NAMES, type BackendName, type BackendStatus };
 
 export interface WasmSetup {
   /** URLs of the three .wasm binaries (Vite `?url` imports); Node finds them in node_modules. */
@@ -86,43 +68,88 @@ export async function wasmThreadsInUse(): Promise<number | null> {
   return wasm.getThreadsCount();
 }
 
-/** Why a backend cannot run here, or null when it can (cheap checks before initialising it). */
-export async function backendObstacle(name: BackendName): Promise<string | null> {
-  return (await backendObstacleMessage(name))?.text ?? null;
+interface GpuAdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
 }
 
-/** Why a backend cannot run here, as a message, or null when it can. */
-export async function backendObstacleMessage(name: BackendName): Promise<Message | null> {
-  const m = (id: keyof typeof BACKEND_MESSAGES, error?: string) => messageOf(BACKEND_MESSAGES, id, { error: error ?? '' });
+interface WebGlLike {
+  RENDERER: number;
+  VENDOR: number;
+  getParameter(p: number): unknown;
+  getExtension(name: string): { UNMASKED_RENDERER_WEBGL: number; UNMASKED_VENDOR_WEBGL: number } | null;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Probes one backend without initialising it: unavailable with the reason, or available, and for
+ * webgpu / webgl whether the adapter is a software rasteriser (then `software` names it and
+ * `reason` says it is slow).
+ */
+export async function probeBackend(name: BackendName): Promise<BackendStatus> {
   const g = globalThis as unknown as {
-    navigator?: { gpu?: { requestAdapter(): Promise<unknown> } };
-    OffscreenCanvas?: new (w: number, h: number) => { getContext(kind: string): unknown };
+    navigator?: { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } };
+    OffscreenCanvas?: new (w: number, h: number) => { getContext(kind: string): WebGlLike | null };
     WebAssembly?: unknown;
+  };
+  const no = (id: BackendMessageId, error?: string): BackendStatus => {
+    const reasonMessage = messageOf(BACKEND_MESSAGES, id, { error: error ?? '', software: '' });
+    return { name, available: false, reason: reasonMessage.text, reasonMessage };
+  };
+  const gpu = (software: string | null): BackendStatus => {
+    if (!software) return { name, available: true };
+    const reasonMessage = softwareMessage(software);
+    return { name, available: true, software, reason: reasonMessage.text, reasonMessage };
   };
   switch (name) {
     case 'cpu':
-      return null;
+      return { name, available: true };
     case 'wasm':
-      return g.WebAssembly ? null : m('backend.noWasm');
+      return g.WebAssembly ? { name, available: true } : no('backend.noWasm');
     case 'webgpu': {
-      if (!g.navigator?.gpu) return m('backend.noGpu');
+      if (!g.navigator?.gpu) return no('backend.noGpu');
+      let adapter: GpuAdapterLike | null;
       try {
-        const adapter = await g.navigator.gpu.requestAdapter();
-        return adapter ? null : m('backend.noAdapter');
+        adapter = await g.navigator.gpu.requestAdapter();
       } catch (e) {
-        return m('backend.adapterFailed', (e as Error).message);
+        return no('backend.adapterFailed', (e as Error).message);
       }
+      if (!adapter) return no('backend.noAdapter');
+      const info = adapter.info ?? {};
+      return gpu(softwareGpu({
+        isFallbackAdapter: info.isFallbackAdapter === true || adapter.isFallbackAdapter === true,
+        texts: [info.vendor, info.architecture, info.device, info.description],
+      }));
     }
     case 'webgl': {
-      if (!g.OffscreenCanvas) return m('backend.noOffscreen');
+      if (!g.OffscreenCanvas) return no('backend.noOffscreen');
+      let gl: WebGlLike | null;
       try {
-        const gl = new g.OffscreenCanvas(1, 1).getContext('webgl2');
-        return gl ? null : m('backend.noWebgl2');
+        gl = new g.OffscreenCanvas(1, 1).getContext('webgl2');
       } catch (e) {
-        return m('backend.webglFailed', (e as Error).message);
+        return no('backend.webglFailed', (e as Error).message);
       }
+      if (!gl) return no('backend.noWebgl2');
+      const ext = gl.getExtension('WEBGL_debug_renderer_info');
+      const texts = [str(gl.getParameter(gl.RENDERER)), str(gl.getParameter(gl.VENDOR))];
+      if (ext) texts.push(str(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)), str(gl.getParameter(ext.UNMASKED_VENDOR_WEBGL)));
+      (gl.getExtension('WEBGL_lose_context') as { loseContext?: () => void } | null)?.loseContext?.();
+      return gpu(softwareGpu({ texts }));
     }
   }
+}
+
+/** The own wasm kernels on the active wasm backend: their pool's threads and whether they use FMA. */
+export function wasmKernelInfo(): { threads: number; helpersStarted: number; helperItems: number; fma: boolean } | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  return { ...kernelPoolInfo((tf.backend() as unknown as BackendWasmLike).wasm), fma: kernelFma() };
+}
+
+/** Why a backend cannot run here, or null when it can (cheap checks before initialising it). */
+export async function backendObstacle(name: BackendName): Promise<string | null> {
+  const p = await probeBackend(name);
+  return p.available ? null : (p.reason ?? 'unavailable');
 }
 
 /** Imports, initialises and selects a backend; registers the grouped-conv kernels. Throws when it cannot run. */
@@ -139,13 +166,18 @@ export async function useBackend(name: BackendName): Promise<BackendName> {
   if (!ok) throw new Error(`backend ${name} failed to start`);
   await tf.ready();
   registerGroupedKernels([name]);
+  if (name === 'wasm') await startKernelPool((tf.backend() as unknown as BackendWasmLike).wasm);
   return name;
 }
 
-/** The first backend of webgpu, webgl, wasm, cpu that starts. */
+/**
+ * The first backend that starts, in `autoOrder`: `order` (default webgpu, webgl, wasm, cpu) with the
+ * unavailable ones left out and software GPU adapters (SwiftShader and the like) ranked after wasm.
+ */
 export async function useBestBackend(order: readonly BackendName[] = BACKEND_NAMES): Promise<BackendName> {
-  const errors: string[] = [];
-  for (const name of order) {
+  const statuses = await probeBackends(order);
+  const errors: string[] = statuses.filter((s) => !s.available).map((s) => `backend ${s.name} is not available: ${s.reason}`);
+  for (const name of autoOrder(statuses, order)) {
     try {
       return await useBackend(name);
     } catch (e) {
@@ -155,11 +187,8 @@ export async function useBestBackend(order: readonly BackendName[] = BACKEND_NAM
   throw new Error(`no tfjs backend could start: ${errors.join('; ')}`);
 }
 
-export async function probeBackends(): Promise<BackendProbe[]> {
-  const out: BackendProbe[] = [];
-  for (const name of BACKEND_NAMES) {
-    const reason = await backendObstacleMessage(name);
-    out.push(reason ? { name, available: false, reason: reason.text, reasonMessage: reason } : { name, available: true });
-  }
+export async function probeBackends(names: readonly BackendName[] = BACKEND_NAMES): Promise<BackendStatus[]> {
+  const out: BackendStatus[] = [];
+  for (const name of names) out.push(await probeBackend(name));
   return out;
 }

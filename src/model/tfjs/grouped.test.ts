@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { useBackend } from './backends.ts';
 import { GROUPED_METHODS, groupedKernelAvailable, prepareConv, disposePrepared, runConv, type ConvGeometry } from './grouped.ts';
 import { normal, rng } from './random.ts';
-import { referenceConv } from './reference-conv.ts';
+import { referenceConv } from '../../../test/support/reference-conv.ts';
 
 const CASES: (ConvGeometry & { hw: number; batch: number })[] = [
   { inChannels: 8, outChannels: 8, kernel: 3, stride: 1, padding: 1, groups: 4, hw: 7, batch: 2 },

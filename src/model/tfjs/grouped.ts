@@ -4,14 +4,18 @@
  *  - `split`: split the input channels into G slices, one conv per group, concat;
  *  - `blockdiag`: one dense conv with a block-diagonal filter (zeros between groups: G x the MACs);
  *  - `depthwise`: depthwise conv with channel multiplier O/G, then a sum over each group's inputs;
- *  - `kernel`: a kernel of our own, `ResNeXtGroupedConv2D` (WGSL on webgpu, plain JS on cpu,
- *    generated WebAssembly SIMD on wasm: `wasm-grouped.ts`).
+ *  - `kernel`: a kernel of our own, `ResNeXtGroupedConv2D` (WGSL on webgpu: tiled in
+ *    `kernels/wgsl-grouped.ts`, the reference below; plain JS on cpu; generated WebAssembly SIMD
+ *    on wasm: `wasm-grouped.ts`).
  * Every method also applies the folded bias and the optional ReLU.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { convOutSize, type ConvSpec } from '../graph.ts';
 import { blockDiagonalHwio, depthwiseHwim, oihwToHwio } from './fold.ts';
 import { packWasmGroupedFilter, wasmGroupedConvKernel } from './wasm-grouped.ts';
+import { GEMM_NR, packGemmWeights } from './kernels/conv-gemm.ts';
+import { CONV_KERNEL_NAME, wasmConvKernel } from './kernels/wasm-conv.ts';
+import { groupedConvWgslTiledProgram, tiledGroupedFits } from './kernels/wgsl-grouped.ts';
 
 export type GroupedMethod = 'split' | 'blockdiag' | 'depthwise' | 'kernel';
 export const GROUPED_METHODS: readonly GroupedMethod[] = ['split', 'blockdiag', 'depthwise', 'kernel'];
@@ -20,10 +24,37 @@ export const GROUPED_KERNEL_NAME = 'ResNeXtGroupedConv2D';
 /** A conv's geometry: the layer graph's ConvSpec without the bias flag (a folded BN supplies the bias). */
 export type ConvGeometry = Omit<ConvSpec, 'bias'>;
 
+/**
+ * How a dense (groups = 1) conv runs: `xnnpack` is tfjs's fused conv2d (XNNPACK on wasm), `gemm`
+ * the own generated WebAssembly GEMM kernel (`kernels/wasm-conv.ts`, wasm only), `auto` the
+ * measured choice of `denseMethod`.
+ */
+export type DenseMethod = 'xnnpack' | 'gemm' | 'auto';
+
+/**
+ * The measured choice for a dense conv on `backend`: the own GEMM kernel on wasm, which ran every
+ * conv shape of ResNet-50 and ResNeXt-50 (1x1, 3x3, the 7x7 stem, strides 1 and 2) faster than
+ * XNNPACK in Chromium on this project's 2-core machine (`npm run bench` prints both per shape);
+ * tfjs's conv2d on every other backend.
+ */
+export function denseMethod(backend: string, requested: DenseMethod = denseDefault): 'dense' | 'gemm' {
+  if (requested === 'auto') requested = denseDefault;
+  if (requested === 'gemm' && backend !== 'wasm') throw new Error(`the own GEMM conv kernel runs on wasm only, not on ${backend}`);
+  return requested === 'xnnpack' || backend !== 'wasm' || !tf.getKernel(CONV_KERNEL_NAME, 'wasm') ? 'dense' : 'gemm';
+}
+
+let denseDefault: DenseMethod = 'auto';
+
+/** What 'auto' means for dense convs from now on (benchmarks and tests compare the methods). */
+export function setDenseDefault(method: DenseMethod): void {
+  denseDefault = method;
+}
+
 /** A conv ready to run: filters in the method's layout, optional bias, the geometry. */
 export interface PreparedConv {
   geometry: ConvGeometry;
-  method: GroupedMethod | 'dense';
+  /** `dense`: tfjs conv2d; `gemm`: the own wasm kernel (filters[0] packed, bias included). */
+  method: GroupedMethod | 'dense' | 'gemm';
   filters: tf.Tensor4D[];
   bias: tf.Tensor1D | null;
   biasSlices: tf.Tensor1D[];
@@ -47,6 +78,7 @@ export function prepareConv(
   bias: Float32Array | null,
   geometry: ConvGeometry,
   method: GroupedMethod,
+  dense: DenseMethod = 'auto',
 ): PreparedConv {
   const { inChannels: inC, outChannels: outC, kernel: k, groups: G } = geometry;
   const cpg = inC / G;
@@ -60,6 +92,10 @@ export function prepareConv(
   const created: tf.Tensor[] = [];
   const keep = <T extends tf.Tensor>(t: T): T => (created.push(t), t);
   try {
+    if (G === 1 && denseMethod(tf.getBackend(), dense) === 'gemm') {
+      const packed = packGemmWeights(weight, bias, outC, inC, k);
+      return { geometry, method: 'gemm', filters: [keep(tf.tensor3d(packed, [Math.ceil(outC / GEMM_NR), 1 + k * k * inC, GEMM_NR]) as unknown as tf.Tensor4D)], bias: null, biasSlices: [], packed: true };
+    }
     const biasT = bias ? keep(tf.tensor1d(bias)) : null;
     if (G === 1) {
       return { geometry, method: 'dense', filters: [keep(tf.tensor4d(oihwToHwio(weight, outC, inC, k, k), [k, k, inC, outC]))], bias: biasT, biasSlices: [] };
@@ -105,12 +141,32 @@ export function disposePrepared(p: PreparedConv): void {
   for (const t of p.biasSlices) t.dispose();
 }
 
-/** Runs a prepared conv on NHWC `x` (not disposed). */
-export function runConv(x: tf.Tensor4D, p: PreparedConv, relu: boolean): tf.Tensor4D {
-  const { stride, padding: pad, groups: G, outChannels: outC, inChannels: inC } = p.geometry;
+/** Whether `runConv` adds a residual inside the kernel (else after it, as tfjs ops). */
+export function fusesResidual(p: PreparedConv): boolean {
+  return p.method === 'gemm';
+}
+
+/**
+ * Runs a prepared conv on NHWC `x` (not disposed): conv + bias, plus `residual` when given (same
+ * shape as the output), then the ReLU when `relu`.
+ */
+export function runConv(x: tf.Tensor4D, p: PreparedConv, relu: boolean, residual?: tf.Tensor4D): tf.Tensor4D {
+  const { stride, padding: pad, groups: G, outChannels: outC, inChannels: inC, kernel } = p.geometry;
+  if (residual && p.method !== 'gemm') {
+    return tf.tidy(() => {
+      const y = tf.add(runConv(x, p, false), residual);
+      return (relu ? tf.relu(y) : y) as tf.Tensor4D;
+    });
+  }
   const activation = relu ? 'relu' : 'linear';
   return tf.tidy((): tf.Tensor4D => {
     switch (p.method) {
+      case 'gemm': {
+        const inputs: tf.NamedTensorMap = { x, filter: p.filters[0] };
+        if (residual) inputs.residual = residual;
+        const attrs = { kernel, stride, pad, outChannels: outC, relu };
+        return tf.engine().runKernel(CONV_KERNEL_NAME, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+      }
       case 'dense':
       case 'blockdiag':
         return tf.fused.conv2d({ x, filter: p.filters[0], strides: stride, pad, bias: p.bias ?? undefined, activation }) as tf.Tensor4D;
@@ -201,7 +257,18 @@ export function groupedConvJs(
   return { values: out, shape: [n, ho, wo, outC] };
 }
 
-/** WGSL grouped conv: one invocation per output element, NHWC in and out. */
+/**
+ * Which WGSL grouped conv runs on webgpu: 'auto' the tiled one (`kernels/wgsl-grouped.ts`) where
+ * it fits, else the reference; 'tiled' or 'reference' to compare them (benchmarks, tests).
+ */
+export type WgslGroupedVariant = 'auto' | 'tiled' | 'reference';
+let wgslVariant: WgslGroupedVariant = 'auto';
+
+export function setWgslGroupedVariant(v: WgslGroupedVariant): void {
+  wgslVariant = v;
+}
+
+/** WGSL grouped conv, the reference: one invocation per output element, NHWC in and out. */
 export function groupedConvWgslProgram(
   outShape: [number, number, number, number],
   attrs: KernelAttrs,
@@ -303,9 +370,14 @@ export function registerGroupedKernels(backends: readonly string[]): void {
           };
           const a = attrs as unknown as KernelAttrs;
           const { x, filter, bias } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo };
-          const [n, h, w] = x.shape;
+          const [n, h, w, inC] = x.shape;
           const [k, , cpg, outC] = filter.shape;
           const outShape: [number, number, number, number] = [n, convOutSize(h, k, a.stride, a.pad), convOutSize(w, k, a.stride, a.pad), outC];
+          if (wgslVariant !== 'reference' && tiledGroupedFits(inC, outC, a.groups)) {
+            const tiled = groupedConvWgslTiledProgram({ n, h, w, inC, ho: outShape[1], wo: outShape[2], outC, k, stride: a.stride, pad: a.pad, groups: a.groups, relu: a.relu, bias: !!bias });
+            return gpu.runWebGPUProgram(tiled, bias ? [x, filter, bias] : [x, filter], 'float32', []);
+          }
+          if (wgslVariant === 'tiled') throw new Error(`the tiled WGSL grouped conv needs whole vec4s of channels per group, not ${inC / a.groups} in and ${outC / a.groups} out`);
           const program = groupedConvWgslProgram(outShape, a, !!bias);
           const uniforms = [a.pad, a.stride, k, cpg, outC / a.groups].map((v) => ({ type: 'int32' as const, data: [v] }));
           return gpu.runWebGPUProgram(program, bias ? [x, filter, bias] : [x, filter], 'float32', uniforms);
@@ -314,6 +386,7 @@ export function registerGroupedKernels(backends: readonly string[]): void {
       kernelBackends.add(backendName);
     } else if (backendName === 'wasm') {
       tf.registerKernel({ kernelName: GROUPED_KERNEL_NAME, backendName, kernelFunc: wasmGroupedConvKernel as unknown as tf.KernelFunc });
+      if (!tf.getKernel(CONV_KERNEL_NAME, backendName)) tf.registerKernel({ kernelName: CONV_KERNEL_NAME, backendName, kernelFunc: wasmConvKernel as unknown as tf.KernelFunc });
       kernelBackends.add(backendName);
     }
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../graph.ts';
 import { loadWeightsFile } from '../weights/state_dict.ts';
 import { useBackend } from './backends.ts';
-import { fixturePath, maxAbsDiff, readBytes, readF32, readFixtureManifest } from './fixture-io.ts';
+import { fixturePath, maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../../../test/support/fixture-io.ts';
 import { GROUPED_METHODS, groupedKernelAvailable } from './grouped.ts';
 import { buildNetwork, WeightsShapeError } from './network.ts';
 import { randomStateDict } from './random.ts';

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { numel, type BatchNormNode, type LayerGraph, type LayerNode, type NodeKind, type PoolNode } from '../graph.ts';
 import type { StateDict } from '../weights/common.ts';
 import { foldBatchNorm, transpose2d, type BatchNormParams } from './fold.ts';
-import { prepareConv, runConv, type GroupedMethod, type PreparedConv } from './grouped.ts';
+import { fusesResidual, prepareConv, runConv, type DenseMethod, type GroupedMethod, type PreparedConv } from './grouped.ts';
 
 
 export interface NetworkOptions {
@@ -16,10 +16,17 @@ export interface NetworkOptions {
   fold?: boolean;
   /** How grouped convs run (default: the backend's choice, see `defaultGroupedMethod`). */
   grouped?: GroupedMethod;
+  /**
+   * Nodes whose outputs must stay readable (`taps.ts`): no BN folding or ReLU fusion reaches past
+   * them, so a conv keeps its own output and a BN or add its pre-ReLU one.
+   */
+  taps?: readonly number[];
+  /** How dense convs run (default 'auto': the own GEMM kernel on wasm, see `denseMethod`). */
+  dense?: DenseMethod;
 }
 
 type Op =
-  | { kind: 'conv'; node: LayerNode; input: number; out: number; conv: PreparedConv; relu: boolean }
+  | { kind: 'conv'; node: LayerNode; input: number; out: number; conv: PreparedConv; relu: boolean; residual?: number }
   | { kind: 'bn'; node: LayerNode; input: number; out: number; scale: tf.Tensor1D; offset: tf.Tensor1D; mean: tf.Tensor1D; variance: tf.Tensor1D; eps: number }
   | { kind: 'relu' | 'sigmoid' | 'adaptiveavgpool'; node: LayerNode; input: number; out: number }
   /** Attention's squeeze: [N, 1, 1, C] for SE's 1x1 convs, [N, C, 1] (width C, one channel) for ECA's conv1d. */
@@ -31,6 +38,7 @@ type Op =
   | { kind: 'linear'; node: LayerNode; input: number; out: number; w: tf.Tensor2D; b: tf.Tensor1D | null };
 
 function opInputs(op: Op): number[] {
+  if (op.kind === 'conv' && op.residual !== undefined) return [op.input, op.residual];
   if ('parts' in op) return op.parts;
   return 'a' in op ? [op.a, op.b] : [op.input];
 }
@@ -113,9 +121,12 @@ export class TfjsNetwork {
   private outputIndex: number;
   private weights: tf.Tensor[];
   private disposed = false;
+  /** Node -> the node whose value it passes through (markers, Identity, flatten). */
+  private aliases: ReadonlyMap<number, number>;
 
-  constructor(graph: LayerGraph, ops: Op[], weights: tf.Tensor[], outputIndex: number, fold: boolean, grouped: GroupedMethod) {
+  constructor(graph: LayerGraph, ops: Op[], weights: tf.Tensor[], outputIndex: number, fold: boolean, grouped: GroupedMethod, aliases: ReadonlyMap<number, number> = new Map()) {
     this.graph = graph;
+    this.aliases = aliases;
     this.ops = ops;
     this.weights = weights;
     this.outputIndex = outputIndex;
@@ -239,6 +250,53 @@ export class TfjsNetwork {
     return this.disposed;
   }
 
+  /** The value that holds node `i`'s output in this build, or null when a fusion hides it (see `NetworkOptions.taps`). */
+  valueOf(i: number): number | null {
+    let r = i;
+    while (this.aliases.has(r)) r = this.aliases.get(r)!;
+    return this.ops.some((op) => op.out === r) ? r : null;
+  }
+
+  /**
+   * Forward pass that also returns the values of `nodes` (NHWC, or [N, F] after the head's flatten),
+   * each readable in this build (`valueOf`). Without `withOutput` it stops after the last op they
+   * need. `observe` sees each op's output as in `predict`. The returned tensors belong to the caller.
+   */
+  predictTaps(x: tf.Tensor4D, nodes: readonly number[], withOutput: boolean, observe?: (node: number, value: tf.Tensor) => void): { output: tf.Tensor | null; taps: tf.Tensor[] } {
+    const values = nodes.map((n) => {
+      const v = this.valueOf(n);
+      if (v === null) throw new Error(`internal: the output of ${this.graph.nodes[n]?.name ?? n} is fused away in this build`);
+      return v;
+    });
+    const run = this.start(x);
+    const wanted = new Set(values);
+    for (const v of wanted) run.left.set(v, (this.uses.get(v) ?? 0) + 1);
+    try {
+      for (const op of this.ops) {
+        if (!withOutput && [...wanted].every((v) => run.values.has(v))) break;
+        this.step(op, run);
+        observe?.(op.out, run.values.get(op.out)!);
+      }
+      const kept = new Map([...wanted].map((v) => [v, run.values.get(v)!]));
+      for (const v of wanted) run.values.delete(v);
+      const taps = values.map((v, i) => (values.indexOf(v) === i ? kept.get(v)! : kept.get(v)!.clone()));
+      let output: tf.Tensor | null = null;
+      if (withOutput) {
+        // The output may be one of the taps (a network without its head): hand out a copy.
+        const own = kept.get(this.outputIndex);
+        if (own) run.values.set(this.outputIndex, own.clone());
+        output = this.finish(run);
+      } else {
+        for (const t of run.values.values()) t.dispose();
+        run.values.clear();
+      }
+      return { output, taps };
+    } catch (e) {
+      for (const t of run.values.values()) t.dispose();
+      throw e;
+    }
+  }
+
   private checkInput(shape: readonly number[]): void {
     const [c, h, w] = this.graph.inputShape;
     if (shape.length !== 4 || shape[1] !== c || !(shape[0] >= 1)) {
@@ -283,7 +341,7 @@ export class TfjsNetwork {
     const y = tf.tidy((): tf.Tensor => {
       switch (op.kind) {
         case 'conv':
-          return runConv(get(op.input) as tf.Tensor4D, op.conv, op.relu);
+          return runConv(get(op.input) as tf.Tensor4D, op.conv, op.relu, op.residual === undefined ? undefined : (get(op.residual) as tf.Tensor4D));
         case 'bn':
           return tf.batchNorm(get(op.input), op.mean, op.variance, op.offset, op.scale, op.eps);
         case 'relu':
@@ -361,10 +419,12 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
    * The one consumer of node i, if it is of `kind`, looking through Identity nodes that have one
    * consumer each; the Identity nodes passed are returned too, to be absorbed with it.
    */
+  const taps = new Set(options.taps ?? []);
   const single = (i: number, kind: NodeKind): { index: number; through: number[] } | null => {
     const through: number[] = [];
     let at = i;
     for (;;) {
+      if (taps.has(at)) return null;
       const c = consumers[at];
       if (c.length !== 1) return null;
       const next = nodes[c[0]];
@@ -402,7 +462,7 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
           // A ReLU right after the conv (or its folded BN) is fused; without folding, BN stays its own op.
           const reluHit = single(out, 'relu');
           if (reluHit) out = absorb(reluHit);
-          const conv = prepareConv(weight, bias, spec, grouped);
+          const conv = prepareConv(weight, bias, spec, grouped, options.dense);
           weights.push(...conv.filters, ...conv.biasSlices);
           if (conv.bias) weights.push(conv.bias);
           ops.push({ kind: 'conv', node, input, out, conv, relu: reluHit !== null });
@@ -440,6 +500,16 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
         case 'mul': {
           const reluHit = node.kind === 'add' ? single(node.index, 'relu') : null;
           const out = reluHit ? absorb(reluHit) : node.index;
+          // The residual add (and its ReLU) inside the conv computed last, when its kernel fuses it.
+          const last = ops[ops.length - 1];
+          const a = resolve(node.inputs[0]);
+          const b = resolve(node.inputs[1]);
+          if (node.kind === 'add' && last?.kind === 'conv' && !last.relu && last.residual === undefined && fusesResidual(last.conv) && (last.out === a || last.out === b) && a !== b && single(last.out, 'add')?.index === node.index) {
+            last.residual = last.out === a ? b : a;
+            last.out = out;
+            last.relu = reluHit !== null;
+            break;
+          }
           ops.push({ kind: node.kind, node, a: resolve(node.inputs[0]), b: resolve(node.inputs[1]), out, relu: reluHit !== null });
           break;
         }
@@ -462,7 +532,7 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
       }
     }
     // Ops write `out` = the last node they absorbed; later readers name that node or an alias of it.
-    return new TfjsNetwork(graph, ops, weights, resolve(graph.output), fold, grouped);
+    return new TfjsNetwork(graph, ops, weights, resolve(graph.output), fold, grouped, alias);
   } catch (e) {
     for (const t of weights) t.dispose();
     throw e;

@@ -5,7 +5,8 @@ import { useBackend } from './backends.ts';
 import { oihwToHwio } from './fold.ts';
 import { GROUPED_KERNEL_NAME, disposePrepared, prepareConv, runConv, type ConvGeometry } from './grouped.ts';
 import { normal, rng } from './random.ts';
-import { referenceConv } from './reference-conv.ts';
+import { referenceConv } from '../../../test/support/reference-conv.ts';
+import { setKernelFma } from './kernels/runtime.ts';
 import { groupedConvWasmBytes, packWasmGroupedFilter, wasmGroupedPlan } from './wasm-grouped.ts';
 
 type Case = ConvGeometry & { hw: number; batch: number };
@@ -43,9 +44,10 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
   beforeAll(async () => {
     await useBackend('wasm');
   });
+  afterAll(() => setKernelFma(null));
 
   it.each(CASES.map((c) => [`${c.inChannels}->${c.outChannels} k${c.kernel} s${c.stride} p${c.padding} G${c.groups} ${c.hw}x${c.hw} N${c.batch}`, c] as const))(
-    '%s equals the float64 reference (packed filter, with and without bias and ReLU)',
+    '%s equals the float64 reference (packed filter, with and without bias and ReLU, FMA and plain SIMD)',
     async (_name, c) => {
       const next = rng(c.inChannels * 131 + c.outChannels);
       const xShape = [c.batch, c.hw, c.hw, c.inChannels];
@@ -55,8 +57,9 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
       const bias = normal(next, c.outChannels);
       const start = tf.memory().numTensors;
       const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
-      for (const b of [bias, null]) {
-        for (const relu of [false, true]) {
+      for (const [b, relu, fma] of [[bias, false, true], [bias, true, false], [null, false, false], [null, true, true]] as const) {
+        setKernelFma(fma);
+        {
           const ref = referenceConv(x, xShape, w, b, c, relu);
           const p = prepareConv(w, b, c, 'kernel');
           expect(p.packed).toBe(true);
@@ -65,7 +68,7 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
           const got = await y.data();
           expect(got.length).toBe(ref.length);
           const scale = Math.max(1, ...Array.from(ref, Math.abs));
-          expect(maxDiff(ref, got) / scale, `bias=${!!b} relu=${relu}`).toBeLessThan(1e-5);
+          expect(maxDiff(ref, got) / scale, `bias=${!!b} relu=${relu} fma=${fma}`).toBeLessThan(1e-5);
           y.dispose();
           disposePrepared(p);
         }
@@ -113,22 +116,22 @@ describe('packWasmGroupedFilter and the generated module', () => {
   it('pads each group to whole vectors with zeros and puts the bias in the last row', () => {
     // 2 groups, 1 input and 3 outputs each, 1x1: HWIO [1, 1, 1, 6].
     const { data, shape, plan } = packWasmGroupedFilter(Float32Array.from([1, 2, 3, 4, 5, 6]), Float32Array.from([10, 20, 30, 40, 50, 60]), 1, 1, 6, 2);
-    expect(plan).toEqual({ v: 1, p: 4, chunks: 1, blockOuter: true });
+    expect(plan).toEqual({ v: 1, p: 8, chunks: 1, blockOuter: true });
     expect(shape).toEqual([2, 1, 2, 4]);
     expect([...data]).toEqual([1, 2, 3, 0, 10, 20, 30, 0, 4, 5, 6, 0, 40, 50, 60, 0]);
   });
 
-  it('chooses pairs of vectors when a group has an even number of them, blocks outside groups when the weights are small', () => {
-    expect(wasmGroupedPlan(4, 32, 4, 3)).toEqual({ v: 1, p: 4, chunks: 1, blockOuter: true });
+  it('chooses pairs of vectors (4 pixels) when a group has an even number of them, else 8 pixels of one vector; blocks outside groups when the weights are small', () => {
+    expect(wasmGroupedPlan(4, 32, 4, 3)).toEqual({ v: 1, p: 8, chunks: 1, blockOuter: true });
     expect(wasmGroupedPlan(8, 32, 8, 3)).toEqual({ v: 2, p: 4, chunks: 1, blockOuter: false });
     expect(wasmGroupedPlan(32, 32, 32, 3)).toEqual({ v: 2, p: 4, chunks: 4, blockOuter: false });
-    expect(wasmGroupedPlan(12, 2, 8, 3)).toEqual({ v: 1, p: 4, chunks: 3, blockOuter: true });
+    expect(wasmGroupedPlan(12, 2, 8, 3)).toEqual({ v: 1, p: 8, chunks: 3, blockOuter: true });
   });
 
   it('emits a valid module for plain and shared memories', () => {
-    const shape = { hp: 9, wp: 9, inC: 16, ho: 7, wo: 7, outC: 16, k: 3, stride: 1, groups: 4, relu: true, plan: wasmGroupedPlan(4, 4, 4, 3) };
-    for (const blockOuter of [false, true]) {
-      const s = { ...shape, plan: { ...shape.plan, blockOuter } };
+    const shape = { hp: 9, wp: 9, inC: 16, ho: 7, wo: 7, outC: 16, k: 3, stride: 1, groups: 4, relu: true, plan: wasmGroupedPlan(4, 4, 4, 3), fma: false };
+    for (const [blockOuter, fma] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const s = { ...shape, fma, plan: { ...shape.plan, blockOuter } };
       expect(WebAssembly.validate(groupedConvWasmBytes(s, false))).toBe(true);
       expect(WebAssembly.validate(groupedConvWasmBytes(s, true))).toBe(true);
     }

@@ -12,7 +12,8 @@ import { IMAGE_MESSAGES } from '../../../model/image/rgb.ts';
 import { FINITE_MESSAGES } from '../../../model/engine/finite.ts';
 import { WEIGHTS_MESSAGES } from '../../../model/weights/messages.ts';
 import { ENGINE_MESSAGES } from '../../../model/engine/messages.ts';
-import { BACKEND_MESSAGES } from '../../../model/tfjs/backends.ts';
+import { BACKEND_MESSAGES } from '../../../model/tfjs/backend-name.ts';
+import { EXPLAIN_MESSAGES } from '../../../model/explain.ts';
 import { zhTerm as T } from '../glossary.ts';
 
 export const MODEL_EN = {
@@ -27,13 +28,14 @@ export const MODEL_EN = {
   ...WEIGHTS_MESSAGES,
   ...ENGINE_MESSAGES,
   ...BACKEND_MESSAGES,
+  ...EXPLAIN_MESSAGES,
 } as const;
 export type ModelMessageId = keyof typeof MODEL_EN;
 
 /** Each catalogue on its own, for the test that no two use one id. */
 export const MODEL_CATALOGUES = [
   CONFIG_MESSAGES, FORMS_MESSAGES, ANALYSIS_MESSAGES, COST_MESSAGES, MEMORY_MESSAGES,
-  PREPROCESS_MESSAGES, IMAGE_MESSAGES, FINITE_MESSAGES, WEIGHTS_MESSAGES, ENGINE_MESSAGES, BACKEND_MESSAGES,
+  PREPROCESS_MESSAGES, IMAGE_MESSAGES, FINITE_MESSAGES, WEIGHTS_MESSAGES, ENGINE_MESSAGES, BACKEND_MESSAGES, EXPLAIN_MESSAGES,
 ] as const;
 
 const REPAIR = '文件已损坏：请使用完好的检查点副本。';
@@ -144,7 +146,7 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'memory.tensor': '仅 {tensor} 就占 {bytes}，超出 {backend} 的容量：{why}；请使用 wasm 或 cpu 后端',
   'memory.key': '{key}',
   'memory.output': '{layer} 的输出',
-  'memory.describe': '文件 {file}，float32 state dict {stateDict}，在后端上约 {backendBytes}',
+  'memory.describe': '文件 {file}，float32 状态字典 {stateDict}，在后端上约 {backendBytes}',
 
   // Preprocessing (src/model/preprocess.ts).
   'preprocess.inputSize': '输入尺寸必须是 1 到 {max} 之间的整数像素，实际为 {value}',
@@ -244,6 +246,7 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'engine.downloadHttp': '无法下载 {url}：HTTP {status} {statusText}',
   'engine.noCanvas': '这个 worker 中没有用于解码图像的 2D canvas',
   'engine.noWeights': '尚未加载权重：请先加载 .safetensors 或 .pth 文件',
+  'engine.noWeightsExplain': '尚未加载权重：请加载 .safetensors 或 .pth 文件，或使用随机权重',
   'engine.tooLargeToTime': '网络的权重有 {gb} GB：太大，无法在本浏览器中计时（最多 1 GB）',
   'engine.workerFailed': '推理引擎 worker 出错：{why}',
   'engine.workerNoStart': '无法启动（见控制台）',
@@ -261,4 +264,32 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'backend.noOffscreen': '缺少 OffscreenCanvas（在 worker 中使用 WebGL 需要它）',
   'backend.noWebgl2': '没有 WebGL2 上下文',
   'backend.webglFailed': 'WebGL2 失败：{error}',
+  'backend.software': '软件适配器：很慢（{software}）；auto 把它排在 wasm 之后',
+  // What an output of the network is, and the refusals of layer names (src/model/explain.ts).
+  'explain.input': '输入',
+  'explain.conv': '{kernel}x{kernel} 卷积，步长 {stride}',
+  'explain.convGroups': `{kernel}x{kernel} ${T.groupedConv}，{groups} 组，步长 {stride}`,
+  'explain.shortcut': `{what}（${T.shortcut}）`,
+  'explain.bn': 'BatchNorm',
+  'explain.relu': '{from} 之后的 ReLU',
+  'explain.identity': 'Identity（占位模块）：等于 {from}',
+  'explain.mean': `{from} 在 H 和 W 上的均值（${T.attention}的挤压）`,
+  'explain.mul': `{from} 乘以${T.attention}门控`,
+  'explain.add': `残差${T.sum}，在${T.block}最后一个 ReLU 之前`,
+  'explain.bottleneckOutput': `${T.bottleneck}的输出`,
+  'explain.basicOutput': `${T.basicBlock}的输出`,
+  'explain.containerOutput': '{module} 的输出',
+  'explain.of': '{from} 的 {what}',
+  'explain.sharedCall': '{from} 之后的 {what}，同一个共享模块 {total} 次调用中的第 {k} 次',
+  'explain.sharedCallBlock': `{from} 之后的 {what}：${T.block}的输出，同一个共享模块 {total} 次调用中的第 {k} 次`,
+  'explain.stageOutput': `${T.stage}输出（= {name}）`,
+  'explain.sequentialOutput': 'Sequential 的输出（= {name}）',
+  'explain.ambiguous': '{name} 是同一个模块，被调用 {count} 次（PyTorch 在它上面的 forward hook 触发 {count} 次）；请指明是哪一次调用：{calls}',
+  'explain.noSuchCall': '{name} 被调用 {count} 次；不存在 {wanted}（请使用 {calls}）',
+  'explain.calledOnce': '{name} 只被调用一次：请去掉 ":{k}"',
+  'explain.emptyName': `${T.layer}名为空；请指定一个模块，例如 layer1.0.conv2、一个${T.block}（layer1.0）或一个${T.stage}（layer1）`,
+  'explain.noLayer': `这个网络没有${T.layer} "{name}"；最接近的名称：{near}`,
+  'explain.noLayerHint': `这个网络没有${T.layer} "{name}"：{hint}；最接近的名称：{near}`,
+  'explain.camNoHead': `类激活图需要分类器：这个网络没有${T.classifierHead}（全局平均池化 + fc）；请带上顶层构建它`,
+  'explain.camNotGap': '类激活图只对以全局平均池化 + fc 结尾的网络是精确的；这个网络不是',
 };

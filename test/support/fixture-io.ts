@@ -1,12 +1,12 @@
 /**
  * Reading the PyTorch-made reference files (fixtures/weights, fixtures/large) in Node: the manifest
  * (<name>.json) as a NetworkConfig, raw little-endian float32 tensors (.bin), and weights files.
- * Used by tests, the CLI's developer scripts and the benchmark; never by the browser bundle.
+ * Used by the tests and the benchmarks; never by the product.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NetworkConfig } from '../config.ts';
-import { fixtureConfig, type FixtureConfig } from '../../../test/support/fixture-config.ts';
+import type { NetworkConfig } from '../../src/model/config.ts';
+import { fixtureConfig, type FixtureConfig } from './fixture-config.ts';
 
 export interface FixtureManifest {
   config: NetworkConfig;

@@ -1,9 +1,8 @@
 /**
- * Test-only: a plain float64 grouped convolution, the reference every tfjs method is checked against.
- * Used only by the *.test.ts files beside it.
+ * A plain float64 grouped convolution, the reference every tfjs conv method is checked against (tests only).
  */
-import { convOutSize } from '../graph.ts';
-import type { ConvGeometry } from './grouped.ts';
+import { convOutSize } from '../../src/model/graph.ts';
+import type { ConvGeometry } from '../../src/model/tfjs/grouped.ts';
 
 /** Float64 reference: NHWC input, OIHW grouped weight, like torch.nn.functional.conv2d(groups=G). */
 export function referenceConv(x: Float32Array, [n, h, w, inC]: number[], wt: Float32Array, bias: Float32Array | null, g: ConvGeometry, relu: boolean): Float64Array {

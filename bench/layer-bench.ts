@@ -4,10 +4,10 @@
  * method), with random weights. Reports ms and GMAC/s counting real multiply-accumulates only.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NetworkConfig } from '../config.ts';
-import { buildLayerGraph, convNode, type ConvNode } from '../graph.ts';
-import { disposePrepared, prepareConv, runConv, type GroupedMethod } from './grouped.ts';
-import { normal, rng } from './random.ts';
+import type { NetworkConfig } from '../src/model/config.ts';
+import { buildLayerGraph, convNode, type ConvNode } from '../src/model/graph.ts';
+import { disposePrepared, prepareConv, runConv, type GroupedMethod } from '../src/model/tfjs/grouped.ts';
+import { normal, rng } from '../src/model/tfjs/random.ts';
 
 export interface LayerTiming {
   layer: string;

@@ -1,0 +1,83 @@
+/**
+ * The app's production build carries no test or bench code: no harness page, no harness worker,
+ * none of its requests, no layer-bench code. The e2e build, which has them, is checked too, so
+ * that a search that finds nothing proves something.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** Every file of a build, by path relative to its folder. */
+function files(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(dir, p), /\.(js|html|css)$/.test(name) ? readFileSync(p, 'utf8') : '');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** What marks test or bench code in built JavaScript or HTML. */
+const MARKERS: [string, RegExp][] = [
+  ['the harness page', /Engine test harness|__engineReady|__EngineClient/],
+  ['the harness worker', /resnext-engine-harness/],
+  ['the runRaw request', /["'`]runRaw["'`]/],
+  ['the benchLayers request or the layer bench', /benchLayers/],
+  ['the setGroupedMethod request', /["'`]setGroupedMethod["'`]/],
+];
+
+function found(build: Map<string, string>): string[] {
+  const hits: string[] = [];
+  for (const [path, text] of build) {
+    if (/e2e-harness|harness/.test(path)) hits.push(`${path}: a harness file`);
+    for (const [what, re] of MARKERS) if (re.test(text)) hits.push(`${path}: ${what}`);
+  }
+  return hits;
+}
+
+async function buildInto(mode: string): Promise<Map<string, string>> {
+  const outDir = mkdtempSync(join(tmpdir(), `bundle-${mode}-`));
+  dirs.push(outDir);
+  await build({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), mode, logLevel: 'silent', build: { outDir, emptyOutDir: true } });
+  return files(outDir);
+}
+
+const dirs: string[] = [];
+let app: Map<string, string>;
+let e2e: Map<string, string>;
+
+beforeAll(async () => {
+  app = await buildInto('production');
+  e2e = await buildInto('e2e');
+}, 120_000);
+
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('production bundle', () => {
+  it('holds the app, its worker and the wasm binaries', () => {
+    const paths = [...app.keys()];
+    expect(paths).toContain('index.html');
+    expect(paths.some((p) => /tfjs-backend-wasm-threaded-simd.*\.wasm$/.test(p))).toBe(true);
+    expect([...app.values()].some((t) => t.includes('resnext-engine'))).toBe(true);
+  });
+
+  it('carries no harness page, no harness worker, no test or bench requests', () => {
+    expect(found(app)).toEqual([]);
+  });
+
+  it('the e2e build, by contrast, has every one of them', () => {
+    const hits = found(e2e).join('\n');
+    expect(hits).toMatch(/e2e-harness\.html: a harness file/);
+    for (const [what] of MARKERS) expect(hits).toContain(what);
+  });
+});

@@ -1,0 +1,90 @@
+/// <reference lib="webworker" />
+/**
+ * The e2e harness's engine worker: the app's engine (`serveEngine`, the same code the app's worker
+ * runs) plus the requests of `protocol.ts`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { benchConvShapes } from '../../../bench/conv-bench.ts';
+import { benchLayers } from '../../../bench/layer-bench.ts';
+import { measureCeiling } from '../../../bench/simd-ceiling.ts';
+import type { Engine } from '../../../src/model/engine/engine.ts';
+import { serveEngine, type Handled } from '../../../src/model/engine/serve.ts';
+import { setDenseDefault, type GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
+import { kernelThreads, memoryOf, setKernelFma, setKernelThreads, startKernelPool, type BackendWasmLike } from '../../../src/model/tfjs/kernels/runtime.ts';
+import { relaxedSimdSupported } from '../../../src/model/tfjs/kernels/wasm-encoder.ts';
+import type { BatchTiming, CeilingResult, HarnessRequest } from './protocol.ts';
+
+const TYPES: ReadonlySet<string> = new Set<HarnessRequest['type']>(['runRaw', 'setGroupedMethod', 'benchLayers', 'benchConvShapes', 'setKernelOptions', 'simdCeiling', 'benchBatch']);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function groupedMethod(engine: Engine): Promise<GroupedMethod> {
+  await engine.ensureBackend();
+  return (await engine.info()).groupedMethod as GroupedMethod;
+}
+
+async function handle(engine: Engine, req: HarnessRequest): Promise<Handled> {
+  switch (req.type) {
+    case 'runRaw': {
+      const r = await engine.runRaw(req.input, req.shape);
+      return { result: r, transfer: [r.logits.buffer as ArrayBuffer] };
+    }
+    case 'setGroupedMethod':
+      return { result: await engine.setGroupedMethod(req.method) };
+    case 'benchLayers':
+      return { result: await benchLayers(req.config, req.stage, await groupedMethod(engine), req.runs) };
+    case 'benchConvShapes':
+      return { result: await benchConvShapes(req.config, req.runs, req.batch, await groupedMethod(engine), req.stages) };
+    case 'simdCeiling': {
+      if ((await engine.ensureBackend()) !== 'wasm') throw new Error('the SIMD ceiling is measured on the wasm backend: setBackend("wasm") first');
+      const mod = (tf.backend() as unknown as BackendWasmLike).wasm;
+      await startKernelPool(mod);
+      const scratch = mod._malloc(128);
+      try {
+        new Float32Array(memoryOf(mod).buffer, scratch, 32).fill(1e-3);
+        const result: CeilingResult = { threads: kernelThreads(mod), mulAdd: measureCeiling(mod, scratch, false), fma: relaxedSimdSupported() ? measureCeiling(mod, scratch, true) : null };
+        return { result };
+      } finally {
+        mod._free(scratch);
+      }
+    }
+    case 'benchBatch': {
+      const net = engine.network;
+      if (!net) throw new Error('no weights are loaded');
+      const [c, h, w] = net.graph.config.input;
+      const x = tf.randomNormal([req.batch, c, h, w], 0, 1, 'float32', 7) as tf.Tensor4D;
+      try {
+        const once = async () => {
+          const t0 = performance.now();
+          const y = net.predict(x);
+          await y.data();
+          y.dispose();
+          return performance.now() - t0;
+        };
+        await once();
+        const times: number[] = [];
+        for (let i = 0; i < req.runs; i++) times.push(await once());
+        const ms = median(times);
+        const result: BatchTiming = { batch: req.batch, runs: req.runs, medianMs: ms, imagesPerS: (req.batch * 1000) / ms };
+        return { result };
+      } finally {
+        x.dispose();
+      }
+    }
+    case 'setKernelOptions': {
+      const o = req.options;
+      if (o.fma !== undefined) setKernelFma(o.fma);
+      if (o.dense !== undefined) setDenseDefault(o.dense);
+      if (o.threads !== undefined) {
+        setKernelThreads(o.threads);
+        if (tf.getBackend() === 'wasm') await startKernelPool((tf.backend() as unknown as BackendWasmLike).wasm);
+      }
+      return { result: undefined };
+    }
+  }
+}
+
+serveEngine((engine, request) => (TYPES.has(request.type) ? handle(engine, request as HarnessRequest) : null));
