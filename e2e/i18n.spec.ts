@@ -67,7 +67,7 @@ async function expectNoEnglish(page: Page, where: string): Promise<void> {
   expect(found, `English on the Chinese page (${where})`).toEqual([]);
 }
 
-async function shots(page: Page, name: string): Promise<void> {
+async function shots(page: Page, name: string, ready: () => Promise<void> = async () => {}): Promise<void> {
   mkdirSync(SCREENS, { recursive: true });
   const size = page.viewportSize();
   for (const [w, h] of [[1280, 800], [390, 844]] as const) {
@@ -75,6 +75,8 @@ async function shots(page: Page, name: string): Promise<void> {
     if (w === 390) {
       await page.reload();
       await expect(page.getByRole('tab', { selected: true })).toBeVisible();
+      await expect(page.getByText('正在加载运行视图…')).toHaveCount(0);
+      await ready();
     }
     const file = `${name}-zh-${w}x${h}.png`;
     await page.screenshot({ path: `${SCREENS}/${file}`, fullPage: true });
@@ -157,7 +159,10 @@ test('every view in Chinese: no English catalogue string anywhere, the configure
   await page.getByLabel('从文件加载').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a checkpoint') });
   await expect(page.getByRole('alert').filter({ hasText: '无法加载权重：notes.txt 不是本应用能读取的权重文件' })).toBeVisible({ timeout: 120_000 });
   await expectNoEnglish(page, 'run with a refused file');
-  await shots(page, 'run');
+  await shots(page, 'run', async () => {
+    await expect(page.getByRole('radiogroup', { name: '后端' })).toBeVisible({ timeout: 120_000 });
+    await expect(page.locator('#weights-entry')).toContainText('timm/resnext50_32x4d.tv_in1k');
+  });
 
   // The Explain view with random weights and an image: the maps by group, one map enlarged, the CAMs.
   await page.goto('/?lang=zh&view=explain&backend=wasm');
