@@ -180,6 +180,6 @@ describe('the language in the URL', () => {
     expect(parseState('lang=en', 'zh').state.lang).toBe('en');
     const bad = parseState('lang=fr', 'zh');
     expect(bad.state.lang).toBe('zh');
-    expect(bad.notices[0].text).toBe('Unknown language "fr" in the link (expected one of en, zh); using "zh".');
+    expect(bad.notices[0].text).toBe('Unknown language "fr" in the link (expected one of "en", "zh"); using "zh".');
   });
 });

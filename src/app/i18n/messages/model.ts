@@ -9,7 +9,7 @@ import { COST_MESSAGES } from '../../../analysis/cost.ts';
 import { MEMORY_MESSAGES } from '../../../model/memory.ts';
 import { PREPROCESS_MESSAGES } from '../../../model/preprocess.ts';
 import { IMAGE_MESSAGES } from '../../../model/image/rgb.ts';
-import { FINITE_MESSAGES } from '../../../model/engine/finite.ts';
+import { FINITE_MESSAGES } from '../../../model/engine/finite-messages.ts';
 import { WEIGHTS_MESSAGES } from '../../../model/weights/messages.ts';
 import { ENGINE_MESSAGES } from '../../../model/engine/messages.ts';
 import { BACKEND_MESSAGES } from '../../../model/tfjs/backend-name.ts';
