@@ -81,3 +81,23 @@ describe('production bundle', () => {
     for (const [what] of MARKERS) expect(hits).toContain(what);
   });
 });
+
+/** The scripts the page loads before any view asks for inference: index.html's entry and its modulepreloads. */
+function initialScripts(build: Map<string, string>): string[] {
+  const html = build.get('index.html') ?? '';
+  const refs = [...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="\/?([^"]+\.js)"/g)].map((m) => m[1]);
+  return refs;
+}
+
+/** A string of tfjs-core's engine, kept by minification. */
+const TFJS = 'No backend found in registry';
+
+describe('the page loads without tfjs', () => {
+  it('the entry and its preloads hold no tfjs; the worker does', () => {
+    const initial = initialScripts(app);
+    expect(initial.length).toBeGreaterThan(0);
+    for (const path of initial) expect(app.get(path), path).toBeDefined();
+    expect(initial.filter((p) => app.get(p)!.includes(TFJS))).toEqual([]);
+    expect([...app].some(([p, text]) => !initial.includes(p) && text.includes(TFJS))).toBe(true);
+  });
+});

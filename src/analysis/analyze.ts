@@ -3,6 +3,7 @@
  * per-stage and total params / MACs, refusing networks too large to be meant.
  */
 import { ConfigError, LIMITS, type NetworkConfig } from '../model/config.ts';
+import { messageOf } from '../model/message.ts';
 import { buildLayerGraph, type ExecutionOrder, type LayerGraph } from '../model/graph.ts';
 import { layerMacs, type Convention } from './conventions.ts';
 import { layerCost } from './counts.ts';
@@ -46,17 +47,20 @@ export function stageCosts(graph: LayerGraph, convention: Convention = 'paper'):
   return stages;
 }
 
+/** The budget's messages: English templates by id (src/model/message.ts), translated by the app. */
+export const ANALYSIS_MESSAGES = {
+  'analysis.tooManyParams': 'the network would have {params} parameters (over {max}): reduce the width, depth or classes',
+  'analysis.tooManyMacs': 'the network would need {macs} multiply-accumulates per image (over {max}): reduce the input size, width or depth',
+} as const;
+export type AnalysisMessageId = keyof typeof ANALYSIS_MESSAGES;
+
 /** Refuses networks beyond `LIMITS` with the figure, instead of hanging on them. */
 export function checkBudget(params: number, macs: number): void {
   if (params > LIMITS.maxParams) {
-    throw new ConfigError(
-      `the network would have ${thousands(Math.round(params))} parameters (over ${thousands(LIMITS.maxParams)}): reduce the width, depth or classes`,
-    );
+    throw new ConfigError(messageOf(ANALYSIS_MESSAGES, 'analysis.tooManyParams', { params: thousands(Math.round(params)), max: thousands(LIMITS.maxParams) }));
   }
   if (macs > LIMITS.maxMacs) {
-    throw new ConfigError(
-      `the network would need ${thousands(Math.round(macs))} multiply-accumulates per image (over ${thousands(LIMITS.maxMacs)}): reduce the input size, width or depth`,
-    );
+    throw new ConfigError(messageOf(ANALYSIS_MESSAGES, 'analysis.tooManyMacs', { macs: thousands(Math.round(macs)), max: thousands(LIMITS.maxMacs) }));
   }
 }
 

@@ -24,13 +24,33 @@ import {
 } from './memory.ts';
 import { roofline, type KernelCost } from './roofline.ts';
 import { thousands } from './format.ts';
+import { messageOf, type Message, type ParamsArg } from '../model/message.ts';
 
-/** Bad cost options; the message names the value and the fix. */
+/** The cost options' error messages: English templates by id (src/model/message.ts), translated by the app. */
+export const COST_MESSAGES = {
+  'cost.batchText': 'batch size must be a positive whole number (1, 2, 3, ...), got "{value}"',
+  'cost.batch': 'batch size must be a positive whole number (1, 2, 3, ...), got {value}',
+  'cost.dtype': 'precision must be {allowed}, got "{value}"',
+  'cost.optimizer': 'optimizer must be {allowed}, got "{value}"',
+  'cost.device': 'unknown device "{value}": use one of {allowed}',
+  'cost.tooLarge': 'batch {batch} would need {bytes} bytes of training memory (over 1e15): use a batch of at most {most}',
+  'cost.tooLargeAtOne': 'batch {batch} would need {bytes} bytes of training memory (over 1e15): this network does not fit even at batch 1',
+} as const;
+export type CostMessageId = keyof typeof COST_MESSAGES;
+
+/** Bad cost options; the message names the value and the fix. `msg` is it as an id with parameters. */
 export class CostError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly msg: Message;
+
+  constructor(msg: Message) {
+    super(msg.text);
     this.name = 'CostError';
+    this.msg = msg;
   }
+}
+
+function costError<K extends CostMessageId>(id: K, ...params: ParamsArg<(typeof COST_MESSAGES)[K]>): CostError {
+  return new CostError(messageOf(COST_MESSAGES, id, ...params));
 }
 
 export interface CostOptions {
@@ -98,39 +118,37 @@ function listOf(values: readonly string[]): string {
 export function parseBatch(text: string): number {
   const t = text.trim();
   if (!/^\d+$/.test(t) || Number(t) < 1 || !Number.isSafeInteger(Number(t))) {
-    throw new CostError(`batch size must be a positive whole number (1, 2, 3, ...), got "${text.slice(0, 40)}"`);
+    throw costError('cost.batchText', { value: text.slice(0, 40) });
   }
   return Number(t);
 }
 
 export function parseDtype(text: string): Dtype {
-  if (!(DTYPES as readonly string[]).includes(text)) throw new CostError(`precision must be ${listOf(DTYPES)}, got "${text.slice(0, 40)}"`);
+  if (!(DTYPES as readonly string[]).includes(text)) throw costError('cost.dtype', { allowed: listOf(DTYPES), value: text.slice(0, 40) });
   return text as Dtype;
 }
 
 export function parseOptimizer(text: string): Optimizer {
-  if (!(OPTIMIZERS as readonly string[]).includes(text)) throw new CostError(`optimizer must be ${listOf(OPTIMIZERS)}, got "${text.slice(0, 40)}"`);
+  if (!(OPTIMIZERS as readonly string[]).includes(text)) throw costError('cost.optimizer', { allowed: listOf(OPTIMIZERS), value: text.slice(0, 40) });
   return text as Optimizer;
 }
 
 export function parseDevice(text: string): Device {
   const device = findDevice(text);
-  if (!device) throw new CostError(`unknown device "${text.slice(0, 40)}": use one of ${DEVICE_NAMES.join(', ')}`);
+  if (!device) throw costError('cost.device', { value: text.slice(0, 40), allowed: DEVICE_NAMES.join(', ') });
   return device;
 }
 
 /** Checks a batch against the network: a whole number >= 1 whose training memory stays under MAX_MEMORY_BYTES. */
 export function checkBatch(memory: TrainingMemory, batch: number): void {
   if (!Number.isSafeInteger(batch) || batch < 1) {
-    throw new CostError(`batch size must be a positive whole number (1, 2, 3, ...), got ${batch}`);
+    throw costError('cost.batch', { value: batch });
   }
   const bytes = trainingBytes(memory, batch);
   if (bytes > MAX_MEMORY_BYTES) {
     const most = largestBatch(memory, MAX_MEMORY_BYTES);
-    throw new CostError(
-      `batch ${thousands(batch)} would need ${bytes.toExponential(2)} bytes of training memory (over 1e15): ` +
-        (most > 0 ? `use a batch of at most ${thousands(most)}` : 'this network does not fit even at batch 1'),
-    );
+    const figures = { batch: thousands(batch), bytes: bytes.toExponential(2) };
+    throw most > 0 ? costError('cost.tooLarge', { ...figures, most: thousands(most) }) : costError('cost.tooLargeAtOne', figures);
   }
 }
 

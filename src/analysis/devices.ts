@@ -11,6 +11,8 @@
  * - `launchUs` is the fixed cost of one kernel (CUDA launch plus PyTorch's per-operator dispatch), the
  *   same documented figure for every datasheet device.
  */
+import type { Message } from '../model/message.ts';
+
 export type DeviceKind = 'gpu' | 'cpu' | 'soc' | 'browser';
 
 /**
@@ -35,6 +37,8 @@ export interface Device {
   /** A key of `DEVICE_SOURCES` for every figure. */
   sources: { fp32: string; fp16: string; bf16: string; bandwidth: string; memory: string; launch: string };
   note?: string;
+  /** "This browser": the measurement it was made from (its label and note are written from it). */
+  measured?: MeasuredSpeed;
 }
 
 /** Where each figure comes from: the vendor document, and how a derived figure is derived. */
@@ -160,6 +164,8 @@ export interface MeasuredSpeed {
   launchUs: number;
   memoryBytes: number;
   memoryNote: string;
+  /** The same note as a message (id and parameters), for the app to translate. */
+  memoryNoteMessage?: Message;
 }
 
 /** The name "This browser" has in the URL and the device picker. */
@@ -184,5 +190,6 @@ export function browserDevice(m: MeasuredSpeed): Device {
     execution: 'fused',
     sources: { fp32: 'measured', fp16: 'measured', bf16: 'measured', bandwidth: 'measured', memory: 'measured', launch: 'measured' },
     note: m.memoryNote,
+    measured: m,
   };
 }

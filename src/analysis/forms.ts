@@ -7,7 +7,53 @@
  */
 import { ConfigError } from '../model/config.ts';
 import { convNode, convOutSize, type LayerGraph } from '../model/graph.ts';
+import { messageOf, type Message, type ParamsArg } from '../model/message.ts';
 import { thousands } from './format.ts';
+
+/**
+ * The forms' prose as English templates (src/model/message.ts) by id: titles, the explanation, what the
+ * block does after the aggregation, and the errors. The app translates them by the same ids.
+ */
+export const FORMS_MESSAGES = {
+  'forms.title.a': 'Aggregated transformations: C paths, summed',
+  'forms.title.b': 'Early concatenation: C paths, concatenated, one 1x1',
+  'forms.title.c': 'Grouped convolution: one 1x1, a 3x3 with C groups, one 1x1',
+  'forms.formula.conv': '{expression}',
+  'forms.formula.concat': '{branches} x {channels} channels stacked = {out}',
+  'forms.formula.sum': '{branches} paths of {channels} channels summed',
+  'forms.explain.ab':
+    '(a) to (b): the last 1x1 layers of the {c} paths each map {d} channels to {cout}, and their outputs are summed. ' +
+    'Summing {c} products W_i x_i equals one product [W_1 ... W_{c}] [x_1; ...; x_{c}]: concatenating the {c} inputs ' +
+    '({width} channels) and applying one {width}x1x1x{cout} layer is the same sum, with the same {weights} weights.',
+  'forms.explain.bc':
+    '(b) to (c): the first 1x1 layers of the {c} paths all read the same {cin}-channel input, so they stack into one ' +
+    '{cin}x1x1x{width} layer ({firstWeights} weights either way). Each 3x3 then sees only its own {d} channels: ' +
+    'that is a grouped convolution with {c} groups, {c} x ({d} x 3 x 3 x {d}) = {groupedWeights} weights.',
+  'forms.explain.same':
+    'So all three forms have {params} convolution weights and {macs} multiply-accumulates per image, ' +
+    'and with shared weights they compute the same output; only the arrangement differs. Form (c) is what torchvision runs ' +
+    '(one Conv2d with groups=C), because one large kernel is faster than many small ones.',
+  'forms.shared.se':
+    'Squeeze-and-excitation after bn3 ({module}.se): the mean over H and W, 1×1 conv {channels} → {reduced}, ReLU, 1×1 conv back to {channels}, sigmoid, times the output. It sees the aggregated output, so it is the same in all three forms.',
+  'forms.shared.eca':
+    'ECA after bn3 ({module}.se): the mean over H and W, a 1-D conv of kernel {kernel} across the channels, sigmoid, times the output. It sees the aggregated output, so it is the same in all three forms.',
+  'forms.shared.avgDown':
+    'Shortcut ({module}.downsample): {kernel}×{kernel} average pool, stride {stride} (ceil mode, padding not counted), then a 1×1 conv {in} → {out} and BN (ResNet-D).',
+  'forms.shared.avgDownIdentity':
+    'Shortcut ({module}.downsample): no pooling at stride 1 (an Identity), then a 1×1 conv {in} → {out} and BN (ResNet-D).',
+  'forms.shared.conv': 'Shortcut ({module}.downsample): 1×1 conv {in} → {out}, stride {stride}, and BN.',
+  'forms.shared.identity': 'Shortcut: the identity (the block keeps its shape).',
+  'forms.error.spec': 'block forms: {what} must be a positive integer, got {value}',
+  'forms.error.stage': 'stage must be between 1 and {max}, got {value}',
+  'forms.error.basic':
+    'forms (a), (b) and (c) describe a bottleneck block; a basic block has two ungrouped 3x3 convs and no paths to aggregate. Choose block type "bottleneck".',
+  'forms.error.block': 'block must be between 0 and {max} in {module}, got {value}',
+} as const;
+export type FormsMessageId = keyof typeof FORMS_MESSAGES;
+
+function text<K extends FormsMessageId>(id: K, ...params: ParamsArg<(typeof FORMS_MESSAGES)[K]>): Message {
+  return messageOf(FORMS_MESSAGES, id, ...params);
+}
 
 export type FormName = 'a' | 'b' | 'c';
 
@@ -47,11 +93,13 @@ export interface FormLayer {
   outShape: [number, number, number];
   /** The parameter count written out: `32 x (256 x 1 x 1 x 4) = 32,768`. */
   formula: string;
+  /** The same as a message (an op's formula is words: `32 x 4 channels stacked = 128`). */
+  formulaMessage: Message;
 }
 
 export interface BlockForm {
   form: FormName;
-  title: string;
+  title: Message;
   layers: FormLayer[];
   params: number;
   macs: number;
@@ -80,12 +128,12 @@ export interface BlockForms {
   module: string | null;
   forms: [BlockForm, BlockForm, BlockForm];
   /** Why the three forms compute the same function, with this block's numbers. */
-  explanation: string[];
+  explanation: Message[];
   /**
    * What the block does after the aggregation, the same in all three forms (read from a graph): its
    * channel attention and its shortcut, in words; empty for a spec without a graph.
    */
-  shared: string[];
+  shared: Message[];
 }
 
 function conv(
@@ -123,10 +171,14 @@ function conv(
     macs: params * h * w,
     outShape: [outChannels, h, w],
     formula,
+    formulaMessage: text('forms.formula.conv', { expression: formula }),
   };
 }
 
 function op(role: 'concat' | 'sum', inChannels: number, outChannels: number, branches: number, outSide: [number, number]): FormLayer {
+  const formulaMessage = role === 'concat'
+    ? text('forms.formula.concat', { branches, channels: inChannels, out: outChannels })
+    : text('forms.formula.sum', { branches, channels: outChannels });
   return {
     role,
     label: role === 'concat' ? 'concatenate' : '+',
@@ -142,7 +194,8 @@ function op(role: 'concat' | 'sum', inChannels: number, outChannels: number, bra
     params: 0,
     macs: 0,
     outShape: [outChannels, outSide[0], outSide[1]],
-    formula: role === 'concat' ? `${branches} x ${inChannels} channels stacked = ${outChannels}` : `${branches} paths of ${outChannels} channels summed`,
+    formula: formulaMessage.text,
+    formulaMessage,
   };
 }
 
@@ -151,7 +204,7 @@ function outSize(n: number, stride: number): number {
   return convOutSize(n, 3, stride, 1);
 }
 
-function total(form: FormName, title: string, layers: FormLayer[]): BlockForm {
+function total(form: FormName, title: Message, layers: FormLayer[]): BlockForm {
   return {
     form,
     title,
@@ -165,25 +218,25 @@ function total(form: FormName, title: string, layers: FormLayer[]): BlockForm {
 export function formsOf(spec: FormSpec, where: { stage: number; block: number; module: string } | null = null): BlockForms {
   const { inChannels: cin, cardinality: c, channelsPerGroup: d, outChannels: cout, stride } = spec;
   for (const [what, v] of Object.entries(spec)) {
-    if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`block forms: ${what} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v <= 0) throw new ConfigError(text('forms.error.spec', { what, value: v }));
   }
   const inSide: [number, number] = [spec.height, spec.width];
   const outSide: [number, number] = [outSize(spec.height, stride), outSize(spec.width, stride)];
   const width = c * d;
 
-  const a = total('a', 'Aggregated transformations: C paths, summed', [
+  const a = total('a', text('forms.title.a'), [
     conv('reduce', cin, d, 1, 1, 1, c, inSide),
     conv('transform', d, d, 3, stride, 1, c, outSide),
     conv('expand', d, cout, 1, 1, 1, c, outSide),
     op('sum', cout, cout, c, outSide),
   ]);
-  const b = total('b', 'Early concatenation: C paths, concatenated, one 1x1', [
+  const b = total('b', text('forms.title.b'), [
     conv('reduce', cin, d, 1, 1, 1, c, inSide),
     conv('transform', d, d, 3, stride, 1, c, outSide),
     op('concat', d, width, c, outSide),
     conv('expand', width, cout, 1, 1, 1, 1, outSide),
   ]);
-  const cc = total('c', 'Grouped convolution: one 1x1, a 3x3 with C groups, one 1x1', [
+  const cc = total('c', text('forms.title.c'), [
     conv('reduce', cin, width, 1, 1, 1, 1, inSide),
     conv('transform', width, width, 3, stride, c, 1, outSide),
     conv('expand', width, cout, 1, 1, 1, 1, outSide),
@@ -192,15 +245,9 @@ export function formsOf(spec: FormSpec, where: { stage: number; block: number; m
   const first = a.layers[0];
   const last = a.layers[2];
   const explanation = [
-    `(a) to (b): the last 1x1 layers of the ${c} paths each map ${d} channels to ${cout}, and their outputs are summed. ` +
-      `Summing ${c} products W_i x_i equals one product [W_1 ... W_${c}] [x_1; ...; x_${c}]: concatenating the ${c} inputs ` +
-      `(${width} channels) and applying one ${width}x1x1x${cout} layer is the same sum, with the same ${thousands(last.params)} weights.`,
-    `(b) to (c): the first 1x1 layers of the ${c} paths all read the same ${cin}-channel input, so they stack into one ` +
-      `${cin}x1x1x${width} layer (${thousands(first.params)} weights either way). Each 3x3 then sees only its own ${d} channels: ` +
-      `that is a grouped convolution with ${c} groups, ${c} x (${d} x 3 x 3 x ${d}) = ${thousands(a.layers[1].params)} weights.`,
-    `So all three forms have ${thousands(a.params)} convolution weights and ${thousands(a.macs)} multiply-accumulates per image, ` +
-      'and with shared weights they compute the same output; only the arrangement differs. Form (c) is what torchvision runs ' +
-      '(one Conv2d with groups=C), because one large kernel is faster than many small ones.',
+    text('forms.explain.ab', { c, d, cout, width, weights: thousands(last.params) }),
+    text('forms.explain.bc', { c, d, cin, width, firstWeights: thousands(first.params), groupedWeights: thousands(a.layers[1].params) }),
+    text('forms.explain.same', { params: thousands(a.params), macs: thousands(a.macs) }),
   ];
   return { spec, stage: where?.stage ?? null, block: where?.block ?? null, module: where?.module ?? null, forms: [a, b, cc], explanation, shared: [] };
 }
@@ -212,37 +259,35 @@ export function formsOf(spec: FormSpec, where: { stage: number; block: number; m
 export function blockForms(graph: LayerGraph, stage: number, block?: number): BlockForms {
   const info = graph.stages[stage];
   if (!Number.isInteger(stage) || stage < 1 || !info) {
-    throw new ConfigError(`stage must be between 1 and ${graph.stages.length - 1}, got ${stage}`);
+    throw new ConfigError(text('forms.error.stage', { max: graph.stages.length - 1, value: stage }));
   }
   if (graph.config.block !== 'bottleneck') {
-    throw new ConfigError(
-      'forms (a), (b) and (c) describe a bottleneck block; a basic block has two ungrouped 3x3 convs and no paths to aggregate. Choose block type "bottleneck".',
-    );
+    throw new ConfigError(text('forms.error.basic'));
   }
   const b = block ?? info.blocks - 1;
   if (!Number.isInteger(b) || b < 0 || b >= info.blocks) {
-    throw new ConfigError(`block must be between 0 and ${info.blocks - 1} in ${info.module}, got ${b}`);
+    throw new ConfigError(text('forms.error.block', { max: info.blocks - 1, module: info.module, value: b }));
   }
   const module = `${info.module}.${b}`;
   const nodes = graph.nodes.filter((n) => n.name.startsWith(`${module}.`));
-  const shared: string[] = [];
+  const shared: Message[] = [];
   const fc1 = nodes.find((n) => n.name === `${module}.se.fc1`);
   const eca = nodes.find((n) => n.kind === 'conv1d');
   if (fc1?.kind === 'conv') {
-    shared.push(`Squeeze-and-excitation after bn3 (${module}.se): the mean over H and W, 1×1 conv ${fc1.conv.inChannels} → ${fc1.conv.outChannels}, ReLU, 1×1 conv back to ${fc1.conv.inChannels}, sigmoid, times the output. It sees the aggregated output, so it is the same in all three forms.`);
+    shared.push(text('forms.shared.se', { module, channels: fc1.conv.inChannels, reduced: fc1.conv.outChannels }));
   } else if (eca?.kind === 'conv1d') {
-    shared.push(`ECA after bn3 (${module}.se): the mean over H and W, a 1-D conv of kernel ${eca.conv1d.kernel} across the channels, sigmoid, times the output. It sees the aggregated output, so it is the same in all three forms.`);
+    shared.push(text('forms.shared.eca', { module, kernel: eca.conv1d.kernel }));
   }
   const pool = nodes.find((n) => n.shortcut && n.kind === 'avgpool');
   const down = nodes.find((n) => n.shortcut && n.kind === 'conv');
   if (pool?.kind === 'avgpool' && down?.kind === 'conv') {
-    shared.push(`Shortcut (${module}.downsample): ${pool.pool.kernel}×${pool.pool.kernel} average pool, stride ${pool.pool.stride} (ceil mode, padding not counted), then a 1×1 conv ${down.conv.inChannels} → ${down.conv.outChannels} and BN (ResNet-D).`);
+    shared.push(text('forms.shared.avgDown', { module, kernel: pool.pool.kernel, stride: pool.pool.stride, in: down.conv.inChannels, out: down.conv.outChannels }));
   } else if (down?.kind === 'conv' && graph.config.avgDown) {
-    shared.push(`Shortcut (${module}.downsample): no pooling at stride 1 (an Identity), then a 1×1 conv ${down.conv.inChannels} → ${down.conv.outChannels} and BN (ResNet-D).`);
+    shared.push(text('forms.shared.avgDownIdentity', { module, in: down.conv.inChannels, out: down.conv.outChannels }));
   } else if (down?.kind === 'conv') {
-    shared.push(`Shortcut (${module}.downsample): 1×1 conv ${down.conv.inChannels} → ${down.conv.outChannels}, stride ${down.conv.stride}, and BN.`);
+    shared.push(text('forms.shared.conv', { module, in: down.conv.inChannels, out: down.conv.outChannels, stride: down.conv.stride }));
   } else {
-    shared.push('Shortcut: the identity (the block keeps its shape).');
+    shared.push(text('forms.shared.identity'));
   }
   const c1 = convNode(graph, `${module}.conv1`);
   const c2 = convNode(graph, `${module}.conv2`);

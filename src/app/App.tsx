@@ -8,13 +8,35 @@ import { CostView } from './views/CostView.tsx';
 import { Notices } from './components/Notices.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { useSnapshot, useStore } from './store.ts';
-import { VIEW_LABELS, VIEWS, type View } from './state.ts';
+import { VIEWS, type View } from './state.ts';
+import { I18nProvider, useI18n } from './i18n/I18n.tsx';
+import { LANG_NAMES, LANGS, LOCALES, type Lang } from './i18n/lang.ts';
 
 // The run view pulls in the engine client only when opened; tfjs itself loads on the first inference request.
 const RunView = lazy(() => import('./views/RunView.tsx').then((m) => ({ default: m.RunView })));
 const ExplainView = lazy(() => import('./views/ExplainView.tsx').then((m) => ({ default: m.ExplainView })));
 
+/**
+ * The language switch. Its accessible name stays "Language" in every language, and each option is
+ * named in its own language, so that it can be found by someone who cannot read the current one.
+ */
+function LanguageSwitch({ lang, onChange }: { lang: Lang; onChange: (lang: Lang) => void }) {
+  return (
+    <label className="language">
+      <svg aria-hidden="true" className="globe" viewBox="0 0 16 16" width="16" height="16">
+        <circle cx="8" cy="8" r="6.5" />
+        <ellipse cx="8" cy="8" rx="2.8" ry="6.5" />
+        <path d="M1.5 8h13M2.6 4.5h10.8M2.6 11.5h10.8" />
+      </svg>
+      <select aria-label="Language" value={lang} onChange={(e) => onChange(e.target.value as Lang)}>
+        {LANGS.map((l) => <option key={l} value={l} lang={LOCALES[l]}>{LANG_NAMES[l]}</option>)}
+      </select>
+    </label>
+  );
+}
+
 function Tabs({ view, onSelect }: { view: View; onSelect: (v: View) => void }) {
+  const { t } = useI18n();
   const refs = useRef<(HTMLButtonElement | null)[]>([]);
   // On a phone the tab strip scrolls; keep the selected tab in sight.
   useEffect(() => {
@@ -33,7 +55,7 @@ function Tabs({ view, onSelect }: { view: View; onSelect: (v: View) => void }) {
     refs.current[next]?.focus();
   };
   return (
-    <div className="tabs" role="tablist" aria-label="Views" onKeyDown={onKey}>
+    <div className="tabs" role="tablist" aria-label={t('app.views')} onKeyDown={onKey}>
       {VIEWS.map((v, i) => (
         <button
           key={v}
@@ -46,7 +68,7 @@ function Tabs({ view, onSelect }: { view: View; onSelect: (v: View) => void }) {
           className="tab"
           onClick={() => onSelect(v)}
         >
-          {VIEW_LABELS[v]}
+          {t(`app.view.${v}`)}
         </button>
       ))}
     </div>
@@ -54,7 +76,17 @@ function Tabs({ view, onSelect }: { view: View; onSelect: (v: View) => void }) {
 }
 
 export function App() {
+  const { state } = useSnapshot();
+  return (
+    <I18nProvider lang={state.lang}>
+      <Shell />
+    </I18nProvider>
+  );
+}
+
+function Shell() {
   const store = useStore();
+  const { t } = useI18n();
   const { state, notices } = useSnapshot();
   const select = (view: View) => store.update((s) => (s.view === view ? s : { ...s, view }));
   // Once opened, the run view stays mounted (hidden) so loaded weights and results survive tab switches.
@@ -67,8 +99,9 @@ export function App() {
       <header className="masthead">
         <h1>
           ResNeXt Lab
-          <span className="subtitle">Aggregated Residual Transformations for Deep Neural Networks (Xie et al., CVPR 2017)</span>
+          <span className="subtitle">{t('app.subtitle')}</span>
         </h1>
+        <LanguageSwitch lang={state.lang} onChange={(lang) => store.update((s) => (s.lang === lang ? s : { ...s, lang }))} />
       </header>
       <Notices notices={notices} onDismiss={() => store.dismissNotices()} />
       <div className="layout">
@@ -86,7 +119,7 @@ export function App() {
             {(state.view === 'run' || runOpened) && (
               <div hidden={state.view !== 'run'}>
                 <ErrorBoundary>
-                  <Suspense fallback={<p className="muted">Loading the run view…</p>}>
+                  <Suspense fallback={<p className="muted">{t('app.loadingRun')}</p>}>
                     <RunView state={state} />
                   </Suspense>
                 </ErrorBoundary>

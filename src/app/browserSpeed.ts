@@ -4,14 +4,16 @@
  */
 import { useSyncExternalStore } from 'react';
 import type { MeasuredSpeed } from '../analysis/devices.ts';
-import { errorText, getEngine } from './engine.ts';
+import { getEngine } from './engine.ts';
 import type { BackendChoice } from './state.ts';
+import { messageFromError, type Message } from '../model/message.ts';
+import { appMessage } from './i18n/translator.ts';
 
 export type SpeedState =
   | { status: 'idle' }
   | { status: 'measuring'; backend: BackendChoice }
   | { status: 'done'; speed: MeasuredSpeed }
-  | { status: 'error'; error: string };
+  | { status: 'error'; error: Message };
 
 let state: SpeedState = { status: 'idle' };
 const listeners = new Set<() => void>();
@@ -31,7 +33,7 @@ export async function measureBrowser(choice: BackendChoice, again = false): Prom
     if (info.backend === null || (choice !== 'auto' && info.backend !== choice)) await engine.setBackend(choice);
     set({ status: 'done', speed: await engine.measureSpeed() });
   } catch (e) {
-    set({ status: 'error', error: `could not measure this browser: ${errorText(e)}` });
+    set({ status: 'error', error: appMessage('browser.failed', { error: messageFromError(e) }) });
   }
 }
 

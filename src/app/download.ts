@@ -1,3 +1,6 @@
+import { MessageError } from '../model/message.ts';
+import { appMessage } from './i18n/translator.ts';
+
 /** Saves text as a file through a temporary link. */
 export function downloadText(filename: string, text: string, type: string): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
@@ -25,6 +28,6 @@ export async function copyText(text: string): Promise<void> {
     ta.select();
     const ok = document.execCommand('copy');
     ta.remove();
-    if (!ok) throw new Error('the browser refused clipboard access');
+    if (!ok) throw new MessageError(appMessage('app.clipboardRefused'));
   }
 }

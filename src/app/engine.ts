@@ -13,7 +13,3 @@ export function getEngine(): Promise<EngineClient> {
   });
   return engine;
 }
-
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

@@ -4,16 +4,23 @@
  * src/analysis (layerCost), the formulas restate how it counts.
  */
 import type { LayerNode } from '../model/graph.ts';
+import type { Message } from '../model/message.ts';
 import { layerCost } from '../analysis/counts.ts';
 import { thousands } from '../analysis/format.ts';
+import { appMessage } from './i18n/translator.ts';
 
 export interface LayerFormula {
   params: string;
   macs: string;
 }
 
-/** Formulas for conv, Conv1d, BatchNorm and linear layers; null for layers that own nothing and compute no MACs. */
-export function layerFormula(node: LayerNode): LayerFormula | null {
+export interface LayerFormulaMessages {
+  params: Message;
+  macs: Message;
+}
+
+/** Formulas for conv, Conv1d, BatchNorm and linear layers, as messages; null for layers that own nothing and compute no MACs. */
+export function layerFormulaMessages(node: LayerNode): LayerFormulaMessages | null {
   const cost = layerCost(node);
   if (node.kind === 'conv') {
     const { outChannels: co, inChannels: ci, groups: g, kernel: k, bias } = node.conv;
@@ -22,35 +29,41 @@ export function layerFormula(node: LayerNode): LayerFormula | null {
     const weights = (co * ci * k * k) / g;
     if (bias) {
       return {
-        params: `Cout × Cin/groups × k × k + Cout (bias) = ${co} × ${per} × ${k} × ${k} + ${co} = ${thousands(cost.params)}`,
-        macs: `Hout × Wout × weights = ${h} × ${w} × ${thousands(weights)} = ${thousands(cost.macs)} (thop and ptflops add the ${thousands(h * w * co)} bias additions)`,
+        params: appMessage('formula.convBias', { co, per, k, params: thousands(cost.params) }),
+        macs: appMessage('formula.convBiasMacs', { h, w, weights: thousands(weights), macs: thousands(cost.macs), bias: thousands(h * w * co) }),
       };
     }
     return {
-      params: `Cout × Cin/groups × k × k = ${co} × ${per} × ${k} × ${k} = ${thousands(cost.params)}`,
-      macs: `Hout × Wout × params = ${h} × ${w} × ${thousands(cost.params)} = ${thousands(cost.macs)}`,
+      params: appMessage('formula.conv', { co, per, k, params: thousands(cost.params) }),
+      macs: appMessage('formula.convMacs', { h, w, params: thousands(cost.params), macs: thousands(cost.macs) }),
     };
   }
   if (node.kind === 'conv1d') {
     const k = node.conv1d.kernel;
     const [, length] = node.outShape;
     return {
-      params: `kernel = ${k} (one input and one output channel, no bias)`,
-      macs: `channels × kernel = ${length} × ${k} = ${thousands(cost.macs)}`,
+      params: appMessage('formula.conv1d', { k }),
+      macs: appMessage('formula.conv1dMacs', { length, k, macs: thousands(cost.macs) }),
     };
   }
   if (node.kind === 'bn') {
     return {
-      params: `weight + bias = 2 × ${node.bn.channels} = ${thousands(cost.params)} (running mean and var are buffers)`,
-      macs: 'none in the paper convention (fvcore: 2, thop: 4 per output element)',
+      params: appMessage('formula.bn', { channels: node.bn.channels, params: thousands(cost.params) }),
+      macs: appMessage('formula.bnMacs'),
     };
   }
   if (node.kind === 'linear') {
     const { inFeatures: i, outFeatures: o } = node.linear;
     return {
-      params: `in × out + out = ${i} × ${o} + ${o} = ${thousands(cost.params)}`,
-      macs: `in × out = ${i} × ${o} = ${thousands(cost.macs)} (ptflops adds the ${o} bias additions)`,
+      params: appMessage('formula.linear', { i, o, params: thousands(cost.params) }),
+      macs: appMessage('formula.linearMacs', { i, o, macs: thousands(cost.macs) }),
     };
   }
   return null;
+}
+
+/** The same formulas in English. */
+export function layerFormula(node: LayerNode): LayerFormula | null {
+  const f = layerFormulaMessages(node);
+  return f && { params: f.params.text, macs: f.macs.text };
 }

@@ -5,18 +5,30 @@
 import type { LayerGraph } from '../model/graph.ts';
 import type { Summary, SummaryRow } from '../analysis/summary.ts';
 import type { Detail } from './state.ts';
+import type { Message } from '../model/message.ts';
+import { appMessage } from './i18n/translator.ts';
 
-export type LayerItem =
-  | { kind: 'stage'; id: string; depth: 0; label: string; detail: string; params: number; macs: number; rows: number; expanded: boolean }
-  | { kind: 'block'; id: string; depth: 1; label: string; detail: string; params: number; macs: number; rows: number; expanded: boolean }
-  | { kind: 'row'; id: string; depth: number; row: SummaryRow };
-
-interface Group {
-  id: string;
+/** A group row's name and description: English text, and the messages the view translates. */
+interface GroupText {
   label: string;
   detail: string;
+  labelMessage: Message;
+  detailMessage: Message;
+}
+
+export type LayerItem =
+  | ({ kind: 'stage'; id: string; depth: 0; params: number; macs: number; rows: number; expanded: boolean } & GroupText)
+  | ({ kind: 'block'; id: string; depth: 1; params: number; macs: number; rows: number; expanded: boolean } & GroupText)
+  | { kind: 'row'; id: string; depth: number; row: SummaryRow };
+
+interface Group extends GroupText {
+  id: string;
   rows: SummaryRow[];
-  blocks: { id: string; label: string; detail: string; rows: SummaryRow[] }[];
+  blocks: ({ id: string; rows: SummaryRow[] } & GroupText)[];
+}
+
+function text(labelMessage: Message, detailMessage: Message): GroupText {
+  return { label: labelMessage.text, detail: detailMessage.text, labelMessage, detailMessage };
 }
 
 function sum(rows: SummaryRow[], key: 'params' | 'macs'): number {
@@ -39,15 +51,21 @@ export function groupRows(graph: LayerGraph, summary: Summary): Group[] {
     const info = graph.stages[i];
     const group: Group = {
       id: `s${i}`,
-      label: i === 0 ? 'conv1 (stem)' : i <= s ? `${info.module} (${info.paperName})` : 'head',
-      detail: i === 0 ? `${graph.config.stem} stem` : i <= s ? `${info.blocks} block${info.blocks === 1 ? '' : 's'}` : 'pool, fc',
+      ...text(
+        i === 0 ? appMessage('layers.stemGroup') : i <= s ? appMessage('layers.stageGroup', { module: info.module, paper: info.paperName }) : appMessage('layers.headGroup'),
+        i === 0 ? appMessage('layers.stemDetail', { stem: graph.config.stem }) : i <= s ? appMessage('layers.blocksDetail', { count: info.blocks }) : appMessage('layers.headDetail'),
+      ),
       rows,
       blocks: [],
     };
     if (i >= 1 && i <= s) {
       byBlock[i - 1].forEach((blockRows, b) => {
         const marker = blockRows[blockRows.length - 1];
-        group.blocks.push({ id: `s${i}b${b}`, label: `${info.module}.${b}`, detail: marker.type, rows: blockRows });
+        group.blocks.push({
+          id: `s${i}b${b}`,
+          ...text(appMessage('layers.blockGroup', { module: `${info.module}.${b}` }), appMessage('layers.blockDetail', { type: marker.type })),
+          rows: blockRows,
+        });
       });
     }
     groups.push(group);
@@ -79,7 +97,7 @@ export function layerItems(graph: LayerGraph, summary: Summary, detail: Detail, 
   const items: LayerItem[] = [];
   for (const g of groupRows(graph, summary)) {
     const open = defaultExpanded('stage', detail) !== toggled.has(g.id);
-    items.push({ kind: 'stage', id: g.id, depth: 0, label: g.label, detail: g.detail, params: sum(g.rows, 'params'), macs: sum(g.rows, 'macs'), rows: g.rows.length, expanded: open });
+    items.push({ kind: 'stage', id: g.id, depth: 0, ...text(g.labelMessage, g.detailMessage), params: sum(g.rows, 'params'), macs: sum(g.rows, 'macs'), rows: g.rows.length, expanded: open });
     if (!open) continue;
     if (g.blocks.length === 0) {
       for (const row of g.rows) items.push({ kind: 'row', id: row.key, depth: 1, row });
@@ -87,7 +105,7 @@ export function layerItems(graph: LayerGraph, summary: Summary, detail: Detail, 
     }
     for (const b of g.blocks) {
       const bOpen = defaultExpanded('block', detail) !== toggled.has(b.id);
-      items.push({ kind: 'block', id: b.id, depth: 1, label: b.label, detail: b.detail, params: sum(b.rows, 'params'), macs: sum(b.rows, 'macs'), rows: b.rows.length, expanded: bOpen });
+      items.push({ kind: 'block', id: b.id, depth: 1, ...text(b.labelMessage, b.detailMessage), params: sum(b.rows, 'params'), macs: sum(b.rows, 'macs'), rows: b.rows.length, expanded: bOpen });
       if (bOpen) for (const row of b.rows) items.push({ kind: 'row', id: row.key, depth: 2, row });
     }
   }

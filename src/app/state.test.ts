@@ -42,6 +42,7 @@ describe('URL state', () => {
       dtype: 'bfloat16',
       optimizer: 'adam',
       device: 'browser',
+      lang: 'zh',
     };
     const back = roundTrip(s);
     expect(back.notices).toEqual([]);
@@ -52,19 +53,19 @@ describe('URL state', () => {
     const r = parseState('?C=abc&depths=3,,x&view=nowhere&input=3x0x5');
     expect(r.state.config).toEqual(presetConfig('resnext50_32x4d'));
     expect(r.state.view).toBe('table');
-    expect(r.notices.join('\n')).toMatch(/cardinality must be a positive integer, got "abc"/);
-    expect(r.notices.join('\n')).toMatch(/Unknown view "nowhere"/);
-    expect(r.notices.join('\n')).toMatch(/input height must be a positive integer/);
+    expect(r.notices.map((n) => n.text).join('\n')).toMatch(/cardinality must be a positive integer, got "abc"/);
+    expect(r.notices.map((n) => n.text).join('\n')).toMatch(/Unknown view "nowhere"/);
+    expect(r.notices.map((n) => n.text).join('\n')).toMatch(/input height must be a positive integer/);
   });
 
   it('falls back to the preset when the fields parse but make no valid network', () => {
     const r = parseState('?preset=resnet18&C=32');
     expect(r.state.config).toEqual(presetConfig('resnet18'));
     expect(r.notices).toHaveLength(1);
-    expect(r.notices[0]).toMatch(/basic block supports only cardinality 1/);
+    expect(r.notices[0].text).toMatch(/basic block supports only cardinality 1/);
     const huge = parseState('?input=3x60000x60000');
     expect(huge.state.config).toEqual(presetConfig('resnext50_32x4d'));
-    expect(huge.notices[0]).toMatch(/multiply-accumulates/);
+    expect(huge.notices[0].text).toMatch(/multiply-accumulates/);
   });
 
   it('reports unknown presets, parameters and comparison entries', () => {

@@ -20,6 +20,8 @@
  *   backend=auto|webgpu|webgl|wasm|cpu
  *   batch=<int>  dtype=float32|float16|bfloat16  opt=none|sgd|momentum|adam  device=<name>|browser
  *                             cost view (and the compare view's memory and time columns)
+ *   lang=en|zh                interface language; absent = the browser's (navigator.languages), so it is
+ *                             written only where it differs from the browser's choice
  */
 import { BACKEND_NAMES, type BackendName } from '../model/tfjs/backend-name.ts';
 import {
@@ -35,18 +37,12 @@ import { SERIES_COUNT } from './theme.ts';
 import { checkBatch, DEFAULT_BATCH, DEFAULT_DTYPE, DEFAULT_OPTIMIZER, parseBatch } from '../analysis/cost.ts';
 import { BROWSER_DEVICE, DEFAULT_DEVICE, DEVICE_NAMES } from '../analysis/devices.ts';
 import { DTYPES, OPTIMIZERS, trainingMemory, type Dtype, type Optimizer } from '../analysis/memory.ts';
+import { messageFromError, type Message } from '../model/message.ts';
+import { LANGS, type Lang } from './i18n/lang.ts';
+import { appMessage } from './i18n/translator.ts';
 
 export type View = 'table' | 'layers' | 'forms' | 'compare' | 'cost' | 'run' | 'explain';
 export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'cost', 'run', 'explain'];
-export const VIEW_LABELS: Record<View, string> = {
-  table: 'Block table',
-  layers: 'Layers',
-  forms: 'Forms',
-  compare: 'Compare',
-  cost: 'Cost',
-  run: 'Run',
-  explain: 'Explain',
-};
 
 export type Detail = 'stages' | 'blocks' | 'layers';
 export const DETAILS: readonly Detail[] = ['stages', 'blocks', 'layers'];
@@ -80,6 +76,8 @@ export interface AppState {
   dtype: Dtype;
   optimizer: Optimizer;
   device: string;
+  /** The interface language. */
+  lang: Lang;
 }
 
 /** The devices the cost view offers: the table's and this browser. */
@@ -87,7 +85,8 @@ export const DEVICE_CHOICES: readonly string[] = [...DEVICE_NAMES, BROWSER_DEVIC
 
 export const DEFAULT_PRESET = 'resnext50_32x4d';
 
-export function defaultState(): AppState {
+/** The state of an empty link; `lang` is the browser's choice. */
+export function defaultState(lang: Lang = 'en'): AppState {
   return {
     view: 'table',
     preset: DEFAULT_PRESET,
@@ -105,6 +104,7 @@ export function defaultState(): AppState {
     dtype: DEFAULT_DTYPE,
     optimizer: DEFAULT_OPTIMIZER,
     device: DEFAULT_DEVICE,
+    lang,
   };
 }
 
@@ -151,10 +151,10 @@ export function configField(config: NetworkConfig, key: ConfigKey): string {
 }
 
 /** A positive decimal integer, or a ConfigError naming the parameter. */
-export function parseCount(what: string, text: string): number {
+export function parseCount(what: Message, text: string): number {
   const t = text.trim();
   if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t)) || Number(t) <= 0) {
-    throw new ConfigError(`${what} must be a positive integer, got "${text}"`);
+    throw new ConfigError(appMessage('state.positiveInteger', { what, text }));
   }
   return Number(t);
 }
@@ -162,36 +162,36 @@ export function parseCount(what: string, text: string): number {
 /** "3,4,6,3" (spaces allowed) to [3, 4, 6, 3]. */
 export function parseDepths(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim());
-  if (text.trim() === '') throw new ConfigError('depth must list the blocks of each stage, e.g. 3,4,6,3');
-  return parts.map((p, i) => parseCount(`blocks in stage ${i + 1}`, p));
+  if (text.trim() === '') throw new ConfigError(appMessage('state.depthEmpty'));
+  return parts.map((p, i) => parseCount(appMessage('state.what.stageBlocks', { stage: i + 1 }), p));
 }
 
 function applyField(config: NetworkConfig, key: ConfigKey, value: string): NetworkConfig {
   switch (key) {
     case 'block':
-      if (value !== 'basic' && value !== 'bottleneck') throw new ConfigError(`block must be basic or bottleneck, got "${value}"`);
+      if (value !== 'basic' && value !== 'bottleneck') throw new ConfigError(appMessage('state.block', { value }));
       return { ...config, block: value };
     case 'depths': return { ...config, depths: parseDepths(value) };
-    case 'C': return { ...config, cardinality: parseCount('cardinality', value) };
-    case 'd': return { ...config, widthPerGroup: parseCount('bottleneck width', value) };
-    case 'base': return { ...config, baseWidth: parseCount('base width', value) };
+    case 'C': return { ...config, cardinality: parseCount(appMessage('state.what.cardinality'), value) };
+    case 'd': return { ...config, widthPerGroup: parseCount(appMessage('state.what.bottleneckWidth'), value) };
+    case 'base': return { ...config, baseWidth: parseCount(appMessage('state.what.baseWidth'), value) };
     case 'stem':
-      if (!(STEM_KINDS as readonly string[]).includes(value)) throw new ConfigError(`stem must be one of ${STEM_KINDS.join(', ')}, got "${value}"`);
+      if (!(STEM_KINDS as readonly string[]).includes(value)) throw new ConfigError(appMessage('state.stem', { allowed: STEM_KINDS.join(', '), value }));
       return withTimmFeatures(config, { stem: value as NetworkConfig['stem'] });
-    case 'sw': return { ...config, stemWidth: parseCount('stem width', value) };
+    case 'sw': return { ...config, stemWidth: parseCount(appMessage('state.what.stemWidth'), value) };
     case 'avgdown':
-      if (value !== '0' && value !== '1') throw new ConfigError(`avgdown must be 0 or 1, got "${value}"`);
+      if (value !== '0' && value !== '1') throw new ConfigError(appMessage('state.avgdown', { value }));
       return withTimmFeatures(config, { avgDown: value === '1' });
     case 'attn':
-      if (!(ATTENTION_KINDS as readonly string[]).includes(value)) throw new ConfigError(`attention must be one of ${ATTENTION_KINDS.join(', ')}, got "${value}"`);
+      if (!(ATTENTION_KINDS as readonly string[]).includes(value)) throw new ConfigError(appMessage('state.attention', { allowed: ATTENTION_KINDS.join(', '), value }));
       return withTimmFeatures(config, { attention: value as NetworkConfig['attention'] });
     case 'impl':
-      if (!(IMPLEMENTATIONS as readonly string[]).includes(value)) throw new ConfigError(`implementation must be torchvision or timm, got "${value}"`);
+      if (!(IMPLEMENTATIONS as readonly string[]).includes(value)) throw new ConfigError(appMessage('state.implementation', { value }));
       return { ...config, implementation: value as NetworkConfig['implementation'] };
     case 'input': return { ...config, input: parseInputSize(value) };
-    case 'classes': return { ...config, classes: parseCount('classes', value) };
+    case 'classes': return { ...config, classes: parseCount(appMessage('state.what.classes'), value) };
     case 'top':
-      if (value !== '0' && value !== '1') throw new ConfigError(`top must be 0 or 1, got "${value}"`);
+      if (value !== '0' && value !== '1') throw new ConfigError(appMessage('state.top', { value }));
       return { ...config, includeTop: value === '1' };
   }
 }
@@ -225,9 +225,12 @@ export function withConfig(state: AppState, config: NetworkConfig, preset = stat
   return { ...state, config, preset, formsStage, formsBlock };
 }
 
-/** The query string of a state (without `?`); empty for the default state. */
-export function serializeState(state: AppState): string {
-  const d = defaultState();
+/**
+ * The query string of a state (without `?`); empty for the default state. `preferred` is the browser's
+ * language: `lang` is written only where the state's differs from it.
+ */
+export function serializeState(state: AppState, preferred: Lang = 'en'): string {
+  const d = defaultState(preferred);
   const p = new URLSearchParams();
   if (state.view !== d.view) p.set('view', state.view);
   const exact = exactPreset(state.config);
@@ -253,92 +256,92 @@ export function serializeState(state: AppState): string {
   if (state.dtype !== d.dtype) p.set('dtype', state.dtype);
   if (state.optimizer !== d.optimizer) p.set('opt', state.optimizer);
   if (state.device !== d.device) p.set('device', state.device);
+  if (state.lang !== d.lang) p.set('lang', state.lang);
   return p.toString();
 }
 
 export interface ParsedState {
   state: AppState;
   /** What the link got wrong and what is shown instead; empty for a clean link. */
-  notices: string[];
+  notices: Message[];
 }
 
 const KNOWN_KEYS = new Set<string>([
   'view', 'preset', ...CONFIG_KEYS, 'preserve', 'order', 'conv', 'q', 'detail', 'fs', 'fb', 'cmp', 'backend',
-  'batch', 'dtype', 'opt', 'device',
+  'batch', 'dtype', 'opt', 'device', 'lang',
 ]);
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** Reads a query string (with or without `?`). Never throws: bad parts fall back to defaults, with notices. */
-export function parseState(search: string): ParsedState {
+/**
+ * Reads a query string (with or without `?`); `preferred` is the browser's language, used when the
+ * link has no `lang`. Never throws: bad parts fall back to defaults, with notices.
+ */
+export function parseState(search: string, preferred: Lang = 'en'): ParsedState {
   const p = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
-  const state = defaultState();
-  const notices: string[] = [];
-  const pick = <T extends string>(key: string, allowed: readonly T[], what: string, fallback: T): T => {
+  const state = defaultState(preferred);
+  const notices: Message[] = [];
+  const pick = <T extends string>(key: string, allowed: readonly T[], what: Message, fallback: T): T => {
     const v = p.get(key);
     if (v === null) return fallback;
     if ((allowed as readonly string[]).includes(v)) return v as T;
-    notices.push(`Unknown ${what} "${v}" in the link (expected one of ${allowed.join(', ')}); using "${fallback}".`);
+    notices.push(appMessage('state.unknownValue', { what, value: v, allowed: allowed.map((a) => `"${a}"`).join(', '), fallback }));
     return fallback;
   };
 
   for (const key of new Set(p.keys())) {
-    if (!KNOWN_KEYS.has(key)) notices.push(`Ignored the unknown link parameter "${key}".`);
+    if (!KNOWN_KEYS.has(key)) notices.push(appMessage('state.unknownParameter', { key }));
   }
 
-  state.view = pick('view', VIEWS, 'view', state.view);
+  // The language first: the notices below are shown in it.
+  state.lang = pick('lang', LANGS, appMessage('state.what.language'), state.lang);
+  state.view = pick('view', VIEWS, appMessage('state.what.view'), state.view);
 
   const presetName = p.get('preset');
   if (presetName !== null) {
     if (findPreset(presetName)) state.preset = presetName;
-    else notices.push(`Unknown preset "${presetName}" in the link; starting from ${DEFAULT_PRESET} instead.`);
+    else notices.push(appMessage('state.unknownPreset', { preset: presetName, fallback: DEFAULT_PRESET }));
   }
   let config = presetConfig(state.preset);
-  const fieldErrors: string[] = [];
+  const fieldErrors: Message[] = [];
   for (const key of CONFIG_KEYS) {
     const v = p.get(key);
     if (v === null) continue;
     try {
       config = applyField(config, key, v);
     } catch (e) {
-      fieldErrors.push(`${key}=${v}: ${message(e)}`);
+      fieldErrors.push(appMessage('state.fieldError', { key, value: v, error: messageFromError(e) }));
     }
   }
-  if (fieldErrors.length > 0) {
-    notices.push(`The link's configuration had errors (${fieldErrors.join('; ')}); those fields keep the preset's values.`);
-  }
+  if (fieldErrors.length > 0) notices.push(appMessage('state.fieldErrors', { errors: fieldErrors }));
   try {
     state.config = checkConfig(config);
   } catch (e) {
     state.config = presetConfig(state.preset);
-    notices.push(`The link's configuration is not a valid network (${message(e)}); showing ${state.preset} instead.`);
+    notices.push(appMessage('state.invalidNetwork', { error: messageFromError(e), preset: state.preset }));
   }
 
   const preserve = p.get('preserve');
   if (preserve !== null) {
     if (preserve === '1' || preserve === '0') state.preserve = preserve === '1';
-    else notices.push(`preserve must be 0 or 1, got "${preserve}"; left off.`);
+    else notices.push(appMessage('state.preserve', { value: preserve }));
   }
-  state.order = pick('order', EXECUTION_ORDERS, 'layer order', state.order);
-  state.convention = pick('conv', CONVENTIONS, 'counting convention', state.convention);
+  state.order = pick('order', EXECUTION_ORDERS, appMessage('state.what.order'), state.order);
+  state.convention = pick('conv', CONVENTIONS, appMessage('state.what.convention'), state.convention);
   state.filter = p.get('q') ?? '';
-  state.detail = pick('detail', ['layers', 'blocks', 'stages'] as const, 'detail level', state.detail);
+  state.detail = pick('detail', ['layers', 'blocks', 'stages'] as const, appMessage('state.what.detail'), state.detail);
 
   const stages = state.config.depths.length;
   const fs = p.get('fs');
   if (fs !== null) {
     const n = Number(fs);
     if (/^\d+$/.test(fs) && n >= 1 && n <= stages) state.formsStage = n;
-    else notices.push(`Forms stage "${fs}" is not a stage of this network (1 to ${stages}); showing stage 1.`);
+    else notices.push(appMessage('state.formsStage', { value: fs, stages }));
   }
   const fb = p.get('fb');
   if (fb !== null) {
     const n = Number(fb);
     const blocks = state.config.depths[state.formsStage - 1];
     if (/^\d+$/.test(fb) && n < blocks) state.formsBlock = n;
-    else notices.push(`Forms block "${fb}" is not a block of stage ${state.formsStage} (0 to ${blocks - 1}); showing the last block.`);
+    else notices.push(appMessage('state.formsBlock', { value: fb, stage: state.formsStage, last: blocks - 1 }));
   }
 
   const cmp = p.get('cmp');
@@ -346,16 +349,16 @@ export function parseState(search: string): ParsedState {
     const items = cmp.split(',').filter((s) => s !== '');
     const good = items.filter((s) => s === CURRENT || findPreset(s));
     const bad = items.filter((s) => !(s === CURRENT || findPreset(s)));
-    if (bad.length > 0) notices.push(`Ignored unknown networks in the comparison: ${bad.join(', ')}.`);
-    if (good.length > MAX_COMPARE) notices.push(`A comparison holds at most ${MAX_COMPARE} networks; kept the first ${MAX_COMPARE}.`);
+    if (bad.length > 0) notices.push(appMessage('state.compareUnknown', { names: bad.join(', ') }));
+    if (good.length > MAX_COMPARE) notices.push(appMessage('state.compareTooMany', { max: MAX_COMPARE }));
     const kept = [...new Set(good)].slice(0, MAX_COMPARE);
     if (kept.length >= 2) state.compare = kept;
-    else notices.push('A comparison needs at least two networks; showing the default pair.');
+    else notices.push(appMessage('state.compareTooFew'));
   }
-  state.backend = pick('backend', BACKEND_CHOICES, 'backend', state.backend);
-  state.dtype = pick('dtype', DTYPES, 'precision', state.dtype);
-  state.optimizer = pick('opt', OPTIMIZERS, 'optimizer', state.optimizer);
-  state.device = pick('device', DEVICE_CHOICES, 'device', state.device);
+  state.backend = pick('backend', BACKEND_CHOICES, appMessage('state.what.backend'), state.backend);
+  state.dtype = pick('dtype', DTYPES, appMessage('state.what.precision'), state.dtype);
+  state.optimizer = pick('opt', OPTIMIZERS, appMessage('state.what.optimizer'), state.optimizer);
+  state.device = pick('device', DEVICE_CHOICES, appMessage('state.what.device'), state.device);
   const batch = p.get('batch');
   if (batch !== null) {
     try {
@@ -363,7 +366,7 @@ export function parseState(search: string): ParsedState {
       checkBatch(trainingMemory(graphOf(state.config), state.dtype, state.optimizer), b);
       state.batch = b;
     } catch (e) {
-      notices.push(`${message(e)} (in the link); using batch ${state.batch}.`);
+      notices.push(appMessage('state.batch', { error: messageFromError(e), batch: state.batch }));
     }
   }
   return { state, notices };

@@ -5,10 +5,12 @@
  */
 import { createContext, useContext, useSyncExternalStore } from 'react';
 import { parseState, serializeState, type AppState } from './state.ts';
+import type { Message } from '../model/message.ts';
+import { preferredLang, type Lang } from './i18n/lang.ts';
 
 export interface Snapshot {
   state: AppState;
-  notices: string[];
+  notices: Message[];
 }
 
 export interface UpdateOptions {
@@ -25,14 +27,16 @@ export class Store {
   private listeners = new Set<() => void>();
   private lastKey: string | null = null;
   private lastAt = 0;
+  /** The browser's language: the one a link without `lang` opens in. */
+  private readonly preferred: Lang = preferredLang(typeof navigator === 'undefined' ? undefined : navigator.languages);
 
   constructor() {
-    const parsed = parseState(window.location.search);
+    const parsed = parseState(window.location.search, this.preferred);
     this.snapshot = parsed;
     // A link with errors is rewritten to the state actually shown.
     if (parsed.notices.length > 0) this.writeUrl(true);
     window.addEventListener('popstate', () => {
-      const next = parseState(window.location.search);
+      const next = parseState(window.location.search, this.preferred);
       this.snapshot = next;
       if (next.notices.length > 0) this.writeUrl(true);
       this.emit();
@@ -64,7 +68,7 @@ export class Store {
   }
 
   private writeUrl(replace: boolean): void {
-    const query = serializeState(this.snapshot.state);
+    const query = serializeState(this.snapshot.state, this.preferred);
     const url = `${window.location.pathname}${query ? `?${query}` : ''}${window.location.hash}`;
     if (url === `${window.location.pathname}${window.location.search}${window.location.hash}`) return;
     if (replace) window.history.replaceState(null, '', url);

@@ -5,6 +5,8 @@
  * start from a `NetworkConfig`.
  */
 
+import { messageOf, type Message, type ParamsArg } from './message.ts';
+
 export type BlockKind = 'basic' | 'bottleneck';
 /**
  * `imagenet`: 7x7/2 conv + BN + ReLU + 3x3/2 max pool. `cifar`: 3x3/1 conv + BN + ReLU.
@@ -54,12 +56,81 @@ export interface NetworkConfig {
   includeTop: boolean;
 }
 
-/** A configuration that cannot describe a network; the message says what is wrong and what to do. */
+/**
+ * The validator's messages: English templates (src/model/message.ts) by id. The app translates them by
+ * the same ids; `ConfigError.message` is the English text, which the CLI prints.
+ */
+export const CONFIG_MESSAGES = {
+  'config.notObject': 'config must be an object',
+  'config.block': 'block must be "basic" or "bottleneck", got {value}',
+  'config.stem': 'stem must be one of {allowed}, got {value}',
+  'config.implementation': 'implementation must be "torchvision" or "timm", got {value}',
+  'config.attention': 'attention must be one of {allowed}, got {value}',
+  'config.avgDown': 'avgDown must be true or false, got {value}',
+  'config.notNumber': '{what} must be a number, got {value}',
+  'config.tooLarge': '{what} is too large ({value}): use a positive integer below {max}',
+  'config.notPositive': '{what} must be a positive integer, got {value}',
+  'config.stemWidthTooLarge': 'stem width {value} is too large (at most {max})',
+  'config.stemWidthTiered': 'stem width {value} is too small for the deep_tiered stem, whose first conv has 3 x floor(width / 4) channels: use at least 4',
+  'config.timmOnly': '{features, list} {count, plural, one {exists only} other {exist only}} in timm\'s ResNet, not in torchvision\'s: set implementation "timm"',
+  'config.timmStages': 'timm\'s ResNet runs exactly four stages (its forward calls layer1..layer4), got {stages}: use 4 depths, or implementation "torchvision" for other stage counts',
+  'config.timmCifar': 'timm\'s ResNet has no CIFAR stem (its stems are imagenet, deep and deep_tiered): use implementation "torchvision" for a CIFAR network',
+  'config.depthsEmpty': 'depths must list the number of blocks of each stage, e.g. 3,4,6,3',
+  'config.depthsTooMany': 'depths has {stages} stages; at most 8 are supported (ImageNet networks have 4, CIFAR 3)',
+  'config.tooManyBlocks': 'the network has {blocks, number} blocks; at most {max, number} are supported',
+  'config.baseWidthTooLarge': 'base width {value} is too large (at most {max})',
+  'config.basicGroups':
+    'a basic block supports only cardinality 1 and width per group 64 (got C={c}, d={d}): ' +
+    'its two 3x3 convs have no bottleneck to widen or group, exactly as torchvision\'s BasicBlock refuses groups != 1 or base_width != 64. ' +
+    'Use block "bottleneck" for a ResNeXt.',
+  'config.inputShape': 'input must be channels x height x width, e.g. 3x224x224, got {value}',
+  'config.inputTooLarge': 'input {c}x{h}x{w} is too large (at most {maxChannels} channels and {maxSide} pixels a side)',
+  'config.includeTop': 'includeTop must be true or false, got {value}',
+  'config.zeroWidth': 'bottleneck width floor(planes * d / 64) * C is 0 for planes={planes}, d={d}: raise the width per group d or the base width',
+  'config.inputMalformed': 'input size "{text}" is malformed: write CxHxW, e.g. 3x224x224',
+  'config.inputPart': 'input {what} must be a positive integer, got {value} in "{text}"',
+  // What the messages above name: a field (`what`) or a feature (`features`).
+  'config.what.stemWidth': 'stem width',
+  'config.what.depth': 'depths[{index}] (blocks in stage {stage})',
+  'config.what.cardinality': 'cardinality',
+  'config.what.widthPerGroup': 'width per group (d)',
+  'config.what.baseWidth': 'base width',
+  'config.what.inputChannels': 'input channels',
+  'config.what.inputHeight': 'input height',
+  'config.what.inputWidth': 'input width',
+  'config.what.classes': 'classes',
+  'config.what.channels': 'channels',
+  'config.what.height': 'height',
+  'config.what.width': 'width',
+  'config.feature.deepStem': 'the {stem} stem',
+  'config.feature.avgDown': 'the average-pool shortcut (avg-down)',
+  'config.feature.se': 'squeeze-and-excitation attention',
+  'config.feature.eca': 'ECA attention',
+} as const;
+export type ConfigMessageId = keyof typeof CONFIG_MESSAGES;
+
+/** A message of the validator's catalogue. */
+export function configMessage<K extends ConfigMessageId>(id: K, ...params: ParamsArg<(typeof CONFIG_MESSAGES)[K]>): Message {
+  return messageOf(CONFIG_MESSAGES, id, ...params);
+}
+
+/**
+ * A configuration that cannot describe a network; the message says what is wrong and what to do.
+ * `msg` is the message as an id with parameters, for the app to translate (absent on a few messages
+ * only the CLI and tests can trigger).
+ */
 export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly msg?: Message;
+
+  constructor(message: string | Message) {
+    super(typeof message === 'string' ? message : message.text);
     this.name = 'ConfigError';
+    if (typeof message !== 'string') this.msg = message;
   }
+}
+
+function fail<K extends ConfigMessageId>(id: K, ...params: ParamsArg<(typeof CONFIG_MESSAGES)[K]>): never {
+  throw new ConfigError(configMessage(id, ...params));
 }
 
 export const BLOCK_EXPANSION: Record<BlockKind, number> = { basic: 1, bottleneck: 4 };
@@ -80,16 +151,12 @@ function quote(value: unknown): string {
   return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }
 
-function checkPositiveInteger(what: string, value: unknown, hint = ''): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new ConfigError(`${what} must be a number, got ${quote(value)}${hint}`);
-  }
+function checkPositiveInteger(what: Message, value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) fail('config.notNumber', { what, value: quote(value) });
   if (!Number.isFinite(value) || value > Number.MAX_SAFE_INTEGER) {
-    throw new ConfigError(`${what} is too large (${quote(value)}): use a positive integer below ${Number.MAX_SAFE_INTEGER}${hint}`);
+    fail('config.tooLarge', { what, value: quote(value), max: Number.MAX_SAFE_INTEGER });
   }
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigError(`${what} must be a positive integer, got ${value}${hint}`);
-  }
+  if (!Number.isInteger(value) || value <= 0) fail('config.notPositive', { what, value });
   return value;
 }
 
@@ -139,85 +206,52 @@ export function ecaKernel(channels: number): number {
  * these padded networks run even on a 1x1 input.
  */
 export function validateConfig(config: NetworkConfig): NetworkConfig {
-  if (config === null || typeof config !== 'object') throw new ConfigError('config must be an object');
-  if (config.block !== 'basic' && config.block !== 'bottleneck') {
-    throw new ConfigError(`block must be "basic" or "bottleneck", got ${JSON.stringify(config.block)}`);
-  }
-  if (!STEM_KINDS.includes(config.stem)) {
-    throw new ConfigError(`stem must be one of ${STEM_KINDS.join(', ')}, got ${quote(config.stem)}`);
-  }
-  if (!IMPLEMENTATIONS.includes(config.implementation)) {
-    throw new ConfigError(`implementation must be "torchvision" or "timm", got ${quote(config.implementation)}`);
-  }
-  if (!ATTENTION_KINDS.includes(config.attention)) {
-    throw new ConfigError(`attention must be one of ${ATTENTION_KINDS.join(', ')}, got ${quote(config.attention)}`);
-  }
-  if (typeof config.avgDown !== 'boolean') throw new ConfigError(`avgDown must be true or false, got ${quote(config.avgDown)}`);
-  checkPositiveInteger('stem width', config.stemWidth);
-  if (config.stemWidth > LIMITS.maxChannels) throw new ConfigError(`stem width ${config.stemWidth} is too large (at most ${LIMITS.maxChannels})`);
-  if (config.stem === 'deep_tiered' && config.stemWidth < 4) {
-    throw new ConfigError(`stem width ${config.stemWidth} is too small for the deep_tiered stem, whose first conv has 3 x floor(width / 4) channels: use at least 4`);
-  }
+  if (config === null || typeof config !== 'object') fail('config.notObject');
+  if (config.block !== 'basic' && config.block !== 'bottleneck') fail('config.block', { value: JSON.stringify(config.block) });
+  if (!STEM_KINDS.includes(config.stem)) fail('config.stem', { allowed: STEM_KINDS.join(', '), value: quote(config.stem) });
+  if (!IMPLEMENTATIONS.includes(config.implementation)) fail('config.implementation', { value: quote(config.implementation) });
+  if (!ATTENTION_KINDS.includes(config.attention)) fail('config.attention', { allowed: ATTENTION_KINDS.join(', '), value: quote(config.attention) });
+  if (typeof config.avgDown !== 'boolean') fail('config.avgDown', { value: quote(config.avgDown) });
+  checkPositiveInteger(configMessage('config.what.stemWidth'), config.stemWidth);
+  if (config.stemWidth > LIMITS.maxChannels) fail('config.stemWidthTooLarge', { value: config.stemWidth, max: LIMITS.maxChannels });
+  if (config.stem === 'deep_tiered' && config.stemWidth < 4) fail('config.stemWidthTiered', { value: config.stemWidth });
   if (config.implementation === 'torchvision') {
     const timmOnly = [
-      config.stem === 'deep' || config.stem === 'deep_tiered' ? `the ${config.stem} stem` : null,
-      config.avgDown ? 'the average-pool shortcut (avg-down)' : null,
-      config.attention !== 'none' ? `${config.attention === 'se' ? 'squeeze-and-excitation' : 'ECA'} attention` : null,
-    ].filter((x): x is string => x !== null);
-    if (timmOnly.length) {
-      throw new ConfigError(`${timmOnly.join(', ')} ${timmOnly.length > 1 ? 'exist' : 'exists'} only in timm's ResNet, not in torchvision's: set implementation "timm"`);
-    }
+      config.stem === 'deep' || config.stem === 'deep_tiered' ? configMessage('config.feature.deepStem', { stem: config.stem }) : null,
+      config.avgDown ? configMessage('config.feature.avgDown') : null,
+      config.attention !== 'none' ? configMessage(config.attention === 'se' ? 'config.feature.se' : 'config.feature.eca') : null,
+    ].filter((x): x is Message => x !== null);
+    if (timmOnly.length) fail('config.timmOnly', { features: timmOnly, count: timmOnly.length });
   } else if (config.depths.length !== 4) {
-    throw new ConfigError(`timm's ResNet runs exactly four stages (its forward calls layer1..layer4), got ${config.depths.length}: use 4 depths, or implementation "torchvision" for other stage counts`);
+    fail('config.timmStages', { stages: config.depths.length });
   } else if (config.stem === 'cifar') {
-    throw new ConfigError('timm\'s ResNet has no CIFAR stem (its stems are imagenet, deep and deep_tiered): use implementation "torchvision" for a CIFAR network');
+    fail('config.timmCifar');
   }
-  if (!Array.isArray(config.depths) || config.depths.length === 0) {
-    throw new ConfigError('depths must list the number of blocks of each stage, e.g. 3,4,6,3');
-  }
-  if (config.depths.length > 8) {
-    throw new ConfigError(`depths has ${config.depths.length} stages; at most 8 are supported (ImageNet networks have 4, CIFAR 3)`);
-  }
-  config.depths.forEach((d, i) => checkPositiveInteger(`depths[${i}] (blocks in stage ${i + 1})`, d));
+  if (!Array.isArray(config.depths) || config.depths.length === 0) fail('config.depthsEmpty');
+  if (config.depths.length > 8) fail('config.depthsTooMany', { stages: config.depths.length });
+  config.depths.forEach((d, i) => checkPositiveInteger(configMessage('config.what.depth', { index: i, stage: i + 1 }), d));
   const blocks = config.depths.reduce((a, b) => a + b, 0);
-  if (blocks > LIMITS.maxBlocks) {
-    throw new ConfigError(`the network has ${blocks.toLocaleString('en-US')} blocks; at most ${LIMITS.maxBlocks.toLocaleString('en-US')} are supported`);
-  }
-  checkPositiveInteger('cardinality', config.cardinality);
-  checkPositiveInteger('width per group (d)', config.widthPerGroup);
-  checkPositiveInteger('base width', config.baseWidth);
-  if (config.baseWidth > LIMITS.maxChannels) {
-    throw new ConfigError(`base width ${config.baseWidth} is too large (at most ${LIMITS.maxChannels})`);
-  }
+  if (blocks > LIMITS.maxBlocks) fail('config.tooManyBlocks', { blocks, max: LIMITS.maxBlocks });
+  checkPositiveInteger(configMessage('config.what.cardinality'), config.cardinality);
+  checkPositiveInteger(configMessage('config.what.widthPerGroup'), config.widthPerGroup);
+  checkPositiveInteger(configMessage('config.what.baseWidth'), config.baseWidth);
+  if (config.baseWidth > LIMITS.maxChannels) fail('config.baseWidthTooLarge', { value: config.baseWidth, max: LIMITS.maxChannels });
   if (config.block === 'basic' && (config.cardinality !== 1 || config.widthPerGroup !== 64)) {
-    throw new ConfigError(
-      `a basic block supports only cardinality 1 and width per group 64 (got C=${config.cardinality}, d=${config.widthPerGroup}): ` +
-        'its two 3x3 convs have no bottleneck to widen or group, exactly as torchvision\'s BasicBlock refuses groups != 1 or base_width != 64. ' +
-        'Use block "bottleneck" for a ResNeXt.',
-    );
+    fail('config.basicGroups', { c: config.cardinality, d: config.widthPerGroup });
   }
-  if (!Array.isArray(config.input) || config.input.length !== 3) {
-    throw new ConfigError(`input must be channels x height x width, e.g. 3x224x224, got ${JSON.stringify(config.input)}`);
-  }
+  if (!Array.isArray(config.input) || config.input.length !== 3) fail('config.inputShape', { value: JSON.stringify(config.input) });
   const [c, h, w] = config.input;
-  checkPositiveInteger('input channels', c);
-  checkPositiveInteger('input height', h);
-  checkPositiveInteger('input width', w);
+  checkPositiveInteger(configMessage('config.what.inputChannels'), c);
+  checkPositiveInteger(configMessage('config.what.inputHeight'), h);
+  checkPositiveInteger(configMessage('config.what.inputWidth'), w);
   if (c > LIMITS.maxChannels || h > LIMITS.maxSide || w > LIMITS.maxSide) {
-    throw new ConfigError(`input ${c}x${h}x${w} is too large (at most ${LIMITS.maxChannels} channels and ${LIMITS.maxSide} pixels a side)`);
+    fail('config.inputTooLarge', { c, h, w, maxChannels: LIMITS.maxChannels, maxSide: LIMITS.maxSide });
   }
-  checkPositiveInteger('classes', config.classes);
-  if (typeof config.includeTop !== 'boolean') {
-    throw new ConfigError(`includeTop must be true or false, got ${JSON.stringify(config.includeTop)}`);
-  }
+  checkPositiveInteger(configMessage('config.what.classes'), config.classes);
+  if (typeof config.includeTop !== 'boolean') fail('config.includeTop', { value: String(JSON.stringify(config.includeTop)) });
   if (config.block === 'bottleneck') {
     const width = bottleneckWidth(stagePlanes(config, 0), config.widthPerGroup, config.cardinality);
-    if (width === 0) {
-      throw new ConfigError(
-        `bottleneck width floor(planes * d / 64) * C is 0 for planes=${config.baseWidth}, d=${config.widthPerGroup}: ` +
-          'raise the width per group d or the base width',
-      );
-    }
+    if (width === 0) fail('config.zeroWidth', { planes: config.baseWidth, d: config.widthPerGroup });
   }
   return config;
 }
@@ -225,13 +259,11 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
 /** Parses "3x224x224", "224x224" (3 channels) or "224" (square, 3 channels). */
 export function parseInputSize(text: string): [number, number, number] {
   const trimmed = text.trim();
-  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) {
-    throw new ConfigError(`input size "${text}" is malformed: write CxHxW, e.g. 3x224x224`);
-  }
+  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) fail('config.inputMalformed', { text });
   const parts = trimmed.toLowerCase().split('x').map(Number);
   const [c, h, w] = parts.length === 3 ? parts : parts.length === 2 ? [3, ...parts] : [3, parts[0], parts[0]];
-  for (const [what, v] of [['channels', c], ['height', h], ['width', w]] as const) {
-    if (!Number.isSafeInteger(v) || v <= 0) throw new ConfigError(`input ${what} must be a positive integer, got ${v} in "${text}"`);
+  for (const [what, v] of [['config.what.channels', c], ['config.what.height', h], ['config.what.width', w]] as const) {
+    if (!Number.isSafeInteger(v) || v <= 0) fail('config.inputPart', { what: configMessage(what), value: v, text });
   }
   return [c, h, w];
 }

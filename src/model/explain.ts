@@ -19,11 +19,50 @@
  * the BN output it is applied to, but `layer1.0.bn1` is the BN's own output.
  */
 import type { LayerGraph, LayerNode } from './graph.ts';
+import { messageOf, type Message, type ParamsArg } from './message.ts';
+
+/** The descriptions of outputs and the refusals of names, as English templates by id (src/model/message.ts); the app translates them. */
+export const EXPLAIN_MESSAGES = {
+  'explain.input': 'the input',
+  'explain.conv': '{kernel}x{kernel} conv, stride {stride}',
+  'explain.convGroups': '{kernel}x{kernel} conv, {groups} groups, stride {stride}',
+  'explain.shortcut': '{what} (shortcut)',
+  'explain.bn': 'BatchNorm',
+  'explain.relu': 'ReLU after {from}',
+  'explain.identity': 'Identity (a placeholder): equals {from}',
+  'explain.mean': 'mean over H and W of {from} (attention\'s squeeze)',
+  'explain.mul': '{from} times the attention gate',
+  'explain.add': 'residual sum, before the block\'s last ReLU',
+  'explain.bottleneckOutput': 'bottleneck block output',
+  'explain.basicOutput': 'basic block output',
+  'explain.containerOutput': '{module} output',
+  'explain.of': '{what} of {from}',
+  'explain.sharedCall': '{what} after {from}, call {k} of {total} of one shared module',
+  'explain.sharedCallBlock': '{what} after {from}: the block\'s output, call {k} of {total} of one shared module',
+  'explain.stageOutput': 'stage output (= {name})',
+  'explain.sequentialOutput': 'Sequential output (= {name})',
+  'explain.ambiguous': '{name} is one module called {count} times (PyTorch\'s forward hook on it fires {count} times); name the call: {calls}',
+  'explain.noSuchCall': '{name} is called {count} times; {wanted} does not exist (use {calls})',
+  'explain.calledOnce': '{name} is called once: name it without ":{k}"',
+  'explain.emptyName': 'the layer name is empty; name a module such as layer1.0.conv2, a block (layer1.0) or a stage (layer1)',
+  'explain.noLayer': 'this network has no layer "{name}"; nearest names: {near}',
+  'explain.noLayerHint': 'this network has no layer "{name}": {hint}; nearest names: {near}',
+  'explain.camNoHead': 'class activation maps need the classifier: this network has no head (global average pooling + fc); build it with its top',
+  'explain.camNotGap': 'class activation maps are exact only for a network that ends in global average pooling + fc; this one does not',
+} as const;
+export type ExplainMessageId = keyof typeof EXPLAIN_MESSAGES;
+
+function em<K extends ExplainMessageId>(id: K, ...params: ParamsArg<(typeof EXPLAIN_MESSAGES)[K]>): Message {
+  return messageOf(EXPLAIN_MESSAGES, id, ...params);
+}
 
 export class TapError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly msg: Message | undefined;
+
+  constructor(message: string | Message) {
+    super(typeof message === 'string' ? message : message.text);
     this.name = 'TapError';
+    this.msg = typeof message === 'string' ? undefined : message;
   }
 }
 
@@ -45,36 +84,42 @@ export interface TapTarget {
   block: number | null;
   /** One line: what the value is (`3x3 conv, 4 groups, stride 1`, `call 2 of layer1.0.relu: after bn2`). */
   description: string;
+  /** The description as a message (id and parameters), for the app to translate. */
+  describe: Message;
 }
 
-function describeNode(graph: LayerGraph, n: LayerNode): string {
-  const from = n.inputs[0] >= 0 ? graph.nodes[n.inputs[0]].name : 'the input';
+function describeNode(graph: LayerGraph, n: LayerNode): Message {
+  const from: string | Message = n.inputs[0] >= 0 ? graph.nodes[n.inputs[0]].name : em('explain.input');
+  const shortcut = (what: Message): Message => (n.shortcut ? em('explain.shortcut', { what }) : what);
   switch (n.kind) {
     case 'conv': {
       const c = n.conv;
-      const g = c.groups > 1 ? `, ${c.groups} groups` : '';
-      return `${c.kernel}x${c.kernel} conv${g}, stride ${c.stride}${n.shortcut ? ' (shortcut)' : ''}`;
+      return shortcut(c.groups > 1
+        ? em('explain.convGroups', { kernel: c.kernel, groups: c.groups, stride: c.stride })
+        : em('explain.conv', { kernel: c.kernel, stride: c.stride }));
     }
     case 'bn':
-      return `BatchNorm${n.shortcut ? ' (shortcut)' : ''}`;
+      return shortcut(em('explain.bn'));
     case 'relu':
-      return `ReLU after ${from}`;
+      return em('explain.relu', { from });
     case 'identity':
-      return `Identity (a placeholder): equals ${from}`;
+      return em('explain.identity', { from });
     case 'mean':
-      return `mean over H and W of ${from} (attention's squeeze)`;
+      return em('explain.mean', { from });
     case 'mul':
-      return `${from} times the attention gate`;
+      return em('explain.mul', { from });
     case 'add':
-      return 'residual sum, before the block\'s last ReLU';
+      return em('explain.add');
     case 'block':
-      return `${n.module === 'Bottleneck' ? 'bottleneck' : 'basic'} block output`;
+      return em(n.module === 'Bottleneck' ? 'explain.bottleneckOutput' : 'explain.basicOutput');
     case 'container':
-      return `${n.module} output`;
+      return em('explain.containerOutput', { module: n.module ?? n.kind });
     default:
-      return `${n.module ?? n.kind} of ${from}`;
+      return em('explain.of', { what: n.module ?? n.kind, from });
   }
 }
+
+const described = (describe: Message) => ({ description: describe.text, describe });
 
 /** Every name an output can be asked for by, in execution order (containers after their last call). */
 export function tapTargets(graph: LayerGraph): TapTarget[] {
@@ -101,19 +146,19 @@ export function tapTargets(graph: LayerGraph): TapTarget[] {
     seen.set(n.name, k);
     const what: TapTarget['what'] = n.kind === 'block' || n.kind === 'container' ? 'container' : n.module === null ? 'functional' : 'call';
     const name = total > 1 ? `${n.name}:${k}` : n.name;
-    const from = n.inputs[0] >= 0 ? graph.nodes[n.inputs[0]].name : 'the input';
+    const from: string | Message = n.inputs[0] >= 0 ? graph.nodes[n.inputs[0]].name : em('explain.input');
     const blockOutput = graph.nodes.some((m) => m.kind === 'block' && m.inputs[0] === n.index);
-    const description = total > 1
-      ? `${n.module ?? n.kind} after ${from}${blockOutput ? ": the block's output" : ''}, call ${k} of ${total} of one shared module`
+    const describe = total > 1
+      ? em(blockOutput ? 'explain.sharedCallBlock' : 'explain.sharedCall', { what: n.module ?? n.kind, from, k, total })
       : describeNode(graph, n);
-    out.push({ name, node: n.index, what, module: n.module, outShape: [...n.outShape], stage: n.stage, block: n.block, description });
+    out.push({ name, node: n.index, what, module: n.module, outShape: [...n.outShape], stage: n.stage, block: n.block, description: describe.text, describe });
     // Longest prefix first: `layer1.0.downsample` closes before `layer1` does.
     for (const prefix of (containersAt.get(n.index) ?? []).sort((a, b) => b.length - a.length)) {
       const stage = /^layer\d+$/.test(prefix);
       out.push({
         name: prefix, node: n.index, what: 'container', module: 'Sequential', outShape: [...n.outShape], stage: n.stage,
         block: stage ? null : n.block,
-        description: stage ? `stage output (= ${graph.nodes[n.index].name})` : `Sequential output (= ${n.name})`,
+        ...described(stage ? em('explain.stageOutput', { name: graph.nodes[n.index].name }) : em('explain.sequentialOutput', { name: n.name })),
       });
     }
   }
@@ -183,21 +228,22 @@ export function resolveTap(graph: LayerGraph, name: string, targets: readonly Ta
   if (hit) return hit;
   const calls = targets.filter((t) => t.name.startsWith(`${wanted}:`));
   if (wanted !== '' && calls.length > 0) {
-    throw new TapError(
-      `${wanted} is one module called ${calls.length} times (PyTorch's forward hook on it fires ${calls.length} times); name the call: ` +
-      calls.map((c) => `${c.name} (${c.description.replace(/, call \d+ of \d+ of one shared module$/, '')})`).join(', '),
-    );
+    throw new TapError(em('explain.ambiguous', {
+      name: wanted,
+      count: calls.length,
+      calls: calls.map((c) => `${c.name} (${c.description.replace(/, call \d+ of \d+ of one shared module$/, '')})`).join(', '),
+    }));
   }
   const call = /^(.*):(\d+)$/.exec(wanted);
   if (call) {
     const base = targets.filter((t) => t.name.startsWith(`${call[1]}:`));
-    if (base.length > 0) throw new TapError(`${call[1]} is called ${base.length} times; ${wanted} does not exist (use ${base.map((b) => b.name).join(', ')})`);
-    if (targets.some((t) => t.name === call[1])) throw new TapError(`${call[1]} is called once: name it without ":${call[2]}"`);
+    if (base.length > 0) throw new TapError(em('explain.noSuchCall', { name: call[1], count: base.length, wanted, calls: base.map((b) => b.name).join(', ') }));
+    if (targets.some((t) => t.name === call[1])) throw new TapError(em('explain.calledOnce', { name: call[1], k: call[2] }));
   }
-  if (wanted === '') throw new TapError('the layer name is empty; name a module such as layer1.0.conv2, a block (layer1.0) or a stage (layer1)');
+  if (wanted === '') throw new TapError(em('explain.emptyName'));
   const hint = otherNetworkHint(graph, wanted);
-  const near = nearestNames(targets.map((t) => t.name), wanted);
-  throw new TapError(`this network has no layer "${wanted.slice(0, 80)}"${hint ? `: ${hint}` : ''}; nearest names: ${near.join(', ')}`);
+  const near = nearestNames(targets.map((t) => t.name), wanted).join(', ');
+  throw new TapError(hint ? em('explain.noLayerHint', { name: wanted.slice(0, 80), hint, near }) : em('explain.noLayer', { name: wanted.slice(0, 80), near }));
 }
 
 /**
@@ -227,7 +273,7 @@ export function camHead(graph: LayerGraph, targets: readonly TapTarget[] = tapTa
   const last = graph.stages[graph.stages.length - 1];
   const fc = graph.nodes.find((n) => n.kind === 'linear' && n.name === 'fc');
   if (!graph.config.includeTop || !fc || fc.kind !== 'linear') {
-    throw new TapError('class activation maps need the classifier: this network has no head (global average pooling + fc); build it with its top');
+    throw new TapError(em('explain.camNoHead'));
   }
   const features = resolveTap(graph, last.module, targets);
   // fc's input must be the global average of the last stage's output, through flatten / timm's pool container only.
@@ -235,7 +281,7 @@ export function camHead(graph: LayerGraph, targets: readonly TapTarget[] = tapTa
   while (at >= 0 && ['flatten', 'container', 'identity'].includes(graph.nodes[at].kind)) at = graph.nodes[at].inputs[0];
   const pool = at >= 0 ? graph.nodes[at] : null;
   if (!pool || pool.kind !== 'adaptiveavgpool' || pool.inputs[0] !== features.node) {
-    throw new TapError('class activation maps are exact only for a network that ends in global average pooling + fc; this one does not');
+    throw new TapError(em('explain.camNotGap'));
   }
   return { features, fc, classes: fc.linear.outFeatures, channels: fc.linear.inFeatures };
 }

@@ -7,6 +7,28 @@
  */
 import { numel, stateDictSpec, type LayerGraph } from './graph.ts';
 import type { BackendName } from './tfjs/backend-name.ts';
+import { messageOf, type Message, type ParamsArg } from './message.ts';
+
+/** The memory messages as English templates by id (src/model/message.ts); the app translates them. */
+export const MEMORY_MESSAGES = {
+  'memory.why.wasm': 'wasm32 memory ends at 4 GiB (tfjs-wasm heap limit 4,294,901,760 bytes)',
+  'memory.why.webgpu': 'this WebGPU device binds at most {bytes} per buffer (maxStorageBufferBindingSize)',
+  'memory.why.webgpuNone': 'the WebGPU device reports no buffer limit',
+  'memory.why.webgl': 'this WebGL context\'s textures are at most {size}x{size} texels of 4 floats',
+  'memory.why.webglNone': 'the WebGL context reports no texture limit',
+  'memory.why.cpu': 'the cpu backend keeps tensors in JavaScript memory',
+  'memory.total':
+    'the network needs about {bytes} on {backend} (weights and activations), more than it can hold: {why}; use another backend or a smaller network',
+  'memory.tensor': '{tensor} alone takes {bytes}, more than {backend} can hold: {why}; use the wasm or cpu backend',
+  'memory.key': '{key}',
+  'memory.output': '{layer} output',
+  'memory.describe': 'file {file}, float32 state dict {stateDict}, on the backend about {backendBytes}',
+} as const;
+export type MemoryMessageId = keyof typeof MEMORY_MESSAGES;
+
+function text<K extends MemoryMessageId>(id: K, ...params: ParamsArg<(typeof MEMORY_MESSAGES)[K]>): Message {
+  return messageOf(MEMORY_MESSAGES, id, ...params);
+}
 
 /** tfjs-backend-wasm 4.22's heap limit (`getHeapMax()`): wasm32 addresses end at 4 GiB, less one 64 KiB page. */
 export const WASM_HEAP_MAX_BYTES = 4_294_901_760;
@@ -22,6 +44,8 @@ export interface MemoryNeed {
   largestTensorBytes: number;
   /** Name of that tensor (a state_dict key or "<layer> output"). */
   largestTensor: string;
+  /** The same as a message (a key as is; "<layer> output" in words). */
+  largestTensorName: Message;
 }
 
 /**
@@ -32,6 +56,7 @@ export function memoryNeed(graph: LayerGraph, fileBytes?: number): MemoryNeed {
   const spec = stateDictSpec(graph);
   const stateDictBytes = 4 * spec.reduce((s, t) => s + numel(t.shape), 0);
   let largestTensor = '';
+  let largestTensorName = text('memory.key', { key: '' });
   let largest = 0;
   // Folding keeps each conv's weight, adds one bias per output channel, and drops the BatchNorm.
   let backend = 0;
@@ -44,6 +69,7 @@ export function memoryNeed(graph: LayerGraph, fileBytes?: number): MemoryNeed {
       if (4 * n > largest) {
         largest = 4 * n;
         largestTensor = t.key;
+        largestTensorName = text('memory.key', { key: t.key });
       }
     }
     if (node.kind === 'conv' && node.conv && !node.conv.bias) backend += node.conv.outChannels;
@@ -55,7 +81,8 @@ export function memoryNeed(graph: LayerGraph, fileBytes?: number): MemoryNeed {
     if (n > act) act = n;
     if (4 * n > largest) {
       largest = 4 * n;
-      largestTensor = `${node.name} output`;
+      largestTensorName = text('memory.output', { layer: node.name });
+      largestTensor = largestTensorName.text;
     }
   }
   return {
@@ -64,6 +91,7 @@ export function memoryNeed(graph: LayerGraph, fileBytes?: number): MemoryNeed {
     backendBytes: 4 * (backend + 3 * act),
     largestTensorBytes: largest,
     largestTensor,
+    largestTensorName,
   };
 }
 
@@ -73,54 +101,67 @@ export interface BackendCapacity {
   totalBytes: number | null;
   tensorBytes: number | null;
   /** Where the limit comes from, for the message. */
-  why: string;
+  why: Message;
 }
 
 /** The fixed limits; webgpu's and webgl's come from the device (the engine asks it). */
 export function backendCapacity(backend: BackendName, device: { maxBufferBytes?: number; maxTextureSize?: number } = {}): BackendCapacity {
   switch (backend) {
     case 'wasm':
-      return { backend, totalBytes: WASM_HEAP_MAX_BYTES, tensorBytes: null, why: 'wasm32 memory ends at 4 GiB (tfjs-wasm heap limit 4,294,901,760 bytes)' };
+      return { backend, totalBytes: WASM_HEAP_MAX_BYTES, tensorBytes: null, why: text('memory.why.wasm') };
     case 'webgpu':
       return device.maxBufferBytes
-        ? { backend, totalBytes: null, tensorBytes: device.maxBufferBytes, why: `this WebGPU device binds at most ${formatBytes(device.maxBufferBytes)} per buffer (maxStorageBufferBindingSize)` }
-        : { backend, totalBytes: null, tensorBytes: null, why: 'the WebGPU device reports no buffer limit' };
+        ? { backend, totalBytes: null, tensorBytes: device.maxBufferBytes, why: text('memory.why.webgpu', { bytes: formatBytes(device.maxBufferBytes) }) }
+        : { backend, totalBytes: null, tensorBytes: null, why: text('memory.why.webgpuNone') };
     case 'webgl':
       return device.maxTextureSize
-        ? { backend, totalBytes: null, tensorBytes: device.maxTextureSize ** 2 * 4 * 4, why: `this WebGL context's textures are at most ${device.maxTextureSize}x${device.maxTextureSize} texels of 4 floats` }
-        : { backend, totalBytes: null, tensorBytes: null, why: 'the WebGL context reports no texture limit' };
+        ? { backend, totalBytes: null, tensorBytes: device.maxTextureSize ** 2 * 4 * 4, why: text('memory.why.webgl', { size: device.maxTextureSize }) }
+        : { backend, totalBytes: null, tensorBytes: null, why: text('memory.why.webglNone') };
     case 'cpu':
-      return { backend, totalBytes: null, tensorBytes: null, why: 'the cpu backend keeps tensors in JavaScript memory' };
+      return { backend, totalBytes: null, tensorBytes: null, why: text('memory.why.cpu') };
   }
 }
 
 export class MemoryError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly msg: Message;
+
+  constructor(msg: Message) {
+    super(msg.text);
     this.name = 'MemoryError';
+    this.msg = msg;
   }
 }
 
-/** Why the backend cannot hold the network, or null when it can (as far as the limits say). */
-export function memoryProblem(need: MemoryNeed, cap: BackendCapacity): string | null {
+/** Why the backend cannot hold the network, as a message, or null when it can (as far as the limits say). */
+export function memoryProblemMessage(need: MemoryNeed, cap: BackendCapacity): Message | null {
   if (cap.totalBytes !== null && need.backendBytes > cap.totalBytes) {
-    return `the network needs about ${formatBytes(need.backendBytes)} on ${cap.backend} (weights and activations), more than it can hold: ${cap.why}; use another backend or a smaller network`;
+    return text('memory.total', { bytes: formatBytes(need.backendBytes), backend: cap.backend, why: cap.why });
   }
   if (cap.tensorBytes !== null && need.largestTensorBytes > cap.tensorBytes) {
-    return `${need.largestTensor} alone takes ${formatBytes(need.largestTensorBytes)}, more than ${cap.backend} can hold: ${cap.why}; use the wasm or cpu backend`;
+    return text('memory.tensor', { tensor: need.largestTensorName, bytes: formatBytes(need.largestTensorBytes), backend: cap.backend, why: cap.why });
   }
   return null;
 }
 
+/** Why the backend cannot hold the network, or null when it can (as far as the limits say). */
+export function memoryProblem(need: MemoryNeed, cap: BackendCapacity): string | null {
+  return memoryProblemMessage(need, cap)?.text ?? null;
+}
+
 /** Throws a MemoryError with the figures when the backend cannot hold the network. */
 export function checkMemory(need: MemoryNeed, cap: BackendCapacity): void {
-  const problem = memoryProblem(need, cap);
+  const problem = memoryProblemMessage(need, cap);
   if (problem) throw new MemoryError(problem);
+}
+
+/** One line, as a message: "file 102.5 MB, state dict 102.5 MB, on the backend about 103 MB". */
+export function describeMemoryMessage(need: MemoryNeed): Message {
+  return text('memory.describe', { file: formatBytes(need.fileBytes), stateDict: formatBytes(need.stateDictBytes), backendBytes: formatBytes(need.backendBytes) });
 }
 
 /** One line: "file 102.5 MB, state dict 102.5 MB, on the backend about 103 MB". */
 export function describeMemory(need: MemoryNeed): string {
-  return `file ${formatBytes(need.fileBytes)}, float32 state dict ${formatBytes(need.stateDictBytes)}, on the backend about ${formatBytes(need.backendBytes)}`;
+  return describeMemoryMessage(need).text;
 }
 
 /** Decimal units, as file sizes are usually shown: 102.5 MB, 3.32 GB. */

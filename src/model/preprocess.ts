@@ -17,6 +17,27 @@
 import { INTERPOLATIONS, resizeRgb, type Interpolation } from './image/resample.ts';
 import { ImageError, toRgb, type PixelImage, type RgbImage } from './image/rgb.ts';
 import { checkImageSize } from './image/sniff.ts';
+import { messageOf, type Message, type ParamsArg } from './message.ts';
+
+/** The preprocessing's messages as English templates by id (src/model/message.ts); the app translates them. */
+export const PREPROCESS_MESSAGES = {
+  'preprocess.inputSize': 'input size must be a whole number of pixels from 1 to {max}, got {value}',
+  'preprocess.cropPct': 'crop_pct must be a number in (0, 1] (the crop\'s share of the resized image), got {value}',
+  'preprocess.interpolation': 'interpolation must be {allowed}, got "{value}"',
+  'preprocess.cropMode': 'crop mode must be {allowed}, got "{value}"',
+  'preprocess.triple': '{name} must be three finite numbers (R, G, B), got {value}',
+  'preprocess.std': 'std must be three positive numbers, got {value}',
+  'preprocess.noPixelsLeft': 'a {width}x{height} image has no pixels left when its longer side is resized to {size}',
+  'preprocess.describe': '{resize}, mean {mean}, std {std}',
+  'preprocess.resize.center': '{interpolation} resize of the shorter side to {size}, centre crop {crop}×{crop}',
+  'preprocess.resize.squash': '{interpolation} resize to {size}×{size} (aspect ratio not kept), centre crop {crop}×{crop}',
+  'preprocess.resize.border': '{interpolation} resize of the longer side to {size}, centre crop or pad to {crop}×{crop}',
+} as const;
+export type PreprocessMessageId = keyof typeof PREPROCESS_MESSAGES;
+
+function text<K extends PreprocessMessageId>(id: K, ...params: ParamsArg<(typeof PREPROCESS_MESSAGES)[K]>): Message {
+  return messageOf(PREPROCESS_MESSAGES, id, ...params);
+}
 
 export type CropMode = 'center' | 'squash' | 'border';
 export const CROP_MODES: readonly CropMode[] = ['center', 'squash', 'border'];
@@ -50,9 +71,12 @@ export const DEFAULT_PREPROCESS: PreprocessConfig = {
 };
 
 export class PreprocessError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly msg: Message;
+
+  constructor(msg: Message) {
+    super(msg.text);
     this.name = 'PreprocessError';
+    this.msg = msg;
   }
 }
 
@@ -62,21 +86,21 @@ export const MAX_INPUT_SIZE = 4096;
 /** Checks a preprocessing config; throws a PreprocessError naming the bad field. */
 export function validatePreprocess(cfg: PreprocessConfig): PreprocessConfig {
   if (!Number.isInteger(cfg.inputSize) || cfg.inputSize < 1 || cfg.inputSize > MAX_INPUT_SIZE) {
-    throw new PreprocessError(`input size must be a whole number of pixels from 1 to ${MAX_INPUT_SIZE}, got ${cfg.inputSize}`);
+    throw new PreprocessError(text('preprocess.inputSize', { max: MAX_INPUT_SIZE, value: String(cfg.inputSize) }));
   }
   if (!(typeof cfg.cropPct === 'number' && cfg.cropPct > 0 && cfg.cropPct <= 1)) {
-    throw new PreprocessError(`crop_pct must be a number in (0, 1] (the crop's share of the resized image), got ${cfg.cropPct}`);
+    throw new PreprocessError(text('preprocess.cropPct', { value: String(cfg.cropPct) }));
   }
   if (!INTERPOLATIONS.includes(cfg.interpolation)) {
-    throw new PreprocessError(`interpolation must be ${INTERPOLATIONS.join(' or ')}, got "${cfg.interpolation}"`);
+    throw new PreprocessError(text('preprocess.interpolation', { allowed: INTERPOLATIONS.join(' or '), value: String(cfg.interpolation) }));
   }
-  if (!CROP_MODES.includes(cfg.cropMode)) throw new PreprocessError(`crop mode must be ${CROP_MODES.join(', ')}, got "${cfg.cropMode}"`);
+  if (!CROP_MODES.includes(cfg.cropMode)) throw new PreprocessError(text('preprocess.cropMode', { allowed: CROP_MODES.join(', '), value: String(cfg.cropMode) }));
   for (const [name, v] of [['mean', cfg.mean], ['std', cfg.std]] as const) {
     if (!Array.isArray(v) || v.length !== 3 || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
-      throw new PreprocessError(`${name} must be three finite numbers (R, G, B), got ${JSON.stringify(v)}`);
+      throw new PreprocessError(text('preprocess.triple', { name, value: String(JSON.stringify(v)) }));
     }
   }
-  if (cfg.std.some((x) => x <= 0)) throw new PreprocessError(`std must be three positive numbers, got ${cfg.std.join(', ')}`);
+  if (cfg.std.some((x) => x <= 0)) throw new PreprocessError(text('preprocess.std', { value: cfg.std.join(', ') }));
   return cfg;
 }
 
@@ -106,7 +130,7 @@ export function resizeTarget(width: number, height: number, cfg: PreprocessConfi
   const ratio = Math.max(height / s, width / s);
   const w = roundHalfEven(width / ratio);
   const h = roundHalfEven(height / ratio);
-  if (w < 1 || h < 1) throw new ImageError(`a ${width}x${height} image has no pixels left when its longer side is resized to ${s}`);
+  if (w < 1 || h < 1) throw new ImageError(text('preprocess.noPixelsLeft', { width, height, size: s }));
   return [w, h];
 }
 
@@ -176,13 +200,18 @@ function trimNumber(x: number): string {
  * e.g. "bicubic resize of the shorter side to 256, centre crop 224×224, mean 0.485, 0.456, 0.406, std 0.229, 0.224, 0.225".
  */
 export function describePreprocess(cfg: PreprocessConfig): string {
-  const s = scaleSize(cfg);
+  return describePreprocessMessage(cfg).text;
+}
+
+/** The same line as a message. */
+export function describePreprocessMessage(cfg: PreprocessConfig): Message {
+  const sizes = { interpolation: cfg.interpolation, size: scaleSize(cfg), crop: cfg.inputSize };
   const resize = {
-    center: `${cfg.interpolation} resize of the shorter side to ${s}, centre crop ${cfg.inputSize}×${cfg.inputSize}`,
-    squash: `${cfg.interpolation} resize to ${s}×${s} (aspect ratio not kept), centre crop ${cfg.inputSize}×${cfg.inputSize}`,
-    border: `${cfg.interpolation} resize of the longer side to ${s}, centre crop or pad to ${cfg.inputSize}×${cfg.inputSize}`,
+    center: text('preprocess.resize.center', sizes),
+    squash: text('preprocess.resize.squash', sizes),
+    border: text('preprocess.resize.border', sizes),
   }[cfg.cropMode];
-  return `${resize}, mean ${cfg.mean.map(trimNumber).join(', ')}, std ${cfg.std.map(trimNumber).join(', ')}`;
+  return text('preprocess.describe', { resize, mean: cfg.mean.map(trimNumber).join(', '), std: cfg.std.map(trimNumber).join(', ') });
 }
 
 /** The short crop note: "256 → 224, bilinear" (shorter side resized, then the crop). */

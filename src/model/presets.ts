@@ -16,6 +16,8 @@ export type PresetFamily = 'torchvision' | 'paper' | 'resnet-d' | 'se' | 'eca' |
  */
 export interface PublishedFigures {
   source: string;
+  /** The key of `source` in presets.json's `sources` (the app translates a source by it). */
+  sourceId: string;
   /** Parameter count as published (exact for torchvision, rounded in the paper and in timm's table). */
   params?: number;
   /** Multiply-accumulates in units of 1e9 (torchvision's "GFLOPS", the paper's "FLOPs"). */
@@ -56,10 +58,10 @@ function fromTable(entry: (typeof table.presets)[number]): Preset {
   const partial = entry.config as Partial<NetworkConfig>;
   const config = validateConfig({ ...defaultConfig(partial.stem), ...partial });
   const sources = table.sources as Record<string, string>;
-  const published = (entry.published as (PublishedFigures & { source: string })[]).map((p) => {
+  const published = (entry.published as Omit<PublishedFigures, 'sourceId'>[]).map((p): PublishedFigures => {
     const source = sources[p.source];
     if (!source) throw new Error(`presets.json: ${entry.name} cites an unknown source "${p.source}"`);
-    return { ...p, source };
+    return { ...p, source, sourceId: p.source };
   });
   return {
     name: entry.name, label: entry.label, family: entry.family as PresetFamily, config,
@@ -68,6 +70,9 @@ function fromTable(entry: (typeof table.presets)[number]): Preset {
 }
 
 export const PRESETS: readonly Preset[] = table.presets.map(fromTable);
+
+/** Every source presets.json cites, by id. */
+export const PRESET_SOURCES: Readonly<Record<string, string>> = table.sources;
 
 export const PRESET_NAMES: readonly string[] = PRESETS.map((p) => p.name);
 

@@ -4,6 +4,7 @@
  */
 import { useState } from 'react';
 import { copyText } from '../download.ts';
+import { useI18n } from '../i18n/I18n.tsx';
 
 export function CopyButton(props: {
   label: string;
@@ -13,14 +14,15 @@ export function CopyButton(props: {
   what: string;
   disabled?: boolean;
 }) {
+  const { t, error } = useI18n();
   const [status, setStatus] = useState<{ ok: boolean; message: string } | null>(null);
   const copy = async () => {
     try {
       const text = props.text();
       await copyText(text);
-      setStatus({ ok: true, message: `Copied ${text.split('\n').length - 1} lines: ${props.what}.` });
+      setStatus({ ok: true, message: t('app.copied', { lines: text.split('\n').length - 1, what: props.what }) });
     } catch (e) {
-      setStatus({ ok: false, message: `Could not copy: ${e instanceof Error ? e.message : String(e)}` });
+      setStatus({ ok: false, message: t('app.couldNotCopy', { error: error(e) }) });
     }
   };
   return (

@@ -1,4 +1,5 @@
-import { Component, type ReactNode } from 'react';
+import { Component, type ContextType, type ReactNode } from 'react';
+import { I18nContext } from '../i18n/I18n.tsx';
 
 interface Props {
   children: ReactNode;
@@ -13,6 +14,8 @@ interface State { error: Error | null; errorKey: string | undefined }
  * forms result); instead an error is cleared when `resetKey` changes.
  */
 export class ErrorBoundary extends Component<Props, State> {
+  static override contextType = I18nContext;
+  declare context: ContextType<typeof I18nContext>;
   override state: State = { error: null, errorKey: undefined };
 
   static getDerivedStateFromError(error: unknown): Partial<State> {
@@ -29,8 +32,8 @@ export class ErrorBoundary extends Component<Props, State> {
     if (this.state.error) {
       return (
         <div className="error-box" role="alert">
-          <strong>{this.state.error.name === 'ConfigError' ? 'This network cannot be shown' : 'Something went wrong'}:</strong>{' '}
-          {this.state.error.message}
+          <strong>{this.context.t(this.state.error.name === 'ConfigError' ? 'app.cannotShow' : 'app.wentWrong')}{this.context.lang === 'zh' ? '：' : ':'}</strong>{' '}
+          {this.context.error(this.state.error)}
         </div>
       );
     }

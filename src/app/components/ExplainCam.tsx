@@ -5,6 +5,8 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { ColorLegend, scaleLut, short } from './ExplainColors.tsx';
+import { useI18n } from '../i18n/I18n.tsx';
+import { classLabel } from './ExplainInput.tsx';
 
 type Crop = { width: number; height: number; data: Uint8ClampedArray };
 
@@ -59,34 +61,35 @@ function CamCanvas({ crop, map, h, w, opacity, label }: { crop: Crop; map: Float
 export interface CamEntry { index: number; label: string; prob: number; map: Float32Array }
 
 export function ExplainCam({ crop, entries, h, w, layer, random }: { crop: Crop; entries: CamEntry[]; h: number; w: number; layer: string; random: boolean }) {
+  const i18n = useI18n();
+  const { t } = i18n;
   const [opacity, setOpacity] = useState(0.55);
   return (
     <div className="xp-cam">
       <div className="toolbar actions">
         <div className="field inline xp-opacity">
-          <label htmlFor="xp-opacity">Opacity</label>
+          <label htmlFor="xp-opacity">{t('xp.opacity')}</label>
           <input id="xp-opacity" type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} />
         </div>
         <span className="small num">{Math.round(opacity * 100)} %</span>
-        <ColorLegend kind="heat" domain={[0, 1]} label="Each map from its min (0) to its max (1)" />
+        <ColorLegend kind="heat" domain={[0, 1]} label={t('xp.camLegend')} />
       </div>
-      <ol className="xp-cam-grid" aria-label="Class activation maps of the top-5 classes">
+      <ol className="xp-cam-grid" aria-label={t('xp.camGrid')}>
         {entries.map((e, i) => {
           let lo = Infinity, hi = -Infinity;
           for (const v of e.map) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
           return (
             <li key={e.index}>
-              <CamCanvas crop={crop} map={e.map} h={h} w={w} opacity={opacity} label={`Class activation map of ${e.label}`} />
-              <p className="small"><strong>{i + 1}. {e.label}</strong> <span className="muted">#{e.index}</span> {(e.prob * 100).toFixed(1)} %</p>
-              <p className="small muted xp-mono">CAM {short(lo)} to {short(hi)}</p>
+              <CamCanvas crop={crop} map={e.map} h={h} w={w} opacity={opacity} label={t('xp.camOf', { label: classLabel(i18n, e) })} />
+              <p className="small"><strong>{i + 1}. {classLabel(i18n, e)}</strong> <span className="muted">#{e.index}</span> {(e.prob * 100).toFixed(1)} %</p>
+              <p className="small muted xp-mono">{t('xp.camRange', { lo: short(lo), hi: short(hi) })}</p>
             </li>
           );
         })}
       </ol>
       <p className="small muted">
-        CAM<sub>c</sub>(h, w) = Σ<sub>k</sub> fc.weight[c, k] · A<sub>k</sub>(h, w), A the output of {layer} ({h}×{w}, after its last ReLU), no bias;
-        shown upsampled bilinearly to the {crop.width}×{crop.height} crop (display only). Exact for networks that end in global average pooling + fc, as these do:
-        each logit is the map's mean plus the class's bias.{random ? ' With random weights the classes and the maps mean nothing.' : ''}
+        CAM<sub>c</sub>(h, w) = Σ<sub>k</sub> fc.weight[c, k] · A<sub>k</sub>(h, w);{' '}
+        {t('xp.camNote', { layer, h, w, width: crop.width, height: crop.height })}{random ? t('xp.camRandom') : ''}
       </p>
     </div>
   );

@@ -6,6 +6,7 @@
 import { interpolateInferno, interpolateRdBu, interpolateViridis } from 'd3';
 import { color } from 'd3';
 import { useEffect, useRef } from 'react';
+import { useI18n } from '../i18n/I18n.tsx';
 
 export type ScaleKind = 'sequential' | 'diverging' | 'heat';
 
@@ -63,6 +64,7 @@ export function short(v: number): string {
 
 /** A horizontal gradient of the scale with its end (and, diverging, middle) values. */
 export function ColorLegend({ kind, domain, label }: { kind: ScaleKind; domain: [number, number]; label: string }) {
+  const { t } = useI18n();
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const ctx = ref.current?.getContext('2d');
@@ -73,7 +75,7 @@ export function ColorLegend({ kind, domain, label }: { kind: ScaleKind; domain: 
     ctx.putImageData(img, 0, 0);
   }, [kind, domain]);
   return (
-    <figure className="xp-legend" aria-label={`${label}: from ${short(domain[0])} to ${short(domain[1])}`}>
+    <figure className="xp-legend" aria-label={t('xp.legendRange', { label, lo: short(domain[0]), hi: short(domain[1]) })}>
       <figcaption className="small">{label}</figcaption>
       <canvas ref={ref} width={256} height={1} aria-hidden="true" />
       <div className="xp-legend-ticks small num" aria-hidden="true">

@@ -4,15 +4,17 @@
  */
 import type { GroupStats } from '../../model/feature-maps.ts';
 import { short } from './ExplainColors.tsx';
+import { useI18n } from '../i18n/I18n.tsx';
 
 export function ExplainGroupTable({ stats }: { stats: GroupStats[] }) {
+  const { t } = useI18n();
   const top = Math.max(...stats.map((g) => Math.abs(g.mean)), 1e-30);
   return (
     <div className="table-wrap xp-group-table">
       <table className="data">
-        <caption>Per-group statistics</caption>
+        <caption>{t('xp.groupStats')}</caption>
         <thead>
-          <tr><th scope="col">Path</th><th scope="col">Channels</th><th scope="col" className="num">Mean</th><th scope="col" className="num">Max</th><th scope="col" className="num">Zeros after ReLU</th><th scope="col"><span className="sr-only">Mean, relative</span></th></tr>
+          <tr><th scope="col">{t('xp.path')}</th><th scope="col">{t('xp.channels')}</th><th scope="col" className="num">{t('xp.mean')}</th><th scope="col" className="num">{t('xp.max')}</th><th scope="col" className="num">{t('xp.zerosAfterRelu')}</th><th scope="col"><span className="sr-only">{t('xp.meanRelative')}</span></th></tr>
         </thead>
         <tbody>
           {stats.map((g) => (

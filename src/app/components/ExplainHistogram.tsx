@@ -5,12 +5,14 @@
 import { scaleLinear } from 'd3';
 import type { Histogram } from '../../model/feature-maps.ts';
 import { short } from './ExplainColors.tsx';
+import { useI18n } from '../i18n/I18n.tsx';
 
 const W = 560;
 const H = 150;
 const M = { top: 8, right: 8, bottom: 26, left: 44 };
 
 export function ExplainHistogram({ layer, histogram }: { layer: string; histogram: Histogram }) {
+  const { t, num } = useI18n();
   const { lo, hi, counts, nonPositive, total } = histogram;
   const x = scaleLinear().domain([lo, hi > lo ? hi : lo + 1]).range([M.left, W - M.right]);
   const peak = Math.max(...counts, 1);
@@ -22,16 +24,16 @@ export function ExplainHistogram({ layer, histogram }: { layer: string; histogra
   return (
     <figure className="chart xp-histogram">
       <figcaption>
-        <h3>Activations of {layer}</h3>
+        <h3>{t('xp.activationsOf', { layer })}</h3>
         <p className="small">
-          {total.toLocaleString('en-US')} values from {short(lo)} to {short(hi)}.{' '}
-          <strong data-testid="sparsity">{afterRelu ? `Sparsity: ${share.toFixed(1)} % of the values are exactly 0` : `Sparsity after ReLU: ${share.toFixed(1)} % of the values are ≤ 0`}</strong>
-          {afterRelu ? ' (what the ReLU zeroed).' : ' (a ReLU would set them to 0).'}
+          {t('xp.values', { total: num(total), lo: short(lo), hi: short(hi) })}{' '}
+          <strong data-testid="sparsity">{t(afterRelu ? 'xp.sparsity' : 'xp.sparsityAfter', { share: share.toFixed(1) })}</strong>
+          {t(afterRelu ? 'xp.zeroed' : 'xp.wouldZero')}
         </p>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Histogram of ${counts.length} bins from ${short(lo)} to ${short(hi)}; ${share.toFixed(1)} % of the values are at most 0`}>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={t('xp.histogramImage', { bins: counts.length, lo: short(lo), hi: short(hi), share: share.toFixed(1) })}>
         <g className="grid">
-          {y.ticks(4).map((t) => <line key={t} x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} />)}
+          {y.ticks(4).map((v) => <line key={v} x1={M.left} x2={W - M.right} y1={y(v)} y2={y(v)} />)}
         </g>
         {counts.map((c, i) => {
           const left = lo + ((hi - lo) * i) / counts.length;
@@ -40,8 +42,8 @@ export function ExplainHistogram({ layer, histogram }: { layer: string; histogra
         {lo < 0 && hi > 0 && <line className="xp-zero" x1={x(0)} x2={x(0)} y1={M.top} y2={H - M.bottom} />}
         <g className="axis">
           <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} />
-          {ticks.map((t) => <text key={t} x={x(t)} y={H - M.bottom + 14} textAnchor="middle">{short(t)}</text>)}
-          {y.ticks(4).map((t) => <text key={t} x={M.left - 4} y={y(t) + 3} textAnchor="end">{t >= 1000 ? `${short(t / 1000)}k` : t}</text>)}
+          {ticks.map((v) => <text key={v} x={x(v)} y={H - M.bottom + 14} textAnchor="middle">{short(v)}</text>)}
+          {y.ticks(4).map((v) => <text key={v} x={M.left - 4} y={y(v) + 3} textAnchor="end">{v >= 1000 ? t('xp.thousands', { n: short(v / 1000) }) : v}</text>)}
         </g>
       </svg>
     </figure>

@@ -6,51 +6,59 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { ExplainOverview, LoadedWeights } from '../../model/engine/client.ts';
 import { matchPreset } from '../../model/presets.ts';
-import { humanCount, thousands } from '../format.ts';
+import { humanCount } from '../format.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+import { Rich } from '../i18n/Rich.tsx';
+import type { Translator } from '../i18n/translator.ts';
 
-function describe(w: LoadedWeights): string {
+function describe({ t, num }: Translator, w: LoadedWeights): string {
   const preset = matchPreset({ ...w.config, input: [w.config.input[0], 224, 224] }) ?? matchPreset(w.config);
-  const arch = preset ? preset.label : `custom network (depths ${w.config.depths.join(',')}, C=${w.config.cardinality}, d=${w.config.widthPerGroup})`;
-  return `${arch}, ${w.config.classes} classes: ${thousands(w.tensors)} tensors, ${humanCount(w.bytes)}B, ${w.source}`;
+  const arch = preset ? preset.label : t('xp.custom', { depths: w.config.depths.join(','), c: w.config.cardinality, d: w.config.widthPerGroup });
+  return t('xp.weightsOf', { arch, classes: w.config.classes, tensors: num(w.tensors), bytes: humanCount(w.bytes), source: w.random && w.seed !== undefined ? t('xp.randomSource', { seed: w.seed }) : w.source });
 }
 
 export function ExplainWeights({ weights, busy, error, configured, onFile, onRandom, onRunView }: {
   weights: LoadedWeights | null; busy: boolean; error: string; configured: string;
   onFile: (f: File) => void; onRandom: () => void; onRunView: () => void;
 }) {
+  const i18n = useI18n();
+  const { t } = i18n;
   return (
     <section className="card" aria-labelledby="xp-weights-title">
-      <h3 id="xp-weights-title">Weights</h3>
+      <h3 id="xp-weights-title">{t('xp.weights')}</h3>
       {weights ? (
-        <p className="status" role="status">Explaining {describe(weights)}.</p>
+        <p className="status" role="status">{t('xp.explaining', { weights: describe(i18n, weights) })}</p>
       ) : (
-        <p className="muted">No weights loaded. Load trained weights in the Run view (the pretrained catalogue) or from a file; random weights show the mechanics, not what a trained network learned.</p>
+        <p className="muted">{t('xp.noWeights')}</p>
       )}
       {weights?.random && (
-        <p className="xp-random" role="note">
-          <strong>These maps show random weights.</strong> Nothing here was learned: the channels, the classes and the activation maps
-          are what a randomly initialised {configured} computes on this image.
-        </p>
+        <p className="xp-random" role="note"><Rich text={t('xp.randomNote', { network: configured })} /></p>
       )}
       <div className="toolbar actions">
-        <button type="button" onClick={onRunView}>Load pretrained weights in the Run view</button>
+        <button type="button" onClick={onRunView}>{t('xp.toRunView')}</button>
         <div className="field inline">
-          <label htmlFor="xp-weights-file">Weights file</label>
+          <label htmlFor="xp-weights-file">{t('xp.weightsFile')}</label>
           <input id="xp-weights-file" type="file" accept=".safetensors,.pth,.pt,.bin" disabled={busy} onChange={(e) => {
             const f = e.target.files?.[0];
             if (f) onFile(f);
             e.target.value = '';
           }} />
         </div>
-        <button type="button" disabled={busy} onClick={onRandom}>Use random weights ({configured})</button>
+        <button type="button" disabled={busy} onClick={onRandom}>{t('xp.useRandom', { network: configured })}</button>
       </div>
-      {busy && <p className="muted" role="status">Loading the weights…</p>}
+      {busy && <p className="muted" role="status">{t('xp.loadingWeights')}</p>}
       {error && <p className="field-error" role="alert">{error}</p>}
     </section>
   );
 }
 
+/** A class's name; a class without one (the engine's "class N") in this language. */
+export function classLabel({ t }: Translator, e: { index: number; label: string }): string {
+  return e.label === `class ${e.index}` ? t('xp.classIndex', { index: e.index }) : e.label;
+}
+
 function Crop({ image }: { image: { width: number; height: number; data: Uint8ClampedArray } }) {
+  const { t } = useI18n();
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const ctx = ref.current?.getContext('2d');
@@ -59,12 +67,14 @@ function Crop({ image }: { image: { width: number; height: number; data: Uint8Cl
     img.data.set(image.data);
     ctx.putImageData(img, 0, 0);
   }, [image]);
-  return <canvas ref={ref} className="crop" width={image.width} height={image.height} aria-label={`Preprocessed ${image.width}×${image.height} crop`} role="img" />;
+  return <canvas ref={ref} className="crop" width={image.width} height={image.height} aria-label={t('xp.crop', { width: image.width, height: image.height })} role="img" />;
 }
 
 export function ExplainImage({ name, overview, busy, error, needsWeights, onPick }: {
   name: string | null; overview: ExplainOverview | null; busy: boolean; error: string; needsWeights: boolean; onPick: (f: File) => void;
 }) {
+  const i18n = useI18n();
+  const { t, msg } = i18n;
   const [over, setOver] = useState(false);
   const onDrop = (e: DragEvent<HTMLDivElement>) => {
     e.preventDefault();
@@ -75,35 +85,35 @@ export function ExplainImage({ name, overview, busy, error, needsWeights, onPick
   const top = overview?.top?.[0] ?? null;
   return (
     <section className="card" aria-labelledby="xp-image-title">
-      <h3 id="xp-image-title">Image</h3>
+      <h3 id="xp-image-title">{t('xp.image')}</h3>
       <div className={`drop${over ? ' over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
-        <label htmlFor="xp-image-file">Choose an image or drop it here</label>{' '}
+        <label htmlFor="xp-image-file">{t('xp.chooseImage')}</label>{' '}
         <input id="xp-image-file" type="file" accept="image/*" onChange={(e) => { const f = e.target.files?.[0]; if (f) onPick(f); e.target.value = ''; }} />
-        <p className="muted small">Resized to 256 (shorter side), centre-cropped to 224×224 and normalized as torchvision does, as in the Run view.</p>
+        <p className="muted small">{t('xp.preprocessNote')}</p>
       </div>
-      {name && needsWeights && <p className="field-error" role="alert">“{name}” is waiting for weights: load them above, or use random weights.</p>}
+      {name && needsWeights && <p className="field-error" role="alert">{t('xp.waiting', { image: name })}</p>}
       {error && <p className="field-error" role="alert">{error}</p>}
-      {busy && <p className="muted" role="status">Running the network on “{name}”…</p>}
+      {busy && <p className="muted" role="status">{t('xp.running', { image: name ?? '' })}</p>}
       {overview?.crop && (
         <div className="run-grid">
           <Crop image={overview.crop} />
           <div>
             {top ? (
               <>
-                <p className="small">Top-5 for “{name}”{overview.random ? ' (random weights: meaningless)' : ''}</p>
-                <ol className="bars" aria-label="Top-5 classes">
+                <p className="small">{t(overview.random ? 'xp.topForRandom' : 'xp.topFor', { image: name ?? '' })}</p>
+                <ol className="bars" aria-label={t('xp.topClasses')}>
                   {top.map((t) => (
                     <li key={t.index}>
-                      <span>{t.label} <span className="muted small">#{t.index}</span><div className="bar" style={{ width: `${(t.prob * 100).toFixed(1)}%` }} /></span>
+                      <span>{classLabel(i18n, t)} <span className="muted small">#{t.index}</span><div className="bar" style={{ width: `${(t.prob * 100).toFixed(1)}%` }} /></span>
                       <span className="num">{(t.prob * 100).toFixed(2)}%</span>
                     </li>
                   ))}
                 </ol>
               </>
             ) : (
-              <p className="muted small">{overview.camError}</p>
+              <p className="muted small">{overview.camError ? msg(overview.camError) : ''}</p>
             )}
-            <p className="muted small">Forward pass {overview.ms.toFixed(0)} ms on {overview.backend}.</p>
+            <p className="muted small">{t('xp.forward', { ms: overview.ms.toFixed(0), backend: overview.backend })}</p>
           </div>
         </div>
       )}

@@ -6,6 +6,8 @@
  */
 import type { TapTarget } from '../../model/explain.ts';
 import type { LayerGraph } from '../../model/graph.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+import type { Translator } from '../i18n/translator.ts';
 
 export interface BlockChoice { key: string; label: string; layers: TapTarget[] }
 export interface StageChoice { stage: number; label: string; blocks: BlockChoice[] }
@@ -36,13 +38,16 @@ export function locate(tree: readonly StageChoice[], name: string): [number, num
   return null;
 }
 
-function layerLabel(t: TapTarget, block: string): string {
+function layerLabel({ t: tr }: Translator, t: TapTarget, block: string): string {
   const short = t.name.startsWith(`${block}.`) ? t.name.slice(block.length + 1) : t.name;
-  const kind = t.what === 'container' ? (t.block === null && t.stage > 0 ? 'stage output' : t.module === 'Sequential' ? 'Sequential' : t.module) : t.module ?? 'op';
+  const kind = t.what === 'container' ? (t.block === null && t.stage > 0 ? tr('xp.stageOutput') : t.module === 'Sequential' ? 'Sequential' : t.module) : t.module ?? 'op';
   return `${short} · ${kind} → ${t.outShape.join('×')}`;
 }
 
 export function ExplainLayerPicker({ tree, selected, onSelect }: { tree: StageChoice[]; selected: string; onSelect: (name: string) => void }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const label = (text: string) => (text === 'stem' ? t('xp.stem') : text);
   const at = locate(tree, selected) ?? [0, 0, 0];
   const [s, b] = at;
   const stage = tree[s];
@@ -55,21 +60,21 @@ export function ExplainLayerPicker({ tree, selected, onSelect }: { tree: StageCh
   return (
     <div className="toolbar xp-picker">
       <div className="field">
-        <label htmlFor="xp-stage">Stage</label>
+        <label htmlFor="xp-stage">{t('xp.stage')}</label>
         <select id="xp-stage" value={s} onChange={(e) => onSelect(sameKind(tree[Number(e.target.value)].blocks[0]))}>
-          {tree.map((st, i) => <option key={st.label} value={i}>{st.label}</option>)}
+          {tree.map((st, i) => <option key={st.label} value={i}>{label(st.label)}</option>)}
         </select>
       </div>
       <div className="field">
-        <label htmlFor="xp-block">Block</label>
+        <label htmlFor="xp-block">{t('xp.block')}</label>
         <select id="xp-block" value={b} disabled={stage.blocks.length < 2} onChange={(e) => onSelect(sameKind(stage.blocks[Number(e.target.value)]))}>
-          {stage.blocks.map((bl, i) => <option key={bl.key} value={i}>{bl.label}</option>)}
+          {stage.blocks.map((bl, i) => <option key={bl.key} value={i}>{label(bl.label)}</option>)}
         </select>
       </div>
       <div className="field xp-layer-field">
-        <label htmlFor="xp-layer">Layer</label>
+        <label htmlFor="xp-layer">{t('xp.layer')}</label>
         <select id="xp-layer" value={selected} onChange={(e) => onSelect(e.target.value)}>
-          {block.layers.map((t) => <option key={t.name} value={t.name}>{layerLabel(t, block.key)}</option>)}
+          {block.layers.map((x) => <option key={x.name} value={x.name}>{layerLabel(i18n, x, block.key)}</option>)}
         </select>
       </div>
     </div>

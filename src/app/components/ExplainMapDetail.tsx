@@ -6,10 +6,12 @@
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
 import type { ExplainMap } from '../../model/engine/client.ts';
 import { ColorLegend, paint, scaleDomain, short, type ScaleKind } from './ExplainColors.tsx';
+import { useI18n } from '../i18n/I18n.tsx';
 
 const SIDE = 336;
 
 export function ExplainMapDetail({ map, kind, onClose }: { map: ExplainMap; kind: ScaleKind; onClose: () => void }) {
+  const { t } = useI18n();
   const ref = useRef<HTMLCanvasElement>(null);
   const { width: w, height: h, values } = map;
   const cell = Math.max(2, Math.floor(SIDE / Math.max(w, h)));
@@ -44,12 +46,12 @@ export function ExplainMapDetail({ map, kind, onClose }: { map: ExplainMap; kind
     const r = Math.floor(((e.clientY - box.top) / box.height) * h);
     setAt(r >= 0 && r < h && c >= 0 && c < w ? { r, c } : null);
   };
-  const title = `Channel ${map.channel} of ${map.layer}`;
+  const title = t('xp.mapTitle', { channel: map.channel, layer: map.layer });
   return (
     <section className="card xp-detail" role="region" aria-label={title}>
       <div className="xp-detail-head">
         <h3>{title}</h3>
-        <button type="button" onClick={onClose}>Close</button>
+        <button type="button" onClick={onClose}>{t('xp.close')}</button>
       </div>
       <div className="xp-detail-body">
         <canvas
@@ -57,25 +59,25 @@ export function ExplainMapDetail({ map, kind, onClose }: { map: ExplainMap; kind
           width={w * cell}
           height={h * cell}
           role="img"
-          aria-label={`${h}×${w} map, min ${short(map.min)}, max ${short(map.max)}`}
+          aria-label={t('xp.mapImage', { h, w, min: short(map.min), max: short(map.max) })}
           onMouseMove={onMove}
           onMouseLeave={() => setAt(null)}
         />
         <div>
           <dl className="xp-stats">
-            <div><dt>Size</dt><dd>{h}×{w}</dd></div>
-            <div><dt>Min</dt><dd data-testid="map-min">{short(map.min)}</dd></div>
-            <div><dt>Max</dt><dd data-testid="map-max">{short(map.max)}</dd></div>
-            <div><dt>Mean</dt><dd>{short(map.mean)}</dd></div>
-            <div><dt>≤ 0 (zeros after ReLU)</dt><dd>{(map.zeros * 100).toFixed(1)} %</dd></div>
+            <div><dt>{t('xp.size')}</dt><dd>{h}×{w}</dd></div>
+            <div><dt>{t('xp.min')}</dt><dd data-testid="map-min">{short(map.min)}</dd></div>
+            <div><dt>{t('xp.max')}</dt><dd data-testid="map-max">{short(map.max)}</dd></div>
+            <div><dt>{t('xp.mean')}</dt><dd>{short(map.mean)}</dd></div>
+            <div><dt>{t('xp.nonPositive')}</dt><dd>{(map.zeros * 100).toFixed(1)} %</dd></div>
           </dl>
-          <p className="small xp-mono" aria-live="polite">{at ? `row ${at.r}, column ${at.c}: ${values[at.r * w + at.c].toPrecision(6)}` : 'Point at a cell for its value.'}</p>
-          <ColorLegend kind={kind} domain={domain} label="This map's colour scale" />
+          <p className="small xp-mono" aria-live="polite">{at ? t('xp.cell', { r: at.r, c: at.c, value: values[at.r * w + at.c].toPrecision(6) }) : t('xp.pointAt')}</p>
+          <ColorLegend kind={kind} domain={domain} label={t('xp.mapScale')} />
         </div>
       </div>
       {w * h <= 1024 && (
         <details className="xp-numbers">
-          <summary>The numbers ({h}×{w})</summary>
+          <summary>{t('xp.numbers', { h, w })}</summary>
           <div className="table-wrap">
             <table className="data num">
               <tbody>

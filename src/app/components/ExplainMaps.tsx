@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { channelsByMean, groupStats, type FeatureMaps } from '../../model/feature-maps.ts';
 import { ColorLegend, paint, scaleDomain, scaleLut, short, type ScaleKind } from './ExplainColors.tsx';
 import { ExplainGroupTable } from './ExplainGroups.tsx';
+import { useI18n } from '../i18n/I18n.tsx';
 
 export const PAGE_SIZE = 256;
 
@@ -19,6 +20,7 @@ export function layerScaleKind(maps: FeatureMaps): ScaleKind {
 }
 
 function MapTile({ maps, k, kind, scale, onOpen }: { maps: FeatureMaps; k: number; kind: ScaleKind; scale: Scale; onOpen: (k: number) => void }) {
+  const { t } = useI18n();
   const ref = useRef<HTMLCanvasElement>(null);
   const { width: w, height: h } = maps;
   useEffect(() => {
@@ -50,7 +52,7 @@ function MapTile({ maps, k, kind, scale, onOpen }: { maps: FeatureMaps; k: numbe
     }
     ctx.putImageData(img, 0, 0);
   }, [maps, k, kind, scale, w, h]);
-  const label = `Channel ${k}: mean ${short(maps.mean[k])}, max ${short(maps.max[k])}, ${(maps.zeros[k] * 100).toFixed(0)} % ≤ 0`;
+  const label = t('xp.tile', { k, mean: short(maps.mean[k]), max: short(maps.max[k]), zeros: (maps.zeros[k] * 100).toFixed(0) });
   return (
     <button type="button" className="xp-tile" aria-label={label} title={label} onClick={() => onOpen(k)}>
       <canvas ref={ref} width={w} height={h} aria-hidden="true" />
@@ -59,18 +61,20 @@ function MapTile({ maps, k, kind, scale, onOpen }: { maps: FeatureMaps; k: numbe
   );
 }
 
-function Pager({ page, pages, first, last, total, what, onPage }: { page: number; pages: number; first: number; last: number; total: number; what: string; onPage: (p: number) => void }) {
-  if (pages <= 1) return <p className="small muted">{total} {what}</p>;
+function Pager({ page, pages, first, last, total, what, onPage }: { page: number; pages: number; first: number; last: number; total: number; what: 'channels' | 'paths'; onPage: (p: number) => void }) {
+  const { t } = useI18n();
+  if (pages <= 1) return <p className="small muted">{t(what === 'paths' ? 'xp.countPaths' : 'xp.count', { total })}</p>;
   return (
-    <div className="toolbar actions xp-pager" role="group" aria-label="Pages">
-      <button type="button" aria-label="Previous page" disabled={page === 0} onClick={() => onPage(page - 1)}>‹ Previous</button>
-      <span className="small" aria-live="polite">{what} {first}–{last} of {total} (page {page + 1} of {pages})</span>
-      <button type="button" aria-label="Next page" disabled={page === pages - 1} onClick={() => onPage(page + 1)}>Next ›</button>
+    <div className="toolbar actions xp-pager" role="group" aria-label={t('xp.pages')}>
+      <button type="button" aria-label={t('xp.prevPage')} disabled={page === 0} onClick={() => onPage(page - 1)}>{t('xp.prev')}</button>
+      <span className="small" aria-live="polite">{t(what === 'paths' ? 'xp.rangePaths' : 'xp.range', { first, last, total, page: page + 1, pages })}</span>
+      <button type="button" aria-label={t('xp.nextPage')} disabled={page === pages - 1} onClick={() => onPage(page + 1)}>{t('xp.next')}</button>
     </div>
   );
 }
 
 export function ExplainMaps({ maps, groups, onOpen }: { maps: FeatureMaps; groups: { groups: number; perGroup: number; conv: string } | null; onOpen: (k: number) => void }) {
+  const { t } = useI18n();
   const [order, setOrder] = useState<'mean' | 'index'>('mean');
   const [scale, setScale] = useState<Scale>('map');
   const [byGroup, setByGroup] = useState(false);
@@ -95,31 +99,28 @@ export function ExplainMaps({ maps, groups, onOpen }: { maps: FeatureMaps; group
     <div className="xp-maps">
       <div className="toolbar actions">
         <fieldset className="segmented">
-          <legend>Order</legend>
-          <label className={order === 'mean' ? 'on' : ''}><input type="radio" name="xp-order" checked={order === 'mean'} onChange={() => setOrder('mean')} />By mean activation</label>
-          <label className={order === 'index' ? 'on' : ''}><input type="radio" name="xp-order" checked={order === 'index'} onChange={() => setOrder('index')} />By channel</label>
+          <legend>{t('xp.order')}</legend>
+          <label className={order === 'mean' ? 'on' : ''}><input type="radio" name="xp-order" checked={order === 'mean'} onChange={() => setOrder('mean')} />{t('xp.byMean')}</label>
+          <label className={order === 'index' ? 'on' : ''}><input type="radio" name="xp-order" checked={order === 'index'} onChange={() => setOrder('index')} />{t('xp.byChannel')}</label>
         </fieldset>
         <fieldset className="segmented">
-          <legend>Colour scale</legend>
-          <label className={scale === 'map' ? 'on' : ''}><input type="radio" name="xp-scale" checked={scale === 'map'} onChange={() => setScale('map')} />Each map</label>
-          <label className={scale === 'layer' ? 'on' : ''}><input type="radio" name="xp-scale" checked={scale === 'layer'} onChange={() => setScale('layer')} />Whole layer</label>
+          <legend>{t('xp.colourScale')}</legend>
+          <label className={scale === 'map' ? 'on' : ''}><input type="radio" name="xp-scale" checked={scale === 'map'} onChange={() => setScale('map')} />{t('xp.eachMap')}</label>
+          <label className={scale === 'layer' ? 'on' : ''}><input type="radio" name="xp-scale" checked={scale === 'layer'} onChange={() => setScale('layer')} />{t('xp.wholeLayer')}</label>
         </fieldset>
         {groups && (
           <label className="switch">
             <input type="checkbox" checked={byGroup} onChange={(e) => setByGroup(e.target.checked)} />
-            Arrange by group ({groups.groups} paths of {groups.perGroup})
+            {t('xp.arrange', { groups: groups.groups, perGroup: groups.perGroup })}
           </label>
         )}
       </div>
       {scale === 'layer'
-        ? <ColorLegend kind={kind} domain={domain} label={`Colour scale: the layer's values (${kind === 'diverging' ? 'blue negative, red positive' : 'dark low, yellow high'})`} />
-        : <ColorLegend kind={kind === 'diverging' ? 'diverging' : 'sequential'} domain={kind === 'diverging' ? [-1, 1] : [0, 1]} label={kind === 'diverging' ? 'Colour scale: each map from −max|v| (blue) through 0 (white) to +max|v| (red)' : 'Colour scale: each map from its min (0) to its max (1)'} />}
+        ? <ColorLegend kind={kind} domain={domain} label={t(kind === 'diverging' ? 'xp.legendLayerDiverging' : 'xp.legendLayerSequential')} />
+        : <ColorLegend kind={kind === 'diverging' ? 'diverging' : 'sequential'} domain={kind === 'diverging' ? [-1, 1] : [0, 1]} label={t(kind === 'diverging' ? 'xp.legendMapDiverging' : 'xp.legendMapSequential')} />}
       {arranged && stats ? (
         <>
-          <p className="small">
-            Channels grouped by the {groups!.groups} paths of form (a): path <i>g</i> holds channels <i>g</i>·{groups!.perGroup} to <i>g</i>·{groups!.perGroup} + {groups!.perGroup - 1}
-            {' '}(the grouped 3×3 conv {groups!.conv} reads and writes each path's channels only).
-          </p>
+          <p className="small">{t('xp.pathsNote', { groups: groups!.groups, perGroup: groups!.perGroup, last: groups!.perGroup - 1, conv: groups!.conv })}</p>
           <ExplainGroupTable stats={stats} />
           <Pager page={at} pages={pages} first={from + 1} last={to} total={total} what="paths" onPage={setPage} />
           <div className="xp-groups">
@@ -127,8 +128,8 @@ export function ExplainMaps({ maps, groups, onOpen }: { maps: FeatureMaps; group
               const channels = Array.from({ length: g.size }, (_, i) => g.first + i);
               if (order === 'mean') channels.sort((a, b) => maps.mean[b] - maps.mean[a] || a - b);
               return (
-                <section key={g.group} className="xp-group" aria-label={`Path ${g.group + 1} of ${groups!.groups}: channels ${g.first}–${g.first + g.size - 1}`}>
-                  <h4 className="small">Path {g.group + 1} <span className="muted">ch {g.first}–{g.first + g.size - 1} · mean {short(g.mean)} · max {short(g.max)} · {(g.zeros * 100).toFixed(0)} % zeros</span></h4>
+                <section key={g.group} className="xp-group" aria-label={t('xp.pathLabel', { path: g.group + 1, groups: groups!.groups, first: g.first, last: g.first + g.size - 1 })}>
+                  <h4 className="small">{t('xp.pathHead', { path: g.group + 1 })} <span className="muted">{t('xp.pathStats', { first: g.first, last: g.first + g.size - 1, mean: short(g.mean), max: short(g.max), zeros: (g.zeros * 100).toFixed(0) })}</span></h4>
                   <div className="xp-grid">{tiles(channels)}</div>
                 </section>
               );
@@ -138,7 +139,7 @@ export function ExplainMaps({ maps, groups, onOpen }: { maps: FeatureMaps; group
       ) : (
         <>
           <Pager page={at} pages={pages} first={from + 1} last={to} total={total} what="channels" onPage={setPage} />
-          <div className="xp-grid" role="group" aria-label={`Channel maps of ${maps.layer}`}>{tiles(sorted.slice(from, to))}</div>
+          <div className="xp-grid" role="group" aria-label={t('xp.channelMaps', { layer: maps.layer })}>{tiles(sorted.slice(from, to))}</div>
         </>
       )}
     </div>

@@ -7,6 +7,13 @@ import { scaleBand, scalePoint } from 'd3';
 import type { ReactNode } from 'react';
 import type { BlockForm, FormLayer } from '../../analysis/forms.ts';
 import { thousands } from '../format.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+import type { Translator } from '../i18n/translator.ts';
+
+/** A layer's box label: the paper's "in, k x k, out" (technical), or the aggregation op in words. */
+export function layerLabel(i18n: Translator, layer: FormLayer): string {
+  return layer.role === 'concat' ? i18n.t('forms.view.concatenate') : layer.label;
+}
 
 const W = 330;
 const ROW = 62;
@@ -27,6 +34,8 @@ function rowOf(form: BlockForm['form'], layer: FormLayer): RowName {
 }
 
 export function FormsDiagram({ form, inChannels, outChannels }: { form: BlockForm; inChannels: number; outChannels: number }) {
+  const i18n = useI18n();
+  const { t } = i18n;
   const y = scalePoint<RowName>().domain(ROWS).range([16, 16 + ROW * (ROWS.length - 1)]);
   const branches = Math.max(...form.layers.map((l) => l.branches));
   const columns = pathColumns(branches);
@@ -55,8 +64,8 @@ export function FormsDiagram({ form, inChannels, outChannels }: { form: BlockFor
   const bottom = (r: RowName) => cy(r) + BOX_H / 2;
 
   // Input and output terminals.
-  nodes.push(<text key="in" x={centerX} y={cy('in') + 4} textAnchor="middle">{inChannels}-d in</text>);
-  nodes.push(<text key="out" x={centerX} y={cy('out') + 4} textAnchor="middle">{outChannels}-d out (+ shortcut)</text>);
+  nodes.push(<text key="in" x={centerX} y={cy('in') + 4} textAnchor="middle">{t('forms.diagram.in', { channels: inChannels })}</text>);
+  nodes.push(<text key="out" x={centerX} y={cy('out') + 4} textAnchor="middle">{t('forms.diagram.out', { channels: outChannels })}</text>);
 
   let prevRow: RowName = 'in';
   let prevSplit = false;
@@ -64,7 +73,10 @@ export function FormsDiagram({ form, inChannels, outChannels }: { form: BlockFor
     const r = rowOf(form.form, layer);
     const isOp = layer.role === 'sum' || layer.role === 'concat';
     const split = layer.branches > 1 && !isOp;
-    const paramsText = layer.params > 0 ? `${layer.weightCopies > 1 ? `${layer.weightCopies}×${thousands(layer.paramsEach)} = ` : ''}${thousands(layer.params)} params` : '';
+    const paramsText = layer.params <= 0 ? ''
+      : layer.weightCopies > 1
+        ? t('forms.diagram.copies', { copies: layer.weightCopies, each: thousands(layer.paramsEach), params: thousands(layer.params) })
+        : t('forms.diagram.params', { params: thousands(layer.params) });
     if (split) {
       for (const c of columns) {
         const cx = colCenter(c);
@@ -79,7 +91,7 @@ export function FormsDiagram({ form, inChannels, outChannels }: { form: BlockFor
       if (layer.role === 'sum') {
         nodes.push(<g key={`${r}-op`}><circle className="op" cx={centerX} cy={cy(r)} r={11} /><text x={centerX} y={cy(r) + 4} textAnchor="middle">+</text></g>);
       } else {
-        box(`${r}-op`, centerX, r, 150, `concatenate → ${layer.outChannels}`, 'op');
+        box(`${r}-op`, centerX, r, 150, t('forms.diagram.concat', { channels: layer.outChannels }), 'op');
       }
       for (const c of columns) if (c !== 'dots') line(`${r}-${c}-in`, colCenter(c), bottom(prevRow), centerX, cy(r) - (layer.role === 'sum' ? 11 : BOX_H / 2));
     } else {
@@ -104,7 +116,8 @@ export function FormsDiagram({ form, inChannels, outChannels }: { form: BlockFor
   }
 
   return (
-    <svg className="diagram" viewBox={`-6 0 ${W + 12} ${height}`} role="img" aria-label={`Form (${form.form}) diagram: ${form.layers.map((l) => l.label).join(', then ')}`}>
+    <svg className="diagram" viewBox={`-6 0 ${W + 12} ${height}`} role="img"
+      aria-label={t('forms.diagram.label', { form: form.form, layers: form.layers.map((l) => layerLabel(i18n, l)).join(t('forms.diagram.then')) })}>
       {edges}
       {nodes}
       {labels}

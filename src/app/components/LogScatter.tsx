@@ -5,6 +5,7 @@
  */
 import { scaleLog } from 'd3';
 import { useRef, useState, type KeyboardEvent } from 'react';
+import { useI18n } from '../i18n/I18n.tsx';
 
 export interface ScatterDot {
   key: string;
@@ -58,6 +59,7 @@ function logTicks(lo: number, hi: number): number[] {
 }
 
 export function LogScatter(props: LogScatterProps) {
+  const { t } = useI18n();
   const { dots, lines = [] } = props;
   const [active, setActive] = useState(0);
   const [shown, setShown] = useState<number | null>(null);
@@ -139,7 +141,7 @@ export function LogScatter(props: LogScatterProps) {
       </svg>
       </div>
       <p className="dot-detail" aria-live="polite">
-        {current !== null && dots[current] ? <><strong>{dots[current].label}</strong> {dots[current].detail}</> : <span className="muted">Hover a dot, or focus the chart and use the arrow keys.</span>}
+        {current !== null && dots[current] ? <><strong>{dots[current].label}</strong> {dots[current].detail}</> : <span className="muted">{t('scatter.hint')}</span>}
       </p>
     </div>
   );

@@ -1,6 +1,9 @@
 /** Training memory at a batch as one stacked bar against the device's memory: fits or not, and the largest batch that fits. */
 import { humanBytes } from '../../analysis/cost.ts';
 import { thousands } from '../format.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+import { appMessage } from '../i18n/translator.ts';
+import { Rich } from '../i18n/Rich.tsx';
 
 export interface MemoryPart {
   label: string;
@@ -15,24 +18,26 @@ export function MemoryBar({ parts, capacity, deviceLabel, batch, largest }: {
   batch: number;
   largest: number;
 }) {
+  const { t } = useI18n();
   const total = parts.reduce((s, p) => s + p.bytes, 0);
   const fits = total <= capacity;
   const scale = Math.max(total, capacity) * 1.04;
   const pct = (v: number) => `${((v / scale) * 100).toFixed(3)}%`;
-  const verdict = `${humanBytes(total)} at batch ${thousands(batch)} ${fits ? 'fits' : 'does not fit'} in the ${humanBytes(capacity)} of the ${deviceLabel}`;
+  const figures = { total: humanBytes(total), batch: thousands(batch), capacity: humanBytes(capacity), device: deviceLabel };
+  const verdict = t(fits ? 'memoryBar.fits' : 'memoryBar.doesNotFit', figures);
   return (
-    <figure className="chart memory-bar" aria-label="Training memory">
-      <h3>Training memory <span className="muted small">(batch {thousands(batch)})</span></h3>
-      <div className="bar" role="img" aria-label={`${verdict}: ${parts.map((p) => `${p.label} ${humanBytes(p.bytes)}`).join(', ')}`}>
-        {parts.map((p) => <span key={p.label} className="seg" style={{ width: pct(p.bytes), background: p.color }} title={`${p.label}: ${humanBytes(p.bytes)}`} />)}
-        <span className="capacity" style={{ left: pct(capacity) }} title={`device memory: ${humanBytes(capacity)}`} />
+    <figure className="chart memory-bar" aria-label={t('memoryBar.title')}>
+      <h3>{t('memoryBar.title')} <span className="muted small">{t('memoryBar.batch', { batch: thousands(batch) })}</span></h3>
+      <div className="bar" role="img" aria-label={t('memoryBar.parts', { verdict, parts: parts.map((p) => appMessage('memoryBar.part', { label: p.label, bytes: humanBytes(p.bytes) })) })}>
+        {parts.map((p) => <span key={p.label} className="seg" style={{ width: pct(p.bytes), background: p.color }} title={t('memoryBar.segment', { label: p.label, bytes: humanBytes(p.bytes) })} />)}
+        <span className="capacity" style={{ left: pct(capacity) }} title={t('memoryBar.deviceMemoryTitle', { bytes: humanBytes(capacity) })} />
       </div>
       <ul className="memory-legend">
         {parts.map((p) => <li key={p.label} style={{ ['--swatch' as string]: p.color }}><span>{p.label}</span> <span className="num">{humanBytes(p.bytes)}</span></li>)}
-        <li className="capacity-key"><span>device memory</span> <span className="num">{humanBytes(capacity)}</span></li>
+        <li className="capacity-key"><span>{t('memoryBar.deviceMemory')}</span> <span className="num">{humanBytes(capacity)}</span></li>
       </ul>
       <p className={fits ? 'verdict ok' : 'verdict bad'} data-testid="memory-verdict">
-        <strong>{fits ? 'fits' : 'does not fit'}</strong>: {verdict}. Largest batch that fits: <strong data-testid="largest-batch">{thousands(largest)}</strong>.
+        <Rich text={t('memoryBar.verdict', { word: t(fits ? 'costView.fits' : 'costView.doesNotFit'), verdict, largest: thousands(largest) })} />
       </p>
     </figure>
   );

@@ -6,6 +6,7 @@
 import { scaleLog } from 'd3';
 import { humanCount, thousands } from '../format.ts';
 import { seriesColor } from '../theme.ts';
+import { useI18n } from '../i18n/I18n.tsx';
 
 export interface ScatterPoint {
   name: string;
@@ -25,6 +26,7 @@ const M = { top: 14, right: 320, bottom: 34, left: 56 };
 const LINE = 13;
 
 export function PresetScatter({ points }: { points: ScatterPoint[] }) {
+  const { t } = useI18n();
   const H = Math.max(MIN_H, M.top + points.length * LINE + 8);
   const x = scaleLog().domain([Math.min(...points.map((p) => p.macs)) * 0.8, Math.max(...points.map((p) => p.macs)) * 1.25]).range([M.left, W - M.right]);
   const y = scaleLog().domain([Math.min(...points.map((p) => p.params)) * 0.8, Math.max(...points.map((p) => p.params)) * 1.25]).range([H - M.bottom, M.top]);
@@ -47,13 +49,13 @@ export function PresetScatter({ points }: { points: ScatterPoint[] }) {
   const labelX = W - M.right + 16;
 
   return (
-    <figure className="chart scatter" aria-label="Params vs MACs of the presets">
-      <h3>Params vs MACs of the presets <span className="muted small">(log scales; labels: published top-1 error)</span></h3>
+    <figure className="chart scatter" aria-label={t('compare.scatter')}>
+      <h3>{t('compare.scatter')} <span className="muted small">{t('compare.scatterNote')}</span></h3>
       <div className="legend">
-        <span style={{ ['--swatch' as string]: 'var(--series-0)' }}>ImageNet-1k, 224×224 (errors: paper Tables 3, 4)</span>
-        <span style={{ ['--swatch' as string]: 'var(--series-1)' }}>CIFAR, 32×32 (Table 7: C10 / C100)</span>
+        <span style={{ ['--swatch' as string]: 'var(--series-0)' }}>{t('compare.scatterImageNet')}</span>
+        <span style={{ ['--swatch' as string]: 'var(--series-1)' }}>{t('compare.scatterCifar')}</span>
       </div>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Scatter of params against MACs">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={t('compare.scatterSvg')}>
         <g className="grid">
           {xt.map((t) => <line key={`x${t}`} x1={x(t)} x2={x(t)} y1={M.top} y2={H - M.bottom} />)}
           {yt.map((t) => <line key={`y${t}`} x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} />)}
@@ -61,8 +63,8 @@ export function PresetScatter({ points }: { points: ScatterPoint[] }) {
         <g className="axis">
           {xt.map((t) => <text key={t} x={x(t)} y={H - M.bottom + 14} textAnchor="middle">{humanCount(t, 0)}</text>)}
           {yt.map((t) => <text key={t} x={M.left - 6} y={y(t) + 3} textAnchor="end">{humanCount(t, 0)}</text>)}
-          <text x={(M.left + W - M.right) / 2} y={H - 4} textAnchor="middle">MACs per image (paper convention)</text>
-          <text transform={`translate(12,${(M.top + H - M.bottom) / 2}) rotate(-90)`} textAnchor="middle">Parameters</text>
+          <text x={(M.left + W - M.right) / 2} y={H - 4} textAnchor="middle">{t('compare.axisMacs')}</text>
+          <text transform={`translate(12,${(M.top + H - M.bottom) / 2}) rotate(-90)`} textAnchor="middle">{t('compare.axisParams')}</text>
         </g>
         {points.map((p) => {
           const px = x(p.macs);
@@ -72,7 +74,7 @@ export function PresetScatter({ points }: { points: ScatterPoint[] }) {
             <g key={p.name}>
               <path d={`M${px + 5},${py} L${labelX - 16},${py} L${labelX - 4},${ly}`} className="edge" style={{ stroke: 'var(--border)', fill: 'none' }} />
               <circle cx={px} cy={py} r={p.highlight ? 6 : 4} style={{ fill: seriesColor(p.cifar ? 1 : 0), stroke: p.highlight ? 'var(--text)' : 'none', strokeWidth: 1.5 }}>
-                <title>{`${p.label}: ${thousands(p.params)} params, ${thousands(p.macs)} MACs`}</title>
+                <title>{t('compare.pointTitle', { label: p.label, params: thousands(p.params), macs: thousands(p.macs) })}</title>
               </circle>
               <text className="label" x={labelX} y={ly + 3} style={{ fontWeight: p.highlight ? 700 : 400 }}>
                 {p.cifar ? p.label.replace(/, CIFAR$/, '') : p.label}{p.note ? ` · ${p.note}` : ''}

@@ -10,6 +10,8 @@ import { LAYER_CATEGORIES, peakFlops, type KernelCost, type LayerCategory } from
 import { humanBytes } from '../../analysis/cost.ts';
 import { humanCount } from '../format.ts';
 import { LogScatter } from './LogScatter.tsx';
+import { useI18n } from '../i18n/I18n.tsx';
+import { categoryLabel } from '../i18n/data.ts';
 
 export const CATEGORY_COLORS: Readonly<Record<LayerCategory, string>> = Object.fromEntries(
   LAYER_CATEGORIES.map((c, i) => [c, schemeTableau10[i % schemeTableau10.length]]),
@@ -30,6 +32,8 @@ export function RooflineChart({ kernels, categories, device, dtype, title }: {
   dtype: Dtype;
   title: string;
 }) {
+  const i18n = useI18n();
+  const { t } = i18n;
   const bw = device.bandwidthGBs * 1e9;
   const matrix = peakFlops(device, dtype, true);
   const vector = peakFlops(device, dtype, false);
@@ -46,10 +50,11 @@ export function RooflineChart({ kernels, categories, device, dtype, title }: {
     x: k.intensity,
     y: k.flops / (k.ms / 1000),
     color: CATEGORY_COLORS[categories[i]],
-    label: `${k.name} (${categories[i]})`,
-    detail:
-      `${k.intensity.toFixed(1)} FLOP/byte, ${humanCount(k.flops)}FLOP, ${humanBytes(k.bytesRead)} read, ${humanBytes(k.bytesWritten)} written, ` +
-      `predicted ${msText(k.ms)} (${flopsText(k.flops / (k.ms / 1000))}), ${k.bound}-bound`,
+    label: `${k.name} (${categoryLabel(i18n, categories[i])})`,
+    detail: t('roofline.dot', {
+      intensity: k.intensity.toFixed(1), flops: humanCount(k.flops), read: humanBytes(k.bytesRead), written: humanBytes(k.bytesWritten),
+      ms: msText(k.ms), rate: flopsText(k.flops / (k.ms / 1000)), bound: t(`costView.bound.${k.bound}`),
+    }),
   }));
   const lines = [
     { points: roof(matrix), label: `${flopsText(matrix)} · ${device.bandwidthGBs.toFixed(device.bandwidthGBs < 10 ? 1 : 0)} GB/s` },
@@ -59,15 +64,15 @@ export function RooflineChart({ kernels, categories, device, dtype, title }: {
     <figure className="chart roofline" aria-label={title}>
       <h3>{title}</h3>
       <LogScatter
-        name={`${title}: ${kernels.length} kernels`}
+        name={t('roofline.kernels', { title, count: kernels.length })}
         dots={dots}
         lines={lines}
-        xLabel="arithmetic intensity (FLOP per byte moved)"
-        yLabel="FLOP/s (predicted)"
+        xLabel={t('roofline.xLabel')}
+        yLabel={t('roofline.yLabel')}
         formatX={(v) => (v >= 1 ? humanCount(v, 0).replace(' ', '') : String(v))}
         formatY={(v) => humanCount(v, 0).replace(' ', '')}
         extent={{ x: [lo, hi], y: [matrix * 1.3, Math.min(...dots.map((d) => d.y))] }}
-        legend={present.map((c) => ({ label: c, color: CATEGORY_COLORS[c] }))}
+        legend={present.map((c) => ({ label: categoryLabel(i18n, c), color: CATEGORY_COLORS[c] }))}
       />
     </figure>
   );

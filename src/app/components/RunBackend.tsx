@@ -4,23 +4,26 @@
  */
 import type { BackendName, BackendStatus } from '../../model/engine/client.ts';
 import { BACKEND_CHOICES, type BackendChoice } from '../state.ts';
+import type { Message } from '../../model/message.ts';
+import { useI18n } from '../i18n/I18n.tsx';
 
 export interface RunBackendProps {
   backends: BackendStatus[] | null;
   active: BackendName | null;
   choice: BackendChoice;
-  error: string;
+  error: Message | null;
   onChoose: (name: BackendChoice) => void;
 }
 
 export function RunBackend({ backends, active, choice, error, onChoose }: RunBackendProps) {
+  const { t, msg } = useI18n();
   return (
     <section className="card" aria-labelledby="backend-title">
-      <h3 id="backend-title">Backend {active && <span className="muted small">in use: {active}</span>}</h3>
-      {error && <p className="field-error" role="alert">{error}</p>}
-      {!backends && !error && <p className="muted">Probing webgpu, webgl, wasm and cpu…</p>}
+      <h3 id="backend-title">{t('run.backend')} {active && <span className="muted small">{t('run.inUse', { backend: active })}</span>}</h3>
+      {error && <p className="field-error" role="alert">{msg(error)}</p>}
+      {!backends && !error && <p className="muted">{t('run.probing')}</p>}
       {backends && (
-        <div className="backends" role="radiogroup" aria-label="Backend">
+        <div className="backends" role="radiogroup" aria-label={t('run.backend')}>
           {BACKEND_CHOICES.map((name) => {
             const status = backends.find((b) => b.name === name);
             const available = name === 'auto' || status?.available === true;
@@ -29,9 +32,9 @@ export function RunBackend({ backends, active, choice, error, onChoose }: RunBac
                 <label>
                   <input type="radio" name="backend" value={name} checked={choice === name} disabled={!available} onChange={() => onChoose(name)} />
                   {name}
-                  {name !== 'auto' && <span className={`badge ${available ? 'ok' : 'no'}`}>{available ? 'available' : 'unavailable'}</span>}
+                  {name !== 'auto' && <span className={`badge ${available ? 'ok' : 'no'}`}>{t(available ? 'run.available' : 'run.unavailable')}</span>}
                 </label>
-                <span className="muted small">{name === 'auto' ? 'best available: webgpu, webgl, wasm, cpu; software GPU adapters after wasm' : status?.reason ?? (available ? 'ready' : '')}</span>
+                <span className="muted small">{name === 'auto' ? t('run.bestAvailable') : (status?.reasonMessage ? msg(status.reasonMessage) : status?.reason) ?? (available ? t('run.ready') : '')}</span>
               </div>
             );
           })}

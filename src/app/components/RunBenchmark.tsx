@@ -6,10 +6,13 @@ import { useEffect, useState } from 'react';
 import type { BackendName, BenchResult, LoadedWeights } from '../../model/engine/client.ts';
 import { ms } from '../format.ts';
 import { useEngineTask } from '../useEngineTask.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+import { appMessage } from '../i18n/translator.ts';
 
 export const MAX_RUNS = 1000;
 
 export function RunBenchmark({ weights, active }: { weights: LoadedWeights | null; active: BackendName | null }) {
+  const { t, msg } = useI18n();
   const [runs, setRuns] = useState('20');
   const task = useEngineTask<BenchResult>();
   const { reset } = task;
@@ -18,7 +21,7 @@ export function RunBenchmark({ weights, active }: { weights: LoadedWeights | nul
   const start = () => {
     const n = Number(runs);
     if (!Number.isInteger(n) || n < 1 || n > MAX_RUNS) {
-      task.fail(`runs must be a whole number from 1 to ${MAX_RUNS}, got "${runs}"`);
+      task.fail(appMessage('run.runsError', { max: MAX_RUNS, value: runs }));
       return;
     }
     void task.run((engine) => engine.benchmark(n));
@@ -28,27 +31,27 @@ export function RunBenchmark({ weights, active }: { weights: LoadedWeights | nul
   const maxStage = bench ? Math.max(...bench.perStageMs.map((s) => s.ms), 1e-9) : 1;
   return (
     <section className="card" aria-labelledby="bench-title">
-      <h3 id="bench-title">Benchmark</h3>
+      <h3 id="bench-title">{t('run.benchmark')}</h3>
       <div className="toolbar">
         <div className="field inline narrow">
-          <label htmlFor="bench-runs">Runs</label>
+          <label htmlFor="bench-runs">{t('run.runs')}</label>
           <input id="bench-runs" type="text" inputMode="numeric" value={runs} onChange={(e) => setRuns(e.target.value)} />
         </div>
-        <button type="button" disabled={!weights || task.running} onClick={start}>{task.running ? 'Running…' : 'Benchmark'}</button>
-        {!weights && <span className="muted small">Load weights first: the benchmark times the loaded network.</span>}
+        <button type="button" disabled={!weights || task.running} onClick={start}>{task.running ? t('run.running') : t('run.benchmark')}</button>
+        {!weights && <span className="muted small">{t('run.benchmarkFirst')}</span>}
       </div>
-      {task.error && <p className="field-error" role="alert">{task.error}</p>}
+      {task.error && <p className="field-error" role="alert">{msg(task.error)}</p>}
       {bench && (
         <div>
           <dl className="totals">
-            <div><dt>Median</dt><dd>{ms(bench.medianMs)}</dd></div>
-            <div><dt>p90</dt><dd>{ms(bench.p90Ms)}</dd></div>
-            <div><dt>Runs, backend</dt><dd>{bench.runs}, {bench.backend}</dd></div>
+            <div><dt>{t('run.median')}</dt><dd>{ms(bench.medianMs)}</dd></div>
+            <div><dt>{t('run.p90')}</dt><dd>{ms(bench.p90Ms)}</dd></div>
+            <div><dt>{t('run.runsBackend')}</dt><dd>{bench.runs}, {bench.backend}</dd></div>
           </dl>
-          <ul className="bars" aria-label="Time per stage">
+          <ul className="bars" aria-label={t('run.perStage')}>
             {bench.perStageMs.map((s) => (
               <li key={s.stage}>
-                <span>{s.stage}<span className="bar" style={{ width: `${((s.ms / maxStage) * 100).toFixed(1)}%` }} /></span>
+                <span>{s.stage === 'stem' ? t('run.stemStage') : s.stage === 'head' ? t('run.headStage') : s.stage}<span className="bar" style={{ width: `${((s.ms / maxStage) * 100).toFixed(1)}%` }} /></span>
                 <span className="num">{ms(s.ms)}</span>
               </li>
             ))}

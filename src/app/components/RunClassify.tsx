@@ -5,16 +5,20 @@
  */
 import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import type { LoadedWeights, Prediction } from '../../model/engine/client.ts';
-import { cropNote, describePreprocess, type PreprocessConfig } from '../../model/preprocess.ts';
+import { cropNote, describePreprocessMessage, type PreprocessConfig } from '../../model/preprocess.ts';
 import { findPretrained, PRETRAINED } from '../../model/pretrained.ts';
 import { ms } from '../format.ts';
 import { useEngineTask } from '../useEngineTask.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+import type { Translator } from '../i18n/translator.ts';
+import { pretrainedPreprocessSource } from '../i18n/data.ts';
+import { classLabel } from './ExplainInput.tsx';
 
 /** How many classes a prediction lists. */
 export const TOP_K = 5;
 
 /** The distinct preprocessings of the catalogue, each named by its crop note and the checkpoints that use it. */
-function preprocessChoices(): { key: string; config: PreprocessConfig; label: string }[] {
+function preprocessChoices(t: Translator['t']): { key: string; config: PreprocessConfig; label: string }[] {
   const groups = new Map<string, { config: PreprocessConfig; tags: string[] }>();
   for (const p of PRETRAINED) {
     const key = JSON.stringify(p.preprocess);
@@ -25,24 +29,29 @@ function preprocessChoices(): { key: string; config: PreprocessConfig; label: st
   return [...groups].map(([key, g]) => ({
     key,
     config: g.config,
-    label: `${cropNote(g.config)} (${g.tags[0]}${g.tags.length > 1 ? ` and ${g.tags.length - 1} more` : ''})`,
+    label: g.tags.length > 1
+      ? t('run.choiceLabelMore', { note: cropNote(g.config), tag: g.tags[0], more: g.tags.length - 1 })
+      : t('run.choiceLabel', { note: cropNote(g.config), tag: g.tags[0] }),
   }));
 }
 
 function Crop({ image }: { image: ImageData }) {
+  const { t } = useI18n();
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     ref.current?.getContext('2d')?.putImageData(image, 0, 0);
   }, [image]);
-  return <canvas ref={ref} className="crop" width={image.width} height={image.height} aria-label={`Preprocessed ${image.width}×${image.height} crop`} role="img" />;
+  return <canvas ref={ref} className="crop" width={image.width} height={image.height} aria-label={t('run.crop', { width: image.width, height: image.height })} role="img" />;
 }
 
 export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights | null; onGoToWeights: () => void }) {
+  const i18n = useI18n();
+  const { t, msg } = i18n;
   const [image, setImage] = useState<{ blob: Blob; name: string } | null>(null);
   const [over, setOver] = useState(false);
   // '' = the weights' own preprocessing; else the key of a catalogue preprocessing.
   const [choice, setChoice] = useState('');
-  const choices = useMemo(preprocessChoices, []);
+  const choices = useMemo(() => preprocessChoices(t), [t]);
   const task = useEngineTask<Prediction & { image: string }>();
   const chosen = choices.find((c) => c.key === choice)?.config;
   const { run, reset } = task;
@@ -69,27 +78,31 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
   const prediction = task.result;
   return (
     <section className="card" aria-labelledby="image-title">
-      <h3 id="image-title">Image</h3>
+      <h3 id="image-title">{t('run.image')}</h3>
       <div
         className={`drop${over ? ' over' : ''}`}
         onDragOver={(e) => { e.preventDefault(); setOver(true); }}
         onDragLeave={() => setOver(false)}
         onDrop={onDrop}
       >
-        <label htmlFor="image-file">Choose an image or drop it here</label>{' '}
+        <label htmlFor="image-file">{t('run.chooseImage')}</label>{' '}
         <input id="image-file" type="file" accept="image/*" onChange={(e) => { pick(e.target.files?.[0]); e.target.value = ''; }} />
         <p className="muted small">
           {pre
-            ? `${describePreprocess(pre)}${chosen ? ' (chosen below)' : own ? ` (${own.preprocessSource})` : ' (the default: these weights are not in the catalogue; choose another below)'}.`
-            : 'Each checkpoint brings its own preprocessing (resize, crop, mean and std): load weights first.'}
+            ? chosen
+              ? t('run.preprocessChosen', { description: describePreprocessMessage(pre) })
+              : own
+                ? t('run.preprocessOwn', { description: describePreprocessMessage(pre), source: pretrainedPreprocessSource(i18n, own) })
+                : t('run.preprocessDefault', { description: describePreprocessMessage(pre) })
+            : t('run.preprocessFirst')}
         </p>
       </div>
       {weights && (
         <div className="toolbar">
           <div className="field inline">
-            <label htmlFor="preprocess-choice">Preprocessing</label>
+            <label htmlFor="preprocess-choice">{t('run.preprocessing')}</label>
             <select id="preprocess-choice" value={choice} onChange={(e) => setChoice(e.target.value)}>
-              <option value="">The weights' own: {cropNote(weights.preprocess)}</option>
+              <option value="">{t('run.ownPreprocessing', { note: cropNote(weights.preprocess) })}</option>
               {choices.map((c) => <option key={c.key} value={c.key}>{c.label}</option>)}
             </select>
           </div>
@@ -97,31 +110,35 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
       )}
       {image && !weights && (
         <p className="field-error" role="alert">
-          A prediction needs weights: load pretrained weights above, then “{image.name}” is classified.{' '}
-          <button type="button" onClick={onGoToWeights}>Go to the weights</button>
+          {t('run.needWeights', { image: image.name })}{' '}
+          <button type="button" onClick={onGoToWeights}>{t('run.goToWeights')}</button>
         </p>
       )}
-      {image && task.error && <p className="field-error" role="alert">{image.name}: {task.error}</p>}
-      {task.running && <p className="muted">Classifying…</p>}
+      {image && task.error && <p className="field-error" role="alert">{t('run.imageError', { image: image.name, error: msg(task.error) })}</p>}
+      {task.running && <p className="muted">{t('run.classifying')}</p>}
       {prediction && weights && (
-        <div className="run-grid" aria-label="Prediction">
+        <div className="run-grid" aria-label={t('run.prediction')}>
           <Crop image={prediction.crop} />
           <div>
-            <p className="small">Top-{TOP_K} for “{prediction.image}”</p>
-            <ol className="bars" aria-label={`Top-${TOP_K} classes`}>
+            <p className="small">{t('run.topFor', { k: TOP_K, image: prediction.image })}</p>
+            <ol className="bars" aria-label={t('run.topClasses', { k: TOP_K })}>
               {prediction.top.map((t) => (
                 <li key={t.index}>
                   <span>
-                    {t.label} <span className="muted small">#{t.index}</span>
+                    {classLabel(i18n, t)} <span className="muted small">#{t.index}</span>
                     <span className="bar" style={{ width: `${(t.prob * 100).toFixed(1)}%` }} />
                   </span>
                   <span className="num">{(t.prob * 100).toFixed(2)}%</span>
                 </li>
               ))}
             </ol>
-            <p className="muted small">Latency {ms(prediction.ms)} on {prediction.backend} (preprocessing + forward pass).</p>
+            <p className="muted small">{t('run.latency', { ms: ms(prediction.ms), backend: prediction.backend })}</p>
             <p className="muted small">
-              Class names: {weights.classes ? `${weights.classes}${weights.classesAssumed ? ` (assumed from the ${weights.config.classes} outputs)` : ''}` : 'none known (class indices)'}.
+              {t('run.classNames', {
+                names: weights.classes
+                  ? weights.classesAssumed ? t('run.classesAssumed', { names: weights.classes, count: weights.config.classes }) : weights.classes
+                  : t('run.noClassNames'),
+              })}
             </p>
           </div>
         </div>

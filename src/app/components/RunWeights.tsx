@@ -6,25 +6,31 @@
 import { useState } from 'react';
 import type { BackendCapacity, BackendName, LoadedWeights, LoadProgress } from '../../model/engine/client.ts';
 import { formatInputSize } from '../../model/config.ts';
-import { describeMemory, formatBytes, memoryProblem } from '../../model/memory.ts';
-import { cropNote, describePreprocess } from '../../model/preprocess.ts';
+import { describeMemoryMessage, formatBytes, memoryProblemMessage } from '../../model/memory.ts';
+import { cropNote, describePreprocessMessage } from '../../model/preprocess.ts';
 import { matchPreset } from '../../model/presets.ts';
-import { accuracySourceName, hasArchitecture, PRETRAINED, pretrainedByUrl, pretrainedMemory, type PretrainedEntry } from '../../model/pretrained.ts';
+import { hasArchitecture, PRETRAINED, pretrainedByUrl, pretrainedMemory, type PretrainedEntry } from '../../model/pretrained.ts';
+import type { Message } from '../../model/message.ts';
 import { humanCount, thousands } from '../format.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+import { Rich } from '../i18n/Rich.tsx';
+import { appMessage, type Translator } from '../i18n/translator.ts';
+import { accuracySourceLabel, pretrainedAccuracySource, pretrainedPreprocessSource } from '../i18n/data.ts';
 
 export type WeightsSource = { url: string } | { file: File; name: string };
 
 /** Why an entry cannot be loaded here (its architecture is missing, the backend cannot hold it), or null. */
-export function entryProblem(entry: PretrainedEntry, capacity: BackendCapacity | null): string | null {
-  if (!hasArchitecture(entry)) return `its architecture ${entry.architecture} is not in this build`;
+export function entryProblem(entry: PretrainedEntry, capacity: BackendCapacity | null): Message | null {
+  if (!hasArchitecture(entry)) return appMessage('run.noArchitecture', { architecture: entry.architecture });
   const need = pretrainedMemory(entry);
-  return need && capacity ? memoryProblem(need, capacity) : null;
+  return need && capacity ? memoryProblemMessage(need, capacity) : null;
 }
 
-function describeLoaded(w: LoadedWeights): string {
+function describeLoaded(w: LoadedWeights, t: Translator['t']): string {
   const preset = matchPreset(w.config);
-  const arch = preset ? preset.label : `custom network (depths ${w.config.depths.join(',')}, C=${w.config.cardinality}, d=${w.config.widthPerGroup})`;
-  return `${arch}, ${w.config.classes} classes: ${thousands(w.tensors)} tensors, ${humanCount(w.bytes)}B${w.cached ? ', from the browser cache' : ''}`;
+  const network = preset ? preset.label : t('run.customNetwork', { depths: w.config.depths.join(','), c: w.config.cardinality, d: w.config.widthPerGroup });
+  const figures = { network, classes: w.config.classes, tensors: thousands(w.tensors), bytes: humanCount(w.bytes) };
+  return t(w.cached ? 'run.loadedWhatCached' : 'run.loadedWhat', figures);
 }
 
 export interface RunWeightsProps {
@@ -35,16 +41,18 @@ export interface RunWeightsProps {
   weights: LoadedWeights | null;
   loading: boolean;
   progress: LoadProgress | null;
-  error: string;
+  error: Message | null;
   onLoad: (src: WeightsSource, entry: PretrainedEntry | undefined) => void;
   /** Set when the loaded weights describe another network than the configured one. */
   configured: { differs: boolean; input: readonly number[]; useWeightsNetwork: () => void };
 }
 
 function Catalogue({ selected, capacity, active, onChoose }: { selected: PretrainedEntry | undefined; capacity: BackendCapacity | null; active: BackendName | null; onChoose: (e: PretrainedEntry) => void }) {
+  const i18n = useI18n();
+  const { t, msg } = i18n;
   return (
     <div className="catalogue" role="region" aria-labelledby="catalogue-title" tabIndex={0}>
-      <h4 id="catalogue-title">Checkpoint catalogue <span className="muted small">({PRETRAINED.length} checkpoints: ImageNet-1k accuracy, preprocessing, licence, size)</span></h4>
+      <h4 id="catalogue-title">{t('run.catalogue')} <span className="muted small">{t('run.catalogueNote', { count: PRETRAINED.length })}</span></h4>
       <ul aria-labelledby="catalogue-title">
         {PRETRAINED.map((e) => {
           const need = pretrainedMemory(e);
@@ -58,20 +66,24 @@ function Catalogue({ selected, capacity, active, onChoose }: { selected: Pretrai
               </div>
               <dl className="cat-facts">
                 <div>
-                  <dt>Top-1 / top-5</dt>
-                  <dd>{e.accuracy.top1}% / {e.accuracy.top5}% <span className="muted small block">{accuracySourceName(e)}</span></dd>
+                  <dt>{t('run.top1top5')}</dt>
+                  <dd>{e.accuracy.top1}% / {e.accuracy.top5}% <span className="muted small block">{accuracySourceLabel(i18n, e)}</span></dd>
                 </div>
-                <div><dt>Preprocessing</dt><dd>{cropNote(e.preprocess)}</dd></div>
+                <div><dt>{t('run.preprocessing')}</dt><dd>{cropNote(e.preprocess)}</dd></div>
                 <div>
-                  <dt>Licence</dt>
-                  <dd>{e.license.name}{!e.license.commercial && <span className="badge no">non-commercial</span>}</dd>
+                  <dt>{t('run.licence')}</dt>
+                  <dd>{e.license.name}{!e.license.commercial && <span className="badge no">{t('run.nonCommercial')}</span>}</dd>
                 </div>
                 <div>
-                  <dt>Size</dt>
-                  <dd>{need ? formatBytes(need.fileBytes) : '—'}{problem && <span className="field-error small block">{hasArchitecture(e) ? `not on ${active}` : 'not loadable'}: {problem}</span>}</dd>
+                  <dt>{t('run.size')}</dt>
+                  <dd>{need ? formatBytes(need.fileBytes) : '—'}{problem && (
+                    <span className="field-error small block">
+                      {t('run.problem', { where: hasArchitecture(e) ? t('run.notOn', { backend: active ?? '' }) : t('run.notLoadable'), problem: msg(problem) })}
+                    </span>
+                  )}</dd>
                 </div>
               </dl>
-              <button type="button" aria-label={`Choose ${e.label}`} aria-pressed={on} onClick={() => onChoose(e)}>{on ? 'Chosen' : 'Choose'}</button>
+              <button type="button" aria-label={t('run.choose', { label: e.label })} aria-pressed={on} onClick={() => onChoose(e)}>{on ? t('run.chosen') : t('run.chooseButton')}</button>
             </li>
           );
         })}
@@ -81,6 +93,8 @@ function Catalogue({ selected, capacity, active, onChoose }: { selected: Pretrai
 }
 
 export function RunWeights({ proposed, active, capacity, weights, loading, progress, error, onLoad, configured }: RunWeightsProps) {
+  const i18n = useI18n();
+  const { t, msg } = i18n;
   // The configured preset's catalogued weights are proposed; any URL can be typed instead.
   const [url, setUrl] = useState(() => proposed?.url ?? '');
   const entry = pretrainedByUrl(url.trim());
@@ -88,25 +102,25 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
   const need = entry ? pretrainedMemory(entry) : null;
   return (
     <section className="card" aria-labelledby="weights-title">
-      <h3 id="weights-title">Weights</h3>
+      <h3 id="weights-title">{t('run.weights')}</h3>
       <div className="toolbar">
         <div className="field inline">
-          <label htmlFor="weights-pretrained">Pretrained weights</label>
+          <label htmlFor="weights-pretrained">{t('run.pretrained')}</label>
           <select id="weights-pretrained" value={entry?.url ?? ''} onChange={(e) => setUrl(e.target.value)}>
-            <option value="">Other URL</option>
+            <option value="">{t('run.otherUrl')}</option>
             {PRETRAINED.map((p) => {
               const size = pretrainedMemory(p);
-              return <option key={p.tag} value={p.url}>{p.label}{size ? `, ${formatBytes(size.fileBytes)}` : ''}</option>;
+              return <option key={p.tag} value={p.url}>{size ? t('run.optionSize', { label: p.label, size: formatBytes(size.fileBytes) }) : p.label}</option>;
             })}
           </select>
         </div>
         <div className="field inline" style={{ flex: '1 1 20rem' }}>
-          <label htmlFor="weights-url">Weights URL (.safetensors or .pth)</label>
+          <label htmlFor="weights-url">{t('run.url')}</label>
           <input id="weights-url" type="url" placeholder="https://…/model.safetensors" value={url} onChange={(e) => setUrl(e.target.value)} />
         </div>
-        <button type="button" className="primary" disabled={loading || url.trim() === '' || problem !== null} onClick={() => onLoad({ url: url.trim() }, entry)}>Load weights</button>
+        <button type="button" className="primary" disabled={loading || url.trim() === '' || problem !== null} onClick={() => onLoad({ url: url.trim() }, entry)}>{t('run.load')}</button>
         <div className="field inline">
-          <label htmlFor="weights-file">Load from file</label>
+          <label htmlFor="weights-file">{t('run.fromFile')}</label>
           <input id="weights-file" type="file" accept=".safetensors,.pth,.pt,.bin" disabled={loading} onChange={(e) => {
             const f = e.target.files?.[0];
             if (f) onLoad({ file: f, name: f.name }, undefined);
@@ -117,32 +131,36 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
       {entry && (
         <div className="hint entry" id="weights-entry">
           <p>
-            <strong>{entry.label}</strong>: {entry.hub.repo} on the Hugging Face hub, licence {entry.license.name}
-            {entry.license.commercial ? '' : ' (non-commercial use only)'}. ImageNet-1k top-1 {entry.accuracy.top1}%, top-5 {entry.accuracy.top5}% ({entry.accuracy.source}).
+            <Rich text={t('run.entry', {
+              label: entry.label, repo: entry.hub.repo, licence: entry.license.name, nc: entry.license.commercial ? '' : t('run.nonCommercialUse'),
+              top1: entry.accuracy.top1, top5: entry.accuracy.top5, source: pretrainedAccuracySource(i18n, entry),
+            })} />
           </p>
-          <p>Preprocessing: {describePreprocess(entry.preprocess)} ({entry.preprocessSource}).</p>
-          {need && <p>Memory: {describeMemory(need)}{active ? ` on ${active}` : ''}. Downloaded once, then read from the browser cache.</p>}
-          {problem && <p className="field-error">Cannot be loaded here: {problem}.</p>}
+          <p>{t('run.entryPreprocess', { description: describePreprocessMessage(entry.preprocess), source: pretrainedPreprocessSource(i18n, entry) })}</p>
+          {need && <p>{active ? t('run.entryMemoryOn', { memory: describeMemoryMessage(need), backend: active }) : t('run.entryMemory', { memory: describeMemoryMessage(need) })}</p>}
+          {problem && <p className="field-error">{t('run.cannotLoad', { problem: msg(problem) })}</p>}
         </div>
       )}
       {loading && progress && (
         <div>
-          <progress aria-label="Weights download" value={progress.loaded} max={progress.total ?? undefined} />
-          <span className="muted small">{humanCount(progress.loaded)}B{progress.total ? ` of ${humanCount(progress.total)}B` : ''}</span>
+          <progress aria-label={t('run.download')} value={progress.loaded} max={progress.total ?? undefined} />
+          <span className="muted small">{progress.total ? t('run.progressOf', { loaded: humanCount(progress.loaded), total: humanCount(progress.total) }) : t('run.progress', { loaded: humanCount(progress.loaded) })}</span>
         </div>
       )}
-      {error && <p className="field-error" role="alert">Could not load the weights: {error}</p>}
+      {error && <p className="field-error" role="alert">{t('run.couldNotLoad', { error: msg(error) })}</p>}
       {weights ? (
         <p className="status" role="status">
-          Loaded {describeLoaded(weights)} from {weights.source}.{weights.pretrained ? ` Catalogue entry ${weights.pretrained}.` : ''}
+          {weights.pretrained
+            ? t('run.loadedEntry', { what: describeLoaded(weights, t), source: weights.source, tag: weights.pretrained })
+            : t('run.loaded', { what: describeLoaded(weights, t), source: weights.source })}
         </p>
       ) : (
-        !loading && <p className="muted">No weights loaded. A prediction needs trained weights; this app never shows predictions from random ones.</p>
+        !loading && <p className="muted">{t('run.noWeights')}</p>
       )}
       {weights && configured.differs && (
         <p className="hint">
-          The weights describe a different network from the one configured ({formatInputSize(configured.input)} input).{' '}
-          <button type="button" onClick={configured.useWeightsNetwork}>Configure the weights' network</button>
+          {t('run.differs', { input: formatInputSize(configured.input) })}{' '}
+          <button type="button" onClick={configured.useWeightsNetwork}>{t('run.configureWeights')}</button>
         </p>
       )}
       <Catalogue selected={entry} capacity={capacity} active={active} onChoose={(e) => setUrl(e.url)} />

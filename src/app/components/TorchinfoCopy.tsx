@@ -8,20 +8,12 @@ import type { NetworkConfig } from '../../model/config.ts';
 import { buildLayerGraph } from '../../model/graph.ts';
 import { TORCHINFO_COLUMNS, TORCHINFO_DEFAULTS, torchinfoText, type TorchinfoColumn } from '../../analysis/torchinfo.ts';
 import { CopyButton } from './CopyButton.tsx';
+import { useI18n } from '../i18n/I18n.tsx';
 
-const COLUMN_LABELS: Record<TorchinfoColumn, string> = {
-  input_size: 'Input Shape',
-  output_size: 'Output Shape',
-  num_params: 'Param #',
-  params_percent: 'Param %',
-  kernel_size: 'Kernel Shape',
-  groups: 'Groups',
-  mult_adds: 'Mult-Adds',
-  trainable: 'Trainable',
-};
 const DEPTHS = [1, 2, 3, 4];
 
 export function TorchinfoCopy({ config }: { config: NetworkConfig }) {
+  const { t } = useI18n();
   const id = useId();
   const [depth, setDepth] = useState(TORCHINFO_DEFAULTS.depth);
   const [columns, setColumns] = useState<readonly TorchinfoColumn[]>(TORCHINFO_DEFAULTS.columns);
@@ -30,31 +22,31 @@ export function TorchinfoCopy({ config }: { config: NetworkConfig }) {
   const flags = `--depth ${depth} --columns ${columns.join(',')}`;
   return (
     <fieldset className="card torchinfo-copy" aria-describedby={`${id}-hint`}>
-      <legend>torchinfo text</legend>
+      <legend>{t('torchinfo.legend')}</legend>
       <div className="toolbar actions">
         <fieldset className="chips torchinfo-columns">
-          <legend className="small">torchinfo columns</legend>
+          <legend className="small">{t('torchinfo.columns')}</legend>
           {TORCHINFO_COLUMNS.map((c) => (
             <label key={c} className="check small">
               <input type="checkbox" checked={columns.includes(c)} onChange={(e) => toggle(c, e.target.checked)} />
-              {' '}{COLUMN_LABELS[c]}
+              {' '}{t(`torchinfo.col.${c}`)}
             </label>
           ))}
         </fieldset>
-        <label htmlFor={`${id}-depth`} className="small">torchinfo depth</label>
+        <label htmlFor={`${id}-depth`} className="small">{t('torchinfo.depth')}</label>
         <select id={`${id}-depth`} value={depth} style={{ width: 'auto' }} onChange={(e) => setDepth(Number(e.target.value))}>
           {DEPTHS.map((d) => <option key={d} value={d}>{d}</option>)}
         </select>
         <CopyButton
-          label="Copy as torchinfo text"
+          label={t('torchinfo.copy')}
           disabled={columns.length === 0}
           text={() => torchinfoText(buildLayerGraph(config, 'torchvision'), { depth, columns })}
-          what={`torchinfo 1.8.0's printout at batch 1, as the CLI's "summary --format torchinfo ${flags}" prints it`}
+          what={t('torchinfo.what', { flags })}
         />
       </div>
       <p id={`${id}-hint`} className="hint">
-        {columns.length === 0 ? 'Choose at least one column. ' : ''}
-        torchinfo lists {config.implementation === 'timm' ? 'timm' : 'torchvision'}'s modules in the order they run (the shortcut after the residual branch), whatever the order above.
+        {columns.length === 0 ? `${t('torchinfo.chooseColumn')} ` : ''}
+        {t('torchinfo.order', { framework: config.implementation === 'timm' ? 'timm' : 'torchvision' })}
       </p>
     </fieldset>
   );

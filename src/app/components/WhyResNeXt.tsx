@@ -7,12 +7,17 @@ import { humanBytes, type CostReport } from '../../analysis/cost.ts';
 import { PUBLISHED_SPEED } from '../../analysis/published-speed.ts';
 import { humanCount, thousands } from '../format.ts';
 import { msText } from './RooflineChart.tsx';
+import { useI18n } from '../i18n/I18n.tsx';
+import { publishedSpeedText } from '../i18n/data.ts';
+import type { Message } from '../../model/message.ts';
 
 function ratio(a: number, b: number): string {
   return b > 0 ? `${(a / b).toFixed(2)}×` : '—';
 }
 
-export function WhyResNeXt({ current, counterpart, counterpartError }: { current: CostReport; counterpart: CostReport | null; counterpartError: string }) {
+export function WhyResNeXt({ current, counterpart, counterpartError }: { current: CostReport; counterpart: CostReport | null; counterpartError: Message | null }) {
+  const i18n = useI18n();
+  const { t, msg } = i18n;
   const c = current.graph.config;
   const same = c.cardinality === 1 && c.widthPerGroup === 64;
   const bytes = (r: CostReport) => r.layers.reduce((s, l) => s + l.bytesRead + l.bytesWritten, 0);
@@ -21,27 +26,27 @@ export function WhyResNeXt({ current, counterpart, counterpartError }: { current
     return n.kind === 'conv' && n.conv.groups > 1;
   });
   const rows: [string, (r: CostReport) => number, (v: number) => string][] = [
-    ['MACs per image', (r) => r.totals.macs, (v) => `${humanCount(v)}`],
-    ['Activations per image', (r) => r.totals.convActivations, (v) => `${humanCount(v)}`],
-    [`Bytes moved, batch ${thousands(current.options.batch)}`, bytes, (v) => humanBytes(v)],
-    ['Predicted time', (r) => r.totals.predictedMs, msText],
+    [t('why.macs'), (r) => r.totals.macs, (v) => `${humanCount(v)}`],
+    [t('why.activations'), (r) => r.totals.convActivations, (v) => `${humanCount(v)}`],
+    [t('why.bytes', { batch: thousands(current.options.batch) }), bytes, (v) => humanBytes(v)],
+    [t('why.time'), (r) => r.totals.predictedMs, msText],
   ];
   const g = grouped(current);
   const gShare = g.reduce((s, l) => s + l.ms, 0) / current.totals.predictedMs;
   return (
     <section className="card why" aria-labelledby="why-title">
-      <h3 id="why-title">Why ResNeXt is slower than its FLOPs</h3>
+      <h3 id="why-title">{t('why.title')}</h3>
       {same ? (
-        <p className="muted">The current network already has one group of 64 channels (C = 1, d = 64): it is its own ResNet counterpart. Pick a ResNeXt to compare.</p>
+        <p className="muted">{t('why.same')}</p>
       ) : counterpart ? (
         <div className="table-wrap">
-          <table className="data" aria-label="Current network against its ResNet counterpart">
+          <table className="data" aria-label={t('why.table')}>
             <thead>
               <tr>
-                <th scope="col">Figure</th>
-                <th scope="col" className="num">Current (C = {c.cardinality}, d = {c.widthPerGroup})</th>
-                <th scope="col" className="num">ResNet counterpart (C = 1, d = 64)</th>
-                <th scope="col" className="num">Ratio</th>
+                <th scope="col">{t('why.figure')}</th>
+                <th scope="col" className="num">{t('why.current', { c: c.cardinality, d: c.widthPerGroup })}</th>
+                <th scope="col" className="num">{t('why.counterpart')}</th>
+                <th scope="col" className="num">{t('why.ratio')}</th>
               </tr>
             </thead>
             <tbody>
@@ -57,29 +62,31 @@ export function WhyResNeXt({ current, counterpart, counterpartError }: { current
           </table>
         </div>
       ) : (
-        <p className="field-error" role="alert">The ResNet counterpart cannot be costed at this batch: {counterpartError}</p>
+        <p className="field-error" role="alert">{t('why.cannotCost', { error: counterpartError ? msg(counterpartError) : '' })}</p>
       )}
       <div className="published">
-        <h4>Measured by others (published facts)</h4>
+        <h4>{t('why.published')}</h4>
         <ul>
           {PUBLISHED_SPEED.map((p) => {
             const [a, b] = p.figures;
+            const words = publishedSpeedText(i18n, p);
+            const figures = p.figures.map((f) => {
+              const value = f.unit === 's' ? f.value.toFixed(2) : String(f.value);
+              return f.gflops
+                ? t('why.figureWithFlops', { label: f.label, value, unit: f.unit, gflops: f.gflops, activations: (f.activations! / 1e6).toFixed(1) })
+                : t('why.figurePlain', { label: f.label, value, unit: f.unit });
+            }).join(t('why.vs'));
             return (
               <li key={p.source}>
-                {p.figures.map((f) => `${f.label} ${f.unit === 's' ? f.value.toFixed(2) : f.value} ${f.unit}${f.gflops ? ` (${f.gflops} GFLOPs, ${(f.activations! / 1e6).toFixed(1)} M activations)` : ''}`).join(' vs ')}:
-                {' '}{p.what}, {p.device}; ratio {(a.value / b.value).toFixed(2)}×. <cite>{p.source}</cite>
+                {t('why.fact', { figures, what: words.what, device: words.device, ratio: (a.value / b.value).toFixed(2) })} <cite>{words.source}</cite>
               </li>
             );
           })}
         </ul>
       </div>
       <p className="explain">
-        The roofline counts FLOPs and bytes and nothing else. At the same FLOPs a ResNeXt has wider activations (more bytes through every BN, ReLU and
-        1×1 conv), so it predicts the ResNeXt somewhat slower; the published measurements are slower still. The gap is the grouped 3×3 convolution: a
-        roofline assumes it runs at the device&apos;s matmul rate or its bandwidth, but each of its C groups is a small, thin matrix product that cuDNN
-        runs far below either roof, paying its launch and tiling overhead per group. (This engine&apos;s grouped kernel is the exception: with
-        &ldquo;This browser&rdquo;, Measure shows it at or above its prediction.)
-        {g.length > 0 && ` Here the model gives the ${g.length} grouped convs ${(gShare * 100).toFixed(0)}% of the predicted time.`}
+        {t('why.explain')}
+        {g.length > 0 && ` ${t('why.share', { count: g.length, share: (gShare * 100).toFixed(0) })}`}
       </p>
     </section>
   );

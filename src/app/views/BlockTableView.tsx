@@ -5,59 +5,64 @@
 import { useMemo } from 'react';
 import { graphOf } from '../graphs.ts';
 import { matchPreset, presetConfig, type PublishedFigures } from '../../model/presets.ts';
-import { accuracySourceName, checkpointsOf, type PretrainedEntry } from '../../model/pretrained.ts';
+import { checkpointsOf, type PretrainedEntry } from '../../model/pretrained.ts';
 import { analyzeGraph } from '../../analysis/analyze.ts';
 import { blockTable, templateLayerText } from '../../analysis/table.ts';
-import { CONVENTION_INFO } from '../../analysis/conventions.ts';
 import { thousands, giga, percent } from '../format.ts';
 import type { AppState } from '../state.ts';
-import { layerFormula } from '../formulas.ts';
+import { layerFormulaMessages } from '../formulas.ts';
 import { tableMarkdown } from '../../analysis/markdown.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import type { LayerGraph } from '../../model/graph.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+import { Rich } from '../i18n/Rich.tsx';
+import { accuracySourceLabel, conventionLabel, presetSourceText } from '../i18n/data.ts';
+import type { Translator } from '../i18n/translator.ts';
 
 function Published({ figures, checkpoints, params, macs }: { figures: PublishedFigures[]; checkpoints: PretrainedEntry[]; params: number; macs: number }) {
+  const i18n = useI18n();
+  const { t } = i18n;
   return (
     <div className="table-wrap">
       <table className="data published">
-        <caption>Published figures beside ours</caption>
+        <caption>{t('table.published')}</caption>
         <thead>
           <tr>
-            <th scope="col">Source</th>
-            <th scope="col" className="num">Params</th>
-            <th scope="col" className="num"><abbr title="Ours − published, relative">Δ</abbr></th>
-            <th scope="col" className="num">GMACs (paper)</th>
-            <th scope="col" className="num"><abbr title="Ours − published, relative">Δ</abbr></th>
-            <th scope="col">Top-1</th>
+            <th scope="col">{t('table.source')}</th>
+            <th scope="col" className="num">{t('table.params')}</th>
+            <th scope="col" className="num"><abbr title={t('table.delta')}>Δ</abbr></th>
+            <th scope="col" className="num">{t('table.gmacs')}</th>
+            <th scope="col" className="num"><abbr title={t('table.delta')}>Δ</abbr></th>
+            <th scope="col">{t('table.top1')}</th>
           </tr>
         </thead>
         <tbody>
           <tr className="ours">
-            <th scope="row">This lab (counted from the layer graph)</th>
+            <th scope="row">{t('table.ours')}</th>
             <td className="num">{thousands(params)}</td>
             <td className="num">—</td>
             <td className="num">{(macs / 1e9).toFixed(3)}</td>
             <td className="num">—</td>
-            <td className="muted">with weights, in the Run view</td>
+            <td className="muted">{t('table.oursAccuracy')}</td>
           </tr>
           {figures.map((f, i) => (
             <tr key={i}>
-              <th scope="row">{f.source}</th>
+              <th scope="row">{presetSourceText(i18n, f)}</th>
               <td className="num">{f.params !== undefined ? thousands(f.params) : ''}</td>
               <td className="num">{f.params !== undefined ? percent((params - f.params) / f.params) : ''}</td>
               <td className="num">{f.gmacs !== undefined ? String(f.gmacs) : ''}</td>
               <td className="num">{f.gmacs !== undefined ? percent((macs / 1e9 - f.gmacs) / f.gmacs) : ''}</td>
               <td>
-                {f.top1Err !== undefined && `${f.top1Err}% err${f.top5Err !== undefined ? ` (top-5 ${f.top5Err}%)` : ''}`}
-                {f.dataset ? `, ${f.dataset}` : ''}
+                {f.top1Err !== undefined && (f.top5Err !== undefined ? t('table.errorTop5', { top1: f.top1Err, top5: f.top5Err }) : t('table.error', { top1: f.top1Err }))}
+                {f.dataset ? t('table.dataset', { dataset: f.dataset }) : ''}
               </td>
             </tr>
           ))}
           {checkpoints.map((c) => (
             <tr key={c.tag}>
-              <th scope="row">{c.label} weights ({accuracySourceName(c)})</th>
+              <th scope="row">{t('table.checkpoint', { label: c.label, source: accuracySourceLabel(i18n, c) })}</th>
               <td className="num" colSpan={4} />
-              <td>{c.accuracy.top1}% acc (top-5 {c.accuracy.top5}%)</td>
+              <td>{t('table.accuracy', { top1: c.accuracy.top1, top5: c.accuracy.top5 })}</td>
             </tr>
           ))}
         </tbody>
@@ -68,21 +73,20 @@ function Published({ figures, checkpoints, params, macs }: { figures: PublishedF
 
 /** The formulas behind the table, each shown on a layer of this network. */
 function Counting({ graph }: { graph: LayerGraph }) {
+  const { t, msg } = useI18n();
   const examples = ['conv1', 'layer1.0.conv2', 'bn1', 'fc']
     .map((name) => graph.nodes.find((n) => n.name === name))
     .filter((n) => n !== undefined)
-    .map((n) => ({ name: n.name, f: layerFormula(n) }));
+    .map((n) => ({ name: n.name, f: layerFormulaMessages(n) }));
   return (
     <details className="card counting">
-      <summary>How these numbers are counted</summary>
-      <p className="hint">
-        A stage's params and MACs are the sums over its layers (the Layers view lists each, with its formula). FLOPs = 2 × MACs.
-      </p>
+      <summary>{t('table.counting')}</summary>
+      <p className="hint">{t('table.countingHint')}</p>
       <dl>
         {examples.map(({ name, f }) => f && (
           <div key={name} style={{ display: 'contents' }}>
-            <dt>{name} params</dt><dd>{f.params}</dd>
-            <dt>{name} MACs</dt><dd>{f.macs}</dd>
+            <dt>{t('table.formulaParams', { name })}</dt><dd>{msg(f.params)}</dd>
+            <dt>{t('table.formulaMacs', { name })}</dt><dd>{msg(f.macs)}</dd>
           </div>
         ))}
       </dl>
@@ -90,7 +94,21 @@ function Counting({ graph }: { graph: LayerGraph }) {
   );
 }
 
+/** The stem's convs and max pool, and the head, as Table 1 writes them, read from the graph in the interface language. */
+function stemParts(graph: LayerGraph, t: Translator['t']): { convs: string[]; pool: string | null } {
+  const convs: string[] = [];
+  let pool: string | null = null;
+  for (const n of graph.nodes) {
+    if (n.stage !== 0) break;
+    if (n.kind === 'conv') convs.push(t('table.stemConv', { kernel: n.conv.kernel, channels: n.conv.outChannels, stride: n.conv.stride }));
+    if (n.kind === 'maxpool') pool = t('table.maxPool', { kernel: n.pool.kernel, stride: n.pool.stride });
+  }
+  return { convs, pool };
+}
+
 export function BlockTableView({ state }: { state: AppState }) {
+  const i18n = useI18n();
+  const { t } = i18n;
   const { config, convention } = state;
   const graph = graphOf(config);
   const table = useMemo(() => blockTable(graph, convention), [graph, convention]);
@@ -99,39 +117,39 @@ export function BlockTableView({ state }: { state: AppState }) {
   const paperMacs = useMemo(() => (convention === 'paper' ? table.macs : analyzeGraph(graph, 'paper').macs), [graph, convention, table]);
   // Published figures hold for the preset's own input size and classes.
   const samePreset = preset && JSON.stringify(presetConfig(preset.name)) === JSON.stringify(config);
+  const stem = stemParts(graph, t);
   return (
     <div className="view">
       <div className="view-head">
-        <h2>Block table <span className="muted">(paper Table 1)</span></h2>
+        <h2>{t('table.title')} <span className="muted">{t('table.titleNote')}</span></h2>
         <p className="lede">
-          Input {config.input.join('×')}, {config.classes} classes. MACs are multiply-accumulates per image under the{' '}
-          <strong>{CONVENTION_INFO[convention].label}</strong> convention; FLOPs = 2 × MACs.
+          <Rich text={t('table.lede', { input: config.input.join('×'), classes: config.classes, convention: conventionLabel(i18n, convention) })} />
         </p>
       </div>
-      <dl className="totals" aria-label="Totals">
-        <div><dt>Total params</dt><dd data-testid="total-params">{thousands(table.params)}</dd></div>
-        <div><dt>MACs</dt><dd>{thousands(table.macs)} <span className="unit">({giga(table.macs)}MAC)</span></dd></div>
-        <div><dt>FLOPs (2 × MACs)</dt><dd>{thousands(table.flops)} <span className="unit">({giga(table.flops)}FLOP)</span></dd></div>
+      <dl className="totals" aria-label={t('table.totals')}>
+        <div><dt>{t('table.totalParams')}</dt><dd data-testid="total-params">{thousands(table.params)}</dd></div>
+        <div><dt>{t('table.macs')}</dt><dd>{thousands(table.macs)} <span className="unit">({giga(table.macs)}MAC)</span></dd></div>
+        <div><dt>{t('table.flops')}</dt><dd>{thousands(table.flops)} <span className="unit">({giga(table.flops)}FLOP)</span></dd></div>
       </dl>
       <div className="table-wrap">
         <table className="data block-table">
-          <caption className="sr-only">Stages of the network</caption>
+          <caption className="sr-only">{t('table.caption')}</caption>
           <thead>
             <tr>
-              <th scope="col">Stage</th>
-              <th scope="col">Output</th>
-              <th scope="col">Layers</th>
-              <th scope="col" className="num">Params</th>
+              <th scope="col">{t('table.stage')}</th>
+              <th scope="col">{t('table.output')}</th>
+              <th scope="col">{t('table.layers')}</th>
+              <th scope="col" className="num">{t('table.params')}</th>
               <th scope="col" className="num">MACs</th>
             </tr>
           </thead>
           <tbody>
             {table.rows.map((r) => (
               <tr key={r.module}>
-                <th scope="row">{r.stage}<span className="muted small"> {r.module !== r.stage ? r.module : ''}</span></th>
+                <th scope="row">{r.stage === 'head' ? t('table.head') : r.stage}<span className="muted small"> {r.module !== r.stage ? r.module : ''}</span></th>
                 <td>{r.outputSize ? `${r.outputSize[0]}×${r.outputSize[1]}` : ''}</td>
                 <td className="template">
-                  {r.pool && <span className="stem-parts"><span>{r.pool.replace(/(\d)x(\d)/, '$1×$2')}</span></span>}
+                  {r.pool && <span className="stem-parts"><span>{stem.pool ?? r.pool}</span></span>}
                   {r.template ? (
                     <span className="bracket">
                       <span className="template-layers">
@@ -142,7 +160,10 @@ export function BlockTableView({ state }: { state: AppState }) {
                       <span className="times">× {r.blocks}</span>
                     </span>
                   ) : (
-                    <span className="stem-parts">{r.description.split('; ').map((part, i) => <span key={i}>{part.replace(/(\d)x(\d)/, '$1×$2')}</span>)}</span>
+                    <span className="stem-parts">
+                      {(r.stage === 'conv1' ? stem.convs : r.stage === 'head' ? [t('table.headRow', { classes: config.classes })] : r.description.split('; '))
+                        .map((part, i) => <span key={i}>{part.replace(/(\d)x(\d)/, '$1×$2')}</span>)}
+                    </span>
                   )}
                 </td>
                 <td className="num">{thousands(r.params)}</td>
@@ -152,7 +173,7 @@ export function BlockTableView({ state }: { state: AppState }) {
           </tbody>
           <tfoot>
             <tr>
-              <th scope="row" colSpan={3}>Total</th>
+              <th scope="row" colSpan={3}>{t('table.total')}</th>
               <td className="num">{thousands(table.params)}</td>
               <td className="num">{thousands(table.macs)}</td>
             </tr>
@@ -160,13 +181,13 @@ export function BlockTableView({ state }: { state: AppState }) {
         </table>
       </div>
       <div className="toolbar actions">
-        <CopyButton label="Copy as Markdown" text={() => tableMarkdown(table)} what={`the block table as a Markdown table, as the CLI's "table --format markdown --convention ${convention}" prints it`} />
+        <CopyButton label={t('table.copyMarkdown')} text={() => tableMarkdown(table)} what={t('table.copyWhat', { convention })} />
       </div>
       {samePreset && preset.published.length > 0 && (
         <Published figures={preset.published} checkpoints={checkpointsOf(preset.name)} params={table.params} macs={paperMacs} />
       )}
       {preset && !samePreset && (
-        <p className="muted">{preset.label}'s published figures are for its own input size and classes; set those to compare.</p>
+        <p className="muted">{t('table.otherSize', { label: preset.label })}</p>
       )}
       <Counting graph={graph} />
     </div>

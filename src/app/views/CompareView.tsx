@@ -6,7 +6,6 @@ import { useMemo, useState } from 'react';
 import { PRESETS, findPreset, presetConfig, type Preset } from '../../model/presets.ts';
 import { analyze } from '../../analysis/analyze.ts';
 import { compare, stageOf } from '../../analysis/compare.ts';
-import { CONVENTION_INFO } from '../../analysis/conventions.ts';
 import { thousands, signed, percent, humanCount } from '../format.ts';
 import { CURRENT, MAX_COMPARE, exactPreset, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
@@ -19,19 +18,28 @@ import { costOf, humanBytes } from '../../analysis/cost.ts';
 import { BROWSER_DEVICE, browserDevice, findDevice } from '../../analysis/devices.ts';
 import { useBrowserSpeed } from '../browserSpeed.ts';
 import { msText } from '../components/RooflineChart.tsx';
+import { useI18n } from '../i18n/I18n.tsx';
+import { Rich } from '../i18n/Rich.tsx';
+import { conventionLabel, deviceLabel } from '../i18n/data.ts';
+import type { Translator } from '../i18n/translator.ts';
+import { messageFromError, type Message } from '../../model/message.ts';
 
 /** The paper's errors for a preset: ImageNet top-1 (Tables 3, 4) or CIFAR-10 / CIFAR-100 (Table 7). */
-function paperNote(preset: Preset): string {
+function paperNote(preset: Preset, t: Translator['t']): string {
   const paper = preset.published.filter((f) => f.top1Err !== undefined && f.source.startsWith('Xie et al.'));
   if (paper.length === 0) return '';
   const cifar = paper.filter((f) => f.dataset);
-  if (cifar.length > 0) return cifar.map((f) => `${f.dataset!.replace('CIFAR-', 'C')} ${f.top1Err}%`).join(' / ') + ' err';
+  if (cifar.length > 0) {
+    return t('compare.cifarErr', { errors: cifar.map((f) => t('compare.cifarNote', { dataset: f.dataset!.replace('CIFAR-', 'C'), err: f.top1Err! })).join(' / ') });
+  }
   const f = paper[paper.length - 1];
   const table = f.source.match(/Table (\d)/)?.[1];
-  return `top-1 err ${f.top1Err}%${table ? ` (T${table})` : ''}`;
+  return table ? t('compare.top1ErrTable', { err: f.top1Err!, table }) : t('compare.top1Err', { err: f.top1Err! });
 }
 
 export function CompareView({ state }: { state: AppState }) {
+  const i18n = useI18n();
+  const { t } = i18n;
   const store = useStore();
   const { convention } = state;
   const current = exactPreset(state.config);
@@ -39,10 +47,10 @@ export function CompareView({ state }: { state: AppState }) {
     () =>
       state.compare.map((name) =>
         name === CURRENT
-          ? { label: current ? `${findPreset(current)!.label} (current)` : 'Current network', config: state.config }
+          ? { label: current ? t('compare.current', { label: findPreset(current)!.label }) : t('compare.currentNetwork'), config: state.config }
           : { label: findPreset(name)!.label, config: presetConfig(name) },
       ),
-    [state.compare, state.config, current],
+    [state.compare, state.config, current, t],
   );
   const comparison = useMemo(() => compare(items, convention), [items, convention]);
   // Cost columns at the cost view's batch, precision, optimizer and device (this browser only once measured).
@@ -57,7 +65,7 @@ export function CompareView({ state }: { state: AppState }) {
       try {
         return costOf(e.analysis.graph, { batch: state.batch, dtype: state.dtype, optimizer: state.optimizer, device });
       } catch (err) {
-        return (err as Error).message;
+        return messageFromError(err);
       }
     }),
     [comparison, device, state.batch, state.dtype, state.optimizer],
@@ -66,9 +74,9 @@ export function CompareView({ state }: { state: AppState }) {
     () =>
       PRESETS.map((p) => {
         const a = analyze(presetConfig(p.name));
-        return { name: p.name, label: p.label, params: a.params, macs: a.macs, note: paperNote(p), cifar: p.config.stem === 'cifar', highlight: state.compare.includes(p.name) || (state.compare.includes(CURRENT) && current === p.name) };
+        return { name: p.name, label: p.label, params: a.params, macs: a.macs, note: paperNote(p, t), cifar: p.config.stem === 'cifar', highlight: state.compare.includes(p.name) || (state.compare.includes(CURRENT) && current === p.name) };
       }),
-    [state.compare, current],
+    [state.compare, current, t],
   );
   const [adding, setAdding] = useState('');
   const options = [CURRENT, ...PRESETS.map((p) => p.name)].filter((n) => !state.compare.includes(n));
@@ -76,47 +84,46 @@ export function CompareView({ state }: { state: AppState }) {
 
   const setList = (list: string[]) => store.update((s) => ({ ...s, compare: list }));
   const stages = comparison.stages;
+  const stageLabel = (s: string) => (s === 'head' ? t('table.head') : s);
   const base = comparison.entries[0];
 
   return (
     <div className="view">
       <div className="view-head">
-        <h2>Compare</h2>
+        <h2>{t('compare.title')}</h2>
         <p className="lede">
-          MACs under the <strong>{CONVENTION_INFO[convention].label}</strong> convention; differences against the first network. Activations are per
-          image (RegNet: conv outputs); training memory ({state.dtype}, {state.optimizer}) and predicted inference time are at the Cost view&apos;s
-          batch and device{device ? '' : ' (measure this browser in the Cost view first)'}.
+          <Rich text={t(device ? 'compare.lede' : 'compare.ledeMeasure', { convention: conventionLabel(i18n, convention), dtype: state.dtype, optimizer: state.optimizer })} />
         </p>
       </div>
-      <div className="chips" role="list" aria-label="Networks compared">
+      <div className="chips" role="list" aria-label={t('compare.networks')}>
         {comparison.entries.map((e, i) => (
           <span key={state.compare[i]} role="listitem" className="chip" style={{ ['--swatch' as string]: `var(--series-${i % 6})` }}>
             {e.label}
-            <button type="button" aria-label={`Remove ${e.label}`} disabled={state.compare.length <= 2} onClick={() => setList(state.compare.filter((_, j) => j !== i))}>×</button>
+            <button type="button" aria-label={t('compare.remove', { label: e.label })} disabled={state.compare.length <= 2} onClick={() => setList(state.compare.filter((_, j) => j !== i))}>×</button>
           </span>
         ))}
         {state.compare.length < MAX_COMPARE && (
           <span className="chips">
-            <label htmlFor="compare-add" className="sr-only">Add network</label>
+            <label htmlFor="compare-add" className="sr-only">{t('compare.addNetwork')}</label>
             <select id="compare-add" value={add} onChange={(e) => setAdding(e.target.value)} style={{ width: 'auto' }}>
-              {options.map((n) => <option key={n} value={n}>{n === CURRENT ? 'Current network' : findPreset(n)!.label}</option>)}
+              {options.map((n) => <option key={n} value={n}>{n === CURRENT ? t('compare.currentNetwork') : findPreset(n)!.label}</option>)}
             </select>
-            <button type="button" onClick={() => setList([...state.compare, add])}>Add</button>
+            <button type="button" onClick={() => setList([...state.compare, add])}>{t('compare.add')}</button>
           </span>
         )}
       </div>
       <div className="table-wrap">
-        <table className="data" aria-label="Differences">
+        <table className="data" aria-label={t('compare.differences')}>
           <thead>
             <tr>
-              <th scope="col">Network</th>
-              <th scope="col" className="num">Params</th>
-              <th scope="col" className="num">Δ params</th>
-              <th scope="col" className="num">MACs</th>
-              <th scope="col" className="num">Δ MACs</th>
-              <th scope="col" className="num">Activations</th>
-              <th scope="col" className="num">Training memory, batch {state.batch}</th>
-              <th scope="col" className="num">Predicted, {device ? device.name : 'this browser'}</th>
+              <th scope="col">{t('compare.network')}</th>
+              <th scope="col" className="num">{t('compare.params')}</th>
+              <th scope="col" className="num">{t('compare.deltaParams')}</th>
+              <th scope="col" className="num">{t('compare.macs')}</th>
+              <th scope="col" className="num">{t('compare.deltaMacs')}</th>
+              <th scope="col" className="num">{t('compare.activations')}</th>
+              <th scope="col" className="num">{t('compare.training', { batch: state.batch })}</th>
+              <th scope="col" className="num" title={device ? deviceLabel(i18n, device) : undefined}>{t('compare.predicted', { device: device ? device.name : t('compare.thisBrowser') })}</th>
             </tr>
           </thead>
           <tbody>
@@ -134,25 +141,25 @@ export function CompareView({ state }: { state: AppState }) {
         </table>
       </div>
       <div className="toolbar actions">
-        <CopyButton label="Copy as Markdown" text={() => compareMarkdown(comparison)} what="per-stage params and MACs, totals and differences as a Markdown table" />
+        <CopyButton label={t('compare.copyMarkdown')} text={() => compareMarkdown(comparison)} what={t('compare.copyWhat')} />
       </div>
       <div className="charts">
-        <StageBars title="Params per stage" unit="parameters" stages={stages} series={comparison.entries.map((e) => ({ label: e.label, values: stages.map((s) => stageOf(e.analysis, s).params) }))} />
-        <StageBars title="MACs per stage" unit="MACs" stages={stages} series={comparison.entries.map((e) => ({ label: e.label, values: stages.map((s) => stageOf(e.analysis, s).macs) }))} />
+        <StageBars title={t('compare.paramsPerStage')} unit={t('compare.unitParams')} stages={stages} stageLabel={stageLabel} series={comparison.entries.map((e) => ({ label: e.label, values: stages.map((s) => stageOf(e.analysis, s).params) }))} />
+        <StageBars title={t('compare.macsPerStage')} unit={t('compare.unitMacs')} stages={stages} stageLabel={stageLabel} series={comparison.entries.map((e) => ({ label: e.label, values: stages.map((s) => stageOf(e.analysis, s).macs) }))} />
       </div>
       <div className="table-wrap">
-        <table className="data" aria-label="Per-stage differences">
-          <caption>Per stage: params / MACs</caption>
+        <table className="data" aria-label={t('compare.perStage')}>
+          <caption>{t('compare.perStageCaption')}</caption>
           <thead>
             <tr>
-              <th scope="col">Stage</th>
+              <th scope="col">{t('compare.stage')}</th>
               {comparison.entries.map((e, i) => <th key={state.compare[i]} scope="col" className="num">{e.label}</th>)}
             </tr>
           </thead>
           <tbody>
             {stages.map((s) => (
               <tr key={s}>
-                <th scope="row">{s}</th>
+                <th scope="row">{stageLabel(s)}</th>
                 {comparison.entries.map((e, i) => {
                   const v = stageOf(e.analysis, s);
                   return <td key={state.compare[i]} className="num">{thousands(v.params)}<br /><span className="muted">{thousands(v.macs)}</span></td>;
@@ -169,9 +176,10 @@ export function CompareView({ state }: { state: AppState }) {
   );
 }
 
-function CostCells({ cost }: { cost: ReturnType<typeof costOf> | string | null }) {
-  if (cost === null || typeof cost === 'string') {
-    return <td className="num" colSpan={3} title={cost ?? undefined}>{cost === null ? '—' : 'too large at this batch'}</td>;
+function CostCells({ cost }: { cost: ReturnType<typeof costOf> | Message | null }) {
+  const { t, msg } = useI18n();
+  if (cost === null || !('totals' in cost)) {
+    return <td className="num" colSpan={3} title={cost ? msg(cost) : undefined}>{cost === null ? '—' : t('compare.tooLarge')}</td>;
   }
   return (
     <>

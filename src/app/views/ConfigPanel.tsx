@@ -4,19 +4,20 @@
  * and shows the ConfigError next to its control.
  */
 import { useId, useState, type ReactNode } from 'react';
-import { ConfigError, formatInputSize } from '../../model/config.ts';
+import { ATTENTION_KINDS, ConfigError, formatInputSize, STEM_KINDS } from '../../model/config.ts';
 import { PRESET_FAMILIES, PRESETS, findPreset, matchPreset, presetConfig, usesStemWidth, type PresetFamily } from '../../model/presets.ts';
 import { SOLVER_DEPTHS, solveWidth, templateParams } from '../../analysis/solver.ts';
-import { thousands } from '../../analysis/format.ts';
 import { configField, editConfig, exactPreset, withConfig, type AppState, type ConfigKey } from '../state.ts';
 import { useStore } from '../store.ts';
 import { pytorchCode } from '../../analysis/code.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
+import { useI18n } from '../i18n/I18n.tsx';
+import { messageFromError, type Message } from '../../model/message.ts';
 
 interface Draft {
   key: ConfigKey;
   text: string;
-  error: string;
+  error: Message;
   /** The config the draft was typed against; a new config (preset, back button) drops it. */
   base: AppState['config'];
 }
@@ -42,21 +43,9 @@ function Field(props: {
   );
 }
 
-const STEM_HINTS: Record<AppState['config']['stem'], string> = {
-  imagenet: '7×7/2 conv + 3×3/2 max pool',
-  deep: 'Three 3×3 convs (w, w, 2w) + max pool',
-  deep_tiered: 'Three 3×3 convs (3w/4, w, 2w) + max pool',
-  cifar: '3×3/1 conv, no pool',
-};
-
-const ATTENTION_HINTS: Record<AppState['config']['attention'], string> = {
-  none: 'No channel attention',
-  se: 'SE after the last BN: C/16 channels',
-  eca: 'ECA after the last BN: a 1-D conv',
-};
-
 export function ConfigPanel({ state }: { state: AppState }) {
   const store = useStore();
+  const { t, msg, num } = useI18n();
   const [drafts, setDrafts] = useState<Draft[]>([]);
   const live = drafts.filter((d) => d.base === state.config);
   const draftOf = (key: ConfigKey) => live.find((d) => d.key === key);
@@ -66,8 +55,8 @@ export function ConfigPanel({ state }: { state: AppState }) {
   const summary = exact
     ? findPreset(exact)!.label
     : arch
-      ? `${arch.label} at ${formatInputSize(state.config.input)}, ${state.config.classes} classes`
-      : `Custom (from ${basePreset?.label ?? state.preset})`;
+      ? t('panel.summaryAt', { label: arch.label, input: formatInputSize(state.config.input), classes: state.config.classes })
+      : t('panel.custom', { label: basePreset?.label ?? state.preset });
 
   const edit = (key: ConfigKey, text: string) => {
     try {
@@ -76,14 +65,14 @@ export function ConfigPanel({ state }: { state: AppState }) {
       store.update((s) => withConfig(s, config), { coalesce: key });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      setDrafts([...live.filter((d) => d.key !== key), { key, text, error: e.message, base: state.config }]);
+      setDrafts([...live.filter((d) => d.key !== key), { key, text, error: messageFromError(e), base: state.config }]);
     }
   };
 
   const textField = (key: ConfigKey, label: string, hint?: ReactNode, inputMode: 'numeric' | 'text' = 'numeric', list?: string, disabled = false) => {
     const draft = draftOf(key);
     return (
-      <Field label={label} hint={hint} error={draft?.error}>
+      <Field label={label} hint={hint} error={draft && msg(draft.error)}>
         {({ id, describedBy }) => (
           <input
             id={id}
@@ -106,7 +95,7 @@ export function ConfigPanel({ state }: { state: AppState }) {
   const selectField = (key: ConfigKey, label: string, options: [string, string][], hint?: string) => {
     const draft = draftOf(key);
     return (
-      <Field label={label} hint={hint} error={draft?.error}>
+      <Field label={label} hint={hint} error={draft && msg(draft.error)}>
         {({ id, describedBy }) => (
           <select id={id} value={configField(state.config, key)} aria-describedby={describedBy} aria-invalid={draft ? true : undefined} onChange={(e) => edit(key, e.target.value)}>
             {options.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
@@ -128,11 +117,11 @@ export function ConfigPanel({ state }: { state: AppState }) {
     <aside className="config" aria-labelledby="config-title">
       <details open={initiallyOpen} className="config-details">
         <summary>
-          <h2 id="config-title">Configure</h2>
+          <h2 id="config-title">{t('panel.title')}</h2>
           <span className="config-summary">{summary}</span>
         </summary>
         <div className="config-body">
-          <Field label="Preset">
+          <Field label={t('panel.preset')}>
             {({ id }) => (
               <select
                 id={id}
@@ -144,24 +133,24 @@ export function ConfigPanel({ state }: { state: AppState }) {
                   store.update((s) => withConfig(s, presetConfig(name), name));
                 }}
               >
-                {!exact && <option value="">{arch ? `Custom: ${summary}` : summary}</option>}
+                {!exact && <option value="">{arch ? t('panel.customOption', { summary }) : summary}</option>}
                 {(Object.keys(PRESET_FAMILIES) as PresetFamily[]).map((family) => (
-                  <optgroup key={family} label={PRESET_FAMILIES[family]}>
+                  <optgroup key={family} label={t(`panel.family.${family}`)}>
                     {PRESETS.filter((p) => p.family === family).map((p) => <option key={p.name} value={p.name}>{p.label}</option>)}
                   </optgroup>
                 ))}
               </select>
             )}
           </Field>
-          {selectField('block', 'Block type', [['bottleneck', 'Bottleneck'], ['basic', 'Basic']], 'Bottleneck: 1×1, grouped 3×3, 1×1. Basic: 3×3, 3×3')}
-          {textField('depths', 'Depth', 'Blocks per stage, e.g. 3,4,6,3 (ResNet-50)', 'text', 'depth-options')}
+          {selectField('block', t('panel.blockType'), [['bottleneck', t('panel.block.bottleneck')], ['basic', t('panel.block.basic')]], t('panel.blockHint'))}
+          {textField('depths', t('panel.depth'), t('panel.depthHint'), 'text', 'depth-options')}
           <datalist id="depth-options">
-            {Object.entries(SOLVER_DEPTHS).map(([depth, d]) => <option key={depth} value={d.join(',')}>{`${depth} layers`}</option>)}
-            <option value="3,3,3">29 layers (CIFAR)</option>
+            {Object.entries(SOLVER_DEPTHS).map(([depth, d]) => <option key={depth} value={d.join(',')}>{t('panel.depthOption', { depth })}</option>)}
+            <option value="3,3,3">{t('panel.depthCifar')}</option>
           </datalist>
           <div className="field-row">
-            {textField('C', 'Cardinality', 'C: groups of the 3x3')}
-            {textField('d', 'Bottleneck width', state.preserve && bottleneck ? 'd: set by the solver' : 'd: channels per group')}
+            {textField('C', t('panel.cardinality'), t('panel.cardinalityHint'))}
+            {textField('d', t('panel.width'), state.preserve && bottleneck ? t('panel.widthSolved') : t('panel.widthHint'))}
           </div>
           <div className="switch-field">
             <label className="switch">
@@ -175,32 +164,32 @@ export function ConfigPanel({ state }: { state: AppState }) {
                   store.update((s) => ({ ...s, preserve: on }));
                 }}
               />
-              <span>Preserve complexity</span>
+              <span>{t('panel.preserve')}</span>
             </label>
             <div id="preserve-hint" className="hint">
-              {state.preserve ? 'Changing C sets d to keep a conv2 block\u2019s parameters (paper Table 2). ' : 'When on, changing C sets d by the Table 2 solver. '}
-              At C={c}: d={solved}, C·(256d + 9d² + 256d) = {thousands(solvedParams)} vs {thousands(reference)} at C=1, d=64.
+              {t(state.preserve ? 'panel.preserveOn' : 'panel.preserveOff')}{' '}
+              {t('panel.preserveAt', { c, d: solved, params: num(solvedParams), reference: num(reference) })}
             </div>
           </div>
-          {selectField('stem', 'Stem', [['imagenet', 'ImageNet: 7×7 conv'], ['deep', 'Deep: three 3×3 convs (timm)'], ['deep_tiered', 'Deep tiered: three 3×3 convs (timm)'], ['cifar', 'CIFAR: 3×3 conv']], STEM_HINTS[state.config.stem])}
+          {selectField('stem', t('panel.stem'), STEM_KINDS.map((k) => [k, t(`panel.stem.${k}`)]), t(`panel.stemHint.${state.config.stem}`))}
           <div className="field-row">
-            {textField('base', 'Base width', 'Planes of layer1')}
-            {textField('sw', 'Stem width', usesStemWidth(state.config) ? 'Deep stem: w, w, 2w' : 'Deep stems only', 'numeric', undefined, !usesStemWidth(state.config))}
+            {textField('base', t('panel.baseWidth'), t('panel.baseWidthHint'))}
+            {textField('sw', t('panel.stemWidth'), usesStemWidth(state.config) ? t('panel.stemWidthHint') : t('panel.stemWidthUnused'), 'numeric', undefined, !usesStemWidth(state.config))}
           </div>
-          {selectField('attn', 'Attention', [['none', 'None'], ['se', 'Squeeze-and-excitation (SE)'], ['eca', 'Efficient channel attention (ECA)']], ATTENTION_HINTS[state.config.attention])}
+          {selectField('attn', t('panel.attention'), ATTENTION_KINDS.map((k) => [k, t(`panel.attention.${k}`)]), t(`panel.attentionHint.${state.config.attention}`))}
           <div className="field-row">
             <div className="field">
               <label className="check">
                 <input type="checkbox" checked={state.config.avgDown} aria-describedby="avgdown-hint" onChange={(e) => edit('avgdown', e.target.checked ? '1' : '0')} />
-                <span>Avg-down</span>
+                <span>{t('panel.avgDown')}</span>
               </label>
-              <div id="avgdown-hint" className="hint">Shortcut: 2×2 avg pool, then 1×1 conv (ResNet-D)</div>
+              <div id="avgdown-hint" className="hint">{t('panel.avgDownHint')}</div>
             </div>
-            {selectField('impl', 'Implementation', [['torchvision', 'torchvision'], ['timm', 'timm']], 'Whose module names and layers')}
+            {selectField('impl', t('panel.implementation'), [['torchvision', 'torchvision'], ['timm', 'timm']], t('panel.implementationHint'))}
           </div>
           <div className="field-row">
-            {textField('input', 'Input size', 'C×H×W', 'text')}
-            {textField('classes', 'Classes')}
+            {textField('input', t('panel.inputSize'), 'C×H×W', 'text')}
+            {textField('classes', t('panel.classes'))}
           </div>
           <label className="check">
             <input
@@ -208,17 +197,17 @@ export function ConfigPanel({ state }: { state: AppState }) {
               checked={state.config.includeTop}
               onChange={(e) => edit('top', e.target.checked ? '1' : '0')}
             />
-            <span>Classifier head (pool + fc)</span>
+            <span>{t('panel.head')}</span>
           </label>
           <div className="toolbar actions">
             <CopyButton
-              label="Copy as PyTorch"
+              label={t('panel.copyPytorch')}
               text={() => pytorchCode(state.config)}
-              what={`Python that builds this network with ${state.config.implementation}, as the CLI's "code" command prints it`}
+              what={t('panel.copyPytorchWhat', { framework: state.config.implementation })}
             />
           </div>
           {live.length > 0 && (
-            <p className="hint stale" role="status">The views show the last valid network until the error is fixed.</p>
+            <p className="hint stale" role="status">{t('panel.stale')}</p>
           )}
         </div>
       </details>

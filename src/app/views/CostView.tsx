@@ -8,7 +8,7 @@ import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'rea
 import type { LayerGraph } from '../../model/graph.ts';
 import { graphOf } from '../graphs.ts';
 import { checkBatch, costOf, CostError, humanBytes, parseBatch, resnetCounterpart, type CostReport } from '../../analysis/cost.ts';
-import { BROWSER_DEVICE, browserDevice, DEVICES, DEVICE_SOURCES, findDevice, type Device } from '../../analysis/devices.ts';
+import { BROWSER_DEVICE, browserDevice, DEVICES, findDevice, type Device } from '../../analysis/devices.ts';
 import { DTYPES, OPTIMIZERS, trainingMemory, type Dtype, type Optimizer } from '../../analysis/memory.ts';
 import { layerCategory } from '../../analysis/roofline.ts';
 import { thousands, humanCount } from '../format.ts';
@@ -20,20 +20,9 @@ import { RooflineChart, msText } from '../components/RooflineChart.tsx';
 import { WhyResNeXt } from '../components/WhyResNeXt.tsx';
 import { BrowserMeasure } from '../components/BrowserMeasure.tsx';
 import './cost.css';
-
-const DTYPE_LABELS: Record<Dtype, string> = {
-  float32: 'float32',
-  float16: 'float16 (mixed precision)',
-  bfloat16: 'bfloat16 (mixed precision)',
-};
-
-const OPTIMIZER_LABELS: Record<Optimizer, string> = { none: 'none', sgd: 'SGD', momentum: 'SGD + momentum', adam: 'Adam / AdamW' };
-const OPTIMIZER_HINTS: Record<Optimizer, string> = {
-  none: 'forward + backward only: no state',
-  sgd: 'no momentum: no state',
-  momentum: 'state: 1 × params (float32)',
-  adam: 'state: 2 × params (float32)',
-};
+import { useI18n } from '../i18n/I18n.tsx';
+import { categoryLabel, deviceLabel, deviceNote, deviceSource } from '../i18n/data.ts';
+import { messageFromError, type Message } from '../../model/message.ts';
 
 function Field({ label, error, hint, children }: { label: string; error?: string; hint?: ReactNode; children: (ids: { id: string; describedBy?: string }) => ReactNode }) {
   const id = useId();
@@ -58,45 +47,47 @@ interface Computed {
   report: CostReport;
   /** The report the time figures come from (float32 on the browser, which computes in float32). */
   time: CostReport;
-  counterpart: { report: CostReport | null; error: string };
+  counterpart: { report: CostReport | null; error: Message | null };
 }
 
 function compute(graph: LayerGraph, state: AppState, device: Device): Computed {
   const options = { batch: state.batch, dtype: state.dtype, optimizer: state.optimizer, device };
   const report = costOf(graph, options);
   const time = device.kind === 'browser' && state.dtype !== 'float32' ? costOf(graph, { ...options, dtype: 'float32' }) : report;
-  let counterpart: Computed['counterpart'] = { report: null, error: '' };
+  let counterpart: Computed['counterpart'] = { report: null, error: null };
   try {
-    counterpart = { report: costOf(graphOf(resnetCounterpart(graph.config)), { ...options, dtype: time.options.dtype }), error: '' };
+    counterpart = { report: costOf(graphOf(resnetCounterpart(graph.config)), { ...options, dtype: time.options.dtype }), error: null };
   } catch (e) {
-    counterpart = { report: null, error: (e as Error).message };
+    counterpart = { report: null, error: messageFromError(e) };
   }
   return { report, time, counterpart };
 }
 
 export function CostView({ state }: { state: AppState }) {
+  const i18n = useI18n();
+  const { t, msg } = i18n;
   const store = useStore();
   const speed = useBrowserSpeed();
-  const [batchDraft, setBatchDraft] = useState<{ text: string; error: string; base: AppState['config'] } | null>(null);
+  const [batchDraft, setBatchDraft] = useState<{ text: string; error: Message; base: AppState['config'] } | null>(null);
   const graph = graphOf(state.config);
   const device = useMemo(() => chosenDevice(state.device, speed), [state.device, speed]);
   useEffect(() => {
     if (state.device === BROWSER_DEVICE && speed.status === 'idle') void measureBrowser(state.backend);
   }, [state.device, state.backend, speed.status]);
 
-  const result = useMemo((): { computed: Computed } | { error: string } | null => {
+  const result = useMemo((): { computed: Computed } | { error: Message } | null => {
     if (!device) return null;
     try {
       return { computed: compute(graph, state, device) };
     } catch (e) {
       if (!(e instanceof CostError)) throw e;
-      return { error: e.message };
+      return { error: e.msg };
     }
   }, [graph, state, device]);
   // The last valid result stays on screen while an input is wrong or the browser is being measured.
   const last = useRef<Computed | null>(null);
   if (result && 'computed' in result) last.current = result.computed;
-  const error = result && 'error' in result ? result.error : '';
+  const error = result && 'error' in result ? msg(result.error) : '';
   const shown = last.current;
   const draft = batchDraft && batchDraft.base === state.config ? batchDraft : null;
 
@@ -108,143 +99,141 @@ export function CostView({ state }: { state: AppState }) {
       store.update((s) => ({ ...s, batch: b }), { coalesce: 'batch' });
     } catch (e) {
       if (!(e instanceof CostError)) throw e;
-      setBatchDraft({ text, error: e.message, base: state.config });
+      setBatchDraft({ text, error: e.msg, base: state.config });
     }
   };
 
-  const deviceError = state.device === BROWSER_DEVICE && speed.status === 'error' ? speed.error : '';
+  const deviceError = state.device === BROWSER_DEVICE && speed.status === 'error' ? msg(speed.error) : '';
   const measuring = state.device === BROWSER_DEVICE && speed.status === 'measuring';
 
   return (
     <div className="view cost-view">
       <div className="view-head">
-        <h2>Cost</h2>
-        <p className="lede">
-          Memory and time beyond FLOPs: what a training step keeps, what an inference pass moves, and where a device&apos;s roofline
-          puts every kernel. Saved activations match what PyTorch saves for backward, byte for byte (fixtures/cost).
-        </p>
+        <h2>{t('costView.title')}</h2>
+        <p className="lede">{t('costView.lede')}</p>
       </div>
       <div className="toolbar cost-controls">
-        <Field label="Batch size" error={draft?.error || error} hint="images per step">
+        <Field label={t('costView.batch')} error={(draft && msg(draft.error)) || error} hint={t('costView.batchHint')}>
           {({ id, describedBy }) => (
             <input id={id} type="text" inputMode="numeric" autoComplete="off" value={draft ? draft.text : String(state.batch)}
               aria-invalid={draft || error ? true : undefined} aria-describedby={describedBy} onChange={(e) => setBatch(e.target.value)} />
           )}
         </Field>
-        <Field label="Precision" hint={state.dtype === 'float32' ? '4-byte weights and activations' : 'autocast: 2-byte activations, float32 master weights'}>
+        <Field label={t('costView.precision')} hint={state.dtype === 'float32' ? t('costView.precisionHint32') : t('costView.precisionHint16')}>
           {({ id, describedBy }) => (
             <select id={id} value={state.dtype} aria-describedby={describedBy} onChange={(e) => store.update((s) => ({ ...s, dtype: e.target.value as Dtype }))}>
-              {DTYPES.map((d) => <option key={d} value={d}>{DTYPE_LABELS[d]}</option>)}
+              {DTYPES.map((d) => <option key={d} value={d}>{t(`costView.dtype.${d}`)}</option>)}
             </select>
           )}
         </Field>
-        <Field label="Optimizer" hint={OPTIMIZER_HINTS[state.optimizer]}>
+        <Field label={t('costView.optimizer')} hint={t(`costView.optimizerHint.${state.optimizer}`)}>
           {({ id, describedBy }) => (
             <select id={id} value={state.optimizer} aria-describedby={describedBy} onChange={(e) => store.update((s) => ({ ...s, optimizer: e.target.value as Optimizer }))}>
-              {OPTIMIZERS.map((o) => <option key={o} value={o}>{OPTIMIZER_LABELS[o]}</option>)}
+              {OPTIMIZERS.map((o) => <option key={o} value={o}>{t(`costView.optimizer.${o}`)}</option>)}
             </select>
           )}
         </Field>
-        <Field label="Device" error={deviceError} hint={measuring ? 'measuring this browser…' : device ? `${device.execution === 'fused' ? 'BN folded, ReLU fused' : 'every module call a kernel'}` : undefined}>
+        <Field label={t('costView.device')} error={deviceError} hint={measuring ? t('costView.measuringHint') : device ? t(device.execution === 'fused' ? 'costView.fused' : 'costView.eager') : undefined}>
           {({ id, describedBy }) => (
             <select id={id} value={state.device} aria-describedby={describedBy} aria-invalid={deviceError ? true : undefined}
               onChange={(e) => store.update((s) => ({ ...s, device: e.target.value }))}>
-              {DEVICE_CHOICES.map((d) => <option key={d} value={d}>{d === BROWSER_DEVICE ? 'This browser (measured)' : findDevice(d)!.label}</option>)}
+              {DEVICE_CHOICES.map((d) => <option key={d} value={d}>{d === BROWSER_DEVICE ? t('costView.thisBrowserOption') : deviceLabel(i18n, findDevice(d)!)}</option>)}
             </select>
           )}
         </Field>
       </div>
       {(draft || error || !device) && shown && (
         <p className="hint stale" role="status">
-          {measuring ? 'Measuring this browser; showing the last result until it is done.' : 'Showing the last valid result until the error is fixed.'}
+          {measuring ? t('costView.measuringStale') : t('costView.stale')}
         </p>
       )}
-      {!shown && <p className="muted" role="status">{measuring ? 'Measuring this browser\u2019s backend (matmul, bandwidth, per-op time)…' : 'Choose a device.'}</p>}
+      {!shown && <p className="muted" role="status">{measuring ? t('costView.measuring') : t('costView.chooseDevice')}</p>}
       {shown && <CostBody computed={shown} state={state} />}
     </div>
   );
 }
 
 function CostBody({ computed, state }: { computed: Computed; state: AppState }) {
+  const i18n = useI18n();
+  const { t } = i18n;
   const { report, time } = computed;
-  const t = report.totals;
   const m = report.memory;
   const device = report.options.device;
   const graph = report.graph;
   const categories = time.layers.map((k) => layerCategory(graph.nodes[k.nodes[0]]));
+  const tot = report.totals;
+  const label = deviceLabel(i18n, device);
   return (
     <>
       <dl className="totals cost-totals">
-        <div><dt>Activations per image</dt><dd data-testid="conv-activations">{thousands(t.convActivations)}<span className="unit">conv outputs (RegNet)</span></dd></div>
-        <div><dt>MACs per image</dt><dd>{humanCount(t.macs)}<span className="unit">{thousands(t.macs)}</span></dd></div>
-        <div><dt>Predicted time, batch {thousands(report.options.batch)}</dt><dd data-testid="predicted-ms">{msText(time.totals.predictedMs)}<span className="unit">inference on {device.label}</span></dd></div>
-        <div><dt>Training memory</dt><dd data-testid="training-bytes">{humanBytes(t.trainingBytes)}<span className="unit">{m.fits ? 'fits' : 'does not fit'}</span></dd></div>
-        <div><dt>Saved activations</dt><dd data-testid="saved-bytes">{humanBytes(t.savedActivationBytes)}<span className="unit">{humanBytes(m.saved.perSample)} per image</span></dd></div>
-        <div><dt>Inference peak</dt><dd data-testid="inference-peak">{humanBytes(t.inferencePeakBytes)}<span className="unit">live activations</span></dd></div>
+        <div><dt>{t('costView.activations')}</dt><dd data-testid="conv-activations">{thousands(tot.convActivations)}<span className="unit">{t('costView.activationsUnit')}</span></dd></div>
+        <div><dt>{t('costView.macs')}</dt><dd>{humanCount(tot.macs)}<span className="unit">{thousands(tot.macs)}</span></dd></div>
+        <div><dt>{t('costView.predicted', { batch: thousands(report.options.batch) })}</dt><dd data-testid="predicted-ms">{msText(time.totals.predictedMs)}<span className="unit">{t('costView.predictedUnit', { device: label })}</span></dd></div>
+        <div><dt>{t('costView.training')}</dt><dd data-testid="training-bytes">{humanBytes(tot.trainingBytes)}<span className="unit">{t(m.fits ? 'costView.fits' : 'costView.doesNotFit')}</span></dd></div>
+        <div><dt>{t('costView.saved')}</dt><dd data-testid="saved-bytes">{humanBytes(tot.savedActivationBytes)}<span className="unit">{t('costView.perImage', { bytes: humanBytes(m.saved.perSample) })}</span></dd></div>
+        <div><dt>{t('costView.peak')}</dt><dd data-testid="inference-peak">{humanBytes(tot.inferencePeakBytes)}<span className="unit">{t('costView.peakUnit')}</span></dd></div>
       </dl>
       <MemoryBar
         batch={report.options.batch}
         capacity={m.deviceBytes}
-        deviceLabel={device.label}
+        deviceLabel={label}
         largest={m.largestBatch}
         parts={[
-          { label: 'parameters (float32)', bytes: t.paramsBytes, color: 'var(--series-0)' },
-          { label: 'gradients', bytes: t.gradsBytes, color: 'var(--series-4)' },
-          { label: 'optimizer state', bytes: t.optimizerBytes, color: 'var(--series-3)' },
-          { label: 'saved activations', bytes: t.savedActivationBytes, color: 'var(--series-1)' },
+          { label: t('costView.part.params'), bytes: tot.paramsBytes, color: 'var(--series-0)' },
+          { label: t('costView.part.grads'), bytes: tot.gradsBytes, color: 'var(--series-4)' },
+          { label: t('costView.part.optimizer'), bytes: tot.optimizerBytes, color: 'var(--series-3)' },
+          { label: t('costView.part.saved'), bytes: tot.savedActivationBytes, color: 'var(--series-1)' },
         ]}
       />
-      <RooflineChart kernels={time.layers} categories={categories} device={device} dtype={time.options.dtype} title={`Roofline: ${device.label}, ${time.options.dtype}, batch ${thousands(report.options.batch)}`} />
+      <RooflineChart kernels={time.layers} categories={categories} device={device} dtype={time.options.dtype} title={t('costView.roofline', { device: label, dtype: time.options.dtype, batch: thousands(report.options.batch) })} />
       {device.kind === 'browser' && state.dtype !== 'float32' && (
-        <p className="hint">TensorFlow.js computes and stores float32: the times are for float32; the memory figures follow the chosen precision.</p>
+        <p className="hint">{t('costView.float32Note')}</p>
       )}
       <StageTable report={time} />
       <WhyResNeXt current={time} counterpart={computed.counterpart.report} counterpartError={computed.counterpart.error} />
       {device.kind === 'browser' && <BrowserMeasure state={state} graph={graph} device={device} />}
       <DeviceFigures device={device} />
       <details className="card kernels">
-        <summary>All {time.layers.length} kernels: traffic, intensity and predicted time</summary>
+        <summary>{t('costView.kernels', { count: time.layers.length })}</summary>
         <div className="table-wrap">
-          <table className="data" aria-label="Kernels">
+          <table className="data" aria-label={t('costView.kernelsTable')}>
             <thead>
               <tr>
-                <th scope="col">Layer</th><th scope="col">Kind</th><th scope="col" className="num">MACs</th><th scope="col" className="num">Read</th>
-                <th scope="col" className="num">Written</th><th scope="col" className="num">FLOP/byte</th><th scope="col">Bound</th><th scope="col" className="num">Predicted</th>
-                <th scope="col" className="num" title="ShuffleNet V2's memory access cost, elements per image">MAC (elements)</th>
+                <th scope="col">{t('costView.col.layer')}</th><th scope="col">{t('costView.col.kind')}</th><th scope="col" className="num">{t('costView.col.macs')}</th><th scope="col" className="num">{t('costView.col.read')}</th>
+                <th scope="col" className="num">{t('costView.col.written')}</th><th scope="col" className="num">{t('costView.col.intensity')}</th><th scope="col">{t('costView.col.bound')}</th><th scope="col" className="num">{t('costView.col.predicted')}</th>
+                <th scope="col" className="num" title={t('costView.col.macTitle')}>{t('costView.col.mac')}</th>
               </tr>
             </thead>
             <tbody>
               {time.layers.map((k, i) => (
                 <tr key={`${k.name}:${i}`}>
-                  <th scope="row">{k.name}</th><td>{categories[i]}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
-                  <td className="num">{humanBytes(k.bytesWritten)}</td><td className="num">{k.intensity.toFixed(1)}</td><td>{k.bound}</td><td className="num">{msText(k.ms)}</td>
+                  <th scope="row">{k.name}</th><td>{categoryLabel(i18n, categories[i])}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
+                  <td className="num">{humanBytes(k.bytesWritten)}</td><td className="num">{k.intensity.toFixed(1)}</td><td>{t(`costView.bound.${k.bound}`)}</td><td className="num">{msText(k.ms)}</td>
                   <td className="num">{k.memoryAccessCost === null ? '' : thousands(k.memoryAccessCost)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
-        <p className="hint">
-          Read = input + weights, written = output, each once (B × elements × bytes per element); FLOP/byte = FLOPs / (read + written).
-          Time = max(FLOPs / peak, bytes / bandwidth) + {report.options.device.launchUs.toFixed(1)} µs per kernel.
-        </p>
+        <p className="hint">{t('costView.kernelsHint', { launch: report.options.device.launchUs.toFixed(1) })}</p>
       </details>
     </>
   );
 }
 
 function StageTable({ report }: { report: CostReport }) {
+  const { t } = useI18n();
   return (
     <div className="table-wrap">
-      <table className="data stage-times" aria-label="Predicted time per stage">
-        <caption>Predicted time per stage</caption>
+      <table className="data stage-times" aria-label={t('costView.stageTimes')}>
+        <caption>{t('costView.stageTimes')}</caption>
         <thead>
-          <tr><th scope="col">Stage</th><th scope="col" className="num">Predicted</th><th scope="col">Share</th><th scope="col" className="num">MACs</th><th scope="col" className="num">Bytes moved</th></tr>
+          <tr><th scope="col">{t('costView.col.stage')}</th><th scope="col" className="num">{t('costView.col.predicted')}</th><th scope="col">{t('costView.col.share')}</th><th scope="col" className="num">MACs</th><th scope="col" className="num">{t('costView.col.bytes')}</th></tr>
         </thead>
         <tbody>
           {report.stages.map((s) => (
             <tr key={s.module}>
-              <th scope="row">{s.module}</th>
+              <th scope="row">{s.module === 'head' ? t('table.head') : s.module}</th>
               <td className="num">{msText(s.ms)}</td>
               <td><span className="share"><span style={{ width: `${(s.share * 100).toFixed(2)}%` }} /></span> <span className="num">{(s.share * 100).toFixed(1)}%</span></td>
               <td className="num">{humanCount(s.macs)}</td>
@@ -253,7 +242,7 @@ function StageTable({ report }: { report: CostReport }) {
           ))}
         </tbody>
         <tfoot>
-          <tr><th scope="row">total</th><td className="num">{msText(report.totals.predictedMs)}</td><td /><td className="num">{humanCount(report.stages.reduce((a, s) => a + s.macs, 0))}</td><td className="num">{humanBytes(report.stages.reduce((a, s) => a + s.bytes, 0))}</td></tr>
+          <tr><th scope="row">{t('costView.totalRow')}</th><td className="num">{msText(report.totals.predictedMs)}</td><td /><td className="num">{humanCount(report.stages.reduce((a, s) => a + s.macs, 0))}</td><td className="num">{humanBytes(report.stages.reduce((a, s) => a + s.bytes, 0))}</td></tr>
         </tfoot>
       </table>
     </div>
@@ -261,24 +250,27 @@ function StageTable({ report }: { report: CostReport }) {
 }
 
 function DeviceFigures({ device }: { device: Device }) {
+  const i18n = useI18n();
+  const { t } = i18n;
   const rows: [string, string, string][] = [
     ['FP32', `${device.fp32Tflops.toPrecision(3)} TFLOPS`, device.sources.fp32],
-    ['FP16 (matrix)', device.fp16Tflops === null ? 'FP32 rate' : `${device.fp16Tflops} TFLOPS`, device.sources.fp16],
-    ['BF16 (matrix)', device.bf16Tflops === null ? 'FP32 rate' : `${device.bf16Tflops} TFLOPS`, device.sources.bf16],
-    ['Bandwidth', `${device.bandwidthGBs.toPrecision(3)} GB/s`, device.sources.bandwidth],
-    ['Memory', humanBytes(device.memoryGB * 1e9), device.sources.memory],
-    ['Per kernel', `${device.launchUs.toFixed(1)} µs`, device.sources.launch],
+    [t('costView.fig.fp16'), device.fp16Tflops === null ? t('costView.fig.fp32Rate') : `${device.fp16Tflops} TFLOPS`, device.sources.fp16],
+    [t('costView.fig.bf16'), device.bf16Tflops === null ? t('costView.fig.fp32Rate') : `${device.bf16Tflops} TFLOPS`, device.sources.bf16],
+    [t('costView.fig.bandwidth'), `${device.bandwidthGBs.toPrecision(3)} GB/s`, device.sources.bandwidth],
+    [t('costView.fig.memory'), humanBytes(device.memoryGB * 1e9), device.sources.memory],
+    [t('costView.fig.launch'), `${device.launchUs.toFixed(1)} µs`, device.sources.launch],
   ];
+  const note = deviceNote(i18n, device);
   return (
     <details className="card device-figures">
-      <summary>Device figures, with sources: {device.label}</summary>
-      <table className="data" aria-label="Device figures">
+      <summary>{t('costView.figures', { device: deviceLabel(i18n, device) })}</summary>
+      <table className="data" aria-label={t('costView.figuresTable')}>
         <tbody>
-          {rows.map(([k, v, src]) => <tr key={k}><th scope="row">{k}</th><td className="num">{v}</td><td className="small">{DEVICE_SOURCES[src]}</td></tr>)}
+          {rows.map(([k, v, src]) => <tr key={k}><th scope="row">{k}</th><td className="num">{v}</td><td className="small">{deviceSource(i18n, src)}</td></tr>)}
         </tbody>
       </table>
-      {device.note && <p className="hint">{device.note}</p>}
-      <p className="hint">Every device of the table: {DEVICES.map((d) => d.label).join(', ')}.</p>
+      {note && <p className="hint">{note}</p>}
+      <p className="hint">{t('costView.everyDevice', { devices: DEVICES.map((d) => deviceLabel(i18n, d)).join(i18n.lang === 'zh' ? '、' : ', ') })}</p>
     </details>
   );
 }

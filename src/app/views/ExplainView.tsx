@@ -13,7 +13,8 @@ import { humanCount } from '../format.ts';
 import { graphOf } from '../graphs.ts';
 import { exactPreset, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
-import { errorText, getEngine } from '../engine.ts';
+import { getEngine } from '../engine.ts';
+import { useI18n } from '../i18n/I18n.tsx';
 import { ExplainCam } from '../components/ExplainCam.tsx';
 import { ExplainHistogram } from '../components/ExplainHistogram.tsx';
 import { ExplainImage, ExplainWeights } from '../components/ExplainInput.tsx';
@@ -30,6 +31,7 @@ function sameWeights(a: LoadedWeights | null, b: LoadedWeights | null): boolean 
 }
 
 export function ExplainView({ state }: { state: AppState }) {
+  const { t, msg, error: errorText } = useI18n();
   const store = useStore();
   const [engineError, setEngineError] = useState('');
   const [weights, setWeights] = useState<LoadedWeights | null>(null);
@@ -103,7 +105,7 @@ export function ExplainView({ state }: { state: AppState }) {
         const o = await engine.explainImage(image.blob, 5);
         if (ticket === overviewTicket.current) setOverview(o);
       } catch (e) {
-        if (ticket === overviewTicket.current) setImageError(`${image.name}: ${errorText(e)}`);
+        if (ticket === overviewTicket.current) setImageError(t('xp.imageError', { image: image.name, error: errorText(e) }));
       } finally {
         if (ticket === overviewTicket.current) setOverviewBusy(false);
       }
@@ -140,17 +142,17 @@ export function ExplainView({ state }: { state: AppState }) {
       const engine = await getEngine();
       setWeights(await engine.loadWeights({ file, name: file.name }));
     } catch (e) {
-      setWeightsError(`Could not load ${file.name}: ${errorText(e)}`);
+      setWeightsError(t('xp.loadFailed', { file: file.name, error: errorText(e) }));
     } finally {
       setWeightsBusy(false);
     }
   };
 
-  const configured = exactPreset(state.config) ?? 'the configured network';
+  const configured = exactPreset(state.config) ?? t('xp.configured');
   const loadRandom = async () => {
     const params = stateDictSpec(graphOf(state.config)).reduce((s, t) => s + numel(t.shape), 0);
     if (params > MAX_RANDOM_PARAMS) {
-      setWeightsError(`Random weights for ${configured} (${humanCount(params)} numbers, ${humanCount(params * 4)}B) are too large to draw in this tab; configure a smaller network.`);
+      setWeightsError(t('xp.randomTooLarge', { network: configured, params: humanCount(params), bytes: humanCount(params * 4) }));
       return;
     }
     setWeightsBusy(true);
@@ -159,7 +161,7 @@ export function ExplainView({ state }: { state: AppState }) {
       const engine = await getEngine();
       setWeights(await engine.loadRandomWeights(state.config, 1));
     } catch (e) {
-      setWeightsError(`Could not draw random weights: ${errorText(e)}`);
+      setWeightsError(t('xp.randomFailed', { error: errorText(e) }));
     } finally {
       setWeightsBusy(false);
     }
@@ -185,8 +187,8 @@ export function ExplainView({ state }: { state: AppState }) {
   return (
     <div className="view explain-view">
       <div className="view-head">
-        <h2>Explain: what the network computes on an image</h2>
-        <p className="lede">Every channel of any layer, the C paths of the grouped convolution, and where in the image each top class comes from. The numbers are the engine's, equal to PyTorch's forward hooks.</p>
+        <h2>{t('xp.title')}</h2>
+        <p className="lede">{t('xp.lede')}</p>
       </div>
       {engineError && <p className="field-error" role="alert">{engineError}</p>}
       <ExplainWeights
@@ -199,14 +201,16 @@ export function ExplainView({ state }: { state: AppState }) {
       />
 
       <section className="card" aria-labelledby="xp-layer-title">
-        <h3 id="xp-layer-title">Feature maps</h3>
+        <h3 id="xp-layer-title">{t('xp.featureMaps')}</h3>
         <ExplainLayerPicker tree={tree} selected={selected} onSelect={setLayer} />
         <p className="small muted xp-target">
-          <span className="num">{target.name}</span>: {target.description}; output {target.outShape.join('×')}
-          {groups ? `; ${groups.groups} groups of ${groups.perGroup} channels (the paths of form (a))` : ''}.
+          <span className="num">{target.name}</span>
+          {groups
+            ? t('xp.targetGroups', { description: target.describe, shape: target.outShape.join('×'), groups: groups.groups, perGroup: groups.perGroup })
+            : t('xp.target', { description: target.describe, shape: target.outShape.join('×') })}
         </p>
-        {!overview && <p className="muted">{weights ? 'Choose an image above to see this layer\'s maps.' : 'Load weights and choose an image to see this layer\'s maps.'}</p>}
-        {mapsBusy && <p className="muted" role="status">Computing {selected}…</p>}
+        {!overview && <p className="muted">{weights ? t('xp.chooseImageFirst') : t('xp.needBoth')}</p>}
+        {mapsBusy && <p className="muted" role="status">{t('xp.computing', { layer: selected })}</p>}
         {mapsError && <p className="field-error" role="alert">{mapsError}</p>}
         {detail && maps && (
           <div ref={detailRef}>
@@ -217,18 +221,18 @@ export function ExplainView({ state }: { state: AppState }) {
       </section>
 
       {maps && maps.layer === selected && (
-        <section className="card" aria-label="Histogram">
+        <section className="card" aria-label={t('xp.histogram')}>
           <ExplainHistogram layer={maps.layer} histogram={maps.histogram} />
         </section>
       )}
 
       {overview && (
         <section className="card" aria-labelledby="xp-cam-title">
-          <h3 id="xp-cam-title">Class activation maps</h3>
+          <h3 id="xp-cam-title">{t('xp.cams')}</h3>
           {overview.cam && overview.crop && camEntries.length > 0 ? (
             <ExplainCam crop={overview.crop} entries={camEntries} h={overview.cam.shape[2]} w={overview.cam.shape[3]} layer={overview.cam.layer} random={overview.random} />
           ) : (
-            <p className="muted">{overview.camError}</p>
+            <p className="muted">{overview.camError ? msg(overview.camError) : ''}</p>
           )}
         </section>
       )}

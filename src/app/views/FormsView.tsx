@@ -10,32 +10,34 @@ import type { FormsResult } from '../../model/engine/client.ts';
 import { thousands, ms } from '../format.ts';
 import { BACKEND_CHOICES, type AppState, type BackendChoice } from '../state.ts';
 import { useStore } from '../store.ts';
-import { FormsDiagram } from '../components/FormsDiagram.tsx';
-import { errorText, getEngine } from '../engine.ts';
-
+import { FormsDiagram, layerLabel } from '../components/FormsDiagram.tsx';
+import { getEngine } from '../engine.ts';
+import { useI18n } from '../i18n/I18n.tsx';
 
 function FormCard({ form, inChannels, outChannels }: { form: BlockForm; inChannels: number; outChannels: number }) {
+  const i18n = useI18n();
+  const { t, msg } = i18n;
   return (
-    <article className="form-card" aria-label={`Form (${form.form})`}>
-      <h3>({form.form}) {form.title}</h3>
+    <article className="form-card" aria-label={t('forms.view.form', { form: form.form })}>
+      <h3>({form.form}) {msg(form.title)}</h3>
       <FormsDiagram form={form} inChannels={inChannels} outChannels={outChannels} />
       <table className="form-layers">
         <thead>
-          <tr><th scope="col">Layer</th><th scope="col">Weights</th><th scope="col" className="num">Params</th></tr>
+          <tr><th scope="col">{t('forms.view.layer')}</th><th scope="col">{t('forms.view.weights')}</th><th scope="col" className="num">{t('forms.view.params')}</th></tr>
         </thead>
         <tbody>
           {form.layers.map((l, i) => (
             <tr key={i}>
-              <td>{l.label}</td>
+              <td>{layerLabel(i18n, l)}</td>
               <td>
                 {l.weightShape ? (l.weightCopies > 1 ? `${l.weightShape} × ${l.weightCopies}` : l.weightShape) : '—'}
-                <div className="formula">{l.formula}</div>
+                <div className="formula">{msg(l.formulaMessage)}</div>
               </td>
               <td className="num">{thousands(l.params)}</td>
             </tr>
           ))}
           <tr className="form-total">
-            <td colSpan={2}>Total ({thousands(form.macs)} MACs)</td>
+            <td colSpan={2}>{t('forms.view.total', { macs: thousands(form.macs) })}</td>
             <td className="num" data-testid={`form-${form.form}-params`}>{thousands(form.params)}</td>
           </tr>
         </tbody>
@@ -45,14 +47,15 @@ function FormCard({ form, inChannels, outChannels }: { form: BlockForm; inChanne
 }
 
 function CheckResult({ result, block }: { result: FormsResult; block: string }) {
+  const { t } = useI18n();
   const worst = Math.max(result.maxAbsDiff.ab, result.maxAbsDiff.ac, result.maxAbsDiff.bc);
   const pass = worst < EQUIVALENCE_TOLERANCE;
+  const figures = { worst: worst.toExponential(2), tolerance: String(EQUIVALENCE_TOLERANCE), backend: result.backend };
   return (
-    <div className="card" role="region" aria-label="Equivalence check result">
+    <div className="card" role="region" aria-label={t('forms.view.result')}>
       <p className={pass ? 'status' : 'field-error'}>
-        {pass ? 'Equal within float32 rounding' : 'The forms differ'}: max |difference| {worst.toExponential(2)}
-        {pass ? ` < ${EQUIVALENCE_TOLERANCE}` : ` ≥ ${EQUIVALENCE_TOLERANCE}`} on {result.backend}, one random input, shared random weights.
-        {' '}The engine ran block {block}, with its BN layers and its shortcut.
+        {t(pass ? 'forms.view.equal' : 'forms.view.differ', figures)}
+        {' '}{t('forms.view.ran', { block })}
       </p>
       <div className="check-result">
         <dl className="totals">
@@ -62,7 +65,7 @@ function CheckResult({ result, block }: { result: FormsResult; block: string }) 
         </dl>
       </div>
       <table className="data">
-        <thead><tr><th scope="col">Form</th><th scope="col" className="num">Time</th><th scope="col" className="num">Params of the block run (with BN and shortcut)</th></tr></thead>
+        <thead><tr><th scope="col">{t('forms.view.formColumn')}</th><th scope="col" className="num">{t('forms.view.time')}</th><th scope="col" className="num">{t('forms.view.blockParams')}</th></tr></thead>
         <tbody>
           {result.forms.map((f) => (
             <tr key={f.form}><th scope="row">({f.form})</th><td className="num">{ms(f.ms)}</td><td className="num">{thousands(f.params)}</td></tr>
@@ -74,6 +77,8 @@ function CheckResult({ result, block }: { result: FormsResult; block: string }) 
 }
 
 export function FormsView({ state }: { state: AppState }) {
+  const i18n = useI18n();
+  const { t, msg } = i18n;
   const store = useStore();
   const { config, formsStage, formsBlock } = state;
   const graph = graphOf(config);
@@ -81,10 +86,10 @@ export function FormsView({ state }: { state: AppState }) {
     try {
       return { ok: blockForms(graph, formsStage, formsBlock ?? undefined) } as const;
     } catch (e) {
-      return { error: errorText(e) } as const;
+      return { error: e } as const;
     }
   }, [graph, formsStage, formsBlock]);
-  const [check, setCheck] = useState<{ key: string; running: boolean; result?: FormsResult; error?: string } | null>(null);
+  const [check, setCheck] = useState<{ key: string; running: boolean; result?: FormsResult; error?: unknown } | null>(null);
   // No block in the state means the stage's last block, as the block picker shows.
   const shownBlock = formsBlock ?? (graph.stages[formsStage]?.blocks ?? 1) - 1;
   const checkKey = `${JSON.stringify(config)}:${formsStage}:${shownBlock}:${state.backend}`;
@@ -98,7 +103,7 @@ export function FormsView({ state }: { state: AppState }) {
       const result = await engine.checkForms(config, formsStage, 1, shownBlock);
       setCheck({ key: checkKey, running: false, result });
     } catch (e) {
-      setCheck({ key: checkKey, running: false, error: errorText(e) });
+      setCheck({ key: checkKey, running: false, error: e });
     }
   };
 
@@ -107,30 +112,30 @@ export function FormsView({ state }: { state: AppState }) {
   return (
     <div className="view">
       <div className="view-head">
-        <h2>Forms (a), (b), (c) <span className="muted">(paper Fig. 3)</span></h2>
-        <p className="lede">Three arrangements of the same block. Shapes are “in, k×k, out”; weights are written in×k×k×out.</p>
+        <h2>{t('forms.view.title')} <span className="muted">{t('forms.view.titleNote')}</span></h2>
+        <p className="lede">{t('forms.view.lede')}</p>
       </div>
       <div className="toolbar">
         <div className="field inline">
-          <label htmlFor="forms-stage">Stage</label>
+          <label htmlFor="forms-stage">{t('forms.view.stage')}</label>
           <select id="forms-stage" value={formsStage} onChange={(e) => {
             const n = Number(e.target.value);
             store.update((s) => ({ ...s, formsStage: n, formsBlock: null }));
           }}>
-            {stages.map((s) => <option key={s.index} value={s.index}>{s.paperName} ({s.module})</option>)}
+            {stages.map((s) => <option key={s.index} value={s.index}>{t('forms.view.stageOption', { paper: s.paperName, module: s.module })}</option>)}
           </select>
         </div>
         <div className="field inline">
-          <label htmlFor="forms-block">Block</label>
+          <label htmlFor="forms-block">{t('forms.view.block')}</label>
           <select id="forms-block" value={formsBlock ?? blocks - 1} onChange={(e) => {
             const n = Number(e.target.value);
             store.update((s) => ({ ...s, formsBlock: n === blocks - 1 ? null : n }));
           }}>
-            {Array.from({ length: blocks }, (_, b) => <option key={b} value={b}>{b}{b === 0 ? ' (first: stride, shortcut conv)' : ''}</option>)}
+            {Array.from({ length: blocks }, (_, b) => <option key={b} value={b}>{b === 0 ? t('forms.view.firstBlock', { block: b }) : b}</option>)}
           </select>
         </div>
         <div className="field inline">
-          <label htmlFor="forms-backend">Backend</label>
+          <label htmlFor="forms-backend">{t('forms.view.backend')}</label>
           <select id="forms-backend" value={state.backend} onChange={(e) => {
             const b = e.target.value as BackendChoice;
             store.update((s) => ({ ...s, backend: b }));
@@ -139,30 +144,30 @@ export function FormsView({ state }: { state: AppState }) {
           </select>
         </div>
         <button type="button" className="primary" onClick={run} disabled={current?.running === true || !('ok' in forms)}>
-          {current?.running ? 'Running…' : 'Run equivalence check'}
+          {current?.running ? t('forms.view.running') : t('forms.view.run')}
         </button>
       </div>
       {current?.running && (
         <p className="muted" role="status">
-          Running forms (a), (b), (c) of one {graph.stages[formsStage]?.paperName} block in the engine worker (the page stays usable); the first run on a backend also compiles its kernels.
+          {t('forms.view.runningStatus', { paper: graph.stages[formsStage]?.paperName ?? '' })}
         </p>
       )}
       {'error' in forms ? (
-        <div className="error-box" role="alert">{forms.error}</div>
+        <div className="error-box" role="alert">{i18n.error(forms.error)}</div>
       ) : (
         <>
-          {current?.error && <div className="error-box" role="alert">Equivalence check failed: {current.error}</div>}
+          {current?.error !== undefined && <div className="error-box" role="alert">{t('forms.view.failed', { error: i18n.error(current.error) })}</div>}
           {current?.result && <CheckResult result={current.result} block={`${graph.stages[formsStage]?.module}.${shownBlock}`} />}
           <div className="forms-grid">
             {forms.ok.forms.map((f) => <FormCard key={f.form} form={f} inChannels={forms.ok.spec.inChannels} outChannels={forms.ok.spec.outChannels} />)}
           </div>
           <div className="card explain">
-            <h3>Why they are equal ({forms.ok.module}: C = {forms.ok.spec.cardinality}, d = {forms.ok.spec.channelsPerGroup})</h3>
-            {forms.ok.explanation.map((p, i) => <p key={i}>{p}</p>)}
+            <h3>{t('forms.view.why', { module: forms.ok.module ?? '', c: forms.ok.spec.cardinality, d: forms.ok.spec.channelsPerGroup })}</h3>
+            {forms.ok.explanation.map((p, i) => <p key={i}>{msg(p)}</p>)}
           </div>
           <div className="card explain">
-            <h3>After the aggregation, the same in all three forms</h3>
-            {forms.ok.shared.map((p, i) => <p key={i}>{p}</p>)}
+            <h3>{t('forms.view.after')}</h3>
+            {forms.ok.shared.map((p, i) => <p key={i}>{msg(p)}</p>)}
           </div>
         </>
       )}

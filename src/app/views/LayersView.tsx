@@ -5,12 +5,12 @@
  */
 import { useMemo, useState } from 'react';
 import { useMediaQuery } from '../useMediaQuery.ts';
-import type { ExecutionOrder, LayerGraph } from '../../model/graph.ts';
+import type { LayerGraph } from '../../model/graph.ts';
 import { graphOf } from '../graphs.ts';
-import { layerFormula } from '../formulas.ts';
+import { layerFormulaMessages } from '../formulas.ts';
 import { exactPreset, DETAILS, type AppState, type Detail } from '../state.ts';
 import { summarize, summaryCsv, summaryJson, torchsummaryText } from '../../analysis/summary.ts';
-import { CONVENTIONS, CONVENTION_INFO, type Convention } from '../../analysis/conventions.ts';
+import { CONVENTIONS, type Convention } from '../../analysis/conventions.ts';
 import { pyList } from '../../analysis/format.ts';
 import { thousands } from '../format.ts';
 import { layerItems, type LayerItem } from '../layerTree.ts';
@@ -20,18 +20,16 @@ import { copyText, downloadText } from '../download.ts';
 import { summaryMarkdown } from '../../analysis/markdown.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { TorchinfoCopy } from '../components/TorchinfoCopy.tsx';
+import { useI18n } from '../i18n/I18n.tsx';
+import { Rich } from '../i18n/Rich.tsx';
+import { conventionDescription, conventionLabel } from '../i18n/data.ts';
 
 /** Row height: one line on wide screens; on phones (styles.css) a row takes two lines. */
 const ROW_HEIGHT = 30;
 const PHONE_ROW_HEIGHT = 44;
 const PHONE = '(max-width: 860px)';
-const DETAIL_LABELS: Record<Detail, string> = { stages: 'Stages', blocks: 'Blocks', layers: 'All layers' };
-const ORDER_LABELS: Record<ExecutionOrder, [string, string]> = {
-  seed: ['Seed code', 'The seed code computes the shortcut (downsample) first, so its rows come before conv1; the CLI prints this order.'],
-  torchvision: ['torchvision', "torchvision's forward runs the downsample after bn3; same function, different row order."],
-};
-
 function Row(props: { item: LayerItem; rowIndex: number; selected: boolean; onToggle: (id: string) => void; onSelect: (key: string) => void }) {
+  const { t, msg } = useI18n();
   const { item, rowIndex, onToggle } = props;
   if (item.kind === 'row') {
     const r = item.row;
@@ -44,7 +42,7 @@ function Row(props: { item: LayerItem; rowIndex: number; selected: boolean; onTo
         <span role="cell" className="c-shape">{pyList(r.outputShape)}</span>
         <span role="cell" className="num c-params">{thousands(r.params)}</span>
         <span role="cell" className="num c-macs">{thousands(r.macs)}</span>
-        <span role="cell" className="num c-groups">{r.groups !== null ? <><span className="phone-only">groups </span>{r.groups}</> : ''}</span>
+        <span role="cell" className="num c-groups">{r.groups !== null ? <><span className="phone-only">{t('layers.groups')} </span>{r.groups}</> : ''}</span>
       </div>
     );
   }
@@ -53,11 +51,11 @@ function Row(props: { item: LayerItem; rowIndex: number; selected: boolean; onTo
       <span role="cell" className="c-group">
         <button type="button" className="disclosure" aria-expanded={item.expanded} onClick={() => onToggle(item.id)}>
           <span className="chev" aria-hidden="true">{item.expanded ? '▾' : '▸'}</span>
-          {item.label}
+          {msg(item.labelMessage)}
         </button>
       </span>
-      <span role="cell" className="c-shape muted">{item.detail} · {item.rows} rows</span>
-      <span role="cell" className="num sum c-params" title="Sum of the rows below">Σ {thousands(item.params)}</span>
+      <span role="cell" className="c-shape muted">{t('layers.groupDetail', { detail: item.detailMessage, rows: item.rows })}</span>
+      <span role="cell" className="num sum c-params" title={t('layers.sumBelow')}>Σ {thousands(item.params)}</span>
       <span role="cell" className="num sum c-macs">Σ {thousands(item.macs)}</span>
       <span role="cell" className="c-groups" />
     </div>
@@ -66,25 +64,28 @@ function Row(props: { item: LayerItem; rowIndex: number; selected: boolean; onTo
 
 /** The selected row's numbers written out as formulas. */
 function FormulaPanel({ graph, summary, selected }: { graph: LayerGraph; summary: ReturnType<typeof summarize>; selected: string | null }) {
+  const { t, msg } = useI18n();
   const row = selected ? summary.rows.find((r) => r.key === selected) : undefined;
-  if (!row) return <p className="hint">Select a layer's key to see how its Param # and MACs are computed.</p>;
-  const f = layerFormula(graph.nodes[row.node]);
+  if (!row) return <p className="hint">{t('layers.selectHint')}</p>;
+  const f = layerFormulaMessages(graph.nodes[row.node]);
   return (
-    <div className="card formula-panel" aria-live="polite" aria-label="Formula of the selected layer">
+    <div className="card formula-panel" aria-live="polite" aria-label={t('layers.formula')}>
       <strong>{row.key}</strong> <span className="muted">{row.name}</span>
       {f ? (
         <dl>
-          <dt>Param #</dt><dd>{f.params}</dd>
-          <dt>MACs (paper)</dt><dd>{f.macs}</dd>
+          <dt>{t('layers.paramNumber')}</dt><dd>{msg(f.params)}</dd>
+          <dt>{t('layers.macsPaper')}</dt><dd>{msg(f.macs)}</dd>
         </dl>
       ) : (
-        <p className="muted">{row.type} owns no parameters and counts no multiply-accumulates{row.type === 'AdaptiveAvgPool2d' ? ' in the paper convention (fvcore and thop count its additions)' : ''}.</p>
+        <p className="muted">{t(row.type === 'AdaptiveAvgPool2d' ? 'layers.noParamsPool' : 'layers.noParams', { type: row.type })}</p>
       )}
     </div>
   );
 }
 
 export function LayersView({ state }: { state: AppState }) {
+  const i18n = useI18n();
+  const { t } = i18n;
   const phone = useMediaQuery(PHONE);
   const store = useStore();
   const { config, order, convention, detail, filter } = state;
@@ -108,9 +109,9 @@ export function LayersView({ state }: { state: AppState }) {
     const text = torchsummaryText(summary);
     try {
       await copyText(text);
-      setStatus(`Copied ${text.split('\n').length - 1} lines: torchsummary 1.5.1's printout, as the CLI's "summary" prints it.`);
+      setStatus(t('app.copied', { lines: text.split('\n').length - 1, what: t('layers.copiedTorchsummary') }));
     } catch (e) {
-      setStatus(`Could not copy: ${e instanceof Error ? e.message : String(e)}`);
+      setStatus(t('app.couldNotCopy', { error: i18n.error(e) }));
     }
   };
 
@@ -119,15 +120,15 @@ export function LayersView({ state }: { state: AppState }) {
   return (
     <div className="view layers-view">
       <div className="view-head">
-        <h2>Layers <span className="muted">(torchsummary, one row per module call)</span></h2>
+        <h2>{t('layers.title')} <span className="muted">{t('layers.titleNote')}</span></h2>
       </div>
       <div className="toolbar">
         <div className="field inline">
-          <label htmlFor="layer-filter">Filter layers</label>
+          <label htmlFor="layer-filter">{t('layers.filter')}</label>
           <input
             id="layer-filter"
             type="search"
-            placeholder="name, type or key: conv2, BatchNorm2d, layer3.1"
+            placeholder={t('layers.filterPlaceholder')}
             value={filter}
             onChange={(e) => {
               const q = e.target.value;
@@ -136,60 +137,60 @@ export function LayersView({ state }: { state: AppState }) {
           />
         </div>
         <div className="field inline">
-          <label htmlFor="layer-detail">Detail</label>
+          <label htmlFor="layer-detail">{t('layers.detail')}</label>
           <select id="layer-detail" value={detail} onChange={(e) => {
             const d = e.target.value as Detail;
             store.update((s) => ({ ...s, detail: d }));
           }}>
-            {DETAILS.map((d) => <option key={d} value={d}>{DETAIL_LABELS[d]}</option>)}
+            {DETAILS.map((d) => <option key={d} value={d}>{t(`layers.detail.${d}`)}</option>)}
           </select>
         </div>
         <fieldset className="segmented">
-          <legend>Layer order</legend>
+          <legend>{t('layers.layerOrder')}</legend>
           {(['seed', 'torchvision'] as const).map((o) => (
-            <label key={o} className={o === order ? 'on' : ''} title={ORDER_LABELS[o][1]}>
+            <label key={o} className={o === order ? 'on' : ''} title={t(`layers.orderHint.${o}`)}>
               <input type="radio" name="layer-order" value={o} checked={o === order} onChange={() => store.update((s) => ({ ...s, order: o }))} />
-              {ORDER_LABELS[o][0]}
+              {t(`layers.order.${o}`)}
             </label>
           ))}
         </fieldset>
         <div className="field inline">
-          <label htmlFor="layer-convention">Counting convention</label>
+          <label htmlFor="layer-convention">{t('layers.convention')}</label>
           <select id="layer-convention" value={convention} aria-describedby="convention-desc" onChange={(e) => {
             const c = e.target.value as Convention;
             store.update((s) => ({ ...s, convention: c }));
           }}>
-            {CONVENTIONS.map((c) => <option key={c} value={c}>{CONVENTION_INFO[c].label}</option>)}
+            {CONVENTIONS.map((c) => <option key={c} value={c}>{conventionLabel(i18n, c)}</option>)}
           </select>
         </div>
       </div>
       <p id="convention-desc" className="hint">
-        {ORDER_LABELS[order][1]}{' '}
-        <strong>{CONVENTION_INFO[convention].label}:</strong> {CONVENTION_INFO[convention].description}{' '}
-        Totals: {thousands(summary.totals.params)} params, {thousands(summary.totals.macs)} MACs.
+        {t(`layers.orderHint.${order}`)}{' '}
+        <Rich text={t('layers.conventionLine', { label: conventionLabel(i18n, convention), description: conventionDescription(i18n, convention) })} />{' '}
+        {t('layers.totals', { params: thousands(summary.totals.params), macs: thousands(summary.totals.macs) })}
       </p>
       <details className="conventions">
-        <summary>How the four conventions count</summary>
+        <summary>{t('layers.howConventions')}</summary>
         <dl>
           {CONVENTIONS.map((c) => (
-            <div key={c}><dt>{CONVENTION_INFO[c].label}</dt><dd>{CONVENTION_INFO[c].description}</dd></div>
+            <div key={c}><dt>{conventionLabel(i18n, c)}</dt><dd>{conventionDescription(i18n, c)}</dd></div>
           ))}
         </dl>
-        <p className="hint">ReLU, Sigmoid, Identity, max pooling, the residual add and attention's mean and gating count zero in all four. Param # is the same under every convention.</p>
+        <p className="hint">{t('layers.zeroOps')}</p>
       </details>
       <div className="toolbar actions">
-        <button type="button" onClick={copy}>Copy as torchsummary text</button>
+        <button type="button" onClick={copy}>{t('layers.copyTorchsummary')}</button>
         <CopyButton
-          label="Copy as Markdown"
+          label={t('layers.copyMarkdown')}
           text={() => summaryMarkdown(summary, graph, convention)}
-          what={`the layer list and totals as Markdown tables, as the CLI's "summary --format markdown --order ${order} --convention ${convention}" prints them`}
+          what={t('layers.markdownWhat', { order, convention })}
         />
-        <button type="button" onClick={() => downloadText(`${base}.layers.csv`, summaryCsv(summary), 'text/csv')}>Export CSV</button>
+        <button type="button" onClick={() => downloadText(`${base}.layers.csv`, summaryCsv(summary), 'text/csv')}>{t('layers.exportCsv')}</button>
         <button type="button" onClick={() => downloadText(`${base}.layers.json`, JSON.stringify(summaryJson(summary), null, 2) + '\n', 'application/json')}>
-          Export JSON
+          {t('layers.exportJson')}
         </button>
         <span className="muted small" aria-live="polite">
-          {filter.trim() ? `${rowsShown} of ${summary.rows.length} rows match` : `${summary.rows.length} rows`}
+          {filter.trim() ? t('layers.rowsMatch', { shown: rowsShown, total: summary.rows.length }) : t('layers.rows', { total: summary.rows.length })}
         </span>
       </div>
       {status && <p className="status" role="status">{status}</p>}
@@ -197,17 +198,17 @@ export function LayersView({ state }: { state: AppState }) {
       <VirtualRows
         items={items}
         rowHeight={phone ? PHONE_ROW_HEIGHT : ROW_HEIGHT}
-        label="Layer list"
+        label={t('layers.list')}
         className="layer-list"
-        empty={<p className="empty">No layer matches “{filter}”.</p>}
+        empty={<p className="empty">{t('layers.noMatch', { filter })}</p>}
         header={
           <div className="lrow head" role="row" aria-rowindex={1}>
-            <span role="columnheader" className="c-key">Layer (type)</span>
-            <span role="columnheader" className="c-name">Module</span>
-            <span role="columnheader" className="c-shape">Output Shape</span>
-            <span role="columnheader" className="num c-params">Param #</span>
-            <span role="columnheader" className="num c-macs">MACs</span>
-            <span role="columnheader" className="num c-groups">Groups</span>
+            <span role="columnheader" className="c-key">{t('layers.colKey')}</span>
+            <span role="columnheader" className="c-name">{t('layers.colModule')}</span>
+            <span role="columnheader" className="c-shape">{t('layers.colShape')}</span>
+            <span role="columnheader" className="num c-params">{t('layers.colParams')}</span>
+            <span role="columnheader" className="num c-macs">{t('layers.colMacs')}</span>
+            <span role="columnheader" className="num c-groups">{t('layers.colGroups')}</span>
           </div>
         }
         renderRow={(item, rowIndex) => (

@@ -11,20 +11,22 @@ import { RunBackend } from '../components/RunBackend.tsx';
 import { RunBenchmark } from '../components/RunBenchmark.tsx';
 import { RunClassify } from '../components/RunClassify.tsx';
 import { RunWeights, type WeightsSource } from '../components/RunWeights.tsx';
-import { errorText, getEngine } from '../engine.ts';
+import { getEngine } from '../engine.ts';
 import { exactPreset, withConfig, type AppState, type BackendChoice } from '../state.ts';
 import { useStore } from '../store.ts';
 import { useEngineTask } from '../useEngineTask.ts';
+import { useI18n } from '../i18n/I18n.tsx';
+import { messageFromError, type Message } from '../../model/message.ts';
 
 /** The backend: the probed list, the one in use and what it can hold; `choose` switches. */
 function useBackend(initial: BackendChoice) {
   const [backends, setBackends] = useState<BackendStatus[] | null>(null);
   const [active, setActive] = useState<BackendName | null>(null);
   const [capacity, setCapacity] = useState<BackendCapacity | null>(null);
-  const [error, setError] = useState('');
+  const [error, setError] = useState<Message | null>(null);
 
   const apply = useCallback(async (name: BackendChoice, live: () => boolean = () => true) => {
-    setError('');
+    setError(null);
     try {
       const engine = await getEngine();
       const used = await engine.setBackend(name);
@@ -33,7 +35,7 @@ function useBackend(initial: BackendChoice) {
       setActive(used);
       setCapacity(cap);
     } catch (e) {
-      if (live()) setError(errorText(e));
+      if (live()) setError(messageFromError(e));
     }
   }, []);
 
@@ -47,7 +49,7 @@ function useBackend(initial: BackendChoice) {
         setBackends(list);
         await apply(initial, () => live);
       } catch (e) {
-        if (live) setError(errorText(e));
+        if (live) setError(messageFromError(e));
       }
     })();
     return () => {
@@ -60,6 +62,7 @@ function useBackend(initial: BackendChoice) {
 }
 
 export function RunView({ state }: { state: AppState }) {
+  const { t } = useI18n();
   const store = useStore();
   const backend = useBackend(state.backend);
   const [weights, setWeights] = useState<LoadedWeights | null>(null);
@@ -84,8 +87,8 @@ export function RunView({ state }: { state: AppState }) {
   return (
     <div className="view">
       <div className="view-head">
-        <h2>Run &amp; classify</h2>
-        <p className="lede">Inference runs in a worker with TensorFlow.js; nothing leaves this browser except the weights download.</p>
+        <h2>{t('run.title')}</h2>
+        <p className="lede">{t('run.lede')}</p>
       </div>
       <RunBackend backends={backend.backends} active={backend.active} choice={state.backend} error={backend.error} onChoose={chooseBackend} />
       <RunWeights

@@ -4,6 +4,8 @@
  * arrives as a rejected promise carrying the worker's message.
  */
 import type { NetworkConfig } from '../config.ts';
+import { messageOf, type Message } from '../message.ts';
+import { ENGINE_MESSAGES, engineError } from './messages.ts';
 import type { PreprocessConfig } from '../preprocess.ts';
 import type {
   BackendCapacity,
@@ -64,9 +66,9 @@ export class EngineClient {
     this.worker.onmessage = (event: MessageEvent<ResponseMessage>) => this.receive(event.data);
     this.worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
-      this.failAll(new Error(`engine worker failed: ${event.message || 'could not start (see the console)'}`));
+      this.failAll(engineError('engine.workerFailed', { why: event.message || messageOf(ENGINE_MESSAGES, 'engine.workerNoStart') }));
     };
-    this.worker.onmessageerror = () => this.failAll(new Error('engine worker sent a message that could not be read'));
+    this.worker.onmessageerror = () => this.failAll(engineError('engine.unreadable'));
   }
 
   /** Each backend of this browser, whether it can run, and why not. */
@@ -178,7 +180,7 @@ export class EngineClient {
   dispose(): void {
     this.worker?.terminate();
     this.worker = null;
-    this.failAll(new Error('the engine was disposed'));
+    this.failAll(engineError('engine.disposed'));
   }
 
   private call<T>(request: Request, onProgress?: (p: LoadProgress) => void): Promise<T> {
@@ -188,7 +190,7 @@ export class EngineClient {
   /** Sends any request: a worker started with more handlers (the e2e harness) takes more than `Request`. */
   protected send<T>(request: { type: string }, onProgress?: (p: LoadProgress) => void): Promise<T> {
     const worker = this.worker;
-    if (!worker) return Promise.reject(new Error('the engine was disposed'));
+    if (!worker) return Promise.reject(engineError('engine.disposed'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress });
@@ -211,8 +213,10 @@ export class EngineClient {
     this.pending.delete(msg.id);
     if (msg.kind === 'done') p.resolve(msg.result);
     else {
-      const error = new Error(msg.message);
+      // The worker's error, with its message as an id and parameters when it has one.
+      const error: Error & { msg?: Message } = new Error(msg.message);
       error.name = msg.name;
+      if (msg.msg) error.msg = msg.msg;
       p.reject(error);
     }
   }

@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph } from '../graph.ts';
+import { ENGINE_MESSAGES, engineError } from './messages.ts';
+import { messageOf } from '../message.ts';
 import { classNames, IMAGENET_CLASSES } from '../classes.ts';
 import { checkImageSize, sniffImage } from '../image/sniff.ts';
 import type { PixelImage } from '../image/rgb.ts';
@@ -284,6 +286,9 @@ export class Engine {
     const p = await probeSpeed();
     const deviceGiB = (globalThis as { navigator?: { deviceMemory?: number } }).navigator?.deviceMemory;
     const wasm = backend === 'wasm';
+    const note = wasm
+      ? messageOf(ENGINE_MESSAGES, 'engine.memory.wasm')
+      : deviceGiB ? messageOf(ENGINE_MESSAGES, 'engine.memory.device', { gib: deviceGiB }) : messageOf(ENGINE_MESSAGES, 'engine.memory.assumed');
     return {
       backend,
       threads: backend === 'wasm' ? await wasmThreadsInUse() : null,
@@ -293,9 +298,8 @@ export class Engine {
       copyGBs: p.copyGBs,
       launchUs: p.launchUs,
       memoryBytes: wasm ? 4 * 2 ** 30 : (deviceGiB ?? 4) * 2 ** 30,
-      memoryNote: wasm
-        ? 'WebAssembly memory is 32-bit: at most 4 GiB'
-        : deviceGiB ? `navigator.deviceMemory reports ${deviceGiB} GiB (rounded, capped at 8)` : 'no memory figure from this browser: 4 GiB assumed',
+      memoryNote: note.text,
+      memoryNoteMessage: note,
     };
   }
 
@@ -310,7 +314,7 @@ export class Engine {
     if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error(`runs must be a whole number from 1 to 50, got ${runs}`);
     const graph = buildLayerGraph(config);
     const weights = graph.nodes.reduce((s, n) => s + n.tensors.reduce((t, x) => t + x.shape.reduce((a, b) => a * b, 1), 0), 0) * 4;
-    if (weights > 1e9) throw new Error(`the network's weights are ${(weights / 1e9).toFixed(1)} GB: too large to time in this browser (at most 1 GB)`);
+    if (weights > 1e9) throw engineError('engine.tooLargeToTime', { gb: (weights / 1e9).toFixed(1) });
     const net = buildNetwork(graph, randomStateDict(graph, 11), this.netOptions());
     const [c, h, w] = config.input;
     const x = tf.randomNormal([batch, c, h, w], 0, 1, 'float32', 13) as tf.Tensor4D;
@@ -326,6 +330,7 @@ export class Engine {
   async loadRandomWeights(config: NetworkConfig, seed = 1): Promise<LoadedWeights> {
     const loaded = await this.loadStateDict(randomStateDict(buildLayerGraph(config), seed), config, `random weights (seed ${seed})`);
     loaded.random = true;
+    loaded.seed = seed;
     return loaded;
   }
 
@@ -390,7 +395,7 @@ export class Engine {
   }
 
   private requireNetwork(): TfjsNetwork {
-    if (!this.net) throw new Error('no weights are loaded: load a .safetensors or .pth file first');
+    if (!this.net) throw engineError('engine.noWeights');
     return this.net;
   }
 

@@ -92,7 +92,8 @@ describe('Explain requests', () => {
     const o = await e.explainInput(x, [1, 3, 40, 40]);
     expect(o.random).toBe(true);
     expect(o.cam).toBeNull();
-    expect(o.camError).toMatch(/no head/);
+    expect(o.camError?.text).toMatch(/no head/);
+    expect(o.camError?.id).toBe('explain.camNoHead');
     const maps = await e.explainLayer('layer1.0.relu:2', 'float16');
     expect(maps.encoding).toBe('float16');
     expect(maps.zeros.every((z) => z >= 0 && z <= 1)).toBe(true);

@@ -14,6 +14,7 @@ import type { StateDict } from '../weights/common.ts';
 import type { CamMaps, ExplainMap, ExplainOverview, LayerValues } from './protocol.ts';
 import type { BackendName } from '../tfjs/backend-name.ts';
 import { checkInput, runGuarded, type FiniteGuard } from './finite.ts';
+import type { Message } from '../message.ts';
 
 type Crop = { width: number; height: number; data: Uint8ClampedArray };
 type Ranked = (logits: ArrayLike<number>, k: number) => { index: number; label: string; prob: number }[];
@@ -67,12 +68,12 @@ export class Explainer {
     const { data, shape, crop } = this.need();
     if (!Number.isInteger(topk) || topk < 1) throw new Error(`topk must be a positive integer, got ${topk}`);
     const t0 = performance.now();
-    let camError: string | null = null;
+    let camError: Message | null = null;
     try {
       camHead(net.graph);
     } catch (e) {
       if (!(e instanceof TapError)) throw e;
-      camError = e.message;
+      camError = e.msg ?? { id: '', params: {}, text: e.message };
     }
     if (camError) {
       await runGuarded(net, guard, data, shape);

@@ -19,12 +19,24 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerGraph, LayerNode } from '../graph.ts';
 import type { TfjsNetwork } from '../tfjs/network.ts';
 import { WeightsError, clip, type StateDict } from '../weights/common.ts';
+import { messageOf, type Message, type ParamsArg } from '../message.ts';
+import { FINITE_MESSAGES, type FiniteMessageId } from './finite-messages.ts';
+
+/** The guard's messages as English templates by id (src/model/message.ts); the app translates them. */
+export { FINITE_MESSAGES, type FiniteMessageId };
+
+function text<K extends FiniteMessageId>(id: K, ...params: ParamsArg<(typeof FINITE_MESSAGES)[K]>): Message {
+  return messageOf(FINITE_MESSAGES, id, ...params);
+}
 
 /** The network computed (or would compute) NaN or Inf: there is no prediction to show. */
 export class NonFiniteError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly msg?: Message;
+
+  constructor(message: string | Message) {
+    super(typeof message === 'string' ? message : message.text);
     this.name = 'NonFiniteError';
+    if (typeof message !== 'string') this.msg = message;
   }
 }
 
@@ -46,13 +58,9 @@ function nonFiniteName(v: number): string {
 }
 
 /** Refuses an input holding NaN or an infinity; returns its largest magnitude. */
-export function checkInput(input: ArrayLike<number>, what = 'the input'): number {
+export function checkInput(input: ArrayLike<number>, what: string | Message = text('finite.theInput')): number {
   const bad = firstNonFinite(input);
-  if (bad) {
-    throw new NonFiniteError(
-      `${what} holds ${nonFiniteName(bad.value)} at element ${bad.index} of ${input.length}: the network would produce NaN/Inf (PyTorch's logits would all be NaN), so there is no prediction. Fix the input.`,
-    );
-  }
+  if (bad) throw new NonFiniteError(text('finite.input', { what, value: nonFiniteName(bad.value), index: bad.index, length: input.length }));
   let m = 0;
   for (let i = 0; i < input.length; i++) m = Math.max(m, Math.abs(input[i]));
   return m;
@@ -133,28 +141,20 @@ export class FiniteGuard {
         for (let o = 0; o < c; o++) {
           const v = variance[o] + eps;
           if (!(v > 0)) {
-            throw new WeightsError(
-              'nonfinite',
-              `tensor ${clip(`${node.name}.running_var`)} holds ${variance[o]} at element ${o}: BatchNorm divides by sqrt(running_var + eps) = sqrt(${v}), ` +
-                'so the network computes NaN. The file is damaged: use an intact copy of the checkpoint.',
-            );
+            throw new WeightsError('nonfinite', text('finite.variance', { key: clip(`${node.name}.running_var`), value: variance[o], index: o, sum: v }));
           }
           const invStd = 1 / Math.sqrt(v);
           const scale = Math.abs(gamma[o]) * invStd;
           const folded = weightMax ? weightMax[o] * scale : 0;
           if (!(scale < SAFE) || !(Math.abs(beta[o]) + Math.abs(mean[o]) * scale < FLOAT32_MAX)) {
-            throw new WeightsError(
-              'nonfinite',
-              `BatchNorm ${clip(node.name)} (channel ${o}: weight ${gamma[o]}, running_var ${variance[o]}, running_mean ${mean[o]}) scales its values by ${scale.toExponential(2)}, ` +
-                'which takes them past float32 (3.4e38): PyTorch computes Inf and NaN from here on. The file is damaged or its statistics diverged: use an intact checkpoint.',
-            );
+            throw new WeightsError('nonfinite', text('finite.bnScale', {
+              layer: clip(node.name), channel: o, gamma: gamma[o], variance: variance[o], mean: mean[o], scale: scale.toExponential(2),
+            }));
           }
           if (!(folded < FLOAT32_MAX)) {
-            throw new WeightsError(
-              'nonfinite',
-              `tensor ${clip(`${from.name}.weight`)} holds a weight of ${weightMax![o].toExponential(2)} in output channel ${o}, which BatchNorm ${clip(node.name)} scales by ${scale.toExponential(2)}: ` +
-                'past float32 (3.4e38), so PyTorch computes Inf and NaN for almost any input. The file is damaged: use an intact checkpoint.',
-            );
+            throw new WeightsError('nonfinite', text('finite.folded', {
+              key: clip(`${from.name}.weight`), weight: weightMax![o].toExponential(2), channel: o, layer: clip(node.name), scale: scale.toExponential(2),
+            }));
           }
           b.scale[o] = scale;
           b.invStd[o] = invStd;
@@ -176,10 +176,7 @@ export class FiniteGuard {
     const bound = new Float64Array(nodes.length);
     const at = (i: number): number => (i < 0 ? inputMax : bound[i]);
     const overflow = (node: LayerNode, value: number): never => {
-      throw new NonFiniteError(
-        `the network overflows float32 at ${node.name}: its values there can reach ${value.toExponential(2)}, past the largest float32 (3.4e38), ` +
-          'so PyTorch would compute Inf/NaN: there is no prediction. The weights are damaged or absurdly scaled.',
-      );
+      throw new NonFiniteError(text('finite.overflow', { layer: node.name, value: value.toExponential(2) }));
     };
     for (const node of nodes) {
       const m = at(node.inputs[0] ?? -1);
@@ -243,7 +240,7 @@ export class FiniteGuard {
       const seen = observed.get(node.index);
       if (seen !== undefined) {
         if (!Number.isFinite(seen)) {
-          throw new NonFiniteError(`the network produced NaN/Inf (at ${node.name}): there is no prediction. The weights are damaged.`);
+          throw new NonFiniteError(text('finite.producedAt', { layer: node.name }));
         }
         b = Math.min(b, seen);
       }
@@ -251,7 +248,7 @@ export class FiniteGuard {
     }
     const bad = firstNonFinite(logits);
     if (bad) {
-      throw new NonFiniteError(`the network produced NaN/Inf (logit ${bad.index} is ${nonFiniteName(bad.value)}): there is no prediction. The weights or the input are damaged.`);
+      throw new NonFiniteError(text('finite.logit', { index: bad.index, value: nonFiniteName(bad.value) }));
     }
   }
 }

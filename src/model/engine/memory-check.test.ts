@@ -13,7 +13,7 @@ describe('the engine sizes a network before building it', () => {
     expect(first.memory.fileBytes).toBe(file('tiny_resnet.safetensors').byteLength);
     expect(first.memory.backendBytes).toBeGreaterThan(0);
     // A backend that holds 100 kB: the tiny ResNeXt needs more.
-    e.capacity = () => ({ backend: 'wasm', totalBytes: 100_000, tensorBytes: null, why: 'a test limit of 100 kB' });
+    e.capacity = () => ({ backend: 'wasm', totalBytes: 100_000, tensorBytes: null, why: { id: 'test.limit', params: {}, text: 'a test limit of 100 kB' } });
     const error = await e.loadWeights(file('tiny_resnext.safetensors'), 'tiny_resnext.safetensors', 'second', false).then(() => null, (err: Error) => err);
     expect(error).toBeInstanceOf(MemoryError);
     expect(error!.message).toMatch(/^the network needs about 3\.87 MB on wasm \(weights and activations\), more than it can hold: a test limit of 100 kB/);

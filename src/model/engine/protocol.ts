@@ -8,6 +8,7 @@ import type { FeatureMaps, MapEncoding } from '../feature-maps.ts';
 import type { BackendCapacity, MemoryNeed } from '../memory.ts';
 import type { PreprocessConfig } from '../preprocess.ts';
 import { BACKEND_NAMES, type BackendName, type BackendStatus } from '../tfjs/backend-name.ts';
+import type { Message } from '../message.ts';
 
 export { BACKEND_NAMES, type BackendName, type BackendStatus };
 export type { FeatureMaps, MapEncoding };
@@ -26,6 +27,8 @@ export interface LoadedWeights extends WeightsMeta {
   config: NetworkConfig; source: string; tensors: number; bytes: number; cached: boolean; memory: MemoryNeed;
   /** Drawn at random (`loadRandomWeights`), not trained: what they compute shows nothing learned. */
   random?: boolean;
+  /** The seed random weights were drawn with. */
+  seed?: number;
 }
 export interface Prediction { top: { index: number; label: string; prob: number }[]; ms: number; backend: BackendName; crop: ImageData; preprocess: PreprocessConfig }
 export type { BackendCapacity, MemoryNeed };
@@ -63,7 +66,8 @@ export interface ExplainOverview {
   crop: ImageData | { width: number; height: number; data: Uint8ClampedArray } | null;
   top: { index: number; label: string; prob: number }[][] | null;
   cam: { layer: string; maps: Float32Array; shape: [number, number, number, number]; classes: number[][] } | null;
-  camError: string | null;
+  /** Why there are no CAMs, as a message (id, parameters and English text). */
+  camError: Message | null;
   ms: number;
   backend: BackendName;
   random: boolean;
@@ -87,6 +91,7 @@ export interface BackendSpeed {
   /** What the backend can hold: 4 GiB for wasm (32-bit memory), else navigator.deviceMemory. */
   memoryBytes: number;
   memoryNote: string;
+  memoryNoteMessage: Message;
 }
 /** Per-op times of a random-weight network at a batch (first / last: the layer-graph nodes the op runs). */
 export interface OpTimes { backend: BackendName; batch: number; runs: number; ops: { name: string; first: number; last: number; ms: number }[] }
@@ -118,5 +123,5 @@ export type RequestMessage = { id: number } & Request;
 
 export type ResponseMessage =
   | { id: number; kind: 'done'; result: unknown }
-  | { id: number; kind: 'error'; message: string; name: string }
+  | { id: number; kind: 'error'; message: string; name: string; msg?: Message }
   | { id: number; kind: 'progress'; progress: LoadProgress };

@@ -16,6 +16,9 @@ import { Engine } from './engine.ts';
 import type { ExplainOverview, LoadedWeights, Prediction, Request, RequestMessage, ResponseMessage, WeightsSource } from './protocol.ts';
 import { transferables } from '../feature-maps.ts';
 import { wasmThreadCount } from './threads.ts';
+import { engineError } from './messages.ts';
+import { errorMessage } from '../message.ts';
+import { imageError } from '../image/rgb.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -44,7 +47,7 @@ async function readWithProgress(response: Response, id: number): Promise<Uint8Ar
     loaded += value.byteLength;
     post({ id, kind: 'progress', progress: { loaded, total } });
   }
-  if (total !== null && loaded !== total) throw new Error(`download incomplete: got ${loaded} of ${total} bytes`);
+  if (total !== null && loaded !== total) throw engineError('engine.downloadIncomplete', { loaded, total });
   const out = new Uint8Array(loaded);
   let at = 0;
   for (const c of chunks) {
@@ -78,9 +81,9 @@ async function fetchWeights(src: WeightsSource, id: number): Promise<{ bytes: Ui
   try {
     response = await fetch(url, { mode: 'cors', credentials: 'omit' });
   } catch (e) {
-    throw new Error(`could not download ${url}: ${(e as Error).message} (offline, or the server does not allow cross-origin requests)`);
+    throw engineError('engine.downloadFailed', { url, why: (e as Error).message });
   }
-  if (!response.ok) throw new Error(`could not download ${url}: HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok) throw engineError('engine.downloadHttp', { url, status: response.status, statusText: response.statusText });
   const bytes = await readWithProgress(response, id);
   try {
     await cache?.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) } }));
@@ -102,12 +105,12 @@ async function decodeImage(engine: Engine, blob: Blob): Promise<PixelImage> {
   try {
     bitmap = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   } catch {
-    throw new Error(`the image (${width}x${height}) could not be decoded: the file is damaged or in a format this browser cannot read`);
+    throw imageError('image.undecodable', { width, height });
   }
   try {
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx) throw new Error('no 2D canvas in this worker to decode images');
+    if (!ctx) throw engineError('engine.noCanvas');
     ctx.drawImage(bitmap, 0, 0);
     const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
     return { width: data.width, height: data.height, data: data.data };
@@ -147,7 +150,7 @@ async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHan
       return { result: loaded };
     }
     case 'classify': {
-      if (!engine.network) throw new Error('no weights are loaded: load a .safetensors or .pth file first');
+      if (!engine.network) throw engineError('engine.noWeights');
       if (!Number.isInteger(req.topk) || req.topk < 1) throw new Error(`topk must be a positive integer, got ${req.topk}`);
       const image = await decodeImage(engine, req.image);
       const r = await engine.classify(image, req.topk, req.preprocess);
@@ -177,7 +180,7 @@ async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHan
     case 'loadedWeights':
       return { result: engine.loadedWeights() };
     case 'explainImage': {
-      if (!engine.network) throw new Error('no weights are loaded: load a .safetensors or .pth file, or use random weights');
+      if (!engine.network) throw engineError('engine.noWeightsExplain');
       const r = await engine.explainImage(await decodeImage(engine, req.image), req.topk);
       const crop = r.crop ? new ImageData(new Uint8ClampedArray(r.crop.data), r.crop.width, r.crop.height) : null;
       const overview: ExplainOverview = { ...r, crop };
@@ -230,7 +233,8 @@ export function serveEngine(extra?: ExtraHandler): Engine {
         post({ id, kind: 'done', result }, transfer);
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
-        post({ id, kind: 'error', message: err.message, name: err.name });
+        const msg = errorMessage(err);
+        post({ id, kind: 'error', message: err.message, name: err.name, ...(msg ? { msg } : {}) });
       }
     });
   };

@@ -2,6 +2,7 @@
  * The decoded image every preprocessing step starts from: what Pillow's `Image.open(f).convert("RGB")`
  * holds, 8 bits a channel, no alpha.
  */
+import { messageOf, type Message, type ParamsArg } from '../message.ts';
 
 export interface RgbImage {
   width: number;
@@ -17,11 +18,32 @@ export interface PixelImage {
   data: Uint8Array | Uint8ClampedArray;
 }
 
+/** The image errors of normal use as English templates by id (src/model/message.ts); the app translates them. */
+export const IMAGE_MESSAGES = {
+  'image.noPixels': 'image has no pixels ({width}x{height})',
+  'image.tooLarge': 'image is {width}x{height} = {megapixels} megapixels; at most {max} megapixels are accepted (scale it down first)',
+  'image.notImage': 'the file is not an image this app reads (PNG, JPEG, GIF, WebP or BMP expected)',
+  'image.pngTruncated': 'the PNG file is truncated',
+  'image.jpegTruncated': 'the JPEG file is truncated or damaged: no frame header found',
+  'image.gifTruncated': 'the GIF file is truncated',
+  'image.undecodable': 'the image ({width}x{height}) could not be decoded: the file is damaged or in a format this browser cannot read',
+} as const;
+export type ImageMessageId = keyof typeof IMAGE_MESSAGES;
+
+/** An image that cannot be read; `msg` is the message as an id with parameters, where there is one. */
 export class ImageError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly msg?: Message;
+
+  constructor(message: string | Message) {
+    super(typeof message === 'string' ? message : message.text);
     this.name = 'ImageError';
+    if (typeof message !== 'string') this.msg = message;
   }
+}
+
+/** An ImageError of the catalogue. */
+export function imageError<K extends ImageMessageId>(id: K, ...params: ParamsArg<(typeof IMAGE_MESSAGES)[K]>): ImageError {
+  return new ImageError(messageOf(IMAGE_MESSAGES, id, ...params));
 }
 
 /**
@@ -32,7 +54,7 @@ export function toRgb(img: PixelImage): RgbImage {
   const { width, height, data } = img;
   const n = width * height;
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
-    throw new ImageError(`image has no pixels (${width}x${height})`);
+    throw imageError('image.noPixels', { width, height });
   }
   if (data.length === n * 3) return { width, height, data: data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.length) };
   if (data.length !== n * 4) {

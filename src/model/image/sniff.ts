@@ -3,17 +3,15 @@
  * GIF, WebP, BMP) and the size, so that a non-image or a huge image is refused before any pixel
  * buffer is allocated.
  */
-import { ImageError } from './rgb.ts';
+import { imageError } from './rgb.ts';
 
 /** Images above this many pixels are refused before decoding. */
 export const MAX_IMAGE_PIXELS = 50_000_000;
 
 export function checkImageSize(width: number, height: number): void {
-  if (!(width > 0 && height > 0)) throw new ImageError(`image has no pixels (${width}x${height})`);
+  if (!(width > 0 && height > 0)) throw imageError('image.noPixels', { width, height });
   if (width * height > MAX_IMAGE_PIXELS) {
-    throw new ImageError(
-      `image is ${width}x${height} = ${((width * height) / 1e6).toFixed(1)} megapixels; at most ${MAX_IMAGE_PIXELS / 1e6} megapixels are accepted (scale it down first)`,
-    );
+    throw imageError('image.tooLarge', { width, height, megapixels: ((width * height) / 1e6).toFixed(1), max: MAX_IMAGE_PIXELS / 1e6 });
   }
 }
 
@@ -28,7 +26,7 @@ export function sniffImage(bytes: Uint8Array): { kind: ImageKind; width: number;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const starts = (...sig: number[]): boolean => b.length >= sig.length && sig.every((v, i) => b[i] === v);
   if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) {
-    if (b.length < 24) throw new ImageError('the PNG file is truncated');
+    if (b.length < 24) throw imageError('image.pngTruncated');
     return { kind: 'png', width: dv.getUint32(16), height: dv.getUint32(20) };
   }
   if (starts(0xff, 0xd8)) {
@@ -52,10 +50,10 @@ export function sniffImage(bytes: Uint8Array): { kind: ImageKind; width: number;
       if (isSof) return { kind: 'jpeg', height: dv.getUint16(i + 5), width: dv.getUint16(i + 7) };
       i += 2 + len;
     }
-    throw new ImageError('the JPEG file is truncated or damaged: no frame header found');
+    throw imageError('image.jpegTruncated');
   }
   if (starts(0x47, 0x49, 0x46, 0x38)) {
-    if (b.length < 10) throw new ImageError('the GIF file is truncated');
+    if (b.length < 10) throw imageError('image.gifTruncated');
     return { kind: 'gif', width: dv.getUint16(6, true), height: dv.getUint16(8, true) };
   }
   if (starts(0x42, 0x4d) && b.length >= 26) {
@@ -70,5 +68,5 @@ export function sniffImage(bytes: Uint8Array): { kind: ImageKind; width: number;
     }
     if (chunk === 'VP8 ') return { kind: 'webp', width: dv.getUint16(26, true) & 0x3fff, height: dv.getUint16(28, true) & 0x3fff };
   }
-  throw new ImageError('the file is not an image this app reads (PNG, JPEG, GIF, WebP or BMP expected)');
+  throw imageError('image.notImage');
 }

@@ -1,7 +1,9 @@
 /**
  * The tfjs backends the engine can run on, what a probe of each says, and the order "auto" tries
- * them in. Kept free of imports so that the page can name backends without loading any inference code.
+ * them in. Kept free of inference imports so that the page can name backends without loading tfjs.
  */
+import { messageOf, type Message } from '../message.ts';
+
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -11,6 +13,8 @@ export interface BackendStatus {
   available: boolean;
   /** Why it cannot run, or (available) why "auto" ranks it low. */
   reason?: string;
+  /** The reason as a message (id and parameters), for the app to translate. */
+  reasonMessage?: Message;
   /** The software rasteriser behind a GPU backend (e.g. "SwiftShader"), when there is one. */
   software?: string;
 }
@@ -39,9 +43,27 @@ export function softwareGpu(d: GpuDescription): string | null {
   return d.isFallbackAdapter ? 'fallback adapter' : null;
 }
 
+/** Why a backend is unavailable or slow, as English templates by id (src/model/message.ts); the app translates them. */
+export const BACKEND_MESSAGES = {
+  'backend.noWasm': 'WebAssembly is not available',
+  'backend.noGpu': 'navigator.gpu is missing (WebGPU not enabled in this browser)',
+  'backend.noAdapter': 'no WebGPU adapter (requestAdapter() returned null)',
+  'backend.adapterFailed': 'requestAdapter() failed: {error}',
+  'backend.noOffscreen': 'OffscreenCanvas is missing (WebGL in a worker needs it)',
+  'backend.noWebgl2': 'no WebGL2 context',
+  'backend.webglFailed': 'WebGL2 failed: {error}',
+  'backend.software': 'software adapter: slow ({software}); auto ranks it after wasm',
+} as const;
+export type BackendMessageId = keyof typeof BACKEND_MESSAGES;
+
+/** The card's line for an available backend that runs on a software rasteriser, as a message. */
+export function softwareMessage(software: string): Message {
+  return messageOf(BACKEND_MESSAGES, 'backend.software', { software });
+}
+
 /** The card's line for an available backend that runs on a software rasteriser. */
 export function softwareReason(software: string): string {
-  return `software adapter: slow (${software}); auto ranks it after wasm`;
+  return softwareMessage(software).text;
 }
 
 /**

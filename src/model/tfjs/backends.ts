@@ -6,9 +6,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerGroupedKernels } from './grouped.ts';
 import { kernelFma, kernelPoolInfo, startKernelPool, type BackendWasmLike } from './kernels/runtime.ts';
 
-import { autoOrder, BACKEND_NAMES, softwareGpu, softwareReason, type BackendName, type BackendStatus } from './backend-name.ts';
+import { autoOrder, BACKEND_MESSAGES, BACKEND_NAMES, softwareGpu, softwareMessage, type BackendMessageId, type BackendName, type BackendStatus } from './backend-name.ts';
+import { messageOf } from '../message.ts';
 
-export { BACKEND_NAMES, type BackendName, type BackendStatus };
+export { BACKEND_MESSAGES, BACKEND_NAMES, type BackendName, type BackendStatus };
 
 export interface WasmSetup {
   /** URLs of the three .wasm binaries (Vite `?url` imports); Node finds them in node_modules. */
@@ -92,22 +93,29 @@ export async function probeBackend(name: BackendName): Promise<BackendStatus> {
     OffscreenCanvas?: new (w: number, h: number) => { getContext(kind: string): WebGlLike | null };
     WebAssembly?: unknown;
   };
-  const no = (reason: string): BackendStatus => ({ name, available: false, reason });
-  const gpu = (software: string | null): BackendStatus => (software ? { name, available: true, software, reason: softwareReason(software) } : { name, available: true });
+  const no = (id: BackendMessageId, error?: string): BackendStatus => {
+    const reasonMessage = messageOf(BACKEND_MESSAGES, id, { error: error ?? '', software: '' });
+    return { name, available: false, reason: reasonMessage.text, reasonMessage };
+  };
+  const gpu = (software: string | null): BackendStatus => {
+    if (!software) return { name, available: true };
+    const reasonMessage = softwareMessage(software);
+    return { name, available: true, software, reason: reasonMessage.text, reasonMessage };
+  };
   switch (name) {
     case 'cpu':
       return { name, available: true };
     case 'wasm':
-      return g.WebAssembly ? { name, available: true } : no('WebAssembly is not available');
+      return g.WebAssembly ? { name, available: true } : no('backend.noWasm');
     case 'webgpu': {
-      if (!g.navigator?.gpu) return no('navigator.gpu is missing (WebGPU not enabled in this browser)');
+      if (!g.navigator?.gpu) return no('backend.noGpu');
       let adapter: GpuAdapterLike | null;
       try {
         adapter = await g.navigator.gpu.requestAdapter();
       } catch (e) {
-        return no(`requestAdapter() failed: ${(e as Error).message}`);
+        return no('backend.adapterFailed', (e as Error).message);
       }
-      if (!adapter) return no('no WebGPU adapter (requestAdapter() returned null)');
+      if (!adapter) return no('backend.noAdapter');
       const info = adapter.info ?? {};
       return gpu(softwareGpu({
         isFallbackAdapter: info.isFallbackAdapter === true || adapter.isFallbackAdapter === true,
@@ -115,14 +123,14 @@ export async function probeBackend(name: BackendName): Promise<BackendStatus> {
       }));
     }
     case 'webgl': {
-      if (!g.OffscreenCanvas) return no('OffscreenCanvas is missing (WebGL in a worker needs it)');
+      if (!g.OffscreenCanvas) return no('backend.noOffscreen');
       let gl: WebGlLike | null;
       try {
         gl = new g.OffscreenCanvas(1, 1).getContext('webgl2');
       } catch (e) {
-        return no(`WebGL2 failed: ${(e as Error).message}`);
+        return no('backend.webglFailed', (e as Error).message);
       }
-      if (!gl) return no('no WebGL2 context');
+      if (!gl) return no('backend.noWebgl2');
       const ext = gl.getExtension('WEBGL_debug_renderer_info');
       const texts = [str(gl.getParameter(gl.RENDERER)), str(gl.getParameter(gl.VENDOR))];
       if (ext) texts.push(str(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)), str(gl.getParameter(ext.UNMASKED_VENDOR_WEBGL)));

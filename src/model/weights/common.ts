@@ -54,6 +54,9 @@ export type StateDictShapes = ReadonlyMap<string, { readonly shape: readonly num
  */
 export type WeightsErrorCode = 'format' | 'corrupt' | 'legacy' | 'unsafe' | 'unsupported' | 'limit' | 'nonfinite' | 'mismatch';
 
+import type { Message } from '../message.ts';
+import { weightsMessage } from './messages.ts';
+
 /** A tensor whose shape differs from the one the network expects. */
 export interface ShapeMismatch {
   key: string;
@@ -68,17 +71,24 @@ export interface StateDictProblems {
   mismatched: ShapeMismatch[];
 }
 
-/** A weights file that cannot be used; the message says what is wrong and what to do. */
+/**
+ * A weights file that cannot be used; the message says what is wrong and what to do. `msg` is the
+ * message as an id with parameters (src/model/message.ts) where the app translates it: the errors of
+ * normal use (a file of another format or network, NaN weights, a truncated file). The detailed
+ * diagnostics of crafted files carry none and are shown in English.
+ */
 export class WeightsError extends Error {
   readonly code: WeightsErrorCode;
   /** Set when `code` is `mismatch`. */
   readonly problems?: StateDictProblems;
+  readonly msg?: Message;
 
-  constructor(code: WeightsErrorCode, message: string, problems?: StateDictProblems) {
-    super(message);
+  constructor(code: WeightsErrorCode, message: string | Message, problems?: StateDictProblems) {
+    super(typeof message === 'string' ? message : message.text);
     this.name = 'WeightsError';
     this.code = code;
     if (problems) this.problems = problems;
+    if (typeof message !== 'string') this.msg = message;
   }
 }
 
@@ -232,16 +242,12 @@ export function decodeToFloat32(bytes: Uint8Array, dtype: WeightDtype, count: nu
 }
 
 /** Throws a `nonfinite` WeightsError naming the tensor when `data` holds NaN or an infinity. */
-export function assertFinite(key: string, data: Float32Array, dtype: WeightDtype, label = 'the file'): void {
+export function assertFinite(key: string, data: Float32Array, dtype: WeightDtype, label: string | Message = weightsMessage('weights.theFile')): void {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v - v !== 0) {
       const what = Number.isNaN(v) ? 'NaN' : v > 0 ? '+Infinity' : '-Infinity';
-      throw new WeightsError(
-        'nonfinite',
-        `tensor ${clip(key)} holds ${what} at element ${i} of ${data.length} (stored as ${dtype}) in ${label}: ` +
-          'the weights are damaged or the training diverged; a network with such a weight computes only NaN. Refusing to load the file: use a checkpoint from before the divergence.',
-      );
+      throw new WeightsError('nonfinite', weightsMessage('weights.nonfinite', { key: clip(key), value: what, index: i, length: data.length, dtype, name: label }));
     }
   }
 }

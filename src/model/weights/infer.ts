@@ -6,21 +6,33 @@ import { ConfigError, deepStemWidths, stagePlanes, validateConfig, type NetworkC
 import { buildLayerGraph, SINGLE_CONV_STEMS, type LayerGraph } from '../graph.ts';
 import { defaultConfig, matchPreset, usesStemWidth } from '../presets.ts';
 import { WeightsError, formatShape, type StateDictShapes } from './common.ts';
-import { problemsMessage, verifyStateDict, type StateDictCheck } from './state_dict.ts';
+import { problemLines, verifyStateDict, type StateDictCheck } from './state_dict.ts';
+import type { Message } from '../message.ts';
+import { weightsMessage } from './messages.ts';
 
 /** A short description of a config, for messages: `ResNeXt-50 (32x4d): bottleneck blocks, ...`. */
 export function describeConfig(config: NetworkConfig): string {
+  return describeConfigMessage(config).text;
+}
+
+/** The same description as a message. */
+export function describeConfigMessage(config: NetworkConfig): Message {
   const preset = matchPreset(config);
-  const head = config.includeTop ? `${config.classes} classes` : 'no classifier';
-  const stem = usesStemWidth(config) ? `${config.stem} stem (stem width ${config.stemWidth})` : `${config.stem} stem`;
+  const head = config.includeTop ? weightsMessage('weights.describe.classes', { count: config.classes }) : weightsMessage('weights.describe.noClassifier');
+  const stem = usesStemWidth(config)
+    ? weightsMessage('weights.describe.stemWidth', { stem: config.stem, width: config.stemWidth })
+    : weightsMessage('weights.describe.stem', { stem: config.stem });
   const extras = [
-    config.avgDown ? 'avg-pool shortcut' : null,
-    config.attention === 'se' ? 'squeeze-and-excitation' : config.attention === 'eca' ? 'ECA attention' : null,
-    config.implementation === 'timm' ? "timm's modules" : null,
+    config.avgDown ? weightsMessage('weights.describe.avgDown') : null,
+    config.attention === 'se' ? weightsMessage('weights.describe.se') : config.attention === 'eca' ? weightsMessage('weights.describe.eca') : null,
+    config.implementation === 'timm' ? weightsMessage('weights.describe.timm') : null,
   ].filter((x) => x !== null);
-  const body = `${config.block} blocks, depths ${config.depths.join(',')}, C=${config.cardinality}, d=${config.widthPerGroup}, ` +
-    `base width ${config.baseWidth}, ${stem}, ${extras.length ? `${extras.join(', ')}, ` : ''}${config.input[0]} input channels, ${head}`;
-  return preset ? `${preset.label}: ${body}` : body;
+  const body = weightsMessage('weights.describe', {
+    block: config.block, depths: config.depths.join(','), c: config.cardinality, d: config.widthPerGroup, base: config.baseWidth, stem,
+    extras: extras.length ? weightsMessage('weights.describe.extras', { items: extras }) : weightsMessage('weights.describe.noExtras'),
+    channels: config.input[0], head,
+  });
+  return preset ? weightsMessage('weights.describePreset', { preset: preset.label, body }) : body;
 }
 
 /**
@@ -29,24 +41,23 @@ export function describeConfig(config: NetworkConfig): string {
  * file fits when it can be inferred. `num_batches_tracked` may be present or absent.
  */
 export function checkStateDict(graph: LayerGraph, sd: StateDictShapes): StateDictCheck {
-  return verifyStateDict(graph, sd, describeConfig, () => {
+  return verifyStateDict(graph, sd, describeConfigMessage, () => {
     try {
-      return `\nThe file fits this network instead: ${describeConfig(inferConfig(sd))}.`;
+      return weightsMessage('weights.suggestion', { network: describeConfigMessage(inferConfig(sd)) });
     } catch {
-      return '';
+      return weightsMessage('weights.noSuggestion');
     }
   });
 }
 
-const EXPECTED = 'Expected a torchvision or timm ResNet/ResNeXt state_dict (conv1 or conv1.0..., bn1, layer1.0..., fc).';
-
-function notResNet(message: string): WeightsError {
-  return new WeightsError('mismatch', `cannot infer the network: ${message}. ${EXPECTED}`);
+/** Why the shapes are not a ResNet: a message, or (for the rarer, detailed reasons) English text. */
+function notResNet(reason: string | Message): WeightsError {
+  return new WeightsError('mismatch', weightsMessage('weights.cannotInfer', { reason: typeof reason === 'string' ? weightsMessage('weights.reason', { text: reason }) : reason }));
 }
 
 function shapeOf(sd: StateDictShapes, key: string, rank: number): readonly number[] {
   const t = sd.get(key);
-  if (!t) throw notResNet(`the file has no ${key}`);
+  if (!t) throw notResNet(weightsMessage('weights.reason.noKey', { key }));
   if (t.shape.length !== rank) throw notResNet(`${key} has shape ${formatShape(t.shape)}, expected ${rank} dimensions`);
   return t.shape;
 }
@@ -196,18 +207,14 @@ export function inferConfig(sd: StateDictShapes): NetworkConfig {
     validateConfig(config);
     graph = buildLayerGraph(config);
   } catch (err) {
-    if (err instanceof ConfigError) throw notResNet(`the shapes give an invalid network (${err.message})`);
+    if (err instanceof ConfigError) throw notResNet(weightsMessage('weights.reason.invalid', { error: err.msg ?? err.message }));
     throw err;
   }
   try {
-    verifyStateDict(graph, sd, describeConfig);
+    verifyStateDict(graph, sd, describeConfigMessage);
   } catch (err) {
     if (err instanceof WeightsError && err.problems) {
-      throw new WeightsError(
-        'mismatch',
-        `the file looks like a ResNet/ResNeXt (${describeConfig(config)}) but does not fit it:\n${problemsMessage(err.problems)}`,
-        err.problems,
-      );
+      throw new WeightsError('mismatch', weightsMessage('weights.looksLike', { network: describeConfigMessage(config), problems: problemLines(err.problems) }), err.problems);
     }
     throw err;
   }

@@ -9,6 +9,7 @@
  * This reader also refuses what no state_dict holds (sizes past 2^53, lone UTF-16 surrogates, duplicate
  * tensor names). The header is read by one linear pass of a strict JSON reader (json.ts).
  */
+import { weightsMessage } from './messages.ts';
 import { JsonLimitError, duplicateKeys, isJsonObject, parseJson } from './json.ts';
 import {
   DTYPE_SIZE,
@@ -100,9 +101,7 @@ function parseEntry(rawKey: string, raw: unknown, dataLength: number): Entry {
   const [begin, end] = offsets as [number, number];
   if (begin > end) throw corrupt(`tensor ${key} has data_offsets [${begin}, ${end}]: begin is after end`);
   if (end > dataLength) {
-    throw corrupt(
-      `tensor ${key} has data_offsets [${begin}, ${end}], past the end of the data (${dataLength} bytes after the header): the file is truncated or damaged`,
-    );
+    throw new WeightsError('corrupt', weightsMessage('weights.st.offsetPast', { key, begin, end, length: dataLength }));
   }
   const size = DTYPE_SIZE[dtype];
   if (end - begin !== numel * size) {
@@ -132,7 +131,7 @@ function safeNumelOf(shape: number[]): number | null {
 export function parseSafetensors(input: ArrayBuffer | Uint8Array, options: { expect?: (shapes: StateDictShapes) => void } = {}): SafetensorsFile {
   const bytes = toBytes(input);
   if (bytes.length < 8) {
-    throw corrupt(`the file is ${bytes.length} bytes, too short for the 8-byte header length`);
+    throw new WeightsError('corrupt', weightsMessage('weights.st.short', { length: bytes.length }));
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
@@ -142,9 +141,7 @@ export function parseSafetensors(input: ArrayBuffer | Uint8Array, options: { exp
     );
   }
   if (headerLength > BigInt(bytes.length - 8)) {
-    throw corrupt(
-      `the header length is ${headerLength} bytes but only ${bytes.length - 8} bytes follow it: the file is truncated, or it is not a safetensors file`,
-    );
+    throw new WeightsError('corrupt', weightsMessage('weights.st.headerPast', { header: String(headerLength), after: bytes.length - 8 }));
   }
   const n = Number(headerLength);
   let text: string;
@@ -215,7 +212,7 @@ export function parseSafetensors(input: ArrayBuffer | Uint8Array, options: { exp
   for (const e of entries) {
     const numel = shapeNumel(e.shape);
     const data = decodeToFloat32(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, numel);
-    if (FLOAT_DTYPES.has(e.dtype)) assertFinite(e.key, data, e.dtype, 'the safetensors file');
+    if (FLOAT_DTYPES.has(e.dtype)) assertFinite(e.key, data, e.dtype, weightsMessage('weights.theSafetensorsFile'));
     tensors.set(e.key, { shape: e.shape, data, dtype: e.dtype });
   }
   return { tensors, metadata };

@@ -6,6 +6,8 @@
  * data in row-major order, converted to float32 whatever the file stored (F32, F16, BF16, ...).
  */
 import type { NetworkConfig } from '../config.ts';
+import type { Message } from '../message.ts';
+import { weightsMessage } from './messages.ts';
 import { stateDictSpec, type LayerGraph } from '../graph.ts';
 import {
   WeightsError,
@@ -31,8 +33,7 @@ export interface WeightsFile {
   strippedPrefix: string | null;
 }
 
-export const ACCEPTED_FORMATS =
-  'a PyTorch state_dict saved with torch.save (.pth/.pt, the zip format of PyTorch >= 1.6 or the legacy format before it) or a .safetensors file';
+export const ACCEPTED_FORMATS = weightsMessage('weights.accepted').text;
 
 /** Prefixes that wrappers add to every key of the wrapped model's state_dict. */
 const WRAPPER_PREFIXES = ['module.', '_orig_mod.'];
@@ -57,48 +58,50 @@ export function stripWrapperPrefix<T>(sd: Map<string, T>): { stateDict: Map<stri
   return { stateDict: current, stripped: stripped || null };
 }
 
-function sniffHint(bytes: Uint8Array): string {
+function sniffHint(bytes: Uint8Array): Message {
   const starts = (...sig: number[]): boolean => sig.every((b, i) => bytes[i] === b);
-  if (starts(0x89, 0x48, 0x44, 0x46)) return ' It is an HDF5 file (Keras .h5?).';
-  if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return ' It is a NumPy .npy array.';
-  if (starts(0x1f, 0x8b)) return ' It is gzip-compressed: decompress it first.';
-  if (bytes.length === 0) return ' It is empty.';
-  return '';
+  if (starts(0x89, 0x48, 0x44, 0x46)) return weightsMessage('weights.hint.hdf5');
+  if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return weightsMessage('weights.hint.npy');
+  if (starts(0x1f, 0x8b)) return weightsMessage('weights.hint.gzip');
+  if (bytes.length === 0) return weightsMessage('weights.hint.empty');
+  return weightsMessage('weights.hint.none');
 }
 
 /** What to do about a damaged file, added to a `corrupt` message that does not say already. */
-const CORRUPT_REMEDY = 'Download the file again, or re-save it with torch.save(model.state_dict(), path).';
+const CORRUPT_REMEDY = weightsMessage('weights.remedy');
 
 /**
  * The error a reader failure becomes: always a WeightsError whose message names the file (and says
  * what to do when a damaged file's message does not); an internal error (a RangeError on hostile
  * input, say) becomes a `corrupt` one instead of being shown raw.
  */
-function readerError(err: unknown, name: string): WeightsError {
+function readerError(err: unknown, name: string | Message): WeightsError {
+  const nameText = typeof name === 'string' ? name : name.text;
   if (!(err instanceof WeightsError)) {
     const why = err instanceof Error ? err.message : String(err);
-    return new WeightsError('corrupt', `${name} cannot be read (${quote(why)}): the file is damaged, or made to break readers. ${CORRUPT_REMEDY}`);
+    return new WeightsError('corrupt', weightsMessage('weights.unreadable', { name, why: quote(why), remedy: CORRUPT_REMEDY }));
   }
-  let message = err.message;
-  if (!message.includes(name)) message = `${name}: ${message}`;
-  if (err.code === 'corrupt' && !/download|re-save|save it/i.test(message)) message = `${message.replace(/[.\s]*$/, '')}. ${CORRUPT_REMEDY}`;
-  return message === err.message ? err : new WeightsError(err.code, message, err.problems);
+  // The message as it stands: the error's own, or (without one) its English text as a message.
+  let message: Message = err.msg ?? { id: '', params: {}, text: err.message };
+  if (!message.text.includes(nameText)) message = weightsMessage('weights.inFile', { name, error: message });
+  if (err.code === 'corrupt' && !/download|re-save|save it/i.test(message.text)) {
+    const trimmed = message.text.replace(/[.\s]*$/, '');
+    const error: Message = trimmed === message.text ? message : { id: '', params: {}, text: trimmed };
+    message = weightsMessage('weights.withRemedy', { error, remedy: CORRUPT_REMEDY });
+  }
+  return message.text === err.message ? err : new WeightsError(err.code, message.id ? message : message.text, err.problems);
 }
 
 /**
  * BatchNorm divides by sqrt(running_var + eps): a negative variance (never the statistic of any data)
  * makes it NaN or infinite in PyTorch, and the whole network with it. Refused with the key named.
  */
-function checkVariances(sd: StateDict, name: string): void {
+function checkVariances(sd: StateDict, name: string | Message): void {
   for (const [key, t] of sd) {
     if (!key.endsWith('.running_var')) continue;
     const i = t.data.findIndex((v) => v < 0);
     if (i >= 0) {
-      throw new WeightsError(
-        'nonfinite',
-        `${name}: tensor ${clip(key)} holds the negative variance ${t.data[i]} at element ${i} of ${t.data.length}: no data has a negative variance, ` +
-          'and BatchNorm divides by sqrt(running_var + eps), so PyTorch computes NaN or Inf from here on. The file is damaged: use an intact copy of the checkpoint.',
-      );
+      throw new WeightsError('nonfinite', weightsMessage('weights.negativeVariance', { name, key: clip(key), value: t.data[i], index: i, length: t.data.length }));
     }
   }
 }
@@ -112,7 +115,7 @@ function checkVariances(sd: StateDict, name: string): void {
  */
 export function loadWeightsFile(input: ArrayBuffer | Uint8Array, fileName?: string, options: ReadOptions = {}): WeightsFile {
   const bytes = toBytes(input);
-  const name = fileName ?? 'the file';
+  const name: string | Message = fileName ?? weightsMessage('weights.theFile');
   const expect = options.expect;
   const read: ReadOptions = expect ? { expect: (shapes) => expect(stripWrapperPrefix(new Map(shapes)).stateDict) } : {};
   try {
@@ -132,9 +135,9 @@ export function loadWeightsFile(input: ArrayBuffer | Uint8Array, fileName?: stri
       format = 'pth';
       raw = parsePth(bytes, fileName, read);
     } else {
-      throw new WeightsError('format', `${name} is not a weights file this app reads: expected ${ACCEPTED_FORMATS}.${sniffHint(bytes)}`);
+      throw new WeightsError('format', weightsMessage('weights.format', { name, accepted: weightsMessage('weights.accepted'), hint: sniffHint(bytes) }));
     }
-    if (raw.size === 0) throw new WeightsError('unsupported', `${name} holds no tensors: save the model's weights with torch.save(model.state_dict(), path)`);
+    if (raw.size === 0) throw new WeightsError('unsupported', weightsMessage('weights.noTensors', { name }));
     const { stateDict, stripped } = stripWrapperPrefix(raw);
     checkVariances(stateDict, name);
     return { format, stateDict, metadata, strippedPrefix: stripped };
@@ -167,21 +170,27 @@ export function stateDictProblems(graph: LayerGraph, sd: StateDictShapes): State
 
 const LIST_LIMIT = 12;
 
-function listKeys(keys: string[]): string {
+function listKeys(keys: string[]): Message {
   const shown = keys.slice(0, LIST_LIMIT).join(', ');
-  return keys.length > LIST_LIMIT ? `${shown}, ... and ${keys.length - LIST_LIMIT} more` : shown;
+  return keys.length > LIST_LIMIT ? weightsMessage('weights.keysMore', { shown, count: keys.length - LIST_LIMIT }) : weightsMessage('weights.keys', { shown });
+}
+
+/** What the strict check found, one message per line. */
+export function problemLines(problems: StateDictProblems): Message[] {
+  const lines: Message[] = [];
+  if (problems.missing.length) lines.push(weightsMessage('weights.missing', { count: problems.missing.length, keys: listKeys(problems.missing) }));
+  if (problems.unexpected.length) lines.push(weightsMessage('weights.unexpected', { count: problems.unexpected.length, keys: listKeys(problems.unexpected) }));
+  if (problems.mismatched.length) {
+    const items = problems.mismatched.slice(0, LIST_LIMIT)
+      .map((m) => weightsMessage('weights.mismatchedItem', { key: m.key, got: formatShape(m.got), expected: formatShape(m.expected) }));
+    if (problems.mismatched.length > LIST_LIMIT) items.push(weightsMessage('weights.mismatchedMore', { count: problems.mismatched.length - LIST_LIMIT }));
+    lines.push(weightsMessage('weights.mismatched', { count: problems.mismatched.length, items }));
+  }
+  return lines;
 }
 
 export function problemsMessage(problems: StateDictProblems): string {
-  const lines: string[] = [];
-  if (problems.missing.length) lines.push(`  missing ${problems.missing.length} key(s): ${listKeys(problems.missing)}`);
-  if (problems.unexpected.length) lines.push(`  unexpected ${problems.unexpected.length} key(s): ${listKeys(problems.unexpected)}`);
-  if (problems.mismatched.length) {
-    const shown = problems.mismatched.slice(0, LIST_LIMIT).map((m) => `${m.key}: the file has ${formatShape(m.got)}, the network expects ${formatShape(m.expected)}`);
-    if (problems.mismatched.length > LIST_LIMIT) shown.push(`... and ${problems.mismatched.length - LIST_LIMIT} more`);
-    lines.push(`  ${problems.mismatched.length} size mismatch(es):\n    ${shown.join('\n    ')}`);
-  }
-  return lines.join('\n');
+  return problemLines(problems).map((l) => l.text).join('\n');
 }
 
 export interface StateDictCheck {
@@ -196,12 +205,17 @@ export interface StateDictCheck {
  * (code `mismatch`, with `problems`) that describes the network; `checkStateDict` (infer.ts) adds the
  * network the file fits instead.
  */
-export function verifyStateDict(graph: LayerGraph, sd: StateDictShapes, describe: (config: NetworkConfig) => string, suggestion = (): string => ''): StateDictCheck {
+export function verifyStateDict(
+  graph: LayerGraph,
+  sd: StateDictShapes,
+  describe: (config: NetworkConfig) => Message,
+  suggestion = (): Message => weightsMessage('weights.noSuggestion'),
+): StateDictCheck {
   const problems = stateDictProblems(graph, sd);
   if (problems.missing.length || problems.unexpected.length || problems.mismatched.length) {
     throw new WeightsError(
       'mismatch',
-      `the weights do not fit the network (${describe(graph.config)}):\n${problemsMessage(problems)}${suggestion()}`,
+      weightsMessage('weights.mismatch', { network: describe(graph.config), problems: problemLines(problems), suggestion: suggestion() }),
       problems,
     );
   }

@@ -14,6 +14,7 @@
  */
 import { Inflate } from 'fflate';
 import { WeightsError, clip, quote } from './common.ts';
+import { weightsMessage } from './messages.ts';
 
 const EOCD_SIG = 0x06054b50;
 const ZIP64_LOCATOR_SIG = 0x07064b50;
@@ -73,10 +74,7 @@ function foldCase(name: string): string {
 }
 
 function damaged(label: string, what: string): WeightsError {
-  return new WeightsError(
-    'corrupt',
-    `${label}: the zip archive is truncated or damaged (${what}); torch.load refuses it too. Download the file again, or re-save it with torch.save.`,
-  );
+  return new WeightsError('corrupt', weightsMessage('weights.zipDamaged', { name: label, what }));
 }
 
 /**

@@ -1,0 +1,37 @@
+/**
+ * The engine's own messages (the worker, its client) as English templates by id (src/model/message.ts),
+ * and the error that carries one; the app translates them. Errors cross the worker with their `msg`.
+ */
+import { messageOf, type Message, type ParamsArg } from '../message.ts';
+
+export const ENGINE_MESSAGES = {
+  'engine.downloadIncomplete': 'download incomplete: got {loaded} of {total} bytes',
+  'engine.downloadFailed': 'could not download {url}: {why} (offline, or the server does not allow cross-origin requests)',
+  'engine.downloadHttp': 'could not download {url}: HTTP {status} {statusText}',
+  'engine.noCanvas': 'no 2D canvas in this worker to decode images',
+  'engine.noWeights': 'no weights are loaded: load a .safetensors or .pth file first',
+  'engine.noWeightsExplain': 'no weights are loaded: load a .safetensors or .pth file, or use random weights',
+  'engine.tooLargeToTime': 'the network\'s weights are {gb} GB: too large to time in this browser (at most 1 GB)',
+  'engine.workerFailed': 'engine worker failed: {why}',
+  'engine.workerNoStart': 'could not start (see the console)',
+  'engine.unreadable': 'engine worker sent a message that could not be read',
+  'engine.disposed': 'the engine was disposed',
+  'engine.memory.wasm': 'WebAssembly memory is 32-bit: at most 4 GiB',
+  'engine.memory.device': 'navigator.deviceMemory reports {gib} GiB (rounded, capped at 8)',
+  'engine.memory.assumed': 'no memory figure from this browser: 4 GiB assumed',
+} as const;
+export type EngineMessageId = keyof typeof ENGINE_MESSAGES;
+
+/** An engine failure with its message as an id and parameters. */
+export class EngineError extends Error {
+  readonly msg: Message;
+
+  constructor(msg: Message) {
+    super(msg.text);
+    this.msg = msg;
+  }
+}
+
+export function engineError<K extends EngineMessageId>(id: K, ...params: ParamsArg<(typeof ENGINE_MESSAGES)[K]>): EngineError {
+  return new EngineError(messageOf(ENGINE_MESSAGES, id, ...params));
+}
