@@ -2,17 +2,19 @@
  * How fast the active tfjs backend is, as a roofline needs it: float32 matmul throughput, the bandwidth
  * of an element-wise op over a tensor far larger than any cache, and the fixed time of one tiny op.
  * Each figure is the median of several timed runs after a warm-up; asynchronous backends are waited for.
- * The matmul is tf.matMul; the network's convs run through the same backend's convolution, whose rate for a
- * given shape can differ (Measure shows by how much).
+ * The matmul is tf.matMul and the same product as a 1x1 convolution on the network's own conv path
+ * (`prepareConv` / `runConv`: the generated GEMM kernels on wasm, tfjs's conv2d elsewhere); a given layer's
+ * rate can still differ (Measure shows by how much).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { disposePrepared, prepareConv, runConv } from './grouped.ts';
 
 export interface SpeedProbe {
   backend: string;
   /**
    * float32 matmul throughput, GFLOP/s: the faster of tf.matMul [n x n] x [n x n] and the same product run
-   * as a 1x1 convolution ([1, n/32, 32, n] by [1, 1, n, n]), the path every conv of the network takes;
-   * 2 n^3 FLOPs either way.
+   * as a 1x1 convolution ([1, n/32, 32, n] by n x n) through the path every conv of the network takes
+   * (`runConv`); 2 n^3 FLOPs either way.
    */
   matmulGflops: number;
   /** The two rates it is the better of. */
@@ -57,12 +59,13 @@ export async function probeSpeed(options: { matmulSize?: number; copyElements?: 
   const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
   const b = tf.randomNormal([n, n], 0, 1, 'float32', 2);
   const image = tf.reshape(a, [1, n / 32, 32, n]) as tf.Tensor4D;
-  const filter = tf.reshape(b, [1, 1, n, n]) as tf.Tensor4D;
+  // b as an OIHW 1x1 filter, prepared as the network prepares its convs.
+  const conv = prepareConv(b.dataSync() as Float32Array, null, { inChannels: n, outChannels: n, kernel: 1, stride: 1, padding: 0, groups: 1 }, 'kernel');
   const big = tf.randomNormal([options.copyElements ?? 1 << 20], 0, 1, 'float32', 3);
   const one = tf.scalar(1);
   try {
     const matMulMs = await timeOp(() => tf.matMul(a, b), runs);
-    const convMs = await timeOp(() => tf.conv2d(image, filter, 1, 'valid'), runs);
+    const convMs = await timeOp(() => runConv(image, conv, false), runs);
     // 16 dependent ReLUs, each freed when the next has read it, then a one-element read-back.
     const passes = 16;
     const chainOfRelus = await timeOp(() => {
@@ -92,6 +95,7 @@ export async function probeSpeed(options: { matmulSize?: number; copyElements?: 
       launchUs: (chainMs * 1000) / chain,
     };
   } finally {
-    for (const t of [a, b, image, filter, big, one]) t.dispose();
+    for (const t of [a, b, image, big, one]) t.dispose();
+    disposePrepared(conv);
   }
 }
