@@ -164,6 +164,25 @@ test('the layer list copies exactly the CLI summary, filters, folds and stays vi
   await page.getByLabel('Preset').selectOption('resnext50_32x4d');
   await page.getByLabel('Counting convention').selectOption('paper');
   await screens(page, 'layers');
+
+  // At phone width every row of the list, stage and block headers included, keeps its cells on two lines inside the row
+  // (4 px of slack for the disclosure button's padding).
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await expect(list.getByRole('button', { name: 'layer1.0' })).toBeVisible();
+  const overflow = await list.evaluate((el) => [...el.querySelectorAll('.lrow:not(.head)')].flatMap((row) => {
+    const box = row.getBoundingClientRect();
+    const cells = [...row.children].map((c) => ({ cls: c.className, r: c.getBoundingClientRect() })).filter((c) => c.r.width > 0);
+    const out = cells.filter((c) => c.r.right > box.right + 0.5 || c.r.left < box.left - 0.5).map((c) => `${row.className}: ${c.cls} outside the row`);
+    for (const a of cells) {
+      for (const b of cells) {
+        if (a !== b && a.r.left < b.r.right - 4 && b.r.left < a.r.right - 4 && a.r.top < b.r.bottom - 4 && b.r.top < a.r.bottom - 4) out.push(`${row.className}: ${a.cls} overlaps ${b.cls}`);
+      }
+    }
+    return out;
+  }));
+  expect(overflow).toEqual([]);
+  await page.setViewportSize({ width: 1280, height: 800 });
 });
 
 test('torchinfo text with the chosen depth and columns, Markdown tables and PyTorch code copy exactly what the CLI prints', async ({ page, context }) => {

@@ -62,12 +62,12 @@ function Catalogue({ selected, capacity, active, onChoose }: { selected: Pretrai
             <li key={e.tag} className={on ? 'on' : undefined} aria-label={e.label}>
               <div className="cat-name">
                 <strong>{e.label}</strong>
-                <span className="muted small block">{e.tag}</span>
+                <span className="muted small own-line">{e.tag}</span>
               </div>
               <dl className="cat-facts">
                 <div>
                   <dt>{t('run.top1top5')}</dt>
-                  <dd>{e.accuracy.top1}% / {e.accuracy.top5}% <span className="muted small block">{accuracySourceLabel(i18n, e)}</span></dd>
+                  <dd>{e.accuracy.top1}% / {e.accuracy.top5}% <span className="muted small own-line">{accuracySourceLabel(i18n, e)}</span></dd>
                 </div>
                 <div><dt>{t('run.preprocessing')}</dt><dd>{cropNote(e.preprocess)}</dd></div>
                 <div>
@@ -77,7 +77,7 @@ function Catalogue({ selected, capacity, active, onChoose }: { selected: Pretrai
                 <div>
                   <dt>{t('run.size')}</dt>
                   <dd>{need ? formatBytes(need.fileBytes) : '—'}{problem && (
-                    <span className="field-error small block">
+                    <span className="field-error small own-line">
                       {t('run.problem', { where: hasArchitecture(e) ? t('run.notOn', { backend: active ?? '' }) : t('run.notLoadable'), problem: msg(problem) })}
                     </span>
                   )}</dd>
