@@ -5,6 +5,7 @@
  * Nothing reaches the network: weights are served from fixtures/ by page.route under a fake URL.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { fullPageShot } from '../test/support/screenshot.ts';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { buildLayerGraph } from '../src/model/graph.ts';
@@ -29,7 +30,7 @@ function publish(file: string): void {
 async function screens(page: Page, name: string, phone: { reload?: boolean; openConfig?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENS, { recursive: true });
   const size = page.viewportSize();
-  await page.screenshot({ path: `${SCREENS}/${name}-1280x800.png`, fullPage: true });
+  await fullPageShot(page, `${SCREENS}/${name}-1280x800.png`);
   publish(`${name}-1280x800.png`);
   await page.setViewportSize({ width: 390, height: 844 });
   // Reloaded at phone size, the page lays itself out as a phone would open it (configuration folded).
@@ -39,7 +40,7 @@ async function screens(page: Page, name: string, phone: { reload?: boolean; open
     await page.getByText('Configure', { exact: true }).click();
     await expect(page.getByLabel('Cardinality')).toBeVisible();
   }
-  await page.screenshot({ path: `${SCREENS}/${name}-390x844.png`, fullPage: true });
+  await fullPageShot(page, `${SCREENS}/${name}-390x844.png`);
   publish(`${name}-390x844.png`);
   if (size) await page.setViewportSize(size);
 }
@@ -410,19 +411,19 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
     }
   }
   await expect(page.getByText('Class names: imagenet-1k (assumed from the 1000 outputs).')).toBeVisible();
-  await page.screenshot({ path: `${SCREENS}/run-1280x800.png`, fullPage: true });
+  await fullPageShot(page, `${SCREENS}/run-1280x800.png`);
   publish('run-1280x800.png');
   await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: `${SCREENS}/run-dark-1280x800.png`, fullPage: true });
+  await fullPageShot(page, `${SCREENS}/run-dark-1280x800.png`);
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByText('Configure', { exact: true }).click();
   await expect(page.getByLabel('Cardinality')).toBeHidden();
   await page.getByRole('tab', { name: 'Run' }).scrollIntoViewIfNeeded();
-  await page.screenshot({ path: `${SCREENS}/run-390x844.png`, fullPage: true });
+  await fullPageShot(page, `${SCREENS}/run-390x844.png`);
   publish('run-390x844.png');
   await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: `${SCREENS}/run-dark-390x844.png`, fullPage: true });
+  await fullPageShot(page, `${SCREENS}/run-dark-390x844.png`);
 });
 
 test('a malformed link falls back to a valid network with a notice, and the URL is corrected', async ({ page }) => {

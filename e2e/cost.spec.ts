@@ -4,6 +4,7 @@
  * 390x844, light and dark, under test-results/screens/ (and docs/screenshots/ with DOCS_SCREENSHOTS=1).
  */
 import { expect, test, type Page } from '@playwright/test';
+import { fullPageShot } from '../test/support/screenshot.ts';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
@@ -17,7 +18,7 @@ const TO_DOCS = process.env.DOCS_SCREENSHOTS === '1';
 
 async function shoot(page: Page, file: string): Promise<void> {
   mkdirSync(SCREENS, { recursive: true });
-  await page.screenshot({ path: `${SCREENS}/${file}`, fullPage: true });
+  await fullPageShot(page, `${SCREENS}/${file}`);
   if (TO_DOCS) {
     mkdirSync(DOCS, { recursive: true });
     copyFileSync(`${SCREENS}/${file}`, `${DOCS}/${file}`);

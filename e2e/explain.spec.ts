@@ -5,6 +5,7 @@
  * screenshots at 1280x800 and 390x844, light and dark.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { fullPageShot } from '../test/support/screenshot.ts';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 
 
@@ -86,7 +87,7 @@ async function shot(page: Page, name: string, at: ReturnType<Page['getByRole']>)
   mkdirSync(SCREENS, { recursive: true });
   const { width, height } = page.viewportSize()!;
   const file = `${name}-${width}x${height}.png`;
-  await page.screenshot({ path: `${SCREENS}/${name}-full-${width}x${height}.png`, fullPage: true });
+  await fullPageShot(page, `${SCREENS}/${name}-full-${width}x${height}.png`);
   await at.evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: `${SCREENS}/${file}` });
   if (TO_DOCS) {

@@ -8,6 +8,7 @@
  * do not depend on fonts: a page without CJK fonts draws boxes, but its text is the same.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { fullPageShot } from '../test/support/screenshot.ts';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
@@ -79,7 +80,7 @@ async function shots(page: Page, name: string, ready: () => Promise<void> = asyn
       await ready();
     }
     const file = `${name}-zh-${w}x${h}.png`;
-    await page.screenshot({ path: `${SCREENS}/${file}`, fullPage: true });
+    await fullPageShot(page, `${SCREENS}/${file}`);
     if (TO_DOCS) {
       mkdirSync(DOCS, { recursive: true });
       copyFileSync(`${SCREENS}/${file}`, `${DOCS}/${file}`);
