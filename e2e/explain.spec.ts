@@ -117,6 +117,8 @@ test.describe('the Explain view', () => {
     await view.getByRole('button', { name: 'Use random weights (resnext50_32x4d)' }).click();
     await expect(view.getByRole('status').filter({ hasText: 'Explaining' })).toContainText('random weights (seed 1)', { timeout: 60_000 });
     await expect(view.getByRole('note')).toContainText('These maps show random weights.');
+    // The image goes through the weights' own preprocessing (random weights: torchvision's default), and the view says which.
+    await expect(view.getByText(/^Preprocessed as the loaded weights require, as in the Run view: bilinear resize of the shorter side to 256, centre crop 224×224/)).toBeVisible();
 
     await view.getByLabel('Choose an image or drop it here').setInputFiles('fixtures/images/test.png');
     await expect(view.getByText('Top-5 for “test.png” (random weights: meaningless)')).toBeVisible({ timeout: 90_000 });

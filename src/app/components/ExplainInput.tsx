@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { ExplainOverview, LoadedWeights } from '../../model/engine/client.ts';
 import { matchPreset } from '../../model/presets.ts';
+import { describePreprocessMessage, type PreprocessConfig } from '../../model/preprocess.ts';
 import { humanCount } from '../format.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { Rich } from '../i18n/Rich.tsx';
@@ -70,9 +71,13 @@ function Crop({ image }: { image: { width: number; height: number; data: Uint8Cl
   return <canvas ref={ref} className="crop" width={image.width} height={image.height} aria-label={t('xp.crop', { width: image.width, height: image.height })} role="img" />;
 }
 
-export function ExplainImage({ name, overview, busy, error, needsWeights, onPick }: {
-  name: string | null; overview: ExplainOverview | null; busy: boolean; error: string; needsWeights: boolean; onPick: (f: File) => void;
+export function ExplainImage({ name, overview, busy, error, preprocess, onPick }: {
+  name: string | null; overview: ExplainOverview | null; busy: boolean; error: string;
+  /** The loaded weights' preprocessing (what the engine applies), or null without weights. */
+  preprocess: PreprocessConfig | null;
+  onPick: (f: File) => void;
 }) {
+  const needsWeights = preprocess === null;
   const i18n = useI18n();
   const { t, msg } = i18n;
   const [over, setOver] = useState(false);
@@ -89,7 +94,7 @@ export function ExplainImage({ name, overview, busy, error, needsWeights, onPick
       <div className={`drop${over ? ' over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
         <label htmlFor="xp-image-file">{t('xp.chooseImage')}</label>{' '}
         <input id="xp-image-file" type="file" accept="image/*" onChange={(e) => { const f = e.target.files?.[0]; if (f) onPick(f); e.target.value = ''; }} />
-        <p className="muted small">{t('xp.preprocessNote')}</p>
+        <p className="muted small">{preprocess ? t('xp.preprocessOf', { description: describePreprocessMessage(preprocess) }) : t('xp.preprocessFirst')}</p>
       </div>
       {name && needsWeights && <p className="field-error" role="alert">{t('xp.waiting', { image: name })}</p>}
       {error && <p className="field-error" role="alert">{error}</p>}

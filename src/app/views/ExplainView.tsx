@@ -196,7 +196,7 @@ export function ExplainView({ state }: { state: AppState }) {
         onFile={(f) => void loadFile(f)} onRandom={() => void loadRandom()} onRunView={() => store.update((s) => ({ ...s, view: 'run' }))}
       />
       <ExplainImage
-        name={image?.name ?? null} overview={overview} busy={overviewBusy} error={imageError} needsWeights={!weights}
+        name={image?.name ?? null} overview={overview} busy={overviewBusy} error={imageError} preprocess={weights?.preprocess ?? null}
         onPick={(f) => setImage({ blob: f, name: f.name })}
       />
 
