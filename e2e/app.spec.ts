@@ -75,7 +75,23 @@ test('a preset sets the block table, totals and published figures; back restores
   await expect(page.getByLabel('Preset')).toHaveValue('resnet50');
   await page.goForward();
   await expect(totalParams(page)).toHaveText('25,028,904');
+  // Wide enough for every column: no hint.
+  await expect(page.getByText(/More columns to the (right|left)/)).toHaveCount(0);
   await screens(page, 'table');
+
+  // At phone width the block table scrolls sideways: a line says so, and scrolling (or the arrow keys) brings Params and MACs.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  const blockTable = page.locator('table.block-table');
+  const frame = page.locator('.table-wrap', { has: blockTable });
+  const macs = blockTable.getByRole('columnheader', { name: 'MACs' });
+  await expect(page.getByText('More columns to the right: scroll the table sideways →').first()).toBeVisible();
+  await expect(macs).not.toBeInViewport();
+  await frame.focus();
+  for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowRight');
+  await expect(macs).toBeInViewport();
+  await expect(page.getByText('← More columns to the left: scroll the table back').first()).toBeVisible();
+  await page.setViewportSize({ width: 1280, height: 800 });
 });
 
 test('with "Preserve complexity" on, cardinality sets the bottleneck width as in Table 2; invalid values show the error', async ({ page }) => {

@@ -19,6 +19,7 @@ import { measureBrowser, useBrowserSpeed } from '../browserSpeed.ts';
 import type { AppState } from '../state.ts';
 import { LogScatter } from './LogScatter.tsx';
 import { CATEGORY_COLORS, msText } from './RooflineChart.tsx';
+import { TableWrap } from './TableWrap.tsx';
 
 /** Above this predicted time per pass, Measure times batch 1 instead of the chosen batch. */
 const MAX_PASS_MS = 3000;
@@ -134,7 +135,7 @@ function Comparison({ graph, device, state, times }: { graph: LayerGraph; device
           legend={[...new Set(pairs.map((p) => p.category))].map((c) => ({ label: categoryLabel(i18n, c), color: CATEGORY_COLORS[c] }))}
         />
       </figure>
-      <div className="table-wrap">
+      <TableWrap>
         <table className="data" aria-label={t('browser.perStage')}>
           <thead><tr><th scope="col">{t('browser.col.stage')}</th><th scope="col" className="num">{t('browser.col.measured')}</th><th scope="col" className="num">{t('browser.col.predicted')}</th><th scope="col" className="num">{t('browser.col.ratio')}</th></tr></thead>
           <tbody>
@@ -146,7 +147,7 @@ function Comparison({ graph, device, state, times }: { graph: LayerGraph; device
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       <div className="misses">
         <h4>{t('browser.misses')}</h4>
         <ul>
@@ -166,7 +167,7 @@ function Comparison({ graph, device, state, times }: { graph: LayerGraph; device
       </div>
       <details className="card">
         <summary>{t('browser.everyLayer')}</summary>
-        <div className="table-wrap">
+        <TableWrap>
           <table className="data" aria-label={t('browser.perLayerTable')}>
             <thead><tr><th scope="col">{t('browser.col.layer')}</th><th scope="col">{t('browser.col.kind')}</th><th scope="col" className="num">{t('browser.col.measured')}</th><th scope="col" className="num">{t('browser.col.predicted')}</th><th scope="col">{t('browser.col.bound')}</th></tr></thead>
             <tbody>
@@ -177,7 +178,7 @@ function Comparison({ graph, device, state, times }: { graph: LayerGraph; device
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </details>
     </div>
   );

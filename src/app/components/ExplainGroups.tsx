@@ -5,12 +5,13 @@
 import type { GroupStats } from '../../model/feature-maps.ts';
 import { short } from './ExplainColors.tsx';
 import { useI18n } from '../i18n/I18n.tsx';
+import { TableWrap } from './TableWrap.tsx';
 
 export function ExplainGroupTable({ stats }: { stats: GroupStats[] }) {
   const { t } = useI18n();
   const top = Math.max(...stats.map((g) => Math.abs(g.mean)), 1e-30);
   return (
-    <div className="table-wrap xp-group-table">
+    <TableWrap className="xp-group-table">
       <table className="data">
         <caption>{t('xp.groupStats')}</caption>
         <thead>
@@ -31,6 +32,6 @@ export function ExplainGroupTable({ stats }: { stats: GroupStats[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState, type MouseEvent } from 'react';
 import type { ExplainMap } from '../../model/engine/client.ts';
 import { ColorLegend, paint, scaleDomain, short, type ScaleKind } from './ExplainColors.tsx';
 import { useI18n } from '../i18n/I18n.tsx';
+import { TableWrap } from './TableWrap.tsx';
 
 const SIDE = 336;
 
@@ -78,7 +79,7 @@ export function ExplainMapDetail({ map, kind, onClose }: { map: ExplainMap; kind
       {w * h <= 1024 && (
         <details className="xp-numbers">
           <summary>{t('xp.numbers', { h, w })}</summary>
-          <div className="table-wrap">
+          <TableWrap>
             <table className="data num">
               <tbody>
                 {Array.from({ length: h }, (_, r) => (
@@ -86,7 +87,7 @@ export function ExplainMapDetail({ map, kind, onClose }: { map: ExplainMap; kind
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </details>
       )}
     </section>

@@ -10,6 +10,7 @@ import { msText } from './RooflineChart.tsx';
 import { useI18n } from '../i18n/I18n.tsx';
 import { publishedSpeedText } from '../i18n/data.ts';
 import type { Message } from '../../model/message.ts';
+import { TableWrap } from './TableWrap.tsx';
 
 function ratio(a: number, b: number): string {
   return b > 0 ? `${(a / b).toFixed(2)}×` : '—';
@@ -39,7 +40,7 @@ export function WhyResNeXt({ current, counterpart, counterpartError }: { current
       {same ? (
         <p className="muted">{t('why.same')}</p>
       ) : counterpart ? (
-        <div className="table-wrap">
+        <TableWrap>
           <table className="data" aria-label={t('why.table')}>
             <thead>
               <tr>
@@ -60,7 +61,7 @@ export function WhyResNeXt({ current, counterpart, counterpartError }: { current
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       ) : (
         <p className="field-error" role="alert">{t('why.cannotCost', { error: counterpartError ? msg(counterpartError) : '' })}</p>
       )}

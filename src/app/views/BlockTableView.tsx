@@ -18,12 +18,13 @@ import { useI18n } from '../i18n/I18n.tsx';
 import { Rich } from '../i18n/Rich.tsx';
 import { accuracySourceLabel, conventionLabel, presetSourceText } from '../i18n/data.ts';
 import type { Translator } from '../i18n/translator.ts';
+import { TableWrap } from '../components/TableWrap.tsx';
 
 function Published({ figures, checkpoints, params, macs }: { figures: PublishedFigures[]; checkpoints: PretrainedEntry[]; params: number; macs: number }) {
   const i18n = useI18n();
   const { t } = i18n;
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table className="data published">
         <caption>{t('table.published')}</caption>
         <thead>
@@ -67,7 +68,7 @@ function Published({ figures, checkpoints, params, macs }: { figures: PublishedF
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
@@ -131,7 +132,7 @@ export function BlockTableView({ state }: { state: AppState }) {
         <div><dt>{t('table.macs')}</dt><dd>{thousands(table.macs)} <span className="unit">({giga(table.macs)}MAC)</span></dd></div>
         <div><dt>{t('table.flops')}</dt><dd>{thousands(table.flops)} <span className="unit">({giga(table.flops)}FLOP)</span></dd></div>
       </dl>
-      <div className="table-wrap">
+      <TableWrap>
         <table className="data block-table">
           <caption className="sr-only">{t('table.caption')}</caption>
           <thead>
@@ -179,7 +180,7 @@ export function BlockTableView({ state }: { state: AppState }) {
             </tr>
           </tfoot>
         </table>
-      </div>
+      </TableWrap>
       <div className="toolbar actions">
         <CopyButton label={t('table.copyMarkdown')} text={() => tableMarkdown(table)} what={t('table.copyWhat', { convention })} />
       </div>

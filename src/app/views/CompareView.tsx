@@ -23,6 +23,7 @@ import { Rich } from '../i18n/Rich.tsx';
 import { conventionLabel, deviceLabel } from '../i18n/data.ts';
 import type { Translator } from '../i18n/translator.ts';
 import { messageFromError, type Message } from '../../model/message.ts';
+import { TableWrap } from '../components/TableWrap.tsx';
 
 /** The paper's errors for a preset: ImageNet top-1 (Tables 3, 4) or CIFAR-10 / CIFAR-100 (Table 7). */
 function paperNote(preset: Preset, t: Translator['t']): string {
@@ -112,7 +113,7 @@ export function CompareView({ state }: { state: AppState }) {
           </span>
         )}
       </div>
-      <div className="table-wrap">
+      <TableWrap>
         <table className="data" aria-label={t('compare.differences')}>
           <thead>
             <tr>
@@ -139,7 +140,7 @@ export function CompareView({ state }: { state: AppState }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       <div className="toolbar actions">
         <CopyButton label={t('compare.copyMarkdown')} text={() => compareMarkdown(comparison)} what={t('compare.copyWhat')} />
       </div>
@@ -147,7 +148,7 @@ export function CompareView({ state }: { state: AppState }) {
         <StageBars title={t('compare.paramsPerStage')} unit={t('compare.unitParams')} stages={stages} stageLabel={stageLabel} series={comparison.entries.map((e) => ({ label: e.label, values: stages.map((s) => stageOf(e.analysis, s).params) }))} />
         <StageBars title={t('compare.macsPerStage')} unit={t('compare.unitMacs')} stages={stages} stageLabel={stageLabel} series={comparison.entries.map((e) => ({ label: e.label, values: stages.map((s) => stageOf(e.analysis, s).macs) }))} />
       </div>
-      <div className="table-wrap">
+      <TableWrap>
         <table className="data" aria-label={t('compare.perStage')}>
           <caption>{t('compare.perStageCaption')}</caption>
           <thead>
@@ -168,7 +169,7 @@ export function CompareView({ state }: { state: AppState }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       <div className="scatter-wrap">
         <PresetScatter points={points} />
       </div>

@@ -23,6 +23,7 @@ import './cost.css';
 import { useI18n } from '../i18n/I18n.tsx';
 import { categoryLabel, deviceLabel, deviceNote, deviceSource } from '../i18n/data.ts';
 import { messageFromError, type Message } from '../../model/message.ts';
+import { TableWrap } from '../components/TableWrap.tsx';
 
 function Field({ label, error, hint, children }: { label: string; error?: string; hint?: ReactNode; children: (ids: { id: string; describedBy?: string }) => ReactNode }) {
   const id = useId();
@@ -195,7 +196,7 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
       <DeviceFigures device={device} />
       <details className="card kernels">
         <summary>{t('costView.kernels', { count: time.layers.length })}</summary>
-        <div className="table-wrap">
+        <TableWrap>
           <table className="data" aria-label={t('costView.kernelsTable')}>
             <thead>
               <tr>
@@ -214,7 +215,7 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
         <p className="hint">{t('costView.kernelsHint', { launch: report.options.device.launchUs.toFixed(1) })}</p>
       </details>
     </>
@@ -224,7 +225,7 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
 function StageTable({ report }: { report: CostReport }) {
   const { t } = useI18n();
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table className="data stage-times" aria-label={t('costView.stageTimes')}>
         <caption>{t('costView.stageTimes')}</caption>
         <thead>
@@ -245,7 +246,7 @@ function StageTable({ report }: { report: CostReport }) {
           <tr><th scope="row">{t('costView.totalRow')}</th><td className="num">{msText(report.totals.predictedMs)}</td><td /><td className="num">{humanCount(report.stages.reduce((a, s) => a + s.macs, 0))}</td><td className="num">{humanBytes(report.stages.reduce((a, s) => a + s.bytes, 0))}</td></tr>
         </tfoot>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
