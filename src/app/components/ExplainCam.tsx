@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { ColorLegend, scaleLut, short } from './ExplainColors.tsx';
 import { useI18n } from '../i18n/I18n.tsx';
-import { classLabel } from './ExplainInput.tsx';
+import { classLabel } from '../i18n/data.ts';
 
 type Crop = { width: number; height: number; data: Uint8ClampedArray };
 

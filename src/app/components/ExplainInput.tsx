@@ -9,6 +9,7 @@ import { matchPreset } from '../../model/presets.ts';
 import { describePreprocessMessage, type PreprocessConfig } from '../../model/preprocess.ts';
 import { humanCount } from '../format.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { classLabel } from '../i18n/data.ts';
 import { Rich } from '../i18n/Rich.tsx';
 import type { Translator } from '../i18n/translator.ts';
 
@@ -51,11 +52,6 @@ export function ExplainWeights({ weights, busy, error, configured, onFile, onRan
       {error && <p className="field-error" role="alert">{error}</p>}
     </section>
   );
-}
-
-/** A class's name; a class without one (the engine's "class N") in this language. */
-export function classLabel({ t }: Translator, e: { index: number; label: string }): string {
-  return e.label === `class ${e.index}` ? t('xp.classIndex', { index: e.index }) : e.label;
 }
 
 function Crop({ image }: { image: { width: number; height: number; data: Uint8ClampedArray } }) {

@@ -11,8 +11,7 @@ import { ms } from '../format.ts';
 import { useEngineTask } from '../useEngineTask.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import type { Translator } from '../i18n/translator.ts';
-import { pretrainedPreprocessSource } from '../i18n/data.ts';
-import { classLabel } from './ExplainInput.tsx';
+import { classLabel, pretrainedPreprocessSource } from '../i18n/data.ts';
 
 /** How many classes a prediction lists. */
 export const TOP_K = 5;

@@ -93,3 +93,8 @@ export function publishedSpeedText(i18n: Translator, p: PublishedSpeed): { what:
 export function categoryLabel(i18n: Translator, c: LayerCategory): string {
   return zh(i18n) ? CATEGORY_ZH[c] : c;
 }
+
+/** A class's name; a class without one (the engine's "class N") in this language. */
+export function classLabel({ t }: Translator, e: { index: number; label: string }): string {
+  return e.label === `class ${e.index}` ? t('xp.classIndex', { index: e.index }) : e.label;
+}

@@ -15,6 +15,8 @@ import { exactPreset, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
 import { getEngine } from '../engine.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { appMessage } from '../i18n/translator.ts';
+import { messageFromError, type Message } from '../../model/message.ts';
 import { ExplainCam } from '../components/ExplainCam.tsx';
 import { ExplainHistogram } from '../components/ExplainHistogram.tsx';
 import { ExplainImage, ExplainWeights } from '../components/ExplainInput.tsx';
@@ -31,20 +33,20 @@ function sameWeights(a: LoadedWeights | null, b: LoadedWeights | null): boolean 
 }
 
 export function ExplainView({ state }: { state: AppState }) {
-  const { t, msg, error: errorText } = useI18n();
+  const { t, msg } = useI18n();
   const store = useStore();
-  const [engineError, setEngineError] = useState('');
+  const [engineError, setEngineError] = useState<Message | null>(null);
   const [weights, setWeights] = useState<LoadedWeights | null>(null);
   const [weightsBusy, setWeightsBusy] = useState(false);
-  const [weightsError, setWeightsError] = useState('');
+  const [weightsError, setWeightsError] = useState<Message | null>(null);
   const [image, setImage] = useState<{ blob: Blob; name: string } | null>(null);
   const [overview, setOverview] = useState<ExplainOverview | null>(null);
   const [overviewBusy, setOverviewBusy] = useState(false);
-  const [imageError, setImageError] = useState('');
+  const [imageError, setImageError] = useState<Message | null>(null);
   const [layer, setLayer] = useState<string | null>(null);
   const [maps, setMaps] = useState<FeatureMaps | null>(null);
   const [mapsBusy, setMapsBusy] = useState(false);
-  const [mapsError, setMapsError] = useState('');
+  const [mapsError, setMapsError] = useState<Message | null>(null);
   const [detail, setDetail] = useState<ExplainMap | null>(null);
   const detailRef = useRef<HTMLDivElement>(null);
   const overviewTicket = useRef(0);
@@ -60,7 +62,7 @@ export function ExplainView({ state }: { state: AppState }) {
         const held = await engine.loadedWeights();
         if (live) setWeights((w) => (sameWeights(w, held) ? w : held));
       } catch (e) {
-        if (live) setEngineError(errorText(e));
+        if (live) setEngineError(messageFromError(e));
       }
     })();
     return () => { live = false; };
@@ -98,14 +100,14 @@ export function ExplainView({ state }: { state: AppState }) {
     if (!image || !weights) return;
     const ticket = ++overviewTicket.current;
     setOverviewBusy(true);
-    setImageError('');
+    setImageError(null);
     (async () => {
       try {
         const engine = await getEngine();
         const o = await engine.explainImage(image.blob, 5);
         if (ticket === overviewTicket.current) setOverview(o);
       } catch (e) {
-        if (ticket === overviewTicket.current) setImageError(t('xp.imageError', { image: image.name, error: errorText(e) }));
+        if (ticket === overviewTicket.current) setImageError(appMessage('xp.imageError', { image: image.name, error: messageFromError(e) }));
       } finally {
         if (ticket === overviewTicket.current) setOverviewBusy(false);
       }
@@ -118,7 +120,7 @@ export function ExplainView({ state }: { state: AppState }) {
     if (!overview) return;
     const ticket = ++mapsTicket.current;
     setMapsBusy(true);
-    setMapsError('');
+    setMapsError(null);
     (async () => {
       try {
         const engine = await getEngine();
@@ -127,7 +129,7 @@ export function ExplainView({ state }: { state: AppState }) {
       } catch (e) {
         if (ticket === mapsTicket.current) {
           setMaps(null);
-          setMapsError(errorText(e));
+          setMapsError(messageFromError(e));
         }
       } finally {
         if (ticket === mapsTicket.current) setMapsBusy(false);
@@ -137,12 +139,12 @@ export function ExplainView({ state }: { state: AppState }) {
 
   const loadFile = async (file: File) => {
     setWeightsBusy(true);
-    setWeightsError('');
+    setWeightsError(null);
     try {
       const engine = await getEngine();
       setWeights(await engine.loadWeights({ file, name: file.name }));
     } catch (e) {
-      setWeightsError(t('xp.loadFailed', { file: file.name, error: errorText(e) }));
+      setWeightsError(appMessage('xp.loadFailed', { file: file.name, error: messageFromError(e) }));
     } finally {
       setWeightsBusy(false);
     }
@@ -152,16 +154,16 @@ export function ExplainView({ state }: { state: AppState }) {
   const loadRandom = async () => {
     const params = stateDictSpec(graphOf(state.config)).reduce((s, t) => s + numel(t.shape), 0);
     if (params > MAX_RANDOM_PARAMS) {
-      setWeightsError(t('xp.randomTooLarge', { network: configured, params: humanCount(params), bytes: humanCount(params * 4) }));
+      setWeightsError(appMessage('xp.randomTooLarge', { network: exactPreset(state.config) ?? appMessage('xp.configured'), params: humanCount(params), bytes: humanCount(params * 4) }));
       return;
     }
     setWeightsBusy(true);
-    setWeightsError('');
+    setWeightsError(null);
     try {
       const engine = await getEngine();
       setWeights(await engine.loadRandomWeights(state.config, 1));
     } catch (e) {
-      setWeightsError(t('xp.randomFailed', { error: errorText(e) }));
+      setWeightsError(appMessage('xp.randomFailed', { error: messageFromError(e) }));
     } finally {
       setWeightsBusy(false);
     }
@@ -173,7 +175,7 @@ export function ExplainView({ state }: { state: AppState }) {
       setDetail(await engine.explainMap(selected, k, 0));
       requestAnimationFrame(() => detailRef.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' }));
     } catch (e) {
-      setMapsError(errorText(e));
+      setMapsError(messageFromError(e));
     }
   };
 
@@ -190,13 +192,13 @@ export function ExplainView({ state }: { state: AppState }) {
         <h2>{t('xp.title')}</h2>
         <p className="lede">{t('xp.lede')}</p>
       </div>
-      {engineError && <p className="field-error" role="alert">{engineError}</p>}
+      {engineError && <p className="field-error" role="alert">{msg(engineError)}</p>}
       <ExplainWeights
-        weights={weights} busy={weightsBusy} error={weightsError} configured={configured}
+        weights={weights} busy={weightsBusy} error={weightsError ? msg(weightsError) : ''} configured={configured}
         onFile={(f) => void loadFile(f)} onRandom={() => void loadRandom()} onRunView={() => store.update((s) => ({ ...s, view: 'run' }))}
       />
       <ExplainImage
-        name={image?.name ?? null} overview={overview} busy={overviewBusy} error={imageError} preprocess={weights?.preprocess ?? null}
+        name={image?.name ?? null} overview={overview} busy={overviewBusy} error={imageError ? msg(imageError) : ''} preprocess={weights?.preprocess ?? null}
         onPick={(f) => setImage({ blob: f, name: f.name })}
       />
 
@@ -211,7 +213,7 @@ export function ExplainView({ state }: { state: AppState }) {
         </p>
         {!overview && <p className="muted">{weights ? t('xp.chooseImageFirst') : t('xp.needBoth')}</p>}
         {mapsBusy && <p className="muted" role="status">{t('xp.computing', { layer: selected })}</p>}
-        {mapsError && <p className="field-error" role="alert">{mapsError}</p>}
+        {mapsError && <p className="field-error" role="alert">{msg(mapsError)}</p>}
         {detail && maps && (
           <div ref={detailRef}>
             <ExplainMapDetail map={detail} kind={layerScaleKind(maps)} onClose={() => setDetail(null)} />

@@ -60,7 +60,7 @@ export async function probeSpeed(options: { matmulSize?: number; copyElements?: 
   const b = tf.randomNormal([n, n], 0, 1, 'float32', 2);
   const image = tf.reshape(a, [1, n / 32, 32, n]) as tf.Tensor4D;
   // b as an OIHW 1x1 filter, prepared as the network prepares its convs.
-  const conv = prepareConv(b.dataSync() as Float32Array, null, { inChannels: n, outChannels: n, kernel: 1, stride: 1, padding: 0, groups: 1 }, 'kernel');
+  const conv = prepareConv((await b.data()) as Float32Array, null, { inChannels: n, outChannels: n, kernel: 1, stride: 1, padding: 0, groups: 1 }, 'kernel');
   const big = tf.randomNormal([options.copyElements ?? 1 << 20], 0, 1, 'float32', 3);
   const one = tf.scalar(1);
   try {
