@@ -10,11 +10,10 @@
 import { camHead } from '../model/explain.ts';
 import { classActivationMaps, argmax } from '../model/tfjs/taps.ts';
 import { classNames } from '../model/classes.ts';
-import { CONFIG_FLAGS, UsageError, flagString, parseArgs } from './args.ts';
-import { asUsage, INPUT_FLAGS, loadForExplain, startNetwork, writeOutput } from './features.ts';
+import { UsageError, flagString, type ParsedArgs } from './args.ts';
+import { asUsage, loadForExplain, startNetwork, writeOutput } from './features.ts';
 
-export async function runCam(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, [...CONFIG_FLAGS, ...INPUT_FLAGS, 'class']);
+export async function runCam(args: ParsedArgs): Promise<void> {
   const classText = flagString(args, 'class');
   if (classText !== undefined && !/^\d+$/.test(classText.trim())) throw new UsageError(`--class must be a class index 0, 1, 2, ...; got "${classText.slice(0, 40)}"`);
   const loaded = loadForExplain('cam', args);

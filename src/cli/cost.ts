@@ -16,13 +16,15 @@ import {
   parseOptimizer,
   type CostReport,
 } from '../analysis/cost.ts';
-import { DEFAULT_DEVICE, DEVICE_SOURCES } from '../analysis/devices.ts';
+import { DEFAULT_DEVICE, DEVICE_NAMES, DEVICE_SOURCES } from '../analysis/devices.ts';
 import { analyze } from '../analysis/analyze.ts';
 import { humanCount, thousands } from '../analysis/format.ts';
 import { buildLayerGraph } from '../model/graph.ts';
 import { formatInputSize } from '../model/config.ts';
 import { matchPreset } from '../model/presets.ts';
-import { configFromArgs, CONFIG_FLAGS, flagString, parseArgs, UsageError } from './args.ts';
+import { DTYPES, OPTIMIZERS } from '../analysis/memory.ts';
+import { configFromArgs, flagString, JSON_FLAG, NETWORK_FLAGS, UsageError, type ParsedArgs } from './args.ts';
+import type { Command } from './command.ts';
 
 const OPTIMIZER_TEXT = {
   none: 'no optimizer (forward + backward only): no state',
@@ -84,8 +86,24 @@ export function costText(report: CostReport): string {
   return lines.join('\n');
 }
 
-export function costCommand(argv: string[]): string {
-  const args = parseArgs(argv, [...CONFIG_FLAGS, 'batch', 'dtype', 'optimizer', 'device', 'json']);
+export const COST: Command = {
+  name: 'cost',
+  positional: '<preset>',
+  flags: [
+    NETWORK_FLAGS,
+    { name: 'batch', value: 'N' },
+    { name: 'dtype', value: DTYPES.join('|') },
+    { name: 'optimizer', value: OPTIMIZERS.join('|') },
+    { name: 'device', value: 'NAME' },
+    JSON_FLAG,
+  ],
+  usage:
+    'activations, memory traffic, training / inference memory, roofline time per kernel on a device ' +
+    `(default batch ${DEFAULT_BATCH}, ${DEFAULT_DTYPE}, ${DEFAULT_OPTIMIZER}, ${DEFAULT_DEVICE}; devices: ${DEVICE_NAMES.join(', ')})`,
+  run: costReport,
+};
+
+function costReport(args: ParsedArgs): string {
   if (args.positional.length > 1) throw new UsageError(`cost takes one preset, got ${args.positional.join(' ')}`);
   const config = configFromArgs(args, args.positional[0]);
   const batchText = flagString(args, 'batch');

@@ -24,12 +24,10 @@ import { checkStateDict, inferConfig, loadWeightsFile, type StateDictShapes } fr
 import { weightsMeta } from '../model/engine/engine.ts';
 import { FiniteGuard, checkInput, runGuarded } from '../model/engine/finite.ts';
 import type { WeightsMeta } from '../model/engine/protocol.ts';
-import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, parseArgs, type ParsedArgs } from './args.ts';
+import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, type ParsedArgs } from './args.ts';
 import { decodeF32LE, encodeF32LE } from './f32.ts';
 import { readFile } from './files.ts';
-import { PREPROCESS_FLAGS, preprocessFromArgs, readImage } from './preprocess.ts';
-
-export const INPUT_FLAGS = [...PREPROCESS_FLAGS, 'weights', 'shape', 'out', 'image', 'backend'] as const;
+import { preprocessFromArgs, readImage } from './preprocess.ts';
 
 export function writeOutput(path: string, values: Float32Array, what: string): void {
   try {
@@ -152,8 +150,7 @@ export function asUsage<T>(f: () => T): T {
   }
 }
 
-export async function runFeatures(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, [...CONFIG_FLAGS, ...INPUT_FLAGS, 'layer']);
+export async function runFeatures(args: ParsedArgs): Promise<void> {
   const layer = flagString(args, 'layer');
   if (!layer) throw new UsageError('features needs --layer NAME: a module (layer1.0.conv2), a block (layer1.1) or a stage (layer4)');
   const loaded = loadForExplain('features', args);

@@ -22,14 +22,12 @@ import { buildNetwork } from '../model/tfjs/network.ts';
 import { checkStateDict, inferConfig, loadWeightsFile, type StateDictShapes } from '../model/weights/index.ts';
 import { topK, weightsMeta } from '../model/engine/engine.ts';
 import { FiniteGuard, checkInput, runGuarded } from '../model/engine/finite.ts';
-import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, parseArgs, type ParsedArgs } from './args.ts';
+import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, type ParsedArgs } from './args.ts';
 import { decodeF32LE, encodeF32LE } from './f32.ts';
 import { readFile } from './files.ts';
-import { PREPROCESS_FLAGS, preprocessFromArgs, readImage } from './preprocess.ts';
+import { preprocessFromArgs, readImage } from './preprocess.ts';
 
 export { decodeF32LE, encodeF32LE };
-
-const FLAGS = [...CONFIG_FLAGS, ...PREPROCESS_FLAGS, 'weights', 'shape', 'out', 'image', 'backend', 'topk'] as const;
 
 function writeFile(path: string, bytes: Uint8Array, what: string): void {
   try {
@@ -55,8 +53,7 @@ function withoutInputSize(args: ParsedArgs): ParsedArgs {
   return { positional: args.positional, flags };
 }
 
-export async function runPredict(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, FLAGS);
+export async function runPredict(args: ParsedArgs): Promise<void> {
   if (args.positional.length > 1) throw new UsageError(`predict takes one preset, got ${args.positional.join(', ')}`);
   const weightsPath = flagString(args, 'weights');
   if (!weightsPath) {

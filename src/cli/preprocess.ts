@@ -21,12 +21,10 @@ import {
 } from '../model/preprocess.ts';
 import { INTERPOLATIONS, type Interpolation } from '../model/image/resample.ts';
 import { findPretrained, PRETRAINED, pretrainedMemory, type PretrainedEntry } from '../model/pretrained.ts';
-import { flagString, parseArgs, UsageError, type ParsedArgs } from './args.ts';
+import { flagString, PREPROCESSING_FLAGS, UsageError, type ParsedArgs } from './args.ts';
 import { encodeF32LE } from './f32.ts';
 import { MAX_IMAGE_BYTES, readFile } from './files.ts';
 
-/** The flags that choose a preprocessing (shared with `predict`). */
-export const PREPROCESS_FLAGS = ['pretrained', 'size', 'crop-pct', 'interpolation', 'crop-mode', 'mean', 'std'] as const;
 
 function parseTriple(name: string, text: string): [number, number, number] {
   const parts = text.split(',').map((p) => p.trim());
@@ -55,7 +53,7 @@ export function preprocessFromArgs(
 ): { config: PreprocessConfig; entry: PretrainedEntry | null; given: boolean; overrides: string[] } {
   const entry = pretrainedFromArgs(args);
   const size = flagString(args, 'size');
-  const overrides = PREPROCESS_FLAGS.filter((f) => f !== 'pretrained' && args.flags.has(f));
+  const overrides = PREPROCESSING_FLAGS.flags.map((f) => f.name).filter((f) => f !== 'pretrained' && args.flags.has(f));
   if (!entry && size === undefined) {
     if (overrides.length > 0) throw new UsageError(`--${overrides[0]} needs --size N (the crop side), or --pretrained TAG to start from`);
     if (!fallback) throw new UsageError('give --pretrained TAG (a catalogue entry), or --size N [--crop-pct 0.875 --interpolation bilinear|bicubic --mean a,b,c --std a,b,c]');
@@ -101,8 +99,7 @@ export function readImage(path: string): RgbImage {
   }
 }
 
-export function runPreprocess(argv: string[]): string {
-  const args = parseArgs(argv, ['image', 'out', ...PREPROCESS_FLAGS]);
+export function runPreprocess(args: ParsedArgs): string {
   if (args.positional.length > 0) throw new UsageError(`preprocess takes no positional arguments, got ${args.positional.join(' ')}`);
   const image = flagString(args, 'image');
   const out = flagString(args, 'out');
@@ -124,8 +121,7 @@ export function runPreprocess(argv: string[]): string {
 }
 
 /** `pretrained [--json]`: the catalogue, one line per checkpoint (tag, top-1 / top-5, preprocessing, licence, size). */
-export function runPretrained(argv: string[]): string {
-  const args = parseArgs(argv, ['json']);
+export function runPretrained(args: ParsedArgs): string {
   if (args.positional.length > 0) throw new UsageError(`pretrained takes no positional arguments, got ${args.positional.join(' ')}`);
   if (args.flags.has('json')) {
     return JSON.stringify(PRETRAINED.map((e) => ({ ...e, fileBytes: pretrainedMemory(e)?.fileBytes ?? null })), null, 2) + '\n';
