@@ -55,6 +55,7 @@ import { DTYPES, OPTIMIZERS, trainingMemory, type Dtype, type Optimizer } from '
 import { messageFromError, type Message } from '../model/message.ts';
 import { LANGS, type Lang } from './i18n/lang.ts';
 import { appMessage } from './i18n/translator.ts';
+import type { MessageKey } from './i18n/catalogue.ts';
 
 export type View = 'table' | 'layers' | 'forms' | 'compare' | 'cost' | 'run' | 'explain';
 export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'cost', 'run', 'explain'];
@@ -175,12 +176,14 @@ interface UrlParam {
   readonly late?: boolean;
 }
 
-type StateWhat = 'state.what.view' | 'state.what.order' | 'state.what.convention' | 'state.what.detail' | 'state.what.backend'
-  | 'state.what.precision' | 'state.what.optimizer' | 'state.what.device' | 'state.what.language';
+/** The fields of the state that hold a string (one of a list, or any). */
+type TextField = { [K in keyof AppState]: AppState[K] extends string ? K : never }[keyof AppState];
+/** The fields of the state that hold any string. */
+type FreeTextField = { [K in keyof AppState]: string extends AppState[K] ? K : never }[keyof AppState];
 
-/** A key whose value is one of a list; what the notice calls it is `what`. */
-function choiceParam<F extends 'view' | 'order' | 'convention' | 'detail' | 'backend' | 'dtype' | 'optimizer' | 'device' | 'lang'>(
-  key: string, field: F, values: readonly AppState[F][], what: StateWhat, about: string, syntax = values.join('|'),
+/** A key whose value is one of a list; the notice for another value calls it `what`. */
+function choiceParam<F extends TextField>(
+  key: string, field: F, values: readonly AppState[F][], what: Extract<MessageKey, `state.what.${string}`>, about: string, syntax = values.join('|'),
 ): UrlParam {
   return {
     keys: [{ key, syntax, about }],
@@ -192,6 +195,19 @@ function choiceParam<F extends 'view' | 'order' | 'convention' | 'detail' | 'bac
       if (v === null) return;
       if ((values as readonly string[]).includes(v)) state[field] = v as AppState[F];
       else notices.push(appMessage('state.unknownValue', { what: appMessage(what), value: v, allowed: values.map((a) => `"${a}"`).join(', '), fallback: state[field] }));
+    },
+  };
+}
+
+/** A key whose value is any text. */
+function textParam(key: string, field: FreeTextField, about: string): UrlParam {
+  return {
+    keys: [{ key, syntax: '<text>', about }],
+    write: (state, defaults, query) => {
+      if (state[field] !== defaults[field]) query.set(key, state[field]);
+    },
+    read: (state, query) => {
+      state[field] = query.get(key) ?? state[field];
     },
   };
 }
@@ -258,15 +274,7 @@ const URL_PARAMS: readonly UrlParam[] = [
   },
   choiceParam('order', 'order', EXECUTION_ORDERS, 'state.what.order', 'layer order (seed: the seed code\'s, as the CLI prints)'),
   choiceParam('conv', 'convention', CONVENTIONS, 'state.what.convention', 'counting convention'),
-  {
-    keys: [{ key: 'q', syntax: '<text>', about: 'layer-list filter' }],
-    write: (state, defaults, query) => {
-      if (state.filter !== defaults.filter) query.set('q', state.filter);
-    },
-    read: (state, query) => {
-      state.filter = query.get('q') ?? state.filter;
-    },
-  },
+  textParam('q', 'filter', 'layer-list filter'),
   choiceParam('detail', 'detail', DETAILS, 'state.what.detail', 'layer-list detail'),
   {
     keys: [{ key: 'fs', syntax: '<stage>', about: 'forms view: residual stage (1-based)' }],

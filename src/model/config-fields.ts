@@ -104,16 +104,20 @@ const positiveInteger: ValueType<number> = {
   parse: (text, name) => parsePositiveInteger(text, name.whole),
 };
 
-/** Blocks per stage: "3,4,6,3" (spaces allowed). */
-const stageCounts: ValueType<number[]> = {
-  syntax: '3,4,6,3',
-  format: (depths) => depths.join(','),
-  parse(text, name) {
-    if (text.trim() === '') fail('config.parse.list', { what: name.whole, text: shown(text) });
-    const entry = name.entry ?? ((index: number) => configMessage('config.what.depth', { index, stage: index + 1 }));
-    return text.split(',').map((part, i) => parsePositiveInteger(part, entry(i)));
-  },
-};
+/**
+ * A comma-separated list of positive integers (spaces allowed), e.g. blocks per stage "3,4,6,3"; `entry`
+ * names one entry in the panel's and the URL's messages.
+ */
+function positiveIntegers(example: string, entry: (index: number) => Message): ValueType<number[]> {
+  return {
+    syntax: example,
+    format: (values) => values.join(','),
+    parse(text, name) {
+      if (text.trim() === '') fail('config.parse.list', { what: name.whole, example, text: shown(text) });
+      return text.split(',').map((part, i) => parsePositiveInteger(part, (name.entry ?? entry)(i)));
+    },
+  };
+}
 
 const inputSize: ValueType<[number, number, number]> = {
   syntax: 'CxHxW',
@@ -151,7 +155,10 @@ const numeric = { kind: 'text', inputMode: 'numeric' } as const;
  */
 const FIELDS: { readonly [K in keyof NetworkConfig]: FieldSpec<K> } = {
   block: { url: 'block', flag: 'block', value: oneOf(BLOCK_KINDS), control: { kind: 'select' }, architecture: true },
-  depths: { url: 'depths', flag: 'depths', value: stageCounts, control: { kind: 'text', inputMode: 'text' }, architecture: true },
+  depths: {
+    url: 'depths', flag: 'depths', value: positiveIntegers('3,4,6,3', (index) => configMessage('config.what.depth', { index, stage: index + 1 })),
+    control: { kind: 'text', inputMode: 'text' }, architecture: true,
+  },
   cardinality: { url: 'C', flag: 'cardinality', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true },
   widthPerGroup: { url: 'd', flag: 'width', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true },
   stem: { url: 'stem', flag: 'stem', value: oneOf(STEM_KINDS), control: { kind: 'select' }, architecture: true },

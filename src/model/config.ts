@@ -116,7 +116,7 @@ export const CONFIG_MESSAGES = {
   'config.parse.tooLarge': '{what} is too large: {text} has {digits} digits; integers here are at most {max} (and far smaller in any network)',
   'config.parse.choice': '{what} must be one of {allowed}, got "{text}"',
   'config.parse.bit': '{what} must be 0 or 1, got "{text}"',
-  'config.parse.list': '{what} must list the number of blocks of each stage, e.g. 3,4,6,3, got "{text}"',
+  'config.parse.list': '{what} must be a comma-separated list of positive integers, e.g. {example}, got "{text}"',
   'config.unused.stemWidth': '{what} sets the width of timm\'s deep stems; set the stem to deep or deep_tiered (the {stem} stem has none)',
   'config.feature.deepStem': 'the {stem} stem',
   'config.feature.avgDown': 'the average-pool shortcut (avg-down)',

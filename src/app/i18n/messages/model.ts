@@ -94,7 +94,7 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'config.parse.tooLarge': '{what}过大：{text} 有 {digits} 位数字；这里的整数最多为 {max}（任何网络中的都远小于此）',
   'config.parse.choice': '{what}必须是 {allowed} 之一，实际为 "{text}"',
   'config.parse.bit': '{what}必须是 0 或 1，实际为 "{text}"',
-  'config.parse.list': `{what}必须列出每个${T.stage}的${T.block}数，例如 3,4,6,3，实际为 "{text}"`,
+  'config.parse.list': '{what}必须是以逗号分隔的正整数列表，例如 {example}，实际为 "{text}"',
   'config.unused.stemWidth': `{what}设置 timm 的 deep ${T.stem}的宽度；请把${T.stem}设为 deep 或 deep_tiered（{stem} ${T.stem}没有这个宽度）`,
   'config.feature.deepStem': `{stem} ${T.stem}`,
   'config.feature.avgDown': `平均池化${T.shortcut}（avg-down）`,
