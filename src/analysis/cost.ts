@@ -24,7 +24,7 @@ import {
 } from './memory.ts';
 import { roofline, type KernelCost } from './roofline.ts';
 import { thousands } from './format.ts';
-import { messageOf, type Message, type ParamsArg } from '../model/message.ts';
+import { catalogue, type Message } from '../model/message.ts';
 
 /** The cost options' error messages: English templates by id (src/model/message.ts), translated by the app. */
 export const COST_MESSAGES = {
@@ -49,9 +49,7 @@ export class CostError extends Error {
   }
 }
 
-function costError<K extends CostMessageId>(id: K, ...params: ParamsArg<(typeof COST_MESSAGES)[K]>): CostError {
-  return new CostError(messageOf(COST_MESSAGES, id, ...params));
-}
+const { error: costError } = catalogue(COST_MESSAGES, (m) => new CostError(m));
 
 export interface CostOptions {
   batch: number;

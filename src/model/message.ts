@@ -234,8 +234,11 @@ export interface Catalogue<C extends Readonly<Record<string, string>>, E extends
   fail<K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): never;
 }
 
-/** The helpers of an English catalogue whose errors are `toError(message)`. */
-export function catalogue<C extends Readonly<Record<string, string>>, E extends Error>(templates: C, toError: (m: Message) => E): Catalogue<C, E> {
+/** The helpers of an English catalogue whose errors are `toError(message)` (a MessageError unless it says). */
+export function catalogue<C extends Readonly<Record<string, string>>, E extends Error = MessageError>(
+  templates: C,
+  toError: (m: Message) => E = (m) => new MessageError(m) as unknown as E,
+): Catalogue<C, E> {
   const message = <K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): Message => messageOf(templates, id, ...params);
   const error = <K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): E => toError(message(id, ...params));
   return {
