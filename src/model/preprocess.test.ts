@@ -75,7 +75,7 @@ describe('the older torchvision fixtures (fixtures/images)', () => {
   });
 
   it('test.jpg decoded with jpeg-js: mean abs diff < 0.02 (jpeg-js upsamples chroma differently from libjpeg)', () => {
-    const r = preprocessImage(decodeImageBytes(new Uint8Array(readFileSync('fixtures/images/test.jpg'))));
+    const r = preprocessImage(decodeImageBytes(new Uint8Array(readFileSync('fixtures/images/test.jpg'))).image);
     const ref = f32(readFileSync('fixtures/images/test.jpg.preprocessed.bin'));
     let s = 0;
     for (let i = 0; i < ref.length; i++) s += Math.abs(r.tensor[i] - ref[i]);
