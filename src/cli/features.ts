@@ -25,7 +25,7 @@ import { FiniteGuard, checkInput, runGuarded } from '../model/engine/finite.ts';
 import type { WeightsMeta } from '../model/engine/protocol.ts';
 import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, parseArgs, type ParsedArgs } from './args.ts';
 import { decodeF32LE, encodeF32LE } from './f32.ts';
-import { checkOutput, imageLabel, readFile, readImage, writeOutputFile, type Inputs } from './files.ts';
+import { aboutImage, checkOutput, imageLabel, readFile, readImage, writeOutputFile, type Inputs } from './files.ts';
 import { PREPROCESS_FLAGS, preprocessFromArgs } from './preprocess.ts';
 
 export const INPUT_FLAGS = [...PREPROCESS_FLAGS, 'weights', 'shape', 'out', 'image', 'backend'] as const;
@@ -97,7 +97,7 @@ export function loadForExplain(command: string, args: ParsedArgs): Loaded {
     inputName = input;
   } else {
     const rgb = readImage(image!, pre.orientation);
-    x = preprocessImage(rgb, pre.config).tensor;
+    x = aboutImage(image!, () => preprocessImage(rgb, pre.config)).tensor;
     shape = [1, 3, pre.config.inputSize, pre.config.inputSize];
     inputName = imageLabel(image!, rgb);
   }

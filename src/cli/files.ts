@@ -9,7 +9,7 @@
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
 import { decodeImageBytes } from '../model/image/decode.ts';
 import { orientationMessage, type OrientationMode, type OrientationNote } from '../model/image/orientation.ts';
-import type { RgbImage } from '../model/image/rgb.ts';
+import { ImageError, type RgbImage } from '../model/image/rgb.ts';
 import { UsageError } from './args.ts';
 
 /** An encoded image larger than this is no photo (the decoders stop at 50 megapixels anyway). */
@@ -157,6 +157,16 @@ export function readImage(path: string, orientation: OrientationMode = 'ignore')
     return { ...r.image, orientation: r.orientation };
   } catch (e) {
     throw new UsageError(`${path}: ${(e as Error).message}`);
+  }
+}
+
+/** `f()`, with an image error (a resize refused, say) prefixed by the file it is about, as a one-line UsageError. */
+export function aboutImage<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ImageError) throw new UsageError(`${path}: ${e.message}`);
+    throw e;
   }
 }
 

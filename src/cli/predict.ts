@@ -22,7 +22,7 @@ import { topK, weightsMeta } from '../model/engine/engine.ts';
 import { FiniteGuard, checkInput, runGuarded } from '../model/engine/finite.ts';
 import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, parseArgs, type ParsedArgs } from './args.ts';
 import { decodeF32LE, encodeF32LE } from './f32.ts';
-import { checkOutput, imageLabel, readFile, readImage, writeOutputFile, type LoadedImage } from './files.ts';
+import { aboutImage, checkOutput, imageLabel, readFile, readImage, writeOutputFile, type LoadedImage } from './files.ts';
 import { PREPROCESS_FLAGS, preprocessFromArgs } from './preprocess.ts';
 
 export { decodeF32LE, encodeF32LE };
@@ -85,7 +85,7 @@ export async function runPredict(argv: string[]): Promise<void> {
   } else {
     rgb = readImage(image!, pre.orientation);
     preprocess = pre.config;
-    x = preprocessImage(rgb, preprocess).tensor;
+    x = aboutImage(image!, () => preprocessImage(rgb!, preprocess!)).tensor;
     shape = [1, 3, preprocess.inputSize, preprocess.inputSize];
   }
 

@@ -22,7 +22,7 @@ import { findPretrained, PRETRAINED, pretrainedMemory, type PretrainedEntry } fr
 import { flagString, parseArgs, UsageError, type ParsedArgs } from './args.ts';
 import { encodeF32LE } from './f32.ts';
 import { checkInput } from '../model/engine/finite.ts';
-import { checkOutput, imageLabel, readImage, writeOutputFile } from './files.ts';
+import { aboutImage, checkOutput, imageLabel, readImage, writeOutputFile } from './files.ts';
 
 /**
  * The flags that choose how an image is read and preprocessed (shared with `predict`, `features`,
@@ -110,7 +110,7 @@ export function runPreprocess(argv: string[]): string {
   const inputs = [['--image', image]] as const;
   checkOutput(out, inputs);
   const rgb = readImage(image, orientation);
-  const { tensor } = preprocessImage(rgb, config);
+  const { tensor } = aboutImage(image, () => preprocessImage(rgb, config));
   checkInput(tensor, 'the preprocessed tensor');
   writeOutputFile(out, encodeF32LE(tensor), 'the tensor', inputs);
   const s = config.inputSize;
