@@ -153,8 +153,8 @@ describe('EXIF orientation in the command line: ignored as Pillow ignores it, ap
     const text = runPreprocess(['--image', `${EXIF}/${png.file}`, '--size', '32', '--crop-pct', '0.875', ...flags, '--out', out]);
     expect(maxAbsDiff(readF32(out), readF32(`${EXIF}/${png[mode].tensor}`))).toBe(0);
     expect(text.split('\n')[0]).toBe(mode === 'ignore'
-      ? `${EXIF}/photo_o6.png (80x60; EXIF orientation 6 (rotate 90° clockwise) not applied: read as stored, as Pillow and PyTorch read it; --exif-orientation apply turns it) -> bilinear resize of the shorter side to 36, centre crop 32×32, mean 0.485, 0.456, 0.406, std 0.229, 0.224, 0.225`
-      : `${EXIF}/photo_o6.png (60x80; EXIF orientation 6 applied (rotate 90° clockwise), as Pillow's ImageOps.exif_transpose turns it; PyTorch's usual loader does not; without --exif-orientation apply it is read as stored) -> bilinear resize of the shorter side to 36, centre crop 32×32, mean 0.485, 0.456, 0.406, std 0.229, 0.224, 0.225`);
+      ? `${EXIF}/photo_o6.png (60x80; EXIF orientation 6 (rotate 90° clockwise) not applied: read as stored, as Pillow and PyTorch read it; --exif-orientation apply turns it) -> bilinear resize of the shorter side to 36, centre crop 32×32, mean 0.485, 0.456, 0.406, std 0.229, 0.224, 0.225`
+      : `${EXIF}/photo_o6.png (80x60; EXIF orientation 6 applied (rotate 90° clockwise), as Pillow's ImageOps.exif_transpose turns it; PyTorch's usual loader does not; without --exif-orientation apply it is read as stored) -> bilinear resize of the shorter side to 36, centre crop 32×32, mean 0.485, 0.456, 0.406, std 0.229, 0.224, 0.225`);
   });
 
   it('predict names what it did with the orientation on its first line', async () => {
@@ -166,7 +166,7 @@ describe('EXIF orientation in the command line: ignored as Pillow ignores it, ap
     } finally {
       process.stdout.write = write;
     }
-    expect(lines.join('')).toMatch(/^fixtures\/images\/exif\/photo_o6\.jpg \(80x60; EXIF orientation 6 \(rotate 90° clockwise\) not applied: read as stored, as Pillow and PyTorch read it; --exif-orientation apply turns it\) on cpu/);
+    expect(lines.join('')).toMatch(/^fixtures\/images\/exif\/photo_o6\.jpg \(60x80; EXIF orientation 6 \(rotate 90° clockwise\) not applied: read as stored, as Pillow and PyTorch read it; --exif-orientation apply turns it\) on cpu/);
   }, 60_000);
 });
 

@@ -47,7 +47,6 @@ export type {
   LoadedWeights,
   LoadProgress,
   OpTimes,
-  OrientationMode,
   OrientationNote,
   Prediction,
 } from './protocol.ts';

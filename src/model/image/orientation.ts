@@ -51,7 +51,7 @@ export interface OrientationField {
   littleEndian: boolean;
 }
 
-export interface ExifOrientation {
+interface ExifOrientation {
   /** The last value Pillow would keep (IFD0 tag 0x0112, count 1), or null where the tag is absent. */
   value: number | null;
   /** Every orientation entry of IFD0, valid or not (a browser may read another one than Pillow). */
@@ -158,7 +158,7 @@ export function withoutOrientation(bytes: Uint8Array, fields: readonly Orientati
  * 2 FLIP_LEFT_RIGHT, 3 ROTATE_180, 4 FLIP_TOP_BOTTOM, 5 TRANSPOSE, 6 ROTATE_270 (90° clockwise),
  * 7 TRANSVERSE, 8 ROTATE_90 (90° counter-clockwise). Pixels are moved, never resampled.
  */
-export function applyOrientation(img: RgbImage, o: Orientation): RgbImage {
+function applyOrientation(img: RgbImage, o: Orientation): RgbImage {
   const { width: w, height: h, data } = img;
   const swap = o >= 5;
   const W = swap ? h : w;

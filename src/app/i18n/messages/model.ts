@@ -9,6 +9,7 @@ import { COST_MESSAGES } from '../../../analysis/cost.ts';
 import { MEMORY_MESSAGES } from '../../../model/memory.ts';
 import { PREPROCESS_MESSAGES } from '../../../model/preprocess.ts';
 import { IMAGE_MESSAGES } from '../../../model/image/rgb.ts';
+import { ORIENTATION_MESSAGES } from '../../../model/image/orientation.ts';
 import { FINITE_MESSAGES } from '../../../model/engine/finite-messages.ts';
 import { WEIGHTS_MESSAGES } from '../../../model/weights/messages.ts';
 import { ENGINE_MESSAGES } from '../../../model/engine/messages.ts';
@@ -24,6 +25,7 @@ export const MODEL_EN = {
   ...MEMORY_MESSAGES,
   ...PREPROCESS_MESSAGES,
   ...IMAGE_MESSAGES,
+  ...ORIENTATION_MESSAGES,
   ...FINITE_MESSAGES,
   ...WEIGHTS_MESSAGES,
   ...ENGINE_MESSAGES,
@@ -180,6 +182,15 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'image.resizeTooLarge': '把 {width}x{height} 的图像缩放到 {toWidth}x{toHeight} 需要一个 {megapixels} 百万像素的缓冲区，超过允许的 {max}：请先把图像裁剪成不那么细长的形状',
   'image.decodedSize': '浏览器从一个文件头写明 {headerWidth}x{headerHeight} 的 {kind} 文件解码出 {width}x{height} 像素：已拒绝，文件已损坏或使用了本应用不读取的内容',
   'image.cliFormats': '这个文件不是命令行能读取的图像：需要 PNG 或 JPEG（浏览器中的应用还读取 GIF、WebP 和 BMP）',
+  'orientation.turn.2': '左右镜像',
+  'orientation.turn.3': '旋转 180°',
+  'orientation.turn.4': '上下镜像',
+  'orientation.turn.5': '沿左上到右下的对角线镜像',
+  'orientation.turn.6': '顺时针旋转 90°',
+  'orientation.turn.7': '沿右上到左下的对角线镜像',
+  'orientation.turn.8': '逆时针旋转 90°',
+  'orientation.ignored': 'EXIF 方向 {tag}（{turn}）未应用：按存储的样子读取，与 Pillow 和 PyTorch 的读法相同',
+  'orientation.applied': '已应用 EXIF 方向 {tag}（{turn}），与 Pillow 的 ImageOps.exif_transpose 相同；PyTorch 常用的加载方式不会这样做',
   'image.browserOnly': '这是 {kind} 图像：命令行读取 PNG 和 JPEG（浏览器中的应用也读取 {kind}）；请先转换',
 
   // The NaN guard (src/model/engine/finite.ts).
