@@ -8,7 +8,7 @@
  * reads it: IFD0 tag 0x0112 of the EXIF block (JPEG: the first APP1 starting "Exif\0"; PNG: the eXIf
  * chunk, else a "Raw profile type exif" text chunk, else XMP's tiff:Orientation; WebP: the EXIF chunk).
  */
-import { unzlibSync } from 'fflate';
+import { inflateAtMost } from './inflate.ts';
 import { messageOf, type Message } from '../message.ts';
 import type { RgbImage } from './rgb.ts';
 
@@ -120,7 +120,7 @@ const MAX_TEXT_BYTES = 1024 * 1024;
 /** Inflates compressed PNG text into at most MAX_TEXT_BYTES; null where it does not inflate or is larger. */
 export function inflateText(bytes: Uint8Array): Uint8Array | null {
   try {
-    const out = unzlibSync(bytes, { out: new Uint8Array(MAX_TEXT_BYTES + 1) });
+    const out = inflateAtMost(bytes, MAX_TEXT_BYTES + 1);
     return out.length > MAX_TEXT_BYTES ? null : out;
   } catch {
     return null;

@@ -76,15 +76,18 @@ function info(kind: ImageKind, width: number, height: number, orientation: numbe
   return { kind, width, height, orientation: asOrientation(orientation), orientationFields: fields };
 }
 
-/** IHDR, APNG frame controls (fcTL: offset + size) and the orientation (eXIf, else raw EXIF text, else XMP). */
+/**
+ * IHDR, APNG frame controls (fcTL: offset + size) and the orientation (eXIf, else raw EXIF text, else
+ * XMP; the last chunk of each, as Pillow keeps the last). Only those two text chunks are inflated, so a
+ * file of many compressed text chunks costs no more than one.
+ */
 function png(b: Uint8Array): ImageInfo {
   if (b.length < 24) throw imageError('image.pngTruncated');
   let width = u32be(b, 16);
   let height = u32be(b, 20);
   let exif: number | null | undefined;
-  let rawExif: number | null | undefined;
-  let xmp: number | null = null;
   const fields: OrientationField[] = [];
+  const texts = new Map<string, { type: string; data: number; end: number }>();
   for (let at = 8; at + 8 <= b.length;) {
     const length = u32be(b, at);
     const type = ascii(b, at + 4, 4);
@@ -95,37 +98,42 @@ function png(b: Uint8Array): ImageInfo {
       width = Math.max(width, u32be(b, data + 12) + u32be(b, data + 4));
       height = Math.max(height, u32be(b, data + 16) + u32be(b, data + 8));
     } else if (type === 'eXIf') {
-      // Pillow keeps the last eXIf chunk.
       const e = exifOrientation(b, data, end);
       exif = e.value;
       fields.push(...e.fields);
     } else if (type === 'tEXt' || type === 'zTXt' || type === 'iTXt') {
-      const text = pngText(b, type, data, end);
-      if (text?.key === 'Raw profile type exif') {
-        const bytes = rawProfileExif(text.value);
-        if (bytes) rawExif = exifOrientation(bytes, 0, bytes.length).value;
-      } else if (text?.key === 'XML:com.adobe.xmp') {
-        xmp = xmpOrientation(text.value);
-      }
+      const zero = b.subarray(data, Math.min(end, data + 80)).indexOf(0);
+      const key = zero < 0 ? '' : latin1(b, data, data + zero);
+      if (key === 'Raw profile type exif' || key === 'XML:com.adobe.xmp') texts.set(key, { type, data, end });
     } else if (type === 'IEND') {
       break;
     }
     at = end + 4;
   }
-  const tagged = exif !== undefined ? exif : rawExif;
-  return info('png', width, height, tagged !== undefined && tagged !== null ? tagged : xmp, fields);
+  const textOf = (key: string): string | null => {
+    const t = texts.get(key);
+    return t ? pngText(b, t.type, t.data, t.end) : null;
+  };
+  let tagged: number | null | undefined = exif;
+  if (tagged === undefined) {
+    const raw = textOf('Raw profile type exif');
+    const bytes = raw === null ? null : rawProfileExif(raw);
+    if (bytes) tagged = exifOrientation(bytes, 0, bytes.length).value;
+  }
+  if (tagged === undefined || tagged === null) {
+    const xmp = textOf('XML:com.adobe.xmp');
+    if (xmp !== null) tagged = xmpOrientation(xmp);
+  }
+  return info('png', width, height, tagged ?? null, fields);
 }
 
-/** A PNG text chunk's keyword and text (compressed text inflated up to 1 MB, as Pillow bounds it). */
-function pngText(b: Uint8Array, type: string, data: number, end: number): { key: string; value: string } | null {
-  const zero = b.subarray(data, end).indexOf(0);
-  if (zero < 0) return null;
-  const key = latin1(b, data, data + zero);
-  let at = data + zero + 1;
-  if (type === 'tEXt') return { key, value: latin1(b, at, end) };
+/** A PNG text chunk's text (compressed text inflated up to 1 MB, as Pillow bounds it), or null where it does not read. */
+function pngText(b: Uint8Array, type: string, data: number, end: number): string | null {
+  let at = data + b.subarray(data, end).indexOf(0) + 1;
+  if (type === 'tEXt') return latin1(b, at, end);
   if (type === 'zTXt') {
     const text = inflateText(b.subarray(at + 1, end));
-    return text ? { key, value: latin1(text, 0, text.length) } : null;
+    return text ? latin1(text, 0, text.length) : null;
   }
   const compressed = b[at] === 1;
   at += 2;
@@ -135,7 +143,7 @@ function pngText(b: Uint8Array, type: string, data: number, end: number): { key:
     at += z + 1;
   }
   const raw = compressed ? inflateText(b.subarray(at, end)) : b.subarray(at, end);
-  return raw ? { key, value: new TextDecoder().decode(raw) } : null;
+  return raw ? new TextDecoder().decode(raw) : null;
 }
 
 const isSof = (m: number): boolean => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
