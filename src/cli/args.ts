@@ -7,6 +7,7 @@ import { CONFIG_FIELDS, configField, editField, type ConfigField, type FieldName
 import { defaultConfig, findPreset, presetConfig, PRESET_NAMES } from '../model/presets.ts';
 import { CROP_MODES, DEFAULT_PREPROCESS } from '../model/preprocess.ts';
 import { INTERPOLATIONS } from '../model/image/resample.ts';
+import { ORIENTATION_MODES } from '../model/image/orientation.ts';
 
 /** A user error: the CLI prints the message on one line and exits with status 2. */
 export class UsageError extends Error {
@@ -161,6 +162,8 @@ export const PREPROCESSING_FLAGS: FlagGroup = {
     { name: 'crop-mode', value: CROP_MODES.join('|'), about: `default ${DEFAULT_PREPROCESS.cropMode}` },
     { name: 'mean', value: 'a,b,c', about: 'per channel (R, G, B); default ImageNet\'s' },
     { name: 'std', value: 'a,b,c', about: 'per channel (R, G, B); default ImageNet\'s' },
+    { name: 'exif-orientation', value: ORIENTATION_MODES.join('|'), about: 'a photo\'s EXIF orientation: ignored (default), as Pillow and PyTorch read it, or applied (the image turned upright)' },
   ],
-  notes: 'Without them: predict, features and cam use timm\'s default (torchvision V1\'s) transform, and say so.',
+  notes: '--image reads PNG and JPEG (the app also reads GIF, WebP and BMP); --out is never one of the inputs. Without these options, ' +
+    'predict, features and cam use timm\'s default (torchvision V1\'s) transform, and say so.',
 };
