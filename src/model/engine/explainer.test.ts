@@ -15,7 +15,7 @@ async function engineWith(model: string, backend: 'cpu' | 'wasm'): Promise<Engin
   const e = new Engine({ order: ['wasm', 'cpu'] });
   await e.setBackend(backend);
   const { doc } = readExplain(model);
-  await e.loadWeights(readBytes(`${WEIGHTS_DIR}/${doc.weights}`), doc.weights, model, false);
+  await e.loadWeights({ bytes: readBytes(`${WEIGHTS_DIR}/${doc.weights}`), name: doc.weights, source: model });
   return e;
 }
 

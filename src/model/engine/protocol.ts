@@ -38,8 +38,6 @@ export interface FormsResult {
   maxAbsDiff: { ab: number; ac: number; bc: number };
   backend: BackendName;
 }
-/** Raw logits of a float32 NCHW batch (`Engine.runRaw`: the parity tests). */
-export interface RawResult { logits: Float32Array; shape: number[]; ms: number; backend: BackendName; numTensors: number }
 /** What the worker holds: backend, grouped-convolution method, live tensors, wasm threads. */
 export interface EngineInfo {
   backend: BackendName | null;
