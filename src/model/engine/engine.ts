@@ -363,11 +363,6 @@ export class Engine {
     return loaded;
   }
 
-  /** What is loaded, or null. */
-  loadedWeights(): LoadedWeights | null {
-    return this.weights;
-  }
-
   /**
    * Sets the Explain view's input to an image, preprocessed as `classify` does (the weights' config, or
    * `preprocess`), and answers its overview.

@@ -109,7 +109,6 @@ export type Request =
   | { type: 'measureSpeed' }
   | { type: 'timeOps'; config: NetworkConfig; batch: number; runs: number }
   | { type: 'loadRandomWeights'; config: NetworkConfig; seed: number }
-  | { type: 'loadedWeights' }
   | { type: 'explainImage'; image: Blob; topk: number }
   | { type: 'explainInput'; input: Float32Array; shape: number[]; topk: number }
   | { type: 'explainLayer'; layer: string; encoding: MapEncoding; sample: number }

@@ -177,8 +177,6 @@ async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHan
       return { result: await engine.timeOps(req.config, req.batch, req.runs) };
     case 'loadRandomWeights':
       return { result: await engine.loadRandomWeights(req.config, req.seed) };
-    case 'loadedWeights':
-      return { result: engine.loadedWeights() };
     case 'explainImage': {
       if (!engine.network) throw engineError('engine.noWeightsExplain');
       const r = await engine.explainImage(await decodeImage(engine, req.image), req.topk);
