@@ -21,7 +21,7 @@ import { readFile } from './files.ts';
 import { preprocessFromArgs, readImage } from './preprocess.ts';
 
 /** A command's checked request: its input, and the weights and network to run it through. */
-export interface NetworkRun {
+interface NetworkRun {
   x: Float32Array;
   shape: [number, number, number, number];
   /** What the input was, for the report line: `photo.jpg (640x480)` or `x.bin`. */

@@ -78,7 +78,7 @@ export interface WeightsBytes {
 }
 
 /** What `Engine.loadWeights` is told about the weights besides their bytes. */
-export interface LoadOptions {
+interface LoadOptions {
   /** The network they must fit; else the catalogue entry's; else inferred from the shapes. */
   config?: NetworkConfig;
   /** The catalogue entry: its network, preprocessing and class names. */

@@ -4,7 +4,7 @@
  * TypeScript (no tfjs, no DOM).
  */
 export { describeConfig, inferConfig } from './infer.ts';
-export { checkStateDict, weightsNetwork, type WeightsNetwork } from './network.ts';
+export { checkStateDict, weightsNetwork } from './network.ts';
 export { aboutFile, openWeights, stripWrapperPrefix, type WeightsFile, type WeightsFormat } from './open.ts';
 export { stateDictProblems, type StateDictCheck } from './state_dict.ts';
 export {
@@ -13,7 +13,6 @@ export {
   type StateDict,
   type StateDictProblems,
   type StateDictShapes,
-  type TensorEntry,
   type WeightDtype,
   type WeightTensor,
   type WeightsErrorCode,

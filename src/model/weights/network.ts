@@ -26,7 +26,7 @@ export function checkStateDict(graph: LayerGraph, sd: StateDictShapes): StateDic
 }
 
 /** The network of a file, built and checked. */
-export interface WeightsNetwork {
+interface WeightsNetwork {
   config: NetworkConfig;
   graph: LayerGraph;
   check: StateDictCheck;

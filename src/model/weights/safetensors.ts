@@ -38,7 +38,7 @@ export interface SafetensorsFile {
 }
 
 /** An opened .safetensors file: its tensors (nothing decoded yet) and its metadata. */
-export interface OpenedSafetensors {
+interface OpenedSafetensors {
   reader: TensorReader;
   metadata: Record<string, string> | null;
 }
