@@ -167,13 +167,17 @@ export class Engine {
 
   /** Builds the network from an in-memory state dict (tests, random weights). */
   async loadStateDict(sd: StateDict, config: NetworkConfig, source: string): Promise<LoadedWeights> {
+    return this.loadChecked(buildLayerGraph(config), sd, { source });
+  }
+
+  /** Checks an in-memory state dict strictly against its graph and the backend's capacity, then builds it. */
+  private async loadChecked(graph: LayerGraph, sd: StateDict, about: Pick<LoadedWeights, 'source' | 'random' | 'seed'>): Promise<LoadedWeights> {
     await this.ensureBackend();
-    const graph = buildLayerGraph(config);
     checkStateDict(graph, sd);
     const bytes = [...sd.values()].reduce((s, t) => s + t.data.byteLength, 0);
     const memory = memoryNeed(graph, bytes);
     checkMemory(memory, this.capacity());
-    return this.install(graph, sd, { config, source, tensors: sd.size, bytes, cached: false, memory, ...weightsMeta(config) });
+    return this.install(graph, sd, { config: graph.config, ...about, tensors: sd.size, bytes, cached: false, memory, ...weightsMeta(graph.config) });
   }
 
   /** Builds a checked state dict's network and makes it the loaded one (the previous one stays if building fails). */
@@ -357,10 +361,8 @@ export class Engine {
 
   /** Seeded random weights for a config (He-normal convs, BN statistics around 1 and 0): the Explain view's "random weights". */
   async loadRandomWeights(config: NetworkConfig, seed = 1): Promise<LoadedWeights> {
-    const loaded = await this.loadStateDict(randomStateDict(buildLayerGraph(config), seed), config, `random weights (seed ${seed})`);
-    loaded.random = true;
-    loaded.seed = seed;
-    return loaded;
+    const graph = buildLayerGraph(config);
+    return this.loadChecked(graph, randomStateDict(graph, seed), { source: `random weights (seed ${seed})`, random: true, seed });
   }
 
   /**
