@@ -29,7 +29,7 @@ export async function runCam(argv: string[]): Promise<void> {
     const r = fixed === null ? overview.cam! : await engine.explainCam(Array.from({ length: run.shape[0] }, () => [fixed]));
     const ms = performance.now() - t0;
     const [n, , h, w] = r.shape;
-    writeOutput(run.out!, r.maps, 'the class activation maps');
+    writeOutput(run, r.maps, 'the class activation maps');
     const names = weights.classes ? classNames(weights.classes) : null;
     const label = (c: number) => `${c}${names ? ` (${names[c]})` : ''}`;
     const which = fixed !== null ? `class ${label(fixed)}` : `top-1 class${n > 1 ? 'es' : ''} ${r.classes.map((c) => label(c[0])).join(', ')}`;

@@ -28,7 +28,7 @@ export async function runFeatures(argv: string[]): Promise<void> {
     const t0 = performance.now();
     const [value] = await engine.explainValues([target.name]);
     const ms = performance.now() - t0;
-    writeOutput(run.out!, value.data, `the output of ${target.name}`);
+    writeOutput(run, value.data, `the output of ${target.name}`);
     const layout = value.shape.length === 4 ? ' (NCHW)' : '';
     process.stdout.write(`wrote ${target.name} [${value.shape.join(', ')}] float32${layout} of ${run.inputName} to ${run.out} (${target.description}; ${run.backend}, ${ms.toFixed(0)} ms)\n`);
   } finally {

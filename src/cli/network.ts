@@ -6,7 +6,6 @@
  * the strict check, the memory check and the finite guard), built for the input's size. Every error in
  * the flags or the input comes before a byte of weights is read.
  */
-import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { NetworkConfig } from '../model/config.ts';
 import { Engine } from '../model/engine/engine.ts';
@@ -17,15 +16,17 @@ import { DEFAULT_PREPROCESS, preprocessImage, type PreprocessConfig } from '../m
 import type { PretrainedEntry } from '../model/pretrained.ts';
 import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, type ParsedArgs } from './args.ts';
 import { decodeF32LE, encodeF32LE } from './f32.ts';
-import { readFile } from './files.ts';
-import { preprocessFromArgs, readImage } from './preprocess.ts';
+import { aboutImage, checkOutput, imageLabel, readFile, readImage, writeOutputFile, type Inputs } from './files.ts';
+import { preprocessFromArgs } from './preprocess.ts';
 
 /** A command's checked request: its input, and the weights and network to run it through. */
 interface NetworkRun {
   x: Float32Array;
   shape: [number, number, number, number];
-  /** What the input was, for the report line: `photo.jpg (640x480)` or `x.bin`. */
+  /** What the input was, for the report line: `photo.jpg (640x480)` (and what was done with its EXIF orientation) or `x.bin`. */
   inputName: string;
+  /** The files read, by flag: --out must be none of them. */
+  inputs: Inputs;
   /** How an image input was preprocessed (null for a raw tensor), and whether the flags said so. */
   image: { preprocess: PreprocessConfig; given: boolean } | null;
   weightsPath: string;
@@ -67,6 +68,8 @@ export function readNetworkRun(command: string, args: ParsedArgs, opts: { weight
   if (backend !== 'cpu' && backend !== 'wasm') throw new UsageError(`--backend must be cpu or wasm, got "${backend.slice(0, 40)}"`);
   const pre = preprocessFromArgs(args, DEFAULT_PREPROCESS);
   if (input && pre.overrides.length > 0) throw new UsageError(`--input is a preprocessed tensor already: --${pre.overrides[0]} applies to --image only`);
+  const inputs = [['--weights', weightsPath], ['--image', image], ['--input', input]] as const;
+  if (out) checkOutput(out, inputs);
 
   let x: Float32Array;
   let shape: [number, number, number, number];
@@ -83,10 +86,10 @@ export function readNetworkRun(command: string, args: ParsedArgs, opts: { weight
     shape = s;
     inputName = input;
   } else {
-    const rgb = readImage(image!);
-    x = preprocessImage(rgb, pre.config).tensor;
+    const rgb = readImage(image!, pre.orientation);
+    x = aboutImage(image!, () => preprocessImage(rgb, pre.config)).tensor;
     shape = [1, 3, pre.config.inputSize, pre.config.inputSize];
-    inputName = `${image} (${rgb.width}x${rgb.height})`;
+    inputName = imageLabel(image!, rgb);
   }
   // --input is also the architecture flag of an input size: here it is the file, and the size is the file's.
   const explicit = args.positional.length === 1 || CONFIG_FLAGS.some((f) => f !== 'input' && args.flags.has(f));
@@ -94,7 +97,7 @@ export function readNetworkRun(command: string, args: ParsedArgs, opts: { weight
   flags.delete('input');
   const config = explicit ? configFromArgs({ positional: args.positional, flags }, args.positional[0]) : undefined;
   return {
-    x, shape, inputName, image: image ? { preprocess: pre.config, given: pre.given } : null,
+    x, shape, inputName, inputs, image: image ? { preprocess: pre.config, given: pre.given } : null,
     weightsPath, config, entry: pre.entry, backend, out,
   };
 }
@@ -112,15 +115,9 @@ export async function loadNetwork(run: NetworkRun): Promise<{ engine: Engine; we
   return { engine, weights };
 }
 
-/** Writes float32 values little-endian; a path that cannot be written is the user's error. */
-export function writeOutput(path: string, values: Float32Array, what: string): void {
-  try {
-    writeFileSync(path, encodeF32LE(values));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
-    throw new UsageError(`cannot write ${what} to ${path}: ${why}`);
-  }
+/** Writes float32 values little-endian to --out, never onto one of the run's inputs. */
+export function writeOutput(run: NetworkRun, values: Float32Array, what: string): void {
+  writeOutputFile(run.out!, encodeF32LE(values), what, run.inputs);
 }
 
 /** A TapError is the user's: one line, status 2. */

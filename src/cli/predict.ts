@@ -29,7 +29,7 @@ export async function runPredict(argv: string[]): Promise<void> {
   try {
     const y = await engine.logits(run.x, run.shape);
     const ms = y.ms.toFixed(0);
-    if (run.out) writeOutput(run.out, y.logits, 'the logits');
+    if (run.out) writeOutput(run, y.logits, 'the logits');
     const lines: string[] = [];
     if (run.image) {
       const how = run.entry ? `${run.entry.tag}'s preprocessing` : run.image.given ? 'preprocessing from the flags' : "timm's default preprocessing (give --pretrained TAG for a catalogued checkpoint's own)";

@@ -43,6 +43,7 @@ export function ExplainView({ state }: { state: AppState }) {
   const loaded = useLoadedWeights();
   const weights = loaded.weights;
   const [image, setImage] = useState<{ blob: Blob; name: string } | null>(null);
+  const [applyExif, setApplyExif] = useState(false);
   const [layer, setLayer] = useState<string | null>(null);
   const backend = useEngineTask<BackendName>();
   const overviewTask = useEngineTask<ExplainOverview>();
@@ -79,8 +80,8 @@ export function ExplainView({ state }: { state: AppState }) {
       resetOverview();
       return;
     }
-    void runOverview((engine) => saying(engine.explainImage(image.blob, 5), (error) => appMessage('xp.imageError', { image: image.name, error })));
-  }, [image, weights, runOverview, resetOverview]);
+    void runOverview((engine) => saying(engine.explainImage(image.blob, 5, applyExif ? 'apply' : 'ignore'), (error) => appMessage('xp.imageError', { image: image.name, error })));
+  }, [image, weights, applyExif, runOverview, resetOverview]);
 
   // The selected layer's maps for the current input.
   const { run: runMaps, reset: resetMaps } = mapsTask;
@@ -133,7 +134,7 @@ export function ExplainView({ state }: { state: AppState }) {
       />
       <ExplainImage
         name={image?.name ?? null} overview={overview} busy={overviewTask.running} error={overviewTask.error ? msg(overviewTask.error) : ''} preprocess={weights?.preprocess ?? null}
-        onPick={(f) => setImage({ blob: f, name: f.name })}
+        onPick={(f) => setImage({ blob: f, name: f.name })} applyExif={applyExif} onApplyExif={setApplyExif}
       />
 
       <section className="card" aria-labelledby="xp-layer-title">
