@@ -36,7 +36,6 @@ export const COST_MESSAGES = {
   'cost.tooLarge': 'batch {batch} would need {bytes} bytes of training memory (over 1e15): use a batch of at most {most}',
   'cost.tooLargeAtOne': 'batch {batch} would need {bytes} bytes of training memory (over 1e15): this network does not fit even at batch 1',
 } as const;
-export type CostMessageId = keyof typeof COST_MESSAGES;
 
 /** Bad cost options; the message names the value and the fix. `msg` is it as an id with parameters. */
 export class CostError extends Error {
@@ -62,9 +61,9 @@ export const DEFAULT_BATCH = 32;
 export const DEFAULT_DTYPE: Dtype = 'float32';
 export const DEFAULT_OPTIMIZER: Optimizer = 'momentum';
 /** Batches whose training memory would pass this many bytes are refused as not meant. */
-export const MAX_MEMORY_BYTES = 1e15;
+const MAX_MEMORY_BYTES = 1e15;
 
-export interface StageTime {
+interface StageTime {
   stage: number;
   /** conv1 (stem), layer1.., head. */
   module: string;

@@ -50,7 +50,6 @@ export const EXPLAIN_MESSAGES = {
   'explain.camNoHead': 'class activation maps need the classifier: this network has no head (global average pooling + fc); build it with its top',
   'explain.camNotGap': 'class activation maps are exact only for a network that ends in global average pooling + fc; this one does not',
 } as const;
-export type ExplainMessageId = keyof typeof EXPLAIN_MESSAGES;
 
 const { message: em } = catalogue(EXPLAIN_MESSAGES);
 

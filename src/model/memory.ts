@@ -24,7 +24,6 @@ export const MEMORY_MESSAGES = {
   'memory.output': '{layer} output',
   'memory.describe': 'file {file}, float32 state dict {stateDict}, on the backend about {backendBytes}',
 } as const;
-export type MemoryMessageId = keyof typeof MEMORY_MESSAGES;
 
 const { message: text } = catalogue(MEMORY_MESSAGES);
 

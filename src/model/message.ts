@@ -31,7 +31,7 @@ type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${i
 type ArgName<S extends string> = S extends `${infer N},${string}` ? Trim<N> : Trim<S>;
 type IsName<S extends string> = S extends '' ? false : S extends `${string}${' ' | '#' | '(' | ')' | '.' | ':' | '/' | '=' | '·' | '%'}${string}` ? false : true;
 /** The names of the `{name…}` arguments of template `S`. */
-export type ParamNames<S extends string> = S extends `${string}{${infer Inner}}${infer Rest}`
+type ParamNames<S extends string> = S extends `${string}{${infer Inner}}${infer Rest}`
   ? (IsName<ArgName<Inner>> extends true ? ArgName<Inner> : never) | ParamNames<Rest>
   : never;
 /** The parameters a template needs: none, or an object with one entry per argument. */

@@ -20,10 +20,7 @@ import type { LayerGraph, LayerNode } from '../graph.ts';
 import type { TfjsNetwork } from '../tfjs/network.ts';
 import { WeightsError, clip, type StateDict } from '../weights/common.ts';
 import { catalogue, type Message } from '../message.ts';
-import { FINITE_MESSAGES, type FiniteMessageId } from './finite-messages.ts';
-
-/** The guard's messages as English templates by id (src/model/message.ts); the app translates them. */
-export { FINITE_MESSAGES, type FiniteMessageId };
+import { FINITE_MESSAGES } from './finite-messages.ts';
 
 const { message: text } = catalogue(FINITE_MESSAGES);
 
@@ -38,12 +35,12 @@ export class NonFiniteError extends Error {
   }
 }
 
-export const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT32_MAX = 3.4028234663852886e38;
 /** Every bound must stay below this: half the largest float32, room for the rounding of long sums. */
 const SAFE = FLOAT32_MAX / 2;
 
 /** The first NaN or infinity of `data`, or null. */
-export function firstNonFinite(data: ArrayLike<number>): { index: number; value: number } | null {
+function firstNonFinite(data: ArrayLike<number>): { index: number; value: number } | null {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v - v !== 0) return { index: i, value: v };

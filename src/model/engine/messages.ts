@@ -20,10 +20,9 @@ export const ENGINE_MESSAGES = {
   'engine.memory.device': 'navigator.deviceMemory reports {gib} GiB (rounded, capped at 8)',
   'engine.memory.assumed': 'no memory figure from this browser: 4 GiB assumed',
 } as const;
-export type EngineMessageId = keyof typeof ENGINE_MESSAGES;
 
 /** An engine failure with its message as an id and parameters. */
-export class EngineError extends Error {
+class EngineError extends Error {
   readonly msg: Message;
 
   constructor(msg: Message) {

@@ -38,7 +38,6 @@ export const IMAGE_MESSAGES = {
   'image.cliFormats': 'the file is not an image the command line reads: PNG or JPEG expected (the app in the browser also reads GIF, WebP and BMP)',
   'image.browserOnly': 'this is a {kind} image: the command line reads PNG and JPEG (the app in the browser reads {kind} too); convert it first',
 } as const;
-export type ImageMessageId = keyof typeof IMAGE_MESSAGES;
 
 /** An image that cannot be read; `msg` is the message as an id with parameters, where there is one. */
 export class ImageError extends Error {

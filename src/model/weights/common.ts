@@ -68,7 +68,7 @@ export interface TensorReader {
  * `nonfinite` NaN or infinity in a float tensor, or BatchNorm statistics that make the network compute NaN;
  * `mismatch` the tensors do not fit the network.
  */
-export type WeightsErrorCode = 'format' | 'corrupt' | 'legacy' | 'unsafe' | 'unsupported' | 'limit' | 'nonfinite' | 'mismatch';
+type WeightsErrorCode = 'format' | 'corrupt' | 'legacy' | 'unsafe' | 'unsupported' | 'limit' | 'nonfinite' | 'mismatch';
 
 import type { Message } from '../message.ts';
 import { weightsMessage } from './messages.ts';
@@ -109,7 +109,7 @@ export class WeightsError extends Error {
 }
 
 /** Longest quoted text in a message: a value from a file is never printed whole. */
-export const QUOTE_LIMIT = 80;
+const QUOTE_LIMIT = 80;
 
 /** `text` cut to `max` characters (with the length it had), for messages. */
 export function clip(text: string, max = QUOTE_LIMIT): string {
