@@ -24,7 +24,7 @@ import {
 } from './memory.ts';
 import { roofline, type KernelCost } from './roofline.ts';
 import { thousands } from './format.ts';
-import { catalogue, type Message } from '../model/message.ts';
+import { catalogue, MessageError } from '../model/message.ts';
 
 /** The cost options' error messages: English templates by id (src/model/message.ts), translated by the app. */
 export const COST_MESSAGES = {
@@ -38,14 +38,8 @@ export const COST_MESSAGES = {
 } as const;
 
 /** Bad cost options; the message names the value and the fix. `msg` is it as an id with parameters. */
-export class CostError extends Error {
-  readonly msg: Message;
-
-  constructor(msg: Message) {
-    super(msg.text);
-    this.name = 'CostError';
-    this.msg = msg;
-  }
+export class CostError extends MessageError {
+  override readonly name = 'CostError';
 }
 
 const { error: costError } = catalogue(COST_MESSAGES, (m) => new CostError(m));

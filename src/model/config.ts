@@ -5,7 +5,7 @@
  * start from a `NetworkConfig`.
  */
 
-import { catalogue, type Catalogue, type Message } from './message.ts';
+import { catalogue, OptionalMessageError, type Catalogue, type Message } from './message.ts';
 
 type BlockKind = 'basic' | 'bottleneck';
 export const BLOCK_KINDS: readonly BlockKind[] = ['bottleneck', 'basic'];
@@ -129,14 +129,8 @@ export const CONFIG_MESSAGES = {
  * `msg` is the message as an id with parameters, for the app to translate (absent on a few messages
  * only the CLI and tests can trigger).
  */
-export class ConfigError extends Error {
-  readonly msg?: Message;
-
-  constructor(message: string | Message) {
-    super(typeof message === 'string' ? message : message.text);
-    this.name = 'ConfigError';
-    if (typeof message !== 'string') this.msg = message;
-  }
+export class ConfigError extends OptionalMessageError {
+  override readonly name = 'ConfigError';
 }
 
 /** The validator's messages, its ConfigError and a throw of it. */

@@ -17,7 +17,7 @@
 import { INTERPOLATIONS, resizeRgb, type Interpolation } from './image/resample.ts';
 import { ImageError, toRgb, type PixelImage, type RgbImage } from './image/rgb.ts';
 import { checkImageSize, MAX_IMAGE_PIXELS } from './image/sniff.ts';
-import { catalogue, type Message } from './message.ts';
+import { catalogue, MessageError, type Message } from './message.ts';
 
 /** The preprocessing's messages as English templates by id (src/model/message.ts); the app translates them. */
 export const PREPROCESS_MESSAGES = {
@@ -69,14 +69,8 @@ export const DEFAULT_PREPROCESS: PreprocessConfig = {
   std: IMAGENET_STD,
 };
 
-export class PreprocessError extends Error {
-  readonly msg: Message;
-
-  constructor(msg: Message) {
-    super(msg.text);
-    this.name = 'PreprocessError';
-    this.msg = msg;
-  }
+export class PreprocessError extends MessageError {
+  override readonly name = 'PreprocessError';
 }
 
 /** Largest crop accepted (the 50-megapixel image limit applies to the input anyway). */

@@ -19,20 +19,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerGraph, LayerNode } from '../graph.ts';
 import type { TfjsNetwork } from '../tfjs/network.ts';
 import { WeightsError, clip, type StateDict } from '../weights/common.ts';
-import { catalogue, type Message } from '../message.ts';
+import { catalogue, OptionalMessageError, type Message } from '../message.ts';
 import { FINITE_MESSAGES } from './finite-messages.ts';
 
 const { message: text } = catalogue(FINITE_MESSAGES);
 
 /** The network computed (or would compute) NaN or Inf: there is no prediction to show. */
-export class NonFiniteError extends Error {
-  readonly msg?: Message;
-
-  constructor(message: string | Message) {
-    super(typeof message === 'string' ? message : message.text);
-    this.name = 'NonFiniteError';
-    if (typeof message !== 'string') this.msg = message;
-  }
+export class NonFiniteError extends OptionalMessageError {
+  override readonly name = 'NonFiniteError';
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;

@@ -2,7 +2,7 @@
  * The decoded image every preprocessing step starts from: what Pillow's `Image.open(f).convert("RGB")`
  * holds, 8 bits a channel, no alpha.
  */
-import { catalogue, type Message } from '../message.ts';
+import { catalogue, OptionalMessageError } from '../message.ts';
 
 export interface RgbImage {
   width: number;
@@ -40,14 +40,8 @@ export const IMAGE_MESSAGES = {
 } as const;
 
 /** An image that cannot be read; `msg` is the message as an id with parameters, where there is one. */
-export class ImageError extends Error {
-  readonly msg?: Message;
-
-  constructor(message: string | Message) {
-    super(typeof message === 'string' ? message : message.text);
-    this.name = 'ImageError';
-    if (typeof message !== 'string') this.msg = message;
-  }
+export class ImageError extends OptionalMessageError {
+  override readonly name = 'ImageError';
 }
 
 /** An ImageError of the catalogue. */

@@ -70,7 +70,7 @@ export interface TensorReader {
  */
 type WeightsErrorCode = 'format' | 'corrupt' | 'legacy' | 'unsafe' | 'unsupported' | 'limit' | 'nonfinite' | 'mismatch';
 
-import type { Message } from '../message.ts';
+import { OptionalMessageError, type Message } from '../message.ts';
 import { weightsMessage } from './messages.ts';
 
 /** A tensor whose shape differs from the one the network expects. */
@@ -93,18 +93,16 @@ export interface StateDictProblems {
  * normal use (a file of another format or network, NaN weights, a truncated file). The detailed
  * diagnostics of crafted files carry none and are shown in English.
  */
-export class WeightsError extends Error {
+export class WeightsError extends OptionalMessageError {
+  override readonly name = 'WeightsError';
   readonly code: WeightsErrorCode;
   /** Set when `code` is `mismatch`. */
   readonly problems?: StateDictProblems;
-  readonly msg?: Message;
 
   constructor(code: WeightsErrorCode, message: string | Message, problems?: StateDictProblems) {
-    super(typeof message === 'string' ? message : message.text);
-    this.name = 'WeightsError';
+    super(message);
     this.code = code;
     if (problems) this.problems = problems;
-    if (typeof message !== 'string') this.msg = message;
   }
 }
 
