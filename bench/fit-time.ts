@@ -12,6 +12,7 @@ import { PUBLISHED_TIMINGS, type PublishedTiming } from '../src/analysis/timing/
 import { inferenceKernels, trainingKernels, type Kernel } from '../src/analysis/timing/kernels.ts';
 import { eagerSeconds, kernelTime, type DeviceConstants } from '../src/analysis/timing/model.ts';
 import { spearman } from '../src/analysis/stats.ts';
+import { trainingStepTime } from '../src/analysis/timing/predict.ts';
 
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -161,9 +162,24 @@ function fit(cases: Case[], base: DeviceConstants, iterations: number): DeviceCo
 
 const cases = casesOf(PUBLISHED_TIMINGS);
 console.log(`${cases.length} calibration rows matched; unmatched: ${new Set(PUBLISHED_TIMINGS.filter((r) => !r.config).map((r) => r.model)).size} networks`);
+/** Validation rows (never fitted): pycls's training forward + backward on 8 V100s under DDP. */
+function validation(constants: DeviceConstants): void {
+  const rows = PUBLISHED_TIMINGS.filter((r) => r.config && r.use === 'validation');
+  const err: number[] = [];
+  for (const r of rows) {
+    const device = findDevice(r.table.device)!;
+    const s = { device, precision: r.table.precision, layout: r.table.layout, constants };
+    const ms = trainingStepTime(graphOf(r), r.batch, r.optimizer, r.gpus, s).seconds * 1000;
+    err.push(ms / r.ms - 1);
+    console.log(`   validation ${r.table.id} ${r.model.padEnd(12)} b${r.batch} x${r.gpus} measured ${r.ms.toFixed(1)} predicted ${ms.toFixed(1)} ${((ms / r.ms - 1) * 100).toFixed(1)}%`);
+  }
+  console.log(`validation (not fitted): MAPE ${((err.reduce((a, e) => a + Math.abs(e), 0) / err.length) * 100).toFixed(1)}% over ${err.length} rows`);
+}
+
 const given = args.find((a) => a.startsWith('--constants='));
 if (given) Object.assign(START, JSON.parse(readFileSync(given.slice('--constants='.length), 'utf8')));
 report(cases, START, 'start', args.includes('-v'));
+validation(START);
 if (args.includes('--fit')) {
   let best: { c: DeviceConstants; l: number } | null = null;
   for (const simtN of [64]) {

@@ -1,8 +1,9 @@
 /**
- * Cost beyond FLOPs, for one network at a batch size, dtype, optimizer and device: RegNet's activations,
- * per-kernel memory traffic and roofline time, training memory (parameters, gradients, optimizer state,
- * what autograd saves) and the inference peak. `memory.ts` and `roofline.ts` hold the rules; this file
- * puts them together, checks the options, and writes the CLI's JSON.
+ * Cost beyond FLOPs, for one network at a batch size, precision, layout, optimizer, device and GPU count:
+ * RegNet's activations, per-layer memory traffic and predicted time (the kernel-level model of timing/),
+ * the training step's time (forward, backward, optimizer, data-parallel all-reduce), training memory
+ * (parameters, gradients, optimizer state, what autograd saves) and the inference peak. `memory.ts` and
+ * `timing/` hold the rules; this file puts them together, checks the options, and writes the CLI's JSON.
  */
 import type { LayerGraph } from '../model/graph.ts';
 import { totalMacs } from './counts.ts';
@@ -11,18 +12,20 @@ import {
   atBatch,
   convActivations,
   DTYPE_BYTES,
-  DTYPES,
   inferencePeakElements,
   largestBatch,
   OPTIMIZERS,
   parameterCounts,
   trainingBytes,
   trainingMemory,
-  type Dtype,
   type Optimizer,
   type TrainingMemory,
 } from './memory.ts';
-import { roofline, type KernelCost } from './roofline.ts';
+import type { KernelCost } from './roofline.ts';
+import { layerTimes, timeSetting } from './timing/layers.ts';
+import { LAYOUTS, type Layout } from './timing/model.ts';
+import { matrixPath, memoryDtype, PRECISIONS, type Precision } from './timing/precision.ts';
+import { trainingStepTime } from './timing/predict.ts';
 import { thousands } from './format.ts';
 import { messageOf, type Message, type ParamsArg } from '../model/message.ts';
 
@@ -31,6 +34,9 @@ export const COST_MESSAGES = {
   'cost.batchText': 'batch size must be a positive whole number (1, 2, 3, ...), got "{value}"',
   'cost.batch': 'batch size must be a positive whole number (1, 2, 3, ...), got {value}',
   'cost.dtype': 'precision must be {allowed}, got "{value}"',
+  'cost.layout': 'layout must be {allowed}, got "{value}"',
+  'cost.gpus': 'the number of GPUs must be a whole number from 1 to {most}, got "{value}"',
+  'cost.gpusSingle': '{device} is a single device here (no interconnect in the device table): use 1 GPU, got {value}',
   'cost.optimizer': 'optimizer must be {allowed}, got "{value}"',
   'cost.device': 'unknown device "{value}": use one of {allowed}',
   'cost.tooLarge': 'batch {batch} would need {bytes} bytes of training memory (over 1e15): use a batch of at most {most}',
@@ -54,14 +60,23 @@ function costError<K extends CostMessageId>(id: K, ...params: ParamsArg<(typeof 
 }
 
 export interface CostOptions {
+  /** Per GPU. */
   batch: number;
-  dtype: Dtype;
+  /** The precision (timing/precision.ts); memory follows its storage rules. */
+  dtype: Precision;
+  layout: Layout;
   optimizer: Optimizer;
   device: Device;
+  /** Data-parallel GPUs of the training step (inference runs on one). */
+  gpus: number;
 }
 
 export const DEFAULT_BATCH = 32;
-export const DEFAULT_DTYPE: Dtype = 'float32';
+export const DEFAULT_DTYPE: Precision = 'float32';
+export const DEFAULT_LAYOUT: Layout = 'nchw';
+export const MAX_GPUS = 64;
+/** ImageNet-1k's training set: the epoch of the training figures. */
+export const IMAGENET_TRAIN_IMAGES = 1_281_167;
 export const DEFAULT_OPTIMIZER: Optimizer = 'momentum';
 /** Batches whose training memory would pass this many bytes are refused as not meant. */
 export const MAX_MEMORY_BYTES = 1e15;
@@ -75,6 +90,20 @@ export interface StageTime {
   share: number;
   macs: number;
   bytes: number;
+}
+
+export interface TrainingTime {
+  stepMs: number;
+  forwardMs: number;
+  backwardMs: number;
+  optimizerMs: number;
+  /** The ring all-reduce of the gradients, and the part of it the backward pass does not hide. */
+  allReduceMs: number;
+  exposedAllReduceMs: number;
+  imagesPerS: number;
+  /** Seconds per epoch of IMAGENET_TRAIN_IMAGES images. */
+  epochS: number;
+  gpus: number;
 }
 
 export interface CostReport {
@@ -93,9 +122,13 @@ export interface CostReport {
     optimizerBytes: number;
     trainingBytes: number;
     inferencePeakBytes: number;
-    /** Inference (eval forward) of the batch on the device. */
+    /** Inference (eval forward) of the batch on the device: wall time as eager PyTorch (or this engine) runs it. */
     predictedMs: number;
+    /** Sum of the layers' times (below predictedMs when the host's launches are the bottleneck: never on a GPU above it). */
+    layersMs: number;
   };
+  /** One data-parallel training step at `batch` per GPU on `gpus` GPUs; null where the runtime does not train (this browser). */
+  training: TrainingTime | null;
   memory: TrainingMemory & {
     /** Activation bytes per image at the inference peak. */
     inferencePeakPerSample: number;
@@ -123,9 +156,27 @@ export function parseBatch(text: string): number {
   return Number(t);
 }
 
-export function parseDtype(text: string): Dtype {
-  if (!(DTYPES as readonly string[]).includes(text)) throw costError('cost.dtype', { allowed: listOf(DTYPES), value: text.slice(0, 40) });
-  return text as Dtype;
+export function parseDtype(text: string): Precision {
+  if (!(PRECISIONS as readonly string[]).includes(text)) throw costError('cost.dtype', { allowed: listOf(PRECISIONS), value: text.slice(0, 40) });
+  return text as Precision;
+}
+
+export function parseLayout(text: string): Layout {
+  if (!(LAYOUTS as readonly string[]).includes(text)) throw costError('cost.layout', { allowed: listOf(LAYOUTS), value: text.slice(0, 40) });
+  return text as Layout;
+}
+
+/** A GPU count from text: 1 to MAX_GPUS. */
+export function parseGpus(text: string): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > MAX_GPUS) throw costError('cost.gpus', { most: MAX_GPUS, value: text.slice(0, 40) });
+  return Number(t);
+}
+
+/** Refuses more than one GPU of a device the table gives no interconnect. */
+export function checkGpus(device: Device, gpus: number): void {
+  if (!Number.isSafeInteger(gpus) || gpus < 1 || gpus > MAX_GPUS) throw costError('cost.gpus', { most: MAX_GPUS, value: String(gpus) });
+  if (gpus > 1 && !device.interconnect) throw costError('cost.gpusSingle', { device: device.name, value: gpus });
 }
 
 export function parseOptimizer(text: string): Optimizer {
@@ -154,15 +205,19 @@ export function checkBatch(memory: TrainingMemory, batch: number): void {
 
 /** The cost of one network under the options; throws CostError for a batch beyond MAX_MEMORY_BYTES. */
 export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
-  const { batch, dtype, optimizer, device } = options;
+  const { batch, optimizer, device, gpus } = options;
+  const dtype = memoryDtype(options.dtype);
   const memory = trainingMemory(graph, dtype, optimizer);
   checkBatch(memory, batch);
-  const layers = roofline(graph, batch, dtype, device);
-  const predictedMs = layers.reduce((s, l) => s + l.ms, 0);
+  checkGpus(device, gpus);
+  const setting = timeSetting(device, options.dtype, options.layout);
+  const pass = layerTimes(graph, batch, setting);
+  const layers = pass.layers;
+  const predictedMs = pass.ms;
   const peakPerSample = inferencePeakElements(graph) * DTYPE_BYTES[dtype];
   const { params } = parameterCounts(graph);
   const deviceBytes = device.memoryGB * 1e9;
-  const training = trainingBytes(memory, batch);
+  const trainingTotal = trainingBytes(memory, batch);
 
   const stageCount = graph.config.depths.length + (graph.config.includeTop ? 2 : 1);
   const stages: StageTime[] = [];
@@ -175,7 +230,17 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
     st.macs += l.macs;
     st.bytes += l.bytesRead + l.bytesWritten;
   }
-  for (const st of stages) st.share = predictedMs > 0 ? st.ms / predictedMs : 0;
+  for (const st of stages) st.share = pass.layersMs > 0 ? st.ms / pass.layersMs : 0;
+  let training: TrainingTime | null = null;
+  if (device.kind !== 'browser') {
+    const step = trainingStepTime(graph, batch, optimizer, gpus, setting);
+    const imagesPerS = (batch * gpus) / step.seconds;
+    training = {
+      stepMs: step.seconds * 1000, forwardMs: step.forward.seconds * 1000, backwardMs: step.backward.seconds * 1000,
+      optimizerMs: step.optimizer.seconds * 1000, allReduceMs: step.allReduceSeconds * 1000, exposedAllReduceMs: step.exposedAllReduceSeconds * 1000,
+      imagesPerS, epochS: IMAGENET_TRAIN_IMAGES / imagesPerS, gpus,
+    };
+  }
 
   return {
     graph,
@@ -188,16 +253,18 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
       paramsBytes: memory.params,
       gradsBytes: memory.grads,
       optimizerBytes: memory.optimizer,
-      trainingBytes: training,
+      trainingBytes: trainingTotal,
       inferencePeakBytes: batch * peakPerSample,
       predictedMs,
+      layersMs: pass.layersMs,
     },
+    training,
     memory: {
       ...memory,
       inferencePeakPerSample: peakPerSample,
       inferenceWeightBytes: params * DTYPE_BYTES[dtype],
       deviceBytes,
-      fits: training <= deviceBytes,
+      fits: trainingTotal <= deviceBytes,
       largestBatch: largestBatch(memory, deviceBytes),
     },
     layers,
@@ -221,6 +288,18 @@ export function costJson(report: CostReport): unknown {
       training_bytes: t.trainingBytes,
       inference_peak_bytes: t.inferencePeakBytes,
       predicted_ms: t.predictedMs,
+      train_step_ms: report.training ? report.training.stepMs : null,
+      train_images_per_s: report.training ? report.training.imagesPerS : null,
+    },
+    training: report.training && {
+      gpus: report.training.gpus,
+      forward_ms: report.training.forwardMs,
+      backward_ms: report.training.backwardMs,
+      all_reduce_ms: report.training.allReduceMs,
+      exposed_all_reduce_ms: report.training.exposedAllReduceMs,
+      optimizer_ms: report.training.optimizerMs,
+      epoch_s: report.training.epochS,
+      epoch_images: IMAGENET_TRAIN_IMAGES,
     },
     layers: report.layers.map((l) => ({
       name: l.name,
@@ -230,6 +309,9 @@ export function costJson(report: CostReport): unknown {
       bytes_written: l.bytesWritten,
       intensity: l.intensity,
       bound: l.bound,
+      unit: l.unit,
+      tile_use: l.tileUse,
+      peak_share: l.peakShare,
       predicted_ms: l.ms,
     })),
     device: {
@@ -237,8 +319,10 @@ export function costJson(report: CostReport): unknown {
       label: d.label,
       batch: report.options.batch,
       dtype: report.options.dtype,
+      layout: report.options.layout,
       optimizer: report.options.optimizer,
-      peak_tflops: report.options.dtype === 'float32' ? d.fp32Tflops : (report.options.dtype === 'float16' ? d.fp16Tflops : d.bf16Tflops) ?? d.fp32Tflops,
+      gpus: report.options.gpus,
+      peak_tflops: matrixPath(d, report.options.dtype).tflops,
       fp32_tflops: d.fp32Tflops,
       bandwidth_gbs: d.bandwidthGBs,
       memory_bytes: report.memory.deviceBytes,

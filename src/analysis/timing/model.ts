@@ -66,6 +66,8 @@ export interface KernelTime {
   unit: MatrixPath['unit'] | 'memory';
   /** The tile-quantization share: useful MACs / padded MACs. */
   tileUse: number;
+  /** Whether it runs as Winograd. */
+  winograd: boolean;
 }
 
 function ceilTo(v: number, q: number): number {
@@ -101,18 +103,19 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
   const memoryS = (k.bytesRead + k.bytesWritten) / bandwidth;
   const floor = c.minKernelUs * 1e-6;
   if (!k.gemm) {
-    return { computeS: 0, memoryS, seconds: Math.max(memoryS, floor), efficiency: 0, unit: 'memory', tileUse: 1 };
+    return { computeS: 0, memoryS, seconds: Math.max(memoryS, floor), efficiency: 0, unit: 'memory', tileUse: 1, winograd: false };
   }
   const path = matrixPath(device, precision);
   const unit = path.unit === 'tensor' ? c.tensor : c.simt;
-  const speedup = (usesWinograd(k, path) ? unit.winograd : 1) * (k.role === 'wgrad' ? c.wgradEfficiency : 1);
+  const winograd = usesWinograd(k, path) && unit.winograd > 1;
+  const speedup = (winograd ? unit.winograd : 1) * (k.role === 'wgrad' ? c.wgradEfficiency : 1);
   const { seconds: computeS, tileUse } = gemmSeconds(k.gemm, path, unit, device.sms, speedup);
   let seconds = Math.max(computeS, memoryS, floor);
   if (path.unit === 'tensor' && layout === 'nchw' && k.imageBytes > 0) {
     seconds += ((k.phase === 'forward' ? c.nchwPasses : c.nchwPassesBackward) * k.imageBytes) / bandwidth;
   }
   const efficiency = computeS > 0 ? k.flops / (seconds * path.tflops * 1e12) : 0;
-  return { computeS, memoryS, seconds, efficiency, unit: path.unit, tileUse };
+  return { computeS, memoryS, seconds, efficiency, unit: path.unit, tileUse, winograd };
 }
 
 /**
