@@ -40,7 +40,7 @@ function analysisBench(): string[] {
   let worstFastest = 0;
   // Warm the JIT on every preset first, so that no preset is timed while its code paths still compile.
   for (let i = 0; i < 3; i++) {
-    for (const p of PRESETS) costOf(buildLayerGraph(presetConfig(p.name)), { batch: 64, dtype: 'float32', optimizer: 'adam', device });
+    for (const p of PRESETS) costOf(buildLayerGraph(presetConfig(p.name)), { batch: 64, dtype: 'float32', layout: 'nchw', optimizer: 'adam', device, gpus: 1 });
   }
   for (const p of PRESETS) {
     const config = presetConfig(p.name);
@@ -48,7 +48,7 @@ function analysisBench(): string[] {
     let fastest = Infinity;
     let kernels = 0;
     for (const batch of [1, 64, 4096]) {
-      const once = () => costOf(buildLayerGraph(config), { batch, dtype: 'float32', optimizer: 'adam', device });
+      const once = () => costOf(buildLayerGraph(config), { batch, dtype: 'float32', layout: 'nchw', optimizer: 'adam', device, gpus: 1 });
       for (let i = 0; i < 5; i++) once();
       const times: number[] = [];
       for (let i = 0; i < 21; i++) {

@@ -43,7 +43,7 @@ async function screens(page: Page, name: string): Promise<void> {
 }
 
 const report = (preset: string, batch: number, dtype: 'float32' | 'bfloat16' = 'float32', optimizer: 'momentum' | 'adam' = 'momentum', device = 'v100') =>
-  costOf(buildLayerGraph(presetConfig(preset)), { batch, dtype, optimizer, device: findDevice(device)! });
+  costOf(buildLayerGraph(presetConfig(preset)), { batch, dtype, layout: 'nchw', optimizer, device: findDevice(device)!, gpus: 1 });
 
 test.beforeEach(async ({ context, baseURL }) => {
   const local = new URL(baseURL!).host;

@@ -5,7 +5,7 @@
  * (parameters, gradients, optimizer state, what autograd saves) and the inference peak. `memory.ts` and
  * `timing/` hold the rules; this file puts them together, checks the options, and writes the CLI's JSON.
  */
-import type { LayerGraph } from '../model/graph.ts';
+import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
 import { totalMacs } from './counts.ts';
 import { DEVICE_NAMES, findDevice, type Device } from './devices.ts';
 import {
@@ -333,9 +333,77 @@ export function costJson(report: CostReport): unknown {
   };
 }
 
-/** The ResNet a ResNeXt is compared with: the same network with one group of 64 channels (C = 1, d = 64). */
+/** The ResNet of a ResNeXt: the same network with one group of 64 channels (C = 1, d = 64). */
 export function resnetCounterpart(config: LayerGraph['config']): LayerGraph['config'] {
   return { ...config, depths: [...config.depths], input: [...config.input], cardinality: 1, widthPerGroup: 64 };
+}
+
+/** Within this relative difference of MACs, two networks are "at the same FLOPs" (the paper's pairs differ by 2-3%). */
+export const SAME_FLOPS = 0.1;
+
+export interface Counterpart {
+  config: LayerGraph['config'];
+  /** The plain ResNet (d = 64) was within SAME_FLOPS of the network's MACs; else d is widened to match them. */
+  standard: boolean;
+  /** MACs of the plain ResNet / the network's (what "at the same FLOPs" would have hidden). */
+  resnetMacsRatio: number;
+}
+
+/**
+ * The dense network a ResNeXt is compared with at the same FLOPs: its ResNet (C = 1, d = 64) when that is
+ * within SAME_FLOPS of its MACs (ResNeXt-50 32x4d and ResNet-50); else the C = 1 network whose bottleneck
+ * width d gives the closest MACs (the paper's rule for Table 2: keep the complexity, trade C for d).
+ */
+export function sameFlopsCounterpart(config: LayerGraph['config']): Counterpart {
+  const macs = (c: LayerGraph['config']) => totalMacs(buildLayerGraph(c));
+  const target = macs(config);
+  const resnet = resnetCounterpart(config);
+  const ratio = macs(resnet) / target;
+  if (Math.abs(ratio - 1) <= SAME_FLOPS) return { config: resnet, standard: true, resnetMacsRatio: ratio };
+  // MACs grow with d: bisect over whole d.
+  let lo = 1;
+  let hi = 64;
+  while (macs({ ...resnet, widthPerGroup: hi }) < target) hi *= 2;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (macs({ ...resnet, widthPerGroup: mid }) < target) lo = mid;
+    else hi = mid;
+  }
+  const d = Math.abs(macs({ ...resnet, widthPerGroup: lo }) - target) <= Math.abs(macs({ ...resnet, widthPerGroup: hi }) - target) ? lo : hi;
+  return { config: { ...resnet, widthPerGroup: d }, standard: false, resnetMacsRatio: ratio };
+}
+
+export interface SweepPoint {
+  batch: number;
+  /** Inference images per second (one GPU). */
+  inferImagesPerS: number;
+  /** Training images per second over all GPUs; null where the runtime does not train. */
+  trainImagesPerS: number | null;
+  /** Training memory per GPU. */
+  trainingBytes: number;
+  fits: boolean;
+}
+
+/**
+ * Throughput and training memory against the batch: powers of two from 1 to twice the largest batch that
+ * fits (at least 64, at most MAX_SWEEP), so the chart shows where memory runs out.
+ */
+export const MAX_SWEEP = 4096;
+
+export function batchSweep(graph: LayerGraph, options: Omit<CostOptions, 'batch'>): SweepPoint[] {
+  const memory = trainingMemory(graph, memoryDtype(options.dtype), options.optimizer);
+  const capacity = options.device.memoryGB * 1e9;
+  const largest = largestBatch(memory, capacity);
+  const top = Math.min(MAX_SWEEP, Math.max(64, 2 * largest));
+  const setting = timeSetting(options.device, options.dtype, options.layout);
+  const out: SweepPoint[] = [];
+  for (let b = 1; b <= top; b *= 2) {
+    const infer = layerTimes(graph, b, setting).ms;
+    const train = options.device.kind === 'browser' ? null : trainingStepTime(graph, b, options.optimizer, options.gpus, setting).seconds;
+    const bytes = trainingBytes(memory, b);
+    out.push({ batch: b, inferImagesPerS: (b / infer) * 1000, trainImagesPerS: train === null ? null : (b * options.gpus) / train, trainingBytes: bytes, fits: bytes <= capacity });
+  }
+  return out;
 }
 
 /** Bytes for humans, decimal units like the device table: 1234567890 -> "1.23 GB". */

@@ -18,7 +18,8 @@
  *   fs=<stage>  fb=<block>    forms view: residual stage (1-based), block (0-based; default last)
  *   cmp=<a>,<b>,...           compare view: preset names or `current`
  *   backend=auto|webgpu|webgl|wasm|cpu
- *   batch=<int>  dtype=float32|float16|bfloat16  opt=none|sgd|momentum|adam  device=<name>|browser
+ *   batch=<int>  dtype=float32|tf32|amp|float16|bfloat16  layout=nchw|nhwc  opt=none|sgd|momentum|adam
+ *   device=<name>|browser  gpus=<int>
  *                             cost view (and the compare view's memory and time columns)
  *   lang=en|zh                interface language; absent = the browser's (navigator.languages), so it is
  *                             written only where it differs from the browser's choice
@@ -34,9 +35,11 @@ import { graphOf } from './graphs.ts';
 import { CONVENTIONS, type Convention } from '../analysis/conventions.ts';
 import { solveWidth } from '../analysis/solver.ts';
 import { SERIES_COUNT } from './theme.ts';
-import { checkBatch, DEFAULT_BATCH, DEFAULT_DTYPE, DEFAULT_OPTIMIZER, parseBatch } from '../analysis/cost.ts';
+import { checkBatch, DEFAULT_BATCH, DEFAULT_DTYPE, DEFAULT_LAYOUT, DEFAULT_OPTIMIZER, parseBatch, parseGpus } from '../analysis/cost.ts';
 import { BROWSER_DEVICE, DEFAULT_DEVICE, DEVICE_NAMES } from '../analysis/devices.ts';
-import { DTYPES, OPTIMIZERS, trainingMemory, type Dtype, type Optimizer } from '../analysis/memory.ts';
+import { OPTIMIZERS, trainingMemory, type Optimizer } from '../analysis/memory.ts';
+import { memoryDtype, PRECISIONS, type Precision } from '../analysis/timing/precision.ts';
+import { LAYOUTS, type Layout } from '../analysis/timing/model.ts';
 import { messageFromError, type Message } from '../model/message.ts';
 import { LANGS, type Lang } from './i18n/lang.ts';
 import { appMessage } from './i18n/translator.ts';
@@ -71,11 +74,13 @@ export interface AppState {
   formsBlock: number | null;
   compare: string[];
   backend: BackendChoice;
-  /** Cost view: batch size, precision, optimizer, device (a name of the device table, or `browser`). */
+  /** Cost view: batch size (per GPU), precision, layout, optimizer, device (a name of the device table, or `browser`), GPUs. */
   batch: number;
-  dtype: Dtype;
+  dtype: Precision;
+  layout: Layout;
   optimizer: Optimizer;
   device: string;
+  gpus: number;
   /** The interface language. */
   lang: Lang;
 }
@@ -102,8 +107,10 @@ export function defaultState(lang: Lang = 'en'): AppState {
     backend: 'auto',
     batch: DEFAULT_BATCH,
     dtype: DEFAULT_DTYPE,
+    layout: DEFAULT_LAYOUT,
     optimizer: DEFAULT_OPTIMIZER,
     device: DEFAULT_DEVICE,
+    gpus: 1,
     lang,
   };
 }
@@ -254,8 +261,10 @@ export function serializeState(state: AppState, preferred: Lang = 'en'): string 
   if (state.backend !== d.backend) p.set('backend', state.backend);
   if (state.batch !== d.batch) p.set('batch', String(state.batch));
   if (state.dtype !== d.dtype) p.set('dtype', state.dtype);
+  if (state.layout !== d.layout) p.set('layout', state.layout);
   if (state.optimizer !== d.optimizer) p.set('opt', state.optimizer);
   if (state.device !== d.device) p.set('device', state.device);
+  if (state.gpus !== d.gpus) p.set('gpus', String(state.gpus));
   if (state.lang !== d.lang) p.set('lang', state.lang);
   return p.toString();
 }
@@ -268,7 +277,7 @@ export interface ParsedState {
 
 const KNOWN_KEYS = new Set<string>([
   'view', 'preset', ...CONFIG_KEYS, 'preserve', 'order', 'conv', 'q', 'detail', 'fs', 'fb', 'cmp', 'backend',
-  'batch', 'dtype', 'opt', 'device', 'lang',
+  'batch', 'dtype', 'layout', 'opt', 'device', 'gpus', 'lang',
 ]);
 
 /**
@@ -356,14 +365,23 @@ export function parseState(search: string, preferred: Lang = 'en'): ParsedState 
     else notices.push(appMessage('state.compareTooFew'));
   }
   state.backend = pick('backend', BACKEND_CHOICES, appMessage('state.what.backend'), state.backend);
-  state.dtype = pick('dtype', DTYPES, appMessage('state.what.precision'), state.dtype);
+  state.dtype = pick('dtype', PRECISIONS, appMessage('state.what.precision'), state.dtype);
+  state.layout = pick('layout', LAYOUTS, appMessage('state.what.layout'), state.layout);
   state.optimizer = pick('opt', OPTIMIZERS, appMessage('state.what.optimizer'), state.optimizer);
   state.device = pick('device', DEVICE_CHOICES, appMessage('state.what.device'), state.device);
+  const gpus = p.get('gpus');
+  if (gpus !== null) {
+    try {
+      state.gpus = parseGpus(gpus);
+    } catch (e) {
+      notices.push(appMessage('state.gpus', { error: messageFromError(e) }));
+    }
+  }
   const batch = p.get('batch');
   if (batch !== null) {
     try {
       const b = parseBatch(batch);
-      checkBatch(trainingMemory(graphOf(state.config), state.dtype, state.optimizer), b);
+      checkBatch(trainingMemory(graphOf(state.config), memoryDtype(state.dtype), state.optimizer), b);
       state.batch = b;
     } catch (e) {
       notices.push(appMessage('state.batch', { error: messageFromError(e), batch: state.batch }));

@@ -21,7 +21,7 @@ describe('cli cost', () => {
       'training_bytes', 'inference_peak_bytes', 'predicted_ms',
     ]);
     for (const l of j.layers) expect(Object.keys(l)).toEqual(['name', 'type', 'macs', 'bytes_read', 'bytes_written', 'intensity', 'bound', 'predicted_ms']);
-    const want = costOf(buildLayerGraph(presetConfig('resnext50_32x4d')), { batch: 16, dtype: 'bfloat16', optimizer: 'adam', device: findDevice('a100-40gb')! });
+    const want = costOf(buildLayerGraph(presetConfig('resnext50_32x4d')), { batch: 16, dtype: 'bfloat16', layout: 'nchw', optimizer: 'adam', device: findDevice('a100-40gb')!, gpus: 1 });
     expect(j.totals.conv_activations).toBe(14_400_512);
     expect(j.totals.saved_activation_bytes).toBe(want.totals.savedActivationBytes);
     expect(j.totals.training_bytes).toBe(want.totals.trainingBytes);

@@ -85,7 +85,7 @@ def pycls_tables(repo: str) -> dict:
         "commit": commit,
         "files": ["MODEL_ZOO.md", "dev/model_timing.json", "configs/dds_baselines/*"],
         "device": "v100",
-        "software": "PyTorch 1.6, CUDA 10.0, cuDNN 7.6 (MODEL_ZOO.md)",
+        "software": "PyTorch 1.6, CUDA 10.0, cuDNN 7.6",
         "dtype": "float32",
         "layout": "nchw",
         "note": (
@@ -131,7 +131,7 @@ def timm_tables(repo: str) -> list[dict]:
             "commit": commit,
             "files": [path],
             "device": "rtx3090",
-            "software": f"PyTorch {pt[2]}.{pt[3:]}, CUDA {cu[2:-1]}.{cu[-1]} (file name)",
+            "software": f"PyTorch {pt[2]}.{pt[3:]}, CUDA {cu[2:-1]}.{cu[-1]}",
             "dtype": "amp",
             "layout": layout,
             "mode": mode,

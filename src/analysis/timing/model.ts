@@ -3,8 +3,7 @@
  *
  * A matrix kernel (conv, its dgrad and wgrad, the fc) is an implicit GEMM: per group an m x n output over a
  * k-long reduction (kernels.ts). It runs in tiles: along the longer of m and n at most TILE_M wide, along the
- * shorter the narrowest multiple of `nTile` that covers it (at most TILE_N); k is padded to a multiple of
- * `kTile`. Tiles run in waves over the SMs; a GEMM with fewer tiles than SMs splits k to fill them (split-k,
+ * shorter a multiple of `nTile` (at most TILE_N) that pads it least; k is padded to a multiple of `kTile`. Tiles run in waves over the SMs; a GEMM with fewer tiles than SMs splits k to fill them (split-k,
  * when k is long enough). So
  *
  *   compute = waves x (tile work) / (the unit's peak per SM x efficiency)
@@ -74,12 +73,24 @@ function ceilTo(v: number, q: number): number {
   return Math.ceil(v / q) * q;
 }
 
+/**
+ * The tile width along the shorter output dimension: among the multiples of `nTile` up to TILE_N, the one
+ * that pads `n` least (the widest of equals), as `cudnn.benchmark` picks the kernel whose tiles fit.
+ */
+export function shortTileWidth(n: number, nTile: number): number {
+  let best = nTile;
+  for (let w = nTile; w <= Math.max(TILE_N, nTile); w += nTile) {
+    if (Math.ceil(n / w) * w <= Math.ceil(n / best) * best) best = w;
+  }
+  return best;
+}
+
 /** Seconds of one GEMM on a unit (see the top of this file). */
 export function gemmSeconds(g: Gemm, path: MatrixPath, unit: UnitConstants, sms: number, speedup: number): { seconds: number; tileUse: number } {
   // The tile's long side runs along the longer output dimension (a library computes C or its transpose).
   const long = Math.max(g.m, g.n);
   const short = Math.min(g.m, g.n);
-  const shortTile = Math.min(TILE_N, ceilTo(short, unit.nTile));
+  const shortTile = shortTileWidth(short, unit.nTile);
   const longTile = Math.min(TILE_M, ceilTo(long, unit.nTile));
   const longTiles = Math.ceil(long / longTile);
   const shortTiles = Math.ceil(short / shortTile);

@@ -66,3 +66,12 @@ export function matrixPath(device: Device, p: Precision): MatrixPath {
   if (rate === null) return simt;
   return { unit: device.tensorCores ? 'tensor' : 'simt', tflops: rate, bytes: activationBytes(p) };
 }
+
+/** One line per precision, for the CLI's text and the docs. */
+export const PRECISION_TEXT: Readonly<Record<Precision, string>> = {
+  float32: 'float32, strict FP32 arithmetic (allow_tf32 off)',
+  tf32: 'float32 tensors, convs and matmuls on TF32 tensor cores (PyTorch\'s default for convs on Ampere and later; FP32 before)',
+  amp: 'autocast float16 over a float32 model (float32 master weights, float16 convs)',
+  float16: 'the whole model in float16 (model.half())',
+  bfloat16: 'the whole model in bfloat16 (model.bfloat16())',
+};

@@ -8,10 +8,14 @@
  * names, so they join once the presets exist). Rows whose network no preset builds are listed, not fitted.
  */
 import type { NetworkConfig } from '../../model/config.ts';
-import { findPreset, presetConfig } from '../../model/presets.ts';
+import { buildLayerGraph, type LayerGraph } from '../../model/graph.ts';
+import { findPreset, presetConfig, sameArchitecture } from '../../model/presets.ts';
+import { findDevice } from '../devices.ts';
+import { inferenceTime, trainingStepTime } from './predict.ts';
 import type { Precision } from './precision.ts';
 import type { Layout } from './model.ts';
 import type { Mode } from './kernels.ts';
+import { timeSetting } from './layers.ts';
 import data from '../../../fixtures/timing/published.json' with { type: 'json' };
 
 export interface PublishedTable {
@@ -122,3 +126,32 @@ function load(): PublishedTiming[] {
 }
 
 export const PUBLISHED_TIMINGS: readonly PublishedTiming[] = load();
+
+/** The published rows of a network (same architecture and image size) on a device in a setting. */
+export function publishedFor(config: NetworkConfig, device: string, precision: Precision, layout: Layout, mode: Mode): PublishedTiming[] {
+  return PUBLISHED_TIMINGS.filter((r) =>
+    r.config !== null && r.table.device === device && r.table.precision === precision && r.table.layout === layout && r.table.mode === mode &&
+    r.config.input[1] === config.input[1] && r.config.input[2] === config.input[2] && sameArchitecture(r.config, config) &&
+    r.config.depths.length === config.depths.length);
+}
+
+/** What the model predicts for a published row: milliseconds for the row's batch (and GPUs). */
+export function predictPublished(row: PublishedTiming, graph: LayerGraph = buildLayerGraph(row.config!)): number {
+  const device = findDevice(row.table.device)!;
+  const s = timeSetting(device, row.table.precision, row.table.layout);
+  if (row.table.mode === 'inference') return inferenceTime(graph, row.batch, s).seconds * 1000;
+  return trainingStepTime(graph, row.batch, row.optimizer, row.gpus, s).seconds * 1000;
+}
+
+/** Where a row comes from, in words: "pycls MODEL_ZOO.md (facebookresearch/pycls 5719de6), V100, PyTorch 1.6, ...". */
+export function publishedSource(table: PublishedTable): string {
+  const what = table.id.startsWith('pycls') ? 'RegNet model zoo' : 'timm benchmark';
+  return `${what} (${table.repo} ${table.files[0]} at ${table.commit.slice(0, 7)}), ${table.software}`;
+}
+
+/** One line for the CLI: measured (as published) beside predicted at the same batch. */
+export function publishedText(row: PublishedTiming, predictedMs: number): string {
+  const shown = row.shown ? ` (shown as ${row.shown.ms} ms for ${row.shown.images} images)` : '';
+  const what = row.table.mode === 'inference' ? `an inference pass of ${row.batch} images` : `a training step of ${row.batch} images${row.gpus > 1 ? ` per GPU on ${row.gpus} GPUs` : ''}`;
+  return `measured ${row.ms.toFixed(1)} ms for ${what}${shown}, predicted ${predictedMs.toFixed(1)} ms (${((predictedMs / row.ms - 1) * 100).toFixed(0)}%); ${publishedSource(row.table)}`;
+}

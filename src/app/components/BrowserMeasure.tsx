@@ -44,7 +44,7 @@ export function BrowserMeasure({ state, graph, device }: { state: AppState; grap
     setBusy(true);
     setError(null);
     try {
-      const full = costOf(graph, { batch: state.batch, dtype: 'float32', optimizer: state.optimizer, device });
+      const full = costOf(graph, { batch: state.batch, dtype: 'float32', layout: 'nchw', optimizer: state.optimizer, device, gpus: 1 });
       const batch = full.totals.predictedMs <= MAX_PASS_MS ? state.batch : 1;
       const engine = await getEngine();
       setTimed({ config: state.config, times: await engine.timeOps(state.config, batch, RUNS) });
@@ -84,7 +84,7 @@ export function BrowserMeasure({ state, graph, device }: { state: AppState; grap
 function Comparison({ graph, device, state, times }: { graph: LayerGraph; device: Device; state: AppState; times: OpTimes }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const predicted = costOf(graph, { batch: times.batch, dtype: 'float32', optimizer: state.optimizer, device });
+  const predicted = costOf(graph, { batch: times.batch, dtype: 'float32', layout: 'nchw', optimizer: state.optimizer, device, gpus: 1 });
   const byFirst = new Map(predicted.layers.map((l) => [l.nodes[0], l]));
   const pairs = times.ops.flatMap((op) => {
     const l = byFirst.get(op.first);
