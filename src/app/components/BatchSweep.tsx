@@ -41,7 +41,7 @@ export function BatchSweep({ graph, options, deviceLabel }: { graph: LayerGraph;
           ? t('sweep.stops', { last: lastFit ? thousands(lastFit.batch) : '—', over: thousands(firstOver.batch), capacity: humanBytes(capacity) })
           : t('sweep.allFit', { batch: thousands(x1), capacity: humanBytes(capacity) })}
       </p>
-      <div className="charts">
+      <div className="sweep-charts">
         <figure className="chart" aria-label={t('sweep.rateTitle')}>
           <h4>{t('sweep.rateTitle')}</h4>
           <LogScatter

@@ -116,7 +116,7 @@ export function CompareView({ state }: { state: AppState }) {
         )}
       </div>
       <TableWrap>
-        <table className="data" aria-label={t('compare.differences')}>
+        <table className="data compare-diff" aria-label={t('compare.differences')}>
           <thead>
             <tr>
               <th scope="col">{t('compare.network')}</th>
