@@ -246,6 +246,8 @@ export interface MeasuredSpeed {
   copyGBs: number;
   /** Time of one tiny op, microseconds. */
   launchUs: number;
+  /** Whether the engine's dense convs add the block's residual in their kernel (the fused plan's `residual`). */
+  residualFusion?: boolean;
   memoryBytes: number;
   memoryNote: string;
   /** The same note as a message (id and parameters), for the app to translate. */

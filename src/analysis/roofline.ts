@@ -105,11 +105,12 @@ export function convMemoryAccessCost(node: LayerNode): number | null {
 
 /**
  * The kernels a runtime launches, as lists of node indices in execution order. Eager: one per call.
- * Fused: the engine's fusion plan (`fusionPlan`: a conv takes its BatchNorm and ReLU, an add its ReLU).
+ * Fused: the engine's fusion plan (`fusionPlan`: a conv takes its BatchNorm and ReLU, an add its ReLU; with
+ * `residualFusion`, as the engine's wasm GEMM kernel does, a dense conv also takes the residual add).
  */
-export function kernelGroups(graph: LayerGraph, execution: Execution): number[][] {
+export function kernelGroups(graph: LayerGraph, execution: Execution, residualFusion = false): number[][] {
   if (execution === 'eager') return graph.nodes.filter(isKernel).map((n) => [n.index]);
-  return fusionPlan(graph).kernels.map((k) => k.nodes);
+  return fusionPlan(graph, residualFusion ? { residual: (n) => n.conv.groups === 1 } : {}).kernels.map((k) => k.nodes);
 }
 
 export type Bound = 'compute' | 'memory';

@@ -34,20 +34,25 @@ function stateElements(node: LayerNode): number {
  * The kernels of this engine's fused ops: a conv reads its input and weights (BatchNorm folded in) once and
  * writes its last call's output once; every other call of an op is its own element-wise pass.
  */
-function fusedKernels(graph: LayerGraph, batch: number, precision: Precision): { kernels: Kernel[]; groups: number[][] } {
+function fusedKernels(graph: LayerGraph, batch: number, precision: Precision, residualFusion: boolean): { kernels: Kernel[]; groups: number[][] } {
   const eager = inferenceKernels(graph, batch, precision).filter((k) => k.role !== 'cast');
   const byNode = new Map<number, Kernel[]>();
   for (const k of eager) byNode.set(k.node, [...(byNode.get(k.node) ?? []), k]);
   const kernels: Kernel[] = [];
   const groups: number[][] = [];
   const s = activationBytes(precision);
-  for (const group of kernelGroups(graph, 'fused')) {
+  for (const group of kernelGroups(graph, 'fused', residualFusion)) {
     const first = graph.nodes[group[0]];
     if (first.kind === 'conv' && group.length > 1) {
       const head = byNode.get(first.index)![0];
       const last = graph.nodes[group[group.length - 1]];
       let extra = 0;
-      for (const i of group.slice(1)) extra += stateElements(graph.nodes[i]);
+      for (const i of group.slice(1)) {
+        const n = graph.nodes[i];
+        extra += stateElements(n);
+        // A residual added in the conv's epilogue: its other operand is read once more.
+        if (n.kind === 'add') extra += batch * numel(n.outShape);
+      }
       kernels.push({ ...head, bytesRead: head.bytesRead + extra * s, bytesWritten: batch * numel(last.outShape) * s });
       groups.push(group);
       continue;
@@ -67,7 +72,7 @@ export function layerTimes(graph: LayerGraph, batch: number, setting: TimeSettin
   const { device, precision } = setting;
   const fused = device.execution === 'fused';
   const eager = fused ? null : inferenceKernels(graph, batch, precision);
-  const { kernels, groups } = eager ? { kernels: eager, groups: eager.map((k) => [k.node]) } : fusedKernels(graph, batch, precision);
+  const { kernels, groups } = eager ? { kernels: eager, groups: eager.map((k) => [k.node]) } : fusedKernels(graph, batch, precision, device.measured?.residualFusion ?? false);
   const times = kernels.map((k) => kernelTime(k, device, precision, setting.layout, setting.constants));
   const wall = eagerSeconds(kernels, times.map((t) => t.seconds), device) * 1000;
   const synchronous = device.kind === 'cpu' || device.kind === 'browser';
