@@ -9,7 +9,8 @@
  */
 import type { NetworkConfig } from '../../model/config.ts';
 import { buildLayerGraph, type LayerGraph } from '../../model/graph.ts';
-import { findPreset, presetConfig, sameArchitecture } from '../../model/presets.ts';
+import { sameArchitecture } from '../../model/config-fields.ts';
+import { findPreset, presetConfig } from '../../model/presets.ts';
 import { findDevice } from '../devices.ts';
 import { inferenceTime, trainingStepTime } from './predict.ts';
 import type { Precision } from './precision.ts';

@@ -305,7 +305,7 @@ export default defineMessages(
     'costView.layout.nchw': 'NCHW（通道在前）',
     'costView.layout.nhwc': 'NHWC（channels_last）',
     'costView.layoutHint.nchw': 'PyTorch 的默认布局；张量核心卷积要转置它',
-    'costView.layoutHint.nhwc': 'model.to(memory_format=torch.channels_last)',
+    'costView.layoutHint.nhwc': '通道在后：model.to(memory_format=torch.channels_last)',
     'costView.gpus': 'GPU 数',
     'costView.gpusHint': '数据并行，1 到 {most}；批大小按每个 GPU 计',
     'costView.gpusSingle': '单个设备：表中没有互连',
