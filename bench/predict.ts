@@ -14,6 +14,7 @@
  * It prints the CPU and the load average at the start and the end: times taken on a busy machine are noisy.
  *
  *   npm run bench:predict [-- --skip-cpu] [-- --skip-browser] [-- --quick] [-- --networks a,b,c] [-- --runs N]
+ *                         [-- --clock cpu]   (CPU time over the threads instead of wall time: for a busy machine, development only)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -116,16 +117,17 @@ async function thisCpu(): Promise<void> {
   const threads = option('threads') ?? '2';
   const runs = option('runs') ?? (flag('quick') ? '3' : '5');
   const names = option('networks')?.split(',') ?? (flag('quick') ? QUICK : NETWORKS);
+  const clock = option('clock') ?? 'wall';
   let probe: CpuProbe | null = null;
-  await run('/usr/bin/python3', ['bench/torch_predict.py', '--probe', '--threads', threads], (l) => (probe = JSON.parse(l) as CpuProbe));
+  await run('/usr/bin/python3', ['bench/torch_predict.py', '--probe', '--threads', threads, '--clock', clock], (l) => (probe = JSON.parse(l) as CpuProbe));
   const p = probe! as CpuProbe & { torch: string };
   print(`\n2. PyTorch ${p.torch} on this CPU, ${threads} threads (bench/torch_predict.py): probe GEMM ${p.gemmGflops.toFixed(1)} GFLOP/s, copy ${p.copyGBs.toFixed(1)} GB/s, ` +
-    `${p.opUs.toFixed(1)} us per tiny module call, ${p.vectorLanes} float32 lanes`);
+    `${p.opUs.toFixed(1)} us per tiny module call, ${p.vectorLanes} float32 lanes${clock === 'cpu' ? '; CPU time per thread, not wall time (--clock cpu)' : ''}`);
   const device = cpuDevice(p);
   const s = timeSetting(device, 'float32', 'nchw');
   const measured: { name: string; infer1Ms: number; infer8Ms: number; train8Ms: number }[] = [];
   log(`timing ${names.length} networks in PyTorch (median of ${runs}) ...`);
-  await run('/usr/bin/python3', ['bench/torch_predict.py', '--time', names.join(','), '--threads', threads, '--runs', runs, '--train-runs', flag('quick') ? '2' : '3'], (l) => {
+  await run('/usr/bin/python3', ['bench/torch_predict.py', '--time', names.join(','), '--threads', threads, '--runs', runs, '--train-runs', flag('quick') ? '2' : '3', '--clock', clock], (l) => {
     const m = JSON.parse(l);
     measured.push(m);
     log(`  ${m.name}: ${m.infer1Ms.toFixed(1)} / ${m.infer8Ms.toFixed(1)} / ${m.train8Ms.toFixed(1)} ms`);

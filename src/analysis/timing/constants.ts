@@ -32,7 +32,7 @@ export const GPU_CONSTANT_TABLE: readonly ConstantRow[] = [
   { key: 'simt.winograd', value: fitted.simt.winograd, what: 'fewer multiplications of Winograd on dense 3x3 stride-1 FP32 convs (F(2x2, 3x3): at most 2.25)', source: `${FIT_SIMT}; bounded by 2.25` },
   { key: 'tensor.efficiency', value: fitted.tensor.efficiency, what: 'share of the tensor-core peak a large conv GEMM reaches', source: `${FIT_TENSOR}; bounded by 1 (the fit reaches it: GeForce cards run above their rated boost clock)` },
   { key: 'tensor.nTile', value: fitted.tensor.nTile, what: 'narrowest tensor-core conv tile, in output channels per group', source: `grid search {16, 32}, ${FIT_TENSOR}` },
-  { key: 'tensor.kTile', value: fitted.tensor.kTile, what: 'reduction (k) granularity of 16-bit tensor-core MMA (mma.m16n8k16)', source: 'fixed: PTX ISA, mma.m16n8k16 for float16 / bfloat16' },
+  { key: 'tensor.kTile', value: fitted.tensor.kTile, what: 'reduction (k) granularity of tensor-core MMA, in 16-bit elements (32 bytes: 8 TF32 elements)', source: 'fixed: PTX ISA, mma.m16n8k16 for float16 / bfloat16, mma.m16n8k8 for TF32' },
   { key: 'wgradEfficiency', value: fitted.wgradEfficiency, what: 'rate of a weight-gradient conv relative to the forward conv', source: 'fitted to the timm RTX 3090 training tables' },
   { key: 'memoryEfficiency', value: fitted.memoryEfficiency, what: 'share of the memory bandwidth an element-wise kernel reaches', source: FIT_ALL },
   { key: 'minKernelUs', value: fitted.minKernelUs, what: 'shortest kernel on the GPU, microseconds (launch latency on the device)', source: 'fixed: a few microseconds (NVIDIA Technical Blog, "Getting Started with CUDA Graphs"); the tables (batch >= 25) do not constrain it' },

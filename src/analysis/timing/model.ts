@@ -95,7 +95,9 @@ export function gemmSeconds(g: Gemm, path: MatrixPath, unit: UnitConstants, sms:
   const longTiles = Math.ceil(long / longTile);
   const shortTiles = Math.ceil(short / shortTile);
   const tiles = longTiles * shortTiles * g.groups;
-  const kPad = ceilTo(g.k, unit.kTile);
+  // The tensor-core MMA steps k by 32 bytes: 16 elements of float16 / bfloat16, 8 of TF32.
+  const kTile = path.unit === 'tensor' ? Math.max(1, Math.round((unit.kTile * 2) / path.bytes)) : unit.kTile;
+  const kPad = ceilTo(g.k, kTile);
   const splits = tiles >= sms ? 1 : Math.max(1, Math.min(Math.floor(sms / tiles), Math.floor(kPad / SPLIT_K_MIN)));
   const waves = Math.ceil((tiles * splits) / sms);
   const perSm = (path.tflops * 1e12) / 2 / sms; // MAC/s of one SM

@@ -200,7 +200,7 @@ export const CONSTANT_ZH: Readonly<Record<string, { what: string; source: string
   'simt.winograd': { what: '稠密 3x3 步长 1 的 FP32 卷积用 Winograd 减少的乘法倍数（F(2x2, 3x3)：最多 2.25）', source: '拟合到 pycls 的 V100 float32 推理；上限 2.25' },
   'tensor.efficiency': { what: '一个大的卷积矩阵乘法能达到的张量核心峰值的比例', source: '拟合到 timm 的 RTX 3090 autocast 数据表（推理和训练，NCHW 和 NHWC）；上限为 1（拟合达到了它：GeForce 卡运行在额定加速频率之上）' },
   'tensor.nTile': { what: '张量核心卷积最窄的分块，以每组输出通道数计', source: '在 {16, 32} 中网格搜索，拟合到 timm 的 RTX 3090 autocast 数据表' },
-  'tensor.kTile': { what: '16 位张量核心 MMA 归约维（k）的粒度（mma.m16n8k16）', source: '固定：PTX ISA，float16 / bfloat16 的 mma.m16n8k16' },
+  'tensor.kTile': { what: '张量核心 MMA 归约维（k）的粒度，以 16 位元素计（32 字节：TF32 为 8 个元素）', source: '固定：PTX ISA，float16 / bfloat16 的 mma.m16n8k16，TF32 的 mma.m16n8k8' },
   wgradEfficiency: { what: '权重梯度卷积相对于前向卷积的速率', source: '拟合到 timm 的 RTX 3090 训练数据表' },
   memoryEfficiency: { what: '逐元素算子能达到的内存带宽的比例', source: '拟合到所有校准数据表' },
   minKernelUs: { what: 'GPU 上最短的算子，微秒（设备上的启动延迟）', source: '固定：几微秒（NVIDIA Technical Blog，"Getting Started with CUDA Graphs"）；数据表（批大小 >= 25）约束不了它' },
