@@ -141,7 +141,7 @@ test('every view in Chinese: no English catalogue string anywhere, the configure
 
   await page.getByRole('tab', { name: '开销' }).click();
   await expect(page.getByTestId('memory-verdict')).toContainText('装得下');
-  await page.getByText(/^全部 \d+ 个算子：/).click();
+  await page.getByText(/^全部 \d+ 层：/).click();
   await page.getByText(/^设备参数及其来源/).click();
   await expectNoEnglish(page, 'cost');
   await shots(page, 'cost');
