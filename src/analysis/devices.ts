@@ -292,7 +292,7 @@ export interface CpuProbe {
   threads: number;
   /** float32 GEMM throughput (torch.mm of 1024 x 1024 matrices), GFLOP/s. */
   gemmGflops: number;
-  /** Bytes read + written per second of a copy of a 32 MB tensor, GB/s. */
+  /** Bytes read + written per second of a copy of a 4 MB tensor, GB/s. */
   copyGBs: number;
   /** Time of one tiny op through PyTorch's dispatcher and a module call, microseconds. */
   opUs: number;

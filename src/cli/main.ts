@@ -23,10 +23,11 @@ commands:
   compare <preset> <preset> [...] [--json]       per-stage params and MACs side by side
   (summary, table and compare: --format markdown prints GitHub-flavoured Markdown tables)
   code <preset> [--framework torchvision|timm]    a runnable PyTorch snippet that builds the network
-  cost <preset> [--batch N] [--dtype float32|float16|bfloat16] [--optimizer none|sgd|momentum|adam]
-          [--device NAME] [--json]                activations, memory traffic, training / inference memory,
-                                                 roofline time per kernel on a device (default batch 32,
-                                                 float32, momentum, v100)
+  cost <preset> [--batch N] [--dtype float32|tf32|amp|float16|bfloat16] [--layout nchw|nhwc]
+          [--optimizer none|sgd|momentum|adam] [--device NAME] [--gpus N] [--json]
+                                                 activations, memory traffic, training / inference memory,
+                                                 inference and training-step time per layer on a device
+                                                 (default batch 32 per GPU, float32, nchw, momentum, v100, 1 GPU)
   predict <preset> --weights FILE (--input FILE.bin --shape N,3,H,W --out FILE.bin | --image FILE)
           [--pretrained TAG] [--backend cpu|wasm] run the network with real weights (TAG: a catalogue
                                                  entry: its network, preprocessing and class names)
