@@ -32,8 +32,8 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-export interface StageRow { stage: string; measured: number; predicted: number }
-export interface LayerRow { layer: string; kind: string; measured: number; predicted: number }
+interface StageRow { stage: string; measured: number; predicted: number }
+interface LayerRow { layer: string; kind: string; measured: number; predicted: number }
 
 /** Opens the Cost view on "This browser" (wasm) for `query`, measures, and reads the view's tables. */
 export async function measureInView(page: Page, port: number, query: string): Promise<{ speed: string; stages: StageRow[]; layers: LayerRow[]; shown: number }> {

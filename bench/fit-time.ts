@@ -51,7 +51,7 @@ function predictMs(c: Case, constants: DeviceConstants): number {
 
 export const START: DeviceConstants = {
   simt: { efficiency: 0.75, nTile: 64, kTile: 8, winograd: 2 },
-  tensor: { efficiency: 0.95, nTile: 16, kTile: 16, winograd: 1 },
+  tensorCores: { efficiency: 0.95, nTile: 16, kTile: 16, winograd: 1 },
   wgradEfficiency: 0.8,
   memoryEfficiency: 0.8,
   minKernelUs: 2,
@@ -96,7 +96,7 @@ function report(cases: Case[], constants: DeviceConstants, label: string, verbos
 const FREE: { get: (c: DeviceConstants) => number; set: (c: DeviceConstants, v: number) => void; lo: number; hi: number; name: string }[] = [
   { name: 'simt.efficiency', get: (c) => c.simt.efficiency, set: (c, v) => (c.simt.efficiency = v), lo: 0.2, hi: 1 },
   { name: 'simt.winograd', get: (c) => c.simt.winograd, set: (c, v) => (c.simt.winograd = v), lo: 1, hi: 2.25 },
-  { name: 'tensor.efficiency', get: (c) => c.tensor.efficiency, set: (c, v) => (c.tensor.efficiency = v), lo: 0.2, hi: 1 },
+  { name: 'tensorCores.efficiency', get: (c) => c.tensorCores.efficiency, set: (c, v) => (c.tensorCores.efficiency = v), lo: 0.2, hi: 1 },
   { name: 'wgradEfficiency', get: (c) => c.wgradEfficiency, set: (c, v) => (c.wgradEfficiency = v), lo: 0.3, hi: 1.5 },
   { name: 'memoryEfficiency', get: (c) => c.memoryEfficiency, set: (c, v) => (c.memoryEfficiency = v), lo: 0.4, hi: 1 },
   { name: 'nchwPassesBackward', get: (c) => c.nchwPassesBackward, set: (c, v) => (c.nchwPassesBackward = v), lo: 0.05, hi: 6 },
@@ -186,7 +186,7 @@ if (args.includes('--fit')) {
     for (const tensorN of [16, 32]) {
       const base = clone(START);
       base.simt.nTile = simtN;
-      base.tensor.nTile = tensorN;
+      base.tensorCores.nTile = tensorN;
       const c = fit(cases, base, 120);
       const l = loss(cases, c);
       console.log(`nTile simt ${simtN} tensor ${tensorN}: loss ${l.toFixed(5)} ${JSON.stringify(c)}`);

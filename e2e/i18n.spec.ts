@@ -313,6 +313,6 @@ test('the keyboard works in Chinese: the tab strip, the layer list and the roofl
   const chart = page.getByRole('group', { name: /屋顶线模型：.*个算子$/ });
   await chart.locator('circle').first().focus();
   await page.keyboard.press('ArrowRight');
-  await expect(page.locator('.dot-detail').first()).toContainText('FLOP/字节');
-  await expect(page.locator('.dot-detail').first()).toContainText('受限');
+  await expect(page.locator('figure.roofline .dot-detail')).toContainText('FLOP/字节');
+  await expect(page.locator('figure.roofline .dot-detail')).toContainText('受限');
 });

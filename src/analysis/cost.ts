@@ -339,7 +339,7 @@ export function resnetCounterpart(config: LayerGraph['config']): LayerGraph['con
 }
 
 /** Within this relative difference of MACs, two networks are "at the same FLOPs" (the paper's pairs differ by 2-3%). */
-export const SAME_FLOPS = 0.1;
+const SAME_FLOPS = 0.1;
 
 export interface Counterpart {
   config: LayerGraph['config'];
@@ -373,7 +373,7 @@ export function sameFlopsCounterpart(config: LayerGraph['config']): Counterpart 
   return { config: { ...resnet, widthPerGroup: d }, standard: false, resnetMacsRatio: ratio };
 }
 
-export interface SweepPoint {
+interface SweepPoint {
   batch: number;
   /** Inference images per second (one GPU). */
   inferImagesPerS: number;
@@ -388,7 +388,7 @@ export interface SweepPoint {
  * Throughput and training memory against the batch: powers of two from 1 to twice the largest batch that
  * fits (at least 64, at most MAX_SWEEP), so the chart shows where memory runs out.
  */
-export const MAX_SWEEP = 4096;
+const MAX_SWEEP = 4096;
 
 export function batchSweep(graph: LayerGraph, options: Omit<CostOptions, 'batch'>): SweepPoint[] {
   const memory = trainingMemory(graph, memoryDtype(options.dtype), options.optimizer);

@@ -28,7 +28,7 @@ export type DeviceKind = 'gpu' | 'cpu' | 'soc' | 'browser';
 export type Execution = 'eager' | 'fused';
 
 /** The links a ring all-reduce of gradients uses: GB/s per GPU and direction inside a node and between nodes. */
-export interface Interconnect {
+interface Interconnect {
   /** `nvlink` or `pcie`: the link between the GPUs of one node. */
   link: 'nvlink' | 'pcie';
   /** Per GPU, per direction, inside a node. */

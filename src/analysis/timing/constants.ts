@@ -30,9 +30,9 @@ export const GPU_CONSTANT_TABLE: readonly ConstantRow[] = [
   { key: 'simt.nTile', value: fitted.simt.nTile, what: 'narrowest tile of FP32 conv kernels, in output channels per group', source: `grid search {32, 64}, ${FIT_SIMT}` },
   { key: 'simt.kTile', value: fitted.simt.kTile, what: 'reduction (k) granularity of FP32 conv kernels', source: 'fixed: CUTLASS SIMT kernels step k by 8' },
   { key: 'simt.winograd', value: fitted.simt.winograd, what: 'fewer multiplications of Winograd on dense 3x3 stride-1 FP32 convs (F(2x2, 3x3): at most 2.25)', source: `${FIT_SIMT}; bounded by 2.25` },
-  { key: 'tensor.efficiency', value: fitted.tensor.efficiency, what: 'share of the tensor-core peak a large conv GEMM reaches', source: `${FIT_TENSOR}; bounded by 1 (the fit reaches it: GeForce cards run above their rated boost clock)` },
-  { key: 'tensor.nTile', value: fitted.tensor.nTile, what: 'narrowest tensor-core conv tile, in output channels per group', source: `grid search {16, 32}, ${FIT_TENSOR}` },
-  { key: 'tensor.kTile', value: fitted.tensor.kTile, what: 'reduction (k) granularity of tensor-core MMA, in 16-bit elements (32 bytes: 8 TF32 elements)', source: 'fixed: PTX ISA, mma.m16n8k16 for float16 / bfloat16, mma.m16n8k8 for TF32' },
+  { key: 'tensorCores.efficiency', value: fitted.tensorCores.efficiency, what: 'share of the tensor-core peak a large conv GEMM reaches', source: `${FIT_TENSOR}; bounded by 1 (the fit reaches it: GeForce cards run above their rated boost clock)` },
+  { key: 'tensorCores.nTile', value: fitted.tensorCores.nTile, what: 'narrowest tensor-core conv tile, in output channels per group', source: `grid search {16, 32}, ${FIT_TENSOR}` },
+  { key: 'tensorCores.kTile', value: fitted.tensorCores.kTile, what: 'reduction (k) granularity of tensor-core MMA, in 16-bit elements (32 bytes: 8 TF32 elements)', source: 'fixed: PTX ISA, mma.m16n8k16 for float16 / bfloat16, mma.m16n8k8 for TF32' },
   { key: 'wgradEfficiency', value: fitted.wgradEfficiency, what: 'rate of a weight-gradient conv relative to the forward conv', source: 'fitted to the timm RTX 3090 training tables' },
   { key: 'memoryEfficiency', value: fitted.memoryEfficiency, what: 'share of the memory bandwidth an element-wise kernel reaches', source: FIT_ALL },
   { key: 'minKernelUs', value: fitted.minKernelUs, what: 'shortest kernel on the GPU, microseconds (launch latency on the device)', source: 'fixed: a few microseconds (NVIDIA Technical Blog, "Getting Started with CUDA Graphs"); the tables (batch >= 25) do not constrain it' },
@@ -46,19 +46,19 @@ export const GPU_CONSTANT_TABLE: readonly ConstantRow[] = [
  * the vector width (oneDNN's blocked layouts pad channel blocks to 8 floats with AVX2, 16 with AVX-512;
  * WebAssembly SIMD has 4); no Winograd; no layout transposes; kernels run synchronously after their dispatch.
  */
-export function cpuConstants(vectorLanes: number, efficiency = 1): DeviceConstants {
+function cpuConstants(vectorLanes: number, efficiency = 1): DeviceConstants {
   const unit = { efficiency, nTile: vectorLanes, kTile: 1, winograd: 1 };
-  return { simt: unit, tensor: unit, wgradEfficiency: 1, memoryEfficiency: 1, minKernelUs: 0, nchwPasses: 0, nchwPassesBackward: 0 };
+  return { simt: unit, tensorCores: unit, wgradEfficiency: 1, memoryEfficiency: 1, minKernelUs: 0, nchwPasses: 0, nchwPassesBackward: 0 };
 }
 
 /** WebAssembly SIMD's float32 lanes. */
-export const WASM_LANES = 4;
+const WASM_LANES = 4;
 
 /**
  * A datasheet CPU (no probe): the share of its peak oneDNN's convolutions are assumed to reach. Not
  * calibrated: no published CPU timing is in the calibration set.
  */
-export const DATASHEET_CPU_EFFICIENCY = 0.7;
+const DATASHEET_CPU_EFFICIENCY = 0.7;
 
 export function constantsFor(device: Device): DeviceConstants {
   if (device.kind === 'cpu') return device.measuredCpu ? cpuConstants(device.vectorLanes ?? 8) : cpuConstants(device.vectorLanes ?? 16, DATASHEET_CPU_EFFICIENCY);

@@ -35,12 +35,12 @@ export interface Gemm {
   stride: number;
 }
 
-export type KernelRole =
+type KernelRole =
   | 'conv' | 'dgrad' | 'wgrad' | 'fc'
   | 'bn' | 'relu' | 'add' | 'pool' | 'reduce' | 'attention'
   | 'cast' | 'accumulate' | 'loss' | 'optimizer';
 
-export type Phase = 'forward' | 'backward' | 'optimizer';
+type Phase = 'forward' | 'backward' | 'optimizer';
 
 export interface Kernel {
   /** Graph node the kernel belongs to (-1: the loss and the optimizer). */
@@ -268,7 +268,7 @@ const OPTIMIZER_PASSES: Readonly<Record<Optimizer, [number, number, number]>> = 
 /** PyTorch's multi_tensor_apply takes at most this many tensors per launch (its depth limit for 3-4 lists). */
 const FOREACH_TENSORS = 64;
 
-export function optimizerKernel(graph: LayerGraph, optimizer: Optimizer, p: Precision): Kernel | null {
+function optimizerKernel(graph: LayerGraph, optimizer: Optimizer, p: Precision): Kernel | null {
   const [reads, writes, ops] = OPTIMIZER_PASSES[optimizer];
   if (ops === 0) return null;
   let params = 0;
@@ -288,7 +288,7 @@ export function inferenceKernels(graph: LayerGraph, batch: number, p: Precision)
   return graph.nodes.flatMap((n) => forwardKernels(graph, n, batch, p, 'inference'));
 }
 
-export interface TrainingKernels {
+interface TrainingKernels {
   forward: Kernel[];
   backward: Kernel[];
   optimizer: Kernel | null;

@@ -12,7 +12,7 @@ import { eagerSeconds, kernelTime, type Layout } from './model.ts';
 import { activationBytes, matrixPath, type Precision } from './precision.ts';
 import type { TimeSetting } from './predict.ts';
 
-export interface LayerTimes {
+interface LayerTimes {
   layers: KernelCost[];
   /** Wall milliseconds of the pass (GPU: the host's launches overlap the kernels; CPU: they add). */
   ms: number;

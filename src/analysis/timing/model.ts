@@ -28,7 +28,7 @@ export type Layout = 'nchw' | 'nhwc';
 export const LAYOUTS: readonly Layout[] = ['nchw', 'nhwc'];
 
 /** How one kind of arithmetic unit runs an implicit GEMM (fitted, see constants.ts). */
-export interface UnitConstants {
+interface UnitConstants {
   efficiency: number;
   nTile: number;
   kTile: number;
@@ -37,7 +37,7 @@ export interface UnitConstants {
 
 export interface DeviceConstants {
   simt: UnitConstants;
-  tensor: UnitConstants;
+  tensorCores: UnitConstants;
   /** A weight-gradient conv's rate relative to the forward conv's (its reduction runs over batch x pixels). */
   wgradEfficiency: number;
   memoryEfficiency: number;
@@ -49,7 +49,7 @@ export interface DeviceConstants {
 
 /** Output rows of a tile (pixels), and the widest tile in output channels. */
 export const TILE_M = 128;
-export const TILE_N = 128;
+const TILE_N = 128;
 /** Split-k gives each split at least this much of k. */
 const SPLIT_K_MIN = 256;
 
@@ -77,7 +77,7 @@ function ceilTo(v: number, q: number): number {
  * The tile width along the shorter output dimension: among the multiples of `nTile` up to TILE_N, the one
  * that pads `n` least (the widest of equals), as `cudnn.benchmark` picks the kernel whose tiles fit.
  */
-export function shortTileWidth(n: number, nTile: number): number {
+function shortTileWidth(n: number, nTile: number): number {
   let best = nTile;
   for (let w = nTile; w <= Math.max(TILE_N, nTile); w += nTile) {
     if (Math.ceil(n / w) * w <= Math.ceil(n / best) * best) best = w;
@@ -119,7 +119,7 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
     return { computeS: 0, memoryS, seconds: Math.max(memoryS, floor), efficiency: 0, unit: 'memory', tileUse: 1, winograd: false };
   }
   const path = matrixPath(device, precision);
-  const unit = path.unit === 'tensor' ? c.tensor : c.simt;
+  const unit = path.unit === 'tensor' ? c.tensorCores : c.simt;
   const winograd = usesWinograd(k, path) && unit.winograd > 1;
   const speedup = (winograd ? unit.winograd : 1) * (k.role === 'wgrad' ? c.wgradEfficiency : 1);
   const { seconds: computeS, tileUse } = gemmSeconds(k.gemm, path, unit, device.sms, speedup);

@@ -9,12 +9,12 @@ import { inferenceKernels, trainingKernels, type Kernel } from './kernels.ts';
 import { eagerSeconds, kernelTime, type DeviceConstants, type KernelTime, type Layout } from './model.ts';
 import { masterBytes, type Precision } from './precision.ts';
 
-export interface TimedKernel {
+interface TimedKernel {
   kernel: Kernel;
   time: KernelTime;
 }
 
-export interface PassTime {
+interface PassTime {
   kernels: TimedKernel[];
   /** Wall seconds of the pass as eager PyTorch runs it (launch-bound or GPU-bound). */
   seconds: number;
@@ -29,7 +29,7 @@ export interface TimeSetting {
   constants: DeviceConstants;
 }
 
-export function timePass(kernels: readonly Kernel[], s: TimeSetting): PassTime {
+function timePass(kernels: readonly Kernel[], s: TimeSetting): PassTime {
   const timed = kernels.map((kernel) => ({ kernel, time: kernelTime(kernel, s.device, s.precision, s.layout, s.constants) }));
   const gpu = timed.map((t) => t.time.seconds);
   return { kernels: timed, seconds: eagerSeconds(kernels, gpu, s.device), deviceSeconds: gpu.reduce((a, b) => a + b, 0) };
@@ -39,7 +39,7 @@ export function inferenceTime(graph: LayerGraph, batch: number, s: TimeSetting):
   return timePass(inferenceKernels(graph, batch, s.precision), s);
 }
 
-export interface StepTime {
+interface StepTime {
   forward: PassTime;
   backward: PassTime;
   optimizer: PassTime;
@@ -52,7 +52,7 @@ export interface StepTime {
 }
 
 /** PyTorch DistributedDataParallel's default gradient bucket (bucket_cap_mb = 25). */
-export const DDP_BUCKET_BYTES = 25 * 1024 * 1024;
+const DDP_BUCKET_BYTES = 25 * 1024 * 1024;
 
 /**
  * Ring all-reduce of `bytes` over `gpus` GPUs: each GPU sends and receives 2 (N - 1) / N of the bytes over

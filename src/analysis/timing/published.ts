@@ -19,7 +19,7 @@ import type { Mode } from './kernels.ts';
 import { timeSetting } from './layers.ts';
 import data from '../../../fixtures/timing/published.json' with { type: 'json' };
 
-export interface PublishedTable {
+interface PublishedTable {
   id: string;
   repo: string;
   commit: string;
@@ -145,7 +145,7 @@ export function predictPublished(row: PublishedTiming, graph: LayerGraph = build
 }
 
 /** Where a row comes from, in words: "pycls MODEL_ZOO.md (facebookresearch/pycls 5719de6), V100, PyTorch 1.6, ...". */
-export function publishedSource(table: PublishedTable): string {
+function publishedSource(table: PublishedTable): string {
   const what = table.id.startsWith('pycls') ? 'RegNet model zoo' : 'timm benchmark';
   return `${what} (${table.repo} ${table.files[0]} at ${table.commit.slice(0, 7)}), ${table.software}`;
 }

@@ -41,10 +41,10 @@ describe('grouped convolution', () => {
     const rates = [64, 32, 16, 8, 4].map((cpg) => rate(256 / cpg));
     // Never faster with fewer channels per group (waves may differ by a few percent), and strictly slower below a tile's width.
     for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeLessThan(rates[i - 1] * 1.03);
-    for (const cpg of [16, 8, 4].filter((x) => x < C.tensor.nTile)) expect(rate(256 / cpg)).toBeLessThan(rate(256 / (2 * cpg)) / 1.5);
+    for (const cpg of [16, 8, 4].filter((x) => x < C.tensorCores.nTile)) expect(rate(256 / cpg)).toBeLessThan(rate(256 / (2 * cpg)) / 1.5);
     expect(rates[rates.length - 1]).toBeLessThan(rates[0] / 4);
     // The tiles' use is what falls: 4 output channels in a tile of nTile, a k of 4 x 9 padded to the MMA step.
-    expect(seconds(conv(m, 256, 256, 64), rtx3090, 'amp').tileUse).toBeCloseTo((4 / C.tensor.nTile) * (36 / (Math.ceil(36 / C.tensor.kTile) * C.tensor.kTile)), 6);
+    expect(seconds(conv(m, 256, 256, 64), rtx3090, 'amp').tileUse).toBeCloseTo((4 / C.tensorCores.nTile) * (36 / (Math.ceil(36 / C.tensorCores.kTile) * C.tensorCores.kTile)), 6);
   });
 
   it('a depthwise-like 1 channel per group is far below the dense rate on every unit', () => {
@@ -61,19 +61,19 @@ describe('grouped convolution', () => {
 describe('tile and wave quantization', () => {
   it('a channel count one past a tile boundary costs a whole extra tile', () => {
     const path = matrixPath(rtx3090, 'amp');
-    const at = (n: number) => gemmSeconds({ m: 1 << 20, n, k: 576, groups: 1, kernel: 3, stride: 1 }, path, C.tensor, rtx3090.sms, 1).seconds;
-    const q = C.tensor.nTile;
+    const at = (n: number) => gemmSeconds({ m: 1 << 20, n, k: 576, groups: 1, kernel: 3, stride: 1 }, path, C.tensorCores, rtx3090.sms, 1).seconds;
+    const q = C.tensorCores.nTile;
     expect(at(q + 1) / at(q)).toBeGreaterThan(1.2);
     expect(at(2 * q) / at(q + 1)).toBeCloseTo(1, 6);
     // Past the widest tile, by the narrowest step the tiles allow.
-    expect(at(129) / at(128)).toBeCloseTo(((128 + C.tensor.nTile) / 128), 2);
+    expect(at(129) / at(128)).toBeCloseTo(((128 + C.tensorCores.nTile) / 128), 2);
   });
 
   it('k is padded to the MMA step', () => {
     const path = matrixPath(rtx3090, 'amp');
-    const at = (k: number) => gemmSeconds({ m: 1 << 20, n: 64, k, groups: 1, kernel: 1, stride: 1 }, path, C.tensor, rtx3090.sms, 1).seconds;
-    expect(at(C.tensor.kTile + 1)).toBeCloseTo(at(2 * C.tensor.kTile), 12);
-    expect(at(C.tensor.kTile)).toBeLessThan(at(C.tensor.kTile + 1));
+    const at = (k: number) => gemmSeconds({ m: 1 << 20, n: 64, k, groups: 1, kernel: 1, stride: 1 }, path, C.tensorCores, rtx3090.sms, 1).seconds;
+    expect(at(C.tensorCores.kTile + 1)).toBeCloseTo(at(2 * C.tensorCores.kTile), 12);
+    expect(at(C.tensorCores.kTile)).toBeLessThan(at(C.tensorCores.kTile + 1));
   });
 
   it('fewer tiles than SMs leave SMs idle: a small GEMM is no faster than one wave', () => {
@@ -200,7 +200,7 @@ describe('the constants', () => {
       expect(Number.isFinite(r.value), r.key).toBe(true);
     }
     expect(C.simt.efficiency).toBeLessThanOrEqual(1);
-    expect(C.tensor.efficiency).toBeLessThanOrEqual(1);
+    expect(C.tensorCores.efficiency).toBeLessThanOrEqual(1);
     expect(C.memoryEfficiency).toBeLessThanOrEqual(1);
     expect(C.simt.winograd).toBeLessThanOrEqual(2.25);
   });

@@ -99,7 +99,7 @@ export function WhyResNeXt({ current, counterpart, which, counterpartError }: { 
   }))].sort((x, y) => x - y);
   const unit = grouped[0]?.unit ?? 'simt';
   const constants = constantsFor(device);
-  const nTile = unit === 'tensor' ? constants.tensor.nTile : constants.simt.nTile;
+  const nTile = unit === 'tensor' ? constants.tensorCores.nTile : constants.simt.nTile;
 
   // Measured pairs of the same setting, where both networks have a published row.
   const pairs = useMemo(() => {
