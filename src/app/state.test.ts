@@ -41,8 +41,10 @@ describe('URL state', () => {
       backend: 'wasm',
       batch: 48,
       dtype: 'bfloat16',
+      layout: 'nhwc',
       optimizer: 'adam',
       device: 'browser',
+      gpus: 4,
       lang: 'zh',
     };
     const back = roundTrip(s);

@@ -33,10 +33,12 @@
  *   backend=auto|webgpu|webgl|wasm|cpu
  *                               the run and forms views' backend
  *   batch=N                     cost view (and the compare view's memory and time columns): batch size
- *   dtype=float32|float16|bfloat16
+ *   dtype=float32|tf32|amp|float16|bfloat16
  *                               cost view: precision
+ *   layout=nchw|nhwc            cost view: memory layout
  *   opt=none|sgd|momentum|adam  cost view: optimizer
  *   device=<name>|browser       cost view: device
+ *   gpus=N                      cost view: data-parallel GPUs of the training step (1 to 64)
  *   lang=en|zh                  interface language; absent: the browser's (written only where it differs)
  */
 import { BACKEND_NAMES, type BackendName } from '../model/tfjs/backend-name.ts';
@@ -49,9 +51,11 @@ import { graphOf } from './graphs.ts';
 import { CONVENTIONS, type Convention } from '../analysis/conventions.ts';
 import { solveWidth } from '../analysis/solver.ts';
 import { SERIES_COUNT } from './theme.ts';
-import { checkBatch, DEFAULT_BATCH, DEFAULT_DTYPE, DEFAULT_OPTIMIZER, parseBatch } from '../analysis/cost.ts';
+import { checkBatch, DEFAULT_BATCH, DEFAULT_DTYPE, DEFAULT_LAYOUT, DEFAULT_OPTIMIZER, parseBatch, parseGpus } from '../analysis/cost.ts';
 import { BROWSER_DEVICE, DEFAULT_DEVICE, DEVICE_NAMES } from '../analysis/devices.ts';
-import { DTYPES, OPTIMIZERS, trainingMemory, type Dtype, type Optimizer } from '../analysis/memory.ts';
+import { OPTIMIZERS, trainingMemory, type Optimizer } from '../analysis/memory.ts';
+import { memoryDtype, PRECISIONS, type Precision } from '../analysis/timing/precision.ts';
+import { LAYOUTS, type Layout } from '../analysis/timing/model.ts';
 import { messageFromError, type Message } from '../model/message.ts';
 import { LANGS, type Lang } from './i18n/lang.ts';
 import { appMessage } from './i18n/translator.ts';
@@ -87,11 +91,13 @@ export interface AppState {
   formsBlock: number | null;
   compare: string[];
   backend: BackendChoice;
-  /** Cost view: batch size, precision, optimizer, device (a name of the device table, or `browser`). */
+  /** Cost view: batch size (per GPU), precision, layout, optimizer, device (a name of the device table, or `browser`), GPUs. */
   batch: number;
-  dtype: Dtype;
+  dtype: Precision;
+  layout: Layout;
   optimizer: Optimizer;
   device: string;
+  gpus: number;
   /** The interface language. */
   lang: Lang;
 }
@@ -118,8 +124,10 @@ export function defaultState(lang: Lang = 'en'): AppState {
     backend: 'auto',
     batch: DEFAULT_BATCH,
     dtype: DEFAULT_DTYPE,
+    layout: DEFAULT_LAYOUT,
     optimizer: DEFAULT_OPTIMIZER,
     device: DEFAULT_DEVICE,
+    gpus: 1,
     lang,
   };
 }
@@ -333,7 +341,7 @@ const URL_PARAMS: readonly UrlParam[] = [
       if (batch === null) return;
       try {
         const b = parseBatch(batch);
-        checkBatch(trainingMemory(graphOf(state.config), state.dtype, state.optimizer), b);
+        checkBatch(trainingMemory(graphOf(state.config), memoryDtype(state.dtype), state.optimizer), b);
         state.batch = b;
       } catch (e) {
         notices.push(appMessage('state.batch', { error: messageFromError(e), batch: state.batch }));
@@ -341,9 +349,25 @@ const URL_PARAMS: readonly UrlParam[] = [
     },
     late: true,
   },
-  choiceParam('dtype', 'dtype', DTYPES, 'state.what.precision', 'cost view: precision'),
+  choiceParam('dtype', 'dtype', PRECISIONS, 'state.what.precision', 'cost view: precision'),
+  choiceParam('layout', 'layout', LAYOUTS, 'state.what.layout', 'cost view: memory layout'),
   choiceParam('opt', 'optimizer', OPTIMIZERS, 'state.what.optimizer', 'cost view: optimizer'),
   choiceParam('device', 'device', DEVICE_CHOICES, 'state.what.device', 'cost view: device', '<name>|browser'),
+  {
+    keys: [{ key: 'gpus', syntax: 'N', about: 'cost view: data-parallel GPUs of the training step (1 to 64)' }],
+    write: (state, defaults, query) => {
+      if (state.gpus !== defaults.gpus) query.set('gpus', String(state.gpus));
+    },
+    read: (state, query, notices) => {
+      const gpus = query.get('gpus');
+      if (gpus === null) return;
+      try {
+        state.gpus = parseGpus(gpus);
+      } catch (e) {
+        notices.push(appMessage('state.gpus', { error: messageFromError(e) }));
+      }
+    },
+  },
   choiceParam('lang', 'lang', LANGS, 'state.what.language', 'interface language; absent: the browser\'s (written only where it differs)'),
 ];
 
