@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { totalMacs } from '../src/analysis/counts.ts';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
-import { registerGroupedKernels, setWgslGroupedVariant, type GroupedMethod, type WgslGroupedVariant } from '../src/model/tfjs/grouped.ts';
+import { registerGroupedKernels, type GroupedMethod, type WgslGroupedVariant } from '../src/model/tfjs/grouped.ts';
 import { buildNetwork } from '../src/model/tfjs/network.ts';
 import { randomStateDict } from '../src/model/tfjs/random.ts';
 import { loadWeightsFile } from '../src/model/weights/state_dict.ts';
@@ -77,8 +77,7 @@ async function main(): Promise<void> {
     const refLogits = `${LARGE}/${model}.logits.bin`;
     const haveRef = source.startsWith('fixtures') && existsSync(refInput) && existsSync(refLogits);
     for (const method of grouped ? GROUPED_METHODS : [{ name: 'dense only', grouped: 'kernel' as const, wgsl: 'auto' as const }]) {
-      setWgslGroupedVariant(method.wgsl);
-      const net = buildNetwork(graph, sd, { grouped: method.grouped });
+      const net = buildNetwork(graph, sd, { grouped: method.grouped, kernels: { wgsl: method.wgsl } });
       try {
         let check = source;
         if (haveRef) {
@@ -108,7 +107,6 @@ async function main(): Promise<void> {
       }
     }
   }
-  setWgslGroupedVariant('auto');
   process.stdout.write(out.join('\n') + '\n');
   // Dawn keeps its device threads alive; end once the table is out.
   process.exit(0);

@@ -10,7 +10,7 @@ import { numel, type BatchNormNode, type LayerGraph, type LayerNode, type PoolNo
 import { fusionPlan, type FusedKernel } from '../fusion.ts';
 import type { StateDict } from '../weights/common.ts';
 import { foldBatchNorm, transpose2d, type BatchNormParams } from './fold.ts';
-import { fusesResidual, prepareConv, runConv, type DenseMethod, type GroupedMethod, type PreparedConv } from './grouped.ts';
+import { fusesResidual, prepareConv, runConv, type DenseMethod, type GroupedMethod, type KernelOptions, type PreparedConv } from './grouped.ts';
 
 
 export interface NetworkOptions {
@@ -25,6 +25,8 @@ export interface NetworkOptions {
   taps?: readonly number[];
   /** How dense convs run (default 'auto': the own GEMM kernel on wasm, see `denseMethod`). */
   dense?: DenseMethod;
+  /** Settings of the own kernels (default: the measured ones; tests and benchmarks compare them). */
+  kernels?: KernelOptions;
 }
 
 type Op =
@@ -118,6 +120,9 @@ export class TfjsNetwork {
   readonly graph: LayerGraph;
   readonly fold: boolean;
   readonly grouped: GroupedMethod;
+  /** How its dense convs run and its kernels' settings, as built (a rebuild for taps keeps them). */
+  readonly dense: DenseMethod;
+  readonly kernels: KernelOptions;
   private ops: Op[];
   private uses: Map<number, number>;
   private outputIndex: number;
@@ -126,14 +131,16 @@ export class TfjsNetwork {
   /** Node -> the node whose value it passes through (markers, Identity, flatten). */
   private aliases: ReadonlyMap<number, number>;
 
-  constructor(graph: LayerGraph, ops: Op[], weights: tf.Tensor[], outputIndex: number, fold: boolean, grouped: GroupedMethod, aliases: ReadonlyMap<number, number> = new Map()) {
+  constructor(graph: LayerGraph, ops: Op[], weights: tf.Tensor[], outputIndex: number, build: { fold: boolean; grouped: GroupedMethod; dense: DenseMethod; kernels: KernelOptions }, aliases: ReadonlyMap<number, number> = new Map()) {
     this.graph = graph;
     this.aliases = aliases;
     this.ops = ops;
     this.weights = weights;
     this.outputIndex = outputIndex;
-    this.fold = fold;
-    this.grouped = grouped;
+    this.fold = build.fold;
+    this.grouped = build.grouped;
+    this.dense = build.dense;
+    this.kernels = build.kernels;
     this.uses = new Map();
     for (const op of ops) for (const i of opInputs(op)) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     this.uses.set(outputIndex, (this.uses.get(outputIndex) ?? 0) + 1);
@@ -412,13 +419,12 @@ function poolPadding(node: PoolNode): number | 'same' {
 
 /** Builds the network: the fusion plan (`fusionPlan`), then one op per planned kernel with its weights; on any error every tensor created so far is disposed. */
 export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkOptions = {}): TfjsNetwork {
-  const fold = options.fold ?? true;
-  const grouped = options.grouped ?? defaultGroupedMethod(tf.getBackend());
-  const plan = fusionPlan(graph, { fold, taps: options.taps, residual: (node) => fusesResidual(node.conv, options.dense) });
+  const build = { fold: options.fold ?? true, grouped: options.grouped ?? defaultGroupedMethod(tf.getBackend()), dense: options.dense ?? 'auto', kernels: options.kernels ?? {} };
+  const plan = fusionPlan(graph, { fold: build.fold, taps: options.taps, residual: (node) => fusesResidual(node.conv, build.dense) });
   const weights: tf.Tensor[] = [];
   try {
-    const ops = plan.kernels.map((k) => planOp(graph, k, sd, grouped, options.dense, weights));
-    return new TfjsNetwork(graph, ops, weights, plan.output, fold, grouped, plan.aliases);
+    const ops = plan.kernels.map((k) => planOp(graph, k, sd, build, weights));
+    return new TfjsNetwork(graph, ops, weights, plan.output, build, plan.aliases);
   } catch (e) {
     for (const t of weights) t.dispose();
     throw e;
@@ -426,7 +432,7 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
 }
 
 /** The op of one planned kernel, its weight tensors pushed to `weights` (PyTorch layouts turned into the method's). */
-function planOp(graph: LayerGraph, k: FusedKernel, sd: StateDict, grouped: GroupedMethod, dense: DenseMethod | undefined, weights: tf.Tensor[]): Op {
+function planOp(graph: LayerGraph, k: FusedKernel, sd: StateDict, build: { grouped: GroupedMethod; dense: DenseMethod; kernels: KernelOptions }, weights: tf.Tensor[]): Op {
   const own = <T extends tf.Tensor>(t: T): T => (weights.push(t), t);
   const node = graph.nodes[k.node];
   const { out, relu } = k;
@@ -441,7 +447,7 @@ function planOp(graph: LayerGraph, k: FusedKernel, sd: StateDict, grouped: Group
         weight = folded.weight;
         bias = folded.bias;
       }
-      const conv = prepareConv(weight, bias, spec, grouped, dense);
+      const conv = prepareConv(weight, bias, spec, build.grouped, build.dense, build.kernels);
       weights.push(...conv.filters, ...conv.biasSlices);
       if (conv.bias) weights.push(conv.bias);
       return { kind: 'conv', node, input, out, conv, relu, residual: k.add === null ? undefined : k.inputs[1] };

@@ -19,6 +19,8 @@ export interface WasmConvAttrs {
   relu: boolean;
   /** Use f32x4.relaxed_madd (default: when the engine has relaxed SIMD). */
   fma?: boolean;
+  /** Threads of the kernels' pool (default: tfjs-wasm's). */
+  threads?: number;
 }
 
 /**
@@ -72,14 +74,14 @@ export function wasmConvKernel({ inputs, backend, attrs }: { inputs: tf.NamedTen
       hp = Math.max(h + 2 * pad, (ho - 1) * stride + k);
       wp = Math.max(w + 2 * pad, (wo - 1) * stride + k);
       scratch = mod._malloc(n * hp * wp * inC * 4) >>> 0;
-      padOnPool(mod, xOff, scratch, { n, h, w, c: inC, hp, wp, pad });
+      padOnPool(mod, xOff, scratch, { n, h, w, c: inC, hp, wp, pad }, a.threads);
       xOff = scratch;
     }
-    const fma = a.fma ?? kernelFma();
+    const fma = kernelFma(a.fma);
     const mode: GemmConvShape['mode'] = flat ? 'flat' : 'rows';
-    const plan = gemmPlan(mode, n * ho * wo, n * ho, fma, kernelThreads(mod));
+    const plan = gemmPlan(mode, n * ho * wo, n * ho, fma, kernelThreads(mod, a.threads));
     const shape: GemmConvShape = { mode, n, hp, wp, inC, ho, wo, outC, k, stride, relu: !!a.relu, residual: !!residual, fma, ...plan };
-    const { pool, kernel } = kernelFor(mod, `gemm:${JSON.stringify(shape)}`, (shared) => gemmConvWasmBytes(shape, shared));
+    const { pool, kernel } = kernelFor(mod, `gemm:${JSON.stringify(shape)}`, (shared) => gemmConvWasmBytes(shape, shared), a.threads);
     pool.run(kernel, [xOff, wOff, oOff, rOff], gemmItems(shape));
     return out;
   } finally {

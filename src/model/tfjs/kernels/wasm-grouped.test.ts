@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convOutSize } from '../graph.ts';
-import { useBackend } from './backends.ts';
-import { oihwToHwio } from './fold.ts';
-import { GROUPED_KERNEL_NAME, disposePrepared, prepareConv, runConv, type ConvGeometry } from './grouped.ts';
-import { normal, rng } from './random.ts';
-import { referenceConv } from '../../../test/support/reference-conv.ts';
-import { setKernelFma } from './kernels/runtime.ts';
+import { convOutSize } from '../../graph.ts';
+import { useBackend } from '../backends.ts';
+import { oihwToHwio } from '../fold.ts';
+import { GROUPED_KERNEL_NAME, disposePrepared, prepareConv, runConv, type ConvGeometry } from '../grouped.ts';
+import { normal, rng } from '../random.ts';
+import { referenceConv } from '../../../../test/support/reference-conv.ts';
 import { groupedConvWasmBytes, packWasmGroupedFilter, wasmGroupedPlan } from './wasm-grouped.ts';
 
 type Case = ConvGeometry & { hw: number; batch: number };
@@ -44,7 +43,6 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
   beforeAll(async () => {
     await useBackend('wasm');
   });
-  afterAll(() => setKernelFma(null));
 
   it.each(CASES.map((c) => [`${c.inChannels}->${c.outChannels} k${c.kernel} s${c.stride} p${c.padding} G${c.groups} ${c.hw}x${c.hw} N${c.batch}`, c] as const))(
     '%s equals the float64 reference (packed filter, with and without bias and ReLU, FMA and plain SIMD)',
@@ -58,10 +56,9 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
       const start = tf.memory().numTensors;
       const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
       for (const [b, relu, fma] of [[bias, false, true], [bias, true, false], [null, false, false], [null, true, true]] as const) {
-        setKernelFma(fma);
         {
           const ref = referenceConv(x, xShape, w, b, c, relu);
-          const p = prepareConv(w, b, c, 'kernel');
+          const p = prepareConv(w, b, c, 'kernel', 'auto', { fma });
           expect(p.packed).toBe(true);
           const y = runConv(xt, p, relu);
           expect(y.shape).toEqual([c.batch, convOutSize(c.hw, c.kernel, c.stride, c.padding), convOutSize(c.hw, c.kernel, c.stride, c.padding), c.outChannels]);

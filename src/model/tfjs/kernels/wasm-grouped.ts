@@ -19,9 +19,9 @@
  * then one row of bias. Summation order per output: bias, then taps in (ky, kx, j) order.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { padOnPool } from './kernels/pad.ts';
-import { kernelFma, kernelFor, memoryOf, type BackendWasmLike } from './kernels/runtime.ts';
-import { Code, I32, moduleBytes, SIMD, V128 } from './kernels/wasm-encoder.ts';
+import { padOnPool } from './pad.ts';
+import { kernelFma, kernelFor, memoryOf, type BackendWasmLike } from './runtime.ts';
+import { Code, I32, moduleBytes, SIMD, V128 } from './wasm-encoder.ts';
 
 export interface WasmGroupedPlan {
   /** Vectors of 4 output channels per chunk. */
@@ -246,6 +246,10 @@ export interface WasmKernelAttrs {
   packed?: boolean;
   /** Output channels (with `packed`). */
   outChannels?: number;
+  /** Use f32x4.relaxed_madd (default: when the engine has relaxed SIMD). */
+  fma?: boolean;
+  /** Threads of the kernels' pool (default: tfjs-wasm's). */
+  threads?: number;
 }
 
 function outSide(n: number, k: number, s: number, p: number): number {
@@ -303,11 +307,11 @@ export function wasmGroupedConvKernel({ inputs, backend, attrs }: { inputs: tf.N
       wp = Math.max(w + 2 * pad, (wo - 1) * stride + k);
       const p = mod._malloc(n * hp * wp * inC * 4) >>> 0;
       scratch.push(p);
-      padOnPool(mod, xOff, p, { n, h, w, c: inC, hp, wp, pad });
+      padOnPool(mod, xOff, p, { n, h, w, c: inC, hp, wp, pad }, a.threads);
       xOff = p;
     }
-    const shape: KernelShape = { hp, wp, inC, ho, wo, outC, k, stride, groups: G, relu: !!a.relu, plan, fma: kernelFma() };
-    const { pool, kernel } = kernelFor(mod, `grouped:${JSON.stringify(shape)}`, (shared) => groupedConvWasmBytes(shape, shared));
+    const shape: KernelShape = { hp, wp, inC, ho, wo, outC, k, stride, groups: G, relu: !!a.relu, plan, fma: kernelFma(a.fma) };
+    const { pool, kernel } = kernelFor(mod, `grouped:${JSON.stringify(shape)}`, (shared) => groupedConvWasmBytes(shape, shared), a.threads);
     pool.run(kernel, [xOff, wOff, oOff], n * ho);
     return out;
   } finally {
