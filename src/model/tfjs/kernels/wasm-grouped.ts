@@ -19,7 +19,6 @@
  * then one row of bias. Summation order per output: bias, then taps in (ky, kx, j) order.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { padOnPool } from './pad.ts';
 import { kernelFma, kernelFor, memoryOf, type BackendWasmLike } from './runtime.ts';
 import { Code, I32, moduleBytes, SIMD, V128 } from './wasm-encoder.ts';
 
@@ -35,18 +34,19 @@ export interface WasmGroupedPlan {
 }
 
 /**
- * Register blocking for `opg` output channels per group: 4 pixels x 2 vectors when the group's
- * vectors pair up, else 4 x 1; blocks of pixels outside the groups when every group's weights fit in
- * L1 (<= 24 KiB). Measured in Node (V8 TurboFan, 1 thread) on ResNeXt-50 32x4d conv2 shapes, GMAC/s
- * (noisy): opg 4: P=4 17-19, P=6 17, P=8 8-12 (spills), two groups per block (8 x 1 vectors) 11-13,
- * channel loop unrolled x2 / x4 15 / 10; opg 8..32: V=2 P=4 24-28, V=2 P=3 23-27, V=4 P=2 14-26,
- * V=2 P=5 13-19, V=1 P=4 18-20. Chromium 156, 1 thread, ResNeXt-50 stage 1 (opg 4): P=4 16.1,
- * P=6 18.1, P=8 20.6 with FMA (14.5 / 14.5 / 16.1 without): 8 pixels when a group has one vector.
+ * Register blocking for `opg` output channels per group and `wo` output columns: 2 vectors x 5 pixels
+ * when the group's vectors pair up (x 4 in rows of up to 8 pixels: 7 = 4 + 3, not 5 + 2), else 1 x 8;
+ * blocks of pixels outside the groups when every group's weights fit in L1 (<= 24 KiB). Measured in
+ * Chromium 156 on the AMD EPYC Zen 3, 1 thread, FMA, ResNeXt-50 32x4d conv2 shapes, GMAC/s (busy
+ * machine: the sum of per-chunk minima): opg 8 (28x28) V=2 P=4 17.7, P=5 18.8, P=6 19.0; opg 16
+ * (14x14) P=4 18.6, P=5 21.7, P=6 21.1; opg 32 (7x7) P=4 19.7, P=5 18.0, P=6 18.4; the stride-2 convs
+ * alike. Earlier, in Node: opg 4 P=8 spilled (8-12); Chromium, stage 1 (opg 4): P=4 16.1, P=6 18.1,
+ * P=8 20.6 with FMA: 8 pixels when a group has one vector.
  */
-export function wasmGroupedPlan(opg: number, groups: number, cpg: number, k: number): WasmGroupedPlan {
+export function wasmGroupedPlan(opg: number, groups: number, cpg: number, k: number, wo = Infinity): WasmGroupedPlan {
   const nv = Math.ceil(opg / 4);
   const v = nv % 2 === 0 ? 2 : 1;
-  return { v, p: v === 1 ? 8 : 4, chunks: nv / v, blockOuter: groups * nv * 16 * (k * k * cpg + 1) <= 24 * 1024 };
+  return { v, p: v === 1 ? 8 : wo <= 8 ? 4 : 5, chunks: nv / v, blockOuter: groups * nv * 16 * (k * k * cpg + 1) <= 24 * 1024 };
 }
 
 /**
@@ -60,9 +60,9 @@ export function packWasmGroupedFilter(
   cpg: number,
   outC: number,
   groups: number,
+  plan: WasmGroupedPlan = wasmGroupedPlan(outC / groups, groups, cpg, k),
 ): { data: Float32Array; shape: [number, number, number, number]; plan: WasmGroupedPlan } {
   const opg = outC / groups;
-  const plan = wasmGroupedPlan(opg, groups, cpg, k);
   const lanes = plan.v * 4;
   const rows = k * k * cpg + 1;
   const data = new Float32Array(groups * plan.chunks * rows * lanes);
@@ -85,15 +85,16 @@ export function packWasmGroupedFilter(
 
 /** Everything a generated kernel bakes in. */
 export interface KernelShape {
-  /** Padded input rows / columns actually read, and channels. */
-  hp: number;
-  wp: number;
+  /** Input rows, columns (not padded: the kernel skips the taps that fall into the padding), channels. */
+  h: number;
+  w: number;
   inC: number;
   ho: number;
   wo: number;
   outC: number;
   k: number;
   stride: number;
+  pad: number;
   groups: number;
   relu: boolean;
   plan: WasmGroupedPlan;
@@ -102,63 +103,115 @@ export interface KernelShape {
 }
 
 /**
+ * The blocks of one output row: `x0` first column, `pb` pixels; `kx[p]` = the taps [from, to) of
+ * pixel p that fall inside the input (null: every tap, for every pixel), `repeat` identical blocks.
+ */
+interface RowBlock {
+  x0: number;
+  pb: number;
+  repeat: number;
+  kx: [number, number][] | null;
+}
+
+function rowBlocks(s: Pick<KernelShape, 'w' | 'wo' | 'k' | 'stride' | 'pad'>, P: number): RowBlock[] {
+  const { w, wo, k, stride, pad } = s;
+  const range = (ox: number): [number, number] => [Math.max(0, pad - ox * stride), Math.min(k, w + pad - ox * stride)];
+  const out: RowBlock[] = [];
+  for (let x0 = 0; x0 < wo; x0 += P) {
+    const pb = Math.min(P, wo - x0);
+    const kx: [number, number][] = [];
+    for (let p = 0; p < pb; p++) kx.push(range(x0 + p));
+    const inside = kx.every(([a, b]) => a === 0 && b === k);
+    const last = out[out.length - 1];
+    if (inside && last && !last.kx && last.pb === pb) last.repeat++;
+    else out.push({ x0, pb, repeat: 1, kx: inside ? null : kx });
+  }
+  return out;
+}
+
+/** Bytes before the input a kernel may address (never read): the tensor must not start lower. */
+export function groupedInputMargin(s: Pick<KernelShape, 'w' | 'inC' | 'pad'>): number {
+  return (s.pad * (s.w + 1)) * s.inC * 4;
+}
+
+/**
  * `run(x, w, out, begin, end)`: output rows [begin, end) of the batch (row r: image r / ho, row
- * r % ho); x padded NHWC [n, hp, wp, inC], w packed, out NHWC [n, ho, wo, outC].
+ * r % ho); x NHWC [n, h, w, inC] (not padded), w packed, out NHWC [n, ho, wo, outC]. Zero padding
+ * is never materialised: per output row the kernel runs the vertical taps that fall inside the input
+ * (bounds computed once a row), and blocks of pixels at the left and right edges have their
+ * horizontal taps unrolled, each with the pixels it reaches.
  */
 export function groupedConvWasmBytes(s: KernelShape, shared: boolean): Uint8Array<ArrayBuffer> {
-  const { hp, wp, inC, ho, wo, outC, k, stride, groups, relu, plan, fma } = s;
+  const { h, w, inC, ho, wo, outC, k, stride, pad, groups, relu, plan, fma } = s;
   const cpg = inC / groups;
   const opg = outC / groups;
   const { v: V, p: P, chunks } = plan;
   const lanes = V * 4;
   const rows = k * k * cpg + 1;
   const chunkBytes = rows * lanes * 4;
+  const tapBytes = cpg * lanes * 4;
+  const F = 4;
   const c = new Code(5);
   const [X, W, OUT, BEGIN, END] = [0, 1, 2, 3, 4];
-  const bX = c.local(I32), bO = c.local(I32);
-  const oy = c.local(I32), gi = c.local(I32), ci = c.local(I32), bi = c.local(I32);
-  const rowX = c.local(I32), rowO = c.local(I32), gX = c.local(I32), gO = c.local(I32), wc = c.local(I32), px = c.local(I32), po = c.local(I32);
+  const r = c.local(I32), oy = c.local(I32), ky0 = c.local(I32), ky1 = c.local(I32);
+  const rowX = c.local(I32), rowO = c.local(I32), bX = c.local(I32), bO = c.local(I32), gX = c.local(I32), gO = c.local(I32);
+  const gi = c.local(I32), ci = c.local(I32), bi = c.local(I32), wc = c.local(I32), px = c.local(I32), po = c.local(I32);
   const acc: number[] = [];
   for (let i = 0; i < P * V; i++) acc.push(c.local(V128));
   const wv: number[] = [];
   for (let i = 0; i < V; i++) wv.push(c.local(V128));
   const sv = c.local(V128);
-  const cy = c.local(I32), cx = c.local(I32), cj = c.local(I32), xk = c.local(I32), xt = c.local(I32), xq = c.local(I32), wq = c.local(I32);
+  const cy = c.local(I32), cx = c.local(I32), cj = c.local(I32), xk = c.local(I32), xt = c.local(I32), xq = c.local(I32), wq = c.local(I32), wk = c.local(I32);
   const zero = c.local(V128);
 
-  /** P' pixels of one chunk; `lastLanes` = output lanes kept in the chunk's last vector (4 = all). */
-  const block = (pb: number, lastLanes: number) => {
-    for (let p = 0; p < pb; p++) for (let v = 0; v < V; v++) c.get(wc).load((rows - 1) * lanes * 4 + v * 16).set(acc[p * V + v]);
-    // Taps and input channels as loops: one (tap, channel) step per iteration keeps TurboFan from
-    // hoisting every load of an unrolled body ahead of the arithmetic (and spilling).
-    c.get(wc).set(wq).get(px).set(xk);
-    c.loop(cy, k, () => {
-      c.get(xk).set(xt);
-      c.loop(cx, k, () => {
-        c.get(xt).set(xq);
-        c.loop(cj, cpg, () => {
-          for (let v = 0; v < V; v++) c.get(wq).load(v * 16).set(wv[v]);
-          for (let p = 0; p < pb; p++) {
-            c.get(xq).splat(p * stride * inC * 4);
-            if (V > 1) c.set(sv);
-            for (let v = 0; v < V; v++) {
-              const a = acc[p * V + v];
-              if (V > 1) c.get(sv);
-              if (fma) c.get(wv[v]).get(a).simd(SIMD.f32x4RelaxedMadd).set(a);
-              else c.get(wv[v]).simd(SIMD.f32x4Mul).get(a).simd(SIMD.f32x4Add).set(a);
-            }
-          }
-          c.inc(wq, V * 16).inc(xq, 4);
+  /** One step: V weight vectors at wq, the pixels `pix` (input at xq + offset), their multiply-adds. */
+  const step = (pix: number[]) => {
+    for (let v = 0; v < V; v++) c.get(wq).load(v * 16).set(wv[v]);
+    for (const p of pix) {
+      c.get(xq).splat(p * stride * inC * F);
+      if (V > 1) c.set(sv);
+      for (let v = 0; v < V; v++) {
+        const a = acc[p * V + v];
+        if (V > 1) c.get(sv);
+        if (fma) c.get(wv[v]).get(a).simd(SIMD.f32x4RelaxedMadd).set(a);
+        else c.get(wv[v]).simd(SIMD.f32x4Mul).get(a).simd(SIMD.f32x4Add).set(a);
+      }
+    }
+    c.inc(wq, V * 16).inc(xq, F);
+  };
+
+  /**
+   * pb pixels of one chunk, input of the block's first pixel at column offset -pad at px (row ky0),
+   * output at po, weights at wc; `kx` as in RowBlock; `lastLanes` = lanes kept in the last vector.
+   */
+  const block = (pb: number, kx: [number, number][] | null, lastLanes: number) => {
+    for (let p = 0; p < pb; p++) for (let v = 0; v < V; v++) c.get(wc).load((rows - 1) * lanes * F + v * 16).set(acc[p * V + v]);
+    // Vertical taps [ky0, ky1) of this row; the weights of tap (ky, kx) start at wc + (ky k + kx) cpg lanes.
+    c.get(wc).get(ky0).i32(k * tapBytes).mul().add().set(wk).get(px).set(xk);
+    c.loopRange(cy, ky0, ky1, () => {
+      if (!kx) {
+        const all = [...Array(pb).keys()];
+        c.get(xk).set(xt).get(wk).set(wq);
+        c.loop(cx, k, () => {
+          c.get(xt).set(xq);
+          c.loop(cj, cpg, () => step(all));
+          c.inc(xt, inC * F);
         });
-        c.inc(xt, inC * 4);
-      });
-      c.inc(xk, wp * inC * 4);
+      } else {
+        for (let t = 0; t < k; t++) {
+          const pix = [...Array(pb).keys()].filter((p) => kx[p][0] <= t && t < kx[p][1]);
+          if (!pix.length) continue;
+          c.get(xk).i32(t * inC * F).add().set(xq).get(wk).i32(t * tapBytes).add().set(wq);
+          c.loop(cj, cpg, () => step(pix));
+        }
+      }
+      c.inc(xk, w * inC * F).inc(wk, k * tapBytes);
     });
     for (let p = 0; p < pb; p++) {
       for (let v = 0; v < V; v++) {
         const a = acc[p * V + v];
-        const off = (p * outC + v * 4) * 4;
-        const value = () => (relu ? c.get(zero).get(a).simd(0xeb) : c.get(a));
+        const off = (p * outC + v * 4) * F;
+        const value = () => (relu ? c.get(zero).get(a).simd(SIMD.f32x4Max) : c.get(a));
         if (v === V - 1 && lastLanes < 4) {
           for (let l = 0; l < lastLanes; l++) {
             c.get(po);
@@ -172,65 +225,81 @@ export function groupedConvWasmBytes(s: KernelShape, shared: boolean): Uint8Arra
         }
       }
     }
-    c.inc(px, pb * stride * inC * 4).inc(po, pb * outC * 4);
-  };
-
-  /** All output pixels of the row for the chunk at wc / gX / (po base given). */
-  const chunkRow = (oBase: () => void, lastLanes: number) => {
-    c.get(gX).set(px);
-    oBase();
-    c.set(po);
-    const full = Math.floor(wo / P);
-    if (full > 0) c.loop(bi, full, () => block(P, lastLanes));
-    if (wo % P) block(wo % P, lastLanes);
-    c.inc(wc, chunkBytes);
   };
 
   const lastLanes = opg % 4 === 0 ? 4 : opg % 4;
-  if (relu) c.zero().set(zero);
-  /** rowX / rowO of output row `oy` of the batch. */
-  const rowStart = () => {
-    c.get(X).get(oy).i32(ho).divU().i32(hp * wp * inC * 4).mul().add();
-    c.get(oy).i32(ho).remU().i32(stride * wp * inC * 4).mul().add().set(rowX);
-    c.get(OUT).get(oy).i32(wo * outC * 4).mul().add().set(rowO);
+  const segments = rowBlocks(s, P);
+  /** A run of identical blocks from column x0: `body` per block at px / po, advanced by pb pixels each. */
+  const blocksOf = (seg: RowBlock, body: () => void) => {
+    if (seg.repeat === 1) body();
+    else c.loop(bi, seg.repeat, () => {
+      body();
+      c.inc(px, seg.pb * stride * inC * F).inc(po, seg.pb * outC * F);
+    });
   };
-  if (plan.blockOuter) {
-    // Per block of pixels, every group: the block's input stays in L1 (the weights too, being small).
-    const pass = (pb: number) => {
-      c.get(W).set(wc).get(bX).set(gX).get(bO).set(gO);
-      c.loop(gi, groups, () => {
-        if (chunks > 1) {
-          c.loop(ci, chunks - 1, () => {
-            c.get(gX).set(px).get(gO).get(ci).i32(lanes * 4).op(0x6c).add().set(po);
-            block(pb, 4);
-            c.inc(wc, chunkBytes);
-          });
-        }
-        c.get(gX).set(px).get(gO).i32((chunks - 1) * lanes * 4).add().set(po);
-        block(pb, lastLanes);
+  /** All chunks of the group at gX / gO for the pixels of the block at bX / bO. */
+  const groupChunks = (pb: number, kx: [number, number][] | null) => {
+    if (chunks > 1) {
+      c.loop(ci, chunks - 1, () => {
+        c.get(gX).set(px).get(gO).get(ci).i32(lanes * F).mul().add().set(po);
+        block(pb, kx, 4);
         c.inc(wc, chunkBytes);
-        c.inc(gX, cpg * 4).inc(gO, opg * 4);
       });
-      c.inc(bX, pb * stride * inC * 4).inc(bO, pb * outC * 4);
-    };
-    c.loopRange(oy, BEGIN, END, () => {
-      rowStart();
-      c.get(rowX).set(bX).get(rowO).set(bO);
-      const full = Math.floor(wo / P);
-      if (full > 0) c.loop(bi, full, () => pass(P));
-      if (wo % P) pass(wo % P);
-    });
-  } else c.loopRange(oy, BEGIN, END, () => {
-    rowStart();
-    c.get(W).set(wc).get(rowX).set(gX).get(rowO).set(gO);
-    c.loop(gi, groups, () => {
-      // Chunks but the last store whole vectors; the last keeps only the group's channels.
-      if (chunks > 1) {
-        c.loop(ci, chunks - 1, () => chunkRow(() => c.get(gO).get(ci).i32(lanes * 4).op(0x6c).add(), 4));
+    }
+    c.get(gX).set(px).get(gO).i32((chunks - 1) * lanes * F).add().set(po);
+    block(pb, kx, lastLanes);
+    c.inc(wc, chunkBytes);
+  };
+
+  if (relu) c.zero().set(zero);
+  c.loopRange(r, BEGIN, END, () => {
+    // oy = r % ho; taps ky in [max(0, pad - oy s), min(k, h + pad - oy s)).
+    c.get(r).i32(ho).remU().set(oy);
+    c.i32(pad).get(oy).i32(stride).mul().op(0x6b).set(ky0);
+    c.get(ky0).i32(0).op(0x48).op(0x04, 0x40).i32(0).set(ky0).op(0x0b);
+    c.i32(h + pad).get(oy).i32(stride).mul().op(0x6b).set(ky1);
+    c.get(ky1).i32(k).op(0x4a).op(0x04, 0x40).i32(k).set(ky1).op(0x0b);
+    // rowX = x + image + (oy s - pad + ky0) w inC - pad inC: column -pad of the first input row read.
+    c.get(X).get(r).i32(ho).divU().i32(h * w * inC * F).mul().add();
+    c.get(oy).i32(stride).mul().get(ky0).add().i32(w * inC * F).mul().add();
+    c.i32(pad * (w + 1) * inC * F).op(0x6b).set(rowX);
+    c.get(OUT).get(r).i32(wo * outC * F).mul().add().set(rowO);
+    if (plan.blockOuter) {
+      // Per block of pixels, every group: the block's input stays in L1 (the weights too, being small).
+      for (const seg of segments) {
+        c.get(rowX).i32(seg.x0 * stride * inC * F).add().set(bX).get(rowO).i32(seg.x0 * outC * F).add().set(bO);
+        const pass = () => {
+          c.get(W).set(wc).get(bX).set(gX).get(bO).set(gO);
+          c.loop(gi, groups, () => {
+            groupChunks(seg.pb, seg.kx);
+            c.inc(gX, cpg * F).inc(gO, opg * F);
+          });
+        };
+        if (seg.repeat === 1) pass();
+        else c.loop(bi, seg.repeat, () => {
+          pass();
+          c.inc(bX, seg.pb * stride * inC * F).inc(bO, seg.pb * outC * F);
+        });
       }
-      chunkRow(() => c.get(gO).i32((chunks - 1) * lanes * 4).add(), lastLanes);
-      c.inc(gX, cpg * 4).inc(gO, opg * 4);
-    });
+    } else {
+      // Per group and chunk, every block of the row: the chunk's weights stay in L1.
+      c.get(W).set(wc).get(rowX).set(gX).get(rowO).set(gO);
+      const chunkRow = (chunkOffset: () => void, kept: number) => {
+        for (const seg of segments) {
+          c.get(gX).i32(seg.x0 * stride * inC * F).add().set(px);
+          chunkOffset();
+          c.i32(seg.x0 * outC * F).add().set(po);
+          blocksOf(seg, () => block(seg.pb, seg.kx, kept));
+        }
+        c.inc(wc, chunkBytes);
+      };
+      c.loop(gi, groups, () => {
+        // Chunks but the last store whole vectors; the last keeps only the group's channels.
+        if (chunks > 1) c.loop(ci, chunks - 1, () => chunkRow(() => c.get(gO).get(ci).i32(lanes * F).mul().add(), 4));
+        chunkRow(() => c.get(gO).i32((chunks - 1) * lanes * F).add(), lastLanes);
+        c.inc(gX, cpg * F).inc(gO, opg * F);
+      });
+    }
   });
   return moduleBytes([{ name: 'run', params: 5, code: c }], shared);
 }
@@ -278,7 +347,7 @@ export function wasmGroupedConvKernel({ inputs, backend, attrs }: { inputs: tf.N
       k = Math.round(Math.sqrt((rows - 1) / cpg));
       if (fg !== G || k * k * cpg + 1 !== rows) throw new Error(`grouped conv: packed filter [${filter.shape.join(', ')}] does not fit input [${x.shape.join(', ')}]`);
       outC = a.outChannels ?? 0;
-      plan = wasmGroupedPlan(outC / G, G, cpg, k);
+      plan = wasmGroupedPlan(outC / G, G, cpg, k, outSide(w, k, a.stride, a.pad));
       if (!(outC > 0) || plan.v * 4 !== lanes || plan.chunks !== chunks) throw new Error(`grouped conv: packed filter [${filter.shape.join(', ')}] does not fit ${outC} outputs`);
       if (bias) throw new Error('grouped conv: a packed filter carries its bias');
     } else {
@@ -289,7 +358,7 @@ export function wasmGroupedConvKernel({ inputs, backend, attrs }: { inputs: tf.N
       const hwio = heap().slice(wOff >>> 2, (wOff >>> 2) + filter.shape.reduce((s, d) => s * d, 1));
       const biasValues = bias ? heap().slice(b.dataIdMap.get(bias.dataId).memoryOffset >>> 2, (b.dataIdMap.get(bias.dataId).memoryOffset >>> 2) + outC) : null;
       const packed = packWasmGroupedFilter(hwio, biasValues, k, cpg, outC, G);
-      plan = packed.plan;
+      plan = wasmGroupedPlan(outC / G, G, cpg, k, outSide(w, k, a.stride, a.pad));
       wOff = mod._malloc(packed.data.byteLength) >>> 0;
       scratch.push(wOff);
       heap().set(packed.data, wOff >>> 2);
@@ -300,17 +369,17 @@ export function wasmGroupedConvKernel({ inputs, backend, attrs }: { inputs: tf.N
     const out = b.makeOutput([n, ho, wo, outC], 'float32');
     const oOff = b.dataIdMap.get(out.dataId).memoryOffset;
     let xOff = b.dataIdMap.get(x.dataId).memoryOffset;
-    let hp = h;
-    let wp = w;
-    if (pad > 0) {
-      hp = Math.max(h + 2 * pad, (ho - 1) * stride + k);
-      wp = Math.max(w + 2 * pad, (wo - 1) * stride + k);
-      const p = mod._malloc(n * hp * wp * inC * 4) >>> 0;
+    const shape: KernelShape = { h, w, inC, ho, wo, outC, k, stride, pad, groups: G, relu: !!a.relu, plan, fma: kernelFma(a.fma) };
+    // The kernel forms addresses up to `margin` bytes before the input (never reading them): an input
+    // lower in memory (never seen: tfjs's heap starts past static data) is copied higher first.
+    const margin = groupedInputMargin(shape);
+    if (xOff < margin) {
+      const bytes = n * h * w * inC * 4;
+      const p = mod._malloc(bytes + margin) >>> 0;
       scratch.push(p);
-      padOnPool(mod, xOff, p, { n, h, w, c: inC, hp, wp, pad }, a.threads);
-      xOff = p;
+      new Uint8Array(mem.buffer, p + margin, bytes).set(new Uint8Array(mem.buffer, xOff, bytes));
+      xOff = p + margin;
     }
-    const shape: KernelShape = { hp, wp, inC, ho, wo, outC, k, stride, groups: G, relu: !!a.relu, plan, fma: kernelFma(a.fma) };
     const { pool, kernel } = kernelFor(mod, `grouped:${JSON.stringify(shape)}`, (shared) => groupedConvWasmBytes(shape, shared), a.threads);
     pool.run(kernel, [xOff, wOff, oOff], n * ho);
     return out;
