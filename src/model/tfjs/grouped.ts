@@ -16,6 +16,7 @@ import { packWasmGroupedFilter, wasmGroupedConvKernel } from './kernels/wasm-gro
 import { GEMM_NR, packGemmWeights } from './kernels/conv-gemm.ts';
 import type { WasmKernelOptions } from './kernels/runtime.ts';
 import { CONV_KERNEL_NAME, wasmConvKernel } from './kernels/wasm-conv.ts';
+import { MAX_POOL_KERNEL_NAME, SPATIAL_MEAN_KERNEL_NAME, wasmMaxPoolKernel, wasmSpatialMeanKernel } from './kernels/wasm-pooling.ts';
 import { groupedConvWgslTiledProgram, tiledGroupedFits } from './kernels/wgsl-grouped.ts';
 
 export type GroupedMethod = 'split' | 'blockdiag' | 'depthwise' | 'kernel';
@@ -389,6 +390,8 @@ export function registerGroupedKernels(backends: readonly string[]): void {
     } else if (backendName === 'wasm') {
       tf.registerKernel({ kernelName: GROUPED_KERNEL_NAME, backendName, kernelFunc: wasmGroupedConvKernel as unknown as tf.KernelFunc });
       if (!tf.getKernel(CONV_KERNEL_NAME, backendName)) tf.registerKernel({ kernelName: CONV_KERNEL_NAME, backendName, kernelFunc: wasmConvKernel as unknown as tf.KernelFunc });
+      if (!tf.getKernel(MAX_POOL_KERNEL_NAME, backendName)) tf.registerKernel({ kernelName: MAX_POOL_KERNEL_NAME, backendName, kernelFunc: wasmMaxPoolKernel as unknown as tf.KernelFunc });
+      if (!tf.getKernel(SPATIAL_MEAN_KERNEL_NAME, backendName)) tf.registerKernel({ kernelName: SPATIAL_MEAN_KERNEL_NAME, backendName, kernelFunc: wasmSpatialMeanKernel as unknown as tf.KernelFunc });
       kernelBackends.add(backendName);
     }
   }
