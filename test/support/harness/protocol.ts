@@ -25,6 +25,7 @@ export interface BatchTiming {
   medianMs: number;
   imagesPerS: number;
 }
+export type { OpTiming } from '../../../src/model/tfjs/network.ts';
 export type { RawResult } from '../../../src/model/engine/protocol.ts';
 
 export type HarnessRequest =
@@ -34,7 +35,8 @@ export type HarnessRequest =
   | { type: 'setKernelOptions'; options: KernelOptions }
   | { type: 'benchConvShapes'; config: NetworkConfig; runs: number; batch: number; stages?: number[] }
   | { type: 'simdCeiling' }
-  | { type: 'benchBatch'; batch: number; runs: number };
+  | { type: 'benchBatch'; batch: number; runs: number }
+  | { type: 'timeLoadedOps'; batch: number; runs: number };
 
 /**
  * The own wasm kernels' settings for the networks built next: threads of the pool (null: tfjs-wasm's),

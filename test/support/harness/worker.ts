@@ -15,7 +15,7 @@ import { kernelThreads, memoryOf, startKernelPool, type BackendWasmLike } from '
 import { relaxedSimdSupported } from '../../../src/model/tfjs/kernels/wasm-encoder.ts';
 import type { BatchTiming, CeilingResult, HarnessRequest } from './protocol.ts';
 
-const TYPES: ReadonlySet<string> = new Set<HarnessRequest['type']>(['runRaw', 'setGroupedMethod', 'benchLayers', 'benchConvShapes', 'setKernelOptions', 'simdCeiling', 'benchBatch']);
+const TYPES: ReadonlySet<string> = new Set<HarnessRequest['type']>(['runRaw', 'setGroupedMethod', 'benchLayers', 'benchConvShapes', 'setKernelOptions', 'simdCeiling', 'benchBatch', 'timeLoadedOps']);
 
 /** What the networks built next use (`setKernelOptions`), handed to the engine at every build. */
 let networkOptions: Pick<NetworkOptions, 'dense' | 'kernels'> = {};
@@ -74,6 +74,17 @@ async function handle(engine: Engine, req: HarnessRequest): Promise<Handled> {
         const ms = median(times);
         const result: BatchTiming = { batch: req.batch, runs: req.runs, medianMs: ms, imagesPerS: (req.batch * 1000) / ms };
         return { result };
+      } finally {
+        x.dispose();
+      }
+    }
+    case 'timeLoadedOps': {
+      const net = engine.network;
+      if (!net) throw new Error('no weights are loaded');
+      const [c, h, w] = net.graph.config.input;
+      const x = tf.randomNormal([req.batch, c, h, w], 0, 1, 'float32', 7) as tf.Tensor4D;
+      try {
+        return { result: await net.timeOps(x, req.runs) };
       } finally {
         x.dispose();
       }
