@@ -159,7 +159,7 @@ async function ortBench(page: Page): Promise<void> {
     for (const batch of [1, BATCH]) {
       const onnx = batch === 1 ? `${LARGE}/${model}.onnx` : dynamicOnnx(model);
       if (!onnx || !existsSync(onnx)) {
-        rows.push({ model, stack: 'onnxruntime-web wasm', batch, ms: null, note: batch === 1 ? 'no ONNX export: run `npm run fixtures -- --large`' : 'no dynamic-batch ONNX export (needs torch and fixtures/large)' });
+        rows.push({ model, stack: 'onnxruntime-web wasm', batch, ms: null, note: batch === 1 ? 'no ONNX export: run `npm run fixtures:large`' : 'no dynamic-batch ONNX export (needs torch and fixtures/large)' });
         continue;
       }
       const r = await page.evaluate(async ({ file, runs, threads, origin, batch }) => {
@@ -335,7 +335,7 @@ function opTable(model: string, batch: number, ops: OpTiming[], fmaAll: number |
 async function main(): Promise<void> {
   const haveLarge = MODELS.every((m) => existsSync(`${LARGE}/${m}.safetensors`));
   if (!haveLarge) {
-    log(`fixtures/large is missing: timing tfjs with random weights made here (random-init networks can drive activations into slow subnormals). For the PyTorch weights and the ONNX column run \`npm run fixtures -- --large\`.`);
+    log(`fixtures/large is missing: timing tfjs with random weights made here (random-init networks can drive activations into slow subnormals). For the PyTorch weights and the ONNX column run \`npm run fixtures:large\`.`);
   }
   const cpu = cpuDescription();
   const loadBefore = loadAverage();
@@ -366,7 +366,7 @@ async function main(): Promise<void> {
       await page.addScriptTag({ url: '/__ort/ort.min.js' });
       await ortBench(page);
     } else {
-      for (const model of MODELS) rows.push({ model, stack: 'onnxruntime-web wasm', batch: 1, ms: null, note: 'needs fixtures/large (npm run fixtures -- --large)' });
+      for (const model of MODELS) rows.push({ model, stack: 'onnxruntime-web wasm', batch: 1, ms: null, note: 'needs fixtures/large (npm run fixtures:large)' });
     }
     log('conv shapes (wasm) ...');
     for (const model of MODELS) shapes[model] = await convShapeBench(page, model);
