@@ -6,7 +6,7 @@ import { oihwToHwio } from '../fold.ts';
 import { GROUPED_KERNEL_NAME, disposePrepared, prepareConv, runConv, type ConvGeometry } from '../grouped.ts';
 import { normal, rng } from '../random.ts';
 import { referenceConv } from '../../../../test/support/reference-conv.ts';
-import { groupedConvWasmBytes, groupedInputMargin, packWasmGroupedFilter, wasmGroupedConvKernel, wasmGroupedPlan } from './wasm-grouped.ts';
+import { groupedConvWasmBytes, groupedInputMargin, groupedItems, groupParts, packWasmGroupedFilter, wasmGroupedConvKernel, wasmGroupedPlan } from './wasm-grouped.ts';
 
 type Case = ConvGeometry & { hw: number; batch: number };
 const g = (inChannels: number, outChannels: number, kernel: number, stride: number, padding: number, groups: number, hw: number, batch = 1): Case =>
@@ -147,12 +147,13 @@ describe('packWasmGroupedFilter and the generated module', () => {
       f.set(x, X / 4);
       for (const v of opg % 8 === 0 ? [1, 2] : [1]) {
         for (let p = 1; p <= 8; p++) {
-          for (const blockOuter of [false, true]) {
-            const plan = { v, p, chunks: Math.ceil(opg / 4) / v, blockOuter };
+          for (const [blockOuter, parts] of [[false, 1], [true, 1], [false, c.groups], [true, 2]] as const) {
+            const plan = { v, p, chunks: Math.ceil(opg / 4) / v, blockOuter, parts };
             f.set(packWasmGroupedFilter(hwio, bias, c.kernel, cpg, c.outChannels, c.groups, plan).data, W / 4);
             f.fill(NaN, O / 4, O / 4 + ref.length);
             const run = new WebAssembly.Instance(new WebAssembly.Module(groupedConvWasmBytes({ ...base, plan }, false)), { env: { mem } }).exports.run as (...a: number[]) => void;
-            run(X, W, O, 1, c.batch * ho);
+            const items = groupedItems(c.batch * ho, plan);
+            run(X, W, O, 1, items);
             run(X, W, O, 0, 1);
             expect(maxDiff(ref, f.subarray(O / 4, O / 4 + ref.length)), JSON.stringify(plan)).toBeLessThan(1e-5);
           }
@@ -189,6 +190,13 @@ describe('packWasmGroupedFilter and the generated module', () => {
     const out = wasmGroupedConvKernel({ inputs: { x: tensor(xShape, 0), filter: tensor([3, 3, 4, 8], wOff) }, backend, attrs: { stride: 1, pad: 1, groups: 2, relu: false } as unknown as tf.NamedAttrMap });
     expect(groupedInputMargin({ w: 6, inC: 8, pad: 1 })).toBeGreaterThan(0);
     expect(maxDiff(ref, new Float32Array(mem.buffer, ids.get(out.dataId)!.memoryOffset, ref.length))).toBeLessThan(1e-5);
+  });
+
+  it('splits the groups of a row when the rows alone do not make 8 items per thread', () => {
+    expect(groupParts(56, 32, 2)).toBe(1);
+    expect(groupParts(7, 32, 2)).toBe(3);
+    expect(groupParts(1, 2, 4)).toBe(2);
+    expect(groupedItems(7, { v: 2, p: 4, chunks: 4, blockOuter: false, parts: 3 })).toBe(21);
   });
 
   it('emits a valid module for plain and shared memories', () => {

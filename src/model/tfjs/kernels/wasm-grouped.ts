@@ -19,7 +19,7 @@
  * then one row of bias. Summation order per output: bias, then taps in (ky, kx, j) order.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { kernelFma, kernelFor, memoryOf, type BackendWasmLike } from './runtime.ts';
+import { kernelFma, kernelFor, kernelThreads, memoryOf, type BackendWasmLike } from './runtime.ts';
 import { Code, I32, moduleBytes, SIMD, V128 } from './wasm-encoder.ts';
 
 export interface WasmGroupedPlan {
@@ -31,6 +31,8 @@ export interface WasmGroupedPlan {
   chunks: number;
   /** Loop order per output row: blocks of pixels, then groups (else groups, then blocks of pixels). */
   blockOuter: boolean;
+  /** Parts the groups of a row are split into: a work item is one row x one part (so that a 7-row layer still makes items for every thread). */
+  parts?: number;
 }
 
 /**
@@ -134,9 +136,20 @@ export function groupedInputMargin(s: Pick<KernelShape, 'w' | 'inC' | 'pad'>): n
   return (s.pad * (s.w + 1)) * s.inC * 4;
 }
 
+/** Parts to split each row's groups into: enough items (rows x parts) for 8 per thread, at most the groups. */
+export function groupParts(rows: number, groups: number, threads: number): number {
+  return Math.max(1, Math.min(groups, Math.ceil((8 * threads) / rows)));
+}
+
+/** Work items of a kernel over `rows` output rows (the batch's): rows x parts of the groups. */
+export function groupedItems(rows: number, plan: WasmGroupedPlan): number {
+  return rows * (plan.parts ?? 1);
+}
+
 /**
- * `run(x, w, out, begin, end)`: output rows [begin, end) of the batch (row r: image r / ho, row
- * r % ho); x NHWC [n, h, w, inC] (not padded), w packed, out NHWC [n, ho, wo, outC]. Zero padding
+ * `run(x, w, out, begin, end)`: items [begin, end), item = row * parts + part (row r: image r / ho,
+ * row r % ho; part p: groups [p G / parts, (p + 1) G / parts)); x NHWC [n, h, w, inC] (not padded),
+ * w packed, out NHWC [n, ho, wo, outC]. Zero padding
  * is never materialised: per output row the kernel runs the vertical taps that fall inside the input
  * (bounds computed once a row), and blocks of pixels at the left and right edges have their
  * horizontal taps unrolled, each with the pixels it reaches.
@@ -153,7 +166,8 @@ export function groupedConvWasmBytes(s: KernelShape, shared: boolean): Uint8Arra
   const F = 4;
   const c = new Code(5);
   const [X, W, OUT, BEGIN, END] = [0, 1, 2, 3, 4];
-  const r = c.local(I32), oy = c.local(I32), ky0 = c.local(I32), ky1 = c.local(I32);
+  const parts = plan.parts ?? 1;
+  const item = c.local(I32), r = c.local(I32), oy = c.local(I32), ky0 = c.local(I32), ky1 = c.local(I32), g0 = c.local(I32), g1 = c.local(I32);
   const rowX = c.local(I32), rowO = c.local(I32), bX = c.local(I32), bO = c.local(I32), gX = c.local(I32), gO = c.local(I32);
   const gi = c.local(I32), ci = c.local(I32), bi = c.local(I32), wc = c.local(I32), px = c.local(I32), po = c.local(I32);
   const acc: number[] = [];
@@ -252,7 +266,11 @@ export function groupedConvWasmBytes(s: KernelShape, shared: boolean): Uint8Arra
   };
 
   if (relu) c.zero().set(zero);
-  c.loopRange(r, BEGIN, END, () => {
+  c.loopRange(item, BEGIN, END, () => {
+    // Groups [g0, g1) of row r.
+    c.get(item).i32(parts).divU().set(r);
+    c.get(item).i32(parts).remU().i32(groups).mul().i32(parts).divU().set(g0);
+    c.get(item).i32(parts).remU().i32(1).add().i32(groups).mul().i32(parts).divU().set(g1);
     // oy = r % ho; taps ky in [max(0, pad - oy s), min(k, h + pad - oy s)).
     c.get(r).i32(ho).remU().set(oy);
     c.i32(pad).get(oy).i32(stride).mul().op(0x6b).set(ky0);
@@ -262,15 +280,18 @@ export function groupedConvWasmBytes(s: KernelShape, shared: boolean): Uint8Arra
     // rowX = x + image + (oy s - pad + ky0) w inC - pad inC: column -pad of the first input row read.
     c.get(X).get(r).i32(ho).divU().i32(h * w * inC * F).mul().add();
     c.get(oy).i32(stride).mul().get(ky0).add().i32(w * inC * F).mul().add();
-    c.i32(pad * (w + 1) * inC * F).op(0x6b).set(rowX);
-    c.get(OUT).get(r).i32(wo * outC * F).mul().add().set(rowO);
+    c.i32(pad * (w + 1) * inC * F).op(0x6b).get(g0).i32(cpg * F).mul().add().set(rowX);
+    c.get(OUT).get(r).i32(wo * outC * F).mul().add().get(g0).i32(opg * F).mul().add().set(rowO);
+    // The weights of group g0.
+    const firstWeights = () => c.get(W).get(g0).i32(chunks * chunkBytes).mul().add().set(wc);
     if (plan.blockOuter) {
       // Per block of pixels, every group: the block's input stays in L1 (the weights too, being small).
       for (const seg of segments) {
         c.get(rowX).i32(seg.x0 * stride * inC * F).add().set(bX).get(rowO).i32(seg.x0 * outC * F).add().set(bO);
         const pass = () => {
-          c.get(W).set(wc).get(bX).set(gX).get(bO).set(gO);
-          c.loop(gi, groups, () => {
+          firstWeights();
+          c.get(bX).set(gX).get(bO).set(gO);
+          c.loopRange(gi, g0, g1, () => {
             groupChunks(seg.pb, seg.kx);
             c.inc(gX, cpg * F).inc(gO, opg * F);
           });
@@ -283,7 +304,8 @@ export function groupedConvWasmBytes(s: KernelShape, shared: boolean): Uint8Arra
       }
     } else {
       // Per group and chunk, every block of the row: the chunk's weights stay in L1.
-      c.get(W).set(wc).get(rowX).set(gX).get(rowO).set(gO);
+      firstWeights();
+      c.get(rowX).set(gX).get(rowO).set(gO);
       const chunkRow = (chunkOffset: () => void, kept: number) => {
         for (const seg of segments) {
           c.get(gX).i32(seg.x0 * stride * inC * F).add().set(px);
@@ -293,7 +315,7 @@ export function groupedConvWasmBytes(s: KernelShape, shared: boolean): Uint8Arra
         }
         c.inc(wc, chunkBytes);
       };
-      c.loop(gi, groups, () => {
+      c.loopRange(gi, g0, g1, () => {
         // Chunks but the last store whole vectors; the last keeps only the group's channels.
         if (chunks > 1) c.loop(ci, chunks - 1, () => chunkRow(() => c.get(gO).get(ci).i32(lanes * F).mul().add(), 4));
         chunkRow(() => c.get(gO).i32((chunks - 1) * lanes * F).add(), lastLanes);
@@ -369,7 +391,8 @@ export function wasmGroupedConvKernel({ inputs, backend, attrs }: { inputs: tf.N
     const out = b.makeOutput([n, ho, wo, outC], 'float32');
     const oOff = b.dataIdMap.get(out.dataId).memoryOffset;
     let xOff = b.dataIdMap.get(x.dataId).memoryOffset;
-    const shape: KernelShape = { h, w, inC, ho, wo, outC, k, stride, pad, groups: G, relu: !!a.relu, plan, fma: kernelFma(a.fma) };
+    const parts = groupParts(n * ho, G, kernelThreads(mod, a.threads));
+    const shape: KernelShape = { h, w, inC, ho, wo, outC, k, stride, pad, groups: G, relu: !!a.relu, plan: { ...plan, parts }, fma: kernelFma(a.fma) };
     // The kernel forms addresses up to `margin` bytes before the input (never reading them): an input
     // lower in memory (never seen: tfjs's heap starts past static data) is copied higher first.
     const margin = groupedInputMargin(shape);
@@ -381,7 +404,7 @@ export function wasmGroupedConvKernel({ inputs, backend, attrs }: { inputs: tf.N
       xOff = p + margin;
     }
     const { pool, kernel } = kernelFor(mod, `grouped:${JSON.stringify(shape)}`, (shared) => groupedConvWasmBytes(shape, shared), a.threads);
-    pool.run(kernel, [xOff, wOff, oOff], n * ho);
+    pool.run(kernel, [xOff, wOff, oOff], groupedItems(n * ho, shape.plan));
     return out;
   } finally {
     for (const p of scratch) mod._free(p);
