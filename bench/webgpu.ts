@@ -24,7 +24,7 @@ import { presetConfig } from '../src/model/presets.ts';
 import { registerGroupedKernels, type GroupedMethod, type WgslGroupedVariant } from '../src/model/tfjs/grouped.ts';
 import { buildNetwork } from '../src/model/tfjs/network.ts';
 import { normal, randomStateDict, rng } from '../src/model/tfjs/random.ts';
-import { loadWeightsFile } from '../src/model/weights/state_dict.ts';
+import { openWeights } from '../src/model/weights/open.ts';
 import type { StateDict } from '../src/model/weights/common.ts';
 import { installDawn } from '../test/support/dawn.ts';
 import { readF32 } from '../test/support/fixture-io.ts';
@@ -51,7 +51,7 @@ const VARIANTS: Method[] = [
 
 function weights(model: string): { sd: StateDict; source: string } {
   const file = `${LARGE}/${model}.safetensors`;
-  if (existsSync(file)) return { sd: loadWeightsFile(new Uint8Array(readFileSync(file)), file).stateDict, source: 'PyTorch weights (fixtures/large)' };
+  if (existsSync(file)) return { sd: openWeights(new Uint8Array(readFileSync(file)), file).read(), source: 'PyTorch weights (fixtures/large)' };
   return { sd: randomStateDict(buildLayerGraph(presetConfig(model)), 1), source: 'seeded random weights (no fixtures/large)' };
 }
 

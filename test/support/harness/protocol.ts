@@ -8,6 +8,7 @@ import type { DenseMethod, GroupedMethod } from '../../../src/model/tfjs/grouped
 export type { LayerTiming } from '../../../bench/layer-bench.ts';
 export type { ConvShapeTiming } from '../../../bench/conv-bench.ts';
 import type { Ceiling } from '../../../bench/simd-ceiling.ts';
+import type { Logits } from '../../../src/model/engine/engine.ts';
 
 export type { Ceiling };
 
@@ -26,7 +27,10 @@ export interface BatchTiming {
   imagesPerS: number;
 }
 export type { OpTiming } from '../../../src/model/tfjs/network.ts';
-export type { RawResult } from '../../../src/model/engine/protocol.ts';
+/** The loaded network's logits of a raw NCHW batch (`Engine.logits`), and the live tensors after it (the leak tests). */
+export interface RawResult extends Logits {
+  numTensors: number;
+}
 
 export type HarnessRequest =
   | { type: 'runRaw'; input: Float32Array; shape: number[] }

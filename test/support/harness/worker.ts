@@ -13,7 +13,7 @@ import type { GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
 import type { NetworkOptions } from '../../../src/model/tfjs/network.ts';
 import { kernelThreads, memoryOf, startKernelPool, type BackendWasmLike } from '../../../src/model/tfjs/kernels/runtime.ts';
 import { relaxedSimdSupported } from '../../../src/model/tfjs/kernels/wasm-encoder.ts';
-import type { BatchTiming, CeilingResult, HarnessRequest } from './protocol.ts';
+import type { BatchTiming, CeilingResult, HarnessRequest, RawResult } from './protocol.ts';
 
 const TYPES: ReadonlySet<string> = new Set<HarnessRequest['type']>(['runRaw', 'setGroupedMethod', 'benchLayers', 'benchConvShapes', 'setKernelOptions', 'simdCeiling', 'benchBatch', 'timeLoadedOps']);
 
@@ -33,7 +33,7 @@ async function groupedMethod(engine: Engine): Promise<GroupedMethod> {
 async function handle(engine: Engine, req: HarnessRequest): Promise<Handled> {
   switch (req.type) {
     case 'runRaw': {
-      const r = await engine.runRaw(req.input, req.shape);
+      const r: RawResult = { ...(await engine.logits(req.input, req.shape)), numTensors: tf.memory().numTensors };
       return { result: r, transfer: [r.logits.buffer as ArrayBuffer] };
     }
     case 'setGroupedMethod':
