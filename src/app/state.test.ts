@@ -43,6 +43,9 @@ describe('URL state', () => {
       optimizer: 'adam',
       device: 'browser',
       lang: 'zh',
+      layer: 'layer2.3.conv2',
+      graphOpen: ['layer2', 'layer2.3', 'layer2.3.conv2'],
+      colour: 'time',
     };
     const back = roundTrip(s);
     expect(back.notices).toEqual([]);

@@ -20,6 +20,10 @@
  *   backend=auto|webgpu|webgl|wasm|cpu
  *   batch=<int>  dtype=float32|float16|bfloat16  opt=none|sgd|momentum|adam  device=<name>|browser
  *                             cost view (and the compare view's memory and time columns)
+ *   layer=<id>                the selected layer, block, module or stage (a module path; `stem`, `head`),
+ *                             shared by the graph, the layer list, the block table and the Cost view's kernels
+ *   open=<id>,<id>,...        graph view: the open stages, blocks, modules and grouped convs
+ *   colour=macs|params|memory|time  graph view: what the nodes are coloured by
  *   lang=en|zh                interface language; absent = the browser's (navigator.languages), so it is
  *                             written only where it differs from the browser's choice
  */
@@ -40,9 +44,11 @@ import { DTYPES, OPTIMIZERS, trainingMemory, type Dtype, type Optimizer } from '
 import { messageFromError, type Message } from '../model/message.ts';
 import { LANGS, type Lang } from './i18n/lang.ts';
 import { appMessage } from './i18n/translator.ts';
+import { MEASURES, type Measure } from './graphFigures.ts';
+import { graphTree, orderedIds } from './graphTree.ts';
 
-export type View = 'table' | 'layers' | 'forms' | 'compare' | 'cost' | 'run' | 'explain';
-export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'cost', 'run', 'explain'];
+export type View = 'table' | 'layers' | 'graph' | 'forms' | 'compare' | 'cost' | 'run' | 'explain';
+export const VIEWS: readonly View[] = ['table', 'layers', 'graph', 'forms', 'compare', 'cost', 'run', 'explain'];
 
 export type Detail = 'stages' | 'blocks' | 'layers';
 export const DETAILS: readonly Detail[] = ['stages', 'blocks', 'layers'];
@@ -78,6 +84,12 @@ export interface AppState {
   device: string;
   /** The interface language. */
   lang: Lang;
+  /** The selected layer or group (a module path, or a stage: `stem`, `layer1`, `head`): the graph's selection, the layer list's, and the row the block table and the Cost view's kernel table show. */
+  layer: string | null;
+  /** Graph view: the open stages, blocks, modules and grouped convs (their ids). */
+  graphOpen: string[];
+  /** Graph view: what the nodes are coloured by. */
+  colour: Measure;
 }
 
 /** The devices the cost view offers: the table's and this browser. */
@@ -105,6 +117,9 @@ export function defaultState(lang: Lang = 'en'): AppState {
     optimizer: DEFAULT_OPTIMIZER,
     device: DEFAULT_DEVICE,
     lang,
+    layer: null,
+    graphOpen: [],
+    colour: 'macs',
   };
 }
 
@@ -217,12 +232,14 @@ export function editConfig(config: NetworkConfig, key: ConfigKey, text: string, 
   return checkConfig(next);
 }
 
-/** The state with a new config, the forms stage and block kept inside the new network. */
+/** The state with a new config, the forms stage and block, the selection and the graph's open groups kept inside the new network. */
 export function withConfig(state: AppState, config: NetworkConfig, preset = state.preset): AppState {
   const formsStage = Math.min(state.formsStage, config.depths.length);
   const blocks = config.depths[formsStage - 1];
   const formsBlock = state.formsBlock !== null && state.formsBlock < blocks ? state.formsBlock : null;
-  return { ...state, config, preset, formsStage, formsBlock };
+  const tree = graphTree(graphOf(config));
+  const layer = state.layer !== null && tree.byId.has(state.layer) ? state.layer : null;
+  return { ...state, config, preset, formsStage, formsBlock, layer, graphOpen: orderedIds(tree, new Set(state.graphOpen)) };
 }
 
 /**
@@ -256,6 +273,9 @@ export function serializeState(state: AppState, preferred: Lang = 'en'): string 
   if (state.dtype !== d.dtype) p.set('dtype', state.dtype);
   if (state.optimizer !== d.optimizer) p.set('opt', state.optimizer);
   if (state.device !== d.device) p.set('device', state.device);
+  if (state.layer !== null) p.set('layer', state.layer);
+  if (state.graphOpen.length > 0) p.set('open', state.graphOpen.join(','));
+  if (state.colour !== d.colour) p.set('colour', state.colour);
   if (state.lang !== d.lang) p.set('lang', state.lang);
   return p.toString();
 }
@@ -268,7 +288,7 @@ export interface ParsedState {
 
 const KNOWN_KEYS = new Set<string>([
   'view', 'preset', ...CONFIG_KEYS, 'preserve', 'order', 'conv', 'q', 'detail', 'fs', 'fb', 'cmp', 'backend',
-  'batch', 'dtype', 'opt', 'device', 'lang',
+  'batch', 'dtype', 'opt', 'device', 'layer', 'open', 'colour', 'lang',
 ]);
 
 /**
@@ -369,5 +389,19 @@ export function parseState(search: string, preferred: Lang = 'en'): ParsedState 
       notices.push(appMessage('state.batch', { error: messageFromError(e), batch: state.batch }));
     }
   }
+  const tree = graphTree(graphOf(state.config));
+  const layer = p.get('layer');
+  if (layer !== null) {
+    if (tree.byId.has(layer)) state.layer = layer;
+    else notices.push(appMessage('graph.linkLayer', { value: layer }));
+  }
+  const open = p.get('open');
+  if (open !== null) {
+    const ids = open.split(',').filter((id) => id !== '');
+    const unknown = ids.filter((id) => !tree.byId.has(id));
+    if (unknown.length > 0) notices.push(appMessage('graph.linkOpen', { names: unknown.join(', ') }));
+    state.graphOpen = orderedIds(tree, new Set(ids));
+  }
+  state.colour = pick('colour', MEASURES, appMessage('graph.what.colour'), state.colour);
   return { state, notices };
 }
