@@ -11,9 +11,9 @@ import { downloadBlob, downloadText } from './download.ts';
 import { measureText } from './graphLabels.ts';
 import { MessageError } from '../model/message.ts';
 import { appMessage } from './i18n/translator.ts';
-import type { Scale } from './views/GraphView.tsx';
+import type { Scale } from './graphColours.ts';
 
-type Drawing = Pick<ComponentProps<typeof GraphDrawing>, 'layout' | 'looks' | 'edgeLabel'>;
+type Drawing = Pick<ComponentProps<typeof GraphDrawing>, 'layout' | 'look' | 'edgeLabel'>;
 
 const HEADER = 58;
 /** Chromium's canvas limits: a side of at most 32,767 px and about 268 M pixels; kept well inside. */

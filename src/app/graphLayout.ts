@@ -263,6 +263,7 @@ export function layoutGraph(tree: GraphTree, expanded: ReadonlySet<string>): Gra
   const byId = new Map(boxes.map((b) => [b.id, b]));
   const edges: LayoutEdge[] = [];
   const obstacles = obstaclesOf(boxes);
+  const labelled = new Set<string>();
   for (const e of treeEdges(tree, expanded)) {
     const from = e.from?.id ?? '@input';
     const to = e.to?.id ?? '@output';
@@ -270,8 +271,10 @@ export function layoutGraph(tree: GraphTree, expanded: ReadonlySet<string>): Gra
     const b = byId.get(to)!;
     const r = route(a, b, obstacles);
     // One label per tensor leaving a box (a block's input feeds its branch and its shortcut).
-    const labelled = edges.some((o) => o.from === from && o.node === e.node && o.label);
-    edges.push({ id: `${from}>${to}`, from, to, node: e.node, d: r.d, labelX: r.labelX, labelY: r.labelY, label: !labelled });
+    const tensor = `${from}|${e.node}`;
+    const label = !labelled.has(tensor);
+    labelled.add(tensor);
+    edges.push({ id: `${from}>${to}`, from, to, node: e.node, d: r.d, labelX: r.labelX, labelY: r.labelY, label });
   }
   return { boxes, edges, byId, width: top.w + 2 * SIZES.margin + 60, height: top.h + 2 * SIZES.margin };
 }

@@ -6,7 +6,8 @@
  */
 import { memo, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
 import type { GraphLayout, LayoutBox, LayoutEdge } from '../graphLayout.ts';
-import { fit, type BoxText } from '../graphLabels.ts';
+import { fit } from '../graphLabels.ts';
+import type { BoxLook } from '../graphColours.ts';
 
 export interface Palette {
   bg: string;
@@ -40,15 +41,6 @@ export interface Rect {
   y0: number;
   x1: number;
   y1: number;
-}
-
-export interface BoxLook {
-  text: BoxText;
-  /** The value of the measure, written on the box; empty for none. */
-  value: string;
-  /** Fill from the colour scale, and the text colour that reads on it; null: no value (neutral). */
-  fill: string | null;
-  ink: string | null;
 }
 
 export interface Interaction {
@@ -165,7 +157,7 @@ function Box({ box, look, palette, interaction, far }: { box: LayoutBox; look: B
 /** The picture: everything, or (with `window`) the boxes and edges that reach into it plus `keep`. */
 export const GraphDrawing = memo(function GraphDrawing(props: {
   layout: GraphLayout;
-  looks: ReadonlyMap<string, BoxLook>;
+  look: (box: LayoutBox) => BoxLook;
   edgeLabel: (e: LayoutEdge) => string;
   palette: Palette;
   window?: Rect | null;
@@ -174,7 +166,7 @@ export const GraphDrawing = memo(function GraphDrawing(props: {
   /** Zoomed far out: boxes and edges, no words. */
   far?: boolean;
 }) {
-  const { layout, looks, palette, window: win, interaction } = props;
+  const { layout, look, palette, window: win, interaction } = props;
   const far = props.far === true;
   const keep = new Set(props.keep ?? []);
   const shown = (b: LayoutBox) => !win || overlaps(b, win) || keep.has(b.id);
@@ -182,7 +174,7 @@ export const GraphDrawing = memo(function GraphDrawing(props: {
   const boxes: ReactNode[] = [];
   for (const b of layout.boxes) {
     if (!shown(b)) continue;
-    const node = <Box key={b.id} box={b} look={looks.get(b.id)!} palette={palette} interaction={interaction} far={far} />;
+    const node = <Box key={b.id} box={b} look={look(b)} palette={palette} interaction={interaction} far={far} />;
     (b.shape === 'frame' ? frames : boxes).push(node);
   }
   const edges: ReactNode[] = [];

@@ -7,7 +7,7 @@
  * DOM; the exports draw them all.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { interpolateYlOrRd, rgb, scaleSequentialLog, select, transition, zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3';
+import { select, transition, zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { graphOf } from '../graphs.ts';
 import { exactPreset, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
@@ -17,16 +17,16 @@ import { chosenDevice, measureBrowser, useBrowserSpeed } from '../browserSpeed.t
 import { BROWSER_DEVICE } from '../../analysis/devices.ts';
 import { CostError } from '../../analysis/cost.ts';
 import { expandable, findItem, graphTree, isOpen, isVisible, levelExpansion, orderedIds, visibleItems, type GraphTree, type TreeItem } from '../graphTree.ts';
-import { layoutGraph, type GraphLayout, type LayoutBox } from '../graphLayout.ts';
+import { layoutGraph, type LayoutBox } from '../graphLayout.ts';
 import { itemValue, MEASURES, nodeFigures, predictedTimes, type Measure, type NodeFigures, type NodeTimes } from '../graphFigures.ts';
 import { boxText, itemShape, measureText, shapeText } from '../graphLabels.ts';
-import { CSS_PALETTE, GraphDrawing, type BoxLook, type Interaction, type Rect } from '../components/GraphDrawing.tsx';
+import { CSS_PALETTE, GraphDrawing, type Interaction, type Rect } from '../components/GraphDrawing.tsx';
+import { boxLooks, interpolate, type Scale, type TextCache } from '../graphColours.ts';
 import { exportPng, exportSvg } from '../graphExport.tsx';
 import { thousands } from '../format.ts';
 import { msText } from '../components/RooflineChart.tsx';
 import { humanBytes } from '../../analysis/cost.ts';
 import { useMediaQuery } from '../useMediaQuery.ts';
-import type { Translator } from '../i18n/translator.ts';
 import './graph.css';
 
 const MIN_SCALE = 0.005;
@@ -34,56 +34,6 @@ const MAX_SCALE = 3;
 /** Below this zoom the words are too small to read: boxes and edges only. */
 const FAR_SCALE = 0.45;
 const MOTION_MS = 240;
-
-/** The colour scale's range: light for little, dark for much (the ends of YlOrRd left out: too pale, too dark for text). */
-const interpolate = (t: number) => interpolateYlOrRd(0.1 + 0.8 * t);
-
-/** Text colour that reads on a fill: dark on light, light on dark. */
-function inkOn(fill: string): string {
-  const c = rgb(fill);
-  const lum = (0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b) / 255;
-  return lum > 0.55 ? '#17202c' : '#ffffff';
-}
-
-export interface Scale {
-  measure: Measure;
-  low: number;
-  high: number;
-  colour: (v: number) => string;
-}
-
-/** Colours of the shown boxes: a log scale over the values of the boxes (not frames) that have any. */
-export function boxLooks(i18n: Translator, tree: GraphTree, layout: GraphLayout, measure: Measure, figures: NodeFigures, times: NodeTimes | null): { looks: Map<string, BoxLook>; scale: Scale | null } {
-  const values = new Map<string, number | null>();
-  let low = Infinity;
-  let high = 0;
-  for (const b of layout.boxes) {
-    if (!b.item) continue;
-    const v = itemValue(b.item, measure, figures, times);
-    values.set(b.id, v);
-    if (b.shape !== 'frame' && v !== null && v > 0) {
-      low = Math.min(low, v);
-      high = Math.max(high, v);
-    }
-  }
-  let scale: Scale | null = null;
-  if (high > 0) {
-    const s = scaleSequentialLog(interpolate).domain(low === high ? [low / 2, high] : [low, high]);
-    scale = { measure, low, high, colour: (v) => s(v) };
-  }
-  const looks = new Map<string, BoxLook>();
-  for (const b of layout.boxes) {
-    const v = values.get(b.id) ?? null;
-    const fill = scale && v !== null && v > 0 && b.shape !== 'frame' ? scale.colour(v) : null;
-    looks.set(b.id, {
-      text: boxText(i18n, tree.graph, b),
-      value: v !== null && v > 0 ? measureText(measure, v) : '',
-      fill,
-      ink: fill ? inkOn(fill) : null,
-    });
-  }
-  return { looks, scale };
-}
 
 function Legend({ scale, measure }: { scale: Scale | null; measure: Measure }) {
   const { t } = useI18n();
@@ -179,7 +129,8 @@ export function GraphView({ state }: { state: AppState }) {
       throw e;
     }
   }, [graph, device, state.batch, state.dtype, state.optimizer]);
-  const { looks, scale } = useMemo(() => boxLooks(i18n, tree, layout, state.colour, figures, times), [i18n, tree, layout, state.colour, figures, times]);
+  const texts = useMemo((): TextCache => new Map(), [tree, i18n]);
+  const { look, scale } = useMemo(() => boxLooks(i18n, tree, layout, state.colour, figures, times, texts), [i18n, tree, layout, state.colour, figures, times, texts]);
 
   const selectedItem = state.layer !== null ? findItem(tree, state.layer) : null;
   const selected = selectedItem?.id ?? null;
@@ -290,7 +241,7 @@ export function GraphView({ state }: { state: AppState }) {
         move(zoomIdentity.translate(a.x - box.x * k, a.y - box.y * k).scale(k), true);
       }
     }
-    updateWindow(transformRef.current, true);
+    updateWindow(transformRef.current);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [layout]);
 
@@ -430,7 +381,7 @@ export function GraphView({ state }: { state: AppState }) {
   const reveal = (view: 'layers' | 'table' | 'cost') => store.update((s) => ({ ...s, view, filter: view === 'layers' ? '' : s.filter }));
 
   const base = exactPreset(state.config) ?? 'network';
-  const drawingProps = { layout, looks, edgeLabel: (e: { node: number }) => shapeText(e.node < 0 ? graph.inputShape : graph.nodes[e.node].outShape) };
+  const drawingProps = { layout, look, edgeLabel: (e: { node: number }) => shapeText(e.node < 0 ? graph.inputShape : graph.nodes[e.node].outShape) };
   const settingsLine = device
     ? t('graph.settings', { batch: thousands(state.batch), dtype: times?.dtype ?? state.dtype, device: deviceLabel(i18n, device) })
     : state.device === BROWSER_DEVICE && speed.status === 'measuring' ? t('graph.timeMeasuring') : '';
