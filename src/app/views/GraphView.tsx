@@ -87,7 +87,7 @@ function Details({ item, tree, figures, times, state, onReveal }: {
           <dt>{t('graph.detail.memory')}</dt>
           <dd className={layer && figures.inPlace[layer.index] ? '' : 'num'}>{layer && figures.inPlace[layer.index] ? t('graph.detail.inPlace') : humanBytes(bytes)}</dd>
         </div>
-        <div><dt>{t('graph.detail.time')}</dt><dd className={layer && kernel !== layer.index ? '' : 'num'}>{timeText}</dd></div>
+        <div><dt>{t('graph.detail.time')}</dt><dd>{timeText}</dd></div>
         {item.paths > 1 && layer?.kind === 'conv' && (
           <div><dt>{t('graph.detail.paths')}</dt><dd>{t('graph.detail.pathsValue', { count: item.paths, width: layer.conv.inChannels / item.paths })}</dd></div>
         )}
@@ -181,8 +181,9 @@ export function GraphView({ state }: { state: AppState }) {
     else select(svg).call(z.transform, tr);
   };
 
-  // Pan and zoom: d3-zoom on the svg (wheel, drag, pinch); the transform goes straight to the DOM.
-  useEffect(() => {
+  // Pan and zoom: d3-zoom on the svg (wheel, drag, pinch); the transform goes straight to the DOM. Set up
+  // before the first placement below (layout effects run in order).
+  useLayoutEffect(() => {
     const svg = svgRef.current!;
     const z = zoom<SVGSVGElement, unknown>()
       .scaleExtent([MIN_SCALE, MAX_SCALE])
