@@ -218,13 +218,14 @@ test('graph: a link naming what the network does not have says so; ResNet-152 ke
 
 test('graph: screenshots, light and dark, wide and phone', async ({ page }) => {
   test.setTimeout(180_000);
-  const url = '/?view=graph&preset=seresnext50_32x4d&layer=layer2.0.conv2&open=layer2,layer2.0,layer2.0.conv2,layer2.0.se';
+  const url = '/?view=graph&preset=seresnext50_32x4d&layer=layer2.0&open=layer2,layer2.0,layer2.0.conv2,layer2.0.se';
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     for (const [w, h] of [[1280, 800], [390, 844]] as const) {
       await page.setViewportSize({ width: w, height: h });
       await page.goto(url);
-      await expect(item(page, /^layer2\.0\.conv2:/)).toHaveAttribute('aria-selected', 'true');
+      await expect(item(page, /^layer2\.0: Bottleneck/)).toHaveAttribute('aria-selected', 'true');
+      await expect(item(page, /^layer2\.0\.conv2:/)).toHaveAttribute('aria-expanded', 'true');
       await page.waitForTimeout(400);
       await shoot(page, `graph${scheme === 'dark' ? '-dark' : ''}-${w}x${h}.png`);
     }
