@@ -9,7 +9,7 @@ import type { BackendChoice } from './state.ts';
 import { messageFromError, type Message } from '../model/message.ts';
 import { appMessage } from './i18n/translator.ts';
 
-export type SpeedState =
+type SpeedState =
   | { status: 'idle' }
   | { status: 'measuring'; backend: BackendChoice }
   | { status: 'done'; speed: MeasuredSpeed }

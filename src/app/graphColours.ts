@@ -15,7 +15,7 @@ import type { Translator } from './i18n/translator.ts';
 export const interpolate = (t: number): string => interpolateYlOrRd(0.1 + 0.8 * t);
 
 /** Text colour that reads on a fill: dark on light, light on dark. */
-export function inkOn(fill: string): string {
+function inkOn(fill: string): string {
   const c = rgb(fill);
   const lum = (0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b) / 255;
   return lum > 0.55 ? '#17202c' : '#ffffff';

@@ -25,7 +25,7 @@ export function itemShape(graph: LayerGraph, item: TreeItem): number[] {
 }
 
 /** A module call in PyTorch's words: class and hyper-parameters (a functional op in the interface's). */
-export function layerDetail(i18n: Translator, node: LayerNode): string {
+function layerDetail(i18n: Translator, node: LayerNode): string {
   const stride = (s: number) => (s > 1 ? ` /${s}` : '');
   switch (node.kind) {
     case 'conv': {
@@ -68,7 +68,7 @@ export function itemName(i18n: Translator, graph: LayerGraph, item: TreeItem): s
   return item.id.startsWith(`${parent.id}.`) ? item.id.slice(parent.id.length + 1) : item.id;
 }
 
-export function itemDetail(i18n: Translator, graph: LayerGraph, item: TreeItem): string {
+function itemDetail(i18n: Translator, graph: LayerGraph, item: TreeItem): string {
   const shape = shapeText(itemShape(graph, item));
   if (item.kind === 'stage') {
     return item.children.some((c) => c.kind === 'block')

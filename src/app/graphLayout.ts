@@ -38,7 +38,7 @@ const TAIL_PATHS = 8;
 const PATHS_TOP = 32;
 const PATHS_BAR = 20;
 
-export interface PathMark {
+interface PathMark {
   /** 0-based path index. */
   index: number;
   x: number;

@@ -10,10 +10,10 @@
  */
 import type { LayerGraph, LayerNode } from '../model/graph.ts';
 
-export type TreeItemKind = 'stage' | 'block' | 'module' | 'layer';
+type TreeItemKind = 'stage' | 'block' | 'module' | 'layer';
 
 /** Where an item sits in an opened block: the residual branch, the shortcut, or after the sum. */
-export type Lane = 'branch' | 'shortcut' | 'merge';
+type Lane = 'branch' | 'shortcut' | 'merge';
 
 export interface TreeItem {
   id: string;
@@ -193,7 +193,7 @@ export function producer(graph: LayerGraph, index: number): number {
 }
 
 /** An edge between two visible items: `from` null is the network input, `to` null the output; `node` produces its tensor. */
-export interface TreeEdge {
+interface TreeEdge {
   from: TreeItem | null;
   to: TreeItem | null;
   /** The producing node (-1: the input): its output shape is the tensor on the edge. */

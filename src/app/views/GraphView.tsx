@@ -212,12 +212,17 @@ export function GraphView({ state }: { state: AppState }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  /** Fit the drawing's width (at most 1:1), the top in view; or centre a box. */
+  /**
+   * Fit the drawing's width (at most 1:1), the top in view; or show a box: its words readable (a wide
+   * open block is shown from its left, its branch first, on a phone), a frame from its header.
+   */
   const home = (center: LayoutBox | null, animate: boolean) => {
     const { w, h } = sizeRef.current;
     if (center) {
-      const k = Math.max(Math.min(1, (w - 16) / Math.max(center.w, 240)), 0.35);
-      move(zoomIdentity.translate(w / 2 - (center.x + center.w / 2) * k, h / 3 - center.y * k).scale(k), animate);
+      const k = Math.max(Math.min(1, (w - 16) / Math.min(Math.max(center.w, 240), 420)), 0.35);
+      const x = center.w * k <= w - 16 ? w / 2 - (center.x + center.w / 2) * k : 8 - center.x * k;
+      const y = center.shape === 'frame' ? 8 - center.y * k : h / 3 - center.y * k;
+      move(zoomIdentity.translate(x, y).scale(k), animate);
       return;
     }
     const k = Math.min(1, (w - 8) / layout.width);
