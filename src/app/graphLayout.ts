@@ -81,16 +81,20 @@ export interface GraphLayout {
   height: number;
 }
 
+/** A laid-out part: its size, its spine, and its boxes as the range [from, to) of the one output array. */
 interface Sub {
   w: number;
   h: number;
   /** x of the spine (where data enters and leaves) from the left edge. */
   spine: number;
-  boxes: LayoutBox[];
+  from: number;
+  to: number;
 }
 
-function shift(boxes: LayoutBox[], dx: number, dy: number): LayoutBox[] {
-  for (const b of boxes) {
+/** Moves the boxes of [from, to) (each box moves once per enclosing part: no copies). */
+function shift(out: LayoutBox[], from: number, to: number, dx: number, dy: number): void {
+  for (let i = from; i < to; i++) {
+    const b = out[i];
     b.x += dx;
     b.y += dy;
     if (b.paths) {
@@ -99,7 +103,6 @@ function shift(boxes: LayoutBox[], dx: number, dy: number): LayoutBox[] {
       if (b.paths.gapX !== null) b.paths.gapX += dx;
     }
   }
-  return boxes;
 }
 
 /** The drawn paths of an open grouped conv inside a box of width `w`: all of them, or the first and last with a gap. */
@@ -122,70 +125,78 @@ export function pathMarks(count: number, x: number, w: number): { marks: PathMar
   return { marks, gapX };
 }
 
-function leaf(item: TreeItem, expanded: ReadonlySet<string>): Sub {
-  if (item.paths > 1 && expanded.has(item.id)) {
-    const w = SIZES.pathsW;
-    const h = SIZES.pathsH;
-    const { marks, gapX } = pathMarks(item.paths, 0, w);
-    return { w, h, spine: w / 2, boxes: [{ id: item.id, item, x: 0, y: 0, w, h, shape: 'paths', paths: { marks, gapX, y: PATHS_TOP, h: PATHS_BAR } }] };
-  }
-  return { w: SIZES.boxW, h: SIZES.boxH, spine: SIZES.boxW / 2, boxes: [{ id: item.id, item, x: 0, y: 0, w: SIZES.boxW, h: SIZES.boxH, shape: 'box' }] };
+function one(out: LayoutBox[], box: LayoutBox, spine: number): Sub {
+  out.push(box);
+  return { w: box.w, h: box.h, spine, from: out.length - 1, to: out.length };
 }
 
-/** Subs stacked top to bottom on one spine. */
-function column(subs: Sub[]): Sub {
-  if (subs.length === 0) return { w: 0, h: 0, spine: 0, boxes: [] };
-  const spine = Math.max(...subs.map((s) => s.spine));
-  const boxes: LayoutBox[] = [];
+function leaf(out: LayoutBox[], item: TreeItem, expanded: ReadonlySet<string>): Sub {
+  if (item.paths > 1 && expanded.has(item.id)) {
+    const w = SIZES.pathsW;
+    const { marks, gapX } = pathMarks(item.paths, 0, w);
+    return one(out, { id: item.id, item, x: 0, y: 0, w, h: SIZES.pathsH, shape: 'paths', paths: { marks, gapX, y: PATHS_TOP, h: PATHS_BAR } }, w / 2);
+  }
+  return one(out, { id: item.id, item, x: 0, y: 0, w: SIZES.boxW, h: SIZES.boxH, shape: 'box' }, SIZES.boxW / 2);
+}
+
+/** Parts laid out one after the other (contiguous in `out`), stacked top to bottom on one spine. */
+function column(out: LayoutBox[], subs: Sub[]): Sub {
+  if (subs.length === 0) return { w: 0, h: 0, spine: 0, from: out.length, to: out.length };
+  let spine = 0;
+  for (const s of subs) spine = Math.max(spine, s.spine);
   let y = 0;
   let w = 0;
   subs.forEach((s, i) => {
     if (i > 0) y += SIZES.gap;
     const dx = spine - s.spine;
-    boxes.push(...shift(s.boxes, dx, y));
+    shift(out, s.from, s.to, dx, y);
     y += s.h;
     w = Math.max(w, dx + s.w);
   });
-  return { w, h: y, spine, boxes };
+  return { w, h: y, spine, from: subs[0].from, to: subs[subs.length - 1].to };
 }
 
 /** An open block: branch on the spine, shortcut to its right, the sum and what follows under the branch. */
-function blockContent(children: TreeItem[], expanded: ReadonlySet<string>): Sub {
-  const lay = (lane: TreeItem['lane']) => column(children.filter((c) => c.lane === lane).map((c) => layoutItem(c, expanded)));
+function blockContent(out: LayoutBox[], children: TreeItem[], expanded: ReadonlySet<string>): Sub {
+  const from = out.length;
+  const lay = (lane: TreeItem['lane']) => column(out, children.filter((c) => c.lane === lane).map((c) => layoutItem(out, c, expanded)));
   const branch = lay('branch');
   const short = lay('shortcut');
   const merge = lay('merge');
-  const boxes: LayoutBox[] = [...branch.boxes];
   let topW = branch.w + SIZES.identityLane;
-  if (short.boxes.length > 0) {
+  if (short.to > short.from) {
     const sx = branch.w + SIZES.columnGap;
-    boxes.push(...shift(short.boxes, sx, 0));
+    shift(out, short.from, short.to, sx, 0);
     topW = sx + short.w;
   }
   const topH = Math.max(branch.h, short.h);
   let dx = branch.spine - merge.spine;
   let spine = branch.spine;
   if (dx < 0) {
-    shift(boxes, -dx, 0);
+    shift(out, from, merge.from, -dx, 0);
     spine -= dx;
     topW -= dx;
     dx = 0;
   }
-  boxes.push(...shift(merge.boxes, dx, topH + SIZES.gap));
-  return { w: Math.max(topW, dx + merge.w), h: topH + (merge.boxes.length > 0 ? SIZES.gap + merge.h : 0), spine, boxes };
+  shift(out, merge.from, merge.to, dx, topH + SIZES.gap);
+  return { w: Math.max(topW, dx + merge.w), h: topH + (merge.to > merge.from ? SIZES.gap + merge.h : 0), spine, from, to: out.length };
 }
 
-function layoutItem(item: TreeItem, expanded: ReadonlySet<string>): Sub {
-  if (item.children.length === 0 || !expanded.has(item.id)) return leaf(item, expanded);
-  const content = item.kind === 'block' ? blockContent(item.children, expanded) : column(item.children.map((c) => layoutItem(c, expanded)));
-  const w = Math.max(content.w + 2 * SIZES.padX, SIZES.boxW);
-  const h = SIZES.head + content.h + SIZES.padBottom;
-  const frame: LayoutBox = { id: item.id, item, x: 0, y: 0, w, h, shape: 'frame' };
-  return { w, h, spine: SIZES.padX + content.spine, boxes: [frame, ...shift(content.boxes, SIZES.padX, SIZES.head)] };
+function layoutItem(out: LayoutBox[], item: TreeItem, expanded: ReadonlySet<string>): Sub {
+  if (item.children.length === 0 || !expanded.has(item.id)) return leaf(out, item, expanded);
+  // The frame comes before its children (drawing and keyboard order); its size is known after them.
+  const frame: LayoutBox = { id: item.id, item, x: 0, y: 0, w: 0, h: 0, shape: 'frame' };
+  out.push(frame);
+  const from = out.length - 1;
+  const content = item.kind === 'block' ? blockContent(out, item.children, expanded) : column(out, item.children.map((c) => layoutItem(out, c, expanded)));
+  shift(out, from + 1, out.length, SIZES.padX, SIZES.head);
+  frame.w = Math.max(content.w + 2 * SIZES.padX, SIZES.boxW);
+  frame.h = SIZES.head + content.h + SIZES.padBottom;
+  return { w: frame.w, h: frame.h, spine: SIZES.padX + content.spine, from, to: out.length };
 }
 
-function terminal(id: '@input' | '@output'): Sub {
-  return { w: SIZES.boxW, h: SIZES.terminalH, spine: SIZES.boxW / 2, boxes: [{ id, item: null, x: 0, y: 0, w: SIZES.boxW, h: SIZES.terminalH, shape: 'terminal' }] };
+function terminal(out: LayoutBox[], id: '@input' | '@output'): Sub {
+  return one(out, { id, item: null, x: 0, y: 0, w: SIZES.boxW, h: SIZES.terminalH, shape: 'terminal' }, SIZES.boxW / 2);
 }
 
 /** The boxes an edge may have to go around: leaves sorted by top, and the frames. */
@@ -254,16 +265,16 @@ function route(a: LayoutBox, b: LayoutBox, obstacles: Obstacles): { d: string; l
 
 /** The whole drawing for a tree at an expansion. */
 export function layoutGraph(tree: GraphTree, expanded: ReadonlySet<string>): GraphLayout {
-  const top = column([
-    terminal('@input'),
-    ...tree.roots.map((r) => layoutItem(r, expanded)),
-    terminal('@output'),
-  ]);
-  const boxes = shift(top.boxes, SIZES.margin, SIZES.margin);
+  const boxes: LayoutBox[] = [];
+  const parts = [terminal(boxes, '@input')];
+  for (const r of tree.roots) parts.push(layoutItem(boxes, r, expanded));
+  parts.push(terminal(boxes, '@output'));
+  const top = column(boxes, parts);
+  shift(boxes, 0, boxes.length, SIZES.margin, SIZES.margin);
   const byId = new Map(boxes.map((b) => [b.id, b]));
   const edges: LayoutEdge[] = [];
   const obstacles = obstaclesOf(boxes);
-  const labelled = new Set<string>();
+  const labelled = new Set<number>();
   for (const e of treeEdges(tree, expanded)) {
     const from = e.from?.id ?? '@input';
     const to = e.to?.id ?? '@output';
@@ -271,7 +282,7 @@ export function layoutGraph(tree: GraphTree, expanded: ReadonlySet<string>): Gra
     const b = byId.get(to)!;
     const r = route(a, b, obstacles);
     // One label per tensor leaving a box (a block's input feeds its branch and its shortcut).
-    const tensor = `${from}|${e.node}`;
+    const tensor = ((e.from?.seq ?? -1) + 1) * 10_000_000 + e.node + 1;
     const label = !labelled.has(tensor);
     labelled.add(tensor);
     edges.push({ id: `${from}>${to}`, from, to, node: e.node, d: r.d, labelX: r.labelX, labelY: r.labelY, label });

@@ -31,6 +31,8 @@ export interface TreeItem {
   level: number;
   /** A grouped conv's groups (the C paths it opens into); 0 for everything else. */
   paths: number;
+  /** Its place in the tree (depth first, 0-based): a number to key it by. */
+  seq: number;
 }
 
 export interface GraphTree {
@@ -51,7 +53,7 @@ function isMarker(n: LayerNode): boolean {
 }
 
 function makeItem(id: string, kind: TreeItemKind, parent: TreeItem | null, node: number | null, stage: number, lane: Lane): TreeItem {
-  return { id, kind, parent, children: [], nodes: [], node, stage, lane, level: parent ? parent.level + 1 : 1, paths: 0 };
+  return { id, kind, parent, children: [], nodes: [], node, stage, lane, level: parent ? parent.level + 1 : 1, paths: 0, seq: 0 };
 }
 
 /**
@@ -134,7 +136,11 @@ function buildTree(graph: LayerGraph): GraphTree {
     }
   }
   const byNode: TreeItem[] = [];
-  for (const item of byId.values()) if (item.node !== null) byNode[item.node] = item;
+  let seq = 0;
+  for (const item of byId.values()) {
+    item.seq = seq++;
+    if (item.node !== null) byNode[item.node] = item;
+  }
   return { graph, roots, byId, byNode };
 }
 
@@ -204,11 +210,11 @@ interface TreeEdge {
 export function treeEdges(tree: GraphTree, expanded: ReadonlySet<string>): TreeEdge[] {
   const { graph } = tree;
   const of = drawnBy(tree, expanded);
-  const seen = new Set<string>();
+  const seen = new Set<number>();
   const edges: TreeEdge[] = [];
   const add = (from: TreeItem | null, to: TreeItem | null, node: number) => {
     if (from === to) return;
-    const key = `${from?.id ?? ''}>${to?.id ?? ''}`;
+    const key = ((from?.seq ?? -1) + 1) * 1_000_000 + (to?.seq ?? -1) + 1;
     if (seen.has(key)) return;
     seen.add(key);
     edges.push({ from, to, node });
