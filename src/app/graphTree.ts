@@ -33,6 +33,9 @@ export interface TreeItem {
   paths: number;
   /** Its place in the tree (depth first, 0-based): a number to key it by. */
   seq: number;
+  /** Its position among its siblings (1-based) and their number: aria-posinset, aria-setsize. */
+  pos: number;
+  siblings: number;
 }
 
 export interface GraphTree {
@@ -53,7 +56,7 @@ function isMarker(n: LayerNode): boolean {
 }
 
 function makeItem(id: string, kind: TreeItemKind, parent: TreeItem | null, node: number | null, stage: number, lane: Lane): TreeItem {
-  return { id, kind, parent, children: [], nodes: [], node, stage, lane, level: parent ? parent.level + 1 : 1, paths: 0, seq: 0 };
+  return { id, kind, parent, children: [], nodes: [], node, stage, lane, level: parent ? parent.level + 1 : 1, paths: 0, seq: 0, pos: 0, siblings: 0 };
 }
 
 /**
@@ -140,7 +143,15 @@ function buildTree(graph: LayerGraph): GraphTree {
   for (const item of byId.values()) {
     item.seq = seq++;
     if (item.node !== null) byNode[item.node] = item;
+    item.children.forEach((c, k) => {
+      c.pos = k + 1;
+      c.siblings = item.children.length;
+    });
   }
+  roots.forEach((r, k) => {
+    r.pos = k + 1;
+    r.siblings = roots.length;
+  });
   return { graph, roots, byId, byNode };
 }
 

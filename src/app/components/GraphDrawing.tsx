@@ -7,6 +7,7 @@
 import { memo, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
 import type { GraphLayout, LayoutBox, LayoutEdge } from '../graphLayout.ts';
 import { fit } from '../graphLabels.ts';
+import { expandable } from '../graphTree.ts';
 import type { BoxLook } from '../graphColours.ts';
 
 export interface Palette {
@@ -46,8 +47,8 @@ export interface Rect {
 export interface Interaction {
   selected: string | null;
   focused: string | null;
-  /** aria-level, aria-setsize, aria-posinset and aria-expanded of each tree item by id. */
-  aria: ReadonlyMap<string, { level: number; size: number; pos: number; expanded: boolean | undefined }>;
+  /** The open ids (aria-expanded; level, position and set size come from the tree item). */
+  expanded: ReadonlySet<string>;
   onActivate: (id: string) => void;
   onKey: (e: KeyboardEvent<SVGElement>) => void;
   onFocus: (id: string) => void;
@@ -73,8 +74,8 @@ function edgeBounds(e: LayoutEdge, layout: GraphLayout): { x: number; y: number;
 function Box({ box, look, palette, interaction, far }: { box: LayoutBox; look: BoxLook; palette: Palette; interaction?: Interaction; far: boolean }) {
   const { text } = look;
   const frame = box.shape === 'frame';
-  const aria = interaction?.aria.get(box.id);
-  const expanded = aria?.expanded;
+  const item = box.item;
+  const expanded = interaction && item && expandable(item) ? interaction.expanded.has(item.id) : undefined;
   const selected = interaction?.selected === box.id;
   const ink = look.ink ?? (box.shape === 'terminal' ? palette.muted : palette.text);
   const chevron = expanded === undefined ? '' : expanded ? '▾ ' : '▸ ';
@@ -131,9 +132,9 @@ function Box({ box, look, palette, interaction, far }: { box: LayoutBox; look: B
         style={{ transform: `translate(${box.x}px, ${box.y}px)` }}
         role="treeitem"
         aria-label={text.label}
-        aria-level={aria?.level}
-        aria-setsize={aria?.size}
-        aria-posinset={aria?.pos}
+        aria-level={box.item.level}
+        aria-setsize={box.item.siblings}
+        aria-posinset={box.item.pos}
         aria-expanded={expanded}
         aria-selected={selected}
         tabIndex={focused ? 0 : -1}

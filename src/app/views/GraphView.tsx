@@ -6,7 +6,7 @@
  * makes the colour scale; React draws (components/GraphDrawing.tsx). Only the boxes in view are in the
  * DOM; the exports draw them all.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { select, transition, zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { graphOf } from '../graphs.ts';
 import { exactPreset, type AppState } from '../state.ts';
@@ -339,29 +339,21 @@ export function GraphView({ state }: { state: AppState }) {
     else select1(id);
   };
 
-  const aria = useMemo(() => {
-    const out = new Map<string, { level: number; size: number; pos: number; expanded: boolean | undefined }>();
-    const walk = (items: readonly TreeItem[]) => {
-      items.forEach((it, k) => {
-        out.set(it.id, { level: it.level, size: items.length, pos: k + 1, expanded: expandable(it) ? expanded.has(it.id) : undefined });
-        if (it.children.length > 0 && expanded.has(it.id)) walk(it.children);
-      });
-    };
-    walk(tree.roots);
-    return out;
-  }, [tree, expanded]);
-
-  const interaction: Interaction = {
+  // The drawing re-renders only when what it shows changes: its handlers read the latest closures through a ref.
+  const handlers = useRef({ activate, onKey, focusId });
+  handlers.current = { activate, onKey, focusId };
+  const label = t('graph.tree', { items: order.length });
+  const interaction = useMemo((): Interaction => ({
     selected,
     focused: focusItem.id,
-    aria,
-    onActivate: activate,
-    onKey,
+    expanded,
+    onActivate: (id) => handlers.current.activate(id),
+    onKey: (e) => handlers.current.onKey(e),
     onFocus: (id) => {
-      if (id !== focusId) setFocusId(id);
+      if (id !== handlers.current.focusId) setFocusId(id);
     },
-    label: t('graph.tree', { items: order.length }),
-  };
+    label,
+  }), [selected, focusItem.id, expanded, label]);
 
   const setLevel = (level: 'stages' | 'blocks' | 'layers') => {
     const open = levelExpansion(tree, level);
@@ -387,7 +379,9 @@ export function GraphView({ state }: { state: AppState }) {
   const reveal = (view: 'layers' | 'table' | 'cost') => store.update((s) => ({ ...s, view, filter: view === 'layers' ? '' : s.filter }));
 
   const base = exactPreset(state.config) ?? 'network';
-  const drawingProps = { layout, look, edgeLabel: (e: { node: number }) => shapeText(e.node < 0 ? graph.inputShape : graph.nodes[e.node].outShape) };
+  const edgeLabel = useCallback((e: { node: number }) => shapeText(e.node < 0 ? graph.inputShape : graph.nodes[e.node].outShape), [graph]);
+  const drawingProps = { layout, look, edgeLabel };
+  const keep = useMemo(() => [focusItem.id, selected], [focusItem.id, selected]);
   const settingsLine = device
     ? t('graph.settings', { batch: thousands(state.batch), dtype: times?.dtype ?? state.dtype, device: deviceLabel(i18n, device) })
     : state.device === BROWSER_DEVICE && speed.status === 'measuring' ? t('graph.timeMeasuring') : '';
@@ -446,7 +440,7 @@ export function GraphView({ state }: { state: AppState }) {
       <div className={`graph-canvas${phone ? ' phone' : ''}`}>
         <svg ref={svgRef} className="graph-svg">
           <g ref={viewRef} role="tree" aria-label={interaction.label}>
-            <GraphDrawing {...drawingProps} palette={CSS_PALETTE} window={win} keep={[focusItem.id, selected]} interaction={interaction} far={far} />
+            <GraphDrawing {...drawingProps} palette={CSS_PALETTE} window={win} keep={keep} interaction={interaction} far={far} />
           </g>
         </svg>
       </div>
