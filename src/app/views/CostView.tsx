@@ -10,7 +10,7 @@ import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'rea
 import type { LayerGraph } from '../../model/graph.ts';
 import { graphOf } from '../graphs.ts';
 import { checkBatch, costOf, CostError, humanBytes, MAX_GPUS, parseBatch, parseGpus, sameFlopsCounterpart, type Counterpart, type CostReport } from '../../analysis/cost.ts';
-import { BROWSER_DEVICE, browserDevice, DEVICES, findDevice, type Device } from '../../analysis/devices.ts';
+import { BROWSER_DEVICE, DEVICES, findDevice, type Device } from '../../analysis/devices.ts';
 import { OPTIMIZERS, trainingMemory, type Optimizer } from '../../analysis/memory.ts';
 import { layerCategory } from '../../analysis/roofline.ts';
 import { memoryDtype, PRECISIONS, type Precision } from '../../analysis/timing/precision.ts';
@@ -21,8 +21,10 @@ import { BatchSweep } from '../components/BatchSweep.tsx';
 import { PublishedTimes } from '../components/PublishedTimes.tsx';
 import { thousands, humanCount } from '../format.ts';
 import { DEVICE_CHOICES, type AppState } from '../state.ts';
+import { kernelRowOf, nodeId, revealInGraph } from '../graphLinks.ts';
+import { GraphLink } from '../components/GraphLink.tsx';
 import { useStore } from '../store.ts';
-import { measureBrowser, useBrowserSpeed, type SpeedState } from '../browserSpeed.ts';
+import { chosenDevice, measureBrowser, useBrowserSpeed } from '../browserSpeed.ts';
 import { MemoryBar } from '../components/MemoryBar.tsx';
 import { RooflineChart, msText } from '../components/RooflineChart.tsx';
 import { WhyResNeXt } from '../components/WhyResNeXt.tsx';
@@ -44,12 +46,6 @@ function Field({ label, error, hint, children }: { label: string; error?: string
       {error && <div id={`${id}-error`} className="field-error" role="alert">{error}</div>}
     </div>
   );
-}
-
-/** The device of the current choice: a table entry, "This browser" once measured, or null while it is not. */
-function chosenDevice(choice: string, speed: SpeedState): Device | null {
-  if (choice !== BROWSER_DEVICE) return findDevice(choice) ?? null;
-  return speed.status === 'done' ? browserDevice(speed.speed) : null;
 }
 
 interface Computed {
@@ -209,6 +205,16 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
   const tot = report.totals;
   const tr = time.training;
   const label = deviceLabel(i18n, device);
+  const store = useStore();
+  // The kernel of the app's selection (the graph's): the table opened at its row.
+  const revealed = state.layer !== null ? kernelRowOf(graph, time.layers, state.layer) : -1;
+  const kernelsRef = useRef<HTMLDetailsElement>(null);
+  const revealRef = useRef<HTMLTableRowElement>(null);
+  useEffect(() => {
+    if (revealed < 0 || !kernelsRef.current) return;
+    kernelsRef.current.open = true;
+    revealRef.current?.scrollIntoView({ block: 'center' });
+  }, [revealed]);
   return (
     <>
       <dl className="totals cost-totals">
@@ -245,7 +251,7 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
       {device.kind === 'browser' && <BrowserMeasure state={state} graph={graph} device={device} />}
       <DeviceFigures device={device} />
       {device.kind !== 'browser' && device.kind !== 'cpu' && <ModelConstants />}
-      <details className="card kernels">
+      <details className="card kernels" ref={kernelsRef}>
         <summary>{t('costView.kernels', { count: time.layers.length })}</summary>
         <TableWrap>
           <table className="data" aria-label={t('costView.kernelsTable')}>
@@ -260,8 +266,11 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
             </thead>
             <tbody>
               {time.layers.map((k, i) => (
-                <tr key={`${k.name}:${i}`}>
-                  <th scope="row">{k.name}</th><td>{categoryLabel(i18n, categories[i])}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
+                <tr key={`${k.name}:${i}`} className={i === revealed ? 'revealed' : undefined} ref={i === revealed ? revealRef : undefined}>
+                  <th scope="row">
+                    {k.name}
+                    <GraphLink name={k.name} onClick={() => store.update((s) => revealInGraph(s, nodeId(graph, k.nodes[0])))} />
+                  </th><td>{categoryLabel(i18n, categories[i])}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
                   <td className="num">{humanBytes(k.bytesWritten)}</td><td className="num">{k.intensity.toFixed(1)}</td><td>{t(`costView.bound.${k.bound}`)}</td>
                   <td>{k.unit === 'memory' ? '' : t(k.winograd ? 'costView.unitWinograd' : `costView.unit.${k.unit}`)}</td>
                   <td className="num">{k.unit === 'memory' ? '' : `${(k.tileUse * 100).toFixed(0)}%`}</td>
