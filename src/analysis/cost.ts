@@ -1,8 +1,9 @@
 /**
  * Cost beyond FLOPs, for one network at a batch size, dtype, optimizer and device: RegNet's activations,
- * per-kernel memory traffic and roofline time, training memory (parameters, gradients, optimizer state,
- * what autograd saves) and the inference peak. `memory.ts` and `roofline.ts` hold the rules; this file
- * puts them together, checks the options, and writes the CLI's JSON.
+ * training MACs, per-kernel memory traffic and roofline time, training memory (parameters, gradients,
+ * optimizer state, what autograd saves, the peak of a training step) and the inference peak. `memory.ts`,
+ * `peak-memory.ts`, `training-flops.ts` and `roofline.ts` hold the rules; this file puts them together,
+ * checks the options, and writes the CLI's JSON.
  */
 import type { LayerGraph } from '../model/graph.ts';
 import { totalMacs } from './counts.ts';
@@ -18,11 +19,14 @@ import {
   parameterCounts,
   trainingBytes,
   trainingMemory,
+  trainingPrecision,
   type Dtype,
   type Optimizer,
   type TrainingMemory,
 } from './memory.ts';
+import { peakTrainingMemory, type GradReset, type PeakTrainingMemory, type TrainingStepOptions } from './peak-memory.ts';
 import { roofline, type KernelCost } from './roofline.ts';
+import { trainingMacs } from './training-flops.ts';
 import { thousands } from './format.ts';
 import { messageOf, type Message, type ParamsArg } from '../model/message.ts';
 
@@ -58,6 +62,10 @@ export interface CostOptions {
   dtype: Dtype;
   optimizer: Optimizer;
   device: Device;
+  /** How `zero_grad` resets the gradients in the training step (peak-memory.ts); default 'zero' (torch 1.x). */
+  zeroGrad?: GradReset;
+  /** The optimizer's foreach implementation (peak-memory.ts); default false (torch 1.13's single-tensor loop). */
+  foreach?: boolean;
 }
 
 export const DEFAULT_BATCH = 32;
@@ -84,6 +92,8 @@ export interface CostReport {
     params: number;
     /** Per image (batch 1), paper convention. */
     macs: number;
+    /** Per image: forward + backward by FlopCounterMode's rule (training-flops.ts). */
+    trainMacs: number;
     /** RegNet's activations: conv output elements per image. */
     convActivations: number;
     /** Everything below is for the whole batch. */
@@ -92,6 +102,8 @@ export interface CostReport {
     gradsBytes: number;
     optimizerBytes: number;
     trainingBytes: number;
+    /** The peak of live tensor memory in one training step on the device (CUDA's 512-byte blocks), per GPU. */
+    peakTrainingBytes: number;
     inferencePeakBytes: number;
     /** Inference (eval forward) of the batch on the device. */
     predictedMs: number;
@@ -101,9 +113,12 @@ export interface CostReport {
     inferencePeakPerSample: number;
     /** The weights of an inference pass in the dtype (not in inferencePeakBytes). */
     inferenceWeightBytes: number;
+    /** The training step's peak (peak-memory.ts): on the device, with its phase and call. */
+    peak: PeakTrainingMemory;
     deviceBytes: number;
+    /** The training step's peak fits in the device's memory. */
     fits: boolean;
-    /** The largest batch whose training memory fits the device (0: not even one image). */
+    /** The largest batch whose training step's peak fits the device (0: not even one image). */
     largestBatch: number;
   };
   layers: KernelCost[];
@@ -152,11 +167,38 @@ export function checkBatch(memory: TrainingMemory, batch: number): void {
   }
 }
 
+function stepOptions(options: CostOptions, batch: number): TrainingStepOptions {
+  const { optimizer, dtype, zeroGrad = 'zero', foreach = false } = options;
+  return { batch, optimizer, precision: trainingPrecision(dtype), zeroGrad, foreach };
+}
+
+/**
+ * The largest batch whose training step's peak on the device fits in `capacity` bytes (0 when not even one
+ * image fits): the peak grows with the batch, so doubling and then bisecting finds it.
+ */
+function largestPeakBatch(graph: LayerGraph, options: CostOptions, capacity: number): number {
+  const fits = (b: number) => peakTrainingMemory(graph, stepOptions(options, b)).cudaBytes <= capacity;
+  if (!fits(1)) return 0;
+  let lo = 1;
+  let hi = 2;
+  while (fits(hi)) {
+    lo = hi;
+    hi *= 2;
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The cost of one network under the options; throws CostError for a batch beyond MAX_MEMORY_BYTES. */
 export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   const { batch, dtype, optimizer, device } = options;
   const memory = trainingMemory(graph, dtype, optimizer);
   checkBatch(memory, batch);
+  const peak = peakTrainingMemory(graph, stepOptions(options, batch));
   const layers = roofline(graph, batch, dtype, device);
   const predictedMs = layers.reduce((s, l) => s + l.ms, 0);
   const peakPerSample = inferencePeakElements(graph) * DTYPE_BYTES[dtype];
@@ -183,12 +225,14 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
     totals: {
       params,
       macs: totalMacs(graph),
+      trainMacs: trainingMacs(graph).total,
       convActivations: convActivations(graph),
       savedActivationBytes: atBatch(memory.saved, batch),
       paramsBytes: memory.params,
       gradsBytes: memory.grads,
       optimizerBytes: memory.optimizer,
       trainingBytes: training,
+      peakTrainingBytes: peak.cudaBytes,
       inferencePeakBytes: batch * peakPerSample,
       predictedMs,
     },
@@ -196,9 +240,10 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
       ...memory,
       inferencePeakPerSample: peakPerSample,
       inferenceWeightBytes: params * DTYPE_BYTES[dtype],
+      peak,
       deviceBytes,
-      fits: training <= deviceBytes,
-      largestBatch: largestBatch(memory, deviceBytes),
+      fits: peak.cudaBytes <= deviceBytes,
+      largestBatch: largestPeakBatch(graph, options, deviceBytes),
     },
     layers,
     stages,
@@ -213,12 +258,14 @@ export function costJson(report: CostReport): unknown {
     totals: {
       params: t.params,
       macs: t.macs,
+      train_macs: t.trainMacs,
       conv_activations: t.convActivations,
       saved_activation_bytes: t.savedActivationBytes,
       params_bytes: t.paramsBytes,
       grads_bytes: t.gradsBytes,
       optimizer_bytes: t.optimizerBytes,
       training_bytes: t.trainingBytes,
+      peak_training_bytes: t.peakTrainingBytes,
       inference_peak_bytes: t.inferencePeakBytes,
       predicted_ms: t.predictedMs,
     },

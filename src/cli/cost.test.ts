@@ -17,14 +17,16 @@ describe('cli cost', () => {
     const j = JSON.parse(r.stdout);
     expect(Object.keys(j)).toEqual(['totals', 'layers', 'device']);
     expect(Object.keys(j.totals)).toEqual([
-      'params', 'macs', 'conv_activations', 'saved_activation_bytes', 'params_bytes', 'grads_bytes', 'optimizer_bytes',
-      'training_bytes', 'inference_peak_bytes', 'predicted_ms',
+      'params', 'macs', 'train_macs', 'conv_activations', 'saved_activation_bytes', 'params_bytes', 'grads_bytes', 'optimizer_bytes',
+      'training_bytes', 'peak_training_bytes', 'inference_peak_bytes', 'predicted_ms',
     ]);
     for (const l of j.layers) expect(Object.keys(l)).toEqual(['name', 'type', 'macs', 'bytes_read', 'bytes_written', 'intensity', 'bound', 'predicted_ms']);
     const want = costOf(buildLayerGraph(presetConfig('resnext50_32x4d')), { batch: 16, dtype: 'bfloat16', optimizer: 'adam', device: findDevice('a100-40gb')! });
     expect(j.totals.conv_activations).toBe(14_400_512);
     expect(j.totals.saved_activation_bytes).toBe(want.totals.savedActivationBytes);
     expect(j.totals.training_bytes).toBe(want.totals.trainingBytes);
+    expect(j.totals.train_macs).toBe(want.totals.trainMacs);
+    expect(j.totals.peak_training_bytes).toBe(want.totals.peakTrainingBytes);
     expect(j.totals.predicted_ms).toBeCloseTo(want.totals.predictedMs, 9);
     expect(j.layers).toHaveLength(want.layers.length);
     expect(j.device).toMatchObject({ name: 'a100-40gb', batch: 16, dtype: 'bfloat16', optimizer: 'adam', peak_tflops: 312, fits: true });
@@ -35,7 +37,8 @@ describe('cli cost', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ResNet-50 at 3x224x224, batch 32, float32, on NVIDIA Tesla V100 SXM2 32 GB');
     expect(r.stdout).toContain('activations per image  11,113,984');
-    expect(r.stdout).toMatch(/total\s+[\d.]+ GB\s+fits in 32\.00 GB; largest batch that fits: [\d,]+/);
+    expect(r.stdout).toMatch(/total\s+[\d.]+ GB\n\s+peak of a training step\s+[\d.]+ GB\s+\(backward, at [\w.]+; gradients zeroed by zero_grad, 512-byte CUDA blocks\)\n\s+fits in 32\.00 GB; largest batch that fits: [\d,]+/);
+    expect(r.stdout).toContain('training MACs/image    12,149,538,816 (12.15 GMAC: forward + backward');
     expect(r.stdout).toMatch(/per stage:\n.*predicted ms/);
     const flags = cli('cost', '--block', 'bottleneck', '--depths', '3,4,6,3', '--cardinality', '32', '--width', '4', '--json');
     expect(JSON.parse(flags.stdout).totals.conv_activations).toBe(14_400_512);
