@@ -174,23 +174,39 @@ function stepOptions(options: CostOptions, batch: number): TrainingStepOptions {
 
 /**
  * The largest batch whose training step's peak on the device fits in `capacity` bytes (0 when not even one
- * image fits): the peak grows with the batch, so doubling and then bisecting finds it.
+ * image fits). The peak grows with the batch: gallop from the batch the sum of the parts allows (the peak is
+ * a little more), then bisect.
  */
-function largestPeakBatch(graph: LayerGraph, options: CostOptions, capacity: number): number {
-  const fits = (b: number) => peakTrainingMemory(graph, stepOptions(options, b)).cudaBytes <= capacity;
-  if (!fits(1)) return 0;
-  let lo = 1;
-  let hi = 2;
-  while (fits(hi)) {
-    lo = hi;
-    hi *= 2;
+function largestPeakBatch(graph: LayerGraph, options: CostOptions, memory: TrainingMemory, capacity: number): number {
+  const fits = (b: number) => b < 1 || peakTrainingMemory(graph, stepOptions(options, b)).cudaBytes <= capacity;
+  const guess = Math.max(1, largestBatch(memory, capacity));
+  let lo: number;
+  let hi: number;
+  if (fits(guess)) {
+    lo = guess;
+    for (let step = 1; ; step *= 2) {
+      if (!fits(lo + step)) {
+        hi = lo + step;
+        break;
+      }
+      lo += step;
+    }
+  } else {
+    hi = guess;
+    for (let step = 1; ; step *= 2) {
+      if (fits(hi - step)) {
+        lo = hi - step;
+        break;
+      }
+      hi -= step;
+    }
   }
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
     if (fits(mid)) lo = mid;
     else hi = mid;
   }
-  return lo;
+  return Math.max(0, lo);
 }
 
 /** The cost of one network under the options; throws CostError for a batch beyond MAX_MEMORY_BYTES. */
@@ -243,7 +259,7 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
       peak,
       deviceBytes,
       fits: peak.cudaBytes <= deviceBytes,
-      largestBatch: largestPeakBatch(graph, options, deviceBytes),
+      largestBatch: largestPeakBatch(graph, options, memory, deviceBytes),
     },
     layers,
     stages,
