@@ -1,6 +1,6 @@
 /**
  * Parity of the full-size networks with PyTorch: `npx tsx bench/parity-large.ts [--backend wasm|cpu]`.
- * Needs fixtures/large (`npm run fixtures -- --large`: random-init resnext50_32x4d and resnet50,
+ * Needs fixtures/large (`npm run fixtures:large`: random-init resnext50_32x4d and resnet50,
  * their inputs and PyTorch logits). Prints max |tfjs - PyTorch| over the whole logit vectors.
  */
 import { existsSync } from 'node:fs';
@@ -16,7 +16,7 @@ const backend = (args[args.indexOf('--backend') + 1] ?? 'wasm') as 'wasm' | 'cpu
 
 async function main(): Promise<void> {
   if (!existsSync(`${DIR}/resnext50_32x4d.json`)) {
-    process.stderr.write('fixtures/large is missing: run `npm run fixtures -- --large` first\n');
+    process.stderr.write('fixtures/large is missing: run `npm run fixtures:large` first\n');
     process.exit(2);
   }
   if (backend !== 'wasm' && backend !== 'cpu') throw new Error(`--backend must be wasm or cpu, got ${backend}`);

@@ -152,7 +152,7 @@ async function ortBench(page: Page): Promise<void> {
     for (const batch of [1, BATCH]) {
       const onnx = batch === 1 ? `${LARGE}/${model}.onnx` : dynamicOnnx(model);
       if (!onnx || !existsSync(onnx)) {
-        rows.push({ model, stack: 'onnxruntime-web wasm', batch, ms: null, note: batch === 1 ? 'no ONNX export: run `npm run fixtures -- --large`' : 'no dynamic-batch ONNX export (needs torch and fixtures/large)' });
+        rows.push({ model, stack: 'onnxruntime-web wasm', batch, ms: null, note: batch === 1 ? 'no ONNX export: run `npm run fixtures:large`' : 'no dynamic-batch ONNX export (needs torch and fixtures/large)' });
         continue;
       }
       const r = await page.evaluate(async ({ file, runs, threads, origin, batch }) => {
@@ -259,7 +259,7 @@ function stageRatios(shapes: ConvShapeTiming[]): { stage: number; grouped: numbe
 async function main(): Promise<void> {
   const haveLarge = MODELS.every((m) => existsSync(`${LARGE}/${m}.safetensors`));
   if (!haveLarge) {
-    log(`fixtures/large is missing: timing tfjs with random weights made here (random-init networks can drive activations into slow subnormals). For the PyTorch weights and the ONNX column run \`npm run fixtures -- --large\`.`);
+    log(`fixtures/large is missing: timing tfjs with random weights made here (random-init networks can drive activations into slow subnormals). For the PyTorch weights and the ONNX column run \`npm run fixtures:large\`.`);
   }
   const cpu = cpuDescription();
   log(`${cpu}; ${RUNS} timed runs after a warm-up; batch 1 and ${BATCH}, 3x224x224`);
@@ -288,7 +288,7 @@ async function main(): Promise<void> {
       await page.addScriptTag({ url: '/__ort/ort.min.js' });
       await ortBench(page);
     } else {
-      for (const model of MODELS) rows.push({ model, stack: 'onnxruntime-web wasm', batch: 1, ms: null, note: 'needs fixtures/large (npm run fixtures -- --large)' });
+      for (const model of MODELS) rows.push({ model, stack: 'onnxruntime-web wasm', batch: 1, ms: null, note: 'needs fixtures/large (npm run fixtures:large)' });
     }
     log('conv shapes (wasm) ...');
     for (const model of MODELS) shapes[model] = await convShapeBench(page, model);

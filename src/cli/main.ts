@@ -2,6 +2,8 @@
  * ResNeXt Lab command line: `npm run --silent cli -- <command> ...`. The same engine as the app.
  * User errors print one line (`error: ...`) and exit with status 2; no stack traces.
  */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { summaryCommand, tableCommand, solveCommand, compareCommand } from './commands.ts';
 import { codeCommand } from './formats.ts';
 import { costCommand } from './cost.ts';
@@ -92,13 +94,23 @@ async function run(argv: string[]): Promise<string> {
   }
 }
 
-run(process.argv.slice(2)).then(
-  (out) => {
-    process.stdout.write(out);
-  },
-  (err: unknown) => {
+/**
+ * Runs one command line (the words after `npm run --silent cli --`), writing its output to stdout and a user
+ * error as one line to stderr; resolves to the exit status (0, or 2 for bad input).
+ */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    process.stdout.write(await run(argv));
+    return 0;
+  } catch (err: unknown) {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`error: ${message.split('\n').join(' ')}\n`);
-    process.exitCode = 2;
-  },
-);
+    return 2;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  void main(process.argv.slice(2)).then((status) => {
+    process.exitCode = status;
+  });
+}
