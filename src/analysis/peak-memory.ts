@@ -244,10 +244,10 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
     }
     if (--rec.pending === 0) ready.push(rec);
   };
-  const accumulate = (grad: Tensor, elements: number, at: string) => {
+  /** AccumulateGrad of one parameter; a 16-bit gradient (of autocast's weight copy) is cast to float32 first (ToCopyBackward0). */
+  const accumulate = (grad: Tensor, elements: number, half: boolean, at: string) => {
     let g = grad;
-    if (g.bytes !== 4 * elements) {
-      // autocast: the 16-bit gradient of the weight's copy, cast to float32 (ToCopyBackward0)
+    if (half) {
       g = live.alloc(4 * elements);
       live.moment(at);
       live.drop(grad);
@@ -284,22 +284,22 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
     const rec = ready.splice(best, 1)[0];
     const node = rec.node;
     const incoming = rec.waiting!;
-    const inputGrad = (i: number): Tensor | null =>
-      resolve(node.inputs[i]) >= 0 ? live.alloc(act * batch * numel(i === 0 ? node.inShape : nodes[resolve(node.inputs[i])].outShape)) : null;
+    // The gradient of the (first) input, unless it is the batch.
+    const inputGrad = (): Tensor | null => (resolve(node.inputs[0]) >= 0 ? live.alloc(act * batch * numel(node.inShape)) : null);
     const outs: [Tensor | null, number][] = [];
-    const paramGrads: [Tensor, number][] = [];
+    const paramGrads: [Tensor, number, boolean][] = [];
     switch (node.kind) {
       case 'conv':
       case 'conv1d':
       case 'linear': {
-        outs.push([inputGrad(0), node.inputs[0]]);
-        const wbytes = precision === 'mixed' ? 2 : 4;
-        for (const p of parameterTensors(node)) paramGrads.push([live.alloc(wbytes * p), p]);
+        outs.push([inputGrad(), node.inputs[0]]);
+        const half = precision === 'mixed';
+        for (const p of parameterTensors(node)) paramGrads.push([live.alloc((half ? 2 : 4) * p), p, half]);
         break;
       }
       case 'bn':
-        outs.push([inputGrad(0), node.inputs[0]]);
-        for (const p of parameterTensors(node)) paramGrads.push([live.alloc(4 * p), p]);
+        outs.push([inputGrad(), node.inputs[0]]);
+        for (const p of parameterTensors(node)) paramGrads.push([live.alloc(4 * p), p, false]);
         break;
       case 'add':
       case 'concat':
@@ -307,7 +307,7 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
         for (const i of node.inputs) outs.push([live.hold(incoming), i]);
         break;
       case 'mul': {
-        outs.push([inputGrad(0), node.inputs[0]]);
+        outs.push([inputGrad(), node.inputs[0]]);
         const full = live.alloc(act * batch * numel(node.inShape));
         live.moment(node.name);
         const gate = live.alloc(act * batch * numel(nodes[node.inputs[1]].outShape));
@@ -317,14 +317,14 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
         break;
       }
       default:
-        outs.push([inputGrad(0), node.inputs[0]]);
+        outs.push([inputGrad(), node.inputs[0]]);
     }
     live.moment(node.name);
     live.drop(incoming);
     for (const t of rec.saved) live.drop(t);
     rec.saved = [];
     for (const [t, producer] of outs) if (t) deliver(t, producer, node.name);
-    for (const [t, elements] of paramGrads) accumulate(t, elements, node.name);
+    for (const [t, elements, half] of paramGrads) accumulate(t, elements, half, node.name);
   }
   live.drop(ones);
   live.drop(loss);
