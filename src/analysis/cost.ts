@@ -301,6 +301,8 @@ export function costJson(report: CostReport): unknown {
       batch: report.options.batch,
       dtype: report.options.dtype,
       optimizer: report.options.optimizer,
+      zero_grad: report.options.zeroGrad ?? 'zero',
+      foreach: report.options.foreach ?? false,
       peak_tflops: report.options.dtype === 'float32' ? d.fp32Tflops : (report.options.dtype === 'float16' ? d.fp16Tflops : d.bf16Tflops) ?? d.fp32Tflops,
       fp32_tflops: d.fp32Tflops,
       bandwidth_gbs: d.bandwidthGBs,

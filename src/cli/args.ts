@@ -20,7 +20,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that take no value. */
-const BOOLEAN_FLAGS = new Set(['json', 'help', 'csv', ...CONFIG_FIELDS.filter((f) => f.flagSets !== undefined).map((f) => f.flag)]);
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'csv', 'set-to-none', 'foreach', ...CONFIG_FIELDS.filter((f) => f.flagSets !== undefined).map((f) => f.flag)]);
 
 export function parseArgs(argv: string[], known: readonly string[]): ParsedArgs {
   const positional: string[] = [];

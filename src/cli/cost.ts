@@ -1,6 +1,6 @@
 /**
  * `cost <preset | config flags> [--batch N] [--dtype float32|float16|bfloat16] [--optimizer none|sgd|momentum|adam]
- *       [--device NAME] [--json]`: activations, memory traffic, training and inference memory and the roofline
+ *       [--set-to-none] [--foreach] [--device NAME] [--json]`: activations, memory traffic, training and inference memory and the roofline
  * time of every kernel (src/analysis/cost.ts). Bad values are one-line errors (main.ts exits with status 2).
  */
 import {
@@ -62,7 +62,7 @@ export function costText(report: CostReport): string {
     `  optimizer state          ${humanBytes(t.optimizerBytes).padStart(10)}`,
     `  saved activations        ${humanBytes(t.savedActivationBytes).padStart(10)}  (${humanBytes(m.saved.perSample)} per image + ${humanBytes(m.saved.fixed)} fixed${mixed ? ': BN statistics and 16-bit weight copies' : ': BN statistics'})`,
     `  total                    ${humanBytes(t.trainingBytes).padStart(10)}`,
-    `  peak of a training step  ${humanBytes(t.peakTrainingBytes).padStart(10)}  (${m.peak.phase}, at ${m.peak.at}; gradients ${o.zeroGrad === 'none' ? 'set to None' : 'zeroed'} by zero_grad, 512-byte CUDA blocks)`,
+    `  peak of a training step  ${humanBytes(t.peakTrainingBytes).padStart(10)}  (${m.peak.phase}, at ${m.peak.at}; gradients ${o.zeroGrad === 'none' ? 'set to None' : 'zeroed'} by zero_grad, ${o.foreach ? 'foreach' : 'single-tensor'} optimizer, 512-byte CUDA blocks)`,
     `  ${m.fits ? 'fits' : 'does not fit'} in ${humanBytes(m.deviceBytes)}; largest batch that fits: ${thousands(m.largestBatch)}`,
     `inference peak, batch ${o.batch}: ${humanBytes(t.inferencePeakBytes)} of live activations (+ ${humanBytes(m.inferenceWeightBytes)} of ${o.dtype} weights)`,
     `predicted inference time, batch ${o.batch}: ${ms(t.predictedMs)} ms (roofline: max(FLOPs / ${(o.dtype === 'float32' ? d.fp32Tflops : (o.dtype === 'float16' ? d.fp16Tflops : d.bf16Tflops) ?? d.fp32Tflops)} TFLOPS, bytes / ${d.bandwidthGBs} GB/s) + ${d.launchUs} us per kernel)`,
@@ -88,7 +88,7 @@ export function costText(report: CostReport): string {
 }
 
 export function costCommand(argv: string[]): string {
-  const args = parseArgs(argv, [...CONFIG_FLAGS, 'batch', 'dtype', 'optimizer', 'device', 'json']);
+  const args = parseArgs(argv, [...CONFIG_FLAGS, 'batch', 'dtype', 'optimizer', 'set-to-none', 'foreach', 'device', 'json']);
   if (args.positional.length > 1) throw new UsageError(`cost takes one preset, got ${args.positional.join(' ')}`);
   const config = configFromArgs(args, args.positional[0]);
   const batchText = flagString(args, 'batch');
@@ -97,6 +97,8 @@ export function costCommand(argv: string[]): string {
     dtype: parseDtypeFlag(flagString(args, 'dtype') ?? DEFAULT_DTYPE),
     optimizer: parseWith(flagString(args, 'optimizer') ?? DEFAULT_OPTIMIZER, parseOptimizer, '--optimizer'),
     device: parseWith(flagString(args, 'device') ?? DEFAULT_DEVICE, parseDevice, '--device'),
+    zeroGrad: args.flags.has('set-to-none') ? ('none' as const) : ('zero' as const),
+    foreach: args.flags.has('foreach'),
   };
   analyze(config); // refuses absurd networks with the figure
   const report = costOf(buildLayerGraph(config), options);

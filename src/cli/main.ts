@@ -24,9 +24,12 @@ commands:
   (summary, table and compare: --format markdown prints GitHub-flavoured Markdown tables)
   code <preset> [--framework torchvision|timm]    a runnable PyTorch snippet that builds the network
   cost <preset> [--batch N] [--dtype float32|float16|bfloat16] [--optimizer none|sgd|momentum|adam]
-          [--device NAME] [--json]                activations, memory traffic, training / inference memory,
-                                                 roofline time per kernel on a device (default batch 32,
-                                                 float32, momentum, v100)
+          [--set-to-none] [--foreach] [--device NAME] [--json]
+                                                 activations, training MACs, memory traffic, training / inference
+                                                 memory and the peak of a training step (gradients zeroed or, with
+                                                 --set-to-none, freed by zero_grad; --foreach: the optimizer's
+                                                 multi-tensor step), roofline time per kernel on a device (default
+                                                 batch 32, float32, momentum, v100)
   predict <preset> --weights FILE (--input FILE.bin --shape N,3,H,W --out FILE.bin | --image FILE)
           [--pretrained TAG] [--backend cpu|wasm] run the network with real weights (TAG: a catalogue
                                                  entry: its network, preprocessing and class names)
