@@ -50,7 +50,7 @@ export interface TrainingStepOptions {
   foreach: boolean;
 }
 
-export type StepPhase = 'forward' | 'backward' | 'optimizer';
+type StepPhase = 'forward' | 'backward' | 'optimizer';
 
 export interface PeakTrainingMemory {
   /** The largest sum of live tensor bytes, each tensor at its exact size. */
@@ -69,7 +69,7 @@ export interface PeakTrainingMemory {
 }
 
 /** The CUDA caching allocator rounds every request up to a multiple of 512 bytes (its smallest block). */
-export const CUDA_BLOCK_BYTES = 512;
+const CUDA_BLOCK_BYTES = 512;
 
 export function cudaBlockBytes(bytes: number): number {
   return Math.ceil(bytes / CUDA_BLOCK_BYTES) * CUDA_BLOCK_BYTES;

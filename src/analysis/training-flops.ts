@@ -18,7 +18,7 @@
 import type { LayerGraph, LayerNode } from '../model/graph.ts';
 import { layerCost } from './counts.ts';
 
-export interface TrainingMacs {
+interface TrainingMacs {
   /** Per image: the forward pass (conv + fc, no bias: the paper's count). */
   forward: number;
   /** Per image: the backward pass's input gradients. */
@@ -29,7 +29,7 @@ export interface TrainingMacs {
   total: number;
 }
 
-export interface TrainingMacsOptions {
+interface TrainingMacsOptions {
   /** The batch itself needs a gradient (e.g. adversarial training): the first conv computes an input gradient too. */
   inputRequiresGrad?: boolean;
 }
