@@ -27,7 +27,7 @@ export async function runCam(argv: string[]): Promise<void> {
     const r = await classActivationMaps(net, loaded.sd, loaded.x, loaded.shape, (logits) => [fixed ?? argmax(logits)]);
     const ms = performance.now() - t0;
     const [n, , h, w] = r.shape;
-    writeOutput(loaded.out, r.maps, 'the class activation maps');
+    writeOutput(loaded, r.maps, 'the class activation maps');
     const names = loaded.meta.classes ? classNames(loaded.meta.classes) : null;
     const label = (c: number) => `${c}${names ? ` (${names[c]})` : ''}`;
     const which = fixed !== null ? `class ${label(fixed)}` : `top-1 class${n > 1 ? 'es' : ''} ${r.classes.map((c) => label(c[0])).join(', ')}`;

@@ -8,7 +8,6 @@
  * from the weights, and --image is preprocessed, as in `predict`. Also the shared part of `cam`:
  * reading the input, the weights and the network.
  */
-import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { NetworkConfig } from '../model/config.ts';
 import { resolveTap, TapError } from '../model/explain.ts';
@@ -26,19 +25,14 @@ import { FiniteGuard, checkInput, runGuarded } from '../model/engine/finite.ts';
 import type { WeightsMeta } from '../model/engine/protocol.ts';
 import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, parseArgs, type ParsedArgs } from './args.ts';
 import { decodeF32LE, encodeF32LE } from './f32.ts';
-import { readFile } from './files.ts';
-import { PREPROCESS_FLAGS, preprocessFromArgs, readImage } from './preprocess.ts';
+import { aboutImage, checkOutput, imageLabel, readFile, readImage, writeOutputFile, type Inputs } from './files.ts';
+import { PREPROCESS_FLAGS, preprocessFromArgs } from './preprocess.ts';
 
 export const INPUT_FLAGS = [...PREPROCESS_FLAGS, 'weights', 'shape', 'out', 'image', 'backend'] as const;
 
-export function writeOutput(path: string, values: Float32Array, what: string): void {
-  try {
-    writeFileSync(path, encodeF32LE(values));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
-    throw new UsageError(`cannot write ${what} to ${path}: ${why}`);
-  }
+/** Writes a result to --out, never onto one of the command's inputs. */
+export function writeOutput(loaded: Loaded, values: Float32Array, what: string): void {
+  writeOutputFile(loaded.out, encodeF32LE(values), what, loaded.inputs);
 }
 
 export interface Loaded {
@@ -52,6 +46,8 @@ export interface Loaded {
   inputName: string;
   backend: 'cpu' | 'wasm';
   out: string;
+  /** The files read, by flag: --out must be none of them. */
+  inputs: Inputs;
 }
 
 function parseShape(text: string): number[] {
@@ -84,6 +80,8 @@ export function loadForExplain(command: string, args: ParsedArgs): Loaded {
   if (backend !== 'cpu' && backend !== 'wasm') throw new UsageError(`--backend must be cpu or wasm, got "${backend.slice(0, 40)}"`);
   const pre = preprocessFromArgs(args, DEFAULT_PREPROCESS);
   if (input && pre.overrides.length > 0) throw new UsageError(`--input is a preprocessed tensor already: --${pre.overrides[0]} applies to --image only`);
+  const inputs = [['--weights', weightsPath], ['--image', image], ['--input', input]] as const;
+  checkOutput(out, inputs);
 
   let x: Float32Array;
   let shape: number[];
@@ -98,10 +96,10 @@ export function loadForExplain(command: string, args: ParsedArgs): Loaded {
     checkInput(x, input);
     inputName = input;
   } else {
-    const rgb = readImage(image!);
-    x = preprocessImage(rgb, pre.config).tensor;
+    const rgb = readImage(image!, pre.orientation);
+    x = aboutImage(image!, () => preprocessImage(rgb, pre.config)).tensor;
     shape = [1, 3, pre.config.inputSize, pre.config.inputSize];
-    inputName = `${image} (${rgb.width}x${rgb.height})`;
+    inputName = imageLabel(image!, rgb);
   }
 
   const weightBytes = readFile(weightsPath, 'weights');
@@ -123,7 +121,7 @@ export function loadForExplain(command: string, args: ParsedArgs): Loaded {
   checkStateDict(graph, stateDict);
   checkMemory(memoryNeed(graph, weightBytes.byteLength), backendCapacity(backend));
   const meta = weightsMeta(graph.config, { pretrained: pre.entry?.tag });
-  return { graph, sd: stateDict, guard: new FiniteGuard(graph, stateDict), meta, x, shape, inputName, backend, out };
+  return { graph, sd: stateDict, guard: new FiniteGuard(graph, stateDict), meta, x, shape, inputName, backend, out, inputs };
 }
 
 /**
@@ -163,7 +161,7 @@ export async function runFeatures(argv: string[]): Promise<void> {
     const t0 = performance.now();
     const [value] = await layerOutputs(net, loaded.sd, loaded.x, loaded.shape, [target.name]);
     const ms = performance.now() - t0;
-    writeOutput(loaded.out, value.data, `the output of ${target.name}`);
+    writeOutput(loaded, value.data, `the output of ${target.name}`);
     const layout = value.shape.length === 4 ? ' (NCHW)' : '';
     process.stdout.write(`wrote ${target.name} [${value.shape.join(', ')}] float32${layout} of ${loaded.inputName} to ${loaded.out} (${target.description}; ${loaded.backend}, ${ms.toFixed(0)} ms)\n`);
   } finally {

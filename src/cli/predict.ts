@@ -8,12 +8,10 @@
  * Images are preprocessed as the entry says, or as the preprocessing flags say (`preprocess.ts` here),
  * else with timm's default (torchvision V1's) transform, which the output names.
  */
-import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { NetworkConfig } from '../model/config.ts';
 import { classNames } from '../model/classes.ts';
 import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
-import type { RgbImage } from '../model/image/rgb.ts';
 import { backendCapacity, checkMemory, memoryNeed } from '../model/memory.ts';
 import { DEFAULT_PREPROCESS, describePreprocess, preprocessImage, type PreprocessConfig } from '../model/preprocess.ts';
 import { pretrainedConfig } from '../model/pretrained.ts';
@@ -24,22 +22,12 @@ import { topK, weightsMeta } from '../model/engine/engine.ts';
 import { FiniteGuard, checkInput, runGuarded } from '../model/engine/finite.ts';
 import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, parseArgs, type ParsedArgs } from './args.ts';
 import { decodeF32LE, encodeF32LE } from './f32.ts';
-import { readFile } from './files.ts';
-import { PREPROCESS_FLAGS, preprocessFromArgs, readImage } from './preprocess.ts';
+import { aboutImage, checkOutput, imageLabel, readFile, readImage, writeOutputFile, type LoadedImage } from './files.ts';
+import { PREPROCESS_FLAGS, preprocessFromArgs } from './preprocess.ts';
 
 export { decodeF32LE, encodeF32LE };
 
 const FLAGS = [...CONFIG_FLAGS, ...PREPROCESS_FLAGS, 'weights', 'shape', 'out', 'image', 'backend', 'topk'] as const;
-
-function writeFile(path: string, bytes: Uint8Array, what: string): void {
-  try {
-    writeFileSync(path, bytes);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
-    throw new UsageError(`cannot write ${what} to ${path}: ${why}`);
-  }
-}
 
 function parseShape(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim());
@@ -77,11 +65,13 @@ export async function runPredict(argv: string[]): Promise<void> {
 
   const pre = preprocessFromArgs(args, DEFAULT_PREPROCESS);
   if (input && pre.overrides.length > 0) throw new UsageError(`--input is a preprocessed tensor already: --${pre.overrides[0]} applies to --image only`);
+  const inputs = [['--weights', weightsPath], ['--image', image], ['--input', input]] as const;
+  if (out) checkOutput(out, inputs);
 
   // Input first: a bad input file should not cost a weights load.
   let x: Float32Array;
   let shape: number[];
-  let rgb: RgbImage | null = null;
+  let rgb: LoadedImage | null = null;
   let preprocess: PreprocessConfig | null = null;
   if (input) {
     shape = parseShape(shapeText!);
@@ -93,9 +83,9 @@ export async function runPredict(argv: string[]): Promise<void> {
     }));
     checkInput(x, input);
   } else {
-    rgb = readImage(image!);
+    rgb = readImage(image!, pre.orientation);
     preprocess = pre.config;
-    x = preprocessImage(rgb, preprocess).tensor;
+    x = aboutImage(image!, () => preprocessImage(rgb!, preprocess!)).tensor;
     shape = [1, 3, preprocess.inputSize, preprocess.inputSize];
   }
 
@@ -125,12 +115,12 @@ export async function runPredict(argv: string[]): Promise<void> {
     const t0 = performance.now();
     const y = await runGuarded(net, guard, x, shape);
     const ms = performance.now() - t0;
-    if (out) writeFile(out, encodeF32LE(y.data), 'the logits');
+    if (out) writeOutputFile(out, encodeF32LE(y.data), 'the logits', inputs);
     const lines: string[] = [];
     if (rgb && preprocess) {
       const k = Number(topkText);
       const how = pre.entry ? `${pre.entry.tag}'s preprocessing` : pre.given ? 'preprocessing from the flags' : "timm's default preprocessing (give --pretrained TAG for a catalogued checkpoint's own)";
-      lines.push(`${image} (${rgb.width}x${rgb.height}) on ${backendName}, ${ms.toFixed(0)} ms; ${how}: ${describePreprocess(preprocess)}`);
+      lines.push(`${imageLabel(image!, rgb)} on ${backendName}, ${ms.toFixed(0)} ms; ${how}: ${describePreprocess(preprocess)}`);
       if (meta.classesAssumed) lines.push('  (1000 outputs: ImageNet-1k class names assumed)');
       const names = meta.classes ? classNames(meta.classes) : null;
       for (const t of topK(y.data, k, names)) lines.push(`  ${(t.prob * 100).toFixed(2).padStart(6)}%  ${String(t.index).padStart(4)}  ${t.label}`);

@@ -40,6 +40,7 @@ export function ExplainView({ state }: { state: AppState }) {
   const [weightsBusy, setWeightsBusy] = useState(false);
   const [weightsError, setWeightsError] = useState<Message | null>(null);
   const [image, setImage] = useState<{ blob: Blob; name: string } | null>(null);
+  const [applyExif, setApplyExif] = useState(false);
   const [overview, setOverview] = useState<ExplainOverview | null>(null);
   const [overviewBusy, setOverviewBusy] = useState(false);
   const [imageError, setImageError] = useState<Message | null>(null);
@@ -104,7 +105,7 @@ export function ExplainView({ state }: { state: AppState }) {
     (async () => {
       try {
         const engine = await getEngine();
-        const o = await engine.explainImage(image.blob, 5);
+        const o = await engine.explainImage(image.blob, 5, applyExif ? 'apply' : 'ignore');
         if (ticket === overviewTicket.current) setOverview(o);
       } catch (e) {
         if (ticket === overviewTicket.current) setImageError(appMessage('xp.imageError', { image: image.name, error: messageFromError(e) }));
@@ -112,7 +113,7 @@ export function ExplainView({ state }: { state: AppState }) {
         if (ticket === overviewTicket.current) setOverviewBusy(false);
       }
     })();
-  }, [image, weights]);
+  }, [image, weights, applyExif]);
 
   // The selected layer's maps for the current input.
   useEffect(() => {
@@ -199,7 +200,7 @@ export function ExplainView({ state }: { state: AppState }) {
       />
       <ExplainImage
         name={image?.name ?? null} overview={overview} busy={overviewBusy} error={imageError ? msg(imageError) : ''} preprocess={weights?.preprocess ?? null}
-        onPick={(f) => setImage({ blob: f, name: f.name })}
+        onPick={(f) => setImage({ blob: f, name: f.name })} applyExif={applyExif} onApplyExif={setApplyExif}
       />
 
       <section className="card" aria-labelledby="xp-layer-title">

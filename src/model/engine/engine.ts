@@ -9,7 +9,7 @@ import { buildLayerGraph } from '../graph.ts';
 import { ENGINE_MESSAGES, engineError } from './messages.ts';
 import { messageOf } from '../message.ts';
 import { classNames, IMAGENET_CLASSES } from '../classes.ts';
-import { checkImageSize, sniffImage } from '../image/sniff.ts';
+import { checkImageSize, sniffImage, type ImageInfo } from '../image/sniff.ts';
 import type { PixelImage } from '../image/rgb.ts';
 import { backendCapacity, checkMemory, memoryNeed, type BackendCapacity } from '../memory.ts';
 import { DEFAULT_PREPROCESS, preprocessImage, validatePreprocess, type PreprocessConfig } from '../preprocess.ts';
@@ -190,8 +190,11 @@ export class Engine {
     this.guard = null;
   }
 
-  /** Checks an encoded image's kind and size before decoding: throws a clear error for non-images or > 50 MP. */
-  inspectImage(bytes: Uint8Array): { kind: string; width: number; height: number } {
+  /**
+   * Reads an encoded image's kind, size (the largest its headers state) and EXIF orientation before
+   * decoding: throws a clear error for non-images, damaged headers, > 50 MP or too many JPEG scans.
+   */
+  inspectImage(bytes: Uint8Array): ImageInfo {
     const info = sniffImage(bytes);
     checkImageSize(info.width, info.height);
     return info;
