@@ -1,8 +1,9 @@
 /**
  * `cost <preset | config flags> [--batch N] [--dtype float32|tf32|amp|float16|bfloat16] [--layout nchw|nhwc]
- *       [--optimizer none|sgd|momentum|adam] [--device NAME] [--gpus N] [--json]`: activations, memory traffic,
- * training and inference memory, the predicted time of every layer and of a training step (src/analysis/cost.ts,
- * timing/). Bad values are one-line errors (main.ts exits with status 2).
+ *       [--optimizer none|sgd|momentum|adam] [--set-to-none] [--foreach] [--device NAME] [--gpus N] [--json]`:
+ * activations, memory traffic, training and inference memory, the peak of a training step, the predicted time of
+ * every layer and of a training step (src/analysis/cost.ts, timing/). Bad values are one-line errors (main.ts exits
+ * with status 2).
  */
 import {
   costJson,
@@ -66,6 +67,7 @@ export function costText(report: CostReport): string {
     '',
     `params                 ${thousands(t.params)}`,
     `MACs per image         ${thousands(t.macs)} (${humanCount(t.macs)}MAC; FLOPs = 2 x MACs)`,
+    `training MACs/image    ${thousands(t.trainMacs)} (${humanCount(t.trainMacs)}MAC: forward + backward, FlopCounterMode's rule)`,
     `activations per image  ${thousands(t.convActivations)} (RegNet: output elements of every conv)`,
     '',
     `training memory at batch ${o.batch} (${OPTIMIZER_TEXT[o.optimizer]}):`,
@@ -73,7 +75,9 @@ export function costText(report: CostReport): string {
     `  gradients                ${humanBytes(t.gradsBytes).padStart(10)}`,
     `  optimizer state          ${humanBytes(t.optimizerBytes).padStart(10)}`,
     `  saved activations        ${humanBytes(t.savedActivationBytes).padStart(10)}  (${humanBytes(m.saved.perSample)} per image + ${humanBytes(m.saved.fixed)} fixed${mixed ? ': BN statistics and 16-bit weight copies' : ': BN statistics'})`,
-    `  total                    ${humanBytes(t.trainingBytes).padStart(10)}  ${m.fits ? 'fits' : 'does not fit'} in ${humanBytes(m.deviceBytes)}; largest batch that fits: ${thousands(m.largestBatch)}`,
+    `  total                    ${humanBytes(t.trainingBytes).padStart(10)}`,
+    `  peak of a training step  ${humanBytes(t.peakTrainingBytes).padStart(10)}  (${m.peak.phase}, at ${m.peak.at}; gradients ${o.zeroGrad === 'none' ? 'set to None' : 'zeroed'} by zero_grad, ${o.foreach ? 'foreach' : 'single-tensor'} optimizer, 512-byte CUDA blocks)`,
+    `  ${m.fits ? 'fits' : 'does not fit'} in ${humanBytes(m.deviceBytes)}; largest batch that fits: ${thousands(m.largestBatch)}`,
     `inference peak, batch ${o.batch}: ${humanBytes(t.inferencePeakBytes)} of live activations (+ ${humanBytes(m.inferenceWeightBytes)} of weights)`,
     '',
     `predicted inference time, batch ${o.batch}: ${ms(t.predictedMs)} ms (${thousands(Math.round((o.batch / t.predictedMs) * 1000))} images/s)${t.predictedMs > t.layersMs * 1.001 ? `; launch-bound: the host queues kernels slower than the GPU runs them (${ms(t.layersMs)} ms of kernels)` : ''}`,
@@ -116,6 +120,8 @@ export const COST: Command = {
     { name: 'dtype', value: PRECISIONS.join('|') },
     { name: 'layout', value: LAYOUTS.join('|') },
     { name: 'optimizer', value: OPTIMIZERS.join('|') },
+    { name: 'set-to-none' },
+    { name: 'foreach' },
     { name: 'device', value: 'NAME' },
     { name: 'gpus', value: 'N' },
     JSON_FLAG,
@@ -137,6 +143,8 @@ function costReport(args: ParsedArgs): string {
     device: parseWith(flagString(args, 'device') ?? DEFAULT_DEVICE, parseDevice, '--device'),
     layout: parseWith(flagString(args, 'layout') ?? DEFAULT_LAYOUT, parseLayout, '--layout'),
     gpus: parseWith(flagString(args, 'gpus') ?? '1', parseGpus, '--gpus'),
+    zeroGrad: args.flags.has('set-to-none') ? ('none' as const) : ('zero' as const),
+    foreach: args.flags.has('foreach'),
   };
   parseWith(options.gpus, (g) => checkGpus(options.device, g), '--gpus');
   analyze(config); // refuses absurd networks with the figure

@@ -220,10 +220,14 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
       <dl className="totals cost-totals">
         <div><dt>{t('costView.activations')}</dt><dd data-testid="conv-activations">{thousands(tot.convActivations)}<span className="unit">{t('costView.activationsUnit')}</span></dd></div>
         <div><dt>{t('costView.macs')}</dt><dd>{humanCount(tot.macs)}<span className="unit">{thousands(tot.macs)}</span></dd></div>
+        <div><dt>{t('costView.trainMacs')}</dt><dd data-testid="train-macs">{humanCount(tot.trainMacs)}<span className="unit">{t('costView.trainMacsUnit')}</span></dd></div>
         <div><dt>{t('costView.predicted', { batch: thousands(report.options.batch) })}</dt><dd data-testid="predicted-ms">{msText(time.totals.predictedMs)}<span className="unit">{t('costView.predictedUnit', { device: label, rate: thousands(Math.round((report.options.batch / time.totals.predictedMs) * 1000)) })}</span></dd></div>
         <div><dt>{t('costView.step', { batch: thousands(report.options.batch), gpus: report.options.gpus })}</dt>
           <dd data-testid="train-step-ms">{tr ? msText(tr.stepMs) : '—'}<span className="unit">{tr ? t('costView.stepUnit', { rate: thousands(Math.round(tr.imagesPerS)), epoch: durationText(tr.epochS, t) }) : t('costView.noTraining')}</span></dd></div>
-        <div><dt>{t('costView.training')}</dt><dd data-testid="training-bytes">{humanBytes(tot.trainingBytes)}<span className="unit">{t(m.fits ? 'costView.fits' : 'costView.doesNotFit')}</span></dd></div>
+        <div><dt>{t('costView.training')}</dt><dd data-testid="training-bytes">{humanBytes(tot.trainingBytes)}<span className="unit">{t('costView.trainingUnit')}</span></dd></div>
+        <div title={t('costView.stepPeakTitle', { phase: t(`costView.phase.${m.peak.phase}`), at: m.peak.at })}>
+          <dt>{t('costView.stepPeak')}</dt><dd data-testid="peak-training-bytes">{humanBytes(tot.peakTrainingBytes)}<span className="unit">{t(m.fits ? 'costView.fits' : 'costView.doesNotFit')}</span></dd>
+        </div>
         <div><dt>{t('costView.saved')}</dt><dd data-testid="saved-bytes">{humanBytes(tot.savedActivationBytes)}<span className="unit">{t('costView.perImage', { bytes: humanBytes(m.saved.perSample) })}</span></dd></div>
         <div><dt>{t('costView.peak')}</dt><dd data-testid="inference-peak">{humanBytes(tot.inferencePeakBytes)}<span className="unit">{t('costView.peakUnit')}</span></dd></div>
       </dl>
@@ -238,6 +242,7 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
           { label: t('costView.part.grads'), bytes: tot.gradsBytes, color: 'var(--series-4)' },
           { label: t('costView.part.optimizer'), bytes: tot.optimizerBytes, color: 'var(--series-3)' },
           { label: t('costView.part.saved'), bytes: tot.savedActivationBytes, color: 'var(--series-1)' },
+          { label: t('costView.part.inFlight'), bytes: Math.max(0, tot.peakTrainingBytes - tot.trainingBytes), color: 'var(--series-2)' },
         ]}
       />
       {tr && <TrainingTimes training={tr} batch={report.options.batch} deviceLabel={label} />}
