@@ -124,6 +124,50 @@ test('with "Preserve complexity" on, cardinality sets the bottleneck width as in
   await screens(page, 'configure', { openConfig: true });
 });
 
+test('typing into a field is never rewritten under the cursor, and no intermediate value is applied', async ({ page }) => {
+  // Every URL the app writes is recorded: an intermediate network would leave its trace there.
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { seenUrls: string[] }).seenUrls = seen;
+    for (const name of ['pushState', 'replaceState'] as const) {
+      const original = history[name].bind(history);
+      history[name] = (data: unknown, unused: string, url?: string | URL | null) => {
+        seen.push(String(url));
+        original(data, unused, url);
+      };
+    }
+  });
+  await page.goto('/?preset=resnet50');
+  const size = page.getByLabel('Input size');
+  await size.fill('');
+  await size.pressSequentially('3x160x160', { delay: 40 });
+  await expect(size).toHaveValue('3x160x160');
+  await expect(page).toHaveURL(/input=3x160x160/);
+  // Typed text stays as typed while the field has focus ("160" is 3x160x160); the canonical form comes on blur.
+  await size.fill('');
+  await size.pressSequentially('192', { delay: 40 });
+  await expect(page).toHaveURL(/input=3x192x192/);
+  await expect(size).toHaveValue('192');
+  await size.press('Tab');
+  await expect(size).toHaveValue('3x192x192');
+  const seen = await page.evaluate(() => (window as unknown as { seenUrls: string[] }).seenUrls);
+  expect(seen.filter((u) => /input=3x(3|1|16|19)x/.test(u))).toEqual([]);
+
+  // Typing d by hand while "Preserve complexity" is on turns it off, visibly, instead of showing a stale hint.
+  const preserve = page.getByRole('switch', { name: 'Preserve complexity' });
+  await page.getByLabel('Cardinality').fill('32');
+  await preserve.check();
+  await expect(page.getByLabel('Bottleneck width')).toHaveValue('4');
+  await page.getByLabel('Bottleneck width').fill('8');
+  await page.getByLabel('Bottleneck width').press('Enter');
+  await expect(preserve).not.toBeChecked();
+  await expect(page.getByText('Preserve complexity turned off: d was set by hand.')).toBeVisible();
+  await expect(page).toHaveURL(/[?&]d=8|32x8d/);
+  // Turned on again, d follows the solver at once.
+  await preserve.check();
+  await expect(page.getByLabel('Bottleneck width')).toHaveValue('4');
+});
+
 test('the layer list copies exactly the CLI summary, filters, folds and stays virtualized for ResNet-152', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.goto('/?view=layers');
