@@ -168,6 +168,23 @@ test('typing into a field is never rewritten under the cursor, and no intermedia
   await expect(page.getByLabel('Bottleneck width')).toHaveValue('4');
 });
 
+test('neutral notes are not drawn in the error colour, and a disabled field looks disabled', async ({ page }) => {
+  await page.goto('/?preset=resnet18&view=forms');
+  const note = page.getByRole('status').filter({ hasText: 'forms (a), (b) and (c) describe a bottleneck block' });
+  await expect(note).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'describe a bottleneck block' })).toHaveCount(0);
+  const error = 'rgb(180, 35, 24)';
+  expect(await note.evaluate((e) => getComputedStyle(e).color)).not.toBe(error);
+  expect(await note.evaluate((e) => getComputedStyle(e).backgroundColor)).not.toBe('rgb(253, 236, 234)');
+
+  // The stem width applies to deep stems only: with the ImageNet stem it is disabled, and shows it.
+  const stemWidth = page.getByLabel('Stem width');
+  const depth = page.getByLabel('Depth');
+  await expect(stemWidth).toBeDisabled();
+  const look = (e: Element) => { const c = getComputedStyle(e); return `${c.backgroundColor} ${c.borderStyle} ${c.color}`; };
+  expect(await stemWidth.evaluate(look)).not.toBe(await depth.evaluate(look));
+});
+
 test('the layer list copies exactly the CLI summary, filters, folds and stays virtualized for ResNet-152', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.goto('/?view=layers');
