@@ -77,6 +77,10 @@ test('a preset sets the block table, totals and published figures; back restores
   await expect(totalParams(page)).toHaveText('25,028,904');
   // Wide enough for every column: no hint.
   await expect(page.getByText(/More columns to the (right|left)/)).toHaveCount(0);
+  // The paper's "FLOPs" are multiply-adds: the cards say which of ours is which.
+  const totals = page.getByLabel('Totals');
+  await expect(totals.getByText('multiply-adds: what the paper calls “FLOPs”')).toBeVisible();
+  await expect(totals.getByText('not the paper’s “FLOPs”')).toBeVisible();
   await screens(page, 'table');
 
   // At phone width the block table scrolls sideways: a line says so, and scrolling (or the arrow keys) brings Params and MACs.
@@ -183,6 +187,24 @@ test('neutral notes are not drawn in the error colour, and a disabled field look
   await expect(stemWidth).toBeDisabled();
   const look = (e: Element) => { const c = getComputedStyle(e); return `${c.backgroundColor} ${c.borderStyle} ${c.color}`; };
   expect(await stemWidth.evaluate(look)).not.toBe(await depth.evaluate(look));
+});
+
+test('the page title names the view and the network; file pickers speak the page\'s language', async ({ page }) => {
+  await page.goto('/?preset=resnext50_32x4d&view=layers');
+  await expect(page).toHaveTitle('ResNeXt-50 (32x4d) · Layers — ResNeXt Lab');
+  await page.getByRole('tab', { name: 'Block table' }).click();
+  await expect(page).toHaveTitle(/· Block table — ResNeXt Lab$/);
+  await page.getByLabel('Classes').fill('10');
+  await page.getByLabel('Classes').press('Enter');
+  await expect(page).toHaveTitle(/^ResNeXt-50 \(32x4d\) · Block table/);
+
+  await page.goto('/?view=run&lang=zh');
+  await expect(page).toHaveTitle(/ · 运行 — ResNeXt Lab$/);
+  const run = page.locator('#view-panel');
+  await expect(run.getByText('选择文件…').first()).toBeVisible();
+  await expect(run.getByText('未选择文件').first()).toBeVisible();
+  await page.getByLabel('从文件加载').setInputFiles('fixtures/weights/tiny_resnet.pth');
+  await expect(run.getByText('tiny_resnet.pth').first()).toBeVisible();
 });
 
 test('the layer list copies exactly the CLI summary, filters, folds and stays virtualized for ResNet-152', async ({ page, context }) => {
