@@ -184,7 +184,7 @@ export function CostView({ state }: { state: AppState }) {
         </Field>
       </div>
       {(draft || error || !device) && shown && (
-        <p className="hint stale" role="status">
+        <p className={measuring && !draft && !error ? 'hint' : 'hint stale'} role="status">
           {measuring ? t('costView.measuringStale') : t('costView.stale')}
         </p>
       )}
