@@ -117,7 +117,7 @@ export interface AppState {
 /** The devices the cost view offers: the table's and this browser. */
 export const DEVICE_CHOICES: readonly string[] = [...DEVICE_NAMES, BROWSER_DEVICE];
 
-export const DEFAULT_PRESET = 'resnext50_32x4d';
+const DEFAULT_PRESET = 'resnext50_32x4d';
 
 /** The state of an empty link; `lang` is the browser's choice. */
 export function defaultState(lang: Lang = 'en'): AppState {
@@ -148,7 +148,7 @@ export function defaultState(lang: Lang = 'en'): AppState {
 }
 
 /** Checks a config as every view will use it: valid, and within the analysis budget. Throws ConfigError. */
-export function checkConfig(config: NetworkConfig): NetworkConfig {
+function checkConfig(config: NetworkConfig): NetworkConfig {
   validateConfig(config);
   analyzeGraph(graphOf(config));
   return config;
@@ -438,7 +438,7 @@ export function serializeState(state: AppState, preferred: Lang = 'en'): string 
   return query.toString();
 }
 
-export interface ParsedState {
+interface ParsedState {
   state: AppState;
   /** What the link got wrong and what is shown instead; empty for a clean link. */
   notices: Message[];

@@ -23,7 +23,7 @@ export interface FieldName {
 }
 
 /** The configure panel's control of a field; fields that share a `row` stand side by side. */
-export type Control =
+type Control =
   | { readonly kind: 'select'; readonly row?: string }
   | { readonly kind: 'text'; readonly inputMode: 'numeric' | 'text'; readonly row?: string }
   | { readonly kind: 'check'; readonly row?: string };

@@ -5,9 +5,9 @@
  * start from a `NetworkConfig`.
  */
 
-import { catalogue, type Catalogue, type Message } from './message.ts';
+import { catalogue, OptionalMessageError, type Catalogue, type Message } from './message.ts';
 
-export type BlockKind = 'basic' | 'bottleneck';
+type BlockKind = 'basic' | 'bottleneck';
 export const BLOCK_KINDS: readonly BlockKind[] = ['bottleneck', 'basic'];
 /**
  * `imagenet`: 7x7/2 conv + BN + ReLU + 3x3/2 max pool. `cifar`: 3x3/1 conv + BN + ReLU.
@@ -15,10 +15,10 @@ export const BLOCK_KINDS: readonly BlockKind[] = ['bottleneck', 'basic'];
  * first with stride 2), BN + ReLU between, then BN + ReLU + max pool. `deep_tiered`: the same with
  * 3 x (stemWidth / 4), stemWidth, 2 x stemWidth.
  */
-export type StemKind = 'imagenet' | 'deep' | 'deep_tiered' | 'cifar';
+type StemKind = 'imagenet' | 'deep' | 'deep_tiered' | 'cifar';
 export const STEM_KINDS: readonly StemKind[] = ['imagenet', 'deep', 'deep_tiered', 'cifar'];
 /** Channel attention after the block's last BN: none, timm's SEModule, or timm's EcaModule. */
-export type AttentionKind = 'none' | 'se' | 'eca';
+type AttentionKind = 'none' | 'se' | 'eca';
 export const ATTENTION_KINDS: readonly AttentionKind[] = ['none', 'se', 'eca'];
 /**
  * Whose module structure the network follows (module names, which ReLUs are shared, Identity
@@ -136,21 +136,14 @@ export const CONFIG_MESSAGES = {
   'config.feature.se': 'squeeze-and-excitation attention',
   'config.feature.eca': 'ECA attention',
 } as const;
-export type ConfigMessageId = keyof typeof CONFIG_MESSAGES;
 
 /**
  * A configuration that cannot describe a network; the message says what is wrong and what to do.
  * `msg` is the message as an id with parameters, for the app to translate (absent on a few messages
  * only the CLI and tests can trigger).
  */
-export class ConfigError extends Error {
-  readonly msg?: Message;
-
-  constructor(message: string | Message) {
-    super(typeof message === 'string' ? message : message.text);
-    this.name = 'ConfigError';
-    if (typeof message !== 'string') this.msg = message;
-  }
+export class ConfigError extends OptionalMessageError {
+  override readonly name = 'ConfigError';
 }
 
 /** The validator's messages, its ConfigError and a throw of it. */
@@ -208,7 +201,7 @@ export function stemChannels(config: NetworkConfig): number {
 }
 
 /** timm's `make_divisible(v, divisor, round_limit=0)`: the nearest multiple of divisor, at least divisor. */
-export function makeDivisible(v: number, divisor = 8): number {
+function makeDivisible(v: number, divisor = 8): number {
   return Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
 }
 

@@ -32,7 +32,7 @@ export const MODEL_EN = {
   ...BACKEND_MESSAGES,
   ...EXPLAIN_MESSAGES,
 } as const;
-export type ModelMessageId = keyof typeof MODEL_EN;
+type ModelMessageId = keyof typeof MODEL_EN;
 
 /** Each catalogue on its own, for the test that no two use one id. */
 export const MODEL_CATALOGUES = [
