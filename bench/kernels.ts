@@ -14,8 +14,9 @@
  * against the dense 1x1 rate, each layer weighted by its time, and the network's convs together as
  * a share of the one-thread ceiling.
  *   npm run bench:kernels [-- --rounds 20 --batch 1 --models resnet50,resnext50_32x4d --filter g32]
- * `--plans '[{}, {"unroll": 2}]'` times each grouped conv with each of these changes to its plan
- * (`WasmGroupedPlan`), interleaved; the summaries use the first.
+ * `--plans '[{}, {"p": 4}]'` times each grouped conv with each of these changes to its plan
+ * (`WasmGroupedPlan`), `--gemm-plans '[{}, {"mr": 5}]'` each dense conv with each change to its GEMM
+ * plan (`mr`, `panel`, `group`), interleaved; the summaries use the first.
  */
 import { readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
@@ -33,6 +34,7 @@ const BATCH = Number(arg('--batch', '1'));
 const MODELS = arg('--models', 'resnext50_32x4d,resnet50').split(',');
 const FILTER = arg('--filter', '');
 const PLANS = JSON.parse(arg('--plans', '[{}]')) as Partial<WasmGroupedPlan>[];
+const GEMM_PLANS = JSON.parse(arg('--gemm-plans', '[{}]')) as Partial<Pick<GemmConvShape, 'mr' | 'panel' | 'group'>>[];
 
 /** One kernel to time: its module, the memory it reads, its arguments before (begin, end). */
 interface MicroCase {
@@ -132,7 +134,7 @@ function ceilingCase(acc: number, iters = 50_000): MicroCase {
 const side = (n: number, k: number, s: number, p: number) => Math.floor((n + 2 * p - k) / s) + 1;
 
 /** A dense conv by the GEMM kernel as `wasm-conv.ts` plans it for one thread (the 3x3's input already padded). */
-function gemmCase(name: string, node: ConvNode, batch: number): MicroCase {
+function gemmCase(name: string, node: ConvNode, batch: number, change: Partial<Pick<GemmConvShape, 'mr' | 'panel' | 'group'>> = {}): MicroCase {
   const { inChannels: inC, outChannels: outC, kernel: k, stride, padding: pad } = node.conv;
   const [, h, w] = node.inShape;
   const ho = side(h, k, stride, pad);
@@ -141,7 +143,7 @@ function gemmCase(name: string, node: ConvNode, batch: number): MicroCase {
   const wp = pad ? Math.max(w + 2 * pad, (wo - 1) * stride + k) : w;
   const mode: GemmConvShape['mode'] = k === 1 && stride === 1 && pad === 0 ? 'flat' : 'rows';
   const geometry = { mode, n: batch, hp, wp, inC, ho, wo, outC, k, stride };
-  const shape: GemmConvShape = { ...geometry, relu: true, residual: false, fma: true, ...gemmPlan(geometry, true, 1) };
+  const shape: GemmConvShape = { ...geometry, relu: true, residual: false, fma: true, ...gemmPlan(geometry, true, 1), ...change };
   const xs = batch * hp * wp * inC;
   const ws = Math.ceil(outC / GEMM_NR) * (1 + k * k * inC) * GEMM_NR;
   const os = batch * ho * wo * outC;
@@ -191,13 +193,15 @@ async function main() {
       const name = `${short(model)} ${node.name} ${key}`;
       if (FILTER && !name.includes(FILTER)) continue;
       byKey.set(key, cases.length);
-      if (node.conv.groups === 1) cases.push(gemmCase(name, node, BATCH));
+      if (node.conv.groups === 1) GEMM_PLANS.forEach((change, i) => cases.push(gemmCase(i ? `${name} ${JSON.stringify(change)}` : name, node, BATCH, change)));
       else PLANS.forEach((change, i) => cases.push(groupedCase(i ? `${name} ${JSON.stringify(change)}` : name, node, BATCH, change)));
     }
     layers.set(model, list);
   }
   const results = await runMicro(cases, ROUNDS);
-  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? 'unknown CPU';
+  const info = readFileSync('/proc/cpuinfo', 'utf8');
+  const field = (k: string) => info.match(new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim() ?? '?';
+  const cpu = `${field('model name')} (family ${field('cpu family')} model ${field('model')})`;
   const out = (s: string) => process.stdout.write(s + '\n');
   out(`${new Date().toISOString()}  ${cpu}, Chromium, one thread, batch ${BATCH}, ${ROUNDS} rounds; load average before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   const ceiling = Math.max(...results.slice(0, ACCUMULATORS.length).map((r) => r.gmacMin));
