@@ -26,7 +26,7 @@ describe('the CLI\'s commands as descriptors', () => {
     await expect(run(['cost', 'resnet50', '--batch'])).rejects.toThrow('--batch needs a value');
     expect(await run([])).toBe(usageText(COMMANDS));
     expect(await run(['help', 'cost'])).toBe(await run(['cost', '--help']));
-    expect(await run(['cost', '--help'])).toContain('[--dtype float32|float16|bfloat16]');
+    expect(await run(['cost', '--help'])).toContain('[--dtype float32|tf32|amp|float16|bfloat16] [--layout nchw|nhwc]');
     expect(await run(['solve', '--depth=50', '--cardinality', '8'])).toContain('bottleneck width d = 14');
   });
 });

@@ -92,7 +92,8 @@ function summaryText(args: ParsedArgs): string {
     text +=
       `Multiply-accumulates, ${CONVENTION_INFO[conv].label} convention: ${thousands(t.macs)} MACs (${humanCount(t.macs)}MAC)\n` +
       `FLOPs (2 x MACs): ${thousands(t.flops)} (${humanCount(t.flops)}FLOP)\n` +
-      `Convention: ${CONVENTION_INFO[conv].description}\n`;
+      `Convention: ${CONVENTION_INFO[conv].description}\n` +
+      `Training, forward + backward (FlopCounterMode's rule: convs and fc, input and weight gradients): ${thousands(t.train_macs)} MACs per image (${humanCount(t.train_macs)}MAC)\n`;
   }
   return text;
 }
