@@ -12,7 +12,8 @@
  */
 import { ConfigError, type Implementation, type NetworkConfig } from '../model/config.ts';
 import { buildLayerGraph } from '../model/graph.ts';
-import { PRESETS, sameArchitecture, type Preset } from '../model/presets.ts';
+import { PRESETS, type Preset } from '../model/presets.ts';
+import { sameArchitecture } from '../model/config-fields.ts';
 import { totalParams } from './counts.ts';
 import { thousands } from './format.ts';
 

@@ -18,6 +18,7 @@
  *   convs and the fc (the FP32 rate where the device has none), the FP32 rate otherwise. A kernel is
  *   compute-bound when FLOPs / peak >= bytes / bandwidth, else memory-bound.
  */
+import { fusionPlan, isView } from '../model/fusion.ts';
 import { numel, type LayerGraph, type LayerNode } from '../model/graph.ts';
 import { conv1dMacs, convMacs, linearMacs } from './counts.ts';
 import type { Device, Execution } from './devices.ts';
@@ -78,7 +79,7 @@ function flopsPerSample(node: LayerNode, macs: number): number {
 
 /** Whether a call is a kernel at all (identity, flatten and wrapper rows are views). */
 export function isKernel(node: LayerNode): boolean {
-  return !(node.kind === 'identity' || node.kind === 'flatten' || node.kind === 'block' || node.kind === 'container');
+  return !isView(node.kind);
 }
 
 export function nodeTraffic(graph: LayerGraph, node: LayerNode, batch: number, dtype: Dtype): NodeTraffic | null {
@@ -106,46 +107,11 @@ export function convMemoryAccessCost(node: LayerNode): number | null {
 
 /**
  * The kernels a runtime launches, as lists of node indices in execution order. Eager: one per call.
- * Fused (one op of the engine each): a conv without bias takes the BatchNorm that is its only consumer,
- * and a conv or add takes the ReLU that is the only consumer after it (looking through Identity
- * placeholders that have one consumer).
+ * Fused: the engine's fusion plan (`fusionPlan`: a conv takes its BatchNorm and ReLU, an add its ReLU).
  */
 export function kernelGroups(graph: LayerGraph, execution: Execution): number[][] {
-  const kernels = graph.nodes.filter(isKernel);
-  if (execution === 'eager') return kernels.map((n) => [n.index]);
-  const consumers: number[][] = graph.nodes.map(() => []);
-  for (const n of graph.nodes) for (const i of n.inputs) if (i >= 0) consumers[i].push(n.index);
-  const next = (i: number, kind: LayerNode['kind']): number | null => {
-    let at = i;
-    for (;;) {
-      if (consumers[at].length !== 1) return null;
-      const c = graph.nodes[consumers[at][0]];
-      if (c.kind === kind) return c.index;
-      if (c.kind !== 'identity') return null;
-      at = c.index;
-    }
-  };
-  const absorbed = new Set<number>();
-  const groups: number[][] = [];
-  for (const node of kernels) {
-    if (absorbed.has(node.index)) continue;
-    const group = [node.index];
-    let end = node.index;
-    if (node.kind === 'conv' && !node.conv.bias) {
-      const bn = next(end, 'bn');
-      if (bn !== null) {
-        group.push(bn);
-        end = bn;
-      }
-    }
-    if (node.kind === 'conv' || node.kind === 'add') {
-      const relu = next(end, 'relu');
-      if (relu !== null) group.push(relu);
-    }
-    for (const i of group) absorbed.add(i);
-    groups.push(group);
-  }
-  return groups;
+  if (execution === 'eager') return graph.nodes.filter(isKernel).map((n) => [n.index]);
+  return fusionPlan(graph).kernels.map((k) => k.nodes);
 }
 
 export type Bound = 'compute' | 'memory';

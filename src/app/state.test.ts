@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { presetConfig } from '../model/presets.ts';
-import { defaultState, editConfig, exactPreset, parseDepths, parseState, serializeState, withConfig, type AppState } from './state.ts';
+import { defaultState, editConfig, exactPreset, parseState, serializeState, urlFormat, withConfig, type AppState } from './state.ts';
 
 const roundTrip = (state: AppState) => parseState(serializeState(state));
 
@@ -68,6 +69,25 @@ describe('URL state', () => {
     expect(huge.notices[0].text).toMatch(/multiply-accumulates/);
   });
 
+  it('is described in the header comment of state.ts exactly as its table makes it', () => {
+    const source = readFileSync(new URL('./state.ts', import.meta.url), 'utf8');
+    const start = source.indexOf(' * Format (');
+    const lines = source.slice(start).split('\n').slice(1);
+    const comment = lines.slice(0, lines.findIndex((l) => !l.startsWith(' *   '))).map((l) => l.slice(5));
+    expect(comment).toEqual(urlFormat());
+    expect(comment.join('\n')).toMatch(/view=table\|layers\|forms\|compare\|cost\|run\|explain/);
+  });
+
+  it('reads every key it writes, and each config field under its own key', () => {
+    const s: AppState = {
+      ...defaultState(),
+      config: { ...presetConfig('resnext50_32x4d'), stem: 'deep_tiered', stemWidth: 48, avgDown: true, attention: 'eca', implementation: 'timm', includeTop: false },
+    };
+    const query = serializeState(s);
+    expect(query).toBe('stem=deep_tiered&sw=48&attn=eca&avgdown=1&impl=timm&top=0');
+    expect(parseState(query)).toEqual({ state: s, notices: [] });
+  });
+
   it('reports unknown presets, parameters and comparison entries', () => {
     const r = parseState('?preset=resnet9000&zoom=3&cmp=resnet50,bogus&fs=9');
     expect(r.state.preset).toBe('resnext50_32x4d');
@@ -82,20 +102,20 @@ describe('config edits', () => {
     const base = presetConfig('resnet50');
     const table2: [number, number][] = [[1, 64], [2, 40], [4, 24], [8, 14], [32, 4]];
     for (const [c, d] of table2) {
-      const next = editConfig(base, 'C', String(c), true);
+      const next = editConfig(base, 'cardinality', String(c), true);
       expect(next.cardinality).toBe(c);
       expect(next.widthPerGroup).toBe(d);
     }
-    expect(editConfig(base, 'C', '8', false).widthPerGroup).toBe(64);
+    expect(editConfig(base, 'cardinality', '8', false).widthPerGroup).toBe(64);
   });
 
   it('throws the config error for an invalid combination', () => {
-    expect(() => editConfig(presetConfig('resnet18'), 'C', '4', true)).toThrow(/basic block supports only cardinality 1/);
-    expect(() => editConfig(presetConfig('resnet50'), 'd', '0', false)).toThrow(/bottleneck width must be a positive integer/);
+    expect(() => editConfig(presetConfig('resnet18'), 'cardinality', '4', true)).toThrow(/basic block supports only cardinality 1/);
+    expect(() => editConfig(presetConfig('resnet50'), 'widthPerGroup', '0', false)).toThrow(/width per group \(d\) must be a positive integer, got "0"/);
     expect(() => editConfig(presetConfig('resnet50'), 'input', '3x224', false)).not.toThrow();
-    expect(parseDepths(' 3, 4,6 ,3')).toEqual([3, 4, 6, 3]);
-    expect(() => parseDepths('3,,4')).toThrow(/stage 2 must be a positive integer/);
-    expect(() => parseDepths('3,-1')).toThrow(/stage 2/);
+    expect(editConfig(presetConfig('resnet50'), 'depths', ' 3, 4,6 ,3', false).depths).toEqual([3, 4, 6, 3]);
+    expect(() => editConfig(presetConfig('resnet50'), 'depths', '3,,4', false)).toThrow(/stage 2\) must be a positive integer/);
+    expect(() => editConfig(presetConfig('resnet50'), 'depths', '3,-1', false)).toThrow(/stage 2/);
   });
 });
 

@@ -3,32 +3,47 @@
  * (de)serialization is unit-tested in Node. A link reproduces the view; a malformed link falls
  * back to a valid state and says what it ignored.
  *
- * Format (every key optional; absent = default):
- *   view=table|layers|forms|compare|run|explain
- *   preset=<name>             the preset the config starts from (default resnext50_32x4d)
- *   block=basic|bottleneck  depths=3,4,6,3  C=<int>  d=<int>  base=<int>
- *   stem=imagenet|deep|deep_tiered|cifar  sw=<int>  avgdown=0|1  attn=none|se|eca  impl=torchvision|timm
- *   input=CxHxW  classes=<int>  top=0
- *                             config fields, written only where they differ from the preset
- *   preserve=1                "Preserve complexity" on
- *   order=seed|torchvision    layer order (default seed: the seed code's, as the CLI prints)
+ * Format (every key optional; absent = default), made from URL_PARAMS below (a test keeps it so):
+ *   view=table|layers|forms|compare|cost|run|explain
+ *                               the view shown
+ *   preset=<name>               the preset (default resnext50_32x4d); "config:" keys are written where they differ from it
+ *   block=bottleneck|basic      config: block
+ *   depths=3,4,6,3              config: depths
+ *   C=N                         config: cardinality
+ *   d=N                         config: width per group (d)
+ *   stem=imagenet|deep|deep_tiered|cifar
+ *                               config: stem
+ *   base=N                      config: base width
+ *   sw=N                        config: stem width
+ *   attn=none|se|eca            config: attention
+ *   avgdown=0|1                 config: avg-down shortcut
+ *   impl=torchvision|timm       config: implementation
+ *   input=CxHxW                 config: input size
+ *   classes=N                   config: classes
+ *   top=0|1                     config: head (top)
+ *   preserve=1                  "Preserve complexity" on
+ *   order=seed|torchvision      layer order (seed: the seed code's, as the CLI prints)
  *   conv=paper|fvcore|thop|ptflops
- *   q=<text>                  layer-list filter
- *   detail=stages|blocks|layers
- *   fs=<stage>  fb=<block>    forms view: residual stage (1-based), block (0-based; default last)
- *   cmp=<a>,<b>,...           compare view: preset names or `current`
+ *                               counting convention
+ *   q=<text>                    layer-list filter
+ *   detail=stages|blocks|layers layer-list detail
+ *   fs=<stage>                  forms view: residual stage (1-based)
+ *   fb=<block>                  forms view: block of the stage (0-based; default the last)
+ *   cmp=<a>,<b>,...             compare view: preset names or `current`
  *   backend=auto|webgpu|webgl|wasm|cpu
- *   batch=<int>  dtype=float32|float16|bfloat16  opt=none|sgd|momentum|adam  device=<name>|browser
- *                             cost view (and the compare view's memory and time columns)
- *   lang=en|zh                interface language; absent = the browser's (navigator.languages), so it is
- *                             written only where it differs from the browser's choice
+ *                               the run and forms views' backend
+ *   batch=N                     cost view (and the compare view's memory and time columns): batch size
+ *   dtype=float32|float16|bfloat16
+ *                               cost view: precision
+ *   opt=none|sgd|momentum|adam  cost view: optimizer
+ *   device=<name>|browser       cost view: device
+ *   lang=en|zh                  interface language; absent: the browser's (written only where it differs)
  */
 import { BACKEND_NAMES, type BackendName } from '../model/tfjs/backend-name.ts';
-import {
-  ATTENTION_KINDS, ConfigError, formatInputSize, IMPLEMENTATIONS, parseInputSize, STEM_KINDS, validateConfig, type NetworkConfig,
-} from '../model/config.ts';
+import { validateConfig, type NetworkConfig } from '../model/config.ts';
+import { CONFIG_FIELDS, configField, editField } from '../model/config-fields.ts';
 import { EXECUTION_ORDERS, type ExecutionOrder } from '../model/graph.ts';
-import { findPreset, PRESETS, presetConfig, usesStemWidth } from '../model/presets.ts';
+import { findPreset, PRESETS, presetConfig } from '../model/presets.ts';
 import { analyzeGraph } from '../analysis/analyze.ts';
 import { graphOf } from './graphs.ts';
 import { CONVENTIONS, type Convention } from '../analysis/conventions.ts';
@@ -124,96 +139,14 @@ export function exactPreset(config: NetworkConfig): string | null {
   return PRESETS.find((p) => sameConfig(presetConfig(p.name), config))?.name ?? null;
 }
 
-export type ConfigKey = 'block' | 'depths' | 'C' | 'd' | 'base' | 'stem' | 'sw' | 'avgdown' | 'attn' | 'impl' | 'input' | 'classes' | 'top';
-export const CONFIG_KEYS: readonly ConfigKey[] = ['block', 'depths', 'C', 'd', 'base', 'stem', 'sw', 'avgdown', 'attn', 'impl', 'input', 'classes', 'top'];
-
-/** Whether a config uses something only timm's ResNet has (a deep stem, avg-down, attention). */
-export function hasTimmFeature(config: NetworkConfig): boolean {
-  return usesStemWidth(config) || config.avgDown || config.attention !== 'none';
-}
-
-export function configField(config: NetworkConfig, key: ConfigKey): string {
-  switch (key) {
-    case 'block': return config.block;
-    case 'depths': return config.depths.join(',');
-    case 'C': return String(config.cardinality);
-    case 'd': return String(config.widthPerGroup);
-    case 'base': return String(config.baseWidth);
-    case 'stem': return config.stem;
-    case 'sw': return String(config.stemWidth);
-    case 'avgdown': return config.avgDown ? '1' : '0';
-    case 'attn': return config.attention;
-    case 'impl': return config.implementation;
-    case 'input': return formatInputSize(config.input);
-    case 'classes': return String(config.classes);
-    case 'top': return config.includeTop ? '1' : '0';
-  }
-}
-
-/** A positive decimal integer, or a ConfigError naming the parameter. */
-export function parseCount(what: Message, text: string): number {
-  const t = text.trim();
-  if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t)) || Number(t) <= 0) {
-    throw new ConfigError(appMessage('state.positiveInteger', { what, text }));
-  }
-  return Number(t);
-}
-
-/** "3,4,6,3" (spaces allowed) to [3, 4, 6, 3]. */
-export function parseDepths(text: string): number[] {
-  const parts = text.split(',').map((p) => p.trim());
-  if (text.trim() === '') throw new ConfigError(appMessage('state.depthEmpty'));
-  return parts.map((p, i) => parseCount(appMessage('state.what.stageBlocks', { stage: i + 1 }), p));
-}
-
-function applyField(config: NetworkConfig, key: ConfigKey, value: string): NetworkConfig {
-  switch (key) {
-    case 'block':
-      if (value !== 'basic' && value !== 'bottleneck') throw new ConfigError(appMessage('state.block', { value }));
-      return { ...config, block: value };
-    case 'depths': return { ...config, depths: parseDepths(value) };
-    case 'C': return { ...config, cardinality: parseCount(appMessage('state.what.cardinality'), value) };
-    case 'd': return { ...config, widthPerGroup: parseCount(appMessage('state.what.bottleneckWidth'), value) };
-    case 'base': return { ...config, baseWidth: parseCount(appMessage('state.what.baseWidth'), value) };
-    case 'stem':
-      if (!(STEM_KINDS as readonly string[]).includes(value)) throw new ConfigError(appMessage('state.stem', { allowed: STEM_KINDS.join(', '), value }));
-      return withTimmFeatures(config, { stem: value as NetworkConfig['stem'] });
-    case 'sw': return { ...config, stemWidth: parseCount(appMessage('state.what.stemWidth'), value) };
-    case 'avgdown':
-      if (value !== '0' && value !== '1') throw new ConfigError(appMessage('state.avgdown', { value }));
-      return withTimmFeatures(config, { avgDown: value === '1' });
-    case 'attn':
-      if (!(ATTENTION_KINDS as readonly string[]).includes(value)) throw new ConfigError(appMessage('state.attention', { allowed: ATTENTION_KINDS.join(', '), value }));
-      return withTimmFeatures(config, { attention: value as NetworkConfig['attention'] });
-    case 'impl':
-      if (!(IMPLEMENTATIONS as readonly string[]).includes(value)) throw new ConfigError(appMessage('state.implementation', { value }));
-      return { ...config, implementation: value as NetworkConfig['implementation'] };
-    case 'input': return { ...config, input: parseInputSize(value) };
-    case 'classes': return { ...config, classes: parseCount(appMessage('state.what.classes'), value) };
-    case 'top':
-      if (value !== '0' && value !== '1') throw new ConfigError(appMessage('state.top', { value }));
-      return { ...config, includeTop: value === '1' };
-  }
-}
-
-/**
- * A change of stem, avg-down or attention: a deep stem, avg-down or attention exist only in timm's
- * ResNet, so they bring timm's modules; taking the last of them away returns to torchvision's.
- */
-function withTimmFeatures(config: NetworkConfig, change: Partial<NetworkConfig>): NetworkConfig {
-  const next = { ...config, ...change };
-  if (hasTimmFeature(next)) return { ...next, implementation: 'timm' };
-  return hasTimmFeature(config) ? { ...next, implementation: 'torchvision' } : next;
-}
-
 /**
  * One control's edit applied to a config: the field parsed, and with "Preserve complexity" on, a new
  * cardinality C brings the width d the solver picks (paper Table 2). Throws ConfigError for text that
  * does not parse or a network that is not valid; the caller shows the message next to the control.
  */
-export function editConfig(config: NetworkConfig, key: ConfigKey, text: string, preserve: boolean): NetworkConfig {
-  let next = applyField(config, key, text);
-  if (preserve && key === 'C' && next.block === 'bottleneck') next = { ...next, widthPerGroup: solveWidth(next.cardinality) };
+export function editConfig(config: NetworkConfig, key: keyof NetworkConfig, text: string, preserve: boolean): NetworkConfig {
+  let next = editField(config, configField(key), text);
+  if (preserve && key === 'cardinality' && next.block === 'bottleneck') next = { ...next, widthPerGroup: solveWidth(next.cardinality) };
   return checkConfig(next);
 }
 
@@ -225,39 +158,207 @@ export function withConfig(state: AppState, config: NetworkConfig, preset = stat
   return { ...state, config, preset, formsStage, formsBlock };
 }
 
+
+/**
+ * One key of the URL query, or a group read together: how a state writes it and how a link is read
+ * back. The table below makes `serializeState`, `parseState`, the known keys and the format in the
+ * header comment (a test keeps the comment equal to `urlFormat()`).
+ */
+interface UrlParam {
+  /** The query keys it reads and writes, each with its values and meaning for the format. */
+  readonly keys: readonly { readonly key: string; readonly syntax: string; readonly about: string }[];
+  /** Sets its keys in `query` for `state`, leaving out what equals `defaults`. */
+  write(state: AppState, defaults: AppState, query: URLSearchParams): void;
+  /** Reads the keys present in `query` into `state`; a value it cannot take is a notice, and the state keeps its own. */
+  read(state: AppState, query: URLSearchParams, notices: Message[]): void;
+  /** Read after every other key (its check needs keys that come later in the query). */
+  readonly late?: boolean;
+}
+
+type StateWhat = 'state.what.view' | 'state.what.order' | 'state.what.convention' | 'state.what.detail' | 'state.what.backend'
+  | 'state.what.precision' | 'state.what.optimizer' | 'state.what.device' | 'state.what.language';
+
+/** A key whose value is one of a list; what the notice calls it is `what`. */
+function choiceParam<F extends 'view' | 'order' | 'convention' | 'detail' | 'backend' | 'dtype' | 'optimizer' | 'device' | 'lang'>(
+  key: string, field: F, values: readonly AppState[F][], what: StateWhat, about: string, syntax = values.join('|'),
+): UrlParam {
+  return {
+    keys: [{ key, syntax, about }],
+    write: (state, defaults, query) => {
+      if (state[field] !== defaults[field]) query.set(key, state[field]);
+    },
+    read: (state, query, notices) => {
+      const v = query.get(key);
+      if (v === null) return;
+      if ((values as readonly string[]).includes(v)) state[field] = v as AppState[F];
+      else notices.push(appMessage('state.unknownValue', { what: appMessage(what), value: v, allowed: values.map((a) => `"${a}"`).join(', '), fallback: state[field] }));
+    },
+  };
+}
+
+/** The preset and the config fields: the fields written only where they differ from the preset's. */
+const CONFIG_PARAM: UrlParam = {
+  keys: [
+    { key: 'preset', syntax: '<name>', about: `the preset (default ${DEFAULT_PRESET}); "config:" keys are written where they differ from it` },
+    ...CONFIG_FIELDS.map((f) => ({ key: f.url, syntax: f.syntax, about: `config: ${f.what.text}` })),
+  ],
+  write: (state, _defaults, query) => {
+    const exact = exactPreset(state.config);
+    const base = exact ?? (findPreset(state.preset) ? state.preset : DEFAULT_PRESET);
+    if (base !== DEFAULT_PRESET) query.set('preset', base);
+    if (exact) return;
+    const baseConfig = presetConfig(base);
+    for (const f of CONFIG_FIELDS) {
+      const v = f.text(state.config);
+      if (v !== f.text(baseConfig)) query.set(f.url, v);
+    }
+  },
+  read: (state, query, notices) => {
+    const presetName = query.get('preset');
+    if (presetName !== null) {
+      if (findPreset(presetName)) state.preset = presetName;
+      else notices.push(appMessage('state.unknownPreset', { preset: presetName, fallback: DEFAULT_PRESET }));
+    }
+    let config = presetConfig(state.preset);
+    const fieldErrors: Message[] = [];
+    for (const f of CONFIG_FIELDS) {
+      const v = query.get(f.url);
+      if (v === null) continue;
+      try {
+        config = editField(config, f, v);
+      } catch (e) {
+        fieldErrors.push(appMessage('state.fieldError', { key: f.url, value: v, error: messageFromError(e) }));
+      }
+    }
+    if (fieldErrors.length > 0) notices.push(appMessage('state.fieldErrors', { errors: fieldErrors }));
+    try {
+      state.config = checkConfig(config);
+    } catch (e) {
+      state.config = presetConfig(state.preset);
+      notices.push(appMessage('state.invalidNetwork', { error: messageFromError(e), preset: state.preset }));
+    }
+  },
+};
+
+/** The URL's keys, in the order a link writes them. */
+const URL_PARAMS: readonly UrlParam[] = [
+  choiceParam('view', 'view', VIEWS, 'state.what.view', 'the view shown'),
+  CONFIG_PARAM,
+  {
+    keys: [{ key: 'preserve', syntax: '1', about: '"Preserve complexity" on' }],
+    write: (state, _defaults, query) => {
+      if (state.preserve) query.set('preserve', '1');
+    },
+    read: (state, query, notices) => {
+      const v = query.get('preserve');
+      if (v === null) return;
+      if (v === '1' || v === '0') state.preserve = v === '1';
+      else notices.push(appMessage('state.preserve', { value: v }));
+    },
+  },
+  choiceParam('order', 'order', EXECUTION_ORDERS, 'state.what.order', 'layer order (seed: the seed code\'s, as the CLI prints)'),
+  choiceParam('conv', 'convention', CONVENTIONS, 'state.what.convention', 'counting convention'),
+  {
+    keys: [{ key: 'q', syntax: '<text>', about: 'layer-list filter' }],
+    write: (state, defaults, query) => {
+      if (state.filter !== defaults.filter) query.set('q', state.filter);
+    },
+    read: (state, query) => {
+      state.filter = query.get('q') ?? state.filter;
+    },
+  },
+  choiceParam('detail', 'detail', DETAILS, 'state.what.detail', 'layer-list detail'),
+  {
+    keys: [{ key: 'fs', syntax: '<stage>', about: 'forms view: residual stage (1-based)' }],
+    write: (state, defaults, query) => {
+      if (state.formsStage !== defaults.formsStage) query.set('fs', String(state.formsStage));
+    },
+    read: (state, query, notices) => {
+      const fs = query.get('fs');
+      if (fs === null) return;
+      const stages = state.config.depths.length;
+      const n = Number(fs);
+      if (/^\d+$/.test(fs) && n >= 1 && n <= stages) state.formsStage = n;
+      else notices.push(appMessage('state.formsStage', { value: fs, stages }));
+    },
+  },
+  {
+    keys: [{ key: 'fb', syntax: '<block>', about: 'forms view: block of the stage (0-based; default the last)' }],
+    write: (state, _defaults, query) => {
+      if (state.formsBlock !== null) query.set('fb', String(state.formsBlock));
+    },
+    read: (state, query, notices) => {
+      const fb = query.get('fb');
+      if (fb === null) return;
+      const n = Number(fb);
+      const blocks = state.config.depths[state.formsStage - 1];
+      if (/^\d+$/.test(fb) && n < blocks) state.formsBlock = n;
+      else notices.push(appMessage('state.formsBlock', { value: fb, stage: state.formsStage, last: blocks - 1 }));
+    },
+  },
+  {
+    keys: [{ key: 'cmp', syntax: '<a>,<b>,...', about: `compare view: preset names or \`${CURRENT}\`` }],
+    write: (state, defaults, query) => {
+      if (state.compare.join(',') !== defaults.compare.join(',')) query.set('cmp', state.compare.join(','));
+    },
+    read: (state, query, notices) => {
+      const cmp = query.get('cmp');
+      if (cmp === null) return;
+      const items = cmp.split(',').filter((s) => s !== '');
+      const good = items.filter((s) => s === CURRENT || findPreset(s));
+      const bad = items.filter((s) => !(s === CURRENT || findPreset(s)));
+      if (bad.length > 0) notices.push(appMessage('state.compareUnknown', { names: bad.join(', ') }));
+      if (good.length > MAX_COMPARE) notices.push(appMessage('state.compareTooMany', { max: MAX_COMPARE }));
+      const kept = [...new Set(good)].slice(0, MAX_COMPARE);
+      if (kept.length >= 2) state.compare = kept;
+      else notices.push(appMessage('state.compareTooFew'));
+    },
+  },
+  choiceParam('backend', 'backend', BACKEND_CHOICES, 'state.what.backend', 'the run and forms views\' backend'),
+  {
+    keys: [{ key: 'batch', syntax: 'N', about: 'cost view (and the compare view\'s memory and time columns): batch size' }],
+    write: (state, defaults, query) => {
+      if (state.batch !== defaults.batch) query.set('batch', String(state.batch));
+    },
+    read: (state, query, notices) => {
+      const batch = query.get('batch');
+      if (batch === null) return;
+      try {
+        const b = parseBatch(batch);
+        checkBatch(trainingMemory(graphOf(state.config), state.dtype, state.optimizer), b);
+        state.batch = b;
+      } catch (e) {
+        notices.push(appMessage('state.batch', { error: messageFromError(e), batch: state.batch }));
+      }
+    },
+    late: true,
+  },
+  choiceParam('dtype', 'dtype', DTYPES, 'state.what.precision', 'cost view: precision'),
+  choiceParam('opt', 'optimizer', OPTIMIZERS, 'state.what.optimizer', 'cost view: optimizer'),
+  choiceParam('device', 'device', DEVICE_CHOICES, 'state.what.device', 'cost view: device', '<name>|browser'),
+  choiceParam('lang', 'lang', LANGS, 'state.what.language', 'interface language; absent: the browser\'s (written only where it differs)'),
+];
+
+/** The URL's format, one line per key (the header comment of this file lists it). */
+export function urlFormat(): string[] {
+  const column = 28;
+  return URL_PARAMS.flatMap((p) => p.keys.flatMap((k) => {
+    const left = `${k.key}=${k.syntax}`;
+    return left.length < column ? [`${left.padEnd(column)}${k.about}`] : [left, `${' '.repeat(column)}${k.about}`];
+  }));
+}
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(URL_PARAMS.flatMap((p) => p.keys.map((k) => k.key)));
+
 /**
  * The query string of a state (without `?`); empty for the default state. `preferred` is the browser's
  * language: `lang` is written only where the state's differs from it.
  */
 export function serializeState(state: AppState, preferred: Lang = 'en'): string {
-  const d = defaultState(preferred);
-  const p = new URLSearchParams();
-  if (state.view !== d.view) p.set('view', state.view);
-  const exact = exactPreset(state.config);
-  const base = exact ?? (findPreset(state.preset) ? state.preset : DEFAULT_PRESET);
-  if (base !== DEFAULT_PRESET) p.set('preset', base);
-  if (!exact) {
-    const baseConfig = presetConfig(base);
-    for (const key of CONFIG_KEYS) {
-      const v = configField(state.config, key);
-      if (v !== configField(baseConfig, key)) p.set(key, v);
-    }
-  }
-  if (state.preserve) p.set('preserve', '1');
-  if (state.order !== d.order) p.set('order', state.order);
-  if (state.convention !== d.convention) p.set('conv', state.convention);
-  if (state.filter !== '') p.set('q', state.filter);
-  if (state.detail !== d.detail) p.set('detail', state.detail);
-  if (state.formsStage !== d.formsStage) p.set('fs', String(state.formsStage));
-  if (state.formsBlock !== null) p.set('fb', String(state.formsBlock));
-  if (state.compare.join(',') !== d.compare.join(',')) p.set('cmp', state.compare.join(','));
-  if (state.backend !== d.backend) p.set('backend', state.backend);
-  if (state.batch !== d.batch) p.set('batch', String(state.batch));
-  if (state.dtype !== d.dtype) p.set('dtype', state.dtype);
-  if (state.optimizer !== d.optimizer) p.set('opt', state.optimizer);
-  if (state.device !== d.device) p.set('device', state.device);
-  if (state.lang !== d.lang) p.set('lang', state.lang);
-  return p.toString();
+  const defaults = defaultState(preferred);
+  const query = new URLSearchParams();
+  for (const p of URL_PARAMS) p.write(state, defaults, query);
+  return query.toString();
 }
 
 export interface ParsedState {
@@ -266,108 +367,17 @@ export interface ParsedState {
   notices: Message[];
 }
 
-const KNOWN_KEYS = new Set<string>([
-  'view', 'preset', ...CONFIG_KEYS, 'preserve', 'order', 'conv', 'q', 'detail', 'fs', 'fb', 'cmp', 'backend',
-  'batch', 'dtype', 'opt', 'device', 'lang',
-]);
-
 /**
  * Reads a query string (with or without `?`); `preferred` is the browser's language, used when the
  * link has no `lang`. Never throws: bad parts fall back to defaults, with notices.
  */
 export function parseState(search: string, preferred: Lang = 'en'): ParsedState {
-  const p = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
+  const query = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
   const state = defaultState(preferred);
   const notices: Message[] = [];
-  const pick = <T extends string>(key: string, allowed: readonly T[], what: Message, fallback: T): T => {
-    const v = p.get(key);
-    if (v === null) return fallback;
-    if ((allowed as readonly string[]).includes(v)) return v as T;
-    notices.push(appMessage('state.unknownValue', { what, value: v, allowed: allowed.map((a) => `"${a}"`).join(', '), fallback }));
-    return fallback;
-  };
-
-  for (const key of new Set(p.keys())) {
+  for (const key of new Set(query.keys())) {
     if (!KNOWN_KEYS.has(key)) notices.push(appMessage('state.unknownParameter', { key }));
   }
-
-  // The language first: the notices below are shown in it.
-  state.lang = pick('lang', LANGS, appMessage('state.what.language'), state.lang);
-  state.view = pick('view', VIEWS, appMessage('state.what.view'), state.view);
-
-  const presetName = p.get('preset');
-  if (presetName !== null) {
-    if (findPreset(presetName)) state.preset = presetName;
-    else notices.push(appMessage('state.unknownPreset', { preset: presetName, fallback: DEFAULT_PRESET }));
-  }
-  let config = presetConfig(state.preset);
-  const fieldErrors: Message[] = [];
-  for (const key of CONFIG_KEYS) {
-    const v = p.get(key);
-    if (v === null) continue;
-    try {
-      config = applyField(config, key, v);
-    } catch (e) {
-      fieldErrors.push(appMessage('state.fieldError', { key, value: v, error: messageFromError(e) }));
-    }
-  }
-  if (fieldErrors.length > 0) notices.push(appMessage('state.fieldErrors', { errors: fieldErrors }));
-  try {
-    state.config = checkConfig(config);
-  } catch (e) {
-    state.config = presetConfig(state.preset);
-    notices.push(appMessage('state.invalidNetwork', { error: messageFromError(e), preset: state.preset }));
-  }
-
-  const preserve = p.get('preserve');
-  if (preserve !== null) {
-    if (preserve === '1' || preserve === '0') state.preserve = preserve === '1';
-    else notices.push(appMessage('state.preserve', { value: preserve }));
-  }
-  state.order = pick('order', EXECUTION_ORDERS, appMessage('state.what.order'), state.order);
-  state.convention = pick('conv', CONVENTIONS, appMessage('state.what.convention'), state.convention);
-  state.filter = p.get('q') ?? '';
-  state.detail = pick('detail', ['layers', 'blocks', 'stages'] as const, appMessage('state.what.detail'), state.detail);
-
-  const stages = state.config.depths.length;
-  const fs = p.get('fs');
-  if (fs !== null) {
-    const n = Number(fs);
-    if (/^\d+$/.test(fs) && n >= 1 && n <= stages) state.formsStage = n;
-    else notices.push(appMessage('state.formsStage', { value: fs, stages }));
-  }
-  const fb = p.get('fb');
-  if (fb !== null) {
-    const n = Number(fb);
-    const blocks = state.config.depths[state.formsStage - 1];
-    if (/^\d+$/.test(fb) && n < blocks) state.formsBlock = n;
-    else notices.push(appMessage('state.formsBlock', { value: fb, stage: state.formsStage, last: blocks - 1 }));
-  }
-
-  const cmp = p.get('cmp');
-  if (cmp !== null) {
-    const items = cmp.split(',').filter((s) => s !== '');
-    const good = items.filter((s) => s === CURRENT || findPreset(s));
-    const bad = items.filter((s) => !(s === CURRENT || findPreset(s)));
-    if (bad.length > 0) notices.push(appMessage('state.compareUnknown', { names: bad.join(', ') }));
-    if (good.length > MAX_COMPARE) notices.push(appMessage('state.compareTooMany', { max: MAX_COMPARE }));
-    const kept = [...new Set(good)].slice(0, MAX_COMPARE);
-    if (kept.length >= 2) state.compare = kept;
-    else notices.push(appMessage('state.compareTooFew'));
-  }
-  state.backend = pick('backend', BACKEND_CHOICES, appMessage('state.what.backend'), state.backend);
-  state.dtype = pick('dtype', DTYPES, appMessage('state.what.precision'), state.dtype);
-  state.optimizer = pick('opt', OPTIMIZERS, appMessage('state.what.optimizer'), state.optimizer);
-  state.device = pick('device', DEVICE_CHOICES, appMessage('state.what.device'), state.device);
-  const batch = p.get('batch');
-  if (batch !== null) {
-    try {
-      const b = parseBatch(batch);
-      checkBatch(trainingMemory(graphOf(state.config), state.dtype, state.optimizer), b);
-      state.batch = b;
-    } catch (e) {
-      notices.push(appMessage('state.batch', { error: messageFromError(e), batch: state.batch }));
-    }
-  }
+  for (const p of [...URL_PARAMS.filter((p) => !p.late), ...URL_PARAMS.filter((p) => p.late)]) p.read(state, query, notices);
   return { state, notices };
 }

@@ -2,8 +2,9 @@
  * Command-line parsing shared by the CLI commands: flags, and a network config from a preset name
  * or from architecture flags.
  */
-import { ATTENTION_KINDS, ConfigError, IMPLEMENTATIONS, parseInputSize, STEM_KINDS, type NetworkConfig } from '../model/config.ts';
-import { defaultConfig, findPreset, presetConfig, PRESET_NAMES, usesStemWidth } from '../model/presets.ts';
+import type { NetworkConfig } from '../model/config.ts';
+import { CONFIG_FIELDS, configField, editField, type ConfigField, type FieldName } from '../model/config-fields.ts';
+import { defaultConfig, findPreset, presetConfig, PRESET_NAMES } from '../model/presets.ts';
 
 /** A user error: the CLI prints the message on one line and exits with status 2. */
 export class UsageError extends Error {
@@ -19,7 +20,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that take no value. */
-const BOOLEAN_FLAGS = new Set(['json', 'no-top', 'help', 'csv', 'avg-down']);
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'csv', ...CONFIG_FIELDS.filter((f) => f.flagSets !== undefined).map((f) => f.flag)]);
 
 export function parseArgs(argv: string[], known: readonly string[]): ParsedArgs {
   const positional: string[] = [];
@@ -60,38 +61,12 @@ export function flagString(args: ParsedArgs, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Digits of an argument quoted in a message. */
-const SHOWN_DIGITS = 24;
+/** Flags that describe an architecture (instead of, or on top of, a preset): one per config field. */
+export const CONFIG_FLAGS: readonly string[] = CONFIG_FIELDS.map((f) => f.flag);
 
-export function parseInteger(what: string, text: string): number {
-  const shown = text.length > SHOWN_DIGITS ? `${text.slice(0, SHOWN_DIGITS)}... (${text.length} characters)` : text;
-  if (!/^-?\d+$/.test(text.trim())) throw new ConfigError(`${what} must be an integer, got "${shown}"`);
-  const value = Number(text);
-  if (!Number.isSafeInteger(value)) {
-    throw new ConfigError(`${what} is too large: ${shown} has ${text.trim().replace(/^-/, '').length} digits; integers here are at most ${Number.MAX_SAFE_INTEGER} (and far smaller in any network)`);
-  }
-  return value;
-}
-
-export function parseDepths(text: string): number[] {
-  const parts = text.split(',');
-  if (parts.some((p) => p.trim() === '')) throw new ConfigError(`--depths must be a comma-separated list like 3,4,6,3, got "${text}"`);
-  return parts.map((p, i) => parseInteger(`--depths entry ${i + 1}`, p));
-}
-
-/** Flags that describe an architecture (instead of, or on top of, a preset). */
-export const CONFIG_FLAGS = [
-  'block', 'depths', 'cardinality', 'width', 'base-width', 'stem', 'stem-width', 'avg-down', 'attn', 'implementation', 'input', 'classes', 'no-top',
-] as const;
-
-/** The value of a flag that must be one of `choices`, or undefined when absent. */
-function choice<T extends string>(args: ParsedArgs, flag: string, choices: readonly T[]): T | undefined {
-  const value = flagString(args, flag);
-  if (value === undefined) return undefined;
-  if (!(choices as readonly string[]).includes(value)) {
-    throw new UsageError(`--${flag} must be ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}, got "${value.slice(0, 40)}"`);
-  }
-  return value as T;
+/** How the CLI's messages name a config field: by its flag. */
+function flagName(f: ConfigField): FieldName {
+  return { whole: `--${f.flag}`, entry: (i) => `--${f.flag} entry ${i + 1}` };
 }
 
 /**
@@ -99,7 +74,6 @@ function choice<T extends string>(args: ParsedArgs, flag: string, choices: reado
  * preset; without a preset, `--depths` is required and the rest default to a ResNet.
  */
 export function configFromArgs(args: ParsedArgs, preset: string | undefined): NetworkConfig {
-  const has = (f: string) => args.flags.has(f);
   let config: NetworkConfig;
   if (preset !== undefined) {
     if (!findPreset(preset)) {
@@ -107,39 +81,20 @@ export function configFromArgs(args: ParsedArgs, preset: string | undefined): Ne
     }
     config = presetConfig(preset);
   } else {
-    if (!has('depths')) {
+    if (!args.flags.has('depths')) {
       throw new UsageError(`name a preset (${PRESET_NAMES.slice(0, 6).join(', ')}, ...) or give --depths, e.g. --block bottleneck --depths 3,4,6,3 --cardinality 32 --width 4`);
     }
-    config = { ...defaultConfig(choice(args, 'stem', STEM_KINDS) ?? 'imagenet'), depths: [] };
+    // The stem chooses the defaults (a CIFAR network: 32x32 inputs, 10 classes).
+    const stem = flagString(args, 'stem');
+    const stemField = configField('stem');
+    config = { ...defaultConfig(stem === undefined ? undefined : stemField.read(defaultConfig(), stem, flagName(stemField)).stem), depths: [] };
   }
-  const block = flagString(args, 'block');
-  if (block !== undefined) config.block = block as NetworkConfig['block'];
-  const depths = flagString(args, 'depths');
-  if (depths !== undefined) config.depths = parseDepths(depths);
-  const card = flagString(args, 'cardinality');
-  if (card !== undefined) config.cardinality = parseInteger('--cardinality', card);
-  const width = flagString(args, 'width');
-  if (width !== undefined) config.widthPerGroup = parseInteger('--width', width);
-  const base = flagString(args, 'base-width');
-  if (base !== undefined) config.baseWidth = parseInteger('--base-width', base);
-  const stem = choice(args, 'stem', STEM_KINDS);
-  if (stem !== undefined) config.stem = stem;
-  const stemWidth = flagString(args, 'stem-width');
-  if (stemWidth !== undefined) {
-    if (!usesStemWidth(config)) throw new UsageError(`--stem-width sets the width of timm's deep stems; add --stem deep or --stem deep_tiered (the ${config.stem} stem has none)`);
-    config.stemWidth = parseInteger('--stem-width', stemWidth);
+  for (const f of CONFIG_FIELDS) {
+    const given = args.flags.get(f.flag);
+    if (given !== undefined) config = editField(config, f, given === true ? f.flagSets! : given, flagName(f));
   }
-  if (has('avg-down')) config.avgDown = true;
-  const attention = choice(args, 'attn', ATTENTION_KINDS);
-  if (attention !== undefined) config.attention = attention;
-  // Deep stems, avg-down and attention exist only in timm's ResNet: asking for one means timm's modules.
-  const implementation = choice(args, 'implementation', IMPLEMENTATIONS);
-  if (implementation !== undefined) config.implementation = implementation;
-  else if (usesStemWidth(config) || config.avgDown || config.attention !== 'none') config.implementation = 'timm';
-  const input = flagString(args, 'input');
-  if (input !== undefined) config.input = parseInputSize(input);
-  const classes = flagString(args, 'classes');
-  if (classes !== undefined) config.classes = parseInteger('--classes', classes);
-  if (has('no-top')) config.includeTop = false;
+  for (const f of CONFIG_FIELDS) {
+    if (args.flags.has(f.flag) && !f.used(config)) throw new UsageError(f.unused(config, `--${f.flag}`).text);
+  }
   return config;
 }

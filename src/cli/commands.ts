@@ -25,7 +25,8 @@ import { torchinfoText, type TorchinfoOptions } from '../analysis/torchinfo.ts';
 import { buildLayerGraph, type ExecutionOrder } from '../model/graph.ts';
 import type { NetworkConfig } from '../model/config.ts';
 import { defaultConfig } from '../model/presets.ts';
-import { configFromArgs, CONFIG_FLAGS, flagString, parseArgs, parseInteger, UsageError, type ParsedArgs } from './args.ts';
+import { configFromArgs, CONFIG_FLAGS, flagString, parseArgs, UsageError, type ParsedArgs } from './args.ts';
+import { parsePositiveInteger } from '../model/config-fields.ts';
 import { outputFormat, TORCHINFO_FLAGS, torchinfoOptions } from './formats.ts';
 
 function convention(value: string | undefined): Convention {
@@ -131,7 +132,7 @@ export function solveCommand(argv: string[]): string {
   const depthText = flagString(args, 'depth');
   const cText = flagString(args, 'cardinality');
   if (depthText === undefined || cText === undefined) throw new UsageError('solve needs --depth and --cardinality, e.g. solve --depth 50 --cardinality 8');
-  const result = solve(parseInteger('--depth', depthText), parseInteger('--cardinality', cText));
+  const result = solve(parsePositiveInteger(depthText, '--depth'), parsePositiveInteger(cText, '--cardinality'));
   const config = { ...defaultConfig(), depths: result.depths, cardinality: result.cardinality, widthPerGroup: result.widthPerGroup };
   const net = analyze(config);
   if (args.flags.has('json')) {

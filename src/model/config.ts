@@ -8,6 +8,7 @@
 import { messageOf, type Message, type ParamsArg } from './message.ts';
 
 export type BlockKind = 'basic' | 'bottleneck';
+export const BLOCK_KINDS: readonly BlockKind[] = ['bottleneck', 'basic'];
 /**
  * `imagenet`: 7x7/2 conv + BN + ReLU + 3x3/2 max pool. `cifar`: 3x3/1 conv + BN + ReLU.
  * `deep` (timm `stem_type='deep'`): three 3x3 convs of stemWidth, stemWidth, 2 x stemWidth channels (the
@@ -102,6 +103,21 @@ export const CONFIG_MESSAGES = {
   'config.what.channels': 'channels',
   'config.what.height': 'height',
   'config.what.width': 'width',
+  'config.what.block': 'block',
+  'config.what.depths': 'depths',
+  'config.what.stem': 'stem',
+  'config.what.avgDown': 'avg-down shortcut',
+  'config.what.attention': 'attention',
+  'config.what.implementation': 'implementation',
+  'config.what.input': 'input size',
+  'config.what.includeTop': 'head (top)',
+  // Text that is no value of a field (src/model/config-fields.ts); `what` names the field as the reader wrote it.
+  'config.parse.positiveInteger': '{what} must be a positive integer, got "{text}"',
+  'config.parse.tooLarge': '{what} is too large: {text} has {digits} digits; integers here are at most {max} (and far smaller in any network)',
+  'config.parse.choice': '{what} must be one of {allowed}, got "{text}"',
+  'config.parse.bit': '{what} must be 0 or 1, got "{text}"',
+  'config.parse.list': '{what} must list the number of blocks of each stage, e.g. 3,4,6,3, got "{text}"',
+  'config.unused.stemWidth': '{what} sets the width of timm\'s deep stems; set the stem to deep or deep_tiered (the {stem} stem has none)',
   'config.feature.deepStem': 'the {stem} stem',
   'config.feature.avgDown': 'the average-pool shortcut (avg-down)',
   'config.feature.se': 'squeeze-and-excitation attention',
@@ -129,7 +145,8 @@ export class ConfigError extends Error {
   }
 }
 
-function fail<K extends ConfigMessageId>(id: K, ...params: ParamsArg<(typeof CONFIG_MESSAGES)[K]>): never {
+/** Throws the ConfigError of a message of the validator's catalogue. */
+export function failConfig<K extends ConfigMessageId>(id: K, ...params: ParamsArg<(typeof CONFIG_MESSAGES)[K]>): never {
   throw new ConfigError(configMessage(id, ...params));
 }
 
@@ -152,11 +169,11 @@ function quote(value: unknown): string {
 }
 
 function checkPositiveInteger(what: Message, value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) fail('config.notNumber', { what, value: quote(value) });
+  if (typeof value !== 'number' || Number.isNaN(value)) failConfig('config.notNumber', { what, value: quote(value) });
   if (!Number.isFinite(value) || value > Number.MAX_SAFE_INTEGER) {
-    fail('config.tooLarge', { what, value: quote(value), max: Number.MAX_SAFE_INTEGER });
+    failConfig('config.tooLarge', { what, value: quote(value), max: Number.MAX_SAFE_INTEGER });
   }
-  if (!Number.isInteger(value) || value <= 0) fail('config.notPositive', { what, value });
+  if (!Number.isInteger(value) || value <= 0) failConfig('config.notPositive', { what, value });
   return value;
 }
 
@@ -200,58 +217,86 @@ export function ecaKernel(channels: number): number {
   return Math.max(t % 2 ? t : t + 1, 3);
 }
 
+/** Whether the stem is one of timm's deep stems, the only ones that read the stem width. */
+export function usesStemWidth(config: Pick<NetworkConfig, 'stem'>): boolean {
+  return config.stem === 'deep' || config.stem === 'deep_tiered';
+}
+
+/**
+ * What exists only in timm's ResNet, by config field: the feature a value of the field turns on (its name
+ * in messages), or null for a value torchvision's ResNet has too. The validator and the implementation
+ * rule below read it; a new timm-only option is one line here.
+ */
+const TIMM_ONLY: { readonly [K in keyof NetworkConfig]?: (value: NetworkConfig[K]) => Message | null } = {
+  stem: (stem) => (usesStemWidth({ stem }) ? configMessage('config.feature.deepStem', { stem }) : null),
+  avgDown: (on) => (on ? configMessage('config.feature.avgDown') : null),
+  attention: (a) => (a === 'none' ? null : configMessage(a === 'se' ? 'config.feature.se' : 'config.feature.eca')),
+};
+
+/** The timm-only features a config uses, in the order of its fields. */
+export function timmOnlyFeatures(config: NetworkConfig): Message[] {
+  return (Object.keys(TIMM_ONLY) as (keyof NetworkConfig)[])
+    .map((key) => (TIMM_ONLY[key] as (value: unknown) => Message | null)(config[key]))
+    .filter((m): m is Message => m !== null);
+}
+
+/**
+ * The implementation after an edit that did not set it itself: a timm-only feature brings timm's
+ * modules; taking the last one away returns to torchvision's; otherwise it stays.
+ */
+export function impliedImplementation(before: NetworkConfig, after: NetworkConfig): NetworkConfig {
+  if (timmOnlyFeatures(after).length > 0) return { ...after, implementation: 'timm' };
+  return timmOnlyFeatures(before).length > 0 ? { ...after, implementation: 'torchvision' } : after;
+}
+
 /**
  * Checks a configuration and returns it unchanged, or throws a `ConfigError` that names the
  * field, the value and the fix. Checks sizes PyTorch would refuse, not sizes it accepts:
  * these padded networks run even on a 1x1 input.
  */
 export function validateConfig(config: NetworkConfig): NetworkConfig {
-  if (config === null || typeof config !== 'object') fail('config.notObject');
-  if (config.block !== 'basic' && config.block !== 'bottleneck') fail('config.block', { value: JSON.stringify(config.block) });
-  if (!STEM_KINDS.includes(config.stem)) fail('config.stem', { allowed: STEM_KINDS.join(', '), value: quote(config.stem) });
-  if (!IMPLEMENTATIONS.includes(config.implementation)) fail('config.implementation', { value: quote(config.implementation) });
-  if (!ATTENTION_KINDS.includes(config.attention)) fail('config.attention', { allowed: ATTENTION_KINDS.join(', '), value: quote(config.attention) });
-  if (typeof config.avgDown !== 'boolean') fail('config.avgDown', { value: quote(config.avgDown) });
+  if (config === null || typeof config !== 'object') failConfig('config.notObject');
+  if (!BLOCK_KINDS.includes(config.block)) failConfig('config.block', { value: JSON.stringify(config.block) });
+  if (!STEM_KINDS.includes(config.stem)) failConfig('config.stem', { allowed: STEM_KINDS.join(', '), value: quote(config.stem) });
+  if (!IMPLEMENTATIONS.includes(config.implementation)) failConfig('config.implementation', { value: quote(config.implementation) });
+  if (!ATTENTION_KINDS.includes(config.attention)) failConfig('config.attention', { allowed: ATTENTION_KINDS.join(', '), value: quote(config.attention) });
+  if (typeof config.avgDown !== 'boolean') failConfig('config.avgDown', { value: quote(config.avgDown) });
   checkPositiveInteger(configMessage('config.what.stemWidth'), config.stemWidth);
-  if (config.stemWidth > LIMITS.maxChannels) fail('config.stemWidthTooLarge', { value: config.stemWidth, max: LIMITS.maxChannels });
-  if (config.stem === 'deep_tiered' && config.stemWidth < 4) fail('config.stemWidthTiered', { value: config.stemWidth });
+  if (config.stemWidth > LIMITS.maxChannels) failConfig('config.stemWidthTooLarge', { value: config.stemWidth, max: LIMITS.maxChannels });
+  if (config.stem === 'deep_tiered' && config.stemWidth < 4) failConfig('config.stemWidthTiered', { value: config.stemWidth });
   if (config.implementation === 'torchvision') {
-    const timmOnly = [
-      config.stem === 'deep' || config.stem === 'deep_tiered' ? configMessage('config.feature.deepStem', { stem: config.stem }) : null,
-      config.avgDown ? configMessage('config.feature.avgDown') : null,
-      config.attention !== 'none' ? configMessage(config.attention === 'se' ? 'config.feature.se' : 'config.feature.eca') : null,
-    ].filter((x): x is Message => x !== null);
-    if (timmOnly.length) fail('config.timmOnly', { features: timmOnly, count: timmOnly.length });
+    const timmOnly = timmOnlyFeatures(config);
+    if (timmOnly.length) failConfig('config.timmOnly', { features: timmOnly, count: timmOnly.length });
   } else if (config.depths.length !== 4) {
-    fail('config.timmStages', { stages: config.depths.length });
+    failConfig('config.timmStages', { stages: config.depths.length });
   } else if (config.stem === 'cifar') {
-    fail('config.timmCifar');
+    failConfig('config.timmCifar');
   }
-  if (!Array.isArray(config.depths) || config.depths.length === 0) fail('config.depthsEmpty');
-  if (config.depths.length > 8) fail('config.depthsTooMany', { stages: config.depths.length });
+  if (!Array.isArray(config.depths) || config.depths.length === 0) failConfig('config.depthsEmpty');
+  if (config.depths.length > 8) failConfig('config.depthsTooMany', { stages: config.depths.length });
   config.depths.forEach((d, i) => checkPositiveInteger(configMessage('config.what.depth', { index: i, stage: i + 1 }), d));
   const blocks = config.depths.reduce((a, b) => a + b, 0);
-  if (blocks > LIMITS.maxBlocks) fail('config.tooManyBlocks', { blocks, max: LIMITS.maxBlocks });
+  if (blocks > LIMITS.maxBlocks) failConfig('config.tooManyBlocks', { blocks, max: LIMITS.maxBlocks });
   checkPositiveInteger(configMessage('config.what.cardinality'), config.cardinality);
   checkPositiveInteger(configMessage('config.what.widthPerGroup'), config.widthPerGroup);
   checkPositiveInteger(configMessage('config.what.baseWidth'), config.baseWidth);
-  if (config.baseWidth > LIMITS.maxChannels) fail('config.baseWidthTooLarge', { value: config.baseWidth, max: LIMITS.maxChannels });
+  if (config.baseWidth > LIMITS.maxChannels) failConfig('config.baseWidthTooLarge', { value: config.baseWidth, max: LIMITS.maxChannels });
   if (config.block === 'basic' && (config.cardinality !== 1 || config.widthPerGroup !== 64)) {
-    fail('config.basicGroups', { c: config.cardinality, d: config.widthPerGroup });
+    failConfig('config.basicGroups', { c: config.cardinality, d: config.widthPerGroup });
   }
-  if (!Array.isArray(config.input) || config.input.length !== 3) fail('config.inputShape', { value: JSON.stringify(config.input) });
+  if (!Array.isArray(config.input) || config.input.length !== 3) failConfig('config.inputShape', { value: JSON.stringify(config.input) });
   const [c, h, w] = config.input;
   checkPositiveInteger(configMessage('config.what.inputChannels'), c);
   checkPositiveInteger(configMessage('config.what.inputHeight'), h);
   checkPositiveInteger(configMessage('config.what.inputWidth'), w);
   if (c > LIMITS.maxChannels || h > LIMITS.maxSide || w > LIMITS.maxSide) {
-    fail('config.inputTooLarge', { c, h, w, maxChannels: LIMITS.maxChannels, maxSide: LIMITS.maxSide });
+    failConfig('config.inputTooLarge', { c, h, w, maxChannels: LIMITS.maxChannels, maxSide: LIMITS.maxSide });
   }
   checkPositiveInteger(configMessage('config.what.classes'), config.classes);
-  if (typeof config.includeTop !== 'boolean') fail('config.includeTop', { value: String(JSON.stringify(config.includeTop)) });
+  if (typeof config.includeTop !== 'boolean') failConfig('config.includeTop', { value: String(JSON.stringify(config.includeTop)) });
   if (config.block === 'bottleneck') {
     const width = bottleneckWidth(stagePlanes(config, 0), config.widthPerGroup, config.cardinality);
-    if (width === 0) fail('config.zeroWidth', { planes: config.baseWidth, d: config.widthPerGroup });
+    if (width === 0) failConfig('config.zeroWidth', { planes: config.baseWidth, d: config.widthPerGroup });
   }
   return config;
 }
@@ -259,11 +304,11 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
 /** Parses "3x224x224", "224x224" (3 channels) or "224" (square, 3 channels). */
 export function parseInputSize(text: string): [number, number, number] {
   const trimmed = text.trim();
-  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) fail('config.inputMalformed', { text });
+  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) failConfig('config.inputMalformed', { text });
   const parts = trimmed.toLowerCase().split('x').map(Number);
   const [c, h, w] = parts.length === 3 ? parts : parts.length === 2 ? [3, ...parts] : [3, parts[0], parts[0]];
   for (const [what, v] of [['config.what.channels', c], ['config.what.height', h], ['config.what.width', w]] as const) {
-    if (!Number.isSafeInteger(v) || v <= 0) fail('config.inputPart', { what: configMessage(what), value: v, text });
+    if (!Number.isSafeInteger(v) || v <= 0) failConfig('config.inputPart', { what: configMessage(what), value: v, text });
   }
   return [c, h, w];
 }

@@ -4,6 +4,7 @@
  * that describe it, with their source. The fixture script reads the same file.
  */
 import { ConfigError, validateConfig, type NetworkConfig } from './config.ts';
+import { sameArchitecture } from './config-fields.ts';
 import table from './presets.json' with { type: 'json' };
 
 /** The groups of the preset picker. */
@@ -87,21 +88,6 @@ export function presetConfig(name: string, overrides: Partial<NetworkConfig> = {
     throw new ConfigError(`unknown preset "${name}"; known presets: ${PRESET_NAMES.join(', ')}`);
   }
   return { ...preset.config, depths: [...preset.config.depths], input: [...preset.config.input], ...overrides };
-}
-
-/** The fields that make the architecture (all but input size, classes and the head). */
-export function sameArchitecture(a: NetworkConfig, b: NetworkConfig): boolean {
-  return (
-    a.block === b.block && a.stem === b.stem && a.cardinality === b.cardinality && a.widthPerGroup === b.widthPerGroup &&
-    a.baseWidth === b.baseWidth && a.avgDown === b.avgDown && a.attention === b.attention &&
-    a.implementation === b.implementation && (a.stemWidth === b.stemWidth || !usesStemWidth(a)) &&
-    a.depths.length === b.depths.length && a.depths.every((d, i) => d === b.depths[i])
-  );
-}
-
-/** Only the deep stems read the stem width. */
-export function usesStemWidth(config: Pick<NetworkConfig, 'stem'>): boolean {
-  return config.stem === 'deep' || config.stem === 'deep_tiered';
 }
 
 /** The preset whose architecture equals the config (ignoring input size and classes), if any. */

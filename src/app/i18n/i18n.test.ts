@@ -18,6 +18,7 @@ import { PRETRAINED } from '../../model/pretrained.ts';
 import { ConfigError, validateConfig } from '../../model/config.ts';
 import { presetConfig } from '../../model/presets.ts';
 import { parseState, serializeState, defaultState } from '../state.ts';
+import { CONFIG_FIELDS } from '../../model/config-fields.ts';
 
 const catalogues = [
   { name: 'app', en: EN as Readonly<Record<string, string>>, zh: ZH as Readonly<Record<string, string>> },
@@ -92,6 +93,16 @@ describe('the catalogues', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('give the configure panel a label for every config field and choice, and a hint where a field has no effect', () => {
+    const missing: string[] = [];
+    for (const f of CONFIG_FIELDS) {
+      const keys = [`panel.field.${f.key}`, ...(f.choices ?? []).map((v) => `panel.field.${f.key}.${v}`)];
+      if (PRESETS.some((p) => !f.used(p.config))) keys.push(`panel.field.${f.key}.unused`);
+      missing.push(...keys.filter((k) => !(k in EN)));
+    }
+    expect(missing).toEqual([]);
   });
 
   it('have an English side worth scanning for', () => {

@@ -3,19 +3,26 @@
  * checked by the model's own validation; an invalid value keeps the last valid network on screen
  * and shows the ConfigError next to its control.
  */
-import { useId, useState, type ReactNode } from 'react';
-import { ATTENTION_KINDS, ConfigError, formatInputSize, STEM_KINDS } from '../../model/config.ts';
-import { PRESET_FAMILIES, PRESETS, findPreset, matchPreset, presetConfig, usesStemWidth, type PresetFamily } from '../../model/presets.ts';
+import { Fragment, useId, useState, type ReactNode } from 'react';
+import { ConfigError, formatInputSize, type NetworkConfig } from '../../model/config.ts';
+import { CONFIG_FIELDS, type ConfigField } from '../../model/config-fields.ts';
+import { PRESET_FAMILIES, PRESETS, findPreset, matchPreset, presetConfig, type PresetFamily } from '../../model/presets.ts';
 import { SOLVER_DEPTHS, solveWidth, templateParams } from '../../analysis/solver.ts';
-import { configField, editConfig, exactPreset, withConfig, type AppState, type ConfigKey } from '../state.ts';
+import { editConfig, exactPreset, withConfig, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
 import { pytorchCode } from '../../analysis/code.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { useI18n } from '../i18n/I18n.tsx';
+import { EN, type MessageKey } from '../i18n/catalogue.ts';
 import { messageFromError, type Message } from '../../model/message.ts';
 
+type FieldKey = keyof NetworkConfig;
+
+/** Text fields with a list of suggestions: the datalist's id. */
+const SUGGESTIONS: Partial<Record<FieldKey, string>> = { depths: 'depth-options' };
+
 interface Draft {
-  key: ConfigKey;
+  key: FieldKey;
   text: string;
   error: Message;
   /** The config the draft was typed against; a new config (preset, back button) drops it. */
@@ -43,12 +50,36 @@ function Field(props: {
   );
 }
 
+function CheckField(props: { label: string; hint?: string; error?: string; checked: boolean; disabled: boolean; onChange: (on: boolean) => void }) {
+  const id = useId();
+  const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
+  const describedBy = [props.error ? errorId : null, props.hint ? hintId : null].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={`field${props.error ? ' invalid' : ''}`}>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={props.checked}
+          disabled={props.disabled}
+          aria-describedby={describedBy}
+          aria-invalid={props.error ? true : undefined}
+          onChange={(e) => props.onChange(e.target.checked)}
+        />
+        <span>{props.label}</span>
+      </label>
+      {props.hint && <div id={hintId} className="hint">{props.hint}</div>}
+      <div id={errorId} className="field-error" role="status">{props.error ?? ''}</div>
+    </div>
+  );
+}
+
 export function ConfigPanel({ state }: { state: AppState }) {
   const store = useStore();
   const { t, msg, num } = useI18n();
   const [drafts, setDrafts] = useState<Draft[]>([]);
   const live = drafts.filter((d) => d.base === state.config);
-  const draftOf = (key: ConfigKey) => live.find((d) => d.key === key);
+  const draftOf = (key: FieldKey) => live.find((d) => d.key === key);
   const exact = exactPreset(state.config);
   const basePreset = findPreset(state.preset);
   const arch = exact ? undefined : matchPreset(state.config);
@@ -58,7 +89,7 @@ export function ConfigPanel({ state }: { state: AppState }) {
       ? t('panel.summaryAt', { label: arch.label, input: formatInputSize(state.config.input), classes: state.config.classes })
       : t('panel.custom', { label: basePreset?.label ?? state.preset });
 
-  const edit = (key: ConfigKey, text: string) => {
+  const edit = (key: FieldKey, text: string) => {
     try {
       const config = editConfig(state.config, key, text, state.preserve);
       setDrafts([]);
@@ -69,49 +100,89 @@ export function ConfigPanel({ state }: { state: AppState }) {
     }
   };
 
-  const textField = (key: ConfigKey, label: string, hint?: ReactNode, inputMode: 'numeric' | 'text' = 'numeric', list?: string, disabled = false) => {
-    const draft = draftOf(key);
+  /** The panel's words for a field that the catalogue may have (a choice's label, a hint). */
+  const words = (id: string): string | undefined => (id in EN ? msg({ id, params: {}, text: EN[id as MessageKey] }) : undefined);
+
+  const hintOf = (f: ConfigField): string | undefined => {
+    if (f.key === 'widthPerGroup' && state.preserve && state.config.block === 'bottleneck') return t('panel.widthSolved');
+    const base = `panel.field.${f.key}`;
+    if (!f.used(state.config)) return words(`${base}.unused`);
+    return words(`${base}.hint.${f.text(state.config)}`) ?? words(`${base}.hint`);
+  };
+
+  /** One field's control, as the table describes it. */
+  const control = (f: ConfigField) => {
+    const draft = draftOf(f.key);
+    const label = t(`panel.field.${f.key}`);
+    const error = draft && msg(draft.error);
+    const disabled = !f.used(state.config);
+    const c = f.control;
+    if (c.kind === 'check') {
+      return (
+        <CheckField key={f.key} label={label} hint={hintOf(f)} error={error} disabled={disabled} checked={f.text(state.config) === '1'}
+          onChange={(on) => edit(f.key, on ? '1' : '0')} />
+      );
+    }
     return (
-      <Field label={label} hint={hint} error={draft && msg(draft.error)}>
-        {({ id, describedBy }) => (
+      <Field key={f.key} label={label} hint={hintOf(f)} error={error}>
+        {({ id, describedBy }) => c.kind === 'select' ? (
+          <select id={id} value={f.text(state.config)} disabled={disabled} aria-describedby={describedBy} aria-invalid={draft ? true : undefined} onChange={(e) => edit(f.key, e.target.value)}>
+            {f.choices!.map((v) => <option key={v} value={v}>{words(`panel.field.${f.key}.${v}`) ?? v}</option>)}
+          </select>
+        ) : (
           <input
             id={id}
             type="text"
-            inputMode={inputMode}
+            inputMode={c.inputMode}
             autoComplete="off"
             spellCheck={false}
-            list={list}
+            list={SUGGESTIONS[f.key]}
             disabled={disabled}
-            value={draft ? draft.text : configField(state.config, key)}
+            value={draft ? draft.text : f.text(state.config)}
             aria-invalid={draft ? true : undefined}
             aria-describedby={describedBy}
-            onChange={(e) => edit(key, e.target.value)}
+            onChange={(e) => edit(f.key, e.target.value)}
           />
         )}
       </Field>
     );
   };
 
-  const selectField = (key: ConfigKey, label: string, options: [string, string][], hint?: string) => {
-    const draft = draftOf(key);
-    return (
-      <Field label={label} hint={hint} error={draft && msg(draft.error)}>
-        {({ id, describedBy }) => (
-          <select id={id} value={configField(state.config, key)} aria-describedby={describedBy} aria-invalid={draft ? true : undefined} onChange={(e) => edit(key, e.target.value)}>
-            {options.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
-          </select>
-        )}
-      </Field>
-    );
-  };
+  // Fields that share a row stand side by side; the "Preserve complexity" switch follows C and d.
+  const rows: ConfigField[][] = [];
+  for (const f of CONFIG_FIELDS) {
+    const last = rows.at(-1);
+    if (last && f.control.row !== undefined && last[0].control.row === f.control.row) last.push(f);
+    else rows.push([f]);
+  }
 
   // Open beside the views on wide screens; folded above them on phones.
   const [initiallyOpen] = useState(() => !window.matchMedia('(max-width: 860px)').matches);
-  const bottleneck = state.config.block === 'bottleneck';
   const c = state.config.cardinality;
   const solved = solveWidth(c);
   const reference = templateParams(1, 64);
   const solvedParams = templateParams(c, solved);
+  const preserveSwitch = (
+    <div className="switch-field">
+      <label className="switch">
+        <input
+          type="checkbox"
+          role="switch"
+          checked={state.preserve}
+          aria-describedby="preserve-hint"
+          onChange={(e) => {
+            const on = e.target.checked;
+            store.update((s) => ({ ...s, preserve: on }));
+          }}
+        />
+        <span>{t('panel.preserve')}</span>
+      </label>
+      <div id="preserve-hint" className="hint">
+        {t(state.preserve ? 'panel.preserveOn' : 'panel.preserveOff')}{' '}
+        {t('panel.preserveAt', { c, d: solved, params: num(solvedParams), reference: num(reference) })}
+      </div>
+    </div>
+  );
 
   return (
     <aside className="config" aria-labelledby="config-title">
@@ -142,63 +213,16 @@ export function ConfigPanel({ state }: { state: AppState }) {
               </select>
             )}
           </Field>
-          {selectField('block', t('panel.blockType'), [['bottleneck', t('panel.block.bottleneck')], ['basic', t('panel.block.basic')]], t('panel.blockHint'))}
-          {textField('depths', t('panel.depth'), t('panel.depthHint'), 'text', 'depth-options')}
-          <datalist id="depth-options">
+          {rows.map((row) => (
+            <Fragment key={row[0].key}>
+              {row.length > 1 ? <div className="field-row">{row.map(control)}</div> : control(row[0])}
+              {row.some((f) => f.key === 'widthPerGroup') && preserveSwitch}
+            </Fragment>
+          ))}
+          <datalist id={SUGGESTIONS.depths}>
             {Object.entries(SOLVER_DEPTHS).map(([depth, d]) => <option key={depth} value={d.join(',')}>{t('panel.depthOption', { depth })}</option>)}
             <option value="3,3,3">{t('panel.depthCifar')}</option>
           </datalist>
-          <div className="field-row">
-            {textField('C', t('panel.cardinality'), t('panel.cardinalityHint'))}
-            {textField('d', t('panel.width'), state.preserve && bottleneck ? t('panel.widthSolved') : t('panel.widthHint'))}
-          </div>
-          <div className="switch-field">
-            <label className="switch">
-              <input
-                type="checkbox"
-                role="switch"
-                checked={state.preserve}
-                aria-describedby="preserve-hint"
-                onChange={(e) => {
-                  const on = e.target.checked;
-                  store.update((s) => ({ ...s, preserve: on }));
-                }}
-              />
-              <span>{t('panel.preserve')}</span>
-            </label>
-            <div id="preserve-hint" className="hint">
-              {t(state.preserve ? 'panel.preserveOn' : 'panel.preserveOff')}{' '}
-              {t('panel.preserveAt', { c, d: solved, params: num(solvedParams), reference: num(reference) })}
-            </div>
-          </div>
-          {selectField('stem', t('panel.stem'), STEM_KINDS.map((k) => [k, t(`panel.stem.${k}`)]), t(`panel.stemHint.${state.config.stem}`))}
-          <div className="field-row">
-            {textField('base', t('panel.baseWidth'), t('panel.baseWidthHint'))}
-            {textField('sw', t('panel.stemWidth'), usesStemWidth(state.config) ? t('panel.stemWidthHint') : t('panel.stemWidthUnused'), 'numeric', undefined, !usesStemWidth(state.config))}
-          </div>
-          {selectField('attn', t('panel.attention'), ATTENTION_KINDS.map((k) => [k, t(`panel.attention.${k}`)]), t(`panel.attentionHint.${state.config.attention}`))}
-          <div className="field-row">
-            <div className="field">
-              <label className="check">
-                <input type="checkbox" checked={state.config.avgDown} aria-describedby="avgdown-hint" onChange={(e) => edit('avgdown', e.target.checked ? '1' : '0')} />
-                <span>{t('panel.avgDown')}</span>
-              </label>
-              <div id="avgdown-hint" className="hint">{t('panel.avgDownHint')}</div>
-            </div>
-            {selectField('impl', t('panel.implementation'), [['torchvision', 'torchvision'], ['timm', 'timm']], t('panel.implementationHint'))}
-          </div>
-          <div className="field-row">
-            {textField('input', t('panel.inputSize'), 'C×H×W', 'text')}
-            {textField('classes', t('panel.classes'))}
-          </div>
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={state.config.includeTop}
-              onChange={(e) => edit('top', e.target.checked ? '1' : '0')}
-            />
-            <span>{t('panel.head')}</span>
-          </label>
           <div className="toolbar actions">
             <CopyButton
               label={t('panel.copyPytorch')}

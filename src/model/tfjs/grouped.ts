@@ -92,7 +92,7 @@ export function prepareConv(
   const created: tf.Tensor[] = [];
   const keep = <T extends tf.Tensor>(t: T): T => (created.push(t), t);
   try {
-    if (G === 1 && denseMethod(tf.getBackend(), dense) === 'gemm') {
+    if (fusesResidual(geometry, dense)) {
       const packed = packGemmWeights(weight, bias, outC, inC, k);
       return { geometry, method: 'gemm', filters: [keep(tf.tensor3d(packed, [Math.ceil(outC / GEMM_NR), 1 + k * k * inC, GEMM_NR]) as unknown as tf.Tensor4D)], bias: null, biasSlices: [], packed: true };
     }
@@ -141,9 +141,9 @@ export function disposePrepared(p: PreparedConv): void {
   for (const t of p.biasSlices) t.dispose();
 }
 
-/** Whether `runConv` adds a residual inside the kernel (else after it, as tfjs ops). */
-export function fusesResidual(p: PreparedConv): boolean {
-  return p.method === 'gemm';
+/** Whether `runConv` adds a residual inside the kernel of a conv of this geometry (else after it, as tfjs ops): the own GEMM kernel does. */
+export function fusesResidual(geometry: ConvGeometry, dense: DenseMethod = 'auto'): boolean {
+  return geometry.groups === 1 && denseMethod(tf.getBackend(), dense) === 'gemm';
 }
 
 /**

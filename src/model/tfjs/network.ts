@@ -1,11 +1,13 @@
 /**
- * An executable tfjs network built from the layer graph (`buildLayerGraph`): one op per module
- * call, NHWC inside, weights from a PyTorch-layout state dict. By default each BatchNorm is folded
- * into the conv before it and the ReLU after it is fused; `fold: false` keeps every BatchNorm as
- * its own op (the verification path).
+ * An executable tfjs network built from the layer graph (`buildLayerGraph`): one op per kernel of
+ * the fusion plan (`../fusion.ts`), NHWC inside, weights from a PyTorch-layout state dict. By default
+ * each BatchNorm is folded into the conv before it, the ReLU after it is fused, and a conv whose
+ * kernel can add a residual takes the add after it; `fold: false` keeps every BatchNorm as its own op
+ * (the verification path).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { numel, type BatchNormNode, type LayerGraph, type LayerNode, type NodeKind, type PoolNode } from '../graph.ts';
+import { numel, type BatchNormNode, type LayerGraph, type LayerNode, type PoolNode } from '../graph.ts';
+import { fusionPlan, type FusedKernel } from '../fusion.ts';
 import type { StateDict } from '../weights/common.ts';
 import { foldBatchNorm, transpose2d, type BatchNormParams } from './fold.ts';
 import { fusesResidual, prepareConv, runConv, type DenseMethod, type GroupedMethod, type PreparedConv } from './grouped.ts';
@@ -382,7 +384,6 @@ export class TfjsNetwork {
   }
 }
 
-/** The tf pooling of a PyTorch pool: explicit padding, or ceil mode without padding as tf's 'same' (k = s). */
 /**
  * The mean over H and W of NHWC `x`, [N, C], as one product with a row of 1/(H·W): tfjs's mean over
  * axes 1 and 2 transposes the tensor first (its reductions run over the innermost axis), which made the
@@ -394,6 +395,7 @@ function spatialMean(x: tf.Tensor4D): tf.Tensor2D {
   return tf.reshape(tf.matMul(tf.fill([1, 1, hw], 1 / hw), tf.reshape(x, [n, hw, c])), [n, c]);
 }
 
+/** The tf pooling of a PyTorch pool: explicit padding, or ceil mode without padding as tf's 'same' (k = s). */
 function poolPadding(node: PoolNode): number | 'same' {
   const { kernel, stride, padding, ceilMode, countIncludePad } = node.pool;
   if (!ceilMode) {
@@ -408,145 +410,80 @@ function poolPadding(node: PoolNode): number | 'same' {
   return 'same';
 }
 
-/** Builds the network; on any error every tensor created so far is disposed. */
+/** Builds the network: the fusion plan (`fusionPlan`), then one op per planned kernel with its weights; on any error every tensor created so far is disposed. */
 export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkOptions = {}): TfjsNetwork {
   const fold = options.fold ?? true;
   const grouped = options.grouped ?? defaultGroupedMethod(tf.getBackend());
-  const nodes = graph.nodes;
-  const consumers: number[][] = nodes.map(() => []);
-  for (const n of nodes) for (const i of n.inputs) if (i >= 0) consumers[i].push(n.index);
-
-  // Aliases: markers, flatten and Identity pass their input through.
-  const alias = new Map<number, number>();
-  const resolve = (i: number): number => {
-    let r = i;
-    while (alias.has(r)) r = alias.get(r)!;
-    return r;
-  };
+  const plan = fusionPlan(graph, { fold, taps: options.taps, residual: (node) => fusesResidual(node.conv, options.dense) });
   const weights: tf.Tensor[] = [];
-  const own = <T extends tf.Tensor>(t: T): T => (weights.push(t), t);
-  const ops: Op[] = [];
-  const absorbed = new Set<number>();
-  /**
-   * The one consumer of node i, if it is of `kind`, looking through Identity nodes that have one
-   * consumer each; the Identity nodes passed are returned too, to be absorbed with it.
-   */
-  const taps = new Set(options.taps ?? []);
-  const single = (i: number, kind: NodeKind): { index: number; through: number[] } | null => {
-    const through: number[] = [];
-    let at = i;
-    for (;;) {
-      if (taps.has(at)) return null;
-      const c = consumers[at];
-      if (c.length !== 1) return null;
-      const next = nodes[c[0]];
-      if (next.kind === kind) return { index: next.index, through };
-      if (next.kind !== 'identity') return null;
-      through.push(next.index);
-      at = next.index;
-    }
-  };
-  const absorb = (hit: { index: number; through: number[] }): number => {
-    for (const t of hit.through) absorbed.add(t);
-    absorbed.add(hit.index);
-    return hit.index;
-  };
-
   try {
-    for (const node of nodes) {
-      if (absorbed.has(node.index)) continue;
-      const input = node.inputs.length ? resolve(node.inputs[0]) : -1;
-      switch (node.kind) {
-        case 'conv': {
-          const spec = node.conv;
-          const w = take(sd, `${node.name}.weight`, node.tensors[0].shape);
-          let weight = w;
-          let bias: Float32Array | null = spec.bias ? take(sd, `${node.name}.bias`, [spec.outChannels]) : null;
-          let out = node.index;
-          const bnHit = fold && !spec.bias ? single(node.index, 'bn') : null;
-          if (bnHit) {
-            const bnNode = nodes[bnHit.index] as BatchNormNode;
-            const folded = foldBatchNorm(w, spec.outChannels, batchNormParams(sd, bnNode));
-            weight = folded.weight;
-            bias = folded.bias;
-            out = absorb(bnHit);
-          }
-          // A ReLU right after the conv (or its folded BN) is fused; without folding, BN stays its own op.
-          const reluHit = single(out, 'relu');
-          if (reluHit) out = absorb(reluHit);
-          const conv = prepareConv(weight, bias, spec, grouped, options.dense);
-          weights.push(...conv.filters, ...conv.biasSlices);
-          if (conv.bias) weights.push(conv.bias);
-          ops.push({ kind: 'conv', node, input, out, conv, relu: reluHit !== null });
-          break;
-        }
-        case 'bn': {
-          const p = batchNormParams(sd, node);
-          ops.push({
-            kind: 'bn', node, input, out: node.index,
-            scale: own(tf.tensor1d(p.weight)), offset: own(tf.tensor1d(p.bias)),
-            mean: own(tf.tensor1d(p.runningMean)), variance: own(tf.tensor1d(p.runningVar)), eps: p.eps,
-          });
-          break;
-        }
-        case 'relu':
-        case 'sigmoid':
-        case 'adaptiveavgpool':
-          ops.push({ kind: node.kind, node, input, out: node.index });
-          break;
-        case 'mean':
-          ops.push({ kind: 'mean', node, input, out: node.index, signal: node.outShape.length === 2 });
-          break;
-        case 'conv1d': {
-          const { kernel } = node.conv1d;
-          // PyTorch [1, 1, k] is tf's [k, in = 1, out = 1]; cross-correlation in both.
-          const w = take(sd, `${node.name}.weight`, [1, 1, kernel]);
-          ops.push({ kind: 'conv1d', node, input, out: node.index, filter: own(tf.tensor3d(w, [kernel, 1, 1])) });
-          break;
-        }
-        case 'maxpool':
-        case 'avgpool':
-          ops.push({ kind: node.kind, node, input, out: node.index, k: node.pool.kernel, s: node.pool.stride, p: poolPadding(node) });
-          break;
-        case 'add':
-        case 'mul': {
-          const reluHit = node.kind === 'add' ? single(node.index, 'relu') : null;
-          const out = reluHit ? absorb(reluHit) : node.index;
-          // The residual add (and its ReLU) inside the conv computed last, when its kernel fuses it.
-          const last = ops[ops.length - 1];
-          const a = resolve(node.inputs[0]);
-          const b = resolve(node.inputs[1]);
-          if (node.kind === 'add' && last?.kind === 'conv' && !last.relu && last.residual === undefined && fusesResidual(last.conv) && (last.out === a || last.out === b) && a !== b && single(last.out, 'add')?.index === node.index) {
-            last.residual = last.out === a ? b : a;
-            last.out = out;
-            last.relu = reluHit !== null;
-            break;
-          }
-          ops.push({ kind: node.kind, node, a: resolve(node.inputs[0]), b: resolve(node.inputs[1]), out, relu: reluHit !== null });
-          break;
-        }
-        case 'concat':
-          ops.push({ kind: 'concat', node, parts: node.inputs.map(resolve), out: node.index });
-          break;
-        case 'linear': {
-          const { inFeatures, outFeatures, bias } = node.linear;
-          const w = take(sd, `${node.name}.weight`, [outFeatures, inFeatures]);
-          const b = bias ? own(tf.tensor1d(take(sd, `${node.name}.bias`, [outFeatures]))) : null;
-          ops.push({ kind: 'linear', node, input, out: node.index, w: own(tf.tensor2d(transpose2d(w, outFeatures, inFeatures), [inFeatures, outFeatures])), b });
-          break;
-        }
-        case 'block':
-        case 'container':
-        case 'flatten':
-        case 'identity':
-          alias.set(node.index, input);
-          break;
-      }
-    }
-    // Ops write `out` = the last node they absorbed; later readers name that node or an alias of it.
-    return new TfjsNetwork(graph, ops, weights, resolve(graph.output), fold, grouped, alias);
+    const ops = plan.kernels.map((k) => planOp(graph, k, sd, grouped, options.dense, weights));
+    return new TfjsNetwork(graph, ops, weights, plan.output, fold, grouped, plan.aliases);
   } catch (e) {
     for (const t of weights) t.dispose();
     throw e;
+  }
+}
+
+/** The op of one planned kernel, its weight tensors pushed to `weights` (PyTorch layouts turned into the method's). */
+function planOp(graph: LayerGraph, k: FusedKernel, sd: StateDict, grouped: GroupedMethod, dense: DenseMethod | undefined, weights: tf.Tensor[]): Op {
+  const own = <T extends tf.Tensor>(t: T): T => (weights.push(t), t);
+  const node = graph.nodes[k.node];
+  const { out, relu } = k;
+  const input = k.inputs[0];
+  switch (node.kind) {
+    case 'conv': {
+      const spec = node.conv;
+      let weight = take(sd, `${node.name}.weight`, node.tensors[0].shape);
+      let bias: Float32Array | null = spec.bias ? take(sd, `${node.name}.bias`, [spec.outChannels]) : null;
+      if (k.bn !== null) {
+        const folded = foldBatchNorm(weight, spec.outChannels, batchNormParams(sd, graph.nodes[k.bn] as BatchNormNode));
+        weight = folded.weight;
+        bias = folded.bias;
+      }
+      const conv = prepareConv(weight, bias, spec, grouped, dense);
+      weights.push(...conv.filters, ...conv.biasSlices);
+      if (conv.bias) weights.push(conv.bias);
+      return { kind: 'conv', node, input, out, conv, relu, residual: k.add === null ? undefined : k.inputs[1] };
+    }
+    case 'bn': {
+      const p = batchNormParams(sd, node);
+      return {
+        kind: 'bn', node, input, out,
+        scale: own(tf.tensor1d(p.weight)), offset: own(tf.tensor1d(p.bias)),
+        mean: own(tf.tensor1d(p.runningMean)), variance: own(tf.tensor1d(p.runningVar)), eps: p.eps,
+      };
+    }
+    case 'relu':
+    case 'sigmoid':
+    case 'adaptiveavgpool':
+      return { kind: node.kind, node, input, out };
+    case 'mean':
+      return { kind: 'mean', node, input, out, signal: node.outShape.length === 2 };
+    case 'conv1d': {
+      const { kernel } = node.conv1d;
+      // PyTorch [1, 1, k] is tf's [k, in = 1, out = 1]; cross-correlation in both.
+      const w = take(sd, `${node.name}.weight`, [1, 1, kernel]);
+      return { kind: 'conv1d', node, input, out, filter: own(tf.tensor3d(w, [kernel, 1, 1])) };
+    }
+    case 'maxpool':
+    case 'avgpool':
+      return { kind: node.kind, node, input, out, k: node.pool.kernel, s: node.pool.stride, p: poolPadding(node) };
+    case 'add':
+    case 'mul':
+      return { kind: node.kind, node, a: k.inputs[0], b: k.inputs[1], out, relu };
+    case 'concat':
+      return { kind: 'concat', node, parts: k.inputs, out };
+    case 'linear': {
+      const { inFeatures, outFeatures, bias } = node.linear;
+      const w = take(sd, `${node.name}.weight`, [outFeatures, inFeatures]);
+      const b = bias ? own(tf.tensor1d(take(sd, `${node.name}.bias`, [outFeatures]))) : null;
+      return { kind: 'linear', node, input, out, w: own(tf.tensor2d(transpose2d(w, outFeatures, inFeatures), [inFeatures, outFeatures])), b };
+    }
+    case 'block':
+    case 'container':
+    case 'flatten':
+    case 'identity':
+      throw new Error(`internal: ${node.name} is a view, not a kernel`);
   }
 }

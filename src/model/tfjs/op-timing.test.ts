@@ -8,6 +8,7 @@ import { buildLayerGraph } from '../graph.ts';
 import { defaultConfig, presetConfig } from '../presets.ts';
 import type { NetworkConfig } from '../config.ts';
 import { kernelGroups } from '../../analysis/roofline.ts';
+import { fusionPlan } from '../fusion.ts';
 import { useBackend } from './backends.ts';
 import { buildNetwork } from './network.ts';
 import { randomStateDict } from './random.ts';
@@ -41,6 +42,26 @@ describe('per-op timing (cpu backend)', () => {
     } finally {
       x.dispose();
       net.dispose();
+    }
+  });
+
+  it('on wasm the ops follow the same plan, the residual add inside the GEMM conv before it', async () => {
+    await useBackend('wasm');
+    try {
+      const graph = buildLayerGraph(CONFIGS[0][1]);
+      const net = buildNetwork(graph, randomStateDict(graph, 3));
+      const x = tf.randomNormal([1, ...CONFIGS[0][1].input], 0, 1, 'float32', 5) as tf.Tensor4D;
+      try {
+        const ops = await net.timeOps(x, 1);
+        const plan = fusionPlan(graph, { residual: (n) => n.conv.groups === 1 });
+        expect(plan.kernels.filter((k) => k.add !== null).length).toBe(16);
+        expect(ops.map((o) => [o.name, o.first, o.last])).toEqual(plan.kernels.map((k) => [graph.nodes[k.node].name, k.node, k.out]));
+      } finally {
+        x.dispose();
+        net.dispose();
+      }
+    } finally {
+      await useBackend('cpu');
     }
   });
 

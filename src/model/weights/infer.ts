@@ -2,9 +2,9 @@
  * Inferring the network a state_dict belongs to, from its keys and shapes only (torchvision's and
  * timm's ResNet family), and describing a config in one line for messages.
  */
-import { ConfigError, deepStemWidths, stagePlanes, validateConfig, type NetworkConfig } from '../config.ts';
+import { ConfigError, deepStemWidths, stagePlanes, usesStemWidth, validateConfig, type NetworkConfig } from '../config.ts';
 import { buildLayerGraph, SINGLE_CONV_STEMS, type LayerGraph } from '../graph.ts';
-import { defaultConfig, matchPreset, usesStemWidth } from '../presets.ts';
+import { defaultConfig, matchPreset } from '../presets.ts';
 import { WeightsError, formatShape, type StateDictShapes } from './common.ts';
 import { problemLines, verifyStateDict, type StateDictCheck } from './state_dict.ts';
 import type { Message } from '../message.ts';

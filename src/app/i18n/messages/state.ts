@@ -1,4 +1,4 @@
-/** The app state's messages (src/app/state.ts): what a link got wrong, and the controls' parse errors. */
+/** The app state's messages (src/app/state.ts): what a link got wrong (a config field's parse errors are the model's, src/model/config-fields.ts). */
 import { defineMessages } from '../define.ts';
 import { zhTerm as T } from '../glossary.ts';
 
@@ -26,20 +26,6 @@ export default defineMessages(
     'state.compareTooMany': 'A comparison holds at most {max} networks; kept the first {max}.',
     'state.compareTooFew': 'A comparison needs at least two networks; showing the default pair.',
     'state.batch': '{error} (in the link); using batch {batch}.',
-    'state.positiveInteger': '{what} must be a positive integer, got "{text}"',
-    'state.depthEmpty': 'depth must list the blocks of each stage, e.g. 3,4,6,3',
-    'state.what.stageBlocks': 'blocks in stage {stage}',
-    'state.what.cardinality': 'cardinality',
-    'state.what.bottleneckWidth': 'bottleneck width',
-    'state.what.baseWidth': 'base width',
-    'state.what.stemWidth': 'stem width',
-    'state.what.classes': 'classes',
-    'state.block': 'block must be basic or bottleneck, got "{value}"',
-    'state.stem': 'stem must be one of {allowed}, got "{value}"',
-    'state.avgdown': 'avgdown must be 0 or 1, got "{value}"',
-    'state.attention': 'attention must be one of {allowed}, got "{value}"',
-    'state.implementation': 'implementation must be torchvision or timm, got "{value}"',
-    'state.top': 'top must be 0 or 1, got "{value}"',
   },
   {
     'state.unknownValue': '链接中的{what} "{value}" 未知（应为 {allowed} 之一）；改用 "{fallback}"。',
@@ -64,19 +50,5 @@ export default defineMessages(
     'state.compareTooMany': '一次对比最多 {max} 个网络；保留了前 {max} 个。',
     'state.compareTooFew': '对比至少需要两个网络；显示默认的一对。',
     'state.batch': `{error}（链接中）；使用${T.batch} {batch}。`,
-    'state.positiveInteger': '{what}必须是正整数，实际为 "{text}"',
-    'state.depthEmpty': `深度必须列出每个${T.stage}的${T.block}数，例如 3,4,6,3`,
-    'state.what.stageBlocks': `第 {stage} ${T.stage}的${T.block}数`,
-    'state.what.cardinality': T.cardinality,
-    'state.what.bottleneckWidth': T.bottleneckWidth,
-    'state.what.baseWidth': T.baseWidth,
-    'state.what.stemWidth': T.stemWidth,
-    'state.what.classes': T.classes,
-    'state.block': '块类型必须是 basic 或 bottleneck，实际为 "{value}"',
-    'state.stem': `${T.stem}必须是 {allowed} 之一，实际为 "{value}"`,
-    'state.avgdown': 'avgdown 必须是 0 或 1，实际为 "{value}"',
-    'state.attention': `${T.attention}必须是 {allowed} 之一，实际为 "{value}"`,
-    'state.implementation': `${T.implementation}必须是 torchvision 或 timm，实际为 "{value}"`,
-    'state.top': 'top 必须是 0 或 1，实际为 "{value}"',
   },
 );

@@ -1,0 +1,215 @@
+/**
+ * Every field of `NetworkConfig`, once: its key in the app's URL, its CLI flag, how text becomes a value
+ * and back, the configure panel's control, and whether it is part of the architecture. The URL state
+ * (src/app/state.ts), the CLI (src/cli/args.ts), the configure panel and `sameArchitecture` read this
+ * table; a new field is one entry here (plus its words: `config.what.<key>` in CONFIG_MESSAGES, and the
+ * panel's `panel.field.<key>` labels in the app's catalogue). Which values exist only in timm's ResNet,
+ * and the rule that they bring timm's modules, live beside the validator (`timmOnlyFeatures`,
+ * `impliedImplementation` in config.ts).
+ */
+import {
+  ATTENTION_KINDS, BLOCK_KINDS, configMessage, failConfig as fail, formatInputSize, impliedImplementation, IMPLEMENTATIONS, parseInputSize,
+  STEM_KINDS, usesStemWidth, type NetworkConfig,
+} from './config.ts';
+import type { Message, MessageParam } from './message.ts';
+
+/**
+ * How a message names a field: the panel's and the URL's word (`cardinality`), or the CLI's flag
+ * (`--cardinality`); `entry` names one entry of a list field (`--depths entry 2`).
+ */
+export interface FieldName {
+  readonly whole: MessageParam;
+  readonly entry?: (index: number) => MessageParam;
+}
+
+/** The configure panel's control of a field; fields that share a `row` stand side by side. */
+export type Control =
+  | { readonly kind: 'select'; readonly row?: string }
+  | { readonly kind: 'text'; readonly inputMode: 'numeric' | 'text'; readonly row?: string }
+  | { readonly kind: 'check'; readonly row?: string };
+
+/** How text (a URL value, a CLI flag's value, a text box) becomes a value of one type, and back. */
+interface ValueType<T> {
+  format(value: T): string;
+  /** The value of `text`, or a ConfigError that names the field as `name` does. */
+  parse(text: string, name: FieldName): T;
+  /** A select's values, in order. */
+  readonly choices?: readonly T[];
+  /** How the CLI's usage and the URL's format write a value: `N`, `CxHxW`, `a|b`. */
+  readonly syntax: string;
+}
+
+interface FieldSpec<K extends keyof NetworkConfig> {
+  /** The key in the app's URL query. */
+  readonly url: string;
+  /** The CLI flag, without `--`. */
+  readonly flag: string;
+  /** For a CLI flag that takes no value: the value it sets (`--avg-down`: true, `--no-top`: false). */
+  readonly flagSets?: NetworkConfig[K];
+  readonly value: ValueType<NetworkConfig[K]>;
+  readonly control: Control;
+  /** Part of the architecture (all but the input size, the classes and the head): `sameArchitecture` compares it. */
+  readonly architecture: boolean;
+  /**
+   * Where the field has an effect (absent: everywhere), and what to say to someone who sets it elsewhere
+   * (`what` names the field). Elsewhere the panel disables it, `sameArchitecture` ignores it, the CLI refuses it.
+   */
+  readonly usedWhen?: { readonly test: (config: NetworkConfig) => boolean; readonly unused: (config: NetworkConfig, what: MessageParam) => Message };
+}
+
+/** One field, whatever its type (the table's entries seen from outside). */
+export interface ConfigField {
+  readonly key: keyof NetworkConfig;
+  readonly url: string;
+  readonly flag: string;
+  /** For a CLI flag that takes no value: the text of the value it sets. */
+  readonly flagSets?: string;
+  readonly control: Control;
+  /** A select's values (their text), in order. */
+  readonly choices?: readonly string[];
+  readonly syntax: string;
+  readonly architecture: boolean;
+  /** How the panel's and the URL's messages name it: `config.what.<key>`. */
+  readonly what: Message;
+  /** Whether the field has an effect in `config`. */
+  used(config: NetworkConfig): boolean;
+  /** Why setting it in `config` has no effect (`what` names the field); only for a field that is not always used. */
+  unused(config: NetworkConfig, what: MessageParam): Message;
+  /** The field's value in `config` as text. */
+  text(config: NetworkConfig): string;
+  /** `config` with this field read from `text` (nothing else changed); a ConfigError naming it (by `name`, else `what`) for text that is no value. */
+  read(config: NetworkConfig, text: string, name?: FieldName): NetworkConfig;
+}
+
+/** Characters of a bad value quoted in a message. */
+const SHOWN = 24;
+
+function shown(text: string): string {
+  return text.length > SHOWN ? `${text.slice(0, SHOWN)}... (${text.length} characters)` : text;
+}
+
+/** A positive decimal integer (spaces around it allowed), or a ConfigError naming `what`. */
+export function parsePositiveInteger(text: string, what: MessageParam): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) fail('config.parse.positiveInteger', { what, text: shown(text) });
+  const value = Number(t);
+  if (!Number.isSafeInteger(value)) fail('config.parse.tooLarge', { what, text: shown(t), digits: t.length, max: Number.MAX_SAFE_INTEGER });
+  if (value <= 0) fail('config.parse.positiveInteger', { what, text: shown(text) });
+  return value;
+}
+
+const positiveInteger: ValueType<number> = {
+  syntax: 'N',
+  format: String,
+  parse: (text, name) => parsePositiveInteger(text, name.whole),
+};
+
+/** Blocks per stage: "3,4,6,3" (spaces allowed). */
+const stageCounts: ValueType<number[]> = {
+  syntax: '3,4,6,3',
+  format: (depths) => depths.join(','),
+  parse(text, name) {
+    if (text.trim() === '') fail('config.parse.list', { what: name.whole, text: shown(text) });
+    const entry = name.entry ?? ((index: number) => configMessage('config.what.depth', { index, stage: index + 1 }));
+    return text.split(',').map((part, i) => parsePositiveInteger(part, entry(i)));
+  },
+};
+
+const inputSize: ValueType<[number, number, number]> = {
+  syntax: 'CxHxW',
+  format: formatInputSize,
+  parse: (text) => parseInputSize(text),
+};
+
+/** 0 or 1. */
+const bit: ValueType<boolean> = {
+  syntax: '0|1',
+  format: (on) => (on ? '1' : '0'),
+  parse(text, name) {
+    if (text !== '0' && text !== '1') fail('config.parse.bit', { what: name.whole, text: shown(text) });
+    return text === '1';
+  },
+};
+
+function oneOf<T extends string>(choices: readonly T[]): ValueType<T> {
+  return {
+    choices,
+    syntax: choices.join('|'),
+    format: (value) => value,
+    parse(text, name) {
+      if (!(choices as readonly string[]).includes(text)) fail('config.parse.choice', { what: name.whole, allowed: choices.join(', '), text: shown(text) });
+      return text as T;
+    },
+  };
+}
+
+const numeric = { kind: 'text', inputMode: 'numeric' } as const;
+
+/**
+ * The table, in the panel's order (also the URL's and the CLI's): every field of NetworkConfig, each once
+ * (the type requires each key).
+ */
+const FIELDS: { readonly [K in keyof NetworkConfig]: FieldSpec<K> } = {
+  block: { url: 'block', flag: 'block', value: oneOf(BLOCK_KINDS), control: { kind: 'select' }, architecture: true },
+  depths: { url: 'depths', flag: 'depths', value: stageCounts, control: { kind: 'text', inputMode: 'text' }, architecture: true },
+  cardinality: { url: 'C', flag: 'cardinality', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true },
+  widthPerGroup: { url: 'd', flag: 'width', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true },
+  stem: { url: 'stem', flag: 'stem', value: oneOf(STEM_KINDS), control: { kind: 'select' }, architecture: true },
+  baseWidth: { url: 'base', flag: 'base-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true },
+  stemWidth: {
+    url: 'sw', flag: 'stem-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true,
+    usedWhen: { test: usesStemWidth, unused: (config, what) => configMessage('config.unused.stemWidth', { what, stem: config.stem }) },
+  },
+  attention: { url: 'attn', flag: 'attn', value: oneOf(ATTENTION_KINDS), control: { kind: 'select' }, architecture: true },
+  avgDown: { url: 'avgdown', flag: 'avg-down', flagSets: true, value: bit, control: { kind: 'check', row: 'modules' }, architecture: true },
+  implementation: { url: 'impl', flag: 'implementation', value: oneOf(IMPLEMENTATIONS), control: { kind: 'select', row: 'modules' }, architecture: true },
+  input: { url: 'input', flag: 'input', value: inputSize, control: { kind: 'text', inputMode: 'text', row: 'io' }, architecture: false },
+  classes: { url: 'classes', flag: 'classes', value: positiveInteger, control: { ...numeric, row: 'io' }, architecture: false },
+  includeTop: { url: 'top', flag: 'no-top', flagSets: false, value: bit, control: { kind: 'check' }, architecture: false },
+};
+
+function field<K extends keyof NetworkConfig>(key: K, spec: FieldSpec<K>): ConfigField {
+  const what = configMessage(`config.what.${key}` as `config.what.${keyof NetworkConfig}`);
+  const { value } = spec;
+  return {
+    key,
+    url: spec.url,
+    flag: spec.flag,
+    flagSets: spec.flagSets === undefined ? undefined : value.format(spec.flagSets),
+    control: spec.control,
+    choices: value.choices?.map((c) => value.format(c)),
+    syntax: value.syntax,
+    architecture: spec.architecture,
+    what,
+    used: (config) => spec.usedWhen?.test(config) ?? true,
+    unused: (config, name) => {
+      if (!spec.usedWhen) throw new Error(`config field ${key} is always used`);
+      return spec.usedWhen.unused(config, name);
+    },
+    text: (config) => value.format(config[key]),
+    read: (config, text, name = { whole: what }) => ({ ...config, [key]: value.parse(text, name) }),
+  };
+}
+
+export const CONFIG_FIELDS: readonly ConfigField[] = (Object.keys(FIELDS) as (keyof NetworkConfig)[]).map(
+  <K extends keyof NetworkConfig>(key: K) => field(key, FIELDS[key] as FieldSpec<K>),
+);
+
+/** The field of a key of NetworkConfig. */
+export function configField(key: keyof NetworkConfig): ConfigField {
+  return CONFIG_FIELDS.find((f) => f.key === key)!;
+}
+
+/**
+ * One edit: `config` with a field read from `text`, and the implementation the timm-only features imply
+ * (`impliedImplementation`), unless the edit sets the implementation itself.
+ */
+export function editField(config: NetworkConfig, field: ConfigField, text: string, name?: FieldName): NetworkConfig {
+  const next = field.read(config, text, name);
+  return field.key === 'implementation' ? next : impliedImplementation(config, next);
+}
+
+/** Whether two configs describe the same architecture: every architecture field equal where `a` uses it. */
+export function sameArchitecture(a: NetworkConfig, b: NetworkConfig): boolean {
+  return CONFIG_FIELDS.every((f) => !f.architecture || !f.used(a) || f.text(a) === f.text(b));
+}
