@@ -14,7 +14,8 @@ import { ConfigError, type Implementation, type NetworkConfig } from '../model/c
 import { buildLayerGraph } from '../model/graph.ts';
 import { PRESETS, type Preset } from '../model/presets.ts';
 import { sameArchitecture } from '../model/config-fields.ts';
-import { totalParams } from './counts.ts';
+import { checkBudget } from './analyze.ts';
+import { totalMacs, totalParams } from './counts.ts';
 import { thousands } from './format.ts';
 
 /** Whose classes the snippet uses. */
@@ -149,11 +150,15 @@ const RESNET = `class ResNet(nn.Module):
         return x
 `;
 
+/** The comment line naming the network and its parameters; refuses, as `summary` does, a network past the size budget. */
 function describe(config: NetworkConfig): string {
+  const graph = buildLayerGraph(config);
+  const params = totalParams(graph);
+  checkBudget(params, totalMacs(graph));
   const named = PRESETS.find((p) => sameArchitecture({ ...p.config, implementation: config.implementation }, config));
   const what = named ? named.label : `Custom network (${config.block} blocks, depths ${config.depths.join(',')})`;
   const head = config.includeTop ? `${config.classes} classes` : 'no classifier';
-  return `# ${what}: ${thousands(totalParams(buildLayerGraph(config)))} parameters (input ${config.input.join('x')}, ${head})`;
+  return `# ${what}: ${thousands(params)} parameters (input ${config.input.join('x')}, ${head})`;
 }
 
 function torchvisionCode(config: NetworkConfig): string {

@@ -2,8 +2,12 @@
  * Number formatting exactly as Python prints it, so text renderings match PyTorch tools byte for byte.
  */
 
-/** Python's `"{0:,}".format(n)` for an integer: 25028904 -> "25,028,904". */
+/**
+ * Python's `"{0:,}".format(n)` for an integer: 25028904 -> "25,028,904". A double past 2^53 is not
+ * an exact count (its last digits are rounding), so it is never printed as one: "≈2.763e21".
+ */
 export function thousands(n: number | bigint): string {
+  if (typeof n === 'number' && !Number.isSafeInteger(n) && Number.isInteger(n)) return `≈${n.toExponential(3).replace('e+', 'e')}`;
   const s = BigInt(n).toString();
   const neg = s.startsWith('-');
   const digits = neg ? s.slice(1) : s;

@@ -38,6 +38,9 @@ commands:
                                                  one layer's output (float32 NCHW), as PyTorch's forward hook returns it
   cam <preset> --weights FILE (--input FILE.bin --shape N,C,H,W | --image FILE) [--class K] --out FILE.bin
                                                  class activation maps (float32 [N, H', W']) of class K or each top-1
+  (predict, preprocess, features, cam: --image reads PNG and JPEG (the app also reads GIF, WebP and BMP);
+   --exif-orientation ignore|apply: a photo's EXIF orientation is ignored by default, as Pillow and
+   PyTorch read it, and applied (the image turned upright) with apply; --out is never one of the inputs)
 
 Instead of a preset, describe the network with flags:
   --block bottleneck|basic --depths 3,4,6,3 --cardinality 32 --width 4 [--base-width 64]

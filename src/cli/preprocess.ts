@@ -5,9 +5,6 @@
  * With --pretrained, the catalogue entry's preprocessing; the other flags override single fields.
  * The same flags choose `predict`'s preprocessing. Also `pretrained`, the catalogue as a table.
  */
-import { writeFileSync } from 'node:fs';
-import { decodeImageBytes } from '../model/image/decode.ts';
-import type { RgbImage } from '../model/image/rgb.ts';
 import { formatBytes } from '../model/memory.ts';
 import {
   CROP_MODES,
@@ -20,13 +17,18 @@ import {
   type PreprocessConfig,
 } from '../model/preprocess.ts';
 import { INTERPOLATIONS, type Interpolation } from '../model/image/resample.ts';
+import { ORIENTATION_MODES, type OrientationMode } from '../model/image/orientation.ts';
 import { findPretrained, PRETRAINED, pretrainedMemory, type PretrainedEntry } from '../model/pretrained.ts';
 import { flagString, parseArgs, UsageError, type ParsedArgs } from './args.ts';
 import { encodeF32LE } from './f32.ts';
-import { MAX_IMAGE_BYTES, readFile } from './files.ts';
+import { checkInput } from '../model/engine/finite.ts';
+import { aboutImage, checkOutput, imageLabel, readImage, writeOutputFile } from './files.ts';
 
-/** The flags that choose a preprocessing (shared with `predict`). */
-export const PREPROCESS_FLAGS = ['pretrained', 'size', 'crop-pct', 'interpolation', 'crop-mode', 'mean', 'std'] as const;
+/**
+ * The flags that choose how an image is read and preprocessed (shared with `predict`, `features`,
+ * `cam`): the preprocessing, and whether the EXIF orientation is applied (default: ignored, as Pillow).
+ */
+export const PREPROCESS_FLAGS = ['pretrained', 'size', 'crop-pct', 'interpolation', 'crop-mode', 'mean', 'std', 'exif-orientation'] as const;
 
 function parseTriple(name: string, text: string): [number, number, number] {
   const parts = text.split(',').map((p) => p.trim());
@@ -52,14 +54,20 @@ export function pretrainedFromArgs(args: ParsedArgs): PretrainedEntry | null {
 export function preprocessFromArgs(
   args: ParsedArgs,
   fallback: PreprocessConfig | null,
-): { config: PreprocessConfig; entry: PretrainedEntry | null; given: boolean; overrides: string[] } {
+): { config: PreprocessConfig; entry: PretrainedEntry | null; given: boolean; overrides: string[]; orientation: OrientationMode } {
   const entry = pretrainedFromArgs(args);
   const size = flagString(args, 'size');
   const overrides = PREPROCESS_FLAGS.filter((f) => f !== 'pretrained' && args.flags.has(f));
+  const orientation = flagString(args, 'exif-orientation') ?? 'ignore';
+  if (!(ORIENTATION_MODES as readonly string[]).includes(orientation)) {
+    throw new UsageError(`--exif-orientation must be ignore (read as stored, as Pillow and PyTorch) or apply (turned upright), got "${orientation.slice(0, 40)}"`);
+  }
+  const mode = orientation as OrientationMode;
+  const fields = overrides.filter((f) => f !== 'exif-orientation');
   if (!entry && size === undefined) {
-    if (overrides.length > 0) throw new UsageError(`--${overrides[0]} needs --size N (the crop side), or --pretrained TAG to start from`);
+    if (fields.length > 0) throw new UsageError(`--${fields[0]} needs --size N (the crop side), or --pretrained TAG to start from`);
     if (!fallback) throw new UsageError('give --pretrained TAG (a catalogue entry), or --size N [--crop-pct 0.875 --interpolation bilinear|bicubic --mean a,b,c --std a,b,c]');
-    return { config: fallback, entry: null, given: false, overrides };
+    return { config: fallback, entry: null, given: false, overrides, orientation: mode };
   }
   const base = entry?.preprocess ?? DEFAULT_PREPROCESS;
   const num = (name: string, text: string): number => {
@@ -88,17 +96,7 @@ export function preprocessFromArgs(
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return { config, entry, given: true, overrides };
-}
-
-/** Reads and decodes an image file (PNG exactly as Pillow, JPEG with jpeg-js); one-line errors naming the file. */
-export function readImage(path: string): RgbImage {
-  const bytes = new Uint8Array(readFile(path, 'image', undefined, MAX_IMAGE_BYTES));
-  try {
-    return decodeImageBytes(bytes);
-  } catch (e) {
-    throw new UsageError(`${path}: ${(e as Error).message}`);
-  }
+  return { config, entry, given: true, overrides, orientation: mode };
 }
 
 export function runPreprocess(argv: string[]): string {
@@ -108,19 +106,17 @@ export function runPreprocess(argv: string[]): string {
   const out = flagString(args, 'out');
   if (!image) throw new UsageError('preprocess needs --image FILE (PNG or JPEG)');
   if (!out) throw new UsageError('preprocess needs --out FILE.bin for the float32 NCHW tensor');
-  const { config, entry, overrides } = preprocessFromArgs(args, null);
-  const rgb = readImage(image);
-  const { tensor } = preprocessImage(rgb, config);
-  try {
-    writeFileSync(out, encodeF32LE(tensor));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
-    throw new UsageError(`cannot write the tensor to ${out}: ${why}`);
-  }
+  const { config, entry, overrides, orientation } = preprocessFromArgs(args, null);
+  const inputs = [['--image', image]] as const;
+  checkOutput(out, inputs);
+  const rgb = readImage(image, orientation);
+  const { tensor } = aboutImage(image, () => preprocessImage(rgb, config));
+  checkInput(tensor, 'the preprocessed tensor');
+  writeOutputFile(out, encodeF32LE(tensor), 'the tensor', inputs);
   const s = config.inputSize;
-  const from = entry ? ` (${entry.tag}'s preprocessing${overrides.length ? `, ${overrides.map((f) => `--${f}`).join(' ')} overridden` : ''})` : '';
-  return `${image} (${rgb.width}x${rgb.height}) -> ${describePreprocess(config)}${from}\nwrote [1, 3, ${s}, ${s}] float32 NCHW to ${out}\n`;
+  const fields = overrides.filter((f) => f !== 'exif-orientation');
+  const from = entry ? ` (${entry.tag}'s preprocessing${fields.length ? `, ${fields.map((f) => `--${f}`).join(' ')} overridden` : ''})` : '';
+  return `${imageLabel(image, rgb)} -> ${describePreprocess(config)}${from}\nwrote [1, 3, ${s}, ${s}] float32 NCHW to ${out}\n`;
 }
 
 /** `pretrained [--json]`: the catalogue, one line per checkpoint (tag, top-1 / top-5, preprocessing, licence, size). */

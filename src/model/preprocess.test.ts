@@ -75,7 +75,7 @@ describe('the older torchvision fixtures (fixtures/images)', () => {
   });
 
   it('test.jpg decoded with jpeg-js: mean abs diff < 0.02 (jpeg-js upsamples chroma differently from libjpeg)', () => {
-    const r = preprocessImage(decodeImageBytes(new Uint8Array(readFileSync('fixtures/images/test.jpg'))));
+    const r = preprocessImage(decodeImageBytes(new Uint8Array(readFileSync('fixtures/images/test.jpg'))).image);
     const ref = f32(readFileSync('fixtures/images/test.jpg.preprocessed.bin'));
     let s = 0;
     for (let i = 0; i < ref.length; i++) s += Math.abs(r.tensor[i] - ref[i]);
@@ -152,9 +152,22 @@ describe('bad configs', () => {
     [{ cropMode: 'random' }, /crop mode must be center, squash, border, got "random"/],
     [{ mean: [0.5, 0.5] }, /mean must be three finite numbers/],
     [{ std: [0.2, 0, 0.2] }, /std must be three positive numbers/],
+    // Sizes the crop_pct derives: bounded before any buffer is sized by them (a raw "Invalid typed array length" before).
+    [{ cropPct: 1e-9 }, /crop_pct 1e-9 resizes the image to 224000000000 pixels a side before the 224 crop; at most 7071 \(crop_pct above 0\.0317\)/],
+    [{ cropPct: Number.MIN_VALUE }, /resizes the image to Infinity pixels a side/],
+    [{ inputSize: 4096, cropPct: 0.5 }, /resizes the image to 8192 pixels a side before the 4096 crop; at most 7071 \(crop_pct above 0\.579\)/],
+    // Normalisation in float32, as torch computes it: a std that rounds to 0 or is too small, a mean past float32.
+    [{ std: [1e-320, 1, 1] }, /take pixel value 0 to -Infinity in float32 \(channel 0\), not a finite number/],
+    [{ std: [0.229, 1e-40, 0.225] }, /pixel value 0 to -Infinity in float32 \(channel 1\)/],
+    [{ mean: [0.485, 0.456, 1e39] }, /to -Infinity in float32 \(channel 2\)/],
+    [{ mean: [0, 0, 0], std: [1e-300, 1, 1] }, /pixel value 0 to NaN in float32 \(channel 0\)/],
   ])('%j', (patch, message) => {
     expect(() => validatePreprocess({ ...DEFAULT_PREPROCESS, ...patch } as PreprocessConfig)).toThrow(PreprocessError);
     expect(() => validatePreprocess({ ...DEFAULT_PREPROCESS, ...patch } as PreprocessConfig)).toThrow(message);
+  });
+  it('extreme but finite configs pass: crop_pct at the bound, a tiny std that float32 still divides by', () => {
+    expect(() => validatePreprocess({ ...DEFAULT_PREPROCESS, cropPct: 224 / 7071 })).not.toThrow();
+    expect(() => validatePreprocess({ ...DEFAULT_PREPROCESS, std: [1e-30, 1e-30, 1e-30] })).not.toThrow();
   });
   it('an image with a wrong byte count', () => {
     expect(() => preprocessImage({ width: 2, height: 2, data: new Uint8Array(5) })).toThrow(/holds 5 bytes; a 2x2 image needs 12 \(RGB\) or 16 \(RGBA\)/);

@@ -16,7 +16,7 @@
  */
 import { INTERPOLATIONS, resizeRgb, type Interpolation } from './image/resample.ts';
 import { ImageError, toRgb, type PixelImage, type RgbImage } from './image/rgb.ts';
-import { checkImageSize } from './image/sniff.ts';
+import { checkImageSize, MAX_IMAGE_PIXELS } from './image/sniff.ts';
 import { messageOf, type Message, type ParamsArg } from './message.ts';
 
 /** The preprocessing's messages as English templates by id (src/model/message.ts); the app translates them. */
@@ -27,6 +27,8 @@ export const PREPROCESS_MESSAGES = {
   'preprocess.cropMode': 'crop mode must be {allowed}, got "{value}"',
   'preprocess.triple': '{name} must be three finite numbers (R, G, B), got {value}',
   'preprocess.std': 'std must be three positive numbers, got {value}',
+  'preprocess.resizeSide': 'crop_pct {cropPct} resizes the image to {size} pixels a side before the {inputSize} crop; at most {max} (crop_pct above {min})',
+  'preprocess.nonFinite': 'mean {mean} and std {std} take pixel value {pixel} to {value} in float32 (channel {channel}), not a finite number: give a std nearer 1 (ImageNet\'s is 0.229, 0.224, 0.225)',
   'preprocess.noPixelsLeft': 'a {width}x{height} image has no pixels left when its longer side is resized to {size}',
   'preprocess.describe': '{resize}, mean {mean}, std {std}',
   'preprocess.resize.center': '{interpolation} resize of the shorter side to {size}, centre crop {crop}×{crop}',
@@ -83,6 +85,15 @@ export class PreprocessError extends Error {
 /** Largest crop accepted (the 50-megapixel image limit applies to the input anyway). */
 export const MAX_INPUT_SIZE = 4096;
 
+/** Largest side the image is resized to before the crop: a square of it stays within the 50-megapixel limit. */
+const MAX_RESIZE_SIDE = Math.floor(Math.sqrt(MAX_IMAGE_PIXELS));
+
+/** (v - mean) / std as torch computes it on a float32 tensor. */
+function normalised(v: number, mean: number, std: number): number {
+  const f = Math.fround;
+  return f(f(f(v) - f(mean)) / f(std));
+}
+
 /** Checks a preprocessing config; throws a PreprocessError naming the bad field. */
 export function validatePreprocess(cfg: PreprocessConfig): PreprocessConfig {
   if (!Number.isInteger(cfg.inputSize) || cfg.inputSize < 1 || cfg.inputSize > MAX_INPUT_SIZE) {
@@ -101,6 +112,20 @@ export function validatePreprocess(cfg: PreprocessConfig): PreprocessConfig {
     }
   }
   if (cfg.std.some((x) => x <= 0)) throw new PreprocessError(text('preprocess.std', { value: cfg.std.join(', ') }));
+  const size = scaleSize(cfg);
+  if (size > MAX_RESIZE_SIDE) {
+    const min = Number((cfg.inputSize / (MAX_RESIZE_SIDE + 1)).toPrecision(3));
+    throw new PreprocessError(text('preprocess.resizeSide', { cropPct: String(cfg.cropPct), size: String(size), inputSize: cfg.inputSize, max: MAX_RESIZE_SIDE, min: String(min) }));
+  }
+  // (x - mean) / std is monotonic in x, so its extremes are at the pixel values 0 and 1 (0 and 255 / 255).
+  for (let c = 0; c < 3; c++) {
+    for (const pixel of [0, 1]) {
+      const value = normalised(pixel, cfg.mean[c], cfg.std[c]);
+      if (!Number.isFinite(value)) {
+        throw new PreprocessError(text('preprocess.nonFinite', { mean: cfg.mean.join(', '), std: cfg.std.join(', '), pixel, value: String(value), channel: c }));
+      }
+    }
+  }
   return cfg;
 }
 

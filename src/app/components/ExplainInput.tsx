@@ -12,6 +12,7 @@ import { useI18n } from '../i18n/I18n.tsx';
 import { classLabel } from '../i18n/data.ts';
 import { Rich } from '../i18n/Rich.tsx';
 import type { Translator } from '../i18n/translator.ts';
+import { OrientationNotice } from './OrientationNotice.tsx';
 
 function describe({ t, num }: Translator, w: LoadedWeights): string {
   const preset = matchPreset({ ...w.config, input: [w.config.input[0], 224, 224] }) ?? matchPreset(w.config);
@@ -67,11 +68,14 @@ function Crop({ image }: { image: { width: number; height: number; data: Uint8Cl
   return <canvas ref={ref} className="crop" width={image.width} height={image.height} aria-label={t('xp.crop', { width: image.width, height: image.height })} role="img" />;
 }
 
-export function ExplainImage({ name, overview, busy, error, preprocess, onPick }: {
+export function ExplainImage({ name, overview, busy, error, preprocess, onPick, applyExif, onApplyExif }: {
   name: string | null; overview: ExplainOverview | null; busy: boolean; error: string;
   /** The loaded weights' preprocessing (what the engine applies), or null without weights. */
   preprocess: PreprocessConfig | null;
   onPick: (f: File) => void;
+  /** Whether the image's EXIF orientation is applied (default: read as stored, as PyTorch reads it). */
+  applyExif: boolean;
+  onApplyExif: (apply: boolean) => void;
 }) {
   const needsWeights = preprocess === null;
   const i18n = useI18n();
@@ -99,6 +103,7 @@ export function ExplainImage({ name, overview, busy, error, preprocess, onPick }
         <div className="run-grid">
           <Crop image={overview.crop} />
           <div>
+            <OrientationNotice id="xp-exif" note={overview.orientation} apply={applyExif} onApply={onApplyExif} />
             {top ? (
               <>
                 <p className="small">{t(overview.random ? 'xp.topForRandom' : 'xp.topFor', { image: name ?? '' })}</p>

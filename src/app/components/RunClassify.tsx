@@ -12,6 +12,7 @@ import { useEngineTask } from '../useEngineTask.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import type { Translator } from '../i18n/translator.ts';
 import { classLabel, pretrainedPreprocessSource } from '../i18n/data.ts';
+import { OrientationNotice } from './OrientationNotice.tsx';
 
 /** How many classes a prediction lists. */
 export const TOP_K = 5;
@@ -50,6 +51,8 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
   const [over, setOver] = useState(false);
   // '' = the weights' own preprocessing; else the key of a catalogue preprocessing.
   const [choice, setChoice] = useState('');
+  // The EXIF orientation: ignored as Pillow (PyTorch) ignores it, unless the user asks for it.
+  const [applyExif, setApplyExif] = useState(false);
   const choices = useMemo(() => preprocessChoices(t), [t]);
   const task = useEngineTask<Prediction & { image: string }>();
   const chosen = choices.find((c) => c.key === choice)?.config;
@@ -60,8 +63,8 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
       reset();
       return;
     }
-    void run(async (engine) => ({ ...(await engine.classify(image.blob, TOP_K, chosen)), image: image.name }));
-  }, [weights, image, chosen, run, reset]);
+    void run(async (engine) => ({ ...(await engine.classify(image.blob, TOP_K, chosen, applyExif ? 'apply' : 'ignore')), image: image.name }));
+  }, [weights, image, chosen, applyExif, run, reset]);
 
   const pick = (file: File | undefined) => {
     if (file) setImage({ blob: file, name: file.name });
@@ -119,6 +122,7 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
         <div className="run-grid" aria-label={t('run.prediction')}>
           <Crop image={prediction.crop} />
           <div>
+            <OrientationNotice id="run-exif" note={prediction.orientation} apply={applyExif} onApply={setApplyExif} />
             <p className="small">{t('run.topFor', { k: TOP_K, image: prediction.image })}</p>
             <ol className="bars" aria-label={t('run.topClasses', { k: TOP_K })}>
               {prediction.top.map((t) => (

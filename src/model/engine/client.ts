@@ -24,6 +24,7 @@ import type {
   LoadedWeights,
   LoadProgress,
   OpTimes,
+  OrientationMode,
   Prediction,
   Request,
   ResponseMessage,
@@ -46,6 +47,7 @@ export type {
   LoadedWeights,
   LoadProgress,
   OpTimes,
+  OrientationNote,
   Prediction,
 } from './protocol.ts';
 
@@ -96,9 +98,13 @@ export class EngineClient {
     return this.call({ type: 'loadWeights', src, config: opts.config, pretrained: opts.pretrained, preprocess: opts.preprocess }, opts.onProgress);
   }
 
-  /** Preprocesses an image as the loaded weights' config says (or as `preprocess` says) and classifies it; top-k with softmax. */
-  classify(image: Blob, topk = 5, preprocess?: PreprocessConfig): Promise<Prediction> {
-    return this.call({ type: 'classify', image, topk, preprocess });
+  /**
+   * Preprocesses an image as the loaded weights' config says (or as `preprocess` says) and classifies
+   * it; top-k with softmax. The EXIF orientation is ignored, as Pillow (PyTorch) ignores it, unless
+   * `orientation` is 'apply'; the prediction says which.
+   */
+  classify(image: Blob, topk = 5, preprocess?: PreprocessConfig, orientation: OrientationMode = 'ignore'): Promise<Prediction> {
+    return this.call({ type: 'classify', image, topk, preprocess, orientation });
   }
 
   /** What the backend in use can hold (see memory.ts). */
@@ -141,14 +147,9 @@ export class EngineClient {
     return this.call({ type: 'loadRandomWeights', config, seed });
   }
 
-  /** The weights the worker holds (loaded by any view), or null. */
-  loadedWeights(): Promise<LoadedWeights | null> {
-    return this.call({ type: 'loadedWeights' });
-  }
-
   /** Makes an image the input to explain (preprocessed as `classify` does): its top-k and their class activation maps. */
-  explainImage(image: Blob, topk = 5): Promise<ExplainOverview> {
-    return this.call({ type: 'explainImage', image, topk });
+  explainImage(image: Blob, topk = 5, orientation: OrientationMode = 'ignore'): Promise<ExplainOverview> {
+    return this.call({ type: 'explainImage', image, topk, orientation });
   }
 
   /** Makes a raw float32 NCHW batch the input to explain. */

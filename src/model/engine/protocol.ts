@@ -7,6 +7,7 @@ import type { NetworkConfig } from '../config.ts';
 import type { FeatureMaps, MapEncoding } from '../feature-maps.ts';
 import type { BackendCapacity, MemoryNeed } from '../memory.ts';
 import type { PreprocessConfig } from '../preprocess.ts';
+import type { OrientationMode, OrientationNote } from '../image/orientation.ts';
 import { BACKEND_NAMES, type BackendName, type BackendStatus } from '../tfjs/backend-name.ts';
 import type { Message } from '../message.ts';
 
@@ -30,7 +31,12 @@ export interface LoadedWeights extends WeightsMeta {
   /** The seed random weights were drawn with. */
   seed?: number;
 }
-export interface Prediction { top: { index: number; label: string; prob: number }[]; ms: number; backend: BackendName; crop: ImageData; preprocess: PreprocessConfig }
+export interface Prediction {
+  top: { index: number; label: string; prob: number }[]; ms: number; backend: BackendName; crop: ImageData; preprocess: PreprocessConfig;
+  /** The image's EXIF orientation and whether it was applied (null: the file asks for no turn). */
+  orientation: OrientationNote | null;
+}
+export type { OrientationMode, OrientationNote };
 export type { BackendCapacity, MemoryNeed };
 export interface BenchResult { runs: number; medianMs: number; p90Ms: number; perStageMs: { stage: string; ms: number }[]; backend: BackendName }
 export interface FormsResult {
@@ -38,8 +44,6 @@ export interface FormsResult {
   maxAbsDiff: { ab: number; ac: number; bc: number };
   backend: BackendName;
 }
-/** Raw logits of a float32 NCHW batch (`Engine.runRaw`: the parity tests). */
-export interface RawResult { logits: Float32Array; shape: number[]; ms: number; backend: BackendName; numTensors: number }
 /** What the worker holds: backend, grouped-convolution method, live tensors, wasm threads. */
 export interface EngineInfo {
   backend: BackendName | null;
@@ -71,6 +75,8 @@ export interface ExplainOverview {
   ms: number;
   backend: BackendName;
   random: boolean;
+  /** An image input's EXIF orientation and whether it was applied (null: none asks for a turn; absent for a raw tensor). */
+  orientation?: OrientationNote | null;
 }
 /** One map of a layer in float32 with its statistics (the enlarged map). */
 export interface ExplainMap { layer: string; channel: number; sample: number; height: number; width: number; values: Float32Array; min: number; max: number; mean: number; zeros: number }
@@ -102,7 +108,7 @@ export type Request =
   | { type: 'backends' }
   | { type: 'setBackend'; name: BackendName | 'auto' }
   | { type: 'loadWeights'; src: WeightsSource; config?: NetworkConfig; pretrained?: string; preprocess?: PreprocessConfig }
-  | { type: 'classify'; image: Blob; topk: number; preprocess?: PreprocessConfig }
+  | { type: 'classify'; image: Blob; topk: number; preprocess?: PreprocessConfig; orientation?: OrientationMode }
   | { type: 'capacity' }
   | { type: 'benchmark'; runs: number }
   | { type: 'checkForms'; config: NetworkConfig; stage: number; seed: number; block: number }
@@ -111,8 +117,7 @@ export type Request =
   | { type: 'measureSpeed' }
   | { type: 'timeOps'; config: NetworkConfig; batch: number; runs: number }
   | { type: 'loadRandomWeights'; config: NetworkConfig; seed: number }
-  | { type: 'loadedWeights' }
-  | { type: 'explainImage'; image: Blob; topk: number }
+  | { type: 'explainImage'; image: Blob; topk: number; orientation?: OrientationMode }
   | { type: 'explainInput'; input: Float32Array; shape: number[]; topk: number }
   | { type: 'explainLayer'; layer: string; encoding: MapEncoding; sample: number }
   | { type: 'explainMap'; layer: string; channel: number; sample: number }

@@ -9,16 +9,16 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { configureWasm } from '../tfjs/backends.ts';
 import { decodePng } from '../image/png.ts';
-import type { PixelImage } from '../image/rgb.ts';
+import { imageError, toRgb, type RgbImage } from '../image/rgb.ts';
+import { orientImage, withoutOrientation, type OrientationMode, type OrientationNote } from '../image/orientation.ts';
 import { checkMemory } from '../memory.ts';
 import { pretrainedConfig, pretrainedMemory, requirePretrained } from '../pretrained.ts';
-import { Engine } from './engine.ts';
+import { Engine, type WeightsBytes } from './engine.ts';
 import type { ExplainOverview, LoadedWeights, Prediction, Request, RequestMessage, ResponseMessage, WeightsSource } from './protocol.ts';
 import { transferables } from '../feature-maps.ts';
 import { wasmThreadCount } from './threads.ts';
 import { engineError } from './messages.ts';
 import { errorMessage } from '../message.ts';
-import { imageError } from '../image/rgb.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -66,7 +66,7 @@ async function openCache(): Promise<Cache | null> {
 }
 
 /** Bytes of a weights source; URLs come from Cache Storage when they were loaded before. */
-async function fetchWeights(src: WeightsSource, id: number): Promise<{ bytes: Uint8Array; name: string; source: string; cached: boolean }> {
+async function fetchWeights(src: WeightsSource, id: number): Promise<WeightsBytes> {
   if ('file' in src) {
     const bytes = new Uint8Array(await src.file.arrayBuffer());
     post({ id, kind: 'progress', progress: { loaded: bytes.byteLength, total: bytes.byteLength } });
@@ -94,29 +94,45 @@ async function fetchWeights(src: WeightsSource, id: number): Promise<{ bytes: Ui
 }
 
 /**
- * A PNG is decoded here as Pillow decodes it (every bit depth and colour type, so 16-bit and palette
- * files give Pillow's pixels); other formats by the browser, whose canvas is 8-bit RGBA.
+ * An image as Pillow's `Image.open(f).convert("RGB")` reads it, and turned upright as its EXIF
+ * orientation says only where `mode` is 'apply' (as `ImageOps.exif_transpose` turns it), the same road
+ * as the CLI's. A PNG is decoded here as Pillow decodes it (every bit depth and colour type, so 16-bit
+ * and palette files give Pillow's pixels); other formats by the browser, whose canvas is 8-bit RGBA,
+ * from a copy whose orientation entries say 1: Chromium turns a JPEG by its tag even with
+ * `imageOrientation: 'none'`. A decoded size other than the header's (a turn this app did not find,
+ * a size it did not read) is refused rather than used.
  */
-async function decodeImage(engine: Engine, blob: Blob): Promise<PixelImage> {
+async function decodeImage(engine: Engine, blob: Blob, mode: OrientationMode = 'ignore'): Promise<{ image: RgbImage; orientation: OrientationNote | null }> {
   const bytes = new Uint8Array(await blob.arrayBuffer());
-  const { kind, width, height } = engine.inspectImage(bytes);
-  if (kind === 'png') return decodePng(bytes);
-  let bitmap: ImageBitmap;
-  try {
-    bitmap = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
-  } catch {
-    throw imageError('image.undecodable', { width, height });
+  const info = engine.inspectImage(bytes);
+  const { kind, width, height } = info;
+  let rgb: RgbImage;
+  if (kind === 'png') {
+    rgb = decodePng(bytes);
+  } else {
+    let bitmap: ImageBitmap;
+    try {
+      const plain = withoutOrientation(bytes, info.orientationFields);
+      bitmap = await createImageBitmap(new Blob([plain as Uint8Array<ArrayBuffer>]), { premultiplyAlpha: 'none', colorSpaceConversion: 'none', imageOrientation: 'none' });
+    } catch {
+      throw imageError('image.undecodable', { width, height });
+    }
+    try {
+      const sameSize = bitmap.width === width && bitmap.height === height;
+      // JPEG and WebP decode to exactly the header's size; GIF and BMP to at most it (the largest frame or screen).
+      const fits = kind === 'jpeg' || kind === 'webp' ? sameSize : bitmap.width <= width && bitmap.height <= height;
+      if (!fits) throw imageError('image.decodedSize', { width: bitmap.width, height: bitmap.height, kind: kind.toUpperCase(), headerWidth: width, headerHeight: height });
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = canvas.getContext('2d', { willReadFrequently: true });
+      if (!ctx) throw engineError('engine.noCanvas');
+      ctx.drawImage(bitmap, 0, 0);
+      const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+      rgb = toRgb({ width: data.width, height: data.height, data: data.data });
+    } finally {
+      bitmap.close();
+    }
   }
-  try {
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx) throw engineError('engine.noCanvas');
-    ctx.drawImage(bitmap, 0, 0);
-    const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
-    return { width: data.width, height: data.height, data: data.data };
-  } finally {
-    bitmap.close();
-  }
+  return orientImage(rgb, info.orientation, mode);
 }
 
 export interface Handled {
@@ -137,25 +153,25 @@ async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHan
     case 'setBackend':
       return { result: await engine.setBackend(req.name) };
     case 'loadWeights': {
-      if (req.pretrained) {
-        // A catalogued checkpoint is sized before it is downloaded (pretrainedConfig throws when this
-        // build lacks its architecture).
-        const entry = requirePretrained(req.pretrained);
+      // The catalogue entry is found once; a catalogued checkpoint is sized before it is downloaded
+      // (pretrainedConfig throws when this build lacks its architecture).
+      const entry = req.pretrained ? requirePretrained(req.pretrained) : undefined;
+      if (entry) {
         pretrainedConfig(entry);
         await engine.ensureBackend();
         checkMemory(pretrainedMemory(entry)!, engine.capacity());
       }
-      const { bytes, name, source, cached } = await fetchWeights(req.src, id);
-      const loaded: LoadedWeights = await engine.loadWeights(bytes, name, source, cached, req.config, { pretrained: req.pretrained, preprocess: req.preprocess });
+      const file = await fetchWeights(req.src, id);
+      const loaded: LoadedWeights = await engine.loadWeights(file, { config: req.config, pretrained: entry, preprocess: req.preprocess });
       return { result: loaded };
     }
     case 'classify': {
       if (!engine.network) throw engineError('engine.noWeights');
       if (!Number.isInteger(req.topk) || req.topk < 1) throw new Error(`topk must be a positive integer, got ${req.topk}`);
-      const image = await decodeImage(engine, req.image);
+      const { image, orientation } = await decodeImage(engine, req.image, req.orientation);
       const r = await engine.classify(image, req.topk, req.preprocess);
       const crop = new ImageData(new Uint8ClampedArray(r.crop.data), r.crop.width, r.crop.height);
-      const prediction: Prediction = { top: r.top, ms: r.ms, backend: r.backend, crop, preprocess: r.preprocess };
+      const prediction: Prediction = { top: r.top, ms: r.ms, backend: r.backend, crop, preprocess: r.preprocess, orientation };
       return { result: prediction };
     }
     case 'capacity':
@@ -177,13 +193,12 @@ async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHan
       return { result: await engine.timeOps(req.config, req.batch, req.runs) };
     case 'loadRandomWeights':
       return { result: await engine.loadRandomWeights(req.config, req.seed) };
-    case 'loadedWeights':
-      return { result: engine.loadedWeights() };
     case 'explainImage': {
       if (!engine.network) throw engineError('engine.noWeightsExplain');
-      const r = await engine.explainImage(await decodeImage(engine, req.image), req.topk);
+      const { image, orientation } = await decodeImage(engine, req.image, req.orientation);
+      const r = await engine.explainImage(image, req.topk);
       const crop = r.crop ? new ImageData(new Uint8ClampedArray(r.crop.data), r.crop.width, r.crop.height) : null;
-      const overview: ExplainOverview = { ...r, crop };
+      const overview: ExplainOverview = { ...r, crop, orientation };
       return { result: overview, transfer: r.cam ? [r.cam.maps.buffer as ArrayBuffer] : [] };
     }
     case 'explainInput': {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { deflateSync } from 'node:zlib';
+import { constants as zlibConstants, deflateRawSync, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodePng } from './png.ts';
 import { ImageError } from './rgb.ts';
@@ -96,11 +96,30 @@ describe('bad PNG files get a clear error', () => {
     expect(() => decodePng(make())).toThrow(ImageError);
     expect(() => decodePng(make())).toThrow(message);
   });
-  it('a deflate bomb is never inflated past the size the rows need', () => {
-    const bomb = deflateSync(new Uint8Array(64 * 1024 * 1024));
-    const img = decodePng(png([ihdr(2, 2), chunk('IDAT', bomb), IEND]));
+  it('a deflate bomb is never inflated past the size the rows need, nor run to its end', () => {
+    // 4 GiB of zeros in 4 MB: 256 copies of a sync-flushed raw deflate of 16 MiB (blocks without history,
+    // so they concatenate), then a final empty block. Inflated whole (fflate's one-shot inflate runs the
+    // whole stream even into a small buffer) it costs tens of seconds; stopped at the 14 bytes the rows
+    // need, milliseconds (the bounds below leave room for a busy machine).
+    const block = deflateRawSync(new Uint8Array(16 << 20), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    const bomb = Buffer.concat([Buffer.from([0x78, 0x01]), ...new Array<Buffer>(256).fill(block), Buffer.from([0x03, 0x00, 0, 0, 0, 1])]);
+    const file = png([ihdr(2, 2), chunk('IDAT', bomb), IEND]);
+    const t0 = performance.now();
+    const img = decodePng(file);
+    expect(performance.now() - t0).toBeLessThan(5000);
     expect(img.data.length).toBe(12);
-  });
+    // The same bomb as compressed PNG text (where an EXIF orientation may be): read up to 1 MB only.
+    const text = new Uint8Array([...Buffer.from('Raw profile type exif'), 0, 0, ...bomb]);
+    const t1 = performance.now();
+    expect(sniffImage(png([ihdr(2, 2), chunk('zTXt', text), chunk('IDAT', deflateSync(rows2x2)), IEND])).orientation).toBeNull();
+    expect(performance.now() - t1).toBeLessThan(5000);
+    // Many such chunks cost no more than one: only the last of each key Pillow reads is inflated.
+    const small = Buffer.concat([Buffer.from([0x78, 0x01]), ...new Array<Buffer>(64).fill(block), Buffer.from([0x03, 0x00, 0, 0, 0, 1])]);
+    const many = new Array(200).fill(chunk('zTXt', new Uint8Array([...Buffer.from('Raw profile type exif'), 0, 0, ...small])));
+    const t2 = performance.now();
+    expect(sniffImage(png([ihdr(2, 2), ...many, chunk('IDAT', deflateSync(rows2x2)), IEND])).orientation).toBeNull();
+    expect(performance.now() - t2).toBeLessThan(5000);
+  }, 30_000);
 });
 
 describe('sniffing (kind and size without decoding)', () => {
@@ -109,8 +128,8 @@ describe('sniffing (kind and size without decoding)', () => {
     expect(() => sniffImage(new Uint8Array(readFileSync('fixtures/images/not-an-image.jpg')))).toThrow(/not an image/);
   });
   it('reads PNG and JPEG sizes from the header', () => {
-    expect(sniffImage(new Uint8Array(readFileSync('fixtures/images/test.png')))).toEqual({ kind: 'png', width: 320, height: 240 });
-    expect(sniffImage(new Uint8Array(readFileSync('fixtures/images/test.jpg')))).toEqual({ kind: 'jpeg', width: 320, height: 240 });
+    expect(sniffImage(new Uint8Array(readFileSync('fixtures/images/test.png')))).toMatchObject({ kind: 'png', width: 320, height: 240 });
+    expect(sniffImage(new Uint8Array(readFileSync('fixtures/images/test.jpg')))).toMatchObject({ kind: 'jpeg', width: 320, height: 240 });
   });
   it('a 50-megapixel image is refused before decoding', () => {
     const header = new Uint8Array(readFileSync('fixtures/images/test.png').subarray(0, 33));

@@ -16,7 +16,7 @@
  * Gamma, colour profiles and transparency chunks are ignored, as Pillow's conversion ignores them.
  * Damaged files (bad signature, CRC, chunk lengths, compressed data, too few rows) get a clear error.
  */
-import { unzlibSync } from 'fflate';
+import { inflateAtMost } from './inflate.ts';
 import { ImageError, type RgbImage } from './rgb.ts';
 import { checkImageSize } from './sniff.ts';
 
@@ -203,10 +203,11 @@ export function decodePng(bytes: Uint8Array): RgbImage {
   const { header: h, palette, idat } = readChunks(bytes);
   const ps = passes(h);
   const expected = ps.reduce((s, p) => s + (rowBytes(p.width, h) + 1) * p.height, 0);
-  // Inflate into a buffer of the size the rows need (one byte more shows whether there was more).
+  // Inflate the bytes the rows need and no more: data after them is ignored, as Pillow ignores it, and
+  // a deflate bomb costs no more than the rows it stands for.
   let raw: Uint8Array;
   try {
-    raw = unzlibSync(idat, { out: new Uint8Array(expected + 1) });
+    raw = inflateAtMost(idat, expected);
   } catch (e) {
     throw new ImageError(`the PNG file is damaged: its compressed data does not inflate (${(e as Error).message})`);
   }

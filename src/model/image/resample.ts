@@ -5,7 +5,8 @@
  * rounded to 22-bit fixed point, a horizontal pass then a vertical pass, each rounded and clipped
  * to uint8. The filters are the triangle (support 1) and Keys' cubic with a = -0.5 (support 2).
  */
-import type { RgbImage } from './rgb.ts';
+import { imageError, type RgbImage } from './rgb.ts';
+import { MAX_IMAGE_PIXELS } from './sniff.ts';
 
 export type Interpolation = 'bilinear' | 'bicubic';
 export const INTERPOLATIONS: readonly Interpolation[] = ['bilinear', 'bicubic'];
@@ -47,13 +48,42 @@ export interface Coefficients {
   ksize: number;
 }
 
+/** Taps per output pixel of one axis: the filter's support widened by the downscale factor, both sides, plus one. */
+function kernelSize(inSize: number, outSize: number, interpolation: Interpolation): number {
+  return Math.ceil(FILTERS[interpolation].support * Math.max(inSize / outSize, 1)) * 2 + 1;
+}
+
+/**
+ * The largest buffer a resize allocates, in RGB pixels (3 bytes): the target, the horizontal pass's
+ * output (target width x source height) when both passes run, and each axis's coefficient table
+ * (4 bytes a tap). All of them are sized by numbers the image and the config give, so each is
+ * bounded, as the decoded image is, by MAX_IMAGE_PIXELS.
+ */
+function resizeBufferPixels(inW: number, inH: number, outW: number, outH: number, interpolation: Interpolation): number {
+  const sizes = [outW * outH];
+  if (outW !== inW) {
+    sizes.push(outW * inH);
+    sizes.push((4 * outW * (kernelSize(inW, outW, interpolation) + 2)) / 3);
+  }
+  if (outH !== inH) sizes.push((4 * outH * (kernelSize(inH, outH, interpolation) + 2)) / 3);
+  return Math.max(...sizes);
+}
+
+/** Throws an ImageError naming the sizes when a resize would allocate a buffer past MAX_IMAGE_PIXELS. */
+function checkResize(inW: number, inH: number, outW: number, outH: number, interpolation: Interpolation): void {
+  const need = resizeBufferPixels(inW, inH, outW, outH, interpolation);
+  if (need > MAX_IMAGE_PIXELS) {
+    throw imageError('image.resizeTooLarge', { width: inW, height: inH, toWidth: outW, toHeight: outH, megapixels: (need / 1e6).toFixed(1), max: MAX_IMAGE_PIXELS / 1e6 });
+  }
+}
+
 /** The taps and fixed-point weights of one axis (Pillow's precompute_coeffs + normalize_coeffs_8bpc). */
 export function resampleCoefficients(inSize: number, outSize: number, interpolation: Interpolation = 'bilinear'): Coefficients {
   const filter = FILTERS[interpolation];
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = filter.support * filterScale;
-  const ksize = Math.ceil(support) * 2 + 1;
+  const ksize = kernelSize(inSize, outSize, interpolation);
   const bounds = new Int32Array(outSize * 2);
   const kernel = new Int32Array(outSize * ksize);
   const k = new Float64Array(ksize);
@@ -130,11 +160,15 @@ function vertical(src: Uint8Array, width: number, outH: number, c: Coefficients)
   return out;
 }
 
-/** Pillow's `Image.resize((outW, outH), filter)` of an RGB image (a same-size resize is a copy, as in Pillow). */
+/**
+ * Pillow's `Image.resize((outW, outH), filter)` of an RGB image (a same-size resize is a copy, as in
+ * Pillow). Every buffer is checked against MAX_IMAGE_PIXELS before any is allocated.
+ */
 export function resizeRgb(img: RgbImage, outW: number, outH: number, interpolation: Interpolation): RgbImage {
   if (!(Number.isInteger(outW) && Number.isInteger(outH) && outW > 0 && outH > 0)) {
     throw new RangeError(`cannot resize to ${outW}x${outH}: both sides must be positive integers`);
   }
+  checkResize(img.width, img.height, outW, outH, interpolation);
   let data = img.data;
   if (outW !== img.width) data = horizontal(data, img.width, img.height, outW, resampleCoefficients(img.width, outW, interpolation));
   if (outH !== img.height) data = vertical(data, outW, outH, resampleCoefficients(img.height, outH, interpolation));

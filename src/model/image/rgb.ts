@@ -27,6 +27,16 @@ export const IMAGE_MESSAGES = {
   'image.jpegTruncated': 'the JPEG file is truncated or damaged: no frame header found',
   'image.gifTruncated': 'the GIF file is truncated',
   'image.undecodable': 'the image ({width}x{height}) could not be decoded: the file is damaged or in a format this browser cannot read',
+  'image.jpegSegment': 'the JPEG file is damaged: its segment {marker} says it is {length} bytes long (at least 2)',
+  'image.jpegTwoFrames': 'the JPEG file is damaged: it has a second frame header (libjpeg refuses such files)',
+  'image.jpegScanFirst': 'the JPEG file is damaged: a scan comes before the frame header',
+  'image.jpegScans': 'the {width}x{height} JPEG has more than {max} scans (a progressive JPEG has about 10); each scan walks the whole image again, so it is refused before decoding: save it again as a plain JPEG',
+  'image.bmpTruncated': 'the BMP file is truncated: it ends after {bytes} bytes, inside its header',
+  'image.bmpHeader': 'the BMP file is damaged: its header is {size} bytes (12, 40, 108 or 124 expected)',
+  'image.resizeTooLarge': 'resizing the {width}x{height} image to {toWidth}x{toHeight} needs a buffer of {megapixels} megapixels, more than the {max} allowed: crop the image to a less elongated shape first',
+  'image.decodedSize': 'the browser decoded {width}x{height} pixels from a {kind} file whose header says {headerWidth}x{headerHeight}: refused, the file is damaged or uses something this app does not read',
+  'image.cliFormats': 'the file is not an image the command line reads: PNG or JPEG expected (the app in the browser also reads GIF, WebP and BMP)',
+  'image.browserOnly': 'this is a {kind} image: the command line reads PNG and JPEG (the app in the browser reads {kind} too); convert it first',
 } as const;
 export type ImageMessageId = keyof typeof IMAGE_MESSAGES;
 

@@ -23,6 +23,7 @@ export default defineMessages(
     'app.clipboardRefused': 'the browser refused clipboard access',
     'app.scrollRight': 'More columns to the right: scroll the table sideways →',
     'app.scrollLeft': '← More columns to the left: scroll the table back',
+    'app.applyExif': 'Apply the EXIF orientation (turn the image upright, as a photo viewer shows it)',
   },
   {
     'app.subtitle': '《Aggregated Residual Transformations for Deep Neural Networks》（Xie 等，CVPR 2017）',
@@ -42,6 +43,7 @@ export default defineMessages(
     'app.wentWrong': '出错了',
     'app.copied': '已复制 {lines} 行：{what}。',
     'app.couldNotCopy': '无法复制：{error}',
+    'app.applyExif': '应用 EXIF 方向（像看图软件那样把图像转正）',
     'app.clipboardRefused': '浏览器拒绝访问剪贴板',
     'app.scrollRight': '右侧还有更多列：左右滑动表格查看 →',
     'app.scrollLeft': '← 左侧还有更多列：把表格滑回去查看',

@@ -9,6 +9,7 @@ import { COST_MESSAGES } from '../../../analysis/cost.ts';
 import { MEMORY_MESSAGES } from '../../../model/memory.ts';
 import { PREPROCESS_MESSAGES } from '../../../model/preprocess.ts';
 import { IMAGE_MESSAGES } from '../../../model/image/rgb.ts';
+import { ORIENTATION_MESSAGES } from '../../../model/image/orientation.ts';
 import { FINITE_MESSAGES } from '../../../model/engine/finite-messages.ts';
 import { WEIGHTS_MESSAGES } from '../../../model/weights/messages.ts';
 import { ENGINE_MESSAGES } from '../../../model/engine/messages.ts';
@@ -24,6 +25,7 @@ export const MODEL_EN = {
   ...MEMORY_MESSAGES,
   ...PREPROCESS_MESSAGES,
   ...IMAGE_MESSAGES,
+  ...ORIENTATION_MESSAGES,
   ...FINITE_MESSAGES,
   ...WEIGHTS_MESSAGES,
   ...ENGINE_MESSAGES,
@@ -169,6 +171,8 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'preprocess.cropMode': '裁剪模式必须是 {allowed}，实际为 "{value}"',
   'preprocess.triple': '{name} 必须是三个有限数（R, G, B），实际为 {value}',
   'preprocess.std': 'std 必须是三个正数，实际为 {value}',
+  'preprocess.resizeSide': 'crop_pct {cropPct} 会在裁剪 {inputSize} 之前把图像缩放到每边 {size} 像素；最多 {max}（crop_pct 须大于 {min}）',
+  'preprocess.nonFinite': 'mean {mean} 和 std {std} 在 float32 中把像素值 {pixel} 变成 {value}（通道 {channel}），不是有限数：请给出更接近 1 的 std（ImageNet 的是 0.229, 0.224, 0.225）',
   'preprocess.noPixelsLeft': '{width}x{height} 的图像在长边缩放到 {size} 后没有剩下像素',
   'preprocess.describe': '{resize}，mean {mean}，std {std}',
   'preprocess.resize.center': '{interpolation} 缩放短边到 {size}，中心裁剪 {crop}×{crop}',
@@ -183,6 +187,25 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'image.jpegTruncated': 'JPEG 文件被截断或已损坏：找不到帧头',
   'image.gifTruncated': 'GIF 文件被截断',
   'image.undecodable': '图像（{width}x{height}）无法解码：文件已损坏，或是本浏览器无法读取的格式',
+  'image.jpegSegment': 'JPEG 文件已损坏：它的段 {marker} 声称长 {length} 字节（至少为 2）',
+  'image.jpegTwoFrames': 'JPEG 文件已损坏：它有第二个帧头（libjpeg 拒绝这样的文件）',
+  'image.jpegScanFirst': 'JPEG 文件已损坏：扫描出现在帧头之前',
+  'image.jpegScans': '这个 {width}x{height} 的 JPEG 有超过 {max} 次扫描（渐进式 JPEG 通常约 10 次）；每次扫描都要重新遍历整幅图像，因此在解码前被拒绝：请重新保存为普通 JPEG',
+  'image.bmpTruncated': 'BMP 文件被截断：它在 {bytes} 字节处结束，仍在文件头之内',
+  'image.bmpHeader': 'BMP 文件已损坏：它的信息头为 {size} 字节（应为 12、40、108 或 124）',
+  'image.resizeTooLarge': '把 {width}x{height} 的图像缩放到 {toWidth}x{toHeight} 需要一个 {megapixels} 百万像素的缓冲区，超过允许的 {max}：请先把图像裁剪成不那么细长的形状',
+  'image.decodedSize': '浏览器从一个文件头写明 {headerWidth}x{headerHeight} 的 {kind} 文件解码出 {width}x{height} 像素：已拒绝，文件已损坏或使用了本应用不读取的内容',
+  'image.cliFormats': '这个文件不是命令行能读取的图像：需要 PNG 或 JPEG（浏览器中的应用还读取 GIF、WebP 和 BMP）',
+  'orientation.turn.2': '左右镜像',
+  'orientation.turn.3': '旋转 180°',
+  'orientation.turn.4': '上下镜像',
+  'orientation.turn.5': '沿左上到右下的对角线镜像',
+  'orientation.turn.6': '顺时针旋转 90°',
+  'orientation.turn.7': '沿右上到左下的对角线镜像',
+  'orientation.turn.8': '逆时针旋转 90°',
+  'orientation.ignored': 'EXIF 方向 {tag}（{turn}）未应用：按存储的样子读取，与 Pillow 和 PyTorch 的读法相同',
+  'orientation.applied': '已应用 EXIF 方向 {tag}（{turn}），与 Pillow 的 ImageOps.exif_transpose 相同；PyTorch 常用的加载方式不会这样做',
+  'image.browserOnly': '这是 {kind} 图像：命令行读取 PNG 和 JPEG（浏览器中的应用也读取 {kind}）；请先转换',
 
   // The NaN guard (src/model/engine/finite.ts).
   'finite.input': '{what}在第 {index} 个元素（共 {length} 个）处含有 {value}：网络将输出 NaN/Inf（PyTorch 的 logits 会全是 NaN），因此没有预测结果。请修正输入。',

@@ -1,0 +1,179 @@
+/**
+ * The CLI's files and images: an --out that is an input (same path, hard link, symlink) is refused and
+ * the input left intact, for every command that writes; FIFOs and devices are refused before they are
+ * opened (run in a child process with a time limit: opening a FIFO blocks the whole process); hostile
+ * images end in one line in bounded time; the EXIF orientation is ignored by default and the output
+ * says so; `preprocess` refuses non-finite tensors; `code` keeps the size budget.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { maxAbsDiff, readF32 } from '../../test/support/fixture-io.ts';
+import { runCam } from './cam.ts';
+import { runFeatures } from './features.ts';
+import { codeCommand } from './formats.ts';
+import { runPredict } from './predict.ts';
+import { runPreprocess } from './preprocess.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'files-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const W = 'fixtures/weights';
+const EXIF = 'fixtures/images/exif';
+const HOSTILE = 'fixtures/images/hostile';
+
+/** A copy of a fixture in the temporary folder, and its bytes to compare with afterwards. */
+function copy(from: string, name: string): { path: string; bytes: Buffer } {
+  const path = join(tmp, name);
+  copyFileSync(from, path);
+  return { path, bytes: readFileSync(path) };
+}
+
+/** The CLI as a child process with a time limit (a blocking open or an 88-second resize would otherwise hang the test). */
+function cli(args: string[], timeout = 30_000): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout, killSignal: 'SIGKILL' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const mkfifo = (path: string): boolean => spawnSync('mkfifo', [path]).status === 0;
+
+describe('--out is never one of the inputs (same device and inode)', () => {
+  it('preprocess: the image by the same path, a hard link or a symlink is refused and left intact', () => {
+    const photo = copy('fixtures/images/test.png', 'photo.png');
+    const hard = join(tmp, 'photo-hard.png');
+    const soft = join(tmp, 'photo-soft.png');
+    linkSync(photo.path, hard);
+    symlinkSync(photo.path, soft);
+    for (const out of [photo.path, hard, soft, `${tmp}/./photo.png`]) {
+      expect(() => runPreprocess(['--image', photo.path, '--size', '224', '--out', out])).toThrow(/--out .* is the same file as --image .*photo\.png: writing it would destroy that input; give another --out path/);
+    }
+    expect(readFileSync(photo.path).equals(photo.bytes)).toBe(true);
+  });
+
+  it('predict: the weights or the input tensor, never overwritten', async () => {
+    const weights = copy(`${W}/tiny_resnext.safetensors`, 'w.safetensors');
+    const input = copy(`${W}/tiny_resnext.input.bin`, 'x.bin');
+    const args = ['--weights', weights.path, '--input', input.path, '--shape', '2,3,64,64'];
+    await expect(runPredict([...args, '--out', weights.path])).rejects.toThrow(/is the same file as --weights/);
+    await expect(runPredict([...args, '--out', input.path])).rejects.toThrow(/is the same file as --input/);
+    const photo = copy('fixtures/images/test.png', 'p.png');
+    await expect(runPredict(['--weights', weights.path, '--image', photo.path, '--out', photo.path])).rejects.toThrow(/is the same file as --image/);
+    expect(readFileSync(weights.path).equals(weights.bytes)).toBe(true);
+    expect(readFileSync(input.path).equals(input.bytes)).toBe(true);
+    expect(readFileSync(photo.path).equals(photo.bytes)).toBe(true);
+  });
+
+  it('features and cam: the weights or the image, never overwritten', async () => {
+    const weights = copy(`${W}/tiny_resnext.safetensors`, 'fw.safetensors');
+    const photo = copy('fixtures/images/test.png', 'fp.png');
+    await expect(runFeatures(['--weights', weights.path, '--image', photo.path, '--layer', 'layer1', '--out', weights.path])).rejects.toThrow(/is the same file as --weights/);
+    await expect(runCam(['--weights', weights.path, '--image', photo.path, '--out', photo.path])).rejects.toThrow(/is the same file as --image/);
+    expect(readFileSync(weights.path).equals(weights.bytes)).toBe(true);
+    expect(readFileSync(photo.path).equals(photo.bytes)).toBe(true);
+  });
+
+  it('an existing --out that is another regular file is overwritten as before', () => {
+    const out = join(tmp, 'old.bin');
+    writeFileSync(out, Buffer.alloc(10_000_000, 7));
+    runPreprocess(['--image', 'fixtures/images/test.png', '--size', '224', '--out', out]);
+    expect(readFileSync(out).length).toBe(3 * 224 * 224 * 4);
+  });
+
+  it('a device as --out is refused (not written)', () => {
+    expect(() => runPreprocess(['--image', 'fixtures/images/test.png', '--size', '224', '--out', '/dev/null'])).toThrow(/cannot write to --out \/dev\/null: it is not a regular file but a character device/);
+  });
+});
+
+describe('FIFOs are refused before they are opened (opening one blocks until a writer or reader comes)', () => {
+  const fifo = join(tmp, 'pipe');
+  const made = mkfifo(fifo);
+
+  it.runIf(made)('--image, --weights, --input: one line, exit status 2, at once', () => {
+    for (const args of [
+      ['preprocess', '--image', fifo, '--size', '224', '--out', join(tmp, 'f1.bin')],
+      ['predict', '--weights', fifo, '--input', `${W}/tiny_resnext.input.bin`, '--shape', '2,3,64,64', '--out', join(tmp, 'f2.bin')],
+      ['predict', '--weights', `${W}/tiny_resnext.safetensors`, '--input', fifo, '--shape', '2,3,64,64', '--out', join(tmp, 'f3.bin')],
+    ]) {
+      const r = cli(args, 20_000);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/^error: cannot read (image|weights|input) .*pipe: it is not a regular file but a FIFO \(named pipe\)/);
+      expect(r.stderr.split('\n')).toHaveLength(2);
+    }
+  }, 90_000);
+
+  it.runIf(made)('--out: refused before anything is written or waited for', () => {
+    const r = cli(['preprocess', '--image', 'fixtures/images/test.png', '--size', '224', '--out', fifo], 20_000);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toBe(`error: cannot write to --out ${fifo}: it is not a regular file but a FIFO (named pipe); give a file path\n`);
+  }, 30_000);
+});
+
+describe('hostile images and flags through the command line: one line, in bounded time', () => {
+  it('a 119-byte 1x20000 PNG: the resize to 256x5,120,000 is refused with the sizes (88 s and 4 GB before)', () => {
+    const t0 = performance.now();
+    const r = cli(['preprocess', '--image', `${HOSTILE}/tall_1x20000.png`, '--size', '224', '--out', join(tmp, 'tall.bin')]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toBe(`error: ${HOSTILE}/tall_1x20000.png: resizing the 1x20000 image to 256x5120000 needs a buffer of 1310.7 megapixels, more than the 50 allowed: crop the image to a less elongated shape first\n`);
+    expect(performance.now() - t0).toBeLessThan(30_000);
+    expect(existsSync(join(tmp, 'tall.bin'))).toBe(false);
+  }, 40_000);
+
+  it.each([
+    [['--crop-pct', '1e-9'], /crop_pct 1e-9 resizes the image to 224000000000 pixels a side before the 224 crop; at most 7071 \(crop_pct above 0\.0317\)/],
+    [['--crop-pct', '0.00001'], /resizes the image to 22400000 pixels a side/],
+    [['--std', '1e-320,1,1'], /mean 0\.485, 0\.456, 0\.406 and std 1e-320, 1, 1 take pixel value 0 to -Infinity in float32 \(channel 0\), not a finite number/],
+    [['--std', '1e-40,1e-40,1e-40'], /not a finite number/],
+    [['--exif-orientation', 'rotate'], /--exif-orientation must be ignore \(read as stored, as Pillow and PyTorch\) or apply \(turned upright\), got "rotate"/],
+  ])('preprocess %j: one clear line, nothing written', (flags, message) => {
+    const out = join(tmp, `bad-${flags.join('')}.bin`);
+    expect(() => runPreprocess(['--image', 'fixtures/images/test.png', '--size', '224', ...flags, '--out', out])).toThrow(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--exif-orientation with --input is refused: it applies to --image only', async () => {
+    await expect(runPredict(['--weights', `${W}/tiny_resnext.safetensors`, '--input', `${W}/tiny_resnext.input.bin`, '--shape', '2,3,64,64', '--out', join(tmp, 'o.bin'), '--exif-orientation', 'apply']))
+      .rejects.toThrow(/--input is a preprocessed tensor already: --exif-orientation applies to --image only/);
+  });
+
+  it('the formats the command line reads are named: a GIF, WebP or BMP, and a non-image', () => {
+    expect(() => runPreprocess(['--image', `${HOSTILE}/bmp_os2_3x2.bmp`, '--size', '224', '--out', join(tmp, 'b.bin')])).toThrow(/bmp_os2_3x2\.bmp: this is a BMP image: the command line reads PNG and JPEG/);
+    expect(() => runPreprocess(['--image', 'fixtures/images/not-an-image.jpg', '--size', '224', '--out', join(tmp, 'n.bin')])).toThrow(/not an image the command line reads: PNG or JPEG expected/);
+    expect(cli(['help']).stdout).toMatch(/--image reads PNG and JPEG \(the app also reads GIF, WebP and BMP\)/);
+  });
+});
+
+describe('EXIF orientation in the command line: ignored as Pillow ignores it, applied when asked, said either way', () => {
+  const index = JSON.parse(readFileSync(`${EXIF}/index.json`, 'utf8')) as { photos: { file: string; ignore: { tensor: string }; apply: { tensor: string } }[] };
+  const png = index.photos.find((p) => p.file.endsWith('.png'))!;
+
+  it.each(['ignore', 'apply'] as const)('preprocess photo_o6.png --exif-orientation %s: torchvision\'s tensor exactly, and a note', (mode) => {
+    const out = join(tmp, `exif-${mode}.bin`);
+    const flags = mode === 'apply' ? ['--exif-orientation', 'apply'] : [];
+    const text = runPreprocess(['--image', `${EXIF}/${png.file}`, '--size', '32', '--crop-pct', '0.875', ...flags, '--out', out]);
+    expect(maxAbsDiff(readF32(out), readF32(`${EXIF}/${png[mode].tensor}`))).toBe(0);
+    expect(text.split('\n')[0]).toBe(mode === 'ignore'
+      ? `${EXIF}/photo_o6.png (60x80; EXIF orientation 6 (rotate 90° clockwise) not applied: read as stored, as Pillow and PyTorch read it; --exif-orientation apply turns it) -> bilinear resize of the shorter side to 36, centre crop 32×32, mean 0.485, 0.456, 0.406, std 0.229, 0.224, 0.225`
+      : `${EXIF}/photo_o6.png (80x60; EXIF orientation 6 applied (rotate 90° clockwise), as Pillow's ImageOps.exif_transpose turns it; PyTorch's usual loader does not; without --exif-orientation apply it is read as stored) -> bilinear resize of the shorter side to 36, centre crop 32×32, mean 0.485, 0.456, 0.406, std 0.229, 0.224, 0.225`);
+  });
+
+  it('predict names what it did with the orientation on its first line', async () => {
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (lines.push(s), true)) as typeof process.stdout.write;
+    try {
+      await runPredict(['--weights', 'fixtures/images/top5/tiny_imagenet.safetensors', '--image', `${EXIF}/photo_o6.jpg`, '--backend', 'cpu']);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(lines.join('')).toMatch(/^fixtures\/images\/exif\/photo_o6\.jpg \(60x80; EXIF orientation 6 \(rotate 90° clockwise\) not applied: read as stored, as Pillow and PyTorch read it; --exif-orientation apply turns it\) on cpu/);
+  }, 60_000);
+});
+
+describe('code keeps the size budget of summary', () => {
+  it('a network past it is refused with the figure, never a float printed as an exact integer', () => {
+    expect(() => codeCommand(['--depths', '3,4,6,3', '--cardinality', '1000000', '--width', '1000000'])).toThrow(/the network would have ≈2\.763e21 parameters \(over 10,000,000,000\)/);
+    expect(() => codeCommand(['--depths', '3,4,6,3', '--cardinality', '400', '--width', '64'])).toThrow(/1,444,264,017,920 multiply-accumulates per image \(over 1,000,000,000,000\)/);
+    expect(codeCommand(['resnext50_32x4d'])).toMatch(/^# ResNeXt-50 \(32x4d\): 25,028,904 parameters/);
+  });
+});
