@@ -10,7 +10,8 @@ import { graphOf } from '../graphs.ts';
 import { checkBatch, costOf, CostError, humanBytes, parseBatch, resnetCounterpart, type CostReport } from '../../analysis/cost.ts';
 import { BROWSER_DEVICE, browserDevice, DEVICES, findDevice, type Device } from '../../analysis/devices.ts';
 import { DTYPES, OPTIMIZERS, trainingMemory, type Dtype, type Optimizer } from '../../analysis/memory.ts';
-import { layerCategory } from '../../analysis/roofline.ts';
+import { layerCategory, type LayerCategory } from '../../analysis/roofline.ts';
+import { KERNEL_ROWS } from '../kernelPoints.ts';
 import { thousands, humanCount } from '../format.ts';
 import { DEVICE_CHOICES, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
@@ -194,31 +195,57 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
       <WhyResNeXt current={time} counterpart={computed.counterpart.report} counterpartError={computed.counterpart.error} />
       {device.kind === 'browser' && <BrowserMeasure state={state} graph={graph} device={device} />}
       <DeviceFigures device={device} />
-      <details className="card kernels">
-        <summary>{t('costView.kernels', { count: time.layers.length })}</summary>
-        <TableWrap>
-          <table className="data" aria-label={t('costView.kernelsTable')}>
-            <thead>
-              <tr>
-                <th scope="col">{t('costView.col.layer')}</th><th scope="col">{t('costView.col.kind')}</th><th scope="col" className="num">{t('costView.col.macs')}</th><th scope="col" className="num">{t('costView.col.read')}</th>
-                <th scope="col" className="num">{t('costView.col.written')}</th><th scope="col" className="num">{t('costView.col.intensity')}</th><th scope="col">{t('costView.col.bound')}</th><th scope="col" className="num">{t('costView.col.predicted')}</th>
-                <th scope="col" className="num" title={t('costView.col.macTitle')}>{t('costView.col.mac')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {time.layers.map((k, i) => (
-                <tr key={`${k.name}:${i}`}>
-                  <th scope="row">{k.name}</th><td>{categoryLabel(i18n, categories[i])}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
-                  <td className="num">{humanBytes(k.bytesWritten)}</td><td className="num">{k.intensity.toFixed(1)}</td><td>{t(`costView.bound.${k.bound}`)}</td><td className="num">{msText(k.ms)}</td>
-                  <td className="num">{k.memoryAccessCost === null ? '' : thousands(k.memoryAccessCost)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-        <p className="hint">{t('costView.kernelsHint', { launch: report.options.device.launchUs.toFixed(1) })}</p>
-      </details>
+      <KernelTable report={time} categories={categories} />
     </>
+  );
+}
+
+/**
+ * Every kernel's traffic, intensity and predicted time. The rows exist only while the list is open, and
+ * KERNEL_ROWS at a time (a link can ask for tens of thousands of kernels).
+ */
+function KernelTable({ report, categories }: { report: CostReport; categories: LayerCategory[] }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [open, setOpen] = useState(false);
+  const [limit, setLimit] = useState(KERNEL_ROWS);
+  const kernels = report.layers;
+  const shown = Math.min(limit, kernels.length);
+  return (
+    <details className="card kernels" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>{t('costView.kernels', { count: kernels.length })}</summary>
+      {open && (
+        <>
+          <TableWrap>
+            <table className="data" aria-label={t('costView.kernelsTable')}>
+              <thead>
+                <tr>
+                  <th scope="col">{t('costView.col.layer')}</th><th scope="col">{t('costView.col.kind')}</th><th scope="col" className="num">{t('costView.col.macs')}</th><th scope="col" className="num">{t('costView.col.read')}</th>
+                  <th scope="col" className="num">{t('costView.col.written')}</th><th scope="col" className="num">{t('costView.col.intensity')}</th><th scope="col">{t('costView.col.bound')}</th><th scope="col" className="num">{t('costView.col.predicted')}</th>
+                  <th scope="col" className="num" title={t('costView.col.macTitle')}>{t('costView.col.mac')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {kernels.slice(0, shown).map((k, i) => (
+                  <tr key={`${k.name}:${i}`}>
+                    <th scope="row">{k.name}</th><td>{categoryLabel(i18n, categories[i])}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
+                    <td className="num">{humanBytes(k.bytesWritten)}</td><td className="num">{k.intensity.toFixed(1)}</td><td>{t(`costView.bound.${k.bound}`)}</td><td className="num">{msText(k.ms)}</td>
+                    <td className="num">{k.memoryAccessCost === null ? '' : thousands(k.memoryAccessCost)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+          {shown < kernels.length && (
+            <p className="kernels-more">
+              <span className="hint">{t('costView.kernelsShown', { shown, count: kernels.length })}</span>{' '}
+              <button type="button" onClick={() => setLimit(shown + KERNEL_ROWS)}>{t('costView.kernelsMore', { more: Math.min(KERNEL_ROWS, kernels.length - shown) })}</button>
+            </p>
+          )}
+        </>
+      )}
+      <p className="hint">{t('costView.kernelsHint', { launch: report.options.device.launchUs.toFixed(1) })}</p>
+    </details>
   );
 }
 
