@@ -54,6 +54,8 @@ async function everyViewShows(page: Page, file: string, classes: number): Promis
   await expect(panel.getByTestId('total-params')).toHaveText(params);
   await tab('Layers');
   await expect(panel).toContainText(`Totals: ${params} params`);
+  // The MACs the layer list states for it, which the Cost view states too.
+  const macs = /Totals: [\d,]+ params, ([\d,]+) MACs/.exec(await panel.innerText())![1];
   await tab('Graph');
   const tree = panel.getByRole('tree', { name: /^Network graph/ });
   await expect(tree.getByRole('treeitem', { name: /^layer1 \(conv2\).*\b1 block\b/ })).toBeVisible();
@@ -61,7 +63,7 @@ async function everyViewShows(page: Page, file: string, classes: number): Promis
   await tab('Compare');
   await expect(panel.getByRole('table').first()).toContainText(params);
   await tab('Cost');
-  await expect(panel).toContainText(params);
+  await expect(panel.getByText(macs, { exact: true })).toBeVisible();
   await tab('Run');
   await expect(panel.getByRole('status').filter({ hasText: 'Loaded' })).toContainText(file, { timeout: 120_000 });
   await expect(panel.getByRole('status').filter({ hasText: 'Loaded' })).toContainText(`${classes} classes`);
@@ -70,7 +72,9 @@ async function everyViewShows(page: Page, file: string, classes: number): Promis
   await expect(panel.getByRole('status').filter({ hasText: 'Explaining' })).toContainText(file);
   await expect(panel.getByRole('button', { name: 'Use the weights\' network' })).toHaveCount(0);
   await tab('Forms');
-  await expect(panel).toContainText('1 block');
+  // One block per stage: the block picker offers only the first.
+  await expect(panel.getByRole('combobox', { name: 'Block', exact: true }).getByRole('option')).toHaveCount(1);
+  await expect(panel.getByRole('combobox', { name: 'Stage', exact: true }).getByRole('option')).toHaveCount(4);
 }
 
 test('a timm and a torchvision checkpoint dropped on the Block table view become the network of every view, weights loaded for Run and Explain', async ({ page }) => {
@@ -99,6 +103,7 @@ test('a timm and a torchvision checkpoint dropped on the Block table view become
   // The link records the network and names the file; opened again, it says how to load the weights.
   await page.reload();
   await expect(status(page)).toContainText('This link\'s network was inferred from the checkpoint tiny_resnet.pth; open or drop that file to load its weights.');
+  await page.getByRole('tab', { name: 'Layers', exact: true }).click();
   await expect(page.getByRole('tabpanel')).toContainText(`Totals: ${thousands(fileParams(`${DIR}/tiny_resnet.pth`))} params`);
   // A config edit makes it another network: the file's name leaves the link.
   await page.getByRole('tab', { name: 'Block table', exact: true }).click();
@@ -128,4 +133,20 @@ test('the masthead\'s picker opens a checkpoint; a file of another network, or n
   await expect(status(page)).toContainText(/Could not open the checkpoint: .*notes\.txt/);
   // The network shown is still the last checkpoint's.
   expect(new URL(page.url()).searchParams.get('ckpt')).toBe('tiny_ecaresnet_t.pth');
+});
+
+test('Explain offers the weights\' network, as Run does, when the weights it loaded are for another network', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('/?view=explain&backend=wasm');
+  const xp = page.getByRole('tabpanel');
+  await xp.getByLabel('Weights file').setInputFiles(`${DIR}/tiny_resnext.safetensors`);
+  await expect(xp.getByRole('status').filter({ hasText: 'Explaining' })).toContainText('tiny_resnext.safetensors', { timeout: 120_000 });
+  await expect(xp).toContainText('The weights are for another network than the one configured');
+  await xp.getByRole('button', { name: 'Use the weights\' network' }).click();
+  await expect(xp.getByRole('button', { name: 'Use the weights\' network' })).toHaveCount(0);
+  const query = new URL(page.url()).searchParams;
+  expect([query.get('depths'), query.get('classes')]).toEqual(['2,1,1,1', '10']);
+  await page.getByRole('tab', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('tabpanel').getByRole('status').filter({ hasText: 'Loaded' })).toContainText('tiny_resnext.safetensors', { timeout: 60_000 });
+  await expect(page.getByRole('tabpanel').getByRole('button', { name: 'Configure the weights\' network' })).toHaveCount(0);
 });

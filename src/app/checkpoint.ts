@@ -18,7 +18,7 @@ import { humanCount, thousands } from './format.ts';
 import { appMessage } from './i18n/translator.ts';
 
 /** What a checkpoint's shapes say: its network, and the figures the one-line description gives. */
-export interface CheckpointFinding {
+interface CheckpointFinding {
   name: string;
   config: NetworkConfig;
   /** Trainable parameters of the inferred network (torchsummary's "Total params"). */
