@@ -8,7 +8,7 @@ import { buildLayerGraph } from '../src/model/graph.ts';
 import { useBackend } from '../src/model/tfjs/backends.ts';
 import { maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../test/support/fixture-io.ts';
 import { buildNetwork } from '../src/model/tfjs/network.ts';
-import { checkStateDict, loadWeightsFile } from '../src/model/weights/index.ts';
+import { checkStateDict, openWeights } from '../src/model/weights/index.ts';
 
 const DIR = 'fixtures/large';
 const args = process.argv.slice(2);
@@ -28,8 +28,9 @@ async function main(): Promise<void> {
     const x = readF32(`${DIR}/${name}.input.bin`);
     const ref = readF32(`${DIR}/${name}.logits.bin`);
     for (const file of [`${name}.safetensors`, `${name}.pth`]) {
-      const { stateDict } = loadWeightsFile(readBytes(`${DIR}/${file}`), file);
-      checkStateDict(graph, stateDict);
+      const opened = openWeights(readBytes(`${DIR}/${file}`), file);
+      checkStateDict(graph, opened.entries);
+      const stateDict = opened.read();
       const net = buildNetwork(graph, stateDict);
       const t0 = performance.now();
       const y = await net.run(x, m.inputShape);

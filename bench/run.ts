@@ -20,7 +20,7 @@ import { presetConfig } from '../src/model/presets.ts';
 import { useBackend } from '../src/model/tfjs/backends.ts';
 import { buildNetwork } from '../src/model/tfjs/network.ts';
 import { randomStateDict } from '../src/model/tfjs/random.ts';
-import { loadWeightsFile } from '../src/model/weights/state_dict.ts';
+import { openWeights } from '../src/model/weights/open.ts';
 import type { ConvShapeTiming } from './conv-bench.ts';
 import { encodeSafetensors } from './safetensors-writer.ts';
 import type { CeilingResult } from '../test/support/harness/protocol.ts';
@@ -190,7 +190,7 @@ async function convShapeBench(page: Page, model: string): Promise<ConvShapeTimin
 
 async function nodeBench(): Promise<void> {
   for (const model of MODELS) {
-    const { stateDict } = loadWeightsFile(weightsBytes(model), `${model}.safetensors`);
+    const stateDict = openWeights(weightsBytes(model), `${model}.safetensors`).read();
     for (const backend of ALL ? (['wasm', 'cpu'] as const) : (['wasm'] as const)) {
       await useBackend(backend);
       const net = buildNetwork(buildLayerGraph(presetConfig(model)), stateDict);

@@ -17,7 +17,7 @@ import { presetConfig } from '../src/model/presets.ts';
 import { registerGroupedKernels, setWgslGroupedVariant, type GroupedMethod, type WgslGroupedVariant } from '../src/model/tfjs/grouped.ts';
 import { buildNetwork } from '../src/model/tfjs/network.ts';
 import { randomStateDict } from '../src/model/tfjs/random.ts';
-import { loadWeightsFile } from '../src/model/weights/state_dict.ts';
+import { openWeights } from '../src/model/weights/open.ts';
 import type { StateDict } from '../src/model/weights/common.ts';
 import { installDawn } from '../test/support/dawn.ts';
 import { maxAbsDiff, readF32 } from '../test/support/fixture-io.ts';
@@ -43,7 +43,7 @@ const GROUPED_METHODS: Method[] = [
 
 function weights(model: string): { sd: StateDict; source: string } {
   const file = `${LARGE}/${model}.safetensors`;
-  if (existsSync(file)) return { sd: loadWeightsFile(new Uint8Array(readFileSync(file)), file).stateDict, source: 'fixtures/large (PyTorch weights)' };
+  if (existsSync(file)) return { sd: openWeights(new Uint8Array(readFileSync(file)), file).read(), source: 'fixtures/large (PyTorch weights)' };
   return { sd: randomStateDict(buildLayerGraph(presetConfig(model)), 1), source: 'random weights (no fixtures/large)' };
 }
 

@@ -442,6 +442,36 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
   await fullPageShot(page, `${SCREENS}/run-dark-390x844.png`);
 });
 
+test('Run and Explain describe the weights actually loaded, whichever view loaded them; no catalogue entry stays chosen for a file', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('/?view=run&backend=wasm');
+  const run = page.getByRole('tabpanel');
+  await expect(run.getByRole('radiogroup', { name: 'Backend' })).toBeVisible({ timeout: 60_000 });
+  const catalogue = run.getByRole('list', { name: /^Checkpoint catalogue/ });
+  const proposed = checkpointsOf('resnext50_32x4d')[0];
+  // Before any load: the configured preset's checkpoint is proposed, described and chosen.
+  await expect(run.locator('#weights-entry')).toContainText(proposed.hub.repo);
+  await expect(catalogue.getByRole('button', { pressed: true })).toHaveAccessibleName(`Choose ${proposed.label}`);
+
+  await run.getByLabel('Load from file').setInputFiles('fixtures/weights/tiny_resnext.safetensors');
+  await expect(run.getByRole('status').filter({ hasText: 'Loaded' })).toContainText('tiny_resnext.safetensors', { timeout: 60_000 });
+  await expect(run.locator('#weights-entry')).toHaveCount(0);
+  await expect(catalogue.getByRole('button', { pressed: true })).toHaveCount(0);
+  await expect(run.getByLabel('Weights URL (.safetensors or .pth)')).toHaveValue('');
+
+  // The Explain view describes the same weights at once, without being told.
+  await page.getByRole('tab', { name: 'Explain' }).click();
+  const xp = page.getByRole('tabpanel');
+  await expect(xp.getByRole('status').filter({ hasText: 'Explaining' })).toContainText('10 classes');
+  await expect(xp.getByRole('status').filter({ hasText: 'Explaining' })).toContainText('tiny_resnext.safetensors');
+  // Weights loaded there are the Run view's too.
+  await xp.getByRole('button', { name: 'Use random weights (resnext50_32x4d)' }).click();
+  await expect(xp.getByRole('status').filter({ hasText: 'Explaining' })).toContainText('random weights (seed 1)', { timeout: 60_000 });
+  await page.getByRole('tab', { name: 'Run' }).click();
+  await expect(run.getByRole('status').filter({ hasText: 'Loaded' })).toContainText('from random weights (seed 1)');
+  await expect(run.getByRole('status').filter({ hasText: 'Loaded' })).toContainText('ResNeXt-50 (32x4d), 1000 classes');
+});
+
 test('a malformed link falls back to a valid network with a notice, and the URL is corrected', async ({ page }) => {
   await page.goto('/?view=layers&preset=resnet9000&C=abc&depths=3,,x&conv=nope');
   const notice = page.getByRole('status', { name: 'Notice' });

@@ -4,9 +4,16 @@
  * Used only by the weight-import tests (src/model/weights/*.test.ts) and the fuzz tests.
  */
 import { zipSync } from 'fflate';
-import { WeightsError } from '../../src/model/weights/common.ts';
+import { WeightsError, type StateDict } from '../../src/model/weights/common.ts';
+import { openWeights, type WeightsFile } from '../../src/model/weights/open.ts';
 
 const utf8 = new TextEncoder();
+
+/** A weights file opened and read whole (both steps: a test of a refusal does not care which refuses). */
+export function readWeights(bytes: Uint8Array, name?: string): WeightsFile & { stateDict: StateDict } {
+  const file = openWeights(bytes, name);
+  return { ...file, stateDict: file.read() };
+}
 
 /** Writes pickle opcodes; each method appends one opcode (with its argument) and returns `this`. */
 export class PickleWriter {

@@ -9,7 +9,7 @@ import { formatInputSize } from '../../model/config.ts';
 import { describeMemoryMessage, formatBytes, memoryProblemMessage } from '../../model/memory.ts';
 import { cropNote, describePreprocessMessage } from '../../model/preprocess.ts';
 import { matchPreset } from '../../model/presets.ts';
-import { hasArchitecture, PRETRAINED, pretrainedByUrl, pretrainedMemory, type PretrainedEntry } from '../../model/pretrained.ts';
+import { findPretrained, hasArchitecture, PRETRAINED, pretrainedByUrl, pretrainedMemory, type PretrainedEntry } from '../../model/pretrained.ts';
 import type { Message } from '../../model/message.ts';
 import { humanCount, thousands } from '../format.ts';
 import { useI18n } from '../i18n/I18n.tsx';
@@ -24,6 +24,25 @@ export function entryProblem(entry: PretrainedEntry, capacity: BackendCapacity |
   if (!hasArchitecture(entry)) return appMessage('run.noArchitecture', { architecture: entry.architecture });
   const need = pretrainedMemory(entry);
   return need && capacity ? memoryProblemMessage(need, capacity) : null;
+}
+
+/** Whether a typed URL is the one weights were loaded from (the worker resolves it against the page). */
+function sameUrl(typed: string, source: string): boolean {
+  try {
+    return typed.trim() !== '' && new URL(typed.trim(), window.location.href).href === source;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the URL field says once weights are loaded: a catalogued checkpoint's URL, the URL typed when
+ * they came from it, else nothing (a file, random weights), so that no catalogue entry is described or
+ * marked chosen while other weights are loaded.
+ */
+function fieldFor(weights: LoadedWeights, typed: string): string {
+  const own = weights.pretrained ? findPretrained(weights.pretrained)?.url : undefined;
+  return own ?? (sameUrl(typed, weights.source) ? typed : '');
 }
 
 function describeLoaded(w: LoadedWeights, t: Translator['t']): string {
@@ -96,7 +115,10 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
   const i18n = useI18n();
   const { t, msg } = i18n;
   // The configured preset's catalogued weights are proposed; any URL can be typed instead.
-  const [url, setUrl] = useState(() => proposed?.url ?? '');
+  // What was typed, and under which loaded weights: weights loaded since (here or in the Explain view) set the field.
+  const [field, setField] = useState<{ url: string; weights: LoadedWeights | null }>(() => ({ url: proposed?.url ?? '', weights: null }));
+  const url = weights && field.weights !== weights ? fieldFor(weights, field.url) : field.url;
+  const setUrl = (typed: string) => setField({ url: typed, weights });
   const entry = pretrainedByUrl(url.trim());
   const problem = entry ? entryProblem(entry, capacity) : null;
   const need = entry ? pretrainedMemory(entry) : null;

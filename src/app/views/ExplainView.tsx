@@ -6,17 +6,18 @@
  * every number; this view only draws what it is sent.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { ExplainMap, ExplainOverview, FeatureMaps, LoadedWeights } from '../../model/engine/client.ts';
+import type { BackendName, ExplainMap, ExplainOverview, FeatureMaps } from '../../model/engine/client.ts';
 import { channelGroups, resolveTap, tapTargets } from '../../model/explain.ts';
 import { numel, stateDictSpec } from '../../model/graph.ts';
 import { humanCount } from '../format.ts';
 import { graphOf } from '../graphs.ts';
 import { exactPreset, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
-import { getEngine } from '../engine.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { appMessage } from '../i18n/translator.ts';
-import { messageFromError, type Message } from '../../model/message.ts';
+import { MessageError, messageFromError, type Message } from '../../model/message.ts';
+import { useEngineTask } from '../useEngineTask.ts';
+import { useLoadedWeights } from '../loadedWeights.ts';
 import { ExplainCam } from '../components/ExplainCam.tsx';
 import { ExplainHistogram } from '../components/ExplainHistogram.tsx';
 import { ExplainImage, ExplainWeights } from '../components/ExplainInput.tsx';
@@ -28,57 +29,36 @@ import '../components/Explain.css';
 /** Random weights are drawn in the page's worker: refuse networks whose float32 weights alone pass this. */
 const MAX_RANDOM_PARAMS = 200_000_000;
 
-function sameWeights(a: LoadedWeights | null, b: LoadedWeights | null): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** An engine request whose failure is said in the view's words (`wrap` gets the engine's message). */
+function saying<T>(request: Promise<T>, wrap: (error: Message) => Message): Promise<T> {
+  return request.catch((e: unknown) => {
+    throw new MessageError(wrap(messageFromError(e)));
+  });
 }
 
 export function ExplainView({ state }: { state: AppState }) {
   const { t, msg } = useI18n();
   const store = useStore();
-  const [engineError, setEngineError] = useState<Message | null>(null);
-  const [weights, setWeights] = useState<LoadedWeights | null>(null);
-  const [weightsBusy, setWeightsBusy] = useState(false);
-  const [weightsError, setWeightsError] = useState<Message | null>(null);
+  // The weights are the app's (the Run view's too); the image, layer and engine answers are this view's.
+  const loaded = useLoadedWeights();
+  const weights = loaded.weights;
   const [image, setImage] = useState<{ blob: Blob; name: string } | null>(null);
   const [applyExif, setApplyExif] = useState(false);
-  const [overview, setOverview] = useState<ExplainOverview | null>(null);
-  const [overviewBusy, setOverviewBusy] = useState(false);
-  const [imageError, setImageError] = useState<Message | null>(null);
   const [layer, setLayer] = useState<string | null>(null);
-  const [maps, setMaps] = useState<FeatureMaps | null>(null);
-  const [mapsBusy, setMapsBusy] = useState(false);
-  const [mapsError, setMapsError] = useState<Message | null>(null);
-  const [detail, setDetail] = useState<ExplainMap | null>(null);
+  const backend = useEngineTask<BackendName>();
+  const overviewTask = useEngineTask<ExplainOverview>();
+  const mapsTask = useEngineTask<FeatureMaps>();
+  const detailTask = useEngineTask<ExplainMap>();
+  const overview = overviewTask.result;
+  const maps = mapsTask.result;
+  const detail = detailTask.result;
   const detailRef = useRef<HTMLDivElement>(null);
-  const overviewTicket = useRef(0);
-  const mapsTicket = useRef(0);
 
-  // The engine's backend as the link says (auto: the engine's own choice on first use), and whatever weights it holds.
+  // The engine's backend as the link says (auto: the engine's own choice on first use).
   useEffect(() => {
-    let live = true;
-    (async () => {
-      try {
-        const engine = await getEngine();
-        if (state.backend !== 'auto') await engine.setBackend(state.backend);
-        const held = await engine.loadedWeights();
-        if (live) setWeights((w) => (sameWeights(w, held) ? w : held));
-      } catch (e) {
-        if (live) setEngineError(messageFromError(e));
-      }
-    })();
-    return () => { live = false; };
+    if (state.backend !== 'auto') void backend.run((engine) => engine.setBackend(state.backend as BackendName));
     // Applied once; the Run view changes the backend afterwards.
   }, []);
-
-  // Back on this tab: the Run view may have loaded other weights meanwhile.
-  useEffect(() => {
-    if (state.view !== 'explain') return;
-    let live = true;
-    void getEngine().then((e) => e.loadedWeights()).then((held) => {
-      if (live) setWeights((w) => (sameWeights(w, held) ? w : held));
-    }, () => {});
-    return () => { live = false; };
-  }, [state.view]);
 
   const config = weights?.config ?? state.config;
   const inputSize = overview ? overview.shape.slice(1) : [config.input[0], 224, 224];
@@ -94,91 +74,45 @@ export function ExplainView({ state }: { state: AppState }) {
   const groups = useMemo(() => channelGroups(graph, target), [graph, target]);
 
   // Weights or image changed: the overview (top-5, CAMs) of the image under these weights.
+  const { run: runOverview, reset: resetOverview } = overviewTask;
   useEffect(() => {
-    setOverview(null);
-    setMaps(null);
-    setDetail(null);
-    if (!image || !weights) return;
-    const ticket = ++overviewTicket.current;
-    setOverviewBusy(true);
-    setImageError(null);
-    (async () => {
-      try {
-        const engine = await getEngine();
-        const o = await engine.explainImage(image.blob, 5, applyExif ? 'apply' : 'ignore');
-        if (ticket === overviewTicket.current) setOverview(o);
-      } catch (e) {
-        if (ticket === overviewTicket.current) setImageError(appMessage('xp.imageError', { image: image.name, error: messageFromError(e) }));
-      } finally {
-        if (ticket === overviewTicket.current) setOverviewBusy(false);
-      }
-    })();
-  }, [image, weights, applyExif]);
-
-  // The selected layer's maps for the current input.
-  useEffect(() => {
-    setDetail(null);
-    if (!overview) return;
-    const ticket = ++mapsTicket.current;
-    setMapsBusy(true);
-    setMapsError(null);
-    (async () => {
-      try {
-        const engine = await getEngine();
-        const m = await engine.explainLayer(selected, 'uint8', 0);
-        if (ticket === mapsTicket.current) setMaps(m);
-      } catch (e) {
-        if (ticket === mapsTicket.current) {
-          setMaps(null);
-          setMapsError(messageFromError(e));
-        }
-      } finally {
-        if (ticket === mapsTicket.current) setMapsBusy(false);
-      }
-    })();
-  }, [overview, selected]);
-
-  const loadFile = async (file: File) => {
-    setWeightsBusy(true);
-    setWeightsError(null);
-    try {
-      const engine = await getEngine();
-      setWeights(await engine.loadWeights({ file, name: file.name }));
-    } catch (e) {
-      setWeightsError(appMessage('xp.loadFailed', { file: file.name, error: messageFromError(e) }));
-    } finally {
-      setWeightsBusy(false);
-    }
-  };
-
-  const configured = exactPreset(state.config) ?? t('xp.configured');
-  const loadRandom = async () => {
-    const params = stateDictSpec(graphOf(state.config)).reduce((s, t) => s + numel(t.shape), 0);
-    if (params > MAX_RANDOM_PARAMS) {
-      setWeightsError(appMessage('xp.randomTooLarge', { network: exactPreset(state.config) ?? appMessage('xp.configured'), params: humanCount(params), bytes: humanCount(params * 4) }));
+    if (!image || !weights) {
+      resetOverview();
       return;
     }
-    setWeightsBusy(true);
-    setWeightsError(null);
-    try {
-      const engine = await getEngine();
-      setWeights(await engine.loadRandomWeights(state.config, 1));
-    } catch (e) {
-      setWeightsError(appMessage('xp.randomFailed', { error: messageFromError(e) }));
-    } finally {
-      setWeightsBusy(false);
+    void runOverview((engine) => saying(engine.explainImage(image.blob, 5, applyExif ? 'apply' : 'ignore'), (error) => appMessage('xp.imageError', { image: image.name, error })));
+  }, [image, weights, applyExif, runOverview, resetOverview]);
+
+  // The selected layer's maps for the current input.
+  const { run: runMaps, reset: resetMaps } = mapsTask;
+  const resetDetail = detailTask.reset;
+  useEffect(() => {
+    resetDetail();
+    if (!overview) {
+      resetMaps();
+      return;
     }
+    void runMaps((engine) => engine.explainLayer(selected, 'uint8', 0));
+  }, [overview, selected, runMaps, resetMaps, resetDetail]);
+
+  const loadFile = (file: File) =>
+    void loaded.load((engine) => saying(engine.loadWeights({ file, name: file.name }), (error) => appMessage('xp.loadFailed', { file: file.name, error })));
+
+  const configured = exactPreset(state.config) ?? t('xp.configured');
+  const loadRandom = () => {
+    const params = stateDictSpec(graphOf(state.config)).reduce((s, t) => s + numel(t.shape), 0);
+    if (params > MAX_RANDOM_PARAMS) {
+      loaded.fail(appMessage('xp.randomTooLarge', { network: exactPreset(state.config) ?? appMessage('xp.configured'), params: humanCount(params), bytes: humanCount(params * 4) }));
+      return;
+    }
+    void loaded.load((engine) => saying(engine.loadRandomWeights(state.config, 1), (error) => appMessage('xp.randomFailed', { error })));
   };
 
   const openMap = async (k: number) => {
-    try {
-      const engine = await getEngine();
-      setDetail(await engine.explainMap(selected, k, 0));
-      requestAnimationFrame(() => detailRef.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' }));
-    } catch (e) {
-      setMapsError(messageFromError(e));
-    }
+    const opened = await detailTask.run((engine) => engine.explainMap(selected, k, 0));
+    if (opened) requestAnimationFrame(() => detailRef.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' }));
   };
+  const mapsError = mapsTask.error ?? detailTask.error;
 
   const camEntries = overview?.cam && overview.top
     ? overview.top[0].map((t, j) => {
@@ -193,13 +127,13 @@ export function ExplainView({ state }: { state: AppState }) {
         <h2>{t('xp.title')}</h2>
         <p className="lede">{t('xp.lede')}</p>
       </div>
-      {engineError && <p className="field-error" role="alert">{msg(engineError)}</p>}
+      {backend.error && <p className="field-error" role="alert">{msg(backend.error)}</p>}
       <ExplainWeights
-        weights={weights} busy={weightsBusy} error={weightsError ? msg(weightsError) : ''} configured={configured}
-        onFile={(f) => void loadFile(f)} onRandom={() => void loadRandom()} onRunView={() => store.update((s) => ({ ...s, view: 'run' }))}
+        weights={weights} busy={loaded.loading} error={loaded.error ? msg(loaded.error) : ''} configured={configured}
+        onFile={loadFile} onRandom={loadRandom} onRunView={() => store.update((s) => ({ ...s, view: 'run' }))}
       />
       <ExplainImage
-        name={image?.name ?? null} overview={overview} busy={overviewBusy} error={imageError ? msg(imageError) : ''} preprocess={weights?.preprocess ?? null}
+        name={image?.name ?? null} overview={overview} busy={overviewTask.running} error={overviewTask.error ? msg(overviewTask.error) : ''} preprocess={weights?.preprocess ?? null}
         onPick={(f) => setImage({ blob: f, name: f.name })} applyExif={applyExif} onApplyExif={setApplyExif}
       />
 
@@ -213,11 +147,11 @@ export function ExplainView({ state }: { state: AppState }) {
             : t('xp.target', { description: target.describe, shape: target.outShape.join('×') })}
         </p>
         {!overview && <p className="muted">{weights ? t('xp.chooseImageFirst') : t('xp.needBoth')}</p>}
-        {mapsBusy && <p className="muted" role="status">{t('xp.computing', { layer: selected })}</p>}
+        {mapsTask.running && <p className="muted" role="status">{t('xp.computing', { layer: selected })}</p>}
         {mapsError && <p className="field-error" role="alert">{msg(mapsError)}</p>}
         {detail && maps && (
           <div ref={detailRef}>
-            <ExplainMapDetail map={detail} kind={layerScaleKind(maps)} onClose={() => setDetail(null)} />
+            <ExplainMapDetail map={detail} kind={layerScaleKind(maps)} onClose={resetDetail} />
           </div>
         )}
         {maps && maps.layer === selected && <ExplainMaps maps={maps} groups={groups} onOpen={(k) => void openMap(k)} />}

@@ -1,11 +1,12 @@
 /**
  * View 6: run the network in the browser. The state shared by its parts lives here (the backend in
- * use and what it can hold, the loaded weights); each part is a component: the backend picker, the
- * weights (catalogue, URL, file), classification and the benchmark. Engine requests go through
- * `useEngineTask`. No prediction is ever shown without loaded weights.
+ * use and what it can hold); the loaded weights are the app's (`useLoadedWeights`, which the Explain
+ * view shares); each part is a component: the backend picker, the weights (catalogue, URL, file),
+ * classification and the benchmark. Engine requests go through `useEngineTask`. No prediction is ever
+ * shown without loaded weights.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { BackendCapacity, BackendName, BackendStatus, LoadedWeights, LoadProgress } from '../../model/engine/client.ts';
+import type { BackendCapacity, BackendName, BackendStatus, LoadProgress } from '../../model/engine/client.ts';
 import { checkpointsOf, type PretrainedEntry } from '../../model/pretrained.ts';
 import { RunBackend } from '../components/RunBackend.tsx';
 import { RunBenchmark } from '../components/RunBenchmark.tsx';
@@ -14,7 +15,7 @@ import { RunWeights, type WeightsSource } from '../components/RunWeights.tsx';
 import { getEngine } from '../engine.ts';
 import { exactPreset, withConfig, type AppState, type BackendChoice } from '../state.ts';
 import { useStore } from '../store.ts';
-import { useEngineTask } from '../useEngineTask.ts';
+import { useLoadedWeights } from '../loadedWeights.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { messageFromError, type Message } from '../../model/message.ts';
 
@@ -65,9 +66,9 @@ export function RunView({ state }: { state: AppState }) {
   const { t } = useI18n();
   const store = useStore();
   const backend = useBackend(state.backend);
-  const [weights, setWeights] = useState<LoadedWeights | null>(null);
+  const load = useLoadedWeights();
+  const weights = load.weights;
   const [progress, setProgress] = useState<LoadProgress | null>(null);
-  const load = useEngineTask<LoadedWeights>();
   const proposed = checkpointsOf(exactPreset(state.config) ?? '')[0];
 
   const chooseBackend = (name: BackendChoice) => {
@@ -79,8 +80,7 @@ export function RunView({ state }: { state: AppState }) {
     setProgress({ loaded: 0, total: null });
     // Catalogued weights are checked strictly against their architecture and bring their preprocessing
     // and class names; other files describe themselves.
-    const loaded = await load.run((engine) => engine.loadWeights(src, { onProgress: setProgress, pretrained: entry?.tag }));
-    if (loaded) setWeights(loaded);
+    await load.load((engine) => engine.loadWeights(src, { onProgress: setProgress, pretrained: entry?.tag }));
   };
 
   const differs = weights !== null && JSON.stringify({ ...weights.config, input: state.config.input }) !== JSON.stringify(state.config);
@@ -96,7 +96,7 @@ export function RunView({ state }: { state: AppState }) {
         active={backend.active}
         capacity={backend.capacity}
         weights={weights}
-        loading={load.running}
+        loading={load.loading}
         progress={progress}
         error={load.error}
         onLoad={(src, entry) => void loadWeights(src, entry)}

@@ -147,11 +147,6 @@ export class EngineClient {
     return this.call({ type: 'loadRandomWeights', config, seed });
   }
 
-  /** The weights the worker holds (loaded by any view), or null. */
-  loadedWeights(): Promise<LoadedWeights | null> {
-    return this.call({ type: 'loadedWeights' });
-  }
-
   /** Makes an image the input to explain (preprocessed as `classify` does): its top-k and their class activation maps. */
   explainImage(image: Blob, topk = 5, orientation: OrientationMode = 'ignore'): Promise<ExplainOverview> {
     return this.call({ type: 'explainImage', image, topk, orientation });

@@ -12,7 +12,7 @@ const DIR = 'fixtures/weights';
 async function engineWith(name = 'tiny_resnext', backend: 'cpu' | 'wasm' = 'cpu'): Promise<Engine> {
   const e = new Engine({ order: ['wasm', 'cpu'] });
   await e.setBackend(backend);
-  await e.loadWeights(readBytes(fixturePath(DIR, `${name}.safetensors`)), `${name}.safetensors`, name, false);
+  await e.loadWeights({ bytes: readBytes(fixturePath(DIR, `${name}.safetensors`)), name: `${name}.safetensors`, source: name });
   return e;
 }
 
@@ -41,7 +41,7 @@ describe('Engine', () => {
   it('infers the config from the file and matches PyTorch logits (wasm)', async () => {
     const e = await engineWith('tiny_cifar', 'wasm');
     const m = readFixtureManifest(DIR, 'tiny_cifar');
-    const r = await e.runRaw(readF32(fixturePath(DIR, 'tiny_cifar.input.bin')), m.inputShape);
+    const r = await e.logits(readF32(fixturePath(DIR, 'tiny_cifar.input.bin')), m.inputShape);
     expect(r.backend).toBe('wasm');
     expect(maxAbsDiff(r.logits, readF32(fixturePath(DIR, 'tiny_cifar.logits.bin')))).toBeLessThanOrEqual(1e-4);
     e.unloadWeights();
@@ -103,7 +103,7 @@ describe('Engine refuses bad input, keeping nothing half-loaded', () => {
     const e = await engineWith('tiny_resnext');
     const before = tf.memory().numTensors;
     const bytes = mangle(readBytes(fixturePath(DIR, 'tiny_resnet.safetensors')));
-    const error = await e.loadWeights(bytes, name, 'bad', false).then(() => null, (err: Error) => err);
+    const error = await e.loadWeights({ bytes, name, source: 'bad' }).then(() => null, (err: Error) => err);
     expect(error?.message).toMatch(message);
     expect(tf.memory().numTensors).toBe(before);
     expect((await e.info()).weights?.source).toBe('tiny_resnext');
@@ -115,7 +115,7 @@ describe('Engine refuses bad input, keeping nothing half-loaded', () => {
     await e.setBackend('cpu');
     const before = tf.memory().numTensors;
     const config = readFixtureManifest(DIR, 'tiny_resnext').config;
-    await expect(e.loadWeights(readBytes(fixturePath(DIR, 'tiny_resnet.safetensors')), 'tiny_resnet.safetensors', 'x', false, config)).rejects.toThrow(/missing|unexpected|mismatch/);
+    await expect(e.loadWeights({ bytes: readBytes(fixturePath(DIR, 'tiny_resnet.safetensors')), name: 'tiny_resnet.safetensors', source: 'x' }, { config })).rejects.toThrow(/missing|unexpected|mismatch/);
     expect(tf.memory().numTensors).toBe(before);
     expect(e.network).toBeNull();
   });

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../config.ts';
-import { buildLayerGraph } from '../graph.ts';
+import { buildLayerGraph, type LayerGraph } from '../graph.ts';
 import { ENGINE_MESSAGES, engineError } from './messages.ts';
 import { messageOf } from '../message.ts';
 import { classNames, IMAGENET_CLASSES } from '../classes.ts';
@@ -13,8 +13,8 @@ import { checkImageSize, sniffImage, type ImageInfo } from '../image/sniff.ts';
 import type { PixelImage } from '../image/rgb.ts';
 import { backendCapacity, checkMemory, memoryNeed, type BackendCapacity } from '../memory.ts';
 import { DEFAULT_PREPROCESS, preprocessImage, validatePreprocess, type PreprocessConfig } from '../preprocess.ts';
-import { pretrainedConfig, requirePretrained } from '../pretrained.ts';
-import { checkStateDict, inferConfig, loadWeightsFile } from '../weights/index.ts';
+import { pretrainedConfig, type PretrainedEntry } from '../pretrained.ts';
+import { aboutFile, checkStateDict, openWeights, weightsNetwork } from '../weights/index.ts';
 import { probeBackends, useBackend, useBestBackend, wasmKernelInfo, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
 import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
@@ -22,7 +22,7 @@ import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/ne
 import type { StateDict } from '../weights/common.ts';
 import { probeSpeed } from '../tfjs/speed-probe.ts';
 import { randomStateDict } from '../tfjs/random.ts';
-import type { BackendSpeed, BenchResult, EngineInfo, FormsResult, LoadedWeights, OpTimes, RawResult, BackendStatus, WeightsMeta } from './protocol.ts';
+import type { BackendSpeed, BenchResult, EngineInfo, FormsResult, LoadedWeights, OpTimes, BackendStatus, WeightsMeta } from './protocol.ts';
 import { FiniteGuard, runGuarded } from './finite.ts';
 import type { CamMaps, ExplainMap, ExplainOverview, FeatureMaps, LayerValues, MapEncoding } from './protocol.ts';
 import { Explainer } from './explainer.ts';
@@ -60,19 +60,41 @@ function percentile(xs: number[], p: number): number {
  * and the class names), or, for any other file, the preprocessing to use and whether its outputs are
  * ImageNet-1k's classes (assumed for 1000 outputs, and said so).
  */
-export function weightsMeta(config: NetworkConfig, opts: { pretrained?: string; preprocess?: PreprocessConfig } = {}): WeightsMeta {
-  if (opts.pretrained) {
-    const entry = requirePretrained(opts.pretrained);
-    return { pretrained: entry.tag, preprocess: validatePreprocess(opts.preprocess ?? entry.preprocess), classes: entry.classes.id, classesAssumed: false };
-  }
+function weightsMeta(config: NetworkConfig, opts: { pretrained?: PretrainedEntry; preprocess?: PreprocessConfig } = {}): WeightsMeta {
+  const entry = opts.pretrained;
+  if (entry) return { pretrained: entry.tag, preprocess: validatePreprocess(opts.preprocess ?? entry.preprocess), classes: entry.classes.id, classesAssumed: false };
   const assumed = config.classes === IMAGENET_CLASSES.length;
   return { pretrained: null, preprocess: validatePreprocess(opts.preprocess ?? DEFAULT_PREPROCESS), classes: assumed ? 'imagenet-1k' : null, classesAssumed: assumed };
 }
 
-/** What `Engine.loadWeights` is told about the weights besides their network: the catalogue entry, a preprocessing. */
-export interface LoadOptions {
-  pretrained?: string;
+/** A weights file handed to `Engine.loadWeights`: its name (which tells the format of an odd file), where it came from. */
+export interface WeightsBytes {
+  bytes: Uint8Array;
+  name: string;
+  /** What `LoadedWeights.source` says: a URL or a path (default: the name). */
+  source?: string;
+  /** It came from Cache Storage. */
+  cached?: boolean;
+}
+
+/** What `Engine.loadWeights` is told about the weights besides their bytes. */
+interface LoadOptions {
+  /** The network they must fit; else the catalogue entry's; else inferred from the shapes. */
+  config?: NetworkConfig;
+  /** The catalogue entry: its network, preprocessing and class names. */
+  pretrained?: PretrainedEntry;
+  /** The preprocessing `classify` applies (default: the entry's, else timm's default). */
   preprocess?: PreprocessConfig;
+  /** The [C, H, W] the network is built for when it is not the config's (the CLI's input tensor). */
+  input?: readonly [number, number, number];
+}
+
+/** Logits of a float32 NCHW batch (`Engine.logits`). */
+export interface Logits {
+  logits: Float32Array;
+  shape: number[];
+  ms: number;
+  backend: BackendName;
 }
 
 export interface EngineOptions {
@@ -83,6 +105,8 @@ export interface EngineOptions {
 export class Engine {
   private backend: BackendName | null = null;
   private net: TfjsNetwork | null = null;
+  /** The loaded network's graph and state dict, kept to rebuild it on another backend or grouped method. */
+  private graph: LayerGraph | null = null;
   private sd: StateDict | null = null;
   private weights: LoadedWeights | null = null;
   /** Bounds the loaded network's values, so that NaN/Inf is reported, never shown as a top-5 (finite.ts). */
@@ -109,11 +133,11 @@ export class Engine {
     } catch (e) {
       if (before) this.backend = await useBackend(before);
       if (this.grouped === 'kernel' && this.backend && !groupedKernelAvailable(this.backend)) this.grouped = null;
-      if (this.sd && this.weights) this.net = buildNetwork(buildLayerGraph(this.weights.config), this.sd, this.netOptions());
+      this.rebuild();
       throw e;
     }
     if (this.grouped === 'kernel' && !groupedKernelAvailable(this.backend)) this.grouped = null;
-    if (this.sd && this.weights) this.net = buildNetwork(buildLayerGraph(this.weights.config), this.sd, this.netOptions());
+    this.rebuild();
     return this.backend;
   }
 
@@ -122,48 +146,59 @@ export class Engine {
   }
 
   /**
-   * Reads a weights file, checks it strictly against the network (`config`, else the catalogue
-   * entry's architecture, else inferred from the tensors), checks that the backend can hold it, builds
-   * it. The entry (or `opts.preprocess`) sets the preprocessing and class names `classify` uses. On
-   * failure the previous network stays and nothing new is kept.
+   * Loads a weights file, in one straight line: its shapes (nothing decoded), the network (`config`,
+   * else the catalogue entry's, else inferred from the shapes), its layer graph and the strict check,
+   * once each; whether the backend can hold it; then the tensors are decoded and the network built.
+   * So a file for another network, or too large, is refused before it is decoded. The entry (or
+   * `opts.preprocess`) sets the preprocessing and class names `classify` uses. On failure the previous
+   * network stays and nothing new is kept.
    */
-  async loadWeights(bytes: Uint8Array, fileName: string, source: string, cached: boolean, config?: NetworkConfig, opts: LoadOptions = {}): Promise<LoadedWeights> {
+  async loadWeights(file: WeightsBytes, opts: LoadOptions = {}): Promise<LoadedWeights> {
     await this.ensureBackend();
-    const known = config ?? (opts.pretrained ? pretrainedConfig(requirePretrained(opts.pretrained)) : undefined);
-    // The strict check first runs on the shapes alone, so a file for another network is refused before it is decoded.
-    const { stateDict } = loadWeightsFile(bytes, fileName, { expect: (shapes) => void checkStateDict(buildLayerGraph(known ?? inferConfig(shapes)), shapes) });
-    const cfg = known ?? inferConfig(stateDict);
-    const graph = buildLayerGraph(cfg);
-    const check = checkStateDict(graph, stateDict);
-    const memory = memoryNeed(graph, bytes.byteLength);
+    const opened = openWeights(file.bytes, file.name);
+    const given = opts.config ?? (opts.pretrained ? pretrainedConfig(opts.pretrained) : undefined);
+    const { config, graph, check } = aboutFile(opened, () => weightsNetwork(opened.entries, given, opts.input));
+    const memory = memoryNeed(graph, file.bytes.byteLength);
     checkMemory(memory, this.capacity());
-    const meta = weightsMeta(cfg, opts);
-    const guard = new FiniteGuard(graph, stateDict);
-    const net = buildNetwork(graph, stateDict, this.netOptions());
-    this.disposeNetwork();
-    this.net = net;
-    this.guard = guard;
-    this.sd = stateDict;
-    this.weights = { config: cfg, source, tensors: check.tensors, bytes: bytes.byteLength, cached, memory, ...meta };
-    return this.weights;
+    const stateDict = opened.read();
+    const loaded = { config, source: file.source ?? file.name, tensors: check.tensors, bytes: file.bytes.byteLength, cached: file.cached === true, memory, ...weightsMeta(config, opts) };
+    return this.install(graph, stateDict, loaded);
   }
 
   /** Builds the network from an in-memory state dict (tests, random weights). */
   async loadStateDict(sd: StateDict, config: NetworkConfig, source: string): Promise<LoadedWeights> {
+    return this.loadChecked(buildLayerGraph(config), sd, { source });
+  }
+
+  /** Checks an in-memory state dict strictly against its graph and the backend's capacity, then builds it. */
+  private async loadChecked(graph: LayerGraph, sd: StateDict, about: Pick<LoadedWeights, 'source' | 'random' | 'seed'>): Promise<LoadedWeights> {
     await this.ensureBackend();
-    const graph = buildLayerGraph(config);
     checkStateDict(graph, sd);
     const bytes = [...sd.values()].reduce((s, t) => s + t.data.byteLength, 0);
     const memory = memoryNeed(graph, bytes);
     checkMemory(memory, this.capacity());
+    return this.install(graph, sd, { config: graph.config, ...about, tensors: sd.size, bytes, cached: false, memory, ...weightsMeta(graph.config) });
+  }
+
+  /** Builds a checked state dict's network and makes it the loaded one (the previous one stays if building fails). */
+  private install(graph: LayerGraph, sd: StateDict, weights: LoadedWeights): LoadedWeights {
     const guard = new FiniteGuard(graph, sd);
     const net = buildNetwork(graph, sd, this.netOptions());
     this.disposeNetwork();
     this.net = net;
     this.guard = guard;
+    this.graph = graph;
     this.sd = sd;
-    this.weights = { config, source, tensors: sd.size, bytes, cached: false, memory, ...weightsMeta(config) };
-    return this.weights;
+    this.weights = weights;
+    return weights;
+  }
+
+  /** Builds the loaded network again (another backend, another grouped method); the old one is disposed after. */
+  private rebuild(): void {
+    if (!this.graph || !this.sd) return;
+    const net = buildNetwork(this.graph, this.sd, this.netOptions());
+    this.disposeNetwork();
+    this.net = net;
   }
 
   /** What the current backend can hold (wasm's heap; the largest buffer or texture of a GPU device). */
@@ -185,6 +220,7 @@ export class Engine {
 
   unloadWeights(): void {
     this.disposeNetwork();
+    this.graph = null;
     this.sd = null;
     this.weights = null;
     this.guard = null;
@@ -215,13 +251,14 @@ export class Engine {
     return { top: topK(out.data, topk, names), ms, backend: this.backend!, crop, preprocess: pre };
   }
 
-  async runRaw(input: Float32Array, shape: number[]): Promise<RawResult> {
+  /** The loaded network's logits of a preprocessed float32 NCHW batch, under the finite guard (the CLI's `predict --input`). */
+  async logits(input: Float32Array, shape: readonly number[]): Promise<Logits> {
     const net = this.requireNetwork();
     const n = shape.reduce((a, b) => a * b, 1);
     if (shape.length !== 4 || input.length !== n) throw new Error(`input holds ${input.length} values, shape [${shape.join(', ')}] needs ${n}`);
     const t0 = performance.now();
     const out = await runGuarded(net, this.guard!, input, shape);
-    return { logits: out.data, shape: out.shape, ms: performance.now() - t0, backend: this.backend!, numTensors: tf.memory().numTensors };
+    return { logits: out.data, shape: out.shape, ms: performance.now() - t0, backend: this.backend! };
   }
 
   async benchmark(runs: number): Promise<BenchResult> {
@@ -275,11 +312,7 @@ export class Engine {
     const backend = await this.ensureBackend();
     if (method === 'kernel' && !groupedKernelAvailable(backend)) throw new Error(`the grouped conv kernel exists on cpu, wasm and webgpu only, not on ${backend}`);
     this.grouped = method === 'auto' ? null : method;
-    if (this.sd && this.weights) {
-      const net = buildNetwork(buildLayerGraph(this.weights.config), this.sd, this.netOptions());
-      this.disposeNetwork();
-      this.net = net;
-    }
+    this.rebuild();
     return this.grouped ?? defaultGroupedMethod(backend);
   }
 
@@ -331,15 +364,8 @@ export class Engine {
 
   /** Seeded random weights for a config (He-normal convs, BN statistics around 1 and 0): the Explain view's "random weights". */
   async loadRandomWeights(config: NetworkConfig, seed = 1): Promise<LoadedWeights> {
-    const loaded = await this.loadStateDict(randomStateDict(buildLayerGraph(config), seed), config, `random weights (seed ${seed})`);
-    loaded.random = true;
-    loaded.seed = seed;
-    return loaded;
-  }
-
-  /** What is loaded, or null. */
-  loadedWeights(): LoadedWeights | null {
-    return this.weights;
+    const graph = buildLayerGraph(config);
+    return this.loadChecked(graph, randomStateDict(graph, seed), { source: `random weights (seed ${seed})`, random: true, seed });
   }
 
   /**

@@ -15,7 +15,7 @@ async function engineWith(model: string, backend: 'cpu' | 'wasm'): Promise<Engin
   const e = new Engine({ order: ['wasm', 'cpu'] });
   await e.setBackend(backend);
   const { doc } = readExplain(model);
-  await e.loadWeights(readBytes(`${WEIGHTS_DIR}/${doc.weights}`), doc.weights, model, false);
+  await e.loadWeights({ bytes: readBytes(`${WEIGHTS_DIR}/${doc.weights}`), name: doc.weights, source: model });
   return e;
 }
 
@@ -87,7 +87,7 @@ describe('Explain requests', () => {
     const loaded = await e.loadRandomWeights(config, 2);
     expect(loaded.random).toBe(true);
     expect(loaded.source).toBe('random weights (seed 2)');
-    expect(e.loadedWeights()).toBe(loaded);
+    expect((await e.info()).weights).toEqual({ source: 'random weights (seed 2)', tensors: loaded.tensors });
     const x = new Float32Array(3 * 40 * 40).fill(0.5);
     const o = await e.explainInput(x, [1, 3, 40, 40]);
     expect(o.random).toBe(true);
@@ -99,7 +99,7 @@ describe('Explain requests', () => {
     expect(maps.zeros.every((z) => z >= 0 && z <= 1)).toBe(true);
     await expect(e.explainCam([[0]])).rejects.toThrow(/no head/);
     e.unloadWeights();
-    expect(e.loadedWeights()).toBeNull();
+    expect((await e.info()).weights).toBeNull();
   });
 
   it('errors: no weights, no input, unknown layer, channel and class out of range', async () => {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../graph.ts';
-import { WeightsError, inferConfig, loadWeightsFile } from '../weights/index.ts';
+import { WeightsError, inferConfig } from '../weights/index.ts';
+import { readWeights } from '../../../test/support/weights.ts';
 import { Engine } from './engine.ts';
 import { FiniteGuard, NonFiniteError, checkInput } from './finite.ts';
 
@@ -21,14 +22,14 @@ const SHAPE = [1, 3, 8, 8];
 async function engineWith(file: string, backend: 'cpu' | 'wasm'): Promise<Engine> {
   const e = new Engine({ order: ['wasm', 'cpu'] });
   await e.setBackend(backend);
-  await e.loadWeights(new Uint8Array(readFileSync(join(DIR, file))), file, file, false);
+  await e.loadWeights({ bytes: new Uint8Array(readFileSync(join(DIR, file))), name: file });
   return e;
 }
 
 describe.each(['cpu', 'wasm'] as const)('NaN and overflow are reported, never shown as a prediction (%s)', (backend) => {
   it('the intact network gives PyTorch\'s logits', async () => {
     const e = await engineWith('micro_basic.safetensors', backend);
-    const r = await e.runRaw(f32(nan.input), SHAPE);
+    const r = await e.logits(f32(nan.input), SHAPE);
     const expected = nan.cases['micro_basic.safetensors'].torch_logits as number[];
     expect(Math.max(...expected.map((v, i) => Math.abs(v - r.logits[i])))).toBeLessThanOrEqual(1e-4);
     e.unloadWeights();
@@ -37,7 +38,7 @@ describe.each(['cpu', 'wasm'] as const)('NaN and overflow are reported, never sh
   it('one NaN pixel: PyTorch gives NaN logits; the engine refuses the input', async () => {
     expect(nan.cases['micro_basic.safetensors+nan_input'].all_finite).toBe(false);
     const e = await engineWith('micro_basic.safetensors', backend);
-    await expect(e.runRaw(f32(nan.nan_input), SHAPE)).rejects.toThrow(/the input holds NaN at element 92 of 192: the network would produce NaN\/Inf/);
+    await expect(e.logits(f32(nan.nan_input), SHAPE)).rejects.toThrow(/the input holds NaN at element 92 of 192: the network would produce NaN\/Inf/);
     e.unloadWeights();
   });
 
@@ -51,14 +52,14 @@ describe.each(['cpu', 'wasm'] as const)('NaN and overflow are reported, never sh
   it('conv weights scaled by 1e13: the overflow deep inside (where wasm\'s ReLU would wash the NaN out) is found', async () => {
     expect(nan.cases['micro_basic.scaled_1e13.safetensors'].all_finite).toBe(false);
     const e = await engineWith('micro_basic.scaled_1e13.safetensors', backend);
-    await expect(e.runRaw(f32(nan.input), SHAPE)).rejects.toThrow(NonFiniteError);
+    await expect(e.logits(f32(nan.input), SHAPE)).rejects.toThrow(NonFiniteError);
     e.unloadWeights();
   });
 
   it('leaves no tensor behind when it refuses', async () => {
     const e = await engineWith('micro_basic.scaled_1e13.safetensors', backend);
     const before = tf.memory().numTensors;
-    await expect(e.runRaw(f32(nan.input), SHAPE)).rejects.toThrow(NonFiniteError);
+    await expect(e.logits(f32(nan.input), SHAPE)).rejects.toThrow(NonFiniteError);
     expect(tf.memory().numTensors).toBe(before);
     e.unloadWeights();
   });
@@ -66,7 +67,7 @@ describe.each(['cpu', 'wasm'] as const)('NaN and overflow are reported, never sh
 
 describe('FiniteGuard', () => {
   const file = 'micro_basic.safetensors';
-  const sd = loadWeightsFile(new Uint8Array(readFileSync(join(DIR, file))), file).stateDict;
+  const sd = readWeights(new Uint8Array(readFileSync(join(DIR, file))), file).stateDict;
   const graph = buildLayerGraph({ ...inferConfig(sd), input: [3, 8, 8] });
 
   it('watches the output of every residual block', () => {
@@ -116,7 +117,7 @@ describe('the overflow a check of the logits alone misses', () => {
   // tiny_resnet with layer2.0.conv1 scaled by 1e38: the conv overflows, and wasm's fused ReLU turns the
   // resulting NaN into 0, so without the guard wasm prints ordinary logits where cpu (like PyTorch) gives NaN.
   const file = 'tiny_resnet.safetensors';
-  const sd = loadWeightsFile(new Uint8Array(readFileSync(join('fixtures/weights', file))), file).stateDict;
+  const sd = readWeights(new Uint8Array(readFileSync(join('fixtures/weights', file))), file).stateDict;
   const manifest = JSON.parse(readFileSync('fixtures/weights/tiny_resnet.json', 'utf8')) as { input_shape: number[] };
   const shape = manifest.input_shape;
   const x = (() => {
@@ -135,7 +136,7 @@ describe('the overflow a check of the logits alone misses', () => {
     await e.loadStateDict(scaled, config, 'scaled');
     const unguarded = await e.network!.run(x, shape);
     expect(unguarded.data.some((v) => Number.isNaN(v))).toBe(true);
-    await expect(e.runRaw(x, shape)).rejects.toThrow(/the network overflows float32 at layer2\.0\.conv1/);
+    await expect(e.logits(x, shape)).rejects.toThrow(/the network overflows float32 at layer2\.0\.conv1/);
     e.unloadWeights();
   });
 });
@@ -144,13 +145,13 @@ describe('a NaN pixel a check of the logits alone misses', () => {
   it.each(['cpu', 'wasm'] as const)('tiny_resnext on %s: the max pool swallows the NaN, the guard refuses the input', async (backend) => {
     const e = new Engine({ order: [backend] });
     await e.setBackend(backend);
-    await e.loadWeights(new Uint8Array(readFileSync('fixtures/weights/tiny_resnext.safetensors')), 'tiny_resnext.safetensors', 'tiny', false);
+    await e.loadWeights({ bytes: new Uint8Array(readFileSync('fixtures/weights/tiny_resnext.safetensors')), name: 'tiny_resnext.safetensors', source: 'tiny' });
     const b = readFileSync('fixtures/weights/tiny_resnext.input.bin');
     const x = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     x[5] = NaN;
     const unguarded = await e.network!.run(x, [2, 3, 64, 64]);
     expect(unguarded.data.every((v) => Number.isFinite(v))).toBe(true);
-    await expect(e.runRaw(x, [2, 3, 64, 64])).rejects.toThrow(/the input holds NaN at element 5 of 24576/);
+    await expect(e.logits(x, [2, 3, 64, 64])).rejects.toThrow(/the input holds NaN at element 5 of 24576/);
     e.unloadWeights();
   });
 });
@@ -167,8 +168,8 @@ describe('the guard on timm networks (SE, ECA, avg-pool shortcut)', () => {
     for (const backend of ['cpu', 'wasm'] as const) {
       const e = new Engine({ order: ['wasm', 'cpu'] });
       await e.setBackend(backend);
-      await e.loadWeights(new Uint8Array(readFileSync(join(W, `${name}.safetensors`))), `${name}.safetensors`, name, false);
-      const r = await e.runRaw(f32At(`${name}.input.bin`), manifest.input_shape);
+      await e.loadWeights({ bytes: new Uint8Array(readFileSync(join(W, `${name}.safetensors`))), name: `${name}.safetensors`, source: name });
+      const r = await e.logits(f32At(`${name}.input.bin`), manifest.input_shape);
       const expected = f32At(`${name}.logits.bin`);
       expect(Math.max(...Array.from(expected, (v, i) => Math.abs(v - r.logits[i])))).toBeLessThanOrEqual(1e-4);
       e.unloadWeights();
@@ -180,10 +181,10 @@ describe('the guard on timm networks (SE, ECA, avg-pool shortcut)', () => {
     const manifest = JSON.parse(readFileSync(join(W, `${name}.json`), 'utf8')) as { input_shape: number[] };
     const e = new Engine({ order: ['cpu'] });
     await e.setBackend('cpu');
-    await e.loadWeights(new Uint8Array(readFileSync(join(W, `${name}.safetensors`))), `${name}.safetensors`, name, false);
+    await e.loadWeights({ bytes: new Uint8Array(readFileSync(join(W, `${name}.safetensors`))), name: `${name}.safetensors`, source: name });
     const x = f32At(`${name}.input.bin`);
     x[7] = Number.NaN;
-    await expect(e.runRaw(x, manifest.input_shape)).rejects.toThrow(/the input holds NaN at element 7/);
+    await expect(e.logits(x, manifest.input_shape)).rejects.toThrow(/the input holds NaN at element 7/);
     e.unloadWeights();
   });
 });

@@ -44,8 +44,6 @@ export interface FormsResult {
   maxAbsDiff: { ab: number; ac: number; bc: number };
   backend: BackendName;
 }
-/** Raw logits of a float32 NCHW batch (`Engine.runRaw`: the parity tests). */
-export interface RawResult { logits: Float32Array; shape: number[]; ms: number; backend: BackendName; numTensors: number }
 /** What the worker holds: backend, grouped-convolution method, live tensors, wasm threads. */
 export interface EngineInfo {
   backend: BackendName | null;
@@ -119,7 +117,6 @@ export type Request =
   | { type: 'measureSpeed' }
   | { type: 'timeOps'; config: NetworkConfig; batch: number; runs: number }
   | { type: 'loadRandomWeights'; config: NetworkConfig; seed: number }
-  | { type: 'loadedWeights' }
   | { type: 'explainImage'; image: Blob; topk: number; orientation?: OrientationMode }
   | { type: 'explainInput'; input: Float32Array; shape: number[]; topk: number }
   | { type: 'explainLayer'; layer: string; encoding: MapEncoding; sample: number }

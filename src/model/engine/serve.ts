@@ -13,7 +13,7 @@ import { imageError, toRgb, type RgbImage } from '../image/rgb.ts';
 import { orientImage, withoutOrientation, type OrientationMode, type OrientationNote } from '../image/orientation.ts';
 import { checkMemory } from '../memory.ts';
 import { pretrainedConfig, pretrainedMemory, requirePretrained } from '../pretrained.ts';
-import { Engine } from './engine.ts';
+import { Engine, type WeightsBytes } from './engine.ts';
 import type { ExplainOverview, LoadedWeights, Prediction, Request, RequestMessage, ResponseMessage, WeightsSource } from './protocol.ts';
 import { transferables } from '../feature-maps.ts';
 import { wasmThreadCount } from './threads.ts';
@@ -66,7 +66,7 @@ async function openCache(): Promise<Cache | null> {
 }
 
 /** Bytes of a weights source; URLs come from Cache Storage when they were loaded before. */
-async function fetchWeights(src: WeightsSource, id: number): Promise<{ bytes: Uint8Array; name: string; source: string; cached: boolean }> {
+async function fetchWeights(src: WeightsSource, id: number): Promise<WeightsBytes> {
   if ('file' in src) {
     const bytes = new Uint8Array(await src.file.arrayBuffer());
     post({ id, kind: 'progress', progress: { loaded: bytes.byteLength, total: bytes.byteLength } });
@@ -153,16 +153,16 @@ async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHan
     case 'setBackend':
       return { result: await engine.setBackend(req.name) };
     case 'loadWeights': {
-      if (req.pretrained) {
-        // A catalogued checkpoint is sized before it is downloaded (pretrainedConfig throws when this
-        // build lacks its architecture).
-        const entry = requirePretrained(req.pretrained);
+      // The catalogue entry is found once; a catalogued checkpoint is sized before it is downloaded
+      // (pretrainedConfig throws when this build lacks its architecture).
+      const entry = req.pretrained ? requirePretrained(req.pretrained) : undefined;
+      if (entry) {
         pretrainedConfig(entry);
         await engine.ensureBackend();
         checkMemory(pretrainedMemory(entry)!, engine.capacity());
       }
-      const { bytes, name, source, cached } = await fetchWeights(req.src, id);
-      const loaded: LoadedWeights = await engine.loadWeights(bytes, name, source, cached, req.config, { pretrained: req.pretrained, preprocess: req.preprocess });
+      const file = await fetchWeights(req.src, id);
+      const loaded: LoadedWeights = await engine.loadWeights(file, { config: req.config, pretrained: entry, preprocess: req.preprocess });
       return { result: loaded };
     }
     case 'classify': {
@@ -193,8 +193,6 @@ async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHan
       return { result: await engine.timeOps(req.config, req.batch, req.runs) };
     case 'loadRandomWeights':
       return { result: await engine.loadRandomWeights(req.config, req.seed) };
-    case 'loadedWeights':
-      return { result: engine.loadedWeights() };
     case 'explainImage': {
       if (!engine.network) throw engineError('engine.noWeightsExplain');
       const { image, orientation } = await decodeImage(engine, req.image, req.orientation);

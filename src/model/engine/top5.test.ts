@@ -21,13 +21,13 @@ describe.each(['cpu', 'wasm'] as const)('image -> top-5 equals PyTorch on %s', (
   it.each(manifest.cases.map((c) => [c.image, c.pretrained, c]))('%s with %s\'s preprocessing', async (_i, _p, c) => {
     const e = new Engine({ order: ['wasm', 'cpu'] });
     await e.setBackend(backend);
-    const loaded = await e.loadWeights(weights, manifest.weights, 'tiny_imagenet', false, undefined, { preprocess: requirePretrained(c.pretrained).preprocess });
+    const loaded = await e.loadWeights({ bytes: weights, name: manifest.weights, source: 'tiny_imagenet' }, { preprocess: requirePretrained(c.pretrained).preprocess });
     expect(loaded.classes).toBe('imagenet-1k');
     expect(loaded.classesAssumed).toBe(true);
     expect(preprocessFromJson(c.config)).toEqual(loaded.preprocess);
     const image = decodePng(new Uint8Array(readFileSync(`${DIR}/${c.image}`)));
     const { tensor } = preprocessImage(image, loaded.preprocess);
-    const raw = await e.runRaw(tensor, [1, 3, loaded.preprocess.inputSize, loaded.preprocess.inputSize]);
+    const raw = await e.logits(tensor, [1, 3, loaded.preprocess.inputSize, loaded.preprocess.inputSize]);
     const d = maxAbsDiff(raw.logits, readF32(`${DIR}/${c.logits}`));
     expect(d).toBeLessThanOrEqual(1e-4);
     expect(d).toBeLessThan(c.min_margin / 10);
@@ -44,9 +44,9 @@ describe('what the 16-bit greyscale PNG fixture guards', () => {
     const c = manifest.cases.find((x) => x.image.includes('grey16'))!;
     const e = new Engine({ order: ['cpu'] });
     await e.setBackend('cpu');
-    await e.loadWeights(weights, manifest.weights, 'tiny_imagenet', false, undefined, { preprocess: requirePretrained(c.pretrained).preprocess });
+    await e.loadWeights({ bytes: weights, name: manifest.weights, source: 'tiny_imagenet' }, { preprocess: requirePretrained(c.pretrained).preprocess });
     const scaled = PNG.sync.read(readFileSync(`${DIR}/${c.image}`));
-    const raw = await e.runRaw(preprocessImage({ width: scaled.width, height: scaled.height, data: scaled.data }, requirePretrained(c.pretrained).preprocess).tensor, [1, 3, 224, 224]);
+    const raw = await e.logits(preprocessImage({ width: scaled.width, height: scaled.height, data: scaled.data }, requirePretrained(c.pretrained).preprocess).tensor, [1, 3, 224, 224]);
     expect(maxAbsDiff(raw.logits, readF32(`${DIR}/${c.logits}`))).toBeGreaterThan(0.1);
     e.unloadWeights();
   });

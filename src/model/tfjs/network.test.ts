@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../graph.ts';
-import { loadWeightsFile } from '../weights/state_dict.ts';
+import { openWeights } from '../weights/open.ts';
 import { useBackend } from './backends.ts';
 import { fixturePath, maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../../../test/support/fixture-io.ts';
 import { GROUPED_METHODS, groupedKernelAvailable } from './grouped.ts';
@@ -15,7 +15,7 @@ const TOLERANCE = 1e-4;
 
 function load(name: string, file: string) {
   const m = readFixtureManifest(DIR, name);
-  const { stateDict } = loadWeightsFile(readBytes(fixturePath(DIR, file)), file);
+  const stateDict = openWeights(readBytes(fixturePath(DIR, file)), file).read();
   return { m, sd: stateDict, graph: buildLayerGraph(m.config) };
 }
 

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { resolveTap, tapTargets } from '../explain.ts';
 import { buildLayerGraph } from '../graph.ts';
-import { loadWeightsFile } from '../weights/state_dict.ts';
+import { openWeights } from '../weights/open.ts';
 import { useBackend } from './backends.ts';
 import { buildNetwork } from './network.ts';
 import { normal, randomStateDict, rng } from './random.ts';
@@ -18,7 +18,7 @@ const MODELS = explainModels();
 
 function setup(model: string) {
   const fx = readExplain(model);
-  const { stateDict } = loadWeightsFile(readBytes(`${WEIGHTS_DIR}/${fx.doc.weights}`), fx.doc.weights);
+  const stateDict = openWeights(readBytes(`${WEIGHTS_DIR}/${fx.doc.weights}`), fx.doc.weights).read();
   return { ...fx, sd: stateDict, graph: buildLayerGraph(fx.config) };
 }
 

@@ -44,6 +44,22 @@ export type StateDict = Map<string, WeightTensor>;
 /** A state_dict as far as architecture checks need it: shapes only (a `StateDict` is one). */
 export type StateDictShapes = ReadonlyMap<string, { readonly shape: readonly number[] }>;
 
+/** One tensor of a file as it is known before decoding: the dtype the file stores and the shape. */
+export interface TensorEntry {
+  readonly dtype: WeightDtype;
+  readonly shape: readonly number[];
+}
+
+/**
+ * A file a format reader has opened and checked: every tensor's entry (in the file's order), nothing
+ * decoded; `decode` converts the tensors named (keys of `entries`) to float32, each storage once, and
+ * refuses a float tensor holding NaN or an infinity.
+ */
+export interface TensorReader {
+  readonly entries: ReadonlyMap<string, TensorEntry>;
+  decode(keys: Iterable<string>): StateDict;
+}
+
 /**
  * Why a weights file was refused:
  * `format` not a file we read; `corrupt` damaged or inconsistent bytes; `legacy` a torch.save file in the tar format of PyTorch < 0.1.10;

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph, stateDictSpec } from '../graph.ts';
 import { defaultConfig } from '../presets.ts';
-import { checkStateDict, inferConfig, loadWeightsFile, type WeightsFile } from './index.ts';
-import { errorOf } from '../../../test/support/weights.ts';
+import { checkStateDict, inferConfig } from './index.ts';
+import { errorOf, readWeights } from '../../../test/support/weights.ts';
 import { fixtureConfig, parityModels, type FixtureConfig } from '../../../test/support/fixture-config.ts';
 
 const DIR = new URL('../../../fixtures/weights/', import.meta.url);
@@ -20,8 +20,10 @@ function read(name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(name, DIR)));
 }
 
-function load(name: string): WeightsFile {
-  return loadWeightsFile(read(name), name);
+type Loaded = ReturnType<typeof readWeights>;
+
+function load(name: string): Loaded {
+  return readWeights(read(name), name);
 }
 
 interface Manifest {
@@ -35,7 +37,7 @@ function configOf(model: string): NetworkConfig {
 
 
 /** Largest |a - b| / (|b| + floor) over all float values of two state_dicts with the same keys. */
-function maxRelativeError(a: WeightsFile, b: WeightsFile, floor: number): number {
+function maxRelativeError(a: Loaded, b: Loaded, floor: number): number {
   let worst = 0;
   for (const [key, t] of b.stateDict) {
     const other = a.stateDict.get(key)!;
@@ -114,7 +116,7 @@ describe.each(MODELS)('fixture %s', (model) => {
     for (const name of [`${model}.pth`, `${model}.safetensors`]) {
       const bytes = read(name);
       for (const keep of [0.999, 0.5, 0.01]) {
-        const err = errorOf(() => loadWeightsFile(bytes.subarray(0, Math.floor(bytes.length * keep)), name));
+        const err = errorOf(() => readWeights(bytes.subarray(0, Math.floor(bytes.length * keep)), name));
         expect(err.code, `${name} cut to ${keep}`).toBe('corrupt');
       }
     }
@@ -145,13 +147,13 @@ describe('legacy.pth: tiny_resnet in the legacy (non-zip) torch.save format', ()
   it('refuses a truncated copy, or one with bytes appended, as damaged', () => {
     const bytes = read('legacy.pth');
     for (const keep of [0.999, 0.5, 0.01]) {
-      const err = errorOf(() => loadWeightsFile(bytes.subarray(0, Math.floor(bytes.length * keep)), 'legacy.pth'));
+      const err = errorOf(() => readWeights(bytes.subarray(0, Math.floor(bytes.length * keep)), 'legacy.pth'));
       expect(err.code, `cut to ${keep}`).toBe('corrupt');
       expect(err.message, `cut to ${keep}`).toMatch(/truncated/);
     }
     const longer = new Uint8Array(bytes.length + 4);
     longer.set(bytes);
-    expect(errorOf(() => loadWeightsFile(longer, 'legacy.pth')).message).toMatch(/legacy\.pth has 4 unexpected bytes after its last storage/);
+    expect(errorOf(() => readWeights(longer, 'legacy.pth')).message).toMatch(/legacy\.pth has 4 unexpected bytes after its last storage/);
   });
 });
 
@@ -188,7 +190,7 @@ describe('fixture files that must be refused', () => {
     const at = header.indexOf('"F32"');
     expect(at).toBeGreaterThan(0);
     bytes.set(new TextEncoder().encode('"F16"'), 8 + at);
-    const err = errorOf(() => loadWeightsFile(bytes, 'tiny_resnext.safetensors'));
+    const err = errorOf(() => readWeights(bytes, 'tiny_resnext.safetensors'));
     expect(err.message).toMatch(/\(4 bytes per element\), but shape \[.*\] of F16 \(2 bytes per element\) needs \d+ bytes: the dtype or the shape in the header is wrong/);
   });
 });

@@ -11,8 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildLayerGraph } from '../graph.ts';
-import { WeightsError, checkStateDict, inferConfig, loadWeightsFile, type StateDict } from './index.ts';
+import { WeightsError, openWeights, weightsNetwork, type StateDict } from './index.ts';
 import { fileId, mutate } from '../../../test/support/mutator.ts';
 
 const DIR = 'fixtures/hostile/fuzz';
@@ -54,14 +53,12 @@ function stateHash(sd: StateDict): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** Load, infer the config, strict check: the state_dict, or the WeightsError; anything else is thrown. */
+/** Open, infer the network and check it strictly, read: the state_dict, or the WeightsError; anything else is thrown. */
 function fullPath(bytes: Uint8Array, name: string): StateDict | WeightsError {
   try {
-    const { stateDict } = loadWeightsFile(bytes, name, {
-      expect: (shapes) => void checkStateDict(buildLayerGraph(inferConfig(shapes)), shapes),
-    });
-    checkStateDict(buildLayerGraph(inferConfig(stateDict)), stateDict);
-    return stateDict;
+    const file = openWeights(bytes, name);
+    weightsNetwork(file.entries);
+    return file.read();
   } catch (err) {
     if (err instanceof WeightsError) return err;
     throw new Error(`not a WeightsError: ${String(err)}`);

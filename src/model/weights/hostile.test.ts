@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { loadWeightsFile } from './index.ts';
 import { readZipDirectory, readZipEntry } from './zip.ts';
-import { errorOf } from '../../../test/support/weights.ts';
+import { errorOf, readWeights } from '../../../test/support/weights.ts';
 import { deepLegacyList, deflateBomb, deflatedTorchZip, manyTensorsHeader, safetensorsWithHeader } from '../../../test/support/hostile.ts';
 
 const DIR = 'fixtures/hostile';
@@ -22,7 +21,7 @@ const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as
 
 /** Every refusal: a WeightsError of the expected code, naming the file, one bounded message. */
 function expectRefusal(bytes: Uint8Array, name: string, code: string, message: RegExp): void {
-  const err = errorOf(() => loadWeightsFile(bytes, name));
+  const err = errorOf(() => readWeights(bytes, name));
   expect(err.code, err.message).toBe(code);
   expect(err.message).toMatch(message);
   expect(err.message).toContain(name);
@@ -41,7 +40,7 @@ describe('hostile files (fixtures/hostile, made by tools/fixtures/hostile_fixtur
   it('refuses every file torch.load refuses (the reference outcome recorded with each)', () => {
     const refused = manifest.files.filter((f) => f.reference.ref === 'error');
     expect(refused.length).toBeGreaterThan(10);
-    for (const f of refused) expect(() => loadWeightsFile(new Uint8Array(readFileSync(join(DIR, f.file))), f.file), f.file).toThrow();
+    for (const f of refused) expect(() => readWeights(new Uint8Array(readFileSync(join(DIR, f.file))), f.file), f.file).toThrow();
   });
 });
 

@@ -1,17 +1,12 @@
 /**
- * Weight import: .pth (torch.save zip or legacy format) and .safetensors files to a float32 state_dict, the strict
- * check against a network, and the network a state_dict belongs to. Pure TypeScript (no tfjs, no DOM).
+ * Weight import: .pth (torch.save zip or legacy format) and .safetensors files opened (shapes first) and
+ * read to a float32 state_dict, the network a file is for with the strict check against it. Pure
+ * TypeScript (no tfjs, no DOM).
  */
-export { checkStateDict, describeConfig, inferConfig } from './infer.ts';
-export {
-  ACCEPTED_FORMATS,
-  loadWeightsFile,
-  stateDictProblems,
-  stripWrapperPrefix,
-  type WeightsFile,
-  type StateDictCheck,
-  type WeightsFormat,
-} from './state_dict.ts';
+export { describeConfig, inferConfig } from './infer.ts';
+export { checkStateDict, weightsNetwork } from './network.ts';
+export { aboutFile, openWeights, stripWrapperPrefix, type WeightsFile, type WeightsFormat } from './open.ts';
+export { stateDictProblems, type StateDictCheck } from './state_dict.ts';
 export {
   WeightsError,
   type ShapeMismatch,
@@ -23,4 +18,4 @@ export {
   type WeightsErrorCode,
 } from './common.ts';
 export { parseSafetensors, type SafetensorsFile } from './safetensors.ts';
-export { MAX_PICKLE_BYTES, parsePth, type ReadOptions } from './pth.ts';
+export { MAX_PICKLE_BYTES, parsePth } from './pth.ts';

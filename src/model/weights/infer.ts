@@ -3,10 +3,9 @@
  * timm's ResNet family), and describing a config in one line for messages.
  */
 import { ConfigError, deepStemWidths, stagePlanes, usesStemWidth, validateConfig, type NetworkConfig } from '../config.ts';
-import { buildLayerGraph, SINGLE_CONV_STEMS, type LayerGraph } from '../graph.ts';
+import { SINGLE_CONV_STEMS } from '../graph.ts';
 import { defaultConfig, matchPreset } from '../presets.ts';
 import { WeightsError, formatShape, type StateDictShapes } from './common.ts';
-import { problemLines, verifyStateDict, type StateDictCheck } from './state_dict.ts';
 import type { Message } from '../message.ts';
 import { weightsMessage } from './messages.ts';
 
@@ -33,21 +32,6 @@ export function describeConfigMessage(config: NetworkConfig): Message {
     channels: config.input[0], head,
   });
   return preset ? weightsMessage('weights.describePreset', { preset: preset.label, body }) : body;
-}
-
-/**
- * Strict check, as `load_state_dict(strict=True)`: throws one WeightsError (code `mismatch`, with
- * `problems`) listing missing keys, unexpected keys and shape mismatches, and naming the network the
- * file fits when it can be inferred. `num_batches_tracked` may be present or absent.
- */
-export function checkStateDict(graph: LayerGraph, sd: StateDictShapes): StateDictCheck {
-  return verifyStateDict(graph, sd, describeConfigMessage, () => {
-    try {
-      return weightsMessage('weights.suggestion', { network: describeConfigMessage(inferConfig(sd)) });
-    } catch {
-      return weightsMessage('weights.noSuggestion');
-    }
-  });
 }
 
 /** Why the shapes are not a ResNet: a message, or (for the rarer, detailed reasons) English text. */
@@ -119,8 +103,9 @@ function inferStem(sd: StateDictShapes): { stem: NetworkConfig['stem']; stemWidt
  * first conv2.weight, [width, width / C, 3, 3]; the smallest d with floor(planes * d / 64) * C = width in
  * every stage), attention (se.fc1 -> SE, se.conv -> ECA), the average-pool shortcut (downsample.1 is
  * the conv), timm's module layout when any of these is timm's (or its 7x7 stem has 64 channels while
- * the planes differ), and classes (fc.weight; includeTop false without fc). The result passes
- * `checkStateDict`, or a WeightsError says why the file is not such a network.
+ * the planes differ), and classes (fc.weight; includeTop false without fc). The result is a valid
+ * config, or a WeightsError says why the file is not such a network; whether every tensor fits it is
+ * the strict check's to say (`weightsNetwork` runs both).
  */
 export function inferConfig(sd: StateDictShapes): NetworkConfig {
   const unsupported = unsupportedModules(sd);
@@ -202,20 +187,10 @@ export function inferConfig(sd: StateDictShapes): NetworkConfig {
     classes: fc && fc.shape.length === 2 ? fc.shape[0] : base.classes,
     includeTop: fc !== undefined,
   };
-  let graph: LayerGraph;
   try {
     validateConfig(config);
-    graph = buildLayerGraph(config);
   } catch (err) {
     if (err instanceof ConfigError) throw notResNet(weightsMessage('weights.reason.invalid', { error: err.msg ?? err.message }));
-    throw err;
-  }
-  try {
-    verifyStateDict(graph, sd, describeConfigMessage);
-  } catch (err) {
-    if (err instanceof WeightsError && err.problems) {
-      throw new WeightsError('mismatch', weightsMessage('weights.looksLike', { network: describeConfigMessage(config), problems: problemLines(err.problems) }), err.problems);
-    }
     throw err;
   }
   return config;

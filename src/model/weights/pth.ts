@@ -24,7 +24,7 @@ import {
   safeNumel,
   shapeNumel,
   type StateDict,
-  type StateDictShapes,
+  type TensorReader,
   type WeightTensor,
 } from './common.ts';
 import { toBytes } from './safetensors.ts';
@@ -78,15 +78,6 @@ export function tarError(fileName?: string): WeightsError {
 
 function corrupt(message: string): WeightsError {
   return new WeightsError('corrupt', message);
-}
-
-/** Options of the readers. */
-export interface ReadOptions {
-  /**
-   * Sees every tensor's shape before any tensor is materialised, and may throw to refuse the file
-   * (the strict check against the network, so that a wrong file costs no decoding).
-   */
-  expect?: (shapes: StateDictShapes) => void;
 }
 
 /** A data.pkl is a few kB per hundred tensors; more than this is no state_dict. */
@@ -217,9 +208,9 @@ function tensorRefs(dict: Map<unknown, unknown>, label: string): [string, Tensor
 
 /**
  * Before anything is decoded: each tensor's element count must be a safe integer, and all of them
- * together (as float32) must fit the budget of the file's size; then `expect` sees the shapes.
+ * together (as float32) must fit the budget of the file's size.
  */
-function checkBudget(refs: [string, TensorRef][], fileBytes: number, label: string, options: ReadOptions): void {
+function checkBudget(refs: [string, TensorRef][], fileBytes: number, label: string): void {
   const budget = float32Budget(fileBytes);
   let need = 0;
   for (const [key, ref] of refs) {
@@ -230,22 +221,52 @@ function checkBudget(refs: [string, TensorRef][], fileBytes: number, label: stri
     need += numel * 4;
     if (need > budget) throw budgetError(label, key, need, fileBytes);
   }
-  if (options.expect) {
-    const shapes = new Map<string, { shape: readonly number[] }>();
-    for (const [key, ref] of refs) shapes.set(key, { shape: ref.size });
-    options.expect(shapes);
-  }
 }
 
 /**
- * Reads a torch.save file (zip, or the legacy non-zip format) into a state_dict. Every float tensor must
- * be finite. Throws a WeightsError: `legacy` for the pre-0.1.10 tar format, `corrupt` for a damaged file
- * or inconsistent storages, `unsafe` when a pickle names any global outside the state_dict allowlist,
- * `limit` for tensors that would need more memory than the file can hold.
+ * The reader over checked tensor references: their shapes and dtypes, and the decoding of those asked
+ * for, each storage (`groups` maps a storage to its tensors) decoded once by `decodeStorage`; float
+ * tensors must be finite. Tensors come in the pickle's order, which is the module registration order.
  */
-export function parsePth(input: ArrayBuffer | Uint8Array, fileName?: string, options: ReadOptions = {}): StateDict {
+function tensorReader(
+  refs: [string, TensorRef][],
+  groups: Map<StorageRef, [string, TensorRef][]>,
+  label: string,
+  decodeStorage: (storage: StorageRef) => Float32Array,
+  view: (ref: TensorRef, decoded: Float32Array, shared: boolean) => Float32Array,
+): TensorReader {
+  return {
+    entries: new Map(refs.map(([key, ref]) => [key, { dtype: ref.storage.dtype, shape: [...ref.size] }])),
+    decode(keys) {
+      const wanted = new Set(keys);
+      const tensors = new Map<string, WeightTensor>();
+      for (const [storage, list] of groups) {
+        if (!list.some(([key]) => wanted.has(key))) continue;
+        const decoded = decodeStorage(storage);
+        for (const [key, ref] of list) {
+          if (!wanted.has(key)) continue;
+          const data = view(ref, decoded, list.length > 1);
+          if (FLOAT_DTYPES.has(storage.dtype)) assertFinite(key, data, storage.dtype, label);
+          tensors.set(key, { shape: [...ref.size], data, dtype: storage.dtype });
+        }
+      }
+      const ordered: StateDict = new Map();
+      for (const [key] of refs) if (tensors.has(key)) ordered.set(key, tensors.get(key)!);
+      return ordered;
+    },
+  };
+}
+
+/**
+ * Opens a torch.save file (zip, or the legacy non-zip format): everything about it is checked and its
+ * tensors' shapes are known, nothing is decoded yet. Throws a WeightsError: `legacy` for the pre-0.1.10
+ * tar format, `corrupt` for a damaged file or inconsistent storages, `unsafe` when a pickle names any
+ * global outside the state_dict allowlist, `limit` for tensors that would need more memory than the
+ * file can hold. Decoding refuses a float tensor that is not finite.
+ */
+export function openPth(input: ArrayBuffer | Uint8Array, fileName?: string): TensorReader {
   const bytes = toBytes(input);
-  if (isLegacyTorchFile(bytes)) return parseLegacyPth(bytes, fileName, options);
+  if (isLegacyTorchFile(bytes)) return openLegacyPth(bytes, fileName);
   if (isTorchTar(bytes)) throw tarError(fileName);
   if (!isZip(bytes)) {
     throw new WeightsError('format', `${fileName ?? 'the file'} is not a torch.save file (neither a zip archive starting with "PK" nor a legacy pickle stream)`);
@@ -317,24 +338,19 @@ export function parsePth(input: ArrayBuffer | Uint8Array, fileName?: string, opt
     storageEntries.set(storage, entry);
     for (const [key, ref] of list) checkView(key, ref, storage.numel, label);
   }
-  checkBudget(refs, bytes.length, label, options);
-
-  const tensors = new Map<string, WeightTensor>();
-  for (const [storage, list] of byStorage) {
+  checkBudget(refs, bytes.length, label);
+  return tensorReader(refs, byStorage, label, (storage) => {
     const entry = storageEntries.get(storage)!;
     const raw = readZipEntry(bytes, entry, label, entry.size);
     // A deflated entry is a fresh buffer: decode it in place. A stored one is a view of the file.
-    const decoded = decodeToFloat32(raw, storage.dtype, storage.numel, littleEndian, entry.method !== 0);
-    for (const [key, ref] of list) {
-      const data = materialize(ref, decoded, list.length > 1);
-      if (FLOAT_DTYPES.has(storage.dtype)) assertFinite(key, data, storage.dtype, label);
-      tensors.set(key, { shape: [...ref.size], data, dtype: storage.dtype });
-    }
-  }
-  // In the pickle's order, which is the module registration order.
-  const ordered: StateDict = new Map();
-  for (const [key] of refs) ordered.set(key, tensors.get(key)!);
-  return ordered;
+    return decodeToFloat32(raw, storage.dtype, storage.numel, littleEndian, entry.method !== 0);
+  }, materialize);
+}
+
+/** Reads a whole torch.save file into a state_dict (`openPth`, then every tensor decoded). */
+export function parsePth(input: ArrayBuffer | Uint8Array, fileName?: string): StateDict {
+  const reader = openPth(input, fileName);
+  return reader.decode(reader.entries.keys());
 }
 
 function latin1Text(bytes: Uint8Array): string {
@@ -348,10 +364,10 @@ const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
 
 /**
- * Reads the legacy format. Each storage is read from where the stream puts it (no copy but the one
- * that decodes it), and only the storages the state_dict uses are decoded.
+ * Opens the legacy format. Each storage is read from where the stream puts it (no copy but the one
+ * that decodes it), and only the storages the tensors asked for use are decoded.
  */
-function parseLegacyPth(bytes: Uint8Array, fileName: string | undefined, options: ReadOptions): StateDict {
+function openLegacyPth(bytes: Uint8Array, fileName: string | undefined): TensorReader {
   const name = fileName ?? 'the file';
   const read = (start: number, what: string, legacy = false) =>
     unpickleAt(bytes, { start, legacy, label: `${name}: the ${what} pickle`, encoding: 'utf-8' });
@@ -420,21 +436,12 @@ function parseLegacyPth(bytes: Uint8Array, fileName: string | undefined, options
     byStorage.set(root, list);
     checkView(key, ref, ref.storage.numel, name);
   }
-  checkBudget(refs, bytes.length, name, options);
-  const tensors = new Map<string, WeightTensor>();
-  for (const [storage, list] of byStorage) {
+  checkBudget(refs, bytes.length, name);
+  return tensorReader(refs, byStorage, name, (storage) => {
     const start = ranges.get(storage.key)!;
-    const decoded = decodeToFloat32(bytes.subarray(start, start + storage.numel * DTYPE_SIZE[storage.dtype]), storage.dtype, storage.numel, true);
-    for (const [key, ref] of list) {
-      const { root, rootOffset, numel } = ref.storage;
-      const data = root
-        ? materialize(ref, decoded.subarray(rootOffset, rootOffset + numel), true)
-        : materialize(ref, decoded, list.length > 1);
-      if (FLOAT_DTYPES.has(storage.dtype)) assertFinite(key, data, storage.dtype, name);
-      tensors.set(key, { shape: [...ref.size], data, dtype: storage.dtype });
-    }
-  }
-  const ordered: StateDict = new Map();
-  for (const [key] of refs) ordered.set(key, tensors.get(key)!);
-  return ordered;
+    return decodeToFloat32(bytes.subarray(start, start + storage.numel * DTYPE_SIZE[storage.dtype]), storage.dtype, storage.numel, true);
+  }, (ref, decoded, shared) => {
+    const { root, rootOffset, numel } = ref.storage;
+    return root ? materialize(ref, decoded.subarray(rootOffset, rootOffset + numel), true) : materialize(ref, decoded, shared);
+  });
 }

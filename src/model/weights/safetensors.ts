@@ -24,7 +24,7 @@ import {
   quote,
   shapeNumel,
   type StateDict,
-  type StateDictShapes,
+  type TensorReader,
   type WeightDtype,
 } from './common.ts';
 
@@ -34,6 +34,12 @@ export const MAX_SAFETENSORS_HEADER = 100_000_000;
 export interface SafetensorsFile {
   tensors: StateDict;
   /** The optional `__metadata__` string map (e.g. `{"format": "pt"}`), or null. */
+  metadata: Record<string, string> | null;
+}
+
+/** An opened .safetensors file: its tensors (nothing decoded yet) and its metadata. */
+interface OpenedSafetensors {
+  reader: TensorReader;
   metadata: Record<string, string> | null;
 }
 
@@ -125,10 +131,10 @@ function safeNumelOf(shape: number[]): number | null {
 }
 
 /**
- * Parses and validates a whole .safetensors file; float tensors must be finite. `expect` (see
- * `ReadOptions` of the .pth reader) sees the shapes before any tensor is decoded.
+ * Opens a .safetensors file: the header is parsed and every rule above checked, nothing is decoded.
+ * Decoding refuses a float tensor that is not finite.
  */
-export function parseSafetensors(input: ArrayBuffer | Uint8Array, options: { expect?: (shapes: StateDictShapes) => void } = {}): SafetensorsFile {
+export function openSafetensors(input: ArrayBuffer | Uint8Array): OpenedSafetensors {
   const bytes = toBytes(input);
   if (bytes.length < 8) {
     throw new WeightsError('corrupt', weightsMessage('weights.st.short', { length: bytes.length }));
@@ -207,13 +213,25 @@ export function parseSafetensors(input: ArrayBuffer | Uint8Array, options: { exp
     );
   }
 
-  if (options.expect) options.expect(new Map(entries.map((e) => [e.key, { shape: e.shape }])));
-  const tensors: StateDict = new Map();
-  for (const e of entries) {
-    const numel = shapeNumel(e.shape);
-    const data = decodeToFloat32(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, numel);
-    if (FLOAT_DTYPES.has(e.dtype)) assertFinite(e.key, data, e.dtype, weightsMessage('weights.theSafetensorsFile'));
-    tensors.set(e.key, { shape: e.shape, data, dtype: e.dtype });
-  }
-  return { tensors, metadata };
+  const reader: TensorReader = {
+    entries: new Map(entries.map((e) => [e.key, { dtype: e.dtype, shape: e.shape }])),
+    decode(keys) {
+      const wanted = new Set(keys);
+      const tensors: StateDict = new Map();
+      for (const e of entries) {
+        if (!wanted.has(e.key)) continue;
+        const data = decodeToFloat32(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, shapeNumel(e.shape));
+        if (FLOAT_DTYPES.has(e.dtype)) assertFinite(e.key, data, e.dtype, weightsMessage('weights.theSafetensorsFile'));
+        tensors.set(e.key, { shape: e.shape, data, dtype: e.dtype });
+      }
+      return tensors;
+    },
+  };
+  return { reader, metadata };
+}
+
+/** Reads a whole .safetensors file (`openSafetensors`, then every tensor decoded). */
+export function parseSafetensors(input: ArrayBuffer | Uint8Array): SafetensorsFile {
+  const { reader, metadata } = openSafetensors(input);
+  return { tensors: reader.decode(reader.entries.keys()), metadata };
 }

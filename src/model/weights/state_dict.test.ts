@@ -2,14 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph, stateDictSpec } from '../graph.ts';
 import { defaultConfig, PRESETS, presetConfig } from '../presets.ts';
-import {
-  checkStateDict,
-  inferConfig,
-  loadWeightsFile,
-  stripWrapperPrefix,
-} from './index.ts';
+import { checkStateDict, inferConfig, openWeights, stripWrapperPrefix, weightsNetwork } from './index.ts';
 import type { StateDictShapes } from './common.ts';
-import { buildSafetensors, contiguousStrides, errorOf, f32Bytes, legacyTorchFile, pickleStateDict, torchZip } from '../../../test/support/weights.ts';
+import { buildSafetensors, contiguousStrides, errorOf, f32Bytes, legacyTorchFile, pickleStateDict, readWeights, torchZip } from '../../../test/support/weights.ts';
 
 /** The keys and shapes a network's state_dict has, without any data (ResNeXt-101 would be 350 MB). */
 function shapesOf(config: NetworkConfig): Map<string, { shape: number[] }> {
@@ -41,7 +36,7 @@ describe('inferConfig', () => {
     expect(inferConfig(shapesOf(basic))).toEqual(basic);
   });
 
-  it('picks the smallest d that gives every stage its width, and the result fits the file', () => {
+  it('picks the smallest d that gives every stage its width, and the network fits the file', () => {
     // One stage, planes 16, C=1: floor(16 d / 64) = 1 for d = 4..7; all four give the same network.
     const source: NetworkConfig = { ...tiny, depths: [1], cardinality: 1, widthPerGroup: 6 };
     const sd = shapesOf(source);
@@ -64,9 +59,11 @@ describe('inferConfig', () => {
     groups.set('layer2.0.conv2.weight', { shape: [32, 4, 3, 3] });
     expect(errorOf(() => inferConfig(groups)).message).toMatch(/layer1 has 4 groups but layer2 has 8/);
 
+    // The shapes read as a network, but one tensor fits none of its modules: the strict check says so.
     const extra = shapesOf(tiny);
     extra.set('layer1.0.extra.weight', { shape: [4, 64] });
-    const err = errorOf(() => inferConfig(extra));
+    expect(inferConfig(extra)).toEqual(tiny);
+    const err = errorOf(() => weightsNetwork(extra));
     expect(err.message).toMatch(/looks like a ResNet\/ResNeXt .* but does not fit it/);
     expect(err.problems!.unexpected).toEqual(['layer1.0.extra.weight']);
 
@@ -129,11 +126,11 @@ describe('checkStateDict', () => {
   });
 });
 
-describe('loadWeightsFile', () => {
+describe('openWeights', () => {
   const tensor = (key: string, shape: number[]) => ({ key, dtype: 'F32', shape, data: f32Bytes(new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5)) });
 
   it('recognises safetensors and torch.save zips by their bytes', () => {
-    const st = loadWeightsFile(buildSafetensors([tensor('a.weight', [2])], { metadata: { format: 'pt' } }), 'weights.bin');
+    const st = readWeights(buildSafetensors([tensor('a.weight', [2])], { metadata: { format: 'pt' } }), 'weights.bin');
     expect(st.format).toBe('safetensors');
     expect(st.metadata).toEqual({ format: 'pt' });
     expect(st.stateDict.get('a.weight')!.data).toEqual(Float32Array.of(0.5, 0.5));
@@ -141,7 +138,7 @@ describe('loadWeightsFile', () => {
     const zip = torchZip('m', pickleStateDict([{ key: 'a.weight', storage: '0', storageType: 'FloatStorage', storageNumel: 2, offset: 0, size: [2], stride: contiguousStrides([2]) }]), {
       0: f32Bytes([1, 2]),
     });
-    const pth = loadWeightsFile(zip, 'weights.safetensors');
+    const pth = readWeights(zip, 'weights.safetensors');
     expect(pth.format).toBe('pth');
     expect(pth.metadata).toBeNull();
     expect(pth.stateDict.get('a.weight')!.data).toEqual(Float32Array.of(1, 2));
@@ -149,43 +146,61 @@ describe('loadWeightsFile', () => {
 
   it('recognises legacy torch.save files, and safetensors whose header length starts like one', () => {
     const a = { key: 'module.a.weight', storage: '0', storageType: 'FloatStorage', storageNumel: 2, offset: 0, size: [2], stride: [1] };
-    const legacy = loadWeightsFile(legacyTorchFile(pickleStateDict([a], { legacy: true }), [{ key: '0', count: 2, data: f32Bytes([1, 2]) }]), 'old.pth');
+    const legacy = readWeights(legacyTorchFile(pickleStateDict([a], { legacy: true }), [{ key: '0', count: 2, data: f32Bytes([1, 2]) }]), 'old.pth');
     expect(legacy.format).toBe('pth');
     expect(legacy.strippedPrefix).toBe('module.');
     expect(legacy.stateDict.get('a.weight')!.data).toEqual(Float32Array.of(1, 2));
     // A 640-byte header: the file starts 0x80 0x02, the PROTO 2 of a pickle.
     const st = buildSafetensors([tensor('a.weight', [2])], { metadata: { pad: 'x'.repeat(640 - 88) } });
     expect([st[0], st[1]]).toEqual([0x80, 0x02]);
-    expect(loadWeightsFile(st, 'weights.bin').format).toBe('safetensors');
+    expect(readWeights(st, 'weights.bin').format).toBe('safetensors');
   });
 
   it('strips a DataParallel module. prefix only when every key has it', () => {
-    const wrapped = loadWeightsFile(buildSafetensors([tensor('module.conv1.weight', [1]), tensor('module.fc.bias', [1])]));
+    const wrapped = readWeights(buildSafetensors([tensor('module.conv1.weight', [1]), tensor('module.fc.bias', [1])]));
     expect(wrapped.strippedPrefix).toBe('module.');
     expect([...wrapped.stateDict.keys()]).toEqual(['conv1.weight', 'fc.bias']);
-    const mixed = loadWeightsFile(buildSafetensors([tensor('module.conv1.weight', [1]), tensor('fc.bias', [1])]));
+    const mixed = readWeights(buildSafetensors([tensor('module.conv1.weight', [1]), tensor('fc.bias', [1])]));
     expect(mixed.strippedPrefix).toBeNull();
     expect([...mixed.stateDict.keys()]).toEqual(['module.conv1.weight', 'fc.bias']);
     const compiled = stripWrapperPrefix(new Map([['module._orig_mod.fc.bias', 1]]));
     expect(compiled).toEqual({ stateDict: new Map([['fc.bias', 1]]), stripped: 'module._orig_mod.' });
   });
 
+  it('tells every dtype and shape before decoding; decodes all, or one tensor, on demand', () => {
+    const nan = { key: 'module.b.weight', dtype: 'F16', shape: [2], data: Uint8Array.of(0x00, 0x3c, 0x00, 0x7e) };
+    const safetensors = buildSafetensors([tensor('module.a.weight', [2, 1]), nan]);
+    const zip = torchZip('m', pickleStateDict([
+      { key: 'module.a.weight', storage: '0', storageType: 'FloatStorage', storageNumel: 2, offset: 0, size: [2, 1], stride: [1, 1] },
+      { key: 'module.b.weight', storage: '1', storageType: 'HalfStorage', storageNumel: 2, offset: 0, size: [2], stride: [1] },
+    ]), { 0: f32Bytes([0.5, 0.5]), 1: nan.data });
+    for (const [what, bytes] of [['safetensors', safetensors], ['zip', zip]] as const) {
+      // A tensor holding NaN is found only when it is decoded: the shapes come first.
+      const file = openWeights(bytes, `w.${what}`);
+      expect([...file.entries], what).toEqual([['a.weight', { dtype: 'F32', shape: [2, 1] }], ['b.weight', { dtype: 'F16', shape: [2] }]]);
+      expect(file.read('a.weight'), what).toEqual({ shape: [2, 1], data: Float32Array.of(0.5, 0.5), dtype: 'F32' });
+      expect(errorOf(() => file.read('b.weight')).message, what).toMatch(/b\.weight holds NaN at element 1 of 2/);
+      expect(errorOf(() => file.read()).code, what).toBe('nonfinite');
+      expect(() => file.read('module.a.weight'), what).toThrow(/w\.\w+ has no tensor "module\.a\.weight"/);
+    }
+  });
+
   it('says which formats it accepts when it recognises none', () => {
-    const err = errorOf(() => loadWeightsFile(new TextEncoder().encode('name,value\nx,1\n'), 'weights.csv'));
+    const err = errorOf(() => readWeights(new TextEncoder().encode('name,value\nx,1\n'), 'weights.csv'));
     expect(err.code).toBe('format');
     expect(err.message).toMatch(/weights\.csv is not a weights file this app reads: expected a PyTorch state_dict saved with torch\.save .* or a \.safetensors file/);
-    expect(errorOf(() => loadWeightsFile(Uint8Array.of(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0))).message).toMatch(/HDF5 file/);
-    expect(errorOf(() => loadWeightsFile(new Uint8Array(0))).message).toMatch(/It is empty/);
+    expect(errorOf(() => readWeights(Uint8Array.of(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0))).message).toMatch(/HDF5 file/);
+    expect(errorOf(() => readWeights(new Uint8Array(0))).message).toMatch(/It is empty/);
     // A .safetensors name sends even a damaged file to the safetensors reader, for a precise message.
-    expect(errorOf(() => loadWeightsFile(Uint8Array.of(1, 2, 3), 'x.safetensors')).message).toMatch(/too short for the 8-byte header length/);
+    expect(errorOf(() => readWeights(Uint8Array.of(1, 2, 3), 'x.safetensors')).message).toMatch(/too short for the 8-byte header length/);
     // A bare pickle is read as a legacy torch.save file: a cut one is damaged, another pickle is no torch.save file.
-    expect(errorOf(() => loadWeightsFile(Uint8Array.of(0x80, 0x02, 0x8a, 0x0a), 'old.pt')).message).toMatch(/^old\.pt: the magic number pickle: truncated/);
-    expect(errorOf(() => loadWeightsFile(Uint8Array.of(0x80, 0x02, 0x4b, 0x07, 0x2e), 'seven.pkl')).message).toMatch(/seven\.pkl is a pickle, but not a torch\.save file/);
-    expect(errorOf(() => loadWeightsFile(buildSafetensors([]))).message).toMatch(/holds no tensors/);
+    expect(errorOf(() => readWeights(Uint8Array.of(0x80, 0x02, 0x8a, 0x0a), 'old.pt')).message).toMatch(/^old\.pt: the magic number pickle: truncated/);
+    expect(errorOf(() => readWeights(Uint8Array.of(0x80, 0x02, 0x4b, 0x07, 0x2e), 'seven.pkl')).message).toMatch(/seven\.pkl is a pickle, but not a torch\.save file/);
+    expect(errorOf(() => readWeights(buildSafetensors([]))).message).toMatch(/holds no tensors/);
   });
 
   it('takes the shapes-only view too (a StateDict is a StateDictShapes)', () => {
-    const loaded = loadWeightsFile(buildSafetensors([tensor('conv1.weight', [4, 3, 7, 7])]));
+    const loaded = readWeights(buildSafetensors([tensor('conv1.weight', [4, 3, 7, 7])]));
     const shapes: StateDictShapes = loaded.stateDict;
     expect(errorOf(() => inferConfig(shapes)).message).toMatch(/no layer1\.0/);
   });

@@ -25,7 +25,12 @@ export interface BatchTiming {
   medianMs: number;
   imagesPerS: number;
 }
-export type { RawResult } from '../../../src/model/engine/protocol.ts';
+import type { Logits } from '../../../src/model/engine/engine.ts';
+
+/** The loaded network's logits of a raw NCHW batch (`Engine.logits`), and the live tensors after it (the leak tests). */
+export interface RawResult extends Logits {
+  numTensors: number;
+}
 
 export type HarnessRequest =
   | { type: 'runRaw'; input: Float32Array; shape: number[] }

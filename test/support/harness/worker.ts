@@ -12,7 +12,7 @@ import { serveEngine, type Handled } from '../../../src/model/engine/serve.ts';
 import { setDenseDefault, type GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
 import { kernelThreads, memoryOf, setKernelFma, setKernelThreads, startKernelPool, type BackendWasmLike } from '../../../src/model/tfjs/kernels/runtime.ts';
 import { relaxedSimdSupported } from '../../../src/model/tfjs/kernels/wasm-encoder.ts';
-import type { BatchTiming, CeilingResult, HarnessRequest } from './protocol.ts';
+import type { BatchTiming, CeilingResult, HarnessRequest, RawResult } from './protocol.ts';
 
 const TYPES: ReadonlySet<string> = new Set<HarnessRequest['type']>(['runRaw', 'setGroupedMethod', 'benchLayers', 'benchConvShapes', 'setKernelOptions', 'simdCeiling', 'benchBatch']);
 
@@ -29,7 +29,7 @@ async function groupedMethod(engine: Engine): Promise<GroupedMethod> {
 async function handle(engine: Engine, req: HarnessRequest): Promise<Handled> {
   switch (req.type) {
     case 'runRaw': {
-      const r = await engine.runRaw(req.input, req.shape);
+      const r: RawResult = { ...(await engine.logits(req.input, req.shape)), numTensors: tf.memory().numTensors };
       return { result: r, transfer: [r.logits.buffer as ArrayBuffer] };
     }
     case 'setGroupedMethod':

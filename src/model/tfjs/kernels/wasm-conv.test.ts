@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLayerGraph, convOutSize } from '../../graph.ts';
-import { loadWeightsFile } from '../../weights/state_dict.ts';
+import { openWeights } from '../../weights/open.ts';
 import { useBackend } from '../backends.ts';
 import { disposePrepared, prepareConv, runConv, setDenseDefault, type ConvGeometry } from '../grouped.ts';
 import { buildNetwork } from '../network.ts';
@@ -101,7 +101,7 @@ describe('whole networks on wasm through every kernel path', () => {
   it.each(['tiny_resnext', 'tiny_resnet', 'tiny_cifar'])('%s: PyTorch logits within 1e-4 by XNNPACK and by the GEMM kernels (FMA, plain), no leaks', async (name) => {
     await useBackend('wasm');
     const m = readFixtureManifest(DIR, name);
-    const { stateDict } = loadWeightsFile(readBytes(fixturePath(DIR, `${name}.safetensors`)), `${name}.safetensors`);
+    const stateDict = openWeights(readBytes(fixturePath(DIR, `${name}.safetensors`)), `${name}.safetensors`).read();
     const graph = buildLayerGraph(m.config);
     const x = readF32(fixturePath(DIR, `${name}.input.bin`));
     const ref = readF32(fixturePath(DIR, `${name}.logits.bin`));
