@@ -279,6 +279,8 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'weights.withRemedy': '{error}。{remedy}',
   'weights.mismatch': '权重与网络不匹配（{network}）：\n{problems, lines}{suggestion}',
   'weights.looksLike': '该文件看起来是 ResNet/ResNeXt（{network}），但与之不匹配：\n{problems, lines}',
+  'weights.notice.aa': '抗混叠没有权重，因此该文件的键和形状也正是 {names} 的；现按无抗混叠的网络加载：如果它是其中之一，请选择那个预设（或在 --weights 之外给出 --aa {flags}）',
+  'weights.notice.aaKind': '卷积主干池化显示该网络有抗混叠，但文件无法说明是哪一种：现假定为 {aa}；如果是另一种，请选择它的预设（或在 --weights 之外给出 --aa {other}）',
   'weights.suggestion': '\n该文件适合的是这个网络：{network}。',
   'weights.noSuggestion': '',
   'weights.missing': '  缺少 {count} 个键：{keys}',
