@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../model/config.ts';
 import { buildLayerGraph, stateDictSpec } from '../model/graph.ts';
-import { presetConfig, PRESET_NAMES } from '../model/presets.ts';
+import { presetConfig } from '../model/presets.ts';
 import { codeCommand } from '../cli/formats.ts';
 import { pytorchCode, type CodeFramework } from './code.ts';
 import { totalParams } from './counts.ts';
+import { corePresetNames } from '../../test/support/family-fixtures.ts';
 import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
 
 interface CodeCase {
@@ -28,7 +29,7 @@ const cases: CodeCase[] = JSON.parse(readFileSync(`${DIR}/index.json`, 'utf8')).
 
 describe('PyTorch code builds the layer graph\'s network', () => {
   it('covers every preset, both frameworks and irregular networks', () => {
-    expect(new Set(cases.flatMap((c) => (c.preset ? [c.preset] : [])))).toEqual(new Set(PRESET_NAMES));
+    expect(new Set(cases.flatMap((c) => (c.preset ? [c.preset] : [])))).toEqual(new Set(corePresetNames()));
     expect(new Set(cases.map((c) => c.framework))).toEqual(new Set(['torchvision', 'timm']));
     expect(cases.filter((c) => c.preset === null).length).toBeGreaterThanOrEqual(8);
     const snippets = cases.map((c) => readFileSync(`${DIR}/${c.snippet}`, 'utf8'));
