@@ -59,7 +59,7 @@ describe('PyTorch code builds the layer graph\'s network', () => {
       }
       throw new Error(`${name} was built by ${framework}`);
     };
-    expect(refusal('resnet50d', 'torchvision')).toBe("torchvision's ResNet cannot build the deep stem and the average-pool shortcut, which exist only in timm: use the timm framework");
+    expect(refusal('resnet50d', 'torchvision')).toBe("torchvision's ResNet cannot build the deep stem and the average-pool shortcut (avg-down), which exist only in timm: use the timm framework");
     expect(refusal('seresnext50_32x4d', 'torchvision')).toMatch(/squeeze-and-excitation attention, which exists only in timm/);
     expect(refusal('resnext29_8x64d', 'timm')).toMatch(/^timm's ResNet has no CIFAR stem/);
     expect(() => pytorchCode({ ...presetConfig('resnet18'), depths: [1, 1, 1, 1, 1] }, 'timm')).toThrow(/runs exactly 4 stages .*this network has 5/);
