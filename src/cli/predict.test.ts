@@ -28,7 +28,7 @@ describe('predict', () => {
     const F = 'fixtures/family/weights';
     const run = async (extra: string[], name: string) => {
       const out = join(tmp, `${name}.bin`);
-      await capture(['--weights', `${F}/fam_blur_basic.safetensors`, '--input', `${F}/fam_blur_basic.input.bin`, '--shape', '2,3,37,37', '--out', out, '--backend', 'cpu', ...extra]);
+      await runPredict(['--weights', `${F}/fam_blur_basic.safetensors`, '--input', `${F}/fam_blur_basic.input.bin`, '--shape', '2,3,37,37', '--out', out, '--backend', 'cpu', ...extra]);
       return maxAbsDiff(readF32(out), readF32(`${F}/fam_blur_basic.logits.bin`));
     };
     expect(await run(['--aa', 'blur'], 'blur')).toBeLessThanOrEqual(1e-4);
