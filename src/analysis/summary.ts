@@ -2,7 +2,7 @@
  * torchsummary 1.5.1, reproduced: one row per module call (a forward hook on every module that is
  * not a container), `Conv2d-1`, `BatchNorm2d-2`, ..., batch printed as -1, and the four size lines.
  */
-import { numel, type LayerGraph } from '../model/graph.ts';
+import { numel, SEQUENTIAL_MODULES, type LayerGraph } from '../model/graph.ts';
 import { layerMacs, type Convention } from './conventions.ts';
 import { layerCost } from './counts.ts';
 import { pyFixed, pyList, rjust, thousands } from './format.ts';
@@ -46,7 +46,7 @@ const MB = 1024 ** 2;
 export function summarize(graph: LayerGraph, convention: Convention = 'paper'): Summary {
   const rows: SummaryRow[] = [];
   for (const node of graph.nodes) {
-    if (node.module === null) continue;
+    if (node.module === null || SEQUENTIAL_MODULES.has(node.module)) continue;
     const cost = layerCost(node);
     rows.push({
       key: `${node.module}-${rows.length + 1}`,

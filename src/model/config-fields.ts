@@ -8,9 +8,10 @@
  * `impliedImplementation` in config.ts).
  */
 import {
-  ATTENTION_KINDS, BLOCK_KINDS, configMessage, failConfig as fail, formatInputSize, impliedImplementation, IMPLEMENTATIONS, parseInputSize,
+  ATTENTION_KINDS, BLOCK_KINDS, configMessage, failConfig as fail, formatInputSize, impliedImplementation, IMPLEMENTATIONS, isRegNet, parseInputSize,
   STEM_KINDS, usesStemWidth, type NetworkConfig,
 } from './config.ts';
+import { REGNET_ROUNDINGS } from './regnet.ts';
 import type { Message, MessageParam } from './message.ts';
 
 /**
@@ -104,6 +105,17 @@ const positiveInteger: ValueType<number> = {
   parse: (text, name) => parsePositiveInteger(text, name.whole),
 };
 
+/** A decimal number ("24.48", "2.5", "0"); the validator checks its range. */
+const decimal: ValueType<number> = {
+  syntax: 'X',
+  format: String,
+  parse(text, name) {
+    const t = text.trim();
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) || !Number.isFinite(Number(t))) fail('config.parse.number', { what: name.whole, text: shown(text) });
+    return Number(t);
+  },
+};
+
 /** Blocks per stage: "3,4,6,3" (spaces allowed). */
 const stageCounts: ValueType<number[]> = {
   syntax: '3,4,6,3',
@@ -144,6 +156,12 @@ function oneOf<T extends string>(choices: readonly T[]): ValueType<T> {
 }
 
 const numeric = { kind: 'text', inputMode: 'numeric' } as const;
+const decimalText = { kind: 'text', inputMode: 'text' } as const;
+
+/** A ResNet field, unused by a RegNet (whose stages come from its own numbers). */
+const resnetOnly = { test: (config: NetworkConfig) => !isRegNet(config), unused: (_: NetworkConfig, what: MessageParam) => configMessage('config.unused.resnet', { what }) };
+/** A RegNet field. */
+const regnetOnly = { test: isRegNet, unused: (_: NetworkConfig, what: MessageParam) => configMessage('config.unused.regnet', { what }) };
 
 /**
  * The table, in the panel's order (also the URL's and the CLI's): every field of NetworkConfig, each once
@@ -151,17 +169,25 @@ const numeric = { kind: 'text', inputMode: 'numeric' } as const;
  */
 const FIELDS: { readonly [K in keyof NetworkConfig]: FieldSpec<K> } = {
   block: { url: 'block', flag: 'block', value: oneOf(BLOCK_KINDS), control: { kind: 'select' }, architecture: true },
-  depths: { url: 'depths', flag: 'depths', value: stageCounts, control: { kind: 'text', inputMode: 'text' }, architecture: true },
-  cardinality: { url: 'C', flag: 'cardinality', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true },
-  widthPerGroup: { url: 'd', flag: 'width', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true },
-  stem: { url: 'stem', flag: 'stem', value: oneOf(STEM_KINDS), control: { kind: 'select' }, architecture: true },
-  baseWidth: { url: 'base', flag: 'base-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true },
+  depths: { url: 'depths', flag: 'depths', value: stageCounts, control: { kind: 'text', inputMode: 'text' }, architecture: true, usedWhen: resnetOnly },
+  cardinality: { url: 'C', flag: 'cardinality', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true, usedWhen: resnetOnly },
+  widthPerGroup: { url: 'd', flag: 'width', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true, usedWhen: resnetOnly },
+  regnetDepth: { url: 'rd', flag: 'regnet-depth', value: positiveInteger, control: { ...numeric, row: 'regnet1' }, architecture: true, usedWhen: regnetOnly },
+  w0: { url: 'w0', flag: 'w0', value: positiveInteger, control: { ...numeric, row: 'regnet1' }, architecture: true, usedWhen: regnetOnly },
+  wa: { url: 'wa', flag: 'wa', value: decimal, control: { ...decimalText, row: 'regnet2' }, architecture: true, usedWhen: regnetOnly },
+  wm: { url: 'wm', flag: 'wm', value: decimal, control: { ...decimalText, row: 'regnet2' }, architecture: true, usedWhen: regnetOnly },
+  groupWidth: { url: 'g', flag: 'group-width', value: positiveInteger, control: { ...numeric, row: 'regnet3' }, architecture: true, usedWhen: regnetOnly },
+  bottleneckRatio: { url: 'b', flag: 'bottleneck-ratio', value: decimal, control: { ...decimalText, row: 'regnet3' }, architecture: true, usedWhen: regnetOnly },
+  seRatio: { url: 'se', flag: 'se-ratio', value: decimal, control: { ...decimalText, row: 'regnet4' }, architecture: true, usedWhen: regnetOnly },
+  widthRounding: { url: 'wr', flag: 'width-rounding', value: oneOf(REGNET_ROUNDINGS), control: { kind: 'select', row: 'regnet4' }, architecture: true, usedWhen: regnetOnly },
+  stem: { url: 'stem', flag: 'stem', value: oneOf(STEM_KINDS), control: { kind: 'select' }, architecture: true, usedWhen: resnetOnly },
+  baseWidth: { url: 'base', flag: 'base-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true, usedWhen: resnetOnly },
   stemWidth: {
     url: 'sw', flag: 'stem-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true,
     usedWhen: { test: usesStemWidth, unused: (config, what) => configMessage('config.unused.stemWidth', { what, stem: config.stem }) },
   },
-  attention: { url: 'attn', flag: 'attn', value: oneOf(ATTENTION_KINDS), control: { kind: 'select' }, architecture: true },
-  avgDown: { url: 'avgdown', flag: 'avg-down', flagSets: true, value: bit, control: { kind: 'check', row: 'modules' }, architecture: true },
+  attention: { url: 'attn', flag: 'attn', value: oneOf(ATTENTION_KINDS), control: { kind: 'select' }, architecture: true, usedWhen: resnetOnly },
+  avgDown: { url: 'avgdown', flag: 'avg-down', flagSets: true, value: bit, control: { kind: 'check', row: 'modules' }, architecture: true, usedWhen: resnetOnly },
   implementation: { url: 'impl', flag: 'implementation', value: oneOf(IMPLEMENTATIONS), control: { kind: 'select', row: 'modules' }, architecture: true },
   input: { url: 'input', flag: 'input', value: inputSize, control: { kind: 'text', inputMode: 'text', row: 'io' }, architecture: false },
   classes: { url: 'classes', flag: 'classes', value: positiveInteger, control: { ...numeric, row: 'io' }, architecture: false },
