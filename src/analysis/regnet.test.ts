@@ -9,6 +9,7 @@ import { buildLayerGraph } from '../model/graph.ts';
 import { presetConfig, PRESETS } from '../model/presets.ts';
 import { totalMacs, totalParams } from './counts.ts';
 import { summarize, summaryJson, torchsummaryText } from './summary.ts';
+import { torchinfoText, type TorchinfoColumn, type TorchinfoRowSetting } from './torchinfo.ts';
 
 interface Model { name: string; library: string; params: number; macs: number; activations: number }
 const { models } = JSON.parse(readFileSync('fixtures/regnet/generator.json', 'utf8')) as { models: Model[] };
@@ -33,5 +34,15 @@ describe('RegNet presets', () => {
     const summary = summarize(buildLayerGraph(presetConfig(c.preset, { input: c.input })));
     expect(torchsummaryText(summary)).toBe(readFileSync(`fixtures/regnet/summary/${c.file}.txt`, 'utf8'));
     expect(summaryJson(summary)).toEqual(JSON.parse(readFileSync(`fixtures/regnet/summary/${c.file}.json`, 'utf8')));
+  });
+});
+
+interface InfoCase { file: string; preset: string; input: [number, number, number]; depth: number; columns: TorchinfoColumn[]; row_settings: TorchinfoRowSetting[]; batch: number }
+const infoCases = (JSON.parse(readFileSync('fixtures/regnet/torchinfo/index.json', 'utf8')) as { cases: InfoCase[] }).cases;
+
+describe('RegNet torchinfo text', () => {
+  it.each(infoCases.map((c) => [c.file, c] as const))('%s equals torchinfo 1.8.0', (_, c) => {
+    const text = torchinfoText(buildLayerGraph(presetConfig(c.preset, { input: c.input })), { depth: c.depth, columns: c.columns, rowSettings: c.row_settings, batch: c.batch });
+    expect(text).toBe(readFileSync(`fixtures/regnet/torchinfo/${c.file}.txt`, 'utf8'));
   });
 });

@@ -5,6 +5,7 @@ import { LayersView } from './views/LayersView.tsx';
 import { FormsView } from './views/FormsView.tsx';
 import { CompareView } from './views/CompareView.tsx';
 import { CostView } from './views/CostView.tsx';
+import { DesignSpaceView } from './views/DesignSpaceView.tsx';
 import { Notices } from './components/Notices.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { useSnapshot, useStore } from './store.ts';
@@ -115,6 +116,7 @@ function Shell() {
               {state.view === 'forms' && <FormsView state={state} />}
               {state.view === 'compare' && <CompareView state={state} />}
               {state.view === 'cost' && <CostView state={state} />}
+              {state.view === 'design' && <DesignSpaceView state={state} />}
             </ErrorBoundary>
             {(state.view === 'run' || runOpened) && (
               <div hidden={state.view !== 'run'}>

@@ -604,7 +604,6 @@ function buildRegNetGraph(config: NetworkConfig, order: ExecutionOrder): LayerGr
   const g = new GraphBuilder([...config.input]);
   const stages: StageInfo[] = [];
   const conv3 = { kernel: 3, padding: 1 };
-  const conv1 = { kernel: 1, padding: 0 };
 
   /** Conv + BN [+ ReLU] as torchvision's Conv2dNormActivation or timm's ConvNormAct (BatchNormAct2d with drop and act). */
   const convNormAct = (name: string, from: number, spec: { outChannels: number; kernel: number; stride: number; padding: number; groups: number }, act: boolean): number => {

@@ -15,8 +15,9 @@ import compare from './messages/compare.ts';
 import cost from './messages/cost.ts';
 import run from './messages/run.ts';
 import explain from './messages/explain.ts';
+import design from './messages/design.ts';
 
-export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, run, explain] as const;
+export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, explain] as const;
 
 export const EN = {
   ...app.en,
@@ -28,6 +29,7 @@ export const EN = {
   ...forms.en,
   ...compare.en,
   ...cost.en,
+  ...design.en,
   ...run.en,
   ...explain.en,
 } as const;
@@ -44,6 +46,7 @@ export const ZH: { readonly [K in MessageKey]: string } = {
   ...forms.zh,
   ...compare.zh,
   ...cost.zh,
+  ...design.zh,
   ...run.zh,
   ...explain.zh,
 };
