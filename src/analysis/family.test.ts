@@ -9,8 +9,7 @@ import { ConfigError } from '../model/config.ts';
 import { buildLayerGraph, stateDictSpec } from '../model/graph.ts';
 import { matchPreset, PRESET_NAMES, presetConfig } from '../model/presets.ts';
 import { sameArchitecture } from '../model/config-fields.ts';
-import { codeCommand } from '../cli/formats.ts';
-import { summaryCommand } from '../cli/commands.ts';
+import { run } from '../cli/main.ts';
 import { pytorchCode } from './code.ts';
 import { totalMacs, totalParams } from './counts.ts';
 import { summarize, torchsummaryText } from './summary.ts';
@@ -57,7 +56,7 @@ describe.each(index.architectures.map((a) => [a.name, a] as const))('%s', (name,
 });
 
 describe('other input sizes: timm\'s text, or timm\'s refusal in one line', () => {
-  it.each(index.inputs.map((c) => [`${c.name} at ${c.input.join('x')}`, c] as const))('%s', (_what, c) => {
+  it.each(index.inputs.map((c) => [`${c.name} at ${c.input.join('x')}`, c] as const))('%s', async (_what, c) => {
     const config = fixtureConfig(c.config);
     expect(config).toEqual(presetConfig(c.name, { input: c.input }));
     if (c.error === null) {
@@ -65,7 +64,7 @@ describe('other input sizes: timm\'s text, or timm\'s refusal in one line', () =
       expect(totalParams(graph)).toBe(c.params);
       expect(totalMacs(graph)).toBe(c.macs);
       expect(torchsummaryText(summarize(graph))).toBe(familyText(c.summary!));
-      expect(summaryCommand([c.name, '--input', c.input.join('x'), '--order', 'torchvision'])).toBe(familyText(c.summary!));
+      expect(await run(['summary', c.name, '--input', c.input.join('x'), '--order', 'torchvision'])).toBe(familyText(c.summary!));
       return;
     }
     let message = '';
@@ -85,11 +84,11 @@ describe('other input sizes: timm\'s text, or timm\'s refusal in one line', () =
 });
 
 describe('code export of the new options: what torch built from the CLI\'s snippet', () => {
-  it.each(index.code.map((c) => [c.id, c] as const))('%s', (_id, c) => {
+  it.each(index.code.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
     const config = fixtureConfig(c.config);
     const snippet = readFileSync(`${FAMILY_DIR}/${c.snippet}`, 'utf8');
     expect(pytorchCode(config, 'timm')).toBe(snippet);
-    expect(codeCommand([...c.args, '--framework', 'timm'])).toBe(snippet);
+    expect(await run(['code', ...c.args, '--framework', 'timm'])).toBe(snippet);
     const graph = buildLayerGraph(config);
     expect(c.params).toBe(totalParams(graph));
     expect(c.state_dict).toEqual(stateDictSpec(graph).map((t) => [t.key, t.shape]));

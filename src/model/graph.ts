@@ -11,10 +11,9 @@ import {
   BLOCK_EXPANSION,
   bottleneckWidth,
   ConfigError,
-  configMessage,
+  CONFIG,
   deepStemWidths,
   ecaKernel,
-  failConfig,
   GROUP_NORM_GROUPS,
   seChannels,
   stagePlanes,
@@ -261,7 +260,7 @@ class GraphBuilder {
       this.widthsUsed.add(name);
     }
     if (c % spec.groups !== 0 || spec.outChannels % spec.groups !== 0) {
-      failConfig('config.groupedWidths', { name, inChannels: c, outChannels: spec.outChannels, groups: spec.groups });
+      CONFIG.fail('config.groupedWidths', { name, inChannels: c, outChannels: spec.outChannels, groups: spec.groups });
     }
     const conv: ConvSpec = { inChannels: c, bias: false, ...spec };
     const outShape = [
@@ -294,7 +293,7 @@ class GraphBuilder {
     if (this.normKind === 'batchnorm') return this.bn(name, from);
     const shape = this.shape(from);
     const c = shape[0];
-    if (c % GROUP_NORM_GROUPS !== 0) failConfig('config.groupNormChannels', { name, channels: c, groups: GROUP_NORM_GROUPS });
+    if (c % GROUP_NORM_GROUPS !== 0) CONFIG.fail('config.groupNormChannels', { name, channels: c, groups: GROUP_NORM_GROUPS });
     const tensors: TensorSpec[] = [
       { key: `${name}.weight`, shape: [c], kind: 'parameter' },
       { key: `${name}.bias`, shape: [c], kind: 'parameter' },
@@ -309,7 +308,7 @@ class GraphBuilder {
     const kernel = 3;
     const padding = Math.floor((stride - 1 + (kernel - 1)) / 2);
     // F.pad(mode='reflect') needs each padded side longer than the padding.
-    if (Math.min(h, w) <= padding) failConfig('config.blurTooSmall', { name, side: Math.min(h, w), min: padding + 1 });
+    if (Math.min(h, w) <= padding) CONFIG.fail('config.blurTooSmall', { name, side: Math.min(h, w), min: padding + 1 });
     const side = (n: number) => convOutSize(n, kernel, stride, padding);
     return this.push({
       name, kind: 'blurpool', module: 'BlurPool2d', inputs: [from], inShape, outShape: [c, side(h), side(w)],
@@ -329,7 +328,7 @@ class GraphBuilder {
     const [c, h, w] = inShape;
     const side = (n: number): number => convOutSize(n, pool.kernel, pool.stride, pool.padding, pool.ceilMode);
     const module = kind === 'maxpool' ? 'MaxPool2d' : 'AvgPool2d';
-    if (side(h) < 1 || side(w) < 1) failConfig('config.poolEmpty', { name, module, kernel: pool.kernel, side: Math.min(h, w) });
+    if (side(h) < 1 || side(w) < 1) CONFIG.fail('config.poolEmpty', { name, module, kernel: pool.kernel, side: Math.min(h, w) });
     return this.push({
       name, kind, module: kind === 'maxpool' ? 'MaxPool2d' : 'AvgPool2d', inputs: [from], inShape, outShape: [c, side(h), side(w)], pool, tensors: [],
     });
@@ -496,7 +495,7 @@ function branchStride(config: NetworkConfig, stride: number): number {
  */
 function firstWidth(config: NetworkConfig, prefix: string, width: number): number {
   const first = Math.floor(width / config.reduceFirst);
-  if (first < 1) failConfig('config.noChannels', { name: `${prefix}.conv1`, why: `floor(${width} / ${config.reduceFirst}) = 0` });
+  if (first < 1) CONFIG.fail('config.noChannels', { name: `${prefix}.conv1`, why: `floor(${width} / ${config.reduceFirst}) = 0` });
   return first;
 }
 
@@ -569,11 +568,11 @@ function checkResidual(g: GraphBuilder, prefix: string, branch: number, shortcut
   if (a.every((v, i) => v === b[i])) return;
   const aa = g.nodes.find((n) => n.name === `${prefix}.aa` && (n.kind === 'avgpool' || n.kind === 'blurpool'));
   const why = a[0] !== b[0]
-    ? configMessage('config.residualWhy.widths')
+    ? CONFIG.message('config.residualWhy.widths')
     : aa
-      ? configMessage('config.residualWhy.aa', { pool: aa.module === 'AvgPool2d' ? 'AvgPool2d(2)' : 'BlurPool2d' })
-      : configMessage('config.residualWhy.other');
-  throw new ConfigError(configMessage('config.residualShapes', { block: prefix, branch: a.join('x'), shortcut: b.join('x'), why }));
+      ? CONFIG.message('config.residualWhy.aa', { pool: aa.module === 'AvgPool2d' ? 'AvgPool2d(2)' : 'BlurPool2d' })
+      : CONFIG.message('config.residualWhy.other');
+  throw new ConfigError(CONFIG.message('config.residualShapes', { block: prefix, branch: a.join('x'), shortcut: b.join('x'), why }));
 }
 
 /** One residual block: branch (in the given form), attention, shortcut (in the execution order), add, ReLU, the block's row. */
@@ -674,7 +673,7 @@ export function buildLayerGraph(config: NetworkConfig, order: ExecutionOrder = '
 /** Refuses conv widths of `convWidths` that name no conv of the network (a typo would change nothing silently). */
 function checkWidthsUsed(g: GraphBuilder, config: NetworkConfig): void {
   const unknown = Object.keys(config.convWidths).filter((name) => !g.widthsUsed.has(name));
-  if (unknown.length) failConfig('config.convWidthUnknown', { names: unknown.slice(0, 5).join(', ') });
+  if (unknown.length) CONFIG.fail('config.convWidthUnknown', { names: unknown.slice(0, 5).join(', ') });
 }
 
 /** Why forms (a) and (b) cannot split this network's blocks into paths, or null. */
