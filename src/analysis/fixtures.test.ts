@@ -8,8 +8,8 @@ import type { NetworkConfig } from '../model/config.ts';
 import { buildLayerGraph, type ExecutionOrder } from '../model/graph.ts';
 import { presetConfig } from '../model/presets.ts';
 import { summarize, summaryJson, torchsummaryText } from './summary.ts';
-import { corePresetNames } from '../../test/support/family-fixtures.ts';
 import { trainingMacs } from './training-flops.ts';
+import { corePresetNames } from '../../test/support/family-fixtures.ts';
 import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
 
 interface FixtureCase {

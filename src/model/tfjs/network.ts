@@ -33,13 +33,13 @@ export interface NetworkOptions {
 type Op =
   | { kind: 'conv'; node: LayerNode; input: number; out: number; conv: PreparedConv; relu: boolean; residual?: number }
   | { kind: 'bn'; node: LayerNode; input: number; out: number; scale: tf.Tensor1D; offset: tf.Tensor1D; mean: tf.Tensor1D; variance: tf.Tensor1D; eps: number }
+  | { kind: 'relu' | 'sigmoid'; node: LayerNode; input: number; out: number }
+  /** `kernels`: by the own wasm kernel with these settings (`ownPooling`), else by tfjs's ops. */
+  | { kind: 'adaptiveavgpool'; node: LayerNode; input: number; out: number; kernels: KernelOptions | null }
   /** GroupNorm (never folded: its statistics are the input's own), with the ReLU after it when the plan fuses it. */
   | { kind: 'gn'; node: LayerNode; input: number; out: number; groups: number; scale: tf.Tensor1D; offset: tf.Tensor1D; eps: number; relu: boolean }
   /** BlurPool2d: reflect padding, then the fixed binomial filter per channel (a depthwise conv) at the stride. */
   | { kind: 'blurpool'; node: LayerNode; input: number; out: number; filter: tf.Tensor4D; stride: number; padding: number }
-  | { kind: 'relu' | 'sigmoid'; node: LayerNode; input: number; out: number }
-  /** `kernels`: by the own wasm kernel with these settings (`ownPooling`), else by tfjs's ops. */
-  | { kind: 'adaptiveavgpool'; node: LayerNode; input: number; out: number; kernels: KernelOptions | null }
   /** Attention's squeeze: [N, 1, 1, C] for SE's 1x1 convs, [N, C, 1] (width C, one channel) for ECA's conv1d. */
   | { kind: 'mean'; node: LayerNode; input: number; out: number; signal: boolean; kernels: KernelOptions | null }
   | { kind: 'conv1d'; node: LayerNode; input: number; out: number; filter: tf.Tensor3D }
@@ -439,6 +439,14 @@ function spatialMean(x: tf.Tensor4D, kernels: KernelOptions | null): tf.Tensor2D
 }
 
 /**
+ * Whether pooling and the fc layer run by the own wasm kernels (as the dense convs do: `denseMethod`),
+ * for a tensor of `channels` channels; null for tfjs's ops, else the kernels' settings.
+ */
+function ownPooling(build: { dense: DenseMethod; kernels: KernelOptions }, channels: number): KernelOptions | null {
+  return channels % 4 === 0 && denseMethod(tf.getBackend(), build.dense) === 'gemm' && tf.getKernel(MAX_POOL_KERNEL_NAME, 'wasm') ? build.kernels : null;
+}
+
+/**
  * timm's GroupNorm on NHWC `x`: per sample and group of C / groups channels, the mean and the (biased)
  * variance over the group's channels and H x W, then (x - mean) / sqrt(var + eps) x scale + offset per
  * channel, as F.group_norm computes it. Built from reshapes and moments, which every backend has.
@@ -465,14 +473,6 @@ function binomial(n: number, k: number): number {
   let r = 1;
   for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
   return r;
-}
-
-/**
- * Whether pooling and the fc layer run by the own wasm kernels (as the dense convs do: `denseMethod`),
- * for a tensor of `channels` channels; null for tfjs's ops, else the kernels' settings.
- */
-function ownPooling(build: { dense: DenseMethod; kernels: KernelOptions }, channels: number): KernelOptions | null {
-  return channels % 4 === 0 && denseMethod(tf.getBackend(), build.dense) === 'gemm' && tf.getKernel(MAX_POOL_KERNEL_NAME, 'wasm') ? build.kernels : null;
 }
 
 /** The tf pooling of a PyTorch pool: explicit padding, or ceil mode without padding as tf's 'same' (k = s). */
