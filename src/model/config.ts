@@ -143,7 +143,7 @@ export const CONFIG_MESSAGES = {
   'config.avgDown': 'avgDown must be true or false, got {value}',
   'config.oneOf': '{what} must be one of {allowed}, got {value}',
   'config.atMost': '{what} must be at most {max}, got {value}',
-  'config.convWidths': 'convWidths must be an object of conv names and channel counts, e.g. {"layer1.0.conv2": 18}, got {value}',
+  'config.convWidths': 'convWidths must be an object of conv names and channel counts, such as "layer1.0.conv2": 18, got {value}',
   'config.convWidthName': 'conv widths: "{name}" is no conv module name: write names such as conv1, layer1.0.conv2 or layer2.0.downsample.0',
   'config.convWidthUnknown': 'conv widths name {names}, which this network has no conv of: its convs are conv1 (conv1.0, .3, .6 in a deep stem), layerN.M.conv1..conv3, layerN.M.downsample.0 (.1 with avg-down), layerN.M.se.fc1/fc2 and maxpool.0',
   'config.groupNormChannels': '{name} has {channels} channels, which GroupNorm cannot split into {groups} groups (PyTorch refuses it): use widths that are multiples of {groups}, or norm batchnorm',

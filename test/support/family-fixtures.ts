@@ -1,5 +1,5 @@
 /**
- * fixtures/family (the fixture script's part N, `family_fixtures.py`): the architectures of timm's
+ * fixtures/family (the fixture script's part P, `family_fixtures.py`): the architectures of timm's
  * resnet.py that part covers (counts, torchsummary, torchinfo, code, parity); the older parts cover the
  * other presets. Test-only.
  */
