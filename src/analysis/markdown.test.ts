@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { marked, type Tokens } from 'marked';
 import { describe, expect, it } from 'vitest';
-import { compareCommand, summaryCommand, tableCommand } from '../cli/commands.ts';
+import { run } from '../cli/main.ts';
 import { buildLayerGraph } from '../model/graph.ts';
 import { presetConfig } from '../model/presets.ts';
 import { compare, stageOf } from './compare.ts';
@@ -28,10 +28,10 @@ function parsedTables(md: string): { align: (string | null)[]; header: string[];
 }
 
 describe('Markdown tables', () => {
-  it('print what the expectations written by hand say', () => {
-    expect(tableCommand(['resnext50_32x4d', '--format', 'markdown'])).toBe(expectation('table-resnext50_32x4d'));
-    expect(compareCommand(['resnet50', 'resnext50_32x4d', '--format', 'markdown'])).toBe(expectation('compare-resnet50-resnext50_32x4d'));
-    expect(summaryCommand([...TINY, '--format', 'markdown'])).toBe(expectation('summary-basic-cifar-w8'));
+  it('print what the expectations written by hand say', async () => {
+    expect(await run(['table', 'resnext50_32x4d', '--format', 'markdown'])).toBe(expectation('table-resnext50_32x4d'));
+    expect(await run(['compare', 'resnet50', 'resnext50_32x4d', '--format', 'markdown'])).toBe(expectation('compare-resnet50-resnext50_32x4d'));
+    expect(await run(['summary', ...TINY, '--format', 'markdown'])).toBe(expectation('summary-basic-cifar-w8'));
   });
 
   it('parse back to the block table\'s cells', () => {
