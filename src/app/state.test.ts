@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { presetConfig } from '../model/presets.ts';
-import { defaultState, editConfig, exactPreset, LISTED_NAMES, MAX_COMPARE, parseState, QUOTED_CHARS, serializeState, urlFormat, withConfig, type AppState } from './state.ts';
+import { defaultState, editConfig, exactPreset, LISTED_NAMES, MAX_COMPARE, parseState, QUOTED_CHARS, serializeState, urlFormat, withCheckpoint, withConfig, type AppState } from './state.ts';
 import { translator } from './i18n/translator.ts';
 
 const roundTrip = (state: AppState) => parseState(serializeState(state));
@@ -50,10 +50,33 @@ describe('URL state', () => {
       layer: 'layer2.3.conv2',
       graphOpen: ['layer2', 'layer2.3', 'layer2.3.conv2'],
       colour: 'time',
+      checkpoint: 'my model (v2).safetensors',
     };
     const back = roundTrip(s);
     expect(back.notices).toEqual([]);
     expect(back.state).toEqual(s);
+  });
+
+  it('records the checkpoint a network came from while the network is still its (the input size aside)', () => {
+    const inferred = { ...presetConfig('seresnext50_32x4d'), classes: 10 };
+    const opened = withCheckpoint(defaultState(), inferred, 'seresnext.pth');
+    expect(opened.checkpoint).toBe('seresnext.pth');
+    // The preset of the same architecture is the link's base: only what differs from it is written.
+    expect(opened.preset).toBe('seresnext50_32x4d');
+    expect(serializeState(opened)).toBe('preset=seresnext50_32x4d&classes=10&cmp=current%2Cresnet50%2Cresnext50_32x4d&ckpt=seresnext.pth');
+    expect(parseState(serializeState(opened)).state.config).toEqual(inferred);
+    expect(withConfig(opened, { ...inferred, input: [3, 160, 160] }).checkpoint).toBe('seresnext.pth');
+    expect(withConfig(opened, { ...inferred, cardinality: 16 }).checkpoint).toBeNull();
+    expect(withCheckpoint(defaultState(), presetConfig('resnet50'), 'r50.pth').preset).toBe('resnet50');
+    const custom = { ...presetConfig('resnet50'), depths: [1, 1, 1, 1] };
+    expect(withCheckpoint({ ...defaultState(), preset: 'resnet18' }, custom, 'tiny.pth').preset).toBe('resnet18');
+  });
+
+  it('leaves out a checkpoint name too long for a link, with a notice', () => {
+    const r = parseState(`?ckpt=${'x'.repeat(256)}`);
+    expect(r.state.checkpoint).toBeNull();
+    expect(r.notices.map((n) => n.text).join('\n')).toMatch(/256 characters long \(at most 255\)/);
+    expect(parseState('?ckpt=').state.checkpoint).toBeNull();
   });
 
   it('falls back to a valid config, with a notice, for a malformed link', () => {

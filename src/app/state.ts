@@ -15,9 +15,16 @@
  *                               config: stem
  *   base=N                      config: base width
  *   sw=N                        config: stem width
+ *   pool=maxpool|conv           config: stem pool
  *   attn=none|se|eca            config: attention
+ *   ser=N                       config: SE reduction
+ *   norm=batchnorm|groupnorm    config: norm
+ *   aa=none|blur|avgpool        config: anti-aliasing
+ *   dk=N                        config: shortcut kernel
+ *   rf=N                        config: reduce-first factor
  *   avgdown=0|1                 config: avg-down shortcut
  *   impl=torchvision|timm       config: implementation
+ *   cw=conv=N,...               config: conv widths
  *   input=CxHxW                 config: input size
  *   classes=N                   config: classes
  *   top=0|1                     config: head (top)
@@ -43,13 +50,14 @@
  *   open=<id>,<id>,...          graph view: the open stages, blocks, modules and grouped convs
  *   colour=macs|params|memory|time
  *                               graph view: what the nodes are coloured by
+ *   ckpt=<file name>            the checkpoint the network was inferred from (opened or dropped; its weights are not in the link)
  *   lang=en|zh                  interface language; absent: the browser's (written only where it differs)
  */
 import { BACKEND_NAMES, type BackendName } from '../model/tfjs/backend-name.ts';
 import { validateConfig, type NetworkConfig } from '../model/config.ts';
 import { CONFIG_FIELDS, configField, editField } from '../model/config-fields.ts';
 import { EXECUTION_ORDERS, type ExecutionOrder } from '../model/graph.ts';
-import { findPreset, PRESETS, presetConfig } from '../model/presets.ts';
+import { findPreset, matchPreset, PRESETS, presetConfig } from '../model/presets.ts';
 import { analyzeGraph } from '../analysis/analyze.ts';
 import { graphOf } from './graphs.ts';
 import { CONVENTIONS, type Convention } from '../analysis/conventions.ts';
@@ -112,6 +120,8 @@ export interface AppState {
   graphOpen: string[];
   /** Graph view: what the nodes are coloured by. */
   colour: Measure;
+  /** The name of the checkpoint the network was inferred from (opened or dropped), while the network is still its. */
+  checkpoint: string | null;
 }
 
 /** The devices the cost view offers: the table's and this browser. */
@@ -144,6 +154,7 @@ export function defaultState(lang: Lang = 'en'): AppState {
     layer: null,
     graphOpen: [],
     colour: 'macs',
+    checkpoint: null,
   };
 }
 
@@ -174,14 +185,38 @@ export function editConfig(config: NetworkConfig, key: keyof NetworkConfig, text
   return checkConfig(next);
 }
 
-/** The state with a new config, the forms stage and block, the selection and the graph's open groups kept inside the new network. */
+/** The longest checkpoint name a link may carry. */
+const MAX_CHECKPOINT_NAME = 255;
+
+/**
+ * The state with a new config, the forms stage and block, the selection and the graph's open groups
+ * kept inside the new network; the checkpoint's name kept only while the architecture is still its.
+ */
 export function withConfig(state: AppState, config: NetworkConfig, preset = state.preset): AppState {
   const formsStage = Math.min(state.formsStage, config.depths.length);
   const blocks = config.depths[formsStage - 1];
   const formsBlock = state.formsBlock !== null && state.formsBlock < blocks ? state.formsBlock : null;
   const tree = graphTree(graphOf(config));
   const layer = state.layer !== null && tree.byId.has(state.layer) ? state.layer : null;
-  return { ...state, config, preset, formsStage, formsBlock, layer, graphOpen: orderedIds(tree, new Set(state.graphOpen)) };
+  const checkpoint = state.checkpoint !== null && sameNetwork(state.config, config) ? state.checkpoint : null;
+  return { ...state, config, preset, formsStage, formsBlock, layer, graphOpen: orderedIds(tree, new Set(state.graphOpen)), checkpoint };
+}
+
+/** Whether two configs are the same network but for the input size (a checkpoint fits any input size). */
+function sameNetwork(a: NetworkConfig, b: NetworkConfig): boolean {
+  return sameConfig({ ...a, input: b.input }, b);
+}
+
+/**
+ * The state showing the network a checkpoint's shapes were inferred as, the file's name recorded; the
+ * preset of the same architecture (classes and input aside) becomes the link's base where there is one,
+ * and the Compare view shows the network beside the ones it compares.
+ */
+export function withCheckpoint(state: AppState, config: NetworkConfig, name: string): AppState {
+  const preset = exactPreset(config) ?? matchPreset(config)?.name ?? state.preset;
+  // The Compare view compares it too.
+  const compare = state.compare.includes(CURRENT) ? state.compare : [CURRENT, ...state.compare].slice(0, MAX_COMPARE);
+  return { ...withConfig(state, config, preset), compare, checkpoint: name.slice(0, MAX_CHECKPOINT_NAME) };
 }
 
 
@@ -440,6 +475,18 @@ const URL_PARAMS: readonly UrlParam[] = [
     },
   },
   choiceParam('colour', 'colour', MEASURES, 'graph.what.colour', 'graph view: what the nodes are coloured by'),
+  {
+    keys: [{ key: 'ckpt', syntax: '<file name>', about: 'the checkpoint the network was inferred from (opened or dropped; its weights are not in the link)' }],
+    write: (state, _defaults, query) => {
+      if (state.checkpoint !== null) query.set('ckpt', state.checkpoint);
+    },
+    read: (state, query, notices) => {
+      const name = query.get('ckpt');
+      if (name === null || name.trim() === '') return;
+      if (name.length <= MAX_CHECKPOINT_NAME) state.checkpoint = name;
+      else notices.push(appMessage('ckpt.linkName', { length: name.length, max: MAX_CHECKPOINT_NAME }));
+    },
+  },
   choiceParam('lang', 'lang', LANGS, 'state.what.language', 'interface language; absent: the browser\'s (written only where it differs)'),
 ];
 
