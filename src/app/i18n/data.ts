@@ -4,14 +4,15 @@
  */
 import { CONVENTION_INFO, type Convention } from '../../analysis/conventions.ts';
 import { DEVICE_SOURCES, type Device } from '../../analysis/devices.ts';
+import type { ConstantRow } from '../../analysis/timing/constants.ts';
 import type { PublishedSpeed } from '../../analysis/published-speed.ts';
 import type { LayerCategory } from '../../analysis/roofline.ts';
 import type { Message } from '../../model/message.ts';
 import { scaleSize } from '../../model/preprocess.ts';
-import type { PresetFamily, PublishedFigures } from '../../model/presets.ts';
+import type { PublishedFigures } from '../../model/presets.ts';
 import { accuracySourceName, type PretrainedEntry } from '../../model/pretrained.ts';
 import {
-  CATEGORY_ZH, CONVENTION_ZH, DEVICE_LABEL_ZH, DEVICE_NOTE_ZH, DEVICE_SOURCE_ZH, PRESET_SOURCE_ZH, PUBLISHED_SPEED_ZH,
+  CATEGORY_ZH, CONSTANT_ZH, CONVENTION_ZH, DEVICE_LABEL_ZH, DEVICE_NOTE_ZH, DEVICE_SOURCE_ZH, PRESET_SOURCE_ZH, PUBLISHED_SPEED_ZH,
 } from './messages/data.ts';
 import { appMessage, type Translator } from './translator.ts';
 
@@ -62,10 +63,6 @@ export function conventionDescription(i18n: Translator, c: Convention): string {
   return zh(i18n) ? CONVENTION_ZH[c].description : CONVENTION_INFO[c].description;
 }
 
-export function familyLabel(i18n: Translator, family: PresetFamily): string {
-  return i18n.t(`panel.family.${family}`);
-}
-
 /** A device's label; "This browser" is written from the measured backend and threads. */
 export function deviceLabel(i18n: Translator, d: Device): string {
   if (d.measured) {
@@ -97,4 +94,9 @@ export function categoryLabel(i18n: Translator, c: LayerCategory): string {
 /** A class's name; a class without one (the engine's "class N") in this language. */
 export function classLabel({ t }: Translator, e: { index: number; label: string }): string {
   return e.label === `class ${e.index}` ? t('xp.classIndex', { index: e.index }) : e.label;
+}
+
+/** A time-model constant's meaning and source in the interface language. */
+export function constantText(i18n: Translator, row: ConstantRow): { what: string; source: string } {
+  return zh(i18n) ? CONSTANT_ZH[row.key] ?? row : row;
 }

@@ -17,7 +17,7 @@ import { pretrainedConfig, type PretrainedEntry } from '../pretrained.ts';
 import { aboutFile, checkStateDict, openWeights, weightsNetwork } from '../weights/index.ts';
 import { probeBackends, useBackend, useBestBackend, wasmKernelInfo, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
-import { groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
+import { fusesResidual, groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
 import { buildNetwork, defaultGroupedMethod, type NetworkOptions, type TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
 import { probeSpeed } from '../tfjs/speed-probe.ts';
@@ -338,6 +338,7 @@ export class Engine {
       conv1x1Gflops: p.conv1x1Gflops,
       copyGBs: p.copyGBs,
       launchUs: p.launchUs,
+      residualFusion: fusesResidual({ inChannels: 64, outChannels: 64, kernel: 1, stride: 1, padding: 0, groups: 1 }),
       memoryBytes: wasm ? 4 * 2 ** 30 : (deviceGiB ?? 4) * 2 ** 30,
       memoryNote: note.text,
       memoryNoteMessage: note,
