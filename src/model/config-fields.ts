@@ -8,7 +8,7 @@
  * `impliedImplementation` in config.ts).
  */
 import {
-  ATTENTION_KINDS, BLOCK_KINDS, CONFIG, formatInputSize, impliedImplementation, IMPLEMENTATIONS, parseInputSize, STEM_KINDS, usesStemWidth,
+  ATTENTION_KINDS, BLOCK_KINDS, CONFIG, formatInputSize, impliedImplementation, IMPLEMENTATIONS, parseInputSize, shown, STEM_KINDS, usesStemWidth,
   type NetworkConfig,
 } from './config.ts';
 import type { Message, MessageParam } from './message.ts';
@@ -81,12 +81,6 @@ export interface ConfigField {
   read(config: NetworkConfig, text: string, name?: FieldName): NetworkConfig;
 }
 
-/** Characters of a bad value quoted in a message. */
-const SHOWN = 24;
-
-function shown(text: string): string {
-  return text.length > SHOWN ? `${text.slice(0, SHOWN)}... (${text.length} characters)` : text;
-}
 
 /** A positive decimal integer (spaces around it allowed), or a ConfigError naming `what`. */
 export function parsePositiveInteger(text: string, what: MessageParam): number {

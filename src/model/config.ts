@@ -160,6 +160,14 @@ export const LIMITS = {
   maxSide: 1 << 20,
 };
 
+/** Characters of a bad value's text quoted in a message. */
+const SHOWN = 24;
+
+/** A bad value's text as a message quotes it: whole when short, else its start and its length. */
+export function shown(text: string): string {
+  return text.length > SHOWN ? `${text.slice(0, SHOWN)}... (${text.length} characters)` : text;
+}
+
 /** A value for a message: short, and never `null` for a number that is not finite. */
 function quote(value: unknown): string {
   if (typeof value === 'number') return String(value);
@@ -303,11 +311,11 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
 /** Parses "3x224x224", "224x224" (3 channels) or "224" (square, 3 channels). */
 export function parseInputSize(text: string): [number, number, number] {
   const trimmed = text.trim();
-  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) CONFIG.fail('config.inputMalformed', { text });
+  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) CONFIG.fail('config.inputMalformed', { text: shown(text) });
   const parts = trimmed.toLowerCase().split('x').map(Number);
   const [c, h, w] = parts.length === 3 ? parts : parts.length === 2 ? [3, ...parts] : [3, parts[0], parts[0]];
   for (const [what, v] of [['config.what.channels', c], ['config.what.height', h], ['config.what.width', w]] as const) {
-    if (!Number.isSafeInteger(v) || v <= 0) CONFIG.fail('config.inputPart', { what: CONFIG.message(what), value: v, text });
+    if (!Number.isSafeInteger(v) || v <= 0) CONFIG.fail('config.inputPart', { what: CONFIG.message(what), value: v, text: shown(text) });
   }
   return [c, h, w];
 }

@@ -124,7 +124,9 @@ export type Request =
   | { type: 'explainLayer'; layer: string; encoding: MapEncoding; sample: number }
   | { type: 'explainMap'; layer: string; channel: number; sample: number }
   | { type: 'explainValues'; layers: string[] }
-  | { type: 'explainCam'; classes: number[][] };
+  | { type: 'explainCam'; classes: number[][] }
+  /** Stops request `target` (queued, or at its next step where it takes one: the forms check); never queued, never answered. */
+  | { type: 'cancel'; target: number };
 
 export type RequestMessage = { id: number } & Request;
 
