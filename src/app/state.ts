@@ -15,9 +15,16 @@
  *                               config: stem
  *   base=N                      config: base width
  *   sw=N                        config: stem width
+ *   pool=maxpool|conv           config: stem pool
  *   attn=none|se|eca            config: attention
+ *   ser=N                       config: SE reduction
+ *   norm=batchnorm|groupnorm    config: norm
+ *   aa=none|blur|avgpool        config: anti-aliasing
+ *   dk=N                        config: shortcut kernel
+ *   rf=N                        config: reduce-first factor
  *   avgdown=0|1                 config: avg-down shortcut
  *   impl=torchvision|timm       config: implementation
+ *   cw=conv=N,...               config: conv widths
  *   input=CxHxW                 config: input size
  *   classes=N                   config: classes
  *   top=0|1                     config: head (top)
