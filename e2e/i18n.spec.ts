@@ -162,7 +162,7 @@ test('every view in Chinese: no English catalogue string anywhere, the configure
 
   await page.getByRole('tab', { name: '开销' }).click();
   await expect(page.getByTestId('memory-verdict')).toContainText('装得下');
-  await page.getByText(/^全部 \d+ 个算子：/).click();
+  await page.getByText(/^全部 \d+ 层：/).click();
   await page.getByText(/^设备参数及其来源/).click();
   await expectNoEnglish(page, 'cost');
   await shots(page, 'cost');
@@ -334,6 +334,6 @@ test('the keyboard works in Chinese: the tab strip, the layer list and the roofl
   const chart = page.getByRole('group', { name: /屋顶线模型：.*个算子$/ });
   await chart.locator('circle').first().focus();
   await page.keyboard.press('ArrowRight');
-  await expect(page.locator('.dot-detail').first()).toContainText('FLOP/字节');
-  await expect(page.locator('.dot-detail').first()).toContainText('受限');
+  await expect(page.locator('figure.roofline .dot-detail')).toContainText('FLOP/字节');
+  await expect(page.locator('figure.roofline .dot-detail')).toContainText('受限');
 });

@@ -9,6 +9,7 @@ import { numel, nodeParams, type LayerGraph } from '../model/graph.ts';
 import { layerMacs, type Convention } from '../analysis/conventions.ts';
 import { costOf, type CostOptions } from '../analysis/cost.ts';
 import { DTYPE_BYTES, writesInPlace, type Dtype } from '../analysis/memory.ts';
+import type { Precision } from '../analysis/timing/precision.ts';
 import type { TreeItem } from './graphTree.ts';
 
 /** What the nodes are coloured by. */
@@ -20,14 +21,14 @@ export interface NodeTimes {
   ms: number[];
   /** The first call of the kernel that runs each node (itself for a kernel's first call); -1: no kernel (a view). */
   kernelOf: number[];
-  /** The dtype the times are for (the browser computes in float32 whatever the precision). */
-  dtype: Dtype;
+  /** The precision the times are for (the browser computes in float32 whatever the precision). */
+  dtype: Precision;
   total: number;
 }
 
 /** The Cost view's time model for the graph's nodes under the Cost view's options (same call, same numbers). */
 export function predictedTimes(graph: LayerGraph, options: CostOptions): NodeTimes {
-  const dtype: Dtype = options.device.kind === 'browser' ? 'float32' : options.dtype;
+  const dtype: Precision = options.device.kind === 'browser' ? 'float32' : options.dtype;
   const report = costOf(graph, { ...options, dtype });
   const ms = graph.nodes.map(() => 0);
   const kernelOf = graph.nodes.map(() => -1);

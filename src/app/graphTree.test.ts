@@ -4,7 +4,6 @@ import { presetConfig } from '../model/presets.ts';
 import { summarize } from '../analysis/summary.ts';
 import { drawnBy, expandable, findItem, graphTree, levelExpansion, orderedIds, revealing, treeEdges, visibleItems } from './graphTree.ts';
 import { kernelRowOf, layerListTarget, nodeId, rowId, tableRowOf } from './graphLinks.ts';
-import { roofline } from '../analysis/roofline.ts';
 import { findDevice } from '../analysis/devices.ts';
 import { nodeFigures, predictedTimes } from './graphFigures.ts';
 import { costOf } from '../analysis/cost.ts';
@@ -121,10 +120,11 @@ describe('the graph\'s numbers and the Cost view\'s kernels', () => {
   const v100 = findDevice('v100')!;
 
   it('finds the kernel of an item, fused or not, and the item a kernel starts at', () => {
-    const eager = roofline(graph, 1, 'float32', v100);
+    const kernels = (device: typeof v100) => costOf(graph, { batch: 1, dtype: 'float32', layout: 'nchw', optimizer: 'none', device, gpus: 1 }).layers;
+    const eager = kernels(v100);
     const second = graph.nodes.filter((n) => n.name === 'layer2.1.relu')[1].index;
     expect(eager[kernelRowOf(graph, eager, 'layer2.1.relu:2')].nodes).toEqual([second]);
-    const fused = roofline(graph, 1, 'float32', { ...v100, execution: 'fused' });
+    const fused = kernels({ ...v100, execution: 'fused' });
     const k = fused[kernelRowOf(graph, fused, 'layer2.1.relu:2')];
     expect(k.name).toBe('layer2.1.conv2');
     expect(k.nodes.map((n) => nodeId(graph, n))).toEqual(['layer2.1.conv2', 'layer2.1.bn2', 'layer2.1.relu:2']);
@@ -132,9 +132,9 @@ describe('the graph\'s numbers and the Cost view\'s kernels', () => {
   });
 
   it('sums to the Cost view\'s totals: the time of every kernel once, every node\'s params and MACs', () => {
-    const options = { batch: 8, dtype: 'float16' as const, optimizer: 'adam' as const, device: v100 };
+    const options = { batch: 8, dtype: 'float16' as const, layout: 'nchw' as const, optimizer: 'adam' as const, device: v100, gpus: 1 };
     const times = predictedTimes(graph, options);
-    expect(times.ms.reduce((a, b) => a + b, 0)).toBeCloseTo(costOf(graph, options).totals.predictedMs, 9);
+    expect(times.ms.reduce((a, b) => a + b, 0)).toBeCloseTo(costOf(graph, options).totals.layersMs, 9);
     expect(times.total).toBe(costOf(graph, options).totals.predictedMs);
     const figures = nodeFigures(graph, 'paper', 8, 'float16');
     expect(figures.params.reduce((a, b) => a + b, 0)).toBe(25_028_904);

@@ -6,6 +6,7 @@
  * makes the colour scale; React draws (components/GraphDrawing.tsx). Only the boxes in view are in the
  * DOM; the exports draw them all.
  */
+import { memoryDtype } from '../../analysis/timing/precision.ts';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { select, transition, zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { graphOf } from '../graphs.ts';
@@ -119,16 +120,16 @@ export function GraphView({ state }: { state: AppState }) {
   useEffect(() => {
     if (state.colour === 'time' && state.device === BROWSER_DEVICE && speed.status === 'idle') void measureBrowser(state.backend);
   }, [state.colour, state.device, state.backend, speed.status]);
-  const figures = useMemo(() => nodeFigures(graph, state.convention, state.batch, state.dtype), [graph, state.convention, state.batch, state.dtype]);
+  const figures = useMemo(() => nodeFigures(graph, state.convention, state.batch, memoryDtype(state.dtype)), [graph, state.convention, state.batch, state.dtype]);
   const times = useMemo((): NodeTimes | null => {
     if (!device) return null;
     try {
-      return predictedTimes(graph, { batch: state.batch, dtype: state.dtype, optimizer: state.optimizer, device });
+      return predictedTimes(graph, { batch: state.batch, dtype: state.dtype, layout: state.layout, optimizer: state.optimizer, device, gpus: 1 });
     } catch (e) {
       if (e instanceof CostError) return null;
       throw e;
     }
-  }, [graph, device, state.batch, state.dtype, state.optimizer]);
+  }, [graph, device, state.batch, state.dtype, state.layout, state.optimizer]);
   const texts = useMemo((): TextCache => new Map(), [tree, i18n]);
   const { look, scale } = useMemo(() => boxLooks(i18n, tree, layout, state.colour, figures, times, texts), [i18n, tree, layout, state.colour, figures, times, texts]);
 

@@ -189,7 +189,7 @@ export function LayersView({ state }: { state: AppState }) {
       <p id="convention-desc" className="hint">
         {t(`layers.orderHint.${order}`)}{' '}
         <Rich text={t('layers.conventionLine', { label: conventionLabel(i18n, convention), description: conventionDescription(i18n, convention) })} />{' '}
-        {t('layers.totals', { params: thousands(summary.totals.params), macs: thousands(summary.totals.macs) })}
+        {t('layers.totals', { params: thousands(summary.totals.params), macs: thousands(summary.totals.macs), trainMacs: thousands(summary.totals.train_macs) })}
       </p>
       <details className="conventions">
         <summary>{t('layers.howConventions')}</summary>
