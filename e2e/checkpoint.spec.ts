@@ -157,7 +157,8 @@ test('Explain offers the weights\' network, as Run does, when the weights it loa
   await xp.getByRole('button', { name: 'Use the weights\' network' }).click();
   await expect(xp.getByRole('button', { name: 'Use the weights\' network' })).toHaveCount(0);
   const query = new URL(page.url()).searchParams;
-  expect([query.get('depths'), query.get('classes')]).toEqual(['2,1,1,1', '10']);
+  // Weights from a file: the link records it as the checkpoint the network came from.
+  expect([query.get('depths'), query.get('classes'), query.get('ckpt')]).toEqual(['2,1,1,1', '10', 'tiny_resnext.safetensors']);
   await page.getByRole('tab', { name: 'Run', exact: true }).click();
   await expect(page.getByRole('tabpanel').getByRole('status').filter({ hasText: 'Loaded' })).toContainText('tiny_resnext.safetensors', { timeout: 60_000 });
   await expect(page.getByRole('tabpanel').getByRole('button', { name: 'Configure the weights\' network' })).toHaveCount(0);
