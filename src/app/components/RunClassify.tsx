@@ -16,7 +16,7 @@ import { classLabel, pretrainedPreprocessSource } from '../i18n/data.ts';
 import { OrientationNotice } from './OrientationNotice.tsx';
 
 /** How many classes a prediction lists. */
-export const TOP_K = 5;
+const TOP_K = 5;
 
 /** The distinct preprocessings of the catalogue, each named by its crop note and the checkpoints that use it. */
 function preprocessChoices(t: Translator['t']): { key: string; config: PreprocessConfig; label: string }[] {

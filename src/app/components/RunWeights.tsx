@@ -21,7 +21,7 @@ import { accuracySourceLabel, pretrainedAccuracySource, pretrainedPreprocessSour
 export type WeightsSource = { url: string } | { file: File; name: string };
 
 /** Why an entry cannot be loaded here (its architecture is missing, the backend cannot hold it), or null. */
-export function entryProblem(entry: PretrainedEntry, capacity: BackendCapacity | null): Message | null {
+function entryProblem(entry: PretrainedEntry, capacity: BackendCapacity | null): Message | null {
   if (!hasArchitecture(entry)) return appMessage('run.noArchitecture', { architecture: entry.architecture });
   const need = pretrainedMemory(entry);
   return need && capacity ? memoryProblemMessage(need, capacity) : null;
@@ -53,7 +53,7 @@ function describeLoaded(w: LoadedWeights, t: Translator['t']): string {
   return t(w.cached ? 'run.loadedWhatCached' : 'run.loadedWhat', figures);
 }
 
-export interface RunWeightsProps {
+interface RunWeightsProps {
   /** The catalogue entry proposed first (the configured preset's), if any. */
   proposed: PretrainedEntry | undefined;
   active: BackendName | null;
@@ -176,6 +176,7 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
       ) : (
         !loading && <p className="muted">{t('run.noWeights')}</p>
       )}
+      {weights?.notice && <p className="hint">{msg(weights.notice)}</p>}
       {weights && configured.differs && (
         <p className="hint">
           {t('run.differs', { input: formatInputSize(configured.input) })}{' '}
