@@ -16,7 +16,7 @@
  * - `interconnect`: what a ring all-reduce of data-parallel training runs over (per GPU, per direction), the
  *   GPUs one node holds, and the network between nodes; `null` where the table has no multi-device setup.
  */
-import type { Message } from '../model/message.ts';
+import type { BackendSpeed } from '../model/engine/protocol.ts';
 
 type DeviceKind = 'gpu' | 'cpu' | 'soc' | 'browser';
 
@@ -64,7 +64,7 @@ export interface Device {
   sources: { fp32: string; tf32: string; fp16: string; bf16: string; bandwidth: string; memory: string; launch: string; sms: string; interconnect: string };
   note?: string;
   /** "This browser": the measurement it was made from (its label and note are written from it). */
-  measured?: MeasuredSpeed;
+  measured?: BackendSpeed;
   /** "This CPU": the probe it was made from. */
   measuredCpu?: CpuProbe;
 }
@@ -234,26 +234,6 @@ export function findDevice(name: string): Device | undefined {
   return DEVICES.find((d) => d.name === name);
 }
 
-/** What the engine worker measured on the active backend ("This browser"). */
-export interface MeasuredSpeed {
-  backend: string;
-  threads: number | null;
-  /** float32 matmul throughput, GFLOP/s (the faster of tf.matMul and the same product as a 1x1 conv). */
-  matmulGflops: number;
-  matMulGflops: number;
-  conv1x1Gflops: number;
-  /** Element-wise op bandwidth (bytes read + written per second), GB/s. */
-  copyGBs: number;
-  /** Time of one tiny op, microseconds. */
-  launchUs: number;
-  /** Whether the engine's dense convs add the block's residual in their kernel (the fused plan's `residual`). */
-  residualFusion?: boolean;
-  memoryBytes: number;
-  memoryNote: string;
-  /** The same note as a message (id and parameters), for the app to translate. */
-  memoryNoteMessage?: Message;
-}
-
 /** The name "This browser" has in the URL and the device picker. */
 export const BROWSER_DEVICE = 'browser';
 
@@ -262,7 +242,7 @@ export const BROWSER_DEVICE = 'browser';
  * computes in float32), the measured element-wise bandwidth the memory roof, the measured per-op time the
  * launch overhead; the engine folds BN and fuses ReLU.
  */
-export function browserDevice(m: MeasuredSpeed): Device {
+export function browserDevice(m: BackendSpeed): Device {
   return {
     name: BROWSER_DEVICE,
     label: `This browser (tfjs ${m.backend}${m.threads ? `, ${m.threads} thread${m.threads > 1 ? 's' : ''}` : ''})`,

@@ -22,7 +22,6 @@
 import { numel, nodeParams, type LayerGraph, type LayerNode } from '../model/graph.ts';
 
 export type Dtype = 'float32' | 'float16' | 'bfloat16';
-export const DTYPES: readonly Dtype[] = ['float32', 'float16', 'bfloat16'];
 export const DTYPE_BYTES: Readonly<Record<Dtype, number>> = { float32: 4, float16: 2, bfloat16: 2 };
 
 /**

@@ -27,7 +27,7 @@ export const STEM_KINDS: readonly StemKind[] = ['imagenet', 'deep', 'deep_tiered
 type AttentionKind = 'none' | 'se' | 'eca';
 export const ATTENTION_KINDS: readonly AttentionKind[] = ['none', 'se', 'eca'];
 /** The normalisation layer after every conv (timm's `norm_layer`): BatchNorm2d, or timm's GroupNorm of 32 groups (never folded into the conv). */
-export type NormKind = 'batchnorm' | 'groupnorm';
+type NormKind = 'batchnorm' | 'groupnorm';
 export const NORM_KINDS: readonly NormKind[] = ['batchnorm', 'groupnorm'];
 /** timm's GroupNorm: `num_groups` 32 (its default, which resnet50_gn uses), eps 1e-5. */
 export const GROUP_NORM_GROUPS = 32;
@@ -37,10 +37,10 @@ export const GROUP_NORM_GROUPS = 32;
  * has stride 2 the blur follows its strided conv (which then runs with stride 1); the stem's pool gets
  * it too. The shortcut has none (timm puts none there).
  */
-export type AntiAliasKind = 'none' | 'blur' | 'avgpool';
+type AntiAliasKind = 'none' | 'blur' | 'avgpool';
 export const ANTI_ALIAS_KINDS: readonly AntiAliasKind[] = ['none', 'blur', 'avgpool'];
 /** The stem's downsampling after its conv(s): 3x3/2 max pool, or ResNet-RS's strided 3x3 conv + norm + ReLU (timm `replace_stem_pool`). */
-export type StemPoolKind = 'maxpool' | 'conv';
+type StemPoolKind = 'maxpool' | 'conv';
 export const STEM_POOL_KINDS: readonly StemPoolKind[] = ['maxpool', 'conv'];
 /**
  * Whose module structure the network follows (module names, which ReLUs are shared, Identity

@@ -27,7 +27,7 @@ import { FiniteGuard, runGuarded } from './finite.ts';
 import type { CamMaps, ExplainMap, ExplainOverview, FeatureMaps, LayerValues, MapEncoding } from './protocol.ts';
 import { Explainer } from './explainer.ts';
 
-export interface TopEntry {
+interface TopEntry {
   index: number;
   label: string;
   prob: number;

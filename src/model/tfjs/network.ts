@@ -132,7 +132,7 @@ export interface OpTiming {
   minMs: number;
 }
 
-export interface StageTiming {
+interface StageTiming {
   stage: string;
   ms: number;
 }
