@@ -302,6 +302,20 @@ describe('options and errors', () => {
     }
     expect(last.inferImagesPerS / points[points.length - 2].inferImagesPerS).toBeLessThan(1.05);
   });
+
+  it("the batch sweep's memory is the report's peak of a training step, and it stops fitting where the report does", () => {
+    const graph = graphOf('resnext50_32x4d');
+    const sweep = { dtype: 'float32', layout: 'nchw', optimizer: 'adam', device: findDevice('rtx3090')!, gpus: 1 } as const;
+    const points = batchSweep(graph, sweep);
+    for (const p of points.filter((x) => x.batch <= 256)) {
+      const report = costOf(graph, { ...sweep, batch: p.batch });
+      expect(p.trainingBytes).toBe(report.totals.peakTrainingBytes);
+      expect(p.fits).toBe(report.memory.fits);
+    }
+    const largest = costOf(graph, { ...sweep, batch: 1 }).memory.largestBatch;
+    expect(points.filter((p) => p.fits).every((p) => p.batch <= largest)).toBe(true);
+    expect(points.some((p) => !p.fits && p.batch > largest)).toBe(true);
+  });
 });
 
 describe('rank correlation', () => {
