@@ -49,7 +49,7 @@
  *   lang=en|zh                  interface language; absent: the browser's (written only where it differs)
  */
 import { BACKEND_NAMES, type BackendName } from '../model/tfjs/backend-name.ts';
-import { validateConfig, type NetworkConfig } from '../model/config.ts';
+import { stageDepths, validateConfig, type NetworkConfig } from '../model/config.ts';
 import { CONFIG_FIELDS, configField, editField } from '../model/config-fields.ts';
 import { EXECUTION_ORDERS, type ExecutionOrder } from '../model/graph.ts';
 import { findPreset, PRESETS, presetConfig } from '../model/presets.ts';
@@ -161,8 +161,8 @@ export function editConfig(config: NetworkConfig, key: keyof NetworkConfig, text
 
 /** The state with a new config, the forms stage and block kept inside the new network. */
 export function withConfig(state: AppState, config: NetworkConfig, preset = state.preset): AppState {
-  const formsStage = Math.min(state.formsStage, config.depths.length);
-  const blocks = config.depths[formsStage - 1];
+  const formsStage = Math.min(state.formsStage, stageDepths(config).length);
+  const blocks = stageDepths(config)[formsStage - 1];
   const formsBlock = state.formsBlock !== null && state.formsBlock < blocks ? state.formsBlock : null;
   return { ...state, config, preset, formsStage, formsBlock };
 }
@@ -285,7 +285,7 @@ const URL_PARAMS: readonly UrlParam[] = [
     read: (state, query, notices) => {
       const fs = query.get('fs');
       if (fs === null) return;
-      const stages = state.config.depths.length;
+      const stages = stageDepths(state.config).length;
       const n = Number(fs);
       if (/^\d+$/.test(fs) && n >= 1 && n <= stages) state.formsStage = n;
       else notices.push(appMessage('state.formsStage', { value: fs, stages }));
@@ -300,7 +300,7 @@ const URL_PARAMS: readonly UrlParam[] = [
       const fb = query.get('fb');
       if (fb === null) return;
       const n = Number(fb);
-      const blocks = state.config.depths[state.formsStage - 1];
+      const blocks = stageDepths(state.config)[state.formsStage - 1];
       if (/^\d+$/.test(fb) && n < blocks) state.formsBlock = n;
       else notices.push(appMessage('state.formsBlock', { value: fb, stage: state.formsStage, last: blocks - 1 }));
     },
