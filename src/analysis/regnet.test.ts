@@ -46,3 +46,40 @@ describe('RegNet torchinfo text', () => {
     expect(text).toBe(readFileSync(`fixtures/regnet/torchinfo/${c.file}.txt`, 'utf8'));
   });
 });
+
+describe('RegNets in the other analyses', () => {
+  it('the block table, the cost report and the comparison take a RegNet of either layout like any preset', async () => {
+    const { blockTable } = await import('./table.ts');
+    const { costOf } = await import('./cost.ts');
+    const { compare } = await import('./compare.ts');
+    const { findDevice } = await import('./devices.ts');
+    for (const name of ['regnet_y_400mf', 'regnety_002', 'regnetx_002']) {
+      const graph = buildLayerGraph(presetConfig(name));
+      const table = blockTable(graph);
+      expect(table.rows.filter((r) => r.blocks > 0).map((r) => r.blocks)).toEqual(graph.stages.slice(1).map((s) => s.blocks));
+      const cost = costOf(graph, { batch: 8, dtype: 'float32', optimizer: 'momentum', device: findDevice('v100')! });
+      expect(cost.totals.macs).toBe(totalMacs(graph));
+      expect(cost.stages.length).toBe(graph.stages.length + 1);
+    }
+    const c = compare([{ label: 'a', config: presetConfig('regnetx_004') }, { label: 'b', config: presetConfig('resnext50_32x4d') }], 'paper');
+    expect(c.entries[0].analysis.params).toBe(models.find((m) => m.name === 'regnetx_004')!.params);
+  });
+});
+
+describe('RegNet as PyTorch code', () => {
+  const { cases: codeCases } = JSON.parse(readFileSync('fixtures/regnet/code/index.json', 'utf8')) as { cases: { id: string; args: string[] }[] };
+  it.each(codeCases.map((c) => [c.id, c] as const))('%s: the snippet the fixture script ran, and the network torch built from it', async (_, c) => {
+    const { codeCommand } = await import('../cli/formats.ts');
+    const { stateDictSpec } = await import('../model/graph.ts');
+    const { configFromArgs, parseArgs, CONFIG_FLAGS } = await import('../cli/args.ts');
+    const snippet = readFileSync(`fixtures/regnet/code/${c.id}.py`, 'utf8');
+    expect(codeCommand(c.args)).toBe(snippet);
+    const built = JSON.parse(readFileSync(`fixtures/regnet/code/${c.id}.json`, 'utf8')) as { params: number; state_dict: [string, number[]][] };
+    const parsed = parseArgs(c.args, [...CONFIG_FLAGS, 'framework']);
+    const framework = c.args[c.args.indexOf('--framework') + 1] as 'torchvision' | 'timm';
+    const config = configFromArgs(parsed, parsed.positional[0]);
+    const graph = buildLayerGraph({ ...config, implementation: framework });
+    expect(totalParams(graph)).toBe(built.params);
+    expect(stateDictSpec(graph).map((t) => [t.key, t.shape])).toEqual(built.state_dict);
+  });
+});
