@@ -12,10 +12,8 @@
  *
  *   npm run bench:cost [-- --skip-browser]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { chromium, type Page } from '@playwright/test';
+import { launchBrowser, measureInView, startPreview } from './browser-measure.ts';
 import { costOf } from '../src/analysis/cost.ts';
 import { findDevice } from '../src/analysis/devices.ts';
 import { median, spearman } from '../src/analysis/stats.ts';
@@ -40,7 +38,7 @@ function analysisBench(): string[] {
   let worstFastest = 0;
   // Warm the JIT on every preset first, so that no preset is timed while its code paths still compile.
   for (let i = 0; i < 3; i++) {
-    for (const p of PRESETS) costOf(buildLayerGraph(presetConfig(p.name)), { batch: 64, dtype: 'float32', optimizer: 'adam', device });
+    for (const p of PRESETS) costOf(buildLayerGraph(presetConfig(p.name)), { batch: 64, dtype: 'float32', layout: 'nchw', optimizer: 'adam', device, gpus: 1 });
   }
   for (const p of PRESETS) {
     const config = presetConfig(p.name);
@@ -48,7 +46,7 @@ function analysisBench(): string[] {
     let fastest = Infinity;
     let kernels = 0;
     for (const batch of [1, 64, 4096]) {
-      const once = () => costOf(buildLayerGraph(config), { batch, dtype: 'float32', optimizer: 'adam', device });
+      const once = () => costOf(buildLayerGraph(config), { batch, dtype: 'float32', layout: 'nchw', optimizer: 'adam', device, gpus: 1 });
       for (let i = 0; i < 5; i++) once();
       const times: number[] = [];
       for (let i = 0; i < 21; i++) {
@@ -67,52 +65,15 @@ function analysisBench(): string[] {
   return out;
 }
 
-async function startPreview(): Promise<ChildProcess> {
-  log('building the app (vite build) ...');
-  const b = spawnSync('npx', ['vite', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (b.status !== 0) throw new Error('vite build failed');
-  const p = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/`)).ok) return p;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('vite preview did not start');
-}
-
-interface Row { stage: string; measured: number; predicted: number }
-interface LayerRow { layer: string; kind: string; measured: number; predicted: number }
-
-async function measure(page: Page, query: string) {
-  await page.goto(`http://127.0.0.1:${PORT}/?view=cost&device=browser&backend=wasm&batch=1&${query}`);
-  await page.getByTestId('matmul-gflops').waitFor({ timeout: 180_000 });
-  const text = async (id: string) => (await page.getByTestId(id).textContent()) ?? '';
-  const speed = `matmul ${await text('matmul-gflops')}, element-wise ${await text('copy-gbs')}, ${await text('launch-us')} per op`;
-  await page.getByRole('button', { name: 'Measure', exact: true }).click();
-  await page.getByTestId('rank-correlation').waitFor({ timeout: 600_000 });
-  const read = (table: string) => page.locator(`table[aria-label="${table}"] tbody tr`).evaluateAll((rows) =>
-    rows.map((r) => ({ ...(r as HTMLElement).dataset })));
-  const stages = (await read('Measured vs predicted per stage')).map((d) => ({ stage: d.stage!, measured: Number(d.measuredMs), predicted: Number(d.predictedMs) })) as Row[];
-  const layers = (await read('Measured vs predicted per layer')).map((d) => ({ layer: d.layer!, kind: d.kind!, measured: Number(d.measuredMs), predicted: Number(d.predictedMs) })) as LayerRow[];
-  const shown = Number(await page.getByTestId('rank-correlation').textContent());
-  return { speed, stages, layers, shown };
-}
-
 async function browserBench(): Promise<string[]> {
-  const preview = await startPreview();
-  const browser = await chromium.launch({
-    executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined,
-    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  const preview = await startPreview(PORT);
+  const browser = await launchBrowser();
   const out: string[] = [`\nmeasured vs predicted on tfjs wasm in headless Chromium (${cpus().length} cores; batch 1, 224x224; random weights; median of 3 passes per op)`];
   try {
     for (const net of NETWORKS) {
       log(`${net.label} ...`);
       const page = await browser.newPage();
-      const r = await measure(page, net.query);
+      const r = await measureInView(page, PORT, net.query);
       await page.close();
       const rho = spearman(r.layers.map((l) => l.predicted), r.layers.map((l) => l.measured));
       const measured = r.layers.reduce((s, l) => s + l.measured, 0);

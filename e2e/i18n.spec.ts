@@ -1,6 +1,6 @@
 /**
  * The interface in Simplified Chinese: the switch, the URL and the page's `lang`; every view (with the
- * configure panel, a config error, the forms check, a cost control error, the run view's weights and a
+ * graph opened to a grouped conv's paths, the configure panel, a config error, the forms check, a cost control error, the run view's weights and a
  * refused weights file, the Explain view with random weights) scanned for any fragment of the English catalogue in its text, attributes and
  * accessible names; the torchsummary / torchinfo / Markdown / PyTorch copies and the CSV / JSON exports
  * byte-identical in both languages; the keyboard. Saves each view in Chinese at 1280x800 and 390x844
@@ -124,6 +124,27 @@ test('every view in Chinese: no English catalogue string anywhere, the configure
   await expectNoEnglish(page, 'layers');
   await shots(page, 'layers');
 
+  // The graph: a stage and a block opened by pointer, a grouped conv by keyboard, coloured by predicted time.
+  await page.getByRole('tab', { name: '网络图' }).click();
+  const tree = page.getByRole('tree', { name: /^网络图：显示 \d+ 个节点$/ });
+  await expect(tree).toHaveAttribute('aria-label', '网络图：显示 6 个节点');
+  await tree.getByRole('treeitem', { name: /^layer1（conv2）：3 个块 · 256×56×56$/ }).click();
+  await tree.getByRole('treeitem', { name: /^layer1\.0：Bottleneck/ }).click();
+  await tree.getByRole('treeitem', { name: 'layer1.0.conv3：Conv2d 1×1 · 128→256' }).focus();
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  await expect(tree.getByRole('treeitem', { name: /^layer1\.0\.conv2：/ })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(tree.getByRole('treeitem', { name: /^layer1\.0\.conv2：/ })).toHaveAccessibleName('layer1.0.conv2：Conv2d 3×3 · 128→128 · C=32 · 32 条分支，每条 4 个通道，3×3');
+  await page.getByLabel('着色依据').selectOption('time');
+  await expect(page.getByRole('group', { name: '色标' })).toContainText('预测时间');
+  await expect(page.getByRole('region', { name: '所选节点' })).toContainText('32 条分支，每条 4 → 4 个通道');
+  await expectNoEnglish(page, 'graph');
+  await shots(page, 'graph', async () => {
+    await expect(page.getByRole('tree', { name: /^网络图/ }).getByRole('treeitem', { name: /^layer1\.0\.conv2：/ })).toHaveAttribute('aria-expanded', 'true');
+  });
+
   await page.getByRole('tab', { name: '三种形式' }).click();
   await page.getByLabel('后端').selectOption('cpu');
   await page.getByRole('button', { name: '运行等效性检验' }).click();
@@ -141,7 +162,7 @@ test('every view in Chinese: no English catalogue string anywhere, the configure
 
   await page.getByRole('tab', { name: '开销' }).click();
   await expect(page.getByTestId('memory-verdict')).toContainText('装得下');
-  await page.getByText(/^全部 \d+ 个算子：/).click();
+  await page.getByText(/^全部 \d+ 层：/).click();
   await page.getByText(/^设备参数及其来源/).click();
   await expectNoEnglish(page, 'cost');
   await shots(page, 'cost');
@@ -324,10 +345,12 @@ test('the keyboard works in Chinese: the tab strip, the layer list and the roofl
   await expect(page.getByRole('tab', { name: '解释' })).toBeFocused();
   await page.keyboard.press('ArrowLeft');
   await page.keyboard.press('ArrowLeft');
+  await expect(page.getByRole('tab', { name: '设计空间' })).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowLeft');
   await expect(page.getByRole('tab', { name: '开销' })).toHaveAttribute('aria-selected', 'true');
   const chart = page.getByRole('group', { name: /屋顶线模型：.*个算子$/ });
   await chart.locator('circle').first().focus();
   await page.keyboard.press('ArrowRight');
-  await expect(page.locator('.dot-detail').first()).toContainText('FLOP/字节');
-  await expect(page.locator('.dot-detail').first()).toContainText('受限');
+  await expect(page.locator('figure.roofline .dot-detail')).toContainText('FLOP/字节');
+  await expect(page.locator('figure.roofline .dot-detail')).toContainText('受限');
 });

@@ -3,7 +3,7 @@
  * per-stage and total params / MACs, refusing networks too large to be meant.
  */
 import { ConfigError, LIMITS, stageDepths, type NetworkConfig } from '../model/config.ts';
-import { messageOf } from '../model/message.ts';
+import { catalogue, type Catalogue } from '../model/message.ts';
 import { buildLayerGraph, type ExecutionOrder, type LayerGraph } from '../model/graph.ts';
 import { layerMacs, type Convention } from './conventions.ts';
 import { layerCost } from './counts.ts';
@@ -54,13 +54,15 @@ export const ANALYSIS_MESSAGES = {
 } as const;
 export type AnalysisMessageId = keyof typeof ANALYSIS_MESSAGES;
 
+const ANALYSIS: Catalogue<typeof ANALYSIS_MESSAGES, ConfigError> = catalogue(ANALYSIS_MESSAGES, (m) => new ConfigError(m));
+
 /** Refuses networks beyond `LIMITS` with the figure, instead of hanging on them. */
 export function checkBudget(params: number, macs: number): void {
   if (params > LIMITS.maxParams) {
-    throw new ConfigError(messageOf(ANALYSIS_MESSAGES, 'analysis.tooManyParams', { params: thousands(Math.round(params)), max: thousands(LIMITS.maxParams) }));
+    ANALYSIS.fail('analysis.tooManyParams', { params: thousands(Math.round(params)), max: thousands(LIMITS.maxParams) });
   }
   if (macs > LIMITS.maxMacs) {
-    throw new ConfigError(messageOf(ANALYSIS_MESSAGES, 'analysis.tooManyMacs', { macs: thousands(Math.round(macs)), max: thousands(LIMITS.maxMacs) }));
+    ANALYSIS.fail('analysis.tooManyMacs', { macs: thousands(Math.round(macs)), max: thousands(LIMITS.maxMacs) });
   }
 }
 

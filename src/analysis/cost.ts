@@ -1,37 +1,46 @@
 /**
- * Cost beyond FLOPs, for one network at a batch size, dtype, optimizer and device: RegNet's activations,
- * per-kernel memory traffic and roofline time, training memory (parameters, gradients, optimizer state,
- * what autograd saves) and the inference peak. `memory.ts` and `roofline.ts` hold the rules; this file
- * puts them together, checks the options, and writes the CLI's JSON.
+ * Cost beyond FLOPs, for one network at a batch size, precision, layout, optimizer, device and GPU count:
+ * RegNet's activations, per-layer memory traffic and predicted time (the kernel-level model of timing/),
+ * the training step's time (forward, backward, optimizer, data-parallel all-reduce), training memory
+ * (parameters, gradients, optimizer state, what autograd saves, the peak of a training step), training MACs and
+ * the inference peak. `memory.ts`, `peak-memory.ts`, `training-flops.ts` and `timing/` hold the rules; this file puts them together, checks the options, and writes the CLI's JSON.
  */
 import { stageDepths } from '../model/config.ts';
-import type { LayerGraph } from '../model/graph.ts';
+import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
 import { totalMacs } from './counts.ts';
 import { DEVICE_NAMES, findDevice, type Device } from './devices.ts';
 import {
   atBatch,
   convActivations,
   DTYPE_BYTES,
-  DTYPES,
   inferencePeakElements,
   largestBatch,
   OPTIMIZERS,
   parameterCounts,
   trainingBytes,
   trainingMemory,
-  type Dtype,
+  trainingPrecision,
   type Optimizer,
   type TrainingMemory,
 } from './memory.ts';
-import { roofline, type KernelCost } from './roofline.ts';
+import { peakTrainingMemory, type GradReset, type PeakTrainingMemory, type TrainingStepOptions } from './peak-memory.ts';
+import type { KernelCost } from './roofline.ts';
+import { trainingMacs } from './training-flops.ts';
+import { layerTimes, timeSetting } from './timing/layers.ts';
+import { LAYOUTS, type Layout } from './timing/model.ts';
+import { matrixPath, memoryDtype, PRECISIONS, type Precision } from './timing/precision.ts';
+import { trainingStepTime } from './timing/predict.ts';
 import { thousands } from './format.ts';
-import { messageOf, type Message, type ParamsArg } from '../model/message.ts';
+import { catalogue, type Message } from '../model/message.ts';
 
 /** The cost options' error messages: English templates by id (src/model/message.ts), translated by the app. */
 export const COST_MESSAGES = {
   'cost.batchText': 'batch size must be a positive whole number (1, 2, 3, ...), got "{value}"',
   'cost.batch': 'batch size must be a positive whole number (1, 2, 3, ...), got {value}',
   'cost.dtype': 'precision must be {allowed}, got "{value}"',
+  'cost.layout': 'layout must be {allowed}, got "{value}"',
+  'cost.gpus': 'the number of GPUs must be a whole number from 1 to {most}, got "{value}"',
+  'cost.gpusSingle': '{device} is a single device here (no interconnect in the device table): use 1 GPU, got {value}',
   'cost.optimizer': 'optimizer must be {allowed}, got "{value}"',
   'cost.device': 'unknown device "{value}": use one of {allowed}',
   'cost.tooLarge': 'batch {batch} would need {bytes} bytes of training memory (over 1e15): use a batch of at most {most}',
@@ -50,19 +59,30 @@ export class CostError extends Error {
   }
 }
 
-function costError<K extends CostMessageId>(id: K, ...params: ParamsArg<(typeof COST_MESSAGES)[K]>): CostError {
-  return new CostError(messageOf(COST_MESSAGES, id, ...params));
-}
+const { error: costError } = catalogue(COST_MESSAGES, (m) => new CostError(m));
 
 export interface CostOptions {
+  /** Per GPU. */
   batch: number;
-  dtype: Dtype;
+  /** The precision (timing/precision.ts); memory follows its storage rules. */
+  dtype: Precision;
+  layout: Layout;
   optimizer: Optimizer;
   device: Device;
+  /** Data-parallel GPUs of the training step (inference runs on one). */
+  gpus: number;
+  /** How `zero_grad` resets the gradients in the training step (peak-memory.ts); default 'zero' (torch 1.x). */
+  zeroGrad?: GradReset;
+  /** The optimizer's foreach implementation (peak-memory.ts); default false (torch 1.13's single-tensor loop). */
+  foreach?: boolean;
 }
 
 export const DEFAULT_BATCH = 32;
-export const DEFAULT_DTYPE: Dtype = 'float32';
+export const DEFAULT_DTYPE: Precision = 'float32';
+export const DEFAULT_LAYOUT: Layout = 'nchw';
+export const MAX_GPUS = 64;
+/** ImageNet-1k's training set: the epoch of the training figures. */
+export const IMAGENET_TRAIN_IMAGES = 1_281_167;
 export const DEFAULT_OPTIMIZER: Optimizer = 'momentum';
 /** Batches whose training memory would pass this many bytes are refused as not meant. */
 export const MAX_MEMORY_BYTES = 1e15;
@@ -78,6 +98,20 @@ export interface StageTime {
   bytes: number;
 }
 
+export interface TrainingTime {
+  stepMs: number;
+  forwardMs: number;
+  backwardMs: number;
+  optimizerMs: number;
+  /** The ring all-reduce of the gradients, and the part of it the backward pass does not hide. */
+  allReduceMs: number;
+  exposedAllReduceMs: number;
+  imagesPerS: number;
+  /** Seconds per epoch of IMAGENET_TRAIN_IMAGES images. */
+  epochS: number;
+  gpus: number;
+}
+
 export interface CostReport {
   graph: LayerGraph;
   options: CostOptions;
@@ -85,6 +119,8 @@ export interface CostReport {
     params: number;
     /** Per image (batch 1), paper convention. */
     macs: number;
+    /** Per image: forward + backward by FlopCounterMode's rule (training-flops.ts). */
+    trainMacs: number;
     /** RegNet's activations: conv output elements per image. */
     convActivations: number;
     /** Everything below is for the whole batch. */
@@ -93,18 +129,27 @@ export interface CostReport {
     gradsBytes: number;
     optimizerBytes: number;
     trainingBytes: number;
+    /** The peak of live tensor memory in one training step on the device (CUDA's 512-byte blocks), per GPU. */
+    peakTrainingBytes: number;
     inferencePeakBytes: number;
-    /** Inference (eval forward) of the batch on the device. */
+    /** Inference (eval forward) of the batch on the device: wall time as eager PyTorch (or this engine) runs it. */
     predictedMs: number;
+    /** Sum of the layers' times (below predictedMs when the host's launches are the bottleneck: never on a GPU above it). */
+    layersMs: number;
   };
+  /** One data-parallel training step at `batch` per GPU on `gpus` GPUs; null where the runtime does not train (this browser). */
+  training: TrainingTime | null;
   memory: TrainingMemory & {
     /** Activation bytes per image at the inference peak. */
     inferencePeakPerSample: number;
     /** The weights of an inference pass in the dtype (not in inferencePeakBytes). */
     inferenceWeightBytes: number;
+    /** The training step's peak (peak-memory.ts): on the device, with its phase and call. */
+    peak: PeakTrainingMemory;
     deviceBytes: number;
+    /** The training step's peak fits in the device's memory. */
     fits: boolean;
-    /** The largest batch whose training memory fits the device (0: not even one image). */
+    /** The largest batch whose training step's peak fits the device (0: not even one image). */
     largestBatch: number;
   };
   layers: KernelCost[];
@@ -124,9 +169,27 @@ export function parseBatch(text: string): number {
   return Number(t);
 }
 
-export function parseDtype(text: string): Dtype {
-  if (!(DTYPES as readonly string[]).includes(text)) throw costError('cost.dtype', { allowed: listOf(DTYPES), value: text.slice(0, 40) });
-  return text as Dtype;
+export function parseDtype(text: string): Precision {
+  if (!(PRECISIONS as readonly string[]).includes(text)) throw costError('cost.dtype', { allowed: listOf(PRECISIONS), value: text.slice(0, 40) });
+  return text as Precision;
+}
+
+export function parseLayout(text: string): Layout {
+  if (!(LAYOUTS as readonly string[]).includes(text)) throw costError('cost.layout', { allowed: listOf(LAYOUTS), value: text.slice(0, 40) });
+  return text as Layout;
+}
+
+/** A GPU count from text: 1 to MAX_GPUS. */
+export function parseGpus(text: string): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > MAX_GPUS) throw costError('cost.gpus', { most: MAX_GPUS, value: text.slice(0, 40) });
+  return Number(t);
+}
+
+/** Refuses more than one GPU of a device the table gives no interconnect. */
+export function checkGpus(device: Device, gpus: number): void {
+  if (!Number.isSafeInteger(gpus) || gpus < 1 || gpus > MAX_GPUS) throw costError('cost.gpus', { most: MAX_GPUS, value: String(gpus) });
+  if (gpus > 1 && !device.interconnect) throw costError('cost.gpusSingle', { device: device.name, value: gpus });
 }
 
 export function parseOptimizer(text: string): Optimizer {
@@ -153,17 +216,64 @@ export function checkBatch(memory: TrainingMemory, batch: number): void {
   }
 }
 
+function stepOptions(options: CostOptions, batch: number): TrainingStepOptions {
+  const { optimizer, dtype, zeroGrad = 'zero', foreach = false } = options;
+  return { batch, optimizer, precision: trainingPrecision(memoryDtype(dtype)), zeroGrad, foreach };
+}
+
+/**
+ * The largest batch whose training step's peak on the device fits in `capacity` bytes (0 when not even one
+ * image fits). The peak grows with the batch: gallop from the batch the sum of the parts allows (the peak is
+ * a little more), then bisect.
+ */
+function largestPeakBatch(graph: LayerGraph, options: CostOptions, memory: TrainingMemory, capacity: number): number {
+  const fits = (b: number) => b < 1 || peakTrainingMemory(graph, stepOptions(options, b)).cudaBytes <= capacity;
+  const guess = Math.max(1, largestBatch(memory, capacity));
+  let lo: number;
+  let hi: number;
+  if (fits(guess)) {
+    lo = guess;
+    for (let step = 1; ; step *= 2) {
+      if (!fits(lo + step)) {
+        hi = lo + step;
+        break;
+      }
+      lo += step;
+    }
+  } else {
+    hi = guess;
+    for (let step = 1; ; step *= 2) {
+      if (fits(hi - step)) {
+        lo = hi - step;
+        break;
+      }
+      hi -= step;
+    }
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return Math.max(0, lo);
+}
+
 /** The cost of one network under the options; throws CostError for a batch beyond MAX_MEMORY_BYTES. */
 export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
-  const { batch, dtype, optimizer, device } = options;
+  const { batch, optimizer, device, gpus } = options;
+  const dtype = memoryDtype(options.dtype);
   const memory = trainingMemory(graph, dtype, optimizer);
   checkBatch(memory, batch);
-  const layers = roofline(graph, batch, dtype, device);
-  const predictedMs = layers.reduce((s, l) => s + l.ms, 0);
+  checkGpus(device, gpus);
+  const setting = timeSetting(device, options.dtype, options.layout);
+  const pass = layerTimes(graph, batch, setting);
+  const layers = pass.layers;
+  const predictedMs = pass.ms;
+  const peak = peakTrainingMemory(graph, stepOptions(options, batch));
   const peakPerSample = inferencePeakElements(graph) * DTYPE_BYTES[dtype];
   const { params } = parameterCounts(graph);
   const deviceBytes = device.memoryGB * 1e9;
-  const training = trainingBytes(memory, batch);
+  const trainingTotal = trainingBytes(memory, batch);
 
   const stageTotal = stageDepths(graph.config).length;
   const stageCount = stageTotal + (graph.config.includeTop ? 2 : 1);
@@ -177,7 +287,17 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
     st.macs += l.macs;
     st.bytes += l.bytesRead + l.bytesWritten;
   }
-  for (const st of stages) st.share = predictedMs > 0 ? st.ms / predictedMs : 0;
+  for (const st of stages) st.share = pass.layersMs > 0 ? st.ms / pass.layersMs : 0;
+  let training: TrainingTime | null = null;
+  if (device.kind !== 'browser') {
+    const step = trainingStepTime(graph, batch, optimizer, gpus, setting);
+    const imagesPerS = (batch * gpus) / step.seconds;
+    training = {
+      stepMs: step.seconds * 1000, forwardMs: step.forward.seconds * 1000, backwardMs: step.backward.seconds * 1000,
+      optimizerMs: step.optimizer.seconds * 1000, allReduceMs: step.allReduceSeconds * 1000, exposedAllReduceMs: step.exposedAllReduceSeconds * 1000,
+      imagesPerS, epochS: IMAGENET_TRAIN_IMAGES / imagesPerS, gpus,
+    };
+  }
 
   return {
     graph,
@@ -185,22 +305,27 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
     totals: {
       params,
       macs: totalMacs(graph),
+      trainMacs: trainingMacs(graph).total,
       convActivations: convActivations(graph),
       savedActivationBytes: atBatch(memory.saved, batch),
       paramsBytes: memory.params,
       gradsBytes: memory.grads,
       optimizerBytes: memory.optimizer,
-      trainingBytes: training,
+      trainingBytes: trainingTotal,
+      peakTrainingBytes: peak.cudaBytes,
       inferencePeakBytes: batch * peakPerSample,
       predictedMs,
+      layersMs: pass.layersMs,
     },
+    training,
     memory: {
       ...memory,
       inferencePeakPerSample: peakPerSample,
       inferenceWeightBytes: params * DTYPE_BYTES[dtype],
+      peak,
       deviceBytes,
-      fits: training <= deviceBytes,
-      largestBatch: largestBatch(memory, deviceBytes),
+      fits: peak.cudaBytes <= deviceBytes,
+      largestBatch: largestPeakBatch(graph, options, memory, deviceBytes),
     },
     layers,
     stages,
@@ -215,14 +340,28 @@ export function costJson(report: CostReport): unknown {
     totals: {
       params: t.params,
       macs: t.macs,
+      train_macs: t.trainMacs,
       conv_activations: t.convActivations,
       saved_activation_bytes: t.savedActivationBytes,
       params_bytes: t.paramsBytes,
       grads_bytes: t.gradsBytes,
       optimizer_bytes: t.optimizerBytes,
       training_bytes: t.trainingBytes,
+      peak_training_bytes: t.peakTrainingBytes,
       inference_peak_bytes: t.inferencePeakBytes,
       predicted_ms: t.predictedMs,
+      train_step_ms: report.training ? report.training.stepMs : null,
+      train_images_per_s: report.training ? report.training.imagesPerS : null,
+    },
+    training: report.training && {
+      gpus: report.training.gpus,
+      forward_ms: report.training.forwardMs,
+      backward_ms: report.training.backwardMs,
+      all_reduce_ms: report.training.allReduceMs,
+      exposed_all_reduce_ms: report.training.exposedAllReduceMs,
+      optimizer_ms: report.training.optimizerMs,
+      epoch_s: report.training.epochS,
+      epoch_images: IMAGENET_TRAIN_IMAGES,
     },
     layers: report.layers.map((l) => ({
       name: l.name,
@@ -232,6 +371,9 @@ export function costJson(report: CostReport): unknown {
       bytes_written: l.bytesWritten,
       intensity: l.intensity,
       bound: l.bound,
+      unit: l.unit,
+      tile_use: l.tileUse,
+      peak_share: l.peakShare,
       predicted_ms: l.ms,
     })),
     device: {
@@ -239,8 +381,12 @@ export function costJson(report: CostReport): unknown {
       label: d.label,
       batch: report.options.batch,
       dtype: report.options.dtype,
+      layout: report.options.layout,
       optimizer: report.options.optimizer,
-      peak_tflops: report.options.dtype === 'float32' ? d.fp32Tflops : (report.options.dtype === 'float16' ? d.fp16Tflops : d.bf16Tflops) ?? d.fp32Tflops,
+      gpus: report.options.gpus,
+      zero_grad: report.options.zeroGrad ?? 'zero',
+      foreach: report.options.foreach ?? false,
+      peak_tflops: matrixPath(d, report.options.dtype).tflops,
       fp32_tflops: d.fp32Tflops,
       bandwidth_gbs: d.bandwidthGBs,
       memory_bytes: report.memory.deviceBytes,
@@ -251,9 +397,77 @@ export function costJson(report: CostReport): unknown {
   };
 }
 
-/** The ResNet a ResNeXt is compared with: the same network with one group of 64 channels (C = 1, d = 64). */
+/** The ResNet of a ResNeXt: the same network with one group of 64 channels (C = 1, d = 64). */
 export function resnetCounterpart(config: LayerGraph['config']): LayerGraph['config'] {
   return { ...config, depths: [...config.depths], input: [...config.input], cardinality: 1, widthPerGroup: 64 };
+}
+
+/** Within this relative difference of MACs, two networks are "at the same FLOPs" (the paper's pairs differ by 2-3%). */
+const SAME_FLOPS = 0.1;
+
+export interface Counterpart {
+  config: LayerGraph['config'];
+  /** The plain ResNet (d = 64) was within SAME_FLOPS of the network's MACs; else d is widened to match them. */
+  standard: boolean;
+  /** MACs of the plain ResNet / the network's (what "at the same FLOPs" would have hidden). */
+  resnetMacsRatio: number;
+}
+
+/**
+ * The dense network a ResNeXt is compared with at the same FLOPs: its ResNet (C = 1, d = 64) when that is
+ * within SAME_FLOPS of its MACs (ResNeXt-50 32x4d and ResNet-50); else the C = 1 network whose bottleneck
+ * width d gives the closest MACs (the paper's rule for Table 2: keep the complexity, trade C for d).
+ */
+export function sameFlopsCounterpart(config: LayerGraph['config']): Counterpart {
+  const macs = (c: LayerGraph['config']) => totalMacs(buildLayerGraph(c));
+  const target = macs(config);
+  const resnet = resnetCounterpart(config);
+  const ratio = macs(resnet) / target;
+  if (Math.abs(ratio - 1) <= SAME_FLOPS) return { config: resnet, standard: true, resnetMacsRatio: ratio };
+  // MACs grow with d: bisect over whole d.
+  let lo = 1;
+  let hi = 64;
+  while (macs({ ...resnet, widthPerGroup: hi }) < target) hi *= 2;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (macs({ ...resnet, widthPerGroup: mid }) < target) lo = mid;
+    else hi = mid;
+  }
+  const d = Math.abs(macs({ ...resnet, widthPerGroup: lo }) - target) <= Math.abs(macs({ ...resnet, widthPerGroup: hi }) - target) ? lo : hi;
+  return { config: { ...resnet, widthPerGroup: d }, standard: false, resnetMacsRatio: ratio };
+}
+
+interface SweepPoint {
+  batch: number;
+  /** Inference images per second (one GPU). */
+  inferImagesPerS: number;
+  /** Training images per second over all GPUs; null where the runtime does not train. */
+  trainImagesPerS: number | null;
+  /** Training memory per GPU. */
+  trainingBytes: number;
+  fits: boolean;
+}
+
+/**
+ * Throughput and training memory against the batch: powers of two from 1 to twice the largest batch that
+ * fits (at least 64, at most MAX_SWEEP), so the chart shows where memory runs out.
+ */
+const MAX_SWEEP = 4096;
+
+export function batchSweep(graph: LayerGraph, options: Omit<CostOptions, 'batch'>): SweepPoint[] {
+  const memory = trainingMemory(graph, memoryDtype(options.dtype), options.optimizer);
+  const capacity = options.device.memoryGB * 1e9;
+  const largest = largestBatch(memory, capacity);
+  const top = Math.min(MAX_SWEEP, Math.max(64, 2 * largest));
+  const setting = timeSetting(options.device, options.dtype, options.layout);
+  const out: SweepPoint[] = [];
+  for (let b = 1; b <= top; b *= 2) {
+    const infer = layerTimes(graph, b, setting).ms;
+    const train = options.device.kind === 'browser' ? null : trainingStepTime(graph, b, options.optimizer, options.gpus, setting).seconds;
+    const bytes = trainingBytes(memory, b);
+    out.push({ batch: b, inferImagesPerS: (b / infer) * 1000, trainImagesPerS: train === null ? null : (b * options.gpus) / train, trainingBytes: bytes, fits: bytes <= capacity });
+  }
+  return out;
 }
 
 /** Bytes for humans, decimal units like the device table: 1234567890 -> "1.23 GB". */

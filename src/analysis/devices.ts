@@ -8,8 +8,13 @@
  * - `fp16` / `bf16` are the matrix (tensor-core) rates with FP32 accumulation, the mode PyTorch's autocast
  *   uses. `null` means the device has no faster 16-bit arithmetic: 16-bit data is computed at the FP32 rate.
  * - `memoryGB` is the memory the device has (GPUs) or can address (the CPU socket's maximum).
- * - `launchUs` is the fixed cost of one kernel (CUDA launch plus PyTorch's per-operator dispatch), the
- *   same documented figure for every datasheet device.
+ * - `tf32` is the TF32 tensor rate (dense) of Ampere and later; `null` before Ampere (TF32 does not exist there).
+ * - `sms` and `clockMHz`: streaming multiprocessors (cores of a CPU, GPU cores of an Apple chip) and the boost
+ *   clock the peaks are quoted at; the time model (timing/) quantizes a kernel's tiles into waves over `sms`.
+ * - `launchUs` is the host's cost of one kernel (PyTorch's per-operator dispatch plus the CUDA launch), the
+ *   same documented figure for every datasheet device; the GPU runs kernels while the host queues the next.
+ * - `interconnect`: what a ring all-reduce of data-parallel training runs over (per GPU, per direction), the
+ *   GPUs one node holds, and the network between nodes; `null` where the table has no multi-device setup.
  */
 import type { Message } from '../model/message.ts';
 
@@ -22,23 +27,46 @@ export type DeviceKind = 'gpu' | 'cpu' | 'soc' | 'browser';
  */
 export type Execution = 'eager' | 'fused';
 
+/** The links a ring all-reduce of gradients uses: GB/s per GPU and direction inside a node and between nodes. */
+interface Interconnect {
+  /** `nvlink` or `pcie`: the link between the GPUs of one node. */
+  link: 'nvlink' | 'pcie';
+  /** Per GPU, per direction, inside a node. */
+  intraGBs: number;
+  /** GPUs in one node (a ring over more GPUs crosses the network). */
+  perNode: number;
+  /** Per GPU, per direction, between nodes (the node's network adapters shared by its GPUs). */
+  interGBs: number;
+}
+
 export interface Device {
   /** Short name for the CLI (`--device v100`) and the URL. */
   name: string;
   label: string;
   kind: DeviceKind;
   fp32Tflops: number;
+  /** TF32 tensor rate; null before Ampere. */
+  tf32Tflops: number | null;
   fp16Tflops: number | null;
   bf16Tflops: number | null;
+  /** Whether the 16-bit (and TF32) rates are matrix units (tensor cores, AMX) rather than the vector units. */
+  tensorCores: boolean;
+  sms: number;
+  clockMHz: number;
+  interconnect: Interconnect | null;
+  /** CPUs: float32 lanes of the vector unit (8 with AVX2, 16 with AVX-512); the time model pads channels to it. */
+  vectorLanes?: number;
   bandwidthGBs: number;
   memoryGB: number;
   launchUs: number;
   execution: Execution;
   /** A key of `DEVICE_SOURCES` for every figure. */
-  sources: { fp32: string; fp16: string; bf16: string; bandwidth: string; memory: string; launch: string };
+  sources: { fp32: string; tf32: string; fp16: string; bf16: string; bandwidth: string; memory: string; launch: string; sms: string; interconnect: string };
   note?: string;
   /** "This browser": the measurement it was made from (its label and note are written from it). */
   measured?: MeasuredSpeed;
+  /** "This CPU": the probe it was made from. */
+  measuredCpu?: CpuProbe;
 }
 
 /** Where each figure comes from: the vendor document, and how a derived figure is derived. */
@@ -79,66 +107,122 @@ export const DEVICE_SOURCES: Readonly<Record<string, string>> = {
     'Intel AMX (Intel, "Accelerate Artificial Intelligence Workloads with Intel Advanced Matrix Extensions"): 1,024 BF16 operations per cycle ' +
     'per core: 56 x 2.0 GHz x 1,024 = 114.7 TFLOPS',
   xeonMemory: '8 channels x 4,800 MT/s x 8 bytes = 307.2 GB/s; up to 4 TB of memory per socket (ark.intel.com)',
+  noTf32: 'no TF32 before NVIDIA Ampere: float32 stays float32 (PyTorch\'s allow_tf32 switches change nothing)',
+  m40Sm: 'Maxwell GM200 (Tesla M40): 24 SMs of 128 FP32 lanes (3,072); clock = 7.0 TFLOPS / (3,072 x 2) = 1,140 MHz',
+  v100Sm: 'NVIDIA Tesla V100 GPU Architecture whitepaper (2017), Table 1: V100 SXM2 has 80 SMs (5,120 FP32 lanes) at a 1,530 MHz boost clock',
+  t4Sm: 'NVIDIA Turing GPU Architecture whitepaper, Appendix (Tesla T4): 40 SMs (2,560 FP32 lanes) at a 1,590 MHz boost clock',
+  a100Sm:
+    'NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020), Table 3: A100 SXM4 has 108 SMs at a 1,410 MHz boost clock; TF32 tensor ' +
+    '156 TFLOPS dense (312 with sparsity, datasheet)',
+  h100Sm:
+    'NVIDIA H100 Tensor Core GPU Architecture whitepaper: H100 SXM5 has 132 SMs of 128 FP32 lanes; clock = 67 TFLOPS / (132 x 128 x 2) ' +
+    '= 1,980 MHz; datasheet: TF32 tensor 989 TFLOPS with sparsity, 494.7 dense',
+  l4Sm:
+    'NVIDIA Ada Lovelace GPU Architecture whitepaper: L4 is AD104 with 58 SMs of 128 FP32 lanes; clock = 30.3 TFLOPS / (58 x 128 x 2) ' +
+    '= 2,040 MHz; L4 datasheet: TF32 tensor 120 TFLOPS with sparsity, 60 dense',
+  rtx3090Sm:
+    'NVIDIA Ampere GA102 GPU Architecture whitepaper, Appendix A (GeForce RTX 3090): 82 SMs at a 1,695 MHz boost clock; TF32 tensor ' +
+    '35.6 TFLOPS dense (71 with sparsity); FP16 tensor with FP16 accumulate 142 dense, with FP32 accumulate (autocast\'s) half of it, 71',
+  rtx4090Sm:
+    'NVIDIA Ada Lovelace GPU Architecture whitepaper, Appendix (GeForce RTX 4090): 128 SMs at a 2,520 MHz boost clock; TF32 tensor 82.6 ' +
+    'TFLOPS dense; FP16 tensor with FP16 accumulate 330.3 dense, with FP32 accumulate (autocast\'s) half of it, 165.2',
+  m2Sm: 'Apple M2: 10 GPU cores at 1,398 MHz (P. Turner, "Metal Benchmarks")',
+  xeonSm: 'Intel Xeon Platinum 8480+: 56 cores at a 2.0 GHz base clock (ark.intel.com)',
+  nvlinkV100:
+    'NVIDIA Tesla V100 whitepaper: NVLink 2.0, six links of 25 GB/s per direction = 150 GB/s per GPU per direction; between nodes the ' +
+    'NVIDIA DGX-1 datasheet\'s 4 x 100 Gb/s InfiniBand EDR for 8 GPUs = 6.25 GB/s per GPU',
+  nvlinkA100:
+    'NVIDIA A100 whitepaper: third-generation NVLink, 12 links, 600 GB/s total = 300 GB/s per GPU per direction; between nodes the ' +
+    'NVIDIA DGX A100 datasheet\'s 8 x 200 Gb/s HDR InfiniBand for 8 GPUs = 25 GB/s per GPU',
+  nvlinkH100:
+    'NVIDIA H100 datasheet: NVLink 900 GB/s total = 450 GB/s per GPU per direction; between nodes the NVIDIA DGX H100 datasheet\'s ' +
+    '8 x 400 Gb/s ConnectX-7 for 8 GPUs = 50 GB/s per GPU',
+  pcie3:
+    'PCI Express 3.0 x16 (PCI-SIG): 8 GT/s x 16 lanes x 128/130 = 15.75 GB/s per direction; between nodes an assumed 100 Gb/s ' +
+    'Ethernet adapter per node of 8 cards (1.56 GB/s per GPU): no vendor system defines one',
+  pcie4:
+    'PCI Express 4.0 x16 (PCI-SIG): 16 GT/s x 16 lanes x 128/130 = 31.5 GB/s per direction (GeForce cards: no NVLink between more ' +
+    'than two); between nodes an assumed 100 Gb/s Ethernet adapter per node of 8 cards (1.56 GB/s per GPU): no vendor system defines one',
+  single: 'a single device in this table: no data-parallel setup is modelled',
   launch:
-    'a few microseconds per kernel: CUDA launch latency (NVIDIA Technical Blog, "Getting Started with CUDA Graphs") plus PyTorch\'s ' +
-    'per-operator dispatch; 5 us is used for every datasheet device',
+    'the host\'s cost of one eager PyTorch kernel: CUDA launch latency of a few microseconds (NVIDIA Technical Blog, "Getting Started ' +
+    'with CUDA Graphs") plus PyTorch\'s per-operator work on the host (the Python module call, the dispatcher, the library\'s setup), ' +
+    'together 5 to 25 us per op; 10 us is used for every datasheet device (the GPU runs earlier kernels meanwhile, so it shows only ' +
+    'when kernels are shorter than that: at small batches)',
   measured: 'measured in this browser by the engine worker (Measure)',
+  probe: 'measured on this CPU by bench/predict.ts\'s probe (PyTorch: one GEMM, one copy, one tiny op)',
 };
 
-const LAUNCH_US = 5;
+const LAUNCH_US = 10;
 
 /** The table. FP32 figures are vector (non-tensor) rates; the roofline uses them for every 32-bit layer. */
+const PCIE3 = { link: 'pcie', intraGBs: 15.75, perNode: 8, interGBs: 1.5625 } as const;
+const PCIE4 = { link: 'pcie', intraGBs: 31.5, perNode: 8, interGBs: 1.5625 } as const;
+
+/** The table. FP32 figures are vector (non-tensor) rates. */
 export const DEVICES: readonly Device[] = [
   {
     name: 'm40', label: 'NVIDIA Tesla M40 24 GB (the paper\'s GPU)', kind: 'gpu',
-    fp32Tflops: 7.0, fp16Tflops: null, bf16Tflops: null, bandwidthGBs: 288, memoryGB: 24, launchUs: LAUNCH_US, execution: 'eager',
-    sources: { fp32: 'm40', fp16: 'maxwellFp16', bf16: 'noBf16', bandwidth: 'm40', memory: 'm40', launch: 'launch' },
+    fp32Tflops: 7.0, tf32Tflops: null, fp16Tflops: null, bf16Tflops: null, tensorCores: false, sms: 24, clockMHz: 1140, interconnect: PCIE3,
+    bandwidthGBs: 288, memoryGB: 24, launchUs: LAUNCH_US, execution: 'eager',
+    sources: { fp32: 'm40', tf32: 'noTf32', fp16: 'maxwellFp16', bf16: 'noBf16', bandwidth: 'm40', memory: 'm40', launch: 'launch', sms: 'm40Sm', interconnect: 'pcie3' },
   },
   {
     name: 'v100', label: 'NVIDIA Tesla V100 SXM2 32 GB', kind: 'gpu',
-    fp32Tflops: 15.7, fp16Tflops: 125, bf16Tflops: null, bandwidthGBs: 900, memoryGB: 32, launchUs: LAUNCH_US, execution: 'eager',
-    sources: { fp32: 'v100', fp16: 'v100', bf16: 'noBf16', bandwidth: 'v100', memory: 'v100', launch: 'launch' },
+    fp32Tflops: 15.7, tf32Tflops: null, fp16Tflops: 125, bf16Tflops: null, tensorCores: true, sms: 80, clockMHz: 1530,
+    interconnect: { link: 'nvlink', intraGBs: 150, perNode: 8, interGBs: 6.25 },
+    bandwidthGBs: 900, memoryGB: 32, launchUs: LAUNCH_US, execution: 'eager',
+    sources: { fp32: 'v100', tf32: 'noTf32', fp16: 'v100', bf16: 'noBf16', bandwidth: 'v100', memory: 'v100', launch: 'launch', sms: 'v100Sm', interconnect: 'nvlinkV100' },
   },
   {
     name: 't4', label: 'NVIDIA T4 16 GB', kind: 'gpu',
-    fp32Tflops: 8.1, fp16Tflops: 65, bf16Tflops: null, bandwidthGBs: 320, memoryGB: 16, launchUs: LAUNCH_US, execution: 'eager',
-    sources: { fp32: 't4', fp16: 't4', bf16: 'noBf16', bandwidth: 't4', memory: 't4', launch: 'launch' },
+    fp32Tflops: 8.1, tf32Tflops: null, fp16Tflops: 65, bf16Tflops: null, tensorCores: true, sms: 40, clockMHz: 1590, interconnect: PCIE3,
+    bandwidthGBs: 320, memoryGB: 16, launchUs: LAUNCH_US, execution: 'eager',
+    sources: { fp32: 't4', tf32: 'noTf32', fp16: 't4', bf16: 'noBf16', bandwidth: 't4', memory: 't4', launch: 'launch', sms: 't4Sm', interconnect: 'pcie3' },
   },
   {
     name: 'a100-40gb', label: 'NVIDIA A100 40 GB SXM', kind: 'gpu',
-    fp32Tflops: 19.5, fp16Tflops: 312, bf16Tflops: 312, bandwidthGBs: 1555, memoryGB: 40, launchUs: LAUNCH_US, execution: 'eager',
-    sources: { fp32: 'a100', fp16: 'a100', bf16: 'a100', bandwidth: 'a100', memory: 'a100', launch: 'launch' },
-    note: 'PyTorch runs float32 convolutions as TF32 on Ampere and later by default (156 TFLOPS here); the FP32 roof is the strict one.',
+    fp32Tflops: 19.5, tf32Tflops: 156, fp16Tflops: 312, bf16Tflops: 312, tensorCores: true, sms: 108, clockMHz: 1410,
+    interconnect: { link: 'nvlink', intraGBs: 300, perNode: 8, interGBs: 25 },
+    bandwidthGBs: 1555, memoryGB: 40, launchUs: LAUNCH_US, execution: 'eager',
+    sources: { fp32: 'a100', tf32: 'a100Sm', fp16: 'a100', bf16: 'a100', bandwidth: 'a100', memory: 'a100', launch: 'launch', sms: 'a100Sm', interconnect: 'nvlinkA100' },
   },
   {
     name: 'h100-sxm', label: 'NVIDIA H100 SXM 80 GB', kind: 'gpu',
-    fp32Tflops: 67, fp16Tflops: 989.5, bf16Tflops: 989.5, bandwidthGBs: 3350, memoryGB: 80, launchUs: LAUNCH_US, execution: 'eager',
-    sources: { fp32: 'h100', fp16: 'h100', bf16: 'h100', bandwidth: 'h100', memory: 'h100', launch: 'launch' },
+    fp32Tflops: 67, tf32Tflops: 494.7, fp16Tflops: 989.5, bf16Tflops: 989.5, tensorCores: true, sms: 132, clockMHz: 1980,
+    interconnect: { link: 'nvlink', intraGBs: 450, perNode: 8, interGBs: 50 },
+    bandwidthGBs: 3350, memoryGB: 80, launchUs: LAUNCH_US, execution: 'eager',
+    sources: { fp32: 'h100', tf32: 'h100Sm', fp16: 'h100', bf16: 'h100', bandwidth: 'h100', memory: 'h100', launch: 'launch', sms: 'h100Sm', interconnect: 'nvlinkH100' },
   },
   {
     name: 'l4', label: 'NVIDIA L4 24 GB', kind: 'gpu',
-    fp32Tflops: 30.3, fp16Tflops: 121, bf16Tflops: 121, bandwidthGBs: 300, memoryGB: 24, launchUs: LAUNCH_US, execution: 'eager',
-    sources: { fp32: 'l4', fp16: 'l4', bf16: 'l4', bandwidth: 'l4', memory: 'l4', launch: 'launch' },
+    fp32Tflops: 30.3, tf32Tflops: 60, fp16Tflops: 121, bf16Tflops: 121, tensorCores: true, sms: 58, clockMHz: 2040, interconnect: PCIE4,
+    bandwidthGBs: 300, memoryGB: 24, launchUs: LAUNCH_US, execution: 'eager',
+    sources: { fp32: 'l4', tf32: 'l4Sm', fp16: 'l4', bf16: 'l4', bandwidth: 'l4', memory: 'l4', launch: 'launch', sms: 'l4Sm', interconnect: 'pcie4' },
   },
   {
     name: 'rtx3090', label: 'NVIDIA GeForce RTX 3090 24 GB', kind: 'gpu',
-    fp32Tflops: 35.6, fp16Tflops: 71, bf16Tflops: 71, bandwidthGBs: 936, memoryGB: 24, launchUs: LAUNCH_US, execution: 'eager',
-    sources: { fp32: 'rtx3090', fp16: 'rtx3090', bf16: 'rtx3090', bandwidth: 'rtx3090', memory: 'rtx3090', launch: 'launch' },
+    fp32Tflops: 35.6, tf32Tflops: 35.6, fp16Tflops: 71, bf16Tflops: 71, tensorCores: true, sms: 82, clockMHz: 1695, interconnect: PCIE4,
+    bandwidthGBs: 936, memoryGB: 24, launchUs: LAUNCH_US, execution: 'eager',
+    sources: { fp32: 'rtx3090', tf32: 'rtx3090Sm', fp16: 'rtx3090', bf16: 'rtx3090', bandwidth: 'rtx3090', memory: 'rtx3090', launch: 'launch', sms: 'rtx3090Sm', interconnect: 'pcie4' },
   },
   {
     name: 'rtx4090', label: 'NVIDIA GeForce RTX 4090 24 GB', kind: 'gpu',
-    fp32Tflops: 82.6, fp16Tflops: 165.2, bf16Tflops: 165.2, bandwidthGBs: 1008, memoryGB: 24, launchUs: LAUNCH_US, execution: 'eager',
-    sources: { fp32: 'rtx4090', fp16: 'rtx4090', bf16: 'rtx4090', bandwidth: 'rtx4090', memory: 'rtx4090', launch: 'launch' },
+    fp32Tflops: 82.6, tf32Tflops: 82.6, fp16Tflops: 165.2, bf16Tflops: 165.2, tensorCores: true, sms: 128, clockMHz: 2520, interconnect: PCIE4,
+    bandwidthGBs: 1008, memoryGB: 24, launchUs: LAUNCH_US, execution: 'eager',
+    sources: { fp32: 'rtx4090', tf32: 'rtx4090Sm', fp16: 'rtx4090', bf16: 'rtx4090', bandwidth: 'rtx4090', memory: 'rtx4090', launch: 'launch', sms: 'rtx4090Sm', interconnect: 'pcie4' },
   },
   {
     name: 'm2', label: 'Apple M2 (10-core GPU, 24 GB)', kind: 'soc',
-    fp32Tflops: 3.58, fp16Tflops: 3.58, bf16Tflops: null, bandwidthGBs: 100, memoryGB: 24, launchUs: LAUNCH_US, execution: 'eager',
-    sources: { fp32: 'm2', fp16: 'm2', bf16: 'm2Bf16', bandwidth: 'm2Memory', memory: 'm2Memory', launch: 'launch' },
+    fp32Tflops: 3.58, tf32Tflops: null, fp16Tflops: 3.58, bf16Tflops: null, tensorCores: false, sms: 10, clockMHz: 1398, interconnect: null,
+    bandwidthGBs: 100, memoryGB: 24, launchUs: LAUNCH_US, execution: 'eager',
+    sources: { fp32: 'm2', tf32: 'noTf32', fp16: 'm2', bf16: 'm2Bf16', bandwidth: 'm2Memory', memory: 'm2Memory', launch: 'launch', sms: 'm2Sm', interconnect: 'single' },
   },
   {
     name: 'xeon-8480', label: 'Intel Xeon Platinum 8480+ (56 cores, one socket)', kind: 'cpu',
-    fp32Tflops: 7.17, fp16Tflops: 14.3, bf16Tflops: 114.7, bandwidthGBs: 307.2, memoryGB: 4096, launchUs: LAUNCH_US, execution: 'eager',
-    sources: { fp32: 'xeon', fp16: 'xeonFp16', bf16: 'xeonBf16', bandwidth: 'xeonMemory', memory: 'xeonMemory', launch: 'launch' },
+    fp32Tflops: 7.17, tf32Tflops: null, fp16Tflops: 14.3, bf16Tflops: 114.7, tensorCores: true, sms: 56, clockMHz: 2000, interconnect: null, vectorLanes: 16,
+    bandwidthGBs: 307.2, memoryGB: 4096, launchUs: LAUNCH_US, execution: 'eager',
+    sources: { fp32: 'xeon', tf32: 'noTf32', fp16: 'xeonFp16', bf16: 'xeonBf16', bandwidth: 'xeonMemory', memory: 'xeonMemory', launch: 'launch', sms: 'xeonSm', interconnect: 'single' },
     note: 'Peaks at the 2.0 GHz base clock; AVX-512 and AMX code often runs below it.',
   },
 ];
@@ -162,6 +246,8 @@ export interface MeasuredSpeed {
   copyGBs: number;
   /** Time of one tiny op, microseconds. */
   launchUs: number;
+  /** Whether the engine's dense convs add the block's residual in their kernel (the fused plan's `residual`). */
+  residualFusion?: boolean;
   memoryBytes: number;
   memoryNote: string;
   /** The same note as a message (id and parameters), for the app to translate. */
@@ -182,14 +268,59 @@ export function browserDevice(m: MeasuredSpeed): Device {
     label: `This browser (tfjs ${m.backend}${m.threads ? `, ${m.threads} thread${m.threads > 1 ? 's' : ''}` : ''})`,
     kind: 'browser',
     fp32Tflops: m.matmulGflops / 1000,
+    tf32Tflops: null,
     fp16Tflops: null,
     bf16Tflops: null,
+    tensorCores: false,
+    sms: m.threads ?? 1,
+    clockMHz: 0,
+    interconnect: null,
     bandwidthGBs: m.copyGBs,
     memoryGB: m.memoryBytes / 1e9,
     launchUs: m.launchUs,
     execution: 'fused',
-    sources: { fp32: 'measured', fp16: 'measured', bf16: 'measured', bandwidth: 'measured', memory: 'measured', launch: 'measured' },
+    sources: { fp32: 'measured', tf32: 'measured', fp16: 'measured', bf16: 'measured', bandwidth: 'measured', memory: 'measured', launch: 'measured', sms: 'measured', interconnect: 'single' },
     note: m.memoryNote,
     measured: m,
+  };
+}
+
+/** A probe of PyTorch on a CPU (bench/predict.ts runs it): one GEMM, one copy, one tiny op. */
+export interface CpuProbe {
+  /** The CPU's name (/proc/cpuinfo's model name). */
+  cpu: string;
+  threads: number;
+  /** float32 GEMM throughput (torch.mm of 1024 x 1024 matrices), GFLOP/s. */
+  gemmGflops: number;
+  /** Bytes read + written per second of a copy of a 4 MB tensor, GB/s. */
+  copyGBs: number;
+  /** Time of one tiny op through PyTorch's dispatcher and a module call, microseconds. */
+  opUs: number;
+  /** float32 lanes of the vector unit (8 with AVX2, 16 with AVX-512). */
+  vectorLanes: number;
+  memoryBytes: number;
+}
+
+/** "This CPU" as a device: PyTorch eager on the probed CPU, the probe's rates as its roofs. */
+export function cpuDevice(p: CpuProbe): Device {
+  return {
+    name: 'this-cpu',
+    label: `This CPU (${p.cpu}, ${p.threads} thread${p.threads > 1 ? 's' : ''}, PyTorch)`,
+    kind: 'cpu',
+    fp32Tflops: p.gemmGflops / 1000,
+    tf32Tflops: null,
+    fp16Tflops: null,
+    bf16Tflops: null,
+    tensorCores: false,
+    sms: p.threads,
+    clockMHz: 0,
+    interconnect: null,
+    vectorLanes: p.vectorLanes,
+    bandwidthGBs: p.copyGBs,
+    memoryGB: p.memoryBytes / 1e9,
+    launchUs: p.opUs,
+    execution: 'eager',
+    sources: { fp32: 'probe', tf32: 'probe', fp16: 'probe', bf16: 'probe', bandwidth: 'probe', memory: 'probe', launch: 'probe', sms: 'probe', interconnect: 'single' },
+    measuredCpu: p,
   };
 }

@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '../model/config.ts';
 import { convNode, convOutSize, type LayerGraph } from '../model/graph.ts';
-import { messageOf, type Message, type ParamsArg } from '../model/message.ts';
+import { catalogue, type Message } from '../model/message.ts';
 import { thousands } from './format.ts';
 
 /**
@@ -53,9 +53,7 @@ export const FORMS_MESSAGES = {
 } as const;
 export type FormsMessageId = keyof typeof FORMS_MESSAGES;
 
-function text<K extends FormsMessageId>(id: K, ...params: ParamsArg<(typeof FORMS_MESSAGES)[K]>): Message {
-  return messageOf(FORMS_MESSAGES, id, ...params);
-}
+const { message: text } = catalogue(FORMS_MESSAGES);
 
 export type FormName = 'a' | 'b' | 'c';
 

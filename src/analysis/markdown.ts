@@ -44,12 +44,12 @@ export function summaryMarkdown(summary: Summary, graph: LayerGraph, convention:
   );
   const t = summary.totals;
   const totals = markdownTable(
-    ['Input', 'Total params', 'Trainable params', macsHeader(convention), 'FLOPs (2 × MACs)', 'Input size (MB)', 'Forward/backward pass size (MB)', 'Params size (MB)', 'Estimated total size (MB)'],
+    ['Input', 'Total params', 'Trainable params', macsHeader(convention), 'FLOPs (2 × MACs)', 'Training MACs (forward + backward)', 'Input size (MB)', 'Forward/backward pass size (MB)', 'Params size (MB)', 'Estimated total size (MB)'],
     [[
-      shapeText(graph.config.input), thousands(t.params), thousands(t.trainable_params), thousands(t.macs), thousands(t.flops),
+      shapeText(graph.config.input), thousands(t.params), thousands(t.trainable_params), thousands(t.macs), thousands(t.flops), thousands(t.train_macs),
       pyFixed(t.input_mb), pyFixed(t.forward_backward_mb), pyFixed(t.params_mb), pyFixed(t.total_mb),
     ]],
-    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
   return `${layers}\n${totals}`;
 }

@@ -68,7 +68,7 @@ function storageElements(graph: LayerGraph, id: number): number {
 }
 
 /** The storages (by producer) a node saves for backward, per the rules above. */
-function savedInputs(node: LayerNode): number[] {
+export function savedInputs(node: LayerNode): number[] {
   switch (node.kind) {
     case 'conv':
     case 'conv1d':

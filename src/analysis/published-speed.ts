@@ -9,6 +9,8 @@ export interface PublishedSpeed {
   what: string;
   device: string;
   source: string;
+  /** The setting the model predicts the same pair in: a device of the table, inference or a training step, batch per GPU, GPUs. */
+  setting: { device: string; mode: 'inference' | 'training'; batch: number; gpus: number };
 }
 
 export const PUBLISHED_SPEED: readonly PublishedSpeed[] = [
@@ -19,6 +21,7 @@ export const PUBLISHED_SPEED: readonly PublishedSpeed[] = [
     ],
     what: 'training time per mini-batch of 256 images (32 per GPU), Torch, "with similar FLOPs"',
     device: '8 NVIDIA M40 GPUs',
+    setting: { device: 'm40', mode: 'training', batch: 32, gpus: 8 },
     source: 'Xie et al. 2017, Aggregated Residual Transformations for Deep Neural Networks, section 5.1',
   },
   {
@@ -28,6 +31,7 @@ export const PUBLISHED_SPEED: readonly PublishedSpeed[] = [
     ],
     what: 'inference time for 64 images; flops as multiply-adds (B), activations (M)',
     device: 'one NVIDIA V100 GPU',
+    setting: { device: 'v100', mode: 'inference', batch: 64, gpus: 1 },
     source: 'Radosavovic et al. 2020, Designing Network Design Spaces (RegNet), Table 3',
   },
 ];

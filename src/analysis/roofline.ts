@@ -1,6 +1,6 @@
 /**
- * Memory traffic and a roofline per kernel. One kernel is one module call (eager execution) or a conv /
- * add with the BatchNorm and ReLU folded into it (fused execution, see `Execution` in devices.ts).
+ * Memory traffic per module call, the fused ops of this engine, and the row type of the roofline chart and
+ * kernel table (the times come from the kernel-level model in timing/).
  *
  * Formulas (B = batch, s = bytes per element of the dtype, weights and activations in the same dtype):
  * - bytes read = B x input elements x s (both inputs of an add or multiply) + parameter and buffer
@@ -13,15 +13,13 @@
  * - ShuffleNet V2's memory access cost (Ma et al. 2018, guideline G2), generalised to a k x k conv with
  *   stride: MAC = Hin Win Cin + Hout Wout Cout + k^2 Cin Cout / g elements per image (for a 1x1 conv at
  *   stride 1: hw(c1 + c2) + c1 c2 / g). It is the conv's read + written elements at batch 1.
- * - time = max(FLOPs / peak, bytes / bandwidth) + the device's launch overhead, per memory pass (see
- *   `passes`: a fused conv is one pass, an add with its ReLU two). The peak is the dtype's matrix rate for
- *   convs and the fc (the FP32 rate where the device has none), the FP32 rate otherwise. A kernel is
- *   compute-bound when FLOPs / peak >= bytes / bandwidth, else memory-bound.
+ * - A layer is compute-bound when its arithmetic takes longer than its memory traffic (timing/model.ts), else
+ *   memory-bound.
  */
 import { fusionPlan, isView } from '../model/fusion.ts';
 import { numel, type LayerGraph, type LayerNode } from '../model/graph.ts';
 import { conv1dMacs, convMacs, linearMacs } from './counts.ts';
-import type { Device, Execution } from './devices.ts';
+import type { Execution } from './devices.ts';
 import { DTYPE_BYTES, type Dtype } from './memory.ts';
 
 /** Traffic of one module call at a batch and dtype; null for calls that move no data (views, wrappers). */
@@ -107,11 +105,12 @@ export function convMemoryAccessCost(node: LayerNode): number | null {
 
 /**
  * The kernels a runtime launches, as lists of node indices in execution order. Eager: one per call.
- * Fused: the engine's fusion plan (`fusionPlan`: a conv takes its BatchNorm and ReLU, an add its ReLU).
+ * Fused: the engine's fusion plan (`fusionPlan`: a conv takes its BatchNorm and ReLU, an add its ReLU; with
+ * `residualFusion`, as the engine's wasm GEMM kernel does, a dense conv also takes the residual add).
  */
-export function kernelGroups(graph: LayerGraph, execution: Execution): number[][] {
+export function kernelGroups(graph: LayerGraph, execution: Execution, residualFusion = false): number[][] {
   if (execution === 'eager') return graph.nodes.filter(isKernel).map((n) => [n.index]);
-  return fusionPlan(graph).kernels.map((k) => k.nodes);
+  return fusionPlan(graph, residualFusion ? { residual: (n) => n.conv.groups === 1 } : {}).kernels.map((k) => k.nodes);
 }
 
 export type Bound = 'compute' | 'memory';
@@ -137,98 +136,14 @@ export interface KernelCost {
   bound: Bound;
   /** ShuffleNet V2's MAC of a conv, elements per image; null for other kernels. */
   memoryAccessCost: number | null;
-}
-
-/** Peak FLOP/s a kernel can reach on a device at a dtype. */
-export function peakFlops(device: Device, dtype: Dtype, matrix: boolean): number {
-  const tflops = !matrix || dtype === 'float32' ? device.fp32Tflops : (dtype === 'float16' ? device.fp16Tflops : device.bf16Tflops) ?? device.fp32Tflops;
-  return tflops * 1e12;
-}
-
-interface Pass {
-  macs: number;
-  flops: number;
-  bytesRead: number;
-  bytesWritten: number;
-  matrix: boolean;
-}
-
-/**
- * The memory passes of one op. A conv runs as one pass whatever it absorbed: the folded BatchNorm is in
- * its weights and bias (their vectors read once more here, for the folding), the ReLU in its epilogue, so
- * it reads its input and weights once and writes its last call's output once. Any other op runs each of
- * its calls as its own pass (an add and its ReLU: two element-wise passes, as TensorFlow.js runs them).
- */
-function passes(graph: LayerGraph, group: number[], batch: number, dtype: Dtype): Pass[] {
-  const isMatrix = (n: LayerNode) => n.kind === 'conv' || n.kind === 'conv1d' || n.kind === 'linear';
-  const first = graph.nodes[group[0]];
-  if (first.kind !== 'conv' || group.length === 1) {
-    return group.map((i) => {
-      const n = graph.nodes[i];
-      const t = nodeTraffic(graph, n, batch, dtype)! as Pass;
-      t.matrix = isMatrix(n);
-      return t;
-    });
-  }
-  const head = nodeTraffic(graph, first, batch, dtype)!;
-  let flops = head.flops;
-  let state = 0;
-  for (let k = 1; k < group.length; k++) {
-    const n = graph.nodes[group[k]];
-    flops += batch * flopsPerSample(n, 0);
-    state += stateElements(n);
-  }
-  const last = graph.nodes[group[group.length - 1]];
-  return [{
-    macs: head.macs,
-    flops,
-    bytesRead: head.bytesRead + state * DTYPE_BYTES[dtype],
-    bytesWritten: batch * numel(last.outShape) * DTYPE_BYTES[dtype],
-    matrix: true,
-  }];
-}
-
-/** The roofline of every kernel (op) of a batch-B forward pass on a device. */
-export function roofline(graph: LayerGraph, batch: number, dtype: Dtype, device: Device): KernelCost[] {
-  const bandwidth = device.bandwidthGBs * 1e9;
-  const launchMs = device.launchUs / 1000;
-  return kernelGroups(graph, device.execution).map((group) => {
-    const first = graph.nodes[group[0]];
-    let macs = 0;
-    let flops = 0;
-    let bytesRead = 0;
-    let bytesWritten = 0;
-    let computeMs = 0;
-    let memoryMs = 0;
-    let ms = 0;
-    for (const p of passes(graph, group, batch, dtype)) {
-      const c = (p.flops / peakFlops(device, dtype, p.matrix)) * 1000;
-      const m = ((p.bytesRead + p.bytesWritten) / bandwidth) * 1000;
-      macs += p.macs;
-      flops += p.flops;
-      bytesRead += p.bytesRead;
-      bytesWritten += p.bytesWritten;
-      computeMs += c;
-      memoryMs += m;
-      ms += Math.max(c, m) + launchMs;
-    }
-    return {
-      name: first.name,
-      type: first.module ?? first.kind,
-      nodes: group,
-      stage: first.stage,
-      macs,
-      flops,
-      bytesRead,
-      bytesWritten,
-      intensity: flops / (bytesRead + bytesWritten),
-      computeMs,
-      memoryMs,
-      ms,
-      bound: computeMs >= memoryMs ? 'compute' : 'memory',
-      memoryAccessCost: convMemoryAccessCost(first),
-    };
-  });
+  /** Where a matrix layer runs (tensor cores or the vector units); `memory` for element-wise layers. */
+  unit: 'tensor' | 'simt' | 'memory';
+  /** Tile quantization: useful / computed multiply-accumulates (1 for element-wise layers). */
+  tileUse: number;
+  /** FLOPs / (time x the dtype's matrix peak): how far below the compute roof the layer runs (0 for element-wise). */
+  peakShare: number;
+  /** Runs as Winograd (fewer multiplications than its FLOPs say). */
+  winograd: boolean;
 }
 
 /** What a dot on the roofline chart is, by colour. */

@@ -6,6 +6,7 @@ import { FormsView } from './views/FormsView.tsx';
 import { CompareView } from './views/CompareView.tsx';
 import { CostView } from './views/CostView.tsx';
 import { DesignSpaceView } from './views/DesignSpaceView.tsx';
+import { GraphView } from './views/GraphView.tsx';
 import { Notices } from './components/Notices.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { useSnapshot, useStore } from './store.ts';
@@ -113,6 +114,7 @@ function Shell() {
             <ErrorBoundary key={state.view} resetKey={`${JSON.stringify(state.config)}:${state.order}:${state.convention}`}>
               {state.view === 'table' && <BlockTableView state={state} />}
               {state.view === 'layers' && <LayersView state={state} />}
+              {state.view === 'graph' && <GraphView state={state} />}
               {state.view === 'forms' && <FormsView state={state} />}
               {state.view === 'compare' && <CompareView state={state} />}
               {state.view === 'cost' && <CostView state={state} />}

@@ -8,8 +8,8 @@
  * `impliedImplementation` in config.ts).
  */
 import {
-  ATTENTION_KINDS, BLOCK_KINDS, configMessage, failConfig as fail, formatInputSize, impliedImplementation, IMPLEMENTATIONS, isRegNet, parseInputSize,
-  STEM_KINDS, usesStemWidth, type NetworkConfig,
+  ATTENTION_KINDS, BLOCK_KINDS, CONFIG, formatInputSize, impliedImplementation, IMPLEMENTATIONS, isRegNet, parseInputSize, STEM_KINDS, usesStemWidth,
+  type NetworkConfig,
 } from './config.ts';
 import { REGNET_ROUNDINGS } from './regnet.ts';
 import type { Message, MessageParam } from './message.ts';
@@ -92,10 +92,10 @@ function shown(text: string): string {
 /** A positive decimal integer (spaces around it allowed), or a ConfigError naming `what`. */
 export function parsePositiveInteger(text: string, what: MessageParam): number {
   const t = text.trim();
-  if (!/^\d+$/.test(t)) fail('config.parse.positiveInteger', { what, text: shown(text) });
+  if (!/^\d+$/.test(t)) CONFIG.fail('config.parse.positiveInteger', { what, text: shown(text) });
   const value = Number(t);
-  if (!Number.isSafeInteger(value)) fail('config.parse.tooLarge', { what, text: shown(t), digits: t.length, max: Number.MAX_SAFE_INTEGER });
-  if (value <= 0) fail('config.parse.positiveInteger', { what, text: shown(text) });
+  if (!Number.isSafeInteger(value)) CONFIG.fail('config.parse.tooLarge', { what, text: shown(t), digits: t.length, max: Number.MAX_SAFE_INTEGER });
+  if (value <= 0) CONFIG.fail('config.parse.positiveInteger', { what, text: shown(text) });
   return value;
 }
 
@@ -111,21 +111,25 @@ const decimal: ValueType<number> = {
   format: String,
   parse(text, name) {
     const t = text.trim();
-    if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) || !Number.isFinite(Number(t))) fail('config.parse.number', { what: name.whole, text: shown(text) });
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) || !Number.isFinite(Number(t))) CONFIG.fail('config.parse.number', { what: name.whole, text: shown(text) });
     return Number(t);
   },
 };
 
-/** Blocks per stage: "3,4,6,3" (spaces allowed). */
-const stageCounts: ValueType<number[]> = {
-  syntax: '3,4,6,3',
-  format: (depths) => depths.join(','),
-  parse(text, name) {
-    if (text.trim() === '') fail('config.parse.list', { what: name.whole, text: shown(text) });
-    const entry = name.entry ?? ((index: number) => configMessage('config.what.depth', { index, stage: index + 1 }));
-    return text.split(',').map((part, i) => parsePositiveInteger(part, entry(i)));
-  },
-};
+/**
+ * A comma-separated list of positive integers (spaces allowed), e.g. blocks per stage "3,4,6,3"; `entry`
+ * names one entry in the panel's and the URL's messages.
+ */
+function positiveIntegers(example: string, entry: (index: number) => Message): ValueType<number[]> {
+  return {
+    syntax: example,
+    format: (values) => values.join(','),
+    parse(text, name) {
+      if (text.trim() === '') CONFIG.fail('config.parse.list', { what: name.whole, example, text: shown(text) });
+      return text.split(',').map((part, i) => parsePositiveInteger(part, (name.entry ?? entry)(i)));
+    },
+  };
+}
 
 const inputSize: ValueType<[number, number, number]> = {
   syntax: 'CxHxW',
@@ -138,7 +142,7 @@ const bit: ValueType<boolean> = {
   syntax: '0|1',
   format: (on) => (on ? '1' : '0'),
   parse(text, name) {
-    if (text !== '0' && text !== '1') fail('config.parse.bit', { what: name.whole, text: shown(text) });
+    if (text !== '0' && text !== '1') CONFIG.fail('config.parse.bit', { what: name.whole, text: shown(text) });
     return text === '1';
   },
 };
@@ -149,7 +153,7 @@ function oneOf<T extends string>(choices: readonly T[]): ValueType<T> {
     syntax: choices.join('|'),
     format: (value) => value,
     parse(text, name) {
-      if (!(choices as readonly string[]).includes(text)) fail('config.parse.choice', { what: name.whole, allowed: choices.join(', '), text: shown(text) });
+      if (!(choices as readonly string[]).includes(text)) CONFIG.fail('config.parse.choice', { what: name.whole, allowed: choices.join(', '), text: shown(text) });
       return text as T;
     },
   };
@@ -159,9 +163,9 @@ const numeric = { kind: 'text', inputMode: 'numeric' } as const;
 const decimalText = { kind: 'text', inputMode: 'text' } as const;
 
 /** A ResNet field, unused by a RegNet (whose stages come from its own numbers). */
-const resnetOnly = { test: (config: NetworkConfig) => !isRegNet(config), unused: (_: NetworkConfig, what: MessageParam) => configMessage('config.unused.resnet', { what }) };
+const resnetOnly = { test: (config: NetworkConfig) => !isRegNet(config), unused: (_: NetworkConfig, what: MessageParam) => CONFIG.message('config.unused.resnet', { what }) };
 /** A RegNet field. */
-const regnetOnly = { test: isRegNet, unused: (_: NetworkConfig, what: MessageParam) => configMessage('config.unused.regnet', { what }) };
+const regnetOnly = { test: isRegNet, unused: (_: NetworkConfig, what: MessageParam) => CONFIG.message('config.unused.regnet', { what }) };
 
 /**
  * The table, in the panel's order (also the URL's and the CLI's): every field of NetworkConfig, each once
@@ -169,7 +173,10 @@ const regnetOnly = { test: isRegNet, unused: (_: NetworkConfig, what: MessagePar
  */
 const FIELDS: { readonly [K in keyof NetworkConfig]: FieldSpec<K> } = {
   block: { url: 'block', flag: 'block', value: oneOf(BLOCK_KINDS), control: { kind: 'select' }, architecture: true },
-  depths: { url: 'depths', flag: 'depths', value: stageCounts, control: { kind: 'text', inputMode: 'text' }, architecture: true, usedWhen: resnetOnly },
+  depths: {
+    url: 'depths', flag: 'depths', value: positiveIntegers('3,4,6,3', (index) => CONFIG.message('config.what.depth', { index, stage: index + 1 })),
+    control: { kind: 'text', inputMode: 'text' }, architecture: true, usedWhen: resnetOnly,
+  },
   cardinality: { url: 'C', flag: 'cardinality', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true, usedWhen: resnetOnly },
   widthPerGroup: { url: 'd', flag: 'width', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true, usedWhen: resnetOnly },
   regnetDepth: { url: 'rd', flag: 'regnet-depth', value: positiveInteger, control: { ...numeric, row: 'regnet1' }, architecture: true, usedWhen: regnetOnly },
@@ -184,7 +191,7 @@ const FIELDS: { readonly [K in keyof NetworkConfig]: FieldSpec<K> } = {
   baseWidth: { url: 'base', flag: 'base-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true, usedWhen: resnetOnly },
   stemWidth: {
     url: 'sw', flag: 'stem-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true,
-    usedWhen: { test: usesStemWidth, unused: (config, what) => configMessage('config.unused.stemWidth', { what, stem: config.stem }) },
+    usedWhen: { test: usesStemWidth, unused: (config, what) => CONFIG.message('config.unused.stemWidth', { what, stem: config.stem }) },
   },
   attention: { url: 'attn', flag: 'attn', value: oneOf(ATTENTION_KINDS), control: { kind: 'select' }, architecture: true, usedWhen: resnetOnly },
   avgDown: { url: 'avgdown', flag: 'avg-down', flagSets: true, value: bit, control: { kind: 'check', row: 'modules' }, architecture: true, usedWhen: resnetOnly },
@@ -195,7 +202,7 @@ const FIELDS: { readonly [K in keyof NetworkConfig]: FieldSpec<K> } = {
 };
 
 function field<K extends keyof NetworkConfig>(key: K, spec: FieldSpec<K>): ConfigField {
-  const what = configMessage(`config.what.${key}` as `config.what.${keyof NetworkConfig}`);
+  const what = CONFIG.message(`config.what.${key}` as `config.what.${keyof NetworkConfig}`);
   const { value } = spec;
   return {
     key,

@@ -5,7 +5,7 @@
  * start from a `NetworkConfig`.
  */
 
-import { messageOf, type Message, type ParamsArg } from './message.ts';
+import { catalogue, type Catalogue, type Message } from './message.ts';
 import { regnetDesign, REGNET_ROUNDINGS, type RegNetDesign, type RegNetRounding } from './regnet.ts';
 
 /**
@@ -182,7 +182,7 @@ export const CONFIG_MESSAGES = {
   'config.unused.resnet': '{what} is a ResNet field; a RegNet takes its stages from d, w0, wa, wm and g: set block "bottleneck" or "basic" to use it',
   'config.unused.regnet': '{what} is a RegNet field: set block "regnet" to use it',
   'config.parse.bit': '{what} must be 0 or 1, got "{text}"',
-  'config.parse.list': '{what} must list the number of blocks of each stage, e.g. 3,4,6,3, got "{text}"',
+  'config.parse.list': '{what} must be a comma-separated list of positive integers, e.g. {example}, got "{text}"',
   'config.unused.stemWidth': '{what} sets the width of timm\'s deep stems; set the stem to deep or deep_tiered (the {stem} stem has none)',
   'config.feature.deepStem': 'the {stem} stem',
   'config.feature.avgDown': 'the average-pool shortcut (avg-down)',
@@ -191,11 +191,6 @@ export const CONFIG_MESSAGES = {
   'config.feature.quantize': 'timm\'s width rounding (quantize_float)',
 } as const;
 export type ConfigMessageId = keyof typeof CONFIG_MESSAGES;
-
-/** A message of the validator's catalogue. */
-export function configMessage<K extends ConfigMessageId>(id: K, ...params: ParamsArg<(typeof CONFIG_MESSAGES)[K]>): Message {
-  return messageOf(CONFIG_MESSAGES, id, ...params);
-}
 
 /**
  * A configuration that cannot describe a network; the message says what is wrong and what to do.
@@ -212,10 +207,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** Throws the ConfigError of a message of the validator's catalogue. */
-export function failConfig<K extends ConfigMessageId>(id: K, ...params: ParamsArg<(typeof CONFIG_MESSAGES)[K]>): never {
-  throw new ConfigError(configMessage(id, ...params));
-}
+/** The validator's messages, its ConfigError and a throw of it. */
+export const CONFIG: Catalogue<typeof CONFIG_MESSAGES, ConfigError> = catalogue(CONFIG_MESSAGES, (m) => new ConfigError(m));
 
 export const BLOCK_EXPANSION: Record<BlockKind, number> = { basic: 1, bottleneck: 4, regnet: 1 };
 
@@ -236,11 +229,11 @@ function quote(value: unknown): string {
 }
 
 function checkPositiveInteger(what: Message, value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) failConfig('config.notNumber', { what, value: quote(value) });
+  if (typeof value !== 'number' || Number.isNaN(value)) CONFIG.fail('config.notNumber', { what, value: quote(value) });
   if (!Number.isFinite(value) || value > Number.MAX_SAFE_INTEGER) {
-    failConfig('config.tooLarge', { what, value: quote(value), max: Number.MAX_SAFE_INTEGER });
+    CONFIG.fail('config.tooLarge', { what, value: quote(value), max: Number.MAX_SAFE_INTEGER });
   }
-  if (!Number.isInteger(value) || value <= 0) failConfig('config.notPositive', { what, value });
+  if (!Number.isInteger(value) || value <= 0) CONFIG.fail('config.notPositive', { what, value });
   return value;
 }
 
@@ -295,14 +288,14 @@ export function usesStemWidth(config: Pick<NetworkConfig, 'stem' | 'block'>): bo
  * rule below read it; a new timm-only option is one line here.
  */
 const TIMM_ONLY: { readonly [K in keyof NetworkConfig]?: (value: NetworkConfig[K]) => Message | null } = {
-  stem: (stem) => (stem === 'deep' || stem === 'deep_tiered' ? configMessage('config.feature.deepStem', { stem }) : null),
-  avgDown: (on) => (on ? configMessage('config.feature.avgDown') : null),
-  attention: (a) => (a === 'none' ? null : configMessage(a === 'se' ? 'config.feature.se' : 'config.feature.eca')),
+  stem: (stem) => (stem === 'deep' || stem === 'deep_tiered' ? CONFIG.message('config.feature.deepStem', { stem }) : null),
+  avgDown: (on) => (on ? CONFIG.message('config.feature.avgDown') : null),
+  attention: (a) => (a === 'none' ? null : CONFIG.message(a === 'se' ? 'config.feature.se' : 'config.feature.eca')),
 };
 
 /** The timm-only features a config uses, in the order of its fields (a RegNet's ResNet fields are unused). */
 export function timmOnlyFeatures(config: NetworkConfig): Message[] {
-  if (isRegNet(config)) return config.widthRounding === 'quantize' ? [configMessage('config.feature.quantize')] : [];
+  if (isRegNet(config)) return config.widthRounding === 'quantize' ? [CONFIG.message('config.feature.quantize')] : [];
   return (Object.keys(TIMM_ONLY) as (keyof NetworkConfig)[])
     .map((key) => (TIMM_ONLY[key] as (value: unknown) => Message | null)(config[key]))
     .filter((m): m is Message => m !== null);
@@ -323,56 +316,56 @@ export function impliedImplementation(before: NetworkConfig, after: NetworkConfi
  * these padded networks run even on a 1x1 input.
  */
 export function validateConfig(config: NetworkConfig): NetworkConfig {
-  if (config === null || typeof config !== 'object') failConfig('config.notObject');
-  if (!BLOCK_KINDS.includes(config.block)) failConfig('config.block', { value: JSON.stringify(config.block) });
-  if (!STEM_KINDS.includes(config.stem)) failConfig('config.stem', { allowed: STEM_KINDS.join(', '), value: quote(config.stem) });
-  if (!IMPLEMENTATIONS.includes(config.implementation)) failConfig('config.implementation', { value: quote(config.implementation) });
-  if (!ATTENTION_KINDS.includes(config.attention)) failConfig('config.attention', { allowed: ATTENTION_KINDS.join(', '), value: quote(config.attention) });
-  if (typeof config.avgDown !== 'boolean') failConfig('config.avgDown', { value: quote(config.avgDown) });
-  checkPositiveInteger(configMessage('config.what.stemWidth'), config.stemWidth);
-  if (config.stemWidth > LIMITS.maxChannels) failConfig('config.stemWidthTooLarge', { value: config.stemWidth, max: LIMITS.maxChannels });
-  if (config.stem === 'deep_tiered' && config.stemWidth < 4) failConfig('config.stemWidthTiered', { value: config.stemWidth });
+  if (config === null || typeof config !== 'object') CONFIG.fail('config.notObject');
+  if (!BLOCK_KINDS.includes(config.block)) CONFIG.fail('config.block', { value: JSON.stringify(config.block) });
+  if (!STEM_KINDS.includes(config.stem)) CONFIG.fail('config.stem', { allowed: STEM_KINDS.join(', '), value: quote(config.stem) });
+  if (!IMPLEMENTATIONS.includes(config.implementation)) CONFIG.fail('config.implementation', { value: quote(config.implementation) });
+  if (!ATTENTION_KINDS.includes(config.attention)) CONFIG.fail('config.attention', { allowed: ATTENTION_KINDS.join(', '), value: quote(config.attention) });
+  if (typeof config.avgDown !== 'boolean') CONFIG.fail('config.avgDown', { value: quote(config.avgDown) });
+  checkPositiveInteger(CONFIG.message('config.what.stemWidth'), config.stemWidth);
+  if (config.stemWidth > LIMITS.maxChannels) CONFIG.fail('config.stemWidthTooLarge', { value: config.stemWidth, max: LIMITS.maxChannels });
+  if (config.stem === 'deep_tiered' && config.stemWidth < 4) CONFIG.fail('config.stemWidthTiered', { value: config.stemWidth });
   if (isRegNet(config)) return validateRegNet(config);
   if (config.implementation === 'torchvision') {
     const timmOnly = timmOnlyFeatures(config);
-    if (timmOnly.length) failConfig('config.timmOnly', { features: timmOnly, count: timmOnly.length });
+    if (timmOnly.length) CONFIG.fail('config.timmOnly', { features: timmOnly, count: timmOnly.length });
   } else if (config.depths.length !== 4) {
-    failConfig('config.timmStages', { stages: config.depths.length });
+    CONFIG.fail('config.timmStages', { stages: config.depths.length });
   } else if (config.stem === 'cifar') {
-    failConfig('config.timmCifar');
+    CONFIG.fail('config.timmCifar');
   }
-  if (!Array.isArray(config.depths) || config.depths.length === 0) failConfig('config.depthsEmpty');
-  if (config.depths.length > 8) failConfig('config.depthsTooMany', { stages: config.depths.length });
-  config.depths.forEach((d, i) => checkPositiveInteger(configMessage('config.what.depth', { index: i, stage: i + 1 }), d));
+  if (!Array.isArray(config.depths) || config.depths.length === 0) CONFIG.fail('config.depthsEmpty');
+  if (config.depths.length > 8) CONFIG.fail('config.depthsTooMany', { stages: config.depths.length });
+  config.depths.forEach((d, i) => checkPositiveInteger(CONFIG.message('config.what.depth', { index: i, stage: i + 1 }), d));
   const blocks = config.depths.reduce((a, b) => a + b, 0);
-  if (blocks > LIMITS.maxBlocks) failConfig('config.tooManyBlocks', { blocks, max: LIMITS.maxBlocks });
-  checkPositiveInteger(configMessage('config.what.cardinality'), config.cardinality);
-  checkPositiveInteger(configMessage('config.what.widthPerGroup'), config.widthPerGroup);
-  checkPositiveInteger(configMessage('config.what.baseWidth'), config.baseWidth);
-  if (config.baseWidth > LIMITS.maxChannels) failConfig('config.baseWidthTooLarge', { value: config.baseWidth, max: LIMITS.maxChannels });
+  if (blocks > LIMITS.maxBlocks) CONFIG.fail('config.tooManyBlocks', { blocks, max: LIMITS.maxBlocks });
+  checkPositiveInteger(CONFIG.message('config.what.cardinality'), config.cardinality);
+  checkPositiveInteger(CONFIG.message('config.what.widthPerGroup'), config.widthPerGroup);
+  checkPositiveInteger(CONFIG.message('config.what.baseWidth'), config.baseWidth);
+  if (config.baseWidth > LIMITS.maxChannels) CONFIG.fail('config.baseWidthTooLarge', { value: config.baseWidth, max: LIMITS.maxChannels });
   if (config.block === 'basic' && (config.cardinality !== 1 || config.widthPerGroup !== 64)) {
-    failConfig('config.basicGroups', { c: config.cardinality, d: config.widthPerGroup });
+    CONFIG.fail('config.basicGroups', { c: config.cardinality, d: config.widthPerGroup });
   }
   validateIo(config);
   if (config.block === 'bottleneck') {
     const width = bottleneckWidth(stagePlanes(config, 0), config.widthPerGroup, config.cardinality);
-    if (width === 0) failConfig('config.zeroWidth', { planes: config.baseWidth, d: config.widthPerGroup });
+    if (width === 0) CONFIG.fail('config.zeroWidth', { planes: config.baseWidth, d: config.widthPerGroup });
   }
   return config;
 }
 
 /** The input, classes and head fields, which every network has. */
 function validateIo(config: NetworkConfig): void {
-  if (!Array.isArray(config.input) || config.input.length !== 3) failConfig('config.inputShape', { value: JSON.stringify(config.input) });
+  if (!Array.isArray(config.input) || config.input.length !== 3) CONFIG.fail('config.inputShape', { value: JSON.stringify(config.input) });
   const [c, h, w] = config.input;
-  checkPositiveInteger(configMessage('config.what.inputChannels'), c);
-  checkPositiveInteger(configMessage('config.what.inputHeight'), h);
-  checkPositiveInteger(configMessage('config.what.inputWidth'), w);
+  checkPositiveInteger(CONFIG.message('config.what.inputChannels'), c);
+  checkPositiveInteger(CONFIG.message('config.what.inputHeight'), h);
+  checkPositiveInteger(CONFIG.message('config.what.inputWidth'), w);
   if (c > LIMITS.maxChannels || h > LIMITS.maxSide || w > LIMITS.maxSide) {
-    failConfig('config.inputTooLarge', { c, h, w, maxChannels: LIMITS.maxChannels, maxSide: LIMITS.maxSide });
+    CONFIG.fail('config.inputTooLarge', { c, h, w, maxChannels: LIMITS.maxChannels, maxSide: LIMITS.maxSide });
   }
-  checkPositiveInteger(configMessage('config.what.classes'), config.classes);
-  if (typeof config.includeTop !== 'boolean') failConfig('config.includeTop', { value: String(JSON.stringify(config.includeTop)) });
+  checkPositiveInteger(CONFIG.message('config.what.classes'), config.classes);
+  if (typeof config.includeTop !== 'boolean') CONFIG.fail('config.includeTop', { value: String(JSON.stringify(config.includeTop)) });
 }
 
 /**
@@ -381,17 +374,17 @@ function validateIo(config: NetworkConfig): void {
  * stages, its own rounding), and the input.
  */
 function validateRegNet(config: NetworkConfig): NetworkConfig {
-  if (!REGNET_ROUNDINGS.includes(config.widthRounding)) failConfig('config.regnet.rounding', { allowed: REGNET_ROUNDINGS.join(', '), value: quote(config.widthRounding) });
+  if (!REGNET_ROUNDINGS.includes(config.widthRounding)) CONFIG.fail('config.regnet.rounding', { allowed: REGNET_ROUNDINGS.join(', '), value: quote(config.widthRounding) });
   const design = regnetOf(config);
-  checkPositiveInteger(configMessage('config.what.stemWidth'), config.stemWidth);
-  if (config.stemWidth > LIMITS.maxChannels) failConfig('config.stemWidthTooLarge', { value: config.stemWidth, max: LIMITS.maxChannels });
-  if (typeof config.seRatio !== 'number' || !(config.seRatio >= 0 && config.seRatio <= 1)) failConfig('config.regnet.seRatio', { value: quote(config.seRatio) });
-  if (!IMPLEMENTATIONS.includes(config.implementation)) failConfig('config.implementation', { value: quote(config.implementation) });
+  checkPositiveInteger(CONFIG.message('config.what.stemWidth'), config.stemWidth);
+  if (config.stemWidth > LIMITS.maxChannels) CONFIG.fail('config.stemWidthTooLarge', { value: config.stemWidth, max: LIMITS.maxChannels });
+  if (typeof config.seRatio !== 'number' || !(config.seRatio >= 0 && config.seRatio <= 1)) CONFIG.fail('config.regnet.seRatio', { value: quote(config.seRatio) });
+  if (!IMPLEMENTATIONS.includes(config.implementation)) CONFIG.fail('config.implementation', { value: quote(config.implementation) });
   const stages = design.stages.length;
   const widths = design.stages.map((s) => s.width).join(', ');
-  if (stages > 8) failConfig('config.regnet.tooManyStages', { stages, widths });
-  if (config.implementation === 'timm' && stages !== 4) failConfig('config.regnet.timmStages', { stages, widths });
-  if (config.implementation === 'torchvision' && config.widthRounding === 'quantize') failConfig('config.regnet.quantizeTorchvision');
+  if (stages > 8) CONFIG.fail('config.regnet.tooManyStages', { stages, widths });
+  if (config.implementation === 'timm' && stages !== 4) CONFIG.fail('config.regnet.timmStages', { stages, widths });
+  if (config.implementation === 'torchvision' && config.widthRounding === 'quantize') CONFIG.fail('config.regnet.quantizeTorchvision');
   validateIo(config);
   return config;
 }
@@ -399,11 +392,11 @@ function validateRegNet(config: NetworkConfig): NetworkConfig {
 /** Parses "3x224x224", "224x224" (3 channels) or "224" (square, 3 channels). */
 export function parseInputSize(text: string): [number, number, number] {
   const trimmed = text.trim();
-  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) failConfig('config.inputMalformed', { text });
+  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) CONFIG.fail('config.inputMalformed', { text });
   const parts = trimmed.toLowerCase().split('x').map(Number);
   const [c, h, w] = parts.length === 3 ? parts : parts.length === 2 ? [3, ...parts] : [3, parts[0], parts[0]];
   for (const [what, v] of [['config.what.channels', c], ['config.what.height', h], ['config.what.width', w]] as const) {
-    if (!Number.isSafeInteger(v) || v <= 0) failConfig('config.inputPart', { what: configMessage(what), value: v, text });
+    if (!Number.isSafeInteger(v) || v <= 0) CONFIG.fail('config.inputPart', { what: CONFIG.message(what), value: v, text });
   }
   return [c, h, w];
 }

@@ -19,7 +19,7 @@
  * the BN output it is applied to, but `layer1.0.bn1` is the BN's own output.
  */
 import type { LayerGraph, LayerNode } from './graph.ts';
-import { messageOf, type Message, type ParamsArg } from './message.ts';
+import { catalogue, type Message } from './message.ts';
 
 /** The descriptions of outputs and the refusals of names, as English templates by id (src/model/message.ts); the app translates them. */
 export const EXPLAIN_MESSAGES = {
@@ -52,9 +52,7 @@ export const EXPLAIN_MESSAGES = {
 } as const;
 export type ExplainMessageId = keyof typeof EXPLAIN_MESSAGES;
 
-function em<K extends ExplainMessageId>(id: K, ...params: ParamsArg<(typeof EXPLAIN_MESSAGES)[K]>): Message {
-  return messageOf(EXPLAIN_MESSAGES, id, ...params);
-}
+const { message: em } = catalogue(EXPLAIN_MESSAGES);
 
 export class TapError extends Error {
   readonly msg: Message | undefined;

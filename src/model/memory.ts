@@ -7,7 +7,7 @@
  */
 import { numel, stateDictSpec, type LayerGraph } from './graph.ts';
 import type { BackendName } from './tfjs/backend-name.ts';
-import { messageOf, type Message, type ParamsArg } from './message.ts';
+import { catalogue, type Message } from './message.ts';
 
 /** The memory messages as English templates by id (src/model/message.ts); the app translates them. */
 export const MEMORY_MESSAGES = {
@@ -26,9 +26,7 @@ export const MEMORY_MESSAGES = {
 } as const;
 export type MemoryMessageId = keyof typeof MEMORY_MESSAGES;
 
-function text<K extends MemoryMessageId>(id: K, ...params: ParamsArg<(typeof MEMORY_MESSAGES)[K]>): Message {
-  return messageOf(MEMORY_MESSAGES, id, ...params);
-}
+const { message: text } = catalogue(MEMORY_MESSAGES);
 
 /** tfjs-backend-wasm 4.22's heap limit (`getHeapMax()`): wasm32 addresses end at 4 GiB, less one 64 KiB page. */
 export const WASM_HEAP_MAX_BYTES = 4_294_901_760;

@@ -220,6 +220,36 @@ export function formatTemplate(template: string, params: MessageParams, o: Forma
 
 const ENGLISH: FormatOptions = { locale: 'en', nested: (m) => m.text };
 
+/**
+ * A catalogue's helpers, made once per catalogue by `catalogue()`: its messages (typed ids and parameters),
+ * its error for a message, and a throw of that error. Declare the constant with this type
+ * (`const X: Catalogue<typeof X_MESSAGES, XError> = catalogue(...)`) so that TypeScript knows `X.fail` ends the code path.
+ */
+export interface Catalogue<C extends Readonly<Record<string, string>>, E extends Error> {
+  /** A message: its id, its parameters and its English text. */
+  message<K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): Message;
+  /** The catalogue's error carrying a message. */
+  error<K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): E;
+  /** Throws that error. */
+  fail<K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): never;
+}
+
+/** The helpers of an English catalogue whose errors are `toError(message)` (a MessageError unless it says). */
+export function catalogue<C extends Readonly<Record<string, string>>, E extends Error = MessageError>(
+  templates: C,
+  toError: (m: Message) => E = (m) => new MessageError(m) as unknown as E,
+): Catalogue<C, E> {
+  const message = <K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): Message => messageOf(templates, id, ...params);
+  const error = <K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): E => toError(message(id, ...params));
+  return {
+    message,
+    error,
+    fail: (id, ...params) => {
+      throw error(id, ...params);
+    },
+  };
+}
+
 /** A message of an English catalogue: its id, its parameters and its English text. */
 export function messageOf<C extends Readonly<Record<string, string>>, K extends keyof C & string>(
   catalogue: C,

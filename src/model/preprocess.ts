@@ -17,7 +17,7 @@
 import { INTERPOLATIONS, resizeRgb, type Interpolation } from './image/resample.ts';
 import { ImageError, toRgb, type PixelImage, type RgbImage } from './image/rgb.ts';
 import { checkImageSize, MAX_IMAGE_PIXELS } from './image/sniff.ts';
-import { messageOf, type Message, type ParamsArg } from './message.ts';
+import { catalogue, type Message } from './message.ts';
 
 /** The preprocessing's messages as English templates by id (src/model/message.ts); the app translates them. */
 export const PREPROCESS_MESSAGES = {
@@ -37,9 +37,7 @@ export const PREPROCESS_MESSAGES = {
 } as const;
 export type PreprocessMessageId = keyof typeof PREPROCESS_MESSAGES;
 
-function text<K extends PreprocessMessageId>(id: K, ...params: ParamsArg<(typeof PREPROCESS_MESSAGES)[K]>): Message {
-  return messageOf(PREPROCESS_MESSAGES, id, ...params);
-}
+const { message: text } = catalogue(PREPROCESS_MESSAGES);
 
 export type CropMode = 'center' | 'squash' | 'border';
 export const CROP_MODES: readonly CropMode[] = ['center', 'squash', 'border'];

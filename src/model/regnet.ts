@@ -14,7 +14,7 @@
  * torchvision and timm compute u_j, s_j and w_j in float32 tensors; so does this function (Math.fround
  * after every operation, rounding half to even as torch.round does).
  */
-import { failConfig } from './config.ts';
+import { CONFIG } from './config.ts';
 
 /** How a stage's bottleneck width is made a multiple of its group width. */
 export type RegNetRounding = 'divisible' | 'quantize';
@@ -83,16 +83,16 @@ function makeDivisible(v: number, divisor: number): number {
  * failure would otherwise surface as a PyTorch error or a network with zero channels).
  */
 export function regnetDesign(p: RegNetParams): RegNetDesign {
-  if (!Number.isInteger(p.depth) || p.depth <= 0) failConfig('config.regnet.depth', { value: p.depth });
-  if (p.depth > REGNET_MAX_DEPTH) failConfig('config.regnet.depthTooLarge', { value: p.depth, max: REGNET_MAX_DEPTH });
+  if (!Number.isInteger(p.depth) || p.depth <= 0) CONFIG.fail('config.regnet.depth', { value: p.depth });
+  if (p.depth > REGNET_MAX_DEPTH) CONFIG.fail('config.regnet.depthTooLarge', { value: p.depth, max: REGNET_MAX_DEPTH });
   if (!Number.isFinite(p.w0) || !Number.isInteger(p.w0) || p.w0 <= 0 || p.w0 % 8 !== 0 || p.w0 > 1 << 16) {
-    failConfig('config.regnet.w0', { value: p.w0 });
+    CONFIG.fail('config.regnet.w0', { value: p.w0 });
   }
-  if (!Number.isFinite(p.wa) || p.wa < 0 || p.wa > 1 << 16) failConfig('config.regnet.wa', { value: p.wa });
-  if (!Number.isFinite(p.wm) || p.wm <= 1 || p.wm > 64) failConfig('config.regnet.wm', { value: p.wm });
-  if (!Number.isInteger(p.groupWidth) || p.groupWidth <= 0) failConfig('config.regnet.groupWidth', { value: p.groupWidth });
+  if (!Number.isFinite(p.wa) || p.wa < 0 || p.wa > 1 << 16) CONFIG.fail('config.regnet.wa', { value: p.wa });
+  if (!Number.isFinite(p.wm) || p.wm <= 1 || p.wm > 64) CONFIG.fail('config.regnet.wm', { value: p.wm });
+  if (!Number.isInteger(p.groupWidth) || p.groupWidth <= 0) CONFIG.fail('config.regnet.groupWidth', { value: p.groupWidth });
   if (!Number.isFinite(p.bottleneckRatio) || p.bottleneckRatio <= 0 || p.bottleneckRatio > 64) {
-    failConfig('config.regnet.bottleneckRatio', { value: p.bottleneckRatio });
+    CONFIG.fail('config.regnet.bottleneckRatio', { value: p.bottleneckRatio });
   }
 
   const wa = f32(p.wa);
@@ -120,16 +120,16 @@ export function regnetDesign(p: RegNetParams): RegNetDesign {
   const b = p.bottleneckRatio;
   const stages = runs.map((run, i): RegNetStage => {
     const wBot = Math.trunc(run.width * b);
-    if (wBot <= 0) failConfig('config.regnet.zeroBottleneck', { stage: i + 1, width: run.width, b });
+    if (wBot <= 0) CONFIG.fail('config.regnet.zeroBottleneck', { stage: i + 1, width: run.width, b });
     const g = Math.min(p.groupWidth, wBot);
     const rounded = p.rounding === 'divisible' ? makeDivisible(wBot, g) : Math.trunc(roundHalfEven(wBot / g) * g);
     const width = Math.trunc(rounded / b);
     const bottleneckWidth = Math.trunc(roundHalfEven(width * b));
-    if (bottleneckWidth <= 0 || width <= 0) failConfig('config.regnet.zeroBottleneck', { stage: i + 1, width: run.width, b });
+    if (bottleneckWidth <= 0 || width <= 0) CONFIG.fail('config.regnet.zeroBottleneck', { stage: i + 1, width: run.width, b });
     // torchvision and timm: groups = bottleneck width // group width; PyTorch refuses 0 groups and channels they do not divide.
     const groups = Math.floor(bottleneckWidth / g);
     if (groups === 0 || bottleneckWidth % groups !== 0) {
-      failConfig('config.regnet.groupsDivide', { g, stage: i + 1, width: bottleneckWidth, b });
+      CONFIG.fail('config.regnet.groupsDivide', { g, stage: i + 1, width: bottleneckWidth, b });
     }
     return { width, depth: run.depth, groupWidth: g, bottleneckWidth, groups };
   });

@@ -44,7 +44,7 @@ export function BrowserMeasure({ state, graph, device }: { state: AppState; grap
     setBusy(true);
     setError(null);
     try {
-      const full = costOf(graph, { batch: state.batch, dtype: 'float32', optimizer: state.optimizer, device });
+      const full = costOf(graph, { batch: state.batch, dtype: 'float32', layout: 'nchw', optimizer: state.optimizer, device, gpus: 1 });
       const batch = full.totals.predictedMs <= MAX_PASS_MS ? state.batch : 1;
       const engine = await getEngine();
       setTimed({ config: state.config, times: await engine.timeOps(state.config, batch, RUNS) });
@@ -84,18 +84,21 @@ export function BrowserMeasure({ state, graph, device }: { state: AppState; grap
 function Comparison({ graph, device, state, times }: { graph: LayerGraph; device: Device; state: AppState; times: OpTimes }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const predicted = costOf(graph, { batch: times.batch, dtype: 'float32', optimizer: state.optimizer, device });
-  const byFirst = new Map(predicted.layers.map((l) => [l.nodes[0], l]));
+  const predicted = costOf(graph, { batch: times.batch, dtype: 'float32', layout: 'nchw', optimizer: state.optimizer, device, gpus: 1 });
+  // Each op the engine ran against the predicted layers it covers (its first to its last node).
   const pairs = times.ops.flatMap((op) => {
-    const l = byFirst.get(op.first);
-    return l ? [{ op, layer: l, category: layerCategory(graph.nodes[op.first]) }] : [];
+    const mine = predicted.layers.filter((l) => l.nodes[0] >= op.first && l.nodes[0] <= op.last);
+    if (mine.length === 0) return [];
+    const layer = mine.length === 1 ? mine[0] : { ...mine[0], ms: mine.reduce((a, l) => a + l.ms, 0) };
+    return [{ op, layer, category: layerCategory(graph.nodes[op.first]) }];
   });
   const rho = spearman(pairs.map((p) => p.layer.ms), pairs.map((p) => p.op.ms));
   const stages = predicted.stages.map((st) => {
     const mine = pairs.filter((p) => p.layer.stage === st.stage);
-    return { module: st.module, predicted: st.ms, measured: mine.reduce((a, p) => a + p.op.ms, 0) };
+    return { module: st.module, predicted: mine.reduce((a, p) => a + p.layer.ms, 0), measured: mine.reduce((a, p) => a + p.op.ms, 0) };
   });
   const measuredTotal = pairs.reduce((a, p) => a + p.op.ms, 0);
+  const predictedTotal = pairs.reduce((a, p) => a + p.layer.ms, 0);
   const byCategory = [...new Set(pairs.map((p) => p.category))].map((c) => {
     const mine = pairs.filter((p) => p.category === c);
     const m = mine.reduce((a, p) => a + p.op.ms, 0);
@@ -111,7 +114,7 @@ function Comparison({ graph, device, state, times }: { graph: LayerGraph; device
       <p>
         <Rich text={t(times.batch !== state.batch ? 'browser.summaryBatch1' : 'browser.summary', {
           batch: thousands(times.batch), seconds: MAX_PASS_MS / 1000, backend: times.backend, runs: times.runs, measured: msText(measuredTotal),
-          predicted: msText(predicted.totals.predictedMs), layers: pairs.length, rho: rho.toFixed(2), within, stages: stages.length,
+          predicted: msText(predictedTotal), layers: pairs.length, rho: rho.toFixed(2), within, stages: stages.length,
         })} />
       </p>
       <figure className="chart" aria-label={t('browser.perLayer')}>

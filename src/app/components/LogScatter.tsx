@@ -22,6 +22,8 @@ export interface ScatterLine {
   points: [number, number][];
   label?: string;
   dashed?: boolean;
+  /** Stroke colour (default: the text colour). */
+  color?: string;
 }
 
 export interface LogScatterProps {
@@ -112,7 +114,7 @@ export function LogScatter(props: LogScatterProps) {
             const last = pts[pts.length - 1];
             return (
               <g key={i}>
-                <polyline points={pts.map((p) => p.join(',')).join(' ')} className={l.dashed ? 'roof dashed' : 'roof'} />
+                <polyline points={pts.map((p) => p.join(',')).join(' ')} className={l.dashed ? 'roof dashed' : 'roof'} style={l.color ? { stroke: l.color } : undefined} />
                 {l.label && <text className="label" x={last[0] - 4} y={last[1] - 6} textAnchor="end">{l.label}</text>}
               </g>
             );

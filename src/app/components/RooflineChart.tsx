@@ -1,12 +1,14 @@
 /**
- * The roofline of one device (log-log): the compute roof of the dtype's matrix rate, the FP32 roof when it
- * differs (element-wise layers run there), the bandwidth slope, and every kernel as a dot at its arithmetic
- * intensity and predicted throughput (FLOPs / predicted time, launch overhead included), coloured by kind.
+ * The roofline of one device (log-log): the compute roof of the precision's matrix rate, the FP32 roof when
+ * it differs (element-wise layers run there), the bandwidth slope, and every layer as a dot at its arithmetic
+ * intensity and predicted throughput (FLOPs / predicted time), coloured by kind. Why a dot sits below the
+ * roof is its efficiency term, named with it: the share of the peak it reaches, its tiles' use (a grouped
+ * conv's few channels per group leave most of each tile empty), Winograd, or the memory bound.
  */
 import { schemeTableau10 } from 'd3';
 import type { Device } from '../../analysis/devices.ts';
-import type { Dtype } from '../../analysis/memory.ts';
-import { LAYER_CATEGORIES, peakFlops, type KernelCost, type LayerCategory } from '../../analysis/roofline.ts';
+import { LAYER_CATEGORIES, type KernelCost, type LayerCategory } from '../../analysis/roofline.ts';
+import { matrixPath, type Precision } from '../../analysis/timing/precision.ts';
 import { humanBytes } from '../../analysis/cost.ts';
 import { humanCount } from '../format.ts';
 import { LogScatter } from './LogScatter.tsx';
@@ -29,14 +31,14 @@ export function RooflineChart({ kernels, categories, device, dtype, title }: {
   kernels: KernelCost[];
   categories: LayerCategory[];
   device: Device;
-  dtype: Dtype;
+  dtype: Precision;
   title: string;
 }) {
   const i18n = useI18n();
   const { t } = i18n;
   const bw = device.bandwidthGBs * 1e9;
-  const matrix = peakFlops(device, dtype, true);
-  const vector = peakFlops(device, dtype, false);
+  const matrix = matrixPath(device, dtype).tflops * 1e12;
+  const vector = device.fp32Tflops * 1e12;
   const intensities = kernels.map((k) => k.intensity);
   const lo = Math.min(...intensities) / 4;
   const hi = Math.max(...intensities, matrix / bw) * 4;
@@ -54,7 +56,9 @@ export function RooflineChart({ kernels, categories, device, dtype, title }: {
     detail: t('roofline.dot', {
       intensity: k.intensity.toFixed(1), flops: humanCount(k.flops), read: humanBytes(k.bytesRead), written: humanBytes(k.bytesWritten),
       ms: msText(k.ms), rate: flopsText(k.flops / (k.ms / 1000)), bound: t(`costView.bound.${k.bound}`),
-    }),
+    }) + (k.unit === 'memory' ? '' : ` ${t(k.winograd ? 'roofline.efficiencyWinograd' : 'roofline.efficiency', {
+      peak: (k.peakShare * 100).toFixed(0), unit: t(`costView.unit.${k.unit}`), tiles: (k.tileUse * 100).toFixed(0),
+    })}`),
   }));
   const lines = [
     { points: roof(matrix), label: `${flopsText(matrix)} · ${device.bandwidthGBs.toFixed(device.bandwidthGBs < 10 ? 1 : 0)} GB/s` },

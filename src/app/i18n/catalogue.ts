@@ -16,8 +16,9 @@ import cost from './messages/cost.ts';
 import run from './messages/run.ts';
 import explain from './messages/explain.ts';
 import design from './messages/design.ts';
+import graph from './messages/graph.ts';
 
-export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, explain] as const;
+export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, explain, graph] as const;
 
 export const EN = {
   ...app.en,
@@ -32,6 +33,7 @@ export const EN = {
   ...design.en,
   ...run.en,
   ...explain.en,
+  ...graph.en,
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -49,4 +51,5 @@ export const ZH: { readonly [K in MessageKey]: string } = {
   ...design.zh,
   ...run.zh,
   ...explain.zh,
+  ...graph.zh,
 };

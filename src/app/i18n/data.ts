@@ -4,6 +4,7 @@
  */
 import { CONVENTION_INFO, type Convention } from '../../analysis/conventions.ts';
 import { DEVICE_SOURCES, type Device } from '../../analysis/devices.ts';
+import type { ConstantRow } from '../../analysis/timing/constants.ts';
 import type { PublishedSpeed } from '../../analysis/published-speed.ts';
 import type { LayerCategory } from '../../analysis/roofline.ts';
 import type { Message } from '../../model/message.ts';
@@ -11,7 +12,7 @@ import { scaleSize } from '../../model/preprocess.ts';
 import type { PresetFamily, PublishedFigures } from '../../model/presets.ts';
 import { accuracySourceName, type PretrainedEntry } from '../../model/pretrained.ts';
 import {
-  CATEGORY_ZH, CONVENTION_ZH, DEVICE_LABEL_ZH, DEVICE_NOTE_ZH, DEVICE_SOURCE_ZH, PRESET_SOURCE_ZH, PUBLISHED_SPEED_ZH,
+  CATEGORY_ZH, CONSTANT_ZH, CONVENTION_ZH, DEVICE_LABEL_ZH, DEVICE_NOTE_ZH, DEVICE_SOURCE_ZH, PRESET_SOURCE_ZH, PUBLISHED_SPEED_ZH,
 } from './messages/data.ts';
 import { appMessage, type Translator } from './translator.ts';
 
@@ -97,4 +98,9 @@ export function categoryLabel(i18n: Translator, c: LayerCategory): string {
 /** A class's name; a class without one (the engine's "class N") in this language. */
 export function classLabel({ t }: Translator, e: { index: number; label: string }): string {
   return e.label === `class ${e.index}` ? t('xp.classIndex', { index: e.index }) : e.label;
+}
+
+/** A time-model constant's meaning and source in the interface language. */
+export function constantText(i18n: Translator, row: ConstantRow): { what: string; source: string } {
+  return zh(i18n) ? CONSTANT_ZH[row.key] ?? row : row;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatTemplate, messageOf, templateArguments, type MessageParams } from '../../model/message.ts';
 import { AREAS, EN, ZH } from './catalogue.ts';
 import { MODEL_CATALOGUES, MODEL_EN, MODEL_ZH } from './messages/model.ts';
-import { CONVENTION_ZH, DEVICE_LABEL_ZH, DEVICE_NOTE_ZH, DEVICE_SOURCE_ZH, PRESET_SOURCE_ZH, PUBLISHED_SPEED_ZH, CATEGORY_ZH } from './messages/data.ts';
+import { CONSTANT_ZH, CONVENTION_ZH, DEVICE_LABEL_ZH, DEVICE_NOTE_ZH, DEVICE_SOURCE_ZH, PRESET_SOURCE_ZH, PUBLISHED_SPEED_ZH, CATEGORY_ZH } from './messages/data.ts';
 import { GLOSSARY } from './glossary.ts';
 import { preferredLang } from './lang.ts';
 import { translator } from './translator.ts';
@@ -13,6 +13,7 @@ import { CONVENTIONS } from '../../analysis/conventions.ts';
 import { DEVICES, DEVICE_SOURCES } from '../../analysis/devices.ts';
 import { PUBLISHED_SPEED } from '../../analysis/published-speed.ts';
 import { LAYER_CATEGORIES } from '../../analysis/roofline.ts';
+import { GPU_CONSTANT_TABLE } from '../../analysis/timing/constants.ts';
 import { PRESETS, PRESET_SOURCES } from '../../model/presets.ts';
 import { PRETRAINED } from '../../model/pretrained.ts';
 import { ConfigError, validateConfig } from '../../model/config.ts';
@@ -124,6 +125,7 @@ describe('the data in Chinese', () => {
     for (const p of PUBLISHED_SPEED) expect(PUBLISHED_SPEED_ZH[p.source], p.source).toBeTruthy();
     expect(Object.keys(CONVENTION_ZH).sort()).toEqual([...CONVENTIONS].sort());
     expect(Object.keys(CATEGORY_ZH).sort()).toEqual([...LAYER_CATEGORIES].sort());
+    expect(Object.keys(CONSTANT_ZH).sort()).toEqual(GPU_CONSTANT_TABLE.map((r) => r.key).sort());
   });
 
   it('writes the pretrained and timm sources from the data\'s own fields, which give the data\'s English exactly', () => {

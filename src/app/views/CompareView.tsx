@@ -64,12 +64,12 @@ export function CompareView({ state }: { state: AppState }) {
     () => comparison.entries.map((e) => {
       if (!device) return null;
       try {
-        return costOf(e.analysis.graph, { batch: state.batch, dtype: state.dtype, optimizer: state.optimizer, device });
+        return costOf(e.analysis.graph, { batch: state.batch, dtype: state.dtype, layout: state.layout, optimizer: state.optimizer, device, gpus: device.interconnect ? state.gpus : 1 });
       } catch (err) {
         return messageFromError(err);
       }
     }),
-    [comparison, device, state.batch, state.dtype, state.optimizer],
+    [comparison, device, state.batch, state.dtype, state.layout, state.optimizer, state.gpus],
   );
   const points = useMemo<ScatterPoint[]>(
     () =>
@@ -87,6 +87,8 @@ export function CompareView({ state }: { state: AppState }) {
   const stages = comparison.stages;
   const stageLabel = (s: string) => (s === 'head' ? t('table.head') : s);
   const base = comparison.entries[0];
+  const deviceName = device ? deviceLabel(i18n, device) : t('compare.thisBrowser');
+  const stepGpus = device?.interconnect ? state.gpus : 1;
 
   return (
     <div className="view">
@@ -114,7 +116,7 @@ export function CompareView({ state }: { state: AppState }) {
         )}
       </div>
       <TableWrap>
-        <table className="data" aria-label={t('compare.differences')}>
+        <table className="data compare-diff" aria-label={t('compare.differences')}>
           <thead>
             <tr>
               <th scope="col">{t('compare.network')}</th>
@@ -124,7 +126,10 @@ export function CompareView({ state }: { state: AppState }) {
               <th scope="col" className="num">{t('compare.deltaMacs')}</th>
               <th scope="col" className="num">{t('compare.activations')}</th>
               <th scope="col" className="num">{t('compare.training', { batch: state.batch })}</th>
-              <th scope="col" className="num" title={device ? deviceLabel(i18n, device) : undefined}>{t('compare.predicted', { device: device ? device.name : t('compare.thisBrowser') })}</th>
+              <th scope="col" className="num">{t('compare.predicted', { batch: state.batch, device: deviceName })}</th>
+              <th scope="col" className="num">{t('compare.delta')}</th>
+              <th scope="col" className="num">{t('compare.step', { batch: state.batch, gpus: stepGpus })}</th>
+              <th scope="col" className="num">{t('compare.delta')}</th>
             </tr>
           </thead>
           <tbody>
@@ -132,10 +137,10 @@ export function CompareView({ state }: { state: AppState }) {
               <tr key={state.compare[i]}>
                 <th scope="row"><span className="swatch" style={{ color: seriesColor(i) }}>●</span> {e.label}</th>
                 <td className="num">{thousands(e.analysis.params)}</td>
-                <td className="num">{i === 0 ? '—' : `${signed(e.deltaParams)} (${percent(e.deltaParams / base.analysis.params, 1)})`}</td>
-                <td className="num">{thousands(e.analysis.macs)} <span className="unit">({humanCount(e.analysis.macs)})</span></td>
-                <td className="num">{i === 0 ? '—' : `${signed(e.deltaMacs)} (${percent(e.deltaMacs / base.analysis.macs, 1)})`}</td>
-                <CostCells cost={costs[i]} />
+                <td className="num">{i === 0 ? '—' : <>{signed(e.deltaParams)}<br /><span className="unit">{percent(e.deltaParams / base.analysis.params, 1)}</span></>}</td>
+                <td className="num" title={thousands(e.analysis.macs)}>{humanCount(e.analysis.macs)}</td>
+                <td className="num" title={i === 0 ? undefined : signed(e.deltaMacs)}>{i === 0 ? '—' : percent(e.deltaMacs / base.analysis.macs, 1)}</td>
+                <CostCells cost={costs[i]} base={i === 0 ? null : costs[0]} />
               </tr>
             ))}
           </tbody>
@@ -177,16 +182,28 @@ export function CompareView({ state }: { state: AppState }) {
   );
 }
 
-function CostCells({ cost }: { cost: ReturnType<typeof costOf> | Message | null }) {
+type Cost = ReturnType<typeof costOf> | Message | null;
+
+/** A relative difference against the first network's figure ("—" for the first, or where either is missing). */
+function delta(v: number | null, base: number | null): string {
+  return v === null || base === null || base === 0 ? '—' : percent(v / base - 1, 1);
+}
+
+function CostCells({ cost, base }: { cost: Cost; base: Cost }) {
   const { t, msg } = useI18n();
   if (cost === null || !('totals' in cost)) {
-    return <td className="num" colSpan={3} title={cost ? msg(cost) : undefined}>{cost === null ? '—' : t('compare.tooLarge')}</td>;
+    return <td className="num" colSpan={7} title={cost ? msg(cost) : undefined}>{cost === null ? '—' : t('compare.tooLarge')}</td>;
   }
+  const b = base !== null && 'totals' in base ? base : null;
+  const step = cost.training?.stepMs ?? null;
   return (
     <>
-      <td className="num">{thousands(cost.totals.convActivations)}</td>
+      <td className="num" title={thousands(cost.totals.convActivations)}>{humanCount(cost.totals.convActivations)}</td>
       <td className="num">{humanBytes(cost.totals.trainingBytes)}</td>
       <td className="num">{msText(cost.totals.predictedMs)}</td>
+      <td className="num">{b ? delta(cost.totals.predictedMs, b.totals.predictedMs) : '—'}</td>
+      <td className="num">{step === null ? t('compare.noTraining') : msText(step)}</td>
+      <td className="num">{b ? delta(step, b.training?.stepMs ?? null) : '—'}</td>
     </>
   );
 }

@@ -1,27 +1,37 @@
 /**
- * View: cost beyond FLOPs. Batch size, precision, optimizer and device; training memory against the
- * device's memory; the roofline of every kernel; predicted time per stage; why a ResNeXt is slower than
- * its FLOPs next to its ResNet counterpart; and "This browser" as a device, measured by the engine.
- * Every figure is computed in src/analysis/cost.ts (and memory.ts, roofline.ts) from the layer graph.
+ * View: cost beyond FLOPs. Batch size, precision, layout, optimizer, device and GPUs; training memory
+ * against the device's memory; the predicted inference and training-step time (the kernel-level model of
+ * src/analysis/timing) with the published measurements of the same setting beside it; throughput and
+ * memory against the batch; the roofline of every layer with its efficiency; predicted time per stage;
+ * why a ResNeXt is slower than its FLOPs next to its same-FLOPs ResNet; and "This browser" as a device,
+ * measured by the engine. Every figure is computed in src/analysis from the layer graph.
  */
 import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { LayerGraph } from '../../model/graph.ts';
 import { graphOf } from '../graphs.ts';
-import { checkBatch, costOf, CostError, humanBytes, parseBatch, resnetCounterpart, type CostReport } from '../../analysis/cost.ts';
-import { BROWSER_DEVICE, browserDevice, DEVICES, findDevice, type Device } from '../../analysis/devices.ts';
-import { DTYPES, OPTIMIZERS, trainingMemory, type Dtype, type Optimizer } from '../../analysis/memory.ts';
+import { checkBatch, costOf, CostError, humanBytes, MAX_GPUS, parseBatch, parseGpus, sameFlopsCounterpart, type Counterpart, type CostReport } from '../../analysis/cost.ts';
+import { BROWSER_DEVICE, DEVICES, findDevice, type Device } from '../../analysis/devices.ts';
+import { OPTIMIZERS, trainingMemory, type Optimizer } from '../../analysis/memory.ts';
 import { layerCategory } from '../../analysis/roofline.ts';
+import { memoryDtype, PRECISIONS, type Precision } from '../../analysis/timing/precision.ts';
+import { LAYOUTS, type Layout } from '../../analysis/timing/model.ts';
+import { GPU_CONSTANT_TABLE } from '../../analysis/timing/constants.ts';
+import { TrainingTimes } from '../components/TrainingTimes.tsx';
+import { BatchSweep } from '../components/BatchSweep.tsx';
+import { PublishedTimes } from '../components/PublishedTimes.tsx';
 import { thousands, humanCount } from '../format.ts';
 import { DEVICE_CHOICES, type AppState } from '../state.ts';
+import { kernelRowOf, nodeId, revealInGraph } from '../graphLinks.ts';
+import { GraphLink } from '../components/GraphLink.tsx';
 import { useStore } from '../store.ts';
-import { measureBrowser, useBrowserSpeed, type SpeedState } from '../browserSpeed.ts';
+import { chosenDevice, measureBrowser, useBrowserSpeed } from '../browserSpeed.ts';
 import { MemoryBar } from '../components/MemoryBar.tsx';
 import { RooflineChart, msText } from '../components/RooflineChart.tsx';
 import { WhyResNeXt } from '../components/WhyResNeXt.tsx';
 import { BrowserMeasure } from '../components/BrowserMeasure.tsx';
 import './cost.css';
 import { useI18n } from '../i18n/I18n.tsx';
-import { categoryLabel, deviceLabel, deviceNote, deviceSource } from '../i18n/data.ts';
+import { categoryLabel, constantText, deviceLabel, deviceNote, deviceSource } from '../i18n/data.ts';
 import { messageFromError, type Message } from '../../model/message.ts';
 import { TableWrap } from '../components/TableWrap.tsx';
 
@@ -38,28 +48,31 @@ function Field({ label, error, hint, children }: { label: string; error?: string
   );
 }
 
-/** The device of the current choice: a table entry, "This browser" once measured, or null while it is not. */
-function chosenDevice(choice: string, speed: SpeedState): Device | null {
-  if (choice !== BROWSER_DEVICE) return findDevice(choice) ?? null;
-  return speed.status === 'done' ? browserDevice(speed.speed) : null;
-}
-
 interface Computed {
   report: CostReport;
   /** The report the time figures come from (float32 on the browser, which computes in float32). */
   time: CostReport;
-  counterpart: { report: CostReport | null; error: Message | null };
+  counterpart: { report: CostReport | null; error: Message | null; which: Counterpart | null };
+}
+
+/** GPUs a device can run in data parallel: the chosen count where it has an interconnect, else 1. */
+function gpusOf(state: AppState, device: Device): number {
+  return device.interconnect ? state.gpus : 1;
 }
 
 function compute(graph: LayerGraph, state: AppState, device: Device): Computed {
-  const options = { batch: state.batch, dtype: state.dtype, optimizer: state.optimizer, device };
+  const options = { batch: state.batch, dtype: state.dtype, layout: state.layout, optimizer: state.optimizer, device, gpus: gpusOf(state, device) };
   const report = costOf(graph, options);
   const time = device.kind === 'browser' && state.dtype !== 'float32' ? costOf(graph, { ...options, dtype: 'float32' }) : report;
-  let counterpart: Computed['counterpart'] = { report: null, error: null };
-  try {
-    counterpart = { report: costOf(graphOf(resnetCounterpart(graph.config)), { ...options, dtype: time.options.dtype }), error: null };
-  } catch (e) {
-    counterpart = { report: null, error: messageFromError(e) };
+  let counterpart: Computed['counterpart'] = { report: null, error: null, which: null };
+  const c = graph.config;
+  if (!(c.cardinality === 1 && c.widthPerGroup === 64)) {
+    const which = sameFlopsCounterpart(c);
+    try {
+      counterpart = { report: costOf(graphOf(which.config), { ...options, dtype: time.options.dtype }), error: null, which };
+    } catch (e) {
+      counterpart = { report: null, error: messageFromError(e), which };
+    }
   }
   return { report, time, counterpart };
 }
@@ -70,6 +83,7 @@ export function CostView({ state }: { state: AppState }) {
   const store = useStore();
   const speed = useBrowserSpeed();
   const [batchDraft, setBatchDraft] = useState<{ text: string; error: Message; base: AppState['config'] } | null>(null);
+  const [gpusDraft, setGpusDraft] = useState<{ text: string; error: Message } | null>(null);
   const graph = graphOf(state.config);
   const device = useMemo(() => chosenDevice(state.device, speed), [state.device, speed]);
   useEffect(() => {
@@ -95,7 +109,7 @@ export function CostView({ state }: { state: AppState }) {
   const setBatch = (text: string) => {
     try {
       const b = parseBatch(text);
-      checkBatch(trainingMemory(graph, state.dtype, state.optimizer), b);
+      checkBatch(trainingMemory(graph, memoryDtype(state.dtype), state.optimizer), b);
       setBatchDraft(null);
       store.update((s) => ({ ...s, batch: b }), { coalesce: 'batch' });
     } catch (e) {
@@ -103,6 +117,18 @@ export function CostView({ state }: { state: AppState }) {
       setBatchDraft({ text, error: e.msg, base: state.config });
     }
   };
+
+  const setGpus = (text: string) => {
+    try {
+      const g = parseGpus(text);
+      setGpusDraft(null);
+      store.update((s) => ({ ...s, gpus: g }), { coalesce: 'gpus' });
+    } catch (e) {
+      if (!(e instanceof CostError)) throw e;
+      setGpusDraft({ text, error: e.msg });
+    }
+  };
+  const parallel = device !== null && device.interconnect !== null;
 
   const deviceError = state.device === BROWSER_DEVICE && speed.status === 'error' ? msg(speed.error) : '';
   const measuring = state.device === BROWSER_DEVICE && speed.status === 'measuring';
@@ -120,10 +146,17 @@ export function CostView({ state }: { state: AppState }) {
               aria-invalid={draft || error ? true : undefined} aria-describedby={describedBy} onChange={(e) => setBatch(e.target.value)} />
           )}
         </Field>
-        <Field label={t('costView.precision')} hint={state.dtype === 'float32' ? t('costView.precisionHint32') : t('costView.precisionHint16')}>
+        <Field label={t('costView.precision')} hint={t(`costView.precisionHint.${state.dtype}`)}>
           {({ id, describedBy }) => (
-            <select id={id} value={state.dtype} aria-describedby={describedBy} onChange={(e) => store.update((s) => ({ ...s, dtype: e.target.value as Dtype }))}>
-              {DTYPES.map((d) => <option key={d} value={d}>{t(`costView.dtype.${d}`)}</option>)}
+            <select id={id} value={state.dtype} aria-describedby={describedBy} onChange={(e) => store.update((s) => ({ ...s, dtype: e.target.value as Precision }))}>
+              {PRECISIONS.map((d) => <option key={d} value={d}>{t(`costView.dtype.${d}`)}</option>)}
+            </select>
+          )}
+        </Field>
+        <Field label={t('costView.layout')} hint={t(`costView.layoutHint.${state.layout}`)}>
+          {({ id, describedBy }) => (
+            <select id={id} value={state.layout} aria-describedby={describedBy} onChange={(e) => store.update((s) => ({ ...s, layout: e.target.value as Layout }))}>
+              {LAYOUTS.map((l) => <option key={l} value={l}>{t(`costView.layout.${l}`)}</option>)}
             </select>
           )}
         </Field>
@@ -140,6 +173,13 @@ export function CostView({ state }: { state: AppState }) {
               onChange={(e) => store.update((s) => ({ ...s, device: e.target.value }))}>
               {DEVICE_CHOICES.map((d) => <option key={d} value={d}>{d === BROWSER_DEVICE ? t('costView.thisBrowserOption') : deviceLabel(i18n, findDevice(d)!)}</option>)}
             </select>
+          )}
+        </Field>
+        <Field label={t('costView.gpus')} error={gpusDraft ? msg(gpusDraft.error) : undefined}
+          hint={parallel ? t('costView.gpusHint', { most: MAX_GPUS }) : t('costView.gpusSingle')}>
+          {({ id, describedBy }) => (
+            <input id={id} type="text" inputMode="numeric" autoComplete="off" disabled={!parallel} value={gpusDraft ? gpusDraft.text : String(parallel ? state.gpus : 1)}
+              aria-invalid={gpusDraft ? true : undefined} aria-describedby={describedBy} onChange={(e) => setGpus(e.target.value)} />
           )}
         </Field>
       </div>
@@ -163,17 +203,35 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
   const graph = report.graph;
   const categories = time.layers.map((k) => layerCategory(graph.nodes[k.nodes[0]]));
   const tot = report.totals;
+  const tr = time.training;
   const label = deviceLabel(i18n, device);
+  const store = useStore();
+  // The kernel of the app's selection (the graph's): the table opened at its row.
+  const revealed = state.layer !== null ? kernelRowOf(graph, time.layers, state.layer) : -1;
+  const kernelsRef = useRef<HTMLDetailsElement>(null);
+  const revealRef = useRef<HTMLTableRowElement>(null);
+  useEffect(() => {
+    if (revealed < 0 || !kernelsRef.current) return;
+    kernelsRef.current.open = true;
+    revealRef.current?.scrollIntoView({ block: 'center' });
+  }, [revealed]);
   return (
     <>
       <dl className="totals cost-totals">
         <div><dt>{t('costView.activations')}</dt><dd data-testid="conv-activations">{thousands(tot.convActivations)}<span className="unit">{t('costView.activationsUnit')}</span></dd></div>
         <div><dt>{t('costView.macs')}</dt><dd>{humanCount(tot.macs)}<span className="unit">{thousands(tot.macs)}</span></dd></div>
-        <div><dt>{t('costView.predicted', { batch: thousands(report.options.batch) })}</dt><dd data-testid="predicted-ms">{msText(time.totals.predictedMs)}<span className="unit">{t('costView.predictedUnit', { device: label })}</span></dd></div>
-        <div><dt>{t('costView.training')}</dt><dd data-testid="training-bytes">{humanBytes(tot.trainingBytes)}<span className="unit">{t(m.fits ? 'costView.fits' : 'costView.doesNotFit')}</span></dd></div>
+        <div><dt>{t('costView.trainMacs')}</dt><dd data-testid="train-macs">{humanCount(tot.trainMacs)}<span className="unit">{t('costView.trainMacsUnit')}</span></dd></div>
+        <div><dt>{t('costView.predicted', { batch: thousands(report.options.batch) })}</dt><dd data-testid="predicted-ms">{msText(time.totals.predictedMs)}<span className="unit">{t('costView.predictedUnit', { device: label, rate: thousands(Math.round((report.options.batch / time.totals.predictedMs) * 1000)) })}</span></dd></div>
+        <div><dt>{t('costView.step', { batch: thousands(report.options.batch), gpus: report.options.gpus })}</dt>
+          <dd data-testid="train-step-ms">{tr ? msText(tr.stepMs) : '—'}<span className="unit">{tr ? t('costView.stepUnit', { rate: thousands(Math.round(tr.imagesPerS)), epoch: durationText(tr.epochS, t) }) : t('costView.noTraining')}</span></dd></div>
+        <div><dt>{t('costView.training')}</dt><dd data-testid="training-bytes">{humanBytes(tot.trainingBytes)}<span className="unit">{t('costView.trainingUnit')}</span></dd></div>
+        <div title={t('costView.stepPeakTitle', { phase: t(`costView.phase.${m.peak.phase}`), at: m.peak.at })}>
+          <dt>{t('costView.stepPeak')}</dt><dd data-testid="peak-training-bytes">{humanBytes(tot.peakTrainingBytes)}<span className="unit">{t(m.fits ? 'costView.fits' : 'costView.doesNotFit')}</span></dd>
+        </div>
         <div><dt>{t('costView.saved')}</dt><dd data-testid="saved-bytes">{humanBytes(tot.savedActivationBytes)}<span className="unit">{t('costView.perImage', { bytes: humanBytes(m.saved.perSample) })}</span></dd></div>
         <div><dt>{t('costView.peak')}</dt><dd data-testid="inference-peak">{humanBytes(tot.inferencePeakBytes)}<span className="unit">{t('costView.peakUnit')}</span></dd></div>
       </dl>
+      <PublishedTimes config={graph.config} graph={graph} device={device} precision={time.options.dtype} layout={time.options.layout} />
       <MemoryBar
         batch={report.options.batch}
         capacity={m.deviceBytes}
@@ -184,32 +242,45 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
           { label: t('costView.part.grads'), bytes: tot.gradsBytes, color: 'var(--series-4)' },
           { label: t('costView.part.optimizer'), bytes: tot.optimizerBytes, color: 'var(--series-3)' },
           { label: t('costView.part.saved'), bytes: tot.savedActivationBytes, color: 'var(--series-1)' },
+          { label: t('costView.part.inFlight'), bytes: Math.max(0, tot.peakTrainingBytes - tot.trainingBytes), color: 'var(--series-2)' },
         ]}
       />
-      <RooflineChart kernels={time.layers} categories={categories} device={device} dtype={time.options.dtype} title={t('costView.roofline', { device: label, dtype: time.options.dtype, batch: thousands(report.options.batch) })} />
+      {tr && <TrainingTimes training={tr} batch={report.options.batch} deviceLabel={label} />}
+      <BatchSweep graph={graph} options={time.options} deviceLabel={label} />
+      <RooflineChart kernels={time.layers} categories={categories} device={device} dtype={time.options.dtype} title={t('costView.roofline', { device: label, dtype: t(`costView.dtype.${time.options.dtype}`), batch: thousands(report.options.batch) })} />
       {device.kind === 'browser' && state.dtype !== 'float32' && (
         <p className="hint">{t('costView.float32Note')}</p>
       )}
       <StageTable report={time} />
-      <WhyResNeXt current={time} counterpart={computed.counterpart.report} counterpartError={computed.counterpart.error} />
+      <WhyResNeXt current={time} counterpart={computed.counterpart.report} which={computed.counterpart.which} counterpartError={computed.counterpart.error} />
       {device.kind === 'browser' && <BrowserMeasure state={state} graph={graph} device={device} />}
       <DeviceFigures device={device} />
-      <details className="card kernels">
+      {device.kind !== 'browser' && device.kind !== 'cpu' && <ModelConstants />}
+      <details className="card kernels" ref={kernelsRef}>
         <summary>{t('costView.kernels', { count: time.layers.length })}</summary>
         <TableWrap>
           <table className="data" aria-label={t('costView.kernelsTable')}>
             <thead>
               <tr>
                 <th scope="col">{t('costView.col.layer')}</th><th scope="col">{t('costView.col.kind')}</th><th scope="col" className="num">{t('costView.col.macs')}</th><th scope="col" className="num">{t('costView.col.read')}</th>
-                <th scope="col" className="num">{t('costView.col.written')}</th><th scope="col" className="num">{t('costView.col.intensity')}</th><th scope="col">{t('costView.col.bound')}</th><th scope="col" className="num">{t('costView.col.predicted')}</th>
+                <th scope="col" className="num">{t('costView.col.written')}</th><th scope="col" className="num">{t('costView.col.intensity')}</th><th scope="col">{t('costView.col.bound')}</th>
+                <th scope="col">{t('costView.col.unit')}</th><th scope="col" className="num" title={t('costView.col.tilesTitle')}>{t('costView.col.tiles')}</th><th scope="col" className="num" title={t('costView.col.peakTitle')}>{t('costView.col.peak')}</th>
+                <th scope="col" className="num">{t('costView.col.predicted')}</th>
                 <th scope="col" className="num" title={t('costView.col.macTitle')}>{t('costView.col.mac')}</th>
               </tr>
             </thead>
             <tbody>
               {time.layers.map((k, i) => (
-                <tr key={`${k.name}:${i}`}>
-                  <th scope="row">{k.name}</th><td>{categoryLabel(i18n, categories[i])}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
-                  <td className="num">{humanBytes(k.bytesWritten)}</td><td className="num">{k.intensity.toFixed(1)}</td><td>{t(`costView.bound.${k.bound}`)}</td><td className="num">{msText(k.ms)}</td>
+                <tr key={`${k.name}:${i}`} className={i === revealed ? 'revealed' : undefined} ref={i === revealed ? revealRef : undefined}>
+                  <th scope="row">
+                    {k.name}
+                    <GraphLink name={k.name} onClick={() => store.update((s) => revealInGraph(s, nodeId(graph, k.nodes[0])))} />
+                  </th><td>{categoryLabel(i18n, categories[i])}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
+                  <td className="num">{humanBytes(k.bytesWritten)}</td><td className="num">{k.intensity.toFixed(1)}</td><td>{t(`costView.bound.${k.bound}`)}</td>
+                  <td>{k.unit === 'memory' ? '' : t(k.winograd ? 'costView.unitWinograd' : `costView.unit.${k.unit}`)}</td>
+                  <td className="num">{k.unit === 'memory' ? '' : `${(k.tileUse * 100).toFixed(0)}%`}</td>
+                  <td className="num">{k.unit === 'memory' ? '' : `${(k.peakShare * 100).toFixed(0)}%`}</td>
+                  <td className="num">{msText(k.ms)}</td>
                   <td className="num">{k.memoryAccessCost === null ? '' : thousands(k.memoryAccessCost)}</td>
                 </tr>
               ))}
@@ -219,6 +290,33 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
         <p className="hint">{t('costView.kernelsHint', { launch: report.options.device.launchUs.toFixed(1) })}</p>
       </details>
     </>
+  );
+}
+
+/** Seconds as minutes or hours: "42 min", "3.2 h". */
+function durationText(seconds: number, t: ReturnType<typeof useI18n>['t']): string {
+  return seconds < 3600 ? t('costView.minutes', { value: (seconds / 60).toFixed(seconds < 600 ? 1 : 0) }) : t('costView.hours', { value: (seconds / 3600).toFixed(1) });
+}
+
+/** The time model's constants, each with its meaning and source (src/analysis/timing/constants.ts). */
+function ModelConstants() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  return (
+    <details className="card constants">
+      <summary>{t('costView.constants')}</summary>
+      <TableWrap>
+        <table className="data" aria-label={t('costView.constantsTable')}>
+          <thead><tr><th scope="col">{t('costView.col.constant')}</th><th scope="col" className="num">{t('costView.col.value')}</th><th scope="col">{t('costView.col.meaning')}</th><th scope="col">{t('costView.col.source')}</th></tr></thead>
+          <tbody>
+            {GPU_CONSTANT_TABLE.map((c) => (
+              <tr key={c.key}><th scope="row"><code>{c.key}</code></th><td className="num">{+c.value.toPrecision(3)}</td><td className="small">{constantText(i18n, c).what}</td><td className="small">{constantText(i18n, c).source}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
+      <p className="hint">{t('costView.constantsHint')}</p>
+    </details>
   );
 }
 
@@ -255,11 +353,14 @@ function DeviceFigures({ device }: { device: Device }) {
   const { t } = i18n;
   const rows: [string, string, string][] = [
     ['FP32', `${device.fp32Tflops.toPrecision(3)} TFLOPS`, device.sources.fp32],
+    [t('costView.fig.tf32'), device.tf32Tflops === null ? t('costView.fig.fp32Rate') : `${device.tf32Tflops} TFLOPS`, device.sources.tf32],
     [t('costView.fig.fp16'), device.fp16Tflops === null ? t('costView.fig.fp32Rate') : `${device.fp16Tflops} TFLOPS`, device.sources.fp16],
     [t('costView.fig.bf16'), device.bf16Tflops === null ? t('costView.fig.fp32Rate') : `${device.bf16Tflops} TFLOPS`, device.sources.bf16],
     [t('costView.fig.bandwidth'), `${device.bandwidthGBs.toPrecision(3)} GB/s`, device.sources.bandwidth],
     [t('costView.fig.memory'), humanBytes(device.memoryGB * 1e9), device.sources.memory],
     [t('costView.fig.launch'), `${device.launchUs.toFixed(1)} µs`, device.sources.launch],
+    ...(device.kind === 'browser' ? [] : [[t('costView.fig.sms'), device.clockMHz > 0 ? t('costView.fig.smsValue', { sms: device.sms, mhz: thousands(device.clockMHz) }) : String(device.sms), device.sources.sms] as [string, string, string]]),
+    ...(device.interconnect ? [[t('costView.fig.interconnect'), t('costView.fig.interconnectValue', { link: device.interconnect.link === 'nvlink' ? 'NVLink' : 'PCIe', intra: device.interconnect.intraGBs, node: device.interconnect.perNode, inter: device.interconnect.interGBs }), device.sources.interconnect] as [string, string, string]] : []),
   ];
   const note = deviceNote(i18n, device);
   return (

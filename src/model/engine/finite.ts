@@ -19,15 +19,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerGraph, LayerNode } from '../graph.ts';
 import type { TfjsNetwork } from '../tfjs/network.ts';
 import { WeightsError, clip, type StateDict } from '../weights/common.ts';
-import { messageOf, type Message, type ParamsArg } from '../message.ts';
+import { catalogue, type Message } from '../message.ts';
 import { FINITE_MESSAGES, type FiniteMessageId } from './finite-messages.ts';
 
 /** The guard's messages as English templates by id (src/model/message.ts); the app translates them. */
 export { FINITE_MESSAGES, type FiniteMessageId };
 
-function text<K extends FiniteMessageId>(id: K, ...params: ParamsArg<(typeof FINITE_MESSAGES)[K]>): Message {
-  return messageOf(FINITE_MESSAGES, id, ...params);
-}
+const { message: text } = catalogue(FINITE_MESSAGES);
 
 /** The network computed (or would compute) NaN or Inf: there is no prediction to show. */
 export class NonFiniteError extends Error {

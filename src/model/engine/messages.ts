@@ -2,7 +2,7 @@
  * The engine's own messages (the worker, its client) as English templates by id (src/model/message.ts),
  * and the error that carries one; the app translates them. Errors cross the worker with their `msg`.
  */
-import { messageOf, type Message, type ParamsArg } from '../message.ts';
+import { catalogue, type Message } from '../message.ts';
 
 export const ENGINE_MESSAGES = {
   'engine.downloadIncomplete': 'download incomplete: got {loaded} of {total} bytes',
@@ -32,6 +32,5 @@ export class EngineError extends Error {
   }
 }
 
-export function engineError<K extends EngineMessageId>(id: K, ...params: ParamsArg<(typeof ENGINE_MESSAGES)[K]>): EngineError {
-  return new EngineError(messageOf(ENGINE_MESSAGES, id, ...params));
-}
+/** An EngineError of the catalogue. */
+export const { error: engineError } = catalogue(ENGINE_MESSAGES, (m) => new EngineError(m));

@@ -94,6 +94,8 @@ export interface BackendSpeed {
   conv1x1Gflops: number;
   copyGBs: number;
   launchUs: number;
+  /** Whether the network's dense convs add the block's residual inside their kernel (the own GEMM kernel on wasm). */
+  residualFusion: boolean;
   /** What the backend can hold: 4 GiB for wasm (32-bit memory), else navigator.deviceMemory. */
   memoryBytes: number;
   memoryNote: string;

@@ -2,7 +2,7 @@
  * The decoded image every preprocessing step starts from: what Pillow's `Image.open(f).convert("RGB")`
  * holds, 8 bits a channel, no alpha.
  */
-import { messageOf, type Message, type ParamsArg } from '../message.ts';
+import { catalogue, type Message } from '../message.ts';
 
 export interface RgbImage {
   width: number;
@@ -52,9 +52,7 @@ export class ImageError extends Error {
 }
 
 /** An ImageError of the catalogue. */
-export function imageError<K extends ImageMessageId>(id: K, ...params: ParamsArg<(typeof IMAGE_MESSAGES)[K]>): ImageError {
-  return new ImageError(messageOf(IMAGE_MESSAGES, id, ...params));
-}
+export const { error: imageError } = catalogue(IMAGE_MESSAGES, (m) => new ImageError(m));
 
 /**
  * RGB bytes of an RGB or RGBA image. RGBA loses its alpha channel as in Pillow's convert("RGB"):

@@ -7,7 +7,7 @@ export default defineMessages(
     'compare.title': 'Compare',
     'compare.lede':
       'MACs under the <b>{convention}</b> convention; differences against the first network. Activations are per image (RegNet: conv outputs); ' +
-      'training memory ({dtype}, {optimizer}) and predicted inference time are at the Cost view\'s batch and device.',
+      'training memory ({dtype}, {optimizer}), predicted inference time and training step time are at the Cost view\'s batch, layout, device and GPUs; Δ against the first network.',
     'compare.ledeMeasure':
       'MACs under the <b>{convention}</b> convention; differences against the first network. Activations are per image (RegNet: conv outputs); ' +
       'training memory ({dtype}, {optimizer}) and predicted inference time are at the Cost view\'s batch and device (measure this browser in the Cost view first).',
@@ -25,7 +25,10 @@ export default defineMessages(
     'compare.deltaMacs': 'Δ MACs',
     'compare.activations': 'Activations',
     'compare.training': 'Training memory, batch {batch}',
-    'compare.predicted': 'Predicted, {device}',
+    'compare.predicted': 'Inference, batch {batch}, {device}',
+    'compare.step': 'Training step, batch {batch}{gpus, plural, =1 {} other { × # GPUs}}',
+    'compare.delta': 'Δ',
+    'compare.noTraining': 'does not train',
     'compare.thisBrowser': 'this browser',
     'compare.tooLarge': 'too large at this batch',
     'compare.copyMarkdown': 'Copy as Markdown',
@@ -56,7 +59,7 @@ export default defineMessages(
     'compare.title': '对比',
     'compare.lede':
       `MACs 按 <b>{convention}</b> ${T.convention}计算；差值相对于第一个网络。${T.activations}按每张图像计（RegNet：卷积输出）；` +
-      `${T.trainingMemory}（{dtype}，{optimizer}）和预测的${T.inference}时间采用开销视图中的${T.batch}和${T.device}。`,
+      `${T.trainingMemory}（{dtype}，{optimizer}）、预测的${T.inference}时间和训练一步的时间采用开销视图中的${T.batch}、内存布局、${T.device}和 GPU 数；Δ 相对于第一个网络。`,
     'compare.ledeMeasure':
       `MACs 按 <b>{convention}</b> ${T.convention}计算；差值相对于第一个网络。${T.activations}按每张图像计（RegNet：卷积输出）；` +
       `${T.trainingMemory}（{dtype}，{optimizer}）和预测的${T.inference}时间采用开销视图中的${T.batch}和${T.device}（请先在开销视图中测量${T.thisBrowser}）。`,
@@ -74,7 +77,10 @@ export default defineMessages(
     'compare.deltaMacs': 'Δ MACs',
     'compare.activations': T.activations,
     'compare.training': `${T.trainingMemory}，${T.batch} {batch}`,
-    'compare.predicted': '预测时间，{device}',
+    'compare.predicted': `${T.inference}，${T.batch} {batch}，{device}`,
+    'compare.step': `训练一步，${T.batch} {batch}{gpus, plural, =1 {} other { × # 个 GPU}}`,
+    'compare.delta': 'Δ',
+    'compare.noTraining': '不训练',
     'compare.thisBrowser': T.thisBrowser,
     'compare.tooLarge': `在这个${T.batch}下过大`,
     'compare.copyMarkdown': '复制为 Markdown',

@@ -85,7 +85,6 @@ export const DEVICE_LABEL_ZH: Readonly<Record<string, string>> = {
 
 /** Device notes (devices.ts `note`), by device name. */
 export const DEVICE_NOTE_ZH: Readonly<Record<string, string>> = {
-  'a100-40gb': 'PyTorch 在 Ampere 及更新的架构上默认以 TF32 运行 float32 卷积（这里为 156 TFLOPS）；FP32 屋顶是严格的那一条。',
   'xeon-8480': '峰值按 2.0 GHz 基础频率计算；AVX-512 和 AMX 代码常常达不到它。',
 };
 
@@ -126,10 +125,44 @@ export const DEVICE_SOURCE_ZH: Readonly<Record<string, string>> = {
     'Intel AMX（Intel，"Accelerate Artificial Intelligence Workloads with Intel Advanced Matrix Extensions"）：每核每周期 1,024 次 BF16 运算：' +
     '56 x 2.0 GHz x 1,024 = 114.7 TFLOPS',
   xeonMemory: '8 通道 x 4,800 MT/s x 8 字节 = 307.2 GB/s；每路最多 4 TB 内存（ark.intel.com）',
+  noTf32: 'NVIDIA Ampere 之前没有 TF32：float32 仍是 float32（PyTorch 的 allow_tf32 开关不起作用）',
+  m40Sm: 'Maxwell GM200（Tesla M40）：24 个 SM，每个 128 条 FP32 通道（共 3,072）；频率 = 7.0 TFLOPS / (3,072 x 2) = 1,140 MHz',
+  v100Sm: 'NVIDIA Tesla V100 GPU Architecture 白皮书（2017），表 1：V100 SXM2 有 80 个 SM（5,120 条 FP32 通道），加速频率 1,530 MHz',
+  t4Sm: 'NVIDIA Turing GPU Architecture 白皮书附录（Tesla T4）：40 个 SM（2,560 条 FP32 通道），加速频率 1,590 MHz',
+  a100Sm: 'NVIDIA A100 Tensor Core GPU Architecture 白皮书（2020），表 3：A100 SXM4 有 108 个 SM，加速频率 1,410 MHz；TF32 张量核心稠密 156 TFLOPS（数据手册：稀疏时 312）',
+  h100Sm:
+    'NVIDIA H100 Tensor Core GPU Architecture 白皮书：H100 SXM5 有 132 个 SM，每个 128 条 FP32 通道；频率 = 67 TFLOPS / (132 x 128 x 2) = 1,980 MHz；' +
+    '数据手册：TF32 张量核心稀疏时 989 TFLOPS，稠密 494.7',
+  l4Sm: 'NVIDIA Ada Lovelace GPU Architecture 白皮书：L4 是 AD104，58 个 SM，每个 128 条 FP32 通道；频率 = 30.3 TFLOPS / (58 x 128 x 2) = 2,040 MHz；L4 数据手册：TF32 张量核心稀疏时 120 TFLOPS，稠密 60',
+  rtx3090Sm:
+    'NVIDIA Ampere GA102 GPU Architecture 白皮书附录 A（GeForce RTX 3090）：82 个 SM，加速频率 1,695 MHz；TF32 张量核心稠密 35.6 TFLOPS（稀疏时 71）；' +
+    'FP16 张量核心 FP16 累加稠密 142，FP32 累加（autocast 所用）减半为 71',
+  rtx4090Sm:
+    'NVIDIA Ada Lovelace GPU Architecture 白皮书附录（GeForce RTX 4090）：128 个 SM，加速频率 2,520 MHz；TF32 张量核心稠密 82.6 TFLOPS；' +
+    'FP16 张量核心 FP16 累加稠密 330.3，FP32 累加（autocast 所用）减半为 165.2',
+  m2Sm: 'Apple M2：10 个 GPU 核心，1,398 MHz（P. Turner，"Metal Benchmarks"）',
+  xeonSm: 'Intel Xeon Platinum 8480+：56 核，基础频率 2.0 GHz（ark.intel.com）',
+  nvlinkV100:
+    'NVIDIA Tesla V100 白皮书：NVLink 2.0，6 条链路，每条每个方向 25 GB/s = 每个 GPU 每个方向 150 GB/s；节点之间按 NVIDIA DGX-1 数据手册的 ' +
+    '4 x 100 Gb/s InfiniBand EDR 供 8 个 GPU = 每个 GPU 6.25 GB/s',
+  nvlinkA100:
+    'NVIDIA A100 白皮书：第三代 NVLink，12 条链路，共 600 GB/s = 每个 GPU 每个方向 300 GB/s；节点之间按 NVIDIA DGX A100 数据手册的 ' +
+    '8 x 200 Gb/s HDR InfiniBand 供 8 个 GPU = 每个 GPU 25 GB/s',
+  nvlinkH100:
+    'NVIDIA H100 数据手册：NVLink 共 900 GB/s = 每个 GPU 每个方向 450 GB/s；节点之间按 NVIDIA DGX H100 数据手册的 8 x 400 Gb/s ConnectX-7 供 8 个 GPU = 每个 GPU 50 GB/s',
+  pcie3:
+    'PCI Express 3.0 x16（PCI-SIG）：8 GT/s x 16 条通道 x 128/130 = 每个方向 15.75 GB/s；节点之间假定每个 8 卡节点一块 100 Gb/s 以太网卡（每个 GPU 1.56 GB/s）：' +
+    '没有厂商系统定义它',
+  pcie4:
+    'PCI Express 4.0 x16（PCI-SIG）：16 GT/s x 16 条通道 x 128/130 = 每个方向 31.5 GB/s（GeForce 卡：两块以上之间没有 NVLink）；节点之间假定每个 8 卡节点一块 ' +
+    '100 Gb/s 以太网卡（每个 GPU 1.56 GB/s）：没有厂商系统定义它',
+  single: '表中的单个设备：不建模数据并行',
   launch:
-    '每个算子几微秒：CUDA 启动延迟（NVIDIA Technical Blog，"Getting Started with CUDA Graphs"）加上 PyTorch 的' +
-    '逐算子分发开销；所有数据手册设备都取 5 us',
+    '主机为 eager PyTorch 的一个算子付出的开销：几微秒的 CUDA 启动延迟（NVIDIA Technical Blog，"Getting Started with CUDA Graphs"），' +
+    '加上 PyTorch 在主机上的逐算子工作（Python 模块调用、分发器、库的准备），合计每个算子 5 到 25 us；所有数据手册设备都取 10 us' +
+    '（GPU 同时在运行之前的算子，所以只有算子比它短时才显现：小批量时）',
   measured: '由推理引擎 worker 在本浏览器中实测（测量）',
+  probe: '由 bench/predict.ts 的探测在本 CPU 上实测（PyTorch：一次 GEMM、一次复制、一个微小算子）',
 };
 
 /** The published speed facts (published-speed.ts), by source: what was timed and on which device. */
@@ -158,4 +191,20 @@ export const CATEGORY_ZH: Readonly<Record<LayerCategory, string>> = {
   pool: '池化',
   fc: 'fc',
   'SE/ECA': 'SE/ECA',
+};
+
+/** The time model's constants (timing/constants.ts `GPU_CONSTANT_TABLE`): what each is and its source, by key. */
+export const CONSTANT_ZH: Readonly<Record<string, { what: string; source: string }>> = {
+  'simt.efficiency': { what: '一个大的卷积矩阵乘法能达到的 FP32 向量峰值的比例', source: '拟合到 pycls 的 V100 float32 推理（ResNet-50/101/152，ResNeXt-50/101/152 32x4d）' },
+  'simt.nTile': { what: 'FP32 卷积算子最窄的分块，以每组输出通道数计', source: '在 {32, 64} 中网格搜索，拟合到 pycls 的 V100 float32 推理' },
+  'simt.kTile': { what: 'FP32 卷积算子归约维（k）的粒度', source: '固定：CUTLASS 的 SIMT 算子每步 k 为 8' },
+  'simt.winograd': { what: '稠密 3x3 步长 1 的 FP32 卷积用 Winograd 减少的乘法倍数（F(2x2, 3x3)：最多 2.25）', source: '拟合到 pycls 的 V100 float32 推理；上限 2.25' },
+  'tensorCores.efficiency': { what: '一个大的卷积矩阵乘法能达到的张量核心峰值的比例', source: '拟合到 timm 的 RTX 3090 autocast 数据表（推理和训练，NCHW 和 NHWC）；上限为 1（拟合达到了它：GeForce 卡运行在额定加速频率之上）' },
+  'tensorCores.nTile': { what: '张量核心卷积最窄的分块，以每组输出通道数计', source: '在 {16, 32} 中网格搜索，拟合到 timm 的 RTX 3090 autocast 数据表' },
+  'tensorCores.kTile': { what: '张量核心 MMA 归约维（k）的粒度，以 16 位元素计（32 字节：TF32 为 8 个元素）', source: '固定：PTX ISA，float16 / bfloat16 的 mma.m16n8k16，TF32 的 mma.m16n8k8' },
+  wgradEfficiency: { what: '权重梯度卷积相对于前向卷积的速率', source: '拟合到 timm 的 RTX 3090 训练数据表' },
+  memoryEfficiency: { what: '逐元素算子能达到的内存带宽的比例', source: '拟合到所有校准数据表' },
+  minKernelUs: { what: 'GPU 上最短的算子，微秒（设备上的启动延迟）', source: '固定：几微秒（NVIDIA Technical Blog，"Getting Started with CUDA Graphs"）；数据表（批大小 >= 25）约束不了它' },
+  nchwPasses: { what: '前向张量核心卷积为把 NCHW 转成 NHWC 再转回，遍历其输入和输出的次数', source: '用 timm 的 RTX 3090 NCHW 推理数据表对照 NHWC 的拟合' },
+  nchwPassesBackward: { what: '输入梯度和权重梯度卷积的同一次数', source: '用 timm 的 RTX 3090 NCHW 训练数据表对照 NHWC 的拟合' },
 };

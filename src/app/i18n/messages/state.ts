@@ -11,6 +11,7 @@ export default defineMessages(
     'state.what.detail': 'detail level',
     'state.what.backend': 'backend',
     'state.what.precision': 'precision',
+    'state.what.layout': 'memory layout',
     'state.what.optimizer': 'optimizer',
     'state.what.device': 'device',
     'state.what.language': 'language',
@@ -26,6 +27,7 @@ export default defineMessages(
     'state.compareTooMany': 'A comparison holds at most {max} networks; kept the first {max}.',
     'state.compareTooFew': 'A comparison needs at least two networks; showing the default pair.',
     'state.batch': '{error} (in the link); using batch {batch}.',
+    'state.gpus': '{error} (in the link); using 1 GPU.',
   },
   {
     'state.unknownValue': '链接中的{what} "{value}" 未知（应为 {allowed} 之一）；改用 "{fallback}"。',
@@ -35,6 +37,7 @@ export default defineMessages(
     'state.what.detail': '详细程度',
     'state.what.backend': T.backend,
     'state.what.precision': T.precision,
+    'state.what.layout': '内存布局',
     'state.what.optimizer': T.optimizer,
     'state.what.device': T.device,
     'state.what.language': '语言',
@@ -50,5 +53,6 @@ export default defineMessages(
     'state.compareTooMany': '一次对比最多 {max} 个网络；保留了前 {max} 个。',
     'state.compareTooFew': '对比至少需要两个网络；显示默认的一对。',
     'state.batch': `{error}（链接中）；使用${T.batch} {batch}。`,
+    'state.gpus': '{error}（链接中）；使用 1 个 GPU。',
   },
 );

@@ -1,0 +1,225 @@
+/**
+ * Fits the GPU time model's constants (src/analysis/timing/constants.ts) to the calibration tables
+ * (fixtures/timing/published.json: pycls's V100 inference rows, timm's RTX 3090 inference and training rows),
+ * and reports the fit error, with a hold-out check.
+ *
+ *   npx tsx bench/fit-time.ts            # evaluate the committed constants
+ *   npx tsx bench/fit-time.ts --fit      # fit, print the constants and the errors (write them with --write)
+ */
+import { buildLayerGraph, type LayerGraph } from '../src/model/graph.ts';
+import { findDevice } from '../src/analysis/devices.ts';
+import { PUBLISHED_TIMINGS, type PublishedTiming } from '../src/analysis/timing/published.ts';
+import { inferenceKernels, trainingKernels, type Kernel } from '../src/analysis/timing/kernels.ts';
+import { eagerSeconds, kernelTime, type DeviceConstants } from '../src/analysis/timing/model.ts';
+import { spearman } from '../src/analysis/stats.ts';
+import { trainingStepTime } from '../src/analysis/timing/predict.ts';
+
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const OUT = new URL('../src/analysis/timing/fitted.json', import.meta.url);
+
+const args = process.argv.slice(2);
+
+interface Case {
+  row: PublishedTiming;
+  kernels: Kernel[];
+}
+
+const graphs = new Map<string, LayerGraph>();
+function graphOf(row: PublishedTiming): LayerGraph {
+  const key = JSON.stringify(row.config);
+  let g = graphs.get(key);
+  if (!g) graphs.set(key, (g = buildLayerGraph(row.config!)));
+  return g;
+}
+
+function casesOf(rows: readonly PublishedTiming[]): Case[] {
+  return rows.filter((r) => r.config && r.use === 'calibration').map((row) => {
+    const g = graphOf(row);
+    const p = row.table.precision;
+    if (row.table.mode === 'inference') return { row, kernels: inferenceKernels(g, row.batch, p) };
+    const k = trainingKernels(g, row.batch, p, row.optimizer);
+    return { row, kernels: [...k.forward, ...k.backward, ...(k.optimizer ? [k.optimizer] : [])] };
+  });
+}
+
+function predictMs(c: Case, constants: DeviceConstants): number {
+  const device = findDevice(c.row.table.device)!;
+  const times = c.kernels.map((k) => kernelTime(k, device, c.row.table.precision, c.row.table.layout, constants).seconds);
+  return eagerSeconds(c.kernels, times, device) * 1000;
+}
+
+export const START: DeviceConstants = {
+  simt: { efficiency: 0.75, nTile: 64, kTile: 8, winograd: 2 },
+  tensorCores: { efficiency: 0.95, nTile: 16, kTile: 16, winograd: 1 },
+  wgradEfficiency: 0.8,
+  memoryEfficiency: 0.8,
+  minKernelUs: 2,
+  nchwPasses: 1.3,
+  nchwPassesBackward: 2,
+};
+
+/** Predicted and measured ResNeXt / ResNet time ratios of a table, where both networks are in it. */
+function ratios(cases: Case[], constants: DeviceConstants): string[] {
+  const pairs = [['resnext50_32x4d', 'resnet50'], ['resnext101_32x4d', 'resnet101'], ['resnext101_32x8d', 'resnet101']];
+  const out: string[] = [];
+  for (const [x, r] of pairs) {
+    const a = cases.find((c) => c.row.preset === x && c.row.imageSize === 224);
+    const b = cases.find((c) => c.row.preset === r && c.row.imageSize === 224);
+    if (!a || !b) continue;
+    const measured = a.row.ms / a.row.batch / (b.row.ms / b.row.batch);
+    const predicted = predictMs(a, constants) / a.row.batch / (predictMs(b, constants) / b.row.batch);
+    out.push(`${x}/${r} measured ${measured.toFixed(2)} predicted ${predicted.toFixed(2)} (${((predicted / measured - 1) * 100).toFixed(1)}%)`);
+  }
+  return out;
+}
+
+function report(cases: Case[], constants: DeviceConstants, label: string, verbose = false): number {
+  const byTable = new Map<string, Case[]>();
+  for (const c of cases) byTable.set(c.row.table.id, [...(byTable.get(c.row.table.id) ?? []), c]);
+  let all = 0;
+  for (const [id, cs] of byTable) {
+    const pred = cs.map((c) => predictMs(c, constants));
+    const meas = cs.map((c) => c.row.ms);
+    const err = pred.map((p, i) => p / meas[i] - 1);
+    const mape = err.reduce((s, e) => s + Math.abs(e), 0) / err.length;
+    all += err.reduce((s, e) => s + Math.abs(e), 0);
+    const worst = err.reduce((w, e, i) => (Math.abs(e) > Math.abs(err[w]) ? i : w), 0);
+    console.log(`${label} ${id.padEnd(34)} n=${String(cs.length).padStart(3)} MAPE ${(mape * 100).toFixed(1).padStart(5)}%  worst ${cs[worst].row.model}@${cs[worst].row.imageSize} ${(err[worst] * 100).toFixed(1)}%  spearman ${spearman(pred.map((p, i) => p / cs[i].row.batch), meas.map((m, i) => m / cs[i].row.batch)).toFixed(3)}`);
+    for (const r of ratios(cs, constants)) console.log(`      ${r}`);
+    if (verbose) for (let i = 0; i < cs.length; i++) console.log(`   ${cs[i].row.model.padEnd(22)} ${cs[i].row.imageSize} b${cs[i].row.batch} meas ${meas[i].toFixed(1)} pred ${pred[i].toFixed(1)} ${(err[i] * 100).toFixed(1)}%`);
+  }
+  return all / cases.length;
+}
+
+/** Free parameters, in log space, with their bounds. */
+const FREE: { get: (c: DeviceConstants) => number; set: (c: DeviceConstants, v: number) => void; lo: number; hi: number; name: string }[] = [
+  { name: 'simt.efficiency', get: (c) => c.simt.efficiency, set: (c, v) => (c.simt.efficiency = v), lo: 0.2, hi: 1 },
+  { name: 'simt.winograd', get: (c) => c.simt.winograd, set: (c, v) => (c.simt.winograd = v), lo: 1, hi: 2.25 },
+  { name: 'tensorCores.efficiency', get: (c) => c.tensorCores.efficiency, set: (c, v) => (c.tensorCores.efficiency = v), lo: 0.2, hi: 1 },
+  { name: 'wgradEfficiency', get: (c) => c.wgradEfficiency, set: (c, v) => (c.wgradEfficiency = v), lo: 0.3, hi: 1.5 },
+  { name: 'memoryEfficiency', get: (c) => c.memoryEfficiency, set: (c, v) => (c.memoryEfficiency = v), lo: 0.4, hi: 1 },
+  { name: 'nchwPassesBackward', get: (c) => c.nchwPassesBackward, set: (c, v) => (c.nchwPassesBackward = v), lo: 0.05, hi: 6 },
+  { name: 'nchwPasses', get: (c) => c.nchwPasses, set: (c, v) => (c.nchwPasses = v), lo: 0.05, hi: 4 },
+];
+
+function clone(c: DeviceConstants): DeviceConstants {
+  return JSON.parse(JSON.stringify(c)) as DeviceConstants;
+}
+
+function withParams(base: DeviceConstants, x: number[]): DeviceConstants {
+  const c = clone(base);
+  FREE.forEach((f, i) => f.set(c, Math.min(f.hi, Math.max(f.lo, Math.exp(x[i])))));
+  return c;
+}
+
+/** Mean over tables of the mean squared log error of the table's rows (every table weighs the same). */
+function loss(cases: Case[], c: DeviceConstants): number {
+  const byTable = new Map<string, number[]>();
+  for (const cs of cases) {
+    const e = Math.log(predictMs(cs, c) / cs.row.ms);
+    byTable.set(cs.row.table.id, [...(byTable.get(cs.row.table.id) ?? []), e * e]);
+  }
+  let sum = 0;
+  for (const v of byTable.values()) sum += v.reduce((a, b) => a + b, 0) / v.length;
+  return sum / byTable.size;
+}
+
+/** Nelder-Mead over log-parameters. */
+function nelderMead(f: (x: number[]) => number, x0: number[], iterations: number): { x: number[]; fx: number } {
+  const n = x0.length;
+  let simplex = [x0, ...x0.map((_, i) => x0.map((v, j) => (i === j ? v + 0.3 : v)))].map((x) => ({ x, fx: f(x) }));
+  for (let it = 0; it < iterations; it++) {
+    simplex.sort((a, b) => a.fx - b.fx);
+    const best = simplex[0];
+    const worst = simplex[n];
+    const centroid = x0.map((_, j) => simplex.slice(0, n).reduce((s, p) => s + p.x[j], 0) / n);
+    const at = (t: number) => centroid.map((c, j) => c + t * (worst.x[j] - c));
+    const r = { x: at(-1), fx: 0 };
+    r.fx = f(r.x);
+    if (r.fx < best.fx) {
+      const e = { x: at(-2), fx: 0 };
+      e.fx = f(e.x);
+      simplex[n] = e.fx < r.fx ? e : r;
+    } else if (r.fx < simplex[n - 1].fx) {
+      simplex[n] = r;
+    } else {
+      const k = { x: at(0.5), fx: 0 };
+      k.fx = f(k.x);
+      if (k.fx < worst.fx) simplex[n] = k;
+      else simplex = simplex.map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => best.x[j] + 0.5 * (v - best.x[j])), fx: 0 })).map((p, i) => (i === 0 ? p : { ...p, fx: f(p.x) }));
+    }
+  }
+  simplex.sort((a, b) => a.fx - b.fx);
+  return simplex[0];
+}
+
+function fit(cases: Case[], base: DeviceConstants, iterations: number): DeviceConstants {
+  const x0 = FREE.map((p) => Math.log(p.get(base)));
+  const r = nelderMead((x) => loss(cases, withParams(base, x)), x0, iterations);
+  return withParams(base, r.x);
+}
+
+const cases = casesOf(PUBLISHED_TIMINGS);
+console.log(`${cases.length} calibration rows matched; unmatched: ${new Set(PUBLISHED_TIMINGS.filter((r) => !r.config).map((r) => r.model)).size} networks`);
+/** Validation rows (never fitted): pycls's training forward + backward on 8 V100s under DDP. */
+function validation(constants: DeviceConstants): void {
+  const rows = PUBLISHED_TIMINGS.filter((r) => r.config && r.use === 'validation');
+  const err: number[] = [];
+  for (const r of rows) {
+    const device = findDevice(r.table.device)!;
+    const s = { device, precision: r.table.precision, layout: r.table.layout, constants };
+    const ms = trainingStepTime(graphOf(r), r.batch, r.optimizer, r.gpus, s).seconds * 1000;
+    err.push(ms / r.ms - 1);
+    console.log(`   validation ${r.table.id} ${r.model.padEnd(12)} b${r.batch} x${r.gpus} measured ${r.ms.toFixed(1)} predicted ${ms.toFixed(1)} ${((ms / r.ms - 1) * 100).toFixed(1)}%`);
+  }
+  console.log(`validation (not fitted): MAPE ${((err.reduce((a, e) => a + Math.abs(e), 0) / err.length) * 100).toFixed(1)}% over ${err.length} rows`);
+}
+
+const given = args.find((a) => a.startsWith('--constants='));
+if (given) Object.assign(START, JSON.parse(readFileSync(given.slice('--constants='.length), 'utf8')));
+report(cases, START, 'start', args.includes('-v'));
+validation(START);
+if (args.includes('--fit')) {
+  let best: { c: DeviceConstants; l: number } | null = null;
+  for (const simtN of [64]) {
+    for (const tensorN of [16, 32]) {
+      const base = clone(START);
+      base.simt.nTile = simtN;
+      base.tensorCores.nTile = tensorN;
+      const c = fit(cases, base, 120);
+      const l = loss(cases, c);
+      console.log(`nTile simt ${simtN} tensor ${tensorN}: loss ${l.toFixed(5)} ${JSON.stringify(c)}`);
+      if (!best || l < best.l) best = { c, l };
+    }
+  }
+  const final = fit(cases, best!.c, 400);
+  console.log(JSON.stringify(final, null, 2));
+  report(cases, final, 'fit', args.includes('-v'));
+  if (args.includes('--write')) {
+    writeFileSync(OUT, JSON.stringify(final, null, 2) + '\n');
+    console.log(`wrote ${OUT.pathname}`);
+  }
+}
+
+/**
+ * Hold-out check: the networks in four folds (sorted by name, every fourth in a fold); fit on three folds
+ * from the committed constants, predict the fourth; the held-out rows' errors are reported per table.
+ */
+if (args.includes('--holdout')) {
+  const names = [...new Set(cases.map((c) => c.row.model))].sort();
+  const held: { c: Case; ms: number }[] = [];
+  for (let fold = 0; fold < 4; fold++) {
+    const out = new Set(names.filter((_, i) => i % 4 === fold));
+    const c = fit(cases.filter((x) => !out.has(x.row.model)), START, 250);
+    for (const x of cases.filter((x) => out.has(x.row.model))) held.push({ c: x, ms: predictMs(x, c) });
+    console.log(`fold ${fold}: held out ${[...out].join(', ')}`);
+  }
+  const byTable = new Map<string, { c: Case; ms: number }[]>();
+  for (const h of held) byTable.set(h.c.row.table.id, [...(byTable.get(h.c.row.table.id) ?? []), h]);
+  for (const [id, hs] of byTable) {
+    const err = hs.map((h) => h.ms / h.c.row.ms - 1);
+    const worst = err.reduce((w, e, i) => (Math.abs(e) > Math.abs(err[w]) ? i : w), 0);
+    console.log(`held-out ${id.padEnd(34)} n=${String(hs.length).padStart(3)} MAPE ${((err.reduce((s, e) => s + Math.abs(e), 0) / err.length) * 100).toFixed(1).padStart(5)}%  worst ${hs[worst].c.row.model}@${hs[worst].c.row.imageSize} ${(err[worst] * 100).toFixed(1)}%`);
+  }
+}

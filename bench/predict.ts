@@ -1,0 +1,197 @@
+/**
+ * `npm run bench:predict`: the time model's predictions against measurements, with the errors the issue
+ * asks for (mean absolute percentage error, the worst network, Spearman's rank correlation, and the
+ * ResNeXt-50 / ResNet-50 and ResNeXt-101 / ResNet-101 time ratios, predicted against measured):
+ *
+ * 1. The calibration tables (fixtures/timing/published.json: pycls's V100 and timm's RTX 3090 rows the
+ *    constants are fitted to), and pycls's V100 training rows (never fitted).
+ * 2. PyTorch on this CPU (Debian's torch, /usr/bin/python3, 2 threads; bench/torch_predict.py): a probe (one
+ *    GEMM, one copy, one tiny module call) makes the device "this CPU"; then, for each network, inference at
+ *    batch 1 and 8 and one training step at batch 8 (SGD with momentum), measured against predicted.
+ * 3. The engine in this browser (tfjs wasm in headless Chromium, the app's own Cost view): every op timed,
+ *    against the prediction per layer and for the whole network.
+ *
+ * It prints the CPU and the load average at the start and the end: times taken on a busy machine are noisy.
+ *
+ *   npm run bench:predict [-- --skip-cpu] [-- --skip-browser] [-- --quick] [-- --networks a,b,c] [-- --runs N]
+ *                         [-- --clock cpu]   (CPU time over the threads instead of wall time: for a busy machine, development only)
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpuDevice, type CpuProbe } from '../src/analysis/devices.ts';
+import { median, spearman } from '../src/analysis/stats.ts';
+import { layerTimes, timeSetting } from '../src/analysis/timing/layers.ts';
+import { trainingStepTime } from '../src/analysis/timing/predict.ts';
+import { PUBLISHED_TIMINGS, predictPublished } from '../src/analysis/timing/published.ts';
+import { buildLayerGraph } from '../src/model/graph.ts';
+import { presetConfig } from '../src/model/presets.ts';
+import { launchBrowser, measureInView, startPreview } from './browser-measure.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const log = (s: string) => process.stderr.write(s + '\n');
+const out: string[] = [];
+const print = (s = '') => {
+  out.push(s);
+  process.stdout.write(s + '\n');
+};
+
+/** 23 networks of the family that torchvision and timm build on this torch. */
+const NETWORKS = [
+  'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'resnext50_32x4d', 'resnext101_32x4d', 'resnext101_32x8d',
+  'resnext101_64x4d', 'wide_resnet50_2', 'resnext50_2x40d', 'resnext50_4x24d', 'resnext50_8x14d', 'resnet18d', 'resnet26d',
+  'resnet34d', 'resnet50d', 'resnext50d_32x4d', 'seresnet50', 'seresnext26d_32x4d', 'seresnext26t_32x4d', 'seresnext50_32x4d',
+  'ecaresnet50d',
+];
+const QUICK = ['resnet18', 'resnet50', 'resnext50_32x4d', 'resnet101', 'resnext101_32x4d', 'resnet26d'];
+
+function cpuName(): string {
+  const info = readFileSync('/proc/cpuinfo', 'utf8');
+  const field = (k: string) => new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1] ?? '?';
+  return `${field('model name')} (family ${field('cpu family')}, model ${field('model')}), ${info.match(/^processor/gm)?.length ?? '?'} logical CPUs`;
+}
+
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/** A network measured and predicted; `key` (default `name`) is what the ratios look up. */
+interface Pair { name: string; key?: string; measured: number; predicted: number }
+
+/** MAPE, the worst, Spearman and the two ResNeXt / ResNet ratios of a set of networks. */
+function summary(label: string, pairs: Pair[]): void {
+  const key = (p: Pair) => p.key ?? p.name;
+  const err = pairs.map((p) => p.predicted / p.measured - 1);
+  const mape = err.reduce((s, e) => s + Math.abs(e), 0) / err.length;
+  const w = err.reduce((a, e, i) => (Math.abs(e) > Math.abs(err[a]) ? i : a), 0);
+  const rho = spearman(pairs.map((p) => p.predicted), pairs.map((p) => p.measured));
+  const ratio = (a: string, b: string) => {
+    const x = pairs.find((p) => key(p) === a);
+    const y = pairs.find((p) => key(p) === b);
+    return x && y ? `${a}/${b} measured ${(x.measured / y.measured).toFixed(2)} predicted ${(x.predicted / y.predicted).toFixed(2)}` : null;
+  };
+  const ratios = [ratio('resnext50_32x4d', 'resnet50'), ratio('resnext101_32x4d', 'resnet101')].filter(Boolean).join('; ');
+  print(`${label}: n=${pairs.length}, MAPE ${(mape * 100).toFixed(1)}%, worst ${pairs[w].name} ${(err[w] * 100).toFixed(1)}%, Spearman ${rho.toFixed(3)}${ratios ? `; ${ratios}` : ''}`);
+}
+
+function calibration(): void {
+  print('1. Calibration tables (the fitted constants against the rows they were fitted to), time per batch as published:');
+  const rows = PUBLISHED_TIMINGS.filter((r) => r.config);
+  const tables = [...new Set(rows.map((r) => r.table.id))];
+  for (const id of tables) {
+    const mine = rows.filter((r) => r.table.id === id);
+    const pairs = mine.map((r) => ({
+      name: `${r.model}@${r.imageSize}`, key: r.imageSize === 224 && r.preset ? r.preset : undefined,
+      // Time per image: the tables time different batches (timm lowers it until a step fits).
+      measured: r.ms / r.batch, predicted: predictPublished(r) / r.batch,
+    }));
+    const use = mine[0].use === 'validation' ? ' (validation: never fitted)' : '';
+    summary(`   ${id}${use}`, pairs);
+  }
+  const unmatched = [...new Set(PUBLISHED_TIMINGS.filter((r) => !r.config).map((r) => r.model))];
+  print(`   ${unmatched.length} published networks the app cannot build yet (not fitted, not shown): ${unmatched.slice(0, 12).join(', ')}${unmatched.length > 12 ? ', ...' : ''}`);
+}
+
+function run(cmd: string, argv: string[], onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    p.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${argv.join(' ')} exited with ${code}`))));
+  });
+}
+
+async function thisCpu(): Promise<void> {
+  const threads = option('threads') ?? '2';
+  const runs = option('runs') ?? (flag('quick') ? '3' : '5');
+  const names = option('networks')?.split(',') ?? (flag('quick') ? QUICK : NETWORKS);
+  const clock = option('clock') ?? 'wall';
+  let probe: CpuProbe | null = null;
+  await run('/usr/bin/python3', ['bench/torch_predict.py', '--probe', '--threads', threads, '--clock', clock], (l) => (probe = JSON.parse(l) as CpuProbe));
+  const p = probe! as CpuProbe & { torch: string };
+  print(`\n2. PyTorch ${p.torch} on this CPU, ${threads} threads (bench/torch_predict.py): probe GEMM ${p.gemmGflops.toFixed(1)} GFLOP/s, copy ${p.copyGBs.toFixed(1)} GB/s, ` +
+    `${p.opUs.toFixed(1)} us per tiny module call, ${p.vectorLanes} float32 lanes${clock === 'cpu' ? '; CPU time per thread, not wall time (--clock cpu)' : ''}`);
+  const device = cpuDevice(p);
+  const s = timeSetting(device, 'float32', 'nchw');
+  const measured: { name: string; infer1Ms: number; infer8Ms: number; train8Ms: number }[] = [];
+  log(`timing ${names.length} networks in PyTorch (median of ${runs}) ...`);
+  await run('/usr/bin/python3', ['bench/torch_predict.py', '--time', names.join(','), '--threads', threads, '--runs', runs, '--train-runs', flag('quick') ? '2' : '3', '--clock', clock], (l) => {
+    const m = JSON.parse(l);
+    measured.push(m);
+    log(`  ${m.name}: ${m.infer1Ms.toFixed(1)} / ${m.infer8Ms.toFixed(1)} / ${m.train8Ms.toFixed(1)} ms`);
+  });
+  const rows = measured.map((m) => {
+    const g = buildLayerGraph(presetConfig(m.name));
+    return {
+      m,
+      infer1: layerTimes(g, 1, s).ms,
+      infer8: layerTimes(g, 8, s).ms,
+      train8: trainingStepTime(g, 8, 'momentum', 1, s).seconds * 1000,
+    };
+  });
+  print(`${'network'.padEnd(20)} ${'b1 meas'.padStart(9)} ${'pred'.padStart(8)} ${'b8 meas'.padStart(9)} ${'pred'.padStart(8)} ${'train8 meas'.padStart(12)} ${'pred'.padStart(8)}  (ms)`);
+  for (const r of rows) {
+    print(`${r.m.name.padEnd(20)} ${r.m.infer1Ms.toFixed(1).padStart(9)} ${r.infer1.toFixed(1).padStart(8)} ${r.m.infer8Ms.toFixed(1).padStart(9)} ${r.infer8.toFixed(1).padStart(8)} ${r.m.train8Ms.toFixed(1).padStart(12)} ${r.train8.toFixed(1).padStart(8)}`);
+  }
+  summary('   inference, batch 1', rows.map((r) => ({ name: r.m.name, measured: r.m.infer1Ms, predicted: r.infer1 })));
+  summary('   inference, batch 8', rows.map((r) => ({ name: r.m.name, measured: r.m.infer8Ms, predicted: r.infer8 })));
+  summary('   training step, batch 8', rows.map((r) => ({ name: r.m.name, measured: r.m.train8Ms, predicted: r.train8 })));
+}
+
+const BROWSER_NETWORKS = [
+  { label: 'ResNet-50', name: 'resnet50', query: 'preset=resnet50' },
+  { label: 'ResNeXt-50 (32x4d)', name: 'resnext50_32x4d', query: 'preset=resnext50_32x4d' },
+  { label: 'ResNet-18', name: 'resnet18', query: 'preset=resnet18' },
+];
+
+async function thisBrowser(): Promise<void> {
+  const port = 4408;
+  const preview = await startPreview(port);
+  const browser = await launchBrowser();
+  print('\n3. The engine in this browser (tfjs wasm, headless Chromium, the Cost view\'s "This browser" and "Measure": batch 1, 224, median of 3 passes per op):');
+  const totals: Pair[] = [];
+  try {
+    for (const net of BROWSER_NETWORKS) {
+      log(`${net.label} in the browser ...`);
+      const page = await browser.newPage();
+      const r = await measureInView(page, port, net.query);
+      await page.close();
+      const rho = spearman(r.layers.map((l) => l.predicted), r.layers.map((l) => l.measured));
+      const measured = r.layers.reduce((s, l) => s + l.measured, 0);
+      const predicted = r.layers.reduce((s, l) => s + l.predicted, 0);
+      totals.push({ name: net.name, measured, predicted });
+      const worst = [...r.layers].sort((a, b) => Math.abs(Math.log(b.measured / b.predicted)) - Math.abs(Math.log(a.measured / a.predicted)))[0];
+      print(`   ${net.label}: ${r.speed}; whole network measured ${measured.toFixed(1)} ms, predicted ${predicted.toFixed(1)} ms (${((predicted / measured - 1) * 100).toFixed(1)}%); ` +
+        `Spearman over ${r.layers.length} layers ${rho.toFixed(3)}; median layer measured/predicted ${median(r.layers.map((l) => l.measured / l.predicted)).toFixed(2)}; worst layer ${worst.layer} ${(worst.measured / worst.predicted).toFixed(2)}x`);
+    }
+    summary('   whole networks', totals);
+  } finally {
+    await browser.close();
+    if (preview.pid) process.kill(-preview.pid);
+  }
+}
+
+async function main(): Promise<void> {
+  print(`bench:predict on ${cpuName()}; Node ${process.version}; load average at start ${loadAverage()}`);
+  calibration();
+  if (!flag('skip-cpu')) await thisCpu();
+  if (!flag('skip-browser')) await thisBrowser();
+  print(`\nload average at the end ${loadAverage()}`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,162 @@
+"""PyTorch on this CPU for `npm run bench:predict` (bench/predict.ts runs it with /usr/bin/python3).
+
+    python3 bench/torch_predict.py --probe [--threads 2]
+        one JSON line: the CPU, the threads, a float32 GEMM (torch.mm of 1024 x 1024, GFLOP/s), a copy of a 4 MB
+        tensor (bytes read + written per second), the time of one tiny module call (nn.ReLU on one element:
+        Python's module call + the dispatcher), the vector width and the memory
+    python3 bench/torch_predict.py --time NAME[,NAME...] [--threads 2] [--runs 5] [--train-runs 3] [--clock wall|cpu]
+        one JSON line per preset: median ms of an eval forward pass at batch 1 and 8 (torch.inference_mode), and of
+        one training step at batch 8 (train mode, CrossEntropyLoss, backward, SGD with momentum 0.9, zero_grad
+        with set_to_none), 224 x 224, random init, after warm-up
+
+The networks are built by tools/fixtures/models.py from src/model/presets.json (timm's from the reference timm,
+see tools/fixtures/reference.py), exactly as the fixtures build them.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tools" / "fixtures"))
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def vector_lanes() -> int:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return 8
+    if " avx512f" in flags:
+        return 16
+    if " avx2" in flags:
+        return 8
+    return 4
+
+
+def memory_bytes() -> int:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
+clock = time.perf_counter
+threads_used = 1
+
+
+def median_time(fn, runs: int, warmup: int = 2) -> float:
+    """Median seconds of `fn`: wall time, or with --clock cpu the process's CPU time over its threads (for a
+    machine other work keeps busy; threads that spin while they wait make it an overestimate)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = clock()
+        fn()
+        times.append(clock() - t0)
+    scale = threads_used if clock is time.process_time else 1
+    return statistics.median(times) / scale
+
+
+def probe() -> dict:
+    a = torch.randn(1024, 1024)
+    b = torch.randn(1024, 1024)
+    gemm = median_time(lambda: torch.mm(a, b), 15, 3)
+    # 4 MB, the size of a ResNet's largest activation at batch 1 (the browser's probe uses the same).
+    x = torch.randn(1024 * 1024)
+    y = torch.empty_like(x)
+
+    def copies():
+        for _ in range(20):
+            y.copy_(x)
+
+    copy = median_time(copies, 15, 3) / 20
+    relu = nn.ReLU(inplace=True)
+    tiny = torch.randn(1)
+
+    def calls():
+        for _ in range(2000):
+            relu(tiny)
+
+    op = median_time(calls, 7, 2) / 2000
+    return {
+        "cpu": cpu_name(), "threads": torch.get_num_threads(), "gemmGflops": 2 * 1024 ** 3 / gemm / 1e9,
+        "copyGBs": 2 * x.numel() * 4 / copy / 1e9, "opUs": op * 1e6, "vectorLanes": vector_lanes(),
+        "memoryBytes": memory_bytes(), "torch": torch.__version__,
+    }
+
+
+def time_network(name: str, runs: int, train_runs: int) -> dict:
+    import presets
+    from models import build_model
+
+    torch.manual_seed(0)
+    config = {**presets.architecture(name), "input": [3, 224, 224], "classes": 1000, "include_top": True}
+    model = build_model(config)
+    out = {"name": name}
+    model.eval()
+    with torch.inference_mode():
+        for batch in (1, 8):
+            x = torch.randn(batch, 3, 224, 224)
+            out[f"infer{batch}Ms"] = median_time(lambda: model(x), runs) * 1000
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    x = torch.randn(8, 3, 224, 224)
+    target = torch.randint(0, 1000, (8,))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss_fn(model(x), target).backward()
+        opt.step()
+
+    out["train8Ms"] = median_time(step, train_runs, 1) * 1000
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--probe", action="store_true")
+    p.add_argument("--time", help="comma-separated preset names")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--train-runs", type=int, default=3)
+    p.add_argument("--clock", choices=sorted(CLOCK), default="wall")
+    a = p.parse_args()
+    global clock, threads_used
+    clock = CLOCK[a.clock]
+    threads_used = a.threads
+    torch.set_num_threads(a.threads)
+    os.environ.setdefault("OMP_NUM_THREADS", str(a.threads))
+    if a.probe:
+        print(json.dumps(probe()), flush=True)
+        return
+    if not a.time:
+        raise SystemExit("give --probe or --time NAME[,NAME...]")
+    for name in a.time.split(","):
+        print(json.dumps(time_network(name, a.runs, a.train_runs)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,321 @@
+/**
+ * The kernels eager PyTorch launches for a network, read off the layer graph: an inference (eval) forward
+ * pass, or a training step (training-mode forward, loss, backward, optimizer update). Device-free: what each
+ * kernel computes and moves; `model.ts` turns that into time on a device.
+ *
+ * What eager PyTorch fuses and what it does not (torchvision / timm modules, cuDNN, PyTorch >= 2.0):
+ * - Every module call and functional op is its own kernel: eval BatchNorm is not folded into the conv (that is
+ *   a TorchScript / TensorRT / torch.compile optimization), ReLU runs in place but still reads and writes its
+ *   tensor, the residual add reads both inputs and writes one.
+ * - Training-mode BatchNorm reads its input twice (statistics, then normalization) and writes once; its
+ *   backward reads input and output gradient twice (the two reductions, then the input gradient) and writes once.
+ * - A conv's backward is two convolutions: the input gradient (dgrad, an implicit GEMM over input pixels) and
+ *   the weight gradient (wgrad, reducing over batch x output pixels); the conv that reads the network input
+ *   has no input gradient. The fc likewise (two GEMMs).
+ * - Where one tensor feeds two branches (a block's input: residual branch and shortcut; SE's input: squeeze
+ *   and gate), autograd adds the two gradients: one element-wise add.
+ * - autocast (`amp`) casts every conv / fc weight to float16 at each call (a kernel reading 4 and writing 2
+ *   bytes per weight; in training its backward casts the gradient back), and the float32 network input once.
+ * - The optimizer update is a memory-bound pass over parameters, gradients and state (PyTorch 2's foreach
+ *   kernels: a few launches per list of up to 64 tensors); gradients are freed, not zeroed, between steps
+ *   (`zero_grad(set_to_none=True)`, the default since PyTorch 2.0).
+ */
+import { numel, type LayerGraph, type LayerNode } from '../../model/graph.ts';
+import type { Optimizer } from '../memory.ts';
+import { activationBytes, autocasts, masterBytes, weightBytes, type Precision } from './precision.ts';
+
+/** A matrix product: per group an (m x k) by (k x n) GEMM, `groups` of them. */
+export interface Gemm {
+  m: number;
+  n: number;
+  k: number;
+  groups: number;
+  /** Spatial kernel side of a conv (3 for 3x3), 0 for the fc and ECA's conv1d. */
+  kernel: number;
+  stride: number;
+}
+
+type KernelRole =
+  | 'conv' | 'dgrad' | 'wgrad' | 'fc'
+  | 'bn' | 'relu' | 'add' | 'pool' | 'reduce' | 'attention'
+  | 'cast' | 'accumulate' | 'loss' | 'optimizer';
+
+type Phase = 'forward' | 'backward' | 'optimizer';
+
+export interface Kernel {
+  /** Graph node the kernel belongs to (-1: the loss and the optimizer). */
+  node: number;
+  phase: Phase;
+  role: KernelRole;
+  gemm: Gemm | null;
+  flops: number;
+  bytesRead: number;
+  bytesWritten: number;
+  /** Activation bytes of the GEMM's image-shaped operand and result (for a layout change), 0 for the rest. */
+  imageBytes: number;
+  /** Kernel launches this entry stands for (the optimizer's foreach lists). */
+  launches: number;
+}
+
+export type Mode = 'inference' | 'training';
+
+function conv2dGemm(node: Extract<LayerNode, { kind: 'conv' }>, batch: number): Gemm {
+  const { inChannels, outChannels, kernel, stride, groups } = node.conv;
+  const [, ho, wo] = node.outShape;
+  return { m: batch * ho * wo, n: outChannels / groups, k: (inChannels / groups) * kernel * kernel, groups, kernel, stride };
+}
+
+function macs(g: Gemm): number {
+  return g.m * g.n * g.k * g.groups;
+}
+
+function paramElements(node: LayerNode): number {
+  let n = 0;
+  for (const t of node.tensors) if (t.kind === 'parameter') n += numel(t.shape);
+  return n;
+}
+
+function stateElements(node: LayerNode): number {
+  let n = 0;
+  for (const t of node.tensors) if (t.shape.length > 0) n += numel(t.shape);
+  return n;
+}
+
+/** Views and wrappers: no kernel, their output is their input. */
+function isView(node: LayerNode): boolean {
+  return node.kind === 'identity' || node.kind === 'flatten' || node.kind === 'block' || node.kind === 'container';
+}
+
+/** The real producer of a node's input: looks through views. -1 is the network input. */
+function source(graph: LayerGraph, i: number): number {
+  let at = i;
+  while (at >= 0 && isView(graph.nodes[at])) at = graph.nodes[at].inputs[0];
+  return at;
+}
+
+/** How many kernels read each producer's output (views looked through); index producer + 1 (0 = the input). */
+function readers(graph: LayerGraph): number[] {
+  const count = new Array<number>(graph.nodes.length + 1).fill(0);
+  for (const n of graph.nodes) {
+    if (isView(n)) continue;
+    for (const i of n.inputs) count[source(graph, i) + 1]++;
+  }
+  return count;
+}
+
+function matrixKernel(node: number, phase: Phase, role: KernelRole, gemm: Gemm, read: number, written: number, image: number): Kernel {
+  return { node, phase, role, gemm, flops: 2 * macs(gemm), bytesRead: read, bytesWritten: written, imageBytes: image, launches: 1 };
+}
+
+function memoryKernel(node: number, phase: Phase, role: KernelRole, read: number, written: number, flops: number): Kernel {
+  return { node, phase, role, gemm: null, flops, bytesRead: read, bytesWritten: written, imageBytes: 0, launches: 1 };
+}
+
+function inputElements(graph: LayerGraph, node: LayerNode, which = 0): number {
+  const i = node.inputs[which];
+  return numel(i < 0 ? graph.inputShape : graph.nodes[i].outShape);
+}
+
+/** The forward kernels of one node (eval or training mode). */
+function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Precision, mode: Mode): Kernel[] {
+  const s = activationBytes(p);
+  const out = batch * numel(node.outShape);
+  const inp = node.inputs.length > 0 ? batch * inputElements(graph, node) : 0;
+  const i = node.index;
+  const casts: Kernel[] = [];
+  const castWeights = () => {
+    if (autocasts(p)) casts.push(memoryKernel(i, 'forward', 'cast', 4 * paramElements(node), 2 * paramElements(node), 0));
+  };
+  switch (node.kind) {
+    case 'conv': {
+      castWeights();
+      const fromInput = source(graph, node.inputs[0]) < 0;
+      if (fromInput && autocasts(p)) casts.push(memoryKernel(i, 'forward', 'cast', 4 * inp, 2 * inp, 0));
+      const g = conv2dGemm(node, batch);
+      const w = paramElements(node) * weightBytes(p);
+      return [...casts, matrixKernel(i, 'forward', 'conv', g, inp * s + w, out * s, (inp + out) * s)];
+    }
+    case 'conv1d': {
+      castWeights();
+      const g: Gemm = { m: batch * node.outShape[1], n: 1, k: node.conv1d.kernel, groups: 1, kernel: 0, stride: 1 };
+      return [...casts, matrixKernel(i, 'forward', 'attention', g, inp * s, out * s, 0)];
+    }
+    case 'linear': {
+      castWeights();
+      const g: Gemm = { m: batch, n: node.linear.outFeatures, k: node.linear.inFeatures, groups: 1, kernel: 0, stride: 1 };
+      return [...casts, matrixKernel(i, 'forward', 'fc', g, inp * s + paramElements(node) * weightBytes(p), out * s, 0)];
+    }
+    case 'bn': {
+      const vectors = 4 * stateElements(node);
+      return mode === 'training'
+        ? [memoryKernel(i, 'forward', 'bn', 2 * out * s + vectors, out * s + vectors, 6 * out)]
+        : [memoryKernel(i, 'forward', 'bn', out * s + vectors, out * s, 2 * out)];
+    }
+    case 'relu':
+      return [memoryKernel(i, 'forward', 'relu', out * s, out * s, out)];
+    case 'sigmoid':
+      return [memoryKernel(i, 'forward', 'attention', out * s, out * s, 4 * out)];
+    case 'add':
+      return [memoryKernel(i, 'forward', 'add', 2 * out * s, out * s, out)];
+    case 'mul':
+      return [memoryKernel(i, 'forward', 'attention', (out + batch * inputElements(graph, node, 1)) * s, out * s, out)];
+    case 'maxpool': {
+      const k = node.pool.kernel;
+      return [memoryKernel(i, 'forward', 'pool', inp * s, out * s + (mode === 'training' ? 8 * out : 0), (k * k - 1) * out)];
+    }
+    case 'avgpool':
+      return [memoryKernel(i, 'forward', 'pool', inp * s, out * s, node.pool.kernel ** 2 * out)];
+    case 'adaptiveavgpool':
+    case 'mean':
+      return [memoryKernel(i, 'forward', node.kind === 'mean' ? 'attention' : 'pool', inp * s, out * s, inp)];
+    case 'concat':
+      return [memoryKernel(i, 'forward', 'add', out * s, out * s, 0)];
+    default:
+      return [];
+  }
+}
+
+/** The backward kernels of one node, in the order autograd runs them (reverse of the forward). */
+function backwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Precision): Kernel[] {
+  const s = activationBytes(p);
+  const out = batch * numel(node.outShape);
+  const inp = node.inputs.length > 0 ? batch * inputElements(graph, node) : 0;
+  const i = node.index;
+  const fromInput = node.inputs.length > 0 && source(graph, node.inputs[0]) < 0;
+  const params = paramElements(node);
+  const gradCast = autocasts(p) && params > 0 ? [memoryKernel(i, 'backward', 'cast', 2 * params, 4 * params, 0)] : [];
+  switch (node.kind) {
+    case 'conv': {
+      const f = conv2dGemm(node, batch);
+      const { inChannels, outChannels, kernel, stride, groups } = node.conv;
+      const [, hi, wi] = node.inShape;
+      const w = params * weightBytes(p);
+      const ks: Kernel[] = [];
+      if (!fromInput) {
+        const dgrad: Gemm = { m: batch * hi * wi, n: inChannels / groups, k: (outChannels / groups) * kernel * kernel, groups, kernel, stride };
+        // Same multiply-accumulates as the forward (FlopCounterMode's rule); the GEMM is over input pixels.
+        const scaled = { ...dgrad, k: (f.m * f.n * f.k) / (dgrad.m * dgrad.n) };
+        ks.push(matrixKernel(i, 'backward', 'dgrad', scaled, out * s + w, inp * s, (inp + out) * s));
+      }
+      const wgrad: Gemm = { m: outChannels / groups, n: (inChannels / groups) * kernel * kernel, k: f.m, groups, kernel, stride };
+      ks.push(matrixKernel(i, 'backward', 'wgrad', wgrad, (out + inp) * s, w, (inp + out) * s));
+      return [...ks, ...gradCast];
+    }
+    case 'conv1d': {
+      const g: Gemm = { m: batch * node.outShape[1], n: 1, k: node.conv1d.kernel, groups: 1, kernel: 0, stride: 1 };
+      return [
+        matrixKernel(i, 'backward', 'attention', g, out * s, inp * s, 0),
+        matrixKernel(i, 'backward', 'attention', { m: 1, n: node.conv1d.kernel, k: g.m, groups: 1, kernel: 0, stride: 1 }, (out + inp) * s, params * s, 0),
+        ...gradCast,
+      ];
+    }
+    case 'linear': {
+      const { inFeatures, outFeatures } = node.linear;
+      const w = params * weightBytes(p);
+      return [
+        matrixKernel(i, 'backward', 'fc', { m: batch, n: inFeatures, k: outFeatures, groups: 1, kernel: 0, stride: 1 }, out * s + w, inp * s, 0),
+        matrixKernel(i, 'backward', 'fc', { m: outFeatures, n: inFeatures, k: batch, groups: 1, kernel: 0, stride: 1 }, (out + inp) * s, w, 0),
+        ...gradCast,
+      ];
+    }
+    case 'bn':
+      return [memoryKernel(i, 'backward', 'bn', 4 * out * s, out * s + 2 * 4 * node.bn.channels, 8 * out)];
+    case 'relu':
+      return [memoryKernel(i, 'backward', 'relu', 2 * out * s, out * s, out)];
+    case 'sigmoid':
+      return [memoryKernel(i, 'backward', 'attention', 2 * out * s, out * s, 3 * out)];
+    case 'mul': {
+      const gate = batch * inputElements(graph, node, 1);
+      return [
+        memoryKernel(i, 'backward', 'attention', (out + gate) * s, out * s, out),
+        memoryKernel(i, 'backward', 'attention', 2 * out * s, gate * s, 2 * out),
+      ];
+    }
+    case 'maxpool':
+      return [
+        memoryKernel(i, 'backward', 'pool', 0, inp * s, 0),
+        memoryKernel(i, 'backward', 'pool', out * s + 8 * out, inp * s, out),
+      ];
+    case 'avgpool':
+    case 'adaptiveavgpool':
+    case 'mean':
+      return [memoryKernel(i, 'backward', node.kind === 'mean' ? 'attention' : 'pool', out * s, inp * s, inp)];
+    case 'concat':
+      return [memoryKernel(i, 'backward', 'add', out * s, out * s, 0)];
+    default:
+      return [];
+  }
+}
+
+/** Cross-entropy on the logits: log-softmax and NLL forward, their two backward kernels. */
+function lossKernels(graph: LayerGraph, batch: number, p: Precision): { forward: Kernel[]; backward: Kernel[] } {
+  const logits = batch * numel(graph.nodes[graph.output].outShape);
+  const s = activationBytes(p);
+  return {
+    forward: [memoryKernel(-1, 'forward', 'loss', logits * s, logits * 4, 4 * logits), memoryKernel(-1, 'forward', 'loss', logits * 4, 4, logits)],
+    backward: [memoryKernel(-1, 'backward', 'loss', 4, logits * 4, logits), memoryKernel(-1, 'backward', 'loss', 2 * logits * 4, logits * s, 4 * logits)],
+  };
+}
+
+/** Element-wise passes of one optimizer step per parameter: [arrays read, arrays written, foreach ops]. */
+const OPTIMIZER_PASSES: Readonly<Record<Optimizer, [number, number, number]>> = {
+  none: [0, 0, 0],
+  sgd: [2, 1, 1],
+  momentum: [3, 2, 3],
+  adam: [4, 3, 8],
+};
+
+/** PyTorch's multi_tensor_apply takes at most this many tensors per launch (its depth limit for 3-4 lists). */
+const FOREACH_TENSORS = 64;
+
+function optimizerKernel(graph: LayerGraph, optimizer: Optimizer, p: Precision): Kernel | null {
+  const [reads, writes, ops] = OPTIMIZER_PASSES[optimizer];
+  if (ops === 0) return null;
+  let params = 0;
+  let tensors = 0;
+  for (const n of graph.nodes) {
+    params += paramElements(n);
+    tensors += n.tensors.filter((t) => t.kind === 'parameter').length;
+  }
+  const b = masterBytes(p);
+  const k = memoryKernel(-1, 'optimizer', 'optimizer', reads * params * b, writes * params * b, 2 * ops * params);
+  k.launches = ops * Math.ceil(tensors / FOREACH_TENSORS);
+  return k;
+}
+
+/** The kernels of an inference (eval) forward pass of a batch. */
+export function inferenceKernels(graph: LayerGraph, batch: number, p: Precision): Kernel[] {
+  return graph.nodes.flatMap((n) => forwardKernels(graph, n, batch, p, 'inference'));
+}
+
+interface TrainingKernels {
+  forward: Kernel[];
+  backward: Kernel[];
+  optimizer: Kernel | null;
+}
+
+/** The kernels of one training step of a batch: forward (training mode) + loss, backward, optimizer. */
+export function trainingKernels(graph: LayerGraph, batch: number, p: Precision, optimizer: Optimizer): TrainingKernels {
+  const s = activationBytes(p);
+  const loss = lossKernels(graph, batch, p);
+  const forward = [...graph.nodes.flatMap((n) => forwardKernels(graph, n, batch, p, 'training')), ...loss.forward];
+  const count = readers(graph);
+  const backward: Kernel[] = [...loss.backward];
+  for (let j = graph.nodes.length - 1; j >= 0; j--) {
+    const node = graph.nodes[j];
+    if (isView(node)) continue;
+    // The gradient of this node's output is complete once its readers have run: add the extra ones.
+    const extra = count[j + 1] - 1;
+    const size = batch * numel(node.outShape) * s;
+    for (let e = 0; e < extra; e++) backward.push(memoryKernel(j, 'backward', 'accumulate', 2 * size, size, size / s));
+    backward.push(...backwardKernels(graph, node, batch, p));
+  }
+  return { forward, backward, optimizer: optimizerKernel(graph, optimizer, p) };
+}
+
+/** Multiply-accumulates of the matrix kernels (forward conv + fc: the paper's count times the batch). */
+export function kernelMacs(kernels: readonly Kernel[]): number {
+  let sum = 0;
+  for (const k of kernels) if (k.gemm) sum += macs(k.gemm);
+  return sum;
+}

@@ -1,0 +1,152 @@
+/**
+ * The time of each kernel on a device, and of a sequence of kernels as eager PyTorch runs them.
+ *
+ * A matrix kernel (conv, its dgrad and wgrad, the fc) is an implicit GEMM: per group an m x n output over a
+ * k-long reduction (kernels.ts). It runs in tiles: along the longer of m and n at most TILE_M wide, along the
+ * shorter a multiple of `nTile` (at most TILE_N) that pads it least; k is padded to a multiple of `kTile`. Tiles run in waves over the SMs; a GEMM with fewer tiles than SMs splits k to fill them (split-k,
+ * when k is long enough). So
+ *
+ *   compute = waves x (tile work) / (the unit's peak per SM x efficiency)
+ *
+ * which makes a grouped conv with 4 channels per group fill an `nTile`-wide tile (32) an eighth, a layer of
+ * 7 x 7 pixels at batch 1 leave SMs idle, and a channel count just past a multiple of the tile cost a whole
+ * extra tile. Dense 3x3 stride-1 convs on the FP32 vector units run as Winograd (cuDNN picks it under
+ * `cudnn.benchmark`): `winograd` times fewer multiplications. Memory: bytes read + written at
+ * `memoryEfficiency` x the bandwidth. A kernel takes max(compute, memory, `minKernelUs`). On tensor cores,
+ * an NCHW (channels-first) conv also transposes its image operands to the NHWC the tensor-core kernels
+ * read (`nchwPasses` passes over them); channels-last needs none.
+ *
+ * Eager execution: the host spends `launchUs` (the device's) queueing each kernel while the GPU runs the
+ * ones already queued; the pass ends when the GPU finishes the last. Small batches are therefore
+ * launch-bound, large ones GPU-bound. A CPU runs each op synchronously: launch + kernel time, summed.
+ */
+import type { Device } from '../devices.ts';
+import type { Gemm, Kernel } from './kernels.ts';
+import { matrixPath, type MatrixPath, type Precision } from './precision.ts';
+
+export type Layout = 'nchw' | 'nhwc';
+export const LAYOUTS: readonly Layout[] = ['nchw', 'nhwc'];
+
+/** How one kind of arithmetic unit runs an implicit GEMM (fitted, see constants.ts). */
+interface UnitConstants {
+  efficiency: number;
+  nTile: number;
+  kTile: number;
+  winograd: number;
+}
+
+export interface DeviceConstants {
+  simt: UnitConstants;
+  tensorCores: UnitConstants;
+  /** A weight-gradient conv's rate relative to the forward conv's (its reduction runs over batch x pixels). */
+  wgradEfficiency: number;
+  memoryEfficiency: number;
+  minKernelUs: number;
+  /** Passes over a tensor-core conv's image operands to transpose NCHW to NHWC and back: forward, backward kernels. */
+  nchwPasses: number;
+  nchwPassesBackward: number;
+}
+
+/** Output rows of a tile (pixels), and the widest tile in output channels. */
+export const TILE_M = 128;
+const TILE_N = 128;
+/** Split-k gives each split at least this much of k. */
+const SPLIT_K_MIN = 256;
+
+export interface KernelTime {
+  /** Seconds of arithmetic at the reachable rate (0 for memory kernels). */
+  computeS: number;
+  /** Seconds of memory traffic. */
+  memoryS: number;
+  /** GPU seconds of the kernel: max(compute, memory, minimum), plus its layout transposes. */
+  seconds: number;
+  /** What the kernel reaches of the unit's peak on its useful FLOPs (compute kernels), for display. */
+  efficiency: number;
+  unit: MatrixPath['unit'] | 'memory';
+  /** The tile-quantization share: useful MACs / padded MACs. */
+  tileUse: number;
+  /** Whether it runs as Winograd. */
+  winograd: boolean;
+}
+
+function ceilTo(v: number, q: number): number {
+  return Math.ceil(v / q) * q;
+}
+
+/**
+ * The tile width along the shorter output dimension: among the multiples of `nTile` up to TILE_N, the one
+ * that pads `n` least (the widest of equals), as `cudnn.benchmark` picks the kernel whose tiles fit.
+ */
+function shortTileWidth(n: number, nTile: number): number {
+  let best = nTile;
+  for (let w = nTile; w <= Math.max(TILE_N, nTile); w += nTile) {
+    if (Math.ceil(n / w) * w <= Math.ceil(n / best) * best) best = w;
+  }
+  return best;
+}
+
+/** Seconds of one GEMM on a unit (see the top of this file). */
+export function gemmSeconds(g: Gemm, path: MatrixPath, unit: UnitConstants, sms: number, speedup: number): { seconds: number; tileUse: number } {
+  // The tile's long side runs along the longer output dimension (a library computes C or its transpose).
+  const long = Math.max(g.m, g.n);
+  const short = Math.min(g.m, g.n);
+  const shortTile = shortTileWidth(short, unit.nTile);
+  const longTile = Math.min(TILE_M, ceilTo(long, unit.nTile));
+  const longTiles = Math.ceil(long / longTile);
+  const shortTiles = Math.ceil(short / shortTile);
+  const tiles = longTiles * shortTiles * g.groups;
+  // The tensor-core MMA steps k by 32 bytes: 16 elements of float16 / bfloat16, 8 of TF32.
+  const kTile = path.unit === 'tensor' ? Math.max(1, Math.round((unit.kTile * 2) / path.bytes)) : unit.kTile;
+  const kPad = ceilTo(g.k, kTile);
+  const splits = tiles >= sms ? 1 : Math.max(1, Math.min(Math.floor(sms / tiles), Math.floor(kPad / SPLIT_K_MIN)));
+  const waves = Math.ceil((tiles * splits) / sms);
+  const perSm = (path.tflops * 1e12) / 2 / sms; // MAC/s of one SM
+  const seconds = (waves * longTile * shortTile * (kPad / splits)) / (perSm * unit.efficiency * speedup);
+  const tileUse = (g.m * g.n * g.k) / (longTiles * longTile * shortTiles * shortTile * kPad);
+  return { seconds, tileUse };
+}
+
+function usesWinograd(k: Kernel, path: MatrixPath): boolean {
+  const g = k.gemm;
+  return path.unit === 'simt' && g !== null && g.kernel === 3 && g.stride === 1 && g.groups === 1 && (k.role === 'conv' || k.role === 'dgrad');
+}
+
+export function kernelTime(k: Kernel, device: Device, precision: Precision, layout: Layout, c: DeviceConstants): KernelTime {
+  const bandwidth = device.bandwidthGBs * 1e9 * c.memoryEfficiency;
+  const memoryS = (k.bytesRead + k.bytesWritten) / bandwidth;
+  const floor = c.minKernelUs * 1e-6;
+  if (!k.gemm) {
+    return { computeS: 0, memoryS, seconds: Math.max(memoryS, floor), efficiency: 0, unit: 'memory', tileUse: 1, winograd: false };
+  }
+  const path = matrixPath(device, precision);
+  const unit = path.unit === 'tensor' ? c.tensorCores : c.simt;
+  const winograd = usesWinograd(k, path) && unit.winograd > 1;
+  const speedup = (winograd ? unit.winograd : 1) * (k.role === 'wgrad' ? c.wgradEfficiency : 1);
+  const { seconds: computeS, tileUse } = gemmSeconds(k.gemm, path, unit, device.sms, speedup);
+  let seconds = Math.max(computeS, memoryS, floor);
+  if (path.unit === 'tensor' && layout === 'nchw' && k.imageBytes > 0) {
+    seconds += ((k.phase === 'forward' ? c.nchwPasses : c.nchwPassesBackward) * k.imageBytes) / bandwidth;
+  }
+  const efficiency = computeS > 0 ? k.flops / (seconds * path.tflops * 1e12) : 0;
+  return { computeS, memoryS, seconds, efficiency, unit: path.unit, tileUse, winograd };
+}
+
+/**
+ * Wall time of kernels run in order by eager PyTorch: on a GPU the host queues each in `launchUs` while the
+ * GPU runs; on a CPU each op runs synchronously after its dispatch. `gpuSeconds[i]` are kernelTime's.
+ */
+export function eagerSeconds(kernels: readonly Kernel[], gpuSeconds: readonly number[], device: Device): number {
+  const launch = device.launchUs * 1e-6;
+  if (device.kind === 'cpu' || device.kind === 'browser') {
+    let t = 0;
+    for (let i = 0; i < kernels.length; i++) t += kernels[i].launches * launch + gpuSeconds[i];
+    return t;
+  }
+  let host = 0;
+  let gpu = 0;
+  for (let i = 0; i < kernels.length; i++) {
+    host += kernels[i].launches * launch;
+    gpu = Math.max(gpu, host) + gpuSeconds[i];
+  }
+  return gpu;
+}

@@ -1,0 +1,236 @@
+/**
+ * The kernel-level time model, term by term: each test isolates one efficiency term (grouped channels,
+ * tile quantization, waves, Winograd, layout, bandwidth, launches, precision paths, backward, all-reduce)
+ * and checks what it must do, so that a change that removes or inverts the term fails; and the committed
+ * constants against the calibration tables (the acceptance figures of docs/time-model.md).
+ */
+import { describe, expect, it } from 'vitest';
+import { buildLayerGraph } from '../../model/graph.ts';
+import { presetConfig } from '../../model/presets.ts';
+import { findDevice, cpuDevice, type Device } from '../devices.ts';
+import { spearman } from '../stats.ts';
+import { constantsFor, GPU_CONSTANTS, GPU_CONSTANT_TABLE } from './constants.ts';
+import { inferenceKernels, trainingKernels, kernelMacs, type Gemm, type Kernel } from './kernels.ts';
+import { eagerSeconds, gemmSeconds, kernelTime, TILE_M } from './model.ts';
+import { matrixPath } from './precision.ts';
+import { inferenceTime, ringAllReduceSeconds, trainingStepTime } from './predict.ts';
+import { PUBLISHED_TIMINGS, predictPublished } from './published.ts';
+import { timeSetting } from './layers.ts';
+
+const v100 = findDevice('v100')!;
+const rtx3090 = findDevice('rtx3090')!;
+const a100 = findDevice('a100-40gb')!;
+const C = GPU_CONSTANTS;
+
+function conv(m: number, cin: number, cout: number, groups: number, k = 3, stride = 1): Kernel {
+  const g: Gemm = { m, n: cout / groups, k: (cin / groups) * k * k, groups, kernel: k, stride };
+  const bytes = 4 * m * (cin + cout);
+  return { node: 0, phase: 'forward', role: 'conv', gemm: g, flops: 2 * m * (cout / groups) * (cin / groups) * k * k * groups, bytesRead: bytes / 2, bytesWritten: bytes / 2, imageBytes: bytes, launches: 1 };
+}
+
+const seconds = (k: Kernel, d: Device, p: 'float32' | 'tf32' | 'amp' = 'float32', layout: 'nchw' | 'nhwc' = 'nhwc') => kernelTime(k, d, p, layout, constantsFor(d));
+
+describe('grouped convolution', () => {
+  it('its efficiency falls with the channels per group, at equal MACs and bytes', () => {
+    // 256 -> 256 channels of 3x3 on 56x56 x 32 images, in 1..64 groups: MACs fall with the groups, so compare rates.
+    const m = 32 * 56 * 56;
+    const rate = (groups: number) => {
+      const k = conv(m, 256, 256, groups);
+      return k.flops / seconds(k, rtx3090, 'amp').computeS;
+    };
+    const rates = [64, 32, 16, 8, 4].map((cpg) => rate(256 / cpg));
+    // Never faster with fewer channels per group (waves may differ by a few percent), and strictly slower below a tile's width.
+    for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeLessThan(rates[i - 1] * 1.03);
+    for (const cpg of [16, 8, 4].filter((x) => x < C.tensorCores.nTile)) expect(rate(256 / cpg)).toBeLessThan(rate(256 / (2 * cpg)) / 1.5);
+    expect(rates[rates.length - 1]).toBeLessThan(rates[0] / 4);
+    // The tiles' use is what falls: 4 output channels in a tile of nTile, a k of 4 x 9 padded to the MMA step.
+    expect(seconds(conv(m, 256, 256, 64), rtx3090, 'amp').tileUse).toBeCloseTo((4 / C.tensorCores.nTile) * (36 / (Math.ceil(36 / C.tensorCores.kTile) * C.tensorCores.kTile)), 6);
+  });
+
+  it('a depthwise-like 1 channel per group is far below the dense rate on every unit', () => {
+    const m = 8 * 28 * 28;
+    for (const d of [v100, rtx3090]) {
+      const dense = conv(m, 128, 128, 1);
+      const dw = conv(m, 128, 128, 128);
+      const r = (k: Kernel) => k.flops / seconds(k, d, 'amp').computeS;
+      expect(r(dw)).toBeLessThan(r(dense) / 8);
+    }
+  });
+});
+
+describe('tile and wave quantization', () => {
+  it('a channel count one past a tile boundary costs a whole extra tile', () => {
+    const path = matrixPath(rtx3090, 'amp');
+    const at = (n: number) => gemmSeconds({ m: 1 << 20, n, k: 576, groups: 1, kernel: 3, stride: 1 }, path, C.tensorCores, rtx3090.sms, 1).seconds;
+    const q = C.tensorCores.nTile;
+    expect(at(q + 1) / at(q)).toBeGreaterThan(1.2);
+    expect(at(2 * q) / at(q + 1)).toBeCloseTo(1, 6);
+    // Past the widest tile, by the narrowest step the tiles allow.
+    expect(at(129) / at(128)).toBeCloseTo(((128 + C.tensorCores.nTile) / 128), 2);
+  });
+
+  it('k is padded to the MMA step', () => {
+    const path = matrixPath(rtx3090, 'amp');
+    const at = (k: number) => gemmSeconds({ m: 1 << 20, n: 64, k, groups: 1, kernel: 1, stride: 1 }, path, C.tensorCores, rtx3090.sms, 1).seconds;
+    expect(at(C.tensorCores.kTile + 1)).toBeCloseTo(at(2 * C.tensorCores.kTile), 12);
+    expect(at(C.tensorCores.kTile)).toBeLessThan(at(C.tensorCores.kTile + 1));
+  });
+
+  it('fewer tiles than SMs leave SMs idle: a small GEMM is no faster than one wave', () => {
+    const path = matrixPath(v100, 'float32');
+    const tiles = (m: number) => gemmSeconds({ m, n: 128, k: 64, groups: 1, kernel: 1, stride: 1 }, path, C.simt, v100.sms, 1).seconds;
+    expect(tiles(TILE_M)).toBeCloseTo(tiles(TILE_M * v100.sms), 12);
+    expect(tiles(TILE_M * (v100.sms + 1))).toBeCloseTo(2 * tiles(TILE_M), 12);
+  });
+});
+
+describe('memory-bound kernels', () => {
+  it('element-wise time scales with the bytes at the achievable bandwidth', () => {
+    const ew = (bytes: number): Kernel => ({ node: 0, phase: 'forward', role: 'relu', gemm: null, flops: bytes / 8, bytesRead: bytes / 2, bytesWritten: bytes / 2, imageBytes: 0, launches: 1 });
+    const t1 = seconds(ew(64e6), v100).seconds;
+    const t2 = seconds(ew(128e6), v100).seconds;
+    expect(t2 / t1).toBeCloseTo(2, 9);
+    expect(t1).toBeCloseTo(64e6 / (900e9 * C.memoryEfficiency), 12);
+    // Tiny kernels cost the GPU's minimum kernel time.
+    expect(seconds(ew(1000), v100).seconds).toBeCloseTo(C.minKernelUs * 1e-6, 12);
+  });
+});
+
+describe('precision, layout and the device\'s arithmetic', () => {
+  it('reads each device\'s matrix rate: FP32-accumulate on GeForce, TF32 only from Ampere', () => {
+    expect(matrixPath(rtx3090, 'amp')).toMatchObject({ unit: 'tensor', tflops: 71 });
+    expect(matrixPath(findDevice('rtx4090')!, 'amp').tflops).toBe(165.2);
+    expect(matrixPath(a100, 'amp').tflops).toBe(312);
+    expect(matrixPath(a100, 'tf32')).toMatchObject({ unit: 'tensor', tflops: 156 });
+    expect(matrixPath(v100, 'tf32')).toMatchObject({ unit: 'simt', tflops: 15.7 });
+    expect(matrixPath(v100, 'bfloat16')).toMatchObject({ unit: 'simt', tflops: 15.7 });
+    expect(matrixPath(findDevice('m40')!, 'amp')).toMatchObject({ unit: 'simt', tflops: 7 });
+  });
+
+  it('Winograd speeds up dense 3x3 stride-1 convs on the FP32 vector units only', () => {
+    const m = 64 * 28 * 28;
+    const w = seconds(conv(m, 256, 256, 1), v100);
+    expect(w.winograd).toBe(C.simt.winograd > 1);
+    expect(seconds(conv(m, 256, 256, 1, 3, 2), v100).winograd).toBe(false);
+    expect(seconds(conv(m, 256, 256, 32), v100).winograd).toBe(false);
+    expect(seconds(conv(m, 256, 256, 1), a100, 'tf32').winograd).toBe(false);
+  });
+
+  it('NCHW costs tensor-core convs a layout transpose; channels-last and FP32 vector convs none', () => {
+    const k = conv(64 * 56 * 56, 64, 64, 1, 1);
+    const nchw = seconds(k, rtx3090, 'amp', 'nchw').seconds;
+    const nhwc = seconds(k, rtx3090, 'amp', 'nhwc').seconds;
+    expect(nchw - nhwc).toBeCloseTo((C.nchwPasses * k.imageBytes) / (936e9 * C.memoryEfficiency), 12);
+    expect(seconds(k, v100, 'float32', 'nchw').seconds).toBe(seconds(k, v100, 'float32', 'nhwc').seconds);
+  });
+
+  it('autocast casts each conv and fc weight at every call, and the input once', () => {
+    const g = buildLayerGraph(presetConfig('resnet18'));
+    const amp = inferenceKernels(g, 1, 'amp');
+    const half = inferenceKernels(g, 1, 'float16');
+    const casts = amp.filter((k) => k.role === 'cast');
+    const convs = g.nodes.filter((n) => n.kind === 'conv' || n.kind === 'linear').length;
+    expect(casts.length).toBe(convs + 1);
+    expect(half.some((k) => k.role === 'cast')).toBe(false);
+  });
+});
+
+describe('eager execution', () => {
+  it('small batches are launch-bound: the host queues each kernel in launchUs', () => {
+    const g = buildLayerGraph(presetConfig('resnet50'));
+    const s = timeSetting(a100, 'amp', 'nhwc');
+    const one = inferenceTime(g, 1, s);
+    const kernels = one.kernels.length;
+    expect(one.seconds).toBeGreaterThanOrEqual((kernels * a100.launchUs) / 1e6);
+    expect(one.seconds).toBeGreaterThan(one.deviceSeconds);
+    const big = inferenceTime(g, 256, s);
+    expect(big.seconds).toBeCloseTo(big.deviceSeconds, 3);
+  });
+
+  it('a CPU runs its ops synchronously: dispatch + kernel, summed', () => {
+    const cpu = cpuDevice({ cpu: 'x', threads: 2, gemmGflops: 100, copyGBs: 10, opUs: 20, vectorLanes: 8, memoryBytes: 8e9 });
+    const k = inferenceKernels(buildLayerGraph(presetConfig('resnet18')), 1, 'float32');
+    const times = k.map((x) => kernelTime(x, cpu, 'float32', 'nchw', constantsFor(cpu)).seconds);
+    expect(eagerSeconds(k, times, cpu)).toBeCloseTo(times.reduce((a, b) => a + b, 0) + k.length * 20e-6, 12);
+  });
+});
+
+describe('training', () => {
+  it('the backward pass is input- and weight-gradient convs (none for the first conv\'s input): twice the forward MACs less one', () => {
+    const g = buildLayerGraph(presetConfig('resnext50_32x4d'));
+    const b = 4;
+    const t = trainingKernels(g, b, 'float32', 'momentum');
+    const fwd = kernelMacs(t.forward);
+    const stem = g.nodes[0];
+    const stemMacs = stem.kind === 'conv' ? b * stem.outShape[1] * stem.outShape[2] * stem.conv.outChannels * stem.conv.inChannels * 49 : 0;
+    expect(kernelMacs(t.backward)).toBeCloseTo(2 * fwd - stemMacs, -3);
+    expect(t.backward.filter((k) => k.role === 'dgrad').length).toBe(g.nodes.filter((n) => n.kind === 'conv').length - 1);
+  });
+
+  it('the optimizer is a memory-bound pass over params, grads and state; Adam moves more than SGD', () => {
+    const g = buildLayerGraph(presetConfig('resnet50'));
+    const sgd = trainingKernels(g, 8, 'float32', 'sgd').optimizer!;
+    const adam = trainingKernels(g, 8, 'float32', 'adam').optimizer!;
+    expect(sgd.bytesRead + sgd.bytesWritten).toBe(3 * 4 * 25_557_032);
+    expect(adam.bytesRead + adam.bytesWritten).toBe(7 * 4 * 25_557_032);
+    expect(trainingKernels(g, 8, 'float32', 'none').optimizer).toBeNull();
+  });
+
+  it('data parallel: a ring all-reduce of the gradients, hidden behind the backward except its last bucket', () => {
+    expect(ringAllReduceSeconds(100e6, 8, a100)).toBeCloseTo((2 * 7 / 8) * 100e6 / 300e9, 12);
+    expect(ringAllReduceSeconds(100e6, 16, a100)).toBeCloseTo((2 * 15 / 16) * 100e6 / 25e9, 12);
+    expect(ringAllReduceSeconds(100e6, 1, a100)).toBe(0);
+    const g = buildLayerGraph(presetConfig('resnet50'));
+    const s = timeSetting(a100, 'amp', 'nhwc');
+    const one = trainingStepTime(g, 64, 'momentum', 1, s);
+    const eight = trainingStepTime(g, 64, 'momentum', 8, s);
+    expect(eight.exposedAllReduceSeconds).toBeGreaterThan(0);
+    expect(eight.exposedAllReduceSeconds).toBeLessThan(eight.allReduceSeconds);
+    expect(eight.seconds - one.seconds).toBeCloseTo(eight.exposedAllReduceSeconds, 12);
+    const slow = trainingStepTime(g, 64, 'momentum', 64, s);
+    expect(slow.exposedAllReduceSeconds).toBeGreaterThan(eight.exposedAllReduceSeconds);
+  });
+});
+
+describe('the constants', () => {
+  it('are one documented table, each with a meaning and a source', () => {
+    for (const r of GPU_CONSTANT_TABLE) {
+      expect(r.what.length, r.key).toBeGreaterThan(20);
+      expect(r.source.length, r.key).toBeGreaterThan(10);
+      expect(Number.isFinite(r.value), r.key).toBe(true);
+    }
+    expect(C.simt.efficiency).toBeLessThanOrEqual(1);
+    expect(C.tensorCores.efficiency).toBeLessThanOrEqual(1);
+    expect(C.memoryEfficiency).toBeLessThanOrEqual(1);
+    expect(C.simt.winograd).toBeLessThanOrEqual(2.25);
+  });
+});
+
+describe('against the calibration tables (pycls V100, timm RTX 3090)', () => {
+  const rows = PUBLISHED_TIMINGS.filter((r) => r.config && r.use === 'calibration');
+  const tables = [...new Set(rows.map((r) => r.table.id))];
+  const predicted = new Map(rows.map((r) => [r, predictPublished(r)]));
+
+  it('matches every table: MAPE <= 8%, Spearman >= 0.97 over time per image, no network off by more than 20%', { timeout: 120_000 }, () => {
+    expect(tables.length).toBeGreaterThanOrEqual(9);
+    for (const id of tables) {
+      const mine = rows.filter((r) => r.table.id === id);
+      const err = mine.map((r) => predicted.get(r)! / r.ms - 1);
+      const mape = err.reduce((s, e) => s + Math.abs(e), 0) / err.length;
+      expect(mape, id).toBeLessThanOrEqual(0.08);
+      expect(Math.max(...err.map(Math.abs)), id).toBeLessThanOrEqual(0.2);
+      const rho = spearman(mine.map((r) => predicted.get(r)! / r.batch), mine.map((r) => r.ms / r.batch));
+      expect(rho, id).toBeGreaterThanOrEqual(0.97);
+    }
+  });
+
+  it('the V100 ResNeXt / ResNet ratios (RegNet: 1.47 and 1.52) within 10%', () => {
+    const v = rows.filter((r) => r.table.id === 'pycls-v100');
+    const ms = (preset: string) => {
+      const r = v.find((x) => x.preset === preset)!;
+      return predicted.get(r)! / r.batch;
+    };
+    expect(Math.abs(ms('resnext50_32x4d') / ms('resnet50') / 1.47 - 1)).toBeLessThanOrEqual(0.1);
+    expect(Math.abs(ms('resnext101_32x4d') / ms('resnet101') / 1.52 - 1)).toBeLessThanOrEqual(0.1);
+  });
+});
