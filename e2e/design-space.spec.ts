@@ -85,3 +85,24 @@ test('design space: the rule as a chart and stages, the figures, a sampled popul
     }
   }
 });
+
+test('RegNets in every other view: block table, layers, graph, forms, compare and cost take them like any preset, in both layouts', async ({ page }) => {
+  const crashed = page.locator('.error-box');
+  for (const preset of ['regnet_y_400mf', 'regnetx_002']) {
+    await page.goto(`/?view=table&preset=${preset}`);
+    await expect(page.getByRole('tab', { name: 'Block table' })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByText('stage4').first()).toBeVisible();
+    for (const [tab, ready] of [
+      ['Layers', page.getByRole('table', { name: 'Layer list' })],
+      ['Graph', page.locator('#view-panel svg').first()],
+      ['Compare', page.getByRole('table', { name: 'Differences', exact: true })],
+      ['Cost', page.getByRole('group', { name: /Roofline/ })],
+    ] as const) {
+      await page.getByRole('tab', { name: tab, exact: true }).click();
+      await expect(ready).toBeVisible();
+      await expect(crashed, `${preset} ${tab}`).toHaveCount(0);
+    }
+    await page.getByRole('tab', { name: 'Forms', exact: true }).click();
+    await expect(page.getByText(/a RegNet block is one too/).first()).toBeVisible();
+  }
+});
