@@ -396,7 +396,7 @@ async function main(): Promise<void> {
       out.push(line('f32x4.relaxed_madd (FMA)', c.fma, c.threads));
     }
   }
-  out.push(`\nCalm run: ${calm.calm ? 'yes' : 'NO'} (${calm.reasons.join('; ')})${calm.calm ? '' : ': the shares of the ceiling and the verdicts below are not valid; rerun on a quiet machine'}`);
+  out.push(`\nCalm run: ${calm.calm ? 'yes' : 'NO'} (${calm.reasons.join('; ')})${calm.calm ? '' : ': the shares of the ceiling and the verdicts below are not valid; rerun on a quiet machine (`npm run bench:kernels` times the kernels of every conv shape on one thread in a way a load distorts little)'}`);
   for (const model of MODELS) {
     const mine = rows.filter((r) => r.model === model);
     const gmac = MACS[model] / 1e9;

@@ -9,7 +9,7 @@ import { layerMacs, type Convention } from './conventions.ts';
 import { layerCost } from './counts.ts';
 import { thousands } from './format.ts';
 
-export interface StageCost {
+interface StageCost {
   stage: number;
   /** `conv1` (stem), `layer1`.., `head` (pool + fc). */
   module: string;
@@ -29,7 +29,7 @@ export interface Analysis {
 }
 
 /** Per-stage params and MACs of a graph (stem = 0, residual stages 1..S, head = S + 1). */
-export function stageCosts(graph: LayerGraph, convention: Convention = 'paper'): StageCost[] {
+function stageCosts(graph: LayerGraph, convention: Convention = 'paper'): StageCost[] {
   const s = stageDepths(graph.config).length;
   const stages: StageCost[] = [];
   // The head stage exists when the graph has nodes there: torchvision's pool and fc, or timm's head, kept
@@ -52,7 +52,6 @@ export const ANALYSIS_MESSAGES = {
   'analysis.tooManyParams': 'the network would have {params} parameters (over {max}): reduce the width, depth or classes',
   'analysis.tooManyMacs': 'the network would need {macs} multiply-accumulates per image (over {max}): reduce the input size, width or depth',
 } as const;
-export type AnalysisMessageId = keyof typeof ANALYSIS_MESSAGES;
 
 const ANALYSIS: Catalogue<typeof ANALYSIS_MESSAGES, ConfigError> = catalogue(ANALYSIS_MESSAGES, (m) => new ConfigError(m));
 

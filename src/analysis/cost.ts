@@ -31,7 +31,7 @@ import { LAYOUTS, type Layout } from './timing/model.ts';
 import { matrixPath, memoryDtype, PRECISIONS, type Precision } from './timing/precision.ts';
 import { trainingStepTime } from './timing/predict.ts';
 import { thousands } from './format.ts';
-import { catalogue, type Message } from '../model/message.ts';
+import { catalogue, MessageError } from '../model/message.ts';
 
 /** The cost options' error messages: English templates by id (src/model/message.ts), translated by the app. */
 export const COST_MESSAGES = {
@@ -46,17 +46,10 @@ export const COST_MESSAGES = {
   'cost.tooLarge': 'batch {batch} would need {bytes} bytes of training memory (over 1e15): use a batch of at most {most}',
   'cost.tooLargeAtOne': 'batch {batch} would need {bytes} bytes of training memory (over 1e15): this network does not fit even at batch 1',
 } as const;
-export type CostMessageId = keyof typeof COST_MESSAGES;
 
 /** Bad cost options; the message names the value and the fix. `msg` is it as an id with parameters. */
-export class CostError extends Error {
-  readonly msg: Message;
-
-  constructor(msg: Message) {
-    super(msg.text);
-    this.name = 'CostError';
-    this.msg = msg;
-  }
+export class CostError extends MessageError {
+  override readonly name = 'CostError';
 }
 
 const { error: costError } = catalogue(COST_MESSAGES, (m) => new CostError(m));
@@ -85,9 +78,9 @@ export const MAX_GPUS = 64;
 export const IMAGENET_TRAIN_IMAGES = 1_281_167;
 export const DEFAULT_OPTIMIZER: Optimizer = 'momentum';
 /** Batches whose training memory would pass this many bytes are refused as not meant. */
-export const MAX_MEMORY_BYTES = 1e15;
+const MAX_MEMORY_BYTES = 1e15;
 
-export interface StageTime {
+interface StageTime {
   stage: number;
   /** conv1 (stem), layer1.., head. */
   module: string;
@@ -332,7 +325,7 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   };
 }
 
-/** The CLI's `--json`: the keys the README documents, snake_case. */
+/** The CLI's `--json`: the keys docs/cost-model.md documents, snake_case. */
 export function costJson(report: CostReport): unknown {
   const t = report.totals;
   const d = report.options.device;

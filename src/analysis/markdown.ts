@@ -11,10 +11,10 @@ import { pyFixed, thousands } from './format.ts';
 import type { Summary } from './summary.ts';
 import type { BlockTable } from './table.ts';
 
-export type Align = 'left' | 'right';
+type Align = 'left' | 'right';
 
 /** A cell's text with the characters that would end a cell or a row escaped. */
-export function markdownCell(text: string): string {
+function markdownCell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 

@@ -27,7 +27,7 @@ export interface SummaryRow {
   block: number | null;
 }
 
-export interface SummaryTotals {
+interface SummaryTotals {
   params: number;
   trainable_params: number;
   macs: number;

@@ -8,9 +8,11 @@ import { CostView } from './views/CostView.tsx';
 import { DesignSpaceView } from './views/DesignSpaceView.tsx';
 import { GraphView } from './views/GraphView.tsx';
 import { Notices } from './components/Notices.tsx';
+import { CheckpointPicker, CheckpointStatus, useCheckpointOpener } from './components/CheckpointOpen.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { useSnapshot, useStore } from './store.ts';
-import { VIEWS, type View } from './state.ts';
+import { exactPreset, VIEWS, type AppState, type View } from './state.ts';
+import { findPreset, matchPreset } from '../model/presets.ts';
 import { I18nProvider, useI18n } from './i18n/I18n.tsx';
 import { LANG_NAMES, LANGS, LOCALES, type Lang } from './i18n/lang.ts';
 
@@ -86,16 +88,30 @@ export function App() {
   );
 }
 
+/** The tab's title names the view and the network, so that tabs and history entries tell themselves apart. */
+function usePageTitle(state: AppState): void {
+  const { t } = useI18n();
+  const exact = exactPreset(state.config);
+  const network = exact ? findPreset(exact)!.label : matchPreset(state.config)?.label ?? t('app.customNetwork');
+  const title = t('app.pageTitle', { view: t(`app.view.${state.view}`), network });
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+}
+
 function Shell() {
   const store = useStore();
   const { t } = useI18n();
   const { state, notices } = useSnapshot();
+  usePageTitle(state);
   const select = (view: View) => store.update((s) => (s.view === view ? s : { ...s, view }));
   // Once opened, the run view stays mounted (hidden) so loaded weights and results survive tab switches.
   const [runOpened, setRunOpened] = useState(false);
   if (state.view === 'run' && !runOpened) setRunOpened(true);
   const [explainOpened, setExplainOpened] = useState(false);
   if (state.view === 'explain' && !explainOpened) setExplainOpened(true);
+  // A checkpoint dropped on any view, or picked in the masthead, becomes the app's network.
+  const checkpoint = useCheckpointOpener(state);
   return (
     <div className="app">
       <header className="masthead">
@@ -103,8 +119,12 @@ function Shell() {
           ResNeXt Lab
           <span className="subtitle">{t('app.subtitle')}</span>
         </h1>
-        <LanguageSwitch lang={state.lang} onChange={(lang) => store.update((s) => (s.lang === lang ? s : { ...s, lang }))} />
+        <div className="masthead-tools">
+          <CheckpointPicker opener={checkpoint} />
+          <LanguageSwitch lang={state.lang} onChange={(lang) => store.update((s) => (s.lang === lang ? s : { ...s, lang }))} />
+        </div>
       </header>
+      <CheckpointStatus opener={checkpoint} state={state} />
       <Notices notices={notices} onDismiss={() => store.dismissNotices()} />
       <div className="layout">
         <ConfigPanel state={state} />
@@ -132,7 +152,7 @@ function Shell() {
             {(state.view === 'explain' || explainOpened) && (
               <div hidden={state.view !== 'explain'}>
                 <ErrorBoundary>
-                  <Suspense fallback={<p className="muted">Loading the explain view…</p>}>
+                  <Suspense fallback={<p className="muted">{t('app.loadingExplain')}</p>}>
                     <ExplainView state={state} />
                   </Suspense>
                 </ErrorBoundary>

@@ -53,7 +53,7 @@ function table(header: string[], rows: string[][], right: boolean[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }
 
-export function costText(report: CostReport): string {
+function costText(report: CostReport): string {
   const { totals: t, memory: m, options: o } = report;
   const config = report.graph.config;
   const preset = matchPreset(config);

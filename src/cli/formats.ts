@@ -14,7 +14,7 @@ import {
 import { configFromArgs, flagString, NETWORK_FLAGS, UsageError, type Flag, type FlagGroup, type ParsedArgs } from './args.ts';
 import type { Command } from './command.ts';
 
-export type OutputFormat = 'text' | 'torchinfo' | 'markdown';
+type OutputFormat = 'text' | 'torchinfo' | 'markdown';
 
 /** `--format` of a command whose plain text is `names[0]`. */
 export function formatFlag(names: readonly string[]): Flag {

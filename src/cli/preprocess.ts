@@ -33,7 +33,7 @@ function parseTriple(name: string, text: string): [number, number, number] {
   return parts.map(Number) as [number, number, number];
 }
 
-export function pretrainedFromArgs(args: ParsedArgs): PretrainedEntry | null {
+function pretrainedFromArgs(args: ParsedArgs): PretrainedEntry | null {
   const tag = flagString(args, 'pretrained');
   if (tag === undefined) return null;
   const entry = findPretrained(tag);

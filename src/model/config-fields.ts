@@ -8,7 +8,7 @@
  * `impliedImplementation` in config.ts).
  */
 import {
-  ATTENTION_KINDS, BLOCK_KINDS, CONFIG, formatInputSize, impliedImplementation, IMPLEMENTATIONS, isRegNet, parseInputSize, STEM_KINDS, usesStemWidth,
+  ATTENTION_KINDS, BLOCK_KINDS, CONFIG, formatInputSize, impliedImplementation, IMPLEMENTATIONS, isRegNet, parseInputSize, shown, STEM_KINDS, usesStemWidth,
   type NetworkConfig,
 } from './config.ts';
 import { REGNET_ROUNDINGS } from './regnet.ts';
@@ -24,7 +24,7 @@ export interface FieldName {
 }
 
 /** The configure panel's control of a field; fields that share a `row` stand side by side. */
-export type Control =
+type Control =
   | { readonly kind: 'select'; readonly row?: string }
   | { readonly kind: 'text'; readonly inputMode: 'numeric' | 'text'; readonly row?: string }
   | { readonly kind: 'check'; readonly row?: string };
@@ -82,12 +82,6 @@ export interface ConfigField {
   read(config: NetworkConfig, text: string, name?: FieldName): NetworkConfig;
 }
 
-/** Characters of a bad value quoted in a message. */
-const SHOWN = 24;
-
-function shown(text: string): string {
-  return text.length > SHOWN ? `${text.slice(0, SHOWN)}... (${text.length} characters)` : text;
-}
 
 /** A positive decimal integer (spaces around it allowed), or a ConfigError naming `what`. */
 export function parsePositiveInteger(text: string, what: MessageParam): number {

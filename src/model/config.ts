@@ -5,7 +5,7 @@
  * start from a `NetworkConfig`.
  */
 
-import { catalogue, type Catalogue, type Message } from './message.ts';
+import { catalogue, OptionalMessageError, type Catalogue, type Message } from './message.ts';
 import { regnetDesign, REGNET_ROUNDINGS, type RegNetDesign, type RegNetRounding } from './regnet.ts';
 
 /**
@@ -13,7 +13,7 @@ import { regnetDesign, REGNET_ROUNDINGS, type RegNetDesign, type RegNetRounding 
  * X/Y block (1x1, 3x3 of fixed group width, [SE], 1x1, no expansion) in stages that the quantized linear
  * rule generates from d, w0, wa, wm (src/model/regnet.ts), with RegNet's 3x3/2 stem and no max pool.
  */
-export type BlockKind = 'basic' | 'bottleneck' | 'regnet';
+type BlockKind = 'basic' | 'bottleneck' | 'regnet';
 export const BLOCK_KINDS: readonly BlockKind[] = ['bottleneck', 'basic', 'regnet'];
 /**
  * `imagenet`: 7x7/2 conv + BN + ReLU + 3x3/2 max pool. `cifar`: 3x3/1 conv + BN + ReLU.
@@ -21,10 +21,10 @@ export const BLOCK_KINDS: readonly BlockKind[] = ['bottleneck', 'basic', 'regnet
  * first with stride 2), BN + ReLU between, then BN + ReLU + max pool. `deep_tiered`: the same with
  * 3 x (stemWidth / 4), stemWidth, 2 x stemWidth.
  */
-export type StemKind = 'imagenet' | 'deep' | 'deep_tiered' | 'cifar';
+type StemKind = 'imagenet' | 'deep' | 'deep_tiered' | 'cifar';
 export const STEM_KINDS: readonly StemKind[] = ['imagenet', 'deep', 'deep_tiered', 'cifar'];
 /** Channel attention after the block's last BN: none, timm's SEModule, or timm's EcaModule. */
-export type AttentionKind = 'none' | 'se' | 'eca';
+type AttentionKind = 'none' | 'se' | 'eca';
 export const ATTENTION_KINDS: readonly AttentionKind[] = ['none', 'se', 'eca'];
 /**
  * Whose module structure the network follows (module names, which ReLUs are shared, Identity
@@ -190,21 +190,14 @@ export const CONFIG_MESSAGES = {
   'config.feature.eca': 'ECA attention',
   'config.feature.quantize': 'timm\'s width rounding (quantize_float)',
 } as const;
-export type ConfigMessageId = keyof typeof CONFIG_MESSAGES;
 
 /**
  * A configuration that cannot describe a network; the message says what is wrong and what to do.
  * `msg` is the message as an id with parameters, for the app to translate (absent on a few messages
  * only the CLI and tests can trigger).
  */
-export class ConfigError extends Error {
-  readonly msg?: Message;
-
-  constructor(message: string | Message) {
-    super(typeof message === 'string' ? message : message.text);
-    this.name = 'ConfigError';
-    if (typeof message !== 'string') this.msg = message;
-  }
+export class ConfigError extends OptionalMessageError {
+  override readonly name = 'ConfigError';
 }
 
 /** The validator's messages, its ConfigError and a throw of it. */
@@ -220,6 +213,14 @@ export const LIMITS = {
   maxChannels: 1 << 20,
   maxSide: 1 << 20,
 };
+
+/** Characters of a bad value's text quoted in a message. */
+const SHOWN = 24;
+
+/** A bad value's text as a message quotes it: whole when short, else its start and its length. */
+export function shown(text: string): string {
+  return text.length > SHOWN ? `${text.slice(0, SHOWN)}... (${text.length} characters)` : text;
+}
 
 /** A value for a message: short, and never `null` for a number that is not finite. */
 function quote(value: unknown): string {
@@ -262,7 +263,7 @@ export function stemChannels(config: NetworkConfig): number {
 }
 
 /** timm's `make_divisible(v, divisor, round_limit=0)`: the nearest multiple of divisor, at least divisor. */
-export function makeDivisible(v: number, divisor = 8): number {
+function makeDivisible(v: number, divisor = 8): number {
   return Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
 }
 
@@ -392,11 +393,11 @@ function validateRegNet(config: NetworkConfig): NetworkConfig {
 /** Parses "3x224x224", "224x224" (3 channels) or "224" (square, 3 channels). */
 export function parseInputSize(text: string): [number, number, number] {
   const trimmed = text.trim();
-  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) CONFIG.fail('config.inputMalformed', { text });
+  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) CONFIG.fail('config.inputMalformed', { text: shown(text) });
   const parts = trimmed.toLowerCase().split('x').map(Number);
   const [c, h, w] = parts.length === 3 ? parts : parts.length === 2 ? [3, ...parts] : [3, parts[0], parts[0]];
   for (const [what, v] of [['config.what.channels', c], ['config.what.height', h], ['config.what.width', w]] as const) {
-    if (!Number.isSafeInteger(v) || v <= 0) CONFIG.fail('config.inputPart', { what: CONFIG.message(what), value: v, text });
+    if (!Number.isSafeInteger(v) || v <= 0) CONFIG.fail('config.inputPart', { what: CONFIG.message(what), value: v, text: shown(text) });
   }
   return [c, h, w];
 }

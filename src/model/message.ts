@@ -31,7 +31,7 @@ type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${i
 type ArgName<S extends string> = S extends `${infer N},${string}` ? Trim<N> : Trim<S>;
 type IsName<S extends string> = S extends '' ? false : S extends `${string}${' ' | '#' | '(' | ')' | '.' | ':' | '/' | '=' | '·' | '%'}${string}` ? false : true;
 /** The names of the `{name…}` arguments of template `S`. */
-export type ParamNames<S extends string> = S extends `${string}{${infer Inner}}${infer Rest}`
+type ParamNames<S extends string> = S extends `${string}{${infer Inner}}${infer Rest}`
   ? (IsName<ArgName<Inner>> extends true ? ArgName<Inner> : never) | ParamNames<Rest>
   : never;
 /** The parameters a template needs: none, or an object with one entry per argument. */
@@ -271,12 +271,25 @@ export function messageFromError(e: unknown): Message {
   return errorMessage(e) ?? { id: '', params: {}, text: e instanceof Error ? e.message : String(e) };
 }
 
-/** An error whose text is a message (for code that has no error class of its own). */
+/**
+ * An error whose text is a message: `msg` carries it as an id with parameters for the app to translate.
+ * The catalogues' error classes extend it and name themselves; code without a class of its own throws it.
+ */
 export class MessageError extends Error {
   readonly msg: Message;
 
   constructor(msg: Message) {
     super(msg.text);
     this.msg = msg;
+  }
+}
+
+/** An error of English text, with its message where it has one (the errors only the CLI and tests can trigger have none). */
+export class OptionalMessageError extends Error {
+  readonly msg?: Message;
+
+  constructor(message: string | Message) {
+    super(typeof message === 'string' ? message : message.text);
+    if (typeof message !== 'string') this.msg = message;
   }
 }

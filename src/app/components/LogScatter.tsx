@@ -18,7 +18,7 @@ export interface ScatterDot {
   detail: string;
 }
 
-export interface ScatterLine {
+interface ScatterLine {
   points: [number, number][];
   label?: string;
   dashed?: boolean;
@@ -26,7 +26,7 @@ export interface ScatterLine {
   color?: string;
 }
 
-export interface LogScatterProps {
+interface LogScatterProps {
   /** Accessible name of the chart. */
   name: string;
   dots: ScatterDot[];

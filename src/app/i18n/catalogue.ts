@@ -17,8 +17,9 @@ import run from './messages/run.ts';
 import explain from './messages/explain.ts';
 import design from './messages/design.ts';
 import graph from './messages/graph.ts';
+import checkpoint from './messages/checkpoint.ts';
 
-export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, explain, graph] as const;
+export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, explain, graph, checkpoint] as const;
 
 export const EN = {
   ...app.en,
@@ -34,6 +35,7 @@ export const EN = {
   ...run.en,
   ...explain.en,
   ...graph.en,
+  ...checkpoint.en,
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -52,4 +54,5 @@ export const ZH: { readonly [K in MessageKey]: string } = {
   ...run.zh,
   ...explain.zh,
   ...graph.zh,
+  ...checkpoint.zh,
 };

@@ -139,8 +139,8 @@ export function BlockTableView({ state }: { state: AppState }) {
       </div>
       <dl className="totals" aria-label={t('table.totals')}>
         <div><dt>{t('table.totalParams')}</dt><dd data-testid="total-params">{thousands(table.params)}</dd></div>
-        <div><dt>{t('table.macs')}</dt><dd>{thousands(table.macs)} <span className="unit">({giga(table.macs)}MAC)</span></dd></div>
-        <div><dt>{t('table.flops')}</dt><dd>{thousands(table.flops)} <span className="unit">({giga(table.flops)}FLOP)</span></dd></div>
+        <div><dt>{t('table.macs')}</dt><dd>{thousands(table.macs)} <span className="unit">({giga(table.macs)}MAC)</span></dd><dd className="convention">{t('table.macsPaper')}</dd></div>
+        <div><dt>{t('table.flops')}</dt><dd>{thousands(table.flops)} <span className="unit">({giga(table.flops)}FLOP)</span></dd><dd className="convention">{t('table.flopsNotPaper')}</dd></div>
       </dl>
       <TableWrap>
         <table className="data block-table">

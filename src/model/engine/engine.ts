@@ -290,9 +290,9 @@ export class Engine {
     }
   }
 
-  async checkForms(config: NetworkConfig, stage: number, seed = 1, block = 0): Promise<FormsResult> {
+  async checkForms(config: NetworkConfig, stage: number, seed = 1, block = 0, signal?: AbortSignal): Promise<FormsResult> {
     const backend = await this.ensureBackend();
-    const r = await checkForms(config, stage, seed, defaultGroupedMethod(backend), 3, block);
+    const r = await checkForms(config, stage, seed, defaultGroupedMethod(backend), 3, block, signal);
     return { ...r, backend };
   }
 

@@ -2,7 +2,7 @@
  * The engine's own messages (the worker, its client) as English templates by id (src/model/message.ts),
  * and the error that carries one; the app translates them. Errors cross the worker with their `msg`.
  */
-import { catalogue, type Message } from '../message.ts';
+import { catalogue } from '../message.ts';
 
 export const ENGINE_MESSAGES = {
   'engine.downloadIncomplete': 'download incomplete: got {loaded} of {total} bytes',
@@ -19,18 +19,12 @@ export const ENGINE_MESSAGES = {
   'engine.memory.wasm': 'WebAssembly memory is 32-bit: at most 4 GiB',
   'engine.memory.device': 'navigator.deviceMemory reports {gib} GiB (rounded, capped at 8)',
   'engine.memory.assumed': 'no memory figure from this browser: 4 GiB assumed',
+  'engine.formsPaths':
+    'the forms check builds form (a) as C = {paths, number} separate paths, over the {max, number} it can run: choose a smaller cardinality to check the forms numerically',
+  'engine.formsWork':
+    'the forms check runs each of the three forms four times, and this block needs {macs, number} multiply-accumulates per run, over the {max, number} it can run: choose a smaller input size or width',
+  'engine.cancelled': 'cancelled',
 } as const;
-export type EngineMessageId = keyof typeof ENGINE_MESSAGES;
 
-/** An engine failure with its message as an id and parameters. */
-export class EngineError extends Error {
-  readonly msg: Message;
-
-  constructor(msg: Message) {
-    super(msg.text);
-    this.msg = msg;
-  }
-}
-
-/** An EngineError of the catalogue. */
-export const { error: engineError } = catalogue(ENGINE_MESSAGES, (m) => new EngineError(m));
+/** An engine failure: a MessageError of the catalogue. */
+export const { error: engineError } = catalogue(ENGINE_MESSAGES);

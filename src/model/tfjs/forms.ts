@@ -17,9 +17,10 @@ import type { BatchNormParams } from './fold.ts';
 import type { GroupedMethod } from './grouped.ts';
 import { buildNetwork } from './network.ts';
 import { normal, randomStateDict, rng } from './random.ts';
+import { formsCheckRefusal } from '../forms-check.ts';
 
-export type Form = 'a' | 'b' | 'c';
-export const FORMS: readonly Form[] = ['a', 'b', 'c'];
+type Form = 'a' | 'b' | 'c';
+const FORMS: readonly Form[] = ['a', 'b', 'c'];
 
 /** First 1x1 of (c) = the C branch 1x1s of (a)/(b) stacked along the output channels: [C*d, Cin]. */
 export function firstConvOfC(branchConv1: readonly Float32Array[]): Float32Array {
@@ -65,7 +66,7 @@ const f32 = (shape: number[], data: Float32Array): WeightTensor => ({ shape, dat
  * 1x1s and 3x3s stacked into (c)'s first 1x1 and grouped 3x3, their BNs concatenated, the paths' last
  * 1x1s side by side in (b)'s and (c)'s last 1x1; bn3, attention and shortcut shared unchanged.
  */
-export function formStateDicts(graphA: LayerGraph, prefix: string, cardinality: number, seed: number): Record<Form, StateDict> {
+function formStateDicts(graphA: LayerGraph, prefix: string, cardinality: number, seed: number): Record<Form, StateDict> {
   const a = randomStateDict(graphA, seed);
   const get = (key: string): WeightTensor => a.get(key)!;
   const paths = Array.from({ length: cardinality }, (_, i) => `${prefix}.branches.${i}`);
@@ -95,7 +96,7 @@ export function formStateDicts(graphA: LayerGraph, prefix: string, cardinality: 
   return { a, b, c };
 }
 
-export interface FormsReport {
+interface FormsReport {
   /** The block that ran: `layer1.0`. */
   module: string;
   forms: { form: Form; ms: number; params: number }[];
@@ -108,14 +109,29 @@ function maxAbs(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
+/** Lets the worker read its messages (a cancel) between steps: a resolved promise alone would not. */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /**
  * Builds the three forms of block `block` (0-based) of `stage` with shared random weights (seeded),
  * runs each on one random input (a warm-up, then the median of `runs` timed runs) and compares outputs.
+ * Refuses a block beyond FORMS_CHECK_LIMITS before building form (a); `signal` stops it between runs.
  */
 export async function checkForms(
-  config: NetworkConfig, stage: number, seed = 1, method: GroupedMethod = 'split', runs = 3, block = 0,
+  config: NetworkConfig, stage: number, seed = 1, method: GroupedMethod = 'split', runs = 3, block = 0, signal?: AbortSignal,
 ): Promise<FormsReport> {
-  const graphs = { a: formGraph(config, stage, block, 'a'), b: formGraph(config, stage, block, 'b'), c: formGraph(config, stage, block, 'c') };
+  const c = formGraph(config, stage, block, 'c');
+  const refusal = formsCheckRefusal(config, c, stage, block);
+  if (refusal) throw refusal;
+  const step = async () => {
+    await yieldToMessages();
+    signal?.throwIfAborted();
+  };
+  await step();
+  const graphs = { a: formGraph(config, stage, block, 'a'), b: formGraph(config, stage, block, 'b'), c };
+  await step();
   const prefix = `layer${stage}.${block}`;
   const sds = formStateDicts(graphs.a, prefix, config.cardinality, seed);
   const inShape = graphs.c.inputShape;
@@ -124,10 +140,12 @@ export async function checkForms(
   const report: FormsReport['forms'] = [];
   try {
     for (const form of FORMS) {
+      await step();
       const net = buildNetwork(graphs[form], sds[form], { grouped: method });
       try {
         const times: number[] = [];
         for (let r = 0; r <= runs; r++) {
+          await step();
           const t0 = performance.now();
           const y = net.predict(x);
           const data = (await y.data()) as Float32Array;

@@ -64,7 +64,6 @@ export const WEIGHTS_MESSAGES = {
   'weights.zipDamaged':
     '{name}: the zip archive is truncated or damaged ({what}); torch.load refuses it too. Download the file again, or re-save it with torch.save.',
 } as const;
-export type WeightsMessageId = keyof typeof WEIGHTS_MESSAGES;
 
 /** A message of the weights catalogue. */
 export const { message: weightsMessage } = catalogue(WEIGHTS_MESSAGES);

@@ -32,7 +32,7 @@ export const MODEL_EN = {
   ...BACKEND_MESSAGES,
   ...EXPLAIN_MESSAGES,
 } as const;
-export type ModelMessageId = keyof typeof MODEL_EN;
+type ModelMessageId = keyof typeof MODEL_EN;
 
 /** Each catalogue on its own, for the test that no two use one id. */
 export const MODEL_CATALOGUES = [
@@ -323,6 +323,9 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'engine.memory.wasm': 'WebAssembly 内存是 32 位的：最多 4 GiB',
   'engine.memory.device': 'navigator.deviceMemory 报告 {gib} GiB（取整，上限为 8）',
   'engine.memory.assumed': '本浏览器未提供内存数据：假定为 4 GiB',
+  'engine.formsPaths': `形式检查把形式 (a) 建成 C = {paths, number} 条独立路径，超过了它能运行的 {max, number} 条：请选较小的${T.cardinality}来做数值检查`,
+  'engine.formsWork': '形式检查要把三种形式各运行四次，而这个块每次运行需要 {macs, number} 次乘加，超过了它能运行的 {max, number} 次：请选较小的输入尺寸或宽度',
+  'engine.cancelled': '已取消',
 
   // Backends (src/model/tfjs/backends.ts).
   'backend.noWasm': 'WebAssembly 不可用',
