@@ -71,7 +71,7 @@ export interface PeakTrainingMemory {
 /** The CUDA caching allocator rounds every request up to a multiple of 512 bytes (its smallest block). */
 const CUDA_BLOCK_BYTES = 512;
 
-function cudaBlockBytes(bytes: number): number {
+export function cudaBlockBytes(bytes: number): number {
   return Math.ceil(bytes / CUDA_BLOCK_BYTES) * CUDA_BLOCK_BYTES;
 }
 
