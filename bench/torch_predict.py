@@ -9,6 +9,7 @@
         one training step at batch 8 (train mode, CrossEntropyLoss, backward, SGD with momentum 0.9, zero_grad
         with set_to_none), 224 x 224, random init, after warm-up
 
+glibc keeps freed memory (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_; see below), as jemalloc or tcmalloc would.
 The networks are built by tools/fixtures/models.py from src/model/presets.json (timm's from the reference timm,
 see tools/fixtures/reference.py), exactly as the fixtures build them.
 """
@@ -23,6 +24,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tools" / "fixtures"))
+# glibc returns freed blocks above its (dynamic) mmap and trim thresholds to the kernel, so every pass at batch 8
+# page-faults its large tensors afresh: measured on this machine, 35-45% of a ResNet-50 batch-8 pass was the kernel
+# zeroing pages, and how much depended on glibc's thresholds, not on the network. Keep the heap instead (what jemalloc
+# or tcmalloc do, which PyTorch's CPU performance guides recommend): glibc reads these when the process starts, so
+# restart with them.
+HEAP = {"MALLOC_MMAP_THRESHOLD_": str(1 << 32), "MALLOC_TRIM_THRESHOLD_": str(1 << 34)}
+if any(os.environ.get(k) != v for k, v in HEAP.items()):
+    os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **HEAP})
 # Read by OpenMP when torch loads, so set before the import. With --clock cpu, waiting threads must sleep, not
 # spin, or their spinning counts as work; OMP_NUM_THREADS keeps the pool at the threads asked for.
 if "--clock" in sys.argv and sys.argv[sys.argv.index("--clock") + 1:][:1] == ["cpu"]:

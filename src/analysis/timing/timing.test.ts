@@ -101,6 +101,12 @@ describe('precision, layout and the device\'s arithmetic', () => {
     expect(matrixPath(rtx3090, 'amp')).toMatchObject({ unit: 'tensor', tflops: 71 });
     expect(matrixPath(findDevice('rtx4090')!, 'amp').tflops).toBe(165.2);
     expect(matrixPath(a100, 'amp').tflops).toBe(312);
+    // Data-center cards do not halve FP16 with FP32 accumulation (Ada's L4 included, unlike the GeForce 4090).
+    expect(matrixPath(findDevice('l4')!, 'amp').tflops).toBe(121);
+    expect(matrixPath(findDevice('t4')!, 'amp').tflops).toBe(65);
+    expect(matrixPath(findDevice('h100-sxm')!, 'amp').tflops).toBe(989.5);
+    expect(matrixPath(findDevice('h200')!, 'bfloat16').tflops).toBe(989.5);
+    expect(matrixPath(findDevice('h200')!, 'tf32').tflops).toBe(494.7);
     expect(matrixPath(a100, 'tf32')).toMatchObject({ unit: 'tensor', tflops: 156 });
     expect(matrixPath(v100, 'tf32')).toMatchObject({ unit: 'simt', tflops: 15.7 });
     expect(matrixPath(v100, 'bfloat16')).toMatchObject({ unit: 'simt', tflops: 15.7 });
