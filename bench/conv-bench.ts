@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../src/model/config.ts';
 import { buildLayerGraph, type ConvNode } from '../src/model/graph.ts';
 import { denseMethod, disposePrepared, prepareConv, runConv, type DenseMethod, type GroupedMethod, type PreparedConv } from '../src/model/tfjs/grouped.ts';
+import type { NetworkOptions } from '../src/model/tfjs/network.ts';
 import { normal, rng } from '../src/model/tfjs/random.ts';
 
 export interface ConvShapeTiming {
@@ -38,8 +39,11 @@ function kindOf(n: ConvNode): ConvShapeTiming['kind'] {
   return c.kernel === 1 ? 'dense 1x1' : 'dense 3x3';
 }
 
-/** Times each distinct conv shape of `config`; `stageFilter` limits to stages (0 = stem). */
-export async function benchConvShapes(config: NetworkConfig, runs = 10, batch = 1, grouped: GroupedMethod = 'kernel', stageFilter?: readonly number[]): Promise<ConvShapeTiming[]> {
+/**
+ * Times each distinct conv shape of `config`; `stageFilter` limits to stages (0 = stem). `options`: the
+ * network's dense choice (which method is `chosen`) and kernel settings, as the network is built with.
+ */
+export async function benchConvShapes(config: NetworkConfig, runs = 10, batch = 1, grouped: GroupedMethod = 'kernel', stageFilter?: readonly number[], options: Pick<NetworkOptions, 'dense' | 'kernels'> = {}): Promise<ConvShapeTiming[]> {
   const graph = buildLayerGraph(config);
   const byShape = new Map<string, ConvNode[]>();
   for (const n of graph.nodes) {
@@ -59,7 +63,7 @@ export async function benchConvShapes(config: NetworkConfig, runs = 10, batch = 
     const weight = normal(next, spec.outChannels * (spec.inChannels / spec.groups) * spec.kernel ** 2, 0.1);
     const bias = normal(next, spec.outChannels);
     const dense: DenseMethod[] = spec.groups > 1 ? ['auto'] : tf.getBackend() === 'wasm' ? ['xnnpack', 'gemm'] : ['xnnpack'];
-    const prepared: { method: string; p: PreparedConv }[] = dense.map((d) => ({ method: spec.groups > 1 ? grouped : d === 'xnnpack' ? (tf.getBackend() === 'wasm' ? 'xnnpack' : 'tfjs') : 'gemm', p: prepareConv(weight, bias, spec, grouped, d) }));
+    const prepared: { method: string; p: PreparedConv }[] = dense.map((d) => ({ method: spec.groups > 1 ? grouped : d === 'xnnpack' ? (tf.getBackend() === 'wasm' ? 'xnnpack' : 'tfjs') : 'gemm', p: prepareConv(weight, bias, spec, grouped, d, options.kernels) }));
     const x = tf.tensor4d(normal(next, batch * c * h * w), [batch, h, w, c]);
     const times = prepared.map(() => [] as number[]);
     try {
@@ -81,7 +85,7 @@ export async function benchConvShapes(config: NetworkConfig, runs = 10, batch = 
     }
     const macs = convMacs(node, batch);
     const backend = tf.getBackend();
-    const chosen = spec.groups > 1 ? grouped : denseMethod(backend) === 'gemm' ? 'gemm' : backend === 'wasm' ? 'xnnpack' : 'tfjs';
+    const chosen = spec.groups > 1 ? grouped : denseMethod(backend, options.dense) === 'gemm' ? 'gemm' : backend === 'wasm' ? 'xnnpack' : 'tfjs';
     out.push({
       layer: node.name, count: nodes.length, stage: node.stage, chosen, shape, kind: kindOf(node), macs,
       methods: prepared.map(({ method }, m) => {

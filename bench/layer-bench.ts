@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkConfig } from '../src/model/config.ts';
 import { buildLayerGraph, convNode, type ConvNode } from '../src/model/graph.ts';
 import { disposePrepared, prepareConv, runConv, type GroupedMethod } from '../src/model/tfjs/grouped.ts';
+import type { NetworkOptions } from '../src/model/tfjs/network.ts';
 import { normal, rng } from '../src/model/tfjs/random.ts';
 
 export interface LayerTiming {
@@ -24,7 +25,7 @@ function convMacs(n: ConvNode): number {
 }
 
 /** Times conv1 (1x1), conv2 (grouped 3x3), conv3 (1x1) of block 1 (stride 1) of `stage`, median of `runs`. */
-export async function benchLayers(config: NetworkConfig, stage: number, method: GroupedMethod, runs = 10): Promise<LayerTiming[]> {
+export async function benchLayers(config: NetworkConfig, stage: number, method: GroupedMethod, runs = 10, options: Pick<NetworkOptions, 'dense' | 'kernels'> = {}): Promise<LayerTiming[]> {
   const graph = buildLayerGraph(config);
   const block = config.depths[stage - 1] > 1 ? 1 : 0;
   const names = ['conv1', 'conv2', 'conv3'].map((c) => `layer${stage}.${block}.${c}`);
@@ -34,7 +35,7 @@ export async function benchLayers(config: NetworkConfig, stage: number, method: 
     const node = convNode(graph, name);
     const spec = node.conv;
     const [c, h, w] = node.inShape;
-    const p = prepareConv(normal(next, spec.outChannels * (spec.inChannels / spec.groups) * spec.kernel ** 2, 0.1), normal(next, spec.outChannels), spec, method);
+    const p = prepareConv(normal(next, spec.outChannels * (spec.inChannels / spec.groups) * spec.kernel ** 2, 0.1), normal(next, spec.outChannels), spec, method, options.dense, options.kernels);
     const x = tf.tensor4d(normal(next, c * h * w), [1, h, w, c]);
     try {
       const times: number[] = [];

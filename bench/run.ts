@@ -3,9 +3,10 @@
  * batch 1 and batch 8, all in the same run: tfjs in headless Chromium (the app's engine code in its
  * worker, `vite build --mode e2e`), onnxruntime-web (wasm, same threads, same page), PyTorch CPU
  * (Debian torch, same threads) and tfjs-wasm in Node. Also the machine's measured WASM SIMD ceiling
- * (mul + add and FMA, one thread and every thread), every row's GMAC/s as a share of it, each
- * distinct conv shape by XNNPACK and by the own kernels, grouped 3x3 against dense 1x1 per stage,
- * and whether the targets of the Speed section hold.
+ * (mul + add and FMA, one thread and every thread, at the start and at the end), every row's GMAC/s
+ * as a share of it, where the network's time goes (every op timed, summed by kind), each distinct
+ * conv shape by XNNPACK and by the own kernels, grouped 3x3 against dense 1x1 per stage, whether the
+ * run was calm, and whether the targets of docs/benchmarks-speed.md hold.
  *   npm run bench [-- --runs 10 --all]      --all adds webgpu (SwiftShader: ~25 s a run) and cpu in the browser
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,8 @@ import { buildNetwork } from '../src/model/tfjs/network.ts';
 import { randomStateDict } from '../src/model/tfjs/random.ts';
 import { openWeights } from '../src/model/weights/open.ts';
 import type { ConvShapeTiming } from './conv-bench.ts';
+import { layerCategory } from '../src/analysis/roofline.ts';
+import type { OpTiming } from '../src/model/tfjs/network.ts';
 import { encodeSafetensors } from './safetensors-writer.ts';
 import type { CeilingResult } from '../test/support/harness/protocol.ts';
 
@@ -40,6 +43,8 @@ const MACS = Object.fromEntries(MODELS.map((m) => [m, totalMacs(buildLayerGraph(
 
 type Row = { model: string; stack: string; batch: number; ms: number | null; browser?: boolean; note?: string };
 const rows: Row[] = [];
+/** Every op of the network on wasm in Chromium, per model and batch (median of the runs). */
+const opTimes: Record<string, Record<number, OpTiming[]>> = {};
 const log = (s: string) => process.stderr.write(s + '\n');
 
 /** The CPU as the kernel reports it: model name, family / model numbers, cores, SIMD flags. */
@@ -129,8 +134,9 @@ async function browserBench(page: Page): Promise<void> {
         await e.loadWeights({ url: `${origin}/${model}.safetensors` });
         const b = await e.benchmark(runs);
         const b8 = backend === 'wasm' ? await e.benchBatch(batch, runs) : null;
+        const ops = backend === 'wasm' ? { 1: await e.timeLoadedOps(1, runs), [batch]: await e.timeLoadedOps(batch, Math.max(3, Math.ceil(runs / 2))) } : null;
         const info = await e.info();
-        return { ms: b.medianMs, p90: b.p90Ms, b8: b8?.medianMs ?? null, threads: info.wasmThreads, method: info.groupedMethod, kernels: info.wasmKernels };
+        return { ms: b.medianMs, p90: b.p90Ms, b8: b8?.medianMs ?? null, ops, threads: info.wasmThreads, method: info.groupedMethod, kernels: info.wasmKernels };
       }, { backend, model, runs: RUNS, origin: `http://127.0.0.1:${WEIGHTS_PORT}`, batch: BATCH });
       const stack = `tfjs ${backend} (Chromium)`;
       if ('error' in r) {
@@ -138,6 +144,7 @@ async function browserBench(page: Page): Promise<void> {
         log(`  ${model} tfjs ${backend}: ${r.error}`);
         continue;
       }
+      if (r.ops) opTimes[model] = r.ops;
       const kernels = r.kernels ? `, own kernels ${r.kernels.fma ? 'FMA' : 'mul+add'} on ${r.kernels.threads} threads` : '';
       rows.push({ model, stack, batch: 1, ms: r.ms, browser: true, note: `p90 ${r.p90.toFixed(0)} ms, grouped: ${r.method}${r.threads ? `, ${r.threads} threads` : ''}${kernels}` });
       if (r.b8 !== null) rows.push({ model, stack, batch: BATCH, ms: r.b8, browser: true, note: `${r.threads} threads` });
@@ -256,19 +263,90 @@ function stageRatios(shapes: ConvShapeTiming[]): { stage: number; grouped: numbe
   return out;
 }
 
+function loadAverage(): number | null {
+  try {
+    return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a run was calm: the load average (1 min) before it under 1, and every ceiling measurement
+ * (mul + add and FMA, start and end) on all threads at least 85% of the one-thread figure times the threads.
+ */
+function calmVerdict(loadBefore: number | null, ceilings: (CeilingResult | null)[]): { calm: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  let calm = true;
+  if (loadBefore === null) reasons.push('load average unknown');
+  else {
+    reasons.push(`load average before ${loadBefore.toFixed(2)}${loadBefore < 1 ? '' : ' (>= 1: busy)'}`);
+    if (loadBefore >= 1) calm = false;
+  }
+  for (const [when, c] of [['start', ceilings[0]], ['end', ceilings[1]]] as const) {
+    if (!c) {
+      reasons.push(`no ceiling at the ${when}`);
+      calm = false;
+      continue;
+    }
+    for (const [name, x] of [['mul + add', c.mulAdd], ['FMA', c.fma]] as const) {
+      if (!x || c.threads < 2) continue;
+      const scaling = x.allThreads / x.oneThread;
+      if (scaling < 0.85 * c.threads) {
+        calm = false;
+        reasons.push(`${name} ceiling at the ${when}: ${c.threads} threads ${scaling.toFixed(2)}x one (< ${(0.85 * c.threads).toFixed(2)}: a core was taken)`);
+      }
+    }
+  }
+  if (calm) reasons.push(`every ceiling on ${ceilings[0]?.threads ?? '?'} threads >= ${(0.85 * (ceilings[0]?.threads ?? 0)).toFixed(2)}x one thread, at the start and at the end`);
+  return { calm, reasons };
+}
+
+/** Where the network's time goes on wasm: every op (median ms), summed by kind and stage. */
+function opTable(model: string, batch: number, ops: OpTiming[], fmaAll: number | null): string[] {
+  const graph = buildLayerGraph(presetConfig(model));
+  const kinds = new Map<string, { ms: number; macs: number; n: number }>();
+  let total = 0;
+  for (const o of ops) {
+    const node = graph.nodes[o.first];
+    let kind: string = layerCategory(node);
+    if (node.kind === 'conv' && node.name.includes('downsample')) kind = 'shortcut 1x1';
+    if (node.kind === 'maxpool') kind = 'max pool';
+    if (node.kind === 'adaptiveavgpool') kind = 'global avg pool';
+    if (o.first !== o.last && graph.nodes.slice(o.first, o.last + 1).some((n) => n.kind === 'add')) kind += ' + add';
+    const key = `${node.stage === 0 ? 'stem ' : node.stage > graph.stages.length - 1 ? 'head ' : `stage ${node.stage}`} ${kind}`;
+    const macs = node.kind === 'conv' || node.kind === 'linear' ? batch * (node.kind === 'conv' ? node.outShape[1] * node.outShape[2] * node.conv.outChannels * (node.conv.inChannels / node.conv.groups) * node.conv.kernel ** 2 : node.linear.inFeatures * node.linear.outFeatures) : 0;
+    const k = kinds.get(key) ?? { ms: 0, macs: 0, n: 0 };
+    k.ms += o.ms;
+    k.macs += macs;
+    k.n++;
+    kinds.set(key, k);
+    total += o.ms;
+  }
+  const out = [`${model} on wasm (Chromium), batch ${batch}: every op timed (median), summed by kind; ${total.toFixed(1)} ms in all (the forward pass adds the input transpose and tfjs's bookkeeping)`];
+  out.push(`${'stage / kind'.padEnd(34)} ${'ops'.padStart(4)} ${'ms'.padStart(8)} ${'share'.padStart(6)} ${'GMAC/s'.padStart(7)} ${'% FMA'.padStart(6)}`);
+  for (const [key, k] of kinds) {
+    const g = k.macs ? k.macs / k.ms / 1e6 : null;
+    out.push(`${key.padEnd(34)} ${String(k.n).padStart(4)} ${k.ms.toFixed(2).padStart(8)} ${pct(k.ms / total).padStart(6)} ${(g === null ? '-' : g.toFixed(1)).padStart(7)} ${(g !== null && fmaAll ? pct(g / fmaAll) : '-').padStart(6)}`);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const haveLarge = MODELS.every((m) => existsSync(`${LARGE}/${m}.safetensors`));
   if (!haveLarge) {
     log(`fixtures/large is missing: timing tfjs with random weights made here (random-init networks can drive activations into slow subnormals). For the PyTorch weights and the ONNX column run \`npm run fixtures:large\`.`);
   }
   const cpu = cpuDescription();
-  log(`${cpu}; ${RUNS} timed runs after a warm-up; batch 1 and ${BATCH}, 3x224x224`);
+  const loadBefore = loadAverage();
+  log(`${cpu}; load average ${loadBefore ?? '?'}; ${RUNS} timed runs after a warm-up; batch 1 and ${BATCH}, 3x224x224`);
   log('PyTorch ...');
   torchBench();
   const preview = await startPreview();
   const weightsServer = await startWeightsServer();
   const browser = await chromium.launch({ executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined, args: FLAGS });
   let ceiling: CeilingResult | null = null;
+  let ceilingEnd: CeilingResult | null = null;
   const shapes: Record<string, ConvShapeTiming[]> = {};
   try {
     const page = await browser.newPage();
@@ -292,6 +370,8 @@ async function main(): Promise<void> {
     }
     log('conv shapes (wasm) ...');
     for (const model of MODELS) shapes[model] = await convShapeBench(page, model);
+    log('WASM SIMD ceiling, again ...');
+    ceilingEnd = await ceilingBench(page);
   } finally {
     await browser.close();
     if (preview.pid) process.kill(-preview.pid);
@@ -301,21 +381,22 @@ async function main(): Promise<void> {
   await nodeBench();
 
   const fmaAll = ceiling?.fma?.allThreads ?? null;
-  const out: string[] = [`CPU: ${cpu}. Chromium headless, Node ${process.versions.node}. Shared machines are noisy: rerun before relying on a figure.`];
+  const loadAfter = loadAverage();
+  const out: string[] = [`CPU: ${cpu}. Chromium headless, Node ${process.versions.node}. Load average (1 min) ${loadBefore ?? '?'} before, ${loadAfter ?? '?'} after.`];
+  // A calm run: the ceiling on every thread is close to the one-thread figure times the threads, at the
+  // start and at the end (another load takes a core and pulls it down), and the machine was idle before.
+  const calm = calmVerdict(loadBefore, [ceiling, ceilingEnd]);
   if (ceiling) {
-    const line = (name: string, c: CeilingResult['mulAdd'] | null) =>
-      c ? `  ${name.padEnd(34)} ${c.oneThread.toFixed(1).padStart(6)} GMAC/s on 1 thread, ${c.allThreads.toFixed(1).padStart(6)} on ${ceiling!.threads} (best with ${c.accumulators} accumulators)` : `  ${name.padEnd(34)} relaxed SIMD not available`;
-    out.push('\nWASM SIMD ceiling in Chromium (register-blocked f32x4 loop, bench/simd-ceiling.ts):');
-    out.push(line('f32x4.mul + f32x4.add', ceiling.mulAdd));
-    out.push(line('f32x4.relaxed_madd (FMA)', ceiling.fma));
-    // On every thread the ceiling is at least the one-thread figure on an idle machine; less means another load
-    // took a core while it was measured, and every share below is then too high (even above 100%).
-    for (const [name, c] of [['mul + add', ceiling.mulAdd], ['FMA', ceiling.fma]] as const) {
-      if (c && ceiling.threads > 1 && c.allThreads < 1.5 * c.oneThread) {
-        out.push(`  WARNING: the ${name} ceiling on ${ceiling.threads} threads is only ${(c.allThreads / c.oneThread).toFixed(2)}x one thread's: the machine was busy while it was measured, so the shares of it below are too high; rerun on a calm machine`);
-      }
+    const line = (name: string, c: CeilingResult['mulAdd'] | null, threads: number) =>
+      c ? `  ${name.padEnd(34)} ${c.oneThread.toFixed(1).padStart(6)} GMAC/s on 1 thread, ${c.allThreads.toFixed(1).padStart(6)} on ${threads} (best with ${c.accumulators} accumulators)` : `  ${name.padEnd(34)} relaxed SIMD not available`;
+    out.push('\nWASM SIMD ceiling in Chromium (register-blocked f32x4 loop, bench/simd-ceiling.ts), at the start and at the end of the browser runs:');
+    for (const c of [ceiling, ceilingEnd]) {
+      if (!c) continue;
+      out.push(line('f32x4.mul + f32x4.add', c.mulAdd, c.threads));
+      out.push(line('f32x4.relaxed_madd (FMA)', c.fma, c.threads));
     }
   }
+  out.push(`\nCalm run: ${calm.calm ? 'yes' : 'NO'} (${calm.reasons.join('; ')})${calm.calm ? '' : ': the shares of the ceiling and the verdicts below are not valid; rerun on a quiet machine (`npm run bench:kernels` times the kernels of every conv shape on one thread in a way a load distorts little)'}`);
   for (const model of MODELS) {
     const mine = rows.filter((r) => r.model === model);
     const gmac = MACS[model] / 1e9;
@@ -341,18 +422,28 @@ async function main(): Promise<void> {
       out.push(`${s.layer.padEnd(22)} x${String(s.count).padEnd(2)} ${s.shape.padEnd(32)} ${methods}`);
     }
   }
+  for (const model of MODELS) {
+    for (const [batch, ops] of Object.entries(opTimes[model] ?? {})) out.push('', ...opTable(model, Number(batch), ops, fmaAll));
+  }
   const ratios = stageRatios(shapes.resnext50_32x4d ?? []);
   out.push('\nResNeXt-50 32x4d on wasm: grouped 3x3 against dense 1x1 GMAC/s per stage (each as the network runs it)');
   for (const r of ratios) out.push(`stage ${r.stage}: grouped 3x3 ${r.grouped.toFixed(1)} GMAC/s, dense 1x1 ${r.dense.toFixed(1)}: ${pct(r.grouped / r.dense)}`);
 
-  out.push('\nTargets (this run, this machine)');
+  out.push(`\nTargets (this run, this machine${calm.calm ? ', calm' : ': NOT a calm run, verdicts not valid'})`);
   for (const model of MODELS) {
-    const wasm = rows.find((r) => r.model === model && r.stack === 'tfjs wasm (Chromium)' && r.batch === 1)?.ms ?? null;
-    const ortMs = rows.find((r) => r.model === model && r.stack === 'onnxruntime-web wasm' && r.batch === 1)?.ms ?? null;
-    if (wasm !== null && ortMs !== null) out.push(`${model}: tfjs wasm / onnxruntime-web = ${(wasm / ortMs).toFixed(2)} (target <= 0.80): ${verdict(wasm / ortMs <= 0.8)}`);
-    if (wasm !== null && fmaAll) {
-      const share = MACS[model] / wasm / 1e6 / fmaAll;
-      out.push(`${model}: whole network at ${pct(share)} of the FMA ceiling on every thread (target >= 60%): ${verdict(share >= 0.6)}`);
+    const at = (stack: string, batch: number) => rows.find((r) => r.model === model && r.stack === stack && r.batch === batch)?.ms ?? null;
+    const wasm = at('tfjs wasm (Chromium)', 1);
+    const wasm8 = at('tfjs wasm (Chromium)', BATCH);
+    const ortMs = at('onnxruntime-web wasm', 1);
+    if (wasm !== null && ortMs !== null) out.push(`${model}: tfjs wasm / onnxruntime-web at batch 1 = ${(wasm / ortMs).toFixed(2)} (target <= 0.80): ${verdict(wasm / ortMs <= 0.8)}`);
+    for (const [batch, ms, goal] of [[1, wasm, 0.8], [BATCH, wasm8, 0.85]] as const) {
+      if (ms === null || !fmaAll) continue;
+      const share = (MACS[model] * batch) / ms / 1e6 / fmaAll;
+      out.push(`${model}: whole network at batch ${batch} at ${pct(share)} of the FMA ceiling on every thread (target >= ${pct(goal)}): ${verdict(share >= goal)}`);
+    }
+    if (wasm !== null && wasm8 !== null) {
+      const [one, eight] = [1000 / wasm, (BATCH * 1000) / wasm8];
+      out.push(`${model}: batch ${BATCH} ${eight.toFixed(1)} images/s against batch 1 ${one.toFixed(1)} (target: more): ${verdict(eight > one)}`);
     }
   }
   if (ratios.length) out.push(`grouped 3x3 >= 70% of dense 1x1 in every stage: ${verdict(ratios.every((r) => r.grouped / r.dense >= 0.7))} (${ratios.map((r) => pct(r.grouped / r.dense)).join(', ')})`);

@@ -61,10 +61,10 @@ export interface Ceiling {
  * thread and on the kernels' pool: median of `runs` timings of `items` items (one per thread and
  * round) of `iterations` steps each, after a warm-up that lets the engine tier the code up.
  */
-export function measureCeiling(mod: WasmModuleLike, scratch: number, fma: boolean, runs = 7, iterations = 200_000): Ceiling {
+export function measureCeiling(mod: WasmModuleLike, scratch: number, fma: boolean, threads?: number, runs = 7, iterations = 200_000): Ceiling {
   let best: Ceiling = { oneThread: 0, allThreads: 0, accumulators: 0 };
   for (const acc of ACCUMULATORS) {
-    const { pool, kernel } = kernelFor(mod, `ceiling:${fma}:${acc}`, (shared) => ceilingModule(fma, acc, shared));
+    const { pool, kernel } = kernelFor(mod, `ceiling:${fma}:${acc}`, (shared) => ceilingModule(fma, acc, shared), threads);
     const items = 4 * pool.threads;
     // The helpers compile the module for themselves and start in the baseline tier: a long warm-up.
     const median = (f: () => void): number => {

@@ -1,12 +1,19 @@
 /**
  * `npm run bench:webgpu`: the engine's WebGPU path (tfjs-backend-webgpu with the own WGSL grouped
- * conv) timed in Node through Dawn (npm `webgpu`): ResNeXt-50 32x4d and ResNet-50 at 224x224, batch
- * 1 and 8, ms per image and GMAC/s; for ResNeXt-50 the tiled grouped kernel, the reference kernel
- * and split + concat. On a machine with a GPU it times the GPU. Without one it runs on SwiftShader's
- * Vulkan driver (Debian chromium's), which checks correctness but says nothing about GPU speed.
- * Batch-1 logits are compared with PyTorch's when fixtures/large has them. On a software adapter
- * (minutes an image) the default is one timed run at batch 1; --batches 1,8 adds batch 8.
- *   npm run bench:webgpu [-- --runs 10 --batches 1,8 --models resnext50_32x4d,resnet50 --software]
+ * conv) against onnxruntime-web's WebGPU execution provider, both on the same Dawn adapter in Node
+ * (npm `webgpu`; no browser): ResNeXt-50 32x4d and ResNet-50, batch 1 and 16, median ms, ms per image,
+ * GMAC/s and its share of the adapter's datasheet FP32 peak (`gpu-peaks.ts`). Both run the same
+ * network with the same weights: the PyTorch weights of fixtures/large when present, else seeded
+ * random ones; onnxruntime-web gets it as ONNX written here from the layer graph (`onnx-writer.ts`,
+ * BatchNorm folded). The check column: the batch-1 logits of each stack against PyTorch's (224x224
+ * with fixtures/large) and against each other (max |diff| over the largest |logit|).
+ *
+ * On a machine with a GPU, Dawn takes the GPU's Vulkan adapter. Without one it runs on SwiftShader
+ * (software Vulkan on the CPU: correctness only), where the defaults shrink so that it finishes: one
+ * timed run, batch 1, 64x64 input.
+ *   npm run bench:webgpu [-- --runs 10 --batches 1,16 --input 224 --models resnext50_32x4d,resnet50
+ *                           --software --variants --no-ort]
+ * --variants adds the grouped conv's reference WGSL kernel and split + concat for ResNeXt-50.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -14,18 +21,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import { totalMacs } from '../src/analysis/counts.ts';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
-import { registerGroupedKernels, setWgslGroupedVariant, type GroupedMethod, type WgslGroupedVariant } from '../src/model/tfjs/grouped.ts';
+import { registerGroupedKernels, type GroupedMethod, type WgslGroupedVariant } from '../src/model/tfjs/grouped.ts';
 import { buildNetwork } from '../src/model/tfjs/network.ts';
-import { randomStateDict } from '../src/model/tfjs/random.ts';
+import { normal, randomStateDict, rng } from '../src/model/tfjs/random.ts';
 import { openWeights } from '../src/model/weights/open.ts';
 import type { StateDict } from '../src/model/weights/common.ts';
 import { installDawn } from '../test/support/dawn.ts';
-import { maxAbsDiff, readF32 } from '../test/support/fixture-io.ts';
+import { readF32 } from '../test/support/fixture-io.ts';
+import { gpuPeak } from './gpu-peaks.ts';
+import { networkToOnnx } from './onnx-writer.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const MODELS = arg('--models', 'resnext50_32x4d,resnet50').split(',');
-const BATCHES_ARG = args.includes('--batches') ? arg('--batches', '1,8').split(',').map(Number) : null;
 const LARGE = 'fixtures/large';
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -35,16 +43,16 @@ interface Method {
   wgsl: WgslGroupedVariant;
 }
 
-const GROUPED_METHODS: Method[] = [
-  { name: 'grouped kernel, tiled', grouped: 'kernel', wgsl: 'auto' },
-  { name: 'grouped kernel, reference', grouped: 'kernel', wgsl: 'reference' },
-  { name: 'split + concat', grouped: 'split', wgsl: 'auto' },
+const ENGINE: Method = { name: 'tfjs webgpu (engine)', grouped: 'kernel', wgsl: 'auto' };
+const VARIANTS: Method[] = [
+  { name: 'tfjs webgpu, reference grouped', grouped: 'kernel', wgsl: 'reference' },
+  { name: 'tfjs webgpu, split + concat', grouped: 'split', wgsl: 'auto' },
 ];
 
 function weights(model: string): { sd: StateDict; source: string } {
   const file = `${LARGE}/${model}.safetensors`;
-  if (existsSync(file)) return { sd: openWeights(new Uint8Array(readFileSync(file)), file).read(), source: 'fixtures/large (PyTorch weights)' };
-  return { sd: randomStateDict(buildLayerGraph(presetConfig(model)), 1), source: 'random weights (no fixtures/large)' };
+  if (existsSync(file)) return { sd: openWeights(new Uint8Array(readFileSync(file)), file).read(), source: 'PyTorch weights (fixtures/large)' };
+  return { sd: randomStateDict(buildLayerGraph(presetConfig(model)), 1), source: 'seeded random weights (no fixtures/large)' };
 }
 
 function median(xs: number[]): number {
@@ -52,63 +60,122 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/** max |a - b| over max |b|: agreement of two logit vectors whatever their scale. */
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return d / Math.max(m, 1e-30);
+}
+
+/** The median of `runs` timings of `once` after one warm-up (the first run compiles the shaders). */
+async function timed(once: () => Promise<void>, runs: number, warm: boolean): Promise<number> {
+  if (warm) await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await once();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+type Ort = typeof import('onnxruntime-web');
+
 async function main(): Promise<void> {
   const adapter = await installDawn(args.includes('--software'));
-  // On a software adapter (minutes an image) one timed run at batch 1 unless asked for more; the
-  // correctness run before it is the warm-up.
   const runs = Math.max(1, Number(arg('--runs', adapter.software ? '1' : '10')) || 1);
-  const batches = BATCHES_ARG ?? (adapter.software ? [1] : [1, 8]);
+  const batches = arg('--batches', adapter.software ? '1' : '1,16').split(',').map(Number);
+  const side = Number(arg('--input', adapter.software ? '64' : '224'));
+  if (!(Number.isInteger(side) && side >= 32) || batches.some((b) => !(Number.isInteger(b) && b >= 1))) throw new Error('--input takes a side of at least 32, --batches whole numbers >= 1');
+  const peak = gpuPeak(adapter.name);
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs-backend-webgpu did not start on the Dawn adapter');
   await tf.ready();
   registerGroupedKernels(['webgpu']);
+  let ort: Ort | null = null;
+  let ortNote = '';
+  if (!args.includes('--no-ort')) {
+    try {
+      ort = (await import('onnxruntime-web/webgpu')) as unknown as Ort;
+      // The WebGPU EP does the work; one wasm thread for the rest (Node's worker threads are not needed).
+      ort.env.wasm.numThreads = 1;
+      ort.env.logLevel = 'error';
+    } catch (e) {
+      ortNote = `onnxruntime-web's WebGPU build did not load: ${(e as Error).message}`;
+    }
+  }
   const where = adapter.software
     ? `SwiftShader (software Vulkan on the CPU: ${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}): correctness only, the times say nothing about a GPU`
-    : `GPU adapter ${adapter.vendor} ${adapter.architecture}`;
-  log(`Dawn adapter: ${adapter.vendor} / ${adapter.architecture}; ${runs} timed run(s) after a warm-up, batch ${batches.join(' and ')}`);
-  const out: string[] = [`WebGPU through Dawn (npm webgpu) in Node ${process.versions.node}, tfjs-backend-webgpu: ${where}`];
-  out.push(`${'model'.padEnd(16)} ${'method'.padEnd(26)} ${'batch'.padStart(5)} ${'ms'.padStart(10)} ${'ms/image'.padStart(9)} ${'GMAC/s'.padStart(7)}  check`);
+    : `GPU adapter "${adapter.name}" (${adapter.vendor} ${adapter.architecture})`;
+  log(`Dawn adapter: ${adapter.name}; ${runs} timed run(s) after a warm-up, batch ${batches.join(' and ')}, ${side}x${side}`);
+  const out: string[] = [`WebGPU through Dawn (npm webgpu) in Node ${process.versions.node}: ${where}.`];
+  out.push(peak ? `Datasheet FP32 peak: ${peak.fp32Tflops} TFLOPS = ${(peak.fp32Tflops / 2).toFixed(1)} TMAC/s (${peak.name}; ${peak.source}).` : `No datasheet peak for "${adapter.name}" in bench/gpu-peaks.ts: the % peak column stays empty.`);
+  if (ortNote) out.push(ortNote);
+  out.push(`${'model'.padEnd(16)} ${'stack'.padEnd(34)} ${'batch'.padStart(5)} ${'ms'.padStart(10)} ${'ms/image'.padStart(9)} ${'GMAC/s'.padStart(8)} ${'% peak'.padStart(7)}  check (batch 1)`);
   for (const model of MODELS) {
-    const graph = buildLayerGraph(presetConfig(model));
+    const graph = buildLayerGraph(presetConfig(model, { input: [3, side, side] }));
     const macs = totalMacs(graph);
     const { sd, source } = weights(model);
-    const grouped = graph.nodes.some((n) => n.kind === 'conv' && n.conv!.groups > 1);
     const refInput = `${LARGE}/${model}.input.bin`;
     const refLogits = `${LARGE}/${model}.logits.bin`;
-    const haveRef = source.startsWith('fixtures') && existsSync(refInput) && existsSync(refLogits);
-    for (const method of grouped ? GROUPED_METHODS : [{ name: 'dense only', grouped: 'kernel' as const, wgsl: 'auto' as const }]) {
-      setWgslGroupedVariant(method.wgsl);
-      const net = buildNetwork(graph, sd, { grouped: method.grouped });
+    const pytorch = side === 224 && source.startsWith('PyTorch') && existsSync(refInput) && existsSync(refLogits);
+    const input = pytorch ? readF32(refInput) : normal(rng(7), 3 * side * side);
+    const row = (stack: string, batch: number, ms: number, check: string) => {
+      const gmacs = (macs * batch) / ms / 1e6;
+      const share = peak ? `${((gmacs / ((peak.fp32Tflops / 2) * 1000)) * 100).toFixed(1)}%` : '-';
+      const line = `${model.padEnd(16)} ${stack.padEnd(34)} ${String(batch).padStart(5)} ${ms.toFixed(1).padStart(10)} ${(ms / batch).toFixed(2).padStart(9)} ${gmacs.toFixed(1).padStart(8)} ${share.padStart(7)}  ${check}`;
+      out.push(line);
+      log(line);
+    };
+    const logits: Record<string, Float32Array> = {};
+    const checkOf = (name: string) => {
+      const parts = [];
+      if (pytorch) parts.push(`vs PyTorch ${relDiff(logits[name], readF32(refLogits)).toExponential(1)}`);
+      if (name !== ENGINE.name && logits[ENGINE.name]) parts.push(`vs engine ${relDiff(logits[name], logits[ENGINE.name]).toExponential(1)}`);
+      return parts.length ? parts.join(', ') : source;
+    };
+    const grouped = graph.nodes.some((n) => n.kind === 'conv' && n.conv.groups > 1);
+    for (const method of grouped && args.includes('--variants') ? [ENGINE, ...VARIANTS] : [ENGINE]) {
+      const net = buildNetwork(graph, sd, { grouped: method.grouped, kernels: { wgsl: method.wgsl } });
       try {
-        let check = source;
-        if (haveRef) {
-          const y = await net.run(readF32(refInput), [1, 3, 224, 224]);
-          check = `max |diff| to PyTorch ${maxAbsDiff(y.data, readF32(refLogits)).toExponential(2)}`;
-        }
+        logits[method.name] = (await net.run(input, [1, 3, side, side])).data;
         for (const batch of batches) {
-          const x = tf.randomNormal([batch, 3, 224, 224], 0, 1, 'float32', 7) as tf.Tensor4D;
-          const once = async () => {
-            const t0 = performance.now();
+          const x = tf.randomNormal([batch, 3, side, side], 0, 1, 'float32', 7) as tf.Tensor4D;
+          const ms = await timed(async () => {
             const y = net.predict(x);
             await y.data();
             y.dispose();
-            return performance.now() - t0;
-          };
-          if (!(haveRef && batch === 1 && adapter.software)) await once();
-          const times: number[] = [];
-          for (let i = 0; i < runs; i++) times.push(await once());
+          }, runs, batch !== 1);
           x.dispose();
-          const ms = median(times);
-          const line = `${model.padEnd(16)} ${method.name.padEnd(26)} ${String(batch).padStart(5)} ${ms.toFixed(1).padStart(10)} ${(ms / batch).toFixed(1).padStart(9)} ${((macs * batch) / ms / 1e6).toFixed(2).padStart(7)}  ${batch === 1 ? check : ''}`;
-          out.push(line);
-          log(line);
+          row(method.name, batch, ms, batch === 1 ? checkOf(method.name) : '');
         }
       } finally {
         net.dispose();
       }
     }
+    if (!ort) continue;
+    const name = 'onnxruntime-web webgpu EP';
+    try {
+      const session = await ort.InferenceSession.create(networkToOnnx(graph, sd), { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+      try {
+        const feed = (batch: number, data?: Float32Array) => ({ input: new ort!.Tensor('float32', data ?? normal(rng(batch), batch * 3 * side * side), [batch, 3, side, side]) });
+        logits[name] = (await session.run(feed(1, input))).logits.data as Float32Array;
+        for (const batch of batches) {
+          const f = feed(batch);
+          const ms = await timed(async () => void (await session.run(f)), runs, batch !== 1);
+          row(name, batch, ms, batch === 1 ? checkOf(name) : '');
+        }
+      } finally {
+        await session.release();
+      }
+    } catch (e) {
+      out.push(`${model.padEnd(16)} ${name.padEnd(34)} failed: ${(e as Error).message}`);
+    }
   }
-  setWgslGroupedVariant('auto');
   process.stdout.write(out.join('\n') + '\n');
   // Dawn keeps its device threads alive; end once the table is out.
   process.exit(0);

@@ -77,6 +77,10 @@ test('a preset sets the block table, totals and published figures; back restores
   await expect(totalParams(page)).toHaveText('25,028,904');
   // Wide enough for every column: no hint.
   await expect(page.getByText(/More columns to the (right|left)/)).toHaveCount(0);
+  // The paper's "FLOPs" are multiply-adds: the cards say which of ours is which.
+  const totals = page.getByLabel('Totals');
+  await expect(totals.getByText('multiply-adds: what the paper calls “FLOPs”')).toBeVisible();
+  await expect(totals.getByText('not the paper’s “FLOPs”')).toBeVisible();
   await screens(page, 'table');
 
   // At phone width the block table scrolls sideways: a line says so, and scrolling (or the arrow keys) brings Params and MACs.
@@ -122,6 +126,85 @@ test('with "Preserve complexity" on, cardinality sets the bottleneck width as in
   await expect(page.getByLabel('Preset')).toHaveValue('');
   await expect(totalParams(page)).not.toHaveText('');
   await screens(page, 'configure', { openConfig: true });
+});
+
+test('typing into a field is never rewritten under the cursor, and no intermediate value is applied', async ({ page }) => {
+  // Every URL the app writes is recorded: an intermediate network would leave its trace there.
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { seenUrls: string[] }).seenUrls = seen;
+    for (const name of ['pushState', 'replaceState'] as const) {
+      const original = history[name].bind(history);
+      history[name] = (data: unknown, unused: string, url?: string | URL | null) => {
+        seen.push(String(url));
+        original(data, unused, url);
+      };
+    }
+  });
+  await page.goto('/?preset=resnet50');
+  const size = page.getByLabel('Input size');
+  await size.fill('');
+  await size.pressSequentially('3x160x160', { delay: 40 });
+  await expect(size).toHaveValue('3x160x160');
+  await expect(page).toHaveURL(/input=3x160x160/);
+  // Typed text stays as typed while the field has focus ("160" is 3x160x160); the canonical form comes on blur.
+  await size.fill('');
+  await size.pressSequentially('192', { delay: 40 });
+  await expect(page).toHaveURL(/input=3x192x192/);
+  await expect(size).toHaveValue('192');
+  await size.press('Tab');
+  await expect(size).toHaveValue('3x192x192');
+  const seen = await page.evaluate(() => (window as unknown as { seenUrls: string[] }).seenUrls);
+  expect(seen.filter((u) => /input=3x(3|1|16|19)x/.test(u))).toEqual([]);
+
+  // Typing d by hand while "Preserve complexity" is on turns it off, visibly, instead of showing a stale hint.
+  const preserve = page.getByRole('switch', { name: 'Preserve complexity' });
+  await page.getByLabel('Cardinality').fill('32');
+  await preserve.check();
+  await expect(page.getByLabel('Bottleneck width')).toHaveValue('4');
+  await page.getByLabel('Bottleneck width').fill('8');
+  await page.getByLabel('Bottleneck width').press('Enter');
+  await expect(preserve).not.toBeChecked();
+  await expect(page.getByText('Preserve complexity turned off: d was set by hand.')).toBeVisible();
+  await expect(page).toHaveURL(/[?&]d=8|32x8d/);
+  // Turned on again, d follows the solver at once.
+  await preserve.check();
+  await expect(page.getByLabel('Bottleneck width')).toHaveValue('4');
+});
+
+test('neutral notes are not drawn in the error colour, and a disabled field looks disabled', async ({ page }) => {
+  await page.goto('/?preset=resnet18&view=forms');
+  const note = page.getByRole('status').filter({ hasText: 'forms (a), (b) and (c) describe a bottleneck block' });
+  await expect(note).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'describe a bottleneck block' })).toHaveCount(0);
+  const error = 'rgb(180, 35, 24)';
+  expect(await note.evaluate((e) => getComputedStyle(e).color)).not.toBe(error);
+  expect(await note.evaluate((e) => getComputedStyle(e).backgroundColor)).not.toBe('rgb(253, 236, 234)');
+
+  // The stem width applies to deep stems only: with the ImageNet stem it is disabled, and shows it.
+  const stemWidth = page.getByLabel('Stem width');
+  const depth = page.getByLabel('Depth');
+  await expect(stemWidth).toBeDisabled();
+  const look = (e: Element) => { const c = getComputedStyle(e); return `${c.backgroundColor} ${c.borderStyle} ${c.color}`; };
+  expect(await stemWidth.evaluate(look)).not.toBe(await depth.evaluate(look));
+});
+
+test('the page title names the view and the network; file pickers speak the page\'s language', async ({ page }) => {
+  await page.goto('/?preset=resnext50_32x4d&view=layers');
+  await expect(page).toHaveTitle('ResNeXt-50 (32x4d) · Layers — ResNeXt Lab');
+  await page.getByRole('tab', { name: 'Block table' }).click();
+  await expect(page).toHaveTitle(/· Block table — ResNeXt Lab$/);
+  await page.getByLabel('Classes').fill('10');
+  await page.getByLabel('Classes').press('Enter');
+  await expect(page).toHaveTitle(/^ResNeXt-50 \(32x4d\) · Block table/);
+
+  await page.goto('/?view=run&lang=zh');
+  await expect(page).toHaveTitle(/ · 运行 — ResNeXt Lab$/);
+  const run = page.locator('#view-panel');
+  await expect(run.getByText('选择文件…').first()).toBeVisible();
+  await expect(run.getByText('未选择文件').first()).toBeVisible();
+  await page.getByLabel('从文件加载').setInputFiles('fixtures/weights/tiny_resnet.pth');
+  await expect(run.getByText('tiny_resnet.pth').first()).toBeVisible();
 });
 
 test('the layer list copies exactly the CLI summary, filters, folds and stays virtualized for ResNet-152', async ({ page, context }) => {

@@ -58,7 +58,10 @@ test('cost: controls, memory bar, roofline by pointer and keyboard, stages, ResN
   const r32 = report('resnext50_32x4d', 32);
   await expect(page.getByTestId('conv-activations')).toContainText('14,400,512');
   await expect(page.getByTestId('training-bytes')).toContainText(humanBytes(r32.totals.trainingBytes));
-  await expect(page.getByTestId('memory-verdict')).toContainText('fits');
+  // The peak of a training step decides: it is what the bar's verdict and the largest batch follow.
+  await expect(page.getByTestId('peak-training-bytes')).toContainText(humanBytes(r32.totals.peakTrainingBytes));
+  await expect(page.getByTestId('train-macs')).toContainText('12.57 G');
+  await expect(page.getByTestId('memory-verdict')).toContainText(`${humanBytes(r32.totals.peakTrainingBytes)} at batch 32 fits`);
   await expect(page.getByTestId('largest-batch')).toHaveText(thousands(r32.memory.largestBatch));
   // The time model: inference and one training step, with images/s and the epoch.
   await expect(page.getByTestId('predicted-ms')).toContainText(`${r32.totals.predictedMs.toFixed(2)} ms`);
@@ -78,7 +81,8 @@ test('cost: controls, memory bar, roofline by pointer and keyboard, stages, ResN
   const roofline = page.getByRole('group', { name: /Roofline/ });
   const dots = roofline.getByRole('img');
   await expect(dots).toHaveCount(r32.layers.length);
-  // Dots of equal intensity and speed overlap: hover one that is on top at its centre (the chart scrolled into view).
+  // Dots of equal intensity and speed overlap: hover one that is on top at its centre (in view: elementFromPoint
+  // sees only the viewport).
   await roofline.scrollIntoViewIfNeeded();
   const onTop = await dots.evaluateAll((els) => els.findIndex((el) => {
     const b = el.getBoundingClientRect();

@@ -1,6 +1,6 @@
 /**
  * The interface in Simplified Chinese: the switch, the URL and the page's `lang`; every view (with the
- * configure panel, a config error, the forms check, a cost control error, the run view's weights and a
+ * graph opened to a grouped conv's paths, the configure panel, a config error, the forms check, a cost control error, the run view's weights and a
  * refused weights file, the Explain view with random weights) scanned for any fragment of the English catalogue in its text, attributes and
  * accessible names; the torchsummary / torchinfo / Markdown / PyTorch copies and the CSV / JSON exports
  * byte-identical in both languages; the keyboard. Saves each view in Chinese at 1280x800 and 390x844
@@ -123,6 +123,27 @@ test('every view in Chinese: no English catalogue string anywhere, the configure
   await expect(page.getByLabel('所选层的公式')).toContainText('Cout × Cin/groups × k × k = 64 × 3 × 7 × 7 = 9,408');
   await expectNoEnglish(page, 'layers');
   await shots(page, 'layers');
+
+  // The graph: a stage and a block opened by pointer, a grouped conv by keyboard, coloured by predicted time.
+  await page.getByRole('tab', { name: '网络图' }).click();
+  const tree = page.getByRole('tree', { name: /^网络图：显示 \d+ 个节点$/ });
+  await expect(tree).toHaveAttribute('aria-label', '网络图：显示 6 个节点');
+  await tree.getByRole('treeitem', { name: /^layer1（conv2）：3 个块 · 256×56×56$/ }).click();
+  await tree.getByRole('treeitem', { name: /^layer1\.0：Bottleneck/ }).click();
+  await tree.getByRole('treeitem', { name: 'layer1.0.conv3：Conv2d 1×1 · 128→256' }).focus();
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  await expect(tree.getByRole('treeitem', { name: /^layer1\.0\.conv2：/ })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(tree.getByRole('treeitem', { name: /^layer1\.0\.conv2：/ })).toHaveAccessibleName('layer1.0.conv2：Conv2d 3×3 · 128→128 · C=32 · 32 条分支，每条 4 个通道，3×3');
+  await page.getByLabel('着色依据').selectOption('time');
+  await expect(page.getByRole('group', { name: '色标' })).toContainText('预测时间');
+  await expect(page.getByRole('region', { name: '所选节点' })).toContainText('32 条分支，每条 4 → 4 个通道');
+  await expectNoEnglish(page, 'graph');
+  await shots(page, 'graph', async () => {
+    await expect(page.getByRole('tree', { name: /^网络图/ }).getByRole('treeitem', { name: /^layer1\.0\.conv2：/ })).toHaveAttribute('aria-expanded', 'true');
+  });
 
   await page.getByRole('tab', { name: '三种形式' }).click();
   await page.getByLabel('后端').selectOption('cpu');

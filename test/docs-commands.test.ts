@@ -2,7 +2,7 @@
  * Every command line of the README and docs/ runs: each `npm run --silent cli -- ...` of a ```sh block goes through
  * the CLI's `main` in this process and must exit 0 (or the status its comment documents: `# exits with status 2`);
  * the seed check (`diff <(...)`) runs in bash; every other `npm run X` must name a script of package.json and every
- * file a line runs must exist. A renamed flag, preset, catalogue tag, layer or command fails here.
+ * file a line runs (`npx tsx FILE`, `python3 FILE`) must exist. A renamed flag, preset, catalogue tag, layer or command fails here.
  *
  * The docs name placeholder files (your weights, your photo). The table below maps each to a committed fixture or to a
  * file this test writes: weights for a named architecture (a preset, or a catalogue entry's) are random weights of
@@ -195,6 +195,9 @@ describe('the commands of the README and docs/', () => {
           if (!['ci', 'test', 'start'].includes(part[1] ?? '')) problems.push(`${page}: ${line}: npm ${part[1]}?`);
         } else if (part[0] === 'npx' && part[1] === 'tsx') {
           if (!existsSync(part[2] ?? '')) problems.push(`${page}: ${line}: no file ${part[2]}`);
+        } else if (/(^|\/)python3$/.test(part[0])) {
+          // A Python script (the fixture script, the GPU check): it must exist.
+          if (!existsSync(part[1] ?? '')) problems.push(`${page}: ${line}: no file ${part[1]}`);
         } else {
           problems.push(`${page}: ${line}: a command this test does not know how to check`);
         }

@@ -3,13 +3,13 @@
  * per-stage and total params / MACs, refusing networks too large to be meant.
  */
 import { ConfigError, LIMITS, type NetworkConfig } from '../model/config.ts';
-import { messageOf } from '../model/message.ts';
+import { catalogue, type Catalogue } from '../model/message.ts';
 import { buildLayerGraph, type ExecutionOrder, type LayerGraph } from '../model/graph.ts';
 import { layerMacs, type Convention } from './conventions.ts';
 import { layerCost } from './counts.ts';
 import { thousands } from './format.ts';
 
-export interface StageCost {
+interface StageCost {
   stage: number;
   /** `conv1` (stem), `layer1`.., `head` (pool + fc). */
   module: string;
@@ -29,7 +29,7 @@ export interface Analysis {
 }
 
 /** Per-stage params and MACs of a graph (stem = 0, residual stages 1..S, head = S + 1). */
-export function stageCosts(graph: LayerGraph, convention: Convention = 'paper'): StageCost[] {
+function stageCosts(graph: LayerGraph, convention: Convention = 'paper'): StageCost[] {
   const s = graph.config.depths.length;
   const stages: StageCost[] = [];
   // The head stage exists when the graph has nodes there: torchvision's pool and fc, or timm's head, kept
@@ -52,15 +52,16 @@ export const ANALYSIS_MESSAGES = {
   'analysis.tooManyParams': 'the network would have {params} parameters (over {max}): reduce the width, depth or classes',
   'analysis.tooManyMacs': 'the network would need {macs} multiply-accumulates per image (over {max}): reduce the input size, width or depth',
 } as const;
-export type AnalysisMessageId = keyof typeof ANALYSIS_MESSAGES;
+
+const ANALYSIS: Catalogue<typeof ANALYSIS_MESSAGES, ConfigError> = catalogue(ANALYSIS_MESSAGES, (m) => new ConfigError(m));
 
 /** Refuses networks beyond `LIMITS` with the figure, instead of hanging on them. */
 export function checkBudget(params: number, macs: number): void {
   if (params > LIMITS.maxParams) {
-    throw new ConfigError(messageOf(ANALYSIS_MESSAGES, 'analysis.tooManyParams', { params: thousands(Math.round(params)), max: thousands(LIMITS.maxParams) }));
+    ANALYSIS.fail('analysis.tooManyParams', { params: thousands(Math.round(params)), max: thousands(LIMITS.maxParams) });
   }
   if (macs > LIMITS.maxMacs) {
-    throw new ConfigError(messageOf(ANALYSIS_MESSAGES, 'analysis.tooManyMacs', { macs: thousands(Math.round(macs)), max: thousands(LIMITS.maxMacs) }));
+    ANALYSIS.fail('analysis.tooManyMacs', { macs: thousands(Math.round(macs)), max: thousands(LIMITS.maxMacs) });
   }
 }
 

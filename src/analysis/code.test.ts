@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../model/config.ts';
 import { buildLayerGraph, stateDictSpec } from '../model/graph.ts';
 import { presetConfig, PRESET_NAMES } from '../model/presets.ts';
-import { codeCommand } from '../cli/formats.ts';
+import { run } from '../cli/main.ts';
 import { pytorchCode, type CodeFramework } from './code.ts';
 import { totalParams } from './counts.ts';
 import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
@@ -37,11 +37,11 @@ describe('PyTorch code builds the layer graph\'s network', () => {
     }
   });
 
-  it.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
+  it.each(cases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
     const config = fixtureConfig(c.config);
     const snippet = readFileSync(`${DIR}/${c.snippet}`, 'utf8');
     expect(pytorchCode(config, c.framework)).toBe(snippet);
-    expect(codeCommand(c.args)).toBe(snippet);
+    expect(await run(['code', ...c.args])).toBe(snippet);
     const built: { params: number; state_dict: [string, number[]][] } = JSON.parse(readFileSync(`${DIR}/${c.network}`, 'utf8'));
     const graph = buildLayerGraph({ ...config, implementation: c.framework });
     expect(built.params).toBe(totalParams(graph));

@@ -6,7 +6,7 @@ import type { NetworkConfig } from '../model/config.ts';
 import { analyze, type Analysis } from './analyze.ts';
 import type { Convention } from './conventions.ts';
 
-export interface CompareEntry {
+interface CompareEntry {
   label: string;
   analysis: Analysis;
   /** Differences to the first entry (0 for the first). */

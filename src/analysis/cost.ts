@@ -2,8 +2,8 @@
  * Cost beyond FLOPs, for one network at a batch size, precision, layout, optimizer, device and GPU count:
  * RegNet's activations, per-layer memory traffic and predicted time (the kernel-level model of timing/),
  * the training step's time (forward, backward, optimizer, data-parallel all-reduce), training memory
- * (parameters, gradients, optimizer state, what autograd saves) and the inference peak. `memory.ts` and
- * `timing/` hold the rules; this file puts them together, checks the options, and writes the CLI's JSON.
+ * (parameters, gradients, optimizer state, what autograd saves, the peak of a training step), training MACs and
+ * the inference peak. `memory.ts`, `peak-memory.ts`, `training-flops.ts` and `timing/` hold the rules; this file puts them together, checks the options, and writes the CLI's JSON.
  */
 import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
 import { totalMacs } from './counts.ts';
@@ -18,16 +18,19 @@ import {
   parameterCounts,
   trainingBytes,
   trainingMemory,
+  trainingPrecision,
   type Optimizer,
   type TrainingMemory,
 } from './memory.ts';
+import { peakTrainingMemory, type GradReset, type PeakTrainingMemory, type TrainingStepOptions } from './peak-memory.ts';
 import type { KernelCost } from './roofline.ts';
+import { trainingMacs } from './training-flops.ts';
 import { layerTimes, timeSetting } from './timing/layers.ts';
 import { LAYOUTS, type Layout } from './timing/model.ts';
 import { matrixPath, memoryDtype, PRECISIONS, type Precision } from './timing/precision.ts';
 import { trainingStepTime } from './timing/predict.ts';
 import { thousands } from './format.ts';
-import { messageOf, type Message, type ParamsArg } from '../model/message.ts';
+import { catalogue, MessageError } from '../model/message.ts';
 
 /** The cost options' error messages: English templates by id (src/model/message.ts), translated by the app. */
 export const COST_MESSAGES = {
@@ -42,22 +45,13 @@ export const COST_MESSAGES = {
   'cost.tooLarge': 'batch {batch} would need {bytes} bytes of training memory (over 1e15): use a batch of at most {most}',
   'cost.tooLargeAtOne': 'batch {batch} would need {bytes} bytes of training memory (over 1e15): this network does not fit even at batch 1',
 } as const;
-export type CostMessageId = keyof typeof COST_MESSAGES;
 
 /** Bad cost options; the message names the value and the fix. `msg` is it as an id with parameters. */
-export class CostError extends Error {
-  readonly msg: Message;
-
-  constructor(msg: Message) {
-    super(msg.text);
-    this.name = 'CostError';
-    this.msg = msg;
-  }
+export class CostError extends MessageError {
+  override readonly name = 'CostError';
 }
 
-function costError<K extends CostMessageId>(id: K, ...params: ParamsArg<(typeof COST_MESSAGES)[K]>): CostError {
-  return new CostError(messageOf(COST_MESSAGES, id, ...params));
-}
+const { error: costError } = catalogue(COST_MESSAGES, (m) => new CostError(m));
 
 export interface CostOptions {
   /** Per GPU. */
@@ -69,6 +63,10 @@ export interface CostOptions {
   device: Device;
   /** Data-parallel GPUs of the training step (inference runs on one). */
   gpus: number;
+  /** How `zero_grad` resets the gradients in the training step (peak-memory.ts); default 'zero' (torch 1.x). */
+  zeroGrad?: GradReset;
+  /** The optimizer's foreach implementation (peak-memory.ts); default false (torch 1.13's single-tensor loop). */
+  foreach?: boolean;
 }
 
 export const DEFAULT_BATCH = 32;
@@ -79,9 +77,9 @@ export const MAX_GPUS = 64;
 export const IMAGENET_TRAIN_IMAGES = 1_281_167;
 export const DEFAULT_OPTIMIZER: Optimizer = 'momentum';
 /** Batches whose training memory would pass this many bytes are refused as not meant. */
-export const MAX_MEMORY_BYTES = 1e15;
+const MAX_MEMORY_BYTES = 1e15;
 
-export interface StageTime {
+interface StageTime {
   stage: number;
   /** conv1 (stem), layer1.., head. */
   module: string;
@@ -113,6 +111,8 @@ export interface CostReport {
     params: number;
     /** Per image (batch 1), paper convention. */
     macs: number;
+    /** Per image: forward + backward by FlopCounterMode's rule (training-flops.ts). */
+    trainMacs: number;
     /** RegNet's activations: conv output elements per image. */
     convActivations: number;
     /** Everything below is for the whole batch. */
@@ -121,6 +121,8 @@ export interface CostReport {
     gradsBytes: number;
     optimizerBytes: number;
     trainingBytes: number;
+    /** The peak of live tensor memory in one training step on the device (CUDA's 512-byte blocks), per GPU. */
+    peakTrainingBytes: number;
     inferencePeakBytes: number;
     /** Inference (eval forward) of the batch on the device: wall time as eager PyTorch (or this engine) runs it. */
     predictedMs: number;
@@ -134,9 +136,12 @@ export interface CostReport {
     inferencePeakPerSample: number;
     /** The weights of an inference pass in the dtype (not in inferencePeakBytes). */
     inferenceWeightBytes: number;
+    /** The training step's peak (peak-memory.ts): on the device, with its phase and call. */
+    peak: PeakTrainingMemory;
     deviceBytes: number;
+    /** The training step's peak fits in the device's memory. */
     fits: boolean;
-    /** The largest batch whose training memory fits the device (0: not even one image). */
+    /** The largest batch whose training step's peak fits the device (0: not even one image). */
     largestBatch: number;
   };
   layers: KernelCost[];
@@ -203,6 +208,48 @@ export function checkBatch(memory: TrainingMemory, batch: number): void {
   }
 }
 
+function stepOptions(options: CostOptions, batch: number): TrainingStepOptions {
+  const { optimizer, dtype, zeroGrad = 'zero', foreach = false } = options;
+  return { batch, optimizer, precision: trainingPrecision(memoryDtype(dtype)), zeroGrad, foreach };
+}
+
+/**
+ * The largest batch whose training step's peak on the device fits in `capacity` bytes (0 when not even one
+ * image fits). The peak grows with the batch: gallop from the batch the sum of the parts allows (the peak is
+ * a little more), then bisect.
+ */
+function largestPeakBatch(graph: LayerGraph, options: CostOptions, memory: TrainingMemory, capacity: number): number {
+  const fits = (b: number) => b < 1 || peakTrainingMemory(graph, stepOptions(options, b)).cudaBytes <= capacity;
+  const guess = Math.max(1, largestBatch(memory, capacity));
+  let lo: number;
+  let hi: number;
+  if (fits(guess)) {
+    lo = guess;
+    for (let step = 1; ; step *= 2) {
+      if (!fits(lo + step)) {
+        hi = lo + step;
+        break;
+      }
+      lo += step;
+    }
+  } else {
+    hi = guess;
+    for (let step = 1; ; step *= 2) {
+      if (fits(hi - step)) {
+        lo = hi - step;
+        break;
+      }
+      hi -= step;
+    }
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return Math.max(0, lo);
+}
+
 /** The cost of one network under the options; throws CostError for a batch beyond MAX_MEMORY_BYTES. */
 export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   const { batch, optimizer, device, gpus } = options;
@@ -214,6 +261,7 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   const pass = layerTimes(graph, batch, setting);
   const layers = pass.layers;
   const predictedMs = pass.ms;
+  const peak = peakTrainingMemory(graph, stepOptions(options, batch));
   const peakPerSample = inferencePeakElements(graph) * DTYPE_BYTES[dtype];
   const { params } = parameterCounts(graph);
   const deviceBytes = device.memoryGB * 1e9;
@@ -248,12 +296,14 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
     totals: {
       params,
       macs: totalMacs(graph),
+      trainMacs: trainingMacs(graph).total,
       convActivations: convActivations(graph),
       savedActivationBytes: atBatch(memory.saved, batch),
       paramsBytes: memory.params,
       gradsBytes: memory.grads,
       optimizerBytes: memory.optimizer,
       trainingBytes: trainingTotal,
+      peakTrainingBytes: peak.cudaBytes,
       inferencePeakBytes: batch * peakPerSample,
       predictedMs,
       layersMs: pass.layersMs,
@@ -263,9 +313,10 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
       ...memory,
       inferencePeakPerSample: peakPerSample,
       inferenceWeightBytes: params * DTYPE_BYTES[dtype],
+      peak,
       deviceBytes,
-      fits: trainingTotal <= deviceBytes,
-      largestBatch: largestBatch(memory, deviceBytes),
+      fits: peak.cudaBytes <= deviceBytes,
+      largestBatch: largestPeakBatch(graph, options, memory, deviceBytes),
     },
     layers,
     stages,
@@ -280,12 +331,14 @@ export function costJson(report: CostReport): unknown {
     totals: {
       params: t.params,
       macs: t.macs,
+      train_macs: t.trainMacs,
       conv_activations: t.convActivations,
       saved_activation_bytes: t.savedActivationBytes,
       params_bytes: t.paramsBytes,
       grads_bytes: t.gradsBytes,
       optimizer_bytes: t.optimizerBytes,
       training_bytes: t.trainingBytes,
+      peak_training_bytes: t.peakTrainingBytes,
       inference_peak_bytes: t.inferencePeakBytes,
       predicted_ms: t.predictedMs,
       train_step_ms: report.training ? report.training.stepMs : null,
@@ -322,6 +375,8 @@ export function costJson(report: CostReport): unknown {
       layout: report.options.layout,
       optimizer: report.options.optimizer,
       gpus: report.options.gpus,
+      zero_grad: report.options.zeroGrad ?? 'zero',
+      foreach: report.options.foreach ?? false,
       peak_tflops: matrixPath(d, report.options.dtype).tflops,
       fp32_tflops: d.fp32Tflops,
       bandwidth_gbs: d.bandwidthGBs,

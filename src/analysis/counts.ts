@@ -21,7 +21,7 @@ export function linearMacs(linear: LinearSpec): number {
   return linear.inFeatures * linear.outFeatures;
 }
 
-export interface LayerCost {
+interface LayerCost {
   /** Learnable parameters the called module owns (torchsummary's Param # for the row). */
   params: number;
   /** Multiply-accumulates of conv and linear layers; 0 for every other kind. */

@@ -18,7 +18,7 @@
  */
 import type { Message } from '../model/message.ts';
 
-export type DeviceKind = 'gpu' | 'cpu' | 'soc' | 'browser';
+type DeviceKind = 'gpu' | 'cpu' | 'soc' | 'browser';
 
 /**
  * How a runtime executes the layer graph: `eager` runs every module call as its own kernel (PyTorch);

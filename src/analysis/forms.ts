@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '../model/config.ts';
 import { convNode, convOutSize, type LayerGraph } from '../model/graph.ts';
-import { messageOf, type Message, type ParamsArg } from '../model/message.ts';
+import { catalogue, type Message } from '../model/message.ts';
 import { thousands } from './format.ts';
 
 /**
@@ -49,23 +49,19 @@ export const FORMS_MESSAGES = {
     'forms (a), (b) and (c) describe a bottleneck block; a basic block has two ungrouped 3x3 convs and no paths to aggregate. Choose block type "bottleneck".',
   'forms.error.block': 'block must be between 0 and {max} in {module}, got {value}',
 } as const;
-export type FormsMessageId = keyof typeof FORMS_MESSAGES;
 
-function text<K extends FormsMessageId>(id: K, ...params: ParamsArg<(typeof FORMS_MESSAGES)[K]>): Message {
-  return messageOf(FORMS_MESSAGES, id, ...params);
-}
+const { message: text } = catalogue(FORMS_MESSAGES);
 
-export type FormName = 'a' | 'b' | 'c';
+type FormName = 'a' | 'b' | 'c';
 
 /**
  * Largest max |difference| between the outputs of two forms that still counts as equal: float32
  * sums of a few thousand unit-scale products differ by ~1e-6 depending on summation order.
  */
 export const EQUIVALENCE_TOLERANCE = 1e-4;
-export const FORM_NAMES: readonly FormName[] = ['a', 'b', 'c'];
 
 /** What a layer of a form does: the three convolutions and the aggregation op between branches. */
-export type FormLayerRole = 'reduce' | 'transform' | 'expand' | 'concat' | 'sum';
+type FormLayerRole = 'reduce' | 'transform' | 'expand' | 'concat' | 'sum';
 
 export interface FormLayer {
   role: FormLayerRole;
@@ -106,7 +102,7 @@ export interface BlockForm {
 }
 
 /** The sizes a block's forms depend on. */
-export interface FormSpec {
+interface FormSpec {
   inChannels: number;
   cardinality: number;
   /** Channels of each path (the paper's d for this stage). */
@@ -119,7 +115,7 @@ export interface FormSpec {
   width: number;
 }
 
-export interface BlockForms {
+interface BlockForms {
   spec: FormSpec;
   /** Stage (1-based residual stage) and block (0-based) the spec was read from, when from a graph. */
   stage: number | null;

@@ -11,10 +11,10 @@ import { pyFixed, thousands } from './format.ts';
 import type { Summary } from './summary.ts';
 import type { BlockTable } from './table.ts';
 
-export type Align = 'left' | 'right';
+type Align = 'left' | 'right';
 
 /** A cell's text with the characters that would end a cell or a row escaped. */
-export function markdownCell(text: string): string {
+function markdownCell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
@@ -44,12 +44,12 @@ export function summaryMarkdown(summary: Summary, graph: LayerGraph, convention:
   );
   const t = summary.totals;
   const totals = markdownTable(
-    ['Input', 'Total params', 'Trainable params', macsHeader(convention), 'FLOPs (2 × MACs)', 'Input size (MB)', 'Forward/backward pass size (MB)', 'Params size (MB)', 'Estimated total size (MB)'],
+    ['Input', 'Total params', 'Trainable params', macsHeader(convention), 'FLOPs (2 × MACs)', 'Training MACs (forward + backward)', 'Input size (MB)', 'Forward/backward pass size (MB)', 'Params size (MB)', 'Estimated total size (MB)'],
     [[
-      shapeText(graph.config.input), thousands(t.params), thousands(t.trainable_params), thousands(t.macs), thousands(t.flops),
+      shapeText(graph.config.input), thousands(t.params), thousands(t.trainable_params), thousands(t.macs), thousands(t.flops), thousands(t.train_macs),
       pyFixed(t.input_mb), pyFixed(t.forward_backward_mb), pyFixed(t.params_mb), pyFixed(t.total_mb),
     ]],
-    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
   return `${layers}\n${totals}`;
 }

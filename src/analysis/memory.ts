@@ -68,7 +68,7 @@ function storageElements(graph: LayerGraph, id: number): number {
 }
 
 /** The storages (by producer) a node saves for backward, per the rules above. */
-function savedInputs(node: LayerNode): number[] {
+export function savedInputs(node: LayerNode): number[] {
   switch (node.kind) {
     case 'conv':
     case 'conv1d':
@@ -95,18 +95,18 @@ function wrappers(graph: LayerGraph): Map<string, string> {
 }
 
 /** The PyTorch module whose forward runs a node: its own module, or for a functional op the wrapper it sits in. */
-export function ownerModule(node: LayerNode, wrapping: Map<string, string>): string {
+function ownerModule(node: LayerNode, wrapping: Map<string, string>): string {
   if (node.module) return node.module;
   return wrapping.get(node.name.slice(0, node.name.lastIndexOf('.'))) ?? 'ResNet';
 }
 
 /** Bytes of a training step's saved tensors: `fixed` (independent of the batch) + batch x `perSample`. */
-export interface SavedBytes {
+interface SavedBytes {
   perSample: number;
   fixed: number;
 }
 
-export interface SavedActivations extends SavedBytes {
+interface SavedActivations extends SavedBytes {
   /** By the module that saved each storage first (functional ops under their wrapper), as the fixtures attribute them. */
   byModule: Record<string, SavedBytes>;
 }

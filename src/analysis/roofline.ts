@@ -23,7 +23,7 @@ import type { Execution } from './devices.ts';
 import { DTYPE_BYTES, type Dtype } from './memory.ts';
 
 /** Traffic of one module call at a batch and dtype; null for calls that move no data (views, wrappers). */
-export interface NodeTraffic {
+interface NodeTraffic {
   macs: number;
   flops: number;
   bytesRead: number;
@@ -76,7 +76,7 @@ function flopsPerSample(node: LayerNode, macs: number): number {
 }
 
 /** Whether a call is a kernel at all (identity, flatten and wrapper rows are views). */
-export function isKernel(node: LayerNode): boolean {
+function isKernel(node: LayerNode): boolean {
   return !isView(node.kind);
 }
 
@@ -113,7 +113,7 @@ export function kernelGroups(graph: LayerGraph, execution: Execution, residualFu
   return fusionPlan(graph, residualFusion ? { residual: (n) => n.conv.groups === 1 } : {}).kernels.map((k) => k.nodes);
 }
 
-export type Bound = 'compute' | 'memory';
+type Bound = 'compute' | 'memory';
 
 export interface KernelCost {
   /** The first call's name (the conv of a fused conv + BN + ReLU). */

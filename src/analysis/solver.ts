@@ -19,7 +19,7 @@ export function templateParams(cardinality: number, d: number, channels = 256): 
   return cardinality * (channels * d + 9 * d * d + d * channels);
 }
 
-export interface SolveResult {
+interface SolveResult {
   depth: number;
   depths: number[];
   cardinality: number;

@@ -15,7 +15,7 @@ export function ranks(values: readonly number[]): number[] {
 }
 
 /** Pearson correlation; NaN when either side is constant or there are fewer than two pairs. */
-export function pearson(a: readonly number[], b: readonly number[]): number {
+function pearson(a: readonly number[], b: readonly number[]): number {
   if (a.length !== b.length) throw new Error(`pearson: ${a.length} values against ${b.length}`);
   const n = a.length;
   if (n < 2) return NaN;

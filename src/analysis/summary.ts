@@ -1,11 +1,13 @@
 /**
  * torchsummary 1.5.1, reproduced: one row per module call (a forward hook on every module that is
  * not a container), `Conv2d-1`, `BatchNorm2d-2`, ..., batch printed as -1, and the four size lines.
+ * The totals also carry the training MACs per image (training-flops.ts), which torchsummary does not print.
  */
 import { numel, type LayerGraph } from '../model/graph.ts';
 import { layerMacs, type Convention } from './conventions.ts';
 import { layerCost } from './counts.ts';
 import { pyFixed, pyList, rjust, thousands } from './format.ts';
+import { trainingMacs } from './training-flops.ts';
 
 export interface SummaryRow {
   /** torchsummary's key: `Conv2d-1`. */
@@ -25,11 +27,13 @@ export interface SummaryRow {
   block: number | null;
 }
 
-export interface SummaryTotals {
+interface SummaryTotals {
   params: number;
   trainable_params: number;
   macs: number;
   flops: number;
+  /** Per image: forward + backward, FlopCounterMode's rule (training-flops.ts), whatever the convention. */
+  train_macs: number;
   input_mb: number;
   forward_backward_mb: number;
   params_mb: number;
@@ -79,6 +83,7 @@ export function summarize(graph: LayerGraph, convention: Convention = 'paper'): 
       trainable_params: trainable,
       macs,
       flops: 2 * macs,
+      train_macs: trainingMacs(graph).total,
       input_mb: inputMb,
       forward_backward_mb: outputMb,
       params_mb: paramsMb,

@@ -10,12 +10,12 @@ import type { Convention } from './conventions.ts';
  * One layer of a block template: a conv `3x3, 128, C=32`, or the block's attention as the SENet
  * paper writes it, `SE, fc [16, 256]`, or `ECA, k=5`.
  */
-export type TemplateLayer =
+type TemplateLayer =
   | { kind: 'conv'; kernel: number; channels: number; groups: number }
   | { kind: 'se'; reduced: number; channels: number }
   | { kind: 'eca'; kernel: number };
 
-export interface BlockTableRow {
+interface BlockTableRow {
   /** The paper's stage name: conv1, conv2, ... and `head`. */
   stage: string;
   /** Module that holds it: conv1 (stem), layer1.., head. */
@@ -48,7 +48,7 @@ export function templateLayerText(l: TemplateLayer): string {
 }
 
 /** `[1x1, 128; 3x3, 128, C=32; 1x1, 256] x 3` */
-export function templateText(template: TemplateLayer[], blocks: number): string {
+function templateText(template: TemplateLayer[], blocks: number): string {
   return `[${template.map(templateLayerText).join('; ')}] x ${blocks}`;
 }
 

@@ -47,7 +47,7 @@ export interface TorchinfoOptions {
 export const TORCHINFO_DEFAULTS: TorchinfoOptions = { depth: 3, columns: ['output_size', 'num_params'], rowSettings: ['depth'], batch: 1 };
 
 /** One row of torchinfo's list: a module call, with per-sample shapes. */
-export interface ModuleCall {
+interface ModuleCall {
   /** Module path (`layer1.0.conv2`); '' for the model itself. */
   path: string;
   /** torchinfo's var_name: the last part of the path, or the class name for the model. */
@@ -162,7 +162,7 @@ export function moduleCalls(graph: LayerGraph): ModuleCall[] {
  * (bias included) once per output position of a conv (`params x B x H x W`; for Conv1d `x B x L`),
  * once per sample of a linear layer, and once per sample for anything else (BatchNorm: B x 2C).
  */
-export function torchinfoMacs(call: ModuleCall, batch: number): number {
+function torchinfoMacs(call: ModuleCall, batch: number): number {
   if (!call.leaf || call.params === 0) return 0;
   if (call.className.includes('Conv')) return call.params * batch * numel(call.outShape.slice(1));
   if (call.className.includes('Linear')) return call.params * batch * numel(call.outShape.slice(0, -1));
@@ -199,10 +199,10 @@ function withUnit(n: number, bytes: boolean): string {
 }
 
 /** Bytes `sys.getsizeof` reports for the input tensor's storage beyond its data (torch 1.13 TypedStorage, CPython 3.11). */
-export const STORAGE_OBJECT_BYTES = 56;
+const STORAGE_OBJECT_BYTES = 56;
 const BYTES_PER_FLOAT = 4;
 
-export interface TorchinfoTotals {
+interface TorchinfoTotals {
   params: number;
   trainableParams: number;
   /** Sum of the leaf calls' Mult-Adds, whole batch. */
@@ -213,7 +213,7 @@ export interface TorchinfoTotals {
   paramBytes: number;
 }
 
-export function torchinfoTotals(calls: readonly ModuleCall[], batch: number): TorchinfoTotals {
+function torchinfoTotals(calls: readonly ModuleCall[], batch: number): TorchinfoTotals {
   const root = calls[0];
   let multAdds = 0;
   let forwardBackwardBytes = 0;

@@ -5,10 +5,12 @@ import { LayersView } from './views/LayersView.tsx';
 import { FormsView } from './views/FormsView.tsx';
 import { CompareView } from './views/CompareView.tsx';
 import { CostView } from './views/CostView.tsx';
+import { GraphView } from './views/GraphView.tsx';
 import { Notices } from './components/Notices.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { useSnapshot, useStore } from './store.ts';
-import { VIEWS, type View } from './state.ts';
+import { exactPreset, VIEWS, type AppState, type View } from './state.ts';
+import { findPreset, matchPreset } from '../model/presets.ts';
 import { I18nProvider, useI18n } from './i18n/I18n.tsx';
 import { LANG_NAMES, LANGS, LOCALES, type Lang } from './i18n/lang.ts';
 
@@ -84,10 +86,22 @@ export function App() {
   );
 }
 
+/** The tab's title names the view and the network, so that tabs and history entries tell themselves apart. */
+function usePageTitle(state: AppState): void {
+  const { t } = useI18n();
+  const exact = exactPreset(state.config);
+  const network = exact ? findPreset(exact)!.label : matchPreset(state.config)?.label ?? t('app.customNetwork');
+  const title = t('app.pageTitle', { view: t(`app.view.${state.view}`), network });
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+}
+
 function Shell() {
   const store = useStore();
   const { t } = useI18n();
   const { state, notices } = useSnapshot();
+  usePageTitle(state);
   const select = (view: View) => store.update((s) => (s.view === view ? s : { ...s, view }));
   // Once opened, the run view stays mounted (hidden) so loaded weights and results survive tab switches.
   const [runOpened, setRunOpened] = useState(false);
@@ -112,6 +126,7 @@ function Shell() {
             <ErrorBoundary key={state.view} resetKey={`${JSON.stringify(state.config)}:${state.order}:${state.convention}`}>
               {state.view === 'table' && <BlockTableView state={state} />}
               {state.view === 'layers' && <LayersView state={state} />}
+              {state.view === 'graph' && <GraphView state={state} />}
               {state.view === 'forms' && <FormsView state={state} />}
               {state.view === 'compare' && <CompareView state={state} />}
               {state.view === 'cost' && <CostView state={state} />}
@@ -128,7 +143,7 @@ function Shell() {
             {(state.view === 'explain' || explainOpened) && (
               <div hidden={state.view !== 'explain'}>
                 <ErrorBoundary>
-                  <Suspense fallback={<p className="muted">Loading the explain view…</p>}>
+                  <Suspense fallback={<p className="muted">{t('app.loadingExplain')}</p>}>
                     <ExplainView state={state} />
                   </Suspense>
                 </ErrorBoundary>

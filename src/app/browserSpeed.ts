@@ -3,13 +3,13 @@
  * and shared by the cost and compare views. The engine (and tfjs) loads only when it is asked for.
  */
 import { useSyncExternalStore } from 'react';
-import type { MeasuredSpeed } from '../analysis/devices.ts';
+import { BROWSER_DEVICE, browserDevice, findDevice, type Device, type MeasuredSpeed } from '../analysis/devices.ts';
 import { getEngine } from './engine.ts';
 import type { BackendChoice } from './state.ts';
 import { messageFromError, type Message } from '../model/message.ts';
 import { appMessage } from './i18n/translator.ts';
 
-export type SpeedState =
+type SpeedState =
   | { status: 'idle' }
   | { status: 'measuring'; backend: BackendChoice }
   | { status: 'done'; speed: MeasuredSpeed }
@@ -45,4 +45,10 @@ export function useBrowserSpeed(): SpeedState {
     },
     () => state,
   );
+}
+
+/** The device of the cost settings' choice: a table entry, "This browser" once measured, or null while it is not. */
+export function chosenDevice(choice: string, speed: SpeedState): Device | null {
+  if (choice !== BROWSER_DEVICE) return findDevice(choice) ?? null;
+  return speed.status === 'done' ? browserDevice(speed.speed) : null;
 }

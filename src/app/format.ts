@@ -21,10 +21,6 @@ export function percent(ratio: number, digits = 2): string {
   return `${v > 0 ? '+' : v < 0 ? '\u2212' : ''}${Math.abs(v).toFixed(digits)} %`;
 }
 
-export function shape(values: readonly number[]): string {
-  return values.join('×');
-}
-
 /** Milliseconds for timings: "12.3 ms". */
 export function ms(n: number): string {
   return n >= 100 ? `${n.toFixed(0)} ms` : n >= 10 ? `${n.toFixed(1)} ms` : `${n.toFixed(2)} ms`;

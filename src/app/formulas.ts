@@ -9,12 +9,12 @@ import { layerCost } from '../analysis/counts.ts';
 import { thousands } from '../analysis/format.ts';
 import { appMessage } from './i18n/translator.ts';
 
-export interface LayerFormula {
+interface LayerFormula {
   params: string;
   macs: string;
 }
 
-export interface LayerFormulaMessages {
+interface LayerFormulaMessages {
   params: Message;
   macs: Message;
 }

@@ -36,7 +36,7 @@ function sum(rows: SummaryRow[], key: 'params' | 'macs'): number {
 }
 
 /** The stages of a summary: stem, layer1.., head, each with its blocks. One pass over the rows. */
-export function groupRows(graph: LayerGraph, summary: Summary): Group[] {
+function groupRows(graph: LayerGraph, summary: Summary): Group[] {
   const s = graph.config.depths.length;
   const byStage: SummaryRow[][] = Array.from({ length: s + 2 }, () => []);
   const byBlock: SummaryRow[][][] = graph.config.depths.map((d) => Array.from({ length: d }, () => []));
@@ -80,7 +80,7 @@ export function defaultExpanded(kind: 'stage' | 'block', detail: Detail): boolea
 }
 
 /** Lowercased substring match on the torchsummary key, the module path and the type. */
-export function matches(row: SummaryRow, filter: string): boolean {
+function matches(row: SummaryRow, filter: string): boolean {
   const f = filter.trim().toLowerCase();
   if (f === '') return true;
   return row.key.toLowerCase().includes(f) || row.name.toLowerCase().includes(f) || row.type.toLowerCase().includes(f);

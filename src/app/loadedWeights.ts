@@ -27,7 +27,7 @@ function hold(weights: LoadedWeights): LoadedWeights {
   return weights;
 }
 
-export interface LoadedWeightsHandle {
+interface LoadedWeightsHandle {
   /** The weights the engine holds, or null. */
   weights: LoadedWeights | null;
   /** Whether a load asked by this component runs, and how its last one failed. */

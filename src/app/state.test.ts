@@ -46,6 +46,9 @@ describe('URL state', () => {
       device: 'browser',
       gpus: 4,
       lang: 'zh',
+      layer: 'layer2.3.conv2',
+      graphOpen: ['layer2', 'layer2.3', 'layer2.3.conv2'],
+      colour: 'time',
     };
     const back = roundTrip(s);
     expect(back.notices).toEqual([]);
@@ -77,7 +80,7 @@ describe('URL state', () => {
     const lines = source.slice(start).split('\n').slice(1);
     const comment = lines.slice(0, lines.findIndex((l) => !l.startsWith(' *   '))).map((l) => l.slice(5));
     expect(comment).toEqual(urlFormat());
-    expect(comment.join('\n')).toMatch(/view=table\|layers\|forms\|compare\|cost\|run\|explain/);
+    expect(comment.join('\n')).toMatch(/view=table\|layers\|graph\|forms\|compare\|cost\|run\|explain/);
   });
 
   it('reads every key it writes, and each config field under its own key', () => {

@@ -4,7 +4,7 @@
  * back to a valid state and says what it ignored.
  *
  * Format (every key optional; absent = default), made from URL_PARAMS below (a test keeps it so):
- *   view=table|layers|forms|compare|cost|run|explain
+ *   view=table|layers|graph|forms|compare|cost|run|explain
  *                               the view shown
  *   preset=<name>               the preset (default resnext50_32x4d); "config:" keys are written where they differ from it
  *   block=bottleneck|basic      config: block
@@ -39,6 +39,10 @@
  *   opt=none|sgd|momentum|adam  cost view: optimizer
  *   device=<name>|browser       cost view: device
  *   gpus=N                      cost view: data-parallel GPUs of the training step (1 to 64)
+ *   layer=<id>                  the selection (a module path; stem, head), shared by the graph and the tables
+ *   open=<id>,<id>,...          graph view: the open stages, blocks, modules and grouped convs
+ *   colour=macs|params|memory|time
+ *                               graph view: what the nodes are coloured by
  *   lang=en|zh                  interface language; absent: the browser's (written only where it differs)
  */
 import { BACKEND_NAMES, type BackendName } from '../model/tfjs/backend-name.ts';
@@ -59,9 +63,12 @@ import { LAYOUTS, type Layout } from '../analysis/timing/model.ts';
 import { messageFromError, type Message } from '../model/message.ts';
 import { LANGS, type Lang } from './i18n/lang.ts';
 import { appMessage } from './i18n/translator.ts';
+import type { MessageKey } from './i18n/catalogue.ts';
+import { MEASURES, type Measure } from './graphFigures.ts';
+import { graphTree, orderedIds } from './graphTree.ts';
 
-export type View = 'table' | 'layers' | 'forms' | 'compare' | 'cost' | 'run' | 'explain';
-export const VIEWS: readonly View[] = ['table', 'layers', 'forms', 'compare', 'cost', 'run', 'explain'];
+export type View = 'table' | 'layers' | 'graph' | 'forms' | 'compare' | 'cost' | 'run' | 'explain';
+export const VIEWS: readonly View[] = ['table', 'layers', 'graph', 'forms', 'compare', 'cost', 'run', 'explain'];
 
 export type Detail = 'stages' | 'blocks' | 'layers';
 export const DETAILS: readonly Detail[] = ['stages', 'blocks', 'layers'];
@@ -99,12 +106,18 @@ export interface AppState {
   gpus: number;
   /** The interface language. */
   lang: Lang;
+  /** The selected layer or group (a module path, or a stage: `stem`, `layer1`, `head`): the graph's selection, the layer list's, and the row the block table and the Cost view's kernel table show. */
+  layer: string | null;
+  /** Graph view: the open stages, blocks, modules and grouped convs (their ids). */
+  graphOpen: string[];
+  /** Graph view: what the nodes are coloured by. */
+  colour: Measure;
 }
 
 /** The devices the cost view offers: the table's and this browser. */
 export const DEVICE_CHOICES: readonly string[] = [...DEVICE_NAMES, BROWSER_DEVICE];
 
-export const DEFAULT_PRESET = 'resnext50_32x4d';
+const DEFAULT_PRESET = 'resnext50_32x4d';
 
 /** The state of an empty link; `lang` is the browser's choice. */
 export function defaultState(lang: Lang = 'en'): AppState {
@@ -128,11 +141,14 @@ export function defaultState(lang: Lang = 'en'): AppState {
     device: DEFAULT_DEVICE,
     gpus: 1,
     lang,
+    layer: null,
+    graphOpen: [],
+    colour: 'macs',
   };
 }
 
 /** Checks a config as every view will use it: valid, and within the analysis budget. Throws ConfigError. */
-export function checkConfig(config: NetworkConfig): NetworkConfig {
+function checkConfig(config: NetworkConfig): NetworkConfig {
   validateConfig(config);
   analyzeGraph(graphOf(config));
   return config;
@@ -158,12 +174,14 @@ export function editConfig(config: NetworkConfig, key: keyof NetworkConfig, text
   return checkConfig(next);
 }
 
-/** The state with a new config, the forms stage and block kept inside the new network. */
+/** The state with a new config, the forms stage and block, the selection and the graph's open groups kept inside the new network. */
 export function withConfig(state: AppState, config: NetworkConfig, preset = state.preset): AppState {
   const formsStage = Math.min(state.formsStage, config.depths.length);
   const blocks = config.depths[formsStage - 1];
   const formsBlock = state.formsBlock !== null && state.formsBlock < blocks ? state.formsBlock : null;
-  return { ...state, config, preset, formsStage, formsBlock };
+  const tree = graphTree(graphOf(config));
+  const layer = state.layer !== null && tree.byId.has(state.layer) ? state.layer : null;
+  return { ...state, config, preset, formsStage, formsBlock, layer, graphOpen: orderedIds(tree, new Set(state.graphOpen)) };
 }
 
 
@@ -183,12 +201,14 @@ interface UrlParam {
   readonly late?: boolean;
 }
 
-type StateWhat = 'state.what.view' | 'state.what.order' | 'state.what.convention' | 'state.what.detail' | 'state.what.backend'
-  | 'state.what.precision' | 'state.what.layout' | 'state.what.optimizer' | 'state.what.device' | 'state.what.language';
+/** The fields of the state that hold a string (one of a list, or any). */
+type TextField = { [K in keyof AppState]: AppState[K] extends string ? K : never }[keyof AppState];
+/** The fields of the state that hold any string. */
+type FreeTextField = { [K in keyof AppState]: string extends AppState[K] ? (null extends AppState[K] ? never : K) : never }[keyof AppState];
 
-/** A key whose value is one of a list; what the notice calls it is `what`. */
-function choiceParam<F extends 'view' | 'order' | 'convention' | 'detail' | 'backend' | 'dtype' | 'layout' | 'optimizer' | 'device' | 'lang'>(
-  key: string, field: F, values: readonly AppState[F][], what: StateWhat, about: string, syntax = values.join('|'),
+/** A key whose value is one of a list; the notice for another value calls it `what`. */
+function choiceParam<F extends TextField>(
+  key: string, field: F, values: readonly AppState[F][], what: Extract<MessageKey, `${'state' | 'graph'}.what.${string}`>, about: string, syntax = values.join('|'),
 ): UrlParam {
   return {
     keys: [{ key, syntax, about }],
@@ -200,6 +220,19 @@ function choiceParam<F extends 'view' | 'order' | 'convention' | 'detail' | 'bac
       if (v === null) return;
       if ((values as readonly string[]).includes(v)) state[field] = v as AppState[F];
       else notices.push(appMessage('state.unknownValue', { what: appMessage(what), value: v, allowed: values.map((a) => `"${a}"`).join(', '), fallback: state[field] }));
+    },
+  };
+}
+
+/** A key whose value is any text. */
+function textParam(key: string, field: FreeTextField, about: string): UrlParam {
+  return {
+    keys: [{ key, syntax: '<text>', about }],
+    write: (state, defaults, query) => {
+      if (state[field] !== defaults[field]) query.set(key, state[field]);
+    },
+    read: (state, query) => {
+      state[field] = query.get(key) ?? state[field];
     },
   };
 }
@@ -266,15 +299,7 @@ const URL_PARAMS: readonly UrlParam[] = [
   },
   choiceParam('order', 'order', EXECUTION_ORDERS, 'state.what.order', 'layer order (seed: the seed code\'s, as the CLI prints)'),
   choiceParam('conv', 'convention', CONVENTIONS, 'state.what.convention', 'counting convention'),
-  {
-    keys: [{ key: 'q', syntax: '<text>', about: 'layer-list filter' }],
-    write: (state, defaults, query) => {
-      if (state.filter !== defaults.filter) query.set('q', state.filter);
-    },
-    read: (state, query) => {
-      state.filter = query.get('q') ?? state.filter;
-    },
-  },
+  textParam('q', 'filter', 'layer-list filter'),
   choiceParam('detail', 'detail', DETAILS, 'state.what.detail', 'layer-list detail'),
   {
     keys: [{ key: 'fs', syntax: '<stage>', about: 'forms view: residual stage (1-based)' }],
@@ -360,6 +385,34 @@ const URL_PARAMS: readonly UrlParam[] = [
       }
     },
   },
+  {
+    keys: [{ key: 'layer', syntax: '<id>', about: 'the selection (a module path; stem, head), shared by the graph and the tables' }],
+    write: (state, _defaults, query) => {
+      if (state.layer !== null) query.set('layer', state.layer);
+    },
+    read: (state, query, notices) => {
+      const layer = query.get('layer');
+      if (layer === null) return;
+      if (graphTree(graphOf(state.config)).byId.has(layer)) state.layer = layer;
+      else notices.push(appMessage('graph.linkLayer', { value: layer }));
+    },
+  },
+  {
+    keys: [{ key: 'open', syntax: '<id>,<id>,...', about: 'graph view: the open stages, blocks, modules and grouped convs' }],
+    write: (state, _defaults, query) => {
+      if (state.graphOpen.length > 0) query.set('open', state.graphOpen.join(','));
+    },
+    read: (state, query, notices) => {
+      const open = query.get('open');
+      if (open === null) return;
+      const tree = graphTree(graphOf(state.config));
+      const ids = open.split(',').filter((id) => id !== '');
+      const unknown = ids.filter((id) => !tree.byId.has(id));
+      if (unknown.length > 0) notices.push(appMessage('graph.linkOpen', { names: unknown.join(', ') }));
+      state.graphOpen = orderedIds(tree, new Set(ids));
+    },
+  },
+  choiceParam('colour', 'colour', MEASURES, 'graph.what.colour', 'graph view: what the nodes are coloured by'),
   choiceParam('lang', 'lang', LANGS, 'state.what.language', 'interface language; absent: the browser\'s (written only where it differs)'),
 ];
 
@@ -385,7 +438,7 @@ export function serializeState(state: AppState, preferred: Lang = 'en'): string 
   return query.toString();
 }
 
-export interface ParsedState {
+interface ParsedState {
   state: AppState;
   /** What the link got wrong and what is shown instead; empty for a clean link. */
   notices: Message[];

@@ -8,12 +8,12 @@ import { parseState, serializeState, type AppState } from './state.ts';
 import type { Message } from '../model/message.ts';
 import { preferredLang, type Lang } from './i18n/lang.ts';
 
-export interface Snapshot {
+interface Snapshot {
   state: AppState;
   notices: Message[];
 }
 
-export interface UpdateOptions {
+interface UpdateOptions {
   /** Updates with the same key within a second replace the history entry instead of adding one. */
   coalesce?: string;
   /** Replace the current history entry. */

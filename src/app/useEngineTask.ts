@@ -8,7 +8,7 @@ import type { EngineClient } from '../model/engine/client.ts';
 import { messageFromError, type Message } from '../model/message.ts';
 import { getEngine } from './engine.ts';
 
-export interface EngineTask<T> {
+interface EngineTask<T> {
   running: boolean;
   result: T | null;
   /** The last failure, as a message the view translates. */

@@ -5,6 +5,9 @@
 import type { NetworkConfig } from '../model/config.ts';
 import { CONFIG_FIELDS, configField, editField, type ConfigField, type FieldName } from '../model/config-fields.ts';
 import { defaultConfig, findPreset, presetConfig, PRESET_NAMES } from '../model/presets.ts';
+import { CROP_MODES, DEFAULT_PREPROCESS } from '../model/preprocess.ts';
+import { INTERPOLATIONS } from '../model/image/resample.ts';
+import { ORIENTATION_MODES } from '../model/image/orientation.ts';
 
 /** A user error: the CLI prints the message on one line and exits with status 2. */
 export class UsageError extends Error {
@@ -19,10 +22,43 @@ export interface ParsedArgs {
   flags: Map<string, string | true>;
 }
 
-/** Flags that take no value. */
-const BOOLEAN_FLAGS = new Set(['json', 'help', 'csv', ...CONFIG_FIELDS.filter((f) => f.flagSets !== undefined).map((f) => f.flag)]);
+/** A flag: its name without `--`, and how the usage writes its value (no `value`: it takes none). */
+export interface Flag {
+  readonly name: string;
+  readonly value?: string;
+  /** The command needs it: the usage writes it without brackets. */
+  readonly required?: boolean;
+  /** A few words on it, where the usage lists a group's flags one a line. */
+  readonly about?: string;
+}
 
-export function parseArgs(argv: string[], known: readonly string[]): ParsedArgs {
+/** Flags that several commands take, listed once under `title` in the usage text. */
+export interface FlagGroup {
+  readonly title: string;
+  readonly flags: readonly Flag[];
+  /** How a command's synopsis shows the group ('' where its positional argument stands for it). */
+  readonly synopsis: string;
+  /** Text under the group's flags (wrapped to the usage's width). */
+  readonly notes?: string;
+}
+
+/** Sets of flags of which a command takes one: `(--input FILE.bin --shape N,C,H,W | --image FILE)`. */
+export interface FlagChoice {
+  readonly oneOf: readonly (readonly Flag[])[];
+}
+
+/** What a command lists among its flags. */
+export type FlagEntry = Flag | FlagGroup | FlagChoice;
+
+/** Every flag of a command's entries, each name once. */
+export function flagsOf(entries: readonly FlagEntry[]): Flag[] {
+  const all = entries.flatMap((e) => ('title' in e ? e.flags : 'oneOf' in e ? e.oneOf.flat() : [e]));
+  return all.filter((f, i) => all.findIndex((g) => g.name === f.name) === i);
+}
+
+/** Reads `--name value`, `--name=value` and value-less flags; a flag not in `entries` is a UsageError naming the ones there are. */
+export function parseArgs(argv: string[], entries: readonly FlagEntry[]): ParsedArgs {
+  const known = flagsOf(entries);
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
@@ -38,10 +74,11 @@ export function parseArgs(argv: string[], known: readonly string[]): ParsedArgs 
       value = name.slice(eq + 1);
       name = name.slice(0, eq);
     }
-    if (!known.includes(name)) {
-      throw new UsageError(`unknown option --${name}; options here: ${known.map((k) => `--${k}`).join(' ')}`);
+    const flag = known.find((f) => f.name === name);
+    if (!flag) {
+      throw new UsageError(`unknown option --${name}; options here: ${known.map((k) => `--${k.name}`).join(' ')}`);
     }
-    if (BOOLEAN_FLAGS.has(name)) {
+    if (flag.value === undefined) {
       if (value !== undefined) throw new UsageError(`--${name} takes no value`);
       flags.set(name, true);
       continue;
@@ -56,13 +93,27 @@ export function parseArgs(argv: string[], known: readonly string[]): ParsedArgs 
   return { positional, flags };
 }
 
+/** `--json`: the output as JSON. */
+export const JSON_FLAG: Flag = { name: 'json' };
+
 export function flagString(args: ParsedArgs, name: string): string | undefined {
   const v = args.flags.get(name);
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Flags that describe an architecture (instead of, or on top of, a preset): one per config field. */
-export const CONFIG_FLAGS: readonly string[] = CONFIG_FIELDS.map((f) => f.flag);
+/** The flags that describe a network, instead of a preset or on top of one: one per config field. */
+export const NETWORK_FLAGS: FlagGroup = {
+  title: 'Instead of a preset (<preset>), or on top of one, describe the network with flags',
+  synopsis: '',
+  flags: CONFIG_FIELDS.map((f) => (f.flagSets === undefined
+    ? { name: f.flag, value: f.syntax, about: f.what.text }
+    : { name: f.flag, about: `${f.what.text}: ${f.flagSets === '1' ? 'on' : 'off'}` })),
+  notes: 'A deep stem, --avg-down or --attn se|eca selects timm\'s modules unless --implementation says otherwise; flags that take ' +
+    'the last of them away from a timm preset return to torchvision\'s.',
+};
+
+/** The names of the network flags. */
+export const CONFIG_FLAGS: readonly string[] = NETWORK_FLAGS.flags.map((f) => f.name);
 
 /** How the CLI's messages name a config field: by its flag. */
 function flagName(f: ConfigField): FieldName {
@@ -98,3 +149,21 @@ export function configFromArgs(args: ParsedArgs, preset: string | undefined): Ne
   }
   return config;
 }
+
+/** The flags that choose how an image becomes the input tensor (`preprocess`, `predict`, `features`, `cam`). */
+export const PREPROCESSING_FLAGS: FlagGroup = {
+  title: 'How an image becomes the input tensor (preprocess, predict, features, cam)',
+  synopsis: '[preprocessing options]',
+  flags: [
+    { name: 'pretrained', value: 'TAG', about: 'a catalogue entry\'s preprocessing (predict also takes its network and class names)' },
+    { name: 'size', value: 'N', about: 'the crop side; the options below default to timm\'s' },
+    { name: 'crop-pct', value: 'F', about: `the crop's share of the resized image (default ${DEFAULT_PREPROCESS.cropPct})` },
+    { name: 'interpolation', value: INTERPOLATIONS.join('|'), about: `default ${DEFAULT_PREPROCESS.interpolation}` },
+    { name: 'crop-mode', value: CROP_MODES.join('|'), about: `default ${DEFAULT_PREPROCESS.cropMode}` },
+    { name: 'mean', value: 'a,b,c', about: 'per channel (R, G, B); default ImageNet\'s' },
+    { name: 'std', value: 'a,b,c', about: 'per channel (R, G, B); default ImageNet\'s' },
+    { name: 'exif-orientation', value: ORIENTATION_MODES.join('|'), about: 'a photo\'s EXIF orientation: ignored (default), as Pillow and PyTorch read it, or applied (the image turned upright)' },
+  ],
+  notes: '--image reads PNG and JPEG (the app also reads GIF, WebP and BMP); --out is never one of the inputs. Without these options, ' +
+    'predict, features and cam use timm\'s default (torchvision V1\'s) transform, and say so.',
+};

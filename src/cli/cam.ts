@@ -9,12 +9,10 @@
  */
 import { camHead } from '../model/explain.ts';
 import { classNames } from '../model/classes.ts';
-import { CONFIG_FLAGS, UsageError, flagString, parseArgs } from './args.ts';
-import { INPUT_FLAGS } from './features.ts';
+import { UsageError, flagString, type ParsedArgs } from './args.ts';
 import { asUsage, loadNetwork, readNetworkRun, writeOutput } from './network.ts';
 
-export async function runCam(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, [...CONFIG_FLAGS, ...INPUT_FLAGS, 'class']);
+export async function runCam(args: ParsedArgs): Promise<void> {
   const classText = flagString(args, 'class');
   if (classText !== undefined && !/^\d+$/.test(classText.trim())) throw new UsageError(`--class must be a class index 0, 1, 2, ...; got "${classText.slice(0, 40)}"`);
   const run = readNetworkRun('cam', args, { weightsNote: '', out: 'always' });

@@ -21,7 +21,7 @@ describe('cli', () => {
     const r = cli('summary', 'resnet18', '--order', 'torchvision', '--json', '--input', '3x64x64', '--classes', '10');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j.totals)).toEqual(['params', 'trainable_params', 'macs', 'flops', 'input_mb', 'forward_backward_mb', 'params_mb', 'total_mb']);
+    expect(Object.keys(j.totals)).toEqual(['params', 'trainable_params', 'macs', 'flops', 'train_macs', 'input_mb', 'forward_backward_mb', 'params_mb', 'total_mb']);
     expect(j.layers[0]).toEqual({ name: 'conv1', type: 'Conv2d', output_shape: [-1, 64, 32, 32], params: 9408, macs: 9408 * 32 * 32, groups: 1 });
     expect(j.layers.at(-1)).toEqual({ name: 'fc', type: 'Linear', output_shape: [-1, 10], params: 5130, macs: 5120, groups: null });
     expect(j.totals.params).toBe(11_181_642);
@@ -39,6 +39,9 @@ describe('cli', () => {
     expect(cmp.models.map((m: { params: number }) => m.params)).toEqual([25_557_032, 25_028_904]);
     const conv = cli('summary', 'resnet50', '--convention', 'fvcore');
     expect(conv.stdout).toContain('4,111,512,576 MACs');
+    // The convention's lines end with the training MACs, whatever the convention (FlopCounterMode's rule).
+    expect(conv.stdout).toMatch(/\nTraining, forward \+ backward \(FlopCounterMode's rule: convs and fc, input and weight gradients\): 12,149,538,816 MACs per image \(12\.15 GMAC\)\n$/);
+    expect(cli('summary', 'resnet50').stdout).not.toContain('Training');
   });
 
   it.each([

@@ -25,9 +25,13 @@ import { torchinfoText, type TorchinfoOptions } from '../analysis/torchinfo.ts';
 import { buildLayerGraph, type ExecutionOrder } from '../model/graph.ts';
 import type { NetworkConfig } from '../model/config.ts';
 import { defaultConfig } from '../model/presets.ts';
-import { configFromArgs, CONFIG_FLAGS, flagString, parseArgs, UsageError, type ParsedArgs } from './args.ts';
+import { CONVENTIONS } from '../analysis/conventions.ts';
 import { parsePositiveInteger } from '../model/config-fields.ts';
-import { outputFormat, TORCHINFO_FLAGS, torchinfoOptions } from './formats.ts';
+import { configFromArgs, flagString, JSON_FLAG, NETWORK_FLAGS, parseArgs, UsageError, type Flag, type ParsedArgs } from './args.ts';
+import type { Command } from './command.ts';
+import { formatFlag, outputFormat, TORCHINFO_FLAGS, torchinfoOptions } from './formats.ts';
+
+const CONVENTION_FLAG: Flag = { name: 'convention', value: CONVENTIONS.join('|') };
 
 function convention(value: string | undefined): Convention {
   if (value === undefined) return 'paper';
@@ -58,12 +62,20 @@ function textTable(header: string[], rows: string[][], right: boolean[]): string
 }
 
 /**
- * `summary <preset | flags> [--input CxHxW] [--classes N] [--order seed|torchvision] [--convention ...] [--json]`
- * Prints exactly what torchsummary 1.5.1 prints for the equivalent PyTorch model. The default order is the
- * seed's (shortcut first), whose printout the source document shows.
+ * `summary`: exactly what torchsummary 1.5.1 prints for the equivalent PyTorch model. The default order is
+ * the seed's (shortcut first), whose printout the source document shows.
  */
-export function summaryCommand(argv: string[]): string {
-  const args = parseArgs(argv, [...CONFIG_FLAGS, 'order', 'convention', 'json', 'format', ...TORCHINFO_FLAGS]);
+export const SUMMARY: Command = {
+  name: 'summary',
+  positional: '<preset>',
+  flags: [NETWORK_FLAGS, { name: 'order', value: 'seed|torchvision' }, CONVENTION_FLAG, JSON_FLAG, formatFlag(['torchsummary', 'torchinfo', 'markdown']), TORCHINFO_FLAGS],
+  usage:
+    'torchsummary 1.5.1\'s printout of the model (default order: the seed code\'s, shortcut first); with --convention, the ' +
+    'MAC and FLOP totals of that convention; --format torchinfo prints torchinfo 1.8.0\'s, markdown GitHub-flavoured tables',
+  run: summaryText,
+};
+
+function summaryText(args: ParsedArgs): string {
   const config = configFromArgs(args, onePreset(args.positional, 'summary'));
   const format = outputFormat(args, 'torchsummary', ['torchinfo', 'markdown']);
   const torchinfo = torchinfoOptions(args, format);
@@ -80,7 +92,8 @@ export function summaryCommand(argv: string[]): string {
     text +=
       `Multiply-accumulates, ${CONVENTION_INFO[conv].label} convention: ${thousands(t.macs)} MACs (${humanCount(t.macs)}MAC)\n` +
       `FLOPs (2 x MACs): ${thousands(t.flops)} (${humanCount(t.flops)}FLOP)\n` +
-      `Convention: ${CONVENTION_INFO[conv].description}\n`;
+      `Convention: ${CONVENTION_INFO[conv].description}\n` +
+      `Training, forward + backward (FlopCounterMode's rule: convs and fc, input and weight gradients): ${thousands(t.train_macs)} MACs per image (${humanCount(t.train_macs)}MAC)\n`;
   }
   return text;
 }
@@ -102,9 +115,15 @@ function torchinfoSummary(config: NetworkConfig, args: ParsedArgs, options: Torc
   return torchinfoText(graph, options);
 }
 
-/** `table <preset | flags> [--convention ...] [--json | --format markdown]`: the paper's Table 1 for the config. */
-export function tableCommand(argv: string[]): string {
-  const args = parseArgs(argv, [...CONFIG_FLAGS, 'convention', 'json', 'format']);
+export const TABLE: Command = {
+  name: 'table',
+  positional: '<preset>',
+  flags: [NETWORK_FLAGS, CONVENTION_FLAG, JSON_FLAG, formatFlag(['text', 'markdown'])],
+  usage: 'the paper\'s Table 1 for the model',
+  run: tableText,
+};
+
+function tableText(args: ParsedArgs): string {
   const config = configFromArgs(args, onePreset(args.positional, 'table'));
   const format = outputFormat(args, 'text', ['markdown']);
   const table = blockTable(buildLayerGraph(config), convention(flagString(args, 'convention')));
@@ -125,9 +144,15 @@ export function tableCommand(argv: string[]): string {
   );
 }
 
-/** `solve --depth 50 --cardinality 8 [--json]`: the width d that preserves complexity (paper Table 2). */
-export function solveCommand(argv: string[]): string {
-  const args = parseArgs(argv, ['depth', 'cardinality', 'json']);
+export const SOLVE: Command = {
+  name: 'solve',
+  positional: '',
+  flags: [{ name: 'depth', value: '50', required: true }, { name: 'cardinality', value: '8', required: true }, JSON_FLAG],
+  usage: 'the width d that preserves complexity (paper Table 2)',
+  run: solveText,
+};
+
+function solveText(args: ParsedArgs): string {
   if (args.positional.length) throw new UsageError(`solve takes only --depth and --cardinality, got ${args.positional.join(' ')}`);
   const depthText = flagString(args, 'depth');
   const cText = flagString(args, 'cardinality');
@@ -147,16 +172,22 @@ export function solveCommand(argv: string[]): string {
   );
 }
 
-/** `compare <preset | preset:overrides> <preset> [...] [--convention ...] [--json | --format markdown]` */
-export function compareCommand(argv: string[]): string {
-  const args = parseArgs(argv, ['convention', 'json', 'input', 'classes', 'format']);
+/** The network flags a comparison applies to every network: the input size and the classes. */
+const COMPARED_INPUT = NETWORK_FLAGS.flags.filter((f) => f.name === 'input' || f.name === 'classes');
+
+export const COMPARE: Command = {
+  name: 'compare',
+  positional: '<preset> <preset> [...]',
+  flags: [...COMPARED_INPUT, CONVENTION_FLAG, JSON_FLAG, formatFlag(['text', 'markdown'])],
+  usage: 'per-stage params and MACs side by side',
+  run: compareText,
+};
+
+function compareText(args: ParsedArgs): string {
   const format = outputFormat(args, 'text', ['markdown']);
   if (args.positional.length < 2) throw new UsageError('compare needs at least two presets, e.g. compare resnet50 resnext50_32x4d');
   const items = args.positional.map((name) => {
-    const sub = parseArgs(
-      [name, ...['input', 'classes'].flatMap((f) => (args.flags.has(f) ? [`--${f}`, flagString(args, f)!] : []))],
-      CONFIG_FLAGS,
-    );
+    const sub = parseArgs([name, ...COMPARED_INPUT.flatMap((f) => (args.flags.has(f.name) ? [`--${f.name}`, flagString(args, f.name)!] : []))], [NETWORK_FLAGS]);
     return { label: name, config: configFromArgs(sub, name) };
   });
   const cmp = compare(items, convention(flagString(args, 'convention')));

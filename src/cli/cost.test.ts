@@ -17,14 +17,16 @@ describe('cli cost', () => {
     const j = JSON.parse(r.stdout);
     expect(Object.keys(j)).toEqual(['totals', 'training', 'layers', 'device']);
     expect(Object.keys(j.totals)).toEqual([
-      'params', 'macs', 'conv_activations', 'saved_activation_bytes', 'params_bytes', 'grads_bytes', 'optimizer_bytes',
-      'training_bytes', 'inference_peak_bytes', 'predicted_ms', 'train_step_ms', 'train_images_per_s',
+      'params', 'macs', 'train_macs', 'conv_activations', 'saved_activation_bytes', 'params_bytes', 'grads_bytes', 'optimizer_bytes',
+      'training_bytes', 'peak_training_bytes', 'inference_peak_bytes', 'predicted_ms', 'train_step_ms', 'train_images_per_s',
     ]);
     for (const l of j.layers) expect(Object.keys(l)).toEqual(['name', 'type', 'macs', 'bytes_read', 'bytes_written', 'intensity', 'bound', 'unit', 'tile_use', 'peak_share', 'predicted_ms']);
     const want = costOf(buildLayerGraph(presetConfig('resnext50_32x4d')), { batch: 16, dtype: 'bfloat16', layout: 'nchw', optimizer: 'adam', device: findDevice('a100-40gb')!, gpus: 1 });
     expect(j.totals.conv_activations).toBe(14_400_512);
     expect(j.totals.saved_activation_bytes).toBe(want.totals.savedActivationBytes);
     expect(j.totals.training_bytes).toBe(want.totals.trainingBytes);
+    expect(j.totals.train_macs).toBe(want.totals.trainMacs);
+    expect(j.totals.peak_training_bytes).toBe(want.totals.peakTrainingBytes);
     expect(j.totals.predicted_ms).toBeCloseTo(want.totals.predictedMs, 9);
     expect(j.layers).toHaveLength(want.layers.length);
     expect(j.device).toMatchObject({ name: 'a100-40gb', batch: 16, dtype: 'bfloat16', layout: 'nchw', optimizer: 'adam', gpus: 1, peak_tflops: 312, fits: true });
@@ -52,10 +54,24 @@ describe('cli cost', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ResNet-50 at 3x224x224, batch 32, float32, strict FP32 arithmetic (allow_tf32 off), NCHW, on NVIDIA Tesla V100 SXM2 32 GB');
     expect(r.stdout).toContain('activations per image  11,113,984');
-    expect(r.stdout).toMatch(/total\s+[\d.]+ GB\s+fits in 32\.00 GB; largest batch that fits: [\d,]+/);
+    expect(r.stdout).toMatch(/total\s+[\d.]+ GB\n\s+peak of a training step\s+[\d.]+ GB\s+\(backward, at [\w.]+; gradients zeroed by zero_grad, single-tensor optimizer, 512-byte CUDA blocks\)\n\s+fits in 32\.00 GB; largest batch that fits: [\d,]+/);
+    expect(r.stdout).toContain('training MACs/image    12,149,538,816 (12.15 GMAC: forward + backward');
     expect(r.stdout).toMatch(/per stage:\n.*predicted ms/);
     const flags = cli('cost', '--block', 'bottleneck', '--depths', '3,4,6,3', '--cardinality', '32', '--width', '4', '--json');
     expect(JSON.parse(flags.stdout).totals.conv_activations).toBe(14_400_512);
+  });
+
+  it('--set-to-none and --foreach change the peak as the analysis says', () => {
+    const want = (zeroGrad: 'zero' | 'none', foreach: boolean) =>
+      costOf(buildLayerGraph(presetConfig('resnet50')), { batch: 4, dtype: 'float32', layout: 'nchw', gpus: 1, optimizer: 'adam', device: findDevice('v100')!, zeroGrad, foreach });
+    const run = (...flags: string[]) => JSON.parse(cli('cost', 'resnet50', '--batch', '4', '--optimizer', 'adam', '--json', ...flags).stdout);
+    const plain = run();
+    const none = run('--set-to-none', '--foreach');
+    expect(plain.totals.peak_training_bytes).toBe(want('zero', false).totals.peakTrainingBytes);
+    expect(none.totals.peak_training_bytes).toBe(want('none', true).totals.peakTrainingBytes);
+    expect(none.totals.peak_training_bytes).not.toBe(plain.totals.peak_training_bytes);
+    expect([plain.device.zero_grad, plain.device.foreach, none.device.zero_grad, none.device.foreach]).toEqual(['zero', false, 'none', true]);
+    expect(cli('cost', 'resnet50', '--foreach=yes').stderr).toMatch(/--foreach takes no value/);
   });
 
   it.each([

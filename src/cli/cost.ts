@@ -1,8 +1,9 @@
 /**
  * `cost <preset | config flags> [--batch N] [--dtype float32|tf32|amp|float16|bfloat16] [--layout nchw|nhwc]
- *       [--optimizer none|sgd|momentum|adam] [--device NAME] [--gpus N] [--json]`: activations, memory traffic,
- * training and inference memory, the predicted time of every layer and of a training step (src/analysis/cost.ts,
- * timing/). Bad values are one-line errors (main.ts exits with status 2).
+ *       [--optimizer none|sgd|momentum|adam] [--set-to-none] [--foreach] [--device NAME] [--gpus N] [--json]`:
+ * activations, memory traffic, training and inference memory, the peak of a training step, the predicted time of
+ * every layer and of a training step (src/analysis/cost.ts, timing/). Bad values are one-line errors (main.ts exits
+ * with status 2).
  */
 import {
   costJson,
@@ -22,15 +23,18 @@ import {
   checkGpus,
   type CostReport,
 } from '../analysis/cost.ts';
-import { PRECISION_TEXT } from '../analysis/timing/precision.ts';
+import { PRECISION_TEXT, PRECISIONS } from '../analysis/timing/precision.ts';
 import { predictPublished, publishedFor, publishedText } from '../analysis/timing/published.ts';
-import { DEFAULT_DEVICE, DEVICE_SOURCES } from '../analysis/devices.ts';
+import { DEFAULT_DEVICE, DEVICE_NAMES, DEVICE_SOURCES } from '../analysis/devices.ts';
 import { analyze } from '../analysis/analyze.ts';
 import { humanCount, thousands } from '../analysis/format.ts';
 import { buildLayerGraph } from '../model/graph.ts';
 import { formatInputSize } from '../model/config.ts';
 import { matchPreset } from '../model/presets.ts';
-import { configFromArgs, CONFIG_FLAGS, flagString, parseArgs, UsageError } from './args.ts';
+import { OPTIMIZERS } from '../analysis/memory.ts';
+import { LAYOUTS } from '../analysis/timing/model.ts';
+import { configFromArgs, flagString, JSON_FLAG, NETWORK_FLAGS, UsageError, type ParsedArgs } from './args.ts';
+import type { Command } from './command.ts';
 
 const OPTIMIZER_TEXT = {
   none: 'no optimizer (forward + backward only): no state',
@@ -49,7 +53,7 @@ function table(header: string[], rows: string[][], right: boolean[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }
 
-export function costText(report: CostReport): string {
+function costText(report: CostReport): string {
   const { totals: t, memory: m, options: o } = report;
   const config = report.graph.config;
   const preset = matchPreset(config);
@@ -63,6 +67,7 @@ export function costText(report: CostReport): string {
     '',
     `params                 ${thousands(t.params)}`,
     `MACs per image         ${thousands(t.macs)} (${humanCount(t.macs)}MAC; FLOPs = 2 x MACs)`,
+    `training MACs/image    ${thousands(t.trainMacs)} (${humanCount(t.trainMacs)}MAC: forward + backward, FlopCounterMode's rule)`,
     `activations per image  ${thousands(t.convActivations)} (RegNet: output elements of every conv)`,
     '',
     `training memory at batch ${o.batch} (${OPTIMIZER_TEXT[o.optimizer]}):`,
@@ -70,7 +75,9 @@ export function costText(report: CostReport): string {
     `  gradients                ${humanBytes(t.gradsBytes).padStart(10)}`,
     `  optimizer state          ${humanBytes(t.optimizerBytes).padStart(10)}`,
     `  saved activations        ${humanBytes(t.savedActivationBytes).padStart(10)}  (${humanBytes(m.saved.perSample)} per image + ${humanBytes(m.saved.fixed)} fixed${mixed ? ': BN statistics and 16-bit weight copies' : ': BN statistics'})`,
-    `  total                    ${humanBytes(t.trainingBytes).padStart(10)}  ${m.fits ? 'fits' : 'does not fit'} in ${humanBytes(m.deviceBytes)}; largest batch that fits: ${thousands(m.largestBatch)}`,
+    `  total                    ${humanBytes(t.trainingBytes).padStart(10)}`,
+    `  peak of a training step  ${humanBytes(t.peakTrainingBytes).padStart(10)}  (${m.peak.phase}, at ${m.peak.at}; gradients ${o.zeroGrad === 'none' ? 'set to None' : 'zeroed'} by zero_grad, ${o.foreach ? 'foreach' : 'single-tensor'} optimizer, 512-byte CUDA blocks)`,
+    `  ${m.fits ? 'fits' : 'does not fit'} in ${humanBytes(m.deviceBytes)}; largest batch that fits: ${thousands(m.largestBatch)}`,
     `inference peak, batch ${o.batch}: ${humanBytes(t.inferencePeakBytes)} of live activations (+ ${humanBytes(m.inferenceWeightBytes)} of weights)`,
     '',
     `predicted inference time, batch ${o.batch}: ${ms(t.predictedMs)} ms (${thousands(Math.round((o.batch / t.predictedMs) * 1000))} images/s)${t.predictedMs > t.layersMs * 1.001 ? `; launch-bound: the host queues kernels slower than the GPU runs them (${ms(t.layersMs)} ms of kernels)` : ''}`,
@@ -104,8 +111,28 @@ export function costText(report: CostReport): string {
   return lines.join('\n');
 }
 
-export function costCommand(argv: string[]): string {
-  const args = parseArgs(argv, [...CONFIG_FLAGS, 'batch', 'dtype', 'layout', 'optimizer', 'device', 'gpus', 'json']);
+export const COST: Command = {
+  name: 'cost',
+  positional: '<preset>',
+  flags: [
+    NETWORK_FLAGS,
+    { name: 'batch', value: 'N' },
+    { name: 'dtype', value: PRECISIONS.join('|') },
+    { name: 'layout', value: LAYOUTS.join('|') },
+    { name: 'optimizer', value: OPTIMIZERS.join('|') },
+    { name: 'set-to-none' },
+    { name: 'foreach' },
+    { name: 'device', value: 'NAME' },
+    { name: 'gpus', value: 'N' },
+    JSON_FLAG,
+  ],
+  usage:
+    'activations, memory traffic, training / inference memory, inference and training-step time per layer on a device ' +
+    `(default batch ${DEFAULT_BATCH} per GPU, ${DEFAULT_DTYPE}, ${DEFAULT_LAYOUT}, ${DEFAULT_OPTIMIZER}, ${DEFAULT_DEVICE}, 1 GPU; devices: ${DEVICE_NAMES.join(', ')})`,
+  run: costReport,
+};
+
+function costReport(args: ParsedArgs): string {
   if (args.positional.length > 1) throw new UsageError(`cost takes one preset, got ${args.positional.join(' ')}`);
   const config = configFromArgs(args, args.positional[0]);
   const batchText = flagString(args, 'batch');
@@ -116,6 +143,8 @@ export function costCommand(argv: string[]): string {
     device: parseWith(flagString(args, 'device') ?? DEFAULT_DEVICE, parseDevice, '--device'),
     layout: parseWith(flagString(args, 'layout') ?? DEFAULT_LAYOUT, parseLayout, '--layout'),
     gpus: parseWith(flagString(args, 'gpus') ?? '1', parseGpus, '--gpus'),
+    zeroGrad: args.flags.has('set-to-none') ? ('none' as const) : ('zero' as const),
+    foreach: args.flags.has('foreach'),
   };
   parseWith(options.gpus, (g) => checkGpus(options.device, g), '--gpus');
   analyze(config); // refuses absurd networks with the figure

@@ -10,18 +10,20 @@ import { buildLayerGraph } from '../model/graph.ts';
 import { randomStateDict } from '../model/tfjs/random.ts';
 import { encodeSafetensors } from '../../bench/safetensors-writer.ts';
 import { explainModels, maxDiff, readExplain, readF32, slice, WEIGHTS_DIR } from '../../test/support/explain-fixtures.ts';
-import { runCam } from './cam.ts';
-import { runFeatures } from './features.ts';
+import { run } from './main.ts';
+
+const runFeatures = (argv: string[]) => run(['features', ...argv]);
+const runCam = (argv: string[]) => run(['cam', ...argv]);
 
 const tmp = mkdtempSync(join(tmpdir(), 'explain-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const TOLERANCE = 1e-4;
 
-async function capture(run: (argv: string[]) => Promise<void>, argv: string[]): Promise<string> {
+async function capture(command: (argv: string[]) => Promise<string>, argv: string[]): Promise<string> {
   const chunks: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (chunks.push(String(c)), true));
   try {
-    await run(argv);
+    await command(argv);
   } finally {
     spy.mockRestore();
   }

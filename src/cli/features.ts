@@ -9,14 +9,10 @@
  * app's Explain view does: the input's overview under the finite guard, then the layer.
  */
 import { resolveTap } from '../model/explain.ts';
-import { CONFIG_FLAGS, UsageError, flagString, parseArgs } from './args.ts';
+import { UsageError, flagString, type ParsedArgs } from './args.ts';
 import { asUsage, loadNetwork, readNetworkRun, writeOutput } from './network.ts';
-import { PREPROCESS_FLAGS } from './preprocess.ts';
 
-export const INPUT_FLAGS = [...PREPROCESS_FLAGS, 'weights', 'shape', 'out', 'image', 'backend'] as const;
-
-export async function runFeatures(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, [...CONFIG_FLAGS, ...INPUT_FLAGS, 'layer']);
+export async function runFeatures(args: ParsedArgs): Promise<void> {
   const layer = flagString(args, 'layer');
   if (!layer) throw new UsageError('features needs --layer NAME: a module (layer1.0.conv2), a block (layer1.1) or a stage (layer4)');
   const run = readNetworkRun('features', args, { weightsNote: '', out: 'always' });

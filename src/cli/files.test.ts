@@ -11,11 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { maxAbsDiff, readF32 } from '../../test/support/fixture-io.ts';
-import { runCam } from './cam.ts';
-import { runFeatures } from './features.ts';
-import { codeCommand } from './formats.ts';
-import { runPredict } from './predict.ts';
-import { runPreprocess } from './preprocess.ts';
+import { run } from './main.ts';
+
+const runCam = (argv: string[]) => run(['cam', ...argv]);
+const runFeatures = (argv: string[]) => run(['features', ...argv]);
+const runPredict = (argv: string[]) => run(['predict', ...argv]);
+const runPreprocess = (argv: string[]) => run(['preprocess', ...argv]);
+const codeCommand = (argv: string[]) => run(['code', ...argv]);
 
 const tmp = mkdtempSync(join(tmpdir(), 'files-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -39,14 +41,14 @@ function cli(args: string[], timeout = 30_000): { status: number | null; stdout:
 const mkfifo = (path: string): boolean => spawnSync('mkfifo', [path]).status === 0;
 
 describe('--out is never one of the inputs (same device and inode)', () => {
-  it('preprocess: the image by the same path, a hard link or a symlink is refused and left intact', () => {
+  it('preprocess: the image by the same path, a hard link or a symlink is refused and left intact', async () => {
     const photo = copy('fixtures/images/test.png', 'photo.png');
     const hard = join(tmp, 'photo-hard.png');
     const soft = join(tmp, 'photo-soft.png');
     linkSync(photo.path, hard);
     symlinkSync(photo.path, soft);
     for (const out of [photo.path, hard, soft, `${tmp}/./photo.png`]) {
-      expect(() => runPreprocess(['--image', photo.path, '--size', '224', '--out', out])).toThrow(/--out .* is the same file as --image .*photo\.png: writing it would destroy that input; give another --out path/);
+      await expect(runPreprocess(['--image', photo.path, '--size', '224', '--out', out])).rejects.toThrow(/--out .* is the same file as --image .*photo\.png: writing it would destroy that input; give another --out path/);
     }
     expect(readFileSync(photo.path).equals(photo.bytes)).toBe(true);
   });
@@ -73,15 +75,15 @@ describe('--out is never one of the inputs (same device and inode)', () => {
     expect(readFileSync(photo.path).equals(photo.bytes)).toBe(true);
   });
 
-  it('an existing --out that is another regular file is overwritten as before', () => {
+  it('an existing --out that is another regular file is overwritten as before', async () => {
     const out = join(tmp, 'old.bin');
     writeFileSync(out, Buffer.alloc(10_000_000, 7));
-    runPreprocess(['--image', 'fixtures/images/test.png', '--size', '224', '--out', out]);
+    await runPreprocess(['--image', 'fixtures/images/test.png', '--size', '224', '--out', out]);
     expect(readFileSync(out).length).toBe(3 * 224 * 224 * 4);
   });
 
-  it('a device as --out is refused (not written)', () => {
-    expect(() => runPreprocess(['--image', 'fixtures/images/test.png', '--size', '224', '--out', '/dev/null'])).toThrow(/cannot write to --out \/dev\/null: it is not a regular file but a character device/);
+  it('a device as --out is refused (not written)', async () => {
+    await expect(runPreprocess(['--image', 'fixtures/images/test.png', '--size', '224', '--out', '/dev/null'])).rejects.toThrow(/cannot write to --out \/dev\/null: it is not a regular file but a character device/);
   });
 });
 
@@ -125,9 +127,9 @@ describe('hostile images and flags through the command line: one line, in bounde
     [['--std', '1e-320,1,1'], /mean 0\.485, 0\.456, 0\.406 and std 1e-320, 1, 1 take pixel value 0 to -Infinity in float32 \(channel 0\), not a finite number/],
     [['--std', '1e-40,1e-40,1e-40'], /not a finite number/],
     [['--exif-orientation', 'rotate'], /--exif-orientation must be ignore \(read as stored, as Pillow and PyTorch\) or apply \(turned upright\), got "rotate"/],
-  ])('preprocess %j: one clear line, nothing written', (flags, message) => {
+  ])('preprocess %j: one clear line, nothing written', async (flags, message) => {
     const out = join(tmp, `bad-${flags.join('')}.bin`);
-    expect(() => runPreprocess(['--image', 'fixtures/images/test.png', '--size', '224', ...flags, '--out', out])).toThrow(message);
+    await expect(runPreprocess(['--image', 'fixtures/images/test.png', '--size', '224', ...flags, '--out', out])).rejects.toThrow(message);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -136,9 +138,9 @@ describe('hostile images and flags through the command line: one line, in bounde
       .rejects.toThrow(/--input is a preprocessed tensor already: --exif-orientation applies to --image only/);
   });
 
-  it('the formats the command line reads are named: a GIF, WebP or BMP, and a non-image', () => {
-    expect(() => runPreprocess(['--image', `${HOSTILE}/bmp_os2_3x2.bmp`, '--size', '224', '--out', join(tmp, 'b.bin')])).toThrow(/bmp_os2_3x2\.bmp: this is a BMP image: the command line reads PNG and JPEG/);
-    expect(() => runPreprocess(['--image', 'fixtures/images/not-an-image.jpg', '--size', '224', '--out', join(tmp, 'n.bin')])).toThrow(/not an image the command line reads: PNG or JPEG expected/);
+  it('the formats the command line reads are named: a GIF, WebP or BMP, and a non-image', async () => {
+    await expect(runPreprocess(['--image', `${HOSTILE}/bmp_os2_3x2.bmp`, '--size', '224', '--out', join(tmp, 'b.bin')])).rejects.toThrow(/bmp_os2_3x2\.bmp: this is a BMP image: the command line reads PNG and JPEG/);
+    await expect(runPreprocess(['--image', 'fixtures/images/not-an-image.jpg', '--size', '224', '--out', join(tmp, 'n.bin')])).rejects.toThrow(/not an image the command line reads: PNG or JPEG expected/);
     expect(cli(['help']).stdout).toMatch(/--image reads PNG and JPEG \(the app also reads GIF, WebP and BMP\)/);
   });
 });
@@ -147,10 +149,10 @@ describe('EXIF orientation in the command line: ignored as Pillow ignores it, ap
   const index = JSON.parse(readFileSync(`${EXIF}/index.json`, 'utf8')) as { photos: { file: string; ignore: { tensor: string }; apply: { tensor: string } }[] };
   const png = index.photos.find((p) => p.file.endsWith('.png'))!;
 
-  it.each(['ignore', 'apply'] as const)('preprocess photo_o6.png --exif-orientation %s: torchvision\'s tensor exactly, and a note', (mode) => {
+  it.each(['ignore', 'apply'] as const)('preprocess photo_o6.png --exif-orientation %s: torchvision\'s tensor exactly, and a note', async (mode) => {
     const out = join(tmp, `exif-${mode}.bin`);
     const flags = mode === 'apply' ? ['--exif-orientation', 'apply'] : [];
-    const text = runPreprocess(['--image', `${EXIF}/${png.file}`, '--size', '32', '--crop-pct', '0.875', ...flags, '--out', out]);
+    const text = await runPreprocess(['--image', `${EXIF}/${png.file}`, '--size', '32', '--crop-pct', '0.875', ...flags, '--out', out]);
     expect(maxAbsDiff(readF32(out), readF32(`${EXIF}/${png[mode].tensor}`))).toBe(0);
     expect(text.split('\n')[0]).toBe(mode === 'ignore'
       ? `${EXIF}/photo_o6.png (60x80; EXIF orientation 6 (rotate 90° clockwise) not applied: read as stored, as Pillow and PyTorch read it; --exif-orientation apply turns it) -> bilinear resize of the shorter side to 36, centre crop 32×32, mean 0.485, 0.456, 0.406, std 0.229, 0.224, 0.225`
@@ -171,9 +173,9 @@ describe('EXIF orientation in the command line: ignored as Pillow ignores it, ap
 });
 
 describe('code keeps the size budget of summary', () => {
-  it('a network past it is refused with the figure, never a float printed as an exact integer', () => {
-    expect(() => codeCommand(['--depths', '3,4,6,3', '--cardinality', '1000000', '--width', '1000000'])).toThrow(/the network would have ≈2\.763e21 parameters \(over 10,000,000,000\)/);
-    expect(() => codeCommand(['--depths', '3,4,6,3', '--cardinality', '400', '--width', '64'])).toThrow(/1,444,264,017,920 multiply-accumulates per image \(over 1,000,000,000,000\)/);
-    expect(codeCommand(['resnext50_32x4d'])).toMatch(/^# ResNeXt-50 \(32x4d\): 25,028,904 parameters/);
+  it('a network past it is refused with the figure, never a float printed as an exact integer', async () => {
+    await expect(codeCommand(['--depths', '3,4,6,3', '--cardinality', '1000000', '--width', '1000000'])).rejects.toThrow(/the network would have ≈2\.763e21 parameters \(over 10,000,000,000\)/);
+    await expect(codeCommand(['--depths', '3,4,6,3', '--cardinality', '400', '--width', '64'])).rejects.toThrow(/1,444,264,017,920 multiply-accumulates per image \(over 1,000,000,000,000\)/);
+    expect(await codeCommand(['resnext50_32x4d'])).toMatch(/^# ResNeXt-50 \(32x4d\): 25,028,904 parameters/);
   });
 });

@@ -11,12 +11,27 @@ import {
   type TorchinfoOptions,
   type TorchinfoRowSetting,
 } from '../analysis/torchinfo.ts';
-import { configFromArgs, CONFIG_FLAGS, flagString, parseArgs, UsageError, type ParsedArgs } from './args.ts';
+import { configFromArgs, flagString, NETWORK_FLAGS, UsageError, type Flag, type FlagGroup, type ParsedArgs } from './args.ts';
+import type { Command } from './command.ts';
 
-export type OutputFormat = 'text' | 'torchinfo' | 'markdown';
+type OutputFormat = 'text' | 'torchinfo' | 'markdown';
+
+/** `--format` of a command whose plain text is `names[0]`. */
+export function formatFlag(names: readonly string[]): Flag {
+  return { name: 'format', value: names.join('|') };
+}
 
 /** torchinfo's options as flags (only with `--format torchinfo`). */
-export const TORCHINFO_FLAGS = ['depth', 'columns', 'batch', 'row-settings'] as const;
+export const TORCHINFO_FLAGS: FlagGroup = {
+  title: 'torchinfo\'s options (summary --format torchinfo)',
+  synopsis: '[torchinfo options]',
+  flags: [
+    { name: 'depth', value: 'N', about: `torchinfo's depth (default ${TORCHINFO_DEFAULTS.depth}): 1 shows the model's children` },
+    { name: 'columns', value: 'a,b,...', about: `columns (default ${TORCHINFO_DEFAULTS.columns.join(',')}): ${TORCHINFO_COLUMNS.join(', ')}` },
+    { name: 'batch', value: 'N', about: `the batch size of the input (default ${TORCHINFO_DEFAULTS.batch})` },
+    { name: 'row-settings', value: 'a,b,...', about: `row settings (default ${TORCHINFO_DEFAULTS.rowSettings.join(',')}): ${TORCHINFO_ROW_SETTINGS.join(', ')}` },
+  ],
+};
 
 /** The `--format` of a command that can print `allowed` besides its plain text (named `plain`). */
 export function outputFormat(args: ParsedArgs, plain: string, allowed: readonly OutputFormat[]): OutputFormat {
@@ -49,7 +64,7 @@ function list<T extends string>(flag: string, text: string, choices: readonly T[
 
 /** torchinfo's options from `--depth --columns --batch --row-settings`; refused with another format. */
 export function torchinfoOptions(args: ParsedArgs, format: OutputFormat): TorchinfoOptions {
-  const given = TORCHINFO_FLAGS.filter((f) => args.flags.has(f));
+  const given = TORCHINFO_FLAGS.flags.map((f) => f.name).filter((f) => args.flags.has(f));
   if (format !== 'torchinfo') {
     if (given.length) throw new UsageError(`${given.map((f) => `--${f}`).join(', ')} ${given.length > 1 ? 'are' : 'is'} torchinfo's: add --format torchinfo`);
     return TORCHINFO_DEFAULTS;
@@ -67,9 +82,15 @@ export function torchinfoOptions(args: ParsedArgs, format: OutputFormat): Torchi
   };
 }
 
-/** `code <preset | flags> [--framework torchvision|timm]`: a runnable PyTorch snippet that builds the network. */
-export function codeCommand(argv: string[]): string {
-  const args = parseArgs(argv, [...CONFIG_FLAGS, 'framework']);
+export const CODE: Command = {
+  name: 'code',
+  positional: '<preset>',
+  flags: [NETWORK_FLAGS, { name: 'framework', value: CODE_FRAMEWORKS.join('|') }],
+  usage: 'a runnable PyTorch snippet that builds the network (default framework: the network\'s implementation)',
+  run: codeText,
+};
+
+function codeText(args: ParsedArgs): string {
   if (args.positional.length > 1) throw new UsageError(`code takes one preset, got ${args.positional.join(' ')}`);
   const config = configFromArgs(args, args.positional[0]);
   const framework = flagString(args, 'framework');

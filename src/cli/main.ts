@@ -4,98 +4,28 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { summaryCommand, tableCommand, solveCommand, compareCommand } from './commands.ts';
-import { codeCommand } from './formats.ts';
-import { costCommand } from './cost.ts';
+import { commandUsage, runCommand, usageText, type Command } from './command.ts';
+import { COMPARE, SOLVE, SUMMARY, TABLE } from './commands.ts';
+import { COST } from './cost.ts';
+import { CODE } from './formats.ts';
+import { CAM, FEATURES, PREDICT, PREPROCESS, PRETRAINED } from './run-commands.ts';
 
-const USAGE = `usage: npm run --silent cli -- <command> [options]
+/** Every command, in the usage's order. */
+export const COMMANDS: readonly Command[] = [SUMMARY, TABLE, SOLVE, COMPARE, CODE, COST, PREDICT, PREPROCESS, PRETRAINED, FEATURES, CAM];
 
-commands:
-  summary <preset> [--input 3x224x224] [--classes N] [--order seed|torchvision]
-          [--convention paper|fvcore|thop|ptflops] [--json]
-      torchsummary 1.5.1's printout of the model (default order: the seed code's, shortcut first)
-  summary <preset> --format torchinfo [--depth 3] [--columns output_size,num_params] [--batch 1]
-          [--row-settings depth,var_names,ascii_only,hide_recursive_layers]
-      torchinfo 1.8.0's printout; columns: input_size, output_size, num_params, params_percent,
-      kernel_size, groups, mult_adds, trainable
-  table <preset> [--convention ...] [--json]      the paper's Table 1 for the model
-  solve --depth 50 --cardinality 8 [--json]      width d that preserves complexity (paper Table 2)
-  compare <preset> <preset> [...] [--json]       per-stage params and MACs side by side
-  (summary, table and compare: --format markdown prints GitHub-flavoured Markdown tables)
-  code <preset> [--framework torchvision|timm]    a runnable PyTorch snippet that builds the network
-  cost <preset> [--batch N] [--dtype float32|tf32|amp|float16|bfloat16] [--layout nchw|nhwc]
-          [--optimizer none|sgd|momentum|adam] [--device NAME] [--gpus N] [--json]
-                                                 activations, memory traffic, training / inference memory,
-                                                 inference and training-step time per layer on a device
-                                                 (default batch 32 per GPU, float32, nchw, momentum, v100, 1 GPU)
-  predict <preset> --weights FILE (--input FILE.bin --shape N,3,H,W --out FILE.bin | --image FILE)
-          [--pretrained TAG] [--backend cpu|wasm] run the network with real weights (TAG: a catalogue
-                                                 entry: its network, preprocessing and class names)
-  preprocess --image FILE (--pretrained TAG | --size 224 [--crop-pct 0.875] [--interpolation bilinear|bicubic]
-          [--crop-mode center|squash|border] [--mean a,b,c] [--std a,b,c]) --out x.bin
-      the float32 NCHW tensor a checkpoint's evaluation transform makes of an image (as timm / torchvision)
-  pretrained [--json]                            the pretrained weights catalogue
-  features <preset> --weights FILE (--input FILE.bin --shape N,C,H,W | --image FILE) --layer NAME --out FILE.bin
-                                                 one layer's output (float32 NCHW), as PyTorch's forward hook returns it
-  cam <preset> --weights FILE (--input FILE.bin --shape N,C,H,W | --image FILE) [--class K] --out FILE.bin
-                                                 class activation maps (float32 [N, H', W']) of class K or each top-1
-  (predict, preprocess, features, cam: --image reads PNG and JPEG (the app also reads GIF, WebP and BMP);
-   --exif-orientation ignore|apply: a photo's EXIF orientation is ignored by default, as Pillow and
-   PyTorch read it, and applied (the image turned upright) with apply; --out is never one of the inputs)
+const HELP = ['help', '--help', '-h'];
 
-Instead of a preset, describe the network with flags:
-  --block bottleneck|basic --depths 3,4,6,3 --cardinality 32 --width 4 [--base-width 64]
-  [--stem imagenet|deep|deep_tiered|cifar] [--stem-width 32] [--avg-down] [--attn none|se|eca]
-  [--implementation torchvision|timm] [--input CxHxW] [--classes N] [--no-top]
-  (a deep stem, --avg-down or --attn se|eca selects timm's modules unless --implementation says otherwise)
-`;
-
-async function run(argv: string[]): Promise<string> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'summary':
-      return summaryCommand(rest);
-    case 'table':
-      return tableCommand(rest);
-    case 'solve':
-      return solveCommand(rest);
-    case 'compare':
-      return compareCommand(rest);
-    case 'code':
-      return codeCommand(rest);
-    case 'cost':
-      return costCommand(rest);
-    case 'predict': {
-      const { runPredict } = await import('./predict.ts');
-      await runPredict(rest);
-      return '';
-    }
-    case 'preprocess': {
-      const { runPreprocess } = await import('./preprocess.ts');
-      return runPreprocess(rest);
-    }
-    case 'pretrained': {
-      const { runPretrained } = await import('./preprocess.ts');
-      return runPretrained(rest);
-    }
-    case 'features': {
-      const { runFeatures } = await import('./features.ts');
-      await runFeatures(rest);
-      return '';
-    }
-    case 'cam': {
-      const { runCam } = await import('./cam.ts');
-      await runCam(rest);
-      return '';
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      return USAGE;
-    default:
-      throw new Error(`unknown command "${command}"; commands: summary, table, solve, compare, code, cost, predict, preprocess, pretrained, features, cam (see --help)`);
+/** The text one command line prints (the words after `npm run --silent cli --`); a user error is thrown. */
+export async function run(argv: string[]): Promise<string> {
+  const [name, ...rest] = argv;
+  if (name === undefined || HELP.includes(name)) {
+    const command = COMMANDS.find((c) => c.name === rest[0]);
+    return command ? commandUsage(command) : usageText(COMMANDS);
   }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new Error(`unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(', ')} (see --help)`);
+  if (rest.some((w) => HELP.includes(w))) return commandUsage(command);
+  return runCommand(command, rest);
 }
 
 /**

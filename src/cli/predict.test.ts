@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { maxAbsDiff, readF32 } from '../../test/support/fixture-io.ts';
-import { decodeF32LE, encodeF32LE, runPredict } from './predict.ts';
+import { decodeF32LE, encodeF32LE } from './predict.ts';
+import { run } from './main.ts';
+
+const runPredict = (argv: string[]) => run(['predict', ...argv]);
 
 const W = 'fixtures/weights';
 const tmp = mkdtempSync(join(tmpdir(), 'predict-'));

@@ -11,17 +11,13 @@
 import { classNames } from '../model/classes.ts';
 import { topK } from '../model/engine/engine.ts';
 import { describePreprocess } from '../model/preprocess.ts';
-import { CONFIG_FLAGS, UsageError, flagString, parseArgs } from './args.ts';
+import { UsageError, flagString, type ParsedArgs } from './args.ts';
 import { decodeF32LE, encodeF32LE } from './f32.ts';
 import { loadNetwork, readNetworkRun, writeOutput } from './network.ts';
-import { PREPROCESS_FLAGS } from './preprocess.ts';
 
 export { decodeF32LE, encodeF32LE };
 
-const FLAGS = [...CONFIG_FLAGS, ...PREPROCESS_FLAGS, 'weights', 'shape', 'out', 'image', 'backend', 'topk'] as const;
-
-export async function runPredict(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, FLAGS);
+export async function runPredict(args: ParsedArgs): Promise<void> {
   const topkText = flagString(args, 'topk') ?? '5';
   if (!/^\d+$/.test(topkText) || Number(topkText) < 1) throw new UsageError(`--topk must be a positive integer, got "${topkText.slice(0, 40)}"`);
   const run = readNetworkRun('predict', args, { weightsNote: ': random weights are not a prediction', out: 'with-input' });

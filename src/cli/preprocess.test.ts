@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { maxAbsDiff, readF32 } from '../../test/support/fixture-io.ts';
-import { runPredict } from './predict.ts';
-import { runPreprocess, runPretrained } from './preprocess.ts';
+import { run } from './main.ts';
+
+const runPredict = (argv: string[]) => run(['predict', ...argv]);
+const runPreprocess = (argv: string[]) => run(['preprocess', ...argv]);
+const runPretrained = (argv: string[]) => run(['pretrained', ...argv]);
 
 const tmp = mkdtempSync(join(tmpdir(), 'preprocess-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -25,9 +28,9 @@ describe('preprocess', () => {
     ['--size 224 alone (timm\'s defaults: bilinear, 0.875)', ['--size', '224'], 'torchvision.ResNet50_Weights.IMAGENET1K_V1'],
     ['--pretrained resnet50d.ra2_in1k --size 288 --crop-pct 0.95 (test size)', ['--pretrained', 'resnet50d.ra2_in1k', '--size', '288', '--crop-pct', '0.95'], 'resnet50d.ra2_in1k.test_size'],
     ['--crop-mode border', ['--pretrained', 'resnet50d.ra2_in1k', '--crop-mode', 'border', '--crop-pct', '0.95'], 'border'],
-  ])('%s writes timm\'s / torchvision\'s tensor exactly', (_what, flags, name) => {
+  ])('%s writes timm\'s / torchvision\'s tensor exactly', async (_what, flags, name) => {
     const out = join(tmp, `${name}.bin`);
-    const text = runPreprocess(['--image', 'fixtures/images/test.png', ...flags, '--out', out]);
+    const text = await runPreprocess(['--image', 'fixtures/images/test.png', ...flags, '--out', out]);
     expect(text).toMatch(/^fixtures\/images\/test\.png \(320x240\) -> (bilinear|bicubic) resize/);
     expect(text).toMatch(/wrote \[1, 3, (224|288), \1\] float32 NCHW to /);
     expect(maxAbsDiff(readF32(out), reference(name))).toBe(0);
@@ -49,8 +52,8 @@ describe('preprocess', () => {
     [['--image', 'fixtures/images/not-an-image.jpg', '--out', 'x.bin', '--size', '224'], /not-an-image\.jpg: the file is not an image/],
     [['--image', 'fixtures/images/nope.png', '--out', 'x.bin', '--size', '224'], /cannot read image fixtures\/images\/nope\.png: no such file/],
     [['--image', 'fixtures/images/test.png', '--out', join(tmp, 'no-dir', 'x.bin'), '--size', '224'], /cannot write the tensor to .*no-dir.*: its folder does not exist/],
-  ])('%j -> one clear error', (argv, message) => {
-    expect(() => runPreprocess(argv)).toThrow(message);
+  ])('%j -> one clear error', async (argv, message) => {
+    await expect(runPreprocess(argv)).rejects.toThrow(message);
   });
 
   it('through the command line: exit status 2 and one line on bad input', () => {
@@ -61,12 +64,12 @@ describe('preprocess', () => {
 });
 
 describe('pretrained', () => {
-  it('lists every entry with accuracy, preprocessing, licence and size', () => {
-    const text = runPretrained([]);
+  it('lists every entry with accuracy, preprocessing, licence and size', async () => {
+    const text = await runPretrained([]);
     expect(text).toMatch(/^tag\s+architecture\s+top-1 \/ top-5 %\s+preprocessing\s+licence\s+size$/m);
     expect(text).toMatch(/^resnet50\.tv2_in1k\s+resnet50\s+80\.858 \/ 95\.434\s+232 → 224, bilinear\s+BSD 3-Clause\s+102 MB$/m);
     expect(text).toMatch(/^resnext101_32x16d\.fb_wsl_ig1b_ft_in1k\s.*CC BY-NC 4\.0, non-commercial use only/m);
-    const json = JSON.parse(runPretrained(['--json']));
+    const json = JSON.parse(await runPretrained(['--json']));
     expect(json.find((e: { tag: string }) => e.tag === 'resnet50.tv_in1k').fileBytes).toBe(102_440_820);
   });
 });

@@ -19,16 +19,11 @@ import {
 import { INTERPOLATIONS, type Interpolation } from '../model/image/resample.ts';
 import { ORIENTATION_MODES, type OrientationMode } from '../model/image/orientation.ts';
 import { findPretrained, PRETRAINED, pretrainedMemory, type PretrainedEntry } from '../model/pretrained.ts';
-import { flagString, parseArgs, UsageError, type ParsedArgs } from './args.ts';
+import { flagString, PREPROCESSING_FLAGS, UsageError, type ParsedArgs } from './args.ts';
 import { encodeF32LE } from './f32.ts';
 import { checkInput } from '../model/engine/finite.ts';
 import { aboutImage, checkOutput, imageLabel, readImage, writeOutputFile } from './files.ts';
 
-/**
- * The flags that choose how an image is read and preprocessed (shared with `predict`, `features`,
- * `cam`): the preprocessing, and whether the EXIF orientation is applied (default: ignored, as Pillow).
- */
-export const PREPROCESS_FLAGS = ['pretrained', 'size', 'crop-pct', 'interpolation', 'crop-mode', 'mean', 'std', 'exif-orientation'] as const;
 
 function parseTriple(name: string, text: string): [number, number, number] {
   const parts = text.split(',').map((p) => p.trim());
@@ -38,7 +33,7 @@ function parseTriple(name: string, text: string): [number, number, number] {
   return parts.map(Number) as [number, number, number];
 }
 
-export function pretrainedFromArgs(args: ParsedArgs): PretrainedEntry | null {
+function pretrainedFromArgs(args: ParsedArgs): PretrainedEntry | null {
   const tag = flagString(args, 'pretrained');
   if (tag === undefined) return null;
   const entry = findPretrained(tag);
@@ -57,7 +52,7 @@ export function preprocessFromArgs(
 ): { config: PreprocessConfig; entry: PretrainedEntry | null; given: boolean; overrides: string[]; orientation: OrientationMode } {
   const entry = pretrainedFromArgs(args);
   const size = flagString(args, 'size');
-  const overrides = PREPROCESS_FLAGS.filter((f) => f !== 'pretrained' && args.flags.has(f));
+  const overrides = PREPROCESSING_FLAGS.flags.map((f) => f.name).filter((f) => f !== 'pretrained' && args.flags.has(f));
   const orientation = flagString(args, 'exif-orientation') ?? 'ignore';
   if (!(ORIENTATION_MODES as readonly string[]).includes(orientation)) {
     throw new UsageError(`--exif-orientation must be ignore (read as stored, as Pillow and PyTorch) or apply (turned upright), got "${orientation.slice(0, 40)}"`);
@@ -99,8 +94,7 @@ export function preprocessFromArgs(
   return { config, entry, given: true, overrides, orientation: mode };
 }
 
-export function runPreprocess(argv: string[]): string {
-  const args = parseArgs(argv, ['image', 'out', ...PREPROCESS_FLAGS]);
+export function runPreprocess(args: ParsedArgs): string {
   if (args.positional.length > 0) throw new UsageError(`preprocess takes no positional arguments, got ${args.positional.join(' ')}`);
   const image = flagString(args, 'image');
   const out = flagString(args, 'out');
@@ -120,8 +114,7 @@ export function runPreprocess(argv: string[]): string {
 }
 
 /** `pretrained [--json]`: the catalogue, one line per checkpoint (tag, top-1 / top-5, preprocessing, licence, size). */
-export function runPretrained(argv: string[]): string {
-  const args = parseArgs(argv, ['json']);
+export function runPretrained(args: ParsedArgs): string {
   if (args.positional.length > 0) throw new UsageError(`pretrained takes no positional arguments, got ${args.positional.join(' ')}`);
   if (args.flags.has('json')) {
     return JSON.stringify(PRETRAINED.map((e) => ({ ...e, fileBytes: pretrainedMemory(e)?.fileBytes ?? null })), null, 2) + '\n';

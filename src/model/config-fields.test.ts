@@ -29,7 +29,7 @@ describe('the config fields table', () => {
     const depths = configField('depths');
     expect(() => depths.read(config, '3,,4')).toThrow('depths[1] (blocks in stage 2) must be a positive integer, got ""');
     expect(() => depths.read(config, '3,x', { whole: '--depths', entry: (i) => `--depths entry ${i + 1}` })).toThrow('--depths entry 2 must be a positive integer, got "x"');
-    expect(() => depths.read(config, ' ')).toThrow('depths must list the number of blocks of each stage');
+    expect(() => depths.read(config, ' ')).toThrow('depths must be a comma-separated list of positive integers, e.g. 3,4,6,3, got " "');
     expect(() => configField('stem').read(config, 'tall')).toThrow('stem must be one of imagenet, deep, deep_tiered, cifar, got "tall"');
     expect(() => configField('avgDown').read(config, 'yes')).toThrow('avg-down shortcut must be 0 or 1, got "yes"');
     expect(() => configField('input').read(config, '3x0x5')).toThrow('input height must be a positive integer');

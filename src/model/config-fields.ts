@@ -8,8 +8,8 @@
  * `impliedImplementation` in config.ts).
  */
 import {
-  ATTENTION_KINDS, BLOCK_KINDS, configMessage, failConfig as fail, formatInputSize, impliedImplementation, IMPLEMENTATIONS, parseInputSize,
-  STEM_KINDS, usesStemWidth, type NetworkConfig,
+  ATTENTION_KINDS, BLOCK_KINDS, CONFIG, formatInputSize, impliedImplementation, IMPLEMENTATIONS, parseInputSize, STEM_KINDS, usesStemWidth,
+  type NetworkConfig,
 } from './config.ts';
 import type { Message, MessageParam } from './message.ts';
 
@@ -23,7 +23,7 @@ export interface FieldName {
 }
 
 /** The configure panel's control of a field; fields that share a `row` stand side by side. */
-export type Control =
+type Control =
   | { readonly kind: 'select'; readonly row?: string }
   | { readonly kind: 'text'; readonly inputMode: 'numeric' | 'text'; readonly row?: string }
   | { readonly kind: 'check'; readonly row?: string };
@@ -91,10 +91,10 @@ function shown(text: string): string {
 /** A positive decimal integer (spaces around it allowed), or a ConfigError naming `what`. */
 export function parsePositiveInteger(text: string, what: MessageParam): number {
   const t = text.trim();
-  if (!/^\d+$/.test(t)) fail('config.parse.positiveInteger', { what, text: shown(text) });
+  if (!/^\d+$/.test(t)) CONFIG.fail('config.parse.positiveInteger', { what, text: shown(text) });
   const value = Number(t);
-  if (!Number.isSafeInteger(value)) fail('config.parse.tooLarge', { what, text: shown(t), digits: t.length, max: Number.MAX_SAFE_INTEGER });
-  if (value <= 0) fail('config.parse.positiveInteger', { what, text: shown(text) });
+  if (!Number.isSafeInteger(value)) CONFIG.fail('config.parse.tooLarge', { what, text: shown(t), digits: t.length, max: Number.MAX_SAFE_INTEGER });
+  if (value <= 0) CONFIG.fail('config.parse.positiveInteger', { what, text: shown(text) });
   return value;
 }
 
@@ -104,16 +104,20 @@ const positiveInteger: ValueType<number> = {
   parse: (text, name) => parsePositiveInteger(text, name.whole),
 };
 
-/** Blocks per stage: "3,4,6,3" (spaces allowed). */
-const stageCounts: ValueType<number[]> = {
-  syntax: '3,4,6,3',
-  format: (depths) => depths.join(','),
-  parse(text, name) {
-    if (text.trim() === '') fail('config.parse.list', { what: name.whole, text: shown(text) });
-    const entry = name.entry ?? ((index: number) => configMessage('config.what.depth', { index, stage: index + 1 }));
-    return text.split(',').map((part, i) => parsePositiveInteger(part, entry(i)));
-  },
-};
+/**
+ * A comma-separated list of positive integers (spaces allowed), e.g. blocks per stage "3,4,6,3"; `entry`
+ * names one entry in the panel's and the URL's messages.
+ */
+function positiveIntegers(example: string, entry: (index: number) => Message): ValueType<number[]> {
+  return {
+    syntax: example,
+    format: (values) => values.join(','),
+    parse(text, name) {
+      if (text.trim() === '') CONFIG.fail('config.parse.list', { what: name.whole, example, text: shown(text) });
+      return text.split(',').map((part, i) => parsePositiveInteger(part, (name.entry ?? entry)(i)));
+    },
+  };
+}
 
 const inputSize: ValueType<[number, number, number]> = {
   syntax: 'CxHxW',
@@ -126,7 +130,7 @@ const bit: ValueType<boolean> = {
   syntax: '0|1',
   format: (on) => (on ? '1' : '0'),
   parse(text, name) {
-    if (text !== '0' && text !== '1') fail('config.parse.bit', { what: name.whole, text: shown(text) });
+    if (text !== '0' && text !== '1') CONFIG.fail('config.parse.bit', { what: name.whole, text: shown(text) });
     return text === '1';
   },
 };
@@ -137,7 +141,7 @@ function oneOf<T extends string>(choices: readonly T[]): ValueType<T> {
     syntax: choices.join('|'),
     format: (value) => value,
     parse(text, name) {
-      if (!(choices as readonly string[]).includes(text)) fail('config.parse.choice', { what: name.whole, allowed: choices.join(', '), text: shown(text) });
+      if (!(choices as readonly string[]).includes(text)) CONFIG.fail('config.parse.choice', { what: name.whole, allowed: choices.join(', '), text: shown(text) });
       return text as T;
     },
   };
@@ -151,14 +155,17 @@ const numeric = { kind: 'text', inputMode: 'numeric' } as const;
  */
 const FIELDS: { readonly [K in keyof NetworkConfig]: FieldSpec<K> } = {
   block: { url: 'block', flag: 'block', value: oneOf(BLOCK_KINDS), control: { kind: 'select' }, architecture: true },
-  depths: { url: 'depths', flag: 'depths', value: stageCounts, control: { kind: 'text', inputMode: 'text' }, architecture: true },
+  depths: {
+    url: 'depths', flag: 'depths', value: positiveIntegers('3,4,6,3', (index) => CONFIG.message('config.what.depth', { index, stage: index + 1 })),
+    control: { kind: 'text', inputMode: 'text' }, architecture: true,
+  },
   cardinality: { url: 'C', flag: 'cardinality', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true },
   widthPerGroup: { url: 'd', flag: 'width', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true },
   stem: { url: 'stem', flag: 'stem', value: oneOf(STEM_KINDS), control: { kind: 'select' }, architecture: true },
   baseWidth: { url: 'base', flag: 'base-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true },
   stemWidth: {
     url: 'sw', flag: 'stem-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true,
-    usedWhen: { test: usesStemWidth, unused: (config, what) => configMessage('config.unused.stemWidth', { what, stem: config.stem }) },
+    usedWhen: { test: usesStemWidth, unused: (config, what) => CONFIG.message('config.unused.stemWidth', { what, stem: config.stem }) },
   },
   attention: { url: 'attn', flag: 'attn', value: oneOf(ATTENTION_KINDS), control: { kind: 'select' }, architecture: true },
   avgDown: { url: 'avgdown', flag: 'avg-down', flagSets: true, value: bit, control: { kind: 'check', row: 'modules' }, architecture: true },
@@ -169,7 +176,7 @@ const FIELDS: { readonly [K in keyof NetworkConfig]: FieldSpec<K> } = {
 };
 
 function field<K extends keyof NetworkConfig>(key: K, spec: FieldSpec<K>): ConfigField {
-  const what = configMessage(`config.what.${key}` as `config.what.${keyof NetworkConfig}`);
+  const what = CONFIG.message(`config.what.${key}` as `config.what.${keyof NetworkConfig}`);
   const { value } = spec;
   return {
     key,

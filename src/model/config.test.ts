@@ -11,6 +11,13 @@ function refuses(change: (c: NetworkConfig) => void, message: RegExp): void {
   change(c);
   expect(() => validateConfig(c)).toThrow(ConfigError);
   expect(() => validateConfig(c)).toThrow(message);
+  // The error carries its message as an id with parameters, for the app to translate.
+  try {
+    validateConfig(c);
+  } catch (e) {
+    expect((e as ConfigError).msg?.id).toMatch(/^config\./);
+    expect((e as ConfigError).msg?.text).toBe((e as ConfigError).message);
+  }
 }
 
 describe('config validation', () => {

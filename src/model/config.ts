@@ -5,9 +5,9 @@
  * start from a `NetworkConfig`.
  */
 
-import { messageOf, type Message, type ParamsArg } from './message.ts';
+import { catalogue, OptionalMessageError, type Catalogue, type Message } from './message.ts';
 
-export type BlockKind = 'basic' | 'bottleneck';
+type BlockKind = 'basic' | 'bottleneck';
 export const BLOCK_KINDS: readonly BlockKind[] = ['bottleneck', 'basic'];
 /**
  * `imagenet`: 7x7/2 conv + BN + ReLU + 3x3/2 max pool. `cifar`: 3x3/1 conv + BN + ReLU.
@@ -15,10 +15,10 @@ export const BLOCK_KINDS: readonly BlockKind[] = ['bottleneck', 'basic'];
  * first with stride 2), BN + ReLU between, then BN + ReLU + max pool. `deep_tiered`: the same with
  * 3 x (stemWidth / 4), stemWidth, 2 x stemWidth.
  */
-export type StemKind = 'imagenet' | 'deep' | 'deep_tiered' | 'cifar';
+type StemKind = 'imagenet' | 'deep' | 'deep_tiered' | 'cifar';
 export const STEM_KINDS: readonly StemKind[] = ['imagenet', 'deep', 'deep_tiered', 'cifar'];
 /** Channel attention after the block's last BN: none, timm's SEModule, or timm's EcaModule. */
-export type AttentionKind = 'none' | 'se' | 'eca';
+type AttentionKind = 'none' | 'se' | 'eca';
 export const ATTENTION_KINDS: readonly AttentionKind[] = ['none', 'se', 'eca'];
 /**
  * Whose module structure the network follows (module names, which ReLUs are shared, Identity
@@ -88,6 +88,19 @@ export const CONFIG_MESSAGES = {
   'config.inputTooLarge': 'input {c}x{h}x{w} is too large (at most {maxChannels} channels and {maxSide} pixels a side)',
   'config.includeTop': 'includeTop must be true or false, got {value}',
   'config.zeroWidth': 'bottleneck width floor(planes * d / 64) * C is 0 for planes={planes}, d={d}: raise the width per group d or the base width',
+  'config.regnet.depth': 'RegNet depth d must be a positive integer (blocks in all), got {value}: the published RegNets have 13 to 27',
+  'config.regnet.depthTooLarge': 'RegNet depth d = {value} is too large (at most {max}): the paper samples d < 64',
+  'config.regnet.w0': 'w0 must be a positive multiple of 8 (the rule quantizes widths to multiples of 8), got {value}: use e.g. 24, 48 or 96',
+  'config.regnet.wa': 'wa (the slope of the widths u_j = w0 + wa * j) must be 0 or more, got {value}: the paper samples 0 < wa < 256',
+  'config.regnet.wm': 'wm (the width multiplier between stages) must be more than 1, got {value}: the paper samples 1.5 < wm < 3',
+  'config.regnet.groupWidth': 'group width g must be a positive integer, got {value}: the published RegNets use 8 to 328',
+  'config.regnet.bottleneckRatio': 'bottleneck ratio b must be a number above 0 (1 in every published RegNet), got {value}',
+  'config.regnet.zeroBottleneck': 'stage {stage} has width {width} and bottleneck ratio {b}: its bottleneck width int(width * b) is 0; raise b or w0',
+  'config.regnet.groupsDivide': 'group width {g} divides no grouped conv of stage {stage} (its bottleneck width round(width * {b}) = {width} is no multiple of {g}): use bottleneck ratio 1 or a group width that divides {width}',
+  'config.regnet.seRatio': 'SE ratio must be a number from 0 (RegNetX: no squeeze-and-excitation) to 1 (RegNetY: 0.25), got {value}',
+  'config.regnet.timmStages': 'the width rule gives {stages} {stages, plural, one {stage} other {stages}} (widths {widths}); timm\'s RegNet runs exactly four: change wa, wm or d, or use implementation "torchvision", which runs any number',
+  'config.regnet.tooManyStages': 'the width rule gives {stages} stages (widths {widths}); at most 8 are supported: raise wm or lower wa',
+  'config.regnet.quantizeTorchvision': 'torchvision\'s RegNet rounds bottleneck widths to multiples of the group width its own way (width rounding "divisible"): use width rounding "divisible", or implementation "timm"',
   'config.inputMalformed': 'input size "{text}" is malformed: write CxHxW, e.g. 3x224x224',
   'config.inputPart': 'input {what} must be a positive integer, got {value} in "{text}"',
   // What the messages above name: a field (`what`) or a feature (`features`).
@@ -116,39 +129,25 @@ export const CONFIG_MESSAGES = {
   'config.parse.tooLarge': '{what} is too large: {text} has {digits} digits; integers here are at most {max} (and far smaller in any network)',
   'config.parse.choice': '{what} must be one of {allowed}, got "{text}"',
   'config.parse.bit': '{what} must be 0 or 1, got "{text}"',
-  'config.parse.list': '{what} must list the number of blocks of each stage, e.g. 3,4,6,3, got "{text}"',
+  'config.parse.list': '{what} must be a comma-separated list of positive integers, e.g. {example}, got "{text}"',
   'config.unused.stemWidth': '{what} sets the width of timm\'s deep stems; set the stem to deep or deep_tiered (the {stem} stem has none)',
   'config.feature.deepStem': 'the {stem} stem',
   'config.feature.avgDown': 'the average-pool shortcut (avg-down)',
   'config.feature.se': 'squeeze-and-excitation attention',
   'config.feature.eca': 'ECA attention',
 } as const;
-export type ConfigMessageId = keyof typeof CONFIG_MESSAGES;
-
-/** A message of the validator's catalogue. */
-export function configMessage<K extends ConfigMessageId>(id: K, ...params: ParamsArg<(typeof CONFIG_MESSAGES)[K]>): Message {
-  return messageOf(CONFIG_MESSAGES, id, ...params);
-}
 
 /**
  * A configuration that cannot describe a network; the message says what is wrong and what to do.
  * `msg` is the message as an id with parameters, for the app to translate (absent on a few messages
  * only the CLI and tests can trigger).
  */
-export class ConfigError extends Error {
-  readonly msg?: Message;
-
-  constructor(message: string | Message) {
-    super(typeof message === 'string' ? message : message.text);
-    this.name = 'ConfigError';
-    if (typeof message !== 'string') this.msg = message;
-  }
+export class ConfigError extends OptionalMessageError {
+  override readonly name = 'ConfigError';
 }
 
-/** Throws the ConfigError of a message of the validator's catalogue. */
-export function failConfig<K extends ConfigMessageId>(id: K, ...params: ParamsArg<(typeof CONFIG_MESSAGES)[K]>): never {
-  throw new ConfigError(configMessage(id, ...params));
-}
+/** The validator's messages, its ConfigError and a throw of it. */
+export const CONFIG: Catalogue<typeof CONFIG_MESSAGES, ConfigError> = catalogue(CONFIG_MESSAGES, (m) => new ConfigError(m));
 
 export const BLOCK_EXPANSION: Record<BlockKind, number> = { basic: 1, bottleneck: 4 };
 
@@ -169,11 +168,11 @@ function quote(value: unknown): string {
 }
 
 function checkPositiveInteger(what: Message, value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) failConfig('config.notNumber', { what, value: quote(value) });
+  if (typeof value !== 'number' || Number.isNaN(value)) CONFIG.fail('config.notNumber', { what, value: quote(value) });
   if (!Number.isFinite(value) || value > Number.MAX_SAFE_INTEGER) {
-    failConfig('config.tooLarge', { what, value: quote(value), max: Number.MAX_SAFE_INTEGER });
+    CONFIG.fail('config.tooLarge', { what, value: quote(value), max: Number.MAX_SAFE_INTEGER });
   }
-  if (!Number.isInteger(value) || value <= 0) failConfig('config.notPositive', { what, value });
+  if (!Number.isInteger(value) || value <= 0) CONFIG.fail('config.notPositive', { what, value });
   return value;
 }
 
@@ -202,7 +201,7 @@ export function stemChannels(config: NetworkConfig): number {
 }
 
 /** timm's `make_divisible(v, divisor, round_limit=0)`: the nearest multiple of divisor, at least divisor. */
-export function makeDivisible(v: number, divisor = 8): number {
+function makeDivisible(v: number, divisor = 8): number {
   return Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
 }
 
@@ -228,9 +227,9 @@ export function usesStemWidth(config: Pick<NetworkConfig, 'stem'>): boolean {
  * rule below read it; a new timm-only option is one line here.
  */
 const TIMM_ONLY: { readonly [K in keyof NetworkConfig]?: (value: NetworkConfig[K]) => Message | null } = {
-  stem: (stem) => (usesStemWidth({ stem }) ? configMessage('config.feature.deepStem', { stem }) : null),
-  avgDown: (on) => (on ? configMessage('config.feature.avgDown') : null),
-  attention: (a) => (a === 'none' ? null : configMessage(a === 'se' ? 'config.feature.se' : 'config.feature.eca')),
+  stem: (stem) => (usesStemWidth({ stem }) ? CONFIG.message('config.feature.deepStem', { stem }) : null),
+  avgDown: (on) => (on ? CONFIG.message('config.feature.avgDown') : null),
+  attention: (a) => (a === 'none' ? null : CONFIG.message(a === 'se' ? 'config.feature.se' : 'config.feature.eca')),
 };
 
 /** The timm-only features a config uses, in the order of its fields. */
@@ -255,48 +254,48 @@ export function impliedImplementation(before: NetworkConfig, after: NetworkConfi
  * these padded networks run even on a 1x1 input.
  */
 export function validateConfig(config: NetworkConfig): NetworkConfig {
-  if (config === null || typeof config !== 'object') failConfig('config.notObject');
-  if (!BLOCK_KINDS.includes(config.block)) failConfig('config.block', { value: JSON.stringify(config.block) });
-  if (!STEM_KINDS.includes(config.stem)) failConfig('config.stem', { allowed: STEM_KINDS.join(', '), value: quote(config.stem) });
-  if (!IMPLEMENTATIONS.includes(config.implementation)) failConfig('config.implementation', { value: quote(config.implementation) });
-  if (!ATTENTION_KINDS.includes(config.attention)) failConfig('config.attention', { allowed: ATTENTION_KINDS.join(', '), value: quote(config.attention) });
-  if (typeof config.avgDown !== 'boolean') failConfig('config.avgDown', { value: quote(config.avgDown) });
-  checkPositiveInteger(configMessage('config.what.stemWidth'), config.stemWidth);
-  if (config.stemWidth > LIMITS.maxChannels) failConfig('config.stemWidthTooLarge', { value: config.stemWidth, max: LIMITS.maxChannels });
-  if (config.stem === 'deep_tiered' && config.stemWidth < 4) failConfig('config.stemWidthTiered', { value: config.stemWidth });
+  if (config === null || typeof config !== 'object') CONFIG.fail('config.notObject');
+  if (!BLOCK_KINDS.includes(config.block)) CONFIG.fail('config.block', { value: JSON.stringify(config.block) });
+  if (!STEM_KINDS.includes(config.stem)) CONFIG.fail('config.stem', { allowed: STEM_KINDS.join(', '), value: quote(config.stem) });
+  if (!IMPLEMENTATIONS.includes(config.implementation)) CONFIG.fail('config.implementation', { value: quote(config.implementation) });
+  if (!ATTENTION_KINDS.includes(config.attention)) CONFIG.fail('config.attention', { allowed: ATTENTION_KINDS.join(', '), value: quote(config.attention) });
+  if (typeof config.avgDown !== 'boolean') CONFIG.fail('config.avgDown', { value: quote(config.avgDown) });
+  checkPositiveInteger(CONFIG.message('config.what.stemWidth'), config.stemWidth);
+  if (config.stemWidth > LIMITS.maxChannels) CONFIG.fail('config.stemWidthTooLarge', { value: config.stemWidth, max: LIMITS.maxChannels });
+  if (config.stem === 'deep_tiered' && config.stemWidth < 4) CONFIG.fail('config.stemWidthTiered', { value: config.stemWidth });
   if (config.implementation === 'torchvision') {
     const timmOnly = timmOnlyFeatures(config);
-    if (timmOnly.length) failConfig('config.timmOnly', { features: timmOnly, count: timmOnly.length });
+    if (timmOnly.length) CONFIG.fail('config.timmOnly', { features: timmOnly, count: timmOnly.length });
   } else if (config.depths.length !== 4) {
-    failConfig('config.timmStages', { stages: config.depths.length });
+    CONFIG.fail('config.timmStages', { stages: config.depths.length });
   } else if (config.stem === 'cifar') {
-    failConfig('config.timmCifar');
+    CONFIG.fail('config.timmCifar');
   }
-  if (!Array.isArray(config.depths) || config.depths.length === 0) failConfig('config.depthsEmpty');
-  if (config.depths.length > 8) failConfig('config.depthsTooMany', { stages: config.depths.length });
-  config.depths.forEach((d, i) => checkPositiveInteger(configMessage('config.what.depth', { index: i, stage: i + 1 }), d));
+  if (!Array.isArray(config.depths) || config.depths.length === 0) CONFIG.fail('config.depthsEmpty');
+  if (config.depths.length > 8) CONFIG.fail('config.depthsTooMany', { stages: config.depths.length });
+  config.depths.forEach((d, i) => checkPositiveInteger(CONFIG.message('config.what.depth', { index: i, stage: i + 1 }), d));
   const blocks = config.depths.reduce((a, b) => a + b, 0);
-  if (blocks > LIMITS.maxBlocks) failConfig('config.tooManyBlocks', { blocks, max: LIMITS.maxBlocks });
-  checkPositiveInteger(configMessage('config.what.cardinality'), config.cardinality);
-  checkPositiveInteger(configMessage('config.what.widthPerGroup'), config.widthPerGroup);
-  checkPositiveInteger(configMessage('config.what.baseWidth'), config.baseWidth);
-  if (config.baseWidth > LIMITS.maxChannels) failConfig('config.baseWidthTooLarge', { value: config.baseWidth, max: LIMITS.maxChannels });
+  if (blocks > LIMITS.maxBlocks) CONFIG.fail('config.tooManyBlocks', { blocks, max: LIMITS.maxBlocks });
+  checkPositiveInteger(CONFIG.message('config.what.cardinality'), config.cardinality);
+  checkPositiveInteger(CONFIG.message('config.what.widthPerGroup'), config.widthPerGroup);
+  checkPositiveInteger(CONFIG.message('config.what.baseWidth'), config.baseWidth);
+  if (config.baseWidth > LIMITS.maxChannels) CONFIG.fail('config.baseWidthTooLarge', { value: config.baseWidth, max: LIMITS.maxChannels });
   if (config.block === 'basic' && (config.cardinality !== 1 || config.widthPerGroup !== 64)) {
-    failConfig('config.basicGroups', { c: config.cardinality, d: config.widthPerGroup });
+    CONFIG.fail('config.basicGroups', { c: config.cardinality, d: config.widthPerGroup });
   }
-  if (!Array.isArray(config.input) || config.input.length !== 3) failConfig('config.inputShape', { value: JSON.stringify(config.input) });
+  if (!Array.isArray(config.input) || config.input.length !== 3) CONFIG.fail('config.inputShape', { value: JSON.stringify(config.input) });
   const [c, h, w] = config.input;
-  checkPositiveInteger(configMessage('config.what.inputChannels'), c);
-  checkPositiveInteger(configMessage('config.what.inputHeight'), h);
-  checkPositiveInteger(configMessage('config.what.inputWidth'), w);
+  checkPositiveInteger(CONFIG.message('config.what.inputChannels'), c);
+  checkPositiveInteger(CONFIG.message('config.what.inputHeight'), h);
+  checkPositiveInteger(CONFIG.message('config.what.inputWidth'), w);
   if (c > LIMITS.maxChannels || h > LIMITS.maxSide || w > LIMITS.maxSide) {
-    failConfig('config.inputTooLarge', { c, h, w, maxChannels: LIMITS.maxChannels, maxSide: LIMITS.maxSide });
+    CONFIG.fail('config.inputTooLarge', { c, h, w, maxChannels: LIMITS.maxChannels, maxSide: LIMITS.maxSide });
   }
-  checkPositiveInteger(configMessage('config.what.classes'), config.classes);
-  if (typeof config.includeTop !== 'boolean') failConfig('config.includeTop', { value: String(JSON.stringify(config.includeTop)) });
+  checkPositiveInteger(CONFIG.message('config.what.classes'), config.classes);
+  if (typeof config.includeTop !== 'boolean') CONFIG.fail('config.includeTop', { value: String(JSON.stringify(config.includeTop)) });
   if (config.block === 'bottleneck') {
     const width = bottleneckWidth(stagePlanes(config, 0), config.widthPerGroup, config.cardinality);
-    if (width === 0) failConfig('config.zeroWidth', { planes: config.baseWidth, d: config.widthPerGroup });
+    if (width === 0) CONFIG.fail('config.zeroWidth', { planes: config.baseWidth, d: config.widthPerGroup });
   }
   return config;
 }
@@ -304,11 +303,11 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
 /** Parses "3x224x224", "224x224" (3 channels) or "224" (square, 3 channels). */
 export function parseInputSize(text: string): [number, number, number] {
   const trimmed = text.trim();
-  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) failConfig('config.inputMalformed', { text });
+  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) CONFIG.fail('config.inputMalformed', { text });
   const parts = trimmed.toLowerCase().split('x').map(Number);
   const [c, h, w] = parts.length === 3 ? parts : parts.length === 2 ? [3, ...parts] : [3, parts[0], parts[0]];
   for (const [what, v] of [['config.what.channels', c], ['config.what.height', h], ['config.what.width', w]] as const) {
-    if (!Number.isSafeInteger(v) || v <= 0) failConfig('config.inputPart', { what: configMessage(what), value: v, text });
+    if (!Number.isSafeInteger(v) || v <= 0) CONFIG.fail('config.inputPart', { what: CONFIG.message(what), value: v, text });
   }
   return [c, h, w];
 }

@@ -19,7 +19,7 @@
  * the BN output it is applied to, but `layer1.0.bn1` is the BN's own output.
  */
 import type { LayerGraph, LayerNode } from './graph.ts';
-import { messageOf, type Message, type ParamsArg } from './message.ts';
+import { catalogue, OptionalMessageError, type Message } from './message.ts';
 
 /** The descriptions of outputs and the refusals of names, as English templates by id (src/model/message.ts); the app translates them. */
 export const EXPLAIN_MESSAGES = {
@@ -50,20 +50,11 @@ export const EXPLAIN_MESSAGES = {
   'explain.camNoHead': 'class activation maps need the classifier: this network has no head (global average pooling + fc); build it with its top',
   'explain.camNotGap': 'class activation maps are exact only for a network that ends in global average pooling + fc; this one does not',
 } as const;
-export type ExplainMessageId = keyof typeof EXPLAIN_MESSAGES;
 
-function em<K extends ExplainMessageId>(id: K, ...params: ParamsArg<(typeof EXPLAIN_MESSAGES)[K]>): Message {
-  return messageOf(EXPLAIN_MESSAGES, id, ...params);
-}
+const { message: em } = catalogue(EXPLAIN_MESSAGES);
 
-export class TapError extends Error {
-  readonly msg: Message | undefined;
-
-  constructor(message: string | Message) {
-    super(typeof message === 'string' ? message : message.text);
-    this.name = 'TapError';
-    this.msg = typeof message === 'string' ? undefined : message;
-  }
+export class TapError extends OptionalMessageError {
+  override readonly name = 'TapError';
 }
 
 /** One name an intermediate output can be asked for by. */

@@ -94,7 +94,7 @@ export function mapGeometry(shape: readonly number[]): { n: number; c: number; h
   throw new Error(`feature maps need a [N, C, H, W], [N, C, L] or [N, F] output, got [${shape.join(', ')}]`);
 }
 
-export const HISTOGRAM_BINS = 48;
+const HISTOGRAM_BINS = 48;
 
 /**
  * Encodes sample `sample` of a layer's output. `values` are in the layout `layout` says: 'nchw'

@@ -14,7 +14,7 @@
  */
 import type { ConvNode, LayerGraph, NodeKind } from './graph.ts';
 
-export interface FusionOptions {
+interface FusionOptions {
   /** Fold each BatchNorm into the conv before it (default true). */
   fold?: boolean;
   /** Nodes whose outputs must stay readable: no fusion reaches past them. */

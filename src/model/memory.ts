@@ -7,7 +7,7 @@
  */
 import { numel, stateDictSpec, type LayerGraph } from './graph.ts';
 import type { BackendName } from './tfjs/backend-name.ts';
-import { messageOf, type Message, type ParamsArg } from './message.ts';
+import { catalogue, MessageError, type Message } from './message.ts';
 
 /** The memory messages as English templates by id (src/model/message.ts); the app translates them. */
 export const MEMORY_MESSAGES = {
@@ -24,11 +24,8 @@ export const MEMORY_MESSAGES = {
   'memory.output': '{layer} output',
   'memory.describe': 'file {file}, float32 state dict {stateDict}, on the backend about {backendBytes}',
 } as const;
-export type MemoryMessageId = keyof typeof MEMORY_MESSAGES;
 
-function text<K extends MemoryMessageId>(id: K, ...params: ParamsArg<(typeof MEMORY_MESSAGES)[K]>): Message {
-  return messageOf(MEMORY_MESSAGES, id, ...params);
-}
+const { message: text } = catalogue(MEMORY_MESSAGES);
 
 /** tfjs-backend-wasm 4.22's heap limit (`getHeapMax()`): wasm32 addresses end at 4 GiB, less one 64 KiB page. */
 export const WASM_HEAP_MAX_BYTES = 4_294_901_760;
@@ -122,14 +119,8 @@ export function backendCapacity(backend: BackendName, device: { maxBufferBytes?:
   }
 }
 
-export class MemoryError extends Error {
-  readonly msg: Message;
-
-  constructor(msg: Message) {
-    super(msg.text);
-    this.name = 'MemoryError';
-    this.msg = msg;
-  }
+export class MemoryError extends MessageError {
+  override readonly name = 'MemoryError';
 }
 
 /** Why the backend cannot hold the network, as a message, or null when it can (as far as the limits say). */

@@ -31,7 +31,7 @@ type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${i
 type ArgName<S extends string> = S extends `${infer N},${string}` ? Trim<N> : Trim<S>;
 type IsName<S extends string> = S extends '' ? false : S extends `${string}${' ' | '#' | '(' | ')' | '.' | ':' | '/' | '=' | '·' | '%'}${string}` ? false : true;
 /** The names of the `{name…}` arguments of template `S`. */
-export type ParamNames<S extends string> = S extends `${string}{${infer Inner}}${infer Rest}`
+type ParamNames<S extends string> = S extends `${string}{${infer Inner}}${infer Rest}`
   ? (IsName<ArgName<Inner>> extends true ? ArgName<Inner> : never) | ParamNames<Rest>
   : never;
 /** The parameters a template needs: none, or an object with one entry per argument. */
@@ -220,6 +220,36 @@ export function formatTemplate(template: string, params: MessageParams, o: Forma
 
 const ENGLISH: FormatOptions = { locale: 'en', nested: (m) => m.text };
 
+/**
+ * A catalogue's helpers, made once per catalogue by `catalogue()`: its messages (typed ids and parameters),
+ * its error for a message, and a throw of that error. Declare the constant with this type
+ * (`const X: Catalogue<typeof X_MESSAGES, XError> = catalogue(...)`) so that TypeScript knows `X.fail` ends the code path.
+ */
+export interface Catalogue<C extends Readonly<Record<string, string>>, E extends Error> {
+  /** A message: its id, its parameters and its English text. */
+  message<K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): Message;
+  /** The catalogue's error carrying a message. */
+  error<K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): E;
+  /** Throws that error. */
+  fail<K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): never;
+}
+
+/** The helpers of an English catalogue whose errors are `toError(message)` (a MessageError unless it says). */
+export function catalogue<C extends Readonly<Record<string, string>>, E extends Error = MessageError>(
+  templates: C,
+  toError: (m: Message) => E = (m) => new MessageError(m) as unknown as E,
+): Catalogue<C, E> {
+  const message = <K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): Message => messageOf(templates, id, ...params);
+  const error = <K extends keyof C & string>(id: K, ...params: ParamsArg<C[K]>): E => toError(message(id, ...params));
+  return {
+    message,
+    error,
+    fail: (id, ...params) => {
+      throw error(id, ...params);
+    },
+  };
+}
+
 /** A message of an English catalogue: its id, its parameters and its English text. */
 export function messageOf<C extends Readonly<Record<string, string>>, K extends keyof C & string>(
   catalogue: C,
@@ -241,12 +271,25 @@ export function messageFromError(e: unknown): Message {
   return errorMessage(e) ?? { id: '', params: {}, text: e instanceof Error ? e.message : String(e) };
 }
 
-/** An error whose text is a message (for code that has no error class of its own). */
+/**
+ * An error whose text is a message: `msg` carries it as an id with parameters for the app to translate.
+ * The catalogues' error classes extend it and name themselves; code without a class of its own throws it.
+ */
 export class MessageError extends Error {
   readonly msg: Message;
 
   constructor(msg: Message) {
     super(msg.text);
     this.msg = msg;
+  }
+}
+
+/** An error of English text, with its message where it has one (the errors only the CLI and tests can trigger have none). */
+export class OptionalMessageError extends Error {
+  readonly msg?: Message;
+
+  constructor(message: string | Message) {
+    super(typeof message === 'string' ? message : message.text);
+    if (typeof message !== 'string') this.msg = message;
   }
 }

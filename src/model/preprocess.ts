@@ -17,7 +17,7 @@
 import { INTERPOLATIONS, resizeRgb, type Interpolation } from './image/resample.ts';
 import { ImageError, toRgb, type PixelImage, type RgbImage } from './image/rgb.ts';
 import { checkImageSize, MAX_IMAGE_PIXELS } from './image/sniff.ts';
-import { messageOf, type Message, type ParamsArg } from './message.ts';
+import { catalogue, MessageError, type Message } from './message.ts';
 
 /** The preprocessing's messages as English templates by id (src/model/message.ts); the app translates them. */
 export const PREPROCESS_MESSAGES = {
@@ -35,11 +35,8 @@ export const PREPROCESS_MESSAGES = {
   'preprocess.resize.squash': '{interpolation} resize to {size}×{size} (aspect ratio not kept), centre crop {crop}×{crop}',
   'preprocess.resize.border': '{interpolation} resize of the longer side to {size}, centre crop or pad to {crop}×{crop}',
 } as const;
-export type PreprocessMessageId = keyof typeof PREPROCESS_MESSAGES;
 
-function text<K extends PreprocessMessageId>(id: K, ...params: ParamsArg<(typeof PREPROCESS_MESSAGES)[K]>): Message {
-  return messageOf(PREPROCESS_MESSAGES, id, ...params);
-}
+const { message: text } = catalogue(PREPROCESS_MESSAGES);
 
 export type CropMode = 'center' | 'squash' | 'border';
 export const CROP_MODES: readonly CropMode[] = ['center', 'squash', 'border'];
@@ -55,8 +52,8 @@ export interface PreprocessConfig {
   std: readonly [number, number, number];
 }
 
-export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];
-export const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.225];
+const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];
+const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.225];
 
 /**
  * timm's default evaluation transform (its `_cfg` for a ResNet, and `transforms_imagenet_eval`'s
@@ -72,18 +69,12 @@ export const DEFAULT_PREPROCESS: PreprocessConfig = {
   std: IMAGENET_STD,
 };
 
-export class PreprocessError extends Error {
-  readonly msg: Message;
-
-  constructor(msg: Message) {
-    super(msg.text);
-    this.name = 'PreprocessError';
-    this.msg = msg;
-  }
+export class PreprocessError extends MessageError {
+  override readonly name = 'PreprocessError';
 }
 
 /** Largest crop accepted (the 50-megapixel image limit applies to the input anyway). */
-export const MAX_INPUT_SIZE = 4096;
+const MAX_INPUT_SIZE = 4096;
 
 /** Largest side the image is resized to before the crop: a square of it stays within the 50-megapixel limit. */
 const MAX_RESIZE_SIDE = Math.floor(Math.sqrt(MAX_IMAGE_PIXELS));
@@ -184,7 +175,7 @@ export function centerCropOrPad(img: RgbImage, size: number, fill: readonly [num
   return { width: size, height: size, data: out };
 }
 
-export interface Preprocessed {
+interface Preprocessed {
   /** Float32 [3, inputSize, inputSize] (CHW), normalised. */
   tensor: Float32Array;
   /** The crop as RGBA (what the network sees, before normalisation). */

@@ -14,14 +14,14 @@ import { findPreset, presetConfig } from './presets.ts';
 import type { Interpolation } from './image/resample.ts';
 import catalogue from './pretrained.json' with { type: 'json' };
 
-export interface License {
+interface License {
   id: string;
   name: string;
   /** False for non-commercial licences (the WSL weights' CC BY-NC 4.0). */
   commercial: boolean;
 }
 
-export interface ClassSet {
+interface ClassSet {
   id: string;
   name: string;
   count: number;
@@ -56,7 +56,7 @@ export interface PreprocessJson {
   std: number[];
 }
 
-export class CatalogueError extends Error {
+class CatalogueError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'CatalogueError';

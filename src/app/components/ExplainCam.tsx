@@ -58,7 +58,7 @@ function CamCanvas({ crop, map, h, w, opacity, label }: { crop: Crop; map: Float
   return <canvas ref={ref} width={crop.width} height={crop.height} role="img" aria-label={label} />;
 }
 
-export interface CamEntry { index: number; label: string; prob: number; map: Float32Array }
+interface CamEntry { index: number; label: string; prob: number; map: Float32Array }
 
 export function ExplainCam({ crop, entries, h, w, layer, random }: { crop: Crop; entries: CamEntry[]; h: number; w: number; layer: string; random: boolean }) {
   const i18n = useI18n();

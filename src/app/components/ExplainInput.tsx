@@ -3,6 +3,7 @@
  * configured network, said plainly), and the image (file picker or drag and drop, as in the Run view)
  * with its preprocessed crop and top-5.
  */
+import { FilePicker } from './FilePicker.tsx';
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { ExplainOverview, LoadedWeights } from '../../model/engine/client.ts';
 import { matchPreset } from '../../model/presets.ts';
@@ -41,11 +42,7 @@ export function ExplainWeights({ weights, busy, error, configured, onFile, onRan
         <button type="button" onClick={onRunView}>{t('xp.toRunView')}</button>
         <div className="field inline">
           <label htmlFor="xp-weights-file">{t('xp.weightsFile')}</label>
-          <input id="xp-weights-file" type="file" accept=".safetensors,.pth,.pt,.bin" disabled={busy} onChange={(e) => {
-            const f = e.target.files?.[0];
-            if (f) onFile(f);
-            e.target.value = '';
-          }} />
+          <FilePicker id="xp-weights-file" accept=".safetensors,.pth,.pt,.bin" disabled={busy} onFile={onFile} />
         </div>
         <button type="button" disabled={busy} onClick={onRandom}>{t('xp.useRandom', { network: configured })}</button>
       </div>
@@ -93,7 +90,7 @@ export function ExplainImage({ name, overview, busy, error, preprocess, onPick, 
       <h3 id="xp-image-title">{t('xp.image')}</h3>
       <div className={`drop${over ? ' over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
         <label htmlFor="xp-image-file">{t('xp.chooseImage')}</label>{' '}
-        <input id="xp-image-file" type="file" accept="image/*" onChange={(e) => { const f = e.target.files?.[0]; if (f) onPick(f); e.target.value = ''; }} />
+        <FilePicker id="xp-image-file" accept="image/*" onFile={onPick} />
         <p className="muted small">{preprocess ? t('xp.preprocessOf', { description: describePreprocessMessage(preprocess) }) : t('xp.preprocessFirst')}</p>
       </div>
       {name && needsWeights && <p className="field-error" role="alert">{t('xp.waiting', { image: name })}</p>}

@@ -9,8 +9,8 @@ import type { LayerGraph } from '../../model/graph.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import type { Translator } from '../i18n/translator.ts';
 
-export interface BlockChoice { key: string; label: string; layers: TapTarget[] }
-export interface StageChoice { stage: number; label: string; blocks: BlockChoice[] }
+interface BlockChoice { key: string; label: string; layers: TapTarget[] }
+interface StageChoice { stage: number; label: string; blocks: BlockChoice[] }
 
 export function pickerTree(graph: LayerGraph, targets: readonly TapTarget[]): StageChoice[] {
   const spatial = targets.filter((t) => t.outShape.length === 3 && !(t.what === 'functional' && graph.nodes[t.node].kind === 'mul'));

@@ -10,9 +10,9 @@ import { ColorLegend, paint, scaleDomain, scaleLut, short, type ScaleKind } from
 import { ExplainGroupTable } from './ExplainGroups.tsx';
 import { useI18n } from '../i18n/I18n.tsx';
 
-export const PAGE_SIZE = 256;
+const PAGE_SIZE = 256;
 
-export type Scale = 'layer' | 'map';
+type Scale = 'layer' | 'map';
 
 /** The colour scale of a layer: diverging where it has negative values, sequential (after a ReLU) otherwise. */
 export function layerScaleKind(maps: FeatureMaps): ScaleKind {

@@ -7,7 +7,7 @@ import { scaleLog } from 'd3';
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../i18n/I18n.tsx';
 
-export interface ScatterDot {
+interface ScatterDot {
   key: string;
   x: number;
   y: number;
@@ -18,7 +18,7 @@ export interface ScatterDot {
   detail: string;
 }
 
-export interface ScatterLine {
+interface ScatterLine {
   points: [number, number][];
   label?: string;
   dashed?: boolean;
@@ -26,7 +26,7 @@ export interface ScatterLine {
   color?: string;
 }
 
-export interface LogScatterProps {
+interface LogScatterProps {
   /** Accessible name of the chart. */
   name: string;
   dots: ScatterDot[];

@@ -5,7 +5,7 @@ import { useI18n } from '../i18n/I18n.tsx';
 import { appMessage } from '../i18n/translator.ts';
 import { Rich } from '../i18n/Rich.tsx';
 
-export interface MemoryPart {
+interface MemoryPart {
   label: string;
   bytes: number;
   color: string;

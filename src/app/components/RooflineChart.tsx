@@ -19,7 +19,7 @@ export const CATEGORY_COLORS: Readonly<Record<LayerCategory, string>> = Object.f
   LAYER_CATEGORIES.map((c, i) => [c, schemeTableau10[i % schemeTableau10.length]]),
 ) as Record<LayerCategory, string>;
 
-export function flopsText(v: number): string {
+function flopsText(v: number): string {
   return `${humanCount(v, v >= 1e3 && v < 1e4 ? 1 : 0).replace(' ', '')}FLOP/s`;
 }
 

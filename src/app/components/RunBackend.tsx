@@ -7,7 +7,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../state.ts';
 import type { Message } from '../../model/message.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 
-export interface RunBackendProps {
+interface RunBackendProps {
   backends: BackendStatus[] | null;
   active: BackendName | null;
   choice: BackendChoice;

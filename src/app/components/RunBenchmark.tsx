@@ -9,7 +9,7 @@ import { useEngineTask } from '../useEngineTask.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { appMessage } from '../i18n/translator.ts';
 
-export const MAX_RUNS = 1000;
+const MAX_RUNS = 1000;
 
 export function RunBenchmark({ weights, active }: { weights: LoadedWeights | null; active: BackendName | null }) {
   const { t, msg } = useI18n();

@@ -3,6 +3,7 @@
  * loaded weights' config says (or as chosen), the crop the network sees, the top-k classes named by
  * the weights' class set, and the latency. No prediction without loaded weights.
  */
+import { FilePicker } from './FilePicker.tsx';
 import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import type { LoadedWeights, Prediction } from '../../model/engine/client.ts';
 import { cropNote, describePreprocessMessage, type PreprocessConfig } from '../../model/preprocess.ts';
@@ -15,7 +16,7 @@ import { classLabel, pretrainedPreprocessSource } from '../i18n/data.ts';
 import { OrientationNotice } from './OrientationNotice.tsx';
 
 /** How many classes a prediction lists. */
-export const TOP_K = 5;
+const TOP_K = 5;
 
 /** The distinct preprocessings of the catalogue, each named by its crop note and the checkpoints that use it. */
 function preprocessChoices(t: Translator['t']): { key: string; config: PreprocessConfig; label: string }[] {
@@ -88,7 +89,7 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
         onDrop={onDrop}
       >
         <label htmlFor="image-file">{t('run.chooseImage')}</label>{' '}
-        <input id="image-file" type="file" accept="image/*" onChange={(e) => { pick(e.target.files?.[0]); e.target.value = ''; }} />
+        <FilePicker id="image-file" accept="image/*" onFile={pick} />
         <p className="muted small">
           {pre
             ? chosen

@@ -3,6 +3,7 @@
  * preprocessing, licence and size, and whether the backend in use can hold it; any URL or a local
  * file instead; the download progress and what was loaded.
  */
+import { FilePicker } from './FilePicker.tsx';
 import { useState } from 'react';
 import type { BackendCapacity, BackendName, LoadedWeights, LoadProgress } from '../../model/engine/client.ts';
 import { formatInputSize } from '../../model/config.ts';
@@ -20,7 +21,7 @@ import { accuracySourceLabel, pretrainedAccuracySource, pretrainedPreprocessSour
 export type WeightsSource = { url: string } | { file: File; name: string };
 
 /** Why an entry cannot be loaded here (its architecture is missing, the backend cannot hold it), or null. */
-export function entryProblem(entry: PretrainedEntry, capacity: BackendCapacity | null): Message | null {
+function entryProblem(entry: PretrainedEntry, capacity: BackendCapacity | null): Message | null {
   if (!hasArchitecture(entry)) return appMessage('run.noArchitecture', { architecture: entry.architecture });
   const need = pretrainedMemory(entry);
   return need && capacity ? memoryProblemMessage(need, capacity) : null;
@@ -52,7 +53,7 @@ function describeLoaded(w: LoadedWeights, t: Translator['t']): string {
   return t(w.cached ? 'run.loadedWhatCached' : 'run.loadedWhat', figures);
 }
 
-export interface RunWeightsProps {
+interface RunWeightsProps {
   /** The catalogue entry proposed first (the configured preset's), if any. */
   proposed: PretrainedEntry | undefined;
   active: BackendName | null;
@@ -143,11 +144,7 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
         <button type="button" className="primary" disabled={loading || url.trim() === '' || problem !== null} onClick={() => onLoad({ url: url.trim() }, entry)}>{t('run.load')}</button>
         <div className="field inline">
           <label htmlFor="weights-file">{t('run.fromFile')}</label>
-          <input id="weights-file" type="file" accept=".safetensors,.pth,.pt,.bin" disabled={loading} onChange={(e) => {
-            const f = e.target.files?.[0];
-            if (f) onLoad({ file: f, name: f.name }, undefined);
-            e.target.value = '';
-          }} />
+          <FilePicker id="weights-file" accept=".safetensors,.pth,.pt,.bin" disabled={loading} onFile={(f) => onLoad({ file: f, name: f.name }, undefined)} />
         </div>
       </div>
       {entry && (

@@ -4,7 +4,7 @@ import { humanCount, thousands } from '../format.ts';
 import { seriesColor } from '../theme.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 
-export interface BarSeries {
+interface BarSeries {
   label: string;
   values: number[];
 }

@@ -16,6 +16,8 @@ export function VirtualRows<T>(props: {
   label: string;
   className?: string;
   empty?: ReactNode;
+  /** A row to bring into view when it changes (left where it is when already in view). */
+  revealIndex?: number | null;
 }) {
   const { items, rowHeight } = props;
   const ref = useRef<HTMLDivElement>(null);
@@ -31,6 +33,19 @@ export function VirtualRows<T>(props: {
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
+
+  const reveal = props.revealIndex ?? null;
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || reveal === null) return;
+    const top = reveal * rowHeight;
+    const body = el.querySelector('.vlist-body') as HTMLElement | null;
+    const offset = body ? body.offsetTop : 0;
+    if (top + offset < el.scrollTop || top + offset + rowHeight > el.scrollTop + el.clientHeight) {
+      el.scrollTop = Math.max(0, top + offset - el.clientHeight / 3);
+      setScrollTop(el.scrollTop);
+    }
+  }, [reveal, rowHeight]);
 
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - OVERSCAN);
   const last = Math.min(items.length, Math.ceil((scrollTop + viewport) / rowHeight) + OVERSCAN);

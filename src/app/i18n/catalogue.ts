@@ -15,8 +15,9 @@ import compare from './messages/compare.ts';
 import cost from './messages/cost.ts';
 import run from './messages/run.ts';
 import explain from './messages/explain.ts';
+import graph from './messages/graph.ts';
 
-export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, run, explain] as const;
+export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, run, explain, graph] as const;
 
 export const EN = {
   ...app.en,
@@ -30,6 +31,7 @@ export const EN = {
   ...cost.en,
   ...run.en,
   ...explain.en,
+  ...graph.en,
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -46,4 +48,5 @@ export const ZH: { readonly [K in MessageKey]: string } = {
   ...cost.zh,
   ...run.zh,
   ...explain.zh,
+  ...graph.zh,
 };

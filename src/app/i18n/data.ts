@@ -9,7 +9,7 @@ import type { PublishedSpeed } from '../../analysis/published-speed.ts';
 import type { LayerCategory } from '../../analysis/roofline.ts';
 import type { Message } from '../../model/message.ts';
 import { scaleSize } from '../../model/preprocess.ts';
-import type { PresetFamily, PublishedFigures } from '../../model/presets.ts';
+import type { PublishedFigures } from '../../model/presets.ts';
 import { accuracySourceName, type PretrainedEntry } from '../../model/pretrained.ts';
 import {
   CATEGORY_ZH, CONSTANT_ZH, CONVENTION_ZH, DEVICE_LABEL_ZH, DEVICE_NOTE_ZH, DEVICE_SOURCE_ZH, PRESET_SOURCE_ZH, PUBLISHED_SPEED_ZH,
@@ -61,10 +61,6 @@ export function conventionLabel(i18n: Translator, c: Convention): string {
 
 export function conventionDescription(i18n: Translator, c: Convention): string {
   return zh(i18n) ? CONVENTION_ZH[c].description : CONVENTION_INFO[c].description;
-}
-
-export function familyLabel(i18n: Translator, family: PresetFamily): string {
-  return i18n.t(`panel.family.${family}`);
 }
 
 /** A device's label; "This browser" is written from the measured backend and threads. */

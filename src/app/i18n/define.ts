@@ -3,7 +3,7 @@
  * syntax) and their Chinese, side by side. The Chinese object must have every key of the English one
  * and no other, so a missing translation fails the typecheck.
  */
-export interface MessageArea<E extends Readonly<Record<string, string>>> {
+interface MessageArea<E extends Readonly<Record<string, string>>> {
   readonly en: E;
   readonly zh: { readonly [K in keyof E]: string };
 }

@@ -69,7 +69,7 @@ export const GLOSSARY = {
   thisBrowser: { en: 'this browser', zh: '本浏览器' },
 } as const satisfies Record<string, { en: string; zh: string }>;
 
-export type Term = keyof typeof GLOSSARY;
+type Term = keyof typeof GLOSSARY;
 
 /** The Chinese of a term, for building the Chinese catalogue. */
 export const zhTerm = Object.fromEntries(Object.entries(GLOSSARY).map(([k, v]) => [k, v.zh])) as { readonly [K in Term]: (typeof GLOSSARY)[K]['zh'] };

@@ -4,7 +4,7 @@
  * `error` for anything thrown, `num` for a number in prose. A message without a Chinese template is
  * shown in English, never empty. Pure: no DOM, no React.
  */
-import { errorMessage, formatTemplate, messageOf, type FormatOptions, type Message, type ParamsArg } from '../../model/message.ts';
+import { catalogue, errorMessage, formatTemplate, type FormatOptions, type Message, type ParamsArg } from '../../model/message.ts';
 import { EN, ZH, type MessageKey } from './catalogue.ts';
 import { MODEL_ZH } from './messages/model.ts';
 import { LOCALES, type Lang } from './lang.ts';
@@ -24,9 +24,7 @@ export interface Translator {
 }
 
 /** A message of the app's own catalogue (a notice, an app-level error): the id with its English text. */
-export function appMessage<K extends MessageKey>(key: K, ...params: ParamsArg<(typeof EN)[K]>): Message {
-  return messageOf(EN, key, ...params);
-}
+export const { message: appMessage } = catalogue(EN);
 
 const ZH_TEMPLATES: Readonly<Record<string, string>> = { ...MODEL_ZH, ...ZH };
 

@@ -2,7 +2,10 @@
  * View 2: the paper's Table 1 for the current network, totals with units, and for a published
  * model the published figures beside ours with their source.
  */
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
+import { useStore } from '../store.ts';
+import { revealInGraph, stageIdOfTableRow, tableRowOf } from '../graphLinks.ts';
+import { GraphLink } from '../components/GraphLink.tsx';
 import { graphOf } from '../graphs.ts';
 import { matchPreset, presetConfig, type PublishedFigures } from '../../model/presets.ts';
 import { checkpointsOf, type PretrainedEntry } from '../../model/pretrained.ts';
@@ -119,6 +122,13 @@ export function BlockTableView({ state }: { state: AppState }) {
   // Published figures hold for the preset's own input size and classes.
   const samePreset = preset && JSON.stringify(presetConfig(preset.name)) === JSON.stringify(config);
   const stem = stemParts(graph, t);
+  const store = useStore();
+  // The stage of the app's selection (the graph's), marked and brought into view.
+  const revealed = state.layer !== null ? tableRowOf(graph, state.layer) : null;
+  const revealRef = useRef<HTMLTableRowElement>(null);
+  useEffect(() => {
+    revealRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [revealed]);
   return (
     <div className="view">
       <div className="view-head">
@@ -129,8 +139,8 @@ export function BlockTableView({ state }: { state: AppState }) {
       </div>
       <dl className="totals" aria-label={t('table.totals')}>
         <div><dt>{t('table.totalParams')}</dt><dd data-testid="total-params">{thousands(table.params)}</dd></div>
-        <div><dt>{t('table.macs')}</dt><dd>{thousands(table.macs)} <span className="unit">({giga(table.macs)}MAC)</span></dd></div>
-        <div><dt>{t('table.flops')}</dt><dd>{thousands(table.flops)} <span className="unit">({giga(table.flops)}FLOP)</span></dd></div>
+        <div><dt>{t('table.macs')}</dt><dd>{thousands(table.macs)} <span className="unit">({giga(table.macs)}MAC)</span></dd><dd className="convention">{t('table.macsPaper')}</dd></div>
+        <div><dt>{t('table.flops')}</dt><dd>{thousands(table.flops)} <span className="unit">({giga(table.flops)}FLOP)</span></dd><dd className="convention">{t('table.flopsNotPaper')}</dd></div>
       </dl>
       <TableWrap>
         <table className="data block-table">
@@ -146,8 +156,11 @@ export function BlockTableView({ state }: { state: AppState }) {
           </thead>
           <tbody>
             {table.rows.map((r) => (
-              <tr key={r.module}>
-                <th scope="row">{r.stage === 'head' ? t('table.head') : r.stage}<span className="muted small"> {r.module !== r.stage ? r.module : ''}</span></th>
+              <tr key={r.module} className={r.module === revealed ? 'revealed' : undefined} ref={r.module === revealed ? revealRef : undefined}>
+                <th scope="row">
+                  {r.stage === 'head' ? t('table.head') : r.stage}<span className="muted small"> {r.module !== r.stage ? r.module : ''}</span>
+                  <GraphLink name={r.stage === 'head' ? t('table.head') : r.stage} onClick={() => store.update((s) => revealInGraph(s, stageIdOfTableRow(r.module)))} />
+                </th>
                 <td>{r.outputSize ? `${r.outputSize[0]}×${r.outputSize[1]}` : ''}</td>
                 <td className="template">
                   {r.pool && <span className="stem-parts"><span>{stem.pool ?? r.pool}</span></span>}

@@ -3,7 +3,7 @@
  * checked by the model's own validation; an invalid value keeps the last valid network on screen
  * and shows the ConfigError next to its control.
  */
-import { Fragment, useId, useState, type ReactNode } from 'react';
+import { Fragment, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ConfigError, formatInputSize, type NetworkConfig } from '../../model/config.ts';
 import { CONFIG_FIELDS, type ConfigField } from '../../model/config-fields.ts';
 import { PRESET_FAMILIES, PRESETS, findPreset, matchPreset, presetConfig, type PresetFamily } from '../../model/presets.ts';
@@ -20,6 +20,15 @@ type FieldKey = keyof NetworkConfig;
 
 /** Text fields with a list of suggestions: the datalist's id. */
 const SUGGESTIONS: Partial<Record<FieldKey, string>> = { depths: 'depth-options' };
+
+/** A text field commits what was typed after this pause, on Enter or when it loses focus. */
+const TYPING_MS = 600;
+
+/** The text in a focused field: shown as typed, never rewritten under the cursor. */
+interface Typing {
+  key: FieldKey;
+  text: string;
+}
 
 interface Draft {
   key: FieldKey;
@@ -89,15 +98,40 @@ export function ConfigPanel({ state }: { state: AppState }) {
       ? t('panel.summaryAt', { label: arch.label, input: formatInputSize(state.config.input), classes: state.config.classes })
       : t('panel.custom', { label: basePreset?.label ?? state.preset });
 
+  const [typing, setTyping] = useState<Typing | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  /** Set when editing d by hand turned "Preserve complexity" off; cleared when it is turned on again. */
+  const [released, setReleased] = useState(false);
+
+  /** Applies a field's text to the store's current state (not this render's: a timer may fire later). */
   const edit = (key: FieldKey, text: string) => {
+    const current = store.getSnapshot().state;
+    const release = key === 'widthPerGroup' && current.preserve && current.config.block === 'bottleneck';
     try {
-      const config = editConfig(state.config, key, text, state.preserve);
+      const config = editConfig(current.config, key, text, current.preserve && !release);
       setDrafts([]);
-      store.update((s) => withConfig(s, config), { coalesce: key });
+      if (config === current.config && !release) return;
+      store.update((s) => ({ ...withConfig(s, config), preserve: release ? false : s.preserve }), { coalesce: key });
+      if (release) setReleased(true);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      setDrafts([...live.filter((d) => d.key !== key), { key, text, error: messageFromError(e), base: state.config }]);
+      const error = messageFromError(e);
+      setDrafts((ds) => [...ds.filter((d) => d.base === current.config && d.key !== key), { key, text, error, base: current.config }]);
     }
+  };
+
+  /** Typing waits for a pause: an intermediate value ("3" on the way to "3x160x160") is never applied. */
+  const type = (key: FieldKey, text: string) => {
+    setTyping({ key, text });
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => edit(key, text), TYPING_MS);
+  };
+  const commitTyped = (key: FieldKey, done: boolean) => {
+    if (!typing || typing.key !== key) return;
+    clearTimeout(timer.current);
+    edit(key, typing.text);
+    if (done) setTyping(null);
   };
 
   /** The panel's words for a field that the catalogue may have (a choice's label, a hint). */
@@ -138,10 +172,12 @@ export function ConfigPanel({ state }: { state: AppState }) {
             spellCheck={false}
             list={SUGGESTIONS[f.key]}
             disabled={disabled}
-            value={draft ? draft.text : f.text(state.config)}
+            value={typing?.key === f.key ? typing.text : draft ? draft.text : f.text(state.config)}
             aria-invalid={draft ? true : undefined}
             aria-describedby={describedBy}
-            onChange={(e) => edit(f.key, e.target.value)}
+            onChange={(e) => type(f.key, e.target.value)}
+            onKeyDown={(e) => { if (e.key === 'Enter') commitTyped(f.key, false); }}
+            onBlur={() => commitTyped(f.key, true)}
           />
         )}
       </Field>
@@ -172,12 +208,18 @@ export function ConfigPanel({ state }: { state: AppState }) {
           aria-describedby="preserve-hint"
           onChange={(e) => {
             const on = e.target.checked;
-            store.update((s) => ({ ...s, preserve: on }));
+            setReleased(false);
+            // Turned on, it applies at once: d follows the solver for the C shown.
+            store.update((s) => {
+              const solvedConfig = on && s.config.block === 'bottleneck' ? { ...s.config, widthPerGroup: solveWidth(s.config.cardinality) } : s.config;
+              return { ...withConfig(s, solvedConfig), preserve: on };
+            });
           }}
         />
         <span>{t('panel.preserve')}</span>
       </label>
-      <div id="preserve-hint" className="hint">
+      <div id="preserve-hint" className="hint" role="status">
+        {released && !state.preserve && <strong className="released">{t('panel.preserveReleased')} </strong>}
         {t(state.preserve ? 'panel.preserveOn' : 'panel.preserveOff')}{' '}
         {t('panel.preserveAt', { c, d: solved, params: num(solvedParams), reference: num(reference) })}
       </div>

@@ -10,7 +10,7 @@ import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'rea
 import type { LayerGraph } from '../../model/graph.ts';
 import { graphOf } from '../graphs.ts';
 import { checkBatch, costOf, CostError, humanBytes, MAX_GPUS, parseBatch, parseGpus, sameFlopsCounterpart, type Counterpart, type CostReport } from '../../analysis/cost.ts';
-import { BROWSER_DEVICE, browserDevice, DEVICES, findDevice, type Device } from '../../analysis/devices.ts';
+import { BROWSER_DEVICE, DEVICES, findDevice, type Device } from '../../analysis/devices.ts';
 import { OPTIMIZERS, trainingMemory, type Optimizer } from '../../analysis/memory.ts';
 import { layerCategory } from '../../analysis/roofline.ts';
 import { memoryDtype, PRECISIONS, type Precision } from '../../analysis/timing/precision.ts';
@@ -21,8 +21,10 @@ import { BatchSweep } from '../components/BatchSweep.tsx';
 import { PublishedTimes } from '../components/PublishedTimes.tsx';
 import { thousands, humanCount } from '../format.ts';
 import { DEVICE_CHOICES, type AppState } from '../state.ts';
+import { kernelRowOf, nodeId, revealInGraph } from '../graphLinks.ts';
+import { GraphLink } from '../components/GraphLink.tsx';
 import { useStore } from '../store.ts';
-import { measureBrowser, useBrowserSpeed, type SpeedState } from '../browserSpeed.ts';
+import { chosenDevice, measureBrowser, useBrowserSpeed } from '../browserSpeed.ts';
 import { MemoryBar } from '../components/MemoryBar.tsx';
 import { RooflineChart, msText } from '../components/RooflineChart.tsx';
 import { WhyResNeXt } from '../components/WhyResNeXt.tsx';
@@ -44,12 +46,6 @@ function Field({ label, error, hint, children }: { label: string; error?: string
       {error && <div id={`${id}-error`} className="field-error" role="alert">{error}</div>}
     </div>
   );
-}
-
-/** The device of the current choice: a table entry, "This browser" once measured, or null while it is not. */
-function chosenDevice(choice: string, speed: SpeedState): Device | null {
-  if (choice !== BROWSER_DEVICE) return findDevice(choice) ?? null;
-  return speed.status === 'done' ? browserDevice(speed.speed) : null;
 }
 
 interface Computed {
@@ -188,7 +184,7 @@ export function CostView({ state }: { state: AppState }) {
         </Field>
       </div>
       {(draft || error || !device) && shown && (
-        <p className="hint stale" role="status">
+        <p className={measuring && !draft && !error ? 'hint' : 'hint stale'} role="status">
           {measuring ? t('costView.measuringStale') : t('costView.stale')}
         </p>
       )}
@@ -209,15 +205,29 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
   const tot = report.totals;
   const tr = time.training;
   const label = deviceLabel(i18n, device);
+  const store = useStore();
+  // The kernel of the app's selection (the graph's): the table opened at its row.
+  const revealed = state.layer !== null ? kernelRowOf(graph, time.layers, state.layer) : -1;
+  const kernelsRef = useRef<HTMLDetailsElement>(null);
+  const revealRef = useRef<HTMLTableRowElement>(null);
+  useEffect(() => {
+    if (revealed < 0 || !kernelsRef.current) return;
+    kernelsRef.current.open = true;
+    revealRef.current?.scrollIntoView({ block: 'center' });
+  }, [revealed]);
   return (
     <>
       <dl className="totals cost-totals">
         <div><dt>{t('costView.activations')}</dt><dd data-testid="conv-activations">{thousands(tot.convActivations)}<span className="unit">{t('costView.activationsUnit')}</span></dd></div>
         <div><dt>{t('costView.macs')}</dt><dd>{humanCount(tot.macs)}<span className="unit">{thousands(tot.macs)}</span></dd></div>
+        <div><dt>{t('costView.trainMacs')}</dt><dd data-testid="train-macs">{humanCount(tot.trainMacs)}<span className="unit">{t('costView.trainMacsUnit')}</span></dd></div>
         <div><dt>{t('costView.predicted', { batch: thousands(report.options.batch) })}</dt><dd data-testid="predicted-ms">{msText(time.totals.predictedMs)}<span className="unit">{t('costView.predictedUnit', { device: label, rate: thousands(Math.round((report.options.batch / time.totals.predictedMs) * 1000)) })}</span></dd></div>
         <div><dt>{t('costView.step', { batch: thousands(report.options.batch), gpus: report.options.gpus })}</dt>
           <dd data-testid="train-step-ms">{tr ? msText(tr.stepMs) : '—'}<span className="unit">{tr ? t('costView.stepUnit', { rate: thousands(Math.round(tr.imagesPerS)), epoch: durationText(tr.epochS, t) }) : t('costView.noTraining')}</span></dd></div>
-        <div><dt>{t('costView.training')}</dt><dd data-testid="training-bytes">{humanBytes(tot.trainingBytes)}<span className="unit">{t(m.fits ? 'costView.fits' : 'costView.doesNotFit')}</span></dd></div>
+        <div><dt>{t('costView.training')}</dt><dd data-testid="training-bytes">{humanBytes(tot.trainingBytes)}<span className="unit">{t('costView.trainingUnit')}</span></dd></div>
+        <div title={t('costView.stepPeakTitle', { phase: t(`costView.phase.${m.peak.phase}`), at: m.peak.at })}>
+          <dt>{t('costView.stepPeak')}</dt><dd data-testid="peak-training-bytes">{humanBytes(tot.peakTrainingBytes)}<span className="unit">{t(m.fits ? 'costView.fits' : 'costView.doesNotFit')}</span></dd>
+        </div>
         <div><dt>{t('costView.saved')}</dt><dd data-testid="saved-bytes">{humanBytes(tot.savedActivationBytes)}<span className="unit">{t('costView.perImage', { bytes: humanBytes(m.saved.perSample) })}</span></dd></div>
         <div><dt>{t('costView.peak')}</dt><dd data-testid="inference-peak">{humanBytes(tot.inferencePeakBytes)}<span className="unit">{t('costView.peakUnit')}</span></dd></div>
       </dl>
@@ -232,6 +242,7 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
           { label: t('costView.part.grads'), bytes: tot.gradsBytes, color: 'var(--series-4)' },
           { label: t('costView.part.optimizer'), bytes: tot.optimizerBytes, color: 'var(--series-3)' },
           { label: t('costView.part.saved'), bytes: tot.savedActivationBytes, color: 'var(--series-1)' },
+          { label: t('costView.part.inFlight'), bytes: Math.max(0, tot.peakTrainingBytes - tot.trainingBytes), color: 'var(--series-2)' },
         ]}
       />
       {tr && <TrainingTimes training={tr} batch={report.options.batch} deviceLabel={label} />}
@@ -245,7 +256,7 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
       {device.kind === 'browser' && <BrowserMeasure state={state} graph={graph} device={device} />}
       <DeviceFigures device={device} />
       {device.kind !== 'browser' && device.kind !== 'cpu' && <ModelConstants />}
-      <details className="card kernels">
+      <details className="card kernels" ref={kernelsRef}>
         <summary>{t('costView.kernels', { count: time.layers.length })}</summary>
         <TableWrap>
           <table className="data" aria-label={t('costView.kernelsTable')}>
@@ -260,8 +271,11 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
             </thead>
             <tbody>
               {time.layers.map((k, i) => (
-                <tr key={`${k.name}:${i}`}>
-                  <th scope="row">{k.name}</th><td>{categoryLabel(i18n, categories[i])}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
+                <tr key={`${k.name}:${i}`} className={i === revealed ? 'revealed' : undefined} ref={i === revealed ? revealRef : undefined}>
+                  <th scope="row">
+                    {k.name}
+                    <GraphLink name={k.name} onClick={() => store.update((s) => revealInGraph(s, nodeId(graph, k.nodes[0])))} />
+                  </th><td>{categoryLabel(i18n, categories[i])}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
                   <td className="num">{humanBytes(k.bytesWritten)}</td><td className="num">{k.intensity.toFixed(1)}</td><td>{t(`costView.bound.${k.bound}`)}</td>
                   <td>{k.unit === 'memory' ? '' : t(k.winograd ? 'costView.unitWinograd' : `costView.unit.${k.unit}`)}</td>
                   <td className="num">{k.unit === 'memory' ? '' : `${(k.tileUse * 100).toFixed(0)}%`}</td>

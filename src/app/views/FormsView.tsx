@@ -3,6 +3,7 @@
  * parameter formula and MACs from src/analysis/forms.ts, why they are equal, and a numerical check
  * through the engine (shared random weights, one random input).
  */
+import { messageFromError } from '../../model/message.ts';
 import { useMemo, useState } from 'react';
 import { graphOf } from '../graphs.ts';
 import { blockForms, EQUIVALENCE_TOLERANCE, type BlockForm } from '../../analysis/forms.ts';
@@ -153,7 +154,10 @@ export function FormsView({ state }: { state: AppState }) {
         </p>
       )}
       {'error' in forms ? (
-        <div className="error-box" role="alert">{i18n.error(forms.error)}</div>
+        // A basic block is not an error: the forms describe bottlenecks, and the note says which block type has them.
+        messageFromError(forms.error).id === 'forms.error.basic'
+          ? <p className="note" role="status">{i18n.error(forms.error)}</p>
+          : <div className="error-box" role="alert">{i18n.error(forms.error)}</div>
       ) : (
         <>
           {current?.error !== undefined && <div className="error-box" role="alert">{t('forms.view.failed', { error: i18n.error(current.error) })}</div>}

@@ -13,7 +13,9 @@ import { summarize, summaryCsv, summaryJson, torchsummaryText } from '../../anal
 import { CONVENTIONS, type Convention } from '../../analysis/conventions.ts';
 import { pyList } from '../../analysis/format.ts';
 import { thousands } from '../format.ts';
-import { layerItems, type LayerItem } from '../layerTree.ts';
+import { defaultExpanded, layerItems, type LayerItem } from '../layerTree.ts';
+import { layerListTarget, revealInGraph, rowId } from '../graphLinks.ts';
+import { GraphLink } from '../components/GraphLink.tsx';
 import { VirtualRows } from '../components/VirtualRows.tsx';
 import { useStore } from '../store.ts';
 import { copyText, downloadText } from '../download.ts';
@@ -62,15 +64,17 @@ function Row(props: { item: LayerItem; rowIndex: number; selected: boolean; onTo
   );
 }
 
-/** The selected row's numbers written out as formulas. */
-function FormulaPanel({ graph, summary, selected }: { graph: LayerGraph; summary: ReturnType<typeof summarize>; selected: string | null }) {
+/** The selected row's numbers written out as formulas, and the way to it in the graph. */
+function FormulaPanel({ graph, summary, selected, onGraph }: { graph: LayerGraph; summary: ReturnType<typeof summarize>; selected: string | null; onGraph: (id: string) => void }) {
   const { t, msg } = useI18n();
   const row = selected ? summary.rows.find((r) => r.key === selected) : undefined;
   if (!row) return <p className="hint">{t('layers.selectHint')}</p>;
   const f = layerFormulaMessages(graph.nodes[row.node]);
+  const id = rowId(summary, row);
   return (
     <div className="card formula-panel" aria-live="polite" aria-label={t('layers.formula')}>
       <strong>{row.key}</strong> <span className="muted">{row.name}</span>
+      <GraphLink name={id} onClick={() => onGraph(id)} />
       {f ? (
         <dl>
           <dt>{t('layers.paramNumber')}</dt><dd>{msg(f.params)}</dd>
@@ -95,7 +99,25 @@ export function LayersView({ state }: { state: AppState }) {
   const ids = toggled.detail === detail ? toggled.ids : new Set<string>();
   const items = useMemo(() => layerItems(graph, summary, detail, ids, filter), [graph, summary, detail, ids, filter]);
   const [status, setStatus] = useState('');
-  const [selected, setSelected] = useState<string | null>(null);
+  // The selection is the app's (shared with the graph): its row here, or the group it is in.
+  const target = useMemo(() => (state.layer !== null ? layerListTarget(graph, summary, state.layer) : null), [graph, summary, state.layer]);
+  const selected = target && 'row' in target ? target.row.key : null;
+  const select = (key: string | null) => {
+    const row = key !== null ? summary.rows.find((r) => r.key === key) : undefined;
+    store.update((s) => ({ ...s, layer: row ? rowId(summary, row) : null }), { coalesce: 'layer-select' });
+  };
+  // A selection made elsewhere (the graph) opens the groups around its row, once.
+  const [openedFor, setOpenedFor] = useState<string | null>(null);
+  if (target && state.layer !== openedFor && filter.trim() === '') {
+    setOpenedFor(state.layer);
+    const next = new Set(ids);
+    const row = 'row' in target ? target.row : null;
+    const stage = row ? `s${row.stage}` : target && 'group' in target ? target.group : null;
+    if (stage && !defaultExpanded('stage', detail)) next.add(stage);
+    if (row && row.block !== null && !defaultExpanded('block', detail)) next.add(`s${row.stage}b${row.block}`);
+    if (next.size !== ids.size) setToggled({ detail, ids: next });
+  }
+  const revealIndex = target ? items.findIndex((i) => ('row' in target ? i.kind === 'row' && i.row.key === target.row.key : i.id === target.group)) : -1;
   const base = exactPreset(config) ?? 'network';
 
   const onToggle = (id: string) => {
@@ -167,7 +189,7 @@ export function LayersView({ state }: { state: AppState }) {
       <p id="convention-desc" className="hint">
         {t(`layers.orderHint.${order}`)}{' '}
         <Rich text={t('layers.conventionLine', { label: conventionLabel(i18n, convention), description: conventionDescription(i18n, convention) })} />{' '}
-        {t('layers.totals', { params: thousands(summary.totals.params), macs: thousands(summary.totals.macs) })}
+        {t('layers.totals', { params: thousands(summary.totals.params), macs: thousands(summary.totals.macs), trainMacs: thousands(summary.totals.train_macs) })}
       </p>
       <details className="conventions">
         <summary>{t('layers.howConventions')}</summary>
@@ -212,10 +234,11 @@ export function LayersView({ state }: { state: AppState }) {
           </div>
         }
         renderRow={(item, rowIndex) => (
-          <Row item={item} rowIndex={rowIndex} selected={item.kind === 'row' && item.row.key === selected} onToggle={onToggle} onSelect={(k) => setSelected(k === selected ? null : k)} />
+          <Row item={item} rowIndex={rowIndex} selected={item.kind === 'row' && item.row.key === selected} onToggle={onToggle} onSelect={(k) => select(k === selected ? null : k)} />
         )}
+        revealIndex={revealIndex >= 0 ? revealIndex : null}
       />
-      <FormulaPanel graph={graph} summary={summary} selected={selected} />
+      <FormulaPanel graph={graph} summary={summary} selected={selected} onGraph={(id) => store.update((s) => revealInGraph(s, id))} />
     </div>
   );
 }

@@ -18,7 +18,7 @@ import { aboutFile, checkStateDict, openWeights, weightsNetwork } from '../weigh
 import { probeBackends, useBackend, useBestBackend, wasmKernelInfo, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
 import { fusesResidual, groupedKernelAvailable, type GroupedMethod } from '../tfjs/grouped.ts';
-import { buildNetwork, defaultGroupedMethod, type TfjsNetwork } from '../tfjs/network.ts';
+import { buildNetwork, defaultGroupedMethod, type NetworkOptions, type TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
 import { probeSpeed } from '../tfjs/speed-probe.ts';
 import { randomStateDict } from '../tfjs/random.ts';
@@ -100,6 +100,11 @@ export interface Logits {
 export interface EngineOptions {
   /** Backends tried by `auto`, in order. */
   order?: BackendName[];
+  /**
+   * How the networks it builds run their dense convs and their own kernels (`NetworkOptions`), asked
+   * at every build (default: the measured choices). The benchmarks and tests compare the paths.
+   */
+  network?: () => Pick<NetworkOptions, 'dense' | 'kernels'>;
 }
 
 export class Engine {
@@ -420,8 +425,9 @@ export class Engine {
     return this.explainer.cam(this.requireNetwork(), this.sd!, classes);
   }
 
-  private netOptions(): { grouped?: GroupedMethod } {
-    return this.grouped ? { grouped: this.grouped } : {};
+  private netOptions(): NetworkOptions {
+    const chosen = this.options.network?.() ?? {};
+    return this.grouped ? { ...chosen, grouped: this.grouped } : chosen;
   }
 
   private requireNetwork(): TfjsNetwork {

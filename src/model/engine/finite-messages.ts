@@ -21,4 +21,3 @@ export const FINITE_MESSAGES = {
     'tensor {key} holds a weight of {weight} in output channel {channel}, which BatchNorm {layer} scales by {scale}: ' +
     'past float32 (3.4e38), so PyTorch computes Inf and NaN for almost any input. The file is damaged: use an intact checkpoint.',
 } as const;
-export type FiniteMessageId = keyof typeof FINITE_MESSAGES;

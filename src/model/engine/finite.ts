@@ -19,33 +19,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerGraph, LayerNode } from '../graph.ts';
 import type { TfjsNetwork } from '../tfjs/network.ts';
 import { WeightsError, clip, type StateDict } from '../weights/common.ts';
-import { messageOf, type Message, type ParamsArg } from '../message.ts';
-import { FINITE_MESSAGES, type FiniteMessageId } from './finite-messages.ts';
+import { catalogue, OptionalMessageError, type Message } from '../message.ts';
+import { FINITE_MESSAGES } from './finite-messages.ts';
 
-/** The guard's messages as English templates by id (src/model/message.ts); the app translates them. */
-export { FINITE_MESSAGES, type FiniteMessageId };
-
-function text<K extends FiniteMessageId>(id: K, ...params: ParamsArg<(typeof FINITE_MESSAGES)[K]>): Message {
-  return messageOf(FINITE_MESSAGES, id, ...params);
-}
+const { message: text } = catalogue(FINITE_MESSAGES);
 
 /** The network computed (or would compute) NaN or Inf: there is no prediction to show. */
-export class NonFiniteError extends Error {
-  readonly msg?: Message;
-
-  constructor(message: string | Message) {
-    super(typeof message === 'string' ? message : message.text);
-    this.name = 'NonFiniteError';
-    if (typeof message !== 'string') this.msg = message;
-  }
+export class NonFiniteError extends OptionalMessageError {
+  override readonly name = 'NonFiniteError';
 }
 
-export const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT32_MAX = 3.4028234663852886e38;
 /** Every bound must stay below this: half the largest float32, room for the rounding of long sums. */
 const SAFE = FLOAT32_MAX / 2;
 
 /** The first NaN or infinity of `data`, or null. */
-export function firstNonFinite(data: ArrayLike<number>): { index: number; value: number } | null {
+function firstNonFinite(data: ArrayLike<number>): { index: number; value: number } | null {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v - v !== 0) return { index: i, value: v };

@@ -2,7 +2,7 @@
  * The engine's own messages (the worker, its client) as English templates by id (src/model/message.ts),
  * and the error that carries one; the app translates them. Errors cross the worker with their `msg`.
  */
-import { messageOf, type Message, type ParamsArg } from '../message.ts';
+import { catalogue } from '../message.ts';
 
 export const ENGINE_MESSAGES = {
   'engine.downloadIncomplete': 'download incomplete: got {loaded} of {total} bytes',
@@ -20,18 +20,6 @@ export const ENGINE_MESSAGES = {
   'engine.memory.device': 'navigator.deviceMemory reports {gib} GiB (rounded, capped at 8)',
   'engine.memory.assumed': 'no memory figure from this browser: 4 GiB assumed',
 } as const;
-export type EngineMessageId = keyof typeof ENGINE_MESSAGES;
 
-/** An engine failure with its message as an id and parameters. */
-export class EngineError extends Error {
-  readonly msg: Message;
-
-  constructor(msg: Message) {
-    super(msg.text);
-    this.msg = msg;
-  }
-}
-
-export function engineError<K extends EngineMessageId>(id: K, ...params: ParamsArg<(typeof ENGINE_MESSAGES)[K]>): EngineError {
-  return new EngineError(messageOf(ENGINE_MESSAGES, id, ...params));
-}
+/** An engine failure: a MessageError of the catalogue. */
+export const { error: engineError } = catalogue(ENGINE_MESSAGES);

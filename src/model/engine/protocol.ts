@@ -8,10 +8,10 @@ import type { FeatureMaps, MapEncoding } from '../feature-maps.ts';
 import type { BackendCapacity, MemoryNeed } from '../memory.ts';
 import type { PreprocessConfig } from '../preprocess.ts';
 import type { OrientationMode, OrientationNote } from '../image/orientation.ts';
-import { BACKEND_NAMES, type BackendName, type BackendStatus } from '../tfjs/backend-name.ts';
+import type { BackendName, BackendStatus } from '../tfjs/backend-name.ts';
 import type { Message } from '../message.ts';
 
-export { BACKEND_NAMES, type BackendName, type BackendStatus };
+export { type BackendName, type BackendStatus };
 export type { FeatureMaps, MapEncoding };
 
 export interface LoadProgress { loaded: number; total: number | null }
@@ -37,7 +37,7 @@ export interface Prediction {
   orientation: OrientationNote | null;
 }
 export type { OrientationMode, OrientationNote };
-export type { BackendCapacity, MemoryNeed };
+export type { BackendCapacity };
 export interface BenchResult { runs: number; medianMs: number; p90Ms: number; perStageMs: { stage: string; ms: number }[]; backend: BackendName }
 export interface FormsResult {
   forms: { form: 'a' | 'b' | 'c'; ms: number; params: number }[];

@@ -13,7 +13,7 @@ import { imageError, toRgb, type RgbImage } from '../image/rgb.ts';
 import { orientImage, withoutOrientation, type OrientationMode, type OrientationNote } from '../image/orientation.ts';
 import { checkMemory } from '../memory.ts';
 import { pretrainedConfig, pretrainedMemory, requirePretrained } from '../pretrained.ts';
-import { Engine, type WeightsBytes } from './engine.ts';
+import { Engine, type EngineOptions, type WeightsBytes } from './engine.ts';
 import type { ExplainOverview, LoadedWeights, Prediction, Request, RequestMessage, ResponseMessage, WeightsSource } from './protocol.ts';
 import { transferables } from '../feature-maps.ts';
 import { wasmThreadCount } from './threads.ts';
@@ -232,13 +232,14 @@ async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHan
 /**
  * Starts the engine in this worker: wasm set up with every core (under cross-origin isolation),
  * requests answered one at a time in arrival order, each with exactly one `done` or `error`.
+ * `options` go to the engine (the app's worker passes none).
  */
-export function serveEngine(extra?: ExtraHandler): Engine {
+export function serveEngine(extra?: ExtraHandler, options: EngineOptions = {}): Engine {
   configureWasm({
     paths: { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded },
     threads: wasmThreadCount(),
   });
-  const engine = new Engine();
+  const engine = new Engine(options);
   let queue: Promise<void> = Promise.resolve();
   self.onmessage = (event: MessageEvent<RequestMessage>) => {
     const { id, ...req } = event.data;

@@ -40,7 +40,7 @@ const FILTERS: Record<Interpolation, Filter> = {
 const PRECISION_BITS = 32 - 8 - 2;
 const ONE = 2 ** PRECISION_BITS;
 
-export interface Coefficients {
+interface Coefficients {
   /** Per output pixel: first input index and number of taps. */
   bounds: Int32Array;
   /** Per output pixel, `ksize` fixed-point coefficients (the first `taps` are used). */

@@ -2,7 +2,7 @@
  * The decoded image every preprocessing step starts from: what Pillow's `Image.open(f).convert("RGB")`
  * holds, 8 bits a channel, no alpha.
  */
-import { messageOf, type Message, type ParamsArg } from '../message.ts';
+import { catalogue, OptionalMessageError } from '../message.ts';
 
 export interface RgbImage {
   width: number;
@@ -38,23 +38,14 @@ export const IMAGE_MESSAGES = {
   'image.cliFormats': 'the file is not an image the command line reads: PNG or JPEG expected (the app in the browser also reads GIF, WebP and BMP)',
   'image.browserOnly': 'this is a {kind} image: the command line reads PNG and JPEG (the app in the browser reads {kind} too); convert it first',
 } as const;
-export type ImageMessageId = keyof typeof IMAGE_MESSAGES;
 
 /** An image that cannot be read; `msg` is the message as an id with parameters, where there is one. */
-export class ImageError extends Error {
-  readonly msg?: Message;
-
-  constructor(message: string | Message) {
-    super(typeof message === 'string' ? message : message.text);
-    this.name = 'ImageError';
-    if (typeof message !== 'string') this.msg = message;
-  }
+export class ImageError extends OptionalMessageError {
+  override readonly name = 'ImageError';
 }
 
 /** An ImageError of the catalogue. */
-export function imageError<K extends ImageMessageId>(id: K, ...params: ParamsArg<(typeof IMAGE_MESSAGES)[K]>): ImageError {
-  return new ImageError(messageOf(IMAGE_MESSAGES, id, ...params));
-}
+export const { error: imageError } = catalogue(IMAGE_MESSAGES, (m) => new ImageError(m));
 
 /**
  * RGB bytes of an RGB or RGBA image. RGBA loses its alpha channel as in Pillow's convert("RGB"):

@@ -36,7 +36,7 @@ export function checkImageSize(width: number, height: number): void {
   }
 }
 
-export type ImageKind = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp';
+type ImageKind = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp';
 
 export interface ImageInfo {
   kind: ImageKind;

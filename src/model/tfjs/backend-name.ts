@@ -20,7 +20,7 @@ export interface BackendStatus {
 }
 
 /** What a WebGPU adapter or a WebGL context says about itself. */
-export interface GpuDescription {
+interface GpuDescription {
   /** `GPUAdapterInfo.isFallbackAdapter` (or the older `GPUAdapter.isFallbackAdapter`). */
   isFallbackAdapter?: boolean;
   /** WebGPU `GPUAdapterInfo` vendor / architecture / device / description, or WebGL's (unmasked) renderer and vendor. */

@@ -9,9 +9,9 @@ import { kernelFma, kernelPoolInfo, startKernelPool, type BackendWasmLike } from
 import { autoOrder, BACKEND_MESSAGES, BACKEND_NAMES, softwareGpu, softwareMessage, type BackendMessageId, type BackendName, type BackendStatus } from './backend-name.ts';
 import { messageOf } from '../message.ts';
 
-export { BACKEND_MESSAGES, BACKEND_NAMES, type BackendName, type BackendStatus };
+export { type BackendName };
 
-export interface WasmSetup {
+interface WasmSetup {
   /** URLs of the three .wasm binaries (Vite `?url` imports); Node finds them in node_modules. */
   paths?: { 'tfjs-backend-wasm.wasm': string; 'tfjs-backend-wasm-simd.wasm': string; 'tfjs-backend-wasm-threaded-simd.wasm': string };
   /** Threads for the threaded-SIMD build (needs cross-origin isolation); default: every core. */
@@ -87,7 +87,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
  * webgpu / webgl whether the adapter is a software rasteriser (then `software` names it and
  * `reason` says it is slow).
  */
-export async function probeBackend(name: BackendName): Promise<BackendStatus> {
+async function probeBackend(name: BackendName): Promise<BackendStatus> {
   const g = globalThis as unknown as {
     navigator?: { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } };
     OffscreenCanvas?: new (w: number, h: number) => { getContext(kind: string): WebGlLike | null };
@@ -147,7 +147,7 @@ export function wasmKernelInfo(): { threads: number; helpersStarted: number; hel
 }
 
 /** Why a backend cannot run here, or null when it can (cheap checks before initialising it). */
-export async function backendObstacle(name: BackendName): Promise<string | null> {
+async function backendObstacle(name: BackendName): Promise<string | null> {
   const p = await probeBackend(name);
   return p.available ? null : (p.reason ?? 'unavailable');
 }

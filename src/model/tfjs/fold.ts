@@ -3,8 +3,6 @@
  * each. PyTorch layouts in (conv OIHW, linear [out, in]); tfjs layouts out (HWIO, [in, out]).
  */
 
-export const BN_EPS = 1e-5;
-
 export interface BatchNormParams {
   weight: Float32Array;
   bias: Float32Array;

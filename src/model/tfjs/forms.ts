@@ -18,8 +18,8 @@ import type { GroupedMethod } from './grouped.ts';
 import { buildNetwork } from './network.ts';
 import { normal, randomStateDict, rng } from './random.ts';
 
-export type Form = 'a' | 'b' | 'c';
-export const FORMS: readonly Form[] = ['a', 'b', 'c'];
+type Form = 'a' | 'b' | 'c';
+const FORMS: readonly Form[] = ['a', 'b', 'c'];
 
 /** First 1x1 of (c) = the C branch 1x1s of (a)/(b) stacked along the output channels: [C*d, Cin]. */
 export function firstConvOfC(branchConv1: readonly Float32Array[]): Float32Array {
@@ -65,7 +65,7 @@ const f32 = (shape: number[], data: Float32Array): WeightTensor => ({ shape, dat
  * 1x1s and 3x3s stacked into (c)'s first 1x1 and grouped 3x3, their BNs concatenated, the paths' last
  * 1x1s side by side in (b)'s and (c)'s last 1x1; bn3, attention and shortcut shared unchanged.
  */
-export function formStateDicts(graphA: LayerGraph, prefix: string, cardinality: number, seed: number): Record<Form, StateDict> {
+function formStateDicts(graphA: LayerGraph, prefix: string, cardinality: number, seed: number): Record<Form, StateDict> {
   const a = randomStateDict(graphA, seed);
   const get = (key: string): WeightTensor => a.get(key)!;
   const paths = Array.from({ length: cardinality }, (_, i) => `${prefix}.branches.${i}`);
@@ -95,7 +95,7 @@ export function formStateDicts(graphA: LayerGraph, prefix: string, cardinality: 
   return { a, b, c };
 }
 
-export interface FormsReport {
+interface FormsReport {
   /** The block that ran: `layer1.0`. */
   module: string;
   forms: { form: Form; ms: number; params: number }[];

@@ -12,9 +12,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { convOutSize, type ConvSpec } from '../graph.ts';
 import { blockDiagonalHwio, depthwiseHwim, oihwToHwio } from './fold.ts';
-import { packWasmGroupedFilter, wasmGroupedConvKernel } from './wasm-grouped.ts';
+import { packWasmGroupedFilter, wasmGroupedConvKernel } from './kernels/wasm-grouped.ts';
 import { GEMM_NR, packGemmWeights } from './kernels/conv-gemm.ts';
+import type { WasmKernelOptions } from './kernels/runtime.ts';
 import { CONV_KERNEL_NAME, wasmConvKernel } from './kernels/wasm-conv.ts';
+import { MAX_POOL_KERNEL_NAME, SPATIAL_MEAN_KERNEL_NAME, wasmMaxPoolKernel, wasmSpatialMeanKernel } from './kernels/wasm-pooling.ts';
 import { groupedConvWgslTiledProgram, tiledGroupedFits } from './kernels/wgsl-grouped.ts';
 
 export type GroupedMethod = 'split' | 'blockdiag' | 'depthwise' | 'kernel';
@@ -37,17 +39,24 @@ export type DenseMethod = 'xnnpack' | 'gemm' | 'auto';
  * XNNPACK in Chromium on this project's 2-core machine (`npm run bench` prints both per shape);
  * tfjs's conv2d on every other backend.
  */
-export function denseMethod(backend: string, requested: DenseMethod = denseDefault): 'dense' | 'gemm' {
-  if (requested === 'auto') requested = denseDefault;
+export function denseMethod(backend: string, requested: DenseMethod = 'auto'): 'dense' | 'gemm' {
   if (requested === 'gemm' && backend !== 'wasm') throw new Error(`the own GEMM conv kernel runs on wasm only, not on ${backend}`);
   return requested === 'xnnpack' || backend !== 'wasm' || !tf.getKernel(CONV_KERNEL_NAME, 'wasm') ? 'dense' : 'gemm';
 }
 
-let denseDefault: DenseMethod = 'auto';
+/**
+ * Which WGSL grouped conv runs on webgpu: 'auto' the tiled one (`kernels/wgsl-grouped.ts`) where
+ * it fits, else the reference; 'tiled' or 'reference' to compare them (benchmarks, tests).
+ */
+export type WgslGroupedVariant = 'auto' | 'tiled' | 'reference';
 
-/** What 'auto' means for dense convs from now on (benchmarks and tests compare the methods). */
-export function setDenseDefault(method: DenseMethod): void {
-  denseDefault = method;
+/**
+ * Settings of the own kernels for one network (`NetworkOptions.kernels`), carried by each prepared
+ * conv to its kernel calls: the wasm kernels' FMA and threads, the WGSL grouped conv's variant.
+ * Unset, each is the measured default; tests and benchmarks set them to compare the paths.
+ */
+export interface KernelOptions extends WasmKernelOptions {
+  wgsl?: WgslGroupedVariant;
 }
 
 /** A conv ready to run: filters in the method's layout, optional bias, the geometry. */
@@ -60,6 +69,8 @@ export interface PreparedConv {
   biasSlices: tf.Tensor1D[];
   /** `kernel` on wasm: filters[0] is packed for the SIMD kernel, bias included (`packWasmGroupedFilter`). */
   packed?: boolean;
+  /** The own kernels' settings, passed to every call. */
+  kernels: KernelOptions;
 }
 
 /** Backends on which `kernel` is registered (see `registerGroupedKernels`). */
@@ -79,6 +90,7 @@ export function prepareConv(
   geometry: ConvGeometry,
   method: GroupedMethod,
   dense: DenseMethod = 'auto',
+  kernels: KernelOptions = {},
 ): PreparedConv {
   const { inChannels: inC, outChannels: outC, kernel: k, groups: G } = geometry;
   const cpg = inC / G;
@@ -94,11 +106,11 @@ export function prepareConv(
   try {
     if (fusesResidual(geometry, dense)) {
       const packed = packGemmWeights(weight, bias, outC, inC, k);
-      return { geometry, method: 'gemm', filters: [keep(tf.tensor3d(packed, [Math.ceil(outC / GEMM_NR), 1 + k * k * inC, GEMM_NR]) as unknown as tf.Tensor4D)], bias: null, biasSlices: [], packed: true };
+      return { geometry, method: 'gemm', filters: [keep(tf.tensor3d(packed, [Math.ceil(outC / GEMM_NR), 1 + k * k * inC, GEMM_NR]) as unknown as tf.Tensor4D)], bias: null, biasSlices: [], packed: true, kernels };
     }
     const biasT = bias ? keep(tf.tensor1d(bias)) : null;
     if (G === 1) {
-      return { geometry, method: 'dense', filters: [keep(tf.tensor4d(oihwToHwio(weight, outC, inC, k, k), [k, k, inC, outC]))], bias: biasT, biasSlices: [] };
+      return { geometry, method: 'dense', filters: [keep(tf.tensor4d(oihwToHwio(weight, outC, inC, k, k), [k, k, inC, outC]))], bias: biasT, biasSlices: [], kernels };
     }
     switch (method) {
       case 'split': {
@@ -109,12 +121,12 @@ export function prepareConv(
           filters.push(keep(tf.tensor4d(oihwToHwio(weight.subarray(g * per, (g + 1) * per), opg, cpg, k, k), [k, k, cpg, opg])));
           if (bias) biasSlices.push(keep(tf.tensor1d(bias.subarray(g * opg, (g + 1) * opg))));
         }
-        return { geometry, method, filters, bias: biasT, biasSlices };
+        return { geometry, method, filters, bias: biasT, biasSlices, kernels };
       }
       case 'blockdiag':
-        return { geometry, method, filters: [keep(tf.tensor4d(blockDiagonalHwio(weight, outC, inC, G, k), [k, k, inC, outC]))], bias: biasT, biasSlices: [] };
+        return { geometry, method, filters: [keep(tf.tensor4d(blockDiagonalHwio(weight, outC, inC, G, k), [k, k, inC, outC]))], bias: biasT, biasSlices: [], kernels };
       case 'depthwise':
-        return { geometry, method, filters: [keep(tf.tensor4d(depthwiseHwim(weight, outC, inC, G, k), [k, k, inC, opg]))], bias: biasT, biasSlices: [] };
+        return { geometry, method, filters: [keep(tf.tensor4d(depthwiseHwim(weight, outC, inC, G, k), [k, k, inC, opg]))], bias: biasT, biasSlices: [], kernels };
       case 'kernel': {
         // [K, K, I/G, O]: HWIO with the group's inputs only.
         const hwio = oihwToHwio(weight, outC, cpg, k, k);
@@ -122,9 +134,9 @@ export function prepareConv(
           // The packed filter carries the bias.
           if (biasT) created.splice(created.indexOf(biasT), 1)[0].dispose();
           const packed = packWasmGroupedFilter(hwio, bias, k, cpg, outC, G);
-          return { geometry, method, filters: [keep(tf.tensor4d(packed.data, packed.shape))], bias: null, biasSlices: [], packed: true };
+          return { geometry, method, filters: [keep(tf.tensor4d(packed.data, packed.shape))], bias: null, biasSlices: [], packed: true, kernels };
         }
-        return { geometry, method, filters: [keep(tf.tensor4d(hwio, [k, k, cpg, outC]))], bias: biasT, biasSlices: [] };
+        return { geometry, method, filters: [keep(tf.tensor4d(hwio, [k, k, cpg, outC]))], bias: biasT, biasSlices: [], kernels };
       }
       default:
         throw new Error(`unknown grouped conv method ${JSON.stringify(method)}`);
@@ -164,7 +176,7 @@ export function runConv(x: tf.Tensor4D, p: PreparedConv, relu: boolean, residual
       case 'gemm': {
         const inputs: tf.NamedTensorMap = { x, filter: p.filters[0] };
         if (residual) inputs.residual = residual;
-        const attrs = { kernel, stride, pad, outChannels: outC, relu };
+        const attrs = { kernel, stride, pad, outChannels: outC, relu, ...p.kernels };
         return tf.engine().runKernel(CONV_KERNEL_NAME, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
       }
       case 'dense':
@@ -193,7 +205,7 @@ export function runConv(x: tf.Tensor4D, p: PreparedConv, relu: boolean, residual
         }
         const inputs: tf.NamedTensorMap = { x, filter: p.filters[0] };
         if (p.bias) inputs.bias = p.bias;
-        const attrs = { stride, pad, groups: G, relu, packed: !!p.packed, outChannels: outC };
+        const attrs = { stride, pad, groups: G, relu, packed: !!p.packed, outChannels: outC, ...p.kernels };
         return tf.engine().runKernel(GROUPED_KERNEL_NAME, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
       }
     }
@@ -205,6 +217,7 @@ interface KernelAttrs {
   pad: number;
   groups: number;
   relu: boolean;
+  wgsl?: WgslGroupedVariant;
 }
 
 /** Plain-JS grouped conv on NHWC float32 data with a [K, K, I/G, O] filter. */
@@ -255,17 +268,6 @@ export function groupedConvJs(
     }
   }
   return { values: out, shape: [n, ho, wo, outC] };
-}
-
-/**
- * Which WGSL grouped conv runs on webgpu: 'auto' the tiled one (`kernels/wgsl-grouped.ts`) where
- * it fits, else the reference; 'tiled' or 'reference' to compare them (benchmarks, tests).
- */
-export type WgslGroupedVariant = 'auto' | 'tiled' | 'reference';
-let wgslVariant: WgslGroupedVariant = 'auto';
-
-export function setWgslGroupedVariant(v: WgslGroupedVariant): void {
-  wgslVariant = v;
 }
 
 /** WGSL grouped conv, the reference: one invocation per output element, NHWC in and out. */
@@ -373,11 +375,12 @@ export function registerGroupedKernels(backends: readonly string[]): void {
           const [n, h, w, inC] = x.shape;
           const [k, , cpg, outC] = filter.shape;
           const outShape: [number, number, number, number] = [n, convOutSize(h, k, a.stride, a.pad), convOutSize(w, k, a.stride, a.pad), outC];
-          if (wgslVariant !== 'reference' && tiledGroupedFits(inC, outC, a.groups)) {
+          const variant = a.wgsl ?? 'auto';
+          if (variant !== 'reference' && tiledGroupedFits(inC, outC, a.groups)) {
             const tiled = groupedConvWgslTiledProgram({ n, h, w, inC, ho: outShape[1], wo: outShape[2], outC, k, stride: a.stride, pad: a.pad, groups: a.groups, relu: a.relu, bias: !!bias });
             return gpu.runWebGPUProgram(tiled, bias ? [x, filter, bias] : [x, filter], 'float32', []);
           }
-          if (wgslVariant === 'tiled') throw new Error(`the tiled WGSL grouped conv needs whole vec4s of channels per group, not ${inC / a.groups} in and ${outC / a.groups} out`);
+          if (variant === 'tiled') throw new Error(`the tiled WGSL grouped conv needs whole vec4s of channels per group, not ${inC / a.groups} in and ${outC / a.groups} out`);
           const program = groupedConvWgslProgram(outShape, a, !!bias);
           const uniforms = [a.pad, a.stride, k, cpg, outC / a.groups].map((v) => ({ type: 'int32' as const, data: [v] }));
           return gpu.runWebGPUProgram(program, bias ? [x, filter, bias] : [x, filter], 'float32', uniforms);
@@ -387,6 +390,8 @@ export function registerGroupedKernels(backends: readonly string[]): void {
     } else if (backendName === 'wasm') {
       tf.registerKernel({ kernelName: GROUPED_KERNEL_NAME, backendName, kernelFunc: wasmGroupedConvKernel as unknown as tf.KernelFunc });
       if (!tf.getKernel(CONV_KERNEL_NAME, backendName)) tf.registerKernel({ kernelName: CONV_KERNEL_NAME, backendName, kernelFunc: wasmConvKernel as unknown as tf.KernelFunc });
+      if (!tf.getKernel(MAX_POOL_KERNEL_NAME, backendName)) tf.registerKernel({ kernelName: MAX_POOL_KERNEL_NAME, backendName, kernelFunc: wasmMaxPoolKernel as unknown as tf.KernelFunc });
+      if (!tf.getKernel(SPATIAL_MEAN_KERNEL_NAME, backendName)) tf.registerKernel({ kernelName: SPATIAL_MEAN_KERNEL_NAME, backendName, kernelFunc: wasmSpatialMeanKernel as unknown as tf.KernelFunc });
       kernelBackends.add(backendName);
     }
   }

@@ -10,7 +10,8 @@ import { numel, type BatchNormNode, type LayerGraph, type LayerNode, type PoolNo
 import { fusionPlan, type FusedKernel } from '../fusion.ts';
 import type { StateDict } from '../weights/common.ts';
 import { foldBatchNorm, transpose2d, type BatchNormParams } from './fold.ts';
-import { fusesResidual, prepareConv, runConv, type DenseMethod, type GroupedMethod, type PreparedConv } from './grouped.ts';
+import { denseMethod, fusesResidual, prepareConv, runConv, type DenseMethod, type GroupedMethod, type KernelOptions, type PreparedConv } from './grouped.ts';
+import { MAX_POOL_KERNEL_NAME, SPATIAL_MEAN_KERNEL_NAME } from './kernels/wasm-pooling.ts';
 
 
 export interface NetworkOptions {
@@ -25,19 +26,24 @@ export interface NetworkOptions {
   taps?: readonly number[];
   /** How dense convs run (default 'auto': the own GEMM kernel on wasm, see `denseMethod`). */
   dense?: DenseMethod;
+  /** Settings of the own kernels (default: the measured ones; tests and benchmarks compare them). */
+  kernels?: KernelOptions;
 }
 
 type Op =
   | { kind: 'conv'; node: LayerNode; input: number; out: number; conv: PreparedConv; relu: boolean; residual?: number }
   | { kind: 'bn'; node: LayerNode; input: number; out: number; scale: tf.Tensor1D; offset: tf.Tensor1D; mean: tf.Tensor1D; variance: tf.Tensor1D; eps: number }
-  | { kind: 'relu' | 'sigmoid' | 'adaptiveavgpool'; node: LayerNode; input: number; out: number }
+  | { kind: 'relu' | 'sigmoid'; node: LayerNode; input: number; out: number }
+  /** `kernels`: by the own wasm kernel with these settings (`ownPooling`), else by tfjs's ops. */
+  | { kind: 'adaptiveavgpool'; node: LayerNode; input: number; out: number; kernels: KernelOptions | null }
   /** Attention's squeeze: [N, 1, 1, C] for SE's 1x1 convs, [N, C, 1] (width C, one channel) for ECA's conv1d. */
-  | { kind: 'mean'; node: LayerNode; input: number; out: number; signal: boolean }
+  | { kind: 'mean'; node: LayerNode; input: number; out: number; signal: boolean; kernels: KernelOptions | null }
   | { kind: 'conv1d'; node: LayerNode; input: number; out: number; filter: tf.Tensor3D }
-  | { kind: 'maxpool' | 'avgpool'; node: LayerNode; input: number; out: number; k: number; s: number; p: number | 'same' }
+  | { kind: 'maxpool' | 'avgpool'; node: LayerNode; input: number; out: number; k: number; s: number; p: number | 'same'; kernels: KernelOptions | null }
   | { kind: 'add' | 'mul'; node: LayerNode; a: number; b: number; out: number; relu: boolean }
   | { kind: 'concat'; node: LayerNode; parts: number[]; out: number }
-  | { kind: 'linear'; node: LayerNode; input: number; out: number; w: tf.Tensor2D; b: tf.Tensor1D | null };
+  /** By tfjs's matMul (w [in, out], b), or as a 1x1 conv on a 1x1 image (`conv`: the own GEMM kernel). */
+  | { kind: 'linear'; node: LayerNode; input: number; out: number; w: tf.Tensor2D | null; b: tf.Tensor1D | null; conv: PreparedConv | null };
 
 function opInputs(op: Op): number[] {
   if (op.kind === 'conv' && op.residual !== undefined) return [op.input, op.residual];
@@ -106,7 +112,10 @@ export interface OpTiming {
   name: string;
   first: number;
   last: number;
+  /** Median over the runs. */
   ms: number;
+  /** Fastest run (the figure a busy machine distorts least). */
+  minMs: number;
 }
 
 export interface StageTiming {
@@ -118,6 +127,9 @@ export class TfjsNetwork {
   readonly graph: LayerGraph;
   readonly fold: boolean;
   readonly grouped: GroupedMethod;
+  /** How its dense convs run and its kernels' settings, as built (a rebuild for taps keeps them). */
+  readonly dense: DenseMethod;
+  readonly kernels: KernelOptions;
   private ops: Op[];
   private uses: Map<number, number>;
   private outputIndex: number;
@@ -126,14 +138,16 @@ export class TfjsNetwork {
   /** Node -> the node whose value it passes through (markers, Identity, flatten). */
   private aliases: ReadonlyMap<number, number>;
 
-  constructor(graph: LayerGraph, ops: Op[], weights: tf.Tensor[], outputIndex: number, fold: boolean, grouped: GroupedMethod, aliases: ReadonlyMap<number, number> = new Map()) {
+  constructor(graph: LayerGraph, ops: Op[], weights: tf.Tensor[], outputIndex: number, build: { fold: boolean; grouped: GroupedMethod; dense: DenseMethod; kernels: KernelOptions }, aliases: ReadonlyMap<number, number> = new Map()) {
     this.graph = graph;
     this.aliases = aliases;
     this.ops = ops;
     this.weights = weights;
     this.outputIndex = outputIndex;
-    this.fold = fold;
-    this.grouped = grouped;
+    this.fold = build.fold;
+    this.grouped = build.grouped;
+    this.dense = build.dense;
+    this.kernels = build.kernels;
     this.uses = new Map();
     for (const op of ops) for (const i of opInputs(op)) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     this.uses.set(outputIndex, (this.uses.get(outputIndex) ?? 0) + 1);
@@ -236,7 +250,7 @@ export class TfjsNetwork {
     return this.ops.map((op, i) => {
       const s = [...samples[i]].sort((a, b) => a - b);
       const ms = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-      return { name: op.node.name, first: op.node.index, last: op.out, ms };
+      return { name: op.node.name, first: op.node.index, last: op.out, ms, minMs: s[0] };
     });
   }
 
@@ -351,14 +365,15 @@ export class TfjsNetwork {
         case 'sigmoid':
           return tf.sigmoid(get(op.input));
         case 'maxpool':
+          if (op.kernels && typeof op.p === 'number') return tf.engine().runKernel(MAX_POOL_KERNEL_NAME, { x: get(op.input) }, { k: op.k, stride: op.s, pad: op.p, ...op.kernels } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
           return tf.maxPool(get(op.input) as tf.Tensor4D, op.k, op.s, op.p);
         case 'avgpool':
           return tf.avgPool(get(op.input) as tf.Tensor4D, op.k, op.s, op.p);
         case 'adaptiveavgpool':
-          return spatialMean(get(op.input) as tf.Tensor4D);
+          return spatialMean(get(op.input) as tf.Tensor4D, op.kernels);
         case 'mean': {
           const x = get(op.input) as tf.Tensor4D;
-          const m = spatialMean(x);
+          const m = spatialMean(x, op.kernels);
           return op.signal ? tf.expandDims(m, 2) : tf.reshape(m, [x.shape[0], 1, 1, x.shape[3]]);
         }
         case 'conv1d':
@@ -375,8 +390,11 @@ export class TfjsNetwork {
         }
         case 'concat':
           return tf.concat(op.parts.map(get), 3);
-        case 'linear':
-          return tf.fused.matMul({ a: get(op.input) as tf.Tensor2D, b: op.w, bias: op.b ?? undefined });
+        case 'linear': {
+          const x = get(op.input) as tf.Tensor2D;
+          if (op.conv) return tf.reshape(runConv(tf.reshape(x, [x.shape[0], 1, 1, x.shape[1]]), op.conv, false), [x.shape[0], op.conv.geometry.outChannels]);
+          return tf.fused.matMul({ a: x, b: op.w!, bias: op.b ?? undefined });
+        }
       }
     });
     run.values.set(op.out, y);
@@ -385,17 +403,26 @@ export class TfjsNetwork {
 }
 
 /**
- * The mean over H and W of NHWC `x`, [N, C], as one product with a row of 1/(H·W): tfjs's mean over
- * axes 1 and 2 transposes the tensor first (its reductions run over the innermost axis), which made the
- * global average pool of the head and SE's squeeze 5x slower on wasm than this matmul.
+ * The mean over H and W of NHWC `x`, [N, C]: by the own wasm kernel (`kernels` given), else as one
+ * product with a row of 1/(H·W): tfjs's mean over axes 1 and 2 transposes the tensor first (its
+ * reductions run over the innermost axis), which made the global average pool of the head and SE's
+ * squeeze 5x slower on wasm than this matmul.
  */
-function spatialMean(x: tf.Tensor4D): tf.Tensor2D {
+function spatialMean(x: tf.Tensor4D, kernels: KernelOptions | null): tf.Tensor2D {
+  if (kernels) return tf.engine().runKernel(SPATIAL_MEAN_KERNEL_NAME, { x }, { ...kernels } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
   const [n, h, w, c] = x.shape;
   const hw = h * w;
   return tf.reshape(tf.matMul(tf.fill([1, 1, hw], 1 / hw), tf.reshape(x, [n, hw, c])), [n, c]);
 }
 
-/** The tf pooling of a PyTorch pool: explicit padding, or ceil mode without padding as tf's 'same' (k = s). */
+/**
+ * Whether pooling and the fc layer run by the own wasm kernels (as the dense convs do: `denseMethod`),
+ * for a tensor of `channels` channels; null for tfjs's ops, else the kernels' settings.
+ */
+function ownPooling(build: { dense: DenseMethod; kernels: KernelOptions }, channels: number): KernelOptions | null {
+  return channels % 4 === 0 && denseMethod(tf.getBackend(), build.dense) === 'gemm' && tf.getKernel(MAX_POOL_KERNEL_NAME, 'wasm') ? build.kernels : null;
+}
+
 function poolPadding(node: PoolNode): number | 'same' {
   const { kernel, stride, padding, ceilMode, countIncludePad } = node.pool;
   if (!ceilMode) {
@@ -412,13 +439,12 @@ function poolPadding(node: PoolNode): number | 'same' {
 
 /** Builds the network: the fusion plan (`fusionPlan`), then one op per planned kernel with its weights; on any error every tensor created so far is disposed. */
 export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkOptions = {}): TfjsNetwork {
-  const fold = options.fold ?? true;
-  const grouped = options.grouped ?? defaultGroupedMethod(tf.getBackend());
-  const plan = fusionPlan(graph, { fold, taps: options.taps, residual: (node) => fusesResidual(node.conv, options.dense) });
+  const build = { fold: options.fold ?? true, grouped: options.grouped ?? defaultGroupedMethod(tf.getBackend()), dense: options.dense ?? 'auto', kernels: options.kernels ?? {} };
+  const plan = fusionPlan(graph, { fold: build.fold, taps: options.taps, residual: (node) => fusesResidual(node.conv, build.dense) });
   const weights: tf.Tensor[] = [];
   try {
-    const ops = plan.kernels.map((k) => planOp(graph, k, sd, grouped, options.dense, weights));
-    return new TfjsNetwork(graph, ops, weights, plan.output, fold, grouped, plan.aliases);
+    const ops = plan.kernels.map((k) => planOp(graph, k, sd, build, weights));
+    return new TfjsNetwork(graph, ops, weights, plan.output, build, plan.aliases);
   } catch (e) {
     for (const t of weights) t.dispose();
     throw e;
@@ -426,7 +452,7 @@ export function buildNetwork(graph: LayerGraph, sd: StateDict, options: NetworkO
 }
 
 /** The op of one planned kernel, its weight tensors pushed to `weights` (PyTorch layouts turned into the method's). */
-function planOp(graph: LayerGraph, k: FusedKernel, sd: StateDict, grouped: GroupedMethod, dense: DenseMethod | undefined, weights: tf.Tensor[]): Op {
+function planOp(graph: LayerGraph, k: FusedKernel, sd: StateDict, build: { grouped: GroupedMethod; dense: DenseMethod; kernels: KernelOptions }, weights: tf.Tensor[]): Op {
   const own = <T extends tf.Tensor>(t: T): T => (weights.push(t), t);
   const node = graph.nodes[k.node];
   const { out, relu } = k;
@@ -441,7 +467,7 @@ function planOp(graph: LayerGraph, k: FusedKernel, sd: StateDict, grouped: Group
         weight = folded.weight;
         bias = folded.bias;
       }
-      const conv = prepareConv(weight, bias, spec, grouped, dense);
+      const conv = prepareConv(weight, bias, spec, build.grouped, build.dense, build.kernels);
       weights.push(...conv.filters, ...conv.biasSlices);
       if (conv.bias) weights.push(conv.bias);
       return { kind: 'conv', node, input, out, conv, relu, residual: k.add === null ? undefined : k.inputs[1] };
@@ -456,10 +482,11 @@ function planOp(graph: LayerGraph, k: FusedKernel, sd: StateDict, grouped: Group
     }
     case 'relu':
     case 'sigmoid':
-    case 'adaptiveavgpool':
       return { kind: node.kind, node, input, out };
+    case 'adaptiveavgpool':
+      return { kind: node.kind, node, input, out, kernels: ownPooling(build, node.inShape[0]) };
     case 'mean':
-      return { kind: 'mean', node, input, out, signal: node.outShape.length === 2 };
+      return { kind: 'mean', node, input, out, signal: node.outShape.length === 2, kernels: ownPooling(build, node.inShape[0]) };
     case 'conv1d': {
       const { kernel } = node.conv1d;
       // PyTorch [1, 1, k] is tf's [k, in = 1, out = 1]; cross-correlation in both.
@@ -468,7 +495,7 @@ function planOp(graph: LayerGraph, k: FusedKernel, sd: StateDict, grouped: Group
     }
     case 'maxpool':
     case 'avgpool':
-      return { kind: node.kind, node, input, out, k: node.pool.kernel, s: node.pool.stride, p: poolPadding(node) };
+      return { kind: node.kind, node, input, out, k: node.pool.kernel, s: node.pool.stride, p: poolPadding(node), kernels: node.kind === 'maxpool' && !node.pool.ceilMode ? ownPooling(build, node.inShape[0]) : null };
     case 'add':
     case 'mul':
       return { kind: node.kind, node, a: k.inputs[0], b: k.inputs[1], out, relu };
@@ -477,8 +504,14 @@ function planOp(graph: LayerGraph, k: FusedKernel, sd: StateDict, grouped: Group
     case 'linear': {
       const { inFeatures, outFeatures, bias } = node.linear;
       const w = take(sd, `${node.name}.weight`, [outFeatures, inFeatures]);
-      const b = bias ? own(tf.tensor1d(take(sd, `${node.name}.bias`, [outFeatures]))) : null;
-      return { kind: 'linear', node, input, out, w: own(tf.tensor2d(transpose2d(w, outFeatures, inFeatures), [inFeatures, outFeatures])), b };
+      const b = bias ? take(sd, `${node.name}.bias`, [outFeatures]) : null;
+      if (ownPooling(build, 4)) {
+        // [out, in] is OIHW of a 1x1 conv.
+        const conv = prepareConv(w, b, { inChannels: inFeatures, outChannels: outFeatures, kernel: 1, stride: 1, padding: 0, groups: 1 }, build.grouped, build.dense, build.kernels);
+        weights.push(...conv.filters);
+        return { kind: 'linear', node, input, out, w: null, b: null, conv };
+      }
+      return { kind: 'linear', node, input, out, w: own(tf.tensor2d(transpose2d(w, outFeatures, inFeatures), [inFeatures, outFeatures])), b: b ? own(tf.tensor1d(b)) : null, conv: null };
     }
     case 'block':
     case 'container':

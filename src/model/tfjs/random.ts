@@ -38,7 +38,7 @@ export function uniform(next: () => number, n: number, lo: number, hi: number): 
 }
 
 /** A random tensor for a state-dict key, by its name and shape. */
-export function randomTensor(next: () => number, key: string, shape: readonly number[]): Float32Array {
+function randomTensor(next: () => number, key: string, shape: readonly number[]): Float32Array {
   const n = numel(shape);
   if (key.endsWith('running_var')) return uniform(next, n, 0.5, 1.5);
   if (key.endsWith('running_mean')) return uniform(next, n, -0.2, 0.2);

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { disposePrepared, prepareConv, runConv } from './grouped.ts';
 
-export interface SpeedProbe {
+interface SpeedProbe {
   backend: string;
   /**
    * float32 matmul throughput, GFLOP/s: the faster of tf.matMul [n x n] x [n x n] and the same product run

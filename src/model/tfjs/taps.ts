@@ -57,7 +57,7 @@ function blockOf(graph: LayerGraph, i: number): { first: number; last: number; i
 /** A node hidden by a fusion, computed by its block alone from the block's input (read from `net`). */
 function runInBlock(net: TfjsNetwork, sd: StateDict, x: tf.Tensor4D, node: number, block: { first: number; last: number; input: number }): tf.Tensor {
   const local = node - block.first;
-  const blockNet = buildNetwork(segmentGraph(net.graph, block.first, block.last), sd, { fold: net.fold, grouped: net.grouped, taps: [local] });
+  const blockNet = buildNetwork(segmentGraph(net.graph, block.first, block.last), sd, { fold: net.fold, grouped: net.grouped, dense: net.dense, kernels: net.kernels, taps: [local] });
   try {
     const { taps: [input] } = net.predictTaps(x, [block.input], false);
     const nchw = tf.transpose(input, [0, 3, 1, 2]) as tf.Tensor4D;
@@ -87,7 +87,7 @@ export function runTaps(net: TfjsNetwork, sd: StateDict, x: tf.Tensor4D, targets
   }
   const last = withOutput ? net.graph.output : Math.max(...nodes);
   const graph = withOutput ? net.graph : prefixGraph(net.graph, last);
-  const tapNet = buildNetwork(graph, sd, { fold: net.fold, grouped: net.grouped, taps: nodes });
+  const tapNet = buildNetwork(graph, sd, { fold: net.fold, grouped: net.grouped, dense: net.dense, kernels: net.kernels, taps: nodes });
   try {
     return { ...tapNet.predictTaps(x, nodes, withOutput), rebuilt: true };
   } finally {

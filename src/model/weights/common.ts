@@ -68,9 +68,9 @@ export interface TensorReader {
  * `nonfinite` NaN or infinity in a float tensor, or BatchNorm statistics that make the network compute NaN;
  * `mismatch` the tensors do not fit the network.
  */
-export type WeightsErrorCode = 'format' | 'corrupt' | 'legacy' | 'unsafe' | 'unsupported' | 'limit' | 'nonfinite' | 'mismatch';
+type WeightsErrorCode = 'format' | 'corrupt' | 'legacy' | 'unsafe' | 'unsupported' | 'limit' | 'nonfinite' | 'mismatch';
 
-import type { Message } from '../message.ts';
+import { OptionalMessageError, type Message } from '../message.ts';
 import { weightsMessage } from './messages.ts';
 
 /** A tensor whose shape differs from the one the network expects. */
@@ -93,23 +93,21 @@ export interface StateDictProblems {
  * normal use (a file of another format or network, NaN weights, a truncated file). The detailed
  * diagnostics of crafted files carry none and are shown in English.
  */
-export class WeightsError extends Error {
+export class WeightsError extends OptionalMessageError {
+  override readonly name = 'WeightsError';
   readonly code: WeightsErrorCode;
   /** Set when `code` is `mismatch`. */
   readonly problems?: StateDictProblems;
-  readonly msg?: Message;
 
   constructor(code: WeightsErrorCode, message: string | Message, problems?: StateDictProblems) {
-    super(typeof message === 'string' ? message : message.text);
-    this.name = 'WeightsError';
+    super(message);
     this.code = code;
     if (problems) this.problems = problems;
-    if (typeof message !== 'string') this.msg = message;
   }
 }
 
 /** Longest quoted text in a message: a value from a file is never printed whole. */
-export const QUOTE_LIMIT = 80;
+const QUOTE_LIMIT = 80;
 
 /** `text` cut to `max` characters (with the length it had), for messages. */
 export function clip(text: string, max = QUOTE_LIMIT): string {

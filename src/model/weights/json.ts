@@ -12,7 +12,7 @@
  */
 
 /** A JSON number written with a fraction or an exponent (serde_json's f64), kept as its text. */
-export class JsonFloat {
+class JsonFloat {
   readonly text: string;
 
   constructor(text: string) {
@@ -25,7 +25,7 @@ export class JsonFloat {
 }
 
 /** A JSON object: keys in order; a key written more than once keeps its last value (see `duplicateKeys`). */
-export type JsonObject = Map<string, unknown>;
+type JsonObject = Map<string, unknown>;
 
 const duplicates = new WeakMap<JsonObject, string[]>();
 
@@ -38,9 +38,9 @@ export function isJsonObject(v: unknown): v is JsonObject {
   return v instanceof Map;
 }
 
-export type JsonValue = null | boolean | number | bigint | string | JsonFloat | JsonValue[] | JsonObject;
+type JsonValue = null | boolean | number | bigint | string | JsonFloat | JsonValue[] | JsonObject;
 
-export class JsonSyntaxError extends Error {
+class JsonSyntaxError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'JsonSyntaxError';
@@ -48,7 +48,7 @@ export class JsonSyntaxError extends Error {
 }
 
 /** serde_json's default recursion limit (128 levels fail). */
-export const JSON_MAX_DEPTH = 127;
+const JSON_MAX_DEPTH = 127;
 
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/y;
 const PLAIN_CHARS = /[^"\\\u0000-\u001f]*/y;

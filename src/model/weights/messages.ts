@@ -3,7 +3,7 @@
  * another format or network, NaN weights, a truncated download. The app translates them by the same
  * ids; the detailed diagnostics of crafted files have no id and are shown in English.
  */
-import { messageOf, type Message, type ParamsArg } from '../message.ts';
+import { catalogue } from '../message.ts';
 
 export const WEIGHTS_MESSAGES = {
   'weights.theFile': 'the file',
@@ -63,9 +63,6 @@ export const WEIGHTS_MESSAGES = {
   'weights.zipDamaged':
     '{name}: the zip archive is truncated or damaged ({what}); torch.load refuses it too. Download the file again, or re-save it with torch.save.',
 } as const;
-export type WeightsMessageId = keyof typeof WEIGHTS_MESSAGES;
 
 /** A message of the weights catalogue. */
-export function weightsMessage<K extends WeightsMessageId>(id: K, ...params: ParamsArg<(typeof WEIGHTS_MESSAGES)[K]>): Message {
-  return messageOf(WEIGHTS_MESSAGES, id, ...params);
-}
+export const { message: weightsMessage } = catalogue(WEIGHTS_MESSAGES);

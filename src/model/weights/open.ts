@@ -10,7 +10,7 @@ import { WeightsError, clip, quote, type StateDict, type TensorEntry, type Tenso
 import { isLegacyTorchFile, isTorchTar, isZip, openPth } from './pth.ts';
 import { openSafetensors, toBytes } from './safetensors.ts';
 
-export type WeightsFormat = 'pth' | 'safetensors';
+type WeightsFormat = 'pth' | 'safetensors';
 
 /** An opened weights file: what it holds, known before anything is decoded, and the decoding. */
 export interface WeightsFile {

@@ -66,7 +66,7 @@ export function isTorchTar(bytes: Uint8Array): boolean {
   return false;
 }
 
-export function tarError(fileName?: string): WeightsError {
+function tarError(fileName?: string): WeightsError {
   const name = fileName ? `${fileName} is` : 'the file is';
   return new WeightsError(
     'legacy',
@@ -81,7 +81,7 @@ function corrupt(message: string): WeightsError {
 }
 
 /** A data.pkl is a few kB per hundred tensors; more than this is no state_dict. */
-export const MAX_PICKLE_BYTES = 16 * 1024 * 1024;
+const MAX_PICKLE_BYTES = 16 * 1024 * 1024;
 /** The `version` and `byteorder` records hold a few characters. */
 const MAX_RECORD_BYTES = 4096;
 /** File format versions torch 1.13 reads (caffe2 kMinSupportedFileFormatVersion .. kMaxSupportedFileFormatVersion). */

@@ -29,9 +29,9 @@ import {
 } from './common.ts';
 
 /** The reference implementation refuses headers above 100 MB; so do we. */
-export const MAX_SAFETENSORS_HEADER = 100_000_000;
+const MAX_SAFETENSORS_HEADER = 100_000_000;
 
-export interface SafetensorsFile {
+interface SafetensorsFile {
   tensors: StateDict;
   /** The optional `__metadata__` string map (e.g. `{"format": "pt"}`), or null. */
   metadata: Record<string, string> | null;

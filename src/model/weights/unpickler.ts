@@ -18,7 +18,7 @@
 import { WeightsError, clip, quote, type WeightDtype } from './common.ts';
 
 /** `torch.<Type>Storage` classes and the element type each holds. */
-export const STORAGE_DTYPES: Readonly<Record<string, WeightDtype>> = {
+const STORAGE_DTYPES: Readonly<Record<string, WeightDtype>> = {
   DoubleStorage: 'F64',
   FloatStorage: 'F32',
   HalfStorage: 'F16',
@@ -368,7 +368,7 @@ export interface UnpickleOptions {
   encoding?: 'latin1' | 'utf-8';
 }
 
-export interface Unpickled {
+interface Unpickled {
   value: Value;
   /** Offset just past the pickle's STOP opcode: where the next pickle of a stream starts. */
   end: number;

@@ -52,7 +52,7 @@ export interface ZipEntry {
   directory: boolean;
 }
 
-export interface ZipDirectory {
+interface ZipDirectory {
   /** In central directory order. */
   entries: ZipEntry[];
   /** The entry whose name equals `name` without regard to ASCII case, as torch's lookups do. */

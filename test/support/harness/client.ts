@@ -4,7 +4,7 @@
 import { EngineClient } from '../../../src/model/engine/client.ts';
 import type { NetworkConfig } from '../../../src/model/config.ts';
 import type { GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
-import type { BatchTiming, CeilingResult, ConvShapeTiming, HarnessRequest, KernelOptions, LayerTiming, RawResult } from './protocol.ts';
+import type { BatchTiming, CeilingResult, ConvShapeTiming, HarnessRequest, KernelOptions, LayerTiming, OpTiming, RawResult } from './protocol.ts';
 
 export class HarnessClient extends EngineClient {
   constructor() {
@@ -44,6 +44,11 @@ export class HarnessClient extends EngineClient {
   /** The loaded network on a random batch of `batch` images: median ms and images/s. */
   benchBatch(batch: number, runs = 10): Promise<BatchTiming> {
     return this.request({ type: 'benchBatch', batch, runs });
+  }
+
+  /** Every op of the loaded network on a random batch, median ms of `runs` after a warm-up (`TfjsNetwork.timeOps`). */
+  timeLoadedOps(batch: number, runs = 10): Promise<OpTiming[]> {
+    return this.request({ type: 'timeLoadedOps', batch, runs });
   }
 
   private request<T>(req: HarnessRequest): Promise<T> {

@@ -8,6 +8,7 @@ import type { DenseMethod, GroupedMethod } from '../../../src/model/tfjs/grouped
 export type { LayerTiming } from '../../../bench/layer-bench.ts';
 export type { ConvShapeTiming } from '../../../bench/conv-bench.ts';
 import type { Ceiling } from '../../../bench/simd-ceiling.ts';
+import type { Logits } from '../../../src/model/engine/engine.ts';
 
 export type { Ceiling };
 
@@ -25,8 +26,7 @@ export interface BatchTiming {
   medianMs: number;
   imagesPerS: number;
 }
-import type { Logits } from '../../../src/model/engine/engine.ts';
-
+export type { OpTiming } from '../../../src/model/tfjs/network.ts';
 /** The loaded network's logits of a raw NCHW batch (`Engine.logits`), and the live tensors after it (the leak tests). */
 export interface RawResult extends Logits {
   numTensors: number;
@@ -39,7 +39,8 @@ export type HarnessRequest =
   | { type: 'setKernelOptions'; options: KernelOptions }
   | { type: 'benchConvShapes'; config: NetworkConfig; runs: number; batch: number; stages?: number[] }
   | { type: 'simdCeiling' }
-  | { type: 'benchBatch'; batch: number; runs: number };
+  | { type: 'benchBatch'; batch: number; runs: number }
+  | { type: 'timeLoadedOps'; batch: number; runs: number };
 
 /**
  * The own wasm kernels' settings for the networks built next: threads of the pool (null: tfjs-wasm's),

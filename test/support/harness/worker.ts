@@ -9,12 +9,16 @@ import { benchLayers } from '../../../bench/layer-bench.ts';
 import { measureCeiling } from '../../../bench/simd-ceiling.ts';
 import type { Engine } from '../../../src/model/engine/engine.ts';
 import { serveEngine, type Handled } from '../../../src/model/engine/serve.ts';
-import { setDenseDefault, type GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
-import { kernelThreads, memoryOf, setKernelFma, setKernelThreads, startKernelPool, type BackendWasmLike } from '../../../src/model/tfjs/kernels/runtime.ts';
+import type { GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
+import type { NetworkOptions } from '../../../src/model/tfjs/network.ts';
+import { kernelThreads, memoryOf, startKernelPool, type BackendWasmLike } from '../../../src/model/tfjs/kernels/runtime.ts';
 import { relaxedSimdSupported } from '../../../src/model/tfjs/kernels/wasm-encoder.ts';
 import type { BatchTiming, CeilingResult, HarnessRequest, RawResult } from './protocol.ts';
 
-const TYPES: ReadonlySet<string> = new Set<HarnessRequest['type']>(['runRaw', 'setGroupedMethod', 'benchLayers', 'benchConvShapes', 'setKernelOptions', 'simdCeiling', 'benchBatch']);
+const TYPES: ReadonlySet<string> = new Set<HarnessRequest['type']>(['runRaw', 'setGroupedMethod', 'benchLayers', 'benchConvShapes', 'setKernelOptions', 'simdCeiling', 'benchBatch', 'timeLoadedOps']);
+
+/** What the networks built next use (`setKernelOptions`), handed to the engine at every build. */
+let networkOptions: Pick<NetworkOptions, 'dense' | 'kernels'> = {};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -35,17 +39,17 @@ async function handle(engine: Engine, req: HarnessRequest): Promise<Handled> {
     case 'setGroupedMethod':
       return { result: await engine.setGroupedMethod(req.method) };
     case 'benchLayers':
-      return { result: await benchLayers(req.config, req.stage, await groupedMethod(engine), req.runs) };
+      return { result: await benchLayers(req.config, req.stage, await groupedMethod(engine), req.runs, networkOptions) };
     case 'benchConvShapes':
-      return { result: await benchConvShapes(req.config, req.runs, req.batch, await groupedMethod(engine), req.stages) };
+      return { result: await benchConvShapes(req.config, req.runs, req.batch, await groupedMethod(engine), req.stages, networkOptions) };
     case 'simdCeiling': {
       if ((await engine.ensureBackend()) !== 'wasm') throw new Error('the SIMD ceiling is measured on the wasm backend: setBackend("wasm") first');
       const mod = (tf.backend() as unknown as BackendWasmLike).wasm;
-      await startKernelPool(mod);
+      await startKernelPool(mod, networkOptions.kernels?.threads);
       const scratch = mod._malloc(128);
       try {
         new Float32Array(memoryOf(mod).buffer, scratch, 32).fill(1e-3);
-        const result: CeilingResult = { threads: kernelThreads(mod), mulAdd: measureCeiling(mod, scratch, false), fma: relaxedSimdSupported() ? measureCeiling(mod, scratch, true) : null };
+        const result: CeilingResult = { threads: kernelThreads(mod, networkOptions.kernels?.threads), mulAdd: measureCeiling(mod, scratch, false, networkOptions.kernels?.threads), fma: relaxedSimdSupported() ? measureCeiling(mod, scratch, true, networkOptions.kernels?.threads) : null };
         return { result };
       } finally {
         mod._free(scratch);
@@ -74,17 +78,27 @@ async function handle(engine: Engine, req: HarnessRequest): Promise<Handled> {
         x.dispose();
       }
     }
+    case 'timeLoadedOps': {
+      const net = engine.network;
+      if (!net) throw new Error('no weights are loaded');
+      const [c, h, w] = net.graph.config.input;
+      const x = tf.randomNormal([req.batch, c, h, w], 0, 1, 'float32', 7) as tf.Tensor4D;
+      try {
+        return { result: await net.timeOps(x, req.runs) };
+      } finally {
+        x.dispose();
+      }
+    }
     case 'setKernelOptions': {
       const o = req.options;
-      if (o.fma !== undefined) setKernelFma(o.fma);
-      if (o.dense !== undefined) setDenseDefault(o.dense);
-      if (o.threads !== undefined) {
-        setKernelThreads(o.threads);
-        if (tf.getBackend() === 'wasm') await startKernelPool((tf.backend() as unknown as BackendWasmLike).wasm);
-      }
+      const kernels = { ...networkOptions.kernels };
+      if (o.fma !== undefined) kernels.fma = o.fma ?? undefined;
+      if (o.threads !== undefined) kernels.threads = o.threads ?? undefined;
+      networkOptions = { dense: o.dense ?? networkOptions.dense, kernels };
+      if (o.threads !== undefined && tf.getBackend() === 'wasm') await startKernelPool((tf.backend() as unknown as BackendWasmLike).wasm, kernels.threads);
       return { result: undefined };
     }
   }
 }
 
-serveEngine((engine, request) => (TYPES.has(request.type) ? handle(engine, request as HarnessRequest) : null));
+serveEngine((engine, request) => (TYPES.has(request.type) ? handle(engine, request as HarnessRequest) : null), { network: () => networkOptions });

@@ -36,7 +36,7 @@ export default defineMessages(
     'layers.layerOrder': 'Layer order',
     'layers.convention': 'Counting convention',
     'layers.conventionLine': '<b>{label}:</b> {description}',
-    'layers.totals': 'Totals: {params} params, {macs} MACs.',
+    'layers.totals': 'Totals: {params} params, {macs} MACs; training (forward + backward, FlopCounterMode\'s rule) {trainMacs} MACs per image.',
     'layers.howConventions': 'How the four conventions count',
     'layers.zeroOps':
       'ReLU, Sigmoid, Identity, max pooling, the residual add and attention\'s mean and gating count zero in all four. Param # is the same under every convention.',
@@ -105,7 +105,7 @@ export default defineMessages(
     'layers.layerOrder': '层顺序',
     'layers.convention': T.convention,
     'layers.conventionLine': '<b>{label}：</b>{description}',
-    'layers.totals': `合计：${T.params} {params}，MACs {macs}。`,
+    'layers.totals': `合计：${T.params} {params}，MACs {macs}；训练（前向 + 反向，FlopCounterMode 的规则）每张图像 {trainMacs} MACs。`,
     'layers.howConventions': `四种${T.convention}如何计数`,
     'layers.zeroOps': 'ReLU、Sigmoid、Identity、最大池化、残差相加以及注意力中的取平均和门控，在四种约定下都计为零。Param # 在每种约定下都相同。',
     'layers.copyTorchsummary': '复制为 torchsummary 文本',

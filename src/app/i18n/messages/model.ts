@@ -32,7 +32,7 @@ export const MODEL_EN = {
   ...BACKEND_MESSAGES,
   ...EXPLAIN_MESSAGES,
 } as const;
-export type ModelMessageId = keyof typeof MODEL_EN;
+type ModelMessageId = keyof typeof MODEL_EN;
 
 /** Each catalogue on its own, for the test that no two use one id. */
 export const MODEL_CATALOGUES = [
@@ -70,6 +70,19 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'config.inputTooLarge': '输入 {c}x{h}x{w} 过大（最多 {maxChannels} 个通道，每边最多 {maxSide} 像素）',
   'config.includeTop': 'includeTop 必须是 true 或 false，实际为 {value}',
   'config.zeroWidth': `planes={planes}、d={d} 时${T.bottleneckWidth} floor(planes * d / 64) * C 为 0：请增大每组宽度 d 或${T.baseWidth}`,
+  'config.regnet.depth': 'RegNet 深度 d 必须是正整数（全部块数），得到 {value}：已发布的 RegNet 为 13 到 27',
+  'config.regnet.depthTooLarge': 'RegNet 深度 d = {value} 过大（最多 {max}）：论文采样 d < 64',
+  'config.regnet.w0': 'w0 必须是 8 的正整数倍（该规则把宽度量化为 8 的倍数），得到 {value}：可用 24、48 或 96',
+  'config.regnet.wa': 'wa（宽度 u_j = w0 + wa * j 的斜率）必须不小于 0，得到 {value}：论文采样 0 < wa < 256',
+  'config.regnet.wm': 'wm（阶段之间的宽度倍数）必须大于 1，得到 {value}：论文采样 1.5 < wm < 3',
+  'config.regnet.groupWidth': '组宽 g 必须是正整数，得到 {value}：已发布的 RegNet 使用 8 到 328',
+  'config.regnet.bottleneckRatio': '瓶颈比 b 必须是大于 0 的数（已发布的 RegNet 均为 1），得到 {value}',
+  'config.regnet.zeroBottleneck': '第 {stage} 阶段宽度为 {width}、瓶颈比为 {b}：其瓶颈宽度 int(width * b) 为 0；请增大 b 或 w0',
+  'config.regnet.groupsDivide': '组宽 {g} 不能整除第 {stage} 阶段的分组卷积（其瓶颈宽度 round(width * {b}) = {width} 不是 {g} 的倍数）：请使用瓶颈比 1，或能整除 {width} 的组宽',
+  'config.regnet.seRatio': 'SE 比例必须是 0（RegNetX：无挤压激励）到 1（RegNetY：0.25）之间的数，得到 {value}',
+  'config.regnet.timmStages': '宽度规则给出 {stages} 个阶段（宽度 {widths}）；timm 的 RegNet 只运行恰好四个：请修改 wa、wm 或 d，或使用可运行任意阶段数的实现 "torchvision"',
+  'config.regnet.tooManyStages': '宽度规则给出 {stages} 个阶段（宽度 {widths}）；最多支持 8 个：请增大 wm 或减小 wa',
+  'config.regnet.quantizeTorchvision': 'torchvision 的 RegNet 以自己的方式把瓶颈宽度取整为组宽的倍数（宽度取整 "divisible"）：请使用宽度取整 "divisible"，或实现 "timm"',
   'config.inputMalformed': `${T.inputSize} "{text}" 格式不对：请写成 CxHxW，例如 3x224x224`,
   'config.inputPart': '输入{what}必须是正整数，"{text}" 中为 {value}',
   'config.what.stemWidth': T.stemWidth,
@@ -96,7 +109,7 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'config.parse.tooLarge': '{what}过大：{text} 有 {digits} 位数字；这里的整数最多为 {max}（任何网络中的都远小于此）',
   'config.parse.choice': '{what}必须是 {allowed} 之一，实际为 "{text}"',
   'config.parse.bit': '{what}必须是 0 或 1，实际为 "{text}"',
-  'config.parse.list': `{what}必须列出每个${T.stage}的${T.block}数，例如 3,4,6,3，实际为 "{text}"`,
+  'config.parse.list': '{what}必须是以逗号分隔的正整数列表，例如 {example}，实际为 "{text}"',
   'config.unused.stemWidth': `{what}设置 timm 的 deep ${T.stem}的宽度；请把${T.stem}设为 deep 或 deep_tiered（{stem} ${T.stem}没有这个宽度）`,
   'config.feature.deepStem': `{stem} ${T.stem}`,
   'config.feature.avgDown': `平均池化${T.shortcut}（avg-down）`,

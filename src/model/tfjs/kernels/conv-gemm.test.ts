@@ -13,10 +13,12 @@ interface Case { n: number; hw: number; inC: number; outC: number; k: number; st
 const c = (n: number, hw: number, inC: number, outC: number, k: number, stride: number, pad: number): Case => ({ n, hw, inC, outC, k, stride, pad });
 
 // 1x1 (flat), strided 1x1 and kxk (rows) convs; output channels that fill whole blocks of 8, half
-// blocks and 1..7 lanes; widths that leave tails of 1..5 pixels after the tiles; batch 2.
+// blocks and 1..7 lanes; rows of 1..13 pixels, so that tiles run on into the next row (and the next
+// two) and the last tile of an image is partial; batch 2.
 const CASES: Case[] = [
   c(1, 5, 3, 5, 3, 1, 1), c(2, 7, 8, 12, 1, 1, 0), c(1, 9, 6, 9, 3, 2, 1), c(1, 11, 4, 16, 7, 2, 3), c(1, 6, 16, 20, 1, 2, 0),
   c(2, 4, 12, 8, 1, 1, 0), c(1, 13, 2, 1, 3, 1, 1), c(1, 8, 24, 36, 3, 1, 1), c(2, 10, 5, 7, 3, 2, 0), c(1, 3, 32, 64, 1, 1, 0),
+  c(2, 7, 16, 24, 3, 1, 1), c(2, 3, 8, 16, 3, 1, 1), c(1, 2, 8, 8, 1, 1, 0), c(2, 5, 8, 16, 3, 2, 1),
 ];
 
 interface Memory {
@@ -56,7 +58,7 @@ function setup(t: Case, seed: number) {
 
 function shapeOf(t: Case, hp: number, ho: number, plan: Partial<GemmConvShape>): GemmConvShape {
   const mode = t.k === 1 && t.stride === 1 && t.pad === 0 ? 'flat' : 'rows';
-  return { mode, n: t.n, hp, wp: hp, inC: t.inC, ho, wo: ho, outC: t.outC, k: t.k, stride: t.stride, relu: true, residual: true, mr: 6, unroll: 1, fma: false, order: 'tiles', ...plan };
+  return { mode, n: t.n, hp, wp: hp, inC: t.inC, ho, wo: ho, outC: t.outC, k: t.k, stride: t.stride, relu: true, residual: true, mr: 6, panel: 1000, group: 1000, fma: false, ...plan };
 }
 
 function expected(t: Case, s: ReturnType<typeof setup>, bias: boolean, residual: boolean, relu: boolean): Float64Array {
@@ -91,10 +93,11 @@ describe('generated GEMM conv kernels equal the float64 reference', () => {
   });
 
   const plans: Partial<GemmConvShape>[] = [];
-  for (const fma of [false, true]) for (const order of ['tiles', 'blocks'] as const) for (const mr of [1, 4, 5, 6]) plans.push({ fma, order, mr });
+  // Whole-batch items, and panels and groups of 1 and 2 (items that end inside an image or a row, a last group short of blocks).
+  for (const fma of [false, true]) for (const [panel, group] of [[1000, 1000], [1, 1], [2, 2]]) for (const mr of [1, 4, 5, 6]) plans.push({ fma, panel, group, mr });
   it.each(CASES.map((t) => [`${t.n}x${t.hw}x${t.hw}x${t.inC} -> ${t.outC} k${t.k} s${t.stride} p${t.pad}`, t] as const))('%s, every plan, with and without bias, residual and ReLU', (_name, t) => {
     const s = setup(t, t.inC * 31 + t.outC);
-    for (const plan of [...plans, ...[2, 4].filter((u) => t.inC % u === 0).map((unroll) => ({ unroll, fma: true }))]) {
+    for (const plan of plans) {
       for (const [bias, residual, relu] of [[true, true, true], [false, false, false], [true, false, true], [false, true, false]]) {
         const shape = shapeOf(t, s.hp, s.ho, { ...plan, residual, relu });
         const m = memory(s.xp.length + s.w.length * 2 + 2 * s.res.length + 64);
@@ -116,7 +119,7 @@ describe('generated GEMM conv kernels equal the float64 reference', () => {
   it('refuses a plan it cannot generate', () => {
     const t = c(1, 4, 6, 8, 1, 1, 0);
     expect(() => gemmConvWasmBytes(shapeOf(t, 4, 4, { mr: 7 }), false)).toThrow(/bad plan/);
-    expect(() => gemmConvWasmBytes(shapeOf(t, 4, 4, { unroll: 4 }), false)).toThrow(/bad plan/);
+    expect(() => gemmConvWasmBytes(shapeOf(t, 4, 4, { panel: 0 }), false)).toThrow(/bad plan/);
     expect(() => gemmConvWasmBytes({ ...shapeOf(t, 4, 4, {}), mode: 'flat', k: 3 }, false)).toThrow(/flat mode/);
   });
 });
@@ -149,7 +152,7 @@ describe('the kernel pool on worker threads with a shared memory', () => {
   it.each([2, 3])('%i threads compute the same output as one, and the helpers take items', async (threads) => {
     const t = c(2, 28, 32, 40, 3, 1, 1);
     const s = setup(t, 99);
-    const shape = shapeOf(t, s.hp, s.ho, { order: 'tiles', fma: true });
+    const shape = shapeOf(t, s.hp, s.ho, { panel: 2, group: 1, fma: true });
     const m = memory(s.xp.length + s.w.length * 2 + 3 * s.res.length, true);
     const packed = packGemmWeights(s.w, s.bias, t.outC, t.inC, t.k);
     const [X, W, O, R, CODE] = layout(m, [s.xp, packed, new Float32Array(s.res.length), s.res, new Float32Array(8192)]);

@@ -55,7 +55,7 @@ export function padWasmBytes(s: PadShape, shared: boolean): Uint8Array<ArrayBuff
 }
 
 /** Pads on every thread of the kernels' pool (byte offsets in the backend's memory). */
-export function padOnPool(mod: WasmModuleLike, src: number, dst: number, s: PadShape): void {
-  const { pool, kernel } = kernelFor(mod, `pad:${JSON.stringify(s)}`, (shared) => padWasmBytes(s, shared));
+export function padOnPool(mod: WasmModuleLike, src: number, dst: number, s: PadShape, threads?: number): void {
+  const { pool, kernel } = kernelFor(mod, `pad:${JSON.stringify(s)}`, (shared) => padWasmBytes(s, shared), threads);
   pool.run(kernel, [src, dst], s.n * s.hp);
 }

@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildLayerGraph, convOutSize } from '../../graph.ts';
 import { openWeights } from '../../weights/open.ts';
 import { useBackend } from '../backends.ts';
-import { disposePrepared, prepareConv, runConv, setDenseDefault, type ConvGeometry } from '../grouped.ts';
+import { disposePrepared, prepareConv, runConv, type ConvGeometry } from '../grouped.ts';
 import { buildNetwork } from '../network.ts';
 import { normal, rng } from '../random.ts';
 import { fixturePath, maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../../../../test/support/fixture-io.ts';
 import { referenceConv } from '../../../../test/support/reference-conv.ts';
-import { setKernelFma } from './runtime.ts';
 import { CONV_KERNEL_NAME } from './wasm-conv.ts';
 
 type Case = ConvGeometry & { hw: number; batch: number };
@@ -23,7 +22,6 @@ describe('dense conv by the own GEMM kernel on the wasm backend', () => {
   beforeAll(async () => {
     await useBackend('wasm');
   });
-  afterAll(() => setKernelFma(null));
 
   it.each(CASES.map((c) => [`${c.batch}x${c.hw}x${c.hw}x${c.inChannels} -> ${c.outChannels} k${c.kernel} s${c.stride} p${c.padding}`, c] as const))(
     '%s: FMA and plain SIMD equal the float64 reference, with bias, residual and ReLU, no tensor leaks',
@@ -40,13 +38,12 @@ describe('dense conv by the own GEMM kernel on the wasm backend', () => {
       const xt = tf.tensor4d(x, xShape);
       const rt = tf.tensor4d(res, [c.batch, ho, ho, c.outChannels]);
       for (const fma of [true, false]) {
-        setKernelFma(fma);
         for (const [b, residual, relu] of [[bias, true, true], [null, false, false], [bias, false, true]] as const) {
           const ref = referenceConv(x, xShape, w, b, c, false).map((v, i) => {
             const s = residual ? v + res[i] : v;
             return relu ? Math.max(0, s) : s;
           });
-          const p = prepareConv(w, b, c, 'kernel', 'gemm');
+          const p = prepareConv(w, b, c, 'kernel', 'gemm', { fma });
           expect(p.method).toBe('gemm');
           const y = runConv(xt, p, relu, residual ? rt : undefined);
           expect(y.shape).toEqual([c.batch, ho, ho, c.outChannels]);
@@ -93,11 +90,6 @@ describe('dense conv by the own GEMM kernel on the wasm backend', () => {
 
 describe('whole networks on wasm through every kernel path', () => {
   const DIR = 'fixtures/weights';
-  afterAll(() => {
-    setKernelFma(null);
-    setDenseDefault('auto');
-  });
-
   it.each(['tiny_resnext', 'tiny_resnet', 'tiny_cifar'])('%s: PyTorch logits within 1e-4 by XNNPACK and by the GEMM kernels (FMA, plain), no leaks', async (name) => {
     await useBackend('wasm');
     const m = readFixtureManifest(DIR, name);
@@ -107,8 +99,7 @@ describe('whole networks on wasm through every kernel path', () => {
     const ref = readF32(fixturePath(DIR, `${name}.logits.bin`));
     const start = tf.memory().numTensors;
     for (const [dense, fma] of [['xnnpack', true], ['gemm', true], ['gemm', false]] as const) {
-      setKernelFma(fma);
-      const net = buildNetwork(graph, stateDict, { dense });
+      const net = buildNetwork(graph, stateDict, { dense, kernels: { fma } });
       for (let i = 0; i < 3; i++) {
         const y = await net.run(x, m.inputShape);
         expect(maxAbsDiff(y.data, ref), `${dense} fma=${fma}`).toBeLessThanOrEqual(1e-4);

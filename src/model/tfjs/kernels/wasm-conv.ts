@@ -19,21 +19,36 @@ export interface WasmConvAttrs {
   relu: boolean;
   /** Use f32x4.relaxed_madd (default: when the engine has relaxed SIMD). */
   fma?: boolean;
+  /** Threads of the kernels' pool (default: tfjs-wasm's). */
+  threads?: number;
 }
 
 /**
- * Register blocking and work split per shape, as measured on the 2-core test machine (1 thread,
- * GMAC/s of the ResNet/ResNeXt 1x1 and 3x3 shapes): with FMA, 6 pixels x 8 channels (12
- * accumulators, 15 of the 16 SIMD registers) in Chromium 156, 22-28 (4 x 8: 12-27); without FMA the
+ * Register blocking, cache blocking and work split per shape. Registers, as measured on the 2-core test
+ * machine (1 thread, GMAC/s of the ResNet/ResNeXt 1x1 and 3x3 shapes): with FMA, 6 pixels x 8 channels
+ * (12 accumulators, 15 of the 16 SIMD registers) in Chromium 156, 22-28 (4 x 8: 12-27); without FMA the
  * product needs a register of its own, and 4 x 8 is the plan that stays fast on both V8s: Chromium
- * 20-23 (5 x 8: 11-22), Node 20 21-23 (5 x 8: 11-14, 6 x 8: 8-14, spilling). One input channel per
- * step (unrolled steps let the compiler hoist loads and spill); work split by tiles, or by channel
- * blocks when there are too few tiles for every thread to get 16.
+ * 20-23 (5 x 8: 11-22), Node 20 21-23 (5 x 8: 11-14, 6 x 8: 8-14, spilling). Caches: a group of channel
+ * blocks holds about 128 KiB of weights and a panel about 160 KiB of input (both in a 512 KiB L2 at
+ * once); panels, then groups, are halved until every thread has 8 items to take.
  */
-export function gemmPlan(mode: GemmConvShape['mode'], pixels: number, rowsOfOutput: number, fma: boolean, threads: number): Pick<GemmConvShape, 'mr' | 'unroll' | 'order'> {
+export function gemmPlan(shape: Pick<GemmConvShape, 'mode' | 'n' | 'ho' | 'wo' | 'inC' | 'outC' | 'k' | 'stride'>, fma: boolean, threads: number): Pick<GemmConvShape, 'mr' | 'panel' | 'group'> {
+  const { mode, n, ho, wo, inC, outC, k, stride } = shape;
   const mr = fma ? 6 : 4;
-  const items = mode === 'flat' ? Math.ceil(pixels / mr) : rowsOfOutput;
-  return { mr, unroll: 1, order: items >= 16 * threads ? 'tiles' : 'blocks' };
+  const blocks = Math.ceil(outC / GEMM_NR);
+  const blockBytes = (1 + k * k * inC) * GEMM_NR * 4;
+  const tiles = Math.ceil(((mode === 'flat' ? n : 1) * ho * wo) / mr);
+  const images = mode === 'flat' ? 1 : n;
+  let group = Math.max(1, Math.min(blocks, Math.floor((128 * 1024) / blockBytes)));
+  // Input read per output pixel: its own pixel for a 1x1, about stride^2 pixels for a k x k window.
+  const pixelBytes = (k === 1 ? 1 : stride * stride) * inC * 4;
+  let panel = Math.max(1, Math.min(tiles, Math.floor((160 * 1024) / (mr * pixelBytes))));
+  const items = () => images * Math.ceil(tiles / panel) * Math.ceil(blocks / group);
+  while (items() < 8 * threads && (panel > 1 || group > 1)) {
+    if (panel > 1) panel = Math.ceil(panel / 2);
+    else group = Math.ceil(group / 2);
+  }
+  return { mr, panel, group };
 }
 
 function outSide(n: number, k: number, s: number, p: number): number {
@@ -72,14 +87,14 @@ export function wasmConvKernel({ inputs, backend, attrs }: { inputs: tf.NamedTen
       hp = Math.max(h + 2 * pad, (ho - 1) * stride + k);
       wp = Math.max(w + 2 * pad, (wo - 1) * stride + k);
       scratch = mod._malloc(n * hp * wp * inC * 4) >>> 0;
-      padOnPool(mod, xOff, scratch, { n, h, w, c: inC, hp, wp, pad });
+      padOnPool(mod, xOff, scratch, { n, h, w, c: inC, hp, wp, pad }, a.threads);
       xOff = scratch;
     }
-    const fma = a.fma ?? kernelFma();
+    const fma = kernelFma(a.fma);
     const mode: GemmConvShape['mode'] = flat ? 'flat' : 'rows';
-    const plan = gemmPlan(mode, n * ho * wo, n * ho, fma, kernelThreads(mod));
-    const shape: GemmConvShape = { mode, n, hp, wp, inC, ho, wo, outC, k, stride, relu: !!a.relu, residual: !!residual, fma, ...plan };
-    const { pool, kernel } = kernelFor(mod, `gemm:${JSON.stringify(shape)}`, (shared) => gemmConvWasmBytes(shape, shared));
+    const geometry = { mode, n, hp, wp, inC, ho, wo, outC, k, stride };
+    const shape: GemmConvShape = { ...geometry, relu: !!a.relu, residual: !!residual, fma, ...gemmPlan(geometry, fma, kernelThreads(mod, a.threads)) };
+    const { pool, kernel } = kernelFor(mod, `gemm:${JSON.stringify(shape)}`, (shared) => gemmConvWasmBytes(shape, shared), a.threads);
     pool.run(kernel, [xOff, wOff, oOff, rOff], gemmItems(shape));
     return out;
   } finally {

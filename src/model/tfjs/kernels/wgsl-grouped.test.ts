@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convOutSize } from '../../graph.ts';
-import { disposePrepared, prepareConv, registerGroupedKernels, runConv, setWgslGroupedVariant, type ConvGeometry } from '../grouped.ts';
+import { disposePrepared, prepareConv, registerGroupedKernels, runConv, type ConvGeometry } from '../grouped.ts';
 import { normal, rng } from '../random.ts';
 import { installDawn } from '../../../../test/support/dawn.ts';
 import { referenceConv } from '../../../../test/support/reference-conv.ts';
@@ -40,10 +40,9 @@ describe('tiled WGSL grouped conv (webgpu through Dawn)', () => {
       const start = tf.memory().numTensors;
       const xt = tf.tensor4d(x, xShape);
       for (const variant of ['tiled', 'reference'] as const) {
-        setWgslGroupedVariant(variant);
         for (const [b, relu] of [[bias, true], [null, false]] as const) {
           const ref = referenceConv(x, xShape, w, b, c, relu);
-          const p = prepareConv(w, b, c, 'kernel');
+          const p = prepareConv(w, b, c, 'kernel', 'auto', { wgsl: variant });
           const y = runConv(xt, p, relu);
           const ho = convOutSize(c.hw, c.kernel, c.stride, c.padding);
           expect(y.shape).toEqual([c.batch, ho, ho, c.outChannels]);
@@ -55,7 +54,6 @@ describe('tiled WGSL grouped conv (webgpu through Dawn)', () => {
           disposePrepared(p);
         }
       }
-      setWgslGroupedVariant('auto');
       xt.dispose();
       expect(tf.memory().numTensors).toBe(start);
     },
@@ -65,11 +63,9 @@ describe('tiled WGSL grouped conv (webgpu through Dawn)', () => {
     expect(tiledGroupedFits(128, 128, 32)).toBe(true);
     expect(tiledGroupedFits(6, 6, 3)).toBe(false);
     expect(() => groupedConvWgslTiledProgram({ n: 1, h: 4, w: 4, inC: 6, ho: 4, wo: 4, outC: 6, k: 3, stride: 1, pad: 1, groups: 3, relu: false, bias: false })).toThrow(/not whole vec4s/);
-    setWgslGroupedVariant('tiled');
-    const p = prepareConv(new Float32Array(6 * 2 * 9), null, g(6, 6, 1, 3, 4), 'kernel');
+    const p = prepareConv(new Float32Array(6 * 2 * 9), null, g(6, 6, 1, 3, 4), 'kernel', 'auto', { wgsl: 'tiled' });
     const x = tf.zeros([1, 4, 4, 6]) as tf.Tensor4D;
     expect(() => runConv(x, p, false)).toThrow(/needs whole vec4s of channels per group, not 2 in and 2 out/);
-    setWgslGroupedVariant('auto');
     x.dispose();
     disposePrepared(p);
   });

@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convOutSize } from '../graph.ts';
-import { useBackend } from './backends.ts';
-import { oihwToHwio } from './fold.ts';
-import { GROUPED_KERNEL_NAME, disposePrepared, prepareConv, runConv, type ConvGeometry } from './grouped.ts';
-import { normal, rng } from './random.ts';
-import { referenceConv } from '../../../test/support/reference-conv.ts';
-import { setKernelFma } from './kernels/runtime.ts';
-import { groupedConvWasmBytes, packWasmGroupedFilter, wasmGroupedPlan } from './wasm-grouped.ts';
+import { convOutSize } from '../../graph.ts';
+import { useBackend } from '../backends.ts';
+import { oihwToHwio } from '../fold.ts';
+import { GROUPED_KERNEL_NAME, disposePrepared, prepareConv, runConv, type ConvGeometry } from '../grouped.ts';
+import { normal, rng } from '../random.ts';
+import { referenceConv } from '../../../../test/support/reference-conv.ts';
+import { groupedConvWasmBytes, groupedInputMargin, groupedItems, groupParts, packWasmGroupedFilter, wasmGroupedConvKernel, wasmGroupedPlan } from './wasm-grouped.ts';
 
 type Case = ConvGeometry & { hw: number; batch: number };
 const g = (inChannels: number, outChannels: number, kernel: number, stride: number, padding: number, groups: number, hw: number, batch = 1): Case =>
@@ -44,7 +43,6 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
   beforeAll(async () => {
     await useBackend('wasm');
   });
-  afterAll(() => setKernelFma(null));
 
   it.each(CASES.map((c) => [`${c.inChannels}->${c.outChannels} k${c.kernel} s${c.stride} p${c.padding} G${c.groups} ${c.hw}x${c.hw} N${c.batch}`, c] as const))(
     '%s equals the float64 reference (packed filter, with and without bias and ReLU, FMA and plain SIMD)',
@@ -58,10 +56,9 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
       const start = tf.memory().numTensors;
       const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
       for (const [b, relu, fma] of [[bias, false, true], [bias, true, false], [null, false, false], [null, true, true]] as const) {
-        setKernelFma(fma);
         {
           const ref = referenceConv(x, xShape, w, b, c, relu);
-          const p = prepareConv(w, b, c, 'kernel');
+          const p = prepareConv(w, b, c, 'kernel', 'auto', { fma });
           expect(p.packed).toBe(true);
           const y = runConv(xt, p, relu);
           expect(y.shape).toEqual([c.batch, convOutSize(c.hw, c.kernel, c.stride, c.padding), convOutSize(c.hw, c.kernel, c.stride, c.padding), c.outChannels]);
@@ -121,15 +118,89 @@ describe('packWasmGroupedFilter and the generated module', () => {
     expect([...data]).toEqual([1, 2, 3, 0, 10, 20, 30, 0, 4, 5, 6, 0, 40, 50, 60, 0]);
   });
 
-  it('chooses pairs of vectors (4 pixels) when a group has an even number of them, else 8 pixels of one vector; blocks outside groups when the weights are small', () => {
-    expect(wasmGroupedPlan(4, 32, 4, 3)).toEqual({ v: 1, p: 8, chunks: 1, blockOuter: true });
-    expect(wasmGroupedPlan(8, 32, 8, 3)).toEqual({ v: 2, p: 4, chunks: 1, blockOuter: false });
-    expect(wasmGroupedPlan(32, 32, 32, 3)).toEqual({ v: 2, p: 4, chunks: 4, blockOuter: false });
+  it('chooses pairs of vectors (5 pixels, 4 in short rows) when a group has an even number of them, else 8 pixels of one vector; blocks outside groups when the weights are small', () => {
+    expect(wasmGroupedPlan(4, 32, 4, 3, 56)).toEqual({ v: 1, p: 8, chunks: 1, blockOuter: true });
+    expect(wasmGroupedPlan(8, 32, 8, 3, 28)).toEqual({ v: 2, p: 5, chunks: 1, blockOuter: false });
+    expect(wasmGroupedPlan(32, 32, 32, 3, 7)).toEqual({ v: 2, p: 4, chunks: 4, blockOuter: false });
     expect(wasmGroupedPlan(12, 2, 8, 3)).toEqual({ v: 1, p: 8, chunks: 3, blockOuter: true });
   });
 
+  it.each([g(8, 8, 3, 1, 1, 2, 9, 2), g(16, 32, 3, 2, 1, 2, 7), g(12, 24, 3, 1, 2, 3, 5), g(4, 8, 5, 2, 2, 1, 6)].map((c, i) => [i, c] as const))(
+    'case %i: every register block (1-8 pixels, 1-2 vectors) and loop order, with the edge taps skipped, equals the reference',
+    (_i, c) => {
+      const next = rng(11);
+      const cpg = c.inChannels / c.groups;
+      const opg = c.outChannels / c.groups;
+      const xShape = [c.batch, c.hw, c.hw, c.inChannels];
+      const x = normal(next, xShape.reduce((a, b) => a * b));
+      const w = normal(next, c.outChannels * cpg * c.kernel * c.kernel, 0.3);
+      const bias = normal(next, c.outChannels);
+      const ref = referenceConv(x, xShape, w, bias, c, true);
+      const hwio = oihwToHwio(w, c.outChannels, cpg, c.kernel, c.kernel);
+      const ho = convOutSize(c.hw, c.kernel, c.stride, c.padding);
+      const base = { h: c.hw, w: c.hw, inC: c.inChannels, ho, wo: ho, outC: c.outChannels, k: c.kernel, stride: c.stride, pad: c.padding, groups: c.groups, relu: true, fma: true };
+      const X = groupedInputMargin(base) + 64;
+      const W = X + x.length * 4 + 64;
+      const O = W + c.outChannels * (cpg * c.kernel * c.kernel + 1) * 4 + 64;
+      const mem = new WebAssembly.Memory({ initial: Math.ceil((O + ref.length * 4 + 64) / 65536) + 1 });
+      const f = new Float32Array(mem.buffer);
+      f.set(x, X / 4);
+      for (const v of opg % 8 === 0 ? [1, 2] : [1]) {
+        for (let p = 1; p <= 8; p++) {
+          for (const [blockOuter, parts] of [[false, 1], [true, 1], [false, c.groups], [true, 2]] as const) {
+            const plan = { v, p, chunks: Math.ceil(opg / 4) / v, blockOuter, parts };
+            f.set(packWasmGroupedFilter(hwio, bias, c.kernel, cpg, c.outChannels, c.groups, plan).data, W / 4);
+            f.fill(NaN, O / 4, O / 4 + ref.length);
+            const run = new WebAssembly.Instance(new WebAssembly.Module(groupedConvWasmBytes({ ...base, plan }, false)), { env: { mem } }).exports.run as (...a: number[]) => void;
+            const items = groupedItems(c.batch * ho, plan);
+            run(X, W, O, 1, items);
+            run(X, W, O, 0, 1);
+            expect(maxDiff(ref, f.subarray(O / 4, O / 4 + ref.length)), JSON.stringify(plan)).toBeLessThan(1e-5);
+          }
+        }
+      }
+    },
+  );
+
+  it('copies an input that lies lower in memory than the addresses the kernel forms before it', () => {
+    const c = g(8, 8, 3, 1, 1, 2, 6);
+    const next = rng(3);
+    const xShape = [1, 6, 6, 8];
+    const x = normal(next, 6 * 6 * 8);
+    const w = normal(next, 8 * 4 * 9, 0.3);
+    const ref = referenceConv(x, xShape, w, null, c, false);
+    const mem = new WebAssembly.Memory({ initial: 4 });
+    let top = 4096;
+    const malloc = (n: number) => ((top = Math.ceil(top / 64) * 64 + n), top - n);
+    const ids = new Map<object, { memoryOffset: number }>();
+    const tensor = (shape: number[], offset: number): tf.TensorInfo => {
+      const dataId = {};
+      ids.set(dataId, { memoryOffset: offset });
+      return { dataId, shape, dtype: 'float32' } as tf.TensorInfo;
+    };
+    new Float32Array(mem.buffer).set(x, 0);
+    const hwio = oihwToHwio(w, 8, 4, 3, 3);
+    const wOff = malloc(hwio.length * 4);
+    new Float32Array(mem.buffer).set(hwio, wOff / 4);
+    const backend = {
+      wasm: { wasmMemory: mem, _malloc: malloc, _free: () => undefined },
+      dataIdMap: { get: (id: object) => ids.get(id)! },
+      makeOutput: (shape: number[]) => tensor(shape, malloc(shape.reduce((a, b) => a * b) * 4)),
+    };
+    const out = wasmGroupedConvKernel({ inputs: { x: tensor(xShape, 0), filter: tensor([3, 3, 4, 8], wOff) }, backend, attrs: { stride: 1, pad: 1, groups: 2, relu: false } as unknown as tf.NamedAttrMap });
+    expect(groupedInputMargin({ w: 6, inC: 8, pad: 1 })).toBeGreaterThan(0);
+    expect(maxDiff(ref, new Float32Array(mem.buffer, ids.get(out.dataId)!.memoryOffset, ref.length))).toBeLessThan(1e-5);
+  });
+
+  it('splits the groups of a row when the rows alone do not make 8 items per thread', () => {
+    expect(groupParts(56, 32, 2)).toBe(1);
+    expect(groupParts(7, 32, 2)).toBe(3);
+    expect(groupParts(1, 2, 4)).toBe(2);
+    expect(groupedItems(7, { v: 2, p: 4, chunks: 4, blockOuter: false, parts: 3 })).toBe(21);
+  });
+
   it('emits a valid module for plain and shared memories', () => {
-    const shape = { hp: 9, wp: 9, inC: 16, ho: 7, wo: 7, outC: 16, k: 3, stride: 1, groups: 4, relu: true, plan: wasmGroupedPlan(4, 4, 4, 3), fma: false };
+    const shape = { h: 7, w: 7, inC: 16, ho: 7, wo: 7, outC: 16, k: 3, stride: 1, pad: 1, groups: 4, relu: true, plan: wasmGroupedPlan(4, 4, 4, 3), fma: false };
     for (const [blockOuter, fma] of [[false, false], [true, false], [false, true], [true, true]]) {
       const s = { ...shape, fma, plan: { ...shape.plan, blockOuter } };
       expect(WebAssembly.validate(groupedConvWasmBytes(s, false))).toBe(true);
