@@ -589,3 +589,29 @@ test('the first screen loads no inference code, and the tabs work from the keybo
   await page.keyboard.press('Home');
   await expect(page).toHaveURL(/\/$/);
 });
+
+test('the forms check refuses C = 65,536 before it starts, and a long check can be cancelled without holding the engine', async ({ page }) => {
+  test.setTimeout(300_000);
+  const runButton = page.getByRole('button', { name: 'Run equivalence check' });
+  // Form (a) as 65,536 paths never finished: refused, with the reason beside the button.
+  await page.goto('/?view=forms&preset=resnext29_8x64d&C=65536&d=1');
+  await expect(page.getByTestId('form-c-params')).toBeVisible();
+  await expect(runButton).toBeDisabled();
+  await expect(page.getByText(/the forms check builds form \(a\) as C = 65,536 separate paths, over the 1,024 it can run/)).toBeVisible();
+  // 1,024 paths of 4 channels on the cpu backend: minutes of work, cancelled after it starts.
+  await page.goto('/?view=forms&preset=resnext29_8x64d&C=1024&d=4&backend=cpu');
+  await runButton.click();
+  const cancel = page.getByRole('button', { name: 'Cancel' });
+  await expect(cancel).toBeVisible();
+  await page.waitForTimeout(3000);
+  await cancel.click();
+  await expect(cancel).toBeHidden();
+  await expect(runButton).toBeEnabled();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  // The engine is free at once: a small check runs to its end.
+  await page.getByLabel('Cardinality').fill('4');
+  await expect(page).toHaveURL(/C=4&/);
+  await runButton.click();
+  const result = page.getByRole('region', { name: 'Equivalence check result' });
+  await expect(result).toContainText('Equal within float32 rounding', { timeout: 90_000 });
+});

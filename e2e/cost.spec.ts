@@ -218,3 +218,30 @@ test('this browser as a device: the backend measured, then every layer timed bes
   await expect(page.getByText('Where the model misses, and why')).toBeVisible();
   await shoot(page, 'cost-browser-1280x800.png');
 });
+
+test('a link of 5,000 blocks: the roofline merges repeats into few dots, the kernel table lists 300 rows at a time', async ({ page }) => {
+  test.setTimeout(300_000);
+  // 67 characters, 50,014 kernels. Before, a dot and a table row each held the page for tens of seconds.
+  const started = Date.now();
+  await page.goto('/?view=cost&preset=resnet50&depths=1250,1250,1250,1250&input=3x64x64');
+  const roofline = page.getByRole('group', { name: /Roofline/ });
+  await expect(roofline).toBeVisible({ timeout: 240_000 });
+  console.log(`5,000-block cost view shown after ${((Date.now() - started) / 1000).toFixed(1)} s (this machine, under load)`);
+  const dots = await roofline.getByRole('img').count();
+  expect(dots).toBeGreaterThan(10);
+  expect(dots).toBeLessThanOrEqual(600);
+  await expect(page.getByTestId('roofline-merged')).toContainText(`${dots} dots for 50,014 kernels`);
+  await expect(roofline.getByRole('img').first()).toHaveAttribute('aria-label', /^conv1 \(stem\)/);
+  await expect(roofline.getByRole('img', { name: /^layer1\.0\.conv2 and 1,249 like it \(dense 3x3\)/ })).toHaveCount(1);
+  // The kernel table has no rows while closed, then 300 at a time.
+  const rows = page.locator('details.kernels tbody tr');
+  expect(await rows.count()).toBe(0);
+  await page.getByText('All 50014 kernels: traffic, intensity and predicted time').click();
+  await expect(rows).toHaveCount(300);
+  await expect(page.getByText('The first 300 of 50,014 kernels.')).toBeVisible();
+  await page.getByRole('button', { name: 'Show 300 more' }).click();
+  await expect(rows).toHaveCount(600);
+  // The page still answers: another view opens.
+  await page.getByRole('tab', { name: 'Table' }).click();
+  await expect(page.getByRole('tab', { name: 'Table' })).toHaveAttribute('aria-selected', 'true', { timeout: 60_000 });
+});

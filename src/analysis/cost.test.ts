@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
-import { defaultConfig, presetConfig, PRESET_NAMES } from '../model/presets.ts';
+import { defaultConfig, presetConfig } from '../model/presets.ts';
 import type { NetworkConfig } from '../model/config.ts';
+import { corePresetNames } from '../../test/support/family-fixtures.ts';
 import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
 import { batchSweep, checkBatch, costJson, costOf, CostError, parseBatch, parseDevice, parseDtype, parseGpus, parseLayout, parseOptimizer, resnetCounterpart, sameFlopsCounterpart, type CostOptions } from './cost.ts';
 import { DEVICES, findDevice, DEVICE_SOURCES, browserDevice, type Device } from './devices.ts';
@@ -70,8 +71,8 @@ describe('activations (RegNet: output elements of every conv, per image)', () =>
 describe('saved activations equal what PyTorch saves for backward', () => {
   it('covers every preset at batch 1 and 8, six or more non-preset networks (timm among them) and mixed precision', () => {
     const presets = (b: number) => new Set(saved.filter((c) => c.preset && c.batch === b && c.precision === 'float32').map((c) => c.preset));
-    expect(presets(1)).toEqual(new Set(PRESET_NAMES));
-    expect(presets(8)).toEqual(new Set(PRESET_NAMES));
+    expect(presets(1)).toEqual(new Set(corePresetNames()));
+    expect(presets(8)).toEqual(new Set(corePresetNames()));
     const custom = saved.filter((c) => c.preset === null && c.precision === 'float32');
     expect(custom.length).toBeGreaterThanOrEqual(6);
     expect(custom.some((c) => c.config.stem === 'deep' || c.config.stem === 'deep_tiered')).toBe(true);

@@ -323,7 +323,7 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   };
 }
 
-/** The CLI's `--json`: the keys the README documents, snake_case. */
+/** The CLI's `--json`: the keys docs/cost-model.md documents, snake_case. */
 export function costJson(report: CostReport): unknown {
   const t = report.totals;
   const d = report.options.device;

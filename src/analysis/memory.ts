@@ -73,8 +73,10 @@ export function savedInputs(node: LayerNode): number[] {
     case 'conv':
     case 'conv1d':
     case 'bn':
+    case 'gn':
     case 'maxpool':
     case 'avgpool':
+    case 'blurpool':
     case 'linear':
       return [node.inputs[0]];
     case 'relu':

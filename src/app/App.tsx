@@ -7,6 +7,7 @@ import { CompareView } from './views/CompareView.tsx';
 import { CostView } from './views/CostView.tsx';
 import { GraphView } from './views/GraphView.tsx';
 import { Notices } from './components/Notices.tsx';
+import { CheckpointPicker, CheckpointStatus, useCheckpointOpener } from './components/CheckpointOpen.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { useSnapshot, useStore } from './store.ts';
 import { exactPreset, VIEWS, type AppState, type View } from './state.ts';
@@ -108,6 +109,8 @@ function Shell() {
   if (state.view === 'run' && !runOpened) setRunOpened(true);
   const [explainOpened, setExplainOpened] = useState(false);
   if (state.view === 'explain' && !explainOpened) setExplainOpened(true);
+  // A checkpoint dropped on any view, or picked in the masthead, becomes the app's network.
+  const checkpoint = useCheckpointOpener(state);
   return (
     <div className="app">
       <header className="masthead">
@@ -115,8 +118,12 @@ function Shell() {
           ResNeXt Lab
           <span className="subtitle">{t('app.subtitle')}</span>
         </h1>
-        <LanguageSwitch lang={state.lang} onChange={(lang) => store.update((s) => (s.lang === lang ? s : { ...s, lang }))} />
+        <div className="masthead-tools">
+          <CheckpointPicker opener={checkpoint} />
+          <LanguageSwitch lang={state.lang} onChange={(lang) => store.update((s) => (s.lang === lang ? s : { ...s, lang }))} />
+        </div>
       </header>
+      <CheckpointStatus opener={checkpoint} state={state} />
       <Notices notices={notices} onDismiss={() => store.dismissNotices()} />
       <div className="layout">
         <ConfigPanel state={state} />

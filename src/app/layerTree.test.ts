@@ -47,14 +47,24 @@ describe('layer tree', () => {
 });
 
 describe('layer tree at the size limit', () => {
-  it('groups a 4,000-block network in linear time', () => {
-    const config = { ...presetConfig('resnet50'), depths: [1000, 1000, 1000, 1000], input: [3, 32, 32] as [number, number, number] };
-    const graph = buildLayerGraph(config, 'seed');
-    const summary = summarize(graph);
-    const t0 = performance.now();
-    const items = layerItems(graph, summary, 'blocks', new Set(), '');
-    const ms = performance.now() - t0;
-    expect(items.filter((i) => i.kind === 'block')).toHaveLength(4000);
-    expect(ms).toBeLessThan(500);
+  it('groups a 4,000-block network in linear time (4x the blocks: about 4x the work, not 16x)', () => {
+    const run = (blocks: number) => {
+      const config = { ...presetConfig('resnet50'), depths: [blocks, blocks, blocks, blocks], input: [3, 32, 32] as [number, number, number] };
+      const graph = buildLayerGraph(config, 'seed');
+      const summary = summarize(graph);
+      const times: number[] = [];
+      let items = layerItems(graph, summary, 'blocks', new Set(), '');
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        items = layerItems(graph, summary, 'blocks', new Set(), '');
+        times.push(performance.now() - t0);
+      }
+      return { items, ms: times.sort((a, b) => a - b)[1] };
+    };
+    const small = run(250);
+    const large = run(1000);
+    expect(large.items.filter((i) => i.kind === 'block')).toHaveLength(4000);
+    // A ratio within one run, not a time: the shared machine's load scales both.
+    expect(large.ms / small.ms).toBeLessThan(10);
   });
 });

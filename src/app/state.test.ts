@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { presetConfig } from '../model/presets.ts';
-import { defaultState, editConfig, exactPreset, parseState, serializeState, urlFormat, withConfig, type AppState } from './state.ts';
+import { defaultState, editConfig, exactPreset, LISTED_NAMES, MAX_COMPARE, parseState, QUOTED_CHARS, serializeState, urlFormat, withCheckpoint, withConfig, type AppState } from './state.ts';
+import { translator } from './i18n/translator.ts';
 
 const roundTrip = (state: AppState) => parseState(serializeState(state));
 
@@ -49,10 +50,33 @@ describe('URL state', () => {
       layer: 'layer2.3.conv2',
       graphOpen: ['layer2', 'layer2.3', 'layer2.3.conv2'],
       colour: 'time',
+      checkpoint: 'my model (v2).safetensors',
     };
     const back = roundTrip(s);
     expect(back.notices).toEqual([]);
     expect(back.state).toEqual(s);
+  });
+
+  it('records the checkpoint a network came from while the network is still its (the input size aside)', () => {
+    const inferred = { ...presetConfig('seresnext50_32x4d'), classes: 10 };
+    const opened = withCheckpoint(defaultState(), inferred, 'seresnext.pth');
+    expect(opened.checkpoint).toBe('seresnext.pth');
+    // The preset of the same architecture is the link's base: only what differs from it is written.
+    expect(opened.preset).toBe('seresnext50_32x4d');
+    expect(serializeState(opened)).toBe('preset=seresnext50_32x4d&classes=10&cmp=current%2Cresnet50%2Cresnext50_32x4d&ckpt=seresnext.pth');
+    expect(parseState(serializeState(opened)).state.config).toEqual(inferred);
+    expect(withConfig(opened, { ...inferred, input: [3, 160, 160] }).checkpoint).toBe('seresnext.pth');
+    expect(withConfig(opened, { ...inferred, cardinality: 16 }).checkpoint).toBeNull();
+    expect(withCheckpoint(defaultState(), presetConfig('resnet50'), 'r50.pth').preset).toBe('resnet50');
+    const custom = { ...presetConfig('resnet50'), depths: [1, 1, 1, 1] };
+    expect(withCheckpoint({ ...defaultState(), preset: 'resnet18' }, custom, 'tiny.pth').preset).toBe('resnet18');
+  });
+
+  it('leaves out a checkpoint name too long for a link, with a notice', () => {
+    const r = parseState(`?ckpt=${'x'.repeat(256)}`);
+    expect(r.state.checkpoint).toBeNull();
+    expect(r.notices.map((n) => n.text).join('\n')).toMatch(/256 characters long \(at most 255\)/);
+    expect(parseState('?ckpt=').state.checkpoint).toBeNull();
   });
 
   it('falls back to a valid config, with a notice, for a malformed link', () => {
@@ -99,6 +123,67 @@ describe('URL state', () => {
     expect(r.state.compare).toEqual(defaultState().compare);
     expect(r.state.formsStage).toBe(1);
     expect(r.notices).toHaveLength(5);
+  });
+});
+
+describe('hostile links', () => {
+  const texts = (search: string) => parseState(search).notices.map((n) => n.text);
+
+  it('sums up any number of unknown keys in one line with a count', () => {
+    const keys = Array.from({ length: 2000 }, (_, i) => `junk${i}=1`).join('&');
+    const notices = texts(`?view=cost&${keys}`);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/^Ignored 2,000 unknown link parameters: "junk0", .*"junk4", and 1,995 more\.$/);
+    expect(texts('?zoom=3')).toEqual(['Ignored the unknown link parameter "zoom".']);
+  });
+
+  it('never quotes a long value whole: its start and its length', () => {
+    const long = 'x'.repeat(200_000);
+    for (const key of ['view', 'C', 'depths', 'input', 'preset', 'preserve', 'fs', 'fb', 'cmp', 'dtype', 'batch', long]) {
+      const notices = texts(`?${key}=${long}`);
+      expect(notices.length, key).toBeGreaterThan(0);
+      for (const n of notices) expect(n.length, key).toBeLessThan(QUOTED_CHARS + 400);
+    }
+    expect(texts(`?view=${long}`)[0]).toContain(`"${'x'.repeat(QUOTED_CHARS)}… (200,000 characters)"`);
+    // A long name among many: each cut, the list counted.
+    const many = Array.from({ length: 50 }, (_, i) => `${'y'.repeat(5000)}${i}`).join(',');
+    const cmp = texts(`?cmp=${many}`).join('\n');
+    expect(cmp.length).toBeLessThan(LISTED_NAMES * (QUOTED_CHARS + 40) + 400);
+    expect(cmp).toMatch(/Ignored 50 unknown networks in the comparison: .* and 45 more\./);
+    // Chinese cuts the same way.
+    const zh = translator('zh').msg(parseState(`?view=${long}`).notices[0]);
+    expect(zh.length).toBeLessThan(QUOTED_CHARS + 200);
+    expect(zh).toContain('共 200,000 个字符');
+  });
+
+  it('removes repeated comparison entries before counting them', () => {
+    const repeats = Array.from({ length: 20 }, () => 'resnet50').join(',');
+    const r = parseState(`?cmp=${repeats},resnext50_32x4d,resnext50_32x4d,bogus,bogus`);
+    expect(r.state.compare).toEqual(['resnet50', 'resnext50_32x4d']);
+    const notices = r.notices.map((n) => n.text);
+    expect(notices).toEqual([
+      'Removed repeats from the comparison: "resnet50", "resnext50_32x4d", "bogus".',
+      'Ignored an unknown network in the comparison: "bogus".',
+    ]);
+    expect(notices.join('\n')).not.toMatch(/at most/);
+    // Seven different networks are still too many.
+    const seven = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'resnext50_32x4d', 'resnext101_32x8d'];
+    expect(seven.length).toBeGreaterThan(MAX_COMPARE);
+    expect(texts(`?cmp=${seven.join(',')}`)).toEqual([`A comparison holds at most ${MAX_COMPARE} networks; kept the first ${MAX_COMPARE}.`]);
+  });
+
+  it('notices a repeated key, keeps its first value, and writes it back once', () => {
+    const r = parseState('?C=4&view=cost&C=8&view=layers&C=16&zoom=1&zoom=2');
+    expect(r.state.config.cardinality).toBe(4);
+    expect(r.state.view).toBe('cost');
+    expect(r.notices.map((n) => n.text)).toEqual([
+      'Ignored the unknown link parameter "zoom".',
+      'The link gives "C", "view" more than once; used the first value of each.',
+    ]);
+    const rewritten = serializeState(r.state);
+    expect(rewritten.match(/(^|&)C=/g)).toHaveLength(1);
+    expect(rewritten.match(/(^|&)view=/g)).toHaveLength(1);
+    expect(parseState(rewritten).notices).toEqual([]);
   });
 });
 

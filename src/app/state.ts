@@ -15,9 +15,16 @@
  *                               config: stem
  *   base=N                      config: base width
  *   sw=N                        config: stem width
+ *   pool=maxpool|conv           config: stem pool
  *   attn=none|se|eca            config: attention
+ *   ser=N                       config: SE reduction
+ *   norm=batchnorm|groupnorm    config: norm
+ *   aa=none|blur|avgpool        config: anti-aliasing
+ *   dk=N                        config: shortcut kernel
+ *   rf=N                        config: reduce-first factor
  *   avgdown=0|1                 config: avg-down shortcut
  *   impl=torchvision|timm       config: implementation
+ *   cw=conv=N,...               config: conv widths
  *   input=CxHxW                 config: input size
  *   classes=N                   config: classes
  *   top=0|1                     config: head (top)
@@ -43,13 +50,14 @@
  *   open=<id>,<id>,...          graph view: the open stages, blocks, modules and grouped convs
  *   colour=macs|params|memory|time
  *                               graph view: what the nodes are coloured by
+ *   ckpt=<file name>            the checkpoint the network was inferred from (opened or dropped; its weights are not in the link)
  *   lang=en|zh                  interface language; absent: the browser's (written only where it differs)
  */
 import { BACKEND_NAMES, type BackendName } from '../model/tfjs/backend-name.ts';
 import { validateConfig, type NetworkConfig } from '../model/config.ts';
 import { CONFIG_FIELDS, configField, editField } from '../model/config-fields.ts';
 import { EXECUTION_ORDERS, type ExecutionOrder } from '../model/graph.ts';
-import { findPreset, PRESETS, presetConfig } from '../model/presets.ts';
+import { findPreset, matchPreset, PRESETS, presetConfig } from '../model/presets.ts';
 import { analyzeGraph } from '../analysis/analyze.ts';
 import { graphOf } from './graphs.ts';
 import { CONVENTIONS, type Convention } from '../analysis/conventions.ts';
@@ -60,7 +68,7 @@ import { BROWSER_DEVICE, DEFAULT_DEVICE, DEVICE_NAMES } from '../analysis/device
 import { OPTIMIZERS, trainingMemory, type Optimizer } from '../analysis/memory.ts';
 import { memoryDtype, PRECISIONS, type Precision } from '../analysis/timing/precision.ts';
 import { LAYOUTS, type Layout } from '../analysis/timing/model.ts';
-import { messageFromError, type Message } from '../model/message.ts';
+import { messageFromError, type Message, type MessageParam } from '../model/message.ts';
 import { LANGS, type Lang } from './i18n/lang.ts';
 import { appMessage } from './i18n/translator.ts';
 import type { MessageKey } from './i18n/catalogue.ts';
@@ -112,6 +120,8 @@ export interface AppState {
   graphOpen: string[];
   /** Graph view: what the nodes are coloured by. */
   colour: Measure;
+  /** The name of the checkpoint the network was inferred from (opened or dropped), while the network is still its. */
+  checkpoint: string | null;
 }
 
 /** The devices the cost view offers: the table's and this browser. */
@@ -144,6 +154,7 @@ export function defaultState(lang: Lang = 'en'): AppState {
     layer: null,
     graphOpen: [],
     colour: 'macs',
+    checkpoint: null,
   };
 }
 
@@ -174,14 +185,38 @@ export function editConfig(config: NetworkConfig, key: keyof NetworkConfig, text
   return checkConfig(next);
 }
 
-/** The state with a new config, the forms stage and block, the selection and the graph's open groups kept inside the new network. */
+/** The longest checkpoint name a link may carry. */
+const MAX_CHECKPOINT_NAME = 255;
+
+/**
+ * The state with a new config, the forms stage and block, the selection and the graph's open groups
+ * kept inside the new network; the checkpoint's name kept only while the architecture is still its.
+ */
 export function withConfig(state: AppState, config: NetworkConfig, preset = state.preset): AppState {
   const formsStage = Math.min(state.formsStage, config.depths.length);
   const blocks = config.depths[formsStage - 1];
   const formsBlock = state.formsBlock !== null && state.formsBlock < blocks ? state.formsBlock : null;
   const tree = graphTree(graphOf(config));
   const layer = state.layer !== null && tree.byId.has(state.layer) ? state.layer : null;
-  return { ...state, config, preset, formsStage, formsBlock, layer, graphOpen: orderedIds(tree, new Set(state.graphOpen)) };
+  const checkpoint = state.checkpoint !== null && sameNetwork(state.config, config) ? state.checkpoint : null;
+  return { ...state, config, preset, formsStage, formsBlock, layer, graphOpen: orderedIds(tree, new Set(state.graphOpen)), checkpoint };
+}
+
+/** Whether two configs are the same network but for the input size (a checkpoint fits any input size). */
+function sameNetwork(a: NetworkConfig, b: NetworkConfig): boolean {
+  return sameConfig({ ...a, input: b.input }, b);
+}
+
+/**
+ * The state showing the network a checkpoint's shapes were inferred as, the file's name recorded; the
+ * preset of the same architecture (classes and input aside) becomes the link's base where there is one,
+ * and the Compare view shows the network beside the ones it compares.
+ */
+export function withCheckpoint(state: AppState, config: NetworkConfig, name: string): AppState {
+  const preset = exactPreset(config) ?? matchPreset(config)?.name ?? state.preset;
+  // The Compare view compares it too.
+  const compare = state.compare.includes(CURRENT) ? state.compare : [CURRENT, ...state.compare].slice(0, MAX_COMPARE);
+  return { ...withConfig(state, config, preset), compare, checkpoint: name.slice(0, MAX_CHECKPOINT_NAME) };
 }
 
 
@@ -206,6 +241,27 @@ type TextField = { [K in keyof AppState]: AppState[K] extends string ? K : never
 /** The fields of the state that hold any string. */
 type FreeTextField = { [K in keyof AppState]: string extends AppState[K] ? (null extends AppState[K] ? never : K) : never }[keyof AppState];
 
+/** How many characters of a link's value a notice quotes; the rest is counted, not shown. */
+export const QUOTED_CHARS = 60;
+/** How many names a notice lists before it counts the rest. */
+export const LISTED_NAMES = 5;
+
+/** A value from the link as a notice quotes it: whole when short, else its start and its length. */
+function cut(value: string): MessageParam {
+  if (value.length <= QUOTED_CHARS) return value;
+  let start = value.slice(0, QUOTED_CHARS);
+  // Never end on half of a surrogate pair.
+  if (/[\uD800-\uDBFF]$/.test(start)) start = start.slice(0, -1);
+  return appMessage('state.cut', { start, length: value.length });
+}
+
+/** Names from the link, quoted and cut, the first LISTED_NAMES of them and a count of the rest. */
+function quotedList(values: readonly string[]): Message[] {
+  const listed = values.slice(0, LISTED_NAMES).map((v) => appMessage('state.quoted', { value: cut(v) }));
+  return values.length > LISTED_NAMES ? [...listed, appMessage('state.more', { count: values.length - LISTED_NAMES })] : listed;
+}
+
+
 /** A key whose value is one of a list; the notice for another value calls it `what`. */
 function choiceParam<F extends TextField>(
   key: string, field: F, values: readonly AppState[F][], what: Extract<MessageKey, `${'state' | 'graph'}.what.${string}`>, about: string, syntax = values.join('|'),
@@ -219,7 +275,7 @@ function choiceParam<F extends TextField>(
       const v = query.get(key);
       if (v === null) return;
       if ((values as readonly string[]).includes(v)) state[field] = v as AppState[F];
-      else notices.push(appMessage('state.unknownValue', { what: appMessage(what), value: v, allowed: values.map((a) => `"${a}"`).join(', '), fallback: state[field] }));
+      else notices.push(appMessage('state.unknownValue', { what: appMessage(what), value: cut(v), allowed: values.map((a) => `"${a}"`).join(', '), fallback: state[field] }));
     },
   };
 }
@@ -258,7 +314,7 @@ const CONFIG_PARAM: UrlParam = {
     const presetName = query.get('preset');
     if (presetName !== null) {
       if (findPreset(presetName)) state.preset = presetName;
-      else notices.push(appMessage('state.unknownPreset', { preset: presetName, fallback: DEFAULT_PRESET }));
+      else notices.push(appMessage('state.unknownPreset', { preset: cut(presetName), fallback: DEFAULT_PRESET }));
     }
     let config = presetConfig(state.preset);
     const fieldErrors: Message[] = [];
@@ -268,7 +324,7 @@ const CONFIG_PARAM: UrlParam = {
       try {
         config = editField(config, f, v);
       } catch (e) {
-        fieldErrors.push(appMessage('state.fieldError', { key: f.url, value: v, error: messageFromError(e) }));
+        fieldErrors.push(appMessage('state.fieldError', { key: f.url, value: cut(v), error: messageFromError(e) }));
       }
     }
     if (fieldErrors.length > 0) notices.push(appMessage('state.fieldErrors', { errors: fieldErrors }));
@@ -294,7 +350,7 @@ const URL_PARAMS: readonly UrlParam[] = [
       const v = query.get('preserve');
       if (v === null) return;
       if (v === '1' || v === '0') state.preserve = v === '1';
-      else notices.push(appMessage('state.preserve', { value: v }));
+      else notices.push(appMessage('state.preserve', { value: cut(v) }));
     },
   },
   choiceParam('order', 'order', EXECUTION_ORDERS, 'state.what.order', 'layer order (seed: the seed code\'s, as the CLI prints)'),
@@ -312,7 +368,7 @@ const URL_PARAMS: readonly UrlParam[] = [
       const stages = state.config.depths.length;
       const n = Number(fs);
       if (/^\d+$/.test(fs) && n >= 1 && n <= stages) state.formsStage = n;
-      else notices.push(appMessage('state.formsStage', { value: fs, stages }));
+      else notices.push(appMessage('state.formsStage', { value: cut(fs), stages }));
     },
   },
   {
@@ -326,7 +382,7 @@ const URL_PARAMS: readonly UrlParam[] = [
       const n = Number(fb);
       const blocks = state.config.depths[state.formsStage - 1];
       if (/^\d+$/.test(fb) && n < blocks) state.formsBlock = n;
-      else notices.push(appMessage('state.formsBlock', { value: fb, stage: state.formsStage, last: blocks - 1 }));
+      else notices.push(appMessage('state.formsBlock', { value: cut(fb), stage: state.formsStage, last: blocks - 1 }));
     },
   },
   {
@@ -337,12 +393,18 @@ const URL_PARAMS: readonly UrlParam[] = [
     read: (state, query, notices) => {
       const cmp = query.get('cmp');
       if (cmp === null) return;
-      const items = cmp.split(',').filter((s) => s !== '');
+      // Repeats are removed before anything is counted: a network listed twice is one network.
+      const listed = cmp.split(',').filter((s) => s !== '');
+      const items = [...new Set(listed)];
+      if (items.length < listed.length) {
+        const repeated = [...new Set(listed.filter((s, i) => listed.indexOf(s) !== i))];
+        notices.push(appMessage('state.compareRepeated', { names: quotedList(repeated) }));
+      }
       const good = items.filter((s) => s === CURRENT || findPreset(s));
       const bad = items.filter((s) => !(s === CURRENT || findPreset(s)));
-      if (bad.length > 0) notices.push(appMessage('state.compareUnknown', { names: bad.join(', ') }));
+      if (bad.length > 0) notices.push(appMessage('state.compareUnknown', { count: bad.length, names: quotedList(bad) }));
       if (good.length > MAX_COMPARE) notices.push(appMessage('state.compareTooMany', { max: MAX_COMPARE }));
-      const kept = [...new Set(good)].slice(0, MAX_COMPARE);
+      const kept = good.slice(0, MAX_COMPARE);
       if (kept.length >= 2) state.compare = kept;
       else notices.push(appMessage('state.compareTooFew'));
     },
@@ -413,6 +475,18 @@ const URL_PARAMS: readonly UrlParam[] = [
     },
   },
   choiceParam('colour', 'colour', MEASURES, 'graph.what.colour', 'graph view: what the nodes are coloured by'),
+  {
+    keys: [{ key: 'ckpt', syntax: '<file name>', about: 'the checkpoint the network was inferred from (opened or dropped; its weights are not in the link)' }],
+    write: (state, _defaults, query) => {
+      if (state.checkpoint !== null) query.set('ckpt', state.checkpoint);
+    },
+    read: (state, query, notices) => {
+      const name = query.get('ckpt');
+      if (name === null || name.trim() === '') return;
+      if (name.length <= MAX_CHECKPOINT_NAME) state.checkpoint = name;
+      else notices.push(appMessage('ckpt.linkName', { length: name.length, max: MAX_CHECKPOINT_NAME }));
+    },
+  },
   choiceParam('lang', 'lang', LANGS, 'state.what.language', 'interface language; absent: the browser\'s (written only where it differs)'),
 ];
 
@@ -452,9 +526,15 @@ export function parseState(search: string, preferred: Lang = 'en'): ParsedState 
   const query = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
   const state = defaultState(preferred);
   const notices: Message[] = [];
-  for (const key of new Set(query.keys())) {
-    if (!KNOWN_KEYS.has(key)) notices.push(appMessage('state.unknownParameter', { key }));
-  }
+  // One line for every unknown key, one for every repeated one (a link keeps a key's first value; the
+  // rewritten link has one), however many there are.
+  const seen = new Map<string, number>();
+  for (const key of query.keys()) seen.set(key, (seen.get(key) ?? 0) + 1);
+  const unknown = [...seen.keys()].filter((key) => !KNOWN_KEYS.has(key));
+  if (unknown.length === 1) notices.push(appMessage('state.unknownParameter', { key: cut(unknown[0]) }));
+  else if (unknown.length > 1) notices.push(appMessage('state.unknownParameters', { count: unknown.length, keys: quotedList(unknown) }));
+  const repeated = [...seen].filter(([key, n]) => n > 1 && KNOWN_KEYS.has(key)).map(([key]) => key);
+  if (repeated.length > 0) notices.push(appMessage('state.repeatedKeys', { keys: quotedList(repeated) }));
   for (const p of [...URL_PARAMS.filter((p) => !p.late), ...URL_PARAMS.filter((p) => p.late)]) p.read(state, query, notices);
   return { state, notices };
 }

@@ -121,6 +121,21 @@ function flagName(f: ConfigField): FieldName {
 }
 
 /**
+ * The architecture flags as the fields they set, each read on its own (`--aa blur` -> { aa: 'blur' }):
+ * what completes a network inferred from a weights file.
+ */
+export function completionFromArgs(args: ParsedArgs): Partial<NetworkConfig> {
+  const fields: Partial<NetworkConfig> = {};
+  for (const f of CONFIG_FIELDS) {
+    const given = args.flags.get(f.flag);
+    if (given === undefined) continue;
+    const read = f.read(defaultConfig(), given === true ? f.flagSets! : given, flagName(f));
+    Object.assign(fields, { [f.key]: read[f.key] });
+  }
+  return fields;
+}
+
+/**
  * The config named by a preset (first positional) and/or architecture flags. Flags override the
  * preset; without a preset, `--depths` is required and the rest default to a ResNet.
  */

@@ -34,6 +34,18 @@ describe('predict', () => {
     expect(maxAbsDiff(readF32(out), readF32(`${W}/tiny_resnext.logits.bin`))).toBeLessThanOrEqual(1e-4);
   });
 
+  it('--aa with --weights and no preset completes the inferred network (anti-aliasing leaves no trace in a file)', async () => {
+    const F = 'fixtures/family/weights';
+    const run = async (extra: string[], name: string) => {
+      const out = join(tmp, `${name}.bin`);
+      await capture(['--weights', `${F}/fam_blur_basic.safetensors`, '--input', `${F}/fam_blur_basic.input.bin`, '--shape', '2,3,37,37', '--out', out, '--backend', 'cpu', ...extra]);
+      return maxAbsDiff(readF32(out), readF32(`${F}/fam_blur_basic.logits.bin`));
+    };
+    expect(await run(['--aa', 'blur'], 'blur')).toBeLessThanOrEqual(1e-4);
+    // Without it the file loads as the plain network, which computes something else.
+    expect(await run([], 'plain')).toBeGreaterThan(1e-3);
+  });
+
   it('an image prints the top 5 with probabilities', async () => {
     const text = await capture(['--weights', `${W}/tiny_resnext.safetensors`, '--image', 'fixtures/images/test.png']);
     const rows = text.trim().split('\n');

@@ -8,8 +8,8 @@
  * `impliedImplementation` in config.ts).
  */
 import {
-  ATTENTION_KINDS, BLOCK_KINDS, CONFIG, formatInputSize, impliedImplementation, IMPLEMENTATIONS, parseInputSize, STEM_KINDS, usesStemWidth,
-  type NetworkConfig,
+  ANTI_ALIAS_KINDS, ATTENTION_KINDS, BLOCK_KINDS, CONFIG, CONV_NAME, formatInputSize, impliedImplementation, IMPLEMENTATIONS,
+  NORM_KINDS, parseInputSize, shown, STEM_KINDS, STEM_POOL_KINDS, usesStemWidth, type NetworkConfig,
 } from './config.ts';
 import type { Message, MessageParam } from './message.ts';
 
@@ -81,12 +81,6 @@ export interface ConfigField {
   read(config: NetworkConfig, text: string, name?: FieldName): NetworkConfig;
 }
 
-/** Characters of a bad value quoted in a message. */
-const SHOWN = 24;
-
-function shown(text: string): string {
-  return text.length > SHOWN ? `${text.slice(0, SHOWN)}... (${text.length} characters)` : text;
-}
 
 /** A positive decimal integer (spaces around it allowed), or a ConfigError naming `what`. */
 export function parsePositiveInteger(text: string, what: MessageParam): number {
@@ -135,6 +129,28 @@ const bit: ValueType<boolean> = {
   },
 };
 
+/** Orders module paths as a person reads them: numbers by value (`layer1.2` before `layer1.10`). */
+function naturalOrder(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/** Output channels by conv name: "layer1.0.conv1=47,layer1.0.conv2=18" (spaces and line breaks allowed; nothing for none), written in module order. */
+const convWidths: ValueType<Record<string, number>> = {
+  syntax: 'conv=N,...',
+  format: (widths) => Object.keys(widths).sort(naturalOrder).map((k) => `${k}=${widths[k]}`).join(','),
+  parse(text, name) {
+    const widths: Record<string, number> = {};
+    const parts = text.split(/[,\s]+/).filter((p) => p !== '');
+    for (const part of parts) {
+      const m = /^([^=]+)=(.*)$/.exec(part);
+      if (!m || !CONV_NAME.test(m[1])) CONFIG.fail('config.parse.widths', { what: name.whole, text: shown(part) });
+      if (m[1] in widths) CONFIG.fail('config.parse.widthTwice', { what: name.whole, name: m[1] });
+      widths[m[1]] = parsePositiveInteger(m[2], `${m[1]}`);
+    }
+    return widths;
+  },
+};
+
 function oneOf<T extends string>(choices: readonly T[]): ValueType<T> {
   return {
     choices,
@@ -167,9 +183,25 @@ const FIELDS: { readonly [K in keyof NetworkConfig]: FieldSpec<K> } = {
     url: 'sw', flag: 'stem-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true,
     usedWhen: { test: usesStemWidth, unused: (config, what) => CONFIG.message('config.unused.stemWidth', { what, stem: config.stem }) },
   },
-  attention: { url: 'attn', flag: 'attn', value: oneOf(ATTENTION_KINDS), control: { kind: 'select' }, architecture: true },
+  stemPool: {
+    url: 'pool', flag: 'stem-pool', value: oneOf(STEM_POOL_KINDS), control: { kind: 'select' }, architecture: true,
+    usedWhen: { test: (config) => config.stem !== 'cifar', unused: (_config, what) => CONFIG.message('config.unused.stemPool', { what }) },
+  },
+  attention: { url: 'attn', flag: 'attn', value: oneOf(ATTENTION_KINDS), control: { kind: 'select', row: 'attn' }, architecture: true },
+  seReduction: {
+    url: 'ser', flag: 'se-reduction', value: positiveInteger, control: { ...numeric, row: 'attn' }, architecture: true,
+    usedWhen: { test: (config) => config.attention === 'se', unused: (config, what) => CONFIG.message('config.unused.seReduction', { what, attention: config.attention }) },
+  },
+  norm: { url: 'norm', flag: 'norm', value: oneOf(NORM_KINDS), control: { kind: 'select', row: 'layers' }, architecture: true },
+  aa: { url: 'aa', flag: 'aa', value: oneOf(ANTI_ALIAS_KINDS), control: { kind: 'select', row: 'layers' }, architecture: true },
+  downKernel: {
+    url: 'dk', flag: 'down-kernel', value: positiveInteger, control: { ...numeric, row: 'block' }, architecture: true,
+    usedWhen: { test: (config) => !config.avgDown, unused: (_config, what) => CONFIG.message('config.unused.downKernel', { what }) },
+  },
+  reduceFirst: { url: 'rf', flag: 'reduce-first', value: positiveInteger, control: { ...numeric, row: 'block' }, architecture: true },
   avgDown: { url: 'avgdown', flag: 'avg-down', flagSets: true, value: bit, control: { kind: 'check', row: 'modules' }, architecture: true },
   implementation: { url: 'impl', flag: 'implementation', value: oneOf(IMPLEMENTATIONS), control: { kind: 'select', row: 'modules' }, architecture: true },
+  convWidths: { url: 'cw', flag: 'conv-widths', value: convWidths, control: { kind: 'text', inputMode: 'text' }, architecture: true },
   input: { url: 'input', flag: 'input', value: inputSize, control: { kind: 'text', inputMode: 'text', row: 'io' }, architecture: false },
   classes: { url: 'classes', flag: 'classes', value: positiveInteger, control: { ...numeric, row: 'io' }, architecture: false },
   includeTop: { url: 'top', flag: 'no-top', flagSets: false, value: bit, control: { kind: 'check' }, architecture: false },

@@ -20,6 +20,22 @@ export const STEM_KINDS: readonly StemKind[] = ['imagenet', 'deep', 'deep_tiered
 /** Channel attention after the block's last BN: none, timm's SEModule, or timm's EcaModule. */
 type AttentionKind = 'none' | 'se' | 'eca';
 export const ATTENTION_KINDS: readonly AttentionKind[] = ['none', 'se', 'eca'];
+/** The normalisation layer after every conv (timm's `norm_layer`): BatchNorm2d, or timm's GroupNorm of 32 groups (never folded into the conv). */
+export type NormKind = 'batchnorm' | 'groupnorm';
+export const NORM_KINDS: readonly NormKind[] = ['batchnorm', 'groupnorm'];
+/** timm's GroupNorm: `num_groups` 32 (its default, which resnet50_gn uses), eps 1e-5. */
+export const GROUP_NORM_GROUPS = 32;
+/**
+ * Anti-aliased downsampling (timm's `aa_layer`): none; `blur`, BlurPool2d (reflect-pad 1, a fixed
+ * [1, 2, 1] x [1, 2, 1] / 16 filter per channel, stride 2); `avgpool`, nn.AvgPool2d(2). Where a block
+ * has stride 2 the blur follows its strided conv (which then runs with stride 1); the stem's pool gets
+ * it too. The shortcut has none (timm puts none there).
+ */
+export type AntiAliasKind = 'none' | 'blur' | 'avgpool';
+export const ANTI_ALIAS_KINDS: readonly AntiAliasKind[] = ['none', 'blur', 'avgpool'];
+/** The stem's downsampling after its conv(s): 3x3/2 max pool, or ResNet-RS's strided 3x3 conv + norm + ReLU (timm `replace_stem_pool`). */
+export type StemPoolKind = 'maxpool' | 'conv';
+export const STEM_POOL_KINDS: readonly StemPoolKind[] = ['maxpool', 'conv'];
 /**
  * Whose module structure the network follows (module names, which ReLUs are shared, Identity
  * placeholders, the head): torchvision's `ResNet` or timm's `timm.models.resnet.ResNet`. The same
@@ -48,6 +64,22 @@ export interface NetworkConfig {
   /** timm's `avg_down`: the shortcut is AvgPool2d(2, stride, ceil_mode, count_include_pad=False) + 1x1 conv + BN. */
   avgDown: boolean;
   attention: AttentionKind;
+  /** SE's reduction r (timm `rd_ratio` = 1 / r): the squeeze has make_divisible(C / r, 8) channels; 16 in SE-Nets, 4 in ResNet-RS. */
+  seReduction: number;
+  norm: NormKind;
+  aa: AntiAliasKind;
+  stemPool: StemPoolKind;
+  /** timm's `down_kernel_size`: the kernel of the strided shortcut conv (3 in SENet-154), padded to keep the size; stride-1 shortcuts stay 1x1. */
+  downKernel: number;
+  /** timm's `block_reduce_first`: every block's first conv has width / r channels (2 in SENet-154). */
+  reduceFirst: number;
+  /**
+   * Output channels of individual convs by module name (`layer1.0.conv2`: 18), over the widths the
+   * other fields give: the pruned networks (timm's `_pruned/*.txt`) or any narrowed layer. The layers
+   * that read a conv's output follow it; attention modules keep the sizes of the unpruned network, as
+   * timm builds them before narrowing its convs. Empty for every unpruned network.
+   */
+  convWidths: Record<string, number>;
   implementation: Implementation;
   /** Input channels, height, width (one sample; the batch dimension is separate). */
   input: [number, number, number];
@@ -68,6 +100,20 @@ export const CONFIG_MESSAGES = {
   'config.implementation': 'implementation must be "torchvision" or "timm", got {value}',
   'config.attention': 'attention must be one of {allowed}, got {value}',
   'config.avgDown': 'avgDown must be true or false, got {value}',
+  'config.oneOf': '{what} must be one of {allowed}, got {value}',
+  'config.atMost': '{what} must be at most {max}, got {value}',
+  'config.convWidths': 'convWidths must be an object of conv names and channel counts, e.g. {"layer1.0.conv2": 18}, got {value}',
+  'config.convWidthName': 'conv widths: "{name}" is no conv module name: write names such as conv1, layer1.0.conv2 or layer2.0.downsample.0',
+  'config.convWidthUnknown': 'conv widths name {names}, which this network has no conv of: its convs are conv1 (conv1.0, .3, .6 in a deep stem), layerN.M.conv1..conv3, layerN.M.downsample.0 (.1 with avg-down), layerN.M.se.fc1/fc2 and maxpool.0',
+  'config.groupNormChannels': '{name} has {channels} channels, which GroupNorm cannot split into {groups} groups (PyTorch refuses it): use widths that are multiples of {groups}, or norm batchnorm',
+  'config.groupedWidths': '{name} has {inChannels} input and {outChannels} output channels, which {groups} groups do not divide: set widths that are multiples of the cardinality {groups}',
+  'config.noChannels': '{name} gets no channels ({why}): lower the reduce-first factor or raise the widths',
+  'config.residualShapes': 'block {block} cannot add its residual branch ({branch}) to its shortcut ({shortcut}): {why}',
+  'config.residualWhy.aa': 'the anti-aliasing pool {pool} rounds an odd side down while the shortcut rounds it up; timm\'s model fails on this input too: use an input whose stages keep even sides (e.g. 224, 256 or 288)',
+  'config.residualWhy.widths': 'the conv widths leave the two with different channels; the last conv of the branch and the shortcut conv must have the same width',
+  'config.residualWhy.other': 'the two paths give different shapes for this input',
+  'config.blurTooSmall': '{name} (BlurPool2d) reflect-pads by 1, which PyTorch refuses on a side of {side} pixel: use an input of at least {min} pixels a side',
+  'config.poolEmpty': '{name} ({module} {kernel}x{kernel}) leaves no output on a {side}-pixel side, as PyTorch refuses: use a larger input',
   'config.notNumber': '{what} must be a number, got {value}',
   'config.tooLarge': '{what} is too large ({value}): use a positive integer below {max}',
   'config.notPositive': '{what} must be a positive integer, got {value}',
@@ -124,17 +170,36 @@ export const CONFIG_MESSAGES = {
   'config.what.implementation': 'implementation',
   'config.what.input': 'input size',
   'config.what.includeTop': 'head (top)',
+  'config.what.seReduction': 'SE reduction',
+  'config.what.norm': 'norm',
+  'config.what.aa': 'anti-aliasing',
+  'config.what.stemPool': 'stem pool',
+  'config.what.downKernel': 'shortcut kernel',
+  'config.what.reduceFirst': 'reduce-first factor',
+  'config.what.convWidths': 'conv widths',
   // Text that is no value of a field (src/model/config-fields.ts); `what` names the field as the reader wrote it.
   'config.parse.positiveInteger': '{what} must be a positive integer, got "{text}"',
   'config.parse.tooLarge': '{what} is too large: {text} has {digits} digits; integers here are at most {max} (and far smaller in any network)',
   'config.parse.choice': '{what} must be one of {allowed}, got "{text}"',
   'config.parse.bit': '{what} must be 0 or 1, got "{text}"',
   'config.parse.list': '{what} must be a comma-separated list of positive integers, e.g. {example}, got "{text}"',
+  'config.parse.widths': '{what} must list conv=channels pairs, e.g. layer1.0.conv2=18,layer1.0.conv3=19 (or nothing), got "{text}"',
+  'config.parse.widthTwice': '{what} names {name} twice',
   'config.unused.stemWidth': '{what} sets the width of timm\'s deep stems; set the stem to deep or deep_tiered (the {stem} stem has none)',
   'config.feature.deepStem': 'the {stem} stem',
   'config.feature.avgDown': 'the average-pool shortcut (avg-down)',
   'config.feature.se': 'squeeze-and-excitation attention',
   'config.feature.eca': 'ECA attention',
+  'config.feature.groupNorm': 'GroupNorm',
+  'config.feature.aa': 'anti-aliased downsampling ({aa})',
+  'config.feature.stemPool': 'the conv stem pool (replace_stem_pool)',
+  'config.feature.downKernel': 'a {kernel}x{kernel} shortcut conv',
+  'config.feature.reduceFirst': 'reduce-first {factor}',
+  'config.feature.seReduction': 'SE reduction {r}',
+  'config.feature.convWidths': 'per-conv widths',
+  'config.unused.seReduction': '{what} sets the squeeze of SE attention; set attention se (this network has {attention})',
+  'config.unused.downKernel': '{what} sets the strided shortcut conv, which avg-down replaces by a pool and a 1x1 conv: turn avg-down off',
+  'config.unused.stemPool': '{what} sets the pool after an ImageNet or deep stem; the CIFAR stem has none',
 } as const;
 
 /**
@@ -159,6 +224,14 @@ export const LIMITS = {
   maxChannels: 1 << 20,
   maxSide: 1 << 20,
 };
+
+/** Characters of a bad value's text quoted in a message. */
+const SHOWN = 24;
+
+/** A bad value's text as a message quotes it: whole when short, else its start and its length. */
+export function shown(text: string): string {
+  return text.length > SHOWN ? `${text.slice(0, SHOWN)}... (${text.length} characters)` : text;
+}
 
 /** A value for a message: short, and never `null` for a number that is not finite. */
 function quote(value: unknown): string {
@@ -205,9 +278,9 @@ function makeDivisible(v: number, divisor = 8): number {
   return Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
 }
 
-/** Reduced channels of timm's SEModule for `channels` (rd_ratio 1/16, divisor 8). */
-export function seChannels(channels: number): number {
-  return makeDivisible(channels / 16, 8);
+/** Reduced channels of timm's SEModule for `channels` (rd_ratio 1 / reduction, default 1/16; divisor 8). */
+export function seChannels(channels: number, reduction = 16): number {
+  return makeDivisible(channels / reduction, 8);
 }
 
 /** Kernel size of timm's EcaModule for `channels` (gamma 2, beta 1): t = int(|log2 C + 1| / 2), odd, at least 3. */
@@ -230,6 +303,13 @@ const TIMM_ONLY: { readonly [K in keyof NetworkConfig]?: (value: NetworkConfig[K
   stem: (stem) => (usesStemWidth({ stem }) ? CONFIG.message('config.feature.deepStem', { stem }) : null),
   avgDown: (on) => (on ? CONFIG.message('config.feature.avgDown') : null),
   attention: (a) => (a === 'none' ? null : CONFIG.message(a === 'se' ? 'config.feature.se' : 'config.feature.eca')),
+  norm: (norm) => (norm === 'groupnorm' ? CONFIG.message('config.feature.groupNorm') : null),
+  aa: (aa) => (aa === 'none' ? null : CONFIG.message('config.feature.aa', { aa })),
+  stemPool: (pool) => (pool === 'conv' ? CONFIG.message('config.feature.stemPool') : null),
+  downKernel: (kernel) => (kernel === 1 ? null : CONFIG.message('config.feature.downKernel', { kernel })),
+  reduceFirst: (factor) => (factor === 1 ? null : CONFIG.message('config.feature.reduceFirst', { factor })),
+  seReduction: (r) => (r === 16 ? null : CONFIG.message('config.feature.seReduction', { r })),
+  convWidths: (widths) => (Object.keys(widths).length ? CONFIG.message('config.feature.convWidths') : null),
 };
 
 /** The timm-only features a config uses, in the order of its fields. */
@@ -260,6 +340,18 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
   if (!IMPLEMENTATIONS.includes(config.implementation)) CONFIG.fail('config.implementation', { value: quote(config.implementation) });
   if (!ATTENTION_KINDS.includes(config.attention)) CONFIG.fail('config.attention', { allowed: ATTENTION_KINDS.join(', '), value: quote(config.attention) });
   if (typeof config.avgDown !== 'boolean') CONFIG.fail('config.avgDown', { value: quote(config.avgDown) });
+  const choice = <T,>(key: 'norm' | 'aa' | 'stemPool', allowed: readonly T[]) => {
+    if (!allowed.includes(config[key] as T)) CONFIG.fail('config.oneOf', { what: CONFIG.message(`config.what.${key}`), allowed: allowed.join(', '), value: quote(config[key]) });
+  };
+  choice('norm', NORM_KINDS);
+  choice('aa', ANTI_ALIAS_KINDS);
+  choice('stemPool', STEM_POOL_KINDS);
+  for (const key of ['seReduction', 'downKernel', 'reduceFirst'] as const) {
+    const what = CONFIG.message(`config.what.${key}`);
+    checkPositiveInteger(what, config[key]);
+    if (config[key] > FIELD_MAX[key]) CONFIG.fail('config.atMost', { what, max: FIELD_MAX[key], value: config[key] });
+  }
+  checkConvWidths(config.convWidths);
   checkPositiveInteger(CONFIG.message('config.what.stemWidth'), config.stemWidth);
   if (config.stemWidth > LIMITS.maxChannels) CONFIG.fail('config.stemWidthTooLarge', { value: config.stemWidth, max: LIMITS.maxChannels });
   if (config.stem === 'deep_tiered' && config.stemWidth < 4) CONFIG.fail('config.stemWidthTiered', { value: config.stemWidth });
@@ -300,14 +392,29 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
   return config;
 }
 
+/** The largest SE reduction, shortcut kernel and reduce-first factor accepted (timm's models use 16 or 4, 3, 2). */
+const FIELD_MAX = { seReduction: 1024, downKernel: 15, reduceFirst: 64 } as const;
+
+/** A conv's module path as the layer graph names it: `conv1`, `conv1.3`, `layer2.0.conv2`, `layer1.0.downsample.0`, `maxpool.0`. */
+export const CONV_NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
+
+function checkConvWidths(widths: unknown): void {
+  if (widths === null || typeof widths !== 'object' || Array.isArray(widths)) CONFIG.fail('config.convWidths', { value: quote(widths) });
+  for (const [name, value] of Object.entries(widths as Record<string, unknown>)) {
+    if (!CONV_NAME.test(name)) CONFIG.fail('config.convWidthName', { name: quote(name) });
+    checkPositiveInteger(CONFIG.message('config.what.convWidths'), value);
+    if ((value as number) > LIMITS.maxChannels) CONFIG.fail('config.atMost', { what: name, max: LIMITS.maxChannels, value: value as number });
+  }
+}
+
 /** Parses "3x224x224", "224x224" (3 channels) or "224" (square, 3 channels). */
 export function parseInputSize(text: string): [number, number, number] {
   const trimmed = text.trim();
-  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) CONFIG.fail('config.inputMalformed', { text });
+  if (!/^\d+(x\d+){0,2}$/i.test(trimmed)) CONFIG.fail('config.inputMalformed', { text: shown(text) });
   const parts = trimmed.toLowerCase().split('x').map(Number);
   const [c, h, w] = parts.length === 3 ? parts : parts.length === 2 ? [3, ...parts] : [3, parts[0], parts[0]];
   for (const [what, v] of [['config.what.channels', c], ['config.what.height', h], ['config.what.width', w]] as const) {
-    if (!Number.isSafeInteger(v) || v <= 0) CONFIG.fail('config.inputPart', { what: CONFIG.message(what), value: v, text });
+    if (!Number.isSafeInteger(v) || v <= 0) CONFIG.fail('config.inputPart', { what: CONFIG.message(what), value: v, text: shown(text) });
   }
   return [c, h, w];
 }

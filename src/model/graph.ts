@@ -10,8 +10,11 @@
 import {
   BLOCK_EXPANSION,
   bottleneckWidth,
+  ConfigError,
+  CONFIG,
   deepStemWidths,
   ecaKernel,
+  GROUP_NORM_GROUPS,
   seChannels,
   stagePlanes,
   stemChannels,
@@ -40,6 +43,8 @@ export type NodeKind =
   | 'conv'
   | 'conv1d'
   | 'bn'
+  | 'gn'
+  | 'blurpool'
   | 'relu'
   | 'sigmoid'
   | 'identity'
@@ -60,6 +65,8 @@ export type ModuleType =
   | 'Conv2d'
   | 'Conv1d'
   | 'BatchNorm2d'
+  | 'GroupNorm'
+  | 'BlurPool2d'
   | 'ReLU'
   | 'Sigmoid'
   | 'Identity'
@@ -98,6 +105,26 @@ export interface PoolSpec {
   ceilMode: boolean;
   /** `count_include_pad` of AvgPool2d (max pooling ignores it). */
   countIncludePad: boolean;
+}
+
+/** timm's GroupNorm: per sample, the mean and variance of each of `groups` channel groups over the group's channels and H x W; then a per-channel scale and shift. */
+export interface GroupNormSpec {
+  channels: number;
+  groups: number;
+  eps: number;
+}
+
+/**
+ * timm's BlurPool2d: reflect padding, then a fixed per-channel (depthwise) binomial filter, [1, 2, 1] x
+ * [1, 2, 1] / 16 for kernel 3, at the stride. The filter is a non-persistent buffer: it is not in the
+ * state_dict and counts as no parameter.
+ */
+export interface BlurPoolSpec {
+  channels: number;
+  kernel: number;
+  stride: number;
+  /** Reflect padding on every side: (kernel - 1) / 2 ... as timm's get_padding(kernel, stride). */
+  padding: number;
 }
 
 export interface LinearSpec {
@@ -145,11 +172,13 @@ interface NodeBase<K extends NodeKind> {
 export type ConvNode = NodeBase<'conv'> & { conv: ConvSpec };
 export type Conv1dNode = NodeBase<'conv1d'> & { conv1d: Conv1dSpec };
 export type BatchNormNode = NodeBase<'bn'> & { bn: BatchNormSpec };
+export type GroupNormNode = NodeBase<'gn'> & { gn: GroupNormSpec };
+export type BlurPoolNode = NodeBase<'blurpool'> & { blur: BlurPoolSpec };
 export type PoolNode = NodeBase<'maxpool' | 'avgpool'> & { pool: PoolSpec };
 export type LinearNode = NodeBase<'linear'> & { linear: LinearSpec };
 export type PlainNode = NodeBase<'relu' | 'sigmoid' | 'identity' | 'adaptiveavgpool' | 'mean' | 'flatten' | 'add' | 'mul' | 'concat' | 'block' | 'container'>;
 /** One module call or functional op; narrowing on `kind` gives the spec of that kind. */
-export type LayerNode = ConvNode | Conv1dNode | BatchNormNode | PoolNode | LinearNode | PlainNode;
+export type LayerNode = ConvNode | Conv1dNode | BatchNormNode | GroupNormNode | BlurPoolNode | PoolNode | LinearNode | PlainNode;
 
 export interface StageInfo {
   /** 0 = stem, 1..S = residual stages. */
@@ -200,9 +229,16 @@ class GraphBuilder {
   block: number | null = null;
   shortcut = false;
   readonly inputShape: number[];
+  /** Output channels set per conv name (`NetworkConfig.convWidths`), and the names a conv took. */
+  readonly widths: Readonly<Record<string, number>>;
+  readonly widthsUsed = new Set<string>();
+  /** The normalisation every `norm` call makes. */
+  readonly normKind: NetworkConfig['norm'];
 
-  constructor(inputShape: number[]) {
+  constructor(inputShape: number[], config?: Pick<NetworkConfig, 'convWidths' | 'norm'>) {
     this.inputShape = inputShape;
+    this.widths = config?.convWidths ?? {};
+    this.normKind = config?.norm ?? 'batchnorm';
   }
 
   push(node: NodeInit): number {
@@ -215,9 +251,17 @@ class GraphBuilder {
     return i < 0 ? this.inputShape : this.nodes[i].outShape;
   }
 
-  conv(name: string, from: number, spec: Omit<ConvSpec, 'inChannels' | 'bias'> & { bias?: boolean }): number {
+  conv(name: string, from: number, given: Omit<ConvSpec, 'inChannels' | 'bias'> & { bias?: boolean }): number {
     const inShape = this.shape(from);
     const [c, h, w] = inShape;
+    const spec = { ...given };
+    if (Object.hasOwn(this.widths, name)) {
+      spec.outChannels = this.widths[name];
+      this.widthsUsed.add(name);
+    }
+    if (c % spec.groups !== 0 || spec.outChannels % spec.groups !== 0) {
+      CONFIG.fail('config.groupedWidths', { name, inChannels: c, outChannels: spec.outChannels, groups: spec.groups });
+    }
     const conv: ConvSpec = { inChannels: c, bias: false, ...spec };
     const outShape = [
       spec.outChannels,
@@ -244,6 +288,34 @@ class GraphBuilder {
     return this.push({ name, kind: 'bn', module: 'BatchNorm2d', inputs: [from], inShape: shape, outShape: shape, bn: { channels: c, eps: 1e-5 }, tensors });
   }
 
+  /** The config's normalisation: BatchNorm2d, or GroupNorm (32 groups, its channels a multiple of them). */
+  norm(name: string, from: number): number {
+    if (this.normKind === 'batchnorm') return this.bn(name, from);
+    const shape = this.shape(from);
+    const c = shape[0];
+    if (c % GROUP_NORM_GROUPS !== 0) CONFIG.fail('config.groupNormChannels', { name, channels: c, groups: GROUP_NORM_GROUPS });
+    const tensors: TensorSpec[] = [
+      { key: `${name}.weight`, shape: [c], kind: 'parameter' },
+      { key: `${name}.bias`, shape: [c], kind: 'parameter' },
+    ];
+    return this.push({ name, kind: 'gn', module: 'GroupNorm', inputs: [from], inShape: shape, outShape: shape, gn: { channels: c, groups: GROUP_NORM_GROUPS, eps: 1e-5 }, tensors });
+  }
+
+  /** timm's BlurPool2d (filter size 3): reflect-pad 1, the fixed binomial filter per channel, stride 2. */
+  blurPool(name: string, from: number, stride: number): number {
+    const inShape = this.shape(from);
+    const [c, h, w] = inShape;
+    const kernel = 3;
+    const padding = Math.floor((stride - 1 + (kernel - 1)) / 2);
+    // F.pad(mode='reflect') needs each padded side longer than the padding.
+    if (Math.min(h, w) <= padding) CONFIG.fail('config.blurTooSmall', { name, side: Math.min(h, w), min: padding + 1 });
+    const side = (n: number) => convOutSize(n, kernel, stride, padding);
+    return this.push({
+      name, kind: 'blurpool', module: 'BlurPool2d', inputs: [from], inShape, outShape: [c, side(h), side(w)],
+      blur: { channels: c, kernel, stride, padding }, tensors: [],
+    });
+  }
+
   /** An element-wise module call or op that keeps the shape: ReLU, Sigmoid, Identity. */
   pointwise(kind: 'relu' | 'sigmoid' | 'identity', name: string, from: number): number {
     const shape = this.shape(from);
@@ -255,6 +327,8 @@ class GraphBuilder {
     const inShape = this.shape(from);
     const [c, h, w] = inShape;
     const side = (n: number): number => convOutSize(n, pool.kernel, pool.stride, pool.padding, pool.ceilMode);
+    const module = kind === 'maxpool' ? 'MaxPool2d' : 'AvgPool2d';
+    if (side(h) < 1 || side(w) < 1) CONFIG.fail('config.poolEmpty', { name, module, kernel: pool.kernel, side: Math.min(h, w) });
     return this.push({
       name, kind, module: kind === 'maxpool' ? 'MaxPool2d' : 'AvgPool2d', inputs: [from], inShape, outShape: [c, side(h), side(w)], pool, tensors: [],
     });
@@ -301,25 +375,55 @@ function buildStem(g: GraphBuilder, config: NetworkConfig): number {
   if (deep) {
     // timm: conv1 = Sequential(conv 3x3/2, BN, ReLU, conv 3x3, BN, ReLU, conv 3x3), then bn1, act1.
     x = g.conv('conv1.0', -1, { outChannels: deep[0], kernel: 3, stride: 2, padding: 1, groups: 1 });
-    x = g.bn('conv1.1', x);
+    x = g.norm('conv1.1', x);
     x = g.pointwise('relu', 'conv1.2', x);
     x = g.conv('conv1.3', x, { outChannels: deep[1], kernel: 3, stride: 1, padding: 1, groups: 1 });
-    x = g.bn('conv1.4', x);
+    x = g.norm('conv1.4', x);
     x = g.pointwise('relu', 'conv1.5', x);
     x = g.conv('conv1.6', x, { outChannels: deep[2], kernel: 3, stride: 1, padding: 1, groups: 1 });
   } else {
     x = g.conv('conv1', -1, { outChannels: out, ...SINGLE_CONV_STEMS[config.stem === 'cifar' ? 'cifar' : 'imagenet'], groups: 1 });
   }
-  x = g.bn('bn1', x);
+  x = g.norm('bn1', x);
   x = g.pointwise('relu', timm ? 'act1' : 'relu', x);
-  if (config.stem !== 'cifar') {
-    x = g.pool('maxpool', 'maxpool', x, { kernel: 3, stride: 2, padding: 1, ceilMode: false, countIncludePad: true });
-  }
-  return x;
+  return config.stem === 'cifar' ? x : buildStemPool(g, config, x);
 }
 
-/** timm's SEModule or EcaModule on the output of the block's last BN; returns the gated output. */
-function buildAttention(g: GraphBuilder, config: NetworkConfig, prefix: string, x: number): number {
+/** timm's AvgPool2d(2) anti-aliasing (`aa_layer=nn.AvgPool2d`): kernel 2, stride 2, floor mode, no padding. */
+const AA_AVG_POOL: PoolSpec = { kernel: 2, stride: 2, padding: 0, ceilMode: false, countIncludePad: true };
+
+/** The anti-aliased downsampling by 2 of `config.aa` (not none): BlurPool2d or AvgPool2d(2). */
+function antiAlias(g: GraphBuilder, config: NetworkConfig, name: string, from: number): number {
+  return config.aa === 'blur' ? g.blurPool(name, from, 2) : g.pool('avgpool', name, from, AA_AVG_POOL);
+}
+
+/**
+ * The stem's downsampling after its convs, timm's `maxpool` module: MaxPool2d(3, 2, 1); with
+ * blur anti-aliasing MaxPool2d(3, 1, 1) + BlurPool2d (`maxpool.0`, `.1`), with average-pool
+ * anti-aliasing AvgPool2d(2) alone; ResNet-RS's `replace_stem_pool`: a 3x3 conv of the stem's
+ * channels (stride 2, or 1 followed by the anti-aliasing), norm and ReLU.
+ */
+function buildStemPool(g: GraphBuilder, config: NetworkConfig, from: number): number {
+  const max = (name: string, stride: number, x: number) => g.pool('maxpool', name, x, { kernel: 3, stride, padding: 1, ceilMode: false, countIncludePad: true });
+  if (config.stemPool === 'conv') {
+    const aa = config.aa !== 'none';
+    let x = g.conv('maxpool.0', from, { outChannels: g.shape(from)[0], kernel: 3, stride: aa ? 1 : 2, padding: 1, groups: 1 });
+    let i = 1;
+    if (aa) x = antiAlias(g, config, `maxpool.${i++}`, x);
+    x = g.norm(`maxpool.${i++}`, x);
+    return g.pointwise('relu', `maxpool.${i}`, x);
+  }
+  if (config.aa === 'blur') return g.blurPool('maxpool.1', max('maxpool.0', 1, from), 2);
+  if (config.aa === 'avgpool') return g.pool('avgpool', 'maxpool', from, AA_AVG_POOL);
+  return max('maxpool', 2, from);
+}
+
+/**
+ * timm's SEModule or EcaModule on the output of the block's last BN; returns the gated output. Their
+ * sizes (SE's squeeze, ECA's kernel) come from `planned`, the block's output channels before any
+ * conv width of `convWidths`: timm builds the module for the unpruned network and narrows only convs.
+ */
+function buildAttention(g: GraphBuilder, config: NetworkConfig, prefix: string, x: number, planned: number): number {
   if (config.attention === 'none') return x;
   const inShape = g.shape(x);
   const c = inShape[0];
@@ -327,14 +431,14 @@ function buildAttention(g: GraphBuilder, config: NetworkConfig, prefix: string, 
   let gate: number;
   if (config.attention === 'se') {
     let y = g.reshaping('mean', `${name}.mean`, null, x, [c, 1, 1]);
-    y = g.conv(`${name}.fc1`, y, { outChannels: seChannels(c), kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
+    y = g.conv(`${name}.fc1`, y, { outChannels: seChannels(planned, config.seReduction), kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
     y = g.pointwise('identity', `${name}.bn`, y);
     y = g.pointwise('relu', `${name}.act`, y);
     y = g.conv(`${name}.fc2`, y, { outChannels: c, kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
     gate = g.pointwise('sigmoid', `${name}.gate`, y);
   } else {
     // x.mean((2, 3)).view(N, 1, C): a one-channel signal of length C.
-    const k = ecaKernel(c);
+    const k = ecaKernel(planned);
     let y = g.reshaping('mean', `${name}.mean`, null, x, [1, c]);
     y = g.push({
       name: `${name}.conv`, kind: 'conv1d', module: 'Conv1d', inputs: [y], inShape: [1, c], outShape: [1, c],
@@ -348,7 +452,8 @@ function buildAttention(g: GraphBuilder, config: NetworkConfig, prefix: string, 
 
 /**
  * The shortcut of a block's first convolution when it changes shape: 1x1 conv (stride s) + BN
- * (torchvision, timm), or with avg-down AvgPool2d(2, s, ceil_mode, count_include_pad=False) + 1x1 conv
+ * (torchvision, timm; a k x k conv padded by ((s - 1) + (k - 1)) / 2 with timm's `down_kernel_size` k
+ * where s > 1), or with avg-down AvgPool2d(2, s, ceil_mode, count_include_pad=False) + 1x1 conv
  * + BN, the pool an Identity where s = 1 (timm's `downsample_avg`).
  */
 function buildShortcut(g: GraphBuilder, config: NetworkConfig, prefix: string, from: number, outChannels: number, stride: number): number {
@@ -359,13 +464,39 @@ function buildShortcut(g: GraphBuilder, config: NetworkConfig, prefix: string, f
       ? g.pointwise('identity', `${prefix}.downsample.0`, y)
       : g.pool('avgpool', `${prefix}.downsample.0`, y, { kernel: 2, stride, padding: 0, ceilMode: true, countIncludePad: false });
     y = g.conv(`${prefix}.downsample.1`, y, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
-    y = g.bn(`${prefix}.downsample.2`, y);
+    y = g.norm(`${prefix}.downsample.2`, y);
   } else {
-    y = g.conv(`${prefix}.downsample.0`, y, { outChannels, kernel: 1, stride, padding: 0, groups: 1 });
-    y = g.bn(`${prefix}.downsample.1`, y);
+    const kernel = stride === 1 ? 1 : config.downKernel;
+    y = g.conv(`${prefix}.downsample.0`, y, { outChannels, kernel, stride, padding: Math.floor((stride - 1 + kernel - 1) / 2), groups: 1 });
+    y = g.norm(`${prefix}.downsample.1`, y);
   }
   g.shortcut = false;
   return y;
+}
+
+/**
+ * timm's `aa` of a block, after the ReLU that follows its strided 3x3: the anti-aliased downsampling
+ * where the block has stride 2 and the config anti-aliases (the conv then runs at stride 1), else an
+ * Identity placeholder. torchvision's blocks have none.
+ */
+function buildBlockAntiAlias(g: GraphBuilder, config: NetworkConfig, name: string, from: number, stride: number): number {
+  if (config.implementation !== 'timm') return from;
+  return config.aa !== 'none' && stride === 2 ? antiAlias(g, config, name, from) : g.pointwise('identity', name, from);
+}
+
+/** The stride of a block's 3x3: timm moves a stride of 2 into the anti-aliasing that follows it. */
+function branchStride(config: NetworkConfig, stride: number): number {
+  return config.aa !== 'none' && stride === 2 ? 1 : stride;
+}
+
+/**
+ * Channels of a block's first conv: the bottleneck width (or the planes of a basic block) divided by
+ * timm's `block_reduce_first`, or none left to name.
+ */
+function firstWidth(config: NetworkConfig, prefix: string, width: number): number {
+  const first = Math.floor(width / config.reduceFirst);
+  if (first < 1) CONFIG.fail('config.noChannels', { name: `${prefix}.conv1`, why: `floor(${width} / ${config.reduceFirst}) = 0` });
+  return first;
 }
 
 /** The residual branch of a block up to its last BN (before attention). */
@@ -373,24 +504,24 @@ function buildBranch(g: GraphBuilder, config: NetworkConfig, prefix: string, fro
   const timm = config.implementation === 'timm';
   let y: number;
   if (config.block === 'bottleneck') {
-    y = g.conv(`${prefix}.conv1`, from, { outChannels: width, kernel: 1, stride: 1, padding: 0, groups: 1 });
-    y = g.bn(`${prefix}.bn1`, y);
+    y = g.conv(`${prefix}.conv1`, from, { outChannels: firstWidth(config, prefix, width), kernel: 1, stride: 1, padding: 0, groups: 1 });
+    y = g.norm(`${prefix}.bn1`, y);
     y = g.pointwise('relu', blockAct(config, prefix, 1), y);
-    y = g.conv(`${prefix}.conv2`, y, { outChannels: width, kernel: 3, stride, padding: 1, groups: config.cardinality });
-    y = g.bn(`${prefix}.bn2`, y);
+    y = g.conv(`${prefix}.conv2`, y, { outChannels: width, kernel: 3, stride: branchStride(config, stride), padding: 1, groups: config.cardinality });
+    y = g.norm(`${prefix}.bn2`, y);
     if (timm) y = g.pointwise('identity', `${prefix}.drop_block`, y);
     y = g.pointwise('relu', blockAct(config, prefix, 2), y);
-    if (timm) y = g.pointwise('identity', `${prefix}.aa`, y);
+    y = buildBlockAntiAlias(g, config, `${prefix}.aa`, y, stride);
     y = g.conv(`${prefix}.conv3`, y, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
-    return g.bn(`${prefix}.bn3`, y);
+    return g.norm(`${prefix}.bn3`, y);
   }
-  y = g.conv(`${prefix}.conv1`, from, { outChannels: planes, kernel: 3, stride, padding: 1, groups: 1 });
-  y = g.bn(`${prefix}.bn1`, y);
+  y = g.conv(`${prefix}.conv1`, from, { outChannels: firstWidth(config, prefix, planes), kernel: 3, stride: branchStride(config, stride), padding: 1, groups: 1 });
+  y = g.norm(`${prefix}.bn1`, y);
   if (timm) y = g.pointwise('identity', `${prefix}.drop_block`, y);
   y = g.pointwise('relu', blockAct(config, prefix, 1), y);
-  if (timm) y = g.pointwise('identity', `${prefix}.aa`, y);
+  y = buildBlockAntiAlias(g, config, `${prefix}.aa`, y, stride);
   y = g.conv(`${prefix}.conv2`, y, { outChannels: planes, kernel: 3, stride: 1, padding: 1, groups: 1 });
-  return g.bn(`${prefix}.bn2`, y);
+  return g.norm(`${prefix}.bn2`, y);
 }
 
 /**
@@ -403,15 +534,18 @@ function buildBranch(g: GraphBuilder, config: NetworkConfig, prefix: string, fro
 function buildFormBranch(g: GraphBuilder, config: NetworkConfig, form: 'a' | 'b', prefix: string, from: number, width: number, outChannels: number, stride: number): number {
   const C = config.cardinality;
   const d = width / C;
+  const reduced = firstWidth(config, prefix, width) / C;
   const paths: number[] = [];
   for (let i = 0; i < C; i++) {
     const p = `${prefix}.branches.${i}`;
-    let y = g.conv(`${p}.conv1`, from, { outChannels: d, kernel: 1, stride: 1, padding: 0, groups: 1 });
+    let y = g.conv(`${p}.conv1`, from, { outChannels: reduced, kernel: 1, stride: 1, padding: 0, groups: 1 });
     y = g.bn(`${p}.bn1`, y);
     y = g.pointwise('relu', `${p}.relu1`, y);
-    y = g.conv(`${p}.conv2`, y, { outChannels: d, kernel: 3, stride, padding: 1, groups: 1 });
+    y = g.conv(`${p}.conv2`, y, { outChannels: d, kernel: 3, stride: branchStride(config, stride), padding: 1, groups: 1 });
     y = g.bn(`${p}.bn2`, y);
     y = g.pointwise('relu', `${p}.relu2`, y);
+    // Anti-aliasing filters each channel on its own, so each path can take its share.
+    if (config.aa !== 'none' && stride === 2) y = antiAlias(g, config, `${p}.aa`, y);
     if (form === 'a') y = g.conv(`${p}.conv3`, y, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
     paths.push(y);
   }
@@ -427,19 +561,35 @@ function buildFormBranch(g: GraphBuilder, config: NetworkConfig, form: 'a' | 'b'
   return g.bn(`${prefix}.bn3`, y);
 }
 
+/** Refuses, as PyTorch's `x += shortcut` does, a branch and a shortcut of different shapes, saying why they differ. */
+function checkResidual(g: GraphBuilder, prefix: string, branch: number, shortcut: number): void {
+  const a = g.shape(branch);
+  const b = g.shape(shortcut);
+  if (a.every((v, i) => v === b[i])) return;
+  const aa = g.nodes.find((n) => n.name === `${prefix}.aa` && (n.kind === 'avgpool' || n.kind === 'blurpool'));
+  const why = a[0] !== b[0]
+    ? CONFIG.message('config.residualWhy.widths')
+    : aa
+      ? CONFIG.message('config.residualWhy.aa', { pool: aa.module === 'AvgPool2d' ? 'AvgPool2d(2)' : 'BlurPool2d' })
+      : CONFIG.message('config.residualWhy.other');
+  throw new ConfigError(CONFIG.message('config.residualShapes', { block: prefix, branch: a.join('x'), shortcut: b.join('x'), why }));
+}
+
 /** One residual block: branch (in the given form), attention, shortcut (in the execution order), add, ReLU, the block's row. */
 function buildBlock(
-  g: GraphBuilder, config: NetworkConfig, order: ExecutionOrder, prefix: string, from: number,
+  g: GraphBuilder, config: NetworkConfig, order: ExecutionOrder, prefix: string, from: number, inChannels: number,
   planes: number, width: number, outChannels: number, stride: number, form: 'a' | 'b' | 'c' = 'c',
 ): number {
   const inShape = g.shape(from);
-  const needsShortcut = stride !== 1 || inShape[0] !== outChannels;
+  // Whether the block has a shortcut conv is decided by the planned widths (`inChannels`), as timm decides before narrowing convs.
+  const needsShortcut = stride !== 1 || inChannels !== outChannels;
   let identity = order === 'seed' && needsShortcut ? buildShortcut(g, config, prefix, from, outChannels, stride) : from;
   let y = form === 'c'
     ? buildBranch(g, config, prefix, from, planes, width, outChannels, stride)
     : buildFormBranch(g, config, form, prefix, from, width, outChannels, stride);
-  y = buildAttention(g, config, prefix, y);
+  y = buildAttention(g, config, prefix, y, outChannels);
   if (order === 'torchvision' && needsShortcut) identity = buildShortcut(g, config, prefix, from, outChannels, stride);
+  checkResidual(g, prefix, y, identity);
   y = g.binary('add', `${prefix}.add`, y, identity);
   y = g.pointwise('relu', blockAct(config, prefix, config.block === 'bottleneck' ? 3 : 2), y);
   return g.marker('block', prefix, config.block === 'bottleneck' ? 'Bottleneck' : 'BasicBlock', y, inShape);
@@ -488,13 +638,14 @@ export function buildLayerGraph(config: NetworkConfig, order: ExecutionOrder = '
   if (order !== 'seed' && order !== 'torchvision') {
     throw new Error(`execution order must be "seed" or "torchvision", got ${JSON.stringify(order)}`);
   }
-  const g = new GraphBuilder([...config.input]);
+  const g = new GraphBuilder([...config.input], config);
   const stages: StageInfo[] = [];
 
   let x = buildStem(g, config);
   stages.push({ index: 0, module: 'conv1', paperName: 'conv1', blocks: 0, outShape: g.shape(x) });
 
   const expansion = BLOCK_EXPANSION[config.block];
+  let planned = stemChannels(config);
   config.depths.forEach((depth, s) => {
     g.stage = s + 1;
     const planes = stagePlanes(config, s);
@@ -503,7 +654,8 @@ export function buildLayerGraph(config: NetworkConfig, order: ExecutionOrder = '
     const width = config.block === 'bottleneck' ? bottleneckWidth(planes, config.widthPerGroup, config.cardinality) : planes;
     for (let b = 0; b < depth; b++) {
       g.block = b;
-      x = buildBlock(g, config, order, `layer${s + 1}.${b}`, x, planes, width, outChannels, b === 0 ? stageStride : 1);
+      x = buildBlock(g, config, order, `layer${s + 1}.${b}`, x, planned, planes, width, outChannels, b === 0 ? stageStride : 1);
+      planned = outChannels;
     }
     g.block = null;
     stages.push({
@@ -514,7 +666,21 @@ export function buildLayerGraph(config: NetworkConfig, order: ExecutionOrder = '
 
   g.stage = config.depths.length + 1;
   x = buildHead(g, config, x);
+  checkWidthsUsed(g, config);
   return { config, order, inputShape: [...config.input], nodes: g.nodes, stages, output: x };
+}
+
+/** Refuses conv widths of `convWidths` that name no conv of the network (a typo would change nothing silently). */
+function checkWidthsUsed(g: GraphBuilder, config: NetworkConfig): void {
+  const unknown = Object.keys(config.convWidths).filter((name) => !g.widthsUsed.has(name));
+  if (unknown.length) CONFIG.fail('config.convWidthUnknown', { names: unknown.slice(0, 5).join(', ') });
+}
+
+/** Why forms (a) and (b) cannot split this network's blocks into paths, or null. */
+function unsplittable(config: NetworkConfig): string | null {
+  if (config.norm === 'groupnorm') return 'GroupNorm normalises groups of 32 channels across the paths';
+  if (Object.keys(config.convWidths).length) return 'per-conv widths name the convs of form (c) only';
+  return null;
 }
 
 /**
@@ -530,11 +696,14 @@ export function formGraph(config: NetworkConfig, stage: number, block: number, f
   const prefix = `layer${stage}.${block}`;
   const marker = full.nodes.find((n) => n.kind === 'block' && n.name === prefix);
   if (!marker) throw new Error(`the network has no block ${prefix}`);
-  const g = new GraphBuilder([...marker.inShape]);
+  const why = form === 'c' ? null : unsplittable(config);
+  if (why) throw new ConfigError(`forms (a) and (b) split the block into C paths, which this network does not allow: ${why}`);
+  const g = new GraphBuilder([...marker.inShape], config);
   g.stage = stage;
   g.block = block;
   const stride = block === 0 ? info.stride! : 1;
-  const out = buildBlock(g, config, 'torchvision', prefix, -1, info.planes, info.width!, info.outChannels!, stride, form);
+  const planned = block > 0 ? info.outChannels! : stage === 1 ? stemChannels(config) : full.stages[stage - 1].outChannels!;
+  const out = buildBlock(g, config, 'torchvision', prefix, -1, planned, info.planes, info.width!, info.outChannels!, stride, form);
   return { config, order: 'torchvision', inputShape: [...marker.inShape], nodes: g.nodes, stages: full.stages, output: out };
 }
 

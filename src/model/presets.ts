@@ -8,7 +8,7 @@ import { sameArchitecture } from './config-fields.ts';
 import table from './presets.json' with { type: 'json' };
 
 /** The groups of the preset picker. */
-export type PresetFamily = 'torchvision' | 'paper' | 'resnet-d' | 'se' | 'eca' | 'wsl' | 'cifar';
+export type PresetFamily = 'torchvision' | 'paper' | 'resnet-d' | 'se' | 'eca' | 'aa' | 'rs' | 'wsl' | 'cifar';
 
 /**
  * A figure published by someone else about an architecture, kept next to the model it describes. The
@@ -50,7 +50,8 @@ export function defaultConfig(stem: NetworkConfig['stem'] = 'imagenet'): Network
   const cifar = stem === 'cifar';
   return {
     block: 'bottleneck', depths: [3, 4, 6, 3], cardinality: 1, widthPerGroup: 64, baseWidth: 64, stem, stemWidth: 32,
-    avgDown: false, attention: 'none', implementation: 'torchvision',
+    avgDown: false, attention: 'none', seReduction: 16, norm: 'batchnorm', aa: 'none', stemPool: 'maxpool', downKernel: 1, reduceFirst: 1,
+    convWidths: {}, implementation: 'torchvision',
     input: cifar ? [3, 32, 32] : [3, 224, 224], classes: cifar ? 10 : 1000, includeTop: true,
   };
 }
@@ -87,7 +88,7 @@ export function presetConfig(name: string, overrides: Partial<NetworkConfig> = {
   if (!preset) {
     throw new ConfigError(`unknown preset "${name}"; known presets: ${PRESET_NAMES.join(', ')}`);
   }
-  return { ...preset.config, depths: [...preset.config.depths], input: [...preset.config.input], ...overrides };
+  return { ...preset.config, depths: [...preset.config.depths], input: [...preset.config.input], convWidths: { ...preset.config.convWidths }, ...overrides };
 }
 
 /** The preset whose architecture equals the config (ignoring input size and classes), if any. */

@@ -21,9 +21,11 @@ function describe({ t, num }: Translator, w: LoadedWeights): string {
   return t('xp.weightsOf', { arch, classes: w.config.classes, tensors: num(w.tensors), bytes: humanCount(w.bytes), source: w.random && w.seed !== undefined ? t('xp.randomSource', { seed: w.seed }) : w.source });
 }
 
-export function ExplainWeights({ weights, busy, error, configured, onFile, onRandom, onRunView }: {
+export function ExplainWeights({ weights, busy, error, configured, onFile, onRandom, onRunView, onUseWeightsNetwork }: {
   weights: LoadedWeights | null; busy: boolean; error: string; configured: string;
   onFile: (f: File) => void; onRandom: () => void; onRunView: () => void;
+  /** Set when the loaded weights are for another network than the configured one: makes theirs the app's. */
+  onUseWeightsNetwork: (() => void) | null;
 }) {
   const i18n = useI18n();
   const { t } = i18n;
@@ -34,6 +36,12 @@ export function ExplainWeights({ weights, busy, error, configured, onFile, onRan
         <p className="status" role="status">{t('xp.explaining', { weights: describe(i18n, weights) })}</p>
       ) : (
         <p className="muted">{t('xp.noWeights')}</p>
+      )}
+      {onUseWeightsNetwork && (
+        <p className="hint">
+          {t('xp.differs')}{' '}
+          <button type="button" onClick={onUseWeightsNetwork}>{t('xp.useWeightsNetwork')}</button>
+        </p>
       )}
       {weights?.random && (
         <p className="xp-random" role="note"><Rich text={t('xp.randomNote', { network: configured })} /></p>

@@ -16,8 +16,9 @@ import cost from './messages/cost.ts';
 import run from './messages/run.ts';
 import explain from './messages/explain.ts';
 import graph from './messages/graph.ts';
+import checkpoint from './messages/checkpoint.ts';
 
-export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, run, explain, graph] as const;
+export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, run, explain, graph, checkpoint] as const;
 
 export const EN = {
   ...app.en,
@@ -32,6 +33,7 @@ export const EN = {
   ...run.en,
   ...explain.en,
   ...graph.en,
+  ...checkpoint.en,
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -49,4 +51,5 @@ export const ZH: { readonly [K in MessageKey]: string } = {
   ...run.zh,
   ...explain.zh,
   ...graph.zh,
+  ...checkpoint.zh,
 };

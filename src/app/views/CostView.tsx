@@ -12,7 +12,8 @@ import { graphOf } from '../graphs.ts';
 import { checkBatch, costOf, CostError, humanBytes, MAX_GPUS, parseBatch, parseGpus, sameFlopsCounterpart, type Counterpart, type CostReport } from '../../analysis/cost.ts';
 import { BROWSER_DEVICE, DEVICES, findDevice, type Device } from '../../analysis/devices.ts';
 import { OPTIMIZERS, trainingMemory, type Optimizer } from '../../analysis/memory.ts';
-import { layerCategory } from '../../analysis/roofline.ts';
+import { layerCategory, type LayerCategory } from '../../analysis/roofline.ts';
+import { KERNEL_ROWS } from '../kernelPoints.ts';
 import { memoryDtype, PRECISIONS, type Precision } from '../../analysis/timing/precision.ts';
 import { LAYOUTS, type Layout } from '../../analysis/timing/model.ts';
 import { GPU_CONSTANT_TABLE } from '../../analysis/timing/constants.ts';
@@ -205,16 +206,8 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
   const tot = report.totals;
   const tr = time.training;
   const label = deviceLabel(i18n, device);
-  const store = useStore();
   // The kernel of the app's selection (the graph's): the table opened at its row.
   const revealed = state.layer !== null ? kernelRowOf(graph, time.layers, state.layer) : -1;
-  const kernelsRef = useRef<HTMLDetailsElement>(null);
-  const revealRef = useRef<HTMLTableRowElement>(null);
-  useEffect(() => {
-    if (revealed < 0 || !kernelsRef.current) return;
-    kernelsRef.current.open = true;
-    revealRef.current?.scrollIntoView({ block: 'center' });
-  }, [revealed]);
   return (
     <>
       <dl className="totals cost-totals">
@@ -256,39 +249,7 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
       {device.kind === 'browser' && <BrowserMeasure state={state} graph={graph} device={device} />}
       <DeviceFigures device={device} />
       {device.kind !== 'browser' && device.kind !== 'cpu' && <ModelConstants />}
-      <details className="card kernels" ref={kernelsRef}>
-        <summary>{t('costView.kernels', { count: time.layers.length })}</summary>
-        <TableWrap>
-          <table className="data" aria-label={t('costView.kernelsTable')}>
-            <thead>
-              <tr>
-                <th scope="col">{t('costView.col.layer')}</th><th scope="col">{t('costView.col.kind')}</th><th scope="col" className="num">{t('costView.col.macs')}</th><th scope="col" className="num">{t('costView.col.read')}</th>
-                <th scope="col" className="num">{t('costView.col.written')}</th><th scope="col" className="num">{t('costView.col.intensity')}</th><th scope="col">{t('costView.col.bound')}</th>
-                <th scope="col">{t('costView.col.unit')}</th><th scope="col" className="num" title={t('costView.col.tilesTitle')}>{t('costView.col.tiles')}</th><th scope="col" className="num" title={t('costView.col.peakTitle')}>{t('costView.col.peak')}</th>
-                <th scope="col" className="num">{t('costView.col.predicted')}</th>
-                <th scope="col" className="num" title={t('costView.col.macTitle')}>{t('costView.col.mac')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {time.layers.map((k, i) => (
-                <tr key={`${k.name}:${i}`} className={i === revealed ? 'revealed' : undefined} ref={i === revealed ? revealRef : undefined}>
-                  <th scope="row">
-                    {k.name}
-                    <GraphLink name={k.name} onClick={() => store.update((s) => revealInGraph(s, nodeId(graph, k.nodes[0])))} />
-                  </th><td>{categoryLabel(i18n, categories[i])}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
-                  <td className="num">{humanBytes(k.bytesWritten)}</td><td className="num">{k.intensity.toFixed(1)}</td><td>{t(`costView.bound.${k.bound}`)}</td>
-                  <td>{k.unit === 'memory' ? '' : t(k.winograd ? 'costView.unitWinograd' : `costView.unit.${k.unit}`)}</td>
-                  <td className="num">{k.unit === 'memory' ? '' : `${(k.tileUse * 100).toFixed(0)}%`}</td>
-                  <td className="num">{k.unit === 'memory' ? '' : `${(k.peakShare * 100).toFixed(0)}%`}</td>
-                  <td className="num">{msText(k.ms)}</td>
-                  <td className="num">{k.memoryAccessCost === null ? '' : thousands(k.memoryAccessCost)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-        <p className="hint">{t('costView.kernelsHint', { launch: report.options.device.launchUs.toFixed(1) })}</p>
-      </details>
+      <KernelTable report={time} categories={categories} revealed={revealed} />
     </>
   );
 }
@@ -316,6 +277,77 @@ function ModelConstants() {
         </table>
       </TableWrap>
       <p className="hint">{t('costView.constantsHint')}</p>
+    </details>
+  );
+}
+
+/**
+ * Every kernel's traffic, intensity, efficiency and predicted time. The rows exist only while the list is open,
+ * and KERNEL_ROWS at a time (a link can ask for tens of thousands of kernels); the app's selection opens the
+ * list at its row.
+ */
+function KernelTable({ report, categories, revealed }: { report: CostReport; categories: LayerCategory[]; revealed: number }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const store = useStore();
+  const graph = report.graph;
+  const [open, setOpen] = useState(false);
+  const [limit, setLimit] = useState(KERNEL_ROWS);
+  const kernelsRef = useRef<HTMLDetailsElement>(null);
+  const revealRef = useRef<HTMLTableRowElement>(null);
+  const kernels = report.layers;
+  const shown = Math.min(Math.max(limit, revealed + 1), kernels.length);
+  useEffect(() => {
+    if (revealed < 0 || !kernelsRef.current) return;
+    kernelsRef.current.open = true;
+    setOpen(true);
+  }, [revealed]);
+  useEffect(() => {
+    if (open && revealed >= 0) revealRef.current?.scrollIntoView({ block: 'center' });
+  }, [open, revealed]);
+  return (
+    <details className="card kernels" ref={kernelsRef} onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>{t('costView.kernels', { count: kernels.length })}</summary>
+      {open && (
+        <>
+          <TableWrap>
+            <table className="data" aria-label={t('costView.kernelsTable')}>
+              <thead>
+                <tr>
+                  <th scope="col">{t('costView.col.layer')}</th><th scope="col">{t('costView.col.kind')}</th><th scope="col" className="num">{t('costView.col.macs')}</th><th scope="col" className="num">{t('costView.col.read')}</th>
+                  <th scope="col" className="num">{t('costView.col.written')}</th><th scope="col" className="num">{t('costView.col.intensity')}</th><th scope="col">{t('costView.col.bound')}</th>
+                  <th scope="col">{t('costView.col.unit')}</th><th scope="col" className="num" title={t('costView.col.tilesTitle')}>{t('costView.col.tiles')}</th><th scope="col" className="num" title={t('costView.col.peakTitle')}>{t('costView.col.peak')}</th>
+                  <th scope="col" className="num">{t('costView.col.predicted')}</th>
+                  <th scope="col" className="num" title={t('costView.col.macTitle')}>{t('costView.col.mac')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {kernels.slice(0, shown).map((k, i) => (
+                  <tr key={`${k.name}:${i}`} className={i === revealed ? 'revealed' : undefined} ref={i === revealed ? revealRef : undefined}>
+                    <th scope="row">
+                      {k.name}
+                      <GraphLink name={k.name} onClick={() => store.update((s) => revealInGraph(s, nodeId(graph, k.nodes[0])))} />
+                    </th><td>{categoryLabel(i18n, categories[i])}</td><td className="num">{thousands(k.macs)}</td><td className="num">{humanBytes(k.bytesRead)}</td>
+                    <td className="num">{humanBytes(k.bytesWritten)}</td><td className="num">{k.intensity.toFixed(1)}</td><td>{t(`costView.bound.${k.bound}`)}</td>
+                    <td>{k.unit === 'memory' ? '' : t(k.winograd ? 'costView.unitWinograd' : `costView.unit.${k.unit}`)}</td>
+                    <td className="num">{k.unit === 'memory' ? '' : `${(k.tileUse * 100).toFixed(0)}%`}</td>
+                    <td className="num">{k.unit === 'memory' ? '' : `${(k.peakShare * 100).toFixed(0)}%`}</td>
+                    <td className="num">{msText(k.ms)}</td>
+                    <td className="num">{k.memoryAccessCost === null ? '' : thousands(k.memoryAccessCost)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+          {shown < kernels.length && (
+            <p className="kernels-more">
+              <span className="hint">{t('costView.kernelsShown', { shown, count: kernels.length })}</span>{' '}
+              <button type="button" onClick={() => setLimit(shown + KERNEL_ROWS)}>{t('costView.kernelsMore', { more: Math.min(KERNEL_ROWS, kernels.length - shown) })}</button>
+            </p>
+          )}
+        </>
+      )}
+      <p className="hint">{t('costView.kernelsHint', { launch: report.options.device.launchUs.toFixed(1) })}</p>
     </details>
   );
 }

@@ -11,7 +11,7 @@ import { channelGroups, resolveTap, tapTargets } from '../../model/explain.ts';
 import { numel, stateDictSpec } from '../../model/graph.ts';
 import { humanCount } from '../format.ts';
 import { graphOf } from '../graphs.ts';
-import { exactPreset, type AppState } from '../state.ts';
+import { exactPreset, withConfig, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { appMessage } from '../i18n/translator.ts';
@@ -99,6 +99,8 @@ export function ExplainView({ state }: { state: AppState }) {
     void loaded.load((engine) => saying(engine.loadWeights({ file, name: file.name }), (error) => appMessage('xp.loadFailed', { file: file.name, error })));
 
   const configured = exactPreset(state.config) ?? t('xp.configured');
+  // The Run view's test: the weights' network, at the configured input size, is not the configured one.
+  const differs = weights !== null && !weights.random && JSON.stringify({ ...weights.config, input: state.config.input }) !== JSON.stringify(state.config);
   const loadRandom = () => {
     const params = stateDictSpec(graphOf(state.config)).reduce((s, t) => s + numel(t.shape), 0);
     if (params > MAX_RANDOM_PARAMS) {
@@ -131,6 +133,7 @@ export function ExplainView({ state }: { state: AppState }) {
       <ExplainWeights
         weights={weights} busy={loaded.loading} error={loaded.error ? msg(loaded.error) : ''} configured={configured}
         onFile={loadFile} onRandom={loadRandom} onRunView={() => store.update((s) => ({ ...s, view: 'run' }))}
+        onUseWeightsNetwork={differs && weights ? () => store.update((s) => withConfig(s, { ...weights.config, input: s.config.input })) : null}
       />
       <ExplainImage
         name={image?.name ?? null} overview={overview} busy={overviewTask.running} error={overviewTask.error ? msg(overviewTask.error) : ''} preprocess={weights?.preprocess ?? null}

@@ -4,7 +4,7 @@
  * through the engine (shared random weights, one random input).
  */
 import { messageFromError } from '../../model/message.ts';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { graphOf } from '../graphs.ts';
 import { blockForms, EQUIVALENCE_TOLERANCE, type BlockForm } from '../../analysis/forms.ts';
 import type { FormsResult } from '../../model/engine/client.ts';
@@ -13,6 +13,7 @@ import { BACKEND_CHOICES, type AppState, type BackendChoice } from '../state.ts'
 import { useStore } from '../store.ts';
 import { FormsDiagram, layerLabel } from '../components/FormsDiagram.tsx';
 import { getEngine } from '../engine.ts';
+import { formsCheckRefusal } from '../../model/forms-check.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 
 function FormCard({ form, inChannels, outChannels }: { form: BlockForm; inChannels: number; outChannels: number }) {
@@ -95,16 +96,28 @@ export function FormsView({ state }: { state: AppState }) {
   const shownBlock = formsBlock ?? (graph.stages[formsStage]?.blocks ?? 1) - 1;
   const checkKey = `${JSON.stringify(config)}:${formsStage}:${shownBlock}:${state.backend}`;
   const current = check?.key === checkKey ? check : null;
+  // A block the check would not finish on (form (a)'s C paths, the block's work) is refused before it is sent.
+  const refusal = useMemo(() => ('ok' in forms ? formsCheckRefusal(config, graph, formsStage, shownBlock) : null), [forms, config, graph, formsStage, shownBlock]);
+  const running = useRef<AbortController | null>(null);
+  // Leaving the view, or another block, stops a check still running.
+  useEffect(() => () => running.current?.abort(), [checkKey]);
 
   const run = async () => {
+    running.current?.abort();
+    const controller = new AbortController();
+    running.current = controller;
     setCheck({ key: checkKey, running: true });
     try {
       const engine = await getEngine();
       await engine.setBackend(state.backend);
-      const result = await engine.checkForms(config, formsStage, 1, shownBlock);
+      const result = await engine.checkForms(config, formsStage, 1, shownBlock, controller.signal);
       setCheck({ key: checkKey, running: false, result });
     } catch (e) {
-      setCheck({ key: checkKey, running: false, error: e });
+      if (running.current !== controller) return; // overtaken by a newer check
+      // A cancelled check leaves no error: the user asked for it.
+      setCheck(controller.signal.aborted ? null : { key: checkKey, running: false, error: e });
+    } finally {
+      if (running.current === controller) running.current = null;
     }
   };
 
@@ -144,10 +157,15 @@ export function FormsView({ state }: { state: AppState }) {
             {BACKEND_CHOICES.map((b) => <option key={b} value={b}>{b}</option>)}
           </select>
         </div>
-        <button type="button" className="primary" onClick={run} disabled={current?.running === true || !('ok' in forms)}>
+        <button type="button" className="primary" onClick={run} disabled={current?.running === true || !('ok' in forms) || refusal !== null}
+          aria-describedby={refusal ? 'forms-refusal' : undefined}>
           {current?.running ? t('forms.view.running') : t('forms.view.run')}
         </button>
+        {current?.running && (
+          <button type="button" onClick={() => running.current?.abort()}>{t('forms.view.cancel')}</button>
+        )}
       </div>
+      {refusal && <p id="forms-refusal" className="hint" role="status">{i18n.error(refusal)}</p>}
       {current?.running && (
         <p className="muted" role="status">
           {t('forms.view.runningStatus', { paper: graph.stages[formsStage]?.paperName ?? '' })}

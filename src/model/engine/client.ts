@@ -111,9 +111,12 @@ export class EngineClient {
     return this.call({ type: 'benchmark', runs });
   }
 
-  /** Runs forms (a), (b), (c) of one block of `stage` (1-based) with shared random weights on one input. */
-  checkForms(config: NetworkConfig, stage: number, seed = 1, block = 0): Promise<FormsResult> {
-    return this.call({ type: 'checkForms', config, stage, seed, block });
+  /**
+   * Runs forms (a), (b), (c) of one block of `stage` (1-based) with shared random weights on one input.
+   * Aborting `signal` rejects at once and stops the worker's check at its next step.
+   */
+  checkForms(config: NetworkConfig, stage: number, seed = 1, block = 0, signal?: AbortSignal): Promise<FormsResult> {
+    return this.call({ type: 'checkForms', config, stage, seed, block }, undefined, signal);
   }
 
   /** The worker's state: backend, grouped-conv method, live tensors, wasm threads. */
@@ -178,17 +181,23 @@ export class EngineClient {
     this.failAll(engineError('engine.disposed'));
   }
 
-  private call<T>(request: Request, onProgress?: (p: LoadProgress) => void): Promise<T> {
-    return this.send<T>(request, onProgress);
+  private call<T>(request: Request, onProgress?: (p: LoadProgress) => void, signal?: AbortSignal): Promise<T> {
+    return this.send<T>(request, onProgress, signal);
   }
 
   /** Sends any request: a worker started with more handlers (the e2e harness) takes more than `Request`. */
-  protected send<T>(request: { type: string }, onProgress?: (p: LoadProgress) => void): Promise<T> {
+  protected send<T>(request: { type: string }, onProgress?: (p: LoadProgress) => void, signal?: AbortSignal): Promise<T> {
     const worker = this.worker;
     if (!worker) return Promise.reject(engineError('engine.disposed'));
+    if (signal?.aborted) return Promise.reject(engineError('engine.cancelled'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress });
+      signal?.addEventListener('abort', () => {
+        if (!this.pending.delete(id)) return;
+        this.worker?.postMessage({ id: this.nextId++, type: 'cancel', target: id });
+        reject(engineError('engine.cancelled'));
+      }, { once: true });
       try {
         worker.postMessage({ id, ...request });
       } catch (e) {

@@ -19,6 +19,11 @@ export const ENGINE_MESSAGES = {
   'engine.memory.wasm': 'WebAssembly memory is 32-bit: at most 4 GiB',
   'engine.memory.device': 'navigator.deviceMemory reports {gib} GiB (rounded, capped at 8)',
   'engine.memory.assumed': 'no memory figure from this browser: 4 GiB assumed',
+  'engine.formsPaths':
+    'the forms check builds form (a) as C = {paths, number} separate paths, over the {max, number} it can run: choose a smaller cardinality to check the forms numerically',
+  'engine.formsWork':
+    'the forms check runs each of the three forms four times, and this block needs {macs, number} multiply-accumulates per run, over the {max, number} it can run: choose a smaller input size or width',
+  'engine.cancelled': 'cancelled',
 } as const;
 
 /** An engine failure: a MessageError of the catalogue. */

@@ -30,6 +30,8 @@ export interface LoadedWeights extends WeightsMeta {
   random?: boolean;
   /** The seed random weights were drawn with. */
   seed?: number;
+  /** What the file could not tell about the network inferred from it (anti-aliasing has no weights). */
+  notice?: Message;
 }
 export interface Prediction {
   top: { index: number; label: string; prob: number }[]; ms: number; backend: BackendName; crop: ImageData; preprocess: PreprocessConfig;
@@ -124,7 +126,9 @@ export type Request =
   | { type: 'explainLayer'; layer: string; encoding: MapEncoding; sample: number }
   | { type: 'explainMap'; layer: string; channel: number; sample: number }
   | { type: 'explainValues'; layers: string[] }
-  | { type: 'explainCam'; classes: number[][] };
+  | { type: 'explainCam'; classes: number[][] }
+  /** Stops request `target` (queued, or at its next step where it takes one: the forms check); never queued, never answered. */
+  | { type: 'cancel'; target: number };
 
 export type RequestMessage = { id: number } & Request;
 

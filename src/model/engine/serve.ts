@@ -146,7 +146,7 @@ export interface Handled {
  */
 export type ExtraHandler = (engine: Engine, req: { type: string }) => Promise<Handled> | null;
 
-async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHandler): Promise<Handled> {
+async function handle(engine: Engine, id: number, req: Request, signal: AbortSignal, extra?: ExtraHandler): Promise<Handled> {
   switch (req.type) {
     case 'backends':
       return { result: await engine.backends() };
@@ -180,7 +180,7 @@ async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHan
     case 'benchmark':
       return { result: await engine.benchmark(req.runs) };
     case 'checkForms':
-      return { result: await engine.checkForms(req.config, req.stage, req.seed, req.block) };
+      return { result: await engine.checkForms(req.config, req.stage, req.seed, req.block, signal) };
     case 'info':
       await engine.ensureBackend();
       return { result: await engine.info() };
@@ -217,6 +217,9 @@ async function handle(engine: Engine, id: number, req: Request, extra?: ExtraHan
       const v = await engine.explainValues(req.layers);
       return { result: v, transfer: v.map((x) => x.data.buffer as ArrayBuffer) };
     }
+    case 'cancel':
+      // Read as it arrives (serveEngine), never queued.
+      return { result: undefined };
     case 'explainCam': {
       const c = await engine.explainCam(req.classes);
       return { result: c, transfer: [c.maps.buffer as ArrayBuffer, c.logits.buffer as ArrayBuffer] };
@@ -241,16 +244,27 @@ export function serveEngine(extra?: ExtraHandler, options: EngineOptions = {}): 
   });
   const engine = new Engine(options);
   let queue: Promise<void> = Promise.resolve();
+  // One controller per request not yet answered: a cancel aborts it, whether it waits or runs.
+  const controllers = new Map<number, AbortController>();
   self.onmessage = (event: MessageEvent<RequestMessage>) => {
     const { id, ...req } = event.data;
+    if (req.type === 'cancel') {
+      controllers.get(req.target)?.abort(engineError('engine.cancelled'));
+      return;
+    }
+    const controller = new AbortController();
+    controllers.set(id, controller);
     queue = queue.then(async () => {
       try {
-        const { result, transfer } = await handle(engine, id, req as Request, extra);
+        controller.signal.throwIfAborted();
+        const { result, transfer } = await handle(engine, id, req as Request, controller.signal, extra);
         post({ id, kind: 'done', result }, transfer);
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
         const msg = errorMessage(err);
         post({ id, kind: 'error', message: err.message, name: err.name, ...(msg ? { msg } : {}) });
+      } finally {
+        controllers.delete(id);
       }
     });
   };

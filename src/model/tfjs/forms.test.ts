@@ -5,6 +5,7 @@ import { useBackend } from './backends.ts';
 import { buildLayerGraph, formGraph, nodeParams } from '../graph.ts';
 import { checkForms, concatBatchNorm, firstConvOfC, groupedConvOfC, lastConvOfBC } from './forms.ts';
 import { normal, rng } from './random.ts';
+import { FORMS_CHECK_LIMITS, formsCheckRefusal } from '../forms-check.ts';
 
 describe('re-arrangement formulas', () => {
   const next = rng(9);
@@ -103,6 +104,37 @@ describe.each(['cpu', 'wasm'] as const)('forms (a), (b), (c) on %s', (backend) =
     const r = await checkForms(presetConfig(name, { input: [3, 64, 64] }), 2, 4, 'kernel', 1);
     expect(Math.max(r.maxAbsDiff.ab, r.maxAbsDiff.ac, r.maxAbsDiff.bc)).toBeLessThan(1e-4);
     expect(new Set(r.forms.map((f) => f.params)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(start);
+  });
+});
+
+describe('bounds and cancelling of the forms check', () => {
+  // C = 65,536 made form (a) a graph of 524,293 nodes (20-70 s) and then never finished.
+  const huge = { ...presetConfig('resnext29_8x64d'), cardinality: 65_536, widthPerGroup: 1 };
+
+  it('refuses C beyond FORMS_CHECK_LIMITS.maxPaths, and a block beyond its work, before building form (a)', async () => {
+    await useBackend('cpu');
+    const start = performance.now();
+    await expect(checkForms(huge, 1)).rejects.toThrow(/C = 65,536 separate paths, over the 1,024 it can run/);
+    expect(performance.now() - start).toBeLessThan(20_000);
+    const graph = buildLayerGraph(huge);
+    expect(formsCheckRefusal(huge, graph, 1, 0)?.msg.id).toBe('engine.formsPaths');
+    const big = presetConfig('resnext50_32x4d', { input: [3, 3000, 3000] });
+    expect(formsCheckRefusal(big, buildLayerGraph(big), 1, 0)?.msg.id).toBe('engine.formsWork');
+    await expect(checkForms(big, 1)).rejects.toThrow(/multiply-accumulates per run, over the 20,000,000,000/);
+    const fine = presetConfig('resnext50_32x4d');
+    expect(formsCheckRefusal(fine, buildLayerGraph(fine), 4, 2)).toBeNull();
+    expect(FORMS_CHECK_LIMITS.maxPaths).toBeGreaterThanOrEqual(64);
+  });
+
+  it('stops at its next step when its signal aborts, and frees what it made', async () => {
+    await useBackend('cpu');
+    const start = tf.memory().numTensors;
+    const controller = new AbortController();
+    const reason = new Error('cancelled here');
+    const run = checkForms({ ...presetConfig('resnext29_8x64d'), cardinality: 256, widthPerGroup: 4 }, 1, 1, 'kernel', 3, 0, controller.signal);
+    setTimeout(() => controller.abort(reason), 50);
+    await expect(run).rejects.toBe(reason);
     expect(tf.memory().numTensors).toBe(start);
   });
 });

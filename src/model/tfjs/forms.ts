@@ -17,6 +17,7 @@ import type { BatchNormParams } from './fold.ts';
 import type { GroupedMethod } from './grouped.ts';
 import { buildNetwork } from './network.ts';
 import { normal, randomStateDict, rng } from './random.ts';
+import { formsCheckRefusal } from '../forms-check.ts';
 
 type Form = 'a' | 'b' | 'c';
 const FORMS: readonly Form[] = ['a', 'b', 'c'];
@@ -108,14 +109,29 @@ function maxAbs(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
+/** Lets the worker read its messages (a cancel) between steps: a resolved promise alone would not. */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /**
  * Builds the three forms of block `block` (0-based) of `stage` with shared random weights (seeded),
  * runs each on one random input (a warm-up, then the median of `runs` timed runs) and compares outputs.
+ * Refuses a block beyond FORMS_CHECK_LIMITS before building form (a); `signal` stops it between runs.
  */
 export async function checkForms(
-  config: NetworkConfig, stage: number, seed = 1, method: GroupedMethod = 'split', runs = 3, block = 0,
+  config: NetworkConfig, stage: number, seed = 1, method: GroupedMethod = 'split', runs = 3, block = 0, signal?: AbortSignal,
 ): Promise<FormsReport> {
-  const graphs = { a: formGraph(config, stage, block, 'a'), b: formGraph(config, stage, block, 'b'), c: formGraph(config, stage, block, 'c') };
+  const c = formGraph(config, stage, block, 'c');
+  const refusal = formsCheckRefusal(config, c, stage, block);
+  if (refusal) throw refusal;
+  const step = async () => {
+    await yieldToMessages();
+    signal?.throwIfAborted();
+  };
+  await step();
+  const graphs = { a: formGraph(config, stage, block, 'a'), b: formGraph(config, stage, block, 'b'), c };
+  await step();
   const prefix = `layer${stage}.${block}`;
   const sds = formStateDicts(graphs.a, prefix, config.cardinality, seed);
   const inShape = graphs.c.inputShape;
@@ -124,10 +140,12 @@ export async function checkForms(
   const report: FormsReport['forms'] = [];
   try {
     for (const form of FORMS) {
+      await step();
       const net = buildNetwork(graphs[form], sds[form], { grouped: method });
       try {
         const times: number[] = [];
         for (let r = 0; r <= runs; r++) {
+          await step();
           const t0 = performance.now();
           const y = net.predict(x);
           const data = (await y.data()) as Float32Array;

@@ -29,6 +29,10 @@ export const WEIGHTS_MESSAGES = {
   'weights.withRemedy': '{error}. {remedy}',
   'weights.mismatch': 'the weights do not fit the network ({network}):\n{problems, lines}{suggestion}',
   'weights.looksLike': 'the file looks like a ResNet/ResNeXt ({network}) but does not fit it:\n{problems, lines}',
+  'weights.notice.aa':
+    'anti-aliasing has no weights, so this file\'s keys and shapes are also those of {names}; it is loaded without anti-aliasing: if it is one of them, choose that preset (or give --aa {flags} with --weights)',
+  'weights.notice.aaKind':
+    'the conv stem pool shows anti-aliasing, but a file does not say which kind: {aa} is assumed; if it is the other, choose its preset (or give --aa {other} with --weights)',
   'weights.suggestion': '\nThe file fits this network instead: {network}.',
   'weights.noSuggestion': '',
   'weights.missing': '  missing {count} key(s): {keys}',

@@ -24,6 +24,8 @@ export default defineMessages(
     'xp.weightsFile': 'Weights file',
     'xp.useRandom': 'Use random weights ({network})',
     'xp.loadingWeights': 'Loading the weights…',
+    'xp.differs': 'The weights are for another network than the one configured (the other views show the configured one).',
+    'xp.useWeightsNetwork': 'Use the weights\' network',
     // Image.
     'xp.image': 'Image',
     'xp.chooseImage': 'Choose an image or drop it here',
@@ -134,6 +136,8 @@ export default defineMessages(
     'xp.weightsFile': `${T.weights}文件`,
     'xp.useRandom': `使用随机${T.weights}（{network}）`,
     'xp.loadingWeights': `正在加载${T.weights}…`,
+    'xp.differs': `这些${T.weights}属于另一个网络，而不是当前配置的网络（其他视图显示的是配置的网络）。`,
+    'xp.useWeightsNetwork': `使用这些${T.weights}的网络`,
     'xp.image': '图像',
     'xp.chooseImage': '选择一张图像，或拖放到这里',
     'xp.preprocessOf': `按已加载${T.weights}所要求的方式预处理（与“运行”视图相同）：{description}。`,

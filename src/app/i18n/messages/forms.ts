@@ -13,6 +13,7 @@ export default defineMessages(
     'forms.view.firstBlock': '{block} (first: stride, shortcut conv)',
     'forms.view.backend': 'Backend',
     'forms.view.running': 'Running…',
+    'forms.view.cancel': 'Cancel',
     'forms.view.run': 'Run equivalence check',
     'forms.view.runningStatus':
       'Running forms (a), (b), (c) of one {paper} block in the engine worker (the page stays usable); the first run on a backend also compiles its kernels.',
@@ -50,6 +51,7 @@ export default defineMessages(
     'forms.view.firstBlock': `{block}（第一个：带步长和${T.shortcut}卷积）`,
     'forms.view.backend': T.backend,
     'forms.view.running': '运行中…',
+    'forms.view.cancel': '取消',
     'forms.view.run': '运行等效性检验',
     'forms.view.runningStatus':
       `正在推理引擎 worker 中运行一个 {paper} ${T.block}的${T.form} (a)、(b)、(c)（页面仍可使用）；在某个${T.backend}上第一次运行时还要编译它的算子。`,

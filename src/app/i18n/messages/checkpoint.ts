@@ -1,0 +1,46 @@
+/** A checkpoint opened anywhere (components/CheckpointOpen.tsx, checkpoint.ts): what it holds, the network it becomes, its weights loading. */
+import { defineMessages } from '../define.ts';
+import { zhTerm as T } from '../glossary.ts';
+
+export default defineMessages(
+  {
+    'ckpt.open': 'Open a checkpoint',
+    'ckpt.openHint': '.pth or .safetensors; or drop it on any view',
+    'ckpt.dropHere': 'Drop the .pth or .safetensors checkpoint: the app becomes its network',
+    'ckpt.region': 'Checkpoint',
+    'ckpt.reading': 'Reading the shapes in {name}…',
+    'ckpt.preset': '{implementation} {label}',
+    'ckpt.custom': '{implementation} network of the family ({block} blocks, depths {depths}, C={c}, d={d})',
+    'ckpt.classes': '{count, plural, one {# class} other {# classes}}',
+    'ckpt.noHead': 'no classifier',
+    'ckpt.found': '{network}, {head}, {params} params, {bytes}',
+    'ckpt.opened': '{name}: {found}. Every view shows this network.',
+    'ckpt.notFamily': '{name} ({format}, {bytes}) holds {tensors} tensors ({numbers} numbers; modules {modules}), not a network of this family: {error}',
+    'ckpt.failed': 'Could not open the checkpoint: {error}',
+    'ckpt.loading': 'Loading its weights for Run and Explain…',
+    'ckpt.loaded': 'Its weights are loaded: Run and Explain use them.',
+    'ckpt.loadFailed': 'Its weights could not be loaded for Run and Explain: {error}',
+    'ckpt.fromLink': 'This link\'s network was inferred from the checkpoint {name}; open or drop that file to load its weights.',
+    'ckpt.linkName': 'The link\'s checkpoint name is {length} characters long (at most {max}); it was left out.',
+  },
+  {
+    'ckpt.open': `打开${T.checkpoint}`,
+    'ckpt.openHint': `.pth 或 .safetensors；也可拖放到任一视图`,
+    'ckpt.dropHere': `放下 .pth 或 .safetensors ${T.checkpoint}：应用将切换到它的网络`,
+    'ckpt.region': T.checkpoint,
+    'ckpt.reading': '正在读取 {name} 中的张量形状…',
+    'ckpt.preset': '{implementation} {label}',
+    'ckpt.custom': `{implementation} 同族网络（{block} ${T.block}，深度 {depths}，C={c}，d={d}）`,
+    'ckpt.classes': '{count} 个类别',
+    'ckpt.noHead': `无${T.classifierHead}`,
+    'ckpt.found': `{network}，{head}，{params} ${T.params}，{bytes}`,
+    'ckpt.opened': '{name}：{found}。所有视图都显示这个网络。',
+    'ckpt.notFamily': '{name}（{format}，{bytes}）包含 {tensors} 个张量（{numbers} 个数；模块 {modules}），不是本族网络：{error}',
+    'ckpt.failed': `无法打开${T.checkpoint}：{error}`,
+    'ckpt.loading': `正在为“运行”和“解释”加载它的${T.weights}…`,
+    'ckpt.loaded': `它的${T.weights}已加载：“运行”和“解释”使用它们。`,
+    'ckpt.loadFailed': `无法为“运行”和“解释”加载它的${T.weights}：{error}`,
+    'ckpt.fromLink': `这个链接的网络是从${T.checkpoint} {name} 推断的；打开或拖放该文件即可加载它的${T.weights}。`,
+    'ckpt.linkName': `链接中的${T.checkpoint}文件名有 {length} 个字符（最多 {max} 个），已忽略。`,
+  },
+);
