@@ -151,6 +151,12 @@ function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Pr
         ? [memoryKernel(i, 'forward', 'bn', 2 * out * s + vectors, out * s + vectors, 6 * out)]
         : [memoryKernel(i, 'forward', 'bn', out * s + vectors, out * s, 2 * out)];
     }
+    case 'gn':
+      // GroupNorm has no running statistics: it reads its input twice (statistics, normalization) in eval mode too.
+      return [memoryKernel(i, 'forward', 'bn', 2 * out * s, out * s, 8 * out)];
+    case 'blurpool':
+      // A fixed 3x3 depthwise filter at stride 2: memory-bound.
+      return [memoryKernel(i, 'forward', 'pool', inp * s, out * s, 9 * out)];
     case 'relu':
       return [memoryKernel(i, 'forward', 'relu', out * s, out * s, out)];
     case 'sigmoid':
@@ -220,6 +226,10 @@ function backwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: P
     }
     case 'bn':
       return [memoryKernel(i, 'backward', 'bn', 4 * out * s, out * s + 2 * 4 * node.bn.channels, 8 * out)];
+    case 'gn':
+      return [memoryKernel(i, 'backward', 'bn', 4 * out * s, out * s, 8 * out)];
+    case 'blurpool':
+      return [memoryKernel(i, 'backward', 'pool', out * s, inp * s, 9 * out)];
     case 'relu':
       return [memoryKernel(i, 'backward', 'relu', 2 * out * s, out * s, out)];
     case 'sigmoid':
