@@ -76,11 +76,12 @@ test('the family\'s controls: norm, anti-aliasing, stem pool, SE reduction, shor
   await picker.selectOption('resnetblur50');
   await expectParams('resnetblur50');
   await expect(page.getByLabel('Anti-aliasing')).toHaveValue('blur');
-  await expect(page).toHaveURL(/aa=blur/);
+  await expect(page).toHaveURL(/preset=resnetblur50/);
   await page.getByRole('tab', { name: 'Layers' }).click();
   await page.getByLabel('Filter layers').fill('BlurPool2d');
   // The stem's pool and the first block of stages 2 to 4.
   await expect(page.getByText(/^\d+ of \d+ rows match$/)).toHaveText(/^4 of \d+ rows match$/);
+  await page.getByRole('tab', { name: 'Block table' }).click();
 
   await picker.selectOption('resnet50_gn');
   await expectParams('resnet50_gn');

@@ -29,6 +29,7 @@ const cases: CodeCase[] = JSON.parse(readFileSync(`${DIR}/index.json`, 'utf8')).
 
 describe('PyTorch code builds the layer graph\'s network', () => {
   it('covers every preset, both frameworks and irregular networks', () => {
+    // RegNets have their own fixtures (fixtures/regnet, src/analysis/regnet.test.ts).
     expect(new Set(cases.flatMap((c) => (c.preset ? [c.preset] : [])))).toEqual(new Set(corePresetNames()));
     expect(new Set(cases.map((c) => c.framework))).toEqual(new Set(['torchvision', 'timm']));
     expect(cases.filter((c) => c.preset === null).length).toBeGreaterThanOrEqual(8);

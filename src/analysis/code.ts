@@ -10,7 +10,7 @@
  * - timm: `timm.create_model('seresnext50_32x4d')` for a timm model, else `timm.models.resnet.ResNet(...)`
  *   with the keyword arguments.
  */
-import { ConfigError, timmOnlyFeatures, type Implementation, type NetworkConfig } from '../model/config.ts';
+import { ConfigError, isRegNet, regnetOf, timmOnlyFeatures, type Implementation, type NetworkConfig } from '../model/config.ts';
 import { buildLayerGraph } from '../model/graph.ts';
 import { PRESETS, type Preset } from '../model/presets.ts';
 import { sameArchitecture } from '../model/config-fields.ts';
@@ -152,7 +152,9 @@ function describe(config: NetworkConfig): string {
   const params = totalParams(graph);
   checkBudget(params, totalMacs(graph));
   const named = PRESETS.find((p) => sameArchitecture({ ...p.config, implementation: config.implementation }, config));
-  const what = named ? named.label : `Custom network (${config.block} blocks, depths ${config.depths.join(',')})`;
+  const what = named ? named.label : isRegNet(config)
+    ? `Custom RegNet (stages of widths ${regnetOf(config).stages.map((s) => s.width).join(',')}, depths ${regnetOf(config).stages.map((s) => s.depth).join(',')})`
+    : `Custom network (${config.block} blocks, depths ${config.depths.join(',')})`;
   const head = config.includeTop ? `${config.classes} classes` : 'no classifier';
   return `# ${what}: ${thousands(params)} parameters (input ${config.input.join('x')}, ${head})`;
 }
@@ -274,9 +276,62 @@ const NARROW_CONVS = `def narrow_convs(model, widths, input_size):
  */
 export function pytorchCode(config: NetworkConfig, framework: CodeFramework = config.implementation): string {
   if (!CODE_FRAMEWORKS.includes(framework)) throw new ConfigError(`framework must be torchvision or timm, got "${String(framework).slice(0, 40)}"`);
+  if (isRegNet(config)) return regnetCode(config, framework);
   const refusal = framework === 'torchvision' ? torchvisionRefusal(config) : timmRefusal(config);
   if (refusal) throw new ConfigError(refusal);
   const target: NetworkConfig = { ...config, implementation: framework };
   const body = framework === 'torchvision' ? torchvisionCode(target) : timmCode(target);
   return `${describe(target)}\n${body}`;
+}
+
+/** A decimal as Python writes it (24.48, 2.0, 0.25). */
+function pyFloat(x: number): string {
+  return Number.isInteger(x) ? `${x}.0` : String(x);
+}
+
+/**
+ * A RegNet: the zoo function / `timm.create_model` for a preset of the framework, else torchvision's
+ * `RegNet(BlockParams.from_init_params(...))` or timm's `RegNet(RegNetCfg(...))`. torchvision's RegNet
+ * has a 3-channel stem and always a classifier; its rounding is its own.
+ */
+function regnetCode(config: NetworkConfig, framework: CodeFramework): string {
+  const target: NetworkConfig = { ...config, implementation: framework };
+  if (framework === 'torchvision') {
+    if (config.input[0] !== 3 || !config.includeTop) {
+      throw new ConfigError('torchvision\'s RegNet has a 3-channel stem and always its classifier: use the timm framework (in_chans, num_classes=0)');
+    }
+    if (config.widthRounding === 'quantize') {
+      throw new ConfigError('torchvision\'s RegNet rounds widths to the group width its own way (width rounding "divisible"), not timm\'s quantize_float: use the timm framework');
+    }
+  }
+  const head = describe(target);
+  const zoo = zooPreset(target, framework);
+  if (framework === 'torchvision') {
+    if (zoo) {
+      const call = `${zoo.name}(${kwargs([['num_classes', config.classes === 1000 ? undefined : config.classes]]).join(', ')})`;
+      const weights = config.classes === 1000 && zoo.name !== 'regnet_y_128gf' ? `  # ImageNet weights: ${zoo.name}(weights='IMAGENET1K_V1')` : '';
+      return `${head}\nfrom torchvision.models import ${zoo.name}\n\nmodel = ${call}${weights}\n`;
+    }
+    const params = kwargs([
+      ['depth', config.regnetDepth], ['w_0', config.w0], ['w_a', pyFloat(config.wa)], ['w_m', pyFloat(config.wm)], ['group_width', config.groupWidth],
+      ['bottleneck_multiplier', config.bottleneckRatio === 1 ? undefined : pyFloat(config.bottleneckRatio)],
+      ['se_ratio', config.seRatio > 0 ? pyFloat(config.seRatio) : undefined],
+    ]);
+    const model = kwargs([['num_classes', config.classes], ['stem_width', config.stemWidth === 32 ? undefined : config.stemWidth]]);
+    return `${head}\nfrom torchvision.models.regnet import BlockParams, RegNet\n\nparams = BlockParams.from_init_params(${params.join(', ')})\nmodel = RegNet(params, ${model.join(', ')})\n`;
+  }
+  const headArgs: [string, string | number | undefined][] = config.includeTop
+    ? [['num_classes', config.classes === 1000 ? undefined : config.classes]]
+    : [['num_classes', 0], ['global_pool', "''"]];
+  const inChans: [string, number | undefined] = ['in_chans', config.input[0] === 3 ? undefined : config.input[0]];
+  if (zoo) return `${head}\nimport timm\n\nmodel = timm.create_model(${[`'${zoo.name}'`, ...kwargs([inChans, ...headArgs])].join(', ')})\n`;
+  const cfg = kwargs([
+    ['depth', config.regnetDepth], ['w0', config.w0], ['wa', pyFloat(config.wa)], ['wm', pyFloat(config.wm)], ['group_size', config.groupWidth],
+    ['bottle_ratio', config.bottleneckRatio === 1 ? undefined : pyFloat(config.bottleneckRatio)],
+    ['se_ratio', config.seRatio > 0 ? pyFloat(config.seRatio) : undefined],
+    ['group_min_ratio', config.widthRounding === 'divisible' ? '0.9' : undefined],
+    ['stem_width', config.stemWidth === 32 ? undefined : config.stemWidth],
+  ]);
+  const args = [`RegNetCfg(${cfg.join(', ')})`, ...kwargs([inChans, ...(config.includeTop ? [['num_classes', config.classes] as [string, number]] : headArgs)])];
+  return `${head}\nfrom timm.models.regnet import RegNet, RegNetCfg\n\nmodel = RegNet(${args.join(', ')})\n`;
 }

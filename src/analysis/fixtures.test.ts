@@ -33,6 +33,7 @@ function configOf(c: FixtureCase): NetworkConfig {
 
 describe('summaries equal PyTorch fixtures', () => {
   it('covers every preset, several input sizes and both orders', () => {
+    // RegNets have their own fixtures (fixtures/regnet, src/analysis/regnet.test.ts).
     expect(new Set(cases.flatMap((c) => (c.preset === null ? [] : [c.preset])))).toEqual(new Set(corePresetNames()));
     expect(cases.filter((c) => c.config.implementation === 'timm' && c.preset === null).length).toBeGreaterThanOrEqual(8);
     expect(new Set(cases.map((c) => c.order))).toEqual(new Set(['seed', 'torchvision']));

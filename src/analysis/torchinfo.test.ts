@@ -30,6 +30,7 @@ const expected = (c: TorchinfoCase) => readFileSync(`${DIR}/${c.file}.txt`, 'utf
 
 describe('torchinfo text equals torchinfo 1.8.0', () => {
   it('covers every preset in both layouts, depths 1 to 4, every column, batches, row settings and input sizes', () => {
+    // RegNets have their own fixtures (fixtures/regnet, src/analysis/regnet.test.ts).
     expect(new Set(cases.flatMap((c) => (c.preset ? [c.preset] : [])))).toEqual(new Set(corePresetNames()));
     expect(new Set(cases.map((c) => c.config.implementation))).toEqual(new Set(['torchvision', 'timm']));
     for (const d of [1, 2, 3, 4]) expect(cases.some((c) => c.depth === d)).toBe(true);

@@ -4,13 +4,22 @@
  * back to a valid state and says what it ignored.
  *
  * Format (every key optional; absent = default), made from URL_PARAMS below (a test keeps it so):
- *   view=table|layers|graph|forms|compare|cost|run|explain
+ *   view=table|layers|graph|forms|compare|cost|design|run|explain
  *                               the view shown
  *   preset=<name>               the preset (default resnext50_32x4d); "config:" keys are written where they differ from it
- *   block=bottleneck|basic      config: block
+ *   block=bottleneck|basic|regnet
+ *                               config: block
  *   depths=3,4,6,3              config: depths
  *   C=N                         config: cardinality
  *   d=N                         config: width per group (d)
+ *   rd=N                        config: RegNet depth d
+ *   w0=N                        config: w0
+ *   wa=X                        config: wa
+ *   wm=X                        config: wm
+ *   g=N                         config: group width g
+ *   b=X                         config: bottleneck ratio b
+ *   se=X                        config: SE ratio
+ *   wr=divisible|quantize       config: width rounding
  *   stem=imagenet|deep|deep_tiered|cifar
  *                               config: stem
  *   base=N                      config: base width
@@ -75,8 +84,8 @@ import type { MessageKey } from './i18n/catalogue.ts';
 import { MEASURES, type Measure } from './graphFigures.ts';
 import { graphTree, orderedIds } from './graphTree.ts';
 
-export type View = 'table' | 'layers' | 'graph' | 'forms' | 'compare' | 'cost' | 'run' | 'explain';
-export const VIEWS: readonly View[] = ['table', 'layers', 'graph', 'forms', 'compare', 'cost', 'run', 'explain'];
+export type View = 'table' | 'layers' | 'graph' | 'forms' | 'compare' | 'cost' | 'design' | 'run' | 'explain';
+export const VIEWS: readonly View[] = ['table', 'layers', 'graph', 'forms', 'compare', 'cost', 'design', 'run', 'explain'];
 
 export type Detail = 'stages' | 'blocks' | 'layers';
 export const DETAILS: readonly Detail[] = ['stages', 'blocks', 'layers'];

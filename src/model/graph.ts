@@ -7,6 +7,7 @@
  * It is built by small builders, one per part of the network (stem, residual branch, attention,
  * shortcut, block, head), each pushing nodes through the one `GraphBuilder`.
  */
+import { regnetSeChannels } from './regnet.ts';
 import {
   BLOCK_EXPANSION,
   bottleneckWidth,
@@ -15,6 +16,8 @@ import {
   deepStemWidths,
   ecaKernel,
   GROUP_NORM_GROUPS,
+  isRegNet,
+  regnetOf,
   seChannels,
   stagePlanes,
   stemChannels,
@@ -79,7 +82,25 @@ export type ModuleType =
   | 'BasicBlock'
   | 'SEModule'
   | 'EcaModule'
-  | 'SelectAdaptivePool2d';
+  | 'SelectAdaptivePool2d'
+  // RegNet: torchvision's modules, then timm's.
+  | 'SimpleStemIN'
+  | 'AnyStage'
+  | 'ResBottleneckBlock'
+  | 'BottleneckTransform'
+  | 'Conv2dNormActivation'
+  | 'SqueezeExcitation'
+  | 'ConvNormAct'
+  | 'BatchNormAct2d'
+  | 'RegStage'
+  | 'ClassifierHead'
+  | 'Dropout';
+
+/**
+ * The classes above that subclass nn.Sequential: torchsummary hooks no Sequential (they have no row
+ * there), torchinfo lists them under their own class name.
+ */
+export const SEQUENTIAL_MODULES: ReadonlySet<ModuleType> = new Set<ModuleType>(['SimpleStemIN', 'AnyStage', 'BottleneckTransform', 'Conv2dNormActivation']);
 
 export interface ConvSpec {
   inChannels: number;
@@ -622,14 +643,7 @@ function buildHead(g: GraphBuilder, config: NetworkConfig, from: number): number
 }
 
 function linear(g: GraphBuilder, from: number, inFeatures: number, outFeatures: number): number {
-  return g.push({
-    name: 'fc', kind: 'linear', module: 'Linear', inputs: [from], inShape: [inFeatures], outShape: [outFeatures],
-    linear: { inFeatures, outFeatures, bias: true },
-    tensors: [
-      { key: 'fc.weight', shape: [outFeatures, inFeatures], kind: 'parameter' },
-      { key: 'fc.bias', shape: [outFeatures], kind: 'parameter' },
-    ],
-  });
+  return linearNamed(g, 'fc', from, inFeatures, outFeatures);
 }
 
 /** Builds the layer graph of a (validated) config in the given execution order. */
@@ -638,6 +652,7 @@ export function buildLayerGraph(config: NetworkConfig, order: ExecutionOrder = '
   if (order !== 'seed' && order !== 'torchvision') {
     throw new Error(`execution order must be "seed" or "torchvision", got ${JSON.stringify(order)}`);
   }
+  if (isRegNet(config)) return buildRegNetGraph(config, order);
   const g = new GraphBuilder([...config.input], config);
   const stages: StageInfo[] = [];
 
@@ -720,10 +735,12 @@ export function nodeParams(node: LayerNode): number {
 /**
  * The state_dict the network has, in module registration order: the stem, then each block's residual
  * branch and attention in call order followed by its downsample (registered last in both torchvision's
- * and timm's blocks, whatever the execution order), then the head. Each module appears once.
+ * and timm's ResNet blocks, whatever the execution order; a RegNet registers its modules in call order),
+ * then the head. Each module appears once.
  */
 export function stateDictSpec(graph: LayerGraph): TensorSpec[] {
   const owners = graph.nodes.filter((n) => n.tensors.length > 0);
+  if (isRegNet(graph.config)) return owners.flatMap((n) => n.tensors);
   const sorted = [...owners].sort((a, b) => {
     if (a.stage !== b.stage) return a.stage - b.stage;
     if ((a.block ?? -1) !== (b.block ?? -1)) return (a.block ?? -1) - (b.block ?? -1);
@@ -738,4 +755,161 @@ export function convNode(graph: LayerGraph, name: string): ConvNode {
   const node = graph.nodes.find((n) => n.name === name);
   if (!node || node.kind !== 'conv') throw new Error(`the network has no convolution ${name}`);
   return node;
+}
+
+// ------------------------------------------------------------------------------------------------ RegNet
+
+/**
+ * A RegNet's layer graph, in torchvision's modules (`RegNet`: stem.0-2, trunk_output.blockS.blockS-J with
+ * proj / f.a, f.b, f.se, f.c, then avgpool and fc) or timm's (`RegNet`: stem.conv/bn, sS.bJ with
+ * conv1..conv3 as ConvNormAct, se, downsample, then head). The stages come from the quantized linear rule
+ * (src/model/regnet.ts). Both run the block's shortcut where their forward does: torchvision's
+ * `self.proj(x) + self.f(x)` first, timm's after the branch. Squeeze-and-excitation (RegNetY) sits after
+ * the 3x3 conv with round(seRatio x block input) channels.
+ */
+function buildRegNetGraph(config: NetworkConfig, order: ExecutionOrder): LayerGraph {
+  const design = regnetOf(config);
+  const timm = config.implementation === 'timm';
+  const g = new GraphBuilder([...config.input]);
+  const stages: StageInfo[] = [];
+  const conv3 = { kernel: 3, padding: 1 };
+
+  /** Conv + BN [+ ReLU] as torchvision's Conv2dNormActivation or timm's ConvNormAct (BatchNormAct2d with drop and act). */
+  const convNormAct = (name: string, from: number, spec: { outChannels: number; kernel: number; stride: number; padding: number; groups: number }, act: boolean): number => {
+    const inShape = g.shape(from);
+    if (!timm) {
+      let y = g.conv(`${name}.0`, from, spec);
+      y = g.bn(`${name}.1`, y);
+      if (act) y = g.pointwise('relu', `${name}.2`, y);
+      return name === 'stem' ? y : g.marker('container', name, 'Conv2dNormActivation', y, inShape);
+    }
+    let y = g.conv(`${name}.conv`, from, spec);
+    // BatchNormAct2d computes the batch norm itself (F.batch_norm), then calls drop and act: it owns the tensors.
+    const bn = g.bn(`${name}.bn`, y);
+    const bnNode = g.nodes[bn] as BatchNormNode;
+    const tensors = bnNode.tensors;
+    bnNode.module = null;
+    bnNode.tensors = [];
+    y = g.pointwise('identity', `${name}.bn.drop`, bn);
+    y = g.pointwise(act ? 'relu' : 'identity', `${name}.bn.act`, y);
+    const shape = g.shape(y);
+    y = g.push({ name: `${name}.bn`, kind: 'container', module: 'BatchNormAct2d', inputs: [y], inShape: shape, outShape: shape, tensors });
+    return g.marker('container', name, 'ConvNormAct', y, inShape);
+  };
+
+  // Stem: 3x3/2 conv + BN + ReLU, stemWidth channels.
+  const stemSpec = { outChannels: config.stemWidth, ...conv3, stride: 2, groups: 1 };
+  let x = convNormAct('stem', -1, stemSpec, true);
+  if (!timm) x = g.marker('container', 'stem', 'SimpleStemIN', x, [...config.input]);
+  stages.push({ index: 0, module: 'stem', paperName: 'stem', blocks: 0, outShape: g.shape(x) });
+
+  design.stages.forEach((stage, s) => {
+    g.stage = s + 1;
+    const stageName = timm ? `s${s + 1}` : `trunk_output.block${s + 1}`;
+    const stageIn = g.shape(x);
+    for (let b = 0; b < stage.depth; b++) {
+      g.block = b;
+      const prefix = timm ? `${stageName}.b${b + 1}` : `${stageName}.block${s + 1}-${b}`;
+      x = buildRegNetBlock(g, config, order, prefix, x, stage.width, stage.bottleneckWidth, stage.groups, b === 0 ? 2 : 1, convNormAct);
+    }
+    g.block = null;
+    x = g.marker('container', stageName, timm ? 'RegStage' : 'AnyStage', x, stageIn);
+    stages.push({
+      index: s + 1, module: stageName, paperName: `stage${s + 1}`, blocks: stage.depth, outShape: g.shape(x),
+      planes: stage.width, width: stage.bottleneckWidth, groups: stage.groups, outChannels: stage.width, stride: 2,
+    });
+  });
+
+  g.stage = design.stages.length + 1;
+  const c = g.shape(x)[0];
+  if (!timm) {
+    if (config.includeTop) {
+      x = g.reshaping('adaptiveavgpool', 'avgpool', 'AdaptiveAvgPool2d', x, [c, 1, 1]);
+      x = g.reshaping('flatten', 'flatten', null, x, [c]);
+      x = linear(g, x, c, config.classes);
+    }
+  } else {
+    x = g.pointwise('identity', 'final_conv', x);
+    const headIn = g.shape(x);
+    if (config.includeTop) {
+      x = g.reshaping('adaptiveavgpool', 'head.global_pool.pool', 'AdaptiveAvgPool2d', x, [c, 1, 1]);
+      x = g.reshaping('flatten', 'head.global_pool.flatten', 'Flatten', x, [c]);
+      x = g.marker('container', 'head.global_pool', 'SelectAdaptivePool2d', x, headIn);
+      x = g.push({ name: 'head.drop', kind: 'identity', module: 'Dropout', inputs: [x], inShape: [c], outShape: [c], tensors: [] });
+      x = linearNamed(g, 'head.fc', x, c, config.classes);
+      x = g.pointwise('identity', 'head.flatten', x);
+    } else {
+      // num_classes=0, global_pool='': every head module an Identity (the pool's flatten, the classifier).
+      x = g.pointwise('identity', 'head.global_pool.pool', x);
+      x = g.pointwise('identity', 'head.global_pool.flatten', x);
+      x = g.marker('container', 'head.global_pool', 'SelectAdaptivePool2d', x, headIn);
+      x = g.push({ name: 'head.drop', kind: 'identity', module: 'Dropout', inputs: [x], inShape: headIn, outShape: headIn, tensors: [] });
+      x = g.pointwise('identity', 'head.fc', x);
+      x = g.pointwise('identity', 'head.flatten', x);
+    }
+    x = g.marker('container', 'head', 'ClassifierHead', x, headIn);
+  }
+  return { config, order, inputShape: [...config.input], nodes: g.nodes, stages, output: x };
+}
+
+type ConvNormActFn = (name: string, from: number, spec: { outChannels: number; kernel: number; stride: number; padding: number; groups: number }, act: boolean) => number;
+
+/** One RegNet block: torchvision's ResBottleneckBlock or timm's regnet Bottleneck. */
+function buildRegNetBlock(
+  g: GraphBuilder, config: NetworkConfig, order: ExecutionOrder, prefix: string, from: number,
+  width: number, bottleneck: number, groups: number, stride: number, convNormAct: ConvNormActFn,
+): number {
+  const timm = config.implementation === 'timm';
+  const inShape = g.shape(from);
+  const needsProj = stride !== 1 || inShape[0] !== width;
+  const shortcut = (): number => {
+    g.shortcut = true;
+    const y = needsProj
+      ? convNormAct(`${prefix}.${timm ? 'downsample' : 'proj'}`, from, { outChannels: width, ...{ kernel: 1, padding: 0 }, stride, groups: 1 }, false)
+      : timm ? g.pointwise('identity', `${prefix}.downsample`, from) : from;
+    g.shortcut = false;
+    return y;
+  };
+  // torchvision: x = self.proj(x) + self.f(x) (the shortcut first); timm: the branch, drop_path, then the shortcut.
+  const shortcutFirst = !timm || order === 'seed';
+  let identity = shortcutFirst ? shortcut() : from;
+  const f = timm ? prefix : `${prefix}.f`;
+  const a = timm ? 'conv1' : 'a';
+  let y = convNormAct(`${f}.${a}`, from, { outChannels: bottleneck, kernel: 1, padding: 0, stride: 1, groups: 1 }, true);
+  y = convNormAct(`${f}.${timm ? 'conv2' : 'b'}`, y, { outChannels: bottleneck, kernel: 3, padding: 1, stride, groups }, true);
+  if (config.seRatio > 0) {
+    const se = regnetSeChannels(config.seRatio, inShape[0]);
+    const seIn = g.shape(y);
+    const name = `${f}.se`;
+    let z = timm
+      ? g.reshaping('mean', `${name}.mean`, null, y, [bottleneck, 1, 1])
+      : g.reshaping('adaptiveavgpool', `${name}.avgpool`, 'AdaptiveAvgPool2d', y, [bottleneck, 1, 1]);
+    z = g.conv(`${name}.fc1`, z, { outChannels: se, kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
+    if (timm) z = g.pointwise('identity', `${name}.bn`, z);
+    z = g.pointwise('relu', timm ? `${name}.act` : `${name}.activation`, z);
+    z = g.conv(`${name}.fc2`, z, { outChannels: bottleneck, kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
+    z = g.pointwise('sigmoid', timm ? `${name}.gate` : `${name}.scale_activation`, z);
+    y = g.binary('mul', `${name}.mul`, y, z);
+    y = g.marker('container', name, timm ? 'SEModule' : 'SqueezeExcitation', y, seIn);
+  } else if (timm) {
+    y = g.pointwise('identity', `${f}.se`, y);
+  }
+  y = convNormAct(`${f}.${timm ? 'conv3' : 'c'}`, y, { outChannels: width, kernel: 1, padding: 0, stride: 1, groups: 1 }, false);
+  if (!timm) y = g.marker('container', f, 'BottleneckTransform', y, inShape);
+  if (timm) y = g.pointwise('identity', `${prefix}.drop_path`, y);
+  if (!shortcutFirst) identity = shortcut();
+  y = g.binary('add', `${prefix}.add`, y, identity);
+  y = g.pointwise('relu', timm ? `${prefix}.act3` : `${prefix}.activation`, y);
+  return g.marker('block', prefix, timm ? 'Bottleneck' : 'ResBottleneckBlock', y, inShape);
+}
+
+function linearNamed(g: GraphBuilder, name: string, from: number, inFeatures: number, outFeatures: number): number {
+  return g.push({
+    name, kind: 'linear', module: 'Linear', inputs: [from], inShape: [inFeatures], outShape: [outFeatures],
+    linear: { inFeatures, outFeatures, bias: true },
+    tensors: [
+      { key: `${name}.weight`, shape: [outFeatures, inFeatures], kind: 'parameter' },
+      { key: `${name}.bias`, shape: [outFeatures], kind: 'parameter' },
+    ],
+  });
 }

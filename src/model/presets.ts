@@ -8,7 +8,7 @@ import { sameArchitecture } from './config-fields.ts';
 import table from './presets.json' with { type: 'json' };
 
 /** The groups of the preset picker. */
-export type PresetFamily = 'torchvision' | 'paper' | 'resnet-d' | 'se' | 'eca' | 'aa' | 'rs' | 'wsl' | 'cifar';
+export type PresetFamily = 'torchvision' | 'paper' | 'resnet-d' | 'se' | 'eca' | 'aa' | 'rs' | 'wsl' | 'cifar' | 'regnetx' | 'regnety';
 
 /**
  * A figure published by someone else about an architecture, kept next to the model it describes. The
@@ -53,10 +53,14 @@ export function defaultConfig(stem: NetworkConfig['stem'] = 'imagenet'): Network
     avgDown: false, attention: 'none', seReduction: 16, norm: 'batchnorm', aa: 'none', stemPool: 'maxpool', downKernel: 1, reduceFirst: 1,
     convWidths: {}, implementation: 'torchvision',
     input: cifar ? [3, 32, 32] : [3, 224, 224], classes: cifar ? 10 : 1000, includeTop: true,
+    // RegNet's fields, used by block "regnet" only: torchvision's regnet_x_400mf.
+    regnetDepth: 22, w0: 24, wa: 24.48, wm: 2.54, groupWidth: 16, bottleneckRatio: 1, seRatio: 0, widthRounding: 'divisible',
   };
 }
 
-function fromTable(entry: (typeof table.presets)[number]): Preset {
+type TableEntry = (typeof table.presets)[number] | (typeof table.regnets)[number];
+
+function fromTable(entry: TableEntry): Preset {
   const partial = entry.config as Partial<NetworkConfig>;
   const config = validateConfig({ ...defaultConfig(partial.stem), ...partial });
   const sources = table.sources as Record<string, string>;
@@ -71,7 +75,8 @@ function fromTable(entry: (typeof table.presets)[number]): Preset {
   };
 }
 
-export const PRESETS: readonly Preset[] = table.presets.map(fromTable);
+/** The ResNets and ResNeXts, then the RegNets (presets.json keeps them apart: the fixture script's ResNet parts read only `presets`). */
+export const PRESETS: readonly Preset[] = [...table.presets, ...table.regnets].map(fromTable);
 
 /** Every source presets.json cites, by id. */
 export const PRESET_SOURCES: Readonly<Record<string, string>> = table.sources;

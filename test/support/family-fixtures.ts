@@ -1,11 +1,11 @@
 /**
- * fixtures/family (the fixture script's part N, `family_fixtures.py`): the architectures of timm's
+ * fixtures/family (the fixture script's part P, `family_fixtures.py`): the architectures of timm's
  * resnet.py that part covers (counts, torchsummary, torchinfo, code, parity); the older parts cover the
  * other presets. Test-only.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { PRESET_NAMES } from '../../src/model/presets.ts';
+import { findPreset, PRESET_NAMES } from '../../src/model/presets.ts';
 import type { FixtureConfig } from './fixture-config.ts';
 
 export const FAMILY_DIR = 'fixtures/family';
@@ -31,5 +31,6 @@ export function familyText(file: string): string {
 /** The presets the older fixture parts (summary, torchinfo, code, cost) cover: all but the family part's. */
 export function corePresetNames(): string[] {
   const family = existsSync(`${FAMILY_DIR}/index.json`) ? new Set(familyIndex().architectures.map((a) => a.name)) : new Set<string>();
-  return PRESET_NAMES.filter((n) => !family.has(n));
+  // RegNets have their own part (fixtures/regnet).
+  return PRESET_NAMES.filter((n) => !family.has(n) && findPreset(n)!.config.block !== 'regnet');
 }

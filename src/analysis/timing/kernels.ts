@@ -152,11 +152,14 @@ function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Pr
         : [memoryKernel(i, 'forward', 'bn', out * s + vectors, out * s, 2 * out)];
     }
     case 'gn':
-      // GroupNorm has no running statistics: it reads its input twice (statistics, normalization) in eval mode too.
-      return [memoryKernel(i, 'forward', 'bn', 2 * out * s, out * s, 8 * out)];
-    case 'blurpool':
-      // A fixed 3x3 depthwise filter at stride 2: memory-bound.
-      return [memoryKernel(i, 'forward', 'pool', inp * s, out * s, 9 * out)];
+      // PyTorch's GroupNorm: one pass for each group's moments, one that normalises, scales and shifts.
+      return [memoryKernel(i, 'forward', 'bn', out * s, 0, 2 * out), memoryKernel(i, 'forward', 'bn', out * s + 8 * node.gn.channels, out * s, 3 * out)];
+    case 'blurpool': {
+      // timm's BlurPool2d: F.pad(reflect) makes a padded copy, then a depthwise F.conv2d with the fixed filter.
+      const [c, h, w] = node.inShape;
+      const padded = batch * c * (h + 2 * node.blur.padding) * (w + 2 * node.blur.padding);
+      return [memoryKernel(i, 'forward', 'pool', inp * s, padded * s, 0), memoryKernel(i, 'forward', 'pool', padded * s, out * s, 2 * node.blur.kernel ** 2 * out)];
+    }
     case 'relu':
       return [memoryKernel(i, 'forward', 'relu', out * s, out * s, out)];
     case 'sigmoid':
@@ -227,9 +230,14 @@ function backwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: P
     case 'bn':
       return [memoryKernel(i, 'backward', 'bn', 4 * out * s, out * s + 2 * 4 * node.bn.channels, 8 * out)];
     case 'gn':
-      return [memoryKernel(i, 'backward', 'bn', 4 * out * s, out * s, 8 * out)];
-    case 'blurpool':
-      return [memoryKernel(i, 'backward', 'pool', out * s, inp * s, 9 * out)];
+      // The group sums of dy and dy * x, then the input gradient (and the scale's and shift's).
+      return [memoryKernel(i, 'backward', 'bn', 2 * out * s, 0, 2 * out), memoryKernel(i, 'backward', 'bn', 2 * out * s, out * s + 2 * 4 * node.gn.channels, 6 * out)];
+    case 'blurpool': {
+      // The depthwise conv's input gradient (no weight gradient: the filter is a buffer), then the padding's.
+      const [c, h, w] = node.inShape;
+      const padded = batch * c * (h + 2 * node.blur.padding) * (w + 2 * node.blur.padding);
+      return [memoryKernel(i, 'backward', 'pool', out * s, padded * s, 2 * node.blur.kernel ** 2 * out), memoryKernel(i, 'backward', 'pool', padded * s, inp * s, 0)];
+    }
     case 'relu':
       return [memoryKernel(i, 'backward', 'relu', 2 * out * s, out * s, out)];
     case 'sigmoid':

@@ -370,8 +370,12 @@ export class TfjsNetwork {
     };
     const y = tf.tidy((): tf.Tensor => {
       switch (op.kind) {
-        case 'conv':
-          return runConv(get(op.input) as tf.Tensor4D, op.conv, op.relu, op.residual === undefined ? undefined : (get(op.residual) as tf.Tensor4D));
+        case 'conv': {
+          // A pooled [N, C] input (torchvision's SqueezeExcitation: AdaptiveAvgPool2d, then a 1x1 conv) is [N, 1, 1, C].
+          const x = get(op.input);
+          const x4 = x.rank === 2 ? tf.reshape(x, [x.shape[0], 1, 1, x.shape[1]!]) : x;
+          return runConv(x4 as tf.Tensor4D, op.conv, op.relu, op.residual === undefined ? undefined : (get(op.residual) as tf.Tensor4D));
+        }
         case 'bn':
           return tf.batchNorm(get(op.input), op.mean, op.variance, op.offset, op.scale, op.eps);
         case 'gn': {

@@ -2,7 +2,8 @@
  * Inferring the network a state_dict belongs to, from its keys and shapes only (torchvision's and
  * timm's ResNet family), and describing a config in one line for messages.
  */
-import { ConfigError, deepStemWidths, seChannels, stagePlanes, timmOnlyFeatures, usesStemWidth, validateConfig, type NetworkConfig } from '../config.ts';
+import { ConfigError, deepStemWidths, isRegNet, regnetOf, seChannels, stagePlanes, timmOnlyFeatures, usesStemWidth, validateConfig, type NetworkConfig } from '../config.ts';
+import { inferRegNet, isRegNetStateDict } from './infer-regnet.ts';
 import { sameArchitecture } from '../config-fields.ts';
 import { buildLayerGraph, SINGLE_CONV_STEMS, stateDictSpec } from '../graph.ts';
 import { defaultConfig, matchPreset, PRESETS } from '../presets.ts';
@@ -23,6 +24,15 @@ export function describeConfig(config: NetworkConfig): string {
 export function describeConfigMessage(config: NetworkConfig): Message {
   const preset = matchPreset(config);
   const head = config.includeTop ? weightsMessage('weights.describe.classes', { count: config.classes }) : weightsMessage('weights.describe.noClassifier');
+  if (isRegNet(config)) {
+    const stages = regnetOf(config).stages;
+    const body = weightsMessage('weights.describe.regnet', {
+      d: config.regnetDepth, w0: config.w0, wa: config.wa, wm: config.wm, g: config.groupWidth, se: config.seRatio,
+      widths: stages.map((s) => s.width).join(','), depths: stages.map((s) => s.depth).join(','), stemWidth: config.stemWidth,
+      impl: config.implementation, channels: config.input[0], head,
+    });
+    return preset ? weightsMessage('weights.describePreset', { preset: preset.label, body }) : body;
+  }
   const stem = usesStemWidth(config)
     ? weightsMessage('weights.describe.stemWidth', { stem: config.stem, width: config.stemWidth })
     : weightsMessage('weights.describe.stem', { stem: config.stem });
@@ -123,6 +133,7 @@ const SE_REDUCTIONS = [16, 4, 8, 2, 32, 1, 64];
  * check's to say (`weightsNetwork` runs both).
  */
 export function inferConfig(sd: StateDictShapes): NetworkConfig {
+  if (isRegNetStateDict(sd)) return inferRegNet(sd);
   const unsupported = unsupportedModules(sd);
   if (unsupported) throw new WeightsError('unsupported', `cannot build this network: ${unsupported}`);
   try {

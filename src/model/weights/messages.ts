@@ -49,6 +49,7 @@ export const WEIGHTS_MESSAGES = {
   'weights.reason.invalid': 'the shapes give an invalid network ({error})',
   'weights.describe': '{block} blocks, depths {depths}, C={c}, d={d}, base width {base}, {stem}, {extras}{channels} input channels, {head}',
   'weights.describePreset': '{preset}: {body}',
+  'weights.describe.regnet': 'RegNet d={d}, w0={w0}, wa={wa}, wm={wm}, g={g}, SE ratio {se}: stages of widths {widths} and depths {depths}, stem width {stemWidth}, {impl}\'s modules, {channels} input channels, {head}',
   'weights.describe.stem': '{stem} stem',
   'weights.describe.stemWidth': '{stem} stem (stem width {width})',
   'weights.describe.extras': '{items, list}, ',

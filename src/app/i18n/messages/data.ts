@@ -20,6 +20,7 @@ export const PRESET_SOURCE_ZH: Readonly<Record<string, string>> = {
   t4: 'Xie 等 2017，表 4（ImageNet-1K，224x224 单裁剪）',
   t5: 'Xie 等 2017，表 5（ImageNet-1K，320x320 单裁剪）',
   t7: 'Xie 等 2017，表 7（CIFAR，10 次运行的平均错误率）',
+  pycls: 'pycls MODEL_ZOO.md（dev/model_error.json，commit 5719de6）：pycls 基线模型在 ImageNet-1k 验证集 224x224 上的 top-1 与 top-5 错误率（timm 的 RegNet 权重即这些模型）',
   wsl: 'Mahajan 等 2018，Exploring the Limits of Weakly Supervised Pretraining（arXiv 1805.00932），ImageNet-1k，224 裁剪',
 };
 
