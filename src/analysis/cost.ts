@@ -5,6 +5,7 @@
  * (parameters, gradients, optimizer state, what autograd saves, the peak of a training step), training MACs and
  * the inference peak. `memory.ts`, `peak-memory.ts`, `training-flops.ts` and `timing/` hold the rules; this file puts them together, checks the options, and writes the CLI's JSON.
  */
+import { stageDepths } from '../model/config.ts';
 import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
 import { totalMacs } from './counts.ts';
 import { DEVICE_NAMES, findDevice, type Device } from './devices.ts';
@@ -267,10 +268,11 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   const deviceBytes = device.memoryGB * 1e9;
   const trainingTotal = trainingBytes(memory, batch);
 
-  const stageCount = graph.config.depths.length + (graph.config.includeTop ? 2 : 1);
+  const stageTotal = stageDepths(graph.config).length;
+  const stageCount = stageTotal + (graph.config.includeTop ? 2 : 1);
   const stages: StageTime[] = [];
   for (let i = 0; i < stageCount; i++) {
-    stages.push({ stage: i, module: i === 0 ? 'conv1' : i <= graph.config.depths.length ? `layer${i}` : 'head', ms: 0, share: 0, macs: 0, bytes: 0 });
+    stages.push({ stage: i, module: i === 0 ? 'conv1' : i <= stageTotal ? `layer${i}` : 'head', ms: 0, share: 0, macs: 0, bytes: 0 });
   }
   for (const l of layers) {
     const st = stages[l.stage];

@@ -45,10 +45,10 @@ export const PAPER_RANGES: SpaceRanges = {
 };
 
 /** The widest ranges the sampler accepts (the paper's AnyNetX -> RegNetX bounds). */
-export const RANGE_LIMITS = { depth: [1, 63], w0: [8, 255], wa: [0.01, 255], wm: [1.01, 3.5] } as const;
+const RANGE_LIMITS = { depth: [1, 63], w0: [8, 255], wa: [0.01, 255], wm: [1.01, 3.5] } as const;
 
 /** mulberry32: a small seeded generator of floats in [0, 1). */
-export function seeded(seed: number): () => number {
+function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -64,7 +64,7 @@ function logUniform(r: () => number, lo: number, hi: number): number {
 }
 
 /** Checks ranges (each lo <= hi inside the limits, non-empty lists), or a ConfigError naming the range. */
-export function checkRanges(ranges: SpaceRanges): SpaceRanges {
+function checkRanges(ranges: SpaceRanges): SpaceRanges {
   for (const key of ['depth', 'w0', 'wa', 'wm'] as const) {
     const [lo, hi] = ranges[key];
     const [min, max] = RANGE_LIMITS[key];
@@ -81,7 +81,7 @@ export function checkRanges(ranges: SpaceRanges): SpaceRanges {
  * 0.01, as the published models give them), g and b uniform from their lists; with torchvision's module
  * layout and rounding (any number of stages). Null when the numbers give no valid network.
  */
-export function sampleConfig(r: () => number, ranges: SpaceRanges, input: [number, number, number] = [3, 224, 224]): NetworkConfig | null {
+function sampleConfig(r: () => number, ranges: SpaceRanges, input: [number, number, number] = [3, 224, 224]): NetworkConfig | null {
   const depth = Math.floor(ranges.depth[0] + r() * (ranges.depth[1] - ranges.depth[0] + 1));
   const w0 = Math.max(8, Math.round(logUniform(r, ranges.w0[0], ranges.w0[1]) / 8) * 8);
   const wa = Math.round(logUniform(r, ranges.wa[0], ranges.wa[1]) * 100) / 100;

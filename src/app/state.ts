@@ -63,7 +63,7 @@
  *   lang=en|zh                  interface language; absent: the browser's (written only where it differs)
  */
 import { BACKEND_NAMES, type BackendName } from '../model/tfjs/backend-name.ts';
-import { validateConfig, type NetworkConfig } from '../model/config.ts';
+import { stageDepths, validateConfig, type NetworkConfig } from '../model/config.ts';
 import { CONFIG_FIELDS, configField, editField } from '../model/config-fields.ts';
 import { EXECUTION_ORDERS, type ExecutionOrder } from '../model/graph.ts';
 import { findPreset, matchPreset, PRESETS, presetConfig } from '../model/presets.ts';
@@ -202,8 +202,8 @@ const MAX_CHECKPOINT_NAME = 255;
  * kept inside the new network; the checkpoint's name kept only while the architecture is still its.
  */
 export function withConfig(state: AppState, config: NetworkConfig, preset = state.preset): AppState {
-  const formsStage = Math.min(state.formsStage, config.depths.length);
-  const blocks = config.depths[formsStage - 1];
+  const formsStage = Math.min(state.formsStage, stageDepths(config).length);
+  const blocks = stageDepths(config)[formsStage - 1];
   const formsBlock = state.formsBlock !== null && state.formsBlock < blocks ? state.formsBlock : null;
   const tree = graphTree(graphOf(config));
   const layer = state.layer !== null && tree.byId.has(state.layer) ? state.layer : null;
@@ -374,7 +374,7 @@ const URL_PARAMS: readonly UrlParam[] = [
     read: (state, query, notices) => {
       const fs = query.get('fs');
       if (fs === null) return;
-      const stages = state.config.depths.length;
+      const stages = stageDepths(state.config).length;
       const n = Number(fs);
       if (/^\d+$/.test(fs) && n >= 1 && n <= stages) state.formsStage = n;
       else notices.push(appMessage('state.formsStage', { value: cut(fs), stages }));
@@ -389,7 +389,7 @@ const URL_PARAMS: readonly UrlParam[] = [
       const fb = query.get('fb');
       if (fb === null) return;
       const n = Number(fb);
-      const blocks = state.config.depths[state.formsStage - 1];
+      const blocks = stageDepths(state.config)[state.formsStage - 1];
       if (/^\d+$/.test(fb) && n < blocks) state.formsBlock = n;
       else notices.push(appMessage('state.formsBlock', { value: cut(fb), stage: state.formsStage, last: blocks - 1 }));
     },

@@ -13,7 +13,7 @@ import { regnetDesign, REGNET_ROUNDINGS, type RegNetDesign, type RegNetRounding 
  * X/Y block (1x1, 3x3 of fixed group width, [SE], 1x1, no expansion) in stages that the quantized linear
  * rule generates from d, w0, wa, wm (src/model/regnet.ts), with RegNet's 3x3/2 stem and no max pool.
  */
-export type BlockKind = 'basic' | 'bottleneck' | 'regnet';
+type BlockKind = 'basic' | 'bottleneck' | 'regnet';
 export const BLOCK_KINDS: readonly BlockKind[] = ['bottleneck', 'basic', 'regnet'];
 /**
  * `imagenet`: 7x7/2 conv + BN + ReLU + 3x3/2 max pool. `cifar`: 3x3/1 conv + BN + ReLU.

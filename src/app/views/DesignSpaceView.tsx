@@ -37,6 +37,7 @@ function WidthChart({ config, name }: { config: NetworkConfig; name: string }) {
   const steps = (values: number[]) => values.map((v, j) => `${x(j)},${y(v)} ${x(j + 1)},${y(v)}`).join(' ');
   return (
     <figure className="ds-chart">
+      <div className="plot">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={name}>
         <g className="grid">
           {y.ticks(5).map((v) => <line key={v} x1={M.left} x2={W - M.right} y1={y(v)} y2={y(v)} />)}
@@ -54,6 +55,7 @@ function WidthChart({ config, name }: { config: NetworkConfig; name: string }) {
         <polyline className="ds-quantized" points={steps(design.quantized)} />
         <polyline className="ds-final" points={steps(finals)} />
       </svg>
+      </div>
       <figcaption className="legend">
         <span className="ds-key-linear">{t('ds.chart.linear')}</span>
         <span className="ds-key-quantized">{t('ds.chart.quantized')}</span>
@@ -99,6 +101,14 @@ function parseList(text: string): number[] | null {
 }
 
 const SIZES = [100, 300, 1000];
+
+/** A tick label: 1 M, 30 M, 2 G (the axes are logarithmic; the exact figures are in the dots' details). */
+function tick(v: number): string {
+  for (const [scale, unit] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const) {
+    if (v >= scale) return `${Number((v / scale).toPrecision(3))} ${unit}`;
+  }
+  return String(Number(v.toPrecision(3)));
+}
 
 export function DesignSpaceView({ state }: { state: AppState }) {
   const i18n = useI18n();
@@ -275,8 +285,8 @@ export function DesignSpaceView({ state }: { state: AppState }) {
           dots={dots}
           xLabel={t('ds.flops')}
           yLabel={t(yAxis === 'params' ? 'ds.params' : 'ds.activations')}
-          formatX={humanCount}
-          formatY={yFormat}
+          formatX={tick}
+          formatY={tick}
           legend={[
             { label: t('ds.legend.sample'), color: 'var(--ds-sample)' },
             { label: t('ds.legend.x'), color: 'var(--series-0)' },

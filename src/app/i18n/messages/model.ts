@@ -193,6 +193,7 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'forms.shared.identity': `${T.shortcut}：恒等映射（这个${T.block}保持形状不变）。`,
   'forms.error.spec': `${T.block}的${T.form}：{what} 必须是正整数，实际为 {value}`,
   'forms.error.stage': `${T.stage}必须在 1 到 {max} 之间，实际为 {value}`,
+  'forms.error.regnet': `${T.form} (a)、(b)、(c) 是为 ResNeXt 的${T.bottleneck}绘制的；RegNet 的${T.block}也是${T.bottleneck}（其 3x3 卷积每组 g 个通道），但其${T.stage}由宽度规则生成：请看“设计空间”视图，或把块类型设为 "bottleneck"。`,
   'forms.error.basic':
     `${T.form} (a)、(b)、(c) 描述的是${T.bottleneck}；${T.basicBlock}只有两个不分组的 3x3 卷积，没有可聚合的${T.path}。请选择块类型 "bottleneck"。`,
   'forms.error.block': `{module} 中的${T.block}必须在 0 到 {max} 之间，实际为 {value}`,
