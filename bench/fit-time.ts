@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/fit-time.ts            # evaluate the committed constants
  *   npx tsx bench/fit-time.ts --fit      # fit, print the constants and the errors (write them with --write)
+ *   npx tsx bench/fit-time.ts --holdout [family]   # hold-out checks (below)
  */
 import { buildLayerGraph, type LayerGraph } from '../src/model/graph.ts';
 import { findDevice } from '../src/analysis/devices.ts';
@@ -202,24 +203,45 @@ if (args.includes('--fit')) {
   }
 }
 
+/** The family of a network: what a leave-one-family-out check holds out together. */
+function family(model: string): string {
+  if (/resnext/i.test(model)) return 'ResNeXt (grouped 3x3, with and without SE)';
+  if (/^(se|eca)resnet/.test(model)) return 'SE/ECA ResNets';
+  if (/^wide_/.test(model)) return 'wide ResNets';
+  if (/^resnet\d+d$/.test(model)) return 'ResNet-D';
+  return 'ResNets';
+}
+
 /**
- * Hold-out check: the networks in four folds (sorted by name, every fourth in a fold); fit on three folds
- * from the committed constants, predict the fourth; the held-out rows' errors are reported per table.
+ * Hold-out checks, each fitting from the committed constants on the rest and predicting what was held out:
+ *   --holdout          the networks in four folds (sorted by name, every fourth in a fold)
+ *   --holdout family   one family at a time (ResNeXts, SE/ECA ResNets, wide ResNets, ResNet-D, ResNets): the
+ *                      ResNeXts' grouped convs predicted by constants fitted to dense networks only, and so on
+ * The held-out rows' errors are reported per table.
  */
-if (args.includes('--holdout')) {
+const holdout = args.indexOf('--holdout');
+if (holdout >= 0) {
   const names = [...new Set(cases.map((c) => c.row.model))].sort();
+  const byFamily = args[holdout + 1] === 'family';
+  const folds: Set<string>[] = byFamily
+    ? [...new Set(names.map(family))].map((f) => new Set(names.filter((n) => family(n) === f)))
+    : [0, 1, 2, 3].map((fold) => new Set(names.filter((_, i) => i % 4 === fold)));
   const held: { c: Case; ms: number }[] = [];
-  for (let fold = 0; fold < 4; fold++) {
-    const out = new Set(names.filter((_, i) => i % 4 === fold));
+  for (const [fold, out] of folds.entries()) {
     const c = fit(cases.filter((x) => !out.has(x.row.model)), START, 250);
-    for (const x of cases.filter((x) => out.has(x.row.model))) held.push({ c: x, ms: predictMs(x, c) });
-    console.log(`fold ${fold}: held out ${[...out].join(', ')}`);
+    const mine = cases.filter((x) => out.has(x.row.model));
+    const err = mine.map((x) => predictMs(x, c) / x.row.ms - 1);
+    for (const [i, x] of mine.entries()) held.push({ c: x, ms: x.row.ms * (1 + err[i]) });
+    const mape = err.reduce((s, e) => s + Math.abs(e), 0) / err.length;
+    const worst = err.reduce((w, e, i) => (Math.abs(e) > Math.abs(err[w]) ? i : w), 0);
+    console.log(`fold ${fold}${byFamily ? ` (${family([...out][0])})` : ''}: held out ${out.size} networks, ${mine.length} rows: MAPE ${(mape * 100).toFixed(1)}%, worst ${mine[worst].row.model}@${mine[worst].row.imageSize} ${mine[worst].row.table.id} ${(err[worst] * 100).toFixed(1)}%`);
+    if (!byFamily) console.log(`   ${[...out].join(', ')}`);
   }
   const byTable = new Map<string, { c: Case; ms: number }[]>();
   for (const h of held) byTable.set(h.c.row.table.id, [...(byTable.get(h.c.row.table.id) ?? []), h]);
   for (const [id, hs] of byTable) {
     const err = hs.map((h) => h.ms / h.c.row.ms - 1);
     const worst = err.reduce((w, e, i) => (Math.abs(e) > Math.abs(err[w]) ? i : w), 0);
-    console.log(`held-out ${id.padEnd(34)} n=${String(hs.length).padStart(3)} MAPE ${((err.reduce((s, e) => s + Math.abs(e), 0) / err.length) * 100).toFixed(1).padStart(5)}%  worst ${hs[worst].c.row.model}@${hs[worst].c.row.imageSize} ${(err[worst] * 100).toFixed(1)}%`);
+    console.log(`held-out ${id.padEnd(34)} n=${String(hs.length).padStart(3)} MAPE ${((err.reduce((s, e) => s + Math.abs(e), 0) / err.length) * 100).toFixed(1).padStart(5)}%  worst ${hs[worst].c.row.model}@${hs[worst].c.row.imageSize} ${(err[worst] * 100).toFixed(1)}%  spearman ${spearman(hs.map((h) => h.ms / h.c.row.batch), hs.map((h) => h.c.row.ms / h.c.row.batch)).toFixed(3)}`);
   }
 }

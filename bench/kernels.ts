@@ -198,12 +198,13 @@ async function main() {
     }
     layers.set(model, list);
   }
+  const loadBefore = readFileSync('/proc/loadavg', 'utf8').trim();
   const results = await runMicro(cases, ROUNDS);
   const info = readFileSync('/proc/cpuinfo', 'utf8');
   const field = (k: string) => info.match(new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim() ?? '?';
   const cpu = `${field('model name')} (family ${field('cpu family')} model ${field('model')})`;
   const out = (s: string) => process.stdout.write(s + '\n');
-  out(`${new Date().toISOString()}  ${cpu}, Chromium, one thread, batch ${BATCH}, ${ROUNDS} rounds; load average before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  out(`${new Date().toISOString()}  ${cpu}, Chromium, one thread, batch ${BATCH}, ${ROUNDS} rounds; load average before: ${loadBefore}, after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   const ceiling = Math.max(...results.slice(0, ACCUMULATORS.length).map((r) => r.gmacMin));
   out(`FMA ceiling, one thread: ${ceiling.toFixed(1)} GMAC/s (the best of ${ACCUMULATORS.join(' and ')} accumulators)\n`);
   out(`${'kernel'.padEnd(72)} ${'min ms'.padStart(8)} ${'GMAC/s'.padStart(7)} ${'ceil'.padStart(5)}   ${'median ms'.padStart(9)} ${'GMAC/s'.padStart(7)}`);

@@ -14,10 +14,12 @@
  * It prints the CPU and the load average at the start and the end: times taken on a busy machine are noisy.
  *
  *   npm run bench:predict [-- --skip-cpu] [-- --skip-browser] [-- --quick] [-- --networks a,b,c] [-- --runs N]
- *                         [-- --clock cpu]   (CPU time over the threads instead of wall time: for a busy machine, development only)
+ *                         [-- --train-runs N] [-- --save FILE] [-- --measured FILE]
+ *                         [-- --clock cpu]   (the least CPU time over the threads instead of the median wall time: for a busy machine)
+ * --save writes the probe and the measurements as JSON; --measured FILE predicts them again without measuring.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpuDevice, type CpuProbe } from '../src/analysis/devices.ts';
 import { median, spearman } from '../src/analysis/stats.ts';
 import { layerTimes, timeSetting } from '../src/analysis/timing/layers.ts';
@@ -57,6 +59,12 @@ function cpuName(): string {
 
 function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/** What bench/torch_predict.py measured (--save writes it, --measured reads it back to predict again). */
+interface Measurements {
+  probe: CpuProbe;
+  networks: { name: string; infer1Ms: number; infer8Ms: number; train8Ms: number }[];
 }
 
 /** A network measured and predicted; `key` (default `name`) is what the ratios look up. */
@@ -118,20 +126,25 @@ async function thisCpu(): Promise<void> {
   const runs = option('runs') ?? (flag('quick') ? '3' : '5');
   const names = option('networks')?.split(',') ?? (flag('quick') ? QUICK : NETWORKS);
   const clock = option('clock') ?? 'wall';
-  let probe: CpuProbe | null = null;
-  await run('/usr/bin/python3', ['bench/torch_predict.py', '--probe', '--threads', threads, '--clock', clock], (l) => (probe = JSON.parse(l) as CpuProbe));
+  const saved = option('measured') ? (JSON.parse(readFileSync(option('measured')!, 'utf8')) as Measurements) : null;
+  let probe: CpuProbe | null = saved?.probe ?? null;
+  if (!saved) await run('/usr/bin/python3', ['bench/torch_predict.py', '--probe', '--threads', threads, '--clock', clock], (l) => (probe = JSON.parse(l) as CpuProbe));
   const p = probe! as CpuProbe & { torch: string };
   print(`\n2. PyTorch ${p.torch} on this CPU, ${threads} threads (bench/torch_predict.py): probe GEMM ${p.gemmGflops.toFixed(1)} GFLOP/s, copy ${p.copyGBs.toFixed(1)} GB/s, ` +
-    `${p.opUs.toFixed(1)} us per tiny module call, ${p.vectorLanes} float32 lanes${clock === 'cpu' ? '; CPU time per thread, not wall time (--clock cpu)' : ''}`);
+    `${p.opUs.toFixed(1)} us per tiny module call, ${p.vectorLanes} float32 lanes${clock === 'cpu' ? '; the least CPU time of the process over its threads, not wall time (--clock cpu)' : ''}`);
   const device = cpuDevice(p);
   const s = timeSetting(device, 'float32', 'nchw');
-  const measured: { name: string; infer1Ms: number; infer8Ms: number; train8Ms: number }[] = [];
-  log(`timing ${names.length} networks in PyTorch (median of ${runs}) ...`);
-  await run('/usr/bin/python3', ['bench/torch_predict.py', '--time', names.join(','), '--threads', threads, '--runs', runs, '--train-runs', flag('quick') ? '2' : '3', '--clock', clock], (l) => {
-    const m = JSON.parse(l);
-    measured.push(m);
-    log(`  ${m.name}: ${m.infer1Ms.toFixed(1)} / ${m.infer8Ms.toFixed(1)} / ${m.train8Ms.toFixed(1)} ms`);
-  });
+  const measured: Measurements['networks'] = saved?.networks ?? [];
+  const trainRuns = option('train-runs') ?? (flag('quick') ? '2' : '3');
+  if (!saved) {
+    log(`timing ${names.length} networks in PyTorch (${clock === 'cpu' ? 'least' : 'median'} of ${runs}) ...`);
+    await run('/usr/bin/python3', ['bench/torch_predict.py', '--time', names.join(','), '--threads', threads, '--runs', runs, '--train-runs', trainRuns, '--clock', clock], (l) => {
+      const m = JSON.parse(l);
+      measured.push(m);
+      log(`  ${m.name}: ${m.infer1Ms.toFixed(1)} / ${m.infer8Ms.toFixed(1)} / ${m.train8Ms.toFixed(1)} ms`);
+    });
+    if (option('save')) writeFileSync(option('save')!, JSON.stringify({ probe: p, networks: measured }, null, 1) + '\n');
+  }
   const rows = measured.map((m) => {
     const g = buildLayerGraph(presetConfig(m.name));
     return {

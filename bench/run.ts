@@ -8,6 +8,8 @@
  * conv shape by XNNPACK and by the own kernels, grouped 3x3 against dense 1x1 per stage, whether the
  * run was calm, and whether the targets of docs/benchmarks-speed.md hold.
  *   npm run bench [-- --runs 10 --all]      --all adds webgpu (SwiftShader: ~25 s a run) and cpu in the browser
+ *   npm run bench -- --targets              only what the Targets lines need (the ceiling, tfjs wasm in
+ *                                           Chromium, its ops and conv shapes): no PyTorch, webgl, ORT, Node
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,6 +33,7 @@ import type { CeilingResult } from '../test/support/harness/protocol.ts';
 const args = process.argv.slice(2);
 const RUNS = Math.max(10, Number(args[args.indexOf('--runs') + 1] ?? 10) || 10);
 const ALL = args.includes('--all');
+const TARGETS_ONLY = args.includes('--targets');
 const BATCH = 8;
 const PORT = 4391;
 const WEIGHTS_PORT = 4392;
@@ -121,7 +124,7 @@ async function ceilingBench(page: Page): Promise<CeilingResult> {
 }
 
 async function browserBench(page: Page): Promise<void> {
-  const backends = ALL ? ['wasm', 'webgl', 'webgpu', 'cpu'] : ['wasm', 'webgl'];
+  const backends = TARGETS_ONLY ? ['wasm'] : ALL ? ['wasm', 'webgl', 'webgpu', 'cpu'] : ['wasm', 'webgl'];
   for (const model of MODELS) {
     for (const backend of backends) {
       const r = await page.evaluate(async ({ backend, model, runs, origin, batch }) => {
@@ -150,7 +153,7 @@ async function browserBench(page: Page): Promise<void> {
       if (r.b8 !== null) rows.push({ model, stack, batch: BATCH, ms: r.b8, browser: true, note: `${r.threads} threads` });
       log(`  ${model} tfjs ${backend}: ${r.ms.toFixed(1)} ms${r.b8 !== null ? `, batch ${BATCH}: ${r.b8.toFixed(1)} ms` : ''}`);
     }
-    if (!ALL) rows.push({ model, stack: 'tfjs webgpu / cpu (Chromium)', batch: 1, ms: null, note: 'skipped: SwiftShader webgpu ~25 s a run, JS cpu similar; pass --all' });
+    if (!ALL && !TARGETS_ONLY) rows.push({ model, stack: 'tfjs webgpu / cpu (Chromium)', batch: 1, ms: null, note: 'skipped: SwiftShader webgpu ~25 s a run, JS cpu similar; pass --all' });
   }
 }
 
@@ -340,8 +343,10 @@ async function main(): Promise<void> {
   const cpu = cpuDescription();
   const loadBefore = loadAverage();
   log(`${cpu}; load average ${loadBefore ?? '?'}; ${RUNS} timed runs after a warm-up; batch 1 and ${BATCH}, 3x224x224`);
-  log('PyTorch ...');
-  torchBench();
+  if (!TARGETS_ONLY) {
+    log('PyTorch ...');
+    torchBench();
+  }
   const preview = await startPreview();
   const weightsServer = await startWeightsServer();
   const browser = await chromium.launch({ executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined, args: FLAGS });
@@ -361,11 +366,11 @@ async function main(): Promise<void> {
     ceiling = await ceilingBench(page);
     log('tfjs in headless Chromium ...');
     await browserBench(page);
-    log('onnxruntime-web ...');
-    if (haveLarge) {
+    if (!TARGETS_ONLY && haveLarge) {
+      log('onnxruntime-web ...');
       await page.addScriptTag({ url: '/__ort/ort.min.js' });
       await ortBench(page);
-    } else {
+    } else if (!TARGETS_ONLY) {
       for (const model of MODELS) rows.push({ model, stack: 'onnxruntime-web wasm', batch: 1, ms: null, note: 'needs fixtures/large (npm run fixtures:large)' });
     }
     log('conv shapes (wasm) ...');
@@ -377,8 +382,10 @@ async function main(): Promise<void> {
     if (preview.pid) process.kill(-preview.pid);
     weightsServer.close();
   }
-  log('tfjs in Node ...');
-  await nodeBench();
+  if (!TARGETS_ONLY) {
+    log('tfjs in Node ...');
+    await nodeBench();
+  }
 
   const fmaAll = ceiling?.fma?.allThreads ?? null;
   const loadAfter = loadAverage();

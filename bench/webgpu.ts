@@ -5,7 +5,8 @@
  * GMAC/s and its share of the adapter's datasheet FP32 peak (`gpu-peaks.ts`). Both run the same
  * network with the same weights: the PyTorch weights of fixtures/large when present, else seeded
  * random ones; onnxruntime-web gets it as ONNX written here from the layer graph (`onnx-writer.ts`,
- * BatchNorm folded). The check column: the batch-1 logits of each stack against PyTorch's (224x224
+ * BatchNorm folded). Each timed run starts from the batch in CPU memory and ends with the logits read
+ * back, for both stacks. The check column: the batch-1 logits of each stack against PyTorch's (224x224
  * with fixtures/large) and against each other (max |diff| over the largest |logit|).
  *
  * On a machine with a GPU, Dawn takes the GPU's Vulkan adapter. Without one it runs on SwiftShader
@@ -144,13 +145,15 @@ async function main(): Promise<void> {
       try {
         logits[method.name] = (await net.run(input, [1, 3, side, side])).data;
         for (const batch of batches) {
-          const x = tf.randomNormal([batch, 3, side, side], 0, 1, 'float32', 7) as tf.Tensor4D;
+          // The batch starts on the CPU, as onnxruntime-web's feed does: both times include the upload.
+          const data = normal(rng(batch), batch * 3 * side * side);
           const ms = await timed(async () => {
+            const x = tf.tensor4d(data, [batch, 3, side, side]);
             const y = net.predict(x);
             await y.data();
+            x.dispose();
             y.dispose();
           }, runs, batch !== 1);
-          x.dispose();
           row(method.name, batch, ms, batch === 1 ? checkOf(method.name) : '');
         }
       } finally {

@@ -5,13 +5,25 @@
  * network says what it holds.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { openWeights } from '../src/model/weights/open.ts';
 import { numel } from '../src/model/graph.ts';
 import { thousands } from '../src/analysis/format.ts';
 
 const DIR = 'fixtures/weights';
+const SCREENS = 'test-results/screens';
+const DOCS = 'docs/screenshots';
+
+/** The viewport as shown (the masthead, the status line, the view's top), under test-results/screens (and docs/screenshots with DOCS_SCREENSHOTS=1). */
+async function shoot(page: Page, file: string): Promise<void> {
+  mkdirSync(SCREENS, { recursive: true });
+  await page.screenshot({ path: `${SCREENS}/${file}` });
+  if (process.env.DOCS_SCREENSHOTS === '1') {
+    mkdirSync(DOCS, { recursive: true });
+    copyFileSync(`${SCREENS}/${file}`, `${DOCS}/${file}`);
+  }
+}
 
 test.beforeEach(async ({ context, baseURL }) => {
   const local = new URL(baseURL!).host;
@@ -145,8 +157,37 @@ test('Explain offers the weights\' network, as Run does, when the weights it loa
   await xp.getByRole('button', { name: 'Use the weights\' network' }).click();
   await expect(xp.getByRole('button', { name: 'Use the weights\' network' })).toHaveCount(0);
   const query = new URL(page.url()).searchParams;
-  expect([query.get('depths'), query.get('classes')]).toEqual(['2,1,1,1', '10']);
+  // Weights from a file: the link records it as the checkpoint the network came from.
+  expect([query.get('depths'), query.get('classes'), query.get('ckpt')]).toEqual(['2,1,1,1', '10', 'tiny_resnext.safetensors']);
   await page.getByRole('tab', { name: 'Run', exact: true }).click();
   await expect(page.getByRole('tabpanel').getByRole('status').filter({ hasText: 'Loaded' })).toContainText('tiny_resnext.safetensors', { timeout: 60_000 });
   await expect(page.getByRole('tabpanel').getByRole('button', { name: 'Configure the weights\' network' })).toHaveCount(0);
+});
+
+test('screenshots: the masthead\'s picker and what a checkpoint came to, light and dark, wide and phone, both languages; the drop overlay', async ({ page }) => {
+  test.setTimeout(240_000);
+  for (const lang of ['en', 'zh'] as const) {
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [w, h] of [[1280, 800], [390, 844]] as const) {
+        await page.setViewportSize({ width: w, height: h });
+        await page.goto(`/?view=table&backend=wasm&lang=${lang}`);
+        await page.getByLabel(lang === 'en' ? 'Open a checkpoint' : '打开检查点').setInputFiles(`${DIR}/tiny_seresnext_d.safetensors`);
+        await expect(status(page).or(page.getByRole('status', { name: '检查点' }))).toContainText(lang === 'en' ? 'Its weights are loaded' : '已加载', { timeout: 120_000 });
+        await shoot(page, `checkpoint${lang === 'zh' ? '-zh' : ''}${scheme === 'dark' ? '-dark' : ''}-${w}x${h}.png`);
+      }
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/?view=layers');
+  const transfer = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(8)], 'model.safetensors'));
+    return dt;
+  });
+  await page.getByRole('tabpanel').dispatchEvent('dragenter', { dataTransfer: transfer });
+  await page.getByRole('tabpanel').dispatchEvent('dragover', { dataTransfer: transfer });
+  await expect(page.getByText('Drop the .pth or .safetensors checkpoint: the app becomes its network')).toBeVisible();
+  await shoot(page, 'checkpoint-drop-1280x800.png');
 });

@@ -166,8 +166,8 @@ test('bad weights: a clear error, the previous network stays loaded, no tensor l
     const before = (await e.info()).numTensors;
     const errors: string[] = [];
     await e.loadWeights({ file: new Blob([new Uint8Array(truncated)]), name: 'cut.safetensors' }).catch((err: Error) => errors.push(err.message));
-    const config = { block: 'bottleneck', depths: [3, 4, 6, 3], cardinality: 32, widthPerGroup: 4, baseWidth: 64, stem: 'imagenet', stemWidth: 32, avgDown: false, attention: 'none', implementation: 'torchvision', input: [3, 224, 224], classes: 1000, includeTop: true } as const;
-    await e.loadWeights({ url: `${origin}/tiny_resnext.safetensors` }, { config: { ...config, depths: [...config.depths], input: [...config.input] } }).catch((err: Error) => errors.push(err.message));
+    const config = { block: 'bottleneck', depths: [3, 4, 6, 3], cardinality: 32, widthPerGroup: 4, baseWidth: 64, stem: 'imagenet', stemWidth: 32, avgDown: false, attention: 'none', seReduction: 16, norm: 'batchnorm', aa: 'none', stemPool: 'maxpool', downKernel: 1, reduceFirst: 1, implementation: 'torchvision', input: [3, 224, 224], classes: 1000, includeTop: true, regnetDepth: 22, w0: 24, wa: 24.48, wm: 2.54, groupWidth: 16, bottleneckRatio: 1, seRatio: 0, widthRounding: 'divisible' } as const;
+    await e.loadWeights({ url: `${origin}/tiny_resnext.safetensors` }, { config: { ...config, depths: [...config.depths], input: [...config.input], convWidths: {} } }).catch((err: Error) => errors.push(err.message));
     await e.loadWeights({ url: `${origin}/missing.safetensors` }).catch((err: Error) => errors.push(err.message));
     const after = await e.info();
     return { errors, before, after };

@@ -172,6 +172,7 @@ test('every view in Chinese: no English catalogue string anywhere, the configure
   await expectNoEnglish(page, 'cost with a control error');
   await page.getByRole('textbox', { name: '批大小' }).fill('32');
 
+
   await page.getByRole('tab', { name: '运行' }).click();
   const catalogue = page.getByRole('region', { name: /检查点目录/ });
   await expect(catalogue.getByRole('listitem').first()).toBeVisible({ timeout: 60_000 });
@@ -223,6 +224,24 @@ test('every view in Chinese: no English catalogue string anywhere, the configure
   await expect(page.getByRole('status', { name: '提示' })).toContainText('链接已被调整。');
   await expect(page.getByRole('status', { name: '提示' })).toContainText('基数必须是正整数，实际为 "abc"');
   await expectNoEnglish(page, 'notices');
+});
+
+test('the design space in Chinese: no English catalogue string, a bad range, screenshots', async ({ page }) => {
+  await page.goto('/?lang=zh&view=cost');
+  await expect(page.getByRole('tab', { name: '开销' })).toHaveAttribute('aria-selected', 'true');
+  await page.getByRole('tab', { name: '设计空间' }).click();
+  const sampled = () => expect(page.getByRole('status').filter({ hasText: '已采样 100 / 100 个网络。' })).toBeVisible({ timeout: 60_000 });
+  await sampled();
+  await expect(page.getByText(/其主体是 AnyNetX 空间中的一点/)).toBeVisible();
+  await expectNoEnglish(page, 'design space with a ResNeXt');
+  await page.getByLabel('预设', { exact: true }).selectOption('regnety_016');
+  await expect(page.getByRole('img', { name: /^此 RegNet 的每块宽度/ })).toBeVisible();
+  await sampled();
+  await expectNoEnglish(page, 'design space');
+  await shots(page, 'design-space', sampled);
+  await page.getByRole('textbox', { name: '深度 d', exact: true }).fill('x');
+  await expect(page.getByRole('alert').filter({ hasText: '范围格式不对' })).toBeVisible();
+  await expectNoEnglish(page, 'design space with a bad range');
 });
 
 test('the switch, the page language and the URL round-trip the language; the browser\'s language is the default', async ({ page, browser, baseURL }) => {
@@ -329,6 +348,8 @@ test('the keyboard works in Chinese: the tab strip, the layer list and the roofl
   await page.keyboard.press('ArrowLeft');
   await expect(page.getByRole('tab', { name: '解释' })).toBeFocused();
   await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByRole('tab', { name: '设计空间' })).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('ArrowLeft');
   await expect(page.getByRole('tab', { name: '开销' })).toHaveAttribute('aria-selected', 'true');
   const chart = page.getByRole('group', { name: /屋顶线模型：.*个算子$/ });

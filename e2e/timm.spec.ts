@@ -21,7 +21,7 @@ test('stem, stem width, avg-down and attention build timm networks; the views sh
 
   // The picker groups the families; choosing a timm preset sets every timm control.
   const picker = page.getByLabel('Preset');
-  await expect(picker.locator('optgroup')).toHaveText([/ResNet-18/, /ResNeXt-50 \(2x40d\)/, /ResNet-50-D/, /SE-ResNeXt-50/, /ECA-ResNet-50-D/, /32x48d/, /ResNeXt-29/]);
+  await expect(picker.locator('optgroup')).toHaveText([/ResNet-18/, /ResNeXt-50 \(2x40d\)/, /ResNet-50-D/, /SE-ResNeXt-50/, /ECA-ResNet-50-D/, /ResNet-Blur-50/, /ResNet-RS-50/, /32x48d/, /ResNeXt-29/]);
   await picker.selectOption('seresnext26d_32x4d');
   await expect(total).toHaveText('16,809,512');
   await expect(page.getByLabel('Stem', { exact: true })).toHaveValue('deep');
@@ -65,4 +65,46 @@ test('stem, stem width, avg-down and attention build timm networks; the views sh
   await page.getByLabel('Stage', { exact: true }).selectOption('2');
   await page.getByLabel('Block', { exact: true }).selectOption('0');
   await expect(page.getByText(/Shortcut \(layer2\.0\.downsample\): 2×2 average pool, stride 2/)).toBeVisible();
+});
+
+test('the family\'s controls: norm, anti-aliasing, stem pool, SE reduction, shortcut kernel, reduce-first, conv widths', async ({ page }) => {
+  await page.goto('/');
+  const total = page.getByTestId('total-params');
+  const picker = page.getByLabel('Preset');
+  const expectParams = (name: string) => expect(total).toHaveText(thousands(analyze(presetConfig(name)).params));
+
+  await picker.selectOption('resnetblur50');
+  await expectParams('resnetblur50');
+  await expect(page.getByLabel('Anti-aliasing')).toHaveValue('blur');
+  await expect(page).toHaveURL(/preset=resnetblur50/);
+  await page.getByRole('tab', { name: 'Layers' }).click();
+  await page.getByLabel('Filter layers').fill('BlurPool2d');
+  // The stem's pool and the first block of stages 2 to 4.
+  await expect(page.getByText(/^\d+ of \d+ rows match$/)).toHaveText(/^4 of \d+ rows match$/);
+  await page.getByRole('tab', { name: 'Block table' }).click();
+
+  await picker.selectOption('resnet50_gn');
+  await expectParams('resnet50_gn');
+  await expect(page.getByLabel('Norm', { exact: true })).toHaveValue('groupnorm');
+
+  await picker.selectOption('resnetrs50');
+  await expectParams('resnetrs50');
+  await expect(page.getByLabel('Stem pool')).toHaveValue('conv');
+  await expect(page.getByLabel('SE reduction r')).toHaveValue('4');
+
+  await picker.selectOption('senet154');
+  await expectParams('senet154');
+  await expect(page.getByLabel('Shortcut kernel')).toHaveValue('3');
+  await expect(page.getByLabel('Reduce first')).toHaveValue('2');
+
+  await picker.selectOption('ecaresnet50d_pruned');
+  await expectParams('ecaresnet50d_pruned');
+  await expect(page.getByLabel('Conv widths')).toHaveValue(/^layer1\.0\.conv1=47,layer1\.0\.conv2=18,/);
+
+  // Anti-aliasing by average pool on a plain ResNet-50: timm's resnetaa50.
+  await picker.selectOption('resnet50');
+  await page.getByLabel('Anti-aliasing').selectOption('avgpool');
+  await expectParams('resnetaa50');
+  await expect(page.getByLabel('Implementation')).toHaveValue('timm');
+  await expect(picker).toHaveValue('resnetaa50');
 });

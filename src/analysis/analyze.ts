@@ -2,7 +2,7 @@
  * One call that turns a config into everything the views show: the layer graph, per-layer costs,
  * per-stage and total params / MACs, refusing networks too large to be meant.
  */
-import { ConfigError, LIMITS, type NetworkConfig } from '../model/config.ts';
+import { ConfigError, LIMITS, stageDepths, type NetworkConfig } from '../model/config.ts';
 import { catalogue, type Catalogue } from '../model/message.ts';
 import { buildLayerGraph, type ExecutionOrder, type LayerGraph } from '../model/graph.ts';
 import { layerMacs, type Convention } from './conventions.ts';
@@ -30,7 +30,7 @@ export interface Analysis {
 
 /** Per-stage params and MACs of a graph (stem = 0, residual stages 1..S, head = S + 1). */
 function stageCosts(graph: LayerGraph, convention: Convention = 'paper'): StageCost[] {
-  const s = graph.config.depths.length;
+  const s = stageDepths(graph.config).length;
   const stages: StageCost[] = [];
   // The head stage exists when the graph has nodes there: torchvision's pool and fc, or timm's head, kept
   // as Identity modules without the top.

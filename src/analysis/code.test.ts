@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../model/config.ts';
 import { buildLayerGraph, stateDictSpec } from '../model/graph.ts';
-import { presetConfig, PRESET_NAMES } from '../model/presets.ts';
+import { presetConfig } from '../model/presets.ts';
 import { run } from '../cli/main.ts';
 import { pytorchCode, type CodeFramework } from './code.ts';
 import { totalParams } from './counts.ts';
+import { corePresetNames } from '../../test/support/family-fixtures.ts';
 import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
 
 interface CodeCase {
@@ -28,7 +29,8 @@ const cases: CodeCase[] = JSON.parse(readFileSync(`${DIR}/index.json`, 'utf8')).
 
 describe('PyTorch code builds the layer graph\'s network', () => {
   it('covers every preset, both frameworks and irregular networks', () => {
-    expect(new Set(cases.flatMap((c) => (c.preset ? [c.preset] : [])))).toEqual(new Set(PRESET_NAMES));
+    // RegNets have their own fixtures (fixtures/regnet, src/analysis/regnet.test.ts).
+    expect(new Set(cases.flatMap((c) => (c.preset ? [c.preset] : [])))).toEqual(new Set(corePresetNames()));
     expect(new Set(cases.map((c) => c.framework))).toEqual(new Set(['torchvision', 'timm']));
     expect(cases.filter((c) => c.preset === null).length).toBeGreaterThanOrEqual(8);
     const snippets = cases.map((c) => readFileSync(`${DIR}/${c.snippet}`, 'utf8'));
@@ -58,7 +60,7 @@ describe('PyTorch code builds the layer graph\'s network', () => {
       }
       throw new Error(`${name} was built by ${framework}`);
     };
-    expect(refusal('resnet50d', 'torchvision')).toBe("torchvision's ResNet cannot build the deep stem and the average-pool shortcut, which exist only in timm: use the timm framework");
+    expect(refusal('resnet50d', 'torchvision')).toBe("torchvision's ResNet cannot build the deep stem and the average-pool shortcut (avg-down), which exist only in timm: use the timm framework");
     expect(refusal('seresnext50_32x4d', 'torchvision')).toMatch(/squeeze-and-excitation attention, which exists only in timm/);
     expect(refusal('resnext29_8x64d', 'timm')).toMatch(/^timm's ResNet has no CIFAR stem/);
     expect(() => pytorchCode({ ...presetConfig('resnet18'), depths: [1, 1, 1, 1, 1] }, 'timm')).toThrow(/runs exactly 4 stages .*this network has 5/);

@@ -10,7 +10,7 @@
  * - timm: `timm.create_model('seresnext50_32x4d')` for a timm model, else `timm.models.resnet.ResNet(...)`
  *   with the keyword arguments.
  */
-import { ConfigError, type Implementation, type NetworkConfig } from '../model/config.ts';
+import { ConfigError, isRegNet, regnetOf, timmOnlyFeatures, type Implementation, type NetworkConfig } from '../model/config.ts';
 import { buildLayerGraph } from '../model/graph.ts';
 import { PRESETS, type Preset } from '../model/presets.ts';
 import { sameArchitecture } from '../model/config-fields.ts';
@@ -38,11 +38,7 @@ function kwargs(pairs: [string, string | number | undefined][]): string[] {
 
 /** Why torchvision's ResNet family cannot build the config at all (timm-only modules), or null. */
 function torchvisionRefusal(config: NetworkConfig): string | null {
-  const missing = [
-    config.stem === 'deep' || config.stem === 'deep_tiered' ? `the ${config.stem} stem` : null,
-    config.avgDown ? 'the average-pool shortcut' : null,
-    config.attention !== 'none' ? `${config.attention === 'se' ? 'squeeze-and-excitation' : 'ECA'} attention` : null,
-  ].filter((x): x is string => x !== null);
+  const missing = timmOnlyFeatures(config).map((m) => m.text);
   if (!missing.length) return null;
   const what = missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}, which exist` : `${missing[0]}, which exists`;
   return `torchvision's ResNet cannot build ${what} only in timm: use the timm framework`;
@@ -156,7 +152,9 @@ function describe(config: NetworkConfig): string {
   const params = totalParams(graph);
   checkBudget(params, totalMacs(graph));
   const named = PRESETS.find((p) => sameArchitecture({ ...p.config, implementation: config.implementation }, config));
-  const what = named ? named.label : `Custom network (${config.block} blocks, depths ${config.depths.join(',')})`;
+  const what = named ? named.label : isRegNet(config)
+    ? `Custom RegNet (stages of widths ${regnetOf(config).stages.map((s) => s.width).join(',')}, depths ${regnetOf(config).stages.map((s) => s.depth).join(',')})`
+    : `Custom network (${config.block} blocks, depths ${config.depths.join(',')})`;
   const head = config.includeTop ? `${config.classes} classes` : 'no classifier';
   return `# ${what}: ${thousands(params)} parameters (input ${config.input.join('x')}, ${head})`;
 }
@@ -201,6 +199,9 @@ function timmCode(config: NetworkConfig): string {
   const deep = config.stem === 'deep' || config.stem === 'deep_tiered';
   const channels = config.depths.map((_, i) => config.baseWidth * 2 ** i);
   const defaultChannels = config.baseWidth === 64;
+  const se = config.attention === 'se' && config.seReduction !== 16;
+  const narrowed = Object.keys(config.convWidths).length > 0;
+  const attn = config.attention === 'none' ? undefined : se ? `partial(get_attn('se'), rd_ratio=1 / ${config.seReduction})` : `'${config.attention}'`;
   const args = kwargs([
     ['block', block],
     ['layers', pyList(config.depths)],
@@ -208,14 +209,66 @@ function timmCode(config: NetworkConfig): string {
     ['base_width', config.block === 'bottleneck' ? config.widthPerGroup : undefined],
     ['stem_type', deep ? `'${config.stem}'` : undefined],
     ['stem_width', deep ? config.stemWidth : undefined],
+    ['replace_stem_pool', config.stemPool === 'conv' ? 'True' : undefined],
     ['avg_down', config.avgDown ? 'True' : undefined],
-    ['block_args', config.attention === 'none' ? undefined : `dict(attn_layer='${config.attention}')`],
+    ['down_kernel_size', config.downKernel !== 1 && !config.avgDown ? config.downKernel : undefined],
+    ['block_reduce_first', config.reduceFirst !== 1 ? config.reduceFirst : undefined],
+    ['norm_layer', config.norm === 'groupnorm' ? "'groupnorm'" : undefined],
+    ['aa_layer', config.aa === 'blur' ? 'BlurPool2d' : config.aa === 'avgpool' ? 'nn.AvgPool2d' : undefined],
+    ['block_args', attn === undefined ? undefined : `dict(attn_layer=${attn})`],
     ['channels', defaultChannels ? undefined : `(${channels.join(', ')})`],
     inChans,
     ...(config.includeTop ? [['num_classes', config.classes] as [string, number]] : head),
   ]);
-  return `from timm.models.resnet import ${block}, ResNet\n\nmodel = ResNet(${args.join(', ')})\n`;
+  const layers = [config.aa === 'blur' ? 'BlurPool2d' : '', se ? 'get_attn' : ''].filter(Boolean);
+  const imports = [
+    se ? 'from functools import partial\n' : '',
+    narrowed ? 'import torch\n' : '',
+    narrowed || config.aa === 'avgpool' ? 'from torch import nn\n' : '',
+    layers.length ? `from timm.layers import ${layers.join(', ')}\n` : '',
+    `from timm.models.resnet import ${block}, ResNet\n`,
+  ].join('');
+  const build = `model = ResNet(${args.join(', ')})\n`;
+  if (!narrowed) return `${imports}\n${build}`;
+  const widths = Object.entries(config.convWidths).map(([k, v]) => `'${k}': ${v}`).join(', ');
+  return `${imports}\n\n${NARROW_CONVS}\n\n${build}model = narrow_convs(model, {${widths}}, (${config.input.join(', ')}))\n`;
 }
+
+/**
+ * A helper the snippet defines for per-conv widths (timm has no argument for them; its own pruned
+ * models are narrowed from a file of shapes): one forward pass in call order re-makes each conv whose
+ * width is set or whose input changed, and each norm and the classifier after one, so every layer
+ * follows the narrowed convs; attention modules keep their squeeze, as timm builds them unpruned.
+ */
+const NARROW_CONVS = `def narrow_convs(model, widths, input_size):
+    """Sets the output channels of the named convs; the layers that read them follow."""
+    modules = dict(model.named_modules())
+    gated = {}  # SE module -> the channels it gates (its fc2 gives as many)
+
+    def remake(name, m, channels):
+        if name.endswith('.se') and not isinstance(m, nn.Conv2d):
+            gated[name] = channels
+        elif isinstance(m, nn.Conv2d):
+            out = widths.get(name, gated[name[:-4]] if name.endswith('.se.fc2') else m.out_channels)
+            if (channels, out) != (m.in_channels, m.out_channels):
+                new = nn.Conv2d(channels, out, m.kernel_size, m.stride, m.padding, groups=m.groups, bias=m.bias is not None)
+                m.in_channels, m.out_channels, m.weight, m.bias = channels, out, new.weight, new.bias
+        elif isinstance(m, nn.BatchNorm2d) and m.num_features != channels:
+            m.__init__(channels)
+        elif isinstance(m, nn.GroupNorm) and m.num_channels != channels:
+            m.__init__(m.num_groups, channels)
+        elif isinstance(m, nn.Linear) and m.in_features != channels:
+            m.__init__(channels, m.out_features)
+
+    hooks = [m.register_forward_pre_hook(lambda m, x, name=name: remake(name, m, x[0].shape[1]))
+             for name, m in modules.items()
+             if isinstance(m, (nn.Conv2d, nn.BatchNorm2d, nn.GroupNorm, nn.Linear)) or name.endswith('.se')]
+    with torch.no_grad():
+        model.eval()(torch.zeros(1, *input_size))
+    for h in hooks:
+        h.remove()
+    return model.train()
+`;
 
 /**
  * A Python snippet that builds the config's network with `framework` (default: the config's own
@@ -223,9 +276,62 @@ function timmCode(config: NetworkConfig): string {
  */
 export function pytorchCode(config: NetworkConfig, framework: CodeFramework = config.implementation): string {
   if (!CODE_FRAMEWORKS.includes(framework)) throw new ConfigError(`framework must be torchvision or timm, got "${String(framework).slice(0, 40)}"`);
+  if (isRegNet(config)) return regnetCode(config, framework);
   const refusal = framework === 'torchvision' ? torchvisionRefusal(config) : timmRefusal(config);
   if (refusal) throw new ConfigError(refusal);
   const target: NetworkConfig = { ...config, implementation: framework };
   const body = framework === 'torchvision' ? torchvisionCode(target) : timmCode(target);
   return `${describe(target)}\n${body}`;
+}
+
+/** A decimal as Python writes it (24.48, 2.0, 0.25). */
+function pyFloat(x: number): string {
+  return Number.isInteger(x) ? `${x}.0` : String(x);
+}
+
+/**
+ * A RegNet: the zoo function / `timm.create_model` for a preset of the framework, else torchvision's
+ * `RegNet(BlockParams.from_init_params(...))` or timm's `RegNet(RegNetCfg(...))`. torchvision's RegNet
+ * has a 3-channel stem and always a classifier; its rounding is its own.
+ */
+function regnetCode(config: NetworkConfig, framework: CodeFramework): string {
+  const target: NetworkConfig = { ...config, implementation: framework };
+  if (framework === 'torchvision') {
+    if (config.input[0] !== 3 || !config.includeTop) {
+      throw new ConfigError('torchvision\'s RegNet has a 3-channel stem and always its classifier: use the timm framework (in_chans, num_classes=0)');
+    }
+    if (config.widthRounding === 'quantize') {
+      throw new ConfigError('torchvision\'s RegNet rounds widths to the group width its own way (width rounding "divisible"), not timm\'s quantize_float: use the timm framework');
+    }
+  }
+  const head = describe(target);
+  const zoo = zooPreset(target, framework);
+  if (framework === 'torchvision') {
+    if (zoo) {
+      const call = `${zoo.name}(${kwargs([['num_classes', config.classes === 1000 ? undefined : config.classes]]).join(', ')})`;
+      const weights = config.classes === 1000 && zoo.name !== 'regnet_y_128gf' ? `  # ImageNet weights: ${zoo.name}(weights='IMAGENET1K_V1')` : '';
+      return `${head}\nfrom torchvision.models import ${zoo.name}\n\nmodel = ${call}${weights}\n`;
+    }
+    const params = kwargs([
+      ['depth', config.regnetDepth], ['w_0', config.w0], ['w_a', pyFloat(config.wa)], ['w_m', pyFloat(config.wm)], ['group_width', config.groupWidth],
+      ['bottleneck_multiplier', config.bottleneckRatio === 1 ? undefined : pyFloat(config.bottleneckRatio)],
+      ['se_ratio', config.seRatio > 0 ? pyFloat(config.seRatio) : undefined],
+    ]);
+    const model = kwargs([['num_classes', config.classes], ['stem_width', config.stemWidth === 32 ? undefined : config.stemWidth]]);
+    return `${head}\nfrom torchvision.models.regnet import BlockParams, RegNet\n\nparams = BlockParams.from_init_params(${params.join(', ')})\nmodel = RegNet(params, ${model.join(', ')})\n`;
+  }
+  const headArgs: [string, string | number | undefined][] = config.includeTop
+    ? [['num_classes', config.classes === 1000 ? undefined : config.classes]]
+    : [['num_classes', 0], ['global_pool', "''"]];
+  const inChans: [string, number | undefined] = ['in_chans', config.input[0] === 3 ? undefined : config.input[0]];
+  if (zoo) return `${head}\nimport timm\n\nmodel = timm.create_model(${[`'${zoo.name}'`, ...kwargs([inChans, ...headArgs])].join(', ')})\n`;
+  const cfg = kwargs([
+    ['depth', config.regnetDepth], ['w0', config.w0], ['wa', pyFloat(config.wa)], ['wm', pyFloat(config.wm)], ['group_size', config.groupWidth],
+    ['bottle_ratio', config.bottleneckRatio === 1 ? undefined : pyFloat(config.bottleneckRatio)],
+    ['se_ratio', config.seRatio > 0 ? pyFloat(config.seRatio) : undefined],
+    ['group_min_ratio', config.widthRounding === 'divisible' ? '0.9' : undefined],
+    ['stem_width', config.stemWidth === 32 ? undefined : config.stemWidth],
+  ]);
+  const args = [`RegNetCfg(${cfg.join(', ')})`, ...kwargs([inChans, ...(config.includeTop ? [['num_classes', config.classes] as [string, number]] : headArgs)])];
+  return `${head}\nfrom timm.models.regnet import RegNet, RegNetCfg\n\nmodel = RegNet(${args.join(', ')})\n`;
 }

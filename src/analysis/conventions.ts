@@ -1,13 +1,15 @@
 /**
  * Counting conventions of the tools people compare against. All count per sample (batch 1).
  *
- * - paper:   conv (Conv2d and ECA's Conv1d) + linear multiply-accumulates, no bias (Xie et al. "FLOPs",
- *            torchvision "GFLOPS").
- * - fvcore:  paper + 2 per BatchNorm output element (eval: scale and shift) + 1 per element of the
- *            adaptive average pool's input. fvcore's `FlopCountAnalysis` reports MACs as "flops".
- * - thop:    paper + 4 per BatchNorm element + (kernel + 1) per adaptive-avg-pool output element
+ * - paper:   conv (Conv2d, ECA's Conv1d, BlurPool2d's fixed depthwise filter) + linear multiply-accumulates,
+ *            no bias (Xie et al. "FLOPs", torchvision "GFLOPS").
+ * - fvcore:  paper + 2 per BatchNorm output element (eval: scale and shift) + 5 per GroupNorm element
+ *            (fvcore's norm rule with an affine) + 1 per element of the adaptive average pool's input.
+ *            fvcore's `FlopCountAnalysis` reports MACs as "flops".
+ * - thop:    paper + 4 per BatchNorm or GroupNorm element + (kernel + 1) per adaptive-avg-pool output element
  *            (kernel = input area / output area) + 1 per output element of a conv with a bias (SE's
- *            fc1 / fc2) + 1 per AvgPool2d output element. thop's `profile` reports MACs.
+ *            fc1 / fc2) + 1 per AvgPool2d output element; BlurPool2d counts zero (thop hooks modules it
+ *            knows, and its filter runs as a functional conv). thop's `profile` reports MACs.
  * - ptflops: paper + the biases (ptflops adds one per output of a linear or conv with a bias).
  * ReLU, Sigmoid, Identity, max pooling, the residual add and attention's mean and gating multiply
  * count zero in all four. The four reference totals of torchvision's ResNet-50 / ResNeXt-50 are
@@ -51,10 +53,12 @@ export function layerMacs(node: LayerNode, convention: Convention): number {
       return cost.macs;
     case 'fvcore':
       if (node.kind === 'bn') return 2 * cost.outElements;
+      if (node.kind === 'gn') return 5 * cost.outElements;
       if (node.kind === 'adaptiveavgpool') return cost.inElements;
       return cost.macs;
     case 'thop':
-      if (node.kind === 'bn') return 4 * cost.outElements;
+      if (node.kind === 'bn' || node.kind === 'gn') return 4 * cost.outElements;
+      if (node.kind === 'blurpool') return 0;
       if (node.kind === 'adaptiveavgpool') {
         const kernel = (node.inShape[1] * node.inShape[2]) / (node.outShape[1] * node.outShape[2]);
         return (kernel + 1) * cost.outElements;

@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
-import { defaultConfig, presetConfig, PRESET_NAMES } from '../model/presets.ts';
+import { defaultConfig, presetConfig } from '../model/presets.ts';
 import type { NetworkConfig } from '../model/config.ts';
+import { corePresetNames } from '../../test/support/family-fixtures.ts';
 import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
 import { batchSweep, checkBatch, costJson, costOf, CostError, parseBatch, parseDevice, parseDtype, parseGpus, parseLayout, parseOptimizer, resnetCounterpart, sameFlopsCounterpart, type CostOptions } from './cost.ts';
 import { DEVICES, findDevice, DEVICE_SOURCES, browserDevice, type Device } from './devices.ts';
@@ -70,8 +71,8 @@ describe('activations (RegNet: output elements of every conv, per image)', () =>
 describe('saved activations equal what PyTorch saves for backward', () => {
   it('covers every preset at batch 1 and 8, six or more non-preset networks (timm among them) and mixed precision', () => {
     const presets = (b: number) => new Set(saved.filter((c) => c.preset && c.batch === b && c.precision === 'float32').map((c) => c.preset));
-    expect(presets(1)).toEqual(new Set(PRESET_NAMES));
-    expect(presets(8)).toEqual(new Set(PRESET_NAMES));
+    expect(presets(1)).toEqual(new Set(corePresetNames()));
+    expect(presets(8)).toEqual(new Set(corePresetNames()));
     const custom = saved.filter((c) => c.preset === null && c.precision === 'float32');
     expect(custom.length).toBeGreaterThanOrEqual(6);
     expect(custom.some((c) => c.config.stem === 'deep' || c.config.stem === 'deep_tiered')).toBe(true);
@@ -222,7 +223,7 @@ describe('memory traffic and the roofline', () => {
 
 describe('devices', () => {
   it('has the required devices, every figure positive and sourced', () => {
-    for (const name of ['m40', 'v100', 't4', 'a100-40gb', 'h100-sxm', 'l4', 'rtx3090', 'rtx4090', 'm2', 'xeon-8480']) expect(findDevice(name)).toBeDefined();
+    for (const name of ['m40', 'v100', 't4', 'a100-40gb', 'h100-sxm', 'h200', 'l4', 'rtx3090', 'rtx4090', 'm2', 'xeon-8480']) expect(findDevice(name)).toBeDefined();
     for (const d of DEVICES) {
       for (const v of [d.fp32Tflops, d.bandwidthGBs, d.memoryGB, d.launchUs]) expect(v).toBeGreaterThan(0);
       for (const v of [d.fp16Tflops, d.bf16Tflops]) if (v !== null) expect(v).toBeGreaterThan(0);
@@ -231,7 +232,7 @@ describe('devices', () => {
   });
 
   it('"This browser" predicts with what was measured, fused', () => {
-    const d: Device = browserDevice({ backend: 'wasm', threads: 2, matmulGflops: 50, matMulGflops: 40, conv1x1Gflops: 50, copyGBs: 5, launchUs: 20, memoryBytes: 2 ** 32, memoryNote: 'x' });
+    const d: Device = browserDevice({ backend: 'wasm', threads: 2, matmulGflops: 50, matMulGflops: 40, conv1x1Gflops: 50, copyGBs: 5, launchUs: 20, residualFusion: false, memoryBytes: 2 ** 32, memoryNote: 'x', memoryNoteMessage: { id: '', params: {}, text: 'x' } });
     expect([d.fp32Tflops, d.bandwidthGBs, d.launchUs, d.execution]).toEqual([0.05, 5, 20, 'fused']);
     const r = costOf(graphOf('resnet50'), options({ device: d }));
     expect(r.layers.length).toBe(kernelGroups(graphOf('resnet50'), 'fused').length);
@@ -300,6 +301,20 @@ describe('options and errors', () => {
       expect(points[i].inferImagesPerS).toBeGreaterThan(points[i - 1].inferImagesPerS * 0.98);
     }
     expect(last.inferImagesPerS / points[points.length - 2].inferImagesPerS).toBeLessThan(1.05);
+  });
+
+  it("the batch sweep's memory is the report's peak of a training step, and it stops fitting where the report does", () => {
+    const graph = graphOf('resnext50_32x4d');
+    const sweep = { dtype: 'float32', layout: 'nchw', optimizer: 'adam', device: findDevice('rtx3090')!, gpus: 1 } as const;
+    const points = batchSweep(graph, sweep);
+    for (const p of points.filter((x) => x.batch <= 256)) {
+      const report = costOf(graph, { ...sweep, batch: p.batch });
+      expect(p.trainingBytes).toBe(report.totals.peakTrainingBytes);
+      expect(p.fits).toBe(report.memory.fits);
+    }
+    const largest = costOf(graph, { ...sweep, batch: 1 }).memory.largestBatch;
+    expect(points.filter((p) => p.fits).every((p) => p.batch <= largest)).toBe(true);
+    expect(points.some((p) => !p.fits && p.batch > largest)).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@
  * (parameters, gradients, optimizer state, what autograd saves, the peak of a training step), training MACs and
  * the inference peak. `memory.ts`, `peak-memory.ts`, `training-flops.ts` and `timing/` hold the rules; this file puts them together, checks the options, and writes the CLI's JSON.
  */
+import { stageDepths } from '../model/config.ts';
 import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
 import { totalMacs } from './counts.ts';
 import { DEVICE_NAMES, findDevice, type Device } from './devices.ts';
@@ -267,10 +268,11 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   const deviceBytes = device.memoryGB * 1e9;
   const trainingTotal = trainingBytes(memory, batch);
 
-  const stageCount = graph.config.depths.length + (graph.config.includeTop ? 2 : 1);
+  const stageTotal = stageDepths(graph.config).length;
+  const stageCount = stageTotal + (graph.config.includeTop ? 2 : 1);
   const stages: StageTime[] = [];
   for (let i = 0; i < stageCount; i++) {
-    stages.push({ stage: i, module: i === 0 ? 'conv1' : i <= graph.config.depths.length ? `layer${i}` : 'head', ms: 0, share: 0, macs: 0, bytes: 0 });
+    stages.push({ stage: i, module: i === 0 ? 'conv1' : i <= stageTotal ? `layer${i}` : 'head', ms: 0, share: 0, macs: 0, bytes: 0 });
   }
   for (const l of layers) {
     const st = stages[l.stage];
@@ -434,28 +436,29 @@ interface SweepPoint {
   inferImagesPerS: number;
   /** Training images per second over all GPUs; null where the runtime does not train. */
   trainImagesPerS: number | null;
-  /** Training memory per GPU. */
+  /** Training memory per GPU: the peak of a training step in the CUDA allocator's blocks, as the report's. */
   trainingBytes: number;
+  /** The peak fits in the device's memory (what the report's `fits` says at that batch). */
   fits: boolean;
 }
 
 /**
- * Throughput and training memory against the batch: powers of two from 1 to twice the largest batch that
- * fits (at least 64, at most MAX_SWEEP), so the chart shows where memory runs out.
+ * Throughput and training memory against the batch: powers of two from 1 to twice the largest batch whose
+ * training step's peak fits (at least 64, at most MAX_SWEEP), so the chart shows where memory runs out.
  */
 const MAX_SWEEP = 4096;
 
 export function batchSweep(graph: LayerGraph, options: Omit<CostOptions, 'batch'>): SweepPoint[] {
   const memory = trainingMemory(graph, memoryDtype(options.dtype), options.optimizer);
   const capacity = options.device.memoryGB * 1e9;
-  const largest = largestBatch(memory, capacity);
+  const largest = largestPeakBatch(graph, { ...options, batch: 1 }, memory, capacity);
   const top = Math.min(MAX_SWEEP, Math.max(64, 2 * largest));
   const setting = timeSetting(options.device, options.dtype, options.layout);
   const out: SweepPoint[] = [];
   for (let b = 1; b <= top; b *= 2) {
     const infer = layerTimes(graph, b, setting).ms;
     const train = options.device.kind === 'browser' ? null : trainingStepTime(graph, b, options.optimizer, options.gpus, setting).seconds;
-    const bytes = trainingBytes(memory, b);
+    const bytes = peakTrainingMemory(graph, stepOptions({ ...options, batch: b }, b)).cudaBytes;
     out.push({ batch: b, inferImagesPerS: (b / infer) * 1000, trainImagesPerS: train === null ? null : (b * options.gpus) / train, trainingBytes: bytes, fits: bytes <= capacity });
   }
   return out;

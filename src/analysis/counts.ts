@@ -2,7 +2,7 @@
  * What one layer costs: parameters, multiply-accumulates and element counts, per sample.
  * Every convention (paper, fvcore, thop, ptflops) is built from these numbers.
  */
-import { nodeParams, numel, type Conv1dSpec, type ConvSpec, type LayerGraph, type LayerNode, type LinearSpec } from '../model/graph.ts';
+import { nodeParams, numel, type BlurPoolSpec, type Conv1dSpec, type ConvSpec, type LayerGraph, type LayerNode, type LinearSpec } from '../model/graph.ts';
 
 /** Conv MACs = Hout * Wout * Cout * (Cin / groups) * k * k (no bias term). */
 export function convMacs(conv: ConvSpec, outShape: readonly number[]): number {
@@ -16,6 +16,14 @@ export function conv1dMacs(conv: Conv1dSpec, outShape: readonly number[]): numbe
   return channels * length * conv.kernel;
 }
 
+/**
+ * BlurPool2d MACs = output numel * k * k: a depthwise convolution (F.conv2d with groups = channels)
+ * whose filter is fixed rather than learnt; counted as the conv it is, as fvcore counts it.
+ */
+export function blurPoolMacs(blur: BlurPoolSpec, outShape: readonly number[]): number {
+  return numel(outShape) * blur.kernel * blur.kernel;
+}
+
 /** Linear MACs = in_features * out_features (no bias term). */
 export function linearMacs(linear: LinearSpec): number {
   return linear.inFeatures * linear.outFeatures;
@@ -24,7 +32,7 @@ export function linearMacs(linear: LinearSpec): number {
 interface LayerCost {
   /** Learnable parameters the called module owns (torchsummary's Param # for the row). */
   params: number;
-  /** Multiply-accumulates of conv and linear layers; 0 for every other kind. */
+  /** Multiply-accumulates of conv (BlurPool2d's fixed depthwise filter included) and linear layers; 0 for every other kind. */
   macs: number;
   /** Elements of the input (first input) and of the output, per sample. */
   inElements: number;
@@ -35,6 +43,7 @@ export function layerCost(node: LayerNode): LayerCost {
   let macs = 0;
   if (node.kind === 'conv') macs = convMacs(node.conv, node.outShape);
   if (node.kind === 'conv1d') macs = conv1dMacs(node.conv1d, node.outShape);
+  if (node.kind === 'blurpool') macs = blurPoolMacs(node.blur, node.outShape);
   if (node.kind === 'linear') macs = linearMacs(node.linear);
   return { params: nodeParams(node), macs, inElements: numel(node.inShape), outElements: numel(node.outShape) };
 }

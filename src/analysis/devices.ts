@@ -16,7 +16,7 @@
  * - `interconnect`: what a ring all-reduce of data-parallel training runs over (per GPU, per direction), the
  *   GPUs one node holds, and the network between nodes; `null` where the table has no multi-device setup.
  */
-import type { Message } from '../model/message.ts';
+import type { BackendSpeed } from '../model/engine/protocol.ts';
 
 type DeviceKind = 'gpu' | 'cpu' | 'soc' | 'browser';
 
@@ -64,7 +64,7 @@ export interface Device {
   sources: { fp32: string; tf32: string; fp16: string; bf16: string; bandwidth: string; memory: string; launch: string; sms: string; interconnect: string };
   note?: string;
   /** "This browser": the measurement it was made from (its label and note are written from it). */
-  measured?: MeasuredSpeed;
+  measured?: BackendSpeed;
   /** "This CPU": the probe it was made from. */
   measuredCpu?: CpuProbe;
 }
@@ -87,6 +87,9 @@ export const DEVICE_SOURCES: Readonly<Record<string, string>> = {
   h100:
     'NVIDIA H100 Tensor Core GPU datasheet, H100 SXM: 67 TFLOPS FP32, 1,979 TFLOPS FP16 and BF16 tensor with sparsity ' +
     '("specifications are one-half lower without sparsity": 989.5 dense), 80 GB HBM3, 3.35 TB/s',
+  h200:
+    'NVIDIA H200 Tensor Core GPU datasheet, H200 SXM: 67 TFLOPS FP32, 1,979 TFLOPS FP16 and BF16 tensor with sparsity (989.5 dense), ' +
+    'TF32 tensor 989 with sparsity (494.7 dense), 141 GB HBM3e, 4.8 TB/s, NVLink 900 GB/s',
   l4: 'NVIDIA L4 Tensor Core GPU datasheet: 30.3 TFLOPS FP32, 242 TFLOPS FP16 and BF16 tensor with sparsity (121 dense), 24 GB GDDR6, 300 GB/s',
   rtx3090:
     'NVIDIA Ampere GA102 GPU Architecture whitepaper, Appendix A (GeForce RTX 3090): 35.6 TFLOPS FP32, 71 TFLOPS FP16 and BF16 tensor ' +
@@ -117,6 +120,9 @@ export const DEVICE_SOURCES: Readonly<Record<string, string>> = {
   h100Sm:
     'NVIDIA H100 Tensor Core GPU Architecture whitepaper: H100 SXM5 has 132 SMs of 128 FP32 lanes; clock = 67 TFLOPS / (132 x 128 x 2) ' +
     '= 1,980 MHz; datasheet: TF32 tensor 989 TFLOPS with sparsity, 494.7 dense',
+  h200Sm:
+    'the H200 is the H100 SXM\'s GH100 GPU with HBM3e (its datasheet gives the same FP32 and tensor figures): 132 SMs of 128 FP32 ' +
+    'lanes; clock = 67 TFLOPS / (132 x 128 x 2) = 1,980 MHz',
   l4Sm:
     'NVIDIA Ada Lovelace GPU Architecture whitepaper: L4 is AD104 with 58 SMs of 128 FP32 lanes; clock = 30.3 TFLOPS / (58 x 128 x 2) ' +
     '= 2,040 MHz; L4 datasheet: TF32 tensor 120 TFLOPS with sparsity, 60 dense',
@@ -195,6 +201,13 @@ export const DEVICES: readonly Device[] = [
     sources: { fp32: 'h100', tf32: 'h100Sm', fp16: 'h100', bf16: 'h100', bandwidth: 'h100', memory: 'h100', launch: 'launch', sms: 'h100Sm', interconnect: 'nvlinkH100' },
   },
   {
+    name: 'h200', label: 'NVIDIA H200 SXM 141 GB', kind: 'gpu',
+    fp32Tflops: 67, tf32Tflops: 494.7, fp16Tflops: 989.5, bf16Tflops: 989.5, tensorCores: true, sms: 132, clockMHz: 1980,
+    interconnect: { link: 'nvlink', intraGBs: 450, perNode: 8, interGBs: 50 },
+    bandwidthGBs: 4800, memoryGB: 141, launchUs: LAUNCH_US, execution: 'eager',
+    sources: { fp32: 'h200', tf32: 'h200', fp16: 'h200', bf16: 'h200', bandwidth: 'h200', memory: 'h200', launch: 'launch', sms: 'h200Sm', interconnect: 'nvlinkH100' },
+  },
+  {
     name: 'l4', label: 'NVIDIA L4 24 GB', kind: 'gpu',
     fp32Tflops: 30.3, tf32Tflops: 60, fp16Tflops: 121, bf16Tflops: 121, tensorCores: true, sms: 58, clockMHz: 2040, interconnect: PCIE4,
     bandwidthGBs: 300, memoryGB: 24, launchUs: LAUNCH_US, execution: 'eager',
@@ -234,26 +247,6 @@ export function findDevice(name: string): Device | undefined {
   return DEVICES.find((d) => d.name === name);
 }
 
-/** What the engine worker measured on the active backend ("This browser"). */
-export interface MeasuredSpeed {
-  backend: string;
-  threads: number | null;
-  /** float32 matmul throughput, GFLOP/s (the faster of tf.matMul and the same product as a 1x1 conv). */
-  matmulGflops: number;
-  matMulGflops: number;
-  conv1x1Gflops: number;
-  /** Element-wise op bandwidth (bytes read + written per second), GB/s. */
-  copyGBs: number;
-  /** Time of one tiny op, microseconds. */
-  launchUs: number;
-  /** Whether the engine's dense convs add the block's residual in their kernel (the fused plan's `residual`). */
-  residualFusion?: boolean;
-  memoryBytes: number;
-  memoryNote: string;
-  /** The same note as a message (id and parameters), for the app to translate. */
-  memoryNoteMessage?: Message;
-}
-
 /** The name "This browser" has in the URL and the device picker. */
 export const BROWSER_DEVICE = 'browser';
 
@@ -262,7 +255,7 @@ export const BROWSER_DEVICE = 'browser';
  * computes in float32), the measured element-wise bandwidth the memory roof, the measured per-op time the
  * launch overhead; the engine folds BN and fuses ReLU.
  */
-export function browserDevice(m: MeasuredSpeed): Device {
+export function browserDevice(m: BackendSpeed): Device {
   return {
     name: BROWSER_DEVICE,
     label: `This browser (tfjs ${m.backend}${m.threads ? `, ${m.threads} thread${m.threads > 1 ? 's' : ''}` : ''})`,

@@ -45,6 +45,8 @@ export const FORMS_MESSAGES = {
   'forms.shared.identity': 'Shortcut: the identity (the block keeps its shape).',
   'forms.error.spec': 'block forms: {what} must be a positive integer, got {value}',
   'forms.error.stage': 'stage must be between 1 and {max}, got {value}',
+  'forms.error.regnet':
+    'forms (a), (b) and (c) are drawn for the ResNeXt bottleneck; a RegNet block is one too (its 3x3 conv has groups of g channels), but its stages come from the width rule: see the Design space view, or choose block type "bottleneck".',
   'forms.error.basic':
     'forms (a), (b) and (c) describe a bottleneck block; a basic block has two ungrouped 3x3 convs and no paths to aggregate. Choose block type "bottleneck".',
   'forms.error.block': 'block must be between 0 and {max} in {module}, got {value}',
@@ -257,6 +259,7 @@ export function blockForms(graph: LayerGraph, stage: number, block?: number): Bl
   if (!Number.isInteger(stage) || stage < 1 || !info) {
     throw new ConfigError(text('forms.error.stage', { max: graph.stages.length - 1, value: stage }));
   }
+  if (graph.config.block === 'regnet') throw new ConfigError(text('forms.error.regnet'));
   if (graph.config.block !== 'bottleneck') {
     throw new ConfigError(text('forms.error.basic'));
   }

@@ -22,7 +22,6 @@
 import { numel, nodeParams, type LayerGraph, type LayerNode } from '../model/graph.ts';
 
 export type Dtype = 'float32' | 'float16' | 'bfloat16';
-export const DTYPES: readonly Dtype[] = ['float32', 'float16', 'bfloat16'];
 export const DTYPE_BYTES: Readonly<Record<Dtype, number>> = { float32: 4, float16: 2, bfloat16: 2 };
 
 /**
@@ -73,8 +72,10 @@ export function savedInputs(node: LayerNode): number[] {
     case 'conv':
     case 'conv1d':
     case 'bn':
+    case 'gn':
     case 'maxpool':
     case 'avgpool':
+    case 'blurpool':
     case 'linear':
       return [node.inputs[0]];
     case 'relu':

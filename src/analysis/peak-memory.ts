@@ -298,6 +298,7 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
         break;
       }
       case 'bn':
+      case 'gn':
         outs.push([inputGrad(), node.inputs[0]]);
         for (const p of parameterTensors(node)) paramGrads.push([live.alloc(4 * p), p, false]);
         break;

@@ -18,7 +18,7 @@
  */
 import { fusionPlan, isView } from '../model/fusion.ts';
 import { numel, type LayerGraph, type LayerNode } from '../model/graph.ts';
-import { conv1dMacs, convMacs, linearMacs } from './counts.ts';
+import { blurPoolMacs, conv1dMacs, convMacs, linearMacs } from './counts.ts';
 import type { Execution } from './devices.ts';
 import { DTYPE_BYTES, type Dtype } from './memory.ts';
 
@@ -42,6 +42,7 @@ function macsPerSample(node: LayerNode): number {
   if (node.kind === 'conv') return convMacs(node.conv, node.outShape);
   if (node.kind === 'conv1d') return conv1dMacs(node.conv1d, node.outShape);
   if (node.kind === 'linear') return linearMacs(node.linear);
+  if (node.kind === 'blurpool') return blurPoolMacs(node.blur, node.outShape);
   return 0;
 }
 
@@ -57,6 +58,11 @@ function flopsPerSample(node: LayerNode, macs: number): number {
       return 2 * macs + (node.linear.bias ? outs : 0);
     case 'bn':
       return 2 * outs;
+    case 'gn':
+      // the mean and variance of each group (2 passes), then normalise, scale and shift
+      return 7 * outs;
+    case 'blurpool':
+      return 2 * macs;
     case 'relu':
     case 'add':
     case 'mul':
@@ -158,6 +164,7 @@ export function layerCategory(node: LayerNode): LayerCategory {
       if (node.conv.groups > 1) return 'grouped 3x3';
       return node.conv.kernel === 1 ? 'dense 1x1' : 'dense 3x3';
     case 'bn':
+    case 'gn':
       return 'BN';
     case 'relu':
       return 'ReLU';
@@ -167,6 +174,7 @@ export function layerCategory(node: LayerNode): LayerCategory {
       return 'fc';
     case 'maxpool':
     case 'avgpool':
+    case 'blurpool':
     case 'adaptiveavgpool':
       return 'pool';
     default:

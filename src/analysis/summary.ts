@@ -3,7 +3,7 @@
  * not a container), `Conv2d-1`, `BatchNorm2d-2`, ..., batch printed as -1, and the four size lines.
  * The totals also carry the training MACs per image (training-flops.ts), which torchsummary does not print.
  */
-import { numel, type LayerGraph } from '../model/graph.ts';
+import { numel, SEQUENTIAL_MODULES, type LayerGraph } from '../model/graph.ts';
 import { layerMacs, type Convention } from './conventions.ts';
 import { layerCost } from './counts.ts';
 import { pyFixed, pyList, rjust, thousands } from './format.ts';
@@ -50,7 +50,7 @@ const MB = 1024 ** 2;
 export function summarize(graph: LayerGraph, convention: Convention = 'paper'): Summary {
   const rows: SummaryRow[] = [];
   for (const node of graph.nodes) {
-    if (node.module === null) continue;
+    if (node.module === null || SEQUENTIAL_MODULES.has(node.module)) continue;
     const cost = layerCost(node);
     rows.push({
       key: `${node.module}-${rows.length + 1}`,

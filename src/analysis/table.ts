@@ -2,6 +2,7 @@
  * The paper's Table 1 for any config: per stage the output size, the block template
  * `[1x1, 128; 3x3, 128, C=32; 1x1, 256] x 3`, params and MACs; totals.
  */
+import { stageDepths } from '../model/config.ts';
 import type { LayerGraph, LayerNode } from '../model/graph.ts';
 import { analyzeGraph } from './analyze.ts';
 import type { Convention } from './conventions.ts';
@@ -86,7 +87,7 @@ export function blockTable(graph: LayerGraph, convention: Convention = 'paper'):
   const { config } = graph;
   const stem = stemOf(graph);
   // Without the top (timm keeps its head as Identity modules) there is no head row.
-  const stages = analysis.stages.filter((cost) => cost.stage <= config.depths.length || config.includeTop);
+  const stages = analysis.stages.filter((cost) => cost.stage <= stageDepths(config).length || config.includeTop);
   const rows: BlockTableRow[] = stages.map((cost) => {
     const info = graph.stages[cost.stage];
     if (cost.stage === 0) {

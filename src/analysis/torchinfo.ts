@@ -9,7 +9,7 @@
  * marker's class, any other prefix is an `nn.Sequential` (layerN, downsample, timm's deep-stem conv1).
  * Functional ops (the residual add, torch.flatten, attention's mean and mul) have no hook and no row.
  */
-import { ConfigError } from '../model/config.ts';
+import { ConfigError, isRegNet } from '../model/config.ts';
 import { nodeParams, numel, type LayerGraph, type LayerNode } from '../model/graph.ts';
 import { pyFixed, pyList, thousands } from './format.ts';
 
@@ -67,6 +67,8 @@ interface ModuleCall {
   outShape: number[];
   /** Parameters of the module and everything inside it (each module once). */
   params: number;
+  /** Parameters the module owns itself (a leaf's all; a container's own, as timm's BatchNormAct2d owns its weight and bias). */
+  own: number;
   /** The module's `kernel_size` attribute (a list for convs, an int for pooling), if it has one. */
   kernel: number | number[] | null;
   /** The module's `groups` attribute, if it has one (convs; torchvision's ResNet keeps its `groups` argument). */
@@ -104,7 +106,7 @@ export function moduleCalls(graph: LayerGraph): ModuleCall[] {
   // Params of each module subtree, each module counted once (a module called twice owns its params once).
   const params = new Map<string, number>();
   const seenLeaf = new Set<string>();
-  for (const n of leaves) {
+  for (const n of [...leaves, ...[...markers.values()].filter((m) => m.tensors.length > 0)]) {
     if (seenLeaf.has(n.name)) continue;
     seenLeaf.add(n.name);
     for (const p of ['', ...ancestors(n.name), n.name]) params.set(p, (params.get(p) ?? 0) + nodeParams(n));
@@ -128,10 +130,12 @@ export function moduleCalls(graph: LayerGraph): ModuleCall[] {
     if (!marker) row.outShape = lastLeafOf.get(row)!.outShape;
   };
 
+  const regnet = isRegNet(graph.config);
+  const model = regnet ? 'RegNet' : 'ResNet';
   const root = add({
-    path: '', varName: 'ResNet', className: 'ResNet', depth: 0, leaf: false, inShape: [...graph.config.input],
-    outShape: graph.nodes[graph.output].outShape, params: params.get('') ?? 0, kernel: null,
-    groups: graph.config.implementation === 'torchvision' ? graph.config.cardinality : null, node: null,
+    path: '', varName: model, className: model, depth: 0, leaf: false, inShape: [...graph.config.input],
+    outShape: graph.nodes[graph.output].outShape, params: params.get('') ?? 0, own: 0, kernel: null,
+    groups: graph.config.implementation === 'torchvision' && !regnet ? graph.config.cardinality : null, node: null,
   });
   for (const n of leaves) {
     const chain = ancestors(n.name);
@@ -142,13 +146,13 @@ export function moduleCalls(graph: LayerGraph): ModuleCall[] {
       open.push(add({
         path, varName: lastPart(path), className: marker?.module ?? 'Sequential',
         depth: d + 1, leaf: false, inShape: marker ? marker.inShape : n.inShape, outShape: marker ? marker.outShape : [],
-        params: params.get(path) ?? 0, kernel: null, groups: null, node: null,
+        params: params.get(path) ?? 0, own: marker ? nodeParams(marker) : 0, kernel: null, groups: null, node: null,
       }));
     }
     for (const o of open) lastLeafOf.set(o, n);
     const leaf = add({
       path: n.name, varName: lastPart(n.name), className: n.module!, depth: chain.length + 1, leaf: true,
-      inShape: n.inShape, outShape: n.outShape, params: nodeParams(n), kernel: kernelOf(n), groups: groupsOf(n), node: n,
+      inShape: n.inShape, outShape: n.outShape, params: nodeParams(n), own: nodeParams(n), kernel: kernelOf(n), groups: groupsOf(n), node: n,
     });
     leaf.end = calls.length;
   }
@@ -278,8 +282,8 @@ export function torchinfoText(graph: LayerGraph, options: Partial<TorchinfoOptio
   calls.forEach((c, i) => {
     if (c.depth > o.depth || (hideRecursive && c.recursive)) return;
     const atMax = c.depth === o.depth;
-    // A container owns no parameter itself: above the shown depth its own ("leftover") count is 0.
-    const shownParams = c.leaf || atMax ? c.params : 0;
+    // Above the shown depth a container shows the parameters it owns itself ("leftover"): mostly none.
+    const shownParams = c.leaf || atMax ? c.params : c.own;
     let macs = '--';
     if (c.leaf) {
       const m = torchinfoMacs(c, o.batch);

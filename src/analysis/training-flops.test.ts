@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../model/graph.ts';
-import { defaultConfig, presetConfig, PRESET_NAMES } from '../model/presets.ts';
+import { defaultConfig, presetConfig } from '../model/presets.ts';
+import { corePresetNames } from '../../test/support/family-fixtures.ts';
 import type { NetworkConfig } from '../model/config.ts';
 import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
 import { convMacs, totalMacs } from './counts.ts';
@@ -33,7 +34,7 @@ const configOf = (c: FlopCase): NetworkConfig => fixtureConfig(c.config, { input
 
 describe('training MACs equal FlopCounterMode on the ops of a real backward pass', () => {
   it('covers every preset at batch 1 and 2 at two sizes, grouped, SE and ECA networks, and an input that needs a gradient', () => {
-    for (const b of [1, 2]) expect(new Set(cases.filter((c) => c.preset && c.batch === b).map((c) => c.preset))).toEqual(new Set(PRESET_NAMES));
+    for (const b of [1, 2]) expect(new Set(cases.filter((c) => c.preset && c.batch === b).map((c) => c.preset))).toEqual(new Set(corePresetNames()));
     expect(new Set(cases.map((c) => c.input.join('x'))).size).toBeGreaterThanOrEqual(6);
     expect(cases.some((c) => c.config.cardinality > 1 && c.preset === null)).toBe(true);
     expect(cases.some((c) => c.config.attention === 'se' && c.preset === null)).toBe(true);

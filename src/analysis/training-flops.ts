@@ -49,11 +49,13 @@ function readsTheBatch(graph: LayerGraph, node: LayerNode): boolean {
 export function trainingMacs(graph: LayerGraph, options: TrainingMacsOptions = {}): TrainingMacs {
   const sum: TrainingMacs = { forward: 0, inputGrad: 0, weightGrad: 0, total: 0 };
   for (const node of graph.nodes) {
-    if (node.kind !== 'conv' && node.kind !== 'conv1d' && node.kind !== 'linear') continue;
+    // BlurPool2d runs F.conv2d with a fixed filter (a buffer): forward and input gradient, no weight gradient.
+    const fixed = node.kind === 'blurpool';
+    if (!fixed && node.kind !== 'conv' && node.kind !== 'conv1d' && node.kind !== 'linear') continue;
     const forward = layerCost(node).macs;
     sum.forward += forward;
     if (options.inputRequiresGrad || !readsTheBatch(graph, node)) sum.inputGrad += forward;
-    sum.weightGrad += forward;
+    if (!fixed) sum.weightGrad += forward;
   }
   sum.total = sum.forward + sum.inputGrad + sum.weightGrad;
   return sum;

@@ -6,6 +6,7 @@ import { FormsView } from './views/FormsView.tsx';
 import { CompareView } from './views/CompareView.tsx';
 import { CostView } from './views/CostView.tsx';
 import { GraphView } from './views/GraphView.tsx';
+import { DesignSpaceView } from './views/DesignSpaceView.tsx';
 import { Notices } from './components/Notices.tsx';
 import { CheckpointPicker, CheckpointStatus, useCheckpointOpener } from './components/CheckpointOpen.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
@@ -137,6 +138,7 @@ function Shell() {
               {state.view === 'forms' && <FormsView state={state} />}
               {state.view === 'compare' && <CompareView state={state} />}
               {state.view === 'cost' && <CostView state={state} />}
+              {state.view === 'design' && <DesignSpaceView state={state} />}
             </ErrorBoundary>
             {(state.view === 'run' || runOpened) && (
               <div hidden={state.view !== 'run'}>

@@ -3,7 +3,8 @@
  * and shared by the cost and compare views. The engine (and tfjs) loads only when it is asked for.
  */
 import { useSyncExternalStore } from 'react';
-import { BROWSER_DEVICE, browserDevice, findDevice, type Device, type MeasuredSpeed } from '../analysis/devices.ts';
+import { BROWSER_DEVICE, browserDevice, findDevice, type Device } from '../analysis/devices.ts';
+import type { BackendSpeed } from '../model/engine/client.ts';
 import { getEngine } from './engine.ts';
 import type { BackendChoice } from './state.ts';
 import { messageFromError, type Message } from '../model/message.ts';
@@ -12,7 +13,7 @@ import { appMessage } from './i18n/translator.ts';
 type SpeedState =
   | { status: 'idle' }
   | { status: 'measuring'; backend: BackendChoice }
-  | { status: 'done'; speed: MeasuredSpeed }
+  | { status: 'done'; speed: BackendSpeed }
   | { status: 'error'; error: Message };
 
 let state: SpeedState = { status: 'idle' };

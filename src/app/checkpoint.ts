@@ -27,6 +27,8 @@ interface CheckpointFinding {
   bytes: number;
   /** How the app says what it found. */
   found: Message;
+  /** What the file cannot tell about its network (anti-aliasing has no weights), or null. */
+  notice: Message | null;
 }
 
 /** The network's name: the preset's, after its implementation ("timm SE-ResNeXt-50 (32x4d)"), else its depths, C and d. */
@@ -64,11 +66,11 @@ export function inspectCheckpoint(bytes: Uint8Array, name: string): CheckpointFi
       bytes: formatBytes(bytes.length), error: messageFromError(e),
     }));
   }
-  const { config, graph } = network;
+  const { config, graph, notice } = network;
   const params = totalParams(graph);
   const found = appMessage('ckpt.found', {
     network: networkName(config), head: config.includeTop ? appMessage('ckpt.classes', { count: config.classes }) : appMessage('ckpt.noHead'),
     params: humanCount(params, 1), bytes: formatBytes(bytes.length),
   });
-  return { name, config, params, bytes: bytes.length, found };
+  return { name, config, params, bytes: bytes.length, found, notice };
 }

@@ -57,7 +57,7 @@ function layerDetail(i18n: Translator, node: LayerNode): string {
 }
 
 /** An item's name on its box: a stage's name, a block's path, a layer's path below its group. */
-export function itemName(i18n: Translator, graph: LayerGraph, item: TreeItem): string {
+function itemName(i18n: Translator, graph: LayerGraph, item: TreeItem): string {
   if (item.kind === 'stage') {
     if (item.id === 'stem') return i18n.t('graph.stem');
     if (item.id === 'head') return i18n.t('graph.head');

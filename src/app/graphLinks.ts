@@ -3,6 +3,7 @@
  * (selected, its groups open), and where the graph's selection is in the layer list, the block table
  * and the Cost view's kernel table.
  */
+import { stageDepths } from '../model/config.ts';
 import type { LayerGraph } from '../model/graph.ts';
 import type { Summary, SummaryRow } from '../analysis/summary.ts';
 import type { KernelCost } from '../analysis/roofline.ts';
@@ -55,7 +56,7 @@ export function tableRowOf(graph: LayerGraph, id: string): string | null {
   const item = findItem(graphTree(graph), id);
   if (!item) return null;
   const s = item.stage;
-  return s === 0 ? 'conv1' : s <= graph.config.depths.length ? `layer${s}` : 'head';
+  return s === 0 ? 'conv1' : s <= stageDepths(graph.config).length ? `layer${s}` : 'head';
 }
 
 /** The stage id (graph) of a Table 1 row's module. */

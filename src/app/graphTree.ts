@@ -8,6 +8,7 @@
  * `head` for the two stages that have no module of their own; a module called again is `name:2`, `name:3`
  * (torchvision's blocks call their one ReLU three times).
  */
+import { stageDepths } from '../model/config.ts';
 import type { LayerGraph, LayerNode } from '../model/graph.ts';
 
 type TreeItemKind = 'stage' | 'block' | 'module' | 'layer';
@@ -113,7 +114,7 @@ export function graphTree(graph: LayerGraph): GraphTree {
 function buildTree(graph: LayerGraph): GraphTree {
   const byId = new Map<string, TreeItem>();
   const roots: TreeItem[] = [];
-  const S = graph.config.depths.length;
+  const S = stageDepths(graph.config).length;
   const byStage: LayerNode[][] = Array.from({ length: S + 2 }, () => []);
   for (const n of graph.nodes) byStage[n.stage].push(n);
   for (let s = 0; s <= S + 1; s++) {

@@ -13,7 +13,7 @@ export const ROOFLINE_DOTS = 600;
 /** Rows of the kernel table shown at first, and added by each "show more". */
 export const KERNEL_ROWS = 300;
 
-export interface KernelPoint {
+interface KernelPoint {
   /** Indexes of the kernels at this point (one, or the repeats that share it), in network order. */
   kernels: number[];
   /** Arithmetic intensity, FLOP/byte. */
@@ -23,7 +23,7 @@ export interface KernelPoint {
   category: LayerCategory;
 }
 
-export interface KernelPoints {
+interface KernelPoints {
   points: KernelPoint[];
   /** Kernels of the points that are not drawn (0 unless even the distinct points were too many). */
   left: number;

@@ -2,6 +2,7 @@
  * The layer list as displayed rows: stage and block headers with their sums, folded to a detail
  * level (torchinfo's depth) with per-group toggles, or a flat filtered list. Pure, unit-tested.
  */
+import { stageDepths } from '../model/config.ts';
 import type { LayerGraph } from '../model/graph.ts';
 import type { Summary, SummaryRow } from '../analysis/summary.ts';
 import type { Detail } from './state.ts';
@@ -37,9 +38,10 @@ function sum(rows: SummaryRow[], key: 'params' | 'macs'): number {
 
 /** The stages of a summary: stem, layer1.., head, each with its blocks. One pass over the rows. */
 function groupRows(graph: LayerGraph, summary: Summary): Group[] {
-  const s = graph.config.depths.length;
+  const depths = stageDepths(graph.config);
+  const s = depths.length;
   const byStage: SummaryRow[][] = Array.from({ length: s + 2 }, () => []);
-  const byBlock: SummaryRow[][][] = graph.config.depths.map((d) => Array.from({ length: d }, () => []));
+  const byBlock: SummaryRow[][][] = depths.map((d) => Array.from({ length: d }, () => []));
   for (const r of summary.rows) {
     byStage[r.stage].push(r);
     if (r.stage >= 1 && r.stage <= s && r.block !== null) byBlock[r.stage - 1][r.block].push(r);

@@ -7,6 +7,7 @@ import { useCallback, useSyncExternalStore } from 'react';
 import type { EngineClient, LoadedWeights } from '../model/engine/client.ts';
 import type { Message } from '../model/message.ts';
 import { useEngineTask } from './useEngineTask.ts';
+import { withCheckpoint, withConfig, type AppState } from './state.ts';
 
 let held: LoadedWeights | null = null;
 const listeners = new Set<() => void>();
@@ -48,4 +49,15 @@ export function useLoadedWeights(): LoadedWeightsHandle {
   const { running, error, run, fail } = useEngineTask<LoadedWeights>();
   const load = useCallback((request: (engine: EngineClient) => Promise<LoadedWeights>) => run(async (engine) => hold(await request(engine))), [run]);
   return { weights, loading: running, error, load, fail };
+}
+
+/**
+ * The app's state showing the loaded weights' network (at the configured input size), as "use the
+ * weights' network" in Run and Explain asks: weights from a file record it as the checkpoint the
+ * network came from, as a file dropped anywhere does; a URL or random weights do not.
+ */
+export function withWeightsNetwork(state: AppState, weights: LoadedWeights): AppState {
+  const config = { ...weights.config, input: state.config.input };
+  const fromFile = !weights.random && !weights.pretrained && !/^[a-z][a-z0-9+.-]*:\/\//i.test(weights.source);
+  return fromFile ? withCheckpoint(state, config, weights.source) : withConfig(state, config);
 }

@@ -104,7 +104,7 @@ describe('URL state', () => {
     const lines = source.slice(start).split('\n').slice(1);
     const comment = lines.slice(0, lines.findIndex((l) => !l.startsWith(' *   '))).map((l) => l.slice(5));
     expect(comment).toEqual(urlFormat());
-    expect(comment.join('\n')).toMatch(/view=table\|layers\|graph\|forms\|compare\|cost\|run\|explain/);
+    expect(comment.join('\n')).toMatch(/view=table\|layers\|graph\|forms\|compare\|cost\|design\|run\|explain/);
   });
 
   it('reads every key it writes, and each config field under its own key', () => {

@@ -4,20 +4,36 @@
  * back to a valid state and says what it ignored.
  *
  * Format (every key optional; absent = default), made from URL_PARAMS below (a test keeps it so):
- *   view=table|layers|graph|forms|compare|cost|run|explain
+ *   view=table|layers|graph|forms|compare|cost|design|run|explain
  *                               the view shown
  *   preset=<name>               the preset (default resnext50_32x4d); "config:" keys are written where they differ from it
- *   block=bottleneck|basic      config: block
+ *   block=bottleneck|basic|regnet
+ *                               config: block
  *   depths=3,4,6,3              config: depths
  *   C=N                         config: cardinality
  *   d=N                         config: width per group (d)
+ *   rd=N                        config: RegNet depth d
+ *   w0=N                        config: w0
+ *   wa=X                        config: wa
+ *   wm=X                        config: wm
+ *   g=N                         config: group width g
+ *   b=X                         config: bottleneck ratio b
+ *   se=X                        config: SE ratio
+ *   wr=divisible|quantize       config: width rounding
  *   stem=imagenet|deep|deep_tiered|cifar
  *                               config: stem
  *   base=N                      config: base width
  *   sw=N                        config: stem width
+ *   pool=maxpool|conv           config: stem pool
  *   attn=none|se|eca            config: attention
+ *   ser=N                       config: SE reduction
+ *   norm=batchnorm|groupnorm    config: norm
+ *   aa=none|blur|avgpool        config: anti-aliasing
+ *   dk=N                        config: shortcut kernel
+ *   rf=N                        config: reduce-first factor
  *   avgdown=0|1                 config: avg-down shortcut
  *   impl=torchvision|timm       config: implementation
+ *   cw=conv=N,...               config: conv widths
  *   input=CxHxW                 config: input size
  *   classes=N                   config: classes
  *   top=0|1                     config: head (top)
@@ -47,7 +63,7 @@
  *   lang=en|zh                  interface language; absent: the browser's (written only where it differs)
  */
 import { BACKEND_NAMES, type BackendName } from '../model/tfjs/backend-name.ts';
-import { validateConfig, type NetworkConfig } from '../model/config.ts';
+import { stageDepths, validateConfig, type NetworkConfig } from '../model/config.ts';
 import { CONFIG_FIELDS, configField, editField } from '../model/config-fields.ts';
 import { EXECUTION_ORDERS, type ExecutionOrder } from '../model/graph.ts';
 import { findPreset, matchPreset, PRESETS, presetConfig } from '../model/presets.ts';
@@ -68,8 +84,8 @@ import type { MessageKey } from './i18n/catalogue.ts';
 import { MEASURES, type Measure } from './graphFigures.ts';
 import { graphTree, orderedIds } from './graphTree.ts';
 
-export type View = 'table' | 'layers' | 'graph' | 'forms' | 'compare' | 'cost' | 'run' | 'explain';
-export const VIEWS: readonly View[] = ['table', 'layers', 'graph', 'forms', 'compare', 'cost', 'run', 'explain'];
+export type View = 'table' | 'layers' | 'graph' | 'forms' | 'compare' | 'cost' | 'design' | 'run' | 'explain';
+export const VIEWS: readonly View[] = ['table', 'layers', 'graph', 'forms', 'compare', 'cost', 'design', 'run', 'explain'];
 
 export type Detail = 'stages' | 'blocks' | 'layers';
 export const DETAILS: readonly Detail[] = ['stages', 'blocks', 'layers'];
@@ -186,8 +202,8 @@ const MAX_CHECKPOINT_NAME = 255;
  * kept inside the new network; the checkpoint's name kept only while the architecture is still its.
  */
 export function withConfig(state: AppState, config: NetworkConfig, preset = state.preset): AppState {
-  const formsStage = Math.min(state.formsStage, config.depths.length);
-  const blocks = config.depths[formsStage - 1];
+  const formsStage = Math.min(state.formsStage, stageDepths(config).length);
+  const blocks = stageDepths(config)[formsStage - 1];
   const formsBlock = state.formsBlock !== null && state.formsBlock < blocks ? state.formsBlock : null;
   const tree = graphTree(graphOf(config));
   const layer = state.layer !== null && tree.byId.has(state.layer) ? state.layer : null;
@@ -358,7 +374,7 @@ const URL_PARAMS: readonly UrlParam[] = [
     read: (state, query, notices) => {
       const fs = query.get('fs');
       if (fs === null) return;
-      const stages = state.config.depths.length;
+      const stages = stageDepths(state.config).length;
       const n = Number(fs);
       if (/^\d+$/.test(fs) && n >= 1 && n <= stages) state.formsStage = n;
       else notices.push(appMessage('state.formsStage', { value: cut(fs), stages }));
@@ -373,7 +389,7 @@ const URL_PARAMS: readonly UrlParam[] = [
       const fb = query.get('fb');
       if (fb === null) return;
       const n = Number(fb);
-      const blocks = state.config.depths[state.formsStage - 1];
+      const blocks = stageDepths(state.config)[state.formsStage - 1];
       if (/^\d+$/.test(fb) && n < blocks) state.formsBlock = n;
       else notices.push(appMessage('state.formsBlock', { value: cut(fb), stage: state.formsStage, last: blocks - 1 }));
     },

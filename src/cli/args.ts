@@ -121,6 +121,21 @@ function flagName(f: ConfigField): FieldName {
 }
 
 /**
+ * The architecture flags as the fields they set, each read on its own (`--aa blur` -> { aa: 'blur' }):
+ * what completes a network inferred from a weights file.
+ */
+export function completionFromArgs(args: ParsedArgs): Partial<NetworkConfig> {
+  const fields: Partial<NetworkConfig> = {};
+  for (const f of CONFIG_FIELDS) {
+    const given = args.flags.get(f.flag);
+    if (given === undefined) continue;
+    const read = f.read(defaultConfig(), given === true ? f.flagSets! : given, flagName(f));
+    Object.assign(fields, { [f.key]: read[f.key] });
+  }
+  return fields;
+}
+
+/**
  * The config named by a preset (first positional) and/or architecture flags. Flags override the
  * preset; without a preset, `--depths` is required and the rest default to a ResNet.
  */
@@ -132,13 +147,15 @@ export function configFromArgs(args: ParsedArgs, preset: string | undefined): Ne
     }
     config = presetConfig(preset);
   } else {
-    if (!args.flags.has('depths')) {
-      throw new UsageError(`name a preset (${PRESET_NAMES.slice(0, 6).join(', ')}, ...) or give --depths, e.g. --block bottleneck --depths 3,4,6,3 --cardinality 32 --width 4`);
+    // A RegNet (--block regnet) takes its stages from its own numbers; the rest default to torchvision's regnet_x_400mf.
+    const regnet = args.flags.get('block') === 'regnet';
+    if (!args.flags.has('depths') && !regnet) {
+      throw new UsageError(`name a preset (${PRESET_NAMES.slice(0, 6).join(', ')}, ...) or give --depths, e.g. --block bottleneck --depths 3,4,6,3 --cardinality 32 --width 4, or --block regnet --regnet-depth 22 --w0 24 --wa 24.48 --wm 2.54 --group-width 16`);
     }
     // The stem chooses the defaults (a CIFAR network: 32x32 inputs, 10 classes).
     const stem = flagString(args, 'stem');
     const stemField = configField('stem');
-    config = { ...defaultConfig(stem === undefined ? undefined : stemField.read(defaultConfig(), stem, flagName(stemField)).stem), depths: [] };
+    config = { ...defaultConfig(stem === undefined ? undefined : stemField.read(defaultConfig(), stem, flagName(stemField)).stem), depths: regnet ? defaultConfig().depths : [] };
   }
   for (const f of CONFIG_FIELDS) {
     const given = args.flags.get(f.flag);

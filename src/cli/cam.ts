@@ -12,7 +12,7 @@ import { classNames } from '../model/classes.ts';
 import { UsageError, flagString, type ParsedArgs } from './args.ts';
 import { asUsage, loadNetwork, readNetworkRun, writeOutput } from './network.ts';
 
-export async function runCam(args: ParsedArgs): Promise<void> {
+export async function runCam(args: ParsedArgs): Promise<string> {
   const classText = flagString(args, 'class');
   if (classText !== undefined && !/^\d+$/.test(classText.trim())) throw new UsageError(`--class must be a class index 0, 1, 2, ...; got "${classText.slice(0, 40)}"`);
   const run = readNetworkRun('cam', args, { weightsNote: '', out: 'always' });
@@ -31,7 +31,7 @@ export async function runCam(args: ParsedArgs): Promise<void> {
     const names = weights.classes ? classNames(weights.classes) : null;
     const label = (c: number) => `${c}${names ? ` (${names[c]})` : ''}`;
     const which = fixed !== null ? `class ${label(fixed)}` : `top-1 class${n > 1 ? 'es' : ''} ${r.classes.map((c) => label(c[0])).join(', ')}`;
-    process.stdout.write(`wrote CAM [${n}, ${h}, ${w}] float32 of ${run.inputName} to ${run.out} (${r.layer} x fc.weight, ${which}; ${run.backend}, ${ms.toFixed(0)} ms)\n`);
+    return `wrote CAM [${n}, ${h}, ${w}] float32 of ${run.inputName} to ${run.out} (${r.layer} x fc.weight, ${which}; ${run.backend}, ${ms.toFixed(0)} ms)\n`;
   } finally {
     engine.unloadWeights();
   }

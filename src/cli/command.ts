@@ -12,7 +12,7 @@ export interface Command {
   readonly flags: readonly FlagEntry[];
   /** What it does: the text under its synopsis (wrapped to the usage's width). */
   readonly usage: string;
-  /** Runs it: the text to print (a command that prints as it goes returns ''). */
+  /** Runs it: the text to print. */
   run(args: ParsedArgs): string | Promise<string>;
 }
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../model/graph.ts';
 import { randomStateDict } from '../model/tfjs/random.ts';
 import { encodeSafetensors } from '../../bench/safetensors-writer.ts';
@@ -19,16 +19,6 @@ const tmp = mkdtempSync(join(tmpdir(), 'explain-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const TOLERANCE = 1e-4;
 
-async function capture(command: (argv: string[]) => Promise<string>, argv: string[]): Promise<string> {
-  const chunks: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (chunks.push(String(c)), true));
-  try {
-    await command(argv);
-  } finally {
-    spy.mockRestore();
-  }
-  return chunks.join('');
-}
 
 function raw(model: string): string[] {
   const { doc } = readExplain(model);
@@ -41,7 +31,7 @@ describe('features', () => {
     // First, last and one in the middle: the CLI builds a network per call.
     for (const l of [doc.layers[0], doc.layers[Math.floor(doc.layers.length / 2)], doc.layers.at(-1)!]) {
       const out = join(tmp, `${model}-${l.name}.bin`);
-      const text = await capture(runFeatures, [...raw(model), '--layer', l.name, '--out', out, '--backend', 'cpu']);
+      const text = await runFeatures([...raw(model), '--layer', l.name, '--out', out, '--backend', 'cpu']);
       expect(text).toMatch(new RegExp(`^wrote ${l.name.replace(/\./g, '\\.')} \\[${l.shape.join(', ')}\\] float32`));
       expect(maxDiff(readF32(out), slice(data, l.offset, l.shape)), `${model} ${l.name}`).toBeLessThanOrEqual(TOLERANCE);
     }
@@ -51,7 +41,7 @@ describe('features', () => {
     const { doc, data } = readExplain('tiny_resnext');
     const l = doc.image!.layers[0];
     const out = join(tmp, 'image.bin');
-    const text = await capture(runFeatures, ['--weights', `${WEIGHTS_DIR}/tiny_resnext.safetensors`, '--image', 'fixtures/images/test.png', '--layer', l.name, '--out', out]);
+    const text = await runFeatures(['--weights', `${WEIGHTS_DIR}/tiny_resnext.safetensors`, '--image', 'fixtures/images/test.png', '--layer', l.name, '--out', out]);
     expect(text).toMatch(/of fixtures\/images\/test\.png \(320x240\) to .* \(3x3 conv, 4 groups, stride 2; wasm,/);
     expect(maxDiff(readF32(out), slice(data, l.offset, l.shape))).toBeLessThanOrEqual(TOLERANCE);
   });
@@ -60,7 +50,7 @@ describe('features', () => {
     const { doc, data } = readExplain('tiny_resnet');
     const l = doc.layers.find((x) => x.name === 'layer1.0.relu:2')!;
     const out = join(tmp, 'flags.bin');
-    await capture(runFeatures, ['--block', 'basic', '--depths', '1,1,1,1', '--base-width', '16', '--classes', '7', ...raw('tiny_resnet'), '--layer', l.name, '--out', out]);
+    await runFeatures(['--block', 'basic', '--depths', '1,1,1,1', '--base-width', '16', '--classes', '7', ...raw('tiny_resnet'), '--layer', l.name, '--out', out]);
     expect(maxDiff(readF32(out), slice(data, l.offset, l.shape))).toBeLessThanOrEqual(TOLERANCE);
   });
 
@@ -98,11 +88,11 @@ describe('cam', () => {
       return out;
     };
     const out = join(tmp, `${model}-cam.bin`);
-    const text = await capture(runCam, [...raw(model), '--out', out, '--backend', 'cpu']);
+    const text = await runCam([...raw(model), '--out', out, '--backend', 'cpu']);
     expect(text).toMatch(new RegExp(`wrote CAM \\[${n}, ${h}, ${w}\\] float32 .*\\(${doc.cam.layer} x fc\\.weight, top-1 classes ${doc.cam.top1.join(', ')};`));
     expect(maxDiff(readF32(out), pick(doc.cam.top1))).toBeLessThanOrEqual(TOLERANCE);
     const k = classes - 1;
-    await capture(runCam, [...raw(model), '--class', String(k), '--out', out]);
+    await runCam([...raw(model), '--class', String(k), '--out', out]);
     expect(maxDiff(readF32(out), pick([k, k]))).toBeLessThanOrEqual(TOLERANCE);
   });
 
@@ -110,7 +100,7 @@ describe('cam', () => {
     const { doc, data } = readExplain('tiny_seresnext_d');
     const cam = doc.image!.cam;
     const out = join(tmp, 'image-cam.bin');
-    await capture(runCam, ['--weights', `${WEIGHTS_DIR}/tiny_seresnext_d.safetensors`, '--image', 'fixtures/images/test.png', '--out', out]);
+    await runCam(['--weights', `${WEIGHTS_DIR}/tiny_seresnext_d.safetensors`, '--image', 'fixtures/images/test.png', '--out', out]);
     const [, classes, h, w] = cam.shape;
     const c = cam.top1[0];
     expect(maxDiff(readF32(out), slice(data, cam.offset + c * h * w, [h, w]))).toBeLessThanOrEqual(TOLERANCE);

@@ -12,7 +12,7 @@ import { resolveTap } from '../model/explain.ts';
 import { UsageError, flagString, type ParsedArgs } from './args.ts';
 import { asUsage, loadNetwork, readNetworkRun, writeOutput } from './network.ts';
 
-export async function runFeatures(args: ParsedArgs): Promise<void> {
+export async function runFeatures(args: ParsedArgs): Promise<string> {
   const layer = flagString(args, 'layer');
   if (!layer) throw new UsageError('features needs --layer NAME: a module (layer1.0.conv2), a block (layer1.1) or a stage (layer4)');
   const run = readNetworkRun('features', args, { weightsNote: '', out: 'always' });
@@ -26,7 +26,7 @@ export async function runFeatures(args: ParsedArgs): Promise<void> {
     const ms = performance.now() - t0;
     writeOutput(run, value.data, `the output of ${target.name}`);
     const layout = value.shape.length === 4 ? ' (NCHW)' : '';
-    process.stdout.write(`wrote ${target.name} [${value.shape.join(', ')}] float32${layout} of ${run.inputName} to ${run.out} (${target.description}; ${run.backend}, ${ms.toFixed(0)} ms)\n`);
+    return `wrote ${target.name} [${value.shape.join(', ')}] float32${layout} of ${run.inputName} to ${run.out} (${target.description}; ${run.backend}, ${ms.toFixed(0)} ms)\n`;
   } finally {
     engine.unloadWeights();
   }

@@ -23,7 +23,7 @@ const refused: [string[], string][] = [
   [['summary', 'resnet18', '--format', 'torchinfo', '--convention', 'thop'], '--convention does not apply to torchinfo, whose Mult-Adds count every parameter (biases, BatchNorm) once per output position'],
   [['summary', 'resnet18', '--format', 'markdown', '--json'], '--json and --format markdown are two outputs: give one'],
   [['code', 'resnet18', '--framework', 'foo'], '--framework must be torchvision or timm, got "foo"'],
-  [['code', 'resnet50d', '--framework', 'torchvision'], "torchvision's ResNet cannot build the deep stem and the average-pool shortcut, which exist only in timm: use the timm framework"],
+  [['code', 'resnet50d', '--framework', 'torchvision'], "torchvision's ResNet cannot build the deep stem and the average-pool shortcut (avg-down), which exist only in timm: use the timm framework"],
   [['code', 'resnext29_8x64d', '--framework', 'timm'], "timm's ResNet has no CIFAR stem (3x3 conv, no max pool): use the torchvision framework, which writes a self-contained definition"],
   [['code', 'resnet18', 'resnet34'], 'code takes one preset, got resnet18 resnet34'],
 ];

@@ -14,7 +14,7 @@ import type { LoadedWeights } from '../model/engine/protocol.ts';
 import { TapError } from '../model/explain.ts';
 import { DEFAULT_PREPROCESS, preprocessImage, type PreprocessConfig } from '../model/preprocess.ts';
 import type { PretrainedEntry } from '../model/pretrained.ts';
-import { CONFIG_FLAGS, UsageError, configFromArgs, flagString, type ParsedArgs } from './args.ts';
+import { CONFIG_FLAGS, UsageError, completionFromArgs, configFromArgs, flagString, type ParsedArgs } from './args.ts';
 import { decodeF32LE, encodeF32LE } from './f32.ts';
 import { aboutImage, checkOutput, imageLabel, readFile, readImage, writeOutputFile, type Inputs } from './files.ts';
 import { preprocessFromArgs } from './preprocess.ts';
@@ -32,6 +32,8 @@ interface NetworkRun {
   weightsPath: string;
   /** The network the preset or architecture flags describe, if they do. */
   config: NetworkConfig | undefined;
+  /** Without a preset or --depths: the architecture flags, which complete the network inferred from the weights (`--aa blur`). */
+  complete: Partial<NetworkConfig> | undefined;
   /** `--pretrained TAG`'s entry: its network when no preset is named, its preprocessing, its class names. */
   entry: PretrainedEntry | null;
   backend: 'cpu' | 'wasm';
@@ -95,10 +97,13 @@ export function readNetworkRun(command: string, args: ParsedArgs, opts: { weight
   const explicit = args.positional.length === 1 || CONFIG_FLAGS.some((f) => f !== 'input' && args.flags.has(f));
   const flags = new Map(args.flags);
   flags.delete('input');
-  const config = explicit ? configFromArgs({ positional: args.positional, flags }, args.positional[0]) : undefined;
+  // Flags without a preset or --depths name what the file cannot tell (anti-aliasing): they complete the inferred network.
+  const completing = explicit && args.positional.length === 0 && !flags.has('depths');
+  const config = explicit && !completing ? configFromArgs({ positional: args.positional, flags }, args.positional[0]) : undefined;
+  const complete = completing ? completionFromArgs({ positional: [], flags }) : undefined;
   return {
     x, shape, inputName, inputs, image: image ? { preprocess: pre.config, given: pre.given } : null,
-    weightsPath, config, entry: pre.entry, backend, out,
+    weightsPath, config, complete, entry: pre.entry, backend, out,
   };
 }
 
@@ -110,8 +115,10 @@ export async function loadNetwork(run: NetworkRun): Promise<{ engine: Engine; we
   const [, c, h, w] = run.shape;
   const weights = await engine.loadWeights(
     { bytes, name: basename(run.weightsPath), source: run.weightsPath },
-    { config: run.config, pretrained: run.entry ?? undefined, input: [c, h, w] },
+    { config: run.config, complete: run.complete, pretrained: run.entry ?? undefined, input: [c, h, w] },
   );
+  // What the file could not tell (anti-aliasing), beside the results: stdout stays the results alone.
+  if (weights.notice) process.stderr.write(`note: ${weights.notice.text}\n`);
   return { engine, weights };
 }
 

@@ -17,7 +17,7 @@ import { loadNetwork, readNetworkRun, writeOutput } from './network.ts';
 
 export { decodeF32LE, encodeF32LE };
 
-export async function runPredict(args: ParsedArgs): Promise<void> {
+export async function runPredict(args: ParsedArgs): Promise<string> {
   const topkText = flagString(args, 'topk') ?? '5';
   if (!/^\d+$/.test(topkText) || Number(topkText) < 1) throw new UsageError(`--topk must be a positive integer, got "${topkText.slice(0, 40)}"`);
   const run = readNetworkRun('predict', args, { weightsNote: ': random weights are not a prediction', out: 'with-input' });
@@ -35,7 +35,7 @@ export async function runPredict(args: ParsedArgs): Promise<void> {
       for (const t of topK(y.logits, Number(topkText), names)) lines.push(`  ${(t.prob * 100).toFixed(2).padStart(6)}%  ${String(t.index).padStart(4)}  ${t.label}`);
     }
     if (run.out) lines.push(`wrote logits [${y.shape.join(', ')}] float32 to ${run.out} (${run.backend}, ${ms} ms)`);
-    process.stdout.write(lines.join('\n') + '\n');
+    return lines.join('\n') + '\n';
   } finally {
     engine.unloadWeights();
   }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { maxAbsDiff, readF32 } from '../../test/support/fixture-io.ts';
 import { run } from './main.ts';
 
@@ -77,21 +77,11 @@ describe('pretrained', () => {
 describe('predict with a checkpoint\'s preprocessing', () => {
   const T = 'fixtures/images/top5';
   const top5 = JSON.parse(readFileSync(`${T}/index.json`, 'utf8')) as { cases: { image: string; pretrained: string; logits: string; top5: { label: string }[] }[] };
-  async function capture(argv: string[]): Promise<string> {
-    const chunks: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (chunks.push(String(c)), true));
-    try {
-      await runPredict(argv);
-    } finally {
-      spy.mockRestore();
-    }
-    return chunks.join('');
-  }
 
   it('the preprocessing flags reach the network: PyTorch\'s logits and top-5 for resnet50d.ra2_in1k\'s bicubic transform', async () => {
     const c = top5.cases.find((x) => x.image === '../test.png' && x.pretrained === 'resnet50d.ra2_in1k')!;
     const out = join(tmp, 'logits.bin');
-    const text = await capture(['--weights', `${T}/tiny_imagenet.safetensors`, '--image', 'fixtures/images/test.png', '--size', '224', '--interpolation', 'bicubic', '--out', out]);
+    const text = await runPredict(['--weights', `${T}/tiny_imagenet.safetensors`, '--image', 'fixtures/images/test.png', '--size', '224', '--interpolation', 'bicubic', '--out', out]);
     const lines = text.trim().split('\n');
     expect(lines[0]).toMatch(/^fixtures\/images\/test\.png \(320x240\) on wasm, \d+ ms; preprocessing from the flags: bicubic resize of the shorter side to 256/);
     expect(lines[1]).toBe('  (1000 outputs: ImageNet-1k class names assumed)');
@@ -100,7 +90,7 @@ describe('predict with a checkpoint\'s preprocessing', () => {
   });
 
   it('without a checkpoint or flags it says which default it used', async () => {
-    const text = await capture(['--weights', `${T}/tiny_imagenet.safetensors`, '--image', 'fixtures/images/test.png']);
+    const text = await runPredict(['--weights', `${T}/tiny_imagenet.safetensors`, '--image', 'fixtures/images/test.png']);
     expect(text).toContain("timm's default preprocessing (give --pretrained TAG for a catalogued checkpoint's own): bilinear resize of the shorter side to 256");
   });
 

@@ -20,11 +20,7 @@ export const PREDICT: Command = {
   usage:
     'run the network with real weights: the top classes of an image (--topk, default 5), or the logits of a raw ' +
     'float32 NCHW tensor; without a preset or network flags, the network is the --pretrained entry\'s or inferred from the weights',
-  run: async (args) => {
-    const { runPredict } = await import('./predict.ts');
-    await runPredict(args);
-    return '';
-  },
+  run: async (args) => (await import('./predict.ts')).runPredict(args),
 };
 
 export const PREPROCESS: Command = {
@@ -50,11 +46,7 @@ export const FEATURES: Command = {
   positional: '<preset>',
   flags: [NETWORK_FLAGS, WEIGHTS, INPUT, { name: 'layer', value: 'NAME', required: true }, OUT, BACKEND, PREPROCESSING_FLAGS],
   usage: 'one layer\'s output (float32 NCHW), as PyTorch\'s forward hook returns it',
-  run: async (args) => {
-    const { runFeatures } = await import('./features.ts');
-    await runFeatures(args);
-    return '';
-  },
+  run: async (args) => (await import('./features.ts')).runFeatures(args),
 };
 
 export const CAM: Command = {
@@ -62,9 +54,5 @@ export const CAM: Command = {
   positional: '<preset>',
   flags: [NETWORK_FLAGS, WEIGHTS, INPUT, { name: 'class', value: 'K' }, OUT, BACKEND, PREPROCESSING_FLAGS],
   usage: 'class activation maps (float32 [N, H\', W\']) of class K, or of each input\'s top-1 class',
-  run: async (args) => {
-    const { runCam } = await import('./cam.ts');
-    await runCam(args);
-    return '';
-  },
+  run: async (args) => (await import('./cam.ts')).runCam(args),
 };

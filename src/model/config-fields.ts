@@ -8,9 +8,10 @@
  * `impliedImplementation` in config.ts).
  */
 import {
-  ATTENTION_KINDS, BLOCK_KINDS, CONFIG, formatInputSize, impliedImplementation, IMPLEMENTATIONS, parseInputSize, shown, STEM_KINDS, usesStemWidth,
-  type NetworkConfig,
+  ANTI_ALIAS_KINDS, ATTENTION_KINDS, BLOCK_KINDS, CONFIG, CONV_NAME, formatInputSize, impliedImplementation, IMPLEMENTATIONS, isRegNet,
+  NORM_KINDS, parseInputSize, shown, STEM_KINDS, STEM_POOL_KINDS, usesStemWidth, type NetworkConfig,
 } from './config.ts';
+import { REGNET_ROUNDINGS } from './regnet.ts';
 import type { Message, MessageParam } from './message.ts';
 
 /**
@@ -113,6 +114,17 @@ function positiveIntegers(example: string, entry: (index: number) => Message): V
   };
 }
 
+/** A decimal number ("24.48", "2.5", "0"); the validator checks its range. */
+const decimal: ValueType<number> = {
+  syntax: 'X',
+  format: String,
+  parse(text, name) {
+    const t = text.trim();
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) || !Number.isFinite(Number(t))) CONFIG.fail('config.parse.number', { what: name.whole, text: shown(text) });
+    return Number(t);
+  },
+};
+
 const inputSize: ValueType<[number, number, number]> = {
   syntax: 'CxHxW',
   format: formatInputSize,
@@ -129,6 +141,28 @@ const bit: ValueType<boolean> = {
   },
 };
 
+/** Orders module paths as a person reads them: numbers by value (`layer1.2` before `layer1.10`). */
+function naturalOrder(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/** Output channels by conv name: "layer1.0.conv1=47,layer1.0.conv2=18" (spaces and line breaks allowed; nothing for none), written in module order. */
+const convWidths: ValueType<Record<string, number>> = {
+  syntax: 'conv=N,...',
+  format: (widths) => Object.keys(widths).sort(naturalOrder).map((k) => `${k}=${widths[k]}`).join(','),
+  parse(text, name) {
+    const widths: Record<string, number> = {};
+    const parts = text.split(/[,\s]+/).filter((p) => p !== '');
+    for (const part of parts) {
+      const m = /^([^=]+)=(.*)$/.exec(part);
+      if (!m || !CONV_NAME.test(m[1])) CONFIG.fail('config.parse.widths', { what: name.whole, text: shown(part) });
+      if (m[1] in widths) CONFIG.fail('config.parse.widthTwice', { what: name.whole, name: m[1] });
+      widths[m[1]] = parsePositiveInteger(m[2], `${m[1]}`);
+    }
+    return widths;
+  },
+};
+
 function oneOf<T extends string>(choices: readonly T[]): ValueType<T> {
   return {
     choices,
@@ -142,6 +176,16 @@ function oneOf<T extends string>(choices: readonly T[]): ValueType<T> {
 }
 
 const numeric = { kind: 'text', inputMode: 'numeric' } as const;
+const decimalText = { kind: 'text', inputMode: 'text' } as const;
+
+/** A ResNet field, unused by a RegNet (whose stages come from its own numbers). */
+const resnetOnly = { test: (config: NetworkConfig) => !isRegNet(config), unused: (_: NetworkConfig, what: MessageParam) => CONFIG.message('config.unused.resnet', { what }) };
+/** A RegNet field. */
+/** Used by a ResNet where `test` says; never by a RegNet. */
+function resnetWhen(test: (config: NetworkConfig) => boolean, unused: (config: NetworkConfig, what: MessageParam) => Message) {
+  return { test: (config: NetworkConfig) => !isRegNet(config) && test(config), unused: (config: NetworkConfig, what: MessageParam) => (isRegNet(config) ? resnetOnly.unused(config, what) : unused(config, what)) };
+}
+const regnetOnly = { test: isRegNet, unused: (_: NetworkConfig, what: MessageParam) => CONFIG.message('config.unused.regnet', { what }) };
 
 /**
  * The table, in the panel's order (also the URL's and the CLI's): every field of NetworkConfig, each once
@@ -151,19 +195,43 @@ const FIELDS: { readonly [K in keyof NetworkConfig]: FieldSpec<K> } = {
   block: { url: 'block', flag: 'block', value: oneOf(BLOCK_KINDS), control: { kind: 'select' }, architecture: true },
   depths: {
     url: 'depths', flag: 'depths', value: positiveIntegers('3,4,6,3', (index) => CONFIG.message('config.what.depth', { index, stage: index + 1 })),
-    control: { kind: 'text', inputMode: 'text' }, architecture: true,
+    control: { kind: 'text', inputMode: 'text' }, architecture: true, usedWhen: resnetOnly,
   },
-  cardinality: { url: 'C', flag: 'cardinality', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true },
-  widthPerGroup: { url: 'd', flag: 'width', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true },
-  stem: { url: 'stem', flag: 'stem', value: oneOf(STEM_KINDS), control: { kind: 'select' }, architecture: true },
-  baseWidth: { url: 'base', flag: 'base-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true },
+  cardinality: { url: 'C', flag: 'cardinality', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true, usedWhen: resnetOnly },
+  widthPerGroup: { url: 'd', flag: 'width', value: positiveInteger, control: { ...numeric, row: 'cd' }, architecture: true, usedWhen: resnetOnly },
+  regnetDepth: { url: 'rd', flag: 'regnet-depth', value: positiveInteger, control: { ...numeric, row: 'regnet1' }, architecture: true, usedWhen: regnetOnly },
+  w0: { url: 'w0', flag: 'w0', value: positiveInteger, control: { ...numeric, row: 'regnet1' }, architecture: true, usedWhen: regnetOnly },
+  wa: { url: 'wa', flag: 'wa', value: decimal, control: { ...decimalText, row: 'regnet2' }, architecture: true, usedWhen: regnetOnly },
+  wm: { url: 'wm', flag: 'wm', value: decimal, control: { ...decimalText, row: 'regnet2' }, architecture: true, usedWhen: regnetOnly },
+  groupWidth: { url: 'g', flag: 'group-width', value: positiveInteger, control: { ...numeric, row: 'regnet3' }, architecture: true, usedWhen: regnetOnly },
+  bottleneckRatio: { url: 'b', flag: 'bottleneck-ratio', value: decimal, control: { ...decimalText, row: 'regnet3' }, architecture: true, usedWhen: regnetOnly },
+  seRatio: { url: 'se', flag: 'se-ratio', value: decimal, control: { ...decimalText, row: 'regnet4' }, architecture: true, usedWhen: regnetOnly },
+  widthRounding: { url: 'wr', flag: 'width-rounding', value: oneOf(REGNET_ROUNDINGS), control: { kind: 'select', row: 'regnet4' }, architecture: true, usedWhen: regnetOnly },
+  stem: { url: 'stem', flag: 'stem', value: oneOf(STEM_KINDS), control: { kind: 'select' }, architecture: true, usedWhen: resnetOnly },
+  baseWidth: { url: 'base', flag: 'base-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true, usedWhen: resnetOnly },
   stemWidth: {
     url: 'sw', flag: 'stem-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true,
     usedWhen: { test: usesStemWidth, unused: (config, what) => CONFIG.message('config.unused.stemWidth', { what, stem: config.stem }) },
   },
-  attention: { url: 'attn', flag: 'attn', value: oneOf(ATTENTION_KINDS), control: { kind: 'select' }, architecture: true },
-  avgDown: { url: 'avgdown', flag: 'avg-down', flagSets: true, value: bit, control: { kind: 'check', row: 'modules' }, architecture: true },
+  stemPool: {
+    url: 'pool', flag: 'stem-pool', value: oneOf(STEM_POOL_KINDS), control: { kind: 'select' }, architecture: true,
+    usedWhen: resnetWhen((config) => config.stem !== 'cifar', (_config, what) => CONFIG.message('config.unused.stemPool', { what })),
+  },
+  attention: { url: 'attn', flag: 'attn', value: oneOf(ATTENTION_KINDS), control: { kind: 'select', row: 'attn' }, architecture: true, usedWhen: resnetOnly },
+  seReduction: {
+    url: 'ser', flag: 'se-reduction', value: positiveInteger, control: { ...numeric, row: 'attn' }, architecture: true,
+    usedWhen: resnetWhen((config) => config.attention === 'se', (config, what) => CONFIG.message('config.unused.seReduction', { what, attention: config.attention })),
+  },
+  norm: { url: 'norm', flag: 'norm', value: oneOf(NORM_KINDS), control: { kind: 'select', row: 'layers' }, architecture: true, usedWhen: resnetOnly },
+  aa: { url: 'aa', flag: 'aa', value: oneOf(ANTI_ALIAS_KINDS), control: { kind: 'select', row: 'layers' }, architecture: true, usedWhen: resnetOnly },
+  downKernel: {
+    url: 'dk', flag: 'down-kernel', value: positiveInteger, control: { ...numeric, row: 'block' }, architecture: true,
+    usedWhen: resnetWhen((config) => !config.avgDown, (_config, what) => CONFIG.message('config.unused.downKernel', { what })),
+  },
+  reduceFirst: { url: 'rf', flag: 'reduce-first', value: positiveInteger, control: { ...numeric, row: 'block' }, architecture: true, usedWhen: resnetOnly },
+  avgDown: { url: 'avgdown', flag: 'avg-down', flagSets: true, value: bit, control: { kind: 'check', row: 'modules' }, architecture: true, usedWhen: resnetOnly },
   implementation: { url: 'impl', flag: 'implementation', value: oneOf(IMPLEMENTATIONS), control: { kind: 'select', row: 'modules' }, architecture: true },
+  convWidths: { url: 'cw', flag: 'conv-widths', value: convWidths, control: { kind: 'text', inputMode: 'text' }, architecture: true },
   input: { url: 'input', flag: 'input', value: inputSize, control: { kind: 'text', inputMode: 'text', row: 'io' }, architecture: false },
   classes: { url: 'classes', flag: 'classes', value: positiveInteger, control: { ...numeric, row: 'io' }, architecture: false },
   includeTop: { url: 'top', flag: 'no-top', flagSets: false, value: bit, control: { kind: 'check' }, architecture: false },

@@ -34,7 +34,7 @@ describe('config validation', () => {
     refuses((c) => (c.depths = []), /depths must list/);
     refuses((c) => (c.classes = 0), /classes must be a positive integer/);
     refuses((c) => ((c as unknown as { cardinality: unknown }).cardinality = 'x'), /cardinality must be a number/);
-    refuses((c) => ((c as unknown as { block: string }).block = 'dense'), /block must be "basic" or "bottleneck"/);
+    refuses((c) => ((c as unknown as { block: string }).block = 'dense'), /block must be "basic", "bottleneck" or "regnet"/);
     refuses((c) => ((c as unknown as { stem: string }).stem = 'vit'), /stem must be one of imagenet, deep, deep_tiered, cifar, got "vit"/);
   });
 

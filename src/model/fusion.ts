@@ -5,7 +5,7 @@
  *
  * Rules, in graph order:
  * - a conv without bias takes the BatchNorm that is its only consumer (with `fold`);
- * - a conv (after its BatchNorm) or an add takes the ReLU that is its only consumer;
+ * - a conv (after its BatchNorm), a GroupNorm or an add takes the ReLU that is its only consumer;
  * - a conv that fuses residuals (`residual`) and has not taken a ReLU takes the add that is its only
  *   consumer when that add's other operand is already computed, and the add's ReLU with it;
  * - markers (block, container), flatten and Identity pass their input through (aliases), and Identity
@@ -112,6 +112,14 @@ export function fusionPlan(graph: LayerGraph, options: FusionOptions = {}): Fusi
       }
       // Without folding a BatchNorm stays its own kernel, and the ReLU after it too.
       const reluHit = single(k.out, 'relu');
+      if (reluHit) {
+        k.out = absorb(reluHit);
+        k.nodes.push(k.out);
+        k.relu = true;
+      }
+    } else if (node.kind === 'gn') {
+      // GroupNorm cannot fold into a conv (its statistics are each input's own); it takes the ReLU after it.
+      const reluHit = single(node.index, 'relu');
       if (reluHit) {
         k.out = absorb(reluHit);
         k.nodes.push(k.out);

@@ -7,11 +7,17 @@
  * It is built by small builders, one per part of the network (stem, residual branch, attention,
  * shortcut, block, head), each pushing nodes through the one `GraphBuilder`.
  */
+import { regnetSeChannels } from './regnet.ts';
 import {
   BLOCK_EXPANSION,
   bottleneckWidth,
+  ConfigError,
+  CONFIG,
   deepStemWidths,
   ecaKernel,
+  GROUP_NORM_GROUPS,
+  isRegNet,
+  regnetOf,
   seChannels,
   stagePlanes,
   stemChannels,
@@ -40,6 +46,8 @@ export type NodeKind =
   | 'conv'
   | 'conv1d'
   | 'bn'
+  | 'gn'
+  | 'blurpool'
   | 'relu'
   | 'sigmoid'
   | 'identity'
@@ -60,6 +68,8 @@ export type ModuleType =
   | 'Conv2d'
   | 'Conv1d'
   | 'BatchNorm2d'
+  | 'GroupNorm'
+  | 'BlurPool2d'
   | 'ReLU'
   | 'Sigmoid'
   | 'Identity'
@@ -72,7 +82,25 @@ export type ModuleType =
   | 'BasicBlock'
   | 'SEModule'
   | 'EcaModule'
-  | 'SelectAdaptivePool2d';
+  | 'SelectAdaptivePool2d'
+  // RegNet: torchvision's modules, then timm's.
+  | 'SimpleStemIN'
+  | 'AnyStage'
+  | 'ResBottleneckBlock'
+  | 'BottleneckTransform'
+  | 'Conv2dNormActivation'
+  | 'SqueezeExcitation'
+  | 'ConvNormAct'
+  | 'BatchNormAct2d'
+  | 'RegStage'
+  | 'ClassifierHead'
+  | 'Dropout';
+
+/**
+ * The classes above that subclass nn.Sequential: torchsummary hooks no Sequential (they have no row
+ * there), torchinfo lists them under their own class name.
+ */
+export const SEQUENTIAL_MODULES: ReadonlySet<ModuleType> = new Set<ModuleType>(['SimpleStemIN', 'AnyStage', 'BottleneckTransform', 'Conv2dNormActivation']);
 
 export interface ConvSpec {
   inChannels: number;
@@ -98,6 +126,26 @@ export interface PoolSpec {
   ceilMode: boolean;
   /** `count_include_pad` of AvgPool2d (max pooling ignores it). */
   countIncludePad: boolean;
+}
+
+/** timm's GroupNorm: per sample, the mean and variance of each of `groups` channel groups over the group's channels and H x W; then a per-channel scale and shift. */
+export interface GroupNormSpec {
+  channels: number;
+  groups: number;
+  eps: number;
+}
+
+/**
+ * timm's BlurPool2d: reflect padding, then a fixed per-channel (depthwise) binomial filter, [1, 2, 1] x
+ * [1, 2, 1] / 16 for kernel 3, at the stride. The filter is a non-persistent buffer: it is not in the
+ * state_dict and counts as no parameter.
+ */
+export interface BlurPoolSpec {
+  channels: number;
+  kernel: number;
+  stride: number;
+  /** Reflect padding on every side: (kernel - 1) / 2 ... as timm's get_padding(kernel, stride). */
+  padding: number;
 }
 
 export interface LinearSpec {
@@ -145,11 +193,13 @@ interface NodeBase<K extends NodeKind> {
 export type ConvNode = NodeBase<'conv'> & { conv: ConvSpec };
 export type Conv1dNode = NodeBase<'conv1d'> & { conv1d: Conv1dSpec };
 export type BatchNormNode = NodeBase<'bn'> & { bn: BatchNormSpec };
+export type GroupNormNode = NodeBase<'gn'> & { gn: GroupNormSpec };
+export type BlurPoolNode = NodeBase<'blurpool'> & { blur: BlurPoolSpec };
 export type PoolNode = NodeBase<'maxpool' | 'avgpool'> & { pool: PoolSpec };
 export type LinearNode = NodeBase<'linear'> & { linear: LinearSpec };
 export type PlainNode = NodeBase<'relu' | 'sigmoid' | 'identity' | 'adaptiveavgpool' | 'mean' | 'flatten' | 'add' | 'mul' | 'concat' | 'block' | 'container'>;
 /** One module call or functional op; narrowing on `kind` gives the spec of that kind. */
-export type LayerNode = ConvNode | Conv1dNode | BatchNormNode | PoolNode | LinearNode | PlainNode;
+export type LayerNode = ConvNode | Conv1dNode | BatchNormNode | GroupNormNode | BlurPoolNode | PoolNode | LinearNode | PlainNode;
 
 export interface StageInfo {
   /** 0 = stem, 1..S = residual stages. */
@@ -200,9 +250,16 @@ class GraphBuilder {
   block: number | null = null;
   shortcut = false;
   readonly inputShape: number[];
+  /** Output channels set per conv name (`NetworkConfig.convWidths`), and the names a conv took. */
+  readonly widths: Readonly<Record<string, number>>;
+  readonly widthsUsed = new Set<string>();
+  /** The normalisation every `norm` call makes. */
+  readonly normKind: NetworkConfig['norm'];
 
-  constructor(inputShape: number[]) {
+  constructor(inputShape: number[], config?: Pick<NetworkConfig, 'convWidths' | 'norm'>) {
     this.inputShape = inputShape;
+    this.widths = config?.convWidths ?? {};
+    this.normKind = config?.norm ?? 'batchnorm';
   }
 
   push(node: NodeInit): number {
@@ -215,9 +272,17 @@ class GraphBuilder {
     return i < 0 ? this.inputShape : this.nodes[i].outShape;
   }
 
-  conv(name: string, from: number, spec: Omit<ConvSpec, 'inChannels' | 'bias'> & { bias?: boolean }): number {
+  conv(name: string, from: number, given: Omit<ConvSpec, 'inChannels' | 'bias'> & { bias?: boolean }): number {
     const inShape = this.shape(from);
     const [c, h, w] = inShape;
+    const spec = { ...given };
+    if (Object.hasOwn(this.widths, name)) {
+      spec.outChannels = this.widths[name];
+      this.widthsUsed.add(name);
+    }
+    if (c % spec.groups !== 0 || spec.outChannels % spec.groups !== 0) {
+      CONFIG.fail('config.groupedWidths', { name, inChannels: c, outChannels: spec.outChannels, groups: spec.groups });
+    }
     const conv: ConvSpec = { inChannels: c, bias: false, ...spec };
     const outShape = [
       spec.outChannels,
@@ -244,6 +309,34 @@ class GraphBuilder {
     return this.push({ name, kind: 'bn', module: 'BatchNorm2d', inputs: [from], inShape: shape, outShape: shape, bn: { channels: c, eps: 1e-5 }, tensors });
   }
 
+  /** The config's normalisation: BatchNorm2d, or GroupNorm (32 groups, its channels a multiple of them). */
+  norm(name: string, from: number): number {
+    if (this.normKind === 'batchnorm') return this.bn(name, from);
+    const shape = this.shape(from);
+    const c = shape[0];
+    if (c % GROUP_NORM_GROUPS !== 0) CONFIG.fail('config.groupNormChannels', { name, channels: c, groups: GROUP_NORM_GROUPS });
+    const tensors: TensorSpec[] = [
+      { key: `${name}.weight`, shape: [c], kind: 'parameter' },
+      { key: `${name}.bias`, shape: [c], kind: 'parameter' },
+    ];
+    return this.push({ name, kind: 'gn', module: 'GroupNorm', inputs: [from], inShape: shape, outShape: shape, gn: { channels: c, groups: GROUP_NORM_GROUPS, eps: 1e-5 }, tensors });
+  }
+
+  /** timm's BlurPool2d (filter size 3): reflect-pad 1, the fixed binomial filter per channel, stride 2. */
+  blurPool(name: string, from: number, stride: number): number {
+    const inShape = this.shape(from);
+    const [c, h, w] = inShape;
+    const kernel = 3;
+    const padding = Math.floor((stride - 1 + (kernel - 1)) / 2);
+    // F.pad(mode='reflect') needs each padded side longer than the padding.
+    if (Math.min(h, w) <= padding) CONFIG.fail('config.blurTooSmall', { name, side: Math.min(h, w), min: padding + 1 });
+    const side = (n: number) => convOutSize(n, kernel, stride, padding);
+    return this.push({
+      name, kind: 'blurpool', module: 'BlurPool2d', inputs: [from], inShape, outShape: [c, side(h), side(w)],
+      blur: { channels: c, kernel, stride, padding }, tensors: [],
+    });
+  }
+
   /** An element-wise module call or op that keeps the shape: ReLU, Sigmoid, Identity. */
   pointwise(kind: 'relu' | 'sigmoid' | 'identity', name: string, from: number): number {
     const shape = this.shape(from);
@@ -255,6 +348,8 @@ class GraphBuilder {
     const inShape = this.shape(from);
     const [c, h, w] = inShape;
     const side = (n: number): number => convOutSize(n, pool.kernel, pool.stride, pool.padding, pool.ceilMode);
+    const module = kind === 'maxpool' ? 'MaxPool2d' : 'AvgPool2d';
+    if (side(h) < 1 || side(w) < 1) CONFIG.fail('config.poolEmpty', { name, module, kernel: pool.kernel, side: Math.min(h, w) });
     return this.push({
       name, kind, module: kind === 'maxpool' ? 'MaxPool2d' : 'AvgPool2d', inputs: [from], inShape, outShape: [c, side(h), side(w)], pool, tensors: [],
     });
@@ -301,25 +396,55 @@ function buildStem(g: GraphBuilder, config: NetworkConfig): number {
   if (deep) {
     // timm: conv1 = Sequential(conv 3x3/2, BN, ReLU, conv 3x3, BN, ReLU, conv 3x3), then bn1, act1.
     x = g.conv('conv1.0', -1, { outChannels: deep[0], kernel: 3, stride: 2, padding: 1, groups: 1 });
-    x = g.bn('conv1.1', x);
+    x = g.norm('conv1.1', x);
     x = g.pointwise('relu', 'conv1.2', x);
     x = g.conv('conv1.3', x, { outChannels: deep[1], kernel: 3, stride: 1, padding: 1, groups: 1 });
-    x = g.bn('conv1.4', x);
+    x = g.norm('conv1.4', x);
     x = g.pointwise('relu', 'conv1.5', x);
     x = g.conv('conv1.6', x, { outChannels: deep[2], kernel: 3, stride: 1, padding: 1, groups: 1 });
   } else {
     x = g.conv('conv1', -1, { outChannels: out, ...SINGLE_CONV_STEMS[config.stem === 'cifar' ? 'cifar' : 'imagenet'], groups: 1 });
   }
-  x = g.bn('bn1', x);
+  x = g.norm('bn1', x);
   x = g.pointwise('relu', timm ? 'act1' : 'relu', x);
-  if (config.stem !== 'cifar') {
-    x = g.pool('maxpool', 'maxpool', x, { kernel: 3, stride: 2, padding: 1, ceilMode: false, countIncludePad: true });
-  }
-  return x;
+  return config.stem === 'cifar' ? x : buildStemPool(g, config, x);
 }
 
-/** timm's SEModule or EcaModule on the output of the block's last BN; returns the gated output. */
-function buildAttention(g: GraphBuilder, config: NetworkConfig, prefix: string, x: number): number {
+/** timm's AvgPool2d(2) anti-aliasing (`aa_layer=nn.AvgPool2d`): kernel 2, stride 2, floor mode, no padding. */
+const AA_AVG_POOL: PoolSpec = { kernel: 2, stride: 2, padding: 0, ceilMode: false, countIncludePad: true };
+
+/** The anti-aliased downsampling by 2 of `config.aa` (not none): BlurPool2d or AvgPool2d(2). */
+function antiAlias(g: GraphBuilder, config: NetworkConfig, name: string, from: number): number {
+  return config.aa === 'blur' ? g.blurPool(name, from, 2) : g.pool('avgpool', name, from, AA_AVG_POOL);
+}
+
+/**
+ * The stem's downsampling after its convs, timm's `maxpool` module: MaxPool2d(3, 2, 1); with
+ * blur anti-aliasing MaxPool2d(3, 1, 1) + BlurPool2d (`maxpool.0`, `.1`), with average-pool
+ * anti-aliasing AvgPool2d(2) alone; ResNet-RS's `replace_stem_pool`: a 3x3 conv of the stem's
+ * channels (stride 2, or 1 followed by the anti-aliasing), norm and ReLU.
+ */
+function buildStemPool(g: GraphBuilder, config: NetworkConfig, from: number): number {
+  const max = (name: string, stride: number, x: number) => g.pool('maxpool', name, x, { kernel: 3, stride, padding: 1, ceilMode: false, countIncludePad: true });
+  if (config.stemPool === 'conv') {
+    const aa = config.aa !== 'none';
+    let x = g.conv('maxpool.0', from, { outChannels: g.shape(from)[0], kernel: 3, stride: aa ? 1 : 2, padding: 1, groups: 1 });
+    let i = 1;
+    if (aa) x = antiAlias(g, config, `maxpool.${i++}`, x);
+    x = g.norm(`maxpool.${i++}`, x);
+    return g.pointwise('relu', `maxpool.${i}`, x);
+  }
+  if (config.aa === 'blur') return g.blurPool('maxpool.1', max('maxpool.0', 1, from), 2);
+  if (config.aa === 'avgpool') return g.pool('avgpool', 'maxpool', from, AA_AVG_POOL);
+  return max('maxpool', 2, from);
+}
+
+/**
+ * timm's SEModule or EcaModule on the output of the block's last BN; returns the gated output. Their
+ * sizes (SE's squeeze, ECA's kernel) come from `planned`, the block's output channels before any
+ * conv width of `convWidths`: timm builds the module for the unpruned network and narrows only convs.
+ */
+function buildAttention(g: GraphBuilder, config: NetworkConfig, prefix: string, x: number, planned: number): number {
   if (config.attention === 'none') return x;
   const inShape = g.shape(x);
   const c = inShape[0];
@@ -327,14 +452,14 @@ function buildAttention(g: GraphBuilder, config: NetworkConfig, prefix: string, 
   let gate: number;
   if (config.attention === 'se') {
     let y = g.reshaping('mean', `${name}.mean`, null, x, [c, 1, 1]);
-    y = g.conv(`${name}.fc1`, y, { outChannels: seChannels(c), kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
+    y = g.conv(`${name}.fc1`, y, { outChannels: seChannels(planned, config.seReduction), kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
     y = g.pointwise('identity', `${name}.bn`, y);
     y = g.pointwise('relu', `${name}.act`, y);
     y = g.conv(`${name}.fc2`, y, { outChannels: c, kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
     gate = g.pointwise('sigmoid', `${name}.gate`, y);
   } else {
     // x.mean((2, 3)).view(N, 1, C): a one-channel signal of length C.
-    const k = ecaKernel(c);
+    const k = ecaKernel(planned);
     let y = g.reshaping('mean', `${name}.mean`, null, x, [1, c]);
     y = g.push({
       name: `${name}.conv`, kind: 'conv1d', module: 'Conv1d', inputs: [y], inShape: [1, c], outShape: [1, c],
@@ -348,7 +473,8 @@ function buildAttention(g: GraphBuilder, config: NetworkConfig, prefix: string, 
 
 /**
  * The shortcut of a block's first convolution when it changes shape: 1x1 conv (stride s) + BN
- * (torchvision, timm), or with avg-down AvgPool2d(2, s, ceil_mode, count_include_pad=False) + 1x1 conv
+ * (torchvision, timm; a k x k conv padded by ((s - 1) + (k - 1)) / 2 with timm's `down_kernel_size` k
+ * where s > 1), or with avg-down AvgPool2d(2, s, ceil_mode, count_include_pad=False) + 1x1 conv
  * + BN, the pool an Identity where s = 1 (timm's `downsample_avg`).
  */
 function buildShortcut(g: GraphBuilder, config: NetworkConfig, prefix: string, from: number, outChannels: number, stride: number): number {
@@ -359,13 +485,39 @@ function buildShortcut(g: GraphBuilder, config: NetworkConfig, prefix: string, f
       ? g.pointwise('identity', `${prefix}.downsample.0`, y)
       : g.pool('avgpool', `${prefix}.downsample.0`, y, { kernel: 2, stride, padding: 0, ceilMode: true, countIncludePad: false });
     y = g.conv(`${prefix}.downsample.1`, y, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
-    y = g.bn(`${prefix}.downsample.2`, y);
+    y = g.norm(`${prefix}.downsample.2`, y);
   } else {
-    y = g.conv(`${prefix}.downsample.0`, y, { outChannels, kernel: 1, stride, padding: 0, groups: 1 });
-    y = g.bn(`${prefix}.downsample.1`, y);
+    const kernel = stride === 1 ? 1 : config.downKernel;
+    y = g.conv(`${prefix}.downsample.0`, y, { outChannels, kernel, stride, padding: Math.floor((stride - 1 + kernel - 1) / 2), groups: 1 });
+    y = g.norm(`${prefix}.downsample.1`, y);
   }
   g.shortcut = false;
   return y;
+}
+
+/**
+ * timm's `aa` of a block, after the ReLU that follows its strided 3x3: the anti-aliased downsampling
+ * where the block has stride 2 and the config anti-aliases (the conv then runs at stride 1), else an
+ * Identity placeholder. torchvision's blocks have none.
+ */
+function buildBlockAntiAlias(g: GraphBuilder, config: NetworkConfig, name: string, from: number, stride: number): number {
+  if (config.implementation !== 'timm') return from;
+  return config.aa !== 'none' && stride === 2 ? antiAlias(g, config, name, from) : g.pointwise('identity', name, from);
+}
+
+/** The stride of a block's 3x3: timm moves a stride of 2 into the anti-aliasing that follows it. */
+function branchStride(config: NetworkConfig, stride: number): number {
+  return config.aa !== 'none' && stride === 2 ? 1 : stride;
+}
+
+/**
+ * Channels of a block's first conv: the bottleneck width (or the planes of a basic block) divided by
+ * timm's `block_reduce_first`, or none left to name.
+ */
+function firstWidth(config: NetworkConfig, prefix: string, width: number): number {
+  const first = Math.floor(width / config.reduceFirst);
+  if (first < 1) CONFIG.fail('config.noChannels', { name: `${prefix}.conv1`, why: `floor(${width} / ${config.reduceFirst}) = 0` });
+  return first;
 }
 
 /** The residual branch of a block up to its last BN (before attention). */
@@ -373,24 +525,24 @@ function buildBranch(g: GraphBuilder, config: NetworkConfig, prefix: string, fro
   const timm = config.implementation === 'timm';
   let y: number;
   if (config.block === 'bottleneck') {
-    y = g.conv(`${prefix}.conv1`, from, { outChannels: width, kernel: 1, stride: 1, padding: 0, groups: 1 });
-    y = g.bn(`${prefix}.bn1`, y);
+    y = g.conv(`${prefix}.conv1`, from, { outChannels: firstWidth(config, prefix, width), kernel: 1, stride: 1, padding: 0, groups: 1 });
+    y = g.norm(`${prefix}.bn1`, y);
     y = g.pointwise('relu', blockAct(config, prefix, 1), y);
-    y = g.conv(`${prefix}.conv2`, y, { outChannels: width, kernel: 3, stride, padding: 1, groups: config.cardinality });
-    y = g.bn(`${prefix}.bn2`, y);
+    y = g.conv(`${prefix}.conv2`, y, { outChannels: width, kernel: 3, stride: branchStride(config, stride), padding: 1, groups: config.cardinality });
+    y = g.norm(`${prefix}.bn2`, y);
     if (timm) y = g.pointwise('identity', `${prefix}.drop_block`, y);
     y = g.pointwise('relu', blockAct(config, prefix, 2), y);
-    if (timm) y = g.pointwise('identity', `${prefix}.aa`, y);
+    y = buildBlockAntiAlias(g, config, `${prefix}.aa`, y, stride);
     y = g.conv(`${prefix}.conv3`, y, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
-    return g.bn(`${prefix}.bn3`, y);
+    return g.norm(`${prefix}.bn3`, y);
   }
-  y = g.conv(`${prefix}.conv1`, from, { outChannels: planes, kernel: 3, stride, padding: 1, groups: 1 });
-  y = g.bn(`${prefix}.bn1`, y);
+  y = g.conv(`${prefix}.conv1`, from, { outChannels: firstWidth(config, prefix, planes), kernel: 3, stride: branchStride(config, stride), padding: 1, groups: 1 });
+  y = g.norm(`${prefix}.bn1`, y);
   if (timm) y = g.pointwise('identity', `${prefix}.drop_block`, y);
   y = g.pointwise('relu', blockAct(config, prefix, 1), y);
-  if (timm) y = g.pointwise('identity', `${prefix}.aa`, y);
+  y = buildBlockAntiAlias(g, config, `${prefix}.aa`, y, stride);
   y = g.conv(`${prefix}.conv2`, y, { outChannels: planes, kernel: 3, stride: 1, padding: 1, groups: 1 });
-  return g.bn(`${prefix}.bn2`, y);
+  return g.norm(`${prefix}.bn2`, y);
 }
 
 /**
@@ -403,15 +555,18 @@ function buildBranch(g: GraphBuilder, config: NetworkConfig, prefix: string, fro
 function buildFormBranch(g: GraphBuilder, config: NetworkConfig, form: 'a' | 'b', prefix: string, from: number, width: number, outChannels: number, stride: number): number {
   const C = config.cardinality;
   const d = width / C;
+  const reduced = firstWidth(config, prefix, width) / C;
   const paths: number[] = [];
   for (let i = 0; i < C; i++) {
     const p = `${prefix}.branches.${i}`;
-    let y = g.conv(`${p}.conv1`, from, { outChannels: d, kernel: 1, stride: 1, padding: 0, groups: 1 });
+    let y = g.conv(`${p}.conv1`, from, { outChannels: reduced, kernel: 1, stride: 1, padding: 0, groups: 1 });
     y = g.bn(`${p}.bn1`, y);
     y = g.pointwise('relu', `${p}.relu1`, y);
-    y = g.conv(`${p}.conv2`, y, { outChannels: d, kernel: 3, stride, padding: 1, groups: 1 });
+    y = g.conv(`${p}.conv2`, y, { outChannels: d, kernel: 3, stride: branchStride(config, stride), padding: 1, groups: 1 });
     y = g.bn(`${p}.bn2`, y);
     y = g.pointwise('relu', `${p}.relu2`, y);
+    // Anti-aliasing filters each channel on its own, so each path can take its share.
+    if (config.aa !== 'none' && stride === 2) y = antiAlias(g, config, `${p}.aa`, y);
     if (form === 'a') y = g.conv(`${p}.conv3`, y, { outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 });
     paths.push(y);
   }
@@ -427,19 +582,35 @@ function buildFormBranch(g: GraphBuilder, config: NetworkConfig, form: 'a' | 'b'
   return g.bn(`${prefix}.bn3`, y);
 }
 
+/** Refuses, as PyTorch's `x += shortcut` does, a branch and a shortcut of different shapes, saying why they differ. */
+function checkResidual(g: GraphBuilder, prefix: string, branch: number, shortcut: number): void {
+  const a = g.shape(branch);
+  const b = g.shape(shortcut);
+  if (a.every((v, i) => v === b[i])) return;
+  const aa = g.nodes.find((n) => n.name === `${prefix}.aa` && (n.kind === 'avgpool' || n.kind === 'blurpool'));
+  const why = a[0] !== b[0]
+    ? CONFIG.message('config.residualWhy.widths')
+    : aa
+      ? CONFIG.message('config.residualWhy.aa', { pool: aa.module === 'AvgPool2d' ? 'AvgPool2d(2)' : 'BlurPool2d' })
+      : CONFIG.message('config.residualWhy.other');
+  throw new ConfigError(CONFIG.message('config.residualShapes', { block: prefix, branch: a.join('x'), shortcut: b.join('x'), why }));
+}
+
 /** One residual block: branch (in the given form), attention, shortcut (in the execution order), add, ReLU, the block's row. */
 function buildBlock(
-  g: GraphBuilder, config: NetworkConfig, order: ExecutionOrder, prefix: string, from: number,
+  g: GraphBuilder, config: NetworkConfig, order: ExecutionOrder, prefix: string, from: number, inChannels: number,
   planes: number, width: number, outChannels: number, stride: number, form: 'a' | 'b' | 'c' = 'c',
 ): number {
   const inShape = g.shape(from);
-  const needsShortcut = stride !== 1 || inShape[0] !== outChannels;
+  // Whether the block has a shortcut conv is decided by the planned widths (`inChannels`), as timm decides before narrowing convs.
+  const needsShortcut = stride !== 1 || inChannels !== outChannels;
   let identity = order === 'seed' && needsShortcut ? buildShortcut(g, config, prefix, from, outChannels, stride) : from;
   let y = form === 'c'
     ? buildBranch(g, config, prefix, from, planes, width, outChannels, stride)
     : buildFormBranch(g, config, form, prefix, from, width, outChannels, stride);
-  y = buildAttention(g, config, prefix, y);
+  y = buildAttention(g, config, prefix, y, outChannels);
   if (order === 'torchvision' && needsShortcut) identity = buildShortcut(g, config, prefix, from, outChannels, stride);
+  checkResidual(g, prefix, y, identity);
   y = g.binary('add', `${prefix}.add`, y, identity);
   y = g.pointwise('relu', blockAct(config, prefix, config.block === 'bottleneck' ? 3 : 2), y);
   return g.marker('block', prefix, config.block === 'bottleneck' ? 'Bottleneck' : 'BasicBlock', y, inShape);
@@ -472,14 +643,7 @@ function buildHead(g: GraphBuilder, config: NetworkConfig, from: number): number
 }
 
 function linear(g: GraphBuilder, from: number, inFeatures: number, outFeatures: number): number {
-  return g.push({
-    name: 'fc', kind: 'linear', module: 'Linear', inputs: [from], inShape: [inFeatures], outShape: [outFeatures],
-    linear: { inFeatures, outFeatures, bias: true },
-    tensors: [
-      { key: 'fc.weight', shape: [outFeatures, inFeatures], kind: 'parameter' },
-      { key: 'fc.bias', shape: [outFeatures], kind: 'parameter' },
-    ],
-  });
+  return linearNamed(g, 'fc', from, inFeatures, outFeatures);
 }
 
 /** Builds the layer graph of a (validated) config in the given execution order. */
@@ -488,13 +652,15 @@ export function buildLayerGraph(config: NetworkConfig, order: ExecutionOrder = '
   if (order !== 'seed' && order !== 'torchvision') {
     throw new Error(`execution order must be "seed" or "torchvision", got ${JSON.stringify(order)}`);
   }
-  const g = new GraphBuilder([...config.input]);
+  if (isRegNet(config)) return buildRegNetGraph(config, order);
+  const g = new GraphBuilder([...config.input], config);
   const stages: StageInfo[] = [];
 
   let x = buildStem(g, config);
   stages.push({ index: 0, module: 'conv1', paperName: 'conv1', blocks: 0, outShape: g.shape(x) });
 
   const expansion = BLOCK_EXPANSION[config.block];
+  let planned = stemChannels(config);
   config.depths.forEach((depth, s) => {
     g.stage = s + 1;
     const planes = stagePlanes(config, s);
@@ -503,7 +669,8 @@ export function buildLayerGraph(config: NetworkConfig, order: ExecutionOrder = '
     const width = config.block === 'bottleneck' ? bottleneckWidth(planes, config.widthPerGroup, config.cardinality) : planes;
     for (let b = 0; b < depth; b++) {
       g.block = b;
-      x = buildBlock(g, config, order, `layer${s + 1}.${b}`, x, planes, width, outChannels, b === 0 ? stageStride : 1);
+      x = buildBlock(g, config, order, `layer${s + 1}.${b}`, x, planned, planes, width, outChannels, b === 0 ? stageStride : 1);
+      planned = outChannels;
     }
     g.block = null;
     stages.push({
@@ -514,7 +681,21 @@ export function buildLayerGraph(config: NetworkConfig, order: ExecutionOrder = '
 
   g.stage = config.depths.length + 1;
   x = buildHead(g, config, x);
+  checkWidthsUsed(g, config);
   return { config, order, inputShape: [...config.input], nodes: g.nodes, stages, output: x };
+}
+
+/** Refuses conv widths of `convWidths` that name no conv of the network (a typo would change nothing silently). */
+function checkWidthsUsed(g: GraphBuilder, config: NetworkConfig): void {
+  const unknown = Object.keys(config.convWidths).filter((name) => !g.widthsUsed.has(name));
+  if (unknown.length) CONFIG.fail('config.convWidthUnknown', { names: unknown.slice(0, 5).join(', ') });
+}
+
+/** Why forms (a) and (b) cannot split this network's blocks into paths, or null. */
+function unsplittable(config: NetworkConfig): string | null {
+  if (config.norm === 'groupnorm') return 'GroupNorm normalises groups of 32 channels across the paths';
+  if (Object.keys(config.convWidths).length) return 'per-conv widths name the convs of form (c) only';
+  return null;
 }
 
 /**
@@ -530,11 +711,14 @@ export function formGraph(config: NetworkConfig, stage: number, block: number, f
   const prefix = `layer${stage}.${block}`;
   const marker = full.nodes.find((n) => n.kind === 'block' && n.name === prefix);
   if (!marker) throw new Error(`the network has no block ${prefix}`);
-  const g = new GraphBuilder([...marker.inShape]);
+  const why = form === 'c' ? null : unsplittable(config);
+  if (why) throw new ConfigError(`forms (a) and (b) split the block into C paths, which this network does not allow: ${why}`);
+  const g = new GraphBuilder([...marker.inShape], config);
   g.stage = stage;
   g.block = block;
   const stride = block === 0 ? info.stride! : 1;
-  const out = buildBlock(g, config, 'torchvision', prefix, -1, info.planes, info.width!, info.outChannels!, stride, form);
+  const planned = block > 0 ? info.outChannels! : stage === 1 ? stemChannels(config) : full.stages[stage - 1].outChannels!;
+  const out = buildBlock(g, config, 'torchvision', prefix, -1, planned, info.planes, info.width!, info.outChannels!, stride, form);
   return { config, order: 'torchvision', inputShape: [...marker.inShape], nodes: g.nodes, stages: full.stages, output: out };
 }
 
@@ -551,10 +735,12 @@ export function nodeParams(node: LayerNode): number {
 /**
  * The state_dict the network has, in module registration order: the stem, then each block's residual
  * branch and attention in call order followed by its downsample (registered last in both torchvision's
- * and timm's blocks, whatever the execution order), then the head. Each module appears once.
+ * and timm's ResNet blocks, whatever the execution order; a RegNet registers its modules in call order),
+ * then the head. Each module appears once.
  */
 export function stateDictSpec(graph: LayerGraph): TensorSpec[] {
   const owners = graph.nodes.filter((n) => n.tensors.length > 0);
+  if (isRegNet(graph.config)) return owners.flatMap((n) => n.tensors);
   const sorted = [...owners].sort((a, b) => {
     if (a.stage !== b.stage) return a.stage - b.stage;
     if ((a.block ?? -1) !== (b.block ?? -1)) return (a.block ?? -1) - (b.block ?? -1);
@@ -569,4 +755,161 @@ export function convNode(graph: LayerGraph, name: string): ConvNode {
   const node = graph.nodes.find((n) => n.name === name);
   if (!node || node.kind !== 'conv') throw new Error(`the network has no convolution ${name}`);
   return node;
+}
+
+// ------------------------------------------------------------------------------------------------ RegNet
+
+/**
+ * A RegNet's layer graph, in torchvision's modules (`RegNet`: stem.0-2, trunk_output.blockS.blockS-J with
+ * proj / f.a, f.b, f.se, f.c, then avgpool and fc) or timm's (`RegNet`: stem.conv/bn, sS.bJ with
+ * conv1..conv3 as ConvNormAct, se, downsample, then head). The stages come from the quantized linear rule
+ * (src/model/regnet.ts). Both run the block's shortcut where their forward does: torchvision's
+ * `self.proj(x) + self.f(x)` first, timm's after the branch. Squeeze-and-excitation (RegNetY) sits after
+ * the 3x3 conv with round(seRatio x block input) channels.
+ */
+function buildRegNetGraph(config: NetworkConfig, order: ExecutionOrder): LayerGraph {
+  const design = regnetOf(config);
+  const timm = config.implementation === 'timm';
+  const g = new GraphBuilder([...config.input]);
+  const stages: StageInfo[] = [];
+  const conv3 = { kernel: 3, padding: 1 };
+
+  /** Conv + BN [+ ReLU] as torchvision's Conv2dNormActivation or timm's ConvNormAct (BatchNormAct2d with drop and act). */
+  const convNormAct = (name: string, from: number, spec: { outChannels: number; kernel: number; stride: number; padding: number; groups: number }, act: boolean): number => {
+    const inShape = g.shape(from);
+    if (!timm) {
+      let y = g.conv(`${name}.0`, from, spec);
+      y = g.bn(`${name}.1`, y);
+      if (act) y = g.pointwise('relu', `${name}.2`, y);
+      return name === 'stem' ? y : g.marker('container', name, 'Conv2dNormActivation', y, inShape);
+    }
+    let y = g.conv(`${name}.conv`, from, spec);
+    // BatchNormAct2d computes the batch norm itself (F.batch_norm), then calls drop and act: it owns the tensors.
+    const bn = g.bn(`${name}.bn`, y);
+    const bnNode = g.nodes[bn] as BatchNormNode;
+    const tensors = bnNode.tensors;
+    bnNode.module = null;
+    bnNode.tensors = [];
+    y = g.pointwise('identity', `${name}.bn.drop`, bn);
+    y = g.pointwise(act ? 'relu' : 'identity', `${name}.bn.act`, y);
+    const shape = g.shape(y);
+    y = g.push({ name: `${name}.bn`, kind: 'container', module: 'BatchNormAct2d', inputs: [y], inShape: shape, outShape: shape, tensors });
+    return g.marker('container', name, 'ConvNormAct', y, inShape);
+  };
+
+  // Stem: 3x3/2 conv + BN + ReLU, stemWidth channels.
+  const stemSpec = { outChannels: config.stemWidth, ...conv3, stride: 2, groups: 1 };
+  let x = convNormAct('stem', -1, stemSpec, true);
+  if (!timm) x = g.marker('container', 'stem', 'SimpleStemIN', x, [...config.input]);
+  stages.push({ index: 0, module: 'stem', paperName: 'stem', blocks: 0, outShape: g.shape(x) });
+
+  design.stages.forEach((stage, s) => {
+    g.stage = s + 1;
+    const stageName = timm ? `s${s + 1}` : `trunk_output.block${s + 1}`;
+    const stageIn = g.shape(x);
+    for (let b = 0; b < stage.depth; b++) {
+      g.block = b;
+      const prefix = timm ? `${stageName}.b${b + 1}` : `${stageName}.block${s + 1}-${b}`;
+      x = buildRegNetBlock(g, config, order, prefix, x, stage.width, stage.bottleneckWidth, stage.groups, b === 0 ? 2 : 1, convNormAct);
+    }
+    g.block = null;
+    x = g.marker('container', stageName, timm ? 'RegStage' : 'AnyStage', x, stageIn);
+    stages.push({
+      index: s + 1, module: stageName, paperName: `stage${s + 1}`, blocks: stage.depth, outShape: g.shape(x),
+      planes: stage.width, width: stage.bottleneckWidth, groups: stage.groups, outChannels: stage.width, stride: 2,
+    });
+  });
+
+  g.stage = design.stages.length + 1;
+  const c = g.shape(x)[0];
+  if (!timm) {
+    if (config.includeTop) {
+      x = g.reshaping('adaptiveavgpool', 'avgpool', 'AdaptiveAvgPool2d', x, [c, 1, 1]);
+      x = g.reshaping('flatten', 'flatten', null, x, [c]);
+      x = linear(g, x, c, config.classes);
+    }
+  } else {
+    x = g.pointwise('identity', 'final_conv', x);
+    const headIn = g.shape(x);
+    if (config.includeTop) {
+      x = g.reshaping('adaptiveavgpool', 'head.global_pool.pool', 'AdaptiveAvgPool2d', x, [c, 1, 1]);
+      x = g.reshaping('flatten', 'head.global_pool.flatten', 'Flatten', x, [c]);
+      x = g.marker('container', 'head.global_pool', 'SelectAdaptivePool2d', x, headIn);
+      x = g.push({ name: 'head.drop', kind: 'identity', module: 'Dropout', inputs: [x], inShape: [c], outShape: [c], tensors: [] });
+      x = linearNamed(g, 'head.fc', x, c, config.classes);
+      x = g.pointwise('identity', 'head.flatten', x);
+    } else {
+      // num_classes=0, global_pool='': every head module an Identity (the pool's flatten, the classifier).
+      x = g.pointwise('identity', 'head.global_pool.pool', x);
+      x = g.pointwise('identity', 'head.global_pool.flatten', x);
+      x = g.marker('container', 'head.global_pool', 'SelectAdaptivePool2d', x, headIn);
+      x = g.push({ name: 'head.drop', kind: 'identity', module: 'Dropout', inputs: [x], inShape: headIn, outShape: headIn, tensors: [] });
+      x = g.pointwise('identity', 'head.fc', x);
+      x = g.pointwise('identity', 'head.flatten', x);
+    }
+    x = g.marker('container', 'head', 'ClassifierHead', x, headIn);
+  }
+  return { config, order, inputShape: [...config.input], nodes: g.nodes, stages, output: x };
+}
+
+type ConvNormActFn = (name: string, from: number, spec: { outChannels: number; kernel: number; stride: number; padding: number; groups: number }, act: boolean) => number;
+
+/** One RegNet block: torchvision's ResBottleneckBlock or timm's regnet Bottleneck. */
+function buildRegNetBlock(
+  g: GraphBuilder, config: NetworkConfig, order: ExecutionOrder, prefix: string, from: number,
+  width: number, bottleneck: number, groups: number, stride: number, convNormAct: ConvNormActFn,
+): number {
+  const timm = config.implementation === 'timm';
+  const inShape = g.shape(from);
+  const needsProj = stride !== 1 || inShape[0] !== width;
+  const shortcut = (): number => {
+    g.shortcut = true;
+    const y = needsProj
+      ? convNormAct(`${prefix}.${timm ? 'downsample' : 'proj'}`, from, { outChannels: width, ...{ kernel: 1, padding: 0 }, stride, groups: 1 }, false)
+      : timm ? g.pointwise('identity', `${prefix}.downsample`, from) : from;
+    g.shortcut = false;
+    return y;
+  };
+  // torchvision: x = self.proj(x) + self.f(x) (the shortcut first); timm: the branch, drop_path, then the shortcut.
+  const shortcutFirst = !timm || order === 'seed';
+  let identity = shortcutFirst ? shortcut() : from;
+  const f = timm ? prefix : `${prefix}.f`;
+  const a = timm ? 'conv1' : 'a';
+  let y = convNormAct(`${f}.${a}`, from, { outChannels: bottleneck, kernel: 1, padding: 0, stride: 1, groups: 1 }, true);
+  y = convNormAct(`${f}.${timm ? 'conv2' : 'b'}`, y, { outChannels: bottleneck, kernel: 3, padding: 1, stride, groups }, true);
+  if (config.seRatio > 0) {
+    const se = regnetSeChannels(config.seRatio, inShape[0]);
+    const seIn = g.shape(y);
+    const name = `${f}.se`;
+    let z = timm
+      ? g.reshaping('mean', `${name}.mean`, null, y, [bottleneck, 1, 1])
+      : g.reshaping('adaptiveavgpool', `${name}.avgpool`, 'AdaptiveAvgPool2d', y, [bottleneck, 1, 1]);
+    z = g.conv(`${name}.fc1`, z, { outChannels: se, kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
+    if (timm) z = g.pointwise('identity', `${name}.bn`, z);
+    z = g.pointwise('relu', timm ? `${name}.act` : `${name}.activation`, z);
+    z = g.conv(`${name}.fc2`, z, { outChannels: bottleneck, kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
+    z = g.pointwise('sigmoid', timm ? `${name}.gate` : `${name}.scale_activation`, z);
+    y = g.binary('mul', `${name}.mul`, y, z);
+    y = g.marker('container', name, timm ? 'SEModule' : 'SqueezeExcitation', y, seIn);
+  } else if (timm) {
+    y = g.pointwise('identity', `${f}.se`, y);
+  }
+  y = convNormAct(`${f}.${timm ? 'conv3' : 'c'}`, y, { outChannels: width, kernel: 1, padding: 0, stride: 1, groups: 1 }, false);
+  if (!timm) y = g.marker('container', f, 'BottleneckTransform', y, inShape);
+  if (timm) y = g.pointwise('identity', `${prefix}.drop_path`, y);
+  if (!shortcutFirst) identity = shortcut();
+  y = g.binary('add', `${prefix}.add`, y, identity);
+  y = g.pointwise('relu', timm ? `${prefix}.act3` : `${prefix}.activation`, y);
+  return g.marker('block', prefix, timm ? 'Bottleneck' : 'ResBottleneckBlock', y, inShape);
+}
+
+function linearNamed(g: GraphBuilder, name: string, from: number, inFeatures: number, outFeatures: number): number {
+  return g.push({
+    name, kind: 'linear', module: 'Linear', inputs: [from], inShape: [inFeatures], outShape: [outFeatures],
+    linear: { inFeatures, outFeatures, bias: true },
+    tensors: [
+      { key: `${name}.weight`, shape: [outFeatures, inFeatures], kind: 'parameter' },
+      { key: `${name}.bias`, shape: [outFeatures], kind: 'parameter' },
+    ],
+  });
 }

@@ -8,7 +8,7 @@ import { sameArchitecture } from './config-fields.ts';
 import table from './presets.json' with { type: 'json' };
 
 /** The groups of the preset picker. */
-export type PresetFamily = 'torchvision' | 'paper' | 'resnet-d' | 'se' | 'eca' | 'wsl' | 'cifar';
+export type PresetFamily = 'torchvision' | 'paper' | 'resnet-d' | 'se' | 'eca' | 'aa' | 'rs' | 'wsl' | 'cifar' | 'regnetx' | 'regnety';
 
 /**
  * A figure published by someone else about an architecture, kept next to the model it describes. The
@@ -50,12 +50,17 @@ export function defaultConfig(stem: NetworkConfig['stem'] = 'imagenet'): Network
   const cifar = stem === 'cifar';
   return {
     block: 'bottleneck', depths: [3, 4, 6, 3], cardinality: 1, widthPerGroup: 64, baseWidth: 64, stem, stemWidth: 32,
-    avgDown: false, attention: 'none', implementation: 'torchvision',
+    avgDown: false, attention: 'none', seReduction: 16, norm: 'batchnorm', aa: 'none', stemPool: 'maxpool', downKernel: 1, reduceFirst: 1,
+    convWidths: {}, implementation: 'torchvision',
     input: cifar ? [3, 32, 32] : [3, 224, 224], classes: cifar ? 10 : 1000, includeTop: true,
+    // RegNet's fields, used by block "regnet" only: torchvision's regnet_x_400mf.
+    regnetDepth: 22, w0: 24, wa: 24.48, wm: 2.54, groupWidth: 16, bottleneckRatio: 1, seRatio: 0, widthRounding: 'divisible',
   };
 }
 
-function fromTable(entry: (typeof table.presets)[number]): Preset {
+type TableEntry = (typeof table.presets)[number] | (typeof table.regnets)[number];
+
+function fromTable(entry: TableEntry): Preset {
   const partial = entry.config as Partial<NetworkConfig>;
   const config = validateConfig({ ...defaultConfig(partial.stem), ...partial });
   const sources = table.sources as Record<string, string>;
@@ -70,7 +75,8 @@ function fromTable(entry: (typeof table.presets)[number]): Preset {
   };
 }
 
-export const PRESETS: readonly Preset[] = table.presets.map(fromTable);
+/** The ResNets and ResNeXts, then the RegNets (presets.json keeps them apart: the fixture script's ResNet parts read only `presets`). */
+export const PRESETS: readonly Preset[] = [...table.presets, ...table.regnets].map(fromTable);
 
 /** Every source presets.json cites, by id. */
 export const PRESET_SOURCES: Readonly<Record<string, string>> = table.sources;
@@ -87,7 +93,7 @@ export function presetConfig(name: string, overrides: Partial<NetworkConfig> = {
   if (!preset) {
     throw new ConfigError(`unknown preset "${name}"; known presets: ${PRESET_NAMES.join(', ')}`);
   }
-  return { ...preset.config, depths: [...preset.config.depths], input: [...preset.config.input], ...overrides };
+  return { ...preset.config, depths: [...preset.config.depths], input: [...preset.config.input], convWidths: { ...preset.config.convWidths }, ...overrides };
 }
 
 /** The preset whose architecture equals the config (ignoring input size and classes), if any. */

@@ -57,3 +57,34 @@ describe('the quantized linear rule', () => {
     for (const m of [message({ wm: 1 }), message({ groupWidth: 16, bottleneckRatio: 0.7 })]) expect(m.split('\n')).toHaveLength(1);
   });
 });
+
+describe('config inference of a RegNet checkpoint', () => {
+  it('finds every preset from its keys and shapes, in both layouts', async () => {
+    const { buildLayerGraph, stateDictSpec } = await import('./graph.ts');
+    const { presetConfig, PRESETS } = await import('./presets.ts');
+    const { inferConfig } = await import('./weights/index.ts');
+    for (const p of PRESETS.filter((x) => x.config.block === 'regnet')) {
+      const config = presetConfig(p.name);
+      const shapes = new Map(stateDictSpec(buildLayerGraph(config)).map((t) => [t.key, { shape: [...t.shape] }]));
+      const inferred = inferConfig(shapes);
+      expect(buildLayerGraph(inferred).stages, p.name).toEqual(buildLayerGraph(config).stages);
+      expect(inferred.implementation).toBe(config.implementation);
+    }
+  });
+
+  it('finds numbers that generate a RegNet no preset has', async () => {
+    const { buildLayerGraph, stateDictSpec } = await import('./graph.ts');
+    const { presetConfig } = await import('./presets.ts');
+    const { inferConfig } = await import('./weights/index.ts');
+    for (const over of [{ regnetDepth: 9, w0: 32, wa: 17.3, wm: 1.9, groupWidth: 8, seRatio: 0.25 }, { regnetDepth: 20, w0: 64, wa: 40.5, wm: 2.3, groupWidth: 32 }]) {
+      for (const base of ['regnet_y_400mf', 'regnety_004']) {
+        const config = presetConfig(base, { ...over, classes: 7, input: [1, 224, 224] });
+        const shapes = new Map(stateDictSpec(buildLayerGraph(config)).map((t) => [t.key, { shape: [...t.shape] }]));
+        const inferred = inferConfig(shapes);
+        expect(stateDictSpec(buildLayerGraph(inferred))).toEqual(stateDictSpec(buildLayerGraph(config)));
+        expect(inferred.classes).toBe(7);
+        expect(inferred.input[0]).toBe(1);
+      }
+    }
+  });
+});

@@ -36,7 +36,7 @@ export interface RegNetParams {
   rounding: RegNetRounding;
 }
 
-export interface RegNetStage {
+interface RegNetStage {
   /** Output channels of every block of the stage. */
   width: number;
   /** Blocks. */
@@ -60,12 +60,12 @@ export interface RegNetDesign {
 }
 
 /** The most blocks a RegNet may have here (the paper samples d < 64; the largest published one has 27). */
-export const REGNET_MAX_DEPTH = 1000;
+const REGNET_MAX_DEPTH = 1000;
 
 const f32 = Math.fround;
 
 /** torch.round / Python's round: to the nearest integer, halves to the even one. */
-export function roundHalfEven(x: number): number {
+function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }

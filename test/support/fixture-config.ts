@@ -16,6 +16,13 @@ export interface FixtureConfig {
   stem_width?: number;
   avg_down?: boolean;
   attention?: NetworkConfig['attention'];
+  se_reduction?: number;
+  norm?: NetworkConfig['norm'];
+  aa?: NetworkConfig['aa'];
+  stem_pool?: NetworkConfig['stemPool'];
+  down_kernel?: number;
+  reduce_first?: number;
+  conv_widths?: Record<string, number>;
   implementation?: NetworkConfig['implementation'];
   input?: [number, number, number];
   classes?: number;
@@ -36,6 +43,13 @@ export function fixtureConfig(c: FixtureConfig, extra: Partial<NetworkConfig> = 
     stemWidth: c.stem_width ?? base.stemWidth,
     avgDown: c.avg_down ?? false,
     attention: c.attention ?? 'none',
+    seReduction: c.se_reduction ?? base.seReduction,
+    norm: c.norm ?? base.norm,
+    aa: c.aa ?? base.aa,
+    stemPool: c.stem_pool ?? base.stemPool,
+    downKernel: c.down_kernel ?? base.downKernel,
+    reduceFirst: c.reduce_first ?? base.reduceFirst,
+    convWidths: { ...(c.conv_widths ?? base.convWidths) },
     implementation: c.implementation ?? 'torchvision',
     input: c.input ?? base.input,
     classes: c.classes ?? base.classes,

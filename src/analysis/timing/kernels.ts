@@ -151,6 +151,15 @@ function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Pr
         ? [memoryKernel(i, 'forward', 'bn', 2 * out * s + vectors, out * s + vectors, 6 * out)]
         : [memoryKernel(i, 'forward', 'bn', out * s + vectors, out * s, 2 * out)];
     }
+    case 'gn':
+      // PyTorch's GroupNorm: one pass for each group's moments, one that normalises, scales and shifts.
+      return [memoryKernel(i, 'forward', 'bn', out * s, 0, 2 * out), memoryKernel(i, 'forward', 'bn', out * s + 8 * node.gn.channels, out * s, 3 * out)];
+    case 'blurpool': {
+      // timm's BlurPool2d: F.pad(reflect) makes a padded copy, then a depthwise F.conv2d with the fixed filter.
+      const [c, h, w] = node.inShape;
+      const padded = batch * c * (h + 2 * node.blur.padding) * (w + 2 * node.blur.padding);
+      return [memoryKernel(i, 'forward', 'pool', inp * s, padded * s, 0), memoryKernel(i, 'forward', 'pool', padded * s, out * s, 2 * node.blur.kernel ** 2 * out)];
+    }
     case 'relu':
       return [memoryKernel(i, 'forward', 'relu', out * s, out * s, out)];
     case 'sigmoid':
@@ -220,6 +229,15 @@ function backwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: P
     }
     case 'bn':
       return [memoryKernel(i, 'backward', 'bn', 4 * out * s, out * s + 2 * 4 * node.bn.channels, 8 * out)];
+    case 'gn':
+      // The group sums of dy and dy * x, then the input gradient (and the scale's and shift's).
+      return [memoryKernel(i, 'backward', 'bn', 2 * out * s, 0, 2 * out), memoryKernel(i, 'backward', 'bn', 2 * out * s, out * s + 2 * 4 * node.gn.channels, 6 * out)];
+    case 'blurpool': {
+      // The depthwise conv's input gradient (no weight gradient: the filter is a buffer), then the padding's.
+      const [c, h, w] = node.inShape;
+      const padded = batch * c * (h + 2 * node.blur.padding) * (w + 2 * node.blur.padding);
+      return [memoryKernel(i, 'backward', 'pool', out * s, padded * s, 2 * node.blur.kernel ** 2 * out), memoryKernel(i, 'backward', 'pool', padded * s, inp * s, 0)];
+    }
     case 'relu':
       return [memoryKernel(i, 'backward', 'relu', 2 * out * s, out * s, out)];
     case 'sigmoid':

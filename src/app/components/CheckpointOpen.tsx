@@ -18,7 +18,7 @@ const ACCEPT = '.safetensors,.pth,.pt,.bin,.ckpt';
 
 type Opening =
   | { kind: 'reading'; name: string }
-  | { kind: 'opened'; name: string; found: Message }
+  | { kind: 'opened'; name: string; found: Message; notice: Message | null }
   | { kind: 'failed'; error: Message };
 
 /**
@@ -47,9 +47,9 @@ export function useCheckpointOpener(state: AppState) {
       return;
     }
     if (mine !== ticket.current) return;
-    const { config, name, found } = finding;
+    const { config, name, found, notice } = finding;
     store.update((s) => withCheckpoint(s, config, name));
-    setOpening({ kind: 'opened', name, found });
+    setOpening({ kind: 'opened', name, found, notice });
     const choice = backend.current;
     await weights.load(async (engine) => {
       if (choice !== 'auto') await engine.setBackend(choice as BackendName);
@@ -136,6 +136,7 @@ export function CheckpointStatus({ opener, state }: { opener: Opener; state: App
     body = (
       <>
         <p><strong>{t('ckpt.opened', { name: opening.name, found: msg(opening.found) })}</strong></p>
+        {opening.notice && <p className="hint">{msg(opening.notice)}</p>}
         {weights.loading && <p className="muted">{t('ckpt.loading')}</p>}
         {weights.error && <p className="field-error">{t('ckpt.loadFailed', { error: msg(weights.error) })}</p>}
         {loaded && <p className="muted">{t('ckpt.loaded')}</p>}

@@ -7,7 +7,7 @@ import { scaleLog } from 'd3';
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../i18n/I18n.tsx';
 
-interface ScatterDot {
+export interface ScatterDot {
   key: string;
   x: number;
   y: number;

@@ -176,6 +176,7 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
       ) : (
         !loading && <p className="muted">{t('run.noWeights')}</p>
       )}
+      {weights?.notice && <p className="hint">{msg(weights.notice)}</p>}
       {weights && configured.differs && (
         <p className="hint">
           {t('run.differs', { input: formatInputSize(configured.input) })}{' '}

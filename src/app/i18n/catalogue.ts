@@ -17,8 +17,9 @@ import run from './messages/run.ts';
 import explain from './messages/explain.ts';
 import graph from './messages/graph.ts';
 import checkpoint from './messages/checkpoint.ts';
+import design from './messages/design.ts';
 
-export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, run, explain, graph, checkpoint] as const;
+export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, explain, graph, checkpoint] as const;
 
 export const EN = {
   ...app.en,
@@ -30,6 +31,7 @@ export const EN = {
   ...forms.en,
   ...compare.en,
   ...cost.en,
+  ...design.en,
   ...run.en,
   ...explain.en,
   ...graph.en,
@@ -48,6 +50,7 @@ export const ZH: { readonly [K in MessageKey]: string } = {
   ...forms.zh,
   ...compare.zh,
   ...cost.zh,
+  ...design.zh,
   ...run.zh,
   ...explain.zh,
   ...graph.zh,

@@ -38,8 +38,10 @@ interface Draft {
   base: AppState['config'];
 }
 
+/** A control with its label, hint and error; the control is told its id and the ids that describe it. */
 function Field(props: {
-  label: string;
+  /** The label before the control; absent where the control holds its own (a checkbox). */
+  label?: string;
   hint?: ReactNode;
   error?: string;
   children: (ids: { id: string; describedBy: string | undefined }) => ReactNode;
@@ -50,7 +52,7 @@ function Field(props: {
   const describedBy = [props.error ? errorId : null, props.hint ? hintId : null].filter(Boolean).join(' ') || undefined;
   return (
     <div className={`field${props.error ? ' invalid' : ''}`}>
-      <label htmlFor={id}>{props.label}</label>
+      {props.label !== undefined && <label htmlFor={id}>{props.label}</label>}
       {props.children({ id, describedBy })}
       {props.hint && <div id={hintId} className="hint">{props.hint}</div>}
       {/* Always present, so that a screen reader announces a new error once, politely, not on every keystroke. */}
@@ -60,26 +62,23 @@ function Field(props: {
 }
 
 function CheckField(props: { label: string; hint?: string; error?: string; checked: boolean; disabled: boolean; onChange: (on: boolean) => void }) {
-  const id = useId();
-  const errorId = `${id}-error`;
-  const hintId = `${id}-hint`;
-  const describedBy = [props.error ? errorId : null, props.hint ? hintId : null].filter(Boolean).join(' ') || undefined;
   return (
-    <div className={`field${props.error ? ' invalid' : ''}`}>
-      <label className="check">
-        <input
-          type="checkbox"
-          checked={props.checked}
-          disabled={props.disabled}
-          aria-describedby={describedBy}
-          aria-invalid={props.error ? true : undefined}
-          onChange={(e) => props.onChange(e.target.checked)}
-        />
-        <span>{props.label}</span>
-      </label>
-      {props.hint && <div id={hintId} className="hint">{props.hint}</div>}
-      <div id={errorId} className="field-error" role="status">{props.error ?? ''}</div>
-    </div>
+    <Field hint={props.hint} error={props.error}>
+      {({ id, describedBy }) => (
+        <label className="check">
+          <input
+            id={id}
+            type="checkbox"
+            checked={props.checked}
+            disabled={props.disabled}
+            aria-describedby={describedBy}
+            aria-invalid={props.error ? true : undefined}
+            onChange={(e) => props.onChange(e.target.checked)}
+          />
+          <span>{props.label}</span>
+        </label>
+      )}
+    </Field>
   );
 }
 

@@ -11,13 +11,13 @@ import { channelGroups, resolveTap, tapTargets } from '../../model/explain.ts';
 import { numel, stateDictSpec } from '../../model/graph.ts';
 import { humanCount } from '../format.ts';
 import { graphOf } from '../graphs.ts';
-import { exactPreset, withConfig, type AppState } from '../state.ts';
+import { exactPreset, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { appMessage } from '../i18n/translator.ts';
 import { MessageError, messageFromError, type Message } from '../../model/message.ts';
 import { useEngineTask } from '../useEngineTask.ts';
-import { useLoadedWeights } from '../loadedWeights.ts';
+import { useLoadedWeights, withWeightsNetwork } from '../loadedWeights.ts';
 import { ExplainCam } from '../components/ExplainCam.tsx';
 import { ExplainHistogram } from '../components/ExplainHistogram.tsx';
 import { ExplainImage, ExplainWeights } from '../components/ExplainInput.tsx';
@@ -133,7 +133,7 @@ export function ExplainView({ state }: { state: AppState }) {
       <ExplainWeights
         weights={weights} busy={loaded.loading} error={loaded.error ? msg(loaded.error) : ''} configured={configured}
         onFile={loadFile} onRandom={loadRandom} onRunView={() => store.update((s) => ({ ...s, view: 'run' }))}
-        onUseWeightsNetwork={differs && weights ? () => store.update((s) => withConfig(s, { ...weights.config, input: s.config.input })) : null}
+        onUseWeightsNetwork={differs && weights ? () => store.update((s) => withWeightsNetwork(s, weights)) : null}
       />
       <ExplainImage
         name={image?.name ?? null} overview={overview} busy={overviewTask.running} error={overviewTask.error ? msg(overviewTask.error) : ''} preprocess={weights?.preprocess ?? null}

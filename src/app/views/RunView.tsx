@@ -13,9 +13,9 @@ import { RunBenchmark } from '../components/RunBenchmark.tsx';
 import { RunClassify } from '../components/RunClassify.tsx';
 import { RunWeights, type WeightsSource } from '../components/RunWeights.tsx';
 import { getEngine } from '../engine.ts';
-import { exactPreset, withConfig, type AppState, type BackendChoice } from '../state.ts';
+import { exactPreset, type AppState, type BackendChoice } from '../state.ts';
 import { useStore } from '../store.ts';
-import { useLoadedWeights } from '../loadedWeights.ts';
+import { useLoadedWeights, withWeightsNetwork } from '../loadedWeights.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { messageFromError, type Message } from '../../model/message.ts';
 
@@ -103,7 +103,7 @@ export function RunView({ state }: { state: AppState }) {
         configured={{
           differs,
           input: state.config.input,
-          useWeightsNetwork: () => weights && store.update((s) => withConfig(s, { ...weights.config, input: s.config.input })),
+          useWeightsNetwork: () => weights && store.update((s) => withWeightsNetwork(s, weights)),
         }}
       />
       <RunClassify weights={weights} onGoToWeights={() => document.getElementById('weights-url')?.focus()} />

@@ -33,6 +33,7 @@ import type {
 export type {
   BackendCapacity,
   BackendName,
+  BackendSpeed,
   BackendStatus,
   BenchResult,
   ExplainMap,

@@ -27,7 +27,7 @@ import { FiniteGuard, runGuarded } from './finite.ts';
 import type { CamMaps, ExplainMap, ExplainOverview, FeatureMaps, LayerValues, MapEncoding } from './protocol.ts';
 import { Explainer } from './explainer.ts';
 
-export interface TopEntry {
+interface TopEntry {
   index: number;
   label: string;
   prob: number;
@@ -87,6 +87,8 @@ interface LoadOptions {
   preprocess?: PreprocessConfig;
   /** The [C, H, W] the network is built for when it is not the config's (the CLI's input tensor). */
   input?: readonly [number, number, number];
+  /** Without `config` or an entry: fields that complete the inferred network, those a file cannot tell (`aa`). */
+  complete?: Partial<NetworkConfig>;
 }
 
 /** Logits of a float32 NCHW batch (`Engine.logits`). */
@@ -162,11 +164,11 @@ export class Engine {
     await this.ensureBackend();
     const opened = openWeights(file.bytes, file.name);
     const given = opts.config ?? (opts.pretrained ? pretrainedConfig(opts.pretrained) : undefined);
-    const { config, graph, check } = aboutFile(opened, () => weightsNetwork(opened.entries, given, opts.input));
+    const { config, graph, check, notice } = aboutFile(opened, () => weightsNetwork(opened.entries, given, opts.input, opts.complete));
     const memory = memoryNeed(graph, file.bytes.byteLength);
     checkMemory(memory, this.capacity());
     const stateDict = opened.read();
-    const loaded = { config, source: file.source ?? file.name, tensors: check.tensors, bytes: file.bytes.byteLength, cached: file.cached === true, memory, ...weightsMeta(config, opts) };
+    const loaded = { config, source: file.source ?? file.name, tensors: check.tensors, bytes: file.bytes.byteLength, cached: file.cached === true, memory, ...weightsMeta(config, opts), ...(notice ? { notice } : {}) };
     return this.install(graph, stateDict, loaded);
   }
 

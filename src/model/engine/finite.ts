@@ -92,6 +92,8 @@ export class FiniteGuard {
   private readonly l1 = new Map<number, Float64Array>();
   private readonly bn = new Map<number, BatchNormBound>();
   private readonly bias = new Map<number, Float64Array>();
+  /** GroupNorm: the largest |scale| and |shift|. */
+  private readonly gn = new Map<number, { gamma: number; beta: number }>();
   /** Graph nodes whose outputs a run observes: the ReLU ending each residual block. */
   readonly watched: ReadonlySet<number>;
 
@@ -117,6 +119,9 @@ export class FiniteGuard {
       } else if (node.kind === 'linear') {
         this.l1.set(node.index, rowL1(get(`${node.name}.weight`), node.linear.outFeatures));
         if (node.linear.bias) this.bias.set(node.index, Float64Array.from(get(`${node.name}.bias`), Math.abs));
+      } else if (node.kind === 'gn') {
+        const absMax = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        this.gn.set(node.index, { gamma: absMax(get(`${node.name}.weight`)), beta: absMax(get(`${node.name}.bias`)) });
       } else if (node.kind === 'bn') {
         const c = node.bn.channels;
         const eps = node.bn.eps;
@@ -192,6 +197,16 @@ export class FiniteGuard {
           }
           break;
         }
+        case 'gn': {
+          // A value standardised within its group of n is at most sqrt(n - 1) from the mean in standard deviations;
+          // the group's sum of squares must stay finite on the way.
+          const p = this.gn.get(node.index)!;
+          const [c, h, w] = node.inShape;
+          const n = (c / node.gn.groups) * h * w;
+          if (m * m * n >= SAFE) overflow(node, m * m * n);
+          b = p.gamma * Math.sqrt(n) + p.beta;
+          break;
+        }
         case 'add':
           b = at(node.inputs[0]) + at(node.inputs[1]);
           break;
@@ -222,7 +237,7 @@ export class FiniteGuard {
           break;
         }
         default:
-          // relu, maxpool, identity, flatten, block and container markers: never larger than the input.
+          // relu, maxpool, blur pool (weights summing to 1), identity, flatten, block and container markers: never larger than the input.
           break;
       }
       if (!(b < SAFE)) overflow(node, b);

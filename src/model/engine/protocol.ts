@@ -30,6 +30,8 @@ export interface LoadedWeights extends WeightsMeta {
   random?: boolean;
   /** The seed random weights were drawn with. */
   seed?: number;
+  /** What the file could not tell about the network inferred from it (anti-aliasing has no weights). */
+  notice?: Message;
 }
 export interface Prediction {
   top: { index: number; label: string; prob: number }[]; ms: number; backend: BackendName; crop: ImageData; preprocess: PreprocessConfig;

@@ -144,7 +144,7 @@ export interface Handled {
  * Requests beyond the app's protocol (the e2e harness and the benchmarks add theirs): a handler
  * answers a request it knows, and returns null for any other.
  */
-export type ExtraHandler = (engine: Engine, req: { type: string }) => Promise<Handled> | null;
+type ExtraHandler = (engine: Engine, req: { type: string }) => Promise<Handled> | null;
 
 async function handle(engine: Engine, id: number, req: Request, signal: AbortSignal, extra?: ExtraHandler): Promise<Handled> {
   switch (req.type) {

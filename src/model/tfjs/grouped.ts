@@ -221,7 +221,7 @@ interface KernelAttrs {
 }
 
 /** Plain-JS grouped conv on NHWC float32 data with a [K, K, I/G, O] filter. */
-export function groupedConvJs(
+function groupedConvJs(
   x: Float32Array,
   xShape: readonly number[],
   w: Float32Array,
@@ -271,7 +271,7 @@ export function groupedConvJs(
 }
 
 /** WGSL grouped conv, the reference: one invocation per output element, NHWC in and out. */
-export function groupedConvWgslProgram(
+function groupedConvWgslProgram(
   outShape: [number, number, number, number],
   attrs: KernelAttrs,
   hasBias: boolean,

@@ -6,7 +6,7 @@
  * (the verification path).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { numel, type BatchNormNode, type LayerGraph, type LayerNode, type PoolNode } from '../graph.ts';
+import { numel, type BatchNormNode, type GroupNormNode, type LayerGraph, type LayerNode, type PoolNode } from '../graph.ts';
 import { fusionPlan, type FusedKernel } from '../fusion.ts';
 import type { StateDict } from '../weights/common.ts';
 import { foldBatchNorm, transpose2d, type BatchNormParams } from './fold.ts';
@@ -36,6 +36,10 @@ type Op =
   | { kind: 'relu' | 'sigmoid'; node: LayerNode; input: number; out: number }
   /** `kernels`: by the own wasm kernel with these settings (`ownPooling`), else by tfjs's ops. */
   | { kind: 'adaptiveavgpool'; node: LayerNode; input: number; out: number; kernels: KernelOptions | null }
+  /** GroupNorm (never folded: its statistics are the input's own), with the ReLU after it when the plan fuses it. */
+  | { kind: 'gn'; node: LayerNode; input: number; out: number; groups: number; scale: tf.Tensor1D; offset: tf.Tensor1D; eps: number; relu: boolean }
+  /** BlurPool2d: reflect padding, then the fixed binomial filter per channel (a depthwise conv) at the stride. */
+  | { kind: 'blurpool'; node: LayerNode; input: number; out: number; filter: tf.Tensor4D; stride: number; padding: number }
   /** Attention's squeeze: [N, 1, 1, C] for SE's 1x1 convs, [N, C, 1] (width C, one channel) for ECA's conv1d. */
   | { kind: 'mean'; node: LayerNode; input: number; out: number; signal: boolean; kernels: KernelOptions | null }
   | { kind: 'conv1d'; node: LayerNode; input: number; out: number; filter: tf.Tensor3D }
@@ -101,6 +105,16 @@ export function batchNormParams(sd: StateDict, node: BatchNormNode): BatchNormPa
   };
 }
 
+function groupNormParams(sd: StateDict, node: GroupNormNode, own: <T extends tf.Tensor>(t: T) => T): { groups: number; scale: tf.Tensor1D; offset: tf.Tensor1D; eps: number } {
+  const c = node.gn.channels;
+  return {
+    groups: node.gn.groups,
+    scale: own(tf.tensor1d(take(sd, `${node.name}.weight`, [c]))),
+    offset: own(tf.tensor1d(take(sd, `${node.name}.bias`, [c]))),
+    eps: node.gn.eps,
+  };
+}
+
 interface RunState {
   values: Map<number, tf.Tensor>;
   /** Reads left before a value can be freed. */
@@ -118,7 +132,7 @@ export interface OpTiming {
   minMs: number;
 }
 
-export interface StageTiming {
+interface StageTiming {
   stage: string;
   ms: number;
 }
@@ -356,10 +370,23 @@ export class TfjsNetwork {
     };
     const y = tf.tidy((): tf.Tensor => {
       switch (op.kind) {
-        case 'conv':
-          return runConv(get(op.input) as tf.Tensor4D, op.conv, op.relu, op.residual === undefined ? undefined : (get(op.residual) as tf.Tensor4D));
+        case 'conv': {
+          // A pooled [N, C] input (torchvision's SqueezeExcitation: AdaptiveAvgPool2d, then a 1x1 conv) is [N, 1, 1, C].
+          const x = get(op.input);
+          const x4 = x.rank === 2 ? tf.reshape(x, [x.shape[0], 1, 1, x.shape[1]!]) : x;
+          return runConv(x4 as tf.Tensor4D, op.conv, op.relu, op.residual === undefined ? undefined : (get(op.residual) as tf.Tensor4D));
+        }
         case 'bn':
           return tf.batchNorm(get(op.input), op.mean, op.variance, op.offset, op.scale, op.eps);
+        case 'gn': {
+          const y = groupNorm(get(op.input) as tf.Tensor4D, op.groups, op.scale, op.offset, op.eps);
+          return op.relu ? tf.relu(y) : y;
+        }
+        case 'blurpool': {
+          const p = op.padding;
+          const padded = tf.mirrorPad(get(op.input) as tf.Tensor4D, [[0, 0], [p, p], [p, p], [0, 0]], 'reflect');
+          return tf.depthwiseConv2d(padded, op.filter, op.stride, 'valid');
+        }
         case 'relu':
           return tf.relu(get(op.input));
         case 'sigmoid':
@@ -423,6 +450,36 @@ function ownPooling(build: { dense: DenseMethod; kernels: KernelOptions }, chann
   return channels % 4 === 0 && denseMethod(tf.getBackend(), build.dense) === 'gemm' && tf.getKernel(MAX_POOL_KERNEL_NAME, 'wasm') ? build.kernels : null;
 }
 
+/**
+ * timm's GroupNorm on NHWC `x`: per sample and group of C / groups channels, the mean and the (biased)
+ * variance over the group's channels and H x W, then (x - mean) / sqrt(var + eps) x scale + offset per
+ * channel, as F.group_norm computes it. Built from reshapes and moments, which every backend has.
+ */
+function groupNorm(x: tf.Tensor4D, groups: number, scale: tf.Tensor1D, offset: tf.Tensor1D, eps: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const grouped = tf.reshape(x, [n, h * w, groups, c / groups]);
+  const { mean, variance } = tf.moments(grouped, [1, 3], true);
+  const normed = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(tf.reshape(normed, [n, h, w, c]), scale), offset);
+}
+
+/** BlurPool2d's filter, depthwise [k, k, C, 1]: the outer product of the binomial row C(k - 1, i) / 2^(k - 1), the same for every channel. */
+export function blurFilter(kernel: number, channels: number): Float32Array {
+  const row = Array.from({ length: kernel }, (_, i) => binomial(kernel - 1, i) / 2 ** (kernel - 1));
+  const filter = new Float32Array(kernel * kernel * channels);
+  for (let y = 0; y < kernel; y++) {
+    for (let x = 0; x < kernel; x++) filter.fill(row[y] * row[x], (y * kernel + x) * channels, (y * kernel + x + 1) * channels);
+  }
+  return filter;
+}
+
+function binomial(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r;
+}
+
+/** The tf pooling of a PyTorch pool: explicit padding, or ceil mode without padding as tf's 'same' (k = s). */
 function poolPadding(node: PoolNode): number | 'same' {
   const { kernel, stride, padding, ceilMode, countIncludePad } = node.pool;
   if (!ceilMode) {
@@ -479,6 +536,12 @@ function planOp(graph: LayerGraph, k: FusedKernel, sd: StateDict, build: { group
         scale: own(tf.tensor1d(p.weight)), offset: own(tf.tensor1d(p.bias)),
         mean: own(tf.tensor1d(p.runningMean)), variance: own(tf.tensor1d(p.runningVar)), eps: p.eps,
       };
+    }
+    case 'gn':
+      return { kind: 'gn', node, input, out, relu, ...groupNormParams(sd, node, own) };
+    case 'blurpool': {
+      const { kernel, channels, stride, padding } = node.blur;
+      return { kind: 'blurpool', node, input, out, filter: own(tf.tensor4d(blurFilter(kernel, channels), [kernel, kernel, channels, 1])), stride, padding };
     }
     case 'relu':
     case 'sigmoid':

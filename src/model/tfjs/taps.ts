@@ -21,7 +21,7 @@ export function prefixGraph(graph: LayerGraph, last: number): LayerGraph {
   return { ...graph, nodes: graph.nodes.slice(0, last + 1), output: last };
 }
 
-export interface TapRun {
+interface TapRun {
   /** One tensor per target, in the engine's layout (NHWC, or [N, F]); the caller disposes them. */
   taps: tf.Tensor[];
   /** The network's output (logits) when asked for. */
@@ -73,7 +73,7 @@ function runInBlock(net: TfjsNetwork, sd: StateDict, x: tf.Tensor4D, node: numbe
 }
 
 /** Sees each op's output of the network (by the last graph node the op computes) while it is alive. */
-export type Observe = (node: number, value: tf.Tensor) => void;
+type Observe = (node: number, value: tf.Tensor) => void;
 
 /** Forward pass of `net` on the NCHW batch `x`, keeping the outputs of `targets`; `observe` needs no rebuild (main network only). */
 export function runTaps(net: TfjsNetwork, sd: StateDict, x: tf.Tensor4D, targets: readonly TapTarget[], withOutput: boolean, observe?: Observe): TapRun {
@@ -105,7 +105,7 @@ export function torchLayout(t: tf.Tensor, target: TapTarget): tf.Tensor {
   return tf.reshape(t, shape);
 }
 
-export interface TapValue {
+interface TapValue {
   name: string;
   /** PyTorch's layout. */
   shape: number[];
@@ -176,7 +176,7 @@ export async function camMaps(features: tf.Tensor4D, fcWeight: Float32Array, cla
   return out;
 }
 
-export interface CamResult {
+interface CamResult {
   /** [N, m, H', W'] row-major: sample n's maps for classes[n]. */
   maps: Float32Array;
   shape: [number, number, number, number];
@@ -221,7 +221,7 @@ export async function classActivationMaps(
   }
 }
 
-export function argmax(v: ArrayLike<number>): number {
+function argmax(v: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
   return best;

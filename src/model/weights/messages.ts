@@ -29,6 +29,10 @@ export const WEIGHTS_MESSAGES = {
   'weights.withRemedy': '{error}. {remedy}',
   'weights.mismatch': 'the weights do not fit the network ({network}):\n{problems, lines}{suggestion}',
   'weights.looksLike': 'the file looks like a ResNet/ResNeXt ({network}) but does not fit it:\n{problems, lines}',
+  'weights.notice.aa':
+    'anti-aliasing has no weights, so this file\'s keys and shapes are also those of {names}; it is loaded without anti-aliasing: if it is one of them, choose that preset (or give --aa {flags} with --weights)',
+  'weights.notice.aaKind':
+    'the conv stem pool shows anti-aliasing, but a file does not say which kind: {aa} is assumed; if it is the other, choose its preset (or give --aa {other} with --weights)',
   'weights.suggestion': '\nThe file fits this network instead: {network}.',
   'weights.noSuggestion': '',
   'weights.missing': '  missing {count} key(s): {keys}',
@@ -45,6 +49,7 @@ export const WEIGHTS_MESSAGES = {
   'weights.reason.invalid': 'the shapes give an invalid network ({error})',
   'weights.describe': '{block} blocks, depths {depths}, C={c}, d={d}, base width {base}, {stem}, {extras}{channels} input channels, {head}',
   'weights.describePreset': '{preset}: {body}',
+  'weights.describe.regnet': 'RegNet d={d}, w0={w0}, wa={wa}, wm={wm}, g={g}, SE ratio {se}: stages of widths {widths} and depths {depths}, stem width {stemWidth}, {impl}\'s modules, {channels} input channels, {head}',
   'weights.describe.stem': '{stem} stem',
   'weights.describe.stemWidth': '{stem} stem (stem width {width})',
   'weights.describe.extras': '{items, list}, ',

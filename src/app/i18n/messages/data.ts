@@ -20,6 +20,7 @@ export const PRESET_SOURCE_ZH: Readonly<Record<string, string>> = {
   t4: 'Xie 等 2017，表 4（ImageNet-1K，224x224 单裁剪）',
   t5: 'Xie 等 2017，表 5（ImageNet-1K，320x320 单裁剪）',
   t7: 'Xie 等 2017，表 7（CIFAR，10 次运行的平均错误率）',
+  pycls: 'pycls MODEL_ZOO.md（dev/model_error.json，commit 5719de6）：pycls 基线模型在 ImageNet-1k 验证集 224x224 上的 top-1 与 top-5 错误率（timm 的 RegNet 权重即这些模型）',
   wsl: 'Mahajan 等 2018，Exploring the Limits of Weakly Supervised Pretraining（arXiv 1805.00932），ImageNet-1k，224 裁剪',
 };
 
@@ -75,6 +76,7 @@ export const DEVICE_LABEL_ZH: Readonly<Record<string, string>> = {
   t4: 'NVIDIA T4 16 GB',
   'a100-40gb': 'NVIDIA A100 40 GB SXM',
   'h100-sxm': 'NVIDIA H100 SXM 80 GB',
+  h200: 'NVIDIA H200 SXM 141 GB',
   l4: 'NVIDIA L4 24 GB',
   rtx3090: 'NVIDIA GeForce RTX 3090 24 GB',
   rtx4090: 'NVIDIA GeForce RTX 4090 24 GB',
@@ -104,6 +106,9 @@ export const DEVICE_SOURCE_ZH: Readonly<Record<string, string>> = {
   h100:
     'NVIDIA H100 Tensor Core GPU 数据手册，H100 SXM：FP32 67 TFLOPS，稀疏时 FP16 和 BF16 张量核心 1,979 TFLOPS' +
     '（"specifications are one-half lower without sparsity"：稠密为 989.5），80 GB HBM3，3.35 TB/s',
+  h200:
+    'NVIDIA H200 Tensor Core GPU 数据手册，H200 SXM：FP32 67 TFLOPS，稀疏时 FP16 和 BF16 张量核心 1,979 TFLOPS（稠密 989.5），' +
+    'TF32 张量核心稀疏时 989（稠密 494.7），141 GB HBM3e，4.8 TB/s，NVLink 900 GB/s',
   l4: 'NVIDIA L4 Tensor Core GPU 数据手册：FP32 30.3 TFLOPS，稀疏时 FP16 和 BF16 张量核心 242 TFLOPS（稠密 121），24 GB GDDR6，300 GB/s',
   rtx3090:
     'NVIDIA Ampere GA102 GPU Architecture 白皮书，附录 A（GeForce RTX 3090）：FP32 35.6 TFLOPS，FP16 和 BF16 张量核心 71 TFLOPS' +
@@ -132,6 +137,7 @@ export const DEVICE_SOURCE_ZH: Readonly<Record<string, string>> = {
   h100Sm:
     'NVIDIA H100 Tensor Core GPU Architecture 白皮书：H100 SXM5 有 132 个 SM，每个 128 条 FP32 通道；频率 = 67 TFLOPS / (132 x 128 x 2) = 1,980 MHz；' +
     '数据手册：TF32 张量核心稀疏时 989 TFLOPS，稠密 494.7',
+  h200Sm: 'H200 是 H100 SXM 的 GH100 GPU 配 HBM3e（其数据手册给出相同的 FP32 和张量核心数据）：132 个 SM，每个 128 条 FP32 通道；频率 = 67 TFLOPS / (132 x 128 x 2) = 1,980 MHz',
   l4Sm: 'NVIDIA Ada Lovelace GPU Architecture 白皮书：L4 是 AD104，58 个 SM，每个 128 条 FP32 通道；频率 = 30.3 TFLOPS / (58 x 128 x 2) = 2,040 MHz；L4 数据手册：TF32 张量核心稀疏时 120 TFLOPS，稠密 60',
   rtx3090Sm:
     'NVIDIA Ampere GA102 GPU Architecture 白皮书附录 A（GeForce RTX 3090）：82 个 SM，加速频率 1,695 MHz；TF32 张量核心稠密 35.6 TFLOPS（稀疏时 71）；' +

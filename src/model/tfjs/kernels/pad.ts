@@ -7,7 +7,7 @@
 import { kernelFor, type WasmModuleLike } from './runtime.ts';
 import { Code, I32, moduleBytes } from './wasm-encoder.ts';
 
-export interface PadShape {
+interface PadShape {
   n: number;
   h: number;
   w: number;

@@ -40,7 +40,7 @@ const INDEX_BITS = 20;
 const INDEX_MASK = (1 << INDEX_BITS) - 1;
 const TAG_MASK = 0xfff;
 /** The index INDEX_MASK marks a job's counter exhausted while its arguments are written. */
-export const MAX_ITEMS = INDEX_MASK - 1;
+const MAX_ITEMS = INDEX_MASK - 1;
 
 /** How long a thread spins (performance.now() ms) before sleeping in Atomics.wait. */
 const HELPER_SPIN_MS = 0.3;

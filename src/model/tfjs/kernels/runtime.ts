@@ -28,7 +28,7 @@ export function memoryOf(mod: WasmModuleLike): WebAssembly.Memory {
   return mem;
 }
 
-export function isShared(mem: WebAssembly.Memory): boolean {
+function isShared(mem: WebAssembly.Memory): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && mem.buffer instanceof SharedArrayBuffer;
 }
 

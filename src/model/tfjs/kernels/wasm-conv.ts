@@ -11,7 +11,7 @@ import { kernelFma, kernelFor, kernelThreads, type BackendWasmLike } from './run
 
 export const CONV_KERNEL_NAME = 'ResNeXtConv2D';
 
-export interface WasmConvAttrs {
+interface WasmConvAttrs {
   kernel: number;
   stride: number;
   pad: number;

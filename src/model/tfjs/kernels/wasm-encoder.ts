@@ -4,7 +4,7 @@
  * functions. Every kernel is generated per layer shape, so shape constants become immediates.
  */
 
-export function uleb(n: number): number[] {
+function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -15,7 +15,7 @@ export function uleb(n: number): number[] {
   return out;
 }
 
-export function sleb(n: number): number[] {
+function sleb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
     const b = n & 0x7f;
@@ -142,7 +142,7 @@ export class Code {
   }
 }
 
-export interface ExportedFunction {
+interface ExportedFunction {
   name: string;
   /** i32 parameters. */
   params: number;

@@ -328,7 +328,7 @@ export function groupedConvWasmBytes(s: KernelShape, shared: boolean): Uint8Arra
 
 // ---------------------------------------------------------------- the tfjs kernel
 
-export interface WasmKernelAttrs {
+interface WasmKernelAttrs {
   stride: number;
   pad: number;
   groups: number;

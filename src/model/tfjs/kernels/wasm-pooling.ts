@@ -20,7 +20,7 @@ export const SPATIAL_MEAN_KERNEL_NAME = 'ResNeXtSpatialMean';
 /** Vectors of 4 channels a kernel keeps in registers at once. */
 const VECTORS = 8;
 
-export interface MaxPoolShape {
+interface MaxPoolShape {
   n: number;
   h: number;
   w: number;
@@ -41,7 +41,7 @@ function clipped(c: Code, lo: number, hi: number, x: number, a: number, b: numbe
 }
 
 /** `run(x, out, begin, end)`: output rows [begin, end) of the batch; x [n, h, w, c], out [n, ho, wo, c]. */
-export function maxPoolWasmBytes(s: MaxPoolShape, shared: boolean): Uint8Array<ArrayBuffer> {
+function maxPoolWasmBytes(s: MaxPoolShape, shared: boolean): Uint8Array<ArrayBuffer> {
   const { h, w, c: C, ho, wo, k, stride, pad } = s;
   if (C % 4 !== 0) throw new Error(`max pool kernel: ${C} channels are not whole vectors of 4`);
   const F = 4;
@@ -86,7 +86,7 @@ export function maxPoolWasmBytes(s: MaxPoolShape, shared: boolean): Uint8Array<A
 }
 
 /** `run(x, out, begin, end)`: items [begin, end) = (image, 32 channels); x [n, hw, c], out [n, c]. */
-export function meanWasmBytes(s: { hw: number; c: number }, shared: boolean): Uint8Array<ArrayBuffer> {
+function meanWasmBytes(s: { hw: number; c: number }, shared: boolean): Uint8Array<ArrayBuffer> {
   const { hw, c: C } = s;
   if (C % 4 !== 0) throw new Error(`mean kernel: ${C} channels are not whole vectors of 4`);
   const F = 4;

@@ -11,9 +11,9 @@
  * Workgroup memory: ((8 - 1) * stride + K)^2 + K * K * 4 vec4s (4.7 KiB for stride 2, K = 3).
  */
 
-export const TILE = 8;
+const TILE = 8;
 
-export interface TiledGroupedShape {
+interface TiledGroupedShape {
   n: number;
   h: number;
   w: number;

@@ -1,0 +1,56 @@
+/**
+ * The family's new modules on every backend (GroupNorm, blur pool, average-pool anti-aliasing, the conv stem
+ * pool, SENet-154's shortcut, pruned widths): the engine in headless Chromium against timm's logits of the tiny
+ * random-init networks of fixtures/family/weights, given their config (anti-aliasing and a narrowed net that
+ * is no preset cannot be inferred from a file). Weights are served by page.route; nothing reaches the network.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFixtureManifest } from '../test/support/fixture-io.ts';
+
+const W = 'fixtures/family/weights';
+const ORIGIN = 'https://family.test';
+const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+// One network per new module kind, small enough for SwiftShader.
+const MODELS = ['fam_gn', 'fam_blur_d_se', 'fam_aa_avg', 'fam_rs_blur_gn', 'fam_senet', 'fam_pruned_eca'];
+
+function f32(path: string): number[] {
+  const b = readFileSync(path);
+  return [...new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))];
+}
+
+async function openHarness(page: Page): Promise<void> {
+  await page.route(`${ORIGIN}/**`, async (route) => {
+    const name = new URL(route.request().url()).pathname.split('/').pop()!;
+    if (!existsSync(`${W}/${name}`)) return route.fulfill({ status: 404, body: 'not found', headers: { 'access-control-allow-origin': '*' } });
+    const body = readFileSync(`${W}/${name}`);
+    await route.fulfill({ body, headers: { 'access-control-allow-origin': '*', 'content-type': 'application/octet-stream', 'content-length': String(body.length) } });
+  });
+  await page.goto('/e2e-harness.html');
+  await page.waitForFunction(() => window.__engineReady === true);
+}
+
+for (const backend of BACKENDS) {
+  test(`${backend}: the family's modules within 1e-4 of timm, no tensor leaks`, async ({ page }) => {
+    await openHarness(page);
+    for (const name of MODELS) {
+      const m = readFixtureManifest(W, name);
+      const result = await page.evaluate(async ({ backend, name, config, input, shape, origin }) => {
+        const e = window.__engine;
+        const used = await e.setBackend(backend);
+        await e.loadWeights({ url: `${origin}/${name}.safetensors` }, { config });
+        const x = new Float32Array(input);
+        const first = await e.runRaw(x, shape);
+        const again = await e.runRaw(x, shape);
+        return { used, logits: [...first.logits], counts: [first.numTensors, again.numTensors] };
+      }, { backend, name, config: m.config, input: f32(`${W}/${name}.input.bin`), shape: m.inputShape, origin: ORIGIN });
+      expect(result.used).toBe(backend);
+      const ref = f32(`${W}/${name}.logits.bin`);
+      expect(result.logits).toHaveLength(ref.length);
+      const diff = Math.max(...ref.map((v, i) => Math.abs(v - result.logits[i])));
+      console.log(`${backend} ${name}: max |diff| ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThanOrEqual(1e-4);
+      expect(result.counts[1]).toBe(result.counts[0]);
+    }
+  });
+}

@@ -1,0 +1,164 @@
+/**
+ * Inferring a RegNet from a state_dict's keys and shapes, in torchvision's layout (`stem.0`,
+ * `trunk_output.blockS.blockS-J.f.a.0` ..., `fc`) or timm's (`stem.conv`, `sS.bJ.conv1.conv` ...,
+ * `head.fc`). The file gives the stages (widths, depths, group widths), the stem width, SE and the
+ * classes; the design-space numbers that generate those stages come from the preset that generates
+ * them, else from a search of the space (w0 near the first width, wm on a 0.01 grid, wa from the stage
+ * boundaries), checked by the generator itself.
+ */
+import { isRegNet, regnetOf, validateConfig, type NetworkConfig } from '../config.ts';
+import { defaultConfig, PRESETS } from '../presets.ts';
+import { regnetSeChannels, type RegNetRounding } from '../regnet.ts';
+import { WeightsError, formatShape, type StateDictShapes } from './common.ts';
+import { weightsMessage } from './messages.ts';
+
+interface Layout {
+  implementation: NetworkConfig['implementation'];
+  stem: string;
+  block: RegExp;
+  prefix: (stage: number, block: number) => string;
+  conv2: string;
+  conv3: string;
+  se: string;
+  fc: string;
+}
+
+const LAYOUTS: readonly Layout[] = [
+  {
+    implementation: 'torchvision', stem: 'stem.0.weight', block: /^trunk_output\.block(\d+)\.block(\d+)-(\d+)\./,
+    prefix: (s, b) => `trunk_output.block${s}.block${s}-${b}`, conv2: 'f.b.0.weight', conv3: 'f.c.0.weight', se: 'f.se.fc1.weight', fc: 'fc.weight',
+  },
+  {
+    implementation: 'timm', stem: 'stem.conv.weight', block: /^s(\d+)\.b(\d+)\./,
+    prefix: (s, b) => `s${s}.b${b + 1}`, conv2: 'conv2.conv.weight', conv3: 'conv3.conv.weight', se: 'se.fc1.weight', fc: 'head.fc.weight',
+  },
+];
+
+/** Whether a state_dict has a RegNet's stem (torchvision's or timm's). */
+export function isRegNetStateDict(sd: StateDictShapes): boolean {
+  return LAYOUTS.some((l) => sd.has(l.stem));
+}
+
+interface Found {
+  widths: number[];
+  depths: number[];
+  bottlenecks: number[];
+  perGroup: number[];
+  se: number | null;
+}
+
+function fail(reason: string): WeightsError {
+  return new WeightsError('mismatch', weightsMessage('weights.cannotInfer', { reason: weightsMessage('weights.reason', { text: reason }) }));
+}
+
+function shape(sd: StateDictShapes, key: string): readonly number[] {
+  const t = sd.get(key);
+  if (!t) throw fail(`the file has no ${key}`);
+  if (t.shape.length !== 4) throw fail(`${key} has shape ${formatShape(t.shape)}, expected 4 dimensions`);
+  return t.shape;
+}
+
+/** Whether a config's generated stages are the ones found. */
+function generates(config: NetworkConfig, found: Found): boolean {
+  try {
+    const stages = regnetOf(config).stages;
+    return stages.length === found.widths.length && stages.every((s, i) => s.width === found.widths[i] && s.depth === found.depths[i]
+      && s.bottleneckWidth === found.bottlenecks[i] && s.bottleneckWidth / s.groups === found.perGroup[i]);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * d, w0, wa, wm (and g) that generate the stages found, with the given rounding: w0 a multiple of 8 near
+ * the first stage's width, wm on a 0.01 grid, wa the middle of the interval the stage boundaries allow
+ * (rounded to 0.01), each candidate checked by the generator. Null when none does.
+ */
+function searchDesign(base: NetworkConfig, found: Found): NetworkConfig | null {
+  const d = found.depths.reduce((a, b) => a + b, 0);
+  const g = Math.max(...found.perGroup);
+  const first = found.widths[0];
+  const starts: number[] = [];
+  let at = 0;
+  for (const depth of found.depths) {
+    starts.push(at);
+    at += depth;
+  }
+  for (let w0 = Math.max(8, Math.floor((first - g) / 8) * 8); w0 <= first + g; w0 += 8) {
+    for (let wmHundredths = 105; wmHundredths <= 400; wmHundredths++) {
+      const wm = wmHundredths / 100;
+      // Stage k has step k: the block before its first is below w0 * wm^(k - 0.5), its first block at or above.
+      let lo = 0;
+      let hi = Number.POSITIVE_INFINITY;
+      for (let k = 1; k < starts.length; k++) {
+        const j = starts[k];
+        lo = Math.max(lo, (w0 * wm ** (k - 0.5) - w0) / j);
+        if (j > 1) hi = Math.min(hi, (w0 * wm ** (k - 0.5) - w0) / (j - 1));
+      }
+      hi = Math.min(hi, (w0 * wm ** (starts.length - 0.5) - w0) / Math.max(1, d - 1));
+      if (!(lo < hi)) continue;
+      for (const wa of [Math.round(((lo + hi) / 2) * 100) / 100, Math.ceil(lo * 100) / 100, Math.floor(hi * 100) / 100]) {
+        const config = { ...base, regnetDepth: d, w0, wa, wm, groupWidth: g };
+        if (wa >= 0 && generates(config, found)) return config;
+      }
+    }
+  }
+  return null;
+}
+
+/** The RegNet config a torchvision- or timm-layout state_dict belongs to (see the module comment). */
+export function inferRegNet(sd: StateDictShapes): NetworkConfig {
+  const layout = LAYOUTS.find((l) => sd.has(l.stem))!;
+  const [stemWidth, inChannels, k] = shape(sd, layout.stem);
+  if (k !== 3) throw fail(`${layout.stem} has a ${k}x${k} kernel; RegNet's stem is a 3x3 conv`);
+  const blocks = new Map<number, Set<number>>();
+  for (const key of sd.keys()) {
+    const m = layout.block.exec(key);
+    if (!m) continue;
+    const stage = Number(m[1]);
+    if (layout.implementation === 'torchvision' && Number(m[2]) !== stage) throw fail(`${key} is a block of stage ${m[2]} under trunk_output.block${stage}`);
+    const block = Number(m[m.length - 1]) - (layout.implementation === 'timm' ? 1 : 0);
+    blocks.set(stage, (blocks.get(stage) ?? new Set<number>()).add(block));
+  }
+  if (blocks.size === 0) throw fail('the file has a RegNet stem but no blocks');
+  const found: Found = { widths: [], depths: [], bottlenecks: [], perGroup: [], se: null };
+  for (let s = 1; s <= blocks.size; s++) {
+    const set = blocks.get(s);
+    if (!set) throw fail(`the file has no blocks of stage ${s}`);
+    for (let b = 0; b < set.size; b++) if (!set.has(b)) throw fail(`stage ${s} has blocks ${[...set].sort((x, y) => x - y).join(', ')}, not 0..${set.size - 1}`);
+    const p = layout.prefix(s, 0);
+    const [bottleneck, perGroup] = shape(sd, `${p}.${layout.conv2}`);
+    found.widths.push(shape(sd, `${p}.${layout.conv3}`)[0]);
+    found.depths.push(set.size);
+    found.bottlenecks.push(bottleneck);
+    found.perGroup.push(perGroup);
+  }
+  const se = sd.get(`${layout.prefix(1, 0)}.${layout.se}`);
+  const seChannels = se ? se.shape[0] : 0;
+  // The SE ratio: 0.25 (every RegNetY) when it gives the file's channels, else the ratio of stage 1's first block.
+  const seRatio = !se ? 0 : regnetSeChannels(0.25, stemWidth) === seChannels ? 0.25 : seChannels / stemWidth;
+  const fc = sd.get(layout.fc);
+  const bottleneckRatio = found.bottlenecks[0] / found.widths[0];
+  const base: NetworkConfig = {
+    ...defaultConfig(), block: 'regnet', implementation: layout.implementation, stemWidth, seRatio,
+    bottleneckRatio: Number.isInteger(bottleneckRatio) || found.bottlenecks.every((w, i) => w === found.widths[i]) ? Math.round(bottleneckRatio * 1000) / 1000 : bottleneckRatio,
+    input: [inChannels, 224, 224],
+    classes: fc && fc.shape.length === 2 ? fc.shape[0] : 1000,
+    includeTop: fc !== undefined,
+  };
+  const roundings: RegNetRounding[] = layout.implementation === 'timm' ? ['quantize', 'divisible'] : ['divisible'];
+  // A preset of the same library first, then any preset, then the search.
+  const presets = [...PRESETS.filter((p) => p.config.implementation === layout.implementation), ...PRESETS].filter((p) => isRegNet(p.config));
+  for (const p of presets) {
+    const rounding = p.config.widthRounding;
+    if (!roundings.includes(rounding) || p.config.bottleneckRatio !== base.bottleneckRatio) continue;
+    const config = { ...base, widthRounding: rounding, regnetDepth: p.config.regnetDepth, w0: p.config.w0, wa: p.config.wa, wm: p.config.wm, groupWidth: p.config.groupWidth };
+    if (generates(config, found)) return validateConfig(config);
+  }
+  for (const widthRounding of roundings) {
+    const config = searchDesign({ ...base, widthRounding }, found);
+    if (config) return validateConfig(config);
+  }
+  throw fail(`no RegNet rule (w0, wa, wm, d, g) generates stages of widths ${found.widths.join(', ')} and depths ${found.depths.join(', ')}`
+    + ` (group widths ${found.perGroup.join(', ')}): build it with --block regnet and its numbers`);
+}
