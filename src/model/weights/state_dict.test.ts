@@ -26,8 +26,9 @@ describe('inferConfig', () => {
     expect(told.length).toBeGreaterThan(70);
     for (const preset of told) {
       const config = presetConfig(preset.name);
-      // timm's plain ResNets (resnet26, resnet200) have torchvision's keys: their files infer as torchvision's layout.
-      const sameKeys = config.implementation === 'timm' && timmOnlyFeatures(config).length === 0 && config.baseWidth === 64;
+      // timm's plain ResNets (resnet26, resnet200) have torchvision's keys: their files infer as torchvision's layout
+      // (RegNets' two layouts differ).
+      const sameKeys = config.block !== 'regnet' && config.implementation === 'timm' && timmOnlyFeatures(config).length === 0 && config.baseWidth === 64;
       expect(inferConfig(shapesOf(config)), preset.name).toEqual(sameKeys ? { ...config, implementation: 'torchvision' } : config);
     }
   });
