@@ -121,7 +121,7 @@ test('with "Preserve complexity" on, cardinality sets the bottleneck width as in
   await expect(page.getByRole('status').filter({ hasText: 'input height must be a positive integer' })).toBeVisible();
   await page.getByLabel('Input size').fill('3x160x160');
   await expect(page).toHaveURL(/input=3x160x160/);
-  await page.getByLabel('Depth').fill('3,4,23,3');
+  await page.getByLabel('Depth', { exact: true }).fill('3,4,23,3');
   await page.getByLabel('Classes').fill('100');
   await expect(page.getByLabel('Preset')).toHaveValue('');
   await expect(totalParams(page)).not.toHaveText('');
@@ -183,7 +183,7 @@ test('neutral notes are not drawn in the error colour, and a disabled field look
 
   // The stem width applies to deep stems only: with the ImageNet stem it is disabled, and shows it.
   const stemWidth = page.getByLabel('Stem width');
-  const depth = page.getByLabel('Depth');
+  const depth = page.getByLabel('Depth', { exact: true });
   await expect(stemWidth).toBeDisabled();
   const look = (e: Element) => { const c = getComputedStyle(e); return `${c.backgroundColor} ${c.borderStyle} ${c.color}`; };
   expect(await stemWidth.evaluate(look)).not.toBe(await depth.evaluate(look));

@@ -4,6 +4,7 @@
  * pycls count them), and a seeded sampler of the space within ranges the user constrains (the paper's
  * AnyNetX -> RegNetX ranges by default), computed in chunks so a page stays responsive.
  */
+import { rng } from '../model/rng.ts';
 import { isRegNet, ConfigError, type NetworkConfig } from '../model/config.ts';
 import { buildLayerGraph, numel } from '../model/graph.ts';
 import { defaultConfig } from '../model/presets.ts';
@@ -46,18 +47,6 @@ export const PAPER_RANGES: SpaceRanges = {
 
 /** The widest ranges the sampler accepts (the paper's AnyNetX -> RegNetX bounds). */
 const RANGE_LIMITS = { depth: [1, 63], w0: [8, 255], wa: [0.01, 255], wm: [1.01, 3.5] } as const;
-
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function logUniform(r: () => number, lo: number, hi: number): number {
   return Math.exp(Math.log(lo) + r() * (Math.log(hi) - Math.log(lo)));
@@ -116,7 +105,7 @@ export async function samplePopulation(
   options: { chunk?: number; yieldTo?: () => Promise<void>; onChunk?: (points: readonly SampledPoint[]) => void; cancelled?: () => boolean } = {},
 ): Promise<SampledPoint[]> {
   checkRanges(ranges);
-  const r = seeded(seed);
+  const r = rng(seed);
   const points: SampledPoint[] = [];
   const chunk = options.chunk ?? 16;
   let draws = 0;
