@@ -9,7 +9,7 @@
 import type { KernelCost, LayerCategory } from '../analysis/roofline.ts';
 
 /** Most dots in the roofline chart. */
-export const ROOFLINE_DOTS = 600;
+export const ROOFLINE_DOTS = 2500;
 /** Rows of the kernel table shown at first, and added by each "show more". */
 export const KERNEL_ROWS = 300;
 
