@@ -32,7 +32,7 @@ export const TECHNICAL_WORDS: ReadonlySet<string> = new Set([
   'Keras', 'HDF5', 'NumPy', 'npy', 'gzip', 'zip', 'C10', 'C100', 'T3', 'T4', 'T7', 'in_features', 'out_features', 'weight', 'bias',
   'var', 'ResNet-D', 'avgdown', 'avgDown', 'includeTop', 'true', 'false', 'preserve', 'base_width', 'BasicBlock', 'Bottleneck',
   'ShuffleNet', 'V2', 'TFLOP', 'matmul', 'tf', 'matMul', 'Mult', 'Adds', 'Kernel', 'Shape', 'Input', 'Output', 'Trainable',
-  'CAM', 'ImageNet-1k', 'BatchNorm', 'Mult-Adds', 'running_mean', 'HTTP', 'Top-1', 'top-1', 'top-5', 'results-imagenet', 'csv', 'IMAGENET1K_V1', 'downsample', 'Deep', 'tiered', 'max', 'min', 'softmax', 'deviceMemory', 'maxStorageBufferBindingSize', 'flatten',
+  'CAM', 'ImageNet-1k', 'BatchNorm', 'GroupNorm', 'BlurPool2d', 'Mult-Adds', 'running_mean', 'HTTP', 'Top-1', 'top-1', 'top-5', 'results-imagenet', 'csv', 'IMAGENET1K_V1', 'downsample', 'Deep', 'tiered', 'max', 'min', 'softmax', 'deviceMemory', 'maxStorageBufferBindingSize', 'flatten',
 ]);
 
 /** Catalogue values that may equal their English: argument-only templates and empty ones. */
