@@ -5,7 +5,7 @@
  * Nothing reaches the network: weights are served from fixtures/ by page.route under a fake URL.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { fullPageShot } from '../test/support/screenshot.ts';
+import { fullPageShot, offline } from '../test/support/screenshot.ts';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { buildLayerGraph } from '../src/model/graph.ts';
@@ -48,10 +48,7 @@ async function screens(page: Page, name: string, phone: { reload?: boolean; open
 const totalParams = (page: Page) => page.getByTestId('total-params');
 
 // Nothing leaves the machine: any request not to the preview server is refused (tests route what they need).
-test.beforeEach(async ({ context, baseURL }) => {
-  const local = new URL(baseURL!).host;
-  await context.route((url) => url.host !== local && (url.protocol === 'http:' || url.protocol === 'https:'), (route) => route.abort('blockedbyclient'));
-});
+test.beforeEach(({ context, baseURL }) => offline(context, baseURL));
 
 test('a preset sets the block table, totals and published figures; back restores the previous one', async ({ page }) => {
   await page.goto('/');

@@ -4,6 +4,7 @@
  * file's name, and the weights loaded for Run and Explain; the masthead's picker; a file of another
  * network says what it holds.
  */
+import { offline } from '../test/support/screenshot.ts';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -25,10 +26,7 @@ async function shoot(page: Page, file: string): Promise<void> {
   }
 }
 
-test.beforeEach(async ({ context, baseURL }) => {
-  const local = new URL(baseURL!).host;
-  await context.route((url) => url.host !== local && (url.protocol === 'http:' || url.protocol === 'https:'), (route) => route.abort('blockedbyclient'));
-});
+test.beforeEach(({ context, baseURL }) => offline(context, baseURL));
 
 /** The learnable numbers the file holds, from its own shapes (BatchNorm's running statistics left out). */
 function fileParams(path: string): number {

@@ -4,26 +4,14 @@
  * 390x844, light and dark, under test-results/screens/ (and docs/screenshots/ with DOCS_SCREENSHOTS=1).
  */
 import { expect, test, type Page } from '@playwright/test';
-import { fullPageShot } from '../test/support/screenshot.ts';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { offline, shoot } from '../test/support/screenshot.ts';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
 import { costOf, humanBytes } from '../src/analysis/cost.ts';
 import { findDevice } from '../src/analysis/devices.ts';
 import { thousands } from '../src/analysis/format.ts';
 
-const SCREENS = 'test-results/screens';
-const DOCS = 'docs/screenshots';
-const TO_DOCS = process.env.DOCS_SCREENSHOTS === '1';
 
-async function shoot(page: Page, file: string): Promise<void> {
-  mkdirSync(SCREENS, { recursive: true });
-  await fullPageShot(page, `${SCREENS}/${file}`);
-  if (TO_DOCS) {
-    mkdirSync(DOCS, { recursive: true });
-    copyFileSync(`${SCREENS}/${file}`, `${DOCS}/${file}`);
-  }
-}
 
 /** Light and dark, wide and phone (reloaded at phone size, as a phone would open it). */
 async function screens(page: Page, name: string): Promise<void> {
@@ -45,10 +33,7 @@ async function screens(page: Page, name: string): Promise<void> {
 const report = (preset: string, batch: number, dtype: 'float32' | 'bfloat16' = 'float32', optimizer: 'momentum' | 'adam' = 'momentum', device = 'v100', layout: 'nchw' | 'nhwc' = 'nchw', gpus = 1) =>
   costOf(buildLayerGraph(presetConfig(preset)), { batch, dtype, layout, optimizer, device: findDevice(device)!, gpus });
 
-test.beforeEach(async ({ context, baseURL }) => {
-  const local = new URL(baseURL!).host;
-  await context.route((url) => url.host !== local && (url.protocol === 'http:' || url.protocol === 'https:'), (route) => route.abort('blockedbyclient'));
-});
+test.beforeEach(({ context, baseURL }) => offline(context, baseURL));
 
 test('cost: controls, memory bar, roofline by pointer and keyboard, stages, ResNeXt against ResNet; bad input keeps the last result', async ({ page }) => {
   await page.goto('/?view=cost');

@@ -5,30 +5,15 @@
  * point. Screenshots at 1280x800 and 390x844, light and dark, under test-results/screens/ (and
  * docs/screenshots/ with DOCS_SCREENSHOTS=1).
  */
-import { expect, test, type Page } from '@playwright/test';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { fullPageShot } from '../test/support/screenshot.ts';
+import { expect, test } from '@playwright/test';
+import { offline, shoot } from '../test/support/screenshot.ts';
 import { pointOf } from '../src/analysis/design-space.ts';
 import { presetConfig } from '../src/model/presets.ts';
 import { thousands } from '../src/analysis/format.ts';
 
-const SCREENS = 'test-results/screens';
-const DOCS = 'docs/screenshots';
-const TO_DOCS = process.env.DOCS_SCREENSHOTS === '1';
 
-async function shoot(page: Page, file: string): Promise<void> {
-  mkdirSync(SCREENS, { recursive: true });
-  await fullPageShot(page, `${SCREENS}/${file}`);
-  if (TO_DOCS) {
-    mkdirSync(DOCS, { recursive: true });
-    copyFileSync(`${SCREENS}/${file}`, `${DOCS}/${file}`);
-  }
-}
 
-test.beforeEach(async ({ context, baseURL }) => {
-  const local = new URL(baseURL!).host;
-  await context.route((url) => url.host !== local && (url.protocol === 'http:' || url.protocol === 'https:'), (route) => route.abort('blockedbyclient'));
-});
+test.beforeEach(({ context, baseURL }) => offline(context, baseURL));
 
 test('design space: the rule as a chart and stages, the figures, a sampled population with the published RegNets by keyboard, a bad range, a ResNeXt as an AnyNet point', async ({ page }) => {
   await page.goto('/?view=design&preset=regnetx_004');

@@ -6,18 +6,14 @@
  * the Chinese ones are e2e/i18n.spec.ts's.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { fullPageShot } from '../test/support/screenshot.ts';
+import { readFileSync } from 'node:fs';
+import { offline, shoot } from '../test/support/screenshot.ts';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
 import { thousands } from '../src/analysis/format.ts';
-import { layerCost } from '../src/analysis/counts.ts';
-import { totalParams } from '../src/analysis/counts.ts';
+import { layerCost, totalParams } from '../src/analysis/counts.ts';
 import { graphTree, levelExpansion, visibleItems } from '../src/app/graphTree.ts';
 
-const SCREENS = 'test-results/screens';
-const DOCS = 'docs/screenshots';
-const TO_DOCS = process.env.DOCS_SCREENSHOTS === '1';
 
 const graph = buildLayerGraph(presetConfig('resnext50_32x4d'));
 const node = (name: string) => graph.nodes.find((n) => n.name === name)!;
@@ -25,19 +21,8 @@ const tree = (page: Page) => page.getByRole('tree', { name: /^Network graph/ });
 const item = (page: Page, name: RegExp) => tree(page).getByRole('treeitem', { name });
 const details = (page: Page) => page.getByRole('region', { name: 'Selected node' });
 
-async function shoot(page: Page, file: string): Promise<void> {
-  mkdirSync(SCREENS, { recursive: true });
-  await fullPageShot(page, `${SCREENS}/${file}`);
-  if (TO_DOCS) {
-    mkdirSync(DOCS, { recursive: true });
-    copyFileSync(`${SCREENS}/${file}`, `${DOCS}/${file}`);
-  }
-}
 
-test.beforeEach(async ({ context, baseURL }) => {
-  const local = new URL(baseURL!).host;
-  await context.route((url) => url.host !== local && (url.protocol === 'http:' || url.protocol === 'https:'), (route) => route.abort('blockedbyclient'));
-});
+test.beforeEach(({ context, baseURL }) => offline(context, baseURL));
 
 test('graph: stages open into blocks, a block into branch, shortcut and sum, a grouped conv into its C paths; the URL keeps it', async ({ page }) => {
   await page.goto('/?view=graph');

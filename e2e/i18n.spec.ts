@@ -8,7 +8,7 @@
  * do not depend on fonts: a page without CJK fonts draws boxes, but its text is the same.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { fullPageShot } from '../test/support/screenshot.ts';
+import { fullPageShot, offline } from '../test/support/screenshot.ts';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
@@ -25,10 +25,7 @@ const DOCS = 'docs/screenshots';
 const TO_DOCS = process.env.DOCS_SCREENSHOTS === '1';
 const FRAGMENTS = englishFragments();
 
-test.beforeEach(async ({ context, baseURL }) => {
-  const local = new URL(baseURL!).host;
-  await context.route((url) => url.host !== local && (url.protocol === 'http:' || url.protocol === 'https:'), (route) => route.abort('blockedbyclient'));
-});
+test.beforeEach(({ context, baseURL }) => offline(context, baseURL));
 
 /** Every text of the page a person or a screen reader meets: text (hidden parts too), attributes, accessible names. */
 async function pageText(page: Page): Promise<string> {

@@ -4,15 +4,13 @@
  * the layer list and the forms view. Expected figures come from the same engine the CLI runs
  * (checked against timm by the fixture tests).
  */
+import { offline } from '../test/support/screenshot.ts';
 import { expect, test } from '@playwright/test';
 import { analyze } from '../src/analysis/analyze.ts';
 import { thousands } from '../src/analysis/format.ts';
 import { presetConfig } from '../src/model/presets.ts';
 
-test.beforeEach(async ({ context, baseURL }) => {
-  const local = new URL(baseURL!).host;
-  await context.route((url) => url.host !== local && (url.protocol === 'http:' || url.protocol === 'https:'), (route) => route.abort('blockedbyclient'));
-});
+test.beforeEach(({ context, baseURL }) => offline(context, baseURL));
 
 test('stem, stem width, avg-down and attention build timm networks; the views show SE and the deep stem', async ({ page }) => {
   await page.goto('/');
