@@ -33,7 +33,12 @@ export interface PretrainedEntry {
   label: string;
   /** Preset name of the network (presets.ts). */
   architecture: string;
-  hub: { repo: string; file: string };
+  /**
+   * The hub file. `revision` pins the repository's commit (null: the `main` branch); `sha256` is the file's
+   * hash as the hub's metadata gives it (null where it is not recorded): a download that does not hash to it
+   * is refused, so a changed or corrupted upstream file is detected.
+   */
+  hub: { repo: string; file: string; revision: string | null; sha256: string | null };
   /** Direct download URL on the Hugging Face hub (CORS-enabled). */
   url: string;
   /** torchvision's name of the same weights (`ResNet50_Weights.IMAGENET1K_V2`), for torchvision's checkpoints. */
@@ -79,7 +84,7 @@ interface EntryJson {
   tag: string;
   label: string;
   architecture: string;
-  hub: { repo: string; file: string };
+  hub: { repo: string; file: string; revision?: string; sha256?: string };
   torchvision_weights?: string;
   preprocess: PreprocessJson;
   preprocess_source: string;
@@ -111,14 +116,16 @@ export function parseCatalogue(doc: CatalogueJson): PretrainedEntry[] {
     } catch (err) {
       throw new CatalogueError(`${where}: ${(err as Error).message}`);
     }
+    if (e.hub.revision !== undefined && !/^[0-9a-f]{40}$/.test(e.hub.revision)) throw new CatalogueError(`${where}: hub revision "${e.hub.revision}" is not a 40-digit commit hash`);
+    if (e.hub.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(e.hub.sha256)) throw new CatalogueError(`${where}: hub sha256 "${e.hub.sha256}" is not 64 hex digits`);
     const { top1, top5 } = e.accuracy;
     if (!(top1 > 0 && top1 <= top5 && top5 <= 100)) throw new CatalogueError(`${where}: top-1 ${top1} / top-5 ${top5} are not percentages with top-1 <= top-5`);
     return {
       tag: e.tag,
       label: e.label,
       architecture: e.architecture,
-      hub: e.hub,
-      url: `https://huggingface.co/${e.hub.repo}/resolve/main/${e.hub.file}`,
+      hub: { repo: e.hub.repo, file: e.hub.file, revision: e.hub.revision ?? null, sha256: e.hub.sha256 ?? null },
+      url: `https://huggingface.co/${e.hub.repo}/resolve/${e.hub.revision ?? 'main'}/${e.hub.file}`,
       torchvisionWeights: e.torchvision_weights ?? null,
       preprocess,
       preprocessSource: e.preprocess_source,
