@@ -12,7 +12,7 @@ import { decodePng } from '../image/png.ts';
 import { imageError, toRgb, type RgbImage } from '../image/rgb.ts';
 import { orientImage, withoutOrientation, type OrientationMode, type OrientationNote } from '../image/orientation.ts';
 import { checkMemory } from '../memory.ts';
-import { pretrainedConfig, pretrainedMemory, requirePretrained } from '../pretrained.ts';
+import { loadCatalogue, pretrainedConfig, pretrainedMemory } from '../pretrained.ts';
 import { Engine, type EngineOptions, type WeightsBytes } from './engine.ts';
 import type { ExplainOverview, LoadedWeights, Prediction, Request, RequestMessage, ResponseMessage, WeightsSource } from './protocol.ts';
 import { transferables } from '../feature-maps.ts';
@@ -155,7 +155,7 @@ async function handle(engine: Engine, id: number, req: Request, signal: AbortSig
     case 'loadWeights': {
       // The catalogue entry is found once; a catalogued checkpoint is sized before it is downloaded
       // (pretrainedConfig throws when this build lacks its architecture).
-      const entry = req.pretrained ? requirePretrained(req.pretrained) : undefined;
+      const entry = req.pretrained ? (await loadCatalogue()).require(req.pretrained) : undefined;
       if (entry) {
         pretrainedConfig(entry);
         await engine.ensureBackend();
