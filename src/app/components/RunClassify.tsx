@@ -97,7 +97,9 @@ export function RunClassify({ catalogue, weights, onGoToWeights }: { catalogue: 
               ? t('run.preprocessChosen', { description: describePreprocessMessage(pre) })
               : own
                 ? t('run.preprocessOwn', { description: describePreprocessMessage(pre), source: pretrainedPreprocessSource(i18n, own) })
-                : t('run.preprocessDefault', { description: describePreprocessMessage(pre) })
+                : weights?.preprocessSource
+                  ? msg(weights.preprocessSource)
+                  : t('run.preprocessDefault', { description: describePreprocessMessage(pre) })
             : t('run.preprocessFirst')}
         </p>
         {!chosen && own?.testPreprocess && (

@@ -13,6 +13,7 @@ import { imageError, toRgb, type RgbImage } from '../image/rgb.ts';
 import { orientImage, withoutOrientation, type OrientationMode, type OrientationNote } from '../image/orientation.ts';
 import { checkMemory } from '../memory.ts';
 import { loadCatalogue, pretrainedConfig, pretrainedMemory } from '../pretrained.ts';
+import { hubWeightsMeta } from '../hub.ts';
 import { Engine, type EngineOptions, type WeightsBytes } from './engine.ts';
 import type { ExplainOverview, LoadedWeights, Prediction, Request, RequestMessage, ResponseMessage, WeightsSource } from './protocol.ts';
 import { transferables } from '../feature-maps.ts';
@@ -155,15 +156,19 @@ async function handle(engine: Engine, id: number, req: Request, signal: AbortSig
     case 'loadWeights': {
       // The catalogue entry is found once; a catalogued checkpoint is sized before it is downloaded
       // (pretrainedConfig throws when this build lacks its architecture).
-      const entry = req.pretrained ? (await loadCatalogue()).require(req.pretrained) : undefined;
+      // A timm hub URL outside the catalogue's own URLs: its tag's entry, or its repository's config.json.
+      const hub = !req.pretrained && !req.preprocess && 'url' in req.src
+        ? await hubWeightsMeta(new URL(req.src.url, self.location.href).href, await loadCatalogue())
+        : {};
+      const entry = req.pretrained ? (await loadCatalogue()).require(req.pretrained) : hub.entry;
       if (entry) {
         pretrainedConfig(entry);
         await engine.ensureBackend();
         checkMemory(pretrainedMemory(entry)!, engine.capacity());
       }
       const file = await fetchWeights(req.src, id);
-      const loaded: LoadedWeights = await engine.loadWeights(file, { config: req.config, pretrained: entry, preprocess: req.preprocess });
-      return { result: loaded };
+      const loaded: LoadedWeights = await engine.loadWeights(file, { config: req.config, pretrained: entry, preprocess: req.preprocess ?? hub.preprocess });
+      return { result: hub.source ? { ...loaded, preprocessSource: hub.source } : loaded };
     }
     case 'classify': {
       if (!engine.network) throw engineError('engine.noWeights');
