@@ -22,9 +22,9 @@ import { engineError, engineMessage } from './messages.ts';
 export const MAX_DOWNLOAD_BYTES = 2 ** 32;
 
 /** A download with no byte for this long (ms) is stopped. */
-export const STALL_MS = 30_000;
+const STALL_MS = 30_000;
 
-export interface DownloadOptions {
+interface DownloadOptions {
   /** The most bytes the file may have (the backend's capacity, at most MAX_DOWNLOAD_BYTES). */
   maxBytes: number;
   /** What holds `maxBytes` ("wasm32 memory ends at 4 GiB"), for the messages. */
@@ -109,13 +109,13 @@ export function displayName(url: string): string {
 }
 
 /** SHA-256 of bytes as 64 lowercase hex digits (Web Crypto: browsers and Node). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Refuses bytes that do not hash to `expected` (when given), naming both hashes. */
-export async function checkSha256(url: string, bytes: Uint8Array, expected: string | null | undefined): Promise<void> {
+async function checkSha256(url: string, bytes: Uint8Array, expected: string | null | undefined): Promise<void> {
   if (!expected) return;
   const got = await sha256Hex(bytes);
   if (got !== expected.toLowerCase()) throw engineError('engine.downloadHash', { url, got, want: expected.toLowerCase() });

@@ -15,7 +15,12 @@ import type { CachedWeights } from './weights-cache.ts';
 export { type BackendName, type BackendStatus };
 export type { FeatureMaps, MapEncoding, CachedWeights };
 
-export interface LoadProgress { loaded: number; total: number | null }
+export interface LoadProgress {
+  loaded: number;
+  total: number | null;
+  /** The bytes are all here and the engine builds the network: too late to cancel. */
+  building?: boolean;
+}
 /** How loaded weights are used: their catalogue tag, the preprocessing `classify` applies, their class set. */
 export interface WeightsMeta {
   pretrained: string | null;
@@ -107,7 +112,7 @@ export interface BackendSpeed {
 /** Per-op times of a random-weight network at a batch (first / last: the layer-graph nodes the op runs). */
 export interface OpTimes { backend: BackendName; batch: number; runs: number; ops: { name: string; first: number; last: number; ms: number }[] }
 
-export type WeightsSource = { url: string } | { file: File | Blob; name: string };
+type WeightsSource = { url: string } | { file: File | Blob; name: string };
 
 export type Request =
   | { type: 'backends' }

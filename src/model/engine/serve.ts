@@ -29,7 +29,7 @@ function post(msg: ResponseMessage, transfer: Transferable[] = []): void {
 }
 
 /** How the worker downloads weights (tests shorten the stall timeout and give their own cache). */
-export interface DownloadSettings {
+interface DownloadSettings {
   /** No byte for this long (ms) stops a download (default download.ts's STALL_MS). */
   stallMs?: number;
   cache?: WeightsCache;
@@ -78,6 +78,7 @@ async function loadWeights(engine: Engine, id: number, req: Extract<Request, { t
   const file: WeightsBytes = { bytes, name: displayName(url), source: url, cached };
   return inQueue(async () => {
     signal.throwIfAborted();
+    progress({ loaded: file.bytes.byteLength, total: file.bytes.byteLength, building: true });
     let loaded: LoadedWeights;
     try {
       loaded = await engine.loadWeights(file, opts);
