@@ -1,16 +1,17 @@
 /**
  * The WebAssembly SIMD ceiling of this machine, as `npm run bench` prints it: the best any
- * register-blocked f32x4 GEMM micro-kernel can do here. Two loop forms, each as `f32x4.mul` +
- * `f32x4.add` or as `f32x4.relaxed_madd` (FMA), each with 8 and 12 accumulators:
+ * register-blocked f32x4 GEMM micro-kernel can do here. Three loop forms, each as `f32x4.mul` +
+ * `f32x4.add` or as `f32x4.relaxed_madd` (FMA), each with 8, 10 and 12 accumulators:
  *  - `fixed`: the step of an (acc / 2) x 8 micro-kernel without advancing: 2 vector loads and acc / 2
  *    broadcast loads from the same bytes, then `acc` independent multiply-accumulates;
  *  - `stream`: the GEMM kernel's own inner loop (`conv-gemm.ts`), on a reduction of 64 steps that
  *    stays in L1: per step 2 weight vectors and acc / 2 broadcast inputs from pointers that advance
- *    (32 and 4 bytes), then `acc` multiply-accumulates.
+ *    (32 and 4 bytes), then `acc` multiply-accumulates; `stream4`: the same with 4 steps a loop
+ *    iteration (as the grouped kernel's unrolled channel loop).
  * V8 unrolls and peels small loops: a fixed loop of 12 accumulators is scheduled with every broadcast
  * first and spills, and one of 8 keeps only 8 multiply-adds in flight, which on a CPU with a 4-cycle
- * FMA at 2 a cycle is just enough and loses to any hiccup; so on the AMD EPYC Zen 5 the fixed loop
- * read about 10% below what the GEMM kernels reached (25-26 against 28-30 GMAC/s on one thread).
+ * FMA at 2 a cycle is just enough and loses to any hiccup; so on the AMD EPYC Zen 5 the fixed loop of
+ * 8 read about 10% below what the GEMM kernels reached (26 against 28-30 GMAC/s on one thread).
  * The compiler can neither hoist the products out of the loops nor fold them. Measured on one thread
  * and on every thread of the kernels' pool; the ceiling is the best of all forms.
  * GMAC/s = 4 lanes x acc x steps / time.
@@ -18,8 +19,8 @@
 import { kernelFor, type WasmModuleLike } from '../src/model/tfjs/kernels/runtime.ts';
 import { Code, I32, moduleBytes, SIMD, V128 } from '../src/model/tfjs/kernels/wasm-encoder.ts';
 
-export const ACCUMULATORS = [8, 12] as const;
-export const CEILING_FORMS = ['fixed', 'stream'] as const;
+export const ACCUMULATORS = [8, 10, 12] as const;
+export const CEILING_FORMS = ['fixed', 'stream', 'stream4'] as const;
 export type CeilingForm = (typeof CEILING_FORMS)[number];
 
 /** Steps of the stream form's reduction (one iteration of its outer loop). */
@@ -31,7 +32,7 @@ export const CEILING_SCRATCH_BYTES = STREAM_STEPS * 32 + 6 * STREAM_PIXEL + 64;
 
 /** Multiply-adds (of 4 lanes) per iteration of a module's loop. */
 export function ceilingStepsPerIteration(form: CeilingForm): number {
-  return form === 'stream' ? STREAM_STEPS : 1;
+  return form === 'fixed' ? 1 : STREAM_STEPS;
 }
 
 /**
@@ -66,12 +67,15 @@ export function ceilingModule(fma: boolean, acc: number, shared: boolean, form: 
   c.loopRange(item, BEGIN, END, () => {
     c.i32(0).set(i);
     c.op(0x03, 0x40);
-    if (form === 'fixed') step(P, P, (m) => 32 + 4 * (m % 4));
+    if (form === 'fixed') step(P, P, (m) => 32 + 4 * m);
     else {
+      const unroll = form === 'stream4' ? 4 : 1;
       c.get(P).set(wq).get(P).i32(STREAM_STEPS * 32).add().set(xq);
-      c.loop(j, STREAM_STEPS, () => {
-        step(wq, xq, (m) => m * STREAM_PIXEL);
-        c.inc(wq, 32).inc(xq, 4);
+      c.loop(j, STREAM_STEPS / unroll, () => {
+        for (let u = 0; u < unroll; u++) {
+          step(wq, xq, (m) => m * STREAM_PIXEL);
+          c.inc(wq, 32).inc(xq, 4);
+        }
       });
     }
     c.get(i).i32(1).add().tee(i).get(N).op(0x48).op(0x0d, 0).op(0x0b);
