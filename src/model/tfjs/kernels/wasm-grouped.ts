@@ -19,7 +19,9 @@
  * then one row of bias. Summation order per output: bias, then taps in (ky, kx, j) order.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { kernelFma, kernelFor, kernelThreads, memoryOf, type BackendWasmLike } from './runtime.ts';
+import { kernelFma, kernelFor, kernelThreads, memoryOf, wasmKernelCall, type KernelCall } from './runtime.ts';
+import { convOutSize } from '../../graph.ts';
+import type { PaddedConvKernelShape } from './conv-shape.ts';
 import { Code, I32, moduleBytes, SIMD, V128 } from './wasm-encoder.ts';
 
 export interface WasmGroupedPlan {
@@ -91,20 +93,9 @@ export function packWasmGroupedFilter(
   return { data, shape: [groups, plan.chunks, rows, lanes], plan };
 }
 
-/** Everything a generated kernel bakes in. */
-export interface KernelShape {
-  /** Input rows, columns (not padded: the kernel skips the taps that fall into the padding), channels. */
-  h: number;
-  w: number;
-  inC: number;
-  ho: number;
-  wo: number;
-  outC: number;
-  k: number;
-  stride: number;
-  pad: number;
+/** Everything a generated kernel bakes in: the layer's shape (taps in the padding are skipped), its groups and plan. */
+export interface KernelShape extends PaddedConvKernelShape {
   groups: number;
-  relu: boolean;
   plan: WasmGroupedPlan;
   /** f32x4.relaxed_madd instead of f32x4.mul + f32x4.add. */
   fma: boolean;
@@ -355,16 +346,9 @@ interface WasmKernelAttrs {
   threads?: number;
 }
 
-function outSide(n: number, k: number, s: number, p: number): number {
-  return Math.floor((n + 2 * p - k) / s) + 1;
-}
-
 /** The kernel function for `tf.registerKernel({ backendName: 'wasm' })`. */
-export function wasmGroupedConvKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const b = backend as BackendWasmLike;
-  const mod = b.wasm;
-  const a = attrs as unknown as WasmKernelAttrs;
-  const { x, filter, bias } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo };
+export function wasmGroupedConvKernel(call: KernelCall): tf.TensorInfo {
+  const { b, mod, a, inputs: { x, filter, bias } } = wasmKernelCall<WasmKernelAttrs, { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo }>(call);
   const [n, h, w, inC] = x.shape;
   const G = a.groups;
   const cpg = inC / G;
@@ -381,7 +365,7 @@ export function wasmGroupedConvKernel({ inputs, backend, attrs }: { inputs: tf.N
       k = Math.round(Math.sqrt((rows - 1) / cpg));
       if (fg !== G || k * k * cpg + 1 !== rows) throw new Error(`grouped conv: packed filter [${filter.shape.join(', ')}] does not fit input [${x.shape.join(', ')}]`);
       outC = a.outChannels ?? 0;
-      plan = wasmGroupedPlan(outC / G, G, cpg, k, outSide(w, k, a.stride, a.pad));
+      plan = wasmGroupedPlan(outC / G, G, cpg, k, convOutSize(w, k, a.stride, a.pad));
       if (!(outC > 0) || plan.v * 4 !== lanes || plan.chunks !== chunks) throw new Error(`grouped conv: packed filter [${filter.shape.join(', ')}] does not fit ${outC} outputs`);
       if (bias) throw new Error('grouped conv: a packed filter carries its bias');
     } else {
@@ -392,14 +376,14 @@ export function wasmGroupedConvKernel({ inputs, backend, attrs }: { inputs: tf.N
       const hwio = heap().slice(wOff >>> 2, (wOff >>> 2) + filter.shape.reduce((s, d) => s * d, 1));
       const biasValues = bias ? heap().slice(b.dataIdMap.get(bias.dataId).memoryOffset >>> 2, (b.dataIdMap.get(bias.dataId).memoryOffset >>> 2) + outC) : null;
       const packed = packWasmGroupedFilter(hwio, biasValues, k, cpg, outC, G);
-      plan = wasmGroupedPlan(outC / G, G, cpg, k, outSide(w, k, a.stride, a.pad));
+      plan = wasmGroupedPlan(outC / G, G, cpg, k, convOutSize(w, k, a.stride, a.pad));
       wOff = mod._malloc(packed.data.byteLength) >>> 0;
       scratch.push(wOff);
       heap().set(packed.data, wOff >>> 2);
     }
     const { stride, pad } = a;
-    const ho = outSide(h, k, stride, pad);
-    const wo = outSide(w, k, stride, pad);
+    const ho = convOutSize(h, k, stride, pad);
+    const wo = convOutSize(w, k, stride, pad);
     const out = b.makeOutput([n, ho, wo, outC], 'float32');
     const oOff = b.dataIdMap.get(out.dataId).memoryOffset;
     let xOff = b.dataIdMap.get(x.dataId).memoryOffset;
