@@ -107,3 +107,17 @@ describe('predict with a checkpoint\'s preprocessing', () => {
     await expect(runPredict(['--weights', `${T}/tiny_imagenet.safetensors`, '--input', 'x.bin', '--shape', '1,3,224,224', '--out', 'y.bin', '--size', '224'])).rejects.toThrow(/--input is a preprocessed tensor already: --size applies to --image only/);
   });
 });
+
+describe("--pretrained TAG applies the tag's own preprocessing, at its test size where it has one (fixtures/catalogue)", () => {
+  const cat = JSON.parse(readFileSync('fixtures/catalogue/index.json', 'utf8')) as { cases: { tag: string; test_size: boolean; input_size: number; file: string }[] };
+  // The tensor the CLI writes for --pretrained TAG is timm's with use_test_size=True where the tag has a test size.
+  const ownCases = cat.cases.filter((c) => c.test_size || !cat.cases.some((o) => o.tag === c.tag && o.test_size));
+  it.each(ownCases.filter((c) => ['resnet50.a1_in1k', 'resnetrs50.tf_in1k', 'resnet50.fb_ssl_yfcc100m_ft_in1k', 'resnet34.ra4_e3600_r224_in1k', 'resnet152.tv2_in1k'].includes(c.tag)).map((c) => [c.tag, c]))('%s', async (tag, c) => {
+    const out = join(tmp, `${tag}.cat.bin`);
+    const text = await runPreprocess(['--image', 'fixtures/images/test.png', '--pretrained', tag, '--out', out]);
+    expect(text).toContain(`wrote [1, 3, ${c.input_size}, ${c.input_size}]`);
+    if (c.test_size) expect(text).toContain(`(${tag}'s test-size preprocessing)`);
+    const bytes = gunzipSync(readFileSync(`fixtures/catalogue/${c.file}`));
+    expect(maxAbsDiff(readF32(out), new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4))).toBeLessThanOrEqual(1e-5);
+  });
+});
