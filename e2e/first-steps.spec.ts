@@ -4,6 +4,7 @@
  * Screenshots under test-results/screens/ (docs/screenshots/ with DOCS_SCREENSHOTS=1).
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { offline, shoot } from '../test/support/screenshot.ts';
 
 test.beforeEach(({ context, baseURL }) => offline(context, baseURL));
@@ -123,4 +124,68 @@ test('cost: at phone width the roofline fits the screen, legible, in both langua
   await rooflineFits(page);
   await page.setViewportSize({ width: 390, height: 844 });
   await rooflineFits(page);
+});
+
+test('sample photos: one click puts one in place in Run and Explain; with weights loaded it is classified as the same file chosen by hand', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/?view=run&backend=wasm');
+  await expect(page.getByRole('radiogroup', { name: 'Backend' })).toBeVisible({ timeout: 60_000 });
+  const samples = page.getByRole('group', { name: 'Or try a sample photo:' });
+  await expect(samples.getByRole('button')).toHaveCount(3);
+  await expect(page.getByText('Sample photos from scikit-image\'s data: Chelsea the cat (Stefan van der Walt, CC0); A cup of coffee (Rachel Michetti (Pikolo Espresso Bar), CC0); Astronaut Eileen Collins (NASA, public domain).')).toBeVisible();
+  // The thumbnails are the photos themselves, decoded.
+  for (const img of await samples.locator('img').all()) {
+    await img.scrollIntoViewIfNeeded();
+    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBeGreaterThanOrEqual(320);
+  }
+  const cat = samples.getByRole('button', { name: 'Use the sample photo: Chelsea the cat' });
+  await cat.click();
+  await expect(cat).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('alert').filter({ hasText: 'A prediction needs weights' })).toContainText('“chelsea.jpg”');
+
+  await page.getByLabel('Load from file').setInputFiles('fixtures/images/top5/tiny_imagenet.safetensors');
+  await expect(page.getByRole('status').filter({ hasText: 'Loaded' })).toContainText('1000 classes', { timeout: 60_000 });
+  const top = page.getByRole('list', { name: 'Top-5 classes' });
+  await expect(page.getByText('Top-5 for “chelsea.jpg”')).toBeVisible({ timeout: 60_000 });
+  await expect(top.getByRole('listitem')).toHaveCount(5);
+  await expect(page.getByRole('img', { name: 'Preprocessed 224×224 crop' })).toBeVisible();
+  const read = async () => (await top.getByRole('listitem').allTextContents()).join(' | ');
+  const fromSample = await read();
+  await shoot(page, 'run-sample-1280x800.png');
+
+  // Another photo, then the cat's file by the file picker: the same top-5 as the sample (it is that file).
+  await samples.getByRole('button', { name: 'Use the sample photo: A cup of coffee' }).click();
+  await expect(page.getByText('Top-5 for “coffee.jpg”')).toBeVisible({ timeout: 60_000 });
+  await page.getByLabel('Choose an image or drop it here').setInputFiles({ name: 'my-cat.jpg', mimeType: 'image/jpeg', buffer: readFileSync('src/app/samples/chelsea.jpg') });
+  await expect(page.getByText('Top-5 for “my-cat.jpg”')).toBeVisible({ timeout: 60_000 });
+  expect(await read()).toBe(fromSample);
+  // A file of one's own is no sample: none is shown chosen.
+  await expect(samples.getByRole('button', { pressed: true })).toHaveCount(0);
+
+  // Explain holds the same weights: one click on a sample and its top-5 and maps follow, by keyboard too.
+  await page.getByRole('tab', { name: 'Explain' }).click();
+  const view = page.getByRole('tabpanel');
+  const xpSamples = view.getByRole('group', { name: 'Or try a sample photo:' });
+  const astronaut = xpSamples.getByRole('button', { name: 'Use the sample photo: Astronaut Eileen Collins' });
+  await astronaut.focus();
+  await page.keyboard.press('Enter');
+  await expect(astronaut).toHaveAttribute('aria-pressed', 'true');
+  await expect(view.getByText('Top-5 for “astronaut.jpg”')).toBeVisible({ timeout: 90_000 });
+  await expect(view.getByRole('list', { name: 'Top-5 classes' }).first().getByRole('listitem')).toHaveCount(5);
+  await expect(view.getByRole('img', { name: 'Preprocessed 224×224 crop' })).toBeVisible();
+  await shoot(page, 'explain-sample-1280x800.png');
+
+  // At phone width, in Chinese and dark: the photos wrap, named in the page's language.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/?view=run&backend=wasm&lang=zh');
+  const zh = page.getByRole('group', { name: '或者试试示例照片：' });
+  await expect(zh.getByRole('button', { name: '使用示例照片：猫咪 Chelsea' })).toBeVisible({ timeout: 60_000 });
+  for (const b of await zh.getByRole('button').all()) await wholeOnScreen(b);
+  await expect(page.getByText(/^示例照片来自 scikit-image 的数据：/)).toBeVisible();
+  for (const img of await zh.locator('img').all()) {
+    await img.scrollIntoViewIfNeeded();
+    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBeGreaterThanOrEqual(320);
+  }
+  await shoot(page, 'run-samples-zh-dark-390x844.png');
 });

@@ -18,8 +18,9 @@ import explain from './messages/explain.ts';
 import graph from './messages/graph.ts';
 import checkpoint from './messages/checkpoint.ts';
 import design from './messages/design.ts';
+import samples from './messages/samples.ts';
 
-export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, explain, graph, checkpoint] as const;
+export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, explain, graph, checkpoint, samples] as const;
 
 export const EN = {
   ...app.en,
@@ -36,6 +37,7 @@ export const EN = {
   ...explain.en,
   ...graph.en,
   ...checkpoint.en,
+  ...samples.en,
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -55,4 +57,5 @@ export const ZH: { readonly [K in MessageKey]: string } = {
   ...explain.zh,
   ...graph.zh,
   ...checkpoint.zh,
+  ...samples.zh,
 };
