@@ -14,6 +14,7 @@ import { useI18n } from '../i18n/I18n.tsx';
 import type { Translator } from '../i18n/translator.ts';
 import { classLabel, pretrainedPreprocessSource } from '../i18n/data.ts';
 import { OrientationNotice } from './OrientationNotice.tsx';
+import { SampleImages } from './SampleImages.tsx';
 import { Card } from './Card.tsx';
 
 /** How many classes a prediction lists. */
@@ -106,6 +107,7 @@ export function RunClassify({ catalogue, weights, onGoToWeights }: { catalogue: 
           <p className="hint small" id="run-test-size">{t('run.preprocessTestSize', { size: own.testPreprocess.inputSize, train: own.preprocess.inputSize, tag: own.tag })}</p>
         )}
       </div>
+      <SampleImages id="run-samples" chosen={image?.blob ?? null} onPick={pick} />
       {weights && (
         <div className="toolbar">
           <div className="field inline">
