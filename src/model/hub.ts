@@ -12,7 +12,7 @@ import type { Interpolation } from './image/resample.ts';
 import type { Catalogue, PretrainedEntry } from './pretrained.ts';
 
 /** A weights file in a timm hub repository. */
-export interface TimmHubFile {
+interface TimmHubFile {
   /** `timm/resnet50.a1_in1k` */
   repo: string;
   architecture: string;
@@ -40,7 +40,7 @@ export function timmHubFile(url: string): TimmHubFile | null {
 }
 
 /** What a hub repository's `config.json` says about using its weights. */
-export interface HubConfig {
+interface HubConfig {
   architecture: string;
   classes: number;
   /** The config's preprocessing (`input_size`, ...), and the same at `test_input_size` / `test_crop_pct`. */
@@ -48,7 +48,7 @@ export interface HubConfig {
   testPreprocess: PreprocessConfig | null;
 }
 
-export class HubConfigError extends Error {
+class HubConfigError extends Error {
   override readonly name = 'HubConfigError';
 }
 
@@ -91,7 +91,7 @@ export function parseHubConfig(doc: unknown, where: string): HubConfig {
 }
 
 /** How a weights URL's preprocessing was found. */
-export type HubPreprocess =
+type HubPreprocess =
   | { kind: 'catalogue'; entry: PretrainedEntry }
   | { kind: 'config'; file: TimmHubFile; config: HubConfig }
   | { kind: 'none' };
