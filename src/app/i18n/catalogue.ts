@@ -18,8 +18,9 @@ import explain from './messages/explain.ts';
 import graph from './messages/graph.ts';
 import checkpoint from './messages/checkpoint.ts';
 import design from './messages/design.ts';
+import downloads from './messages/downloads.ts';
 
-export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, explain, graph, checkpoint] as const;
+export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, downloads, explain, graph, checkpoint] as const;
 
 export const EN = {
   ...app.en,
@@ -33,6 +34,7 @@ export const EN = {
   ...cost.en,
   ...design.en,
   ...run.en,
+  ...downloads.en,
   ...explain.en,
   ...graph.en,
   ...checkpoint.en,
@@ -52,6 +54,7 @@ export const ZH: { readonly [K in MessageKey]: string } = {
   ...cost.zh,
   ...design.zh,
   ...run.zh,
+  ...downloads.zh,
   ...explain.zh,
   ...graph.zh,
   ...checkpoint.zh,
