@@ -10,6 +10,7 @@
  *   /stall/<file>       the headers and 1,000 bytes, then nothing (the connection stays open)
  *   /huge/<file>        Content-Length 10,737,418,240 (10 GiB), then zeros as long as the client reads
  *   /endless/<file>     no Content-Length, zeros as long as the client reads
+ *   /empty/<file>       200 with no body
  * `bodyBytes` counts the body bytes written per path, to show how soon a refused download stopped.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -108,6 +109,10 @@ export async function startHostileServer(): Promise<HostileServer> {
       case 'huge':
         res.writeHead(200, { ...binary, 'content-length': String(10 * 2 ** 30) });
         zeros(res, count);
+        return;
+      case 'empty':
+        res.writeHead(200, { ...binary, 'content-length': '0' });
+        res.end();
         return;
       case 'endless':
         res.writeHead(200, binary);

@@ -122,6 +122,17 @@ describe('downloadWeights from a hostile server', () => {
     expect(same(await get(url('good'), { sha256: right.toUpperCase() }), bytes)).toBe(true);
   });
 
+  it('an empty body says so', async () => {
+    expect((await failure(get(url('empty'))))?.message).toBe(`the server sent no bytes for ${url('empty')}`);
+  });
+
+  it('a URL of any length is quoted cut in the message', async () => {
+    const long = `${server.origin}/missing/${'a'.repeat(10_000)}.safetensors`;
+    const e = await failure(get(long));
+    expect(e?.message).toMatch(/^could not download http:\/\/127\.0\.0\.1:\d+\/missing\/a+\.\.\. \(\d+ characters\): the server answered 404 Not Found$/);
+    expect(e!.message.length).toBeLessThan(500);
+  });
+
   it('an unreachable server: "could not download" with the URL', async () => {
     const fetchFails = vi.fn(() => Promise.reject(new TypeError('fetch failed')));
     const e = await failure(get('https://h.test/x.pth', { fetch: fetchFails }));
@@ -133,5 +144,9 @@ describe('downloadCap', () => {
   it("wasm's 4 GiB heap, else the app's 4 GiB", () => {
     expect(downloadCap(backendCapacity('wasm')).maxBytes).toBe(4_294_901_760);
     expect(downloadCap(backendCapacity('cpu'))).toMatchObject({ maxBytes: MAX_DOWNLOAD_BYTES, maxWhy: { id: 'engine.maxDownload' } });
+  });
+  it('a catalogued checkpoint: at most a quarter over its float32 state dict, plus 1 MB', () => {
+    expect(downloadCap(backendCapacity('cpu'), 100_000_000)).toMatchObject({ maxBytes: 126_000_000, maxWhy: { id: 'engine.catalogueSize' } });
+    expect(downloadCap(backendCapacity('wasm'), 4e9).maxBytes).toBe(4_294_901_760);
   });
 });

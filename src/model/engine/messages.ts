@@ -17,6 +17,8 @@ export const ENGINE_MESSAGES = {
   'engine.downloadStalled': 'the download of {url} stalled: no data for {seconds} s after {loaded, number} bytes',
   'engine.downloadHash':
     'refused {url}: its SHA-256 is {got}, not the catalogue\'s {want} (the file upstream changed or is corrupted); it was not cached',
+  'engine.downloadEmpty': 'the server sent no bytes for {url}',
+  'engine.catalogueSize': 'the catalogue\'s file holds {bytes, number} bytes of float32 weights; a quarter more is allowed',
   'engine.maxDownload': '4 GiB is the largest weights file this app reads',
   'engine.noCanvas': 'no 2D canvas in this worker to decode images',
   'engine.noWeights': 'no weights are loaded: load a .safetensors or .pth file first',
