@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startHostileServer, type HostileServer } from '../../../test/support/hostile-server.ts';
+import { noise, startHostileServer, type HostileServer } from '../../../test/support/hostile-server.ts';
 import { messageFromError, type Message } from '../message.ts';
 import { displayName, downloadCap, downloadWeights, MAX_DOWNLOAD_BYTES, weightsUrl } from './download.ts';
 import { backendCapacity } from '../memory.ts';
@@ -112,6 +112,11 @@ describe('downloadWeights from a hostile server', () => {
     expect(same(got, bytes)).toBe(true);
     // The encoded length is not a total of the decoded bytes.
     expect(progress.every((p) => p.total === null)).toBe(true);
+  });
+
+  it('gzip of a file that does not compress: the decoded bytes fall short of the encoded length, and that is no error', async () => {
+    const got = await get(url('gzip-noise'));
+    expect(same(got, noise(1_000_000))).toBe(true);
   });
 
   it('a hash mismatch names both hashes; the right hash passes', async () => {
