@@ -66,7 +66,6 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 export function weightsUrl(typed: string, base: string): string {
   const t = typed.trim();
   const refuse = () => engineError('engine.notUrl', { text: JSON.stringify(clip(t, 60)) });
-  // eslint-disable-next-line no-control-regex
   if (t === '' || /[\s\u0000-\u001f\u007f]/.test(t)) throw refuse();
   let url: URL;
   try {
