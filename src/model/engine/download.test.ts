@@ -38,6 +38,10 @@ describe('weightsUrl: "not a URL" before any fetch', () => {
     expect(weightsUrl('/w/x.pth', 'https://app.test/run/')).toBe('https://app.test/w/x.pth');
     expect(weightsUrl('../w/x.pth', 'https://app.test/run/a')).toBe('https://app.test/w/x.pth');
   });
+  it('a URL with a user name or password is refused, the password not repeated', () => {
+    expect(() => weightsUrl('https://me:secret@h.test/w.pth', 'https://app.test/')).toThrow(/^the URL of https:\/\/h\.test\/w\.pth carries a user name or password/);
+    expect(() => weightsUrl('https://me:secret@h.test/w.pth', 'https://app.test/')).not.toThrow(/secret/);
+  });
   it('a long non-URL is quoted cut, not whole', () => {
     const e = failure(Promise.resolve().then(() => weightsUrl('x '.repeat(50_000), 'https://app.test/')));
     return e.then((err) => expect(err!.message.length).toBeLessThan(400));

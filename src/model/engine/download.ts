@@ -76,6 +76,8 @@ export function weightsUrl(typed: string, base: string): string {
     throw refuse();
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.host === '') throw refuse();
+  // fetch refuses these, and a password must not end up in messages or the cache.
+  if (url.username !== '' || url.password !== '') throw engineError('engine.urlCredentials', { url: clip(`${url.protocol}//${url.host}${url.pathname}`, URL_LIMIT) });
   return url.href;
 }
 

@@ -6,6 +6,7 @@ import { catalogue } from '../message.ts';
 
 export const ENGINE_MESSAGES = {
   'engine.notUrl': '{text} is not a URL: give the address of a .safetensors or .pth file (https://…, or a path on this site starting with /); open a file on this computer with "Load from file"',
+  'engine.urlCredentials': 'the URL of {url} carries a user name or password: weights are fetched without credentials; give a public address',
   'engine.downloadFailed': 'could not download {url}: {why} (offline, or the server does not allow cross-origin requests)',
   'engine.downloadHttp': 'could not download {url}: the server answered {status}{statusText}',
   'engine.downloadHtml': 'could not use {url}: the server sent an HTML page ({type}), not a weights file',

@@ -345,6 +345,7 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
 
   // The engine (src/model/engine).
   'engine.notUrl': '{text} 不是 URL：请给出 .safetensors 或 .pth 文件的地址（https://…，或本站以 / 开头的路径）；本机上的文件请用“从文件加载”打开',
+  'engine.urlCredentials': '{url} 的 URL 含有用户名或密码：下载权重时不带凭据；请给出公开地址',
   'engine.downloadFailed': '无法下载 {url}：{why}（处于离线状态，或服务器不允许跨域请求）',
   'engine.downloadHttp': '无法下载 {url}：服务器返回 {status}{statusText}',
   'engine.downloadHtml': '无法使用 {url}：服务器发来的是 HTML 页面（{type}），不是权重文件',
