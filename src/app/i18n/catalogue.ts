@@ -19,8 +19,9 @@ import graph from './messages/graph.ts';
 import checkpoint from './messages/checkpoint.ts';
 import design from './messages/design.ts';
 import downloads from './messages/downloads.ts';
+import samples from './messages/samples.ts';
 
-export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, downloads, explain, graph, checkpoint] as const;
+export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, downloads, explain, graph, checkpoint, samples] as const;
 
 export const EN = {
   ...app.en,
@@ -38,6 +39,7 @@ export const EN = {
   ...explain.en,
   ...graph.en,
   ...checkpoint.en,
+  ...samples.en,
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -58,4 +60,5 @@ export const ZH: { readonly [K in MessageKey]: string } = {
   ...explain.zh,
   ...graph.zh,
   ...checkpoint.zh,
+  ...samples.zh,
 };
