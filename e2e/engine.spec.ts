@@ -174,7 +174,7 @@ test('bad weights: a clear error, the previous network stays loaded, no tensor l
   }, { truncated, origin: ORIGIN });
   expect(r.errors[0]).toMatch(/truncated/);
   expect(r.errors[1]).toMatch(/do not fit the network/);
-  expect(r.errors[2]).toMatch(/could not download .*missing\.safetensors: HTTP 404/);
+  expect(r.errors[2]).toMatch(/could not download .*missing\.safetensors: the server answered 404/);
   expect(r.after.numTensors).toBe(r.before);
   expect(r.after.weights?.source).toMatch(/tiny_resnext\.safetensors$/);
 });

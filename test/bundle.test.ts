@@ -101,3 +101,16 @@ describe('the page loads without tfjs', () => {
     expect([...app].some(([p, text]) => !initial.includes(p) && text.includes(TFJS))).toBe(true);
   });
 });
+
+describe('the sample photos load with the Run and Explain views, not with the page', () => {
+  it('are files of their own, small, named by no script of the first page', () => {
+    const photos = [...app.keys()].filter((p) => /(chelsea|coffee|astronaut)[^/]*\.jpg$/.test(p));
+    expect(photos).toHaveLength(3);
+    for (const p of photos) expect(statSync(join(dirs[0], p)).size, p).toBeLessThan(48 * 1024);
+    const initial = initialScripts(app);
+    const names = photos.map((p) => p.split('/').pop()!);
+    expect(initial.filter((s) => names.some((n) => app.get(s)!.includes(n)))).toEqual([]);
+    // A lazy chunk names them (so the search above could have found them).
+    expect([...app].some(([p, text]) => !initial.includes(p) && names.every((n) => text.includes(n)))).toBe(true);
+  });
+});

@@ -14,6 +14,7 @@ import { useI18n } from '../i18n/I18n.tsx';
 import type { Translator } from '../i18n/translator.ts';
 import { classLabel, pretrainedPreprocessSource } from '../i18n/data.ts';
 import { OrientationNotice } from './OrientationNotice.tsx';
+import { SampleImages } from './SampleImages.tsx';
 import { Card } from './Card.tsx';
 
 /** How many classes a prediction lists. */
@@ -100,6 +101,7 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
             : t('run.preprocessFirst')}
         </p>
       </div>
+      <SampleImages id="run-samples" chosen={image?.blob ?? null} onPick={pick} />
       {weights && (
         <div className="toolbar">
           <div className="field inline">

@@ -1,9 +1,11 @@
 /**
  * The weights part of the Run view: every catalogue entry with its accuracy (and source),
  * preprocessing, licence and size, and whether the backend in use can hold it; any URL or a local
- * file instead; the download progress and what was loaded.
+ * file instead; the download progress (with Cancel), what was loaded, and the cache of downloads.
  */
 import { FilePicker } from './FilePicker.tsx';
+import { DownloadProgress } from './DownloadProgress.tsx';
+import { WeightsCachePanel } from './WeightsCachePanel.tsx';
 import { useState } from 'react';
 import type { BackendCapacity, BackendName, LoadedWeights, LoadProgress } from '../../model/engine/client.ts';
 import { formatInputSize } from '../../model/config.ts';
@@ -64,6 +66,8 @@ interface RunWeightsProps {
   progress: LoadProgress | null;
   error: Message | null;
   onLoad: (src: WeightsSource, entry: PretrainedEntry | undefined) => void;
+  /** Cancels the download under way. */
+  onCancel: () => void;
   /** Set when the loaded weights describe another network than the configured one. */
   configured: { differs: boolean; input: readonly number[]; useWeightsNetwork: () => void };
 }
@@ -113,7 +117,7 @@ function Catalogue({ selected, capacity, active, onChoose }: { selected: Pretrai
   );
 }
 
-export function RunWeights({ proposed, active, capacity, weights, loading, progress, error, onLoad, configured }: RunWeightsProps) {
+export function RunWeights({ proposed, active, capacity, weights, loading, progress, error, onLoad, onCancel, configured }: RunWeightsProps) {
   const i18n = useI18n();
   const { t, msg } = i18n;
   // The configured preset's catalogued weights are proposed; any URL can be typed instead.
@@ -160,12 +164,7 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
           {problem && <p className="field-error">{t('run.cannotLoad', { problem: msg(problem) })}</p>}
         </div>
       )}
-      {loading && progress && (
-        <div>
-          <progress aria-label={t('run.download')} value={progress.loaded} max={progress.total ?? undefined} />
-          <span className="muted small">{progress.total ? t('run.progressOf', { loaded: humanCount(progress.loaded), total: humanCount(progress.total) }) : t('run.progress', { loaded: humanCount(progress.loaded) })}</span>
-        </div>
-      )}
+      {loading && progress && <DownloadProgress progress={progress} onCancel={onCancel} />}
       {error && <p className="field-error" role="alert">{t('run.couldNotLoad', { error: msg(error) })}</p>}
       {weights ? (
         <p className="status" role="status">
@@ -183,6 +182,7 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
           <button type="button" onClick={configured.useWeightsNetwork}>{t('run.configureWeights')}</button>
         </p>
       )}
+      <WeightsCachePanel loaded={weights} loading={loading} onRedownload={(u) => onLoad({ url: u }, pretrainedByUrl(u))} />
       <Catalogue selected={entry} capacity={capacity} active={active} onChoose={(e) => setUrl(e.url)} />
     </Card>
   );

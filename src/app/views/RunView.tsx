@@ -5,7 +5,7 @@
  * classification and the benchmark. Engine requests go through `useEngineTask`. No prediction is ever
  * shown without loaded weights.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BackendCapacity, BackendName, BackendStatus, LoadProgress } from '../../model/engine/client.ts';
 import { checkpointsOf, type PretrainedEntry } from '../../model/pretrained.ts';
 import { RunBackend } from '../components/RunBackend.tsx';
@@ -76,11 +76,16 @@ export function RunView({ state }: { state: AppState }) {
     void backend.choose(name);
   };
 
+  // The download under way, which Cancel aborts.
+  const download = useRef<AbortController | null>(null);
   const loadWeights = async (src: WeightsSource, entry: PretrainedEntry | undefined) => {
     setProgress({ loaded: 0, total: null });
+    download.current?.abort();
+    const controller = new AbortController();
+    download.current = controller;
     // Catalogued weights are checked strictly against their architecture and bring their preprocessing
     // and class names; other files describe themselves.
-    await load.load((engine) => engine.loadWeights(src, { onProgress: setProgress, pretrained: entry?.tag }));
+    await load.load((engine) => engine.loadWeights(src, { onProgress: setProgress, pretrained: entry?.tag, signal: controller.signal }));
   };
 
   const differs = weights !== null && JSON.stringify({ ...weights.config, input: state.config.input }) !== JSON.stringify(state.config);
@@ -100,6 +105,7 @@ export function RunView({ state }: { state: AppState }) {
         progress={progress}
         error={load.error}
         onLoad={(src, entry) => void loadWeights(src, entry)}
+        onCancel={() => download.current?.abort()}
         configured={{
           differs,
           input: state.config.input,
