@@ -14,6 +14,8 @@ import { classLabel } from '../i18n/data.ts';
 import { Rich } from '../i18n/Rich.tsx';
 import type { Translator } from '../i18n/translator.ts';
 import { OrientationNotice } from './OrientationNotice.tsx';
+import { SampleImages } from './SampleImages.tsx';
+import { Card } from './Card.tsx';
 
 function describe({ t, num }: Translator, w: LoadedWeights): string {
   const preset = matchPreset({ ...w.config, input: [w.config.input[0], 224, 224] }) ?? matchPreset(w.config);
@@ -30,8 +32,7 @@ export function ExplainWeights({ weights, busy, error, configured, onFile, onRan
   const i18n = useI18n();
   const { t } = i18n;
   return (
-    <section className="card" aria-labelledby="xp-weights-title">
-      <h3 id="xp-weights-title">{t('xp.weights')}</h3>
+    <Card id="xp-weights" title={t('xp.weights')}>
       {weights ? (
         <p className="status" role="status">{t('xp.explaining', { weights: describe(i18n, weights) })}</p>
       ) : (
@@ -56,7 +57,7 @@ export function ExplainWeights({ weights, busy, error, configured, onFile, onRan
       </div>
       {busy && <p className="muted" role="status">{t('xp.loadingWeights')}</p>}
       {error && <p className="field-error" role="alert">{error}</p>}
-    </section>
+    </Card>
   );
 }
 
@@ -73,8 +74,11 @@ function Crop({ image }: { image: { width: number; height: number; data: Uint8Cl
   return <canvas ref={ref} className="crop" width={image.width} height={image.height} aria-label={t('xp.crop', { width: image.width, height: image.height })} role="img" />;
 }
 
-export function ExplainImage({ name, overview, busy, error, preprocess, onPick, applyExif, onApplyExif }: {
-  name: string | null; overview: ExplainOverview | null; busy: boolean; error: string;
+export function ExplainImage({ name, chosen, overview, busy, error, preprocess, onPick, applyExif, onApplyExif }: {
+  name: string | null;
+  /** The image held now (its sample photo, if it is one, is shown chosen). */
+  chosen: Blob | null;
+  overview: ExplainOverview | null; busy: boolean; error: string;
   /** The loaded weights' preprocessing (what the engine applies), or null without weights. */
   preprocess: PreprocessConfig | null;
   onPick: (f: File) => void;
@@ -94,13 +98,13 @@ export function ExplainImage({ name, overview, busy, error, preprocess, onPick, 
   };
   const top = overview?.top?.[0] ?? null;
   return (
-    <section className="card" aria-labelledby="xp-image-title">
-      <h3 id="xp-image-title">{t('xp.image')}</h3>
+    <Card id="xp-image" title={t('xp.image')}>
       <div className={`drop${over ? ' over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
         <label htmlFor="xp-image-file">{t('xp.chooseImage')}</label>{' '}
         <FilePicker id="xp-image-file" accept="image/*" onFile={onPick} />
         <p className="muted small">{preprocess ? t('xp.preprocessOf', { description: describePreprocessMessage(preprocess) }) : t('xp.preprocessFirst')}</p>
       </div>
+      <SampleImages id="xp-samples" chosen={chosen} onPick={onPick} />
       {name && needsWeights && <p className="field-error" role="alert">{t('xp.waiting', { image: name })}</p>}
       {error && <p className="field-error" role="alert">{error}</p>}
       {busy && <p className="muted" role="status">{t('xp.running', { image: name ?? '' })}</p>}
@@ -128,6 +132,6 @@ export function ExplainImage({ name, overview, busy, error, preprocess, onPick, 
           </div>
         </div>
       )}
-    </section>
+    </Card>
   );
 }
