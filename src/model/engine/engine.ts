@@ -109,6 +109,21 @@ export interface EngineOptions {
   network?: () => Pick<NetworkOptions, 'dense' | 'kernels'>;
 }
 
+/** Milliseconds of each of `runs` predictions of `x` (until its data is read back), after one untimed warm-up. */
+export async function predictionTimes(net: TfjsNetwork, x: tf.Tensor4D, runs: number): Promise<number[]> {
+  const once = async (): Promise<number> => {
+    const t0 = performance.now();
+    const y = net.predict(x);
+    await y.data();
+    y.dispose();
+    return performance.now() - t0;
+  };
+  await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await once());
+  return times;
+}
+
 export class Engine {
   private backend: BackendName | null = null;
   private net: TfjsNetwork | null = null;
@@ -274,16 +289,7 @@ export class Engine {
     const [c, h, w] = net.graph.config.input;
     const x = tf.randomNormal([1, c, h, w], 0, 1, 'float32', 7) as tf.Tensor4D;
     try {
-      const once = async (): Promise<number> => {
-        const t0 = performance.now();
-        const y = net.predict(x);
-        await y.data();
-        y.dispose();
-        return performance.now() - t0;
-      };
-      await once();
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) times.push(await once());
+      const times = await predictionTimes(net, x, runs);
       const staged = await net.runStaged(x);
       staged.output.dispose();
       return { runs, medianMs: median(times), p90Ms: percentile(times, 0.9), perStageMs: staged.stages, backend: this.backend! };

@@ -68,13 +68,15 @@ async function loadWeights(engine: Engine, id: number, req: Extract<Request, { t
   opts = { ...opts, pretrained: entry, preprocess: req.preprocess ?? hub.preprocess };
   const sha256 = entry && entry.url === url ? entry.hub.sha256 : null;
   // A catalogued checkpoint is sized before it is downloaded (pretrainedConfig throws when this build
-  // lacks its architecture); any download is capped by what the backend can hold.
+  // lacks its architecture); any download is capped by what the backend can hold, a catalogued one
+  // also by its own size.
   const cap = await inQueue(async () => {
     signal.throwIfAborted();
     if (entry) pretrainedConfig(entry);
     await engine.ensureBackend();
-    if (entry) checkMemory(pretrainedMemory(entry)!, engine.capacity());
-    return downloadCap(engine.capacity());
+    const need = entry ? pretrainedMemory(entry)! : undefined;
+    if (need) checkMemory(need, engine.capacity());
+    return downloadCap(engine.capacity(), need?.stateDictBytes);
   });
   signal.throwIfAborted();
   let bytes = await cache.get(url, sha256);
