@@ -33,7 +33,7 @@ test('the catalogue list: proposed first, search, filters, show more, keyboard, 
   const at384 = CATALOGUE.entries.filter((e) => e.architecture.startsWith('regnety') && evalPreprocess(e).inputSize === 384);
   await expect(list.getByRole('listitem')).toHaveCount(Math.min(8, at384.length));
   await expect(page.getByText(`of ${at384.length} matching checkpoints`)).toBeVisible();
-  await page.getByLabel('Licence', { exact: true }).selectOption({ label: 'SEER License (non-commercial research) (non-commercial)' });
+  await page.getByLabel('Licence', { exact: true }).selectOption({ label: 'SEER License (non-commercial)' });
   const seer = at384.filter((e) => e.license.id === 'seer-license');
   await expect(list.getByRole('listitem')).toHaveCount(seer.length);
   for (const e of seer) await expect(list.getByRole('listitem', { name: e.label, exact: true })).toContainText('non-commercial');

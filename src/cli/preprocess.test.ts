@@ -71,7 +71,7 @@ describe('pretrained', () => {
     expect(text).toMatch(/^resnet50\.tv2_in1k\s+resnet50\s+80\.858 \/ 95\.434\s+232 → 224, bilinear\s+BSD 3-Clause\s+1000\s+102 MB$/m);
     expect(text).toMatch(/^resnet50\.a1_in1k\s+resnet50\s+81\.24 \/ 95\.112\s+235 → 224, bicubic; test 288 → 288, bicubic\s+Apache 2\.0\s+1000\s+102 MB$/m);
     expect(text).toMatch(/^regnety_160\.sw_in12k\s+regnety_160\s+-\s+.*11821 \(ImageNet-12k/m);
-    expect(text).toMatch(/^regnety_320\.seer\s+.*SEER License \(non-commercial research\), non-commercial use only\s+0 \(no classifier.*\)\s+no classifier$/m);
+    expect(text).toMatch(/^regnety_320\.seer\s+.*SEER License, non-commercial use only\s+0 \(no classifier.*\)\s+no classifier$/m);
     expect(text).toContain('209 tags with weights.');
     expect(text).toMatch(/^20 tags without weights \(architectures only\): .*resnet200\.untrained/m);
     expect(text).toMatch(/^resnext101_32x16d\.fb_wsl_ig1b_ft_in1k\s.*CC BY-NC 4\.0, non-commercial use only/m);

@@ -10,7 +10,7 @@ import type { BackendCapacity, BackendName } from '../../model/engine/client.ts'
 import { formatBytes, memoryProblemMessage } from '../../model/memory.ts';
 import type { Message } from '../../model/message.ts';
 import { cropNote } from '../../model/preprocess.ts';
-import { findPreset, PRESET_FAMILIES, type PresetFamily } from '../../model/presets.ts';
+import { findPreset, type PresetFamily } from '../../model/presets.ts';
 import { evalPreprocess, hasArchitecture, pretrainedMemory, type Catalogue, type PretrainedEntry } from '../../model/pretrained.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { appMessage } from '../i18n/translator.ts';
@@ -81,7 +81,7 @@ export function CatalogueList({ catalogue, proposed, selected, capacity, active,
           <label htmlFor="catalogue-family">{t('run.catalogueFamily')}</label>
           <select id="catalogue-family" value={family} onChange={(ev) => filter(setFamily)(ev.target.value)}>
             <option value="">{t('run.catalogueAny')}</option>
-            {families.map((f) => <option key={f} value={f}>{PRESET_FAMILIES[f]}</option>)}
+            {families.map((f) => <option key={f} value={f}>{t(`panel.family.${f}`)}</option>)}
           </select>
         </div>
         <div className="field">
