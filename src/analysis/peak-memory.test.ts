@@ -77,6 +77,40 @@ describe('peak training memory equals the live tensor bytes PyTorch measures', (
   });
 });
 
+interface FamilyPeakCase {
+  preset: string;
+  batch: number;
+  input: [number, number, number];
+  optimizer: Optimizer;
+  zero_grad: GradReset;
+  start_bytes: number;
+  peak_bytes: number;
+  raw_peak_bytes: number;
+  phase: 'forward' | 'backward' | 'optimizer';
+}
+
+// The presets the cases above leave out (timm's resnet.py family, the RegNets), built by timm and torchvision.
+const familyCases: FamilyPeakCase[] = JSON.parse(readFileSync('fixtures/training/family_peak_memory.json', 'utf8'));
+
+describe("the peak of timm's resnet.py family and the RegNets equals the live tensor bytes PyTorch measures", () => {
+  it('covers, with the cases above, every preset at batch 1 and 8, and some at 224 x 224', () => {
+    const covered = new Set([...cases.filter((c) => c.preset).map((c) => c.preset!), ...familyCases.map((c) => c.preset)]);
+    expect([...covered].sort()).toEqual([...PRESET_NAMES].sort());
+    for (const b of [1, 8]) expect(new Set(familyCases.filter((c) => c.batch === b).map((c) => c.preset))).toEqual(new Set(familyCases.map((c) => c.preset)));
+    expect(familyCases.filter((c) => c.input[1] === 224).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(familyCases.map((c) => [`${c.preset} b${c.batch} ${c.input.join('x')} ${c.optimizer} ${c.zero_grad}`, c] as const))('%s', (_label, c) => {
+    const graph = buildLayerGraph(presetConfig(c.preset, { input: c.input }));
+    const peak = peakTrainingMemory(graph, step({ batch: c.batch, optimizer: c.optimizer, zeroGrad: c.zero_grad }));
+    expect(peak.startBytes).toBe(c.start_bytes);
+    // Within 5% (the acceptance line), and in fact byte for byte, in the same phase.
+    expect(Math.abs(peak.bytes - c.peak_bytes) / c.peak_bytes).toBeLessThanOrEqual(0.05);
+    expect(peak.bytes).toBe(c.peak_bytes);
+    expect(peak.phase).toBe(c.phase);
+  });
+});
+
 describe('the live set, by hand', () => {
   // CIFAR stem, one BasicBlock, base width 2, input 1x2x2, 3 classes, batch 1: every activation is 2 x 2 x 2
   // floats = 32 bytes; BN saves 2 x 2 floats of statistics (16 bytes).
