@@ -43,8 +43,8 @@ const step = (o: Partial<TrainingStepOptions> = {}): TrainingStepOptions => ({ b
 describe('peak training memory equals the live tensor bytes PyTorch measures', () => {
   it('covers every preset at batch 1 and 8, full 224 x 224 for some, every optimizer, both zero_grad modes, foreach, autocast', () => {
     // The 39 presets of the ResNet/ResNeXt family the fixtures were made for (torchvision's, the paper's, timm's D,
-    // SE and ECA networks, the WSL networks, CIFAR ResNeXt-29), each at both batches; the presets added later with
-    // the rest of timm's resnet.py (GroupNorm, BlurPool, ResNet-RS stems...) are not measured yet.
+    // SE and ECA networks, the WSL networks, CIFAR ResNeXt-29), each at both batches; the rest of timm's resnet.py
+    // (GroupNorm, BlurPool, ResNet-RS stems...) and the RegNets have their own file (below).
     const measured = new Set(cases.filter((c) => c.preset).map((c) => c.preset!));
     expect(measured.size).toBeGreaterThanOrEqual(39);
     for (const name of measured) expect(PRESET_NAMES).toContain(name);
