@@ -2,7 +2,7 @@
  * `npm run bench:kernels`: every distinct conv shape of ResNeXt-50 32x4d and ResNet-50 by the own
  * generated wasm kernels (the GEMM conv for dense convs, the grouped conv for grouped ones), as the
  * network plans them, on ONE thread in headless Chromium, beside the one-thread FMA ceiling of
- * `bench/simd-ceiling.ts` (8 and 12 accumulators, the best). Each kernel runs on its own plain
+ * `bench/simd-ceiling.ts` (its loop forms and accumulators, the best). Each kernel runs on its own plain
  * memory, outside tfjs, so this times the kernels' code alone: no pad pass, no pool dispatch, no
  * tensor bookkeeping (`npm run bench` times those too).
  *
@@ -25,7 +25,7 @@ import { presetConfig } from '../src/model/presets.ts';
 import { GEMM_NR, gemmConvWasmBytes, gemmItems, type GemmConvShape } from '../src/model/tfjs/kernels/conv-gemm.ts';
 import { gemmPlan } from '../src/model/tfjs/kernels/wasm-conv.ts';
 import { groupedConvWasmBytes, groupedInputMargin, groupedItems, groupParts, wasmGroupedPlan, type KernelShape, type WasmGroupedPlan } from '../src/model/tfjs/kernels/wasm-grouped.ts';
-import { ACCUMULATORS, ceilingModule } from './simd-ceiling.ts';
+import { ACCUMULATORS, CEILING_FORMS, CEILING_SCRATCH_BYTES, ceilingModule, ceilingStepsPerIteration, type CeilingForm } from './simd-ceiling.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, d: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : d);
@@ -126,9 +126,13 @@ async function runMicro(cases: MicroCase[], rounds: number): Promise<MicroResult
   }
 }
 
-/** The FMA ceiling's loop as a case: `acc` accumulators, `iters` steps per item, 4 items. */
-function ceilingCase(acc: number, iters = 50_000): MicroCase {
-  return { name: `ceiling FMA, ${acc} accumulators`, bytes: ceilingModule(true, acc, false), regions: [[0, 16, 0.001]], args: [0, iters], rel: [true, false], items: 4, macs: 4 * acc * iters * 4, size: 64 };
+/** The FMA ceiling's loop as a case: `form`, `acc` accumulators, about `steps` steps per item, 4 items. */
+function ceilingCase(form: CeilingForm, acc: number, steps = 50_000): MicroCase {
+  const iters = Math.round(steps / ceilingStepsPerIteration(form));
+  return {
+    name: `ceiling FMA, ${form} loop, ${acc} accumulators`, bytes: ceilingModule(true, acc, false, form), regions: [[0, CEILING_SCRATCH_BYTES / 4, 0.001]], args: [0, iters], rel: [true, false],
+    items: 4, macs: 4 * acc * iters * ceilingStepsPerIteration(form) * 4, size: CEILING_SCRATCH_BYTES,
+  };
 }
 
 const side = (n: number, k: number, s: number, p: number) => Math.floor((n + 2 * p - k) / s) + 1;
@@ -179,7 +183,8 @@ const shapeKey = (n: ConvNode) => `${n.inShape.join('x')} -> ${n.conv.outChannel
 const short = (model: string) => (model === 'resnet50' ? 'ResNet-50' : model === 'resnext50_32x4d' ? 'ResNeXt-50' : model);
 
 async function main() {
-  const cases: MicroCase[] = ACCUMULATORS.map((a) => ceilingCase(a));
+  const cases: MicroCase[] = CEILING_FORMS.flatMap((form) => ACCUMULATORS.map((a) => ceilingCase(form, a)));
+  const ceilings = cases.length;
   /** Per model: every conv layer with the case (distinct shape) that times it. */
   const layers = new Map<string, { node: ConvNode; key: string }[]>();
   const byKey = new Map<string, number>();
@@ -205,8 +210,8 @@ async function main() {
   const cpu = `${field('model name')} (family ${field('cpu family')} model ${field('model')})`;
   const out = (s: string) => process.stdout.write(s + '\n');
   out(`${new Date().toISOString()}  ${cpu}, Chromium, one thread, batch ${BATCH}, ${ROUNDS} rounds; load average before: ${loadBefore}, after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-  const ceiling = Math.max(...results.slice(0, ACCUMULATORS.length).map((r) => r.gmacMin));
-  out(`FMA ceiling, one thread: ${ceiling.toFixed(1)} GMAC/s (the best of ${ACCUMULATORS.join(' and ')} accumulators)\n`);
+  const ceiling = Math.max(...results.slice(0, ceilings).map((r) => r.gmacMin));
+  out(`FMA ceiling, one thread: ${ceiling.toFixed(1)} GMAC/s (the best of the ${CEILING_FORMS.join(' and ')} loops with ${ACCUMULATORS.join(' and ')} accumulators)\n`);
   out(`${'kernel'.padEnd(72)} ${'min ms'.padStart(8)} ${'GMAC/s'.padStart(7)} ${'ceil'.padStart(5)}   ${'median ms'.padStart(9)} ${'GMAC/s'.padStart(7)}`);
   for (const r of results) out(`${r.name.padEnd(72)} ${r.minMs.toFixed(3).padStart(8)} ${r.gmacMin.toFixed(1).padStart(7)} ${((r.gmacMin / ceiling) * 100).toFixed(0).padStart(4)}%   ${r.medMs.toFixed(3).padStart(9)} ${r.gmacMed.toFixed(1).padStart(7)}`);
   if (FILTER) return;

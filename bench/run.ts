@@ -395,7 +395,7 @@ async function main(): Promise<void> {
   const calm = calmVerdict(loadBefore, [ceiling, ceilingEnd]);
   if (ceiling) {
     const line = (name: string, c: CeilingResult['mulAdd'] | null, threads: number) =>
-      c ? `  ${name.padEnd(34)} ${c.oneThread.toFixed(1).padStart(6)} GMAC/s on 1 thread, ${c.allThreads.toFixed(1).padStart(6)} on ${threads} (best with ${c.accumulators} accumulators)` : `  ${name.padEnd(34)} relaxed SIMD not available`;
+      c ? `  ${name.padEnd(34)} ${c.oneThread.toFixed(1).padStart(6)} GMAC/s on 1 thread, ${c.allThreads.toFixed(1).padStart(6)} on ${threads} (best: the ${c.form} loop with ${c.accumulators} accumulators)` : `  ${name.padEnd(34)} relaxed SIMD not available`;
     out.push('\nWASM SIMD ceiling in Chromium (register-blocked f32x4 loop, bench/simd-ceiling.ts), at the start and at the end of the browser runs:');
     for (const c of [ceiling, ceilingEnd]) {
       if (!c) continue;

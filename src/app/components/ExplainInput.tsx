@@ -14,6 +14,7 @@ import { classLabel } from '../i18n/data.ts';
 import { Rich } from '../i18n/Rich.tsx';
 import type { Translator } from '../i18n/translator.ts';
 import { OrientationNotice } from './OrientationNotice.tsx';
+import { Card } from './Card.tsx';
 
 function describe({ t, num }: Translator, w: LoadedWeights): string {
   const preset = matchPreset({ ...w.config, input: [w.config.input[0], 224, 224] }) ?? matchPreset(w.config);
@@ -30,8 +31,7 @@ export function ExplainWeights({ weights, busy, error, configured, onFile, onRan
   const i18n = useI18n();
   const { t } = i18n;
   return (
-    <section className="card" aria-labelledby="xp-weights-title">
-      <h3 id="xp-weights-title">{t('xp.weights')}</h3>
+    <Card id="xp-weights" title={t('xp.weights')}>
       {weights ? (
         <p className="status" role="status">{t('xp.explaining', { weights: describe(i18n, weights) })}</p>
       ) : (
@@ -56,7 +56,7 @@ export function ExplainWeights({ weights, busy, error, configured, onFile, onRan
       </div>
       {busy && <p className="muted" role="status">{t('xp.loadingWeights')}</p>}
       {error && <p className="field-error" role="alert">{error}</p>}
-    </section>
+    </Card>
   );
 }
 
@@ -94,8 +94,7 @@ export function ExplainImage({ name, overview, busy, error, preprocess, onPick, 
   };
   const top = overview?.top?.[0] ?? null;
   return (
-    <section className="card" aria-labelledby="xp-image-title">
-      <h3 id="xp-image-title">{t('xp.image')}</h3>
+    <Card id="xp-image" title={t('xp.image')}>
       <div className={`drop${over ? ' over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
         <label htmlFor="xp-image-file">{t('xp.chooseImage')}</label>{' '}
         <FilePicker id="xp-image-file" accept="image/*" onFile={onPick} />
@@ -128,6 +127,6 @@ export function ExplainImage({ name, overview, busy, error, preprocess, onPick, 
           </div>
         </div>
       )}
-    </section>
+    </Card>
   );
 }

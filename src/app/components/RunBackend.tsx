@@ -6,6 +6,7 @@ import type { BackendName, BackendStatus } from '../../model/engine/client.ts';
 import { BACKEND_CHOICES, type BackendChoice } from '../state.ts';
 import type { Message } from '../../model/message.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { Card } from './Card.tsx';
 
 interface RunBackendProps {
   backends: BackendStatus[] | null;
@@ -18,8 +19,7 @@ interface RunBackendProps {
 export function RunBackend({ backends, active, choice, error, onChoose }: RunBackendProps) {
   const { t, msg } = useI18n();
   return (
-    <section className="card" aria-labelledby="backend-title">
-      <h3 id="backend-title">{t('run.backend')} {active && <span className="muted small">{t('run.inUse', { backend: active })}</span>}</h3>
+    <Card id="backend" title={<>{t('run.backend')} {active && <span className="muted small">{t('run.inUse', { backend: active })}</span>}</>}>
       {error && <p className="field-error" role="alert">{msg(error)}</p>}
       {!backends && !error && <p className="muted">{t('run.probing')}</p>}
       {backends && (
@@ -40,6 +40,6 @@ export function RunBackend({ backends, active, choice, error, onChoose }: RunBac
           })}
         </div>
       )}
-    </section>
+    </Card>
   );
 }

@@ -8,6 +8,7 @@ import { ms } from '../format.ts';
 import { useEngineTask } from '../useEngineTask.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { appMessage } from '../i18n/translator.ts';
+import { Card } from './Card.tsx';
 
 const MAX_RUNS = 1000;
 
@@ -30,8 +31,7 @@ export function RunBenchmark({ weights, active }: { weights: LoadedWeights | nul
   const bench = task.result;
   const maxStage = bench ? Math.max(...bench.perStageMs.map((s) => s.ms), 1e-9) : 1;
   return (
-    <section className="card" aria-labelledby="bench-title">
-      <h3 id="bench-title">{t('run.benchmark')}</h3>
+    <Card id="bench" title={t('run.benchmark')}>
       <div className="toolbar">
         <div className="field inline narrow">
           <label htmlFor="bench-runs">{t('run.runs')}</label>
@@ -58,6 +58,6 @@ export function RunBenchmark({ weights, active }: { weights: LoadedWeights | nul
           </ul>
         </div>
       )}
-    </section>
+    </Card>
   );
 }

@@ -14,6 +14,7 @@ import { useI18n } from '../i18n/I18n.tsx';
 import type { Translator } from '../i18n/translator.ts';
 import { classLabel, pretrainedPreprocessSource } from '../i18n/data.ts';
 import { OrientationNotice } from './OrientationNotice.tsx';
+import { Card } from './Card.tsx';
 
 /** How many classes a prediction lists. */
 const TOP_K = 5;
@@ -80,8 +81,7 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
   const own = weights?.pretrained ? findPretrained(weights.pretrained) : undefined;
   const prediction = task.result;
   return (
-    <section className="card" aria-labelledby="image-title">
-      <h3 id="image-title">{t('run.image')}</h3>
+    <Card id="image" title={t('run.image')}>
       <div
         className={`drop${over ? ' over' : ''}`}
         onDragOver={(e) => { e.preventDefault(); setOver(true); }}
@@ -147,6 +147,6 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
           </div>
         </div>
       )}
-    </section>
+    </Card>
   );
 }

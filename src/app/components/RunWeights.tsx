@@ -17,6 +17,7 @@ import { useI18n } from '../i18n/I18n.tsx';
 import { Rich } from '../i18n/Rich.tsx';
 import { appMessage, type Translator } from '../i18n/translator.ts';
 import { accuracySourceLabel, pretrainedAccuracySource, pretrainedPreprocessSource } from '../i18n/data.ts';
+import { Card } from './Card.tsx';
 
 export type WeightsSource = { url: string } | { file: File; name: string };
 
@@ -124,8 +125,7 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
   const problem = entry ? entryProblem(entry, capacity) : null;
   const need = entry ? pretrainedMemory(entry) : null;
   return (
-    <section className="card" aria-labelledby="weights-title">
-      <h3 id="weights-title">{t('run.weights')}</h3>
+    <Card id="weights" title={t('run.weights')}>
       <div className="toolbar">
         <div className="field inline">
           <label htmlFor="weights-pretrained">{t('run.pretrained')}</label>
@@ -184,6 +184,6 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
         </p>
       )}
       <Catalogue selected={entry} capacity={capacity} active={active} onChoose={(e) => setUrl(e.url)} />
-    </section>
+    </Card>
   );
 }

@@ -24,6 +24,7 @@ import { ExplainImage, ExplainWeights } from '../components/ExplainInput.tsx';
 import { ExplainLayerPicker, pickerTree, locate } from '../components/ExplainLayerPicker.tsx';
 import { ExplainMapDetail } from '../components/ExplainMapDetail.tsx';
 import { ExplainMaps, layerScaleKind } from '../components/ExplainMaps.tsx';
+import { Card } from '../components/Card.tsx';
 import '../components/Explain.css';
 
 /** Random weights are drawn in the page's worker: refuse networks whose float32 weights alone pass this. */
@@ -140,8 +141,7 @@ export function ExplainView({ state }: { state: AppState }) {
         onPick={(f) => setImage({ blob: f, name: f.name })} applyExif={applyExif} onApplyExif={setApplyExif}
       />
 
-      <section className="card" aria-labelledby="xp-layer-title">
-        <h3 id="xp-layer-title">{t('xp.featureMaps')}</h3>
+      <Card id="xp-layer" title={t('xp.featureMaps')}>
         <ExplainLayerPicker tree={tree} selected={selected} onSelect={setLayer} />
         <p className="small muted xp-target">
           <span className="num">{target.name}</span>
@@ -158,7 +158,7 @@ export function ExplainView({ state }: { state: AppState }) {
           </div>
         )}
         {maps && maps.layer === selected && <ExplainMaps maps={maps} groups={groups} onOpen={(k) => void openMap(k)} />}
-      </section>
+      </Card>
 
       {maps && maps.layer === selected && (
         <section className="card" aria-label={t('xp.histogram')}>
@@ -167,14 +167,13 @@ export function ExplainView({ state }: { state: AppState }) {
       )}
 
       {overview && (
-        <section className="card" aria-labelledby="xp-cam-title">
-          <h3 id="xp-cam-title">{t('xp.cams')}</h3>
+        <Card id="xp-cam" title={t('xp.cams')}>
           {overview.cam && overview.crop && camEntries.length > 0 ? (
             <ExplainCam crop={overview.crop} entries={camEntries} h={overview.cam.shape[2]} w={overview.cam.shape[3]} layer={overview.cam.layer} random={overview.random} />
           ) : (
             <p className="muted">{overview.camError ? msg(overview.camError) : ''}</p>
           )}
-        </section>
+        </Card>
       )}
     </div>
   );

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { benchConvShapes } from '../../../bench/conv-bench.ts';
 import { benchLayers } from '../../../bench/layer-bench.ts';
-import { measureCeiling } from '../../../bench/simd-ceiling.ts';
+import { CEILING_SCRATCH_BYTES, measureCeiling } from '../../../bench/simd-ceiling.ts';
 import type { Engine } from '../../../src/model/engine/engine.ts';
 import { serveEngine, type Handled } from '../../../src/model/engine/serve.ts';
 import type { GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
@@ -46,9 +46,9 @@ async function handle(engine: Engine, req: HarnessRequest): Promise<Handled> {
       if ((await engine.ensureBackend()) !== 'wasm') throw new Error('the SIMD ceiling is measured on the wasm backend: setBackend("wasm") first');
       const mod = (tf.backend() as unknown as BackendWasmLike).wasm;
       await startKernelPool(mod, networkOptions.kernels?.threads);
-      const scratch = mod._malloc(128);
+      const scratch = mod._malloc(CEILING_SCRATCH_BYTES);
       try {
-        new Float32Array(memoryOf(mod).buffer, scratch, 32).fill(1e-3);
+        new Float32Array(memoryOf(mod).buffer, scratch, CEILING_SCRATCH_BYTES / 4).fill(1e-3);
         const result: CeilingResult = { threads: kernelThreads(mod, networkOptions.kernels?.threads), mulAdd: measureCeiling(mod, scratch, false, networkOptions.kernels?.threads), fma: relaxedSimdSupported() ? measureCeiling(mod, scratch, true, networkOptions.kernels?.threads) : null };
         return { result };
       } finally {

@@ -23,24 +23,18 @@
  * reduction rows in (ky, kx, input channel) order, 8 floats each (zeros past the last channel).
  * Summation order per output: bias, then the reduction in that order, then the residual.
  */
+import type { ConvKernelShape } from './conv-shape.ts';
 import { Code, I32, moduleBytes, SIMD, V128 } from './wasm-encoder.ts';
 
 export const GEMM_NR = 8;
 
-export interface GemmConvShape {
+export interface GemmConvShape extends ConvKernelShape {
   mode: 'flat' | 'rows';
   /** Images in the batch. */
   n: number;
   /** Input rows / columns as the kernel reads them (padded in `rows` mode). */
   hp: number;
   wp: number;
-  inC: number;
-  ho: number;
-  wo: number;
-  outC: number;
-  k: number;
-  stride: number;
-  relu: boolean;
   residual: boolean;
   /** Pixels per tile (1..6 with FMA, 1..5 without: each more needs two accumulator registers). */
   mr: number;

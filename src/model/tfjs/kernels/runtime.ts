@@ -22,6 +22,19 @@ export interface BackendWasmLike {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
+/** A tfjs kernel function's argument (what `tf.registerKernel` passes to `kernelFunc`). */
+export interface KernelCall {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}
+
+/** A call of a wasm kernel here, typed: the backend and its module, the kernel's attributes and its named inputs. */
+export function wasmKernelCall<A, I extends { x: tf.TensorInfo }>(call: KernelCall): { b: BackendWasmLike; mod: WasmModuleLike; a: A; inputs: I } {
+  const b = call.backend as BackendWasmLike;
+  return { b, mod: b.wasm, a: call.attrs as unknown as A, inputs: call.inputs as unknown as I };
+}
+
 export function memoryOf(mod: WasmModuleLike): WebAssembly.Memory {
   const mem = mod.wasmMemory ?? mod.asm?.memory;
   if (!mem) throw new Error('the wasm backend does not expose its memory');

@@ -5,9 +5,10 @@
  * (`packGemmWeights`, bias included).
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { convOutSize } from '../../graph.ts';
 import { GEMM_NR, gemmConvWasmBytes, gemmItems, type GemmConvShape } from './conv-gemm.ts';
 import { padOnPool } from './pad.ts';
-import { kernelFma, kernelFor, kernelThreads, type BackendWasmLike } from './runtime.ts';
+import { kernelFma, kernelFor, kernelThreads, wasmKernelCall, type KernelCall } from './runtime.ts';
 
 export const CONV_KERNEL_NAME = 'ResNeXtConv2D';
 
@@ -51,16 +52,9 @@ export function gemmPlan(shape: Pick<GemmConvShape, 'mode' | 'n' | 'ho' | 'wo' |
   return { mr, panel, group };
 }
 
-function outSide(n: number, k: number, s: number, p: number): number {
-  return Math.floor((n + 2 * p - k) / s) + 1;
-}
-
 /** The kernel function for `tf.registerKernel({ backendName: 'wasm' })`. */
-export function wasmConvKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const b = backend as BackendWasmLike;
-  const mod = b.wasm;
-  const a = attrs as unknown as WasmConvAttrs;
-  const { x, filter, residual } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; residual?: tf.TensorInfo };
+export function wasmConvKernel(call: KernelCall): tf.TensorInfo {
+  const { b, mod, a, inputs: { x, filter, residual } } = wasmKernelCall<WasmConvAttrs, { x: tf.TensorInfo; filter: tf.TensorInfo; residual?: tf.TensorInfo }>(call);
   const [n, h, w, inC] = x.shape;
   const { kernel: k, stride, pad, outChannels: outC } = a;
   const blocks = Math.ceil(outC / GEMM_NR);
@@ -68,8 +62,8 @@ export function wasmConvKernel({ inputs, backend, attrs }: { inputs: tf.NamedTen
   if (filter.shape.length !== 3 || filter.shape[0] !== blocks || filter.shape[1] !== rows || filter.shape[2] !== GEMM_NR) {
     throw new Error(`conv: packed filter [${filter.shape.join(', ')}] does not fit input [${x.shape.join(', ')}] with ${outC} outputs (expected [${blocks}, ${rows}, ${GEMM_NR}])`);
   }
-  const ho = outSide(h, k, stride, pad);
-  const wo = outSide(w, k, stride, pad);
+  const ho = convOutSize(h, k, stride, pad);
+  const wo = convOutSize(w, k, stride, pad);
   if (residual && (residual.shape.length !== 4 || residual.shape.some((d, i) => d !== [n, ho, wo, outC][i]))) {
     throw new Error(`conv: residual [${residual.shape.join(', ')}] does not fit the output [${[n, ho, wo, outC].join(', ')}]`);
   }

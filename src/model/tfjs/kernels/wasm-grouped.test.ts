@@ -113,20 +113,20 @@ describe('packWasmGroupedFilter and the generated module', () => {
   it('pads each group to whole vectors with zeros and puts the bias in the last row', () => {
     // 2 groups, 1 input and 3 outputs each, 1x1: HWIO [1, 1, 1, 6].
     const { data, shape, plan } = packWasmGroupedFilter(Float32Array.from([1, 2, 3, 4, 5, 6]), Float32Array.from([10, 20, 30, 40, 50, 60]), 1, 1, 6, 2);
-    expect(plan).toEqual({ v: 1, p: 8, chunks: 1, blockOuter: true });
+    expect(plan).toEqual({ v: 1, p: 8, chunks: 1, blockOuter: true, unroll: true });
     expect(shape).toEqual([2, 1, 2, 4]);
     expect([...data]).toEqual([1, 2, 3, 0, 10, 20, 30, 0, 4, 5, 6, 0, 40, 50, 60, 0]);
   });
 
-  it('chooses pairs of vectors (5 pixels, 4 in short rows) when a group has an even number of them, else 8 pixels of one vector; blocks outside groups when the weights are small', () => {
-    expect(wasmGroupedPlan(4, 32, 4, 3, 56)).toEqual({ v: 1, p: 8, chunks: 1, blockOuter: true });
-    expect(wasmGroupedPlan(8, 32, 8, 3, 28)).toEqual({ v: 2, p: 5, chunks: 1, blockOuter: false });
-    expect(wasmGroupedPlan(32, 32, 32, 3, 7)).toEqual({ v: 2, p: 4, chunks: 4, blockOuter: false });
-    expect(wasmGroupedPlan(12, 2, 8, 3)).toEqual({ v: 1, p: 8, chunks: 3, blockOuter: true });
+  it('chooses pairs of vectors (5 pixels, 4 in short rows) when a group has an even number of them, else 8 pixels of one vector; blocks outside groups when the weights are small; unrolls the channel loop of <= 8 channels', () => {
+    expect(wasmGroupedPlan(4, 32, 4, 3, 56)).toEqual({ v: 1, p: 8, chunks: 1, blockOuter: true, unroll: true });
+    expect(wasmGroupedPlan(8, 32, 8, 3, 28)).toEqual({ v: 2, p: 5, chunks: 1, blockOuter: false, unroll: true });
+    expect(wasmGroupedPlan(32, 32, 32, 3, 7)).toEqual({ v: 2, p: 4, chunks: 4, blockOuter: false, unroll: false });
+    expect(wasmGroupedPlan(12, 2, 8, 3)).toEqual({ v: 1, p: 8, chunks: 3, blockOuter: true, unroll: true });
   });
 
   it.each([g(8, 8, 3, 1, 1, 2, 9, 2), g(16, 32, 3, 2, 1, 2, 7), g(12, 24, 3, 1, 2, 3, 5), g(4, 8, 5, 2, 2, 1, 6)].map((c, i) => [i, c] as const))(
-    'case %i: every register block (1-8 pixels, 1-2 vectors) and loop order, with the edge taps skipped, equals the reference',
+    'case %i: every register block (1-8 pixels, 1-2 vectors), loop order and channel loop (rolled, unrolled), with the edge taps skipped, equals the reference',
     (_i, c) => {
       const next = rng(11);
       const cpg = c.inChannels / c.groups;
@@ -147,8 +147,8 @@ describe('packWasmGroupedFilter and the generated module', () => {
       f.set(x, X / 4);
       for (const v of opg % 8 === 0 ? [1, 2] : [1]) {
         for (let p = 1; p <= 8; p++) {
-          for (const [blockOuter, parts] of [[false, 1], [true, 1], [false, c.groups], [true, 2]] as const) {
-            const plan = { v, p, chunks: Math.ceil(opg / 4) / v, blockOuter, parts };
+          for (const [blockOuter, parts, unroll] of [[false, 1, false], [true, 1, true], [false, c.groups, true], [true, 2, false]] as const) {
+            const plan = { v, p, chunks: Math.ceil(opg / 4) / v, blockOuter, parts, unroll };
             f.set(packWasmGroupedFilter(hwio, bias, c.kernel, cpg, c.outChannels, c.groups, plan).data, W / 4);
             f.fill(NaN, O / 4, O / 4 + ref.length);
             const run = new WebAssembly.Instance(new WebAssembly.Module(groupedConvWasmBytes({ ...base, plan }, false)), { env: { mem } }).exports.run as (...a: number[]) => void;

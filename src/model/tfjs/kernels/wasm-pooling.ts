@@ -11,7 +11,8 @@
  * then times 1 / (H W).
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { kernelFor, type BackendWasmLike } from './runtime.ts';
+import { convOutSize } from '../../graph.ts';
+import { kernelFor, wasmKernelCall, type KernelCall } from './runtime.ts';
 import { Code, I32, moduleBytes, SIMD, V128 } from './wasm-encoder.ts';
 
 export const MAX_POOL_KERNEL_NAME = 'ResNeXtMaxPool';
@@ -133,18 +134,12 @@ interface PoolAttrs {
   threads?: number;
 }
 
-function outSide(n: number, k: number, s: number, p: number): number {
-  return Math.floor((n + 2 * p - k) / s) + 1;
-}
-
 /** `ResNeXtMaxPool` for `tf.registerKernel({ backendName: 'wasm' })`: x NHWC, attrs k, stride, pad. */
-export function wasmMaxPoolKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const b = backend as BackendWasmLike;
-  const a = attrs as unknown as PoolAttrs;
-  const { x } = inputs as { x: tf.TensorInfo };
+export function wasmMaxPoolKernel(call: KernelCall): tf.TensorInfo {
+  const { b, a, inputs: { x } } = wasmKernelCall<PoolAttrs, { x: tf.TensorInfo }>(call);
   const [n, h, w, c] = x.shape;
-  const ho = outSide(h, a.k, a.stride, a.pad);
-  const wo = outSide(w, a.k, a.stride, a.pad);
+  const ho = convOutSize(h, a.k, a.stride, a.pad);
+  const wo = convOutSize(w, a.k, a.stride, a.pad);
   if (!(ho >= 1 && wo >= 1) || a.pad * 2 > a.k) throw new Error(`max pool: a ${a.k}x${a.k} window with stride ${a.stride} and padding ${a.pad} does not fit [${x.shape.join(', ')}]`);
   const out = b.makeOutput([n, ho, wo, c], 'float32');
   const shape: MaxPoolShape = { n, h, w, c, ho, wo, k: a.k, stride: a.stride, pad: a.pad };
@@ -154,13 +149,12 @@ export function wasmMaxPoolKernel({ inputs, backend, attrs }: { inputs: tf.Named
 }
 
 /** `ResNeXtSpatialMean` for the wasm backend: x NHWC [n, h, w, c] -> [n, c]. */
-export function wasmSpatialMeanKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const b = backend as BackendWasmLike;
-  const { x } = inputs as { x: tf.TensorInfo };
+export function wasmSpatialMeanKernel(call: KernelCall): tf.TensorInfo {
+  const { b, a, inputs: { x } } = wasmKernelCall<{ threads?: number } | undefined, { x: tf.TensorInfo }>(call);
   const [n, h, w, c] = x.shape;
   const out = b.makeOutput([n, c], 'float32');
   const shape = { hw: h * w, c };
-  const { pool, kernel } = kernelFor(b.wasm, `mean:${JSON.stringify(shape)}`, (shared) => meanWasmBytes(shape, shared), (attrs as { threads?: number } | undefined)?.threads);
+  const { pool, kernel } = kernelFor(b.wasm, `mean:${JSON.stringify(shape)}`, (shared) => meanWasmBytes(shape, shared), a?.threads);
   pool.run(kernel, [b.dataIdMap.get(x.dataId).memoryOffset, b.dataIdMap.get(out.dataId).memoryOffset], n * Math.ceil(c / 4 / VECTORS));
   return out;
 }

@@ -10,22 +10,13 @@
  * over the chunk's 4 channels (the same products as the reference, summed in another order).
  * Workgroup memory: ((8 - 1) * stride + K)^2 + K * K * 4 vec4s (4.7 KiB for stride 2, K = 3).
  */
+import type { PaddedConvKernelShape } from './conv-shape.ts';
 
 const TILE = 8;
 
-interface TiledGroupedShape {
+interface TiledGroupedShape extends PaddedConvKernelShape {
   n: number;
-  h: number;
-  w: number;
-  inC: number;
-  ho: number;
-  wo: number;
-  outC: number;
-  k: number;
-  stride: number;
-  pad: number;
   groups: number;
-  relu: boolean;
   bias: boolean;
 }
 
