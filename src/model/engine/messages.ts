@@ -37,6 +37,9 @@ export const ENGINE_MESSAGES = {
   'engine.formsWork':
     'the forms check runs each of the three forms four times, and this block needs {macs, number} multiply-accumulates per run, over the {max, number} it can run: choose a smaller input size or width',
   'engine.cancelled': 'cancelled',
+  'engine.hubPreprocess': '{description}, from {repo}\'s config.json (timm\'s pretrained_cfg{test}); choose another preprocessing below to change it',
+  'engine.hubTestSize': ', at its test input size',
+  'engine.hubConfigFailed': '{description}, the default: {error}',
 } as const;
 
 /** An engine failure: a MessageError of the catalogue. */
