@@ -345,6 +345,7 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
 
   // The engine (src/model/engine).
   'engine.notUrl': '{text} 不是 URL：请给出 .safetensors 或 .pth 文件的地址（https://…，或本站以 / 开头的路径）；本机上的文件请用“从文件加载”打开',
+  'engine.urlCredentials': '{url} 的 URL 含有用户名或密码：下载权重时不带凭据；请给出公开地址',
   'engine.downloadFailed': '无法下载 {url}：{why}（处于离线状态，或服务器不允许跨域请求）',
   'engine.downloadHttp': '无法下载 {url}：服务器返回 {status}{statusText}',
   'engine.downloadHtml': '无法使用 {url}：服务器发来的是 HTML 页面（{type}），不是权重文件',
@@ -355,9 +356,14 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'engine.connectionClosed': '连接已关闭',
   'engine.downloadStalled': '{url} 的下载停滞：收到 {loaded, number} 字节后 {seconds} 秒内没有数据',
   'engine.downloadHash': '已拒绝 {url}：其 SHA-256 为 {got}，而不是目录记录的 {want}（上游文件已更改或已损坏）；未缓存',
+  'engine.downloadEmpty': '服务器没有为 {url} 发送任何字节',
+  'engine.catalogueSize': '目录中的该文件含 {bytes, number} 字节的 float32 权重；最多允许多出四分之一',
   'engine.maxDownload': '本应用读取的权重文件最大为 4 GiB',
   'engine.noCanvas': '这个 worker 中没有用于解码图像的 2D canvas',
   'engine.noWeights': '尚未加载权重：请先加载 .safetensors 或 .pth 文件',
+  'engine.hubPreprocess': '{description}，来自 {repo} 的 config.json（timm 的 pretrained_cfg{test}）；可在下方选择其他预处理',
+  'engine.hubTestSize': '，按其测试输入尺寸',
+  'engine.hubConfigFailed': '{description}，默认值：{error}',
   'engine.noWeightsExplain': '尚未加载权重：请加载 .safetensors 或 .pth 文件，或使用随机权重',
   'engine.tooLargeToTime': '网络的权重有 {gb} GB：太大，无法在本浏览器中计时（最多 1 GB）',
   'engine.workerFailed': '推理引擎 worker 出错：{why}',
