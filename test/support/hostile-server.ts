@@ -10,6 +10,8 @@
  *   /stall/<file>       the headers and 1,000 bytes, then nothing (the connection stays open)
  *   /huge/<file>        Content-Length 10,737,418,240 (10 GiB), then zeros as long as the client reads
  *   /endless/<file>     no Content-Length, zeros as long as the client reads
+ *   /empty/<file>       200 with no body
+ *   /gzip-noise/<file>  1,000,000 bytes of noise gzip-encoded: the encoded length is over the decoded one
  * `bodyBytes` counts the body bytes written per path, to show how soon a refused download stopped.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -37,6 +39,19 @@ function fixture(name: string): Buffer | null {
   } catch {
     return null;
   }
+}
+
+/** Bytes that do not compress (a fixed xorshift sequence). */
+export function noise(n: number): Buffer {
+  const out = Buffer.alloc(n);
+  let x = 2463534242;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
 }
 
 /** Writes zeros in 64 kB chunks while the client reads, until it goes away. */
@@ -108,6 +123,17 @@ export async function startHostileServer(): Promise<HostileServer> {
       case 'huge':
         res.writeHead(200, { ...binary, 'content-length': String(10 * 2 ** 30) });
         zeros(res, count);
+        return;
+      case 'gzip-noise': {
+        const gz = gzipSync(noise(1_000_000));
+        res.writeHead(200, { ...binary, 'content-encoding': 'gzip', 'content-length': String(gz.byteLength) });
+        count(gz.byteLength);
+        res.end(gz);
+        return;
+      }
+      case 'empty':
+        res.writeHead(200, { ...binary, 'content-length': '0' });
+        res.end();
         return;
       case 'endless':
         res.writeHead(200, binary);

@@ -7,7 +7,8 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BackendCapacity, BackendName, BackendStatus, LoadProgress } from '../../model/engine/client.ts';
-import { checkpointsOf, type PretrainedEntry } from '../../model/pretrained.ts';
+import type { PretrainedEntry } from '../../model/pretrained.ts';
+import { useCatalogue } from '../useCatalogue.ts';
 import { RunBackend } from '../components/RunBackend.tsx';
 import { RunBenchmark } from '../components/RunBenchmark.tsx';
 import { RunClassify } from '../components/RunClassify.tsx';
@@ -69,7 +70,8 @@ export function RunView({ state }: { state: AppState }) {
   const load = useLoadedWeights();
   const weights = load.weights;
   const [progress, setProgress] = useState<LoadProgress | null>(null);
-  const proposed = checkpointsOf(exactPreset(state.config) ?? '')[0];
+  const catalogue = useCatalogue();
+  const proposed = catalogue?.checkpointsOf(exactPreset(state.config) ?? '')[0];
 
   const chooseBackend = (name: BackendChoice) => {
     store.update((s) => ({ ...s, backend: name }));
@@ -97,6 +99,7 @@ export function RunView({ state }: { state: AppState }) {
       </div>
       <RunBackend backends={backend.backends} active={backend.active} choice={state.backend} error={backend.error} onChoose={chooseBackend} />
       <RunWeights
+        catalogue={catalogue}
         proposed={proposed}
         active={backend.active}
         capacity={backend.capacity}
@@ -112,7 +115,7 @@ export function RunView({ state }: { state: AppState }) {
           useWeightsNetwork: () => weights && store.update((s) => withWeightsNetwork(s, weights)),
         }}
       />
-      <RunClassify weights={weights} onGoToWeights={() => document.getElementById('weights-url')?.focus()} />
+      <RunClassify catalogue={catalogue} weights={weights} onGoToWeights={() => document.getElementById('weights-url')?.focus()} />
       <RunBenchmark weights={weights} active={backend.active} />
     </div>
   );

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startHostileServer, type HostileServer } from '../../../test/support/hostile-server.ts';
+import { noise, startHostileServer, type HostileServer } from '../../../test/support/hostile-server.ts';
 import { messageFromError, type Message } from '../message.ts';
 import { displayName, downloadCap, downloadWeights, MAX_DOWNLOAD_BYTES, weightsUrl } from './download.ts';
 import { backendCapacity } from '../memory.ts';
@@ -37,6 +37,10 @@ describe('weightsUrl: "not a URL" before any fetch', () => {
     expect(weightsUrl(' https://h.test/a/b.safetensors ', 'https://app.test/')).toBe('https://h.test/a/b.safetensors');
     expect(weightsUrl('/w/x.pth', 'https://app.test/run/')).toBe('https://app.test/w/x.pth');
     expect(weightsUrl('../w/x.pth', 'https://app.test/run/a')).toBe('https://app.test/w/x.pth');
+  });
+  it('a URL with a user name or password is refused, the password not repeated', () => {
+    expect(() => weightsUrl('https://me:secret@h.test/w.pth', 'https://app.test/')).toThrow(/^the URL of https:\/\/h\.test\/w\.pth carries a user name or password/);
+    expect(() => weightsUrl('https://me:secret@h.test/w.pth', 'https://app.test/')).not.toThrow(/secret/);
   });
   it('a long non-URL is quoted cut, not whole', () => {
     const e = failure(Promise.resolve().then(() => weightsUrl('x '.repeat(50_000), 'https://app.test/')));
@@ -95,13 +99,13 @@ describe('downloadWeights from a hostile server', () => {
   it('a Content-Length over the cap is refused before the first chunk', async () => {
     const progress: LoadProgress[] = [];
     const e = await failure(get(url('huge'), { onProgress: (p) => progress.push(p) }));
-    expect(e?.message).toBe(`refused ${url('huge')} before downloading: the server declares 10,737,418,240 bytes, over the 4,294,967,296 bytes this backend can hold (the test cap)`);
+    expect(e?.message).toBe(`refused ${url('huge')} before downloading: the server declares 10,737,418,240 bytes, over the limit of 4,294,967,296 bytes (the test cap)`);
     expect(progress).toEqual([]);
   });
 
   it('a body without Content-Length stops as soon as it passes the cap', async () => {
     const e = await failure(get(url('endless'), { maxBytes: 1_000_000 }));
-    expect(e?.message).toMatch(new RegExp(`^stopped the download of ${url('endless')} at 1,[0-9]{3},[0-9]{3} bytes: over the 1,000,000 bytes this backend can hold \\(the test cap\\)$`));
+    expect(e?.message).toMatch(new RegExp(`^stopped the download of ${url('endless')} at 1,[0-9]{3},[0-9]{3} bytes: over the limit of 1,000,000 bytes \\(the test cap\\)$`));
     const got = Number(/at ([\d,]+) bytes/.exec(e!.message)![1].replaceAll(',', ''));
     expect(got).toBeLessThanOrEqual(1_000_000 + 65_536);
   });
@@ -114,12 +118,28 @@ describe('downloadWeights from a hostile server', () => {
     expect(progress.every((p) => p.total === null)).toBe(true);
   });
 
+  it('gzip of a file that does not compress: the decoded bytes fall short of the encoded length, and that is no error', async () => {
+    const got = await get(url('gzip-noise'));
+    expect(same(got, noise(1_000_000))).toBe(true);
+  });
+
   it('a hash mismatch names both hashes; the right hash passes', async () => {
     const right = createHash('sha256').update(bytes).digest('hex');
     const wrong = 'ab'.repeat(32);
     const e = await failure(get(url('good'), { sha256: wrong }));
     expect(e?.message).toBe(`refused ${url('good')}: its SHA-256 is ${right}, not the catalogue's ${wrong} (the file upstream changed or is corrupted); it was not cached`);
     expect(same(await get(url('good'), { sha256: right.toUpperCase() }), bytes)).toBe(true);
+  });
+
+  it('an empty body says so', async () => {
+    expect((await failure(get(url('empty'))))?.message).toBe(`the server sent no bytes for ${url('empty')}`);
+  });
+
+  it('a URL of any length is quoted cut in the message', async () => {
+    const long = `${server.origin}/missing/${'a'.repeat(10_000)}.safetensors`;
+    const e = await failure(get(long));
+    expect(e?.message).toMatch(/^could not download http:\/\/127\.0\.0\.1:\d+\/missing\/a+\.\.\. \(\d+ characters\): the server answered 404 Not Found$/);
+    expect(e!.message.length).toBeLessThan(500);
   });
 
   it('an unreachable server: "could not download" with the URL', async () => {
@@ -133,5 +153,9 @@ describe('downloadCap', () => {
   it("wasm's 4 GiB heap, else the app's 4 GiB", () => {
     expect(downloadCap(backendCapacity('wasm')).maxBytes).toBe(4_294_901_760);
     expect(downloadCap(backendCapacity('cpu'))).toMatchObject({ maxBytes: MAX_DOWNLOAD_BYTES, maxWhy: { id: 'engine.maxDownload' } });
+  });
+  it('a catalogued checkpoint: at most a quarter over its float32 state dict, plus 1 MB', () => {
+    expect(downloadCap(backendCapacity('cpu'), 100_000_000)).toMatchObject({ maxBytes: 126_000_000, maxWhy: { id: 'engine.catalogueSize' } });
+    expect(downloadCap(backendCapacity('wasm'), 4e9).maxBytes).toBe(4_294_901_760);
   });
 });

@@ -40,12 +40,21 @@ interface DownloadOptions {
   fetch?: typeof fetch;
 }
 
-/** The most bytes a download may have on a backend, and why: its total memory, at most MAX_DOWNLOAD_BYTES. */
-export function downloadCap(cap: BackendCapacity): { maxBytes: number; maxWhy: Message } {
-  return cap.totalBytes !== null && cap.totalBytes < MAX_DOWNLOAD_BYTES
+/**
+ * The most bytes a download may have, and why: the backend's total memory, at most MAX_DOWNLOAD_BYTES,
+ * and for a catalogued checkpoint at most a quarter over its float32 state dict (`expectedBytes`) plus 1 MB.
+ */
+export function downloadCap(cap: BackendCapacity, expectedBytes?: number): { maxBytes: number; maxWhy: Message } {
+  const own = cap.totalBytes !== null && cap.totalBytes < MAX_DOWNLOAD_BYTES
     ? { maxBytes: cap.totalBytes, maxWhy: cap.why }
     : { maxBytes: MAX_DOWNLOAD_BYTES, maxWhy: engineMessage('engine.maxDownload') };
+  if (expectedBytes === undefined) return own;
+  const catalogued = Math.ceil(expectedBytes * 1.25) + 1_000_000;
+  return catalogued < own.maxBytes ? { maxBytes: catalogued, maxWhy: engineMessage('engine.catalogueSize', { bytes: expectedBytes }) } : own;
 }
+
+/** Longest URL quoted whole in a message. */
+const URL_LIMIT = 300;
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
@@ -57,7 +66,6 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 export function weightsUrl(typed: string, base: string): string {
   const t = typed.trim();
   const refuse = () => engineError('engine.notUrl', { text: JSON.stringify(clip(t, 60)) });
-  // eslint-disable-next-line no-control-regex
   if (t === '' || /[\s\u0000-\u001f\u007f]/.test(t)) throw refuse();
   let url: URL;
   try {
@@ -68,6 +76,8 @@ export function weightsUrl(typed: string, base: string): string {
     throw refuse();
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.host === '') throw refuse();
+  // fetch refuses these, and a password must not end up in messages or the cache.
+  if (url.username !== '' || url.password !== '') throw engineError('engine.urlCredentials', { url: clip(`${url.protocol}//${url.host}${url.pathname}`, URL_LIMIT) });
   return url.href;
 }
 
@@ -132,6 +142,8 @@ function contentLength(headers: Headers): number | null {
  */
 export async function downloadWeights(url: string, opts: DownloadOptions): Promise<Uint8Array> {
   const stallMs = opts.stallMs ?? STALL_MS;
+  // A URL is quoted cut in messages: a link may be any length.
+  const shown = clip(url, URL_LIMIT);
   const max = Math.min(opts.maxBytes, MAX_DOWNLOAD_BYTES);
   const inner = new AbortController();
   // Why the download was stopped by this side, if it was.
@@ -151,7 +163,7 @@ export async function downloadWeights(url: string, opts: DownloadOptions): Promi
   };
   if (opts.signal?.aborted) throw engineError('engine.cancelled');
   opts.signal?.addEventListener('abort', onCancel, { once: true });
-  const why = (): Error => (stopped === 'cancel' ? engineError('engine.cancelled') : engineError('engine.downloadStalled', { url, seconds: stallMs / 1000, loaded }));
+  const why = (): Error => (stopped === 'cancel' ? engineError('engine.cancelled') : engineError('engine.downloadStalled', { url: shown, seconds: stallMs / 1000, loaded }));
   try {
     arm();
     let response: Response;
@@ -160,23 +172,23 @@ export async function downloadWeights(url: string, opts: DownloadOptions): Promi
     } catch (e) {
       if (stopped) throw why();
       const cause = (e as Error & { cause?: Error }).cause;
-      throw engineError('engine.downloadFailed', { url, why: (e as Error).message + (cause?.message ? ` (${cause.message})` : '') });
+      throw engineError('engine.downloadFailed', { url: shown, why: (e as Error).message + (cause?.message ? ` (${cause.message})` : '') });
     }
     const cancelBody = () => void response.body?.cancel().catch(() => undefined);
     if (!response.ok) {
       cancelBody();
-      throw engineError('engine.downloadHttp', { url, status: response.status, statusText: response.statusText ? ` ${response.statusText}` : '' });
+      throw engineError('engine.downloadHttp', { url: shown, status: response.status, statusText: response.statusText ? ` ${clip(response.statusText, 60)}` : '' });
     }
     const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (type === 'text/html' || type === 'application/xhtml+xml') {
       cancelBody();
-      throw engineError('engine.downloadHtml', { url, type });
+      throw engineError('engine.downloadHtml', { url: shown, type });
     }
     const encoding = (response.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
     const declared = contentLength(response.headers);
     if (declared !== null && declared > max) {
       cancelBody();
-      throw engineError('engine.downloadTooLarge', { url, bytes: declared, max, why: opts.maxWhy });
+      throw engineError('engine.downloadTooLarge', { url: shown, bytes: declared, max, why: opts.maxWhy });
     }
     // An encoded body's Content-Length counts encoded bytes: fetch hands over decoded ones. Behind CORS the
     // encoding may be hidden, so a count that passes the declared length means it was encoded.
@@ -193,15 +205,15 @@ export async function downloadWeights(url: string, opts: DownloadOptions): Promi
         } catch (e) {
           if (stopped) throw why();
           throw total !== null
-            ? engineError('engine.downloadEnded', { url, loaded, total, why: engineMessage('engine.connectionClosed') })
-            : engineError('engine.downloadBroke', { url, loaded, why: (e as Error).message || engineMessage('engine.connectionClosed') });
+            ? engineError('engine.downloadEnded', { url: shown, loaded, total, why: engineMessage('engine.connectionClosed') })
+            : engineError('engine.downloadBroke', { url: shown, loaded, why: (e as Error).message || engineMessage('engine.connectionClosed') });
         }
         if (step.done) break;
         arm();
         loaded += step.value.byteLength;
         if (loaded > max) {
           void reader.cancel().catch(() => undefined);
-          throw engineError('engine.downloadOverCap', { url, loaded, max, why: opts.maxWhy });
+          throw engineError('engine.downloadOverCap', { url: shown, loaded, max, why: opts.maxWhy });
         }
         chunks.push(step.value);
         if (total !== null && loaded > total) total = null;
@@ -210,19 +222,24 @@ export async function downloadWeights(url: string, opts: DownloadOptions): Promi
     } else {
       const bytes = new Uint8Array(await response.arrayBuffer());
       loaded = bytes.byteLength;
-      if (loaded > max) throw engineError('engine.downloadOverCap', { url, loaded, max, why: opts.maxWhy });
+      if (loaded > max) throw engineError('engine.downloadOverCap', { url: shown, loaded, max, why: opts.maxWhy });
       chunks.push(bytes);
       progress();
     }
     if (stopped) throw why();
-    if (total !== null && loaded < total) throw engineError('engine.downloadEnded', { url, loaded, total, why: engineMessage('engine.connectionClosed') });
+    // A short body that ended cleanly. Behind CORS a hidden Content-Encoding can make the decoded count
+    // fall short of the encoded length (an incompressible file): there the browser's own length check,
+    // which fails the read, is trusted instead.
+    const hidden = response.type === 'cors' && !response.headers.has('content-encoding');
+    if (total !== null && loaded < total && !hidden) throw engineError('engine.downloadEnded', { url: shown, loaded, total, why: engineMessage('engine.connectionClosed') });
     const out = new Uint8Array(loaded);
     let at = 0;
     for (const c of chunks) {
       out.set(c, at);
       at += c.byteLength;
     }
-    await checkSha256(url, out, opts.sha256);
+    if (loaded === 0) throw engineError('engine.downloadEmpty', { url: shown });
+    await checkSha256(shown, out, opts.sha256);
     return out;
   } finally {
     clearTimeout(timer);

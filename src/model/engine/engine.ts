@@ -8,12 +8,12 @@ import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph, type LayerGraph } from '../graph.ts';
 import { ENGINE_MESSAGES, engineError } from './messages.ts';
 import { messageOf } from '../message.ts';
-import { classNames, IMAGENET_CLASSES } from '../classes.ts';
+import { classNames, hasClassNames, IMAGENET_CLASSES } from '../classes.ts';
 import { checkImageSize, sniffImage, type ImageInfo } from '../image/sniff.ts';
 import type { PixelImage } from '../image/rgb.ts';
 import { backendCapacity, checkMemory, memoryNeed, type BackendCapacity } from '../memory.ts';
 import { DEFAULT_PREPROCESS, preprocessImage, validatePreprocess, type PreprocessConfig } from '../preprocess.ts';
-import { pretrainedConfig, type PretrainedEntry } from '../pretrained.ts';
+import { evalPreprocess, pretrainedConfig, type PretrainedEntry } from '../pretrained.ts';
 import { aboutFile, checkStateDict, openWeights, weightsNetwork } from '../weights/index.ts';
 import { probeBackends, useBackend, useBestBackend, wasmKernelInfo, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
@@ -62,7 +62,7 @@ function percentile(xs: number[], p: number): number {
  */
 function weightsMeta(config: NetworkConfig, opts: { pretrained?: PretrainedEntry; preprocess?: PreprocessConfig } = {}): WeightsMeta {
   const entry = opts.pretrained;
-  if (entry) return { pretrained: entry.tag, preprocess: validatePreprocess(opts.preprocess ?? entry.preprocess), classes: entry.classes.id, classesAssumed: false };
+  if (entry) return { pretrained: entry.tag, preprocess: validatePreprocess(opts.preprocess ?? evalPreprocess(entry)), classes: hasClassNames(entry.classes.id) ? entry.classes.id : null, classesAssumed: false };
   const assumed = config.classes === IMAGENET_CLASSES.length;
   return { pretrained: null, preprocess: validatePreprocess(opts.preprocess ?? DEFAULT_PREPROCESS), classes: assumed ? 'imagenet-1k' : null, classesAssumed: assumed };
 }

@@ -29,6 +29,8 @@ export interface WeightsMeta {
   classes: string | null;
   /** The class set was assumed from the number of outputs (a file outside the catalogue). */
   classesAssumed: boolean;
+  /** Where the preprocessing of weights outside the catalogue came from (a timm hub repository's config.json), if anywhere. */
+  preprocessSource?: Message;
 }
 export interface LoadedWeights extends WeightsMeta {
   config: NetworkConfig; source: string; tensors: number; bytes: number; cached: boolean; memory: MemoryNeed;

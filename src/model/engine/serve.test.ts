@@ -15,7 +15,7 @@ import { WeightsCache, type CacheStore } from './weights-cache.ts';
 
 vi.mock('../pretrained.ts', async (original) => {
   const m = await original<typeof import('../pretrained.ts')>();
-  return { ...m, requirePretrained: vi.fn(m.requirePretrained) };
+  return { ...m, loadCatalogue: vi.fn(m.loadCatalogue) };
 });
 
 /** Cache Storage in memory: what WeightsCache uses of it. */
@@ -177,10 +177,14 @@ describe('Cache Storage keeps only weights the engine loaded and checked', () =>
   });
 
   it("a catalogue download whose SHA-256 is not the catalogue's is refused, naming both hashes, and not cached", async () => {
-    const entry = pretrained.PRETRAINED.find((p) => p.architecture === 'resnet50')!;
+    const real = await pretrained.loadCatalogue();
+    const entry = real.checkpointsOf('resnet50')[0];
     const want = 'ab'.repeat(32);
     await ok(send({ type: 'clearCachedWeights' }));
-    vi.mocked(pretrained.requirePretrained).mockReturnValueOnce({ ...entry, hub: { ...entry.hub, sha256: want } });
+    // The catalogue as loaded, but this entry with a recorded hash.
+    const withHash = Object.create(real) as pretrained.Catalogue;
+    withHash.require = () => ({ ...entry, hub: { ...entry.hub, sha256: want } });
+    vi.mocked(pretrained.loadCatalogue).mockResolvedValueOnce(withHash);
     const realFetch = globalThis.fetch;
     vi.stubGlobal('fetch', (u: string, init: RequestInit) => realFetch(u === entry.url ? url('good', 'tiny_resnet.safetensors') : u, init));
     try {

@@ -12,7 +12,8 @@ import { decodePng } from '../image/png.ts';
 import { imageError, toRgb, type RgbImage } from '../image/rgb.ts';
 import { orientImage, withoutOrientation, type OrientationMode, type OrientationNote } from '../image/orientation.ts';
 import { checkMemory } from '../memory.ts';
-import { pretrainedConfig, pretrainedMemory, requirePretrained } from '../pretrained.ts';
+import { loadCatalogue, pretrainedConfig, pretrainedMemory } from '../pretrained.ts';
+import { hubWeightsMeta } from '../hub.ts';
 import { Engine, type EngineOptions, type WeightsBytes } from './engine.ts';
 import type { ExplainOverview, LoadedWeights, LoadProgress, Prediction, Request, RequestMessage, ResponseMessage } from './protocol.ts';
 import { displayName, downloadCap, downloadWeights, weightsUrl } from './download.ts';
@@ -46,8 +47,9 @@ type InQueue = <T>(work: () => Promise<T>) => Promise<T>;
  * cached only once the engine loaded and checked them, and any load error evicts the URL.
  */
 async function loadWeights(engine: Engine, id: number, req: Extract<Request, { type: 'loadWeights' }>, signal: AbortSignal, inQueue: InQueue, settings: DownloadSettings, cache: WeightsCache): Promise<LoadedWeights> {
-  const entry = req.pretrained ? requirePretrained(req.pretrained) : undefined;
-  const opts = { config: req.config, pretrained: entry, preprocess: req.preprocess };
+  const catalogue = await loadCatalogue();
+  let entry = req.pretrained ? catalogue.require(req.pretrained) : undefined;
+  let opts = { config: req.config, pretrained: entry, preprocess: req.preprocess };
   const progress = (p: LoadProgress) => post({ id, kind: 'progress', progress: p });
   if ('file' in req.src) {
     const { file, name } = req.src;
@@ -60,15 +62,21 @@ async function loadWeights(engine: Engine, id: number, req: Extract<Request, { t
   }
   // "not a URL" before anything is fetched or queued.
   const url = weightsUrl(req.src.url, self.location.href);
+  // A timm hub URL that is not a catalogue entry's own: its tag's entry, or its repository's config.json.
+  const hub = !entry && !req.preprocess ? await hubWeightsMeta(url, catalogue) : {};
+  entry ??= hub.entry;
+  opts = { ...opts, pretrained: entry, preprocess: req.preprocess ?? hub.preprocess };
   const sha256 = entry && entry.url === url ? entry.hub.sha256 : null;
   // A catalogued checkpoint is sized before it is downloaded (pretrainedConfig throws when this build
-  // lacks its architecture); any download is capped by what the backend can hold.
+  // lacks its architecture); any download is capped by what the backend can hold, a catalogued one
+  // also by its own size.
   const cap = await inQueue(async () => {
     signal.throwIfAborted();
     if (entry) pretrainedConfig(entry);
     await engine.ensureBackend();
-    if (entry) checkMemory(pretrainedMemory(entry)!, engine.capacity());
-    return downloadCap(engine.capacity());
+    const need = entry ? pretrainedMemory(entry)! : undefined;
+    if (need) checkMemory(need, engine.capacity());
+    return downloadCap(engine.capacity(), need?.stateDictBytes);
   });
   signal.throwIfAborted();
   let bytes = await cache.get(url, sha256);
@@ -87,7 +95,7 @@ async function loadWeights(engine: Engine, id: number, req: Extract<Request, { t
       throw e;
     }
     if (!cached) await cache.put(url, file.bytes, sha256);
-    return loaded;
+    return hub.source ? { ...loaded, preprocessSource: hub.source } : loaded;
   });
 }
 
