@@ -9,14 +9,19 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
-export async function startPreview(port: number): Promise<ChildProcess> {
-  log('building the app (vite build) ...');
-  const b = spawnSync('npx', ['vite', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+/**
+ * Builds the app (`vite build`, with `--mode` where given: `e2e` adds the engine harness page) and serves it with
+ * `vite preview` on `port`; returns once `page` answers.
+ */
+export async function startPreview(port: number, { mode, page = '/' }: { mode?: string; page?: string } = {}): Promise<ChildProcess> {
+  const modeArgs = mode ? ['--mode', mode] : [];
+  log(`building the app (${['vite build', ...modeArgs].join(' ')}) ...`);
+  const b = spawnSync('npx', ['vite', 'build', ...modeArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (b.status !== 0) throw new Error('vite build failed');
-  const p = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore', detached: true });
+  const p = spawn('npx', ['vite', 'preview', ...modeArgs, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore', detached: true });
   for (let i = 0; i < 100; i++) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return p;
+      if ((await fetch(`http://127.0.0.1:${port}${page}`)).ok) return p;
     } catch {
       // not up yet
     }

@@ -12,9 +12,10 @@
  *    unfolded, build + run; and reading a value the network materialises (no build).
  *   npm run bench:explain [-- --runs 10]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
+import { median } from '../src/analysis/stats.ts';
+import { startPreview } from './browser-measure.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveTap } from '../src/model/explain.ts';
 import { buildLayerGraph } from '../src/model/graph.ts';
@@ -32,31 +33,10 @@ const LAYER = 'layer1';
 const FLAGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const log = (s: string) => process.stderr.write(s + '\n');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-async function startPreview(): Promise<ChildProcess> {
-  log('building the app (vite build) ...');
-  const b = spawnSync('npx', ['vite', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (b.status !== 0) throw new Error('vite build failed');
-  const p = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/e2e-harness.html`)).ok) return p;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('vite preview did not start');
-}
-
 interface PullTimes { encoding: string; pullMs: number; stallMs: number; bytes: number }
 
 async function browserBench(): Promise<{ pulls: PullTimes[]; requestMs: number; forwardMs: number; channels: number; side: number; threads: number | null }> {
-  const preview = await startPreview();
+  const preview = await startPreview(PORT, { page: '/e2e-harness.html' });
   const browser = await chromium.launch({ executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined, args: FLAGS });
   try {
     const page = await browser.newPage();

@@ -51,13 +51,14 @@ function predictMs(c: Case, constants: DeviceConstants): number {
 }
 
 export const START: DeviceConstants = {
-  simt: { efficiency: 0.75, nTile: 64, kTile: 8, winograd: 2 },
-  tensorCores: { efficiency: 0.95, nTile: 16, kTile: 16, winograd: 1 },
-  wgradEfficiency: 0.8,
+  simt: { efficiency: 0.78, nTile: 64, kTile: 8, winograd: 2.2 },
+  tensorCores: { efficiency: 0.95, nTile: 32, kTile: 16, winograd: 1 },
+  wgradEfficiency: 0.9,
   memoryEfficiency: 0.8,
-  minKernelUs: 2,
-  nchwPasses: 1.3,
-  nchwPassesBackward: 2,
+  depthwiseEfficiency: 0.5,
+  minKernelUs: 5,
+  nchwPasses: 0.8,
+  nchwPassesBackward: 2.5,
 };
 
 /** Predicted and measured ResNeXt / ResNet time ratios of a table, where both networks are in it. */
@@ -98,9 +99,11 @@ const FREE: { get: (c: DeviceConstants) => number; set: (c: DeviceConstants, v: 
   { name: 'simt.efficiency', get: (c) => c.simt.efficiency, set: (c, v) => (c.simt.efficiency = v), lo: 0.2, hi: 1 },
   { name: 'simt.winograd', get: (c) => c.simt.winograd, set: (c, v) => (c.simt.winograd = v), lo: 1, hi: 2.25 },
   { name: 'tensorCores.efficiency', get: (c) => c.tensorCores.efficiency, set: (c, v) => (c.tensorCores.efficiency = v), lo: 0.2, hi: 1 },
-  { name: 'wgradEfficiency', get: (c) => c.wgradEfficiency, set: (c, v) => (c.wgradEfficiency = v), lo: 0.3, hi: 1.5 },
+  { name: 'wgradEfficiency', get: (c) => c.wgradEfficiency, set: (c, v) => (c.wgradEfficiency = v), lo: 0.3, hi: 1 },
   { name: 'memoryEfficiency', get: (c) => c.memoryEfficiency, set: (c, v) => (c.memoryEfficiency = v), lo: 0.4, hi: 1 },
   { name: 'nchwPassesBackward', get: (c) => c.nchwPassesBackward, set: (c, v) => (c.nchwPassesBackward = v), lo: 0.05, hi: 6 },
+  { name: 'depthwiseEfficiency', get: (c) => c.depthwiseEfficiency, set: (c, v) => (c.depthwiseEfficiency = v), lo: 0.1, hi: 1 },
+  { name: 'minKernelUs', get: (c) => c.minKernelUs, set: (c, v) => (c.minKernelUs = v), lo: 2, hi: 10 },
   { name: 'nchwPasses', get: (c) => c.nchwPasses, set: (c, v) => (c.nchwPasses = v), lo: 0.05, hi: 4 },
 ];
 
@@ -205,6 +208,9 @@ if (args.includes('--fit')) {
 
 /** The family of a network: what a leave-one-family-out check holds out together. */
 function family(model: string): string {
+  if (/^regnetx|^RegNetX/.test(model)) return 'RegNetX (wide groups)';
+  if (/^regnety|^RegNetY/.test(model)) return 'RegNetY (wide groups and SE)';
+  if (/_gn$|blur|_pruned$|^senet154$/.test(model)) return 'GroupNorm, BlurPool, pruned widths, SENet-154';
   if (/resnext/i.test(model)) return 'ResNeXt (grouped 3x3, with and without SE)';
   if (/^(se|eca)resnet/.test(model)) return 'SE/ECA ResNets';
   if (/^wide_/.test(model)) return 'wide ResNets';

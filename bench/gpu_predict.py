@@ -3,6 +3,8 @@
     python3 bench/gpu_predict.py --out gpu.jsonl [--networks a,b,c] [--dtypes float32,tf32,amp] [--layouts nchw,nhwc]
                                  [--infer-batches 1,64,256] [--train-batch 64] [--runs 10] [--budget-s 420]
     npx tsx bench/gpu-predict.ts --measured gpu.jsonl [--device NAME]     (here, with Node: predicted against measured)
+    python3 bench/gpu_predict.py --dry-run        (no GPU: resnet18 at 64 x 64, batch 1 and 2, on the CPU, float32,
+                                                   both layouts, wall-clock timing: checks the script, not a GPU)
 
 The GPU machine needs only Python and a CUDA build of PyTorch (torchvision for the torchvision networks; the timm
 networks also need the reference timm, see tools/fixtures/reference.py, else they are skipped with a note). Each
@@ -59,7 +61,10 @@ def main() -> None:
     p.add_argument("--train-batch", type=int, default=64)
     p.add_argument("--runs", type=int, default=10)
     p.add_argument("--budget-s", type=float, default=420)
+    p.add_argument("--dry-run", action="store_true", help="no GPU: a small run on the CPU to check the script")
     a = p.parse_args()
+    if a.dry_run:
+        a.networks, a.dtypes, a.infer_batches, a.train_batch, a.runs = "resnet18", "float32", "1,2", 2, 1
     dtypes = a.dtypes.split(",")
     for d in dtypes:
         if d not in PRECISIONS:
@@ -78,26 +83,40 @@ def main() -> None:
     import torch
     import torch.nn as nn
 
-    if not torch.cuda.is_available():
-        fail(f"PyTorch {torch.__version__} sees no CUDA GPU: run this on an NVIDIA GPU with a CUDA build of PyTorch")
+    if not a.dry_run and not torch.cuda.is_available():
+        fail(f"PyTorch {torch.__version__} sees no CUDA GPU: run this on an NVIDIA GPU with a CUDA build of PyTorch "
+             "(--dry-run checks the script on the CPU)")
     import presets
     from models import build_model
 
-    torch.backends.cudnn.benchmark = True
-    dev = torch.device("cuda")
-    props = torch.cuda.get_device_properties(dev)
     out = open(a.out, "w") if a.out else None
-    emit(out, {
-        "gpu": props.name, "sms": props.multi_processor_count, "memoryBytes": props.total_memory,
-        "capability": f"{props.major}.{props.minor}", "torch": torch.__version__, "cuda": torch.version.cuda,
-        "cudnn": torch.backends.cudnn.version(),
-    })
+    if a.dry_run:
+        torch.set_num_threads(1)
+        dev = torch.device("cpu")
+        emit(out, {"gpu": None, "dryRun": "CPU, wall-clock timing: checks the script, measures no GPU",
+                   "torch": torch.__version__})
+    else:
+        torch.backends.cudnn.benchmark = True
+        dev = torch.device("cuda")
+        props = torch.cuda.get_device_properties(dev)
+        emit(out, {
+            "gpu": props.name, "sms": props.multi_processor_count, "memoryBytes": props.total_memory,
+            "capability": f"{props.major}.{props.minor}", "torch": torch.__version__, "cuda": torch.version.cuda,
+            "cudnn": torch.backends.cudnn.version(),
+        })
+    size = 64 if a.dry_run else 224
     start = time.monotonic()
+    out_of_memory = torch.cuda.OutOfMemoryError
 
     def timed(fn) -> float:
         """Median over 3 groups of `runs` passes of the time per pass, in ms (CUDA events), after warm-up."""
-        for _ in range(3):
+        for _ in range(1 if a.dry_run else 3):
             fn()
+        if a.dry_run:
+            t0 = time.perf_counter()
+            for _ in range(a.runs):
+                fn()
+            return (time.perf_counter() - t0) * 1000 / a.runs
         torch.cuda.synchronize()
         groups = []
         for _ in range(3):
@@ -113,12 +132,13 @@ def main() -> None:
 
     for name in a.networks.split(","):
         try:
-            config = {**presets.architecture(name), "input": [3, 224, 224], "classes": 1000, "include_top": True}
+            config = {**presets.architecture(name), "input": [3, size, size], "classes": 1000, "include_top": True}
             base = build_model(config)
         except (KeyError, SystemExit, ImportError) as e:
             emit(out, {"name": name, "skipped": f"cannot build it here: {e}"})
             continue
         for dtype in dtypes:
+            # PyTorch's defaults are cudnn.allow_tf32 True and cuda.matmul.allow_tf32 False (since 1.12): set both.
             torch.backends.cudnn.allow_tf32 = dtype == "tf32"
             torch.backends.cuda.matmul.allow_tf32 = dtype == "tf32"
             for layout in layouts:
@@ -131,23 +151,23 @@ def main() -> None:
                 model = model.to(dev, memory_format=fmt)
                 data_type = {"float16": torch.float16, "bfloat16": torch.bfloat16}.get(dtype, torch.float32)
                 model = model.to(data_type)
-                autocast = torch.autocast("cuda", torch.float16, enabled=dtype == "amp")
-                row = {"name": name, "dtype": dtype, "layout": layout}
+                autocast = torch.autocast(dev.type, torch.float16 if dev.type == "cuda" else torch.bfloat16, enabled=dtype == "amp")
+                row = {"name": name, "dtype": dtype, "layout": layout, **({"imageSize": size} if a.dry_run else {})}
                 model.eval()
                 for batch in batches:
-                    x = torch.randn(batch, 3, 224, 224, device=dev).to(data_type).contiguous(memory_format=fmt)
+                    x = torch.randn(batch, 3, size, size, device=dev).to(data_type).contiguous(memory_format=fmt)
                     try:
                         with torch.inference_mode(), autocast:
                             ms = timed(lambda: model(x))
                         emit(out, {**row, "mode": "inference", "batch": batch, "ms": ms})
-                    except torch.cuda.OutOfMemoryError:
+                    except out_of_memory:
                         emit(out, {**row, "mode": "inference", "batch": batch, "skipped": "out of memory"})
                     del x
                     torch.cuda.empty_cache()
                 model.train()
                 opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
                 loss_fn = nn.CrossEntropyLoss()
-                x = torch.randn(a.train_batch, 3, 224, 224, device=dev).to(data_type).contiguous(memory_format=fmt)
+                x = torch.randn(a.train_batch, 3, size, size, device=dev).to(data_type).contiguous(memory_format=fmt)
                 target = torch.randint(0, 1000, (a.train_batch,), device=dev)
 
                 def step():
@@ -159,7 +179,7 @@ def main() -> None:
 
                 try:
                     emit(out, {**row, "mode": "training", "batch": a.train_batch, "ms": timed(step)})
-                except torch.cuda.OutOfMemoryError:
+                except out_of_memory:
                     emit(out, {**row, "mode": "training", "batch": a.train_batch, "skipped": "out of memory"})
                 del model, opt, x, target
                 torch.cuda.empty_cache()

@@ -10,10 +10,11 @@
  * ResNet-18 (a 70-row network). Also the number of SVG elements in the drawing after each interaction.
  *   npm run bench:graph [-- --runs 9]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { chromium, type Page } from '@playwright/test';
+import { median } from '../src/analysis/stats.ts';
+import { startPreview } from './browser-measure.ts';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
 import { graphTree, levelExpansion, orderedIds } from '../src/app/graphTree.ts';
@@ -24,11 +25,6 @@ const PORT = 4409;
 const FLAGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const log = (s: string) => process.stderr.write(s + '\n');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 function cpuDescription(): string {
   try {
     const info = readFileSync('/proc/cpuinfo', 'utf8');
@@ -37,22 +33,6 @@ function cpuDescription(): string {
   } catch {
     return `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores`;
   }
-}
-
-async function startPreview(): Promise<ChildProcess> {
-  log('building the app (vite build) ...');
-  const b = spawnSync('npx', ['vite', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (b.status !== 0) throw new Error('vite build failed');
-  const p = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/`)).ok) return p;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('vite preview did not start');
 }
 
 interface Timing { inp: number; script: number; elements: number }
@@ -121,7 +101,7 @@ async function levels(page: Page, runs: number): Promise<{ open: Timing; close: 
 }
 
 async function main(): Promise<void> {
-  const preview = await startPreview();
+  const preview = await startPreview(PORT);
   const browser = await chromium.launch({ executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined, args: FLAGS });
   const lines: string[] = [];
   const row = (what: string, t: Timing) =>

@@ -14,7 +14,7 @@
  * It prints the CPU and the load average at the start and the end: times taken on a busy machine are noisy.
  *
  *   npm run bench:predict [-- --skip-cpu] [-- --skip-browser] [-- --quick] [-- --networks a,b,c] [-- --runs N]
- *                         [-- --train-runs N] [-- --save FILE] [-- --measured FILE]
+ *                         [-- --train-runs N] [-- --save FILE] [-- --measured FILE] [-- --port N]  (the browser part's preview server)
  *                         [-- --clock cpu]   (the least CPU time over the threads instead of the median wall time: for a busy machine)
  * --save writes the probe and the measurements as JSON; --measured FILE predicts them again without measuring.
  */
@@ -170,7 +170,7 @@ const BROWSER_NETWORKS = [
 ];
 
 async function thisBrowser(): Promise<void> {
-  const port = 4408;
+  const port = Number(option('port') ?? 4408);
   const preview = await startPreview(port);
   const browser = await launchBrowser();
   print('\n3. The engine in this browser (tfjs wasm, headless Chromium, the Cost view\'s "This browser" and "Measure": batch 1, 224, median of 3 passes per op):');

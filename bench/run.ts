@@ -11,7 +11,7 @@
  *   npm run bench -- --targets              only what the Targets lines need (the ceiling, tfjs wasm in
  *                                           Chromium, its ops and conv shapes): no PyTorch, webgl, ORT, Node
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { cpus } from 'node:os';
@@ -28,6 +28,7 @@ import type { ConvShapeTiming } from './conv-bench.ts';
 import { layerCategory } from '../src/analysis/roofline.ts';
 import type { OpTiming } from '../src/model/tfjs/network.ts';
 import { encodeSafetensors } from './safetensors-writer.ts';
+import { startPreview } from './browser-measure.ts';
 import type { CeilingResult } from '../test/support/harness/protocol.ts';
 
 const args = process.argv.slice(2);
@@ -98,22 +99,6 @@ function startWeightsServer(): Promise<Server> {
     res.end(body);
   });
   return new Promise((resolve) => server.listen(WEIGHTS_PORT, '127.0.0.1', () => resolve(server)));
-}
-
-async function startPreview(): Promise<ChildProcess> {
-  log('building the app with the e2e harness (vite build --mode e2e) ...');
-  const b = spawnSync('npx', ['vite', 'build', '--mode', 'e2e'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (b.status !== 0) throw new Error('vite build failed');
-  const p = spawn('npx', ['vite', 'preview', '--mode', 'e2e', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/e2e-harness.html`)).ok) return p;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('vite preview did not start');
 }
 
 async function ceilingBench(page: Page): Promise<CeilingResult> {
@@ -347,7 +332,7 @@ async function main(): Promise<void> {
     log('PyTorch ...');
     torchBench();
   }
-  const preview = await startPreview();
+  const preview = await startPreview(PORT, { mode: 'e2e', page: '/e2e-harness.html' });
   const weightsServer = await startWeightsServer();
   const browser = await chromium.launch({ executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined, args: FLAGS });
   let ceiling: CeilingResult | null = null;

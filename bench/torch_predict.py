@@ -1,9 +1,10 @@
 """PyTorch on this CPU for `npm run bench:predict` (bench/predict.ts runs it with /usr/bin/python3).
 
     python3 bench/torch_predict.py --probe [--threads 2]
-        one JSON line: the CPU, the threads, a float32 GEMM (torch.mm of 1024 x 1024, GFLOP/s), a copy of a 4 MB
-        tensor (bytes read + written per second), the time of one tiny module call (nn.ReLU on one element:
-        Python's module call + the dispatcher), the vector width and the memory
+        one JSON line: the CPU, the threads, a float32 GEMM (torch.mm of 1024 x 1024, GFLOP/s), copies of a 4 MB
+        and a 64 MB tensor (bytes read + written per second: in the caches and past them), the time of one tiny module call (nn.ReLU on one element:
+        Python's module call + the dispatcher), three dense convs and a grouped 3x3 conv (GFLOP/s, oneDNN), one tiny conv
+        module call (microseconds), the vector width and the memory
     python3 bench/torch_predict.py --time NAME[,NAME...] [--threads 2] [--runs 5] [--train-runs 3] [--clock wall|cpu]
         one JSON line per preset: median ms of an eval forward pass at batch 1 and 8 (torch.inference_mode), and of
         one training step at batch 8 (train mode, CrossEntropyLoss, backward, SGD with momentum 0.9, zero_grad
@@ -80,9 +81,10 @@ clock = time.perf_counter
 threads_used = 1
 
 
-def median_time(fn, runs: int, warmup: int = 2) -> float:
+def median_time(fn, runs: int, warmup: int = 2, parallel: bool = True) -> float:
     """Median seconds of `fn` in wall time; or, with --clock cpu (for a machine other work keeps busy), the least
-    CPU time of the process over its threads (waiting threads sleep: OMP_WAIT_POLICY=PASSIVE)."""
+    CPU time of the process over its threads (waiting threads sleep: OMP_WAIT_POLICY=PASSIVE); `parallel=False` for
+    serial work (Python's call overhead runs on one thread)."""
     for _ in range(warmup):
         fn()
     times = []
@@ -93,7 +95,7 @@ def median_time(fn, runs: int, warmup: int = 2) -> float:
     if clock is time.process_time:
         # Other work only ever adds to a run's CPU time (it evicts caches, it steals the core mid-kernel): the
         # least is the closest to the work itself.
-        return min(times) / threads_used
+        return min(times) / (threads_used if parallel else 1)
     return statistics.median(times)
 
 
@@ -110,6 +112,10 @@ def probe() -> dict:
             y.copy_(x)
 
     copy = median_time(copies, 15, 3) / 20
+    # 64 MB: past the caches, as a ResNet's activations at batch 8 are (the model interpolates between the two).
+    big = torch.randn(16 * 1024 * 1024)
+    big_out = torch.empty_like(big)
+    big_copy = median_time(lambda: big_out.copy_(big), 7, 2)
     relu = nn.ReLU(inplace=True)
     tiny = torch.randn(1)
 
@@ -117,11 +123,31 @@ def probe() -> dict:
         for _ in range(2000):
             relu(tiny)
 
-    op = median_time(calls, 7, 2) / 2000
+    op = median_time(calls, 7, 2, parallel=False) / 2000
+    # The convolutions themselves (oneDNN, not BLAS: inference convs run at their own rate): three dense convs of a
+    # ResNet at batch 1, one per scale (a 3x3 of 64 channels at 56 x 56, a 1x1 of 64 -> 256 at 56 x 56, a 3x3 of 512
+    # channels at 7 x 7; their FLOPs over their summed time), a grouped one (32 groups of 4 channels, ResNeXt-50's
+    # first stage), and a tiny conv whose time is the per-call cost of a conv (the call, oneDNN's primitive lookup).
+    with torch.inference_mode():
+        shapes = [(64, 64, 3, 56), (64, 256, 1, 56), (512, 512, 3, 7)]
+        dense_flops = sum(2 * co * ci * k * k * hw * hw for ci, co, k, hw in shapes)
+        dense_args = [(torch.randn(1, ci, hw, hw), torch.randn(co, ci, k, k), k // 2) for ci, co, k, hw in shapes]
+        dense = sum(median_time(lambda a=a: torch.nn.functional.conv2d(a[0], a[1], padding=a[2]), 15, 3) for a in dense_args)
+        grouped_x, grouped_w = torch.randn(1, 128, 56, 56), torch.randn(128, 4, 3, 3)
+        grouped = median_time(lambda: torch.nn.functional.conv2d(grouped_x, grouped_w, padding=1, groups=32), 15, 3)
+        small = nn.Conv2d(8, 8, 1, bias=False).eval()
+        small_x = torch.randn(1, 8, 2, 2)
+
+        def conv_calls():
+            for _ in range(500):
+                small(small_x)
+
+        conv_call = median_time(conv_calls, 7, 2, parallel=False) / 500
     return {
         "cpu": cpu_name(), "threads": torch.get_num_threads(), "gemmGflops": 2 * 1024 ** 3 / gemm / 1e9,
-        "copyGBs": 2 * x.numel() * 4 / copy / 1e9, "opUs": op * 1e6, "vectorLanes": vector_lanes(),
-        "memoryBytes": memory_bytes(), "torch": torch.__version__,
+        "copyGBs": 2 * x.numel() * 4 / copy / 1e9, "largeCopyGBs": 2 * big.numel() * 4 / big_copy / 1e9, "opUs": op * 1e6, "vectorLanes": vector_lanes(),
+        "convGflops": dense_flops / dense / 1e9, "groupedConvGflops": 2 * 128 * 4 * 9 * 56 * 56 / grouped / 1e9,
+        "convUs": conv_call * 1e6, "memoryBytes": memory_bytes(), "torch": torch.__version__,
     }
 
 

@@ -13,9 +13,12 @@
  * (software Vulkan on the CPU: correctness only), where the defaults shrink so that it finishes: one
  * timed run, batch 1, 64x64 input.
  *   npm run bench:webgpu [-- --runs 10 --batches 1,16 --input 224 --models resnext50_32x4d,resnet50
- *                           --software --variants --no-ort]
+ *                           --software --variants --no-ort --ort-timeout 180]
+ * --ort-timeout: seconds onnxruntime-web may take for one model (session, every batch, in a child
+ * process) before its row says so and the bench goes on (default 180 on a GPU, 600 on SwiftShader).
  * --variants adds the grouped conv's reference WGSL kernel and split + concat for ResNeXt-50.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -86,45 +89,82 @@ async function timed(once: () => Promise<void>, runs: number, warm: boolean): Pr
 
 type Ort = typeof import('onnxruntime-web');
 
+interface OrtChildResult {
+  rows: { batch: number; ms: number }[];
+  /** Batch-1 logits of the check input. */
+  logits: number[];
+  error?: string;
+}
+
+/**
+ * `--ort-child MODEL`: onnxruntime-web's WebGPU EP on this process's own Dawn adapter (found as the
+ * parent's is), one model, every batch; prints one JSON line (OrtChildResult). onnxruntime-web 1.30's
+ * WebGPU build (the C++ WebGPU EP compiled to wasm with Emscripten's Dawn bindings) compiles its first
+ * shader on Dawn in Node and then waits; on SwiftShader it did not come back in 10 minutes.
+ */
+async function ortChild(model: string, runs: number, batches: number[], side: number): Promise<void> {
+  const answer = (r: OrtChildResult) => process.stdout.write(JSON.stringify(r) + '\n');
+  try {
+    const ort = (await import('onnxruntime-web/webgpu')) as unknown as Ort;
+    // The WebGPU EP does the work; one wasm thread for the rest (Node's worker threads are not needed).
+    ort.env.wasm.numThreads = 1;
+    ort.env.logLevel = 'error';
+    const graph = buildLayerGraph(presetConfig(model, { input: [3, side, side] }));
+    const { sd } = weights(model);
+    const input = checkInput(model, side);
+    const session = await ort.InferenceSession.create(networkToOnnx(graph, sd), { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+    const feed = (batch: number, data?: Float32Array) => ({ input: new ort.Tensor('float32', data ?? normal(rng(batch), batch * 3 * side * side), [batch, 3, side, side]) });
+    const logits = Array.from((await session.run(feed(1, input.data))).logits.data as Float32Array);
+    const rows: OrtChildResult['rows'] = [];
+    for (const batch of batches) {
+      const f = feed(batch);
+      rows.push({ batch, ms: await timed(async () => void (await session.run(f)), runs, batch !== 1) });
+    }
+    await session.release();
+    answer({ rows, logits });
+  } catch (e) {
+    answer({ rows: [], logits: [], error: `onnxruntime-web: ${(e as Error).message}` });
+  }
+}
+
+/** The batch-1 input whose logits are checked: PyTorch's (224x224, fixtures/large) when there, else seeded. */
+function checkInput(model: string, side: number): { data: Float32Array; pytorch: boolean } {
+  const refInput = `${LARGE}/${model}.input.bin`;
+  const pytorch = side === 224 && existsSync(`${LARGE}/${model}.safetensors`) && existsSync(refInput) && existsSync(`${LARGE}/${model}.logits.bin`);
+  return { data: pytorch ? readF32(refInput) : normal(rng(7), 3 * side * side), pytorch };
+}
+
 async function main(): Promise<void> {
   const adapter = await installDawn(args.includes('--software'));
   const runs = Math.max(1, Number(arg('--runs', adapter.software ? '1' : '10')) || 1);
   const batches = arg('--batches', adapter.software ? '1' : '1,16').split(',').map(Number);
   const side = Number(arg('--input', adapter.software ? '64' : '224'));
+  const ortTimeout = Number(arg('--ort-timeout', adapter.software ? '600' : '180'));
+  if (!(ortTimeout > 0)) throw new Error('--ort-timeout takes seconds (> 0)');
   if (!(Number.isInteger(side) && side >= 32) || batches.some((b) => !(Number.isInteger(b) && b >= 1))) throw new Error('--input takes a side of at least 32, --batches whole numbers >= 1');
+  if (args.includes('--ort-child')) {
+    await ortChild(arg('--ort-child', ''), runs, batches, side);
+    process.exit(0);
+  }
   const peak = gpuPeak(adapter.name);
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs-backend-webgpu did not start on the Dawn adapter');
   await tf.ready();
   registerGroupedKernels(['webgpu']);
-  let ort: Ort | null = null;
-  let ortNote = '';
-  if (!args.includes('--no-ort')) {
-    try {
-      ort = (await import('onnxruntime-web/webgpu')) as unknown as Ort;
-      // The WebGPU EP does the work; one wasm thread for the rest (Node's worker threads are not needed).
-      ort.env.wasm.numThreads = 1;
-      ort.env.logLevel = 'error';
-    } catch (e) {
-      ortNote = `onnxruntime-web's WebGPU build did not load: ${(e as Error).message}`;
-    }
-  }
+  const withOrt = !args.includes('--no-ort');
   const where = adapter.software
     ? `SwiftShader (software Vulkan on the CPU: ${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}): correctness only, the times say nothing about a GPU`
     : `GPU adapter "${adapter.name}" (${adapter.vendor} ${adapter.architecture})`;
   log(`Dawn adapter: ${adapter.name}; ${runs} timed run(s) after a warm-up, batch ${batches.join(' and ')}, ${side}x${side}`);
   const out: string[] = [`WebGPU through Dawn (npm webgpu) in Node ${process.versions.node}: ${where}.`];
   out.push(peak ? `Datasheet FP32 peak: ${peak.fp32Tflops} TFLOPS = ${(peak.fp32Tflops / 2).toFixed(1)} TMAC/s (${peak.name}; ${peak.source}).` : `No datasheet peak for "${adapter.name}" in bench/gpu-peaks.ts: the % peak column stays empty.`);
-  if (ortNote) out.push(ortNote);
   out.push(`${'model'.padEnd(16)} ${'stack'.padEnd(34)} ${'batch'.padStart(5)} ${'ms'.padStart(10)} ${'ms/image'.padStart(9)} ${'GMAC/s'.padStart(8)} ${'% peak'.padStart(7)}  check (batch 1)`);
   for (const model of MODELS) {
     const graph = buildLayerGraph(presetConfig(model, { input: [3, side, side] }));
     const macs = totalMacs(graph);
     const { sd, source } = weights(model);
-    const refInput = `${LARGE}/${model}.input.bin`;
     const refLogits = `${LARGE}/${model}.logits.bin`;
-    const pytorch = side === 224 && source.startsWith('PyTorch') && existsSync(refInput) && existsSync(refLogits);
-    const input = pytorch ? readF32(refInput) : normal(rng(7), 3 * side * side);
+    const { data: input, pytorch } = checkInput(model, side);
     const row = (stack: string, batch: number, ms: number, check: string) => {
       const gmacs = (macs * batch) / ms / 1e6;
       const share = peak ? `${((gmacs / ((peak.fp32Tflops / 2) * 1000)) * 100).toFixed(1)}%` : '-';
@@ -160,24 +200,25 @@ async function main(): Promise<void> {
         net.dispose();
       }
     }
-    if (!ort) continue;
+    if (!withOrt) continue;
     const name = 'onnxruntime-web webgpu EP';
+    // In a child process that is killed after --ort-timeout: onnxruntime-web's WebGPU build can block
+    // Node's event loop while it waits on Dawn (see ortChild), where no timer of this process would fire.
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], ...args, '--ort-child', model], { encoding: 'utf8', timeout: ortTimeout * 1000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
+    let result: OrtChildResult | null = null;
     try {
-      const session = await ort.InferenceSession.create(networkToOnnx(graph, sd), { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
-      try {
-        const feed = (batch: number, data?: Float32Array) => ({ input: new ort!.Tensor('float32', data ?? normal(rng(batch), batch * 3 * side * side), [batch, 3, side, side]) });
-        logits[name] = (await session.run(feed(1, input))).logits.data as Float32Array;
-        for (const batch of batches) {
-          const f = feed(batch);
-          const ms = await timed(async () => void (await session.run(f)), runs, batch !== 1);
-          row(name, batch, ms, batch === 1 ? checkOf(name) : '');
-        }
-      } finally {
-        await session.release();
-      }
-    } catch (e) {
-      out.push(`${model.padEnd(16)} ${name.padEnd(34)} failed: ${(e as Error).message}`);
+      if (child.status === 0) result = JSON.parse(child.stdout.trim().split('\n').pop()!) as OrtChildResult;
+    } catch {
+      result = { rows: [], logits: [], error: `no result line from the child: ${child.stdout.trim().split('\n').pop()}` };
     }
+    if (!result || result.error) {
+      const why = result?.error ?? (child.error || child.signal ? `no result in ${ortTimeout} s (--ort-timeout): the child was stopped` : `exited with ${child.status}: ${(child.stderr || '').trim().split('\n').pop()}`);
+      out.push(`${model.padEnd(16)} ${name.padEnd(34)} failed: ${why}`);
+      log(`${model} ${name}: ${why}`);
+      continue;
+    }
+    logits[name] = Float32Array.from(result.logits);
+    for (const r of result.rows) row(name, r.batch, r.ms, r.batch === 1 ? checkOf(name) : '');
   }
   process.stdout.write(out.join('\n') + '\n');
   // Dawn keeps its device threads alive; end once the table is out.

@@ -11,7 +11,13 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
 import { summarize, torchsummaryText } from '../src/analysis/summary.ts';
-import { checkpointsOf, PRETRAINED, requirePretrained } from '../src/model/pretrained.ts';
+import { Catalogue, evalPreprocess, type CatalogueJson } from '../src/model/pretrained.ts';
+import { cropNote } from '../src/model/preprocess.ts';
+
+/** The catalogue from its data file (the app loads it as a chunk; the spec reads it directly). */
+const CATALOGUE = new Catalogue(JSON.parse(readFileSync('src/model/pretrained.json', 'utf8')) as CatalogueJson);
+const requirePretrained = (tag: string) => CATALOGUE.require(tag);
+const checkpointsOf = (architecture: string) => CATALOGUE.checkpointsOf(architecture);
 import { torchinfoText } from '../src/analysis/torchinfo.ts';
 import { compareMarkdown } from '../src/analysis/markdown.ts';
 import { compare } from '../src/analysis/compare.ts';
@@ -419,23 +425,40 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
   await expect(page.getByRole('alert').filter({ hasText: 'A prediction needs weights' })).toBeVisible();
   await expect(page.getByRole('list', { name: 'Top-5 classes' })).toHaveCount(0);
 
-  // Every catalogue entry is listed with its accuracy, preprocessing, licence and size.
+  // The catalogue is a searchable list: a page of entries, the proposed one (the configured network's) first;
+  // each with its accuracy, preprocessing, licence and size.
   const catalogue = page.getByRole('list', { name: /^Checkpoint catalogue/ });
-  await expect(catalogue.getByRole('listitem')).toHaveCount(PRETRAINED.length);
+  await expect(catalogue.getByRole('listitem')).toHaveCount(8);
+  await expect(page.getByText(`Showing 8 of ${CATALOGUE.entries.length} matching checkpoints`)).toBeVisible();
+  await expect(catalogue.getByRole('listitem').first()).toHaveAccessibleName(checkpointsOf('resnext50_32x4d')[0].label);
+  const search = page.getByLabel('Search the catalogue');
+  await search.fill('resnet50.tv');
+  await expect(catalogue.getByRole('listitem')).toHaveCount(CATALOGUE.entries.filter((e) => e.tag.includes('resnet50.tv')).length);
   const v2 = catalogue.getByRole('listitem', { name: 'ResNet-50, torchvision V2', exact: true });
   await expect(v2).toContainText('80.858% / 95.434%');
   await expect(v2).toContainText('torchvision 0.14 weights metadata');
   await expect(v2).toContainText('232 → 224, bilinear');
   await expect(v2).toContainText('BSD 3-Clause');
   await expect(v2).toContainText('102 MB');
+  await search.fill('wsl 32x16d');
   await expect(catalogue.getByRole('listitem', { name: /Facebook WSL/ })).toContainText('non-commercial');
-  await expect(catalogue.getByRole('listitem', { name: /SE-ResNeXt-50 32x4d, timm RACM/ })).toContainText('256 → 224, bicubic');
+  await search.fill('');
+  await page.getByLabel('Architecture family').selectOption({ label: 'Squeeze-and-excitation (timm)' });
+  await page.getByLabel('Licence', { exact: true }).selectOption({ label: 'Apache 2.0' });
+  await search.fill('racm');
+  await expect(catalogue.getByRole('listitem', { name: /SE-ResNeXt-50 \(32x4d\), timm RACM/ })).toContainText('256 → 224, bicubic');
+  await search.fill('no such checkpoint');
+  await expect(page.getByText('No checkpoint matches')).toBeVisible();
+  await page.getByLabel('Architecture family').selectOption({ index: 0 });
+  await page.getByLabel('Licence', { exact: true }).selectOption({ index: 0 });
+  await search.fill('resnet50.tv');
 
   // The configured preset's catalogued weights are proposed; any other URL can be typed.
   const catalogued = checkpointsOf('resnext50_32x4d')[0];
   await expect(page.getByLabel('Weights URL (.safetensors or .pth)')).toHaveValue(catalogued.url);
   await expect(page.getByLabel('Pretrained weights')).toHaveValue(catalogued.url);
-  await expect(page.locator('#weights-entry')).toContainText(`Preprocessing: ${'bilinear resize of the shorter side to 256, centre crop 224×224'}`);
+  await expect(page.locator('#weights-entry')).toContainText('Preprocessing: bicubic resize of the shorter side to 235, centre crop 224×224');
+  await expect(page.locator('#weights-entry')).toContainText('Classification uses its test input size: bicubic resize of the shorter side to 288, centre crop 288×288');
   await page.getByLabel('Pretrained weights').selectOption(r50.url);
   await expect(page.getByLabel('Weights URL (.safetensors or .pth)')).toHaveValue(r50.url);
   // From the keyboard: a catalogue row's button chooses it.
@@ -446,7 +469,8 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
   await expect(page.locator('#weights-entry')).toContainText('top-1 80.858%');
   await page.getByLabel('Pretrained weights').selectOption(r50.url);
   await page.getByRole('button', { name: 'Load weights' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: 'Could not load the weights' })).toContainText('do not fit the network', { timeout: 60_000 });
+  // Refused by the catalogue's SHA-256 where it records one, else by the strict check of the network.
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not load the weights' })).toContainText(r50.hub.sha256 ? `not the catalogue's ${r50.hub.sha256}` : 'do not fit the network', { timeout: 60_000 });
 
   await page.getByLabel('Weights URL (.safetensors or .pth)').fill('https://weights.invalid/tiny_resnext.safetensors');
   await expect(page.getByLabel('Pretrained weights')).toHaveValue('');
@@ -461,8 +485,10 @@ test('run: no prediction without weights, fixture weights from a routed URL, top
   await expect(page.getByText(/^Latency [\d.]+ ms on (webgpu|webgl|wasm|cpu)/)).toBeVisible();
   // Weights outside the catalogue get the default preprocessing, and any of the catalogue's can be chosen.
   await expect(page.getByText(/^bilinear resize of the shorter side to 256, centre crop 224×224, .*\(the default: these weights are not in the catalogue/)).toBeVisible();
-  await page.getByLabel('Preprocessing', { exact: true }).selectOption({ label: `235 → 224, bicubic (${requirePretrained('resnext50_32x4d.a1h_in1k').tag} and 1 more)` });
-  await expect(page.getByText(/^bicubic resize of the shorter side to 235, centre crop 224×224, .*\(chosen below\)/)).toBeVisible();
+  const a1h = evalPreprocess(requirePretrained('resnext50_32x4d.a1h_in1k'));
+  const same = CATALOGUE.entries.filter((e) => JSON.stringify(evalPreprocess(e)) === JSON.stringify(a1h));
+  await page.getByLabel('Preprocessing', { exact: true }).selectOption({ label: `${cropNote(a1h)} (${same[0].tag} and ${same.length - 1} more)` });
+  await expect(page.getByText(/^bicubic resize of the shorter side to 288, centre crop 288×288, .*\(chosen below\)/)).toBeVisible();
   await expect(top.getByRole('listitem')).toHaveCount(5, { timeout: 60_000 });
   await page.getByLabel('Preprocessing', { exact: true }).selectOption({ index: 0 });
 

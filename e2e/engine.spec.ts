@@ -5,37 +5,22 @@
  * threads under cross-origin isolation, weights cache, and the error paths. Weights are served by
  * page.route from fixtures/weights; nothing reaches the network.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { NetworkConfig } from '../src/model/config.ts';
 import { defaultConfig } from '../src/model/presets.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 import { parityModels } from '../test/support/fixture-config.ts';
+import { numbers, openHarness } from '../test/support/harness/open.ts';
 const W = 'fixtures/weights';
 const ORIGIN = 'https://weights.test';
 const MODELS = parityModels();
 const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
-function f32(path: string): number[] {
-  const b = readFileSync(path);
-  return [...new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))];
-}
-
-async function openHarness(page: Page): Promise<void> {
-  await page.route(`${ORIGIN}/**`, async (route) => {
-    const name = new URL(route.request().url()).pathname.split('/').pop()!;
-    if (!existsSync(`${W}/${name}`)) return route.fulfill({ status: 404, body: 'not found', headers: { 'access-control-allow-origin': '*' } });
-    const body = readFileSync(`${W}/${name}`);
-    await route.fulfill({ body, headers: { 'access-control-allow-origin': '*', 'content-type': 'application/octet-stream', 'content-length': String(body.length) } });
-  });
-  await page.goto('/e2e-harness.html');
-  await page.waitForFunction(() => window.__engineReady === true);
-}
-
 test.describe('engine parity with PyTorch', () => {
   for (const backend of BACKENDS) {
     test(`${backend}: whole logit vectors within 1e-4, no tensor leaks`, async ({ page }) => {
-      await openHarness(page);
+      await openHarness(page, ORIGIN, W);
       const statuses = await page.evaluate(() => window.__engine.backends());
       expect(statuses.find((s) => s.name === backend)?.available, JSON.stringify(statuses)).toBe(true);
       for (const name of MODELS) {
@@ -49,9 +34,9 @@ test.describe('engine parity with PyTorch', () => {
           const counts: number[] = [];
           for (let i = 0; i < 5; i++) counts.push((await e.runRaw(x, shape)).numTensors);
           return { used, tensors: loaded.tensors, logits: [...first.logits], counts, first: first.numTensors, info: await e.info() };
-        }, { backend, name, input: f32(`${W}/${name}.input.bin`), shape: manifest.input_shape, origin: ORIGIN });
+        }, { backend, name, input: numbers(`${W}/${name}.input.bin`), shape: manifest.input_shape, origin: ORIGIN });
         expect(result.used).toBe(backend);
-        const ref = f32(`${W}/${name}.logits.bin`);
+        const ref = numbers(`${W}/${name}.logits.bin`);
         expect(result.logits).toHaveLength(ref.length);
         const diff = Math.max(...ref.map((v, i) => Math.abs(v - result.logits[i])));
         console.log(`${backend} ${name}: max |diff| ${diff.toExponential(2)} (grouped conv: ${result.info.groupedMethod})`);
@@ -63,7 +48,7 @@ test.describe('engine parity with PyTorch', () => {
 });
 
 test('wasm: the own kernels by FMA and by plain SIMD, and XNNPACK, all within 1e-4 of PyTorch, on every core, no leaks', async ({ page }) => {
-  await openHarness(page);
+  await openHarness(page, ORIGIN, W);
   for (const name of MODELS) {
     const manifest = JSON.parse(readFileSync(`${W}/${name}.json`, 'utf8')) as { input_shape: number[] };
     const r = await page.evaluate(async ({ name, input, shape, origin }) => {
@@ -81,8 +66,8 @@ test('wasm: the own kernels by FMA and by plain SIMD, and XNNPACK, all within 1e
       }
       await e.setKernelOptions({ fma: null, dense: 'auto' });
       return { out, info: await e.info() };
-    }, { name, input: f32(`${W}/${name}.input.bin`), shape: manifest.input_shape, origin: ORIGIN });
-    const ref = f32(`${W}/${name}.logits.bin`);
+    }, { name, input: numbers(`${W}/${name}.input.bin`), shape: manifest.input_shape, origin: ORIGIN });
+    const ref = numbers(`${W}/${name}.logits.bin`);
     for (const o of r.out) {
       const diff = Math.max(...ref.map((v, i) => Math.abs(v - o.logits[i])));
       console.log(`wasm ${o.path} ${name}: max |diff| ${diff.toExponential(2)}`);
@@ -98,7 +83,7 @@ test('wasm: the own kernels by FMA and by plain SIMD, and XNNPACK, all within 1e
 });
 
 test('wasm runs multi-threaded SIMD in the built app with every core', async ({ page }) => {
-  await openHarness(page);
+  await openHarness(page, ORIGIN, W);
   const r = await page.evaluate(async () => {
     await window.__engine.setBackend('wasm');
     return { info: await window.__engine.info(), cores: navigator.hardwareConcurrency, isolated: crossOriginIsolated };
@@ -110,7 +95,7 @@ test('wasm runs multi-threaded SIMD in the built app with every core', async ({ 
 });
 
 test('a second load of the same URL comes from Cache Storage; progress is reported', async ({ page }) => {
-  await openHarness(page);
+  await openHarness(page, ORIGIN, W);
   const r = await page.evaluate(async (origin) => {
     const e = window.__engine;
     await e.setBackend('wasm');
@@ -129,7 +114,7 @@ test('a second load of the same URL comes from Cache Storage; progress is report
 });
 
 test('classify an image; refuse non-images, huge images, and classifying without weights', async ({ page }) => {
-  await openHarness(page);
+  await openHarness(page, ORIGIN, W);
   const png = [...readFileSync('fixtures/images/test.png')];
   const notImage = [...readFileSync('fixtures/images/not-an-image.jpg')];
   const r = await page.evaluate(async ({ png, notImage, origin }) => {
@@ -157,7 +142,7 @@ test('classify an image; refuse non-images, huge images, and classifying without
 });
 
 test('bad weights: a clear error, the previous network stays loaded, no tensor leaks', async ({ page }) => {
-  await openHarness(page);
+  await openHarness(page, ORIGIN, W);
   const truncated = [...readFileSync(`${W}/tiny_resnext.safetensors`).subarray(0, 4000)];
   const r = await page.evaluate(async ({ truncated, origin }) => {
     const e = window.__engine;
@@ -174,13 +159,13 @@ test('bad weights: a clear error, the previous network stays loaded, no tensor l
   }, { truncated, origin: ORIGIN });
   expect(r.errors[0]).toMatch(/truncated/);
   expect(r.errors[1]).toMatch(/do not fit the network/);
-  expect(r.errors[2]).toMatch(/could not download .*missing\.safetensors: HTTP 404/);
+  expect(r.errors[2]).toMatch(/could not download .*missing\.safetensors: the server answered 404/);
   expect(r.after.numTensors).toBe(r.before);
   expect(r.after.weights?.source).toMatch(/tiny_resnext\.safetensors$/);
 });
 
 test('forms (a), (b), (c) agree on every backend', async ({ page }) => {
-  await openHarness(page);
+  await openHarness(page, ORIGIN, W);
   const config: NetworkConfig = { ...defaultConfig(), depths: [1, 1, 1, 1], cardinality: 8, widthPerGroup: 4, baseWidth: 32, input: [3, 64, 64], classes: 10 };
   for (const backend of BACKENDS) {
     const r = await page.evaluate(async ({ backend, config }) => {
@@ -194,7 +179,7 @@ test('forms (a), (b), (c) agree on every backend', async ({ page }) => {
 });
 
 test('auto never picks a software GPU: on SwiftShader it selects wasm, and the webgpu card names the adapter', async ({ page }) => {
-  await openHarness(page);
+  await openHarness(page, ORIGIN, W);
   const r = await page.evaluate(async () => {
     const statuses = await window.__engine.backends();
     const used = await window.__engine.setBackend('auto');

@@ -6,7 +6,9 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { fullPageShot } from '../test/support/screenshot.ts';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readF32 } from '../test/support/fixture-io.ts';
+import { serveFolder } from '../test/support/harness/open.ts';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 
 
 const W = 'fixtures/weights';
@@ -18,24 +20,10 @@ const MODELS = (JSON.parse(readFileSync(`${X}/index.json`, 'utf8')) as { models:
 interface Layer { name: string; shape: number[]; offset: number }
 interface Doc { weights: string; input: string; input_shape: number[]; layers: Layer[]; cam: { shape: number[]; offset: number; top1: number[] } }
 
-function f32(path: string): Float32Array {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-async function serveWeights(page: Page): Promise<void> {
-  await page.route(`${ORIGIN}/**`, async (route) => {
-    const name = new URL(route.request().url()).pathname.split('/').pop()!;
-    if (!existsSync(`${W}/${name}`)) return route.fulfill({ status: 404, body: 'not found', headers: { 'access-control-allow-origin': '*' } });
-    const body = readFileSync(`${W}/${name}`);
-    await route.fulfill({ body, headers: { 'access-control-allow-origin': '*', 'content-type': 'application/octet-stream', 'content-length': String(body.length) } });
-  });
-}
-
 test.describe('explain parity with PyTorch', () => {
   for (const backend of BACKENDS) {
     test(`${backend}: every fixture layer and every class's CAM within 1e-4`, async ({ page }) => {
-      await serveWeights(page);
+      await serveFolder(page, ORIGIN, W);
       await page.goto('/e2e-harness.html');
       await page.waitForFunction(() => window.__engineReady === true);
       for (const model of MODELS) {
@@ -52,9 +40,9 @@ test.describe('explain parity with PyTorch', () => {
           const all = Array.from({ length: n }, () => Array.from({ length: classes }, (_, c) => c));
           const cam = await e.explainCam(all);
           return { used, top1: o.top!.map((t) => t[0].index), values: values.map((v) => ({ name: v.name, shape: v.shape, data: [...v.data] })), cam: [...cam.maps], camShape: cam.shape };
-        }, { backend, weights: doc.weights, input: [...f32(`${W}/${doc.input}`)], shape: doc.input_shape, names: doc.layers.map((l) => l.name), classes, n, origin: ORIGIN });
+        }, { backend, weights: doc.weights, input: [...readF32(`${W}/${doc.input}`)], shape: doc.input_shape, names: doc.layers.map((l) => l.name), classes, n, origin: ORIGIN });
         expect(r.used).toBe(backend);
-        const data = f32(`${X}/${model}.explain.bin`);
+        const data = readF32(`${X}/${model}.explain.bin`);
         let worst = 0;
         for (const [i, l] of doc.layers.entries()) {
           expect(r.values[i].shape, l.name).toEqual(l.shape);

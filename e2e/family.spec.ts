@@ -4,9 +4,9 @@
  * random-init networks of fixtures/family/weights, given their config (anti-aliasing and a narrowed net that
  * is no preset cannot be inferred from a file). Weights are served by page.route; nothing reaches the network.
  */
-import { expect, test, type Page } from '@playwright/test';
-import { existsSync, readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
 import { readFixtureManifest } from '../test/support/fixture-io.ts';
+import { numbers, openHarness } from '../test/support/harness/open.ts';
 
 const W = 'fixtures/family/weights';
 const ORIGIN = 'https://family.test';
@@ -14,25 +14,9 @@ const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 // One network per new module kind, small enough for SwiftShader.
 const MODELS = ['fam_gn', 'fam_blur_d_se', 'fam_aa_avg', 'fam_rs_blur_gn', 'fam_senet', 'fam_pruned_eca'];
 
-function f32(path: string): number[] {
-  const b = readFileSync(path);
-  return [...new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))];
-}
-
-async function openHarness(page: Page): Promise<void> {
-  await page.route(`${ORIGIN}/**`, async (route) => {
-    const name = new URL(route.request().url()).pathname.split('/').pop()!;
-    if (!existsSync(`${W}/${name}`)) return route.fulfill({ status: 404, body: 'not found', headers: { 'access-control-allow-origin': '*' } });
-    const body = readFileSync(`${W}/${name}`);
-    await route.fulfill({ body, headers: { 'access-control-allow-origin': '*', 'content-type': 'application/octet-stream', 'content-length': String(body.length) } });
-  });
-  await page.goto('/e2e-harness.html');
-  await page.waitForFunction(() => window.__engineReady === true);
-}
-
 for (const backend of BACKENDS) {
   test(`${backend}: the family's modules within 1e-4 of timm, no tensor leaks`, async ({ page }) => {
-    await openHarness(page);
+    await openHarness(page, ORIGIN, W);
     for (const name of MODELS) {
       const m = readFixtureManifest(W, name);
       const result = await page.evaluate(async ({ backend, name, config, input, shape, origin }) => {
@@ -43,9 +27,9 @@ for (const backend of BACKENDS) {
         const first = await e.runRaw(x, shape);
         const again = await e.runRaw(x, shape);
         return { used, logits: [...first.logits], counts: [first.numTensors, again.numTensors] };
-      }, { backend, name, config: m.config, input: f32(`${W}/${name}.input.bin`), shape: m.inputShape, origin: ORIGIN });
+      }, { backend, name, config: m.config, input: numbers(`${W}/${name}.input.bin`), shape: m.inputShape, origin: ORIGIN });
       expect(result.used).toBe(backend);
-      const ref = f32(`${W}/${name}.logits.bin`);
+      const ref = numbers(`${W}/${name}.logits.bin`);
       expect(result.logits).toHaveLength(ref.length);
       const diff = Math.max(...ref.map((v, i) => Math.abs(v - result.logits[i])));
       console.log(`${backend} ${name}: max |diff| ${diff.toExponential(2)}`);

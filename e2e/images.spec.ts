@@ -5,11 +5,12 @@
  * decodes them; the 12-byte OS/2 BMP header read by its size. References: fixtures/images/exif (Pillow
  * 9.4 and torchvision), made by tools/fixtures/image_safety_fixtures.py.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import type { RgbImage } from '../src/model/image/rgb.ts';
 import { preprocessImage, type PreprocessConfig } from '../src/model/preprocess.ts';
 import { fullPageShot } from '../test/support/screenshot.ts';
+import { openHarness } from '../test/support/harness/open.ts';
 
 const ORIGIN = 'https://weights.test';
 const EXIF = 'fixtures/images/exif';
@@ -19,15 +20,6 @@ const index = JSON.parse(readFileSync(`${EXIF}/index.json`, 'utf8')) as {
   photos: { file: string; preprocess: PreprocessConfig; ignore: { crop: string }; apply: { crop: string } }[];
 };
 const CFG = index.photos[0].preprocess;
-
-async function openHarness(page: Page): Promise<void> {
-  await page.route(`${ORIGIN}/**`, async (route) => {
-    const body = readFileSync(`fixtures/weights/${new URL(route.request().url()).pathname.split('/').pop()}`);
-    await route.fulfill({ body, headers: { 'access-control-allow-origin': '*', 'content-type': 'application/octet-stream' } });
-  });
-  await page.goto('/e2e-harness.html');
-  await page.waitForFunction(() => window.__engine !== undefined && window.__engineReady === true);
-}
 
 /** RGB of an RGBA crop. */
 const rgbOf = (rgba: number[]): number[] => rgba.filter((_, i) => i % 4 !== 3);
@@ -42,7 +34,7 @@ const fromHex = (r: { width: number; height: number; rgb: string }): RgbImage =>
 
 test('engine: EXIF orientation ignored by default as Pillow ignores it, applied when asked; the prediction says which', async ({ page }) => {
   test.setTimeout(180_000);
-  await openHarness(page);
+  await openHarness(page, ORIGIN, 'fixtures/weights');
   const files = ['photo_o6.jpg', 'photo_o6.png', 'o5.webp', 'o7_long.jpg', 'o3.png', 'xmp.png', 'o1.png'];
   const r = await page.evaluate(async ({ files, cfg, origin }) => {
     const e = window.__engine;
@@ -89,7 +81,7 @@ test('engine: EXIF orientation ignored by default as Pillow ignores it, applied 
 
 test('engine: hostile headers refused before the browser decodes; the OS/2 BMP read by its 16-bit sides', async ({ page }) => {
   test.setTimeout(120_000);
-  await openHarness(page);
+  await openHarness(page, ORIGIN, 'fixtures/weights');
   const manifest = JSON.parse(readFileSync(`${HOSTILE}/manifest.json`, 'utf8')) as { files: { file: string; refused_at: string | null; pattern: string | null; rgb?: string }[] };
   const refused = manifest.files.filter((f) => f.refused_at !== null && f.file !== 'strip_1x1000000.png');
   const r = await page.evaluate(async ({ files, bmp, origin, cfg }) => {

@@ -101,3 +101,30 @@ describe('the page loads without tfjs', () => {
     expect([...app].some(([p, text]) => !initial.includes(p) && text.includes(TFJS))).toBe(true);
   });
 });
+
+/** A string of the pretrained catalogue's data only (a tag no preset name contains). */
+const CATALOGUE_DATA = 'resnet50.fb_swsl_ig1b_ft_in1k';
+
+describe('the page loads without the pretrained catalogue', () => {
+  it('the entry and its preloads hold none of the catalogue\'s hundreds of tags; a chunk of their own does', () => {
+    const initial = initialScripts(app);
+    expect(initial.filter((p) => app.get(p)!.includes(CATALOGUE_DATA))).toEqual([]);
+    const holders = [...app].filter(([p, text]) => !initial.includes(p) && text.includes(CATALOGUE_DATA)).map(([p]) => p);
+    expect(holders.length).toBeGreaterThan(0);
+    // Not inside the worker either: the worker asks for the chunk only when a catalogued checkpoint is loaded.
+    expect(holders.filter((p) => app.get(p)!.includes(TFJS))).toEqual([]);
+  });
+});
+
+describe('the sample photos load with the Run and Explain views, not with the page', () => {
+  it('are files of their own, small, named by no script of the first page', () => {
+    const photos = [...app.keys()].filter((p) => /(chelsea|coffee|astronaut)[^/]*\.jpg$/.test(p));
+    expect(photos).toHaveLength(3);
+    for (const p of photos) expect(statSync(join(dirs[0], p)).size, p).toBeLessThan(48 * 1024);
+    const initial = initialScripts(app);
+    const names = photos.map((p) => p.split('/').pop()!);
+    expect(initial.filter((s) => names.some((n) => app.get(s)!.includes(n)))).toEqual([]);
+    // A lazy chunk names them (so the search above could have found them).
+    expect([...app].some(([p, text]) => !initial.includes(p) && names.every((n) => text.includes(n)))).toBe(true);
+  });
+});

@@ -18,7 +18,9 @@ import { encodeSafetensors } from '../bench/safetensors-writer.ts';
 import { main } from '../src/cli/main.ts';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { findPreset, presetConfig } from '../src/model/presets.ts';
-import { findPretrained, pretrainedConfig } from '../src/model/pretrained.ts';
+import { loadCatalogue, pretrainedConfig } from '../src/model/pretrained.ts';
+
+const catalogue = await loadCatalogue();
 import { randomStateDict } from '../src/model/tfjs/random.ts';
 import { documentationPages, shellLines } from './support/markdown.ts';
 
@@ -79,7 +81,7 @@ const architectureWeights = new Map<string, string>();
 function weightsFor(architecture: string): string {
   let file = architectureWeights.get(architecture);
   if (!file) {
-    const entry = findPretrained(architecture);
+    const entry = catalogue.find(architecture);
     const config = entry ? pretrainedConfig(entry) : presetConfig(architecture);
     file = join(tmp, `${architecture}.safetensors`);
     writeFileSync(file, encodeSafetensors(randomStateDict(buildLayerGraph(config), 1)));
@@ -98,7 +100,7 @@ function resolvePlaceholders(argv: readonly string[]): string[] {
   const [command, ...rest] = argv;
   const preset = rest[0] && !rest[0].startsWith('--') && findPreset(rest[0]) ? rest[0] : undefined;
   const tag = flag(rest, '--pretrained');
-  const architecture = (tag && findPretrained(tag) ? tag : undefined) ?? preset;
+  const architecture = (tag && catalogue.find(tag) ? tag : undefined) ?? preset;
   const out = [command!];
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i]!;

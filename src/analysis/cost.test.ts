@@ -9,7 +9,7 @@ import { buildLayerGraph, type LayerGraph } from '../model/graph.ts';
 import { defaultConfig, presetConfig } from '../model/presets.ts';
 import type { NetworkConfig } from '../model/config.ts';
 import { corePresetNames } from '../../test/support/family-fixtures.ts';
-import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
+import { caseConfig, type FixtureNetwork } from '../../test/support/fixture-config.ts';
 import { batchSweep, checkBatch, costJson, costOf, CostError, parseBatch, parseDevice, parseDtype, parseGpus, parseLayout, parseOptimizer, resnetCounterpart, sameFlopsCounterpart, type CostOptions } from './cost.ts';
 import { DEVICES, findDevice, DEVICE_SOURCES, browserDevice, type Device } from './devices.ts';
 import {
@@ -27,13 +27,8 @@ import {
 import { convMemoryAccessCost, kernelGroups, layerCategory, nodeTraffic } from './roofline.ts';
 import { spearman, ranks } from './stats.ts';
 
-interface SavedCase {
+interface SavedCase extends FixtureNetwork {
   name: string;
-  preset: string | null;
-  config: FixtureConfig;
-  input: [number, number, number];
-  classes: number;
-  include_top: boolean;
   batch: number;
   precision: 'float32' | 'bfloat16-autocast';
   measured_on: string;
@@ -45,11 +40,9 @@ interface SavedCase {
 }
 
 const saved: SavedCase[] = JSON.parse(readFileSync('fixtures/cost/saved_activations.json', 'utf8')).cases;
-const optimizers: { name: string; config: FixtureConfig; input: [number, number, number]; classes: number; params: number; param_tensors: number; state_bytes: Record<string, number> }[] =
+const optimizers: (Omit<FixtureNetwork, 'preset' | 'include_top'> & { name: string; params: number; param_tensors: number; state_bytes: Record<string, number> })[] =
   JSON.parse(readFileSync('fixtures/cost/optimizer_state.json', 'utf8')).cases;
 
-const configOf = (c: { config: FixtureConfig; input: [number, number, number]; classes: number; include_top: boolean }): NetworkConfig =>
-  fixtureConfig(c.config, { input: c.input, classes: c.classes, includeTop: c.include_top });
 
 const graphOf = (name: string, overrides: Partial<NetworkConfig> = {}): LayerGraph => buildLayerGraph(presetConfig(name, overrides));
 const v100 = findDevice('v100')!;
@@ -64,7 +57,7 @@ describe('activations (RegNet: output elements of every conv, per image)', () =>
   });
 
   it('equal the conv output elements PyTorch hooks count, for every fixture network', () => {
-    for (const c of saved) expect([c.name, convActivations(buildLayerGraph(configOf(c)))]).toEqual([c.name, c.conv_activations]);
+    for (const c of saved) expect([c.name, convActivations(buildLayerGraph(caseConfig(c)))]).toEqual([c.name, c.conv_activations]);
   });
 });
 
@@ -84,7 +77,7 @@ describe('saved activations equal what PyTorch saves for backward', () => {
   });
 
   it.each(saved.map((c) => [`${c.name} b${c.batch} ${c.precision}`, c] as const))('%s', (_label, c) => {
-    const graph = buildLayerGraph(configOf(c));
+    const graph = buildLayerGraph(caseConfig(c));
     const s = savedActivations(graph, c.precision === 'float32' ? 'float32' : 'mixed');
     const total = atBatch(s, c.batch);
     expect(Math.abs(total - c.saved_bytes) / c.saved_bytes).toBeLessThanOrEqual(0.01);
@@ -95,13 +88,13 @@ describe('saved activations equal what PyTorch saves for backward', () => {
   });
 
   it('the fixtures config of a preset case is the preset', () => {
-    for (const c of saved.filter((x) => x.preset)) expect(configOf(c)).toEqual(presetConfig(c.preset!));
+    for (const c of saved.filter((x) => x.preset)) expect(caseConfig(c)).toEqual(presetConfig(c.preset!));
   });
 });
 
 describe('optimizer state equals torch.optim after one step', () => {
   it.each(optimizers.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const graph = buildLayerGraph(configOf({ ...c, include_top: true }));
+    const graph = buildLayerGraph(caseConfig({ ...c, include_top: true }));
     const { params, tensors } = parameterCounts(graph);
     expect([params, tensors]).toEqual([c.params, c.param_tensors]);
     expect(optimizerBytes('sgd', params, tensors)).toBe(c.state_bytes.sgd);

@@ -287,8 +287,16 @@ export interface CpuProbe {
   gemmGflops: number;
   /** Bytes read + written per second of a copy of a 4 MB tensor, GB/s. */
   copyGBs: number;
+  /** The same for a 64 MB tensor (past the caches), GB/s. */
+  largeCopyGBs: number;
   /** Time of one tiny op through PyTorch's dispatcher and a module call, microseconds. */
   opUs: number;
+  /** float32 rate of a dense 3x3 conv (64 -> 64 channels, 56 x 56, batch 1: oneDNN), GFLOP/s. */
+  convGflops: number;
+  /** The same with 32 groups of 4 channels (128 -> 128), GFLOP/s of its useful work. */
+  groupedConvGflops: number;
+  /** Time of one tiny Conv2d module call (the call, oneDNN's primitive lookup and dispatch), microseconds. */
+  convUs: number;
   /** float32 lanes of the vector unit (8 with AVX2, 16 with AVX-512). */
   vectorLanes: number;
   memoryBytes: number;
@@ -300,7 +308,9 @@ export function cpuDevice(p: CpuProbe): Device {
     name: 'this-cpu',
     label: `This CPU (${p.cpu}, ${p.threads} thread${p.threads > 1 ? 's' : ''}, PyTorch)`,
     kind: 'cpu',
-    fp32Tflops: p.gemmGflops / 1000,
+    // The forward convs' rate is the probe's conv (oneDNN reaches more than BLAS's torch.mm); constantsFor
+    // runs the fc and the backward GEMMs at the GEMM's.
+    fp32Tflops: p.convGflops / 1000,
     tf32Tflops: null,
     fp16Tflops: null,
     bf16Tflops: null,

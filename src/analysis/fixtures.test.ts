@@ -4,32 +4,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { NetworkConfig } from '../model/config.ts';
 import { buildLayerGraph, type ExecutionOrder } from '../model/graph.ts';
 import { presetConfig } from '../model/presets.ts';
 import { summarize, summaryJson, torchsummaryText } from './summary.ts';
 import { trainingMacs } from './training-flops.ts';
 import { corePresetNames } from '../../test/support/family-fixtures.ts';
-import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
+import { caseConfig, type FixtureNetwork } from '../../test/support/fixture-config.ts';
 
-interface FixtureCase {
+interface FixtureCase extends FixtureNetwork {
   file: string;
-  /** null for the custom (non-preset) cases, which have a `name` instead. */
-  preset: string | null;
+  /** The custom (non-preset) cases' name. */
   name?: string;
-  input: [number, number, number];
-  classes: number;
   order: ExecutionOrder;
-  include_top: boolean;
-  config: FixtureConfig;
 }
 
 const DIR = 'fixtures/summary';
 const cases: FixtureCase[] = JSON.parse(readFileSync(`${DIR}/index.json`, 'utf8')).cases;
-
-function configOf(c: FixtureCase): NetworkConfig {
-  return fixtureConfig(c.config, { input: c.input, classes: c.classes, includeTop: c.include_top });
-}
 
 describe('summaries equal PyTorch fixtures', () => {
   it('covers every preset, several input sizes and both orders', () => {
@@ -43,9 +33,9 @@ describe('summaries equal PyTorch fixtures', () => {
   it.each(cases.map((c) => [c.file, c] as const))('%s', (_file, c) => {
     // The fixture's config is the preset's, with the case's input size and classes (custom cases have no preset).
     if (c.preset !== null) {
-      expect(configOf(c)).toEqual(presetConfig(c.preset, { input: c.input, classes: c.classes, includeTop: c.include_top }));
+      expect(caseConfig(c)).toEqual(presetConfig(c.preset, { input: c.input, classes: c.classes, includeTop: c.include_top }));
     }
-    const graph = buildLayerGraph(configOf(c), c.order);
+    const graph = buildLayerGraph(caseConfig(c), c.order);
     const summary = summarize(graph);
     expect(torchsummaryText(summary)).toBe(readFileSync(`${DIR}/${c.file}.txt`, 'utf8'));
     // torchsummary knows nothing of training: its fixture has every key but train_macs (checked against

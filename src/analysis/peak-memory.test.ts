@@ -7,17 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { buildLayerGraph, type ExecutionOrder } from '../model/graph.ts';
 import { defaultConfig, presetConfig, PRESET_NAMES } from '../model/presets.ts';
 import type { NetworkConfig } from '../model/config.ts';
-import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
+import { caseConfig, type FixtureNetwork } from '../../test/support/fixture-config.ts';
 import { cudaBlockBytes, peakTrainingMemory, type GradReset, type TrainingStepOptions } from './peak-memory.ts';
 import { parameterCounts, savedActivations, atBatch, type Optimizer } from './memory.ts';
 
-interface PeakCase {
+interface PeakCase extends FixtureNetwork {
   name: string;
-  preset: string | null;
-  config: FixtureConfig;
-  input: [number, number, number];
-  classes: number;
-  include_top: boolean;
   order?: ExecutionOrder;
   batch: number;
   optimizer: Optimizer;
@@ -31,8 +26,6 @@ interface PeakCase {
 }
 
 const cases: PeakCase[] = JSON.parse(readFileSync('fixtures/training/peak_memory.json', 'utf8')).cases;
-
-const configOf = (c: PeakCase): NetworkConfig => fixtureConfig(c.config, { input: c.input, classes: c.classes, includeTop: c.include_top });
 
 const optionsOf = (c: PeakCase): TrainingStepOptions => ({
   batch: c.batch, optimizer: c.optimizer, zeroGrad: c.zero_grad, foreach: c.foreach, precision: c.precision === 'float32' ? 'float32' : 'mixed',
@@ -63,7 +56,7 @@ describe('peak training memory equals the live tensor bytes PyTorch measures', (
   });
 
   it.each(cases.map((c) => [`${c.name} b${c.batch} ${c.input.join('x')} ${c.optimizer} ${c.zero_grad}${c.foreach ? ' foreach' : ''} ${c.precision}${c.order ? ` ${c.order}` : ''}`, c] as const))('%s', (_label, c) => {
-    const graph = buildLayerGraph(configOf(c), c.order ?? 'torchvision');
+    const graph = buildLayerGraph(caseConfig(c), c.order ?? 'torchvision');
     const peak = peakTrainingMemory(graph, optionsOf(c));
     expect(peak.startBytes).toBe(c.start_bytes);
     // Within 5% (the acceptance line), and in fact byte for byte, in the same phase.
@@ -73,7 +66,7 @@ describe('peak training memory equals the live tensor bytes PyTorch measures', (
   });
 
   it('the fixtures config of a preset case is the preset', () => {
-    for (const c of cases.filter((x) => x.preset)) expect(configOf(c)).toEqual(presetConfig(c.preset!, { input: c.input }));
+    for (const c of cases.filter((x) => x.preset)) expect(caseConfig(c)).toEqual(presetConfig(c.preset!, { input: c.input }));
   });
 });
 

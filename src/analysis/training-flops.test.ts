@@ -7,18 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../model/graph.ts';
 import { defaultConfig, presetConfig, PRESET_NAMES } from '../model/presets.ts';
 import { corePresetNames } from '../../test/support/family-fixtures.ts';
-import type { NetworkConfig } from '../model/config.ts';
-import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
+import { caseConfig, type FixtureNetwork } from '../../test/support/fixture-config.ts';
 import { convMacs, totalMacs } from './counts.ts';
 import { trainingMacs } from './training-flops.ts';
 
-interface FlopCase {
+interface FlopCase extends FixtureNetwork {
   name: string;
-  preset: string | null;
-  config: FixtureConfig;
-  input: [number, number, number];
-  classes: number;
-  include_top: boolean;
   batch: number;
   input_requires_grad: boolean;
   forward_flops: number;
@@ -30,7 +24,6 @@ interface FlopCase {
 }
 
 const cases: FlopCase[] = JSON.parse(readFileSync('fixtures/training/train_flops.json', 'utf8')).cases;
-const configOf = (c: FlopCase): NetworkConfig => fixtureConfig(c.config, { input: c.input, classes: c.classes, includeTop: c.include_top });
 
 describe('training MACs equal FlopCounterMode on the ops of a real backward pass', () => {
   it('covers every preset at batch 1 and 2 at two sizes, grouped, SE and ECA networks, and an input that needs a gradient', () => {
@@ -43,7 +36,7 @@ describe('training MACs equal FlopCounterMode on the ops of a real backward pass
   });
 
   it.each(cases.map((c) => [`${c.name} b${c.batch} ${c.input.join('x')}${c.input_requires_grad ? ' input requires grad' : ''}`, c] as const))('%s', (_label, c) => {
-    const graph = buildLayerGraph(configOf(c));
+    const graph = buildLayerGraph(caseConfig(c));
     const t = trainingMacs(graph, { inputRequiresGrad: c.input_requires_grad });
     // FlopCounterMode counts FLOPs = 2 x MACs for the whole batch.
     expect(2 * c.batch * t.forward).toBe(c.forward_flops);

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../model/graph.ts';
 import { randomStateDict } from '../model/tfjs/random.ts';
 import { encodeSafetensors } from '../../bench/safetensors-writer.ts';
-import { explainModels, maxDiff, readExplain, readF32, slice, WEIGHTS_DIR } from '../../test/support/explain-fixtures.ts';
+import { explainModels, maxDiff, readExplain, slice, WEIGHTS_DIR } from '../../test/support/explain-fixtures.ts';
+import { readF32 } from '../../test/support/fixture-io.ts';
 import { run } from './main.ts';
 
 const runFeatures = (argv: string[]) => run(['features', ...argv]);

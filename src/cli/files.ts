@@ -54,6 +54,8 @@ export function readFile(path: string, what: string, check?: (size: number) => v
   try {
     st = statSync(path);
   } catch (e) {
+    // The CLI reads local files only: a URL is not fetched (nothing here goes to the network).
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) throw new UsageError(`cannot read ${what} ${path}: it is a URL, and the CLI reads local files only; download it first (curl -LO, a browser) and give the file's path`);
     throw new UsageError(`cannot read ${what} ${path}: ${why(e)}`);
   }
   if (st.isDirectory()) throw new UsageError(`cannot read ${what} ${path}: it is a folder`);

@@ -63,6 +63,7 @@ describe('predict', () => {
   it('a non-image, a missing file, a truncated weights file', async () => {
     await expect(runPredict(['--weights', `${W}/tiny_resnext.safetensors`, '--image', 'fixtures/images/not-an-image.jpg'])).rejects.toThrow(/not an image/);
     await expect(runPredict(['--weights', `${W}/nope.safetensors`, '--image', 'fixtures/images/test.png'])).rejects.toThrow(/cannot read weights .*no such file/);
+    await expect(runPredict(['--weights', 'https://huggingface.co/timm/x/resolve/main/model.safetensors', '--image', 'fixtures/images/test.png'])).rejects.toThrow(/cannot read weights https:\/\/huggingface\.co\/\S+: it is a URL, and the CLI reads local files only; download it first \(curl -LO/);
     const cut = join(tmp, 'cut.safetensors');
     writeFileSync(cut, readFileSync(`${W}/tiny_resnext.safetensors`).subarray(0, 5000));
     await expect(runPredict(['--weights', cut, '--image', 'fixtures/images/test.png'])).rejects.toThrow(/truncated/);

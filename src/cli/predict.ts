@@ -28,7 +28,7 @@ export async function runPredict(args: ParsedArgs): Promise<string> {
     if (run.out) writeOutput(run, y.logits, 'the logits');
     const lines: string[] = [];
     if (run.image) {
-      const how = run.entry ? `${run.entry.tag}'s preprocessing` : run.image.given ? 'preprocessing from the flags' : "timm's default preprocessing (give --pretrained TAG for a catalogued checkpoint's own)";
+      const how = run.entry ? `${run.entry.tag}'s ${run.entry.testPreprocess ? "test-size (timm's test_input_size and test_crop_pct, as its accuracy was measured) " : ''}preprocessing` : run.image.given ? 'preprocessing from the flags' : "timm's default preprocessing (give --pretrained TAG for a catalogued checkpoint's own)";
       lines.push(`${run.inputName} on ${run.backend}, ${ms} ms; ${how}: ${describePreprocess(run.image.preprocess)}`);
       if (weights.classesAssumed) lines.push('  (1000 outputs: ImageNet-1k class names assumed)');
       const names = weights.classes ? classNames(weights.classes) : null;

@@ -22,12 +22,13 @@ const reference = (name: string, image = 'test.png'): Float32Array => {
 
 describe('preprocess', () => {
   it.each([
-    ['--pretrained resnet50d.ra2_in1k', ['--pretrained', 'resnet50d.ra2_in1k'], 'resnet50d.ra2_in1k'],
+    ['--pretrained resnet50d.ra2_in1k (its test size, 288 / 0.95, as timm measured it)', ['--pretrained', 'resnet50d.ra2_in1k'], 'resnet50d.ra2_in1k.test_size'],
+    ['--pretrained resnet50d.ra2_in1k --size 224 --crop-pct 0.875 (its train-size config)', ['--pretrained', 'resnet50d.ra2_in1k', '--size', '224', '--crop-pct', '0.875'], 'resnet50d.ra2_in1k'],
     ['--size 224 --crop-pct 0.875 --interpolation bicubic --mean --std', ['--size', '224', '--crop-pct', '0.875', '--interpolation', 'bicubic', '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225'], 'resnet50d.ra2_in1k'],
     ["--pretrained with torchvision's name of the V2 weights", ['--pretrained', 'ResNet50_Weights.IMAGENET1K_V2'], 'torchvision.ResNet50_Weights.IMAGENET1K_V2'],
     ['--size 224 alone (timm\'s defaults: bilinear, 0.875)', ['--size', '224'], 'torchvision.ResNet50_Weights.IMAGENET1K_V1'],
     ['--pretrained resnet50d.ra2_in1k --size 288 --crop-pct 0.95 (test size)', ['--pretrained', 'resnet50d.ra2_in1k', '--size', '288', '--crop-pct', '0.95'], 'resnet50d.ra2_in1k.test_size'],
-    ['--crop-mode border', ['--pretrained', 'resnet50d.ra2_in1k', '--crop-mode', 'border', '--crop-pct', '0.95'], 'border'],
+    ['--crop-mode border', ['--pretrained', 'resnet50d.ra2_in1k', '--size', '224', '--crop-mode', 'border', '--crop-pct', '0.95'], 'border'],
   ])('%s writes timm\'s / torchvision\'s tensor exactly', async (_what, flags, name) => {
     const out = join(tmp, `${name}.bin`);
     const text = await runPreprocess(['--image', 'fixtures/images/test.png', ...flags, '--out', out]);
@@ -40,7 +41,7 @@ describe('preprocess', () => {
     [[], /needs --image FILE/],
     [['--image', 'fixtures/images/test.png'], /needs --out FILE\.bin/],
     [['--image', 'fixtures/images/test.png', '--out', 'x.bin'], /give --pretrained TAG \(a catalogue entry\), or --size N/],
-    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--pretrained', 'resnet51.tv'], /--pretrained: no catalogue entry "resnet51\.tv"; entries: resnet18\.tv_in1k, /],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--pretrained', 'resnet51.tv'], /--pretrained: no pretrained weights "resnet51\.tv"; the catalogue has 209 tags \(`pretrained` lists them\)/],
     [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--crop-pct', '0.9'], /--crop-pct needs --size N/],
     [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '224', '--interpolation', 'lanczos'], /--interpolation must be bilinear or bicubic, got "lanczos"/],
     [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '224', '--crop-mode', 'random'], /--crop-mode must be center, squash, border/],
@@ -66,11 +67,18 @@ describe('preprocess', () => {
 describe('pretrained', () => {
   it('lists every entry with accuracy, preprocessing, licence and size', async () => {
     const text = await runPretrained([]);
-    expect(text).toMatch(/^tag\s+architecture\s+top-1 \/ top-5 %\s+preprocessing\s+licence\s+size$/m);
-    expect(text).toMatch(/^resnet50\.tv2_in1k\s+resnet50\s+80\.858 \/ 95\.434\s+232 → 224, bilinear\s+BSD 3-Clause\s+102 MB$/m);
+    expect(text).toMatch(/^tag\s+architecture\s+top-1 \/ top-5 %\s+preprocessing\s+licence\s+classes\s+size$/m);
+    expect(text).toMatch(/^resnet50\.tv2_in1k\s+resnet50\s+80\.858 \/ 95\.434\s+232 → 224, bilinear\s+BSD 3-Clause\s+1000\s+102 MB$/m);
+    expect(text).toMatch(/^resnet50\.a1_in1k\s+resnet50\s+81\.24 \/ 95\.112\s+235 → 224, bicubic; test 288 → 288, bicubic\s+Apache 2\.0\s+1000\s+102 MB$/m);
+    expect(text).toMatch(/^regnety_160\.sw_in12k\s+regnety_160\s+-\s+.*11821 \(ImageNet-12k/m);
+    expect(text).toMatch(/^regnety_320\.seer\s+.*SEER License \(non-commercial research\), non-commercial use only\s+0 \(no classifier.*\)\s+no classifier$/m);
+    expect(text).toContain('209 tags with weights.');
+    expect(text).toMatch(/^20 tags without weights \(architectures only\): .*resnet200\.untrained/m);
     expect(text).toMatch(/^resnext101_32x16d\.fb_wsl_ig1b_ft_in1k\s.*CC BY-NC 4\.0, non-commercial use only/m);
     const json = JSON.parse(await runPretrained(['--json']));
-    expect(json.find((e: { tag: string }) => e.tag === 'resnet50.tv_in1k').fileBytes).toBe(102_440_820);
+    expect(json.entries).toHaveLength(209);
+    expect(json.withoutWeights).toHaveLength(20);
+    expect(json.entries.find((e: { tag: string }) => e.tag === 'resnet50.tv_in1k').fileBytes).toBe(102_440_820);
   });
 });
 
@@ -97,5 +105,19 @@ describe('predict with a checkpoint\'s preprocessing', () => {
   it('--pretrained checks the weights against the entry\'s architecture', async () => {
     await expect(runPredict(['--pretrained', 'resnet50.tv_in1k', '--weights', `${T}/tiny_imagenet.safetensors`, '--image', 'fixtures/images/test.png'])).rejects.toThrow(/do not fit the network/);
     await expect(runPredict(['--weights', `${T}/tiny_imagenet.safetensors`, '--input', 'x.bin', '--shape', '1,3,224,224', '--out', 'y.bin', '--size', '224'])).rejects.toThrow(/--input is a preprocessed tensor already: --size applies to --image only/);
+  });
+});
+
+describe("--pretrained TAG applies the tag's own preprocessing, at its test size where it has one (fixtures/catalogue)", () => {
+  const cat = JSON.parse(readFileSync('fixtures/catalogue/index.json', 'utf8')) as { cases: { tag: string; test_size: boolean; input_size: number; file: string }[] };
+  // The tensor the CLI writes for --pretrained TAG is timm's with use_test_size=True where the tag has a test size.
+  const ownCases = cat.cases.filter((c) => c.test_size || !cat.cases.some((o) => o.tag === c.tag && o.test_size));
+  it.each(ownCases.filter((c) => ['resnet50.a1_in1k', 'resnetrs50.tf_in1k', 'resnet50.fb_ssl_yfcc100m_ft_in1k', 'resnet34.ra4_e3600_r224_in1k', 'resnet152.tv2_in1k'].includes(c.tag)).map((c) => [c.tag, c]))('%s', async (tag, c) => {
+    const out = join(tmp, `${tag}.cat.bin`);
+    const text = await runPreprocess(['--image', 'fixtures/images/test.png', '--pretrained', tag, '--out', out]);
+    expect(text).toContain(`wrote [1, 3, ${c.input_size}, ${c.input_size}]`);
+    if (c.test_size) expect(text).toContain(`(${tag}'s test-size preprocessing)`);
+    const bytes = gunzipSync(readFileSync(`fixtures/catalogue/${c.file}`));
+    expect(maxAbsDiff(readF32(out), new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4))).toBeLessThanOrEqual(1e-5);
   });
 });

@@ -18,11 +18,14 @@ import {
 } from '../model/preprocess.ts';
 import { INTERPOLATIONS, type Interpolation } from '../model/image/resample.ts';
 import { ORIENTATION_MODES, type OrientationMode } from '../model/image/orientation.ts';
-import { findPretrained, PRETRAINED, pretrainedMemory, type PretrainedEntry } from '../model/pretrained.ts';
+import { evalPreprocess, loadCatalogue, pretrainedMemory, type PretrainedEntry } from '../model/pretrained.ts';
 import { flagString, PREPROCESSING_FLAGS, UsageError, type ParsedArgs } from './args.ts';
 import { encodeF32LE } from './f32.ts';
 import { checkInput } from '../model/engine/finite.ts';
 import { aboutImage, checkOutput, imageLabel, readImage, writeOutputFile } from './files.ts';
+
+/** The catalogue (the CLI reads it whole: `pretrained` lists it, `--pretrained TAG` looks a tag up). */
+const catalogue = await loadCatalogue();
 
 
 function parseTriple(name: string, text: string): [number, number, number] {
@@ -36,13 +39,16 @@ function parseTriple(name: string, text: string): [number, number, number] {
 function pretrainedFromArgs(args: ParsedArgs): PretrainedEntry | null {
   const tag = flagString(args, 'pretrained');
   if (tag === undefined) return null;
-  const entry = findPretrained(tag);
-  if (!entry) throw new UsageError(`--pretrained: no catalogue entry "${tag}"; entries: ${PRETRAINED.map((p) => p.tag).join(', ')}`);
-  return entry;
+  try {
+    return catalogue.require(tag);
+  } catch (e) {
+    throw new UsageError(`--pretrained: ${(e as Error).message}`);
+  }
 }
 
 /**
- * The preprocessing the flags describe: the entry's (--pretrained), else --size and the rest with
+ * The preprocessing the flags describe: the entry's (--pretrained; at its test size where its config has one,
+ * as timm measured its accuracy), else --size and the rest with
  * timm's defaults (crop_pct 0.875, bilinear, center, ImageNet mean and std); `fallback` when neither
  * is given (null: the flags are required).
  */
@@ -64,7 +70,7 @@ export function preprocessFromArgs(
     if (!fallback) throw new UsageError('give --pretrained TAG (a catalogue entry), or --size N [--crop-pct 0.875 --interpolation bilinear|bicubic --mean a,b,c --std a,b,c]');
     return { config: fallback, entry: null, given: false, overrides, orientation: mode };
   }
-  const base = entry?.preprocess ?? DEFAULT_PREPROCESS;
+  const base = entry ? evalPreprocess(entry) : DEFAULT_PREPROCESS;
   const num = (name: string, text: string): number => {
     if (!/^\s*[0-9]*\.?[0-9]+(e-?[0-9]+)?\s*$/i.test(text)) throw new UsageError(`--${name} must be a number, got "${text}"`);
     return Number(text);
@@ -109,29 +115,38 @@ export function runPreprocess(args: ParsedArgs): string {
   writeOutputFile(out, encodeF32LE(tensor), 'the tensor', inputs);
   const s = config.inputSize;
   const fields = overrides.filter((f) => f !== 'exif-orientation');
-  const from = entry ? ` (${entry.tag}'s preprocessing${fields.length ? `, ${fields.map((f) => `--${f}`).join(' ')} overridden` : ''})` : '';
+  const from = entry ? ` (${entry.tag}'s ${entry.testPreprocess ? 'test-size ' : ''}preprocessing${fields.length ? `, ${fields.map((f) => `--${f}`).join(' ')} overridden` : ''})` : '';
   return `${imageLabel(image, rgb)} -> ${describePreprocess(config)}${from}\nwrote [1, 3, ${s}, ${s}] float32 NCHW to ${out}\n`;
 }
 
-/** `pretrained [--json]`: the catalogue, one line per checkpoint (tag, top-1 / top-5, preprocessing, licence, size). */
+/** `pretrained [--json]`: the catalogue, one line per tag (top-1 / top-5, preprocessing, licence, size), then the tags without weights. */
 export function runPretrained(args: ParsedArgs): string {
   if (args.positional.length > 0) throw new UsageError(`pretrained takes no positional arguments, got ${args.positional.join(' ')}`);
   if (args.flags.has('json')) {
-    return JSON.stringify(PRETRAINED.map((e) => ({ ...e, fileBytes: pretrainedMemory(e)?.fileBytes ?? null })), null, 2) + '\n';
+    const entries = catalogue.entries.map((e) => ({ ...e, fileBytes: pretrainedMemory(e)?.fileBytes ?? null }));
+    return JSON.stringify({ entries, withoutWeights: catalogue.withoutWeights }, null, 2) + '\n';
   }
-  const rows = PRETRAINED.map((e) => {
+  const rows = catalogue.entries.map((e) => {
     const need = pretrainedMemory(e);
+    const test = e.testPreprocess ? `; test ${cropNote(e.testPreprocess)}` : '';
     return [
       e.tag,
       e.architecture,
-      `${e.accuracy.top1} / ${e.accuracy.top5}`,
-      cropNote(e.preprocess),
+      e.accuracy ? `${e.accuracy.top1} / ${e.accuracy.top5}` : '-',
+      `${cropNote(e.preprocess)}${test}`,
       e.license.commercial ? e.license.name : `${e.license.name}, non-commercial use only`,
-      need ? formatBytes(need.fileBytes) : 'architecture not in this build',
+      e.classes.id === 'imagenet-1k' ? '1000' : `${e.classes.count} (${e.classes.name})`,
+      need ? formatBytes(need.fileBytes) : e.classes.count === 0 ? 'no classifier' : 'architecture not in this build',
     ];
   });
-  const head = ['tag', 'architecture', 'top-1 / top-5 %', 'preprocessing', 'licence', 'size'];
+  const head = ['tag', 'architecture', 'top-1 / top-5 %', 'preprocessing', 'licence', 'classes', 'size'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(head), ...rows.map(line), '', 'top-1 / top-5: ImageNet-1k val, from timm\'s results-imagenet.csv (timm tags) or torchvision\'s weights metadata (tv tags).', ''].join('\n');
+  const bare = catalogue.withoutWeights.map((w) => w.tag).join(', ');
+  return [
+    line(head), ...rows.map(line), '',
+    `${catalogue.entries.length} tags with weights. top-1 / top-5: ImageNet-1k val, from timm's results-imagenet.csv (timm tags; "-" where it has no row) ` +
+    'or torchvision\'s weights metadata (tv tags). "test": the test input size and crop_pct that predict uses (timm\'s use_test_size).',
+    `${catalogue.withoutWeights.length} tags without weights (architectures only): ${bare}`, '',
+  ].join('\n');
 }

@@ -9,6 +9,11 @@ export const IMAGENET_CLASSES: readonly string[] = imagenet as string[];
 
 const SETS: Record<string, readonly string[]> = { 'imagenet-1k': IMAGENET_CLASSES };
 
+/** Whether this build has the names of a class set (timm's ImageNet-12k has none here: its classes are shown by index). */
+export function hasClassNames(set: string): boolean {
+  return set in SETS;
+}
+
 /** The names of a class set, or an error naming the sets there are. */
 export function classNames(set: string): readonly string[] {
   const names = SETS[set];

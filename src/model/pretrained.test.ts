@@ -1,23 +1,26 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { decodePng } from './image/png.ts';
 import { buildLayerGraph, nodeParams } from './graph.ts';
 import { findPreset, PRESETS } from './presets.ts';
-import { scaleSize } from './preprocess.ts';
+import { preprocessImage, scaleSize } from './preprocess.ts';
 import {
-  checkpointsOf,
-  findPretrained,
+  evalPreprocess,
   hasArchitecture,
+  loadCatalogue,
   parseCatalogue,
-  PRETRAINED,
-  pretrainedByUrl,
   pretrainedConfig,
   pretrainedMemory,
   preprocessFromJson,
-  requirePretrained,
   type PreprocessJson,
 } from './pretrained.ts';
 
-interface TimmCfg { hf_hub_id: string; input_size: number[]; interpolation: string; crop_pct: number; crop_mode: string | null; mean: number[]; std: number[]; license: string; num_classes: number }
+const catalogue = await loadCatalogue();
+const PRETRAINED = catalogue.entries;
+const requirePretrained = (name: string) => catalogue.require(name);
+
+interface TimmCfg { hf_hub_id: string; input_size: number[]; test_input_size: number[] | null; test_crop_pct: number | null; interpolation: string; crop_pct: number; crop_mode: string | null; mean: number[]; std: number[]; license: string; num_classes: number }
 interface Ref {
   timm: TimmCfg;
   results: { img_size: number; top1: number; top5: number; crop_pct: number; interpolation: string; param_count_m: number }[];
@@ -58,25 +61,33 @@ describe('the pretrained catalogue (src/model/pretrained.json)', () => {
       expect(e.torchvisionWeights).toMatch(/^\w+_Weights\.IMAGENET1K_V[12]$/);
       expect([scaleSize(p), p.inputSize, p.interpolation, p.cropMode]).toEqual([tv.resize_size, tv.crop_size, tv.interpolation, 'center']);
       expect([p.mean, p.std]).toEqual([tv.mean, tv.std]);
-      expect([e.accuracy.top1, e.accuracy.top5]).toEqual([tv['acc@1'], tv['acc@5']]);
-      expect(e.accuracy.source).toContain(`torchvision 0.14 weights metadata (${e.torchvisionWeights}`);
+      expect([e.accuracy!.top1, e.accuracy!.top5]).toEqual([tv['acc@1'], tv['acc@5']]);
+      expect(e.accuracy!.source).toContain(`torchvision 0.14 weights metadata (${e.torchvisionWeights}`);
     } else {
       const t = ref.timm;
       expect(e.torchvisionWeights).toBeNull();
       expect([p.inputSize, p.cropPct, p.interpolation, p.cropMode]).toEqual([t.input_size[2], t.crop_pct, t.interpolation, t.crop_mode ?? 'center']);
       expect([p.mean, p.std]).toEqual([t.mean, t.std]);
-      const rows = ref.results.filter((r) => r.img_size === p.inputSize && r.crop_pct === p.cropPct);
-      expect(rows).toHaveLength(1);
-      expect([e.accuracy.top1, e.accuracy.top5]).toEqual([rows[0].top1, rows[0].top5]);
-      expect(e.accuracy.source).toContain("timm results-imagenet.csv");
+      // The row at the test size and test crop_pct (what classification uses), else at the config's, else the only row.
+      const at = (size: number, crop: number) => ref.results.filter((r) => r.img_size === size && r.crop_pct === crop);
+      const test = t.test_input_size || t.test_crop_pct ? at((t.test_input_size ?? t.input_size)[2], t.test_crop_pct ?? t.crop_pct) : [];
+      const rows = [test, at(p.inputSize, p.cropPct), ref.results.length === 1 ? ref.results : []].find((r) => r.length > 0) ?? [];
+      if (rows.length !== 1) expect(e.accuracy).toBeNull();
+      else {
+        expect([e.accuracy!.top1, e.accuracy!.top5]).toEqual([rows[0].top1, rows[0].top5]);
+        expect(e.accuracy!.source).toBe(`timm results-imagenet.csv (${tag}, ${rows[0].img_size}, crop_pct ${rows[0].crop_pct}, ${rows[0].interpolation})`);
+      }
+      if (t.test_input_size || t.test_crop_pct) {
+        expect(e.testPreprocess).toEqual({ ...p, inputSize: (t.test_input_size ?? t.input_size)[2], cropPct: t.test_crop_pct ?? t.crop_pct });
+      } else expect(e.testPreprocess).toBeNull();
     }
   });
 
-  it.each(PRETRAINED.filter(hasArchitecture).map((p) => [p.tag, p]))('%s: the architecture has the parameter count torchvision or timm publish', (tag, e) => {
+  it.each(PRETRAINED.filter((p) => hasArchitecture(p) && p.classes.count > 0).map((p) => [p.tag, p]))('%s: the architecture has the parameter count torchvision or timm publish', (tag, e) => {
     const ref = reference.entries[tag];
     const params = buildLayerGraph(pretrainedConfig(e)).nodes.reduce((s, n) => s + nodeParams(n), 0);
     if (ref.torchvision) expect(params).toBe(ref.torchvision.num_params);
-    else expect(Math.abs(params / 1e6 - ref.results[0].param_count_m)).toBeLessThanOrEqual(0.005);
+    else if (ref.results.length > 0) expect(Math.abs(params / 1e6 - ref.results[0].param_count_m)).toBeLessThanOrEqual(0.005);
   });
 
   it("torchvision's V2 weights resize to 232 (crop_pct 0.965), their V1 weights to 256", () => {
@@ -88,14 +99,21 @@ describe('the pretrained catalogue (src/model/pretrained.json)', () => {
   it('shows the WSL weights as non-commercial', () => {
     const wsl = requirePretrained('resnext101_32x16d.fb_wsl_ig1b_ft_in1k');
     expect(wsl.license).toEqual({ id: 'cc-by-nc-4.0', name: 'CC BY-NC 4.0', commercial: false });
-    expect(PRETRAINED.filter((p) => !p.license.commercial).map((p) => p.tag)).toEqual([wsl.tag]);
+    const nc = PRETRAINED.filter((p) => !p.license.commercial);
+    expect(nc.map((p) => p.license.id).sort()).toEqual(nc.map((p) => p.license.id).sort());
+    expect(new Set(nc.map((p) => p.license.id))).toEqual(new Set(['cc-by-nc-4.0', 'seer-license']));
+    expect(nc.map((p) => p.tag)).toContain(wsl.tag);
   });
 
   it('finds entries by tag, torchvision name and URL; lists the checkpoints of an architecture', () => {
-    expect(findPretrained('ResNeXt50_32X4D_Weights.IMAGENET1K_V2')!.tag).toBe('resnext50_32x4d.tv2_in1k');
-    expect(pretrainedByUrl('https://huggingface.co/timm/resnet50.tv_in1k/resolve/main/model.safetensors')!.tag).toBe('resnet50.tv_in1k');
-    expect(checkpointsOf('resnext50_32x4d').map((p) => p.tag)).toEqual(['resnext50_32x4d.tv_in1k', 'resnext50_32x4d.tv2_in1k', 'resnext50_32x4d.a1h_in1k']);
-    expect(() => requirePretrained('resnet50.nope')).toThrow(/no pretrained weights "resnet50.nope"; the catalogue has resnet18.tv_in1k, /);
+    expect(catalogue.find('ResNeXt50_32X4D_Weights.IMAGENET1K_V2')!.tag).toBe('resnext50_32x4d.tv2_in1k');
+    expect(catalogue.byUrl('https://huggingface.co/timm/resnet50.tv_in1k/resolve/main/model.safetensors')!.tag).toBe('resnet50.tv_in1k');
+    expect(catalogue.checkpointsOf('resnext50_32x4d').map((p) => p.tag)).toEqual(
+      ['resnext50_32x4d.a1h_in1k', 'resnext50_32x4d.a1_in1k', 'resnext50_32x4d.a2_in1k', 'resnext50_32x4d.a3_in1k', 'resnext50_32x4d.ra_in1k',
+        'resnext50_32x4d.tv_in1k', 'resnext50_32x4d.tv2_in1k', 'resnext50_32x4d.fb_ssl_yfcc100m_ft_in1k', 'resnext50_32x4d.fb_swsl_ig1b_ft_in1k', 'resnext50_32x4d.gluon_in1k']);
+    expect(() => requirePretrained('resnet50.nope')).toThrow(/no pretrained weights "resnet50.nope"; resnet50 has resnet50\.a1_in1k, /);
+    expect(() => requirePretrained('nonet.x')).toThrow(/no pretrained weights "nonet.x"; the catalogue has 209 tags/);
+    expect(() => requirePretrained('resnet200.untrained')).toThrow(/"resnet200.untrained" is an architecture without pretrained weights in timm \(resnet200\)/);
   });
 
   it('sizes each entry from its layer graph: resnet50 is exactly 102,440,820 float32 bytes', () => {
@@ -110,9 +128,9 @@ describe('the pretrained catalogue (src/model/pretrained.json)', () => {
 
   it('the preprocessing of the fixture tensors is the catalogue\'s (fixtures/images/preprocess)', () => {
     const index = JSON.parse(readFileSync('fixtures/images/preprocess/index.json', 'utf8')) as { cases: { name: string; config: PreprocessJson }[] };
-    const checked = index.cases.filter((c) => findPretrained(c.name) && !c.name.startsWith('resnet50.tv2'));
+    const checked = index.cases.filter((c) => catalogue.find(c.name) && !c.name.startsWith('resnet50.tv2'));
     expect(checked.length).toBeGreaterThanOrEqual(4);
-    for (const c of checked) expect(preprocessFromJson(c.config)).toEqual(findPretrained(c.name)!.preprocess);
+    for (const c of checked) expect(preprocessFromJson(c.config)).toEqual(catalogue.find(c.name)!.preprocess);
     const tv2 = index.cases.find((c) => c.name === 'torchvision.ResNet50_Weights.IMAGENET1K_V2')!;
     expect(preprocessFromJson(tv2.config)).toEqual(requirePretrained('resnet50.tv2_in1k').preprocess);
   });
@@ -120,10 +138,56 @@ describe('the pretrained catalogue (src/model/pretrained.json)', () => {
   it('refuses malformed data with the entry named', () => {
     const first = rawCatalogue.entries[0];
     const withEntry = (e: object) => ({ ...rawCatalogue, entries: [{ ...first, ...e }] });
-    expect(() => parseCatalogue(withEntry({ license: 'mit' }))).toThrow(/entry "resnet18.tv_in1k": unknown licence "mit"/);
+    expect(() => parseCatalogue(withEntry({ license: 'gpl-3.0' }))).toThrow(/entry "resnet18.a1_in1k": unknown licence "gpl-3.0"/);
     expect(() => parseCatalogue(withEntry({ classes: 'coco' }))).toThrow(/unknown class set "coco"/);
     expect(() => parseCatalogue(withEntry({ preprocess: { ...first.preprocess, crop_pct: 1.5 } }))).toThrow(/crop_pct must be a number in \(0, 1\]/);
     expect(() => parseCatalogue(withEntry({ accuracy: { top1: 95, top5: 90, source: 'x' } }))).toThrow(/top-1 95 \/ top-5 90/);
     expect(() => parseCatalogue({ ...rawCatalogue, entries: [first, first] })).toThrow(/appears twice/);
+  });
+});
+
+describe('the catalogue is generated from every tag of timm\'s resnet.py and RegNetX / RegNetY (fixtures/catalogue)', () => {
+  const index = JSON.parse(readFileSync('fixtures/catalogue/index.json', 'utf8')) as {
+    registry_tags: string[];
+    cases: { tag: string; test_size: boolean; input_size: number; file: string; reference: string }[];
+  };
+  const f32 = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+  it('lists every registry tag once: 209 with weights, the untrained ones as architectures without weights', () => {
+    const listed = [...PRETRAINED.map((p) => p.tag), ...catalogue.withoutWeights.map((w) => w.tag)];
+    expect(listed.sort()).toEqual([...index.registry_tags].sort());
+    expect(index.registry_tags.filter((t) => !t.startsWith('regnet'))).toHaveLength(167);
+    expect(index.registry_tags.filter((t) => t.startsWith('regnet'))).toHaveLength(62);
+    expect(catalogue.withoutWeights.every((w) => w.tag.endsWith('.untrained'))).toBe(true);
+  });
+
+  it('has every architecture as a preset, and honest class sets (ImageNet-12k: 11,821; SEER trunks: no classifier)', () => {
+    expect(PRETRAINED.filter((p) => !findPreset(p.architecture)).map((p) => p.tag)).toEqual([]);
+    expect(requirePretrained('regnety_160.sw_in12k').classes).toMatchObject({ id: 'imagenet-12k', count: 11821 });
+    expect(requirePretrained('regnety_320.seer').classes.count).toBe(0);
+    expect(() => pretrainedConfig(requirePretrained('regnety_320.seer'))).toThrow(/without a classifier/);
+    expect(pretrainedMemory(requirePretrained('regnety_320.seer'))).toBeNull();
+    expect(pretrainedConfig(requirePretrained('regnety_160.sw_in12k')).classes).toBe(11821);
+  });
+
+  it('resnet50.a1_in1k: bicubic 224 / 0.95, classified at its test size 288 / 1.0 (timm\'s results row)', () => {
+    const e = requirePretrained('resnet50.a1_in1k');
+    expect([e.preprocess.inputSize, e.preprocess.cropPct, e.preprocess.interpolation]).toEqual([224, 0.95, 'bicubic']);
+    expect(evalPreprocess(e)).toEqual({ ...e.preprocess, inputSize: 288, cropPct: 1 });
+    expect(e.accuracy).toMatchObject({ top1: 81.24, row: { size: 288, cropPct: 1 } });
+    expect(pretrainedConfig(e).input).toEqual([3, 288, 288]);
+  });
+
+  it.each(index.cases.map((c) => [`${c.tag}${c.test_size ? ' (test size)' : ''}`, c]))('%s: the catalogue\'s preprocessing of test.png equals timm\'s tensor', (_, c) => {
+    const e = requirePretrained(c.tag);
+    const config = c.test_size ? evalPreprocess(e) : e.preprocess;
+    expect(config.inputSize).toBe(c.input_size);
+    const image = decodePng(new Uint8Array(readFileSync('fixtures/images/test.png')));
+    const ours = preprocessImage(image, config).tensor;
+    const ref = f32(gunzipSync(readFileSync(`fixtures/catalogue/${c.file}`)));
+    expect(ours.length).toBe(ref.length);
+    let d = 0;
+    for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(ours[i] - ref[i]));
+    expect(d).toBeLessThanOrEqual(1e-5);
   });
 });

@@ -5,6 +5,10 @@
  * architecture (a preset), the evaluation preprocessing of its pretrained config, the licence, the
  * classes it predicts, and its published top-1 / top-5 with their source. A checkpoint's accuracy lives
  * here only; `presets.ts` keeps the figures of architectures (params, MACs, the paper's errors).
+ *
+ * The data file is generated (tools/fixtures, `--only catalogue`) and holds every tag of timm's resnet.py and
+ * of its RegNetX / RegNetY: hundreds of entries, so it is loaded on demand (`loadCatalogue`, its own chunk in
+ * the app's build), never on the first page.
  */
 import type { NetworkConfig } from './config.ts';
 import { buildLayerGraph } from './graph.ts';
@@ -12,7 +16,6 @@ import { memoryNeed, type MemoryNeed } from './memory.ts';
 import { validatePreprocess, type CropMode, type PreprocessConfig } from './preprocess.ts';
 import { findPreset, presetConfig } from './presets.ts';
 import type { Interpolation } from './image/resample.ts';
-import catalogue from './pretrained.json' with { type: 'json' };
 
 interface License {
   id: string;
@@ -43,12 +46,33 @@ export interface PretrainedEntry {
   url: string;
   /** torchvision's name of the same weights (`ResNet50_Weights.IMAGENET1K_V2`), for torchvision's checkpoints. */
   torchvisionWeights: string | null;
+  /** timm's data config of the tag (`resolve_data_config`: the train-time input size). */
   preprocess: PreprocessConfig;
+  /**
+   * The same at the config's test input size and test crop_pct (timm's `use_test_size=True`: 288 for
+   * `resnet50.a1_in1k`), null where the config has none. Classification uses it (`evalPreprocess`).
+   */
+  testPreprocess: PreprocessConfig | null;
   /** Where the preprocessing comes from. */
   preprocessSource: string;
   license: License;
   classes: ClassSet;
-  accuracy: { top1: number; top5: number; source: string };
+  /** ImageNet-1k top-1 / top-5 %, null where timm's results table has no row for the tag. */
+  accuracy: Accuracy | null;
+}
+
+interface Accuracy {
+  top1: number;
+  top5: number;
+  source: string;
+  /** The row of timm's results table (image size, crop_pct, interpolation); absent for torchvision's metadata. */
+  row?: { size: number; cropPct: number; interpolation: string };
+}
+
+/** A tag of timm's registry that has no weights (`resnet200.untrained`): an architecture only. */
+interface TagWithoutWeights {
+  tag: string;
+  architecture: string;
 }
 
 /** How the preprocessing is written in the data file (timm's data-config names). */
@@ -87,16 +111,18 @@ interface EntryJson {
   hub: { repo: string; file: string; revision?: string; sha256?: string };
   torchvision_weights?: string;
   preprocess: PreprocessJson;
+  test_preprocess?: { input_size: number; crop_pct: number } | null;
   preprocess_source: string;
   license: string;
   classes: string;
-  accuracy: { top1: number; top5: number; source: string };
+  accuracy: { top1: number; top5: number; source: string; img_size?: number; crop_pct?: number; interpolation?: string } | null;
 }
 
-interface CatalogueJson {
+export interface CatalogueJson {
   licenses: Record<string, { name: string; commercial: boolean }>;
   classes: Record<string, { name: string; count: number }>;
   entries: EntryJson[];
+  without_weights?: TagWithoutWeights[];
 }
 
 /** Reads and checks the catalogue data (exported for the tests of malformed data). */
@@ -111,15 +137,18 @@ export function parseCatalogue(doc: CatalogueJson): PretrainedEntry[] {
     const classes = doc.classes[e.classes];
     if (!classes) throw new CatalogueError(`${where}: unknown class set "${e.classes}"`);
     let preprocess: PreprocessConfig;
+    let testPreprocess: PreprocessConfig | null = null;
     try {
       preprocess = preprocessFromJson(e.preprocess);
+      if (e.test_preprocess) testPreprocess = preprocessFromJson({ ...e.preprocess, ...e.test_preprocess });
     } catch (err) {
       throw new CatalogueError(`${where}: ${(err as Error).message}`);
     }
     if (e.hub.revision !== undefined && !/^[0-9a-f]{40}$/.test(e.hub.revision)) throw new CatalogueError(`${where}: hub revision "${e.hub.revision}" is not a 40-digit commit hash`);
     if (e.hub.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(e.hub.sha256)) throw new CatalogueError(`${where}: hub sha256 "${e.hub.sha256}" is not 64 hex digits`);
-    const { top1, top5 } = e.accuracy;
-    if (!(top1 > 0 && top1 <= top5 && top5 <= 100)) throw new CatalogueError(`${where}: top-1 ${top1} / top-5 ${top5} are not percentages with top-1 <= top-5`);
+    const a = e.accuracy;
+    if (a && !(a.top1 > 0 && a.top1 <= a.top5 && a.top5 <= 100)) throw new CatalogueError(`${where}: top-1 ${a.top1} / top-5 ${a.top5} are not percentages with top-1 <= top-5`);
+    const row = a && a.img_size !== undefined ? { size: a.img_size, cropPct: a.crop_pct!, interpolation: a.interpolation! } : undefined;
     return {
       tag: e.tag,
       label: e.label,
@@ -128,40 +157,66 @@ export function parseCatalogue(doc: CatalogueJson): PretrainedEntry[] {
       url: `https://huggingface.co/${e.hub.repo}/resolve/${e.hub.revision ?? 'main'}/${e.hub.file}`,
       torchvisionWeights: e.torchvision_weights ?? null,
       preprocess,
+      testPreprocess,
       preprocessSource: e.preprocess_source,
       license: { id: e.license, ...license },
       classes: { id: e.classes, ...classes },
-      accuracy: e.accuracy,
+      accuracy: a ? { top1: a.top1, top5: a.top5, source: a.source, ...(row ? { row } : {}) } : null,
     };
   });
 }
 
-export const PRETRAINED: readonly PretrainedEntry[] = parseCatalogue(catalogue as CatalogueJson);
+/** The catalogue: its checkpoints, and the registry's tags without weights. */
+export class Catalogue {
+  readonly entries: readonly PretrainedEntry[];
+  readonly withoutWeights: readonly TagWithoutWeights[];
 
-/** The entry of a tag (`resnet50.tv2_in1k`) or of torchvision's weights name (`ResNet50_Weights.IMAGENET1K_V2`). */
-export function findPretrained(name: string): PretrainedEntry | undefined {
-  return PRETRAINED.find((p) => p.tag === name || p.torchvisionWeights === name);
+  constructor(doc: CatalogueJson) {
+    this.entries = parseCatalogue(doc);
+    this.withoutWeights = doc.without_weights ?? [];
+  }
+
+  /** The entry of a tag (`resnet50.tv2_in1k`) or of torchvision's weights name (`ResNet50_Weights.IMAGENET1K_V2`). */
+  find(name: string): PretrainedEntry | undefined {
+    return this.entries.find((p) => p.tag === name || p.torchvisionWeights === name);
+  }
+
+  require(name: string): PretrainedEntry {
+    const entry = this.find(name);
+    if (entry) return entry;
+    const bare = this.withoutWeights.find((w) => w.tag === name);
+    if (bare) throw new CatalogueError(`"${name}" is an architecture without pretrained weights in timm (${bare.architecture}); \`pretrained\` lists the tags with weights`);
+    const near = this.entries.filter((p) => p.architecture === name.split('.')[0]).map((p) => p.tag);
+    throw new CatalogueError(`no pretrained weights "${name}"; ${near.length ? `${name.split('.')[0]} has ${near.join(', ')}` : `the catalogue has ${this.entries.length} tags (\`pretrained\` lists them), e.g. ${this.entries.slice(0, 3).map((p) => p.tag).join(', ')}`}`);
+  }
+
+  /** The entry whose download URL this is. */
+  byUrl(url: string): PretrainedEntry | undefined {
+    return this.entries.find((p) => p.url === url);
+  }
+
+  /** Every checkpoint of an architecture, in catalogue order (torchvision's V1 before V2). */
+  checkpointsOf(architecture: string): PretrainedEntry[] {
+    return this.entries.filter((p) => p.architecture === architecture);
+  }
 }
 
-export function requirePretrained(name: string): PretrainedEntry {
-  const entry = findPretrained(name);
-  if (!entry) throw new CatalogueError(`no pretrained weights "${name}"; the catalogue has ${PRETRAINED.map((p) => p.tag).join(', ')}`);
-  return entry;
+let loading: Promise<Catalogue> | null = null;
+
+/** The catalogue, loaded once on first use (a separate chunk of the app's build). */
+export function loadCatalogue(): Promise<Catalogue> {
+  loading ??= import('./pretrained.json', { with: { type: 'json' } }).then((m) => new Catalogue(m.default as unknown as CatalogueJson));
+  return loading;
 }
 
-/** The entry whose download URL this is. */
-export function pretrainedByUrl(url: string): PretrainedEntry | undefined {
-  return PRETRAINED.find((p) => p.url === url);
+/** The preprocessing a classification uses: the test size where the config has one, else the config's. */
+export function evalPreprocess(entry: PretrainedEntry): PreprocessConfig {
+  return entry.testPreprocess ?? entry.preprocess;
 }
 
 /** The name of an accuracy's source without its details: "torchvision 0.14 weights metadata", "timm results-imagenet.csv". */
 export function accuracySourceName(entry: PretrainedEntry): string {
-  return entry.accuracy.source.split(' (')[0];
-}
-
-/** Every checkpoint of an architecture, in catalogue order (torchvision's V1 before V2). */
-export function checkpointsOf(architecture: string): PretrainedEntry[] {
-  return PRETRAINED.filter((p) => p.architecture === architecture);
+  return entry.accuracy ? entry.accuracy.source.split(' (')[0] : '';
 }
 
 /** Whether this build has the entry's architecture as a preset. */
@@ -172,14 +227,16 @@ export function hasArchitecture(entry: PretrainedEntry): boolean {
 /** The network the entry's weights fit (its preset, 1000 ImageNet classes at its input size). */
 export function pretrainedConfig(entry: PretrainedEntry): NetworkConfig {
   if (!hasArchitecture(entry)) throw new CatalogueError(`${entry.tag} needs the ${entry.architecture} architecture, which this build does not have`);
-  return presetConfig(entry.architecture, { classes: entry.classes.count, input: [3, entry.preprocess.inputSize, entry.preprocess.inputSize] });
+  if (entry.classes.count === 0) throw new CatalogueError(`${entry.tag} is a trunk without a classifier (${entry.classes.name}); choose a tag fine-tuned on ImageNet-1k`);
+  const size = evalPreprocess(entry).inputSize;
+  return presetConfig(entry.architecture, { classes: entry.classes.count, input: [3, size, size] });
 }
 
 const needs = new Map<string, MemoryNeed>();
 
 /** Memory the entry needs (file about the size of its float32 state dict), or null without its architecture. */
 export function pretrainedMemory(entry: PretrainedEntry): MemoryNeed | null {
-  if (!hasArchitecture(entry)) return null;
+  if (!hasArchitecture(entry) || entry.classes.count === 0) return null;
   let need = needs.get(entry.tag);
   if (!need) {
     need = memoryNeed(buildLayerGraph(pretrainedConfig(entry)));

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { NetworkConfig } from '../../src/model/config.ts';
-import { fixtureConfig, type FixtureConfig } from './fixture-config.ts';
+import { readF32, readFixtureManifest } from './fixture-io.ts';
 
 export const EXPLAIN_DIR = 'fixtures/explain';
 export const WEIGHTS_DIR = 'fixtures/weights';
@@ -28,26 +28,12 @@ export function explainModels(): string[] {
 
 export function readExplain(model: string): { doc: ExplainFixture; data: Float32Array; config: NetworkConfig } {
   const doc = JSON.parse(readFileSync(`${EXPLAIN_DIR}/${model}.explain.json`, 'utf8')) as ExplainFixture;
-  const manifest = JSON.parse(readFileSync(`${WEIGHTS_DIR}/${model}.json`, 'utf8')) as { config: FixtureConfig };
-  return { doc, data: readF32(`${EXPLAIN_DIR}/${model}.explain.bin`), config: fixtureConfig(manifest.config) };
+  return { doc, data: readF32(`${EXPLAIN_DIR}/${model}.explain.bin`), config: readFixtureManifest(WEIGHTS_DIR, model).config };
 }
 
 /** A tensor of the fixture's data by offset and shape. */
 export function slice(data: Float32Array, offset: number, shape: readonly number[]): Float32Array {
   return data.subarray(offset, offset + shape.reduce((a, b) => a * b, 1));
-}
-
-export function readF32(path: string): Float32Array {
-  const b = readFileSync(path);
-  if (b.byteLength % 4 !== 0) throw new Error(`${path}: ${b.byteLength} bytes is not a whole number of float32 values`);
-  const out = new Float32Array(b.byteLength / 4);
-  new Uint8Array(out.buffer).set(b);
-  return out;
-}
-
-export function readBytes(path: string): Uint8Array {
-  const b = readFileSync(path);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Largest |a - b|; Infinity for a NaN or a length mismatch. */

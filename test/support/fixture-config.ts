@@ -58,6 +58,21 @@ export function fixtureConfig(c: FixtureConfig, extra: Partial<NetworkConfig> = 
   };
 }
 
+/** The network of a fixture case, as every case file of the fixture script (summary, cost, training) writes it. */
+export interface FixtureNetwork {
+  /** The preset the case is, null for a custom network. */
+  preset: string | null;
+  config: FixtureConfig;
+  input: [number, number, number];
+  classes: number;
+  include_top: boolean;
+}
+
+/** The config of a fixture case's network. */
+export function caseConfig(c: Omit<FixtureNetwork, 'preset'>): NetworkConfig {
+  return fixtureConfig(c.config, { input: c.input, classes: c.classes, includeTop: c.include_top });
+}
+
 /** The parity models of fixtures/weights (one list, written by the fixture script): tiny torchvision and timm networks. */
 export function parityModels(): string[] {
   return (JSON.parse(readFileSync('fixtures/weights/models.json', 'utf8')) as { models: string[] }).models;

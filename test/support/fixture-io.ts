@@ -6,6 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetworkConfig } from '../../src/model/config.ts';
+import { buildLayerGraph, type LayerGraph } from '../../src/model/graph.ts';
+import type { StateDict } from '../../src/model/weights/common.ts';
+import { openWeights } from '../../src/model/weights/open.ts';
 import { fixtureConfig, type FixtureConfig } from './fixture-config.ts';
 
 export interface FixtureManifest {
@@ -27,6 +30,21 @@ export function readFixtureManifest(dir: string, name: string): FixtureManifest 
     inputShape: raw.input_shape,
     dir,
     name,
+  };
+}
+
+/**
+ * A parity fixture of `dir`: its manifest, the weights of `file` (default `<name>.safetensors`) read, its
+ * graph, and the input and PyTorch's logits (`<name>.input.bin`, `<name>.logits.bin`).
+ */
+export function readParityFixture(dir: string, name: string, file = `${name}.safetensors`): { m: FixtureManifest; sd: StateDict; graph: LayerGraph; x: Float32Array; ref: Float32Array } {
+  const m = readFixtureManifest(dir, name);
+  return {
+    m,
+    sd: openWeights(readBytes(join(dir, file)), file).read(),
+    graph: buildLayerGraph(m.config),
+    x: readF32(join(dir, `${name}.input.bin`)),
+    ref: readF32(join(dir, `${name}.logits.bin`)),
   };
 }
 

@@ -11,7 +11,11 @@ import { CONVENTION_INFO } from '../../src/analysis/conventions.ts';
 import { DEVICES, DEVICE_SOURCES } from '../../src/analysis/devices.ts';
 import { PUBLISHED_SPEED } from '../../src/analysis/published-speed.ts';
 import { PRESET_SOURCES } from '../../src/model/presets.ts';
-import { PRETRAINED } from '../../src/model/pretrained.ts';
+import { readFileSync } from 'node:fs';
+import { Catalogue, type CatalogueJson } from '../../src/model/pretrained.ts';
+
+/** The catalogue read from its data file (this module also runs under Playwright, which loads no JSON chunks). */
+const PRETRAINED = new Catalogue(JSON.parse(readFileSync('src/model/pretrained.json', 'utf8')) as CatalogueJson).entries;
 
 /**
  * Words that are names, not English: tools, papers' model names, layer types, units, dtypes, code.
@@ -81,7 +85,7 @@ export function englishFragments(): { source: string; text: string }[] {
     add('published-speed.source', p.source);
   }
   for (const e of PRETRAINED) {
-    add(`pretrained.${e.tag}.accuracy`, e.accuracy.source);
+    if (e.accuracy) add(`pretrained.${e.tag}.accuracy`, e.accuracy.source);
     add(`pretrained.${e.tag}.preprocess`, e.preprocessSource);
   }
   const seen = new Set<string>();

@@ -3,6 +3,7 @@
  */
 import { convOutSize } from '../../src/model/graph.ts';
 import type { ConvGeometry } from '../../src/model/tfjs/grouped.ts';
+import { normal, rng } from '../../src/model/tfjs/random.ts';
 
 /** Float64 reference: NHWC input, OIHW grouped weight, like torch.nn.functional.conv2d(groups=G). */
 export function referenceConv(x: Float32Array, [n, h, w, inC]: number[], wt: Float32Array, bias: Float32Array | null, g: ConvGeometry, relu: boolean): Float64Array {
@@ -21,4 +22,18 @@ export function referenceConv(x: Float32Array, [n, h, w, inC]: number[], wt: Flo
     out[((b * ho + y) * wo + xx) * O + o] = relu ? Math.max(0, acc) : acc;
   }
   return out;
+}
+
+/**
+ * A random conv case from `seed`, drawn in this order: the NHWC input, the OIHW weight (std `std`, else
+ * 1 / sqrt(fan-in)), the bias. `next` draws on from there.
+ */
+export function randomConv(c: ConvGeometry & { hw: number; batch: number }, seed: number, std?: number) {
+  const next = rng(seed);
+  const xShape: [number, number, number, number] = [c.batch, c.hw, c.hw, c.inChannels];
+  const x = normal(next, xShape.reduce((a, b) => a * b));
+  const fanIn = (c.inChannels / c.groups) * c.kernel * c.kernel;
+  const w = normal(next, c.outChannels * fanIn, std ?? 1 / Math.sqrt(fanIn));
+  const bias = normal(next, c.outChannels);
+  return { next, xShape, x, w, bias };
 }

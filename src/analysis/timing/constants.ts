@@ -2,7 +2,8 @@
  * The time model's constants, in one table: what each means, its value, and where it comes from. The
  * GPU values are fitted by `npx tsx bench/fit-time.ts --fit --write` (which writes fitted.json) to the
  * calibration tables only (fixtures/timing/published.json: pycls's V100 float32 inference rows, timm's
- * RTX 3090 autocast inference and training rows, NCHW and NHWC); docs/time-model.md has the fit's errors.
+ * RTX 3090 autocast NCHW inference and training rows; the NHWC tables are compared, not fitted);
+ * docs/time-model.md has the fit's errors.
  * CPUs and the browser take their rates from a probe (one GEMM, one copy, one tiny op) and these few rules.
  */
 import type { Device } from '../devices.ts';
@@ -20,8 +21,8 @@ export interface ConstantRow {
   source: string;
 }
 
-const FIT_SIMT = 'fitted to pycls V100 float32 inference (ResNet-50/101/152, ResNeXt-50/101/152 32x4d)';
-const FIT_TENSOR = 'fitted to timm RTX 3090 autocast tables (inference and training, NCHW and NHWC)';
+const FIT_SIMT = 'fitted to pycls V100 float32 inference (ResNet-50/101/152, ResNeXt-50/101/152 32x4d, 24 RegNets)';
+const FIT_TENSOR = 'fitted to timm RTX 3090 autocast NCHW tables (inference and training)';
 const FIT_ALL = 'fitted to all calibration tables';
 
 /** The GPU constants with their meaning and source (the Cost view and docs/time-model.md show this table). */
@@ -30,25 +31,27 @@ export const GPU_CONSTANT_TABLE: readonly ConstantRow[] = [
   { key: 'simt.nTile', value: fitted.simt.nTile, what: 'narrowest tile of FP32 conv kernels, in output channels per group', source: `grid search {32, 64}, ${FIT_SIMT}` },
   { key: 'simt.kTile', value: fitted.simt.kTile, what: 'reduction (k) granularity of FP32 conv kernels', source: 'fixed: CUTLASS SIMT kernels step k by 8' },
   { key: 'simt.winograd', value: fitted.simt.winograd, what: 'fewer multiplications of Winograd on dense 3x3 stride-1 FP32 convs (F(2x2, 3x3): at most 2.25)', source: `${FIT_SIMT}; bounded by 2.25` },
-  { key: 'tensorCores.efficiency', value: fitted.tensorCores.efficiency, what: 'share of the tensor-core peak a large conv GEMM reaches', source: `${FIT_TENSOR}; bounded by 1 (the fit reaches it: GeForce cards run above their rated boost clock)` },
+  { key: 'tensorCores.efficiency', value: fitted.tensorCores.efficiency, what: 'share of the tensor-core peak a large conv GEMM reaches', source: `${FIT_TENSOR}; bounded by 1 (GeForce cards run above their rated boost clock)` },
   { key: 'tensorCores.nTile', value: fitted.tensorCores.nTile, what: 'narrowest tensor-core conv tile, in output channels per group', source: `grid search {16, 32}, ${FIT_TENSOR}` },
   { key: 'tensorCores.kTile', value: fitted.tensorCores.kTile, what: 'reduction (k) granularity of tensor-core MMA, in 16-bit elements (32 bytes: 8 TF32 elements)', source: 'fixed: PTX ISA, mma.m16n8k16 for float16 / bfloat16, mma.m16n8k8 for TF32' },
-  { key: 'wgradEfficiency', value: fitted.wgradEfficiency, what: 'rate of a weight-gradient conv relative to the forward conv', source: 'fitted to the timm RTX 3090 training tables' },
+  { key: 'wgradEfficiency', value: fitted.wgradEfficiency, what: 'rate of a weight-gradient conv relative to the forward conv', source: 'fitted to the timm RTX 3090 NCHW training table; bounded by 1' },
   { key: 'memoryEfficiency', value: fitted.memoryEfficiency, what: 'share of the memory bandwidth an element-wise kernel reaches', source: FIT_ALL },
-  { key: 'minKernelUs', value: fitted.minKernelUs, what: 'shortest kernel on the GPU, microseconds (launch latency on the device)', source: 'fixed: a few microseconds (NVIDIA Technical Blog, "Getting Started with CUDA Graphs"); the tables (batch >= 25) do not constrain it' },
-  { key: 'nchwPasses', value: fitted.nchwPasses, what: 'passes over a forward tensor-core conv\'s input and output to convert NCHW to NHWC and back', source: 'fitted to the timm RTX 3090 NCHW inference tables against the NHWC ones' },
-  { key: 'nchwPassesBackward', value: fitted.nchwPassesBackward, what: 'the same for the input- and weight-gradient convs', source: 'fitted to the timm RTX 3090 NCHW training table against the NHWC one' },
+  { key: 'depthwiseEfficiency', value: fitted.depthwiseEfficiency, what: 'share of that bandwidth a depthwise conv (the blur pool\'s fixed filter) reaches', source: 'fitted to the timm RTX 3090 NCHW tables (the resnetblur rows constrain it)' },
+  { key: 'minKernelUs', value: fitted.minKernelUs, what: 'shortest kernel on the GPU, microseconds (launch latency on the device)', source: 'fitted to all calibration tables within 2-10 us (a launch takes a few microseconds: NVIDIA Technical Blog, "Getting Started with CUDA Graphs"; a cuDNN call may run 2-3 kernels); the small RegNets push it to its bound 10' },
+  { key: 'nchwPasses', value: fitted.nchwPasses, what: 'passes over a forward tensor-core conv\'s input and output to convert NCHW to NHWC and back', source: 'fitted to the timm RTX 3090 NCHW inference tables (the NHWC ones, compared only, check it)' },
+  { key: 'nchwPassesBackward', value: fitted.nchwPassesBackward, what: 'the same for the input- and weight-gradient convs', source: 'fitted to the timm RTX 3090 NCHW training table (the NHWC one, compared only, checks it)' },
 ];
 
 /**
- * CPU rules (PyTorch's oneDNN convolutions; this engine's WebAssembly kernels for the browser): the GEMM
- * rate and bandwidth are the probe's, so the efficiencies are 1; output channels per group are padded to
+ * CPU rules (PyTorch's oneDNN convolutions; this engine's WebAssembly kernels for the browser): the rates
+ * and bandwidth are the probe's (a probed CPU's forward convs at its conv's rate, its weight gradients at its
+ * GEMM's), so the efficiencies are 1; output channels per group are padded to
  * the vector width (oneDNN's blocked layouts pad channel blocks to 8 floats with AVX2, 16 with AVX-512;
  * WebAssembly SIMD has 4); no Winograd; no layout transposes; kernels run synchronously after their dispatch.
  */
-function cpuConstants(vectorLanes: number, efficiency = 1): DeviceConstants {
+function cpuConstants(vectorLanes: number, efficiency = 1, wgradEfficiency = 1): DeviceConstants {
   const unit = { efficiency, nTile: vectorLanes, kTile: 1, winograd: 1 };
-  return { simt: unit, tensorCores: unit, wgradEfficiency: 1, memoryEfficiency: 1, minKernelUs: 0, nchwPasses: 0, nchwPassesBackward: 0 };
+  return { simt: unit, tensorCores: unit, wgradEfficiency, memoryEfficiency: 1, depthwiseEfficiency: 1, minKernelUs: 0, nchwPasses: 0, nchwPassesBackward: 0 };
 }
 
 /** WebAssembly SIMD's float32 lanes. */
@@ -61,7 +64,9 @@ const WASM_LANES = 4;
 const DATASHEET_CPU_EFFICIENCY = 0.7;
 
 export function constantsFor(device: Device): DeviceConstants {
-  if (device.kind === 'cpu') return device.measuredCpu ? cpuConstants(device.vectorLanes ?? 8) : cpuConstants(device.vectorLanes ?? 16, DATASHEET_CPU_EFFICIENCY);
+  const probe = device.measuredCpu;
+  // A probed CPU: forward convs at the conv probe's rate (the device's), weight gradients at the GEMM probe's.
+  if (device.kind === 'cpu') return probe ? cpuConstants(device.vectorLanes ?? 8, 1, probe.gemmGflops / probe.convGflops) : cpuConstants(device.vectorLanes ?? 16, DATASHEET_CPU_EFFICIENCY);
   if (device.kind === 'browser') return cpuConstants(WASM_LANES);
   return GPU_CONSTANTS;
 }

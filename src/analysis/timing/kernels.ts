@@ -37,7 +37,7 @@ export interface Gemm {
 
 type KernelRole =
   | 'conv' | 'dgrad' | 'wgrad' | 'fc'
-  | 'bn' | 'relu' | 'add' | 'pool' | 'reduce' | 'attention'
+  | 'bn' | 'relu' | 'add' | 'pool' | 'depthwise' | 'reduce' | 'attention'
   | 'cast' | 'accumulate' | 'loss' | 'optimizer';
 
 type Phase = 'forward' | 'backward' | 'optimizer';
@@ -158,7 +158,7 @@ function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Pr
       // timm's BlurPool2d: F.pad(reflect) makes a padded copy, then a depthwise F.conv2d with the fixed filter.
       const [c, h, w] = node.inShape;
       const padded = batch * c * (h + 2 * node.blur.padding) * (w + 2 * node.blur.padding);
-      return [memoryKernel(i, 'forward', 'pool', inp * s, padded * s, 0), memoryKernel(i, 'forward', 'pool', padded * s, out * s, 2 * node.blur.kernel ** 2 * out)];
+      return [memoryKernel(i, 'forward', 'pool', inp * s, padded * s, 0), memoryKernel(i, 'forward', 'depthwise', padded * s, out * s, 2 * node.blur.kernel ** 2 * out)];
     }
     case 'relu':
       return [memoryKernel(i, 'forward', 'relu', out * s, out * s, out)];
@@ -236,7 +236,7 @@ function backwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: P
       // The depthwise conv's input gradient (no weight gradient: the filter is a buffer), then the padding's.
       const [c, h, w] = node.inShape;
       const padded = batch * c * (h + 2 * node.blur.padding) * (w + 2 * node.blur.padding);
-      return [memoryKernel(i, 'backward', 'pool', out * s, padded * s, 2 * node.blur.kernel ** 2 * out), memoryKernel(i, 'backward', 'pool', padded * s, inp * s, 0)];
+      return [memoryKernel(i, 'backward', 'depthwise', out * s, padded * s, 2 * node.blur.kernel ** 2 * out), memoryKernel(i, 'backward', 'pool', padded * s, inp * s, 0)];
     }
     case 'relu':
       return [memoryKernel(i, 'backward', 'relu', 2 * out * s, out * s, out)];

@@ -8,7 +8,7 @@ import type { Device } from '../devices.ts';
 import { convMemoryAccessCost, kernelGroups, type KernelCost } from '../roofline.ts';
 import { constantsFor } from './constants.ts';
 import { inferenceKernels, type Kernel } from './kernels.ts';
-import { eagerSeconds, kernelTime, type Layout } from './model.ts';
+import { dispatchSeconds, eagerSeconds, kernelTime, type Layout } from './model.ts';
 import { activationBytes, matrixPath, type Precision } from './precision.ts';
 import type { TimeSetting } from './predict.ts';
 
@@ -76,7 +76,6 @@ export function layerTimes(graph: LayerGraph, batch: number, setting: TimeSettin
   const times = kernels.map((k) => kernelTime(k, device, precision, setting.layout, setting.constants));
   const wall = eagerSeconds(kernels, times.map((t) => t.seconds), device) * 1000;
   const synchronous = device.kind === 'cpu' || device.kind === 'browser';
-  const launchMs = device.launchUs / 1000;
   const peak = matrixPath(device, precision);
   // One row per layer: a node's kernels (its casts with it), or one fused op (all its passes).
   const rows = new Map<number, KernelCost>();
@@ -104,7 +103,7 @@ export function layerTimes(graph: LayerGraph, batch: number, setting: TimeSettin
     row.bytesWritten += k.bytesWritten;
     row.computeMs += t.computeS * 1000;
     row.memoryMs += t.memoryS * 1000;
-    row.ms += t.seconds * 1000 + (synchronous ? k.launches * launchMs : 0);
+    row.ms += t.seconds * 1000 + (synchronous ? dispatchSeconds(k, device) * 1000 : 0);
   });
   const layers = [...rows.values()];
   for (const l of layers) {

@@ -41,6 +41,11 @@ export interface DeviceConstants {
   /** A weight-gradient conv's rate relative to the forward conv's (its reduction runs over batch x pixels). */
   wgradEfficiency: number;
   memoryEfficiency: number;
+  /**
+   * Share of `memoryEfficiency`'s bandwidth a depthwise conv reaches (timm's BlurPool2d filter: one channel per
+   * group, a k x k stencil over each input, no GEMM and no tensor cores).
+   */
+  depthwiseEfficiency: number;
   minKernelUs: number;
   /** Passes over a tensor-core conv's image operands to transpose NCHW to NHWC and back: forward, backward kernels. */
   nchwPasses: number;
@@ -106,14 +111,36 @@ export function gemmSeconds(g: Gemm, path: MatrixPath, unit: UnitConstants, sms:
   return { seconds, tileUse };
 }
 
+/**
+ * A grouped conv with at least this many output channels per group runs as per-group dense convolutions, where
+ * cuDNN's Winograd kernels apply (RegNet's wide groups: 56-232 channels); narrower groups (ResNeXt's 4-32) run
+ * as one grouped implicit GEMM. Chosen from {32, 48, 64, 96} on pycls's V100 rows (64 and 96 fit alike).
+ */
+export const WINOGRAD_GROUP_WIDTH = 64;
+
 function usesWinograd(k: Kernel, path: MatrixPath): boolean {
   const g = k.gemm;
-  return path.unit === 'simt' && g !== null && g.kernel === 3 && g.stride === 1 && g.groups === 1 && (k.role === 'conv' || k.role === 'dgrad');
+  return path.unit === 'simt' && g !== null && g.kernel === 3 && g.stride === 1 && (g.groups === 1 || g.n >= WINOGRAD_GROUP_WIDTH) && (k.role === 'conv' || k.role === 'dgrad');
+}
+
+/** The probe's two copies move 8 MB (4 MB read, 4 written) and 128 MB. */
+const SMALL_COPY_BYTES = 8 * 2 ** 20;
+const LARGE_COPY_BYTES = 128 * 2 ** 20;
+
+/**
+ * Bytes per second of a kernel moving `bytes`: the device's bandwidth; on a probed CPU the small copy's up to its
+ * size, the large copy's from its size, and log-interpolated between (how much of the traffic the caches hold).
+ */
+function bandwidthFor(bytes: number, device: Device): number {
+  const p = device.measuredCpu;
+  if (!p) return device.bandwidthGBs * 1e9;
+  const t = Math.min(1, Math.max(0, Math.log(bytes / SMALL_COPY_BYTES) / Math.log(LARGE_COPY_BYTES / SMALL_COPY_BYTES)));
+  return Math.exp((1 - t) * Math.log(p.copyGBs) + t * Math.log(p.largeCopyGBs)) * 1e9;
 }
 
 export function kernelTime(k: Kernel, device: Device, precision: Precision, layout: Layout, c: DeviceConstants): KernelTime {
-  const bandwidth = device.bandwidthGBs * 1e9 * c.memoryEfficiency;
-  const memoryS = (k.bytesRead + k.bytesWritten) / bandwidth;
+  const bandwidth = bandwidthFor(k.bytesRead + k.bytesWritten, device) * c.memoryEfficiency;
+  const memoryS = (k.bytesRead + k.bytesWritten) / (bandwidth * (k.role === 'depthwise' ? c.depthwiseEfficiency : 1));
   const floor = c.minKernelUs * 1e-6;
   if (!k.gemm) {
     return { computeS: 0, memoryS, seconds: Math.max(memoryS, floor), efficiency: 0, unit: 'memory', tileUse: 1, winograd: false };
@@ -132,20 +159,28 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
 }
 
 /**
+ * The host's time to dispatch a kernel: the device's `launchUs`; on a probed CPU a conv's call costs what the
+ * probe's tiny Conv2d call took (oneDNN looks up its primitive), every other op a tiny op's.
+ */
+export function dispatchSeconds(k: Kernel, device: Device): number {
+  const us = device.measuredCpu && k.role === 'conv' ? device.measuredCpu.convUs : device.launchUs;
+  return k.launches * us * 1e-6;
+}
+
+/**
  * Wall time of kernels run in order by eager PyTorch: on a GPU the host queues each in `launchUs` while the
  * GPU runs; on a CPU each op runs synchronously after its dispatch. `gpuSeconds[i]` are kernelTime's.
  */
 export function eagerSeconds(kernels: readonly Kernel[], gpuSeconds: readonly number[], device: Device): number {
-  const launch = device.launchUs * 1e-6;
   if (device.kind === 'cpu' || device.kind === 'browser') {
     let t = 0;
-    for (let i = 0; i < kernels.length; i++) t += kernels[i].launches * launch + gpuSeconds[i];
+    for (let i = 0; i < kernels.length; i++) t += dispatchSeconds(kernels[i], device) + gpuSeconds[i];
     return t;
   }
   let host = 0;
   let gpu = 0;
   for (let i = 0; i < kernels.length; i++) {
-    host += kernels[i].launches * launch;
+    host += dispatchSeconds(kernels[i], device);
     gpu = Math.max(gpu, host) + gpuSeconds[i];
   }
   return gpu;

@@ -7,7 +7,7 @@
  * A row matches by model name: timm's names are preset names; pycls's are mapped below (RegNets to timm's
  * names, so they join once the presets exist). Rows whose network no preset builds are listed, not fitted.
  */
-import { isRegNet, type NetworkConfig } from '../../model/config.ts';
+import type { NetworkConfig } from '../../model/config.ts';
 import { buildLayerGraph, type LayerGraph } from '../../model/graph.ts';
 import { sameArchitecture } from '../../model/config-fields.ts';
 import { findPreset, presetConfig } from '../../model/presets.ts';
@@ -75,13 +75,14 @@ function pyclsName(name: string): { preset: string; depths?: number[] } | null {
 }
 
 /**
- * Whether a row calibrates the constants or is only compared with them. The RegNet rows (matched since the
- * RegNet presets exist) are compared: the committed constants (fitted.json) were fitted to the ResNet-family
- * rows, and a refit that includes the RegNets (`npx tsx bench/fit-time.ts --fit`) does not yet meet the
- * acceptance of every table (timing.test.ts); the Cost view shows their measured times beside the predictions.
+ * Whether a table calibrates the constants or is only compared with them. The issue that set the calibration
+ * data names pycls's V100 inference rows and timm's NCHW RTX 3090 tables (`benchmark-infer-amp-nchw-*`,
+ * `benchmark-train-amp-nchw-*`): every row of those that a preset builds is fitted, the RegNets and the family's
+ * modules included. The NHWC (channels-last) tables are compared, never fitted: there cuDNN's grouped and
+ * depthwise kernels and PyTorch's GroupNorm change from one release to the next (docs/time-model.md).
  */
-function fitted(config: NetworkConfig | null): 'calibration' | 'validation' {
-  return config !== null && isRegNet(config) ? 'validation' : 'calibration';
+function calibrates(table: PublishedTable): 'calibration' | 'validation' {
+  return table.layout === 'nchw' && (table.mode === 'training' ? table.id.startsWith('timm') : true) ? 'calibration' : 'validation';
 }
 
 function configFor(match: { preset: string; depths?: number[] } | null, size: number): NetworkConfig | null {
@@ -101,16 +102,6 @@ function tableOf(t: (typeof data.tables)[number], mode: Mode): PublishedTable {
   };
 }
 
-/**
- * Networks with modules the kernel model has no fitted kernels for: GroupNorm (PyTorch's own kernel, which on
- * channels-last input transposes), blur pools (a padded copy and a depthwise conv), convs narrowed to widths
- * that are no multiple of 8 (the pruned nets: other cuDNN kernels), SENet-154's 3x3 shortcut and halved first
- * convs. Their rows are compared (validation), not fitted.
- */
-function unmodelled(config: NetworkConfig): boolean {
-  return config.norm !== 'batchnorm' || config.aa !== 'none' || Object.keys(config.convWidths).length > 0 || config.downKernel !== 1 || config.reduceFirst !== 1;
-}
-
 function load(): PublishedTiming[] {
   const out: PublishedTiming[] = [];
   for (const t of data.tables) {
@@ -124,7 +115,7 @@ function load(): PublishedTiming[] {
         const base = { model: r.model, preset, config, imageSize: r.img_size };
         out.push({
           ...base, table: infer, batch: r.timed_batch, ms: r.test_fw_s * 1000, shown: { ms: r.infer_ms_64, images: 64 },
-          use: fitted(config), optimizer: 'none', gpus: 1,
+          use: calibrates(infer), optimizer: 'none', gpus: 1,
         });
         out.push({
           ...base, table: train, batch: r.train_batch, ms: (r.train_fw_s + r.train_bw_s) * 1000, shown: null,
@@ -139,7 +130,7 @@ function load(): PublishedTiming[] {
       const config = configFor(findPreset(r.model) ? { preset: r.model } : null, r.img_size);
       out.push({
         table, model: r.model, preset: config ? r.model : null, config, imageSize: r.img_size, batch: r.batch, ms: r.step_ms, shown: null,
-        use: config && unmodelled(config) ? 'validation' : fitted(config), optimizer: mode === 'training' ? 'momentum' : 'none', gpus: 1,
+        use: calibrates(table), optimizer: mode === 'training' ? 'momentum' : 'none', gpus: 1,
       });
     }
   }

@@ -11,7 +11,7 @@ import { findDevice, cpuDevice, type Device } from '../devices.ts';
 import { spearman } from '../stats.ts';
 import { constantsFor, GPU_CONSTANTS, GPU_CONSTANT_TABLE } from './constants.ts';
 import { inferenceKernels, trainingKernels, kernelMacs, type Gemm, type Kernel } from './kernels.ts';
-import { eagerSeconds, gemmSeconds, kernelTime, TILE_M } from './model.ts';
+import { eagerSeconds, gemmSeconds, kernelTime, TILE_M, WINOGRAD_GROUP_WIDTH } from './model.ts';
 import { matrixPath } from './precision.ts';
 import { inferenceTime, ringAllReduceSeconds, trainingStepTime } from './predict.ts';
 import { PUBLISHED_TIMINGS, predictPublished } from './published.ts';
@@ -122,6 +122,13 @@ describe('precision, layout and the device\'s arithmetic', () => {
     expect(seconds(conv(m, 256, 256, 1), a100, 'tf32').winograd).toBe(false);
   });
 
+  it('a grouped conv with wide groups (RegNet\'s) runs per group as dense convs, Winograd included; ResNeXt\'s narrow ones do not', () => {
+    const m = 64 * 14 * 14;
+    expect(seconds(conv(m, 1024, 1024, 1024 / WINOGRAD_GROUP_WIDTH), v100).winograd).toBe(C.simt.winograd > 1);
+    expect(seconds(conv(m, 1024, 1024, 2 * 1024 / WINOGRAD_GROUP_WIDTH), v100).winograd).toBe(false);
+    expect(seconds(conv(m, 1024, 1024, 1024 / WINOGRAD_GROUP_WIDTH), rtx3090, 'amp').winograd).toBe(false);
+  });
+
   it('NCHW costs tensor-core convs a layout transpose; channels-last and FP32 vector convs none', () => {
     const k = conv(64 * 56 * 56, 64, 64, 1, 1);
     const nchw = seconds(k, rtx3090, 'amp', 'nchw').seconds;
@@ -154,10 +161,24 @@ describe('eager execution', () => {
   });
 
   it('a CPU runs its ops synchronously: dispatch + kernel, summed', () => {
-    const cpu = cpuDevice({ cpu: 'x', threads: 2, gemmGflops: 100, copyGBs: 10, opUs: 20, vectorLanes: 8, memoryBytes: 8e9 });
+    const cpu = cpuDevice({ cpu: 'x', threads: 2, gemmGflops: 100, copyGBs: 10, largeCopyGBs: 5, opUs: 20, convGflops: 150, groupedConvGflops: 30, convUs: 20, vectorLanes: 8, memoryBytes: 8e9 });
     const k = inferenceKernels(buildLayerGraph(presetConfig('resnet18')), 1, 'float32');
     const times = k.map((x) => kernelTime(x, cpu, 'float32', 'nchw', constantsFor(cpu)).seconds);
     expect(eagerSeconds(k, times, cpu)).toBeCloseTo(times.reduce((a, b) => a + b, 0) + k.length * 20e-6, 12);
+    // A conv's call costs what the probe's tiny Conv2d call took, every other op a tiny op's.
+    const slowConvs = cpuDevice({ cpu: 'x', threads: 2, gemmGflops: 100, copyGBs: 10, largeCopyGBs: 5, opUs: 20, convGflops: 150, groupedConvGflops: 30, convUs: 50, vectorLanes: 8, memoryBytes: 8e9 });
+    const convs = k.filter((x) => x.role === 'conv').length;
+    expect(eagerSeconds(k, times, slowConvs) - eagerSeconds(k, times, cpu)).toBeCloseTo(convs * 30e-6, 12);
+  });
+
+  it('a probed CPU runs forward convs at its conv probe\'s rate and weight gradients at its GEMM\'s', () => {
+    const cpu = cpuDevice({ cpu: 'x', threads: 2, gemmGflops: 100, copyGBs: 1000, largeCopyGBs: 1000, opUs: 0, convGflops: 200, groupedConvGflops: 40, convUs: 0, vectorLanes: 16, memoryBytes: 8e9 });
+    const g = buildLayerGraph(presetConfig('resnet50'));
+    const fwd = inferenceKernels(g, 8, 'float32').find((x) => x.role === 'conv' && x.gemm!.n === 256 && x.gemm!.k === 64)!;
+    const wgrad = trainingKernels(g, 8, 'float32', 'none').backward.find((x) => x.role === 'wgrad' && x.gemm!.m === 256 && x.gemm!.n === 64)!;
+    const rate = (x: Kernel) => x.flops / kernelTime(x, cpu, 'float32', 'nchw', constantsFor(cpu)).computeS / 1e9;
+    expect(rate(fwd)).toBeCloseTo(200, 0);
+    expect(rate(wgrad)).toBeCloseTo(100, 0);
   });
 });
 
@@ -212,27 +233,30 @@ describe('the constants', () => {
   });
 });
 
-describe('against the calibration tables (pycls V100, timm RTX 3090)', () => {
-  // The networks the committed constants were fitted on (bench/fit-time.ts, before the family's 51 networks joined the
-  // presets). The family's networks are predicted too but not yet fitted: GroupNorm on channels-last tensors, timm's
-  // BlurPool, pruned widths that are no multiple of 8 and SENet-154 come out 15-59% under (docs/time-model.md).
-  const FITTED = new Set(('ResNeXt-101 ResNeXt-152 ResNeXt-50 ResNet-101 ResNet-152 ResNet-50 ecaresnet101d ecaresnet50d resnet101 resnet101d ' +
-    'resnet152 resnet152d resnet18 resnet18d resnet26d resnet34 resnet34d resnet50 resnet50d resnext101_32x16d resnext101_32x32d ' +
-    'resnext101_32x4d resnext101_32x8d resnext101_64x4d resnext50_32x4d resnext50d_32x4d seresnet50 seresnext101_32x4d seresnext101_32x8d ' +
-    'seresnext101d_32x8d seresnext26d_32x4d seresnext26t_32x4d seresnext50_32x4d wide_resnet101_2 wide_resnet50_2').split(' '));
-  const modelled = (r: (typeof PUBLISHED_TIMINGS)[number]) => FITTED.has(r.model);
-  const rows = PUBLISHED_TIMINGS.filter((r) => r.config && r.use === 'calibration' && modelled(r));
+describe('against the calibration tables (pycls V100, timm RTX 3090 NCHW)', () => {
+  // Every row of the calibration tables that a preset builds: the RegNets and the family's modules included.
+  const rows = PUBLISHED_TIMINGS.filter((r) => r.config && r.use === 'calibration');
+  // The rows the model misses by more than 20% (docs/time-model.md, "Where it misses"): each is named, and stays
+  // within 35%; any other row past 20% fails.
+  const KNOWN_MISSES = new Set([
+    'pycls-v100 RegNetY-200MF@224', 'timm-infer-nchw-pt113-rtx3090 regnety_320@224', 'timm-infer-nchw-pt113-rtx3090 regnety_640@224',
+    'timm-train-nchw-pt112-rtx3090 resnet50_gn@224', 'timm-train-nchw-pt112-rtx3090 resnext101_64x4d@224',
+  ]);
   const tables = [...new Set(rows.map((r) => r.table.id))];
   const predicted = new Map(rows.map((r) => [r, predictPublished(r)]));
 
-  it('matches every table: MAPE <= 8%, Spearman >= 0.97 over time per image, no network off by more than 20%', { timeout: 120_000 }, () => {
-    expect(tables.length).toBeGreaterThanOrEqual(9);
+  it('matches every table: MAPE <= 8%, Spearman >= 0.97 over time per image, no network off by more than 20% but the known misses', { timeout: 120_000 }, () => {
+    expect(tables.length).toBe(5);
+    expect(rows.length).toBeGreaterThanOrEqual(600);
     for (const id of tables) {
       const mine = rows.filter((r) => r.table.id === id);
       const err = mine.map((r) => predicted.get(r)! / r.ms - 1);
       const mape = err.reduce((s, e) => s + Math.abs(e), 0) / err.length;
       expect(mape, id).toBeLessThanOrEqual(0.08);
-      expect(Math.max(...err.map(Math.abs)), id).toBeLessThanOrEqual(0.2);
+      mine.forEach((r, i) => {
+        const name = `${id} ${r.model}@${r.imageSize}`;
+        expect(Math.abs(err[i]), name).toBeLessThanOrEqual(KNOWN_MISSES.has(name) ? 0.35 : 0.2);
+      });
       const rho = spearman(mine.map((r) => predicted.get(r)! / r.batch), mine.map((r) => r.ms / r.batch));
       expect(rho, id).toBeGreaterThanOrEqual(0.97);
     }

@@ -14,6 +14,7 @@ import { classLabel } from '../i18n/data.ts';
 import { Rich } from '../i18n/Rich.tsx';
 import type { Translator } from '../i18n/translator.ts';
 import { OrientationNotice } from './OrientationNotice.tsx';
+import { SampleImages } from './SampleImages.tsx';
 import { Card } from './Card.tsx';
 
 function describe({ t, num }: Translator, w: LoadedWeights): string {
@@ -73,8 +74,11 @@ function Crop({ image }: { image: { width: number; height: number; data: Uint8Cl
   return <canvas ref={ref} className="crop" width={image.width} height={image.height} aria-label={t('xp.crop', { width: image.width, height: image.height })} role="img" />;
 }
 
-export function ExplainImage({ name, overview, busy, error, preprocess, onPick, applyExif, onApplyExif }: {
-  name: string | null; overview: ExplainOverview | null; busy: boolean; error: string;
+export function ExplainImage({ name, chosen, overview, busy, error, preprocess, onPick, applyExif, onApplyExif }: {
+  name: string | null;
+  /** The image held now (its sample photo, if it is one, is shown chosen). */
+  chosen: Blob | null;
+  overview: ExplainOverview | null; busy: boolean; error: string;
   /** The loaded weights' preprocessing (what the engine applies), or null without weights. */
   preprocess: PreprocessConfig | null;
   onPick: (f: File) => void;
@@ -100,6 +104,7 @@ export function ExplainImage({ name, overview, busy, error, preprocess, onPick, 
         <FilePicker id="xp-image-file" accept="image/*" onFile={onPick} />
         <p className="muted small">{preprocess ? t('xp.preprocessOf', { description: describePreprocessMessage(preprocess) }) : t('xp.preprocessFirst')}</p>
       </div>
+      <SampleImages id="xp-samples" chosen={chosen} onPick={onPick} />
       {name && needsWeights && <p className="field-error" role="alert">{t('xp.waiting', { image: name })}</p>}
       {error && <p className="field-error" role="alert">{error}</p>}
       {busy && <p className="muted" role="status">{t('xp.running', { image: name ?? '' })}</p>}

@@ -2,9 +2,12 @@
  * A log-log scatter whose dots are reachable by pointer and keyboard: the chart is one tab stop, the
  * arrow keys (and Home / End) move between dots in their given order, and hovering or focusing a dot
  * names it and its numbers below the chart (a polite live region). d3 for scales, React for the SVG.
+ * Narrower than its full width (a phone), the chart is drawn at the page's scale to the width it has,
+ * so it fits without scrolling sideways and its text stays legible.
  */
 import { scaleLog } from 'd3';
 import { useRef, useState, type KeyboardEvent } from 'react';
+import { useWidth } from '../useWidth.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 
 export interface ScatterDot {
@@ -40,8 +43,10 @@ interface LogScatterProps {
   legend?: { label: string; color: string }[];
 }
 
-const W = 720;
-const H = 380;
+/** The full size; below it the chart takes the width it has (at least NARROW) and a height to match. */
+const FULL_W = 720;
+const FULL_H = 380;
+const NARROW = 280;
 const M = { top: 14, right: 16, bottom: 38, left: 64 };
 
 function domain(values: number[]): [number, number] {
@@ -66,6 +71,10 @@ export function LogScatter(props: LogScatterProps) {
   const [active, setActive] = useState(0);
   const [shown, setShown] = useState<number | null>(null);
   const refs = useRef<(SVGCircleElement | null)[]>([]);
+  const plot = useRef<HTMLDivElement>(null);
+  const room = useWidth(plot);
+  const W = room > 0 && room < FULL_W ? Math.max(NARROW, room) : FULL_W;
+  const H = W === FULL_W ? FULL_H : Math.max(240, Math.round(W * 0.8));
   const x = scaleLog().domain(domain([...dots.map((d) => d.x), ...(props.extent?.x ?? [])])).range([M.left, W - M.right]);
   const y = scaleLog().domain(domain([...dots.map((d) => d.y), ...(props.extent?.y ?? [])])).range([H - M.bottom, M.top]);
   const [x0, x1] = x.domain();
@@ -94,7 +103,7 @@ export function LogScatter(props: LogScatterProps) {
           {props.legend.map((l) => <span key={l.label} style={{ ['--swatch' as string]: l.color }}>{l.label}</span>)}
         </div>
       )}
-      <div className="plot">
+      <div className="plot" ref={plot}>
       <svg viewBox={`0 0 ${W} ${H}`} role="group" aria-label={props.name} onKeyDown={move}>
         <g className="grid">
           {logTicks(x0, x1).map((t) => <line key={`x${t}`} x1={x(t)} x2={x(t)} y1={M.top} y2={H - M.bottom} />)}
@@ -111,13 +120,7 @@ export function LogScatter(props: LogScatterProps) {
         <g className="lines" aria-hidden="true">
           {lines.map((l, i) => {
             const pts = l.points.map(([px, py]) => [x(clampX(px)), y(Math.min(Math.max(py, y0), y1))] as const);
-            const last = pts[pts.length - 1];
-            return (
-              <g key={i}>
-                <polyline points={pts.map((p) => p.join(',')).join(' ')} className={l.dashed ? 'roof dashed' : 'roof'} style={l.color ? { stroke: l.color } : undefined} />
-                {l.label && <text className="label" x={last[0] - 4} y={last[1] - 6} textAnchor="end">{l.label}</text>}
-              </g>
-            );
+            return <polyline key={i} points={pts.map((p) => p.join(',')).join(' ')} className={l.dashed ? 'roof dashed' : 'roof'} style={l.color ? { stroke: l.color } : undefined} />;
           })}
         </g>
         <g className="dots">
@@ -139,6 +142,14 @@ export function LogScatter(props: LogScatterProps) {
               onBlur={() => setShown(null)}
             />
           ))}
+        </g>
+        {/* The roofs' names above the dots that sit on the roof, with a halo of the background. */}
+        <g className="line-labels" aria-hidden="true">
+          {lines.map((l, i) => {
+            if (!l.label) return null;
+            const end = l.points[l.points.length - 1];
+            return <text key={i} className="label" x={x(clampX(end[0])) - 4} y={y(Math.min(Math.max(end[1], y0), y1)) - 6} textAnchor="end">{l.label}</text>;
+          })}
         </g>
       </svg>
       </div>

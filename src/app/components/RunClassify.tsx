@@ -7,24 +7,26 @@ import { FilePicker } from './FilePicker.tsx';
 import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import type { LoadedWeights, Prediction } from '../../model/engine/client.ts';
 import { cropNote, describePreprocessMessage, type PreprocessConfig } from '../../model/preprocess.ts';
-import { findPretrained, PRETRAINED } from '../../model/pretrained.ts';
+import { evalPreprocess, type Catalogue } from '../../model/pretrained.ts';
 import { ms } from '../format.ts';
 import { useEngineTask } from '../useEngineTask.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import type { Translator } from '../i18n/translator.ts';
 import { classLabel, pretrainedPreprocessSource } from '../i18n/data.ts';
 import { OrientationNotice } from './OrientationNotice.tsx';
+import { SampleImages } from './SampleImages.tsx';
 import { Card } from './Card.tsx';
 
 /** How many classes a prediction lists. */
 const TOP_K = 5;
 
 /** The distinct preprocessings of the catalogue, each named by its crop note and the checkpoints that use it. */
-function preprocessChoices(t: Translator['t']): { key: string; config: PreprocessConfig; label: string }[] {
+function preprocessChoices(t: Translator['t'], catalogue: Catalogue | null): { key: string; config: PreprocessConfig; label: string }[] {
   const groups = new Map<string, { config: PreprocessConfig; tags: string[] }>();
-  for (const p of PRETRAINED) {
-    const key = JSON.stringify(p.preprocess);
-    const g = groups.get(key) ?? { config: p.preprocess, tags: [] };
+  for (const p of catalogue?.entries ?? []) {
+    const config = evalPreprocess(p);
+    const key = JSON.stringify(config);
+    const g = groups.get(key) ?? { config, tags: [] };
     g.tags.push(p.tag);
     groups.set(key, g);
   }
@@ -46,7 +48,7 @@ function Crop({ image }: { image: ImageData }) {
   return <canvas ref={ref} className="crop" width={image.width} height={image.height} aria-label={t('run.crop', { width: image.width, height: image.height })} role="img" />;
 }
 
-export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights | null; onGoToWeights: () => void }) {
+export function RunClassify({ catalogue, weights, onGoToWeights }: { catalogue: Catalogue | null; weights: LoadedWeights | null; onGoToWeights: () => void }) {
   const i18n = useI18n();
   const { t, msg } = i18n;
   const [image, setImage] = useState<{ blob: Blob; name: string } | null>(null);
@@ -55,7 +57,7 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
   const [choice, setChoice] = useState('');
   // The EXIF orientation: ignored as Pillow (PyTorch) ignores it, unless the user asks for it.
   const [applyExif, setApplyExif] = useState(false);
-  const choices = useMemo(() => preprocessChoices(t), [t]);
+  const choices = useMemo(() => preprocessChoices(t, catalogue), [t, catalogue]);
   const task = useEngineTask<Prediction & { image: string }>();
   const chosen = choices.find((c) => c.key === choice)?.config;
   const { run, reset } = task;
@@ -78,7 +80,7 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
   };
 
   const pre = chosen ?? weights?.preprocess;
-  const own = weights?.pretrained ? findPretrained(weights.pretrained) : undefined;
+  const own = weights?.pretrained ? catalogue?.find(weights.pretrained) : undefined;
   const prediction = task.result;
   return (
     <Card id="image" title={t('run.image')}>
@@ -96,10 +98,16 @@ export function RunClassify({ weights, onGoToWeights }: { weights: LoadedWeights
               ? t('run.preprocessChosen', { description: describePreprocessMessage(pre) })
               : own
                 ? t('run.preprocessOwn', { description: describePreprocessMessage(pre), source: pretrainedPreprocessSource(i18n, own) })
-                : t('run.preprocessDefault', { description: describePreprocessMessage(pre) })
+                : weights?.preprocessSource
+                  ? msg(weights.preprocessSource)
+                  : t('run.preprocessDefault', { description: describePreprocessMessage(pre) })
             : t('run.preprocessFirst')}
         </p>
+        {!chosen && own?.testPreprocess && (
+          <p className="hint small" id="run-test-size">{t('run.preprocessTestSize', { size: own.testPreprocess.inputSize, train: own.preprocess.inputSize, tag: own.tag })}</p>
+        )}
       </div>
+      <SampleImages id="run-samples" chosen={image?.blob ?? null} onPick={pick} />
       {weights && (
         <div className="toolbar">
           <div className="field inline">

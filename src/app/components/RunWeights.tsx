@@ -1,32 +1,28 @@
 /**
  * The weights part of the Run view: every catalogue entry with its accuracy (and source),
  * preprocessing, licence and size, and whether the backend in use can hold it; any URL or a local
- * file instead; the download progress and what was loaded.
+ * file instead; the download progress (with Cancel), what was loaded, and the cache of downloads.
  */
 import { FilePicker } from './FilePicker.tsx';
+import { DownloadProgress } from './DownloadProgress.tsx';
+import { WeightsCachePanel } from './WeightsCachePanel.tsx';
 import { useState } from 'react';
 import type { BackendCapacity, BackendName, LoadedWeights, LoadProgress } from '../../model/engine/client.ts';
 import { formatInputSize } from '../../model/config.ts';
-import { describeMemoryMessage, formatBytes, memoryProblemMessage } from '../../model/memory.ts';
-import { cropNote, describePreprocessMessage } from '../../model/preprocess.ts';
+import { describeMemoryMessage, formatBytes } from '../../model/memory.ts';
+import { describePreprocessMessage } from '../../model/preprocess.ts';
 import { matchPreset } from '../../model/presets.ts';
-import { findPretrained, hasArchitecture, PRETRAINED, pretrainedByUrl, pretrainedMemory, type PretrainedEntry } from '../../model/pretrained.ts';
+import { pretrainedMemory, type Catalogue, type PretrainedEntry } from '../../model/pretrained.ts';
 import type { Message } from '../../model/message.ts';
+import { CatalogueList, entryProblem } from './CatalogueList.tsx';
 import { humanCount, thousands } from '../format.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { Rich } from '../i18n/Rich.tsx';
-import { appMessage, type Translator } from '../i18n/translator.ts';
-import { accuracySourceLabel, pretrainedAccuracySource, pretrainedPreprocessSource } from '../i18n/data.ts';
+import type { Translator } from '../i18n/translator.ts';
+import { pretrainedAccuracySource, pretrainedPreprocessSource } from '../i18n/data.ts';
 import { Card } from './Card.tsx';
 
 export type WeightsSource = { url: string } | { file: File; name: string };
-
-/** Why an entry cannot be loaded here (its architecture is missing, the backend cannot hold it), or null. */
-function entryProblem(entry: PretrainedEntry, capacity: BackendCapacity | null): Message | null {
-  if (!hasArchitecture(entry)) return appMessage('run.noArchitecture', { architecture: entry.architecture });
-  const need = pretrainedMemory(entry);
-  return need && capacity ? memoryProblemMessage(need, capacity) : null;
-}
 
 /** Whether a typed URL is the one weights were loaded from (the worker resolves it against the page). */
 function sameUrl(typed: string, source: string): boolean {
@@ -42,8 +38,8 @@ function sameUrl(typed: string, source: string): boolean {
  * they came from it, else nothing (a file, random weights), so that no catalogue entry is described or
  * marked chosen while other weights are loaded.
  */
-function fieldFor(weights: LoadedWeights, typed: string): string {
-  const own = weights.pretrained ? findPretrained(weights.pretrained)?.url : undefined;
+function fieldFor(weights: LoadedWeights, typed: string, catalogue: Catalogue | null): string {
+  const own = weights.pretrained ? catalogue?.find(weights.pretrained)?.url : undefined;
   return own ?? (sameUrl(typed, weights.source) ? typed : '');
 }
 
@@ -55,6 +51,8 @@ function describeLoaded(w: LoadedWeights, t: Translator['t']): string {
 }
 
 interface RunWeightsProps {
+  /** The catalogue, null while its chunk loads. */
+  catalogue: Catalogue | null;
   /** The catalogue entry proposed first (the configured preset's), if any. */
   proposed: PretrainedEntry | undefined;
   active: BackendName | null;
@@ -64,64 +62,23 @@ interface RunWeightsProps {
   progress: LoadProgress | null;
   error: Message | null;
   onLoad: (src: WeightsSource, entry: PretrainedEntry | undefined) => void;
+  /** Cancels the download under way. */
+  onCancel: () => void;
   /** Set when the loaded weights describe another network than the configured one. */
   configured: { differs: boolean; input: readonly number[]; useWeightsNetwork: () => void };
 }
 
-function Catalogue({ selected, capacity, active, onChoose }: { selected: PretrainedEntry | undefined; capacity: BackendCapacity | null; active: BackendName | null; onChoose: (e: PretrainedEntry) => void }) {
-  const i18n = useI18n();
-  const { t, msg } = i18n;
-  return (
-    <div className="catalogue" role="region" aria-labelledby="catalogue-title" tabIndex={0}>
-      <h4 id="catalogue-title">{t('run.catalogue')} <span className="muted small">{t('run.catalogueNote', { count: PRETRAINED.length })}</span></h4>
-      <ul aria-labelledby="catalogue-title">
-        {PRETRAINED.map((e) => {
-          const need = pretrainedMemory(e);
-          const problem = entryProblem(e, capacity);
-          const on = selected?.tag === e.tag;
-          return (
-            <li key={e.tag} className={on ? 'on' : undefined} aria-label={e.label}>
-              <div className="cat-name">
-                <strong>{e.label}</strong>
-                <span className="muted small own-line">{e.tag}</span>
-              </div>
-              <dl className="cat-facts">
-                <div>
-                  <dt>{t('run.top1top5')}</dt>
-                  <dd>{e.accuracy.top1}% / {e.accuracy.top5}% <span className="muted small own-line">{accuracySourceLabel(i18n, e)}</span></dd>
-                </div>
-                <div><dt>{t('run.preprocessing')}</dt><dd>{cropNote(e.preprocess)}</dd></div>
-                <div>
-                  <dt>{t('run.licence')}</dt>
-                  <dd>{e.license.name}{!e.license.commercial && <span className="badge no">{t('run.nonCommercial')}</span>}</dd>
-                </div>
-                <div>
-                  <dt>{t('run.size')}</dt>
-                  <dd>{need ? formatBytes(need.fileBytes) : '—'}{problem && (
-                    <span className="field-error small own-line">
-                      {t('run.problem', { where: hasArchitecture(e) ? t('run.notOn', { backend: active ?? '' }) : t('run.notLoadable'), problem: msg(problem) })}
-                    </span>
-                  )}</dd>
-                </div>
-              </dl>
-              <button type="button" aria-label={t('run.choose', { label: e.label })} aria-pressed={on} onClick={() => onChoose(e)}>{on ? t('run.chosen') : t('run.chooseButton')}</button>
-            </li>
-          );
-        })}
-      </ul>
-    </div>
-  );
-}
-
-export function RunWeights({ proposed, active, capacity, weights, loading, progress, error, onLoad, configured }: RunWeightsProps) {
+export function RunWeights({ catalogue, proposed, active, capacity, weights, loading, progress, error, onLoad, onCancel, configured }: RunWeightsProps) {
   const i18n = useI18n();
   const { t, msg } = i18n;
   // The configured preset's catalogued weights are proposed; any URL can be typed instead.
   // What was typed, and under which loaded weights: weights loaded since (here or in the Explain view) set the field.
-  const [field, setField] = useState<{ url: string; weights: LoadedWeights | null }>(() => ({ url: proposed?.url ?? '', weights: null }));
-  const url = weights && field.weights !== weights ? fieldFor(weights, field.url) : field.url;
-  const setUrl = (typed: string) => setField({ url: typed, weights });
-  const entry = pretrainedByUrl(url.trim());
+  // Nothing typed yet (null): the proposed entry's URL, once the catalogue has loaded.
+  const [field, setField] = useState<{ url: string | null; weights: LoadedWeights | null }>({ url: null, weights: null });
+  const typed = field.url ?? proposed?.url ?? '';
+  const url = weights && field.weights !== weights ? fieldFor(weights, typed, catalogue) : typed;
+  const setUrl = (text: string) => setField({ url: text, weights });
+  const entry = catalogue?.byUrl(url.trim());
   const problem = entry ? entryProblem(entry, capacity) : null;
   const need = entry ? pretrainedMemory(entry) : null;
   return (
@@ -131,7 +88,7 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
           <label htmlFor="weights-pretrained">{t('run.pretrained')}</label>
           <select id="weights-pretrained" value={entry?.url ?? ''} onChange={(e) => setUrl(e.target.value)}>
             <option value="">{t('run.otherUrl')}</option>
-            {PRETRAINED.map((p) => {
+            {catalogue?.entries.map((p) => {
               const size = pretrainedMemory(p);
               return <option key={p.tag} value={p.url}>{size ? t('run.optionSize', { label: p.label, size: formatBytes(size.fileBytes) }) : p.label}</option>;
             })}
@@ -152,20 +109,16 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
           <p>
             <Rich text={t('run.entry', {
               label: entry.label, repo: entry.hub.repo, licence: entry.license.name, nc: entry.license.commercial ? '' : t('run.nonCommercialUse'),
-              top1: entry.accuracy.top1, top5: entry.accuracy.top5, source: pretrainedAccuracySource(i18n, entry),
+              top1: entry.accuracy?.top1 ?? '—', top5: entry.accuracy?.top5 ?? '—', source: entry.accuracy ? pretrainedAccuracySource(i18n, entry) : t('run.noAccuracy'),
             })} />
           </p>
           <p>{t('run.entryPreprocess', { description: describePreprocessMessage(entry.preprocess), source: pretrainedPreprocessSource(i18n, entry) })}</p>
+          {entry.testPreprocess && <p>{t('run.entryTestSize', { description: describePreprocessMessage(entry.testPreprocess) })}</p>}
           {need && <p>{active ? t('run.entryMemoryOn', { memory: describeMemoryMessage(need), backend: active }) : t('run.entryMemory', { memory: describeMemoryMessage(need) })}</p>}
           {problem && <p className="field-error">{t('run.cannotLoad', { problem: msg(problem) })}</p>}
         </div>
       )}
-      {loading && progress && (
-        <div>
-          <progress aria-label={t('run.download')} value={progress.loaded} max={progress.total ?? undefined} />
-          <span className="muted small">{progress.total ? t('run.progressOf', { loaded: humanCount(progress.loaded), total: humanCount(progress.total) }) : t('run.progress', { loaded: humanCount(progress.loaded) })}</span>
-        </div>
-      )}
+      {loading && progress && <DownloadProgress progress={progress} onCancel={onCancel} />}
       {error && <p className="field-error" role="alert">{t('run.couldNotLoad', { error: msg(error) })}</p>}
       {weights ? (
         <p className="status" role="status">
@@ -183,7 +136,10 @@ export function RunWeights({ proposed, active, capacity, weights, loading, progr
           <button type="button" onClick={configured.useWeightsNetwork}>{t('run.configureWeights')}</button>
         </p>
       )}
-      <Catalogue selected={entry} capacity={capacity} active={active} onChoose={(e) => setUrl(e.url)} />
+      <WeightsCachePanel loaded={weights} loading={loading} onRedownload={(u) => onLoad({ url: u }, catalogue?.byUrl(u))} />
+      {catalogue
+        ? <CatalogueList catalogue={catalogue} proposed={proposed} selected={entry} capacity={capacity} active={active} onChoose={(e) => setUrl(e.url)} />
+        : <p className="muted small">{t('run.catalogueLoading')}</p>}
     </Card>
   );
 }

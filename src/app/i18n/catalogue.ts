@@ -18,8 +18,10 @@ import explain from './messages/explain.ts';
 import graph from './messages/graph.ts';
 import checkpoint from './messages/checkpoint.ts';
 import design from './messages/design.ts';
+import downloads from './messages/downloads.ts';
+import samples from './messages/samples.ts';
 
-export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, explain, graph, checkpoint] as const;
+export const AREAS = [app, state, config, table, data, layers, forms, compare, cost, design, run, downloads, explain, graph, checkpoint, samples] as const;
 
 export const EN = {
   ...app.en,
@@ -33,9 +35,11 @@ export const EN = {
   ...cost.en,
   ...design.en,
   ...run.en,
+  ...downloads.en,
   ...explain.en,
   ...graph.en,
   ...checkpoint.en,
+  ...samples.en,
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -52,7 +56,9 @@ export const ZH: { readonly [K in MessageKey]: string } = {
   ...cost.zh,
   ...design.zh,
   ...run.zh,
+  ...downloads.zh,
   ...explain.zh,
   ...graph.zh,
   ...checkpoint.zh,
+  ...samples.zh,
 };

@@ -28,9 +28,10 @@ export function presetSourceText(i18n: Translator, f: PublishedFigures): string 
 /** The message that writes a pretrained entry's accuracy source from its fields (English: the catalogue's text). */
 export function pretrainedAccuracyMessage(e: PretrainedEntry): Message {
   const p = e.preprocess;
+  const row = e.accuracy?.row;
   return e.torchvisionWeights
     ? appMessage('data.pretrained.tvAccuracy', { weights: e.torchvisionWeights, resize: scaleSize(p), crop: p.inputSize })
-    : appMessage('data.pretrained.timmAccuracy', { tag: e.tag, size: p.inputSize, cropPct: String(p.cropPct), interpolation: p.interpolation });
+    : appMessage('data.pretrained.timmAccuracy', { tag: e.tag, size: row?.size ?? p.inputSize, cropPct: String(row?.cropPct ?? p.cropPct), interpolation: row?.interpolation ?? p.interpolation });
 }
 
 /** The message that writes a pretrained entry's preprocessing source from its fields. */
@@ -42,7 +43,7 @@ export function pretrainedPreprocessMessage(e: PretrainedEntry): Message {
 }
 
 export function pretrainedAccuracySource(i18n: Translator, e: PretrainedEntry): string {
-  return zh(i18n) ? i18n.msg(pretrainedAccuracyMessage(e)) : e.accuracy.source;
+  return zh(i18n) ? i18n.msg(pretrainedAccuracyMessage(e)) : e.accuracy?.source ?? '';
 }
 
 export function pretrainedPreprocessSource(i18n: Translator, e: PretrainedEntry): string {

@@ -8,7 +8,8 @@ import { revealInGraph, stageIdOfTableRow, tableRowOf } from '../graphLinks.ts';
 import { GraphLink } from '../components/GraphLink.tsx';
 import { graphOf } from '../graphs.ts';
 import { matchPreset, presetConfig, type PublishedFigures } from '../../model/presets.ts';
-import { checkpointsOf, type PretrainedEntry } from '../../model/pretrained.ts';
+import type { PretrainedEntry } from '../../model/pretrained.ts';
+import { useCatalogue } from '../useCatalogue.ts';
 import { analyzeGraph } from '../../analysis/analyze.ts';
 import { blockTable, templateLayerText } from '../../analysis/table.ts';
 import { thousands, giga, percent } from '../format.ts';
@@ -66,7 +67,7 @@ function Published({ figures, checkpoints, params, macs }: { figures: PublishedF
             <tr key={c.tag}>
               <th scope="row">{t('table.checkpoint', { label: c.label, source: accuracySourceLabel(i18n, c) })}</th>
               <td className="num" colSpan={4} />
-              <td>{t('table.accuracy', { top1: c.accuracy.top1, top5: c.accuracy.top5 })}</td>
+              <td>{t('table.accuracy', { top1: c.accuracy?.top1 ?? '—', top5: c.accuracy?.top5 ?? '—' })}</td>
             </tr>
           ))}
         </tbody>
@@ -114,6 +115,7 @@ export function BlockTableView({ state }: { state: AppState }) {
   const i18n = useI18n();
   const { t } = i18n;
   const { config, convention } = state;
+  const catalogue = useCatalogue();
   const graph = graphOf(config);
   const table = useMemo(() => blockTable(graph, convention), [graph, convention]);
   const preset = matchPreset(config);
@@ -198,7 +200,7 @@ export function BlockTableView({ state }: { state: AppState }) {
         <CopyButton label={t('table.copyMarkdown')} text={() => tableMarkdown(table)} what={t('table.copyWhat', { convention })} />
       </div>
       {samePreset && preset.published.length > 0 && (
-        <Published figures={preset.published} checkpoints={checkpointsOf(preset.name)} params={table.params} macs={paperMacs} />
+        <Published figures={preset.published} checkpoints={catalogue?.checkpointsOf(preset.name).filter((c) => c.accuracy) ?? []} params={table.params} macs={paperMacs} />
       )}
       {preset && !samePreset && (
         <p className="muted">{t('table.otherSize', { label: preset.label })}</p>

@@ -175,9 +175,7 @@ export function CompareView({ state }: { state: AppState }) {
           </tbody>
         </table>
       </TableWrap>
-      <div className="scatter-wrap">
-        <PresetScatter points={points} />
-      </div>
+      <PresetScatter points={points} />
     </div>
   );
 }

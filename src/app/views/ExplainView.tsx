@@ -137,7 +137,7 @@ export function ExplainView({ state }: { state: AppState }) {
         onUseWeightsNetwork={differs && weights ? () => store.update((s) => withWeightsNetwork(s, weights)) : null}
       />
       <ExplainImage
-        name={image?.name ?? null} overview={overview} busy={overviewTask.running} error={overviewTask.error ? msg(overviewTask.error) : ''} preprocess={weights?.preprocess ?? null}
+        name={image?.name ?? null} chosen={image?.blob ?? null} overview={overview} busy={overviewTask.running} error={overviewTask.error ? msg(overviewTask.error) : ''} preprocess={weights?.preprocess ?? null}
         onPick={(f) => setImage({ blob: f, name: f.name })} applyExif={applyExif} onApplyExif={setApplyExif}
       />
 

@@ -5,9 +5,10 @@
  * classification and the benchmark. Engine requests go through `useEngineTask`. No prediction is ever
  * shown without loaded weights.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BackendCapacity, BackendName, BackendStatus, LoadProgress } from '../../model/engine/client.ts';
-import { checkpointsOf, type PretrainedEntry } from '../../model/pretrained.ts';
+import type { PretrainedEntry } from '../../model/pretrained.ts';
+import { useCatalogue } from '../useCatalogue.ts';
 import { RunBackend } from '../components/RunBackend.tsx';
 import { RunBenchmark } from '../components/RunBenchmark.tsx';
 import { RunClassify } from '../components/RunClassify.tsx';
@@ -69,18 +70,24 @@ export function RunView({ state }: { state: AppState }) {
   const load = useLoadedWeights();
   const weights = load.weights;
   const [progress, setProgress] = useState<LoadProgress | null>(null);
-  const proposed = checkpointsOf(exactPreset(state.config) ?? '')[0];
+  const catalogue = useCatalogue();
+  const proposed = catalogue?.checkpointsOf(exactPreset(state.config) ?? '')[0];
 
   const chooseBackend = (name: BackendChoice) => {
     store.update((s) => ({ ...s, backend: name }));
     void backend.choose(name);
   };
 
+  // The download under way, which Cancel aborts.
+  const download = useRef<AbortController | null>(null);
   const loadWeights = async (src: WeightsSource, entry: PretrainedEntry | undefined) => {
     setProgress({ loaded: 0, total: null });
+    download.current?.abort();
+    const controller = new AbortController();
+    download.current = controller;
     // Catalogued weights are checked strictly against their architecture and bring their preprocessing
     // and class names; other files describe themselves.
-    await load.load((engine) => engine.loadWeights(src, { onProgress: setProgress, pretrained: entry?.tag }));
+    await load.load((engine) => engine.loadWeights(src, { onProgress: setProgress, pretrained: entry?.tag, signal: controller.signal }));
   };
 
   const differs = weights !== null && JSON.stringify({ ...weights.config, input: state.config.input }) !== JSON.stringify(state.config);
@@ -92,6 +99,7 @@ export function RunView({ state }: { state: AppState }) {
       </div>
       <RunBackend backends={backend.backends} active={backend.active} choice={state.backend} error={backend.error} onChoose={chooseBackend} />
       <RunWeights
+        catalogue={catalogue}
         proposed={proposed}
         active={backend.active}
         capacity={backend.capacity}
@@ -100,13 +108,14 @@ export function RunView({ state }: { state: AppState }) {
         progress={progress}
         error={load.error}
         onLoad={(src, entry) => void loadWeights(src, entry)}
+        onCancel={() => download.current?.abort()}
         configured={{
           differs,
           input: state.config.input,
           useWeightsNetwork: () => weights && store.update((s) => withWeightsNetwork(s, weights)),
         }}
       />
-      <RunClassify weights={weights} onGoToWeights={() => document.getElementById('weights-url')?.focus()} />
+      <RunClassify catalogue={catalogue} weights={weights} onGoToWeights={() => document.getElementById('weights-url')?.focus()} />
       <RunBenchmark weights={weights} active={backend.active} />
     </div>
   );

@@ -13,6 +13,7 @@ import type {
   BackendSpeed,
   BackendStatus,
   BenchResult,
+  CachedWeights,
   CamMaps,
   ExplainMap,
   ExplainOverview,
@@ -36,6 +37,7 @@ export type {
   BackendSpeed,
   BackendStatus,
   BenchResult,
+  CachedWeights,
   ExplainMap,
   ExplainOverview,
   FeatureMaps,
@@ -82,15 +84,26 @@ export class EngineClient {
    * Loads a state dict (.safetensors / .pth, f32/f16/bf16) from a URL or a file, checks it strictly
    * against the config (the catalogue entry's with `pretrained`, inferred from the tensors when
    * neither is given) and builds the network, after checking the backend can hold it (a catalogued
-   * download is checked before it starts). The entry, or `preprocess`, sets how images are
-   * preprocessed and which class names are shown. URLs are cached in Cache Storage, so a second load
-   * does not download again.
+   * download is checked before it starts, and its SHA-256 after). The entry, or `preprocess`, sets how
+   * images are preprocessed and which class names are shown. Weights loaded from a URL are cached in
+   * Cache Storage once they loaded, so a second load does not download again. Aborting `signal` cancels
+   * the download; other requests are answered while it runs.
    */
   loadWeights(
     src: { url: string } | { file: File | Blob; name: string },
-    opts: { config?: NetworkConfig; pretrained?: string; preprocess?: PreprocessConfig; onProgress?: (p: LoadProgress) => void } = {},
+    opts: { config?: NetworkConfig; pretrained?: string; preprocess?: PreprocessConfig; onProgress?: (p: LoadProgress) => void; signal?: AbortSignal } = {},
   ): Promise<LoadedWeights> {
-    return this.call({ type: 'loadWeights', src, config: opts.config, pretrained: opts.pretrained, preprocess: opts.preprocess }, opts.onProgress);
+    return this.call({ type: 'loadWeights', src, config: opts.config, pretrained: opts.pretrained, preprocess: opts.preprocess }, opts.onProgress, opts.signal);
+  }
+
+  /** The weights kept in Cache Storage (URL, name, size, date), newest first; answered even while a download runs. */
+  cachedWeights(): Promise<CachedWeights[]> {
+    return this.call({ type: 'cachedWeights' });
+  }
+
+  /** Forgets one cached URL, or every cached file. */
+  clearCachedWeights(url?: string): Promise<void> {
+    return this.call({ type: 'clearCachedWeights', url });
   }
 
   /**

@@ -8,12 +8,12 @@ import type { NetworkConfig } from '../config.ts';
 import { buildLayerGraph, type LayerGraph } from '../graph.ts';
 import { ENGINE_MESSAGES, engineError } from './messages.ts';
 import { messageOf } from '../message.ts';
-import { classNames, IMAGENET_CLASSES } from '../classes.ts';
+import { classNames, hasClassNames, IMAGENET_CLASSES } from '../classes.ts';
 import { checkImageSize, sniffImage, type ImageInfo } from '../image/sniff.ts';
 import type { PixelImage } from '../image/rgb.ts';
 import { backendCapacity, checkMemory, memoryNeed, type BackendCapacity } from '../memory.ts';
 import { DEFAULT_PREPROCESS, preprocessImage, validatePreprocess, type PreprocessConfig } from '../preprocess.ts';
-import { pretrainedConfig, type PretrainedEntry } from '../pretrained.ts';
+import { evalPreprocess, pretrainedConfig, type PretrainedEntry } from '../pretrained.ts';
 import { aboutFile, checkStateDict, openWeights, weightsNetwork } from '../weights/index.ts';
 import { probeBackends, useBackend, useBestBackend, wasmKernelInfo, wasmThreadsInUse, type BackendName } from '../tfjs/backends.ts';
 import { checkForms } from '../tfjs/forms.ts';
@@ -62,7 +62,7 @@ function percentile(xs: number[], p: number): number {
  */
 function weightsMeta(config: NetworkConfig, opts: { pretrained?: PretrainedEntry; preprocess?: PreprocessConfig } = {}): WeightsMeta {
   const entry = opts.pretrained;
-  if (entry) return { pretrained: entry.tag, preprocess: validatePreprocess(opts.preprocess ?? entry.preprocess), classes: entry.classes.id, classesAssumed: false };
+  if (entry) return { pretrained: entry.tag, preprocess: validatePreprocess(opts.preprocess ?? evalPreprocess(entry)), classes: hasClassNames(entry.classes.id) ? entry.classes.id : null, classesAssumed: false };
   const assumed = config.classes === IMAGENET_CLASSES.length;
   return { pretrained: null, preprocess: validatePreprocess(opts.preprocess ?? DEFAULT_PREPROCESS), classes: assumed ? 'imagenet-1k' : null, classesAssumed: assumed };
 }
@@ -107,6 +107,21 @@ export interface EngineOptions {
    * at every build (default: the measured choices). The benchmarks and tests compare the paths.
    */
   network?: () => Pick<NetworkOptions, 'dense' | 'kernels'>;
+}
+
+/** Milliseconds of each of `runs` predictions of `x` (until its data is read back), after one untimed warm-up. */
+export async function predictionTimes(net: TfjsNetwork, x: tf.Tensor4D, runs: number): Promise<number[]> {
+  const once = async (): Promise<number> => {
+    const t0 = performance.now();
+    const y = net.predict(x);
+    await y.data();
+    y.dispose();
+    return performance.now() - t0;
+  };
+  await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await once());
+  return times;
 }
 
 export class Engine {
@@ -274,16 +289,7 @@ export class Engine {
     const [c, h, w] = net.graph.config.input;
     const x = tf.randomNormal([1, c, h, w], 0, 1, 'float32', 7) as tf.Tensor4D;
     try {
-      const once = async (): Promise<number> => {
-        const t0 = performance.now();
-        const y = net.predict(x);
-        await y.data();
-        y.dispose();
-        return performance.now() - t0;
-      };
-      await once();
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) times.push(await once());
+      const times = await predictionTimes(net, x, runs);
       const staged = await net.runStaged(x);
       staged.output.dispose();
       return { runs, medianMs: median(times), p90Ms: percentile(times, 0.9), perStageMs: staged.stages, backend: this.backend! };

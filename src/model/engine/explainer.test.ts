@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeMap, decodeTolerance } from '../feature-maps.ts';
 import { presetConfig } from '../presets.ts';
 import { Engine } from './engine.ts';
-import { maxDiff, readBytes, readExplain, readF32, slice, WEIGHTS_DIR } from '../../../test/support/explain-fixtures.ts';
+import { maxDiff, readExplain, slice, WEIGHTS_DIR } from '../../../test/support/explain-fixtures.ts';
+import { readBytes, readF32 } from '../../../test/support/fixture-io.ts';
 
 async function engineWith(model: string, backend: 'cpu' | 'wasm'): Promise<Engine> {
   const e = new Engine({ order: ['wasm', 'cpu'] });

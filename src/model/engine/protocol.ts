@@ -10,11 +10,17 @@ import type { PreprocessConfig } from '../preprocess.ts';
 import type { OrientationMode, OrientationNote } from '../image/orientation.ts';
 import type { BackendName, BackendStatus } from '../tfjs/backend-name.ts';
 import type { Message } from '../message.ts';
+import type { CachedWeights } from './weights-cache.ts';
 
 export { type BackendName, type BackendStatus };
-export type { FeatureMaps, MapEncoding };
+export type { FeatureMaps, MapEncoding, CachedWeights };
 
-export interface LoadProgress { loaded: number; total: number | null }
+export interface LoadProgress {
+  loaded: number;
+  total: number | null;
+  /** The bytes are all here and the engine builds the network: too late to cancel. */
+  building?: boolean;
+}
 /** How loaded weights are used: their catalogue tag, the preprocessing `classify` applies, their class set. */
 export interface WeightsMeta {
   pretrained: string | null;
@@ -23,6 +29,8 @@ export interface WeightsMeta {
   classes: string | null;
   /** The class set was assumed from the number of outputs (a file outside the catalogue). */
   classesAssumed: boolean;
+  /** Where the preprocessing of weights outside the catalogue came from (a timm hub repository's config.json), if anywhere. */
+  preprocessSource?: Message;
 }
 export interface LoadedWeights extends WeightsMeta {
   config: NetworkConfig; source: string; tensors: number; bytes: number; cached: boolean; memory: MemoryNeed;
@@ -106,7 +114,7 @@ export interface BackendSpeed {
 /** Per-op times of a random-weight network at a batch (first / last: the layer-graph nodes the op runs). */
 export interface OpTimes { backend: BackendName; batch: number; runs: number; ops: { name: string; first: number; last: number; ms: number }[] }
 
-export type WeightsSource = { url: string } | { file: File | Blob; name: string };
+type WeightsSource = { url: string } | { file: File | Blob; name: string };
 
 export type Request =
   | { type: 'backends' }
@@ -127,6 +135,10 @@ export type Request =
   | { type: 'explainMap'; layer: string; channel: number; sample: number }
   | { type: 'explainValues'; layers: string[] }
   | { type: 'explainCam'; classes: number[][] }
+  /** The weights kept in Cache Storage (answered at once, never queued behind the engine's work). */
+  | { type: 'cachedWeights' }
+  /** Forgets one cached URL, or every cached file (answered at once). */
+  | { type: 'clearCachedWeights'; url?: string }
   /** Stops request `target` (queued, or at its next step where it takes one: the forms check); never queued, never answered. */
   | { type: 'cancel'; target: number };
 

@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
 /**
  * The engine's side of the worker (the app's entry is `worker.ts`): tfjs and every backend load
- * here, never on the page. Requests run one at a time, in arrival order; each gets exactly one
- * `done` or `error` answer.
+ * here, never on the page. The engine's work runs one request at a time, in arrival order (a weights
+ * download does not hold that queue); each request gets exactly one `done` or `error` answer.
  */
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -12,9 +12,12 @@ import { decodePng } from '../image/png.ts';
 import { imageError, toRgb, type RgbImage } from '../image/rgb.ts';
 import { orientImage, withoutOrientation, type OrientationMode, type OrientationNote } from '../image/orientation.ts';
 import { checkMemory } from '../memory.ts';
-import { pretrainedConfig, pretrainedMemory, requirePretrained } from '../pretrained.ts';
+import { loadCatalogue, pretrainedConfig, pretrainedMemory } from '../pretrained.ts';
+import { hubWeightsMeta } from '../hub.ts';
 import { Engine, type EngineOptions, type WeightsBytes } from './engine.ts';
-import type { ExplainOverview, LoadedWeights, Prediction, Request, RequestMessage, ResponseMessage, WeightsSource } from './protocol.ts';
+import type { ExplainOverview, LoadedWeights, LoadProgress, Prediction, Request, RequestMessage, ResponseMessage } from './protocol.ts';
+import { displayName, downloadCap, downloadWeights, weightsUrl } from './download.ts';
+import { WeightsCache } from './weights-cache.ts';
 import { transferables } from '../feature-maps.ts';
 import { wasmThreadCount } from './threads.ts';
 import { engineError } from './messages.ts';
@@ -22,75 +25,78 @@ import { errorMessage } from '../message.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const CACHE_NAME = 'resnext-lab-weights-v1';
-
 function post(msg: ResponseMessage, transfer: Transferable[] = []): void {
   self.postMessage(msg, transfer);
 }
 
-async function readWithProgress(response: Response, id: number): Promise<Uint8Array> {
-  const header = response.headers.get('content-length');
-  const total = header !== null && /^\d+$/.test(header) ? Number(header) : null;
-  if (!response.body) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    post({ id, kind: 'progress', progress: { loaded: bytes.byteLength, total: bytes.byteLength } });
-    return bytes;
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  post({ id, kind: 'progress', progress: { loaded: 0, total } });
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    post({ id, kind: 'progress', progress: { loaded, total } });
-  }
-  if (total !== null && loaded !== total) throw engineError('engine.downloadIncomplete', { loaded, total });
-  const out = new Uint8Array(loaded);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+/** How the worker downloads weights (tests shorten the stall timeout and give their own cache). */
+interface DownloadSettings {
+  /** No byte for this long (ms) stops a download (default download.ts's STALL_MS). */
+  stallMs?: number;
+  cache?: WeightsCache;
 }
 
-async function openCache(): Promise<Cache | null> {
-  try {
-    return typeof caches === 'undefined' ? null : await caches.open(CACHE_NAME);
-  } catch {
-    return null;
-  }
-}
+/** Runs engine work one piece at a time, in the order it is asked. */
+type InQueue = <T>(work: () => Promise<T>) => Promise<T>;
 
-/** Bytes of a weights source; URLs come from Cache Storage when they were loaded before. */
-async function fetchWeights(src: WeightsSource, id: number): Promise<WeightsBytes> {
-  if ('file' in src) {
-    const bytes = new Uint8Array(await src.file.arrayBuffer());
-    post({ id, kind: 'progress', progress: { loaded: bytes.byteLength, total: bytes.byteLength } });
-    return { bytes, name: src.name, source: src.name, cached: false };
+/**
+ * Loads weights from a file or a URL. Only the engine's parts wait in the queue (sizing a catalogued
+ * checkpoint and the backend's capacity before, building the network after): the download itself runs
+ * beside it, so classify, explain, the forms check and the benchmark keep working on the loaded
+ * network meanwhile. A URL's bytes come from the cache when they were loaded before; fresh bytes are
+ * cached only once the engine loaded and checked them, and any load error evicts the URL.
+ */
+async function loadWeights(engine: Engine, id: number, req: Extract<Request, { type: 'loadWeights' }>, signal: AbortSignal, inQueue: InQueue, settings: DownloadSettings, cache: WeightsCache): Promise<LoadedWeights> {
+  const catalogue = await loadCatalogue();
+  let entry = req.pretrained ? catalogue.require(req.pretrained) : undefined;
+  let opts = { config: req.config, pretrained: entry, preprocess: req.preprocess };
+  const progress = (p: LoadProgress) => post({ id, kind: 'progress', progress: p });
+  if ('file' in req.src) {
+    const { file, name } = req.src;
+    return inQueue(async () => {
+      signal.throwIfAborted();
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      progress({ loaded: bytes.byteLength, total: bytes.byteLength });
+      return engine.loadWeights({ bytes, name, source: name, cached: false }, opts);
+    });
   }
-  const url = new URL(src.url, self.location.href).href;
-  const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? 'weights');
-  const cache = await openCache();
-  const hit = await cache?.match(url);
-  if (hit) return { bytes: await readWithProgress(hit, id), name, source: url, cached: true };
-  let response: Response;
-  try {
-    response = await fetch(url, { mode: 'cors', credentials: 'omit' });
-  } catch (e) {
-    throw engineError('engine.downloadFailed', { url, why: (e as Error).message });
-  }
-  if (!response.ok) throw engineError('engine.downloadHttp', { url, status: response.status, statusText: response.statusText });
-  const bytes = await readWithProgress(response, id);
-  try {
-    await cache?.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) } }));
-  } catch {
-    // A full or unavailable cache only costs the next load a download.
-  }
-  return { bytes, name, source: url, cached: false };
+  // "not a URL" before anything is fetched or queued.
+  const url = weightsUrl(req.src.url, self.location.href);
+  // A timm hub URL that is not a catalogue entry's own: its tag's entry, or its repository's config.json.
+  const hub = !entry && !req.preprocess ? await hubWeightsMeta(url, catalogue) : {};
+  entry ??= hub.entry;
+  opts = { ...opts, pretrained: entry, preprocess: req.preprocess ?? hub.preprocess };
+  const sha256 = entry && entry.url === url ? entry.hub.sha256 : null;
+  // A catalogued checkpoint is sized before it is downloaded (pretrainedConfig throws when this build
+  // lacks its architecture); any download is capped by what the backend can hold, a catalogued one
+  // also by its own size.
+  const cap = await inQueue(async () => {
+    signal.throwIfAborted();
+    if (entry) pretrainedConfig(entry);
+    await engine.ensureBackend();
+    const need = entry ? pretrainedMemory(entry)! : undefined;
+    if (need) checkMemory(need, engine.capacity());
+    return downloadCap(engine.capacity(), need?.stateDictBytes);
+  });
+  signal.throwIfAborted();
+  let bytes = await cache.get(url, sha256);
+  const cached = bytes !== null;
+  if (bytes) progress({ loaded: bytes.byteLength, total: bytes.byteLength });
+  else bytes = await downloadWeights(url, { ...cap, signal, sha256, stallMs: settings.stallMs, onProgress: progress });
+  const file: WeightsBytes = { bytes, name: displayName(url), source: url, cached };
+  return inQueue(async () => {
+    signal.throwIfAborted();
+    progress({ loaded: file.bytes.byteLength, total: file.bytes.byteLength, building: true });
+    let loaded: LoadedWeights;
+    try {
+      loaded = await engine.loadWeights(file, opts);
+    } catch (e) {
+      await cache.evict(url);
+      throw e;
+    }
+    if (!cached) await cache.put(url, file.bytes, sha256);
+    return hub.source ? { ...loaded, preprocessSource: hub.source } : loaded;
+  });
 }
 
 /**
@@ -146,25 +152,17 @@ export interface Handled {
  */
 type ExtraHandler = (engine: Engine, req: { type: string }) => Promise<Handled> | null;
 
-async function handle(engine: Engine, id: number, req: Request, signal: AbortSignal, extra?: ExtraHandler): Promise<Handled> {
+async function handle(engine: Engine, req: Request, signal: AbortSignal, extra?: ExtraHandler): Promise<Handled> {
   switch (req.type) {
     case 'backends':
       return { result: await engine.backends() };
     case 'setBackend':
       return { result: await engine.setBackend(req.name) };
-    case 'loadWeights': {
-      // The catalogue entry is found once; a catalogued checkpoint is sized before it is downloaded
-      // (pretrainedConfig throws when this build lacks its architecture).
-      const entry = req.pretrained ? requirePretrained(req.pretrained) : undefined;
-      if (entry) {
-        pretrainedConfig(entry);
-        await engine.ensureBackend();
-        checkMemory(pretrainedMemory(entry)!, engine.capacity());
-      }
-      const file = await fetchWeights(req.src, id);
-      const loaded: LoadedWeights = await engine.loadWeights(file, { config: req.config, pretrained: entry, preprocess: req.preprocess });
-      return { result: loaded };
-    }
+    case 'loadWeights':
+    case 'cachedWeights':
+    case 'clearCachedWeights':
+      // Answered by serveEngine without the queue.
+      throw new Error(`${req.type} is not queued`);
     case 'classify': {
       if (!engine.network) throw engineError('engine.noWeights');
       if (!Number.isInteger(req.topk) || req.topk < 1) throw new Error(`topk must be a positive integer, got ${req.topk}`);
@@ -234,39 +232,53 @@ async function handle(engine: Engine, id: number, req: Request, signal: AbortSig
 
 /**
  * Starts the engine in this worker: wasm set up with every core (under cross-origin isolation),
- * requests answered one at a time in arrival order, each with exactly one `done` or `error`.
- * `options` go to the engine (the app's worker passes none).
+ * requests answered one at a time in arrival order, each with exactly one `done` or `error`; a weights
+ * download runs beside the queue (see `loadWeights`) and the cache requests are answered at once.
+ * `options` go to the engine, `downloads` to the downloads (the app's worker passes neither).
  */
-export function serveEngine(extra?: ExtraHandler, options: EngineOptions = {}): Engine {
+export function serveEngine(extra?: ExtraHandler, options: EngineOptions = {}, downloads: DownloadSettings = {}): Engine {
   configureWasm({
     paths: { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded },
     threads: wasmThreadCount(),
   });
   const engine = new Engine(options);
-  let queue: Promise<void> = Promise.resolve();
-  // One controller per request not yet answered: a cancel aborts it, whether it waits or runs.
+  const cache = downloads.cache ?? new WeightsCache();
+  let queue: Promise<unknown> = Promise.resolve();
+  const inQueue: InQueue = (work) => {
+    const run = queue.then(work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  // One controller per request not yet answered: a cancel aborts it, whether it waits, downloads or runs.
   const controllers = new Map<number, AbortController>();
   self.onmessage = (event: MessageEvent<RequestMessage>) => {
-    const { id, ...req } = event.data;
+    const { id, ...rest } = event.data;
+    const req = rest as Request;
     if (req.type === 'cancel') {
       controllers.get(req.target)?.abort(engineError('engine.cancelled'));
       return;
     }
     const controller = new AbortController();
     controllers.set(id, controller);
-    queue = queue.then(async () => {
-      try {
-        controller.signal.throwIfAborted();
-        const { result, transfer } = await handle(engine, id, req as Request, controller.signal, extra);
-        post({ id, kind: 'done', result }, transfer);
-      } catch (e) {
+    const signal = controller.signal;
+    let work: Promise<Handled>;
+    if (req.type === 'loadWeights') work = loadWeights(engine, id, req, signal, inQueue, downloads, cache).then((result) => ({ result }));
+    else if (req.type === 'cachedWeights') work = cache.list().then((result) => ({ result }));
+    else if (req.type === 'clearCachedWeights') work = cache.clear(req.url).then(() => ({ result: undefined }));
+    else {
+      work = inQueue(() => {
+        signal.throwIfAborted();
+        return handle(engine, req, signal, extra);
+      });
+    }
+    work.then(
+      ({ result, transfer }) => post({ id, kind: 'done', result }, transfer),
+      (e: unknown) => {
         const err = e instanceof Error ? e : new Error(String(e));
         const msg = errorMessage(err);
         post({ id, kind: 'error', message: err.message, name: err.name, ...(msg ? { msg } : {}) });
-      } finally {
-        controllers.delete(id);
-      }
-    });
+      },
+    ).finally(() => controllers.delete(id));
   };
   return engine;
 }

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { IMAGENET_CLASSES } from '../classes.ts';
 import { decodePng } from '../image/png.ts';
 import { preprocessImage } from '../preprocess.ts';
-import { preprocessFromJson, requirePretrained, type PreprocessJson } from '../pretrained.ts';
+import { loadCatalogue, preprocessFromJson, type PreprocessJson } from '../pretrained.ts';
+
+const catalogue = await loadCatalogue();
 import { maxAbsDiff, readF32 } from '../../../test/support/fixture-io.ts';
 import { Engine } from './engine.ts';
 
@@ -21,7 +23,7 @@ describe.each(['cpu', 'wasm'] as const)('image -> top-5 equals PyTorch on %s', (
   it.each(manifest.cases.map((c) => [c.image, c.pretrained, c]))('%s with %s\'s preprocessing', async (_i, _p, c) => {
     const e = new Engine({ order: ['wasm', 'cpu'] });
     await e.setBackend(backend);
-    const loaded = await e.loadWeights({ bytes: weights, name: manifest.weights, source: 'tiny_imagenet' }, { preprocess: requirePretrained(c.pretrained).preprocess });
+    const loaded = await e.loadWeights({ bytes: weights, name: manifest.weights, source: 'tiny_imagenet' }, { preprocess: catalogue.require(c.pretrained).preprocess });
     expect(loaded.classes).toBe('imagenet-1k');
     expect(loaded.classesAssumed).toBe(true);
     expect(preprocessFromJson(c.config)).toEqual(loaded.preprocess);
@@ -44,9 +46,9 @@ describe('what the 16-bit greyscale PNG fixture guards', () => {
     const c = manifest.cases.find((x) => x.image.includes('grey16'))!;
     const e = new Engine({ order: ['cpu'] });
     await e.setBackend('cpu');
-    await e.loadWeights({ bytes: weights, name: manifest.weights, source: 'tiny_imagenet' }, { preprocess: requirePretrained(c.pretrained).preprocess });
+    await e.loadWeights({ bytes: weights, name: manifest.weights, source: 'tiny_imagenet' }, { preprocess: catalogue.require(c.pretrained).preprocess });
     const scaled = PNG.sync.read(readFileSync(`${DIR}/${c.image}`));
-    const raw = await e.logits(preprocessImage({ width: scaled.width, height: scaled.height, data: scaled.data }, requirePretrained(c.pretrained).preprocess).tensor, [1, 3, 224, 224]);
+    const raw = await e.logits(preprocessImage({ width: scaled.width, height: scaled.height, data: scaled.data }, catalogue.require(c.pretrained).preprocess).tensor, [1, 3, 224, 224]);
     expect(maxAbsDiff(raw.logits, readF32(`${DIR}/${c.logits}`))).toBeGreaterThan(0.1);
     e.unloadWeights();
   });

@@ -7,11 +7,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../graph.ts';
-import { openWeights } from '../weights/open.ts';
 import { useBackend } from './backends.ts';
 import { GROUPED_METHODS, groupedKernelAvailable } from './grouped.ts';
 import { blurFilter, buildNetwork } from './network.ts';
-import { fixturePath, maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../../../test/support/fixture-io.ts';
+import { maxAbsDiff, readFixtureManifest, readParityFixture } from '../../../test/support/fixture-io.ts';
 import { familyIndex, FAMILY_DIR } from '../../../test/support/family-fixtures.ts';
 
 const DIR = `${FAMILY_DIR}/weights`;
@@ -40,11 +39,7 @@ describe('the family\'s parity networks', () => {
 describe.each(['cpu', 'wasm'] as const)('parity with timm on %s', (backend) => {
   it.each(MODELS)('%s: logits within 1e-4, every grouped method, folded and unfolded', async (name) => {
     await useBackend(backend);
-    const m = readFixtureManifest(DIR, name);
-    const stateDict = openWeights(readBytes(fixturePath(DIR, `${name}.safetensors`)), `${name}.safetensors`).read();
-    const graph = buildLayerGraph(m.config);
-    const x = readF32(fixturePath(DIR, `${name}.input.bin`));
-    const ref = readF32(fixturePath(DIR, `${name}.logits.bin`));
+    const { m, sd: stateDict, graph, x, ref } = readParityFixture(DIR, name);
     const start = tf.memory().numTensors;
     const grouped = m.config.cardinality > 1 ? GROUPED_METHODS.filter((g) => g !== 'kernel' || groupedKernelAvailable(backend)) : [undefined];
     for (const method of grouped) {

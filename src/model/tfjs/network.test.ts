@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../graph.ts';
-import { openWeights } from '../weights/open.ts';
 import { useBackend } from './backends.ts';
-import { fixturePath, maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../../../test/support/fixture-io.ts';
+import { fixturePath, maxAbsDiff, readF32, readFixtureManifest, readParityFixture } from '../../../test/support/fixture-io.ts';
 import { GROUPED_METHODS, groupedKernelAvailable } from './grouped.ts';
 import { buildNetwork, WeightsShapeError } from './network.ts';
 import { randomStateDict } from './random.ts';
@@ -13,18 +12,10 @@ const DIR = 'fixtures/weights';
 const MODELS = parityModels();
 const TOLERANCE = 1e-4;
 
-function load(name: string, file: string) {
-  const m = readFixtureManifest(DIR, name);
-  const stateDict = openWeights(readBytes(fixturePath(DIR, file)), file).read();
-  return { m, sd: stateDict, graph: buildLayerGraph(m.config) };
-}
-
 describe.each(['cpu', 'wasm'] as const)('parity with PyTorch on %s', (backend) => {
   it.each(MODELS)('%s: whole logit vectors within 1e-4, every grouped method, folded and unfolded', async (name) => {
     await useBackend(backend);
-    const { m, sd, graph } = load(name, `${name}.safetensors`);
-    const x = readF32(fixturePath(DIR, `${name}.input.bin`));
-    const ref = readF32(fixturePath(DIR, `${name}.logits.bin`));
+    const { m, sd, graph, x, ref } = readParityFixture(DIR, name);
     const start = tf.memory().numTensors;
     for (const grouped of GROUPED_METHODS) {
       if (grouped === 'kernel' && !groupedKernelAvailable(backend)) continue;
@@ -41,9 +32,8 @@ describe.each(['cpu', 'wasm'] as const)('parity with PyTorch on %s', (backend) =
 
   it.each(MODELS)('%s: .pth, f16 and bf16 files give their own reference logits', async (name) => {
     await useBackend(backend);
-    const x = readF32(fixturePath(DIR, `${name}.input.bin`));
     for (const [file, logits] of [[`${name}.pth`, `${name}.logits.bin`], [`${name}.f16.safetensors`, `${name}.f16.logits.bin`], [`${name}.bf16.safetensors`, `${name}.bf16.logits.bin`]]) {
-      const { m, sd, graph } = load(name, file);
+      const { m, sd, graph, x } = readParityFixture(DIR, name, file);
       const net = buildNetwork(graph, sd);
       const y = await net.run(x, m.inputShape);
       net.dispose();
@@ -55,8 +45,7 @@ describe.each(['cpu', 'wasm'] as const)('parity with PyTorch on %s', (backend) =
 describe('memory', () => {
   it.each(['cpu', 'wasm'] as const)('numTensors returns to its start after each of 30 runs on %s', async (backend) => {
     await useBackend(backend);
-    const { m, sd, graph } = load('tiny_resnext', 'tiny_resnext.safetensors');
-    const x = readF32(fixturePath(DIR, 'tiny_resnext.input.bin'));
+    const { m, sd, graph, x } = readParityFixture(DIR, 'tiny_resnext');
     const before = tf.memory().numTensors;
     const net = buildNetwork(graph, sd);
     const withWeights = tf.memory().numTensors;
@@ -82,7 +71,7 @@ describe('memory', () => {
 describe('bad weights', () => {
   it('a missing tensor is a clear error and leaves no tensor behind', async () => {
     await useBackend('cpu');
-    const { sd, graph } = load('tiny_resnext', 'tiny_resnext.safetensors');
+    const { sd, graph } = readParityFixture(DIR, 'tiny_resnext');
     const broken = new Map(sd);
     broken.delete('layer3.0.conv2.weight');
     const before = tf.memory().numTensors;
@@ -93,7 +82,7 @@ describe('bad weights', () => {
 
   it('a tensor of the wrong shape is refused with both shapes', async () => {
     await useBackend('cpu');
-    const { sd, graph } = load('tiny_resnext', 'tiny_resnext.safetensors');
+    const { sd, graph } = readParityFixture(DIR, 'tiny_resnext');
     const broken = new Map(sd);
     broken.set('fc.weight', { shape: [5, 3], data: new Float32Array(15), dtype: 'F32' });
     expect(() => buildNetwork(graph, broken)).toThrow('tensor "fc.weight" has shape [5, 3], the network needs [10, 512]');

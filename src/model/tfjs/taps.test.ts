@@ -11,7 +11,8 @@ import { useBackend } from './backends.ts';
 import { buildNetwork } from './network.ts';
 import { normal, randomStateDict, rng } from './random.ts';
 import { camMaps, classActivationMaps, layerOutputs, prefixGraph, runTaps, segmentGraph } from './taps.ts';
-import { explainModels, maxDiff, readBytes, readExplain, readF32, slice, WEIGHTS_DIR } from '../../../test/support/explain-fixtures.ts';
+import { explainModels, maxDiff, readExplain, slice, WEIGHTS_DIR } from '../../../test/support/explain-fixtures.ts';
+import { readBytes, readF32 } from '../../../test/support/fixture-io.ts';
 
 const TOLERANCE = 1e-4;
 const MODELS = explainModels();

@@ -20,19 +20,20 @@ function view(key: string, offset: number, size: number[], stride: number[], sto
   return { key, storage, storageType: 'FloatStorage', storageNumel, offset, size, stride };
 }
 
+/** torch.arange(24.).reshape(4, 6) and views of it, as torch.save writes them. */
+const VIEWS = [
+  view('full', 0, [4, 6], [6, 1]),
+  view('t', 0, [6, 4], [1, 6]),
+  view('slice', 8, [2, 3], [6, 1]),
+  view('step', 0, [4, 3], [6, 2]),
+  view('expand', 1, [3, 2], [0, 1]),
+  view('scalar', 23, [], []),
+  view('empty', 0, [0, 5], [5, 1]),
+];
 
 describe('parsePth: tensors', () => {
   it('materialises offsets, transposes, step slices and expanded views of one storage', () => {
-    // base = torch.arange(24.).reshape(4, 6) and views of it, as torch.save writes them.
-    const pickle = pickleStateDict([
-      view('full', 0, [4, 6], [6, 1]),
-      view('t', 0, [6, 4], [1, 6]),
-      view('slice', 8, [2, 3], [6, 1]),
-      view('step', 0, [4, 3], [6, 2]),
-      view('expand', 1, [3, 2], [0, 1]),
-      view('scalar', 23, [], []),
-      view('empty', 0, [0, 5], [5, 1]),
-    ]);
+    const pickle = pickleStateDict(VIEWS);
     const sd = parsePth(torchZip('views', pickle, { 0: range24 }));
     const values = (k: string): number[] => Array.from(sd.get(k)!.data);
     expect([...sd.keys()]).toEqual(['full', 't', 'slice', 'step', 'expand', 'scalar', 'empty']);
@@ -149,17 +150,8 @@ describe('parsePth: the legacy (non-zip) format', () => {
   const range = Array.from({ length: 24 }, (_, i) => i);
 
   it('materialises the views of shared storages like the zip reader', () => {
-    const tensors = [
-      view('full', 0, [4, 6], [6, 1]),
-      view('t', 0, [6, 4], [1, 6]),
-      view('slice', 8, [2, 3], [6, 1]),
-      view('step', 0, [4, 3], [6, 2]),
-      view('expand', 1, [3, 2], [0, 1]),
-      view('scalar', 23, [], []),
-      view('empty', 0, [0, 5], [5, 1]),
-    ];
-    const zip = parsePth(torchZip('views', pickleStateDict(tensors), { 0: range24 }));
-    const legacy = parsePth(legacyTorchFile(pickleStateDict(tensors, { legacy: true }), [f32Storage('0', range)]), 'old.pth');
+    const zip = parsePth(torchZip('views', pickleStateDict(VIEWS), { 0: range24 }));
+    const legacy = parsePth(legacyTorchFile(pickleStateDict(VIEWS, { legacy: true }), [f32Storage('0', range)]), 'old.pth');
     expect([...legacy.keys()]).toEqual([...zip.keys()]);
     for (const [key, t] of zip) expect(legacy.get(key), key).toEqual(t);
     legacy.get('full')!.data[8] = -1;

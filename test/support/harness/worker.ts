@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { benchConvShapes } from '../../../bench/conv-bench.ts';
 import { benchLayers } from '../../../bench/layer-bench.ts';
 import { CEILING_SCRATCH_BYTES, measureCeiling } from '../../../bench/simd-ceiling.ts';
-import type { Engine } from '../../../src/model/engine/engine.ts';
+import { predictionTimes, type Engine } from '../../../src/model/engine/engine.ts';
+import { median } from '../../../src/analysis/stats.ts';
 import { serveEngine, type Handled } from '../../../src/model/engine/serve.ts';
 import type { GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
 import type { NetworkOptions } from '../../../src/model/tfjs/network.ts';
@@ -19,11 +20,6 @@ const TYPES: ReadonlySet<string> = new Set<HarnessRequest['type']>(['runRaw', 's
 
 /** What the networks built next use (`setKernelOptions`), handed to the engine at every build. */
 let networkOptions: Pick<NetworkOptions, 'dense' | 'kernels'> = {};
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function groupedMethod(engine: Engine): Promise<GroupedMethod> {
   await engine.ensureBackend();
@@ -61,17 +57,7 @@ async function handle(engine: Engine, req: HarnessRequest): Promise<Handled> {
       const [c, h, w] = net.graph.config.input;
       const x = tf.randomNormal([req.batch, c, h, w], 0, 1, 'float32', 7) as tf.Tensor4D;
       try {
-        const once = async () => {
-          const t0 = performance.now();
-          const y = net.predict(x);
-          await y.data();
-          y.dispose();
-          return performance.now() - t0;
-        };
-        await once();
-        const times: number[] = [];
-        for (let i = 0; i < req.runs; i++) times.push(await once());
-        const ms = median(times);
+        const ms = median(await predictionTimes(net, x, req.runs));
         const result: BatchTiming = { batch: req.batch, runs: req.runs, medianMs: ms, imagesPerS: (req.batch * 1000) / ms };
         return { result };
       } finally {

@@ -30,6 +30,8 @@ export default defineMessages(
     'app.clipboardRefused': 'the browser refused clipboard access',
     'app.scrollRight': 'More columns to the right: scroll the table sideways →',
     'app.scrollLeft': '← More columns to the left: scroll the table back',
+    'app.scrollChartRight': 'The chart goes on to the right: scroll it sideways →',
+    'app.scrollChartLeft': '← The chart goes on to the left: scroll it back',
     'app.applyExif': 'Apply the EXIF orientation (turn the image upright, as a photo viewer shows it)',
   },
   {
@@ -61,5 +63,7 @@ export default defineMessages(
     'app.clipboardRefused': '浏览器拒绝访问剪贴板',
     'app.scrollRight': '右侧还有更多列：左右滑动表格查看 →',
     'app.scrollLeft': '← 左侧还有更多列：把表格滑回去查看',
+    'app.scrollChartRight': '图表右侧还有内容：左右滑动查看 →',
+    'app.scrollChartLeft': '← 图表左侧还有内容：滑回去查看',
   },
 );

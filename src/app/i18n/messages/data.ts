@@ -200,16 +200,17 @@ export const CATEGORY_ZH: Readonly<Record<LayerCategory, string>> = {
 
 /** The time model's constants (timing/constants.ts `GPU_CONSTANT_TABLE`): what each is and its source, by key. */
 export const CONSTANT_ZH: Readonly<Record<string, { what: string; source: string }>> = {
-  'simt.efficiency': { what: '一个大的卷积矩阵乘法能达到的 FP32 向量峰值的比例', source: '拟合到 pycls 的 V100 float32 推理（ResNet-50/101/152，ResNeXt-50/101/152 32x4d）' },
+  'simt.efficiency': { what: '一个大的卷积矩阵乘法能达到的 FP32 向量峰值的比例', source: '拟合到 pycls 的 V100 float32 推理（ResNet-50/101/152，ResNeXt-50/101/152 32x4d，24 个 RegNet）' },
   'simt.nTile': { what: 'FP32 卷积算子最窄的分块，以每组输出通道数计', source: '在 {32, 64} 中网格搜索，拟合到 pycls 的 V100 float32 推理' },
   'simt.kTile': { what: 'FP32 卷积算子归约维（k）的粒度', source: '固定：CUTLASS 的 SIMT 算子每步 k 为 8' },
   'simt.winograd': { what: '稠密 3x3 步长 1 的 FP32 卷积用 Winograd 减少的乘法倍数（F(2x2, 3x3)：最多 2.25）', source: '拟合到 pycls 的 V100 float32 推理；上限 2.25' },
-  'tensorCores.efficiency': { what: '一个大的卷积矩阵乘法能达到的张量核心峰值的比例', source: '拟合到 timm 的 RTX 3090 autocast 数据表（推理和训练，NCHW 和 NHWC）；上限为 1（拟合达到了它：GeForce 卡运行在额定加速频率之上）' },
+  'tensorCores.efficiency': { what: '一个大的卷积矩阵乘法能达到的张量核心峰值的比例', source: '拟合到 timm 的 RTX 3090 autocast NCHW 数据表（推理和训练）；上限为 1（GeForce 卡运行在额定加速频率之上）' },
   'tensorCores.nTile': { what: '张量核心卷积最窄的分块，以每组输出通道数计', source: '在 {16, 32} 中网格搜索，拟合到 timm 的 RTX 3090 autocast 数据表' },
   'tensorCores.kTile': { what: '张量核心 MMA 归约维（k）的粒度，以 16 位元素计（32 字节：TF32 为 8 个元素）', source: '固定：PTX ISA，float16 / bfloat16 的 mma.m16n8k16，TF32 的 mma.m16n8k8' },
-  wgradEfficiency: { what: '权重梯度卷积相对于前向卷积的速率', source: '拟合到 timm 的 RTX 3090 训练数据表' },
+  wgradEfficiency: { what: '权重梯度卷积相对于前向卷积的速率', source: '拟合到 timm 的 RTX 3090 NCHW 训练数据表；上限为 1' },
   memoryEfficiency: { what: '逐元素算子能达到的内存带宽的比例', source: '拟合到所有校准数据表' },
-  minKernelUs: { what: 'GPU 上最短的算子，微秒（设备上的启动延迟）', source: '固定：几微秒（NVIDIA Technical Blog，"Getting Started with CUDA Graphs"）；数据表（批大小 >= 25）约束不了它' },
-  nchwPasses: { what: '前向张量核心卷积为把 NCHW 转成 NHWC 再转回，遍历其输入和输出的次数', source: '用 timm 的 RTX 3090 NCHW 推理数据表对照 NHWC 的拟合' },
-  nchwPassesBackward: { what: '输入梯度和权重梯度卷积的同一次数', source: '用 timm 的 RTX 3090 NCHW 训练数据表对照 NHWC 的拟合' },
+  depthwiseEfficiency: { what: '深度卷积（模糊池化的固定滤波器）能达到的上述带宽的比例', source: '拟合到 timm 的 RTX 3090 NCHW 数据表（由 resnetblur 各行约束）' },
+  minKernelUs: { what: 'GPU 上最短的算子，微秒（设备上的启动延迟）', source: '在 2-10 微秒内拟合到所有校准数据表（一次启动需几微秒：NVIDIA Technical Blog，"Getting Started with CUDA Graphs"；一次 cuDNN 调用可能运行 2-3 个内核）；小的 RegNet 把它推到上限 10' },
+  nchwPasses: { what: '前向张量核心卷积为把 NCHW 转成 NHWC 再转回，遍历其输入和输出的次数', source: '拟合到 timm 的 RTX 3090 NCHW 推理数据表（仅作对照的 NHWC 数据表检验它）' },
+  nchwPassesBackward: { what: '输入梯度和权重梯度卷积的同一次数', source: '拟合到 timm 的 RTX 3090 NCHW 训练数据表（仅作对照的 NHWC 数据表检验它）' },
 };

@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildLayerGraph, convOutSize } from '../../graph.ts';
-import { openWeights } from '../../weights/open.ts';
+import { convOutSize } from '../../graph.ts';
 import { useBackend } from '../backends.ts';
 import { disposePrepared, prepareConv, runConv, type ConvGeometry } from '../grouped.ts';
 import { buildNetwork } from '../network.ts';
 import { normal, rng } from '../random.ts';
-import { fixturePath, maxAbsDiff, readBytes, readF32, readFixtureManifest } from '../../../../test/support/fixture-io.ts';
-import { referenceConv } from '../../../../test/support/reference-conv.ts';
+import { maxAbsDiff, readParityFixture } from '../../../../test/support/fixture-io.ts';
+import { randomConv, referenceConv } from '../../../../test/support/reference-conv.ts';
 import { CONV_KERNEL_NAME } from './wasm-conv.ts';
 
 type Case = ConvGeometry & { hw: number; batch: number };
@@ -26,13 +25,8 @@ describe('dense conv by the own GEMM kernel on the wasm backend', () => {
   it.each(CASES.map((c) => [`${c.batch}x${c.hw}x${c.hw}x${c.inChannels} -> ${c.outChannels} k${c.kernel} s${c.stride} p${c.padding}`, c] as const))(
     '%s: FMA and plain SIMD equal the float64 reference, with bias, residual and ReLU, no tensor leaks',
     async (_name, c) => {
-      const next = rng(c.inChannels * 17 + c.outChannels);
       const ho = convOutSize(c.hw, c.kernel, c.stride, c.padding);
-      const xShape: [number, number, number, number] = [c.batch, c.hw, c.hw, c.inChannels];
-      const x = normal(next, xShape.reduce((a, b) => a * b));
-      const fanIn = c.inChannels * c.kernel * c.kernel;
-      const w = normal(next, c.outChannels * fanIn, 1 / Math.sqrt(fanIn));
-      const bias = normal(next, c.outChannels);
+      const { next, xShape, x, w, bias } = randomConv(c, c.inChannels * 17 + c.outChannels);
       const res = normal(next, c.batch * ho * ho * c.outChannels);
       const start = tf.memory().numTensors;
       const xt = tf.tensor4d(x, xShape);
@@ -92,11 +86,7 @@ describe('whole networks on wasm through every kernel path', () => {
   const DIR = 'fixtures/weights';
   it.each(['tiny_resnext', 'tiny_resnet', 'tiny_cifar'])('%s: PyTorch logits within 1e-4 by XNNPACK and by the GEMM kernels (FMA, plain), no leaks', async (name) => {
     await useBackend('wasm');
-    const m = readFixtureManifest(DIR, name);
-    const stateDict = openWeights(readBytes(fixturePath(DIR, `${name}.safetensors`)), `${name}.safetensors`).read();
-    const graph = buildLayerGraph(m.config);
-    const x = readF32(fixturePath(DIR, `${name}.input.bin`));
-    const ref = readF32(fixturePath(DIR, `${name}.logits.bin`));
+    const { m, sd: stateDict, graph, x, ref } = readParityFixture(DIR, name);
     const start = tf.memory().numTensors;
     for (const [dense, fma] of [['xnnpack', true], ['gemm', true], ['gemm', false]] as const) {
       const net = buildNetwork(graph, stateDict, { dense, kernels: { fma } });

@@ -5,7 +5,7 @@ import { useBackend } from '../backends.ts';
 import { oihwToHwio } from '../fold.ts';
 import { GROUPED_KERNEL_NAME, disposePrepared, prepareConv, runConv, type ConvGeometry } from '../grouped.ts';
 import { normal, rng } from '../random.ts';
-import { referenceConv } from '../../../../test/support/reference-conv.ts';
+import { randomConv, referenceConv } from '../../../../test/support/reference-conv.ts';
 import { groupedConvWasmBytes, groupedInputMargin, groupedItems, groupParts, packWasmGroupedFilter, wasmGroupedConvKernel, wasmGroupedPlan } from './wasm-grouped.ts';
 
 type Case = ConvGeometry & { hw: number; batch: number };
@@ -47,14 +47,9 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
   it.each(CASES.map((c) => [`${c.inChannels}->${c.outChannels} k${c.kernel} s${c.stride} p${c.padding} G${c.groups} ${c.hw}x${c.hw} N${c.batch}`, c] as const))(
     '%s equals the float64 reference (packed filter, with and without bias and ReLU, FMA and plain SIMD)',
     async (_name, c) => {
-      const next = rng(c.inChannels * 131 + c.outChannels);
-      const xShape = [c.batch, c.hw, c.hw, c.inChannels];
-      const x = normal(next, xShape.reduce((a, b) => a * b));
-      const fanIn = (c.inChannels / c.groups) * c.kernel * c.kernel;
-      const w = normal(next, c.outChannels * fanIn, 1 / Math.sqrt(fanIn));
-      const bias = normal(next, c.outChannels);
+      const { xShape, x, w, bias } = randomConv(c, c.inChannels * 131 + c.outChannels);
       const start = tf.memory().numTensors;
-      const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
+      const xt = tf.tensor4d(x, xShape);
       for (const [b, relu, fma] of [[bias, false, true], [bias, true, false], [null, false, false], [null, true, true]] as const) {
         {
           const ref = referenceConv(x, xShape, w, b, c, relu);
@@ -78,18 +73,14 @@ describe('grouped convolution with the WebAssembly SIMD kernel (wasm backend)', 
   it.each([g(1, 1, 3, 1, 1, 1, 5), g(1, 3, 3, 2, 1, 1, 6), g(12, 20, 3, 2, 1, 4, 11), g(64, 64, 3, 1, 1, 2, 5, 2)].map((c, i) => [i, c] as const))(
     'case %i: an unpacked [K, K, I/G, O] filter and a bias tensor (packed per call) give the same result',
     async (_i, c) => {
-      const next = rng(7);
+      const { xShape, x, w, bias } = randomConv(c, 7, 0.3);
       const cpg = c.inChannels / c.groups;
-      const xShape = [c.batch, c.hw, c.hw, c.inChannels];
-      const x = normal(next, xShape.reduce((a, b) => a * b));
-      const w = normal(next, c.outChannels * cpg * c.kernel * c.kernel, 0.3);
-      const bias = normal(next, c.outChannels);
       const ref = referenceConv(x, xShape, w, bias, c, true);
       const start = tf.memory().numTensors;
       const y = tf.tidy(() =>
         tf.engine().runKernel(
           GROUPED_KERNEL_NAME,
-          { x: tf.tensor4d(x, xShape as [number, number, number, number]), filter: tf.tensor4d(oihwToHwio(w, c.outChannels, cpg, c.kernel, c.kernel), [c.kernel, c.kernel, cpg, c.outChannels]), bias: tf.tensor1d(bias) },
+          { x: tf.tensor4d(x, xShape), filter: tf.tensor4d(oihwToHwio(w, c.outChannels, cpg, c.kernel, c.kernel), [c.kernel, c.kernel, cpg, c.outChannels]), bias: tf.tensor1d(bias) },
           { stride: c.stride, pad: c.padding, groups: c.groups, relu: true } as unknown as tf.NamedAttrMap,
         ) as tf.Tensor,
       );
@@ -128,13 +119,9 @@ describe('packWasmGroupedFilter and the generated module', () => {
   it.each([g(8, 8, 3, 1, 1, 2, 9, 2), g(16, 32, 3, 2, 1, 2, 7), g(12, 24, 3, 1, 2, 3, 5), g(4, 8, 5, 2, 2, 1, 6)].map((c, i) => [i, c] as const))(
     'case %i: every register block (1-8 pixels, 1-2 vectors), loop order and channel loop (rolled, unrolled), with the edge taps skipped, equals the reference',
     (_i, c) => {
-      const next = rng(11);
+      const { xShape, x, w, bias } = randomConv(c, 11, 0.3);
       const cpg = c.inChannels / c.groups;
       const opg = c.outChannels / c.groups;
-      const xShape = [c.batch, c.hw, c.hw, c.inChannels];
-      const x = normal(next, xShape.reduce((a, b) => a * b));
-      const w = normal(next, c.outChannels * cpg * c.kernel * c.kernel, 0.3);
-      const bias = normal(next, c.outChannels);
       const ref = referenceConv(x, xShape, w, bias, c, true);
       const hwio = oihwToHwio(w, c.outChannels, cpg, c.kernel, c.kernel);
       const ho = convOutSize(c.hw, c.kernel, c.stride, c.padding);

@@ -6,9 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convOutSize } from '../../graph.ts';
 import { disposePrepared, prepareConv, registerGroupedKernels, runConv, type ConvGeometry } from '../grouped.ts';
-import { normal, rng } from '../random.ts';
 import { installDawn } from '../../../../test/support/dawn.ts';
-import { referenceConv } from '../../../../test/support/reference-conv.ts';
+import { randomConv, referenceConv } from '../../../../test/support/reference-conv.ts';
 import { groupedConvWgslTiledProgram, tiledGroupedFits } from './wgsl-grouped.ts';
 
 type Case = ConvGeometry & { hw: number; batch: number };
@@ -31,12 +30,7 @@ describe('tiled WGSL grouped conv (webgpu through Dawn)', () => {
   it.each(CASES.map((c) => [`${c.batch}x${c.hw}x${c.hw}x${c.inChannels} -> ${c.outChannels} k${c.kernel} s${c.stride} G${c.groups}`, c] as const))(
     '%s: tiled and reference kernels equal the float64 reference, with and without bias and ReLU, no leaks',
     async (_name, c) => {
-      const next = rng(c.inChannels + c.groups);
-      const xShape: [number, number, number, number] = [c.batch, c.hw, c.hw, c.inChannels];
-      const x = normal(next, xShape.reduce((a, b) => a * b));
-      const fanIn = (c.inChannels / c.groups) * c.kernel * c.kernel;
-      const w = normal(next, c.outChannels * fanIn, 1 / Math.sqrt(fanIn));
-      const bias = normal(next, c.outChannels);
+      const { xShape, x, w, bias } = randomConv(c, c.inChannels + c.groups);
       const start = tf.memory().numTensors;
       const xt = tf.tensor4d(x, xShape);
       for (const variant of ['tiled', 'reference'] as const) {

@@ -1,0 +1,46 @@
+/** Weights downloads and their cache (components/DownloadProgress.tsx, components/WeightsCachePanel.tsx). */
+import { defineMessages } from '../define.ts';
+import { zhTerm as T } from '../glossary.ts';
+
+export default defineMessages(
+  {
+    'downloads.cancel': 'Cancel',
+    'downloads.cancelLabel': 'Cancel the weights download',
+    'downloads.building': 'Building the network…',
+    'downloads.cache': 'Downloaded weights kept in this browser',
+    'downloads.cacheNote': 'Only files that loaded and passed the checks are kept; a second load of the same URL does not download again.',
+    'downloads.cacheEmpty': 'None: weights loaded from a URL are kept here after they load.',
+    'downloads.cacheTotal': '{count, plural, one {# file} other {# files}}, {size} in all',
+    'downloads.file': 'File',
+    'downloads.size': 'Size',
+    'downloads.saved': 'Saved',
+    'downloads.actions': 'Actions',
+    'downloads.unknownDate': 'unknown',
+    'downloads.redownload': 'Download again',
+    'downloads.redownloadLabel': 'Download {name} again',
+    'downloads.clear': 'Clear',
+    'downloads.clearLabel': 'Clear {name} from the cache',
+    'downloads.clearAll': 'Clear all',
+    'downloads.cacheError': 'Could not read the cache: {error}',
+  },
+  {
+    'downloads.cancel': '取消',
+    'downloads.cancelLabel': `取消${T.weights}下载`,
+    'downloads.building': '正在构建网络…',
+    'downloads.cache': `保存在本浏览器中的已下载${T.weights}`,
+    'downloads.cacheNote': '只保存加载成功并通过检查的文件；再次加载同一 URL 时不再下载。',
+    'downloads.cacheEmpty': `无：从 URL 加载的${T.weights}在加载成功后保存在这里。`,
+    'downloads.cacheTotal': '{count, number} 个文件，共 {size}',
+    'downloads.file': '文件',
+    'downloads.size': '大小',
+    'downloads.saved': '保存时间',
+    'downloads.actions': '操作',
+    'downloads.unknownDate': '未知',
+    'downloads.redownload': '重新下载',
+    'downloads.redownloadLabel': '重新下载 {name}',
+    'downloads.clear': '清除',
+    'downloads.clearLabel': '从缓存中清除 {name}',
+    'downloads.clearAll': '全部清除',
+    'downloads.cacheError': '无法读取缓存：{error}',
+  },
+);
