@@ -174,14 +174,14 @@ test('every view in Chinese: no English catalogue string anywhere, the configure
   const catalogue = page.getByRole('region', { name: /检查点目录/ });
   await expect(catalogue.getByRole('listitem').first()).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('radiogroup', { name: '后端' })).toBeVisible({ timeout: 120_000 });
-  await expect(page.locator('#weights-entry')).toContainText('Hugging Face hub 上的 timm/resnext50_32x4d.tv_in1k');
+  await expect(page.locator('#weights-entry')).toContainText('Hugging Face hub 上的 timm/resnext50_32x4d.a1h_in1k');
   // A file that is no weights file: the engine's error, in Chinese.
   await page.getByLabel('从文件加载').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a checkpoint') });
   await expect(page.getByRole('alert').filter({ hasText: '无法加载权重：notes.txt 不是本应用能读取的权重文件' })).toBeVisible({ timeout: 120_000 });
   await expectNoEnglish(page, 'run with a refused file');
   await shots(page, 'run', async () => {
     await expect(page.getByRole('radiogroup', { name: '后端' })).toBeVisible({ timeout: 120_000 });
-    await expect(page.locator('#weights-entry')).toContainText('timm/resnext50_32x4d.tv_in1k');
+    await expect(page.locator('#weights-entry')).toContainText('timm/resnext50_32x4d.a1h_in1k');
   });
 
   // The Explain view with random weights and an image: the maps by group, one map enlarged, the CAMs.

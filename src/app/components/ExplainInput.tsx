@@ -74,13 +74,15 @@ function Crop({ image }: { image: { width: number; height: number; data: Uint8Cl
   return <canvas ref={ref} className="crop" width={image.width} height={image.height} aria-label={t('xp.crop', { width: image.width, height: image.height })} role="img" />;
 }
 
-export function ExplainImage({ name, chosen, overview, busy, error, preprocess, onPick, applyExif, onApplyExif }: {
+export function ExplainImage({ name, chosen, overview, busy, error, preprocess, preprocessNote, onPick, applyExif, onApplyExif }: {
   name: string | null;
   /** The image held now (its sample photo, if it is one, is shown chosen). */
   chosen: Blob | null;
   overview: ExplainOverview | null; busy: boolean; error: string;
   /** The loaded weights' preprocessing (what the engine applies), or null without weights. */
   preprocess: PreprocessConfig | null;
+  /** Where that preprocessing comes from when it is not the plain config's (a test size, a hub config.json), or ''. */
+  preprocessNote: string;
   onPick: (f: File) => void;
   /** Whether the image's EXIF orientation is applied (default: read as stored, as PyTorch reads it). */
   applyExif: boolean;
@@ -103,6 +105,7 @@ export function ExplainImage({ name, chosen, overview, busy, error, preprocess, 
         <label htmlFor="xp-image-file">{t('xp.chooseImage')}</label>{' '}
         <FilePicker id="xp-image-file" accept="image/*" onFile={onPick} />
         <p className="muted small">{preprocess ? t('xp.preprocessOf', { description: describePreprocessMessage(preprocess) }) : t('xp.preprocessFirst')}</p>
+        {preprocess && preprocessNote && <p className="hint small" id="xp-preprocess-note">{preprocessNote}</p>}
       </div>
       <SampleImages id="xp-samples" chosen={chosen} onPick={onPick} />
       {name && needsWeights && <p className="field-error" role="alert">{t('xp.waiting', { image: name })}</p>}

@@ -18,6 +18,7 @@ import { appMessage } from '../i18n/translator.ts';
 import { MessageError, messageFromError, type Message } from '../../model/message.ts';
 import { useEngineTask } from '../useEngineTask.ts';
 import { useLoadedWeights, withWeightsNetwork } from '../loadedWeights.ts';
+import { useCatalogue } from '../useCatalogue.ts';
 import { ExplainCam } from '../components/ExplainCam.tsx';
 import { ExplainHistogram } from '../components/ExplainHistogram.tsx';
 import { ExplainImage, ExplainWeights } from '../components/ExplainInput.tsx';
@@ -43,6 +44,9 @@ export function ExplainView({ state }: { state: AppState }) {
   // The weights are the app's (the Run view's too); the image, layer and engine answers are this view's.
   const loaded = useLoadedWeights();
   const weights = loaded.weights;
+  // A catalogued checkpoint with a test size is explained at it, as it is classified; say so (and where a hub config.json set it).
+  const catalogue = useCatalogue();
+  const entry = weights?.pretrained ? catalogue?.find(weights.pretrained) : undefined;
   const [image, setImage] = useState<{ blob: Blob; name: string } | null>(null);
   const [applyExif, setApplyExif] = useState(false);
   const [layer, setLayer] = useState<string | null>(null);
@@ -138,6 +142,7 @@ export function ExplainView({ state }: { state: AppState }) {
       />
       <ExplainImage
         name={image?.name ?? null} chosen={image?.blob ?? null} overview={overview} busy={overviewTask.running} error={overviewTask.error ? msg(overviewTask.error) : ''} preprocess={weights?.preprocess ?? null}
+        preprocessNote={entry?.testPreprocess ? t('xp.testSize', { tag: entry.tag, size: entry.testPreprocess.inputSize, train: entry.preprocess.inputSize }) : weights?.preprocessSource ? msg(weights.preprocessSource) : ''}
         onPick={(f) => setImage({ blob: f, name: f.name })} applyExif={applyExif} onApplyExif={setApplyExif}
       />
 
