@@ -11,16 +11,20 @@ import { caseConfig, type FixtureNetwork } from '../../test/support/fixture-conf
 import { convMacs, totalMacs } from './counts.ts';
 import { trainingMacs } from './training-flops.ts';
 
-interface FlopCase extends FixtureNetwork {
-  name: string;
+/** What the fixture script recorded of one backward pass (FLOPs of the whole batch, FlopCounterMode's rule). */
+interface FlopCounts {
   batch: number;
-  input_requires_grad: boolean;
   forward_flops: number;
   backward_flops: number;
   backward_flops_torch21: number;
   conv_input_grad_flops: number;
   conv_weight_grad_flops: number;
   ops: Record<string, number>;
+}
+
+interface FlopCase extends FixtureNetwork, FlopCounts {
+  name: string;
+  input_requires_grad: boolean;
 }
 
 const cases: FlopCase[] = JSON.parse(readFileSync('fixtures/training/train_flops.json', 'utf8')).cases;
@@ -55,16 +59,9 @@ describe('training MACs equal FlopCounterMode on the ops of a real backward pass
   });
 });
 
-interface FamilyFlopCase {
+interface FamilyFlopCase extends FlopCounts {
   preset: string;
-  batch: number;
   input: [number, number, number];
-  forward_flops: number;
-  backward_flops: number;
-  backward_flops_torch21: number;
-  conv_input_grad_flops: number;
-  conv_weight_grad_flops: number;
-  ops: Record<string, number>;
 }
 
 // The presets the cases above leave out (timm's resnet.py family: GroupNorm, BlurPool, average-pool anti-aliasing,
