@@ -189,3 +189,58 @@ test('sample photos: one click puts one in place in Run and Explain; with weight
   }
   await shoot(page, 'run-samples-zh-dark-390x844.png');
 });
+
+/** The computed colour and background of the app's error style (`--error`), in the scheme in force. */
+async function errorLook(page: Page): Promise<{ color: string; background: string }> {
+  return page.evaluate(() => {
+    const probe = document.createElement('p');
+    probe.className = 'field-error';
+    document.body.append(probe);
+    const s = getComputedStyle(probe);
+    const look = { color: s.color, background: s.backgroundColor };
+    probe.remove();
+    return look;
+  });
+}
+
+test('neutral notices: "Measuring this browser" is a status in the text colour, not the error colour, light and dark', async ({ page }) => {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto('/?view=cost&device=browser&backend=cpu');
+    const note = page.getByRole('status').filter({ hasText: /^Measuring this browser/ });
+    await expect(note).toBeVisible();
+    const error = await errorLook(page);
+    const look = await note.evaluate((e) => ({ color: getComputedStyle(e).color, background: getComputedStyle(e).backgroundColor }));
+    expect(look.color).not.toBe(error.color);
+    expect(look.background).not.toBe(error.background);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+  }
+});
+
+test('file pickers at phone width: the button and "no file chosen" whole, in English and Chinese, in Run and Explain', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const lang of ['en', 'zh'] as const) {
+    for (const view of ['run', 'explain'] as const) {
+      await page.goto(`/?view=${view}&lang=${lang}&backend=cpu`);
+      const pickers = page.locator('#view-panel .file-picker');
+      await expect(pickers.first()).toBeVisible({ timeout: 60_000 });
+      expect(await pickers.count()).toBeGreaterThanOrEqual(2);
+      for (const picker of await pickers.all()) {
+        await expect(picker.locator('.file-button')).toHaveText(lang === 'en' ? 'Choose a file…' : '选择文件…');
+        await expect(picker.locator('.file-name')).toHaveText(lang === 'en' ? 'no file chosen' : '未选择文件');
+        for (const part of [picker.locator('.file-button'), picker.locator('.file-name')]) {
+          await wholeOnScreen(part);
+          // Not cut by an ellipsis: the text fits its box.
+          expect(await part.evaluate((e) => e.scrollWidth - e.clientWidth), `${lang} ${view}`).toBeLessThanOrEqual(0);
+        }
+      }
+    }
+  }
+  // A long file name is cut at the end of the line, and its whole name is the title.
+  await page.goto('/?view=run&backend=cpu');
+  const name = 'a-photo-with-a-very-long-name-taken-on-a-summer-afternoon.jpg';
+  await page.getByLabel('Choose an image or drop it here').setInputFiles({ name, mimeType: 'image/jpeg', buffer: readFileSync('src/app/samples/coffee.jpg') });
+  const shown = page.locator('#view-panel .file-name', { hasText: 'a-photo-with' });
+  await expect(shown).toHaveAttribute('title', name);
+  await wholeOnScreen(shown);
+});

@@ -9,8 +9,10 @@
  *   wrapper rows (block, SEModule, ...) pass their input through. Every other call writes a new tensor.
  * - Saved for backward, by one training-mode forward pass: a conv (Conv2d, ECA's Conv1d) its input; a
  *   BatchNorm its input plus four per-channel float32 vectors (saved mean, saved inverse std, and the
- *   running mean and variance buffers); a ReLU or Sigmoid its output; max pooling its input and its int64
- *   indices (one per output element); AvgPool2d its input; the fc its input; attention's gating multiply
+ *   running mean and variance buffers); a GroupNorm its input plus its float32 mean and inverse std per
+ *   sample and group; a ReLU or Sigmoid its output; max pooling its input and its int64 indices (one per
+ *   output element); AvgPool2d its input; BlurPool2d its input (for the reflect pad's backward) and the
+ *   padded copy that `F.pad` makes (its conv's input; the fixed filter is a buffer); the fc its input; attention's gating multiply
  *   both factors. The residual add, the global average pool to 1x1 (a mean), attention's squeeze (a mean),
  *   flatten and Identity save nothing. Parameters are not counted (they are memory anyway); a storage
  *   saved by several calls counts once.
@@ -19,7 +21,7 @@
  *   of its weight that autocast makes; BatchNorm's four per-channel vectors stay float32 and max-pool
  *   indices int64. Master weights, gradients and optimizer state stay float32.
  */
-import { numel, nodeParams, type LayerGraph, type LayerNode } from '../model/graph.ts';
+import { numel, nodeParams, type BlurPoolNode, type LayerGraph, type LayerNode } from '../model/graph.ts';
 
 export type Dtype = 'float32' | 'float16' | 'bfloat16';
 export const DTYPE_BYTES: Readonly<Record<Dtype, number>> = { float32: 4, float16: 2, bfloat16: 2 };
@@ -88,6 +90,23 @@ export function savedInputs(node: LayerNode): number[] {
   }
 }
 
+/** Elements per sample of BlurPool2d's reflect-padded input (a new tensor, which its conv saves). */
+export function blurPaddedElements(node: BlurPoolNode): number {
+  const [c, h, w] = node.inShape;
+  const p = node.blur.padding;
+  return c * (h + 2 * p) * (w + 2 * p);
+}
+
+/** Bytes of BlurPool2d's fixed filter, a (non-persistent) buffer of one k x k filter per channel. */
+export function blurFilterBytes(node: BlurPoolNode): number {
+  return 4 * node.blur.channels * node.blur.kernel * node.blur.kernel;
+}
+
+/** Bytes per sample of what GroupNorm saves besides its input: the float32 mean and inverse std of each group. */
+export function groupNormStatsBytes(groups: number): number {
+  return 2 * 4 * groups;
+}
+
 /** The modules that wrap others (blocks, SE / ECA, timm's global pool), by name. */
 function wrappers(graph: LayerGraph): Map<string, string> {
   const out = new Map<string, string>();
@@ -141,6 +160,11 @@ export function savedActivations(graph: LayerGraph, precision: TrainingPrecision
       add(module, storageElements(graph, id) * act, 0);
     }
     if (node.kind === 'bn') add(module, 0, 4 * node.bn.channels * 4);
+    if (node.kind === 'gn') add(module, groupNormStatsBytes(node.gn.groups), 0);
+    if (node.kind === 'blurpool') {
+      add(module, blurPaddedElements(node) * act, 0);
+      if (precision === 'mixed') add(module, 0, blurFilterBytes(node) / 2);
+    }
     if (node.kind === 'maxpool') add(module, numel(node.outShape) * 8, 0);
     if (precision === 'mixed' && (node.kind === 'conv' || node.kind === 'conv1d' || node.kind === 'linear')) {
       add(module, 0, numel(node.tensors[0].shape) * 2);

@@ -36,8 +36,8 @@ const step = (o: Partial<TrainingStepOptions> = {}): TrainingStepOptions => ({ b
 describe('peak training memory equals the live tensor bytes PyTorch measures', () => {
   it('covers every preset at batch 1 and 8, full 224 x 224 for some, every optimizer, both zero_grad modes, foreach, autocast', () => {
     // The 39 presets of the ResNet/ResNeXt family the fixtures were made for (torchvision's, the paper's, timm's D,
-    // SE and ECA networks, the WSL networks, CIFAR ResNeXt-29), each at both batches; the presets added later with
-    // the rest of timm's resnet.py (GroupNorm, BlurPool, ResNet-RS stems...) are not measured yet.
+    // SE and ECA networks, the WSL networks, CIFAR ResNeXt-29), each at both batches; the rest of timm's resnet.py
+    // (GroupNorm, BlurPool, ResNet-RS stems...) and the RegNets have their own file (below).
     const measured = new Set(cases.filter((c) => c.preset).map((c) => c.preset!));
     expect(measured.size).toBeGreaterThanOrEqual(39);
     for (const name of measured) expect(PRESET_NAMES).toContain(name);
@@ -67,6 +67,45 @@ describe('peak training memory equals the live tensor bytes PyTorch measures', (
 
   it('the fixtures config of a preset case is the preset', () => {
     for (const c of cases.filter((x) => x.preset)) expect(caseConfig(c)).toEqual(presetConfig(c.preset!, { input: c.input }));
+  });
+});
+
+interface FamilyPeakCase {
+  preset: string;
+  batch: number;
+  input: [number, number, number];
+  optimizer: Optimizer;
+  zero_grad: GradReset;
+  start_bytes: number;
+  peak_bytes: number;
+  raw_peak_bytes: number;
+  phase: 'forward' | 'backward' | 'optimizer';
+}
+
+// The presets the cases above leave out (timm's resnet.py family, the RegNets), built by timm and torchvision.
+const familyCases: FamilyPeakCase[] = JSON.parse(readFileSync('fixtures/training/family_peak_memory.json', 'utf8'));
+
+describe("the peak of timm's resnet.py family and the RegNets equals the live tensor bytes PyTorch measures", () => {
+  it('covers, with the cases above, every preset at batch 1 and 8, and some at 224 x 224', () => {
+    const covered = new Set([...cases.filter((c) => c.preset).map((c) => c.preset!), ...familyCases.map((c) => c.preset)]);
+    expect([...covered].sort()).toEqual([...PRESET_NAMES].sort());
+    for (const b of [1, 8]) expect(new Set(familyCases.filter((c) => c.batch === b).map((c) => c.preset))).toEqual(new Set(familyCases.map((c) => c.preset)));
+    expect(familyCases.filter((c) => c.input[1] === 224).length).toBeGreaterThanOrEqual(8);
+  });
+
+  // timm's RegNets of more than 250 M parameters (plain SGD, gradients set to None) measure 0.03-0.04% above the model
+  // at the end of backward (torchvision's regnet_y_128gf, the same network, agrees to the byte): not explained yet.
+  const NOT_EXACT = new Set(['regnety_640', 'regnety_1280', 'regnety_2560']);
+
+  it.each(familyCases.map((c) => [`${c.preset} b${c.batch} ${c.input.join('x')} ${c.optimizer} ${c.zero_grad}`, c] as const))('%s', (_label, c) => {
+    const graph = buildLayerGraph(presetConfig(c.preset, { input: c.input }));
+    const peak = peakTrainingMemory(graph, step({ batch: c.batch, optimizer: c.optimizer, zeroGrad: c.zero_grad }));
+    expect(peak.startBytes).toBe(c.start_bytes);
+    // Within 5% (the acceptance line), and in fact byte for byte, in the same phase.
+    expect(Math.abs(peak.bytes - c.peak_bytes) / c.peak_bytes).toBeLessThanOrEqual(0.05);
+    if (NOT_EXACT.has(c.preset)) expect(Math.abs(peak.bytes - c.peak_bytes) / c.peak_bytes).toBeLessThan(0.001);
+    else expect(peak.bytes).toBe(c.peak_bytes);
+    expect(peak.phase).toBe(c.phase);
   });
 });
 

@@ -13,7 +13,9 @@
  *   and its int64 labels, and the gradients when `zero_grad` zeroes them in place (`set_to_none=False`,
  *   torch 1.x's default; torch >= 2.0 sets them to None and backward allocates them anew).
  * - Forward: every call that does not write in place (memory.ts `writesInPlace`) allocates its output;
- *   BatchNorm also its saved mean and inverse std (float32, per channel), max pooling its int64 indices.
+ *   BatchNorm also its saved mean and inverse std (float32, per channel), GroupNorm its mean and inverse
+ *   std (float32, per sample and group), max pooling its int64 indices, BlurPool2d the reflect-padded copy
+ *   of its input before its output (timm's filter is a non-persistent buffer, live from the start).
  *   A storage lives while a later call still reads it or a backward node has saved it (memory.ts
  *   `savedInputs`). Identity, flatten and the wrappers are views.
  * - Backward, in the engine's order (of the nodes whose gradients have all arrived, the most recently
@@ -21,8 +23,10 @@
  *   a node allocates its outputs (a conv: the input gradient unless its input is the network input,
  *   the weight and bias gradients; BN: input, weight and bias gradients; ReLU, sigmoid, pooling, the
  *   means: the input gradient; the fc: input, weight, bias gradients; gating multiply: both inputs'
- *   gradients at full size, the gate's then summed to its shape; the residual add passes its gradient on
- *   to both branches without a copy); then its incoming gradient is freed, then what it saved. A
+ *   gradients at full size, the gate's then summed to its shape; BlurPool2d: the gradient of the padded
+ *   copy (none for the fixed filter), then, once the incoming gradient and the saved tensors are freed, the
+ *   reflect pad's gradient of the input; the residual add passes its gradient on to both branches without
+ *   a copy); then its incoming gradient is freed, then what it saved. A
  *   gradient arriving where one is already waiting is summed into a new tensor and both are freed.
  *   A parameter's gradient is added in place into `.grad` and freed (zeroed gradients), or becomes
  *   `.grad` (set to None).
@@ -36,7 +40,9 @@
  * Kernels' own workspaces (cuDNN, oneDNN reorders) are not tensors and are not counted.
  */
 import { numel, type LayerGraph, type LayerNode } from '../model/graph.ts';
-import { INPUT, savedInputs, storageOf, writesInPlace, type Optimizer, type TrainingPrecision } from './memory.ts';
+import {
+  blurFilterBytes, blurPaddedElements, groupNormStatsBytes, INPUT, savedInputs, storageOf, writesInPlace, type Optimizer, type TrainingPrecision,
+} from './memory.ts';
 
 /** `optimizer.zero_grad(set_to_none=False)` (torch 1.x's default): gradients stay allocated; `none`: set to None (torch >= 2.0's default). */
 export type GradReset = 'zero' | 'none';
@@ -149,6 +155,8 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
   for (const p of params) live.alloc(4 * p);
   for (const node of nodes) {
     for (const t of node.tensors) if (t.kind === 'buffer') live.alloc(t.shape.length === 0 ? 8 : 4 * numel(t.shape));
+    // BlurPool2d's filter: a buffer, but not in the state_dict (timm registers it non-persistent).
+    if (node.kind === 'blurpool') live.alloc(blurFilterBytes(node));
   }
   if (zeroGrad === 'zero') for (const p of params) live.alloc(4 * p);
   if (optimizer === 'momentum') for (const p of params) live.alloc(4 * p);
@@ -179,17 +187,22 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
     if (passesThrough(node)) continue;
     const rec: BackwardNode = { node, saved: [], waiting: null, pending: 0 };
     backward[node.index] = rec;
+    // BlurPool2d: F.pad's reflect-padded copy, then the conv's output; the conv saves the copy.
+    if (node.kind === 'blurpool') rec.saved.push(live.alloc(act * batch * blurPaddedElements(node)));
     if (!writesInPlace(node)) storages.set(node.index, live.alloc(act * batch * numel(node.outShape)));
     for (const producer of new Set(savedInputs(node).map(storage))) {
       if (precision === 'mixed' && producer === INPUT) continue; // autocast saves its 16-bit copy instead
       rec.saved.push(live.hold(storages.get(producer)!));
     }
     if (node.kind === 'bn') rec.saved.push(live.alloc(4 * node.bn.channels), live.alloc(4 * node.bn.channels));
+    // GroupNorm: its mean and inverse std, [batch, groups] float32 each.
+    if (node.kind === 'gn') rec.saved.push(live.alloc((batch * groupNormStatsBytes(node.gn.groups)) / 2), live.alloc((batch * groupNormStatsBytes(node.gn.groups)) / 2));
     if (node.kind === 'maxpool') rec.saved.push(live.alloc(8 * batch * numel(node.outShape)));
     if (precision === 'mixed' && (node.kind === 'conv' || node.kind === 'conv1d' || node.kind === 'linear')) {
       rec.saved.push(live.alloc(2 * numel(node.tensors[0].shape)));
       if (node.inputs[0] < 0) rec.saved.push(live.alloc(2 * batch * numel(graph.inputShape)));
     }
+    if (precision === 'mixed' && node.kind === 'blurpool') rec.saved.push(live.alloc(blurFilterBytes(node) / 2));
     live.moment(node.name);
     for (const id of dies.get(node.index) ?? []) live.drop(storages.get(id)!);
   }
@@ -302,6 +315,17 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
         outs.push([inputGrad(), node.inputs[0]]);
         for (const p of parameterTensors(node)) paramGrads.push([live.alloc(4 * p), p, false]);
         break;
+      case 'blurpool': {
+        // The conv's gradient of the padded copy (none for the fixed filter), then ReflectionPad2dBackward's of the input.
+        const padded = live.alloc(act * batch * blurPaddedElements(node));
+        live.moment(node.name);
+        live.drop(incoming);
+        for (const t of rec.saved) live.drop(t);
+        rec.saved = [];
+        rec.waiting = padded;
+        outs.push([inputGrad(), node.inputs[0]]);
+        break;
+      }
       case 'add':
       case 'concat':
         // The same gradient (or views of it) goes to every input.
@@ -321,7 +345,7 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
         outs.push([inputGrad(), node.inputs[0]]);
     }
     live.moment(node.name);
-    live.drop(incoming);
+    live.drop(rec.waiting!);
     for (const t of rec.saved) live.drop(t);
     rec.saved = [];
     for (const [t, producer] of outs) if (t) deliver(t, producer, node.name);

@@ -5,22 +5,26 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../model/graph.ts';
-import { defaultConfig, presetConfig } from '../model/presets.ts';
+import { defaultConfig, presetConfig, PRESET_NAMES } from '../model/presets.ts';
 import { corePresetNames } from '../../test/support/family-fixtures.ts';
 import { caseConfig, type FixtureNetwork } from '../../test/support/fixture-config.ts';
 import { convMacs, totalMacs } from './counts.ts';
 import { trainingMacs } from './training-flops.ts';
 
-interface FlopCase extends FixtureNetwork {
-  name: string;
+/** What the fixture script recorded of one backward pass (FLOPs of the whole batch, FlopCounterMode's rule). */
+interface FlopCounts {
   batch: number;
-  input_requires_grad: boolean;
   forward_flops: number;
   backward_flops: number;
   backward_flops_torch21: number;
   conv_input_grad_flops: number;
   conv_weight_grad_flops: number;
   ops: Record<string, number>;
+}
+
+interface FlopCase extends FixtureNetwork, FlopCounts {
+  name: string;
+  input_requires_grad: boolean;
 }
 
 const cases: FlopCase[] = JSON.parse(readFileSync('fixtures/training/train_flops.json', 'utf8')).cases;
@@ -52,6 +56,37 @@ describe('training MACs equal FlopCounterMode on the ops of a real backward pass
     expect(2 * c.batch * (t.inputGrad + t.weightGrad + grouped)).toBe(c.backward_flops_torch21);
     // Exactly one conv (the first) computes no input gradient, unless the input needs one.
     expect(c.ops['backward:convolution_backward(no input grad)'] ?? 0).toBe(c.input_requires_grad ? 0 : 1);
+  });
+});
+
+interface FamilyFlopCase extends FlopCounts {
+  preset: string;
+  input: [number, number, number];
+}
+
+// The presets the cases above leave out (timm's resnet.py family: GroupNorm, BlurPool, average-pool anti-aliasing,
+// ResNet-RS, SENet-154, the pruned ECA nets...; the RegNets), built by timm and torchvision themselves.
+const familyCases: FamilyFlopCase[] = JSON.parse(readFileSync('fixtures/training/family_flops.json', 'utf8'));
+
+describe("training MACs of timm's resnet.py family and the RegNets equal FlopCounterMode's rule", () => {
+  it('covers, with the cases above, every preset at batch 1 and 8, and some at 224 x 224', () => {
+    const covered = new Set([...cases.filter((c) => c.preset).map((c) => c.preset!), ...familyCases.map((c) => c.preset)]);
+    expect([...covered].sort()).toEqual([...PRESET_NAMES].sort());
+    for (const b of [1, 8]) expect(new Set(familyCases.filter((c) => c.batch === b).map((c) => c.preset)).size).toBe(PRESET_NAMES.length - corePresetNames().length);
+    expect(familyCases.filter((c) => c.input[1] === 224).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(familyCases.map((c) => [`${c.preset} b${c.batch} ${c.input.join('x')}`, c] as const))('%s', (_label, c) => {
+    const graph = buildLayerGraph(presetConfig(c.preset, { input: c.input }));
+    const t = trainingMacs(graph);
+    expect(2 * c.batch * t.forward).toBe(c.forward_flops);
+    expect(2 * c.batch * (t.inputGrad + t.weightGrad)).toBe(c.backward_flops);
+    const fc = graph.nodes.reduce((s, n) => s + (n.kind === 'linear' ? n.linear.inFeatures * n.linear.outFeatures : 0), 0);
+    expect(2 * c.batch * (t.inputGrad - fc)).toBe(c.conv_input_grad_flops);
+    expect(2 * c.batch * (t.weightGrad - fc)).toBe(c.conv_weight_grad_flops);
+    const grouped = graph.nodes.reduce((s, n) => s + (n.kind === 'conv' ? (n.conv.groups - 1) * convMacs(n.conv, n.outShape) : 0), 0);
+    expect(2 * c.batch * (t.inputGrad + t.weightGrad + grouped)).toBe(c.backward_flops_torch21);
+    expect(c.ops['backward:convolution_backward(no input grad)']).toBe(1);
   });
 });
 

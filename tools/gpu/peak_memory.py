@@ -4,9 +4,13 @@
     python3 tools/gpu/peak_memory.py                       # every case of tools/gpu/peak_predictions.json
     python3 tools/gpu/peak_memory.py --only resnet50 --json out.json
     python3 tools/gpu/peak_memory.py --without-cudnn       # also measure with cuDNN disabled
-    python3 tools/gpu/peak_memory.py --dry-run             # no GPU: one small case on the CPU, to check the plumbing
+    python3 tools/gpu/peak_memory.py --only-library torchvision   # without timm
+    python3 tools/gpu/peak_memory.py --dry-run             # no GPU: small cases of each layer kind on the CPU, to check the plumbing
 
-Needs torch and torchvision with CUDA, nothing else (the networks are torchvision's). For each case of
+Needs torch and torchvision with CUDA, and timm for the cases whose `library` is timm (timm's resnet.py family:
+GroupNorm, BlurPool2d, average-pool anti-aliasing, ResNet-RS, SENet-154, the pruned ECA nets; timm's RegNets): an
+installed timm, or an unmodified copy of its source in the folder $RESNEXT_LAB_REFERENCE (or `shared/reference` beside
+the repository or inside it) holding `timm/`; `--only-library torchvision` runs without it. For each case of
 tools/gpu/peak_predictions.json (written by `npx tsx tools/gpu/predict.ts` from src/analysis/peak-memory.ts) it
 runs the step the model predicts: `zero_grad` (set_to_none as the case says), forward, cross-entropy, backward,
 `optimizer.step()` (single-tensor, `foreach=False`, as torch 1.13 defaults), under autocast for the mixed cases
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -62,8 +67,28 @@ class BetweenOps(TorchDispatchMode):
         return out
 
 
-def build(name: str) -> torch.nn.Module:
-    return getattr(torchvision.models, name)()
+def import_timm():
+    """timm: installed, or an unmodified copy of its source (see the top)."""
+    try:
+        import timm
+        return timm
+    except ImportError:
+        pass
+    repo = HERE.parent.parent
+    for root in (os.environ.get("RESNEXT_LAB_REFERENCE"), repo.parent / "shared" / "reference", repo / "shared" / "reference"):
+        if root and (Path(root) / "timm" / "timm").is_dir():
+            sys.path.insert(0, str(Path(root) / "timm"))
+            import timm
+            return timm
+    sys.exit("needs timm for the timm cases: install it, set RESNEXT_LAB_REFERENCE to a folder holding an unmodified "
+             "copy of its source in timm/, or run with --only-library torchvision")
+
+
+def build(name: str, library: str) -> torch.nn.Module:
+    """The network as its library builds it (torchvision's ResNets and regnet_*; timm's resnet.py family and RegNets)."""
+    if library == "torchvision":
+        return getattr(torchvision.models, name)()
+    return import_timm().create_model(name, pretrained=False)
 
 
 def optimizer_of(kind: str, params):
@@ -84,7 +109,7 @@ def measure(case: dict, device: str, cudnn: bool = True) -> dict:
     if cuda:
         torch.cuda.empty_cache()
     torch.manual_seed(0)
-    model = build(case["name"]).to(device).train()
+    model = build(case["name"], case["library"]).to(device).train()
     batch = case["batch"]
     x = torch.randn(batch, *case["input"], device=device)
     y = torch.randint(0, 1000, (batch,), device=device)
@@ -149,17 +174,28 @@ def percent(predicted: int, measured: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="only the cases of this network")
+    parser.add_argument("--only-library", choices=["torchvision", "timm"], help="only the networks of this library")
     parser.add_argument("--json", help="also write the rows to this file")
     parser.add_argument("--without-cudnn", action="store_true", help="also measure with cuDNN disabled")
     parser.add_argument("--dry-run", action="store_true",
-                        help="no GPU needed: run resnet18 at 64 x 64, batch 2, on the CPU and count the operators seen")
+                        help="no GPU needed: run a small network of each layer kind (torchvision's ResNet and RegNet, "
+                             "timm's GroupNorm, BlurPool2d, average-pool anti-aliasing and RegNet) at 64 x 64, batch 2, "
+                             "on the CPU and count the operators seen")
     args = parser.parse_args()
     if args.dry_run:
         torch.set_num_threads(1)
-        for precision in ("float32", "mixed"):
-            m = measure({"name": "resnet18", "input": [3, 64, 64], "batch": 2, "optimizer": "adam", "zero_grad": "none",
-                         "precision": precision}, "cpu")
-            print(f"dry run on the CPU, {precision}: {m['ops']} operators seen, {m['backward_convs']} convolution_backward")
+        dry = [("resnet18", "torchvision"), ("regnet_y_400mf", "torchvision"), ("resnet50_gn", "timm"),
+               ("resnetblur18", "timm"), ("resnetaa34d", "timm"), ("regnety_002", "timm")]
+        for name, library in dry:
+            if args.only_library and library != args.only_library:
+                continue
+            # torch 1.13's CPU autocast cannot run GroupNorm (a bfloat16 input with float32 affine weights); CUDA's
+            # autocast runs group_norm in float32.
+            for precision in ("float32",) if name == "resnet50_gn" else ("float32", "mixed"):
+                m = measure({"name": name, "library": library, "input": [3, 64, 64], "batch": 2, "optimizer": "adam",
+                             "zero_grad": "none", "precision": precision}, "cpu")
+                print(f"dry run on the CPU, {name} ({library}), {precision}: {m['ops']} operators seen, "
+                      f"{m['backward_convs']} convolution_backward")
         return
     if not torch.cuda.is_available():
         sys.exit("no CUDA device: this script compares the prediction with torch.cuda.max_memory_allocated() on a GPU "
@@ -169,9 +205,11 @@ def main() -> None:
         cases = [c for c in cases if c["name"] == args.only]
         if not cases:
             sys.exit(f"no case of {args.only!r} in peak_predictions.json: pick one of its networks")
+    if args.only_library:
+        cases = [c for c in cases if c["library"] == args.only_library]
     print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}, torchvision {torchvision.__version__}, "
           f"cuDNN {torch.backends.cudnn.version()}")
-    print(f"{'network':<18} {'batch':>5} {'optimizer':<9} {'grads':<5} {'precision':<8} {'predicted':>14} "
+    print(f"{'network':<22} {'batch':>5} {'optimizer':<9} {'grads':<5} {'precision':<8} {'predicted':>14} "
           f"{'max_allocated':>14} {'error':>8} {'between ops':>14} {'error':>8}"
           + (f" {'no cuDNN':>14} {'error':>8}" if args.without_cudnn else ""))
     rows = []
@@ -184,7 +222,7 @@ def main() -> None:
                "error_between_ops": percent(predicted, m["between_ops_bytes"]) / 100}
         errors["peak"].append(abs(row["error"]))
         errors["between"].append(abs(row["error_between_ops"]))
-        line = (f"{case['name']:<18} {case['batch']:>5} {case['optimizer']:<9} {case['zero_grad']:<5} {case['precision']:<8} "
+        line = (f"{case['name']:<22} {case['batch']:>5} {case['optimizer']:<9} {case['zero_grad']:<5} {case['precision']:<8} "
                 f"{predicted:>14,} {m['peak_bytes']:>14,} {row['error'] * 100:>7.2f}% "
                 f"{m['between_ops_bytes']:>14,} {row['error_between_ops'] * 100:>7.2f}%")
         if args.without_cudnn:

@@ -120,13 +120,7 @@ export function LogScatter(props: LogScatterProps) {
         <g className="lines" aria-hidden="true">
           {lines.map((l, i) => {
             const pts = l.points.map(([px, py]) => [x(clampX(px)), y(Math.min(Math.max(py, y0), y1))] as const);
-            const last = pts[pts.length - 1];
-            return (
-              <g key={i}>
-                <polyline points={pts.map((p) => p.join(',')).join(' ')} className={l.dashed ? 'roof dashed' : 'roof'} style={l.color ? { stroke: l.color } : undefined} />
-                {l.label && <text className="label" x={last[0] - 4} y={last[1] - 6} textAnchor="end">{l.label}</text>}
-              </g>
-            );
+            return <polyline key={i} points={pts.map((p) => p.join(',')).join(' ')} className={l.dashed ? 'roof dashed' : 'roof'} style={l.color ? { stroke: l.color } : undefined} />;
           })}
         </g>
         <g className="dots">
@@ -148,6 +142,14 @@ export function LogScatter(props: LogScatterProps) {
               onBlur={() => setShown(null)}
             />
           ))}
+        </g>
+        {/* The roofs' names above the dots that sit on the roof, with a halo of the background. */}
+        <g className="line-labels" aria-hidden="true">
+          {lines.map((l, i) => {
+            if (!l.label) return null;
+            const end = l.points[l.points.length - 1];
+            return <text key={i} className="label" x={x(clampX(end[0])) - 4} y={y(Math.min(Math.max(end[1], y0), y1)) - 6} textAnchor="end">{l.label}</text>;
+          })}
         </g>
       </svg>
       </div>

@@ -99,13 +99,13 @@ describe('downloadWeights from a hostile server', () => {
   it('a Content-Length over the cap is refused before the first chunk', async () => {
     const progress: LoadProgress[] = [];
     const e = await failure(get(url('huge'), { onProgress: (p) => progress.push(p) }));
-    expect(e?.message).toBe(`refused ${url('huge')} before downloading: the server declares 10,737,418,240 bytes, over the 4,294,967,296 bytes this backend can hold (the test cap)`);
+    expect(e?.message).toBe(`refused ${url('huge')} before downloading: the server declares 10,737,418,240 bytes, over the limit of 4,294,967,296 bytes (the test cap)`);
     expect(progress).toEqual([]);
   });
 
   it('a body without Content-Length stops as soon as it passes the cap', async () => {
     const e = await failure(get(url('endless'), { maxBytes: 1_000_000 }));
-    expect(e?.message).toMatch(new RegExp(`^stopped the download of ${url('endless')} at 1,[0-9]{3},[0-9]{3} bytes: over the 1,000,000 bytes this backend can hold \\(the test cap\\)$`));
+    expect(e?.message).toMatch(new RegExp(`^stopped the download of ${url('endless')} at 1,[0-9]{3},[0-9]{3} bytes: over the limit of 1,000,000 bytes \\(the test cap\\)$`));
     const got = Number(/at ([\d,]+) bytes/.exec(e!.message)![1].replaceAll(',', ''));
     expect(got).toBeLessThanOrEqual(1_000_000 + 65_536);
   });
