@@ -51,6 +51,22 @@ describe('timm hub weights URLs', () => {
     expect(() => parseHubConfig({ architecture: 'resnet50', num_classes: 1000, pretrained_cfg: { input_size: [3, 224, 224], crop_pct: 2, mean: [0, 0, 0], std: [1, 1, 1] } }, 'c.json')).toThrow(/crop_pct must be a number in \(0, 1\]/);
   });
 
+  it('a config.json declared larger than 1 MB, or whose body fails or stalls past the timeout, is refused in one line', async () => {
+    const url = 'https://huggingface.co/timm/resnet50.lab_in1k/resolve/main/model.safetensors';
+    const big: typeof fetch = async () => new Response('{}', { headers: { 'content-length': '5000000' } });
+    await expect(resolveHubPreprocess(url, catalogue, big)).rejects.toThrow(/config\.json is 5000000 bytes, not a config\.json \(at most 1048576\); the weights can still be used/);
+    const broken: typeof fetch = async () => new Response(new ReadableStream({ pull: (c) => c.error(new Error('connection reset')) }));
+    await expect(resolveHubPreprocess(url, catalogue, broken)).rejects.toThrow(/config\.json could not be read \(connection reset\); the weights can still be used/);
+    // A body that never ends, read under a timeout as the engine worker reads it: the default applies, with the reason.
+    const silent: typeof fetch = async (_input, init) => {
+      const body = new ReadableStream({ start: (c) => init?.signal?.addEventListener('abort', () => c.error(init.signal!.reason)) });
+      return new Response(body);
+    };
+    const meta = await hubWeightsMeta(url, catalogue, (input, init) => silent(input, { ...init, signal: AbortSignal.timeout(200) }));
+    expect(meta.preprocess).toBeUndefined();
+    expect(meta.source?.id).toBe('engine.hubConfigFailed');
+  });
+
   it('any other URL has no hub preprocessing (the default applies, with a notice)', async () => {
     expect(await resolveHubPreprocess(`${hub.origin}/weights/tiny.safetensors`, catalogue)).toEqual({ kind: 'none' });
   });

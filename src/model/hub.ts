@@ -96,6 +96,9 @@ type HubPreprocess =
   | { kind: 'config'; file: TimmHubFile; config: HubConfig }
   | { kind: 'none' };
 
+/** A hub config.json is a few kB: a larger declared body is not one. */
+const CONFIG_MAX_BYTES = 1 << 20;
+
 /**
  * The preprocessing of a weights URL: the catalogue's entry for a catalogued tag (any revision), the
  * repository's `config.json` for another timm repository, else none (the caller applies the default and says so).
@@ -112,9 +115,19 @@ export async function resolveHubPreprocess(url: string, catalogue: Catalogue, fe
     throw new HubConfigError(`${file.configUrl} could not be fetched (${(e as Error).message}); the weights can still be used with a preprocessing you choose`);
   }
   if (!response.ok) throw new HubConfigError(`${file.configUrl}: the server answered ${response.status}; the weights can still be used with a preprocessing you choose`);
+  const length = Number(response.headers.get('content-length') ?? 0);
+  if (length > CONFIG_MAX_BYTES) {
+    throw new HubConfigError(`${file.configUrl} is ${length} bytes, not a config.json (at most ${CONFIG_MAX_BYTES}); the weights can still be used with a preprocessing you choose`);
+  }
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (e) {
+    throw new HubConfigError(`${file.configUrl} could not be read (${(e as Error).message}); the weights can still be used with a preprocessing you choose`);
+  }
   let doc: unknown;
   try {
-    doc = JSON.parse(await response.text());
+    doc = JSON.parse(text);
   } catch {
     throw new HubConfigError(`${file.configUrl} is not JSON; the weights can still be used with a preprocessing you choose`);
   }

@@ -22,7 +22,7 @@ import { engineError, engineMessage } from './messages.ts';
 export const MAX_DOWNLOAD_BYTES = 2 ** 32;
 
 /** A download with no byte for this long (ms) is stopped. */
-const STALL_MS = 30_000;
+export const STALL_MS = 30_000;
 
 interface DownloadOptions {
   /** The most bytes the file may have (the backend's capacity, at most MAX_DOWNLOAD_BYTES). */

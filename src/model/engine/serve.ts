@@ -16,7 +16,7 @@ import { loadCatalogue, pretrainedConfig, pretrainedMemory } from '../pretrained
 import { hubWeightsMeta } from '../hub.ts';
 import { Engine, type EngineOptions, type WeightsBytes } from './engine.ts';
 import type { ExplainOverview, LoadedWeights, LoadProgress, Prediction, Request, RequestMessage, ResponseMessage } from './protocol.ts';
-import { displayName, downloadCap, downloadWeights, weightsUrl } from './download.ts';
+import { displayName, downloadCap, downloadWeights, STALL_MS, weightsUrl } from './download.ts';
 import { WeightsCache } from './weights-cache.ts';
 import { transferables } from '../feature-maps.ts';
 import { wasmThreadCount } from './threads.ts';
@@ -63,7 +63,10 @@ async function loadWeights(engine: Engine, id: number, req: Extract<Request, { t
   // "not a URL" before anything is fetched or queued.
   const url = weightsUrl(req.src.url, self.location.href);
   // A timm hub URL that is not a catalogue entry's own: its tag's entry, or its repository's config.json.
-  const hub = !entry && !req.preprocess ? await hubWeightsMeta(url, catalogue) : {};
+  // Its fetch is cancelled with the download and bounded by the stall timeout, so a silent server holds nothing.
+  const hubFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.any([signal, AbortSignal.timeout(settings.stallMs ?? STALL_MS)]) });
+  const hub = !entry && !req.preprocess ? await hubWeightsMeta(url, catalogue, hubFetch) : {};
+  signal.throwIfAborted();
   entry ??= hub.entry;
   opts = { ...opts, pretrained: entry, preprocess: req.preprocess ?? hub.preprocess };
   const sha256 = entry && entry.url === url ? entry.hub.sha256 : null;
