@@ -208,7 +208,7 @@ export const CONSTANT_ZH: Readonly<Record<string, { what: string; source: string
   'tensorCores.nTile': { what: '张量核心卷积最窄的分块，以每组输出通道数计', source: '在 {16, 32} 中网格搜索，拟合到 timm 的 RTX 3090 autocast 数据表' },
   'tensorCores.kTile': { what: '张量核心 MMA 归约维（k）的粒度，以 16 位元素计（32 字节：TF32 为 8 个元素）', source: '固定：PTX ISA，float16 / bfloat16 的 mma.m16n8k16，TF32 的 mma.m16n8k8' },
   wgradEfficiency: { what: '权重梯度卷积相对于前向卷积的速率', source: '拟合到 timm 的 RTX 3090 NCHW 训练数据表；上限为 1' },
-  memoryEfficiency: { what: '逐元素算子能达到的内存带宽的比例', source: '拟合到所有校准数据表；上限 0.95（流式复制达不到显存的全部峰值）' },
+  memoryEfficiency: { what: '逐元素算子能达到的内存带宽的比例', source: '拟合到所有校准数据表；上限 0.9（流式算子最多达到显存峰值的约 90%：V100 实测 900 GB/s 中的 750，Jia 等，"Dissecting the NVIDIA Volta GPU Architecture via Microbenchmarking"，2018）' },
   matrixMemoryEfficiency: { what: 'FP32 向量单元卷积在受自身读写限制时能达到的上述带宽的比例（通道少：NCHW 操作数被收集进共享内存分块，而不是流式读写）', source: '拟合到 pycls 的 V100 float32 推理；由小的 RegNet（56 x 56 和 28 x 28 上的 24-56 个通道）约束' },
   depthwiseEfficiency: { what: '深度卷积（模糊池化的固定滤波器）能达到的上述带宽的比例', source: '拟合到 timm 的 RTX 3090 NCHW 数据表（由 resnetblur 各行约束）' },
   minKernelUs: { what: 'GPU 上最短的算子，微秒（设备上的启动延迟）', source: '在 2-10 微秒内拟合到所有校准数据表（一次启动需几微秒：NVIDIA Technical Blog，"Getting Started with CUDA Graphs"；一次 cuDNN 调用可能运行 2-3 个内核）' },
