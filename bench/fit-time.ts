@@ -115,9 +115,15 @@ function clone(c: DeviceConstants): DeviceConstants {
   return JSON.parse(JSON.stringify(c)) as DeviceConstants;
 }
 
+/** --fix a,b: free parameters kept at their starting value (e.g. --fix simt.winograd). */
+const fixArg = args.indexOf('--fix');
+const FIXED = new Set(fixArg >= 0 ? args[fixArg + 1].split(',') : []);
+
 function withParams(base: DeviceConstants, x: number[]): DeviceConstants {
   const c = clone(base);
-  FREE.forEach((f, i) => f.set(c, Math.min(f.hi, Math.max(f.lo, Math.exp(x[i])))));
+  FREE.forEach((f, i) => {
+    if (!FIXED.has(f.name)) f.set(c, Math.min(f.hi, Math.max(f.lo, Math.exp(x[i]))));
+  });
   return c;
 }
 

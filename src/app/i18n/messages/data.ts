@@ -203,7 +203,7 @@ export const CONSTANT_ZH: Readonly<Record<string, { what: string; source: string
   'simt.efficiency': { what: '一个大的卷积矩阵乘法能达到的 FP32 向量峰值的比例', source: '拟合到 pycls 的 V100 float32 推理（ResNet-50/101/152，ResNeXt-50/101/152 32x4d，24 个 RegNet）' },
   'simt.nTile': { what: 'FP32 卷积算子最窄的分块，以每组输出通道数计', source: '在 {32, 64} 中网格搜索，拟合到 pycls 的 V100 float32 推理' },
   'simt.kTile': { what: 'FP32 卷积算子归约维（k）的粒度', source: '固定：CUTLASS 的 SIMT 算子每步 k 为 8' },
-  'simt.winograd': { what: '稠密 3x3 步长 1 的 FP32 卷积用 Winograd 减少的乘法倍数（F(2x2, 3x3)：最多 2.25）', source: '拟合到 pycls 的 V100 float32 推理；上限 2.25' },
+  'simt.winograd': { what: '稠密 3x3 步长 1 的 FP32 卷积用 Winograd 减少的乘法倍数（F(2x2, 3x3)：最多 2.25）', source: '固定为 F(2x2, 3x3) 的 2.25（`--fix simt.winograd`）：拟合时它一直停在这个上限，直到加入 FP32 卷积的内存项后漂到 1.86，并把 V100 上 ResNeXt-50 / ResNet-50 的比值从 1.47 变成 1.42' },
   'tensorCores.efficiency': { what: '一个大的卷积矩阵乘法能达到的张量核心峰值的比例', source: '拟合到 timm 的 RTX 3090 autocast NCHW 数据表（推理和训练）；上限为 1（GeForce 卡运行在额定加速频率之上）' },
   'tensorCores.nTile': { what: '张量核心卷积最窄的分块，以每组输出通道数计', source: '在 {16, 32} 中网格搜索，拟合到 timm 的 RTX 3090 autocast 数据表' },
   'tensorCores.kTile': { what: '张量核心 MMA 归约维（k）的粒度，以 16 位元素计（32 字节：TF32 为 8 个元素）', source: '固定：PTX ISA，float16 / bfloat16 的 mma.m16n8k16，TF32 的 mma.m16n8k8' },
