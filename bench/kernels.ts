@@ -25,6 +25,7 @@ import { presetConfig } from '../src/model/presets.ts';
 import { GEMM_NR, gemmConvWasmBytes, gemmItems, type GemmConvShape } from '../src/model/tfjs/kernels/conv-gemm.ts';
 import { gemmPlan } from '../src/model/tfjs/kernels/wasm-conv.ts';
 import { groupedConvWasmBytes, groupedInputMargin, groupedItems, groupParts, wasmGroupedPlan, type KernelShape, type WasmGroupedPlan } from '../src/model/tfjs/kernels/wasm-grouped.ts';
+import { cpuSnapshot, othersShare } from './cpu-share.ts';
 import { ACCUMULATORS, CEILING_FORMS, CEILING_SCRATCH_BYTES, ceilingModule, ceilingStepsPerIteration, type CeilingForm } from './simd-ceiling.ts';
 
 const args = process.argv.slice(2);
@@ -204,12 +205,14 @@ async function main() {
     layers.set(model, list);
   }
   const loadBefore = readFileSync('/proc/loadavg', 'utf8').trim();
+  const cpuStart = cpuSnapshot();
   const results = await runMicro(cases, ROUNDS);
+  const others = othersShare(cpuStart, cpuSnapshot());
   const info = readFileSync('/proc/cpuinfo', 'utf8');
   const field = (k: string) => info.match(new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim() ?? '?';
   const cpu = `${field('model name')} (family ${field('cpu family')} model ${field('model')})`;
   const out = (s: string) => process.stdout.write(s + '\n');
-  out(`${new Date().toISOString()}  ${cpu}, Chromium, one thread, batch ${BATCH}, ${ROUNDS} rounds; load average before: ${loadBefore}, after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  out(`${new Date().toISOString()}  ${cpu}, Chromium, one thread, batch ${BATCH}, ${ROUNDS} rounds; load average before: ${loadBefore}, after: ${readFileSync('/proc/loadavg', 'utf8').trim()}; other processes used ${others ? `${others.cores.toFixed(2)} cores over its ${others.seconds.toFixed(0)} s` : '? cores'}`);
   const ceiling = Math.max(...results.slice(0, ceilings).map((r) => r.gmacMin));
   out(`FMA ceiling, one thread: ${ceiling.toFixed(1)} GMAC/s (the best of the ${CEILING_FORMS.join(' and ')} loops with ${ACCUMULATORS.join(' and ')} accumulators)\n`);
   out(`${'kernel'.padEnd(72)} ${'min ms'.padStart(8)} ${'GMAC/s'.padStart(7)} ${'ceil'.padStart(5)}   ${'median ms'.padStart(9)} ${'GMAC/s'.padStart(7)}`);

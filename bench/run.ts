@@ -10,6 +10,8 @@
  *   npm run bench [-- --runs 10 --all]      --all adds webgpu (SwiftShader: ~25 s a run) and cpu in the browser
  *   npm run bench -- --targets              only what the Targets lines need (the ceiling, tfjs wasm in
  *                                           Chromium, its ops and conv shapes): no PyTorch, webgl, ORT, Node
+ *   --wait-quiet 180                        seconds to wait at most, before starting, until other processes
+ *                                           use under 0.1 core (5 s samples); 0: start at once
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -29,12 +31,16 @@ import { layerCategory } from '../src/analysis/roofline.ts';
 import type { OpTiming } from '../src/model/tfjs/network.ts';
 import { encodeSafetensors } from './safetensors-writer.ts';
 import { startPreview } from './browser-measure.ts';
+import { cpuSnapshot, othersShare, waitForQuiet, type OthersShare } from './cpu-share.ts';
 import type { CeilingResult } from '../test/support/harness/protocol.ts';
 
 const args = process.argv.slice(2);
 const RUNS = Math.max(10, Number(args[args.indexOf('--runs') + 1] ?? 10) || 10);
 const ALL = args.includes('--all');
 const TARGETS_ONLY = args.includes('--targets');
+const WAIT_QUIET_S = args.includes('--wait-quiet') ? Number(args[args.indexOf('--wait-quiet') + 1]) : 180;
+/** Other processes' CPU, in cores, under which the machine counts as quiet (an idle one shows 0.00-0.05: kernel threads). */
+const QUIET_CORES = 0.1;
 const BATCH = 8;
 const PORT = 4391;
 const WEIGHTS_PORT = 4392;
@@ -260,15 +266,22 @@ function loadAverage(): number | null {
 }
 
 /**
- * Whether a run was calm: the load average (1 min) before it under 1, and every ceiling measurement
- * (mul + add and FMA, start and end) on all threads at least 85% of the one-thread figure times the threads.
+ * Whether a run was calm: other processes used under QUIET_CORES over the browser measurements (from the first
+ * ceiling to the last: every tfjs wasm timing lies between), measured from /proc (where that cannot be read, the
+ * load average before the run under 1 instead), and every ceiling measurement (mul + add and FMA, start and end)
+ * on all threads at least 85% of the one-thread figure times the threads.
  */
-function calmVerdict(loadBefore: number | null, ceilings: (CeilingResult | null)[]): { calm: boolean; reasons: string[] } {
+function calmVerdict(others: OthersShare | null, loadBefore: number | null, ceilings: (CeilingResult | null)[]): { calm: boolean; reasons: string[] } {
   const reasons: string[] = [];
   let calm = true;
-  if (loadBefore === null) reasons.push('load average unknown');
-  else {
-    reasons.push(`load average before ${loadBefore.toFixed(2)}${loadBefore < 1 ? '' : ' (>= 1: busy)'}`);
+  if (others) {
+    reasons.push(`other processes used ${others.cores.toFixed(2)} cores over the ${others.seconds.toFixed(0)} s of browser measurements${others.cores < QUIET_CORES ? '' : ` (>= ${QUIET_CORES}: busy)`}`);
+    if (others.cores >= QUIET_CORES) calm = false;
+  } else if (loadBefore === null) {
+    reasons.push('neither the other processes\' CPU nor the load average could be read');
+    calm = false;
+  } else {
+    reasons.push(`other processes' CPU unknown; load average before ${loadBefore.toFixed(2)}${loadBefore < 1 ? '' : ' (>= 1: busy)'}`);
     if (loadBefore >= 1) calm = false;
   }
   for (const [when, c] of [['start', ceilings[0]], ['end', ceilings[1]]] as const) {
@@ -325,7 +338,15 @@ async function main(): Promise<void> {
   if (!haveLarge) {
     log(`fixtures/large is missing: timing tfjs with random weights made here (random-init networks can drive activations into slow subnormals). For the PyTorch weights and the ONNX column run \`npm run fixtures:large\`.`);
   }
+  if (!(WAIT_QUIET_S >= 0)) throw new Error(`--wait-quiet takes the most seconds to wait (0: none), got ${JSON.stringify(args[args.indexOf('--wait-quiet') + 1])}`);
   const cpu = cpuDescription();
+  let waited = '';
+  if (WAIT_QUIET_S > 0) {
+    log(`waiting (at most ${WAIT_QUIET_S} s) until other processes use under ${QUIET_CORES} core ...`);
+    const w = await waitForQuiet(WAIT_QUIET_S, QUIET_CORES);
+    waited = w.last ? `${w.quiet ? 'quiet' : 'NOT quiet'} after ${w.waitedS.toFixed(0)} s of waiting (others ${w.last.cores.toFixed(2)} cores over the last ${w.last.seconds.toFixed(0)} s)` : 'could not read /proc/stat: not waited';
+    log(`  ${waited}`);
+  }
   const loadBefore = loadAverage();
   log(`${cpu}; load average ${loadBefore ?? '?'}; ${RUNS} timed runs after a warm-up; batch 1 and ${BATCH}, 3x224x224`);
   if (!TARGETS_ONLY) {
@@ -337,6 +358,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined, args: FLAGS });
   let ceiling: CeilingResult | null = null;
   let ceilingEnd: CeilingResult | null = null;
+  let othersDuring: OthersShare | null = null;
   const shapes: Record<string, ConvShapeTiming[]> = {};
   try {
     const page = await browser.newPage();
@@ -348,6 +370,7 @@ async function main(): Promise<void> {
     await page.goto(`http://127.0.0.1:${PORT}/e2e-harness.html`);
     await page.waitForFunction(() => window.__engineReady === true);
     log('WASM SIMD ceiling ...');
+    const cpuStart = cpuSnapshot();
     ceiling = await ceilingBench(page);
     log('tfjs in headless Chromium ...');
     await browserBench(page);
@@ -362,6 +385,7 @@ async function main(): Promise<void> {
     for (const model of MODELS) shapes[model] = await convShapeBench(page, model);
     log('WASM SIMD ceiling, again ...');
     ceilingEnd = await ceilingBench(page);
+    othersDuring = othersShare(cpuStart, cpuSnapshot());
   } finally {
     await browser.close();
     if (preview.pid) process.kill(-preview.pid);
@@ -374,10 +398,10 @@ async function main(): Promise<void> {
 
   const fmaAll = ceiling?.fma?.allThreads ?? null;
   const loadAfter = loadAverage();
-  const out: string[] = [`CPU: ${cpu}. Chromium headless, Node ${process.versions.node}. Load average (1 min) ${loadBefore ?? '?'} before, ${loadAfter ?? '?'} after.`];
-  // A calm run: the ceiling on every thread is close to the one-thread figure times the threads, at the
-  // start and at the end (another load takes a core and pulls it down), and the machine was idle before.
-  const calm = calmVerdict(loadBefore, [ceiling, ceilingEnd]);
+  const out: string[] = [`CPU: ${cpu}. Chromium headless, Node ${process.versions.node}. Load average (1 min) ${loadBefore ?? '?'} before, ${loadAfter ?? '?'} after${waited ? `; before the run: ${waited}` : ''}.`];
+  // A calm run: no other process took CPU while the browser measured, and the ceiling on every thread is close
+  // to the one-thread figure times the threads, at the start and at the end.
+  const calm = calmVerdict(othersDuring, loadBefore, [ceiling, ceilingEnd]);
   if (ceiling) {
     const line = (name: string, c: CeilingResult['mulAdd'] | null, threads: number) =>
       c ? `  ${name.padEnd(34)} ${c.oneThread.toFixed(1).padStart(6)} GMAC/s on 1 thread, ${c.allThreads.toFixed(1).padStart(6)} on ${threads} (best: the ${c.form} loop with ${c.accumulators} accumulators)` : `  ${name.padEnd(34)} relaxed SIMD not available`;
