@@ -6,7 +6,7 @@
  * every number; this view only draws what it is sent.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { BackendName, ExplainMap, ExplainOverview, FeatureMaps } from '../../model/engine/client.ts';
+import type { BackendName, ExplainMap, ExplainOverview, FeatureMaps } from '../../model/engine/protocol.ts';
 import { channelGroups, resolveTap, tapTargets } from '../../model/explain.ts';
 import { numel, stateDictSpec } from '../../model/graph.ts';
 import { humanCount } from '../format.ts';

@@ -7,7 +7,7 @@ import { messageFromError } from '../../model/message.ts';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { graphOf } from '../graphs.ts';
 import { blockForms, EQUIVALENCE_TOLERANCE, type BlockForm } from '../../analysis/forms.ts';
-import type { FormsResult } from '../../model/engine/client.ts';
+import type { FormsResult } from '../../model/engine/protocol.ts';
 import { thousands, ms } from '../format.ts';
 import { BACKEND_CHOICES, type AppState, type BackendChoice } from '../state.ts';
 import { useStore } from '../store.ts';

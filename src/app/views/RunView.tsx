@@ -6,7 +6,7 @@
  * shown without loaded weights.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { BackendCapacity, BackendName, BackendStatus, LoadProgress } from '../../model/engine/client.ts';
+import type { BackendCapacity, BackendName, BackendStatus, LoadProgress } from '../../model/engine/protocol.ts';
 import type { PretrainedEntry } from '../../model/pretrained.ts';
 import { useCatalogue } from '../useCatalogue.ts';
 import { RunBackend } from '../components/RunBackend.tsx';
