@@ -328,7 +328,8 @@ function opTable(model: string, batch: number, ops: OpTiming[], fmaAll: number |
     kinds.set(key, k);
     total += o.ms;
   }
-  const outside = forwardMs === null ? '' : `; the forward pass ${forwardMs.toFixed(1)} ms (median), ${(forwardMs - total).toFixed(1)} ms more: the input transpose, the read-back, and what the per-op medians leave out (an op's slow runs)`;
+  const gap = forwardMs === null ? 0 : forwardMs - total;
+  const outside = forwardMs === null ? '' : `; the forward pass ${forwardMs.toFixed(1)} ms (median), ${Math.abs(gap).toFixed(1)} ms ${gap >= 0 ? 'more: the input transpose, the read-back, and what the per-op medians leave out (an op\'s slow runs)' : 'less'}`;
   const out = [`${model} on wasm (Chromium), batch ${batch}: every op timed (median), summed by kind; ${total.toFixed(1)} ms in all${outside}`];
   out.push(`${'stage / kind'.padEnd(34)} ${'ops'.padStart(4)} ${'ms'.padStart(8)} ${'share'.padStart(6)} ${'GMAC/s'.padStart(7)} ${'% FMA'.padStart(6)}`);
   for (const [key, k] of kinds) {
