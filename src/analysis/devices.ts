@@ -251,16 +251,17 @@ export function findDevice(name: string): Device | undefined {
 export const BROWSER_DEVICE = 'browser';
 
 /**
- * "This browser" as a device: the measured matmul rate is the compute roof for every dtype (TensorFlow.js
- * computes in float32), the measured element-wise bandwidth the memory roof, the measured per-op time the
- * launch overhead; the engine folds BN and fuses ReLU.
+ * "This browser" as a device: the measured rate of dense convs is the compute roof for every dtype (TensorFlow.js
+ * computes in float32; grouped convs run at the measured grouped rate, see timing/model.ts), the measured max
+ * pooling's bandwidth the memory roof, the measured per-op time the launch overhead (a conv's: the tiny conv's);
+ * the engine folds BN and fuses ReLU.
  */
 export function browserDevice(m: BackendSpeed): Device {
   return {
     name: BROWSER_DEVICE,
     label: `This browser (tfjs ${m.backend}${m.threads ? `, ${m.threads} thread${m.threads > 1 ? 's' : ''}` : ''})`,
     kind: 'browser',
-    fp32Tflops: m.matmulGflops / 1000,
+    fp32Tflops: m.convGflops / 1000,
     tf32Tflops: null,
     fp16Tflops: null,
     bf16Tflops: null,

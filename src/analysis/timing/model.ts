@@ -123,6 +123,25 @@ function usesWinograd(k: Kernel, path: MatrixPath): boolean {
   return path.unit === 'simt' && g !== null && g.kernel === 3 && g.stride === 1 && (g.groups === 1 || g.n >= WINOGRAD_GROUP_WIDTH) && (k.role === 'conv' || k.role === 'dgrad');
 }
 
+/**
+ * Seconds of one GEMM on "this browser": the engine's kernels split a conv into work items far more numerous than
+ * the threads (panels of a few pixels x 8 output channels), so there are no tile waves: the output channels per
+ * group padded to the vector width (`nTile`), at the probe's measured rate for this kind of conv, which already
+ * holds every thread. Grouped convs run by their own kernel at the grouped probe's rate (useful FLOPs), dense ones
+ * at the dense convs'.
+ */
+function probedGemmSeconds(g: Gemm, unit: UnitConstants, gflops: number): { seconds: number; tileUse: number } {
+  const n = ceilTo(g.n, unit.nTile);
+  const m = ceilTo(g.m, BROWSER_PIXEL_TILE);
+  return { seconds: (2 * g.groups * m * n * g.k) / (gflops * 1e9 * unit.efficiency), tileUse: (g.m * g.n) / (m * n) };
+}
+
+/**
+ * Output pixels per register tile of the engine's GEMM conv kernel (`mr` in src/model/tfjs/kernels/conv-gemm.ts:
+ * 6 with relaxed SIMD's FMA): a 7 x 7 map is 9 tiles, 54 pixels.
+ */
+const BROWSER_PIXEL_TILE = 6;
+
 /** The probe's two copies move 8 MB (4 MB read, 4 written) and 128 MB. */
 const SMALL_COPY_BYTES = 8 * 2 ** 20;
 const LARGE_COPY_BYTES = 128 * 2 ** 20;
@@ -149,7 +168,10 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
   const unit = path.unit === 'tensor' ? c.tensorCores : c.simt;
   const winograd = usesWinograd(k, path) && unit.winograd > 1;
   const speedup = (winograd ? unit.winograd : 1) * (k.role === 'wgrad' ? c.wgradEfficiency : 1);
-  const { seconds: computeS, tileUse } = gemmSeconds(k.gemm, path, unit, device.sms, speedup);
+  const browser = device.measured;
+  const { seconds: computeS, tileUse } = browser
+    ? probedGemmSeconds(k.gemm, unit, k.gemm.groups > 1 && k.gemm.n > 1 ? browser.groupedGflops : browser.convGflops)
+    : gemmSeconds(k.gemm, path, unit, device.sms, speedup);
   let seconds = Math.max(computeS, memoryS, floor);
   if (path.unit === 'tensor' && layout === 'nchw' && k.imageBytes > 0) {
     seconds += ((k.phase === 'forward' ? c.nchwPasses : c.nchwPassesBackward) * k.imageBytes) / bandwidth;
@@ -160,10 +182,13 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
 
 /**
  * The host's time to dispatch a kernel: the device's `launchUs`; on a probed CPU a conv's call costs what the
- * probe's tiny Conv2d call took (oneDNN looks up its primitive), every other op a tiny op's.
+ * probe's tiny Conv2d call took (oneDNN looks up its primitive), every other op a tiny op's; in this browser a
+ * conv's or the fc's (the engine runs it as a 1x1 conv) what the probe's tiny conv took.
  */
 export function dispatchSeconds(k: Kernel, device: Device): number {
-  const us = device.measuredCpu && k.role === 'conv' ? device.measuredCpu.convUs : device.launchUs;
+  const convUs = device.measuredCpu?.convUs ?? device.measured?.convUs;
+  const conv = k.role === 'conv' || (device.measured !== undefined && k.role === 'fc');
+  const us = convUs !== undefined && conv ? convUs : device.launchUs;
   return k.launches * us * 1e-6;
 }
 

@@ -7,11 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../../model/graph.ts';
 import { presetConfig } from '../../model/presets.ts';
-import { findDevice, cpuDevice, type Device } from '../devices.ts';
+import { browserDevice, findDevice, cpuDevice, type Device } from '../devices.ts';
 import { spearman } from '../stats.ts';
 import { constantsFor, GPU_CONSTANTS, GPU_CONSTANT_TABLE } from './constants.ts';
 import { inferenceKernels, trainingKernels, kernelMacs, type Gemm, type Kernel } from './kernels.ts';
-import { eagerSeconds, gemmSeconds, kernelTime, TILE_M, WINOGRAD_GROUP_WIDTH } from './model.ts';
+import { dispatchSeconds, eagerSeconds, gemmSeconds, kernelTime, TILE_M, WINOGRAD_GROUP_WIDTH } from './model.ts';
 import { matrixPath } from './precision.ts';
 import { inferenceTime, ringAllReduceSeconds, trainingStepTime } from './predict.ts';
 import { PUBLISHED_TIMINGS, predictPublished } from './published.ts';
@@ -179,6 +179,34 @@ describe('eager execution', () => {
     const rate = (x: Kernel) => x.flops / kernelTime(x, cpu, 'float32', 'nchw', constantsFor(cpu)).computeS / 1e9;
     expect(rate(fwd)).toBeCloseTo(200, 0);
     expect(rate(wgrad)).toBeCloseTo(100, 0);
+  });
+});
+
+describe('this browser (the engine\'s probe)', () => {
+  const browser = browserDevice({
+    backend: 'wasm', threads: 2, convGflops: 90, groupedGflops: 60, copyGBs: 15, launchUs: 3, convUs: 8, residualFusion: true,
+    memoryBytes: 2 ** 32, memoryNote: 'x', memoryNoteMessage: { id: '', params: {}, text: 'x' },
+  });
+  const rate = (k: Kernel) => k.flops / seconds(k, browser).computeS / 1e9;
+
+  it('dense convs run at the dense probe\'s rate, grouped ones at the grouped probe\'s, with no tile waves over the threads', () => {
+    // 28 x 28 = 784 pixels: a GPU's 128-pixel tiles in waves over 2 "SMs" would pad it to 1024 and slow it by 30%.
+    expect(rate(conv(28 * 28, 128, 128, 1))).toBeCloseTo(90 * (784 / 786), 6);
+    expect(rate(conv(14 * 14, 1024, 256, 1, 1))).toBeCloseTo(90 * (196 / 198), 6);
+    expect(rate(conv(28 * 28, 256, 256, 32))).toBeCloseTo(60 * (784 / 786), 6);
+  });
+
+  it('a 7 x 7 map fills the GEMM kernel\'s 6-pixel tiles to 49 of 54 pixels', () => {
+    expect(rate(conv(7 * 7, 512, 512, 1))).toBeCloseTo(90 * (49 / 54), 6);
+    expect(seconds(conv(7 * 7, 512, 512, 1), browser).tileUse).toBeCloseTo(49 / 54, 6);
+  });
+
+  it('memory-bound kernels move their bytes at the probe\'s bandwidth; a conv or the fc costs the tiny conv\'s dispatch, other ops a tiny op\'s', () => {
+    const pool: Kernel = { node: 0, phase: 'forward', role: 'pool', gemm: null, flops: 0, bytesRead: 3e6, bytesWritten: 1e6, imageBytes: 0, launches: 1 };
+    expect(seconds(pool, browser).seconds).toBeCloseTo(4e6 / 15e9, 12);
+    expect(dispatchSeconds(pool, browser)).toBeCloseTo(3e-6, 12);
+    expect(dispatchSeconds(conv(49, 8, 8, 1), browser)).toBeCloseTo(8e-6, 12);
+    expect(dispatchSeconds({ ...conv(1, 2048, 1000, 1, 1), role: 'fc' }, browser)).toBeCloseTo(8e-6, 12);
   });
 });
 

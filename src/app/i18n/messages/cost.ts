@@ -247,8 +247,8 @@ export default defineMessages(
     'why.fact': '{figures}: {what}, {device}; ratio {ratio}×, the model predicts {predicted}× in that setting.',
     'browser.title': 'This browser',
     'browser.measured':
-      'Measured on tfjs <b>{backend}</b>{threads}: matmul <b testid="matmul-gflops">{matmul} GFLOP/s</b> (the faster of tf.matMul, {matMul}, and the same product as a 1×1 conv, {conv}), ' +
-      'element-wise bandwidth <b testid="copy-gbs">{copy} GB/s</b>, <b testid="launch-us">{launch} µs</b> per op; memory {memory} ({note}). ' +
+      'Measured on tfjs <b>{backend}</b>{threads}: dense convs <b testid="conv-gflops">{conv} GFLOP/s</b> and grouped 3×3 convs <b testid="grouped-gflops">{grouped} GFLOP/s</b> (on a ResNet\'s and ResNeXt-50\'s layer shapes), ' +
+      'memory-bound ops <b testid="copy-gbs">{copy} GB/s</b> (max pooling), <b testid="launch-us">{launch} µs</b> per op and {convUs} µs per conv; memory {memory} ({note}). ' +
       'The roofline above predicts with these figures; the engine folds every BatchNorm and fuses ReLUs, so each dot is one op it runs.',
     'browser.threads': ' ({threads} threads)',
     'browser.again': 'Measure the backend again',
@@ -537,8 +537,8 @@ export default defineMessages(
     'why.fact': '{figures}：{what}，{device}；比值 {ratio}×，模型在该设置下预测 {predicted}×。',
     'browser.title': T.thisBrowser,
     'browser.measured':
-      '在 tfjs <b>{backend}</b>{threads} 上实测：矩阵乘法 <b testid="matmul-gflops">{matmul} GFLOP/s</b>（取 tf.matMul 的 {matMul} 与同一乘积作为 1×1 卷积的 {conv} 中较快者），' +
-      `逐元素${T.bandwidth} <b testid="copy-gbs">{copy} GB/s</b>，每个算子 <b testid="launch-us">{launch} µs</b>；内存 {memory}（{note}）。` +
+      '在 tfjs <b>{backend}</b>{threads} 上实测：稠密卷积 <b testid="conv-gflops">{conv} GFLOP/s</b>，分组 3×3 卷积 <b testid="grouped-gflops">{grouped} GFLOP/s</b>（ResNet 与 ResNeXt-50 的层形状），' +
+      `访存受限算子 <b testid="copy-gbs">{copy} GB/s</b>（最大池化），每个算子 <b testid="launch-us">{launch} µs</b>，每个卷积 {convUs} µs；内存 {memory}（{note}）。` +
       `上面的${T.roofline}用这些数据预测；引擎折叠了每个 BatchNorm 并融合了 ReLU，所以每个点都是它实际运行的一个算子。`,
     'browser.threads': '（{threads} 个线程）',
     'browser.again': `重新测量${T.backend}`,
