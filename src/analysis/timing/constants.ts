@@ -66,7 +66,7 @@ const DATASHEET_CPU_EFFICIENCY = 0.7;
 export function constantsFor(device: Device): DeviceConstants {
   const probe = device.measuredCpu;
   // A probed CPU: forward convs at the conv probe's rate (the device's), weight gradients at the GEMM probe's.
-  if (device.kind === 'cpu') return probe ? cpuConstants(device.vectorLanes ?? 8, 1, probe.gemmGflops / probe.convGflops) : cpuConstants(device.vectorLanes ?? 16, DATASHEET_CPU_EFFICIENCY);
+  if (device.kind === 'cpu') return probe ? cpuConstants(device.vectorLanes ?? 8, 1, probe.gemmGflops / (device.fp32Tflops * 1000)) : cpuConstants(device.vectorLanes ?? 16, DATASHEET_CPU_EFFICIENCY);
   if (device.kind === 'browser') return cpuConstants(WASM_LANES);
   return GPU_CONSTANTS;
 }

@@ -20,7 +20,7 @@
  * ones already queued; the pass ends when the GPU finishes the last. Small batches are therefore
  * launch-bound, large ones GPU-bound. A CPU runs each op synchronously: launch + kernel time, summed.
  */
-import type { Device } from '../devices.ts';
+import { cpuConvSplit, type CpuProbe, type Device } from '../devices.ts';
 import type { Gemm, Kernel } from './kernels.ts';
 import { matrixPath, type MatrixPath, type Precision } from './precision.ts';
 
@@ -130,9 +130,9 @@ function usesWinograd(k: Kernel, path: MatrixPath): boolean {
  * holds every thread. Grouped convs run by their own kernel at the grouped probe's rate (useful FLOPs), dense ones
  * at the dense convs'.
  */
-function probedGemmSeconds(g: Gemm, unit: UnitConstants, gflops: number): { seconds: number; tileUse: number } {
+function probedGemmSeconds(g: Gemm, unit: UnitConstants, gflops: number, pixelTile = BROWSER_PIXEL_TILE): { seconds: number; tileUse: number } {
   const n = ceilTo(g.n, unit.nTile);
-  const m = ceilTo(g.m, BROWSER_PIXEL_TILE);
+  const m = ceilTo(g.m, pixelTile);
   return { seconds: (2 * g.groups * m * n * g.k) / (gflops * 1e9 * unit.efficiency), tileUse: (g.m * g.n) / (m * n) };
 }
 
@@ -142,19 +142,28 @@ function probedGemmSeconds(g: Gemm, unit: UnitConstants, gflops: number): { seco
  */
 const BROWSER_PIXEL_TILE = 6;
 
+const splits = new WeakMap<CpuProbe, ReturnType<typeof cpuConvSplit>>();
+
+function cpuSplitOf(p: CpuProbe): ReturnType<typeof cpuConvSplit> {
+  if (!splits.has(p)) splits.set(p, cpuConvSplit(p));
+  return splits.get(p)!;
+}
+
 /** The probe's two copies move 8 MB (4 MB read, 4 written) and 128 MB. */
 const SMALL_COPY_BYTES = 8 * 2 ** 20;
 const LARGE_COPY_BYTES = 128 * 2 ** 20;
 
 /**
- * Bytes per second of a kernel moving `bytes`: the device's bandwidth; on a probed CPU the small copy's up to its
- * size, the large copy's from its size, and log-interpolated between (how much of the traffic the caches hold).
+ * Bytes per second of a kernel moving `bytes`: the device's bandwidth; on a probed CPU the probe's BatchNorm's (else
+ * its small copy's) up to 8 MB, the large copy's (at most that) from 128 MB, and log-interpolated between (how much of
+ * the traffic the caches hold).
  */
 function bandwidthFor(bytes: number, device: Device): number {
   const p = device.measuredCpu;
   if (!p) return device.bandwidthGBs * 1e9;
   const t = Math.min(1, Math.max(0, Math.log(bytes / SMALL_COPY_BYTES) / Math.log(LARGE_COPY_BYTES / SMALL_COPY_BYTES)));
-  return Math.exp((1 - t) * Math.log(p.copyGBs) + t * Math.log(p.largeCopyGBs)) * 1e9;
+  const small = p.bnGBs ?? p.copyGBs;
+  return Math.exp((1 - t) * Math.log(small) + t * Math.log(Math.min(small, p.largeCopyGBs))) * 1e9;
 }
 
 export function kernelTime(k: Kernel, device: Device, precision: Precision, layout: Layout, c: DeviceConstants): KernelTime {
@@ -162,17 +171,25 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
   const memoryS = (k.bytesRead + k.bytesWritten) / (bandwidth * (k.role === 'depthwise' ? c.depthwiseEfficiency : 1));
   const floor = c.minKernelUs * 1e-6;
   if (!k.gemm) {
-    return { computeS: 0, memoryS, seconds: Math.max(memoryS, floor), efficiency: 0, unit: 'memory', tileUse: 1, winograd: false };
+    // PyTorch's CPU max pooling compares window by window, far below the bandwidth: at the probe's rate.
+    const poolGops = device.measuredCpu?.poolGops;
+    const computeS = k.role === 'maxpool' && poolGops ? k.flops / (poolGops * 1e9) : 0;
+    return { computeS, memoryS, seconds: Math.max(computeS, memoryS, floor), efficiency: 0, unit: 'memory', tileUse: 1, winograd: false };
   }
   const path = matrixPath(device, precision);
   const unit = path.unit === 'tensor' ? c.tensorCores : c.simt;
   const winograd = usesWinograd(k, path) && unit.winograd > 1;
   const speedup = (winograd ? unit.winograd : 1) * (k.role === 'wgrad' ? c.wgradEfficiency : 1);
   const browser = device.measured;
+  const split = device.measuredCpu ? cpuSplitOf(device.measuredCpu) : null;
+  const reorder = split && (k.role === 'conv' || k.role === 'dgrad' || k.role === 'wgrad');
   const { seconds: computeS, tileUse } = browser
     ? probedGemmSeconds(k.gemm, unit, k.gemm.groups > 1 && k.gemm.n > 1 ? browser.groupedGflops : browser.convGflops)
-    : gemmSeconds(k.gemm, path, unit, device.sms, speedup);
-  let seconds = Math.max(computeS, memoryS, floor);
+    : reorder
+      ? probedGemmSeconds(k.gemm, unit, device.fp32Tflops * 1000 * speedup, 1)
+      : gemmSeconds(k.gemm, path, unit, device.sms, speedup);
+  // A probed CPU's oneDNN call reorders its operands to its blocked layouts and back (`cpuConvSplit`): added.
+  let seconds = reorder ? computeS + (k.bytesRead + k.bytesWritten) / (split.reorderGBs * 1e9) : Math.max(computeS, memoryS, floor);
   if (path.unit === 'tensor' && layout === 'nchw' && k.imageBytes > 0) {
     seconds += ((k.phase === 'forward' ? c.nchwPasses : c.nchwPassesBackward) * k.imageBytes) / bandwidth;
   }

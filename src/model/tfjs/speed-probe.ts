@@ -7,10 +7,11 @@
  * runs after a warm-up: a load on the machine only ever adds to a run, so the least is the closest to the op
  * itself. Asynchronous backends are waited for.
  *
- * Why these shapes: a 1x1 conv of 1024 -> 1024 channels (the product of a 1024 x 1024 matmul, the probe before)
- * ran at half the rate of the network's convs on wasm, on one thread as on two (docs/time-model.md, "This
- * browser"): its 32 KB weight block per 8 output channels and six 4 KB input rows overflow the L1 cache, which no
- * layer of a ResNet does.
+ * Why these shapes: a 1x1 conv of 1024 -> 1024 channels on 32 x 32 (the product of a 1024 x 1024 matmul, the probe
+ * before) runs at less than half the rate of these on wasm even on one thread (18-19 against 33-48 GFLOP/s, measured
+ * the same way, docs/time-model.md), so it is the shape, not how the threads share it; likely its 32 KB weight block
+ * per 8 output channels with six input pixels 4 KB apart, more than the 48 KB L1 cache holds. A ResNet's 1x1 convs
+ * have at most 2048 input channels on 7 x 7, and run at the rate of its 3x3 convs.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { disposePrepared, prepareConv, runConv, type DenseMethod, type GroupedMethod, type KernelOptions, type PreparedConv } from './grouped.ts';
