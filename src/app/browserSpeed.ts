@@ -4,7 +4,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import { BROWSER_DEVICE, browserDevice, findDevice, type Device } from '../analysis/devices.ts';
-import type { BackendSpeed } from '../model/engine/client.ts';
+import type { BackendSpeed } from '../model/engine/protocol.ts';
 import { getEngine } from './engine.ts';
 import type { BackendChoice } from './state.ts';
 import { messageFromError, type Message } from '../model/message.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { withWeightsNetwork } from './loadedWeights.ts';
 import { defaultState } from './state.ts';
 import { presetConfig } from '../model/presets.ts';
-import type { LoadedWeights } from '../model/engine/client.ts';
+import type { LoadedWeights } from '../model/engine/protocol.ts';
 
 /** Loaded weights as the engine describes them; only what `withWeightsNetwork` reads matters. */
 function loaded(source: string, extra: Partial<LoadedWeights> = {}): LoadedWeights {

@@ -4,7 +4,8 @@
  * loaded them. The engine keeps its previous weights when a load fails, and so does this.
  */
 import { useCallback, useSyncExternalStore } from 'react';
-import type { EngineClient, LoadedWeights } from '../model/engine/client.ts';
+import type { EngineClient } from '../model/engine/client.ts';
+import type { LoadedWeights } from '../model/engine/protocol.ts';
 import type { Message } from '../model/message.ts';
 import { useEngineTask } from './useEngineTask.ts';
 import { withCheckpoint, withConfig, type AppState } from './state.ts';

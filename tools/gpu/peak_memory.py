@@ -46,6 +46,8 @@ except ImportError:
     sys.exit("needs torchvision (the networks are torchvision's): install the torchvision that matches this torch")
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from optimizers import make_optimizer  # noqa: E402  (beside this script; torch alone)
 
 
 class BetweenOps(TorchDispatchMode):
@@ -91,18 +93,6 @@ def build(name: str, library: str) -> torch.nn.Module:
     return import_timm().create_model(name, pretrained=False)
 
 
-def optimizer_of(kind: str, params):
-    if kind == "none":
-        return None
-    if kind == "sgd":
-        return torch.optim.SGD(params, lr=0.01, foreach=False)
-    if kind == "momentum":
-        return torch.optim.SGD(params, lr=0.01, momentum=0.9, foreach=False)
-    if kind == "adam":
-        return torch.optim.Adam(params, lr=1e-3, foreach=False)
-    raise ValueError(kind)
-
-
 def measure(case: dict, device: str, cudnn: bool = True) -> dict:
     cuda = device == "cuda"
     torch.backends.cudnn.enabled = cudnn
@@ -114,7 +104,7 @@ def measure(case: dict, device: str, cudnn: bool = True) -> dict:
     x = torch.randn(batch, *case["input"], device=device)
     y = torch.randint(0, 1000, (batch,), device=device)
     params = list(model.parameters())
-    optimizer = optimizer_of(case["optimizer"], params)
+    optimizer = make_optimizer(case["optimizer"], params)
     set_to_none = case["zero_grad"] == "none"
     mixed = case["precision"] == "mixed"
     half = torch.bfloat16 if not cuda or torch.cuda.is_bf16_supported() else torch.float16

@@ -6,7 +6,7 @@
  * test size classification uses), licence, size, and why it cannot be loaded here.
  */
 import { useMemo, useState } from 'react';
-import type { BackendCapacity, BackendName } from '../../model/engine/client.ts';
+import type { BackendCapacity, BackendName } from '../../model/engine/protocol.ts';
 import { formatBytes, memoryProblemMessage } from '../../model/memory.ts';
 import type { Message } from '../../model/message.ts';
 import { cropNote } from '../../model/preprocess.ts';

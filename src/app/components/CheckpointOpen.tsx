@@ -6,7 +6,7 @@
  * the family, is said in a status line under the masthead.
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import type { BackendName } from '../../model/engine/client.ts';
+import type { BackendName } from '../../model/engine/protocol.ts';
 import { messageFromError, type Message } from '../../model/message.ts';
 import { withCheckpoint, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';

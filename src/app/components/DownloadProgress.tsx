@@ -2,7 +2,7 @@
  * A weights download as it runs: bytes received (of how many, when the server said), and a Cancel
  * button until the bytes are all here and the engine builds the network.
  */
-import type { LoadProgress } from '../../model/engine/client.ts';
+import type { LoadProgress } from '../../model/engine/protocol.ts';
 import { humanCount } from '../format.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import './Downloads.css';

@@ -5,7 +5,7 @@
  */
 import { FilePicker } from './FilePicker.tsx';
 import { useEffect, useRef, useState, type DragEvent } from 'react';
-import type { ExplainOverview, LoadedWeights } from '../../model/engine/client.ts';
+import type { ExplainOverview, LoadedWeights } from '../../model/engine/protocol.ts';
 import { matchPreset } from '../../model/presets.ts';
 import { describePreprocessMessage, type PreprocessConfig } from '../../model/preprocess.ts';
 import { humanCount } from '../format.ts';

@@ -4,7 +4,7 @@
  * its statistics, and the whole grid of numbers as a table for maps up to 32x32.
  */
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
-import type { ExplainMap } from '../../model/engine/client.ts';
+import type { ExplainMap } from '../../model/engine/protocol.ts';
 import { ColorLegend, paint, scaleDomain, short, type ScaleKind } from './ExplainColors.tsx';
 import { useI18n } from '../i18n/I18n.tsx';
 import { TableWrap } from './TableWrap.tsx';

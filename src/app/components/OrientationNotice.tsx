@@ -3,8 +3,7 @@
  * is read as stored, as Pillow and so PyTorch read it (the numbers then equal PyTorch's); applied, it
  * is turned upright as a photo viewer shows it. Nothing shows for an image without a turn to make.
  */
-import type { OrientationNote } from '../../model/engine/client.ts';
-import { orientationMessage } from '../../model/image/orientation.ts';
+import { orientationMessage, type OrientationNote } from '../../model/image/orientation.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 
 export function OrientationNotice({ id, note, apply, onApply }: {

@@ -2,7 +2,7 @@
  * The backend picker of the Run view: each backend probed, available or not, with the reason; "auto"
  * picks the best available. Renders what it is given; the choice goes back through `onChoose`.
  */
-import type { BackendName, BackendStatus } from '../../model/engine/client.ts';
+import type { BackendName, BackendStatus } from '../../model/engine/protocol.ts';
 import { BACKEND_CHOICES, type BackendChoice } from '../state.ts';
 import type { Message } from '../../model/message.ts';
 import { useI18n } from '../i18n/I18n.tsx';

@@ -3,7 +3,7 @@
  * p90 over the runs, and the time of each stage. A new network or backend clears the last result.
  */
 import { useEffect, useState } from 'react';
-import type { BackendName, BenchResult, LoadedWeights } from '../../model/engine/client.ts';
+import type { BackendName, BenchResult, LoadedWeights } from '../../model/engine/protocol.ts';
 import { ms } from '../format.ts';
 import { useEngineTask } from '../useEngineTask.ts';
 import { useI18n } from '../i18n/I18n.tsx';

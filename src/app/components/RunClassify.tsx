@@ -5,7 +5,7 @@
  */
 import { FilePicker } from './FilePicker.tsx';
 import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
-import type { LoadedWeights, Prediction } from '../../model/engine/client.ts';
+import type { LoadedWeights, Prediction } from '../../model/engine/protocol.ts';
 import { cropNote, describePreprocessMessage, type PreprocessConfig } from '../../model/preprocess.ts';
 import { evalPreprocess, type Catalogue } from '../../model/pretrained.ts';
 import { ms } from '../format.ts';

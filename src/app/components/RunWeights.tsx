@@ -7,7 +7,7 @@ import { FilePicker } from './FilePicker.tsx';
 import { DownloadProgress } from './DownloadProgress.tsx';
 import { WeightsCachePanel } from './WeightsCachePanel.tsx';
 import { useState } from 'react';
-import type { BackendCapacity, BackendName, LoadedWeights, LoadProgress } from '../../model/engine/client.ts';
+import type { BackendCapacity, BackendName, LoadedWeights, LoadProgress } from '../../model/engine/protocol.ts';
 import { formatInputSize } from '../../model/config.ts';
 import { describeMemoryMessage, formatBytes } from '../../model/memory.ts';
 import { describePreprocessMessage } from '../../model/preprocess.ts';

@@ -4,7 +4,7 @@
  * loaded or a load ends, since only weights that loaded are kept.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { CachedWeights, LoadedWeights } from '../../model/engine/client.ts';
+import type { CachedWeights, LoadedWeights } from '../../model/engine/protocol.ts';
 import { formatBytes } from '../../model/memory.ts';
 import { messageFromError, type Message } from '../../model/message.ts';
 import { getEngine } from '../engine.ts';

@@ -23,6 +23,7 @@ import { Rich } from '../i18n/Rich.tsx';
 import { accuracySourceLabel, conventionLabel, presetSourceText } from '../i18n/data.ts';
 import type { Translator } from '../i18n/translator.ts';
 import { TableWrap } from '../components/TableWrap.tsx';
+import { ViewHead } from '../components/ViewHead.tsx';
 
 function Published({ figures, checkpoints, params, macs }: { figures: PublishedFigures[]; checkpoints: PretrainedEntry[]; params: number; macs: number }) {
   const i18n = useI18n();
@@ -133,12 +134,10 @@ export function BlockTableView({ state }: { state: AppState }) {
   }, [revealed]);
   return (
     <div className="view">
-      <div className="view-head">
-        <h2>{t('table.title')} <span className="muted">{t('table.titleNote')}</span></h2>
-        <p className="lede">
-          <Rich text={t('table.lede', { input: config.input.join('×'), classes: config.classes, convention: conventionLabel(i18n, convention) })} />
-        </p>
-      </div>
+      <ViewHead
+        title={t('table.title')} note={t('table.titleNote')}
+        lede={<Rich text={t('table.lede', { input: config.input.join('×'), classes: config.classes, convention: conventionLabel(i18n, convention) })} />}
+      />
       <dl className="totals" aria-label={t('table.totals')}>
         <div><dt>{t('table.totalParams')}</dt><dd data-testid="total-params">{thousands(table.params)}</dd></div>
         <div><dt>{t('table.macs')}</dt><dd>{thousands(table.macs)} <span className="unit">({giga(table.macs)}MAC)</span></dd><dd className="convention">{t('table.macsPaper')}</dd></div>

@@ -24,6 +24,7 @@ import { conventionLabel, deviceLabel } from '../i18n/data.ts';
 import type { Translator } from '../i18n/translator.ts';
 import { messageFromError, type Message } from '../../model/message.ts';
 import { TableWrap } from '../components/TableWrap.tsx';
+import { ViewHead } from '../components/ViewHead.tsx';
 
 /** The paper's errors for a preset: ImageNet top-1 (Tables 3, 4) or CIFAR-10 / CIFAR-100 (Table 7). */
 function paperNote(preset: Preset, t: Translator['t']): string {
@@ -92,12 +93,10 @@ export function CompareView({ state }: { state: AppState }) {
 
   return (
     <div className="view">
-      <div className="view-head">
-        <h2>{t('compare.title')}</h2>
-        <p className="lede">
-          <Rich text={t(device ? 'compare.lede' : 'compare.ledeMeasure', { convention: conventionLabel(i18n, convention), dtype: state.dtype, optimizer: state.optimizer })} />
-        </p>
-      </div>
+      <ViewHead
+        title={t('compare.title')}
+        lede={<Rich text={t(device ? 'compare.lede' : 'compare.ledeMeasure', { convention: conventionLabel(i18n, convention), dtype: state.dtype, optimizer: state.optimizer })} />}
+      />
       <div className="chips" role="list" aria-label={t('compare.networks')}>
         {comparison.entries.map((e, i) => (
           <span key={state.compare[i]} role="listitem" className="chip" style={{ ['--swatch' as string]: `var(--series-${i % 6})` }}>

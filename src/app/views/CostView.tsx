@@ -35,6 +35,7 @@ import { useI18n } from '../i18n/I18n.tsx';
 import { categoryLabel, constantText, deviceLabel, deviceNote, deviceSource } from '../i18n/data.ts';
 import { messageFromError, type Message } from '../../model/message.ts';
 import { TableWrap } from '../components/TableWrap.tsx';
+import { ViewHead } from '../components/ViewHead.tsx';
 
 function Field({ label, error, hint, children }: { label: string; error?: string; hint?: ReactNode; children: (ids: { id: string; describedBy?: string }) => ReactNode }) {
   const id = useId();
@@ -136,10 +137,7 @@ export function CostView({ state }: { state: AppState }) {
 
   return (
     <div className="view cost-view">
-      <div className="view-head">
-        <h2>{t('costView.title')}</h2>
-        <p className="lede">{t('costView.lede')}</p>
-      </div>
+      <ViewHead title={t('costView.title')} lede={t('costView.lede')} />
       <div className="toolbar cost-controls">
         <Field label={t('costView.batch')} error={(draft && msg(draft.error)) || error} hint={t('costView.batchHint')}>
           {({ id, describedBy }) => (

@@ -20,6 +20,7 @@ import { withConfig, type AppState } from '../state.ts';
 import { messageFromError } from '../../model/message.ts';
 import './cost.css';
 import './design.css';
+import { ViewHead } from '../components/ViewHead.tsx';
 
 const W = 720;
 const H = 260;
@@ -188,10 +189,7 @@ export function DesignSpaceView({ state }: { state: AppState }) {
 
   return (
     <div className="view ds-view">
-      <div className="view-head">
-        <h2>{t('ds.title')}</h2>
-        <p className="lede">{t('ds.lede')}</p>
-      </div>
+      <ViewHead title={t('ds.title')} lede={t('ds.lede')} />
 
       <section aria-labelledby="ds-current">
         <h3 id="ds-current">{t('ds.currentTitle')}</h3>

@@ -6,7 +6,7 @@
  * every number; this view only draws what it is sent.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { BackendName, ExplainMap, ExplainOverview, FeatureMaps } from '../../model/engine/client.ts';
+import type { BackendName, ExplainMap, ExplainOverview, FeatureMaps } from '../../model/engine/protocol.ts';
 import { channelGroups, resolveTap, tapTargets } from '../../model/explain.ts';
 import { numel, stateDictSpec } from '../../model/graph.ts';
 import { humanCount } from '../format.ts';
@@ -27,6 +27,7 @@ import { ExplainMapDetail } from '../components/ExplainMapDetail.tsx';
 import { ExplainMaps, layerScaleKind } from '../components/ExplainMaps.tsx';
 import { Card } from '../components/Card.tsx';
 import '../components/Explain.css';
+import { ViewHead } from '../components/ViewHead.tsx';
 
 /** Random weights are drawn in the page's worker: refuse networks whose float32 weights alone pass this. */
 const MAX_RANDOM_PARAMS = 200_000_000;
@@ -130,10 +131,7 @@ export function ExplainView({ state }: { state: AppState }) {
 
   return (
     <div className="view explain-view">
-      <div className="view-head">
-        <h2>{t('xp.title')}</h2>
-        <p className="lede">{t('xp.lede')}</p>
-      </div>
+      <ViewHead title={t('xp.title')} lede={t('xp.lede')} />
       {backend.error && <p className="field-error" role="alert">{msg(backend.error)}</p>}
       <ExplainWeights
         weights={weights} busy={loaded.loading} error={loaded.error ? msg(loaded.error) : ''} configured={configured}

@@ -7,7 +7,7 @@ import { messageFromError } from '../../model/message.ts';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { graphOf } from '../graphs.ts';
 import { blockForms, EQUIVALENCE_TOLERANCE, type BlockForm } from '../../analysis/forms.ts';
-import type { FormsResult } from '../../model/engine/client.ts';
+import type { FormsResult } from '../../model/engine/protocol.ts';
 import { thousands, ms } from '../format.ts';
 import { BACKEND_CHOICES, type AppState, type BackendChoice } from '../state.ts';
 import { useStore } from '../store.ts';
@@ -15,6 +15,7 @@ import { FormsDiagram, layerLabel } from '../components/FormsDiagram.tsx';
 import { getEngine } from '../engine.ts';
 import { formsCheckRefusal } from '../../model/forms-check.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { ViewHead } from '../components/ViewHead.tsx';
 
 function FormCard({ form, inChannels, outChannels }: { form: BlockForm; inChannels: number; outChannels: number }) {
   const i18n = useI18n();
@@ -125,10 +126,7 @@ export function FormsView({ state }: { state: AppState }) {
   const blocks = graph.stages[formsStage]?.blocks ?? 1;
   return (
     <div className="view">
-      <div className="view-head">
-        <h2>{t('forms.view.title')} <span className="muted">{t('forms.view.titleNote')}</span></h2>
-        <p className="lede">{t('forms.view.lede')}</p>
-      </div>
+      <ViewHead title={t('forms.view.title')} note={t('forms.view.titleNote')} lede={t('forms.view.lede')} />
       <div className="toolbar">
         <div className="field inline">
           <label htmlFor="forms-stage">{t('forms.view.stage')}</label>

@@ -29,6 +29,7 @@ import { msText } from '../components/RooflineChart.tsx';
 import { humanBytes } from '../../analysis/cost.ts';
 import { useMediaQuery } from '../useMediaQuery.ts';
 import './graph.css';
+import { ViewHead } from '../components/ViewHead.tsx';
 
 const MIN_SCALE = 0.005;
 const MAX_SCALE = 3;
@@ -400,10 +401,7 @@ export function GraphView({ state }: { state: AppState }) {
 
   return (
     <div className="view graph-view">
-      <div className="view-head">
-        <h2>{t('graph.title')} <span className="muted">{t('graph.titleNote')}</span></h2>
-        <p className="lede">{t('graph.lede')}</p>
-      </div>
+      <ViewHead title={t('graph.title')} note={t('graph.titleNote')} lede={t('graph.lede')} />
       <div className="toolbar graph-controls">
         <div className="control-group" role="group" aria-labelledby="graph-open-label">
           <span id="graph-open-label" className="group-label" title={t('graph.showHint')}>{t('graph.show')}</span>

@@ -25,6 +25,7 @@ import { TorchinfoCopy } from '../components/TorchinfoCopy.tsx';
 import { useI18n } from '../i18n/I18n.tsx';
 import { Rich } from '../i18n/Rich.tsx';
 import { conventionDescription, conventionLabel } from '../i18n/data.ts';
+import { ViewHead } from '../components/ViewHead.tsx';
 
 /** Row height: one line on wide screens; on phones (styles.css) a row takes two lines. */
 const ROW_HEIGHT = 30;
@@ -141,9 +142,7 @@ export function LayersView({ state }: { state: AppState }) {
 
   return (
     <div className="view layers-view">
-      <div className="view-head">
-        <h2>{t('layers.title')} <span className="muted">{t('layers.titleNote')}</span></h2>
-      </div>
+      <ViewHead title={t('layers.title')} note={t('layers.titleNote')} />
       <div className="toolbar">
         <div className="field inline">
           <label htmlFor="layer-filter">{t('layers.filter')}</label>

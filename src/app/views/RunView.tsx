@@ -6,7 +6,7 @@
  * shown without loaded weights.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { BackendCapacity, BackendName, BackendStatus, LoadProgress } from '../../model/engine/client.ts';
+import type { BackendCapacity, BackendName, BackendStatus, LoadProgress } from '../../model/engine/protocol.ts';
 import type { PretrainedEntry } from '../../model/pretrained.ts';
 import { useCatalogue } from '../useCatalogue.ts';
 import { RunBackend } from '../components/RunBackend.tsx';
@@ -19,6 +19,7 @@ import { useStore } from '../store.ts';
 import { useLoadedWeights, withWeightsNetwork } from '../loadedWeights.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { messageFromError, type Message } from '../../model/message.ts';
+import { ViewHead } from '../components/ViewHead.tsx';
 
 /** The backend: the probed list, the one in use and what it can hold; `choose` switches. */
 function useBackend(initial: BackendChoice) {
@@ -93,10 +94,7 @@ export function RunView({ state }: { state: AppState }) {
   const differs = weights !== null && JSON.stringify({ ...weights.config, input: state.config.input }) !== JSON.stringify(state.config);
   return (
     <div className="view">
-      <div className="view-head">
-        <h2>{t('run.title')}</h2>
-        <p className="lede">{t('run.lede')}</p>
-      </div>
+      <ViewHead title={t('run.title')} lede={t('run.lede')} />
       <RunBackend backends={backend.backends} active={backend.active} choice={state.backend} error={backend.error} onChoose={chooseBackend} />
       <RunWeights
         catalogue={catalogue}

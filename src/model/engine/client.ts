@@ -7,6 +7,7 @@ import type { NetworkConfig } from '../config.ts';
 import { messageOf, type Message } from '../message.ts';
 import { ENGINE_MESSAGES, engineError } from './messages.ts';
 import type { PreprocessConfig } from '../preprocess.ts';
+import type { OrientationMode } from '../image/orientation.ts';
 import type {
   BackendCapacity,
   BackendName,
@@ -25,27 +26,9 @@ import type {
   LoadedWeights,
   LoadProgress,
   OpTimes,
-  OrientationMode,
   Prediction,
   Request,
   ResponseMessage,
-} from './protocol.ts';
-
-export type {
-  BackendCapacity,
-  BackendName,
-  BackendSpeed,
-  BackendStatus,
-  BenchResult,
-  CachedWeights,
-  ExplainMap,
-  ExplainOverview,
-  FeatureMaps,
-  FormsResult,
-  LoadedWeights,
-  LoadProgress,
-  OrientationNote,
-  Prediction,
 } from './protocol.ts';
 
 interface Pending {

@@ -46,7 +46,6 @@ export interface Prediction {
   /** The image's EXIF orientation and whether it was applied (null: the file asks for no turn). */
   orientation: OrientationNote | null;
 }
-export type { OrientationMode, OrientationNote };
 export type { BackendCapacity };
 export interface BenchResult { runs: number; medianMs: number; p90Ms: number; perStageMs: { stage: string; ms: number }[]; backend: BackendName }
 export interface FormsResult {

@@ -16,16 +16,6 @@ import { Inflate } from 'fflate';
 import { WeightsError, clip, quote } from './common.ts';
 import { weightsMessage } from './messages.ts';
 
-const EOCD_SIG = 0x06054b50;
-const ZIP64_LOCATOR_SIG = 0x07064b50;
-const ZIP64_EOCD_SIG = 0x06064b50;
-const CENTRAL_SIG = 0x02014b50;
-const LOCAL_SIG = 0x04034b50;
-const EOCD_SIZE = 22;
-const ZIP64_LOCATOR_SIZE = 20;
-const ZIP64_EOCD_SIZE = 56;
-const CENTRAL_SIZE = 46;
-const LOCAL_SIZE = 30;
 const U32_MAX = 0xffffffff;
 /** The end record may be followed by a comment of up to 65535 bytes. */
 const MAX_COMMENT = 0xffff;
@@ -38,6 +28,44 @@ const FLAG_PATCH = 0x0020;
 const FLAG_STRONG_ENCRYPTION = 0x0040;
 /** The central directory itself is encrypted (bit 13). */
 const FLAG_MASKED_DIRECTORY = 0x2000;
+
+/**
+ * The records torch's reader looks at (APPNOTE 4.3): signature, fixed size, and where each field lies,
+ * name -> [offset from the signature, width in bytes].
+ */
+interface RecordLayout { signature: number; size: number; fields: { [name: string]: readonly [number, 2 | 4 | 8] } }
+const EOCD = {
+  signature: 0x06054b50, size: 22,
+  fields: { thisDisk: [4, 2], directoryDisk: [6, 2], onThisDisk: [8, 2], total: [10, 2], directorySize: [12, 4], directoryOffset: [16, 4] },
+} as const satisfies RecordLayout;
+const ZIP64_LOCATOR = { signature: 0x07064b50, size: 20, fields: { record: [8, 8], disks: [16, 4] } } as const satisfies RecordLayout;
+const ZIP64_EOCD = {
+  signature: 0x06064b50, size: 56,
+  fields: { recordSize: [4, 8], thisDisk: [16, 4], directoryDisk: [20, 4], onThisDisk: [24, 8], total: [32, 8], directorySize: [40, 8], directoryOffset: [48, 8] },
+} as const satisfies RecordLayout;
+const CENTRAL = {
+  signature: 0x02014b50, size: 46,
+  fields: {
+    flags: [8, 2], method: [10, 2], compressedSize: [20, 4], uncompressed: [24, 4], nameLength: [28, 2], extraLength: [30, 2],
+    commentLength: [32, 2], disk: [34, 2], externalAttributes: [38, 4], localHeaderOffset: [42, 4],
+  },
+} as const satisfies RecordLayout;
+const LOCAL = { signature: 0x04034b50, size: 30, fields: { nameLength: [26, 2], extraLength: [28, 2] } } as const satisfies RecordLayout;
+
+/** A little-endian 64-bit value, or Infinity past what a number holds exactly. */
+function u64(view: DataView, at: number): number {
+  const v = view.getBigUint64(at, true);
+  return v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v);
+}
+
+/** The fields of the record at `at`, read by its layout (little-endian; 64-bit values past 2^53 as Infinity). */
+function readFields<R extends RecordLayout>(view: DataView, at: number, record: R): { [K in keyof R['fields']]: number } {
+  const out: Record<string, number> = {};
+  for (const [name, [offset, width]] of Object.entries(record.fields)) {
+    out[name] = width === 2 ? view.getUint16(at + offset, true) : width === 4 ? view.getUint32(at + offset, true) : u64(view, at + offset);
+  }
+  return out as { [K in keyof R['fields']]: number };
+}
 
 export interface ZipEntry {
   /** The name's bytes as a binary string (one char per byte), as stored in the central directory. */
@@ -84,55 +112,37 @@ function damaged(label: string, what: string): WeightsError {
 export function readZipDirectory(bytes: Uint8Array, label: string): ZipDirectory {
   const size = bytes.length;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const u16 = (at: number): number => view.getUint16(at, true);
   const u32 = (at: number): number => view.getUint32(at, true);
-  const u64 = (at: number): number => {
-    const v = view.getBigUint64(at, true);
-    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v);
-  };
 
   // The last end record signature with a whole record after it, within a comment's length of the end.
   let eocd = -1;
-  for (let at = size - EOCD_SIZE; at >= 0 && at >= size - EOCD_SIZE - MAX_COMMENT; at--) {
-    if (bytes[at] === 0x50 && u32(at) === EOCD_SIG) {
+  for (let at = size - EOCD.size; at >= 0 && at >= size - EOCD.size - MAX_COMMENT; at--) {
+    if (bytes[at] === 0x50 && u32(at) === EOCD.signature) {
       eocd = at;
       break;
     }
   }
   if (eocd < 0) throw damaged(label, 'no end of central directory record');
 
-  let total = u16(eocd + 10);
-  let onThisDisk = u16(eocd + 8);
-  let thisDisk = u16(eocd + 4);
-  let directoryDisk = u16(eocd + 6);
-  let directorySize = u32(eocd + 12);
-  let directoryOffset = u32(eocd + 16);
-  if (eocd >= ZIP64_LOCATOR_SIZE + ZIP64_EOCD_SIZE && u32(eocd - ZIP64_LOCATOR_SIZE) === ZIP64_LOCATOR_SIG) {
-    const locator = eocd - ZIP64_LOCATOR_SIZE;
-    const record = u64(locator + 8);
-    if (record > size - ZIP64_EOCD_SIZE) throw damaged(label, 'the zip64 end record lies outside the file');
-    if (u32(record) === ZIP64_EOCD_SIG) {
-      if (u64(record + 4) < ZIP64_EOCD_SIZE - 12) throw damaged(label, 'the zip64 end record is too short');
-      if (u32(locator + 16) !== 1) throw multiDisk(label);
-      const total64 = u64(record + 32);
-      const onDisk64 = u64(record + 24);
-      const size64 = u64(record + 40);
-      if (total64 > U32_MAX || onDisk64 > U32_MAX) {
-        throw damaged(label, `the zip64 end record claims ${quote(total64)} entries, more than a zip reader lists`);
+  let { total, onThisDisk, thisDisk, directoryDisk, directorySize, directoryOffset } = readFields(view, eocd, EOCD);
+  if (eocd >= ZIP64_LOCATOR.size + ZIP64_EOCD.size && u32(eocd - ZIP64_LOCATOR.size) === ZIP64_LOCATOR.signature) {
+    const locator = readFields(view, eocd - ZIP64_LOCATOR.size, ZIP64_LOCATOR);
+    if (locator.record > size - ZIP64_EOCD.size) throw damaged(label, 'the zip64 end record lies outside the file');
+    if (u32(locator.record) === ZIP64_EOCD.signature) {
+      const record = readFields(view, locator.record, ZIP64_EOCD);
+      if (record.recordSize < ZIP64_EOCD.size - 12) throw damaged(label, 'the zip64 end record is too short');
+      if (locator.disks !== 1) throw multiDisk(label);
+      if (record.total > U32_MAX || record.onThisDisk > U32_MAX) {
+        throw damaged(label, `the zip64 end record claims ${quote(record.total)} entries, more than a zip reader lists`);
       }
-      if (size64 > U32_MAX) throw damaged(label, `the zip64 end record claims a central directory of ${quote(size64)} bytes`);
-      total = total64;
-      onThisDisk = onDisk64;
-      directorySize = size64;
-      thisDisk = u32(record + 16);
-      directoryDisk = u32(record + 20);
-      directoryOffset = u64(record + 48);
+      if (record.directorySize > U32_MAX) throw damaged(label, `the zip64 end record claims a central directory of ${quote(record.directorySize)} bytes`);
+      ({ total, onThisDisk, directorySize, thisDisk, directoryDisk, directoryOffset } = record);
     }
   }
   if (total !== onThisDisk || ((thisDisk | directoryDisk) !== 0 && (thisDisk !== 1 || directoryDisk !== 1))) throw multiDisk(label);
   // Each entry takes at least 46 bytes of the directory: the count is bounded before anything is listed.
-  if (directorySize < total * CENTRAL_SIZE) {
-    throw damaged(label, `the end record claims ${total} entries, but its central directory of ${directorySize} bytes holds at most ${Math.floor(directorySize / CENTRAL_SIZE)}`);
+  if (directorySize < total * CENTRAL.size) {
+    throw damaged(label, `the end record claims ${total} entries, but its central directory of ${directorySize} bytes holds at most ${Math.floor(directorySize / CENTRAL.size)}`);
   }
   if (directoryOffset + directorySize > size) throw damaged(label, 'the central directory runs past the end of the file');
 
@@ -140,18 +150,10 @@ export function readZipDirectory(bytes: Uint8Array, label: string): ZipDirectory
   let p = directoryOffset;
   let left = directorySize;
   for (let i = 0; i < total; i++) {
-    if (left < CENTRAL_SIZE || u32(p) !== CENTRAL_SIG) throw damaged(label, `central directory entry ${i + 1} of ${total} is not where the directory says`);
-    const flags = u16(p + 8);
-    const method = u16(p + 10);
-    let compressedSize = u32(p + 20);
-    let uncompressed = u32(p + 24);
-    const nameLength = u16(p + 28);
-    const extraLength = u16(p + 30);
-    const commentLength = u16(p + 32);
-    const disk = u16(p + 34);
-    const externalAttributes = u32(p + 38);
-    let localHeaderOffset = u32(p + 42);
-    const headerSize = CENTRAL_SIZE + nameLength + extraLength + commentLength;
+    if (left < CENTRAL.size || u32(p) !== CENTRAL.signature) throw damaged(label, `central directory entry ${i + 1} of ${total} is not where the directory says`);
+    const { flags, method, nameLength, extraLength, commentLength, disk, externalAttributes, ...sizes } = readFields(view, p, CENTRAL);
+    let { compressedSize, uncompressed, localHeaderOffset } = sizes;
+    const headerSize = CENTRAL.size + nameLength + extraLength + commentLength;
     if (headerSize > left) throw damaged(label, `central directory entry ${i + 1} runs past the directory`);
     if (compressedSize !== U32_MAX && uncompressed !== U32_MAX) {
       if ((method === 0 && uncompressed !== compressedSize) || (uncompressed !== 0 && compressedSize === 0)) {
@@ -159,26 +161,26 @@ export function readZipDirectory(bytes: Uint8Array, label: string): ZipDirectory
       }
     }
     if (disk === 0xffff || (disk !== thisDisk && disk !== 1)) throw multiDisk(label);
-    if (compressedSize !== U32_MAX && localHeaderOffset + LOCAL_SIZE + compressedSize > size) {
+    if (compressedSize !== U32_MAX && localHeaderOffset + LOCAL.size + compressedSize > size) {
       throw damaged(label, `entry ${i + 1} runs past the end of the file`);
     }
     if (flags & FLAG_MASKED_DIRECTORY) throw encrypted(label, `entry ${i + 1}`);
     let name = '';
-    for (let k = 0; k < nameLength; k++) name += String.fromCharCode(bytes[p + CENTRAL_SIZE + k]);
+    for (let k = 0; k < nameLength; k++) name += String.fromCharCode(bytes[p + CENTRAL.size + k]);
     // Sizes and offset of 0xFFFFFFFF are in the zip64 extended information extra field, in this order.
     if (compressedSize === U32_MAX || uncompressed === U32_MAX || localHeaderOffset === U32_MAX) {
-      const values = zip64Extra(bytes, view, p + CENTRAL_SIZE + nameLength, extraLength, label, i);
+      const values = zip64Extra(bytes, view, p + CENTRAL.size + nameLength, extraLength, label, i);
       let k = 0;
       const next = (): number => {
         if (k + 8 > values.byteLength) throw damaged(label, `entry ${i + 1} has no zip64 sizes for its 0xFFFFFFFF fields`);
-        const v = values.getBigUint64(k, true);
+        const v = u64(values, k);
         k += 8;
-        return v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v);
+        return v;
       };
       if (uncompressed === U32_MAX) uncompressed = next();
       if (compressedSize === U32_MAX) compressedSize = next();
       if (localHeaderOffset === U32_MAX) localHeaderOffset = next();
-      if (localHeaderOffset + LOCAL_SIZE + compressedSize > size || !Number.isFinite(uncompressed)) {
+      if (localHeaderOffset + LOCAL.size + compressedSize > size || !Number.isFinite(uncompressed)) {
         throw damaged(label, `entry ${displayName(name)} runs past the end of the file`);
       }
     }
@@ -267,8 +269,9 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, label: string, 
   if (entry.compressedSize === 0) return new Uint8Array(entry.size);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const local = entry.localHeaderOffset;
-  if (local + LOCAL_SIZE > bytes.length || view.getUint32(local, true) !== LOCAL_SIG) throw damaged(label, `${what} has no local header where the directory says`);
-  const start = local + LOCAL_SIZE + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+  if (local + LOCAL.size > bytes.length || view.getUint32(local, true) !== LOCAL.signature) throw damaged(label, `${what} has no local header where the directory says`);
+  const { nameLength, extraLength } = readFields(view, local, LOCAL);
+  const start = local + LOCAL.size + nameLength + extraLength;
   if (start + entry.compressedSize > bytes.length) throw damaged(label, `${what} runs past the end of the file`);
   const compressed = bytes.subarray(start, start + entry.compressedSize);
   if (entry.method === 0) return compressed;
