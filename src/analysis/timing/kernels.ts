@@ -37,7 +37,7 @@ export interface Gemm {
 
 type KernelRole =
   | 'conv' | 'dgrad' | 'wgrad' | 'fc'
-  | 'bn' | 'relu' | 'add' | 'pool' | 'maxpool' | 'depthwise' | 'reduce' | 'attention'
+  | 'bn' | 'relu' | 'add' | 'pool' | 'depthwise' | 'reduce' | 'attention'
   | 'cast' | 'accumulate' | 'loss' | 'optimizer';
 
 type Phase = 'forward' | 'backward' | 'optimizer';
@@ -170,8 +170,9 @@ function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Pr
       return [memoryKernel(i, 'forward', 'attention', (out + batch * inputElements(graph, node, 1)) * s, out * s, out)];
     case 'maxpool': {
       const k = node.pool.kernel;
-      // Its FLOPs are the window's comparisons: what a CPU's max pooling spends its time on (model.ts).
-      return [memoryKernel(i, 'forward', 'maxpool', inp * s, out * s + (mode === 'training' ? 8 * out : 0), (k * k - 1) * out)];
+      // Its FLOPs are the window's comparisons, an average pooling's its additions: what a CPU's pooling spends its
+      // time on (model.ts).
+      return [memoryKernel(i, 'forward', 'pool', inp * s, out * s + (mode === 'training' ? 8 * out : 0), (k * k - 1) * out)];
     }
     case 'avgpool':
       return [memoryKernel(i, 'forward', 'pool', inp * s, out * s, node.pool.kernel ** 2 * out)];

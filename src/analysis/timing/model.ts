@@ -171,9 +171,10 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
   const memoryS = (k.bytesRead + k.bytesWritten) / (bandwidth * (k.role === 'depthwise' ? c.depthwiseEfficiency : 1));
   const floor = c.minKernelUs * 1e-6;
   if (!k.gemm) {
-    // PyTorch's CPU max pooling compares window by window, far below the bandwidth: at the probe's rate.
+    // PyTorch's CPU pooling (max, average, the global mean) runs window by window, far below the bandwidth: its
+    // comparisons or additions at the probe's max-pooling rate.
     const poolGops = device.measuredCpu?.poolGops;
-    const computeS = k.role === 'maxpool' && poolGops ? k.flops / (poolGops * 1e9) : 0;
+    const computeS = k.role === 'pool' && k.phase === 'forward' && poolGops ? k.flops / (poolGops * 1e9) : 0;
     return { computeS, memoryS, seconds: Math.max(computeS, memoryS, floor), efficiency: 0, unit: 'memory', tileUse: 1, winograd: false };
   }
   const path = matrixPath(device, precision);
