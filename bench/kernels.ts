@@ -15,8 +15,9 @@
  * a share of the one-thread ceiling.
  *   npm run bench:kernels [-- --rounds 20 --batch 1 --models resnet50,resnext50_32x4d --filter g32]
  * `--plans '[{}, {"p": 4}]'` times each grouped conv with each of these changes to its plan
- * (`WasmGroupedPlan`), `--gemm-plans '[{}, {"mr": 5}]'` each dense conv with each change to its GEMM
- * plan (`mr`, `panel`, `group`), interleaved; the summaries use the first.
+ * (`WasmGroupedPlan`), `--gemm-plans '[{}, {"mr": 5}, {"panelKiB": 160}]'` each dense conv with each change to
+ * its GEMM plan (`mr`, `panel`, `group`; `panelKiB`: the panels planned for that much input), interleaved; the
+ * summaries use the first.
  */
 import { readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
@@ -25,6 +26,7 @@ import { presetConfig } from '../src/model/presets.ts';
 import { GEMM_NR, gemmConvWasmBytes, gemmItems, type GemmConvShape } from '../src/model/tfjs/kernels/conv-gemm.ts';
 import { gemmPlan } from '../src/model/tfjs/kernels/wasm-conv.ts';
 import { groupedConvWasmBytes, groupedInputMargin, groupedItems, groupParts, wasmGroupedPlan, type KernelShape, type WasmGroupedPlan } from '../src/model/tfjs/kernels/wasm-grouped.ts';
+import { cpuSnapshot, othersShare } from './cpu-share.ts';
 import { ACCUMULATORS, CEILING_FORMS, CEILING_SCRATCH_BYTES, ceilingModule, ceilingStepsPerIteration, type CeilingForm } from './simd-ceiling.ts';
 
 const args = process.argv.slice(2);
@@ -34,7 +36,9 @@ const BATCH = Number(arg('--batch', '1'));
 const MODELS = arg('--models', 'resnext50_32x4d,resnet50').split(',');
 const FILTER = arg('--filter', '');
 const PLANS = JSON.parse(arg('--plans', '[{}]')) as Partial<WasmGroupedPlan>[];
-const GEMM_PLANS = JSON.parse(arg('--gemm-plans', '[{}]')) as Partial<Pick<GemmConvShape, 'mr' | 'panel' | 'group'>>[];
+/** A change to a dense conv's GEMM plan: `mr`, `panel`, `group` set as given; `panelKiB` plans the panels for that input budget. */
+type GemmChange = Partial<Pick<GemmConvShape, 'mr' | 'panel' | 'group'>> & { panelKiB?: number };
+const GEMM_PLANS = JSON.parse(arg('--gemm-plans', '[{}]')) as GemmChange[];
 
 /** One kernel to time: its module, the memory it reads, its arguments before (begin, end). */
 interface MicroCase {
@@ -138,7 +142,7 @@ function ceilingCase(form: CeilingForm, acc: number, steps = 50_000): MicroCase 
 const side = (n: number, k: number, s: number, p: number) => Math.floor((n + 2 * p - k) / s) + 1;
 
 /** A dense conv by the GEMM kernel as `wasm-conv.ts` plans it for one thread (the 3x3's input already padded). */
-function gemmCase(name: string, node: ConvNode, batch: number, change: Partial<Pick<GemmConvShape, 'mr' | 'panel' | 'group'>> = {}): MicroCase {
+function gemmCase(name: string, node: ConvNode, batch: number, change: GemmChange = {}): MicroCase {
   const { inChannels: inC, outChannels: outC, kernel: k, stride, padding: pad } = node.conv;
   const [, h, w] = node.inShape;
   const ho = side(h, k, stride, pad);
@@ -147,7 +151,8 @@ function gemmCase(name: string, node: ConvNode, batch: number, change: Partial<P
   const wp = pad ? Math.max(w + 2 * pad, (wo - 1) * stride + k) : w;
   const mode: GemmConvShape['mode'] = k === 1 && stride === 1 && pad === 0 ? 'flat' : 'rows';
   const geometry = { mode, n: batch, hp, wp, inC, ho, wo, outC, k, stride };
-  const shape: GemmConvShape = { ...geometry, relu: true, residual: false, fma: true, ...gemmPlan(geometry, true, 1), ...change };
+  const { panelKiB, ...fixed } = change;
+  const shape: GemmConvShape = { ...geometry, relu: true, residual: false, fma: true, ...gemmPlan(geometry, true, 1, panelKiB === undefined ? undefined : panelKiB * 1024), ...fixed };
   const xs = batch * hp * wp * inC;
   const ws = Math.ceil(outC / GEMM_NR) * (1 + k * k * inC) * GEMM_NR;
   const os = batch * ho * wo * outC;
@@ -204,12 +209,14 @@ async function main() {
     layers.set(model, list);
   }
   const loadBefore = readFileSync('/proc/loadavg', 'utf8').trim();
+  const cpuStart = cpuSnapshot();
   const results = await runMicro(cases, ROUNDS);
+  const others = othersShare(cpuStart, cpuSnapshot());
   const info = readFileSync('/proc/cpuinfo', 'utf8');
   const field = (k: string) => info.match(new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim() ?? '?';
   const cpu = `${field('model name')} (family ${field('cpu family')} model ${field('model')})`;
   const out = (s: string) => process.stdout.write(s + '\n');
-  out(`${new Date().toISOString()}  ${cpu}, Chromium, one thread, batch ${BATCH}, ${ROUNDS} rounds; load average before: ${loadBefore}, after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  out(`${new Date().toISOString()}  ${cpu}, Chromium, one thread, batch ${BATCH}, ${ROUNDS} rounds; load average before: ${loadBefore}, after: ${readFileSync('/proc/loadavg', 'utf8').trim()}; other processes used ${others ? `${others.cores.toFixed(2)} cores over its ${others.seconds.toFixed(0)} s` : '? cores'}`);
   const ceiling = Math.max(...results.slice(0, ceilings).map((r) => r.gmacMin));
   out(`FMA ceiling, one thread: ${ceiling.toFixed(1)} GMAC/s (the best of the ${CEILING_FORMS.join(' and ')} loops with ${ACCUMULATORS.join(' and ')} accumulators)\n`);
   out(`${'kernel'.padEnd(72)} ${'min ms'.padStart(8)} ${'GMAC/s'.padStart(7)} ${'ceil'.padStart(5)}   ${'median ms'.padStart(9)} ${'GMAC/s'.padStart(7)}`);

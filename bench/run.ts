@@ -10,6 +10,8 @@
  *   npm run bench [-- --runs 10 --all]      --all adds webgpu (SwiftShader: ~25 s a run) and cpu in the browser
  *   npm run bench -- --targets              only what the Targets lines need (the ceiling, tfjs wasm in
  *                                           Chromium, its ops and conv shapes): no PyTorch, webgl, ORT, Node
+ *   --wait-quiet 180                        seconds to wait at most, before starting, until other processes
+ *                                           use under 0.1 core (5 s samples); 0: start at once
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -29,12 +31,16 @@ import { layerCategory } from '../src/analysis/roofline.ts';
 import type { OpTiming } from '../src/model/tfjs/network.ts';
 import { encodeSafetensors } from './safetensors-writer.ts';
 import { startPreview } from './browser-measure.ts';
+import { cpuSnapshot, othersShare, waitForQuiet, type OthersShare } from './cpu-share.ts';
 import type { CeilingResult } from '../test/support/harness/protocol.ts';
 
 const args = process.argv.slice(2);
 const RUNS = Math.max(10, Number(args[args.indexOf('--runs') + 1] ?? 10) || 10);
 const ALL = args.includes('--all');
 const TARGETS_ONLY = args.includes('--targets');
+const WAIT_QUIET_S = args.includes('--wait-quiet') ? Number(args[args.indexOf('--wait-quiet') + 1]) : 180;
+/** Other processes' CPU, in cores, under which the machine counts as quiet (an idle one shows 0.00-0.05: kernel threads). */
+const QUIET_CORES = 0.1;
 const BATCH = 8;
 const PORT = 4391;
 const WEIGHTS_PORT = 4392;
@@ -86,6 +92,9 @@ function dynamicOnnx(model: string): string | null {
  */
 function startWeightsServer(): Promise<Server> {
   const cache = new Map<string, Uint8Array>();
+  // Made before serving: seeded random weights take seconds to make, and a response that sends nothing for
+  // 30 s is a stalled download to the engine (on a loaded machine the first request ran into that).
+  for (const model of MODELS) cache.set(`${model}.safetensors`, weightsBytes(model));
   const server = createServer((req, res) => {
     const file = (req.url ?? '').split('/').pop()!;
     const model = file.replace(/(\.dyn)?\.(safetensors|onnx)$/, '');
@@ -120,9 +129,10 @@ async function browserBench(page: Page): Promise<void> {
           return { error: (err as Error).message };
         }
         await e.loadWeights({ url: `${origin}/${model}.safetensors` });
+        // The ops first: their runs are also the forward passes' warm-up (every kernel compiled and tiered up).
+        const ops = backend === 'wasm' ? { 1: await e.timeLoadedOps(1, runs), [batch]: await e.timeLoadedOps(batch, Math.max(3, Math.ceil(runs / 2))) } : null;
         const b = await e.benchmark(runs);
         const b8 = backend === 'wasm' ? await e.benchBatch(batch, runs) : null;
-        const ops = backend === 'wasm' ? { 1: await e.timeLoadedOps(1, runs), [batch]: await e.timeLoadedOps(batch, Math.max(3, Math.ceil(runs / 2))) } : null;
         const info = await e.info();
         return { ms: b.medianMs, p90: b.p90Ms, b8: b8?.medianMs ?? null, ops, threads: info.wasmThreads, method: info.groupedMethod, kernels: info.wasmKernels };
       }, { backend, model, runs: RUNS, origin: `http://127.0.0.1:${WEIGHTS_PORT}`, batch: BATCH });
@@ -260,15 +270,22 @@ function loadAverage(): number | null {
 }
 
 /**
- * Whether a run was calm: the load average (1 min) before it under 1, and every ceiling measurement
- * (mul + add and FMA, start and end) on all threads at least 85% of the one-thread figure times the threads.
+ * Whether a run was calm: other processes used under QUIET_CORES over the browser measurements (from the first
+ * ceiling to the last: every tfjs wasm timing lies between), measured from /proc (where that cannot be read, the
+ * load average before the run under 1 instead), and every ceiling measurement (mul + add and FMA, start and end)
+ * on all threads at least 85% of the one-thread figure times the threads.
  */
-function calmVerdict(loadBefore: number | null, ceilings: (CeilingResult | null)[]): { calm: boolean; reasons: string[] } {
+function calmVerdict(others: OthersShare | null, loadBefore: number | null, ceilings: (CeilingResult | null)[]): { calm: boolean; reasons: string[] } {
   const reasons: string[] = [];
   let calm = true;
-  if (loadBefore === null) reasons.push('load average unknown');
-  else {
-    reasons.push(`load average before ${loadBefore.toFixed(2)}${loadBefore < 1 ? '' : ' (>= 1: busy)'}`);
+  if (others) {
+    reasons.push(`other processes used ${others.cores.toFixed(2)} cores over the ${others.seconds.toFixed(0)} s of browser measurements${others.cores < QUIET_CORES ? '' : ` (>= ${QUIET_CORES}: busy)`}`);
+    if (others.cores >= QUIET_CORES) calm = false;
+  } else if (loadBefore === null) {
+    reasons.push('neither the other processes\' CPU nor the load average could be read');
+    calm = false;
+  } else {
+    reasons.push(`other processes' CPU unknown; load average before ${loadBefore.toFixed(2)}${loadBefore < 1 ? '' : ' (>= 1: busy)'}`);
     if (loadBefore >= 1) calm = false;
   }
   for (const [when, c] of [['start', ceilings[0]], ['end', ceilings[1]]] as const) {
@@ -291,7 +308,7 @@ function calmVerdict(loadBefore: number | null, ceilings: (CeilingResult | null)
 }
 
 /** Where the network's time goes on wasm: every op (median ms), summed by kind and stage. */
-function opTable(model: string, batch: number, ops: OpTiming[], fmaAll: number | null): string[] {
+function opTable(model: string, batch: number, ops: OpTiming[], fmaAll: number | null, forwardMs: number | null): string[] {
   const graph = buildLayerGraph(presetConfig(model));
   const kinds = new Map<string, { ms: number; macs: number; n: number }>();
   let total = 0;
@@ -311,7 +328,9 @@ function opTable(model: string, batch: number, ops: OpTiming[], fmaAll: number |
     kinds.set(key, k);
     total += o.ms;
   }
-  const out = [`${model} on wasm (Chromium), batch ${batch}: every op timed (median), summed by kind; ${total.toFixed(1)} ms in all (the forward pass adds the input transpose and tfjs's bookkeeping)`];
+  const gap = forwardMs === null ? 0 : forwardMs - total;
+  const outside = forwardMs === null ? '' : `; the forward pass ${forwardMs.toFixed(1)} ms (median), ${Math.abs(gap).toFixed(1)} ms ${gap >= 0 ? 'more: the input transpose, the read-back, and what the per-op medians leave out (an op\'s slow runs)' : 'less'}`;
+  const out = [`${model} on wasm (Chromium), batch ${batch}: every op timed (median), summed by kind; ${total.toFixed(1)} ms in all${outside}`];
   out.push(`${'stage / kind'.padEnd(34)} ${'ops'.padStart(4)} ${'ms'.padStart(8)} ${'share'.padStart(6)} ${'GMAC/s'.padStart(7)} ${'% FMA'.padStart(6)}`);
   for (const [key, k] of kinds) {
     const g = k.macs ? k.macs / k.ms / 1e6 : null;
@@ -325,7 +344,15 @@ async function main(): Promise<void> {
   if (!haveLarge) {
     log(`fixtures/large is missing: timing tfjs with random weights made here (random-init networks can drive activations into slow subnormals). For the PyTorch weights and the ONNX column run \`npm run fixtures:large\`.`);
   }
+  if (!(WAIT_QUIET_S >= 0)) throw new Error(`--wait-quiet takes the most seconds to wait (0: none), got ${JSON.stringify(args[args.indexOf('--wait-quiet') + 1])}`);
   const cpu = cpuDescription();
+  let waited = '';
+  if (WAIT_QUIET_S > 0) {
+    log(`waiting (at most ${WAIT_QUIET_S} s) until other processes use under ${QUIET_CORES} core ...`);
+    const w = await waitForQuiet(WAIT_QUIET_S, QUIET_CORES);
+    waited = w.last ? `${w.quiet ? 'quiet' : 'NOT quiet'} after ${w.waitedS.toFixed(0)} s of waiting (others ${w.last.cores.toFixed(2)} cores over the last ${w.last.seconds.toFixed(0)} s)` : 'could not read /proc/stat: not waited';
+    log(`  ${waited}`);
+  }
   const loadBefore = loadAverage();
   log(`${cpu}; load average ${loadBefore ?? '?'}; ${RUNS} timed runs after a warm-up; batch 1 and ${BATCH}, 3x224x224`);
   if (!TARGETS_ONLY) {
@@ -337,6 +364,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined, args: FLAGS });
   let ceiling: CeilingResult | null = null;
   let ceilingEnd: CeilingResult | null = null;
+  let othersDuring: OthersShare | null = null;
   const shapes: Record<string, ConvShapeTiming[]> = {};
   try {
     const page = await browser.newPage();
@@ -348,6 +376,7 @@ async function main(): Promise<void> {
     await page.goto(`http://127.0.0.1:${PORT}/e2e-harness.html`);
     await page.waitForFunction(() => window.__engineReady === true);
     log('WASM SIMD ceiling ...');
+    const cpuStart = cpuSnapshot();
     ceiling = await ceilingBench(page);
     log('tfjs in headless Chromium ...');
     await browserBench(page);
@@ -362,6 +391,7 @@ async function main(): Promise<void> {
     for (const model of MODELS) shapes[model] = await convShapeBench(page, model);
     log('WASM SIMD ceiling, again ...');
     ceilingEnd = await ceilingBench(page);
+    othersDuring = othersShare(cpuStart, cpuSnapshot());
   } finally {
     await browser.close();
     if (preview.pid) process.kill(-preview.pid);
@@ -374,10 +404,10 @@ async function main(): Promise<void> {
 
   const fmaAll = ceiling?.fma?.allThreads ?? null;
   const loadAfter = loadAverage();
-  const out: string[] = [`CPU: ${cpu}. Chromium headless, Node ${process.versions.node}. Load average (1 min) ${loadBefore ?? '?'} before, ${loadAfter ?? '?'} after.`];
-  // A calm run: the ceiling on every thread is close to the one-thread figure times the threads, at the
-  // start and at the end (another load takes a core and pulls it down), and the machine was idle before.
-  const calm = calmVerdict(loadBefore, [ceiling, ceilingEnd]);
+  const out: string[] = [`CPU: ${cpu}. Chromium headless, Node ${process.versions.node}. Load average (1 min) ${loadBefore ?? '?'} before, ${loadAfter ?? '?'} after${waited ? `; before the run: ${waited}` : ''}.`];
+  // A calm run: no other process took CPU while the browser measured, and the ceiling on every thread is close
+  // to the one-thread figure times the threads, at the start and at the end.
+  const calm = calmVerdict(othersDuring, loadBefore, [ceiling, ceilingEnd]);
   if (ceiling) {
     const line = (name: string, c: CeilingResult['mulAdd'] | null, threads: number) =>
       c ? `  ${name.padEnd(34)} ${c.oneThread.toFixed(1).padStart(6)} GMAC/s on 1 thread, ${c.allThreads.toFixed(1).padStart(6)} on ${threads} (best: the ${c.form} loop with ${c.accumulators} accumulators)` : `  ${name.padEnd(34)} relaxed SIMD not available`;
@@ -415,7 +445,10 @@ async function main(): Promise<void> {
     }
   }
   for (const model of MODELS) {
-    for (const [batch, ops] of Object.entries(opTimes[model] ?? {})) out.push('', ...opTable(model, Number(batch), ops, fmaAll));
+    for (const [batch, ops] of Object.entries(opTimes[model] ?? {})) {
+      const forward = rows.find((r) => r.model === model && r.stack === 'tfjs wasm (Chromium)' && r.batch === Number(batch))?.ms ?? null;
+      out.push('', ...opTable(model, Number(batch), ops, fmaAll, forward));
+    }
   }
   const ratios = stageRatios(shapes.resnext50_32x4d ?? []);
   out.push('\nResNeXt-50 32x4d on wasm: grouped 3x3 against dense 1x1 GMAC/s per stage (each as the network runs it)');

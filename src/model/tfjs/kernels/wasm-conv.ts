@@ -30,10 +30,16 @@ interface WasmConvAttrs {
  * (12 accumulators, 15 of the 16 SIMD registers) in Chromium 156, 22-28 (4 x 8: 12-27); without FMA the
  * product needs a register of its own, and 4 x 8 is the plan that stays fast on both V8s: Chromium
  * 20-23 (5 x 8: 11-22), Node 20 21-23 (5 x 8: 11-14, 6 x 8: 8-14, spilling). Caches: a group of channel
- * blocks holds about 128 KiB of weights and a panel about 160 KiB of input (both in a 512 KiB L2 at
- * once); panels, then groups, are halved until every thread has 8 items to take.
+ * blocks holds about 128 KiB of weights and a panel's input with what an item writes of its output up to
+ * `panelBytes` (448 KiB: with the group's weights in a 1 MiB L2, Zen 4 and 5's); panels, then groups, are
+ * halved until every thread has 8 items to take. Before, 160 KiB of input alone (for a 512 KiB L2) split
+ * stage 4's 7x7 outputs with 1024-2048 input channels into 2-3 panels, each reading all the weights again:
+ * on the AMD EPYC Zen 5 (Chromium 156, 1 thread, load 13-17, `npm run bench:kernels`, four runs) those convs
+ * ran at 80-95% of the FMA ceiling with one panel against 71-91%, at batch 1 and 8; 448 KiB of input alone
+ * slowed the stem at batch 8 in one run (its output, 256 B a pixel, is most of its panel), the output counted did not;
+ * the other shapes within the noise.
  */
-export function gemmPlan(shape: Pick<GemmConvShape, 'mode' | 'n' | 'ho' | 'wo' | 'inC' | 'outC' | 'k' | 'stride'>, fma: boolean, threads: number): Pick<GemmConvShape, 'mr' | 'panel' | 'group'> {
+export function gemmPlan(shape: Pick<GemmConvShape, 'mode' | 'n' | 'ho' | 'wo' | 'inC' | 'outC' | 'k' | 'stride'>, fma: boolean, threads: number, panelBytes = 448 * 1024): Pick<GemmConvShape, 'mr' | 'panel' | 'group'> {
   const { mode, n, ho, wo, inC, outC, k, stride } = shape;
   const mr = fma ? 6 : 4;
   const blocks = Math.ceil(outC / GEMM_NR);
@@ -43,7 +49,9 @@ export function gemmPlan(shape: Pick<GemmConvShape, 'mode' | 'n' | 'ho' | 'wo' |
   let group = Math.max(1, Math.min(blocks, Math.floor((128 * 1024) / blockBytes)));
   // Input read per output pixel: its own pixel for a 1x1, about stride^2 pixels for a k x k window.
   const pixelBytes = (k === 1 ? 1 : stride * stride) * inC * 4;
-  let panel = Math.max(1, Math.min(tiles, Math.floor((160 * 1024) / (mr * pixelBytes))));
+  // A panel's input and what an item writes of its output (the group's channels of the panel's pixels).
+  const tileBytes = mr * (pixelBytes + Math.min(group * GEMM_NR, outC) * 4);
+  let panel = Math.max(1, Math.min(tiles, Math.floor(panelBytes / tileBytes)));
   const items = () => images * Math.ceil(tiles / panel) * Math.ceil(blocks / group);
   while (items() < 8 * threads && (panel > 1 || group > 1)) {
     if (panel > 1) panel = Math.ceil(panel / 2);

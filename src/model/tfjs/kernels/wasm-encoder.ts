@@ -105,6 +105,10 @@ export class Code {
   loadLane(offset: number, lane: number): this {
     return this.simd(0x56, 2, ...uleb(offset), lane);
   }
+  /** i8x16.shuffle of the two vectors on the stack by 32-bit lanes: `lanes[i]` in 0..3 picks from the first, 4..7 from the second. */
+  shuffle32(lanes: readonly number[]): this {
+    return this.simd(0x0d, ...lanes.flatMap((l) => [l * 4, l * 4 + 1, l * 4 + 2, l * 4 + 3]));
+  }
   zero(): this {
     return this.simd(0x0c, ...new Array(16).fill(0));
   }

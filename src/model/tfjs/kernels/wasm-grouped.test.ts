@@ -109,8 +109,9 @@ describe('packWasmGroupedFilter and the generated module', () => {
     expect([...data]).toEqual([1, 2, 3, 0, 10, 20, 30, 0, 4, 5, 6, 0, 40, 50, 60, 0]);
   });
 
-  it('chooses pairs of vectors (5 pixels, 4 in short rows) when a group has an even number of them, else 8 pixels of one vector; blocks outside groups when the weights are small; unrolls the channel loop of <= 8 channels', () => {
-    expect(wasmGroupedPlan(4, 32, 4, 3, 56)).toEqual({ v: 1, p: 8, chunks: 1, blockOuter: true, unroll: true });
+  it('chooses pairs of vectors (5 pixels, 4 in short rows) when a group has an even number of them, else 8 pixels of one vector, the dot form for 4 x 4 channels; blocks outside groups when the weights are small; unrolls the channel loop of <= 8 channels', () => {
+    expect(wasmGroupedPlan(4, 32, 4, 3, 56)).toEqual({ v: 1, p: 2, chunks: 1, blockOuter: true, dot: true });
+    expect(wasmGroupedPlan(4, 32, 8, 3, 56)).toEqual({ v: 1, p: 8, chunks: 1, blockOuter: false, unroll: true });
     expect(wasmGroupedPlan(8, 32, 8, 3, 28)).toEqual({ v: 2, p: 5, chunks: 1, blockOuter: false, unroll: true });
     expect(wasmGroupedPlan(32, 32, 32, 3, 7)).toEqual({ v: 2, p: 4, chunks: 4, blockOuter: false, unroll: false });
     expect(wasmGroupedPlan(12, 2, 8, 3)).toEqual({ v: 1, p: 8, chunks: 3, blockOuter: true, unroll: true });
@@ -144,6 +145,36 @@ describe('packWasmGroupedFilter and the generated module', () => {
             run(X, W, O, 0, 1);
             expect(maxDiff(ref, f.subarray(O / 4, O / 4 + ref.length)), JSON.stringify(plan)).toBeLessThan(1e-5);
           }
+        }
+      }
+    },
+  );
+
+  it.each([g(16, 16, 3, 1, 1, 4, 9, 2), g(32, 32, 3, 2, 1, 8, 9), g(8, 8, 3, 1, 2, 2, 6), g(8, 8, 1, 1, 0, 2, 5)].map((c, i) => [i, c] as const))(
+    'case %i: the dot form (4 inputs as one vector, a lane sum per pixel) in every block size and loop order, FMA and plain SIMD, equals the reference',
+    (_i, c) => {
+      const { xShape, x, w, bias } = randomConv(c, 13, 0.3);
+      const ref = referenceConv(x, xShape, w, bias, c, true);
+      const refLinear = referenceConv(x, xShape, w, bias, c, false);
+      const hwio = oihwToHwio(w, c.outChannels, 4, c.kernel, c.kernel);
+      const ho = convOutSize(c.hw, c.kernel, c.stride, c.padding);
+      const base = { h: c.hw, w: c.hw, inC: c.inChannels, ho, wo: ho, outC: c.outChannels, k: c.kernel, stride: c.stride, pad: c.padding, groups: c.groups };
+      const X = groupedInputMargin(base) + 64;
+      const W = X + x.length * 4 + 64;
+      const O = W + c.outChannels * (4 * c.kernel * c.kernel + 1) * 4 + 64;
+      const mem = new WebAssembly.Memory({ initial: Math.ceil((O + ref.length * 4 + 64) / 65536) + 1 });
+      const f = new Float32Array(mem.buffer);
+      f.set(x, X / 4);
+      expect(wasmGroupedPlan(4, c.groups, 4, c.kernel, ho).dot).toBe(true);
+      for (let p = 1; p <= 4; p++) {
+        for (const [blockOuter, parts, relu, fma] of [[false, 1, true, true], [true, 1, false, false], [false, c.groups, false, true], [true, 2, true, false]] as const) {
+          const plan = { v: 1, p, chunks: 1, blockOuter, parts, dot: true };
+          f.set(packWasmGroupedFilter(hwio, bias, c.kernel, 4, c.outChannels, c.groups, plan).data, W / 4);
+          f.fill(NaN, O / 4, O / 4 + ref.length);
+          const run = new WebAssembly.Instance(new WebAssembly.Module(groupedConvWasmBytes({ ...base, relu, fma, plan }, false)), { env: { mem } }).exports.run as (...a: number[]) => void;
+          run(X, W, O, 1, groupedItems(c.batch * ho, plan));
+          run(X, W, O, 0, 1);
+          expect(maxDiff(relu ? ref : refLinear, f.subarray(O / 4, O / 4 + ref.length)), JSON.stringify({ plan, relu, fma })).toBeLessThan(1e-5);
         }
       }
     },

@@ -7,7 +7,9 @@
  *
  * Per output row and group, a block of P output pixels x V vectors of 4 output channels is kept in
  * registers; every (tap, input channel) step loads V weight vectors and P broadcast inputs and does
- * P x V multiply-adds. Every shape constant is baked into the code (loads use immediate offsets).
+ * P x V multiply-adds. With 4 input and 4 output channels per group (the dot form) a step is a tap: a
+ * pixel's 4 inputs are loaded as one vector and multiplied by 4 weight vectors (one per output channel,
+ * by input channel) into 4 accumulators, which are summed across lanes once per pixel at the end. Every shape constant is baked into the code (loads use immediate offsets).
  * The (ky, kx, channel) steps are real loops, one step per iteration: fully unrolled, V8's TurboFan
  * schedules all loads of the block first and spills (measured 2-5x slower).
  * Output channels per group that do not fill whole vectors are zero-padded in the packed weights and
@@ -16,7 +18,9 @@
  *
  * Packed filter (one tensor, made once per layer by `packWasmGroupedFilter`): [G, chunks, K*K*cpg + 1,
  * V*4]: for group g and chunk c (V vectors of output channels), the weights by (tap, input channel),
- * then one row of bias. Summation order per output: bias, then taps in (ky, kx, j) order.
+ * then one row of bias (the dot form: by (tap, output channel), lanes by input channel). Summation
+ * order per output: bias, then taps in (ky, kx, j) order (the dot form: per input lane over the taps,
+ * then the lanes, then the bias).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { kernelFma, kernelFor, kernelThreads, memoryOf, wasmKernelCall, type KernelCall } from './runtime.ts';
@@ -37,6 +41,11 @@ export interface WasmGroupedPlan {
   parts?: number;
   /** Unroll the loop over a group's input channels (one copy of the step per channel). */
   unroll?: boolean;
+  /**
+   * 4 input and 4 output channels per group: a pixel's 4 inputs are one vector, multiplied by the tap's 4 x 4
+   * weights (a vector of 4 inputs per output channel) into 4 accumulators per pixel, summed across lanes at the end.
+   */
+  dot?: boolean;
 }
 
 /**
@@ -52,11 +61,17 @@ export interface WasmGroupedPlan {
  * (Chromium 156, 1 thread, loaded machine, two runs) ResNeXt-50's stage 2 grouped 3x3 went from
  * 21-22 to 33 GMAC/s (28x28) and from 17-21 to 23-24 (stride 2), stage 1 from 19-20 to 20-21; with 16
  * and 32 channels (stages 3, 4) unrolled ran 5-20% slower.
+ * With 4 input and 4 output channels per group (ResNeXt-50 32x4d's stage 1) the dot form (`dot`), 2 pixels
+ * (8 accumulators, 4 weight vectors: more spill): on the AMD EPYC Zen 5 (Chromium 156, 1 thread, load 9-10,
+ * two runs) 23.1-24.1 GMAC/s (86-90% of the FMA ceiling) against 18.1-19.9 for 8 pixels of broadcasts;
+ * 3 pixels 19.4, 1 pixel 19.7.
  */
 export function wasmGroupedPlan(opg: number, groups: number, cpg: number, k: number, wo = Infinity): WasmGroupedPlan {
   const nv = Math.ceil(opg / 4);
   const v = nv % 2 === 0 ? 2 : 1;
-  return { v, p: v === 1 ? 8 : wo <= 8 ? 4 : 5, chunks: nv / v, blockOuter: groups * nv * 16 * (k * k * cpg + 1) <= 24 * 1024, unroll: cpg <= 8 };
+  const blockOuter = groups * nv * 16 * (k * k * cpg + 1) <= 24 * 1024;
+  if (cpg === 4 && opg === 4) return { v: 1, p: 2, chunks: 1, blockOuter, dot: true };
+  return { v, p: v === 1 ? 8 : wo <= 8 ? 4 : 5, chunks: nv / v, blockOuter, unroll: cpg <= 8 };
 }
 
 /**
@@ -76,6 +91,17 @@ export function packWasmGroupedFilter(
   const lanes = plan.v * 4;
   const rows = k * k * cpg + 1;
   const data = new Float32Array(groups * plan.chunks * rows * lanes);
+  if (plan.dot) {
+    // Per group and tap, row o holds output channel o's weights by input channel (the 4 x 4 block transposed).
+    for (let g = 0; g < groups; g++) {
+      const base = g * rows * 4;
+      for (let t = 0; t < k * k; t++) {
+        for (let o = 0; o < 4; o++) for (let j = 0; j < 4; j++) data[base + (t * 4 + o) * 4 + j] = hwio[(t * 4 + j) * outC + g * 4 + o];
+      }
+      if (bias) for (let o = 0; o < 4; o++) data[base + (rows - 1) * 4 + o] = bias[g * 4 + o];
+    }
+    return { data, shape: [groups, 1, rows, 4], plan };
+  }
   for (let g = 0; g < groups; g++) {
     for (let c = 0; c < plan.chunks; c++) {
       const base = (g * plan.chunks + c) * rows * lanes;
@@ -167,10 +193,11 @@ export function groupedConvWasmBytes(s: KernelShape, shared: boolean): Uint8Arra
   const item = c.local(I32), r = c.local(I32), oy = c.local(I32), ky0 = c.local(I32), ky1 = c.local(I32), g0 = c.local(I32), g1 = c.local(I32);
   const rowX = c.local(I32), rowO = c.local(I32), bX = c.local(I32), bO = c.local(I32), gX = c.local(I32), gO = c.local(I32);
   const gi = c.local(I32), ci = c.local(I32), bi = c.local(I32), wc = c.local(I32), px = c.local(I32), po = c.local(I32);
+  if (plan.dot && (cpg !== 4 || opg !== 4 || V !== 1 || chunks !== 1)) throw new Error(`grouped conv: the dot form needs 4 input and 4 output channels per group, not ${cpg} and ${opg}`);
   const acc: number[] = [];
-  for (let i = 0; i < P * V; i++) acc.push(c.local(V128));
+  for (let i = 0; i < P * (plan.dot ? 4 : V); i++) acc.push(c.local(V128));
   const wv: number[] = [];
-  for (let i = 0; i < V; i++) wv.push(c.local(V128));
+  for (let i = 0; i < (plan.dot ? 4 : V); i++) wv.push(c.local(V128));
   const sv = c.local(V128);
   const cy = c.local(I32), cx = c.local(I32), cj = c.local(I32), xk = c.local(I32), xt = c.local(I32), xq = c.local(I32), wq = c.local(I32), wk = c.local(I32);
   const zero = c.local(V128);
@@ -202,6 +229,7 @@ export function groupedConvWasmBytes(s: KernelShape, shared: boolean): Uint8Arra
    * output at po, weights at wc; `kx` as in RowBlock; `lastLanes` = lanes kept in the last vector.
    */
   const block = (pb: number, kx: [number, number][] | null, lastLanes: number) => {
+    if (plan.dot) return dotBlock(pb, kx);
     for (let p = 0; p < pb; p++) for (let v = 0; v < V; v++) c.get(wc).load((rows - 1) * lanes * F + v * 16).set(acc[p * V + v]);
     // Vertical taps [ky0, ky1) of this row; the weights of tap (ky, kx) start at wc + (ky k + kx) cpg lanes.
     c.get(wc).get(ky0).i32(k * tapBytes).mul().add().set(wk).get(px).set(xk);
@@ -244,6 +272,41 @@ export function groupedConvWasmBytes(s: KernelShape, shared: boolean): Uint8Arra
     }
   };
 
+  /**
+   * The dot form (`plan.dot`): pb pixels of one group, input of the block's first pixel at column -pad at px
+   * (row ky0), output at po, weights at wc. acc[p * 4 + o] holds output o of pixel p by input lane.
+   */
+  const dotBlock = (pb: number, kx: [number, number][] | null) => {
+    for (let i = 0; i < pb * 4; i++) c.get(zero).set(acc[i]);
+    c.get(wc).get(ky0).i32(k * 64).mul().add().set(wk).get(px).set(xk);
+    c.loopRange(cy, ky0, ky1, () => {
+      for (let t = 0; t < k; t++) {
+        const pix = [...Array(pb).keys()].filter((p) => !kx || (kx[p][0] <= t && t < kx[p][1]));
+        if (!pix.length) continue;
+        for (let o = 0; o < 4; o++) c.get(wk).load(t * 64 + o * 16).set(wv[o]);
+        for (const p of pix) {
+          c.get(xk).load((t + p * stride) * inC * F).set(sv);
+          for (let o = 0; o < 4; o++) {
+            const a = acc[p * 4 + o];
+            if (fma) c.get(sv).get(wv[o]).get(a).simd(SIMD.f32x4RelaxedMadd).set(a);
+            else c.get(sv).get(wv[o]).simd(SIMD.f32x4Mul).get(a).simd(SIMD.f32x4Add).set(a);
+          }
+        }
+      }
+      c.inc(xk, w * inC * F).inc(wk, k * 64);
+    });
+    for (let p = 0; p < pb; p++) {
+      const [a0, a1, a2, a3] = acc.slice(p * 4, p * 4 + 4);
+      // [sum a0, sum a1, sum a2, sum a3] by two rounds of interleave-and-add, then the bias.
+      c.get(a0).get(a1).shuffle32([0, 4, 1, 5]).get(a0).get(a1).shuffle32([2, 6, 3, 7]).simd(SIMD.f32x4Add).set(a0);
+      c.get(a2).get(a3).shuffle32([0, 4, 1, 5]).get(a2).get(a3).shuffle32([2, 6, 3, 7]).simd(SIMD.f32x4Add).set(a2);
+      c.get(a0).get(a2).shuffle32([0, 1, 4, 5]).get(a0).get(a2).shuffle32([2, 3, 6, 7]).simd(SIMD.f32x4Add);
+      c.get(wc).load((rows - 1) * 16).simd(SIMD.f32x4Add);
+      if (relu) c.set(a0).get(zero).get(a0).simd(SIMD.f32x4Max);
+      c.set(a0).get(po).get(a0).store(p * outC * F);
+    }
+  };
+
   const lastLanes = opg % 4 === 0 ? 4 : opg % 4;
   const segments = rowBlocks(s, P);
   /** A run of identical blocks from column x0: `body` per block at px / po, advanced by pb pixels each. */
@@ -268,7 +331,7 @@ export function groupedConvWasmBytes(s: KernelShape, shared: boolean): Uint8Arra
     c.inc(wc, chunkBytes);
   };
 
-  if (relu) c.zero().set(zero);
+  if (relu || plan.dot) c.zero().set(zero);
   c.loopRange(item, BEGIN, END, () => {
     // Groups [g0, g1) of row r.
     c.get(item).i32(parts).divU().set(r);
