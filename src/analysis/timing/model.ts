@@ -124,11 +124,11 @@ function usesWinograd(k: Kernel, path: MatrixPath): boolean {
 }
 
 /**
- * Seconds of one GEMM on "this browser": the engine's kernels split a conv into work items far more numerous than
- * the threads (panels of a few pixels x 8 output channels), so there are no tile waves: the output channels per
- * group padded to the vector width (`nTile`), at the probe's measured rate for this kind of conv, which already
- * holds every thread. Grouped convs run by their own kernel at the grouped probe's rate (useful FLOPs), dense ones
- * at the dense convs'.
+ * Seconds of one GEMM on "this browser" or a probed CPU: the kernels split a conv into work items far more numerous
+ * than the threads (the engine's: panels of a few pixels x 8 output channels), so there are no tile waves: the output
+ * channels per group padded to the vector width (`nTile`), the output pixels to `pixelTile`, at a measured rate that
+ * already holds every thread. In the browser grouped convs run by their own kernel at the grouped probe's rate
+ * (useful FLOPs), dense ones at the dense convs'; on a CPU every conv at the arithmetic rate of `cpuConvSplit`.
  */
 function probedGemmSeconds(g: Gemm, unit: UnitConstants, gflops: number, pixelTile = BROWSER_PIXEL_TILE): { seconds: number; tileUse: number } {
   const n = ceilTo(g.n, unit.nTile);

@@ -10,8 +10,9 @@
  * Why these shapes: a 1x1 conv of 1024 -> 1024 channels on 32 x 32 (the product of a 1024 x 1024 matmul, the probe
  * before) runs at less than half the rate of these on wasm even on one thread (18-19 against 33-48 GFLOP/s, measured
  * the same way, docs/time-model.md), so it is the shape, not how the threads share it; likely its 32 KB weight block
- * per 8 output channels with six input pixels 4 KB apart, more than the 48 KB L1 cache holds. A ResNet's 1x1 convs
- * have at most 2048 input channels on 7 x 7, and run at the rate of its 3x3 convs.
+ * per 8 output channels with six input pixels 4 KB apart, more than the 48 KB L1 cache holds. A ResNet's own 1x1
+ * convs ran at the rate of its 3x3 convs on one thread, except on stage 4's 7 x 7 maps (up to 2x slower; the time
+ * model's 6-pixel tile accounts for a tenth of it).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { disposePrepared, prepareConv, runConv, type DenseMethod, type GroupedMethod, type KernelOptions, type PreparedConv } from './grouped.ts';
@@ -40,7 +41,7 @@ const DENSE_SHAPES: readonly Shape[] = [[64, 256, 1, 56, 1], [128, 128, 3, 28, 1
 /** ResNeXt-50 32x4d's grouped 3x3 of stages 1 and 2: 32 groups of 4 and of 8 channels, 14.5 M each. */
 const GROUPED_SHAPES: readonly Shape[] = [[128, 128, 3, 56, 32], [256, 256, 3, 28, 32]];
 
-/** Max pooling inputs read in turn. */
+/** Max pooling inputs read in turn: 12 x 3.2 MB, more than the caches hold. */
 const POOL_INPUTS = 12;
 
 function macs([ci, co, k, hw, g]: Shape): number {
@@ -48,7 +49,7 @@ function macs([ci, co, k, hw, g]: Shape): number {
 }
 
 /**
- * Least ms of `fn` (which returns the tensor to wait for) over `runs` runs after `warmup` runs. On wasm and cpu an
+ * Least ms of `fn` (which returns the tensor to wait for) over `runs` runs after `warmupMs` of warm-up. On wasm and cpu an
  * op has finished when it returns (as `TfjsNetwork.timeOps` times it): no read-back, whose promise resolves a few
  * milliseconds late in a worker; asynchronous backends are waited for.
  */
@@ -108,8 +109,8 @@ async function convRate(list: Prepared[], runs: number, callMs: number, warmupMs
 
 /**
  * Measures the active backend; `grouped`, `dense` and `kernels` are how the network runs its convs on it (the
- * engine's settings).
- * About 0.2 s on two wasm threads. `scale` (tests) divides every spatial side, to keep a slow backend quick.
+ * engine's settings). About a second on two wasm threads, most of it warm-up (`warmupMs` per figure). `scale`
+ * (tests) divides every spatial side, to keep a slow backend quick.
  */
 export async function probeSpeed(options: Build & { runs?: number; warmupMs?: number; scale?: number }): Promise<SpeedProbe> {
   const runs = options.runs ?? 7;
