@@ -4,7 +4,7 @@
  * A matrix kernel (conv, its dgrad and wgrad, the fc) is an implicit GEMM: per group an m x n output over a
  * k-long reduction (kernels.ts). It runs in tiles: along the longer of m and n at most TILE_M wide, along the
  * shorter a multiple of `nTile` (at most TILE_N) that pads it least; k is padded to a multiple of `kTile`. Tiles run in waves over the SMs; a GEMM with fewer tiles than SMs splits k to fill them (split-k,
- * when k is long enough). So
+ * as many ways as leaves the SMs least idle, when k is long enough). So
  *
  *   compute = waves x (tile work) / (the unit's peak per SM x efficiency)
  *
@@ -46,6 +46,14 @@ export interface DeviceConstants {
    * group, a k x k stencil over each input, no GEMM and no tensor cores).
    */
   depthwiseEfficiency: number;
+  /**
+   * Share of `memoryEfficiency`'s bandwidth an FP32 vector-unit matrix kernel's (conv, dgrad, wgrad, fc) own reads
+   * and writes reach when they, not its arithmetic, bound it: a conv of few channels gathers its NCHW operands
+   * into shared-memory tiles at the occupancy its registers allow, it does not stream them as an element-wise
+   * kernel does. Tensor-core convs on NCHW data already pay their operands' transposes (`nchwPasses`), which do
+   * stream; on them the conv's traffic moves at the element-wise rate.
+   */
+  matrixMemoryEfficiency: number;
   minKernelUs: number;
   /** Passes over a tensor-core conv's image operands to transpose NCHW to NHWC and back: forward, backward kernels. */
   nchwPasses: number;
@@ -90,6 +98,21 @@ function shortTileWidth(n: number, nTile: number): number {
   return best;
 }
 
+/** A GEMM split k at most this many ways (the splits' partial sums are then reduced). */
+const SPLIT_K_MAX = 64;
+
+/**
+ * How many ways a GEMM of fewer tiles than SMs splits k: the count (each split at least SPLIT_K_MIN of k) whose
+ * waves leave the SMs least idle, the fewest of equals. 64 tiles on 82 SMs split 32 ways run in 25 waves
+ * (78% of the SMs busy) where unsplit they take one wave of 64 (the same share) at 32 times the length; a split
+ * that fills whole waves is taken when k allows it.
+ */
+function splitK(tiles: number, sms: number, most: number): number {
+  let best = 1;
+  for (let s = 2; s <= Math.min(most, SPLIT_K_MAX); s++) if (Math.ceil((tiles * s) / sms) / s < Math.ceil((tiles * best) / sms) / best - 1e-9) best = s;
+  return best;
+}
+
 /** Seconds of one GEMM on a unit (see the top of this file). */
 export function gemmSeconds(g: Gemm, path: MatrixPath, unit: UnitConstants, sms: number, speedup: number): { seconds: number; tileUse: number } {
   // The tile's long side runs along the longer output dimension (a library computes C or its transpose).
@@ -103,7 +126,7 @@ export function gemmSeconds(g: Gemm, path: MatrixPath, unit: UnitConstants, sms:
   // The tensor-core MMA steps k by 32 bytes: 16 elements of float16 / bfloat16, 8 of TF32.
   const kTile = path.unit === 'tensor' ? Math.max(1, Math.round((unit.kTile * 2) / path.bytes)) : unit.kTile;
   const kPad = ceilTo(g.k, kTile);
-  const splits = tiles >= sms ? 1 : Math.max(1, Math.min(Math.floor(sms / tiles), Math.floor(kPad / SPLIT_K_MIN)));
+  const splits = tiles >= sms ? 1 : splitK(tiles, sms, Math.floor(kPad / SPLIT_K_MIN));
   const waves = Math.ceil((tiles * splits) / sms);
   const perSm = (path.tflops * 1e12) / 2 / sms; // MAC/s of one SM
   const seconds = (waves * longTile * shortTile * (kPad / splits)) / (perSm * unit.efficiency * speedup);
@@ -179,6 +202,7 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
   }
   const path = matrixPath(device, precision);
   const unit = path.unit === 'tensor' ? c.tensorCores : c.simt;
+  const matrixMemoryS = path.unit === 'simt' ? memoryS / c.matrixMemoryEfficiency : memoryS;
   const winograd = usesWinograd(k, path) && unit.winograd > 1;
   const speedup = (winograd ? unit.winograd : 1) * (k.role === 'wgrad' ? c.wgradEfficiency : 1);
   const browser = device.measured;
@@ -190,12 +214,12 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
       ? probedGemmSeconds(k.gemm, unit, device.fp32Tflops * 1000 * speedup, 1)
       : gemmSeconds(k.gemm, path, unit, device.sms, speedup);
   // A probed CPU's oneDNN call reorders its operands to its blocked layouts and back (`cpuConvSplit`): added.
-  let seconds = reorder ? computeS + (k.bytesRead + k.bytesWritten) / (split.reorderGBs * 1e9) : Math.max(computeS, memoryS, floor);
+  let seconds = reorder ? computeS + (k.bytesRead + k.bytesWritten) / (split.reorderGBs * 1e9) : Math.max(computeS, matrixMemoryS, floor);
   if (path.unit === 'tensor' && layout === 'nchw' && k.imageBytes > 0) {
     seconds += ((k.phase === 'forward' ? c.nchwPasses : c.nchwPassesBackward) * k.imageBytes) / bandwidth;
   }
   const efficiency = computeS > 0 ? k.flops / (seconds * path.tflops * 1e12) : 0;
-  return { computeS, memoryS, seconds, efficiency, unit: path.unit, tileUse, winograd };
+  return { computeS, memoryS: matrixMemoryS, seconds, efficiency, unit: path.unit, tileUse, winograd };
 }
 
 /**
