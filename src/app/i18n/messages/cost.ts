@@ -291,9 +291,9 @@ export default defineMessages(
     'browser.why.fc': 'is a thin product (batch × 2048 by 2048 × classes) that streams its weights, predicted at the max pooling’s bandwidth',
     'browser.why.SE/ECA': 'is made of tiny ops whose time is mostly the per-op overhead',
     'browser.limits':
-      'The roofline knows only FLOPs, bytes and one fixed cost per pass. It cannot know a kernel\'s efficiency for its shape (the probe is one ' +
-      '1024 × 1024 matmul), the caches (the bandwidth is measured on a 4 MB tensor, the size of a batch-1 activation; a large batch leaves the ' +
-      'caches), or how each op waits for its threads; the times are also noisy when other work shares the machine.',
+      'The roofline knows only FLOPs, bytes and one fixed cost per op. It knows a kernel\'s rate only for the shapes the probe runs (three dense ' +
+      'convs of a ResNet, two grouped 3×3 convs of ResNeXt-50), not the caches a layer\'s own weights and maps meet (the bandwidth is a max pooling ' +
+      'over inputs larger than the caches), nor how each op waits for its threads; the times are also noisy when other work shares the machine.',
     'browser.everyLayer': 'Every layer, measured and predicted',
     'browser.perLayerTable': 'Measured vs predicted per layer',
     'browser.col.layer': 'Layer',
@@ -580,8 +580,8 @@ export default defineMessages(
     'browser.why.fc': '是一个窄的乘积（batch × 2048 乘 2048 × 类别数），要流式读取权重，按最大池化的带宽预测',
     'browser.why.SE/ECA': '由许多微小的算子组成，时间主要是每个算子的固定开销',
     'browser.limits':
-      `${T.roofline}只知道 FLOPs、字节数和每遍一个固定开销。它无法知道某个算子在其形状下的效率（探测只是一个 1024 × 1024 的矩阵乘法），` +
-      '也不知道缓存（带宽是在 4 MB 张量上测得的，相当于批大小为 1 时一个激活值的大小；大批量会超出缓存），' +
+      `${T.roofline}只知道 FLOPs、字节数和每个算子一个固定开销。它只知道探测所运行形状下的算子速率（ResNet 的三个稠密卷积、ResNeXt-50 的两个分组 3×3 卷积），` +
+      '不知道某一层自己的权重和特征图遇到的缓存情况（带宽来自对超出缓存大小的输入做最大池化），' +
       '也不知道每个算子等待线程的时间；当有其他任务共用这台机器时，计时也会有噪声。',
     'browser.everyLayer': '每一层的实测与预测',
     'browser.perLayerTable': '逐层的实测与预测',
