@@ -171,6 +171,8 @@ function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Pr
       return [memoryKernel(i, 'forward', 'attention', (out + batch * inputElements(graph, node, 1)) * s, out * s, out)];
     case 'maxpool': {
       const k = node.pool.kernel;
+      // Its FLOPs are the window's comparisons, an average pooling's its additions: what a CPU's pooling spends its
+      // time on (model.ts).
       return [memoryKernel(i, 'forward', 'pool', inp * s, out * s + (mode === 'training' ? 8 * out : 0), (k * k - 1) * out)];
     }
     case 'avgpool':
