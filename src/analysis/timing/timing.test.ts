@@ -14,7 +14,7 @@ import { inferenceKernels, trainingKernels, kernelMacs, type Gemm, type Kernel }
 import { dispatchSeconds, eagerSeconds, gemmSeconds, kernelTime, TILE_M, WINOGRAD_GROUP_WIDTH } from './model.ts';
 import { matrixPath } from './precision.ts';
 import { inferenceTime, ringAllReduceSeconds, trainingStepTime } from './predict.ts';
-import { PUBLISHED_TIMINGS, predictPublished } from './published.ts';
+import { optimizerImpl, PUBLISHED_TIMINGS, predictPublished } from './published.ts';
 import { timeSetting } from './layers.ts';
 
 const v100 = findDevice('v100')!;
@@ -314,6 +314,10 @@ describe('training', () => {
     const step = (impl: 'loop' | 'foreach') => trainingStepTime(g, 64, 'momentum', 1, { ...s, optimizerImpl: impl }).optimizer.seconds;
     expect(step('loop')).toBeGreaterThanOrEqual((loop.length * C.minKernelUs) / 1e6);
     expect(step('loop')).toBeGreaterThan(2 * step('foreach'));
+    // A published table is predicted with its PyTorch's default: the loop before 2.0, foreach from 2.0.
+    const impl = (id: string) => optimizerImpl(PUBLISHED_TIMINGS.find((r) => r.table.id === id)!.table);
+    expect(impl('timm-train-nchw-pt112-rtx3090')).toBe('loop');
+    expect(impl('timm-infer-nchw-pt240-rtx3090')).toBe('foreach');
   });
 
   it('data parallel: a ring all-reduce of the gradients, hidden behind the backward except its last bucket', () => {
