@@ -52,6 +52,7 @@ export const ALLOWED_ON_CHINESE_PAGE: readonly string[] = ['Language', 'English'
 export const CITED_TITLES: readonly string[] = [
   'Aggregated Residual Transformations for Deep Neural Networks',
   'Designing Network Design Spaces',
+  'Dissecting the NVIDIA Volta GPU Architecture via Microbenchmarking',
 ];
 
 /**
