@@ -20,7 +20,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpuDevice, type CpuProbe } from '../src/analysis/devices.ts';
+import { cpuConvSplit, cpuDevice, type CpuProbe } from '../src/analysis/devices.ts';
 import { median, spearman } from '../src/analysis/stats.ts';
 import { layerTimes, timeSetting } from '../src/analysis/timing/layers.ts';
 import { trainingStepTime } from '../src/analysis/timing/predict.ts';
@@ -130,8 +130,11 @@ async function thisCpu(): Promise<void> {
   let probe: CpuProbe | null = saved?.probe ?? null;
   if (!saved) await run('/usr/bin/python3', ['bench/torch_predict.py', '--probe', '--threads', threads, '--clock', clock], (l) => (probe = JSON.parse(l) as CpuProbe));
   const p = probe! as CpuProbe & { torch: string };
-  print(`\n2. PyTorch ${p.torch} on this CPU, ${threads} threads (bench/torch_predict.py): probe GEMM ${p.gemmGflops.toFixed(1)} GFLOP/s, convs ${p.convGflops.toFixed(1)} (grouped ${p.groupedConvGflops.toFixed(1)}) GFLOP/s, ` +
-    `copy ${p.copyGBs.toFixed(1)} GB/s (64 MB: ${p.largeCopyGBs.toFixed(1)}), ${p.opUs.toFixed(1)} us per tiny module call, ${p.convUs.toFixed(1)} per tiny conv, ${p.vectorLanes} float32 lanes${clock === 'cpu' ? '; the least CPU time of the process over its threads, not wall time (--clock cpu)' : ''}`);
+  const split = cpuConvSplit(p);
+  print(`\n2. PyTorch ${p.torch} on this CPU, ${threads} threads (bench/torch_predict.py): probe GEMM ${p.gemmGflops.toFixed(1)} GFLOP/s, convs ${p.convGflops.toFixed(1)} (grouped ${p.groupedConvGflops.toFixed(1)}) GFLOP/s` +
+    `${split ? ` = arithmetic at ${split.gflops.toFixed(1)} GFLOP/s + layout reorders at ${split.reorderGBs.toFixed(1)} GB/s` : ''}, ` +
+    `copy ${p.copyGBs.toFixed(1)} GB/s (64 MB: ${p.largeCopyGBs.toFixed(1)})${p.bnGBs ? `, BatchNorm ${p.bnGBs.toFixed(1)} GB/s` : ''}${p.poolGops ? `, max pooling ${p.poolGops.toFixed(2)} G comparisons/s` : ''}, ` +
+    `${p.opUs.toFixed(1)} us per tiny module call, ${p.convUs.toFixed(1)} per tiny conv, ${p.vectorLanes} float32 lanes${clock === 'cpu' ? '; the least CPU time of the process over its threads, not wall time (--clock cpu)' : ''}`);
   const device = cpuDevice(p);
   const s = timeSetting(device, 'float32', 'nchw');
   const measured: Measurements['networks'] = saved?.networks ?? [];

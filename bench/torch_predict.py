@@ -4,7 +4,7 @@
         one JSON line: the CPU, the threads, a float32 GEMM (torch.mm of 1024 x 1024, GFLOP/s), copies of a 4 MB
         and a 64 MB tensor (bytes read + written per second: in the caches and past them), the time of one tiny module call (nn.ReLU on one element:
         Python's module call + the dispatcher), three dense convs and a grouped 3x3 conv (GFLOP/s, oneDNN), one tiny conv
-        module call (microseconds), the vector width and the memory
+        module call (microseconds), a max pooling (window comparisons per second), the vector width and the memory
     python3 bench/torch_predict.py --time NAME[,NAME...] [--threads 2] [--runs 5] [--train-runs 3] [--clock wall|cpu]
         one JSON line per preset: median ms of an eval forward pass at batch 1 and 8 (torch.inference_mode), and of
         one training step at batch 8 (train mode, CrossEntropyLoss, backward, SGD with momentum 0.9, zero_grad
@@ -132,7 +132,8 @@ def probe() -> dict:
         shapes = [(64, 64, 3, 56), (64, 256, 1, 56), (512, 512, 3, 7)]
         dense_flops = sum(2 * co * ci * k * k * hw * hw for ci, co, k, hw in shapes)
         dense_args = [(torch.randn(1, ci, hw, hw), torch.randn(co, ci, k, k), k // 2) for ci, co, k, hw in shapes]
-        dense = sum(median_time(lambda a=a: torch.nn.functional.conv2d(a[0], a[1], padding=a[2]), 15, 3) for a in dense_args)
+        dense_each = [median_time(lambda a=a: torch.nn.functional.conv2d(a[0], a[1], padding=a[2]), 15, 3) for a in dense_args]
+        dense = sum(dense_each)
         grouped_x, grouped_w = torch.randn(1, 128, 56, 56), torch.randn(128, 4, 3, 3)
         grouped = median_time(lambda: torch.nn.functional.conv2d(grouped_x, grouped_w, padding=1, groups=32), 15, 3)
         small = nn.Conv2d(8, 8, 1, bias=False).eval()
@@ -143,11 +144,23 @@ def probe() -> dict:
                 small(small_x)
 
         conv_call = median_time(conv_calls, 7, 2, parallel=False) / 500
+        # The stem's max pooling (3x3, stride 2, 64 x 112 x 112): PyTorch compares window by window, far below the
+        # bandwidth (measured: about a fifth of a tiered-stem ResNet-10's time on one thread), so it gets its own rate.
+        pool_x = torch.randn(1, 64, 112, 112)
+        pool = median_time(lambda: torch.nn.functional.max_pool2d(pool_x, 3, 2, 1), 15, 3)
+        # An eval BatchNorm module on a stage-1 activation (256 x 56 x 56, 3.2 MB): the bandwidth an element-wise op
+        # of the network reaches (a copy of one tensor over and over, `copyGBs`, reads it from the nearest cache).
+        bn = nn.BatchNorm2d(256).eval()
+        bn_x = torch.randn(1, 256, 56, 56)
+        bn_t = median_time(lambda: bn(bn_x), 15, 3)
     return {
         "cpu": cpu_name(), "threads": torch.get_num_threads(), "gemmGflops": 2 * 1024 ** 3 / gemm / 1e9,
         "copyGBs": 2 * x.numel() * 4 / copy / 1e9, "largeCopyGBs": 2 * big.numel() * 4 / big_copy / 1e9, "opUs": op * 1e6, "vectorLanes": vector_lanes(),
         "convGflops": dense_flops / dense / 1e9, "groupedConvGflops": 2 * 128 * 4 * 9 * 56 * 56 / grouped / 1e9,
         "convUs": conv_call * 1e6, "memoryBytes": memory_bytes(), "torch": torch.__version__,
+        "poolGops": 8 * 64 * 56 * 56 / pool / 1e9,
+        "bnGBs": 2 * bn_x.numel() * 4 / bn_t / 1e9,
+        "denseConvs": [{"inChannels": ci, "outChannels": co, "kernel": k, "side": hw, "ms": t * 1e3} for (ci, co, k, hw), t in zip(shapes, dense_each)],
     }
 
 

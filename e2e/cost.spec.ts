@@ -186,7 +186,7 @@ test('compare has activations, training memory, inference and training time with
 test('this browser as a device: the backend measured, then every layer timed beside its prediction', async ({ page }) => {
   test.setTimeout(300_000);
   await page.goto('/?view=cost&device=browser&backend=wasm&preset=resnet18&batch=1');
-  await expect(page.getByTestId('matmul-gflops')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('conv-gflops')).toBeVisible({ timeout: 120_000 });
   await expect(page.getByRole('group', { name: /Roofline: This browser \(tfjs wasm/ })).toBeVisible();
   await page.getByRole('button', { name: 'Measure', exact: true }).click();
   await expect(page.getByTestId('rank-correlation')).toBeVisible({ timeout: 240_000 });

@@ -251,16 +251,17 @@ export function findDevice(name: string): Device | undefined {
 export const BROWSER_DEVICE = 'browser';
 
 /**
- * "This browser" as a device: the measured matmul rate is the compute roof for every dtype (TensorFlow.js
- * computes in float32), the measured element-wise bandwidth the memory roof, the measured per-op time the
- * launch overhead; the engine folds BN and fuses ReLU.
+ * "This browser" as a device: the measured rate of dense convs is the compute roof for every dtype (TensorFlow.js
+ * computes in float32; grouped convs run at the measured grouped rate, see timing/model.ts), the measured max
+ * pooling's bandwidth the memory roof, the measured per-op time the launch overhead (a conv's: the tiny conv's);
+ * the engine folds BN and fuses ReLU.
  */
 export function browserDevice(m: BackendSpeed): Device {
   return {
     name: BROWSER_DEVICE,
     label: `This browser (tfjs ${m.backend}${m.threads ? `, ${m.threads} thread${m.threads > 1 ? 's' : ''}` : ''})`,
     kind: 'browser',
-    fp32Tflops: m.matmulGflops / 1000,
+    fp32Tflops: m.convGflops / 1000,
     tf32Tflops: null,
     fp16Tflops: null,
     bf16Tflops: null,
@@ -300,6 +301,48 @@ export interface CpuProbe {
   /** float32 lanes of the vector unit (8 with AVX2, 16 with AVX-512). */
   vectorLanes: number;
   memoryBytes: number;
+  /**
+   * Max pooling (a ResNet stem's: 3x3 stride 2 over 64 x 112 x 112): window comparisons (8 per output) per second,
+   * billions. Absent in probes saved before it was measured.
+   */
+  poolGops?: number;
+  /** An eval BatchNorm module on 256 x 56 x 56 (3.2 MB): bytes read + written per second, GB/s (absent before). */
+  bnGBs?: number;
+  /** The dense convs of `convGflops` one by one (absent in probes saved before): their shapes at batch 1 and times. */
+  denseConvs?: { inChannels: number; outChannels: number; kernel: number; side: number; ms: number }[];
+}
+
+/**
+ * A probed CPU's conv time split in two: t = MACs / rate + bytes / reorderGBs, where bytes are the conv's input,
+ * weights and output. PyTorch 1.13 hands oneDNN NCHW / OIHW tensors, and oneDNN reorders every operand to its
+ * blocked layout and the output back at each call (its verbose log shows the reorders), a memory-bound cost that
+ * weighs most on convs with few MACs per byte (a 1x1, a 7 x 7 map's large weights). Least squares over the probe's
+ * dense convs (a 3x3 on 56 x 56, a 1x1 on 56 x 56, a 3x3 of 512 channels on 7 x 7: three intensities); null when
+ * the probe has no per-conv times or the split is not positive (then every conv runs at `convGflops`).
+ */
+export function cpuConvSplit(p: CpuProbe): { gflops: number; reorderGBs: number } | null {
+  if (!p.denseConvs || p.denseConvs.length < 2) return null;
+  let aa = 0;
+  let ab = 0;
+  let bb = 0;
+  let at = 0;
+  let bt = 0;
+  for (const c of p.denseConvs) {
+    const px = c.side * c.side;
+    const a = c.inChannels * c.outChannels * c.kernel * c.kernel * px;
+    const b = 4 * (c.inChannels * px + c.outChannels * c.inChannels * c.kernel * c.kernel + c.outChannels * px);
+    const t = c.ms / 1000;
+    aa += a * a;
+    ab += a * b;
+    bb += b * b;
+    at += a * t;
+    bt += b * t;
+  }
+  const det = aa * bb - ab * ab;
+  const perMac = (at * bb - bt * ab) / det;
+  const perByte = (bt * aa - at * ab) / det;
+  if (!(perMac > 0 && perByte > 0)) return null;
+  return { gflops: 2 / perMac / 1e9, reorderGBs: 1 / perByte / 1e9 };
 }
 
 /** "This CPU" as a device: PyTorch eager on the probed CPU, the probe's rates as its roofs. */
@@ -308,9 +351,9 @@ export function cpuDevice(p: CpuProbe): Device {
     name: 'this-cpu',
     label: `This CPU (${p.cpu}, ${p.threads} thread${p.threads > 1 ? 's' : ''}, PyTorch)`,
     kind: 'cpu',
-    // The forward convs' rate is the probe's conv (oneDNN reaches more than BLAS's torch.mm); constantsFor
-    // runs the fc and the backward GEMMs at the GEMM's.
-    fp32Tflops: p.convGflops / 1000,
+    // The forward convs' rate is the probe's conv (oneDNN reaches more than BLAS's torch.mm; without the layout
+    // reorders, `cpuConvSplit`, where the probe allows the split); constantsFor runs the weight gradients at the GEMM's.
+    fp32Tflops: (cpuConvSplit(p)?.gflops ?? p.convGflops) / 1000,
     tf32Tflops: null,
     fp16Tflops: null,
     bf16Tflops: null,

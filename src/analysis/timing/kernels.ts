@@ -17,8 +17,9 @@
  * - autocast (`amp`) casts every conv / fc weight to float16 at each call (a kernel reading 4 and writing 2
  *   bytes per weight; in training its backward casts the gradient back), and the float32 network input once.
  * - The optimizer update is a memory-bound pass over parameters, gradients and state (PyTorch 2's foreach
- *   kernels: a few launches per list of up to 64 tensors); gradients are freed, not zeroed, between steps
- *   (`zero_grad(set_to_none=True)`, the default since PyTorch 2.0).
+ *   kernels: a few launches per list of up to 64 tensors; before 2.0 a loop over the parameters, a few kernels
+ *   each); gradients are freed, not zeroed, between steps (`zero_grad(set_to_none=True)`, the default since
+ *   PyTorch 2.0).
  */
 import { numel, type LayerGraph, type LayerNode } from '../../model/graph.ts';
 import type { Optimizer } from '../memory.ts';
@@ -170,6 +171,8 @@ function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Pr
       return [memoryKernel(i, 'forward', 'attention', (out + batch * inputElements(graph, node, 1)) * s, out * s, out)];
     case 'maxpool': {
       const k = node.pool.kernel;
+      // Its FLOPs are the window's comparisons, an average pooling's its additions: what a CPU's pooling spends its
+      // time on (model.ts).
       return [memoryKernel(i, 'forward', 'pool', inp * s, out * s + (mode === 'training' ? 8 * out : 0), (k * k - 1) * out)];
     }
     case 'avgpool':
@@ -283,22 +286,41 @@ const OPTIMIZER_PASSES: Readonly<Record<Optimizer, [number, number, number]>> = 
   adam: [4, 3, 8],
 };
 
+/**
+ * The same step as PyTorch before 2.0 runs it by default (`foreach=False`): a Python loop over the parameters,
+ * one kernel per tensor operation, [arrays read, arrays written] per kernel (torch/optim/sgd.py and adam.py,
+ * `_single_tensor_*`). SGD: `param.add_(grad)`; SGD with momentum: `buf.mul_(m).add_(grad)`, `param.add_(buf)`;
+ * Adam: `exp_avg.mul_().add_()`, `exp_avg_sq.mul_().addcmul_()`, `sqrt`, the division, `add_(eps)`, `param.addcdiv_()`.
+ */
+const OPTIMIZER_LOOP: Readonly<Record<Optimizer, readonly (readonly [number, number])[]>> = {
+  none: [],
+  sgd: [[2, 1]],
+  momentum: [[1, 1], [2, 1], [2, 1]],
+  adam: [[1, 1], [2, 1], [1, 1], [2, 1], [1, 1], [1, 1], [1, 1], [3, 1]],
+};
+
 /** PyTorch's multi_tensor_apply takes at most this many tensors per launch (its depth limit for 3-4 lists). */
 const FOREACH_TENSORS = 64;
 
-function optimizerKernel(graph: LayerGraph, optimizer: Optimizer, p: Precision): Kernel | null {
+/**
+ * How the framework runs the optimizer step: PyTorch 2's foreach kernels (the default on CUDA since 2.0), or
+ * the per-parameter loop of earlier releases (`torch.optim` before 2.0 defaults to `foreach=False`).
+ */
+export type OptimizerImpl = 'foreach' | 'loop';
+
+function optimizerKernels(graph: LayerGraph, optimizer: Optimizer, p: Precision, impl: OptimizerImpl): Kernel[] {
   const [reads, writes, ops] = OPTIMIZER_PASSES[optimizer];
-  if (ops === 0) return null;
-  let params = 0;
-  let tensors = 0;
-  for (const n of graph.nodes) {
-    params += paramElements(n);
-    tensors += n.tensors.filter((t) => t.kind === 'parameter').length;
-  }
+  if (ops === 0) return [];
   const b = masterBytes(p);
+  const tensors: number[] = [];
+  for (const n of graph.nodes) for (const t of n.tensors) if (t.kind === 'parameter') tensors.push(numel(t.shape));
+  if (impl === 'loop') {
+    return tensors.flatMap((elements) => OPTIMIZER_LOOP[optimizer].map(([r, w]) => memoryKernel(-1, 'optimizer', 'optimizer', r * elements * b, w * elements * b, elements)));
+  }
+  const params = tensors.reduce((a, e) => a + e, 0);
   const k = memoryKernel(-1, 'optimizer', 'optimizer', reads * params * b, writes * params * b, 2 * ops * params);
-  k.launches = ops * Math.ceil(tensors / FOREACH_TENSORS);
-  return k;
+  k.launches = ops * Math.ceil(tensors.length / FOREACH_TENSORS);
+  return [k];
 }
 
 /** The kernels of an inference (eval) forward pass of a batch. */
@@ -309,11 +331,12 @@ export function inferenceKernels(graph: LayerGraph, batch: number, p: Precision)
 interface TrainingKernels {
   forward: Kernel[];
   backward: Kernel[];
-  optimizer: Kernel | null;
+  /** The optimizer step's kernels (none for `none`). */
+  optimizer: Kernel[];
 }
 
 /** The kernels of one training step of a batch: forward (training mode) + loss, backward, optimizer. */
-export function trainingKernels(graph: LayerGraph, batch: number, p: Precision, optimizer: Optimizer): TrainingKernels {
+export function trainingKernels(graph: LayerGraph, batch: number, p: Precision, optimizer: Optimizer, impl: OptimizerImpl = 'foreach'): TrainingKernels {
   const s = activationBytes(p);
   const loss = lossKernels(graph, batch, p);
   const forward = [...graph.nodes.flatMap((n) => forwardKernels(graph, n, batch, p, 'training')), ...loss.forward];
@@ -328,7 +351,7 @@ export function trainingKernels(graph: LayerGraph, batch: number, p: Precision, 
     for (let e = 0; e < extra; e++) backward.push(memoryKernel(j, 'backward', 'accumulate', 2 * size, size, size / s));
     backward.push(...backwardKernels(graph, node, batch, p));
   }
-  return { forward, backward, optimizer: optimizerKernel(graph, optimizer, p) };
+  return { forward, backward, optimizer: optimizerKernels(graph, optimizer, p, impl) };
 }
 
 /** Multiply-accumulates of the matrix kernels (forward conv + fc: the paper's count times the batch). */

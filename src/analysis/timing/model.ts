@@ -4,7 +4,7 @@
  * A matrix kernel (conv, its dgrad and wgrad, the fc) is an implicit GEMM: per group an m x n output over a
  * k-long reduction (kernels.ts). It runs in tiles: along the longer of m and n at most TILE_M wide, along the
  * shorter a multiple of `nTile` (at most TILE_N) that pads it least; k is padded to a multiple of `kTile`. Tiles run in waves over the SMs; a GEMM with fewer tiles than SMs splits k to fill them (split-k,
- * when k is long enough). So
+ * as many ways as leaves the SMs least idle, when k is long enough). So
  *
  *   compute = waves x (tile work) / (the unit's peak per SM x efficiency)
  *
@@ -20,7 +20,7 @@
  * ones already queued; the pass ends when the GPU finishes the last. Small batches are therefore
  * launch-bound, large ones GPU-bound. A CPU runs each op synchronously: launch + kernel time, summed.
  */
-import type { Device } from '../devices.ts';
+import { cpuConvSplit, type CpuProbe, type Device } from '../devices.ts';
 import type { Gemm, Kernel } from './kernels.ts';
 import { matrixPath, type MatrixPath, type Precision } from './precision.ts';
 
@@ -46,6 +46,14 @@ export interface DeviceConstants {
    * group, a k x k stencil over each input, no GEMM and no tensor cores).
    */
   depthwiseEfficiency: number;
+  /**
+   * Share of `memoryEfficiency`'s bandwidth an FP32 vector-unit matrix kernel's (conv, dgrad, wgrad, fc) own reads
+   * and writes reach when they, not its arithmetic, bound it: a conv of few channels gathers its NCHW operands
+   * into shared-memory tiles at the occupancy its registers allow, it does not stream them as an element-wise
+   * kernel does. Tensor-core convs on NCHW data already pay their operands' transposes (`nchwPasses`), which do
+   * stream; on them the conv's traffic moves at the element-wise rate.
+   */
+  matrixMemoryEfficiency: number;
   minKernelUs: number;
   /** Passes over a tensor-core conv's image operands to transpose NCHW to NHWC and back: forward, backward kernels. */
   nchwPasses: number;
@@ -90,6 +98,21 @@ function shortTileWidth(n: number, nTile: number): number {
   return best;
 }
 
+/** A GEMM split k at most this many ways (the splits' partial sums are then reduced). */
+const SPLIT_K_MAX = 64;
+
+/**
+ * How many ways a GEMM of fewer tiles than SMs splits k: the count (each split at least SPLIT_K_MIN of k) whose
+ * waves leave the SMs least idle, the fewest of equals. 64 tiles on 82 SMs split 32 ways run in 25 waves
+ * (78% of the SMs busy) where unsplit they take one wave of 64 (the same share) at 32 times the length; a split
+ * that fills whole waves is taken when k allows it.
+ */
+function splitK(tiles: number, sms: number, most: number): number {
+  let best = 1;
+  for (let s = 2; s <= Math.min(most, SPLIT_K_MAX); s++) if (Math.ceil((tiles * s) / sms) / s < Math.ceil((tiles * best) / sms) / best - 1e-9) best = s;
+  return best;
+}
+
 /** Seconds of one GEMM on a unit (see the top of this file). */
 export function gemmSeconds(g: Gemm, path: MatrixPath, unit: UnitConstants, sms: number, speedup: number): { seconds: number; tileUse: number } {
   // The tile's long side runs along the longer output dimension (a library computes C or its transpose).
@@ -103,7 +126,7 @@ export function gemmSeconds(g: Gemm, path: MatrixPath, unit: UnitConstants, sms:
   // The tensor-core MMA steps k by 32 bytes: 16 elements of float16 / bfloat16, 8 of TF32.
   const kTile = path.unit === 'tensor' ? Math.max(1, Math.round((unit.kTile * 2) / path.bytes)) : unit.kTile;
   const kPad = ceilTo(g.k, kTile);
-  const splits = tiles >= sms ? 1 : Math.max(1, Math.min(Math.floor(sms / tiles), Math.floor(kPad / SPLIT_K_MIN)));
+  const splits = tiles >= sms ? 1 : splitK(tiles, sms, Math.floor(kPad / SPLIT_K_MIN));
   const waves = Math.ceil((tiles * splits) / sms);
   const perSm = (path.tflops * 1e12) / 2 / sms; // MAC/s of one SM
   const seconds = (waves * longTile * shortTile * (kPad / splits)) / (perSm * unit.efficiency * speedup);
@@ -123,19 +146,47 @@ function usesWinograd(k: Kernel, path: MatrixPath): boolean {
   return path.unit === 'simt' && g !== null && g.kernel === 3 && g.stride === 1 && (g.groups === 1 || g.n >= WINOGRAD_GROUP_WIDTH) && (k.role === 'conv' || k.role === 'dgrad');
 }
 
+/**
+ * Seconds of one GEMM on "this browser" or a probed CPU: the kernels split a conv into work items far more numerous
+ * than the threads (the engine's: panels of a few pixels x 8 output channels), so there are no tile waves: the output
+ * channels per group padded to the vector width (`nTile`), the output pixels to `pixelTile`, at a measured rate that
+ * already holds every thread. In the browser grouped convs run by their own kernel at the grouped probe's rate
+ * (useful FLOPs), dense ones at the dense convs'; on a CPU every conv at the arithmetic rate of `cpuConvSplit`.
+ */
+function probedGemmSeconds(g: Gemm, unit: UnitConstants, gflops: number, pixelTile = BROWSER_PIXEL_TILE): { seconds: number; tileUse: number } {
+  const n = ceilTo(g.n, unit.nTile);
+  const m = ceilTo(g.m, pixelTile);
+  return { seconds: (2 * g.groups * m * n * g.k) / (gflops * 1e9 * unit.efficiency), tileUse: (g.m * g.n) / (m * n) };
+}
+
+/**
+ * Output pixels per register tile of the engine's GEMM conv kernel (`mr` in src/model/tfjs/kernels/conv-gemm.ts:
+ * 6 with relaxed SIMD's FMA): a 7 x 7 map is 9 tiles, 54 pixels.
+ */
+const BROWSER_PIXEL_TILE = 6;
+
+const splits = new WeakMap<CpuProbe, ReturnType<typeof cpuConvSplit>>();
+
+function cpuSplitOf(p: CpuProbe): ReturnType<typeof cpuConvSplit> {
+  if (!splits.has(p)) splits.set(p, cpuConvSplit(p));
+  return splits.get(p)!;
+}
+
 /** The probe's two copies move 8 MB (4 MB read, 4 written) and 128 MB. */
 const SMALL_COPY_BYTES = 8 * 2 ** 20;
 const LARGE_COPY_BYTES = 128 * 2 ** 20;
 
 /**
- * Bytes per second of a kernel moving `bytes`: the device's bandwidth; on a probed CPU the small copy's up to its
- * size, the large copy's from its size, and log-interpolated between (how much of the traffic the caches hold).
+ * Bytes per second of a kernel moving `bytes`: the device's bandwidth; on a probed CPU the probe's BatchNorm's (else
+ * its small copy's) up to 8 MB, the large copy's (at most that) from 128 MB, and log-interpolated between (how much of
+ * the traffic the caches hold).
  */
 function bandwidthFor(bytes: number, device: Device): number {
   const p = device.measuredCpu;
   if (!p) return device.bandwidthGBs * 1e9;
   const t = Math.min(1, Math.max(0, Math.log(bytes / SMALL_COPY_BYTES) / Math.log(LARGE_COPY_BYTES / SMALL_COPY_BYTES)));
-  return Math.exp((1 - t) * Math.log(p.copyGBs) + t * Math.log(p.largeCopyGBs)) * 1e9;
+  const small = p.bnGBs ?? p.copyGBs;
+  return Math.exp((1 - t) * Math.log(small) + t * Math.log(Math.min(small, p.largeCopyGBs))) * 1e9;
 }
 
 export function kernelTime(k: Kernel, device: Device, precision: Precision, layout: Layout, c: DeviceConstants): KernelTime {
@@ -143,27 +194,43 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
   const memoryS = (k.bytesRead + k.bytesWritten) / (bandwidth * (k.role === 'depthwise' ? c.depthwiseEfficiency : 1));
   const floor = c.minKernelUs * 1e-6;
   if (!k.gemm) {
-    return { computeS: 0, memoryS, seconds: Math.max(memoryS, floor), efficiency: 0, unit: 'memory', tileUse: 1, winograd: false };
+    // PyTorch's CPU pooling (max, average, the global mean) runs window by window, far below the bandwidth: its
+    // comparisons or additions at the probe's max-pooling rate.
+    const poolGops = device.measuredCpu?.poolGops;
+    const computeS = k.role === 'pool' && k.phase === 'forward' && poolGops ? k.flops / (poolGops * 1e9) : 0;
+    return { computeS, memoryS, seconds: Math.max(computeS, memoryS, floor), efficiency: 0, unit: 'memory', tileUse: 1, winograd: false };
   }
   const path = matrixPath(device, precision);
   const unit = path.unit === 'tensor' ? c.tensorCores : c.simt;
+  const matrixMemoryS = path.unit === 'simt' ? memoryS / c.matrixMemoryEfficiency : memoryS;
   const winograd = usesWinograd(k, path) && unit.winograd > 1;
   const speedup = (winograd ? unit.winograd : 1) * (k.role === 'wgrad' ? c.wgradEfficiency : 1);
-  const { seconds: computeS, tileUse } = gemmSeconds(k.gemm, path, unit, device.sms, speedup);
-  let seconds = Math.max(computeS, memoryS, floor);
+  const browser = device.measured;
+  const split = device.measuredCpu ? cpuSplitOf(device.measuredCpu) : null;
+  const reorder = split && (k.role === 'conv' || k.role === 'dgrad' || k.role === 'wgrad');
+  const { seconds: computeS, tileUse } = browser
+    ? probedGemmSeconds(k.gemm, unit, k.gemm.groups > 1 && k.gemm.n > 1 ? browser.groupedGflops : browser.convGflops)
+    : reorder
+      ? probedGemmSeconds(k.gemm, unit, device.fp32Tflops * 1000 * speedup, 1)
+      : gemmSeconds(k.gemm, path, unit, device.sms, speedup);
+  // A probed CPU's oneDNN call reorders its operands to its blocked layouts and back (`cpuConvSplit`): added.
+  let seconds = reorder ? computeS + (k.bytesRead + k.bytesWritten) / (split.reorderGBs * 1e9) : Math.max(computeS, matrixMemoryS, floor);
   if (path.unit === 'tensor' && layout === 'nchw' && k.imageBytes > 0) {
     seconds += ((k.phase === 'forward' ? c.nchwPasses : c.nchwPassesBackward) * k.imageBytes) / bandwidth;
   }
   const efficiency = computeS > 0 ? k.flops / (seconds * path.tflops * 1e12) : 0;
-  return { computeS, memoryS, seconds, efficiency, unit: path.unit, tileUse, winograd };
+  return { computeS, memoryS: matrixMemoryS, seconds, efficiency, unit: path.unit, tileUse, winograd };
 }
 
 /**
  * The host's time to dispatch a kernel: the device's `launchUs`; on a probed CPU a conv's call costs what the
- * probe's tiny Conv2d call took (oneDNN looks up its primitive), every other op a tiny op's.
+ * probe's tiny Conv2d call took (oneDNN looks up its primitive), every other op a tiny op's; in this browser a
+ * conv's or the fc's (the engine runs it as a 1x1 conv) what the probe's tiny conv took.
  */
 export function dispatchSeconds(k: Kernel, device: Device): number {
-  const us = device.measuredCpu && k.role === 'conv' ? device.measuredCpu.convUs : device.launchUs;
+  const convUs = device.measuredCpu?.convUs ?? device.measured?.convUs;
+  const conv = k.role === 'conv' || (device.measured !== undefined && k.role === 'fc');
+  const us = convUs !== undefined && conv ? convUs : device.launchUs;
   return k.launches * us * 1e-6;
 }
 

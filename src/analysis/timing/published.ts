@@ -15,7 +15,7 @@ import { findDevice } from '../devices.ts';
 import { inferenceTime, trainingStepTime } from './predict.ts';
 import type { Precision } from './precision.ts';
 import type { Layout } from './model.ts';
-import type { Mode } from './kernels.ts';
+import type { Mode, OptimizerImpl } from './kernels.ts';
 import { timeSetting } from './layers.ts';
 import data from '../../../fixtures/timing/published.json' with { type: 'json' };
 
@@ -147,10 +147,19 @@ export function publishedFor(config: NetworkConfig, device: string, precision: P
     r.config.depths.length === config.depths.length);
 }
 
+/**
+ * How the table's PyTorch ran the optimizer: `torch.optim` loops over the parameters by default before 2.0 and
+ * uses its foreach kernels on CUDA from 2.0 (PyTorch 2.0 release notes; `foreach=None` picks them).
+ */
+export function optimizerImpl(table: PublishedTable): OptimizerImpl {
+  const m = /PyTorch (\d+)\./.exec(table.software);
+  return m && Number(m[1]) < 2 ? 'loop' : 'foreach';
+}
+
 /** What the model predicts for a published row: milliseconds for the row's batch (and GPUs). */
 export function predictPublished(row: PublishedTiming, graph: LayerGraph = buildLayerGraph(row.config!)): number {
   const device = findDevice(row.table.device)!;
-  const s = timeSetting(device, row.table.precision, row.table.layout);
+  const s = { ...timeSetting(device, row.table.precision, row.table.layout), optimizerImpl: optimizerImpl(row.table) };
   if (row.table.mode === 'inference') return inferenceTime(graph, row.batch, s).seconds * 1000;
   return trainingStepTime(graph, row.batch, row.optimizer, row.gpus, s).seconds * 1000;
 }

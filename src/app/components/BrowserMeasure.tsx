@@ -62,8 +62,8 @@ export function BrowserMeasure({ state, graph, device }: { state: AppState; grap
       {s && (
         <p>
           <Rich text={t('browser.measured', {
-            backend: s.backend, threads: s.threads ? t('browser.threads', { threads: s.threads }) : '', matmul: s.matmulGflops.toFixed(1),
-            matMul: s.matMulGflops.toFixed(1), conv: s.conv1x1Gflops.toFixed(1), copy: s.copyGBs.toFixed(1), launch: s.launchUs.toFixed(1),
+            backend: s.backend, threads: s.threads ? t('browser.threads', { threads: s.threads }) : '', conv: s.convGflops.toFixed(1),
+            grouped: s.groupedGflops.toFixed(1), copy: s.copyGBs.toFixed(1), launch: s.launchUs.toFixed(1), convUs: s.convUs.toFixed(1),
             memory: humanBytes(s.memoryBytes), note: s.memoryNoteMessage ? i18n.msg(s.memoryNoteMessage) : s.memoryNote,
           })} />
           <button type="button" className="ghost" onClick={() => void measureBrowser(state.backend, true)}>{t('browser.again')}</button>

@@ -332,7 +332,8 @@ export class Engine {
   /** The active backend's speed for the roofline; the memory it can hold (wasm: 32-bit memory). */
   async measureSpeed(): Promise<BackendSpeed> {
     const backend = await this.ensureBackend();
-    const p = await probeSpeed();
+    const o = this.netOptions();
+    const p = await probeSpeed({ grouped: o.grouped ?? defaultGroupedMethod(backend), dense: o.dense, kernels: o.kernels });
     const deviceGiB = (globalThis as { navigator?: { deviceMemory?: number } }).navigator?.deviceMemory;
     const wasm = backend === 'wasm';
     const note = wasm
@@ -341,11 +342,11 @@ export class Engine {
     return {
       backend,
       threads: backend === 'wasm' ? await wasmThreadsInUse() : null,
-      matmulGflops: p.matmulGflops,
-      matMulGflops: p.matMulGflops,
-      conv1x1Gflops: p.conv1x1Gflops,
+      convGflops: p.convGflops,
+      groupedGflops: p.groupedGflops,
       copyGBs: p.copyGBs,
       launchUs: p.launchUs,
+      convUs: p.convUs,
       residualFusion: fusesResidual({ inChannels: 64, outChannels: 64, kernel: 1, stride: 1, padding: 0, groups: 1 }),
       memoryBytes: wasm ? 4 * 2 ** 30 : (deviceGiB ?? 4) * 2 ** 30,
       memoryNote: note.text,

@@ -97,12 +97,15 @@ export interface CamMaps { layer: string; maps: Float32Array; shape: [number, nu
 export interface BackendSpeed {
   backend: BackendName;
   threads: number | null;
-  /** The faster of tf.matMul and the same product as a 1x1 conv (both given too), GFLOP/s. */
-  matmulGflops: number;
-  matMulGflops: number;
-  conv1x1Gflops: number;
+  /** Dense convs of a ResNet's shapes through the network's conv path, GFLOP/s (tfjs/speed-probe.ts). */
+  convGflops: number;
+  /** Grouped 3x3 convs of ResNeXt-50's shapes, useful GFLOP/s. */
+  groupedGflops: number;
+  /** A max pooling's bytes read + written per second, GB/s. */
   copyGBs: number;
+  /** One tiny op, and one tiny conv, microseconds. */
   launchUs: number;
+  convUs: number;
   /** Whether the network's dense convs add the block's residual inside their kernel (the own GEMM kernel on wasm). */
   residualFusion: boolean;
   /** What the backend can hold: 4 GiB for wasm (32-bit memory), else navigator.deviceMemory. */

@@ -392,8 +392,7 @@ export class TfjsNetwork {
         case 'sigmoid':
           return tf.sigmoid(get(op.input));
         case 'maxpool':
-          if (op.kernels && typeof op.p === 'number') return tf.engine().runKernel(MAX_POOL_KERNEL_NAME, { x: get(op.input) }, { k: op.k, stride: op.s, pad: op.p, ...op.kernels } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-          return tf.maxPool(get(op.input) as tf.Tensor4D, op.k, op.s, op.p);
+          return maxPoolOp(get(op.input) as tf.Tensor4D, op.k, op.s, op.p, op.kernels);
         case 'avgpool':
           return tf.avgPool(get(op.input) as tf.Tensor4D, op.k, op.s, op.p);
         case 'adaptiveavgpool':
@@ -443,10 +442,19 @@ function spatialMean(x: tf.Tensor4D, kernels: KernelOptions | null): tf.Tensor2D
 }
 
 /**
+ * Max pooling of NHWC `x` as the network runs it: by the own wasm kernel (`kernels` given, numeric padding: see
+ * `ownPooling`), else tfjs's maxPool.
+ */
+export function maxPoolOp(x: tf.Tensor4D, k: number, s: number, p: number | 'same', kernels: KernelOptions | null): tf.Tensor4D {
+  if (kernels && typeof p === 'number') return tf.engine().runKernel(MAX_POOL_KERNEL_NAME, { x }, { k, stride: s, pad: p, ...kernels } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return tf.maxPool(x, k, s, p);
+}
+
+/**
  * Whether pooling and the fc layer run by the own wasm kernels (as the dense convs do: `denseMethod`),
  * for a tensor of `channels` channels; null for tfjs's ops, else the kernels' settings.
  */
-function ownPooling(build: { dense: DenseMethod; kernels: KernelOptions }, channels: number): KernelOptions | null {
+export function ownPooling(build: { dense: DenseMethod; kernels: KernelOptions }, channels: number): KernelOptions | null {
   return channels % 4 === 0 && denseMethod(tf.getBackend(), build.dense) === 'gemm' && tf.getKernel(MAX_POOL_KERNEL_NAME, 'wasm') ? build.kernels : null;
 }
 

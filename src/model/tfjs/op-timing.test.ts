@@ -10,7 +10,7 @@ import type { NetworkConfig } from '../config.ts';
 import { kernelGroups } from '../../analysis/roofline.ts';
 import { fusionPlan } from '../fusion.ts';
 import { useBackend } from './backends.ts';
-import { buildNetwork } from './network.ts';
+import { buildNetwork, defaultGroupedMethod } from './network.ts';
 import { randomStateDict } from './random.ts';
 import { probeSpeed } from './speed-probe.ts';
 import { Engine } from '../engine/engine.ts';
@@ -65,11 +65,10 @@ describe('per-op timing (cpu backend)', () => {
     }
   });
 
-  it('probes matmul throughput, element-wise bandwidth and per-op time', async () => {
-    const p = await probeSpeed({ matmulSize: 64, copyElements: 1 << 12, runs: 1 });
+  it('probes the rates of dense and grouped convs, a memory-bound op\'s bandwidth and the per-op times', async () => {
+    const p = await probeSpeed({ grouped: defaultGroupedMethod('cpu'), runs: 1, warmupMs: 0, scale: 14 });
     expect(p.backend).toBe('cpu');
-    expect(p.matmulGflops).toBe(Math.max(p.matMulGflops, p.conv1x1Gflops));
-    for (const v of [p.matmulGflops, p.copyGBs, p.launchUs]) {
+    for (const v of [p.convGflops, p.groupedGflops, p.copyGBs, p.launchUs, p.convUs]) {
       expect(Number.isFinite(v)).toBe(true);
       expect(v).toBeGreaterThan(0);
     }

@@ -1,101 +1,165 @@
 /**
- * How fast the active tfjs backend is, as a roofline needs it: float32 matmul throughput, the bandwidth
- * of an element-wise op over a tensor far larger than any cache, and the fixed time of one tiny op.
- * Each figure is the median of several timed runs after a warm-up; asynchronous backends are waited for.
- * The matmul is tf.matMul and the same product as a 1x1 convolution on the network's own conv path
- * (`prepareConv` / `runConv`: the generated GEMM kernels on wasm, tfjs's conv2d elsewhere); a given layer's
- * rate can still differ (Measure shows by how much).
+ * How fast the active tfjs backend runs what a ResNe(X)t runs, as the time model needs it: the float32 rate of
+ * dense convs and of grouped convs on a ResNet's own layer shapes, the bandwidth of a memory-bound op (the stem's
+ * max pooling), and the fixed time of one tiny op and of one tiny conv. Every conv goes through the network's own
+ * path (`prepareConv` / `runConv` with the ReLU fused: the generated GEMM and grouped kernels on wasm, tfjs's
+ * conv2d elsewhere), the pooling through the network's (`maxPoolOp`). Each figure is the least time of several
+ * runs after a warm-up: a load on the machine only ever adds to a run, so the least is the closest to the op
+ * itself. Asynchronous backends are waited for.
+ *
+ * Why these shapes: a 1x1 conv of 1024 -> 1024 channels on 32 x 32 (the product of a 1024 x 1024 matmul, the probe
+ * before) runs at less than half the rate of these on wasm even on one thread (18-19 against 33-48 GFLOP/s, measured
+ * the same way, docs/time-model.md), so it is the shape, not how the threads share it; likely its 32 KB weight block
+ * per 8 output channels with six input pixels 4 KB apart, more than the 48 KB L1 cache holds. A ResNet's own 1x1
+ * convs ran at the rate of its 3x3 convs on one thread, except on stage 4's 7 x 7 maps (up to 2x slower; the time
+ * model's 6-pixel tile accounts for a tenth of it).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { disposePrepared, prepareConv, runConv } from './grouped.ts';
+import { disposePrepared, prepareConv, runConv, type DenseMethod, type GroupedMethod, type KernelOptions, type PreparedConv } from './grouped.ts';
+import { maxPoolOp, ownPooling } from './network.ts';
+import { normal, rng } from './random.ts';
 
 interface SpeedProbe {
   backend: string;
-  /**
-   * float32 matmul throughput, GFLOP/s: the faster of tf.matMul [n x n] x [n x n] and the same product run
-   * as a 1x1 convolution ([1, n/32, 32, n] by n x n) through the path every conv of the network takes
-   * (`runConv`); 2 n^3 FLOPs either way.
-   */
-  matmulGflops: number;
-  /** The two rates it is the better of. */
-  matMulGflops: number;
-  conv1x1Gflops: number;
-  /**
-   * A chain of ReLUs over a 4 MB tensor (by default): bytes read + written per second, GB/s. 4 MB is the
-   * size of a ResNet's largest activation at batch 1 (56 x 56 x 256 floats = 3.2 MB): the rate such layers see.
-   */
+  /** Dense convs (`DENSE_SHAPES`, a ResNet's stage 1-3 shapes at 224): their FLOPs over their summed time, GFLOP/s. */
+  convGflops: number;
+  /** Grouped 3x3 convs (`GROUPED_SHAPES`, ResNeXt-50's first two stages): useful FLOPs over summed time, GFLOP/s. */
+  groupedGflops: number;
+  /** The stem's 3x3 stride-2 max pooling of 64 x 112 x 112: bytes read + written per second, GB/s. */
   copyGBs: number;
   /** One 1-element add, microseconds (tfjs dispatch plus the backend's launch). */
   launchUs: number;
+  /** One tiny conv (1x1, 8 -> 8 channels, 2 x 2) through the network's conv path, microseconds. */
+  convUs: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
+/** [input channels, output channels, kernel, output side, groups] at batch 1, stride 1, 'same' padding. */
+type Shape = readonly [number, number, number, number, number];
 
-/** Median ms of `fn` (which returns the tensor to wait for) over `runs` runs after `warmup` runs. */
-async function timeOp(fn: () => tf.Tensor, runs: number, warmup = 2): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < warmup + runs; i++) {
-    const t0 = performance.now();
-    const y = fn();
-    await y.data();
-    const dt = performance.now() - t0;
-    y.dispose();
-    if (i >= warmup) times.push(dt);
-  }
-  return median(times);
+/** ResNet-50's stage-1 1x1 expansion, stage-2 3x3, stage-3 1x1 reduction: 218 M multiply-adds in all. */
+const DENSE_SHAPES: readonly Shape[] = [[64, 256, 1, 56, 1], [128, 128, 3, 28, 1], [1024, 256, 1, 14, 1]];
+/** ResNeXt-50 32x4d's grouped 3x3 of stages 1 and 2: 32 groups of 4 and of 8 channels, 14.5 M each. */
+const GROUPED_SHAPES: readonly Shape[] = [[128, 128, 3, 56, 32], [256, 256, 3, 28, 32]];
+
+/** Max pooling inputs read in turn: 12 x 3.2 MB, more than the caches hold. */
+const POOL_INPUTS = 12;
+
+function macs([ci, co, k, hw, g]: Shape): number {
+  return (ci / g) * co * k * k * hw * hw;
 }
 
 /**
- * Measures the active backend. `matmulSize` (a multiple of 32; 1024: 2.1 GFLOP) keeps one run near 20-50 ms
- * on two wasm threads; the read-back of its 4 MB result is part of each run (about 1% of it).
+ * Least ms of `fn` (which returns the tensor to wait for) over `runs` runs after `warmupMs` of warm-up. On wasm and cpu an
+ * op has finished when it returns (as `TfjsNetwork.timeOps` times it): no read-back, whose promise resolves a few
+ * milliseconds late in a worker; asynchronous backends are waited for.
  */
-export async function probeSpeed(options: { matmulSize?: number; copyElements?: number; runs?: number } = {}): Promise<SpeedProbe> {
-  const n = options.matmulSize ?? 1024;
-  if (n % 32 !== 0) throw new Error(`matmulSize must be a multiple of 32, got ${n}`);
+async function leastMs(fn: () => tf.Tensor, runs: number, warmupMs: number): Promise<number> {
+  const sync = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu';
+  const once = async () => {
+    const t0 = performance.now();
+    const y = fn();
+    if (!sync) await y.data();
+    const dt = performance.now() - t0;
+    y.dispose();
+    return dt;
+  };
+  // Warm up for `warmupMs` (at least two calls): a freshly compiled wasm kernel runs the engine's baseline code,
+  // far slower than its optimized code, until the engine tiers it up.
+  const start = performance.now();
+  for (let i = 0; i < 2 || performance.now() - start < warmupMs; i++) await once();
+  let least = Infinity;
+  for (let i = 0; i < runs; i++) least = Math.min(least, await once());
+  return least;
+}
+
+interface Prepared {
+  x: tf.Tensor4D;
+  conv: PreparedConv;
+  macs: number;
+}
+
+/** How the network runs its convs (the engine's settings): grouped method, dense method, the own kernels' options. */
+interface Build {
+  grouped: GroupedMethod;
+  dense?: DenseMethod;
+  kernels?: KernelOptions;
+}
+
+function prepare(shape: Shape, build: Build, seed: number): Prepared {
+  const [ci, co, k, hw, g] = shape;
+  const next = rng(seed);
+  const conv = prepareConv(normal(next, co * (ci / g) * k * k, 0.1), normal(next, co, 0.1), { inChannels: ci, outChannels: co, kernel: k, stride: 1, padding: (k - 1) / 2, groups: g }, build.grouped, build.dense, build.kernels);
+  return { x: tf.tensor4d(normal(next, hw * hw * ci), [1, hw, hw, ci]), conv, macs: macs(shape) };
+}
+
+/**
+ * FLOPs over the summed least times of `list`, GFLOP/s, less each call's fixed cost `callMs` (the time model adds
+ * that per op itself; it never takes more than half of a call here).
+ */
+async function convRate(list: Prepared[], runs: number, callMs: number, warmupMs: number): Promise<number> {
+  let ms = 0;
+  let flops = 0;
+  for (const p of list) {
+    const t = await leastMs(() => runConv(p.x, p.conv, true), runs, warmupMs);
+    ms += Math.max(t - callMs, t / 2);
+    flops += 2 * p.macs;
+  }
+  return flops / (ms * 1e6);
+}
+
+/**
+ * Measures the active backend; `grouped`, `dense` and `kernels` are how the network runs its convs on it (the
+ * engine's settings). About a second on two wasm threads, most of it warm-up (`warmupMs` per figure). `scale`
+ * (tests) divides every spatial side, to keep a slow backend quick.
+ */
+export async function probeSpeed(options: Build & { runs?: number; warmupMs?: number; scale?: number }): Promise<SpeedProbe> {
   const runs = options.runs ?? 7;
-  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
-  const b = tf.randomNormal([n, n], 0, 1, 'float32', 2);
-  const image = tf.reshape(a, [1, n / 32, 32, n]) as tf.Tensor4D;
-  // b as an OIHW 1x1 filter, prepared as the network prepares its convs.
-  const conv = prepareConv((await b.data()) as Float32Array, null, { inChannels: n, outChannels: n, kernel: 1, stride: 1, padding: 0, groups: 1 }, 'kernel');
-  const big = tf.randomNormal([options.copyElements ?? 1 << 20], 0, 1, 'float32', 3);
+  const warmupMs = options.warmupMs ?? 100;
+  const scale = options.scale ?? 1;
+  const shrink = (s: Shape): Shape => [s[0], s[1], s[2], Math.max(1, Math.round(s[3] / scale)), s[4]];
+  const dense = DENSE_SHAPES.map((s, i) => prepare(shrink(s), options, 11 + i));
+  const grouped = GROUPED_SHAPES.map((s, i) => prepare(shrink(s), options, 21 + i));
+  const tiny = prepare([8, 8, 1, 2, 1], options, 31);
+  const poolKernels = ownPooling({ dense: options.dense ?? 'auto', kernels: options.kernels ?? {} }, 64);
+  const side = Math.max(2, Math.round(112 / scale));
+  // Inputs that together outgrow the caches (12 x 3.2 MB), read in turn, as a network's activations come.
+  const pooled = Array.from({ length: POOL_INPUTS }, (_, i) => tf.randomNormal([1, side, side, 64], 0, 1, 'float32', 3 + i) as tf.Tensor4D);
   const one = tf.scalar(1);
   try {
-    const matMulMs = await timeOp(() => tf.matMul(a, b), runs);
-    const convMs = await timeOp(() => runConv(image, conv, false), runs);
-    // 16 dependent ReLUs, each freed when the next has read it, then a one-element read-back.
-    const passes = 16;
-    const chainOfRelus = await timeOp(() => {
-      let y: tf.Tensor = big;
-      for (let i = 0; i < passes; i++) {
-        const z = tf.relu(y);
-        if (y !== big) y.dispose();
-        y = z;
-      }
-      const first = tf.slice(y, [0], [1]);
-      y.dispose();
-      return first;
-    }, runs);
-    // 200 dependent tiny adds, waited for once: the per-op fixed cost.
+    // 50 dependent tiny convs, 200 dependent tiny adds, each chain waited for once: the per-op fixed costs.
+    const convChain = 50;
+    const convMs = await leastMs(() => tf.tidy(() => {
+      let x: tf.Tensor4D = tiny.x;
+      for (let i = 0; i < convChain; i++) x = runConv(x, tiny.conv, true);
+      return x;
+    }), runs, warmupMs);
     const chain = 200;
-    const chainMs = await timeOp(() => tf.tidy(() => {
+    const chainMs = await leastMs(() => tf.tidy(() => {
       let x: tf.Tensor = one;
       for (let i = 0; i < chain; i++) x = tf.add(x, one);
       return x;
-    }), runs, 3);
+    }), runs, warmupMs);
+    const convUs = (convMs * 1000) / convChain;
+    const launchUs = (chainMs * 1000) / chain;
+    const convGflops = await convRate(dense, runs, convUs / 1000, warmupMs);
+    const groupedGflops = await convRate(grouped, runs, convUs / 1000, warmupMs);
+    let turn = 0;
+    const poolMs = await leastMs(() => maxPoolOp(pooled[turn++ % POOL_INPUTS], 3, 2, 1, poolKernels), runs * 2, warmupMs);
+    const poolOut = Math.ceil(side / 2) ** 2 * 64;
     return {
       backend: tf.getBackend(),
-      matmulGflops: (2 * n ** 3) / (Math.min(matMulMs, convMs) * 1e6),
-      matMulGflops: (2 * n ** 3) / (matMulMs * 1e6),
-      conv1x1Gflops: (2 * n ** 3) / (convMs * 1e6),
-      copyGBs: (passes * 2 * big.size * 4) / (chainOfRelus * 1e6),
-      launchUs: (chainMs * 1000) / chain,
+      convGflops,
+      groupedGflops,
+      copyGBs: ((pooled[0].size + poolOut) * 4) / (Math.max(poolMs - convUs / 1000, poolMs / 2) * 1e6),
+      launchUs,
+      convUs,
     };
   } finally {
-    for (const t of [a, b, image, big, one]) t.dispose();
-    disposePrepared(conv);
+    for (const p of [...dense, ...grouped, tiny]) {
+      p.x.dispose();
+      disposePrepared(p.conv);
+    }
+    for (const t of pooled) t.dispose();
+    one.dispose();
   }
 }

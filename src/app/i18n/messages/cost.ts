@@ -247,8 +247,8 @@ export default defineMessages(
     'why.fact': '{figures}: {what}, {device}; ratio {ratio}×, the model predicts {predicted}× in that setting.',
     'browser.title': 'This browser',
     'browser.measured':
-      'Measured on tfjs <b>{backend}</b>{threads}: matmul <b testid="matmul-gflops">{matmul} GFLOP/s</b> (the faster of tf.matMul, {matMul}, and the same product as a 1×1 conv, {conv}), ' +
-      'element-wise bandwidth <b testid="copy-gbs">{copy} GB/s</b>, <b testid="launch-us">{launch} µs</b> per op; memory {memory} ({note}). ' +
+      'Measured on tfjs <b>{backend}</b>{threads}: dense convs <b testid="conv-gflops">{conv} GFLOP/s</b> and grouped 3×3 convs <b testid="grouped-gflops">{grouped} GFLOP/s</b> (on a ResNet\'s and ResNeXt-50\'s layer shapes), ' +
+      'memory-bound ops <b testid="copy-gbs">{copy} GB/s</b> (max pooling), <b testid="launch-us">{launch} µs</b> per op and {convUs} µs per conv; memory {memory} ({note}). ' +
       'The roofline above predicts with these figures; the engine folds every BatchNorm and fuses ReLUs, so each dot is one op it runs.',
     'browser.threads': ' ({threads} threads)',
     'browser.again': 'Measure the backend again',
@@ -279,21 +279,21 @@ export default defineMessages(
     'browser.missRatio': '{ratio}× its prediction',
     'browser.missFree': 'predicted as free',
     'browser.why.grouped 3x3':
-      'runs in the engine’s own WebAssembly grouped kernel, which does not reach the XNNPACK matmul rate the roof is measured with (few channels per group, little reuse of each loaded value)',
-    'browser.why.dense 1x1': 'is an XNNPACK matmul, but of other shapes than the 1024 × 1024 probe: tall-thin products pack and tile differently',
-    'browser.why.dense 3x3': 'adds the packing of a 3 × 3 window that the matmul probe does not pay',
-    'browser.why.stem': 'packs a 7 × 7 (or 3 × 3) window over 3 input channels, an inefficient shape for a matmul kernel',
+      'runs in the engine’s own WebAssembly grouped kernel at the rate the probe measured on ResNeXt-50’s grouped 3×3 convs (4 and 8 channels per group); wider groups and strided ones run at other rates',
+    'browser.why.dense 1x1': 'runs in the engine’s GEMM kernel at the rate the probe measured on a ResNet’s own shapes; on the 7 × 7 maps of the last stage it fills its 6-pixel tiles less and streams 4-9 MB of weights per layer',
+    'browser.why.dense 3x3': 'runs in the same GEMM kernel over a zero-padded input; the 7 × 7 maps of the last stage run slower per multiply-add than the probe’s shapes',
+    'browser.why.stem': 'reduces a 7 × 7 (or 3 × 3) window over 3 input channels, a shorter reduction per output than the probe’s shapes',
     'browser.why.BN': 'is folded into the conv before it',
     'browser.why.ReLU': 'is fused into the conv or add before it',
     'browser.why.add':
       'is two element-wise passes (add, then ReLU), each mostly per-op dispatch at batch 1; with two wasm threads every small op also waits for the second thread to be scheduled',
-    'browser.why.pool': 'runs in its own reduction kernel (the global average pool is a mean), far from the element-wise rate',
-    'browser.why.fc': 'is a thin matmul (batch × 2048 by 2048 × classes)',
+    'browser.why.pool': 'runs in its own kernel (the global average pool is a mean), predicted at the bandwidth of the probe’s max pooling',
+    'browser.why.fc': 'is a thin product (batch × 2048 by 2048 × classes) that streams its weights, predicted at the max pooling’s bandwidth',
     'browser.why.SE/ECA': 'is made of tiny ops whose time is mostly the per-op overhead',
     'browser.limits':
-      'The roofline knows only FLOPs, bytes and one fixed cost per pass. It cannot know a kernel\'s efficiency for its shape (the probe is one ' +
-      '1024 × 1024 matmul), the caches (the bandwidth is measured on a 4 MB tensor, the size of a batch-1 activation; a large batch leaves the ' +
-      'caches), or how each op waits for its threads; the times are also noisy when other work shares the machine.',
+      'The roofline knows only FLOPs, bytes and one fixed cost per op. It knows a kernel\'s rate only for the shapes the probe runs (three dense ' +
+      'convs of a ResNet, two grouped 3×3 convs of ResNeXt-50), not the caches a layer\'s own weights and maps meet (the bandwidth is a max pooling ' +
+      'over inputs larger than the caches), nor how each op waits for its threads; the times are also noisy when other work shares the machine.',
     'browser.everyLayer': 'Every layer, measured and predicted',
     'browser.perLayerTable': 'Measured vs predicted per layer',
     'browser.col.layer': 'Layer',
@@ -537,8 +537,8 @@ export default defineMessages(
     'why.fact': '{figures}：{what}，{device}；比值 {ratio}×，模型在该设置下预测 {predicted}×。',
     'browser.title': T.thisBrowser,
     'browser.measured':
-      '在 tfjs <b>{backend}</b>{threads} 上实测：矩阵乘法 <b testid="matmul-gflops">{matmul} GFLOP/s</b>（取 tf.matMul 的 {matMul} 与同一乘积作为 1×1 卷积的 {conv} 中较快者），' +
-      `逐元素${T.bandwidth} <b testid="copy-gbs">{copy} GB/s</b>，每个算子 <b testid="launch-us">{launch} µs</b>；内存 {memory}（{note}）。` +
+      '在 tfjs <b>{backend}</b>{threads} 上实测：稠密卷积 <b testid="conv-gflops">{conv} GFLOP/s</b>，分组 3×3 卷积 <b testid="grouped-gflops">{grouped} GFLOP/s</b>（ResNet 与 ResNeXt-50 的层形状），' +
+      `访存受限算子 <b testid="copy-gbs">{copy} GB/s</b>（最大池化），每个算子 <b testid="launch-us">{launch} µs</b>，每个卷积 {convUs} µs；内存 {memory}（{note}）。` +
       `上面的${T.roofline}用这些数据预测；引擎折叠了每个 BatchNorm 并融合了 ReLU，所以每个点都是它实际运行的一个算子。`,
     'browser.threads': '（{threads} 个线程）',
     'browser.again': `重新测量${T.backend}`,
@@ -569,19 +569,19 @@ export default defineMessages(
     'browser.missRatio': '是预测的 {ratio}×',
     'browser.missFree': '预测为零开销',
     'browser.why.grouped 3x3':
-      '运行在引擎自己的 WebAssembly 分组卷积算子中，达不到屋顶所依据的 XNNPACK 矩阵乘法速率（每组通道少，每个载入的值复用少）',
-    'browser.why.dense 1x1': '是 XNNPACK 矩阵乘法，但形状与 1024 × 1024 的探测不同：又高又窄的乘积打包和分块方式不同',
-    'browser.why.dense 3x3': '多了 3 × 3 窗口的打包，矩阵乘法探测没有这部分开销',
-    'browser.why.stem': '要在 3 个输入通道上打包 7 × 7（或 3 × 3）窗口，这对矩阵乘法算子是低效的形状',
+      '运行在引擎自己的 WebAssembly 分组卷积算子中，按探测在 ResNeXt-50 的分组 3×3 卷积（每组 4 和 8 个通道）上测得的速率预测；更宽的分组和带步长的卷积速率不同',
+    'browser.why.dense 1x1': '运行在引擎的 GEMM 算子中，按探测在 ResNet 自身形状上测得的速率预测；在最后一个阶段的 7 × 7 特征图上，它的 6 像素分块填不满，每层还要读取 4-9 MB 权重',
+    'browser.why.dense 3x3': '运行在同一个 GEMM 算子中，输入先补零；最后一个阶段的 7 × 7 特征图上每次乘加比探测的形状慢',
+    'browser.why.stem': '在 3 个输入通道上归约 7 × 7（或 3 × 3）窗口，每个输出的归约比探测的形状短',
     'browser.why.BN': '被折叠进它前面的卷积',
     'browser.why.ReLU': '被融合进它前面的卷积或相加',
     'browser.why.add': '是两次逐元素运算（相加，再 ReLU），批大小为 1 时主要是每个算子的分发开销；两个 wasm 线程时，每个小算子还要等待第二个线程被调度',
-    'browser.why.pool': '运行在自己的归约算子中（全局平均池化是一次取平均），远低于逐元素速率',
-    'browser.why.fc': '是一个窄的矩阵乘法（batch × 2048 乘 2048 × 类别数）',
+    'browser.why.pool': '运行在自己的算子中（全局平均池化是一次取平均），按探测的最大池化带宽预测',
+    'browser.why.fc': '是一个窄的乘积（batch × 2048 乘 2048 × 类别数），要流式读取权重，按最大池化的带宽预测',
     'browser.why.SE/ECA': '由许多微小的算子组成，时间主要是每个算子的固定开销',
     'browser.limits':
-      `${T.roofline}只知道 FLOPs、字节数和每遍一个固定开销。它无法知道某个算子在其形状下的效率（探测只是一个 1024 × 1024 的矩阵乘法），` +
-      '也不知道缓存（带宽是在 4 MB 张量上测得的，相当于批大小为 1 时一个激活值的大小；大批量会超出缓存），' +
+      `${T.roofline}只知道 FLOPs、字节数和每个算子一个固定开销。它只知道探测所运行形状下的算子速率（ResNet 的三个稠密卷积、ResNeXt-50 的两个分组 3×3 卷积），` +
+      '不知道某一层自己的权重和特征图遇到的缓存情况（带宽来自对超出缓存大小的输入做最大池化），' +
       '也不知道每个算子等待线程的时间；当有其他任务共用这台机器时，计时也会有噪声。',
     'browser.everyLayer': '每一层的实测与预测',
     'browser.perLayerTable': '逐层的实测与预测',
