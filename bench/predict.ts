@@ -5,11 +5,12 @@
  *
  * 1. The calibration tables (fixtures/timing/published.json: pycls's V100 and timm's RTX 3090 rows the
  *    constants are fitted to), and pycls's V100 training rows (never fitted).
- * 2. PyTorch on this CPU (Debian's torch, /usr/bin/python3, 2 threads; bench/torch_predict.py): a probe (one
- *    GEMM, one copy, one tiny module call) makes the device "this CPU"; then, for each network, inference at
+ * 2. PyTorch on this CPU (Debian's torch, /usr/bin/python3, 2 threads; bench/torch_predict.py): a probe (a GEMM,
+ *    three dense convs and a grouped one, a max pooling, a BatchNorm, copies, tiny module calls) makes the device
+ *    "this CPU"; then, for each network, inference at
  *    batch 1 and 8 and one training step at batch 8 (SGD with momentum), measured against predicted.
- * 3. The engine in this browser (tfjs wasm in headless Chromium, the app's own Cost view): every op timed,
- *    against the prediction per layer and for the whole network.
+ * 3. The engine in this browser (tfjs wasm in headless Chromium, the app's own Cost view, whose probe is
+ *    src/model/tfjs/speed-probe.ts): every op timed, against the prediction per layer and for the whole network.
  *
  * It prints the CPU and the load average at the start and the end: times taken on a busy machine are noisy.
  *

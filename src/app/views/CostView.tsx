@@ -11,11 +11,11 @@ import type { LayerGraph } from '../../model/graph.ts';
 import { graphOf } from '../graphs.ts';
 import { checkBatch, costOf, CostError, humanBytes, MAX_GPUS, parseBatch, parseGpus, sameFlopsCounterpart, type Counterpart, type CostReport } from '../../analysis/cost.ts';
 import { BROWSER_DEVICE, DEVICES, findDevice, type Device } from '../../analysis/devices.ts';
-import { OPTIMIZERS, trainingMemory, type Optimizer } from '../../analysis/memory.ts';
+import { OPTIMIZERS, trainingMemory } from '../../analysis/memory.ts';
 import { layerCategory, type LayerCategory } from '../../analysis/roofline.ts';
 import { KERNEL_ROWS } from '../kernelPoints.ts';
-import { memoryDtype, PRECISIONS, type Precision } from '../../analysis/timing/precision.ts';
-import { LAYOUTS, type Layout } from '../../analysis/timing/model.ts';
+import { memoryDtype, PRECISIONS } from '../../analysis/timing/precision.ts';
+import { LAYOUTS } from '../../analysis/timing/model.ts';
 import { GPU_CONSTANT_TABLE } from '../../analysis/timing/constants.ts';
 import { TrainingTimes } from '../components/TrainingTimes.tsx';
 import { BatchSweep } from '../components/BatchSweep.tsx';
@@ -36,6 +36,7 @@ import { categoryLabel, constantText, deviceLabel, deviceNote, deviceSource } fr
 import { messageFromError, type Message } from '../../model/message.ts';
 import { TableWrap } from '../components/TableWrap.tsx';
 import { ViewHead } from '../components/ViewHead.tsx';
+import { StateSelect } from '../components/StateSelect.tsx';
 
 function Field({ label, error, hint, children }: { label: string; error?: string; hint?: ReactNode; children: (ids: { id: string; describedBy?: string }) => ReactNode }) {
   const id = useId();
@@ -147,23 +148,17 @@ export function CostView({ state }: { state: AppState }) {
         </Field>
         <Field label={t('costView.precision')} hint={t(`costView.precisionHint.${state.dtype}`)}>
           {({ id, describedBy }) => (
-            <select id={id} value={state.dtype} aria-describedby={describedBy} onChange={(e) => store.update((s) => ({ ...s, dtype: e.target.value as Precision }))}>
-              {PRECISIONS.map((d) => <option key={d} value={d}>{t(`costView.dtype.${d}`)}</option>)}
-            </select>
+            <StateSelect id={id} state={state} field="dtype" options={PRECISIONS} label={(d) => t(`costView.dtype.${d}`)} describedBy={describedBy} />
           )}
         </Field>
         <Field label={t('costView.layout')} hint={t(`costView.layoutHint.${state.layout}`)}>
           {({ id, describedBy }) => (
-            <select id={id} value={state.layout} aria-describedby={describedBy} onChange={(e) => store.update((s) => ({ ...s, layout: e.target.value as Layout }))}>
-              {LAYOUTS.map((l) => <option key={l} value={l}>{t(`costView.layout.${l}`)}</option>)}
-            </select>
+            <StateSelect id={id} state={state} field="layout" options={LAYOUTS} label={(l) => t(`costView.layout.${l}`)} describedBy={describedBy} />
           )}
         </Field>
         <Field label={t('costView.optimizer')} hint={t(`costView.optimizerHint.${state.optimizer}`)}>
           {({ id, describedBy }) => (
-            <select id={id} value={state.optimizer} aria-describedby={describedBy} onChange={(e) => store.update((s) => ({ ...s, optimizer: e.target.value as Optimizer }))}>
-              {OPTIMIZERS.map((o) => <option key={o} value={o}>{t(`costView.optimizer.${o}`)}</option>)}
-            </select>
+            <StateSelect id={id} state={state} field="optimizer" options={OPTIMIZERS} label={(o) => t(`costView.optimizer.${o}`)} describedBy={describedBy} />
           )}
         </Field>
         <Field label={t('costView.device')} error={deviceError} hint={measuring ? t('costView.measuringHint') : device ? t(device.execution === 'fused' ? 'costView.fused' : 'costView.eager') : undefined}>

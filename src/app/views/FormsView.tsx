@@ -9,13 +9,14 @@ import { graphOf } from '../graphs.ts';
 import { blockForms, EQUIVALENCE_TOLERANCE, type BlockForm } from '../../analysis/forms.ts';
 import type { FormsResult } from '../../model/engine/protocol.ts';
 import { thousands, ms } from '../format.ts';
-import { BACKEND_CHOICES, type AppState, type BackendChoice } from '../state.ts';
+import { BACKEND_CHOICES, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
 import { FormsDiagram, layerLabel } from '../components/FormsDiagram.tsx';
 import { getEngine } from '../engine.ts';
 import { formsCheckRefusal } from '../../model/forms-check.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { ViewHead } from '../components/ViewHead.tsx';
+import { StateSelect } from '../components/StateSelect.tsx';
 
 function FormCard({ form, inChannels, outChannels }: { form: BlockForm; inChannels: number; outChannels: number }) {
   const i18n = useI18n();
@@ -148,12 +149,7 @@ export function FormsView({ state }: { state: AppState }) {
         </div>
         <div className="field inline">
           <label htmlFor="forms-backend">{t('forms.view.backend')}</label>
-          <select id="forms-backend" value={state.backend} onChange={(e) => {
-            const b = e.target.value as BackendChoice;
-            store.update((s) => ({ ...s, backend: b }));
-          }}>
-            {BACKEND_CHOICES.map((b) => <option key={b} value={b}>{b}</option>)}
-          </select>
+          <StateSelect id="forms-backend" state={state} field="backend" options={BACKEND_CHOICES} label={(b) => b} />
         </div>
         <button type="button" className="primary" onClick={run} disabled={current?.running === true || !('ok' in forms) || refusal !== null}
           aria-describedby={refusal ? 'forms-refusal' : undefined}>

@@ -30,6 +30,7 @@ import { humanBytes } from '../../analysis/cost.ts';
 import { useMediaQuery } from '../useMediaQuery.ts';
 import './graph.css';
 import { ViewHead } from '../components/ViewHead.tsx';
+import { StateSelect } from '../components/StateSelect.tsx';
 
 const MIN_SCALE = 0.005;
 const MAX_SCALE = 3;
@@ -413,12 +414,7 @@ export function GraphView({ state }: { state: AppState }) {
         </div>
         <div className="field">
           <label htmlFor="graph-colour">{t('graph.colourBy')}</label>
-          <select id="graph-colour" value={state.colour} onChange={(e) => {
-            const colour = e.target.value as Measure;
-            store.update((s) => ({ ...s, colour }));
-          }}>
-            {MEASURES.map((m) => <option key={m} value={m}>{t(`graph.measure.${m}`)}</option>)}
-          </select>
+          <StateSelect id="graph-colour" state={state} field="colour" options={MEASURES} label={(m) => t(`graph.measure.${m}`)} />
         </div>
         <div className="buttons zoom">
           <button type="button" onClick={fitAll}>{t('graph.fit')}</button>

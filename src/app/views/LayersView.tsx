@@ -10,7 +10,7 @@ import { graphOf } from '../graphs.ts';
 import { layerFormulaMessages } from '../formulas.ts';
 import { exactPreset, DETAILS, type AppState, type Detail } from '../state.ts';
 import { summarize, summaryCsv, summaryJson, torchsummaryText } from '../../analysis/summary.ts';
-import { CONVENTIONS, type Convention } from '../../analysis/conventions.ts';
+import { CONVENTIONS } from '../../analysis/conventions.ts';
 import { pyList } from '../../analysis/format.ts';
 import { thousands } from '../format.ts';
 import { defaultExpanded, layerItems, type LayerItem } from '../layerTree.ts';
@@ -26,6 +26,7 @@ import { useI18n } from '../i18n/I18n.tsx';
 import { Rich } from '../i18n/Rich.tsx';
 import { conventionDescription, conventionLabel } from '../i18n/data.ts';
 import { ViewHead } from '../components/ViewHead.tsx';
+import { StateSelect } from '../components/StateSelect.tsx';
 
 /** Row height: one line on wide screens; on phones (styles.css) a row takes two lines. */
 const ROW_HEIGHT = 30;
@@ -159,12 +160,7 @@ export function LayersView({ state }: { state: AppState }) {
         </div>
         <div className="field inline">
           <label htmlFor="layer-detail">{t('layers.detail')}</label>
-          <select id="layer-detail" value={detail} onChange={(e) => {
-            const d = e.target.value as Detail;
-            store.update((s) => ({ ...s, detail: d }));
-          }}>
-            {DETAILS.map((d) => <option key={d} value={d}>{t(`layers.detail.${d}`)}</option>)}
-          </select>
+          <StateSelect id="layer-detail" state={state} field="detail" options={DETAILS} label={(d) => t(`layers.detail.${d}`)} />
         </div>
         <fieldset className="segmented">
           <legend>{t('layers.layerOrder')}</legend>
@@ -177,12 +173,7 @@ export function LayersView({ state }: { state: AppState }) {
         </fieldset>
         <div className="field inline">
           <label htmlFor="layer-convention">{t('layers.convention')}</label>
-          <select id="layer-convention" value={convention} aria-describedby="convention-desc" onChange={(e) => {
-            const c = e.target.value as Convention;
-            store.update((s) => ({ ...s, convention: c }));
-          }}>
-            {CONVENTIONS.map((c) => <option key={c} value={c}>{conventionLabel(i18n, c)}</option>)}
-          </select>
+          <StateSelect id="layer-convention" state={state} field="convention" options={CONVENTIONS} label={(c) => conventionLabel(i18n, c)} describedBy="convention-desc" />
         </div>
       </div>
       <p id="convention-desc" className="hint">
