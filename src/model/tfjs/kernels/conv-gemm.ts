@@ -21,7 +21,8 @@
  *
  * Packed weights (`packGemmWeights`): per block of 8 output channels, one row of bias then the
  * reduction rows in (ky, kx, input channel) order, 8 floats each (zeros past the last channel).
- * Summation order per output: bias, then the reduction in that order, then the residual.
+ * Summation order per output: bias, then the reduction in that order, then the residual (a 1x1 tile of one
+ * pixel: four partial sums over every fourth input channel, the first from the bias, added at the end).
  */
 import type { ConvKernelShape } from './conv-shape.ts';
 import { Code, I32, moduleBytes, SIMD, V128 } from './wasm-encoder.ts';
@@ -114,9 +115,32 @@ export function gemmConvWasmBytes(s: GemmConvShape, shared: boolean): Uint8Array
   /** One tile: pixels at ax + `offs` (input) / ao (output), the block's weights at wb, `lanes` outputs kept. */
   const tile = (offs: number[], lanes: number) => {
     const m = offs.length;
+    // A tile of one pixel (the fc layer; the last of 49 pixels at 7x7) would wait on its two accumulators'
+    // multiply-add latency every step: a 1x1 one splits the reduction over 4 pairs, summed at the end.
+    const split = m === 1 && k === 1 && mr >= 4 && inC % 4 === 0;
     for (let p = 0; p < m; p++) for (let v = 0; v < 2; v++) c.get(wb).load(v * 16).set(acc[p * 2 + v]);
+    if (split) for (let i = 2; i < 8; i++) c.zero().set(acc[i]);
     c.get(wb).i32(GEMM_NR * F).add().set(wq);
     const inner = () => {
+      if (split) {
+        c.loop(cj, inC / 4, () => {
+          for (let u = 0; u < 4; u++) {
+            c.get(wq).load(u * 32).set(w0).get(wq).load(u * 32 + 16).set(w1);
+            c.get(xc).splat(offs[0] + u * F).set(sv);
+            for (let v = 0; v < 2; v++) {
+              const a = acc[u * 2 + v];
+              const wv = v === 0 ? w0 : w1;
+              if (fma) c.get(wv).get(sv).get(a).simd(SIMD.f32x4RelaxedMadd).set(a);
+              else c.get(wv).get(sv).simd(SIMD.f32x4Mul).set(tmp).get(a).get(tmp).simd(SIMD.f32x4Add).set(a);
+            }
+          }
+          c.inc(wq, 4 * 32).inc(xc, 4 * F);
+        });
+        for (let v = 0; v < 2; v++) {
+          c.get(acc[v]).get(acc[2 + v]).simd(SIMD.f32x4Add).get(acc[4 + v]).get(acc[6 + v]).simd(SIMD.f32x4Add).simd(SIMD.f32x4Add).set(acc[v]);
+        }
+        return;
+      }
       // One input channel per step: unrolled steps let the compiler hoist loads and spill.
       c.loop(cj, inC, () => {
         c.get(wq).load(0).set(w0).get(wq).load(16).set(w1);

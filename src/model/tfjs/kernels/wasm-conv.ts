@@ -32,7 +32,10 @@ interface WasmConvAttrs {
  * 20-23 (5 x 8: 11-22), Node 20 21-23 (5 x 8: 11-14, 6 x 8: 8-14, spilling). Caches: a group of channel
  * blocks holds about 128 KiB of weights and a panel's input with what an item writes of its output up to
  * `panelBytes` (448 KiB: with the group's weights in a 1 MiB L2, Zen 4 and 5's); panels, then groups, are
- * halved until every thread has 8 items to take. Before, 160 KiB of input alone (for a 512 KiB L2) split
+ * halved until every thread has 16 items to take (the threads finish an op about half an item apart: with 8
+ * a thread, N items on two threads keep them busy about N / (N + 1) of the time, 96-97% over ResNet-50's and
+ * ResNeXt-50's convs at batch 1, with 16 98%; timed on one thread, the plans for 16 items a thread cost the
+ * same as those for 8: 115.3 against 115.2 ms for every dense conv shape, load 12). Before, 160 KiB of input alone (for a 512 KiB L2) split
  * stage 4's 7x7 outputs with 1024-2048 input channels into 2-3 panels, each reading all the weights again:
  * on the AMD EPYC Zen 5 (Chromium 156, 1 thread, load 13-17, `npm run bench:kernels`, four runs) those convs
  * ran at 80-95% of the FMA ceiling with one panel against 71-91%, at batch 1 and 8; 448 KiB of input alone
@@ -53,7 +56,7 @@ export function gemmPlan(shape: Pick<GemmConvShape, 'mode' | 'n' | 'ho' | 'wo' |
   const tileBytes = mr * (pixelBytes + Math.min(group * GEMM_NR, outC) * 4);
   let panel = Math.max(1, Math.min(tiles, Math.floor(panelBytes / tileBytes)));
   const items = () => images * Math.ceil(tiles / panel) * Math.ceil(blocks / group);
-  while (items() < 8 * threads && (panel > 1 || group > 1)) {
+  while (items() < 16 * threads && (panel > 1 || group > 1)) {
     if (panel > 1) panel = Math.ceil(panel / 2);
     else group = Math.ceil(group / 2);
   }

@@ -210,9 +210,9 @@ describe('packWasmGroupedFilter and the generated module', () => {
     expect(maxDiff(ref, new Float32Array(mem.buffer, ids.get(out.dataId)!.memoryOffset, ref.length))).toBeLessThan(1e-5);
   });
 
-  it('splits the groups of a row when the rows alone do not make 8 items per thread', () => {
+  it('splits the groups of a row when the rows alone do not make 16 items per thread', () => {
     expect(groupParts(56, 32, 2)).toBe(1);
-    expect(groupParts(7, 32, 2)).toBe(3);
+    expect(groupParts(7, 32, 2)).toBe(5);
     expect(groupParts(1, 2, 4)).toBe(2);
     expect(groupedItems(7, { v: 2, p: 4, chunks: 4, blockOuter: false, parts: 3 })).toBe(21);
   });

@@ -159,9 +159,9 @@ export function groupedInputMargin(s: Pick<KernelShape, 'w' | 'inC' | 'pad'>): n
   return (s.pad * (s.w + 1)) * s.inC * 4;
 }
 
-/** Parts to split each row's groups into: enough items (rows x parts) for 8 per thread, at most the groups. */
+/** Parts to split each row's groups into: enough items (rows x parts) for 16 per thread (the threads end about half an item apart), at most the groups. */
 export function groupParts(rows: number, groups: number, threads: number): number {
-  return Math.max(1, Math.min(groups, Math.ceil((8 * threads) / rows)));
+  return Math.max(1, Math.min(groups, Math.ceil((16 * threads) / rows)));
 }
 
 /** Work items of a kernel over `rows` output rows (the batch's): rows x parts of the groups. */
