@@ -407,7 +407,10 @@ async function main(): Promise<void> {
     await nodeBench();
   }
 
-  const fmaAll = ceiling?.fma?.allThreads ?? null;
+  // Shares are taken of the higher of the two FMA ceilings on every thread (start and end): a ceiling that read low
+  // (a core taken, the loop not yet tiered up) would otherwise flatter every share above it.
+  const fmaReadings = [ceiling?.fma?.allThreads, ceilingEnd?.fma?.allThreads].filter((x): x is number => typeof x === 'number');
+  const fmaAll = fmaReadings.length ? Math.max(...fmaReadings) : null;
   const loadAfter = loadAverage();
   const out: string[] = [`CPU: ${cpu}. Chromium headless, Node ${process.versions.node}. Load average (1 min) ${loadBefore ?? '?'} before, ${loadAfter ?? '?'} after${waited ? `; before the run: ${waited}` : ''}.`];
   // A calm run: no other process took CPU while the browser measured, and the ceiling on every thread is close
@@ -422,6 +425,7 @@ async function main(): Promise<void> {
       out.push(line('f32x4.mul + f32x4.add', c.mulAdd, c.threads));
       out.push(line('f32x4.relaxed_madd (FMA)', c.fma, c.threads));
     }
+    if (fmaAll) out.push(`  every share of "the FMA ceiling on every thread" below is of ${fmaAll.toFixed(1)} GMAC/s, the higher of the two FMA readings`);
   }
   out.push(`\nCalm run: ${calm.calm ? 'yes' : 'NO'} (${calm.reasons.join('; ')})${calm.calm ? '' : ': the shares of the ceiling and the verdicts below are not valid; rerun on a quiet machine (`npm run bench:kernels` times the kernels of every conv shape on one thread in a way a load distorts little)'}`);
   for (const model of MODELS) {
