@@ -71,6 +71,13 @@ export async function benchConvShapes(config: NetworkConfig, runs = 10, batch = 
       // method the other's leftovers (XNNPACK's pthreads spin for a while after its op and hold the
       // second core the own kernels' helper needs).
       const half = Math.ceil(runs / 2);
+      // A warm-up of at least 100 ms per method first: a freshly generated kernel starts in V8's baseline tier and
+      // is tiered up in the background; ten runs of a 0.4 ms conv can all land before that (one calm run timed
+      // stage 1's grouped conv at 0.74 ms where the runs beside it took 0.37-0.40), and the network runs tiered code.
+      for (const { p } of prepared) {
+        const until = performance.now() + 100;
+        for (let i = 0; i < 3 || performance.now() < until; i++) runConv(x, p, true).dispose();
+      }
       for (const m of [...prepared.keys(), ...[...prepared.keys()].reverse()]) {
         const { p } = prepared[m];
         for (let i = 0; i <= half; i++) {
