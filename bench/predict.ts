@@ -17,6 +17,7 @@
  *   npm run bench:predict [-- --skip-cpu] [-- --skip-browser] [-- --quick] [-- --networks a,b,c] [-- --runs N]
  *                         [-- --train-runs N] [-- --save FILE] [-- --measured FILE] [-- --port N]  (the browser part's preview server)
  *                         [-- --clock cpu]   (the least CPU time over the threads instead of the median wall time: for a busy machine)
+ *                         [-- --clock least] (the least wall time of the runs instead of the median: batch 1 on 2 threads is bimodal here)
  * --save writes the probe and the measurements as JSON; --measured FILE predicts them again without measuring.
  */
 import { spawn } from 'node:child_process';
@@ -141,7 +142,7 @@ async function thisCpu(): Promise<void> {
   const measured: Measurements['networks'] = saved?.networks ?? [];
   const trainRuns = option('train-runs') ?? (flag('quick') ? '2' : '3');
   if (!saved) {
-    log(`timing ${names.length} networks in PyTorch (${clock === 'cpu' ? 'least' : 'median'} of ${runs}) ...`);
+    log(`timing ${names.length} networks in PyTorch (${clock === 'wall' ? 'median' : 'least'} of ${runs}) ...`);
     await run('/usr/bin/python3', ['bench/torch_predict.py', '--time', names.join(','), '--threads', threads, '--runs', runs, '--train-runs', trainRuns, '--clock', clock], (l) => {
       const m = JSON.parse(l);
       measured.push(m);
