@@ -15,6 +15,7 @@ import { DEVICES, findDevice, type Device } from '../src/analysis/devices.ts';
 import { spearman } from '../src/analysis/stats.ts';
 import { timeSetting } from '../src/analysis/timing/layers.ts';
 import { inferenceTime, trainingStepTime } from '../src/analysis/timing/predict.ts';
+import { optimizerImplOf } from '../src/analysis/timing/kernels.ts';
 import type { Precision } from '../src/analysis/timing/precision.ts';
 import type { Layout } from '../src/analysis/timing/model.ts';
 import { buildLayerGraph, type LayerGraph } from '../src/model/graph.ts';
@@ -70,7 +71,7 @@ for (const r of rows) {
   if (!findPreset(r.name)) continue;
   const s = timeSetting(device, r.dtype, r.layout);
   const g = graphOf(r.name);
-  const predicted = r.mode === 'inference' ? inferenceTime(g, r.batch, s).seconds * 1000 : trainingStepTime(g, r.batch, 'momentum', 1, s).seconds * 1000;
+  const predicted = r.mode === 'inference' ? inferenceTime(g, r.batch, s).seconds * 1000 : trainingStepTime(g, r.batch, 'momentum', 1, { ...s, optimizerImpl: optimizerImplOf(header.torch) }).seconds * 1000;
   const key = `${r.mode} ${r.dtype} ${r.layout} batch ${r.batch}`;
   groups.set(key, [...(groups.get(key) ?? []), { name: r.name, measured: r.ms!, predicted }]);
 }

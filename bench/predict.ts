@@ -26,6 +26,7 @@ import { cpuConvSplit, cpuDevice, type CpuProbe } from '../src/analysis/devices.
 import { median, spearman } from '../src/analysis/stats.ts';
 import { layerTimes, timeSetting } from '../src/analysis/timing/layers.ts';
 import { trainingStepTime } from '../src/analysis/timing/predict.ts';
+import { optimizerImplOf } from '../src/analysis/timing/kernels.ts';
 import { PUBLISHED_TIMINGS, predictPublished } from '../src/analysis/timing/published.ts';
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
@@ -156,7 +157,8 @@ async function thisCpu(): Promise<void> {
       m,
       infer1: layerTimes(g, 1, s).ms,
       infer8: layerTimes(g, 8, s).ms,
-      train8: trainingStepTime(g, 8, 'momentum', 1, s).seconds * 1000,
+      // The step as the measuring PyTorch runs it (torch.optim's default implementation of its release).
+      train8: trainingStepTime(g, 8, 'momentum', 1, { ...s, optimizerImpl: optimizerImplOf(p.torch) }).seconds * 1000,
     };
   });
   print(`${'network'.padEnd(20)} ${'b1 meas'.padStart(9)} ${'pred'.padStart(8)} ${'b8 meas'.padStart(9)} ${'pred'.padStart(8)} ${'train8 meas'.padStart(12)} ${'pred'.padStart(8)}  (ms)`);

@@ -308,6 +308,15 @@ const FOREACH_TENSORS = 64;
  */
 export type OptimizerImpl = 'foreach' | 'loop';
 
+/**
+ * The optimizer implementation a PyTorch release runs by default, from its version ("1.13.0a0", "2.4.1+cu121"):
+ * the per-parameter loop before 2.0, the foreach kernels from 2.0 (PyTorch 2.0 release notes).
+ */
+export function optimizerImplOf(pytorchVersion: string): OptimizerImpl {
+  const major = /^\s*(\d+)\./.exec(pytorchVersion);
+  return major && Number(major[1]) < 2 ? 'loop' : 'foreach';
+}
+
 function optimizerKernels(graph: LayerGraph, optimizer: Optimizer, p: Precision, impl: OptimizerImpl): Kernel[] {
   const [reads, writes, ops] = OPTIMIZER_PASSES[optimizer];
   if (ops === 0) return [];

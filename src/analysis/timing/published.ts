@@ -15,7 +15,7 @@ import { findDevice } from '../devices.ts';
 import { inferenceTime, trainingStepTime } from './predict.ts';
 import type { Precision } from './precision.ts';
 import type { Layout } from './model.ts';
-import type { Mode, OptimizerImpl } from './kernels.ts';
+import { optimizerImplOf, type Mode, type OptimizerImpl } from './kernels.ts';
 import { timeSetting } from './layers.ts';
 import data from '../../../fixtures/timing/published.json' with { type: 'json' };
 
@@ -152,8 +152,7 @@ export function publishedFor(config: NetworkConfig, device: string, precision: P
  * uses its foreach kernels on CUDA from 2.0 (PyTorch 2.0 release notes; `foreach=None` picks them).
  */
 export function optimizerImpl(table: PublishedTable): OptimizerImpl {
-  const m = /PyTorch (\d+)\./.exec(table.software);
-  return m && Number(m[1]) < 2 ? 'loop' : 'foreach';
+  return optimizerImplOf(/PyTorch (\S+)/.exec(table.software)?.[1] ?? '');
 }
 
 /** What the model predicts for a published row: milliseconds for the row's batch (and GPUs). */

@@ -10,7 +10,7 @@ import { presetConfig } from '../../model/presets.ts';
 import { browserDevice, cpuConvSplit, findDevice, cpuDevice, type CpuProbe, type Device } from '../devices.ts';
 import { spearman } from '../stats.ts';
 import { constantsFor, GPU_CONSTANTS, GPU_CONSTANT_TABLE } from './constants.ts';
-import { inferenceKernels, trainingKernels, kernelMacs, type Gemm, type Kernel } from './kernels.ts';
+import { inferenceKernels, trainingKernels, kernelMacs, optimizerImplOf, type Gemm, type Kernel } from './kernels.ts';
 import { dispatchSeconds, eagerSeconds, gemmSeconds, kernelTime, TILE_M, WINOGRAD_GROUP_WIDTH } from './model.ts';
 import { matrixPath } from './precision.ts';
 import { inferenceTime, ringAllReduceSeconds, trainingStepTime } from './predict.ts';
@@ -318,6 +318,10 @@ describe('training', () => {
     const impl = (id: string) => optimizerImpl(PUBLISHED_TIMINGS.find((r) => r.table.id === id)!.table);
     expect(impl('timm-train-nchw-pt112-rtx3090')).toBe('loop');
     expect(impl('timm-infer-nchw-pt240-rtx3090')).toBe('foreach');
+    // The same rule for a measuring PyTorch's own version string (the CPU and GPU benches').
+    expect(optimizerImplOf('1.13.0a0')).toBe('loop');
+    expect(optimizerImplOf('2.4.1+cu121')).toBe('foreach');
+    expect(optimizerImplOf('10.0')).toBe('foreach');
   });
 
   it('data parallel: a ring all-reduce of the gradients, hidden behind the backward except its last bucket', () => {
