@@ -5,8 +5,8 @@
         and a 64 MB tensor (bytes read + written per second: in the caches and past them), the time of one tiny module call (nn.ReLU on one element:
         Python's module call + the dispatcher), three dense convs and a grouped 3x3 conv (GFLOP/s, oneDNN), one tiny conv
         module call (microseconds), a max pooling (window comparisons per second), the vector width and the memory
-    python3 bench/torch_predict.py --time NAME[,NAME...] [--threads 2] [--runs 5] [--train-runs 3] [--clock wall|cpu]
-        one JSON line per preset: median ms of an eval forward pass at batch 1 and 8 (torch.inference_mode), and of
+    python3 bench/torch_predict.py --time NAME[,NAME...] [--threads 2] [--runs 5] [--train-runs 3] [--clock wall|least|cpu]
+        one JSON line per preset: ms (the median wall time; --clock least: the least; --clock cpu: the least CPU time) of an eval forward pass at batch 1 and 8 (torch.inference_mode), and of
         one training step at batch 8 (train mode, CrossEntropyLoss, backward, SGD with momentum 0.9, zero_grad
         with set_to_none), 224 x 224, random init, after warm-up
 
@@ -86,8 +86,8 @@ threads_used = 1
 
 
 def median_time(fn, runs: int, warmup: int = 2, parallel: bool = True) -> float:
-    """Median seconds of `fn` in wall time; or, with --clock cpu (for a machine other work keeps busy), the least
-    CPU time of the process over its threads (waiting threads sleep: OMP_WAIT_POLICY=PASSIVE); `parallel=False` for
+    """Median seconds of `fn` in wall time; with --clock least the least wall time; with --clock cpu (for a machine
+    other work keeps busy) the least CPU time of the process over its threads (waiting threads sleep: OMP_WAIT_POLICY=PASSIVE); `parallel=False` for
     serial work (Python's call overhead runs on one thread)."""
     for _ in range(warmup):
         fn()
