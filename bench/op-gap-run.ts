@@ -1,14 +1,16 @@
 /**
- * `npx tsx bench/op-gap-run.ts [--models resnet18,resnet50] [--threads 1|2] [--runs 7] [--port 4915]`: prints, per conv
+ * `npx tsx bench/op-gap-run.ts [--models resnet18,resnet50] [--threads 1|2] [--runs 7] [--probes 2] [--wait-quiet 0] [--port 4915]`: prints, per conv
  * layer, its time in the network's passes (`timeOps`, as "Measure" times it) against the same shape alone, back to
  * back (the speed probe's way), after an idle gap, from cold caches, and into fresh outputs (bench/op-gap.ts), and
- * the sums over the network's convs. Headless Chromium, tfjs wasm, the e2e harness page.
+ * the sums over the network's convs; `--probes N` runs the speed probe N times first, `--wait-quiet S` waits up to S seconds
+ * for other processes to use under 0.3 cores. Headless Chromium, tfjs wasm, the e2e harness page.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { presetConfig } from '../src/model/presets.ts';
 import type { OpGapResult } from './op-gap.ts';
 import { startPreview } from './browser-measure.ts';
+import { cpuSnapshot, othersShare, waitForQuiet } from './cpu-share.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, d: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : d);
@@ -31,6 +33,12 @@ async function main(): Promise<void> {
       await window.__engine.setBackend('wasm');
       await window.__engine.setKernelOptions({ threads });
     }, THREADS);
+    const waitS = Number(arg('wait-quiet', '0'));
+    if (waitS > 0) {
+      const w = await waitForQuiet(waitS, 0.3);
+      console.log(`${w.quiet ? 'quiet' : 'NOT quiet'} after ${w.waitedS.toFixed(0)} s of waiting (others ${w.last?.cores.toFixed(2) ?? '?'} cores)`);
+    }
+    const before = cpuSnapshot();
     for (let i = 0; i < Number(arg('probes', '2')); i++) {
       const t0 = Date.now();
       const p = await page.evaluate(() => window.__engine.measureSpeed());
@@ -53,6 +61,8 @@ async function main(): Promise<void> {
       const convNames = new Set(r.rows.map((x) => x.layer));
       console.log(`whole network (sum of op medians): first timeOps (3 runs) ${total(r.ops).toFixed(2)} ms, second (${RUNS} runs) ${total(r.opsAgain).toFixed(2)} ms; non-conv ops: ${r.opsAgain.filter((o) => !convNames.has(o.name)).map((o) => `${o.name} ${o.ms.toFixed(3)}`).join(', ')}`);
     }
+    const others = othersShare(before, cpuSnapshot());
+    console.log(`other processes used ${others?.cores.toFixed(2) ?? '?'} cores while this measured`);
   } finally {
     await browser.close();
     if (preview.pid) process.kill(-preview.pid);
