@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   performance.now = cpuMs;
   for (let i = 0; i < Number(arg('probes', '1')); i++) {
     const p = await probeSpeed({ grouped: defaultGroupedMethod('wasm') });
-    console.log(`probe: dense ${p.convGflops.toFixed(1)} GFLOP/s, grouped ${p.groupedGflops.toFixed(1)}, conv ${p.convUs.toFixed(1)} us, chain gap ${p.chainUs.toFixed(1)} us per conv`);
+    console.log(`probe: dense ${p.convGflops.toFixed(1)} GFLOP/s, grouped ${p.groupedGflops.toFixed(1)}, conv ${p.convUs.toFixed(1)} us, cold conv +${p.coldUs.toFixed(1)} us`);
   }
   for (const model of arg('models', 'resnet18').split(',')) {
     const r = await measureOpGap(presetConfig(model), Number(arg('runs', '9')), { grouped: defaultGroupedMethod('wasm') });

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < Number(arg('probes', '2')); i++) {
       const t0 = Date.now();
       const p = await page.evaluate(() => window.__engine.measureSpeed());
-      console.log(`probe (${Date.now() - t0} ms): dense ${p.convGflops.toFixed(1)} GFLOP/s, grouped ${p.groupedGflops.toFixed(1)}, conv ${p.convUs.toFixed(1)} us, add ${p.launchUs.toFixed(1)} us, chain gap ${p.chainUs.toFixed(1)} us per conv`);
+      console.log(`probe (${Date.now() - t0} ms): dense ${p.convGflops.toFixed(1)} GFLOP/s, grouped ${p.groupedGflops.toFixed(1)}, conv ${p.convUs.toFixed(1)} us, add ${p.launchUs.toFixed(1)} us, cold conv +${p.coldUs.toFixed(1)} us`);
     }
     for (const model of MODELS) {
       const r: OpGapResult = await page.evaluate(([config, runs]) => window.__engine.opGap(config, runs), [presetConfig(model), RUNS] as const);
@@ -59,6 +59,10 @@ async function main(): Promise<void> {
       console.log(`${'sum of convs'.padEnd(22)} ${''.padStart(5)} ${f(sum.net)} ${f(sum.netMin)} | ${f(sum.hot[0])} ${f(sum.hot[1])} | ${f(sum.idle[0])} ${f(sum.idle[1])} | ${f(sum.cold[0])} ${f(sum.cold[1])} | ${f(sum.fresh[0])} ${f(sum.fresh[1])}`);
       const total = (ops: { ms: number }[]) => ops.reduce((s, o) => s + o.ms, 0);
       const convNames = new Set(r.rows.map((x) => x.layer));
+      const ownSum = r.rows.reduce((t, x) => t + (Number.isNaN(x.own) ? 0 : x.own), 0);
+      const netNoStem = r.rows.reduce((t, x) => t + (Number.isNaN(x.own) ? 0 : x.netMin), 0);
+      console.log(`each conv op alone with the network's own weights, input and residual, back to back (least): ${ownSum.toFixed(3)} ms; the same ops' least in the network ${netNoStem.toFixed(3)} ms`);
+      console.log(`helper's work items: 5 network passes ${r.helperNet}, each conv op 5 times back to back ${r.helperAlone}`);
       console.log(`whole network (sum of op medians): first timeOps (3 runs) ${total(r.ops).toFixed(2)} ms, second (${RUNS} runs) ${total(r.opsAgain).toFixed(2)} ms; non-conv ops: ${r.opsAgain.filter((o) => !convNames.has(o.name)).map((o) => `${o.name} ${o.ms.toFixed(3)}`).join(', ')}`);
     }
     const others = othersShare(before, cpuSnapshot());

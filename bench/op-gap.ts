@@ -16,6 +16,7 @@ import type { NetworkConfig } from '../src/model/config.ts';
 import { buildLayerGraph, type ConvNode } from '../src/model/graph.ts';
 import { disposePrepared, prepareConv, runConv, type DenseMethod, type GroupedMethod, type KernelOptions, type PreparedConv } from '../src/model/tfjs/grouped.ts';
 import { buildNetwork, type OpTiming } from '../src/model/tfjs/network.ts';
+import { kernelPoolInfo, type BackendWasmLike } from '../src/model/tfjs/kernels/runtime.ts';
 import { normal, randomStateDict, rng } from '../src/model/tfjs/random.ts';
 
 export interface OpGapRow {
@@ -40,6 +41,9 @@ export interface OpGapResult {
   ops: OpTiming[];
   opsAgain: OpTiming[];
   rows: OpGapRow[];
+  /** Work items the pool's helpers took in 5 network passes, and in each conv op run 5 times back to back. */
+  helperNet: number;
+  helperAlone: number;
 }
 
 const SWEEP = new Float64Array((64 * 2 ** 20) / 8);
@@ -63,12 +67,15 @@ export async function measureOpGap(config: NetworkConfig, runs: number, build: {
   let opsAgain: OpTiming[];
   /** Each conv op alone, back to back, with the network's own weights and its own input values: least ms by name. */
   const own = new Map<string, number>();
+  let helperNet = 0;
+  let helperAlone = 0;
   try {
     ops = await net.timeOps(x0, 3);
     opsAgain = await net.timeOps(x0, runs);
     const inner = net as unknown as { ops: { kind: string; node: { name: string }; input: number; out: number; residual?: number; conv: PreparedConv; relu: boolean }[] };
     const values = new Map<number, tf.Tensor>();
     net.predict(x0, (node, value) => values.set(node, value.clone())).dispose();
+    values.set(-1, tf.transpose(x0, [0, 2, 3, 1]));
     for (const op of inner.ops) {
       if (op.kind !== 'conv' || !values.has(op.input)) continue;
       const xin = values.get(op.input) as tf.Tensor4D;
@@ -83,6 +90,23 @@ export async function measureOpGap(config: NetworkConfig, runs: number, build: {
         y.dispose();
       }
       own.set(op.node.name, least);
+    }
+    // The helper's share of the work items: N network passes against each conv op run N times back to back (the same
+    // jobs; the pooling ops' few items aside). A helper that joins late takes fewer items.
+    if (tf.getBackend() === 'wasm') {
+      const mod = (tf.backend() as unknown as BackendWasmLike).wasm;
+      const items = () => kernelPoolInfo(mod).helperItems;
+      const n = 5;
+      let h0 = items();
+      for (let r = 0; r < n; r++) net.predict(x0).dispose();
+      helperNet = items() - h0;
+      h0 = items();
+      for (const op of inner.ops) {
+        if (op.kind !== 'conv' || !values.has(op.input)) continue;
+        const res = op.residual === undefined ? undefined : (values.get(op.residual) as tf.Tensor4D);
+        for (let r = 0; r < n; r++) runConv(values.get(op.input) as tf.Tensor4D, op.conv, op.relu, res).dispose();
+      }
+      helperAlone = items() - h0;
     }
     for (const v of values.values()) v.dispose();
   } finally {
@@ -136,5 +160,5 @@ export async function measureOpGap(config: NetworkConfig, runs: number, build: {
       disposePrepared(p);
     }
   }
-  return { ops, opsAgain, rows };
+  return { ops, opsAgain, rows, helperNet, helperAlone };
 }
