@@ -292,8 +292,9 @@ export default defineMessages(
     'browser.why.SE/ECA': 'is made of tiny ops whose time is mostly the per-op overhead',
     'browser.limits':
       'The roofline knows only FLOPs, bytes and one fixed cost per op. It knows a kernel\'s rate only for the shapes the probe runs (three dense ' +
-      'convs of a ResNet, two grouped 3×3 convs of ResNeXt-50), not the caches a layer\'s own weights and maps meet (the bandwidth is a max pooling ' +
-      'over inputs larger than the caches), nor how each op waits for its threads; the times are also noisy when other work shares the machine.',
+      'convs of a ResNet, two grouped 3×3 convs of ResNeXt-50), and adds to every conv what one of them takes more with its data from memory, as a ' +
+      'network\'s convs read theirs; not how that grows with a layer\'s own weights and maps (the bandwidth is a max pooling over inputs larger than ' +
+      'the caches), nor how each op waits for its threads; the times are also noisy when other work shares the machine.',
     'browser.everyLayer': 'Every layer, measured and predicted',
     'browser.perLayerTable': 'Measured vs predicted per layer',
     'browser.col.layer': 'Layer',
@@ -581,7 +582,8 @@ export default defineMessages(
     'browser.why.SE/ECA': '由许多微小的算子组成，时间主要是每个算子的固定开销',
     'browser.limits':
       `${T.roofline}只知道 FLOPs、字节数和每个算子一个固定开销。它只知道探测所运行形状下的算子速率（ResNet 的三个稠密卷积、ResNeXt-50 的两个分组 3×3 卷积），` +
-      '不知道某一层自己的权重和特征图遇到的缓存情况（带宽来自对超出缓存大小的输入做最大池化），' +
+      '并给每个卷积加上其中一个卷积的数据从内存（而非缓存）读取时多花的时间，网络中的卷积正是这样读取数据的；' +
+      '但不知道这部分开销如何随某一层自己的权重和特征图增长（带宽来自对超出缓存大小的输入做最大池化），' +
       '也不知道每个算子等待线程的时间；当有其他任务共用这台机器时，计时也会有噪声。',
     'browser.everyLayer': '每一层的实测与预测',
     'browser.perLayerTable': '逐层的实测与预测',
