@@ -169,7 +169,7 @@ describe('the kernel pool on worker threads with a shared memory', () => {
     const ref = expected(t, s, true, true, true);
     for (let rep = 0; rep < 20; rep++) {
       new Float32Array(m.mem.buffer, O, s.res.length).fill(NaN);
-      pool.run({ id: 1, codePtr: CODE, codeLen: code.byteLength, run }, [X, W, O, R], gemmItems(shape), 1);
+      pool.run({ codePtr: CODE, codeLen: code.byteLength, run }, [X, W, O, R], gemmItems(shape), 1);
       expect(maxDiff(ref, new Float32Array(m.mem.buffer, O, s.res.length))).toBeLessThan(1e-5);
     }
     expect(pool.stats().helperItems).toBeGreaterThan(0);
@@ -181,7 +181,7 @@ describe('the kernel pool on worker threads with a shared memory', () => {
     });
     expect(pool.threads).toBe(1);
     const seen: number[][] = [];
-    pool.run({ id: 2, codePtr: 0, codeLen: 0, run: (...a: number[]) => void seen.push(a) }, [7], 5);
+    pool.run({ codePtr: 0, codeLen: 0, run: (...a: number[]) => void seen.push(a) }, [7], 5);
     expect(seen).toEqual([[7, 0, 5]]);
   });
 });

@@ -6,7 +6,7 @@
  * stays synchronous, as tfjs kernels are.
  *
  * A kernel is a generated module exporting `run(...args, begin, end)` over work items. Its bytes
- * live in the shared memory; a helper compiles a kernel the first time it meets it. Items are
+ * live in the shared memory; a helper compiles a kernel the first time it meets its address. Items are
  * claimed in chunks by compare-and-swap on a counter tagged with the job's number, so a helper that
  * wakes late never takes items of a later job with the earlier job's arguments. Helpers spin a
  * little after each job (the next conv comes soon), then sleep in Atomics.wait.
@@ -21,11 +21,10 @@ const NEXT = 1;
 const COMPLETED = 2;
 const ITEMS = 3;
 const CHUNK = 4;
-const KERNEL = 5;
-const CODE_PTR = 6;
-const CODE_LEN = 7;
-const NARGS = 8;
-const ARGS = 9;
+const CODE_PTR = 5;
+const CODE_LEN = 6;
+const NARGS = 7;
+const ARGS = 8;
 const MAX_ARGS = 8;
 const STOP = ARGS + MAX_ARGS;
 const HELPERS_SLEEPING = STOP + 1;
@@ -42,6 +41,9 @@ const TAG_MASK = 0xfff;
 /** The index INDEX_MASK marks a job's counter exhausted while its arguments are written. */
 const MAX_ITEMS = INDEX_MASK - 1;
 
+/** The control block's layout: its word indices, its size in words, the item counter's index bits. */
+export const CONTROL_LAYOUT = { SEQ, NEXT, COMPLETED, ITEMS, CHUNK, CODE_PTR, CODE_LEN, NARGS, ARGS, words: CONTROL_WORDS, indexBits: INDEX_BITS } as const;
+
 /** How long a thread spins (performance.now() ms) before sleeping in Atomics.wait. */
 const HELPER_SPIN_MS = 0.3;
 const MAIN_SPIN_MS = 1;
@@ -50,7 +52,7 @@ type RunFn = (...args: number[]) => void;
 
 /** A compiled kernel: its bytes in the shared memory (for the helpers) and its instance here. */
 export interface PooledKernel {
-  id: number;
+  /** Where its bytes are (unique: they stay for the memory's life); the helpers know a kernel by it. */
   codePtr: number;
   codeLen: number;
   run: RunFn;
@@ -94,7 +96,35 @@ function work(ctrl: Int32Array, seq: number, run: RunFn, args: number[]): number
   }
 }
 
-/** The helper's loop (in its worker): wait for a job, compile its kernel once, take items, repeat. */
+/**
+ * One job as a helper takes it (`seq`, seen in the SEQ word): its kernel, code and arguments, then
+ * items until none are left; returns the items done. The words are this job's only while the job is
+ * current: the next job first marks the counter with its own tag, then overwrites them, so a helper
+ * that reads them while the calling thread finishes this job alone and starts the next can read a
+ * mix of both. It therefore checks the counter's tag after reading and gives up on a stale job
+ * (claiming would fail anyway), and compiles and caches a kernel by the address of its code (a
+ * kernel's bytes stay at their address for the memory's life), never by an id read beside it: a
+ * kernel cached under an id read from one job and code read from the next would run the wrong code
+ * for every later call of that id.
+ */
+export function helperJob(ctrl: Int32Array, seq: number, memory: WebAssembly.Memory, kernels: Map<number, RunFn>): number {
+  const ptr = Atomics.load(ctrl, CODE_PTR);
+  const len = Atomics.load(ctrl, CODE_LEN);
+  const args: number[] = [];
+  for (let a = 0, n = Atomics.load(ctrl, NARGS); a < n; a++) args.push(Atomics.load(ctrl, ARGS + a));
+  if (Atomics.load(ctrl, NEXT) >>> INDEX_BITS !== (seq & TAG_MASK)) return 0;
+  let run = kernels.get(ptr);
+  if (!run) {
+    // Compiled from a copy: the memory can grow (a new buffer) while the module compiles.
+    const bytes = new Uint8Array(len);
+    bytes.set(new Uint8Array(memory.buffer, ptr, len));
+    run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } }).exports.run as RunFn;
+    kernels.set(ptr, run);
+  }
+  return work(ctrl, seq, run, args);
+}
+
+/** The helper's loop (in its worker): wait for a job, take it (`helperJob`), repeat until stopped. */
 export function helperLoop({ memory, control }: HelperInit): void {
   const ctrl = new Int32Array(control);
   const kernels = new Map<number, RunFn>();
@@ -114,21 +144,7 @@ export function helperLoop({ memory, control }: HelperInit): void {
     }
     seen = seq;
     if (Atomics.load(ctrl, STOP)) return;
-    const id = Atomics.load(ctrl, KERNEL);
-    const args: number[] = [];
-    for (let a = 0, n = Atomics.load(ctrl, NARGS); a < n; a++) args.push(Atomics.load(ctrl, ARGS + a));
-    let run = kernels.get(id);
-    if (!run) {
-      const ptr = Atomics.load(ctrl, CODE_PTR);
-      const len = Atomics.load(ctrl, CODE_LEN);
-      // Compiled from a copy: the job could end (and the bytes be read by a stale view) meanwhile;
-      // a kernel's bytes stay in the memory for the memory's life, so the copy is always valid.
-      const bytes = new Uint8Array(len);
-      bytes.set(new Uint8Array(memory.buffer, ptr, len));
-      run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } }).exports.run as RunFn;
-      kernels.set(id, run);
-    }
-    const done = work(ctrl, seq, run, args);
+    const done = helperJob(ctrl, seq, memory, kernels);
     if (done) Atomics.add(ctrl, HELPER_ITEMS, done);
   }
 }
@@ -190,7 +206,6 @@ export class KernelPool {
     // First the counter of the new job, exhausted: a helper still in the last job cannot claim
     // (its tag differs) and none can claim in this one while its arguments are written.
     Atomics.store(ctrl, NEXT, ((seq & TAG_MASK) << INDEX_BITS) | INDEX_MASK);
-    Atomics.store(ctrl, KERNEL, kernel.id);
     Atomics.store(ctrl, CODE_PTR, kernel.codePtr);
     Atomics.store(ctrl, CODE_LEN, kernel.codeLen);
     Atomics.store(ctrl, NARGS, args.length);

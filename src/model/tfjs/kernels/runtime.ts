@@ -57,7 +57,6 @@ interface Runtime {
 }
 
 const runtimes = new WeakMap<WebAssembly.Memory, Runtime>();
-let nextKernelId = 1;
 
 /**
  * Settings of the own wasm kernels, passed in with a network's options (`NetworkOptions.kernels`) and
@@ -109,7 +108,7 @@ export function kernelFor(mod: WasmModuleLike, key: string, bytes: (shared: bool
       codePtr = mod._malloc(code.byteLength) >>> 0;
       new Uint8Array(mem.buffer, codePtr, code.byteLength).set(code);
     }
-    kernel = { id: nextKernelId++, codePtr, codeLen: code.byteLength, run: instance.exports.run as PooledKernel['run'] };
+    kernel = { codePtr, codeLen: code.byteLength, run: instance.exports.run as PooledKernel['run'] };
     rt.kernels.set(key, kernel);
   }
   return { pool: rt.pool, kernel };
