@@ -45,7 +45,7 @@ export async function measureInView(page: Page, port: number, query: string): Pr
   await page.goto(`http://127.0.0.1:${port}/?view=cost&device=browser&backend=wasm&batch=1&${query}`);
   await page.getByTestId('conv-gflops').waitFor({ timeout: 180_000 });
   const text = async (id: string) => (await page.getByTestId(id).textContent()) ?? '';
-  const speed = `dense convs ${await text('conv-gflops')}, grouped ${await text('grouped-gflops')}, memory-bound ${await text('copy-gbs')}, ${await text('launch-us')} per op`;
+  const speed = `dense convs ${await text('conv-gflops')}, grouped ${await text('grouped-gflops')}, memory-bound ${await text('copy-gbs')}, ${await text('launch-us')} per op, ${await text('chain-us')} more per conv in a network`;
   await page.getByRole('button', { name: 'Measure', exact: true }).click();
   await page.getByTestId('rank-correlation').waitFor({ timeout: 600_000 });
   const read = (table: string) => page.locator(`table[aria-label="${table}"] tbody tr`).evaluateAll((rows) =>

@@ -225,7 +225,7 @@ describe('devices', () => {
   });
 
   it('"This browser" predicts with what was measured, fused', () => {
-    const d: Device = browserDevice({ backend: 'wasm', threads: 2, convGflops: 50, groupedGflops: 20, copyGBs: 5, launchUs: 20, convUs: 30, residualFusion: false, memoryBytes: 2 ** 32, memoryNote: 'x', memoryNoteMessage: { id: '', params: {}, text: 'x' } });
+    const d: Device = browserDevice({ backend: 'wasm', threads: 2, convGflops: 50, groupedGflops: 20, copyGBs: 5, launchUs: 20, convUs: 30, chainUs: 0, residualFusion: false, memoryBytes: 2 ** 32, memoryNote: 'x', memoryNoteMessage: { id: '', params: {}, text: 'x' } });
     expect([d.fp32Tflops, d.bandwidthGBs, d.launchUs, d.execution]).toEqual([0.05, 5, 20, 'fused']);
     const r = costOf(graphOf('resnet50'), options({ device: d }));
     expect(r.layers.length).toBe(kernelGroups(graphOf('resnet50'), 'fused').length);

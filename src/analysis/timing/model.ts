@@ -225,12 +225,13 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
 /**
  * The host's time to dispatch a kernel: the device's `launchUs`; on a probed CPU a conv's call costs what the
  * probe's tiny Conv2d call took (oneDNN looks up its primitive), every other op a tiny op's; in this browser a
- * conv's or the fc's (the engine runs it as a 1x1 conv) what the probe's tiny conv took.
+ * conv's or the fc's (the engine runs it as a 1x1 conv) what the probe's tiny conv took, plus what a conv costs
+ * more as an op of a network's pass than back to back (`chainUs`, the probe's chain of convs).
  */
 export function dispatchSeconds(k: Kernel, device: Device): number {
   const convUs = device.measuredCpu?.convUs ?? device.measured?.convUs;
   const conv = k.role === 'conv' || (device.measured !== undefined && k.role === 'fc');
-  const us = convUs !== undefined && conv ? convUs : device.launchUs;
+  const us = convUs !== undefined && conv ? convUs + (device.measured?.chainUs ?? 0) : device.launchUs;
   return k.launches * us * 1e-6;
 }
 

@@ -15,7 +15,7 @@ import { dispatchSeconds, eagerSeconds, gemmSeconds, kernelTime, TILE_M, WINOGRA
 import { matrixPath } from './precision.ts';
 import { inferenceTime, ringAllReduceSeconds, trainingStepTime } from './predict.ts';
 import { optimizerImpl, PUBLISHED_TIMINGS, predictPublished } from './published.ts';
-import { timeSetting } from './layers.ts';
+import { layerTimes, timeSetting } from './layers.ts';
 
 const v100 = findDevice('v100')!;
 const rtx3090 = findDevice('rtx3090')!;
@@ -256,7 +256,7 @@ describe('a probed CPU (PyTorch, oneDNN)', () => {
 
 describe('this browser (the engine\'s probe)', () => {
   const browser = browserDevice({
-    backend: 'wasm', threads: 2, convGflops: 90, groupedGflops: 60, copyGBs: 15, launchUs: 3, convUs: 8, residualFusion: true,
+    backend: 'wasm', threads: 2, convGflops: 90, groupedGflops: 60, copyGBs: 15, launchUs: 3, convUs: 8, chainUs: 0, residualFusion: true,
     memoryBytes: 2 ** 32, memoryNote: 'x', memoryNoteMessage: { id: '', params: {}, text: 'x' },
   });
   const rate = (k: Kernel) => k.flops / seconds(k, browser).computeS / 1e9;
@@ -279,6 +279,18 @@ describe('this browser (the engine\'s probe)', () => {
     expect(dispatchSeconds(pool, browser)).toBeCloseTo(3e-6, 12);
     expect(dispatchSeconds(conv(49, 8, 8, 1), browser)).toBeCloseTo(8e-6, 12);
     expect(dispatchSeconds({ ...conv(1, 2048, 1000, 1, 1), role: 'fc' }, browser)).toBeCloseTo(8e-6, 12);
+  });
+
+  it('every conv op (and the fc) of a network costs the probe\'s chain gap on top; other ops do not', () => {
+    const chained = browserDevice({ ...browser.measured!, chainUs: 120 });
+    const pool: Kernel = { node: 0, phase: 'forward', role: 'pool', gemm: null, flops: 0, bytesRead: 3e6, bytesWritten: 1e6, imageBytes: 0, launches: 1 };
+    expect(dispatchSeconds(conv(49, 8, 8, 1), chained)).toBeCloseTo(128e-6, 12);
+    expect(dispatchSeconds({ ...conv(1, 2048, 1000, 1, 1), role: 'fc' }, chained)).toBeCloseTo(128e-6, 12);
+    expect(dispatchSeconds(pool, chained)).toBeCloseTo(3e-6, 12);
+    // ResNet-18 on wasm: 20 convs (the residual adds fused into them) and the fc, 21 ops that take 0.12 ms more each.
+    const g = buildLayerGraph(presetConfig('resnet18'));
+    const total = (d: Device) => layerTimes(g, 1, timeSetting(d, 'float32', 'nchw')).ms;
+    expect(total(chained) - total(browser)).toBeCloseTo(21 * 0.12, 9);
   });
 });
 

@@ -63,7 +63,7 @@ export function BrowserMeasure({ state, graph, device }: { state: AppState; grap
         <p>
           <Rich text={t('browser.measured', {
             backend: s.backend, threads: s.threads ? t('browser.threads', { threads: s.threads }) : '', conv: s.convGflops.toFixed(1),
-            grouped: s.groupedGflops.toFixed(1), copy: s.copyGBs.toFixed(1), launch: s.launchUs.toFixed(1), convUs: s.convUs.toFixed(1),
+            grouped: s.groupedGflops.toFixed(1), copy: s.copyGBs.toFixed(1), launch: s.launchUs.toFixed(1), convUs: s.convUs.toFixed(1), chainUs: s.chainUs.toFixed(0),
             memory: humanBytes(s.memoryBytes), note: s.memoryNoteMessage ? i18n.msg(s.memoryNoteMessage) : s.memoryNote,
           })} />
           <button type="button" className="ghost" onClick={() => void measureBrowser(state.backend, true)}>{t('browser.again')}</button>

@@ -347,6 +347,7 @@ export class Engine {
       copyGBs: p.copyGBs,
       launchUs: p.launchUs,
       convUs: p.convUs,
+      chainUs: p.chainUs,
       residualFusion: fusesResidual({ inChannels: 64, outChannels: 64, kernel: 1, stride: 1, padding: 0, groups: 1 }),
       memoryBytes: wasm ? 4 * 2 ** 30 : (deviceGiB ?? 4) * 2 ** 30,
       memoryNote: note.text,

@@ -106,6 +106,8 @@ export interface BackendSpeed {
   /** One tiny op, and one tiny conv, microseconds. */
   launchUs: number;
   convUs: number;
+  /** What a conv costs more as an op of a network's pass than back to back, microseconds (tfjs/speed-probe.ts). */
+  chainUs: number;
   /** Whether the network's dense convs add the block's residual inside their kernel (the own GEMM kernel on wasm). */
   residualFusion: boolean;
   /** What the backend can hold: 4 GiB for wasm (32-bit memory), else navigator.deviceMemory. */

@@ -72,6 +72,7 @@ describe('per-op timing (cpu backend)', () => {
       expect(Number.isFinite(v)).toBe(true);
       expect(v).toBeGreaterThan(0);
     }
+    expect(Number.isFinite(p.chainUs) && p.chainUs >= 0).toBe(true);
   }, 120_000);
 
   it('the engine refuses batches and networks it cannot time', async () => {

@@ -1,11 +1,12 @@
 /**
  * How fast the active tfjs backend runs what a ResNe(X)t runs, as the time model needs it: the float32 rate of
  * dense convs and of grouped convs on a ResNet's own layer shapes, the bandwidth of a memory-bound op (the stem's
- * max pooling), and the fixed time of one tiny op and of one tiny conv. Every conv goes through the network's own
+ * max pooling), the fixed time of one tiny op and of one tiny conv, and what a conv costs more as an op of a network's
+ * pass than back to back (a short chain of convs, each reading what the op before wrote). Every conv goes through the network's own
  * path (`prepareConv` / `runConv` with the ReLU fused: the generated GEMM and grouped kernels on wasm, tfjs's
  * conv2d elsewhere), the pooling through the network's (`maxPoolOp`). Each figure is the least time of several
  * runs after a warm-up: a load on the machine only ever adds to a run, so the least is the closest to the op
- * itself. Asynchronous backends are waited for.
+ * itself (the chain's figure, a difference, takes a median instead). Asynchronous backends are waited for.
  *
  * Why these shapes: a 1x1 conv of 1024 -> 1024 channels on 32 x 32 (the product of a 1024 x 1024 matmul, the probe
  * before) runs at less than half the rate of these on wasm even on one thread (18-19 against 33-48 GFLOP/s, measured
@@ -31,6 +32,11 @@ interface SpeedProbe {
   launchUs: number;
   /** One tiny conv (1x1, 8 -> 8 channels, 2 x 2) through the network's conv path, microseconds. */
   convUs: number;
+  /**
+   * What a conv costs more as an op of a network than run back to back (`CHAIN_SHAPES` chained, each op timed
+   * alone as the network's ops are, against the same convs repeated; the median difference), microseconds per conv.
+   */
+  chainUs: number;
 }
 
 /** [input channels, output channels, kernel, output side, groups] at batch 1, stride 1, 'same' padding. */
@@ -40,6 +46,15 @@ type Shape = readonly [number, number, number, number, number];
 const DENSE_SHAPES: readonly Shape[] = [[64, 256, 1, 56, 1], [128, 128, 3, 28, 1], [1024, 256, 1, 14, 1]];
 /** ResNeXt-50 32x4d's grouped 3x3 of stages 1 and 2: 32 groups of 4 and of 8 channels, 14.5 M each. */
 const GROUPED_SHAPES: readonly Shape[] = [[128, 128, 3, 56, 32], [256, 256, 3, 28, 32]];
+
+/**
+ * A 3x3 conv (with its padding pass) and a 1x1 conv of 128 channels at 28 x 28 (ResNet-18's and ResNet-50's stage-2
+ * sizes: 0.4 MB activations, which a core's L2 cache holds, as a network's at batch 1 mostly are), chained
+ * `CHAIN_OPS` deep: each op reads the output the op before it has just written on both threads, writes a fresh one
+ * and frees its input, and the kernels alternate, as in a network's pass.
+ */
+const CHAIN_SHAPES: readonly Shape[] = [[128, 128, 3, 28, 1], [128, 128, 1, 28, 1]];
+const CHAIN_OPS = 4;
 
 /** Max pooling inputs read in turn: 12 x 3.2 MB, more than the caches hold. */
 const POOL_INPUTS = 12;
@@ -108,6 +123,41 @@ async function convRate(list: Prepared[], runs: number, callMs: number, warmupMs
 }
 
 /**
+ * Microseconds a conv of `pair` costs more as an op of a chain than back to back. Round by round, each conv of `pair`
+ * is run twice in a row and the second run timed, then one pass of the chain, op by op as `TfjsNetwork.timeOps` times
+ * a network's ops (the input the op before wrote, freed inside the op). Each op of the chain is compared with its
+ * conv alone in the same round, and the median of those differences over the rounds is taken: a difference of two
+ * least times would let a load on the machine that spares one side and not the other decide it. Never below 0.
+ */
+/** `rounds`: odd (a median). */
+async function chainGapUs(pair: Prepared[], rounds: number, warmupMs: number): Promise<number> {
+  const diffs: number[][] = Array.from({ length: CHAIN_OPS }, () => []);
+  const start = performance.now();
+  while (diffs[0].length < rounds) {
+    // The first rounds warm up (the kernels are new to the engine: baseline code until it tiers them up).
+    const warm = performance.now() - start < warmupMs;
+    const alone = pair.map((p) => {
+      runConv(p.x, p.conv, true).dispose();
+      const t0 = performance.now();
+      runConv(p.x, p.conv, true).dispose();
+      return performance.now() - t0;
+    });
+    let v = pair[0].x;
+    for (let i = 0; i < CHAIN_OPS; i++) {
+      const t0 = performance.now();
+      const y = runConv(v, pair[i % pair.length].conv, true);
+      if (v !== pair[0].x) v.dispose();
+      if (!warm) diffs[i].push(performance.now() - t0 - alone[i % pair.length]);
+      v = y;
+    }
+    v.dispose();
+  }
+  const median = (d: number[]) => [...d].sort((a, b) => a - b)[d.length >> 1];
+  const gap = diffs.reduce((s, d) => s + median(d), 0) / CHAIN_OPS;
+  return Math.max(0, gap * 1000);
+}
+
+/**
  * Measures the active backend; `grouped`, `dense` and `kernels` are how the network runs its convs on it (the
  * engine's settings). About a second on two wasm threads, most of it warm-up (`warmupMs` per figure). `scale`
  * (tests) divides every spatial side, to keep a slow backend quick.
@@ -120,6 +170,7 @@ export async function probeSpeed(options: Build & { runs?: number; warmupMs?: nu
   const dense = DENSE_SHAPES.map((s, i) => prepare(shrink(s), options, 11 + i));
   const grouped = GROUPED_SHAPES.map((s, i) => prepare(shrink(s), options, 21 + i));
   const tiny = prepare([8, 8, 1, 2, 1], options, 31);
+  const pair = CHAIN_SHAPES.map((s, i) => prepare(shrink(s), options, 41 + i));
   const poolKernels = ownPooling({ dense: options.dense ?? 'auto', kernels: options.kernels ?? {} }, 64);
   const side = Math.max(2, Math.round(112 / scale));
   // Inputs that together outgrow the caches (12 x 3.2 MB), read in turn, as a network's activations come.
@@ -146,6 +197,7 @@ export async function probeSpeed(options: Build & { runs?: number; warmupMs?: nu
     let turn = 0;
     const poolMs = await leastMs(() => maxPoolOp(pooled[turn++ % POOL_INPUTS], 3, 2, 1, poolKernels), runs * 2, warmupMs);
     const poolOut = Math.ceil(side / 2) ** 2 * 64;
+    const chainUs = await chainGapUs(pair, 2 * runs - 1, warmupMs);
     return {
       backend: tf.getBackend(),
       convGflops,
@@ -153,9 +205,10 @@ export async function probeSpeed(options: Build & { runs?: number; warmupMs?: nu
       copyGBs: ((pooled[0].size + poolOut) * 4) / (Math.max(poolMs - convUs / 1000, poolMs / 2) * 1e6),
       launchUs,
       convUs,
+      chainUs,
     };
   } finally {
-    for (const p of [...dense, ...grouped, tiny]) {
+    for (const p of [...dense, ...grouped, ...pair, tiny]) {
       p.x.dispose();
       disposePrepared(p.conv);
     }

@@ -4,6 +4,7 @@
 import { EngineClient } from '../../../src/model/engine/client.ts';
 import type { NetworkConfig } from '../../../src/model/config.ts';
 import type { GroupedMethod } from '../../../src/model/tfjs/grouped.ts';
+import type { OpGapResult } from '../../../bench/op-gap.ts';
 import type { BatchTiming, CeilingResult, ConvShapeTiming, HarnessRequest, KernelOptions, LayerTiming, OpTiming, RawResult } from './protocol.ts';
 
 export class HarnessClient extends EngineClient {
@@ -49,6 +50,11 @@ export class HarnessClient extends EngineClient {
   /** Every op of the loaded network on a random batch, median ms of `runs` after a warm-up (`TfjsNetwork.timeOps`). */
   timeLoadedOps(batch: number, runs = 10): Promise<OpTiming[]> {
     return this.request({ type: 'timeLoadedOps', batch, runs });
+  }
+
+  /** Each conv of `config` in the network and alone under four conditions (bench/op-gap.ts). */
+  opGap(config: NetworkConfig, runs = 7): Promise<OpGapResult> {
+    return this.request({ type: 'opGap', config, runs });
   }
 
   private request<T>(req: HarnessRequest): Promise<T> {

@@ -40,7 +40,8 @@ export type HarnessRequest =
   | { type: 'benchConvShapes'; config: NetworkConfig; runs: number; batch: number; stages?: number[] }
   | { type: 'simdCeiling' }
   | { type: 'benchBatch'; batch: number; runs: number }
-  | { type: 'timeLoadedOps'; batch: number; runs: number };
+  | { type: 'timeLoadedOps'; batch: number; runs: number }
+  | { type: 'opGap'; config: NetworkConfig; runs: number };
 
 /**
  * The own wasm kernels' settings for the networks built next: threads of the pool (null: tfjs-wasm's),

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { benchConvShapes } from '../../../bench/conv-bench.ts';
 import { benchLayers } from '../../../bench/layer-bench.ts';
+import { measureOpGap } from '../../../bench/op-gap.ts';
 import { CEILING_SCRATCH_BYTES, measureCeiling } from '../../../bench/simd-ceiling.ts';
 import { predictionTimes, type Engine } from '../../../src/model/engine/engine.ts';
 import { median } from '../../../src/analysis/stats.ts';
@@ -16,7 +17,7 @@ import { kernelThreads, memoryOf, startKernelPool, type BackendWasmLike } from '
 import { relaxedSimdSupported } from '../../../src/model/tfjs/kernels/wasm-encoder.ts';
 import type { BatchTiming, CeilingResult, HarnessRequest, RawResult } from './protocol.ts';
 
-const TYPES: ReadonlySet<string> = new Set<HarnessRequest['type']>(['runRaw', 'setGroupedMethod', 'benchLayers', 'benchConvShapes', 'setKernelOptions', 'simdCeiling', 'benchBatch', 'timeLoadedOps']);
+const TYPES: ReadonlySet<string> = new Set<HarnessRequest['type']>(['runRaw', 'setGroupedMethod', 'benchLayers', 'benchConvShapes', 'setKernelOptions', 'simdCeiling', 'benchBatch', 'timeLoadedOps', 'opGap']);
 
 /** What the networks built next use (`setKernelOptions`), handed to the engine at every build. */
 let networkOptions: Pick<NetworkOptions, 'dense' | 'kernels'> = {};
@@ -64,6 +65,8 @@ async function handle(engine: Engine, req: HarnessRequest): Promise<Handled> {
         x.dispose();
       }
     }
+    case 'opGap':
+      return { result: await measureOpGap(req.config, req.runs, { grouped: await groupedMethod(engine), dense: networkOptions.dense, kernels: networkOptions.kernels }) };
     case 'timeLoadedOps': {
       const net = engine.network;
       if (!net) throw new Error('no weights are loaded');

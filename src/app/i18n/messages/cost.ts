@@ -248,7 +248,7 @@ export default defineMessages(
     'browser.title': 'This browser',
     'browser.measured':
       'Measured on tfjs <b>{backend}</b>{threads}: dense convs <b testid="conv-gflops">{conv} GFLOP/s</b> and grouped 3×3 convs <b testid="grouped-gflops">{grouped} GFLOP/s</b> (on a ResNet\'s and ResNeXt-50\'s layer shapes), ' +
-      'memory-bound ops <b testid="copy-gbs">{copy} GB/s</b> (max pooling), <b testid="launch-us">{launch} µs</b> per op and {convUs} µs per conv; memory {memory} ({note}). ' +
+      'memory-bound ops <b testid="copy-gbs">{copy} GB/s</b> (max pooling), <b testid="launch-us">{launch} µs</b> per op and {convUs} µs per conv, <b testid="chain-us">{chainUs} µs</b> more per conv as an op of a network (a chain of convs timed op by op against the same convs back to back); memory {memory} ({note}). ' +
       'The roofline above predicts with these figures; the engine folds every BatchNorm and fuses ReLUs, so each dot is one op it runs.',
     'browser.threads': ' ({threads} threads)',
     'browser.again': 'Measure the backend again',
@@ -538,7 +538,7 @@ export default defineMessages(
     'browser.title': T.thisBrowser,
     'browser.measured':
       '在 tfjs <b>{backend}</b>{threads} 上实测：稠密卷积 <b testid="conv-gflops">{conv} GFLOP/s</b>，分组 3×3 卷积 <b testid="grouped-gflops">{grouped} GFLOP/s</b>（ResNet 与 ResNeXt-50 的层形状），' +
-      `访存受限算子 <b testid="copy-gbs">{copy} GB/s</b>（最大池化），每个算子 <b testid="launch-us">{launch} µs</b>，每个卷积 {convUs} µs；内存 {memory}（{note}）。` +
+      `访存受限算子 <b testid="copy-gbs">{copy} GB/s</b>（最大池化），每个算子 <b testid="launch-us">{launch} µs</b>，每个卷积 {convUs} µs，作为网络中的算子每个卷积再多 <b testid="chain-us">{chainUs} µs</b>（逐个计时的一串卷积对比同样的卷积连续运行）；内存 {memory}（{note}）。` +
       `上面的${T.roofline}用这些数据预测；引擎折叠了每个 BatchNorm 并融合了 ReLU，所以每个点都是它实际运行的一个算子。`,
     'browser.threads': '（{threads} 个线程）',
     'browser.again': `重新测量${T.backend}`,
