@@ -3,9 +3,12 @@
  * (fixtures/timing/published.json: pycls's V100 inference rows, timm's RTX 3090 inference and training rows),
  * and reports the fit error, with a hold-out check.
  *
- *   npx tsx bench/fit-time.ts            # evaluate the committed constants
- *   npx tsx bench/fit-time.ts --fit      # fit, print the constants and the errors (write them with --write)
+ *   npx tsx bench/fit-time.ts            # evaluate the committed constants (fitted.json); -v lists every row
+ *   npx tsx bench/fit-time.ts --fit      # fit from them, print the constants and the errors (write them with --write)
  *   npx tsx bench/fit-time.ts --holdout [family]   # hold-out checks (below)
+ *
+ * --constants=FILE evaluates (and starts the fits from) FILE's constants instead; --from-initial from INITIAL below,
+ * the hand-set starting point of the first fit.
  */
 import { buildLayerGraph, type LayerGraph } from '../src/model/graph.ts';
 import { findDevice } from '../src/analysis/devices.ts';
@@ -50,7 +53,7 @@ function predictMs(c: Case, constants: DeviceConstants): number {
   return eagerSeconds(c.kernels, times, device) * 1000;
 }
 
-export const START: DeviceConstants = {
+const INITIAL: DeviceConstants = {
   simt: { efficiency: 0.78, nTile: 64, kTile: 8, winograd: 2.2 },
   tensorCores: { efficiency: 0.95, nTile: 32, kTile: 16, winograd: 1 },
   wgradEfficiency: 0.9,
@@ -195,11 +198,14 @@ function validation(constants: DeviceConstants): void {
 }
 
 const given = args.find((a) => a.startsWith('--constants='));
-if (given) Object.assign(START, JSON.parse(readFileSync(given.slice('--constants='.length), 'utf8')));
+/** The constants evaluated and the fits' starting point: the committed ones unless told otherwise. */
+const START: DeviceConstants = args.includes('--from-initial')
+  ? clone(INITIAL)
+  : (JSON.parse(readFileSync(given ? given.slice('--constants='.length) : OUT, 'utf8')) as DeviceConstants);
 report(cases, START, 'start', args.includes('-v'));
 validation(START);
 // --iterations N: Nelder-Mead steps of the final fit (400) and of each hold-out fit (250); --grid 16,32: the
-// tensor-core nTiles the fit tries first. --constants=FILE starts from FILE's constants (e.g. fitted.json).
+// tensor-core nTiles the fit tries first.
 const iterArg = args.indexOf('--iterations');
 const iterations = iterArg >= 0 ? Number(args[iterArg + 1]) : 0;
 if (args.includes('--fit')) {

@@ -1,25 +1,35 @@
 /**
  * The engine in headless Chromium, through the app's EngineClient and engine worker code (page
  * e2e-harness.html of `vite build --mode e2e`, whose worker adds the tests' requests such as
- * runRaw to the app's): PyTorch parity on every backend, tensor leaks, wasm
+ * runRaw to the app's): PyTorch parity on every backend (whole logits, and every explain fixture
+ * layer and CAM), tensor leaks, wasm
  * threads under cross-origin isolation, weights cache, and the error paths. Weights are served by
  * page.route from fixtures/weights; nothing reaches the network.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import type { NetworkConfig } from '../src/model/config.ts';
 import { defaultConfig } from '../src/model/presets.ts';
 import { readFileSync } from 'node:fs';
 
 import { parityModels } from '../test/support/fixture-config.ts';
+import { readF32 } from '../test/support/fixture-io.ts';
 import { numbers, openHarness } from '../test/support/harness/open.ts';
 const W = 'fixtures/weights';
+const X = 'fixtures/explain';
 const ORIGIN = 'https://weights.test';
 const MODELS = parityModels();
 const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+/** The models with explain fixtures: every layer the fixture names and every class's CAM. */
+const EXPLAINED = (JSON.parse(readFileSync(`${X}/index.json`, 'utf8')) as { models: string[] }).models;
+
+interface ExplainDoc { weights: string; input: string; input_shape: number[]; layers: { name: string; shape: number[]; offset: number }[]; cam: { shape: number[]; offset: number; top1: number[] } }
 
 test.describe('engine parity with PyTorch', () => {
   for (const backend of BACKENDS) {
-    test(`${backend}: whole logit vectors within 1e-4, no tensor leaks`, async ({ page }) => {
+    // One page a backend for both checks: the explain networks reuse the whole network's compiled
+    // programs (on SwiftShader most of the time is shader compilation).
+    test(`${backend}: whole logit vectors, every explain layer and every class's CAM within 1e-4, no tensor leaks`, async ({ page }) => {
+      test.setTimeout(240_000);
       await openHarness(page, ORIGIN, W);
       const statuses = await page.evaluate(() => window.__engine.backends());
       expect(statuses.find((s) => s.name === backend)?.available, JSON.stringify(statuses)).toBe(true);
@@ -42,10 +52,48 @@ test.describe('engine parity with PyTorch', () => {
         console.log(`${backend} ${name}: max |diff| ${diff.toExponential(2)} (grouped conv: ${result.info.groupedMethod})`);
         expect(diff).toBeLessThanOrEqual(1e-4);
         expect(result.counts.every((c) => c === result.first)).toBe(true);
+        if (EXPLAINED.includes(name)) await explainParity(page, backend, name);
       }
     });
   }
 });
+
+/**
+ * The engine's intermediate outputs and CAMs against PyTorch's forward hooks (fixtures/explain),
+ * through the app's EngineClient and worker, the weights from the .pth file.
+ */
+async function explainParity(page: Page, backend: (typeof BACKENDS)[number], model: string): Promise<void> {
+  const doc = JSON.parse(readFileSync(`${X}/${model}.explain.json`, 'utf8')) as ExplainDoc;
+  const [n, classes] = doc.cam.shape;
+  const r = await page.evaluate(async ({ backend, weights, input, shape, names, classes, n, origin }) => {
+    const e = window.__engine;
+    const used = await e.setBackend(backend);
+    await e.loadWeights({ url: `${origin}/${weights}` });
+    const o = await e.explainInput(new Float32Array(input), shape, 1);
+    // One layer a request, as the view asks (a value hidden by a fusion is computed by its block alone).
+    const values = [];
+    for (const name of names) values.push(...(await e.explainValues([name])));
+    const all = Array.from({ length: n }, () => Array.from({ length: classes }, (_, c) => c));
+    const cam = await e.explainCam(all);
+    return { used, top1: o.top!.map((t) => t[0].index), values: values.map((v) => ({ name: v.name, shape: v.shape, data: [...v.data] })), cam: [...cam.maps], camShape: cam.shape };
+  }, { backend, weights: doc.weights, input: numbers(`${W}/${doc.input}`), shape: doc.input_shape, names: doc.layers.map((l) => l.name), classes, n, origin: ORIGIN });
+  expect(r.used).toBe(backend);
+  const data = readF32(`${X}/${model}.explain.bin`);
+  let worst = 0;
+  for (const [i, l] of doc.layers.entries()) {
+    expect(r.values[i].shape, l.name).toEqual(l.shape);
+    const ref = data.subarray(l.offset, l.offset + r.values[i].data.length);
+    const d = Math.max(...r.values[i].data.map((v, j) => Math.abs(v - ref[j])));
+    expect(d, `${backend} ${model} ${l.name}`).toBeLessThanOrEqual(1e-4);
+    worst = Math.max(worst, d);
+  }
+  const camRef = data.subarray(doc.cam.offset, doc.cam.offset + r.cam.length);
+  const camDiff = Math.max(...r.cam.map((v, j) => Math.abs(v - camRef[j])));
+  expect(r.camShape).toEqual(doc.cam.shape);
+  expect(camDiff).toBeLessThanOrEqual(1e-4);
+  expect(r.top1).toEqual(doc.cam.top1);
+  console.log(`${backend} ${model} explain: ${doc.layers.length} layers max |diff| ${worst.toExponential(2)}, CAM ${camDiff.toExponential(2)}`);
+}
 
 test('wasm: the own kernels by FMA and by plain SIMD, and XNNPACK, all within 1e-4 of PyTorch, on every core, no leaks', async ({ page }) => {
   await openHarness(page, ORIGIN, W);
