@@ -225,14 +225,16 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
 /**
  * The host's time to dispatch a kernel: the device's `launchUs`; on a probed CPU a conv's call costs what the
  * probe's tiny Conv2d call took (oneDNN looks up its primitive), every other op a tiny op's; in this browser a
- * conv's or the fc's (the engine runs it as a 1x1 conv) what the probe's tiny conv took, plus what the probe's conv
- * took more with its data from memory than from the caches (`coldUs`): in a network's pass every layer's weights and
- * input were last touched a pass or an op ago, in a probe's repeated runs they sit in the caches.
+ * conv's or the fc's (the engine runs it as a 1x1 conv) what the probe's tiny conv took, and a conv's also what the
+ * probe's conv took more with its data from memory than from the caches (`coldUs`): in a network's pass every layer's
+ * weights were last read a pass ago, in a probe's repeated runs they sit in the caches.
  */
 export function dispatchSeconds(k: Kernel, device: Device): number {
   const convUs = device.measuredCpu?.convUs ?? device.measured?.convUs;
   const conv = k.role === 'conv' || (device.measured !== undefined && k.role === 'fc');
-  const us = convUs !== undefined && conv ? convUs + (device.measured?.coldUs ?? 0) : device.launchUs;
+  // The fc is bound by its weights' bytes at the bandwidth, which already come from memory: no cold term.
+  const cold = k.role === 'conv' ? (device.measured?.coldUs ?? 0) : 0;
+  const us = convUs !== undefined && conv ? convUs + cold : device.launchUs;
   return k.launches * us * 1e-6;
 }
 

@@ -150,7 +150,7 @@ async function coldConvUs(p: Prepared, rounds: number, warmupMs: number): Promis
 
 /**
  * Measures the active backend; `grouped`, `dense` and `kernels` are how the network runs its convs on it (the
- * engine's settings). About a second on two wasm threads, most of it warm-up (`warmupMs` per figure). `scale`
+ * engine's settings). About 1.5 s on two wasm threads (2026-12-07, quiet), most of it warm-up (`warmupMs` per figure). `scale`
  * (tests) divides every spatial side, to keep a slow backend quick.
  */
 export async function probeSpeed(options: Build & { runs?: number; warmupMs?: number; scale?: number }): Promise<SpeedProbe> {
