@@ -12,7 +12,8 @@
  * 3. The engine in this browser (tfjs wasm in headless Chromium, the app's own Cost view, whose probe is
  *    src/model/tfjs/speed-probe.ts): every op timed, against the prediction per layer and for the whole network.
  *
- * It prints the CPU and the load average at the start and the end: times taken on a busy machine are noisy.
+ * It prints the CPU and the load average at the start and the end, and for each browser network the CPU other processes
+ * took while it was measured: times taken on a busy machine are noisy.
  *
  *   npm run bench:predict [-- --skip-cpu] [-- --skip-browser] [-- --quick] [-- --networks a,b,c] [-- --runs N]
  *                         [-- --train-runs N] [-- --save FILE] [-- --measured FILE] [-- --port N]  (the browser part's preview server)
@@ -31,6 +32,7 @@ import { PUBLISHED_TIMINGS, predictPublished } from '../src/analysis/timing/publ
 import { buildLayerGraph } from '../src/model/graph.ts';
 import { presetConfig } from '../src/model/presets.ts';
 import { launchBrowser, measureInView, startPreview } from './browser-measure.ts';
+import { cpuSnapshot, othersShare } from './cpu-share.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -186,7 +188,9 @@ async function thisBrowser(): Promise<void> {
     for (const net of BROWSER_NETWORKS) {
       log(`${net.label} in the browser ...`);
       const page = await browser.newPage();
+      const before = cpuSnapshot();
       const r = await measureInView(page, port, net.query);
+      const others = othersShare(before, cpuSnapshot());
       await page.close();
       const rho = spearman(r.layers.map((l) => l.predicted), r.layers.map((l) => l.measured));
       const measured = r.layers.reduce((s, l) => s + l.measured, 0);
@@ -194,7 +198,8 @@ async function thisBrowser(): Promise<void> {
       totals.push({ name: net.name, measured, predicted });
       const worst = [...r.layers].sort((a, b) => Math.abs(Math.log(b.measured / b.predicted)) - Math.abs(Math.log(a.measured / a.predicted)))[0];
       print(`   ${net.label}: ${r.speed}; whole network measured ${measured.toFixed(1)} ms, predicted ${predicted.toFixed(1)} ms (${((predicted / measured - 1) * 100).toFixed(1)}%); ` +
-        `Spearman over ${r.layers.length} layers ${rho.toFixed(3)}; median layer measured/predicted ${median(r.layers.map((l) => l.measured / l.predicted)).toFixed(2)}; worst layer ${worst.layer} ${(worst.measured / worst.predicted).toFixed(2)}x`);
+        `Spearman over ${r.layers.length} layers ${rho.toFixed(3)}; median layer measured/predicted ${median(r.layers.map((l) => l.measured / l.predicted)).toFixed(2)}; worst layer ${worst.layer} ${(worst.measured / worst.predicted).toFixed(2)}x; ` +
+        `other processes used ${others ? others.cores.toFixed(2) : '?'} cores meanwhile`);
     }
     summary('   whole networks', totals);
   } finally {
