@@ -6,7 +6,7 @@
 import { useMemo } from 'react';
 import type { LayerGraph } from '../../model/graph.ts';
 import { batchSweep, humanBytes, type CostOptions } from '../../analysis/cost.ts';
-import { humanCount, thousands } from '../format.ts';
+import { thousands, tickBytes, tickCount } from '../format.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { LogScatter } from './LogScatter.tsx';
 
@@ -55,7 +55,7 @@ export function BatchSweep({ graph, options, deviceLabel }: { graph: LayerGraph;
             xLabel={t('sweep.xLabel')}
             yLabel={t('sweep.rateLabel')}
             formatX={(v) => thousands(v)}
-            formatY={(v) => humanCount(v, 0).replace(' ', '')}
+            formatY={tickCount}
             legend={[{ label: t('sweep.infer'), color: INFER }, ...(trains ? [{ label: t('sweep.train'), color: TRAIN }] : [])]}
           />
         </figure>
@@ -71,7 +71,7 @@ export function BatchSweep({ graph, options, deviceLabel }: { graph: LayerGraph;
             xLabel={t('sweep.xLabel')}
             yLabel={t('sweep.memoryLabel')}
             formatX={(v) => thousands(v)}
-            formatY={(v) => humanBytes(v, 0)}
+            formatY={tickBytes}
             extent={{ y: [capacity] }}
             legend={[{ label: t('sweep.fitsKey'), color: FITS }, { label: t('sweep.overKey'), color: OVER }]}
           />

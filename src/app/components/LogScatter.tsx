@@ -9,6 +9,7 @@ import { scaleLog } from 'd3';
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { useWidth } from '../useWidth.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { logTicks } from '../logTicks.ts';
 
 export interface ScatterDot {
   key: string;
@@ -54,15 +55,6 @@ function domain(values: number[]): [number, number] {
   const lo = Math.min(...v);
   const hi = Math.max(...v);
   return lo === hi ? [lo / 2, hi * 2] : [lo / 1.6, hi * 1.6];
-}
-
-function logTicks(lo: number, hi: number): number[] {
-  const out: number[] = [];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    const t = 10 ** e;
-    if (t >= lo && t <= hi) out.push(t);
-  }
-  return out.length >= 2 ? out : [lo, hi];
 }
 
 export function LogScatter(props: LogScatterProps) {

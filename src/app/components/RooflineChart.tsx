@@ -11,7 +11,7 @@ import type { Device } from '../../analysis/devices.ts';
 import { LAYER_CATEGORIES, type KernelCost, type LayerCategory } from '../../analysis/roofline.ts';
 import { matrixPath, type Precision } from '../../analysis/timing/precision.ts';
 import { humanBytes } from '../../analysis/cost.ts';
-import { humanCount } from '../format.ts';
+import { humanCount, tickCount } from '../format.ts';
 import { LogScatter } from './LogScatter.tsx';
 import { useI18n } from '../i18n/I18n.tsx';
 import { categoryLabel } from '../i18n/data.ts';
@@ -82,8 +82,8 @@ export function RooflineChart({ kernels, categories, device, dtype, title }: {
         lines={lines}
         xLabel={t('roofline.xLabel')}
         yLabel={t('roofline.yLabel')}
-        formatX={(v) => (v >= 1 ? humanCount(v, 0).replace(' ', '') : String(v))}
-        formatY={(v) => humanCount(v, 0).replace(' ', '')}
+        formatX={tickCount}
+        formatY={tickCount}
         extent={{ x: [lo, hi], y: [matrix * 1.3, extent(dots.map((d) => d.y))[0]] }}
         legend={present.map((c) => ({ label: categoryLabel(i18n, c), color: CATEGORY_COLORS[c] }))}
       />

@@ -11,7 +11,7 @@ import { isRegNet, regnetOf, type NetworkConfig } from '../../model/config.ts';
 import { buildLayerGraph } from '../../model/graph.ts';
 import { PRESETS, presetConfig } from '../../model/presets.ts';
 import { isAnyNetPoint, PAPER_RANGES, pointOf, samplePopulation, type SampledPoint, type SpacePoint, type SpaceRanges } from '../../analysis/design-space.ts';
-import { humanCount, thousands } from '../format.ts';
+import { humanCount, thousands, tickCount } from '../format.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { LogScatter, type ScatterDot } from '../components/LogScatter.tsx';
 import { TableWrap } from '../components/TableWrap.tsx';
@@ -103,13 +103,6 @@ function parseList(text: string): number[] | null {
 
 const SIZES = [100, 300, 1000];
 
-/** A tick label: 1 M, 30 M, 2 G (the axes are logarithmic; the exact figures are in the dots' details). */
-function tick(v: number): string {
-  for (const [scale, unit] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const) {
-    if (v >= scale) return `${Number((v / scale).toPrecision(3))} ${unit}`;
-  }
-  return String(Number(v.toPrecision(3)));
-}
 
 export function DesignSpaceView({ state }: { state: AppState }) {
   const i18n = useI18n();
@@ -283,8 +276,8 @@ export function DesignSpaceView({ state }: { state: AppState }) {
           dots={dots}
           xLabel={t('ds.flops')}
           yLabel={t(yAxis === 'params' ? 'ds.params' : 'ds.activations')}
-          formatX={tick}
-          formatY={tick}
+          formatX={tickCount}
+          formatY={tickCount}
           legend={[
             { label: t('ds.legend.sample'), color: 'var(--ds-sample)' },
             { label: t('ds.legend.x'), color: 'var(--series-0)' },
