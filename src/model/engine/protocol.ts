@@ -9,6 +9,7 @@ import type { BackendCapacity, MemoryNeed } from '../memory.ts';
 import type { PreprocessConfig } from '../preprocess.ts';
 import type { OrientationMode, OrientationNote } from '../image/orientation.ts';
 import type { BackendName, BackendStatus } from '../tfjs/backend-name.ts';
+import type { SpeedProbe } from '../tfjs/speed-probe.ts';
 import type { Message } from '../message.ts';
 import type { CachedWeights } from './weights-cache.ts';
 
@@ -93,21 +94,10 @@ export interface ExplainMap { layer: string; channel: number; sample: number; he
 export interface LayerValues { name: string; shape: number[]; data: Float32Array }
 /** Class activation maps of given classes per sample, [N, k, H', W']. */
 export interface CamMaps { layer: string; maps: Float32Array; shape: [number, number, number, number]; classes: number[][]; logits: Float32Array }
-/** The active backend's speed for the roofline ("This browser"): see tfjs/speed-probe.ts. */
-export interface BackendSpeed {
+/** The active backend's speed for the roofline ("This browser"): the probe's figures (tfjs/speed-probe.ts) and what the backend is. */
+export interface BackendSpeed extends Omit<SpeedProbe, 'backend'> {
   backend: BackendName;
   threads: number | null;
-  /** Dense convs of a ResNet's shapes through the network's conv path, GFLOP/s (tfjs/speed-probe.ts). */
-  convGflops: number;
-  /** Grouped 3x3 convs of ResNeXt-50's shapes, useful GFLOP/s. */
-  groupedGflops: number;
-  /** A max pooling's bytes read + written per second, GB/s. */
-  copyGBs: number;
-  /** One tiny op, and one tiny conv, microseconds. */
-  launchUs: number;
-  convUs: number;
-  /** Microseconds a conv takes more with its data from memory, as in a network's pass, than from the caches (tfjs/speed-probe.ts). */
-  coldUs: number;
   /** Whether the network's dense convs add the block's residual inside their kernel (the own GEMM kernel on wasm). */
   residualFusion: boolean;
   /** What the backend can hold: 4 GiB for wasm (32-bit memory), else navigator.deviceMemory. */

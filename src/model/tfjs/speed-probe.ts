@@ -20,7 +20,7 @@ import { disposePrepared, prepareConv, runConv, type DenseMethod, type GroupedMe
 import { maxPoolOp, ownPooling } from './network.ts';
 import { normal, rng } from './random.ts';
 
-interface SpeedProbe {
+export interface SpeedProbe {
   backend: string;
   /** Dense convs (`DENSE_SHAPES`, a ResNet's stage 1-3 shapes at 224): their FLOPs over their summed time, GFLOP/s. */
   convGflops: number;
