@@ -58,26 +58,28 @@ function macs([ci, co, k, hw, g]: Shape): number {
 }
 
 /**
- * Least ms of `fn` (which returns the tensor to wait for) over `runs` runs after `warmupMs` of warm-up. On wasm and cpu an
- * op has finished when it returns (as `TfjsNetwork.timeOps` times it): no read-back, whose promise resolves a few
- * milliseconds late in a worker; asynchronous backends are waited for.
+ * Ms of one run of `fn` (which returns the tensor to wait for). On wasm and cpu an op has finished when it returns
+ * (as `TfjsNetwork.timeOps` times it): no read-back, whose promise resolves a few milliseconds late in a worker;
+ * asynchronous backends are waited for.
  */
-async function leastMs(fn: () => tf.Tensor, runs: number, warmupMs: number): Promise<number> {
+async function timeOnce(fn: () => tf.Tensor): Promise<number> {
   const sync = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu';
-  const once = async () => {
-    const t0 = performance.now();
-    const y = fn();
-    if (!sync) await y.data();
-    const dt = performance.now() - t0;
-    y.dispose();
-    return dt;
-  };
+  const t0 = performance.now();
+  const y = fn();
+  if (!sync) await y.data();
+  const dt = performance.now() - t0;
+  y.dispose();
+  return dt;
+}
+
+/** Least ms of `fn` over `runs` runs (`timeOnce`) after `warmupMs` of warm-up. */
+async function leastMs(fn: () => tf.Tensor, runs: number, warmupMs: number): Promise<number> {
   // Warm up for `warmupMs` (at least two calls): a freshly compiled wasm kernel runs the engine's baseline code,
   // far slower than its optimized code, until the engine tiers it up.
   const start = performance.now();
-  for (let i = 0; i < 2 || performance.now() - start < warmupMs; i++) await once();
+  for (let i = 0; i < 2 || performance.now() - start < warmupMs; i++) await timeOnce(fn);
   let least = Infinity;
-  for (let i = 0; i < runs; i++) least = Math.min(least, await once());
+  for (let i = 0; i < runs; i++) least = Math.min(least, await timeOnce(fn));
   return least;
 }
 
@@ -124,15 +126,7 @@ async function convRate(list: Prepared[], runs: number, callMs: number, warmupMs
  */
 async function coldConvUs(p: Prepared, rounds: number, warmupMs: number): Promise<number> {
   const sweep = new Float64Array(SWEEP_BYTES / 8);
-  const sync = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu';
-  const timed = async () => {
-    const t0 = performance.now();
-    const y = runConv(p.x, p.conv, true);
-    if (!sync) await y.data();
-    const dt = performance.now() - t0;
-    y.dispose();
-    return dt;
-  };
+  const timed = () => timeOnce(() => runConv(p.x, p.conv, true));
   const diffs: number[] = [];
   const start = performance.now();
   while (diffs.length < rounds) {
