@@ -54,12 +54,13 @@ describe('layer tree at the size limit', () => {
       const summary = summarize(graph);
       const times: number[] = [];
       let items = layerItems(graph, summary, 'blocks', new Set(), '');
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 7; i++) {
         const t0 = performance.now();
         items = layerItems(graph, summary, 'blocks', new Set(), '');
         times.push(performance.now() - t0);
       }
-      return { items, ms: times.sort((a, b) => a - b)[1] };
+      // The least of 7: load and garbage collection only ever add to a run (the median of 3 once read 10.2x).
+      return { items, ms: Math.min(...times) };
     };
     const small = run(250);
     const large = run(1000);
