@@ -1,0 +1,120 @@
+"""Generalization audit, checkpoints: state_dicts of real timm / torchvision architectures (random init, random
+BatchNorm statistics and affines) saved as .pth and safetensors under a temporary folder (never committed), loaded by
+the CLI's `predict` (the config inferred from the file, and once more with the preset named), and the logits compared
+with the library's model in eval mode, computed in float64. Prints one row per file and run:
+
+    nice -n 10 /usr/bin/python3 tools/audit/checkpoints.py [--models resnet10t,regnetx_002] [--size 96x80] [--dir DIR]
+
+Tolerance: the project's 1e-4 on the largest absolute logit difference (the fixtures' tests use the same); torch's
+own float32 result against float64 is printed beside it for scale.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tools" / "fixtures"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import reference  # noqa: E402,F401  (timm on sys.path)
+import timm  # noqa: E402
+import torchvision.models as tvm  # noqa: E402
+from safetensors_io import write_safetensors  # noqa: E402
+
+# Architectures outside fixtures/ (whose weight files are tiny networks); the flags a file cannot tell
+# (anti-aliasing leaves no trace in a state_dict, docs/family.md).
+MODELS = {
+    "resnet18": [], "resnext50_32x4d": [], "regnet_x_400mf": [], "regnet_y_400mf": [],
+    "resnet10t": [], "resnet14t": [], "resnet26": [], "resnet26t": [], "resnet18d": [], "resnet34d": [],
+    "seresnet18": [], "resnetblur18": ["--aa", "blur"], "resnetaa34d": ["--aa", "avgpool"], "ecaresnetlight": [],
+    "ecaresnet26t": [], "seresnext26d_32x4d": [], "resnet50_gn": [], "resnetrs50": [], "ecaresnet50d_pruned": [],
+    "regnetx_002": [], "regnety_002": [], "regnetx_004_tv": [], "regnety_008_tv": [],
+}
+TOLERANCE = 1e-4
+
+
+def build(name: str) -> torch.nn.Module:
+    if name in tvm.__dict__ and callable(tvm.__dict__[name]) and not name.startswith(("regnetx_", "regnety_")):
+        return tvm.__dict__[name]()
+    return timm.create_model(name)
+
+
+def randomize(model: torch.nn.Module, g: torch.Generator) -> None:
+    """BatchNorm statistics and affines, GroupNorm affines: random, so that no norm is an identity."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, (torch.nn.BatchNorm2d, torch.nn.GroupNorm)):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+
+
+def cli(lines):
+    proc = subprocess.run(["npx", "tsx", "tools/audit/cli-batch.ts"], input=json.dumps(lines), cwd=REPO,
+                          capture_output=True, text=True, check=True)
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--models", help="comma-separated (default: all of MODELS)")
+    ap.add_argument("--size", default="96x80", help="HxW of the random input (batch 2)")
+    ap.add_argument("--dir", help="where the files go (default: a new temporary folder)")
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    h, w = map(int, a.size.split("x"))
+    folder = Path(a.dir or tempfile.mkdtemp(prefix="audit-ckpt-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    names = a.models.split(",") if a.models else list(MODELS)
+    lines, meta = [], []
+    t0 = time.time()
+    for i, name in enumerate(names):
+        g = torch.Generator().manual_seed(1000 + i)
+        torch.manual_seed(1000 + i)
+        model = build(name).eval()
+        randomize(model, g)
+        x = torch.randn(2, 3, h, w, generator=g)
+        with torch.no_grad():
+            ref64 = model.double()(x.double()).numpy()
+            ref32 = model.float()(x).numpy()
+        sd = model.state_dict()
+        torch.save(sd, folder / f"{name}.pth")
+        write_safetensors(folder / f"{name}.safetensors", sd)
+        x.numpy().astype("<f4").tofile(folder / f"{name}.input.bin")
+        for fmt in ("pth", "safetensors"):
+            for named in (False, True):
+                out = folder / f"{name}.{fmt}.{'preset' if named else 'inferred'}.logits.bin"
+                lines.append(["predict", *([name] if named else []), "--weights", str(folder / f"{name}.{fmt}"),
+                              *MODELS.get(name, []), "--input", str(folder / f"{name}.input.bin"),
+                              "--shape", f"2,3,{h},{w}", "--out", str(out)])
+                meta.append((name, fmt, named, out, ref64, float(np.abs(ref32 - ref64).max())))
+    print(f"{len(names)} models saved in {time.time() - t0:.0f} s; {len(lines)} CLI runs", flush=True)
+    results = cli(lines)
+    bad = 0
+    print(f"{'model':24} {'file':12} {'config':9} {'max |ours - f64|':>17} {'torch f32':>10} {'max |logit|':>11}")
+    for (name, fmt, named, out, ref64, t32), r in zip(meta, results):
+        label = f"{name:24} {fmt:12} {'preset' if named else 'inferred':9}"
+        if "error" in r:
+            bad += 1
+            print(f"{label} REFUSED: {r['error'][:200]}")
+            continue
+        ours = np.fromfile(out, dtype="<f4").reshape(ref64.shape)
+        diff = float(np.abs(ours - ref64).max())
+        flag = "" if diff <= TOLERANCE else "  MISMATCH"
+        bad += bool(flag)
+        print(f"{label} {diff:17.2e} {t32:10.2e} {float(np.abs(ref64).max()):11.3f}{flag}")
+    print(f"{len(results)} runs, {bad} mismatches or refusals, in {time.time() - t0:.0f} s; files in {folder}")
+
+
+if __name__ == "__main__":
+    main()
