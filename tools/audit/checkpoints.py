@@ -5,8 +5,9 @@ with the library's model in eval mode, computed in float64. Prints one row per f
 
     nice -n 10 /usr/bin/python3 tools/audit/checkpoints.py [--models resnet10t,regnetx_002] [--size 96x80] [--dir DIR]
 
-Tolerance: the project's 1e-4 on the largest absolute logit difference (the fixtures' tests use the same); torch's
-own float32 result against float64 is printed beside it for scale.
+Tolerance: the project's 1e-4 on the largest absolute logit difference (the fixtures' tests use the same), relative
+where the largest logit is above 1 (random BatchNorm statistics can drive logits into the hundreds, where float32
+itself is off by more than 1e-4: torch's own float32 result against float64 is printed beside ours for scale).
 """
 from __future__ import annotations
 
@@ -68,7 +69,8 @@ def cli(lines):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", help="comma-separated (default: all of MODELS)")
-    ap.add_argument("--size", default="96x80", help="HxW of the random input (batch 2)")
+    ap.add_argument("--size", default="128x96", help="HxW of the random input (batch 2; each stride-2 stage's input even, which timm's "
+                    "average-pool anti-aliasing needs)")
     ap.add_argument("--dir", help="where the files go (default: a new temporary folder)")
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -84,9 +86,13 @@ def main() -> None:
         model = build(name).eval()
         randomize(model, g)
         x = torch.randn(2, 3, h, w, generator=g)
-        with torch.no_grad():
-            ref64 = model.double()(x.double()).numpy()
-            ref32 = model.float()(x).numpy()
+        try:
+            with torch.no_grad():
+                ref64 = model.double()(x.double()).numpy()
+                ref32 = model.float()(x).numpy()
+        except RuntimeError as e:
+            print(f"{name}: the library refuses the input: {str(e).splitlines()[0][:160]}", flush=True)
+            continue
         sd = model.state_dict()
         torch.save(sd, folder / f"{name}.pth")
         write_safetensors(folder / f"{name}.safetensors", sd)
@@ -110,7 +116,7 @@ def main() -> None:
             continue
         ours = np.fromfile(out, dtype="<f4").reshape(ref64.shape)
         diff = float(np.abs(ours - ref64).max())
-        flag = "" if diff <= TOLERANCE else "  MISMATCH"
+        flag = "" if diff <= TOLERANCE * max(1.0, float(np.abs(ref64).max())) else "  MISMATCH"
         bad += bool(flag)
         print(f"{label} {diff:17.2e} {t32:10.2e} {float(np.abs(ref64).max()):11.3f}{flag}")
     print(f"{len(results)} runs, {bad} mismatches or refusals, in {time.time() - t0:.0f} s; files in {folder}")

@@ -158,10 +158,14 @@ def custom_cases(n: int, seed: int = 6):
              "se_reduction": rnd.choice([16, 4, 8]), "norm": rnd.choice(["batchnorm"] * 3 + ["groupnorm"]),
              "aa": rnd.choice(["none"] * 2 + ["blur", "avgpool"]), "stem_pool": rnd.choice(["maxpool"] * 3 + ["conv"]),
              "down_kernel": rnd.choice([1, 1, 3]), "reduce_first": rnd.choice([1, 1, 2])}
+        if a["avg_down"]:
+            a["down_kernel"] = 1  # timm ignores down_kernel_size with avg_down; the CLI refuses a flag with no effect
+        # Only the flags that change something: the CLI refuses a flag the network does not use (docs/cli.md).
         net = ["--block", block, "--depths", ",".join(map(str, depths)), "--cardinality", str(c), "--width", str(d),
                "--stem", a["stem"], "--attn", a["attn"], "--norm", a["norm"], "--aa", a["aa"],
-               "--stem-pool", a["stem_pool"], "--down-kernel", str(a["down_kernel"]),
-               "--reduce-first", str(a["reduce_first"]), "--implementation", "timm"]
+               "--stem-pool", a["stem_pool"], "--reduce-first", str(a["reduce_first"]), "--implementation", "timm"]
+        if a["down_kernel"] != 1:
+            net += ["--down-kernel", str(a["down_kernel"])]
         if a["stem"] != "imagenet":
             net += ["--stem-width", str(a["stem_width"])]
         if a["avg_down"]:
@@ -205,7 +209,7 @@ def cli_lines(c):
     net = [*c["net"], "--input", "x".join(map(str, c["input"])), "--classes", str(c["classes"])]
     info = [*net, "--format", "torchinfo", "--depth", str(c["depth"]), "--columns", ",".join(c["columns"]),
             "--batch", str(c["batch"])]
-    return [["summary", *net, "--json"], ["summary", *info], ["summary", *net, "--order", "torchvision"]]
+    return [["summary", *net, "--json"], ["summary", *info], ["summary", *net, "--order", "torchvision"], ["code", *net]]
 
 
 def run_cli(all_lines):
@@ -226,7 +230,7 @@ def first_diff(ours: str, theirs: str):
 
 def check_case(c, cli, model_cache):
     """Returns a list of (check, detail) mismatches and the counts compared."""
-    js, info, tsum = cli
+    js, info, tsum, code = cli
     key = (json.dumps(c["ref"]), c["classes"], c["input"][0])
     out = {"checks": 0, "mismatches": []}
 
@@ -248,15 +252,15 @@ def check_case(c, cli, model_cache):
         ref_error = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:200]
     if ref_error:
         out["checks"] += 1
-        if all("error" in r for r in cli):
+        if all("error" in r for r in cli[:3]):
             return out
         if ref_error.startswith("ValueError: not buildable") or "take 3 input channels" in ref_error:
             out["checks"] -= 1
             out["skipped"] = ref_error
             return out
-        miss("refusal", {"ref": ref_error, "ours": [r.get("error", "(printed)") for r in cli]})
+        miss("refusal", {"ref": ref_error, "ours": [r.get("error", "(printed)") for r in cli[:3]]})
         return out
-    for r, what in zip(cli, ("json", "torchinfo", "torchsummary")):
+    for r, what in zip(cli, ("json", "torchinfo", "torchsummary", "code")):
         if "error" in r:
             out["checks"] += 1
             miss(f"{what} refused", {"ours": r["error"][:200]})
@@ -276,6 +280,19 @@ def check_case(c, cli, model_cache):
         d = first_diff(info["out"], text)
         if d:
             miss("torchinfo", d)
+    if "error" not in code:
+        out["checks"] += 1
+        try:
+            namespace = {"__name__": "snippet"}
+            exec(compile(code["out"], "<snippet>", "exec"), namespace)  # noqa: S102  (the CLI's own snippet)
+            built = [(k, list(v.shape)) for k, v in namespace["model"].state_dict().items()]
+            want = [(k, list(v.shape)) for k, v in model.state_dict().items()]
+            if built != want:
+                extra = [x for x in built if x not in want][:3]
+                missing = [x for x in want if x not in built][:3]
+                miss("code", {"ours_only": extra, "ref_only": missing, "ours_n": len(built), "ref_n": len(want)})
+        except Exception as e:  # noqa: BLE001
+            miss("code", {"ours": f"the snippet fails: {type(e).__name__}: {str(e)[:160]}"})
     if c["batch"] == 1 and "error" not in tsum:
         rows = ts.record_rows(model, c["input"])
         ref = ts.format_summary(rows, c["input"])
@@ -286,6 +303,31 @@ def check_case(c, cli, model_cache):
     return out
 
 
+def training_check(names, size=(161, 255), batch=3):
+    """`train_macs` (per image) against one training step's FLOPs under FlopCounterMode's rule, recorded from the
+    aten ops the reference model really runs (training_fixtures.FlopRecorder: torch 1.13 has no FlopCounterMode)."""
+    from training_fixtures import step_flops
+    lines = [["summary", name, "--input", f"3x{size[0]}x{size[1]}", "--json"] for name in names]
+    done, bad = 0, 0
+    for name, r in zip(names, run_cli(lines)):
+        torch.manual_seed(0)
+        try:
+            model = reference_model({"preset": name}, 1000, 3).train()
+            x = torch.randn(batch, 3, *size)
+            f = step_flops(model, x, torch.randint(0, 1000, (batch,)))
+        except Exception as e:  # noqa: BLE001
+            print(f"skipped  {name} training: {type(e).__name__}: {str(e)[:120]}", flush=True)
+            continue
+        ref = f["forward_flops"] + f["backward_flops"]
+        ours = json.loads(r["out"])["totals"]["train_macs"] * 2 * batch if "out" in r else r
+        done += 1
+        if ours != ref:
+            bad += 1
+            print(f"MISMATCH {name} 3x{size[0]}x{size[1]} b{batch} train_macs: ours {ours} ref {ref} "
+                  f"(forward {f['forward_flops']}, backward {f['backward_flops']})", flush=True)
+    print(f"training FLOPs: {done} presets, {bad} mismatches")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--presets", help="comma-separated preset names (default: all)")
@@ -293,10 +335,15 @@ def main() -> None:
     ap.add_argument("--custom", type=int, default=0, help="also N random configs of each kind (torchvision ResNet, "
                     "timm ResNet, torchvision RegNet)")
     ap.add_argument("--no-presets", action="store_true")
+    ap.add_argument("--training", action="store_true", help="only the training-FLOPs check, on the presets named "
+                    "(default: every 6th preset)")
     ap.add_argument("--out", default="/tmp/audit-sweep.json")
     a = ap.parse_args()
     torch.set_num_threads(1)
     names = a.presets.split(",") if a.presets else list(PRESETS)
+    if a.training:
+        training_check(names if a.presets else names[::6])
+        return
     cases = [] if a.no_presets else cases_of(names)
     cases += custom_cases(a.custom) if a.custom else []
     if a.limit:
@@ -308,7 +355,7 @@ def main() -> None:
     total_checks = 0
     per_check: dict = {}
     for i, c in enumerate(cases):
-        r = check_case(c, flat[3 * i: 3 * i + 3], cache)
+        r = check_case(c, flat[4 * i: 4 * i + 4], cache)
         r["case"] = c
         results.append(r)
         total_checks += r["checks"]
