@@ -49,7 +49,7 @@ describe('preprocess', () => {
     [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '224', '--std', '0.2,0,0.2'], /std must be three positive numbers/],
     [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', 'big'], /--size must be a number, got "big"/],
     [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '0'], /input size must be a whole number of pixels from 1 to 4096, got 0/],
-    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '224', '--crop-pct', '1.5'], /crop_pct must be a number in \(0, 1\]/],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '224', '--crop-pct', '300'], /crop_pct must be a number above 0 and at most 224 .*got 300/],
     [['--image', 'fixtures/images/not-an-image.jpg', '--out', 'x.bin', '--size', '224'], /not-an-image\.jpg: the file is not an image/],
     [['--image', 'fixtures/images/nope.png', '--out', 'x.bin', '--size', '224'], /cannot read image fixtures\/images\/nope\.png: no such file/],
     [['--image', 'fixtures/images/test.png', '--out', join(tmp, 'no-dir', 'x.bin'), '--size', '224'], /cannot write the tensor to .*no-dir.*: its folder does not exist/],

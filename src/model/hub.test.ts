@@ -48,7 +48,7 @@ describe('timm hub weights URLs', () => {
       .rejects.toThrow(/resnet50\.gone_in1k\/resolve\/main\/config\.json: the server answered 404; the weights can still be used with a preprocessing you choose$/);
     expect(() => parseHubConfig({ architecture: 'resnet50' }, 'c.json')).toThrow(/^c\.json: has no pretrained_cfg \(not a timm config\.json\)/);
     expect(() => parseHubConfig({ architecture: 'resnet50', num_classes: 1000, pretrained_cfg: { input_size: [224, 224], crop_pct: 0.9 } }, 'c.json')).toThrow(/input_size \[224,224\] is not \[3, H, W\]/);
-    expect(() => parseHubConfig({ architecture: 'resnet50', num_classes: 1000, pretrained_cfg: { input_size: [3, 224, 224], crop_pct: 2, mean: [0, 0, 0], std: [1, 1, 1] } }, 'c.json')).toThrow(/crop_pct must be a number in \(0, 1\]/);
+    expect(() => parseHubConfig({ architecture: 'resnet50', num_classes: 1000, pretrained_cfg: { input_size: [3, 224, 224], crop_pct: -1, mean: [0, 0, 0], std: [1, 1, 1] } }, 'c.json')).toThrow(/crop_pct must be a number above 0 and at most 224/);
   });
 
   it('a config.json declared larger than 1 MB, or whose body fails or stalls past the timeout, is refused in one line', async () => {

@@ -146,8 +146,11 @@ describe('bad configs', () => {
   it.each([
     [{ inputSize: 0 }, /input size must be a whole number of pixels from 1 to 4096, got 0/],
     [{ inputSize: 22.5 }, /input size/],
-    [{ cropPct: 0 }, /crop_pct must be a number in \(0, 1\]/],
-    [{ cropPct: 1.2 }, /crop_pct/],
+    [{ cropPct: 0 }, /crop_pct must be a number above 0 and at most 224 \(the crop's share of the image resized to floor\(224 \/ crop_pct\) pixels; above 1 the crop pads it, as timm's does\), got 0/],
+    [{ cropPct: -0.5 }, /crop_pct must be a number above 0/],
+    [{ cropPct: Number.NaN }, /crop_pct must be a number above 0/],
+    // Above 1 the crop pads a smaller image (fixtures center_1.15, squash_1.15); above the input size nothing is left.
+    [{ cropPct: 225 }, /crop_pct must be a number above 0 and at most 224 .*got 225/],
     [{ interpolation: 'nearest' }, /interpolation must be bilinear or bicubic, got "nearest"/],
     [{ cropMode: 'random' }, /crop mode must be center, squash, border, got "random"/],
     [{ mean: [0.5, 0.5] }, /mean must be three finite numbers/],

@@ -7,8 +7,9 @@
  *    the longer side becomes int(size x long / short)), both sides (`squash`), or the longer side
  *    keeping the aspect ratio (`border`, timm's `ResizeKeepRatio(longest=1)`: round(side / ratio));
  * 2. centre crop input_size x input_size (offsets int(round((side - crop) / 2)), half to even, as
- *    Python rounds), padding first where the image is smaller: with 0 (`center`, `squash`) or with
- *    round(255 x mean) (`border`, timm's `CenterCropOrPad`);
+ *    Python rounds), padding first where the image is smaller (crop_pct above 1, or `border`): with 0
+ *    (`center`, `squash`: torchvision's `CenterCrop`) or with round(255 x mean) (`border`, timm's
+ *    `CenterCropOrPad`);
  * 3. to [0, 1] (v / 255) and (x - mean) / std, each step rounded to float32 as torch computes it.
  *
  * torchvision's resize 256 / crop 224 is crop_pct 0.875 (224 / 0.875 = 256), its resize 232 / crop
@@ -22,7 +23,7 @@ import { catalogue, MessageError, type Message } from './message.ts';
 /** The preprocessing's messages as English templates by id (src/model/message.ts); the app translates them. */
 export const PREPROCESS_MESSAGES = {
   'preprocess.inputSize': 'input size must be a whole number of pixels from 1 to {max}, got {value}',
-  'preprocess.cropPct': 'crop_pct must be a number in (0, 1] (the crop\'s share of the resized image), got {value}',
+  'preprocess.cropPct': 'crop_pct must be a number above 0 and at most {max} (the crop\'s share of the image resized to floor({inputSize} / crop_pct) pixels; above 1 the crop pads it, as timm\'s does), got {value}',
   'preprocess.interpolation': 'interpolation must be {allowed}, got "{value}"',
   'preprocess.cropMode': 'crop mode must be {allowed}, got "{value}"',
   'preprocess.triple': '{name} must be three finite numbers (R, G, B), got {value}',
@@ -90,8 +91,10 @@ export function validatePreprocess(cfg: PreprocessConfig): PreprocessConfig {
   if (!Number.isInteger(cfg.inputSize) || cfg.inputSize < 1 || cfg.inputSize > MAX_INPUT_SIZE) {
     throw new PreprocessError(text('preprocess.inputSize', { max: MAX_INPUT_SIZE, value: String(cfg.inputSize) }));
   }
-  if (!(typeof cfg.cropPct === 'number' && cfg.cropPct > 0 && cfg.cropPct <= 1)) {
-    throw new PreprocessError(text('preprocess.cropPct', { value: String(cfg.cropPct) }));
+  // Above 1 (timm's VOLO configs: 1.15) the resized image is smaller than the crop, which pads it; the resized side
+  // floor(inputSize / cropPct) must keep a pixel.
+  if (!(typeof cfg.cropPct === 'number' && cfg.cropPct > 0 && cfg.cropPct <= cfg.inputSize)) {
+    throw new PreprocessError(text('preprocess.cropPct', { max: cfg.inputSize, inputSize: cfg.inputSize, value: String(cfg.cropPct) }));
   }
   if (!INTERPOLATIONS.includes(cfg.interpolation)) {
     throw new PreprocessError(text('preprocess.interpolation', { allowed: INTERPOLATIONS.join(' or '), value: String(cfg.interpolation) }));

@@ -140,7 +140,7 @@ describe('the pretrained catalogue (src/model/pretrained.json)', () => {
     const withEntry = (e: object) => ({ ...rawCatalogue, entries: [{ ...first, ...e }] });
     expect(() => parseCatalogue(withEntry({ license: 'gpl-3.0' }))).toThrow(/entry "resnet18.a1_in1k": unknown licence "gpl-3.0"/);
     expect(() => parseCatalogue(withEntry({ classes: 'coco' }))).toThrow(/unknown class set "coco"/);
-    expect(() => parseCatalogue(withEntry({ preprocess: { ...first.preprocess, crop_pct: 1.5 } }))).toThrow(/crop_pct must be a number in \(0, 1\]/);
+    expect(() => parseCatalogue(withEntry({ preprocess: { ...first.preprocess, crop_pct: 0 } }))).toThrow(/crop_pct must be a number above 0 and at most/);
     expect(() => parseCatalogue(withEntry({ accuracy: { top1: 95, top5: 90, source: 'x' } }))).toThrow(/top-1 95 \/ top-5 90/);
     expect(() => parseCatalogue({ ...rawCatalogue, entries: [first, first] })).toThrow(/appears twice/);
   });

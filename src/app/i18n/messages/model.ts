@@ -229,7 +229,7 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
 
   // Preprocessing (src/model/preprocess.ts).
   'preprocess.inputSize': '输入尺寸必须是 1 到 {max} 之间的整数像素，实际为 {value}',
-  'preprocess.cropPct': 'crop_pct 必须是 (0, 1] 之间的数（裁剪区域占缩放后图像的比例），实际为 {value}',
+  'preprocess.cropPct': 'crop_pct 必须是大于 0 且不超过 {max} 的数（裁剪区域占缩放后图像的比例，图像先缩放到 floor({inputSize} / crop_pct) 像素；大于 1 时裁剪会补边，与 timm 相同），实际为 {value}',
   'preprocess.interpolation': '插值方式必须是 {allowed}，实际为 "{value}"',
   'preprocess.cropMode': '裁剪模式必须是 {allowed}，实际为 "{value}"',
   'preprocess.triple': '{name} 必须是三个有限数（R, G, B），实际为 {value}',
