@@ -151,7 +151,7 @@ export function writeOutputFile(path: string, bytes: Uint8Array, what: string, i
 /** A decoded image and what was done with its EXIF orientation. */
 type LoadedImage = RgbImage & { orientation: OrientationNote | null };
 
-/** Reads and decodes an image file (PNG exactly as Pillow, JPEG with jpeg-js); one-line errors naming the file. */
+/** Reads and decodes an image file (PNG and JPEG exactly as Pillow); one-line errors naming the file. */
 export function readImage(path: string, orientation: OrientationMode = 'ignore'): LoadedImage {
   const bytes = new Uint8Array(readFile(path, 'image', undefined, MAX_IMAGE_BYTES));
   try {

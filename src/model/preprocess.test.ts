@@ -74,12 +74,9 @@ describe('the older torchvision fixtures (fixtures/images)', () => {
     expect(maxAbsDiff(r.tensor, f32(readFileSync('fixtures/images/test.png.preprocessed.bin')))).toBe(0);
   });
 
-  it('test.jpg decoded with jpeg-js: mean abs diff < 0.02 (jpeg-js upsamples chroma differently from libjpeg)', () => {
+  it('test.jpg decoded as Pillow decodes it (libjpeg-turbo, src/model/image/jpeg.ts): max abs diff 0', () => {
     const r = preprocessImage(decodeImageBytes(new Uint8Array(readFileSync('fixtures/images/test.jpg'))).image);
-    const ref = f32(readFileSync('fixtures/images/test.jpg.preprocessed.bin'));
-    let s = 0;
-    for (let i = 0; i < ref.length; i++) s += Math.abs(r.tensor[i] - ref[i]);
-    expect(s / ref.length).toBeLessThan(0.02);
+    expect(maxAbsDiff(r.tensor, f32(readFileSync('fixtures/images/test.jpg.preprocessed.bin')))).toBe(0);
   });
 });
 

@@ -1,10 +1,12 @@
 /**
- * Encoded image bytes to RGB without a browser (the CLI, tests): PNG with the Pillow-exact decoder
- * (`png.ts`), JPEG with jpeg-js (whose chroma upsampling differs slightly from libjpeg's, so a JPEG
- * does not give Pillow's bytes exactly). The kind, size and scan count are checked before any
+ * Encoded image bytes to RGB without a browser (the CLI, tests): PNG and JPEG with the Pillow-exact
+ * decoders (`png.ts`, `jpeg.ts`: libjpeg-turbo's IDCT, upsampling and colour conversion), so either gives
+ * Pillow's pixels bit for bit; what `jpeg.ts` does not read (four-component CMYK / YCCK JPEGs, damaged entropy
+ * data) goes to jpeg-js, which differs from libjpeg. The kind, size and scan count are checked before any
  * decoding; the EXIF orientation is ignored, as Pillow ignores it, unless `orientation` is 'apply'.
  */
 import jpeg from 'jpeg-js';
+import { decodeJpeg, JpegUnsupported } from './jpeg.ts';
 import { decodePng } from './png.ts';
 import { orientImage, type OrientationMode, type OrientationNote } from './orientation.ts';
 import { ImageError, imageError, toRgb, type RgbImage } from './rgb.ts';
@@ -23,15 +25,25 @@ export function decodeImageBytes(bytes: Uint8Array, orientation: OrientationMode
   if (info.kind === 'png') {
     rgb = decodePng(bytes);
   } else if (info.kind === 'jpeg') {
-    let img;
-    try {
-      img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
-    } catch (e) {
-      throw new ImageError(`the JPEG file is damaged (${(e as Error).message})`);
-    }
-    rgb = toRgb({ width: img.width, height: img.height, data: img.data });
+    rgb = decodeJpegBytes(bytes);
   } else {
     throw imageError('image.browserOnly', { kind: info.kind.toUpperCase() });
   }
   return orientImage(rgb, info.orientation, orientation);
+}
+
+/** A JPEG as Pillow decodes it (`jpeg.ts`), or by jpeg-js where that decoder does not read the file. */
+function decodeJpegBytes(bytes: Uint8Array): RgbImage {
+  try {
+    return decodeJpeg(bytes);
+  } catch (e) {
+    if (!(e instanceof JpegUnsupported)) throw e;
+  }
+  let img;
+  try {
+    img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
+  } catch (e) {
+    throw new ImageError(`the JPEG file is damaged (${(e as Error).message})`);
+  }
+  return toRgb({ width: img.width, height: img.height, data: img.data });
 }
