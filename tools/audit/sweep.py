@@ -125,6 +125,11 @@ def custom_model(ref: dict, classes: int, in_chans: int):
         if a["aa"] != "none":
             kwargs["aa_layer"] = BlurPool2d if a["aa"] == "blur" else torch.nn.AvgPool2d
         return tr.ResNet(**kwargs)
+    if kind == "timm_regnet":
+        from timm.models.regnet import RegNet as TimmRegNet, RegNetCfg
+        cfg = RegNetCfg(depth=a["depth"], w0=a["w0"], wa=a["wa"], wm=a["wm"], group_size=a["group_width"],
+                        bottle_ratio=a["b"], se_ratio=a["se_ratio"])
+        return TimmRegNet(cfg, in_chans=in_chans, num_classes=classes)
     raise ValueError(kind)
 
 
@@ -182,6 +187,9 @@ def custom_cases(n: int, seed: int = 6):
                "--wm", str(a["wm"]), "--group-width", str(a["group_width"]), "--se-ratio", str(a["se_ratio"]),
                "--bottleneck-ratio", str(a["b"])]
         add("tvregnet:" + ",".join(f"{k}={v}" for k, v in a.items()), net, {"tv_regnet": a}, i)
+        # The same numbers in timm's RegNet (pycls's quantize rounding, exactly four stages or a refusal).
+        add("timmregnet:" + ",".join(f"{k}={v}" for k, v in a.items()),
+            [*net, "--implementation", "timm", "--width-rounding", "quantize"], {"timm_regnet": a}, i + 1)
     return cases
 
 
@@ -335,6 +343,7 @@ def main() -> None:
     ap.add_argument("--custom", type=int, default=0, help="also N random configs of each kind (torchvision ResNet, "
                     "timm ResNet, torchvision RegNet)")
     ap.add_argument("--no-presets", action="store_true")
+    ap.add_argument("--seed", type=int, default=6, help="of the random custom configs")
     ap.add_argument("--training", action="store_true", help="only the training-FLOPs check, on the presets named "
                     "(default: every 6th preset)")
     ap.add_argument("--out", default="/tmp/audit-sweep.json")
@@ -345,7 +354,7 @@ def main() -> None:
         training_check(names if a.presets else names[::6])
         return
     cases = [] if a.no_presets else cases_of(names)
-    cases += custom_cases(a.custom) if a.custom else []
+    cases += custom_cases(a.custom, a.seed) if a.custom else []
     if a.limit:
         cases = cases[: a.limit]
     t0 = time.time()
