@@ -1,13 +1,14 @@
 /**
  * `features` and `cam` against PyTorch's forward hooks (fixtures/explain), and their one-line errors.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../model/graph.ts';
 import { randomStateDict } from '../model/tfjs/random.ts';
+import { openWeights } from '../model/weights/open.ts';
 import { encodeSafetensors } from '../../bench/safetensors-writer.ts';
 import { explainModels, maxDiff, readExplain, slice, WEIGHTS_DIR } from '../../test/support/explain-fixtures.ts';
 import { readF32 } from '../../test/support/fixture-io.ts';
@@ -120,5 +121,39 @@ describe('cam', () => {
     await expect(runCam(['--block', 'bottleneck', '--depths', '2,1,1,1', '--cardinality', '4', '--width', '16', '--base-width', '16', '--no-top',
       '--weights', file, '--input', `${WEIGHTS_DIR}/tiny_resnext.input.bin`, '--shape', '2,3,64,64', '--out', out]))
       .rejects.toThrow(/^class activation maps need the classifier: this network has no head/);
+  });
+});
+
+describe("timm's RegNet (fixtures/regnet/weights/tiny_regnetx_timm: PyTorch's logits)", () => {
+  const R = 'fixtures/regnet/weights';
+  const shape = [2, 3, 33, 45];
+  const args = ['--weights', `${R}/tiny_regnetx_timm.safetensors`, '--input', `${R}/tiny_regnetx_timm.input.bin`, '--shape', shape.join(','), '--backend', 'cpu'];
+
+  it('a BatchNormAct2d is one module: its name gives its output (after its act), as the forward hook does', async () => {
+    const read = async (layer: string) => {
+      const out = join(tmp, `regnet-${layer}.bin`);
+      await runFeatures([...args, '--layer', layer, '--out', out]);
+      return readF32(out);
+    };
+    const bn = await read('s1.b1.conv1.bn');
+    expect(maxDiff(bn, await read('s1.b1.conv1.bn.act'))).toBe(0);
+    expect(bn.every((v) => v >= 0)).toBe(true);
+    expect((await read('s1.b1.conv1.bn.drop')).some((v) => v < 0)).toBe(true);
+  });
+
+  it('cam reads the classifier head.fc: mean over the map + head.fc.bias = PyTorch\'s logits', async () => {
+    const logits = readF32(`${R}/tiny_regnetx_timm.logits.bin`);
+    const classes = logits.length / shape[0];
+    const bias = openWeights(new Uint8Array(readFileSync(`${R}/tiny_regnetx_timm.safetensors`))).read('head.fc.bias').data;
+    for (const k of [0, classes - 1]) {
+      const out = join(tmp, `regnet-cam-${k}.bin`);
+      await runCam([...args, '--class', String(k), '--out', out]);
+      const maps = readF32(out);
+      const area = maps.length / shape[0];
+      for (let n = 0; n < shape[0]; n++) {
+        const mean = maps.subarray(n * area, (n + 1) * area).reduce((a, b) => a + b, 0) / area;
+        expect(Math.abs(mean + bias[k] - logits[n * classes + k])).toBeLessThanOrEqual(TOLERANCE);
+      }
+    }
   });
 });

@@ -114,8 +114,13 @@ const described = (describe: Message) => ({ description: describe.text, describe
 
 /** Every name an output can be asked for by, in execution order (containers after their last call). */
 export function tapTargets(graph: LayerGraph): TapTarget[] {
+  // A functional op inside a module of the same name (timm's BatchNormAct2d runs F.batch_norm, then its `drop` and
+  // `act` submodules): PyTorch's hook on the name returns the module's output, so the name is the module's alone; the
+  // op's own value is its first submodule's (`.bn.drop`, an Identity).
+  const moduleNames = new Set(graph.nodes.filter((n) => n.module !== null).map((n) => n.name));
+  const inner = (n: LayerNode) => n.module === null && moduleNames.has(n.name);
   const calls = new Map<string, number>();
-  for (const n of graph.nodes) calls.set(n.name, (calls.get(n.name) ?? 0) + 1);
+  for (const n of graph.nodes) if (!inner(n)) calls.set(n.name, (calls.get(n.name) ?? 0) + 1);
   const seen = new Map<string, number>();
   const out: TapTarget[] = [];
   const names = new Set(graph.nodes.map((n) => n.name));
@@ -132,6 +137,7 @@ export function tapTargets(graph: LayerGraph): TapTarget[] {
   for (const [prefix, last] of lastOfPrefix) containersAt.set(last, [...(containersAt.get(last) ?? []), prefix]);
 
   for (const n of graph.nodes) {
+    if (inner(n)) continue;
     const total = calls.get(n.name)!;
     const k = (seen.get(n.name) ?? 0) + 1;
     seen.set(n.name, k);
@@ -262,16 +268,22 @@ export function channelGroups(graph: LayerGraph, target: TapTarget): { groups: n
  */
 export function camHead(graph: LayerGraph, targets: readonly TapTarget[] = tapTargets(graph)): { features: TapTarget; fc: LayerNode; classes: number; channels: number } {
   const last = graph.stages[graph.stages.length - 1];
-  const fc = graph.nodes.find((n) => n.kind === 'linear' && n.name === 'fc');
+  // The classifier: the network's last linear layer (`fc`; timm's RegNet: `head.fc`).
+  let fc: LayerNode | undefined;
+  for (const n of graph.nodes) if (n.kind === 'linear') fc = n;
   if (!graph.config.includeTop || !fc || fc.kind !== 'linear') {
     throw new TapError(em('explain.camNoHead'));
   }
   const features = resolveTap(graph, last.module, targets);
-  // fc's input must be the global average of the last stage's output, through flatten / timm's pool container only.
-  let at = fc.inputs[0];
-  while (at >= 0 && ['flatten', 'container', 'identity'].includes(graph.nodes[at].kind)) at = graph.nodes[at].inputs[0];
+  // fc's input must be the global average of the last stage's output, through flatten / timm's pool container only,
+  // and the pool's input that output, through Identities only (timm's RegNet: `final_conv`).
+  const skip = (at: number, kinds: readonly string[]) => {
+    while (at >= 0 && kinds.includes(graph.nodes[at].kind)) at = graph.nodes[at].inputs[0];
+    return at;
+  };
+  const at = skip(fc.inputs[0], ['flatten', 'container', 'identity']);
   const pool = at >= 0 ? graph.nodes[at] : null;
-  if (!pool || pool.kind !== 'adaptiveavgpool' || pool.inputs[0] !== features.node) {
+  if (!pool || pool.kind !== 'adaptiveavgpool' || skip(pool.inputs[0], ['identity']) !== features.node) {
     throw new TapError(em('explain.camNotGap'));
   }
   return { features, fc, classes: fc.linear.outFeatures, channels: fc.linear.inFeatures };

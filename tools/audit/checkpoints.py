@@ -1,7 +1,10 @@
 """Generalization audit, checkpoints: state_dicts of real timm / torchvision architectures (random init, random
 BatchNorm statistics and affines) saved as .pth and safetensors under a temporary folder (never committed), loaded by
 the CLI's `predict` (the config inferred from the file, and once more with the preset named), and the logits compared
-with the library's model in eval mode, computed in float64. Prints one row per file and run:
+with the library's model in eval mode, computed in float64. Then, with the preset named: `predict --image` of a JPEG
+(timm's create_transform on Pillow's decoding, bicubic, crop_pct 0.9), `features` of three modules (a conv in the
+middle, a BatchNorm, a stage) against PyTorch's forward hooks, and `cam` against fc.weight[k] . A (A: the global
+pool's input). Prints one row per run:
 
     nice -n 10 /usr/bin/python3 tools/audit/checkpoints.py [--models resnet10t,regnetx_002] [--size 96x80] [--dir DIR]
 
@@ -40,6 +43,7 @@ MODELS = {
     "regnetx_002": [], "regnety_002": [], "regnetx_004_tv": [], "regnety_008_tv": [],
 }
 TOLERANCE = 1e-4
+IMAGE = REPO / "src" / "app" / "samples" / "chelsea.jpg"
 
 
 def build(name: str) -> torch.nn.Module:
@@ -58,6 +62,23 @@ def randomize(model: torch.nn.Module, g: torch.Generator) -> None:
             if isinstance(m, torch.nn.BatchNorm2d):
                 m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
                 m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+
+
+def modules_to_check(model: torch.nn.Module) -> list:
+    """A conv in the middle, a BatchNorm a third of the way, and the third stage (names as named_modules says)."""
+    convs = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Conv2d)]
+    norms = [n for n, m in model.named_modules() if isinstance(m, (torch.nn.BatchNorm2d, torch.nn.GroupNorm))]
+    names = dict(model.named_modules())
+    stage = next(n for n in ("layer3", "trunk_output.block3", "s3") if n in names)
+    return [convs[len(convs) // 2], norms[len(norms) // 3], stage]
+
+
+def pool_and_fc(model: torch.nn.Module):
+    """The global pool module (its input is the CAM's A) and the classifier's weight."""
+    if hasattr(model, "get_classifier"):
+        pool = model.head.global_pool if hasattr(model, "head") else model.global_pool
+        return pool, model.get_classifier().weight
+    return model.avgpool, model.fc.weight
 
 
 def cli(lines):
@@ -97,6 +118,38 @@ def main() -> None:
         torch.save(sd, folder / f"{name}.pth")
         write_safetensors(folder / f"{name}.safetensors", sd)
         x.numpy().astype("<f4").tofile(folder / f"{name}.input.bin")
+        # features, CAM and an image, with the preset named, from the .pth
+        outputs = {}
+        hooks = [dict(model.named_modules())[n].register_forward_hook(
+            lambda _m, _i, o, n=n: outputs.__setitem__(n, o.detach().clone())) for n in modules_to_check(model)]
+        pool, fc_w = pool_and_fc(model)
+        hooks.append(pool.register_forward_hook(lambda _m, i, _o: outputs.__setitem__("_A", i[0].detach().clone())))
+        with torch.no_grad():
+            model.double()(x.double())
+        for hook in hooks:
+            hook.remove()
+        model.float()
+        weights = [name, "--weights", str(folder / f"{name}.pth"), *MODELS.get(name, [])]
+        raw = ["--input", str(folder / f"{name}.input.bin"), "--shape", f"2,3,{h},{w}"]
+        for layer in modules_to_check(model):
+            out = folder / f"{name}.features.{layer}.bin"
+            lines.append(["features", *weights, *raw, "--layer", layer, "--out", str(out)])
+            meta.append((name, f"features {layer}", True, out, outputs[layer].numpy(), float("nan")))
+        cam = torch.einsum("k,nkhw->nhw", fc_w.detach().double()[3], outputs["_A"]).numpy()
+        lines.append(["cam", *weights, *raw, "--class", "3", "--out", str(folder / f"{name}.cam.bin")])
+        meta.append((name, "cam class 3", True, folder / f"{name}.cam.bin", cam, float("nan")))
+        from PIL import Image
+        from timm.data import create_transform
+        t = create_transform(input_size=(3, 224, 224), interpolation="bicubic", crop_pct=0.9)
+        with Image.open(IMAGE) as im:
+            xi = t(im.convert("RGB"))[None]
+        with torch.no_grad():
+            ref_img = model.double()(xi.double()).numpy()
+        model.float()
+        out = folder / f"{name}.image.logits.bin"
+        lines.append(["predict", *weights, "--image", str(IMAGE), "--size", "224", "--crop-pct", "0.9",
+                      "--interpolation", "bicubic", "--out", str(out)])
+        meta.append((name, "image (JPEG)", True, out, ref_img, float("nan")))
         for fmt in ("pth", "safetensors"):
             for named in (False, True):
                 out = folder / f"{name}.{fmt}.{'preset' if named else 'inferred'}.logits.bin"
@@ -109,12 +162,17 @@ def main() -> None:
     bad = 0
     print(f"{'model':24} {'file':12} {'config':9} {'max |ours - f64|':>17} {'torch f32':>10} {'max |logit|':>11}")
     for (name, fmt, named, out, ref64, t32), r in zip(meta, results):
-        label = f"{name:24} {fmt:12} {'preset' if named else 'inferred':9}"
+        label = f"{name:24} {fmt:12} {'preset' if named else 'inferred':9}" if fmt in ("pth", "safetensors") else f"{name:24} {fmt:22}"
         if "error" in r:
             bad += 1
             print(f"{label} REFUSED: {r['error'][:200]}")
             continue
-        ours = np.fromfile(out, dtype="<f4").reshape(ref64.shape)
+        ours = np.fromfile(out, dtype="<f4")
+        if ours.size != ref64.size:
+            bad += 1
+            print(f"{label} MISMATCH: {ours.size} values, PyTorch {ref64.shape}")
+            continue
+        ours = ours.reshape(ref64.shape)
         diff = float(np.abs(ours - ref64).max())
         flag = "" if diff <= TOLERANCE * max(1.0, float(np.abs(ref64).max())) else "  MISMATCH"
         bad += bool(flag)
