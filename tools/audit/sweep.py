@@ -187,9 +187,15 @@ def custom_cases(n: int, seed: int = 6):
                "--wm", str(a["wm"]), "--group-width", str(a["group_width"]), "--se-ratio", str(a["se_ratio"]),
                "--bottleneck-ratio", str(a["b"])]
         add("tvregnet:" + ",".join(f"{k}={v}" for k, v in a.items()), net, {"tv_regnet": a}, i)
-        # The same numbers in timm's RegNet (pycls's quantize rounding, exactly four stages or a refusal).
-        add("timmregnet:" + ",".join(f"{k}={v}" for k, v in a.items()),
-            [*net, "--implementation", "timm", "--width-rounding", "quantize"], {"timm_regnet": a}, i + 1)
+        # timm's RegNet runs exactly four stages: a timm preset's numbers, perturbed (quantize rounding).
+        base = rnd.choice([p["config"] for p in TABLE["regnets"] if p["config"].get("implementation") == "timm"])
+        t = {"depth": base["regnetDepth"] + rnd.choice([-1, 0, 0, 1]), "w0": base["w0"],
+             "wa": round(base["wa"] * rnd.uniform(0.95, 1.05), 2), "wm": base["wm"],
+             "group_width": rnd.choice([8, 16, base["groupWidth"]]), "se_ratio": a["se_ratio"], "b": a["b"]}
+        tnet = ["--block", "regnet", "--regnet-depth", str(t["depth"]), "--w0", str(t["w0"]), "--wa", str(t["wa"]),
+                "--wm", str(t["wm"]), "--group-width", str(t["group_width"]), "--se-ratio", str(t["se_ratio"]),
+                "--bottleneck-ratio", str(t["b"]), "--implementation", "timm", "--width-rounding", "quantize"]
+        add("timmregnet:" + ",".join(f"{k}={v}" for k, v in t.items()), tnet, {"timm_regnet": t}, i + 1)
     return cases
 
 
