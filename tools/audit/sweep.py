@@ -342,6 +342,36 @@ def training_check(names, size=(161, 255), batch=3):
     print(f"training FLOPs: {done} presets, {bad} mismatches")
 
 
+MEMORY_CASES = [("resnet18", (97, 129), 3), ("resnext50_32x4d", (161, 113), 2), ("regnetx_002", (160, 160), 2),
+                ("regnet_y_400mf", (129, 97), 2), ("seresnext26d_32x4d", (113, 113), 2), ("resnet50_gn", (96, 80), 2),
+                ("resnetblur18", (128, 96), 2), ("ecaresnet26t", (97, 97), 3), ("resnetrs50", (96, 96), 2),
+                ("resnet10t", (193, 160), 4), ("regnety_008_tv", (97, 129), 2), ("resnetaa34d", (128, 128), 2)]
+
+
+def memory_check() -> None:
+    """`peakTrainingMemory`'s exact-size peak (momentum SGD, zero_grad to zeros, float32; tools/audit/peak-batch.ts;
+    `cost` prints the same live set rounded to the CUDA allocator's 512-byte blocks) against the peak of live tensor
+    bytes of one steady-state training step of the reference model, as the fixtures measure it (the legacy profiler's
+    allocation events, training_fixtures.measure_peak)."""
+    from training_fixtures import measure_peak
+    cases = [{"preset": name, "input": [3, h, w], "batch": b} for name, (h, w), b in MEMORY_CASES]
+    proc = subprocess.run(["npx", "tsx", "tools/audit/peak-batch.ts"], input=json.dumps(cases), cwd=REPO,
+                          capture_output=True, text=True, check=True)
+    bad = 0
+    for c, line in zip(cases, proc.stdout.splitlines()):
+        ours = json.loads(line)
+        torch.manual_seed(0)
+        model = reference_model({"preset": c["preset"]}, 1000, 3)
+        case = {"name": c["preset"], "batch": c["batch"], "input": c["input"], "optimizer": "momentum",
+                "zero_grad": "zero", "foreach": False, "precision": "float32"}
+        ref = measure_peak(case, model=model, classes=1000, top=True)
+        same = ours["bytes"] == ref["peak_bytes"] and ours["phase"] == ref["phase"] and ours["startBytes"] == ref["start_bytes"]
+        bad += not same
+        print(f"{c['preset']:20} {'x'.join(map(str, c['input']))} b{c['batch']}: ours {ours['bytes']} ({ours['phase']}), "
+              f"measured {ref['peak_bytes']} ({ref['phase']}){'' if same else '  MISMATCH'}", flush=True)
+    print(f"peak training memory: {len(cases)} cases, {bad} mismatches")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--presets", help="comma-separated preset names (default: all)")
@@ -349,6 +379,7 @@ def main() -> None:
     ap.add_argument("--custom", type=int, default=0, help="also N random configs of each kind (torchvision ResNet, "
                     "timm ResNet, torchvision RegNet)")
     ap.add_argument("--no-presets", action="store_true")
+    ap.add_argument("--memory", action="store_true", help="only the peak training memory check (MEMORY_CASES)")
     ap.add_argument("--seed", type=int, default=6, help="of the random custom configs")
     ap.add_argument("--training", action="store_true", help="only the training-FLOPs check, on the presets named "
                     "(default: every 6th preset)")
@@ -356,6 +387,9 @@ def main() -> None:
     a = ap.parse_args()
     torch.set_num_threads(1)
     names = a.presets.split(",") if a.presets else list(PRESETS)
+    if a.memory:
+        memory_check()
+        return
     if a.training:
         training_check(names if a.presets else names[::6])
         return
