@@ -219,10 +219,23 @@ def cases_of(names):
     return cases
 
 
+def rows_cases(names):
+    """One case per preset with torchinfo's other row settings and every column, batch 2, at 129x97."""
+    cases = []
+    for name in names:
+        if PRESETS[name]["config"].get("stem") == "cifar":
+            continue
+        cases.append({"label": name, "net": [name], "ref": {"preset": name}, "input": [3, 129, 97], "batch": 2,
+                      "classes": 1000, "depth": 4, "rows": ["var_names", "ascii_only", "hide_recursive_layers"],
+                      "columns": ["input_size", "output_size", "num_params", "params_percent", "kernel_size", "groups",
+                                  "mult_adds", "trainable"]})
+    return cases
+
+
 def cli_lines(c):
     net = [*c["net"], "--input", "x".join(map(str, c["input"])), "--classes", str(c["classes"])]
     info = [*net, "--format", "torchinfo", "--depth", str(c["depth"]), "--columns", ",".join(c["columns"]),
-            "--batch", str(c["batch"])]
+            "--batch", str(c["batch"]), f"--row-settings={','.join(c.get('rows', ['depth']))}"]
     return [["summary", *net, "--json"], ["summary", *info], ["summary", *net, "--order", "torchvision"], ["code", *net]]
 
 
@@ -260,7 +273,7 @@ def check_case(c, cli, model_cache):
         counter = CountMacs()
         with counter:
             text = str(torchinfo.summary(model, input_size=(c["batch"], *c["input"]), depth=c["depth"],
-                                         col_names=c["columns"], row_settings=["depth"], verbose=0)) + "\n"
+                                         col_names=c["columns"], row_settings=c.get("rows", ["depth"]), verbose=0)) + "\n"
         ref_error = None
     except Exception as e:  # noqa: BLE001  (the reference refusing the input is a result)
         ref_error = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:200]
@@ -379,6 +392,8 @@ def main() -> None:
     ap.add_argument("--custom", type=int, default=0, help="also N random configs of each kind (torchvision ResNet, "
                     "timm ResNet, torchvision RegNet)")
     ap.add_argument("--no-presets", action="store_true")
+    ap.add_argument("--rows", action="store_true", help="each preset once with torchinfo's other row settings, every "
+                    "column, depth 4, batch 2 (instead of the three size cases)")
     ap.add_argument("--memory", action="store_true", help="only the peak training memory check (MEMORY_CASES)")
     ap.add_argument("--seed", type=int, default=6, help="of the random custom configs")
     ap.add_argument("--training", action="store_true", help="only the training-FLOPs check, on the presets named "
@@ -393,7 +408,7 @@ def main() -> None:
     if a.training:
         training_check(names if a.presets else names[::6])
         return
-    cases = [] if a.no_presets else cases_of(names)
+    cases = [] if a.no_presets else rows_cases(names) if a.rows else cases_of(names)
     cases += custom_cases(a.custom, a.seed) if a.custom else []
     if a.limit:
         cases = cases[: a.limit]
