@@ -1,6 +1,6 @@
 """Generalization audit, images: the CLI's `preprocess` against timm's `create_transform` on images and settings
-outside the fixtures (scikit-image's sample PNGs in every colour type they come in, random crop sides, crop
-shares, interpolations, crop modes, means and stds). Pillow opens each image and converts it to RGB, as timm's
+outside the fixtures (scikit-image's sample PNGs in every colour type they come in, its JPEG and the app's sample
+JPEGs, random crop sides, crop shares, interpolations, crop modes, means and stds). Pillow opens each image and converts it to RGB, as timm's
 loaders do. Prints one row per mismatch (the project's tolerance for PNGs is 0) and a count:
 
     nice -n 10 /usr/bin/python3 tools/audit/preprocess.py [--cases 60] [--dir DIR]
@@ -39,6 +39,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     rnd = random.Random(a.seed)
     images = [SKIMAGE / n for n in IMAGES if (SKIMAGE / n).exists()]
+    images += [SKIMAGE / "hubble_deep_field.jpg", *sorted((REPO / "src" / "app" / "samples").glob("*.jpg"))]
     cases, lines = [], []
     for i in range(a.cases):
         image = images[i % len(images)]
