@@ -219,6 +219,13 @@ def cases_of(names):
     return cases
 
 
+def size_cases(names, sizes):
+    """Each preset at each of the given sizes (batch 1, torchinfo's defaults): refusals and edges of tiny inputs."""
+    return [{"label": name, "net": [name], "ref": {"preset": name}, "input": [3, h, w], "batch": 1, "classes": 1000,
+             "depth": 3, "columns": ["output_size", "num_params"]}
+            for name in names if PRESETS[name]["config"].get("stem") != "cifar" for h, w in sizes]
+
+
 def rows_cases(names):
     """One case per preset with torchinfo's other row settings and every column, batch 2, at 129x97."""
     cases = []
@@ -392,6 +399,7 @@ def main() -> None:
     ap.add_argument("--custom", type=int, default=0, help="also N random configs of each kind (torchvision ResNet, "
                     "timm ResNet, torchvision RegNet)")
     ap.add_argument("--no-presets", action="store_true")
+    ap.add_argument("--sizes", help="HxW,... : each preset at these sizes instead of the three size cases")
     ap.add_argument("--rows", action="store_true", help="each preset once with torchinfo's other row settings, every "
                     "column, depth 4, batch 2 (instead of the three size cases)")
     ap.add_argument("--memory", action="store_true", help="only the peak training memory check (MEMORY_CASES)")
@@ -408,7 +416,12 @@ def main() -> None:
     if a.training:
         training_check(names if a.presets else names[::6])
         return
-    cases = [] if a.no_presets else rows_cases(names) if a.rows else cases_of(names)
+    if a.no_presets:
+        cases = []
+    elif a.sizes:
+        cases = size_cases(names, [tuple(map(int, x.split("x"))) for x in a.sizes.split(",")])
+    else:
+        cases = rows_cases(names) if a.rows else cases_of(names)
     cases += custom_cases(a.custom, a.seed) if a.custom else []
     if a.limit:
         cases = cases[: a.limit]
