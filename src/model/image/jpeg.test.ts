@@ -5,7 +5,7 @@ import { decodeImageBytes } from './decode.ts';
 import { decodeJpeg, JpegUnsupported } from './jpeg.ts';
 
 const DIR = 'fixtures/images/jpeg';
-interface Case { name: string; file: string; rgb: string; width: number; height: number; sampling: number[][]; progressive: boolean }
+interface Case { name: string; file: string; rgb: string; width: number; height: number; sampling: number[][]; progressive: boolean; options: { restart_interval?: number } }
 const index = JSON.parse(readFileSync(`${DIR}/index.json`, 'utf8')) as { pillow: string; cases: Case[] };
 
 function differing(a: Uint8Array, b: Uint8Array): number {
@@ -16,9 +16,12 @@ function differing(a: Uint8Array, b: Uint8Array): number {
 }
 
 describe(`JPEG decoding equals Pillow ${index.pillow}'s Image.open(f).convert("RGB") (libjpeg-turbo; fixtures/images/jpeg)`, () => {
-  it('covers 4:2:0, 4:2:2, 4:4:4 and greyscale, baseline and progressive, sides of 1 to 3 pixels', () => {
+  it('covers 4:2:0, 4:2:2, 4:4:4, 4:4:0, 4:1:1, mixed and greyscale, baseline and progressive, restart markers, sides of 1 to 3 pixels', () => {
     const kinds = new Set(index.cases.map((c) => JSON.stringify(c.sampling)));
-    for (const k of [[[2, 2], [1, 1], [1, 1]], [[2, 1], [1, 1], [1, 1]], [[1, 1], [1, 1], [1, 1]], [[1, 1]]]) expect(kinds).toContain(JSON.stringify(k));
+    for (const k of [[[2, 2], [1, 1], [1, 1]], [[2, 1], [1, 1], [1, 1]], [[1, 1], [1, 1], [1, 1]], [[1, 2], [1, 1], [1, 1]], [[4, 1], [1, 1], [1, 1]], [[2, 2], [2, 1], [1, 1]], [[1, 1]]]) {
+      expect(kinds).toContain(JSON.stringify(k));
+    }
+    expect(index.cases.filter((c) => (c.options.restart_interval ?? 0) > 0).length).toBeGreaterThanOrEqual(2);
     expect(index.cases.filter((c) => c.progressive).length).toBeGreaterThanOrEqual(2);
     expect(index.cases.some((c) => Math.min(c.width, c.height) <= 2)).toBe(true);
   });
