@@ -41,6 +41,7 @@ export const GPU_CONSTANT_TABLE: readonly ConstantRow[] = [
   { key: 'minKernelUs', value: fitted.minKernelUs, what: 'shortest kernel on the GPU, microseconds (launch latency on the device)', source: 'fitted to all calibration tables within 2-10 us (a launch takes a few microseconds: NVIDIA Technical Blog, "Getting Started with CUDA Graphs"; a cuDNN call may run 2-3 kernels)' },
   { key: 'nchwPasses', value: fitted.nchwPasses, what: 'passes over a forward tensor-core conv\'s input and output to convert NCHW to NHWC and back', source: 'fitted to the timm RTX 3090 NCHW inference tables (the NHWC ones, compared only, check it)' },
   { key: 'nchwPassesBackward', value: fitted.nchwPassesBackward, what: 'the same for the input- and weight-gradient convs', source: 'fitted to the timm RTX 3090 NCHW training table (the NHWC one, compared only, checks it)' },
+  { key: 'plainConvPassShare', value: fitted.plainConvPassShare, what: 'the share of those passes a 1x1 stride-1 conv pays: on NCHW data it is a GEMM per image that needs no transpose, and cudnn.benchmark keeps the NCHW kernel where it is faster', source: `${FIT_TENSOR}; within 0-1 (1: every conv transposes; 0: no plain conv does)` },
 ];
 
 /**
@@ -53,7 +54,7 @@ export const GPU_CONSTANT_TABLE: readonly ConstantRow[] = [
  */
 function cpuConstants(vectorLanes: number, efficiency = 1, wgradEfficiency = 1): DeviceConstants {
   const unit = { efficiency, nTile: vectorLanes, kTile: 1, winograd: 1 };
-  return { simt: unit, tensorCores: unit, wgradEfficiency, memoryEfficiency: 1, depthwiseEfficiency: 1, matrixMemoryEfficiency: 1, minKernelUs: 0, nchwPasses: 0, nchwPassesBackward: 0 };
+  return { simt: unit, tensorCores: unit, wgradEfficiency, memoryEfficiency: 1, depthwiseEfficiency: 1, matrixMemoryEfficiency: 1, minKernelUs: 0, nchwPasses: 0, nchwPassesBackward: 0, plainConvPassShare: 1 };
 }
 
 /** WebAssembly SIMD's float32 lanes. */

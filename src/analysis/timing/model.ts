@@ -14,7 +14,8 @@
  * `cudnn.benchmark`): `winograd` times fewer multiplications. Memory: bytes read + written at
  * `memoryEfficiency` x the bandwidth. A kernel takes max(compute, memory, `minKernelUs`). On tensor cores,
  * an NCHW (channels-first) conv also transposes its image operands to the NHWC the tensor-core kernels
- * read (`nchwPasses` passes over them); channels-last needs none.
+ * read (`nchwPasses` passes over them; a 1x1 stride-1 conv, a plain GEMM on NCHW data, `plainConvPassShare` of
+ * them); channels-last needs none.
  *
  * Eager execution: the host spends `launchUs` (the device's) queueing each kernel while the GPU runs the
  * ones already queued; the pass ends when the GPU finishes the last. Small batches are therefore
@@ -58,6 +59,12 @@ export interface DeviceConstants {
   /** Passes over a tensor-core conv's image operands to transpose NCHW to NHWC and back: forward, backward kernels. */
   nchwPasses: number;
   nchwPassesBackward: number;
+  /**
+   * The share of those passes a plain conv (1x1, stride 1, not grouped) pays. On NCHW data such a conv is a GEMM
+   * per image ([C_out, C_in] x [C_in, H x W]) that needs no transpose; `cudnn.benchmark` times the NCHW kernels
+   * against the transposing NHWC ones and keeps whichever is faster, shape by shape, so on average it transposes less.
+   */
+  plainConvPassShare: number;
 }
 
 /** Output rows of a tile (pixels), and the widest tile in output channels. */
@@ -189,6 +196,11 @@ function bandwidthFor(bytes: number, device: Device): number {
   return Math.exp((1 - t) * Math.log(small) + t * Math.log(Math.min(small, p.largeCopyGBs))) * 1e9;
 }
 
+/** A 1x1 stride-1 dense conv: on NCHW data a GEMM per image, no gather and no transpose needed. */
+export function isPlainConv(g: Gemm): boolean {
+  return g.kernel === 1 && g.stride === 1 && g.groups === 1;
+}
+
 export function kernelTime(k: Kernel, device: Device, precision: Precision, layout: Layout, c: DeviceConstants): KernelTime {
   const bandwidth = bandwidthFor(k.bytesRead + k.bytesWritten, device) * c.memoryEfficiency;
   const memoryS = (k.bytesRead + k.bytesWritten) / (bandwidth * (k.role === 'depthwise' ? c.depthwiseEfficiency : 1));
@@ -216,7 +228,8 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
   // A probed CPU's oneDNN call reorders its operands to its blocked layouts and back (`cpuConvSplit`): added.
   let seconds = reorder ? computeS + (k.bytesRead + k.bytesWritten) / (split.reorderGBs * 1e9) : Math.max(computeS, matrixMemoryS, floor);
   if (path.unit === 'tensor' && layout === 'nchw' && k.imageBytes > 0) {
-    seconds += ((k.phase === 'forward' ? c.nchwPasses : c.nchwPassesBackward) * k.imageBytes) / bandwidth;
+    const share = isPlainConv(k.gemm) ? c.plainConvPassShare : 1;
+    seconds += (share * (k.phase === 'forward' ? c.nchwPasses : c.nchwPassesBackward) * k.imageBytes) / bandwidth;
   }
   const efficiency = computeS > 0 ? k.flops / (seconds * path.tflops * 1e12) : 0;
   return { computeS, memoryS: matrixMemoryS, seconds, efficiency, unit: path.unit, tileUse, winograd };

@@ -11,7 +11,7 @@ import { browserDevice, cpuConvSplit, findDevice, cpuDevice, type CpuProbe, type
 import { spearman } from '../stats.ts';
 import { constantsFor, GPU_CONSTANTS, GPU_CONSTANT_TABLE } from './constants.ts';
 import { inferenceKernels, trainingKernels, kernelMacs, optimizerImplOf, type Gemm, type Kernel } from './kernels.ts';
-import { dispatchSeconds, eagerSeconds, gemmSeconds, kernelTime, TILE_M, WINOGRAD_GROUP_WIDTH } from './model.ts';
+import { dispatchSeconds, eagerSeconds, gemmSeconds, isPlainConv, kernelTime, TILE_M, WINOGRAD_GROUP_WIDTH } from './model.ts';
 import { matrixPath } from './precision.ts';
 import { inferenceTime, ringAllReduceSeconds, trainingStepTime } from './predict.ts';
 import { optimizerImpl, PUBLISHED_TIMINGS, predictPublished } from './published.ts';
@@ -161,11 +161,24 @@ describe('precision, layout and the device\'s arithmetic', () => {
   });
 
   it('NCHW costs tensor-core convs a layout transpose; channels-last and FP32 vector convs none', () => {
-    const k = conv(64 * 56 * 56, 64, 64, 1, 1);
-    const nchw = seconds(k, rtx3090, 'amp', 'nchw').seconds;
-    const nhwc = seconds(k, rtx3090, 'amp', 'nhwc').seconds;
-    expect(nchw - nhwc).toBeCloseTo((C.nchwPasses * k.imageBytes) / (936e9 * C.memoryEfficiency), 12);
+    const transpose = (k: Kernel) => seconds(k, rtx3090, 'amp', 'nchw').seconds - seconds(k, rtx3090, 'amp', 'nhwc').seconds;
+    const pass = (k: Kernel) => k.imageBytes / (936e9 * C.memoryEfficiency);
+    const k = conv(64 * 56 * 56, 64, 64, 1, 3);
+    expect(transpose(k)).toBeCloseTo(C.nchwPasses * pass(k), 12);
     expect(seconds(k, v100, 'float32', 'nchw').seconds).toBe(seconds(k, v100, 'float32', 'nhwc').seconds);
+    // A 1x1 stride-1 dense conv is a GEMM per image on NCHW data: it pays its share of the passes; strided or
+    // grouped 1x1 convs gather like any other and pay them all.
+    expect(C.plainConvPassShare).toBeGreaterThan(0);
+    expect(C.plainConvPassShare).toBeLessThan(1);
+    const plain = conv(64 * 56 * 56, 64, 64, 1, 1);
+    expect(isPlainConv(plain.gemm!)).toBe(true);
+    expect(transpose(plain)).toBeCloseTo(C.plainConvPassShare * C.nchwPasses * pass(plain), 12);
+    const strided = conv(64 * 28 * 28, 64, 64, 1, 1, 2);
+    expect(isPlainConv(strided.gemm!)).toBe(false);
+    expect(transpose(strided)).toBeCloseTo(C.nchwPasses * pass(strided), 12);
+    const grouped = conv(64 * 56 * 56, 64, 64, 4, 1);
+    expect(isPlainConv(grouped.gemm!)).toBe(false);
+    expect(transpose(grouped)).toBeCloseTo(C.nchwPasses * pass(grouped), 12);
   });
 
   it('autocast casts each conv and fc weight at every call, and the input once', () => {

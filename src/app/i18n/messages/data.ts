@@ -214,4 +214,5 @@ export const CONSTANT_ZH: Readonly<Record<string, { what: string; source: string
   minKernelUs: { what: 'GPU 上最短的算子，微秒（设备上的启动延迟）', source: '在 2-10 微秒内拟合到所有校准数据表（一次启动需几微秒：NVIDIA Technical Blog，"Getting Started with CUDA Graphs"；一次 cuDNN 调用可能运行 2-3 个内核）' },
   nchwPasses: { what: '前向张量核心卷积为把 NCHW 转成 NHWC 再转回，遍历其输入和输出的次数', source: '拟合到 timm 的 RTX 3090 NCHW 推理数据表（仅作对照的 NHWC 数据表检验它）' },
   nchwPassesBackward: { what: '输入梯度和权重梯度卷积的同一次数', source: '拟合到 timm 的 RTX 3090 NCHW 训练数据表（仅作对照的 NHWC 数据表检验它）' },
+  plainConvPassShare: { what: '1x1、步长 1 的卷积付出的这些遍数的比例：在 NCHW 数据上它是每张图一次矩阵乘法，无需转置，cudnn.benchmark 在 NCHW 内核更快处保留它', source: '拟合到 timm 的 RTX 3090 NCHW 数据表；取值 0-1（1：每个卷积都转置；0：平面卷积都不转置）' },
 };
