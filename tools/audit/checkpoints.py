@@ -87,14 +87,63 @@ def cli(lines):
     return [json.loads(line) for line in proc.stdout.splitlines()]
 
 
+def custom_main(n: int, seed: int, folder: Path) -> None:
+    """Random custom configs of tools/audit/sweep.py (torchvision's and timm's ResNet, both RegNets), built by the
+    libraries, saved as safetensors and loaded by `predict` with the network inferred from the file alone (the flags a
+    file cannot tell, anti-aliasing, given as the docs say); logits against the library's in float64."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from sweep import custom_cases, custom_model
+    lines, meta = [], []
+    for i, c in enumerate(custom_cases(n, seed)):
+        g = torch.Generator().manual_seed(2000 + i)
+        torch.manual_seed(2000 + i)
+        try:
+            model = custom_model(c["ref"], c["classes"], 3).eval()
+            randomize(model, g)
+            x = torch.randn(2, 3, 64, 64, generator=g)
+            with torch.no_grad():
+                ref = model.double()(x.double()).numpy()
+        except Exception as e:  # noqa: BLE001  (the library refusing a config: nothing to load)
+            continue
+        f = folder / f"custom{i}.safetensors"
+        write_safetensors(f, model.float().state_dict())
+        x.numpy().astype("<f4").tofile(folder / f"custom{i}.input.bin")
+        kind, args = next(iter(c["ref"].items()))
+        extra = ["--aa", args["aa"]] if kind == "timm_resnet" and args.get("aa", "none") != "none" else []
+        out = folder / f"custom{i}.logits.bin"
+        lines.append(["predict", "--weights", str(f), *extra, "--input", str(folder / f"custom{i}.input.bin"),
+                      "--shape", "2,3,64,64", "--out", str(out)])
+        meta.append((c["label"], out, ref))
+    bad = 0
+    for (label, out, ref), r in zip(meta, cli(lines)):
+        if "error" in r:
+            bad += 1
+            print(f"REFUSED  {label[:110]}: {r['error'][:200]}")
+            continue
+        ours = np.fromfile(out, dtype="<f4")
+        diff = float(np.abs(ours - ref.ravel()).max()) if ours.size == ref.size else float("inf")
+        if not diff <= TOLERANCE * max(1.0, float(np.abs(ref).max())):
+            bad += 1
+            print(f"MISMATCH {label[:110]}: max diff {diff:.3g} (largest logit {float(np.abs(ref).max()):.3g})")
+    print(f"{len(meta)} custom networks loaded with the config inferred, {bad} mismatches or refusals")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", help="comma-separated (default: all of MODELS)")
     ap.add_argument("--size", default="128x96", help="HxW of the random input (batch 2; each stride-2 stage's input even, which timm's "
                     "average-pool anti-aliasing needs)")
     ap.add_argument("--dir", help="where the files go (default: a new temporary folder)")
+    ap.add_argument("--custom", type=int, default=0, help="instead: N random custom configs of each kind (sweep.py's), "
+                    "the network inferred from the file")
+    ap.add_argument("--seed", type=int, default=6)
     a = ap.parse_args()
     torch.set_num_threads(1)
+    if a.custom:
+        folder = Path(a.dir or tempfile.mkdtemp(prefix="audit-ckpt-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        custom_main(a.custom, a.seed, folder)
+        return
     h, w = map(int, a.size.split("x"))
     folder = Path(a.dir or tempfile.mkdtemp(prefix="audit-ckpt-"))
     folder.mkdir(parents=True, exist_ok=True)
