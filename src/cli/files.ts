@@ -7,6 +7,7 @@
  * and JPEG, read as Pillow reads them (EXIF orientation ignored unless asked), with a note saying so.
  */
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
 import { decodeImageBytes } from '../model/image/decode.ts';
 import { orientationMessage, type OrientationMode, type OrientationNote } from '../model/image/orientation.ts';
 import { ImageError, type RgbImage } from '../model/image/rgb.ts';
@@ -15,8 +16,11 @@ import { UsageError } from './args.ts';
 /** An encoded image larger than this is no photo (the decoders stop at 50 megapixels anyway). */
 const MAX_IMAGE_BYTES = 512 * 1024 * 1024;
 
-/** The most a file read whole can be: Node's largest buffer for one read (2 GiB). */
-const MAX_FILE_BYTES = 2 ** 31 - 1;
+/** The most a file read whole can be: Node's largest buffer (4 GiB in Node 20 on 64-bit systems). */
+const MAX_FILE_BYTES = bufferConstants.MAX_LENGTH;
+
+/** One read() call takes at most this much (Node's own limit for one call is 2 GiB - 1). */
+const READ_CHUNK = 1 << 30;
 
 /** Opening never waits: a FIFO swapped in after the stat opens at once (and is then refused). */
 const NONBLOCK = constants.O_NONBLOCK ?? 0;
@@ -74,7 +78,7 @@ export function readFile(path: string, what: string, check?: (size: number) => v
     const out = Buffer.allocUnsafe(opened.size);
     let at = 0;
     while (at < opened.size) {
-      const n = readSync(fd, out, at, opened.size - at, at);
+      const n = readSync(fd, out, at, Math.min(opened.size - at, READ_CHUNK), at);
       if (n === 0) throw new UsageError(`cannot read ${what} ${path}: it shrank from ${opened.size} to ${at} bytes while being read`);
       at += n;
     }
