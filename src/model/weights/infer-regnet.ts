@@ -70,9 +70,33 @@ function generates(config: NetworkConfig, found: Found): boolean {
 }
 
 /**
+ * The steps s (block width w0 * wm^s, quantized) of the stages for a w0 and wm: 0, 1, 2, ... in most RegNets, but a
+ * slope wa large against w0 skips steps (w0 16, wa 58.91, wm 2.46: steps 0, 2, 3, 4), so also each stage's step whose
+ * quantized width is nearest its width (the group-width adjustment moves it a little), increasing.
+ */
+function stepChoices(w0: number, wm: number, widths: readonly number[]): number[][] {
+  const consecutive = widths.map((_, k) => k);
+  const nearest: number[] = [0];
+  for (let k = 1; k < widths.length; k++) {
+    let best = nearest[k - 1] + 1;
+    let bestError = Number.POSITIVE_INFINITY;
+    for (let step = nearest[k - 1] + 1; step <= nearest[k - 1] + 8; step++) {
+      const error = Math.abs(Math.log(Math.max(8, Math.round((w0 * wm ** step) / 8) * 8) / widths[k]));
+      if (error < bestError) {
+        best = step;
+        bestError = error;
+      }
+    }
+    nearest.push(best);
+  }
+  return nearest.every((step, k) => step === k) ? [consecutive] : [consecutive, nearest];
+}
+
+/**
  * d, w0, wa, wm (and g) that generate the stages found, with the given rounding: w0 a multiple of 8 near
- * the first stage's width, wm on a 0.01 grid, wa the middle of the interval the stage boundaries allow
- * (rounded to 0.01), each candidate checked by the generator. Null when none does.
+ * the first stage's width, wm on a 0.01 grid, wa the middle of the interval the stages' steps allow (every block of
+ * a stage of step s has w0 * wm^(s - 1/2) <= w0 + wa j < w0 * wm^(s + 1/2); rounded to 0.01), each candidate checked
+ * by the generator. Null when none does.
  */
 function searchDesign(base: NetworkConfig, found: Found): NetworkConfig | null {
   const d = found.depths.reduce((a, b) => a + b, 0);
@@ -87,19 +111,20 @@ function searchDesign(base: NetworkConfig, found: Found): NetworkConfig | null {
   for (let w0 = Math.max(8, Math.floor((first - g) / 8) * 8); w0 <= first + g; w0 += 8) {
     for (let wmHundredths = 105; wmHundredths <= 400; wmHundredths++) {
       const wm = wmHundredths / 100;
-      // Stage k has step k: the block before its first is below w0 * wm^(k - 0.5), its first block at or above.
-      let lo = 0;
-      let hi = Number.POSITIVE_INFINITY;
-      for (let k = 1; k < starts.length; k++) {
-        const j = starts[k];
-        lo = Math.max(lo, (w0 * wm ** (k - 0.5) - w0) / j);
-        if (j > 1) hi = Math.min(hi, (w0 * wm ** (k - 0.5) - w0) / (j - 1));
-      }
-      hi = Math.min(hi, (w0 * wm ** (starts.length - 0.5) - w0) / Math.max(1, d - 1));
-      if (!(lo < hi)) continue;
-      for (const wa of [Math.round(((lo + hi) / 2) * 100) / 100, Math.ceil(lo * 100) / 100, Math.floor(hi * 100) / 100]) {
-        const config = { ...base, regnetDepth: d, w0, wa, wm, groupWidth: g };
-        if (wa >= 0 && generates(config, found)) return config;
+      for (const steps of stepChoices(w0, wm, found.widths)) {
+        let lo = 0;
+        let hi = Number.POSITIVE_INFINITY;
+        for (let k = 0; k < starts.length; k++) {
+          const firstBlock = starts[k];
+          const lastBlock = starts[k] + found.depths[k] - 1;
+          if (firstBlock > 0) lo = Math.max(lo, (w0 * wm ** (steps[k] - 0.5) - w0) / firstBlock);
+          if (lastBlock > 0) hi = Math.min(hi, (w0 * wm ** (steps[k] + 0.5) - w0) / lastBlock);
+        }
+        if (!(lo < hi)) continue;
+        for (const wa of [Math.round(((lo + hi) / 2) * 100) / 100, Math.ceil(lo * 100) / 100, Math.floor(hi * 100) / 100]) {
+          const config = { ...base, regnetDepth: d, w0, wa, wm, groupWidth: g };
+          if (wa >= 0 && generates(config, found)) return config;
+        }
       }
     }
   }

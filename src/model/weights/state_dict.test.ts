@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { timmOnlyFeatures, type NetworkConfig } from '../config.ts';
+import { regnetOf, timmOnlyFeatures, type NetworkConfig } from '../config.ts';
 import { buildLayerGraph, stateDictSpec } from '../graph.ts';
 import { defaultConfig, PRESETS, presetConfig } from '../presets.ts';
 import { checkStateDict, inferConfig, openWeights, stripWrapperPrefix, weightsNetwork } from './index.ts';
@@ -79,6 +79,18 @@ describe('inferConfig', () => {
     const ge = shapesOf(tiny);
     ge.set('layer1.0.se.fc.weight', { shape: [4, 64] });
     expect(errorOf(() => inferConfig(ge)).message).toMatch(/layer1\.0\.se has fc\.weight \.\.\. keys: this attention module is not supported/);
+  });
+
+  it('infers a RegNet whose slope skips width steps (w0 16, wa 58.91, wm 2.46: steps 0, 2, 3, 4), in both layouts', () => {
+    for (const implementation of ['torchvision', 'timm'] as const) {
+      const source = presetConfig(implementation === 'timm' ? 'regnety_002' : 'regnet_y_400mf', {
+        regnetDepth: 12, w0: 16, wa: 58.91, wm: 2.46, groupWidth: 32, seRatio: 0.25, classes: 37,
+      });
+      expect(regnetOf(source).stages.map((st) => st.width)).toEqual([16, 96, 256, 576]);
+      const inferred = inferConfig(shapesOf(source));
+      expect(stateDictSpec(buildLayerGraph(inferred))).toEqual(stateDictSpec(buildLayerGraph(source)));
+      expect(regnetOf(inferred).stages).toEqual(regnetOf(source).stages);
+    }
   });
 });
 
