@@ -61,7 +61,7 @@ describe('cli cost', () => {
     expect(JSON.parse(flags.stdout).totals.conv_activations).toBe(14_400_512);
   });
 
-  it('--set-to-none and --foreach change the peak as the analysis says', () => {
+  it('--set-to-none and --foreach change the peak and the step time as the analysis says', () => {
     const want = (zeroGrad: 'zero' | 'none', foreach: boolean) =>
       costOf(buildLayerGraph(presetConfig('resnet50')), { batch: 4, dtype: 'float32', layout: 'nchw', gpus: 1, optimizer: 'adam', device: findDevice('v100')!, zeroGrad, foreach });
     const run = (...flags: string[]) => JSON.parse(cli('cost', 'resnet50', '--batch', '4', '--optimizer', 'adam', '--json', ...flags).stdout);
@@ -70,6 +70,10 @@ describe('cli cost', () => {
     expect(plain.totals.peak_training_bytes).toBe(want('zero', false).totals.peakTrainingBytes);
     expect(none.totals.peak_training_bytes).toBe(want('none', true).totals.peakTrainingBytes);
     expect(none.totals.peak_training_bytes).not.toBe(plain.totals.peak_training_bytes);
+    // The time is of the same step: the per-parameter loop and the adds into zeroed gradients, or neither.
+    expect(plain.totals.train_step_ms).toBeCloseTo(want('zero', false).training!.stepMs, 9);
+    expect(none.totals.train_step_ms).toBeCloseTo(want('none', true).training!.stepMs, 9);
+    expect(plain.totals.train_step_ms).toBeGreaterThan(none.totals.train_step_ms);
     expect([plain.device.zero_grad, plain.device.foreach, none.device.zero_grad, none.device.foreach]).toEqual(['zero', false, 'none', true]);
     expect(cli('cost', 'resnet50', '--foreach=yes').stderr).toMatch(/--foreach takes no value/);
   });
