@@ -56,6 +56,7 @@ describe('cli cost', () => {
     expect(r.stdout).toContain('activations per image  11,113,984');
     expect(r.stdout).toMatch(/total\s+[\d.]+ GB\n\s+peak of a training step\s+[\d.]+ GB\s+\(backward, at [\w.]+; gradients zeroed by zero_grad, single-tensor optimizer, 512-byte CUDA blocks\)\n\s+fits in 32\.00 GB; largest batch that fits: [\d,]+/);
     expect(r.stdout).toContain('training MACs/image    12,149,538,816 (12.15 GMAC: forward + backward');
+    expect(r.stdout).toMatch(/predicted training step, batch 32: .* min per epoch of 1,281,167 images \(ImageNet-1k\); gradients zeroed by zero_grad, single-tensor optimizer\n/);
     expect(r.stdout).toMatch(/per stage:\n.*predicted ms/);
     const flags = cli('cost', '--block', 'bottleneck', '--depths', '3,4,6,3', '--cardinality', '32', '--width', '4', '--json');
     expect(JSON.parse(flags.stdout).totals.conv_activations).toBe(14_400_512);
