@@ -12,7 +12,7 @@
  */
 import { buildLayerGraph, type LayerGraph } from '../src/model/graph.ts';
 import { findDevice } from '../src/analysis/devices.ts';
-import { optimizerImpl, PUBLISHED_TIMINGS, type PublishedTiming } from '../src/analysis/timing/published.ts';
+import { optimizerImpl, PUBLISHED_TIMINGS, zeroGrad, type PublishedTiming } from '../src/analysis/timing/published.ts';
 import { inferenceKernels, trainingKernels, type Kernel } from '../src/analysis/timing/kernels.ts';
 import { eagerSeconds, kernelTime, type DeviceConstants } from '../src/analysis/timing/model.ts';
 import { spearman } from '../src/analysis/stats.ts';
@@ -42,7 +42,7 @@ function casesOf(rows: readonly PublishedTiming[]): Case[] {
     const g = graphOf(row);
     const p = row.table.precision;
     if (row.table.mode === 'inference') return { row, kernels: inferenceKernels(g, row.batch, p) };
-    const k = trainingKernels(g, row.batch, p, row.optimizer, optimizerImpl(row.table));
+    const k = trainingKernels(g, row.batch, p, row.optimizer, optimizerImpl(row.table), zeroGrad(row.table));
     return { row, kernels: [...k.forward, ...k.backward, ...k.optimizer] };
   });
 }
@@ -188,7 +188,7 @@ function validation(constants: DeviceConstants): void {
   const byTable = new Map<string, number[]>();
   for (const r of rows) {
     const device = findDevice(r.table.device)!;
-    const s = { device, precision: r.table.precision, layout: r.table.layout, constants, optimizerImpl: optimizerImpl(r.table) };
+    const s = { device, precision: r.table.precision, layout: r.table.layout, constants, optimizerImpl: optimizerImpl(r.table), zeroGrad: zeroGrad(r.table) };
     const ms = (r.table.mode === 'inference' ? inferenceTime(graphOf(r), r.batch, s) : trainingStepTime(graphOf(r), r.batch, r.optimizer, r.gpus, s)).seconds * 1000;
     err.push(ms / r.ms - 1);
     byTable.set(r.table.id, [...(byTable.get(r.table.id) ?? []), ms / r.ms - 1]);

@@ -29,7 +29,7 @@ import { trainingMacs } from './training-flops.ts';
 import { layerTimes, timeSetting } from './timing/layers.ts';
 import { LAYOUTS, type Layout } from './timing/model.ts';
 import { matrixPath, memoryDtype, PRECISIONS, type Precision } from './timing/precision.ts';
-import { trainingStepTime } from './timing/predict.ts';
+import { trainingStepTime, type TimeSetting } from './timing/predict.ts';
 import { thousands } from './format.ts';
 import { catalogue, MessageError } from '../model/message.ts';
 
@@ -214,6 +214,12 @@ function stepOptions(options: CostOptions, batch: number): TrainingStepOptions {
   return { batch, optimizer, precision: trainingPrecision(memoryDtype(dtype)), zeroGrad, foreach };
 }
 
+/** The time of the same training step whose peak `stepOptions` describes: its optimizer and its gradients' reset. */
+function stepTimeSetting(options: Omit<CostOptions, 'batch'>, setting: TimeSetting): TimeSetting {
+  const { zeroGrad, foreach } = stepOptions({ ...options, batch: 1 }, 1);
+  return { ...setting, optimizerImpl: foreach ? 'foreach' : 'loop', zeroGrad };
+}
+
 /**
  * The largest batch whose training step's peak on the device fits in `capacity` bytes (0 when not even one
  * image fits). The peak grows with the batch: gallop from the batch the sum of the parts allows (the peak is
@@ -283,7 +289,7 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   for (const st of stages) st.share = pass.layersMs > 0 ? st.ms / pass.layersMs : 0;
   let training: TrainingTime | null = null;
   if (device.kind !== 'browser') {
-    const step = trainingStepTime(graph, batch, optimizer, gpus, setting);
+    const step = trainingStepTime(graph, batch, optimizer, gpus, stepTimeSetting(options, setting));
     const imagesPerS = (batch * gpus) / step.seconds;
     training = {
       stepMs: step.seconds * 1000, forwardMs: step.forward.seconds * 1000, backwardMs: step.backward.seconds * 1000,
@@ -457,7 +463,7 @@ export function batchSweep(graph: LayerGraph, options: Omit<CostOptions, 'batch'
   const out: SweepPoint[] = [];
   for (let b = 1; b <= top; b *= 2) {
     const infer = layerTimes(graph, b, setting).ms;
-    const train = options.device.kind === 'browser' ? null : trainingStepTime(graph, b, options.optimizer, options.gpus, setting).seconds;
+    const train = options.device.kind === 'browser' ? null : trainingStepTime(graph, b, options.optimizer, options.gpus, stepTimeSetting(options, setting)).seconds;
     const bytes = peakTrainingMemory(graph, stepOptions({ ...options, batch: b }, b)).cudaBytes;
     out.push({ batch: b, inferImagesPerS: (b / infer) * 1000, trainImagesPerS: train === null ? null : (b * options.gpus) / train, trainingBytes: bytes, fits: bytes <= capacity });
   }

@@ -56,12 +56,13 @@ describe('cli cost', () => {
     expect(r.stdout).toContain('activations per image  11,113,984');
     expect(r.stdout).toMatch(/total\s+[\d.]+ GB\n\s+peak of a training step\s+[\d.]+ GB\s+\(backward, at [\w.]+; gradients zeroed by zero_grad, single-tensor optimizer, 512-byte CUDA blocks\)\n\s+fits in 32\.00 GB; largest batch that fits: [\d,]+/);
     expect(r.stdout).toContain('training MACs/image    12,149,538,816 (12.15 GMAC: forward + backward');
+    expect(r.stdout).toMatch(/predicted training step, batch 32: .* min per epoch of 1,281,167 images \(ImageNet-1k\); gradients zeroed by zero_grad, single-tensor optimizer\n/);
     expect(r.stdout).toMatch(/per stage:\n.*predicted ms/);
     const flags = cli('cost', '--block', 'bottleneck', '--depths', '3,4,6,3', '--cardinality', '32', '--width', '4', '--json');
     expect(JSON.parse(flags.stdout).totals.conv_activations).toBe(14_400_512);
   });
 
-  it('--set-to-none and --foreach change the peak as the analysis says', () => {
+  it('--set-to-none and --foreach change the peak and the step time as the analysis says', () => {
     const want = (zeroGrad: 'zero' | 'none', foreach: boolean) =>
       costOf(buildLayerGraph(presetConfig('resnet50')), { batch: 4, dtype: 'float32', layout: 'nchw', gpus: 1, optimizer: 'adam', device: findDevice('v100')!, zeroGrad, foreach });
     const run = (...flags: string[]) => JSON.parse(cli('cost', 'resnet50', '--batch', '4', '--optimizer', 'adam', '--json', ...flags).stdout);
@@ -70,6 +71,10 @@ describe('cli cost', () => {
     expect(plain.totals.peak_training_bytes).toBe(want('zero', false).totals.peakTrainingBytes);
     expect(none.totals.peak_training_bytes).toBe(want('none', true).totals.peakTrainingBytes);
     expect(none.totals.peak_training_bytes).not.toBe(plain.totals.peak_training_bytes);
+    // The time is of the same step: the per-parameter loop and the adds into zeroed gradients, or neither.
+    expect(plain.totals.train_step_ms).toBeCloseTo(want('zero', false).training!.stepMs, 9);
+    expect(none.totals.train_step_ms).toBeCloseTo(want('none', true).training!.stepMs, 9);
+    expect(plain.totals.train_step_ms).toBeGreaterThan(none.totals.train_step_ms);
     expect([plain.device.zero_grad, plain.device.foreach, none.device.zero_grad, none.device.foreach]).toEqual(['zero', false, 'none', true]);
     expect(cli('cost', 'resnet50', '--foreach=yes').stderr).toMatch(/--foreach takes no value/);
   });

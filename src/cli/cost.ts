@@ -61,6 +61,8 @@ function costText(report: CostReport): string {
   const d = o.device;
   const mixed = o.dtype === 'amp';
   const tr = report.training;
+  // The step whose peak and time are taken (cost.ts: one step for both).
+  const step = `gradients ${o.zeroGrad === 'none' ? 'set to None' : 'zeroed'} by zero_grad, ${o.foreach ? 'foreach' : 'single-tensor'} optimizer`;
   const published = [...publishedFor(config, d.name, o.dtype, o.layout, 'inference'), ...publishedFor(config, d.name, o.dtype, o.layout, 'training')];
   const lines = [
     `${name} at ${formatInputSize(config.input)}, batch ${o.batch}${o.gpus > 1 ? ` per GPU x ${o.gpus} GPUs` : ''}, ${PRECISION_TEXT[o.dtype]}, ${o.layout.toUpperCase()}, on ${d.label}`,
@@ -76,7 +78,7 @@ function costText(report: CostReport): string {
     `  optimizer state          ${humanBytes(t.optimizerBytes).padStart(10)}`,
     `  saved activations        ${humanBytes(t.savedActivationBytes).padStart(10)}  (${humanBytes(m.saved.perSample)} per image + ${humanBytes(m.saved.fixed)} fixed${mixed ? ': BN statistics and 16-bit weight copies' : ': BN statistics'})`,
     `  total                    ${humanBytes(t.trainingBytes).padStart(10)}`,
-    `  peak of a training step  ${humanBytes(t.peakTrainingBytes).padStart(10)}  (${m.peak.phase}, at ${m.peak.at}; gradients ${o.zeroGrad === 'none' ? 'set to None' : 'zeroed'} by zero_grad, ${o.foreach ? 'foreach' : 'single-tensor'} optimizer, 512-byte CUDA blocks)`,
+    `  peak of a training step  ${humanBytes(t.peakTrainingBytes).padStart(10)}  (${m.peak.phase}, at ${m.peak.at}; ${step}, 512-byte CUDA blocks)`,
     `  ${m.fits ? 'fits' : 'does not fit'} in ${humanBytes(m.deviceBytes)}; largest batch that fits: ${thousands(m.largestBatch)}`,
     `inference peak, batch ${o.batch}: ${humanBytes(t.inferencePeakBytes)} of live activations (+ ${humanBytes(m.inferenceWeightBytes)} of weights)`,
     '',
@@ -84,7 +86,7 @@ function costText(report: CostReport): string {
     tr
       ? `predicted training step, batch ${o.batch}${o.gpus > 1 ? ` per GPU on ${o.gpus} GPUs` : ''}: ${ms(tr.stepMs)} ms = forward ${ms(tr.forwardMs)} + backward ${ms(tr.backwardMs)}` +
         `${o.gpus > 1 ? ` + all-reduce not hidden by the backward ${ms(tr.exposedAllReduceMs)} (of ${ms(tr.allReduceMs)})` : ''} + optimizer ${ms(tr.optimizerMs)}; ` +
-        `${thousands(Math.round(tr.imagesPerS))} images/s, ${(tr.epochS / 60).toFixed(1)} min per epoch of ${thousands(IMAGENET_TRAIN_IMAGES)} images (ImageNet-1k)`
+        `${thousands(Math.round(tr.imagesPerS))} images/s, ${(tr.epochS / 60).toFixed(1)} min per epoch of ${thousands(IMAGENET_TRAIN_IMAGES)} images (ImageNet-1k); ${step}`
       : 'training: this engine does not train',
     ...published.map((r) => `published: ${publishedText(r, predictPublished(r))}`),
     `model: kernel by kernel as eager PyTorch runs them (docs/time-model.md); device figures: ${[...new Set(Object.values(d.sources))].map((k) => DEVICE_SOURCES[k]).join('; ')}`,

@@ -18,11 +18,13 @@
  *   bytes per weight; in training its backward casts the gradient back), and the float32 network input once.
  * - The optimizer update is a memory-bound pass over parameters, gradients and state (PyTorch 2's foreach
  *   kernels: a few launches per list of up to 64 tensors; before 2.0 a loop over the parameters, a few kernels
- *   each); gradients are freed, not zeroed, between steps (`zero_grad(set_to_none=True)`, the default since
- *   PyTorch 2.0).
+ *   each). Gradients freed between steps (`zero_grad(set_to_none=True)`, the default since PyTorch 2.0) are
+ *   handed over by autograd; gradients zeroed in place (`set_to_none=False`, the default before) are added to:
+ *   one add kernel per parameter tensor in the backward (AccumulateGrad's `grad += new_grad`).
  */
 import { numel, type LayerGraph, type LayerNode } from '../../model/graph.ts';
 import type { Optimizer } from '../memory.ts';
+import type { GradReset } from '../peak-memory.ts';
 import { activationBytes, autocasts, masterBytes, weightBytes, type Precision } from './precision.ts';
 
 /** A matrix product: per group an (m x k) by (k x n) GEMM, `groups` of them. */
@@ -313,8 +315,20 @@ export type OptimizerImpl = 'foreach' | 'loop';
  * the per-parameter loop before 2.0, the foreach kernels from 2.0 (PyTorch 2.0 release notes).
  */
 export function optimizerImplOf(pytorchVersion: string): OptimizerImpl {
+  return beforeTwo(pytorchVersion) ? 'loop' : 'foreach';
+}
+
+/**
+ * What a plain `optimizer.zero_grad()` does in a PyTorch release: zeroes the gradients in place before 2.0
+ * (`set_to_none=False`), frees them from 2.0 (PyTorch 2.0 release notes: `set_to_none=True` became the default).
+ */
+export function zeroGradOf(pytorchVersion: string): GradReset {
+  return beforeTwo(pytorchVersion) ? 'zero' : 'none';
+}
+
+function beforeTwo(pytorchVersion: string): boolean {
   const major = /^\s*(\d+)\./.exec(pytorchVersion);
-  return major && Number(major[1]) < 2 ? 'loop' : 'foreach';
+  return major !== null && Number(major[1]) < 2;
 }
 
 function optimizerKernels(graph: LayerGraph, optimizer: Optimizer, p: Precision, impl: OptimizerImpl): Kernel[] {
@@ -344,8 +358,11 @@ interface TrainingKernels {
   optimizer: Kernel[];
 }
 
-/** The kernels of one training step of a batch: forward (training mode) + loss, backward, optimizer. */
-export function trainingKernels(graph: LayerGraph, batch: number, p: Precision, optimizer: Optimizer, impl: OptimizerImpl = 'foreach'): TrainingKernels {
+/**
+ * The kernels of one training step of a batch: forward (training mode) + loss, backward, optimizer. `impl` and
+ * `zeroGrad` say how the step's optimizer runs and how its gradients were reset (PyTorch 2's defaults unless told).
+ */
+export function trainingKernels(graph: LayerGraph, batch: number, p: Precision, optimizer: Optimizer, impl: OptimizerImpl = 'foreach', zeroGrad: GradReset = 'none'): TrainingKernels {
   const s = activationBytes(p);
   const loss = lossKernels(graph, batch, p);
   const forward = [...graph.nodes.flatMap((n) => forwardKernels(graph, n, batch, p, 'training')), ...loss.forward];
@@ -359,6 +376,14 @@ export function trainingKernels(graph: LayerGraph, batch: number, p: Precision, 
     const size = batch * numel(node.outShape) * s;
     for (let e = 0; e < extra; e++) backward.push(memoryKernel(j, 'backward', 'accumulate', 2 * size, size, size / s));
     backward.push(...backwardKernels(graph, node, batch, p));
+    // Gradients kept (zeroed) from the last step: AccumulateGrad adds each new one into its parameter's .grad.
+    if (zeroGrad === 'zero') {
+      for (const t of node.tensors) {
+        if (t.kind !== 'parameter') continue;
+        const e = numel(t.shape);
+        backward.push(memoryKernel(j, 'backward', 'accumulate', 2 * e * masterBytes(p), e * masterBytes(p), e));
+      }
+    }
   }
   return { forward, backward, optimizer: optimizerKernels(graph, optimizer, p, impl) };
 }

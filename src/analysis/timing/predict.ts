@@ -5,6 +5,7 @@
 import type { LayerGraph } from '../../model/graph.ts';
 import type { Device } from '../devices.ts';
 import type { Optimizer } from '../memory.ts';
+import type { GradReset } from '../peak-memory.ts';
 import { inferenceKernels, trainingKernels, type Kernel, type OptimizerImpl } from './kernels.ts';
 import { eagerSeconds, kernelTime, type DeviceConstants, type KernelTime, type Layout } from './model.ts';
 import { masterBytes, type Precision } from './precision.ts';
@@ -29,6 +30,8 @@ export interface TimeSetting {
   constants: DeviceConstants;
   /** How the framework runs the optimizer step (default `foreach`: PyTorch 2; `loop` before 2.0). */
   optimizerImpl?: OptimizerImpl;
+  /** How the step's gradients were reset (default `none`: PyTorch 2's `zero_grad`; `zero` before 2.0). */
+  zeroGrad?: GradReset;
 }
 
 function timePass(kernels: readonly Kernel[], s: TimeSetting): PassTime {
@@ -74,7 +77,7 @@ export function ringAllReduceSeconds(bytes: number, gpus: number, device: Device
  * (at least the last bucket) is exposed.
  */
 export function trainingStepTime(graph: LayerGraph, batch: number, optimizer: Optimizer, gpus: number, s: TimeSetting): StepTime {
-  const k = trainingKernels(graph, batch, s.precision, optimizer, s.optimizerImpl);
+  const k = trainingKernels(graph, batch, s.precision, optimizer, s.optimizerImpl, s.zeroGrad);
   const forward = timePass(k.forward, s);
   const backward = timePass(k.backward, s);
   const optimizerPass = timePass(k.optimizer, s);

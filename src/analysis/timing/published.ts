@@ -15,7 +15,8 @@ import { findDevice } from '../devices.ts';
 import { inferenceTime, trainingStepTime } from './predict.ts';
 import type { Precision } from './precision.ts';
 import type { Layout } from './model.ts';
-import { optimizerImplOf, type Mode, type OptimizerImpl } from './kernels.ts';
+import { optimizerImplOf, zeroGradOf, type Mode, type OptimizerImpl } from './kernels.ts';
+import type { GradReset } from '../peak-memory.ts';
 import { timeSetting } from './layers.ts';
 import data from '../../../fixtures/timing/published.json' with { type: 'json' };
 
@@ -152,13 +153,22 @@ export function publishedFor(config: NetworkConfig, device: string, precision: P
  * uses its foreach kernels on CUDA from 2.0 (PyTorch 2.0 release notes; `foreach=None` picks them).
  */
 export function optimizerImpl(table: PublishedTable): OptimizerImpl {
-  return optimizerImplOf(/PyTorch (\S+)/.exec(table.software)?.[1] ?? '');
+  return optimizerImplOf(tableRelease(table));
+}
+
+/** How a table's training step reset its gradients: its benchmark's plain `zero_grad()`, its release's default. */
+export function zeroGrad(table: PublishedTable): GradReset {
+  return zeroGradOf(tableRelease(table));
+}
+
+function tableRelease(table: PublishedTable): string {
+  return /PyTorch (\S+)/.exec(table.software)?.[1] ?? '';
 }
 
 /** What the model predicts for a published row: milliseconds for the row's batch (and GPUs). */
 export function predictPublished(row: PublishedTiming, graph: LayerGraph = buildLayerGraph(row.config!)): number {
   const device = findDevice(row.table.device)!;
-  const s = { ...timeSetting(device, row.table.precision, row.table.layout), optimizerImpl: optimizerImpl(row.table) };
+  const s = { ...timeSetting(device, row.table.precision, row.table.layout), optimizerImpl: optimizerImpl(row.table), zeroGrad: zeroGrad(row.table) };
   if (row.table.mode === 'inference') return inferenceTime(graph, row.batch, s).seconds * 1000;
   return trainingStepTime(graph, row.batch, row.optimizer, row.gpus, s).seconds * 1000;
 }

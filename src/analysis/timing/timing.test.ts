@@ -10,11 +10,11 @@ import { presetConfig } from '../../model/presets.ts';
 import { browserDevice, cpuConvSplit, findDevice, cpuDevice, type CpuProbe, type Device } from '../devices.ts';
 import { spearman } from '../stats.ts';
 import { constantsFor, GPU_CONSTANTS, GPU_CONSTANT_TABLE } from './constants.ts';
-import { inferenceKernels, trainingKernels, kernelMacs, optimizerImplOf, type Gemm, type Kernel } from './kernels.ts';
+import { inferenceKernels, trainingKernels, kernelMacs, optimizerImplOf, zeroGradOf, type Gemm, type Kernel } from './kernels.ts';
 import { dispatchSeconds, eagerSeconds, gemmSeconds, isPlainConv, kernelTime, TILE_M, WINOGRAD_GROUP_WIDTH } from './model.ts';
 import { matrixPath } from './precision.ts';
 import { inferenceTime, ringAllReduceSeconds, trainingStepTime } from './predict.ts';
-import { optimizerImpl, PUBLISHED_TIMINGS, predictPublished } from './published.ts';
+import { optimizerImpl, PUBLISHED_TIMINGS, predictPublished, zeroGrad } from './published.ts';
 import { layerTimes, timeSetting } from './layers.ts';
 
 const v100 = findDevice('v100')!;
@@ -347,6 +347,27 @@ describe('training', () => {
     expect(optimizerImplOf('1.13.0a0')).toBe('loop');
     expect(optimizerImplOf('2.4.1+cu121')).toBe('foreach');
     expect(optimizerImplOf('10.0')).toBe('foreach');
+  });
+
+  it('gradients zeroed in place (zero_grad before PyTorch 2.0) cost one add per parameter tensor in the backward; freed ones none', () => {
+    const g = buildLayerGraph(presetConfig('resnet18'));
+    const tensors = g.nodes.flatMap((n) => n.tensors.filter((t) => t.kind === 'parameter'));
+    const params = tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+    const freed = trainingKernels(g, 8, 'amp', 'momentum', 'foreach', 'none').backward;
+    const zeroed = trainingKernels(g, 8, 'amp', 'momentum', 'foreach', 'zero').backward;
+    const adds = zeroed.length - freed.length;
+    expect(adds).toBe(tensors.length);
+    // Each reads its float32 .grad and the new gradient and writes the .grad: 12 bytes per parameter under autocast.
+    const bytes = (ks: Kernel[]) => ks.reduce((a, k) => a + k.bytesRead + k.bytesWritten, 0);
+    expect(bytes(zeroed) - bytes(freed)).toBe(12 * params);
+    const s = timeSetting(a100, 'amp', 'nchw');
+    const step = (zeroGrad: 'zero' | 'none') => trainingStepTime(g, 64, 'momentum', 1, { ...s, zeroGrad }).backward.seconds;
+    expect(step('zero')).toBeGreaterThanOrEqual(step('none') + (tensors.length * C.minKernelUs) / 1e6 - 1e-12);
+    // The release's default, as for the optimizer: a published table's plain zero_grad(), a bench's version string.
+    const reset = (id: string) => zeroGrad(PUBLISHED_TIMINGS.find((r) => r.table.id === id)!.table);
+    expect(reset('timm-train-nchw-pt112-rtx3090')).toBe('zero');
+    expect(zeroGradOf('1.13.0a0')).toBe('zero');
+    expect(zeroGradOf('2.1.0')).toBe('none');
   });
 
   it('data parallel: a ring all-reduce of the gradients, hidden behind the backward except its last bucket', () => {

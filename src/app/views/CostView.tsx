@@ -208,7 +208,7 @@ function CostBody({ computed, state }: { computed: Computed; state: AppState }) 
         <div><dt>{t('costView.macs')}</dt><dd>{humanCount(tot.macs)}<span className="unit">{thousands(tot.macs)}</span></dd></div>
         <div><dt>{t('costView.trainMacs')}</dt><dd data-testid="train-macs">{humanCount(tot.trainMacs)}<span className="unit">{t('costView.trainMacsUnit')}</span></dd></div>
         <div><dt>{t('costView.predicted', { batch: thousands(report.options.batch) })}</dt><dd data-testid="predicted-ms">{msText(time.totals.predictedMs)}<span className="unit">{t('costView.predictedUnit', { device: label, rate: thousands(Math.round((report.options.batch / time.totals.predictedMs) * 1000)) })}</span></dd></div>
-        <div><dt>{t('costView.step', { batch: thousands(report.options.batch), gpus: report.options.gpus })}</dt>
+        <div title={t('costView.stepTitle')}><dt>{t('costView.step', { batch: thousands(report.options.batch), gpus: report.options.gpus })}</dt>
           <dd data-testid="train-step-ms">{tr ? msText(tr.stepMs) : '—'}<span className="unit">{tr ? t('costView.stepUnit', { rate: thousands(Math.round(tr.imagesPerS)), epoch: durationText(tr.epochS, t) }) : t('costView.noTraining')}</span></dd></div>
         <div><dt>{t('costView.training')}</dt><dd data-testid="training-bytes">{humanBytes(tot.trainingBytes)}<span className="unit">{t('costView.trainingUnit')}</span></dd></div>
         <div title={t('costView.stepPeakTitle', { phase: t(`costView.phase.${m.peak.phase}`), at: m.peak.at })}>
