@@ -94,6 +94,8 @@ def reference_model(ref: dict, classes: int, in_chans: int):
 def custom_model(ref: dict, classes: int, in_chans: int):
     """A network described by CLI flags, built by the library's own class with the same arguments."""
     kind, a = next(iter(ref.items()))
+    if kind == "timm_name":
+        return timm.create_model(a, num_classes=classes, in_chans=in_chans)
     if kind == "tv_resnet":
         if in_chans != 3:
             raise ValueError("torchvision's models take 3 input channels")
@@ -224,6 +226,22 @@ def size_cases(names, sizes):
     return [{"label": name, "net": [name], "ref": {"preset": name}, "input": [3, h, w], "batch": 1, "classes": 1000,
              "depth": 3, "columns": ["output_size", "num_params"]}
             for name in names if PRESETS[name]["config"].get("stem") != "cifar" for h, w in sizes]
+
+
+def timm_layout_cases(names):
+    """The torchvision-layout presets timm also has, in timm's layout (--implementation timm), at two sizes."""
+    cases = []
+    for i, name in enumerate(names):
+        p = PRESETS[name]
+        if not p["timm"] or p["config"].get("implementation") == "timm" or p["config"].get("block") == "regnet":
+            continue
+        for slot in (0, 2):
+            h, w = SIZES[(i + 3 * slot) % len(SIZES)]
+            depth, columns = SETTINGS[slot]
+            cases.append({"label": f"{name} (timm layout)", "net": [name, "--implementation", "timm"],
+                          "ref": {"timm_name": name}, "input": [1 if slot == 2 else 3, h, w], "batch": 1,
+                          "classes": 17 if slot == 2 else 1000, "depth": depth, "columns": columns})
+    return cases
 
 
 def rows_cases(names):
@@ -399,6 +417,8 @@ def main() -> None:
     ap.add_argument("--custom", type=int, default=0, help="also N random configs of each kind (torchvision ResNet, "
                     "timm ResNet, torchvision RegNet)")
     ap.add_argument("--no-presets", action="store_true")
+    ap.add_argument("--timm-layout", action="store_true", help="the torchvision-layout presets timm also has, in timm's "
+                    "layout, against timm.create_model")
     ap.add_argument("--sizes", help="HxW,... : each preset at these sizes instead of the three size cases")
     ap.add_argument("--rows", action="store_true", help="each preset once with torchinfo's other row settings, every "
                     "column, depth 4, batch 2 (instead of the three size cases)")
@@ -418,6 +438,8 @@ def main() -> None:
         return
     if a.no_presets:
         cases = []
+    elif a.timm_layout:
+        cases = timm_layout_cases(names)
     elif a.sizes:
         cases = size_cases(names, [tuple(map(int, x.split("x"))) for x in a.sizes.split(",")])
     else:
