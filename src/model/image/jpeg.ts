@@ -71,15 +71,15 @@ function buildHuffman(counts: Uint8Array, values: Uint8Array): Huffman {
 
 /** The entropy-coded bits of one scan (0xFF00 is a 0xFF byte; a marker ends the data). */
 class BitReader {
+  private readonly data: Uint8Array;
+  private readonly end: number;
   private pos: number;
   private buf = 0;
   private cnt = 0;
-  constructor(
-    private readonly data: Uint8Array,
-    start: number,
-    private readonly end: number,
-  ) {
+  constructor(data: Uint8Array, start: number, end: number) {
+    this.data = data;
     this.pos = start;
+    this.end = end;
   }
 
   private byte(): number {
