@@ -2,8 +2,8 @@
 BatchNorm statistics and affines) saved as .pth and safetensors under a temporary folder (never committed), loaded by
 the CLI's `predict` (the config inferred from the file, and once more with the preset named), and the logits compared
 with the library's model in eval mode, computed in float64. Then, with the preset named: `predict --image` of a JPEG
-(timm's create_transform on Pillow's decoding, bicubic, crop_pct 0.9), `features` of three modules (a conv in the
-middle, a BatchNorm, a stage) against PyTorch's forward hooks, and `cam` against fc.weight[k] . A (A: the global
+(timm's create_transform on Pillow's decoding, bicubic, crop_pct 0.9), `features` of three to six modules (a conv in the
+middle, a BatchNorm, a stage; an SE / ECA module, an anti-aliasing pool, the stem pool where there are) against PyTorch's forward hooks, and `cam` against fc.weight[k] . A (A: the global
 pool's input). Prints one row per run:
 
     nice -n 10 /usr/bin/python3 tools/audit/checkpoints.py [--models resnet10t,regnetx_002] [--size 96x80] [--dir DIR]
@@ -70,7 +70,13 @@ def modules_to_check(model: torch.nn.Module) -> list:
     norms = [n for n, m in model.named_modules() if isinstance(m, (torch.nn.BatchNorm2d, torch.nn.GroupNorm))]
     names = dict(model.named_modules())
     stage = next(n for n in ("layer3", "trunk_output.block3", "s3") if n in names)
-    return [convs[len(convs) // 2], norms[len(norms) // 3], stage]
+    picks = [convs[len(convs) // 2], norms[len(norms) // 3], stage]
+    # An attention module, an anti-aliasing pool and the maxpool / stem pool where the network has them.
+    for suffix in (".se", ".aa", "maxpool"):
+        found = [n for n in names if n.endswith(suffix) and n and not isinstance(names[n], torch.nn.Identity)]
+        if found:
+            picks.append(found[len(found) // 2])
+    return picks
 
 
 def pool_and_fc(model: torch.nn.Module):
