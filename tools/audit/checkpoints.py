@@ -136,6 +136,49 @@ def custom_main(n: int, seed: int, folder: Path) -> None:
     print(f"{len(meta)} custom networks loaded with the config inferred, {bad} mismatches or refusals")
 
 
+def pretrained_main(tags: list, folder: Path) -> None:
+    """`predict --pretrained TAG --weights F --image JPEG` (the catalogue's network and preprocessing) against
+    timm.create_model(TAG's architecture) with the same random state_dict, on timm's create_transform of
+    resolve_data_config(use_test_size=True) for the tag, in float64."""
+    from PIL import Image
+    from timm.data import create_transform, resolve_data_config
+    from timm.models import get_pretrained_cfg
+    lines, meta = [], []
+    for i, tag in enumerate(tags):
+        arch = tag.split(".")[0]
+        g = torch.Generator().manual_seed(3000 + i)
+        torch.manual_seed(3000 + i)
+        model = build(arch).eval()
+        if sum(t.numel() for t in model.parameters()) > 100_000_000:
+            continue
+        randomize(model, g)
+        f = folder / f"{tag}.safetensors"
+        write_safetensors(f, model.state_dict())
+        # The test size where the tag has one, as timm's validate.py (and the published accuracy) uses it, and so
+        # does `predict --pretrained` (docs/catalogue.md).
+        cfg = resolve_data_config({}, pretrained_cfg=get_pretrained_cfg(tag).to_dict(), use_test_size=True)
+        with Image.open(IMAGE) as im:
+            x = create_transform(**cfg)(im.convert("RGB"))[None]
+        with torch.no_grad():
+            ref = model.double()(x.double()).numpy()
+        out = folder / f"{tag}.logits.bin"
+        lines.append(["predict", "--pretrained", tag, "--weights", str(f), "--image", str(IMAGE), "--out", str(out)])
+        meta.append((tag, cfg, out, ref))
+    bad = 0
+    for (tag, cfg, out, ref), r in zip(meta, cli(lines)):
+        if "error" in r:
+            bad += 1
+            print(f"REFUSED  {tag}: {r['error'][:200]}")
+            continue
+        ours = np.fromfile(out, dtype="<f4")
+        diff = float(np.abs(ours - ref.ravel()).max()) if ours.size == ref.size else float("inf")
+        ok = diff <= TOLERANCE * max(1.0, float(np.abs(ref).max()))
+        bad += not ok
+        print(f"{tag:45} {cfg['input_size'][1]} {cfg['interpolation']:8} {cfg['crop_pct']:.3f} {cfg.get('crop_mode', 'center'):7}"
+              f" max |ours - f64| {diff:.2e}{'' if ok else '  MISMATCH'}")
+    print(f"{len(meta)} catalogue tags, {bad} mismatches or refusals")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", help="comma-separated (default: all of MODELS)")
@@ -145,8 +188,14 @@ def main() -> None:
     ap.add_argument("--custom", type=int, default=0, help="instead: N random custom configs of each kind (sweep.py's), "
                     "the network inferred from the file")
     ap.add_argument("--seed", type=int, default=6)
+    ap.add_argument("--pretrained", help="instead: these catalogue tags (comma-separated) through predict --pretrained")
     a = ap.parse_args()
     torch.set_num_threads(1)
+    if a.pretrained:
+        folder = Path(a.dir or tempfile.mkdtemp(prefix="audit-ckpt-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        pretrained_main(a.pretrained.split(","), folder)
+        return
     if a.custom:
         folder = Path(a.dir or tempfile.mkdtemp(prefix="audit-ckpt-"))
         folder.mkdir(parents=True, exist_ok=True)
