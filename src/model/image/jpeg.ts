@@ -182,6 +182,52 @@ function rangeLimit(x: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
+/** The eight sums of libjpeg's 1-D islow IDCT of x0..x7 (outputs 0..7, not yet descaled). */
+const sums = new Float64Array(8);
+
+function idct1d(x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number): void {
+  // Even part.
+  const z1e = (x2 + x6) * FIX_0_541196100;
+  const t2e = z1e + x6 * -FIX_1_847759065;
+  const t3e = z1e + x2 * FIX_0_765366865;
+  const t0e = (x0 + x4) * 8192;
+  const t1e = (x0 - x4) * 8192;
+  const tmp10 = t0e + t3e;
+  const tmp13 = t0e - t3e;
+  const tmp11 = t1e + t2e;
+  const tmp12 = t1e - t2e;
+  // Odd part.
+  let tmp0 = x7;
+  let tmp1 = x5;
+  let tmp2 = x3;
+  let tmp3 = x1;
+  let z1 = tmp0 + tmp3;
+  let z2 = tmp1 + tmp2;
+  let z3 = tmp0 + tmp2;
+  let z4 = tmp1 + tmp3;
+  const z5 = (z3 + z4) * FIX_1_175875602;
+  tmp0 *= FIX_0_298631336;
+  tmp1 *= FIX_2_053119869;
+  tmp2 *= FIX_3_072711026;
+  tmp3 *= FIX_1_501321110;
+  z1 *= -FIX_0_899976223;
+  z2 *= -FIX_2_562915447;
+  z3 = z3 * -FIX_1_961570560 + z5;
+  z4 = z4 * -FIX_0_390180644 + z5;
+  tmp0 += z1 + z3;
+  tmp1 += z2 + z4;
+  tmp2 += z2 + z3;
+  tmp3 += z1 + z4;
+  sums[0] = tmp10 + tmp3;
+  sums[7] = tmp10 - tmp3;
+  sums[1] = tmp11 + tmp2;
+  sums[6] = tmp11 - tmp2;
+  sums[2] = tmp12 + tmp1;
+  sums[5] = tmp12 - tmp1;
+  sums[3] = tmp13 + tmp0;
+  sums[4] = tmp13 - tmp0;
+}
+
 /** jpeg_idct_islow: one block's coefficients (natural order) times the quantisation table, to 8x8 samples. */
 function idctIslow(coef: Int16Array, at: number, q: Int32Array, out: Uint8Array, stride: number, outAt: number, ws: Float64Array): void {
   for (let c = 0; c < 8; c++) {
@@ -191,48 +237,11 @@ function idctIslow(coef: Int16Array, at: number, q: Int32Array, out: Uint8Array,
       for (let r = 0; r < 8; r++) ws[r * 8 + c] = dc;
       continue;
     }
-    let z2 = coef[i + 16] * q[c + 16];
-    let z3 = coef[i + 48] * q[c + 48];
-    let z1 = (z2 + z3) * FIX_0_541196100;
-    let tmp2 = z1 + z3 * -FIX_1_847759065;
-    let tmp3 = z1 + z2 * FIX_0_765366865;
-    z2 = coef[i] * q[c];
-    z3 = coef[i + 32] * q[c + 32];
-    let tmp0 = (z2 + z3) * 8192;
-    let tmp1 = (z2 - z3) * 8192;
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-    tmp0 = coef[i + 56] * q[c + 56];
-    tmp1 = coef[i + 40] * q[c + 40];
-    tmp2 = coef[i + 24] * q[c + 24];
-    tmp3 = coef[i + 8] * q[c + 8];
-    z1 = tmp0 + tmp3;
-    z2 = tmp1 + tmp2;
-    z3 = tmp0 + tmp2;
-    let z4 = tmp1 + tmp3;
-    const z5 = (z3 + z4) * FIX_1_175875602;
-    tmp0 *= FIX_0_298631336;
-    tmp1 *= FIX_2_053119869;
-    tmp2 *= FIX_3_072711026;
-    tmp3 *= FIX_1_501321110;
-    z1 *= -FIX_0_899976223;
-    z2 *= -FIX_2_562915447;
-    z3 = z3 * -FIX_1_961570560 + z5;
-    z4 = z4 * -FIX_0_390180644 + z5;
-    tmp0 += z1 + z3;
-    tmp1 += z2 + z4;
-    tmp2 += z2 + z3;
-    tmp3 += z1 + z4;
-    ws[c] = descale(tmp10 + tmp3, 11);
-    ws[56 + c] = descale(tmp10 - tmp3, 11);
-    ws[8 + c] = descale(tmp11 + tmp2, 11);
-    ws[48 + c] = descale(tmp11 - tmp2, 11);
-    ws[16 + c] = descale(tmp12 + tmp1, 11);
-    ws[40 + c] = descale(tmp12 - tmp1, 11);
-    ws[24 + c] = descale(tmp13 + tmp0, 11);
-    ws[32 + c] = descale(tmp13 - tmp0, 11);
+    idct1d(
+      coef[i] * q[c], coef[i + 8] * q[c + 8], coef[i + 16] * q[c + 16], coef[i + 24] * q[c + 24],
+      coef[i + 32] * q[c + 32], coef[i + 40] * q[c + 40], coef[i + 48] * q[c + 48], coef[i + 56] * q[c + 56],
+    );
+    for (let r = 0; r < 8; r++) ws[r * 8 + c] = descale(sums[r], 11);
   }
   for (let r = 0; r < 8; r++) {
     const w = r * 8;
@@ -242,46 +251,8 @@ function idctIslow(coef: Int16Array, at: number, q: Int32Array, out: Uint8Array,
       for (let k = 0; k < 8; k++) out[o + k] = v;
       continue;
     }
-    let z2 = ws[w + 2];
-    let z3 = ws[w + 6];
-    let z1 = (z2 + z3) * FIX_0_541196100;
-    let tmp2 = z1 + z3 * -FIX_1_847759065;
-    let tmp3 = z1 + z2 * FIX_0_765366865;
-    let tmp0 = (ws[w] + ws[w + 4]) * 8192;
-    let tmp1 = (ws[w] - ws[w + 4]) * 8192;
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-    tmp0 = ws[w + 7];
-    tmp1 = ws[w + 5];
-    tmp2 = ws[w + 3];
-    tmp3 = ws[w + 1];
-    z1 = tmp0 + tmp3;
-    z2 = tmp1 + tmp2;
-    z3 = tmp0 + tmp2;
-    let z4 = tmp1 + tmp3;
-    const z5 = (z3 + z4) * FIX_1_175875602;
-    tmp0 *= FIX_0_298631336;
-    tmp1 *= FIX_2_053119869;
-    tmp2 *= FIX_3_072711026;
-    tmp3 *= FIX_1_501321110;
-    z1 *= -FIX_0_899976223;
-    z2 *= -FIX_2_562915447;
-    z3 = z3 * -FIX_1_961570560 + z5;
-    z4 = z4 * -FIX_0_390180644 + z5;
-    tmp0 += z1 + z3;
-    tmp1 += z2 + z4;
-    tmp2 += z2 + z3;
-    tmp3 += z1 + z4;
-    out[o] = rangeLimit(descale(tmp10 + tmp3, 18));
-    out[o + 7] = rangeLimit(descale(tmp10 - tmp3, 18));
-    out[o + 1] = rangeLimit(descale(tmp11 + tmp2, 18));
-    out[o + 6] = rangeLimit(descale(tmp11 - tmp2, 18));
-    out[o + 2] = rangeLimit(descale(tmp12 + tmp1, 18));
-    out[o + 5] = rangeLimit(descale(tmp12 - tmp1, 18));
-    out[o + 3] = rangeLimit(descale(tmp13 + tmp0, 18));
-    out[o + 4] = rangeLimit(descale(tmp13 - tmp0, 18));
+    idct1d(ws[w], ws[w + 1], ws[w + 2], ws[w + 3], ws[w + 4], ws[w + 5], ws[w + 6], ws[w + 7]);
+    for (let k = 0; k < 8; k++) out[o + k] = rangeLimit(descale(sums[k], 18));
   }
 }
 
