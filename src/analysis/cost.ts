@@ -209,14 +209,19 @@ export function checkBatch(memory: TrainingMemory, batch: number): void {
   }
 }
 
+/** How the step's gradients are reset and its optimizer runs: torch 1.x's defaults unless the options say. */
+function stepKind(options: Pick<CostOptions, 'zeroGrad' | 'foreach'>): { zeroGrad: GradReset; foreach: boolean } {
+  return { zeroGrad: options.zeroGrad ?? 'zero', foreach: options.foreach ?? false };
+}
+
 function stepOptions(options: CostOptions, batch: number): TrainingStepOptions {
-  const { optimizer, dtype, zeroGrad = 'zero', foreach = false } = options;
-  return { batch, optimizer, precision: trainingPrecision(memoryDtype(dtype)), zeroGrad, foreach };
+  const { optimizer, dtype } = options;
+  return { batch, optimizer, precision: trainingPrecision(memoryDtype(dtype)), ...stepKind(options) };
 }
 
 /** The time of the same training step whose peak `stepOptions` describes: its optimizer and its gradients' reset. */
-function stepTimeSetting(options: Omit<CostOptions, 'batch'>, setting: TimeSetting): TimeSetting {
-  const { zeroGrad, foreach } = stepOptions({ ...options, batch: 1 }, 1);
+function stepTimeSetting(options: Pick<CostOptions, 'zeroGrad' | 'foreach'>, setting: TimeSetting): TimeSetting {
+  const { zeroGrad, foreach } = stepKind(options);
   return { ...setting, optimizerImpl: foreach ? 'foreach' : 'loop', zeroGrad };
 }
 
@@ -383,8 +388,8 @@ export function costJson(report: CostReport): unknown {
       layout: report.options.layout,
       optimizer: report.options.optimizer,
       gpus: report.options.gpus,
-      zero_grad: report.options.zeroGrad ?? 'zero',
-      foreach: report.options.foreach ?? false,
+      zero_grad: stepKind(report.options).zeroGrad,
+      foreach: stepKind(report.options).foreach,
       peak_tflops: matrixPath(d, report.options.dtype).tflops,
       fp32_tflops: d.fp32Tflops,
       bandwidth_gbs: d.bandwidthGBs,
