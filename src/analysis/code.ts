@@ -303,6 +303,8 @@ function regnetCode(config: NetworkConfig, framework: CodeFramework): string {
     if (config.widthRounding === 'quantize') {
       throw new ConfigError('torchvision\'s RegNet rounds widths to the group width its own way (width rounding "divisible"), not timm\'s quantize_float: use the timm framework');
     }
+    const timmOnly = timmOnlyFeatures(config);
+    if (timmOnly.length) throw new ConfigError(`torchvision's RegNet has no ${timmOnly.map((m) => m.text).join(', ')}: use the timm framework`);
   }
   const head = describe(target);
   const zoo = zooPreset(target, framework);
@@ -331,7 +333,14 @@ function regnetCode(config: NetworkConfig, framework: CodeFramework): string {
     ['se_ratio', config.seRatio > 0 ? pyFloat(config.seRatio) : undefined],
     ['group_min_ratio', config.widthRounding === 'divisible' ? '0.9' : undefined],
     ['stem_width', config.stemWidth === 32 ? undefined : config.stemWidth],
+    ['downsample', config.shortcut === 'conv1x1' ? undefined : config.shortcut === 'none' ? 'None' : `'${config.shortcut}'`],
+    ['linear_out', config.linearOut ? 'True' : undefined],
+    ['preact', config.preact ? 'True' : undefined],
+    ['num_features', config.headFeatures || undefined],
+    ['act_layer', config.activation === 'relu' ? undefined : `'${config.activation}'`],
+    ['norm_layer', config.gnGroupSize ? `partial(GroupNormAct, group_size=${config.gnGroupSize})` : undefined],
   ]);
   const args = [`RegNetCfg(${cfg.join(', ')})`, ...kwargs([inChans, ...(config.includeTop ? [['num_classes', config.classes] as [string, number]] : headArgs)])];
-  return `${head}\nfrom timm.models.regnet import RegNet, RegNetCfg\n\nmodel = RegNet(${args.join(', ')})\n`;
+  const gn = config.gnGroupSize ? 'from functools import partial\n\nfrom timm.layers import GroupNormAct\n' : '';
+  return `${head}\n${gn}from timm.models.regnet import RegNet, RegNetCfg\n\nmodel = RegNet(${args.join(', ')})\n`;
 }

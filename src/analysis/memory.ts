@@ -42,6 +42,8 @@ export const INPUT = -1;
 /** Calls whose output is their (first) input's storage. */
 export function writesInPlace(node: LayerNode): boolean {
   switch (node.kind) {
+    case 'silu':
+      return node.inplace;
     case 'relu':
     case 'add':
     case 'identity':
@@ -83,6 +85,9 @@ export function savedInputs(node: LayerNode): number[] {
     case 'relu':
     case 'sigmoid':
       return [node.index];
+    case 'silu':
+      // SiLU's gradient needs its input: in place, autograd keeps a copy of it (peak-memory.ts) and the output's storage too.
+      return [node.inplace ? node.index : node.inputs[0]];
     case 'mul':
       return [node.inputs[0], node.inputs[1]];
     default:

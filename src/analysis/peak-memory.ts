@@ -14,14 +14,14 @@
  *   torch 1.x's default; torch >= 2.0 sets them to None and backward allocates them anew).
  * - Forward: every call that does not write in place (memory.ts `writesInPlace`) allocates its output;
  *   BatchNorm also its saved mean and inverse std (float32, per channel), GroupNorm its mean and inverse
- *   std (float32, per sample and group), max pooling its int64 indices, BlurPool2d the reflect-padded copy
- *   of its input before its output (timm's filter is a non-persistent buffer, live from the start).
+ *   std (float32, per sample and group), max pooling its int64 indices, an in-place SiLU (timm's norm + act
+ *   layers, SE) autograd's copy of its input, BlurPool2d the reflect-padded copy of its input before its output (timm's filter is a non-persistent buffer, live from the start).
  *   A storage lives while a later call still reads it or a backward node has saved it (memory.ts
  *   `savedInputs`). Identity, flatten and the wrappers are views.
  * - Backward, in the engine's order (of the nodes whose gradients have all arrived, the most recently
  *   created runs first; a parameter's AccumulateGrad right after the node that produced its gradient):
  *   a node allocates its outputs (a conv: the input gradient unless its input is the network input,
- *   the weight and bias gradients; BN: input, weight and bias gradients; ReLU, sigmoid, pooling, the
+ *   the weight and bias gradients; BN: input, weight and bias gradients; ReLU, SiLU, sigmoid, pooling, the
  *   means: the input gradient; the fc: input, weight, bias gradients; gating multiply: both inputs'
  *   gradients at full size, the gate's then summed to its shape; BlurPool2d: the gradient of the padded
  *   copy (none for the fixed filter), then, once the incoming gradient and the saved tensors are freed, the
@@ -198,6 +198,8 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
     // GroupNorm: its mean and inverse std, [batch, groups] float32 each.
     if (node.kind === 'gn') rec.saved.push(live.alloc((batch * groupNormStatsBytes(node.gn.groups)) / 2), live.alloc((batch * groupNormStatsBytes(node.gn.groups)) / 2));
     if (node.kind === 'maxpool') rec.saved.push(live.alloc(8 * batch * numel(node.outShape)));
+    // An in-place SiLU: autograd saves a copy of its input (the formula needs it) besides the storage it overwrote.
+    if (node.kind === 'silu' && node.inplace) rec.saved.push(live.alloc(act * batch * numel(node.outShape)));
     if (precision === 'mixed' && (node.kind === 'conv' || node.kind === 'conv1d' || node.kind === 'linear')) {
       rec.saved.push(live.alloc(2 * numel(node.tensors[0].shape)));
       if (node.inputs[0] < 0) rec.saved.push(live.alloc(2 * batch * numel(graph.inputShape)));

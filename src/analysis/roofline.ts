@@ -69,6 +69,9 @@ function flopsPerSample(node: LayerNode, macs: number): number {
       return outs;
     case 'sigmoid':
       return 4 * outs;
+    case 'silu':
+      // x * sigmoid(x)
+      return 5 * outs;
     case 'maxpool':
       return (node.pool.kernel ** 2 - 1) * outs;
     case 'avgpool':
@@ -167,6 +170,7 @@ export function layerCategory(node: LayerNode): LayerCategory {
     case 'gn':
       return 'BN';
     case 'relu':
+    case 'silu':
       return 'ReLU';
     case 'add':
       return 'add';

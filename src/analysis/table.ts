@@ -2,7 +2,7 @@
  * The paper's Table 1 for any config: per stage the output size, the block template
  * `[1x1, 128; 3x3, 128, C=32; 1x1, 256] x 3`, params and MACs; totals.
  */
-import { stageDepths } from '../model/config.ts';
+import { isRegNet, stageDepths } from '../model/config.ts';
 import type { LayerGraph, LayerNode } from '../model/graph.ts';
 import { analyzeGraph } from './analyze.ts';
 import type { Convention } from './conventions.ts';
@@ -108,7 +108,7 @@ export function blockTable(graph: LayerGraph, convention: Convention = 'paper'):
     }
     return {
       stage: 'head', module: 'head', outputSize: [1, 1],
-      description: `global average pool, ${config.classes}-d fc, softmax`, template: null, pool: null, blocks: 0,
+      description: `${isRegNet(config) && config.headFeatures > 0 ? `1×1, ${config.headFeatures}; ` : ''}global average pool, ${config.classes}-d fc, softmax`, template: null, pool: null, blocks: 0,
       params: cost.params, macs: cost.macs,
     };
   });

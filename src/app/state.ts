@@ -20,6 +20,12 @@
  *   b=X                         config: bottleneck ratio b
  *   se=X                        config: SE ratio
  *   wr=divisible|quantize       config: width rounding
+ *   act=relu|silu               config: activation
+ *   gn=N                        config: GroupNorm group size
+ *   sc=conv1x1|avg|none         config: shortcut
+ *   hf=N                        config: head features
+ *   pre=0|1                     config: pre-activation
+ *   lo=0|1                      config: linear output
  *   stem=imagenet|deep|deep_tiered|cifar
  *                               config: stem
  *   base=N                      config: base width

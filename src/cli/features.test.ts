@@ -157,3 +157,46 @@ describe("timm's RegNet (fixtures/regnet/weights/tiny_regnetx_timm: PyTorch's lo
     }
   });
 });
+
+describe("timm's RegNetV / RegNetZ / GroupNorm RegNets (fixtures/regnet/weights: PyTorch's logits)", () => {
+  const R = 'fixtures/regnet/weights';
+  const index = JSON.parse(readFileSync(`${R}/index.json`, 'utf8')) as { models: { name: string; input: number[] }[] };
+  const argsOf = (name: string) => {
+    const shape = index.models.find((m) => m.name === name)!.input;
+    return { shape, args: ['--weights', `${R}/${name}.safetensors`, '--input', `${R}/${name}.input.bin`, '--shape', shape.join(','), '--backend', 'cpu'] };
+  };
+
+  it.each(['tiny_regnetv_timm', 'tiny_regnetz_timm', 'tiny_regnety_sgn_timm'])('%s: predict writes PyTorch\'s logits, the config inferred from the file', async (name) => {
+    const { args } = argsOf(name);
+    const out = join(tmp, `${name}-logits.bin`);
+    await run(['predict', ...args, '--out', out]);
+    expect(maxDiff(readF32(out), readF32(`${R}/${name}.logits.bin`))).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it('tiny_regnetv_conv_timm (pre-activation with ReLU): --activation relu completes the inferred network; without it SiLU is assumed', async () => {
+    const { args } = argsOf('tiny_regnetv_conv_timm');
+    const ref = readF32(`${R}/tiny_regnetv_conv_timm.logits.bin`);
+    const out = join(tmp, 'v-conv-logits.bin');
+    await run(['predict', ...args, '--activation', 'relu', '--out', out]);
+    expect(maxDiff(readF32(out), ref)).toBeLessThanOrEqual(TOLERANCE);
+    await run(['predict', ...args, '--out', out]);
+    expect(maxDiff(readF32(out), ref)).toBeGreaterThan(1e-2);
+  });
+
+  it.each(['tiny_regnetz_timm', 'tiny_regnetv_timm'])('%s: cam maps what the pool averages (final_conv): mean + head.fc.bias = PyTorch\'s logits', async (name) => {
+    const { shape, args } = argsOf(name);
+    const logits = readF32(`${R}/${name}.logits.bin`);
+    const classes = logits.length / shape[0];
+    const bias = openWeights(new Uint8Array(readFileSync(`${R}/${name}.safetensors`))).read('head.fc.bias').data;
+    const out = join(tmp, `${name}-cam.bin`);
+    await runCam([...args, '--class', String(classes - 1), '--out', out]);
+    const maps = readF32(out);
+    const area = maps.length / shape[0];
+    for (let n = 0; n < shape[0]; n++) {
+      const mean = maps.subarray(n * area, (n + 1) * area).reduce((a, b) => a + b, 0) / area;
+      expect(Math.abs(mean + bias[classes - 1] - logits[n * classes + classes - 1])).toBeLessThanOrEqual(TOLERANCE);
+    }
+    const text = await runFeatures([...args, '--layer', 'final_conv', '--out', join(tmp, `${name}-final.bin`)]);
+    expect(text).toMatch(/^wrote final_conv \[/);
+  });
+});

@@ -8,8 +8,8 @@
  * `impliedImplementation` in config.ts).
  */
 import {
-  ANTI_ALIAS_KINDS, ATTENTION_KINDS, BLOCK_KINDS, CONFIG, CONV_NAME, formatInputSize, impliedImplementation, IMPLEMENTATIONS, isRegNet,
-  NORM_KINDS, parseInputSize, shown, STEM_KINDS, STEM_POOL_KINDS, usesStemWidth, type NetworkConfig,
+  ACTIVATION_KINDS, ANTI_ALIAS_KINDS, ATTENTION_KINDS, BLOCK_KINDS, CONFIG, CONV_NAME, formatInputSize, impliedImplementation, IMPLEMENTATIONS, isRegNet,
+  NORM_KINDS, parseInputSize, REGNET_SHORTCUTS, shown, STEM_KINDS, STEM_POOL_KINDS, usesStemWidth, type NetworkConfig,
 } from './config.ts';
 import { REGNET_ROUNDINGS } from './regnet.ts';
 import type { Message, MessageParam } from './message.ts';
@@ -99,6 +99,13 @@ const positiveInteger: ValueType<number> = {
   parse: (text, name) => parsePositiveInteger(text, name.whole),
 };
 
+/** 0 or a positive integer ("0" turns the thing off: no head conv, BatchNorm instead of GroupNorm). */
+const countOrZero: ValueType<number> = {
+  syntax: 'N',
+  format: String,
+  parse: (text, name) => (text.trim() === '0' ? 0 : parsePositiveInteger(text, name.whole)),
+};
+
 /**
  * A comma-separated list of positive integers (spaces allowed), e.g. blocks per stage "3,4,6,3"; `entry`
  * names one entry in the panel's and the URL's messages.
@@ -186,6 +193,11 @@ function resnetWhen(test: (config: NetworkConfig) => boolean, unused: (config: N
   return { test: (config: NetworkConfig) => !isRegNet(config) && test(config), unused: (config: NetworkConfig, what: MessageParam) => (isRegNet(config) ? resnetOnly.unused(config, what) : unused(config, what)) };
 }
 const regnetOnly = { test: isRegNet, unused: (_: NetworkConfig, what: MessageParam) => CONFIG.message('config.unused.regnet', { what }) };
+/** A RegNet field of blocks with an activation after their sum (not pre-activation ones). */
+const postActivationRegNet = {
+  test: (config: NetworkConfig) => isRegNet(config) && !config.preact,
+  unused: (config: NetworkConfig, what: MessageParam) => (isRegNet(config) ? CONFIG.message('config.unused.linearOut', { what }) : regnetOnly.unused(config, what)),
+};
 
 /**
  * The table, in the panel's order (also the URL's and the CLI's): every field of NetworkConfig, each once
@@ -207,6 +219,12 @@ const FIELDS: { readonly [K in keyof NetworkConfig]: FieldSpec<K> } = {
   bottleneckRatio: { url: 'b', flag: 'bottleneck-ratio', value: decimal, control: { ...decimalText, row: 'regnet3' }, architecture: true, usedWhen: regnetOnly },
   seRatio: { url: 'se', flag: 'se-ratio', value: decimal, control: { ...decimalText, row: 'regnet4' }, architecture: true, usedWhen: regnetOnly },
   widthRounding: { url: 'wr', flag: 'width-rounding', value: oneOf(REGNET_ROUNDINGS), control: { kind: 'select', row: 'regnet4' }, architecture: true, usedWhen: regnetOnly },
+  activation: { url: 'act', flag: 'activation', value: oneOf(ACTIVATION_KINDS), control: { kind: 'select', row: 'regnet5' }, architecture: true, usedWhen: regnetOnly },
+  gnGroupSize: { url: 'gn', flag: 'gn-group-size', value: countOrZero, control: { ...numeric, row: 'regnet5' }, architecture: true, usedWhen: regnetOnly },
+  shortcut: { url: 'sc', flag: 'shortcut', value: oneOf(REGNET_SHORTCUTS), control: { kind: 'select', row: 'regnet6' }, architecture: true, usedWhen: regnetOnly },
+  headFeatures: { url: 'hf', flag: 'head-features', value: countOrZero, control: { ...numeric, row: 'regnet6' }, architecture: true, usedWhen: regnetOnly },
+  preact: { url: 'pre', flag: 'preact', flagSets: true, value: bit, control: { kind: 'check', row: 'regnet7' }, architecture: true, usedWhen: regnetOnly },
+  linearOut: { url: 'lo', flag: 'linear-out', flagSets: true, value: bit, control: { kind: 'check', row: 'regnet7' }, architecture: true, usedWhen: postActivationRegNet },
   stem: { url: 'stem', flag: 'stem', value: oneOf(STEM_KINDS), control: { kind: 'select' }, architecture: true, usedWhen: resnetOnly },
   baseWidth: { url: 'base', flag: 'base-width', value: positiveInteger, control: { ...numeric, row: 'widths' }, architecture: true, usedWhen: resnetOnly },
   stemWidth: {

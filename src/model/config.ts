@@ -49,6 +49,16 @@ export const STEM_POOL_KINDS: readonly StemPoolKind[] = ['maxpool', 'conv'];
  */
 export type Implementation = 'torchvision' | 'timm';
 export const IMPLEMENTATIONS: readonly Implementation[] = ['torchvision', 'timm'];
+/** A RegNet's activation (timm's `act_layer`): ReLU, or SiLU (x * sigmoid(x)) in timm's RegNetV, RegNetZ and regnety_040_sgn. */
+type ActivationKind = 'relu' | 'silu';
+export const ACTIVATION_KINDS: readonly ActivationKind[] = ['relu', 'silu'];
+/**
+ * A RegNet block's shortcut where its shape changes (timm's `downsample`): a 1x1 conv + norm (`conv1x1`, every
+ * RegNetX/Y), AvgPool2d(2, ceil_mode, count_include_pad=False) + 1x1 conv + norm (`avg`, regnetv_064), or none:
+ * the block adds no residual at all (`none`, the RegNetZ). Where the shape stays, the shortcut is the identity.
+ */
+type RegNetShortcutKind = 'conv1x1' | 'avg' | 'none';
+export const REGNET_SHORTCUTS: readonly RegNetShortcutKind[] = ['conv1x1', 'avg', 'none'];
 
 export interface NetworkConfig {
   /** `basic` (ResNet-18/34: two 3x3 convs) or `bottleneck` (1x1, grouped 3x3, 1x1). */
@@ -110,6 +120,18 @@ export interface NetworkConfig {
   seRatio: number;
   /** How a stage's bottleneck width becomes a multiple of its group width: torchvision's way, or timm's `quantize_float`. */
   widthRounding: RegNetRounding;
+  /** timm's `preact` (RegNetV): norm + activation before each conv (PreBottleneck), a bare conv stem, the activation after the last stage. */
+  preact: boolean;
+  /** timm's `linear_out` (RegNetZ): no activation after a block's residual sum. */
+  linearOut: boolean;
+  /** timm's `downsample`: the shortcut of a block whose shape changes. */
+  shortcut: RegNetShortcutKind;
+  /** timm's `num_features`: a 1x1 conv + norm + activation of this many channels before the head (RegNetZ); 0 for none. */
+  headFeatures: number;
+  /** timm's `act_layer`: the activation of the convs, the SE module and the head. */
+  activation: ActivationKind;
+  /** timm's `norm_layer=partial(GroupNormAct, group_size=N)`: GroupNorm of N channels per group instead of BatchNorm; 0 for BatchNorm. */
+  gnGroupSize: number;
 }
 
 /** Whether a config is a RegNet (the generator's fields apply, the ResNet ones do not). */
@@ -181,7 +203,7 @@ export const CONFIG_MESSAGES = {
   'config.regnet.wa': 'wa (the slope of the widths u_j = w0 + wa * j) must be 0 or more, got {value}: the paper samples 0 < wa < 256',
   'config.regnet.wm': 'wm (the width multiplier between stages) must be more than 1, got {value}: the paper samples 1.5 < wm < 3',
   'config.regnet.groupWidth': 'group width g must be a positive integer, got {value}: the published RegNets use 8 to 328',
-  'config.regnet.bottleneckRatio': 'bottleneck ratio b must be a number above 0 (1 in every published RegNet), got {value}',
+  'config.regnet.bottleneckRatio': 'bottleneck ratio b must be a number above 0 (1 in RegNetX/Y, 4 in timm\'s RegNetZ), got {value}',
   'config.regnet.zeroBottleneck': 'stage {stage} has width {width} and bottleneck ratio {b}: its bottleneck width int(width * b) is 0; raise b or w0',
   'config.regnet.groupsDivide': 'group width {g} divides no grouped conv of stage {stage} (its bottleneck width round(width * {b}) = {width} is no multiple of {g}): use bottleneck ratio 1 or a group width that divides {width}',
   'config.regnet.rounding': 'width rounding must be one of {allowed}, got {value}',
@@ -189,6 +211,10 @@ export const CONFIG_MESSAGES = {
   'config.regnet.timmStages': 'the width rule gives {stages} {stages, plural, one {stage} other {stages}} (widths {widths}); timm\'s RegNet runs exactly four: change wa, wm or d, or use implementation "torchvision", which runs any number',
   'config.regnet.tooManyStages': 'the width rule gives {stages} stages (widths {widths}); at most 8 are supported: raise wm or lower wa',
   'config.regnet.quantizeTorchvision': 'torchvision\'s RegNet rounds bottleneck widths to multiples of the group width its own way (width rounding "divisible"): use width rounding "divisible", or implementation "timm"',
+  'config.regnet.timmOnly': '{features, list} {count, plural, one {exists only} other {exist only}} in timm\'s RegNet, not in torchvision\'s: set implementation "timm"',
+  'config.regnet.headFeatures': 'head features must be 0 (no head conv) or a positive integer of at most {max}, got {value}: timm\'s RegNetZ use 1024 or 1536',
+  'config.regnet.gnGroupSize': 'GroupNorm group size must be 0 (BatchNorm) or a positive integer of at most {max}, got {value}: regnety_040_sgn uses 16',
+  'config.regnet.gnChannels': '{name} has {channels} channels, which GroupNorm groups of {size} channels do not divide (timm refuses it): use a group size that divides every width (e.g. 8 or 16), or 0 for BatchNorm',
   'config.inputMalformed': 'input size "{text}" is malformed: write CxHxW, e.g. 3x224x224',
   'config.inputPart': 'input {what} must be a positive integer, got {value} in "{text}"',
   // What the messages above name: a field (`what`) or a feature (`features`).
@@ -227,6 +253,12 @@ export const CONFIG_MESSAGES = {
   'config.what.bottleneckRatio': 'bottleneck ratio b',
   'config.what.seRatio': 'SE ratio',
   'config.what.widthRounding': 'width rounding',
+  'config.what.preact': 'pre-activation',
+  'config.what.linearOut': 'linear output',
+  'config.what.shortcut': 'shortcut',
+  'config.what.headFeatures': 'head features',
+  'config.what.activation': 'activation',
+  'config.what.gnGroupSize': 'GroupNorm group size',
   // Text that is no value of a field (src/model/config-fields.ts); `what` names the field as the reader wrote it.
   'config.parse.positiveInteger': '{what} must be a positive integer, got "{text}"',
   'config.parse.tooLarge': '{what} is too large: {text} has {digits} digits; integers here are at most {max} (and far smaller in any network)',
@@ -254,6 +286,13 @@ export const CONFIG_MESSAGES = {
   'config.unused.downKernel': '{what} sets the strided shortcut conv, which avg-down replaces by a pool and a 1x1 conv: turn avg-down off',
   'config.unused.stemPool': '{what} sets the pool after an ImageNet or deep stem; the CIFAR stem has none',
   'config.feature.quantize': 'timm\'s width rounding (quantize_float)',
+  'config.feature.preact': 'pre-activation blocks',
+  'config.feature.linearOut': 'linear block outputs',
+  'config.feature.shortcut': 'the {shortcut} shortcut',
+  'config.feature.headFeatures': 'a head conv of {features} channels',
+  'config.feature.activation': 'the {activation} activation',
+  'config.feature.gnGroupSize': 'GroupNorm (groups of {size} channels)',
+  'config.unused.linearOut': '{what} removes the activation after a block\'s sum; pre-activation blocks have none: turn pre-activation off',
 } as const;
 
 /**
@@ -368,10 +407,23 @@ const TIMM_ONLY: { readonly [K in keyof NetworkConfig]?: (value: NetworkConfig[K
 
 /** The timm-only features a config uses, in the order of its fields (a RegNet's ResNet fields are unused). */
 export function timmOnlyFeatures(config: NetworkConfig): Message[] {
-  if (isRegNet(config)) return config.widthRounding === 'quantize' ? [CONFIG.message('config.feature.quantize')] : [];
+  if (isRegNet(config)) return regnetTimmOnly(config);
   return (Object.keys(TIMM_ONLY) as (keyof NetworkConfig)[])
     .map((key) => (TIMM_ONLY[key] as (value: unknown) => Message | null)(config[key]))
     .filter((m): m is Message => m !== null);
+}
+
+/** What exists only in timm's RegNet: its width rounding, and the options of RegNetV, RegNetZ and regnety_040_sgn. */
+function regnetTimmOnly(config: NetworkConfig): Message[] {
+  const features: Message[] = [];
+  if (config.widthRounding === 'quantize') features.push(CONFIG.message('config.feature.quantize'));
+  if (config.preact) features.push(CONFIG.message('config.feature.preact'));
+  if (config.linearOut) features.push(CONFIG.message('config.feature.linearOut'));
+  if (config.shortcut !== 'conv1x1') features.push(CONFIG.message('config.feature.shortcut', { shortcut: config.shortcut }));
+  if (config.headFeatures !== 0) features.push(CONFIG.message('config.feature.headFeatures', { features: config.headFeatures }));
+  if (config.activation !== 'relu') features.push(CONFIG.message('config.feature.activation', { activation: config.activation }));
+  if (config.gnGroupSize !== 0) features.push(CONFIG.message('config.feature.gnGroupSize', { size: config.gnGroupSize }));
+  return features;
 }
 
 /**
@@ -469,7 +521,18 @@ function validateRegNet(config: NetworkConfig): NetworkConfig {
   const widths = design.stages.map((s) => s.width).join(', ');
   if (stages > 8) CONFIG.fail('config.regnet.tooManyStages', { stages, widths });
   if (config.implementation === 'timm' && stages !== 4) CONFIG.fail('config.regnet.timmStages', { stages, widths });
+  if (typeof config.preact !== 'boolean') CONFIG.fail('config.oneOf', { what: CONFIG.message('config.what.preact'), allowed: 'true, false', value: quote(config.preact) });
+  if (typeof config.linearOut !== 'boolean') CONFIG.fail('config.oneOf', { what: CONFIG.message('config.what.linearOut'), allowed: 'true, false', value: quote(config.linearOut) });
+  if (!REGNET_SHORTCUTS.includes(config.shortcut)) CONFIG.fail('config.oneOf', { what: CONFIG.message('config.what.shortcut'), allowed: REGNET_SHORTCUTS.join(', '), value: quote(config.shortcut) });
+  if (!ACTIVATION_KINDS.includes(config.activation)) CONFIG.fail('config.oneOf', { what: CONFIG.message('config.what.activation'), allowed: ACTIVATION_KINDS.join(', '), value: quote(config.activation) });
+  const count = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= LIMITS.maxChannels;
+  if (!count(config.headFeatures)) CONFIG.fail('config.regnet.headFeatures', { value: quote(config.headFeatures), max: LIMITS.maxChannels });
+  if (!count(config.gnGroupSize)) CONFIG.fail('config.regnet.gnGroupSize', { value: quote(config.gnGroupSize), max: LIMITS.maxChannels });
   if (config.implementation === 'torchvision' && config.widthRounding === 'quantize') CONFIG.fail('config.regnet.quantizeTorchvision');
+  if (config.implementation === 'torchvision') {
+    const timmOnly = regnetTimmOnly(config);
+    if (timmOnly.length) CONFIG.fail('config.regnet.timmOnly', { features: timmOnly, count: timmOnly.length });
+  }
   validateIo(config);
   return config;
 }

@@ -262,9 +262,10 @@ export function channelGroups(graph: LayerGraph, target: TapTarget): { groups: n
 }
 
 /**
- * Where class activation maps are exact (Zhou et al. 2016): the last stage's output A, then global
- * average pooling and one fc, so that logit_c = mean_hw(sum_k w_ck A_k(h, w)) + b_c. Returns the last
- * stage's target and the fc node; throws for a network without that head.
+ * Where class activation maps are exact (Zhou et al. 2016): the last stage's output A (or what timm's RegNet makes of
+ * it in `final_conv`: a head conv, an activation), then global average pooling and one fc, so that
+ * logit_c = mean_hw(sum_k w_ck A_k(h, w)) + b_c. Returns the target of A and the fc node; throws for a network
+ * without that head.
  */
 export function camHead(graph: LayerGraph, targets: readonly TapTarget[] = tapTargets(graph)): { features: TapTarget; fc: LayerNode; classes: number; channels: number } {
   const last = graph.stages[graph.stages.length - 1];
@@ -283,8 +284,8 @@ export function camHead(graph: LayerGraph, targets: readonly TapTarget[] = tapTa
   };
   const at = skip(fc.inputs[0], ['flatten', 'container', 'identity']);
   const pool = at >= 0 ? graph.nodes[at] : null;
-  if (!pool || pool.kind !== 'adaptiveavgpool' || skip(pool.inputs[0], ['identity']) !== features.node) {
-    throw new TapError(em('explain.camNotGap'));
-  }
-  return { features, fc, classes: fc.linear.outFeatures, channels: fc.linear.inFeatures };
+  const map = pool ? skip(pool.inputs[0], ['identity']) : -1;
+  const pooled = map === features.node ? features : targets.find((t) => t.node === map && t.name === 'final_conv');
+  if (!pool || pool.kind !== 'adaptiveavgpool' || !pooled) throw new TapError(em('explain.camNotGap'));
+  return { features: pooled, fc, classes: fc.linear.outFeatures, channels: fc.linear.inFeatures };
 }

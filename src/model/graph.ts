@@ -49,6 +49,7 @@ export type NodeKind =
   | 'gn'
   | 'blurpool'
   | 'relu'
+  | 'silu'
   | 'sigmoid'
   | 'identity'
   | 'maxpool'
@@ -71,6 +72,7 @@ export type ModuleType =
   | 'GroupNorm'
   | 'BlurPool2d'
   | 'ReLU'
+  | 'SiLU'
   | 'Sigmoid'
   | 'Identity'
   | 'MaxPool2d'
@@ -79,6 +81,7 @@ export type ModuleType =
   | 'Flatten'
   | 'Linear'
   | 'Bottleneck'
+  | 'PreBottleneck'
   | 'BasicBlock'
   | 'SEModule'
   | 'EcaModule'
@@ -92,6 +95,8 @@ export type ModuleType =
   | 'SqueezeExcitation'
   | 'ConvNormAct'
   | 'BatchNormAct2d'
+  | 'GroupNormAct'
+  | 'Sequential'
   | 'RegStage'
   | 'ClassifierHead'
   | 'Dropout';
@@ -100,7 +105,7 @@ export type ModuleType =
  * The classes above that subclass nn.Sequential: torchsummary hooks no Sequential (they have no row
  * there), torchinfo lists them under their own class name.
  */
-export const SEQUENTIAL_MODULES: ReadonlySet<ModuleType> = new Set<ModuleType>(['SimpleStemIN', 'AnyStage', 'BottleneckTransform', 'Conv2dNormActivation']);
+export const SEQUENTIAL_MODULES: ReadonlySet<ModuleType> = new Set<ModuleType>(['SimpleStemIN', 'AnyStage', 'BottleneckTransform', 'Conv2dNormActivation', 'Sequential']);
 
 export interface ConvSpec {
   inChannels: number;
@@ -198,8 +203,10 @@ export type BlurPoolNode = NodeBase<'blurpool'> & { blur: BlurPoolSpec };
 export type PoolNode = NodeBase<'maxpool' | 'avgpool'> & { pool: PoolSpec };
 export type LinearNode = NodeBase<'linear'> & { linear: LinearSpec };
 export type PlainNode = NodeBase<'relu' | 'sigmoid' | 'identity' | 'adaptiveavgpool' | 'mean' | 'flatten' | 'add' | 'mul' | 'concat' | 'block' | 'container'>;
+/** SiLU, in place (`inplace=True`: timm's norm + act layers and SEModule; autograd then keeps a copy of its input) or not. */
+export type SiluNode = NodeBase<'silu'> & { inplace: boolean };
 /** One module call or functional op; narrowing on `kind` gives the spec of that kind. */
-export type LayerNode = ConvNode | Conv1dNode | BatchNormNode | GroupNormNode | BlurPoolNode | PoolNode | LinearNode | PlainNode;
+export type LayerNode = ConvNode | Conv1dNode | BatchNormNode | GroupNormNode | BlurPoolNode | PoolNode | LinearNode | SiluNode | PlainNode;
 
 export interface StageInfo {
   /** 0 = stem, 1..S = residual stages. */
@@ -340,8 +347,15 @@ class GraphBuilder {
   /** An element-wise module call or op that keeps the shape: ReLU, Sigmoid, Identity. */
   pointwise(kind: 'relu' | 'sigmoid' | 'identity', name: string, from: number): number {
     const shape = this.shape(from);
-    const module = kind === 'relu' ? 'ReLU' : kind === 'sigmoid' ? 'Sigmoid' : 'Identity';
+    const module = ({ relu: 'ReLU', sigmoid: 'Sigmoid', identity: 'Identity' } as const)[kind];
     return this.push({ name, kind, module, inputs: [from], inShape: shape, outShape: shape, tensors: [] });
+  }
+
+  /** A RegNet's activation: ReLU, or SiLU in place or not (`inplace`). */
+  activation(kind: 'relu' | 'silu' | 'identity', name: string, from: number, inplace: boolean): number {
+    if (kind !== 'silu') return this.pointwise(kind, name, from);
+    const shape = this.shape(from);
+    return this.push({ name, kind, module: 'SiLU', inputs: [from], inShape: shape, outShape: shape, tensors: [], inplace });
   }
 
   pool(kind: 'maxpool' | 'avgpool', name: string, from: number, pool: PoolSpec): number {
@@ -762,10 +776,12 @@ export function convNode(graph: LayerGraph, name: string): ConvNode {
 /**
  * A RegNet's layer graph, in torchvision's modules (`RegNet`: stem.0-2, trunk_output.blockS.blockS-J with
  * proj / f.a, f.b, f.se, f.c, then avgpool and fc) or timm's (`RegNet`: stem.conv/bn, sS.bJ with
- * conv1..conv3 as ConvNormAct, se, downsample, then head). The stages come from the quantized linear rule
- * (src/model/regnet.ts). Both run the block's shortcut where their forward does: torchvision's
+ * conv1..conv3 as ConvNormAct, se, downsample, then final_conv and head). The stages come from the quantized
+ * linear rule (src/model/regnet.ts). Both run the block's shortcut where their forward does: torchvision's
  * `self.proj(x) + self.f(x)` first, timm's after the branch. Squeeze-and-excitation (RegNetY) sits after
- * the 3x3 conv with round(seRatio x block input) channels.
+ * the 3x3 conv with round(seRatio x block input) channels. timm's options: pre-activation blocks (RegNetV:
+ * PreBottleneck, a bare conv stem, the activation as final_conv), SiLU, GroupNorm of `gnGroupSize` channels
+ * per group, the average-pool or no shortcut, linear block outputs and a head conv (RegNetZ).
  */
 function buildRegNetGraph(config: NetworkConfig, order: ExecutionOrder): LayerGraph {
   const design = regnetOf(config);
@@ -773,36 +789,47 @@ function buildRegNetGraph(config: NetworkConfig, order: ExecutionOrder): LayerGr
   const g = new GraphBuilder([...config.input]);
   const stages: StageInfo[] = [];
   const conv3 = { kernel: 3, padding: 1 };
+  const act = config.activation;
 
-  /** Conv + BN [+ ReLU] as torchvision's Conv2dNormActivation or timm's ConvNormAct (BatchNormAct2d with drop and act). */
-  const convNormAct = (name: string, from: number, spec: { outChannels: number; kernel: number; stride: number; padding: number; groups: number }, act: boolean): number => {
+  /** timm's BatchNormAct2d / GroupNormAct: the norm (computed by the module itself), its `drop` and `act` (an Identity without act). */
+  const normAct: NormActFn = (name, from, withAct) => {
+    const shape = g.shape(from);
+    const c = shape[0];
+    let y: number;
+    if (config.gnGroupSize > 0) {
+      if (c % config.gnGroupSize !== 0) CONFIG.fail('config.regnet.gnChannels', { name, channels: c, size: config.gnGroupSize });
+      y = g.push({ name, kind: 'gn', module: null, inputs: [from], inShape: shape, outShape: shape, gn: { channels: c, groups: c / config.gnGroupSize, eps: 1e-5 }, tensors: [] });
+    } else {
+      y = g.bn(name, from);
+      (g.nodes[y] as BatchNormNode).module = null;
+    }
+    const tensors = normTensors(name, c, config.gnGroupSize === 0);
+    (g.nodes[y] as BatchNormNode | GroupNormNode).tensors = [];
+    y = g.pointwise('identity', `${name}.drop`, y);
+    y = g.activation(withAct ? act : 'identity', `${name}.act`, y, true);
+    return g.push({ name, kind: 'container', module: config.gnGroupSize > 0 ? 'GroupNormAct' : 'BatchNormAct2d', inputs: [y], inShape: shape, outShape: shape, tensors });
+  };
+
+  /** Conv + BN [+ ReLU] as torchvision's Conv2dNormActivation or timm's ConvNormAct (its norm a BatchNormAct2d or GroupNormAct). */
+  const convNormAct: ConvNormActFn = (name, from, spec, withAct) => {
     const inShape = g.shape(from);
     if (!timm) {
       let y = g.conv(`${name}.0`, from, spec);
       y = g.bn(`${name}.1`, y);
-      if (act) y = g.pointwise('relu', `${name}.2`, y);
+      if (withAct) y = g.pointwise('relu', `${name}.2`, y);
       return name === 'stem' ? y : g.marker('container', name, 'Conv2dNormActivation', y, inShape);
     }
-    let y = g.conv(`${name}.conv`, from, spec);
-    // BatchNormAct2d computes the batch norm itself (F.batch_norm), then calls drop and act: it owns the tensors.
-    const bn = g.bn(`${name}.bn`, y);
-    const bnNode = g.nodes[bn] as BatchNormNode;
-    const tensors = bnNode.tensors;
-    bnNode.module = null;
-    bnNode.tensors = [];
-    y = g.pointwise('identity', `${name}.bn.drop`, bn);
-    y = g.pointwise(act ? 'relu' : 'identity', `${name}.bn.act`, y);
-    const shape = g.shape(y);
-    y = g.push({ name: `${name}.bn`, kind: 'container', module: 'BatchNormAct2d', inputs: [y], inShape: shape, outShape: shape, tensors });
+    const y = normAct(`${name}.bn`, g.conv(`${name}.conv`, from, spec), withAct);
     return g.marker('container', name, 'ConvNormAct', y, inShape);
   };
 
-  // Stem: 3x3/2 conv + BN + ReLU, stemWidth channels.
+  // Stem: 3x3/2 conv + BN + ReLU, stemWidth channels (pre-activation: the conv alone).
   const stemSpec = { outChannels: config.stemWidth, ...conv3, stride: 2, groups: 1 };
-  let x = convNormAct('stem', -1, stemSpec, true);
+  let x = config.preact ? g.conv('stem', -1, stemSpec) : convNormAct('stem', -1, stemSpec, true);
   if (!timm) x = g.marker('container', 'stem', 'SimpleStemIN', x, [...config.input]);
   stages.push({ index: 0, module: 'stem', paperName: 'stem', blocks: 0, outShape: g.shape(x) });
 
+  const parts = { convNormAct, normAct };
   design.stages.forEach((stage, s) => {
     g.stage = s + 1;
     const stageName = timm ? `s${s + 1}` : `trunk_output.block${s + 1}`;
@@ -810,7 +837,7 @@ function buildRegNetGraph(config: NetworkConfig, order: ExecutionOrder): LayerGr
     for (let b = 0; b < stage.depth; b++) {
       g.block = b;
       const prefix = timm ? `${stageName}.b${b + 1}` : `${stageName}.block${s + 1}-${b}`;
-      x = buildRegNetBlock(g, config, order, prefix, x, stage.width, stage.bottleneckWidth, stage.groups, b === 0 ? 2 : 1, convNormAct);
+      x = buildRegNetBlock(g, config, order, prefix, x, stage.width, stage.bottleneckWidth, stage.groups, b === 0 ? 2 : 1, parts);
     }
     g.block = null;
     x = g.marker('container', stageName, timm ? 'RegStage' : 'AnyStage', x, stageIn);
@@ -821,16 +848,19 @@ function buildRegNetGraph(config: NetworkConfig, order: ExecutionOrder): LayerGr
   });
 
   g.stage = design.stages.length + 1;
-  const c = g.shape(x)[0];
   if (!timm) {
+    const c = g.shape(x)[0];
     if (config.includeTop) {
       x = g.reshaping('adaptiveavgpool', 'avgpool', 'AdaptiveAvgPool2d', x, [c, 1, 1]);
       x = g.reshaping('flatten', 'flatten', null, x, [c]);
       x = linear(g, x, c, config.classes);
     }
   } else {
-    x = g.pointwise('identity', 'final_conv', x);
+    // final_conv: a 1x1 ConvNormAct of num_features channels, else the activation (linear outputs, pre-activation), else an Identity.
+    if (config.headFeatures > 0) x = convNormAct('final_conv', x, { outChannels: config.headFeatures, kernel: 1, padding: 0, stride: 1, groups: 1 }, true);
+    else x = g.activation(config.linearOut || config.preact ? act : 'identity', 'final_conv', x, false);
     const headIn = g.shape(x);
+    const c = headIn[0];
     if (config.includeTop) {
       x = g.reshaping('adaptiveavgpool', 'head.global_pool.pool', 'AdaptiveAvgPool2d', x, [c, 1, 1]);
       x = g.reshaping('flatten', 'head.global_pool.flatten', 'Flatten', x, [c]);
@@ -852,31 +882,78 @@ function buildRegNetGraph(config: NetworkConfig, order: ExecutionOrder): LayerGr
   return { config, order, inputShape: [...config.input], nodes: g.nodes, stages, output: x };
 }
 
-type ConvNormActFn = (name: string, from: number, spec: { outChannels: number; kernel: number; stride: number; padding: number; groups: number }, act: boolean) => number;
+/** The state_dict tensors of a norm: BatchNorm's four and its counter, or GroupNorm's weight and bias. */
+function normTensors(name: string, c: number, batchNorm: boolean): TensorSpec[] {
+  const tensors: TensorSpec[] = [
+    { key: `${name}.weight`, shape: [c], kind: 'parameter' },
+    { key: `${name}.bias`, shape: [c], kind: 'parameter' },
+  ];
+  if (!batchNorm) return tensors;
+  return [
+    ...tensors,
+    { key: `${name}.running_mean`, shape: [c], kind: 'buffer' },
+    { key: `${name}.running_var`, shape: [c], kind: 'buffer' },
+    { key: `${name}.num_batches_tracked`, shape: [], kind: 'buffer' },
+  ];
+}
 
-/** One RegNet block: torchvision's ResBottleneckBlock or timm's regnet Bottleneck. */
+type ConvSpecGiven = { outChannels: number; kernel: number; stride: number; padding: number; groups: number };
+type ConvNormActFn = (name: string, from: number, spec: ConvSpecGiven, act: boolean) => number;
+type NormActFn = (name: string, from: number, act: boolean) => number;
+
+/** AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False) of timm's `downsample_avg`. */
+const REGNET_AVG_DOWN: PoolSpec = { kernel: 2, stride: 2, padding: 0, ceilMode: true, countIncludePad: false };
+
+/**
+ * One RegNet block: torchvision's ResBottleneckBlock, timm's regnet Bottleneck or (pre-activation) PreBottleneck.
+ * timm's shortcut where the shape changes: `downsample` (ConvNormAct, or a bare conv in PreBottleneck), a Sequential
+ * of the average pool and that conv, or none (then the block adds nothing: no drop_path, no add).
+ */
 function buildRegNetBlock(
   g: GraphBuilder, config: NetworkConfig, order: ExecutionOrder, prefix: string, from: number,
-  width: number, bottleneck: number, groups: number, stride: number, convNormAct: ConvNormActFn,
+  width: number, bottleneck: number, groups: number, stride: number, parts: { convNormAct: ConvNormActFn; normAct: NormActFn },
 ): number {
+  const { convNormAct, normAct } = parts;
   const timm = config.implementation === 'timm';
   const inShape = g.shape(from);
   const needsProj = stride !== 1 || inShape[0] !== width;
-  const shortcut = (): number => {
+  const residual = !needsProj || config.shortcut !== 'none';
+  const preact = config.preact;
+  /** The shortcut of the block's input `source` (the block's input, or norm1's output in a pre-activation block). */
+  const shortcut = (source: number): number => {
     g.shortcut = true;
-    const y = needsProj
-      ? convNormAct(`${prefix}.${timm ? 'downsample' : 'proj'}`, from, { outChannels: width, ...{ kernel: 1, padding: 0 }, stride, groups: 1 }, false)
-      : timm ? g.pointwise('identity', `${prefix}.downsample`, from) : from;
+    let y: number;
+    if (!needsProj) {
+      y = timm ? g.pointwise('identity', `${prefix}.downsample`, source) : source;
+    } else {
+      const name = `${prefix}.${timm ? 'downsample' : 'proj'}`;
+      const avg = config.shortcut === 'avg';
+      const convName = avg ? `${name}.1` : name;
+      const pooled = avg ? g.pool('avgpool', `${name}.0`, source, REGNET_AVG_DOWN) : source;
+      const spec = { outChannels: width, kernel: 1, padding: 0, stride: avg ? 1 : stride, groups: 1 };
+      y = preact ? g.conv(convName, pooled, spec) : convNormAct(convName, pooled, spec, false);
+      if (avg) y = g.marker('container', name, 'Sequential', y, g.shape(source));
+    }
     g.shortcut = false;
     return y;
   };
   // torchvision: x = self.proj(x) + self.f(x) (the shortcut first); timm: the branch, drop_path, then the shortcut.
   const shortcutFirst = !timm || order === 'seed';
-  let identity = shortcutFirst ? shortcut() : from;
   const f = timm ? prefix : `${prefix}.f`;
-  const a = timm ? 'conv1' : 'a';
-  let y = convNormAct(`${f}.${a}`, from, { outChannels: bottleneck, kernel: 1, padding: 0, stride: 1, groups: 1 }, true);
-  y = convNormAct(`${f}.${timm ? 'conv2' : 'b'}`, y, { outChannels: bottleneck, kernel: 3, padding: 1, stride, groups }, true);
+  let source = from;
+  let identity = from;
+  let y: number;
+  if (preact) {
+    source = normAct(`${prefix}.norm1`, from, true);
+    if (residual && shortcutFirst) identity = shortcut(source);
+    y = g.conv(`${prefix}.conv1`, source, { outChannels: bottleneck, kernel: 1, padding: 0, stride: 1, groups: 1 });
+    y = normAct(`${prefix}.norm2`, y, true);
+    y = g.conv(`${prefix}.conv2`, y, { outChannels: bottleneck, kernel: 3, padding: 1, stride, groups });
+  } else {
+    if (residual && shortcutFirst) identity = shortcut(source);
+    y = convNormAct(`${f}.${timm ? 'conv1' : 'a'}`, from, { outChannels: bottleneck, kernel: 1, padding: 0, stride: 1, groups: 1 }, true);
+    y = convNormAct(`${f}.${timm ? 'conv2' : 'b'}`, y, { outChannels: bottleneck, kernel: 3, padding: 1, stride, groups }, true);
+  }
   if (config.seRatio > 0) {
     const se = regnetSeChannels(config.seRatio, inShape[0]);
     const seIn = g.shape(y);
@@ -886,7 +963,7 @@ function buildRegNetBlock(
       : g.reshaping('adaptiveavgpool', `${name}.avgpool`, 'AdaptiveAvgPool2d', y, [bottleneck, 1, 1]);
     z = g.conv(`${name}.fc1`, z, { outChannels: se, kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
     if (timm) z = g.pointwise('identity', `${name}.bn`, z);
-    z = g.pointwise('relu', timm ? `${name}.act` : `${name}.activation`, z);
+    z = g.activation(config.activation, timm ? `${name}.act` : `${name}.activation`, z, true);
     z = g.conv(`${name}.fc2`, z, { outChannels: bottleneck, kernel: 1, stride: 1, padding: 0, groups: 1, bias: true });
     z = g.pointwise('sigmoid', timm ? `${name}.gate` : `${name}.scale_activation`, z);
     y = g.binary('mul', `${name}.mul`, y, z);
@@ -894,13 +971,20 @@ function buildRegNetBlock(
   } else if (timm) {
     y = g.pointwise('identity', `${f}.se`, y);
   }
-  y = convNormAct(`${f}.${timm ? 'conv3' : 'c'}`, y, { outChannels: width, kernel: 1, padding: 0, stride: 1, groups: 1 }, false);
+  if (preact) {
+    y = normAct(`${prefix}.norm3`, y, true);
+    y = g.conv(`${prefix}.conv3`, y, { outChannels: width, kernel: 1, padding: 0, stride: 1, groups: 1 });
+  } else {
+    y = convNormAct(`${f}.${timm ? 'conv3' : 'c'}`, y, { outChannels: width, kernel: 1, padding: 0, stride: 1, groups: 1 }, false);
+  }
   if (!timm) y = g.marker('container', f, 'BottleneckTransform', y, inShape);
-  if (timm) y = g.pointwise('identity', `${prefix}.drop_path`, y);
-  if (!shortcutFirst) identity = shortcut();
-  y = g.binary('add', `${prefix}.add`, y, identity);
-  y = g.pointwise('relu', timm ? `${prefix}.act3` : `${prefix}.activation`, y);
-  return g.marker('block', prefix, timm ? 'Bottleneck' : 'ResBottleneckBlock', y, inShape);
+  if (residual) {
+    if (timm) y = g.pointwise('identity', `${prefix}.drop_path`, y);
+    if (!shortcutFirst) identity = shortcut(source);
+    y = g.binary('add', `${prefix}.add`, y, identity);
+  }
+  if (!preact) y = g.activation(config.linearOut ? 'identity' : config.activation, timm ? `${prefix}.act3` : `${prefix}.activation`, y, false);
+  return g.marker('block', prefix, preact ? 'PreBottleneck' : timm ? 'Bottleneck' : 'ResBottleneckBlock', y, inShape);
 }
 
 function linearNamed(g: GraphBuilder, name: string, from: number, inFeatures: number, outFeatures: number): number {

@@ -60,7 +60,7 @@ describe('presets', () => {
   it('matches a config back to its preset', () => {
     expect(matchPreset(presetConfig('resnext101_32x8d', { input: [3, 320, 320] }))?.name).toBe('resnext101_32x8d');
     expect(matchPreset(presetConfig('resnet50', { cardinality: 3 }))).toBeUndefined();
-    expect(PRESETS.length).toBe(90 + 45);
+    expect(PRESETS.length).toBe(90 + 51);
   });
 });
 

@@ -8,7 +8,7 @@ import { sameArchitecture } from './config-fields.ts';
 import table from './presets.json' with { type: 'json' };
 
 /** The groups of the preset picker. */
-export type PresetFamily = 'torchvision' | 'paper' | 'resnet-d' | 'se' | 'eca' | 'aa' | 'rs' | 'wsl' | 'cifar' | 'regnetx' | 'regnety';
+export type PresetFamily = 'torchvision' | 'paper' | 'resnet-d' | 'se' | 'eca' | 'aa' | 'rs' | 'wsl' | 'cifar' | 'regnetx' | 'regnety' | 'regnetv' | 'regnetz';
 
 /**
  * A figure published by someone else about an architecture, kept next to the model it describes. The
@@ -55,6 +55,7 @@ export function defaultConfig(stem: NetworkConfig['stem'] = 'imagenet'): Network
     input: cifar ? [3, 32, 32] : [3, 224, 224], classes: cifar ? 10 : 1000, includeTop: true,
     // RegNet's fields, used by block "regnet" only: torchvision's regnet_x_400mf.
     regnetDepth: 22, w0: 24, wa: 24.48, wm: 2.54, groupWidth: 16, bottleneckRatio: 1, seRatio: 0, widthRounding: 'divisible',
+    preact: false, linearOut: false, shortcut: 'conv1x1', headFeatures: 0, activation: 'relu', gnGroupSize: 0,
   };
 }
 

@@ -31,7 +31,7 @@ export interface RegNetParams {
   wm: number;
   /** g: the group width (channels per group of the 3x3 conv). */
   groupWidth: number;
-  /** b: bottleneck ratio (1 in every published RegNet). */
+  /** b: bottleneck ratio (1 in RegNetX/Y, 4 in timm's RegNetZ). */
   bottleneckRatio: number;
   rounding: RegNetRounding;
 }

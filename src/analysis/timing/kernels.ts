@@ -167,6 +167,8 @@ function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Pr
       return [memoryKernel(i, 'forward', 'relu', out * s, out * s, out)];
     case 'sigmoid':
       return [memoryKernel(i, 'forward', 'attention', out * s, out * s, 4 * out)];
+    case 'silu':
+      return [memoryKernel(i, 'forward', 'relu', out * s, out * s, 5 * out)];
     case 'add':
       return [memoryKernel(i, 'forward', 'add', 2 * out * s, out * s, out)];
     case 'mul':
@@ -247,6 +249,8 @@ function backwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: P
       return [memoryKernel(i, 'backward', 'relu', 2 * out * s, out * s, out)];
     case 'sigmoid':
       return [memoryKernel(i, 'backward', 'attention', 2 * out * s, out * s, 3 * out)];
+    case 'silu':
+      return [memoryKernel(i, 'backward', 'relu', 2 * out * s, out * s, 7 * out)];
     case 'mul': {
       const gate = batch * inputElements(graph, node, 1);
       return [

@@ -7,6 +7,7 @@ import { useStore } from '../store.ts';
 import { revealInGraph, stageIdOfTableRow, tableRowOf } from '../graphLinks.ts';
 import { GraphLink } from '../components/GraphLink.tsx';
 import { graphOf } from '../graphs.ts';
+import { isRegNet } from '../../model/config.ts';
 import { matchPreset, presetConfig, type PublishedFigures } from '../../model/presets.ts';
 import type { PretrainedEntry } from '../../model/pretrained.ts';
 import { useCatalogue } from '../useCatalogue.ts';
@@ -176,7 +177,7 @@ export function BlockTableView({ state }: { state: AppState }) {
                     </span>
                   ) : (
                     <span className="stem-parts">
-                      {(r.stage === 'conv1' ? stem.convs : r.stage === 'head' ? [t('table.headRow', { classes: config.classes })] : r.description.split('; '))
+                      {(r.stage === 'conv1' ? stem.convs : r.stage === 'head' ? [...(isRegNet(config) && config.headFeatures > 0 ? [t('table.headConv', { features: config.headFeatures })] : []), t('table.headRow', { classes: config.classes })] : r.description.split('; '))
                         .map((part, i) => <span key={i}>{part.replace(/(\d)x(\d)/, '$1×$2')}</span>)}
                     </span>
                   )}

@@ -33,7 +33,7 @@ export interface NetworkOptions {
 type Op =
   | { kind: 'conv'; node: LayerNode; input: number; out: number; conv: PreparedConv; relu: boolean; residual?: number }
   | { kind: 'bn'; node: LayerNode; input: number; out: number; scale: tf.Tensor1D; offset: tf.Tensor1D; mean: tf.Tensor1D; variance: tf.Tensor1D; eps: number }
-  | { kind: 'relu' | 'sigmoid'; node: LayerNode; input: number; out: number }
+  | { kind: 'relu' | 'silu' | 'sigmoid'; node: LayerNode; input: number; out: number }
   /** `kernels`: by the own wasm kernel with these settings (`ownPooling`), else by tfjs's ops. */
   | { kind: 'adaptiveavgpool'; node: LayerNode; input: number; out: number; kernels: KernelOptions | null }
   /** GroupNorm (never folded: its statistics are the input's own), with the ReLU after it when the plan fuses it. */
@@ -391,6 +391,10 @@ export class TfjsNetwork {
           return tf.relu(get(op.input));
         case 'sigmoid':
           return tf.sigmoid(get(op.input));
+        case 'silu': {
+          const x = get(op.input);
+          return tf.mul(x, tf.sigmoid(x));
+        }
         case 'maxpool':
           return maxPoolOp(get(op.input) as tf.Tensor4D, op.k, op.s, op.p, op.kernels);
         case 'avgpool':
@@ -552,6 +556,7 @@ function planOp(graph: LayerGraph, k: FusedKernel, sd: StateDict, build: { group
       return { kind: 'blurpool', node, input, out, filter: own(tf.tensor4d(blurFilter(kernel, channels), [kernel, kernel, channels, 1])), stride, padding };
     }
     case 'relu':
+    case 'silu':
     case 'sigmoid':
       return { kind: node.kind, node, input, out };
     case 'adaptiveavgpool':

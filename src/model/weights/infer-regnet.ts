@@ -1,10 +1,15 @@
 /**
  * Inferring a RegNet from a state_dict's keys and shapes, in torchvision's layout (`stem.0`,
  * `trunk_output.blockS.blockS-J.f.a.0` ..., `fc`) or timm's (`stem.conv`, `sS.bJ.conv1.conv` ...,
- * `head.fc`). The file gives the stages (widths, depths, group widths), the stem width, SE and the
- * classes; the design-space numbers that generate those stages come from the preset that generates
+ * `head.fc`; pre-activation: `stem`, `sS.bJ.norm1`, `sS.bJ.conv1` ...). The file gives the stages (widths,
+ * depths, group widths), the stem width, SE, the classes, and timm's options that have weights: pre-activation,
+ * the shortcut (1x1 conv, average pool + conv, none), the head conv, GroupNorm (norms without running
+ * statistics). The design-space numbers that generate those stages come from the preset that generates
  * them, else from a search of the space (w0 near the first width, wm on a 0.01 grid, wa from the stage
- * boundaries), checked by the generator itself.
+ * boundaries), checked by the generator itself. What has no weights (the activation, GroupNorm's group size,
+ * linear block outputs) comes from the preset of the same structure, else from timm's only choice for such a
+ * network (SiLU, groups of 16 channels, linear outputs without a shortcut: RegNetV, RegNetZ, regnety_040_sgn);
+ * `inferenceNotice` says so.
  */
 import { isRegNet, regnetOf, validateConfig, type NetworkConfig } from '../config.ts';
 import { defaultConfig, PRESETS } from '../presets.ts';
@@ -32,11 +37,23 @@ const LAYOUTS: readonly Layout[] = [
     implementation: 'timm', stem: 'stem.conv.weight', block: /^s(\d+)\.b(\d+)\./,
     prefix: (s, b) => `s${s}.b${b + 1}`, conv2: 'conv2.conv.weight', conv3: 'conv3.conv.weight', se: 'se.fc1.weight', fc: 'head.fc.weight',
   },
+  // timm's pre-activation RegNet (RegNetV): a bare conv stem, PreBottleneck's norm1..3 and bare convs.
+  {
+    implementation: 'timm', stem: 'stem.weight', block: /^s(\d+)\.b(\d+)\./,
+    prefix: (s, b) => `s${s}.b${b + 1}`, conv2: 'conv2.weight', conv3: 'conv3.weight', se: 'se.fc1.weight', fc: 'head.fc.weight',
+  },
 ];
+
+const PREACT = LAYOUTS[2];
+
+/** The layout of a state_dict with a RegNet's stem (torchvision's, timm's, timm's pre-activation one), or undefined. */
+function layoutOf(sd: StateDictShapes): Layout | undefined {
+  return LAYOUTS.find((l) => sd.has(l.stem) && (l !== PREACT || sd.has('s1.b1.norm1.weight')));
+}
 
 /** Whether a state_dict has a RegNet's stem (torchvision's or timm's). */
 export function isRegNetStateDict(sd: StateDictShapes): boolean {
-  return LAYOUTS.some((l) => sd.has(l.stem));
+  return layoutOf(sd) !== undefined;
 }
 
 interface Found {
@@ -131,9 +148,37 @@ function searchDesign(base: NetworkConfig, found: Found): NetworkConfig | null {
   return null;
 }
 
+/** Whether two RegNet configs agree in timm's options that have weights (pre-activation, shortcut, head conv, GroupNorm or not). */
+function sameWeightedOptions(a: NetworkConfig, b: NetworkConfig): boolean {
+  return a.preact === b.preact && a.shortcut === b.shortcut && a.headFeatures === b.headFeatures && (a.gnGroupSize > 0) === (b.gnGroupSize > 0);
+}
+
+/**
+ * timm's options the file shows (pre-activation, the shortcut of stage 1's first block, which always changes shape, the
+ * head conv, GroupNorm: norms without running statistics), and what it cannot show, as timm's own networks of that kind
+ * have it: SiLU where any option is on, GroupNorm groups of 16 channels (8 where 16 divides not every norm), linear
+ * block outputs where blocks that change shape have no shortcut.
+ */
+function timmOptions(sd: StateDictShapes, layout: Layout, found: Found, stemWidth: number): Pick<NetworkConfig, 'preact' | 'shortcut' | 'headFeatures' | 'gnGroupSize' | 'activation' | 'linearOut'> {
+  const none = { preact: false, shortcut: 'conv1x1', headFeatures: 0, gnGroupSize: 0, activation: 'relu', linearOut: false } as const;
+  if (layout.implementation !== 'timm') return none;
+  const preact = layout === PREACT;
+  const b = layout.prefix(1, 0);
+  const conv = preact ? '' : '.conv';
+  const shortcut = sd.has(`${b}.downsample${conv}.weight`) ? 'conv1x1' : sd.has(`${b}.downsample.1${conv}.weight`) ? 'avg' : 'none';
+  const finalConv = sd.get('final_conv.conv.weight');
+  const headFeatures = finalConv && finalConv.shape.length === 4 ? finalConv.shape[0] : 0;
+  const norm = preact ? `${b}.norm1` : 'stem.bn';
+  const groupNorm = sd.has(`${norm}.weight`) && !sd.has(`${norm}.running_mean`);
+  const channels = [stemWidth, ...found.widths, ...found.bottlenecks, ...(headFeatures ? [headFeatures] : [])];
+  const gnGroupSize = !groupNorm ? 0 : channels.every((c) => c % 16 === 0) ? 16 : 8;
+  const any = preact || shortcut !== 'conv1x1' || headFeatures > 0 || groupNorm;
+  return { preact, shortcut, headFeatures, gnGroupSize, activation: any ? 'silu' : 'relu', linearOut: !preact && shortcut === 'none' };
+}
+
 /** The RegNet config a torchvision- or timm-layout state_dict belongs to (see the module comment). */
 export function inferRegNet(sd: StateDictShapes): NetworkConfig {
-  const layout = LAYOUTS.find((l) => sd.has(l.stem))!;
+  const layout = layoutOf(sd)!;
   const [stemWidth, inChannels, k] = shape(sd, layout.stem);
   if (k !== 3) throw fail(`${layout.stem} has a ${k}x${k} kernel; RegNet's stem is a 3x3 conv`);
   const blocks = new Map<number, Set<number>>();
@@ -164,8 +209,9 @@ export function inferRegNet(sd: StateDictShapes): NetworkConfig {
   const seRatio = !se ? 0 : regnetSeChannels(0.25, stemWidth) === seChannels ? 0.25 : seChannels / stemWidth;
   const fc = sd.get(layout.fc);
   const bottleneckRatio = found.bottlenecks[0] / found.widths[0];
+  const options = timmOptions(sd, layout, found, stemWidth);
   const base: NetworkConfig = {
-    ...defaultConfig(), block: 'regnet', implementation: layout.implementation, stemWidth, seRatio,
+    ...defaultConfig(), block: 'regnet', implementation: layout.implementation, stemWidth, seRatio, ...options,
     bottleneckRatio: Number.isInteger(bottleneckRatio) || found.bottlenecks.every((w, i) => w === found.widths[i]) ? Math.round(bottleneckRatio * 1000) / 1000 : bottleneckRatio,
     input: [inChannels, 224, 224],
     classes: fc && fc.shape.length === 2 ? fc.shape[0] : 1000,
@@ -176,8 +222,8 @@ export function inferRegNet(sd: StateDictShapes): NetworkConfig {
   const presets = [...PRESETS.filter((p) => p.config.implementation === layout.implementation), ...PRESETS].filter((p) => isRegNet(p.config));
   for (const p of presets) {
     const rounding = p.config.widthRounding;
-    if (!roundings.includes(rounding) || p.config.bottleneckRatio !== base.bottleneckRatio) continue;
-    const config = { ...base, widthRounding: rounding, regnetDepth: p.config.regnetDepth, w0: p.config.w0, wa: p.config.wa, wm: p.config.wm, groupWidth: p.config.groupWidth };
+    if (!roundings.includes(rounding) || p.config.bottleneckRatio !== base.bottleneckRatio || !sameWeightedOptions(p.config, base)) continue;
+    const config = { ...base, activation: p.config.activation, linearOut: p.config.linearOut, gnGroupSize: p.config.gnGroupSize, widthRounding: rounding, regnetDepth: p.config.regnetDepth, w0: p.config.w0, wa: p.config.wa, wm: p.config.wm, groupWidth: p.config.groupWidth };
     if (generates(config, found)) return validateConfig(config);
   }
   for (const widthRounding of roundings) {

@@ -310,13 +310,29 @@ function sameShape(a: readonly number[] | undefined, b: readonly number[]): bool
 }
 
 /**
+ * What a RegNet file could not tell (`inferRegNet`): its activation, GroupNorm's group size and whether blocks end
+ * without an activation have no weights; for timm's options the values of timm's own networks were taken. Null for a
+ * plain RegNetX/Y, or when the flags that completed the network set them all.
+ */
+function regnetNotice(config: NetworkConfig, complete: Partial<NetworkConfig>): Message | null {
+  const assumed: string[] = [];
+  if (config.activation !== 'relu' && complete.activation === undefined) assumed.push(`--activation ${config.activation}`);
+  if (config.gnGroupSize > 0 && complete.gnGroupSize === undefined) assumed.push(`--gn-group-size ${config.gnGroupSize}`);
+  if (config.linearOut && complete.linearOut === undefined) assumed.push('--linear-out');
+  if (!assumed.length) return null;
+  return weightsMessage('weights.notice.regnet', { assumed: assumed.join(' '), preset: matchPreset(config)?.name ?? 'none' });
+}
+
+/**
  * What a file cannot tell about the network inferred from it, or null: anti-aliasing has no weights
  * (BlurPool2d's filter is fixed, average pooling has none), so a file of an anti-aliased network
  * (resnetblur50) has exactly the keys and shapes of the plain one (resnet50) and loads as it; the
  * notice names the presets that share the keys and how to choose one. With the conv stem pool the
  * presence of anti-aliasing shows, its kind does not.
  */
-export function inferenceNotice(config: NetworkConfig): Message | null {
+export function inferenceNotice(config: NetworkConfig, complete: Partial<NetworkConfig> = {}): Message | null {
+  if (isRegNet(config)) return regnetNotice(config, complete);
+  if (complete.aa !== undefined) return null;
   const variants = (['blur', 'avgpool'] as const)
     .flatMap((aa) => PRESETS.filter((p) => sameArchitecture(p.config, { ...config, aa, implementation: 'timm' })).map((p) => ({ aa, name: p.name })))
     .filter((v) => v.aa !== config.aa);

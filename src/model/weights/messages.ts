@@ -33,6 +33,8 @@ export const WEIGHTS_MESSAGES = {
     'anti-aliasing has no weights, so this file\'s keys and shapes are also those of {names}; it is loaded without anti-aliasing: if it is one of them, choose that preset (or give --aa {flags} with --weights)',
   'weights.notice.aaKind':
     'the conv stem pool shows anti-aliasing, but a file does not say which kind: {aa} is assumed; if it is the other, choose its preset (or give --aa {other} with --weights)',
+  'weights.notice.regnet':
+    'the activation, GroupNorm\'s group size and linear block outputs have no weights: this file is loaded as timm builds such a RegNet ({assumed}; the preset of these shapes: {preset}); if it was built otherwise, give those flags with --weights (e.g. --activation relu)',
   'weights.suggestion': '\nThe file fits this network instead: {network}.',
   'weights.noSuggestion': '',
   'weights.missing': '  missing {count} key(s): {keys}',

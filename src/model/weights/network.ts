@@ -53,7 +53,7 @@ export function weightsNetwork(
   const config = sized(base);
   const graph = buildLayerGraph(config);
   if (given) return { config, graph, check: checkStateDict(graph, shapes), notice: null };
-  const notice = complete?.aa !== undefined ? null : inferenceNotice(config);
+  const notice = inferenceNotice(config, complete);
   try {
     return { config, graph, check: verifyStateDict(graph, shapes, describeConfigMessage), notice };
   } catch (err) {
@@ -62,7 +62,7 @@ export function weightsNetwork(
       if (narrowed) {
         const c = sized(complete ? impliedImplementation(narrowed, { ...narrowed, ...complete }) : narrowed);
         const g = buildLayerGraph(c);
-        return { config: c, graph: g, check: verifyStateDict(g, shapes, describeConfigMessage), notice: complete?.aa !== undefined ? null : inferenceNotice(c) };
+        return { config: c, graph: g, check: verifyStateDict(g, shapes, describeConfigMessage), notice: inferenceNotice(c, complete) };
       }
       throw new WeightsError('mismatch', weightsMessage('weights.looksLike', { network: describeConfigMessage(config), problems: problemLines(err.problems) }), err.problems);
     }

@@ -114,7 +114,7 @@ export default defineMessages(
     'xp.camGrid': 'Class activation maps of the top-5 classes',
     'xp.camOf': 'Class activation map of {label}',
     'xp.camRange': 'CAM {lo} to {hi}',
-    'xp.camNote': 'A the output of {layer} ({h}×{w}, after its last ReLU), no bias; shown upsampled bilinearly to the {width}×{height} crop (display only). Exact for networks that end in global average pooling + fc, as these do: each logit is the map\'s mean plus the class\'s bias.',
+    'xp.camNote': 'A the output of {layer} ({h}×{w}, after its last activation), no bias; shown upsampled bilinearly to the {width}×{height} crop (display only). Exact for networks that end in global average pooling + fc, as these do: each logit is the map\'s mean plus the class\'s bias.',
     'xp.camRandom': ' With random weights the classes and the maps mean nothing.',
   },
   {
@@ -221,7 +221,7 @@ export default defineMessages(
     'xp.camGrid': 'Top-5 类别的类激活图',
     'xp.camOf': '{label} 的类激活图',
     'xp.camRange': 'CAM 从 {lo} 到 {hi}',
-    'xp.camNote': 'A 为 {layer} 的输出（{h}×{w}，在它最后一个 ReLU 之后），不加偏置；显示时双线性上采样到 {width}×{height} 的裁剪图（仅用于显示）。对以全局平均池化 + fc 结尾的网络（这些网络都是）精确成立：每个 logit 等于该图的均值加上该类别的偏置。',
+    'xp.camNote': 'A 为 {layer} 的输出（{h}×{w}，在它最后一个激活函数之后），不加偏置；显示时双线性上采样到 {width}×{height} 的裁剪图（仅用于显示）。对以全局平均池化 + fc 结尾的网络（这些网络都是）精确成立：每个 logit 等于该图的均值加上该类别的偏置。',
     'xp.camRandom': `使用随机${T.weights}时，类别和特征图都没有意义。`,
   },
 );
