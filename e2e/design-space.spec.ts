@@ -71,9 +71,9 @@ test('design space: the rule as a chart and stages, the figures, a sampled popul
   }
 });
 
-test('RegNets in every other view: block table, layers, graph, forms, compare and cost take them like any preset, in both layouts', async ({ page }) => {
+test('RegNets in every other view: block table, layers, graph, forms, compare and cost take them like any preset, in both layouts, the timm RegNetZ (no shortcut, head conv, SiLU) too', async ({ page }) => {
   const crashed = page.locator('.error-box');
-  for (const preset of ['regnet_y_400mf', 'regnetx_002']) {
+  for (const preset of ['regnet_y_400mf', 'regnetx_002', 'regnetz_005']) {
     await page.goto(`/?view=table&preset=${preset}`);
     await expect(page.getByRole('tab', { name: 'Block table' })).toHaveAttribute('aria-selected', 'true');
     await expect(page.getByText('stage4').first()).toBeVisible();

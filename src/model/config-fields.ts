@@ -103,7 +103,11 @@ const positiveInteger: ValueType<number> = {
 const countOrZero: ValueType<number> = {
   syntax: 'N',
   format: String,
-  parse: (text, name) => (text.trim() === '0' ? 0 : parsePositiveInteger(text, name.whole)),
+  parse(text, name) {
+    const t = text.trim();
+    if (!/^\d+$/.test(t)) CONFIG.fail('config.parse.countOrZero', { what: name.whole, text: shown(text) });
+    return t === '0' || /^0+$/.test(t) ? 0 : parsePositiveInteger(t, name.whole);
+  },
 };
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../analysis/analyze.ts';
-import { ConfigError, parseInputSize, validateConfig, type NetworkConfig } from './config.ts';
+import { ConfigError, impliedImplementation, parseInputSize, timmOnlyFeatures, validateConfig, type NetworkConfig } from './config.ts';
 import { buildLayerGraph } from './graph.ts';
 import { presetConfig } from './presets.ts';
 
@@ -69,5 +69,37 @@ describe('config validation', () => {
     );
     expect(() => analyze(presetConfig('resnet50', { classes: 10_000_000 }))).toThrow(/would have 20,\d{3},\d{3},\d{3} parameters \(over 10,000,000,000\)/);
     expect(() => validateConfig(presetConfig('resnet50', { depths: [3, 4, 100000, 3] }))).toThrow(/100,010 blocks/);
+  });
+});
+
+describe("timm's RegNet options (RegNetV, RegNetZ, GroupNorm): one-line errors naming the value and the fix", () => {
+  const base = () => presetConfig('regnetz_005');
+  const error = (over: Partial<NetworkConfig>): string => {
+    try {
+      buildLayerGraph(validateConfig({ ...base(), ...over }));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return '';
+  };
+  it.each([
+    [{ implementation: 'torchvision', widthRounding: 'divisible' }, /exist only in timm's RegNet, not in torchvision's: set implementation "timm"/],
+    [{ shortcut: 'bogus' as NetworkConfig['shortcut'] }, /shortcut must be one of conv1x1, avg, none, got "bogus"/],
+    [{ activation: 'gelu' as NetworkConfig['activation'] }, /activation must be one of relu, silu, got "gelu"/],
+    [{ headFeatures: -1 }, /head features must be 0 \(no head conv\) or a positive integer .* got -1/],
+    [{ gnGroupSize: 1.5 }, /GroupNorm group size must be 0 \(BatchNorm\) or a positive integer .* got 1.5/],
+    [{ gnGroupSize: 7 }, /stem.bn has 32 channels, which GroupNorm groups of 7 channels do not divide .* use a group size that divides every width/],
+    [{ preact: 'yes' as unknown as boolean }, /pre-activation must be one of true, false, got "yes"/],
+  ] as const)('%o', (over, pattern) => {
+    const m = error(over as Partial<NetworkConfig>);
+    expect(m).toMatch(pattern);
+    expect(m.split('\n')).toHaveLength(1);
+  });
+
+  it('a timm-only option brings timm\'s modules; the six presets build', () => {
+    const tv = presetConfig('regnet_x_400mf');
+    expect(impliedImplementation(tv, { ...tv, preact: true }).implementation).toBe('timm');
+    expect(timmOnlyFeatures({ ...tv, activation: 'silu', shortcut: 'none' }).map((m) => m.text)).toEqual(['the none shortcut', 'the silu activation']);
+    for (const name of ['regnety_040_sgn', 'regnetv_040', 'regnetv_064', 'regnetz_005', 'regnetz_040', 'regnetz_040_h']) expect(error(presetConfig(name))).toBe('');
   });
 });
