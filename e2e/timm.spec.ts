@@ -19,7 +19,7 @@ test('stem, stem width, avg-down and attention build timm networks; the views sh
 
   // The picker groups the families; choosing a timm preset sets every timm control.
   const picker = page.getByLabel('Preset');
-  await expect(picker.locator('optgroup')).toHaveText([/ResNet-18/, /ResNeXt-50 \(2x40d\)/, /ResNet-50-D/, /SE-ResNeXt-50/, /ECA-ResNet-50-D/, /ResNet-Blur-50/, /ResNet-RS-50/, /32x48d/, /ResNeXt-29/, /RegNetX-400MF/, /RegNetY-400MF/]);
+  await expect(picker.locator('optgroup')).toHaveText([/ResNet-18/, /ResNeXt-50 \(2x40d\)/, /ResNet-50-D/, /SE-ResNeXt-50/, /ECA-ResNet-50-D/, /ResNet-Blur-50/, /ResNet-RS-50/, /32x48d/, /ResNeXt-29/, /RegNetX-400MF/, /RegNetY-400MF/, /RegNetV-4.0GF/, /RegNetZ-500MF/]);
   await picker.selectOption('seresnext26d_32x4d');
   await expect(total).toHaveText('16,809,512');
   await expect(page.getByLabel('Stem', { exact: true })).toHaveValue('deep');
