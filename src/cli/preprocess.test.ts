@@ -41,7 +41,7 @@ describe('preprocess', () => {
     [[], /needs --image FILE/],
     [['--image', 'fixtures/images/test.png'], /needs --out FILE\.bin/],
     [['--image', 'fixtures/images/test.png', '--out', 'x.bin'], /give --pretrained TAG \(a catalogue entry\), or --size N/],
-    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--pretrained', 'resnet51.tv'], /--pretrained: no pretrained weights "resnet51\.tv"; the catalogue has 209 tags \(`pretrained` lists them\)/],
+    [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--pretrained', 'resnet51.tv'], /--pretrained: no pretrained weights "resnet51\.tv"; the catalogue has 213 tags \(`pretrained` lists them\)/],
     [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--crop-pct', '0.9'], /--crop-pct needs --size N/],
     [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '224', '--interpolation', 'lanczos'], /--interpolation must be bilinear or bicubic, got "lanczos"/],
     [['--image', 'fixtures/images/test.png', '--out', 'x.bin', '--size', '224', '--crop-mode', 'random'], /--crop-mode must be center, squash, border/],
@@ -72,12 +72,12 @@ describe('pretrained', () => {
     expect(text).toMatch(/^resnet50\.a1_in1k\s+resnet50\s+81\.24 \/ 95\.112\s+235 → 224, bicubic; test 288 → 288, bicubic\s+Apache 2\.0\s+1000\s+102 MB$/m);
     expect(text).toMatch(/^regnety_160\.sw_in12k\s+regnety_160\s+-\s+.*11821 \(ImageNet-12k/m);
     expect(text).toMatch(/^regnety_320\.seer\s+.*SEER License, non-commercial use only\s+0 \(no classifier.*\)\s+no classifier$/m);
-    expect(text).toContain('209 tags with weights.');
-    expect(text).toMatch(/^20 tags without weights \(architectures only\): .*resnet200\.untrained/m);
+    expect(text).toContain('213 tags with weights.');
+    expect(text).toMatch(/^21 tags without weights \(architectures only\): .*resnet200\.untrained/m);
     expect(text).toMatch(/^resnext101_32x16d\.fb_wsl_ig1b_ft_in1k\s.*CC BY-NC 4\.0, non-commercial use only/m);
     const json = JSON.parse(await runPretrained(['--json']));
-    expect(json.entries).toHaveLength(209);
-    expect(json.withoutWeights).toHaveLength(20);
+    expect(json.entries).toHaveLength(213);
+    expect(json.withoutWeights).toHaveLength(21);
     expect(json.entries.find((e: { tag: string }) => e.tag === 'resnet50.tv_in1k').fileBytes).toBe(102_440_820);
   });
 });
