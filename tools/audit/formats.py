@@ -78,6 +78,9 @@ def main() -> None:
             bad += 1
             print(f"READ     {path}: Pillow refuses it ({ref['pillow_error'][:100]}), the CLI reads {r['width']}x{r['height']}")
             continue
+        if "error" in r and "megapixels are accepted" in r["error"]:
+            t["over the limit"] = t.get("over the limit", 0) + 1  # the CLI's 50-megapixel limit, by design
+            continue
         if "error" in r:
             t["wrong"] += 1
             bad += 1
@@ -91,7 +94,8 @@ def main() -> None:
             continue
         t["identical"] += 1
     for ext, t in tally.items():
-        print(f"{ext}: {t['identical']} identical to Pillow, {t['both refuse']} refused by both, {t['wrong']} wrong")
+        print(f"{ext}: {t['identical']} identical to Pillow, {t['both refuse']} refused by both, "
+              f"{t.get('over the limit', 0)} over the CLI's size limit, {t['wrong']} wrong")
     print(f"{len(files)} files, {bad} not as Pillow; files in {folder}")
 
 

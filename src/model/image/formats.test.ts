@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fileId, mutate } from '../../../test/support/mutator.ts';
 import { decodeImageBytes } from './decode.ts';
 import { ImageError } from './rgb.ts';
 
@@ -47,4 +48,42 @@ describe(`BMP, GIF and WebP as Pillow ${manifest.pillow} reads them (fixtures/im
     bytes[bytes[10] | (bytes[11] << 8)] ^= 1; // the first pixel's blue
     expect(sha256(decodeImageBytes(bytes).image.data)).not.toBe(f.sha256);
   });
+});
+
+describe('fuzz: seeded mutations of the BMP, GIF and WebP fixtures against what Pillow made of the same bytes (fuzz.json)', () => {
+  const corpus = JSON.parse(readFileSync(`${DIR}/fuzz.json`, 'utf8')) as { bases: string[]; hot: [number, number][]; runs: { seed: number; id: string; pillow: string }[] };
+
+  it('each mutation is read as Pillow reads it, or refused in one line where Pillow refuses it (or it is over the size limit)', () => {
+    const bases = corpus.bases.map((f) => bytesOf(f));
+    const tally = { equal: 0, refusedAsPillow: 0, overLimit: 0 };
+    const wrong: string[] = [];
+    let slowest = 0;
+    for (const run of corpus.runs) {
+      const file = mutate(bases[run.seed % bases.length], corpus.hot, run.seed);
+      expect(fileId(file), `seed ${run.seed}: the mutator differs from tools/fixtures/mutator.py`).toBe(run.id);
+      const t0 = performance.now();
+      let got: string;
+      try {
+        const { image } = decodeImageBytes(file);
+        got = `${image.width}x${image.height} ${sha256(image.data).slice(0, 16)}`;
+      } catch (e) {
+        if (!(e instanceof ImageError)) throw new Error(`seed ${run.seed}: not an ImageError: ${String(e)}`);
+        expect(e.message).not.toContain('\n');
+        got = /megapixels are accepted/.test(e.message) ? 'over the limit' : 'error';
+      }
+      slowest = Math.max(slowest, performance.now() - t0);
+      if (got === run.pillow) {
+        if (got === 'error') tally.refusedAsPillow++;
+        else tally.equal++;
+      } else if (got === 'over the limit') {
+        tally.overLimit++;
+      } else {
+        wrong.push(`seed ${run.seed} (${corpus.bases[run.seed % bases.length]}): ours ${got}, Pillow ${run.pillow}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(tally.equal).toBeGreaterThan(100);
+    expect(tally.refusedAsPillow).toBeGreaterThan(100);
+    expect(slowest).toBeLessThan(2000);
+  }, 120_000);
 });

@@ -5,11 +5,11 @@
  * no dithering), the library Pillow calls, so lossless, lossy and lossy-with-alpha files give Pillow's
  * bytes; the .wasm is read from the installed package and instantiated synchronously, never fetched.
  *
- * Pillow reads every WebP through libwebp's animation decoder, which for the first frame clears the
- * canvas to transparent black and decodes the frame into it without blending; the RGB of transparent
- * pixels is kept (convert("RGB") drops the alpha). An animated file's first frame is therefore cut
- * out here (its ALPH and VP8 / VP8L chunks, as a still image), decoded, and placed at its offset on a
- * black canvas of the file's size.
+ * Pillow reads every WebP through libwebp's demuxer and animation decoder: the file is checked whole
+ * (see `demux`), then the first frame's chunks (ALPH where the VP8X flags say alpha, VP8 / VP8L) are
+ * decoded; for an animation onto a canvas cleared to transparent black, at the frame's offset, without
+ * blending. So here too: the checks, then that frame's chunks cut out as a still image, decoded, and
+ * placed. The RGB of transparent pixels is kept (convert("RGB") drops the alpha).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -200,7 +200,7 @@ function decodeStill(bytes: Uint8Array): { width: number; height: number; data: 
 export function decodeWebp(b: Uint8Array): RgbImage {
   const { width, height, animated, first } = demux(b);
   checkImageSize(width, height);
-  if (!animated) return toRgb(decodeStill(b));
+  // The image as the demuxer hands it to the decoder: its ALPH (where the VP8X flags say alpha) and bitstream.
   const { x: x0, y: y0, alph, image } = first;
   if (!image) fail('has a first frame without an image');
   let still: Uint8Array;
@@ -213,6 +213,7 @@ export function decodeWebp(b: Uint8Array): RgbImage {
     still = riff([image.bytes]);
   }
   const f = decodeStill(still);
+  if (!animated) return toRgb(f);
   const canvas = new Uint8Array(width * height * 3);
   for (let y = 0; y < f.height; y++) {
     for (let x = 0; x < f.width; x++) {
