@@ -158,14 +158,20 @@ export function decodeBmp(b: Uint8Array): RgbImage {
   }
   const stride = ((width * bits + 31) >>> 3) & ~3;
   const rowBytes = Math.ceil((width * BITS_OF[raw]) / 8);
-  // Pillow maps an 8-bit P or L file whose rows all fit into memory, stride by stride (a row of a
-  // 4-bit grey file then reads on into the next); otherwise its raw decoder needs every row's bytes.
+  // Pillow maps an 8-bit P or L file whose rows all fit into the file into memory, stride by stride: a
+  // row of a 1- or 4-bit file read as grey bytes then reads on into the next, and past the file's end
+  // (the mapped page's zeros). Otherwise its raw decoder needs each row's bytes.
   const mapped = (raw === 'P' || raw === 'L') && offset + height * stride <= b.length;
   if (!mapped && rowBytes > stride) fail(`is a ${bits}-bit grey image Pillow cannot read (its rows are shorter than its pixels)`);
-  if (mapped ? offset + (height - 1) * stride + rowBytes > b.length : offset + (height - 1) * stride + rowBytes > b.length) {
+  if (!mapped && offset + (height - 1) * stride + rowBytes > b.length) {
     fail(`is truncated: its ${width}x${height} pixels need ${(height - 1) * stride + rowBytes} bytes from byte ${offset}, and it has ${Math.max(0, b.length - offset)}`);
   }
-  for (let y = 0; y < height; y++) put(b, offset + y * stride, y, raw);
+  let src = b;
+  if (mapped && offset + (height - 1) * stride + rowBytes > b.length) {
+    src = new Uint8Array(offset + (height - 1) * stride + rowBytes);
+    src.set(b);
+  }
+  for (let y = 0; y < height; y++) put(src, offset + y * stride, y, raw);
   return { width, height, data: out };
 }
 
