@@ -125,17 +125,18 @@ export function decodeBmp(b: Uint8Array): RgbImage {
     at += bytes.length;
     let grey = true;
     for (let i = 0; i < colors && grey; i++) {
-      const v = colors === 2 ? i * 255 : i;
+      const v = colors === 2 ? i * 255 : i & 255;
       const e = i * paletteEntry;
       grey = e + 3 <= bytes.length && bytes[e] === v && bytes[e + 1] === v && bytes[e + 2] === v;
     }
     if (grey) {
       raw = colors === 2 ? '1' : 'L';
     } else {
-      // ImagePalette.raw("BGRX" / "BGR"): the entries given, then index i reads (i, i, i).
+      // ImagePalette.raw("BGRX" / "BGR"): the entries given (256 at most), then index i reads (i, i, i).
+      const n = Math.floor(bytes.length / paletteEntry);
+      if (n > 256) fail(`has a palette of ${n} colours, which Pillow refuses (at most 256)`);
       palette = new Uint8Array(256 * 3);
       for (let i = 0; i < 256; i++) palette.fill(i, 3 * i, 3 * i + 3);
-      const n = Math.min(256, Math.floor(bytes.length / paletteEntry));
       for (let i = 0; i < n; i++) {
         palette[3 * i] = bytes[i * paletteEntry + 2];
         palette[3 * i + 1] = bytes[i * paletteEntry + 1];
