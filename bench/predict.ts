@@ -59,7 +59,10 @@ const QUICK = ['resnet18', 'resnet50', 'resnext50_32x4d', 'resnet101', 'resnext1
 function cpuName(): string {
   const info = readFileSync('/proc/cpuinfo', 'utf8');
   const field = (k: string) => new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1] ?? '?';
-  return `${field('model name')} (family ${field('cpu family')}, model ${field('model')}), ${info.match(/^processor/gm)?.length ?? '?'} logical CPUs`;
+  const cap = process.env.ONEDNN_MAX_CPU_ISA ?? process.env.DNNL_MAX_CPU_ISA;
+  const aten = process.env.ATEN_CPU_CAPABILITY;
+  const caps = [cap ? `oneDNN capped at ${cap}` : '', aten ? `ATen kernels at ${aten}` : ''].filter(Boolean).join(', ');
+  return `${field('model name')} (family ${field('cpu family')}, model ${field('model')}), ${info.match(/^processor/gm)?.length ?? '?'} logical CPUs${caps ? ` (${caps})` : ''}`;
 }
 
 function loadAverage(): string {

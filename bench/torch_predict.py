@@ -55,13 +55,16 @@ def cpu_name() -> str:
 
 
 def vector_lanes() -> int:
+    """Floats per vector register of the ISA oneDNN runs: the CPU's, unless DNNL_MAX_CPU_ISA / ONEDNN_MAX_CPU_ISA caps it
+    (e.g. AVX2 on an AVX-512 machine, as on a Zen 3: `DNNL_VERBOSE=1` prints the ISA oneDNN picked)."""
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
         return 8
-    if " avx512f" in flags:
+    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "").upper()
+    if " avx512f" in flags and (not cap or cap == "ALL" or cap.startswith("AVX512") or cap.startswith("AVX10")):
         return 16
-    if " avx2" in flags:
+    if " avx2" in flags and (not cap or cap == "ALL" or cap.startswith("AVX2") or cap.startswith("AVX512") or cap.startswith("AVX10")):
         return 8
     return 4
 

@@ -216,7 +216,7 @@ describe('memory traffic and the roofline', () => {
 
 describe('devices', () => {
   it('has the required devices, every figure positive and sourced', () => {
-    for (const name of ['m40', 'v100', 't4', 'a100-40gb', 'h100-sxm', 'h200', 'l4', 'rtx3090', 'rtx4090', 'm2', 'xeon-8480']) expect(findDevice(name)).toBeDefined();
+    for (const name of ['m40', 'v100', 't4', 'a100-40gb', 'h100-sxm', 'h200', 'l4', 'rtx3090', 'rtx4090', 'rtx5090', 'm2', 'xeon-8480']) expect(findDevice(name)).toBeDefined();
     for (const d of DEVICES) {
       for (const v of [d.fp32Tflops, d.bandwidthGBs, d.memoryGB, d.launchUs]) expect(v).toBeGreaterThan(0);
       for (const v of [d.fp16Tflops, d.bf16Tflops]) if (v !== null) expect(v).toBeGreaterThan(0);

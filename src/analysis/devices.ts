@@ -97,6 +97,10 @@ export const DEVICE_SOURCES: Readonly<Record<string, string>> = {
   rtx4090:
     'NVIDIA Ada Lovelace GPU Architecture whitepaper, Appendix (GeForce RTX 4090): 82.6 TFLOPS FP32, 165.2 TFLOPS FP16 and BF16 tensor ' +
     'with FP32 accumulate (330.4 with sparsity), 24 GB GDDR6X, 1,008 GB/s',
+  rtx5090:
+    'NVIDIA RTX Blackwell GPU Architecture whitepaper, Appendix (GeForce RTX 5090): 104.8 TFLOPS FP32, 209.5 TFLOPS FP16 and BF16 tensor ' +
+    'with FP32 accumulate (419 with FP16 accumulate; the same figures are the "Spec" column of main-horse, "Things I learned digging into ' +
+    '5090 perf", main-horse.github.io/posts/5090-mm-perf), 32 GB GDDR7, 1,792 GB/s',
   m2:
     'Apple M2, 10-core GPU: 1,280 FP32 ALUs x 2 FLOPs x 1.398 GHz = 3.58 TFLOPS (Apple publishes no TFLOPS figure; ALU count and clock ' +
     'from P. Turner, "Metal Benchmarks", github.com/philipturner/metal-benchmarks, which also measures FP16 at the FP32 rate)',
@@ -132,6 +136,10 @@ export const DEVICE_SOURCES: Readonly<Record<string, string>> = {
   rtx4090Sm:
     'NVIDIA Ada Lovelace GPU Architecture whitepaper, Appendix (GeForce RTX 4090): 128 SMs at a 2,520 MHz boost clock; TF32 tensor 82.6 ' +
     'TFLOPS dense; FP16 tensor with FP16 accumulate 330.3 dense, with FP32 accumulate (autocast\'s) half of it, 165.2',
+  rtx5090Sm:
+    'GeForce RTX 5090 (GB202): 170 SMs of 128 FP32 lanes at a 2,407 MHz boost clock (170 x 128 x 2 x 2.407 GHz = 104.8 TFLOPS); TF32 ' +
+    'tensor 104.8 TFLOPS dense; FP16 tensor with FP16 accumulate 419 dense, with FP32 accumulate (autocast\'s) half of it, 209.5, as on ' +
+    'every GeForce card since Turing',
   m2Sm: 'Apple M2: 10 GPU cores at 1,398 MHz (P. Turner, "Metal Benchmarks")',
   xeonSm: 'Intel Xeon Platinum 8480+: 56 cores at a 2.0 GHz base clock (ark.intel.com)',
   nvlinkV100:
@@ -149,6 +157,9 @@ export const DEVICE_SOURCES: Readonly<Record<string, string>> = {
   pcie4:
     'PCI Express 4.0 x16 (PCI-SIG): 16 GT/s x 16 lanes x 128/130 = 31.5 GB/s per direction (GeForce cards: no NVLink between more ' +
     'than two); between nodes an assumed 100 Gb/s Ethernet adapter per node of 8 cards (1.56 GB/s per GPU): no vendor system defines one',
+  pcie5:
+    'PCI Express 5.0 x16 (PCI-SIG): 32 GT/s x 16 lanes x 128/130 = 63 GB/s per direction (GeForce RTX 5090: no NVLink); between ' +
+    'nodes an assumed 100 Gb/s Ethernet adapter per node of 8 cards (1.56 GB/s per GPU): no vendor system defines one',
   single: 'a single device in this table: no data-parallel setup is modelled',
   launch:
     'the host\'s cost of one eager PyTorch kernel: CUDA launch latency of a few microseconds (NVIDIA Technical Blog, "Getting Started ' +
@@ -164,6 +175,7 @@ const LAUNCH_US = 10;
 /** The table. FP32 figures are vector (non-tensor) rates; the roofline uses them for every 32-bit layer. */
 const PCIE3 = { link: 'pcie', intraGBs: 15.75, perNode: 8, interGBs: 1.5625 } as const;
 const PCIE4 = { link: 'pcie', intraGBs: 31.5, perNode: 8, interGBs: 1.5625 } as const;
+const PCIE5 = { link: 'pcie', intraGBs: 63, perNode: 8, interGBs: 1.5625 } as const;
 
 /** The table. FP32 figures are vector (non-tensor) rates. */
 export const DEVICES: readonly Device[] = [
@@ -224,6 +236,12 @@ export const DEVICES: readonly Device[] = [
     fp32Tflops: 82.6, tf32Tflops: 82.6, fp16Tflops: 165.2, bf16Tflops: 165.2, tensorCores: true, sms: 128, clockMHz: 2520, interconnect: PCIE4,
     bandwidthGBs: 1008, memoryGB: 24, launchUs: LAUNCH_US, execution: 'eager',
     sources: { fp32: 'rtx4090', tf32: 'rtx4090Sm', fp16: 'rtx4090', bf16: 'rtx4090', bandwidth: 'rtx4090', memory: 'rtx4090', launch: 'launch', sms: 'rtx4090Sm', interconnect: 'pcie4' },
+  },
+  {
+    name: 'rtx5090', label: 'NVIDIA GeForce RTX 5090 32 GB', kind: 'gpu',
+    fp32Tflops: 104.8, tf32Tflops: 104.8, fp16Tflops: 209.5, bf16Tflops: 209.5, tensorCores: true, sms: 170, clockMHz: 2407, interconnect: PCIE5,
+    bandwidthGBs: 1792, memoryGB: 32, launchUs: LAUNCH_US, execution: 'eager',
+    sources: { fp32: 'rtx5090', tf32: 'rtx5090Sm', fp16: 'rtx5090', bf16: 'rtx5090', bandwidth: 'rtx5090', memory: 'rtx5090', launch: 'launch', sms: 'rtx5090Sm', interconnect: 'pcie5' },
   },
   {
     name: 'm2', label: 'Apple M2 (10-core GPU, 24 GB)', kind: 'soc',

@@ -84,7 +84,7 @@ describe('cli cost', () => {
     [['--batch', '-2'], /got "-2"/],
     [['--batch', '1.5'], /got "1\.5"/],
     [['--batch', '100000000000'], /batch 100,000,000,000 would need .* bytes of training memory \(over 1e15\): use a batch of at most [\d,]+/],
-    [['--device', 'gtx1080'], /--device: unknown device "gtx1080": use one of m40, v100, t4, a100-40gb, h100-sxm, h200, l4, rtx3090, rtx4090, m2, xeon-8480/],
+    [['--device', 'gtx1080'], /--device: unknown device "gtx1080": use one of m40, v100, t4, a100-40gb, h100-sxm, h200, l4, rtx3090, rtx4090, rtx5090, m2, xeon-8480/],
     [['--dtype', 'fp8'], /--dtype: precision must be float32, tf32, amp, float16 or bfloat16, got "fp8"/],
     [['--layout', 'nhcw'], /--layout: layout must be nchw or nhwc, got "nhcw"/],
     [['--gpus', '0'], /--gpus: the number of GPUs must be a whole number from 1 to 64, got "0"/],

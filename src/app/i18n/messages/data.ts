@@ -80,6 +80,7 @@ export const DEVICE_LABEL_ZH: Readonly<Record<string, string>> = {
   l4: 'NVIDIA L4 24 GB',
   rtx3090: 'NVIDIA GeForce RTX 3090 24 GB',
   rtx4090: 'NVIDIA GeForce RTX 4090 24 GB',
+  rtx5090: 'NVIDIA GeForce RTX 5090 32 GB',
   m2: 'Apple M2（10 核 GPU，24 GB）',
   'xeon-8480': 'Intel Xeon Platinum 8480+（56 核，单路）',
 };
@@ -116,6 +117,10 @@ export const DEVICE_SOURCE_ZH: Readonly<Record<string, string>> = {
   rtx4090:
     'NVIDIA Ada Lovelace GPU Architecture 白皮书，附录（GeForce RTX 4090）：FP32 82.6 TFLOPS，FP16 和 BF16 张量核心 165.2 TFLOPS' +
     '（FP32 累加，稀疏时 330.4），24 GB GDDR6X，1,008 GB/s',
+  rtx5090:
+    'NVIDIA RTX Blackwell GPU Architecture 白皮书附录（GeForce RTX 5090）：FP32 104.8 TFLOPS，FP16 和 BF16 张量核心 209.5 TFLOPS' +
+    '（FP32 累加；FP16 累加为 419；同样的数据见 main-horse，"Things I learned digging into 5090 perf"，main-horse.github.io/posts/5090-mm-perf 的 "Spec" 列），' +
+    '32 GB GDDR7，1,792 GB/s',
   m2:
     'Apple M2，10 核 GPU：1,280 个 FP32 ALU x 2 FLOPs x 1.398 GHz = 3.58 TFLOPS（Apple 未公布 TFLOPS；ALU 数和频率' +
     '取自 P. Turner，"Metal Benchmarks"，github.com/philipturner/metal-benchmarks，其中还测得 FP16 与 FP32 速率相同）',
@@ -145,6 +150,9 @@ export const DEVICE_SOURCE_ZH: Readonly<Record<string, string>> = {
   rtx4090Sm:
     'NVIDIA Ada Lovelace GPU Architecture 白皮书附录（GeForce RTX 4090）：128 个 SM，加速频率 2,520 MHz；TF32 张量核心稠密 82.6 TFLOPS；' +
     'FP16 张量核心 FP16 累加稠密 330.3，FP32 累加（autocast 所用）减半为 165.2',
+  rtx5090Sm:
+    'GeForce RTX 5090（GB202）：170 个 SM，每个 128 条 FP32 通道，加速频率 2,407 MHz（170 x 128 x 2 x 2.407 GHz = 104.8 TFLOPS）；TF32 张量核心稠密 104.8 TFLOPS；' +
+    'FP16 张量核心 FP16 累加稠密 419，FP32 累加（autocast 所用）减半为 209.5，与 Turing 以来的每一款 GeForce 卡相同',
   m2Sm: 'Apple M2：10 个 GPU 核心，1,398 MHz（P. Turner，"Metal Benchmarks"）',
   xeonSm: 'Intel Xeon Platinum 8480+：56 核，基础频率 2.0 GHz（ark.intel.com）',
   nvlinkV100:
@@ -160,6 +168,9 @@ export const DEVICE_SOURCE_ZH: Readonly<Record<string, string>> = {
     '没有厂商系统定义它',
   pcie4:
     'PCI Express 4.0 x16（PCI-SIG）：16 GT/s x 16 条通道 x 128/130 = 每个方向 31.5 GB/s（GeForce 卡：两块以上之间没有 NVLink）；节点之间假定每个 8 卡节点一块 ' +
+    '100 Gb/s 以太网卡（每个 GPU 1.56 GB/s）：没有厂商系统定义它',
+  pcie5:
+    'PCI Express 5.0 x16（PCI-SIG）：32 GT/s x 16 条通道 x 128/130 = 每个方向 63 GB/s（GeForce RTX 5090：没有 NVLink）；节点之间假定每个 8 卡节点一块 ' +
     '100 Gb/s 以太网卡（每个 GPU 1.56 GB/s）：没有厂商系统定义它',
   single: '表中的单个设备：不建模数据并行',
   launch:
