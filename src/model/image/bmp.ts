@@ -146,7 +146,7 @@ export function decodeBmp(b: Uint8Array): RgbImage {
   }
   if (offset === 0) offset = at;
 
-  const out = new Uint8Array(width * height * 3);
+  let out = new Uint8Array(0); // allocated once the pixel data is known to be there
   const put = (row: Uint8Array, rowAt: number, y: number, mode: RawMode): void => {
     const o = (topDown ? y : height - 1 - y) * width * 3;
     unpackRow(row, rowAt, width, mode, palette, out, o);
@@ -154,6 +154,7 @@ export function decodeBmp(b: Uint8Array): RgbImage {
   if (rle) {
     if (raw !== 'P' && raw !== 'P;1' && raw !== 'P;4' && raw !== 'L') fail(`uses RLE compression with ${bits} bits a pixel, which Pillow does not read`);
     const data = rleIndices(b, offset, width, height, compression === RLE4);
+    out = new Uint8Array(width * height * 3);
     for (let y = 0; y < height; y++) put(data, y * width, y, raw === 'L' ? 'L' : 'P');
     return { width, height, data: out };
   }
@@ -167,6 +168,7 @@ export function decodeBmp(b: Uint8Array): RgbImage {
   if (!mapped && offset + (height - 1) * stride + rowBytes > b.length) {
     fail(`is truncated: its ${width}x${height} pixels need ${(height - 1) * stride + rowBytes} bytes from byte ${offset}, and it has ${Math.max(0, b.length - offset)}`);
   }
+  out = new Uint8Array(width * height * 3);
   let src = b;
   if (mapped && offset + (height - 1) * stride + rowBytes > b.length) {
     src = new Uint8Array(offset + (height - 1) * stride + rowBytes);
