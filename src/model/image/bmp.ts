@@ -125,17 +125,18 @@ export function decodeBmp(b: Uint8Array): RgbImage {
     at += bytes.length;
     let grey = true;
     for (let i = 0; i < colors && grey; i++) {
-      const v = colors === 2 ? i * 255 : i;
+      const v = colors === 2 ? i * 255 : i & 255;
       const e = i * paletteEntry;
       grey = e + 3 <= bytes.length && bytes[e] === v && bytes[e + 1] === v && bytes[e + 2] === v;
     }
     if (grey) {
       raw = colors === 2 ? '1' : 'L';
     } else {
-      // ImagePalette.raw("BGRX" / "BGR"): the entries given, then index i reads (i, i, i).
+      // ImagePalette.raw("BGRX" / "BGR"): the entries given (256 at most), then index i reads (i, i, i).
+      const n = Math.floor(bytes.length / paletteEntry);
+      if (n > 256) fail(`has a palette of ${n} colours, which Pillow refuses (at most 256)`);
       palette = new Uint8Array(256 * 3);
       for (let i = 0; i < 256; i++) palette.fill(i, 3 * i, 3 * i + 3);
-      const n = Math.min(256, Math.floor(bytes.length / paletteEntry));
       for (let i = 0; i < n; i++) {
         palette[3 * i] = bytes[i * paletteEntry + 2];
         palette[3 * i + 1] = bytes[i * paletteEntry + 1];
@@ -145,7 +146,7 @@ export function decodeBmp(b: Uint8Array): RgbImage {
   }
   if (offset === 0) offset = at;
 
-  const out = new Uint8Array(width * height * 3);
+  let out = new Uint8Array(0); // allocated once the pixel data is known to be there
   const put = (row: Uint8Array, rowAt: number, y: number, mode: RawMode): void => {
     const o = (topDown ? y : height - 1 - y) * width * 3;
     unpackRow(row, rowAt, width, mode, palette, out, o);
@@ -153,19 +154,27 @@ export function decodeBmp(b: Uint8Array): RgbImage {
   if (rle) {
     if (raw !== 'P' && raw !== 'P;1' && raw !== 'P;4' && raw !== 'L') fail(`uses RLE compression with ${bits} bits a pixel, which Pillow does not read`);
     const data = rleIndices(b, offset, width, height, compression === RLE4);
+    out = new Uint8Array(width * height * 3);
     for (let y = 0; y < height; y++) put(data, y * width, y, raw === 'L' ? 'L' : 'P');
     return { width, height, data: out };
   }
   const stride = ((width * bits + 31) >>> 3) & ~3;
   const rowBytes = Math.ceil((width * BITS_OF[raw]) / 8);
-  // Pillow maps an 8-bit P or L file whose rows all fit into memory, stride by stride (a row of a
-  // 4-bit grey file then reads on into the next); otherwise its raw decoder needs every row's bytes.
+  // Pillow maps an 8-bit P or L file whose rows all fit into the file into memory, stride by stride: a
+  // row of a 1- or 4-bit file read as grey bytes then reads on into the next, and past the file's end
+  // (the mapped page's zeros). Otherwise its raw decoder needs each row's bytes.
   const mapped = (raw === 'P' || raw === 'L') && offset + height * stride <= b.length;
   if (!mapped && rowBytes > stride) fail(`is a ${bits}-bit grey image Pillow cannot read (its rows are shorter than its pixels)`);
-  if (mapped ? offset + (height - 1) * stride + rowBytes > b.length : offset + (height - 1) * stride + rowBytes > b.length) {
+  if (!mapped && offset + (height - 1) * stride + rowBytes > b.length) {
     fail(`is truncated: its ${width}x${height} pixels need ${(height - 1) * stride + rowBytes} bytes from byte ${offset}, and it has ${Math.max(0, b.length - offset)}`);
   }
-  for (let y = 0; y < height; y++) put(b, offset + y * stride, y, raw);
+  out = new Uint8Array(width * height * 3);
+  let src = b;
+  if (mapped && offset + (height - 1) * stride + rowBytes > b.length) {
+    src = new Uint8Array(offset + (height - 1) * stride + rowBytes);
+    src.set(b);
+  }
+  for (let y = 0; y < height; y++) put(src, offset + y * stride, y, raw);
   return { width, height, data: out };
 }
 

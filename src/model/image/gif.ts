@@ -124,7 +124,7 @@ interface Frame {
  * frame's last row is written; it stops for more data where a sub-block is not all there.
  */
 function decodeLzw(file: Uint8Array, start: number, bits: number, interlaced: boolean, f: Frame): void {
-  if (bits < 1 || bits >= 12) fail(`has an LZW code size of ${bits} (1 to 11 are read)`);
+  if (bits > 12) fail(`has an LZW code size of ${bits} (at most 12 is read)`);
   const clear = 1 << bits;
   const end = clear + 1;
   const data = new Uint8Array(TABLE);

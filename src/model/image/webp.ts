@@ -1,9 +1,11 @@
 /**
  * WebP to RGB as Pillow 9.4 reads it (`Image.open(path).convert("RGB")`), for the CLI (Node only: the
- * app decodes through the browser). The pixels come from libwebp itself, compiled to WebAssembly by the
- * @jsquash/webp package (its RGBA decode, with libwebp's defaults: fancy upsampling of lossy chroma,
- * no dithering), the library Pillow calls, so lossless, lossy and lossy-with-alpha files give Pillow's
- * bytes; the .wasm is read from the installed package and instantiated synchronously, never fetched.
+ * app decodes through the browser). The pixels come from libwebp itself (1.1.0), compiled to WebAssembly
+ * by the @jsquash/webp package (its RGBA decode, with libwebp's defaults: fancy upsampling of lossy
+ * chroma, no dithering), the library Pillow calls (1.2.4 in Debian's build), so lossless, lossy and
+ * lossy-with-alpha files give Pillow's bytes (only a damaged lossy bitstream that libwebp decodes anyway
+ * may differ between the versions); the .wasm is read from the installed package and instantiated
+ * synchronously, never fetched.
  *
  * Pillow reads every WebP through libwebp's demuxer and animation decoder: the file is checked whole
  * (see `demux`), then the first frame's chunks (ALPH where the VP8X flags say alpha, VP8 / VP8L) are
