@@ -181,6 +181,6 @@ export const PREPROCESSING_FLAGS: FlagGroup = {
     { name: 'std', value: 'a,b,c', about: 'per channel (R, G, B); default ImageNet\'s' },
     { name: 'exif-orientation', value: ORIENTATION_MODES.join('|'), about: 'a photo\'s EXIF orientation: ignored (default), as Pillow and PyTorch read it, or applied (the image turned upright)' },
   ],
-  notes: '--image reads PNG and JPEG (the app also reads GIF, WebP and BMP); --out is never one of the inputs. Without these options, ' +
+  notes: '--image reads PNG, JPEG, BMP, GIF (its first frame) and WebP, with the pixels Pillow gives; --out is never one of the inputs. Without these options, ' +
     'predict, features and cam use timm\'s default (torchvision V1\'s) transform, and say so.',
 };

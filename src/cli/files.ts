@@ -3,8 +3,8 @@
  * opening a FIFO blocks until a writer comes and a device or pipe has no end; then opened without
  * blocking and checked to be the file looked at. Outputs: never an input (the same device and inode,
  * by any path, link or symlink: no overwritten photo, weights or tensor) and never a FIFO, device or
- * folder, checked before the work and again on the opened file before a byte is written. Images: PNG
- * and JPEG, read as Pillow reads them (EXIF orientation ignored unless asked), with a note saying so.
+ * folder, checked before the work and again on the opened file before a byte is written. Images: PNG,
+ * JPEG, BMP, GIF and WebP, read as Pillow reads them (EXIF orientation ignored unless asked), with a note saying so.
  */
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
@@ -155,7 +155,7 @@ export function writeOutputFile(path: string, bytes: Uint8Array, what: string, i
 /** A decoded image and what was done with its EXIF orientation. */
 type LoadedImage = RgbImage & { orientation: OrientationNote | null };
 
-/** Reads and decodes an image file (PNG and JPEG exactly as Pillow); one-line errors naming the file. */
+/** Reads and decodes an image file (PNG, JPEG, BMP, GIF, WebP: exactly as Pillow); one-line errors naming the file. */
 export function readImage(path: string, orientation: OrientationMode = 'ignore'): LoadedImage {
   const bytes = new Uint8Array(readFile(path, 'image', undefined, MAX_IMAGE_BYTES));
   try {

@@ -104,7 +104,7 @@ export function runPreprocess(args: ParsedArgs): string {
   if (args.positional.length > 0) throw new UsageError(`preprocess takes no positional arguments, got ${args.positional.join(' ')}`);
   const image = flagString(args, 'image');
   const out = flagString(args, 'out');
-  if (!image) throw new UsageError('preprocess needs --image FILE (PNG or JPEG)');
+  if (!image) throw new UsageError('preprocess needs --image FILE (PNG, JPEG, BMP, GIF or WebP)');
   if (!out) throw new UsageError('preprocess needs --out FILE.bin for the float32 NCHW tensor');
   const { config, entry, overrides, orientation } = preprocessFromArgs(args, null);
   const inputs = [['--image', image]] as const;

@@ -1,6 +1,6 @@
 /**
- * The audit's JPEG driver: reads a JSON array of `[jpegPath, outPath]` from stdin, decodes each as the CLI does
- * (`decodeImageBytes`: src/model/image/jpeg.ts) and writes its RGB bytes to outPath; one JSON line per file,
+ * The audit's image driver (jpeg.py, formats.py): reads a JSON array of `[jpegPath, outPath]` from stdin, decodes each as the CLI does
+ * (`decodeImageBytes`) and writes its RGB bytes to outPath; one JSON line per file,
  * `{"width", "height"}` or `{"error"}`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

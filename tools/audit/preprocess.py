@@ -1,9 +1,10 @@
 """Generalization audit, images: the CLI's `preprocess` against timm's `create_transform` on images and settings
 outside the fixtures (scikit-image's sample PNGs in every colour type they come in, its JPEG and the app's sample
-JPEGs, random crop sides, crop shares, interpolations, crop modes, means and stds). Pillow opens each image and converts it to RGB, as timm's
-loaders do. Prints one row per mismatch (the project's tolerance for PNGs is 0) and a count:
+JPEGs, random crop sides, crop shares, interpolations, crop modes, means and stds; with --formats also BMP, GIF and
+WebP copies of some of them). Pillow opens each image and converts it to RGB, as timm's loaders do. Prints one row per
+mismatch (the project's tolerance for PNGs is 0) and a count:
 
-    nice -n 10 /usr/bin/python3 tools/audit/preprocess.py [--cases 60] [--dir DIR]
+    nice -n 10 /usr/bin/python3 tools/audit/preprocess.py [--cases 60] [--formats] [--dir DIR]
 """
 from __future__ import annotations
 
@@ -34,12 +35,23 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=60)
     ap.add_argument("--dir")
     ap.add_argument("--seed", type=int, default=6)
+    ap.add_argument("--formats", action="store_true", help="only BMP, GIF and WebP copies of the sample images")
     a = ap.parse_args()
     folder = Path(a.dir or tempfile.mkdtemp(prefix="audit-pre-"))
     folder.mkdir(parents=True, exist_ok=True)
     rnd = random.Random(a.seed)
     images = [SKIMAGE / n for n in IMAGES if (SKIMAGE / n).exists()]
     images += [SKIMAGE / "hubble_deep_field.jpg", *sorted((REPO / "src" / "app" / "samples").glob("*.jpg"))]
+    if a.formats:
+        copies = []
+        for src in images[:6]:
+            with Image.open(src) as im:
+                rgb = im.convert("RGB")
+            for ext, save in ((".bmp", {}), (".gif", {}), (".webp", {"quality": 80}), ("_lossless.webp", {"lossless": True})):
+                path = folder / f"{src.stem}{ext}"
+                (rgb.quantize(256) if ext == ".gif" else rgb).save(path, **save)
+                copies.append(path)
+        images = copies
     cases, lines = [], []
     for i in range(a.cases):
         image = images[i % len(images)]

@@ -35,8 +35,6 @@ export const IMAGE_MESSAGES = {
   'image.bmpHeader': 'the BMP file is damaged: its header is {size} bytes (12, 40, 108 or 124 expected)',
   'image.resizeTooLarge': 'resizing the {width}x{height} image to {toWidth}x{toHeight} needs a buffer of {megapixels} megapixels, more than the {max} allowed: crop the image to a less elongated shape first',
   'image.decodedSize': 'the browser decoded {width}x{height} pixels from a {kind} file whose header says {headerWidth}x{headerHeight}: refused, the file is damaged or uses something this app does not read',
-  'image.cliFormats': 'the file is not an image the command line reads: PNG or JPEG expected (the app in the browser also reads GIF, WebP and BMP)',
-  'image.browserOnly': 'this is a {kind} image: the command line reads PNG and JPEG (the app in the browser reads {kind} too); convert it first',
 } as const;
 
 /** An image that cannot be read; `msg` is the message as an id with parameters, where there is one. */

@@ -229,8 +229,10 @@ function gif(b: Uint8Array): ImageInfo {
       const flags = b[i + 9];
       i += 10 + (flags & 0x80 ? 3 * 2 ** ((flags & 7) + 1) : 0) + 1;
       i = subBlocks(i);
+    } else if (block === 0x3b) {
+      break;
     } else {
-      break; // the trailer, or data no decoder reads further
+      i++; // Pillow skips a byte that starts no block
     }
   }
   return info('gif', width, height);

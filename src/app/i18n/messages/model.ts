@@ -276,7 +276,6 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'image.bmpHeader': 'BMP 文件已损坏：它的信息头为 {size} 字节（应为 12、40、108 或 124）',
   'image.resizeTooLarge': '把 {width}x{height} 的图像缩放到 {toWidth}x{toHeight} 需要一个 {megapixels} 百万像素的缓冲区，超过允许的 {max}：请先把图像裁剪成不那么细长的形状',
   'image.decodedSize': '浏览器从一个文件头写明 {headerWidth}x{headerHeight} 的 {kind} 文件解码出 {width}x{height} 像素：已拒绝，文件已损坏或使用了本应用不读取的内容',
-  'image.cliFormats': '这个文件不是命令行能读取的图像：需要 PNG 或 JPEG（浏览器中的应用还读取 GIF、WebP 和 BMP）',
   'orientation.turn.2': '左右镜像',
   'orientation.turn.3': '旋转 180°',
   'orientation.turn.4': '上下镜像',
@@ -286,7 +285,6 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'orientation.turn.8': '逆时针旋转 90°',
   'orientation.ignored': 'EXIF 方向 {tag}（{turn}）未应用：按存储的样子读取，与 Pillow 和 PyTorch 的读法相同',
   'orientation.applied': '已应用 EXIF 方向 {tag}（{turn}），与 Pillow 的 ImageOps.exif_transpose 相同；PyTorch 常用的加载方式不会这样做',
-  'image.browserOnly': '这是 {kind} 图像：命令行读取 PNG 和 JPEG（浏览器中的应用也读取 {kind}）；请先转换',
 
   // The NaN guard (src/model/engine/finite.ts).
   'finite.input': '{what}在第 {index} 个元素（共 {length} 个）处含有 {value}：网络将输出 NaN/Inf（PyTorch 的 logits 会全是 NaN），因此没有预测结果。请修正输入。',
