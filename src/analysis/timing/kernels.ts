@@ -167,8 +167,12 @@ function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Pr
       return [memoryKernel(i, 'forward', 'relu', out * s, out * s, out)];
     case 'sigmoid':
       return [memoryKernel(i, 'forward', 'attention', out * s, out * s, 4 * out)];
-    case 'silu':
-      return [memoryKernel(i, 'forward', 'relu', out * s, out * s, 5 * out)];
+    case 'silu': {
+      const silu = memoryKernel(i, 'forward', 'relu', out * s, out * s, 5 * out);
+      // In place under autograd, its gradient needs the input it overwrites: autograd clones it first (aten::clone before
+      // aten::silu_ in the profiler), a copy the memory model counts too (peak-memory.ts).
+      return mode === 'training' && node.inplace ? [memoryKernel(i, 'forward', 'relu', out * s, out * s, 0), silu] : [silu];
+    }
     case 'add':
       return [memoryKernel(i, 'forward', 'add', 2 * out * s, out * s, out)];
     case 'mul':
