@@ -31,6 +31,16 @@ REPO = Path(__file__).resolve().parent.parent.parent
 OUT = REPO / "fixtures" / "timing" / "published.json"
 
 
+def torch_release(tag: str) -> str:
+    """timm's file tag of a PyTorch release: pt112 / pt113 are 1.12 / 1.13, pt210 / pt240 / pt291 are 2.1.0 / 2.4.0 / 2.9.1
+    (written 2.1, 2.4, 2.9.1: a zero patch dropped)."""
+    digits = tag[2:]
+    if digits[0] == "1":
+        return f"1.{digits[1:]}"
+    major, minor, patch = digits[0], digits[1], digits[2:]
+    return f"{major}.{minor}" + (f".{patch}" if patch and patch != "0" else "")
+
+
 def git(repo: str, *args: str) -> str:
     return subprocess.check_output(["git", "-C", repo, *args], text=True)
 
@@ -131,7 +141,7 @@ def timm_tables(repo: str) -> list[dict]:
             "commit": commit,
             "files": [path],
             "device": "rtx3090",
-            "software": f"PyTorch {pt[2]}.{pt[3:]}, CUDA {cu[2:-1]}.{cu[-1]}",
+            "software": f"PyTorch {torch_release(pt)}, CUDA {cu[2:-1]}.{cu[-1]}",
             "dtype": "amp",
             "layout": layout,
             "mode": mode,
