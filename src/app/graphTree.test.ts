@@ -46,6 +46,33 @@ describe('the graph tree', () => {
     expect(se.byId.get('global_pool')!.children.map((c) => c.id)).toEqual(['global_pool.pool', 'global_pool.flatten']);
   });
 
+  it("lists timm's norm + act modules (BatchNormAct2d) once: the norm's layer, its drop and act beside it", () => {
+    for (const name of ['regnety_040', 'regnetv_064', 'regnetz_040_h', 'regnety_040_sgn']) {
+      const g = buildLayerGraph(presetConfig(name));
+      const t = graphTree(g);
+      const layers: string[] = [];
+      const walk = (item: { id: string; kind: string; children: { id: string; kind: string; children: never[] }[] }) => {
+        if (item.kind === 'layer') layers.push(item.id);
+        item.children.forEach(walk);
+      };
+      t.roots.forEach((r) => walk(r as never));
+      expect(new Set(layers).size, name).toBe(layers.length);
+      for (const n of g.nodes) {
+        if (n.kind === 'container' || n.kind === 'block') continue;
+        expect(t.byNode[n.index]?.kind, `${name} ${n.name}`).toBe('layer');
+      }
+      const ops = new Set(g.nodes.filter((n) => n.kind !== 'container' && n.kind !== 'block').map((n) => n.name));
+      const normActs = g.nodes.filter((n) => n.kind === 'container' && ops.has(n.name));
+      expect(normActs.length, name).toBeGreaterThan(0);
+      for (const m of normActs) {
+        const norm = t.byId.get(m.name)!;
+        expect(norm.kind, m.name).toBe('layer');
+        const calls = g.nodes.filter((n) => n.kind !== 'container' && (n.name === m.name || n.name.startsWith(`${m.name}.`))).map((n) => n.name);
+        expect(norm.parent!.children.map((c) => c.id).filter((id) => calls.includes(id)), m.name).toEqual(calls);
+      }
+    }
+  });
+
   it('shows stages first; opening reveals children; edges carry the producing node', () => {
     expect(visibleItems(tree, new Set()).map((i) => i.id)).toEqual(tree.roots.map((r) => r.id));
     const edges = treeEdges(tree, new Set());

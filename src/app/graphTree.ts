@@ -62,10 +62,14 @@ function makeItem(id: string, kind: TreeItemKind, parent: TreeItem | null, node:
 
 /**
  * The layers of one part (the stem, a block, the head) under `parent`, a module marker's calls
- * (`layer1.0.se.*`) gathered into the module's item, placed where its first call runs.
+ * (`layer1.0.se.*`) gathered into the module's item, placed where its first call runs; a module that is
+ * itself an op (timm's BatchNormAct2d `stem.bn`) is that op's layer, its own calls (`stem.bn.act`) beside it.
  */
 function addLayers(parent: TreeItem, nodes: readonly LayerNode[], byId: Map<string, TreeItem>): void {
-  const modules = nodes.filter((n) => n.kind === 'container');
+  // A container that is also an op of its own (timm's BatchNormAct2d: the norm, then its `drop` and `act`) is that op's
+  // layer, its calls listed beside it in the enclosing module: one item per name, as the Layers view has one row.
+  const ops = new Set(nodes.filter((n) => n.kind !== 'container' && n.kind !== 'block').map((n) => n.name));
+  const modules = nodes.filter((n) => n.kind === 'container' && !ops.has(n.name));
   const moduleItems = new Map<string, TreeItem>();
   let merged = false;
   for (const n of nodes) {
