@@ -19,6 +19,7 @@
  *                         [-- --train-runs N] [-- --save FILE] [-- --measured FILE] [-- --port N]  (the browser part's preview server)
  *                         [-- --clock cpu]   (the least CPU time over the threads instead of the median wall time: for a busy machine)
  *                         [-- --clock least] (the least wall time of the runs instead of the median: batch 1 on 2 threads is bimodal here)
+ *                         [-- --system-malloc] (glibc's default malloc, which returns freed tensors' pages to the system)
  * --save writes the probe and the measurements as JSON; --measured FILE predicts them again without measuring.
  */
 import { spawn } from 'node:child_process';
@@ -61,7 +62,8 @@ function cpuName(): string {
   const field = (k: string) => new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1] ?? '?';
   const cap = process.env.ONEDNN_MAX_CPU_ISA ?? process.env.DNNL_MAX_CPU_ISA;
   const aten = process.env.ATEN_CPU_CAPABILITY;
-  const caps = [cap ? `oneDNN capped at ${cap}` : '', aten ? `ATen kernels at ${aten}` : ''].filter(Boolean).join(', ');
+  const malloc = flag('system-malloc') ? "PyTorch on glibc's default malloc" : 'PyTorch with freed memory kept (MALLOC_TRIM_THRESHOLD_, MALLOC_TOP_PAD_)';
+  const caps = [cap ? `oneDNN capped at ${cap}` : '', aten ? `ATen kernels at ${aten}` : '', malloc].filter(Boolean).join(', ');
   return `${field('model name')} (family ${field('cpu family')}, model ${field('model')}), ${info.match(/^processor/gm)?.length ?? '?'} logical CPUs${caps ? ` (${caps})` : ''}`;
 }
 
@@ -112,9 +114,19 @@ function calibration(): void {
   print(`   ${unmatched.length} published networks the app cannot build yet (not fitted, not shown): ${unmatched.slice(0, 12).join(', ')}${unmatched.length > 12 ? ', ...' : ''}`);
 }
 
+/**
+ * The measured PyTorch's environment: glibc's malloc keeps the memory it frees (no trimming of the heap's top, grown
+ * 512 MB at a time) unless `--system-malloc`. By default glibc gives a freed tensor's pages back to the system and the
+ * next op faults them in again; in this kind of sandbox a fault is so slow that the same grouped conv (ResNeXt-50's
+ * stage 1 at batch 8, one thread) took 7.1 ms on one call and 45-130 ms on the next, in one process on the same input
+ * (2026-12-07; docs/time-model.md). A long-running PyTorch reuses its memory; so does this measurement.
+ */
+const KEEP_FREED_MEMORY = { MALLOC_TRIM_THRESHOLD_: String(64 * 2 ** 30), MALLOC_TOP_PAD_: String(512 * 2 ** 20) };
+
 function run(cmd: string, argv: string[], onLine: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const env = flag('system-malloc') ? process.env : { ...process.env, ...KEEP_FREED_MEMORY };
+    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let buf = '';
     p.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
