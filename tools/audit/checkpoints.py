@@ -93,6 +93,14 @@ def cli(lines):
     return [json.loads(line) for line in proc.stdout.splitlines()]
 
 
+def logits_diff(out: Path, ref: np.ndarray) -> tuple:
+    """The CLI's logits in `out` against PyTorch's `ref`: the largest difference (inf if the sizes differ) and whether it
+    is within TOLERANCE of the largest logit."""
+    ours = np.fromfile(out, dtype="<f4")
+    diff = float(np.abs(ours - ref.ravel()).max()) if ours.size == ref.size else float("inf")
+    return diff, diff <= TOLERANCE * max(1.0, float(np.abs(ref).max()))
+
+
 def custom_main(n: int, seed: int, folder: Path) -> None:
     """Random custom configs of tools/audit/sweep.py (torchvision's and timm's ResNet, both RegNets), built by the
     libraries, saved as safetensors and loaded by `predict` with the network inferred from the file alone (the flags a
@@ -128,9 +136,8 @@ def custom_main(n: int, seed: int, folder: Path) -> None:
             bad += 1
             print(f"REFUSED  {label[:110]}: {r['error'][:200]}")
             continue
-        ours = np.fromfile(out, dtype="<f4")
-        diff = float(np.abs(ours - ref.ravel()).max()) if ours.size == ref.size else float("inf")
-        if not diff <= TOLERANCE * max(1.0, float(np.abs(ref).max())):
+        diff, ok = logits_diff(out, ref)
+        if not ok:
             bad += 1
             print(f"MISMATCH {label[:110]}: max diff {diff:.3g} (largest logit {float(np.abs(ref).max()):.3g})")
     print(f"{len(meta)} custom networks loaded with the config inferred, {bad} mismatches or refusals")
@@ -183,9 +190,7 @@ def pretrained_main(tags: list, folder: Path) -> None:
             bad += 1
             print(f"REFUSED  {tag}: {r['error'][:200]}")
             continue
-        ours = np.fromfile(out, dtype="<f4")
-        diff = float(np.abs(ours - ref.ravel()).max()) if ours.size == ref.size else float("inf")
-        ok = diff <= TOLERANCE * max(1.0, float(np.abs(ref).max()))
+        diff, ok = logits_diff(out, ref)
         bad += not ok
         print(f"{tag:45} {cfg['input_size'][1]} {cfg['interpolation']:8} {cfg['crop_pct']:.3f} {cfg.get('crop_mode', 'center'):7}"
               f" max |ours - f64| {diff:.2e} (torch f32 {cfg['torch_f32_error']:.2e}, largest logit {float(np.abs(ref).max()):.3g})"
