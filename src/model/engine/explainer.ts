@@ -13,7 +13,7 @@ import type { TfjsNetwork } from '../tfjs/network.ts';
 import type { StateDict } from '../weights/common.ts';
 import type { CamMaps, ExplainMap, ExplainOverview, LayerValues } from './protocol.ts';
 import type { BackendName } from '../tfjs/backend-name.ts';
-import { checkInput, runGuarded, type FiniteGuard } from './finite.ts';
+import { checkInput, observeMaxima, runGuarded, type FiniteGuard } from './finite.ts';
 import type { Message } from '../message.ts';
 
 type Crop = { width: number; height: number; data: Uint8ClampedArray };
@@ -87,9 +87,7 @@ export class Explainer {
         const t = rank(logits, topk);
         top.push(t);
         return t.map((e) => e.index);
-      }, (node, value) => {
-        if (guard.watched.has(node)) maxima.push([node, tf.max(value) as tf.Scalar]);
-      });
+      }, observeMaxima(guard, maxima));
       const observed = new Map<number, number>();
       for (const [node, m] of maxima) observed.set(node, (await m.data())[0]);
       guard.check(inputMax, observed, r.logits);

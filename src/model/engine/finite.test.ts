@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { isView } from '../fusion.ts';
 import { buildLayerGraph } from '../graph.ts';
 import { WeightsError, inferConfig } from '../weights/index.ts';
 import { readWeights } from '../../../test/support/weights.ts';
@@ -73,6 +74,18 @@ describe('FiniteGuard', () => {
   it('watches the output of every residual block', () => {
     const guard = new FiniteGuard(graph, sd);
     expect([...guard.watched].map((i) => graph.nodes[i].name)).toEqual(['layer1.0.relu']);
+  });
+
+  it("watches the op that computes a block's output, through views: a linear-output RegNetZ block ends in an Identity", () => {
+    for (const name of ['tiny_regnetz_timm', 'tiny_regnetv_timm', 'tiny_regnetx_timm']) {
+      const f = `${name}.safetensors`;
+      const weights = readWeights(new Uint8Array(readFileSync(join('fixtures/regnet/weights', f))), f).stateDict;
+      const g = buildLayerGraph(inferConfig(weights));
+      const guard = new FiniteGuard(g, weights);
+      const blocks = g.nodes.filter((n) => n.kind === 'block');
+      expect(guard.watched.size, name).toBe(blocks.length);
+      for (const i of guard.watched) expect(isView(g.nodes[i].kind), `${name} ${g.nodes[i].name}`).toBe(false);
+    }
   });
 
   it('reports a NaN seen at a block output, and non-finite logits, as "the network produced NaN/Inf"', () => {

@@ -9,13 +9,15 @@
  * - bounds every value the network computes, PyTorch's unfolded BatchNorm included: from the largest
  *   input magnitude m, a conv's outputs are at most sum|w| * m per channel, a BatchNorm's at most
  *   (c + |mean|) * |gamma| / sqrt(var + eps) + |beta|, an add the sum, a pool its input. The bound is
- *   restarted at each residual block's output from the largest value observed there (one max
- *   reduction per block, read back with the logits). While every bound stays under half the largest
+ *   restarted at each residual block's output from the largest magnitude observed there (one max
+ *   reduction per block, read back with the logits; the op that computes it, through Identity views such
+ *   as a linear-output block's `act3`). While every bound stays under half the largest
  *   float32, no sum anywhere can overflow, so no Inf and no NaN exists in the network and none was
  *   washed out; a bound past it is refused, as PyTorch would compute Inf or NaN there;
  * - finally checks the logits themselves.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { isView } from '../fusion.ts';
 import type { LayerGraph, LayerNode } from '../graph.ts';
 import type { TfjsNetwork } from '../tfjs/network.ts';
 import { WeightsError, clip, type StateDict } from '../weights/common.ts';
@@ -94,7 +96,10 @@ export class FiniteGuard {
   private readonly bias = new Map<number, Float64Array>();
   /** GroupNorm: the largest |scale| and |shift|. */
   private readonly gn = new Map<number, { gamma: number; beta: number }>();
-  /** Graph nodes whose outputs a run observes: the ReLU ending each residual block. */
+  /**
+   * Graph nodes whose outputs a run observes: the op computing each residual block's output (its ReLU, or, where the
+   * block ends in a view such as timm's linear-output `act3 = Identity`, the op behind it: views are never computed).
+   */
   readonly watched: ReadonlySet<number>;
 
   /**
@@ -158,7 +163,11 @@ export class FiniteGuard {
         this.bn.set(node.index, b);
       }
     }
-    this.watched = new Set(nodes.filter((n) => n.kind === 'block').map((n) => n.inputs[0]));
+    const computedAt = (i: number): number => {
+      while (i >= 0 && isView(nodes[i].kind)) i = nodes[i].inputs[0];
+      return i;
+    };
+    this.watched = new Set(nodes.filter((n) => n.kind === 'block').map((n) => computedAt(n.inputs[0])).filter((i) => i >= 0));
   }
 
   /**
@@ -258,6 +267,16 @@ export class FiniteGuard {
 }
 
 /**
+ * The observer that collects, for each watched node of a run, the largest magnitude of its output (a block may end
+ * without a ReLU: RegNetZ's linear output, negative values included).
+ */
+export function observeMaxima(guard: FiniteGuard, maxima: [number, tf.Scalar][]): (node: number, value: tf.Tensor) => void {
+  return (node, value) => {
+    if (guard.watched.has(node)) maxima.push([node, tf.tidy(() => tf.max(tf.abs(value))) as tf.Scalar]);
+  };
+}
+
+/**
  * Runs the network on a float32 NCHW batch under the guard: refuses a non-finite input, observes the
  * block outputs' maxima, and throws a NonFiniteError instead of returning logits that are not
  * provably what PyTorch computes.
@@ -271,9 +290,7 @@ export async function runGuarded(
   const inputMax = checkInput(input);
   const maxima: [number, tf.Scalar][] = [];
   try {
-    const out = await net.run(input, shape, (node, value) => {
-      if (guard.watched.has(node)) maxima.push([node, tf.max(value) as tf.Scalar]);
-    });
+    const out = await net.run(input, shape, observeMaxima(guard, maxima));
     const observed = new Map<number, number>();
     if (maxima.length > 0) {
       const all = tf.stack(maxima.map(([, t]) => t));
