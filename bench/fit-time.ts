@@ -12,11 +12,11 @@
  */
 import { buildLayerGraph, type LayerGraph } from '../src/model/graph.ts';
 import { findDevice } from '../src/analysis/devices.ts';
-import { optimizerImpl, PUBLISHED_TIMINGS, zeroGrad, type PublishedTiming } from '../src/analysis/timing/published.ts';
+import { PUBLISHED_TIMINGS, tableSoftware, type PublishedTiming } from '../src/analysis/timing/published.ts';
 import { inferenceKernels, trainingKernels, type Kernel } from '../src/analysis/timing/kernels.ts';
 import { eagerSeconds, kernelTime, type DeviceConstants } from '../src/analysis/timing/model.ts';
 import { spearman } from '../src/analysis/stats.ts';
-import { inferenceTime, trainingStepTime } from '../src/analysis/timing/predict.ts';
+import { inferenceTime, kernelOptions, trainingStepTime } from '../src/analysis/timing/predict.ts';
 
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -41,8 +41,10 @@ function casesOf(rows: readonly PublishedTiming[]): Case[] {
   return rows.filter((r) => r.config && r.use === 'calibration').map((row) => {
     const g = graphOf(row);
     const p = row.table.precision;
-    if (row.table.mode === 'inference') return { row, kernels: inferenceKernels(g, row.batch, p) };
-    const k = trainingKernels(g, row.batch, p, row.optimizer, optimizerImpl(row.table), zeroGrad(row.table));
+    const sw = tableSoftware(row.table);
+    const opts = kernelOptions({ device: findDevice(row.table.device)!, precision: p, layout: row.table.layout, constants: INITIAL, ...sw });
+    if (row.table.mode === 'inference') return { row, kernels: inferenceKernels(g, row.batch, p, opts) };
+    const k = trainingKernels(g, row.batch, p, row.optimizer, sw.optimizerImpl, sw.zeroGrad, opts);
     return { row, kernels: [...k.forward, ...k.backward, ...k.optimizer] };
   });
 }
@@ -188,7 +190,7 @@ function validation(constants: DeviceConstants): void {
   const byTable = new Map<string, number[]>();
   for (const r of rows) {
     const device = findDevice(r.table.device)!;
-    const s = { device, precision: r.table.precision, layout: r.table.layout, constants, optimizerImpl: optimizerImpl(r.table), zeroGrad: zeroGrad(r.table) };
+    const s = { device, precision: r.table.precision, layout: r.table.layout, constants, ...tableSoftware(r.table) };
     const ms = (r.table.mode === 'inference' ? inferenceTime(graphOf(r), r.batch, s) : trainingStepTime(graphOf(r), r.batch, r.optimizer, r.gpus, s)).seconds * 1000;
     err.push(ms / r.ms - 1);
     byTable.set(r.table.id, [...(byTable.get(r.table.id) ?? []), ms / r.ms - 1]);

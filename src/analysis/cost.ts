@@ -43,6 +43,7 @@ export const COST_MESSAGES = {
   'cost.gpusSingle': '{device} is a single device here (no interconnect in the device table): use 1 GPU, got {value}',
   'cost.optimizer': 'optimizer must be {allowed}, got "{value}"',
   'cost.device': 'unknown device "{value}": use one of {allowed}',
+  'cost.fastNorm': 'fast-norm runs GroupNorm in float16 under autocast, so it needs the amp precision, got {dtype}: use amp or leave fast-norm off',
   'cost.tooLarge': 'batch {batch} would need {bytes} bytes of training memory (over 1e15): use a batch of at most {most}',
   'cost.tooLargeAtOne': 'batch {batch} would need {bytes} bytes of training memory (over 1e15): this network does not fit even at batch 1',
 } as const;
@@ -68,6 +69,8 @@ export interface CostOptions {
   zeroGrad?: GradReset;
   /** The optimizer's foreach implementation (peak-memory.ts); default false (torch 1.13's single-tensor loop). */
   foreach?: boolean;
+  /** GroupNorm in float16 under autocast (timm's `--fast-norm`); default false: autocast runs it in float32. amp only. */
+  fastNorm?: boolean;
 }
 
 export const DEFAULT_BATCH = 32;
@@ -269,7 +272,8 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   const memory = trainingMemory(graph, dtype, optimizer);
   checkBatch(memory, batch);
   checkGpus(device, gpus);
-  const setting = timeSetting(device, options.dtype, options.layout);
+  if (options.fastNorm && options.dtype !== 'amp') throw costError('cost.fastNorm', { dtype: options.dtype });
+  const setting = { ...timeSetting(device, options.dtype, options.layout), fastNorm: options.fastNorm ?? false };
   const pass = layerTimes(graph, batch, setting);
   const layers = pass.layers;
   const predictedMs = pass.ms;
@@ -390,6 +394,7 @@ export function costJson(report: CostReport): unknown {
       gpus: report.options.gpus,
       zero_grad: stepKind(report.options).zeroGrad,
       foreach: stepKind(report.options).foreach,
+      fast_norm: report.options.fastNorm ?? false,
       peak_tflops: matrixPath(d, report.options.dtype).tflops,
       fp32_tflops: d.fp32Tflops,
       bandwidth_gbs: d.bandwidthGBs,

@@ -79,7 +79,24 @@ describe('cli cost', () => {
     expect(cli('cost', 'resnet50', '--foreach=yes').stderr).toMatch(/--foreach takes no value/);
   });
 
+  it('--fast-norm: GroupNorm in float16 under autocast, as timm runs it with --fast-norm; a BatchNorm network is unchanged', () => {
+    const run = (net: string, ...flags: string[]) => JSON.parse(cli('cost', net, '--batch', '64', '--dtype', 'amp', '--device', 'rtx3090', '--json', ...flags).stdout);
+    const want = (fastNorm: boolean) =>
+      costOf(buildLayerGraph(presetConfig('resnet50_gn')), { batch: 64, dtype: 'amp', layout: 'nchw', gpus: 1, optimizer: 'momentum', device: findDevice('rtx3090')!, fastNorm });
+    const plain = run('resnet50_gn');
+    const fast = run('resnet50_gn', '--fast-norm');
+    expect(plain.totals.predicted_ms).toBeCloseTo(want(false).totals.predictedMs, 9);
+    expect(fast.totals.predicted_ms).toBeCloseTo(want(true).totals.predictedMs, 9);
+    // float32 GroupNorm moves about twice the bytes around each norm: clearly slower.
+    expect(plain.totals.predicted_ms).toBeGreaterThan(1.3 * fast.totals.predicted_ms);
+    expect(plain.totals.train_step_ms).toBeGreaterThan(1.2 * fast.totals.train_step_ms);
+    expect([plain.device.fast_norm, fast.device.fast_norm]).toEqual([false, true]);
+    expect(run('resnet50', '--fast-norm').totals.predicted_ms).toBeCloseTo(run('resnet50').totals.predicted_ms, 9);
+    expect(cli('cost', 'resnet50_gn', '--batch', '64', '--dtype', 'amp', '--device', 'rtx3090').stdout).toMatch(/GroupNorm in float32 \(autocast's rule; --fast-norm: float16\)/);
+  });
+
   it.each([
+    [['--fast-norm'], /--fast-norm runs GroupNorm in float16 under autocast, so it needs --dtype amp, got float32: add --dtype amp or drop --fast-norm/],
     [['--batch', '0'], /--batch: batch size must be a positive whole number \(1, 2, 3, \.\.\.\), got "0"/],
     [['--batch', '-2'], /got "-2"/],
     [['--batch', '1.5'], /got "1\.5"/],

@@ -1,6 +1,6 @@
 /**
  * `cost <preset | config flags> [--batch N] [--dtype float32|tf32|amp|float16|bfloat16] [--layout nchw|nhwc]
- *       [--optimizer none|sgd|momentum|adam] [--set-to-none] [--foreach] [--device NAME] [--gpus N] [--json]`:
+ *       [--optimizer none|sgd|momentum|adam] [--set-to-none] [--foreach] [--fast-norm] [--device NAME] [--gpus N] [--json]`:
  * activations, memory traffic, training and inference memory, the peak of a training step, the predicted time of
  * every layer and of a training step (src/analysis/cost.ts, timing/). Bad values are one-line errors (main.ts exits
  * with status 2).
@@ -62,6 +62,8 @@ function costText(report: CostReport): string {
   const mixed = o.dtype === 'amp';
   const tr = report.training;
   // The step whose peak and time are taken (cost.ts: one step for both).
+  const gn = report.graph.nodes.some((n) => n.kind === 'gn');
+  const norm = mixed && gn ? `; GroupNorm in ${o.fastNorm ? 'float16 (--fast-norm)' : 'float32 (autocast\'s rule; --fast-norm: float16)'}` : '';
   const step = `gradients ${o.zeroGrad === 'none' ? 'set to None' : 'zeroed'} by zero_grad, ${o.foreach ? 'foreach' : 'single-tensor'} optimizer`;
   const published = [...publishedFor(config, d.name, o.dtype, o.layout, 'inference'), ...publishedFor(config, d.name, o.dtype, o.layout, 'training')];
   const lines = [
@@ -82,11 +84,11 @@ function costText(report: CostReport): string {
     `  ${m.fits ? 'fits' : 'does not fit'} in ${humanBytes(m.deviceBytes)}; largest batch that fits: ${thousands(m.largestBatch)}`,
     `inference peak, batch ${o.batch}: ${humanBytes(t.inferencePeakBytes)} of live activations (+ ${humanBytes(m.inferenceWeightBytes)} of weights)`,
     '',
-    `predicted inference time, batch ${o.batch}: ${ms(t.predictedMs)} ms (${thousands(Math.round((o.batch / t.predictedMs) * 1000))} images/s)${t.predictedMs > t.layersMs * 1.001 ? `; launch-bound: the host queues kernels slower than the GPU runs them (${ms(t.layersMs)} ms of kernels)` : ''}`,
+    `predicted inference time, batch ${o.batch}: ${ms(t.predictedMs)} ms (${thousands(Math.round((o.batch / t.predictedMs) * 1000))} images/s)${t.predictedMs > t.layersMs * 1.001 ? `; launch-bound: the host queues kernels slower than the GPU runs them (${ms(t.layersMs)} ms of kernels)` : ''}${norm}`,
     tr
       ? `predicted training step, batch ${o.batch}${o.gpus > 1 ? ` per GPU on ${o.gpus} GPUs` : ''}: ${ms(tr.stepMs)} ms = forward ${ms(tr.forwardMs)} + backward ${ms(tr.backwardMs)}` +
         `${o.gpus > 1 ? ` + all-reduce not hidden by the backward ${ms(tr.exposedAllReduceMs)} (of ${ms(tr.allReduceMs)})` : ''} + optimizer ${ms(tr.optimizerMs)}; ` +
-        `${thousands(Math.round(tr.imagesPerS))} images/s, ${(tr.epochS / 60).toFixed(1)} min per epoch of ${thousands(IMAGENET_TRAIN_IMAGES)} images (ImageNet-1k); ${step}`
+        `${thousands(Math.round(tr.imagesPerS))} images/s, ${(tr.epochS / 60).toFixed(1)} min per epoch of ${thousands(IMAGENET_TRAIN_IMAGES)} images (ImageNet-1k); ${step}${norm}`
       : 'training: this engine does not train',
     ...published.map((r) => `published: ${publishedText(r, predictPublished(r))}`),
     `model: kernel by kernel as eager PyTorch runs them (docs/time-model.md); device figures: ${[...new Set(Object.values(d.sources))].map((k) => DEVICE_SOURCES[k]).join('; ')}`,
@@ -124,6 +126,7 @@ export const COST: Command = {
     { name: 'optimizer', value: OPTIMIZERS.join('|') },
     { name: 'set-to-none' },
     { name: 'foreach' },
+    { name: 'fast-norm' },
     { name: 'device', value: 'NAME' },
     { name: 'gpus', value: 'N' },
     JSON_FLAG,
@@ -147,9 +150,11 @@ function costReport(args: ParsedArgs): string {
     gpus: parseWith(flagString(args, 'gpus') ?? '1', parseGpus, '--gpus'),
     zeroGrad: args.flags.has('set-to-none') ? ('none' as const) : ('zero' as const),
     foreach: args.flags.has('foreach'),
+    fastNorm: args.flags.has('fast-norm'),
   };
   parseWith(options.gpus, (g) => checkGpus(options.device, g), '--gpus');
   analyze(config); // refuses absurd networks with the figure
+  if (options.fastNorm && options.dtype !== 'amp') throw new UsageError(`--fast-norm runs GroupNorm in float16 under autocast, so it needs --dtype amp, got ${options.dtype}: add --dtype amp or drop --fast-norm`);
   const report = costOf(buildLayerGraph(config), options);
   if (args.flags.has('json')) return JSON.stringify(costJson(report), null, 2) + '\n';
   return costText(report);

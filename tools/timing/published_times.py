@@ -15,7 +15,9 @@ What is kept (and nothing else; the issue allows calibration on these tables onl
   `train_bw_time` at TRAIN.BATCH_SIZE / NUM_GPUS) are kept marked `validation`: they are never fitted.
 - timm results/benchmark-{infer,train}-amp-{nchw,nhwc}-*-rtx3090.csv: the rows of the networks of timm's
   resnet.py and regnet.py (the models registered there at that commit), so that a network joins the calibration
-  as soon as the app can build it.
+  as soon as the app can build it. Tables timm has since removed from results/ are read at the commit before their
+  removal (`removed_by` names the removing commit) when a table of the same run is still there: the PyTorch 1.12
+  inference tables, from the run of the 1.12 training tables. The time model compares with those, never fits them.
 """
 from __future__ import annotations
 
@@ -113,17 +115,39 @@ def registered(repo: str, path: str) -> list[str]:
     return re.findall(r"@register_model\s*\ndef (\w+)\(", show(repo, path))
 
 
+TABLE = r"results/benchmark-(infer|train)-amp-(nchw|nhwc)-.*-rtx3090\.csv"
+
+
+def removed_tables(repo: str) -> list[tuple[str, str, str]]:
+    """The RTX 3090 tables deleted from results/ since (timm removed its PyTorch 1.10-1.12 inference tables in 2022
+    and 2024): (path, the commit before the deletion, where they are read, and the deleting commit)."""
+    out = []
+    log = git(repo, "log", "--diff-filter=D", "--name-only", "--format=commit %H", "HEAD", "--", "results/")
+    deleting = ""
+    for line in log.splitlines():
+        if line.startswith("commit "):
+            deleting = line.split()[1]
+        elif re.fullmatch(TABLE, line.strip()):
+            parent = git(repo, "rev-parse", f"{deleting}^").strip()
+            out.append((line.strip(), parent, deleting))
+    return out
+
+
 def timm_tables(repo: str) -> list[dict]:
     commit = git(repo, "rev-parse", "HEAD").strip()
     family = set(registered(repo, "timm/models/resnet.py")) | set(registered(repo, "timm/models/regnet.py"))
-    files = [p for p in git(repo, "ls-tree", "--name-only", "HEAD", "results/").split()
-             if re.fullmatch(r"results/benchmark-(infer|train)-amp-(nchw|nhwc)-.*-rtx3090\.csv", p)]
+    files = [(p, commit, "") for p in git(repo, "ls-tree", "--name-only", "HEAD", "results/").split() if re.fullmatch(TABLE, p)]
+    # A removed table is kept when a table of the same benchmark run (its PyTorch and CUDA tags) is still there:
+    # the PyTorch 1.12 inference tables, run with the same code (timm 0.6.6) as the 1.12 training tables.
+    present = {p for p, _, _ in files}
+    runs = {re.search(r"-(pt\d+-cu\d+)-", p).group(1) for p in present}
+    files += [f for f in removed_tables(repo) if f[0] not in present and re.search(r"-(pt\d+-cu\d+)-", f[0]).group(1) in runs]
     tables = []
-    for path in sorted(files):
+    for path, at, deleted in sorted(files):
         mode, layout = re.match(r"results/benchmark-(infer|train)-amp-(nchw|nhwc)-", path).groups()
         software = re.search(r"-(pt\d+)-(cu\d+)-", path).groups()
         rows = []
-        for r in csv.DictReader(io.StringIO(show(repo, path))):
+        for r in csv.DictReader(io.StringIO(git(repo, "show", f"{at}:{path}"))):
             if r["model"] not in family:
                 continue
             rows.append({
@@ -138,8 +162,9 @@ def timm_tables(repo: str) -> list[dict]:
         tables.append({
             "id": f"timm-{mode}-{layout}-{pt}-rtx3090",
             "repo": "huggingface/pytorch-image-models",
-            "commit": commit,
+            "commit": at,
             "files": [path],
+            **({"removed_by": deleted} if deleted else {}),
             "device": "rtx3090",
             "software": f"PyTorch {torch_release(pt)}, CUDA {cu[2:-1]}.{cu[-1]}",
             "dtype": "amp",
@@ -152,6 +177,7 @@ def timm_tables(repo: str) -> list[dict]:
                    "train mode, forward + CrossEntropyLoss + backward + SGD step (timm 'sgd': momentum 0.9, Nesterov), "
                    "zero_grad before the timer; step_ms = one step of the batch (the batch is lowered from 512 "
                    "until the step fits)")
+                + (f"; removed from results/ by {deleted[:7]}, read at the commit before it" if deleted else "")
             ),
             "rows": rows,
         })

@@ -25,7 +25,7 @@
 import { numel, type LayerGraph, type LayerNode } from '../../model/graph.ts';
 import type { Optimizer } from '../memory.ts';
 import type { GradReset } from '../peak-memory.ts';
-import { activationBytes, autocasts, masterBytes, weightBytes, type Precision } from './precision.ts';
+import { activationBytes, autocasts, elementBytes, masterBytes, weightBytes, type Precision } from './precision.ts';
 
 /** A matrix product: per group an (m x k) by (k x n) GEMM, `groups` of them. */
 export interface Gemm {
@@ -41,7 +41,7 @@ export interface Gemm {
 type KernelRole =
   | 'conv' | 'dgrad' | 'wgrad' | 'fc'
   | 'bn' | 'relu' | 'add' | 'pool' | 'depthwise' | 'reduce' | 'attention'
-  | 'cast' | 'accumulate' | 'loss' | 'optimizer';
+  | 'cast' | 'layout' | 'accumulate' | 'loss' | 'optimizer';
 
 type Phase = 'forward' | 'backward' | 'optimizer';
 
@@ -119,9 +119,63 @@ function inputElements(graph: LayerGraph, node: LayerNode, which = 0): number {
   return numel(i < 0 ? graph.inputShape : graph.nodes[i].outShape);
 }
 
-/** The forward kernels of one node (eval or training mode). */
-function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Precision, mode: Mode): Kernel[] {
-  const s = activationBytes(p);
+/** What the software does that the graph does not say. */
+export interface KernelOptions {
+  /** timm's `--fast-norm` (`set_fast_norm()`): GroupNorm casts its input to the autocast dtype and runs in float16. */
+  fastNorm?: boolean;
+  /** A channels-last model on CUDA (`model.to(memory_format=torch.channels_last)`): GroupNorm's layout copies. */
+  cudaChannelsLast?: boolean;
+}
+
+/**
+ * Which nodes' outputs are NCHW-contiguous in a channels-last model on CUDA. PyTorch's `group_norm` makes its
+ * input contiguous on CUDA (`input.contiguous()`, a copy of a channels-last tensor; on the CPU it keeps the
+ * input's format) and returns NCHW; the ops after it keep that format (an add or multiply its first operand's,
+ * timm's `x += shortcut` included) until a conv, which, its weight being channels-last, copies its input back to
+ * channels-last (cuDNN's `suggest_memory_format`) and returns channels-last. Without `cudaChannelsLast`: none.
+ */
+function nchwOutputs(graph: LayerGraph, opts: KernelOptions): boolean[] {
+  if (!opts.cudaChannelsLast) return graph.nodes.map(() => false);
+  const nchw: boolean[] = [];
+  for (const n of graph.nodes) {
+    if (n.kind === 'gn') nchw.push(true);
+    else if (n.kind === 'conv' || n.kind === 'conv1d' || n.kind === 'linear' || n.kind === 'blurpool') nchw.push(false);
+    else nchw.push(n.inputs.length > 0 && n.inputs[0] >= 0 ? nchw[n.inputs[0]] : false);
+  }
+  return nchw;
+}
+
+/** Per node: whether one of the kernels reading its output (views looked through) is a GroupNorm. */
+function feedsGroupNorm(graph: LayerGraph): boolean[] {
+  const feeds = graph.nodes.map(() => false);
+  for (const n of graph.nodes) if (n.kind === 'gn' && n.inputs[0] >= 0) { const at = source(graph, n.inputs[0]); if (at >= 0) feeds[at] = true; }
+  return feeds;
+}
+
+/** How each node runs: its output element bytes and, in a channels-last model on CUDA, which outputs are NCHW. */
+interface Formats {
+  bytes: number[];
+  nchw: boolean[];
+  feedsGn: boolean[];
+}
+
+function formatsOf(graph: LayerGraph, p: Precision, opts: KernelOptions): Formats {
+  return { bytes: elementBytes(graph, p, opts.fastNorm), nchw: nchwOutputs(graph, opts), feedsGn: opts.cudaChannelsLast ? feedsGroupNorm(graph) : graph.nodes.map(() => false) };
+}
+
+/** Element bytes of a node's (first, or `which`) input: the network input is float32 unless the model is 16-bit. */
+function inputBytes(node: LayerNode, bytes: readonly number[], p: Precision, which = 0): number {
+  const i = node.inputs[which];
+  return i >= 0 ? bytes[i] : autocasts(p) ? 4 : activationBytes(p);
+}
+
+/** The forward kernels of one node (eval or training mode); `bytes`: each node's output element bytes. */
+function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Precision, mode: Mode, fmt: Formats): Kernel[] {
+  const bytes = fmt.bytes;
+  // `cs`: the element bytes a conv or the fc computes in; `si`, `so`: this node's input and output elements.
+  const cs = activationBytes(p);
+  const so = bytes[node.index];
+  const si = node.inputs.length > 0 ? inputBytes(node, bytes, p) : so;
   const out = batch * numel(node.outShape);
   const inp = node.inputs.length > 0 ? batch * inputElements(graph, node) : 0;
   const i = node.index;
@@ -129,81 +183,100 @@ function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Pr
   const castWeights = () => {
     if (autocasts(p)) casts.push(memoryKernel(i, 'forward', 'cast', 4 * paramElements(node), 2 * paramElements(node), 0));
   };
+  // Autocast casts a float32 input of a float16 op down at every call (its cache keeps only the weights' copies).
+  const castInput = () => {
+    if (autocasts(p) && si !== cs) casts.push(memoryKernel(i, 'forward', 'cast', si * inp, cs * inp, 0));
+    // An NCHW input (after a GroupNorm) of a conv in a channels-last model: copied back to channels-last.
+    if (node.inputs[0] >= 0 && fmt.nchw[node.inputs[0]] && node.kind === 'conv') casts.push(memoryKernel(i, 'forward', 'layout', cs * inp, cs * inp, 0));
+  };
   switch (node.kind) {
     case 'conv': {
       castWeights();
-      const fromInput = source(graph, node.inputs[0]) < 0;
-      if (fromInput && autocasts(p)) casts.push(memoryKernel(i, 'forward', 'cast', 4 * inp, 2 * inp, 0));
+      castInput();
       const g = conv2dGemm(node, batch);
       const w = paramElements(node) * weightBytes(p);
-      return [...casts, matrixKernel(i, 'forward', 'conv', g, inp * s + w, out * s, (inp + out) * s)];
+      return [...casts, matrixKernel(i, 'forward', 'conv', g, inp * cs + w, out * cs, (inp + out) * cs)];
     }
     case 'conv1d': {
       castWeights();
+      castInput();
       const g: Gemm = { m: batch * node.outShape[1], n: 1, k: node.conv1d.kernel, groups: 1, kernel: 0, stride: 1 };
-      return [...casts, matrixKernel(i, 'forward', 'attention', g, inp * s, out * s, 0)];
+      return [...casts, matrixKernel(i, 'forward', 'attention', g, inp * cs, out * cs, 0)];
     }
     case 'linear': {
       castWeights();
+      castInput();
       const g: Gemm = { m: batch, n: node.linear.outFeatures, k: node.linear.inFeatures, groups: 1, kernel: 0, stride: 1 };
-      return [...casts, matrixKernel(i, 'forward', 'fc', g, inp * s + paramElements(node) * weightBytes(p), out * s, 0)];
+      return [...casts, matrixKernel(i, 'forward', 'fc', g, inp * cs + paramElements(node) * weightBytes(p), out * cs, 0)];
     }
     case 'bn': {
       const vectors = 4 * stateElements(node);
       return mode === 'training'
-        ? [memoryKernel(i, 'forward', 'bn', 2 * out * s + vectors, out * s + vectors, 6 * out)]
-        : [memoryKernel(i, 'forward', 'bn', out * s + vectors, out * s, 2 * out)];
+        ? [memoryKernel(i, 'forward', 'bn', 2 * out * si + vectors, out * so + vectors, 6 * out)]
+        : [memoryKernel(i, 'forward', 'bn', out * si + vectors, out * so, 2 * out)];
     }
-    case 'gn':
-      // PyTorch's GroupNorm: one pass for each group's moments, one that normalises, scales and shifts.
-      return [memoryKernel(i, 'forward', 'bn', out * s, 0, 2 * out), memoryKernel(i, 'forward', 'bn', out * s + 8 * node.gn.channels, out * s, 3 * out)];
+    case 'gn': {
+      // PyTorch's GroupNorm: one pass for each group's moments, one that normalises, scales and shifts; under
+      // autocast on a float32 copy of its input (`group_norm` is on autocast's float32 list).
+      const up = si !== so ? [memoryKernel(i, 'forward', 'cast', out * si, out * so, 0)] : [];
+      // A channels-last input is made NCHW-contiguous first (`nchwOutputs`).
+      if (fmt.nchw[i] && !(node.inputs[0] >= 0 && fmt.nchw[node.inputs[0]])) up.push(memoryKernel(i, 'forward', 'layout', out * so, out * so, 0));
+      return [...up, memoryKernel(i, 'forward', 'bn', out * so, 0, 2 * out), memoryKernel(i, 'forward', 'bn', out * so + 8 * node.gn.channels, out * so, 3 * out)];
+    }
     case 'blurpool': {
       // timm's BlurPool2d: F.pad(reflect) makes a padded copy, then a depthwise F.conv2d with the fixed filter.
       const [c, h, w] = node.inShape;
       const padded = batch * c * (h + 2 * node.blur.padding) * (w + 2 * node.blur.padding);
-      return [memoryKernel(i, 'forward', 'pool', inp * s, padded * s, 0), memoryKernel(i, 'forward', 'depthwise', padded * s, out * s, 2 * node.blur.kernel ** 2 * out)];
+      castInput();
+      return [...casts, memoryKernel(i, 'forward', 'pool', inp * cs, padded * cs, 0), memoryKernel(i, 'forward', 'depthwise', padded * cs, out * cs, 2 * node.blur.kernel ** 2 * out)];
     }
     case 'relu':
-      return [memoryKernel(i, 'forward', 'relu', out * s, out * s, out)];
+      return [memoryKernel(i, 'forward', 'relu', out * si, out * so, out)];
     case 'sigmoid':
-      return [memoryKernel(i, 'forward', 'attention', out * s, out * s, 4 * out)];
+      return [memoryKernel(i, 'forward', 'attention', out * si, out * so, 4 * out)];
     case 'silu': {
-      const silu = memoryKernel(i, 'forward', 'relu', out * s, out * s, 5 * out);
+      const silu = memoryKernel(i, 'forward', 'relu', out * si, out * so, 5 * out);
       // In place under autograd, its gradient needs the input it overwrites: autograd clones it first (aten::clone before
       // aten::silu_ in the profiler), a copy the memory model counts too (peak-memory.ts).
-      return mode === 'training' && node.inplace ? [memoryKernel(i, 'forward', 'relu', out * s, out * s, 0), silu] : [silu];
+      return mode === 'training' && node.inplace ? [memoryKernel(i, 'forward', 'relu', out * si, out * si, 0), silu] : [silu];
     }
     case 'add':
-      return [memoryKernel(i, 'forward', 'add', 2 * out * s, out * s, out)];
+      return [memoryKernel(i, 'forward', 'add', out * (si + inputBytes(node, bytes, p, 1)), out * so, out)];
     case 'mul':
-      return [memoryKernel(i, 'forward', 'attention', (out + batch * inputElements(graph, node, 1)) * s, out * s, out)];
+      return [memoryKernel(i, 'forward', 'attention', out * si + batch * inputElements(graph, node, 1) * inputBytes(node, bytes, p, 1), out * so, out)];
     case 'maxpool': {
       const k = node.pool.kernel;
       // Its FLOPs are the window's comparisons, an average pooling's its additions: what a CPU's pooling spends its
       // time on (model.ts).
-      return [memoryKernel(i, 'forward', 'pool', inp * s, out * s + (mode === 'training' ? 8 * out : 0), (k * k - 1) * out)];
+      return [memoryKernel(i, 'forward', 'pool', inp * si, out * so + (mode === 'training' ? 8 * out : 0), (k * k - 1) * out)];
     }
     case 'avgpool':
-      return [memoryKernel(i, 'forward', 'pool', inp * s, out * s, node.pool.kernel ** 2 * out)];
+      return [memoryKernel(i, 'forward', 'pool', inp * si, out * so, node.pool.kernel ** 2 * out)];
     case 'adaptiveavgpool':
     case 'mean':
-      return [memoryKernel(i, 'forward', node.kind === 'mean' ? 'attention' : 'pool', inp * s, out * s, inp)];
+      return [memoryKernel(i, 'forward', node.kind === 'mean' ? 'attention' : 'pool', inp * si, out * so, inp)];
     case 'concat':
-      return [memoryKernel(i, 'forward', 'add', out * s, out * s, 0)];
+      return [memoryKernel(i, 'forward', 'add', out * si, out * so, 0)];
     default:
       return [];
   }
 }
 
 /** The backward kernels of one node, in the order autograd runs them (reverse of the forward). */
-function backwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Precision): Kernel[] {
-  const s = activationBytes(p);
+function backwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Precision, fmt: Formats): Kernel[] {
+  const bytes = fmt.bytes;
+  // Gradients have their tensor's dtype: `cs` for what a conv or the fc computes, `si` / `so` for this node's input and output.
+  const cs = activationBytes(p);
+  const so = bytes[node.index];
+  const si = node.inputs.length > 0 ? inputBytes(node, bytes, p) : so;
   const out = batch * numel(node.outShape);
   const inp = node.inputs.length > 0 ? batch * inputElements(graph, node) : 0;
   const i = node.index;
   const fromInput = node.inputs.length > 0 && source(graph, node.inputs[0]) < 0;
   const params = paramElements(node);
   const gradCast = autocasts(p) && params > 0 ? [memoryKernel(i, 'backward', 'cast', 2 * params, 4 * params, 0)] : [];
+  // The backward of autocast's cast of a float32 input: the float16 gradient cast back up (none for the network input).
+  const inputCast = autocasts(p) && si !== cs && !fromInput ? [memoryKernel(i, 'backward', 'cast', cs * inp, si * inp, 0)] : [];
   switch (node.kind) {
     case 'conv': {
       const f = conv2dGemm(node, batch);
@@ -215,73 +288,82 @@ function backwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: P
         const dgrad: Gemm = { m: batch * hi * wi, n: inChannels / groups, k: (outChannels / groups) * kernel * kernel, groups, kernel, stride };
         // Same multiply-accumulates as the forward (FlopCounterMode's rule); the GEMM is over input pixels.
         const scaled = { ...dgrad, k: (f.m * f.n * f.k) / (dgrad.m * dgrad.n) };
-        ks.push(matrixKernel(i, 'backward', 'dgrad', scaled, out * s + w, inp * s, (inp + out) * s));
+        ks.push(matrixKernel(i, 'backward', 'dgrad', scaled, out * cs + w, inp * cs, (inp + out) * cs));
       }
       const wgrad: Gemm = { m: outChannels / groups, n: (inChannels / groups) * kernel * kernel, k: f.m, groups, kernel, stride };
-      ks.push(matrixKernel(i, 'backward', 'wgrad', wgrad, (out + inp) * s, w, (inp + out) * s));
-      return [...ks, ...gradCast];
+      ks.push(matrixKernel(i, 'backward', 'wgrad', wgrad, (out + inp) * cs, w, (inp + out) * cs));
+      // Its output gradient comes back NCHW from a GroupNorm: cuDNN copies it to channels-last first.
+      const layout = fmt.feedsGn[i] ? [memoryKernel(i, 'backward', 'layout', out * cs, out * cs, 0)] : [];
+      return [...layout, ...ks, ...gradCast, ...inputCast];
     }
     case 'conv1d': {
       const g: Gemm = { m: batch * node.outShape[1], n: 1, k: node.conv1d.kernel, groups: 1, kernel: 0, stride: 1 };
       return [
-        matrixKernel(i, 'backward', 'attention', g, out * s, inp * s, 0),
-        matrixKernel(i, 'backward', 'attention', { m: 1, n: node.conv1d.kernel, k: g.m, groups: 1, kernel: 0, stride: 1 }, (out + inp) * s, params * s, 0),
+        matrixKernel(i, 'backward', 'attention', g, out * cs, inp * cs, 0),
+        matrixKernel(i, 'backward', 'attention', { m: 1, n: node.conv1d.kernel, k: g.m, groups: 1, kernel: 0, stride: 1 }, (out + inp) * cs, params * cs, 0),
         ...gradCast,
+        ...inputCast,
       ];
     }
     case 'linear': {
       const { inFeatures, outFeatures } = node.linear;
       const w = params * weightBytes(p);
       return [
-        matrixKernel(i, 'backward', 'fc', { m: batch, n: inFeatures, k: outFeatures, groups: 1, kernel: 0, stride: 1 }, out * s + w, inp * s, 0),
-        matrixKernel(i, 'backward', 'fc', { m: outFeatures, n: inFeatures, k: batch, groups: 1, kernel: 0, stride: 1 }, (out + inp) * s, w, 0),
+        matrixKernel(i, 'backward', 'fc', { m: batch, n: inFeatures, k: outFeatures, groups: 1, kernel: 0, stride: 1 }, out * cs + w, inp * cs, 0),
+        matrixKernel(i, 'backward', 'fc', { m: outFeatures, n: inFeatures, k: batch, groups: 1, kernel: 0, stride: 1 }, (out + inp) * cs, w, 0),
         ...gradCast,
+        ...inputCast,
       ];
     }
     case 'bn':
-      return [memoryKernel(i, 'backward', 'bn', 4 * out * s, out * s + 2 * 4 * node.bn.channels, 8 * out)];
-    case 'gn':
-      // The group sums of dy and dy * x, then the input gradient (and the scale's and shift's).
-      return [memoryKernel(i, 'backward', 'bn', 2 * out * s, 0, 2 * out), memoryKernel(i, 'backward', 'bn', 2 * out * s, out * s + 2 * 4 * node.gn.channels, 6 * out)];
+      return [memoryKernel(i, 'backward', 'bn', 2 * out * so + 2 * out * si, out * si + 2 * 4 * node.bn.channels, 8 * out)];
+    case 'gn': {
+      // The group sums of dy and dy * x, then the input gradient (and the scale's and shift's), in float32 under
+      // autocast, whose cast's backward then casts the input gradient back down.
+      const down = si !== so ? [memoryKernel(i, 'backward', 'cast', out * so, out * si, 0)] : [];
+      // Its backward takes `grad.contiguous()`: a channels-last output gradient is copied to NCHW.
+      const layout = fmt.nchw[i] && !(node.inputs[0] >= 0 && fmt.nchw[node.inputs[0]]) ? [memoryKernel(i, 'backward', 'layout', out * so, out * so, 0)] : [];
+      return [...layout, memoryKernel(i, 'backward', 'bn', 2 * out * so, 0, 2 * out), memoryKernel(i, 'backward', 'bn', 2 * out * so, out * so + 2 * 4 * node.gn.channels, 6 * out), ...down];
+    }
     case 'blurpool': {
       // The depthwise conv's input gradient (no weight gradient: the filter is a buffer), then the padding's.
       const [c, h, w] = node.inShape;
       const padded = batch * c * (h + 2 * node.blur.padding) * (w + 2 * node.blur.padding);
-      return [memoryKernel(i, 'backward', 'depthwise', out * s, padded * s, 2 * node.blur.kernel ** 2 * out), memoryKernel(i, 'backward', 'pool', padded * s, inp * s, 0)];
+      return [memoryKernel(i, 'backward', 'depthwise', out * cs, padded * cs, 2 * node.blur.kernel ** 2 * out), memoryKernel(i, 'backward', 'pool', padded * cs, inp * cs, 0), ...inputCast];
     }
     case 'relu':
-      return [memoryKernel(i, 'backward', 'relu', 2 * out * s, out * s, out)];
+      return [memoryKernel(i, 'backward', 'relu', 2 * out * so, out * si, out)];
     case 'sigmoid':
-      return [memoryKernel(i, 'backward', 'attention', 2 * out * s, out * s, 3 * out)];
+      return [memoryKernel(i, 'backward', 'attention', 2 * out * so, out * si, 3 * out)];
     case 'silu':
-      return [memoryKernel(i, 'backward', 'relu', 2 * out * s, out * s, 7 * out)];
+      return [memoryKernel(i, 'backward', 'relu', out * so + out * si, out * si, 7 * out)];
     case 'mul': {
       const gate = batch * inputElements(graph, node, 1);
+      const sg = inputBytes(node, bytes, p, 1);
       return [
-        memoryKernel(i, 'backward', 'attention', (out + gate) * s, out * s, out),
-        memoryKernel(i, 'backward', 'attention', 2 * out * s, gate * s, 2 * out),
+        memoryKernel(i, 'backward', 'attention', out * so + gate * sg, out * si, out),
+        memoryKernel(i, 'backward', 'attention', out * so + out * si, gate * sg, 2 * out),
       ];
     }
     case 'maxpool':
       return [
-        memoryKernel(i, 'backward', 'pool', 0, inp * s, 0),
-        memoryKernel(i, 'backward', 'pool', out * s + 8 * out, inp * s, out),
+        memoryKernel(i, 'backward', 'pool', 0, inp * si, 0),
+        memoryKernel(i, 'backward', 'pool', out * so + 8 * out, inp * si, out),
       ];
     case 'avgpool':
     case 'adaptiveavgpool':
     case 'mean':
-      return [memoryKernel(i, 'backward', node.kind === 'mean' ? 'attention' : 'pool', out * s, inp * s, inp)];
+      return [memoryKernel(i, 'backward', node.kind === 'mean' ? 'attention' : 'pool', out * so, inp * si, inp)];
     case 'concat':
-      return [memoryKernel(i, 'backward', 'add', out * s, out * s, 0)];
+      return [memoryKernel(i, 'backward', 'add', out * so, out * si, 0)];
     default:
       return [];
   }
 }
 
 /** Cross-entropy on the logits: log-softmax and NLL forward, their two backward kernels. */
-function lossKernels(graph: LayerGraph, batch: number, p: Precision): { forward: Kernel[]; backward: Kernel[] } {
+function lossKernels(graph: LayerGraph, batch: number, s: number): { forward: Kernel[]; backward: Kernel[] } {
   const logits = batch * numel(graph.nodes[graph.output].outShape);
-  const s = activationBytes(p);
   return {
     forward: [memoryKernel(-1, 'forward', 'loss', logits * s, logits * 4, 4 * logits), memoryKernel(-1, 'forward', 'loss', logits * 4, 4, logits)],
     backward: [memoryKernel(-1, 'backward', 'loss', 4, logits * 4, logits), memoryKernel(-1, 'backward', 'loss', 2 * logits * 4, logits * s, 4 * logits)],
@@ -355,8 +437,9 @@ function optimizerKernels(graph: LayerGraph, optimizer: Optimizer, p: Precision,
 }
 
 /** The kernels of an inference (eval) forward pass of a batch. */
-export function inferenceKernels(graph: LayerGraph, batch: number, p: Precision): Kernel[] {
-  return graph.nodes.flatMap((n) => forwardKernels(graph, n, batch, p, 'inference'));
+export function inferenceKernels(graph: LayerGraph, batch: number, p: Precision, opts: KernelOptions = {}): Kernel[] {
+  const f = formatsOf(graph, p, opts);
+  return graph.nodes.flatMap((n) => forwardKernels(graph, n, batch, p, 'inference', f));
 }
 
 interface TrainingKernels {
@@ -370,10 +453,11 @@ interface TrainingKernels {
  * The kernels of one training step of a batch: forward (training mode) + loss, backward, optimizer. `impl` and
  * `zeroGrad` say how the step's optimizer runs and how its gradients were reset (PyTorch 2's defaults unless told).
  */
-export function trainingKernels(graph: LayerGraph, batch: number, p: Precision, optimizer: Optimizer, impl: OptimizerImpl = 'foreach', zeroGrad: GradReset = 'none'): TrainingKernels {
-  const s = activationBytes(p);
-  const loss = lossKernels(graph, batch, p);
-  const forward = [...graph.nodes.flatMap((n) => forwardKernels(graph, n, batch, p, 'training')), ...loss.forward];
+export function trainingKernels(graph: LayerGraph, batch: number, p: Precision, optimizer: Optimizer, impl: OptimizerImpl = 'foreach', zeroGrad: GradReset = 'none', opts: KernelOptions = {}): TrainingKernels {
+  const f = formatsOf(graph, p, opts);
+  const bytes = f.bytes;
+  const loss = lossKernels(graph, batch, bytes[graph.output]);
+  const forward = [...graph.nodes.flatMap((n) => forwardKernels(graph, n, batch, p, 'training', f)), ...loss.forward];
   const count = readers(graph);
   const backward: Kernel[] = [...loss.backward];
   for (let j = graph.nodes.length - 1; j >= 0; j--) {
@@ -381,9 +465,9 @@ export function trainingKernels(graph: LayerGraph, batch: number, p: Precision, 
     if (isView(node)) continue;
     // The gradient of this node's output is complete once its readers have run: add the extra ones.
     const extra = count[j + 1] - 1;
-    const size = batch * numel(node.outShape) * s;
-    for (let e = 0; e < extra; e++) backward.push(memoryKernel(j, 'backward', 'accumulate', 2 * size, size, size / s));
-    backward.push(...backwardKernels(graph, node, batch, p));
+    const size = batch * numel(node.outShape) * bytes[j];
+    for (let e = 0; e < extra; e++) backward.push(memoryKernel(j, 'backward', 'accumulate', 2 * size, size, size / bytes[j]));
+    backward.push(...backwardKernels(graph, node, batch, p, f));
     // Gradients kept (zeroed) from the last step: AccumulateGrad adds each new one into its parameter's .grad.
     if (zeroGrad === 'zero') {
       for (const t of node.tensors) {

@@ -10,7 +10,7 @@ import { constantsFor } from './constants.ts';
 import { inferenceKernels, type Kernel } from './kernels.ts';
 import { dispatchSeconds, eagerSeconds, kernelTime, type Layout } from './model.ts';
 import { activationBytes, matrixPath, type Precision } from './precision.ts';
-import type { TimeSetting } from './predict.ts';
+import { kernelOptions, type TimeSetting } from './predict.ts';
 
 interface LayerTimes {
   layers: KernelCost[];
@@ -71,7 +71,7 @@ function fusedKernels(graph: LayerGraph, batch: number, precision: Precision, re
 export function layerTimes(graph: LayerGraph, batch: number, setting: TimeSetting): LayerTimes {
   const { device, precision } = setting;
   const fused = device.execution === 'fused';
-  const eager = fused ? null : inferenceKernels(graph, batch, precision);
+  const eager = fused ? null : inferenceKernels(graph, batch, precision, kernelOptions(setting));
   const { kernels, groups } = eager ? { kernels: eager, groups: eager.map((k) => [k.node]) } : fusedKernels(graph, batch, precision, device.measured?.residualFusion ?? false);
   const times = kernels.map((k) => kernelTime(k, device, precision, setting.layout, setting.constants));
   const wall = eagerSeconds(kernels, times.map((t) => t.seconds), device) * 1000;

@@ -15,6 +15,7 @@
  *   `--precision float16|bfloat16`); convolutions accumulate in FP32 (cuDNN's compute type for half data).
  */
 import type { Device } from '../devices.ts';
+import type { LayerGraph } from '../../model/graph.ts';
 import type { Dtype } from '../memory.ts';
 
 export type Precision = 'float32' | 'tf32' | 'amp' | 'float16' | 'bfloat16';
@@ -38,6 +39,27 @@ export function masterBytes(p: Precision): number {
 /** Autocast: a 16-bit copy of every conv / fc weight at each call, and of the float32 input of the first conv. */
 export function autocasts(p: Precision): boolean {
   return p === 'amp';
+}
+
+/**
+ * Bytes of each node's output element as the precision runs it. Without autocast every activation has the
+ * precision's width. Under autocast (`amp`) each op picks its own dtype (PyTorch's autocast op lists): convs and
+ * the fc compute in float16; `group_norm` is on the float32 list, so GroupNorm casts its input up and returns
+ * float32; BatchNorm and the element-wise ops keep their input's dtype, and a binary op promotes (a float32
+ * GroupNorm branch added to a float16 shortcut gives float32). The network input is float32. `fastNorm`: timm's
+ * `--fast-norm` (`set_fast_norm()`), whose GroupNorm casts its input to the autocast dtype and runs in float16.
+ */
+export function elementBytes(graph: LayerGraph, p: Precision, fastNorm = false): number[] {
+  const s = activationBytes(p);
+  if (!autocasts(p)) return graph.nodes.map(() => s);
+  const bytes: number[] = [];
+  const of = (i: number) => (i < 0 ? 4 : bytes[i]);
+  for (const n of graph.nodes) {
+    if (n.kind === 'conv' || n.kind === 'conv1d' || n.kind === 'linear' || n.kind === 'blurpool') bytes.push(2);
+    else if (n.kind === 'gn') bytes.push(fastNorm ? 2 : 4);
+    else bytes.push(n.inputs.length === 0 ? s : Math.max(...n.inputs.map(of)));
+  }
+  return bytes;
 }
 
 /** The memory model's dtype for a precision (memory.ts: float16 / bfloat16 are its autocast rules). */

@@ -6,7 +6,7 @@ import type { LayerGraph } from '../../model/graph.ts';
 import type { Device } from '../devices.ts';
 import type { Optimizer } from '../memory.ts';
 import type { GradReset } from '../peak-memory.ts';
-import { inferenceKernels, trainingKernels, type Kernel, type OptimizerImpl } from './kernels.ts';
+import { inferenceKernels, trainingKernels, type Kernel, type KernelOptions, type OptimizerImpl } from './kernels.ts';
 import { eagerSeconds, kernelTime, type DeviceConstants, type KernelTime, type Layout } from './model.ts';
 import { masterBytes, type Precision } from './precision.ts';
 
@@ -32,6 +32,13 @@ export interface TimeSetting {
   optimizerImpl?: OptimizerImpl;
   /** How the step's gradients were reset (default `none`: PyTorch 2's `zero_grad`; `zero` before 2.0). */
   zeroGrad?: GradReset;
+  /** GroupNorm in float16 under autocast (timm's `--fast-norm`); default false: autocast runs it in float32. */
+  fastNorm?: boolean;
+}
+
+/** What the setting's software does that the graph does not say, for the kernel list. */
+export function kernelOptions(s: TimeSetting): KernelOptions {
+  return { fastNorm: s.fastNorm, cudaChannelsLast: s.layout === 'nhwc' && s.device.kind === 'gpu' };
 }
 
 function timePass(kernels: readonly Kernel[], s: TimeSetting): PassTime {
@@ -41,7 +48,7 @@ function timePass(kernels: readonly Kernel[], s: TimeSetting): PassTime {
 }
 
 export function inferenceTime(graph: LayerGraph, batch: number, s: TimeSetting): PassTime {
-  return timePass(inferenceKernels(graph, batch, s.precision), s);
+  return timePass(inferenceKernels(graph, batch, s.precision, kernelOptions(s)), s);
 }
 
 interface StepTime {
@@ -77,7 +84,7 @@ export function ringAllReduceSeconds(bytes: number, gpus: number, device: Device
  * (at least the last bucket) is exposed.
  */
 export function trainingStepTime(graph: LayerGraph, batch: number, optimizer: Optimizer, gpus: number, s: TimeSetting): StepTime {
-  const k = trainingKernels(graph, batch, s.precision, optimizer, s.optimizerImpl, s.zeroGrad);
+  const k = trainingKernels(graph, batch, s.precision, optimizer, s.optimizerImpl, s.zeroGrad, kernelOptions(s));
   const forward = timePass(k.forward, s);
   const backward = timePass(k.backward, s);
   const optimizerPass = timePass(k.optimizer, s);

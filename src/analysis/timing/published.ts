@@ -31,6 +31,8 @@ interface PublishedTable {
   layout: Layout;
   mode: Mode;
   note: string;
+  /** The commit that removed the table from its repository (it is read at the one before), if it was removed. */
+  removedBy: string | null;
 }
 
 /** One published measurement of a whole network: a pass (or training step) of `batch` images. */
@@ -80,9 +82,12 @@ function pyclsName(name: string): { preset: string; depths?: number[] } | null {
  * data names pycls's V100 inference rows and timm's NCHW RTX 3090 tables (`benchmark-infer-amp-nchw-*`,
  * `benchmark-train-amp-nchw-*`): every row of those that a preset builds is fitted, the RegNets and the family's
  * modules included. The NHWC (channels-last) tables are compared, never fitted: there cuDNN's grouped and
- * depthwise kernels and PyTorch's GroupNorm change from one release to the next (docs/time-model.md).
+ * depthwise kernels and PyTorch's GroupNorm change from one release to the next (docs/time-model.md). Tables timm
+ * has removed from its results (the PyTorch 1.12 inference tables) are compared only: the calibration is the
+ * repository's tables as they stand.
  */
 function calibrates(table: PublishedTable): 'calibration' | 'validation' {
+  if (table.removedBy) return 'validation';
   return table.layout === 'nchw' && (table.mode === 'training' ? table.id.startsWith('timm') : true) ? 'calibration' : 'validation';
 }
 
@@ -96,10 +101,10 @@ interface PyclsRow { model: string; img_size: number; infer_ms_64: number; timed
 interface TimmRow { model: string; img_size: number; batch: number; step_ms: number }
 
 function tableOf(t: (typeof data.tables)[number], mode: Mode): PublishedTable {
-  const raw = t as { id: string; repo: string; commit: string; files: string[]; device: string; software: string; dtype: string; layout: string; note: string };
+  const raw = t as { id: string; repo: string; commit: string; files: string[]; removed_by?: string; device: string; software: string; dtype: string; layout: string; note: string };
   return {
     id: raw.id, repo: raw.repo, commit: raw.commit, files: raw.files, device: raw.device, software: raw.software,
-    precision: raw.dtype as Precision, layout: raw.layout as Layout, mode, note: raw.note,
+    precision: raw.dtype as Precision, layout: raw.layout as Layout, mode, note: raw.note, removedBy: raw.removed_by ?? null,
   };
 }
 
@@ -161,14 +166,37 @@ export function zeroGrad(table: PublishedTable): GradReset {
   return zeroGradOf(tableRelease(table));
 }
 
+/**
+ * Whether a table's GroupNorm ran in float16 under autocast (timm's `benchmark.py --fast-norm`) rather than in
+ * float32 as autocast runs `group_norm`. The tables do not record their flags: this is read off the data. The flag
+ * came in August 2022 (timm ff6a919), after the PyTorch 1.12 tables (July 2022); between the 1.12 and 1.13 NCHW
+ * inference tables resnet50_gn's batch of 1024 went from 738 to 394 ms while resnet50's went from 375 to 338 ms, which
+ * float16 GroupNorm explains and no change of PyTorch's does (autocast still lists `group_norm` as float32). So timm's
+ * tables from PyTorch 1.13 on are taken to have run with it (docs/time-model.md).
+ */
+export function fastNorm(table: PublishedTable): boolean {
+  const release = /^(\d+)\.(\d+)/.exec(tableRelease(table));
+  return table.id.startsWith('timm') && release !== null && Number(release[1]) * 100 + Number(release[2]) >= 113;
+}
+
+/** Whether a row's prediction takes float16 GroupNorm: a table that ran --fast-norm, a network with GroupNorm, autocast. */
+export function runsFastNorm(row: PublishedTiming): boolean {
+  return fastNorm(row.table) && row.table.precision === 'amp' && row.config !== null && (row.config.norm === 'groupnorm' || row.config.gnGroupSize > 0);
+}
+
 function tableRelease(table: PublishedTable): string {
   return /PyTorch (\S+)/.exec(table.software)?.[1] ?? '';
+}
+
+/** How a table's software ran what the kernels do not show: its optimizer loop, gradient reset and GroupNorm dtype. */
+export function tableSoftware(table: PublishedTable): { optimizerImpl: OptimizerImpl; zeroGrad: GradReset; fastNorm: boolean } {
+  return { optimizerImpl: optimizerImpl(table), zeroGrad: zeroGrad(table), fastNorm: fastNorm(table) };
 }
 
 /** What the model predicts for a published row: milliseconds for the row's batch (and GPUs). */
 export function predictPublished(row: PublishedTiming, graph: LayerGraph = buildLayerGraph(row.config!)): number {
   const device = findDevice(row.table.device)!;
-  const s = { ...timeSetting(device, row.table.precision, row.table.layout), optimizerImpl: optimizerImpl(row.table), zeroGrad: zeroGrad(row.table) };
+  const s = { ...timeSetting(device, row.table.precision, row.table.layout), ...tableSoftware(row.table) };
   if (row.table.mode === 'inference') return inferenceTime(graph, row.batch, s).seconds * 1000;
   return trainingStepTime(graph, row.batch, row.optimizer, row.gpus, s).seconds * 1000;
 }
@@ -183,5 +211,6 @@ function publishedSource(table: PublishedTable): string {
 export function publishedText(row: PublishedTiming, predictedMs: number): string {
   const shown = row.shown ? ` (shown as ${row.shown.ms} ms for ${row.shown.images} images)` : '';
   const what = row.table.mode === 'inference' ? `an inference pass of ${row.batch} images` : `a training step of ${row.batch} images${row.gpus > 1 ? ` per GPU on ${row.gpus} GPUs` : ''}`;
-  return `measured ${row.ms.toFixed(1)} ms for ${what}${shown}, predicted ${predictedMs.toFixed(1)} ms (${((predictedMs / row.ms - 1) * 100).toFixed(0)}%); ${publishedSource(row.table)}`;
+  const norm = runsFastNorm(row) ? ' (GroupNorm in float16, as timm\'s --fast-norm runs it: inferred from the tables)' : '';
+  return `measured ${row.ms.toFixed(1)} ms for ${what}${shown}, predicted ${predictedMs.toFixed(1)} ms (${((predictedMs / row.ms - 1) * 100).toFixed(0)}%)${norm}; ${publishedSource(row.table)}`;
 }

@@ -9,7 +9,7 @@ import type { LayerGraph } from '../../model/graph.ts';
 import type { Device } from '../../analysis/devices.ts';
 import type { Layout } from '../../analysis/timing/model.ts';
 import type { Precision } from '../../analysis/timing/precision.ts';
-import { predictPublished, publishedFor } from '../../analysis/timing/published.ts';
+import { predictPublished, publishedFor, runsFastNorm } from '../../analysis/timing/published.ts';
 import { thousands } from '../format.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { msText } from './RooflineChart.tsx';
@@ -31,6 +31,7 @@ export function PublishedTimes({ config, graph, device, precision, layout }: { c
               measured: msText(r.ms), batch: thousands(r.batch), gpus: r.gpus, predicted: msText(predicted), error: `${predicted >= r.ms ? '+' : '−'}${Math.abs((predicted / r.ms - 1) * 100).toFixed(0)}`,
             })}
             {r.shown && ` ${t('published.shown', { ms: r.shown.ms, images: r.shown.images })}`}{' '}
+            {runsFastNorm(r) && `${t('published.fastNorm')} `}
             <cite>{t('published.source', { what: t(r.table.id.startsWith('pycls') ? 'published.pycls' : 'published.timm'), repo: r.table.repo, file: r.table.files[0], commit: r.table.commit.slice(0, 7), software: r.table.software })}</cite>
           </li>
         ))}

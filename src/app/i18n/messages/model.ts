@@ -229,6 +229,7 @@ export const MODEL_ZH: { readonly [K in ModelMessageId]: string } = {
   'cost.gpusSingle': '{device} 在这里是单个设备（设备表中没有互连）：请使用 1 个 GPU，实际为 {value}',
   'cost.optimizer': `${T.optimizer}必须是 {allowed}，实际为 "{value}"`,
   'cost.device': `未知${T.device} "{value}"：请使用 {allowed} 之一`,
+  'cost.fastNorm': 'fast-norm 在 autocast 下以 float16 运行 GroupNorm，因此需要 amp 精度，实际为 {dtype}：请改用 amp 或关闭 fast-norm',
   'cost.tooLarge': `批大小 {batch} 需要 {bytes} 字节的${T.trainingMemory}（超过 1e15）：请使用不超过 {most} 的批大小`,
   'cost.tooLargeAtOne': `批大小 {batch} 需要 {bytes} 字节的${T.trainingMemory}（超过 1e15）：这个网络即使批大小为 1 也装不下`,
 
