@@ -137,6 +137,13 @@ test('cost: controls, memory bar, roofline by pointer and keyboard, stages, ResN
   await expect(page.getByLabel('GPUs', { exact: true })).toBeDisabled();
   await expect(page.getByText(/^ResNet-101 has 2\.1× fewer MACs than this network, so it is not at the same FLOPs/)).toBeVisible();
 
+  // GroupNorm under autocast: predicted in float32 (autocast's rule), the published figures of timm's later tables with
+  // float16 GroupNorm, and said so beside them.
+  await page.goto('/?view=cost&preset=resnet50_gn&batch=256&dtype=amp&device=rtx3090');
+  await expect(page.getByText(/GroupNorm in float32 \(the CLI's cost --fast-norm: float16\)/)).toBeVisible();
+  await expect(page.getByTestId('published-row').filter({ hasText: 'PyTorch 2.4' }).first()).toContainText('GroupNorm in float16, as timm\'s --fast-norm runs it');
+  await expect(page.getByTestId('published-row').filter({ hasText: 'PyTorch 1.12' }).first()).not.toContainText('--fast-norm');
+
   // Too big for the device: "does not fit", and the largest batch that does.
   await page.goto('/?view=cost&preset=resnext101_32x48d&batch=64&device=m2');
   const big = report('resnext101_32x48d', 64, 'float32', 'momentum', 'm2');
