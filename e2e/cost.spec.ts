@@ -140,7 +140,16 @@ test('cost: controls, memory bar, roofline by pointer and keyboard, stages, ResN
   // GroupNorm under autocast: predicted in float32 (autocast's rule), the published figures of timm's later tables with
   // float16 GroupNorm, and said so beside them.
   await page.goto('/?view=cost&preset=resnet50_gn&batch=256&dtype=amp&device=rtx3090');
-  await expect(page.getByText(/GroupNorm in float32 \(the CLI's cost --fast-norm: float16\)/)).toBeVisible();
+  const gn = (fastNorm: boolean) =>
+    costOf(buildLayerGraph(presetConfig('resnet50_gn')), { batch: 256, dtype: 'amp', layout: 'nchw', optimizer: 'momentum', device: findDevice('rtx3090')!, gpus: 1, fastNorm }).totals.predictedMs;
+  const shownMs = (v: number) => `${v >= 100 ? v.toFixed(0) : v.toFixed(2)} ms`;
+  await expect(page.getByTestId('predicted-ms')).toContainText(shownMs(gn(false)));
+  const fast = page.getByLabel('GroupNorm in float16');
+  await expect(fast).not.toBeChecked();
+  await fast.check();
+  await expect(page).toHaveURL(/fastnorm=1/);
+  await expect(page.getByTestId('predicted-ms')).toContainText(shownMs(gn(true)));
+  await fast.uncheck();
   await expect(page.getByTestId('published-row').filter({ hasText: 'PyTorch 2.4' }).first()).toContainText('GroupNorm in float16, as timm\'s --fast-norm runs it');
   await expect(page.getByTestId('published-row').filter({ hasText: 'PyTorch 1.12' }).first()).not.toContainText('--fast-norm');
 

@@ -43,6 +43,7 @@ describe('URL state', () => {
       batch: 48,
       dtype: 'bfloat16',
       layout: 'nhwc',
+      fastNorm: true,
       optimizer: 'adam',
       device: 'browser',
       gpus: 4,
@@ -86,6 +87,14 @@ describe('URL state', () => {
     expect(r.notices.map((n) => n.text).join('\n')).toMatch(/cardinality must be a positive integer, got "abc"/);
     expect(r.notices.map((n) => n.text).join('\n')).toMatch(/Unknown view "nowhere"/);
     expect(r.notices.map((n) => n.text).join('\n')).toMatch(/input height must be a positive integer/);
+  });
+
+  it('fastnorm=1 turns float16 GroupNorm on; another value is a notice and leaves it off', () => {
+    expect(parseState('?fastnorm=1').state.fastNorm).toBe(true);
+    expect(serializeState({ ...defaultState(), fastNorm: true })).toBe('fastnorm=1');
+    const r = parseState('?fastnorm=yes');
+    expect(r.state.fastNorm).toBe(false);
+    expect(r.notices.map((n) => n.text)).toEqual(['fastnorm must be 0 or 1, got "yes"; left off (GroupNorm in float32 under amp).']);
   });
 
   it('falls back to the preset when the fields parse but make no valid network', () => {

@@ -58,6 +58,7 @@
  *   dtype=float32|tf32|amp|float16|bfloat16
  *                               cost view: precision
  *   layout=nchw|nhwc            cost view: memory layout
+ *   fastnorm=1                  cost view: GroupNorm in float16 under amp (timm's --fast-norm)
  *   opt=none|sgd|momentum|adam  cost view: optimizer
  *   device=<name>|browser       cost view: device
  *   gpus=N                      cost view: data-parallel GPUs of the training step (1 to 64)
@@ -78,8 +79,8 @@ import { graphOf } from './graphs.ts';
 import { CONVENTIONS, type Convention } from '../analysis/conventions.ts';
 import { solveWidth } from '../analysis/solver.ts';
 import { SERIES_COUNT } from './theme.ts';
-import { checkBatch, DEFAULT_BATCH, DEFAULT_DTYPE, DEFAULT_LAYOUT, DEFAULT_OPTIMIZER, parseBatch, parseGpus } from '../analysis/cost.ts';
-import { BROWSER_DEVICE, DEFAULT_DEVICE, DEVICE_NAMES } from '../analysis/devices.ts';
+import { checkBatch, DEFAULT_BATCH, DEFAULT_DTYPE, DEFAULT_LAYOUT, DEFAULT_OPTIMIZER, parseBatch, parseGpus, type CostOptions } from '../analysis/cost.ts';
+import { BROWSER_DEVICE, DEFAULT_DEVICE, DEVICE_NAMES, type Device } from '../analysis/devices.ts';
 import { OPTIMIZERS, trainingMemory, type Optimizer } from '../analysis/memory.ts';
 import { memoryDtype, PRECISIONS, type Precision } from '../analysis/timing/precision.ts';
 import { LAYOUTS, type Layout } from '../analysis/timing/model.ts';
@@ -124,6 +125,8 @@ export interface AppState {
   batch: number;
   dtype: Precision;
   layout: Layout;
+  /** Cost view, under amp: GroupNorm in float16 (timm's --fast-norm) instead of autocast's float32. */
+  fastNorm: boolean;
   optimizer: Optimizer;
   device: string;
   gpus: number;
@@ -137,6 +140,17 @@ export interface AppState {
   colour: Measure;
   /** The name of the checkpoint the network was inferred from (opened or dropped), while the network is still its. */
   checkpoint: string | null;
+}
+
+/**
+ * The cost options of the state on a device: what the Cost, Compare and Graph views all predict with. GroupNorm in
+ * float16 applies under amp only (it is autocast's choice to change).
+ */
+export function costOptionsOf(state: AppState, device: Device): CostOptions {
+  return {
+    batch: state.batch, dtype: state.dtype, layout: state.layout, optimizer: state.optimizer, device,
+    gpus: device.interconnect ? state.gpus : 1, fastNorm: state.fastNorm && state.dtype === 'amp',
+  };
 }
 
 /** The devices the cost view offers: the table's and this browser. */
@@ -162,6 +176,7 @@ export function defaultState(lang: Lang = 'en'): AppState {
     batch: DEFAULT_BATCH,
     dtype: DEFAULT_DTYPE,
     layout: DEFAULT_LAYOUT,
+    fastNorm: false,
     optimizer: DEFAULT_OPTIMIZER,
     device: DEFAULT_DEVICE,
     gpus: 1,
@@ -445,6 +460,18 @@ const URL_PARAMS: readonly UrlParam[] = [
   },
   choiceParam('dtype', 'dtype', PRECISIONS, 'state.what.precision', 'cost view: precision'),
   choiceParam('layout', 'layout', LAYOUTS, 'state.what.layout', 'cost view: memory layout'),
+  {
+    keys: [{ key: 'fastnorm', syntax: '1', about: 'cost view: GroupNorm in float16 under amp (timm\'s --fast-norm)' }],
+    write: (state, _defaults, query) => {
+      if (state.fastNorm) query.set('fastnorm', '1');
+    },
+    read: (state, query, notices) => {
+      const v = query.get('fastnorm');
+      if (v === null) return;
+      if (v === '1' || v === '0') state.fastNorm = v === '1';
+      else notices.push(appMessage('state.fastNorm', { value: cut(v) }));
+    },
+  },
   choiceParam('opt', 'optimizer', OPTIMIZERS, 'state.what.optimizer', 'cost view: optimizer'),
   choiceParam('device', 'device', DEVICE_CHOICES, 'state.what.device', 'cost view: device', '<name>|browser'),
   {

@@ -7,7 +7,7 @@ import { PRESETS, findPreset, presetConfig, type Preset } from '../../model/pres
 import { analyze } from '../../analysis/analyze.ts';
 import { compare, stageOf } from '../../analysis/compare.ts';
 import { thousands, signed, percent, humanCount } from '../format.ts';
-import { CURRENT, MAX_COMPARE, exactPreset, type AppState } from '../state.ts';
+import { CURRENT, MAX_COMPARE, costOptionsOf, exactPreset, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
 import { StageBars } from '../components/StageBars.tsx';
 import { PresetScatter, type ScatterPoint } from '../components/PresetScatter.tsx';
@@ -65,7 +65,7 @@ export function CompareView({ state }: { state: AppState }) {
     () => comparison.entries.map((e) => {
       if (!device) return null;
       try {
-        return costOf(e.analysis.graph, { batch: state.batch, dtype: state.dtype, layout: state.layout, optimizer: state.optimizer, device, gpus: device.interconnect ? state.gpus : 1 });
+        return costOf(e.analysis.graph, costOptionsOf(state, device));
       } catch (err) {
         return messageFromError(err);
       }

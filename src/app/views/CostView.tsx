@@ -21,7 +21,7 @@ import { TrainingTimes } from '../components/TrainingTimes.tsx';
 import { BatchSweep } from '../components/BatchSweep.tsx';
 import { PublishedTimes } from '../components/PublishedTimes.tsx';
 import { thousands, humanCount } from '../format.ts';
-import { DEVICE_CHOICES, type AppState } from '../state.ts';
+import { costOptionsOf, DEVICE_CHOICES, type AppState } from '../state.ts';
 import { kernelRowOf, nodeId, revealInGraph } from '../graphLinks.ts';
 import { GraphLink } from '../components/GraphLink.tsx';
 import { useStore } from '../store.ts';
@@ -58,13 +58,8 @@ interface Computed {
   counterpart: { report: CostReport | null; error: Message | null; which: Counterpart | null };
 }
 
-/** GPUs a device can run in data parallel: the chosen count where it has an interconnect, else 1. */
-function gpusOf(state: AppState, device: Device): number {
-  return device.interconnect ? state.gpus : 1;
-}
-
 function compute(graph: LayerGraph, state: AppState, device: Device): Computed {
-  const options = { batch: state.batch, dtype: state.dtype, layout: state.layout, optimizer: state.optimizer, device, gpus: gpusOf(state, device) };
+  const options = costOptionsOf(state, device);
   const report = costOf(graph, options);
   const time = device.kind === 'browser' && state.dtype !== 'float32' ? costOf(graph, { ...options, dtype: 'float32' }) : report;
   let counterpart: Computed['counterpart'] = { report: null, error: null, which: null };
@@ -156,6 +151,14 @@ export function CostView({ state }: { state: AppState }) {
             <StateSelect id={id} state={state} field="layout" options={LAYOUTS} label={(l) => t(`costView.layout.${l}`)} describedBy={describedBy} />
           )}
         </Field>
+        {state.dtype === 'amp' && graph.nodes.some((n) => n.kind === 'gn') && (
+          <Field label={t('costView.fastNorm')} hint={t('costView.fastNormHint')}>
+            {({ id, describedBy }) => (
+              <input id={id} type="checkbox" className="fast-norm" checked={state.fastNorm} aria-describedby={describedBy}
+                onChange={(e) => store.update((s) => ({ ...s, fastNorm: e.target.checked }))} />
+            )}
+          </Field>
+        )}
         <Field label={t('costView.optimizer')} hint={t(`costView.optimizerHint.${state.optimizer}`)}>
           {({ id, describedBy }) => (
             <StateSelect id={id} state={state} field="optimizer" options={OPTIMIZERS} label={(o) => t(`costView.optimizer.${o}`)} describedBy={describedBy} />

@@ -10,7 +10,7 @@ import { memoryDtype } from '../../analysis/timing/precision.ts';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { select, transition, zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { graphOf } from '../graphs.ts';
-import { exactPreset, type AppState } from '../state.ts';
+import { costOptionsOf, exactPreset, type AppState } from '../state.ts';
 import { useStore } from '../store.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { conventionLabel, deviceLabel } from '../i18n/data.ts';
@@ -126,7 +126,7 @@ export function GraphView({ state }: { state: AppState }) {
   const times = useMemo((): NodeTimes | null => {
     if (!device) return null;
     try {
-      return predictedTimes(graph, { batch: state.batch, dtype: state.dtype, layout: state.layout, optimizer: state.optimizer, device, gpus: 1 });
+      return predictedTimes(graph, { ...costOptionsOf(state, device), gpus: 1 });
     } catch (e) {
       if (e instanceof CostError) return null;
       throw e;
