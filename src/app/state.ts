@@ -310,6 +310,22 @@ function choiceParam<F extends TextField>(
   };
 }
 
+/** A key for a switch: `1` on, `0` off, absent off; another value is `notice`'s notice and leaves it off. */
+function switchParam(key: string, field: 'preserve' | 'fastNorm', notice: 'state.preserve' | 'state.fastNorm', about: string): UrlParam {
+  return {
+    keys: [{ key, syntax: '1', about }],
+    write: (state, _defaults, query) => {
+      if (state[field]) query.set(key, '1');
+    },
+    read: (state, query, notices) => {
+      const v = query.get(key);
+      if (v === null) return;
+      if (v === '1' || v === '0') state[field] = v === '1';
+      else notices.push(appMessage(notice, { value: cut(v) }));
+    },
+  };
+}
+
 /** A key whose value is any text. */
 function textParam(key: string, field: FreeTextField, about: string): UrlParam {
   return {
@@ -371,18 +387,7 @@ const CONFIG_PARAM: UrlParam = {
 const URL_PARAMS: readonly UrlParam[] = [
   choiceParam('view', 'view', VIEWS, 'state.what.view', 'the view shown'),
   CONFIG_PARAM,
-  {
-    keys: [{ key: 'preserve', syntax: '1', about: '"Preserve complexity" on' }],
-    write: (state, _defaults, query) => {
-      if (state.preserve) query.set('preserve', '1');
-    },
-    read: (state, query, notices) => {
-      const v = query.get('preserve');
-      if (v === null) return;
-      if (v === '1' || v === '0') state.preserve = v === '1';
-      else notices.push(appMessage('state.preserve', { value: cut(v) }));
-    },
-  },
+  switchParam('preserve', 'preserve', 'state.preserve', '"Preserve complexity" on'),
   choiceParam('order', 'order', EXECUTION_ORDERS, 'state.what.order', 'layer order (seed: the seed code\'s, as the CLI prints)'),
   choiceParam('conv', 'convention', CONVENTIONS, 'state.what.convention', 'counting convention'),
   textParam('q', 'filter', 'layer-list filter'),
@@ -460,18 +465,7 @@ const URL_PARAMS: readonly UrlParam[] = [
   },
   choiceParam('dtype', 'dtype', PRECISIONS, 'state.what.precision', 'cost view: precision'),
   choiceParam('layout', 'layout', LAYOUTS, 'state.what.layout', 'cost view: memory layout'),
-  {
-    keys: [{ key: 'fastnorm', syntax: '1', about: 'cost view: GroupNorm in float16 under amp (timm\'s --fast-norm)' }],
-    write: (state, _defaults, query) => {
-      if (state.fastNorm) query.set('fastnorm', '1');
-    },
-    read: (state, query, notices) => {
-      const v = query.get('fastnorm');
-      if (v === null) return;
-      if (v === '1' || v === '0') state.fastNorm = v === '1';
-      else notices.push(appMessage('state.fastNorm', { value: cut(v) }));
-    },
-  },
+  switchParam('fastnorm', 'fastNorm', 'state.fastNorm', 'cost view: GroupNorm in float16 under amp (timm\'s --fast-norm)'),
   choiceParam('opt', 'optimizer', OPTIMIZERS, 'state.what.optimizer', 'cost view: optimizer'),
   choiceParam('device', 'device', DEVICE_CHOICES, 'state.what.device', 'cost view: device', '<name>|browser'),
   {
