@@ -13,7 +13,7 @@ import {
   atBatch,
   convActivations,
   DTYPE_BYTES,
-  inferencePeakElements,
+  inferencePeakBytes,
   largestBatch,
   OPTIMIZERS,
   parameterCounts,
@@ -284,7 +284,7 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   const layers = pass.layers;
   const predictedMs = pass.ms;
   const peak = peakTrainingMemory(graph, stepOptions(options, batch));
-  const peakPerSample = inferencePeakElements(graph) * DTYPE_BYTES[dtype];
+  const peakPerSample = inferencePeakBytes(graph, trainingPrecision(dtype), autocastOptions(options));
   const { params } = parameterCounts(graph);
   const deviceBytes = device.memoryGB * 1e9;
   const trainingTotal = trainingBytes(memory, batch);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../model/graph.ts';
 import { presetConfig } from '../model/presets.ts';
 import { fixtureConfig, type FixtureConfig } from '../../test/support/fixture-config.ts';
-import { atBatch, savedActivations } from './memory.ts';
+import { atBatch, inferencePeakBytes, inferencePeakElements, savedActivations } from './memory.ts';
 import { peakTrainingMemory } from './peak-memory.ts';
 
 interface Measured {
@@ -100,5 +100,26 @@ describe('the training step\'s peak of GroupNorm networks under CUDA autocast eq
     // GroupNorm counted in 16 bits (every activation of a mixed run 16-bit) misses a tenth to a fifth of it.
     const sixteen = peakTrainingMemory(graph, { ...step, precision: 'mixed' }).bytes;
     expect(sixteen).toBeLessThan(0.9 * c.peak.autocast.peak_bytes);
+  });
+});
+
+describe('the inference peak under autocast', () => {
+  const amp = { autocast: true };
+  it('of a BatchNorm network is the 16-bit one (the input\'s cast copy does not make the peak)', () => {
+    for (const name of ['resnet50', 'resnext29_8x64d', 'seresnext26d_32x4d']) {
+      const g = buildLayerGraph(presetConfig(name));
+      expect(inferencePeakBytes(g, 'mixed', amp)).toBe(2 * inferencePeakElements(g));
+    }
+  });
+
+  it('of a GroupNorm network holds float32 GroupNorm outputs and their casts; --fast-norm is the 16-bit one', () => {
+    const g = buildLayerGraph(presetConfig('resnet50_gn'));
+    const sixteen = 2 * inferencePeakElements(g);
+    // At the stem's GroupNorm alone: conv1's 16-bit output, its float32 cast and GroupNorm's float32 output.
+    expect(inferencePeakBytes(g, 'mixed', amp)).toBeGreaterThanOrEqual(10 * 64 * 112 * 112);
+    expect(inferencePeakBytes(g, 'mixed', amp)).toBeGreaterThan(2 * sixteen);
+    expect(inferencePeakBytes(g, 'mixed', { ...amp, fastNorm: true })).toBe(sixteen);
+    expect(inferencePeakBytes(g, 'mixed')).toBe(sixteen);
+    expect(inferencePeakBytes(g, 'float32')).toBe(4 * inferencePeakElements(g));
   });
 });

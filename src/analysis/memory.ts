@@ -263,9 +263,21 @@ export function atBatch(bytes: SavedBytes, batch: number): number {
  * Peak of live activation bytes per sample in an inference (eval) pass in the graph's execution order: a
  * storage lives from the call that allocates it (the input from the start) to the last call that reads it
  * (the network output to the end); in-place calls add no storage. While a call runs, its inputs and its
- * output are all live. Weights and kernels' internal workspaces are not counted.
+ * output are all live, and under autocast (`options.autocast`) the cast copy of its input that it makes
+ * (memory.ts `castBytes`: a float32 GroupNorm's of a 16-bit input, a conv's of a float32 one). Each storage in
+ * its producer's dtype (`dtypesOf`). Weights and kernels' internal workspaces are not counted.
  */
+export function inferencePeakBytes(graph: LayerGraph, precision: TrainingPrecision = 'float32', options: AutocastOptions = {}): number {
+  const dtypes = dtypesOf(graph, precision, options);
+  return inferencePeak(graph, (id) => storageElements(graph, id) * bytesOf(dtypes, id), (node) => castBytes(node, dtypes) * numel(node.inShape));
+}
+
+/** The same peak in elements (every storage one element wide, no casts). */
 export function inferencePeakElements(graph: LayerGraph): number {
+  return inferencePeak(graph, (id) => storageElements(graph, id), () => 0);
+}
+
+function inferencePeak(graph: LayerGraph, sizeOf: (id: number) => number, transient: (node: LayerNode) => number): number {
   const of = storageOf(graph);
   const n = graph.nodes.length;
   const lastUse = new Map<number, number>();
@@ -276,13 +288,18 @@ export function inferencePeakElements(graph: LayerGraph): number {
     for (const i of node.inputs) use(i < 0 ? INPUT : of[i], node.index);
   }
   use(graph.output < 0 ? INPUT : of[graph.output], n);
-  // Sweep: +size at birth, -size after the last use.
+  // Sweep: +size at birth, -size after the last use; a call's cast copy lives while the call runs.
   const delta = new Float64Array(n + 3);
   for (const [id, last] of lastUse) {
     const born = id === INPUT ? -1 : id;
-    const size = storageElements(graph, id);
+    const size = sizeOf(id);
     delta[born + 1] += size;
     delta[last + 2] -= size;
+  }
+  for (const node of graph.nodes) {
+    const size = transient(node);
+    delta[node.index + 1] += size;
+    delta[node.index + 2] -= size;
   }
   let live = 0;
   let peak = 0;
