@@ -333,7 +333,7 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
       case 'bn':
       case 'gn': {
         outs.push([inputGrad(), node.inputs[0], cast && bytes(node.inputs[0])]);
-        // --fast-norm: the weight's gradient in 16 bits (its cast copy's), cast to float32 (the bias's is summed in float32... as the weight's dtype).
+        // --fast-norm: the weight's gradient in 16 bits (its cast copy's), then cast to float32 before it is accumulated.
         const half = node.kind === 'gn' && dtypes.fastNorm;
         parameterTensors(node).forEach((p, i) => paramGrads.push([live.alloc((half && i === 0 ? 2 : 4) * p), p, half && i === 0]));
         break;
