@@ -13,13 +13,14 @@ import {
   atBatch,
   convActivations,
   DTYPE_BYTES,
-  inferencePeakElements,
+  inferencePeakBytes,
   largestBatch,
   OPTIMIZERS,
   parameterCounts,
   trainingBytes,
   trainingMemory,
   trainingPrecision,
+  type AutocastOptions,
   type Optimizer,
   type TrainingMemory,
 } from './memory.ts';
@@ -28,7 +29,7 @@ import type { KernelCost } from './roofline.ts';
 import { trainingMacs } from './training-flops.ts';
 import { layerTimes, timeSetting } from './timing/layers.ts';
 import { LAYOUTS, type Layout } from './timing/model.ts';
-import { matrixPath, memoryDtype, PRECISIONS, type Precision } from './timing/precision.ts';
+import { autocasts, matrixPath, memoryDtype, PRECISIONS, type Precision } from './timing/precision.ts';
 import { trainingStepTime, type TimeSetting } from './timing/predict.ts';
 import { thousands } from './format.ts';
 import { catalogue, MessageError } from '../model/message.ts';
@@ -217,9 +218,14 @@ function stepKind(options: Pick<CostOptions, 'zeroGrad' | 'foreach'>): { zeroGra
   return { zeroGrad: options.zeroGrad ?? 'zero', foreach: options.foreach ?? false };
 }
 
+/** The memory model's dtypes: CUDA autocast's per-op dtypes under `amp` (GroupNorm in float32 unless fastNorm). */
+function autocastOptions(options: Pick<CostOptions, 'dtype' | 'fastNorm'>): AutocastOptions {
+  return { autocast: autocasts(options.dtype), fastNorm: options.fastNorm ?? false };
+}
+
 function stepOptions(options: CostOptions, batch: number): TrainingStepOptions {
   const { optimizer, dtype } = options;
-  return { batch, optimizer, precision: trainingPrecision(memoryDtype(dtype)), ...stepKind(options) };
+  return { batch, optimizer, precision: trainingPrecision(memoryDtype(dtype)), ...autocastOptions(options), ...stepKind(options) };
 }
 
 /** The time of the same training step whose peak `stepOptions` describes: its optimizer and its gradients' reset. */
@@ -269,7 +275,7 @@ function largestPeakBatch(graph: LayerGraph, options: CostOptions, memory: Train
 export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   const { batch, optimizer, device, gpus } = options;
   const dtype = memoryDtype(options.dtype);
-  const memory = trainingMemory(graph, dtype, optimizer);
+  const memory = trainingMemory(graph, dtype, optimizer, autocastOptions(options));
   checkBatch(memory, batch);
   checkGpus(device, gpus);
   if (options.fastNorm && options.dtype !== 'amp') throw costError('cost.fastNorm', { dtype: options.dtype });
@@ -278,7 +284,7 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   const layers = pass.layers;
   const predictedMs = pass.ms;
   const peak = peakTrainingMemory(graph, stepOptions(options, batch));
-  const peakPerSample = inferencePeakElements(graph) * DTYPE_BYTES[dtype];
+  const peakPerSample = inferencePeakBytes(graph, trainingPrecision(dtype), autocastOptions(options));
   const { params } = parameterCounts(graph);
   const deviceBytes = device.memoryGB * 1e9;
   const trainingTotal = trainingBytes(memory, batch);
@@ -465,7 +471,7 @@ interface SweepPoint {
 const MAX_SWEEP = 4096;
 
 export function batchSweep(graph: LayerGraph, options: Omit<CostOptions, 'batch'>): SweepPoint[] {
-  const memory = trainingMemory(graph, memoryDtype(options.dtype), options.optimizer);
+  const memory = trainingMemory(graph, memoryDtype(options.dtype), options.optimizer, autocastOptions(options));
   const capacity = options.device.memoryGB * 1e9;
   const largest = largestPeakBatch(graph, { ...options, batch: 1 }, memory, capacity);
   const top = Math.min(MAX_SWEEP, Math.max(64, 2 * largest));

@@ -20,8 +20,17 @@
  *   compute in 16 bits and everything after them follows); each conv and fc also saves the 16-bit copy
  *   of its weight that autocast makes; BatchNorm's four per-channel vectors stay float32 and max-pool
  *   indices int64. Master weights, gradients and optimizer state stay float32.
+ * - CUDA autocast's per-op dtypes (option `autocast`, the `amp` precision): each tensor has the dtype
+ *   timing/precision.ts `elementBytes` gives its producer. `group_norm` is on autocast's float32 list: a
+ *   GroupNorm casts its 16-bit input up to a new float32 tensor, which it saves, and returns float32 (its
+ *   mean and inverse std float32); the in-place ReLU / SiLU after it keeps float32, and a conv or the fc
+ *   reading a float32 tensor saves the 16-bit copy autocast makes of it at that call (a new tensor for each
+ *   reader; the network input's is the same rule). With `fastNorm` (timm's `--fast-norm`) GroupNorm runs in
+ *   16 bits, its statistics too. For a BatchNorm network this is the rule above, byte for byte. Checked on
+ *   the CPU with CUDA autocast's policy emulated (tools/fixtures/cost_fixtures.py, fixtures/cost/gn_autocast.json).
  */
 import { numel, nodeParams, type BlurPoolNode, type LayerGraph, type LayerNode } from '../model/graph.ts';
+import { elementBytes } from './timing/precision.ts';
 
 export type Dtype = 'float32' | 'float16' | 'bfloat16';
 export const DTYPE_BYTES: Readonly<Record<Dtype, number>> = { float32: 4, float16: 2, bfloat16: 2 };
@@ -81,13 +90,14 @@ export function savedInputs(node: LayerNode): number[] {
     case 'avgpool':
     case 'blurpool':
     case 'linear':
+    case 'adaptiveavgpool':
       return [node.inputs[0]];
     case 'relu':
     case 'sigmoid':
       return [node.index];
     case 'silu':
-      // SiLU's gradient needs its input: in place, autograd keeps a copy of it (peak-memory.ts) and the output's storage too.
-      return [node.inplace ? node.index : node.inputs[0]];
+      // SiLU's gradient needs its input: in place, autograd keeps a copy of it (savedActivations, peak-memory.ts) and not the storage it overwrote.
+      return node.inplace ? [] : [node.inputs[0]];
     case 'mul':
       return [node.inputs[0], node.inputs[1]];
     default:
@@ -108,7 +118,7 @@ export function blurFilterBytes(node: BlurPoolNode): number {
 }
 
 /** Bytes per sample of what GroupNorm saves besides its input: the float32 mean and inverse std of each group. */
-export function groupNormStatsBytes(groups: number): number {
+function groupNormStatsBytes(groups: number): number {
   return 2 * 4 * groups;
 }
 
@@ -122,7 +132,8 @@ function wrappers(graph: LayerGraph): Map<string, string> {
 /** The PyTorch module whose forward runs a node: its own module, or for a functional op the wrapper it sits in. */
 function ownerModule(node: LayerNode, wrapping: Map<string, string>): string {
   if (node.module) return node.module;
-  return wrapping.get(node.name.slice(0, node.name.lastIndexOf('.'))) ?? 'ResNet';
+  // A functional op named as the module it runs in (timm's GroupNormAct calls F.group_norm), else its wrapper.
+  return wrapping.get(node.name) ?? wrapping.get(node.name.slice(0, node.name.lastIndexOf('.'))) ?? 'ResNet';
 }
 
 /** Bytes of a training step's saved tensors: `fixed` (independent of the batch) + batch x `perSample`. */
@@ -143,9 +154,57 @@ export function trainingPrecision(dtype: Dtype): TrainingPrecision {
   return dtype === 'float32' ? 'float32' : 'mixed';
 }
 
+/**
+ * Autocast's per-op dtypes (`autocast`: CUDA autocast, the `amp` precision; else every activation of a `mixed`
+ * run is 16-bit, as a pure float16 / bfloat16 model and CPU autocast of a BatchNorm network have them), and
+ * timm's `--fast-norm` (`fastNorm`: GroupNorm in 16 bits under autocast).
+ */
+export interface AutocastOptions {
+  autocast?: boolean;
+  fastNorm?: boolean;
+}
+
+/** The dtypes of a run: bytes of each node's output element, of the network input, and the 16-bit cast copies autocast makes. */
+interface Dtypes {
+  /** Bytes of each node's output element (timing/precision.ts `elementBytes`). */
+  node: number[];
+  input: number;
+  autocast: boolean;
+  fastNorm: boolean;
+}
+
+export function dtypesOf(graph: LayerGraph, precision: TrainingPrecision, options: AutocastOptions = {}): Dtypes {
+  const autocast = precision === 'mixed' && (options.autocast ?? false);
+  const fastNorm = autocast && (options.fastNorm ?? false);
+  const node = elementBytes(graph, precision === 'float32' ? 'float32' : autocast ? 'amp' : 'float16', fastNorm);
+  return { node, input: precision === 'float32' || autocast ? 4 : 2, autocast, fastNorm };
+}
+
+/** Bytes of an element of a producer's output (INPUT: the network input). */
+export function bytesOf(dtypes: Dtypes, producer: number): number {
+  return producer < 0 ? dtypes.input : dtypes.node[producer];
+}
+
+/**
+ * The element bytes of the new tensor autocast casts a node's (first) input to, or 0 when the node reads its input
+ * as it is: a conv or the fc reading a float32 tensor (16-bit copy), a float32 GroupNorm reading a 16-bit one.
+ */
+export function castBytes(node: LayerNode, dtypes: Dtypes): number {
+  if (!dtypes.autocast) return 0;
+  const from = bytesOf(dtypes, node.inputs[0]);
+  const to = node.kind === 'conv' || node.kind === 'conv1d' || node.kind === 'linear' || node.kind === 'gn' ? dtypes.node[node.index] : from;
+  return to === from ? 0 : to;
+}
+
+/** Bytes per sample of what GroupNorm saves besides its input, in the dtype it runs in (float32 but under `fastNorm`). */
+export function gnStatsBytes(node: LayerNode & { kind: 'gn' }, dtypes: Dtypes): number {
+  return (groupNormStatsBytes(node.gn.groups) * (dtypes.autocast ? dtypes.node[node.index] : 4)) / 4;
+}
+
 /** What autograd keeps for backward after one training-mode forward pass (see the rules at the top). */
-export function savedActivations(graph: LayerGraph, precision: TrainingPrecision = 'float32'): SavedActivations {
+export function savedActivations(graph: LayerGraph, precision: TrainingPrecision = 'float32', options: AutocastOptions = {}): SavedActivations {
   const act = precision === 'mixed' ? 2 : 4;
+  const dtypes = dtypesOf(graph, precision, options);
   const of = storageOf(graph);
   const storage = (producer: number) => (producer < 0 ? INPUT : of[producer]);
   const seen = new Set<number>();
@@ -158,14 +217,29 @@ export function savedActivations(graph: LayerGraph, precision: TrainingPrecision
   const wrapping = wrappers(graph);
   for (const node of graph.nodes) {
     const module = ownerModule(node, wrapping);
+    const cast = castBytes(node, dtypes);
+    if (node.kind === 'silu' && node.inplace) {
+      // The copy of its input that an in-place SiLU saves (its formula needs the input it overwrites).
+      add(module, numel(node.inShape) * bytesOf(dtypes, node.inputs[0]), 0);
+      continue;
+    }
     for (const producer of savedInputs(node)) {
+      if (cast && producer === node.inputs[0]) {
+        // Autocast's cast copy of the input, made at this call: what the node saves.
+        add(module, numel(node.inShape) * cast, 0);
+        continue;
+      }
       const id = storage(producer);
       if (seen.has(id)) continue;
       seen.add(id);
-      add(module, storageElements(graph, id) * act, 0);
+      add(module, storageElements(graph, id) * bytesOf(dtypes, id), 0);
     }
     if (node.kind === 'bn') add(module, 0, 4 * node.bn.channels * 4);
-    if (node.kind === 'gn') add(module, groupNormStatsBytes(node.gn.groups), 0);
+    if (node.kind === 'gn') {
+      add(module, gnStatsBytes(node, dtypes), 0);
+      // Under --fast-norm its weight is cast to 16 bits too, and the copy saved (the bias is not needed).
+      if (dtypes.fastNorm) add(module, 0, node.gn.channels * 2);
+    }
     if (node.kind === 'blurpool') {
       add(module, blurPaddedElements(node) * act, 0);
       if (precision === 'mixed') add(module, 0, blurFilterBytes(node) / 2);
@@ -189,9 +263,21 @@ export function atBatch(bytes: SavedBytes, batch: number): number {
  * Peak of live activation bytes per sample in an inference (eval) pass in the graph's execution order: a
  * storage lives from the call that allocates it (the input from the start) to the last call that reads it
  * (the network output to the end); in-place calls add no storage. While a call runs, its inputs and its
- * output are all live. Weights and kernels' internal workspaces are not counted.
+ * output are all live, and under autocast (`options.autocast`) the cast copy of its input that it makes
+ * (memory.ts `castBytes`: a float32 GroupNorm's of a 16-bit input, a conv's of a float32 one). Each storage in
+ * its producer's dtype (`dtypesOf`). Weights and kernels' internal workspaces are not counted.
  */
+export function inferencePeakBytes(graph: LayerGraph, precision: TrainingPrecision = 'float32', options: AutocastOptions = {}): number {
+  const dtypes = dtypesOf(graph, precision, options);
+  return inferencePeak(graph, (id) => storageElements(graph, id) * bytesOf(dtypes, id), (node) => castBytes(node, dtypes) * numel(node.inShape));
+}
+
+/** The same peak in elements (every storage one element wide, no casts). */
 export function inferencePeakElements(graph: LayerGraph): number {
+  return inferencePeak(graph, (id) => storageElements(graph, id), () => 0);
+}
+
+function inferencePeak(graph: LayerGraph, sizeOf: (id: number) => number, transient: (node: LayerNode) => number): number {
   const of = storageOf(graph);
   const n = graph.nodes.length;
   const lastUse = new Map<number, number>();
@@ -202,13 +288,18 @@ export function inferencePeakElements(graph: LayerGraph): number {
     for (const i of node.inputs) use(i < 0 ? INPUT : of[i], node.index);
   }
   use(graph.output < 0 ? INPUT : of[graph.output], n);
-  // Sweep: +size at birth, -size after the last use.
+  // Sweep: +size at birth, -size after the last use; a call's cast copy lives while the call runs.
   const delta = new Float64Array(n + 3);
   for (const [id, last] of lastUse) {
     const born = id === INPUT ? -1 : id;
-    const size = storageElements(graph, id);
+    const size = sizeOf(id);
     delta[born + 1] += size;
     delta[last + 2] -= size;
+  }
+  for (const node of graph.nodes) {
+    const size = transient(node);
+    delta[node.index + 1] += size;
+    delta[node.index + 2] -= size;
   }
   let live = 0;
   let peak = 0;
@@ -254,9 +345,9 @@ export interface TrainingMemory {
 }
 
 /** The training step's memory; `atBatch(training.saved, B) + training.params + ...` is the total at batch B. */
-export function trainingMemory(graph: LayerGraph, dtype: Dtype, optimizer: Optimizer): TrainingMemory {
+export function trainingMemory(graph: LayerGraph, dtype: Dtype, optimizer: Optimizer, options: AutocastOptions = {}): TrainingMemory {
   const { params, tensors } = parameterCounts(graph);
-  const saved = savedActivations(graph, trainingPrecision(dtype));
+  const saved = savedActivations(graph, trainingPrecision(dtype), options);
   const p = 4 * params;
   const g = 4 * params;
   const o = optimizerBytes(optimizer, params, tensors);

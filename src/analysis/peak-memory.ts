@@ -37,17 +37,24 @@
  * - Mixed precision (autocast): activations and their gradients are 16-bit; each conv and the fc save a
  *   16-bit copy of their weight (the first conv also of the input), whose 16-bit gradient is cast back to
  *   float32 before it is accumulated; the loss runs in float32.
+ * - CUDA autocast's per-op dtypes (`autocast`, the `amp` precision; memory.ts): each tensor and its gradient
+ *   in its producer's dtype (timing/precision.ts `elementBytes`). The cast copies autocast makes (a float32
+ *   GroupNorm's of its 16-bit input, a conv's or the fc's of a float32 input) are allocated by the call that
+ *   saves them; in backward the node's input gradient comes in the copy's dtype and ToCopyBackward casts it to
+ *   the input's; a binary op's gradient is cast to each input's dtype where they differ. Under `fastNorm`
+ *   GroupNorm's statistics are 16-bit and it saves a 16-bit copy of its weight, whose gradient is cast back.
  * Kernels' own workspaces (cuDNN, oneDNN reorders) are not tensors and are not counted.
  */
 import { numel, type LayerGraph, type LayerNode } from '../model/graph.ts';
 import {
-  blurFilterBytes, blurPaddedElements, groupNormStatsBytes, INPUT, savedInputs, storageOf, writesInPlace, type Optimizer, type TrainingPrecision,
+  blurFilterBytes, blurPaddedElements, bytesOf, castBytes, dtypesOf, gnStatsBytes, INPUT, savedInputs, storageOf, writesInPlace,
+  type AutocastOptions, type Optimizer, type TrainingPrecision,
 } from './memory.ts';
 
 /** `optimizer.zero_grad(set_to_none=False)` (torch 1.x's default): gradients stay allocated; `none`: set to None (torch >= 2.0's default). */
 export type GradReset = 'zero' | 'none';
 
-export interface TrainingStepOptions {
+export interface TrainingStepOptions extends AutocastOptions {
   batch: number;
   optimizer: Optimizer;
   precision: TrainingPrecision;
@@ -146,6 +153,8 @@ function parameterTensors(node: LayerNode): number[] {
 export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptions): PeakTrainingMemory {
   const { batch, optimizer, precision, zeroGrad, foreach } = options;
   const act = precision === 'mixed' ? 2 : 4;
+  const dtypes = dtypesOf(graph, precision, options);
+  const bytes = (producer: number) => bytesOf(dtypes, producer);
   const live = new LiveSet();
   const nodes = graph.nodes;
   const top = graph.config.includeTop;
@@ -189,20 +198,27 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
     backward[node.index] = rec;
     // BlurPool2d: F.pad's reflect-padded copy, then the conv's output; the conv saves the copy.
     if (node.kind === 'blurpool') rec.saved.push(live.alloc(act * batch * blurPaddedElements(node)));
-    if (!writesInPlace(node)) storages.set(node.index, live.alloc(act * batch * numel(node.outShape)));
+    if (!writesInPlace(node)) storages.set(node.index, live.alloc(bytes(node.index) * batch * numel(node.outShape)));
+    // Autocast's cast copy of the input, made at this call, which the call saves instead of its input.
+    const cast = castBytes(node, dtypes);
     for (const producer of new Set(savedInputs(node).map(storage))) {
       if (precision === 'mixed' && producer === INPUT) continue; // autocast saves its 16-bit copy instead
+      if (cast && producer === storage(node.inputs[0])) continue;
       rec.saved.push(live.hold(storages.get(producer)!));
     }
+    if (cast) rec.saved.push(live.alloc(cast * batch * numel(node.inShape)));
     if (node.kind === 'bn') rec.saved.push(live.alloc(4 * node.bn.channels), live.alloc(4 * node.bn.channels));
     // GroupNorm: its mean and inverse std, [batch, groups] float32 each.
-    if (node.kind === 'gn') rec.saved.push(live.alloc((batch * groupNormStatsBytes(node.gn.groups)) / 2), live.alloc((batch * groupNormStatsBytes(node.gn.groups)) / 2));
+    if (node.kind === 'gn') {
+      rec.saved.push(live.alloc((batch * gnStatsBytes(node, dtypes)) / 2), live.alloc((batch * gnStatsBytes(node, dtypes)) / 2));
+      if (dtypes.fastNorm) rec.saved.push(live.alloc(2 * node.gn.channels)); // --fast-norm's 16-bit copy of its weight
+    }
     if (node.kind === 'maxpool') rec.saved.push(live.alloc(8 * batch * numel(node.outShape)));
     // An in-place SiLU: autograd saves a copy of its input (the formula needs it) besides the storage it overwrote.
-    if (node.kind === 'silu' && node.inplace) rec.saved.push(live.alloc(act * batch * numel(node.outShape)));
+    if (node.kind === 'silu' && node.inplace) rec.saved.push(live.alloc(bytes(node.inputs[0]) * batch * numel(node.outShape)));
     if (precision === 'mixed' && (node.kind === 'conv' || node.kind === 'conv1d' || node.kind === 'linear')) {
       rec.saved.push(live.alloc(2 * numel(node.tensors[0].shape)));
-      if (node.inputs[0] < 0) rec.saved.push(live.alloc(2 * batch * numel(graph.inputShape)));
+      if (node.inputs[0] < 0 && !dtypes.autocast) rec.saved.push(live.alloc(2 * batch * numel(graph.inputShape)));
     }
     if (precision === 'mixed' && node.kind === 'blurpool') rec.saved.push(live.alloc(blurFilterBytes(node) / 2));
     live.moment(node.name);
@@ -288,7 +304,7 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
       grad = half;
     }
   } else {
-    grad = live.alloc(act * batch * numel(nodes[graph.output].outShape)); // MeanBackward0
+    grad = live.alloc(bytes(graph.output) * batch * numel(nodes[graph.output].outShape)); // MeanBackward0
     live.moment('loss');
   }
   deliver(grad, graph.output, 'loss');
@@ -299,24 +315,29 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
     const rec = ready.splice(best, 1)[0];
     const node = rec.node;
     const incoming = rec.waiting!;
-    // The gradient of the (first) input, unless it is the batch.
-    const inputGrad = (): Tensor | null => (resolve(node.inputs[0]) >= 0 ? live.alloc(act * batch * numel(node.inShape)) : null);
-    const outs: [Tensor | null, number][] = [];
+    // The gradient of the (first) input, unless it is the batch: in the input's dtype, or in the cast copy's.
+    const cast = castBytes(node, dtypes);
+    const inputGrad = (): Tensor | null => (resolve(node.inputs[0]) >= 0 ? live.alloc((cast || bytes(node.inputs[0])) * batch * numel(node.inShape)) : null);
+    // [gradient, input, the bytes ToCopyBackward casts it to (0: none)]
+    const outs: [Tensor | null, number, number?][] = [];
     const paramGrads: [Tensor, number, boolean][] = [];
     switch (node.kind) {
       case 'conv':
       case 'conv1d':
       case 'linear': {
-        outs.push([inputGrad(), node.inputs[0]]);
+        outs.push([inputGrad(), node.inputs[0], cast && bytes(node.inputs[0])]);
         const half = precision === 'mixed';
         for (const p of parameterTensors(node)) paramGrads.push([live.alloc((half ? 2 : 4) * p), p, half]);
         break;
       }
       case 'bn':
-      case 'gn':
-        outs.push([inputGrad(), node.inputs[0]]);
-        for (const p of parameterTensors(node)) paramGrads.push([live.alloc(4 * p), p, false]);
+      case 'gn': {
+        outs.push([inputGrad(), node.inputs[0], cast && bytes(node.inputs[0])]);
+        // --fast-norm: the weight's gradient in 16 bits (its cast copy's), then cast to float32 before it is accumulated.
+        const half = node.kind === 'gn' && dtypes.fastNorm;
+        parameterTensors(node).forEach((p, i) => paramGrads.push([live.alloc((half && i === 0 ? 2 : 4) * p), p, half && i === 0]));
         break;
+      }
       case 'blurpool': {
         // The conv's gradient of the padded copy (none for the fixed filter), then ReflectionPad2dBackward's of the input.
         const padded = live.alloc(act * batch * blurPaddedElements(node));
@@ -330,17 +351,18 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
       }
       case 'add':
       case 'concat':
-        // The same gradient (or views of it) goes to every input.
-        for (const i of node.inputs) outs.push([live.hold(incoming), i]);
+        // The same gradient (or views of it) goes to every input, cast to an input's dtype where it differs.
+        for (const i of node.inputs) outs.push([bytes(i) === bytes(node.index) ? live.hold(incoming) : live.alloc(bytes(i) * batch * numel(node.outShape)), i]);
         break;
       case 'mul': {
         outs.push([inputGrad(), node.inputs[0]]);
-        const full = live.alloc(act * batch * numel(node.inShape));
+        const full = live.alloc(bytes(node.index) * batch * numel(node.inShape));
         live.moment(node.name);
-        const gate = live.alloc(act * batch * numel(nodes[node.inputs[1]].outShape));
+        const gateElements = batch * numel(nodes[node.inputs[1]].outShape);
+        const gate = live.alloc(bytes(node.index) * gateElements);
         live.moment(node.name);
         live.drop(full);
-        outs.push([gate, node.inputs[1]]);
+        outs.push([gate, node.inputs[1], bytes(node.inputs[1]) === bytes(node.index) ? 0 : bytes(node.inputs[1])]);
         break;
       }
       default:
@@ -350,7 +372,18 @@ export function peakTrainingMemory(graph: LayerGraph, options: TrainingStepOptio
     live.drop(rec.waiting!);
     for (const t of rec.saved) live.drop(t);
     rec.saved = [];
-    for (const [t, producer] of outs) if (t) deliver(t, producer, node.name);
+    for (const [t, producer, to] of outs) {
+      if (!t) continue;
+      if (!to) {
+        deliver(t, producer, node.name);
+        continue;
+      }
+      // ToCopyBackward0 (or the engine's cast to the input's dtype): the gradient in the input's dtype.
+      const copy = live.alloc((t.bytes / (cast || bytes(node.index))) * to);
+      live.moment(node.name);
+      live.drop(t);
+      deliver(copy, producer, node.name);
+    }
     for (const [t, elements, half] of paramGrads) accumulate(t, elements, half, node.name);
   }
   live.drop(ones);

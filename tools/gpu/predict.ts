@@ -25,7 +25,8 @@ for (const name of ['resnet50_gn', 'resnetblur50', 'resnetaa50d', 'resnetrs50', 
 for (const name of ['resnet50_gn', 'resnetblur50', 'regnet_y_400mf', 'regnety_032']) cases.push([name, 32, 'adam', 'none', 'mixed']);
 const out = cases.map(([name, batch, optimizer, zeroGrad, precision]) => {
   const graph = buildLayerGraph(presetConfig(name));
-  const peak = peakTrainingMemory(graph, { batch, optimizer, zeroGrad, foreach: false, precision });
+  // The mixed cases run under CUDA autocast (float16): its per-op dtypes, GroupNorm in float32.
+  const peak = peakTrainingMemory(graph, { batch, optimizer, zeroGrad, foreach: false, precision, autocast: precision === 'mixed' });
   const library = graph.config.implementation === 'timm' ? 'timm' : 'torchvision';
   return { name, library, input: graph.config.input, batch, optimizer, zero_grad: zeroGrad, precision, predicted_bytes: peak.bytes, predicted_cuda_bytes: peak.cudaBytes, phase: peak.phase, at: peak.at };
 });
