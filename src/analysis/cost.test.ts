@@ -296,6 +296,17 @@ describe('options and errors', () => {
     expect(last.inferImagesPerS / points[points.length - 2].inferImagesPerS).toBeLessThan(1.05);
   });
 
+  it('the batch sweep takes the same GroupNorm dtype as the report: its time and memory follow --fast-norm', () => {
+    const graph = graphOf('resnet50_gn');
+    for (const fastNorm of [false, true]) {
+      const sweep = { dtype: 'amp', layout: 'nchw', optimizer: 'momentum', device: findDevice('rtx3090')!, gpus: 1, fastNorm } as const;
+      const p = batchSweep(graph, sweep).find((x) => x.batch === 64)!;
+      const report = costOf(graph, { ...sweep, batch: 64 });
+      expect(p.trainingBytes).toBe(report.totals.peakTrainingBytes);
+      expect(p.inferImagesPerS).toBeCloseTo((64 / report.totals.predictedMs) * 1000, 6);
+    }
+  });
+
   it("the batch sweep's memory is the report's peak of a training step, and it stops fitting where the report does", () => {
     const graph = graphOf('resnext50_32x4d');
     const sweep = { dtype: 'float32', layout: 'nchw', optimizer: 'adam', device: findDevice('rtx3090')!, gpus: 1 } as const;

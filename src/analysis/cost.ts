@@ -228,6 +228,11 @@ function stepOptions(options: CostOptions, batch: number): TrainingStepOptions {
   return { batch, optimizer, precision: trainingPrecision(memoryDtype(dtype)), ...autocastOptions(options), ...stepKind(options) };
 }
 
+/** The time model's setting for the options: device, precision, layout, and GroupNorm's dtype under amp. */
+function costTimeSetting(options: Omit<CostOptions, 'batch'>): TimeSetting {
+  return { ...timeSetting(options.device, options.dtype, options.layout), fastNorm: options.fastNorm ?? false };
+}
+
 /** The time of the same training step whose peak `stepOptions` describes: its optimizer and its gradients' reset. */
 function stepTimeSetting(options: Pick<CostOptions, 'zeroGrad' | 'foreach'>, setting: TimeSetting): TimeSetting {
   const { zeroGrad, foreach } = stepKind(options);
@@ -279,7 +284,7 @@ export function costOf(graph: LayerGraph, options: CostOptions): CostReport {
   checkBatch(memory, batch);
   checkGpus(device, gpus);
   if (options.fastNorm && options.dtype !== 'amp') throw costError('cost.fastNorm', { dtype: options.dtype });
-  const setting = { ...timeSetting(device, options.dtype, options.layout), fastNorm: options.fastNorm ?? false };
+  const setting = costTimeSetting(options);
   const pass = layerTimes(graph, batch, setting);
   const layers = pass.layers;
   const predictedMs = pass.ms;
@@ -475,7 +480,7 @@ export function batchSweep(graph: LayerGraph, options: Omit<CostOptions, 'batch'
   const capacity = options.device.memoryGB * 1e9;
   const largest = largestPeakBatch(graph, { ...options, batch: 1 }, memory, capacity);
   const top = Math.min(MAX_SWEEP, Math.max(64, 2 * largest));
-  const setting = timeSetting(options.device, options.dtype, options.layout);
+  const setting = costTimeSetting(options);
   const out: SweepPoint[] = [];
   for (let b = 1; b <= top; b *= 2) {
     const infer = layerTimes(graph, b, setting).ms;

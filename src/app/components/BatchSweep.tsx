@@ -17,8 +17,8 @@ const OVER = 'var(--error)';
 
 export function BatchSweep({ graph, options, deviceLabel }: { graph: LayerGraph; options: CostOptions; deviceLabel: string }) {
   const { t } = useI18n();
-  const { dtype, layout, optimizer, device, gpus } = options;
-  const points = useMemo(() => batchSweep(graph, { dtype, layout, optimizer, device, gpus }), [graph, dtype, layout, optimizer, device, gpus]);
+  const { dtype, layout, optimizer, device, gpus, fastNorm } = options;
+  const points = useMemo(() => batchSweep(graph, { dtype, layout, optimizer, device, gpus, fastNorm }), [graph, dtype, layout, optimizer, device, gpus, fastNorm]);
   const capacity = options.device.memoryGB * 1e9;
   const lastFit = [...points].reverse().find((p) => p.fits);
   const firstOver = points.find((p) => !p.fits);
