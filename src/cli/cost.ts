@@ -64,7 +64,7 @@ function costText(report: CostReport): string {
   // The step whose peak and time are taken (cost.ts: one step for both).
   const gn = report.graph.nodes.some((n) => n.kind === 'gn');
   const norm = mixed && gn ? `; GroupNorm in ${o.fastNorm ? 'float16 (--fast-norm)' : 'float32 (autocast\'s rule; --fast-norm: float16)'}` : '';
-  const step = `gradients ${o.zeroGrad === 'none' ? 'set to None' : 'zeroed'} by zero_grad, ${o.foreach ? 'foreach' : 'single-tensor'} optimizer`;
+  const step = `gradients ${o.zeroGrad === 'none' ? 'set to None' : 'zeroed'} by zero_grad, ${o.foreach ? 'foreach' : 'single-tensor'} optimizer${norm}`;
   const published = [...publishedFor(config, d.name, o.dtype, o.layout, 'inference'), ...publishedFor(config, d.name, o.dtype, o.layout, 'training')];
   const lines = [
     `${name} at ${formatInputSize(config.input)}, batch ${o.batch}${o.gpus > 1 ? ` per GPU x ${o.gpus} GPUs` : ''}, ${PRECISION_TEXT[o.dtype]}, ${o.layout.toUpperCase()}, on ${d.label}`,
@@ -88,7 +88,7 @@ function costText(report: CostReport): string {
     tr
       ? `predicted training step, batch ${o.batch}${o.gpus > 1 ? ` per GPU on ${o.gpus} GPUs` : ''}: ${ms(tr.stepMs)} ms = forward ${ms(tr.forwardMs)} + backward ${ms(tr.backwardMs)}` +
         `${o.gpus > 1 ? ` + all-reduce not hidden by the backward ${ms(tr.exposedAllReduceMs)} (of ${ms(tr.allReduceMs)})` : ''} + optimizer ${ms(tr.optimizerMs)}; ` +
-        `${thousands(Math.round(tr.imagesPerS))} images/s, ${(tr.epochS / 60).toFixed(1)} min per epoch of ${thousands(IMAGENET_TRAIN_IMAGES)} images (ImageNet-1k); ${step}${norm}`
+        `${thousands(Math.round(tr.imagesPerS))} images/s, ${(tr.epochS / 60).toFixed(1)} min per epoch of ${thousands(IMAGENET_TRAIN_IMAGES)} images (ImageNet-1k); ${step}`
       : 'training: this engine does not train',
     ...published.map((r) => `published: ${publishedText(r, predictPublished(r))}`),
     `model: kernel by kernel as eager PyTorch runs them (docs/time-model.md); device figures: ${[...new Set(Object.values(d.sources))].map((k) => DEVICE_SOURCES[k]).join('; ')}`,
