@@ -20,6 +20,7 @@
  *                         [-- --clock cpu]   (the least CPU time over the threads instead of the median wall time: for a busy machine)
  *                         [-- --clock least] (the least wall time of the runs instead of the median: batch 1 on 2 threads is bimodal here)
  *                         [-- --system-malloc] (glibc's default malloc, which returns freed tensors' pages to the system)
+ *                         [-- --probes N] (the CPU probe's processes, default 3: each rate the median of theirs)
  * --save writes the probe and the measurements as JSON; --measured FILE predicts them again without measuring.
  */
 import { spawn } from 'node:child_process';
@@ -141,6 +142,17 @@ function run(cmd: string, argv: string[], onLine: (line: string) => void): Promi
   });
 }
 
+/** Several probes as one: every rate the median of the probes', each dense conv's time too. */
+function medianProbe(probes: readonly CpuProbe[]): CpuProbe {
+  const first = probes[0];
+  const out: Record<string, unknown> = { ...first };
+  for (const [key, value] of Object.entries(first)) {
+    if (typeof value === 'number') out[key] = median(probes.map((p) => (p as unknown as Record<string, number>)[key]));
+  }
+  if (first.denseConvs) out.denseConvs = first.denseConvs.map((c, i) => ({ ...c, ms: median(probes.map((p) => p.denseConvs![i].ms)) }));
+  return out as unknown as CpuProbe;
+}
+
 async function thisCpu(): Promise<void> {
   const threads = option('threads') ?? '2';
   const runs = option('runs') ?? (flag('quick') ? '3' : '5');
@@ -148,7 +160,15 @@ async function thisCpu(): Promise<void> {
   const clock = option('clock') ?? 'wall';
   const saved = option('measured') ? (JSON.parse(readFileSync(option('measured')!, 'utf8')) as Measurements) : null;
   let probe: CpuProbe | null = saved?.probe ?? null;
-  if (!saved) await run('/usr/bin/python3', ['bench/torch_predict.py', '--probe', '--threads', threads, '--clock', clock], (l) => (probe = JSON.parse(l) as CpuProbe));
+  if (!saved) {
+    // The probe's rates move between processes far more than within one (on a 2-core sandbox: its GEMM 105-206 GFLOP/s,
+    // the split's reorder rate 16-106 GB/s from run to run, docs/time-model.md), so it runs in several processes and
+    // each figure is the median of theirs.
+    const probes: CpuProbe[] = [];
+    const count = Number(option('probes') ?? '3');
+    for (let i = 0; i < count; i++) await run('/usr/bin/python3', ['bench/torch_predict.py', '--probe', '--threads', threads, '--clock', clock], (l) => probes.push(JSON.parse(l) as CpuProbe));
+    probe = medianProbe(probes);
+  }
   const p = probe! as CpuProbe & { torch: string };
   const split = cpuConvSplit(p);
   print(`\n2. PyTorch ${p.torch} on this CPU, ${threads} threads (bench/torch_predict.py): probe GEMM ${p.gemmGflops.toFixed(1)} GFLOP/s, convs ${p.convGflops.toFixed(1)} (grouped ${p.groupedConvGflops.toFixed(1)}) GFLOP/s` +
