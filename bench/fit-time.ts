@@ -42,7 +42,7 @@ function casesOf(rows: readonly PublishedTiming[]): Case[] {
     const g = graphOf(row);
     const p = row.table.precision;
     const sw = tableSoftware(row.table);
-    const opts = kernelOptions({ device: findDevice(row.table.device)!, precision: p, layout: row.table.layout, constants: INITIAL, ...sw });
+    const opts = kernelOptions({ device: findDevice(row.table.device)!, layout: row.table.layout, fastNorm: sw.fastNorm });
     if (row.table.mode === 'inference') return { row, kernels: inferenceKernels(g, row.batch, p, opts) };
     const k = trainingKernels(g, row.batch, p, row.optimizer, sw.optimizerImpl, sw.zeroGrad, opts);
     return { row, kernels: [...k.forward, ...k.backward, ...k.optimizer] };

@@ -28,7 +28,7 @@ import { predictPublished, publishedFor, publishedText } from '../analysis/timin
 import { DEFAULT_DEVICE, DEVICE_NAMES, DEVICE_SOURCES } from '../analysis/devices.ts';
 import { analyze } from '../analysis/analyze.ts';
 import { humanCount, thousands } from '../analysis/format.ts';
-import { buildLayerGraph } from '../model/graph.ts';
+import { buildLayerGraph, usesGroupNorm } from '../model/graph.ts';
 import { formatInputSize } from '../model/config.ts';
 import { matchPreset } from '../model/presets.ts';
 import { OPTIMIZERS } from '../analysis/memory.ts';
@@ -62,8 +62,7 @@ function costText(report: CostReport): string {
   const mixed = o.dtype === 'amp';
   const tr = report.training;
   // The step whose peak and time are taken (cost.ts: one step for both).
-  const gn = report.graph.nodes.some((n) => n.kind === 'gn');
-  const norm = mixed && gn ? `; GroupNorm in ${o.fastNorm ? 'float16 (--fast-norm)' : 'float32 (autocast\'s rule; --fast-norm: float16)'}` : '';
+  const norm = mixed && usesGroupNorm(report.graph) ? `; GroupNorm in ${o.fastNorm ? 'float16 (--fast-norm)' : 'float32 (autocast\'s rule; --fast-norm: float16)'}` : '';
   const step = `gradients ${o.zeroGrad === 'none' ? 'set to None' : 'zeroed'} by zero_grad, ${o.foreach ? 'foreach' : 'single-tensor'} optimizer${norm}`;
   const published = [...publishedFor(config, d.name, o.dtype, o.layout, 'inference'), ...publishedFor(config, d.name, o.dtype, o.layout, 'training')];
   const lines = [
@@ -90,7 +89,7 @@ function costText(report: CostReport): string {
         `${o.gpus > 1 ? ` + all-reduce not hidden by the backward ${ms(tr.exposedAllReduceMs)} (of ${ms(tr.allReduceMs)})` : ''} + optimizer ${ms(tr.optimizerMs)}; ` +
         `${thousands(Math.round(tr.imagesPerS))} images/s, ${(tr.epochS / 60).toFixed(1)} min per epoch of ${thousands(IMAGENET_TRAIN_IMAGES)} images (ImageNet-1k); ${step}`
       : 'training: this engine does not train',
-    ...published.map((r) => `published: ${publishedText(r, predictPublished(r))}`),
+    ...published.map((r) => `published: ${publishedText(r, predictPublished(r, report.graph), report.graph)}`),
     `model: kernel by kernel as eager PyTorch runs them (docs/time-model.md); device figures: ${[...new Set(Object.values(d.sources))].map((k) => DEVICE_SOURCES[k]).join('; ')}`,
     '',
     'per stage:',

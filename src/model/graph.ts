@@ -737,6 +737,11 @@ export function formGraph(config: NetworkConfig, stage: number, block: number, f
 }
 
 /** Number of elements of a shape (1 for a scalar). */
+/** Whether any norm of the network is a GroupNorm (torchvision-style `GroupNorm`, timm's `GroupNormAct`). */
+export function usesGroupNorm(graph: LayerGraph): boolean {
+  return graph.nodes.some((n) => n.kind === 'gn');
+}
+
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

@@ -152,15 +152,22 @@ function feedsGroupNorm(graph: LayerGraph): boolean[] {
   return feeds;
 }
 
-/** How each node runs: its output element bytes and, in a channels-last model on CUDA, which outputs are NCHW. */
+/**
+ * How each node runs: its output element bytes and, in a channels-last model on CUDA, which outputs are NCHW,
+ * which GroupNorms copy a channels-last input to NCHW (and their output gradient back, in the backward), and which
+ * nodes feed a GroupNorm (a conv among them gets its output gradient back NCHW).
+ */
 interface Formats {
   bytes: number[];
   nchw: boolean[];
+  gnCopiesInput: boolean[];
   feedsGn: boolean[];
 }
 
 function formatsOf(graph: LayerGraph, p: Precision, opts: KernelOptions): Formats {
-  return { bytes: elementBytes(graph, p, opts.fastNorm), nchw: nchwOutputs(graph, opts), feedsGn: opts.cudaChannelsLast ? feedsGroupNorm(graph) : graph.nodes.map(() => false) };
+  const nchw = nchwOutputs(graph, opts);
+  const gnCopiesInput = graph.nodes.map((n) => n.kind === 'gn' && nchw[n.index] && !(n.inputs[0] >= 0 && nchw[n.inputs[0]]));
+  return { bytes: elementBytes(graph, p, opts.fastNorm), nchw, gnCopiesInput, feedsGn: opts.cudaChannelsLast ? feedsGroupNorm(graph) : graph.nodes.map(() => false) };
 }
 
 /** Element bytes of a node's (first, or `which`) input: the network input is float32 unless the model is 16-bit. */
@@ -220,7 +227,7 @@ function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Pr
       // autocast on a float32 copy of its input (`group_norm` is on autocast's float32 list).
       const up = si !== so ? [memoryKernel(i, 'forward', 'cast', out * si, out * so, 0)] : [];
       // A channels-last input is made NCHW-contiguous first (`nchwOutputs`).
-      if (fmt.nchw[i] && !(node.inputs[0] >= 0 && fmt.nchw[node.inputs[0]])) up.push(memoryKernel(i, 'forward', 'layout', out * so, out * so, 0));
+      if (fmt.gnCopiesInput[i]) up.push(memoryKernel(i, 'forward', 'layout', out * so, out * so, 0));
       return [...up, memoryKernel(i, 'forward', 'bn', out * so, 0, 2 * out), memoryKernel(i, 'forward', 'bn', out * so + 8 * node.gn.channels, out * so, 3 * out)];
     }
     case 'blurpool': {
@@ -322,7 +329,7 @@ function backwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: P
       // autocast, whose cast's backward then casts the input gradient back down.
       const down = si !== so ? [memoryKernel(i, 'backward', 'cast', out * so, out * si, 0)] : [];
       // Its backward takes `grad.contiguous()`: a channels-last output gradient is copied to NCHW.
-      const layout = fmt.nchw[i] && !(node.inputs[0] >= 0 && fmt.nchw[node.inputs[0]]) ? [memoryKernel(i, 'backward', 'layout', out * so, out * so, 0)] : [];
+      const layout = fmt.gnCopiesInput[i] ? [memoryKernel(i, 'backward', 'layout', out * so, out * so, 0)] : [];
       return [...layout, memoryKernel(i, 'backward', 'bn', 2 * out * so, 0, 2 * out), memoryKernel(i, 'backward', 'bn', 2 * out * so, out * so + 2 * 4 * node.gn.channels, 6 * out), ...down];
     }
     case 'blurpool': {

@@ -37,7 +37,7 @@ export interface TimeSetting {
 }
 
 /** What the setting's software does that the graph does not say, for the kernel list. */
-export function kernelOptions(s: TimeSetting): KernelOptions {
+export function kernelOptions(s: Pick<TimeSetting, 'device' | 'layout' | 'fastNorm'>): KernelOptions {
   return { fastNorm: s.fastNorm, cudaChannelsLast: s.layout === 'nhwc' && s.device.kind === 'gpu' };
 }
 

@@ -8,7 +8,7 @@
  * names, so they join once the presets exist). Rows whose network no preset builds are listed, not fitted.
  */
 import type { NetworkConfig } from '../../model/config.ts';
-import { buildLayerGraph, type LayerGraph } from '../../model/graph.ts';
+import { buildLayerGraph, usesGroupNorm, type LayerGraph } from '../../model/graph.ts';
 import { sameArchitecture } from '../../model/config-fields.ts';
 import { findPreset, presetConfig } from '../../model/presets.ts';
 import { findDevice } from '../devices.ts';
@@ -180,8 +180,8 @@ export function fastNorm(table: PublishedTable): boolean {
 }
 
 /** Whether a row's prediction takes float16 GroupNorm: a table that ran --fast-norm, a network with GroupNorm, autocast. */
-export function runsFastNorm(row: PublishedTiming): boolean {
-  return fastNorm(row.table) && row.table.precision === 'amp' && row.config !== null && (row.config.norm === 'groupnorm' || row.config.gnGroupSize > 0);
+export function runsFastNorm(row: PublishedTiming, graph: LayerGraph = buildLayerGraph(row.config!)): boolean {
+  return fastNorm(row.table) && row.table.precision === 'amp' && usesGroupNorm(graph);
 }
 
 function tableRelease(table: PublishedTable): string {
@@ -208,9 +208,9 @@ function publishedSource(table: PublishedTable): string {
 }
 
 /** One line for the CLI: measured (as published) beside predicted at the same batch. */
-export function publishedText(row: PublishedTiming, predictedMs: number): string {
+export function publishedText(row: PublishedTiming, predictedMs: number, graph: LayerGraph = buildLayerGraph(row.config!)): string {
   const shown = row.shown ? ` (shown as ${row.shown.ms} ms for ${row.shown.images} images)` : '';
   const what = row.table.mode === 'inference' ? `an inference pass of ${row.batch} images` : `a training step of ${row.batch} images${row.gpus > 1 ? ` per GPU on ${row.gpus} GPUs` : ''}`;
-  const norm = runsFastNorm(row) ? ' (GroupNorm in float16, as timm\'s --fast-norm runs it: inferred from the tables)' : '';
+  const norm = runsFastNorm(row, graph) ? ' (GroupNorm in float16, as timm\'s --fast-norm runs it: inferred from the tables)' : '';
   return `measured ${row.ms.toFixed(1)} ms for ${what}${shown}, predicted ${predictedMs.toFixed(1)} ms (${((predictedMs / row.ms - 1) * 100).toFixed(0)}%)${norm}; ${publishedSource(row.table)}`;
 }

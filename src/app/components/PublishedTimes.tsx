@@ -31,7 +31,7 @@ export function PublishedTimes({ config, graph, device, precision, layout }: { c
               measured: msText(r.ms), batch: thousands(r.batch), gpus: r.gpus, predicted: msText(predicted), error: `${predicted >= r.ms ? '+' : '−'}${Math.abs((predicted / r.ms - 1) * 100).toFixed(0)}`,
             })}
             {r.shown && ` ${t('published.shown', { ms: r.shown.ms, images: r.shown.images })}`}{' '}
-            {runsFastNorm(r) && `${t('published.fastNorm')} `}
+            {runsFastNorm(r, graph) && `${t('published.fastNorm')} `}
             <cite>{t('published.source', { what: t(r.table.id.startsWith('pycls') ? 'published.pycls' : 'published.timm'), repo: r.table.repo, file: r.table.files[0], commit: r.table.commit.slice(0, 7), software: r.table.software })}</cite>
           </li>
         ))}

@@ -7,7 +7,7 @@
  * measured by the engine. Every figure is computed in src/analysis from the layer graph.
  */
 import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { LayerGraph } from '../../model/graph.ts';
+import { usesGroupNorm, type LayerGraph } from '../../model/graph.ts';
 import { graphOf } from '../graphs.ts';
 import { checkBatch, costOf, CostError, humanBytes, MAX_GPUS, parseBatch, parseGpus, sameFlopsCounterpart, type Counterpart, type CostReport } from '../../analysis/cost.ts';
 import { BROWSER_DEVICE, DEVICES, findDevice, type Device } from '../../analysis/devices.ts';
@@ -151,7 +151,7 @@ export function CostView({ state }: { state: AppState }) {
             <StateSelect id={id} state={state} field="layout" options={LAYOUTS} label={(l) => t(`costView.layout.${l}`)} describedBy={describedBy} />
           )}
         </Field>
-        {state.dtype === 'amp' && graph.nodes.some((n) => n.kind === 'gn') && (
+        {state.dtype === 'amp' && usesGroupNorm(graph) && (
           <Field label={t('costView.fastNorm')} hint={t('costView.fastNormHint')}>
             {({ id, describedBy }) => (
               <input id={id} type="checkbox" className="fast-norm" checked={state.fastNorm} aria-describedby={describedBy}
