@@ -6,7 +6,7 @@
  * 1. The calibration tables (fixtures/timing/published.json: pycls's V100 and timm's RTX 3090 rows the
  *    constants are fitted to), and pycls's V100 training rows (never fitted).
  * 2. PyTorch on this CPU (Debian's torch, /usr/bin/python3, 2 threads; bench/torch_predict.py): a probe (a GEMM,
- *    three dense convs and a grouped one, a max pooling, a BatchNorm, copies, tiny module calls) makes the device
+ *    ten dense convs and a grouped one, five weight gradients, a max pooling, a BatchNorm, copies, tiny module calls) makes the device
  *    "this CPU"; then, for each network, inference at
  *    batch 1 and 8 and one training step at batch 8 (SGD with momentum), measured against predicted.
  * 3. The engine in this browser (tfjs wasm in headless Chromium, the app's own Cost view, whose probe is
@@ -21,11 +21,12 @@
  *                         [-- --clock least] (the least wall time of the runs instead of the median: batch 1 on 2 threads is bimodal here)
  *                         [-- --system-malloc] (glibc's default malloc, which returns freed tensors' pages to the system)
  *                         [-- --probes N] (the CPU probe's processes, default 3: each rate the median of theirs)
+ *                         [-- --probe-beside] (also probe just before each network, and predict each with its own probe)
  * --save writes the probe and the measurements as JSON; --measured FILE predicts them again without measuring.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpuConvSplit, cpuDevice, type CpuProbe } from '../src/analysis/devices.ts';
+import { cpuConvSplit, cpuDevice, cpuWgradEfficiency, type CpuProbe } from '../src/analysis/devices.ts';
 import { median, spearman } from '../src/analysis/stats.ts';
 import { layerTimes, timeSetting } from '../src/analysis/timing/layers.ts';
 import { trainingStepTime } from '../src/analysis/timing/predict.ts';
@@ -75,7 +76,8 @@ function loadAverage(): string {
 /** What bench/torch_predict.py measured (--save writes it, --measured reads it back to predict again). */
 interface Measurements {
   probe: CpuProbe;
-  networks: { name: string; infer1Ms: number; infer8Ms: number; train8Ms: number }[];
+  /** `probe`: the probe taken just before that network (--probe-beside). */
+  networks: { name: string; infer1Ms: number; infer8Ms: number; train8Ms: number; probe?: CpuProbe }[];
 }
 
 /** A network measured and predicted; `key` (default `name`) is what the ratios look up. */
@@ -150,6 +152,7 @@ function medianProbe(probes: readonly CpuProbe[]): CpuProbe {
     if (typeof value === 'number') out[key] = median(probes.map((p) => (p as unknown as Record<string, number>)[key]));
   }
   if (first.denseConvs) out.denseConvs = first.denseConvs.map((c, i) => ({ ...c, ms: median(probes.map((p) => p.denseConvs![i].ms)) }));
+  if (first.wgradConvs) out.wgradConvs = first.wgradConvs.map((c, i) => ({ ...c, ms: median(probes.map((p) => p.wgradConvs![i].ms)) }));
   return out as unknown as CpuProbe;
 }
 
@@ -169,33 +172,51 @@ async function thisCpu(): Promise<void> {
     for (let i = 0; i < count; i++) await run('/usr/bin/python3', ['bench/torch_predict.py', '--probe', '--threads', threads, '--clock', clock], (l) => probes.push(JSON.parse(l) as CpuProbe));
     probe = medianProbe(probes);
   }
-  const p = probe! as CpuProbe & { torch: string };
+  const p = probe!;
   const split = cpuConvSplit(p);
+  const wgrad = cpuWgradEfficiency(p);
   print(`\n2. PyTorch ${p.torch} on this CPU, ${threads} threads (bench/torch_predict.py): probe GEMM ${p.gemmGflops.toFixed(1)} GFLOP/s, convs ${p.convGflops.toFixed(1)} (grouped ${p.groupedConvGflops.toFixed(1)}) GFLOP/s` +
-    `${split ? ` = arithmetic at ${split.gflops.toFixed(1)} GFLOP/s + layout reorders at ${split.reorderGBs.toFixed(1)} GB/s` : ''}, ` +
+    `${split ? ` = arithmetic at ${split.gflops.toFixed(1)} GFLOP/s + layout reorders at ${split.reorderGBs.toFixed(1)} GB/s` : ''}` +
+    `${wgrad !== null ? `, weight gradients at ${wgrad.toFixed(2)}x` : ''}, ` +
     `copy ${p.copyGBs.toFixed(1)} GB/s (64 MB: ${p.largeCopyGBs.toFixed(1)})${p.bnGBs ? `, BatchNorm ${p.bnGBs.toFixed(1)} GB/s` : ''}${p.poolGops ? `, max pooling ${p.poolGops.toFixed(2)} G comparisons/s` : ''}, ` +
     `${p.opUs.toFixed(1)} us per tiny module call, ${p.convUs.toFixed(1)} per tiny conv, ${p.vectorLanes} float32 lanes${clock === 'cpu' ? '; the least CPU time of the process over its threads, not wall time (--clock cpu)' : ''}`);
   const device = cpuDevice(p);
-  const s = timeSetting(device, 'float32', 'nchw');
   const measured: Measurements['networks'] = saved?.networks ?? [];
   const trainRuns = option('train-runs') ?? (flag('quick') ? '2' : '3');
   if (!saved) {
     log(`timing ${names.length} networks in PyTorch (${clock === 'wall' ? 'median' : 'least'} of ${runs}) ...`);
-    await run('/usr/bin/python3', ['bench/torch_predict.py', '--time', names.join(','), '--threads', threads, '--runs', runs, '--train-runs', trainRuns, '--clock', clock], (l) => {
+    const beside = flag('probe-beside') ? ['--probe-each'] : [];
+    await run('/usr/bin/python3', ['bench/torch_predict.py', '--time', names.join(','), '--threads', threads, '--runs', runs, '--train-runs', trainRuns, '--clock', clock, ...beside], (l) => {
       const m = JSON.parse(l);
       measured.push(m);
       log(`  ${m.name}: ${m.infer1Ms.toFixed(1)} / ${m.infer8Ms.toFixed(1)} / ${m.train8Ms.toFixed(1)} ms`);
     });
     if (option('save')) writeFileSync(option('save')!, JSON.stringify({ probe: p, networks: measured }, null, 1) + '\n');
   }
-  const rows = measured.map((m) => {
+  report(measured.map((m) => ({ m, device })));
+  const beside = measured.filter((m) => m.probe);
+  if (beside.length) {
+    // Each network against the probe taken just before it: what a probe says when it sees the machine the network ran on.
+    const range = (xs: number[]) => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
+    const splits = beside.map((m) => cpuConvSplit(m.probe!)).filter((x) => x !== null);
+    print(`\n   with the probe taken just before each network (--probe-beside): arithmetic ${range(splits.map((x) => x.gflops))} GFLOP/s, ` +
+      `reorders ${range(splits.map((x) => x.reorderGBs))} GB/s, weight gradients ${range(beside.map((m) => cpuWgradEfficiency(m.probe!) ?? NaN))}x, ` +
+      `GEMM ${range(beside.map((m) => m.probe!.gemmGflops))} GFLOP/s`);
+    report(beside.map((m) => ({ m, device: cpuDevice(m.probe!) })));
+  }
+}
+
+/** Predicted against measured for each network, on its device (the probe's), and the three summaries. */
+function report(items: { m: Measurements['networks'][number]; device: ReturnType<typeof cpuDevice> }[]): void {
+  const rows = items.map(({ m, device }) => {
+    const s = timeSetting(device, 'float32', 'nchw');
     const g = buildLayerGraph(presetConfig(m.name));
     return {
       m,
       infer1: layerTimes(g, 1, s).ms,
       infer8: layerTimes(g, 8, s).ms,
       // The step as the measuring PyTorch runs it (torch.optim's default implementation of its release).
-      train8: trainingStepTime(g, 8, 'momentum', 1, { ...s, optimizerImpl: optimizerImplOf(p.torch) }).seconds * 1000,
+      train8: trainingStepTime(g, 8, 'momentum', 1, { ...s, optimizerImpl: optimizerImplOf(device.measuredCpu?.torch ?? '') }).seconds * 1000,
     };
   });
   print(`${'network'.padEnd(20)} ${'b1 meas'.padStart(9)} ${'pred'.padStart(8)} ${'b8 meas'.padStart(9)} ${'pred'.padStart(8)} ${'train8 meas'.padStart(12)} ${'pred'.padStart(8)}  (ms)`);

@@ -3,12 +3,14 @@
     python3 bench/torch_predict.py --probe [--threads 2]
         one JSON line: the CPU, the threads, a float32 GEMM (torch.mm of 1024 x 1024, GFLOP/s), copies of a 4 MB
         and a 64 MB tensor (bytes read + written per second: in the caches and past them), the time of one tiny module call (nn.ReLU on one element:
-        Python's module call + the dispatcher), three dense convs and a grouped 3x3 conv (GFLOP/s, oneDNN), one tiny conv
+        Python's module call + the dispatcher), ten dense convs and a grouped 3x3 conv (GFLOP/s, oneDNN), five weight
+        gradients of dense convs at batch 4 (milliseconds), a training-mode BatchNorm forward and backward, one tiny conv
         module call (microseconds), a max pooling (window comparisons per second), the vector width and the memory
-    python3 bench/torch_predict.py --time NAME[,NAME...] [--threads 2] [--runs 5] [--train-runs 3] [--clock wall|least|cpu]
+    python3 bench/torch_predict.py --time NAME[,NAME...] [--threads 2] [--runs 5] [--train-runs 3] [--clock wall|least|cpu] [--probe-each]
         one JSON line per preset: ms (the median wall time; --clock least: the least; --clock cpu: the least CPU time) of an eval forward pass at batch 1 and 8 (torch.inference_mode), and of
         one training step at batch 8 (train mode, CrossEntropyLoss, backward, SGD with momentum 0.9, zero_grad
-        with set_to_none), 224 x 224, random init, after warm-up
+        with set_to_none), 224 x 224, random init, after warm-up; --probe-each: the probe's JSON as "probe", taken just
+        before the network (a shared machine's speed moves from minute to minute)
 
 glibc keeps freed memory (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_; see below), as jemalloc or tcmalloc would.
 The networks are built by tools/fixtures/models.py from src/model/presets.json (timm's from the reference timm,
@@ -108,6 +110,13 @@ def median_time(fn, runs: int, warmup: int = 2, parallel: bool = True) -> float:
     return statistics.median(times)
 
 
+# (input channels, output channels, kernel, side) of the probe's dense convs, stride 1, "same" padding.
+DENSE_SHAPES = [(16, 16, 1, 112), (32, 32, 1, 112), (64, 64, 3, 56), (64, 256, 1, 56), (256, 64, 1, 56), (128, 128, 3, 28),
+                (256, 256, 1, 14), (1024, 256, 1, 14), (512, 512, 3, 7), (2048, 512, 1, 7)]
+WGRAD_SHAPES = [(64, 64, 3, 56), (64, 256, 1, 56), (128, 128, 3, 28), (512, 512, 3, 7), (2048, 512, 1, 7)]
+WGRAD_BATCH = 4
+
+
 def probe() -> dict:
     a = torch.randn(1024, 1024)
     b = torch.randn(1024, 1024)
@@ -133,12 +142,14 @@ def probe() -> dict:
             relu(tiny)
 
     op = median_time(calls, 7, 2, parallel=False) / 2000
-    # The convolutions themselves (oneDNN, not BLAS: inference convs run at their own rate): three dense convs of a
-    # ResNet at batch 1, one per scale (a 3x3 of 64 channels at 56 x 56, a 1x1 of 64 -> 256 at 56 x 56, a 3x3 of 512
-    # channels at 7 x 7; their FLOPs over their summed time), a grouped one (32 groups of 4 channels, ResNeXt-50's
-    # first stage), and a tiny conv whose time is the per-call cost of a conv (the call, oneDNN's primitive lookup).
+    # The convolutions themselves (oneDNN, not BLAS: inference convs run at their own rate): ten dense convs of a
+    # ResNet's stages at batch 1, from 2 to 83 multiply-adds per byte moved (few channels at 112 x 112, the bottleneck's
+    # 1x1s and 3x3s at 56 x 56 to 7 x 7, large weights on small maps), so that the split of their times into arithmetic
+    # and layout reorders (src/analysis/devices.ts, cpuConvSplit) rests on more than the noise of two or three; a
+    # grouped one (32 groups of 4 channels, ResNeXt-50's first stage), and a tiny conv whose time is the per-call cost
+    # of a conv (the call, oneDNN's primitive lookup).
     with torch.inference_mode():
-        shapes = [(64, 64, 3, 56), (64, 256, 1, 56), (512, 512, 3, 7)]
+        shapes = DENSE_SHAPES
         dense_flops = sum(2 * co * ci * k * k * hw * hw for ci, co, k, hw in shapes)
         dense_args = [(torch.randn(1, ci, hw, hw), torch.randn(co, ci, k, k), k // 2) for ci, co, k, hw in shapes]
         dense_each = [median_time(lambda a=a: torch.nn.functional.conv2d(a[0], a[1], padding=a[2]), 15, 3) for a in dense_args]
@@ -162,6 +173,32 @@ def probe() -> dict:
         bn = nn.BatchNorm2d(256).eval()
         bn_x = torch.randn(1, 256, 56, 56)
         bn_t = median_time(lambda: bn(bn_x), 15, 3)
+    # A BatchNorm in training mode, forward and backward by themselves (a stage-1 activation at batch 8): its
+    # statistics are reduced per channel in double precision (acc_type of float on the CPU), so it runs at about a
+    # tenth of the eval BatchNorm's bandwidth, and a training step has one per conv.
+    with torch.no_grad():
+        bn_train_x = torch.randn(8, 64, 56, 56)
+        ones, zeros = torch.ones(64), torch.zeros(64)
+        running_mean, running_var = torch.zeros(64), torch.ones(64)
+        bn_args = (bn_train_x, ones, zeros, running_mean, running_var, True, 0.1, 1e-5)
+        bn_fwd = median_time(lambda: torch.ops.aten.native_batch_norm(*bn_args), 9, 2)
+        _, save_mean, save_invstd = torch.ops.aten.native_batch_norm(*bn_args)
+        bn_grad = torch.randn_like(bn_train_x)
+        bn_bwd = median_time(lambda: torch.ops.aten.native_batch_norm_backward(
+            bn_grad, bn_train_x, ones, running_mean, running_var, save_mean, save_invstd, True, 1e-5, [True, True, True]), 9, 2)
+    # Weight gradients, timed by themselves (aten's convolution_backward with only the weight's mask) at batch 4, on
+    # five of those shapes: on this kind of CPU they run at 0.7-0.9x the forward's rate, lower on small maps with large
+    # weights (the gradient is reduced across the threads); the model takes their rate from these (cpuWgradEfficiency).
+    wgrad_each = []
+    with torch.no_grad():
+        for ci, co, k, hw in WGRAD_SHAPES:
+            x = torch.randn(WGRAD_BATCH, ci, hw, hw)
+            w = torch.randn(co, ci, k, k)
+            g = torch.randn(WGRAD_BATCH, co, hw, hw)
+            pad = [k // 2, k // 2]
+            t = median_time(lambda x=x, w=w, g=g, pad=pad: torch.ops.aten.convolution_backward(
+                g, x, w, None, [1, 1], pad, [1, 1], False, [0, 0], 1, [False, True, False]), 7, 2)
+            wgrad_each.append({"inChannels": ci, "outChannels": co, "kernel": k, "side": hw, "batch": WGRAD_BATCH, "ms": t * 1e3})
     return {
         "cpu": cpu_name(), "threads": torch.get_num_threads(), "gemmGflops": 2 * 1024 ** 3 / gemm / 1e9,
         "copyGBs": 2 * x.numel() * 4 / copy / 1e9, "largeCopyGBs": 2 * big.numel() * 4 / big_copy / 1e9, "opUs": op * 1e6, "vectorLanes": vector_lanes(),
@@ -170,6 +207,8 @@ def probe() -> dict:
         "poolGops": 8 * 64 * 56 * 56 / pool / 1e9,
         "bnGBs": 2 * bn_x.numel() * 4 / bn_t / 1e9,
         "denseConvs": [{"inChannels": ci, "outChannels": co, "kernel": k, "side": hw, "ms": t * 1e3} for (ci, co, k, hw), t in zip(shapes, dense_each)],
+        "wgradConvs": wgrad_each,
+        "bnTrain": {"elements": bn_train_x.numel(), "forwardMs": bn_fwd * 1e3, "backwardMs": bn_bwd * 1e3},
     }
 
 
@@ -209,6 +248,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--train-runs", type=int, default=3)
     p.add_argument("--clock", choices=sorted(CLOCK), default="wall")
+    p.add_argument("--probe-each", action="store_true", help="with --time: run the probe just before each network and put it in its line")
     a = p.parse_args()
     global clock, clock_name, threads_used
     clock = CLOCK[a.clock]
@@ -221,7 +261,8 @@ def main() -> None:
     if not a.time:
         raise SystemExit("give --probe or --time NAME[,NAME...]")
     for name in a.time.split(","):
-        print(json.dumps(time_network(name, a.runs, a.train_runs)), flush=True)
+        beside = {"probe": probe()} if a.probe_each else {}
+        print(json.dumps({**time_network(name, a.runs, a.train_runs), **beside}), flush=True)
 
 
 if __name__ == "__main__":

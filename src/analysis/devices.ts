@@ -319,6 +319,8 @@ export interface CpuProbe {
   /** float32 lanes of the vector unit (8 with AVX2, 16 with AVX-512). */
   vectorLanes: number;
   memoryBytes: number;
+  /** The probed PyTorch's version (torch.__version__). */
+  torch?: string;
   /**
    * Max pooling (a ResNet stem's: 3x3 stride 2 over 64 x 112 x 112): window comparisons (8 per output) per second,
    * billions. Absent in probes saved before it was measured.
@@ -327,40 +329,85 @@ export interface CpuProbe {
   /** An eval BatchNorm module on 256 x 56 x 56 (3.2 MB): bytes read + written per second, GB/s (absent before). */
   bnGBs?: number;
   /** The dense convs of `convGflops` one by one (absent in probes saved before): their shapes at batch 1 and times. */
-  denseConvs?: { inChannels: number; outChannels: number; kernel: number; side: number; ms: number }[];
+  denseConvs?: ProbeConv[];
+  /**
+   * A BatchNorm in training mode (aten's native_batch_norm and its backward, by themselves) on `elements` float32
+   * values (8 x 64 x 56 x 56): PyTorch's CPU kernels reduce each channel's statistics in double precision, at about
+   * a tenth of an inference BatchNorm's bandwidth (absent in probes saved before).
+   */
+  bnTrain?: { elements: number; forwardMs: number; backwardMs: number };
+  /** Weight gradients of dense convs timed by themselves (absent in probes saved before), at `batch` images. */
+  wgradConvs?: (ProbeConv & { batch: number })[];
+}
+
+/** One timed conv of a CPU probe: stride 1, "same" padding, a square map of `side` pixels, batch 1 unless said. */
+interface ProbeConv {
+  inChannels: number;
+  outChannels: number;
+  kernel: number;
+  side: number;
+  ms: number;
+}
+
+/** A probe conv's multiply-adds and the bytes of its input, weights and output (float32), at `batch` images. */
+function probeConvWork(c: ProbeConv, batch = 1): { macs: number; bytes: number } {
+  const px = batch * c.side * c.side;
+  const weights = c.outChannels * c.inChannels * c.kernel * c.kernel;
+  return { macs: weights * px, bytes: 4 * (c.inChannels * px + weights + c.outChannels * px) };
 }
 
 /**
  * A probed CPU's conv time split in two: t = MACs / rate + bytes / reorderGBs, where bytes are the conv's input,
  * weights and output. PyTorch 1.13 hands oneDNN NCHW / OIHW tensors, and oneDNN reorders every operand to its
  * blocked layout and the output back at each call (its verbose log shows the reorders), a memory-bound cost that
- * weighs most on convs with few MACs per byte (a 1x1, a 7 x 7 map's large weights). Least squares over the probe's
- * dense convs (a 3x3 on 56 x 56, a 1x1 on 56 x 56, a 3x3 of 512 channels on 7 x 7: three intensities); null when
- * the probe has no per-conv times or the split is not positive (then every conv runs at `convGflops`).
+ * weighs most on convs with few MACs per byte (a 1x1 of few channels on a large map, a 7 x 7 map's large weights).
+ * Least squares on the relative error over the probe's dense convs (ten shapes from 2 to 83 MACs per byte in probes
+ * since session 9, three before); null when the probe has no per-conv times or the split is not positive (then every
+ * conv runs at `convGflops`).
  */
 export function cpuConvSplit(p: CpuProbe): { gflops: number; reorderGBs: number } | null {
   if (!p.denseConvs || p.denseConvs.length < 2) return null;
+  // Each row t = a x + b y divided by t: every conv weighs by its relative error, not its milliseconds.
   let aa = 0;
   let ab = 0;
   let bb = 0;
   let at = 0;
   let bt = 0;
   for (const c of p.denseConvs) {
-    const px = c.side * c.side;
-    const a = c.inChannels * c.outChannels * c.kernel * c.kernel * px;
-    const b = 4 * (c.inChannels * px + c.outChannels * c.inChannels * c.kernel * c.kernel + c.outChannels * px);
+    const { macs, bytes } = probeConvWork(c);
     const t = c.ms / 1000;
+    const a = macs / t;
+    const b = bytes / t;
     aa += a * a;
     ab += a * b;
     bb += b * b;
-    at += a * t;
-    bt += b * t;
+    at += a;
+    bt += b;
   }
   const det = aa * bb - ab * ab;
   const perMac = (at * bb - bt * ab) / det;
   const perByte = (bt * aa - at * ab) / det;
   if (!(perMac > 0 && perByte > 0)) return null;
   return { gflops: 2 / perMac / 1e9, reorderGBs: 1 / perByte / 1e9 };
+}
+
+/**
+ * The rate of a probed CPU's weight gradients relative to its forward convs' arithmetic (the model's
+ * `wgradEfficiency`): what makes the timed weight gradients' sum come out, with their input, output-gradient and
+ * weight bytes at the split's reorder bandwidth as a forward conv's are. Null without timed weight gradients or a
+ * split (then the GEMM probe's rate stands in), and held within 0.25-1.5.
+ */
+export function cpuWgradEfficiency(p: CpuProbe): number | null {
+  const split = cpuConvSplit(p);
+  if (!split || !p.wgradConvs?.length) return null;
+  let compute = 0;
+  let rest = 0;
+  for (const c of p.wgradConvs) {
+    const { macs, bytes } = probeConvWork(c, c.batch);
+    compute += (2 * macs) / (split.gflops * 1e9);
+    rest += c.ms / 1000 - bytes / (split.reorderGBs * 1e9);
+  }
+  return rest > 0 ? Math.min(1.5, Math.max(0.25, compute / rest)) : 1.5;
 }
 
 /** "This CPU" as a device: PyTorch eager on the probed CPU, the probe's rates as its roofs. */
@@ -370,7 +417,8 @@ export function cpuDevice(p: CpuProbe): Device {
     label: `This CPU (${p.cpu}, ${p.threads} thread${p.threads > 1 ? 's' : ''}, PyTorch)`,
     kind: 'cpu',
     // The forward convs' rate is the probe's conv (oneDNN reaches more than BLAS's torch.mm; without the layout
-    // reorders, `cpuConvSplit`, where the probe allows the split); constantsFor runs the weight gradients at the GEMM's.
+    // reorders, `cpuConvSplit`, where the probe allows the split); constantsFor runs the weight gradients at the rate of the
+    // probe's timed ones (`cpuWgradEfficiency`).
     fp32Tflops: (cpuConvSplit(p)?.gflops ?? p.convGflops) / 1000,
     tf32Tflops: null,
     fp16Tflops: null,

@@ -6,7 +6,7 @@
  * docs/time-model.md has the fit's errors.
  * CPUs and the browser take their rates from a probe (a ResNet's own conv shapes, a pooling, tiny ops) and these few rules.
  */
-import type { Device } from '../devices.ts';
+import { cpuWgradEfficiency, type Device } from '../devices.ts';
 import type { DeviceConstants } from './model.ts';
 import fitted from './fitted.json' with { type: 'json' };
 
@@ -47,7 +47,7 @@ export const GPU_CONSTANT_TABLE: readonly ConstantRow[] = [
 /**
  * CPU rules (PyTorch's oneDNN convolutions; this engine's WebAssembly kernels for the browser): the rates
  * and bandwidth are the probe's (a probed CPU's forward convs at its conv's arithmetic rate plus oneDNN's layout
- * reorders, its weight gradients at its GEMM's; the browser's dense and grouped convs at their probes' rates:
+ * reorders, its weight gradients at its timed weight gradients' (older probes: its GEMM's); the browser's dense and grouped convs at their probes' rates:
  * model.ts), so the efficiencies are 1; output channels per group are padded to
  * the vector width (oneDNN's blocked layouts pad channel blocks to 8 floats with AVX2, 16 with AVX-512;
  * WebAssembly SIMD has 4); no Winograd; no layout transposes; kernels run synchronously after their dispatch.
@@ -68,8 +68,12 @@ const DATASHEET_CPU_EFFICIENCY = 0.7;
 
 export function constantsFor(device: Device): DeviceConstants {
   const probe = device.measuredCpu;
-  // A probed CPU: forward convs at the conv probe's rate (the device's), weight gradients at the GEMM probe's.
-  if (device.kind === 'cpu') return probe ? cpuConstants(device.vectorLanes ?? 8, 1, probe.gemmGflops / (device.fp32Tflops * 1000)) : cpuConstants(device.vectorLanes ?? 16, DATASHEET_CPU_EFFICIENCY);
+  // A probed CPU: forward convs at the conv probe's rate (the device's), weight gradients at the rate of the probe's
+  // timed weight gradients (older probes: its GEMM's).
+  if (device.kind === 'cpu') {
+    if (!probe) return cpuConstants(device.vectorLanes ?? 16, DATASHEET_CPU_EFFICIENCY);
+    return cpuConstants(device.vectorLanes ?? 8, 1, cpuWgradEfficiency(probe) ?? probe.gemmGflops / (device.fp32Tflops * 1000));
+  }
   if (device.kind === 'browser') return cpuConstants(WASM_LANES);
   return GPU_CONSTANTS;
 }

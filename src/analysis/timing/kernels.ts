@@ -58,6 +58,11 @@ export interface Kernel {
   imageBytes: number;
   /** Kernel launches this entry stands for (the optimizer's foreach lists). */
   launches: number;
+  /**
+   * Elements whose per-channel batch statistics the kernel reduces: a BatchNorm in training mode (its forward's mean
+   * and variance, its backward's sums of the gradient), which a CPU runs far below its bandwidth (model.ts).
+   */
+  batchStats?: number;
 }
 
 export type Mode = 'inference' | 'training';
@@ -219,7 +224,7 @@ function forwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: Pr
     case 'bn': {
       const vectors = 4 * stateElements(node);
       return mode === 'training'
-        ? [memoryKernel(i, 'forward', 'bn', 2 * out * si + vectors, out * so + vectors, 6 * out)]
+        ? [{ ...memoryKernel(i, 'forward', 'bn', 2 * out * si + vectors, out * so + vectors, 6 * out), batchStats: out }]
         : [memoryKernel(i, 'forward', 'bn', out * si + vectors, out * so, 2 * out)];
     }
     case 'gn': {
@@ -323,7 +328,7 @@ function backwardKernels(graph: LayerGraph, node: LayerNode, batch: number, p: P
       ];
     }
     case 'bn':
-      return [memoryKernel(i, 'backward', 'bn', 2 * out * so + 2 * out * si, out * si + 2 * 4 * node.bn.channels, 8 * out)];
+      return [{ ...memoryKernel(i, 'backward', 'bn', 2 * out * so + 2 * out * si, out * si + 2 * 4 * node.bn.channels, 8 * out), batchStats: out }];
     case 'gn': {
       // The group sums of dy and dy * x, then the input gradient (and the scale's and shift's), in float32 under
       // autocast, whose cast's backward then casts the input gradient back down.

@@ -207,9 +207,15 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
   const floor = c.minKernelUs * 1e-6;
   if (!k.gemm) {
     // PyTorch's CPU pooling (max, average, the global mean) runs window by window, far below the bandwidth: its
-    // comparisons or additions at the probe's max-pooling rate.
+    // comparisons or additions at the probe's max-pooling rate; its BatchNorm in training mode likewise (below).
     const poolGops = device.measuredCpu?.poolGops;
-    const computeS = k.role === 'pool' && k.phase === 'forward' && poolGops ? k.flops / (poolGops * 1e9) : 0;
+    // A training BatchNorm's statistics on a CPU: its elements at the probe's rate for that pass.
+    const bnTrain = device.measuredCpu?.bnTrain;
+    const computeS = k.role === 'pool' && k.phase === 'forward' && poolGops
+      ? k.flops / (poolGops * 1e9)
+      : k.batchStats && bnTrain
+        ? (k.batchStats * (k.phase === 'forward' ? bnTrain.forwardMs : bnTrain.backwardMs)) / 1e3 / bnTrain.elements
+        : 0;
     return { computeS, memoryS, seconds: Math.max(computeS, memoryS, floor), efficiency: 0, unit: 'memory', tileUse: 1, winograd: false };
   }
   const path = matrixPath(device, precision);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../../model/graph.ts';
 import { presetConfig } from '../../model/presets.ts';
-import { browserDevice, cpuConvSplit, findDevice, cpuDevice, type CpuProbe, type Device } from '../devices.ts';
+import { browserDevice, cpuConvSplit, cpuWgradEfficiency, findDevice, cpuDevice, type CpuProbe, type Device } from '../devices.ts';
 import { spearman } from '../stats.ts';
 import { constantsFor, GPU_CONSTANTS, GPU_CONSTANT_TABLE } from './constants.ts';
 import { inferenceKernels, trainingKernels, kernelMacs, optimizerImplOf, zeroGradOf, type Gemm, type Kernel } from './kernels.ts';
@@ -327,6 +327,70 @@ describe('a probed CPU (PyTorch, oneDNN)', () => {
     const rate = (m: number) => { const x = withWeights(m, 512, 512, 3); return x.flops / seconds(x, cpu).seconds / 1e9; };
     expect(rate(49)).toBeLessThan(0.6 * 300);
     expect(rate(8 * 49)).toBeGreaterThan(0.85 * 300);
+  });
+
+  it('ten shapes from 2 to 83 MACs per byte hold the split where three did not: with 5% of noise on each conv the reorder rate moves a quarter as far', () => {
+    // A CPU of this kind (Zen 4, two cores): 230 GFLOP/s of arithmetic, reorders at 30 GB/s, a small share of each conv.
+    const real = ([ci, co, k, hw]: number[]) => 1000 * ((2 * ci * co * k * k * hw * hw) / 230e9 + (4 * (ci * hw * hw + co * ci * k * k + co * hw * hw)) / 30e9);
+    const ten = [[16, 16, 1, 112], [32, 32, 1, 112], [64, 64, 3, 56], [64, 256, 1, 56], [256, 64, 1, 56], [128, 128, 3, 28], [256, 256, 1, 14], [1024, 256, 1, 14], [512, 512, 3, 7], [2048, 512, 1, 7]];
+    // The 90th percentile over 200 probes of how far (as a factor) the split's reorder rate lands from 30 GB/s.
+    const p90 = (set: number[][]) => {
+      let seed = 1;
+      const uniform = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+      const off: number[] = [];
+      for (let draw = 0; draw < 200; draw++) {
+        const convs = set.map((s) => ({ inChannels: s[0], outChannels: s[1], kernel: s[2], side: s[3], ms: real(s) * (1 + 0.1 * (uniform() - 0.5)) }));
+        const split = cpuConvSplit({ ...base, denseConvs: convs });
+        off.push(split ? Math.abs(Math.log(split.reorderGBs / 30)) : Infinity);
+      }
+      return Math.exp(off.sort((x, y) => x - y)[180]);
+    };
+    expect(p90(ten)).toBeLessThan(1.1);
+    expect(p90(shapes)).toBeGreaterThan(1.2);
+    expect(Math.log(p90(shapes))).toBeGreaterThan(3 * Math.log(p90(ten)));
+  });
+
+  it('weight gradients run at the rate their timed probes give (older probes: the GEMM\'s), with their bytes at the reorder bandwidth', () => {
+    const shapesW = [[64, 64, 3, 56], [64, 256, 1, 56], [128, 128, 3, 28], [512, 512, 3, 7], [2048, 512, 1, 7]];
+    const wgradMs = ([ci, co, k, hw]: number[], eff: number) => {
+      const px = 4 * hw * hw;
+      return 1000 * ((2 * ci * co * k * k * px) / (300e9 * eff) + (4 * (ci * px + co * ci * k * k + co * px)) / 12e9);
+    };
+    const withWgrad = (eff: number): CpuProbe => ({ ...probe, wgradConvs: shapesW.map((s) => ({ inChannels: s[0], outChannels: s[1], kernel: s[2], side: s[3], batch: 4, ms: wgradMs(s, eff) })) });
+    expect(cpuWgradEfficiency(withWgrad(0.8))).toBeCloseTo(0.8, 9);
+    expect(cpuWgradEfficiency(withWgrad(0.55))).toBeCloseTo(0.55, 9);
+    const dev = cpuDevice(withWgrad(0.8));
+    expect(constantsFor(dev).wgradEfficiency).toBeCloseTo(0.8, 9);
+    const g = buildLayerGraph(presetConfig('resnet50'));
+    const wgrad = trainingKernels(g, 8, 'float32', 'none').backward.find((x) => x.role === 'wgrad' && x.gemm!.m === 256 && x.gemm!.n === 64)!;
+    expect(wgrad.flops / seconds(wgrad, dev).computeS / 1e9).toBeCloseTo(240, 6);
+    // Without them, the GEMM probe's rate over the convs' (150 / 300); absurd times are held within 0.25-1.5.
+    expect(constantsFor(cpu).wgradEfficiency).toBeCloseTo(0.5, 9);
+    expect(cpuWgradEfficiency({ ...withWgrad(0.8), wgradConvs: withWgrad(0.8).wgradConvs!.map((c) => ({ ...c, ms: c.ms * 100 })) })).toBe(0.25);
+    expect(cpuWgradEfficiency({ ...withWgrad(0.8), wgradConvs: withWgrad(0.8).wgradConvs!.map((c) => ({ ...c, ms: 1e-6 })) })).toBe(1.5);
+    expect(cpuWgradEfficiency(base)).toBeNull();
+  });
+
+  it('a BatchNorm in training mode reduces its statistics at the probe\'s rate for each pass, far below the bandwidth; in eval mode it streams', () => {
+    const g = buildLayerGraph(presetConfig('resnet18'));
+    const t = trainingKernels(g, 8, 'float32', 'none');
+    const fwd = t.forward.filter((x) => x.role === 'bn');
+    const bwd = t.backward.filter((x) => x.role === 'bn');
+    const bnNodes = g.nodes.filter((n) => n.kind === 'bn');
+    expect(fwd.map((x) => x.batchStats)).toEqual(bnNodes.map((n) => 8 * n.outShape.reduce((a, b) => a * b, 1)));
+    expect(bwd.length).toBe(bnNodes.length);
+    expect(inferenceKernels(g, 8, 'float32').filter((x) => x.role === 'bn').every((x) => x.batchStats === undefined)).toBe(true);
+    // 1 ms per million elements forward, 0.3 ms backward.
+    const trained = cpuDevice({ ...probe, bnTrain: { elements: 1e6, forwardMs: 1, backwardMs: 0.3 } });
+    const stage1 = fwd[1];
+    expect(seconds(stage1, trained).seconds).toBeCloseTo(stage1.batchStats! * 1e-9, 12);
+    expect(seconds(stage1, trained).seconds).toBeGreaterThan(3 * seconds(stage1, cpu).seconds);
+    // The backward streams more bytes than it reduces at that rate when its tensors leave the caches: the larger of the two.
+    for (const k of bwd) expect(seconds(k, trained).seconds).toBeCloseTo(Math.max(k.batchStats! * 0.3e-9, seconds(k, cpu).seconds), 12);
+    expect(bwd.some((k) => k.batchStats! * 0.3e-9 > seconds(k, cpu).seconds)).toBe(true);
+    expect(bwd.some((k) => k.batchStats! * 0.3e-9 < seconds(k, cpu).seconds)).toBe(true);
+    // A GPU takes no such rate: the same kernel moves its bytes.
+    expect(seconds(stage1, a100).seconds).toBeCloseTo(seconds({ ...stage1, batchStats: undefined }, a100).seconds, 15);
   });
 
   it('pooling (max, global mean) runs at the probe\'s pooling rate, far below the bandwidth; element-wise ops move bytes at the probe BatchNorm\'s', () => {
