@@ -22,6 +22,7 @@
  *                         [-- --system-malloc] (glibc's default malloc, which returns freed tensors' pages to the system)
  *                         [-- --probes N] (the CPU probe's processes, default 3: each rate the median of theirs)
  *                         [-- --probe-beside] (also probe just before each network, and predict each with its own probe)
+ *                         [-- --rounds R] (batch 1 timed in R rounds over all the networks, default 3: the least or median of them)
  * --save writes the probe and the measurements as JSON; --measured FILE predicts them again without measuring.
  */
 import { spawn } from 'node:child_process';
@@ -76,8 +77,8 @@ function loadAverage(): string {
 /** What bench/torch_predict.py measured (--save writes it, --measured reads it back to predict again). */
 interface Measurements {
   probe: CpuProbe;
-  /** `probe`: the probe taken just before that network (--probe-beside). */
-  networks: { name: string; infer1Ms: number; infer8Ms: number; train8Ms: number; probe?: CpuProbe }[];
+  /** `probe`: the probe taken just before that network (--probe-beside); `infer1Rounds`: batch 1 in each round (--rounds). */
+  networks: { name: string; infer1Ms: number; infer8Ms: number; train8Ms: number; probe?: CpuProbe; infer1Rounds?: number[] }[];
 }
 
 /** A network measured and predicted; `key` (default `name`) is what the ratios look up. */
@@ -184,12 +185,15 @@ async function thisCpu(): Promise<void> {
   const measured: Measurements['networks'] = saved?.networks ?? [];
   const trainRuns = option('train-runs') ?? (flag('quick') ? '2' : '3');
   if (!saved) {
-    log(`timing ${names.length} networks in PyTorch (${clock === 'wall' ? 'median' : 'least'} of ${runs}) ...`);
+    log(`timing ${names.length} networks in PyTorch (${clock === 'wall' ? 'median' : 'least'} of ${runs}; batch 1 in ${option('rounds') ?? (flag('quick') ? '1' : '3')} rounds) ...`);
     const beside = flag('probe-beside') ? ['--probe-each'] : [];
-    await run('/usr/bin/python3', ['bench/torch_predict.py', '--time', names.join(','), '--threads', threads, '--runs', runs, '--train-runs', trainRuns, '--clock', clock, ...beside], (l) => {
+    // Batch 1 in several rounds over all the networks (a 2-core VM has spells of a slower machine: one of them took
+    // every pass of resnext101_32x4d at batch 1 in one run, 205 ms against 100-107 in the others).
+    const rounds = option('rounds') ?? (flag('quick') ? '1' : '3');
+    await run('/usr/bin/python3', ['bench/torch_predict.py', '--time', names.join(','), '--threads', threads, '--runs', runs, '--train-runs', trainRuns, '--clock', clock, '--rounds', rounds, ...beside], (l) => {
       const m = JSON.parse(l);
       measured.push(m);
-      log(`  ${m.name}: ${m.infer1Ms.toFixed(1)} / ${m.infer8Ms.toFixed(1)} / ${m.train8Ms.toFixed(1)} ms`);
+      if (rounds === '1') log(`  ${m.name}: ${m.infer1Ms.toFixed(1)} / ${m.infer8Ms.toFixed(1)} / ${m.train8Ms.toFixed(1)} ms`);
     });
     if (option('save')) writeFileSync(option('save')!, JSON.stringify({ probe: p, networks: measured }, null, 1) + '\n');
   }

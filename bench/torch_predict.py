@@ -6,11 +6,12 @@
         Python's module call + the dispatcher), ten dense convs and a grouped 3x3 conv (GFLOP/s, oneDNN), five weight
         gradients of dense convs at batch 4 (milliseconds), a training-mode BatchNorm forward and backward, one tiny conv
         module call (microseconds), a max pooling (window comparisons per second), the vector width and the memory
-    python3 bench/torch_predict.py --time NAME[,NAME...] [--threads 2] [--runs 5] [--train-runs 3] [--clock wall|least|cpu] [--probe-each]
+    python3 bench/torch_predict.py --time NAME[,NAME...] [--threads 2] [--runs 5] [--train-runs 3] [--clock wall|least|cpu] [--probe-each] [--rounds R]
         one JSON line per preset: ms (the median wall time; --clock least: the least; --clock cpu: the least CPU time) of an eval forward pass at batch 1 and 8 (torch.inference_mode), and of
         one training step at batch 8 (train mode, CrossEntropyLoss, backward, SGD with momentum 0.9, zero_grad
         with set_to_none), 224 x 224, random init, after warm-up; --probe-each: the probe's JSON as "probe", taken just
-        before the network (a shared machine's speed moves from minute to minute)
+        before the network (a shared machine's speed moves from minute to minute); --rounds R: batch 1 timed again in
+        R - 1 more rounds over all the networks, each figure the least (--clock least, cpu) or median of its rounds
 
 glibc keeps freed memory (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_; see below), as jemalloc or tcmalloc would.
 The networks are built by tools/fixtures/models.py from src/model/presets.json (timm's from the reference timm,
@@ -212,7 +213,8 @@ def probe() -> dict:
     }
 
 
-def time_network(name: str, runs: int, train_runs: int) -> dict:
+def time_network(name: str, runs: int, train_runs: int):
+    """The network's line (batch 1 and 8, the training step) and a function that times batch 1 again."""
     import presets
     from models import build_model
 
@@ -221,10 +223,16 @@ def time_network(name: str, runs: int, train_runs: int) -> dict:
     model = build_model(config)
     out = {"name": name}
     model.eval()
+    one = torch.randn(1, 3, 224, 224)
+
+    def batch1() -> float:
+        with torch.inference_mode():
+            return median_time(lambda: model(one), runs) * 1000
+
+    out["infer1Ms"] = batch1()
     with torch.inference_mode():
-        for batch in (1, 8):
-            x = torch.randn(batch, 3, 224, 224)
-            out[f"infer{batch}Ms"] = median_time(lambda: model(x), runs) * 1000
+        x = torch.randn(8, 3, 224, 224)
+        out["infer8Ms"] = median_time(lambda: model(x), runs) * 1000
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
@@ -237,7 +245,16 @@ def time_network(name: str, runs: int, train_runs: int) -> dict:
         opt.step()
 
     out["train8Ms"] = median_time(step, train_runs, 1) * 1000
-    return out
+    # Keep only what batch 1 needs for the later rounds: the weights, in eval mode.
+    opt.zero_grad(set_to_none=True)
+    del opt
+    model.eval()
+    return out, batch1
+
+
+def combine(values: list) -> float:
+    """Rounds of one figure as one: the least with --clock least or cpu (the undisturbed pass), else the median."""
+    return min(values) if clock_name in ("least", "cpu") else statistics.median(values)
 
 
 def main() -> None:
@@ -248,6 +265,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--train-runs", type=int, default=3)
     p.add_argument("--clock", choices=sorted(CLOCK), default="wall")
+    p.add_argument("--rounds", type=int, default=1, help="with --time: time batch 1 in this many rounds over all the networks")
     p.add_argument("--probe-each", action="store_true", help="with --time: run the probe just before each network and put it in its line")
     a = p.parse_args()
     global clock, clock_name, threads_used
@@ -260,9 +278,27 @@ def main() -> None:
         return
     if not a.time:
         raise SystemExit("give --probe or --time NAME[,NAME...]")
-    for name in a.time.split(","):
+    names = a.time.split(",")
+    if a.rounds <= 1:
+        for name in names:
+            beside = {"probe": probe()} if a.probe_each else {}
+            print(json.dumps({**time_network(name, a.runs, a.train_runs)[0], **beside}), flush=True)
+        return
+    # Batch 1 again in later rounds, every network in turn: its passes then spread over the whole run, so a spell of
+    # a slower machine (a neighbour on the host, the second thread held off its core) cannot own all of one network's.
+    lines, again = [], []
+    for name in names:
         beside = {"probe": probe()} if a.probe_each else {}
-        print(json.dumps({**time_network(name, a.runs, a.train_runs), **beside}), flush=True)
+        line, batch1 = time_network(name, a.runs, a.train_runs)
+        lines.append({**line, **beside})
+        again.append(batch1)
+        print(f"  {name}: {line['infer1Ms']:.1f} / {line['infer8Ms']:.1f} / {line['train8Ms']:.1f} ms (round 1 of {a.rounds})", file=sys.stderr, flush=True)
+    rounds = [[line["infer1Ms"]] for line in lines]
+    for _ in range(a.rounds - 1):
+        for r, batch1 in zip(rounds, again):
+            r.append(batch1())
+    for line, r in zip(lines, rounds):
+        print(json.dumps({**line, "infer1Ms": combine(r), "infer1Rounds": r}), flush=True)
 
 
 if __name__ == "__main__":
