@@ -4,7 +4,8 @@
         one JSON line: the CPU, the threads, a float32 GEMM (torch.mm of 1024 x 1024, GFLOP/s), copies of a 4 MB
         and a 64 MB tensor (bytes read + written per second: in the caches and past them), the time of one tiny module call (nn.ReLU on one element:
         Python's module call + the dispatcher), ten dense convs and a grouped 3x3 conv (GFLOP/s, oneDNN), five weight
-        gradients of dense convs at batch 4 (milliseconds), a training-mode BatchNorm forward and backward, one tiny conv
+        gradients of dense convs at batch 4 (milliseconds), grouped convs of 32, 24, 28 and 14 channels per
+        group, a training-mode BatchNorm forward and backward, one tiny conv
         module call (microseconds), a max pooling (window comparisons per second), the vector width and the memory
     python3 bench/torch_predict.py --time NAME[,NAME...] [--threads 2] [--runs 5] [--train-runs 3] [--clock wall|least|cpu] [--probe-each] [--rounds R]
         one JSON line per preset: ms (the median wall time; --clock least: the least; --clock cpu: the least CPU time) of an eval forward pass at batch 1 and 8 (torch.inference_mode), and of
@@ -116,6 +117,8 @@ DENSE_SHAPES = [(16, 16, 1, 112), (32, 32, 1, 112), (64, 64, 3, 56), (64, 256, 1
                 (256, 256, 1, 14), (1024, 256, 1, 14), (512, 512, 3, 7), (2048, 512, 1, 7)]
 WGRAD_SHAPES = [(64, 64, 3, 56), (64, 256, 1, 56), (128, 128, 3, 28), (512, 512, 3, 7), (2048, 512, 1, 7)]
 WGRAD_BATCH = 4
+# Channels per group of the probe's grouped convs, one per oneDNN path (see probe()).
+GROUP_WIDTHS = [32, 24, 28, 14]
 
 
 def probe() -> dict:
@@ -174,6 +177,16 @@ def probe() -> dict:
         bn = nn.BatchNorm2d(256).eval()
         bn_x = torch.randn(1, 256, 56, 56)
         bn_t = median_time(lambda: bn(bn_x), 15, 3)
+    # Grouped 3x3 convs of 8 groups at 56 x 56 whose channels per group take each of oneDNN's paths (its verbose log
+    # names them): a multiple of the vector width (32: 16-channel blocks with AVX-512), of 8 (24: 8-channel blocks), of
+    # 4 (28: 4-channel blocks, about 2x the time per MAC) and none (14: im2col and a GEMM, about 2.5x).
+    grouped_paths = []
+    with torch.inference_mode():
+        for width in GROUP_WIDTHS:
+            c = 8 * width
+            gx, gw = torch.randn(1, c, 56, 56), torch.randn(c, width, 3, 3)
+            t = median_time(lambda gx=gx, gw=gw: torch.nn.functional.conv2d(gx, gw, padding=1, groups=8), 9, 2)
+            grouped_paths.append({"width": width, "groups": 8, "side": 56, "ms": t * 1e3})
     # A BatchNorm in training mode, forward and backward by themselves (a stage-1 activation at batch 8): its
     # statistics are reduced per channel in double precision (acc_type of float on the CPU), so it runs at about a
     # tenth of the eval BatchNorm's bandwidth, and a training step has one per conv.
@@ -209,6 +222,7 @@ def probe() -> dict:
         "bnGBs": 2 * bn_x.numel() * 4 / bn_t / 1e9,
         "denseConvs": [{"inChannels": ci, "outChannels": co, "kernel": k, "side": hw, "ms": t * 1e3} for (ci, co, k, hw), t in zip(shapes, dense_each)],
         "wgradConvs": wgrad_each,
+        "groupedPaths": grouped_paths,
         "bnTrain": {"elements": bn_train_x.numel(), "forwardMs": bn_fwd * 1e3, "backwardMs": bn_bwd * 1e3},
     }
 

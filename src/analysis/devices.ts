@@ -336,6 +336,11 @@ export interface CpuProbe {
    * a tenth of an inference BatchNorm's bandwidth (absent in probes saved before).
    */
   bnTrain?: { elements: number; forwardMs: number; backwardMs: number };
+  /**
+   * Grouped 3x3 convs (batch 1, `groups` groups of `width` channels in and out, `side` x `side`), one for each of
+   * oneDNN's paths (`groupedPath`; absent in probes saved before).
+   */
+  groupedPaths?: { width: number; groups: number; side: number; ms: number }[];
   /** Weight gradients of dense convs timed by themselves (absent in probes saved before), at `batch` images. */
   wgradConvs?: (ProbeConv & { batch: number })[];
 }
@@ -408,6 +413,33 @@ export function cpuWgradEfficiency(p: CpuProbe): number | null {
     rest += c.ms / 1000 - bytes / (split.reorderGBs * 1e9);
   }
   return rest > 0 ? Math.min(1.5, Math.max(0.25, compute / rest)) : 1.5;
+}
+
+/**
+ * The path oneDNN takes for a grouped conv of `width` channels per group (PyTorch 1.13, `DNNL_VERBOSE=1`): its jit
+ * kernels in channel blocks of the vector width when the width is a multiple of it, of 8 or 4 channels when it is a
+ * multiple of those (a blocked layout cannot pad a group), and im2col with a GEMM ('gemm') otherwise.
+ */
+export function groupedPath(width: number, lanes: number): 'lanes' | 8 | 4 | 'gemm' {
+  if (width % lanes === 0) return 'lanes';
+  if (lanes > 8 && width % 8 === 0) return 8;
+  if (lanes > 4 && width % 4 === 0) return 4;
+  return 'gemm';
+}
+
+/**
+ * How much longer per multiply-add a probed CPU's grouped conv of `width` channels per group takes than one whose
+ * width is a multiple of the vector width: the probe's grouped conv on that path against its conv on the vector
+ * path (at least 1); 1 without those probes.
+ */
+export function cpuGroupedFactor(p: CpuProbe, width: number): number {
+  const convs = p.groupedPaths;
+  const path = groupedPath(width, p.vectorLanes);
+  if (!convs || path === 'lanes') return 1;
+  const perMac = (c: NonNullable<CpuProbe['groupedPaths']>[number]) => c.ms / (c.groups * c.width * c.width * 9 * c.side * c.side);
+  const base = convs.find((c) => groupedPath(c.width, p.vectorLanes) === 'lanes');
+  const same = convs.find((c) => groupedPath(c.width, p.vectorLanes) === path);
+  return base && same ? Math.max(1, perMac(same) / perMac(base)) : 1;
 }
 
 /** "This CPU" as a device: PyTorch eager on the probed CPU, the probe's rates as its roofs. */

@@ -21,7 +21,7 @@
  * ones already queued; the pass ends when the GPU finishes the last. Small batches are therefore
  * launch-bound, large ones GPU-bound. A CPU runs each op synchronously: launch + kernel time, summed.
  */
-import { cpuConvSplit, type CpuProbe, type Device } from '../devices.ts';
+import { cpuConvSplit, cpuGroupedFactor, type CpuProbe, type Device } from '../devices.ts';
 import type { Gemm, Kernel } from './kernels.ts';
 import { matrixPath, type MatrixPath, type Precision } from './precision.ts';
 
@@ -172,6 +172,22 @@ function probedGemmSeconds(g: Gemm, unit: UnitConstants, gflops: number, pixelTi
  */
 const BROWSER_PIXEL_TILE = 6;
 
+/**
+ * A probed CPU's conv GEMM (`probedGemmSeconds` with no pixel tile): the channels per group padded to the vector
+ * width, or, for a grouped conv whose groups oneDNN runs on a slower path (`groupedPath`: smaller channel blocks, or
+ * im2col with a GEMM), its unpadded work at that path's measured cost per multiply-add (`cpuGroupedFactor`), whichever
+ * is longer. The width per group is the GEMM's output channels (forward), input channels (input gradient) or rows
+ * (weight gradient): a ResNeXt's and a RegNet's grouped convs have as many in as out.
+ */
+function cpuGemmSeconds(k: Kernel, unit: UnitConstants, gflops: number, probe: CpuProbe): { seconds: number; tileUse: number } {
+  const g = k.gemm!;
+  const padded = probedGemmSeconds(g, unit, gflops, 1);
+  if (g.groups === 1) return padded;
+  const factor = cpuGroupedFactor(probe, k.role === 'wgrad' ? g.m : g.n);
+  const slow = (factor * 2 * g.groups * g.m * g.n * g.k) / (gflops * 1e9 * unit.efficiency);
+  return slow > padded.seconds ? { seconds: slow, tileUse: 1 / factor } : padded;
+}
+
 const splits = new WeakMap<CpuProbe, ReturnType<typeof cpuConvSplit>>();
 
 function cpuSplitOf(p: CpuProbe): ReturnType<typeof cpuConvSplit> {
@@ -229,7 +245,7 @@ export function kernelTime(k: Kernel, device: Device, precision: Precision, layo
   const { seconds: computeS, tileUse } = browser
     ? probedGemmSeconds(k.gemm, unit, k.gemm.groups > 1 && k.gemm.n > 1 ? browser.groupedGflops : browser.convGflops)
     : reorder
-      ? probedGemmSeconds(k.gemm, unit, device.fp32Tflops * 1000 * speedup, 1)
+      ? cpuGemmSeconds(k, unit, device.fp32Tflops * 1000 * speedup, device.measuredCpu!)
       : gemmSeconds(k.gemm, path, unit, device.sms, speedup);
   // A probed CPU's oneDNN call reorders its operands to its blocked layouts and back (`cpuConvSplit`): added.
   let seconds = reorder ? computeS + (k.bytesRead + k.bytesWritten) / (split.reorderGBs * 1e9) : Math.max(computeS, matrixMemoryS, floor);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../../model/graph.ts';
 import { presetConfig } from '../../model/presets.ts';
-import { browserDevice, cpuConvSplit, cpuWgradEfficiency, findDevice, cpuDevice, type CpuProbe, type Device } from '../devices.ts';
+import { browserDevice, cpuConvSplit, cpuGroupedFactor, cpuWgradEfficiency, findDevice, cpuDevice, groupedPath, type CpuProbe, type Device } from '../devices.ts';
 import { spearman } from '../stats.ts';
 import { constantsFor, GPU_CONSTANTS, GPU_CONSTANT_TABLE } from './constants.ts';
 import { inferenceKernels, trainingKernels, kernelMacs, optimizerImplOf, zeroGradOf, type Gemm, type Kernel } from './kernels.ts';
@@ -369,6 +369,29 @@ describe('a probed CPU (PyTorch, oneDNN)', () => {
     expect(cpuWgradEfficiency({ ...withWgrad(0.8), wgradConvs: withWgrad(0.8).wgradConvs!.map((c) => ({ ...c, ms: c.ms * 100 })) })).toBe(0.25);
     expect(cpuWgradEfficiency({ ...withWgrad(0.8), wgradConvs: withWgrad(0.8).wgradConvs!.map((c) => ({ ...c, ms: 1e-6 })) })).toBe(1.5);
     expect(cpuWgradEfficiency(base)).toBeNull();
+  });
+
+  it('a grouped conv whose channels per group oneDNN cannot block by the vector width takes its path\'s measured cost per MAC, unpadded, when that is longer than padding', () => {
+    expect([32, 24, 28, 14, 4, 8, 64].map((w) => groupedPath(w, 16))).toEqual(['lanes', 8, 4, 'gemm', 4, 8, 'lanes']);
+    expect([32, 24, 28, 14, 4, 8].map((w) => groupedPath(w, 8))).toEqual(['lanes', 'lanes', 4, 'gemm', 4, 'lanes']);
+    // Per MAC: the 8-channel blocks 1.1x the vector path, the 4-channel ones 2x, im2col + GEMM 2.5x.
+    const perMac = (w: number) => 8 * w * w * 9 * 56 * 56 * 1e-8;
+    const paths = [[32, 1], [24, 1.1], [28, 2], [14, 2.5]].map(([width, f]) => ({ width, groups: 8, side: 56, ms: perMac(width) * f }));
+    const probed = cpuDevice({ ...probe, groupedPaths: paths });
+    expect(cpuGroupedFactor(probed.measuredCpu!, 14)).toBeCloseTo(2.5, 9);
+    expect(cpuGroupedFactor(probed.measuredCpu!, 60)).toBeCloseTo(2, 9);
+    expect(cpuGroupedFactor(probed.measuredCpu!, 48)).toBe(1);
+    expect(cpuGroupedFactor(probe, 14)).toBe(1);
+    const compute = (k: Kernel, d: Device) => seconds(k, d).computeS;
+    // 8 groups of 14 (ResNeXt-50 8x14d's stage 1): 2.5x its unpadded MACs, not 16 / 14 of them.
+    const g14 = conv(56 * 56, 112, 112, 8);
+    expect(compute(g14, probed) / compute(g14, cpu)).toBeCloseTo(2.5 / (16 / 14), 6);
+    // 60 per group: the 4-channel blocks' 2x; 24 per group: padding to 32 (1.33x) outweighs the 8-channel blocks' 1.1x.
+    expect(compute(conv(28 * 28, 240, 240, 4), probed) / compute(conv(28 * 28, 240, 240, 4), cpu)).toBeCloseTo(2 / (64 / 60), 6);
+    expect(compute(conv(56 * 56, 96, 96, 4), probed)).toBeCloseTo(compute(conv(56 * 56, 96, 96, 4), cpu), 12);
+    // 4 per group (ResNeXt's 32x4d): padding to 16 lanes (4x) outweighs the 4-channel blocks' 2x; a dense conv is untouched.
+    expect(compute(conv(56 * 56, 128, 128, 32), probed)).toBeCloseTo(compute(conv(56 * 56, 128, 128, 32), cpu), 12);
+    expect(compute(conv(56 * 56, 112, 112, 1), probed)).toBeCloseTo(compute(conv(56 * 56, 112, 112, 1), cpu), 12);
   });
 
   it('a BatchNorm in training mode reduces its statistics at the probe\'s rate for each pass, far below the bandwidth; in eval mode it streams', () => {
