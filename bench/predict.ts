@@ -6,7 +6,8 @@
  * 1. The calibration tables (fixtures/timing/published.json: pycls's V100 and timm's RTX 3090 rows the
  *    constants are fitted to), and pycls's V100 training rows (never fitted).
  * 2. PyTorch on this CPU (Debian's torch, /usr/bin/python3, 2 threads; bench/torch_predict.py): a probe (a GEMM,
- *    ten dense convs and a grouped one, five weight gradients, a max pooling, a BatchNorm, copies, tiny module calls) makes the device
+ *    ten dense convs, five grouped ones, five weight gradients, a max pooling, an eval and a training BatchNorm, copies,
+ *    tiny module calls) makes the device
  *    "this CPU"; then, for each network, inference at
  *    batch 1 and 8 and one training step at batch 8 (SGD with momentum), measured against predicted.
  * 3. The engine in this browser (tfjs wasm in headless Chromium, the app's own Cost view, whose probe is
@@ -145,16 +146,16 @@ function run(cmd: string, argv: string[], onLine: (line: string) => void): Promi
   });
 }
 
-/** Several probes as one: every rate the median of the probes', each dense conv's time too. */
+/** Several probes as one: every number in them (rates, each timed conv, the BatchNorm's passes) the median of the probes'. */
 function medianProbe(probes: readonly CpuProbe[]): CpuProbe {
-  const first = probes[0];
-  const out: Record<string, unknown> = { ...first };
-  for (const [key, value] of Object.entries(first)) {
-    if (typeof value === 'number') out[key] = median(probes.map((p) => (p as unknown as Record<string, number>)[key]));
-  }
-  if (first.denseConvs) out.denseConvs = first.denseConvs.map((c, i) => ({ ...c, ms: median(probes.map((p) => p.denseConvs![i].ms)) }));
-  if (first.wgradConvs) out.wgradConvs = first.wgradConvs.map((c, i) => ({ ...c, ms: median(probes.map((p) => p.wgradConvs![i].ms)) }));
-  return out as unknown as CpuProbe;
+  const merge = (values: unknown[]): unknown => {
+    const first = values[0];
+    if (typeof first === 'number') return median(values as number[]);
+    if (Array.isArray(first)) return first.map((_, i) => merge(values.map((v) => (v as unknown[])[i])));
+    if (first && typeof first === 'object') return Object.fromEntries(Object.keys(first).map((k) => [k, merge(values.map((v) => (v as Record<string, unknown>)[k]))]));
+    return first;
+  };
+  return merge([...probes]) as CpuProbe;
 }
 
 async function thisCpu(): Promise<void> {
@@ -185,16 +186,13 @@ async function thisCpu(): Promise<void> {
   const measured: Measurements['networks'] = saved?.networks ?? [];
   const trainRuns = option('train-runs') ?? (flag('quick') ? '2' : '3');
   if (!saved) {
-    log(`timing ${names.length} networks in PyTorch (${clock === 'wall' ? 'median' : 'least'} of ${runs}; batch 1 in ${option('rounds') ?? (flag('quick') ? '1' : '3')} rounds) ...`);
-    const beside = flag('probe-beside') ? ['--probe-each'] : [];
     // Batch 1 in several rounds over all the networks (a 2-core VM has spells of a slower machine: one of them took
-    // every pass of resnext101_32x4d at batch 1 in one run, 205 ms against 100-107 in the others).
+    // every pass of resnext101_32x4d at batch 1 in one run, 205 ms against 102-112 in the others).
     const rounds = option('rounds') ?? (flag('quick') ? '1' : '3');
-    await run('/usr/bin/python3', ['bench/torch_predict.py', '--time', names.join(','), '--threads', threads, '--runs', runs, '--train-runs', trainRuns, '--clock', clock, '--rounds', rounds, ...beside], (l) => {
-      const m = JSON.parse(l);
-      measured.push(m);
-      if (rounds === '1') log(`  ${m.name}: ${m.infer1Ms.toFixed(1)} / ${m.infer8Ms.toFixed(1)} / ${m.train8Ms.toFixed(1)} ms`);
-    });
+    log(`timing ${names.length} networks in PyTorch (${clock === 'wall' ? 'median' : 'least'} of ${runs}; batch 1 in ${rounds} rounds) ...`);
+    const beside = flag('probe-beside') ? ['--probe-each'] : [];
+    // Its progress goes to stderr, each network's line to stdout once its rounds are done.
+    await run('/usr/bin/python3', ['bench/torch_predict.py', '--time', names.join(','), '--threads', threads, '--runs', runs, '--train-runs', trainRuns, '--clock', clock, '--rounds', rounds, ...beside], (l) => measured.push(JSON.parse(l)));
     if (option('save')) writeFileSync(option('save')!, JSON.stringify({ probe: p, networks: measured }, null, 1) + '\n');
   }
   report(measured.map((m) => ({ m, device })));

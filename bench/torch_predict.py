@@ -292,16 +292,10 @@ def main() -> None:
         return
     if not a.time:
         raise SystemExit("give --probe or --time NAME[,NAME...]")
-    names = a.time.split(",")
-    if a.rounds <= 1:
-        for name in names:
-            beside = {"probe": probe()} if a.probe_each else {}
-            print(json.dumps({**time_network(name, a.runs, a.train_runs)[0], **beside}), flush=True)
-        return
     # Batch 1 again in later rounds, every network in turn: its passes then spread over the whole run, so a spell of
     # a slower machine (a neighbour on the host, the second thread held off its core) cannot own all of one network's.
     lines, again = [], []
-    for name in names:
+    for name in a.time.split(","):
         beside = {"probe": probe()} if a.probe_each else {}
         line, batch1 = time_network(name, a.runs, a.train_runs)
         lines.append({**line, **beside})
